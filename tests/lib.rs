@@ -1,0 +1,1 @@
+//! Integration tests of the `overkiz` crate live in `tests/tests/`.
