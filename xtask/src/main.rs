@@ -1,1 +1,97 @@
-fn main() {}
+//! Maintainer commands: `cargo xtask codegen [--check] [--doc PATH] [--out DIR]`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(about = "Maintainer commands of overkiz-rs")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse the documentation into spec/overkiz.json and generate the overkiz crate.
+    Codegen {
+        /// Write nothing; fail and name the files that would change.
+        #[arg(long)]
+        check: bool,
+        /// Documentation to read (default: spec/enduser-api.txt).
+        #[arg(long, value_name = "PATH")]
+        doc: Option<PathBuf>,
+        /// Root to write `spec/` and `generated/` under (default: the workspace).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_owned()
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Codegen { check, doc, out } => codegen(check, doc, out),
+    }
+}
+
+fn codegen(check: bool, doc: Option<PathBuf>, out: Option<PathBuf>) -> ExitCode {
+    let root = workspace_root();
+    let doc = doc.unwrap_or_else(|| root.join("spec/enduser-api.txt"));
+    let out = out.unwrap_or(root);
+    let text = match std::fs::read_to_string(&doc) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", doc.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let name = doc.file_name().map_or_else(|| doc.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let started = Instant::now();
+    let generated = match overkiz_codegen::generate(&name, &text) {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let elapsed = started.elapsed();
+    println!("{}", overkiz_codegen::Summary::of(&generated.spec));
+    println!("generated {} files in {:.1} ms", generated.files.len(), elapsed.as_secs_f64() * 1e3);
+    let report = match overkiz_codegen::output::sync(&out, &generated.files, check) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot write under {}: {e}", out.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let shown = |p: &Path| p.strip_prefix(&out).unwrap_or(p).display().to_string();
+    if check {
+        if report.is_clean() {
+            println!("up to date");
+            return ExitCode::SUCCESS;
+        }
+        for p in &report.changed {
+            eprintln!("{} is not up to date", shown(p));
+        }
+        for p in &report.removed {
+            eprintln!("{} is no longer generated", shown(p));
+        }
+        eprintln!("run `cargo xtask codegen` and commit the result");
+        return ExitCode::FAILURE;
+    }
+    for p in &report.changed {
+        println!("wrote {}", shown(p));
+    }
+    for p in &report.removed {
+        println!("removed {}", shown(p));
+    }
+    if report.is_clean() {
+        println!("up to date");
+    }
+    ExitCode::SUCCESS
+}
