@@ -1,0 +1,83 @@
+//! The real documentation: counts against an independent count of the page, and the
+//! checked-in spec must be what the parser produces today.
+
+use std::path::{Path, PathBuf};
+
+use overkiz_codegen::{generate, output, render_spec, Summary};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+}
+
+fn doc() -> String {
+    std::fs::read_to_string(root().join("spec/enduser-api.txt")).unwrap()
+}
+
+#[test]
+fn counts_match_the_independent_count_of_the_page() {
+    let spec = generate("enduser-api.txt", &doc()).unwrap().spec;
+    let s = Summary::of(&spec);
+    assert_eq!(s.operations, 495);
+    assert_eq!(s.distinct_method_paths, 495);
+    assert_eq!(s.deprecated, 73);
+    assert_eq!(s.path_params, 558);
+    assert_eq!(s.query_params, 52);
+    assert_eq!(s.optional_params, 40);
+    assert_eq!(s.params_with_default, 15);
+    assert_eq!(s.request_bodies, 118);
+    assert_eq!(s.optional_request_bodies, 24);
+    assert_eq!(s.response_bodies, 293);
+    assert_eq!(s.status_codes.get(&200), Some(&422));
+    assert_eq!(s.status_codes.get(&201), Some(&32));
+    assert_eq!(s.status_codes.get(&204), Some(&41));
+    assert_eq!(s.status_codes.len(), 3);
+    assert_eq!(s.rate_limited, 46);
+    assert_eq!(s.with_events, 194);
+    assert_eq!(s.event_types, 138);
+    assert_eq!(s.allowed_value_blocks, 14);
+    assert_eq!(s.allowed_type_blocks, 4);
+    assert_eq!(s.content_types, ["application/json", "text/csv", "text/html"]);
+    insta::assert_snapshot!(s.to_string());
+}
+
+#[test]
+fn checked_in_tree_is_up_to_date() {
+    let generated = generate("enduser-api.txt", &doc()).unwrap();
+    let report = output::sync(&root(), &generated.files, true).unwrap();
+    assert!(
+        report.is_clean(),
+        "generated files are stale, run `cargo xtask codegen` and commit: {:?} changed, {:?} removed",
+        report.changed,
+        report.removed
+    );
+}
+
+#[test]
+fn generation_is_deterministic() {
+    let text = doc();
+    let a = generate("enduser-api.txt", &text).unwrap().files;
+    let b = generate("enduser-api.txt", &text).unwrap().files;
+    assert_eq!(a, b);
+}
+
+#[test]
+fn a_doc_change_changes_the_spec_and_only_locally() {
+    let text = doc();
+    let before = render_spec(&generate("enduser-api.txt", &text).unwrap().spec);
+    let edited = text.replacen("Retrieve a user-defined action group by OID", "Fetch one action group by OID", 1);
+    let after = render_spec(&generate("enduser-api.txt", &edited).unwrap().spec);
+    let changed: Vec<(&str, &str)> =
+        before.lines().zip(after.lines()).filter(|(a, b)| a != b).collect();
+    assert_eq!(before.lines().count(), after.lines().count());
+    assert_eq!(changed.len(), 2, "summary and description lines: {changed:?}");
+}
+
+#[test]
+fn example_numbers_do_not_reach_the_spec() {
+    // The page's example timestamps change with every render; the spec must not.
+    let text = doc();
+    let before = render_spec(&generate("enduser-api.txt", &text).unwrap().spec);
+    let rerendered = text.replace("1774337683190", "1790000000000").replace(": 2,", ": 7,");
+    let after = render_spec(&generate("enduser-api.txt", &rerendered).unwrap().spec);
+    assert!(before == after, "example numbers leaked into the spec");
+}
