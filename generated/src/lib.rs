@@ -7,6 +7,7 @@
 //! authentication, errors, event stream) is written by hand.
 
 mod client;
+mod de;
 mod error;
 mod operation;
 mod request;

@@ -1,0 +1,370 @@
+//! Lossless, lenient decoding for the generated types.
+//!
+//! Real servers send what the documentation does not: extra fields, a number where
+//! the doc shows a string, `null`s. Rejecting such a value would cost the user the
+//! whole answer (one odd device would fail the whole setup), so:
+//!
+//! - every documented field decodes through [`Lenient`]: a value of the expected
+//!   shape fills the field, a value of another shape is kept as JSON in the struct's
+//!   `extra` map under its wire name (so re-encoding gives it back);
+//! - undocumented fields go to `extra` too.
+//!
+//! Decoding streams over the input (no intermediate `serde_json::Value` for
+//! documented fields), so typed decoding stays faster than decoding to `Value`.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::value::{MapAccessDeserializer, MapDeserializer, SeqAccessDeserializer};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+/// A generated struct, filled one key at a time.
+pub trait Fields: Default {
+    /// Name of the type, for error messages.
+    const NAME: &'static str;
+
+    /// Decodes the value of `key` into its field when `key` is a documented field;
+    /// returns `Ok(false)` otherwise (the value is then still to be read).
+    fn field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error>;
+
+    /// The map that keeps undocumented fields and values of unexpected shape.
+    fn extra_mut(&mut self) -> &mut Map<String, Value>;
+}
+
+/// A type that decodes without failing on a value of unexpected shape: it hands the
+/// value back as JSON instead (`Ok(Err(value))`). Errors are left for broken input.
+pub trait Lenient: Sized {
+    /// Decodes one value.
+    fn decode<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Result<Self, Value>, D::Error>;
+}
+
+/// Decodes a documented field: fills `slot`, or keeps the value in `extra` when its
+/// shape is not the documented one (including `null`, kept so it re-encodes as sent).
+pub fn field<'de, T: Lenient, A: MapAccess<'de>>(
+    slot: &mut Option<T>,
+    extra: &mut Map<String, Value>,
+    key: &str,
+    map: &mut A,
+) -> Result<(), A::Error> {
+    match map.next_value_seed(LenientSeed::<T>(PhantomData))? {
+        Ok(value) => {
+            *slot = Some(value);
+            extra.remove(key);
+        }
+        Err(raw) => {
+            *slot = None;
+            extra.insert(key.to_owned(), raw);
+        }
+    }
+    Ok(())
+}
+
+/// `Deserialize` of a generated struct: the input must be an object.
+pub fn deserialize_struct<'de, T: Fields, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+    deserializer.deserialize_map(StructVisitor::<T>(PhantomData))
+}
+
+/// Fills `target` from the remaining entries of `map`.
+pub fn fill<'de, T: Fields, A: MapAccess<'de>>(target: &mut T, mut map: A) -> Result<(), A::Error> {
+    while let Some(key) = map.next_key::<Key<'de>>()? {
+        if !target.field(&key.0, &mut map)? {
+            let value: Value = map.next_value()?;
+            target.extra_mut().insert(key.0.into_owned(), value);
+        }
+    }
+    Ok(())
+}
+
+/// Fills `target` from one already decoded entry.
+pub fn fill_entry<T: Fields>(target: &mut T, key: String, value: Value) -> Result<(), serde_json::Error> {
+    fill(target, MapDeserializer::new(std::iter::once((key, value))))
+}
+
+/// A map key, borrowed from the input when possible.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+struct StructVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Fields> Visitor<'de> for StructVisitor<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "a JSON object ({})", T::NAME)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        let mut target = T::default();
+        fill(&mut target, map)?;
+        Ok(target)
+    }
+}
+
+/// Seed that decodes a [`Lenient`] value.
+pub struct LenientSeed<T>(pub PhantomData<T>);
+
+impl<'de, T: Lenient> DeserializeSeed<'de> for LenientSeed<T> {
+    type Value = Result<T, Value>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        T::decode(deserializer)
+    }
+}
+
+/// Writes `visit_*` methods that capture a value of unexpected shape as JSON, for
+/// the listed kinds of value.
+macro_rules! capture {
+    ($($kind:ident),*) => { $(capture!(@ $kind);)* };
+    (@ bool) => {
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> { Ok(Err(Value::Bool(v))) }
+    };
+    (@ i64) => {
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> { Ok(Err(Value::from(v))) }
+    };
+    (@ u64) => {
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> { Ok(Err(Value::from(v))) }
+    };
+    (@ f64) => {
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> { Ok(Err(Value::from(v))) }
+    };
+    (@ str) => {
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> { Ok(Err(Value::String(v.to_owned()))) }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> { Ok(Err(Value::String(v))) }
+    };
+    (@ unit) => {
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> { Ok(Err(Value::Null)) }
+    };
+    (@ seq) => {
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            Value::deserialize(SeqAccessDeserializer::new(seq)).map(Err)
+        }
+    };
+    (@ map) => {
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            Value::deserialize(MapAccessDeserializer::new(map)).map(Err)
+        }
+    };
+}
+
+/// The `visit_*` methods every lenient visitor shares: `null`/`Option` handling.
+macro_rules! optional_values {
+    () => {
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            self.visit_unit()
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    };
+}
+
+/// Encodes a decoded item back to JSON, for a list or map kept whole as JSON.
+fn to_json<T: serde::Serialize, E: de::Error>(item: Result<T, Value>) -> Result<Value, E> {
+    match item {
+        Ok(typed) => serde_json::to_value(typed).map_err(E::custom),
+        Err(raw) => Ok(raw),
+    }
+}
+
+/// Decodes a string, keeping any other kind of value as JSON.
+struct StringVisitor;
+
+impl<'de> Visitor<'de> for StringVisitor {
+    type Value = Result<String, Value>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Ok(v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Ok(v))
+    }
+    optional_values!();
+    capture!(bool, i64, u64, f64, unit, seq, map);
+}
+
+impl Lenient for String {
+    fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Result<Self, Value>, D::Error> {
+        d.deserialize_any(StringVisitor)
+    }
+}
+
+/// Decodes an integer; a decimal such as `24.2` is kept as JSON.
+struct I64Visitor;
+
+impl<'de> Visitor<'de> for I64Visitor {
+    type Value = Result<i64, Value>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an integer")
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Ok(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(i64::try_from(v).map_err(|_| Value::from(v)))
+    }
+    optional_values!();
+    capture!(bool, f64, str, unit, seq, map);
+}
+
+impl Lenient for i64 {
+    fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Result<Self, Value>, D::Error> {
+        d.deserialize_any(I64Visitor)
+    }
+}
+
+/// Decodes a number; integers are accepted as long as f64 holds them exactly.
+struct F64Visitor;
+
+impl<'de> Visitor<'de> for F64Visitor {
+    type Value = Result<f64, Value>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a number")
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Ok(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(if v.unsigned_abs() <= 1 << 53 { Ok(v as f64) } else { Err(Value::from(v)) })
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(if v <= 1 << 53 { Ok(v as f64) } else { Err(Value::from(v)) })
+    }
+    optional_values!();
+    capture!(bool, str, unit, seq, map);
+}
+
+impl Lenient for f64 {
+    fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Result<Self, Value>, D::Error> {
+        d.deserialize_any(F64Visitor)
+    }
+}
+
+/// Decodes a boolean.
+struct BoolVisitor;
+
+impl<'de> Visitor<'de> for BoolVisitor {
+    type Value = Result<bool, Value>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a boolean")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Ok(v))
+    }
+    optional_values!();
+    capture!(i64, u64, f64, str, unit, seq, map);
+}
+
+impl Lenient for bool {
+    fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Result<Self, Value>, D::Error> {
+        d.deserialize_any(BoolVisitor)
+    }
+}
+
+impl Lenient for Value {
+    fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Result<Self, Value>, D::Error> {
+        Value::deserialize(d).map(Ok)
+    }
+}
+
+impl<T: Fields> Lenient for T {
+    fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Result<Self, Value>, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Fields> Visitor<'de> for V<T> {
+            type Value = Result<T, Value>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                write!(f, "a JSON object ({})", T::NAME)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let mut target = T::default();
+                fill(&mut target, map)?;
+                Ok(Ok(target))
+            }
+            optional_values!();
+            capture!(bool, i64, u64, f64, str, unit, seq);
+        }
+        d.deserialize_any(V::<T>(PhantomData))
+    }
+}
+
+/// Elements of a list decode leniently one by one; when one has an unexpected
+/// shape the whole list is kept as JSON (nothing is lost, and a list is never
+/// half typed).
+impl<T: Lenient + serde::Serialize> Lenient for Vec<T> {
+    fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Result<Self, Value>, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Lenient + serde::Serialize> Visitor<'de> for V<T> {
+            type Value = Result<Vec<T>, Value>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+                while let Some(item) = seq.next_element_seed(LenientSeed::<T>(PhantomData))? {
+                    items.push(item);
+                }
+                if items.iter().all(Result::is_ok) {
+                    return Ok(Ok(items.into_iter().flatten().collect()));
+                }
+                let raw = items.into_iter().map(to_json).collect::<Result<Vec<Value>, _>>()?;
+                Ok(Err(Value::Array(raw)))
+            }
+            optional_values!();
+            capture!(bool, i64, u64, f64, str, unit, map);
+        }
+        d.deserialize_any(V::<T>(PhantomData))
+    }
+}
+
+/// Maps decode like lists: typed when every value has the expected shape.
+impl<T: Lenient + serde::Serialize> Lenient for BTreeMap<String, T> {
+    fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Result<Self, Value>, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Lenient + serde::Serialize> Visitor<'de> for V<T> {
+            type Value = Result<BTreeMap<String, T>, Value>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    entries.push((key, map.next_value_seed(LenientSeed::<T>(PhantomData))?));
+                }
+                if entries.iter().all(|(_, v)| v.is_ok()) {
+                    return Ok(Ok(entries.into_iter().filter_map(|(k, v)| Some((k, v.ok()?))).collect()));
+                }
+                let mut raw = Map::new();
+                for (k, v) in entries {
+                    raw.insert(k, to_json(v)?);
+                }
+                Ok(Err(Value::Object(raw)))
+            }
+            optional_values!();
+            capture!(bool, i64, u64, f64, str, unit, seq);
+        }
+        d.deserialize_any(V::<T>(PhantomData))
+    }
+}
