@@ -6,16 +6,23 @@
 //! Overkiz documentation by `cargo xtask codegen`; the runtime (client,
 //! authentication, errors, event stream) is written by hand.
 
+mod auth;
 mod client;
 mod de;
 mod error;
 mod operation;
 mod request;
+mod retry;
+mod server;
+mod tls;
 
-pub use client::Client;
-pub use error::Error;
+pub use auth::{BoxError, Credentials, Secret, TokenSource};
+pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+pub use error::{ApiError, Error, ErrorCode, ErrorKind};
 pub use operation::{HttpMethod, OperationInfo, RateLimit, RateLimitScope, ResponseKind};
 pub use request::Upload;
+pub use retry::RetryPolicy;
+pub use server::Server;
 
 /// Items the generated code uses; not part of the public API.
 #[doc(hidden)]

@@ -32,8 +32,9 @@ impl Upload {
     }
 }
 
-/// Body of a request.
-#[derive(Debug, Clone, PartialEq)]
+/// Body of a request. Its `Debug` output shows form field names and sizes only: a
+/// form may carry a password (`POST /login`).
+#[derive(Clone, PartialEq)]
 pub enum Body {
     /// Serialized JSON.
     Json(Vec<u8>),
@@ -46,6 +47,21 @@ pub enum Body {
         /// The file.
         upload: Upload,
     },
+}
+
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Body::Json(bytes) => write!(f, "Json(<{} bytes>)", bytes.len()),
+            Body::Form(fields) => {
+                let names: Vec<&str> = fields.iter().map(|(name, _)| *name).collect();
+                f.debug_tuple("Form").field(&names).finish()
+            }
+            Body::Multipart { field, upload } => {
+                f.debug_struct("Multipart").field("field", field).field("upload", upload).finish()
+            }
+        }
+    }
 }
 
 /// One call of a documented operation, before it is sent.
