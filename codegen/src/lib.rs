@@ -12,6 +12,10 @@ pub mod summary;
 pub use parse::{parse, ParseError};
 pub use spec::Spec;
 pub use summary::Summary;
+pub mod curated;
+pub mod emit;
+pub mod ir;
+pub mod names;
 pub mod output;
 
 use output::GeneratedFile;
@@ -19,20 +23,48 @@ use output::GeneratedFile;
 /// Path of the normalized spec, relative to the output root.
 pub const SPEC_PATH: &str = "spec/overkiz.json";
 
-/// The result of a full run: the parsed spec and every file to write.
+/// Why a generation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// The documentation does not parse.
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    /// The curated file is malformed or has stale entries.
+    #[error(transparent)]
+    Curated(#[from] curated::CuratedError),
+    /// The spec cannot be turned into Rust.
+    #[error(transparent)]
+    Ir(#[from] ir::IrError),
+    /// The generated code does not parse (a generator bug).
+    #[error("{0}")]
+    Emit(String),
+}
+
+/// The result of a full run: the parsed spec, the IR and every file to write.
 #[derive(Debug, Clone)]
 pub struct Generated {
     /// The parsed spec.
     pub spec: Spec,
+    /// The intermediate representation.
+    pub ir: ir::Ir,
     /// Files relative to the output root, in a stable order.
     pub files: Vec<GeneratedFile>,
 }
 
-/// Parses the documentation and renders every output file. Pure: touches no disk.
-pub fn generate(doc_name: &str, doc_text: &str) -> Result<Generated, ParseError> {
+/// Parses the documentation, applies the curated file and renders every output
+/// file. Pure: touches no disk.
+pub fn generate(doc_name: &str, doc_text: &str, curated_text: &str) -> Result<Generated, Error> {
     let spec = parse(doc_name, doc_text)?;
-    let files = vec![GeneratedFile { path: SPEC_PATH.to_owned(), contents: render_spec(&spec) }];
-    Ok(Generated { spec, files })
+    generate_from_spec(spec, curated_text)
+}
+
+/// Renders every output file of an already parsed spec.
+pub fn generate_from_spec(spec: Spec, curated_text: &str) -> Result<Generated, Error> {
+    let curated = curated::Curated::parse(curated_text)?;
+    let ir = ir::build(&spec, &curated)?;
+    let mut files = vec![GeneratedFile { path: SPEC_PATH.to_owned(), contents: render_spec(&spec) }];
+    files.extend(emit::emit(&ir).map_err(Error::Emit)?);
+    Ok(Generated { spec, ir, files })
 }
 
 /// The spec as pretty-printed JSON with a final newline: deterministic, since every

@@ -79,11 +79,6 @@ pub fn fill<'de, T: Fields, A: MapAccess<'de>>(target: &mut T, mut map: A) -> Re
     Ok(())
 }
 
-/// Fills `target` from one already decoded entry.
-pub fn fill_entry<T: Fields>(target: &mut T, key: String, value: Value) -> Result<(), serde_json::Error> {
-    fill(target, MapDeserializer::new(std::iter::once((key, value))))
-}
-
 /// A map key, borrowed from the input when possible.
 struct Key<'de>(Cow<'de, str>);
 
@@ -290,8 +285,10 @@ impl Lenient for Value {
     }
 }
 
-impl<T: Fields> Lenient for T {
-    fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Result<Self, Value>, D::Error> {
+/// [`Lenient::decode`] of a generated struct: an object fills it, any other value
+/// is handed back as JSON.
+pub fn decode_struct<'de, T: Fields, D: Deserializer<'de>>(d: D) -> Result<Result<T, Value>, D::Error> {
+    {
         struct V<T>(PhantomData<T>);
         impl<'de, T: Fields> Visitor<'de> for V<T> {
             type Value = Result<T, Value>;
@@ -366,5 +363,109 @@ impl<T: Lenient + serde::Serialize> Lenient for BTreeMap<String, T> {
             capture!(bool, i64, u64, f64, str, unit, seq);
         }
         d.deserialize_any(V::<T>(PhantomData))
+    }
+}
+
+/// Boxed fields (a struct that holds itself) decode like the boxed type.
+impl<T: Lenient> Lenient for Box<T> {
+    fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Result<Self, Value>, D::Error> {
+        Ok(T::decode(d)?.map(Box::new))
+    }
+}
+
+/// A generated enum selected by the `name` field of an object (`crate::Event`).
+pub trait Tagged: Sized {
+    /// The variant for `name` with an empty payload; `None` for a name the
+    /// documentation does not list.
+    fn begin(name: &str) -> Option<Self>;
+    /// Decodes one field into the payload; `Ok(false)` for an undocumented key.
+    fn field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error>;
+    /// Where the payload keeps undocumented fields.
+    fn extra_mut(&mut self) -> &mut Map<String, Value>;
+    /// The variant that keeps an unlisted object whole.
+    fn unknown(value: Value) -> Self;
+}
+
+/// `Deserialize` of a [`Tagged`] enum. Fields that come before `name` are held as
+/// JSON until the variant is known; the fields after it stream into the payload.
+/// An object whose name is unlisted (or missing) is kept whole.
+pub fn deserialize_tagged<'de, T: Tagged, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+    struct V<T>(PhantomData<T>);
+    impl<'de, T: Tagged> Visitor<'de> for V<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a JSON object with a `name`")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+            let mut before: Vec<(String, Value)> = Vec::new();
+            while let Some(key) = map.next_key::<Key<'de>>()? {
+                if key.0 != "name" {
+                    before.push((key.0.into_owned(), map.next_value()?));
+                    continue;
+                }
+                let name: Value = map.next_value()?;
+                let Some(mut target) = name.as_str().and_then(T::begin) else {
+                    before.push(("name".to_owned(), name));
+                    let mut whole: Map<String, Value> = before.into_iter().collect();
+                    while let Some((k, v)) = map.next_entry::<String, Value>()? {
+                        whole.insert(k, v);
+                    }
+                    return Ok(T::unknown(Value::Object(whole)));
+                };
+                for (k, v) in before {
+                    // Replay the held field through the same per-field decoding.
+                    let mut one = MapDeserializer::<_, serde_json::Error>::new(std::iter::once((k.clone(), v)));
+                    one.next_key::<de::IgnoredAny>().map_err(de::Error::custom)?;
+                    if !target.field(&k, &mut one).map_err(de::Error::custom)? {
+                        let v: Value = one.next_value().map_err(de::Error::custom)?;
+                        target.extra_mut().insert(k, v);
+                    }
+                }
+                while let Some(key) = map.next_key::<Key<'de>>()? {
+                    if !target.field(&key.0, &mut map)? {
+                        let v: Value = map.next_value()?;
+                        target.extra_mut().insert(key.0.into_owned(), v);
+                    }
+                }
+                return Ok(target);
+            }
+            Ok(T::unknown(Value::Object(before.into_iter().collect())))
+        }
+    }
+    deserializer.deserialize_map(V::<T>(PhantomData))
+}
+
+/// Encodes a payload with its `name` (last, as servers send it).
+pub fn serialize_tagged<S: serde::Serializer, T: serde::Serialize>(
+    serializer: S,
+    name: &str,
+    payload: &T,
+) -> Result<S::Ok, S::Error> {
+    #[derive(serde::Serialize)]
+    struct NameTagged<'a, T> {
+        #[serde(flatten)]
+        payload: &'a T,
+        name: &'a str,
+    }
+    serde::Serialize::serialize(&NameTagged { payload, name }, serializer)
+}
+
+/// Encodes a union variant as `{ "key": value }`.
+pub fn serialize_wrapped<S: serde::Serializer, T: serde::Serialize>(
+    serializer: S,
+    key: &str,
+    value: &T,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = serializer.serialize_map(Some(1))?;
+    map.serialize_entry(key, value)?;
+    map.end()
+}
+
+/// The single `{ "key": value }` entry of a union value, if it has that form.
+pub fn wrapped_entry(value: &Value) -> Option<(&str, &Value)> {
+    match value {
+        Value::Object(map) if map.len() == 1 => map.iter().next().map(|(k, v)| (k.as_str(), v)),
+        _ => None,
     }
 }

@@ -10,6 +10,7 @@ mod auth;
 mod client;
 mod de;
 mod error;
+mod generated;
 mod operation;
 mod request;
 mod retry;
@@ -18,6 +19,8 @@ mod tls;
 
 pub use auth::{BoxError, Credentials, Secret, TokenSource};
 pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+pub use generated::events::{self, Event};
+pub use generated::{operations, types};
 pub use error::{ApiError, Error, ErrorCode, ErrorKind};
 pub use operation::{HttpMethod, OperationInfo, RateLimit, RateLimitScope, ResponseKind};
 pub use request::Upload;

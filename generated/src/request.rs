@@ -66,31 +66,31 @@ impl std::fmt::Debug for Body {
 
 /// One call of a documented operation, before it is sent.
 #[derive(Debug, Clone)]
-pub struct Request<'a> {
+pub struct Request {
     /// The operation.
     pub op: &'static OperationInfo,
     /// Values of the path's `{placeholders}`, in order, not yet percent-encoded.
-    pub path_args: &'a [&'a str],
+    pub path_args: Vec<String>,
     /// Query parameters that were given, in order.
     pub query: Vec<(&'static str, String)>,
     /// Body, if any.
     pub body: Option<Body>,
 }
 
-impl<'a> Request<'a> {
+impl Request {
     /// A request for `op` with no parameters.
-    pub fn new(op: &'static OperationInfo) -> Request<'a> {
-        Request { op, path_args: &[], query: Vec::new(), body: None }
+    pub fn new(op: &'static OperationInfo) -> Request {
+        Request { op, path_args: Vec::new(), query: Vec::new(), body: None }
     }
 
     /// Sets the path arguments.
-    pub fn path(mut self, args: &'a [&'a str]) -> Request<'a> {
-        self.path_args = args;
+    pub fn path(mut self, args: &[&str]) -> Request {
+        self.path_args = args.iter().map(|a| (*a).to_owned()).collect();
         self
     }
 
     /// Adds a query parameter when it is given.
-    pub fn query(mut self, name: &'static str, value: Option<String>) -> Request<'a> {
+    pub fn query(mut self, name: &'static str, value: Option<String>) -> Request {
         if let Some(value) = value {
             self.query.push((name, value));
         }
@@ -98,7 +98,7 @@ impl<'a> Request<'a> {
     }
 
     /// Adds a list parameter as repeated `name=value` pairs.
-    pub fn query_all(mut self, name: &'static str, values: Option<&[String]>) -> Request<'a> {
+    pub fn query_all(mut self, name: &'static str, values: Option<&[String]>) -> Request {
         for value in values.unwrap_or_default() {
             self.query.push((name, value.clone()));
         }
@@ -106,13 +106,20 @@ impl<'a> Request<'a> {
     }
 
     /// Sets the body.
-    pub fn body(mut self, body: Body) -> Request<'a> {
+    pub fn body(mut self, body: Body) -> Request {
         self.body = Some(body);
         self
     }
 
+    /// Moves the query parameters into a form body (for operations that take their
+    /// parameters as a form, such as `POST /login`: credentials never go in a URL).
+    pub fn into_form(mut self) -> Request {
+        let fields = std::mem::take(&mut self.query);
+        self.body(Body::Form(fields))
+    }
+
     /// Serializes `value` as the JSON body.
-    pub fn json<T: serde::Serialize + ?Sized>(self, value: &T) -> Result<Request<'a>, crate::Error> {
+    pub fn json<T: serde::Serialize + ?Sized>(self, value: &T) -> Result<Request, crate::Error> {
         let bytes = serde_json::to_vec(value).map_err(|e| crate::Error::encode(self.op, e))?;
         Ok(self.body(Body::Json(bytes)))
     }

@@ -26,6 +26,9 @@ enum Command {
         /// Root to write `spec/` and `generated/` under (default: the workspace).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Curated knowledge to apply (default: spec/curated.toml).
+        #[arg(long, value_name = "PATH")]
+        curated: Option<PathBuf>,
     },
 }
 
@@ -35,24 +38,31 @@ fn workspace_root() -> PathBuf {
 
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Codegen { check, doc, out } => codegen(check, doc, out),
+        Command::Codegen { check, doc, out, curated } => codegen(check, doc, out, curated),
     }
 }
 
-fn codegen(check: bool, doc: Option<PathBuf>, out: Option<PathBuf>) -> ExitCode {
+fn read(path: &Path) -> Option<String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Some(text),
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", path.display());
+            None
+        }
+    }
+}
+
+fn codegen(check: bool, doc: Option<PathBuf>, out: Option<PathBuf>, curated: Option<PathBuf>) -> ExitCode {
     let root = workspace_root();
     let doc = doc.unwrap_or_else(|| root.join("spec/enduser-api.txt"));
+    let curated = curated.unwrap_or_else(|| root.join(overkiz_codegen::curated::CURATED_PATH));
     let out = out.unwrap_or(root);
-    let text = match std::fs::read_to_string(&doc) {
-        Ok(text) => text,
-        Err(e) => {
-            eprintln!("error: cannot read {}: {e}", doc.display());
-            return ExitCode::FAILURE;
-        }
+    let (Some(text), Some(curated_text)) = (read(&doc), read(&curated)) else {
+        return ExitCode::FAILURE;
     };
     let name = doc.file_name().map_or_else(|| doc.display().to_string(), |n| n.to_string_lossy().into_owned());
     let started = Instant::now();
-    let generated = match overkiz_codegen::generate(&name, &text) {
+    let generated = match overkiz_codegen::generate(&name, &text, &curated_text) {
         Ok(g) => g,
         Err(e) => {
             eprintln!("error: {e}");

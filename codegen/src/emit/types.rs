@@ -1,0 +1,282 @@
+//! `types.rs`: structs, allowed-value enums and allowed-type unions.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{code, doc_lines, doc_text, ident, rust_ty, type_ident};
+use crate::ir::{FieldDef, Ir, StructDef, UnionDef, ValueEnumDef};
+use crate::names::snake;
+
+/// The whole `types` module, types sorted by name.
+pub fn module(ir: &Ir) -> TokenStream {
+    let mut items: Vec<(&String, TokenStream)> = Vec::new();
+    for (name, def) in &ir.structs {
+        items.push((name, structure(def)));
+    }
+    for (name, def) in &ir.enums {
+        items.push((name, value_enum(def)));
+    }
+    for (name, def) in &ir.unions {
+        items.push((name, union(def)));
+    }
+    items.sort_by(|a, b| a.0.cmp(b.0));
+    let items = items.into_iter().map(|(_, t)| t);
+    quote! {
+        //! Types of the request and response bodies and of the events.
+        //!
+        //! Every field is optional: servers omit fields the documentation shows, and
+        //! local gateways omit many. Fields the documentation does not list, and values
+        //! whose shape differs from the documented one, are kept in `extra` so that
+        //! nothing the server sent is lost.
+        #![allow(clippy::large_enum_variant)]
+
+        use serde::{Deserialize, Deserializer, Serialize, Serializer};
+        use serde::de::MapAccess;
+        use serde_json::{Map, Value};
+
+        #(#items)*
+    }
+}
+
+fn structure(def: &StructDef) -> TokenStream {
+    let name = type_ident(&def.name);
+    let name_text = &def.name;
+    let mut doc = match &def.description {
+        Some(d) => doc_text(d),
+        None => vec![format!("`{}`.", def.name)],
+    };
+    doc.push(String::new());
+    let places = match def.occurrences {
+        0 | 1 => String::new(),
+        n => format!(" (and {} other places)", n - 1),
+    };
+    doc.push(format!("Documented at {}{places}.", code(&def.origin)));
+    let doc = doc_lines(&doc);
+
+    let idents: Vec<_> = def.fields.iter().map(|f| ident(&field_name(&f.wire))).collect();
+    let fields = def.fields.iter().zip(&idents).map(|(f, id)| field(f, id));
+    let wires = def.fields.iter().map(|f| f.wire.as_str());
+    // A struct without documented fields only fills `extra`.
+    let field_body = if def.fields.is_empty() {
+        quote! {
+            let _ = (key, map);
+            Ok(false)
+        }
+    } else {
+        quote! {
+            match key {
+                #(#wires => crate::de::field(&mut self.#idents, &mut self.extra, key, map)?,)*
+                _ => return Ok(false),
+            }
+            Ok(true)
+        }
+    };
+    quote! {
+        #doc
+        #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+        pub struct #name {
+            #(#fields)*
+            /// Fields the documentation does not list, and values of another shape than
+            /// documented, as the server sent them.
+            #[serde(flatten)]
+            pub extra: Map<String, Value>,
+        }
+
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                crate::de::deserialize_struct(deserializer)
+            }
+        }
+
+        impl crate::de::Lenient for #name {
+            fn decode<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Result<Self, Value>, D::Error> {
+                crate::de::decode_struct(deserializer)
+            }
+        }
+
+        impl crate::de::Fields for #name {
+            const NAME: &'static str = #name_text;
+
+            fn field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+                #field_body
+            }
+
+            fn extra_mut(&mut self) -> &mut Map<String, Value> {
+                &mut self.extra
+            }
+        }
+    }
+}
+
+/// Rust name of a field: snake case; `extra` is taken by the catch-all map.
+pub fn field_name(wire: &str) -> String {
+    let s = snake(wire);
+    if s == "extra" {
+        "extra_field".to_owned()
+    } else if s.is_empty() {
+        "unnamed".to_owned()
+    } else {
+        s
+    }
+}
+
+fn field(f: &FieldDef, id: &proc_macro2::Ident) -> TokenStream {
+    let mut doc = match &f.doc {
+        Some(d) => doc_text(d),
+        None => vec![format!("`{}`.", f.wire)],
+    };
+    if let Some(example) = &f.example {
+        doc.push(String::new());
+        doc.push(format!("Example: {}.", code(example)));
+    }
+    let doc = doc_lines(&doc);
+    let inner = rust_ty(&f.ty);
+    let ty = if f.boxed { quote!(Option<Box<#inner>>) } else { quote!(Option<#inner>) };
+    let wire = &f.wire;
+    let rename = (crate::names::ident_text(&field_name(wire)).trim_start_matches("r#") != wire.as_str())
+        .then(|| quote!(rename = #wire,));
+    quote! {
+        #doc
+        #[serde(#rename skip_serializing_if = "Option::is_none")]
+        pub #id: #ty,
+    }
+}
+
+fn value_enum(def: &ValueEnumDef) -> TokenStream {
+    let name = type_ident(&def.name);
+    let titles = def.titles.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ");
+    let doc = doc_lines(&[
+        format!("Allowed values of {titles}."),
+        String::new(),
+        "Values the server adds later decode to `Unknown` and are sent back unchanged.".to_owned(),
+    ]);
+    let variants: Vec<_> = def.variants.iter().map(|v| type_ident(&v.ident)).collect();
+    let wires: Vec<&str> = def.variants.iter().map(|v| v.wire.as_str()).collect();
+    let docs = def.variants.iter().map(|v| {
+        let mut lines = doc_text(&v.meaning);
+        lines.push(String::new());
+        lines.push(format!("Wire value {}; name {}, code {}.", code(&v.wire), code(&v.name), code(&v.code)));
+        doc_lines(&lines)
+    });
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#docs #variants,)*
+            /// A value the documentation does not list, as sent.
+            Unknown(String),
+        }
+
+        impl #name {
+            /// Every documented value.
+            pub const ALL: &'static [#name] = &[#(#name::#variants),*];
+
+            /// The value on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#name::#variants => #wires,)*
+                    #name::Unknown(other) => other,
+                }
+            }
+        }
+
+        impl From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#wires => #name::#variants,)*
+                    other => #name::Unknown(other.to_owned()),
+                }
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl Serialize for #name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(deserializer)?;
+                Ok(#name::from(text.as_str()))
+            }
+        }
+
+        impl crate::de::Lenient for #name {
+            fn decode<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Result<Self, Value>, D::Error> {
+                Ok(<String as crate::de::Lenient>::decode(deserializer)?.map(|text| #name::from(text.as_str())))
+            }
+        }
+    }
+}
+
+fn union(def: &UnionDef) -> TokenStream {
+    let name = type_ident(&def.name);
+    let doc = doc_lines(&[
+        format!("One of the allowed types of `{}`, sent as `{{ \"<key>\": {{ … }} }}`.", def.title),
+        String::new(),
+        "A key the documentation does not list decodes to `Unknown`, kept as sent.".to_owned(),
+    ]);
+    let variants: Vec<_> = def.variants.iter().map(|v| type_ident(&v.ident)).collect();
+    let keys: Vec<&str> = def.variants.iter().map(|v| v.key.as_str()).collect();
+    let tys: Vec<_> = def.variants.iter().map(|v| rust_ty(&v.ty)).collect();
+    let docs = def.variants.iter().map(|v| doc_lines(&[format!("`{}`.", v.key)]));
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#docs #variants(#tys),)*
+            /// A variant the documentation does not list, or a value of another shape.
+            Unknown(Value),
+        }
+
+        impl #name {
+            /// The wrapper key on the wire, if the variant is documented.
+            pub fn key(&self) -> Option<&'static str> {
+                match self {
+                    #(#name::#variants(_) => Some(#keys),)*
+                    #name::Unknown(_) => None,
+                }
+            }
+
+            fn from_json(value: Value) -> Self {
+                if let Some((key, inner)) = crate::de::wrapped_entry(&value) {
+                    match key {
+                        #(#keys => if let Ok(v) = Deserialize::deserialize(inner) { return #name::#variants(v); },)*
+                        _ => {}
+                    }
+                }
+                #name::Unknown(value)
+            }
+        }
+
+        impl Serialize for #name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    #(#name::#variants(v) => crate::de::serialize_wrapped(serializer, #keys, v),)*
+                    #name::Unknown(v) => v.serialize(serializer),
+                }
+            }
+        }
+
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                Ok(#name::from_json(Value::deserialize(deserializer)?))
+            }
+        }
+
+        impl crate::de::Lenient for #name {
+            fn decode<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Result<Self, Value>, D::Error> {
+                Ok(Ok(#name::from_json(Value::deserialize(deserializer)?)))
+            }
+        }
+    }
+}
