@@ -265,8 +265,8 @@ impl Client {
     /// credentials at start-up. Does nothing for bearer tokens.
     pub async fn login(&self) -> Result<(), Error> {
         if self.inner.credentials.is_renewable() {
-            let seen = self.session_state().generation;
-            self.renew(seen).await?;
+            let seen = self.inner.session_state().generation;
+            self.inner.renew(seen).await?;
         }
         Ok(())
     }
@@ -276,29 +276,34 @@ impl Client {
     /// Generated methods call this; it is public for operations the documentation
     /// lacks. Path arguments are percent-encoded; empty ones are refused.
     #[doc(hidden)]
-    pub async fn execute(&self, request: Request<'_>) -> Result<RawResponse, Error> {
+    pub async fn execute(&self, request: Request) -> Result<RawResponse, Error> {
         let op = request.op;
-        let url = self.url(&request)?;
+        let inner = &*self.inner;
+        let url = inner.url(&request)?;
         let body = request.body.as_ref();
         let retry = op.method.is_idempotent();
-        let session = self.current_session().await?;
-        match self.send(op, &url, body, session.bearer.as_ref(), retry).await {
-            Err(error) if error.kind().needs_login() && self.inner.credentials.is_renewable() => {
+        let session = inner.current_session().await?;
+        match inner.send(op, &url, body, session.bearer.as_ref(), retry).await {
+            Err(error) if error.kind().needs_login() && inner.credentials.is_renewable() => {
                 // The session expired: sign in again once and resend once. A second
                 // failure is returned as is.
                 tracing::debug!(operation = op.path, "session expired; signing in again");
-                let session = self.renew(session.generation).await?;
-                self.send(op, &url, body, session.bearer.as_ref(), retry).await
+                let session = inner.renew(session.generation).await?;
+                inner.send(op, &url, body, session.bearer.as_ref(), retry).await
             }
             other => other,
         }
     }
+}
 
+/// The runtime itself, kept off [`Client`] so that no private helper can clash with a
+/// generated operation method.
+impl Inner {
     /// `base URL + path template` with each `{placeholder}` replaced, in order, by the
     /// encoded path argument, then the encoded query.
-    fn url(&self, request: &Request<'_>) -> Result<reqwest::Url, Error> {
+    fn url(&self, request: &Request) -> Result<reqwest::Url, Error> {
         let op = request.op;
-        let mut url = String::from(self.inner.server.base_url());
+        let mut url = String::from(self.server.base_url());
         let mut args = request.path_args.iter();
         let mut rest = op.path;
         while let Some(start) = rest.find('{') {
@@ -329,12 +334,12 @@ impl Client {
     }
 
     fn session_state(&self) -> Session {
-        lock(&self.inner.session).clone()
+        lock(&self.session).clone()
     }
 
     /// The session to use, signing in first if it never was.
     async fn current_session(&self) -> Result<Session, Error> {
-        match &self.inner.credentials.kind {
+        match &self.credentials.kind {
             CredentialsKind::None => Ok(Session::default()),
             CredentialsKind::Bearer(token) => Ok(Session { generation: 0, bearer: Some(token.clone()) }),
             CredentialsKind::Login(_) | CredentialsKind::Source(_) => {
@@ -350,13 +355,13 @@ impl Client {
 
     /// Signs in again unless another call already did since `seen` was current.
     async fn renew(&self, seen: u64) -> Result<Session, Error> {
-        let _guard = self.inner.login_lock.lock().await;
+        let _guard = self.login_lock.lock().await;
         let current = self.session_state();
         if current.generation != seen {
             return Ok(current);
         }
         let bearer = self.sign_in().await?;
-        let mut session = lock(&self.inner.session);
+        let mut session = lock(&self.session);
         session.generation = current.generation + 1;
         session.bearer = bearer;
         Ok(session.clone())
@@ -364,12 +369,12 @@ impl Client {
 
     /// Runs the sign-in flow; returns the bearer token to use, if any.
     async fn sign_in(&self) -> Result<Option<Secret>, Error> {
-        match &self.inner.credentials.kind {
-            CredentialsKind::Login(form) => self.post_login(form).await.map(|()| None),
+        match &self.credentials.kind {
+            CredentialsKind::Login(form) => self.send_login_form(form).await.map(|()| None),
             CredentialsKind::Source(source) => {
                 let fresh = source.credentials().await.map_err(|source| Error::TokenSource { source })?;
                 match fresh.kind {
-                    CredentialsKind::Login(form) => self.post_login(&form).await.map(|()| None),
+                    CredentialsKind::Login(form) => self.send_login_form(&form).await.map(|()| None),
                     CredentialsKind::Bearer(token) => Ok(Some(token)),
                     CredentialsKind::None => Ok(None),
                     CredentialsKind::Source(_) => {
@@ -382,7 +387,7 @@ impl Client {
     }
 
     /// `POST /login`; the session cookie it sets is kept by the cookie store.
-    async fn post_login(&self, form: &LoginForm) -> Result<(), Error> {
+    async fn send_login_form(&self, form: &LoginForm) -> Result<(), Error> {
         let url = self.url(&Request::new(&LOGIN))?;
         let body = Body::Form(form.fields());
         // Logging in twice is harmless, so transient failures are retried.
@@ -407,7 +412,7 @@ impl Client {
         bearer: Option<&Secret>,
         retry: bool,
     ) -> Result<RawResponse, Error> {
-        let policy = &self.inner.retry;
+        let policy = &self.retry;
         let mut attempt = 1;
         loop {
             let error = match self.send_once(op, url, body, bearer, attempt).await {
@@ -454,7 +459,7 @@ impl Client {
         );
         let started = Instant::now();
         async {
-            let mut builder = self.inner.http.request(reqwest_method(op.method), url.clone());
+            let mut builder = self.http.request(reqwest_method(op.method), url.clone());
             if let Some(token) = bearer {
                 // `bearer_auth` marks the header sensitive.
                 builder = builder.bearer_auth(token.expose());
@@ -567,7 +572,7 @@ mod tests {
     fn urls_encode_path_arguments_and_query() {
         let args = ["io://1234-5678-9012/12345678#2", "core:ClosureState"];
         let request = Request::new(&DEVICE).path(&args).query("q", Some("a b&c=d/é".into()));
-        let url = client().url(&request).unwrap();
+        let url = client().inner.url(&request).unwrap();
         assert_eq!(
             url.as_str(),
             "http://127.0.0.1:1/api/setup/devices/io%3A%2F%2F1234-5678-9012%2F12345678%232/states/core%3AClosureState?q=a%20b%26c%3Dd%2F%C3%A9"
@@ -578,11 +583,11 @@ mod tests {
     fn wrong_path_arguments_are_errors() {
         let client = client();
         let one = ["io://x"];
-        assert!(matches!(client.url(&Request::new(&DEVICE).path(&one)), Err(Error::InvalidRequest { .. })));
+        assert!(matches!(client.inner.url(&Request::new(&DEVICE).path(&one)), Err(Error::InvalidRequest { .. })));
         let three = ["a", "b", "c"];
-        assert!(matches!(client.url(&Request::new(&DEVICE).path(&three)), Err(Error::InvalidRequest { .. })));
+        assert!(matches!(client.inner.url(&Request::new(&DEVICE).path(&three)), Err(Error::InvalidRequest { .. })));
         let empty = ["", "b"];
-        assert!(matches!(client.url(&Request::new(&DEVICE).path(&empty)), Err(Error::InvalidRequest { .. })));
+        assert!(matches!(client.inner.url(&Request::new(&DEVICE).path(&empty)), Err(Error::InvalidRequest { .. })));
     }
 
     #[test]
