@@ -1,0 +1,209 @@
+//! Every error body captured from the cloud (tests/fixtures/errors/cloud/), served by a
+//! local server with a realistic status, must map to the right [`ErrorKind`] and
+//! [`Error`] variant. JSON bodies must classify the same under another status (the
+//! body alone decides), HTML pages must become `Unavailable`.
+
+mod runtime_support;
+
+use overkiz::__private::Request;
+use overkiz::{Credentials, Error, ErrorKind, RetryPolicy};
+use runtime_support::*;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Variant {
+    Api,
+    RateLimited,
+    Unavailable,
+}
+
+/// Fixture file, status assumed for it, expected kind and variant.
+const FIXTURES: &[(&str, u16, ErrorKind, Variant)] = &[
+    ("401-not-authenticated.json", 401, ErrorKind::NotAuthenticated, Variant::Api),
+    ("502-bad-gateway.html", 502, ErrorKind::Unavailable, Variant::Unavailable),
+    ("503-empty.html", 503, ErrorKind::Unavailable, Variant::Unavailable),
+    ("503-maintenance.html", 503, ErrorKind::Maintenance, Variant::Unavailable),
+    ("access-denied-to-gateway.json", 403, ErrorKind::AccessDeniedToGateway, Variant::Api),
+    ("action-group-setup-not-found.json", 400, ErrorKind::ActionGroupSetupNotFound, Variant::Api),
+    ("application-not-allowed.json", 401, ErrorKind::ApplicationNotAllowed, Variant::Api),
+    ("bad-credentials.json", 401, ErrorKind::BadCredentials, Variant::Api),
+    ("exec-queue-full.json", 400, ErrorKind::ExecutionQueueFull, Variant::Api),
+    ("invalid-event-listener-id.json", 400, ErrorKind::InvalidEventListener, Variant::Api),
+    ("invalid-token.json", 400, ErrorKind::InvalidToken, Variant::Api),
+    ("missing-api-key.json", 401, ErrorKind::MissingApiKey, Variant::Api),
+    ("missing-authorization-token.json", 401, ErrorKind::MissingAuthorizationToken, Variant::Api),
+    ("no-overkiz-user.json", 401, ErrorKind::UnknownUser, Variant::Api),
+    ("no-registered-event-listener.json", 400, ErrorKind::NoRegisteredEventListener, Variant::Api),
+    ("no-such-action-group.json", 404, ErrorKind::NoSuchActionGroup, Variant::Api),
+    ("no-such-command.json", 400, ErrorKind::NoSuchCommand, Variant::Api),
+    ("no-such-controllable.json", 404, ErrorKind::NoSuchDevice, Variant::Api),
+    ("no-such-resource.json", 404, ErrorKind::NoSuchResource, Variant::Api),
+    ("no-such-ui-profile.json", 404, ErrorKind::NoSuchUiProfile, Variant::Api),
+    ("not-such-token.json", 404, ErrorKind::NoSuchToken, Variant::Api),
+    ("resource-access-denied-device-setup-mismatch.json", 403, ErrorKind::AccessDenied, Variant::Api),
+    ("resource-access-denied-gateway-not-in-setup.json", 403, ErrorKind::AccessDenied, Variant::Api),
+    ("session-and-bearer.json", 400, ErrorKind::SessionAndBearerConflict, Variant::Api),
+    ("too-many-attempts-banned.json", 401, ErrorKind::TooManyAttemptsBanned, Variant::RateLimited),
+    ("too-many-concurrent-requests.json", 429, ErrorKind::TooManyConcurrentRequests, Variant::RateLimited),
+    ("too-many-executions.json", 503, ErrorKind::TooManyExecutions, Variant::RateLimited),
+    ("too-many-requests.json", 429, ErrorKind::TooManyRequests, Variant::RateLimited),
+    ("unknown-auth-error.json", 401, ErrorKind::AuthenticationFailed, Variant::Api),
+    ("unknown-resource-access-denied.json", 403, ErrorKind::AccessDenied, Variant::Api),
+    ("unknown-user-account.json", 401, ErrorKind::UnknownUser, Variant::Api),
+];
+
+fn variant(error: &Error) -> Option<Variant> {
+    match error {
+        Error::Api { .. } => Some(Variant::Api),
+        Error::RateLimited { .. } => Some(Variant::RateLimited),
+        Error::Unavailable { .. } => Some(Variant::Unavailable),
+        _ => None,
+    }
+}
+
+async fn call_with(server: &MockServer, status: u16, body: &[u8], content_type: &str) -> Error {
+    server.reset().await;
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .respond_with(ResponseTemplate::new(status).set_body_raw(body.to_vec(), content_type))
+        .mount(server)
+        .await;
+    let client = client_with(server, Credentials::none(), RetryPolicy::disabled());
+    client.execute(Request::new(&GET_SETUP)).await.expect_err("an error answer")
+}
+
+async fn check_fixture(file: &str) {
+    let &(_, status, kind, expected_variant) =
+        FIXTURES.iter().find(|f| f.0 == file).unwrap_or_else(|| panic!("{file} is not in FIXTURES"));
+    let body = error_fixture(file);
+    let json: Option<serde_json::Value> = serde_json::from_slice(&body).ok();
+    let content_type = if json.is_some() { "application/json" } else { "text/html" };
+    let server = MockServer::start().await;
+
+    // With the realistic status.
+    let error = call_with(&server, status, &body, content_type).await;
+    assert_eq!(error.kind(), kind, "{file}: {error:?}");
+    assert_eq!(variant(&error), Some(expected_variant), "{file}: {error:?}");
+    assert_eq!(error.status(), Some(status), "{file}");
+    assert_eq!(error.operation().map(|op| op.path), Some("/setup"), "{file}");
+    assert!(error.to_string().starts_with("GET /setup: "), "{file}: {error}");
+    assert_eq!(error.retry_after(), None, "{file}");
+
+    if let Some(json) = &json {
+        // The server's code and message are kept.
+        let api = error.api_error().expect("an API error");
+        assert_eq!(api.code().map(|c| c.as_str()), json["errorCode"].as_str(), "{file}");
+        let message = json["error"].as_str().unwrap_or_default().trim_matches('"');
+        assert_eq!(api.message(), message, "{file}");
+        assert_eq!(api.status(), status);
+        assert_eq!(api.kind(), kind);
+        // The body alone decides: any other status gives the same kind.
+        for other in [400, 500] {
+            let error = call_with(&server, other, &body, content_type).await;
+            assert_eq!(error.kind(), kind, "{file} with status {other}: {error:?}");
+            assert_eq!(error.status(), Some(other), "{file}");
+        }
+    } else if !body.is_empty() {
+        // An HTML page under a client-error status is still a server-side outage.
+        let error = call_with(&server, 400, &body, content_type).await;
+        assert_eq!(error.kind(), kind, "{file} with status 400: {error:?}");
+        assert_eq!(variant(&error), Some(Variant::Unavailable), "{file}");
+    }
+}
+
+macro_rules! fixture_tests {
+    ($($test:ident => $file:literal,)*) => {
+        $(
+            #[tokio::test]
+            async fn $test() {
+                check_fixture($file).await;
+            }
+        )*
+
+        #[test]
+        fn every_fixture_file_has_a_test() {
+            let tested = [$($file),*];
+            let dir = format!("{}/fixtures/errors/cloud", env!("CARGO_MANIFEST_DIR"));
+            let mut files: Vec<String> = std::fs::read_dir(&dir)
+                .expect("fixture directory")
+                .map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned())
+                .collect();
+            files.sort();
+            let mut tested: Vec<String> = tested.iter().map(|s| s.to_string()).collect();
+            tested.sort();
+            assert_eq!(files, tested);
+            let mut table: Vec<String> = FIXTURES.iter().map(|f| f.0.to_string()).collect();
+            table.sort();
+            assert_eq!(files, table);
+        }
+    };
+}
+
+fixture_tests! {
+    not_authenticated => "401-not-authenticated.json",
+    bad_gateway_html => "502-bad-gateway.html",
+    empty_503 => "503-empty.html",
+    maintenance_html => "503-maintenance.html",
+    access_denied_to_gateway => "access-denied-to-gateway.json",
+    action_group_setup_not_found => "action-group-setup-not-found.json",
+    application_not_allowed => "application-not-allowed.json",
+    bad_credentials => "bad-credentials.json",
+    exec_queue_full => "exec-queue-full.json",
+    invalid_event_listener_id => "invalid-event-listener-id.json",
+    invalid_token => "invalid-token.json",
+    missing_api_key => "missing-api-key.json",
+    missing_authorization_token => "missing-authorization-token.json",
+    no_overkiz_user => "no-overkiz-user.json",
+    no_registered_event_listener => "no-registered-event-listener.json",
+    no_such_action_group => "no-such-action-group.json",
+    no_such_command => "no-such-command.json",
+    no_such_controllable => "no-such-controllable.json",
+    no_such_resource => "no-such-resource.json",
+    no_such_ui_profile => "no-such-ui-profile.json",
+    not_such_token => "not-such-token.json",
+    device_setup_mismatch => "resource-access-denied-device-setup-mismatch.json",
+    gateway_not_in_setup => "resource-access-denied-gateway-not-in-setup.json",
+    session_and_bearer => "session-and-bearer.json",
+    too_many_attempts_banned => "too-many-attempts-banned.json",
+    too_many_concurrent_requests => "too-many-concurrent-requests.json",
+    too_many_executions => "too-many-executions.json",
+    too_many_requests => "too-many-requests.json",
+    unknown_auth_error => "unknown-auth-error.json",
+    unknown_resource_access_denied => "unknown-resource-access-denied.json",
+    unknown_user_account => "unknown-user-account.json",
+}
+
+#[test]
+fn retryable_kinds() {
+    let retryable = [
+        ErrorKind::Transport,
+        ErrorKind::Timeout,
+        ErrorKind::Maintenance,
+        ErrorKind::Unavailable,
+        ErrorKind::TooManyRequests,
+        ErrorKind::TooManyConcurrentRequests,
+        ErrorKind::TooManyExecutions,
+        ErrorKind::ExecutionQueueFull,
+        ErrorKind::TooManyAttemptsBanned,
+    ];
+    for &(file, _, kind, _) in FIXTURES {
+        assert_eq!(kind.is_retryable(), retryable.contains(&kind), "{file}");
+        assert_eq!(kind.is_rate_limit(), matches!(FIXTURES.iter().find(|f| f.0 == file).map(|f| f.3), Some(Variant::RateLimited)), "{file}");
+    }
+    assert!(ErrorKind::NotAuthenticated.needs_login());
+    assert!(ErrorKind::MissingAuthorizationToken.needs_login());
+    assert!(!ErrorKind::BadCredentials.needs_login());
+}
+
+#[tokio::test]
+async fn unknown_error_codes_are_kept() {
+    let server = MockServer::start().await;
+    let body = br#"{"errorCode":"SOMETHING_NEW","error":"Something new happened"}"#;
+    let error = call_with(&server, 409, body, "application/json").await;
+    assert_eq!(error.kind(), ErrorKind::BadRequest);
+    let api = error.api_error().expect("an API error");
+    assert_eq!(api.code(), Some(&overkiz::ErrorCode::Other("SOMETHING_NEW".into())));
+    assert_eq!(api.code().map(|c| c.as_str()), Some("SOMETHING_NEW"));
+    assert_eq!(api.message(), "Something new happened");
+}
