@@ -1,0 +1,394 @@
+//! Signing in: session cookie login and reuse, the other login forms, bearer tokens,
+//! token sources, lazy login, and the one-time renewal of an expired session.
+
+mod runtime_support;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use overkiz::__private::Request;
+use overkiz::{Credentials, ErrorKind};
+use runtime_support::*;
+use serde_json::json;
+use wiremock::matchers::{body_string, header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const NOT_AUTHENTICATED: &str = r#"{"errorCode":"RESOURCE_ACCESS_DENIED","error":"Not authenticated"}"#;
+
+fn login_ok(cookie: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200)
+        .insert_header("set-cookie", format!("JSESSIONID={cookie}; Path=/; HttpOnly").as_str())
+        .set_body_json(json!({"success": true, "roles": [{"name": "ENDUSER"}]}))
+}
+
+fn not_authenticated() -> ResponseTemplate {
+    ResponseTemplate::new(401).set_body_raw(NOT_AUTHENTICATED, "application/json")
+}
+
+fn setup_ok() -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({"gateways": [], "devices": []}))
+}
+
+async fn mount_login(server: &MockServer, cookie: &str) {
+    Mock::given(method("POST")).and(path("/login")).respond_with(login_ok(cookie)).mount(server).await;
+}
+
+#[tokio::test]
+async fn password_login_sets_a_cookie_that_the_next_calls_reuse() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/login"))
+        .and(header("content-type", "application/x-www-form-urlencoded"))
+        .and(body_string(format!("userId=user%40example.com&userPassword={PASSWORD}")))
+        .respond_with(login_ok(COOKIE))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .and(header("cookie", format!("JSESSIONID={COOKIE}").as_str()))
+        .respond_with(setup_ok())
+        .expect(3)
+        .mount(&server)
+        .await;
+
+    let client = client(&server, Credentials::password(USER, PASSWORD));
+    // Nothing is sent before the first call.
+    assert!(server.received_requests().await.unwrap_or_default().is_empty());
+    let first: serde_json::Value = client.execute(Request::new(&GET_SETUP)).await.unwrap().json().unwrap();
+    assert_eq!(first["devices"], json!([]));
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    // Clones share the session.
+    client.clone().execute(Request::new(&GET_SETUP)).await.unwrap();
+
+    assert_eq!(count(&server, "POST", "/login").await, 1);
+    for request in server.received_requests().await.unwrap_or_default() {
+        // Credentials travel in the body only, never in the URL, and no bearer is sent.
+        assert_eq!(request.url.query(), None);
+        assert!(!request.headers.contains_key("authorization"));
+    }
+}
+
+#[tokio::test]
+async fn the_other_login_forms() {
+    let cases = [
+        (Credentials::sso_token(USER, "sso-SECRET"), "userId=user%40example.com&ssoToken=sso-SECRET"),
+        (Credentials::access_token("oauth-SECRET"), "accessToken=oauth-SECRET"),
+        (Credentials::jwt("jwt-SECRET"), "jwt=jwt-SECRET"),
+        (
+            Credentials::password(USER, "pw")
+                .with_application_id("app")
+                .with_api_key("key-SECRET")
+                .with_setup_oid("setup-1"),
+            "userId=user%40example.com&userPassword=pw&applicationId=app&apiKey=key-SECRET&setupOID=setup-1",
+        ),
+    ];
+    for (credentials, form) in cases {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/login"))
+            .and(body_string(form))
+            .respond_with(login_ok(COOKIE))
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET")).and(path("/setup")).respond_with(setup_ok()).expect(1).mount(&server).await;
+        client(&server, credentials).execute(Request::new(&GET_SETUP)).await.unwrap_or_else(|e| panic!("{form}: {e}"));
+    }
+}
+
+#[tokio::test]
+async fn bearer_token_is_sent_on_every_call_without_login_or_cookies() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        // A gateway setting a cookie must not make the client send it back: the server
+        // refuses requests with both a session and a bearer token.
+        .respond_with(setup_ok().insert_header("set-cookie", "JSESSIONID=unwanted; Path=/"))
+        .expect(2)
+        .mount(&server)
+        .await;
+
+    let client = client(&server, Credentials::bearer(TOKEN));
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    assert_eq!(count(&server, "POST", "/login").await, 0);
+    for request in server.received_requests().await.unwrap_or_default() {
+        assert!(!request.headers.contains_key("cookie"), "{request:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_invalid_bearer_token_is_not_renewed() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).and(path("/setup")).respond_with(not_authenticated()).mount(&server).await;
+    let error = client(&server, Credentials::bearer(TOKEN)).execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::NotAuthenticated);
+    assert_eq!(count(&server, "GET", "/setup").await, 1);
+    assert_eq!(count(&server, "POST", "/login").await, 0);
+}
+
+#[tokio::test]
+async fn expired_session_logs_in_again_once_and_succeeds() {
+    let server = MockServer::start().await;
+    // First login gives the session that will expire, the second a fresh one.
+    Mock::given(method("POST"))
+        .and(path("/login"))
+        .respond_with(login_ok("old-session"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_login(&server, "new-session").await;
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .and(header("cookie", "JSESSIONID=old-session"))
+        .respond_with(not_authenticated())
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .and(header("cookie", "JSESSIONID=new-session"))
+        .respond_with(setup_ok())
+        .mount(&server)
+        .await;
+
+    let client = client(&server, Credentials::password(USER, PASSWORD));
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    assert_eq!(count(&server, "POST", "/login").await, 2);
+    assert_eq!(count(&server, "GET", "/setup").await, 2);
+
+    // The new session is kept.
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    assert_eq!(count(&server, "POST", "/login").await, 2);
+}
+
+#[tokio::test]
+async fn a_second_not_authenticated_is_returned_not_looped() {
+    let server = MockServer::start().await;
+    mount_login(&server, COOKIE).await;
+    Mock::given(method("GET")).and(path("/setup")).respond_with(not_authenticated()).mount(&server).await;
+
+    let client = client(&server, Credentials::password(USER, PASSWORD));
+    let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::NotAuthenticated);
+    assert_eq!(error.status(), Some(401));
+    assert_eq!(count(&server, "POST", "/login").await, 2);
+    assert_eq!(count(&server, "GET", "/setup").await, 2);
+}
+
+#[tokio::test]
+async fn expired_session_is_renewed_for_non_idempotent_calls_too() {
+    // "Not authenticated" means the call was not executed, so resending a POST is safe.
+    let server = MockServer::start().await;
+    mount_login(&server, COOKIE).await;
+    Mock::given(method("POST"))
+        .and(path("/exec/apply"))
+        .respond_with(not_authenticated())
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/exec/apply"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"execId": "e-1"})))
+        .mount(&server)
+        .await;
+    let client = client(&server, Credentials::password(USER, PASSWORD));
+    let answer: serde_json::Value =
+        client.execute(Request::new(&POST_EXEC_APPLY).json(&json!({"actions": []})).unwrap()).await.unwrap().json().unwrap();
+    assert_eq!(answer["execId"], "e-1");
+    assert_eq!(count(&server, "POST", "/login").await, 2);
+    assert_eq!(count(&server, "POST", "/exec/apply").await, 2);
+}
+
+#[tokio::test]
+async fn concurrent_first_calls_share_one_login() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/login"))
+        .respond_with(login_ok(COOKIE).set_delay(Duration::from_millis(100)))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET")).and(path("/setup")).respond_with(setup_ok()).mount(&server).await;
+
+    let client = client(&server, Credentials::password(USER, PASSWORD));
+    let calls = (0..5).map(|_| {
+        let client = client.clone();
+        tokio::spawn(async move { client.execute(Request::new(&GET_SETUP)).await })
+    });
+    for call in futures::future::join_all(calls).await {
+        call.expect("task").expect("call");
+    }
+    assert_eq!(count(&server, "POST", "/login").await, 1);
+    assert_eq!(count(&server, "GET", "/setup").await, 5);
+}
+
+#[tokio::test]
+async fn concurrent_expired_calls_renew_the_session_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/login"))
+        .respond_with(login_ok("old-session"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/login"))
+        .respond_with(login_ok("new-session").set_delay(Duration::from_millis(100)))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .and(header("cookie", "JSESSIONID=old-session"))
+        .respond_with(not_authenticated())
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .and(header("cookie", "JSESSIONID=new-session"))
+        .respond_with(setup_ok())
+        .mount(&server)
+        .await;
+
+    let client = client(&server, Credentials::password(USER, PASSWORD));
+    client.login().await.unwrap();
+    let calls = (0..4).map(|_| {
+        let client = client.clone();
+        tokio::spawn(async move { client.execute(Request::new(&GET_SETUP)).await })
+    });
+    for call in futures::future::join_all(calls).await {
+        call.expect("task").expect("call");
+    }
+    assert_eq!(count(&server, "POST", "/login").await, 2);
+}
+
+#[tokio::test]
+async fn explicit_login_checks_credentials_up_front() {
+    let server = MockServer::start().await;
+    mount_login(&server, COOKIE).await;
+    Mock::given(method("GET")).and(path("/setup")).respond_with(setup_ok()).mount(&server).await;
+    let client = client(&server, Credentials::password(USER, PASSWORD));
+    client.login().await.unwrap();
+    assert_eq!(count(&server, "POST", "/login").await, 1);
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    assert_eq!(count(&server, "POST", "/login").await, 1);
+
+    // Nothing to do for a bearer token.
+    let bearer = runtime_support::client(&server, Credentials::bearer(TOKEN));
+    bearer.login().await.unwrap();
+    assert_eq!(count(&server, "POST", "/login").await, 1);
+}
+
+#[tokio::test]
+async fn bad_credentials_fail_the_call_at_login() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/login"))
+        .respond_with(ResponseTemplate::new(401).set_body_raw(error_fixture("bad-credentials.json"), "application/json"))
+        .mount(&server)
+        .await;
+    let client = client(&server, Credentials::password(USER, PASSWORD));
+    let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::BadCredentials);
+    assert_eq!(error.operation().map(|op| op.path), Some("/login"));
+    assert_eq!(count(&server, "GET", "/setup").await, 0);
+    // Not retried: the login is tried again on the next call only.
+    assert_eq!(count(&server, "POST", "/login").await, 1);
+    assert!(!error.to_string().contains(PASSWORD));
+    assert!(!format!("{error:?}").contains(PASSWORD));
+}
+
+#[tokio::test]
+async fn a_refused_login_without_error_status_is_an_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/login"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": false})))
+        .mount(&server)
+        .await;
+    let error = client(&server, Credentials::password(USER, PASSWORD)).execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::AuthenticationFailed);
+}
+
+#[tokio::test]
+async fn token_source_login_form_is_posted_lazily_and_renewed() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/login"))
+        .and(body_string("jwt=vendor-jwt-1"))
+        .respond_with(login_ok("old-session"))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/login"))
+        .and(body_string("jwt=vendor-jwt-2"))
+        .respond_with(login_ok("new-session"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .and(header("cookie", "JSESSIONID=old-session"))
+        .respond_with(not_authenticated())
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .and(header("cookie", "JSESSIONID=new-session"))
+        .respond_with(setup_ok())
+        .mount(&server)
+        .await;
+
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let credentials = Credentials::from_fn(move || {
+        let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+        async move { Ok(Credentials::jwt(format!("vendor-jwt-{n}"))) }
+    });
+    let client = client(&server, credentials);
+    assert_eq!(calls.load(Ordering::SeqCst), 0, "sign-in is lazy");
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    assert_eq!(count(&server, "POST", "/login").await, 2);
+}
+
+#[tokio::test]
+async fn token_source_bearer_is_refreshed_when_rejected() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .and(header("authorization", "Bearer token-1"))
+        .respond_with(not_authenticated())
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .and(header("authorization", "Bearer token-2"))
+        .respond_with(setup_ok())
+        .mount(&server)
+        .await;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let credentials = Credentials::from_fn(move || {
+        let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+        async move { Ok(Credentials::bearer(format!("token-{n}"))) }
+    });
+    let client = client(&server, credentials);
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    assert_eq!(count(&server, "POST", "/login").await, 0);
+}
+
+#[tokio::test]
+async fn a_failing_token_source_is_reported() {
+    let server = MockServer::start().await;
+    let credentials = Credentials::from_fn(|| async { Err("vendor sign-in refused".into()) });
+    let error = client(&server, credentials).execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::TokenSource);
+    assert!(error.to_string().contains("vendor sign-in refused"), "{error}");
+    assert!(server.received_requests().await.unwrap_or_default().is_empty());
+}
