@@ -230,15 +230,21 @@ struct Ctx {
 
 /// Builds the IR of a spec with the curated knowledge.
 pub fn build(spec: &Spec, curated: &Curated) -> Result<Ir, IrError> {
-    let mut b = Builder { curated, ir: Ir::default(), union_keys: BTreeMap::new(), signatures: BTreeMap::new() };
+    let mut b = Builder {
+        curated,
+        ir: Ir::default(),
+        union_keys: BTreeMap::new(),
+        curated_signatures: BTreeMap::new(),
+        hint_signatures: BTreeMap::new(),
+    };
     b.collect_signatures(spec);
     b.declare_unions(spec)?;
     b.declare_enums(spec)?;
-    b.build_unions(spec)?;
     for op in &spec.operations {
         let op = b.operation(op)?;
         b.ir.operations.push(op);
     }
+    b.build_unions(spec)?;
     b.events(spec)?;
     b.apply_field_curation()?;
     b.box_direct_recursion();
@@ -256,8 +262,11 @@ struct Builder<'c> {
     /// Wrapper key → union name.
     union_keys: BTreeMap<String, String>,
     /// Field list → the one name that objects with exactly these fields get from a
-    /// hint or a curated entry somewhere in the documentation.
-    signatures: BTreeMap<Vec<String>, String>,
+    /// curated `[[name]]` entry somewhere in the documentation.
+    curated_signatures: BTreeMap<Vec<String>, String>,
+    /// Field list → the one name that objects with exactly these fields get from a
+    /// name hint somewhere in the documentation.
+    hint_signatures: BTreeMap<Vec<String>, String>,
 }
 
 impl Builder<'_> {
@@ -432,10 +441,14 @@ impl Builder<'_> {
     /// Names an object, converts its fields and merges it into the struct of that name.
     fn object(&mut self, fields: &[spec::Field], ctx: &Ctx) -> Result<String, IrError> {
         let at = self.curated.name.iter().find(|e| e.value.at == ctx.location).map(|e| e.get().name.clone());
-        let preferred = match at.or_else(|| ctx.forced.clone()) {
-            Some(name) => Some(name),
-            None => name_hint(fields).or_else(|| self.shape_name(fields)).or_else(|| self.signature_name(fields)),
-        };
+        // Curated knowledge first, then the examples' hints, then the context.
+        let sig = signature(fields);
+        let preferred = at
+            .or_else(|| ctx.forced.clone())
+            .or_else(|| self.curated_signatures.get(&sig).cloned())
+            .or_else(|| name_hint(fields))
+            .or_else(|| self.shape_name(fields))
+            .or_else(|| self.hint_signatures.get(&sig).cloned());
         let mut candidates = Vec::new();
         if let Some(p) = preferred {
             candidates.push(self.renamed(&p));
@@ -510,19 +523,16 @@ impl Builder<'_> {
         }
     }
 
-    /// The name a hinted or curated object with exactly these fields has elsewhere.
-    fn signature_name(&self, fields: &[spec::Field]) -> Option<String> {
-        self.signatures.get(&signature(fields)).cloned()
-    }
-
-    /// Records, for every field list, the names hints and curated entries give to
-    /// objects with that list; lists with one name only are kept.
+    /// Records, for every field list, the names curated entries and hints give to
+    /// objects with that list elsewhere; lists with one name only are kept.
     fn collect_signatures(&mut self, spec: &Spec) {
-        let mut seen: BTreeMap<Vec<String>, BTreeSet<String>> = BTreeMap::new();
+        let mut curated: BTreeMap<Vec<String>, BTreeSet<String>> = BTreeMap::new();
+        let mut hinted: BTreeMap<Vec<String>, BTreeSet<String>> = BTreeMap::new();
         let mut record = |fields: &[spec::Field], location: &str| {
-            let at = self.curated.name.iter().find(|e| e.value.at == location).map(|e| e.value.name.clone());
-            if let Some(name) = at.or_else(|| name_hint(fields)) {
-                seen.entry(signature(fields)).or_default().insert(name);
+            if let Some(e) = self.curated.name.iter().find(|e| e.value.at == location) {
+                curated.entry(signature(fields)).or_default().insert(e.value.name.clone());
+            } else if let Some(name) = name_hint(fields) {
+                hinted.entry(signature(fields)).or_default().insert(name);
             }
         };
         for op in &spec.operations {
@@ -539,11 +549,14 @@ impl Builder<'_> {
                 }
             }
         }
-        self.signatures = seen
-            .into_iter()
-            .filter(|(_, names)| names.len() == 1)
-            .filter_map(|(sig, names)| Some((sig, self.renamed(names.first()?))))
-            .collect();
+        let unique = |map: BTreeMap<Vec<String>, BTreeSet<String>>| -> BTreeMap<Vec<String>, String> {
+            map.into_iter()
+                .filter(|(_, names)| names.len() == 1)
+                .filter_map(|(sig, names)| Some((sig, names.into_iter().next()?)))
+                .collect()
+        };
+        self.curated_signatures = unique(curated);
+        self.hint_signatures = unique(hinted);
     }
 
     fn shape_name(&self, fields: &[spec::Field]) -> Option<String> {

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use overkiz_codegen::{generate, output, render_spec, Summary};
+use overkiz_codegen::{output, render_spec, Summary};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
@@ -11,6 +11,14 @@ fn root() -> PathBuf {
 
 fn doc() -> String {
     std::fs::read_to_string(root().join("spec/enduser-api.txt")).unwrap()
+}
+
+fn curated() -> String {
+    std::fs::read_to_string(root().join("spec/curated.toml")).unwrap()
+}
+
+fn generate(name: &str, text: &str) -> Result<overkiz_codegen::Generated, overkiz_codegen::Error> {
+    overkiz_codegen::generate(name, text, &curated())
 }
 
 #[test]

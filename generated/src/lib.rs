@@ -6,6 +6,8 @@
 //! Overkiz documentation by `cargo xtask codegen`; the runtime (client,
 //! authentication, errors, event stream) is written by hand.
 
+#![warn(missing_docs)]
+
 mod auth;
 mod client;
 mod de;

@@ -96,12 +96,21 @@ fn method(op: &OpDef) -> TokenStream {
     };
     let path_step = (!path_args.is_empty()).then(|| quote!(.path(&[#(#path_args),*])));
     let deprecated = s.deprecated_since.as_ref().map(|v| {
-        quote!(#[deprecated(since = #v, note = "deprecated in the Overkiz documentation")])
+        // `since` must be semver for clippy; the page writes `2020.6` for `2020.6.0`.
+        let semver = match v.split('.').count() {
+            1 => format!("{v}.0.0"),
+            2 => format!("{v}.0"),
+            _ => v.clone(),
+        };
+        let note = format!("deprecated since version {v} of the Overkiz API");
+        quote!(#[deprecated(since = #semver, note = #note)])
     });
+    let many_args = (args.len() > 6).then(|| quote!(#[allow(clippy::too_many_arguments)]));
     let doc = doc_lines(&method_doc(op));
     quote! {
         #doc
         #deprecated
+        #many_args
         pub async fn #fn_ident(&self, #(#args),*) -> Result<#ret, crate::Error> {
             let request = Request::new(&operations::#const_ident) #path_step #(#query)*;
             #body_step

@@ -94,86 +94,117 @@ impl crate::de::Fields for AbsoluteSchedule {
         &mut self.extra
     }
 }
-/// `ActionGroup`.
+/// `Action`.
 ///
-/// Documented at `GET /history/executions/{execId} response.execution` (and 2 other places).
+/// Documented at `POST /actionGroups request.actions[]` (and 34 other places).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct ActionGroup {
-    /// `eventTime`.
-    #[serde(rename = "eventTime", skip_serializing_if = "Option::is_none")]
-    pub event_time: Option<i64>,
-    /// `actionGroupOID`.
+pub struct Action {
+    /// `deviceURL`.
     ///
-    /// Example: `an action group OID`.
-    #[serde(rename = "actionGroupOID", skip_serializing_if = "Option::is_none")]
-    pub action_group_oid: Option<String>,
-    /// `actionGroupMetadata`.
-    ///
-    /// Example: `an action group metadata`.
-    #[serde(rename = "actionGroupMetadata", skip_serializing_if = "Option::is_none")]
-    pub action_group_metadata: Option<String>,
-    /// `owner`.
-    ///
-    /// Example: `an owner`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub owner: Option<String>,
-    /// `source`.
-    ///
-    /// Example: `a source`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
-    /// `endTime`.
-    #[serde(rename = "endTime", skip_serializing_if = "Option::is_none")]
-    pub end_time: Option<i64>,
-    /// `effectiveStartTime`.
-    #[serde(rename = "effectiveStartTime", skip_serializing_if = "Option::is_none")]
-    pub effective_start_time: Option<i64>,
-    /// `duration`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub duration: Option<i64>,
-    /// `id`.
-    ///
-    /// Example: `an exec id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// `label`.
-    ///
-    /// Example: `an action group label`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
-    /// `metaData`.
-    ///
-    /// Example: `an execution meta data`.
-    #[serde(rename = "metaData", skip_serializing_if = "Option::is_none")]
-    pub meta_data: Option<String>,
-    /// `type`.
-    ///
-    /// Example: `Immediate execution - MANUAL_CONTROL`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
-    /// `state`.
-    ///
-    /// Example: `COMPLETED`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
-    /// `failureType`.
-    ///
-    /// Example: `UNKNOWN_ERROR`.
-    #[serde(rename = "failureType", skip_serializing_if = "Option::is_none")]
-    pub failure_type: Option<String>,
+    /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
+    #[serde(rename = "deviceURL", skip_serializing_if = "Option::is_none")]
+    pub device_url: Option<String>,
     /// `commands`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub commands: Option<Vec<crate::types::ActionGroupCommand>>,
-    /// `executionType`.
+    pub commands: Option<Vec<crate::types::Command>>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for Action {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for Action {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for Action {
+    const NAME: &'static str = "Action";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "deviceURL" => {
+                crate::de::field(&mut self.device_url, &mut self.extra, key, map)?
+            }
+            "commands" => {
+                crate::de::field(&mut self.commands, &mut self.extra, key, map)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
+/// `ActionGroup`.
+///
+/// Documented at `POST /actionGroups request` (and 34 other places).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ActionGroup {
+    /// `label`.
     ///
-    /// Example: `Immediate execution`.
-    #[serde(rename = "executionType", skip_serializing_if = "Option::is_none")]
-    pub execution_type: Option<String>,
-    /// `executionSubType`.
+    /// Example: `a managed action group label`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// `metadata`.
     ///
-    /// Example: `MANUAL_CONTROL`.
-    #[serde(rename = "executionSubType", skip_serializing_if = "Option::is_none")]
-    pub execution_sub_type: Option<String>,
+    /// Example: `some metadata`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<String>,
+    /// `shortcut`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shortcut: Option<bool>,
+    /// `notificationTypeMask`.
+    #[serde(rename = "notificationTypeMask", skip_serializing_if = "Option::is_none")]
+    pub notification_type_mask: Option<i64>,
+    /// `notificationCondition`.
+    ///
+    /// Example: `ON_SUCCESS`.
+    #[serde(rename = "notificationCondition", skip_serializing_if = "Option::is_none")]
+    pub notification_condition: Option<String>,
+    /// `notificationText`.
+    ///
+    /// Example: `a notification text`.
+    #[serde(rename = "notificationText", skip_serializing_if = "Option::is_none")]
+    pub notification_text: Option<String>,
+    /// `notificationTitle`.
+    ///
+    /// Example: `a notification title`.
+    #[serde(rename = "notificationTitle", skip_serializing_if = "Option::is_none")]
+    pub notification_title: Option<String>,
+    /// `targetEmailAddresses`.
+    #[serde(rename = "targetEmailAddresses", skip_serializing_if = "Option::is_none")]
+    pub target_email_addresses: Option<Vec<String>>,
+    /// `targetPhoneNumbers`.
+    #[serde(rename = "targetPhoneNumbers", skip_serializing_if = "Option::is_none")]
+    pub target_phone_numbers: Option<Vec<String>>,
+    /// `targetPushSubscriptions`.
+    #[serde(rename = "targetPushSubscriptions", skip_serializing_if = "Option::is_none")]
+    pub target_push_subscriptions: Option<Vec<String>>,
+    /// `actions`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actions: Option<Vec<crate::types::Action>>,
+    /// `oid`.
+    ///
+    /// Example: `the managed action group UUID`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oid: Option<String>,
+    /// `creationTime`.
+    #[serde(rename = "creationTime", skip_serializing_if = "Option::is_none")]
+    pub creation_time: Option<i64>,
+    /// `lastUpdateTime`.
+    #[serde(rename = "lastUpdateTime", skip_serializing_if = "Option::is_none")]
+    pub last_update_time: Option<i64>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -199,202 +230,72 @@ impl crate::de::Fields for ActionGroup {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "eventTime" => {
-                crate::de::field(&mut self.event_time, &mut self.extra, key, map)?
-            }
-            "actionGroupOID" => {
-                crate::de::field(&mut self.action_group_oid, &mut self.extra, key, map)?
-            }
-            "actionGroupMetadata" => {
-                crate::de::field(
-                    &mut self.action_group_metadata,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "owner" => crate::de::field(&mut self.owner, &mut self.extra, key, map)?,
-            "source" => crate::de::field(&mut self.source, &mut self.extra, key, map)?,
-            "endTime" => crate::de::field(&mut self.end_time, &mut self.extra, key, map)?,
-            "effectiveStartTime" => {
-                crate::de::field(
-                    &mut self.effective_start_time,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "duration" => {
-                crate::de::field(&mut self.duration, &mut self.extra, key, map)?
-            }
-            "id" => crate::de::field(&mut self.id, &mut self.extra, key, map)?,
             "label" => crate::de::field(&mut self.label, &mut self.extra, key, map)?,
-            "metaData" => {
-                crate::de::field(&mut self.meta_data, &mut self.extra, key, map)?
+            "metadata" => {
+                crate::de::field(&mut self.metadata, &mut self.extra, key, map)?
             }
-            "type" => crate::de::field(&mut self.r#type, &mut self.extra, key, map)?,
-            "state" => crate::de::field(&mut self.state, &mut self.extra, key, map)?,
-            "failureType" => {
-                crate::de::field(&mut self.failure_type, &mut self.extra, key, map)?
+            "shortcut" => {
+                crate::de::field(&mut self.shortcut, &mut self.extra, key, map)?
             }
-            "commands" => {
-                crate::de::field(&mut self.commands, &mut self.extra, key, map)?
-            }
-            "executionType" => {
-                crate::de::field(&mut self.execution_type, &mut self.extra, key, map)?
-            }
-            "executionSubType" => {
+            "notificationTypeMask" => {
                 crate::de::field(
-                    &mut self.execution_sub_type,
+                    &mut self.notification_type_mask,
                     &mut self.extra,
                     key,
                     map,
                 )?
             }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `ActionGroupCommand`.
-///
-/// Documented at `GET /history/executions/{execId} response.execution.commands[]` (and 2 other places).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct ActionGroupCommand {
-    /// `deviceURL`.
-    ///
-    /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
-    #[serde(rename = "deviceURL", skip_serializing_if = "Option::is_none")]
-    pub device_url: Option<String>,
-    /// `command`.
-    ///
-    /// Example: `a command`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub command: Option<String>,
-    /// `parameters`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub parameters: Option<Vec<String>>,
-    /// `detailedStatus`.
-    #[serde(rename = "detailedStatus", skip_serializing_if = "Option::is_none")]
-    pub detailed_status: Option<crate::types::ActionGroupCommandDetailedStatus>,
-    /// `rank`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rank: Option<i64>,
-    /// `dynamic`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dynamic: Option<bool>,
-    /// `delay`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub delay: Option<i64>,
-    /// `state`.
-    ///
-    /// Example: `COMPLETED`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
-    /// `failureType`.
-    ///
-    /// Example: `UNKNOWN_ERROR`.
-    #[serde(rename = "failureType", skip_serializing_if = "Option::is_none")]
-    pub failure_type: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for ActionGroupCommand {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for ActionGroupCommand {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for ActionGroupCommand {
-    const NAME: &'static str = "ActionGroupCommand";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "deviceURL" => {
-                crate::de::field(&mut self.device_url, &mut self.extra, key, map)?
+            "notificationCondition" => {
+                crate::de::field(
+                    &mut self.notification_condition,
+                    &mut self.extra,
+                    key,
+                    map,
+                )?
             }
-            "command" => crate::de::field(&mut self.command, &mut self.extra, key, map)?,
-            "parameters" => {
-                crate::de::field(&mut self.parameters, &mut self.extra, key, map)?
+            "notificationText" => {
+                crate::de::field(&mut self.notification_text, &mut self.extra, key, map)?
             }
-            "detailedStatus" => {
-                crate::de::field(&mut self.detailed_status, &mut self.extra, key, map)?
+            "notificationTitle" => {
+                crate::de::field(
+                    &mut self.notification_title,
+                    &mut self.extra,
+                    key,
+                    map,
+                )?
             }
-            "rank" => crate::de::field(&mut self.rank, &mut self.extra, key, map)?,
-            "dynamic" => crate::de::field(&mut self.dynamic, &mut self.extra, key, map)?,
-            "delay" => crate::de::field(&mut self.delay, &mut self.extra, key, map)?,
-            "state" => crate::de::field(&mut self.state, &mut self.extra, key, map)?,
-            "failureType" => {
-                crate::de::field(&mut self.failure_type, &mut self.extra, key, map)?
+            "targetEmailAddresses" => {
+                crate::de::field(
+                    &mut self.target_email_addresses,
+                    &mut self.extra,
+                    key,
+                    map,
+                )?
             }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `ActionGroupCommandDetailedStatus`.
-///
-/// Documented at `GET /history/executions/{execId} response.execution.commands[].detailedStatus` (and 2 other places).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct ActionGroupCommandDetailedStatus {
-    /// `type`.
-    ///
-    /// Example: `generic-error`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
-    /// `message`.
-    ///
-    /// Example: `a message`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-    /// `error`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<bool>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for ActionGroupCommandDetailedStatus {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for ActionGroupCommandDetailedStatus {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for ActionGroupCommandDetailedStatus {
-    const NAME: &'static str = "ActionGroupCommandDetailedStatus";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "type" => crate::de::field(&mut self.r#type, &mut self.extra, key, map)?,
-            "message" => crate::de::field(&mut self.message, &mut self.extra, key, map)?,
-            "error" => crate::de::field(&mut self.error, &mut self.extra, key, map)?,
+            "targetPhoneNumbers" => {
+                crate::de::field(
+                    &mut self.target_phone_numbers,
+                    &mut self.extra,
+                    key,
+                    map,
+                )?
+            }
+            "targetPushSubscriptions" => {
+                crate::de::field(
+                    &mut self.target_push_subscriptions,
+                    &mut self.extra,
+                    key,
+                    map,
+                )?
+            }
+            "actions" => crate::de::field(&mut self.actions, &mut self.extra, key, map)?,
+            "oid" => crate::de::field(&mut self.oid, &mut self.extra, key, map)?,
+            "creationTime" => {
+                crate::de::field(&mut self.creation_time, &mut self.extra, key, map)?
+            }
+            "lastUpdateTime" => {
+                crate::de::field(&mut self.last_update_time, &mut self.extra, key, map)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -519,7 +420,7 @@ pub struct ActionGroupCreatedEventAction {
     pub device_url: Option<String>,
     /// `commands`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub commands: Option<Vec<crate::types::ExecutionCommandEntry>>,
+    pub commands: Option<Vec<crate::types::ExecutionCommand>>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -895,7 +796,7 @@ pub struct ActionGroupUpdatedEventAction {
     pub device_url: Option<String>,
     /// `commands`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub commands: Option<Vec<crate::types::ExecutionCommandEntry>>,
+    pub commands: Option<Vec<crate::types::ExecutionCommand>>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -1051,9 +952,7 @@ pub struct AndBlock {
     pub deactivation_delay: Option<i64>,
     /// `subConditionBlocks`.
     #[serde(rename = "subConditionBlocks", skip_serializing_if = "Option::is_none")]
-    pub sub_condition_blocks: Option<
-        Vec<crate::types::IfThenSetupTriggerConditionBlock>,
-    >,
+    pub sub_condition_blocks: Option<Vec<crate::types::ConditionBlock>>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -1494,6 +1393,52 @@ impl crate::de::Fields for ApnsSubscriberJsonWrapper {
             "badge" => crate::de::field(&mut self.badge, &mut self.extra, key, map)?,
             "alert" => crate::de::field(&mut self.alert, &mut self.extra, key, map)?,
             "sound" => crate::de::field(&mut self.sound, &mut self.extra, key, map)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
+/// `ApplicationIdRequest`.
+///
+/// Documented at `POST /config/august/createAuthenticationURL/{redirectURL} request` (and 5 other places).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ApplicationIdRequest {
+    /// `applicationId`.
+    ///
+    /// Example: `an application id`.
+    #[serde(rename = "applicationId", skip_serializing_if = "Option::is_none")]
+    pub application_id: Option<String>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for ApplicationIdRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for ApplicationIdRequest {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for ApplicationIdRequest {
+    const NAME: &'static str = "ApplicationIdRequest";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "applicationId" => {
+                crate::de::field(&mut self.application_id, &mut self.extra, key, map)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -2101,6 +2046,149 @@ impl crate::de::Fields for AugustRefreshCurrentTokenFailedEvent {
         &mut self.extra
     }
 }
+/// `AuthenticationUrlResponse`.
+///
+/// Documented at `POST /config/august/createAuthenticationURL/{redirectURL} response` (and 6 other places).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct AuthenticationUrlResponse {
+    /// `authenticationURL`.
+    ///
+    /// Example: `string value`.
+    #[serde(rename = "authenticationURL", skip_serializing_if = "Option::is_none")]
+    pub authentication_url: Option<String>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for AuthenticationUrlResponse {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for AuthenticationUrlResponse {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for AuthenticationUrlResponse {
+    const NAME: &'static str = "AuthenticationUrlResponse";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "authenticationURL" => {
+                crate::de::field(
+                    &mut self.authentication_url,
+                    &mut self.extra,
+                    key,
+                    map,
+                )?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
+/// One of the allowed types of `Operation Type`, sent as `{ "<key>": { … } }`.
+///
+/// A key the documentation does not list decodes to `Unknown`, kept as sent.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum AutomationOperation {
+    /// `actionGroupOperation`.
+    ActionGroupOperation(crate::types::ActionGroupOperation),
+    /// `setupTriggerOperation`.
+    SetupTriggerOperation(crate::types::SetupTriggerOperation),
+    /// `calendarRuleOperation`.
+    CalendarRuleOperation(crate::types::CalendarRuleOperation),
+    /// `calendarDayOperation`.
+    CalendarDayOperation(crate::types::CalendarDayOperation),
+    /// A variant the documentation does not list, or a value of another shape.
+    Unknown(Value),
+}
+impl AutomationOperation {
+    /// The wrapper key on the wire, if the variant is documented.
+    pub fn key(&self) -> Option<&'static str> {
+        match self {
+            AutomationOperation::ActionGroupOperation(_) => Some("actionGroupOperation"),
+            AutomationOperation::SetupTriggerOperation(_) => {
+                Some("setupTriggerOperation")
+            }
+            AutomationOperation::CalendarRuleOperation(_) => {
+                Some("calendarRuleOperation")
+            }
+            AutomationOperation::CalendarDayOperation(_) => Some("calendarDayOperation"),
+            AutomationOperation::Unknown(_) => None,
+        }
+    }
+    fn from_json(value: Value) -> Self {
+        if let Some((key, inner)) = crate::de::wrapped_entry(&value) {
+            match key {
+                "actionGroupOperation" => {
+                    if let Ok(v) = Deserialize::deserialize(inner) {
+                        return AutomationOperation::ActionGroupOperation(v);
+                    }
+                }
+                "setupTriggerOperation" => {
+                    if let Ok(v) = Deserialize::deserialize(inner) {
+                        return AutomationOperation::SetupTriggerOperation(v);
+                    }
+                }
+                "calendarRuleOperation" => {
+                    if let Ok(v) = Deserialize::deserialize(inner) {
+                        return AutomationOperation::CalendarRuleOperation(v);
+                    }
+                }
+                "calendarDayOperation" => {
+                    if let Ok(v) = Deserialize::deserialize(inner) {
+                        return AutomationOperation::CalendarDayOperation(v);
+                    }
+                }
+                _ => {}
+            }
+        }
+        AutomationOperation::Unknown(value)
+    }
+}
+impl Serialize for AutomationOperation {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            AutomationOperation::ActionGroupOperation(v) => {
+                crate::de::serialize_wrapped(serializer, "actionGroupOperation", v)
+            }
+            AutomationOperation::SetupTriggerOperation(v) => {
+                crate::de::serialize_wrapped(serializer, "setupTriggerOperation", v)
+            }
+            AutomationOperation::CalendarRuleOperation(v) => {
+                crate::de::serialize_wrapped(serializer, "calendarRuleOperation", v)
+            }
+            AutomationOperation::CalendarDayOperation(v) => {
+                crate::de::serialize_wrapped(serializer, "calendarDayOperation", v)
+            }
+            AutomationOperation::Unknown(v) => v.serialize(serializer),
+        }
+    }
+}
+impl<'de> Deserialize<'de> for AutomationOperation {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(AutomationOperation::from_json(Value::deserialize(deserializer)?))
+    }
+}
+impl crate::de::Lenient for AutomationOperation {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        Ok(Ok(AutomationOperation::from_json(Value::deserialize(deserializer)?)))
+    }
+}
 /// `BusinessPartner`.
 ///
 /// Documented at `GET /setup/gateways/{gatewayId} response.partners[]` (and 1 other places).
@@ -2165,9 +2253,15 @@ impl crate::de::Fields for BusinessPartner {
 }
 /// `CalendarDay`.
 ///
-/// Documented at ``POST /setup/automation allowed type `calendarDayOperation`.calendarDayValue`` (and 11 other places).
+/// Documented at `GET /setup/calendar/days response[]` (and 11 other places).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CalendarDay {
+    /// `creationTime`.
+    #[serde(rename = "creationTime", skip_serializing_if = "Option::is_none")]
+    pub creation_time: Option<i64>,
+    /// `lastUpdateTime`.
+    #[serde(rename = "lastUpdateTime", skip_serializing_if = "Option::is_none")]
+    pub last_update_time: Option<i64>,
     /// `label`.
     ///
     /// Example: `a calendar day label`.
@@ -2186,12 +2280,6 @@ pub struct CalendarDay {
     /// Example: `some metadata`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<String>,
-    /// `creationTime`.
-    #[serde(rename = "creationTime", skip_serializing_if = "Option::is_none")]
-    pub creation_time: Option<i64>,
-    /// `lastUpdateTime`.
-    #[serde(rename = "lastUpdateTime", skip_serializing_if = "Option::is_none")]
-    pub last_update_time: Option<i64>,
     /// `oid`.
     ///
     /// Example: `the calendar day UUID`.
@@ -2222,6 +2310,12 @@ impl crate::de::Fields for CalendarDay {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
+            "creationTime" => {
+                crate::de::field(&mut self.creation_time, &mut self.extra, key, map)?
+            }
+            "lastUpdateTime" => {
+                crate::de::field(&mut self.last_update_time, &mut self.extra, key, map)?
+            }
             "label" => crate::de::field(&mut self.label, &mut self.extra, key, map)?,
             "type" => crate::de::field(&mut self.r#type, &mut self.extra, key, map)?,
             "dayTimeTriggers" => {
@@ -2229,12 +2323,6 @@ impl crate::de::Fields for CalendarDay {
             }
             "metadata" => {
                 crate::de::field(&mut self.metadata, &mut self.extra, key, map)?
-            }
-            "creationTime" => {
-                crate::de::field(&mut self.creation_time, &mut self.extra, key, map)?
-            }
-            "lastUpdateTime" => {
-                crate::de::field(&mut self.last_update_time, &mut self.extra, key, map)?
             }
             "oid" => crate::de::field(&mut self.oid, &mut self.extra, key, map)?,
             _ => return Ok(false),
@@ -2450,7 +2538,7 @@ pub struct CalendarDayCreatedEventDayTimeTriggerStartActionGroupTimeTrigger {
     pub action_group_oid: Option<String>,
     /// `localActionGroup`.
     #[serde(rename = "localActionGroup", skip_serializing_if = "Option::is_none")]
-    pub local_action_group: Option<crate::types::ManagedActionGroup>,
+    pub local_action_group: Option<crate::types::ActionGroup>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -2556,7 +2644,7 @@ for CalendarDayCreatedEventDayTimeTriggerStartActionGroupTimeTrigger {
 }
 /// `CalendarDayDayTimeTrigger`.
 ///
-/// Documented at ``POST /setup/automation allowed type `calendarDayOperation`.calendarDayValue.dayTimeTriggers[]`` (and 11 other places).
+/// Documented at `GET /setup/calendar/days response[].dayTimeTriggers[]` (and 11 other places).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CalendarDayDayTimeTrigger {
     /// `startActionGroupTimeTrigger`.
@@ -2610,7 +2698,7 @@ impl crate::de::Fields for CalendarDayDayTimeTrigger {
 }
 /// `CalendarDayDayTimeTriggerStartActionGroupTimeTrigger`.
 ///
-/// Documented at ``POST /setup/automation allowed type `calendarDayOperation`.calendarDayValue.dayTimeTriggers[].startActionGroupTimeTrigger`` (and 11 other places).
+/// Documented at `GET /setup/calendar/days response[].dayTimeTriggers[].startActionGroupTimeTrigger` (and 11 other places).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CalendarDayDayTimeTriggerStartActionGroupTimeTrigger {
     /// `triggerType`.
@@ -2618,6 +2706,11 @@ pub struct CalendarDayDayTimeTriggerStartActionGroupTimeTrigger {
     /// Example: `DAWN`.
     #[serde(rename = "triggerType", skip_serializing_if = "Option::is_none")]
     pub trigger_type: Option<String>,
+    /// `id`.
+    ///
+    /// Example: `an id`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// `minutes`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub minutes: Option<i64>,
@@ -2660,12 +2753,7 @@ pub struct CalendarDayDayTimeTriggerStartActionGroupTimeTrigger {
     pub action_group_oid: Option<String>,
     /// `localActionGroup`.
     #[serde(rename = "localActionGroup", skip_serializing_if = "Option::is_none")]
-    pub local_action_group: Option<crate::types::ManagedActionGroup>,
-    /// `id`.
-    ///
-    /// Example: `an id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub local_action_group: Option<crate::types::ActionGroup>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -2694,6 +2782,7 @@ impl crate::de::Fields for CalendarDayDayTimeTriggerStartActionGroupTimeTrigger 
             "triggerType" => {
                 crate::de::field(&mut self.trigger_type, &mut self.extra, key, map)?
             }
+            "id" => crate::de::field(&mut self.id, &mut self.extra, key, map)?,
             "minutes" => crate::de::field(&mut self.minutes, &mut self.extra, key, map)?,
             "hours" => crate::de::field(&mut self.hours, &mut self.extra, key, map)?,
             "metadata" => {
@@ -2757,7 +2846,6 @@ impl crate::de::Fields for CalendarDayDayTimeTriggerStartActionGroupTimeTrigger 
                     map,
                 )?
             }
-            "id" => crate::de::field(&mut self.id, &mut self.extra, key, map)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -3092,7 +3180,7 @@ pub struct CalendarDayUpdatedEventDayTimeTriggerStartActionGroupTimeTrigger {
     pub action_group_oid: Option<String>,
     /// `localActionGroup`.
     #[serde(rename = "localActionGroup", skip_serializing_if = "Option::is_none")]
-    pub local_action_group: Option<crate::types::ManagedActionGroup>,
+    pub local_action_group: Option<crate::types::ActionGroup>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -3799,9 +3887,85 @@ impl crate::de::Fields for CameraDiscoveredEvent {
         &mut self.extra
     }
 }
+/// `City`.
+///
+/// Documented at `GET /utils/location/countries/{countryNameOrCode}/postcodes/{postcode}/cities response[]` (and 2 other places).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct City {
+    /// `city`.
+    ///
+    /// Example: `a city`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    /// `country`.
+    ///
+    /// Example: `a country`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// `postalCode`.
+    ///
+    /// Example: `a postal code`.
+    #[serde(rename = "postalCode", skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    /// `secondaryZone`.
+    #[serde(rename = "secondaryZone", skip_serializing_if = "Option::is_none")]
+    pub secondary_zone: Option<bool>,
+    /// `latitude`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latitude: Option<f64>,
+    /// `longitude`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub longitude: Option<f64>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for City {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for City {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for City {
+    const NAME: &'static str = "City";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "city" => crate::de::field(&mut self.city, &mut self.extra, key, map)?,
+            "country" => crate::de::field(&mut self.country, &mut self.extra, key, map)?,
+            "postalCode" => {
+                crate::de::field(&mut self.postal_code, &mut self.extra, key, map)?
+            }
+            "secondaryZone" => {
+                crate::de::field(&mut self.secondary_zone, &mut self.extra, key, map)?
+            }
+            "latitude" => {
+                crate::de::field(&mut self.latitude, &mut self.extra, key, map)?
+            }
+            "longitude" => {
+                crate::de::field(&mut self.longitude, &mut self.extra, key, map)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
 /// `Command`.
 ///
-/// Documented at ``POST /setup/automation allowed type `calendarDayOperation`.calendarDayValue.dayTimeTriggers[].startActionGroupTimeTrigger.localActionGroup.actions[].commands[]`` (and 34 other places).
+/// Documented at `POST /actionGroups request.actions[].commands[]` (and 34 other places).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Command {
     /// `type`.
@@ -4031,6 +4195,128 @@ impl crate::de::Fields for CommandScheduleScheduleTimeDailyTime {
     }
     fn extra_mut(&mut self) -> &mut Map<String, Value> {
         &mut self.extra
+    }
+}
+/// One of the allowed types of `If-Then Setup Trigger Condition Block`, sent as `{ "<key>": { … } }`.
+///
+/// A key the documentation does not list decodes to `Unknown`, kept as sent.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ConditionBlock {
+    /// `andBlock`.
+    AndBlock(crate::types::AndBlock),
+    /// `orBlock`.
+    OrBlock(crate::types::OrBlock),
+    /// `staticDeviceStateCondition`.
+    StaticDeviceStateCondition(crate::types::StaticDeviceStateCondition),
+    /// `dualDeviceStateCondition`.
+    DualDeviceStateCondition(crate::types::DualDeviceStateCondition),
+    /// `atLeastOneDeviceStateCondition`.
+    AtLeastOneDeviceStateCondition(crate::types::AtLeastOneDeviceStateCondition),
+    /// `allDevicesStateCondition`.
+    AllDevicesStateCondition(crate::types::AllDevicesStateCondition),
+    /// A variant the documentation does not list, or a value of another shape.
+    Unknown(Value),
+}
+impl ConditionBlock {
+    /// The wrapper key on the wire, if the variant is documented.
+    pub fn key(&self) -> Option<&'static str> {
+        match self {
+            ConditionBlock::AndBlock(_) => Some("andBlock"),
+            ConditionBlock::OrBlock(_) => Some("orBlock"),
+            ConditionBlock::StaticDeviceStateCondition(_) => {
+                Some("staticDeviceStateCondition")
+            }
+            ConditionBlock::DualDeviceStateCondition(_) => {
+                Some("dualDeviceStateCondition")
+            }
+            ConditionBlock::AtLeastOneDeviceStateCondition(_) => {
+                Some("atLeastOneDeviceStateCondition")
+            }
+            ConditionBlock::AllDevicesStateCondition(_) => {
+                Some("allDevicesStateCondition")
+            }
+            ConditionBlock::Unknown(_) => None,
+        }
+    }
+    fn from_json(value: Value) -> Self {
+        if let Some((key, inner)) = crate::de::wrapped_entry(&value) {
+            match key {
+                "andBlock" => {
+                    if let Ok(v) = Deserialize::deserialize(inner) {
+                        return ConditionBlock::AndBlock(v);
+                    }
+                }
+                "orBlock" => {
+                    if let Ok(v) = Deserialize::deserialize(inner) {
+                        return ConditionBlock::OrBlock(v);
+                    }
+                }
+                "staticDeviceStateCondition" => {
+                    if let Ok(v) = Deserialize::deserialize(inner) {
+                        return ConditionBlock::StaticDeviceStateCondition(v);
+                    }
+                }
+                "dualDeviceStateCondition" => {
+                    if let Ok(v) = Deserialize::deserialize(inner) {
+                        return ConditionBlock::DualDeviceStateCondition(v);
+                    }
+                }
+                "atLeastOneDeviceStateCondition" => {
+                    if let Ok(v) = Deserialize::deserialize(inner) {
+                        return ConditionBlock::AtLeastOneDeviceStateCondition(v);
+                    }
+                }
+                "allDevicesStateCondition" => {
+                    if let Ok(v) = Deserialize::deserialize(inner) {
+                        return ConditionBlock::AllDevicesStateCondition(v);
+                    }
+                }
+                _ => {}
+            }
+        }
+        ConditionBlock::Unknown(value)
+    }
+}
+impl Serialize for ConditionBlock {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ConditionBlock::AndBlock(v) => {
+                crate::de::serialize_wrapped(serializer, "andBlock", v)
+            }
+            ConditionBlock::OrBlock(v) => {
+                crate::de::serialize_wrapped(serializer, "orBlock", v)
+            }
+            ConditionBlock::StaticDeviceStateCondition(v) => {
+                crate::de::serialize_wrapped(serializer, "staticDeviceStateCondition", v)
+            }
+            ConditionBlock::DualDeviceStateCondition(v) => {
+                crate::de::serialize_wrapped(serializer, "dualDeviceStateCondition", v)
+            }
+            ConditionBlock::AtLeastOneDeviceStateCondition(v) => {
+                crate::de::serialize_wrapped(
+                    serializer,
+                    "atLeastOneDeviceStateCondition",
+                    v,
+                )
+            }
+            ConditionBlock::AllDevicesStateCondition(v) => {
+                crate::de::serialize_wrapped(serializer, "allDevicesStateCondition", v)
+            }
+            ConditionBlock::Unknown(v) => v.serialize(serializer),
+        }
+    }
+}
+impl<'de> Deserialize<'de> for ConditionBlock {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(ConditionBlock::from_json(Value::deserialize(deserializer)?))
+    }
+}
+impl crate::de::Lenient for ConditionBlock {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        Ok(Ok(ConditionBlock::from_json(Value::deserialize(deserializer)?)))
     }
 }
 /// `ConditionGroup`.
@@ -4565,6 +4851,142 @@ impl crate::de::Fields for ControllableCondition {
         &mut self.extra
     }
 }
+/// `ControllableDefinition`.
+///
+/// Documented at `GET /reference/controllable/{controllableName} response` (and 5 other places).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ControllableDefinition {
+    /// `commands`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commands: Option<Vec<crate::types::ControllableDefinitionCommand>>,
+    /// `states`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub states: Option<Vec<crate::types::State>>,
+    /// `dataProperties`.
+    #[serde(rename = "dataProperties", skip_serializing_if = "Option::is_none")]
+    pub data_properties: Option<Vec<crate::types::DataProperty>>,
+    /// `widgetName`.
+    ///
+    /// Example: `a widget name`.
+    #[serde(rename = "widgetName", skip_serializing_if = "Option::is_none")]
+    pub widget_name: Option<String>,
+    /// `uiProfiles`.
+    #[serde(rename = "uiProfiles", skip_serializing_if = "Option::is_none")]
+    pub ui_profiles: Option<Vec<String>>,
+    /// `uiClass`.
+    ///
+    /// Example: `a ui class`.
+    #[serde(rename = "uiClass", skip_serializing_if = "Option::is_none")]
+    pub ui_class: Option<String>,
+    /// `uiClassifiers`.
+    #[serde(rename = "uiClassifiers", skip_serializing_if = "Option::is_none")]
+    pub ui_classifiers: Option<Vec<String>>,
+    /// `type`.
+    ///
+    /// Example: `ACTUATOR`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for ControllableDefinition {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for ControllableDefinition {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for ControllableDefinition {
+    const NAME: &'static str = "ControllableDefinition";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "commands" => {
+                crate::de::field(&mut self.commands, &mut self.extra, key, map)?
+            }
+            "states" => crate::de::field(&mut self.states, &mut self.extra, key, map)?,
+            "dataProperties" => {
+                crate::de::field(&mut self.data_properties, &mut self.extra, key, map)?
+            }
+            "widgetName" => {
+                crate::de::field(&mut self.widget_name, &mut self.extra, key, map)?
+            }
+            "uiProfiles" => {
+                crate::de::field(&mut self.ui_profiles, &mut self.extra, key, map)?
+            }
+            "uiClass" => crate::de::field(&mut self.ui_class, &mut self.extra, key, map)?,
+            "uiClassifiers" => {
+                crate::de::field(&mut self.ui_classifiers, &mut self.extra, key, map)?
+            }
+            "type" => crate::de::field(&mut self.r#type, &mut self.extra, key, map)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
+/// `ControllableDefinitionCommand`.
+///
+/// Documented at `GET /reference/controllable/{controllableName} response.commands[]` (and 5 other places).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ControllableDefinitionCommand {
+    /// `commandName`.
+    ///
+    /// Example: `a command name`.
+    #[serde(rename = "commandName", skip_serializing_if = "Option::is_none")]
+    pub command_name: Option<String>,
+    /// `nparams`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nparams: Option<i64>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for ControllableDefinitionCommand {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for ControllableDefinitionCommand {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for ControllableDefinitionCommand {
+    const NAME: &'static str = "ControllableDefinitionCommand";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "commandName" => {
+                crate::de::field(&mut self.command_name, &mut self.extra, key, map)?
+            }
+            "nparams" => crate::de::field(&mut self.nparams, &mut self.extra, key, map)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
 /// `ControllableTypeDetails`.
 ///
 /// Documented at `GET /reference/controllableTypes response[]`.
@@ -4617,6 +5039,703 @@ impl crate::de::Fields for ControllableTypeDetails {
     }
     fn extra_mut(&mut self) -> &mut Map<String, Value> {
         &mut self.extra
+    }
+}
+/// Allowed values of `Supported countries names/codes`.
+///
+/// Values the server adds later decode to `Unknown` and are sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Country {
+    /// Albania
+    ///
+    /// Wire value `AL`; name `Albania`, code `AL`.
+    Albania,
+    /// Algeria
+    ///
+    /// Wire value `DZ`; name `Algeria`, code `DZ`.
+    Algeria,
+    /// Andorra
+    ///
+    /// Wire value `AD`; name `Andorra`, code `AD`.
+    Andorra,
+    /// Armenia
+    ///
+    /// Wire value `AM`; name `Armenia`, code `AM`.
+    Armenia,
+    /// Australia
+    ///
+    /// Wire value `AU`; name `Australia`, code `AU`.
+    Australia,
+    /// Austria
+    ///
+    /// Wire value `AT`; name `Austria`, code `AT`.
+    Austria,
+    /// Azerbaijan
+    ///
+    /// Wire value `AZ`; name `Azerbaijan`, code `AZ`.
+    Azerbaijan,
+    /// Belarus
+    ///
+    /// Wire value `BY`; name `Belarus`, code `BY`.
+    Belarus,
+    /// Belgium
+    ///
+    /// Wire value `BE`; name `Belgium`, code `BE`.
+    Belgium,
+    /// Bosnia and Herzegovina
+    ///
+    /// Wire value `BA`; name `Bosnia and Herzegovina`, code `BA`.
+    BosniaAndHerzegovina,
+    /// Brazil
+    ///
+    /// Wire value `BR`; name `Brazil`, code `BR`.
+    Brazil,
+    /// Bulgaria
+    ///
+    /// Wire value `BG`; name `Bulgaria`, code `BG`.
+    Bulgaria,
+    /// Canada
+    ///
+    /// Wire value `CA`; name `Canada`, code `CA`.
+    Canada,
+    /// Chile
+    ///
+    /// Wire value `CL`; name `Chile`, code `CL`.
+    Chile,
+    /// China
+    ///
+    /// Wire value `CN`; name `China`, code `CN`.
+    China,
+    /// Croatia
+    ///
+    /// Wire value `HR`; name `Croatia`, code `HR`.
+    Croatia,
+    /// Cyprus
+    ///
+    /// Wire value `CY`; name `Cyprus`, code `CY`.
+    Cyprus,
+    /// Czech Republic
+    ///
+    /// Wire value `CZ`; name `CzechRepublic`, code `CZ`.
+    CzechRepublic,
+    /// Denmark
+    ///
+    /// Wire value `DK`; name `Denmark`, code `DK`.
+    Denmark,
+    /// Egypt
+    ///
+    /// Wire value `EG`; name `Egypt`, code `EG`.
+    Egypt,
+    /// Estonia
+    ///
+    /// Wire value `EE`; name `Estonia`, code `EE`.
+    Estonia,
+    /// Fiji
+    ///
+    /// Wire value `FJ`; name `Fiji`, code `FJ`.
+    Fiji,
+    /// Finland
+    ///
+    /// Wire value `FI`; name `Finland`, code `FI`.
+    Finland,
+    /// France
+    ///
+    /// Wire value `FR`; name `France`, code `FR`.
+    France,
+    /// French Guiana
+    ///
+    /// Wire value `GF`; name `French Guiana`, code `GF`.
+    FrenchGuiana,
+    /// French Polynesia
+    ///
+    /// Wire value `PF`; name `French Polynesia`, code `PF`.
+    FrenchPolynesia,
+    /// Georgia
+    ///
+    /// Wire value `GE`; name `Georgia`, code `GE`.
+    Georgia,
+    /// Germany
+    ///
+    /// Wire value `DE`; name `Germany`, code `DE`.
+    Germany,
+    /// Greece
+    ///
+    /// Wire value `GR`; name `Greece`, code `GR`.
+    Greece,
+    /// Guadeloupe
+    ///
+    /// Wire value `GP`; name `Guadeloupe`, code `GP`.
+    Guadeloupe,
+    /// Hungary
+    ///
+    /// Wire value `HU`; name `Hungary`, code `HU`.
+    Hungary,
+    /// Hong Kong
+    ///
+    /// Wire value `HK`; name `Hong Kong`, code `HK`.
+    HongKong,
+    /// India
+    ///
+    /// Wire value `IN`; name `India`, code `IN`.
+    India,
+    /// Indonesia
+    ///
+    /// Wire value `ID`; name `Indonesia`, code `ID`.
+    Indonesia,
+    /// Ireland
+    ///
+    /// Wire value `IE`; name `Ireland`, code `IE`.
+    Ireland,
+    /// Israel
+    ///
+    /// Wire value `IL`; name `Israel`, code `IL`.
+    Israel,
+    /// Italy
+    ///
+    /// Wire value `IT`; name `Italy`, code `IT`.
+    Italy,
+    /// Japan
+    ///
+    /// Wire value `JP`; name `Japan`, code `JP`.
+    Japan,
+    /// Jordan
+    ///
+    /// Wire value `JO`; name `Jordan`, code `JO`.
+    Jordan,
+    /// Kazakhstan
+    ///
+    /// Wire value `KZ`; name `Kazakhstan`, code `KZ`.
+    Kazakhstan,
+    /// Kuwait
+    ///
+    /// Wire value `KW`; name `Kuwait`, code `KW`.
+    Kuwait,
+    /// Kyrgyzstan
+    ///
+    /// Wire value `KG`; name `Kyrgyzstan`, code `KG`.
+    Kyrgyzstan,
+    /// Latvia
+    ///
+    /// Wire value `LV`; name `Latvia`, code `LV`.
+    Latvia,
+    /// Lebanon
+    ///
+    /// Wire value `LB`; name `Lebanon`, code `LB`.
+    Lebanon,
+    /// Liechtenstein
+    ///
+    /// Wire value `LI`; name `Liechtenstein`, code `LI`.
+    Liechtenstein,
+    /// Lithuania
+    ///
+    /// Wire value `LT`; name `Lithuania`, code `LT`.
+    Lithuania,
+    /// Luxembourg
+    ///
+    /// Wire value `LU`; name `Luxembourg`, code `LU`.
+    Luxembourg,
+    /// Macedonia
+    ///
+    /// Wire value `MK`; name `Macedonia`, code `MK`.
+    Macedonia,
+    /// Malaysia
+    ///
+    /// Wire value `MY`; name `Malaysia`, code `MY`.
+    Malaysia,
+    /// Malta
+    ///
+    /// Wire value `MT`; name `Malta`, code `MT`.
+    Malta,
+    /// Martinique
+    ///
+    /// Wire value `MQ`; name `Martinique`, code `MQ`.
+    Martinique,
+    /// Mauritius
+    ///
+    /// Wire value `MU`; name `Mauritius Island`, code `MU`.
+    MauritiusIsland,
+    /// Mayotte
+    ///
+    /// Wire value `YT`; name `Mayotte`, code `YT`.
+    Mayotte,
+    /// Mexico
+    ///
+    /// Wire value `MX`; name `Mexico`, code `MX`.
+    Mexico,
+    /// Moldova
+    ///
+    /// Wire value `MD`; name `Moldova`, code `MD`.
+    Moldova,
+    /// Monaco
+    ///
+    /// Wire value `MC`; name `Monaco`, code `MC`.
+    Monaco,
+    /// Montenegro
+    ///
+    /// Wire value `ME`; name `Montenegro`, code `ME`.
+    Montenegro,
+    /// Morocco
+    ///
+    /// Wire value `MA`; name `Morocco`, code `MA`.
+    Morocco,
+    /// Netherlands
+    ///
+    /// Wire value `NL`; name `Netherlands`, code `NL`.
+    Netherlands,
+    /// New Caledonia
+    ///
+    /// Wire value `NC`; name `New Caledonia`, code `NC`.
+    NewCaledonia,
+    /// New Zealand
+    ///
+    /// Wire value `NZ`; name `New Zealand`, code `NZ`.
+    NewZealand,
+    /// Norway
+    ///
+    /// Wire value `NO`; name `Norway`, code `NO`.
+    Norway,
+    /// Palestine
+    ///
+    /// Wire value `PS`; name `State of Palestine`, code `PS`.
+    StateOfPalestine,
+    /// Philippines
+    ///
+    /// Wire value `PH`; name `Republic of the Philippines`, code `PH`.
+    RepublicOfThePhilippines,
+    /// Poland
+    ///
+    /// Wire value `PL`; name `Poland`, code `PL`.
+    Poland,
+    /// Portugal
+    ///
+    /// Wire value `PT`; name `Portugal`, code `PT`.
+    Portugal,
+    /// Qatar
+    ///
+    /// Wire value `QA`; name `Qatar`, code `QA`.
+    Qatar,
+    /// Reunion
+    ///
+    /// Wire value `RE`; name `Reunion Island`, code `RE`.
+    ReunionIsland,
+    /// Romania
+    ///
+    /// Wire value `RO`; name `Romania`, code `RO`.
+    Romania,
+    /// Russia
+    ///
+    /// Wire value `RU`; name `Russia`, code `RU`.
+    Russia,
+    /// Saint Barthélemy
+    ///
+    /// Wire value `BL`; name `Saint Barthelemy`, code `BL`.
+    SaintBarthelemy,
+    /// Saudi Arabia
+    ///
+    /// Wire value `SA`; name `SaudiArabia`, code `SA`.
+    SaudiArabia,
+    /// Serbia
+    ///
+    /// Wire value `RS`; name `Serbia`, code `RS`.
+    Serbia,
+    /// Singapore
+    ///
+    /// Wire value `SG`; name `Singapore`, code `SG`.
+    Singapore,
+    /// Slovakia
+    ///
+    /// Wire value `SK`; name `Slovakia`, code `SK`.
+    Slovakia,
+    /// Slovenia
+    ///
+    /// Wire value `SI`; name `Slovenia`, code `SI`.
+    Slovenia,
+    /// South Africa
+    ///
+    /// Wire value `ZA`; name `SouthAfrica`, code `ZA`.
+    SouthAfrica,
+    /// South Korea
+    ///
+    /// Wire value `KR`; name `South Korea`, code `KR`.
+    SouthKorea,
+    /// Spain
+    ///
+    /// Wire value `ES`; name `Spain`, code `ES`.
+    Spain,
+    /// Sweden
+    ///
+    /// Wire value `SE`; name `Sweden`, code `SE`.
+    Sweden,
+    /// Switzerland
+    ///
+    /// Wire value `CH`; name `Switzerland`, code `CH`.
+    Switzerland,
+    /// Taiwan
+    ///
+    /// Wire value `TW`; name `Taïwan`, code `TW`.
+    Taiwan,
+    /// Tajikistan
+    ///
+    /// Wire value `TJ`; name `Tajikistan`, code `TJ`.
+    Tajikistan,
+    /// Thailand
+    ///
+    /// Wire value `TH`; name `Thailand`, code `TH`.
+    Thailand,
+    /// Tunisia
+    ///
+    /// Wire value `TN`; name `Tunisia`, code `TN`.
+    Tunisia,
+    /// Turkey
+    ///
+    /// Wire value `TR`; name `Turkey`, code `TR`.
+    Turkey,
+    /// Ukraine
+    ///
+    /// Wire value `UA`; name `Ukraine`, code `UA`.
+    Ukraine,
+    /// United Arab Emirates
+    ///
+    /// Wire value `AE`; name `UnitedArabEmirates`, code `AE`.
+    UnitedArabEmirates,
+    /// United Kingdom
+    ///
+    /// Wire value `GB`; name `UnitedKingdom`, code `GB`.
+    UnitedKingdom,
+    /// United States
+    ///
+    /// Wire value `US`; name `USA`, code `US`.
+    Usa,
+    /// Uzbekistan
+    ///
+    /// Wire value `UZ`; name `Uzbekistan`, code `UZ`.
+    Uzbekistan,
+    /// Vietnam
+    ///
+    /// Wire value `VN`; name `Vietnam`, code `VN`.
+    Vietnam,
+    /// A value the documentation does not list, as sent.
+    Unknown(String),
+}
+impl Country {
+    /// Every documented value.
+    pub const ALL: &'static [Country] = &[
+        Country::Albania,
+        Country::Algeria,
+        Country::Andorra,
+        Country::Armenia,
+        Country::Australia,
+        Country::Austria,
+        Country::Azerbaijan,
+        Country::Belarus,
+        Country::Belgium,
+        Country::BosniaAndHerzegovina,
+        Country::Brazil,
+        Country::Bulgaria,
+        Country::Canada,
+        Country::Chile,
+        Country::China,
+        Country::Croatia,
+        Country::Cyprus,
+        Country::CzechRepublic,
+        Country::Denmark,
+        Country::Egypt,
+        Country::Estonia,
+        Country::Fiji,
+        Country::Finland,
+        Country::France,
+        Country::FrenchGuiana,
+        Country::FrenchPolynesia,
+        Country::Georgia,
+        Country::Germany,
+        Country::Greece,
+        Country::Guadeloupe,
+        Country::Hungary,
+        Country::HongKong,
+        Country::India,
+        Country::Indonesia,
+        Country::Ireland,
+        Country::Israel,
+        Country::Italy,
+        Country::Japan,
+        Country::Jordan,
+        Country::Kazakhstan,
+        Country::Kuwait,
+        Country::Kyrgyzstan,
+        Country::Latvia,
+        Country::Lebanon,
+        Country::Liechtenstein,
+        Country::Lithuania,
+        Country::Luxembourg,
+        Country::Macedonia,
+        Country::Malaysia,
+        Country::Malta,
+        Country::Martinique,
+        Country::MauritiusIsland,
+        Country::Mayotte,
+        Country::Mexico,
+        Country::Moldova,
+        Country::Monaco,
+        Country::Montenegro,
+        Country::Morocco,
+        Country::Netherlands,
+        Country::NewCaledonia,
+        Country::NewZealand,
+        Country::Norway,
+        Country::StateOfPalestine,
+        Country::RepublicOfThePhilippines,
+        Country::Poland,
+        Country::Portugal,
+        Country::Qatar,
+        Country::ReunionIsland,
+        Country::Romania,
+        Country::Russia,
+        Country::SaintBarthelemy,
+        Country::SaudiArabia,
+        Country::Serbia,
+        Country::Singapore,
+        Country::Slovakia,
+        Country::Slovenia,
+        Country::SouthAfrica,
+        Country::SouthKorea,
+        Country::Spain,
+        Country::Sweden,
+        Country::Switzerland,
+        Country::Taiwan,
+        Country::Tajikistan,
+        Country::Thailand,
+        Country::Tunisia,
+        Country::Turkey,
+        Country::Ukraine,
+        Country::UnitedArabEmirates,
+        Country::UnitedKingdom,
+        Country::Usa,
+        Country::Uzbekistan,
+        Country::Vietnam,
+    ];
+    /// The value on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Country::Albania => "AL",
+            Country::Algeria => "DZ",
+            Country::Andorra => "AD",
+            Country::Armenia => "AM",
+            Country::Australia => "AU",
+            Country::Austria => "AT",
+            Country::Azerbaijan => "AZ",
+            Country::Belarus => "BY",
+            Country::Belgium => "BE",
+            Country::BosniaAndHerzegovina => "BA",
+            Country::Brazil => "BR",
+            Country::Bulgaria => "BG",
+            Country::Canada => "CA",
+            Country::Chile => "CL",
+            Country::China => "CN",
+            Country::Croatia => "HR",
+            Country::Cyprus => "CY",
+            Country::CzechRepublic => "CZ",
+            Country::Denmark => "DK",
+            Country::Egypt => "EG",
+            Country::Estonia => "EE",
+            Country::Fiji => "FJ",
+            Country::Finland => "FI",
+            Country::France => "FR",
+            Country::FrenchGuiana => "GF",
+            Country::FrenchPolynesia => "PF",
+            Country::Georgia => "GE",
+            Country::Germany => "DE",
+            Country::Greece => "GR",
+            Country::Guadeloupe => "GP",
+            Country::Hungary => "HU",
+            Country::HongKong => "HK",
+            Country::India => "IN",
+            Country::Indonesia => "ID",
+            Country::Ireland => "IE",
+            Country::Israel => "IL",
+            Country::Italy => "IT",
+            Country::Japan => "JP",
+            Country::Jordan => "JO",
+            Country::Kazakhstan => "KZ",
+            Country::Kuwait => "KW",
+            Country::Kyrgyzstan => "KG",
+            Country::Latvia => "LV",
+            Country::Lebanon => "LB",
+            Country::Liechtenstein => "LI",
+            Country::Lithuania => "LT",
+            Country::Luxembourg => "LU",
+            Country::Macedonia => "MK",
+            Country::Malaysia => "MY",
+            Country::Malta => "MT",
+            Country::Martinique => "MQ",
+            Country::MauritiusIsland => "MU",
+            Country::Mayotte => "YT",
+            Country::Mexico => "MX",
+            Country::Moldova => "MD",
+            Country::Monaco => "MC",
+            Country::Montenegro => "ME",
+            Country::Morocco => "MA",
+            Country::Netherlands => "NL",
+            Country::NewCaledonia => "NC",
+            Country::NewZealand => "NZ",
+            Country::Norway => "NO",
+            Country::StateOfPalestine => "PS",
+            Country::RepublicOfThePhilippines => "PH",
+            Country::Poland => "PL",
+            Country::Portugal => "PT",
+            Country::Qatar => "QA",
+            Country::ReunionIsland => "RE",
+            Country::Romania => "RO",
+            Country::Russia => "RU",
+            Country::SaintBarthelemy => "BL",
+            Country::SaudiArabia => "SA",
+            Country::Serbia => "RS",
+            Country::Singapore => "SG",
+            Country::Slovakia => "SK",
+            Country::Slovenia => "SI",
+            Country::SouthAfrica => "ZA",
+            Country::SouthKorea => "KR",
+            Country::Spain => "ES",
+            Country::Sweden => "SE",
+            Country::Switzerland => "CH",
+            Country::Taiwan => "TW",
+            Country::Tajikistan => "TJ",
+            Country::Thailand => "TH",
+            Country::Tunisia => "TN",
+            Country::Turkey => "TR",
+            Country::Ukraine => "UA",
+            Country::UnitedArabEmirates => "AE",
+            Country::UnitedKingdom => "GB",
+            Country::Usa => "US",
+            Country::Uzbekistan => "UZ",
+            Country::Vietnam => "VN",
+            Country::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for Country {
+    fn from(value: &str) -> Self {
+        match value {
+            "AL" => Country::Albania,
+            "DZ" => Country::Algeria,
+            "AD" => Country::Andorra,
+            "AM" => Country::Armenia,
+            "AU" => Country::Australia,
+            "AT" => Country::Austria,
+            "AZ" => Country::Azerbaijan,
+            "BY" => Country::Belarus,
+            "BE" => Country::Belgium,
+            "BA" => Country::BosniaAndHerzegovina,
+            "BR" => Country::Brazil,
+            "BG" => Country::Bulgaria,
+            "CA" => Country::Canada,
+            "CL" => Country::Chile,
+            "CN" => Country::China,
+            "HR" => Country::Croatia,
+            "CY" => Country::Cyprus,
+            "CZ" => Country::CzechRepublic,
+            "DK" => Country::Denmark,
+            "EG" => Country::Egypt,
+            "EE" => Country::Estonia,
+            "FJ" => Country::Fiji,
+            "FI" => Country::Finland,
+            "FR" => Country::France,
+            "GF" => Country::FrenchGuiana,
+            "PF" => Country::FrenchPolynesia,
+            "GE" => Country::Georgia,
+            "DE" => Country::Germany,
+            "GR" => Country::Greece,
+            "GP" => Country::Guadeloupe,
+            "HU" => Country::Hungary,
+            "HK" => Country::HongKong,
+            "IN" => Country::India,
+            "ID" => Country::Indonesia,
+            "IE" => Country::Ireland,
+            "IL" => Country::Israel,
+            "IT" => Country::Italy,
+            "JP" => Country::Japan,
+            "JO" => Country::Jordan,
+            "KZ" => Country::Kazakhstan,
+            "KW" => Country::Kuwait,
+            "KG" => Country::Kyrgyzstan,
+            "LV" => Country::Latvia,
+            "LB" => Country::Lebanon,
+            "LI" => Country::Liechtenstein,
+            "LT" => Country::Lithuania,
+            "LU" => Country::Luxembourg,
+            "MK" => Country::Macedonia,
+            "MY" => Country::Malaysia,
+            "MT" => Country::Malta,
+            "MQ" => Country::Martinique,
+            "MU" => Country::MauritiusIsland,
+            "YT" => Country::Mayotte,
+            "MX" => Country::Mexico,
+            "MD" => Country::Moldova,
+            "MC" => Country::Monaco,
+            "ME" => Country::Montenegro,
+            "MA" => Country::Morocco,
+            "NL" => Country::Netherlands,
+            "NC" => Country::NewCaledonia,
+            "NZ" => Country::NewZealand,
+            "NO" => Country::Norway,
+            "PS" => Country::StateOfPalestine,
+            "PH" => Country::RepublicOfThePhilippines,
+            "PL" => Country::Poland,
+            "PT" => Country::Portugal,
+            "QA" => Country::Qatar,
+            "RE" => Country::ReunionIsland,
+            "RO" => Country::Romania,
+            "RU" => Country::Russia,
+            "BL" => Country::SaintBarthelemy,
+            "SA" => Country::SaudiArabia,
+            "RS" => Country::Serbia,
+            "SG" => Country::Singapore,
+            "SK" => Country::Slovakia,
+            "SI" => Country::Slovenia,
+            "ZA" => Country::SouthAfrica,
+            "KR" => Country::SouthKorea,
+            "ES" => Country::Spain,
+            "SE" => Country::Sweden,
+            "CH" => Country::Switzerland,
+            "TW" => Country::Taiwan,
+            "TJ" => Country::Tajikistan,
+            "TH" => Country::Thailand,
+            "TN" => Country::Tunisia,
+            "TR" => Country::Turkey,
+            "UA" => Country::Ukraine,
+            "AE" => Country::UnitedArabEmirates,
+            "GB" => Country::UnitedKingdom,
+            "US" => Country::Usa,
+            "UZ" => Country::Uzbekistan,
+            "VN" => Country::Vietnam,
+            other => Country::Unknown(other.to_owned()),
+        }
+    }
+}
+impl std::fmt::Display for Country {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl Serialize for Country {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for Country {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(Country::from(text.as_str()))
+    }
+}
+impl crate::de::Lenient for Country {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        Ok(
+            <String as crate::de::Lenient>::decode(deserializer)?
+                .map(|text| Country::from(text.as_str())),
+        )
     }
 }
 /// `DailySchedule`.
@@ -5243,214 +6362,6 @@ impl crate::de::Fields for DelayedTriggerSetEvent {
         &mut self.extra
     }
 }
-/// `DeleteConfigByGatewayIdIoDiscoverSensorsBySensorAddressResponse`.
-///
-/// Documented at `DELETE /config/{gatewayId}/io/discover/sensors/{sensorAddress} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct DeleteConfigByGatewayIdIoDiscoverSensorsBySensorAddressResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for DeleteConfigByGatewayIdIoDiscoverSensorsBySensorAddressResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for DeleteConfigByGatewayIdIoDiscoverSensorsBySensorAddressResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for DeleteConfigByGatewayIdIoDiscoverSensorsBySensorAddressResponse {
-    const NAME: &'static str = "DeleteConfigByGatewayIdIoDiscoverSensorsBySensorAddressResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `DeleteConfigByGatewayIdZwaveFailedDeviceByTargetDeviceIdResponse`.
-///
-/// Documented at `DELETE /config/{gatewayId}/zwave/failedDevice/{targetDeviceId} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct DeleteConfigByGatewayIdZwaveFailedDeviceByTargetDeviceIdResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for DeleteConfigByGatewayIdZwaveFailedDeviceByTargetDeviceIdResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for DeleteConfigByGatewayIdZwaveFailedDeviceByTargetDeviceIdResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for DeleteConfigByGatewayIdZwaveFailedDeviceByTargetDeviceIdResponse {
-    const NAME: &'static str = "DeleteConfigByGatewayIdZwaveFailedDeviceByTargetDeviceIdResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `DeleteSetupDevicesByDeviceUrlRequest`.
-///
-/// Documented at `DELETE /setup/devices/{deviceURL} request`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct DeleteSetupDevicesByDeviceUrlRequest {
-    /// `purgeHistory`.
-    #[serde(rename = "purgeHistory", skip_serializing_if = "Option::is_none")]
-    pub purge_history: Option<bool>,
-    /// `deleteAllSubSystems`.
-    #[serde(rename = "deleteAllSubSystems", skip_serializing_if = "Option::is_none")]
-    pub delete_all_sub_systems: Option<bool>,
-    /// `deleteEmptyCalendarDays`.
-    #[serde(rename = "deleteEmptyCalendarDays", skip_serializing_if = "Option::is_none")]
-    pub delete_empty_calendar_days: Option<bool>,
-    /// `forced`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub forced: Option<bool>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for DeleteSetupDevicesByDeviceUrlRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for DeleteSetupDevicesByDeviceUrlRequest {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for DeleteSetupDevicesByDeviceUrlRequest {
-    const NAME: &'static str = "DeleteSetupDevicesByDeviceUrlRequest";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "purgeHistory" => {
-                crate::de::field(&mut self.purge_history, &mut self.extra, key, map)?
-            }
-            "deleteAllSubSystems" => {
-                crate::de::field(
-                    &mut self.delete_all_sub_systems,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "deleteEmptyCalendarDays" => {
-                crate::de::field(
-                    &mut self.delete_empty_calendar_days,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "forced" => crate::de::field(&mut self.forced, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `DeleteSetupDevicesLinkRequest`.
-///
-/// Documented at `DELETE /setup/devices/link request`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct DeleteSetupDevicesLinkRequest {
-    /// `devicesURL`.
-    #[serde(rename = "devicesURL", skip_serializing_if = "Option::is_none")]
-    pub devices_url: Option<Vec<String>>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for DeleteSetupDevicesLinkRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for DeleteSetupDevicesLinkRequest {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for DeleteSetupDevicesLinkRequest {
-    const NAME: &'static str = "DeleteSetupDevicesLinkRequest";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "devicesURL" => {
-                crate::de::field(&mut self.devices_url, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
 /// `DeleteSetupZonesByZoneOidItemsRequest`.
 ///
 /// Documented at `DELETE /setup/zones/{zoneOID}/items request[]`.
@@ -5549,7 +6460,7 @@ pub struct Device {
     pub metadata: Option<String>,
     /// `definition`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub definition: Option<crate::types::DeviceDefinition>,
+    pub definition: Option<crate::types::ControllableDefinition>,
     /// `states`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub states: Option<Vec<crate::types::DeviceState>>,
@@ -6018,142 +6929,6 @@ impl crate::de::Fields for DeviceCreatedEvent {
         &mut self.extra
     }
 }
-/// `DeviceDefinition`.
-///
-/// Documented at `GET /setup response.devices[].definition` (and 3 other places).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct DeviceDefinition {
-    /// `commands`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub commands: Option<Vec<crate::types::DeviceDefinitionCommand>>,
-    /// `states`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub states: Option<Vec<crate::types::State>>,
-    /// `dataProperties`.
-    #[serde(rename = "dataProperties", skip_serializing_if = "Option::is_none")]
-    pub data_properties: Option<Vec<crate::types::DataProperty>>,
-    /// `widgetName`.
-    ///
-    /// Example: `a widget name`.
-    #[serde(rename = "widgetName", skip_serializing_if = "Option::is_none")]
-    pub widget_name: Option<String>,
-    /// `uiProfiles`.
-    #[serde(rename = "uiProfiles", skip_serializing_if = "Option::is_none")]
-    pub ui_profiles: Option<Vec<String>>,
-    /// `uiClass`.
-    ///
-    /// Example: `a ui class`.
-    #[serde(rename = "uiClass", skip_serializing_if = "Option::is_none")]
-    pub ui_class: Option<String>,
-    /// `uiClassifiers`.
-    #[serde(rename = "uiClassifiers", skip_serializing_if = "Option::is_none")]
-    pub ui_classifiers: Option<Vec<String>>,
-    /// `type`.
-    ///
-    /// Example: `ACTUATOR`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for DeviceDefinition {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for DeviceDefinition {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for DeviceDefinition {
-    const NAME: &'static str = "DeviceDefinition";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "commands" => {
-                crate::de::field(&mut self.commands, &mut self.extra, key, map)?
-            }
-            "states" => crate::de::field(&mut self.states, &mut self.extra, key, map)?,
-            "dataProperties" => {
-                crate::de::field(&mut self.data_properties, &mut self.extra, key, map)?
-            }
-            "widgetName" => {
-                crate::de::field(&mut self.widget_name, &mut self.extra, key, map)?
-            }
-            "uiProfiles" => {
-                crate::de::field(&mut self.ui_profiles, &mut self.extra, key, map)?
-            }
-            "uiClass" => crate::de::field(&mut self.ui_class, &mut self.extra, key, map)?,
-            "uiClassifiers" => {
-                crate::de::field(&mut self.ui_classifiers, &mut self.extra, key, map)?
-            }
-            "type" => crate::de::field(&mut self.r#type, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `DeviceDefinitionCommand`.
-///
-/// Documented at `GET /setup response.devices[].definition.commands[]` (and 3 other places).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct DeviceDefinitionCommand {
-    /// `commandName`.
-    ///
-    /// Example: `a command name`.
-    #[serde(rename = "commandName", skip_serializing_if = "Option::is_none")]
-    pub command_name: Option<String>,
-    /// `nparams`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub nparams: Option<i64>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for DeviceDefinitionCommand {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for DeviceDefinitionCommand {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for DeviceDefinitionCommand {
-    const NAME: &'static str = "DeviceDefinitionCommand";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "commandName" => {
-                crate::de::field(&mut self.command_name, &mut self.extra, key, map)?
-            }
-            "nparams" => crate::de::field(&mut self.nparams, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
 /// Device deletion from the gateway has failed
 ///
 /// Documented at `event DeviceDeletionFailedEvent`.
@@ -6220,6 +6995,76 @@ impl crate::de::Fields for DeviceDeletionFailedEvent {
             "failureType" => {
                 crate::de::field(&mut self.failure_type, &mut self.extra, key, map)?
             }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
+/// `DeviceDeletionOptions`.
+///
+/// Documented at `DELETE /setup/devices/{deviceURL} request` (and 2 other places).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DeviceDeletionOptions {
+    /// `purgeHistory`.
+    #[serde(rename = "purgeHistory", skip_serializing_if = "Option::is_none")]
+    pub purge_history: Option<bool>,
+    /// `deleteAllSubSystems`.
+    #[serde(rename = "deleteAllSubSystems", skip_serializing_if = "Option::is_none")]
+    pub delete_all_sub_systems: Option<bool>,
+    /// `deleteEmptyCalendarDays`.
+    #[serde(rename = "deleteEmptyCalendarDays", skip_serializing_if = "Option::is_none")]
+    pub delete_empty_calendar_days: Option<bool>,
+    /// `forced`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forced: Option<bool>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for DeviceDeletionOptions {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for DeviceDeletionOptions {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for DeviceDeletionOptions {
+    const NAME: &'static str = "DeviceDeletionOptions";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "purgeHistory" => {
+                crate::de::field(&mut self.purge_history, &mut self.extra, key, map)?
+            }
+            "deleteAllSubSystems" => {
+                crate::de::field(
+                    &mut self.delete_all_sub_systems,
+                    &mut self.extra,
+                    key,
+                    map,
+                )?
+            }
+            "deleteEmptyCalendarDays" => {
+                crate::de::field(
+                    &mut self.delete_empty_calendar_days,
+                    &mut self.extra,
+                    key,
+                    map,
+                )?
+            }
+            "forced" => crate::de::field(&mut self.forced, &mut self.extra, key, map)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -6626,6 +7471,60 @@ impl crate::de::Fields for DeviceManufacturerData {
         match key {
             "name" => crate::de::field(&mut self.name, &mut self.extra, key, map)?,
             "value" => crate::de::field(&mut self.value, &mut self.extra, key, map)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
+/// `DevicePermission`.
+///
+/// Documented at `GET /enduser/permissions response[]` (and 5 other places).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DevicePermission {
+    /// `deviceURL`.
+    ///
+    /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
+    #[serde(rename = "deviceURL", skip_serializing_if = "Option::is_none")]
+    pub device_url: Option<String>,
+    /// `permissionType`.
+    ///
+    /// Example: `endUserDeviceViewPermission`.
+    #[serde(rename = "permissionType", skip_serializing_if = "Option::is_none")]
+    pub permission_type: Option<String>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for DevicePermission {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for DevicePermission {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for DevicePermission {
+    const NAME: &'static str = "DevicePermission";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "deviceURL" => {
+                crate::de::field(&mut self.device_url, &mut self.extra, key, map)?
+            }
+            "permissionType" => {
+                crate::de::field(&mut self.permission_type, &mut self.extra, key, map)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -7227,6 +8126,128 @@ impl crate::de::Fields for DeviceUpdatedEvent {
         &mut self.extra
     }
 }
+/// `DeviceUrls`.
+///
+/// Documented at `PUT /setup/devices/link request` (and 2 other places).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DeviceUrls {
+    /// `devicesURL`.
+    #[serde(rename = "devicesURL", skip_serializing_if = "Option::is_none")]
+    pub devices_url: Option<Vec<String>>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for DeviceUrls {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for DeviceUrls {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for DeviceUrls {
+    const NAME: &'static str = "DeviceUrls";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "devicesURL" => {
+                crate::de::field(&mut self.devices_url, &mut self.extra, key, map)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
+/// `DisconnectionConfiguration`.
+///
+/// Documented at `GET /setup/disconnectionAlert/configuration response` (and 2 other places).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DisconnectionConfiguration {
+    /// `notificationTitle`.
+    ///
+    /// Example: `a notification title`.
+    #[serde(rename = "notificationTitle", skip_serializing_if = "Option::is_none")]
+    pub notification_title: Option<String>,
+    /// `notificationText`.
+    ///
+    /// Example: `a notification text`.
+    #[serde(rename = "notificationText", skip_serializing_if = "Option::is_none")]
+    pub notification_text: Option<String>,
+    /// `targetPushSubscriptions`.
+    #[serde(rename = "targetPushSubscriptions", skip_serializing_if = "Option::is_none")]
+    pub target_push_subscriptions: Option<Vec<String>>,
+    /// `notificationType`.
+    ///
+    /// Example: `PUSH`.
+    #[serde(rename = "notificationType", skip_serializing_if = "Option::is_none")]
+    pub notification_type: Option<String>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for DisconnectionConfiguration {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for DisconnectionConfiguration {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for DisconnectionConfiguration {
+    const NAME: &'static str = "DisconnectionConfiguration";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "notificationTitle" => {
+                crate::de::field(
+                    &mut self.notification_title,
+                    &mut self.extra,
+                    key,
+                    map,
+                )?
+            }
+            "notificationText" => {
+                crate::de::field(&mut self.notification_text, &mut self.extra, key, map)?
+            }
+            "targetPushSubscriptions" => {
+                crate::de::field(
+                    &mut self.target_push_subscriptions,
+                    &mut self.extra,
+                    key,
+                    map,
+                )?
+            }
+            "notificationType" => {
+                crate::de::field(&mut self.notification_type, &mut self.extra, key, map)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
 /// Discover is complete
 ///
 /// Documented at `event DiscoverCompleteEvent`.
@@ -7541,7 +8562,7 @@ pub struct DiscreteTrigger {
     pub mode: Option<i64>,
     /// `schedulingIntervals`.
     #[serde(rename = "schedulingIntervals", skip_serializing_if = "Option::is_none")]
-    pub scheduling_intervals: Option<Vec<crate::types::SchedulingIntervalType>>,
+    pub scheduling_intervals: Option<Vec<crate::types::SchedulingInterval>>,
     /// `allowExecuteOnEnabled`.
     #[serde(rename = "allowExecuteOnEnabled", skip_serializing_if = "Option::is_none")]
     pub allow_execute_on_enabled: Option<bool>,
@@ -7877,7 +8898,7 @@ pub struct DiscreteTriggerEffectsListEffectActionGroupEffect {
     pub action_group_oid: Option<String>,
     /// `localActionGroup`.
     #[serde(rename = "localActionGroup", skip_serializing_if = "Option::is_none")]
-    pub local_action_group: Option<crate::types::ManagedActionGroup>,
+    pub local_action_group: Option<crate::types::ActionGroup>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -8525,6 +9546,119 @@ impl crate::de::Fields for EnOceanBadDeviceStimulationEvent {
     }
     fn extra_mut(&mut self) -> &mut Map<String, Value> {
         &mut self.extra
+    }
+}
+/// Allowed values of `Device Reference`.
+///
+/// Values the server adds later decode to `Unknown` and are sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum EnOceanDeviceReference {
+    /// Eltako Smoke Sensor
+    ///
+    /// Wire value `EltakoSmokeSensor`; name `EltakoSmokeSensor`, code `EEP=0xF60201 subType=0x1`.
+    EltakoSmokeSensor,
+    /// Rocker Switchx 1
+    ///
+    /// Wire value `RockerSwitchx1`; name `RockerSwitchx1`, code `EEP=0xF60201 subType=0x2`.
+    RockerSwitchx1,
+    /// Rocker Switchx 2
+    ///
+    /// Wire value `RockerSwitchx2`; name `RockerSwitchx2`, code `EEP=0xF60201 subType=0x0`.
+    RockerSwitchx2,
+    /// Rocker Switchx 4
+    ///
+    /// Wire value `RockerSwitchx4`; name `RockerSwitchx4`, code `EEP=0xF60301 subType=0x0`.
+    RockerSwitchx4,
+    /// Rocker Switch Auto Manu Up Down
+    ///
+    /// Wire value `RockerSwitchAutoManuUpDown`; name `RockerSwitchAutoManuUpDown`, code `EEP=0xF60203 subType=0x0`.
+    RockerSwitchAutoManuUpDown,
+    /// Nod On Card Switch
+    ///
+    /// Wire value `NodOnCardSwitch`; name `NodOnCardSwitch`, code `EEP=0xF60401 subType=0x1`.
+    NodOnCardSwitch,
+    /// Advisen DHW
+    ///
+    /// Wire value `AdvisenDHW`; name `AdvisenDHW`, code `EEP=0xD20101 subType=0x1`.
+    AdvisenDhw,
+    /// Eltako Contact Sensor
+    ///
+    /// Wire value `EltakoContactSensor`; name `EltakoContactSensor`, code `EEP=0xF60401 subType=0x2`.
+    EltakoContactSensor,
+    /// A value the documentation does not list, as sent.
+    Unknown(String),
+}
+impl EnOceanDeviceReference {
+    /// Every documented value.
+    pub const ALL: &'static [EnOceanDeviceReference] = &[
+        EnOceanDeviceReference::EltakoSmokeSensor,
+        EnOceanDeviceReference::RockerSwitchx1,
+        EnOceanDeviceReference::RockerSwitchx2,
+        EnOceanDeviceReference::RockerSwitchx4,
+        EnOceanDeviceReference::RockerSwitchAutoManuUpDown,
+        EnOceanDeviceReference::NodOnCardSwitch,
+        EnOceanDeviceReference::AdvisenDhw,
+        EnOceanDeviceReference::EltakoContactSensor,
+    ];
+    /// The value on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            EnOceanDeviceReference::EltakoSmokeSensor => "EltakoSmokeSensor",
+            EnOceanDeviceReference::RockerSwitchx1 => "RockerSwitchx1",
+            EnOceanDeviceReference::RockerSwitchx2 => "RockerSwitchx2",
+            EnOceanDeviceReference::RockerSwitchx4 => "RockerSwitchx4",
+            EnOceanDeviceReference::RockerSwitchAutoManuUpDown => {
+                "RockerSwitchAutoManuUpDown"
+            }
+            EnOceanDeviceReference::NodOnCardSwitch => "NodOnCardSwitch",
+            EnOceanDeviceReference::AdvisenDhw => "AdvisenDHW",
+            EnOceanDeviceReference::EltakoContactSensor => "EltakoContactSensor",
+            EnOceanDeviceReference::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for EnOceanDeviceReference {
+    fn from(value: &str) -> Self {
+        match value {
+            "EltakoSmokeSensor" => EnOceanDeviceReference::EltakoSmokeSensor,
+            "RockerSwitchx1" => EnOceanDeviceReference::RockerSwitchx1,
+            "RockerSwitchx2" => EnOceanDeviceReference::RockerSwitchx2,
+            "RockerSwitchx4" => EnOceanDeviceReference::RockerSwitchx4,
+            "RockerSwitchAutoManuUpDown" => {
+                EnOceanDeviceReference::RockerSwitchAutoManuUpDown
+            }
+            "NodOnCardSwitch" => EnOceanDeviceReference::NodOnCardSwitch,
+            "AdvisenDHW" => EnOceanDeviceReference::AdvisenDhw,
+            "EltakoContactSensor" => EnOceanDeviceReference::EltakoContactSensor,
+            other => EnOceanDeviceReference::Unknown(other.to_owned()),
+        }
+    }
+}
+impl std::fmt::Display for EnOceanDeviceReference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl Serialize for EnOceanDeviceReference {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for EnOceanDeviceReference {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(EnOceanDeviceReference::from(text.as_str()))
+    }
+}
+impl crate::de::Lenient for EnOceanDeviceReference {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        Ok(
+            <String as crate::de::Lenient>::decode(deserializer)?
+                .map(|text| EnOceanDeviceReference::from(text.as_str())),
+        )
     }
 }
 /// `EnOceanLearnModeTimeoutEvent`.
@@ -9439,11 +10573,99 @@ impl crate::de::Fields for Event {
         &mut self.extra
     }
 }
-/// `Exec`.
+/// `EventListener`.
+///
+/// Documented at `POST /events/register response`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct EventListener {
+    /// `id`.
+    ///
+    /// Example: `string value`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for EventListener {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for EventListener {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for EventListener {
+    const NAME: &'static str = "EventListener";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => crate::de::field(&mut self.id, &mut self.extra, key, map)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
+/// `ExecIdResponse`.
+///
+/// Documented at `POST /exec/{actionGroupOID} response` (and 76 other places).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ExecIdResponse {
+    /// `execId`.
+    ///
+    /// Example: `string value`.
+    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
+    pub exec_id: Option<String>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for ExecIdResponse {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for ExecIdResponse {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for ExecIdResponse {
+    const NAME: &'static str = "ExecIdResponse";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
+/// `Execution`.
 ///
 /// Documented at `GET /exec/current/{execId} response` (and 2 other places).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Exec {
+pub struct Execution {
     /// `startTime`.
     #[serde(rename = "startTime", skip_serializing_if = "Option::is_none")]
     pub start_time: Option<i64>,
@@ -9454,7 +10676,7 @@ pub struct Exec {
     pub owner: Option<String>,
     /// `actionGroup`.
     #[serde(rename = "actionGroup", skip_serializing_if = "Option::is_none")]
-    pub action_group: Option<crate::types::ManagedActionGroup>,
+    pub action_group: Option<crate::types::ActionGroup>,
     /// `description`.
     ///
     /// Example: `Execution : a managed action group label`.
@@ -9485,20 +10707,20 @@ pub struct Exec {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
-impl<'de> Deserialize<'de> for Exec {
+impl<'de> Deserialize<'de> for Execution {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         crate::de::deserialize_struct(deserializer)
     }
 }
-impl crate::de::Lenient for Exec {
+impl crate::de::Lenient for Execution {
     fn decode<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Result<Self, Value>, D::Error> {
         crate::de::decode_struct(deserializer)
     }
 }
-impl crate::de::Fields for Exec {
-    const NAME: &'static str = "Exec";
+impl crate::de::Fields for Execution {
+    const NAME: &'static str = "Execution";
     fn field<'de, A: MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9536,11 +10758,11 @@ impl crate::de::Fields for Exec {
         &mut self.extra
     }
 }
-/// `ExecutionCommandEntry`.
+/// `ExecutionCommand`.
 ///
 /// Documented at `event ActionGroupCreatedEvent.actions[].commands[]` (and 1 other places).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct ExecutionCommandEntry {
+pub struct ExecutionCommand {
     /// `name`.
     ///
     /// Example: `an execution command entry name`.
@@ -9551,26 +10773,26 @@ pub struct ExecutionCommandEntry {
     pub delay: Option<i64>,
     /// `parameters`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub parameters: Option<Vec<crate::types::ExecutionCommandParameterEntry>>,
+    pub parameters: Option<Vec<crate::types::ExecutionCommandParameter>>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
-impl<'de> Deserialize<'de> for ExecutionCommandEntry {
+impl<'de> Deserialize<'de> for ExecutionCommand {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         crate::de::deserialize_struct(deserializer)
     }
 }
-impl crate::de::Lenient for ExecutionCommandEntry {
+impl crate::de::Lenient for ExecutionCommand {
     fn decode<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Result<Self, Value>, D::Error> {
         crate::de::decode_struct(deserializer)
     }
 }
-impl crate::de::Fields for ExecutionCommandEntry {
-    const NAME: &'static str = "ExecutionCommandEntry";
+impl crate::de::Fields for ExecutionCommand {
+    const NAME: &'static str = "ExecutionCommand";
     fn field<'de, A: MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9590,11 +10812,11 @@ impl crate::de::Fields for ExecutionCommandEntry {
         &mut self.extra
     }
 }
-/// `ExecutionCommandParameterEntry`.
+/// `ExecutionCommandParameter`.
 ///
 /// Documented at `event ActionGroupCreatedEvent.actions[].commands[].parameters[]` (and 1 other places).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct ExecutionCommandParameterEntry {
+pub struct ExecutionCommandParameter {
     /// `type`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<i64>,
@@ -9608,20 +10830,20 @@ pub struct ExecutionCommandParameterEntry {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
-impl<'de> Deserialize<'de> for ExecutionCommandParameterEntry {
+impl<'de> Deserialize<'de> for ExecutionCommandParameter {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         crate::de::deserialize_struct(deserializer)
     }
 }
-impl crate::de::Lenient for ExecutionCommandParameterEntry {
+impl crate::de::Lenient for ExecutionCommandParameter {
     fn decode<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Result<Self, Value>, D::Error> {
         crate::de::decode_struct(deserializer)
     }
 }
-impl crate::de::Fields for ExecutionCommandParameterEntry {
-    const NAME: &'static str = "ExecutionCommandParameterEntry";
+impl crate::de::Fields for ExecutionCommandParameter {
+    const NAME: &'static str = "ExecutionCommandParameter";
     fn field<'de, A: MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -10081,6 +11303,162 @@ impl crate::de::Fields for FcmSubscriberJsonWrapper {
         &mut self.extra
     }
 }
+/// `Gateway`.
+///
+/// Documented at `GET /setup response.gateways[]` (and 2 other places).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Gateway {
+    /// `gatewayId`.
+    ///
+    /// Example: `a gateway id`.
+    #[serde(rename = "gatewayId", skip_serializing_if = "Option::is_none")]
+    pub gateway_id: Option<String>,
+    /// `type`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<i64>,
+    /// `subType`.
+    #[serde(rename = "subType", skip_serializing_if = "Option::is_none")]
+    pub sub_type: Option<i64>,
+    /// `placeOID`.
+    ///
+    /// Example: `a place OID`.
+    #[serde(rename = "placeOID", skip_serializing_if = "Option::is_none")]
+    pub place_oid: Option<String>,
+    /// `autoUpdateEnabled`.
+    #[serde(rename = "autoUpdateEnabled", skip_serializing_if = "Option::is_none")]
+    pub auto_update_enabled: Option<bool>,
+    /// `alive`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alive: Option<bool>,
+    /// `timeReliable`.
+    #[serde(rename = "timeReliable", skip_serializing_if = "Option::is_none")]
+    pub time_reliable: Option<bool>,
+    /// `connectivity`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connectivity: Option<crate::types::GatewayConnectivity>,
+    /// `upToDate`.
+    #[serde(rename = "upToDate", skip_serializing_if = "Option::is_none")]
+    pub up_to_date: Option<bool>,
+    /// `updateStatus`.
+    ///
+    /// Example: `UPDATING`.
+    #[serde(rename = "updateStatus", skip_serializing_if = "Option::is_none")]
+    pub update_status: Option<String>,
+    /// `syncInProgress`.
+    #[serde(rename = "syncInProgress", skip_serializing_if = "Option::is_none")]
+    pub sync_in_progress: Option<bool>,
+    /// `updateCriticityLevel`.
+    ///
+    /// Example: `BLOCKING`.
+    #[serde(rename = "updateCriticityLevel", skip_serializing_if = "Option::is_none")]
+    pub update_criticity_level: Option<String>,
+    /// `automaticUpdate`.
+    #[serde(rename = "automaticUpdate", skip_serializing_if = "Option::is_none")]
+    pub automatic_update: Option<bool>,
+    /// `mode`.
+    ///
+    /// Example: `ACTIVE`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    /// `functions`.
+    ///
+    /// Example: `some function names`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub functions: Option<String>,
+    /// `partners`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partners: Option<Vec<crate::types::BusinessPartner>>,
+    /// `firmwareVersion`.
+    ///
+    /// Example: `2023.1.4-1:30ccca5e458c342a95d28cd2667f431e:07029280615154e81c8205c83c8324e7`.
+    #[serde(rename = "firmwareVersion", skip_serializing_if = "Option::is_none")]
+    pub firmware_version: Option<String>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for Gateway {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for Gateway {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for Gateway {
+    const NAME: &'static str = "Gateway";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "gatewayId" => {
+                crate::de::field(&mut self.gateway_id, &mut self.extra, key, map)?
+            }
+            "type" => crate::de::field(&mut self.r#type, &mut self.extra, key, map)?,
+            "subType" => crate::de::field(&mut self.sub_type, &mut self.extra, key, map)?,
+            "placeOID" => {
+                crate::de::field(&mut self.place_oid, &mut self.extra, key, map)?
+            }
+            "autoUpdateEnabled" => {
+                crate::de::field(
+                    &mut self.auto_update_enabled,
+                    &mut self.extra,
+                    key,
+                    map,
+                )?
+            }
+            "alive" => crate::de::field(&mut self.alive, &mut self.extra, key, map)?,
+            "timeReliable" => {
+                crate::de::field(&mut self.time_reliable, &mut self.extra, key, map)?
+            }
+            "connectivity" => {
+                crate::de::field(&mut self.connectivity, &mut self.extra, key, map)?
+            }
+            "upToDate" => {
+                crate::de::field(&mut self.up_to_date, &mut self.extra, key, map)?
+            }
+            "updateStatus" => {
+                crate::de::field(&mut self.update_status, &mut self.extra, key, map)?
+            }
+            "syncInProgress" => {
+                crate::de::field(&mut self.sync_in_progress, &mut self.extra, key, map)?
+            }
+            "updateCriticityLevel" => {
+                crate::de::field(
+                    &mut self.update_criticity_level,
+                    &mut self.extra,
+                    key,
+                    map,
+                )?
+            }
+            "automaticUpdate" => {
+                crate::de::field(&mut self.automatic_update, &mut self.extra, key, map)?
+            }
+            "mode" => crate::de::field(&mut self.mode, &mut self.extra, key, map)?,
+            "functions" => {
+                crate::de::field(&mut self.functions, &mut self.extra, key, map)?
+            }
+            "partners" => {
+                crate::de::field(&mut self.partners, &mut self.extra, key, map)?
+            }
+            "firmwareVersion" => {
+                crate::de::field(&mut self.firmware_version, &mut self.extra, key, map)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
 /// `GatewayAdditionalInfo`.
 ///
 /// Documented at `GET /setup/gateways/{gatewayId}/additionalInformation response[]` (and 1 other places).
@@ -10152,6 +11530,64 @@ impl crate::de::Fields for GatewayAdditionalInfo {
             "unsafe" => crate::de::field(&mut self.r#unsafe, &mut self.extra, key, map)?,
             "gatewayId" => {
                 crate::de::field(&mut self.gateway_id, &mut self.extra, key, map)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
+/// `GatewayConnectivity`.
+///
+/// Documented at `GET /setup response.gateways[].connectivity` (and 2 other places).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct GatewayConnectivity {
+    /// `status`.
+    ///
+    /// Example: `PARTIAL`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// `problems`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problems: Option<Vec<String>>,
+    /// `protocolVersion`.
+    ///
+    /// Example: `a protocol version`.
+    #[serde(rename = "protocolVersion", skip_serializing_if = "Option::is_none")]
+    pub protocol_version: Option<String>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for GatewayConnectivity {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for GatewayConnectivity {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for GatewayConnectivity {
+    const NAME: &'static str = "GatewayConnectivity";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "status" => crate::de::field(&mut self.status, &mut self.extra, key, map)?,
+            "problems" => {
+                crate::de::field(&mut self.problems, &mut self.extra, key, map)?
+            }
+            "protocolVersion" => {
+                crate::de::field(&mut self.protocol_version, &mut self.extra, key, map)?
             }
             _ => return Ok(false),
         }
@@ -10901,7 +12337,7 @@ pub struct GenericPointToPointRegulationTrigger {
     pub mode: Option<i64>,
     /// `schedulingIntervals`.
     #[serde(rename = "schedulingIntervals", skip_serializing_if = "Option::is_none")]
-    pub scheduling_intervals: Option<Vec<crate::types::SchedulingIntervalType>>,
+    pub scheduling_intervals: Option<Vec<crate::types::SchedulingInterval>>,
     /// `allowExecuteOnEnabled`.
     #[serde(rename = "allowExecuteOnEnabled", skip_serializing_if = "Option::is_none")]
     pub allow_execute_on_enabled: Option<bool>,
@@ -11216,7 +12652,7 @@ pub struct GenericStateRegulationTriggerTargetRegulationOverride {
     pub target: Option<String>,
     /// `schedulingIntervals`.
     #[serde(rename = "schedulingIntervals", skip_serializing_if = "Option::is_none")]
-    pub scheduling_intervals: Option<Vec<crate::types::SchedulingIntervalType>>,
+    pub scheduling_intervals: Option<Vec<crate::types::SchedulingInterval>>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -11271,7 +12707,7 @@ pub struct GenericStateRegulationTriggerTargetRegulationSchedulingInterval {
     pub target: Option<String>,
     /// `schedulingIntervals`.
     #[serde(rename = "schedulingIntervals", skip_serializing_if = "Option::is_none")]
-    pub scheduling_intervals: Option<Vec<crate::types::SchedulingIntervalType>>,
+    pub scheduling_intervals: Option<Vec<crate::types::SchedulingInterval>>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -11856,51 +13292,6 @@ impl crate::de::Fields for GetConfigByGatewayIdRtdDeviceAddressResponse {
         &mut self.extra
     }
 }
-/// `GetConfigByGatewayIdRtdTransferKeyByDeviceAddressResponse`.
-///
-/// Documented at `GET /config/{gatewayId}/rtd/transferKey/{deviceAddress} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetConfigByGatewayIdRtdTransferKeyByDeviceAddressResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for GetConfigByGatewayIdRtdTransferKeyByDeviceAddressResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for GetConfigByGatewayIdRtdTransferKeyByDeviceAddressResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for GetConfigByGatewayIdRtdTransferKeyByDeviceAddressResponse {
-    const NAME: &'static str = "GetConfigByGatewayIdRtdTransferKeyByDeviceAddressResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
 /// `GetConfigByGatewayIdRtsChannelResponse`.
 ///
 /// Documented at `GET /config/{gatewayId}/rts/channel response`.
@@ -11937,51 +13328,6 @@ impl crate::de::Fields for GetConfigByGatewayIdRtsChannelResponse {
             "rtsChannelId" => {
                 crate::de::field(&mut self.rts_channel_id, &mut self.extra, key, map)?
             }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetConfigByGatewayIdRtsTransferKeyByChannelByTypeResponse`.
-///
-/// Documented at `GET /config/{gatewayId}/rts/transferKey/{channel}/{type} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetConfigByGatewayIdRtsTransferKeyByChannelByTypeResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for GetConfigByGatewayIdRtsTransferKeyByChannelByTypeResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for GetConfigByGatewayIdRtsTransferKeyByChannelByTypeResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for GetConfigByGatewayIdRtsTransferKeyByChannelByTypeResponse {
-    const NAME: &'static str = "GetConfigByGatewayIdRtsTransferKeyByChannelByTypeResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -12464,168 +13810,6 @@ impl crate::de::Fields for GetCurrentUserIdResponse {
         &mut self.extra
     }
 }
-/// `GetEnduserBySecondaryUserIdPermissionsControlResponse`.
-///
-/// Documented at `GET /enduser/{secondaryUserId}/permissions/control response[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetEnduserBySecondaryUserIdPermissionsControlResponse {
-    /// `deviceURL`.
-    ///
-    /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
-    #[serde(rename = "deviceURL", skip_serializing_if = "Option::is_none")]
-    pub device_url: Option<String>,
-    /// `permissionType`.
-    ///
-    /// Example: `endUserDeviceViewPermission`.
-    #[serde(rename = "permissionType", skip_serializing_if = "Option::is_none")]
-    pub permission_type: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for GetEnduserBySecondaryUserIdPermissionsControlResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for GetEnduserBySecondaryUserIdPermissionsControlResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for GetEnduserBySecondaryUserIdPermissionsControlResponse {
-    const NAME: &'static str = "GetEnduserBySecondaryUserIdPermissionsControlResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "deviceURL" => {
-                crate::de::field(&mut self.device_url, &mut self.extra, key, map)?
-            }
-            "permissionType" => {
-                crate::de::field(&mut self.permission_type, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetEnduserBySecondaryUserIdPermissionsResponse`.
-///
-/// Documented at `GET /enduser/{secondaryUserId}/permissions response[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetEnduserBySecondaryUserIdPermissionsResponse {
-    /// `deviceURL`.
-    ///
-    /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
-    #[serde(rename = "deviceURL", skip_serializing_if = "Option::is_none")]
-    pub device_url: Option<String>,
-    /// `permissionType`.
-    ///
-    /// Example: `endUserDeviceViewPermission`.
-    #[serde(rename = "permissionType", skip_serializing_if = "Option::is_none")]
-    pub permission_type: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for GetEnduserBySecondaryUserIdPermissionsResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for GetEnduserBySecondaryUserIdPermissionsResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for GetEnduserBySecondaryUserIdPermissionsResponse {
-    const NAME: &'static str = "GetEnduserBySecondaryUserIdPermissionsResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "deviceURL" => {
-                crate::de::field(&mut self.device_url, &mut self.extra, key, map)?
-            }
-            "permissionType" => {
-                crate::de::field(&mut self.permission_type, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetEnduserBySecondaryUserIdPermissionsViewResponse`.
-///
-/// Documented at `GET /enduser/{secondaryUserId}/permissions/view response[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetEnduserBySecondaryUserIdPermissionsViewResponse {
-    /// `deviceURL`.
-    ///
-    /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
-    #[serde(rename = "deviceURL", skip_serializing_if = "Option::is_none")]
-    pub device_url: Option<String>,
-    /// `permissionType`.
-    ///
-    /// Example: `endUserDeviceViewPermission`.
-    #[serde(rename = "permissionType", skip_serializing_if = "Option::is_none")]
-    pub permission_type: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for GetEnduserBySecondaryUserIdPermissionsViewResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for GetEnduserBySecondaryUserIdPermissionsViewResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for GetEnduserBySecondaryUserIdPermissionsViewResponse {
-    const NAME: &'static str = "GetEnduserBySecondaryUserIdPermissionsViewResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "deviceURL" => {
-                crate::de::field(&mut self.device_url, &mut self.extra, key, map)?
-            }
-            "permissionType" => {
-                crate::de::field(&mut self.permission_type, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
 /// `GetEnduserDefaultSetupOidResponse`.
 ///
 /// Documented at `GET /enduser/defaultSetupOID response`.
@@ -12897,168 +14081,6 @@ impl crate::de::Fields for GetEnduserMainAccountResponseExtraEmail {
         &mut self.extra
     }
 }
-/// `GetEnduserPermissionsControlResponse`.
-///
-/// Documented at `GET /enduser/permissions/control response[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetEnduserPermissionsControlResponse {
-    /// `deviceURL`.
-    ///
-    /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
-    #[serde(rename = "deviceURL", skip_serializing_if = "Option::is_none")]
-    pub device_url: Option<String>,
-    /// `permissionType`.
-    ///
-    /// Example: `endUserDeviceViewPermission`.
-    #[serde(rename = "permissionType", skip_serializing_if = "Option::is_none")]
-    pub permission_type: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for GetEnduserPermissionsControlResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for GetEnduserPermissionsControlResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for GetEnduserPermissionsControlResponse {
-    const NAME: &'static str = "GetEnduserPermissionsControlResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "deviceURL" => {
-                crate::de::field(&mut self.device_url, &mut self.extra, key, map)?
-            }
-            "permissionType" => {
-                crate::de::field(&mut self.permission_type, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetEnduserPermissionsResponse`.
-///
-/// Documented at `GET /enduser/permissions response[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetEnduserPermissionsResponse {
-    /// `deviceURL`.
-    ///
-    /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
-    #[serde(rename = "deviceURL", skip_serializing_if = "Option::is_none")]
-    pub device_url: Option<String>,
-    /// `permissionType`.
-    ///
-    /// Example: `endUserDeviceViewPermission`.
-    #[serde(rename = "permissionType", skip_serializing_if = "Option::is_none")]
-    pub permission_type: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for GetEnduserPermissionsResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for GetEnduserPermissionsResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for GetEnduserPermissionsResponse {
-    const NAME: &'static str = "GetEnduserPermissionsResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "deviceURL" => {
-                crate::de::field(&mut self.device_url, &mut self.extra, key, map)?
-            }
-            "permissionType" => {
-                crate::de::field(&mut self.permission_type, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetEnduserPermissionsViewResponse`.
-///
-/// Documented at `GET /enduser/permissions/view response[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetEnduserPermissionsViewResponse {
-    /// `deviceURL`.
-    ///
-    /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
-    #[serde(rename = "deviceURL", skip_serializing_if = "Option::is_none")]
-    pub device_url: Option<String>,
-    /// `permissionType`.
-    ///
-    /// Example: `endUserDeviceViewPermission`.
-    #[serde(rename = "permissionType", skip_serializing_if = "Option::is_none")]
-    pub permission_type: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for GetEnduserPermissionsViewResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for GetEnduserPermissionsViewResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for GetEnduserPermissionsViewResponse {
-    const NAME: &'static str = "GetEnduserPermissionsViewResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "deviceURL" => {
-                crate::de::field(&mut self.device_url, &mut self.extra, key, map)?
-            }
-            "permissionType" => {
-                crate::de::field(&mut self.permission_type, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
 /// `GetEnduserSecondaryAccountsBySecondaryEndUserIdResponse`.
 ///
 /// Documented at `GET /enduser/secondaryAccounts/{secondaryEndUserId} response`.
@@ -13291,50 +14313,6 @@ impl crate::de::Fields for GetHistoryDevicesEventByEventIdResponse {
         &mut self.extra
     }
 }
-/// `GetHistoryExecutionsByExecIdResponse`.
-///
-/// Documented at `GET /history/executions/{execId} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetHistoryExecutionsByExecIdResponse {
-    /// `execution`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub execution: Option<crate::types::ActionGroup>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for GetHistoryExecutionsByExecIdResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for GetHistoryExecutionsByExecIdResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for GetHistoryExecutionsByExecIdResponse {
-    const NAME: &'static str = "GetHistoryExecutionsByExecIdResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execution" => {
-                crate::de::field(&mut self.execution, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
 /// `GetHistoryExecutionsResponse`.
 ///
 /// Documented at `GET /history/executions response[]`.
@@ -13411,50 +14389,6 @@ impl crate::de::Fields for GetHistoryExecutionsResponse {
                     key,
                     map,
                 )?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetHistoryResponse`.
-///
-/// Documented at `GET /history response[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetHistoryResponse {
-    /// `execution`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub execution: Option<crate::types::ActionGroup>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for GetHistoryResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for GetHistoryResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for GetHistoryResponse {
-    const NAME: &'static str = "GetHistoryResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execution" => {
-                crate::de::field(&mut self.execution, &mut self.extra, key, map)?
             }
             _ => return Ok(false),
         }
@@ -13610,145 +14544,6 @@ impl crate::de::Fields for GetOauth2AuthorizationResponse {
             "code" => crate::de::field(&mut self.code, &mut self.extra, key, map)?,
             "error" => crate::de::field(&mut self.error, &mut self.extra, key, map)?,
             "url" => crate::de::field(&mut self.url, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetReferenceControllableByControllableNameResponse`.
-///
-/// Documented at `GET /reference/controllable/{controllableName} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetReferenceControllableByControllableNameResponse {
-    /// `commands`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub commands: Option<
-        Vec<crate::types::GetReferenceControllableByControllableNameResponseCommand>,
-    >,
-    /// `states`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub states: Option<Vec<crate::types::State>>,
-    /// `dataProperties`.
-    #[serde(rename = "dataProperties", skip_serializing_if = "Option::is_none")]
-    pub data_properties: Option<Vec<crate::types::DataProperty>>,
-    /// `widgetName`.
-    ///
-    /// Example: `a widget name`.
-    #[serde(rename = "widgetName", skip_serializing_if = "Option::is_none")]
-    pub widget_name: Option<String>,
-    /// `uiProfiles`.
-    #[serde(rename = "uiProfiles", skip_serializing_if = "Option::is_none")]
-    pub ui_profiles: Option<Vec<String>>,
-    /// `uiClass`.
-    ///
-    /// Example: `a ui class`.
-    #[serde(rename = "uiClass", skip_serializing_if = "Option::is_none")]
-    pub ui_class: Option<String>,
-    /// `uiClassifiers`.
-    #[serde(rename = "uiClassifiers", skip_serializing_if = "Option::is_none")]
-    pub ui_classifiers: Option<Vec<String>>,
-    /// `type`.
-    ///
-    /// Example: `ACTUATOR`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for GetReferenceControllableByControllableNameResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for GetReferenceControllableByControllableNameResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for GetReferenceControllableByControllableNameResponse {
-    const NAME: &'static str = "GetReferenceControllableByControllableNameResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "commands" => {
-                crate::de::field(&mut self.commands, &mut self.extra, key, map)?
-            }
-            "states" => crate::de::field(&mut self.states, &mut self.extra, key, map)?,
-            "dataProperties" => {
-                crate::de::field(&mut self.data_properties, &mut self.extra, key, map)?
-            }
-            "widgetName" => {
-                crate::de::field(&mut self.widget_name, &mut self.extra, key, map)?
-            }
-            "uiProfiles" => {
-                crate::de::field(&mut self.ui_profiles, &mut self.extra, key, map)?
-            }
-            "uiClass" => crate::de::field(&mut self.ui_class, &mut self.extra, key, map)?,
-            "uiClassifiers" => {
-                crate::de::field(&mut self.ui_classifiers, &mut self.extra, key, map)?
-            }
-            "type" => crate::de::field(&mut self.r#type, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetReferenceControllableByControllableNameResponseCommand`.
-///
-/// Documented at `GET /reference/controllable/{controllableName} response.commands[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetReferenceControllableByControllableNameResponseCommand {
-    /// `commandName`.
-    ///
-    /// Example: `a command name`.
-    #[serde(rename = "commandName", skip_serializing_if = "Option::is_none")]
-    pub command_name: Option<String>,
-    /// `nparams`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub nparams: Option<i64>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for GetReferenceControllableByControllableNameResponseCommand {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for GetReferenceControllableByControllableNameResponseCommand {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for GetReferenceControllableByControllableNameResponseCommand {
-    const NAME: &'static str = "GetReferenceControllableByControllableNameResponseCommand";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "commandName" => {
-                crate::de::field(&mut self.command_name, &mut self.extra, key, map)?
-            }
-            "nparams" => crate::de::field(&mut self.nparams, &mut self.extra, key, map)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -14036,244 +14831,6 @@ impl crate::de::Fields for GetSetupCurrentResponse {
             "setupOID" => {
                 crate::de::field(&mut self.setup_oid, &mut self.extra, key, map)?
             }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupDawnTimeByYearByMonthByDayResponse`.
-///
-/// Documented at `GET /setup/dawnTime/{year}/{month}/{day} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupDawnTimeByYearByMonthByDayResponse {
-    /// `hours`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hours: Option<i64>,
-    /// `minutes`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub minutes: Option<i64>,
-    /// `utc`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub utc: Option<i64>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for GetSetupDawnTimeByYearByMonthByDayResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for GetSetupDawnTimeByYearByMonthByDayResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for GetSetupDawnTimeByYearByMonthByDayResponse {
-    const NAME: &'static str = "GetSetupDawnTimeByYearByMonthByDayResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "hours" => crate::de::field(&mut self.hours, &mut self.extra, key, map)?,
-            "minutes" => crate::de::field(&mut self.minutes, &mut self.extra, key, map)?,
-            "utc" => crate::de::field(&mut self.utc, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupDawnTimeResponse`.
-///
-/// Documented at `GET /setup/dawnTime response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupDawnTimeResponse {
-    /// `hours`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hours: Option<i64>,
-    /// `minutes`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub minutes: Option<i64>,
-    /// `utc`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub utc: Option<i64>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for GetSetupDawnTimeResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for GetSetupDawnTimeResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for GetSetupDawnTimeResponse {
-    const NAME: &'static str = "GetSetupDawnTimeResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "hours" => crate::de::field(&mut self.hours, &mut self.extra, key, map)?,
-            "minutes" => crate::de::field(&mut self.minutes, &mut self.extra, key, map)?,
-            "utc" => crate::de::field(&mut self.utc, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupDevicesByDeviceUrlControllableResponse`.
-///
-/// Documented at `GET /setup/devices/{deviceURL}/controllable response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupDevicesByDeviceUrlControllableResponse {
-    /// `commands`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub commands: Option<
-        Vec<crate::types::GetSetupDevicesByDeviceUrlControllableResponseCommand>,
-    >,
-    /// `states`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub states: Option<Vec<crate::types::State>>,
-    /// `dataProperties`.
-    #[serde(rename = "dataProperties", skip_serializing_if = "Option::is_none")]
-    pub data_properties: Option<Vec<crate::types::DataProperty>>,
-    /// `widgetName`.
-    ///
-    /// Example: `a widget name`.
-    #[serde(rename = "widgetName", skip_serializing_if = "Option::is_none")]
-    pub widget_name: Option<String>,
-    /// `uiProfiles`.
-    #[serde(rename = "uiProfiles", skip_serializing_if = "Option::is_none")]
-    pub ui_profiles: Option<Vec<String>>,
-    /// `uiClass`.
-    ///
-    /// Example: `a ui class`.
-    #[serde(rename = "uiClass", skip_serializing_if = "Option::is_none")]
-    pub ui_class: Option<String>,
-    /// `uiClassifiers`.
-    #[serde(rename = "uiClassifiers", skip_serializing_if = "Option::is_none")]
-    pub ui_classifiers: Option<Vec<String>>,
-    /// `type`.
-    ///
-    /// Example: `ACTUATOR`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for GetSetupDevicesByDeviceUrlControllableResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for GetSetupDevicesByDeviceUrlControllableResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for GetSetupDevicesByDeviceUrlControllableResponse {
-    const NAME: &'static str = "GetSetupDevicesByDeviceUrlControllableResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "commands" => {
-                crate::de::field(&mut self.commands, &mut self.extra, key, map)?
-            }
-            "states" => crate::de::field(&mut self.states, &mut self.extra, key, map)?,
-            "dataProperties" => {
-                crate::de::field(&mut self.data_properties, &mut self.extra, key, map)?
-            }
-            "widgetName" => {
-                crate::de::field(&mut self.widget_name, &mut self.extra, key, map)?
-            }
-            "uiProfiles" => {
-                crate::de::field(&mut self.ui_profiles, &mut self.extra, key, map)?
-            }
-            "uiClass" => crate::de::field(&mut self.ui_class, &mut self.extra, key, map)?,
-            "uiClassifiers" => {
-                crate::de::field(&mut self.ui_classifiers, &mut self.extra, key, map)?
-            }
-            "type" => crate::de::field(&mut self.r#type, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupDevicesByDeviceUrlControllableResponseCommand`.
-///
-/// Documented at `GET /setup/devices/{deviceURL}/controllable response.commands[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupDevicesByDeviceUrlControllableResponseCommand {
-    /// `commandName`.
-    ///
-    /// Example: `a command name`.
-    #[serde(rename = "commandName", skip_serializing_if = "Option::is_none")]
-    pub command_name: Option<String>,
-    /// `nparams`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub nparams: Option<i64>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for GetSetupDevicesByDeviceUrlControllableResponseCommand {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for GetSetupDevicesByDeviceUrlControllableResponseCommand {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for GetSetupDevicesByDeviceUrlControllableResponseCommand {
-    const NAME: &'static str = "GetSetupDevicesByDeviceUrlControllableResponseCommand";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "commandName" => {
-                crate::de::field(&mut self.command_name, &mut self.extra, key, map)?
-            }
-            "nparams" => crate::de::field(&mut self.nparams, &mut self.extra, key, map)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -14973,1992 +15530,6 @@ impl crate::de::Fields for GetSetupDevicesByDeviceUrlPicturesExportResponse {
         &mut self.extra
     }
 }
-/// `GetSetupDevicesByDeviceUrlStatesByNameHistoryAnnualByFromByToResponse`.
-///
-/// Documented at `GET /setup/devices/{deviceURL}/states/{name}/history/annual/{from}/{to} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupDevicesByDeviceUrlStatesByNameHistoryAnnualByFromByToResponse {
-    /// `historyValues`.
-    #[serde(rename = "historyValues", skip_serializing_if = "Option::is_none")]
-    pub history_values: Option<Vec<crate::types::DeviceStateHistoryValue>>,
-    /// `historizationMethod`.
-    #[serde(rename = "historizationMethod", skip_serializing_if = "Option::is_none")]
-    pub historization_method: Option<i64>,
-    /// `deviceUnit`.
-    ///
-    /// Example: `core:LinearSpeedInMeterPerSecond`.
-    #[serde(rename = "deviceUnit", skip_serializing_if = "Option::is_none")]
-    pub device_unit: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryAnnualByFromByToResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryAnnualByFromByToResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryAnnualByFromByToResponse {
-    const NAME: &'static str = "GetSetupDevicesByDeviceUrlStatesByNameHistoryAnnualByFromByToResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "historyValues" => {
-                crate::de::field(&mut self.history_values, &mut self.extra, key, map)?
-            }
-            "historizationMethod" => {
-                crate::de::field(
-                    &mut self.historization_method,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "deviceUnit" => {
-                crate::de::field(&mut self.device_unit, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupDevicesByDeviceUrlStatesByNameHistoryByFromByToResponse`.
-///
-/// Documented at `GET /setup/devices/{deviceURL}/states/{name}/history/{from}/{to} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupDevicesByDeviceUrlStatesByNameHistoryByFromByToResponse {
-    /// `historyValues`.
-    #[serde(rename = "historyValues", skip_serializing_if = "Option::is_none")]
-    pub history_values: Option<Vec<crate::types::DeviceStateHistoryValue>>,
-    /// `historizationMethod`.
-    #[serde(rename = "historizationMethod", skip_serializing_if = "Option::is_none")]
-    pub historization_method: Option<i64>,
-    /// `deviceUnit`.
-    ///
-    /// Example: `core:LinearSpeedInMeterPerSecond`.
-    #[serde(rename = "deviceUnit", skip_serializing_if = "Option::is_none")]
-    pub device_unit: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryByFromByToResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryByFromByToResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryByFromByToResponse {
-    const NAME: &'static str = "GetSetupDevicesByDeviceUrlStatesByNameHistoryByFromByToResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "historyValues" => {
-                crate::de::field(&mut self.history_values, &mut self.extra, key, map)?
-            }
-            "historizationMethod" => {
-                crate::de::field(
-                    &mut self.historization_method,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "deviceUnit" => {
-                crate::de::field(&mut self.device_unit, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupDevicesByDeviceUrlStatesByNameHistoryDailyByFromByToResponse`.
-///
-/// Documented at `GET /setup/devices/{deviceURL}/states/{name}/history/daily/{from}/{to} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupDevicesByDeviceUrlStatesByNameHistoryDailyByFromByToResponse {
-    /// `historyValues`.
-    #[serde(rename = "historyValues", skip_serializing_if = "Option::is_none")]
-    pub history_values: Option<Vec<crate::types::DeviceStateHistoryValue>>,
-    /// `historizationMethod`.
-    #[serde(rename = "historizationMethod", skip_serializing_if = "Option::is_none")]
-    pub historization_method: Option<i64>,
-    /// `deviceUnit`.
-    ///
-    /// Example: `core:LinearSpeedInMeterPerSecond`.
-    #[serde(rename = "deviceUnit", skip_serializing_if = "Option::is_none")]
-    pub device_unit: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryDailyByFromByToResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryDailyByFromByToResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryDailyByFromByToResponse {
-    const NAME: &'static str = "GetSetupDevicesByDeviceUrlStatesByNameHistoryDailyByFromByToResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "historyValues" => {
-                crate::de::field(&mut self.history_values, &mut self.extra, key, map)?
-            }
-            "historizationMethod" => {
-                crate::de::field(
-                    &mut self.historization_method,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "deviceUnit" => {
-                crate::de::field(&mut self.device_unit, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupDevicesByDeviceUrlStatesByNameHistoryMonthlyByFromByToResponse`.
-///
-/// Documented at `GET /setup/devices/{deviceURL}/states/{name}/history/monthly/{from}/{to} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupDevicesByDeviceUrlStatesByNameHistoryMonthlyByFromByToResponse {
-    /// `historyValues`.
-    #[serde(rename = "historyValues", skip_serializing_if = "Option::is_none")]
-    pub history_values: Option<Vec<crate::types::DeviceStateHistoryValue>>,
-    /// `historizationMethod`.
-    #[serde(rename = "historizationMethod", skip_serializing_if = "Option::is_none")]
-    pub historization_method: Option<i64>,
-    /// `deviceUnit`.
-    ///
-    /// Example: `core:LinearSpeedInMeterPerSecond`.
-    #[serde(rename = "deviceUnit", skip_serializing_if = "Option::is_none")]
-    pub device_unit: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryMonthlyByFromByToResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryMonthlyByFromByToResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryMonthlyByFromByToResponse {
-    const NAME: &'static str = "GetSetupDevicesByDeviceUrlStatesByNameHistoryMonthlyByFromByToResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "historyValues" => {
-                crate::de::field(&mut self.history_values, &mut self.extra, key, map)?
-            }
-            "historizationMethod" => {
-                crate::de::field(
-                    &mut self.historization_method,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "deviceUnit" => {
-                crate::de::field(&mut self.device_unit, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupDevicesByDeviceUrlStatesByNameHistoryMontlyByFromByToResponse`.
-///
-/// Documented at `GET /setup/devices/{deviceURL}/states/{name}/history/montly/{from}/{to} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupDevicesByDeviceUrlStatesByNameHistoryMontlyByFromByToResponse {
-    /// `historyValues`.
-    #[serde(rename = "historyValues", skip_serializing_if = "Option::is_none")]
-    pub history_values: Option<Vec<crate::types::DeviceStateHistoryValue>>,
-    /// `historizationMethod`.
-    #[serde(rename = "historizationMethod", skip_serializing_if = "Option::is_none")]
-    pub historization_method: Option<i64>,
-    /// `deviceUnit`.
-    ///
-    /// Example: `core:LinearSpeedInMeterPerSecond`.
-    #[serde(rename = "deviceUnit", skip_serializing_if = "Option::is_none")]
-    pub device_unit: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryMontlyByFromByToResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryMontlyByFromByToResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryMontlyByFromByToResponse {
-    const NAME: &'static str = "GetSetupDevicesByDeviceUrlStatesByNameHistoryMontlyByFromByToResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "historyValues" => {
-                crate::de::field(&mut self.history_values, &mut self.extra, key, map)?
-            }
-            "historizationMethod" => {
-                crate::de::field(
-                    &mut self.historization_method,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "deviceUnit" => {
-                crate::de::field(&mut self.device_unit, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedAnnualByFromByToResponse`.
-///
-/// Documented at `GET /setup/devices/{deviceURL}/states/{name}/history/stacked/annual/{from}/{to} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedAnnualByFromByToResponse {
-    /// `stackedHistoryValues`.
-    #[serde(rename = "stackedHistoryValues", skip_serializing_if = "Option::is_none")]
-    pub stacked_history_values: Option<
-        Vec<
-            crate::types::GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedAnnualByFromByToResponseStackedHistoryValue,
-        >,
-    >,
-    /// `stackLevels`.
-    #[serde(rename = "stackLevels", skip_serializing_if = "Option::is_none")]
-    pub stack_levels: Option<Vec<String>>,
-    /// `deviceCounts`.
-    #[serde(rename = "deviceCounts", skip_serializing_if = "Option::is_none")]
-    pub device_counts: Option<Vec<i64>>,
-    /// `historizationMethod`.
-    #[serde(rename = "historizationMethod", skip_serializing_if = "Option::is_none")]
-    pub historization_method: Option<i64>,
-    /// `deviceUnit`.
-    ///
-    /// Example: `core:AngleInDegrees`.
-    #[serde(rename = "deviceUnit", skip_serializing_if = "Option::is_none")]
-    pub device_unit: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedAnnualByFromByToResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedAnnualByFromByToResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedAnnualByFromByToResponse {
-    const NAME: &'static str = "GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedAnnualByFromByToResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "stackedHistoryValues" => {
-                crate::de::field(
-                    &mut self.stacked_history_values,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "stackLevels" => {
-                crate::de::field(&mut self.stack_levels, &mut self.extra, key, map)?
-            }
-            "deviceCounts" => {
-                crate::de::field(&mut self.device_counts, &mut self.extra, key, map)?
-            }
-            "historizationMethod" => {
-                crate::de::field(
-                    &mut self.historization_method,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "deviceUnit" => {
-                crate::de::field(&mut self.device_unit, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedAnnualByFromByToResponseStackedHistoryValue`.
-///
-/// Documented at `GET /setup/devices/{deviceURL}/states/{name}/history/stacked/annual/{from}/{to} response.stackedHistoryValues[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedAnnualByFromByToResponseStackedHistoryValue {
-    /// `values`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub values: Option<Vec<i64>>,
-    /// `minValues`.
-    #[serde(rename = "minValues", skip_serializing_if = "Option::is_none")]
-    pub min_values: Option<Vec<i64>>,
-    /// `maxValues`.
-    #[serde(rename = "maxValues", skip_serializing_if = "Option::is_none")]
-    pub max_values: Option<Vec<i64>>,
-    /// `samples`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub samples: Option<Vec<i64>>,
-    /// `when`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub when: Option<i64>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedAnnualByFromByToResponseStackedHistoryValue {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedAnnualByFromByToResponseStackedHistoryValue {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedAnnualByFromByToResponseStackedHistoryValue {
-    const NAME: &'static str = "GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedAnnualByFromByToResponseStackedHistoryValue";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "values" => crate::de::field(&mut self.values, &mut self.extra, key, map)?,
-            "minValues" => {
-                crate::de::field(&mut self.min_values, &mut self.extra, key, map)?
-            }
-            "maxValues" => {
-                crate::de::field(&mut self.max_values, &mut self.extra, key, map)?
-            }
-            "samples" => crate::de::field(&mut self.samples, &mut self.extra, key, map)?,
-            "when" => crate::de::field(&mut self.when, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedByFromByToResponse`.
-///
-/// Documented at `GET /setup/devices/{deviceURL}/states/{name}/history/stacked/{from}/{to} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedByFromByToResponse {
-    /// `stackedHistoryValues`.
-    #[serde(rename = "stackedHistoryValues", skip_serializing_if = "Option::is_none")]
-    pub stacked_history_values: Option<
-        Vec<
-            crate::types::GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedByFromByToResponseStackedHistoryValue,
-        >,
-    >,
-    /// `stackLevels`.
-    #[serde(rename = "stackLevels", skip_serializing_if = "Option::is_none")]
-    pub stack_levels: Option<Vec<String>>,
-    /// `deviceCounts`.
-    #[serde(rename = "deviceCounts", skip_serializing_if = "Option::is_none")]
-    pub device_counts: Option<Vec<i64>>,
-    /// `historizationMethod`.
-    #[serde(rename = "historizationMethod", skip_serializing_if = "Option::is_none")]
-    pub historization_method: Option<i64>,
-    /// `deviceUnit`.
-    ///
-    /// Example: `core:AngleInDegrees`.
-    #[serde(rename = "deviceUnit", skip_serializing_if = "Option::is_none")]
-    pub device_unit: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedByFromByToResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedByFromByToResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedByFromByToResponse {
-    const NAME: &'static str = "GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedByFromByToResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "stackedHistoryValues" => {
-                crate::de::field(
-                    &mut self.stacked_history_values,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "stackLevels" => {
-                crate::de::field(&mut self.stack_levels, &mut self.extra, key, map)?
-            }
-            "deviceCounts" => {
-                crate::de::field(&mut self.device_counts, &mut self.extra, key, map)?
-            }
-            "historizationMethod" => {
-                crate::de::field(
-                    &mut self.historization_method,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "deviceUnit" => {
-                crate::de::field(&mut self.device_unit, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedByFromByToResponseStackedHistoryValue`.
-///
-/// Documented at `GET /setup/devices/{deviceURL}/states/{name}/history/stacked/{from}/{to} response.stackedHistoryValues[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedByFromByToResponseStackedHistoryValue {
-    /// `values`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub values: Option<Vec<i64>>,
-    /// `minValues`.
-    #[serde(rename = "minValues", skip_serializing_if = "Option::is_none")]
-    pub min_values: Option<Vec<i64>>,
-    /// `maxValues`.
-    #[serde(rename = "maxValues", skip_serializing_if = "Option::is_none")]
-    pub max_values: Option<Vec<i64>>,
-    /// `samples`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub samples: Option<Vec<i64>>,
-    /// `when`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub when: Option<i64>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedByFromByToResponseStackedHistoryValue {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedByFromByToResponseStackedHistoryValue {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedByFromByToResponseStackedHistoryValue {
-    const NAME: &'static str = "GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedByFromByToResponseStackedHistoryValue";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "values" => crate::de::field(&mut self.values, &mut self.extra, key, map)?,
-            "minValues" => {
-                crate::de::field(&mut self.min_values, &mut self.extra, key, map)?
-            }
-            "maxValues" => {
-                crate::de::field(&mut self.max_values, &mut self.extra, key, map)?
-            }
-            "samples" => crate::de::field(&mut self.samples, &mut self.extra, key, map)?,
-            "when" => crate::de::field(&mut self.when, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedDailyByFromByToResponse`.
-///
-/// Documented at `GET /setup/devices/{deviceURL}/states/{name}/history/stacked/daily/{from}/{to} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedDailyByFromByToResponse {
-    /// `stackedHistoryValues`.
-    #[serde(rename = "stackedHistoryValues", skip_serializing_if = "Option::is_none")]
-    pub stacked_history_values: Option<
-        Vec<
-            crate::types::GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedDailyByFromByToResponseStackedHistoryValue,
-        >,
-    >,
-    /// `stackLevels`.
-    #[serde(rename = "stackLevels", skip_serializing_if = "Option::is_none")]
-    pub stack_levels: Option<Vec<String>>,
-    /// `deviceCounts`.
-    #[serde(rename = "deviceCounts", skip_serializing_if = "Option::is_none")]
-    pub device_counts: Option<Vec<i64>>,
-    /// `historizationMethod`.
-    #[serde(rename = "historizationMethod", skip_serializing_if = "Option::is_none")]
-    pub historization_method: Option<i64>,
-    /// `deviceUnit`.
-    ///
-    /// Example: `core:AngleInDegrees`.
-    #[serde(rename = "deviceUnit", skip_serializing_if = "Option::is_none")]
-    pub device_unit: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedDailyByFromByToResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedDailyByFromByToResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedDailyByFromByToResponse {
-    const NAME: &'static str = "GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedDailyByFromByToResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "stackedHistoryValues" => {
-                crate::de::field(
-                    &mut self.stacked_history_values,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "stackLevels" => {
-                crate::de::field(&mut self.stack_levels, &mut self.extra, key, map)?
-            }
-            "deviceCounts" => {
-                crate::de::field(&mut self.device_counts, &mut self.extra, key, map)?
-            }
-            "historizationMethod" => {
-                crate::de::field(
-                    &mut self.historization_method,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "deviceUnit" => {
-                crate::de::field(&mut self.device_unit, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedDailyByFromByToResponseStackedHistoryValue`.
-///
-/// Documented at `GET /setup/devices/{deviceURL}/states/{name}/history/stacked/daily/{from}/{to} response.stackedHistoryValues[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedDailyByFromByToResponseStackedHistoryValue {
-    /// `values`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub values: Option<Vec<i64>>,
-    /// `minValues`.
-    #[serde(rename = "minValues", skip_serializing_if = "Option::is_none")]
-    pub min_values: Option<Vec<i64>>,
-    /// `maxValues`.
-    #[serde(rename = "maxValues", skip_serializing_if = "Option::is_none")]
-    pub max_values: Option<Vec<i64>>,
-    /// `samples`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub samples: Option<Vec<i64>>,
-    /// `when`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub when: Option<i64>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedDailyByFromByToResponseStackedHistoryValue {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedDailyByFromByToResponseStackedHistoryValue {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedDailyByFromByToResponseStackedHistoryValue {
-    const NAME: &'static str = "GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedDailyByFromByToResponseStackedHistoryValue";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "values" => crate::de::field(&mut self.values, &mut self.extra, key, map)?,
-            "minValues" => {
-                crate::de::field(&mut self.min_values, &mut self.extra, key, map)?
-            }
-            "maxValues" => {
-                crate::de::field(&mut self.max_values, &mut self.extra, key, map)?
-            }
-            "samples" => crate::de::field(&mut self.samples, &mut self.extra, key, map)?,
-            "when" => crate::de::field(&mut self.when, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedMonthlyByFromByToResponse`.
-///
-/// Documented at `GET /setup/devices/{deviceURL}/states/{name}/history/stacked/monthly/{from}/{to} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedMonthlyByFromByToResponse {
-    /// `stackedHistoryValues`.
-    #[serde(rename = "stackedHistoryValues", skip_serializing_if = "Option::is_none")]
-    pub stacked_history_values: Option<
-        Vec<
-            crate::types::GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedMonthlyByFromByToResponseStackedHistoryValue,
-        >,
-    >,
-    /// `stackLevels`.
-    #[serde(rename = "stackLevels", skip_serializing_if = "Option::is_none")]
-    pub stack_levels: Option<Vec<String>>,
-    /// `deviceCounts`.
-    #[serde(rename = "deviceCounts", skip_serializing_if = "Option::is_none")]
-    pub device_counts: Option<Vec<i64>>,
-    /// `historizationMethod`.
-    #[serde(rename = "historizationMethod", skip_serializing_if = "Option::is_none")]
-    pub historization_method: Option<i64>,
-    /// `deviceUnit`.
-    ///
-    /// Example: `core:AngleInDegrees`.
-    #[serde(rename = "deviceUnit", skip_serializing_if = "Option::is_none")]
-    pub device_unit: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedMonthlyByFromByToResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedMonthlyByFromByToResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedMonthlyByFromByToResponse {
-    const NAME: &'static str = "GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedMonthlyByFromByToResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "stackedHistoryValues" => {
-                crate::de::field(
-                    &mut self.stacked_history_values,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "stackLevels" => {
-                crate::de::field(&mut self.stack_levels, &mut self.extra, key, map)?
-            }
-            "deviceCounts" => {
-                crate::de::field(&mut self.device_counts, &mut self.extra, key, map)?
-            }
-            "historizationMethod" => {
-                crate::de::field(
-                    &mut self.historization_method,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "deviceUnit" => {
-                crate::de::field(&mut self.device_unit, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedMonthlyByFromByToResponseStackedHistoryValue`.
-///
-/// Documented at `GET /setup/devices/{deviceURL}/states/{name}/history/stacked/monthly/{from}/{to} response.stackedHistoryValues[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedMonthlyByFromByToResponseStackedHistoryValue {
-    /// `values`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub values: Option<Vec<i64>>,
-    /// `minValues`.
-    #[serde(rename = "minValues", skip_serializing_if = "Option::is_none")]
-    pub min_values: Option<Vec<i64>>,
-    /// `maxValues`.
-    #[serde(rename = "maxValues", skip_serializing_if = "Option::is_none")]
-    pub max_values: Option<Vec<i64>>,
-    /// `samples`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub samples: Option<Vec<i64>>,
-    /// `when`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub when: Option<i64>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedMonthlyByFromByToResponseStackedHistoryValue {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedMonthlyByFromByToResponseStackedHistoryValue {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedMonthlyByFromByToResponseStackedHistoryValue {
-    const NAME: &'static str = "GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedMonthlyByFromByToResponseStackedHistoryValue";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "values" => crate::de::field(&mut self.values, &mut self.extra, key, map)?,
-            "minValues" => {
-                crate::de::field(&mut self.min_values, &mut self.extra, key, map)?
-            }
-            "maxValues" => {
-                crate::de::field(&mut self.max_values, &mut self.extra, key, map)?
-            }
-            "samples" => crate::de::field(&mut self.samples, &mut self.extra, key, map)?,
-            "when" => crate::de::field(&mut self.when, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupDevicesByDeviceUrlStatesHistoryAnnualByFromByToResponse`.
-///
-/// Documented at `GET /setup/devices/{deviceURL}/states/history/annual/{from}/{to} response[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupDevicesByDeviceUrlStatesHistoryAnnualByFromByToResponse {
-    /// `historyValues`.
-    #[serde(rename = "historyValues", skip_serializing_if = "Option::is_none")]
-    pub history_values: Option<Vec<crate::types::DeviceStateHistoryValue>>,
-    /// `historizationMethod`.
-    #[serde(rename = "historizationMethod", skip_serializing_if = "Option::is_none")]
-    pub historization_method: Option<i64>,
-    /// `deviceUnit`.
-    ///
-    /// Example: `core:LinearSpeedInMeterPerSecond`.
-    #[serde(rename = "deviceUnit", skip_serializing_if = "Option::is_none")]
-    pub device_unit: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for GetSetupDevicesByDeviceUrlStatesHistoryAnnualByFromByToResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for GetSetupDevicesByDeviceUrlStatesHistoryAnnualByFromByToResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for GetSetupDevicesByDeviceUrlStatesHistoryAnnualByFromByToResponse {
-    const NAME: &'static str = "GetSetupDevicesByDeviceUrlStatesHistoryAnnualByFromByToResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "historyValues" => {
-                crate::de::field(&mut self.history_values, &mut self.extra, key, map)?
-            }
-            "historizationMethod" => {
-                crate::de::field(
-                    &mut self.historization_method,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "deviceUnit" => {
-                crate::de::field(&mut self.device_unit, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupDevicesByDeviceUrlStatesHistoryByFromByToResponse`.
-///
-/// Documented at `GET /setup/devices/{deviceURL}/states/history/{from}/{to} response[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupDevicesByDeviceUrlStatesHistoryByFromByToResponse {
-    /// `historyValues`.
-    #[serde(rename = "historyValues", skip_serializing_if = "Option::is_none")]
-    pub history_values: Option<Vec<crate::types::DeviceStateHistoryValue>>,
-    /// `historizationMethod`.
-    #[serde(rename = "historizationMethod", skip_serializing_if = "Option::is_none")]
-    pub historization_method: Option<i64>,
-    /// `deviceUnit`.
-    ///
-    /// Example: `core:LinearSpeedInMeterPerSecond`.
-    #[serde(rename = "deviceUnit", skip_serializing_if = "Option::is_none")]
-    pub device_unit: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for GetSetupDevicesByDeviceUrlStatesHistoryByFromByToResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for GetSetupDevicesByDeviceUrlStatesHistoryByFromByToResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for GetSetupDevicesByDeviceUrlStatesHistoryByFromByToResponse {
-    const NAME: &'static str = "GetSetupDevicesByDeviceUrlStatesHistoryByFromByToResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "historyValues" => {
-                crate::de::field(&mut self.history_values, &mut self.extra, key, map)?
-            }
-            "historizationMethod" => {
-                crate::de::field(
-                    &mut self.historization_method,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "deviceUnit" => {
-                crate::de::field(&mut self.device_unit, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupDevicesByDeviceUrlStatesHistoryDailyByFromByToResponse`.
-///
-/// Documented at `GET /setup/devices/{deviceURL}/states/history/daily/{from}/{to} response[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupDevicesByDeviceUrlStatesHistoryDailyByFromByToResponse {
-    /// `historyValues`.
-    #[serde(rename = "historyValues", skip_serializing_if = "Option::is_none")]
-    pub history_values: Option<Vec<crate::types::DeviceStateHistoryValue>>,
-    /// `historizationMethod`.
-    #[serde(rename = "historizationMethod", skip_serializing_if = "Option::is_none")]
-    pub historization_method: Option<i64>,
-    /// `deviceUnit`.
-    ///
-    /// Example: `core:LinearSpeedInMeterPerSecond`.
-    #[serde(rename = "deviceUnit", skip_serializing_if = "Option::is_none")]
-    pub device_unit: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for GetSetupDevicesByDeviceUrlStatesHistoryDailyByFromByToResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for GetSetupDevicesByDeviceUrlStatesHistoryDailyByFromByToResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for GetSetupDevicesByDeviceUrlStatesHistoryDailyByFromByToResponse {
-    const NAME: &'static str = "GetSetupDevicesByDeviceUrlStatesHistoryDailyByFromByToResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "historyValues" => {
-                crate::de::field(&mut self.history_values, &mut self.extra, key, map)?
-            }
-            "historizationMethod" => {
-                crate::de::field(
-                    &mut self.historization_method,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "deviceUnit" => {
-                crate::de::field(&mut self.device_unit, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupDevicesByDeviceUrlStatesHistoryMonthlyByFromByToResponse`.
-///
-/// Documented at `GET /setup/devices/{deviceURL}/states/history/monthly/{from}/{to} response[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupDevicesByDeviceUrlStatesHistoryMonthlyByFromByToResponse {
-    /// `historyValues`.
-    #[serde(rename = "historyValues", skip_serializing_if = "Option::is_none")]
-    pub history_values: Option<Vec<crate::types::DeviceStateHistoryValue>>,
-    /// `historizationMethod`.
-    #[serde(rename = "historizationMethod", skip_serializing_if = "Option::is_none")]
-    pub historization_method: Option<i64>,
-    /// `deviceUnit`.
-    ///
-    /// Example: `core:LinearSpeedInMeterPerSecond`.
-    #[serde(rename = "deviceUnit", skip_serializing_if = "Option::is_none")]
-    pub device_unit: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for GetSetupDevicesByDeviceUrlStatesHistoryMonthlyByFromByToResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for GetSetupDevicesByDeviceUrlStatesHistoryMonthlyByFromByToResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for GetSetupDevicesByDeviceUrlStatesHistoryMonthlyByFromByToResponse {
-    const NAME: &'static str = "GetSetupDevicesByDeviceUrlStatesHistoryMonthlyByFromByToResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "historyValues" => {
-                crate::de::field(&mut self.history_values, &mut self.extra, key, map)?
-            }
-            "historizationMethod" => {
-                crate::de::field(
-                    &mut self.historization_method,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "deviceUnit" => {
-                crate::de::field(&mut self.device_unit, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupDevicesByDeviceUrlStatesHistoryStackedAnnualByFromByToResponse`.
-///
-/// Documented at `GET /setup/devices/{deviceURL}/states/history/stacked/annual/{from}/{to} response[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupDevicesByDeviceUrlStatesHistoryStackedAnnualByFromByToResponse {
-    /// `stackedHistoryValues`.
-    #[serde(rename = "stackedHistoryValues", skip_serializing_if = "Option::is_none")]
-    pub stacked_history_values: Option<
-        Vec<
-            crate::types::GetSetupDevicesByDeviceUrlStatesHistoryStackedAnnualByFromByToResponseStackedHistoryValue,
-        >,
-    >,
-    /// `stackLevels`.
-    #[serde(rename = "stackLevels", skip_serializing_if = "Option::is_none")]
-    pub stack_levels: Option<Vec<String>>,
-    /// `deviceCounts`.
-    #[serde(rename = "deviceCounts", skip_serializing_if = "Option::is_none")]
-    pub device_counts: Option<Vec<i64>>,
-    /// `historizationMethod`.
-    #[serde(rename = "historizationMethod", skip_serializing_if = "Option::is_none")]
-    pub historization_method: Option<i64>,
-    /// `deviceUnit`.
-    ///
-    /// Example: `core:AngleInDegrees`.
-    #[serde(rename = "deviceUnit", skip_serializing_if = "Option::is_none")]
-    pub device_unit: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for GetSetupDevicesByDeviceUrlStatesHistoryStackedAnnualByFromByToResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for GetSetupDevicesByDeviceUrlStatesHistoryStackedAnnualByFromByToResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for GetSetupDevicesByDeviceUrlStatesHistoryStackedAnnualByFromByToResponse {
-    const NAME: &'static str = "GetSetupDevicesByDeviceUrlStatesHistoryStackedAnnualByFromByToResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "stackedHistoryValues" => {
-                crate::de::field(
-                    &mut self.stacked_history_values,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "stackLevels" => {
-                crate::de::field(&mut self.stack_levels, &mut self.extra, key, map)?
-            }
-            "deviceCounts" => {
-                crate::de::field(&mut self.device_counts, &mut self.extra, key, map)?
-            }
-            "historizationMethod" => {
-                crate::de::field(
-                    &mut self.historization_method,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "deviceUnit" => {
-                crate::de::field(&mut self.device_unit, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupDevicesByDeviceUrlStatesHistoryStackedAnnualByFromByToResponseStackedHistoryValue`.
-///
-/// Documented at `GET /setup/devices/{deviceURL}/states/history/stacked/annual/{from}/{to} response[].stackedHistoryValues[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupDevicesByDeviceUrlStatesHistoryStackedAnnualByFromByToResponseStackedHistoryValue {
-    /// `values`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub values: Option<Vec<i64>>,
-    /// `minValues`.
-    #[serde(rename = "minValues", skip_serializing_if = "Option::is_none")]
-    pub min_values: Option<Vec<i64>>,
-    /// `maxValues`.
-    #[serde(rename = "maxValues", skip_serializing_if = "Option::is_none")]
-    pub max_values: Option<Vec<i64>>,
-    /// `samples`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub samples: Option<Vec<i64>>,
-    /// `when`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub when: Option<i64>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for GetSetupDevicesByDeviceUrlStatesHistoryStackedAnnualByFromByToResponseStackedHistoryValue {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for GetSetupDevicesByDeviceUrlStatesHistoryStackedAnnualByFromByToResponseStackedHistoryValue {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for GetSetupDevicesByDeviceUrlStatesHistoryStackedAnnualByFromByToResponseStackedHistoryValue {
-    const NAME: &'static str = "GetSetupDevicesByDeviceUrlStatesHistoryStackedAnnualByFromByToResponseStackedHistoryValue";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "values" => crate::de::field(&mut self.values, &mut self.extra, key, map)?,
-            "minValues" => {
-                crate::de::field(&mut self.min_values, &mut self.extra, key, map)?
-            }
-            "maxValues" => {
-                crate::de::field(&mut self.max_values, &mut self.extra, key, map)?
-            }
-            "samples" => crate::de::field(&mut self.samples, &mut self.extra, key, map)?,
-            "when" => crate::de::field(&mut self.when, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupDevicesByDeviceUrlStatesHistoryStackedByFromByToResponse`.
-///
-/// Documented at `GET /setup/devices/{deviceURL}/states/history/stacked/{from}/{to} response[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupDevicesByDeviceUrlStatesHistoryStackedByFromByToResponse {
-    /// `stackedHistoryValues`.
-    #[serde(rename = "stackedHistoryValues", skip_serializing_if = "Option::is_none")]
-    pub stacked_history_values: Option<
-        Vec<
-            crate::types::GetSetupDevicesByDeviceUrlStatesHistoryStackedByFromByToResponseStackedHistoryValue,
-        >,
-    >,
-    /// `stackLevels`.
-    #[serde(rename = "stackLevels", skip_serializing_if = "Option::is_none")]
-    pub stack_levels: Option<Vec<String>>,
-    /// `deviceCounts`.
-    #[serde(rename = "deviceCounts", skip_serializing_if = "Option::is_none")]
-    pub device_counts: Option<Vec<i64>>,
-    /// `historizationMethod`.
-    #[serde(rename = "historizationMethod", skip_serializing_if = "Option::is_none")]
-    pub historization_method: Option<i64>,
-    /// `deviceUnit`.
-    ///
-    /// Example: `core:AngleInDegrees`.
-    #[serde(rename = "deviceUnit", skip_serializing_if = "Option::is_none")]
-    pub device_unit: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for GetSetupDevicesByDeviceUrlStatesHistoryStackedByFromByToResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for GetSetupDevicesByDeviceUrlStatesHistoryStackedByFromByToResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for GetSetupDevicesByDeviceUrlStatesHistoryStackedByFromByToResponse {
-    const NAME: &'static str = "GetSetupDevicesByDeviceUrlStatesHistoryStackedByFromByToResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "stackedHistoryValues" => {
-                crate::de::field(
-                    &mut self.stacked_history_values,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "stackLevels" => {
-                crate::de::field(&mut self.stack_levels, &mut self.extra, key, map)?
-            }
-            "deviceCounts" => {
-                crate::de::field(&mut self.device_counts, &mut self.extra, key, map)?
-            }
-            "historizationMethod" => {
-                crate::de::field(
-                    &mut self.historization_method,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "deviceUnit" => {
-                crate::de::field(&mut self.device_unit, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupDevicesByDeviceUrlStatesHistoryStackedByFromByToResponseStackedHistoryValue`.
-///
-/// Documented at `GET /setup/devices/{deviceURL}/states/history/stacked/{from}/{to} response[].stackedHistoryValues[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupDevicesByDeviceUrlStatesHistoryStackedByFromByToResponseStackedHistoryValue {
-    /// `values`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub values: Option<Vec<i64>>,
-    /// `minValues`.
-    #[serde(rename = "minValues", skip_serializing_if = "Option::is_none")]
-    pub min_values: Option<Vec<i64>>,
-    /// `maxValues`.
-    #[serde(rename = "maxValues", skip_serializing_if = "Option::is_none")]
-    pub max_values: Option<Vec<i64>>,
-    /// `samples`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub samples: Option<Vec<i64>>,
-    /// `when`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub when: Option<i64>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for GetSetupDevicesByDeviceUrlStatesHistoryStackedByFromByToResponseStackedHistoryValue {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for GetSetupDevicesByDeviceUrlStatesHistoryStackedByFromByToResponseStackedHistoryValue {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for GetSetupDevicesByDeviceUrlStatesHistoryStackedByFromByToResponseStackedHistoryValue {
-    const NAME: &'static str = "GetSetupDevicesByDeviceUrlStatesHistoryStackedByFromByToResponseStackedHistoryValue";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "values" => crate::de::field(&mut self.values, &mut self.extra, key, map)?,
-            "minValues" => {
-                crate::de::field(&mut self.min_values, &mut self.extra, key, map)?
-            }
-            "maxValues" => {
-                crate::de::field(&mut self.max_values, &mut self.extra, key, map)?
-            }
-            "samples" => crate::de::field(&mut self.samples, &mut self.extra, key, map)?,
-            "when" => crate::de::field(&mut self.when, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupDevicesByDeviceUrlStatesHistoryStackedDailyByFromByToResponse`.
-///
-/// Documented at `GET /setup/devices/{deviceURL}/states/history/stacked/daily/{from}/{to} response[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupDevicesByDeviceUrlStatesHistoryStackedDailyByFromByToResponse {
-    /// `stackedHistoryValues`.
-    #[serde(rename = "stackedHistoryValues", skip_serializing_if = "Option::is_none")]
-    pub stacked_history_values: Option<
-        Vec<
-            crate::types::GetSetupDevicesByDeviceUrlStatesHistoryStackedDailyByFromByToResponseStackedHistoryValue,
-        >,
-    >,
-    /// `stackLevels`.
-    #[serde(rename = "stackLevels", skip_serializing_if = "Option::is_none")]
-    pub stack_levels: Option<Vec<String>>,
-    /// `deviceCounts`.
-    #[serde(rename = "deviceCounts", skip_serializing_if = "Option::is_none")]
-    pub device_counts: Option<Vec<i64>>,
-    /// `historizationMethod`.
-    #[serde(rename = "historizationMethod", skip_serializing_if = "Option::is_none")]
-    pub historization_method: Option<i64>,
-    /// `deviceUnit`.
-    ///
-    /// Example: `core:AngleInDegrees`.
-    #[serde(rename = "deviceUnit", skip_serializing_if = "Option::is_none")]
-    pub device_unit: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for GetSetupDevicesByDeviceUrlStatesHistoryStackedDailyByFromByToResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for GetSetupDevicesByDeviceUrlStatesHistoryStackedDailyByFromByToResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for GetSetupDevicesByDeviceUrlStatesHistoryStackedDailyByFromByToResponse {
-    const NAME: &'static str = "GetSetupDevicesByDeviceUrlStatesHistoryStackedDailyByFromByToResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "stackedHistoryValues" => {
-                crate::de::field(
-                    &mut self.stacked_history_values,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "stackLevels" => {
-                crate::de::field(&mut self.stack_levels, &mut self.extra, key, map)?
-            }
-            "deviceCounts" => {
-                crate::de::field(&mut self.device_counts, &mut self.extra, key, map)?
-            }
-            "historizationMethod" => {
-                crate::de::field(
-                    &mut self.historization_method,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "deviceUnit" => {
-                crate::de::field(&mut self.device_unit, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupDevicesByDeviceUrlStatesHistoryStackedDailyByFromByToResponseStackedHistoryValue`.
-///
-/// Documented at `GET /setup/devices/{deviceURL}/states/history/stacked/daily/{from}/{to} response[].stackedHistoryValues[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupDevicesByDeviceUrlStatesHistoryStackedDailyByFromByToResponseStackedHistoryValue {
-    /// `values`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub values: Option<Vec<i64>>,
-    /// `minValues`.
-    #[serde(rename = "minValues", skip_serializing_if = "Option::is_none")]
-    pub min_values: Option<Vec<i64>>,
-    /// `maxValues`.
-    #[serde(rename = "maxValues", skip_serializing_if = "Option::is_none")]
-    pub max_values: Option<Vec<i64>>,
-    /// `samples`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub samples: Option<Vec<i64>>,
-    /// `when`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub when: Option<i64>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for GetSetupDevicesByDeviceUrlStatesHistoryStackedDailyByFromByToResponseStackedHistoryValue {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for GetSetupDevicesByDeviceUrlStatesHistoryStackedDailyByFromByToResponseStackedHistoryValue {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for GetSetupDevicesByDeviceUrlStatesHistoryStackedDailyByFromByToResponseStackedHistoryValue {
-    const NAME: &'static str = "GetSetupDevicesByDeviceUrlStatesHistoryStackedDailyByFromByToResponseStackedHistoryValue";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "values" => crate::de::field(&mut self.values, &mut self.extra, key, map)?,
-            "minValues" => {
-                crate::de::field(&mut self.min_values, &mut self.extra, key, map)?
-            }
-            "maxValues" => {
-                crate::de::field(&mut self.max_values, &mut self.extra, key, map)?
-            }
-            "samples" => crate::de::field(&mut self.samples, &mut self.extra, key, map)?,
-            "when" => crate::de::field(&mut self.when, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupDevicesByDeviceUrlStatesHistoryStackedMonthlyByFromByToResponse`.
-///
-/// Documented at `GET /setup/devices/{deviceURL}/states/history/stacked/monthly/{from}/{to} response[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupDevicesByDeviceUrlStatesHistoryStackedMonthlyByFromByToResponse {
-    /// `stackedHistoryValues`.
-    #[serde(rename = "stackedHistoryValues", skip_serializing_if = "Option::is_none")]
-    pub stacked_history_values: Option<
-        Vec<
-            crate::types::GetSetupDevicesByDeviceUrlStatesHistoryStackedMonthlyByFromByToResponseStackedHistoryValue,
-        >,
-    >,
-    /// `stackLevels`.
-    #[serde(rename = "stackLevels", skip_serializing_if = "Option::is_none")]
-    pub stack_levels: Option<Vec<String>>,
-    /// `deviceCounts`.
-    #[serde(rename = "deviceCounts", skip_serializing_if = "Option::is_none")]
-    pub device_counts: Option<Vec<i64>>,
-    /// `historizationMethod`.
-    #[serde(rename = "historizationMethod", skip_serializing_if = "Option::is_none")]
-    pub historization_method: Option<i64>,
-    /// `deviceUnit`.
-    ///
-    /// Example: `core:AngleInDegrees`.
-    #[serde(rename = "deviceUnit", skip_serializing_if = "Option::is_none")]
-    pub device_unit: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for GetSetupDevicesByDeviceUrlStatesHistoryStackedMonthlyByFromByToResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for GetSetupDevicesByDeviceUrlStatesHistoryStackedMonthlyByFromByToResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for GetSetupDevicesByDeviceUrlStatesHistoryStackedMonthlyByFromByToResponse {
-    const NAME: &'static str = "GetSetupDevicesByDeviceUrlStatesHistoryStackedMonthlyByFromByToResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "stackedHistoryValues" => {
-                crate::de::field(
-                    &mut self.stacked_history_values,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "stackLevels" => {
-                crate::de::field(&mut self.stack_levels, &mut self.extra, key, map)?
-            }
-            "deviceCounts" => {
-                crate::de::field(&mut self.device_counts, &mut self.extra, key, map)?
-            }
-            "historizationMethod" => {
-                crate::de::field(
-                    &mut self.historization_method,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "deviceUnit" => {
-                crate::de::field(&mut self.device_unit, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupDevicesByDeviceUrlStatesHistoryStackedMonthlyByFromByToResponseStackedHistoryValue`.
-///
-/// Documented at `GET /setup/devices/{deviceURL}/states/history/stacked/monthly/{from}/{to} response[].stackedHistoryValues[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupDevicesByDeviceUrlStatesHistoryStackedMonthlyByFromByToResponseStackedHistoryValue {
-    /// `values`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub values: Option<Vec<i64>>,
-    /// `minValues`.
-    #[serde(rename = "minValues", skip_serializing_if = "Option::is_none")]
-    pub min_values: Option<Vec<i64>>,
-    /// `maxValues`.
-    #[serde(rename = "maxValues", skip_serializing_if = "Option::is_none")]
-    pub max_values: Option<Vec<i64>>,
-    /// `samples`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub samples: Option<Vec<i64>>,
-    /// `when`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub when: Option<i64>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for GetSetupDevicesByDeviceUrlStatesHistoryStackedMonthlyByFromByToResponseStackedHistoryValue {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for GetSetupDevicesByDeviceUrlStatesHistoryStackedMonthlyByFromByToResponseStackedHistoryValue {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for GetSetupDevicesByDeviceUrlStatesHistoryStackedMonthlyByFromByToResponseStackedHistoryValue {
-    const NAME: &'static str = "GetSetupDevicesByDeviceUrlStatesHistoryStackedMonthlyByFromByToResponseStackedHistoryValue";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "values" => crate::de::field(&mut self.values, &mut self.extra, key, map)?,
-            "minValues" => {
-                crate::de::field(&mut self.min_values, &mut self.extra, key, map)?
-            }
-            "maxValues" => {
-                crate::de::field(&mut self.max_values, &mut self.extra, key, map)?
-            }
-            "samples" => crate::de::field(&mut self.samples, &mut self.extra, key, map)?,
-            "when" => crate::de::field(&mut self.when, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupDisconnectionAlertConfigurationResponse`.
-///
-/// Documented at `GET /setup/disconnectionAlert/configuration response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupDisconnectionAlertConfigurationResponse {
-    /// `notificationTitle`.
-    ///
-    /// Example: `a notification title`.
-    #[serde(rename = "notificationTitle", skip_serializing_if = "Option::is_none")]
-    pub notification_title: Option<String>,
-    /// `notificationText`.
-    ///
-    /// Example: `a notification text`.
-    #[serde(rename = "notificationText", skip_serializing_if = "Option::is_none")]
-    pub notification_text: Option<String>,
-    /// `targetPushSubscriptions`.
-    #[serde(rename = "targetPushSubscriptions", skip_serializing_if = "Option::is_none")]
-    pub target_push_subscriptions: Option<Vec<String>>,
-    /// `notificationType`.
-    ///
-    /// Example: `PUSH`.
-    #[serde(rename = "notificationType", skip_serializing_if = "Option::is_none")]
-    pub notification_type: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for GetSetupDisconnectionAlertConfigurationResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for GetSetupDisconnectionAlertConfigurationResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for GetSetupDisconnectionAlertConfigurationResponse {
-    const NAME: &'static str = "GetSetupDisconnectionAlertConfigurationResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "notificationTitle" => {
-                crate::de::field(
-                    &mut self.notification_title,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "notificationText" => {
-                crate::de::field(&mut self.notification_text, &mut self.extra, key, map)?
-            }
-            "targetPushSubscriptions" => {
-                crate::de::field(
-                    &mut self.target_push_subscriptions,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "notificationType" => {
-                crate::de::field(&mut self.notification_type, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupDuskTimeByYearByMonthByDayResponse`.
-///
-/// Documented at `GET /setup/duskTime/{year}/{month}/{day} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupDuskTimeByYearByMonthByDayResponse {
-    /// `hours`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hours: Option<i64>,
-    /// `minutes`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub minutes: Option<i64>,
-    /// `utc`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub utc: Option<i64>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for GetSetupDuskTimeByYearByMonthByDayResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for GetSetupDuskTimeByYearByMonthByDayResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for GetSetupDuskTimeByYearByMonthByDayResponse {
-    const NAME: &'static str = "GetSetupDuskTimeByYearByMonthByDayResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "hours" => crate::de::field(&mut self.hours, &mut self.extra, key, map)?,
-            "minutes" => crate::de::field(&mut self.minutes, &mut self.extra, key, map)?,
-            "utc" => crate::de::field(&mut self.utc, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupDuskTimeResponse`.
-///
-/// Documented at `GET /setup/duskTime response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupDuskTimeResponse {
-    /// `hours`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hours: Option<i64>,
-    /// `minutes`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub minutes: Option<i64>,
-    /// `utc`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub utc: Option<i64>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for GetSetupDuskTimeResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for GetSetupDuskTimeResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for GetSetupDuskTimeResponse {
-    const NAME: &'static str = "GetSetupDuskTimeResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "hours" => crate::de::field(&mut self.hours, &mut self.extra, key, map)?,
-            "minutes" => crate::de::field(&mut self.minutes, &mut self.extra, key, map)?,
-            "utc" => crate::de::field(&mut self.utc, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
 /// `GetSetupFilesByFileOidDownloadUrlResponse`.
 ///
 /// Documented at `GET /setup/files/{fileOID}/downloadURL response`.
@@ -17172,222 +15743,6 @@ for GetSetupGatewaysByGatewayIdDisconnectionAlertConfigurationResponse {
     ) -> Result<bool, A::Error> {
         match key {
             "timeout" => crate::de::field(&mut self.timeout, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupGatewaysByGatewayIdResponse`.
-///
-/// Documented at `GET /setup/gateways/{gatewayId} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupGatewaysByGatewayIdResponse {
-    /// `partners`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub partners: Option<Vec<crate::types::BusinessPartner>>,
-    /// `placeOID`.
-    ///
-    /// Example: `a place OID`.
-    #[serde(rename = "placeOID", skip_serializing_if = "Option::is_none")]
-    pub place_oid: Option<String>,
-    /// `functions`.
-    ///
-    /// Example: `some function names`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub functions: Option<String>,
-    /// `subType`.
-    #[serde(rename = "subType", skip_serializing_if = "Option::is_none")]
-    pub sub_type: Option<i64>,
-    /// `gatewayId`.
-    ///
-    /// Example: `a gateway id`.
-    #[serde(rename = "gatewayId", skip_serializing_if = "Option::is_none")]
-    pub gateway_id: Option<String>,
-    /// `mode`.
-    ///
-    /// Example: `ACTIVE`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub mode: Option<String>,
-    /// `alive`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub alive: Option<bool>,
-    /// `autoUpdateEnabled`.
-    #[serde(rename = "autoUpdateEnabled", skip_serializing_if = "Option::is_none")]
-    pub auto_update_enabled: Option<bool>,
-    /// `firmwareVersion`.
-    ///
-    /// Example: `2023.1.4-1:30ccca5e458c342a95d28cd2667f431e:07029280615154e81c8205c83c8324e7`.
-    #[serde(rename = "firmwareVersion", skip_serializing_if = "Option::is_none")]
-    pub firmware_version: Option<String>,
-    /// `timeReliable`.
-    #[serde(rename = "timeReliable", skip_serializing_if = "Option::is_none")]
-    pub time_reliable: Option<bool>,
-    /// `updateStatus`.
-    ///
-    /// Example: `UPDATING`.
-    #[serde(rename = "updateStatus", skip_serializing_if = "Option::is_none")]
-    pub update_status: Option<String>,
-    /// `connectivity`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub connectivity: Option<
-        crate::types::GetSetupGatewaysByGatewayIdResponseConnectivity,
-    >,
-    /// `syncInProgress`.
-    #[serde(rename = "syncInProgress", skip_serializing_if = "Option::is_none")]
-    pub sync_in_progress: Option<bool>,
-    /// `upToDate`.
-    #[serde(rename = "upToDate", skip_serializing_if = "Option::is_none")]
-    pub up_to_date: Option<bool>,
-    /// `updateCriticityLevel`.
-    ///
-    /// Example: `BLOCKING`.
-    #[serde(rename = "updateCriticityLevel", skip_serializing_if = "Option::is_none")]
-    pub update_criticity_level: Option<String>,
-    /// `automaticUpdate`.
-    #[serde(rename = "automaticUpdate", skip_serializing_if = "Option::is_none")]
-    pub automatic_update: Option<bool>,
-    /// `type`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<i64>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for GetSetupGatewaysByGatewayIdResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for GetSetupGatewaysByGatewayIdResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for GetSetupGatewaysByGatewayIdResponse {
-    const NAME: &'static str = "GetSetupGatewaysByGatewayIdResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "partners" => {
-                crate::de::field(&mut self.partners, &mut self.extra, key, map)?
-            }
-            "placeOID" => {
-                crate::de::field(&mut self.place_oid, &mut self.extra, key, map)?
-            }
-            "functions" => {
-                crate::de::field(&mut self.functions, &mut self.extra, key, map)?
-            }
-            "subType" => crate::de::field(&mut self.sub_type, &mut self.extra, key, map)?,
-            "gatewayId" => {
-                crate::de::field(&mut self.gateway_id, &mut self.extra, key, map)?
-            }
-            "mode" => crate::de::field(&mut self.mode, &mut self.extra, key, map)?,
-            "alive" => crate::de::field(&mut self.alive, &mut self.extra, key, map)?,
-            "autoUpdateEnabled" => {
-                crate::de::field(
-                    &mut self.auto_update_enabled,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "firmwareVersion" => {
-                crate::de::field(&mut self.firmware_version, &mut self.extra, key, map)?
-            }
-            "timeReliable" => {
-                crate::de::field(&mut self.time_reliable, &mut self.extra, key, map)?
-            }
-            "updateStatus" => {
-                crate::de::field(&mut self.update_status, &mut self.extra, key, map)?
-            }
-            "connectivity" => {
-                crate::de::field(&mut self.connectivity, &mut self.extra, key, map)?
-            }
-            "syncInProgress" => {
-                crate::de::field(&mut self.sync_in_progress, &mut self.extra, key, map)?
-            }
-            "upToDate" => {
-                crate::de::field(&mut self.up_to_date, &mut self.extra, key, map)?
-            }
-            "updateCriticityLevel" => {
-                crate::de::field(
-                    &mut self.update_criticity_level,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "automaticUpdate" => {
-                crate::de::field(&mut self.automatic_update, &mut self.extra, key, map)?
-            }
-            "type" => crate::de::field(&mut self.r#type, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupGatewaysByGatewayIdResponseConnectivity`.
-///
-/// Documented at `GET /setup/gateways/{gatewayId} response.connectivity`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupGatewaysByGatewayIdResponseConnectivity {
-    /// `status`.
-    ///
-    /// Example: `PARTIAL`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// `problems`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub problems: Option<Vec<String>>,
-    /// `protocolVersion`.
-    ///
-    /// Example: `a protocol version`.
-    #[serde(rename = "protocolVersion", skip_serializing_if = "Option::is_none")]
-    pub protocol_version: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for GetSetupGatewaysByGatewayIdResponseConnectivity {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for GetSetupGatewaysByGatewayIdResponseConnectivity {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for GetSetupGatewaysByGatewayIdResponseConnectivity {
-    const NAME: &'static str = "GetSetupGatewaysByGatewayIdResponseConnectivity";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "status" => crate::de::field(&mut self.status, &mut self.extra, key, map)?,
-            "problems" => {
-                crate::de::field(&mut self.problems, &mut self.extra, key, map)?
-            }
-            "protocolVersion" => {
-                crate::de::field(&mut self.protocol_version, &mut self.extra, key, map)?
-            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -17653,726 +16008,6 @@ impl crate::de::Fields for GetSetupGatewaysByGatewayIdVersionResponse {
     ) -> Result<bool, A::Error> {
         match key {
             "result" => crate::de::field(&mut self.result, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupGatewaysResponse`.
-///
-/// Documented at `GET /setup/gateways response[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupGatewaysResponse {
-    /// `partners`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub partners: Option<Vec<crate::types::BusinessPartner>>,
-    /// `placeOID`.
-    ///
-    /// Example: `a place OID`.
-    #[serde(rename = "placeOID", skip_serializing_if = "Option::is_none")]
-    pub place_oid: Option<String>,
-    /// `functions`.
-    ///
-    /// Example: `some function names`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub functions: Option<String>,
-    /// `subType`.
-    #[serde(rename = "subType", skip_serializing_if = "Option::is_none")]
-    pub sub_type: Option<i64>,
-    /// `gatewayId`.
-    ///
-    /// Example: `a gateway id`.
-    #[serde(rename = "gatewayId", skip_serializing_if = "Option::is_none")]
-    pub gateway_id: Option<String>,
-    /// `mode`.
-    ///
-    /// Example: `ACTIVE`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub mode: Option<String>,
-    /// `alive`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub alive: Option<bool>,
-    /// `autoUpdateEnabled`.
-    #[serde(rename = "autoUpdateEnabled", skip_serializing_if = "Option::is_none")]
-    pub auto_update_enabled: Option<bool>,
-    /// `firmwareVersion`.
-    ///
-    /// Example: `2023.1.4-1:30ccca5e458c342a95d28cd2667f431e:07029280615154e81c8205c83c8324e7`.
-    #[serde(rename = "firmwareVersion", skip_serializing_if = "Option::is_none")]
-    pub firmware_version: Option<String>,
-    /// `timeReliable`.
-    #[serde(rename = "timeReliable", skip_serializing_if = "Option::is_none")]
-    pub time_reliable: Option<bool>,
-    /// `updateStatus`.
-    ///
-    /// Example: `UPDATING`.
-    #[serde(rename = "updateStatus", skip_serializing_if = "Option::is_none")]
-    pub update_status: Option<String>,
-    /// `connectivity`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub connectivity: Option<crate::types::GetSetupGatewaysResponseConnectivity>,
-    /// `syncInProgress`.
-    #[serde(rename = "syncInProgress", skip_serializing_if = "Option::is_none")]
-    pub sync_in_progress: Option<bool>,
-    /// `upToDate`.
-    #[serde(rename = "upToDate", skip_serializing_if = "Option::is_none")]
-    pub up_to_date: Option<bool>,
-    /// `updateCriticityLevel`.
-    ///
-    /// Example: `BLOCKING`.
-    #[serde(rename = "updateCriticityLevel", skip_serializing_if = "Option::is_none")]
-    pub update_criticity_level: Option<String>,
-    /// `automaticUpdate`.
-    #[serde(rename = "automaticUpdate", skip_serializing_if = "Option::is_none")]
-    pub automatic_update: Option<bool>,
-    /// `type`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<i64>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for GetSetupGatewaysResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for GetSetupGatewaysResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for GetSetupGatewaysResponse {
-    const NAME: &'static str = "GetSetupGatewaysResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "partners" => {
-                crate::de::field(&mut self.partners, &mut self.extra, key, map)?
-            }
-            "placeOID" => {
-                crate::de::field(&mut self.place_oid, &mut self.extra, key, map)?
-            }
-            "functions" => {
-                crate::de::field(&mut self.functions, &mut self.extra, key, map)?
-            }
-            "subType" => crate::de::field(&mut self.sub_type, &mut self.extra, key, map)?,
-            "gatewayId" => {
-                crate::de::field(&mut self.gateway_id, &mut self.extra, key, map)?
-            }
-            "mode" => crate::de::field(&mut self.mode, &mut self.extra, key, map)?,
-            "alive" => crate::de::field(&mut self.alive, &mut self.extra, key, map)?,
-            "autoUpdateEnabled" => {
-                crate::de::field(
-                    &mut self.auto_update_enabled,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "firmwareVersion" => {
-                crate::de::field(&mut self.firmware_version, &mut self.extra, key, map)?
-            }
-            "timeReliable" => {
-                crate::de::field(&mut self.time_reliable, &mut self.extra, key, map)?
-            }
-            "updateStatus" => {
-                crate::de::field(&mut self.update_status, &mut self.extra, key, map)?
-            }
-            "connectivity" => {
-                crate::de::field(&mut self.connectivity, &mut self.extra, key, map)?
-            }
-            "syncInProgress" => {
-                crate::de::field(&mut self.sync_in_progress, &mut self.extra, key, map)?
-            }
-            "upToDate" => {
-                crate::de::field(&mut self.up_to_date, &mut self.extra, key, map)?
-            }
-            "updateCriticityLevel" => {
-                crate::de::field(
-                    &mut self.update_criticity_level,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "automaticUpdate" => {
-                crate::de::field(&mut self.automatic_update, &mut self.extra, key, map)?
-            }
-            "type" => crate::de::field(&mut self.r#type, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupGatewaysResponseConnectivity`.
-///
-/// Documented at `GET /setup/gateways response[].connectivity`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupGatewaysResponseConnectivity {
-    /// `status`.
-    ///
-    /// Example: `PARTIAL`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// `problems`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub problems: Option<Vec<String>>,
-    /// `protocolVersion`.
-    ///
-    /// Example: `a protocol version`.
-    #[serde(rename = "protocolVersion", skip_serializing_if = "Option::is_none")]
-    pub protocol_version: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for GetSetupGatewaysResponseConnectivity {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for GetSetupGatewaysResponseConnectivity {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for GetSetupGatewaysResponseConnectivity {
-    const NAME: &'static str = "GetSetupGatewaysResponseConnectivity";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "status" => crate::de::field(&mut self.status, &mut self.extra, key, map)?,
-            "problems" => {
-                crate::de::field(&mut self.problems, &mut self.extra, key, map)?
-            }
-            "protocolVersion" => {
-                crate::de::field(&mut self.protocol_version, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupInteractiveNotificationsByInteractiveNotificationOidResponse`.
-///
-/// Documented at `GET /setup/interactiveNotifications/{interactiveNotificationOID} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupInteractiveNotificationsByInteractiveNotificationOidResponse {
-    /// `actionMask`.
-    #[serde(rename = "actionMask", skip_serializing_if = "Option::is_none")]
-    pub action_mask: Option<i64>,
-    /// `text`.
-    ///
-    /// Example: `a text`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
-    /// `subject`.
-    ///
-    /// Example: `a subject`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub subject: Option<String>,
-    /// `oid`.
-    ///
-    /// Example: `a notification OID`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub oid: Option<String>,
-    /// `date`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub date: Option<i64>,
-    /// `expirationDate`.
-    #[serde(rename = "expirationDate", skip_serializing_if = "Option::is_none")]
-    pub expiration_date: Option<i64>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for GetSetupInteractiveNotificationsByInteractiveNotificationOidResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for GetSetupInteractiveNotificationsByInteractiveNotificationOidResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for GetSetupInteractiveNotificationsByInteractiveNotificationOidResponse {
-    const NAME: &'static str = "GetSetupInteractiveNotificationsByInteractiveNotificationOidResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "actionMask" => {
-                crate::de::field(&mut self.action_mask, &mut self.extra, key, map)?
-            }
-            "text" => crate::de::field(&mut self.text, &mut self.extra, key, map)?,
-            "subject" => crate::de::field(&mut self.subject, &mut self.extra, key, map)?,
-            "oid" => crate::de::field(&mut self.oid, &mut self.extra, key, map)?,
-            "date" => crate::de::field(&mut self.date, &mut self.extra, key, map)?,
-            "expirationDate" => {
-                crate::de::field(&mut self.expiration_date, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupInteractiveNotificationsHistoryResponse`.
-///
-/// Documented at `GET /setup/interactiveNotifications/history response[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupInteractiveNotificationsHistoryResponse {
-    /// `actionMask`.
-    #[serde(rename = "actionMask", skip_serializing_if = "Option::is_none")]
-    pub action_mask: Option<i64>,
-    /// `text`.
-    ///
-    /// Example: `a text`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
-    /// `subject`.
-    ///
-    /// Example: `a subject`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub subject: Option<String>,
-    /// `oid`.
-    ///
-    /// Example: `a notification OID`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub oid: Option<String>,
-    /// `date`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub date: Option<i64>,
-    /// `expirationDate`.
-    #[serde(rename = "expirationDate", skip_serializing_if = "Option::is_none")]
-    pub expiration_date: Option<i64>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for GetSetupInteractiveNotificationsHistoryResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for GetSetupInteractiveNotificationsHistoryResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for GetSetupInteractiveNotificationsHistoryResponse {
-    const NAME: &'static str = "GetSetupInteractiveNotificationsHistoryResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "actionMask" => {
-                crate::de::field(&mut self.action_mask, &mut self.extra, key, map)?
-            }
-            "text" => crate::de::field(&mut self.text, &mut self.extra, key, map)?,
-            "subject" => crate::de::field(&mut self.subject, &mut self.extra, key, map)?,
-            "oid" => crate::de::field(&mut self.oid, &mut self.extra, key, map)?,
-            "date" => crate::de::field(&mut self.date, &mut self.extra, key, map)?,
-            "expirationDate" => {
-                crate::de::field(&mut self.expiration_date, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupInteractiveNotificationsResponse`.
-///
-/// Documented at `GET /setup/interactiveNotifications response[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupInteractiveNotificationsResponse {
-    /// `actionMask`.
-    #[serde(rename = "actionMask", skip_serializing_if = "Option::is_none")]
-    pub action_mask: Option<i64>,
-    /// `text`.
-    ///
-    /// Example: `a text`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
-    /// `subject`.
-    ///
-    /// Example: `a subject`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub subject: Option<String>,
-    /// `oid`.
-    ///
-    /// Example: `a notification OID`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub oid: Option<String>,
-    /// `date`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub date: Option<i64>,
-    /// `expirationDate`.
-    #[serde(rename = "expirationDate", skip_serializing_if = "Option::is_none")]
-    pub expiration_date: Option<i64>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for GetSetupInteractiveNotificationsResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for GetSetupInteractiveNotificationsResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for GetSetupInteractiveNotificationsResponse {
-    const NAME: &'static str = "GetSetupInteractiveNotificationsResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "actionMask" => {
-                crate::de::field(&mut self.action_mask, &mut self.extra, key, map)?
-            }
-            "text" => crate::de::field(&mut self.text, &mut self.extra, key, map)?,
-            "subject" => crate::de::field(&mut self.subject, &mut self.extra, key, map)?,
-            "oid" => crate::de::field(&mut self.oid, &mut self.extra, key, map)?,
-            "date" => crate::de::field(&mut self.date, &mut self.extra, key, map)?,
-            "expirationDate" => {
-                crate::de::field(&mut self.expiration_date, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupLocationResponse`.
-///
-/// Documented at `GET /setup/location response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupLocationResponse {
-    /// `creationTime`.
-    #[serde(rename = "creationTime", skip_serializing_if = "Option::is_none")]
-    pub creation_time: Option<i64>,
-    /// `lastUpdateTime`.
-    #[serde(rename = "lastUpdateTime", skip_serializing_if = "Option::is_none")]
-    pub last_update_time: Option<i64>,
-    /// `city`.
-    ///
-    /// Example: `a city`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub city: Option<String>,
-    /// `country`.
-    ///
-    /// Example: `a country`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
-    /// `postalCode`.
-    ///
-    /// Example: `a postal code`.
-    #[serde(rename = "postalCode", skip_serializing_if = "Option::is_none")]
-    pub postal_code: Option<String>,
-    /// `addressLine1`.
-    ///
-    /// Example: `an address line1`.
-    #[serde(rename = "addressLine1", skip_serializing_if = "Option::is_none")]
-    pub address_line1: Option<String>,
-    /// `addressLine2`.
-    ///
-    /// Example: `an address line2`.
-    #[serde(rename = "addressLine2", skip_serializing_if = "Option::is_none")]
-    pub address_line2: Option<String>,
-    /// `timezone`.
-    ///
-    /// Example: `a timezone`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub timezone: Option<String>,
-    /// `longitude`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub longitude: Option<f64>,
-    /// `latitude`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub latitude: Option<f64>,
-    /// `twilightMode`.
-    #[serde(rename = "twilightMode", skip_serializing_if = "Option::is_none")]
-    pub twilight_mode: Option<i64>,
-    /// `twilightAngle`.
-    ///
-    /// Example: `SOLAR`.
-    #[serde(rename = "twilightAngle", skip_serializing_if = "Option::is_none")]
-    pub twilight_angle: Option<String>,
-    /// `twilightCity`.
-    ///
-    /// Example: `a twilight city`.
-    #[serde(rename = "twilightCity", skip_serializing_if = "Option::is_none")]
-    pub twilight_city: Option<String>,
-    /// `summerSolsticeDuskMinutes`.
-    #[serde(
-        rename = "summerSolsticeDuskMinutes",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub summer_solstice_dusk_minutes: Option<i64>,
-    /// `winterSolsticeDuskMinutes`.
-    #[serde(
-        rename = "winterSolsticeDuskMinutes",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub winter_solstice_dusk_minutes: Option<i64>,
-    /// `twilightOffsetEnabled`.
-    #[serde(rename = "twilightOffsetEnabled", skip_serializing_if = "Option::is_none")]
-    pub twilight_offset_enabled: Option<bool>,
-    /// `dawnOffset`.
-    #[serde(rename = "dawnOffset", skip_serializing_if = "Option::is_none")]
-    pub dawn_offset: Option<i64>,
-    /// `duskOffset`.
-    #[serde(rename = "duskOffset", skip_serializing_if = "Option::is_none")]
-    pub dusk_offset: Option<i64>,
-    /// `tariffSettings`.
-    #[serde(rename = "tariffSettings", skip_serializing_if = "Option::is_none")]
-    pub tariff_settings: Option<crate::types::GetSetupLocationResponseTariffSettings>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for GetSetupLocationResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for GetSetupLocationResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for GetSetupLocationResponse {
-    const NAME: &'static str = "GetSetupLocationResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "creationTime" => {
-                crate::de::field(&mut self.creation_time, &mut self.extra, key, map)?
-            }
-            "lastUpdateTime" => {
-                crate::de::field(&mut self.last_update_time, &mut self.extra, key, map)?
-            }
-            "city" => crate::de::field(&mut self.city, &mut self.extra, key, map)?,
-            "country" => crate::de::field(&mut self.country, &mut self.extra, key, map)?,
-            "postalCode" => {
-                crate::de::field(&mut self.postal_code, &mut self.extra, key, map)?
-            }
-            "addressLine1" => {
-                crate::de::field(&mut self.address_line1, &mut self.extra, key, map)?
-            }
-            "addressLine2" => {
-                crate::de::field(&mut self.address_line2, &mut self.extra, key, map)?
-            }
-            "timezone" => {
-                crate::de::field(&mut self.timezone, &mut self.extra, key, map)?
-            }
-            "longitude" => {
-                crate::de::field(&mut self.longitude, &mut self.extra, key, map)?
-            }
-            "latitude" => {
-                crate::de::field(&mut self.latitude, &mut self.extra, key, map)?
-            }
-            "twilightMode" => {
-                crate::de::field(&mut self.twilight_mode, &mut self.extra, key, map)?
-            }
-            "twilightAngle" => {
-                crate::de::field(&mut self.twilight_angle, &mut self.extra, key, map)?
-            }
-            "twilightCity" => {
-                crate::de::field(&mut self.twilight_city, &mut self.extra, key, map)?
-            }
-            "summerSolsticeDuskMinutes" => {
-                crate::de::field(
-                    &mut self.summer_solstice_dusk_minutes,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "winterSolsticeDuskMinutes" => {
-                crate::de::field(
-                    &mut self.winter_solstice_dusk_minutes,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "twilightOffsetEnabled" => {
-                crate::de::field(
-                    &mut self.twilight_offset_enabled,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "dawnOffset" => {
-                crate::de::field(&mut self.dawn_offset, &mut self.extra, key, map)?
-            }
-            "duskOffset" => {
-                crate::de::field(&mut self.dusk_offset, &mut self.extra, key, map)?
-            }
-            "tariffSettings" => {
-                crate::de::field(&mut self.tariff_settings, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupLocationResponseTariffSettings`.
-///
-/// Documented at `GET /setup/location response.tariffSettings`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupLocationResponseTariffSettings {
-    /// `tariffMode`.
-    ///
-    /// Example: `offPeakHours`.
-    #[serde(rename = "tariffMode", skip_serializing_if = "Option::is_none")]
-    pub tariff_mode: Option<String>,
-    /// `tariffs`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tariffs: Option<Vec<crate::types::GetSetupLocationResponseTariffSettingsTariff>>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for GetSetupLocationResponseTariffSettings {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for GetSetupLocationResponseTariffSettings {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for GetSetupLocationResponseTariffSettings {
-    const NAME: &'static str = "GetSetupLocationResponseTariffSettings";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "tariffMode" => {
-                crate::de::field(&mut self.tariff_mode, &mut self.extra, key, map)?
-            }
-            "tariffs" => crate::de::field(&mut self.tariffs, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupLocationResponseTariffSettingsTariff`.
-///
-/// Documented at `GET /setup/location response.tariffSettings.tariffs[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupLocationResponseTariffSettingsTariff {
-    /// `name`.
-    ///
-    /// Example: `tariff0`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// `startTime`.
-    ///
-    /// Example: `00:01`.
-    #[serde(rename = "startTime", skip_serializing_if = "Option::is_none")]
-    pub start_time: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for GetSetupLocationResponseTariffSettingsTariff {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for GetSetupLocationResponseTariffSettingsTariff {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for GetSetupLocationResponseTariffSettingsTariff {
-    const NAME: &'static str = "GetSetupLocationResponseTariffSettingsTariff";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "name" => crate::de::field(&mut self.name, &mut self.extra, key, map)?,
-            "startTime" => {
-                crate::de::field(&mut self.start_time, &mut self.extra, key, map)?
-            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -18938,6 +16573,87 @@ for GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevicesWindowsDev
         &mut self.extra
     }
 }
+/// `GetSetupSubscribeNotificationWindowsByProviderApplicationIdByDeviceUdidResponse`.
+///
+/// Documented at `GET /setup/subscribe/notification/windows/{providerApplicationId}/{deviceUdid} response`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct GetSetupSubscribeNotificationWindowsByProviderApplicationIdByDeviceUdidResponse {
+    /// `device`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device: Option<crate::types::PushDevice>,
+    /// `userId`.
+    ///
+    /// Example: `a user id`.
+    #[serde(rename = "userId", skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// `uri`.
+    ///
+    /// Example: `a URI`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
+    /// `oid`.
+    ///
+    /// Example: `the mpns subscriber json wrapper UUID`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oid: Option<String>,
+    /// `tile`.
+    ///
+    /// Example: `NOW`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tile: Option<String>,
+    /// `toast`.
+    ///
+    /// Example: `QUARTER`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub toast: Option<String>,
+    /// `raw`.
+    ///
+    /// Example: `HALF_QUARTER`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raw: Option<String>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de>
+for GetSetupSubscribeNotificationWindowsByProviderApplicationIdByDeviceUdidResponse {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient
+for GetSetupSubscribeNotificationWindowsByProviderApplicationIdByDeviceUdidResponse {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields
+for GetSetupSubscribeNotificationWindowsByProviderApplicationIdByDeviceUdidResponse {
+    const NAME: &'static str = "GetSetupSubscribeNotificationWindowsByProviderApplicationIdByDeviceUdidResponse";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "device" => crate::de::field(&mut self.device, &mut self.extra, key, map)?,
+            "userId" => crate::de::field(&mut self.user_id, &mut self.extra, key, map)?,
+            "uri" => crate::de::field(&mut self.uri, &mut self.extra, key, map)?,
+            "oid" => crate::de::field(&mut self.oid, &mut self.extra, key, map)?,
+            "tile" => crate::de::field(&mut self.tile, &mut self.extra, key, map)?,
+            "toast" => crate::de::field(&mut self.toast, &mut self.extra, key, map)?,
+            "raw" => crate::de::field(&mut self.raw, &mut self.extra, key, map)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
 /// `GetSetupThirdpartyActivatedResponse`.
 ///
 /// Documented at `GET /setup/thirdparty/activated response`.
@@ -19472,85 +17188,6 @@ impl crate::de::Fields for GetTriggersStatusResponse {
         &mut self.extra
     }
 }
-/// `GetUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefixResponse`.
-///
-/// Documented at `GET /utils/location/countries/{countryNameOrCode}/cities/{prefix} response[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefixResponse {
-    /// `city`.
-    ///
-    /// Example: `a city`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub city: Option<String>,
-    /// `country`.
-    ///
-    /// Example: `a country`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
-    /// `postalCode`.
-    ///
-    /// Example: `a postal code`.
-    #[serde(rename = "postalCode", skip_serializing_if = "Option::is_none")]
-    pub postal_code: Option<String>,
-    /// `secondaryZone`.
-    #[serde(rename = "secondaryZone", skip_serializing_if = "Option::is_none")]
-    pub secondary_zone: Option<bool>,
-    /// `latitude`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub latitude: Option<f64>,
-    /// `longitude`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub longitude: Option<f64>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for GetUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefixResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for GetUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefixResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for GetUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefixResponse {
-    const NAME: &'static str = "GetUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefixResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "city" => crate::de::field(&mut self.city, &mut self.extra, key, map)?,
-            "country" => crate::de::field(&mut self.country, &mut self.extra, key, map)?,
-            "postalCode" => {
-                crate::de::field(&mut self.postal_code, &mut self.extra, key, map)?
-            }
-            "secondaryZone" => {
-                crate::de::field(&mut self.secondary_zone, &mut self.extra, key, map)?
-            }
-            "latitude" => {
-                crate::de::field(&mut self.latitude, &mut self.extra, key, map)?
-            }
-            "longitude" => {
-                crate::de::field(&mut self.longitude, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
 /// `GetUtilsLocationCountriesByCountryNameOrCodePostcodePatternResponse`.
 ///
 /// Documented at `GET /utils/location/countries/{countryNameOrCode}/postcodePattern response`.
@@ -19605,85 +17242,6 @@ for GetUtilsLocationCountriesByCountryNameOrCodePostcodePatternResponse {
             }
             "readablePattern" => {
                 crate::de::field(&mut self.readable_pattern, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetUtilsLocationCountriesByCountryNameOrCodePostcodesByPostcodeCitiesResponse`.
-///
-/// Documented at `GET /utils/location/countries/{countryNameOrCode}/postcodes/{postcode}/cities response[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetUtilsLocationCountriesByCountryNameOrCodePostcodesByPostcodeCitiesResponse {
-    /// `city`.
-    ///
-    /// Example: `a city`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub city: Option<String>,
-    /// `country`.
-    ///
-    /// Example: `a country`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
-    /// `postalCode`.
-    ///
-    /// Example: `a postal code`.
-    #[serde(rename = "postalCode", skip_serializing_if = "Option::is_none")]
-    pub postal_code: Option<String>,
-    /// `secondaryZone`.
-    #[serde(rename = "secondaryZone", skip_serializing_if = "Option::is_none")]
-    pub secondary_zone: Option<bool>,
-    /// `latitude`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub latitude: Option<f64>,
-    /// `longitude`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub longitude: Option<f64>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for GetUtilsLocationCountriesByCountryNameOrCodePostcodesByPostcodeCitiesResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for GetUtilsLocationCountriesByCountryNameOrCodePostcodesByPostcodeCitiesResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for GetUtilsLocationCountriesByCountryNameOrCodePostcodesByPostcodeCitiesResponse {
-    const NAME: &'static str = "GetUtilsLocationCountriesByCountryNameOrCodePostcodesByPostcodeCitiesResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "city" => crate::de::field(&mut self.city, &mut self.extra, key, map)?,
-            "country" => crate::de::field(&mut self.country, &mut self.extra, key, map)?,
-            "postalCode" => {
-                crate::de::field(&mut self.postal_code, &mut self.extra, key, map)?
-            }
-            "secondaryZone" => {
-                crate::de::field(&mut self.secondary_zone, &mut self.extra, key, map)?
-            }
-            "latitude" => {
-                crate::de::field(&mut self.latitude, &mut self.extra, key, map)?
-            }
-            "longitude" => {
-                crate::de::field(&mut self.longitude, &mut self.extra, key, map)?
             }
             _ => return Ok(false),
         }
@@ -19915,6 +17473,359 @@ impl crate::de::Fields for HistoryDeletedEvent {
         &mut self.extra
     }
 }
+/// `HistoryExecution`.
+///
+/// Documented at `GET /history/executions/{execId} response.execution` (and 2 other places).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct HistoryExecution {
+    /// `eventTime`.
+    #[serde(rename = "eventTime", skip_serializing_if = "Option::is_none")]
+    pub event_time: Option<i64>,
+    /// `actionGroupOID`.
+    ///
+    /// Example: `an action group OID`.
+    #[serde(rename = "actionGroupOID", skip_serializing_if = "Option::is_none")]
+    pub action_group_oid: Option<String>,
+    /// `actionGroupMetadata`.
+    ///
+    /// Example: `an action group metadata`.
+    #[serde(rename = "actionGroupMetadata", skip_serializing_if = "Option::is_none")]
+    pub action_group_metadata: Option<String>,
+    /// `owner`.
+    ///
+    /// Example: `an owner`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// `source`.
+    ///
+    /// Example: `a source`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// `endTime`.
+    #[serde(rename = "endTime", skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<i64>,
+    /// `effectiveStartTime`.
+    #[serde(rename = "effectiveStartTime", skip_serializing_if = "Option::is_none")]
+    pub effective_start_time: Option<i64>,
+    /// `duration`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration: Option<i64>,
+    /// `id`.
+    ///
+    /// Example: `an exec id`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// `label`.
+    ///
+    /// Example: `an action group label`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// `metaData`.
+    ///
+    /// Example: `an execution meta data`.
+    #[serde(rename = "metaData", skip_serializing_if = "Option::is_none")]
+    pub meta_data: Option<String>,
+    /// `type`.
+    ///
+    /// Example: `Immediate execution - MANUAL_CONTROL`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// `state`.
+    ///
+    /// Example: `COMPLETED`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// `failureType`.
+    ///
+    /// Example: `UNKNOWN_ERROR`.
+    #[serde(rename = "failureType", skip_serializing_if = "Option::is_none")]
+    pub failure_type: Option<String>,
+    /// `commands`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commands: Option<Vec<crate::types::HistoryExecutionCommand>>,
+    /// `executionType`.
+    ///
+    /// Example: `Immediate execution`.
+    #[serde(rename = "executionType", skip_serializing_if = "Option::is_none")]
+    pub execution_type: Option<String>,
+    /// `executionSubType`.
+    ///
+    /// Example: `MANUAL_CONTROL`.
+    #[serde(rename = "executionSubType", skip_serializing_if = "Option::is_none")]
+    pub execution_sub_type: Option<String>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for HistoryExecution {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for HistoryExecution {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for HistoryExecution {
+    const NAME: &'static str = "HistoryExecution";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventTime" => {
+                crate::de::field(&mut self.event_time, &mut self.extra, key, map)?
+            }
+            "actionGroupOID" => {
+                crate::de::field(&mut self.action_group_oid, &mut self.extra, key, map)?
+            }
+            "actionGroupMetadata" => {
+                crate::de::field(
+                    &mut self.action_group_metadata,
+                    &mut self.extra,
+                    key,
+                    map,
+                )?
+            }
+            "owner" => crate::de::field(&mut self.owner, &mut self.extra, key, map)?,
+            "source" => crate::de::field(&mut self.source, &mut self.extra, key, map)?,
+            "endTime" => crate::de::field(&mut self.end_time, &mut self.extra, key, map)?,
+            "effectiveStartTime" => {
+                crate::de::field(
+                    &mut self.effective_start_time,
+                    &mut self.extra,
+                    key,
+                    map,
+                )?
+            }
+            "duration" => {
+                crate::de::field(&mut self.duration, &mut self.extra, key, map)?
+            }
+            "id" => crate::de::field(&mut self.id, &mut self.extra, key, map)?,
+            "label" => crate::de::field(&mut self.label, &mut self.extra, key, map)?,
+            "metaData" => {
+                crate::de::field(&mut self.meta_data, &mut self.extra, key, map)?
+            }
+            "type" => crate::de::field(&mut self.r#type, &mut self.extra, key, map)?,
+            "state" => crate::de::field(&mut self.state, &mut self.extra, key, map)?,
+            "failureType" => {
+                crate::de::field(&mut self.failure_type, &mut self.extra, key, map)?
+            }
+            "commands" => {
+                crate::de::field(&mut self.commands, &mut self.extra, key, map)?
+            }
+            "executionType" => {
+                crate::de::field(&mut self.execution_type, &mut self.extra, key, map)?
+            }
+            "executionSubType" => {
+                crate::de::field(
+                    &mut self.execution_sub_type,
+                    &mut self.extra,
+                    key,
+                    map,
+                )?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
+/// `HistoryExecutionCommand`.
+///
+/// Documented at `GET /history/executions/{execId} response.execution.commands[]` (and 2 other places).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct HistoryExecutionCommand {
+    /// `deviceURL`.
+    ///
+    /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
+    #[serde(rename = "deviceURL", skip_serializing_if = "Option::is_none")]
+    pub device_url: Option<String>,
+    /// `command`.
+    ///
+    /// Example: `a command`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    /// `parameters`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<Vec<String>>,
+    /// `detailedStatus`.
+    #[serde(rename = "detailedStatus", skip_serializing_if = "Option::is_none")]
+    pub detailed_status: Option<crate::types::HistoryExecutionCommandDetailedStatus>,
+    /// `rank`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rank: Option<i64>,
+    /// `dynamic`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dynamic: Option<bool>,
+    /// `delay`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delay: Option<i64>,
+    /// `state`.
+    ///
+    /// Example: `COMPLETED`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// `failureType`.
+    ///
+    /// Example: `UNKNOWN_ERROR`.
+    #[serde(rename = "failureType", skip_serializing_if = "Option::is_none")]
+    pub failure_type: Option<String>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for HistoryExecutionCommand {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for HistoryExecutionCommand {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for HistoryExecutionCommand {
+    const NAME: &'static str = "HistoryExecutionCommand";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "deviceURL" => {
+                crate::de::field(&mut self.device_url, &mut self.extra, key, map)?
+            }
+            "command" => crate::de::field(&mut self.command, &mut self.extra, key, map)?,
+            "parameters" => {
+                crate::de::field(&mut self.parameters, &mut self.extra, key, map)?
+            }
+            "detailedStatus" => {
+                crate::de::field(&mut self.detailed_status, &mut self.extra, key, map)?
+            }
+            "rank" => crate::de::field(&mut self.rank, &mut self.extra, key, map)?,
+            "dynamic" => crate::de::field(&mut self.dynamic, &mut self.extra, key, map)?,
+            "delay" => crate::de::field(&mut self.delay, &mut self.extra, key, map)?,
+            "state" => crate::de::field(&mut self.state, &mut self.extra, key, map)?,
+            "failureType" => {
+                crate::de::field(&mut self.failure_type, &mut self.extra, key, map)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
+/// `HistoryExecutionCommandDetailedStatus`.
+///
+/// Documented at `GET /history/executions/{execId} response.execution.commands[].detailedStatus` (and 2 other places).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct HistoryExecutionCommandDetailedStatus {
+    /// `type`.
+    ///
+    /// Example: `generic-error`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// `message`.
+    ///
+    /// Example: `a message`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// `error`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<bool>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for HistoryExecutionCommandDetailedStatus {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for HistoryExecutionCommandDetailedStatus {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for HistoryExecutionCommandDetailedStatus {
+    const NAME: &'static str = "HistoryExecutionCommandDetailedStatus";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => crate::de::field(&mut self.r#type, &mut self.extra, key, map)?,
+            "message" => crate::de::field(&mut self.message, &mut self.extra, key, map)?,
+            "error" => crate::de::field(&mut self.error, &mut self.extra, key, map)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
+/// `HistoryExecutionResponse`.
+///
+/// Documented at `GET /history/executions/{execId} response` (and 1 other places).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct HistoryExecutionResponse {
+    /// `execution`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execution: Option<crate::types::HistoryExecution>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for HistoryExecutionResponse {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for HistoryExecutionResponse {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for HistoryExecutionResponse {
+    const NAME: &'static str = "HistoryExecutionResponse";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "execution" => {
+                crate::de::field(&mut self.execution, &mut self.extra, key, map)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
 /// IO key changed
 ///
 /// Documented at `event IOChangedKeyEvent`.
@@ -19999,7 +17910,7 @@ pub struct IfThenSetupTrigger {
     pub mode: Option<i64>,
     /// `schedulingIntervals`.
     #[serde(rename = "schedulingIntervals", skip_serializing_if = "Option::is_none")]
-    pub scheduling_intervals: Option<Vec<crate::types::SchedulingIntervalType>>,
+    pub scheduling_intervals: Option<Vec<crate::types::SchedulingInterval>>,
     /// `allowExecuteOnEnabled`.
     #[serde(rename = "allowExecuteOnEnabled", skip_serializing_if = "Option::is_none")]
     pub allow_execute_on_enabled: Option<bool>,
@@ -20013,7 +17924,7 @@ pub struct IfThenSetupTrigger {
     pub allow_from_unknown_value: Option<bool>,
     /// `rootConditionBlock`.
     #[serde(rename = "rootConditionBlock", skip_serializing_if = "Option::is_none")]
-    pub root_condition_block: Option<crate::types::IfThenSetupTriggerConditionBlock>,
+    pub root_condition_block: Option<crate::types::ConditionBlock>,
     /// `effects`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub effects: Option<Vec<crate::types::IfThenSetupTriggerEffect>>,
@@ -20102,146 +18013,6 @@ impl crate::de::Fields for IfThenSetupTrigger {
         &mut self.extra
     }
 }
-/// One of the allowed types of `If-Then Setup Trigger Condition Block`, sent as `{ "<key>": { … } }`.
-///
-/// A key the documentation does not list decodes to `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum IfThenSetupTriggerConditionBlock {
-    /// `andBlock`.
-    AndBlock(crate::types::AndBlock),
-    /// `orBlock`.
-    OrBlock(crate::types::OrBlock),
-    /// `staticDeviceStateCondition`.
-    StaticDeviceStateCondition(crate::types::StaticDeviceStateCondition),
-    /// `dualDeviceStateCondition`.
-    DualDeviceStateCondition(crate::types::DualDeviceStateCondition),
-    /// `atLeastOneDeviceStateCondition`.
-    AtLeastOneDeviceStateCondition(crate::types::AtLeastOneDeviceStateCondition),
-    /// `allDevicesStateCondition`.
-    AllDevicesStateCondition(crate::types::AllDevicesStateCondition),
-    /// A variant the documentation does not list, or a value of another shape.
-    Unknown(Value),
-}
-impl IfThenSetupTriggerConditionBlock {
-    /// The wrapper key on the wire, if the variant is documented.
-    pub fn key(&self) -> Option<&'static str> {
-        match self {
-            IfThenSetupTriggerConditionBlock::AndBlock(_) => Some("andBlock"),
-            IfThenSetupTriggerConditionBlock::OrBlock(_) => Some("orBlock"),
-            IfThenSetupTriggerConditionBlock::StaticDeviceStateCondition(_) => {
-                Some("staticDeviceStateCondition")
-            }
-            IfThenSetupTriggerConditionBlock::DualDeviceStateCondition(_) => {
-                Some("dualDeviceStateCondition")
-            }
-            IfThenSetupTriggerConditionBlock::AtLeastOneDeviceStateCondition(_) => {
-                Some("atLeastOneDeviceStateCondition")
-            }
-            IfThenSetupTriggerConditionBlock::AllDevicesStateCondition(_) => {
-                Some("allDevicesStateCondition")
-            }
-            IfThenSetupTriggerConditionBlock::Unknown(_) => None,
-        }
-    }
-    fn from_json(value: Value) -> Self {
-        if let Some((key, inner)) = crate::de::wrapped_entry(&value) {
-            match key {
-                "andBlock" => {
-                    if let Ok(v) = Deserialize::deserialize(inner) {
-                        return IfThenSetupTriggerConditionBlock::AndBlock(v);
-                    }
-                }
-                "orBlock" => {
-                    if let Ok(v) = Deserialize::deserialize(inner) {
-                        return IfThenSetupTriggerConditionBlock::OrBlock(v);
-                    }
-                }
-                "staticDeviceStateCondition" => {
-                    if let Ok(v) = Deserialize::deserialize(inner) {
-                        return IfThenSetupTriggerConditionBlock::StaticDeviceStateCondition(
-                            v,
-                        );
-                    }
-                }
-                "dualDeviceStateCondition" => {
-                    if let Ok(v) = Deserialize::deserialize(inner) {
-                        return IfThenSetupTriggerConditionBlock::DualDeviceStateCondition(
-                            v,
-                        );
-                    }
-                }
-                "atLeastOneDeviceStateCondition" => {
-                    if let Ok(v) = Deserialize::deserialize(inner) {
-                        return IfThenSetupTriggerConditionBlock::AtLeastOneDeviceStateCondition(
-                            v,
-                        );
-                    }
-                }
-                "allDevicesStateCondition" => {
-                    if let Ok(v) = Deserialize::deserialize(inner) {
-                        return IfThenSetupTriggerConditionBlock::AllDevicesStateCondition(
-                            v,
-                        );
-                    }
-                }
-                _ => {}
-            }
-        }
-        IfThenSetupTriggerConditionBlock::Unknown(value)
-    }
-}
-impl Serialize for IfThenSetupTriggerConditionBlock {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            IfThenSetupTriggerConditionBlock::AndBlock(v) => {
-                crate::de::serialize_wrapped(serializer, "andBlock", v)
-            }
-            IfThenSetupTriggerConditionBlock::OrBlock(v) => {
-                crate::de::serialize_wrapped(serializer, "orBlock", v)
-            }
-            IfThenSetupTriggerConditionBlock::StaticDeviceStateCondition(v) => {
-                crate::de::serialize_wrapped(serializer, "staticDeviceStateCondition", v)
-            }
-            IfThenSetupTriggerConditionBlock::DualDeviceStateCondition(v) => {
-                crate::de::serialize_wrapped(serializer, "dualDeviceStateCondition", v)
-            }
-            IfThenSetupTriggerConditionBlock::AtLeastOneDeviceStateCondition(v) => {
-                crate::de::serialize_wrapped(
-                    serializer,
-                    "atLeastOneDeviceStateCondition",
-                    v,
-                )
-            }
-            IfThenSetupTriggerConditionBlock::AllDevicesStateCondition(v) => {
-                crate::de::serialize_wrapped(serializer, "allDevicesStateCondition", v)
-            }
-            IfThenSetupTriggerConditionBlock::Unknown(v) => v.serialize(serializer),
-        }
-    }
-}
-impl<'de> Deserialize<'de> for IfThenSetupTriggerConditionBlock {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(
-            IfThenSetupTriggerConditionBlock::from_json(
-                Value::deserialize(deserializer)?,
-            ),
-        )
-    }
-}
-impl crate::de::Lenient for IfThenSetupTriggerConditionBlock {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        Ok(
-            Ok(
-                IfThenSetupTriggerConditionBlock::from_json(
-                    Value::deserialize(deserializer)?,
-                ),
-            ),
-        )
-    }
-}
 /// `IfThenSetupTriggerEffect`.
 ///
 /// Documented at ``POST /triggers allowed type `ifThenSetupTrigger`.effects[]``.
@@ -20305,7 +18076,7 @@ pub struct IfThenSetupTriggerEffectActionGroupEffect {
     pub action_group_oid: Option<String>,
     /// `localActionGroup`.
     #[serde(rename = "localActionGroup", skip_serializing_if = "Option::is_none")]
-    pub local_action_group: Option<crate::types::ManagedActionGroup>,
+    pub local_action_group: Option<crate::types::ActionGroup>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -20341,6 +18112,453 @@ impl crate::de::Fields for IfThenSetupTriggerEffectActionGroupEffect {
                     key,
                     map,
                 )?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
+/// `InteractiveNotification`.
+///
+/// Documented at `GET /setup/interactiveNotifications/{interactiveNotificationOID} response` (and 2 other places).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct InteractiveNotification {
+    /// `actionMask`.
+    #[serde(rename = "actionMask", skip_serializing_if = "Option::is_none")]
+    pub action_mask: Option<i64>,
+    /// `text`.
+    ///
+    /// Example: `a text`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// `subject`.
+    ///
+    /// Example: `a subject`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// `oid`.
+    ///
+    /// Example: `a notification OID`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oid: Option<String>,
+    /// `date`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<i64>,
+    /// `expirationDate`.
+    #[serde(rename = "expirationDate", skip_serializing_if = "Option::is_none")]
+    pub expiration_date: Option<i64>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for InteractiveNotification {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for InteractiveNotification {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for InteractiveNotification {
+    const NAME: &'static str = "InteractiveNotification";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "actionMask" => {
+                crate::de::field(&mut self.action_mask, &mut self.extra, key, map)?
+            }
+            "text" => crate::de::field(&mut self.text, &mut self.extra, key, map)?,
+            "subject" => crate::de::field(&mut self.subject, &mut self.extra, key, map)?,
+            "oid" => crate::de::field(&mut self.oid, &mut self.extra, key, map)?,
+            "date" => crate::de::field(&mut self.date, &mut self.extra, key, map)?,
+            "expirationDate" => {
+                crate::de::field(&mut self.expiration_date, &mut self.extra, key, map)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
+/// Allowed values of `IO Energy Type`.
+///
+/// Values the server adds later decode to `Unknown` and are sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum IoEnergyType {
+    /// Electricity
+    ///
+    /// Wire value `ELECTRICITY`; name `ELECTRICITY`, code `1`.
+    Electricity,
+    /// Gas
+    ///
+    /// Wire value `GAS`; name `GAS`, code `2`.
+    Gas,
+    /// Oil
+    ///
+    /// Wire value `OIL`; name `OIL`, code `3`.
+    Oil,
+    /// Water
+    ///
+    /// Wire value `WATER`; name `WATER`, code `4`.
+    Water,
+    /// Thermal Energy
+    ///
+    /// Wire value `THERMAL_ENERGY`; name `THERMAL_ENERGY`, code `5`.
+    ThermalEnergy,
+    /// A value the documentation does not list, as sent.
+    Unknown(String),
+}
+impl IoEnergyType {
+    /// Every documented value.
+    pub const ALL: &'static [IoEnergyType] = &[
+        IoEnergyType::Electricity,
+        IoEnergyType::Gas,
+        IoEnergyType::Oil,
+        IoEnergyType::Water,
+        IoEnergyType::ThermalEnergy,
+    ];
+    /// The value on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            IoEnergyType::Electricity => "ELECTRICITY",
+            IoEnergyType::Gas => "GAS",
+            IoEnergyType::Oil => "OIL",
+            IoEnergyType::Water => "WATER",
+            IoEnergyType::ThermalEnergy => "THERMAL_ENERGY",
+            IoEnergyType::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for IoEnergyType {
+    fn from(value: &str) -> Self {
+        match value {
+            "ELECTRICITY" => IoEnergyType::Electricity,
+            "GAS" => IoEnergyType::Gas,
+            "OIL" => IoEnergyType::Oil,
+            "WATER" => IoEnergyType::Water,
+            "THERMAL_ENERGY" => IoEnergyType::ThermalEnergy,
+            other => IoEnergyType::Unknown(other.to_owned()),
+        }
+    }
+}
+impl std::fmt::Display for IoEnergyType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl Serialize for IoEnergyType {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for IoEnergyType {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(IoEnergyType::from(text.as_str()))
+    }
+}
+impl crate::de::Lenient for IoEnergyType {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        Ok(
+            <String as crate::de::Lenient>::decode(deserializer)?
+                .map(|text| IoEnergyType::from(text.as_str())),
+        )
+    }
+}
+/// `Location`.
+///
+/// Documented at `GET /setup/location response` (and 1 other places).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Location {
+    /// `creationTime`.
+    #[serde(rename = "creationTime", skip_serializing_if = "Option::is_none")]
+    pub creation_time: Option<i64>,
+    /// `lastUpdateTime`.
+    #[serde(rename = "lastUpdateTime", skip_serializing_if = "Option::is_none")]
+    pub last_update_time: Option<i64>,
+    /// `city`.
+    ///
+    /// Example: `a city`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    /// `country`.
+    ///
+    /// Example: `a country`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// `postalCode`.
+    ///
+    /// Example: `a postal code`.
+    #[serde(rename = "postalCode", skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    /// `addressLine1`.
+    ///
+    /// Example: `an address line1`.
+    #[serde(rename = "addressLine1", skip_serializing_if = "Option::is_none")]
+    pub address_line1: Option<String>,
+    /// `addressLine2`.
+    ///
+    /// Example: `an address line2`.
+    #[serde(rename = "addressLine2", skip_serializing_if = "Option::is_none")]
+    pub address_line2: Option<String>,
+    /// `timezone`.
+    ///
+    /// Example: `a timezone`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    /// `longitude`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub longitude: Option<f64>,
+    /// `latitude`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latitude: Option<f64>,
+    /// `twilightMode`.
+    #[serde(rename = "twilightMode", skip_serializing_if = "Option::is_none")]
+    pub twilight_mode: Option<i64>,
+    /// `twilightAngle`.
+    ///
+    /// Example: `SOLAR`.
+    #[serde(rename = "twilightAngle", skip_serializing_if = "Option::is_none")]
+    pub twilight_angle: Option<String>,
+    /// `twilightCity`.
+    ///
+    /// Example: `a twilight city`.
+    #[serde(rename = "twilightCity", skip_serializing_if = "Option::is_none")]
+    pub twilight_city: Option<String>,
+    /// `summerSolsticeDuskMinutes`.
+    #[serde(
+        rename = "summerSolsticeDuskMinutes",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub summer_solstice_dusk_minutes: Option<i64>,
+    /// `winterSolsticeDuskMinutes`.
+    #[serde(
+        rename = "winterSolsticeDuskMinutes",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub winter_solstice_dusk_minutes: Option<i64>,
+    /// `twilightOffsetEnabled`.
+    #[serde(rename = "twilightOffsetEnabled", skip_serializing_if = "Option::is_none")]
+    pub twilight_offset_enabled: Option<bool>,
+    /// `dawnOffset`.
+    #[serde(rename = "dawnOffset", skip_serializing_if = "Option::is_none")]
+    pub dawn_offset: Option<i64>,
+    /// `duskOffset`.
+    #[serde(rename = "duskOffset", skip_serializing_if = "Option::is_none")]
+    pub dusk_offset: Option<i64>,
+    /// `tariffSettings`.
+    #[serde(rename = "tariffSettings", skip_serializing_if = "Option::is_none")]
+    pub tariff_settings: Option<crate::types::LocationTariffSettings>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for Location {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for Location {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for Location {
+    const NAME: &'static str = "Location";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "creationTime" => {
+                crate::de::field(&mut self.creation_time, &mut self.extra, key, map)?
+            }
+            "lastUpdateTime" => {
+                crate::de::field(&mut self.last_update_time, &mut self.extra, key, map)?
+            }
+            "city" => crate::de::field(&mut self.city, &mut self.extra, key, map)?,
+            "country" => crate::de::field(&mut self.country, &mut self.extra, key, map)?,
+            "postalCode" => {
+                crate::de::field(&mut self.postal_code, &mut self.extra, key, map)?
+            }
+            "addressLine1" => {
+                crate::de::field(&mut self.address_line1, &mut self.extra, key, map)?
+            }
+            "addressLine2" => {
+                crate::de::field(&mut self.address_line2, &mut self.extra, key, map)?
+            }
+            "timezone" => {
+                crate::de::field(&mut self.timezone, &mut self.extra, key, map)?
+            }
+            "longitude" => {
+                crate::de::field(&mut self.longitude, &mut self.extra, key, map)?
+            }
+            "latitude" => {
+                crate::de::field(&mut self.latitude, &mut self.extra, key, map)?
+            }
+            "twilightMode" => {
+                crate::de::field(&mut self.twilight_mode, &mut self.extra, key, map)?
+            }
+            "twilightAngle" => {
+                crate::de::field(&mut self.twilight_angle, &mut self.extra, key, map)?
+            }
+            "twilightCity" => {
+                crate::de::field(&mut self.twilight_city, &mut self.extra, key, map)?
+            }
+            "summerSolsticeDuskMinutes" => {
+                crate::de::field(
+                    &mut self.summer_solstice_dusk_minutes,
+                    &mut self.extra,
+                    key,
+                    map,
+                )?
+            }
+            "winterSolsticeDuskMinutes" => {
+                crate::de::field(
+                    &mut self.winter_solstice_dusk_minutes,
+                    &mut self.extra,
+                    key,
+                    map,
+                )?
+            }
+            "twilightOffsetEnabled" => {
+                crate::de::field(
+                    &mut self.twilight_offset_enabled,
+                    &mut self.extra,
+                    key,
+                    map,
+                )?
+            }
+            "dawnOffset" => {
+                crate::de::field(&mut self.dawn_offset, &mut self.extra, key, map)?
+            }
+            "duskOffset" => {
+                crate::de::field(&mut self.dusk_offset, &mut self.extra, key, map)?
+            }
+            "tariffSettings" => {
+                crate::de::field(&mut self.tariff_settings, &mut self.extra, key, map)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
+/// `LocationTariffSettings`.
+///
+/// Documented at `GET /setup/location response.tariffSettings` (and 1 other places).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct LocationTariffSettings {
+    /// `tariffMode`.
+    ///
+    /// Example: `offPeakHours`.
+    #[serde(rename = "tariffMode", skip_serializing_if = "Option::is_none")]
+    pub tariff_mode: Option<String>,
+    /// `tariffs`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tariffs: Option<Vec<crate::types::LocationTariffSettingsTariff>>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for LocationTariffSettings {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for LocationTariffSettings {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for LocationTariffSettings {
+    const NAME: &'static str = "LocationTariffSettings";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "tariffMode" => {
+                crate::de::field(&mut self.tariff_mode, &mut self.extra, key, map)?
+            }
+            "tariffs" => crate::de::field(&mut self.tariffs, &mut self.extra, key, map)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
+/// `LocationTariffSettingsTariff`.
+///
+/// Documented at `GET /setup/location response.tariffSettings.tariffs[]` (and 1 other places).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct LocationTariffSettingsTariff {
+    /// `name`.
+    ///
+    /// Example: `tariff0`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `startTime`.
+    ///
+    /// Example: `00:01`.
+    #[serde(rename = "startTime", skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<String>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for LocationTariffSettingsTariff {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for LocationTariffSettingsTariff {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for LocationTariffSettingsTariff {
+    const NAME: &'static str = "LocationTariffSettingsTariff";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => crate::de::field(&mut self.name, &mut self.extra, key, map)?,
+            "startTime" => {
+                crate::de::field(&mut self.start_time, &mut self.extra, key, map)?
             }
             _ => return Ok(false),
         }
@@ -21150,219 +19368,9 @@ impl crate::de::Fields for MainEnduserAccountLocationTariffSettingsTariffDayTari
         &mut self.extra
     }
 }
-/// `ManagedActionGroup`.
-///
-/// Documented at ``POST /setup/automation allowed type `calendarDayOperation`.calendarDayValue.dayTimeTriggers[].startActionGroupTimeTrigger.localActionGroup`` (and 34 other places).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct ManagedActionGroup {
-    /// `label`.
-    ///
-    /// Example: `a managed action group label`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
-    /// `metadata`.
-    ///
-    /// Example: `some metadata`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub metadata: Option<String>,
-    /// `shortcut`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub shortcut: Option<bool>,
-    /// `notificationTypeMask`.
-    #[serde(rename = "notificationTypeMask", skip_serializing_if = "Option::is_none")]
-    pub notification_type_mask: Option<i64>,
-    /// `notificationCondition`.
-    ///
-    /// Example: `ALWAYS`.
-    #[serde(rename = "notificationCondition", skip_serializing_if = "Option::is_none")]
-    pub notification_condition: Option<String>,
-    /// `notificationText`.
-    ///
-    /// Example: `a notification text`.
-    #[serde(rename = "notificationText", skip_serializing_if = "Option::is_none")]
-    pub notification_text: Option<String>,
-    /// `notificationTitle`.
-    ///
-    /// Example: `a notification title`.
-    #[serde(rename = "notificationTitle", skip_serializing_if = "Option::is_none")]
-    pub notification_title: Option<String>,
-    /// `targetEmailAddresses`.
-    #[serde(rename = "targetEmailAddresses", skip_serializing_if = "Option::is_none")]
-    pub target_email_addresses: Option<Vec<String>>,
-    /// `targetPhoneNumbers`.
-    #[serde(rename = "targetPhoneNumbers", skip_serializing_if = "Option::is_none")]
-    pub target_phone_numbers: Option<Vec<String>>,
-    /// `targetPushSubscriptions`.
-    #[serde(rename = "targetPushSubscriptions", skip_serializing_if = "Option::is_none")]
-    pub target_push_subscriptions: Option<Vec<String>>,
-    /// `actions`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub actions: Option<Vec<crate::types::ManagedActionGroupAction>>,
-    /// `oid`.
-    ///
-    /// Example: `the managed action group UUID`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub oid: Option<String>,
-    /// `creationTime`.
-    #[serde(rename = "creationTime", skip_serializing_if = "Option::is_none")]
-    pub creation_time: Option<i64>,
-    /// `lastUpdateTime`.
-    #[serde(rename = "lastUpdateTime", skip_serializing_if = "Option::is_none")]
-    pub last_update_time: Option<i64>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for ManagedActionGroup {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for ManagedActionGroup {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for ManagedActionGroup {
-    const NAME: &'static str = "ManagedActionGroup";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "label" => crate::de::field(&mut self.label, &mut self.extra, key, map)?,
-            "metadata" => {
-                crate::de::field(&mut self.metadata, &mut self.extra, key, map)?
-            }
-            "shortcut" => {
-                crate::de::field(&mut self.shortcut, &mut self.extra, key, map)?
-            }
-            "notificationTypeMask" => {
-                crate::de::field(
-                    &mut self.notification_type_mask,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "notificationCondition" => {
-                crate::de::field(
-                    &mut self.notification_condition,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "notificationText" => {
-                crate::de::field(&mut self.notification_text, &mut self.extra, key, map)?
-            }
-            "notificationTitle" => {
-                crate::de::field(
-                    &mut self.notification_title,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "targetEmailAddresses" => {
-                crate::de::field(
-                    &mut self.target_email_addresses,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "targetPhoneNumbers" => {
-                crate::de::field(
-                    &mut self.target_phone_numbers,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "targetPushSubscriptions" => {
-                crate::de::field(
-                    &mut self.target_push_subscriptions,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "actions" => crate::de::field(&mut self.actions, &mut self.extra, key, map)?,
-            "oid" => crate::de::field(&mut self.oid, &mut self.extra, key, map)?,
-            "creationTime" => {
-                crate::de::field(&mut self.creation_time, &mut self.extra, key, map)?
-            }
-            "lastUpdateTime" => {
-                crate::de::field(&mut self.last_update_time, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `ManagedActionGroupAction`.
-///
-/// Documented at ``POST /setup/automation allowed type `calendarDayOperation`.calendarDayValue.dayTimeTriggers[].startActionGroupTimeTrigger.localActionGroup.actions[]`` (and 34 other places).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct ManagedActionGroupAction {
-    /// `deviceURL`.
-    ///
-    /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
-    #[serde(rename = "deviceURL", skip_serializing_if = "Option::is_none")]
-    pub device_url: Option<String>,
-    /// `commands`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub commands: Option<Vec<crate::types::Command>>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for ManagedActionGroupAction {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for ManagedActionGroupAction {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for ManagedActionGroupAction {
-    const NAME: &'static str = "ManagedActionGroupAction";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "deviceURL" => {
-                crate::de::field(&mut self.device_url, &mut self.extra, key, map)?
-            }
-            "commands" => {
-                crate::de::field(&mut self.commands, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
 /// `MpnsSubscriberJsonWrapper`.
 ///
-/// Documented at `PUT /setup/subscribe/notification/windows/{providerApplicationId} request` (and 1 other places).
+/// Documented at `PUT /setup/subscribe/notification/windows/{providerApplicationId} request`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct MpnsSubscriberJsonWrapper {
     /// `device`.
@@ -21387,17 +19395,17 @@ pub struct MpnsSubscriberJsonWrapper {
     ///
     /// Example: `NOW`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tile: Option<String>,
+    pub tile: Option<crate::types::NotificationDelay>,
     /// `toast`.
     ///
     /// Example: `QUARTER`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub toast: Option<String>,
+    pub toast: Option<crate::types::NotificationDelay>,
     /// `raw`.
     ///
     /// Example: `HALF_QUARTER`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub raw: Option<String>,
+    pub raw: Option<crate::types::NotificationDelay>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -21805,6 +19813,87 @@ impl crate::de::Fields for NewSetupCreationLocationTariffSettingsTariff {
     }
     fn extra_mut(&mut self) -> &mut Map<String, Value> {
         &mut self.extra
+    }
+}
+/// Allowed values of `Raw`, `Tile`, `Toast`.
+///
+/// Values the server adds later decode to `Unknown` and are sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum NotificationDelay {
+    /// No raw notification delivered
+    ///
+    /// Wire value `NO_DELAY`; name `NO_DELAY`, code `-1`.
+    NoDelay,
+    /// Immediate delivery
+    ///
+    /// Wire value `NOW`; name `NOW`, code `0`.
+    Now,
+    /// A half quarter delay (450 seconds)
+    ///
+    /// Wire value `HALF_QUARTER`; name `HALF_QUARTER`, code `450`.
+    HalfQuarter,
+    /// A quarter delay (900 seconds)
+    ///
+    /// Wire value `QUARTER`; name `QUARTER`, code `900`.
+    Quarter,
+    /// A value the documentation does not list, as sent.
+    Unknown(String),
+}
+impl NotificationDelay {
+    /// Every documented value.
+    pub const ALL: &'static [NotificationDelay] = &[
+        NotificationDelay::NoDelay,
+        NotificationDelay::Now,
+        NotificationDelay::HalfQuarter,
+        NotificationDelay::Quarter,
+    ];
+    /// The value on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            NotificationDelay::NoDelay => "NO_DELAY",
+            NotificationDelay::Now => "NOW",
+            NotificationDelay::HalfQuarter => "HALF_QUARTER",
+            NotificationDelay::Quarter => "QUARTER",
+            NotificationDelay::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for NotificationDelay {
+    fn from(value: &str) -> Self {
+        match value {
+            "NO_DELAY" => NotificationDelay::NoDelay,
+            "NOW" => NotificationDelay::Now,
+            "HALF_QUARTER" => NotificationDelay::HalfQuarter,
+            "QUARTER" => NotificationDelay::Quarter,
+            other => NotificationDelay::Unknown(other.to_owned()),
+        }
+    }
+}
+impl std::fmt::Display for NotificationDelay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl Serialize for NotificationDelay {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> Deserialize<'de> for NotificationDelay {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(NotificationDelay::from(text.as_str()))
+    }
+}
+impl crate::de::Lenient for NotificationDelay {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        Ok(
+            <String as crate::de::Lenient>::decode(deserializer)?
+                .map(|text| NotificationDelay::from(text.as_str())),
+        )
     }
 }
 /// A device pairing operation has successfully completed
@@ -22933,94 +21022,6 @@ impl crate::de::Fields for OpenDoorsGenerateOAuthTokensFailedEvent {
         &mut self.extra
     }
 }
-/// One of the allowed types of `Operation Type`, sent as `{ "<key>": { … } }`.
-///
-/// A key the documentation does not list decodes to `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum OperationType {
-    /// `actionGroupOperation`.
-    ActionGroupOperation(crate::types::ActionGroupOperation),
-    /// `setupTriggerOperation`.
-    SetupTriggerOperation(crate::types::SetupTriggerOperation),
-    /// `calendarRuleOperation`.
-    CalendarRuleOperation(crate::types::CalendarRuleOperation),
-    /// `calendarDayOperation`.
-    CalendarDayOperation(crate::types::CalendarDayOperation),
-    /// A variant the documentation does not list, or a value of another shape.
-    Unknown(Value),
-}
-impl OperationType {
-    /// The wrapper key on the wire, if the variant is documented.
-    pub fn key(&self) -> Option<&'static str> {
-        match self {
-            OperationType::ActionGroupOperation(_) => Some("actionGroupOperation"),
-            OperationType::SetupTriggerOperation(_) => Some("setupTriggerOperation"),
-            OperationType::CalendarRuleOperation(_) => Some("calendarRuleOperation"),
-            OperationType::CalendarDayOperation(_) => Some("calendarDayOperation"),
-            OperationType::Unknown(_) => None,
-        }
-    }
-    fn from_json(value: Value) -> Self {
-        if let Some((key, inner)) = crate::de::wrapped_entry(&value) {
-            match key {
-                "actionGroupOperation" => {
-                    if let Ok(v) = Deserialize::deserialize(inner) {
-                        return OperationType::ActionGroupOperation(v);
-                    }
-                }
-                "setupTriggerOperation" => {
-                    if let Ok(v) = Deserialize::deserialize(inner) {
-                        return OperationType::SetupTriggerOperation(v);
-                    }
-                }
-                "calendarRuleOperation" => {
-                    if let Ok(v) = Deserialize::deserialize(inner) {
-                        return OperationType::CalendarRuleOperation(v);
-                    }
-                }
-                "calendarDayOperation" => {
-                    if let Ok(v) = Deserialize::deserialize(inner) {
-                        return OperationType::CalendarDayOperation(v);
-                    }
-                }
-                _ => {}
-            }
-        }
-        OperationType::Unknown(value)
-    }
-}
-impl Serialize for OperationType {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            OperationType::ActionGroupOperation(v) => {
-                crate::de::serialize_wrapped(serializer, "actionGroupOperation", v)
-            }
-            OperationType::SetupTriggerOperation(v) => {
-                crate::de::serialize_wrapped(serializer, "setupTriggerOperation", v)
-            }
-            OperationType::CalendarRuleOperation(v) => {
-                crate::de::serialize_wrapped(serializer, "calendarRuleOperation", v)
-            }
-            OperationType::CalendarDayOperation(v) => {
-                crate::de::serialize_wrapped(serializer, "calendarDayOperation", v)
-            }
-            OperationType::Unknown(v) => v.serialize(serializer),
-        }
-    }
-}
-impl<'de> Deserialize<'de> for OperationType {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(OperationType::from_json(Value::deserialize(deserializer)?))
-    }
-}
-impl crate::de::Lenient for OperationType {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        Ok(Ok(OperationType::from_json(Value::deserialize(deserializer)?)))
-    }
-}
 /// `OrBlock`.
 ///
 /// Documented at `` POST /triggers allowed type `orBlock` ``.
@@ -23034,9 +21035,7 @@ pub struct OrBlock {
     pub deactivation_delay: Option<i64>,
     /// `subConditionBlocks`.
     #[serde(rename = "subConditionBlocks", skip_serializing_if = "Option::is_none")]
-    pub sub_condition_blocks: Option<
-        Vec<crate::types::IfThenSetupTriggerConditionBlock>,
-    >,
+    pub sub_condition_blocks: Option<Vec<crate::types::ConditionBlock>>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -23227,7 +21226,7 @@ pub struct OvpthermostatRegulationTriggerTargetRegulationOverride {
     pub target: Option<String>,
     /// `schedulingIntervals`.
     #[serde(rename = "schedulingIntervals", skip_serializing_if = "Option::is_none")]
-    pub scheduling_intervals: Option<Vec<crate::types::SchedulingIntervalType>>,
+    pub scheduling_intervals: Option<Vec<crate::types::SchedulingInterval>>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -23282,7 +21281,7 @@ pub struct OvpthermostatRegulationTriggerTargetRegulationSchedulingInterval {
     pub target: Option<String>,
     /// `schedulingIntervals`.
     #[serde(rename = "schedulingIntervals", skip_serializing_if = "Option::is_none")]
-    pub scheduling_intervals: Option<Vec<crate::types::SchedulingIntervalType>>,
+    pub scheduling_intervals: Option<Vec<crate::types::SchedulingInterval>>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -23319,6 +21318,68 @@ for OvpthermostatRegulationTriggerTargetRegulationSchedulingInterval {
                     key,
                     map,
                 )?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
+/// `PasswordGrantRequest`.
+///
+/// Documented at `POST /config/opendoors/tokens request` (and 3 other places).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct PasswordGrantRequest {
+    /// `username`.
+    ///
+    /// Example: `a username`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// `password`.
+    ///
+    /// Example: `a password`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    /// `applicationId`.
+    ///
+    /// Example: `an application id`.
+    #[serde(rename = "applicationId", skip_serializing_if = "Option::is_none")]
+    pub application_id: Option<String>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for PasswordGrantRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for PasswordGrantRequest {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for PasswordGrantRequest {
+    const NAME: &'static str = "PasswordGrantRequest";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "username" => {
+                crate::de::field(&mut self.username, &mut self.extra, key, map)?
+            }
+            "password" => {
+                crate::de::field(&mut self.password, &mut self.extra, key, map)?
+            }
+            "applicationId" => {
+                crate::de::field(&mut self.application_id, &mut self.extra, key, map)?
             }
             _ => return Ok(false),
         }
@@ -23813,106 +21874,6 @@ impl crate::de::Fields for PostConditionGroupsResponse {
         &mut self.extra
     }
 }
-/// `PostConfigAugustCreateAuthenticationUrlByRedirectUrlRequest`.
-///
-/// Documented at `POST /config/august/createAuthenticationURL/{redirectURL} request`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigAugustCreateAuthenticationUrlByRedirectUrlRequest {
-    /// `applicationId`.
-    ///
-    /// Example: `an application id`.
-    #[serde(rename = "applicationId", skip_serializing_if = "Option::is_none")]
-    pub application_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigAugustCreateAuthenticationUrlByRedirectUrlRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigAugustCreateAuthenticationUrlByRedirectUrlRequest {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigAugustCreateAuthenticationUrlByRedirectUrlRequest {
-    const NAME: &'static str = "PostConfigAugustCreateAuthenticationUrlByRedirectUrlRequest";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "applicationId" => {
-                crate::de::field(&mut self.application_id, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigAugustCreateAuthenticationUrlByRedirectUrlResponse`.
-///
-/// Documented at `POST /config/august/createAuthenticationURL/{redirectURL} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigAugustCreateAuthenticationUrlByRedirectUrlResponse {
-    /// `authenticationURL`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "authenticationURL", skip_serializing_if = "Option::is_none")]
-    pub authentication_url: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigAugustCreateAuthenticationUrlByRedirectUrlResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for PostConfigAugustCreateAuthenticationUrlByRedirectUrlResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigAugustCreateAuthenticationUrlByRedirectUrlResponse {
-    const NAME: &'static str = "PostConfigAugustCreateAuthenticationUrlByRedirectUrlResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "authenticationURL" => {
-                crate::de::field(
-                    &mut self.authentication_url,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
 /// `PostConfigByGatewayIdByProtocolTypeGroupRequest`.
 ///
 /// Documented at `POST /config/{gatewayId}/{protocolType}/group request`.
@@ -23957,53 +21918,6 @@ impl crate::de::Fields for PostConfigByGatewayIdByProtocolTypeGroupRequest {
             "capability" => {
                 crate::de::field(&mut self.capability, &mut self.extra, key, map)?
             }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdCameraWifiByDeviceAddressByWifiProfileByWifiSsidBySecretKeyResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/camera/wifi/{deviceAddress}/{wifiProfile}/{wifiSSID}/{secretKey} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdCameraWifiByDeviceAddressByWifiProfileByWifiSsidBySecretKeyResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigByGatewayIdCameraWifiByDeviceAddressByWifiProfileByWifiSsidBySecretKeyResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for PostConfigByGatewayIdCameraWifiByDeviceAddressByWifiProfileByWifiSsidBySecretKeyResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for PostConfigByGatewayIdCameraWifiByDeviceAddressByWifiProfileByWifiSsidBySecretKeyResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdCameraWifiByDeviceAddressByWifiProfileByWifiSsidBySecretKeyResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -24255,144 +22169,6 @@ impl crate::de::Fields for PostConfigByGatewayIdEnoceanLearnStartRequest {
         &mut self.extra
     }
 }
-/// `PostConfigByGatewayIdHueBridgeByHueBridgeAddressDiscoverConfigurationResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/hue/bridge/{hueBridgeAddress}/discoverConfiguration response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdHueBridgeByHueBridgeAddressDiscoverConfigurationResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigByGatewayIdHueBridgeByHueBridgeAddressDiscoverConfigurationResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for PostConfigByGatewayIdHueBridgeByHueBridgeAddressDiscoverConfigurationResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for PostConfigByGatewayIdHueBridgeByHueBridgeAddressDiscoverConfigurationResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdHueBridgeByHueBridgeAddressDiscoverConfigurationResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdHueBridgeDiscoverResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/hue/bridge/discover response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdHueBridgeDiscoverResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdHueBridgeDiscoverResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdHueBridgeDiscoverResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdHueBridgeDiscoverResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdHueBridgeDiscoverResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdIoAtlanticTwinningExitByDeviceAddressResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/io/atlantic/twinningExit/{deviceAddress} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdIoAtlanticTwinningExitByDeviceAddressResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigByGatewayIdIoAtlanticTwinningExitByDeviceAddressResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for PostConfigByGatewayIdIoAtlanticTwinningExitByDeviceAddressResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for PostConfigByGatewayIdIoAtlanticTwinningExitByDeviceAddressResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdIoAtlanticTwinningExitByDeviceAddressResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
 /// `PostConfigByGatewayIdIoControllerByControllerAddressSendSystemTableRequest`.
 ///
 /// Documented at `POST /config/{gatewayId}/io/controller/{controllerAddress}/sendSystemTable request`.
@@ -24443,279 +22219,6 @@ for PostConfigByGatewayIdIoControllerByControllerAddressSendSystemTableRequest {
             "sendStackMaster" => {
                 crate::de::field(&mut self.send_stack_master, &mut self.extra, key, map)?
             }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdIoControllerByControllerAddressSendSystemTableResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/io/controller/{controllerAddress}/sendSystemTable response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdIoControllerByControllerAddressSendSystemTableResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigByGatewayIdIoControllerByControllerAddressSendSystemTableResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for PostConfigByGatewayIdIoControllerByControllerAddressSendSystemTableResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for PostConfigByGatewayIdIoControllerByControllerAddressSendSystemTableResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdIoControllerByControllerAddressSendSystemTableResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdIoDiscover1wayResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/io/discover/1way response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdIoDiscover1wayResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdIoDiscover1wayResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdIoDiscover1wayResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdIoDiscover1wayResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdIoDiscover1wayResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdIoDiscoverInSystemResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/io/discover/inSystem response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdIoDiscoverInSystemResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdIoDiscoverInSystemResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdIoDiscoverInSystemResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdIoDiscoverInSystemResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdIoDiscoverInSystemResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdIoDiscoverResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/io/discover response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdIoDiscoverResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdIoDiscoverResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdIoDiscoverResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdIoDiscoverResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdIoDiscoverResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdIoDiscoverSensorsBySensorAddressUnsubscribeResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/io/discover/sensors/{sensorAddress}/unsubscribe response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdIoDiscoverSensorsBySensorAddressUnsubscribeResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigByGatewayIdIoDiscoverSensorsBySensorAddressUnsubscribeResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for PostConfigByGatewayIdIoDiscoverSensorsBySensorAddressUnsubscribeResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for PostConfigByGatewayIdIoDiscoverSensorsBySensorAddressUnsubscribeResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdIoDiscoverSensorsBySensorAddressUnsubscribeResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdIoDiscoverSensorsPulseByCategoryByScaleFactorResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/io/discover/sensors/pulse/{category}/{scaleFactor} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdIoDiscoverSensorsPulseByCategoryByScaleFactorResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigByGatewayIdIoDiscoverSensorsPulseByCategoryByScaleFactorResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for PostConfigByGatewayIdIoDiscoverSensorsPulseByCategoryByScaleFactorResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for PostConfigByGatewayIdIoDiscoverSensorsPulseByCategoryByScaleFactorResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdIoDiscoverSensorsPulseByCategoryByScaleFactorResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -24828,229 +22331,6 @@ for PostConfigByGatewayIdIoDiscoverSensorsPulseGasByDeviceAddressResponse {
         &mut self.extra
     }
 }
-/// `PostConfigByGatewayIdIoDiscoverSensorsResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/io/discover/sensors response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdIoDiscoverSensorsResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdIoDiscoverSensorsResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdIoDiscoverSensorsResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdIoDiscoverSensorsResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdIoDiscoverSensorsResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdIoDiscoverSensorsSimpleResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/io/discover/sensors/simple response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdIoDiscoverSensorsSimpleResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdIoDiscoverSensorsSimpleResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdIoDiscoverSensorsSimpleResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdIoDiscoverSensorsSimpleResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdIoDiscoverSensorsSimpleResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdIoDiscoverSimpleResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/io/discover/simple response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdIoDiscoverSimpleResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdIoDiscoverSimpleResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdIoDiscoverSimpleResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdIoDiscoverSimpleResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdIoDiscoverSimpleResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdIoDiscoverSomfyResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/io/discover/somfy response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdIoDiscoverSomfyResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdIoDiscoverSomfyResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdIoDiscoverSomfyResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdIoDiscoverSomfyResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdIoDiscoverSomfyResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdIoOpenDeviceInRcmByDeviceAddressResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/io/openDeviceInRCM/{deviceAddress} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdIoOpenDeviceInRcmByDeviceAddressResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigByGatewayIdIoOpenDeviceInRcmByDeviceAddressResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for PostConfigByGatewayIdIoOpenDeviceInRcmByDeviceAddressResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for PostConfigByGatewayIdIoOpenDeviceInRcmByDeviceAddressResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdIoOpenDeviceInRcmByDeviceAddressResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
 /// `PostConfigByGatewayIdIoPropagateTransferKeyRequest`.
 ///
 /// Documented at `POST /config/{gatewayId}/io/propagateTransferKey request`.
@@ -25093,182 +22373,6 @@ impl crate::de::Fields for PostConfigByGatewayIdIoPropagateTransferKeyRequest {
             "propagate" => {
                 crate::de::field(&mut self.propagate, &mut self.extra, key, map)?
             }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdIoPropagateTransferKeyResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/io/propagateTransferKey response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdIoPropagateTransferKeyResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdIoPropagateTransferKeyResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdIoPropagateTransferKeyResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdIoPropagateTransferKeyResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdIoPropagateTransferKeyResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdIoSendIoKeyToDevicesResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/io/sendIOKeyToDevices response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdIoSendIoKeyToDevicesResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdIoSendIoKeyToDevicesResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdIoSendIoKeyToDevicesResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdIoSendIoKeyToDevicesResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdIoSendIoKeyToDevicesResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdIoSendTransferKeyByExecIdResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/io/sendTransferKey/{execId} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdIoSendTransferKeyByExecIdResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdIoSendTransferKeyByExecIdResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdIoSendTransferKeyByExecIdResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdIoSendTransferKeyByExecIdResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdIoSendTransferKeyByExecIdResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdIoSendTransferKeyResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/io/sendTransferKey response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdIoSendTransferKeyResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdIoSendTransferKeyResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdIoSendTransferKeyResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdIoSendTransferKeyResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdIoSendTransferKeyResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -25341,1043 +22445,6 @@ impl crate::de::Fields for PostConfigByGatewayIdIoSetConfigStateRequest {
         &mut self.extra
     }
 }
-/// `PostConfigByGatewayIdIoSetConfigStateResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/io/setConfigState response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdIoSetConfigStateResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdIoSetConfigStateResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdIoSetConfigStateResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdIoSetConfigStateResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdIoSetConfigStateResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdModbusDiscoverModulesByDeviceAddressResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/modbus/discover/modules/{deviceAddress} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdModbusDiscoverModulesByDeviceAddressResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigByGatewayIdModbusDiscoverModulesByDeviceAddressResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for PostConfigByGatewayIdModbusDiscoverModulesByDeviceAddressResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for PostConfigByGatewayIdModbusDiscoverModulesByDeviceAddressResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdModbusDiscoverModulesByDeviceAddressResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdOgpKnxImportResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/ogp/knx/import response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdOgpKnxImportResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdOgpKnxImportResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdOgpKnxImportResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdOgpKnxImportResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdOgpKnxImportResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdOvpDiscoverInSystemResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/ovp/discover/inSystem response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdOvpDiscoverInSystemResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdOvpDiscoverInSystemResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdOvpDiscoverInSystemResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdOvpDiscoverInSystemResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdOvpDiscoverInSystemResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdOvpDiscoverModbusByGatewayAddressModulesResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/ovp/discover/modbus/{gatewayAddress}/modules response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdOvpDiscoverModbusByGatewayAddressModulesResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigByGatewayIdOvpDiscoverModbusByGatewayAddressModulesResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for PostConfigByGatewayIdOvpDiscoverModbusByGatewayAddressModulesResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for PostConfigByGatewayIdOvpDiscoverModbusByGatewayAddressModulesResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdOvpDiscoverModbusByGatewayAddressModulesResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdOvpDiscoverResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/ovp/discover response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdOvpDiscoverResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdOvpDiscoverResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdOvpDiscoverResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdOvpDiscoverResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdOvpDiscoverResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdOvpDiscoverSensorsResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/ovp/discover/sensors response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdOvpDiscoverSensorsResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdOvpDiscoverSensorsResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdOvpDiscoverSensorsResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdOvpDiscoverSensorsResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdOvpDiscoverSensorsResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdOvpDiscoverSensorsSimpleResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/ovp/discover/sensors/simple response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdOvpDiscoverSensorsSimpleResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdOvpDiscoverSensorsSimpleResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdOvpDiscoverSensorsSimpleResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdOvpDiscoverSensorsSimpleResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdOvpDiscoverSensorsSimpleResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdOvpDiscoverSimpleResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/ovp/discover/simple response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdOvpDiscoverSimpleResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdOvpDiscoverSimpleResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdOvpDiscoverSimpleResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdOvpDiscoverSimpleResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdOvpDiscoverSimpleResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdProfalux868ByDeviceAddressPairResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/profalux868/{deviceAddress}/pair response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdProfalux868ByDeviceAddressPairResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigByGatewayIdProfalux868ByDeviceAddressPairResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdProfalux868ByDeviceAddressPairResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdProfalux868ByDeviceAddressPairResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdProfalux868ByDeviceAddressPairResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdProfalux868ByDeviceAddressUnpairResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/profalux868/{deviceAddress}/unpair response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdProfalux868ByDeviceAddressUnpairResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigByGatewayIdProfalux868ByDeviceAddressUnpairResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for PostConfigByGatewayIdProfalux868ByDeviceAddressUnpairResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for PostConfigByGatewayIdProfalux868ByDeviceAddressUnpairResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdProfalux868ByDeviceAddressUnpairResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdRamsesDiscoverGatewayNodeByGatewayAddressResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/ramses/discover/gatewayNode/{gatewayAddress} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdRamsesDiscoverGatewayNodeByGatewayAddressResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigByGatewayIdRamsesDiscoverGatewayNodeByGatewayAddressResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for PostConfigByGatewayIdRamsesDiscoverGatewayNodeByGatewayAddressResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for PostConfigByGatewayIdRamsesDiscoverGatewayNodeByGatewayAddressResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdRamsesDiscoverGatewayNodeByGatewayAddressResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdRamsesDiscoverMasterNodesByEvoHomeAddressResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/ramses/discover/masterNodes/{evoHomeAddress} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdRamsesDiscoverMasterNodesByEvoHomeAddressResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigByGatewayIdRamsesDiscoverMasterNodesByEvoHomeAddressResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for PostConfigByGatewayIdRamsesDiscoverMasterNodesByEvoHomeAddressResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for PostConfigByGatewayIdRamsesDiscoverMasterNodesByEvoHomeAddressResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdRamsesDiscoverMasterNodesByEvoHomeAddressResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdRtdDiscoverResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/rtd/discover response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdRtdDiscoverResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdRtdDiscoverResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdRtdDiscoverResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdRtdDiscoverResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdRtdDiscoverResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdZigbeeBindNetworkResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/zigbee/bindNetwork response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdZigbeeBindNetworkResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdZigbeeBindNetworkResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdZigbeeBindNetworkResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdZigbeeBindNetworkResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdZigbeeBindNetworkResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdZigbeeCreateNetworkChannelsResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/zigbee/createNetwork/channels response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdZigbeeCreateNetworkChannelsResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdZigbeeCreateNetworkChannelsResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdZigbeeCreateNetworkChannelsResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdZigbeeCreateNetworkChannelsResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdZigbeeCreateNetworkChannelsResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdZigbeeCreateNetworkResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/zigbee/createNetwork response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdZigbeeCreateNetworkResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdZigbeeCreateNetworkResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdZigbeeCreateNetworkResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdZigbeeCreateNetworkResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdZigbeeCreateNetworkResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdZigbeeJoinNetworkResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/zigbee/joinNetwork response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdZigbeeJoinNetworkResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdZigbeeJoinNetworkResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdZigbeeJoinNetworkResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdZigbeeJoinNetworkResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdZigbeeJoinNetworkResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdZigbeeLeaveNetworkResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/zigbee/leaveNetwork response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdZigbeeLeaveNetworkResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdZigbeeLeaveNetworkResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdZigbeeLeaveNetworkResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdZigbeeLeaveNetworkResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdZigbeeLeaveNetworkResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdZigbeeRefreshNetworkResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/zigbee/refreshNetwork response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdZigbeeRefreshNetworkResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdZigbeeRefreshNetworkResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdZigbeeRefreshNetworkResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdZigbeeRefreshNetworkResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdZigbeeRefreshNetworkResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsByGroupIdRefreshResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/zwave/association/nodes/{nodeId}/groups/{groupId}/refresh response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsByGroupIdRefreshResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsByGroupIdRefreshResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for PostConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsByGroupIdRefreshResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for PostConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsByGroupIdRefreshResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsByGroupIdRefreshResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsByGroupIdResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/zwave/association/nodes/{nodeId}/groups/{groupId} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsByGroupIdResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsByGroupIdResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for PostConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsByGroupIdResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for PostConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsByGroupIdResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsByGroupIdResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsRefreshResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/zwave/association/nodes/{nodeId}/groups/refresh response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsRefreshResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsRefreshResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for PostConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsRefreshResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for PostConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsRefreshResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsRefreshResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
 /// `PostConfigByGatewayIdZwaveExclusionModeStartRequest`.
 ///
 /// Documented at `POST /config/{gatewayId}/zwave/exclusionMode/start request`.
@@ -26428,321 +22495,6 @@ impl crate::de::Fields for PostConfigByGatewayIdZwaveExclusionModeStartRequest {
         &mut self.extra
     }
 }
-/// `PostConfigByGatewayIdZwaveExclusionModeStartResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/zwave/exclusionMode/start response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdZwaveExclusionModeStartResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdZwaveExclusionModeStartResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdZwaveExclusionModeStartResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdZwaveExclusionModeStartResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdZwaveExclusionModeStartResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdZwaveExclusionModeStopResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/zwave/exclusionMode/stop response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdZwaveExclusionModeStopResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdZwaveExclusionModeStopResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdZwaveExclusionModeStopResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdZwaveExclusionModeStopResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdZwaveExclusionModeStopResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdZwaveExclusionStartByTimeoutResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/zwave/exclusion/start/{timeout} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdZwaveExclusionStartByTimeoutResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigByGatewayIdZwaveExclusionStartByTimeoutResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdZwaveExclusionStartByTimeoutResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdZwaveExclusionStartByTimeoutResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdZwaveExclusionStartByTimeoutResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdZwaveExclusionStartResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/zwave/exclusion/start response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdZwaveExclusionStartResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdZwaveExclusionStartResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdZwaveExclusionStartResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdZwaveExclusionStartResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdZwaveExclusionStartResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdZwaveExclusionStopResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/zwave/exclusion/stop response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdZwaveExclusionStopResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdZwaveExclusionStopResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdZwaveExclusionStopResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdZwaveExclusionStopResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdZwaveExclusionStopResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdZwaveFailedDeviceByTargetDeviceIdReplaceResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/zwave/failedDevice/{targetDeviceId}/replace response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdZwaveFailedDeviceByTargetDeviceIdReplaceResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigByGatewayIdZwaveFailedDeviceByTargetDeviceIdReplaceResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for PostConfigByGatewayIdZwaveFailedDeviceByTargetDeviceIdReplaceResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for PostConfigByGatewayIdZwaveFailedDeviceByTargetDeviceIdReplaceResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdZwaveFailedDeviceByTargetDeviceIdReplaceResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdZwaveFailedDeviceByTargetDeviceIdResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/zwave/failedDevice/{targetDeviceId} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdZwaveFailedDeviceByTargetDeviceIdResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigByGatewayIdZwaveFailedDeviceByTargetDeviceIdResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for PostConfigByGatewayIdZwaveFailedDeviceByTargetDeviceIdResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for PostConfigByGatewayIdZwaveFailedDeviceByTargetDeviceIdResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdZwaveFailedDeviceByTargetDeviceIdResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
 /// `PostConfigByGatewayIdZwaveInclusionModeStartRequest`.
 ///
 /// Documented at `POST /config/{gatewayId}/zwave/inclusionMode/start request`.
@@ -26784,684 +22536,6 @@ impl crate::de::Fields for PostConfigByGatewayIdZwaveInclusionModeStartRequest {
             "timeout" => crate::de::field(&mut self.timeout, &mut self.extra, key, map)?,
             "powerMode" => {
                 crate::de::field(&mut self.power_mode, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdZwaveInclusionModeStartResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/zwave/inclusionMode/start response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdZwaveInclusionModeStartResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdZwaveInclusionModeStartResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdZwaveInclusionModeStartResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdZwaveInclusionModeStartResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdZwaveInclusionModeStartResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdZwaveInclusionModeStopResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/zwave/inclusionMode/stop response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdZwaveInclusionModeStopResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdZwaveInclusionModeStopResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdZwaveInclusionModeStopResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdZwaveInclusionModeStopResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdZwaveInclusionModeStopResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdZwaveInclusionStartByTimeoutResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/zwave/inclusion/start/{timeout} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdZwaveInclusionStartByTimeoutResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigByGatewayIdZwaveInclusionStartByTimeoutResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdZwaveInclusionStartByTimeoutResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdZwaveInclusionStartByTimeoutResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdZwaveInclusionStartByTimeoutResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdZwaveInclusionStartResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/zwave/inclusion/start response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdZwaveInclusionStartResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdZwaveInclusionStartResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdZwaveInclusionStartResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdZwaveInclusionStartResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdZwaveInclusionStartResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdZwaveInclusionStopResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/zwave/inclusion/stop response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdZwaveInclusionStopResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdZwaveInclusionStopResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdZwaveInclusionStopResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdZwaveInclusionStopResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdZwaveInclusionStopResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdZwavePairingExclusionStartResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/zwave/pairing/exclusion/start response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdZwavePairingExclusionStartResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdZwavePairingExclusionStartResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdZwavePairingExclusionStartResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdZwavePairingExclusionStartResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdZwavePairingExclusionStartResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdZwavePairingExclusionStopResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/zwave/pairing/exclusion/stop response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdZwavePairingExclusionStopResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdZwavePairingExclusionStopResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdZwavePairingExclusionStopResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdZwavePairingExclusionStopResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdZwavePairingExclusionStopResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdZwavePairingInclusionStartResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/zwave/pairing/inclusion/start response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdZwavePairingInclusionStartResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdZwavePairingInclusionStartResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdZwavePairingInclusionStartResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdZwavePairingInclusionStartResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdZwavePairingInclusionStartResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdZwavePairingInclusionStopResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/zwave/pairing/inclusion/stop response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdZwavePairingInclusionStopResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdZwavePairingInclusionStopResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdZwavePairingInclusionStopResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdZwavePairingInclusionStopResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdZwavePairingInclusionStopResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdZwavePairingLearnStartResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/zwave/pairing/learn/start response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdZwavePairingLearnStartResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdZwavePairingLearnStartResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdZwavePairingLearnStartResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdZwavePairingLearnStartResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdZwavePairingLearnStartResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdZwavePairingLearnStopResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/zwave/pairing/learn/stop response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdZwavePairingLearnStopResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigByGatewayIdZwavePairingLearnStopResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigByGatewayIdZwavePairingLearnStopResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigByGatewayIdZwavePairingLearnStopResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdZwavePairingLearnStopResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdZwaveWakeUpIntervalBySourceDeviceIdByIntervalByAssignReturnRouteResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/zwave/wakeUpInterval/{sourceDeviceId}/{interval}/{assignReturnRoute} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdZwaveWakeUpIntervalBySourceDeviceIdByIntervalByAssignReturnRouteResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigByGatewayIdZwaveWakeUpIntervalBySourceDeviceIdByIntervalByAssignReturnRouteResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for PostConfigByGatewayIdZwaveWakeUpIntervalBySourceDeviceIdByIntervalByAssignReturnRouteResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for PostConfigByGatewayIdZwaveWakeUpIntervalBySourceDeviceIdByIntervalByAssignReturnRouteResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdZwaveWakeUpIntervalBySourceDeviceIdByIntervalByAssignReturnRouteResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigByGatewayIdZwaveWakeUpIntervalBySourceDeviceIdByIntervalResponse`.
-///
-/// Documented at `POST /config/{gatewayId}/zwave/wakeUpInterval/{sourceDeviceId}/{interval} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigByGatewayIdZwaveWakeUpIntervalBySourceDeviceIdByIntervalResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigByGatewayIdZwaveWakeUpIntervalBySourceDeviceIdByIntervalResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for PostConfigByGatewayIdZwaveWakeUpIntervalBySourceDeviceIdByIntervalResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for PostConfigByGatewayIdZwaveWakeUpIntervalBySourceDeviceIdByIntervalResponse {
-    const NAME: &'static str = "PostConfigByGatewayIdZwaveWakeUpIntervalBySourceDeviceIdByIntervalResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigEliotCreateAuthenticationUrlByRedirectUrlRequest`.
-///
-/// Documented at `POST /config/eliot/createAuthenticationURL/{redirectURL} request`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigEliotCreateAuthenticationUrlByRedirectUrlRequest {
-    /// `applicationId`.
-    ///
-    /// Example: `an application id`.
-    #[serde(rename = "applicationId", skip_serializing_if = "Option::is_none")]
-    pub application_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigEliotCreateAuthenticationUrlByRedirectUrlRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigEliotCreateAuthenticationUrlByRedirectUrlRequest {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigEliotCreateAuthenticationUrlByRedirectUrlRequest {
-    const NAME: &'static str = "PostConfigEliotCreateAuthenticationUrlByRedirectUrlRequest";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "applicationId" => {
-                crate::de::field(&mut self.application_id, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigEliotCreateAuthenticationUrlByRedirectUrlResponse`.
-///
-/// Documented at `POST /config/eliot/createAuthenticationURL/{redirectURL} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigEliotCreateAuthenticationUrlByRedirectUrlResponse {
-    /// `authenticationURL`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "authenticationURL", skip_serializing_if = "Option::is_none")]
-    pub authentication_url: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigEliotCreateAuthenticationUrlByRedirectUrlResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigEliotCreateAuthenticationUrlByRedirectUrlResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigEliotCreateAuthenticationUrlByRedirectUrlResponse {
-    const NAME: &'static str = "PostConfigEliotCreateAuthenticationUrlByRedirectUrlResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "authenticationURL" => {
-                crate::de::field(
-                    &mut self.authentication_url,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
             }
             _ => return Ok(false),
         }
@@ -27563,59 +22637,6 @@ impl crate::de::Fields for PostConfigOgcpByCloudIdOauth2CreateAuthenticationUrlR
             }
             "applicationId" => {
                 crate::de::field(&mut self.application_id, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigOgcpByCloudIdOauth2CreateAuthenticationUrlResponse`.
-///
-/// Documented at `POST /config/ogcp/{cloudId}/oauth2/createAuthenticationURL response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigOgcpByCloudIdOauth2CreateAuthenticationUrlResponse {
-    /// `authenticationURL`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "authenticationURL", skip_serializing_if = "Option::is_none")]
-    pub authentication_url: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigOgcpByCloudIdOauth2CreateAuthenticationUrlResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for PostConfigOgcpByCloudIdOauth2CreateAuthenticationUrlResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigOgcpByCloudIdOauth2CreateAuthenticationUrlResponse {
-    const NAME: &'static str = "PostConfigOgcpByCloudIdOauth2CreateAuthenticationUrlResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "authenticationURL" => {
-                crate::de::field(
-                    &mut self.authentication_url,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
             }
             _ => return Ok(false),
         }
@@ -27785,274 +22806,6 @@ impl crate::de::Fields for PostConfigOgcpByCloudIdPairingDeviceRequest {
         &mut self.extra
     }
 }
-/// `PostConfigOpendoorsCreateAuthenticationUrlByRedirectUrlRequest`.
-///
-/// Documented at `POST /config/opendoors/createAuthenticationURL/{redirectURL} request`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigOpendoorsCreateAuthenticationUrlByRedirectUrlRequest {
-    /// `applicationId`.
-    ///
-    /// Example: `an application id`.
-    #[serde(rename = "applicationId", skip_serializing_if = "Option::is_none")]
-    pub application_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigOpendoorsCreateAuthenticationUrlByRedirectUrlRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for PostConfigOpendoorsCreateAuthenticationUrlByRedirectUrlRequest {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for PostConfigOpendoorsCreateAuthenticationUrlByRedirectUrlRequest {
-    const NAME: &'static str = "PostConfigOpendoorsCreateAuthenticationUrlByRedirectUrlRequest";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "applicationId" => {
-                crate::de::field(&mut self.application_id, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigOpendoorsCreateAuthenticationUrlByRedirectUrlResponse`.
-///
-/// Documented at `POST /config/opendoors/createAuthenticationURL/{redirectURL} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigOpendoorsCreateAuthenticationUrlByRedirectUrlResponse {
-    /// `authenticationURL`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "authenticationURL", skip_serializing_if = "Option::is_none")]
-    pub authentication_url: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigOpendoorsCreateAuthenticationUrlByRedirectUrlResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for PostConfigOpendoorsCreateAuthenticationUrlByRedirectUrlResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for PostConfigOpendoorsCreateAuthenticationUrlByRedirectUrlResponse {
-    const NAME: &'static str = "PostConfigOpendoorsCreateAuthenticationUrlByRedirectUrlResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "authenticationURL" => {
-                crate::de::field(
-                    &mut self.authentication_url,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigOpendoorsTokensRequest`.
-///
-/// Documented at `POST /config/opendoors/tokens request`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigOpendoorsTokensRequest {
-    /// `username`.
-    ///
-    /// Example: `a username`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
-    /// `password`.
-    ///
-    /// Example: `a password`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub password: Option<String>,
-    /// `applicationId`.
-    ///
-    /// Example: `an application id`.
-    #[serde(rename = "applicationId", skip_serializing_if = "Option::is_none")]
-    pub application_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigOpendoorsTokensRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigOpendoorsTokensRequest {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigOpendoorsTokensRequest {
-    const NAME: &'static str = "PostConfigOpendoorsTokensRequest";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "username" => {
-                crate::de::field(&mut self.username, &mut self.extra, key, map)?
-            }
-            "password" => {
-                crate::de::field(&mut self.password, &mut self.extra, key, map)?
-            }
-            "applicationId" => {
-                crate::de::field(&mut self.application_id, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigSomfyprotectCreateAuthenticationUrlByRedirectUrlRequest`.
-///
-/// Documented at `POST /config/somfyprotect/createAuthenticationURL/{redirectUrl} request`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigSomfyprotectCreateAuthenticationUrlByRedirectUrlRequest {
-    /// `applicationId`.
-    ///
-    /// Example: `an application id`.
-    #[serde(rename = "applicationId", skip_serializing_if = "Option::is_none")]
-    pub application_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigSomfyprotectCreateAuthenticationUrlByRedirectUrlRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for PostConfigSomfyprotectCreateAuthenticationUrlByRedirectUrlRequest {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for PostConfigSomfyprotectCreateAuthenticationUrlByRedirectUrlRequest {
-    const NAME: &'static str = "PostConfigSomfyprotectCreateAuthenticationUrlByRedirectUrlRequest";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "applicationId" => {
-                crate::de::field(&mut self.application_id, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigSomfyprotectCreateAuthenticationUrlByRedirectUrlResponse`.
-///
-/// Documented at `POST /config/somfyprotect/createAuthenticationURL/{redirectUrl} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigSomfyprotectCreateAuthenticationUrlByRedirectUrlResponse {
-    /// `authenticationURL`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "authenticationURL", skip_serializing_if = "Option::is_none")]
-    pub authentication_url: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigSomfyprotectCreateAuthenticationUrlByRedirectUrlResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for PostConfigSomfyprotectCreateAuthenticationUrlByRedirectUrlResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for PostConfigSomfyprotectCreateAuthenticationUrlByRedirectUrlResponse {
-    const NAME: &'static str = "PostConfigSomfyprotectCreateAuthenticationUrlByRedirectUrlResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "authenticationURL" => {
-                crate::de::field(
-                    &mut self.authentication_url,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
 /// `PostConfigSomfyprotectDiscoverGatewaysCandidatesRequest`.
 ///
 /// Documented at `POST /config/somfyprotect/discoverGatewaysCandidates request`.
@@ -28176,348 +22929,6 @@ impl crate::de::Fields for PostConfigSomfyprotectSendGetSitesRequest {
         match key {
             "withGuests" => {
                 crate::de::field(&mut self.with_guests, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigSomfyprotectTokensRequest`.
-///
-/// Documented at `POST /config/somfyprotect/tokens request`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigSomfyprotectTokensRequest {
-    /// `username`.
-    ///
-    /// Example: `a username`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
-    /// `password`.
-    ///
-    /// Example: `a password`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub password: Option<String>,
-    /// `applicationId`.
-    ///
-    /// Example: `an application id`.
-    #[serde(rename = "applicationId", skip_serializing_if = "Option::is_none")]
-    pub application_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigSomfyprotectTokensRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigSomfyprotectTokensRequest {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigSomfyprotectTokensRequest {
-    const NAME: &'static str = "PostConfigSomfyprotectTokensRequest";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "username" => {
-                crate::de::field(&mut self.username, &mut self.extra, key, map)?
-            }
-            "password" => {
-                crate::de::field(&mut self.password, &mut self.extra, key, map)?
-            }
-            "applicationId" => {
-                crate::de::field(&mut self.application_id, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigSomfythermostatCreateAuthenticationUrlByRedirectUrlRequest`.
-///
-/// Documented at `POST /config/somfythermostat/createAuthenticationURL/{redirectURL} request`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigSomfythermostatCreateAuthenticationUrlByRedirectUrlRequest {
-    /// `username`.
-    ///
-    /// Example: `a username`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
-    /// `password`.
-    ///
-    /// Example: `a password`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub password: Option<String>,
-    /// `applicationId`.
-    ///
-    /// Example: `an application id`.
-    #[serde(rename = "applicationId", skip_serializing_if = "Option::is_none")]
-    pub application_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigSomfythermostatCreateAuthenticationUrlByRedirectUrlRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for PostConfigSomfythermostatCreateAuthenticationUrlByRedirectUrlRequest {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for PostConfigSomfythermostatCreateAuthenticationUrlByRedirectUrlRequest {
-    const NAME: &'static str = "PostConfigSomfythermostatCreateAuthenticationUrlByRedirectUrlRequest";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "username" => {
-                crate::de::field(&mut self.username, &mut self.extra, key, map)?
-            }
-            "password" => {
-                crate::de::field(&mut self.password, &mut self.extra, key, map)?
-            }
-            "applicationId" => {
-                crate::de::field(&mut self.application_id, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigSomfythermostatCreateAuthenticationUrlByRedirectUrlResponse`.
-///
-/// Documented at `POST /config/somfythermostat/createAuthenticationURL/{redirectURL} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigSomfythermostatCreateAuthenticationUrlByRedirectUrlResponse {
-    /// `authenticationURL`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "authenticationURL", skip_serializing_if = "Option::is_none")]
-    pub authentication_url: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigSomfythermostatCreateAuthenticationUrlByRedirectUrlResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for PostConfigSomfythermostatCreateAuthenticationUrlByRedirectUrlResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for PostConfigSomfythermostatCreateAuthenticationUrlByRedirectUrlResponse {
-    const NAME: &'static str = "PostConfigSomfythermostatCreateAuthenticationUrlByRedirectUrlResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "authenticationURL" => {
-                crate::de::field(
-                    &mut self.authentication_url,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigSomfythermostatTokensRequest`.
-///
-/// Documented at `POST /config/somfythermostat/tokens request`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigSomfythermostatTokensRequest {
-    /// `username`.
-    ///
-    /// Example: `a username`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
-    /// `password`.
-    ///
-    /// Example: `a password`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub password: Option<String>,
-    /// `applicationId`.
-    ///
-    /// Example: `an application id`.
-    #[serde(rename = "applicationId", skip_serializing_if = "Option::is_none")]
-    pub application_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostConfigSomfythermostatTokensRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigSomfythermostatTokensRequest {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigSomfythermostatTokensRequest {
-    const NAME: &'static str = "PostConfigSomfythermostatTokensRequest";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "username" => {
-                crate::de::field(&mut self.username, &mut self.extra, key, map)?
-            }
-            "password" => {
-                crate::de::field(&mut self.password, &mut self.extra, key, map)?
-            }
-            "applicationId" => {
-                crate::de::field(&mut self.application_id, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigWiserCreateAuthenticationUrlByRedirectUrlRequest`.
-///
-/// Documented at `POST /config/wiser/createAuthenticationURL/{redirectURL} request`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigWiserCreateAuthenticationUrlByRedirectUrlRequest {
-    /// `applicationId`.
-    ///
-    /// Example: `an application id`.
-    #[serde(rename = "applicationId", skip_serializing_if = "Option::is_none")]
-    pub application_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigWiserCreateAuthenticationUrlByRedirectUrlRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigWiserCreateAuthenticationUrlByRedirectUrlRequest {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigWiserCreateAuthenticationUrlByRedirectUrlRequest {
-    const NAME: &'static str = "PostConfigWiserCreateAuthenticationUrlByRedirectUrlRequest";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "applicationId" => {
-                crate::de::field(&mut self.application_id, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostConfigWiserCreateAuthenticationUrlByRedirectUrlResponse`.
-///
-/// Documented at `POST /config/wiser/createAuthenticationURL/{redirectURL} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostConfigWiserCreateAuthenticationUrlByRedirectUrlResponse {
-    /// `authenticationURL`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "authenticationURL", skip_serializing_if = "Option::is_none")]
-    pub authentication_url: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostConfigWiserCreateAuthenticationUrlByRedirectUrlResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostConfigWiserCreateAuthenticationUrlByRedirectUrlResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostConfigWiserCreateAuthenticationUrlByRedirectUrlResponse {
-    const NAME: &'static str = "PostConfigWiserCreateAuthenticationUrlByRedirectUrlResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "authenticationURL" => {
-                crate::de::field(
-                    &mut self.authentication_url,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
             }
             _ => return Ok(false),
         }
@@ -29031,676 +23442,6 @@ impl crate::de::Fields for PostEnduserPasswordResetRequest {
         match key {
             "userId" => crate::de::field(&mut self.user_id, &mut self.extra, key, map)?,
             "email" => crate::de::field(&mut self.email, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostEventsByListenerIdFetchResponse`.
-///
-/// Documented at `POST /events/{listenerId}/fetch response[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostEventsByListenerIdFetchResponse {
-    /// `timestamp`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub timestamp: Option<i64>,
-    /// `owningPartners`.
-    #[serde(rename = "owningPartners", skip_serializing_if = "Option::is_none")]
-    pub owning_partners: Option<Vec<String>>,
-    /// `setupOID`.
-    ///
-    /// Example: `a setup OID`.
-    #[serde(rename = "setupOID", skip_serializing_if = "Option::is_none")]
-    pub setup_oid: Option<String>,
-    /// `execId`.
-    ///
-    /// Example: `an exec id`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// `newState`.
-    ///
-    /// Example: `IN_PROGRESS`.
-    #[serde(rename = "newState", skip_serializing_if = "Option::is_none")]
-    pub new_state: Option<String>,
-    /// `ownerKey`.
-    ///
-    /// Example: `an owner key`.
-    #[serde(rename = "ownerKey", skip_serializing_if = "Option::is_none")]
-    pub owner_key: Option<String>,
-    /// `type`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<i64>,
-    /// `subType`.
-    #[serde(rename = "subType", skip_serializing_if = "Option::is_none")]
-    pub sub_type: Option<i64>,
-    /// `oldState`.
-    ///
-    /// Example: `TRANSMITTED`.
-    #[serde(rename = "oldState", skip_serializing_if = "Option::is_none")]
-    pub old_state: Option<String>,
-    /// `timeToNextState`.
-    #[serde(rename = "timeToNextState", skip_serializing_if = "Option::is_none")]
-    pub time_to_next_state: Option<i64>,
-    /// `failedCommands`.
-    #[serde(rename = "failedCommands", skip_serializing_if = "Option::is_none")]
-    pub failed_commands: Option<
-        Vec<crate::types::PostEventsByListenerIdFetchResponseFailedCommand>,
-    >,
-    /// `relatedDevices`.
-    #[serde(rename = "relatedDevices", skip_serializing_if = "Option::is_none")]
-    pub related_devices: Option<
-        Vec<crate::types::PostEventsByListenerIdFetchResponseRelatedDevice>,
-    >,
-    /// `technical`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub technical: Option<bool>,
-    /// `failureTypeCode`.
-    #[serde(rename = "failureTypeCode", skip_serializing_if = "Option::is_none")]
-    pub failure_type_code: Option<i64>,
-    /// `name`.
-    ///
-    /// Example: `ExecutionStateChangedEvent`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// `failureType`.
-    ///
-    /// Example: `NON_EXECUTING`.
-    #[serde(rename = "failureType", skip_serializing_if = "Option::is_none")]
-    pub failure_type: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostEventsByListenerIdFetchResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostEventsByListenerIdFetchResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostEventsByListenerIdFetchResponse {
-    const NAME: &'static str = "PostEventsByListenerIdFetchResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "timestamp" => {
-                crate::de::field(&mut self.timestamp, &mut self.extra, key, map)?
-            }
-            "owningPartners" => {
-                crate::de::field(&mut self.owning_partners, &mut self.extra, key, map)?
-            }
-            "setupOID" => {
-                crate::de::field(&mut self.setup_oid, &mut self.extra, key, map)?
-            }
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            "newState" => {
-                crate::de::field(&mut self.new_state, &mut self.extra, key, map)?
-            }
-            "ownerKey" => {
-                crate::de::field(&mut self.owner_key, &mut self.extra, key, map)?
-            }
-            "type" => crate::de::field(&mut self.r#type, &mut self.extra, key, map)?,
-            "subType" => crate::de::field(&mut self.sub_type, &mut self.extra, key, map)?,
-            "oldState" => {
-                crate::de::field(&mut self.old_state, &mut self.extra, key, map)?
-            }
-            "timeToNextState" => {
-                crate::de::field(
-                    &mut self.time_to_next_state,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "failedCommands" => {
-                crate::de::field(&mut self.failed_commands, &mut self.extra, key, map)?
-            }
-            "relatedDevices" => {
-                crate::de::field(&mut self.related_devices, &mut self.extra, key, map)?
-            }
-            "technical" => {
-                crate::de::field(&mut self.technical, &mut self.extra, key, map)?
-            }
-            "failureTypeCode" => {
-                crate::de::field(&mut self.failure_type_code, &mut self.extra, key, map)?
-            }
-            "name" => crate::de::field(&mut self.name, &mut self.extra, key, map)?,
-            "failureType" => {
-                crate::de::field(&mut self.failure_type, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostEventsByListenerIdFetchResponseFailedCommand`.
-///
-/// Documented at `POST /events/{listenerId}/fetch response[].failedCommands[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostEventsByListenerIdFetchResponseFailedCommand {
-    /// `deviceURL`.
-    ///
-    /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
-    #[serde(rename = "deviceURL", skip_serializing_if = "Option::is_none")]
-    pub device_url: Option<String>,
-    /// `detailedStatus`.
-    #[serde(rename = "detailedStatus", skip_serializing_if = "Option::is_none")]
-    pub detailed_status: Option<
-        crate::types::PostEventsByListenerIdFetchResponseFailedCommandDetailedStatus,
-    >,
-    /// `rank`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rank: Option<i64>,
-    /// `failureType`.
-    ///
-    /// Example: `NON_EXECUTING`.
-    #[serde(rename = "failureType", skip_serializing_if = "Option::is_none")]
-    pub failure_type: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostEventsByListenerIdFetchResponseFailedCommand {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostEventsByListenerIdFetchResponseFailedCommand {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostEventsByListenerIdFetchResponseFailedCommand {
-    const NAME: &'static str = "PostEventsByListenerIdFetchResponseFailedCommand";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "deviceURL" => {
-                crate::de::field(&mut self.device_url, &mut self.extra, key, map)?
-            }
-            "detailedStatus" => {
-                crate::de::field(&mut self.detailed_status, &mut self.extra, key, map)?
-            }
-            "rank" => crate::de::field(&mut self.rank, &mut self.extra, key, map)?,
-            "failureType" => {
-                crate::de::field(&mut self.failure_type, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostEventsByListenerIdFetchResponseFailedCommandDetailedStatus`.
-///
-/// Documented at `POST /events/{listenerId}/fetch response[].failedCommands[].detailedStatus`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostEventsByListenerIdFetchResponseFailedCommandDetailedStatus {
-    /// `type`.
-    ///
-    /// Example: `generic-error`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
-    /// `message`.
-    ///
-    /// Example: `a message`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-    /// `error`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<bool>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostEventsByListenerIdFetchResponseFailedCommandDetailedStatus {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for PostEventsByListenerIdFetchResponseFailedCommandDetailedStatus {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for PostEventsByListenerIdFetchResponseFailedCommandDetailedStatus {
-    const NAME: &'static str = "PostEventsByListenerIdFetchResponseFailedCommandDetailedStatus";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "type" => crate::de::field(&mut self.r#type, &mut self.extra, key, map)?,
-            "message" => crate::de::field(&mut self.message, &mut self.extra, key, map)?,
-            "error" => crate::de::field(&mut self.error, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostEventsByListenerIdFetchResponseRelatedDevice`.
-///
-/// Documented at `POST /events/{listenerId}/fetch response[].relatedDevices[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostEventsByListenerIdFetchResponseRelatedDevice {
-    /// `deviceURL`.
-    ///
-    /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
-    #[serde(rename = "deviceURL", skip_serializing_if = "Option::is_none")]
-    pub device_url: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostEventsByListenerIdFetchResponseRelatedDevice {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostEventsByListenerIdFetchResponseRelatedDevice {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostEventsByListenerIdFetchResponseRelatedDevice {
-    const NAME: &'static str = "PostEventsByListenerIdFetchResponseRelatedDevice";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "deviceURL" => {
-                crate::de::field(&mut self.device_url, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostEventsRegisterResponse`.
-///
-/// Documented at `POST /events/register response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostEventsRegisterResponse {
-    /// `id`.
-    ///
-    /// Example: `string value`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostEventsRegisterResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostEventsRegisterResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostEventsRegisterResponse {
-    const NAME: &'static str = "PostEventsRegisterResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "id" => crate::de::field(&mut self.id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostExecApplyGeolocatedResponse`.
-///
-/// Documented at `POST /exec/apply/geolocated response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostExecApplyGeolocatedResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostExecApplyGeolocatedResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostExecApplyGeolocatedResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostExecApplyGeolocatedResponse {
-    const NAME: &'static str = "PostExecApplyGeolocatedResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostExecApplyHighPriorityResponse`.
-///
-/// Documented at `POST /exec/apply/highPriority response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostExecApplyHighPriorityResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostExecApplyHighPriorityResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostExecApplyHighPriorityResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostExecApplyHighPriorityResponse {
-    const NAME: &'static str = "PostExecApplyHighPriorityResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostExecApplyInternalResponse`.
-///
-/// Documented at `POST /exec/apply/internal response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostExecApplyInternalResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostExecApplyInternalResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostExecApplyInternalResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostExecApplyInternalResponse {
-    const NAME: &'static str = "PostExecApplyInternalResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostExecApplyResponse`.
-///
-/// Documented at `POST /exec/apply response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostExecApplyResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostExecApplyResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostExecApplyResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostExecApplyResponse {
-    const NAME: &'static str = "PostExecApplyResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostExecByActionGroupOidGeolocatedResponse`.
-///
-/// Documented at `POST /exec/{actionGroupOID}/geolocated response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostExecByActionGroupOidGeolocatedResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostExecByActionGroupOidGeolocatedResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostExecByActionGroupOidGeolocatedResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostExecByActionGroupOidGeolocatedResponse {
-    const NAME: &'static str = "PostExecByActionGroupOidGeolocatedResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostExecByActionGroupOidInternalResponse`.
-///
-/// Documented at `POST /exec/{actionGroupOID}/internal response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostExecByActionGroupOidInternalResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostExecByActionGroupOidInternalResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostExecByActionGroupOidInternalResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostExecByActionGroupOidInternalResponse {
-    const NAME: &'static str = "PostExecByActionGroupOidInternalResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostExecByActionGroupOidResponse`.
-///
-/// Documented at `POST /exec/{actionGroupOID} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostExecByActionGroupOidResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostExecByActionGroupOidResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostExecByActionGroupOidResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostExecByActionGroupOidResponse {
-    const NAME: &'static str = "PostExecByActionGroupOidResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -30608,7 +24349,7 @@ impl crate::de::Fields for PostSetupAutomationResponseOperationResponse {
 pub struct PostSetupAutomationResponseOperationResponseActionGroupResponse {
     /// `managedActionGroupValue`.
     #[serde(rename = "managedActionGroupValue", skip_serializing_if = "Option::is_none")]
-    pub managed_action_group_value: Option<crate::types::ManagedActionGroup>,
+    pub managed_action_group_value: Option<crate::types::ActionGroup>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -31323,76 +25064,6 @@ impl crate::de::Fields for PostSetupCalendarScheduleByYearByMonthByDayDayViewReq
         &mut self.extra
     }
 }
-/// `PostSetupDevicesByDeviceUrlDeleteCascadeRequest`.
-///
-/// Documented at `POST /setup/devices/{deviceURL}/_deleteCascade request`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostSetupDevicesByDeviceUrlDeleteCascadeRequest {
-    /// `purgeHistory`.
-    #[serde(rename = "purgeHistory", skip_serializing_if = "Option::is_none")]
-    pub purge_history: Option<bool>,
-    /// `deleteAllSubSystems`.
-    #[serde(rename = "deleteAllSubSystems", skip_serializing_if = "Option::is_none")]
-    pub delete_all_sub_systems: Option<bool>,
-    /// `deleteEmptyCalendarDays`.
-    #[serde(rename = "deleteEmptyCalendarDays", skip_serializing_if = "Option::is_none")]
-    pub delete_empty_calendar_days: Option<bool>,
-    /// `forced`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub forced: Option<bool>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostSetupDevicesByDeviceUrlDeleteCascadeRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostSetupDevicesByDeviceUrlDeleteCascadeRequest {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostSetupDevicesByDeviceUrlDeleteCascadeRequest {
-    const NAME: &'static str = "PostSetupDevicesByDeviceUrlDeleteCascadeRequest";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "purgeHistory" => {
-                crate::de::field(&mut self.purge_history, &mut self.extra, key, map)?
-            }
-            "deleteAllSubSystems" => {
-                crate::de::field(
-                    &mut self.delete_all_sub_systems,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "deleteEmptyCalendarDays" => {
-                crate::de::field(
-                    &mut self.delete_empty_calendar_days,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "forced" => crate::de::field(&mut self.forced, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
 /// `PostSetupDevicesByDeviceUrlDeleteCascadeResponse`.
 ///
 /// Documented at `POST /setup/devices/{deviceURL}/_deleteCascade response`.
@@ -31429,120 +25100,6 @@ impl crate::de::Fields for PostSetupDevicesByDeviceUrlDeleteCascadeResponse {
     ) -> Result<bool, A::Error> {
         match key {
             "jobId" => crate::de::field(&mut self.job_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostSetupDevicesByDeviceUrlDeleteRequest`.
-///
-/// Documented at `POST /setup/devices/{deviceURL}/_delete request`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostSetupDevicesByDeviceUrlDeleteRequest {
-    /// `purgeHistory`.
-    #[serde(rename = "purgeHistory", skip_serializing_if = "Option::is_none")]
-    pub purge_history: Option<bool>,
-    /// `deleteAllSubSystems`.
-    #[serde(rename = "deleteAllSubSystems", skip_serializing_if = "Option::is_none")]
-    pub delete_all_sub_systems: Option<bool>,
-    /// `deleteEmptyCalendarDays`.
-    #[serde(rename = "deleteEmptyCalendarDays", skip_serializing_if = "Option::is_none")]
-    pub delete_empty_calendar_days: Option<bool>,
-    /// `forced`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub forced: Option<bool>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostSetupDevicesByDeviceUrlDeleteRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostSetupDevicesByDeviceUrlDeleteRequest {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostSetupDevicesByDeviceUrlDeleteRequest {
-    const NAME: &'static str = "PostSetupDevicesByDeviceUrlDeleteRequest";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "purgeHistory" => {
-                crate::de::field(&mut self.purge_history, &mut self.extra, key, map)?
-            }
-            "deleteAllSubSystems" => {
-                crate::de::field(
-                    &mut self.delete_all_sub_systems,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "deleteEmptyCalendarDays" => {
-                crate::de::field(
-                    &mut self.delete_empty_calendar_days,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "forced" => crate::de::field(&mut self.forced, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PostSetupDevicesLinkDeleteRequest`.
-///
-/// Documented at `POST /setup/devices/link/_delete request`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostSetupDevicesLinkDeleteRequest {
-    /// `devicesURL`.
-    #[serde(rename = "devicesURL", skip_serializing_if = "Option::is_none")]
-    pub devices_url: Option<Vec<String>>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostSetupDevicesLinkDeleteRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostSetupDevicesLinkDeleteRequest {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostSetupDevicesLinkDeleteRequest {
-    const NAME: &'static str = "PostSetupDevicesLinkDeleteRequest";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "devicesURL" => {
-                crate::de::field(&mut self.devices_url, &mut self.extra, key, map)?
-            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -31978,17 +25535,17 @@ pub struct PostSetupSubscribeNotificationWindowsByProviderApplicationIdRequest {
     ///
     /// Example: `NOW`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tile: Option<String>,
+    pub tile: Option<crate::types::NotificationDelay>,
     /// `toast`.
     ///
     /// Example: `QUARTER`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub toast: Option<String>,
+    pub toast: Option<crate::types::NotificationDelay>,
     /// `raw`.
     ///
     /// Example: `HALF_QUARTER`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub raw: Option<String>,
+    pub raw: Option<crate::types::NotificationDelay>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -32424,85 +25981,6 @@ for PostUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefixRequest {
         &mut self.extra
     }
 }
-/// `PostUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefixResponse`.
-///
-/// Documented at `POST /utils/location/countries/{countryNameOrCode}/cities/{prefix} response[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefixResponse {
-    /// `city`.
-    ///
-    /// Example: `a city`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub city: Option<String>,
-    /// `country`.
-    ///
-    /// Example: `a country`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
-    /// `postalCode`.
-    ///
-    /// Example: `a postal code`.
-    #[serde(rename = "postalCode", skip_serializing_if = "Option::is_none")]
-    pub postal_code: Option<String>,
-    /// `secondaryZone`.
-    #[serde(rename = "secondaryZone", skip_serializing_if = "Option::is_none")]
-    pub secondary_zone: Option<bool>,
-    /// `latitude`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub latitude: Option<f64>,
-    /// `longitude`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub longitude: Option<f64>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PostUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefixResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for PostUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefixResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for PostUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefixResponse {
-    const NAME: &'static str = "PostUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefixResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "city" => crate::de::field(&mut self.city, &mut self.extra, key, map)?,
-            "country" => crate::de::field(&mut self.country, &mut self.extra, key, map)?,
-            "postalCode" => {
-                crate::de::field(&mut self.postal_code, &mut self.extra, key, map)?
-            }
-            "secondaryZone" => {
-                crate::de::field(&mut self.secondary_zone, &mut self.extra, key, map)?
-            }
-            "latitude" => {
-                crate::de::field(&mut self.latitude, &mut self.extra, key, map)?
-            }
-            "longitude" => {
-                crate::de::field(&mut self.longitude, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
 /// `Power`.
 ///
 /// Documented at `POST /config/{gatewayId}/zwave/pairing/exclusion/start request` (and 2 other places).
@@ -32917,98 +26395,6 @@ impl crate::de::Fields for PushSubscriptionDeletedEvent {
                     map,
                 )?
             }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PutConfigByGatewayIdHueBridgeByHueBridgeAddressCreateBridgeUserResponse`.
-///
-/// Documented at `PUT /config/{gatewayId}/hue/bridge/{hueBridgeAddress}/createBridgeUser response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PutConfigByGatewayIdHueBridgeByHueBridgeAddressCreateBridgeUserResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PutConfigByGatewayIdHueBridgeByHueBridgeAddressCreateBridgeUserResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient
-for PutConfigByGatewayIdHueBridgeByHueBridgeAddressCreateBridgeUserResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields
-for PutConfigByGatewayIdHueBridgeByHueBridgeAddressCreateBridgeUserResponse {
-    const NAME: &'static str = "PutConfigByGatewayIdHueBridgeByHueBridgeAddressCreateBridgeUserResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PutConfigByGatewayIdIoChangeAndPropagateTransferKeyResponse`.
-///
-/// Documented at `PUT /config/{gatewayId}/io/changeAndPropagateTransferKey response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PutConfigByGatewayIdIoChangeAndPropagateTransferKeyResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de>
-for PutConfigByGatewayIdIoChangeAndPropagateTransferKeyResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PutConfigByGatewayIdIoChangeAndPropagateTransferKeyResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PutConfigByGatewayIdIoChangeAndPropagateTransferKeyResponse {
-    const NAME: &'static str = "PutConfigByGatewayIdIoChangeAndPropagateTransferKeyResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -33678,94 +27064,6 @@ impl crate::de::Fields for PutSetupCalendarStatusRequest {
         &mut self.extra
     }
 }
-/// `PutSetupDevicesByDeviceUrlByLabelByCategoryResponse`.
-///
-/// Documented at `PUT /setup/devices/{deviceURL}/{label}/{category} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PutSetupDevicesByDeviceUrlByLabelByCategoryResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PutSetupDevicesByDeviceUrlByLabelByCategoryResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PutSetupDevicesByDeviceUrlByLabelByCategoryResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PutSetupDevicesByDeviceUrlByLabelByCategoryResponse {
-    const NAME: &'static str = "PutSetupDevicesByDeviceUrlByLabelByCategoryResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PutSetupDevicesByDeviceUrlByLabelResponse`.
-///
-/// Documented at `PUT /setup/devices/{deviceURL}/{label} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PutSetupDevicesByDeviceUrlByLabelResponse {
-    /// `execId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
-    pub exec_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PutSetupDevicesByDeviceUrlByLabelResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PutSetupDevicesByDeviceUrlByLabelResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PutSetupDevicesByDeviceUrlByLabelResponse {
-    const NAME: &'static str = "PutSetupDevicesByDeviceUrlByLabelResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
 /// `PutSetupDevicesByDeviceUrlMetadataRequest`.
 ///
 /// Documented at `PUT /setup/devices/{deviceURL}/metadata request`.
@@ -33812,50 +27110,6 @@ impl crate::de::Fields for PutSetupDevicesByDeviceUrlMetadataRequest {
         &mut self.extra
     }
 }
-/// `PutSetupDevicesLinkRequest`.
-///
-/// Documented at `PUT /setup/devices/link request`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PutSetupDevicesLinkRequest {
-    /// `devicesURL`.
-    #[serde(rename = "devicesURL", skip_serializing_if = "Option::is_none")]
-    pub devices_url: Option<Vec<String>>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PutSetupDevicesLinkRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PutSetupDevicesLinkRequest {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PutSetupDevicesLinkRequest {
-    const NAME: &'static str = "PutSetupDevicesLinkRequest";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "devicesURL" => {
-                crate::de::field(&mut self.devices_url, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
 /// `PutSetupDevicesLinkResponse`.
 ///
 /// Documented at `PUT /setup/devices/link response`.
@@ -33892,130 +27146,6 @@ impl crate::de::Fields for PutSetupDevicesLinkResponse {
     ) -> Result<bool, A::Error> {
         match key {
             "groupId" => crate::de::field(&mut self.group_id, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PutSetupDisconnectionAlertConfigurationRequest`.
-///
-/// Documented at `PUT /setup/disconnectionAlert/configuration request`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PutSetupDisconnectionAlertConfigurationRequest {
-    /// `notificationTitle`.
-    ///
-    /// Example: `a notification title`.
-    #[serde(rename = "notificationTitle", skip_serializing_if = "Option::is_none")]
-    pub notification_title: Option<String>,
-    /// `notificationText`.
-    ///
-    /// Example: `a notification text`.
-    #[serde(rename = "notificationText", skip_serializing_if = "Option::is_none")]
-    pub notification_text: Option<String>,
-    /// `targetPushSubscriptions`.
-    #[serde(rename = "targetPushSubscriptions", skip_serializing_if = "Option::is_none")]
-    pub target_push_subscriptions: Option<Vec<String>>,
-    /// `notificationType`.
-    ///
-    /// Example: `PUSH`.
-    #[serde(rename = "notificationType", skip_serializing_if = "Option::is_none")]
-    pub notification_type: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PutSetupDisconnectionAlertConfigurationRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PutSetupDisconnectionAlertConfigurationRequest {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PutSetupDisconnectionAlertConfigurationRequest {
-    const NAME: &'static str = "PutSetupDisconnectionAlertConfigurationRequest";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "notificationTitle" => {
-                crate::de::field(
-                    &mut self.notification_title,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "notificationText" => {
-                crate::de::field(&mut self.notification_text, &mut self.extra, key, map)?
-            }
-            "targetPushSubscriptions" => {
-                crate::de::field(
-                    &mut self.target_push_subscriptions,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "notificationType" => {
-                crate::de::field(&mut self.notification_type, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `PutSetupGatewaysByGatewayIdAttachRequest`.
-///
-/// Documented at `PUT /setup/gateways/{gatewayId}/attach request`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PutSetupGatewaysByGatewayIdAttachRequest {
-    /// `applicationId`.
-    ///
-    /// Example: `an application id`.
-    #[serde(rename = "applicationId", skip_serializing_if = "Option::is_none")]
-    pub application_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PutSetupGatewaysByGatewayIdAttachRequest {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PutSetupGatewaysByGatewayIdAttachRequest {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PutSetupGatewaysByGatewayIdAttachRequest {
-    const NAME: &'static str = "PutSetupGatewaysByGatewayIdAttachRequest";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "applicationId" => {
-                crate::de::field(&mut self.application_id, &mut self.extra, key, map)?
-            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -34857,7 +27987,7 @@ impl crate::de::Fields for RefreshAllDevicesStatesFailedEvent {
 /// A key the documentation does not list decodes to `Unknown`, kept as sent.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-pub enum SchedulingIntervalType {
+pub enum SchedulingInterval {
     /// `annualSchedule`.
     AnnualSchedule(crate::types::AnnualSchedule),
     /// `weeklySchedule`.
@@ -34877,19 +28007,19 @@ pub enum SchedulingIntervalType {
     /// A variant the documentation does not list, or a value of another shape.
     Unknown(Value),
 }
-impl SchedulingIntervalType {
+impl SchedulingInterval {
     /// The wrapper key on the wire, if the variant is documented.
     pub fn key(&self) -> Option<&'static str> {
         match self {
-            SchedulingIntervalType::AnnualSchedule(_) => Some("annualSchedule"),
-            SchedulingIntervalType::WeeklySchedule(_) => Some("weeklySchedule"),
-            SchedulingIntervalType::DailySchedule(_) => Some("dailySchedule"),
-            SchedulingIntervalType::AbsoluteSchedule(_) => Some("absoluteSchedule"),
-            SchedulingIntervalType::DayType(_) => Some("dayType"),
-            SchedulingIntervalType::WeekDays(_) => Some("weekDays"),
-            SchedulingIntervalType::WeekHours(_) => Some("weekHours"),
-            SchedulingIntervalType::AnnualWeekHours(_) => Some("annualWeekHours"),
-            SchedulingIntervalType::Unknown(_) => None,
+            SchedulingInterval::AnnualSchedule(_) => Some("annualSchedule"),
+            SchedulingInterval::WeeklySchedule(_) => Some("weeklySchedule"),
+            SchedulingInterval::DailySchedule(_) => Some("dailySchedule"),
+            SchedulingInterval::AbsoluteSchedule(_) => Some("absoluteSchedule"),
+            SchedulingInterval::DayType(_) => Some("dayType"),
+            SchedulingInterval::WeekDays(_) => Some("weekDays"),
+            SchedulingInterval::WeekHours(_) => Some("weekHours"),
+            SchedulingInterval::AnnualWeekHours(_) => Some("annualWeekHours"),
+            SchedulingInterval::Unknown(_) => None,
         }
     }
     fn from_json(value: Value) -> Self {
@@ -34897,91 +28027,91 @@ impl SchedulingIntervalType {
             match key {
                 "annualSchedule" => {
                     if let Ok(v) = Deserialize::deserialize(inner) {
-                        return SchedulingIntervalType::AnnualSchedule(v);
+                        return SchedulingInterval::AnnualSchedule(v);
                     }
                 }
                 "weeklySchedule" => {
                     if let Ok(v) = Deserialize::deserialize(inner) {
-                        return SchedulingIntervalType::WeeklySchedule(v);
+                        return SchedulingInterval::WeeklySchedule(v);
                     }
                 }
                 "dailySchedule" => {
                     if let Ok(v) = Deserialize::deserialize(inner) {
-                        return SchedulingIntervalType::DailySchedule(v);
+                        return SchedulingInterval::DailySchedule(v);
                     }
                 }
                 "absoluteSchedule" => {
                     if let Ok(v) = Deserialize::deserialize(inner) {
-                        return SchedulingIntervalType::AbsoluteSchedule(v);
+                        return SchedulingInterval::AbsoluteSchedule(v);
                     }
                 }
                 "dayType" => {
                     if let Ok(v) = Deserialize::deserialize(inner) {
-                        return SchedulingIntervalType::DayType(v);
+                        return SchedulingInterval::DayType(v);
                     }
                 }
                 "weekDays" => {
                     if let Ok(v) = Deserialize::deserialize(inner) {
-                        return SchedulingIntervalType::WeekDays(v);
+                        return SchedulingInterval::WeekDays(v);
                     }
                 }
                 "weekHours" => {
                     if let Ok(v) = Deserialize::deserialize(inner) {
-                        return SchedulingIntervalType::WeekHours(v);
+                        return SchedulingInterval::WeekHours(v);
                     }
                 }
                 "annualWeekHours" => {
                     if let Ok(v) = Deserialize::deserialize(inner) {
-                        return SchedulingIntervalType::AnnualWeekHours(v);
+                        return SchedulingInterval::AnnualWeekHours(v);
                     }
                 }
                 _ => {}
             }
         }
-        SchedulingIntervalType::Unknown(value)
+        SchedulingInterval::Unknown(value)
     }
 }
-impl Serialize for SchedulingIntervalType {
+impl Serialize for SchedulingInterval {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            SchedulingIntervalType::AnnualSchedule(v) => {
+            SchedulingInterval::AnnualSchedule(v) => {
                 crate::de::serialize_wrapped(serializer, "annualSchedule", v)
             }
-            SchedulingIntervalType::WeeklySchedule(v) => {
+            SchedulingInterval::WeeklySchedule(v) => {
                 crate::de::serialize_wrapped(serializer, "weeklySchedule", v)
             }
-            SchedulingIntervalType::DailySchedule(v) => {
+            SchedulingInterval::DailySchedule(v) => {
                 crate::de::serialize_wrapped(serializer, "dailySchedule", v)
             }
-            SchedulingIntervalType::AbsoluteSchedule(v) => {
+            SchedulingInterval::AbsoluteSchedule(v) => {
                 crate::de::serialize_wrapped(serializer, "absoluteSchedule", v)
             }
-            SchedulingIntervalType::DayType(v) => {
+            SchedulingInterval::DayType(v) => {
                 crate::de::serialize_wrapped(serializer, "dayType", v)
             }
-            SchedulingIntervalType::WeekDays(v) => {
+            SchedulingInterval::WeekDays(v) => {
                 crate::de::serialize_wrapped(serializer, "weekDays", v)
             }
-            SchedulingIntervalType::WeekHours(v) => {
+            SchedulingInterval::WeekHours(v) => {
                 crate::de::serialize_wrapped(serializer, "weekHours", v)
             }
-            SchedulingIntervalType::AnnualWeekHours(v) => {
+            SchedulingInterval::AnnualWeekHours(v) => {
                 crate::de::serialize_wrapped(serializer, "annualWeekHours", v)
             }
-            SchedulingIntervalType::Unknown(v) => v.serialize(serializer),
+            SchedulingInterval::Unknown(v) => v.serialize(serializer),
         }
     }
 }
-impl<'de> Deserialize<'de> for SchedulingIntervalType {
+impl<'de> Deserialize<'de> for SchedulingInterval {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(SchedulingIntervalType::from_json(Value::deserialize(deserializer)?))
+        Ok(SchedulingInterval::from_json(Value::deserialize(deserializer)?))
     }
 }
-impl crate::de::Lenient for SchedulingIntervalType {
+impl crate::de::Lenient for SchedulingInterval {
     fn decode<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Result<Self, Value>, D::Error> {
-        Ok(Ok(SchedulingIntervalType::from_json(Value::deserialize(deserializer)?)))
+        Ok(Ok(SchedulingInterval::from_json(Value::deserialize(deserializer)?)))
     }
 }
 /// `SecondaryEnduserAccount`.
@@ -35287,7 +28417,7 @@ pub struct SensorThreshold {
     pub mode: Option<i64>,
     /// `schedulingIntervals`.
     #[serde(rename = "schedulingIntervals", skip_serializing_if = "Option::is_none")]
-    pub scheduling_intervals: Option<Vec<crate::types::SchedulingIntervalType>>,
+    pub scheduling_intervals: Option<Vec<crate::types::SchedulingInterval>>,
     /// `allowExecuteOnEnabled`.
     #[serde(rename = "allowExecuteOnEnabled", skip_serializing_if = "Option::is_none")]
     pub allow_execute_on_enabled: Option<bool>,
@@ -35558,7 +28688,7 @@ pub struct SensorThresholdLowerEffectActionGroupEffect {
     pub action_group_oid: Option<String>,
     /// `localActionGroup`.
     #[serde(rename = "localActionGroup", skip_serializing_if = "Option::is_none")]
-    pub local_action_group: Option<crate::types::ManagedActionGroup>,
+    pub local_action_group: Option<crate::types::ActionGroup>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -35666,7 +28796,7 @@ pub struct SensorThresholdMiddleEffectActionGroupEffect {
     pub action_group_oid: Option<String>,
     /// `localActionGroup`.
     #[serde(rename = "localActionGroup", skip_serializing_if = "Option::is_none")]
-    pub local_action_group: Option<crate::types::ManagedActionGroup>,
+    pub local_action_group: Option<crate::types::ActionGroup>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -35774,7 +28904,7 @@ pub struct SensorThresholdUpperEffectActionGroupEffect {
     pub action_group_oid: Option<String>,
     /// `localActionGroup`.
     #[serde(rename = "localActionGroup", skip_serializing_if = "Option::is_none")]
-    pub local_action_group: Option<crate::types::ManagedActionGroup>,
+    pub local_action_group: Option<crate::types::ActionGroup>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -35837,10 +28967,10 @@ pub struct Setup {
     pub id: Option<String>,
     /// `location`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub location: Option<crate::types::SetupLocation>,
+    pub location: Option<crate::types::Location>,
     /// `gateways`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub gateways: Option<Vec<crate::types::SetupGateway>>,
+    pub gateways: Option<Vec<crate::types::Gateway>>,
     /// `devices`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub devices: Option<Vec<crate::types::Device>>,
@@ -35868,9 +28998,7 @@ pub struct Setup {
         rename = "disconnectionConfiguration",
         skip_serializing_if = "Option::is_none"
     )]
-    pub disconnection_configuration: Option<
-        crate::types::SetupDisconnectionConfiguration,
-    >,
+    pub disconnection_configuration: Option<crate::types::DisconnectionConfiguration>,
     /// `oid`.
     ///
     /// Example: `the setup UUID`.
@@ -36028,84 +29156,6 @@ impl crate::de::Fields for SetupAdditionalInfo {
             "value" => crate::de::field(&mut self.value, &mut self.extra, key, map)?,
             "rank" => crate::de::field(&mut self.rank, &mut self.extra, key, map)?,
             "unsafe" => crate::de::field(&mut self.r#unsafe, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `SetupDisconnectionConfiguration`.
-///
-/// Documented at `GET /setup response.disconnectionConfiguration`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct SetupDisconnectionConfiguration {
-    /// `notificationTitle`.
-    ///
-    /// Example: `a notification title`.
-    #[serde(rename = "notificationTitle", skip_serializing_if = "Option::is_none")]
-    pub notification_title: Option<String>,
-    /// `notificationText`.
-    ///
-    /// Example: `a notification text`.
-    #[serde(rename = "notificationText", skip_serializing_if = "Option::is_none")]
-    pub notification_text: Option<String>,
-    /// `targetPushSubscriptions`.
-    #[serde(rename = "targetPushSubscriptions", skip_serializing_if = "Option::is_none")]
-    pub target_push_subscriptions: Option<Vec<String>>,
-    /// `notificationType`.
-    ///
-    /// Example: `PUSH`.
-    #[serde(rename = "notificationType", skip_serializing_if = "Option::is_none")]
-    pub notification_type: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for SetupDisconnectionConfiguration {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for SetupDisconnectionConfiguration {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for SetupDisconnectionConfiguration {
-    const NAME: &'static str = "SetupDisconnectionConfiguration";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "notificationTitle" => {
-                crate::de::field(
-                    &mut self.notification_title,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "notificationText" => {
-                crate::de::field(&mut self.notification_text, &mut self.extra, key, map)?
-            }
-            "targetPushSubscriptions" => {
-                crate::de::field(
-                    &mut self.target_push_subscriptions,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "notificationType" => {
-                crate::de::field(&mut self.notification_type, &mut self.extra, key, map)?
-            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -36416,206 +29466,6 @@ impl crate::de::Fields for SetupFile {
         &mut self.extra
     }
 }
-/// `SetupGateway`.
-///
-/// Documented at `GET /setup response.gateways[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct SetupGateway {
-    /// `gatewayId`.
-    ///
-    /// Example: `a gateway id`.
-    #[serde(rename = "gatewayId", skip_serializing_if = "Option::is_none")]
-    pub gateway_id: Option<String>,
-    /// `type`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<i64>,
-    /// `subType`.
-    #[serde(rename = "subType", skip_serializing_if = "Option::is_none")]
-    pub sub_type: Option<i64>,
-    /// `placeOID`.
-    ///
-    /// Example: `a place OID`.
-    #[serde(rename = "placeOID", skip_serializing_if = "Option::is_none")]
-    pub place_oid: Option<String>,
-    /// `autoUpdateEnabled`.
-    #[serde(rename = "autoUpdateEnabled", skip_serializing_if = "Option::is_none")]
-    pub auto_update_enabled: Option<bool>,
-    /// `alive`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub alive: Option<bool>,
-    /// `timeReliable`.
-    #[serde(rename = "timeReliable", skip_serializing_if = "Option::is_none")]
-    pub time_reliable: Option<bool>,
-    /// `connectivity`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub connectivity: Option<crate::types::SetupGatewayConnectivity>,
-    /// `upToDate`.
-    #[serde(rename = "upToDate", skip_serializing_if = "Option::is_none")]
-    pub up_to_date: Option<bool>,
-    /// `updateStatus`.
-    ///
-    /// Example: `UPDATING`.
-    #[serde(rename = "updateStatus", skip_serializing_if = "Option::is_none")]
-    pub update_status: Option<String>,
-    /// `syncInProgress`.
-    #[serde(rename = "syncInProgress", skip_serializing_if = "Option::is_none")]
-    pub sync_in_progress: Option<bool>,
-    /// `updateCriticityLevel`.
-    ///
-    /// Example: `BLOCKING`.
-    #[serde(rename = "updateCriticityLevel", skip_serializing_if = "Option::is_none")]
-    pub update_criticity_level: Option<String>,
-    /// `automaticUpdate`.
-    #[serde(rename = "automaticUpdate", skip_serializing_if = "Option::is_none")]
-    pub automatic_update: Option<bool>,
-    /// `mode`.
-    ///
-    /// Example: `ACTIVE`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub mode: Option<String>,
-    /// `functions`.
-    ///
-    /// Example: `some function names`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub functions: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for SetupGateway {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for SetupGateway {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for SetupGateway {
-    const NAME: &'static str = "SetupGateway";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "gatewayId" => {
-                crate::de::field(&mut self.gateway_id, &mut self.extra, key, map)?
-            }
-            "type" => crate::de::field(&mut self.r#type, &mut self.extra, key, map)?,
-            "subType" => crate::de::field(&mut self.sub_type, &mut self.extra, key, map)?,
-            "placeOID" => {
-                crate::de::field(&mut self.place_oid, &mut self.extra, key, map)?
-            }
-            "autoUpdateEnabled" => {
-                crate::de::field(
-                    &mut self.auto_update_enabled,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "alive" => crate::de::field(&mut self.alive, &mut self.extra, key, map)?,
-            "timeReliable" => {
-                crate::de::field(&mut self.time_reliable, &mut self.extra, key, map)?
-            }
-            "connectivity" => {
-                crate::de::field(&mut self.connectivity, &mut self.extra, key, map)?
-            }
-            "upToDate" => {
-                crate::de::field(&mut self.up_to_date, &mut self.extra, key, map)?
-            }
-            "updateStatus" => {
-                crate::de::field(&mut self.update_status, &mut self.extra, key, map)?
-            }
-            "syncInProgress" => {
-                crate::de::field(&mut self.sync_in_progress, &mut self.extra, key, map)?
-            }
-            "updateCriticityLevel" => {
-                crate::de::field(
-                    &mut self.update_criticity_level,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "automaticUpdate" => {
-                crate::de::field(&mut self.automatic_update, &mut self.extra, key, map)?
-            }
-            "mode" => crate::de::field(&mut self.mode, &mut self.extra, key, map)?,
-            "functions" => {
-                crate::de::field(&mut self.functions, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `SetupGatewayConnectivity`.
-///
-/// Documented at `GET /setup response.gateways[].connectivity`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct SetupGatewayConnectivity {
-    /// `status`.
-    ///
-    /// Example: `PARTIAL`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// `problems`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub problems: Option<Vec<String>>,
-    /// `protocolVersion`.
-    ///
-    /// Example: `a protocol version`.
-    #[serde(rename = "protocolVersion", skip_serializing_if = "Option::is_none")]
-    pub protocol_version: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for SetupGatewayConnectivity {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for SetupGatewayConnectivity {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for SetupGatewayConnectivity {
-    const NAME: &'static str = "SetupGatewayConnectivity";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "status" => crate::de::field(&mut self.status, &mut self.extra, key, map)?,
-            "problems" => {
-                crate::de::field(&mut self.problems, &mut self.extra, key, map)?
-            }
-            "protocolVersion" => {
-                crate::de::field(&mut self.protocol_version, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
 /// An asynchronous job has completed successfully
 ///
 /// Documented at `event SetupJobCompletedEvent`.
@@ -36780,293 +29630,6 @@ impl crate::de::Fields for SetupLabel {
     ) -> Result<bool, A::Error> {
         match key {
             "label" => crate::de::field(&mut self.label, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `SetupLocation`.
-///
-/// Documented at `GET /setup response.location`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct SetupLocation {
-    /// `creationTime`.
-    #[serde(rename = "creationTime", skip_serializing_if = "Option::is_none")]
-    pub creation_time: Option<i64>,
-    /// `lastUpdateTime`.
-    #[serde(rename = "lastUpdateTime", skip_serializing_if = "Option::is_none")]
-    pub last_update_time: Option<i64>,
-    /// `city`.
-    ///
-    /// Example: `a city`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub city: Option<String>,
-    /// `country`.
-    ///
-    /// Example: `a country`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
-    /// `postalCode`.
-    ///
-    /// Example: `a postal code`.
-    #[serde(rename = "postalCode", skip_serializing_if = "Option::is_none")]
-    pub postal_code: Option<String>,
-    /// `addressLine1`.
-    ///
-    /// Example: `an address line1`.
-    #[serde(rename = "addressLine1", skip_serializing_if = "Option::is_none")]
-    pub address_line1: Option<String>,
-    /// `addressLine2`.
-    ///
-    /// Example: `an address line2`.
-    #[serde(rename = "addressLine2", skip_serializing_if = "Option::is_none")]
-    pub address_line2: Option<String>,
-    /// `timezone`.
-    ///
-    /// Example: `a timezone`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub timezone: Option<String>,
-    /// `longitude`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub longitude: Option<f64>,
-    /// `latitude`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub latitude: Option<f64>,
-    /// `twilightMode`.
-    #[serde(rename = "twilightMode", skip_serializing_if = "Option::is_none")]
-    pub twilight_mode: Option<i64>,
-    /// `twilightAngle`.
-    ///
-    /// Example: `SOLAR`.
-    #[serde(rename = "twilightAngle", skip_serializing_if = "Option::is_none")]
-    pub twilight_angle: Option<String>,
-    /// `twilightCity`.
-    ///
-    /// Example: `a twilight city`.
-    #[serde(rename = "twilightCity", skip_serializing_if = "Option::is_none")]
-    pub twilight_city: Option<String>,
-    /// `summerSolsticeDuskMinutes`.
-    #[serde(
-        rename = "summerSolsticeDuskMinutes",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub summer_solstice_dusk_minutes: Option<i64>,
-    /// `winterSolsticeDuskMinutes`.
-    #[serde(
-        rename = "winterSolsticeDuskMinutes",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub winter_solstice_dusk_minutes: Option<i64>,
-    /// `twilightOffsetEnabled`.
-    #[serde(rename = "twilightOffsetEnabled", skip_serializing_if = "Option::is_none")]
-    pub twilight_offset_enabled: Option<bool>,
-    /// `dawnOffset`.
-    #[serde(rename = "dawnOffset", skip_serializing_if = "Option::is_none")]
-    pub dawn_offset: Option<i64>,
-    /// `duskOffset`.
-    #[serde(rename = "duskOffset", skip_serializing_if = "Option::is_none")]
-    pub dusk_offset: Option<i64>,
-    /// `tariffSettings`.
-    #[serde(rename = "tariffSettings", skip_serializing_if = "Option::is_none")]
-    pub tariff_settings: Option<crate::types::SetupLocationTariffSettings>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for SetupLocation {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for SetupLocation {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for SetupLocation {
-    const NAME: &'static str = "SetupLocation";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "creationTime" => {
-                crate::de::field(&mut self.creation_time, &mut self.extra, key, map)?
-            }
-            "lastUpdateTime" => {
-                crate::de::field(&mut self.last_update_time, &mut self.extra, key, map)?
-            }
-            "city" => crate::de::field(&mut self.city, &mut self.extra, key, map)?,
-            "country" => crate::de::field(&mut self.country, &mut self.extra, key, map)?,
-            "postalCode" => {
-                crate::de::field(&mut self.postal_code, &mut self.extra, key, map)?
-            }
-            "addressLine1" => {
-                crate::de::field(&mut self.address_line1, &mut self.extra, key, map)?
-            }
-            "addressLine2" => {
-                crate::de::field(&mut self.address_line2, &mut self.extra, key, map)?
-            }
-            "timezone" => {
-                crate::de::field(&mut self.timezone, &mut self.extra, key, map)?
-            }
-            "longitude" => {
-                crate::de::field(&mut self.longitude, &mut self.extra, key, map)?
-            }
-            "latitude" => {
-                crate::de::field(&mut self.latitude, &mut self.extra, key, map)?
-            }
-            "twilightMode" => {
-                crate::de::field(&mut self.twilight_mode, &mut self.extra, key, map)?
-            }
-            "twilightAngle" => {
-                crate::de::field(&mut self.twilight_angle, &mut self.extra, key, map)?
-            }
-            "twilightCity" => {
-                crate::de::field(&mut self.twilight_city, &mut self.extra, key, map)?
-            }
-            "summerSolsticeDuskMinutes" => {
-                crate::de::field(
-                    &mut self.summer_solstice_dusk_minutes,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "winterSolsticeDuskMinutes" => {
-                crate::de::field(
-                    &mut self.winter_solstice_dusk_minutes,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "twilightOffsetEnabled" => {
-                crate::de::field(
-                    &mut self.twilight_offset_enabled,
-                    &mut self.extra,
-                    key,
-                    map,
-                )?
-            }
-            "dawnOffset" => {
-                crate::de::field(&mut self.dawn_offset, &mut self.extra, key, map)?
-            }
-            "duskOffset" => {
-                crate::de::field(&mut self.dusk_offset, &mut self.extra, key, map)?
-            }
-            "tariffSettings" => {
-                crate::de::field(&mut self.tariff_settings, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `SetupLocationTariffSettings`.
-///
-/// Documented at `GET /setup response.location.tariffSettings`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct SetupLocationTariffSettings {
-    /// `tariffMode`.
-    ///
-    /// Example: `offPeakHours`.
-    #[serde(rename = "tariffMode", skip_serializing_if = "Option::is_none")]
-    pub tariff_mode: Option<String>,
-    /// `tariffs`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tariffs: Option<Vec<crate::types::SetupLocationTariffSettingsTariff>>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for SetupLocationTariffSettings {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for SetupLocationTariffSettings {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for SetupLocationTariffSettings {
-    const NAME: &'static str = "SetupLocationTariffSettings";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "tariffMode" => {
-                crate::de::field(&mut self.tariff_mode, &mut self.extra, key, map)?
-            }
-            "tariffs" => crate::de::field(&mut self.tariffs, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `SetupLocationTariffSettingsTariff`.
-///
-/// Documented at `GET /setup response.location.tariffSettings.tariffs[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct SetupLocationTariffSettingsTariff {
-    /// `name`.
-    ///
-    /// Example: `tariff0`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// `startTime`.
-    ///
-    /// Example: `00:01`.
-    #[serde(rename = "startTime", skip_serializing_if = "Option::is_none")]
-    pub start_time: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for SetupLocationTariffSettingsTariff {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for SetupLocationTariffSettingsTariff {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for SetupLocationTariffSettingsTariff {
-    const NAME: &'static str = "SetupLocationTariffSettingsTariff";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "name" => crate::de::field(&mut self.name, &mut self.extra, key, map)?,
-            "startTime" => {
-                crate::de::field(&mut self.start_time, &mut self.extra, key, map)?
-            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -37285,6 +29848,170 @@ impl crate::de::Fields for SetupSecret {
         &mut self.extra
     }
 }
+/// One of the allowed types of `Setup Trigger Type`, sent as `{ "<key>": { … } }`.
+///
+/// A key the documentation does not list decodes to `Unknown`, kept as sent.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum SetupTrigger {
+    /// `genericStateRegulationTrigger`.
+    GenericStateRegulationTrigger(crate::types::GenericStateRegulationTrigger),
+    /// `ovpThermostatRegulationTrigger`.
+    OvpThermostatRegulationTrigger(crate::types::OvpthermostatRegulationTrigger),
+    /// `genericCommandSchedulingTrigger`.
+    GenericCommandSchedulingTrigger(crate::types::GenericCommandSchedulingTrigger),
+    /// `genericPointToPointRegulationTrigger`.
+    GenericPointToPointRegulationTrigger(
+        crate::types::GenericPointToPointRegulationTrigger,
+    ),
+    /// `discreteTrigger`.
+    DiscreteTrigger(crate::types::DiscreteTrigger),
+    /// `sensorThreshold`.
+    SensorThreshold(crate::types::SensorThreshold),
+    /// `ifThenSetupTrigger`.
+    IfThenSetupTrigger(crate::types::IfThenSetupTrigger),
+    /// `delayedCommandsSchedulingTrigger`.
+    DelayedCommandsSchedulingTrigger(crate::types::DelayedCommandsSchedulingTrigger),
+    /// A variant the documentation does not list, or a value of another shape.
+    Unknown(Value),
+}
+impl SetupTrigger {
+    /// The wrapper key on the wire, if the variant is documented.
+    pub fn key(&self) -> Option<&'static str> {
+        match self {
+            SetupTrigger::GenericStateRegulationTrigger(_) => {
+                Some("genericStateRegulationTrigger")
+            }
+            SetupTrigger::OvpThermostatRegulationTrigger(_) => {
+                Some("ovpThermostatRegulationTrigger")
+            }
+            SetupTrigger::GenericCommandSchedulingTrigger(_) => {
+                Some("genericCommandSchedulingTrigger")
+            }
+            SetupTrigger::GenericPointToPointRegulationTrigger(_) => {
+                Some("genericPointToPointRegulationTrigger")
+            }
+            SetupTrigger::DiscreteTrigger(_) => Some("discreteTrigger"),
+            SetupTrigger::SensorThreshold(_) => Some("sensorThreshold"),
+            SetupTrigger::IfThenSetupTrigger(_) => Some("ifThenSetupTrigger"),
+            SetupTrigger::DelayedCommandsSchedulingTrigger(_) => {
+                Some("delayedCommandsSchedulingTrigger")
+            }
+            SetupTrigger::Unknown(_) => None,
+        }
+    }
+    fn from_json(value: Value) -> Self {
+        if let Some((key, inner)) = crate::de::wrapped_entry(&value) {
+            match key {
+                "genericStateRegulationTrigger" => {
+                    if let Ok(v) = Deserialize::deserialize(inner) {
+                        return SetupTrigger::GenericStateRegulationTrigger(v);
+                    }
+                }
+                "ovpThermostatRegulationTrigger" => {
+                    if let Ok(v) = Deserialize::deserialize(inner) {
+                        return SetupTrigger::OvpThermostatRegulationTrigger(v);
+                    }
+                }
+                "genericCommandSchedulingTrigger" => {
+                    if let Ok(v) = Deserialize::deserialize(inner) {
+                        return SetupTrigger::GenericCommandSchedulingTrigger(v);
+                    }
+                }
+                "genericPointToPointRegulationTrigger" => {
+                    if let Ok(v) = Deserialize::deserialize(inner) {
+                        return SetupTrigger::GenericPointToPointRegulationTrigger(v);
+                    }
+                }
+                "discreteTrigger" => {
+                    if let Ok(v) = Deserialize::deserialize(inner) {
+                        return SetupTrigger::DiscreteTrigger(v);
+                    }
+                }
+                "sensorThreshold" => {
+                    if let Ok(v) = Deserialize::deserialize(inner) {
+                        return SetupTrigger::SensorThreshold(v);
+                    }
+                }
+                "ifThenSetupTrigger" => {
+                    if let Ok(v) = Deserialize::deserialize(inner) {
+                        return SetupTrigger::IfThenSetupTrigger(v);
+                    }
+                }
+                "delayedCommandsSchedulingTrigger" => {
+                    if let Ok(v) = Deserialize::deserialize(inner) {
+                        return SetupTrigger::DelayedCommandsSchedulingTrigger(v);
+                    }
+                }
+                _ => {}
+            }
+        }
+        SetupTrigger::Unknown(value)
+    }
+}
+impl Serialize for SetupTrigger {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            SetupTrigger::GenericStateRegulationTrigger(v) => {
+                crate::de::serialize_wrapped(
+                    serializer,
+                    "genericStateRegulationTrigger",
+                    v,
+                )
+            }
+            SetupTrigger::OvpThermostatRegulationTrigger(v) => {
+                crate::de::serialize_wrapped(
+                    serializer,
+                    "ovpThermostatRegulationTrigger",
+                    v,
+                )
+            }
+            SetupTrigger::GenericCommandSchedulingTrigger(v) => {
+                crate::de::serialize_wrapped(
+                    serializer,
+                    "genericCommandSchedulingTrigger",
+                    v,
+                )
+            }
+            SetupTrigger::GenericPointToPointRegulationTrigger(v) => {
+                crate::de::serialize_wrapped(
+                    serializer,
+                    "genericPointToPointRegulationTrigger",
+                    v,
+                )
+            }
+            SetupTrigger::DiscreteTrigger(v) => {
+                crate::de::serialize_wrapped(serializer, "discreteTrigger", v)
+            }
+            SetupTrigger::SensorThreshold(v) => {
+                crate::de::serialize_wrapped(serializer, "sensorThreshold", v)
+            }
+            SetupTrigger::IfThenSetupTrigger(v) => {
+                crate::de::serialize_wrapped(serializer, "ifThenSetupTrigger", v)
+            }
+            SetupTrigger::DelayedCommandsSchedulingTrigger(v) => {
+                crate::de::serialize_wrapped(
+                    serializer,
+                    "delayedCommandsSchedulingTrigger",
+                    v,
+                )
+            }
+            SetupTrigger::Unknown(v) => v.serialize(serializer),
+        }
+    }
+}
+impl<'de> Deserialize<'de> for SetupTrigger {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(SetupTrigger::from_json(Value::deserialize(deserializer)?))
+    }
+}
+impl crate::de::Lenient for SetupTrigger {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        Ok(Ok(SetupTrigger::from_json(Value::deserialize(deserializer)?)))
+    }
+}
 /// A setup trigger has been created
 ///
 /// Documented at `event SetupTriggerCreatedEvent`.
@@ -37335,10 +30062,10 @@ pub struct SetupTriggerCreatedEvent {
     pub effects: Option<Vec<crate::types::SetupTriggerCreatedEventEffect>>,
     /// `rootConditionBlock`.
     #[serde(rename = "rootConditionBlock", skip_serializing_if = "Option::is_none")]
-    pub root_condition_block: Option<crate::types::IfThenSetupTriggerConditionBlock>,
+    pub root_condition_block: Option<crate::types::ConditionBlock>,
     /// `schedulingIntervals`.
     #[serde(rename = "schedulingIntervals", skip_serializing_if = "Option::is_none")]
-    pub scheduling_intervals: Option<Vec<crate::types::SchedulingIntervalType>>,
+    pub scheduling_intervals: Option<Vec<crate::types::SchedulingInterval>>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -37493,7 +30220,7 @@ pub struct SetupTriggerCreatedEventEffectActionGroupEffect {
     pub action_group_oid: Option<String>,
     /// `localActionGroup`.
     #[serde(rename = "localActionGroup", skip_serializing_if = "Option::is_none")]
-    pub local_action_group: Option<crate::types::ManagedActionGroup>,
+    pub local_action_group: Option<crate::types::ActionGroup>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -37871,7 +30598,7 @@ pub struct SetupTriggerOperation {
     pub r#type: Option<String>,
     /// `setupTriggerValue`.
     #[serde(rename = "setupTriggerValue", skip_serializing_if = "Option::is_none")]
-    pub setup_trigger_value: Option<crate::types::SetupTriggerType>,
+    pub setup_trigger_value: Option<crate::types::SetupTrigger>,
     /// `allowExecuteOnCreate`.
     #[serde(rename = "allowExecuteOnCreate", skip_serializing_if = "Option::is_none")]
     pub allow_execute_on_create: Option<bool>,
@@ -37949,168 +30676,158 @@ impl crate::de::Fields for SetupTriggerOperation {
         &mut self.extra
     }
 }
-/// One of the allowed types of `Setup Trigger Type`, sent as `{ "<key>": { … } }`.
+/// Allowed values of `Setup Trigger Type`.
 ///
-/// A key the documentation does not list decodes to `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq)]
+/// Values the server adds later decode to `Unknown` and are sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum SetupTriggerType {
-    /// `genericStateRegulationTrigger`.
-    GenericStateRegulationTrigger(crate::types::GenericStateRegulationTrigger),
-    /// `ovpThermostatRegulationTrigger`.
-    OvpThermostatRegulationTrigger(crate::types::OvpthermostatRegulationTrigger),
-    /// `genericCommandSchedulingTrigger`.
-    GenericCommandSchedulingTrigger(crate::types::GenericCommandSchedulingTrigger),
-    /// `genericPointToPointRegulationTrigger`.
-    GenericPointToPointRegulationTrigger(
-        crate::types::GenericPointToPointRegulationTrigger,
-    ),
-    /// `discreteTrigger`.
-    DiscreteTrigger(crate::types::DiscreteTrigger),
-    /// `sensorThreshold`.
-    SensorThreshold(crate::types::SensorThreshold),
-    /// `ifThenSetupTrigger`.
-    IfThenSetupTrigger(crate::types::IfThenSetupTrigger),
-    /// `delayedCommandsSchedulingTrigger`.
-    DelayedCommandsSchedulingTrigger(crate::types::DelayedCommandsSchedulingTrigger),
-    /// A variant the documentation does not list, or a value of another shape.
-    Unknown(Value),
+    /// genericStateRegulationTrigger
+    ///
+    /// Wire value `genericStateRegulationTrigger`; name `genericStateRegulationTrigger`, code `genericStateRegulationTrigger`.
+    GenericStateRegulationTrigger,
+    /// ovpThermostatRegulationTrigger
+    ///
+    /// Wire value `ovpThermostatRegulationTrigger`; name `ovpThermostatRegulationTrigger`, code `ovpThermostatRegulationTrigger`.
+    OvpThermostatRegulationTrigger,
+    /// genericCommandSchedulingTrigger
+    ///
+    /// Wire value `genericCommandSchedulingTrigger`; name `genericCommandSchedulingTrigger`, code `genericCommandSchedulingTrigger`.
+    GenericCommandSchedulingTrigger,
+    /// genericPointToPointRegulationTrigger
+    ///
+    /// Wire value `genericPointToPointRegulationTrigger`; name `genericPointToPointRegulationTrigger`, code `genericPointToPointRegulationTrigger`.
+    GenericPointToPointRegulationTrigger,
+    /// discreteTrigger
+    ///
+    /// Wire value `discreteTrigger`; name `discreteTrigger`, code `discreteTrigger`.
+    DiscreteTrigger,
+    /// sensorThreshold
+    ///
+    /// Wire value `sensorThreshold`; name `sensorThreshold`, code `sensorThreshold`.
+    SensorThreshold,
+    /// ifThenSetupTrigger
+    ///
+    /// Wire value `ifThenSetupTrigger`; name `ifThenSetupTrigger`, code `ifThenSetupTrigger`.
+    IfThenSetupTrigger,
+    /// delayedCommandsSchedulingTrigger
+    ///
+    /// Wire value `delayedCommandsSchedulingTrigger`; name `delayedCommandsSchedulingTrigger`, code `delayedCommandsSchedulingTrigger`.
+    DelayedCommandsSchedulingTrigger,
+    /// discreteSensorTrigger
+    ///
+    /// Wire value `discreteSensorTrigger`; name `discreteSensorTrigger`, code `discreteSensorTrigger`.
+    DiscreteSensorTrigger,
+    /// eventTrigger
+    ///
+    /// Wire value `eventTrigger`; name `eventTrigger`, code `eventTrigger`.
+    EventTrigger,
+    /// delayedCommandSchedulingTrigger
+    ///
+    /// Wire value `delayedCommandSchedulingTrigger`; name `delayedCommandSchedulingTrigger`, code `delayedCommandSchedulingTrigger`.
+    DelayedCommandSchedulingTrigger,
+    /// A value the documentation does not list, as sent.
+    Unknown(String),
 }
 impl SetupTriggerType {
-    /// The wrapper key on the wire, if the variant is documented.
-    pub fn key(&self) -> Option<&'static str> {
+    /// Every documented value.
+    pub const ALL: &'static [SetupTriggerType] = &[
+        SetupTriggerType::GenericStateRegulationTrigger,
+        SetupTriggerType::OvpThermostatRegulationTrigger,
+        SetupTriggerType::GenericCommandSchedulingTrigger,
+        SetupTriggerType::GenericPointToPointRegulationTrigger,
+        SetupTriggerType::DiscreteTrigger,
+        SetupTriggerType::SensorThreshold,
+        SetupTriggerType::IfThenSetupTrigger,
+        SetupTriggerType::DelayedCommandsSchedulingTrigger,
+        SetupTriggerType::DiscreteSensorTrigger,
+        SetupTriggerType::EventTrigger,
+        SetupTriggerType::DelayedCommandSchedulingTrigger,
+    ];
+    /// The value on the wire.
+    pub fn as_str(&self) -> &str {
         match self {
-            SetupTriggerType::GenericStateRegulationTrigger(_) => {
-                Some("genericStateRegulationTrigger")
+            SetupTriggerType::GenericStateRegulationTrigger => {
+                "genericStateRegulationTrigger"
             }
-            SetupTriggerType::OvpThermostatRegulationTrigger(_) => {
-                Some("ovpThermostatRegulationTrigger")
+            SetupTriggerType::OvpThermostatRegulationTrigger => {
+                "ovpThermostatRegulationTrigger"
             }
-            SetupTriggerType::GenericCommandSchedulingTrigger(_) => {
-                Some("genericCommandSchedulingTrigger")
+            SetupTriggerType::GenericCommandSchedulingTrigger => {
+                "genericCommandSchedulingTrigger"
             }
-            SetupTriggerType::GenericPointToPointRegulationTrigger(_) => {
-                Some("genericPointToPointRegulationTrigger")
+            SetupTriggerType::GenericPointToPointRegulationTrigger => {
+                "genericPointToPointRegulationTrigger"
             }
-            SetupTriggerType::DiscreteTrigger(_) => Some("discreteTrigger"),
-            SetupTriggerType::SensorThreshold(_) => Some("sensorThreshold"),
-            SetupTriggerType::IfThenSetupTrigger(_) => Some("ifThenSetupTrigger"),
-            SetupTriggerType::DelayedCommandsSchedulingTrigger(_) => {
-                Some("delayedCommandsSchedulingTrigger")
+            SetupTriggerType::DiscreteTrigger => "discreteTrigger",
+            SetupTriggerType::SensorThreshold => "sensorThreshold",
+            SetupTriggerType::IfThenSetupTrigger => "ifThenSetupTrigger",
+            SetupTriggerType::DelayedCommandsSchedulingTrigger => {
+                "delayedCommandsSchedulingTrigger"
             }
-            SetupTriggerType::Unknown(_) => None,
+            SetupTriggerType::DiscreteSensorTrigger => "discreteSensorTrigger",
+            SetupTriggerType::EventTrigger => "eventTrigger",
+            SetupTriggerType::DelayedCommandSchedulingTrigger => {
+                "delayedCommandSchedulingTrigger"
+            }
+            SetupTriggerType::Unknown(other) => other,
         }
     }
-    fn from_json(value: Value) -> Self {
-        if let Some((key, inner)) = crate::de::wrapped_entry(&value) {
-            match key {
-                "genericStateRegulationTrigger" => {
-                    if let Ok(v) = Deserialize::deserialize(inner) {
-                        return SetupTriggerType::GenericStateRegulationTrigger(v);
-                    }
-                }
-                "ovpThermostatRegulationTrigger" => {
-                    if let Ok(v) = Deserialize::deserialize(inner) {
-                        return SetupTriggerType::OvpThermostatRegulationTrigger(v);
-                    }
-                }
-                "genericCommandSchedulingTrigger" => {
-                    if let Ok(v) = Deserialize::deserialize(inner) {
-                        return SetupTriggerType::GenericCommandSchedulingTrigger(v);
-                    }
-                }
-                "genericPointToPointRegulationTrigger" => {
-                    if let Ok(v) = Deserialize::deserialize(inner) {
-                        return SetupTriggerType::GenericPointToPointRegulationTrigger(v);
-                    }
-                }
-                "discreteTrigger" => {
-                    if let Ok(v) = Deserialize::deserialize(inner) {
-                        return SetupTriggerType::DiscreteTrigger(v);
-                    }
-                }
-                "sensorThreshold" => {
-                    if let Ok(v) = Deserialize::deserialize(inner) {
-                        return SetupTriggerType::SensorThreshold(v);
-                    }
-                }
-                "ifThenSetupTrigger" => {
-                    if let Ok(v) = Deserialize::deserialize(inner) {
-                        return SetupTriggerType::IfThenSetupTrigger(v);
-                    }
-                }
-                "delayedCommandsSchedulingTrigger" => {
-                    if let Ok(v) = Deserialize::deserialize(inner) {
-                        return SetupTriggerType::DelayedCommandsSchedulingTrigger(v);
-                    }
-                }
-                _ => {}
+}
+impl From<&str> for SetupTriggerType {
+    fn from(value: &str) -> Self {
+        match value {
+            "genericStateRegulationTrigger" => {
+                SetupTriggerType::GenericStateRegulationTrigger
             }
+            "ovpThermostatRegulationTrigger" => {
+                SetupTriggerType::OvpThermostatRegulationTrigger
+            }
+            "genericCommandSchedulingTrigger" => {
+                SetupTriggerType::GenericCommandSchedulingTrigger
+            }
+            "genericPointToPointRegulationTrigger" => {
+                SetupTriggerType::GenericPointToPointRegulationTrigger
+            }
+            "discreteTrigger" => SetupTriggerType::DiscreteTrigger,
+            "sensorThreshold" => SetupTriggerType::SensorThreshold,
+            "ifThenSetupTrigger" => SetupTriggerType::IfThenSetupTrigger,
+            "delayedCommandsSchedulingTrigger" => {
+                SetupTriggerType::DelayedCommandsSchedulingTrigger
+            }
+            "discreteSensorTrigger" => SetupTriggerType::DiscreteSensorTrigger,
+            "eventTrigger" => SetupTriggerType::EventTrigger,
+            "delayedCommandSchedulingTrigger" => {
+                SetupTriggerType::DelayedCommandSchedulingTrigger
+            }
+            other => SetupTriggerType::Unknown(other.to_owned()),
         }
-        SetupTriggerType::Unknown(value)
+    }
+}
+impl std::fmt::Display for SetupTriggerType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 impl Serialize for SetupTriggerType {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            SetupTriggerType::GenericStateRegulationTrigger(v) => {
-                crate::de::serialize_wrapped(
-                    serializer,
-                    "genericStateRegulationTrigger",
-                    v,
-                )
-            }
-            SetupTriggerType::OvpThermostatRegulationTrigger(v) => {
-                crate::de::serialize_wrapped(
-                    serializer,
-                    "ovpThermostatRegulationTrigger",
-                    v,
-                )
-            }
-            SetupTriggerType::GenericCommandSchedulingTrigger(v) => {
-                crate::de::serialize_wrapped(
-                    serializer,
-                    "genericCommandSchedulingTrigger",
-                    v,
-                )
-            }
-            SetupTriggerType::GenericPointToPointRegulationTrigger(v) => {
-                crate::de::serialize_wrapped(
-                    serializer,
-                    "genericPointToPointRegulationTrigger",
-                    v,
-                )
-            }
-            SetupTriggerType::DiscreteTrigger(v) => {
-                crate::de::serialize_wrapped(serializer, "discreteTrigger", v)
-            }
-            SetupTriggerType::SensorThreshold(v) => {
-                crate::de::serialize_wrapped(serializer, "sensorThreshold", v)
-            }
-            SetupTriggerType::IfThenSetupTrigger(v) => {
-                crate::de::serialize_wrapped(serializer, "ifThenSetupTrigger", v)
-            }
-            SetupTriggerType::DelayedCommandsSchedulingTrigger(v) => {
-                crate::de::serialize_wrapped(
-                    serializer,
-                    "delayedCommandsSchedulingTrigger",
-                    v,
-                )
-            }
-            SetupTriggerType::Unknown(v) => v.serialize(serializer),
-        }
+        serializer.serialize_str(self.as_str())
     }
 }
 impl<'de> Deserialize<'de> for SetupTriggerType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(SetupTriggerType::from_json(Value::deserialize(deserializer)?))
+        let text = String::deserialize(deserializer)?;
+        Ok(SetupTriggerType::from(text.as_str()))
     }
 }
 impl crate::de::Lenient for SetupTriggerType {
     fn decode<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Result<Self, Value>, D::Error> {
-        Ok(Ok(SetupTriggerType::from_json(Value::deserialize(deserializer)?)))
+        Ok(
+            <String as crate::de::Lenient>::decode(deserializer)?
+                .map(|text| SetupTriggerType::from(text.as_str())),
+        )
     }
 }
 /// A setup trigger has been updated
@@ -38163,10 +30880,10 @@ pub struct SetupTriggerUpdatedEvent {
     pub effects: Option<Vec<crate::types::SetupTriggerUpdatedEventEffect>>,
     /// `rootConditionBlock`.
     #[serde(rename = "rootConditionBlock", skip_serializing_if = "Option::is_none")]
-    pub root_condition_block: Option<crate::types::IfThenSetupTriggerConditionBlock>,
+    pub root_condition_block: Option<crate::types::ConditionBlock>,
     /// `schedulingIntervals`.
     #[serde(rename = "schedulingIntervals", skip_serializing_if = "Option::is_none")]
-    pub scheduling_intervals: Option<Vec<crate::types::SchedulingIntervalType>>,
+    pub scheduling_intervals: Option<Vec<crate::types::SchedulingInterval>>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -38321,7 +31038,7 @@ pub struct SetupTriggerUpdatedEventEffectActionGroupEffect {
     pub action_group_oid: Option<String>,
     /// `localActionGroup`.
     #[serde(rename = "localActionGroup", skip_serializing_if = "Option::is_none")]
-    pub local_action_group: Option<crate::types::ManagedActionGroup>,
+    pub local_action_group: Option<crate::types::ActionGroup>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -40223,6 +32940,150 @@ impl crate::de::Fields for SonosTopologyChangedEvent {
         &mut self.extra
     }
 }
+/// `StackedStateHistory`.
+///
+/// Documented at `GET /setup/devices/{deviceURL}/states/{name}/history/stacked/annual/{from}/{to} response` (and 7 other places).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct StackedStateHistory {
+    /// `stackedHistoryValues`.
+    #[serde(rename = "stackedHistoryValues", skip_serializing_if = "Option::is_none")]
+    pub stacked_history_values: Option<
+        Vec<crate::types::StackedStateHistoryStackedHistoryValue>,
+    >,
+    /// `stackLevels`.
+    #[serde(rename = "stackLevels", skip_serializing_if = "Option::is_none")]
+    pub stack_levels: Option<Vec<String>>,
+    /// `deviceCounts`.
+    #[serde(rename = "deviceCounts", skip_serializing_if = "Option::is_none")]
+    pub device_counts: Option<Vec<i64>>,
+    /// `historizationMethod`.
+    #[serde(rename = "historizationMethod", skip_serializing_if = "Option::is_none")]
+    pub historization_method: Option<i64>,
+    /// `deviceUnit`.
+    ///
+    /// Example: `core:AngleInDegrees`.
+    #[serde(rename = "deviceUnit", skip_serializing_if = "Option::is_none")]
+    pub device_unit: Option<String>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for StackedStateHistory {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for StackedStateHistory {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for StackedStateHistory {
+    const NAME: &'static str = "StackedStateHistory";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "stackedHistoryValues" => {
+                crate::de::field(
+                    &mut self.stacked_history_values,
+                    &mut self.extra,
+                    key,
+                    map,
+                )?
+            }
+            "stackLevels" => {
+                crate::de::field(&mut self.stack_levels, &mut self.extra, key, map)?
+            }
+            "deviceCounts" => {
+                crate::de::field(&mut self.device_counts, &mut self.extra, key, map)?
+            }
+            "historizationMethod" => {
+                crate::de::field(
+                    &mut self.historization_method,
+                    &mut self.extra,
+                    key,
+                    map,
+                )?
+            }
+            "deviceUnit" => {
+                crate::de::field(&mut self.device_unit, &mut self.extra, key, map)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
+/// `StackedStateHistoryStackedHistoryValue`.
+///
+/// Documented at `GET /setup/devices/{deviceURL}/states/{name}/history/stacked/annual/{from}/{to} response.stackedHistoryValues[]` (and 7 other places).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct StackedStateHistoryStackedHistoryValue {
+    /// `values`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<i64>>,
+    /// `minValues`.
+    #[serde(rename = "minValues", skip_serializing_if = "Option::is_none")]
+    pub min_values: Option<Vec<i64>>,
+    /// `maxValues`.
+    #[serde(rename = "maxValues", skip_serializing_if = "Option::is_none")]
+    pub max_values: Option<Vec<i64>>,
+    /// `samples`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub samples: Option<Vec<i64>>,
+    /// `when`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub when: Option<i64>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for StackedStateHistoryStackedHistoryValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for StackedStateHistoryStackedHistoryValue {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for StackedStateHistoryStackedHistoryValue {
+    const NAME: &'static str = "StackedStateHistoryStackedHistoryValue";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "values" => crate::de::field(&mut self.values, &mut self.extra, key, map)?,
+            "minValues" => {
+                crate::de::field(&mut self.min_values, &mut self.extra, key, map)?
+            }
+            "maxValues" => {
+                crate::de::field(&mut self.max_values, &mut self.extra, key, map)?
+            }
+            "samples" => crate::de::field(&mut self.samples, &mut self.extra, key, map)?,
+            "when" => crate::de::field(&mut self.when, &mut self.extra, key, map)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
 /// `State`.
 ///
 /// Documented at `GET /reference/controllable/{controllableName} response.states[]` (and 5 other places).
@@ -40263,6 +33124,69 @@ impl crate::de::Fields for State {
         match key {
             "type" => crate::de::field(&mut self.r#type, &mut self.extra, key, map)?,
             "values" => crate::de::field(&mut self.values, &mut self.extra, key, map)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
+/// `StateHistory`.
+///
+/// Documented at `GET /setup/devices/{deviceURL}/states/{name}/history/annual/{from}/{to} response` (and 8 other places).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct StateHistory {
+    /// `historyValues`.
+    #[serde(rename = "historyValues", skip_serializing_if = "Option::is_none")]
+    pub history_values: Option<Vec<crate::types::DeviceStateHistoryValue>>,
+    /// `historizationMethod`.
+    #[serde(rename = "historizationMethod", skip_serializing_if = "Option::is_none")]
+    pub historization_method: Option<i64>,
+    /// `deviceUnit`.
+    ///
+    /// Example: `core:LinearSpeedInMeterPerSecond`.
+    #[serde(rename = "deviceUnit", skip_serializing_if = "Option::is_none")]
+    pub device_unit: Option<String>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for StateHistory {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for StateHistory {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for StateHistory {
+    const NAME: &'static str = "StateHistory";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "historyValues" => {
+                crate::de::field(&mut self.history_values, &mut self.extra, key, map)?
+            }
+            "historizationMethod" => {
+                crate::de::field(
+                    &mut self.historization_method,
+                    &mut self.extra,
+                    key,
+                    map,
+                )?
+            }
+            "deviceUnit" => {
+                crate::de::field(&mut self.device_unit, &mut self.extra, key, map)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -40469,6 +33393,56 @@ impl crate::de::Fields for ThirdPartyModelSetupUser {
             }
             "sync" => crate::de::field(&mut self.sync, &mut self.extra, key, map)?,
             "oid" => crate::de::field(&mut self.oid, &mut self.extra, key, map)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
+/// `TimeOfDay`.
+///
+/// Documented at `GET /setup/dawnTime response` (and 3 other places).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct TimeOfDay {
+    /// `hours`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hours: Option<i64>,
+    /// `minutes`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub minutes: Option<i64>,
+    /// `utc`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub utc: Option<i64>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for TimeOfDay {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for TimeOfDay {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for TimeOfDay {
+    const NAME: &'static str = "TimeOfDay";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "hours" => crate::de::field(&mut self.hours, &mut self.extra, key, map)?,
+            "minutes" => crate::de::field(&mut self.minutes, &mut self.extra, key, map)?,
+            "utc" => crate::de::field(&mut self.utc, &mut self.extra, key, map)?,
             _ => return Ok(false),
         }
         Ok(true)

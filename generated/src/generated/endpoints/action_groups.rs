@@ -14,7 +14,7 @@ impl crate::Client {
     /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`ActionGroupCreatedEvent`](crate::types::ActionGroupCreatedEvent).
     pub async fn post_action_groups(
         &self,
-        body: &crate::types::ManagedActionGroup,
+        body: &crate::types::ActionGroup,
     ) -> Result<crate::types::PostActionGroupsResponse, crate::Error> {
         let request = Request::new(&operations::POST_ACTION_GROUPS);
         let request = request.json(body)?;
@@ -32,7 +32,7 @@ impl crate::Client {
     pub async fn put_action_groups(
         &self,
         prevent_lock_level_reset: Option<bool>,
-        body: &crate::types::ManagedActionGroup,
+        body: &crate::types::ActionGroup,
     ) -> Result<(), crate::Error> {
         let request = Request::new(&operations::PUT_ACTION_GROUPS)
             .query(
@@ -51,7 +51,7 @@ impl crate::Client {
     pub async fn get_action_groups_by_oid(
         &self,
         oid: &str,
-    ) -> Result<crate::types::ManagedActionGroup, crate::Error> {
+    ) -> Result<crate::types::ActionGroup, crate::Error> {
         let request = Request::new(&operations::GET_ACTION_GROUPS_BY_OID).path(&[oid]);
         self.execute(request).await?.json()
     }
@@ -78,7 +78,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     pub async fn get_action_groups(
         &self,
-    ) -> Result<Vec<crate::types::ManagedActionGroup>, crate::Error> {
+    ) -> Result<Vec<crate::types::ActionGroup>, crate::Error> {
         let request = Request::new(&operations::GET_ACTION_GROUPS);
         self.execute(request).await?.json()
     }

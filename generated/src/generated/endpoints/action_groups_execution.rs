@@ -17,7 +17,7 @@ impl crate::Client {
     pub async fn post_exec_by_action_group_oid(
         &self,
         action_group_oid: &str,
-    ) -> Result<crate::types::PostExecByActionGroupOidResponse, crate::Error> {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(&operations::POST_EXEC_BY_ACTION_GROUP_OID)
             .path(&[action_group_oid]);
         self.execute(request).await?.json()
@@ -37,7 +37,7 @@ impl crate::Client {
     pub async fn post_exec_by_action_group_oid_geolocated(
         &self,
         action_group_oid: &str,
-    ) -> Result<crate::types::PostExecByActionGroupOidGeolocatedResponse, crate::Error> {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(&operations::POST_EXEC_BY_ACTION_GROUP_OID_GEOLOCATED)
             .path(&[action_group_oid]);
         self.execute(request).await?.json()
@@ -57,7 +57,7 @@ impl crate::Client {
     pub async fn post_exec_by_action_group_oid_internal(
         &self,
         action_group_oid: &str,
-    ) -> Result<crate::types::PostExecByActionGroupOidInternalResponse, crate::Error> {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(&operations::POST_EXEC_BY_ACTION_GROUP_OID_INTERNAL)
             .path(&[action_group_oid]);
         self.execute(request).await?.json()
@@ -87,7 +87,7 @@ impl crate::Client {
     pub async fn get_exec_current_by_exec_id(
         &self,
         exec_id: &str,
-    ) -> Result<crate::types::Exec, crate::Error> {
+    ) -> Result<crate::types::Execution, crate::Error> {
         let request = Request::new(&operations::GET_EXEC_CURRENT_BY_EXEC_ID)
             .path(&[exec_id]);
         self.execute(request).await?.json()
@@ -102,7 +102,10 @@ impl crate::Client {
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn delete_exec_current_by_exec_id(
         &self,
         exec_id: &str,
@@ -116,7 +119,7 @@ impl crate::Client {
     /// Get action groups executions currently running
     pub async fn get_exec_current(
         &self,
-    ) -> Result<Vec<crate::types::Exec>, crate::Error> {
+    ) -> Result<Vec<crate::types::Execution>, crate::Error> {
         let request = Request::new(&operations::GET_EXEC_CURRENT);
         self.execute(request).await?.json()
     }
@@ -127,7 +130,10 @@ impl crate::Client {
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn delete_exec_current(&self) -> Result<(), crate::Error> {
         let request = Request::new(&operations::DELETE_EXEC_CURRENT);
         self.execute(request).await?.empty()
@@ -148,7 +154,7 @@ impl crate::Client {
     /// Allows fetching internal action group executions
     pub async fn get_exec_internal_current(
         &self,
-    ) -> Result<Vec<crate::types::Exec>, crate::Error> {
+    ) -> Result<Vec<crate::types::Execution>, crate::Error> {
         let request = Request::new(&operations::GET_EXEC_INTERNAL_CURRENT);
         self.execute(request).await?.json()
     }
@@ -163,7 +169,10 @@ impl crate::Client {
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn delete_exec_current_gateway_by_gateway_id_by_exec_id(
         &self,
         gateway_id: &str,
@@ -185,7 +194,10 @@ impl crate::Client {
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn delete_exec_current_gateway_by_gateway_id(
         &self,
         gateway_id: &str,
@@ -255,8 +267,8 @@ impl crate::Client {
     pub async fn post_exec_apply(
         &self,
         optimize_with_protocol_groups: Option<bool>,
-        body: &crate::types::ManagedActionGroup,
-    ) -> Result<crate::types::PostExecApplyResponse, crate::Error> {
+        body: &crate::types::ActionGroup,
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(&operations::POST_EXEC_APPLY)
             .query(
                 "optimizeWithProtocolGroups",
@@ -279,8 +291,8 @@ impl crate::Client {
     /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
     pub async fn post_exec_apply_geolocated(
         &self,
-        body: &crate::types::ManagedActionGroup,
-    ) -> Result<crate::types::PostExecApplyGeolocatedResponse, crate::Error> {
+        body: &crate::types::ActionGroup,
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(&operations::POST_EXEC_APPLY_GEOLOCATED);
         let request = request.json(body)?;
         self.execute(request).await?.json()
@@ -299,8 +311,8 @@ impl crate::Client {
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
     pub async fn post_exec_apply_high_priority(
         &self,
-        body: &crate::types::ManagedActionGroup,
-    ) -> Result<crate::types::PostExecApplyHighPriorityResponse, crate::Error> {
+        body: &crate::types::ActionGroup,
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(&operations::POST_EXEC_APPLY_HIGH_PRIORITY);
         let request = request.json(body)?;
         self.execute(request).await?.json()
@@ -319,8 +331,8 @@ impl crate::Client {
     /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
     pub async fn post_exec_apply_internal(
         &self,
-        body: &crate::types::ManagedActionGroup,
-    ) -> Result<crate::types::PostExecApplyInternalResponse, crate::Error> {
+        body: &crate::types::ActionGroup,
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(&operations::POST_EXEC_APPLY_INTERNAL);
         let request = request.json(body)?;
         self.execute(request).await?.json()
@@ -335,8 +347,8 @@ impl crate::Client {
     /// - `body`: Json description of the action group to optimize
     pub async fn post_exec_optimize_with_protocol_groups(
         &self,
-        body: &crate::types::ManagedActionGroup,
-    ) -> Result<crate::types::ManagedActionGroup, crate::Error> {
+        body: &crate::types::ActionGroup,
+    ) -> Result<crate::types::ActionGroup, crate::Error> {
         let request = Request::new(&operations::POST_EXEC_OPTIMIZE_WITH_PROTOCOL_GROUPS);
         let request = request.json(body)?;
         self.execute(request).await?.json()

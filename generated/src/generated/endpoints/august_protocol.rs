@@ -14,13 +14,8 @@ impl crate::Client {
     pub async fn post_config_august_create_authentication_url_by_redirect_url(
         &self,
         redirect_url: &str,
-        body: Option<
-            &crate::types::PostConfigAugustCreateAuthenticationUrlByRedirectUrlRequest,
-        >,
-    ) -> Result<
-        crate::types::PostConfigAugustCreateAuthenticationUrlByRedirectUrlResponse,
-        crate::Error,
-    > {
+        body: Option<&crate::types::ApplicationIdRequest>,
+    ) -> Result<crate::types::AuthenticationUrlResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_AUGUST_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL,
             )

@@ -77,6 +77,7 @@ impl crate::Client {
     /// - `state` (query `state`, optional): oauth2 state reference
     /// - `code_challenge` (query `code_challenge`, optional): oauth2 PKCE code challenge
     /// - `code_challenge_method` (query `code_challenge_method`, optional): oauth2 PKCE code challenge method (plain or S256)
+    #[allow(clippy::too_many_arguments)]
     pub async fn get_oauth2_authorization(
         &self,
         setup_oi_ds: Option<&[String]>,

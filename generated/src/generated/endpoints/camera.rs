@@ -64,10 +64,7 @@ impl crate::Client {
         wifi_profile: &str,
         wifi_ssid: &str,
         secret_key: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdCameraWifiByDeviceAddressByWifiProfileByWifiSsidBySecretKeyResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_CAMERA_WIFI_BY_DEVICE_ADDRESS_BY_WIFI_PROFILE_BY_WIFI_SSID_BY_SECRET_KEY,
             )

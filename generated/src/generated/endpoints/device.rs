@@ -37,11 +37,14 @@ impl crate::Client {
     /// Generates: [`DeviceRemovedEvent`](crate::types::DeviceRemovedEvent), [`DeviceDeletionFailedEvent`](crate::types::DeviceDeletionFailedEvent).
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn delete_setup_devices_by_device_url(
         &self,
         device_url: &str,
-        body: Option<&crate::types::DeleteSetupDevicesByDeviceUrlRequest>,
+        body: Option<&crate::types::DeviceDeletionOptions>,
     ) -> Result<(), crate::Error> {
         let request = Request::new(&operations::DELETE_SETUP_DEVICES_BY_DEVICE_URL)
             .path(&[device_url]);
@@ -64,11 +67,14 @@ impl crate::Client {
     /// Generates: [`DeviceRemovedEvent`](crate::types::DeviceRemovedEvent), [`DeviceDeletionFailedEvent`](crate::types::DeviceDeletionFailedEvent).
     ///
     /// Deprecated since version 2020.3.4.
-    #[deprecated(since = "2020.3.4", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2020.3.4",
+        note = "deprecated since version 2020.3.4 of the Overkiz API"
+    )]
     pub async fn post_setup_devices_by_device_url_delete(
         &self,
         device_url: &str,
-        body: Option<&crate::types::PostSetupDevicesByDeviceUrlDeleteRequest>,
+        body: Option<&crate::types::DeviceDeletionOptions>,
     ) -> Result<(), crate::Error> {
         let request = Request::new(&operations::POST_SETUP_DEVICES_BY_DEVICE_URL_DELETE)
             .path(&[device_url]);
@@ -92,7 +98,7 @@ impl crate::Client {
     pub async fn post_setup_devices_by_device_url_delete_cascade(
         &self,
         device_url: &str,
-        body: Option<&crate::types::PostSetupDevicesByDeviceUrlDeleteCascadeRequest>,
+        body: Option<&crate::types::DeviceDeletionOptions>,
     ) -> Result<
         crate::types::PostSetupDevicesByDeviceUrlDeleteCascadeResponse,
         crate::Error,
@@ -116,10 +122,7 @@ impl crate::Client {
     pub async fn get_setup_devices_by_device_url_controllable(
         &self,
         device_url: &str,
-    ) -> Result<
-        crate::types::GetSetupDevicesByDeviceUrlControllableResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ControllableDefinition, crate::Error> {
         let request = Request::new(
                 &operations::GET_SETUP_DEVICES_BY_DEVICE_URL_CONTROLLABLE,
             )
@@ -161,7 +164,7 @@ impl crate::Client {
         device_url: &str,
         label: &str,
         update_device_name: Option<bool>,
-    ) -> Result<crate::types::PutSetupDevicesByDeviceUrlByLabelResponse, crate::Error> {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(&operations::PUT_SETUP_DEVICES_BY_DEVICE_URL_BY_LABEL)
             .path(&[device_url, label])
             .query("updateDeviceName", update_device_name.map(|v| v.to_string()));
@@ -208,10 +211,7 @@ impl crate::Client {
         label: &str,
         category: &str,
         update_device_name: Option<bool>,
-    ) -> Result<
-        crate::types::PutSetupDevicesByDeviceUrlByLabelByCategoryResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::PUT_SETUP_DEVICES_BY_DEVICE_URL_BY_LABEL_BY_CATEGORY,
             )
@@ -355,7 +355,10 @@ impl crate::Client {
     /// Generates: [`DeviceUpdatedEvent`](crate::types::DeviceUpdatedEvent).
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn put_setup_devices_by_device_url_equivalent_controllables_by_new_controllable_name(
         &self,
         device_url: &str,
@@ -391,7 +394,10 @@ impl crate::Client {
     /// - `device_url`: Device URL
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn get_setup_devices_by_device_url_equivalent_controllables(
         &self,
         device_url: &str,
@@ -583,7 +589,7 @@ impl crate::Client {
     /// Generates: [`DeviceUpdatedEvent`](crate::types::DeviceUpdatedEvent).
     pub async fn put_setup_devices_link(
         &self,
-        body: &crate::types::PutSetupDevicesLinkRequest,
+        body: &crate::types::DeviceUrls,
     ) -> Result<crate::types::PutSetupDevicesLinkResponse, crate::Error> {
         let request = Request::new(&operations::PUT_SETUP_DEVICES_LINK);
         let request = request.json(body)?;
@@ -599,10 +605,13 @@ impl crate::Client {
     /// Generates: [`DeviceUpdatedEvent`](crate::types::DeviceUpdatedEvent).
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn delete_setup_devices_link(
         &self,
-        body: &crate::types::DeleteSetupDevicesLinkRequest,
+        body: &crate::types::DeviceUrls,
     ) -> Result<(), crate::Error> {
         let request = Request::new(&operations::DELETE_SETUP_DEVICES_LINK);
         let request = request.json(body)?;
@@ -618,7 +627,7 @@ impl crate::Client {
     /// Generates: [`DeviceUpdatedEvent`](crate::types::DeviceUpdatedEvent).
     pub async fn post_setup_devices_link_delete(
         &self,
-        body: &crate::types::PostSetupDevicesLinkDeleteRequest,
+        body: &crate::types::DeviceUrls,
     ) -> Result<(), crate::Error> {
         let request = Request::new(&operations::POST_SETUP_DEVICES_LINK_DELETE);
         let request = request.json(body)?;
@@ -734,7 +743,10 @@ impl crate::Client {
     /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`RefreshAllDevicesStatesCompletedEvent`](crate::types::RefreshAllDevicesStatesCompletedEvent), [`RefreshAllDevicesStatesFailedEvent`](crate::types::RefreshAllDevicesStatesFailedEvent).
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn put_setup_devices_states_refresh(&self) -> Result<(), crate::Error> {
         let request = Request::new(&operations::PUT_SETUP_DEVICES_STATES_REFRESH);
         self.execute(request).await?.empty()
@@ -766,7 +778,10 @@ impl crate::Client {
     /// Hidden devices are devices that cannot be unpaired because of technical limitations but have been removed from the user interface
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn get_setup_devices_hidden(
         &self,
     ) -> Result<Vec<crate::types::Device>, crate::Error> {

@@ -19,10 +19,7 @@ impl crate::Client {
         name: &str,
         from: i64,
         to: i64,
-    ) -> Result<
-        crate::types::GetSetupDevicesByDeviceUrlStatesByNameHistoryAnnualByFromByToResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::StateHistory, crate::Error> {
         let request = Request::new(
                 &operations::GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_ANNUAL_BY_FROM_BY_TO,
             )
@@ -44,10 +41,7 @@ impl crate::Client {
         name: &str,
         from: i64,
         to: i64,
-    ) -> Result<
-        crate::types::GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedAnnualByFromByToResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::StackedStateHistory, crate::Error> {
         let request = Request::new(
                 &operations::GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_ANNUAL_BY_FROM_BY_TO,
             )
@@ -67,12 +61,7 @@ impl crate::Client {
         device_url: &str,
         from: i64,
         to: i64,
-    ) -> Result<
-        Vec<
-            crate::types::GetSetupDevicesByDeviceUrlStatesHistoryStackedAnnualByFromByToResponse,
-        >,
-        crate::Error,
-    > {
+    ) -> Result<Vec<crate::types::StackedStateHistory>, crate::Error> {
         let request = Request::new(
                 &operations::GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_STACKED_ANNUAL_BY_FROM_BY_TO,
             )
@@ -92,12 +81,7 @@ impl crate::Client {
         device_url: &str,
         from: i64,
         to: i64,
-    ) -> Result<
-        Vec<
-            crate::types::GetSetupDevicesByDeviceUrlStatesHistoryAnnualByFromByToResponse,
-        >,
-        crate::Error,
-    > {
+    ) -> Result<Vec<crate::types::StateHistory>, crate::Error> {
         let request = Request::new(
                 &operations::GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_ANNUAL_BY_FROM_BY_TO,
             )
@@ -119,10 +103,7 @@ impl crate::Client {
         name: &str,
         from: i64,
         to: i64,
-    ) -> Result<
-        crate::types::GetSetupDevicesByDeviceUrlStatesByNameHistoryDailyByFromByToResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::StateHistory, crate::Error> {
         let request = Request::new(
                 &operations::GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_DAILY_BY_FROM_BY_TO,
             )
@@ -144,10 +125,7 @@ impl crate::Client {
         name: &str,
         from: i64,
         to: i64,
-    ) -> Result<
-        crate::types::GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedDailyByFromByToResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::StackedStateHistory, crate::Error> {
         let request = Request::new(
                 &operations::GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_DAILY_BY_FROM_BY_TO,
             )
@@ -189,12 +167,7 @@ impl crate::Client {
         device_url: &str,
         from: i64,
         to: i64,
-    ) -> Result<
-        Vec<
-            crate::types::GetSetupDevicesByDeviceUrlStatesHistoryStackedDailyByFromByToResponse,
-        >,
-        crate::Error,
-    > {
+    ) -> Result<Vec<crate::types::StackedStateHistory>, crate::Error> {
         let request = Request::new(
                 &operations::GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_STACKED_DAILY_BY_FROM_BY_TO,
             )
@@ -214,12 +187,7 @@ impl crate::Client {
         device_url: &str,
         from: i64,
         to: i64,
-    ) -> Result<
-        Vec<
-            crate::types::GetSetupDevicesByDeviceUrlStatesHistoryDailyByFromByToResponse,
-        >,
-        crate::Error,
-    > {
+    ) -> Result<Vec<crate::types::StateHistory>, crate::Error> {
         let request = Request::new(
                 &operations::GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_DAILY_BY_FROM_BY_TO,
             )
@@ -263,10 +231,7 @@ impl crate::Client {
         from: i64,
         to: i64,
         limit: Option<i64>,
-    ) -> Result<
-        crate::types::GetSetupDevicesByDeviceUrlStatesByNameHistoryByFromByToResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::StateHistory, crate::Error> {
         let request = Request::new(
                 &operations::GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_BY_FROM_BY_TO,
             )
@@ -311,10 +276,7 @@ impl crate::Client {
         name: &str,
         from: i64,
         to: i64,
-    ) -> Result<
-        crate::types::GetSetupDevicesByDeviceUrlStatesByNameHistoryMonthlyByFromByToResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::StateHistory, crate::Error> {
         let request = Request::new(
                 &operations::GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_MONTHLY_BY_FROM_BY_TO,
             )
@@ -332,17 +294,17 @@ impl crate::Client {
     /// - `to`: End date: period higher bound (in ms)
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn get_setup_devices_by_device_url_states_by_name_history_montly_by_from_by_to(
         &self,
         device_url: &str,
         name: &str,
         from: i64,
         to: i64,
-    ) -> Result<
-        crate::types::GetSetupDevicesByDeviceUrlStatesByNameHistoryMontlyByFromByToResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::StateHistory, crate::Error> {
         let request = Request::new(
                 &operations::GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_MONTLY_BY_FROM_BY_TO,
             )
@@ -364,10 +326,7 @@ impl crate::Client {
         name: &str,
         from: i64,
         to: i64,
-    ) -> Result<
-        crate::types::GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedMonthlyByFromByToResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::StackedStateHistory, crate::Error> {
         let request = Request::new(
                 &operations::GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_MONTHLY_BY_FROM_BY_TO,
             )
@@ -387,12 +346,7 @@ impl crate::Client {
         device_url: &str,
         from: i64,
         to: i64,
-    ) -> Result<
-        Vec<
-            crate::types::GetSetupDevicesByDeviceUrlStatesHistoryStackedMonthlyByFromByToResponse,
-        >,
-        crate::Error,
-    > {
+    ) -> Result<Vec<crate::types::StackedStateHistory>, crate::Error> {
         let request = Request::new(
                 &operations::GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_STACKED_MONTHLY_BY_FROM_BY_TO,
             )
@@ -412,12 +366,7 @@ impl crate::Client {
         device_url: &str,
         from: i64,
         to: i64,
-    ) -> Result<
-        Vec<
-            crate::types::GetSetupDevicesByDeviceUrlStatesHistoryMonthlyByFromByToResponse,
-        >,
-        crate::Error,
-    > {
+    ) -> Result<Vec<crate::types::StateHistory>, crate::Error> {
         let request = Request::new(
                 &operations::GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_MONTHLY_BY_FROM_BY_TO,
             )
@@ -441,10 +390,7 @@ impl crate::Client {
         name: &str,
         from: i64,
         to: i64,
-    ) -> Result<
-        crate::types::GetSetupDevicesByDeviceUrlStatesByNameHistoryStackedByFromByToResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::StackedStateHistory, crate::Error> {
         let request = Request::new(
                 &operations::GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_BY_FROM_BY_TO,
             )
@@ -466,12 +412,7 @@ impl crate::Client {
         device_url: &str,
         from: i64,
         to: i64,
-    ) -> Result<
-        Vec<
-            crate::types::GetSetupDevicesByDeviceUrlStatesHistoryStackedByFromByToResponse,
-        >,
-        crate::Error,
-    > {
+    ) -> Result<Vec<crate::types::StackedStateHistory>, crate::Error> {
         let request = Request::new(
                 &operations::GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_STACKED_BY_FROM_BY_TO,
             )
@@ -495,10 +436,7 @@ impl crate::Client {
         from: i64,
         to: i64,
         limit: Option<i64>,
-    ) -> Result<
-        Vec<crate::types::GetSetupDevicesByDeviceUrlStatesHistoryByFromByToResponse>,
-        crate::Error,
-    > {
+    ) -> Result<Vec<crate::types::StateHistory>, crate::Error> {
         let request = Request::new(
                 &operations::GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_BY_FROM_BY_TO,
             )

@@ -37,16 +37,19 @@ impl crate::Client {
     /// Generates: [`EnOceanLearnStartedEvent`](crate::types::EnOceanLearnStartedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`EnOceanLearnModeTimeoutEvent`](crate::types::EnOceanLearnModeTimeoutEvent), [`EnOceanBadDeviceStimulationEvent`](crate::types::EnOceanBadDeviceStimulationEvent).
     ///
     /// Deprecated since version 2018.3.4.
-    #[deprecated(since = "2018.3.4", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.4",
+        note = "deprecated since version 2018.3.4 of the Overkiz API"
+    )]
     pub async fn post_config_by_gateway_id_enocean_learn_start_by_device_ref(
         &self,
         gateway_id: &str,
-        device_ref: &str,
+        device_ref: &crate::types::EnOceanDeviceReference,
     ) -> Result<(), crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_ENOCEAN_LEARN_START_BY_DEVICE_REF,
             )
-            .path(&[gateway_id, device_ref]);
+            .path(&[gateway_id, device_ref.as_str()]);
         self.execute(request).await?.empty()
     }
     /// `POST /config/{gatewayId}/enocean/learn/start`
@@ -61,7 +64,10 @@ impl crate::Client {
     /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`EnOceanLearnStartedEvent`](crate::types::EnOceanLearnStartedEvent), [`EnOceanLearnModeTimeoutEvent`](crate::types::EnOceanLearnModeTimeoutEvent), [`EnOceanBadDeviceStimulationEvent`](crate::types::EnOceanBadDeviceStimulationEvent).
     ///
     /// Deprecated since version 2018.3.4.
-    #[deprecated(since = "2018.3.4", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.4",
+        note = "deprecated since version 2018.3.4 of the Overkiz API"
+    )]
     pub async fn post_config_by_gateway_id_enocean_learn_start(
         &self,
         gateway_id: &str,
@@ -88,7 +94,10 @@ impl crate::Client {
     /// Generates: [`EnOceanLearnStoppedEvent`](crate::types::EnOceanLearnStoppedEvent).
     ///
     /// Deprecated since version 2018.3.4.
-    #[deprecated(since = "2018.3.4", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.4",
+        note = "deprecated since version 2018.3.4 of the Overkiz API"
+    )]
     pub async fn post_config_by_gateway_id_enocean_learn_stop(
         &self,
         gateway_id: &str,

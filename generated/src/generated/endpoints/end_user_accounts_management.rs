@@ -191,7 +191,10 @@ impl crate::Client {
     /// - `body`: Access period
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn post_enduser_by_user_id_access_period(
         &self,
         user_id: &str,
@@ -290,7 +293,10 @@ impl crate::Client {
     /// Generates: [`MainAccountUpdatedEvent`](crate::types::MainAccountUpdatedEvent).
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn put_enduser_main_account(
         &self,
         body: &crate::types::PutEnduserMainAccountRequest,
@@ -304,7 +310,10 @@ impl crate::Client {
     /// Delete the main enduser account
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn delete_enduser_main_account(&self) -> Result<(), crate::Error> {
         let request = Request::new(&operations::DELETE_ENDUSER_MAIN_ACCOUNT);
         self.execute(request).await?.empty()
@@ -331,7 +340,10 @@ impl crate::Client {
     /// - `body`: Information to reset the end-user password
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn post_enduser_main_account_reset_password(
         &self,
         body: &crate::types::PostEnduserMainAccountResetPasswordRequest,
@@ -364,7 +376,10 @@ impl crate::Client {
     /// - `body`: All information to update the secondary enduser account
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn put_enduser_secondary_accounts(
         &self,
         body: &crate::types::PutEnduserSecondaryAccountsRequest,
@@ -400,7 +415,10 @@ impl crate::Client {
     /// - `secondary_user_id`: The user id of the secondary account to delete
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn delete_enduser_secondary_accounts_by_secondary_user_id(
         &self,
         secondary_user_id: &str,

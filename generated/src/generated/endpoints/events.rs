@@ -11,7 +11,7 @@ impl crate::Client {
     /// Register a new setup event listener on the current session and return a new listener id. Only one listener may be registered on a given session. Registering an new listener will invalidate the previous one if any. Note that registering an event listener drastically reduces the session timeout : listening sessions are expected to call the /events/{listenerId}/fetch API on a regular basis.
     pub async fn post_events_register(
         &self,
-    ) -> Result<crate::types::PostEventsRegisterResponse, crate::Error> {
+    ) -> Result<crate::types::EventListener, crate::Error> {
         let request = Request::new(&operations::POST_EVENTS_REGISTER);
         self.execute(request).await?.json()
     }
@@ -44,7 +44,7 @@ impl crate::Client {
     pub async fn post_events_by_listener_id_fetch(
         &self,
         listener_id: &str,
-    ) -> Result<Vec<crate::types::PostEventsByListenerIdFetchResponse>, crate::Error> {
+    ) -> Result<Vec<crate::Event>, crate::Error> {
         let request = Request::new(&operations::POST_EVENTS_BY_LISTENER_ID_FETCH)
             .path(&[listener_id]);
         self.execute(request).await?.json()

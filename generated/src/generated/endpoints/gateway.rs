@@ -108,7 +108,7 @@ impl crate::Client {
     pub async fn get_setup_gateways_by_gateway_id(
         &self,
         gateway_id: &str,
-    ) -> Result<crate::types::GetSetupGatewaysByGatewayIdResponse, crate::Error> {
+    ) -> Result<crate::types::Gateway, crate::Error> {
         let request = Request::new(&operations::GET_SETUP_GATEWAYS_BY_GATEWAY_ID)
             .path(&[gateway_id]);
         self.execute(request).await?.json()
@@ -141,7 +141,7 @@ impl crate::Client {
     pub async fn put_setup_gateways_by_gateway_id_attach(
         &self,
         gateway_id: &str,
-        body: Option<&crate::types::PutSetupGatewaysByGatewayIdAttachRequest>,
+        body: Option<&crate::types::ApplicationIdRequest>,
     ) -> Result<(), crate::Error> {
         let request = Request::new(&operations::PUT_SETUP_GATEWAYS_BY_GATEWAY_ID_ATTACH)
             .path(&[gateway_id]);
@@ -386,7 +386,10 @@ impl crate::Client {
     /// - `gateway_id`: The gateway serial number to test
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn get_setup_gateways_by_gateway_id_synchronized(
         &self,
         gateway_id: &str,
@@ -552,7 +555,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     pub async fn get_setup_gateways(
         &self,
-    ) -> Result<Vec<crate::types::GetSetupGatewaysResponse>, crate::Error> {
+    ) -> Result<Vec<crate::types::Gateway>, crate::Error> {
         let request = Request::new(&operations::GET_SETUP_GATEWAYS);
         self.execute(request).await?.json()
     }

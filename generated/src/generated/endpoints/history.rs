@@ -44,7 +44,7 @@ impl crate::Client {
     pub async fn get_history_executions_by_exec_id(
         &self,
         exec_id: &str,
-    ) -> Result<crate::types::GetHistoryExecutionsByExecIdResponse, crate::Error> {
+    ) -> Result<crate::types::HistoryExecutionResponse, crate::Error> {
         let request = Request::new(&operations::GET_HISTORY_EXECUTIONS_BY_EXEC_ID)
             .path(&[exec_id]);
         self.execute(request).await?.json()
@@ -58,7 +58,10 @@ impl crate::Client {
     /// Rate limit: 1 call per 28min 48s for this operation (`bulk-history`), per session.
     ///
     /// Deprecated since version 2021.6.
-    #[deprecated(since = "2021.6", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2021.6.0",
+        note = "deprecated since version 2021.6 of the Overkiz API"
+    )]
     pub async fn get_history_executions(
         &self,
     ) -> Result<Vec<crate::types::GetHistoryExecutionsResponse>, crate::Error> {
@@ -74,7 +77,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 28min 48s for this operation (`bulk-history`), per session.
     pub async fn get_history_last_executions(
         &self,
-    ) -> Result<Vec<crate::types::ActionGroup>, crate::Error> {
+    ) -> Result<Vec<crate::types::HistoryExecution>, crate::Error> {
         let request = Request::new(&operations::GET_HISTORY_LAST_EXECUTIONS);
         self.execute(request).await?.json()
     }
@@ -87,7 +90,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 28min 48s for this operation (`bulk-history`), per session.
     pub async fn get_history(
         &self,
-    ) -> Result<Vec<crate::types::GetHistoryResponse>, crate::Error> {
+    ) -> Result<Vec<crate::types::HistoryExecutionResponse>, crate::Error> {
         let request = Request::new(&operations::GET_HISTORY);
         self.execute(request).await?.json()
     }

@@ -15,10 +15,7 @@ impl crate::Client {
     pub async fn get_setup_interactive_notifications_by_interactive_notification_oid(
         &self,
         interactive_notification_oid: &str,
-    ) -> Result<
-        crate::types::GetSetupInteractiveNotificationsByInteractiveNotificationOidResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::InteractiveNotification, crate::Error> {
         let request = Request::new(
                 &operations::GET_SETUP_INTERACTIVE_NOTIFICATIONS_BY_INTERACTIVE_NOTIFICATION_OID,
             )
@@ -54,10 +51,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     pub async fn get_setup_interactive_notifications(
         &self,
-    ) -> Result<
-        Vec<crate::types::GetSetupInteractiveNotificationsResponse>,
-        crate::Error,
-    > {
+    ) -> Result<Vec<crate::types::InteractiveNotification>, crate::Error> {
         let request = Request::new(&operations::GET_SETUP_INTERACTIVE_NOTIFICATIONS);
         self.execute(request).await?.json()
     }
@@ -70,10 +64,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     pub async fn get_setup_interactive_notifications_history(
         &self,
-    ) -> Result<
-        Vec<crate::types::GetSetupInteractiveNotificationsHistoryResponse>,
-        crate::Error,
-    > {
+    ) -> Result<Vec<crate::types::InteractiveNotification>, crate::Error> {
         let request = Request::new(
             &operations::GET_SETUP_INTERACTIVE_NOTIFICATIONS_HISTORY,
         );

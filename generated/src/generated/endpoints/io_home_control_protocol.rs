@@ -14,11 +14,14 @@ impl crate::Client {
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent).
     ///
     /// Deprecated since version 2020.6.
-    #[deprecated(since = "2020.6", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2020.6.0",
+        note = "deprecated since version 2020.6 of the Overkiz API"
+    )]
     pub async fn post_config_by_gateway_id_io_discover(
         &self,
         gateway_id: &str,
-    ) -> Result<crate::types::PostConfigByGatewayIdIoDiscoverResponse, crate::Error> {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(&operations::POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER)
             .path(&[gateway_id]);
         self.execute(request).await?.json()
@@ -33,14 +36,14 @@ impl crate::Client {
     /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn post_config_by_gateway_id_io_discover_1way(
         &self,
         gateway_id: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdIoDiscover1wayResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_1WAY,
             )
@@ -57,14 +60,14 @@ impl crate::Client {
     /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
     ///
     /// Deprecated since version 2020.6.
-    #[deprecated(since = "2020.6", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2020.6.0",
+        note = "deprecated since version 2020.6 of the Overkiz API"
+    )]
     pub async fn post_config_by_gateway_id_io_discover_in_system(
         &self,
         gateway_id: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdIoDiscoverInSystemResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_IN_SYSTEM,
             )
@@ -81,14 +84,14 @@ impl crate::Client {
     /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent).
     ///
     /// Deprecated since version 2020.6.
-    #[deprecated(since = "2020.6", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2020.6.0",
+        note = "deprecated since version 2020.6 of the Overkiz API"
+    )]
     pub async fn post_config_by_gateway_id_io_discover_simple(
         &self,
         gateway_id: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdIoDiscoverSimpleResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SIMPLE,
             )
@@ -106,10 +109,7 @@ impl crate::Client {
         &self,
         gateway_id: &str,
         body: &crate::types::PostConfigByGatewayIdIoSetConfigStateRequest,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdIoSetConfigStateResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_IO_SET_CONFIG_STATE,
             )
@@ -128,10 +128,7 @@ impl crate::Client {
         &self,
         gateway_id: &str,
         device_address: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdIoAtlanticTwinningExitByDeviceAddressResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_IO_ATLANTIC_TWINNING_EXIT_BY_DEVICE_ADDRESS,
             )
@@ -151,10 +148,7 @@ impl crate::Client {
         gateway_id: &str,
         controller_address: &str,
         body: &crate::types::PostConfigByGatewayIdIoControllerByControllerAddressSendSystemTableRequest,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdIoControllerByControllerAddressSendSystemTableResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_IO_CONTROLLER_BY_CONTROLLER_ADDRESS_SEND_SYSTEM_TABLE,
             )
@@ -175,10 +169,7 @@ impl crate::Client {
         &self,
         gateway_id: &str,
         device_address: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdIoOpenDeviceInRcmByDeviceAddressResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_IO_OPEN_DEVICE_IN_RCM_BY_DEVICE_ADDRESS,
             )
@@ -222,16 +213,13 @@ impl crate::Client {
     pub async fn post_config_by_gateway_id_io_discover_sensors_pulse_by_category_by_scale_factor(
         &self,
         gateway_id: &str,
-        category: &str,
+        category: &crate::types::IoEnergyType,
         scale_factor: f64,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdIoDiscoverSensorsPulseByCategoryByScaleFactorResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_PULSE_BY_CATEGORY_BY_SCALE_FACTOR,
             )
-            .path(&[gateway_id, category, &scale_factor.to_string()]);
+            .path(&[gateway_id, category.as_str(), &scale_factor.to_string()]);
         self.execute(request).await?.json()
     }
     /// `GET /config/{gatewayId}/io/PropagateTransferKey`
@@ -245,7 +233,10 @@ impl crate::Client {
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn get_config_by_gateway_id_io_propagate_transfer_key(
         &self,
         gateway_id: &str,
@@ -271,14 +262,14 @@ impl crate::Client {
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     ///
     /// Deprecated since version 2020.6.
-    #[deprecated(since = "2020.6", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2020.6.0",
+        note = "deprecated since version 2020.6 of the Overkiz API"
+    )]
     pub async fn put_config_by_gateway_id_io_change_and_propagate_transfer_key(
         &self,
         gateway_id: &str,
-    ) -> Result<
-        crate::types::PutConfigByGatewayIdIoChangeAndPropagateTransferKeyResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::PUT_CONFIG_BY_GATEWAY_ID_IO_CHANGE_AND_PROPAGATE_TRANSFER_KEY,
             )
@@ -298,10 +289,7 @@ impl crate::Client {
         &self,
         gateway_id: &str,
         body: Option<&crate::types::PostConfigByGatewayIdIoPropagateTransferKeyRequest>,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdIoPropagateTransferKeyResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_IO_PROPAGATE_TRANSFER_KEY,
             )
@@ -343,10 +331,7 @@ impl crate::Client {
         &self,
         gateway_id: &str,
         body: &[String],
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdIoSendIoKeyToDevicesResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_IO_SEND_IO_KEY_TO_DEVICES,
             )
@@ -364,14 +349,14 @@ impl crate::Client {
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     ///
     /// Deprecated since version 2020.6.
-    #[deprecated(since = "2020.6", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2020.6.0",
+        note = "deprecated since version 2020.6 of the Overkiz API"
+    )]
     pub async fn post_config_by_gateway_id_io_send_transfer_key(
         &self,
         gateway_id: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdIoSendTransferKeyResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_IO_SEND_TRANSFER_KEY,
             )
@@ -389,15 +374,15 @@ impl crate::Client {
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn post_config_by_gateway_id_io_send_transfer_key_by_exec_id(
         &self,
         gateway_id: &str,
         exec_id: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdIoSendTransferKeyByExecIdResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_IO_SEND_TRANSFER_KEY_BY_EXEC_ID,
             )
@@ -415,15 +400,15 @@ impl crate::Client {
     /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
     ///
     /// Deprecated since version 2020.6.
-    #[deprecated(since = "2020.6", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2020.6.0",
+        note = "deprecated since version 2020.6 of the Overkiz API"
+    )]
     pub async fn post_config_by_gateway_id_io_discover_somfy(
         &self,
         gateway_id: &str,
         body: Option<&crate::types::DiscoverRemoteControllerOptions>,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdIoDiscoverSomfyResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SOMFY,
             )
@@ -444,14 +429,14 @@ impl crate::Client {
     /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
     ///
     /// Deprecated since version 2020.6.
-    #[deprecated(since = "2020.6", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2020.6.0",
+        note = "deprecated since version 2020.6 of the Overkiz API"
+    )]
     pub async fn post_config_by_gateway_id_io_discover_sensors(
         &self,
         gateway_id: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdIoDiscoverSensorsResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS,
             )
@@ -468,14 +453,14 @@ impl crate::Client {
     /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
     ///
     /// Deprecated since version 2020.6.
-    #[deprecated(since = "2020.6", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2020.6.0",
+        note = "deprecated since version 2020.6 of the Overkiz API"
+    )]
     pub async fn post_config_by_gateway_id_io_discover_sensors_simple(
         &self,
         gateway_id: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdIoDiscoverSensorsSimpleResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_SIMPLE,
             )
@@ -493,15 +478,15 @@ impl crate::Client {
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn delete_config_by_gateway_id_io_discover_sensors_by_sensor_address(
         &self,
         gateway_id: &str,
         sensor_address: &str,
-    ) -> Result<
-        crate::types::DeleteConfigByGatewayIdIoDiscoverSensorsBySensorAddressResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::DELETE_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_BY_SENSOR_ADDRESS,
             )
@@ -521,10 +506,7 @@ impl crate::Client {
         &self,
         gateway_id: &str,
         sensor_address: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdIoDiscoverSensorsBySensorAddressUnsubscribeResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_BY_SENSOR_ADDRESS_UNSUBSCRIBE,
             )

@@ -15,7 +15,7 @@ impl crate::Client {
         &self,
         gateway_id: &str,
         file: crate::Upload,
-    ) -> Result<crate::types::PostConfigByGatewayIdOgpKnxImportResponse, crate::Error> {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(&operations::POST_CONFIG_BY_GATEWAY_ID_OGP_KNX_IMPORT)
             .path(&[gateway_id]);
         let request = request

@@ -13,18 +13,13 @@ impl crate::Client {
     /// - `postcode`: The postcode
     pub async fn get_utils_location_countries_by_country_name_or_code_postcodes_by_postcode_cities(
         &self,
-        country_name_or_code: &str,
+        country_name_or_code: &crate::types::Country,
         postcode: &str,
-    ) -> Result<
-        Vec<
-            crate::types::GetUtilsLocationCountriesByCountryNameOrCodePostcodesByPostcodeCitiesResponse,
-        >,
-        crate::Error,
-    > {
+    ) -> Result<Vec<crate::types::City>, crate::Error> {
         let request = Request::new(
                 &operations::GET_UTILS_LOCATION_COUNTRIES_BY_COUNTRY_NAME_OR_CODE_POSTCODES_BY_POSTCODE_CITIES,
             )
-            .path(&[country_name_or_code, postcode]);
+            .path(&[country_name_or_code.as_str(), postcode]);
         self.execute(request).await?.json()
     }
     /// `GET /utils/location/countries/{countryNameOrCode}/cities/{prefix}`
@@ -36,18 +31,13 @@ impl crate::Client {
     /// - `prefix`: The city name prefix
     pub async fn get_utils_location_countries_by_country_name_or_code_cities_by_prefix(
         &self,
-        country_name_or_code: &str,
+        country_name_or_code: &crate::types::Country,
         prefix: &str,
-    ) -> Result<
-        Vec<
-            crate::types::GetUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefixResponse,
-        >,
-        crate::Error,
-    > {
+    ) -> Result<Vec<crate::types::City>, crate::Error> {
         let request = Request::new(
                 &operations::GET_UTILS_LOCATION_COUNTRIES_BY_COUNTRY_NAME_OR_CODE_CITIES_BY_PREFIX,
             )
-            .path(&[country_name_or_code, prefix]);
+            .path(&[country_name_or_code.as_str(), prefix]);
         self.execute(request).await?.json()
     }
     /// `POST /utils/location/countries/{countryNameOrCode}/cities/{prefix}`
@@ -60,21 +50,16 @@ impl crate::Client {
     /// - `body` (optional): Location options
     pub async fn post_utils_location_countries_by_country_name_or_code_cities_by_prefix(
         &self,
-        country_name_or_code: &str,
+        country_name_or_code: &crate::types::Country,
         prefix: &str,
         body: Option<
             &crate::types::PostUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefixRequest,
         >,
-    ) -> Result<
-        Vec<
-            crate::types::PostUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefixResponse,
-        >,
-        crate::Error,
-    > {
+    ) -> Result<Vec<crate::types::City>, crate::Error> {
         let request = Request::new(
                 &operations::POST_UTILS_LOCATION_COUNTRIES_BY_COUNTRY_NAME_OR_CODE_CITIES_BY_PREFIX,
             )
-            .path(&[country_name_or_code, prefix]);
+            .path(&[country_name_or_code.as_str(), prefix]);
         let request = match body {
             Some(body) => request.json(body)?,
             None => request,
@@ -89,7 +74,7 @@ impl crate::Client {
     /// - `country_name_or_code`: The country name or code
     pub async fn get_utils_location_countries_by_country_name_or_code_postcode_pattern(
         &self,
-        country_name_or_code: &str,
+        country_name_or_code: &crate::types::Country,
     ) -> Result<
         crate::types::GetUtilsLocationCountriesByCountryNameOrCodePostcodePatternResponse,
         crate::Error,
@@ -97,7 +82,7 @@ impl crate::Client {
         let request = Request::new(
                 &operations::GET_UTILS_LOCATION_COUNTRIES_BY_COUNTRY_NAME_OR_CODE_POSTCODE_PATTERN,
             )
-            .path(&[country_name_or_code]);
+            .path(&[country_name_or_code.as_str()]);
         self.execute(request).await?.json()
     }
 }

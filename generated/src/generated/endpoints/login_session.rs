@@ -38,6 +38,7 @@ impl crate::Client {
     /// - `setup_oid` (query `setupOID`, optional): setup OID
     ///
     /// Returns: Returns { success: true } on successful login
+    #[allow(clippy::too_many_arguments)]
     pub async fn post_login(
         &self,
         user_id: Option<&str>,
@@ -58,6 +59,7 @@ impl crate::Client {
             .query("applicationId", application_id.map(str::to_owned))
             .query("apiKey", api_key.map(str::to_owned))
             .query("setupOID", setup_oid.map(str::to_owned));
+        let request = request.into_form();
         self.execute(request).await?.json()
     }
     /// `POST /logout`

@@ -35,10 +35,7 @@ impl crate::Client {
         &self,
         gateway_id: &str,
         device_address: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdModbusDiscoverModulesByDeviceAddressResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_MODBUS_DISCOVER_MODULES_BY_DEVICE_ADDRESS,
             )

@@ -15,10 +15,7 @@ impl crate::Client {
         &self,
         cloud_id: &str,
         body: &crate::types::PostConfigOgcpByCloudIdOauth2CreateAuthenticationUrlRequest,
-    ) -> Result<
-        crate::types::PostConfigOgcpByCloudIdOauth2CreateAuthenticationUrlResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::AuthenticationUrlResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_OGCP_BY_CLOUD_ID_OAUTH2_CREATE_AUTHENTICATION_URL,
             )

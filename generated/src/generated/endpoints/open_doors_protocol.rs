@@ -14,7 +14,7 @@ impl crate::Client {
     /// Generates: [`OpenDoorsGenerateOAuthTokensFailedEvent`](crate::types::OpenDoorsGenerateOAuthTokensFailedEvent), [`OpenDoorsGenerateOAuthTokensCompletedEvent`](crate::types::OpenDoorsGenerateOAuthTokensCompletedEvent).
     pub async fn post_config_opendoors_tokens(
         &self,
-        body: &crate::types::PostConfigOpendoorsTokensRequest,
+        body: &crate::types::PasswordGrantRequest,
     ) -> Result<(), crate::Error> {
         let request = Request::new(&operations::POST_CONFIG_OPENDOORS_TOKENS);
         let request = request.json(body)?;
@@ -33,7 +33,10 @@ impl crate::Client {
     /// Generates: [`OpenDoorsDiscoverFailedEvent`](crate::types::OpenDoorsDiscoverFailedEvent), [`OpenDoorsDiscoverCompletedEvent`](crate::types::OpenDoorsDiscoverCompletedEvent).
     ///
     /// Deprecated since version 2019.1.
-    #[deprecated(since = "2019.1", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2019.1.0",
+        note = "deprecated since version 2019.1 of the Overkiz API"
+    )]
     pub async fn post_config_opendoors_discover(
         &self,
         login: &str,
@@ -101,13 +104,8 @@ impl crate::Client {
     pub async fn post_config_opendoors_create_authentication_url_by_redirect_url(
         &self,
         redirect_url: &str,
-        body: Option<
-            &crate::types::PostConfigOpendoorsCreateAuthenticationUrlByRedirectUrlRequest,
-        >,
-    ) -> Result<
-        crate::types::PostConfigOpendoorsCreateAuthenticationUrlByRedirectUrlResponse,
-        crate::Error,
-    > {
+        body: Option<&crate::types::ApplicationIdRequest>,
+    ) -> Result<crate::types::AuthenticationUrlResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_OPENDOORS_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL,
             )

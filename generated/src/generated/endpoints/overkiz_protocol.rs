@@ -15,7 +15,7 @@ impl crate::Client {
     pub async fn post_config_by_gateway_id_ovp_discover(
         &self,
         gateway_id: &str,
-    ) -> Result<crate::types::PostConfigByGatewayIdOvpDiscoverResponse, crate::Error> {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(&operations::POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER)
             .path(&[gateway_id]);
         self.execute(request).await?.json()
@@ -31,10 +31,7 @@ impl crate::Client {
     pub async fn post_config_by_gateway_id_ovp_discover_in_system(
         &self,
         gateway_id: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdOvpDiscoverInSystemResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_IN_SYSTEM,
             )
@@ -52,10 +49,7 @@ impl crate::Client {
     pub async fn post_config_by_gateway_id_ovp_discover_simple(
         &self,
         gateway_id: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdOvpDiscoverSimpleResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_SIMPLE,
             )
@@ -75,10 +69,7 @@ impl crate::Client {
         &self,
         gateway_id: &str,
         gateway_address: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdOvpDiscoverModbusByGatewayAddressModulesResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_MODBUS_BY_GATEWAY_ADDRESS_MODULES,
             )
@@ -96,10 +87,7 @@ impl crate::Client {
     pub async fn post_config_by_gateway_id_ovp_discover_sensors(
         &self,
         gateway_id: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdOvpDiscoverSensorsResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_SENSORS,
             )
@@ -117,10 +105,7 @@ impl crate::Client {
     pub async fn post_config_by_gateway_id_ovp_discover_sensors_simple(
         &self,
         gateway_id: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdOvpDiscoverSensorsSimpleResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_SENSORS_SIMPLE,
             )

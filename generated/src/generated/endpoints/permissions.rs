@@ -9,7 +9,7 @@ impl crate::Client {
     /// Get end-user permissions
     pub async fn get_enduser_permissions(
         &self,
-    ) -> Result<Vec<crate::types::GetEnduserPermissionsResponse>, crate::Error> {
+    ) -> Result<Vec<crate::types::DevicePermission>, crate::Error> {
         let request = Request::new(&operations::GET_ENDUSER_PERMISSIONS);
         self.execute(request).await?.json()
     }
@@ -18,7 +18,7 @@ impl crate::Client {
     /// Get end-user device control permissions
     pub async fn get_enduser_permissions_control(
         &self,
-    ) -> Result<Vec<crate::types::GetEnduserPermissionsControlResponse>, crate::Error> {
+    ) -> Result<Vec<crate::types::DevicePermission>, crate::Error> {
         let request = Request::new(&operations::GET_ENDUSER_PERMISSIONS_CONTROL);
         self.execute(request).await?.json()
     }
@@ -27,7 +27,7 @@ impl crate::Client {
     /// Get end-user device view permissions
     pub async fn get_enduser_permissions_view(
         &self,
-    ) -> Result<Vec<crate::types::GetEnduserPermissionsViewResponse>, crate::Error> {
+    ) -> Result<Vec<crate::types::DevicePermission>, crate::Error> {
         let request = Request::new(&operations::GET_ENDUSER_PERMISSIONS_VIEW);
         self.execute(request).await?.json()
     }
@@ -40,10 +40,7 @@ impl crate::Client {
     pub async fn get_enduser_by_secondary_user_id_permissions(
         &self,
         secondary_user_id: &str,
-    ) -> Result<
-        Vec<crate::types::GetEnduserBySecondaryUserIdPermissionsResponse>,
-        crate::Error,
-    > {
+    ) -> Result<Vec<crate::types::DevicePermission>, crate::Error> {
         let request = Request::new(
                 &operations::GET_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS,
             )
@@ -59,10 +56,7 @@ impl crate::Client {
     pub async fn get_enduser_by_secondary_user_id_permissions_control(
         &self,
         secondary_user_id: &str,
-    ) -> Result<
-        Vec<crate::types::GetEnduserBySecondaryUserIdPermissionsControlResponse>,
-        crate::Error,
-    > {
+    ) -> Result<Vec<crate::types::DevicePermission>, crate::Error> {
         let request = Request::new(
                 &operations::GET_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_CONTROL,
             )
@@ -118,10 +112,7 @@ impl crate::Client {
     pub async fn get_enduser_by_secondary_user_id_permissions_view(
         &self,
         secondary_user_id: &str,
-    ) -> Result<
-        Vec<crate::types::GetEnduserBySecondaryUserIdPermissionsViewResponse>,
-        crate::Error,
-    > {
+    ) -> Result<Vec<crate::types::DevicePermission>, crate::Error> {
         let request = Request::new(
                 &operations::GET_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_VIEW,
             )

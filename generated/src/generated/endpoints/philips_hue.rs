@@ -15,10 +15,7 @@ impl crate::Client {
         &self,
         gateway_id: &str,
         hue_bridge_address: &str,
-    ) -> Result<
-        crate::types::PutConfigByGatewayIdHueBridgeByHueBridgeAddressCreateBridgeUserResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::PUT_CONFIG_BY_GATEWAY_ID_HUE_BRIDGE_BY_HUE_BRIDGE_ADDRESS_CREATE_BRIDGE_USER,
             )
@@ -34,10 +31,7 @@ impl crate::Client {
     pub async fn post_config_by_gateway_id_hue_bridge_discover(
         &self,
         gateway_id: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdHueBridgeDiscoverResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_HUE_BRIDGE_DISCOVER,
             )
@@ -55,10 +49,7 @@ impl crate::Client {
         &self,
         gateway_id: &str,
         hue_bridge_address: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdHueBridgeByHueBridgeAddressDiscoverConfigurationResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_HUE_BRIDGE_BY_HUE_BRIDGE_ADDRESS_DISCOVER_CONFIGURATION,
             )

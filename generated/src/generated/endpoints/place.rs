@@ -49,7 +49,10 @@ impl crate::Client {
     /// Generates: [`PlaceCreatedEvent`](crate::types::PlaceCreatedEvent).
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn post_setup_places_by_parent_place_oid_by_label_by_type(
         &self,
         parent_place_oid: &str,
@@ -142,7 +145,10 @@ impl crate::Client {
     /// Generates: [`PlaceUpdatedEvent`](crate::types::PlaceUpdatedEvent).
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn put_setup_places_by_place_oid_by_new_parent_place_oid(
         &self,
         place_oid: &str,

@@ -34,10 +34,7 @@ impl crate::Client {
         &self,
         gateway_id: &str,
         device_address: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdProfalux868ByDeviceAddressPairResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_PROFALUX868_BY_DEVICE_ADDRESS_PAIR,
             )
@@ -55,10 +52,7 @@ impl crate::Client {
         &self,
         gateway_id: &str,
         device_address: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdProfalux868ByDeviceAddressUnpairResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_PROFALUX868_BY_DEVICE_ADDRESS_UNPAIR,
             )

@@ -15,7 +15,10 @@ impl crate::Client {
     /// Generates: [`PushSubscriptionCreatedEvent`](crate::types::PushSubscriptionCreatedEvent).
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn post_setup_subscribe_notification_android_by_provider_application_id(
         &self,
         provider_application_id: &str,
@@ -37,7 +40,10 @@ impl crate::Client {
     /// - `body`: Json description of the device to update and the configuration wanted
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn put_setup_subscribe_notification_android_by_provider_application_id(
         &self,
         provider_application_id: &str,
@@ -59,7 +65,10 @@ impl crate::Client {
     /// - `device_udid`: The device UDID
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn get_setup_subscribe_notification_android_by_provider_application_id_by_device_udid(
         &self,
         provider_application_id: &str,
@@ -82,7 +91,10 @@ impl crate::Client {
     /// Generates: [`PushSubscriptionDeletedEvent`](crate::types::PushSubscriptionDeletedEvent).
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn delete_setup_subscribe_notification_android_by_provider_application_id_by_device_udid(
         &self,
         provider_application_id: &str,
@@ -221,7 +233,10 @@ impl crate::Client {
     /// Generates: [`PushSubscriptionDeletedEvent`](crate::types::PushSubscriptionDeletedEvent).
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn delete_setup_subscribe_notification_apple_by_provider_application_id_by_device_udid(
         &self,
         provider_application_id: &str,
@@ -361,7 +376,10 @@ impl crate::Client {
         &self,
         provider_application_id: &str,
         device_udid: &str,
-    ) -> Result<crate::types::MpnsSubscriberJsonWrapper, crate::Error> {
+    ) -> Result<
+        crate::types::GetSetupSubscribeNotificationWindowsByProviderApplicationIdByDeviceUdidResponse,
+        crate::Error,
+    > {
         let request = Request::new(
                 &operations::GET_SETUP_SUBSCRIBE_NOTIFICATION_WINDOWS_BY_PROVIDER_APPLICATION_ID_BY_DEVICE_UDID,
             )
@@ -379,7 +397,10 @@ impl crate::Client {
     /// Generates: [`PushSubscriptionDeletedEvent`](crate::types::PushSubscriptionDeletedEvent).
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn delete_setup_subscribe_notification_windows_by_provider_application_id_by_device_udid(
         &self,
         provider_application_id: &str,

@@ -17,10 +17,7 @@ impl crate::Client {
         &self,
         gateway_id: &str,
         gateway_address: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdRamsesDiscoverGatewayNodeByGatewayAddressResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_RAMSES_DISCOVER_GATEWAY_NODE_BY_GATEWAY_ADDRESS,
             )
@@ -40,10 +37,7 @@ impl crate::Client {
         &self,
         gateway_id: &str,
         evo_home_address: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdRamsesDiscoverMasterNodesByEvoHomeAddressResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_RAMSES_DISCOVER_MASTER_NODES_BY_EVO_HOME_ADDRESS,
             )

@@ -13,10 +13,7 @@ impl crate::Client {
     pub async fn get_reference_controllable_by_controllable_name(
         &self,
         controllable_name: &str,
-    ) -> Result<
-        crate::types::GetReferenceControllableByControllableNameResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ControllableDefinition, crate::Error> {
         let request = Request::new(
                 &operations::GET_REFERENCE_CONTROLLABLE_BY_CONTROLLABLE_NAME,
             )

@@ -34,7 +34,7 @@ impl crate::Client {
     pub async fn post_config_by_gateway_id_rtd_discover(
         &self,
         gateway_id: &str,
-    ) -> Result<crate::types::PostConfigByGatewayIdRtdDiscoverResponse, crate::Error> {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(&operations::POST_CONFIG_BY_GATEWAY_ID_RTD_DISCOVER)
             .path(&[gateway_id]);
         self.execute(request).await?.json()
@@ -52,10 +52,7 @@ impl crate::Client {
         &self,
         gateway_id: &str,
         device_address: &str,
-    ) -> Result<
-        crate::types::GetConfigByGatewayIdRtdTransferKeyByDeviceAddressResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::GET_CONFIG_BY_GATEWAY_ID_RTD_TRANSFER_KEY_BY_DEVICE_ADDRESS,
             )

@@ -33,10 +33,7 @@ impl crate::Client {
         gateway_id: &str,
         channel: i64,
         r#type: i64,
-    ) -> Result<
-        crate::types::GetConfigByGatewayIdRtsTransferKeyByChannelByTypeResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::GET_CONFIG_BY_GATEWAY_ID_RTS_TRANSFER_KEY_BY_CHANNEL_BY_TYPE,
             )

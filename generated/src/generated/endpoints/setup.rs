@@ -23,7 +23,7 @@ impl crate::Client {
     /// - `body`: List of operations
     pub async fn post_setup_automation(
         &self,
-        body: &[crate::types::OperationType],
+        body: &[crate::types::AutomationOperation],
     ) -> Result<crate::types::PostSetupAutomationResponse, crate::Error> {
         let request = Request::new(&operations::POST_SETUP_AUTOMATION);
         let request = request.json(body)?;
@@ -61,7 +61,7 @@ impl crate::Client {
     /// Response is composed of a dawnTime nodes; it has a utc time (in milliseconds) and hours and minutes calculated by taking the setup timezone into account. If dawnTime cannot be defined, utc, hours and minutes are not set.
     pub async fn get_setup_dawn_time(
         &self,
-    ) -> Result<crate::types::GetSetupDawnTimeResponse, crate::Error> {
+    ) -> Result<crate::types::TimeOfDay, crate::Error> {
         let request = Request::new(&operations::GET_SETUP_DAWN_TIME);
         self.execute(request).await?.json()
     }
@@ -80,7 +80,7 @@ impl crate::Client {
         year: i64,
         month: i64,
         day: i64,
-    ) -> Result<crate::types::GetSetupDawnTimeByYearByMonthByDayResponse, crate::Error> {
+    ) -> Result<crate::types::TimeOfDay, crate::Error> {
         let request = Request::new(
                 &operations::GET_SETUP_DAWN_TIME_BY_YEAR_BY_MONTH_BY_DAY,
             )
@@ -93,10 +93,7 @@ impl crate::Client {
     /// Get configuration for notification sent on gateway disconnect
     pub async fn get_setup_disconnection_alert_configuration(
         &self,
-    ) -> Result<
-        crate::types::GetSetupDisconnectionAlertConfigurationResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::DisconnectionConfiguration, crate::Error> {
         let request = Request::new(
             &operations::GET_SETUP_DISCONNECTION_ALERT_CONFIGURATION,
         );
@@ -111,7 +108,7 @@ impl crate::Client {
     /// - `body`: Configuration
     pub async fn put_setup_disconnection_alert_configuration(
         &self,
-        body: &crate::types::PutSetupDisconnectionAlertConfigurationRequest,
+        body: &crate::types::DisconnectionConfiguration,
     ) -> Result<(), crate::Error> {
         let request = Request::new(
             &operations::PUT_SETUP_DISCONNECTION_ALERT_CONFIGURATION,
@@ -126,7 +123,7 @@ impl crate::Client {
     /// Response is composed of a duskTime nodes; it has a utc time (in milliseconds) and hours and minutes calculated by taking the setup timezone into account. If duskTime cannot be defined, utc, hours and minutes are not set.
     pub async fn get_setup_dusk_time(
         &self,
-    ) -> Result<crate::types::GetSetupDuskTimeResponse, crate::Error> {
+    ) -> Result<crate::types::TimeOfDay, crate::Error> {
         let request = Request::new(&operations::GET_SETUP_DUSK_TIME);
         self.execute(request).await?.json()
     }
@@ -145,7 +142,7 @@ impl crate::Client {
         year: i64,
         month: i64,
         day: i64,
-    ) -> Result<crate::types::GetSetupDuskTimeByYearByMonthByDayResponse, crate::Error> {
+    ) -> Result<crate::types::TimeOfDay, crate::Error> {
         let request = Request::new(
                 &operations::GET_SETUP_DUSK_TIME_BY_YEAR_BY_MONTH_BY_DAY,
             )
@@ -187,7 +184,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     pub async fn get_setup_location(
         &self,
-    ) -> Result<crate::types::GetSetupLocationResponse, crate::Error> {
+    ) -> Result<crate::types::Location, crate::Error> {
         let request = Request::new(&operations::GET_SETUP_LOCATION);
         self.execute(request).await?.json()
     }

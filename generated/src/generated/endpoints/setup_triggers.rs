@@ -16,7 +16,7 @@ impl crate::Client {
     pub async fn post_triggers(
         &self,
         allow_execute_on_create: Option<bool>,
-        body: &crate::types::SetupTriggerType,
+        body: &crate::types::SetupTrigger,
     ) -> Result<crate::types::PostTriggersResponse, crate::Error> {
         let request = Request::new(&operations::POST_TRIGGERS)
             .query(
@@ -40,7 +40,7 @@ impl crate::Client {
         &self,
         allow_execute_on_update: Option<bool>,
         prevent_lock_level_reset: Option<bool>,
-        body: &crate::types::SetupTriggerType,
+        body: &crate::types::SetupTrigger,
     ) -> Result<(), crate::Error> {
         let request = Request::new(&operations::PUT_TRIGGERS)
             .query(
@@ -62,7 +62,7 @@ impl crate::Client {
     /// - `body`: Json description of the setup trigger to test
     pub async fn post_triggers_test(
         &self,
-        body: &crate::types::SetupTriggerType,
+        body: &crate::types::SetupTrigger,
     ) -> Result<(), crate::Error> {
         let request = Request::new(&operations::POST_TRIGGERS_TEST);
         let request = request.json(body)?;
@@ -96,11 +96,11 @@ impl crate::Client {
     /// - `trigger_oid`: Setup trigger OID
     pub async fn get_triggers_by_type_by_trigger_oid(
         &self,
-        r#type: &str,
+        r#type: &crate::types::SetupTriggerType,
         trigger_oid: &str,
-    ) -> Result<crate::types::SetupTriggerType, crate::Error> {
+    ) -> Result<crate::types::SetupTrigger, crate::Error> {
         let request = Request::new(&operations::GET_TRIGGERS_BY_TYPE_BY_TRIGGER_OID)
-            .path(&[r#type, trigger_oid]);
+            .path(&[r#type.as_str(), trigger_oid]);
         self.execute(request).await?.json()
     }
     /// `DELETE /triggers/{type}/{triggerOID}`
@@ -114,11 +114,11 @@ impl crate::Client {
     /// Generates: [`SetupTriggerDeletedEvent`](crate::types::SetupTriggerDeletedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
     pub async fn delete_triggers_by_type_by_trigger_oid(
         &self,
-        r#type: &str,
+        r#type: &crate::types::SetupTriggerType,
         trigger_oid: &str,
     ) -> Result<(), crate::Error> {
         let request = Request::new(&operations::DELETE_TRIGGERS_BY_TYPE_BY_TRIGGER_OID)
-            .path(&[r#type, trigger_oid]);
+            .path(&[r#type.as_str(), trigger_oid]);
         self.execute(request).await?.empty()
     }
     /// `PUT /triggers/{type}/{triggerOID}/activation/{mode}`
@@ -134,7 +134,7 @@ impl crate::Client {
     /// Generates: [`SetupTriggerModeChangeFailedEvent`](crate::types::SetupTriggerModeChangeFailedEvent), [`SetupTriggerModeChangedEvent`](crate::types::SetupTriggerModeChangedEvent).
     pub async fn put_triggers_by_type_by_trigger_oid_activation_by_mode(
         &self,
-        r#type: &str,
+        r#type: &crate::types::SetupTriggerType,
         trigger_oid: &str,
         mode: i64,
         allow_execute_on_update: Option<bool>,
@@ -142,7 +142,7 @@ impl crate::Client {
         let request = Request::new(
                 &operations::PUT_TRIGGERS_BY_TYPE_BY_TRIGGER_OID_ACTIVATION_BY_MODE,
             )
-            .path(&[r#type, trigger_oid, &mode.to_string()])
+            .path(&[r#type.as_str(), trigger_oid, &mode.to_string()])
             .query(
                 "allowExecuteOnUpdate",
                 allow_execute_on_update.map(|v| v.to_string()),
@@ -158,7 +158,7 @@ impl crate::Client {
     /// - `trigger_oid`: Setup trigger OID
     pub async fn get_triggers_by_type_by_trigger_oid_status(
         &self,
-        r#type: &str,
+        r#type: &crate::types::SetupTriggerType,
         trigger_oid: &str,
     ) -> Result<
         crate::types::GetTriggersByTypeByTriggerOidStatusResponse,
@@ -167,7 +167,7 @@ impl crate::Client {
         let request = Request::new(
                 &operations::GET_TRIGGERS_BY_TYPE_BY_TRIGGER_OID_STATUS,
             )
-            .path(&[r#type, trigger_oid]);
+            .path(&[r#type.as_str(), trigger_oid]);
         self.execute(request).await?.json()
     }
     /// `GET /triggers`
@@ -177,7 +177,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     pub async fn get_triggers(
         &self,
-    ) -> Result<Vec<crate::types::SetupTriggerType>, crate::Error> {
+    ) -> Result<Vec<crate::types::SetupTrigger>, crate::Error> {
         let request = Request::new(&operations::GET_TRIGGERS);
         self.execute(request).await?.json()
     }
@@ -189,9 +189,10 @@ impl crate::Client {
     /// - `type`: Setup trigger type
     pub async fn get_triggers_by_type(
         &self,
-        r#type: &str,
-    ) -> Result<Vec<crate::types::SetupTriggerType>, crate::Error> {
-        let request = Request::new(&operations::GET_TRIGGERS_BY_TYPE).path(&[r#type]);
+        r#type: &crate::types::SetupTriggerType,
+    ) -> Result<Vec<crate::types::SetupTrigger>, crate::Error> {
+        let request = Request::new(&operations::GET_TRIGGERS_BY_TYPE)
+            .path(&[r#type.as_str()]);
         self.execute(request).await?.json()
     }
     /// `GET /triggers/{type}/status`
@@ -202,10 +203,10 @@ impl crate::Client {
     /// - `type`: Setup trigger type
     pub async fn get_triggers_by_type_status(
         &self,
-        r#type: &str,
+        r#type: &crate::types::SetupTriggerType,
     ) -> Result<Vec<crate::types::GetTriggersByTypeStatusResponse>, crate::Error> {
         let request = Request::new(&operations::GET_TRIGGERS_BY_TYPE_STATUS)
-            .path(&[r#type]);
+            .path(&[r#type.as_str()]);
         self.execute(request).await?.json()
     }
     /// `GET /triggers/status`

@@ -14,7 +14,7 @@ impl crate::Client {
     /// Generates: [`SomfyProtectGenerateOAuthTokensFailedEvent`](crate::types::SomfyProtectGenerateOAuthTokensFailedEvent), [`SomfyProtectGenerateOAuthTokensCompletedEvent`](crate::types::SomfyProtectGenerateOAuthTokensCompletedEvent).
     pub async fn post_config_somfyprotect_tokens(
         &self,
-        body: &crate::types::PostConfigSomfyprotectTokensRequest,
+        body: &crate::types::PasswordGrantRequest,
     ) -> Result<(), crate::Error> {
         let request = Request::new(&operations::POST_CONFIG_SOMFYPROTECT_TOKENS);
         let request = request.json(body)?;
@@ -75,7 +75,10 @@ impl crate::Client {
     /// Generates: [`SomfyProtectDiscoverFailedEvent`](crate::types::SomfyProtectDiscoverFailedEvent), [`SomfyProtectDiscoverCompletedEvent`](crate::types::SomfyProtectDiscoverCompletedEvent), [`SomfyProtectSiteDiscoveredEvent`](crate::types::SomfyProtectSiteDiscoveredEvent).
     ///
     /// Deprecated since version 2018.7.
-    #[deprecated(since = "2018.7", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.7.0",
+        note = "deprecated since version 2018.7 of the Overkiz API"
+    )]
     pub async fn post_config_somfyprotect_discover_gateways(
         &self,
         body: Option<&crate::types::PostConfigSomfyprotectDiscoverGatewaysRequest>,
@@ -122,7 +125,10 @@ impl crate::Client {
     /// Generates: [`SomfyProtectGetSitesCompletedEvent`](crate::types::SomfyProtectGetSitesCompletedEvent), [`SomfyProtectGetSitesFailedEvent`](crate::types::SomfyProtectGetSitesFailedEvent).
     ///
     /// Deprecated since version 2018.7.
-    #[deprecated(since = "2018.7", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.7.0",
+        note = "deprecated since version 2018.7 of the Overkiz API"
+    )]
     pub async fn post_config_somfyprotect_send_get_sites(
         &self,
         body: Option<&crate::types::PostConfigSomfyprotectSendGetSitesRequest>,
@@ -144,13 +150,8 @@ impl crate::Client {
     pub async fn post_config_somfyprotect_create_authentication_url_by_redirect_url(
         &self,
         redirect_url: &str,
-        body: Option<
-            &crate::types::PostConfigSomfyprotectCreateAuthenticationUrlByRedirectUrlRequest,
-        >,
-    ) -> Result<
-        crate::types::PostConfigSomfyprotectCreateAuthenticationUrlByRedirectUrlResponse,
-        crate::Error,
-    > {
+        body: Option<&crate::types::ApplicationIdRequest>,
+    ) -> Result<crate::types::AuthenticationUrlResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_SOMFYPROTECT_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL,
             )

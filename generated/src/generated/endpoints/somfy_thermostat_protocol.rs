@@ -14,7 +14,7 @@ impl crate::Client {
     /// Generates: [`SomfyThermostatGenerateOAuthTokensCompletedEvent`](crate::types::SomfyThermostatGenerateOAuthTokensCompletedEvent), [`SomfyThermostatGenerateOAuthTokensFailedEvent`](crate::types::SomfyThermostatGenerateOAuthTokensFailedEvent).
     pub async fn post_config_somfythermostat_tokens(
         &self,
-        body: &crate::types::PostConfigSomfythermostatTokensRequest,
+        body: &crate::types::PasswordGrantRequest,
     ) -> Result<(), crate::Error> {
         let request = Request::new(&operations::POST_CONFIG_SOMFYTHERMOSTAT_TOKENS);
         let request = request.json(body)?;
@@ -101,13 +101,8 @@ impl crate::Client {
     pub async fn post_config_somfythermostat_create_authentication_url_by_redirect_url(
         &self,
         redirect_url: &str,
-        body: Option<
-            &crate::types::PostConfigSomfythermostatCreateAuthenticationUrlByRedirectUrlRequest,
-        >,
-    ) -> Result<
-        crate::types::PostConfigSomfythermostatCreateAuthenticationUrlByRedirectUrlResponse,
-        crate::Error,
-    > {
+        body: Option<&crate::types::PasswordGrantRequest>,
+    ) -> Result<crate::types::AuthenticationUrlResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_SOMFYTHERMOSTAT_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL,
             )

@@ -30,13 +30,8 @@ impl crate::Client {
     pub async fn post_config_wiser_create_authentication_url_by_redirect_url(
         &self,
         redirect_url: &str,
-        body: Option<
-            &crate::types::PostConfigWiserCreateAuthenticationUrlByRedirectUrlRequest,
-        >,
-    ) -> Result<
-        crate::types::PostConfigWiserCreateAuthenticationUrlByRedirectUrlResponse,
-        crate::Error,
-    > {
+        body: Option<&crate::types::ApplicationIdRequest>,
+    ) -> Result<crate::types::AuthenticationUrlResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_WISER_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL,
             )

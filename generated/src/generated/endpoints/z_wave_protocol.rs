@@ -12,7 +12,10 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn get_config_by_gateway_id_zwave_controller_capability(
         &self,
         gateway_id: &str,
@@ -37,16 +40,16 @@ impl crate::Client {
     /// - `interval`: The wake up interval (in second)
     ///
     /// Deprecated since version 2018.4.
-    #[deprecated(since = "2018.4", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.4.0",
+        note = "deprecated since version 2018.4 of the Overkiz API"
+    )]
     pub async fn post_config_by_gateway_id_zwave_wake_up_interval_by_source_device_id_by_interval(
         &self,
         gateway_id: &str,
         source_device_id: &str,
         interval: i64,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdZwaveWakeUpIntervalBySourceDeviceIdByIntervalResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_ZWAVE_WAKE_UP_INTERVAL_BY_SOURCE_DEVICE_ID_BY_INTERVAL,
             )
@@ -65,17 +68,17 @@ impl crate::Client {
     /// - `assign_return_route`: Indicates if return route of the source device should be assigned to the target device
     ///
     /// Deprecated since version 2018.4.
-    #[deprecated(since = "2018.4", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.4.0",
+        note = "deprecated since version 2018.4 of the Overkiz API"
+    )]
     pub async fn post_config_by_gateway_id_zwave_wake_up_interval_by_source_device_id_by_interval_by_assign_return_route(
         &self,
         gateway_id: &str,
         source_device_id: &str,
         interval: i64,
         assign_return_route: bool,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdZwaveWakeUpIntervalBySourceDeviceIdByIntervalByAssignReturnRouteResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_ZWAVE_WAKE_UP_INTERVAL_BY_SOURCE_DEVICE_ID_BY_INTERVAL_BY_ASSIGN_RETURN_ROUTE,
             )
@@ -99,14 +102,14 @@ impl crate::Client {
     /// Generates: [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`DeviceDisabledEvent`](crate::types::DeviceDisabledEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent).
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn post_config_by_gateway_id_zwave_exclusion_start(
         &self,
         gateway_id: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdZwaveExclusionStartResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_START,
             )
@@ -124,15 +127,15 @@ impl crate::Client {
     /// Generates: [`DeviceDisabledEvent`](crate::types::DeviceDisabledEvent), [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent).
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn post_config_by_gateway_id_zwave_exclusion_start_by_timeout(
         &self,
         gateway_id: &str,
         timeout: i64,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdZwaveExclusionStartByTimeoutResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_START_BY_TIMEOUT,
             )
@@ -149,14 +152,14 @@ impl crate::Client {
     /// Generates: [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent).
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn post_config_by_gateway_id_zwave_exclusion_stop(
         &self,
         gateway_id: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdZwaveExclusionStopResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_STOP,
             )
@@ -174,15 +177,15 @@ impl crate::Client {
     /// Generates: [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent), [`DeviceDisabledEvent`](crate::types::DeviceDisabledEvent), [`ZWaveExclusionInOtherNetworkEvent`](crate::types::ZWaveExclusionInOtherNetworkEvent).
     ///
     /// Deprecated since version 2018.4.
-    #[deprecated(since = "2018.4", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.4.0",
+        note = "deprecated since version 2018.4 of the Overkiz API"
+    )]
     pub async fn post_config_by_gateway_id_zwave_exclusion_mode_start(
         &self,
         gateway_id: &str,
         body: Option<&crate::types::PostConfigByGatewayIdZwaveExclusionModeStartRequest>,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdZwaveExclusionModeStartResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_MODE_START,
             )
@@ -203,14 +206,14 @@ impl crate::Client {
     /// Generates: [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent).
     ///
     /// Deprecated since version 2018.4.
-    #[deprecated(since = "2018.4", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.4.0",
+        note = "deprecated since version 2018.4 of the Overkiz API"
+    )]
     pub async fn post_config_by_gateway_id_zwave_exclusion_mode_stop(
         &self,
         gateway_id: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdZwaveExclusionModeStopResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_MODE_STOP,
             )
@@ -229,15 +232,15 @@ impl crate::Client {
     /// Generates: [`DeviceDisabledEvent`](crate::types::DeviceDisabledEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent), [`ZWaveExclusionInOtherNetworkEvent`](crate::types::ZWaveExclusionInOtherNetworkEvent), [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent).
     ///
     /// Deprecated since version 2019.1.1.
-    #[deprecated(since = "2019.1.1", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2019.1.1",
+        note = "deprecated since version 2019.1.1 of the Overkiz API"
+    )]
     pub async fn post_config_by_gateway_id_zwave_pairing_exclusion_start(
         &self,
         gateway_id: &str,
         body: Option<&crate::types::Power>,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdZwavePairingExclusionStartResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_EXCLUSION_START,
             )
@@ -259,14 +262,14 @@ impl crate::Client {
     /// Generates: [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent), [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent).
     ///
     /// Deprecated since version 2019.1.1.
-    #[deprecated(since = "2019.1.1", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2019.1.1",
+        note = "deprecated since version 2019.1.1 of the Overkiz API"
+    )]
     pub async fn post_config_by_gateway_id_zwave_pairing_exclusion_stop(
         &self,
         gateway_id: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdZwavePairingExclusionStopResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_EXCLUSION_STOP,
             )
@@ -283,15 +286,15 @@ impl crate::Client {
     /// - `target_device_id`: The target device id to check
     ///
     /// Deprecated since version 2019.1.1.
-    #[deprecated(since = "2019.1.1", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2019.1.1",
+        note = "deprecated since version 2019.1.1 of the Overkiz API"
+    )]
     pub async fn post_config_by_gateway_id_zwave_failed_device_by_target_device_id(
         &self,
         gateway_id: &str,
         target_device_id: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdZwaveFailedDeviceByTargetDeviceIdResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_ZWAVE_FAILED_DEVICE_BY_TARGET_DEVICE_ID,
             )
@@ -307,15 +310,15 @@ impl crate::Client {
     /// - `target_device_id`: The target device id to delete
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn delete_config_by_gateway_id_zwave_failed_device_by_target_device_id(
         &self,
         gateway_id: &str,
         target_device_id: &str,
-    ) -> Result<
-        crate::types::DeleteConfigByGatewayIdZwaveFailedDeviceByTargetDeviceIdResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::DELETE_CONFIG_BY_GATEWAY_ID_ZWAVE_FAILED_DEVICE_BY_TARGET_DEVICE_ID,
             )
@@ -332,15 +335,15 @@ impl crate::Client {
     /// - `target_device_id`: The device ID to replace
     ///
     /// Deprecated since version 2019.1.1.
-    #[deprecated(since = "2019.1.1", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2019.1.1",
+        note = "deprecated since version 2019.1.1 of the Overkiz API"
+    )]
     pub async fn post_config_by_gateway_id_zwave_failed_device_by_target_device_id_replace(
         &self,
         gateway_id: &str,
         target_device_id: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdZwaveFailedDeviceByTargetDeviceIdReplaceResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_ZWAVE_FAILED_DEVICE_BY_TARGET_DEVICE_ID_REPLACE,
             )
@@ -357,14 +360,14 @@ impl crate::Client {
     /// Generates: [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent), [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent).
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn post_config_by_gateway_id_zwave_inclusion_start(
         &self,
         gateway_id: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdZwaveInclusionStartResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_START,
             )
@@ -382,15 +385,15 @@ impl crate::Client {
     /// Generates: [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent).
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn post_config_by_gateway_id_zwave_inclusion_start_by_timeout(
         &self,
         gateway_id: &str,
         timeout: i64,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdZwaveInclusionStartByTimeoutResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_START_BY_TIMEOUT,
             )
@@ -407,14 +410,14 @@ impl crate::Client {
     /// Generates: [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent), [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent).
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn post_config_by_gateway_id_zwave_inclusion_stop(
         &self,
         gateway_id: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdZwaveInclusionStopResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_STOP,
             )
@@ -432,15 +435,15 @@ impl crate::Client {
     /// Generates: [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent).
     ///
     /// Deprecated since version 2018.4.
-    #[deprecated(since = "2018.4", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.4.0",
+        note = "deprecated since version 2018.4 of the Overkiz API"
+    )]
     pub async fn post_config_by_gateway_id_zwave_inclusion_mode_start(
         &self,
         gateway_id: &str,
         body: Option<&crate::types::PostConfigByGatewayIdZwaveInclusionModeStartRequest>,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdZwaveInclusionModeStartResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_MODE_START,
             )
@@ -461,14 +464,14 @@ impl crate::Client {
     /// Generates: [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent).
     ///
     /// Deprecated since version 2018.4.
-    #[deprecated(since = "2018.4", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.4.0",
+        note = "deprecated since version 2018.4 of the Overkiz API"
+    )]
     pub async fn post_config_by_gateway_id_zwave_inclusion_mode_stop(
         &self,
         gateway_id: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdZwaveInclusionModeStopResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_MODE_STOP,
             )
@@ -487,15 +490,15 @@ impl crate::Client {
     /// Generates: [`ZWaveNewClientSideAuthenticationDSKEvent`](crate::types::ZWaveNewClientSideAuthenticationDSKEvent), [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent).
     ///
     /// Deprecated since version 2019.1.1.
-    #[deprecated(since = "2019.1.1", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2019.1.1",
+        note = "deprecated since version 2019.1.1 of the Overkiz API"
+    )]
     pub async fn post_config_by_gateway_id_zwave_pairing_inclusion_start(
         &self,
         gateway_id: &str,
         body: Option<&crate::types::Power>,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdZwavePairingInclusionStartResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_INCLUSION_START,
             )
@@ -517,14 +520,14 @@ impl crate::Client {
     /// Generates: [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent).
     ///
     /// Deprecated since version 2019.1.1.
-    #[deprecated(since = "2019.1.1", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2019.1.1",
+        note = "deprecated since version 2019.1.1 of the Overkiz API"
+    )]
     pub async fn post_config_by_gateway_id_zwave_pairing_inclusion_stop(
         &self,
         gateway_id: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdZwavePairingInclusionStopResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_INCLUSION_STOP,
             )
@@ -541,15 +544,15 @@ impl crate::Client {
     /// - `body`: Mode allowed values are classic (default value), inclusion, exclusion / timeout default value is 30 (seconds)
     ///
     /// Deprecated since version 2019.1.1.
-    #[deprecated(since = "2019.1.1", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2019.1.1",
+        note = "deprecated since version 2019.1.1 of the Overkiz API"
+    )]
     pub async fn post_config_by_gateway_id_zwave_pairing_learn_start(
         &self,
         gateway_id: &str,
         body: &crate::types::Power,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdZwavePairingLearnStartResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_LEARN_START,
             )
@@ -566,14 +569,14 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     ///
     /// Deprecated since version 2019.1.1.
-    #[deprecated(since = "2019.1.1", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2019.1.1",
+        note = "deprecated since version 2019.1.1 of the Overkiz API"
+    )]
     pub async fn post_config_by_gateway_id_zwave_pairing_learn_stop(
         &self,
         gateway_id: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdZwavePairingLearnStopResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_LEARN_STOP,
             )
@@ -595,10 +598,7 @@ impl crate::Client {
         gateway_id: &str,
         node_id: i64,
         group_id: i64,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsByGroupIdRefreshResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_ZWAVE_ASSOCIATION_NODES_BY_NODE_ID_GROUPS_BY_GROUP_ID_REFRESH,
             )
@@ -618,10 +618,7 @@ impl crate::Client {
         &self,
         gateway_id: &str,
         node_id: i64,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsRefreshResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_ZWAVE_ASSOCIATION_NODES_BY_NODE_ID_GROUPS_REFRESH,
             )
@@ -705,10 +702,7 @@ impl crate::Client {
         node_id: i64,
         group_id: i64,
         body: &[i64],
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsByGroupIdResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_ZWAVE_ASSOCIATION_NODES_BY_NODE_ID_GROUPS_BY_GROUP_ID,
             )

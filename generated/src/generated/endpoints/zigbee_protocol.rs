@@ -15,10 +15,7 @@ impl crate::Client {
     pub async fn post_config_by_gateway_id_zigbee_bind_network(
         &self,
         gateway_id: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdZigbeeBindNetworkResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_BIND_NETWORK,
             )
@@ -36,10 +33,7 @@ impl crate::Client {
     pub async fn post_config_by_gateway_id_zigbee_create_network(
         &self,
         gateway_id: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdZigbeeCreateNetworkResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_CREATE_NETWORK,
             )
@@ -59,10 +53,7 @@ impl crate::Client {
         &self,
         gateway_id: &str,
         body: &[i64],
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdZigbeeCreateNetworkChannelsResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_CREATE_NETWORK_CHANNELS,
             )
@@ -81,10 +72,7 @@ impl crate::Client {
     pub async fn post_config_by_gateway_id_zigbee_join_network(
         &self,
         gateway_id: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdZigbeeJoinNetworkResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_JOIN_NETWORK,
             )
@@ -102,10 +90,7 @@ impl crate::Client {
     pub async fn post_config_by_gateway_id_zigbee_leave_network(
         &self,
         gateway_id: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdZigbeeLeaveNetworkResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_LEAVE_NETWORK,
             )
@@ -123,10 +108,7 @@ impl crate::Client {
     pub async fn post_config_by_gateway_id_zigbee_refresh_network(
         &self,
         gateway_id: &str,
-    ) -> Result<
-        crate::types::PostConfigByGatewayIdZigbeeRefreshNetworkResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::ExecIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_REFRESH_NETWORK,
             )

@@ -14,7 +14,10 @@ impl crate::Client {
     /// Generates: [`ZoneUpdatedEvent`](crate::types::ZoneUpdatedEvent).
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn post_setup_zones_items(
         &self,
         body: &crate::types::Zone,
@@ -33,7 +36,10 @@ impl crate::Client {
     /// Generates: [`ZoneUpdatedEvent`](crate::types::ZoneUpdatedEvent).
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn delete_setup_zones_items(
         &self,
         body: &crate::types::Zone,
@@ -109,7 +115,10 @@ impl crate::Client {
     /// Generates: [`ZoneUpdatedEvent`](crate::types::ZoneUpdatedEvent).
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn put_setup_zones_by_zone_oid_items(
         &self,
         zone_oid: &str,
@@ -131,7 +140,10 @@ impl crate::Client {
     /// Generates: [`ZoneUpdatedEvent`](crate::types::ZoneUpdatedEvent).
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn delete_setup_zones_by_zone_oid_items(
         &self,
         zone_oid: &str,
@@ -187,7 +199,10 @@ impl crate::Client {
     /// - `body`: Json description of desired zone to update
     ///
     /// Deprecated since version 2018.3.3.
-    #[deprecated(since = "2018.3.3", note = "deprecated in the Overkiz documentation")]
+    #[deprecated(
+        since = "2018.3.3",
+        note = "deprecated since version 2018.3.3 of the Overkiz API"
+    )]
     pub async fn put_setup_zones(
         &self,
         body: &crate::types::Zone,
