@@ -287,7 +287,7 @@ impl Client {
             Err(error) if error.kind().needs_login() && inner.credentials.is_renewable() => {
                 // The session expired: sign in again once and resend once. A second
                 // failure is returned as is.
-                tracing::debug!(operation = op.path, "session expired; signing in again");
+                tracing::debug!(method = op.method.as_str(), path = op.path, "session expired; signing in again");
                 let session = inner.renew(session.generation).await?;
                 inner.send(op, &url, body, session.bearer.as_ref(), retry).await
             }
@@ -488,16 +488,17 @@ impl Inner {
             .await;
             let latency_ms = started.elapsed().as_millis() as u64;
             let span = tracing::Span::current();
-            span.record("latency_ms", latency_ms);
             let (status, retry_after, bytes) = match result {
                 Ok(answer) => answer,
                 Err(error) => {
+                    span.record("latency_ms", latency_ms);
                     let error = Error::from_reqwest(op, error);
                     tracing::debug!(latency_ms, kind = ?error.kind(), "request failed");
                     return Err(error);
                 }
             };
             span.record("status", status);
+            span.record("latency_ms", latency_ms);
             tracing::debug!(status, latency_ms, "response");
             if (200..300).contains(&status) {
                 Ok(RawResponse { op, status, body: bytes.to_vec() })
