@@ -253,9 +253,15 @@ impl Client {
         &self.inner.retry
     }
 
-    /// The documented rate limit of an operation, e.g.
-    /// `Client::rate_limit(&overkiz::operations::POST_EXEC_APPLY)`. The client does not
-    /// enforce it; callers that poll should stay above [`RateLimit::min_interval`].
+    /// The documented rate limit of an operation. The client does not enforce it;
+    /// callers that poll should stay above [`RateLimit::min_interval`].
+    ///
+    /// ```
+    /// use overkiz::{operations, Client};
+    /// let limit = Client::rate_limit(&operations::POST_EXEC_APPLY).expect("documented");
+    /// assert_eq!(limit.category, "exec");
+    /// assert_eq!(limit.min_interval().as_secs(), 1728); // 28 min 48 s
+    /// ```
     pub fn rate_limit(op: &OperationInfo) -> Option<RateLimit> {
         op.rate_limit
     }
@@ -621,6 +627,14 @@ mod tests {
         let debug = format!("{client:?}");
         assert!(!debug.contains("pw-SECRET"), "{debug}");
         assert!(debug.contains("ha101-1.overkiz.com"), "{debug}");
+    }
+
+    #[test]
+    fn clients_and_errors_cross_threads() {
+        fn send_sync<T: Send + Sync + 'static>() {}
+        send_sync::<Client>();
+        send_sync::<Error>();
+        send_sync::<Credentials>();
     }
 
     #[test]
