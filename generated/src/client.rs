@@ -58,6 +58,7 @@ static LOGIN: OperationInfo = OperationInfo {
 /// # Ok(()) }
 /// ```
 #[must_use]
+#[derive(Clone)]
 pub struct ClientBuilder {
     server: Server,
     credentials: Credentials,

@@ -1,5 +1,6 @@
 //! Signing in: session cookie login and reuse, the other login forms, bearer tokens,
-//! token sources, lazy login, and the one-time renewal of an expired session.
+//! token sources, lazy login, the one-time renewal of an expired session, and no
+//! secret in any Debug output.
 
 mod runtime_support;
 
@@ -8,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use overkiz::__private::Request;
-use overkiz::{Credentials, ErrorKind};
+use overkiz::{Client, Credentials, ErrorKind, Server};
 use runtime_support::*;
 use serde_json::json;
 use wiremock::matchers::{body_string, header, method, path};
@@ -391,4 +392,38 @@ async fn a_failing_token_source_is_reported() {
     assert_eq!(error.kind(), ErrorKind::TokenSource);
     assert!(error.to_string().contains("vendor sign-in refused"), "{error}");
     assert!(server.received_requests().await.unwrap_or_default().is_empty());
+}
+
+#[tokio::test]
+async fn debug_output_of_clients_builders_errors_and_requests_hides_secrets() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/login"))
+        .respond_with(ResponseTemplate::new(401).set_body_raw(error_fixture("bad-credentials.json"), "application/json"))
+        .mount(&server)
+        .await;
+
+    let credentials = [
+        Credentials::password(USER, PASSWORD),
+        Credentials::sso_token(USER, TOKEN),
+        Credentials::access_token(TOKEN),
+        Credentials::jwt(TOKEN),
+        Credentials::bearer(TOKEN),
+        Credentials::password(USER, "pw").with_api_key(TOKEN),
+        Credentials::from_fn(|| async { Ok(Credentials::bearer(TOKEN)) }),
+    ];
+    for creds in credentials {
+        let builder = Client::builder(Server::custom(&server.uri()).unwrap(), creds.clone());
+        let client = builder.build().unwrap();
+        let builder = Client::builder(Server::somfy_europe(), creds.clone());
+        let error = client.execute(Request::new(&GET_SETUP)).await.err();
+        let text = format!("{creds:?}\n{creds:#?}\n{builder:?}\n{client:?}\n{client:#?}\n{error:?}\n{:?}", error.as_ref().map(|e| e.to_string()));
+        for secret in [PASSWORD, TOKEN, COOKIE] {
+            assert!(!text.contains(secret), "{secret:?} leaked into:\n{text}");
+        }
+    }
+
+    let form = Request::new(&POST_LOGIN_FORM).query("userPassword", Some(PASSWORD.into())).into_form();
+    assert!(!format!("{form:?}").contains(PASSWORD));
+    assert!(!format!("{:?}", overkiz::Secret::new(PASSWORD)).contains(PASSWORD));
 }
