@@ -236,6 +236,7 @@ pub fn build(spec: &Spec, curated: &Curated) -> Result<Ir, IrError> {
         union_keys: BTreeMap::new(),
         curated_signatures: BTreeMap::new(),
         hint_signatures: BTreeMap::new(),
+        journal: Vec::new(),
     };
     b.collect_signatures(spec);
     b.declare_unions(spec)?;
@@ -267,6 +268,9 @@ struct Builder<'c> {
     /// Field list → the one name that objects with exactly these fields get from a
     /// name hint somewhere in the documentation.
     hint_signatures: BTreeMap<Vec<String>, String>,
+    /// Previous state of every struct changed since the oldest open attempt, to
+    /// undo an attempt whose name turns out to conflict.
+    journal: Vec<(String, Option<StructDef>)>,
 }
 
 impl Builder<'_> {
@@ -459,11 +463,17 @@ impl Builder<'_> {
         }
         let mut last_conflict = String::new();
         for name in candidates {
-            let saved = self.ir.structs.clone();
+            let mark = self.journal.len();
             match self.object_named(&name, fields, ctx) {
                 Ok(()) => return Ok(name),
                 Err(conflict) => {
-                    self.ir.structs = saved;
+                    while self.journal.len() > mark {
+                        let (name, old) = self.journal.pop().expect("above the mark");
+                        match old {
+                            Some(def) => self.ir.structs.insert(name, def),
+                            None => self.ir.structs.remove(&name),
+                        };
+                    }
                     last_conflict = conflict;
                 }
             }
@@ -472,6 +482,23 @@ impl Builder<'_> {
     }
 
     fn object_named(&mut self, name: &str, fields: &[spec::Field], ctx: &Ctx) -> Result<(), String> {
+        // Register the struct with its own field order before its fields are
+        // converted: a nested object of the same name (a recursive type) merges into
+        // it rather than coming first.
+        self.journal.push((name.to_owned(), self.ir.structs.get(name).cloned()));
+        let def = self.ir.structs.entry(name.to_owned()).or_insert_with(|| StructDef {
+            name: name.to_owned(),
+            origin: ctx.location.clone(),
+            occurrences: 0,
+            description: None,
+            fields: Vec::new(),
+        });
+        def.occurrences += 1;
+        for f in fields {
+            if !def.fields.iter().any(|d| d.wire == f.name) {
+                def.fields.push(FieldDef { wire: f.name.clone(), ty: Ty::Json, boxed: false, doc: None, example: None });
+            }
+        }
         let mut converted = Vec::new();
         for f in fields {
             let field_ctx = Ctx {
@@ -486,31 +513,21 @@ impl Builder<'_> {
             };
             converted.push(FieldDef { wire: f.name.clone(), ty, boxed: false, doc: f.description.clone(), example });
         }
-        let def = self.ir.structs.entry(name.to_owned()).or_insert_with(|| StructDef {
-            name: name.to_owned(),
-            origin: ctx.location.clone(),
-            occurrences: 0,
-            description: None,
-            fields: Vec::new(),
-        });
-        def.occurrences += 1;
+        self.journal.push((name.to_owned(), self.ir.structs.get(name).cloned()));
+        let def = self.ir.structs.get_mut(name).expect("registered above");
         for f in converted {
-            match def.fields.iter_mut().find(|d| d.wire == f.wire) {
-                None => def.fields.push(f),
-                Some(existing) => {
-                    existing.ty = merge_ty(&existing.ty, &f.ty).ok_or_else(|| {
-                        format!(
-                            "`{name}` found with field `{}` of two types ({:?} at {}, {:?} at {})",
-                            f.wire, existing.ty, def.origin, f.ty, ctx.location
-                        )
-                    })?;
-                    if existing.doc.is_none() {
-                        existing.doc = f.doc;
-                    }
-                    if existing.example.is_none() {
-                        existing.example = f.example;
-                    }
-                }
+            let existing = def.fields.iter_mut().find(|d| d.wire == f.wire).expect("registered above");
+            existing.ty = merge_ty(&existing.ty, &f.ty).ok_or_else(|| {
+                format!(
+                    "`{name}` found with field `{}` of two types ({:?} at {}, {:?} at {})",
+                    f.wire, existing.ty, def.origin, f.ty, ctx.location
+                )
+            })?;
+            if existing.doc.is_none() {
+                existing.doc = f.doc;
+            }
+            if existing.example.is_none() {
+                existing.example = f.example;
             }
         }
         Ok(())

@@ -15,10 +15,16 @@ pub fn words(name: &str) -> Vec<String> {
         }
         let prev = i.checked_sub(1).map(|j| chars[j]);
         let next = chars.get(i + 1).copied();
+        // An acronym ends before an upper-case letter followed by lower case
+        // (`URLValue` → `url value`), except a plural `s` (`setupOIDs` → `setup oids`).
+        let after_next = chars.get(i + 2).copied();
+        let plural_s = next == Some('s') && !after_next.is_some_and(|a| a.is_ascii_lowercase());
         let boundary = c.is_ascii_uppercase()
             && !current.is_empty()
             && (prev.is_some_and(|p| p.is_ascii_lowercase())
-                || (prev.is_some_and(|p| p.is_ascii_uppercase()) && next.is_some_and(|n| n.is_ascii_lowercase())));
+                || (prev.is_some_and(|p| p.is_ascii_uppercase())
+                    && next.is_some_and(|n| n.is_ascii_lowercase())
+                    && !plural_s));
         if boundary {
             words.push(std::mem::take(&mut current));
         }
@@ -145,6 +151,9 @@ mod tests {
         assert_eq!(snake("Z-Wave protocol"), "z_wave_protocol");
         assert_eq!(snake("Login & Session"), "login_session");
         assert_eq!(snake("1way"), "1way");
+        assert_eq!(snake("setupOIDs"), "setup_oids");
+        assert_eq!(snake("URLs"), "urls");
+        assert_eq!(snake("URLValue"), "url_value");
         assert_eq!(snake("_delete"), "delete");
         assert_eq!(pascal("NO_DELAY"), "NoDelay");
         assert_eq!(pascal("Bosnia and Herzegovina"), "BosniaAndHerzegovina");

@@ -25,7 +25,7 @@ pub fn by_module(ir: &Ir) -> BTreeMap<String, Vec<&OpDef>> {
 pub fn module(name: &str, ops: &[&OpDef]) -> TokenStream {
     let group = &ops[0].spec.group;
     let category = ops[0].spec.category.as_deref().map(|c| format!(" (category {c})")).unwrap_or_default();
-    let doc = format!("Operations of the group \"{group}\"{category}.");
+    let doc = format!(" Operations of the group \"{group}\"{category}.");
     let _ = name;
     let methods = ops.iter().map(|op| method(op));
     let uses_body = ops.iter().any(|op| op.params.iter().any(|p| p.ty == Ty::Upload));

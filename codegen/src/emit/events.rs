@@ -59,6 +59,17 @@ pub fn module(ir: &Ir) -> TokenStream {
             }
         }
 
+        impl Event {
+            /// Fields of the event that its documented type does not list (and values
+            /// of another shape than documented); `None` for [`Event::Unknown`].
+            pub fn extra(&self) -> Option<&Map<String, Value>> {
+                match self {
+                    #(Event::#variants(e) => Some(&e.extra),)*
+                    Event::Unknown(_) => None,
+                }
+            }
+        }
+
         impl crate::de::Tagged for Event {
             fn begin(name: &str) -> Option<Self> {
                 Some(match name {

@@ -48,6 +48,7 @@ fn structure(def: &StructDef) -> TokenStream {
     doc.push(String::new());
     let places = match def.occurrences {
         0 | 1 => String::new(),
+        2 => " (and 1 other place)".to_owned(),
         n => format!(" (and {} other places)", n - 1),
     };
     doc.push(format!("Documented at {}{places}.", code(&def.origin)));

@@ -76,8 +76,27 @@ fn is_tab_only(line: &str) -> bool {
 
 /// Parses the documentation text. `file` names it in error messages.
 pub fn parse(file: &str, text: &str) -> Result<Spec, ParseError> {
+    parse_with_examples(file, text).map(|(spec, _)| spec)
+}
+
+/// An event's JSON example as the page shows it (for tests that decode them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventExample {
+    /// 1-based line of the event name.
+    pub line: usize,
+    /// Event name.
+    pub name: String,
+    /// The JSON text.
+    pub json: String,
+}
+
+/// Parses the documentation and also returns every event example, in page order.
+/// The examples are not part of the spec: their numbers change with every render.
+pub fn parse_with_examples(file: &str, text: &str) -> Result<(Spec, Vec<EventExample>), ParseError> {
     let lines: Vec<&str> = text.lines().collect();
-    Parser { file, lines, pos: 0 }.document()
+    let mut parser = Parser { file, lines, pos: 0, examples: Vec::new() };
+    let spec = parser.document()?;
+    Ok((spec, parser.examples))
 }
 
 /// One occurrence of an event under an operation, before merging.
@@ -93,6 +112,8 @@ struct Parser<'a> {
     lines: Vec<&'a str>,
     /// Index (0-based) of the next line to read.
     pos: usize,
+    /// Event examples seen so far.
+    examples: Vec<EventExample>,
 }
 
 impl<'a> Parser<'a> {
@@ -172,7 +193,7 @@ impl<'a> Parser<'a> {
 
     // ----- document and headings ------------------------------------------------
 
-    fn document(mut self) -> Result<Spec, ParseError> {
+    fn document(&mut self) -> Result<Spec, ParseError> {
         self.skip_blank_and_chrome();
         let title = self.expect_text("the page title")?.to_owned();
         let mut groups: Vec<Group> = Vec::new();
@@ -592,6 +613,7 @@ impl<'a> Parser<'a> {
         self.expect("JSON")?;
         let json_start = self.pos;
         let value = self.json_block()?;
+        self.examples.push(EventExample { line, name: name.clone(), json: self.lines[json_start..self.pos].join("\n") });
         let schema = schema::infer(&value)
             .map_err(|msg| self.error_at(json_start, format!("a consistent JSON example ({msg})")))?;
         let Schema::Object { mut fields } = schema else {

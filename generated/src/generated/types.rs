@@ -879,7 +879,7 @@ pub struct AllDevicesStateCondition {
     pub r#type: Option<String>,
     /// `deviceURLs`.
     #[serde(rename = "deviceURLs", skip_serializing_if = "Option::is_none")]
-    pub device_ur_ls: Option<Vec<String>>,
+    pub device_urls: Option<Vec<String>>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -929,7 +929,7 @@ impl crate::de::Fields for AllDevicesStateCondition {
             }
             "type" => crate::de::field(&mut self.r#type, &mut self.extra, key, map)?,
             "deviceURLs" => {
-                crate::de::field(&mut self.device_ur_ls, &mut self.extra, key, map)?
+                crate::de::field(&mut self.device_urls, &mut self.extra, key, map)?
             }
             _ => return Ok(false),
         }
@@ -1329,7 +1329,7 @@ impl crate::de::Fields for AnnualWeekHours {
 }
 /// `ApnsSubscriberJsonWrapper`.
 ///
-/// Documented at `PUT /setup/subscribe/notification/apple/{providerApplicationId} request` (and 1 other places).
+/// Documented at `PUT /setup/subscribe/notification/apple/{providerApplicationId} request` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ApnsSubscriberJsonWrapper {
     /// `device`.
@@ -1490,7 +1490,7 @@ pub struct AtLeastOneDeviceStateCondition {
     pub r#type: Option<String>,
     /// `deviceURLs`.
     #[serde(rename = "deviceURLs", skip_serializing_if = "Option::is_none")]
-    pub device_ur_ls: Option<Vec<String>>,
+    pub device_urls: Option<Vec<String>>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -1540,7 +1540,7 @@ impl crate::de::Fields for AtLeastOneDeviceStateCondition {
             }
             "type" => crate::de::field(&mut self.r#type, &mut self.extra, key, map)?,
             "deviceURLs" => {
-                crate::de::field(&mut self.device_ur_ls, &mut self.extra, key, map)?
+                crate::de::field(&mut self.device_urls, &mut self.extra, key, map)?
             }
             _ => return Ok(false),
         }
@@ -2191,7 +2191,7 @@ impl crate::de::Lenient for AutomationOperation {
 }
 /// `BusinessPartner`.
 ///
-/// Documented at `GET /setup/gateways/{gatewayId} response.partners[]` (and 1 other places).
+/// Documented at `GET /setup/gateways/{gatewayId} response.partners[]` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct BusinessPartner {
     /// `status`.
@@ -7141,7 +7141,7 @@ impl crate::de::Fields for DeviceDisabledEvent {
 }
 /// `DeviceEventLog`.
 ///
-/// Documented at `GET /history/devicesEvent/{eventId} response.deviceEvent` (and 1 other places).
+/// Documented at `GET /history/devicesEvent/{eventId} response.deviceEvent` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeviceEventLog {
     /// `eventTime`.
@@ -8450,7 +8450,7 @@ impl crate::de::Fields for DiscoverRemoteControllerOptions {
 }
 /// `DiscoveredCamera`.
 ///
-/// Documented at `POST /config/{gatewayId}/camera/discover/{rootUser}/{rootPassword} request` (and 1 other places).
+/// Documented at `POST /config/{gatewayId}/camera/discover/{rootUser}/{rootPassword} request` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DiscoveredCamera {
     /// `gatewayId`.
@@ -10077,7 +10077,7 @@ impl crate::de::Fields for EndUserCustomRoleRequestPermission {
 }
 /// `EndUserCustomRoleResponse`.
 ///
-/// Documented at `GET /setup/roles response[]` (and 1 other places).
+/// Documented at `GET /setup/roles response[]` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct EndUserCustomRoleResponse {
     /// `name`.
@@ -10127,7 +10127,7 @@ impl crate::de::Fields for EndUserCustomRoleResponse {
 }
 /// `EndUserCustomRoleResponsePermission`.
 ///
-/// Documented at `GET /setup/roles response[].permissions[]` (and 1 other places).
+/// Documented at `GET /setup/roles response[].permissions[]` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct EndUserCustomRoleResponsePermission {
     /// `type`.
@@ -10179,7 +10179,7 @@ impl crate::de::Fields for EndUserCustomRoleResponsePermission {
 }
 /// `EndUserPreference`.
 ///
-/// Documented at `GET /enduser/preferences response[]` (and 1 other places).
+/// Documented at `GET /enduser/preferences response[]` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct EndUserPreference {
     /// `name`.
@@ -10760,7 +10760,7 @@ impl crate::de::Fields for Execution {
 }
 /// `ExecutionCommand`.
 ///
-/// Documented at `event ActionGroupCreatedEvent.actions[].commands[]` (and 1 other places).
+/// Documented at `event ActionGroupCreatedEvent.actions[].commands[]` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ExecutionCommand {
     /// `name`.
@@ -10814,7 +10814,7 @@ impl crate::de::Fields for ExecutionCommand {
 }
 /// `ExecutionCommandParameter`.
 ///
-/// Documented at `event ActionGroupCreatedEvent.actions[].commands[].parameters[]` (and 1 other places).
+/// Documented at `event ActionGroupCreatedEvent.actions[].commands[].parameters[]` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ExecutionCommandParameter {
     /// `type`.
@@ -11243,7 +11243,7 @@ impl crate::de::Fields for ExternalServiceURLEvent {
 }
 /// `FcmSubscriberJsonWrapper`.
 ///
-/// Documented at `PUT /setup/subscribe/notification/android/fcm/{providerApplicationId} request` (and 1 other places).
+/// Documented at `PUT /setup/subscribe/notification/android/fcm/{providerApplicationId} request` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct FcmSubscriberJsonWrapper {
     /// `device`.
@@ -11461,7 +11461,7 @@ impl crate::de::Fields for Gateway {
 }
 /// `GatewayAdditionalInfo`.
 ///
-/// Documented at `GET /setup/gateways/{gatewayId}/additionalInformation response[]` (and 1 other places).
+/// Documented at `GET /setup/gateways/{gatewayId}/additionalInformation response[]` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GatewayAdditionalInfo {
     /// `templateId`.
@@ -12075,7 +12075,7 @@ impl crate::de::Fields for GatewaySynchronizationStartedEvent {
 }
 /// `GcmSubscriberJsonWrapper`.
 ///
-/// Documented at `PUT /setup/subscribe/notification/android/{providerApplicationId} request` (and 1 other places).
+/// Documented at `PUT /setup/subscribe/notification/android/{providerApplicationId} request` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GcmSubscriberJsonWrapper {
     /// `device`.
@@ -16181,7 +16181,7 @@ pub struct GetSetupProtocolsGroupsResponse {
     pub supervision_url: Option<String>,
     /// `deviceURLs`.
     #[serde(rename = "deviceURLs", skip_serializing_if = "Option::is_none")]
-    pub device_ur_ls: Option<Vec<String>>,
+    pub device_urls: Option<Vec<String>>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -16214,7 +16214,7 @@ impl crate::de::Fields for GetSetupProtocolsGroupsResponse {
                 crate::de::field(&mut self.supervision_url, &mut self.extra, key, map)?
             }
             "deviceURLs" => {
-                crate::de::field(&mut self.device_ur_ls, &mut self.extra, key, map)?
+                crate::de::field(&mut self.device_urls, &mut self.extra, key, map)?
             }
             _ => return Ok(false),
         }
@@ -17784,7 +17784,7 @@ impl crate::de::Fields for HistoryExecutionCommandDetailedStatus {
 }
 /// `HistoryExecutionResponse`.
 ///
-/// Documented at `GET /history/executions/{execId} response` (and 1 other places).
+/// Documented at `GET /history/executions/{execId} response` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct HistoryExecutionResponse {
     /// `execution`.
@@ -18283,7 +18283,7 @@ impl crate::de::Lenient for IoEnergyType {
 }
 /// `Location`.
 ///
-/// Documented at `GET /setup/location response` (and 1 other places).
+/// Documented at `GET /setup/location response` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Location {
     /// `creationTime`.
@@ -18468,7 +18468,7 @@ impl crate::de::Fields for Location {
 }
 /// `LocationTariffSettings`.
 ///
-/// Documented at `GET /setup/location response.tariffSettings` (and 1 other places).
+/// Documented at `GET /setup/location response.tariffSettings` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct LocationTariffSettings {
     /// `tariffMode`.
@@ -18518,7 +18518,7 @@ impl crate::de::Fields for LocationTariffSettings {
 }
 /// `LocationTariffSettingsTariff`.
 ///
-/// Documented at `GET /setup/location response.tariffSettings.tariffs[]` (and 1 other places).
+/// Documented at `GET /setup/location response.tariffSettings.tariffs[]` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct LocationTariffSettingsTariff {
     /// `name`.
@@ -21391,7 +21391,7 @@ impl crate::de::Fields for PasswordGrantRequest {
 }
 /// `Place`.
 ///
-/// Documented at `GET /setup response.rootPlace.subPlaces[].subPlaces[]` (and 8 other places).
+/// Documented at `GET /setup response.rootPlace` (and 8 other places).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Place {
     /// `creationTime`.
@@ -21629,7 +21629,7 @@ impl crate::de::Fields for PlaceDeletedEvent {
 }
 /// `PlaceSettings`.
 ///
-/// Documented at `POST /setup/places/{parentPlaceOID}/subPlaces request` (and 1 other places).
+/// Documented at `POST /setup/places/{parentPlaceOID}/subPlaces request` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct PlaceSettings {
     /// `type`.
@@ -24671,7 +24671,7 @@ pub struct PostSetupCalendarRuleSetResponse {
     pub calendar_rules_ids: Option<Vec<String>>,
     /// `calendarRulesOIDs`.
     #[serde(rename = "calendarRulesOIDs", skip_serializing_if = "Option::is_none")]
-    pub calendar_rules_oi_ds: Option<Vec<String>>,
+    pub calendar_rules_oids: Option<Vec<String>>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -24707,7 +24707,7 @@ impl crate::de::Fields for PostSetupCalendarRuleSetResponse {
             }
             "calendarRulesOIDs" => {
                 crate::de::field(
-                    &mut self.calendar_rules_oi_ds,
+                    &mut self.calendar_rules_oids,
                     &mut self.extra,
                     key,
                     map,
@@ -29094,7 +29094,7 @@ impl crate::de::Fields for Setup {
 }
 /// `SetupAdditionalInfo`.
 ///
-/// Documented at `GET /setup/additionalInformation response[]` (and 1 other places).
+/// Documented at `GET /setup/additionalInformation response[]` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SetupAdditionalInfo {
     /// `templateId`.
@@ -29340,7 +29340,7 @@ impl crate::de::Fields for SetupEndUserWrapper {
 }
 /// `SetupFeature`.
 ///
-/// Documented at `GET /setup response.features[]` (and 1 other places).
+/// Documented at `GET /setup response.features[]` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SetupFeature {
     /// `name`.
@@ -29690,7 +29690,7 @@ impl crate::de::Fields for SetupOptionParameter {
 }
 /// `SetupQuota`.
 ///
-/// Documented at `GET /setup/quotas response[]` (and 1 other places).
+/// Documented at `GET /setup/quotas response[]` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SetupQuota {
     /// `setupOID`.
@@ -30056,7 +30056,7 @@ pub struct SetupTriggerCreatedEvent {
     pub mode: Option<i64>,
     /// `sourceDeviceURLs`.
     #[serde(rename = "sourceDeviceURLs", skip_serializing_if = "Option::is_none")]
-    pub source_device_ur_ls: Option<Vec<String>>,
+    pub source_device_urls: Option<Vec<String>>,
     /// `effects`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub effects: Option<Vec<crate::types::SetupTriggerCreatedEventEffect>>,
@@ -30121,7 +30121,7 @@ impl crate::de::Fields for SetupTriggerCreatedEvent {
             "mode" => crate::de::field(&mut self.mode, &mut self.extra, key, map)?,
             "sourceDeviceURLs" => {
                 crate::de::field(
-                    &mut self.source_device_ur_ls,
+                    &mut self.source_device_urls,
                     &mut self.extra,
                     key,
                     map,
@@ -30874,7 +30874,7 @@ pub struct SetupTriggerUpdatedEvent {
     pub mode: Option<i64>,
     /// `sourceDeviceURLs`.
     #[serde(rename = "sourceDeviceURLs", skip_serializing_if = "Option::is_none")]
-    pub source_device_ur_ls: Option<Vec<String>>,
+    pub source_device_urls: Option<Vec<String>>,
     /// `effects`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub effects: Option<Vec<crate::types::SetupTriggerUpdatedEventEffect>>,
@@ -30939,7 +30939,7 @@ impl crate::de::Fields for SetupTriggerUpdatedEvent {
             "mode" => crate::de::field(&mut self.mode, &mut self.extra, key, map)?,
             "sourceDeviceURLs" => {
                 crate::de::field(
-                    &mut self.source_device_ur_ls,
+                    &mut self.source_device_urls,
                     &mut self.extra,
                     key,
                     map,
@@ -32889,7 +32889,7 @@ pub struct SonosTopologyChangedEvent {
     pub setup_oid: Option<String>,
     /// `actionGroupOIDsToUpdate`.
     #[serde(rename = "actionGroupOIDsToUpdate", skip_serializing_if = "Option::is_none")]
-    pub action_group_oi_ds_to_update: Option<Vec<String>>,
+    pub action_group_oids_to_update: Option<Vec<String>>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -32926,7 +32926,7 @@ impl crate::de::Fields for SonosTopologyChangedEvent {
             }
             "actionGroupOIDsToUpdate" => {
                 crate::de::field(
-                    &mut self.action_group_oi_ds_to_update,
+                    &mut self.action_group_oids_to_update,
                     &mut self.extra,
                     key,
                     map,
@@ -36092,10 +36092,10 @@ pub struct ZoneCreatedEvent {
     pub label: Option<String>,
     /// `deviceURLs`.
     #[serde(rename = "deviceURLs", skip_serializing_if = "Option::is_none")]
-    pub device_ur_ls: Option<Vec<String>>,
+    pub device_urls: Option<Vec<String>>,
     /// `placeOIDs`.
     #[serde(rename = "placeOIDs", skip_serializing_if = "Option::is_none")]
-    pub place_oi_ds: Option<Vec<String>>,
+    pub place_oids: Option<Vec<String>>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -36134,10 +36134,10 @@ impl crate::de::Fields for ZoneCreatedEvent {
             "type" => crate::de::field(&mut self.r#type, &mut self.extra, key, map)?,
             "label" => crate::de::field(&mut self.label, &mut self.extra, key, map)?,
             "deviceURLs" => {
-                crate::de::field(&mut self.device_ur_ls, &mut self.extra, key, map)?
+                crate::de::field(&mut self.device_urls, &mut self.extra, key, map)?
             }
             "placeOIDs" => {
-                crate::de::field(&mut self.place_oi_ds, &mut self.extra, key, map)?
+                crate::de::field(&mut self.place_oids, &mut self.extra, key, map)?
             }
             _ => return Ok(false),
         }
@@ -36304,10 +36304,10 @@ pub struct ZoneUpdatedEvent {
     pub label: Option<String>,
     /// `deviceURLs`.
     #[serde(rename = "deviceURLs", skip_serializing_if = "Option::is_none")]
-    pub device_ur_ls: Option<Vec<String>>,
+    pub device_urls: Option<Vec<String>>,
     /// `placeOIDs`.
     #[serde(rename = "placeOIDs", skip_serializing_if = "Option::is_none")]
-    pub place_oi_ds: Option<Vec<String>>,
+    pub place_oids: Option<Vec<String>>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -36346,10 +36346,10 @@ impl crate::de::Fields for ZoneUpdatedEvent {
             "type" => crate::de::field(&mut self.r#type, &mut self.extra, key, map)?,
             "label" => crate::de::field(&mut self.label, &mut self.extra, key, map)?,
             "deviceURLs" => {
-                crate::de::field(&mut self.device_ur_ls, &mut self.extra, key, map)?
+                crate::de::field(&mut self.device_urls, &mut self.extra, key, map)?
             }
             "placeOIDs" => {
-                crate::de::field(&mut self.place_oi_ds, &mut self.extra, key, map)?
+                crate::de::field(&mut self.place_oids, &mut self.extra, key, map)?
             }
             _ => return Ok(false),
         }
