@@ -5,7 +5,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde::de::MapAccess;
 use serde_json::{Map, Value};
 use crate::types::*;
-///An event of the event stream: one variant per event type the documentation lists (138 with the curated ones), selected by the `name` field.
+///An event of the event stream: one variant per event type the documentation lists (144 with the curated ones), selected by the `name` field.
 ///
 /// An event whose name the documentation does not list decodes to
 /// [`Event::Unknown`] with its whole JSON, and encodes back to it.
@@ -66,6 +66,10 @@ pub enum Event {
     ///
     /// A new camera has been discovered
     CameraDiscovered(CameraDiscoveredEvent),
+    /// `CommandExecutionStateChangedEvent` (seen in real streams, not in the documentation)
+    ///
+    /// The state of one command of an execution has changed.
+    CommandExecutionStateChanged(CommandExecutionStateChangedEvent),
     /// `ConditionGroupCreatedEvent`
     ///
     /// A condition group has been created
@@ -86,6 +90,10 @@ pub enum Event {
     ///
     /// A new delayed trigger has been scheduled
     DelayedTriggerSet(DelayedTriggerSetEvent),
+    /// `DeviceAvailableEvent` (seen in real streams, not in the documentation)
+    ///
+    /// A device is reachable again.
+    DeviceAvailable(DeviceAvailableEvent),
     /// `DeviceCreatedEvent`
     ///
     /// A new device has been added to the setup
@@ -118,6 +126,10 @@ pub enum Event {
     ///
     /// One or more states of a device have changed (high-level)
     DeviceStateChanged(DeviceStateChangedEvent),
+    /// `DeviceUnavailableEvent` (seen in real streams, not in the documentation)
+    ///
+    /// A device is no longer reachable.
+    DeviceUnavailable(DeviceUnavailableEvent),
     /// `DeviceUpdatedEvent`
     ///
     /// Device has been updated
@@ -170,6 +182,10 @@ pub enum Event {
     ///
     /// A user preference has been updated
     EndUserPreferenceUpdated(EndUserPreferenceUpdatedEvent),
+    /// `ExecutionRegisteredEvent` (seen in real streams, not in the documentation)
+    ///
+    /// An execution has been registered (it is about to be transmitted).
+    ExecutionRegistered(ExecutionRegisteredEvent),
     /// `ExecutionStateChangedEvent`
     ///
     /// An execution state has changed
@@ -178,6 +194,14 @@ pub enum Event {
     ///
     /// External service url event
     ExternalServiceURL(ExternalServiceURLEvent),
+    /// `GatewayAliveEvent` (seen in real streams, not in the documentation)
+    ///
+    /// A gateway is connected to the server again.
+    GatewayAlive(GatewayAliveEvent),
+    /// `GatewayDownEvent` (seen in real streams, not in the documentation)
+    ///
+    /// A gateway is no longer connected to the server.
+    GatewayDown(GatewayDownEvent),
     /// `GatewayDownOptionsChangedEvent`
     ///
     /// Gateway disconnection alert configuration has changed
@@ -498,11 +522,13 @@ impl Event {
         "CalendarRuleDeletedEvent",
         "CalendarRuleUpdatedEvent",
         "CameraDiscoveredEvent",
+        "CommandExecutionStateChangedEvent",
         "ConditionGroupCreatedEvent",
         "ConditionGroupDeletedEvent",
         "ConditionGroupUpdatedEvent",
         "DelayedTriggerCancelledEvent",
         "DelayedTriggerSetEvent",
+        "DeviceAvailableEvent",
         "DeviceCreatedEvent",
         "DeviceDeletionFailedEvent",
         "DeviceDisabledEvent",
@@ -511,6 +537,7 @@ impl Event {
         "DeviceFirmwareUpdateStartedEvent",
         "DeviceRemovedEvent",
         "DeviceStateChangedEvent",
+        "DeviceUnavailableEvent",
         "DeviceUpdatedEvent",
         "DiscoverCompleteEvent",
         "DiscoverFailedEvent",
@@ -528,8 +555,11 @@ impl Event {
         "EndUserPreferenceCreatedEvent",
         "EndUserPreferenceDeletedEvent",
         "EndUserPreferenceUpdatedEvent",
+        "ExecutionRegisteredEvent",
         "ExecutionStateChangedEvent",
         "ExternalServiceURLEvent",
+        "GatewayAliveEvent",
+        "GatewayDownEvent",
         "GatewayDownOptionsChangedEvent",
         "GatewayFirmwareUpdateCompletedEvent",
         "GatewayFirmwareUpdateFailedEvent",
@@ -651,11 +681,13 @@ impl Event {
             Event::CalendarRuleDeleted(_) => "CalendarRuleDeletedEvent",
             Event::CalendarRuleUpdated(_) => "CalendarRuleUpdatedEvent",
             Event::CameraDiscovered(_) => "CameraDiscoveredEvent",
+            Event::CommandExecutionStateChanged(_) => "CommandExecutionStateChangedEvent",
             Event::ConditionGroupCreated(_) => "ConditionGroupCreatedEvent",
             Event::ConditionGroupDeleted(_) => "ConditionGroupDeletedEvent",
             Event::ConditionGroupUpdated(_) => "ConditionGroupUpdatedEvent",
             Event::DelayedTriggerCancelled(_) => "DelayedTriggerCancelledEvent",
             Event::DelayedTriggerSet(_) => "DelayedTriggerSetEvent",
+            Event::DeviceAvailable(_) => "DeviceAvailableEvent",
             Event::DeviceCreated(_) => "DeviceCreatedEvent",
             Event::DeviceDeletionFailed(_) => "DeviceDeletionFailedEvent",
             Event::DeviceDisabled(_) => "DeviceDisabledEvent",
@@ -666,6 +698,7 @@ impl Event {
             Event::DeviceFirmwareUpdateStarted(_) => "DeviceFirmwareUpdateStartedEvent",
             Event::DeviceRemoved(_) => "DeviceRemovedEvent",
             Event::DeviceStateChanged(_) => "DeviceStateChangedEvent",
+            Event::DeviceUnavailable(_) => "DeviceUnavailableEvent",
             Event::DeviceUpdated(_) => "DeviceUpdatedEvent",
             Event::DiscoverComplete(_) => "DiscoverCompleteEvent",
             Event::DiscoverFailed(_) => "DiscoverFailedEvent",
@@ -691,8 +724,11 @@ impl Event {
             Event::EndUserPreferenceCreated(_) => "EndUserPreferenceCreatedEvent",
             Event::EndUserPreferenceDeleted(_) => "EndUserPreferenceDeletedEvent",
             Event::EndUserPreferenceUpdated(_) => "EndUserPreferenceUpdatedEvent",
+            Event::ExecutionRegistered(_) => "ExecutionRegisteredEvent",
             Event::ExecutionStateChanged(_) => "ExecutionStateChangedEvent",
             Event::ExternalServiceURL(_) => "ExternalServiceURLEvent",
+            Event::GatewayAlive(_) => "GatewayAliveEvent",
+            Event::GatewayDown(_) => "GatewayDownEvent",
             Event::GatewayDownOptionsChanged(_) => "GatewayDownOptionsChangedEvent",
             Event::GatewayFirmwareUpdateCompleted(_) => {
                 "GatewayFirmwareUpdateCompletedEvent"
@@ -862,11 +898,13 @@ impl Event {
             Event::CalendarRuleDeleted(e) => Some(&e.extra),
             Event::CalendarRuleUpdated(e) => Some(&e.extra),
             Event::CameraDiscovered(e) => Some(&e.extra),
+            Event::CommandExecutionStateChanged(e) => Some(&e.extra),
             Event::ConditionGroupCreated(e) => Some(&e.extra),
             Event::ConditionGroupDeleted(e) => Some(&e.extra),
             Event::ConditionGroupUpdated(e) => Some(&e.extra),
             Event::DelayedTriggerCancelled(e) => Some(&e.extra),
             Event::DelayedTriggerSet(e) => Some(&e.extra),
+            Event::DeviceAvailable(e) => Some(&e.extra),
             Event::DeviceCreated(e) => Some(&e.extra),
             Event::DeviceDeletionFailed(e) => Some(&e.extra),
             Event::DeviceDisabled(e) => Some(&e.extra),
@@ -875,6 +913,7 @@ impl Event {
             Event::DeviceFirmwareUpdateStarted(e) => Some(&e.extra),
             Event::DeviceRemoved(e) => Some(&e.extra),
             Event::DeviceStateChanged(e) => Some(&e.extra),
+            Event::DeviceUnavailable(e) => Some(&e.extra),
             Event::DeviceUpdated(e) => Some(&e.extra),
             Event::DiscoverComplete(e) => Some(&e.extra),
             Event::DiscoverFailed(e) => Some(&e.extra),
@@ -892,8 +931,11 @@ impl Event {
             Event::EndUserPreferenceCreated(e) => Some(&e.extra),
             Event::EndUserPreferenceDeleted(e) => Some(&e.extra),
             Event::EndUserPreferenceUpdated(e) => Some(&e.extra),
+            Event::ExecutionRegistered(e) => Some(&e.extra),
             Event::ExecutionStateChanged(e) => Some(&e.extra),
             Event::ExternalServiceURL(e) => Some(&e.extra),
+            Event::GatewayAlive(e) => Some(&e.extra),
+            Event::GatewayDown(e) => Some(&e.extra),
             Event::GatewayDownOptionsChanged(e) => Some(&e.extra),
             Event::GatewayFirmwareUpdateCompleted(e) => Some(&e.extra),
             Event::GatewayFirmwareUpdateFailed(e) => Some(&e.extra),
@@ -1038,6 +1080,9 @@ impl crate::de::Tagged for Event {
                     Event::CalendarRuleUpdated(Default::default())
                 }
                 "CameraDiscoveredEvent" => Event::CameraDiscovered(Default::default()),
+                "CommandExecutionStateChangedEvent" => {
+                    Event::CommandExecutionStateChanged(Default::default())
+                }
                 "ConditionGroupCreatedEvent" => {
                     Event::ConditionGroupCreated(Default::default())
                 }
@@ -1051,6 +1096,7 @@ impl crate::de::Tagged for Event {
                     Event::DelayedTriggerCancelled(Default::default())
                 }
                 "DelayedTriggerSetEvent" => Event::DelayedTriggerSet(Default::default()),
+                "DeviceAvailableEvent" => Event::DeviceAvailable(Default::default()),
                 "DeviceCreatedEvent" => Event::DeviceCreated(Default::default()),
                 "DeviceDeletionFailedEvent" => {
                     Event::DeviceDeletionFailed(Default::default())
@@ -1069,6 +1115,7 @@ impl crate::de::Tagged for Event {
                 "DeviceStateChangedEvent" => {
                     Event::DeviceStateChanged(Default::default())
                 }
+                "DeviceUnavailableEvent" => Event::DeviceUnavailable(Default::default()),
                 "DeviceUpdatedEvent" => Event::DeviceUpdated(Default::default()),
                 "DiscoverCompleteEvent" => Event::DiscoverComplete(Default::default()),
                 "DiscoverFailedEvent" => Event::DiscoverFailed(Default::default()),
@@ -1114,12 +1161,17 @@ impl crate::de::Tagged for Event {
                 "EndUserPreferenceUpdatedEvent" => {
                     Event::EndUserPreferenceUpdated(Default::default())
                 }
+                "ExecutionRegisteredEvent" => {
+                    Event::ExecutionRegistered(Default::default())
+                }
                 "ExecutionStateChangedEvent" => {
                     Event::ExecutionStateChanged(Default::default())
                 }
                 "ExternalServiceURLEvent" => {
                     Event::ExternalServiceURL(Default::default())
                 }
+                "GatewayAliveEvent" => Event::GatewayAlive(Default::default()),
+                "GatewayDownEvent" => Event::GatewayDown(Default::default()),
                 "GatewayDownOptionsChangedEvent" => {
                     Event::GatewayDownOptionsChanged(Default::default())
                 }
@@ -1402,11 +1454,15 @@ impl crate::de::Tagged for Event {
             Event::CalendarRuleDeleted(e) => crate::de::Fields::field(e, key, map),
             Event::CalendarRuleUpdated(e) => crate::de::Fields::field(e, key, map),
             Event::CameraDiscovered(e) => crate::de::Fields::field(e, key, map),
+            Event::CommandExecutionStateChanged(e) => {
+                crate::de::Fields::field(e, key, map)
+            }
             Event::ConditionGroupCreated(e) => crate::de::Fields::field(e, key, map),
             Event::ConditionGroupDeleted(e) => crate::de::Fields::field(e, key, map),
             Event::ConditionGroupUpdated(e) => crate::de::Fields::field(e, key, map),
             Event::DelayedTriggerCancelled(e) => crate::de::Fields::field(e, key, map),
             Event::DelayedTriggerSet(e) => crate::de::Fields::field(e, key, map),
+            Event::DeviceAvailable(e) => crate::de::Fields::field(e, key, map),
             Event::DeviceCreated(e) => crate::de::Fields::field(e, key, map),
             Event::DeviceDeletionFailed(e) => crate::de::Fields::field(e, key, map),
             Event::DeviceDisabled(e) => crate::de::Fields::field(e, key, map),
@@ -1419,6 +1475,7 @@ impl crate::de::Tagged for Event {
             }
             Event::DeviceRemoved(e) => crate::de::Fields::field(e, key, map),
             Event::DeviceStateChanged(e) => crate::de::Fields::field(e, key, map),
+            Event::DeviceUnavailable(e) => crate::de::Fields::field(e, key, map),
             Event::DeviceUpdated(e) => crate::de::Fields::field(e, key, map),
             Event::DiscoverComplete(e) => crate::de::Fields::field(e, key, map),
             Event::DiscoverFailed(e) => crate::de::Fields::field(e, key, map),
@@ -1448,8 +1505,11 @@ impl crate::de::Tagged for Event {
             Event::EndUserPreferenceCreated(e) => crate::de::Fields::field(e, key, map),
             Event::EndUserPreferenceDeleted(e) => crate::de::Fields::field(e, key, map),
             Event::EndUserPreferenceUpdated(e) => crate::de::Fields::field(e, key, map),
+            Event::ExecutionRegistered(e) => crate::de::Fields::field(e, key, map),
             Event::ExecutionStateChanged(e) => crate::de::Fields::field(e, key, map),
             Event::ExternalServiceURL(e) => crate::de::Fields::field(e, key, map),
+            Event::GatewayAlive(e) => crate::de::Fields::field(e, key, map),
+            Event::GatewayDown(e) => crate::de::Fields::field(e, key, map),
             Event::GatewayDownOptionsChanged(e) => crate::de::Fields::field(e, key, map),
             Event::GatewayFirmwareUpdateCompleted(e) => {
                 crate::de::Fields::field(e, key, map)
@@ -1631,11 +1691,13 @@ impl crate::de::Tagged for Event {
             Event::CalendarRuleDeleted(e) => &mut e.extra,
             Event::CalendarRuleUpdated(e) => &mut e.extra,
             Event::CameraDiscovered(e) => &mut e.extra,
+            Event::CommandExecutionStateChanged(e) => &mut e.extra,
             Event::ConditionGroupCreated(e) => &mut e.extra,
             Event::ConditionGroupDeleted(e) => &mut e.extra,
             Event::ConditionGroupUpdated(e) => &mut e.extra,
             Event::DelayedTriggerCancelled(e) => &mut e.extra,
             Event::DelayedTriggerSet(e) => &mut e.extra,
+            Event::DeviceAvailable(e) => &mut e.extra,
             Event::DeviceCreated(e) => &mut e.extra,
             Event::DeviceDeletionFailed(e) => &mut e.extra,
             Event::DeviceDisabled(e) => &mut e.extra,
@@ -1644,6 +1706,7 @@ impl crate::de::Tagged for Event {
             Event::DeviceFirmwareUpdateStarted(e) => &mut e.extra,
             Event::DeviceRemoved(e) => &mut e.extra,
             Event::DeviceStateChanged(e) => &mut e.extra,
+            Event::DeviceUnavailable(e) => &mut e.extra,
             Event::DeviceUpdated(e) => &mut e.extra,
             Event::DiscoverComplete(e) => &mut e.extra,
             Event::DiscoverFailed(e) => &mut e.extra,
@@ -1661,8 +1724,11 @@ impl crate::de::Tagged for Event {
             Event::EndUserPreferenceCreated(e) => &mut e.extra,
             Event::EndUserPreferenceDeleted(e) => &mut e.extra,
             Event::EndUserPreferenceUpdated(e) => &mut e.extra,
+            Event::ExecutionRegistered(e) => &mut e.extra,
             Event::ExecutionStateChanged(e) => &mut e.extra,
             Event::ExternalServiceURL(e) => &mut e.extra,
+            Event::GatewayAlive(e) => &mut e.extra,
+            Event::GatewayDown(e) => &mut e.extra,
             Event::GatewayDownOptionsChanged(e) => &mut e.extra,
             Event::GatewayFirmwareUpdateCompleted(e) => &mut e.extra,
             Event::GatewayFirmwareUpdateFailed(e) => &mut e.extra,
@@ -1840,6 +1906,13 @@ impl Serialize for Event {
             Event::CameraDiscovered(e) => {
                 crate::de::serialize_tagged(serializer, "CameraDiscoveredEvent", e)
             }
+            Event::CommandExecutionStateChanged(e) => {
+                crate::de::serialize_tagged(
+                    serializer,
+                    "CommandExecutionStateChangedEvent",
+                    e,
+                )
+            }
             Event::ConditionGroupCreated(e) => {
                 crate::de::serialize_tagged(serializer, "ConditionGroupCreatedEvent", e)
             }
@@ -1858,6 +1931,9 @@ impl Serialize for Event {
             }
             Event::DelayedTriggerSet(e) => {
                 crate::de::serialize_tagged(serializer, "DelayedTriggerSetEvent", e)
+            }
+            Event::DeviceAvailable(e) => {
+                crate::de::serialize_tagged(serializer, "DeviceAvailableEvent", e)
             }
             Event::DeviceCreated(e) => {
                 crate::de::serialize_tagged(serializer, "DeviceCreatedEvent", e)
@@ -1894,6 +1970,9 @@ impl Serialize for Event {
             }
             Event::DeviceStateChanged(e) => {
                 crate::de::serialize_tagged(serializer, "DeviceStateChangedEvent", e)
+            }
+            Event::DeviceUnavailable(e) => {
+                crate::de::serialize_tagged(serializer, "DeviceUnavailableEvent", e)
             }
             Event::DeviceUpdated(e) => {
                 crate::de::serialize_tagged(serializer, "DeviceUpdatedEvent", e)
@@ -1990,11 +2069,20 @@ impl Serialize for Event {
                     e,
                 )
             }
+            Event::ExecutionRegistered(e) => {
+                crate::de::serialize_tagged(serializer, "ExecutionRegisteredEvent", e)
+            }
             Event::ExecutionStateChanged(e) => {
                 crate::de::serialize_tagged(serializer, "ExecutionStateChangedEvent", e)
             }
             Event::ExternalServiceURL(e) => {
                 crate::de::serialize_tagged(serializer, "ExternalServiceURLEvent", e)
+            }
+            Event::GatewayAlive(e) => {
+                crate::de::serialize_tagged(serializer, "GatewayAliveEvent", e)
+            }
+            Event::GatewayDown(e) => {
+                crate::de::serialize_tagged(serializer, "GatewayDownEvent", e)
             }
             Event::GatewayDownOptionsChanged(e) => {
                 crate::de::serialize_tagged(

@@ -342,7 +342,7 @@ pub struct ActionGroupCreatedEvent {
     pub notification_condition: Option<String>,
     /// `actions`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub actions: Option<Vec<crate::types::ActionGroupCreatedEventAction>>,
+    pub actions: Option<Vec<crate::types::ExecutionAction>>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -400,58 +400,6 @@ impl crate::de::Fields for ActionGroupCreatedEvent {
                 )?
             }
             "actions" => crate::de::field(&mut self.actions, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `ActionGroupCreatedEventAction`.
-///
-/// Documented at `event ActionGroupCreatedEvent.actions[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct ActionGroupCreatedEventAction {
-    /// `deviceURL`.
-    ///
-    /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
-    #[serde(rename = "deviceURL", skip_serializing_if = "Option::is_none")]
-    pub device_url: Option<String>,
-    /// `commands`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub commands: Option<Vec<crate::types::ExecutionCommand>>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for ActionGroupCreatedEventAction {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for ActionGroupCreatedEventAction {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for ActionGroupCreatedEventAction {
-    const NAME: &'static str = "ActionGroupCreatedEventAction";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "deviceURL" => {
-                crate::de::field(&mut self.device_url, &mut self.extra, key, map)?
-            }
-            "commands" => {
-                crate::de::field(&mut self.commands, &mut self.extra, key, map)?
-            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -718,7 +666,7 @@ pub struct ActionGroupUpdatedEvent {
     pub notification_condition: Option<String>,
     /// `actions`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub actions: Option<Vec<crate::types::ActionGroupUpdatedEventAction>>,
+    pub actions: Option<Vec<crate::types::ExecutionAction>>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -776,58 +724,6 @@ impl crate::de::Fields for ActionGroupUpdatedEvent {
                 )?
             }
             "actions" => crate::de::field(&mut self.actions, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `ActionGroupUpdatedEventAction`.
-///
-/// Documented at `event ActionGroupUpdatedEvent.actions[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct ActionGroupUpdatedEventAction {
-    /// `deviceURL`.
-    ///
-    /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
-    #[serde(rename = "deviceURL", skip_serializing_if = "Option::is_none")]
-    pub device_url: Option<String>,
-    /// `commands`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub commands: Option<Vec<crate::types::ExecutionCommand>>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for ActionGroupUpdatedEventAction {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for ActionGroupUpdatedEventAction {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for ActionGroupUpdatedEventAction {
-    const NAME: &'static str = "ActionGroupUpdatedEventAction";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "deviceURL" => {
-                crate::de::field(&mut self.device_url, &mut self.extra, key, map)?
-            }
-            "commands" => {
-                crate::de::field(&mut self.commands, &mut self.extra, key, map)?
-            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -4049,6 +3945,144 @@ impl crate::de::Fields for Command {
         &mut self.extra
     }
 }
+/// `CommandDefinition`.
+///
+/// Documented at `GET /reference/controllable/{controllableName} response.commands[]` (and 5 other places).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CommandDefinition {
+    /// `commandName`.
+    ///
+    /// Example: `a command name`.
+    #[serde(rename = "commandName", skip_serializing_if = "Option::is_none")]
+    pub command_name: Option<String>,
+    /// `nparams`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nparams: Option<i64>,
+    /// Signature of the command's parameters (local API), e.g. \`p1,\*p2\`.
+    #[serde(rename = "paramsSig", skip_serializing_if = "Option::is_none")]
+    pub params_sig: Option<String>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for CommandDefinition {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for CommandDefinition {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for CommandDefinition {
+    const NAME: &'static str = "CommandDefinition";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "commandName" => {
+                crate::de::field(&mut self.command_name, &mut self.extra, key, map)?
+            }
+            "nparams" => crate::de::field(&mut self.nparams, &mut self.extra, key, map)?,
+            "paramsSig" => {
+                crate::de::field(&mut self.params_sig, &mut self.extra, key, map)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
+/// The state of one command of an execution has changed.
+///
+/// Documented at `spec/curated.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CommandExecutionStateChangedEvent {
+    /// Time of the event (ms since the epoch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<i64>,
+    /// Setup OID.
+    #[serde(rename = "setupOID", skip_serializing_if = "Option::is_none")]
+    pub setup_oid: Option<String>,
+    /// Execution id.
+    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
+    pub exec_id: Option<String>,
+    /// Device of the command.
+    #[serde(rename = "deviceURL", skip_serializing_if = "Option::is_none")]
+    pub device_url: Option<String>,
+    /// New state of the command (\`IN\_PROGRESS\`, \`COMPLETED\`, \`FAILED\`, ...).
+    #[serde(rename = "newState", skip_serializing_if = "Option::is_none")]
+    pub new_state: Option<String>,
+    /// Rank of the command in the execution.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rank: Option<i64>,
+    /// Failure type, when the command failed.
+    #[serde(rename = "failureType", skip_serializing_if = "Option::is_none")]
+    pub failure_type: Option<String>,
+    /// Failure type code, when the command failed.
+    #[serde(rename = "failureTypeCode", skip_serializing_if = "Option::is_none")]
+    pub failure_type_code: Option<i64>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for CommandExecutionStateChangedEvent {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for CommandExecutionStateChangedEvent {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for CommandExecutionStateChangedEvent {
+    const NAME: &'static str = "CommandExecutionStateChangedEvent";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "timestamp" => {
+                crate::de::field(&mut self.timestamp, &mut self.extra, key, map)?
+            }
+            "setupOID" => {
+                crate::de::field(&mut self.setup_oid, &mut self.extra, key, map)?
+            }
+            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
+            "deviceURL" => {
+                crate::de::field(&mut self.device_url, &mut self.extra, key, map)?
+            }
+            "newState" => {
+                crate::de::field(&mut self.new_state, &mut self.extra, key, map)?
+            }
+            "rank" => crate::de::field(&mut self.rank, &mut self.extra, key, map)?,
+            "failureType" => {
+                crate::de::field(&mut self.failure_type, &mut self.extra, key, map)?
+            }
+            "failureTypeCode" => {
+                crate::de::field(&mut self.failure_type_code, &mut self.extra, key, map)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
 /// `CommandSchedule`.
 ///
 /// Documented at ``POST /triggers allowed type `genericCommandSchedulingTrigger`.commandSchedules[]``.
@@ -4858,10 +4892,10 @@ impl crate::de::Fields for ControllableCondition {
 pub struct ControllableDefinition {
     /// `commands`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub commands: Option<Vec<crate::types::ControllableDefinitionCommand>>,
+    pub commands: Option<Vec<crate::types::CommandDefinition>>,
     /// `states`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub states: Option<Vec<crate::types::State>>,
+    pub states: Option<Vec<crate::types::StateDefinition>>,
     /// `dataProperties`.
     #[serde(rename = "dataProperties", skip_serializing_if = "Option::is_none")]
     pub data_properties: Option<Vec<crate::types::DataProperty>>,
@@ -4886,6 +4920,9 @@ pub struct ControllableDefinition {
     /// Example: `ACTUATOR`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+    /// Qualified name of the device's controllable, e.g. \`io:RollerShutterGenericIOComponent\`.
+    #[serde(rename = "qualifiedName", skip_serializing_if = "Option::is_none")]
+    pub qualified_name: Option<String>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -4929,56 +4966,9 @@ impl crate::de::Fields for ControllableDefinition {
                 crate::de::field(&mut self.ui_classifiers, &mut self.extra, key, map)?
             }
             "type" => crate::de::field(&mut self.r#type, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `ControllableDefinitionCommand`.
-///
-/// Documented at `GET /reference/controllable/{controllableName} response.commands[]` (and 5 other places).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct ControllableDefinitionCommand {
-    /// `commandName`.
-    ///
-    /// Example: `a command name`.
-    #[serde(rename = "commandName", skip_serializing_if = "Option::is_none")]
-    pub command_name: Option<String>,
-    /// `nparams`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub nparams: Option<i64>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for ControllableDefinitionCommand {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for ControllableDefinitionCommand {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for ControllableDefinitionCommand {
-    const NAME: &'static str = "ControllableDefinitionCommand";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "commandName" => {
-                crate::de::field(&mut self.command_name, &mut self.extra, key, map)?
+            "qualifiedName" => {
+                crate::de::field(&mut self.qualified_name, &mut self.extra, key, map)?
             }
-            "nparams" => crate::de::field(&mut self.nparams, &mut self.extra, key, map)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -5885,6 +5875,9 @@ pub struct DataProperty {
     /// Example: `a data property value`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// Qualified name of the data property, e.g. \`core:identifyInterval\`.
+    #[serde(rename = "qualifiedName", skip_serializing_if = "Option::is_none")]
+    pub qualified_name: Option<String>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -5911,6 +5904,9 @@ impl crate::de::Fields for DataProperty {
     ) -> Result<bool, A::Error> {
         match key {
             "value" => crate::de::field(&mut self.value, &mut self.extra, key, map)?,
+            "qualifiedName" => {
+                crate::de::field(&mut self.qualified_name, &mut self.extra, key, map)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -6499,6 +6495,12 @@ pub struct Device {
     /// Example: `a ui class`.
     #[serde(rename = "uiClass", skip_serializing_if = "Option::is_none")]
     pub ui_class: Option<String>,
+    /// Sub-system of a multi-part device: the \`#N\` suffix of its URL (local API).
+    #[serde(rename = "subsystemId", skip_serializing_if = "Option::is_none")]
+    pub subsystem_id: Option<i64>,
+    /// Whether the device is synchronized with the gateway (local API).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub synced: Option<bool>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -6564,6 +6566,10 @@ impl crate::de::Fields for Device {
             "type" => crate::de::field(&mut self.r#type, &mut self.extra, key, map)?,
             "oid" => crate::de::field(&mut self.oid, &mut self.extra, key, map)?,
             "uiClass" => crate::de::field(&mut self.ui_class, &mut self.extra, key, map)?,
+            "subsystemId" => {
+                crate::de::field(&mut self.subsystem_id, &mut self.extra, key, map)?
+            }
+            "synced" => crate::de::field(&mut self.synced, &mut self.extra, key, map)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -6669,7 +6675,7 @@ pub struct DeviceAttribute {
     ///
     /// Example: `a device attribute value`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<serde_json::Value>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -6723,7 +6729,7 @@ pub struct DeviceAttributeChangeItem {
     ///
     /// Example: `a device attribute change item value`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<serde_json::Value>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -6818,6 +6824,62 @@ impl crate::de::Fields for DeviceAttributeWrapper {
                     key,
                     map,
                 )?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
+/// A device is reachable again.
+///
+/// Documented at `spec/curated.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DeviceAvailableEvent {
+    /// Time of the event (ms since the epoch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<i64>,
+    /// Setup OID.
+    #[serde(rename = "setupOID", skip_serializing_if = "Option::is_none")]
+    pub setup_oid: Option<String>,
+    /// Device URL.
+    #[serde(rename = "deviceURL", skip_serializing_if = "Option::is_none")]
+    pub device_url: Option<String>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for DeviceAvailableEvent {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for DeviceAvailableEvent {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for DeviceAvailableEvent {
+    const NAME: &'static str = "DeviceAvailableEvent";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "timestamp" => {
+                crate::de::field(&mut self.timestamp, &mut self.extra, key, map)?
+            }
+            "setupOID" => {
+                crate::de::field(&mut self.setup_oid, &mut self.extra, key, map)?
+            }
+            "deviceURL" => {
+                crate::de::field(&mut self.device_url, &mut self.extra, key, map)?
             }
             _ => return Ok(false),
         }
@@ -7624,7 +7686,7 @@ pub struct DeviceState {
     ///
     /// Example: `a device state value`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<serde_json::Value>,
     /// `lastUpdateTime`.
     #[serde(rename = "lastUpdateTime", skip_serializing_if = "Option::is_none")]
     pub last_update_time: Option<i64>,
@@ -7684,7 +7746,7 @@ pub struct DeviceStateChangeItem {
     ///
     /// Example: `a device state change item value`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<serde_json::Value>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -8021,6 +8083,62 @@ impl crate::de::Fields for DeviceStateWrapperPrototypeValuePrototype {
             "type" => crate::de::field(&mut self.r#type, &mut self.extra, key, map)?,
             "description" => {
                 crate::de::field(&mut self.description, &mut self.extra, key, map)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
+/// A device is no longer reachable.
+///
+/// Documented at `spec/curated.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DeviceUnavailableEvent {
+    /// Time of the event (ms since the epoch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<i64>,
+    /// Setup OID.
+    #[serde(rename = "setupOID", skip_serializing_if = "Option::is_none")]
+    pub setup_oid: Option<String>,
+    /// Device URL.
+    #[serde(rename = "deviceURL", skip_serializing_if = "Option::is_none")]
+    pub device_url: Option<String>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for DeviceUnavailableEvent {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for DeviceUnavailableEvent {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for DeviceUnavailableEvent {
+    const NAME: &'static str = "DeviceUnavailableEvent";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "timestamp" => {
+                crate::de::field(&mut self.timestamp, &mut self.extra, key, map)?
+            }
+            "setupOID" => {
+                crate::de::field(&mut self.setup_oid, &mut self.extra, key, map)?
+            }
+            "deviceURL" => {
+                crate::de::field(&mut self.device_url, &mut self.extra, key, map)?
             }
             _ => return Ok(false),
         }
@@ -10758,6 +10876,58 @@ impl crate::de::Fields for Execution {
         &mut self.extra
     }
 }
+/// `ExecutionAction`.
+///
+/// Documented at `event ActionGroupCreatedEvent.actions[]` (and 1 other place).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ExecutionAction {
+    /// `deviceURL`.
+    ///
+    /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
+    #[serde(rename = "deviceURL", skip_serializing_if = "Option::is_none")]
+    pub device_url: Option<String>,
+    /// `commands`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commands: Option<Vec<crate::types::ExecutionCommand>>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for ExecutionAction {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for ExecutionAction {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for ExecutionAction {
+    const NAME: &'static str = "ExecutionAction";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "deviceURL" => {
+                crate::de::field(&mut self.device_url, &mut self.extra, key, map)?
+            }
+            "commands" => {
+                crate::de::field(&mut self.commands, &mut self.extra, key, map)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
 /// `ExecutionCommand`.
 ///
 /// Documented at `event ActionGroupCreatedEvent.actions[].commands[]` (and 1 other place).
@@ -10824,7 +10994,7 @@ pub struct ExecutionCommandParameter {
     ///
     /// Example: `an execution command parameter entry value`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<serde_json::Value>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -10852,6 +11022,90 @@ impl crate::de::Fields for ExecutionCommandParameter {
         match key {
             "type" => crate::de::field(&mut self.r#type, &mut self.extra, key, map)?,
             "value" => crate::de::field(&mut self.value, &mut self.extra, key, map)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
+/// An execution has been registered (it is about to be transmitted).
+///
+/// Documented at `spec/curated.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ExecutionRegisteredEvent {
+    /// Time of the event (ms since the epoch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<i64>,
+    /// Setup OID.
+    #[serde(rename = "setupOID", skip_serializing_if = "Option::is_none")]
+    pub setup_oid: Option<String>,
+    /// Execution id.
+    #[serde(rename = "execId", skip_serializing_if = "Option::is_none")]
+    pub exec_id: Option<String>,
+    /// Label of the execution.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Metadata of the execution.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<String>,
+    /// Execution type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<i64>,
+    /// Execution sub-type.
+    #[serde(rename = "subType", skip_serializing_if = "Option::is_none")]
+    pub sub_type: Option<i64>,
+    /// Actions of the execution.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actions: Option<Vec<crate::types::ExecutionAction>>,
+    /// What launched the execution (\`mobile:pc\`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// User that launched the execution.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for ExecutionRegisteredEvent {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for ExecutionRegisteredEvent {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for ExecutionRegisteredEvent {
+    const NAME: &'static str = "ExecutionRegisteredEvent";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "timestamp" => {
+                crate::de::field(&mut self.timestamp, &mut self.extra, key, map)?
+            }
+            "setupOID" => {
+                crate::de::field(&mut self.setup_oid, &mut self.extra, key, map)?
+            }
+            "execId" => crate::de::field(&mut self.exec_id, &mut self.extra, key, map)?,
+            "label" => crate::de::field(&mut self.label, &mut self.extra, key, map)?,
+            "metadata" => {
+                crate::de::field(&mut self.metadata, &mut self.extra, key, map)?
+            }
+            "type" => crate::de::field(&mut self.r#type, &mut self.extra, key, map)?,
+            "subType" => crate::de::field(&mut self.sub_type, &mut self.extra, key, map)?,
+            "actions" => crate::de::field(&mut self.actions, &mut self.extra, key, map)?,
+            "source" => crate::de::field(&mut self.source, &mut self.extra, key, map)?,
+            "owner" => crate::de::field(&mut self.owner, &mut self.extra, key, map)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -11539,6 +11793,56 @@ impl crate::de::Fields for GatewayAdditionalInfo {
         &mut self.extra
     }
 }
+/// A gateway is connected to the server again.
+///
+/// Documented at `spec/curated.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct GatewayAliveEvent {
+    /// Time of the event (ms since the epoch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<i64>,
+    /// Gateway id.
+    #[serde(rename = "gatewayId", skip_serializing_if = "Option::is_none")]
+    pub gateway_id: Option<String>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for GatewayAliveEvent {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for GatewayAliveEvent {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for GatewayAliveEvent {
+    const NAME: &'static str = "GatewayAliveEvent";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "timestamp" => {
+                crate::de::field(&mut self.timestamp, &mut self.extra, key, map)?
+            }
+            "gatewayId" => {
+                crate::de::field(&mut self.gateway_id, &mut self.extra, key, map)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
 /// `GatewayConnectivity`.
 ///
 /// Documented at `GET /setup response.gateways[].connectivity` (and 2 other places).
@@ -11588,6 +11892,56 @@ impl crate::de::Fields for GatewayConnectivity {
             }
             "protocolVersion" => {
                 crate::de::field(&mut self.protocol_version, &mut self.extra, key, map)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
+/// A gateway is no longer connected to the server.
+///
+/// Documented at `spec/curated.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct GatewayDownEvent {
+    /// Time of the event (ms since the epoch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<i64>,
+    /// Gateway id.
+    #[serde(rename = "gatewayId", skip_serializing_if = "Option::is_none")]
+    pub gateway_id: Option<String>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for GatewayDownEvent {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for GatewayDownEvent {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for GatewayDownEvent {
+    const NAME: &'static str = "GatewayDownEvent";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "timestamp" => {
+                crate::de::field(&mut self.timestamp, &mut self.extra, key, map)?
+            }
+            "gatewayId" => {
+                crate::de::field(&mut self.gateway_id, &mut self.extra, key, map)?
             }
             _ => return Ok(false),
         }
@@ -18365,6 +18719,9 @@ pub struct Location {
     /// `tariffSettings`.
     #[serde(rename = "tariffSettings", skip_serializing_if = "Option::is_none")]
     pub tariff_settings: Option<crate::types::LocationTariffSettings>,
+    /// ISO 3166 code of the country, e.g. \`FR\`.
+    #[serde(rename = "countryCode", skip_serializing_if = "Option::is_none")]
+    pub country_code: Option<String>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
@@ -18457,6 +18814,9 @@ impl crate::de::Fields for Location {
             }
             "tariffSettings" => {
                 crate::de::field(&mut self.tariff_settings, &mut self.extra, key, map)?
+            }
+            "countryCode" => {
+                crate::de::field(&mut self.country_code, &mut self.extra, key, map)?
             }
             _ => return Ok(false),
         }
@@ -33084,11 +33444,11 @@ impl crate::de::Fields for StackedStateHistoryStackedHistoryValue {
         &mut self.extra
     }
 }
-/// `State`.
+/// `StateDefinition`.
 ///
 /// Documented at `GET /reference/controllable/{controllableName} response.states[]` (and 5 other places).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct State {
+pub struct StateDefinition {
     /// `type`.
     ///
     /// Example: `a state type`.
@@ -33097,25 +33457,34 @@ pub struct State {
     /// `values`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<String>>,
+    /// Qualified name of the state, e.g. \`core:ClosureState\` (cloud).
+    #[serde(rename = "qualifiedName", skip_serializing_if = "Option::is_none")]
+    pub qualified_name: Option<String>,
+    /// Name of the state, e.g. \`core:ClosureState\` (local API).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Whether the state changes only through events.
+    #[serde(rename = "eventBased", skip_serializing_if = "Option::is_none")]
+    pub event_based: Option<bool>,
     /// Fields the documentation does not list, and values of another shape than
     /// documented, as the server sent them.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
-impl<'de> Deserialize<'de> for State {
+impl<'de> Deserialize<'de> for StateDefinition {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         crate::de::deserialize_struct(deserializer)
     }
 }
-impl crate::de::Lenient for State {
+impl crate::de::Lenient for StateDefinition {
     fn decode<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Result<Self, Value>, D::Error> {
         crate::de::decode_struct(deserializer)
     }
 }
-impl crate::de::Fields for State {
-    const NAME: &'static str = "State";
+impl crate::de::Fields for StateDefinition {
+    const NAME: &'static str = "StateDefinition";
     fn field<'de, A: MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -33124,6 +33493,13 @@ impl crate::de::Fields for State {
         match key {
             "type" => crate::de::field(&mut self.r#type, &mut self.extra, key, map)?,
             "values" => crate::de::field(&mut self.values, &mut self.extra, key, map)?,
+            "qualifiedName" => {
+                crate::de::field(&mut self.qualified_name, &mut self.extra, key, map)?
+            }
+            "name" => crate::de::field(&mut self.name, &mut self.extra, key, map)?,
+            "eventBased" => {
+                crate::de::field(&mut self.event_based, &mut self.extra, key, map)?
+            }
             _ => return Ok(false),
         }
         Ok(true)
