@@ -103,6 +103,10 @@ pub enum ErrorKind {
     Config,
     /// The user's [`crate::TokenSource`] failed.
     TokenSource,
+    /// An execution did not reach a final state in the time allowed
+    /// ([`Error::ExecutionTimeout`]). Not retryable: sending the launch again would
+    /// run the commands twice.
+    ExecutionTimeout,
 
     // --- authentication ---
     /// No valid session (`Not authenticated`): the session expired; log in again.
@@ -436,6 +440,17 @@ pub enum Error {
         /// Cause.
         source: BoxError,
     },
+    /// An execution did not reach a final state (`COMPLETED`, `FAILED`) in the time
+    /// allowed (see [`crate::Client::wait_for_execution`]). It may still be running.
+    #[error("the execution did not finish within {} s (last state seen: {})", timeout.as_secs_f64(), last_state.as_deref().unwrap_or("none"))]
+    ExecutionTimeout {
+        /// The execution followed.
+        exec_id: String,
+        /// The time allowed.
+        timeout: Duration,
+        /// The last state its events announced, if any arrived.
+        last_state: Option<String>,
+    },
 }
 
 fn fmt_retry_after(retry_after: Option<Duration>) -> String {
@@ -489,6 +504,12 @@ impl fmt::Debug for Error {
             }
             Error::Config { message } => f.debug_struct("Config").field("message", message).finish(),
             Error::TokenSource { source } => f.debug_struct("TokenSource").field("source", source).finish(),
+            Error::ExecutionTimeout { exec_id, timeout, last_state } => f
+                .debug_struct("ExecutionTimeout")
+                .field("exec_id", exec_id)
+                .field("timeout", timeout)
+                .field("last_state", last_state)
+                .finish(),
         }
     }
 }
@@ -564,6 +585,7 @@ impl Error {
             Error::InvalidRequest { .. } => ErrorKind::InvalidRequest,
             Error::Config { .. } => ErrorKind::Config,
             Error::TokenSource { .. } => ErrorKind::TokenSource,
+            Error::ExecutionTimeout { .. } => ErrorKind::ExecutionTimeout,
         }
     }
 
@@ -609,7 +631,7 @@ impl Error {
             | Error::Decode { operation, .. }
             | Error::Encode { operation, .. }
             | Error::InvalidRequest { operation, .. } => Some(operation),
-            Error::Config { .. } | Error::TokenSource { .. } => None,
+            Error::Config { .. } | Error::TokenSource { .. } | Error::ExecutionTimeout { .. } => None,
         }
     }
 }

@@ -12,6 +12,8 @@ mod auth;
 mod client;
 mod de;
 mod error;
+mod event_stream;
+mod execution;
 mod generated;
 mod operation;
 mod request;
@@ -24,6 +26,8 @@ pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT
 pub use generated::events::{self, Event};
 pub use generated::{operations, types};
 pub use error::{ApiError, Error, ErrorCode, ErrorKind};
+pub use event_stream::{EventStream, EventStreamConfig};
+pub use execution::{ExecutionOutcome, ExecutionState};
 pub use operation::{HttpMethod, OperationInfo, RateLimit, RateLimitScope, ResponseKind};
 pub use request::Upload;
 pub use retry::RetryPolicy;

@@ -1,0 +1,328 @@
+//! Following an execution to its end through the event stream.
+//!
+//! Launching commands (`POST /exec/apply`, `POST /exec/{actionGroupOID}`, ...) only
+//! returns an `execId`; the outcome arrives later as `ExecutionStateChangedEvent`s,
+//! e.g. `INITIALIZED → NOT_TRANSMITTED → TRANSMITTED → IN_PROGRESS → COMPLETED`. The
+//! final states are `COMPLETED` and `FAILED` (a cancelled execution ends `FAILED`,
+//! with a failure type saying so); every other state, including `NOT_TRANSMITTED`
+//! (real streams go on to `TRANSMITTED` after it) and states this version does not
+//! know, is intermediate.
+//!
+//! The listener must exist before the execution starts, or its events may be missed:
+//! [`Client::execute_and_wait`] registers first, then launches. For other launch
+//! operations, do the same by hand:
+//!
+//! ```no_run
+//! # async fn demo(client: overkiz::Client) -> Result<(), overkiz::Error> {
+//! use std::time::Duration;
+//! let mut events = client.events();
+//! events.register().await?;
+//! let launched = client.post_exec_by_action_group_oid("an-action-group-oid").await?;
+//! let exec_id = launched.exec_id.unwrap_or_default();
+//! let outcome = events.wait_for_execution(&exec_id, Duration::from_secs(60)).await?;
+//! println!("{} ({:?})", outcome.state, outcome.failure_type);
+//! # Ok(()) }
+//! ```
+
+use std::fmt;
+use std::time::Duration;
+
+use futures::StreamExt;
+
+use crate::types::{
+    ActionGroup, ExecutionStateChangedEvent, ExecutionStateChangedEventFailedCommand,
+};
+use crate::{operations, Client, Error, ErrorKind, Event, EventStream};
+
+/// The state of an execution, as `ExecutionStateChangedEvent` announces it.
+///
+/// ```
+/// use overkiz::ExecutionState;
+/// assert_eq!(ExecutionState::from("COMPLETED"), ExecutionState::Completed);
+/// assert!(ExecutionState::Failed.is_final());
+/// assert!(!ExecutionState::from("NOT_TRANSMITTED").is_final());
+/// assert_eq!(ExecutionState::from("SOMETHING_NEW").as_str(), "SOMETHING_NEW");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ExecutionState {
+    /// `INITIALIZED`: created by the server.
+    Initialized,
+    /// `NOT_TRANSMITTED`: not yet sent to the gateway (not final: it is transmitted
+    /// next).
+    NotTransmitted,
+    /// `TRANSMITTED`: sent to the gateway.
+    Transmitted,
+    /// `QUEUED_GATEWAY_SIDE`: waiting in the gateway's queue (known from pyoverkiz).
+    QueuedGatewaySide,
+    /// `QUEUED_SERVER_SIDE`: waiting in the server's queue (known from pyoverkiz).
+    QueuedServerSide,
+    /// `IN_PROGRESS`: running.
+    InProgress,
+    /// `COMPLETED`: final, every command succeeded.
+    Completed,
+    /// `FAILED`: final, at least one command failed (or the execution was cancelled).
+    Failed,
+    /// A state this version does not know, as sent; not final.
+    Other(String),
+}
+
+impl ExecutionState {
+    /// The state as sent by the server.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ExecutionState::Initialized => "INITIALIZED",
+            ExecutionState::NotTransmitted => "NOT_TRANSMITTED",
+            ExecutionState::Transmitted => "TRANSMITTED",
+            ExecutionState::QueuedGatewaySide => "QUEUED_GATEWAY_SIDE",
+            ExecutionState::QueuedServerSide => "QUEUED_SERVER_SIDE",
+            ExecutionState::InProgress => "IN_PROGRESS",
+            ExecutionState::Completed => "COMPLETED",
+            ExecutionState::Failed => "FAILED",
+            ExecutionState::Other(state) => state,
+        }
+    }
+
+    /// True for the states that end an execution: `COMPLETED` and `FAILED`.
+    pub fn is_final(&self) -> bool {
+        matches!(self, ExecutionState::Completed | ExecutionState::Failed)
+    }
+}
+
+impl From<&str> for ExecutionState {
+    fn from(state: &str) -> ExecutionState {
+        match state {
+            "INITIALIZED" => ExecutionState::Initialized,
+            "NOT_TRANSMITTED" => ExecutionState::NotTransmitted,
+            "TRANSMITTED" => ExecutionState::Transmitted,
+            "QUEUED_GATEWAY_SIDE" => ExecutionState::QueuedGatewaySide,
+            "QUEUED_SERVER_SIDE" => ExecutionState::QueuedServerSide,
+            "IN_PROGRESS" => ExecutionState::InProgress,
+            "COMPLETED" => ExecutionState::Completed,
+            "FAILED" => ExecutionState::Failed,
+            other => ExecutionState::Other(other.to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for ExecutionState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How an execution ended: its final `ExecutionStateChangedEvent`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ExecutionOutcome {
+    /// The execution.
+    pub exec_id: String,
+    /// The final state: [`ExecutionState::Completed`] or [`ExecutionState::Failed`].
+    pub state: ExecutionState,
+    /// Why it failed (`failureType`, e.g. `NON_EXECUTING`), if it did.
+    pub failure_type: Option<String>,
+    /// The commands that failed, with their device and reason (empty on success).
+    pub failed_commands: Vec<ExecutionStateChangedEventFailedCommand>,
+    /// The whole final event (timestamp, related devices, failure type code, ...).
+    pub event: ExecutionStateChangedEvent,
+}
+
+impl ExecutionOutcome {
+    /// The outcome `event` announces for `exec_id`, if it is that execution's
+    /// `ExecutionStateChangedEvent` with a final state; for callers reading the event
+    /// stream themselves.
+    pub fn from_event(event: &Event, exec_id: &str) -> Option<ExecutionOutcome> {
+        let change = state_change(event, exec_id)?;
+        let state = ExecutionState::from(change.new_state.as_deref()?);
+        state.is_final().then(|| ExecutionOutcome {
+            exec_id: exec_id.to_owned(),
+            state,
+            failure_type: change.failure_type.clone(),
+            failed_commands: change.failed_commands.clone().unwrap_or_default(),
+            event: change.clone(),
+        })
+    }
+
+    /// True when the execution completed.
+    pub fn is_success(&self) -> bool {
+        self.state == ExecutionState::Completed
+    }
+}
+
+/// `event` if it is a state change of `exec_id`.
+fn state_change<'a>(event: &'a Event, exec_id: &str) -> Option<&'a ExecutionStateChangedEvent> {
+    match event {
+        Event::ExecutionStateChanged(change) if change.exec_id.as_deref() == Some(exec_id) => {
+            Some(change)
+        }
+        _ => None,
+    }
+}
+
+impl EventStream {
+    /// Reads this stream until `exec_id` reaches a final state, for at most `timeout`
+    /// (which includes registering the listener if the stream has none yet).
+    ///
+    /// The events read meanwhile are consumed: the stream goes on after the final
+    /// event. Use [`ExecutionOutcome::from_event`] in your own loop to keep them all.
+    ///
+    /// Errors: retryable failures and expired listeners are waited out (the stream
+    /// backs off and registers again); any other failure is returned at once. When
+    /// time runs out, [`Error::ExecutionTimeout`] carries the last state seen; the
+    /// execution may still be running.
+    pub async fn wait_for_execution(
+        &mut self,
+        exec_id: &str,
+        timeout: Duration,
+    ) -> Result<ExecutionOutcome, Error> {
+        let mut last_state = None;
+        let wait = async {
+            while let Some(item) = self.next().await {
+                match item {
+                    Ok(event) => {
+                        if let Some(outcome) = ExecutionOutcome::from_event(&event, exec_id) {
+                            return Ok(outcome);
+                        }
+                        if let Some(change) = state_change(&event, exec_id) {
+                            tracing::debug!(
+                                state = change.new_state.as_deref(),
+                                "execution state changed"
+                            );
+                            last_state.clone_from(&change.new_state);
+                        }
+                    }
+                    Err(error)
+                        if error.is_retryable()
+                            || matches!(
+                                error.kind(),
+                                ErrorKind::InvalidEventListener
+                                    | ErrorKind::NoRegisteredEventListener
+                            ) =>
+                    {
+                        tracing::debug!(kind = ?error.kind(), "event stream failure while waiting for an execution");
+                    }
+                    Err(error) => return Err(error),
+                }
+            }
+            // The stream never ends; should it, the wait ends like a timeout.
+            std::future::pending().await
+        };
+        let result = tokio::time::timeout(timeout, wait).await;
+        result.unwrap_or_else(|_| {
+            Err(Error::ExecutionTimeout {
+                exec_id: exec_id.to_owned(),
+                timeout,
+                last_state,
+            })
+        })
+    }
+}
+
+impl EventStream {
+    /// Registers this stream's listener if needed, launches `action_group`
+    /// (`POST /exec/apply`) and waits for its outcome (see
+    /// [`EventStream::wait_for_execution`]). `timeout` bounds the wait once the
+    /// execution is launched; registering and launching are bounded by the client's
+    /// request timeout. The launch is never retried.
+    ///
+    /// A failed execution is an `Ok` outcome with [`ExecutionOutcome::is_success`]
+    /// false; `Err` means the commands could not be launched or followed.
+    pub async fn execute_and_wait(
+        &mut self,
+        action_group: &ActionGroup,
+        timeout: Duration,
+    ) -> Result<ExecutionOutcome, Error> {
+        self.register().await?;
+        let launched = self.client().post_exec_apply(None, action_group).await?;
+        let Some(exec_id) = launched.exec_id.filter(|id| !id.is_empty()) else {
+            return Err(Error::Decode {
+                operation: &operations::POST_EXEC_APPLY,
+                message: "the answer carries no execId".into(),
+                excerpt: String::new(),
+            });
+        };
+        tracing::debug!("execution launched; waiting for its outcome");
+        self.wait_for_execution(&exec_id, timeout).await
+    }
+}
+
+impl Client {
+    /// Waits until execution `exec_id` reaches a final state, for at most `timeout`,
+    /// through a new event listener (see [`EventStream::wait_for_execution`]).
+    ///
+    /// The listener is registered when this is called: an execution that ended
+    /// before is not seen and the call times out. To follow an execution you launch,
+    /// use [`Client::execute_and_wait`] or register an [`EventStream`] first. A
+    /// listener registered here also invalidates any other listener of the session.
+    pub async fn wait_for_execution(
+        &self,
+        exec_id: &str,
+        timeout: Duration,
+    ) -> Result<ExecutionOutcome, Error> {
+        self.events().wait_for_execution(exec_id, timeout).await
+    }
+
+    /// Registers an event listener, launches `action_group` (`POST /exec/apply`) and
+    /// waits for its outcome, for at most `timeout` once launched; see
+    /// [`EventStream::execute_and_wait`]. The new listener invalidates any other
+    /// listener of the session: with a stream already open, use its method instead.
+    pub async fn execute_and_wait(
+        &self,
+        action_group: &ActionGroup,
+        timeout: Duration,
+    ) -> Result<ExecutionOutcome, Error> {
+        self.events().execute_and_wait(action_group, timeout).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(json: serde_json::Value) -> Event {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn states_round_trip() {
+        for state in [
+            "INITIALIZED",
+            "NOT_TRANSMITTED",
+            "TRANSMITTED",
+            "QUEUED_GATEWAY_SIDE",
+            "QUEUED_SERVER_SIDE",
+            "IN_PROGRESS",
+            "COMPLETED",
+            "FAILED",
+            "NEW",
+        ] {
+            assert_eq!(ExecutionState::from(state).as_str(), state);
+            assert_eq!(
+                ExecutionState::from(state).is_final(),
+                state == "COMPLETED" || state == "FAILED"
+            );
+        }
+    }
+
+    #[test]
+    fn outcomes_come_from_final_state_changes_of_the_execution_only() {
+        let failed = event(serde_json::json!({
+            "name": "ExecutionStateChangedEvent", "execId": "e1", "oldState": "IN_PROGRESS",
+            "newState": "FAILED", "failureType": "NON_EXECUTING",
+            "failedCommands": [{"deviceURL": "io://1234-5678-9012/1", "rank": 0, "failureType": "NON_EXECUTING"}]
+        }));
+        let outcome = ExecutionOutcome::from_event(&failed, "e1").unwrap();
+        assert_eq!(outcome.state, ExecutionState::Failed);
+        assert!(!outcome.is_success());
+        assert_eq!(outcome.failure_type.as_deref(), Some("NON_EXECUTING"));
+        assert_eq!(outcome.failed_commands.len(), 1);
+        assert_eq!(ExecutionOutcome::from_event(&failed, "e2"), None);
+        let running = event(
+            serde_json::json!({"name": "ExecutionStateChangedEvent", "execId": "e1", "newState": "IN_PROGRESS"}),
+        );
+        assert_eq!(ExecutionOutcome::from_event(&running, "e1"), None);
+        let other =
+            event(serde_json::json!({"name": "GatewaySynchronizationEndedEvent", "execId": "e1"}));
+        assert_eq!(ExecutionOutcome::from_event(&other, "e1"), None);
+    }
+}
