@@ -6,12 +6,15 @@ use serde_json::Value;
 
 /// Path of a fixture file under `tests/fixtures/`.
 pub fn fixture_path(relative: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(relative)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(relative)
 }
 
 /// Contents of a fixture file.
 pub fn fixture(relative: &str) -> String {
-    std::fs::read_to_string(fixture_path(relative)).unwrap_or_else(|e| panic!("fixture {relative}: {e}"))
+    std::fs::read_to_string(fixture_path(relative))
+        .unwrap_or_else(|e| panic!("fixture {relative}: {e}"))
 }
 
 /// Differences between what the server sent and what we encode back, ignoring what

@@ -208,12 +208,18 @@ impl Curated {
         let mut out = Vec::new();
         for (from, to) in &self.rename {
             if !to.is_used() {
-                out.push(format!("[rename] {from} = {:?} renames no generated type", to.value));
+                out.push(format!(
+                    "[rename] {from} = {:?} renames no generated type",
+                    to.value
+                ));
             }
         }
         for e in &self.shape {
             if !e.is_used() {
-                out.push(format!("[[shape]] fields = {:?} matches no object", e.value.fields));
+                out.push(format!(
+                    "[[shape]] fields = {:?} matches no object",
+                    e.value.fields
+                ));
             }
         }
         for e in &self.name {
@@ -223,32 +229,49 @@ impl Curated {
         }
         for e in &self.enums {
             if !e.is_used() {
-                out.push(format!("[[enum]] table = {:?} matches no allowed-values table", e.value.table));
+                out.push(format!(
+                    "[[enum]] table = {:?} matches no allowed-values table",
+                    e.value.table
+                ));
             }
         }
         for (title, e) in &self.union_names {
             if !e.is_used() {
-                out.push(format!("[union_names] {title:?} matches no allowed-types list"));
+                out.push(format!(
+                    "[union_names] {title:?} matches no allowed-types list"
+                ));
             }
         }
         for e in &self.response {
             if !e.is_used() {
-                out.push(format!("[[response]] operation = {:?} matches no operation with a response", e.value.operation));
+                out.push(format!(
+                    "[[response]] operation = {:?} matches no operation with a response",
+                    e.value.operation
+                ));
             }
         }
         for e in &self.field {
             if !e.is_used() {
-                out.push(format!("[[field]] {}.{} matches no generated type", e.value.in_type, e.value.name));
+                out.push(format!(
+                    "[[field]] {}.{} matches no generated type",
+                    e.value.in_type, e.value.name
+                ));
             }
         }
         for e in &self.field_type {
             if !e.is_used() {
-                out.push(format!("[[field_type]] {}.{} matches no documented field", e.value.in_type, e.value.name));
+                out.push(format!(
+                    "[[field_type]] {}.{} matches no documented field",
+                    e.value.in_type, e.value.name
+                ));
             }
         }
         for e in &self.form {
             if !e.is_used() {
-                out.push(format!("[[form]] {:?} matches no operation with request parameters", e.value));
+                out.push(format!(
+                    "[[form]] {:?} matches no operation with request parameters",
+                    e.value
+                ));
             }
         }
         out

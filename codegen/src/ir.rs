@@ -252,7 +252,11 @@ pub fn build(spec: &Spec, curated: &Curated) -> Result<Ir, IrError> {
     b.check_names()?;
     let unused = curated.unused();
     if !unused.is_empty() {
-        return Err(CuratedError(format!("entries that no longer apply:\n  {}", unused.join("\n  "))).into());
+        return Err(CuratedError(format!(
+            "entries that no longer apply:\n  {}",
+            unused.join("\n  ")
+        ))
+        .into());
     }
     Ok(b.ir)
 }
@@ -283,11 +287,15 @@ impl Builder<'_> {
                     Some(e) => e.get().clone(),
                     None => pascal(&list.title),
                 };
-                let union = self.ir.unions.entry(name.clone()).or_insert_with(|| UnionDef {
-                    name: name.clone(),
-                    title: list.title.clone(),
-                    variants: Vec::new(),
-                });
+                let union = self
+                    .ir
+                    .unions
+                    .entry(name.clone())
+                    .or_insert_with(|| UnionDef {
+                        name: name.clone(),
+                        title: list.title.clone(),
+                        variants: Vec::new(),
+                    });
                 if union.title != list.title {
                     return Err(IrError::Conflict(format!(
                         "allowed-types lists `{}` and `{}` both get the name `{name}`",
@@ -298,9 +306,9 @@ impl Builder<'_> {
                     match self.union_keys.get(&v.key) {
                         Some(other) if *other != name => {
                             return Err(IrError::Conflict(format!(
-                                "wrapper key `{}` belongs to two allowed-types lists ({other}, {name})",
-                                v.key
-                            )))
+                            "wrapper key `{}` belongs to two allowed-types lists ({other}, {name})",
+                            v.key
+                        )))
                         }
                         _ => {
                             self.union_keys.insert(v.key.clone(), name.clone());
@@ -325,9 +333,8 @@ impl Builder<'_> {
                     let location = format!("{} {} allowed type `{}`", op.method, op.path, v.key);
                     match entry.iter_mut().find(|(k, _, _)| *k == v.key) {
                         Some((_, schema, _)) => {
-                            *schema = crate::parse::schema::merge(schema, &v.schema).map_err(|c| {
-                                IrError::Conflict(format!("{location}: {c}"))
-                            })?;
+                            *schema = crate::parse::schema::merge(schema, &v.schema)
+                                .map_err(|c| IrError::Conflict(format!("{location}: {c}")))?;
                         }
                         None => entry.push((v.key.clone(), v.schema.clone(), location)),
                     }
@@ -337,9 +344,17 @@ impl Builder<'_> {
         for (name, list) in variants {
             let mut out = Vec::new();
             for (key, schema, location) in list {
-                let ctx = Ctx { location, context_name: pascal(&key), forced: None };
+                let ctx = Ctx {
+                    location,
+                    context_name: pascal(&key),
+                    forced: None,
+                };
                 let ty = self.ty(&schema, &ctx)?;
-                out.push(UnionVariant { ident: pascal(&key), key, ty });
+                out.push(UnionVariant {
+                    ident: pascal(&key),
+                    key,
+                    ty,
+                });
             }
             self.ir.unions.get_mut(&name).expect("declared").variants = out;
         }
@@ -353,11 +368,15 @@ impl Builder<'_> {
             for op in &spec.operations {
                 for table in op.allowed_values.iter().filter(|t| t.title == e.table) {
                     found = true;
-                    let def = self.ir.enums.entry(e.name.clone()).or_insert_with(|| ValueEnumDef {
-                        name: e.name.clone(),
-                        titles: Vec::new(),
-                        variants: Vec::new(),
-                    });
+                    let def = self
+                        .ir
+                        .enums
+                        .entry(e.name.clone())
+                        .or_insert_with(|| ValueEnumDef {
+                            name: e.name.clone(),
+                            titles: Vec::new(),
+                            variants: Vec::new(),
+                        });
                     if !def.titles.contains(&table.title) {
                         def.titles.push(table.title.clone());
                     }
@@ -387,7 +406,10 @@ impl Builder<'_> {
             let mut seen = BTreeSet::new();
             for v in &def.variants {
                 if v.ident.is_empty() || v.ident == "Unknown" || !seen.insert(&v.ident) {
-                    return Err(IrError::Conflict(format!("enum `{}`: variant name `{}` is empty, reserved or repeated", def.name, v.ident)));
+                    return Err(IrError::Conflict(format!(
+                        "enum `{}`: variant name `{}` is empty, reserved or repeated",
+                        def.name, v.ident
+                    )));
                 }
             }
         }
@@ -399,8 +421,9 @@ impl Builder<'_> {
         self.curated.enums.iter().find_map(|entry| {
             let e = &entry.value;
             let listed = if is_param { &e.params } else { &e.fields };
-            (op.allowed_values.iter().any(|t| t.title == e.table) && listed.iter().any(|p| p == name))
-                .then(|| e.name.clone())
+            (op.allowed_values.iter().any(|t| t.title == e.table)
+                && listed.iter().any(|p| p == name))
+            .then(|| e.name.clone())
         })
     }
 
@@ -444,7 +467,12 @@ impl Builder<'_> {
 
     /// Names an object, converts its fields and merges it into the struct of that name.
     fn object(&mut self, fields: &[spec::Field], ctx: &Ctx) -> Result<String, IrError> {
-        let at = self.curated.name.iter().find(|e| e.value.at == ctx.location).map(|e| e.get().name.clone());
+        let at = self
+            .curated
+            .name
+            .iter()
+            .find(|e| e.value.at == ctx.location)
+            .map(|e| e.get().name.clone());
         // Curated knowledge first, then the examples' hints, then the context.
         let sig = signature(fields);
         let preferred = at
@@ -481,22 +509,38 @@ impl Builder<'_> {
         Err(IrError::Conflict(last_conflict))
     }
 
-    fn object_named(&mut self, name: &str, fields: &[spec::Field], ctx: &Ctx) -> Result<(), String> {
+    fn object_named(
+        &mut self,
+        name: &str,
+        fields: &[spec::Field],
+        ctx: &Ctx,
+    ) -> Result<(), String> {
         // Register the struct with its own field order before its fields are
         // converted: a nested object of the same name (a recursive type) merges into
         // it rather than coming first.
-        self.journal.push((name.to_owned(), self.ir.structs.get(name).cloned()));
-        let def = self.ir.structs.entry(name.to_owned()).or_insert_with(|| StructDef {
-            name: name.to_owned(),
-            origin: ctx.location.clone(),
-            occurrences: 0,
-            description: None,
-            fields: Vec::new(),
-        });
+        self.journal
+            .push((name.to_owned(), self.ir.structs.get(name).cloned()));
+        let def = self
+            .ir
+            .structs
+            .entry(name.to_owned())
+            .or_insert_with(|| StructDef {
+                name: name.to_owned(),
+                origin: ctx.location.clone(),
+                occurrences: 0,
+                description: None,
+                fields: Vec::new(),
+            });
         def.occurrences += 1;
         for f in fields {
             if !def.fields.iter().any(|d| d.wire == f.name) {
-                def.fields.push(FieldDef { wire: f.name.clone(), ty: Ty::Json, boxed: false, doc: None, example: None });
+                def.fields.push(FieldDef {
+                    wire: f.name.clone(),
+                    ty: Ty::Json,
+                    boxed: false,
+                    doc: None,
+                    example: None,
+                });
             }
         }
         let mut converted = Vec::new();
@@ -511,12 +555,23 @@ impl Builder<'_> {
                 Schema::String { example } => Some(example.clone()),
                 _ => None,
             };
-            converted.push(FieldDef { wire: f.name.clone(), ty, boxed: false, doc: f.description.clone(), example });
+            converted.push(FieldDef {
+                wire: f.name.clone(),
+                ty,
+                boxed: false,
+                doc: f.description.clone(),
+                example,
+            });
         }
-        self.journal.push((name.to_owned(), self.ir.structs.get(name).cloned()));
+        self.journal
+            .push((name.to_owned(), self.ir.structs.get(name).cloned()));
         let def = self.ir.structs.get_mut(name).expect("registered above");
         for f in converted {
-            let existing = def.fields.iter_mut().find(|d| d.wire == f.wire).expect("registered above");
+            let existing = def
+                .fields
+                .iter_mut()
+                .find(|d| d.wire == f.wire)
+                .expect("registered above");
             existing.ty = merge_ty(&existing.ty, &f.ty).ok_or_else(|| {
                 format!(
                     "`{name}` found with field `{}` of two types ({:?} at {}, {:?} at {})",
@@ -547,7 +602,10 @@ impl Builder<'_> {
         let mut hinted: BTreeMap<Vec<String>, BTreeSet<String>> = BTreeMap::new();
         let mut record = |fields: &[spec::Field], location: &str| {
             if let Some(e) = self.curated.name.iter().find(|e| e.value.at == location) {
-                curated.entry(signature(fields)).or_default().insert(e.value.name.clone());
+                curated
+                    .entry(signature(fields))
+                    .or_default()
+                    .insert(e.value.name.clone());
             } else if let Some(name) = name_hint(fields) {
                 hinted.entry(signature(fields)).or_default().insert(name);
             }
@@ -562,24 +620,30 @@ impl Builder<'_> {
             }
             for list in &op.allowed_types {
                 for v in &list.variants {
-                    walk_objects(&v.schema, &format!("{key} allowed type `{}`", v.key), &mut record);
+                    walk_objects(
+                        &v.schema,
+                        &format!("{key} allowed type `{}`", v.key),
+                        &mut record,
+                    );
                 }
             }
         }
-        let unique = |map: BTreeMap<Vec<String>, BTreeSet<String>>| -> BTreeMap<Vec<String>, String> {
-            map.into_iter()
-                .filter(|(_, names)| names.len() == 1)
-                .filter_map(|(sig, names)| Some((sig, names.into_iter().next()?)))
-                .collect()
-        };
+        let unique =
+            |map: BTreeMap<Vec<String>, BTreeSet<String>>| -> BTreeMap<Vec<String>, String> {
+                map.into_iter()
+                    .filter(|(_, names)| names.len() == 1)
+                    .filter_map(|(sig, names)| Some((sig, names.into_iter().next()?)))
+                    .collect()
+            };
         self.curated_signatures = unique(curated);
         self.hint_signatures = unique(hinted);
     }
 
     fn shape_name(&self, fields: &[spec::Field]) -> Option<String> {
         self.curated.shape.iter().find_map(|e| {
-            (e.value.fields.len() == fields.len() && e.value.fields.iter().zip(fields).all(|(a, b)| *a == b.name))
-                .then(|| e.get().name.clone())
+            (e.value.fields.len() == fields.len()
+                && e.value.fields.iter().zip(fields).all(|(a, b)| *a == b.name))
+            .then(|| e.get().name.clone())
         })
     }
 
@@ -591,16 +655,29 @@ impl Builder<'_> {
         let base = pascal(&fn_name);
 
         let mut params = Vec::new();
-        let placeholders: Vec<&str> =
-            op.path.split('/').filter_map(|s| s.strip_prefix('{')?.strip_suffix('}')).collect();
+        let placeholders: Vec<&str> = op
+            .path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+            .collect();
         let mut ordered: Vec<&spec::Param> = placeholders
             .iter()
-            .filter_map(|name| op.params.iter().find(|p| p.location == ParamLocation::Path && p.name == *name))
+            .filter_map(|name| {
+                op.params
+                    .iter()
+                    .find(|p| p.location == ParamLocation::Path && p.name == *name)
+            })
             .collect();
         if ordered.len() != placeholders.len() {
-            return Err(IrError::Conflict(format!("{op_key}: a path placeholder has no documented parameter")));
+            return Err(IrError::Conflict(format!(
+                "{op_key}: a path placeholder has no documented parameter"
+            )));
         }
-        ordered.extend(op.params.iter().filter(|p| p.location == ParamLocation::Query));
+        ordered.extend(
+            op.params
+                .iter()
+                .filter(|p| p.location == ParamLocation::Query),
+        );
         for p in ordered {
             let ty = match self.curated_enum(op, &p.name, true) {
                 Some(name) => Ty::Named(name),
@@ -629,25 +706,39 @@ impl Builder<'_> {
         let mut seen = BTreeSet::new();
         for p in &params {
             if !seen.insert(p.rust.clone()) || p.rust == "body" {
-                return Err(IrError::Conflict(format!("{op_key}: two arguments named `{}`", p.rust)));
+                return Err(IrError::Conflict(format!(
+                    "{op_key}: two arguments named `{}`",
+                    p.rust
+                )));
             }
         }
 
         let body = match &op.request_body {
             None => None,
             Some(b) => {
-                let ctx = Ctx { location: format!("{op_key} request"), context_name: format!("{base}Request"), forced: None };
+                let ctx = Ctx {
+                    location: format!("{op_key} request"),
+                    context_name: format!("{base}Request"),
+                    forced: None,
+                };
                 let ty = self.body_ty(op, &b.schema, &ctx)?;
                 Some((ty, b.required))
             }
         };
 
-        let curated_response = self.curated.response.iter().find(|e| e.value.operation == op_key);
+        let curated_response = self
+            .curated
+            .response
+            .iter()
+            .find(|e| e.value.operation == op_key);
         let answer = if op.content_type != "application/json" {
             Answer::Text
         } else if let Some(e) = curated_response {
             if op.response.is_none() {
-                return Err(CuratedError(format!("[[response]] {op_key} has no documented response")).into());
+                return Err(CuratedError(format!(
+                    "[[response]] {op_key} has no documented response"
+                ))
+                .into());
             }
             Answer::Json(self.parse_curated_ty(&e.get().ty)?)
         } else {
@@ -664,7 +755,8 @@ impl Builder<'_> {
             }
         };
         let form = self.curated.form.iter().any(|e| {
-            let hit = e.value == op_key && op.params.iter().any(|p| p.location == ParamLocation::Query);
+            let hit =
+                e.value == op_key && op.params.iter().any(|p| p.location == ParamLocation::Query);
             if hit {
                 e.get();
             }
@@ -690,7 +782,11 @@ impl Builder<'_> {
                 for field in def.fields {
                     if let Some(e) = self.curated_enum(op, &field.wire, false) {
                         let def = self.ir.structs.get_mut(name).expect("exists");
-                        let f = def.fields.iter_mut().find(|f| f.wire == field.wire).expect("exists");
+                        let f = def
+                            .fields
+                            .iter_mut()
+                            .find(|f| f.wire == field.wire)
+                            .expect("exists");
                         f.ty = Ty::Named(e);
                     }
                 }
@@ -703,7 +799,12 @@ impl Builder<'_> {
 
     fn events(&mut self, spec: &Spec) -> Result<(), IrError> {
         for ev in &spec.events {
-            let fields: Vec<spec::Field> = ev.fields.iter().filter(|f| f.name != "name").cloned().collect();
+            let fields: Vec<spec::Field> = ev
+                .fields
+                .iter()
+                .filter(|f| f.name != "name")
+                .cloned()
+                .collect();
             let ctx = Ctx {
                 location: format!("event {}", ev.name),
                 context_name: ev.name.clone(),
@@ -766,7 +867,9 @@ impl Builder<'_> {
         for entry in &self.curated.field {
             let f = &entry.value;
             let ty = self.parse_curated_ty(&f.ty)?;
-            let Some(def) = self.ir.structs.get_mut(&f.in_type) else { continue };
+            let Some(def) = self.ir.structs.get_mut(&f.in_type) else {
+                continue;
+            };
             if def.fields.iter().any(|d| d.wire == f.name) {
                 return Err(CuratedError(format!(
                     "[[field]] {}.{} is now documented: remove it from the curated file",
@@ -774,13 +877,21 @@ impl Builder<'_> {
                 ))
                 .into());
             }
-            def.fields.push(FieldDef { wire: f.name.clone(), ty, boxed: false, doc: Some(f.doc.clone()), example: None });
+            def.fields.push(FieldDef {
+                wire: f.name.clone(),
+                ty,
+                boxed: false,
+                doc: Some(f.doc.clone()),
+                example: None,
+            });
             entry.get();
         }
         for entry in &self.curated.field_type {
             let f = &entry.value;
             let ty = self.parse_curated_ty(&f.ty)?;
-            let Some(def) = self.ir.structs.get_mut(&f.in_type) else { continue };
+            let Some(def) = self.ir.structs.get_mut(&f.in_type) else {
+                continue;
+            };
             if let Some(field) = def.fields.iter_mut().find(|d| d.wire == f.name) {
                 field.ty = ty;
                 entry.get();
@@ -862,19 +973,33 @@ impl Builder<'_> {
     fn check_names(&mut self) -> Result<(), IrError> {
         for name in self.ir.enums.keys().chain(self.ir.unions.keys()) {
             if self.ir.structs.contains_key(name) {
-                return Err(IrError::Conflict(format!("`{name}` names both a struct and an enum")));
+                return Err(IrError::Conflict(format!(
+                    "`{name}` names both a struct and an enum"
+                )));
             }
         }
         if self.ir.enums.keys().any(|k| self.ir.unions.contains_key(k)) {
-            return Err(IrError::Conflict("an allowed-values enum and an allowed-types union share a name".into()));
+            return Err(IrError::Conflict(
+                "an allowed-values enum and an allowed-types union share a name".into(),
+            ));
         }
         let reserved = ["Client", "Error", "Upload", "OperationInfo"];
-        for name in self.ir.structs.keys().chain(self.ir.enums.keys()).chain(self.ir.unions.keys()) {
+        for name in self
+            .ir
+            .structs
+            .keys()
+            .chain(self.ir.enums.keys())
+            .chain(self.ir.unions.keys())
+        {
             if reserved.contains(&name.as_str()) {
-                return Err(IrError::Conflict(format!("generated type `{name}` would shadow `crate::{name}`")));
+                return Err(IrError::Conflict(format!(
+                    "generated type `{name}` would shadow `crate::{name}`"
+                )));
             }
         }
-        let known = |t: &str, ir: &Ir| ir.structs.contains_key(t) || ir.enums.contains_key(t) || ir.unions.contains_key(t);
+        let known = |t: &str, ir: &Ir| {
+            ir.structs.contains_key(t) || ir.enums.contains_key(t) || ir.unions.contains_key(t)
+        };
         let mut missing = BTreeSet::new();
         let mut visit = |ty: &Ty| {
             let mut t = ty;
@@ -903,7 +1028,10 @@ impl Builder<'_> {
         // Functions: unique names; modules by group.
         let mut seen = BTreeMap::new();
         for op in &self.ir.operations {
-            if let Some(other) = seen.insert(op.fn_name.clone(), format!("{} {}", op.spec.method, op.spec.path)) {
+            if let Some(other) = seen.insert(
+                op.fn_name.clone(),
+                format!("{} {}", op.spec.method, op.spec.path),
+            ) {
                 return Err(IrError::Conflict(format!(
                     "`{} {}` and `{other}` both give the method name `{}`",
                     op.spec.method, op.spec.path, op.fn_name
@@ -912,12 +1040,18 @@ impl Builder<'_> {
         }
         let mut group_names: BTreeMap<String, BTreeSet<Option<String>>> = BTreeMap::new();
         for op in &self.ir.operations {
-            group_names.entry(snake(&op.spec.group)).or_default().insert(op.spec.category.clone());
+            group_names
+                .entry(snake(&op.spec.group))
+                .or_default()
+                .insert(op.spec.category.clone());
         }
         for op in &mut self.ir.operations {
             let base = snake(&op.spec.group);
             op.module = if group_names[&base].len() > 1 {
-                format!("{}_{base}", snake(op.spec.category.as_deref().unwrap_or("general")))
+                format!(
+                    "{}_{base}",
+                    snake(op.spec.category.as_deref().unwrap_or("general"))
+                )
             } else {
                 base
             };
@@ -992,8 +1126,12 @@ fn merge_ty(a: &Ty, b: &Ty) -> Option<Ty> {
 pub fn name_hint(fields: &[spec::Field]) -> Option<String> {
     let mut votes: Vec<(String, usize)> = Vec::new();
     for f in fields {
-        let Schema::String { example } = &f.schema else { continue };
-        let Some(hint) = field_hint(&f.name, example) else { continue };
+        let Schema::String { example } = &f.schema else {
+            continue;
+        };
+        let Some(hint) = field_hint(&f.name, example) else {
+            continue;
+        };
         match votes.iter_mut().find(|(h, _)| *h == hint) {
             Some((_, n)) => *n += 1,
             None => votes.push((hint, 1)),
@@ -1014,7 +1152,10 @@ pub fn name_hint(fields: &[spec::Field]) -> Option<String> {
 }
 
 fn field_hint(field: &str, example: &str) -> Option<String> {
-    let mut ex: Vec<String> = example.split_whitespace().map(|w| w.to_ascii_lowercase()).collect();
+    let mut ex: Vec<String> = example
+        .split_whitespace()
+        .map(|w| w.to_ascii_lowercase())
+        .collect();
     if !matches!(ex.first().map(String::as_str), Some("a" | "an" | "the")) {
         return None;
     }
@@ -1027,7 +1168,10 @@ fn field_hint(field: &str, example: &str) -> Option<String> {
         return None;
     }
     let class = &ex[..ex.len() - fw.len()];
-    if class.iter().any(|w| !w.chars().all(|c| c.is_ascii_alphanumeric())) {
+    if class
+        .iter()
+        .any(|w| !w.chars().all(|c| c.is_ascii_alphanumeric()))
+    {
         return None;
     }
     Some(class.iter().map(|w| pascal(w)).collect())
@@ -1038,27 +1182,53 @@ mod tests {
     use super::*;
 
     fn string(name: &str, example: &str) -> spec::Field {
-        spec::Field { name: name.into(), description: None, schema: Schema::String { example: example.into() } }
+        spec::Field {
+            name: name.into(),
+            description: None,
+            schema: Schema::String {
+                example: example.into(),
+            },
+        }
     }
 
     #[test]
     fn hints_come_from_examples() {
-        assert_eq!(field_hint("label", "a device label").as_deref(), Some("Device"));
-        assert_eq!(field_hint("oid", "the managed action group UUID").as_deref(), Some("ManagedActionGroup"));
+        assert_eq!(
+            field_hint("label", "a device label").as_deref(),
+            Some("Device")
+        );
+        assert_eq!(
+            field_hint("oid", "the managed action group UUID").as_deref(),
+            Some("ManagedActionGroup")
+        );
         assert_eq!(field_hint("placeOID", "a place OID"), None);
         assert_eq!(field_hint("metadata", "some metadata"), None);
         assert_eq!(field_hint("deviceURL", "device URL (<protocol>://…)"), None);
         assert_eq!(
-            name_hint(&[string("placeOID", "a place OID"), string("label", "a zone label"), string("oid", "the zone UUID")]).as_deref(),
+            name_hint(&[
+                string("placeOID", "a place OID"),
+                string("label", "a zone label"),
+                string("oid", "the zone UUID")
+            ])
+            .as_deref(),
             Some("Zone")
         );
     }
 
     #[test]
     fn function_names_follow_method_and_path() {
-        assert_eq!(fn_name("GET", "/setup/devices/{deviceURL}"), "get_setup_devices_by_device_url");
-        assert_eq!(fn_name("POST", "/setup/devices/{deviceURL}/_delete"), "post_setup_devices_by_device_url_delete");
+        assert_eq!(
+            fn_name("GET", "/setup/devices/{deviceURL}"),
+            "get_setup_devices_by_device_url"
+        );
+        assert_eq!(
+            fn_name("POST", "/setup/devices/{deviceURL}/_delete"),
+            "post_setup_devices_by_device_url_delete"
+        );
         assert_eq!(fn_name("GET", "/setup"), "get_setup");
-        assert_eq!(fn_name("POST", "/config/{gatewayId}/io/discover/1way"), "post_config_by_gateway_id_io_discover_1way");
+        assert_eq!(
+            fn_name("POST", "/config/{gatewayId}/io/discover/1way"),
+            "post_config_by_gateway_id_io_discover_1way"
+        );
     }
 }

@@ -62,7 +62,10 @@ pub fn generate(doc_name: &str, doc_text: &str, curated_text: &str) -> Result<Ge
 pub fn generate_from_spec(spec: Spec, curated_text: &str) -> Result<Generated, Error> {
     let curated = curated::Curated::parse(curated_text)?;
     let ir = ir::build(&spec, &curated)?;
-    let mut files = vec![GeneratedFile { path: SPEC_PATH.to_owned(), contents: render_spec(&spec) }];
+    let mut files = vec![GeneratedFile {
+        path: SPEC_PATH.to_owned(),
+        contents: render_spec(&spec),
+    }];
     files.extend(emit::emit(&ir).map_err(Error::Emit)?);
     Ok(Generated { spec, ir, files })
 }

@@ -85,7 +85,10 @@ fn capitalize(word: &str) -> String {
 /// type of a list: `subPlaces` → `subPlace`, `entries` → `entry`, `status` stays.
 pub fn singular(name: &str) -> String {
     let lower = name.to_ascii_lowercase();
-    let keep = ["status", "address", "class", "access", "process", "alias", "series", "news", "settings", "details", "data", "meta", "info"];
+    let keep = [
+        "status", "address", "class", "access", "process", "alias", "series", "news", "settings",
+        "details", "data", "meta", "info",
+    ];
     if keep.iter().any(|k| lower.ends_with(k)) {
         return name.to_owned();
     }
@@ -107,11 +110,11 @@ pub fn singular(name: &str) -> String {
 
 /// Rust keywords that cannot be plain identifiers.
 const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "box", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false",
-    "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "priv", "pub", "ref",
-    "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type", "typeof", "unsafe",
-    "unsized", "use", "virtual", "where", "while", "yield", "abstract", "become", "do", "final", "macro",
-    "override",
+    "as", "async", "await", "box", "break", "const", "continue", "crate", "dyn", "else", "enum",
+    "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod",
+    "move", "mut", "priv", "pub", "ref", "return", "self", "Self", "static", "struct", "super",
+    "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use", "virtual", "where",
+    "while", "yield", "abstract", "become", "do", "final", "macro", "override",
 ];
 
 /// An identifier for a snake-case name: keywords are escaped as raw identifiers
@@ -158,8 +161,14 @@ mod tests {
         assert_eq!(pascal("NO_DELAY"), "NoDelay");
         assert_eq!(pascal("Bosnia and Herzegovina"), "BosniaAndHerzegovina");
         assert_eq!(pascal("Taïwan"), "Taiwan");
-        assert_eq!(pascal("genericStateRegulationTrigger"), "GenericStateRegulationTrigger");
-        assert_eq!(shouty("/setup/devices/{deviceURL}"), "SETUP_DEVICES_DEVICE_URL");
+        assert_eq!(
+            pascal("genericStateRegulationTrigger"),
+            "GenericStateRegulationTrigger"
+        );
+        assert_eq!(
+            shouty("/setup/devices/{deviceURL}"),
+            "SETUP_DEVICES_DEVICE_URL"
+        );
     }
 
     #[test]

@@ -97,7 +97,10 @@ mod tests {
     use super::*;
 
     fn file(path: &str, contents: &str) -> GeneratedFile {
-        GeneratedFile { path: path.into(), contents: contents.into() }
+        GeneratedFile {
+            path: path.into(),
+            contents: contents.into(),
+        }
     }
 
     #[test]
@@ -107,12 +110,18 @@ mod tests {
         let stale = root.join("generated/src/generated/old.rs");
         fs::create_dir_all(stale.parent().unwrap()).unwrap();
         fs::write(&stale, "old").unwrap();
-        let files = [file("spec/overkiz.json", "{}\n"), file("generated/src/generated/mod.rs", "//\n")];
+        let files = [
+            file("spec/overkiz.json", "{}\n"),
+            file("generated/src/generated/mod.rs", "//\n"),
+        ];
 
         let report = sync(&root, &files, true).unwrap();
         assert_eq!(report.changed.len(), 2);
         assert_eq!(report.removed, vec![stale.clone()]);
-        assert!(!root.join("spec/overkiz.json").exists(), "check mode must not write");
+        assert!(
+            !root.join("spec/overkiz.json").exists(),
+            "check mode must not write"
+        );
         assert!(stale.exists(), "check mode must not remove");
 
         assert!(!sync(&root, &files, false).unwrap().is_clean());

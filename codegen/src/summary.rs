@@ -63,19 +63,29 @@ impl Summary {
         let mut content_types: Vec<String> = ops.iter().map(|o| o.content_type.clone()).collect();
         content_types.sort();
         content_types.dedup();
-        let mut method_paths: Vec<(&str, &str)> = ops.iter().map(|o| (o.method.as_str(), o.path.as_str())).collect();
+        let mut method_paths: Vec<(&str, &str)> = ops
+            .iter()
+            .map(|o| (o.method.as_str(), o.path.as_str()))
+            .collect();
         method_paths.sort_unstable();
         method_paths.dedup();
         Summary {
             operations: ops.len(),
             distinct_method_paths: method_paths.len(),
             deprecated: ops.iter().filter(|o| o.deprecated_since.is_some()).count(),
-            path_params: params().filter(|p| p.location == ParamLocation::Path).count(),
-            query_params: params().filter(|p| p.location == ParamLocation::Query).count(),
+            path_params: params()
+                .filter(|p| p.location == ParamLocation::Path)
+                .count(),
+            query_params: params()
+                .filter(|p| p.location == ParamLocation::Query)
+                .count(),
             optional_params: params().filter(|p| !p.required).count(),
             params_with_default: params().filter(|p| p.default.is_some()).count(),
             request_bodies: ops.iter().filter(|o| o.request_body.is_some()).count(),
-            optional_request_bodies: ops.iter().filter(|o| o.request_body.as_ref().is_some_and(|b| !b.required)).count(),
+            optional_request_bodies: ops
+                .iter()
+                .filter(|o| o.request_body.as_ref().is_some_and(|b| !b.required))
+                .count(),
             response_bodies: ops.iter().filter(|o| o.response.is_some()).count(),
             status_codes,
             rate_limited: ops.iter().filter(|o| o.rate_limit.is_some()).count(),
@@ -93,17 +103,49 @@ impl Summary {
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let codes: Vec<String> = self.status_codes.iter().map(|(c, n)| format!("{c} on {n}")).collect();
-        writeln!(f, "operations:            {} ({} distinct method + path) in {} groups", self.operations, self.distinct_method_paths, self.groups)?;
+        let codes: Vec<String> = self
+            .status_codes
+            .iter()
+            .map(|(c, n)| format!("{c} on {n}"))
+            .collect();
+        writeln!(
+            f,
+            "operations:            {} ({} distinct method + path) in {} groups",
+            self.operations, self.distinct_method_paths, self.groups
+        )?;
         writeln!(f, "deprecated:            {}", self.deprecated)?;
-        writeln!(f, "parameters:            {} path, {} query; {} optional, {} with a default", self.path_params, self.query_params, self.optional_params, self.params_with_default)?;
-        writeln!(f, "request bodies:        {} ({} optional)", self.request_bodies, self.optional_request_bodies)?;
+        writeln!(
+            f,
+            "parameters:            {} path, {} query; {} optional, {} with a default",
+            self.path_params, self.query_params, self.optional_params, self.params_with_default
+        )?;
+        writeln!(
+            f,
+            "request bodies:        {} ({} optional)",
+            self.request_bodies, self.optional_request_bodies
+        )?;
         writeln!(f, "response bodies:       {}", self.response_bodies)?;
         writeln!(f, "status codes:          {}", codes.join(", "))?;
         writeln!(f, "rate-limited:          {}", self.rate_limited)?;
-        writeln!(f, "generating events:     {} operations, {} distinct event types", self.with_events, self.event_types)?;
-        writeln!(f, "allowed values:        {} blocks, {} tables", self.allowed_value_blocks, self.allowed_value_tables)?;
-        writeln!(f, "allowed types:         {} blocks, {} lists", self.allowed_type_blocks, self.allowed_type_lists)?;
-        write!(f, "content types:         {}", self.content_types.join(", "))
+        writeln!(
+            f,
+            "generating events:     {} operations, {} distinct event types",
+            self.with_events, self.event_types
+        )?;
+        writeln!(
+            f,
+            "allowed values:        {} blocks, {} tables",
+            self.allowed_value_blocks, self.allowed_value_tables
+        )?;
+        writeln!(
+            f,
+            "allowed types:         {} blocks, {} lists",
+            self.allowed_type_blocks, self.allowed_type_lists
+        )?;
+        write!(
+            f,
+            "content types:         {}",
+            self.content_types.join(", ")
+        )
     }
 }

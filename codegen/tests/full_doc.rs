@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use overkiz_codegen::{output, render_spec, Summary};
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
 }
 
 fn doc() -> String {
@@ -44,7 +47,10 @@ fn counts_match_the_independent_count_of_the_page() {
     assert_eq!(s.event_types, 138);
     assert_eq!(s.allowed_value_blocks, 14);
     assert_eq!(s.allowed_type_blocks, 4);
-    assert_eq!(s.content_types, ["application/json", "text/csv", "text/html"]);
+    assert_eq!(
+        s.content_types,
+        ["application/json", "text/csv", "text/html"]
+    );
     insta::assert_snapshot!(s.to_string());
 }
 
@@ -72,12 +78,23 @@ fn generation_is_deterministic() {
 fn a_doc_change_changes_the_spec_and_only_locally() {
     let text = doc();
     let before = render_spec(&generate("enduser-api.txt", &text).unwrap().spec);
-    let edited = text.replacen("Retrieve a user-defined action group by OID", "Fetch one action group by OID", 1);
+    let edited = text.replacen(
+        "Retrieve a user-defined action group by OID",
+        "Fetch one action group by OID",
+        1,
+    );
     let after = render_spec(&generate("enduser-api.txt", &edited).unwrap().spec);
-    let changed: Vec<(&str, &str)> =
-        before.lines().zip(after.lines()).filter(|(a, b)| a != b).collect();
+    let changed: Vec<(&str, &str)> = before
+        .lines()
+        .zip(after.lines())
+        .filter(|(a, b)| a != b)
+        .collect();
     assert_eq!(before.lines().count(), after.lines().count());
-    assert_eq!(changed.len(), 2, "summary and description lines: {changed:?}");
+    assert_eq!(
+        changed.len(),
+        2,
+        "summary and description lines: {changed:?}"
+    );
 }
 
 #[test]
@@ -85,7 +102,9 @@ fn example_numbers_do_not_reach_the_spec() {
     // The page's example timestamps change with every render; the spec must not.
     let text = doc();
     let before = render_spec(&generate("enduser-api.txt", &text).unwrap().spec);
-    let rerendered = text.replace("1774337683190", "1790000000000").replace(": 2,", ": 7,");
+    let rerendered = text
+        .replace("1774337683190", "1790000000000")
+        .replace(": 2,", ": 7,");
     let after = render_spec(&generate("enduser-api.txt", &rerendered).unwrap().spec);
     assert!(before == after, "example numbers leaked into the spec");
 }

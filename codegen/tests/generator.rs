@@ -18,10 +18,15 @@ fn run(doc: &str, curated: &str) -> Generated {
 }
 
 fn file<'a>(g: &'a Generated, suffix: &str) -> &'a str {
-    &g.files.iter().find(|f| f.path.ends_with(suffix)).unwrap_or_else(|| panic!("no file {suffix}")).contents
+    &g.files
+        .iter()
+        .find(|f| f.path.ends_with(suffix))
+        .unwrap_or_else(|| panic!("no file {suffix}"))
+        .contents
 }
 
-const STATUS_200: &str = "HTTP Status Code\nCode Message Meaning\n200\nOK\nThe request has succeeded\n";
+const STATUS_200: &str =
+    "HTTP Status Code\nCode Message Meaning\n200\nOK\nThe request has succeeded\n";
 
 #[test]
 fn struct_with_nested_and_recursive_types() {
@@ -68,7 +73,10 @@ fn union_from_allowed_types() {
              \"blocks\" : [ {{\n      \"orBlock\" : {{\n        \"delay\" : 2\n      }}\n    }} ]\n  }}\n}}\n{{\n  \"orBlock\" : {{\n    \"delay\" : 1\n  }}\n}}\n"
         ),
     );
-    let g = run(&doc, "[union_names]\n\"Condition Block\" = \"ConditionBlock\"\n");
+    let g = run(
+        &doc,
+        "[union_names]\n\"Condition Block\" = \"ConditionBlock\"\n",
+    );
     insta::assert_snapshot!(file(&g, "types.rs"));
 }
 
@@ -76,14 +84,12 @@ fn union_from_allowed_types() {
 fn event_enum() {
     let doc = page(
         "Places",
-        &format!(
-            "DELETE Place /setup/places/{{placeOID}} application/json\nDelete a place\n\n\n\nAccess scope : Public\n\n\
+        "DELETE Place /setup/places/{placeOID} application/json\nDelete a place\n\n\n\nAccess scope : Public\n\n\
              Parameters\nType Name Value Description\nPath Variable placeOID\n\"string value\"\nThe place\n\
              HTTP Status Code\nCode Message Meaning\n204\nNO_CONTENT\nNo content\n\nGenerated events on method call\n\n\
-             PlaceDeletedEvent\nDescription A place has been deleted\nJSON\n{{\n  \"timestamp\" : 2,\n  \"setupOID\" : \"a setup OID\",\n  \
-             \"placeOID\" : \"a place OID\",\n  \"name\" : \"PlaceDeletedEvent\"\n}}\nField name Field description\nplaceOID Place OID\n\
-             setupOID Setup OID\n"
-        ),
+             PlaceDeletedEvent\nDescription A place has been deleted\nJSON\n{\n  \"timestamp\" : 2,\n  \"setupOID\" : \"a setup OID\",\n  \
+             \"placeOID\" : \"a place OID\",\n  \"name\" : \"PlaceDeletedEvent\"\n}\nField name Field description\nplaceOID Place OID\n\
+         setupOID Setup OID\n",
     );
     let curated = "[[event]]\nname = \"GatewayAliveEvent\"\ndescription = \"The gateway is reachable again\"\n\
                    fields = [ { name = \"gatewayId\", type = \"String\", doc = \"Gateway id\" } ]\n";
@@ -124,7 +130,9 @@ fn stale_curated_entries_fail_the_generation() {
         "Place",
         &format!("GET Place /setup/places application/json\nGet places\n\n\n\nAccess scope : Public\n\n{STATUS_200}"),
     );
-    let err = generate("test.txt", &doc, "[rename]\nNoSuchType = \"Better\"\n").unwrap_err().to_string();
+    let err = generate("test.txt", &doc, "[rename]\nNoSuchType = \"Better\"\n")
+        .unwrap_err()
+        .to_string();
     assert_eq!(
         err,
         "spec/curated.toml: entries that no longer apply:\n  [rename] NoSuchType = \"Better\" renames no generated type"
@@ -141,5 +149,8 @@ fn method_names_clash_fails_loudly() {
         ),
     );
     let err = generate("test.txt", &doc, "").unwrap_err().to_string();
-    assert!(err.contains("both give the method name `get_a_b_c`"), "{err}");
+    assert!(
+        err.contains("both give the method name `get_a_b_c`"),
+        "{err}"
+    );
 }

@@ -98,10 +98,16 @@ impl LoginForm {
     pub(crate) fn fields(&self) -> Vec<(&'static str, String)> {
         let mut fields = match &self.method {
             LoginMethod::Password { user_id, password } => {
-                vec![("userId", user_id.clone()), ("userPassword", password.expose().to_owned())]
+                vec![
+                    ("userId", user_id.clone()),
+                    ("userPassword", password.expose().to_owned()),
+                ]
             }
             LoginMethod::SsoToken { user_id, sso_token } => {
-                vec![("userId", user_id.clone()), ("ssoToken", sso_token.expose().to_owned())]
+                vec![
+                    ("userId", user_id.clone()),
+                    ("ssoToken", sso_token.expose().to_owned()),
+                ]
             }
             LoginMethod::AccessToken(token) => vec![("accessToken", token.expose().to_owned())],
             LoginMethod::Jwt(token) => vec![("jwt", token.expose().to_owned())],
@@ -144,19 +150,30 @@ pub struct Credentials {
 impl Credentials {
     fn login(method: LoginMethod) -> Credentials {
         Credentials {
-            kind: CredentialsKind::Login(LoginForm { method, application_id: None, api_key: None, setup_oid: None }),
+            kind: CredentialsKind::Login(LoginForm {
+                method,
+                application_id: None,
+                api_key: None,
+                setup_oid: None,
+            }),
         }
     }
 
     /// User name and password, posted to `/login` as `userId` and `userPassword`
     /// (Somfy, Hi Kumo, Flexom and most cloud accounts).
     pub fn password(user_id: impl Into<String>, password: impl Into<Secret>) -> Credentials {
-        Credentials::login(LoginMethod::Password { user_id: user_id.into(), password: password.into() })
+        Credentials::login(LoginMethod::Password {
+            user_id: user_id.into(),
+            password: password.into(),
+        })
     }
 
     /// User name and an Overkiz single-sign-on token (`userId` + `ssoToken`).
     pub fn sso_token(user_id: impl Into<String>, sso_token: impl Into<Secret>) -> Credentials {
-        Credentials::login(LoginMethod::SsoToken { user_id: user_id.into(), sso_token: sso_token.into() })
+        Credentials::login(LoginMethod::SsoToken {
+            user_id: user_id.into(),
+            sso_token: sso_token.into(),
+        })
     }
 
     /// An OAuth access token (`accessToken`).
@@ -172,18 +189,24 @@ impl Credentials {
     /// A token sent as `Authorization: Bearer <token>` on every call, without login:
     /// the local API's tokens (generated with the cloud's `/config/.../local/tokens`).
     pub fn bearer(token: impl Into<Secret>) -> Credentials {
-        Credentials { kind: CredentialsKind::Bearer(token.into()) }
+        Credentials {
+            kind: CredentialsKind::Bearer(token.into()),
+        }
     }
 
     /// No credentials: only public operations (`/authenticated`, `/apiVersion`, ...)
     /// will succeed.
     pub fn none() -> Credentials {
-        Credentials { kind: CredentialsKind::None }
+        Credentials {
+            kind: CredentialsKind::None,
+        }
     }
 
     /// Credentials produced on demand by `source`.
     pub fn token_source(source: impl TokenSource + 'static) -> Credentials {
-        Credentials { kind: CredentialsKind::Source(Arc::new(source)) }
+        Credentials {
+            kind: CredentialsKind::Source(Arc::new(source)),
+        }
     }
 
     /// Credentials produced on demand by an async closure:
@@ -230,7 +253,10 @@ impl Credentials {
     /// True when the client opens a session (login form or token source), which it can
     /// renew when the server forgets it.
     pub fn is_renewable(&self) -> bool {
-        matches!(self.kind, CredentialsKind::Login(_) | CredentialsKind::Source(_))
+        matches!(
+            self.kind,
+            CredentialsKind::Login(_) | CredentialsKind::Source(_)
+        )
     }
 
     /// True when these are a static bearer token.
@@ -244,8 +270,12 @@ impl fmt::Debug for Credentials {
         // Secrets print as `Secret(***)`; the user id is not a secret and helps debugging.
         match &self.kind {
             CredentialsKind::None => f.write_str("Credentials::None"),
-            CredentialsKind::Login(form) => f.debug_tuple("Credentials::Login").field(form).finish(),
-            CredentialsKind::Bearer(token) => f.debug_tuple("Credentials::Bearer").field(token).finish(),
+            CredentialsKind::Login(form) => {
+                f.debug_tuple("Credentials::Login").field(form).finish()
+            }
+            CredentialsKind::Bearer(token) => {
+                f.debug_tuple("Credentials::Bearer").field(token).finish()
+            }
             CredentialsKind::Source(_) => f.write_str("Credentials::TokenSource(..)"),
         }
     }
@@ -278,8 +308,12 @@ mod tests {
 
     #[test]
     fn login_fields() {
-        let creds = Credentials::password("me@example.com", "pw").with_api_key("key").with_setup_oid("oid");
-        let CredentialsKind::Login(form) = creds.kind else { panic!("login form expected") };
+        let creds = Credentials::password("me@example.com", "pw")
+            .with_api_key("key")
+            .with_setup_oid("oid");
+        let CredentialsKind::Login(form) = creds.kind else {
+            panic!("login form expected")
+        };
         assert_eq!(
             form.fields(),
             vec![
@@ -289,12 +323,21 @@ mod tests {
                 ("setupOID", "oid".to_owned()),
             ]
         );
-        let CredentialsKind::Login(form) = Credentials::jwt("t").kind else { panic!("login form expected") };
+        let CredentialsKind::Login(form) = Credentials::jwt("t").kind else {
+            panic!("login form expected")
+        };
         assert_eq!(form.fields(), vec![("jwt", "t".to_owned())]);
-        let CredentialsKind::Login(form) = Credentials::access_token("t").kind else { panic!() };
+        let CredentialsKind::Login(form) = Credentials::access_token("t").kind else {
+            panic!()
+        };
         assert_eq!(form.fields(), vec![("accessToken", "t".to_owned())]);
-        let CredentialsKind::Login(form) = Credentials::sso_token("u", "t").kind else { panic!() };
-        assert_eq!(form.fields(), vec![("userId", "u".to_owned()), ("ssoToken", "t".to_owned())]);
+        let CredentialsKind::Login(form) = Credentials::sso_token("u", "t").kind else {
+            panic!()
+        };
+        assert_eq!(
+            form.fields(),
+            vec![("userId", "u".to_owned()), ("ssoToken", "t".to_owned())]
+        );
     }
 
     #[test]

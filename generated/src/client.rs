@@ -29,7 +29,11 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Characters escaped in path arguments and query values: everything but the
 /// unreserved characters of RFC 3986, so a `deviceURL` such as
 /// `io://1234-5678-9012/12345678#2` stays one path segment.
-const ENCODE_SET: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const ENCODE_SET: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// `POST /login`, used to open a session.
 static LOGIN: OperationInfo = OperationInfo {
@@ -156,7 +160,11 @@ impl ClientBuilder {
         }
         match &self.server.kind {
             ServerKind::Local { pin } if self.server.base_url().starts_with("https:") => {
-                let config = tls::gateway_client_config(pin, &self.gateway_roots, self.accept_invalid_certs)?;
+                let config = tls::gateway_client_config(
+                    pin,
+                    &self.gateway_roots,
+                    self.accept_invalid_certs,
+                )?;
                 http = http.use_preconfigured_tls(config);
             }
             _ => {
@@ -165,7 +173,9 @@ impl ClientBuilder {
                 }
             }
         }
-        let http = http.build().map_err(|e| Error::config(format!("cannot build the HTTP client: {}", e.without_url())))?;
+        let http = http.build().map_err(|e| {
+            Error::config(format!("cannot build the HTTP client: {}", e.without_url()))
+        })?;
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
@@ -182,12 +192,14 @@ impl ClientBuilder {
 }
 
 fn is_loopback(base_url: &str) -> bool {
-    url::Url::parse(base_url).ok().is_some_and(|url| match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        None => false,
-    })
+    url::Url::parse(base_url)
+        .ok()
+        .is_some_and(|url| match url.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+            None => false,
+        })
 }
 
 /// The current sign-in state. `generation` counts logins, so that concurrent calls
@@ -290,13 +302,22 @@ impl Client {
         let body = request.body.as_ref();
         let retry = op.method.is_idempotent();
         let session = inner.current_session().await?;
-        match inner.send(op, &url, body, session.bearer.as_ref(), retry).await {
+        match inner
+            .send(op, &url, body, session.bearer.as_ref(), retry)
+            .await
+        {
             Err(error) if error.kind().needs_login() && inner.credentials.is_renewable() => {
                 // The session expired: sign in again once and resend once. A second
                 // failure is returned as is.
-                tracing::debug!(method = op.method.as_str(), path = op.path, "session expired; signing in again");
+                tracing::debug!(
+                    method = op.method.as_str(),
+                    path = op.path,
+                    "session expired; signing in again"
+                );
                 let session = inner.renew(session.generation).await?;
-                inner.send(op, &url, body, session.bearer.as_ref(), retry).await
+                inner
+                    .send(op, &url, body, session.bearer.as_ref(), retry)
+                    .await
             }
             other => other,
         }
@@ -315,7 +336,10 @@ impl Inner {
         let mut rest = op.path;
         while let Some(start) = rest.find('{') {
             let Some(len) = rest[start..].find('}') else {
-                return Err(Error::invalid_request(op, "unclosed placeholder in the path template"));
+                return Err(Error::invalid_request(
+                    op,
+                    "unclosed placeholder in the path template",
+                ));
             };
             let Some(arg) = args.next() else {
                 return Err(Error::invalid_request(op, "missing path argument"));
@@ -337,7 +361,8 @@ impl Inner {
             url.push('=');
             url.extend(utf8_percent_encode(value, ENCODE_SET));
         }
-        reqwest::Url::parse(&url).map_err(|e| Error::invalid_request(op, format!("invalid URL: {e}")))
+        reqwest::Url::parse(&url)
+            .map_err(|e| Error::invalid_request(op, format!("invalid URL: {e}")))
     }
 
     fn session_state(&self) -> Session {
@@ -348,7 +373,10 @@ impl Inner {
     async fn current_session(&self) -> Result<Session, Error> {
         match &self.credentials.kind {
             CredentialsKind::None => Ok(Session::default()),
-            CredentialsKind::Bearer(token) => Ok(Session { generation: 0, bearer: Some(token.clone()) }),
+            CredentialsKind::Bearer(token) => Ok(Session {
+                generation: 0,
+                bearer: Some(token.clone()),
+            }),
             CredentialsKind::Login(_) | CredentialsKind::Source(_) => {
                 let session = self.session_state();
                 if session.generation > 0 {
@@ -379,7 +407,10 @@ impl Inner {
         match &self.credentials.kind {
             CredentialsKind::Login(form) => self.send_login_form(form).await.map(|()| None),
             CredentialsKind::Source(source) => {
-                let fresh = source.credentials().await.map_err(|source| Error::TokenSource { source })?;
+                let fresh = source
+                    .credentials()
+                    .await
+                    .map_err(|source| Error::TokenSource { source })?;
                 match fresh.kind {
                     CredentialsKind::Login(form) => self.send_login_form(&form).await.map(|()| None),
                     CredentialsKind::Bearer(token) => Ok(Some(token)),
@@ -404,8 +435,15 @@ impl Inner {
             .and_then(|v| v.get("success").and_then(|s| s.as_bool()))
             == Some(false);
         if refused {
-            let error = ApiError::new(response.status, Some(ErrorCode::AuthenticationError), "login refused (success: false)");
-            return Err(Error::Api { operation: &LOGIN, error });
+            let error = ApiError::new(
+                response.status,
+                Some(ErrorCode::AuthenticationError),
+                "login refused (success: false)",
+            );
+            return Err(Error::Api {
+                operation: &LOGIN,
+                error,
+            });
         }
         Ok(())
     }
@@ -473,15 +511,20 @@ impl Inner {
             }
             builder = match body {
                 None => builder,
-                Some(Body::Json(bytes)) => {
-                    builder.header(reqwest::header::CONTENT_TYPE, "application/json").body(bytes.clone())
-                }
+                Some(Body::Json(bytes)) => builder
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(bytes.clone()),
                 Some(Body::Form(fields)) => builder.form(fields),
                 Some(Body::Multipart { field, upload }) => {
                     let part = reqwest::multipart::Part::bytes(upload.bytes.clone())
                         .file_name(upload.file_name.clone())
                         .mime_str(&upload.mime_type)
-                        .map_err(|_| Error::invalid_request(op, format!("invalid MIME type {:?}", upload.mime_type)))?;
+                        .map_err(|_| {
+                            Error::invalid_request(
+                                op,
+                                format!("invalid MIME type {:?}", upload.mime_type),
+                            )
+                        })?;
                     builder.multipart(reqwest::multipart::Form::new().part(*field, part))
                 }
             };
@@ -508,7 +551,11 @@ impl Inner {
             span.record("latency_ms", latency_ms);
             tracing::debug!(status, latency_ms, "response");
             if (200..300).contains(&status) {
-                Ok(RawResponse { op, status, body: bytes.to_vec() })
+                Ok(RawResponse {
+                    op,
+                    status,
+                    body: bytes.to_vec(),
+                })
             } else {
                 Err(Error::from_response(op, status, retry_after, &bytes))
             }
@@ -541,17 +588,26 @@ fn reqwest_method(method: HttpMethod) -> reqwest::Method {
 
 /// `Retry-After: <seconds>` or `Retry-After: <HTTP date>`.
 fn parse_retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
     }
     let when = httpdate::parse_http_date(value).ok()?;
-    Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+    Some(
+        when.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 /// Locks a mutex, ignoring poisoning: the session state stays consistent.
 fn lock(mutex: &Mutex<Session>) -> MutexGuard<'_, Session> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]
@@ -573,13 +629,19 @@ mod tests {
     };
 
     fn client() -> Client {
-        Client::new(Server::custom("http://127.0.0.1:1/api").unwrap(), Credentials::none()).unwrap()
+        Client::new(
+            Server::custom("http://127.0.0.1:1/api").unwrap(),
+            Credentials::none(),
+        )
+        .unwrap()
     }
 
     #[test]
     fn urls_encode_path_arguments_and_query() {
         let args = ["io://1234-5678-9012/12345678#2", "core:ClosureState"];
-        let request = Request::new(&DEVICE).path(&args).query("q", Some("a b&c=d/é".into()));
+        let request = Request::new(&DEVICE)
+            .path(&args)
+            .query("q", Some("a b&c=d/é".into()));
         let url = client().inner.url(&request).unwrap();
         assert_eq!(
             url.as_str(),
@@ -591,11 +653,20 @@ mod tests {
     fn wrong_path_arguments_are_errors() {
         let client = client();
         let one = ["io://x"];
-        assert!(matches!(client.inner.url(&Request::new(&DEVICE).path(&one)), Err(Error::InvalidRequest { .. })));
+        assert!(matches!(
+            client.inner.url(&Request::new(&DEVICE).path(&one)),
+            Err(Error::InvalidRequest { .. })
+        ));
         let three = ["a", "b", "c"];
-        assert!(matches!(client.inner.url(&Request::new(&DEVICE).path(&three)), Err(Error::InvalidRequest { .. })));
+        assert!(matches!(
+            client.inner.url(&Request::new(&DEVICE).path(&three)),
+            Err(Error::InvalidRequest { .. })
+        ));
         let empty = ["", "b"];
-        assert!(matches!(client.inner.url(&Request::new(&DEVICE).path(&empty)), Err(Error::InvalidRequest { .. })));
+        assert!(matches!(
+            client.inner.url(&Request::new(&DEVICE).path(&empty)),
+            Err(Error::InvalidRequest { .. })
+        ));
     }
 
     #[test]
@@ -604,12 +675,18 @@ mod tests {
         assert_eq!(parse_retry_after(&headers), None);
         headers.insert(RETRY_AFTER, HeaderValue::from_static("120"));
         assert_eq!(parse_retry_after(&headers), Some(Duration::from_secs(120)));
-        headers.insert(RETRY_AFTER, HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"));
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
         assert_eq!(parse_retry_after(&headers), Some(Duration::ZERO));
         let later = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(300));
         headers.insert(RETRY_AFTER, HeaderValue::from_str(&later).unwrap());
         let wait = parse_retry_after(&headers).unwrap();
-        assert!(wait > Duration::from_secs(290) && wait <= Duration::from_secs(300), "{wait:?}");
+        assert!(
+            wait > Duration::from_secs(290) && wait <= Duration::from_secs(300),
+            "{wait:?}"
+        );
         headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(parse_retry_after(&headers), None);
     }
@@ -624,7 +701,11 @@ mod tests {
 
     #[test]
     fn debug_hides_credentials() {
-        let client = Client::new(Server::somfy_europe(), Credentials::password("me@example.com", "pw-SECRET")).unwrap();
+        let client = Client::new(
+            Server::somfy_europe(),
+            Credentials::password("me@example.com", "pw-SECRET"),
+        )
+        .unwrap();
         let debug = format!("{client:?}");
         assert!(!debug.contains("pw-SECRET"), "{debug}");
         assert!(debug.contains("ha101-1.overkiz.com"), "{debug}");
@@ -641,9 +722,17 @@ mod tests {
     #[test]
     fn local_client_builds_with_gateway_tls() {
         let server = Server::local("1234-5678-9012").unwrap();
-        Client::builder(server.clone(), Credentials::bearer("t")).build().unwrap();
-        Client::builder(server.clone(), Credentials::bearer("t")).danger_accept_invalid_certs(true).build().unwrap();
-        let err = Client::builder(server, Credentials::bearer("t")).add_gateway_root_certificate("junk").build().unwrap_err();
+        Client::builder(server.clone(), Credentials::bearer("t"))
+            .build()
+            .unwrap();
+        Client::builder(server.clone(), Credentials::bearer("t"))
+            .danger_accept_invalid_certs(true)
+            .build()
+            .unwrap();
+        let err = Client::builder(server, Credentials::bearer("t"))
+            .add_gateway_root_certificate("junk")
+            .build()
+            .unwrap_err();
         assert!(matches!(err, Error::Config { .. }), "{err:?}");
     }
 }

@@ -64,7 +64,9 @@ pub fn field<'de, T: Lenient, A: MapAccess<'de>>(
 }
 
 /// `Deserialize` of a generated struct: the input must be an object.
-pub fn deserialize_struct<'de, T: Fields, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+pub fn deserialize_struct<'de, T: Fields, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<T, D::Error> {
     deserializer.deserialize_map(StructVisitor::<T>(PhantomData))
 }
 
@@ -243,10 +245,18 @@ impl<'de> Visitor<'de> for F64Visitor {
         Ok(Ok(v))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(if v.unsigned_abs() <= 1 << 53 { Ok(v as f64) } else { Err(Value::from(v)) })
+        Ok(if v.unsigned_abs() <= 1 << 53 {
+            Ok(v as f64)
+        } else {
+            Err(Value::from(v))
+        })
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(if v <= 1 << 53 { Ok(v as f64) } else { Err(Value::from(v)) })
+        Ok(if v <= 1 << 53 {
+            Ok(v as f64)
+        } else {
+            Err(Value::from(v))
+        })
     }
     optional_values!();
     capture!(bool, str, unit, seq, map);
@@ -287,7 +297,9 @@ impl Lenient for Value {
 
 /// [`Lenient::decode`] of a generated struct: an object fills it, any other value
 /// is handed back as JSON.
-pub fn decode_struct<'de, T: Fields, D: Deserializer<'de>>(d: D) -> Result<Result<T, Value>, D::Error> {
+pub fn decode_struct<'de, T: Fields, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Result<T, Value>, D::Error> {
     {
         struct V<T>(PhantomData<T>);
         impl<'de, T: Fields> Visitor<'de> for V<T> {
@@ -326,7 +338,10 @@ impl<T: Lenient + serde::Serialize> Lenient for Vec<T> {
                 if items.iter().all(Result::is_ok) {
                     return Ok(Ok(items.into_iter().flatten().collect()));
                 }
-                let raw = items.into_iter().map(to_json).collect::<Result<Vec<Value>, _>>()?;
+                let raw = items
+                    .into_iter()
+                    .map(to_json)
+                    .collect::<Result<Vec<Value>, _>>()?;
                 Ok(Err(Value::Array(raw)))
             }
             optional_values!();
@@ -351,7 +366,10 @@ impl<T: Lenient + serde::Serialize> Lenient for BTreeMap<String, T> {
                     entries.push((key, map.next_value_seed(LenientSeed::<T>(PhantomData))?));
                 }
                 if entries.iter().all(|(_, v)| v.is_ok()) {
-                    return Ok(Ok(entries.into_iter().filter_map(|(k, v)| Some((k, v.ok()?))).collect()));
+                    return Ok(Ok(entries
+                        .into_iter()
+                        .filter_map(|(k, v)| Some((k, v.ok()?)))
+                        .collect()));
                 }
                 let mut raw = Map::new();
                 for (k, v) in entries {
@@ -389,7 +407,9 @@ pub trait Tagged: Sized {
 /// `Deserialize` of a [`Tagged`] enum. Fields that come before `name` are held as
 /// JSON until the variant is known; the fields after it stream into the payload.
 /// An object whose name is unlisted (or missing) is kept whole.
-pub fn deserialize_tagged<'de, T: Tagged, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+pub fn deserialize_tagged<'de, T: Tagged, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<T, D::Error> {
     struct V<T>(PhantomData<T>);
     impl<'de, T: Tagged> Visitor<'de> for V<T> {
         type Value = T;
@@ -414,8 +434,12 @@ pub fn deserialize_tagged<'de, T: Tagged, D: Deserializer<'de>>(deserializer: D)
                 };
                 for (k, v) in before {
                     // Replay the held field through the same per-field decoding.
-                    let mut one = MapDeserializer::<_, serde_json::Error>::new(std::iter::once((k.clone(), v)));
-                    one.next_key::<de::IgnoredAny>().map_err(de::Error::custom)?;
+                    let mut one = MapDeserializer::<_, serde_json::Error>::new(std::iter::once((
+                        k.clone(),
+                        v,
+                    )));
+                    one.next_key::<de::IgnoredAny>()
+                        .map_err(de::Error::custom)?;
                     if !target.field(&k, &mut one).map_err(de::Error::custom)? {
                         let v: Value = one.next_value().map_err(de::Error::custom)?;
                         target.extra_mut().insert(k, v);

@@ -207,7 +207,10 @@ impl ErrorKind {
 
     /// True when logging in again may cure the error.
     pub fn needs_login(self) -> bool {
-        matches!(self, ErrorKind::NotAuthenticated | ErrorKind::MissingAuthorizationToken)
+        matches!(
+            self,
+            ErrorKind::NotAuthenticated | ErrorKind::MissingAuthorizationToken
+        )
     }
 }
 
@@ -277,8 +280,12 @@ pub(crate) fn classify(status: u16, code: Option<&ErrorCode>, message: &str) -> 
         Some(ErrorCode::ResourceAccessDenied) => Some(ErrorKind::AccessDenied),
         Some(ErrorCode::ExecQueueFull) => Some(ErrorKind::ExecutionQueueFull),
         Some(ErrorCode::NoSuchActionGroup) => Some(ErrorKind::NoSuchActionGroup),
-        Some(ErrorCode::NoSuchResource | ErrorCode::InvalidApiCall) => Some(ErrorKind::NoSuchResource),
-        Some(ErrorCode::InvalidFieldValue | ErrorCode::UnsupportedOperation) => Some(ErrorKind::BadRequest),
+        Some(ErrorCode::NoSuchResource | ErrorCode::InvalidApiCall) => {
+            Some(ErrorKind::NoSuchResource)
+        }
+        Some(ErrorCode::InvalidFieldValue | ErrorCode::UnsupportedOperation) => {
+            Some(ErrorKind::BadRequest)
+        }
         _ => None,
     };
     if let Some(kind) = by_code {
@@ -309,7 +316,12 @@ impl ApiError {
     pub fn new(status: u16, code: Option<ErrorCode>, message: impl Into<String>) -> ApiError {
         let message = truncate(message.into().trim(), MESSAGE_CHARS);
         let kind = classify(status, code.as_ref(), &message);
-        ApiError { status, code, message, kind }
+        ApiError {
+            status,
+            code,
+            message,
+            kind,
+        }
     }
 
     /// HTTP status code.
@@ -465,46 +477,80 @@ impl fmt::Debug for Error {
         // Operations print as `GET /path`, not as their whole description.
         let op = |op: &OperationInfo| op.to_string();
         match self {
-            Error::Transport { operation, source } => {
-                f.debug_struct("Transport").field("operation", &op(operation)).field("source", source).finish()
-            }
-            Error::Timeout { operation, connect, source } => f
+            Error::Transport { operation, source } => f
+                .debug_struct("Transport")
+                .field("operation", &op(operation))
+                .field("source", source)
+                .finish(),
+            Error::Timeout {
+                operation,
+                connect,
+                source,
+            } => f
                 .debug_struct("Timeout")
                 .field("operation", &op(operation))
                 .field("connect", connect)
                 .field("source", source)
                 .finish(),
-            Error::Api { operation, error } => {
-                f.debug_struct("Api").field("operation", &op(operation)).field("error", error).finish()
-            }
-            Error::RateLimited { operation, error, retry_after } => f
+            Error::Api { operation, error } => f
+                .debug_struct("Api")
+                .field("operation", &op(operation))
+                .field("error", error)
+                .finish(),
+            Error::RateLimited {
+                operation,
+                error,
+                retry_after,
+            } => f
                 .debug_struct("RateLimited")
                 .field("operation", &op(operation))
                 .field("error", error)
                 .field("retry_after", retry_after)
                 .finish(),
-            Error::Unavailable { operation, status, maintenance, retry_after } => f
+            Error::Unavailable {
+                operation,
+                status,
+                maintenance,
+                retry_after,
+            } => f
                 .debug_struct("Unavailable")
                 .field("operation", &op(operation))
                 .field("status", status)
                 .field("maintenance", maintenance)
                 .field("retry_after", retry_after)
                 .finish(),
-            Error::Decode { operation, message, excerpt } => f
+            Error::Decode {
+                operation,
+                message,
+                excerpt,
+            } => f
                 .debug_struct("Decode")
                 .field("operation", &op(operation))
                 .field("message", message)
                 .field("excerpt", excerpt)
                 .finish(),
-            Error::Encode { operation, source } => {
-                f.debug_struct("Encode").field("operation", &op(operation)).field("source", source).finish()
+            Error::Encode { operation, source } => f
+                .debug_struct("Encode")
+                .field("operation", &op(operation))
+                .field("source", source)
+                .finish(),
+            Error::InvalidRequest { operation, message } => f
+                .debug_struct("InvalidRequest")
+                .field("operation", &op(operation))
+                .field("message", message)
+                .finish(),
+            Error::Config { message } => {
+                f.debug_struct("Config").field("message", message).finish()
             }
-            Error::InvalidRequest { operation, message } => {
-                f.debug_struct("InvalidRequest").field("operation", &op(operation)).field("message", message).finish()
-            }
-            Error::Config { message } => f.debug_struct("Config").field("message", message).finish(),
-            Error::TokenSource { source } => f.debug_struct("TokenSource").field("source", source).finish(),
-            Error::ExecutionTimeout { exec_id, timeout, last_state } => f
+            Error::TokenSource { source } => f
+                .debug_struct("TokenSource")
+                .field("source", source)
+                .finish(),
+            Error::ExecutionTimeout {
+                exec_id,
+                timeout,
+                last_state,
+            } => f
                 .debug_struct("ExecutionTimeout")
                 .field("exec_id", exec_id)
                 .field("timeout", timeout)
@@ -517,29 +563,52 @@ impl fmt::Debug for Error {
 impl Error {
     /// Called by generated code when a request body cannot be serialized.
     pub(crate) fn encode(op: &'static OperationInfo, source: serde_json::Error) -> Error {
-        Error::Encode { operation: op, source }
+        Error::Encode {
+            operation: op,
+            source,
+        }
     }
 
     /// Called by generated code when an answer cannot be decoded.
-    pub(crate) fn decode(op: &'static OperationInfo, body: &[u8], source: impl std::error::Error) -> Error {
-        Error::Decode { operation: op, message: source.to_string(), excerpt: excerpt(body) }
+    pub(crate) fn decode(
+        op: &'static OperationInfo,
+        body: &[u8],
+        source: impl std::error::Error,
+    ) -> Error {
+        Error::Decode {
+            operation: op,
+            message: source.to_string(),
+            excerpt: excerpt(body),
+        }
     }
 
     pub(crate) fn config(message: impl Into<String>) -> Error {
-        Error::Config { message: message.into() }
+        Error::Config {
+            message: message.into(),
+        }
     }
 
     pub(crate) fn invalid_request(op: &'static OperationInfo, message: impl Into<String>) -> Error {
-        Error::InvalidRequest { operation: op, message: message.into() }
+        Error::InvalidRequest {
+            operation: op,
+            message: message.into(),
+        }
     }
 
     /// Maps a reqwest failure, dropping its URL (it may carry query values).
     pub(crate) fn from_reqwest(op: &'static OperationInfo, source: reqwest::Error) -> Error {
         let source = source.without_url();
         if source.is_timeout() {
-            Error::Timeout { operation: op, connect: source.is_connect(), source }
+            Error::Timeout {
+                operation: op,
+                connect: source.is_connect(),
+                source,
+            }
         } else {
-            Error::Transport { operation: op, source }
+            Error::Transport {
+                operation: op,
+                source,
+            }
         }
     }
 
@@ -553,9 +622,16 @@ impl Error {
         if let Some((code, message)) = parse_error_body(body) {
             let error = ApiError::new(status, code, message);
             return if status == 429 || error.kind.is_rate_limit() {
-                Error::RateLimited { operation: op, error, retry_after }
+                Error::RateLimited {
+                    operation: op,
+                    error,
+                    retry_after,
+                }
             } else {
-                Error::Api { operation: op, error }
+                Error::Api {
+                    operation: op,
+                    error,
+                }
             };
         }
         let text = String::from_utf8_lossy(body);
@@ -564,11 +640,23 @@ impl Error {
         let html = lower.trim_start().starts_with('<');
         if status == 429 {
             let error = ApiError::new(status, None, excerpt(body));
-            Error::RateLimited { operation: op, error, retry_after }
+            Error::RateLimited {
+                operation: op,
+                error,
+                retry_after,
+            }
         } else if status >= 500 || maintenance || html {
-            Error::Unavailable { operation: op, status, maintenance, retry_after }
+            Error::Unavailable {
+                operation: op,
+                status,
+                maintenance,
+                retry_after,
+            }
         } else {
-            Error::Api { operation: op, error: ApiError::new(status, None, excerpt(body)) }
+            Error::Api {
+                operation: op,
+                error: ApiError::new(status, None, excerpt(body)),
+            }
         }
     }
 
@@ -578,7 +666,9 @@ impl Error {
             Error::Transport { .. } => ErrorKind::Transport,
             Error::Timeout { .. } => ErrorKind::Timeout,
             Error::Api { error, .. } | Error::RateLimited { error, .. } => error.kind,
-            Error::Unavailable { maintenance: true, .. } => ErrorKind::Maintenance,
+            Error::Unavailable {
+                maintenance: true, ..
+            } => ErrorKind::Maintenance,
             Error::Unavailable { .. } => ErrorKind::Unavailable,
             Error::Decode { .. } => ErrorKind::Decode,
             Error::Encode { .. } => ErrorKind::Encode,
@@ -598,7 +688,9 @@ impl Error {
     /// How long the server asked to wait (`Retry-After`), if it said.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Error::RateLimited { retry_after, .. } | Error::Unavailable { retry_after, .. } => *retry_after,
+            Error::RateLimited { retry_after, .. } | Error::Unavailable { retry_after, .. } => {
+                *retry_after
+            }
             _ => None,
         }
     }
@@ -631,7 +723,9 @@ impl Error {
             | Error::Decode { operation, .. }
             | Error::Encode { operation, .. }
             | Error::InvalidRequest { operation, .. } => Some(operation),
-            Error::Config { .. } | Error::TokenSource { .. } | Error::ExecutionTimeout { .. } => None,
+            Error::Config { .. } | Error::TokenSource { .. } | Error::ExecutionTimeout { .. } => {
+                None
+            }
         }
     }
 }
@@ -640,22 +734,43 @@ impl Error {
 fn parse_error_body(body: &[u8]) -> Option<(Option<ErrorCode>, String)> {
     let value: serde_json::Value = serde_json::from_slice(body).ok()?;
     let object = value.as_object()?;
-    let code = object.get("errorCode").and_then(|c| c.as_str()).map(ErrorCode::from);
-    let message = object.get("error").or_else(|| object.get("message")).and_then(|m| m.as_str());
+    let code = object
+        .get("errorCode")
+        .and_then(|c| c.as_str())
+        .map(ErrorCode::from);
+    let message = object
+        .get("error")
+        .or_else(|| object.get("message"))
+        .and_then(|m| m.as_str());
     if code.is_none() && message.is_none() {
         return None;
     }
     // Some messages arrive quoted twice: "\"No registered event listener.\"".
-    let message = message.unwrap_or_default().trim().trim_matches('"').to_owned();
+    let message = message
+        .unwrap_or_default()
+        .trim()
+        .trim_matches('"')
+        .to_owned();
     Some((code, message))
 }
 
 /// Keys whose values are masked in excerpts.
 fn is_sensitive_key(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
-    ["token", "password", "secret", "jwt", "apikey", "api_key", "session", "cookie", "authorization", "credential"]
-        .iter()
-        .any(|needle| key.contains(needle))
+    [
+        "token",
+        "password",
+        "secret",
+        "jwt",
+        "apikey",
+        "api_key",
+        "session",
+        "cookie",
+        "authorization",
+        "credential",
+    ]
+    .iter()
+    .any(|needle| key.contains(needle))
 }
 
 fn mask(value: &mut serde_json::Value) {
@@ -728,7 +843,10 @@ mod tests {
         ] {
             assert_eq!(ErrorCode::from(code).as_str(), code);
         }
-        assert_eq!(ErrorCode::from("SOMETHING_NEW"), ErrorCode::Other("SOMETHING_NEW".into()));
+        assert_eq!(
+            ErrorCode::from("SOMETHING_NEW"),
+            ErrorCode::Other("SOMETHING_NEW".into())
+        );
     }
 
     #[test]
@@ -736,7 +854,8 @@ mod tests {
         let long = "x".repeat(1000);
         assert_eq!(excerpt(long.as_bytes()).chars().count(), EXCERPT_CHARS + 1);
         assert_eq!(excerpt(b"a\n  b\tc"), "a b c");
-        let masked = excerpt(br#"{"token":"abc-SECRET","nested":[{"userPassword":"pw-SECRET"}],"ok":1}"#);
+        let masked =
+            excerpt(br#"{"token":"abc-SECRET","nested":[{"userPassword":"pw-SECRET"}],"ok":1}"#);
         assert!(!masked.contains("SECRET"), "{masked}");
         assert!(masked.contains("\"ok\":1"), "{masked}");
         assert_eq!(excerpt(&[0xff, 0xfe, b'a']), "\u{fffd}\u{fffd}a");
@@ -748,7 +867,9 @@ mod tests {
         let error = Error::decode(&OP, "y".repeat(500).as_bytes(), source);
         assert_eq!(error.kind(), ErrorKind::Decode);
         assert_eq!(error.operation().map(|o| o.path), Some("/setup"));
-        let Error::Decode { excerpt, .. } = &error else { panic!("decode error expected") };
+        let Error::Decode { excerpt, .. } = &error else {
+            panic!("decode error expected")
+        };
         assert!(excerpt.chars().count() <= EXCERPT_CHARS + 1);
         assert!(error.to_string().starts_with("GET /setup: cannot decode"));
         assert!(format!("{error:?}").contains("GET /setup"));
@@ -765,7 +886,13 @@ mod tests {
         assert_eq!(kind(500, b"oops"), ErrorKind::Unavailable);
         assert_eq!(kind(504, b""), ErrorKind::Unavailable);
         assert_eq!(kind(418, br#"{"unrelated":true}"#), ErrorKind::BadRequest);
-        assert_eq!(kind(400, br#"{"errorCode":"BRAND_NEW","error":"?"}"#), ErrorKind::BadRequest);
-        assert_eq!(kind(200, br#"{"errorCode":"BRAND_NEW","error":"?"}"#), ErrorKind::Unknown);
+        assert_eq!(
+            kind(400, br#"{"errorCode":"BRAND_NEW","error":"?"}"#),
+            ErrorKind::BadRequest
+        );
+        assert_eq!(
+            kind(200, br#"{"errorCode":"BRAND_NEW","error":"?"}"#),
+            ErrorKind::Unknown
+        );
     }
 }

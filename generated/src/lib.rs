@@ -12,26 +12,25 @@ mod auth;
 mod client;
 mod de;
 mod error;
-mod event_stream;
-mod execution;
+#[rustfmt::skip]
 mod generated;
 mod operation;
 mod request;
 mod retry;
 mod server;
+pub mod state;
 mod tls;
 
 pub use auth::{BoxError, Credentials, Secret, TokenSource};
 pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+pub use error::{ApiError, Error, ErrorCode, ErrorKind};
 pub use generated::events::{self, Event};
 pub use generated::{operations, types};
-pub use error::{ApiError, Error, ErrorCode, ErrorKind};
-pub use event_stream::{EventStream, EventStreamConfig};
-pub use execution::{ExecutionOutcome, ExecutionState};
 pub use operation::{HttpMethod, OperationInfo, RateLimit, RateLimitScope, ResponseKind};
 pub use request::Upload;
 pub use retry::RetryPolicy;
 pub use server::Server;
+pub use state::{StateValue, TypedValue};
 
 /// Items the generated code uses; not part of the public API.
 #[doc(hidden)]

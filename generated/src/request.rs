@@ -28,7 +28,11 @@ impl std::fmt::Debug for Upload {
 impl Upload {
     /// A file with the generic `application/octet-stream` type.
     pub fn new(file_name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Upload {
-        Upload { file_name: file_name.into(), mime_type: "application/octet-stream".into(), bytes: bytes.into() }
+        Upload {
+            file_name: file_name.into(),
+            mime_type: "application/octet-stream".into(),
+            bytes: bytes.into(),
+        }
     }
 }
 
@@ -57,9 +61,11 @@ impl std::fmt::Debug for Body {
                 let names: Vec<&str> = fields.iter().map(|(name, _)| *name).collect();
                 f.debug_tuple("Form").field(&names).finish()
             }
-            Body::Multipart { field, upload } => {
-                f.debug_struct("Multipart").field("field", field).field("upload", upload).finish()
-            }
+            Body::Multipart { field, upload } => f
+                .debug_struct("Multipart")
+                .field("field", field)
+                .field("upload", upload)
+                .finish(),
         }
     }
 }
@@ -80,7 +86,12 @@ pub struct Request {
 impl Request {
     /// A request for `op` with no parameters.
     pub fn new(op: &'static OperationInfo) -> Request {
-        Request { op, path_args: Vec::new(), query: Vec::new(), body: None }
+        Request {
+            op,
+            path_args: Vec::new(),
+            query: Vec::new(),
+            body: None,
+        }
     }
 
     /// Sets the path arguments.

@@ -28,14 +28,22 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     /// 3 attempts, waiting about 0.5 s then 1 s, never more than 10 s.
     fn default() -> RetryPolicy {
-        RetryPolicy { max_attempts: 3, initial_backoff: Duration::from_millis(500), max_backoff: Duration::from_secs(10) }
+        RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(10),
+        }
     }
 }
 
 impl RetryPolicy {
     /// No retry: every call is sent once.
     pub const fn disabled() -> RetryPolicy {
-        RetryPolicy { max_attempts: 1, initial_backoff: Duration::ZERO, max_backoff: Duration::ZERO }
+        RetryPolicy {
+            max_attempts: 1,
+            initial_backoff: Duration::ZERO,
+            max_backoff: Duration::ZERO,
+        }
     }
 
     /// Sets how many times a call may be sent in all (`1` or `0`: no retry).
@@ -76,7 +84,10 @@ impl RetryPolicy {
     /// delay capped at `max_backoff`, with "equal jitter" (between half and all of it).
     pub(crate) fn backoff(&self, retry: u32) -> Duration {
         let exponent = retry.saturating_sub(1).min(16);
-        let delay = self.initial_backoff.saturating_mul(1 << exponent).min(self.max_backoff);
+        let delay = self
+            .initial_backoff
+            .saturating_mul(1 << exponent)
+            .min(self.max_backoff);
         let half = delay / 2;
         half + half.mul_f64(fastrand::f64())
     }
@@ -103,25 +114,42 @@ mod tests {
             .with_max_backoff(Duration::from_millis(350));
         for _ in 0..50 {
             let first = policy.backoff(1);
-            assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100), "{first:?}");
+            assert!(
+                first >= Duration::from_millis(50) && first <= Duration::from_millis(100),
+                "{first:?}"
+            );
             let second = policy.backoff(2);
-            assert!(second >= Duration::from_millis(100) && second <= Duration::from_millis(200), "{second:?}");
+            assert!(
+                second >= Duration::from_millis(100) && second <= Duration::from_millis(200),
+                "{second:?}"
+            );
             let late = policy.backoff(30);
-            assert!(late >= Duration::from_millis(175) && late <= Duration::from_millis(350), "{late:?}");
+            assert!(
+                late >= Duration::from_millis(175) && late <= Duration::from_millis(350),
+                "{late:?}"
+            );
         }
     }
 
     #[test]
     fn retry_after_is_honoured_only_when_short() {
-        let policy = RetryPolicy::default().with_initial_backoff(Duration::ZERO).with_max_backoff(Duration::from_secs(5));
-        assert_eq!(policy.delay(1, Some(Duration::from_secs(2))), Some(Duration::from_secs(2)));
+        let policy = RetryPolicy::default()
+            .with_initial_backoff(Duration::ZERO)
+            .with_max_backoff(Duration::from_secs(5));
+        assert_eq!(
+            policy.delay(1, Some(Duration::from_secs(2))),
+            Some(Duration::from_secs(2))
+        );
         assert_eq!(policy.delay(1, Some(Duration::from_secs(600))), None);
         assert_eq!(policy.delay(1, None), Some(Duration::ZERO));
     }
 
     #[test]
     fn attempts_are_at_least_one() {
-        assert_eq!(RetryPolicy::default().with_max_attempts(0).max_attempts(), 1);
+        assert_eq!(
+            RetryPolicy::default().with_max_attempts(0).max_attempts(),
+            1
+        );
         assert_eq!(RetryPolicy::disabled().max_attempts(), 1);
         assert_eq!(RetryPolicy::default().max_attempts(), 3);
     }

@@ -48,7 +48,10 @@ pub struct Server {
 
 impl fmt::Debug for Server {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Server").field("name", &self.name).field("base_url", &self.base_url).finish()
+        f.debug_struct("Server")
+            .field("name", &self.name)
+            .field("base_url", &self.base_url)
+            .finish()
     }
 }
 
@@ -60,7 +63,11 @@ impl fmt::Display for Server {
 
 impl Server {
     fn preset(name: &str, host: &str) -> Server {
-        Server { name: name.to_owned(), base_url: format!("https://{host}{CLOUD_API_PATH}"), kind: ServerKind::Cloud }
+        Server {
+            name: name.to_owned(),
+            base_url: format!("https://{host}{CLOUD_API_PATH}"),
+            kind: ServerKind::Cloud,
+        }
     }
 
     /// Somfy TaHoma / Connexoon, Europe, Middle East and Africa (`ha101-1.overkiz.com`).
@@ -160,19 +167,24 @@ impl Server {
     /// `<pin>.local` (or `host`).
     pub fn local_at(pin: &str, host: &str) -> Result<Server, Error> {
         if !tls::is_valid_pin(pin) {
-            return Err(Error::config(format!("invalid gateway PIN {pin:?}: expected letters, digits and dashes")));
+            return Err(Error::config(format!(
+                "invalid gateway PIN {pin:?}: expected letters, digits and dashes"
+            )));
         }
         let mut url = parse_base(&format!("https://{host}{LOCAL_API_PATH}"))?;
         if url.path() != LOCAL_API_PATH || url.query().is_some() || url.fragment().is_some() {
             return Err(Error::config(format!("invalid gateway host {host:?}")));
         }
         if url.port().is_none() {
-            url.set_port(Some(LOCAL_API_PORT)).map_err(|()| Error::config(format!("invalid gateway host {host:?}")))?;
+            url.set_port(Some(LOCAL_API_PORT))
+                .map_err(|()| Error::config(format!("invalid gateway host {host:?}")))?;
         }
         Ok(Server {
             name: format!("Local gateway {pin}"),
             base_url: url.as_str().trim_end_matches('/').to_owned(),
-            kind: ServerKind::Local { pin: pin.to_owned() },
+            kind: ServerKind::Local {
+                pin: pin.to_owned(),
+            },
         })
     }
 
@@ -182,14 +194,22 @@ impl Server {
     pub fn custom(base_url: &str) -> Result<Server, Error> {
         let url = parse_base(base_url)?;
         if url.query().is_some() || url.fragment().is_some() {
-            return Err(Error::config("a server base URL cannot have a query or fragment"));
+            return Err(Error::config(
+                "a server base URL cannot have a query or fragment",
+            ));
         }
         let kind = match url.host_str().and_then(tls::pin_from_gateway_host) {
-            Some(pin) if url.scheme() == "https" => ServerKind::Local { pin: pin.to_owned() },
+            Some(pin) if url.scheme() == "https" => ServerKind::Local {
+                pin: pin.to_owned(),
+            },
             _ => ServerKind::Custom,
         };
         let base_url = url.as_str().trim_end_matches('/').to_owned();
-        Ok(Server { name: base_url.clone(), base_url, kind })
+        Ok(Server {
+            name: base_url.clone(),
+            base_url,
+            kind,
+        })
     }
 
     /// Human-readable name (`"Somfy (Europe)"`).
@@ -217,13 +237,18 @@ impl Server {
 }
 
 fn parse_base(base: &str) -> Result<url::Url, Error> {
-    let url = url::Url::parse(base).map_err(|e| Error::config(format!("invalid server URL: {e}")))?;
+    let url =
+        url::Url::parse(base).map_err(|e| Error::config(format!("invalid server URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(Error::config("a server URL must be http:// or https:// with a host"));
+        return Err(Error::config(
+            "a server URL must be http:// or https:// with a host",
+        ));
     }
     if !url.username().is_empty() || url.password().is_some() {
         // Credentials in URLs end up in logs and errors.
-        return Err(Error::config("a server URL cannot carry a user name or password"));
+        return Err(Error::config(
+            "a server URL cannot carry a user name or password",
+        ));
     }
     Ok(url)
 }
@@ -248,18 +273,30 @@ mod tests {
     #[test]
     fn local_gateway_urls() {
         let server = Server::local("1234-5678-9012").unwrap();
-        assert_eq!(server.base_url(), "https://gateway-1234-5678-9012.local:8443/enduser-mobile-web/1/enduserAPI");
+        assert_eq!(
+            server.base_url(),
+            "https://gateway-1234-5678-9012.local:8443/enduser-mobile-web/1/enduserAPI"
+        );
         assert_eq!(server.gateway_pin(), Some("1234-5678-9012"));
 
         let at_ip = Server::local_at("1234-5678-9012", "192.168.1.20").unwrap();
-        assert_eq!(at_ip.base_url(), "https://192.168.1.20:8443/enduser-mobile-web/1/enduserAPI");
+        assert_eq!(
+            at_ip.base_url(),
+            "https://192.168.1.20:8443/enduser-mobile-web/1/enduserAPI"
+        );
         assert_eq!(at_ip.gateway_pin(), Some("1234-5678-9012"));
 
         let with_port = Server::local_at("1234-5678-9012", "tahoma.lan:9443").unwrap();
-        assert_eq!(with_port.base_url(), "https://tahoma.lan:9443/enduser-mobile-web/1/enduserAPI");
+        assert_eq!(
+            with_port.base_url(),
+            "https://tahoma.lan:9443/enduser-mobile-web/1/enduserAPI"
+        );
 
         let ipv6 = Server::local_at("1234-5678-9012", "[fe80::1]").unwrap();
-        assert_eq!(ipv6.base_url(), "https://[fe80::1]:8443/enduser-mobile-web/1/enduserAPI");
+        assert_eq!(
+            ipv6.base_url(),
+            "https://[fe80::1]:8443/enduser-mobile-web/1/enduserAPI"
+        );
     }
 
     #[test]
@@ -281,13 +318,19 @@ mod tests {
         assert_eq!(server.base_url(), "http://127.0.0.1:8080/enduserAPI");
         assert!(!server.is_local());
 
-        let gateway = Server::custom("https://gateway-1234-5678-9012.local:8443/enduser-mobile-web/1/enduserAPI").unwrap();
+        let gateway = Server::custom(
+            "https://gateway-1234-5678-9012.local:8443/enduser-mobile-web/1/enduserAPI",
+        )
+        .unwrap();
         assert_eq!(gateway.gateway_pin(), Some("1234-5678-9012"));
     }
 
     #[test]
     fn cloud_host() {
         let server = Server::cloud_host("ha999-1.overkiz.com").unwrap();
-        assert_eq!(server.base_url(), "https://ha999-1.overkiz.com/enduser-mobile-web/enduserAPI");
+        assert_eq!(
+            server.base_url(),
+            "https://ha999-1.overkiz.com/enduser-mobile-web/enduserAPI"
+        );
     }
 }

@@ -10,7 +10,9 @@ use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
-use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider, WebPkiSupportedAlgorithms};
+use rustls::crypto::{
+    verify_tls12_signature, verify_tls13_signature, CryptoProvider, WebPkiSupportedAlgorithms,
+};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
@@ -70,10 +72,15 @@ pub(crate) struct GatewayCertVerifier {
 
 impl GatewayCertVerifier {
     /// A verifier for the gateway `pin` trusting `roots` (DER).
-    pub(crate) fn new(pin: &str, roots: &[CertificateDer<'static>]) -> Result<GatewayCertVerifier, Error> {
+    pub(crate) fn new(
+        pin: &str,
+        roots: &[CertificateDer<'static>],
+    ) -> Result<GatewayCertVerifier, Error> {
         let mut store = RootCertStore::empty();
         for root in roots {
-            store.add(root.clone()).map_err(|e| Error::config(format!("invalid root certificate: {e}")))?;
+            store
+                .add(root.clone())
+                .map_err(|e| Error::config(format!("invalid root certificate: {e}")))?;
         }
         let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider())
             .build()
@@ -87,7 +94,9 @@ impl GatewayCertVerifier {
 fn is_name_error(error: &rustls::Error) -> bool {
     matches!(
         error,
-        rustls::Error::InvalidCertificate(CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. })
+        rustls::Error::InvalidCertificate(
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. }
+        )
     )
 }
 
@@ -102,10 +111,20 @@ impl ServerCertVerifier for GatewayCertVerifier {
     ) -> Result<ServerCertVerified, rustls::Error> {
         // Chain, validity and usage are checked by webpki in both calls; only the name
         // differs. A chain error is returned at once, whatever the name.
-        match self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
-            Err(error) if is_name_error(&error) => {
-                self.inner.verify_server_cert(end_entity, intermediates, &self.cert_name, ocsp_response, now)
-            }
+        match self.inner.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        ) {
+            Err(error) if is_name_error(&error) => self.inner.verify_server_cert(
+                end_entity,
+                intermediates,
+                &self.cert_name,
+                ocsp_response,
+                now,
+            ),
             other => other,
         }
     }
@@ -186,7 +205,9 @@ pub(crate) fn gateway_client_config(
 ) -> Result<rustls::ClientConfig, Error> {
     let provider = provider();
     let verifier: Arc<dyn ServerCertVerifier> = if accept_invalid_certs {
-        Arc::new(AcceptAnyCert { algorithms: provider.signature_verification_algorithms })
+        Arc::new(AcceptAnyCert {
+            algorithms: provider.signature_verification_algorithms,
+        })
     } else {
         let mut roots = parse_pem_certificates(OVERKIZ_ROOT_CA_PEM)?;
         for pem in extra_roots {
@@ -211,9 +232,18 @@ mod tests {
     #[test]
     fn name_mapping() {
         assert_eq!(gateway_cert_name("1234-5678-9012"), "1234-5678-9012.local");
-        assert_eq!(pin_from_gateway_host("gateway-1234-5678-9012.local"), Some("1234-5678-9012"));
-        assert_eq!(pin_from_gateway_host("GATEWAY-1234-5678-9012.LOCAL"), Some("1234-5678-9012"));
-        assert_eq!(pin_from_gateway_host("gateway-1234-5678-9012.local."), Some("1234-5678-9012"));
+        assert_eq!(
+            pin_from_gateway_host("gateway-1234-5678-9012.local"),
+            Some("1234-5678-9012")
+        );
+        assert_eq!(
+            pin_from_gateway_host("GATEWAY-1234-5678-9012.LOCAL"),
+            Some("1234-5678-9012")
+        );
+        assert_eq!(
+            pin_from_gateway_host("gateway-1234-5678-9012.local."),
+            Some("1234-5678-9012")
+        );
         assert_eq!(pin_from_gateway_host("1234-5678-9012.local"), None);
         assert_eq!(pin_from_gateway_host("gateway-.local"), None);
         assert_eq!(pin_from_gateway_host("gateway-a.b.local"), None);
@@ -245,7 +275,10 @@ mod tests {
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         let key = KeyPair::generate().unwrap();
         let cert = params.self_signed(&key).unwrap();
-        Ca { der: cert.der().clone(), issuer: Issuer::new(params, key) }
+        Ca {
+            der: cert.der().clone(),
+            issuer: Issuer::new(params, key),
+        }
     }
 
     fn leaf(ca: &Ca, names: &[&str]) -> CertificateDer<'static> {
@@ -255,15 +288,22 @@ mod tests {
         params.signed_by(&key, &ca.issuer).unwrap().der().clone()
     }
 
-    fn verify(verifier: &GatewayCertVerifier, cert: &CertificateDer<'_>, host: &str) -> Result<(), rustls::Error> {
+    fn verify(
+        verifier: &GatewayCertVerifier,
+        cert: &CertificateDer<'_>,
+        host: &str,
+    ) -> Result<(), rustls::Error> {
         let name = ServerName::try_from(host.to_owned()).unwrap();
-        verifier.verify_server_cert(cert, &[], &name, &[], UnixTime::now()).map(|_| ())
+        verifier
+            .verify_server_cert(cert, &[], &name, &[], UnixTime::now())
+            .map(|_| ())
     }
 
     #[test]
     fn verifier_accepts_pin_name_and_real_host_but_nothing_else() {
         let trusted = ca("Test Overkiz Root CA");
-        let verifier = GatewayCertVerifier::new("1234-5678-9012", std::slice::from_ref(&trusted.der)).unwrap();
+        let verifier =
+            GatewayCertVerifier::new("1234-5678-9012", std::slice::from_ref(&trusted.der)).unwrap();
 
         // The real gateway's case: certificate `<pin>.local`, host `gateway-<pin>.local`.
         let gateway = leaf(&trusted, &["1234-5678-9012.local"]);
@@ -283,7 +323,13 @@ mod tests {
         let rogue = ca("Rogue CA");
         let forged = leaf(&rogue, &["1234-5678-9012.local"]);
         let err = verify(&verifier, &forged, "gateway-1234-5678-9012.local").unwrap_err();
-        assert!(matches!(err, rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)
+            ),
+            "{err:?}"
+        );
     }
 
     #[test]

@@ -7,24 +7,44 @@ use serde_json::Value;
 fn examples() -> Vec<overkiz_codegen::parse::EventExample> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/enduser-api.txt");
     let text = std::fs::read_to_string(path).expect("the documentation is in the tree");
-    overkiz_codegen::parse::parse_with_examples("enduser-api.txt", &text).expect("the documentation parses").1
+    overkiz_codegen::parse::parse_with_examples("enduser-api.txt", &text)
+        .expect("the documentation parses")
+        .1
 }
 
 #[test]
 fn every_documented_event_example_decodes_typed_and_round_trips() {
     let examples = examples();
-    assert!(examples.len() > 300, "only {} examples found", examples.len());
+    assert!(
+        examples.len() > 300,
+        "only {} examples found",
+        examples.len()
+    );
     let mut names = std::collections::BTreeSet::new();
     for ex in &examples {
         let original: Value = serde_json::from_str(&ex.json).unwrap();
         let event: Event = serde_json::from_str(&ex.json)
             .unwrap_or_else(|e| panic!("line {}: {} does not decode: {e}", ex.line, ex.name));
-        assert!(!matches!(event, Event::Unknown(_)), "line {}: {} decoded as Unknown", ex.line, ex.name);
+        assert!(
+            !matches!(event, Event::Unknown(_)),
+            "line {}: {} decoded as Unknown",
+            ex.line,
+            ex.name
+        );
         assert_eq!(event.name(), ex.name, "line {}", ex.line);
         let extra = event.extra().expect("typed");
-        assert!(extra.is_empty(), "line {}: {} has fields its type lacks: {extra:?}", ex.line, ex.name);
+        assert!(
+            extra.is_empty(),
+            "line {}: {} has fields its type lacks: {extra:?}",
+            ex.line,
+            ex.name
+        );
         let encoded = serde_json::to_value(&event).unwrap();
-        assert_eq!(encoded, original, "line {}: {} does not encode back to its example", ex.line, ex.name);
+        assert_eq!(
+            encoded, original,
+            "line {}: {} does not encode back to its example",
+            ex.line, ex.name
+        );
         names.insert(ex.name.clone());
     }
     assert_eq!(names.len(), 138, "distinct event types in the examples");
@@ -34,10 +54,15 @@ fn every_documented_event_example_decodes_typed_and_round_trips() {
 fn an_unlisted_event_is_kept_whole() {
     let text = r#"{"timestamp": 1, "name": "SomeFutureEvent", "nested": {"a": [1, 2.5, null]}, "flag": true}"#;
     let event: Event = serde_json::from_str(text).unwrap();
-    let Event::Unknown(value) = &event else { panic!("expected Unknown, got {event:?}") };
+    let Event::Unknown(value) = &event else {
+        panic!("expected Unknown, got {event:?}")
+    };
     assert_eq!(event.name(), "SomeFutureEvent");
     assert_eq!(value, &serde_json::from_str::<Value>(text).unwrap());
-    assert_eq!(serde_json::to_value(&event).unwrap(), serde_json::from_str::<Value>(text).unwrap());
+    assert_eq!(
+        serde_json::to_value(&event).unwrap(),
+        serde_json::from_str::<Value>(text).unwrap()
+    );
 }
 
 #[test]
@@ -52,19 +77,29 @@ fn an_event_without_name_is_kept_whole() {
 fn undocumented_fields_and_odd_values_of_a_documented_event_are_kept() {
     let text = r#"{"gatewayId": "1234-5678-9012", "timestamp": "not a number", "brandNew": [1], "name": "GatewaySynchronizationStartedEvent"}"#;
     let event: Event = serde_json::from_str(text).unwrap();
-    let Event::GatewaySynchronizationStarted(payload) = &event else { panic!("typed variant expected, got {event:?}") };
+    let Event::GatewaySynchronizationStarted(payload) = &event else {
+        panic!("typed variant expected, got {event:?}")
+    };
     assert_eq!(payload.gateway_id.as_deref(), Some("1234-5678-9012"));
-    assert_eq!(payload.timestamp, None, "a string is not the documented integer");
+    assert_eq!(
+        payload.timestamp, None,
+        "a string is not the documented integer"
+    );
     let extra = event.extra().unwrap();
     assert_eq!(extra.get("timestamp"), Some(&Value::from("not a number")));
     assert_eq!(extra.get("brandNew"), Some(&serde_json::json!([1])));
-    assert_eq!(serde_json::to_value(&event).unwrap(), serde_json::from_str::<Value>(text).unwrap());
+    assert_eq!(
+        serde_json::to_value(&event).unwrap(),
+        serde_json::from_str::<Value>(text).unwrap()
+    );
 }
 
 #[test]
 fn name_first_or_last_decodes_the_same() {
-    let last = r#"{"gatewayId": "g", "timestamp": 5, "name": "GatewaySynchronizationStartedEvent"}"#;
-    let first = r#"{"name": "GatewaySynchronizationStartedEvent", "gatewayId": "g", "timestamp": 5}"#;
+    let last =
+        r#"{"gatewayId": "g", "timestamp": 5, "name": "GatewaySynchronizationStartedEvent"}"#;
+    let first =
+        r#"{"name": "GatewaySynchronizationStartedEvent", "gatewayId": "g", "timestamp": 5}"#;
     let a: Event = serde_json::from_str(last).unwrap();
     let b: Event = serde_json::from_str(first).unwrap();
     assert_eq!(a, b);

@@ -15,11 +15,15 @@ use serde_json::json;
 use wiremock::matchers::{body_string, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const NOT_AUTHENTICATED: &str = r#"{"errorCode":"RESOURCE_ACCESS_DENIED","error":"Not authenticated"}"#;
+const NOT_AUTHENTICATED: &str =
+    r#"{"errorCode":"RESOURCE_ACCESS_DENIED","error":"Not authenticated"}"#;
 
 fn login_ok(cookie: &str) -> ResponseTemplate {
     ResponseTemplate::new(200)
-        .insert_header("set-cookie", format!("JSESSIONID={cookie}; Path=/; HttpOnly").as_str())
+        .insert_header(
+            "set-cookie",
+            format!("JSESSIONID={cookie}; Path=/; HttpOnly").as_str(),
+        )
         .set_body_json(json!({"success": true, "roles": [{"name": "ENDUSER"}]}))
 }
 
@@ -32,7 +36,11 @@ fn setup_ok() -> ResponseTemplate {
 }
 
 async fn mount_login(server: &MockServer, cookie: &str) {
-    Mock::given(method("POST")).and(path("/login")).respond_with(login_ok(cookie)).mount(server).await;
+    Mock::given(method("POST"))
+        .and(path("/login"))
+        .respond_with(login_ok(cookie))
+        .mount(server)
+        .await;
 }
 
 #[tokio::test]
@@ -41,7 +49,9 @@ async fn password_login_sets_a_cookie_that_the_next_calls_reuse() {
     Mock::given(method("POST"))
         .and(path("/login"))
         .and(header("content-type", "application/x-www-form-urlencoded"))
-        .and(body_string(format!("userId=user%40example.com&userPassword={PASSWORD}")))
+        .and(body_string(format!(
+            "userId=user%40example.com&userPassword={PASSWORD}"
+        )))
         .respond_with(login_ok(COOKIE))
         .expect(1)
         .mount(&server)
@@ -56,12 +66,25 @@ async fn password_login_sets_a_cookie_that_the_next_calls_reuse() {
 
     let client = client(&server, Credentials::password(USER, PASSWORD));
     // Nothing is sent before the first call.
-    assert!(server.received_requests().await.unwrap_or_default().is_empty());
-    let first: serde_json::Value = client.execute(Request::new(&GET_SETUP)).await.unwrap().json().unwrap();
+    assert!(server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .is_empty());
+    let first: serde_json::Value = client
+        .execute(Request::new(&GET_SETUP))
+        .await
+        .unwrap()
+        .json()
+        .unwrap();
     assert_eq!(first["devices"], json!([]));
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
     // Clones share the session.
-    client.clone().execute(Request::new(&GET_SETUP)).await.unwrap();
+    client
+        .clone()
+        .execute(Request::new(&GET_SETUP))
+        .await
+        .unwrap();
 
     assert_eq!(count(&server, "POST", "/login").await, 1);
     for request in server.received_requests().await.unwrap_or_default() {
@@ -94,8 +117,16 @@ async fn the_other_login_forms() {
             .expect(1)
             .mount(&server)
             .await;
-        Mock::given(method("GET")).and(path("/setup")).respond_with(setup_ok()).expect(1).mount(&server).await;
-        client(&server, credentials).execute(Request::new(&GET_SETUP)).await.unwrap_or_else(|e| panic!("{form}: {e}"));
+        Mock::given(method("GET"))
+            .and(path("/setup"))
+            .respond_with(setup_ok())
+            .expect(1)
+            .mount(&server)
+            .await;
+        client(&server, credentials)
+            .execute(Request::new(&GET_SETUP))
+            .await
+            .unwrap_or_else(|e| panic!("{form}: {e}"));
     }
 }
 
@@ -124,8 +155,15 @@ async fn bearer_token_is_sent_on_every_call_without_login_or_cookies() {
 #[tokio::test]
 async fn an_invalid_bearer_token_is_not_renewed() {
     let server = MockServer::start().await;
-    Mock::given(method("GET")).and(path("/setup")).respond_with(not_authenticated()).mount(&server).await;
-    let error = client(&server, Credentials::bearer(TOKEN)).execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .respond_with(not_authenticated())
+        .mount(&server)
+        .await;
+    let error = client(&server, Credentials::bearer(TOKEN))
+        .execute(Request::new(&GET_SETUP))
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::NotAuthenticated);
     assert_eq!(count(&server, "GET", "/setup").await, 1);
     assert_eq!(count(&server, "POST", "/login").await, 0);
@@ -170,7 +208,11 @@ async fn expired_session_logs_in_again_once_and_succeeds() {
 async fn a_second_not_authenticated_is_returned_not_looped() {
     let server = MockServer::start().await;
     mount_login(&server, COOKIE).await;
-    Mock::given(method("GET")).and(path("/setup")).respond_with(not_authenticated()).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .respond_with(not_authenticated())
+        .mount(&server)
+        .await;
 
     let client = client(&server, Credentials::password(USER, PASSWORD));
     let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
@@ -198,8 +240,16 @@ async fn expired_session_is_renewed_for_non_idempotent_calls_too() {
         .mount(&server)
         .await;
     let client = client(&server, Credentials::password(USER, PASSWORD));
-    let answer: serde_json::Value =
-        client.execute(Request::new(&POST_EXEC_APPLY).json(&json!({"actions": []})).unwrap()).await.unwrap().json().unwrap();
+    let answer: serde_json::Value = client
+        .execute(
+            Request::new(&POST_EXEC_APPLY)
+                .json(&json!({"actions": []}))
+                .unwrap(),
+        )
+        .await
+        .unwrap()
+        .json()
+        .unwrap();
     assert_eq!(answer["execId"], "e-1");
     assert_eq!(count(&server, "POST", "/login").await, 2);
     assert_eq!(count(&server, "POST", "/exec/apply").await, 2);
@@ -213,7 +263,11 @@ async fn concurrent_first_calls_share_one_login() {
         .respond_with(login_ok(COOKIE).set_delay(Duration::from_millis(100)))
         .mount(&server)
         .await;
-    Mock::given(method("GET")).and(path("/setup")).respond_with(setup_ok()).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .respond_with(setup_ok())
+        .mount(&server)
+        .await;
 
     let client = client(&server, Credentials::password(USER, PASSWORD));
     let calls = (0..5).map(|_| {
@@ -271,7 +325,11 @@ async fn concurrent_expired_calls_renew_the_session_once() {
 async fn explicit_login_checks_credentials_up_front() {
     let server = MockServer::start().await;
     mount_login(&server, COOKIE).await;
-    Mock::given(method("GET")).and(path("/setup")).respond_with(setup_ok()).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .respond_with(setup_ok())
+        .mount(&server)
+        .await;
     let client = client(&server, Credentials::password(USER, PASSWORD));
     client.login().await.unwrap();
     assert_eq!(count(&server, "POST", "/login").await, 1);
@@ -289,7 +347,10 @@ async fn bad_credentials_fail_the_call_at_login() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/login"))
-        .respond_with(ResponseTemplate::new(401).set_body_raw(error_fixture("bad-credentials.json"), "application/json"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_raw(error_fixture("bad-credentials.json"), "application/json"),
+        )
         .mount(&server)
         .await;
     let client = client(&server, Credentials::password(USER, PASSWORD));
@@ -311,7 +372,10 @@ async fn a_refused_login_without_error_status_is_an_error() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": false})))
         .mount(&server)
         .await;
-    let error = client(&server, Credentials::password(USER, PASSWORD)).execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    let error = client(&server, Credentials::password(USER, PASSWORD))
+        .execute(Request::new(&GET_SETUP))
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::AuthenticationFailed);
 }
 
@@ -388,10 +452,20 @@ async fn token_source_bearer_is_refreshed_when_rejected() {
 async fn a_failing_token_source_is_reported() {
     let server = MockServer::start().await;
     let credentials = Credentials::from_fn(|| async { Err("vendor sign-in refused".into()) });
-    let error = client(&server, credentials).execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    let error = client(&server, credentials)
+        .execute(Request::new(&GET_SETUP))
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::TokenSource);
-    assert!(error.to_string().contains("vendor sign-in refused"), "{error}");
-    assert!(server.received_requests().await.unwrap_or_default().is_empty());
+    assert!(
+        error.to_string().contains("vendor sign-in refused"),
+        "{error}"
+    );
+    assert!(server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .is_empty());
 }
 
 #[tokio::test]
@@ -399,7 +473,10 @@ async fn debug_output_of_clients_builders_errors_and_requests_hides_secrets() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/login"))
-        .respond_with(ResponseTemplate::new(401).set_body_raw(error_fixture("bad-credentials.json"), "application/json"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_raw(error_fixture("bad-credentials.json"), "application/json"),
+        )
         .mount(&server)
         .await;
 
@@ -417,13 +494,18 @@ async fn debug_output_of_clients_builders_errors_and_requests_hides_secrets() {
         let client = builder.build().unwrap();
         let builder = Client::builder(Server::somfy_europe(), creds.clone());
         let error = client.execute(Request::new(&GET_SETUP)).await.err();
-        let text = format!("{creds:?}\n{creds:#?}\n{builder:?}\n{client:?}\n{client:#?}\n{error:?}\n{:?}", error.as_ref().map(|e| e.to_string()));
+        let text = format!(
+            "{creds:?}\n{creds:#?}\n{builder:?}\n{client:?}\n{client:#?}\n{error:?}\n{:?}",
+            error.as_ref().map(|e| e.to_string())
+        );
         for secret in [PASSWORD, TOKEN, COOKIE] {
             assert!(!text.contains(secret), "{secret:?} leaked into:\n{text}");
         }
     }
 
-    let form = Request::new(&POST_LOGIN_FORM).query("userPassword", Some(PASSWORD.into())).into_form();
+    let form = Request::new(&POST_LOGIN_FORM)
+        .query("userPassword", Some(PASSWORD.into()))
+        .into_form();
     assert!(!format!("{form:?}").contains(PASSWORD));
     assert!(!format!("{:?}", overkiz::Secret::new(PASSWORD)).contains(PASSWORD));
 }

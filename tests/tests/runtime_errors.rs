@@ -20,37 +20,192 @@ enum Variant {
 
 /// Fixture file, status assumed for it, expected kind and variant.
 const FIXTURES: &[(&str, u16, ErrorKind, Variant)] = &[
-    ("401-not-authenticated.json", 401, ErrorKind::NotAuthenticated, Variant::Api),
-    ("502-bad-gateway.html", 502, ErrorKind::Unavailable, Variant::Unavailable),
-    ("503-empty.html", 503, ErrorKind::Unavailable, Variant::Unavailable),
-    ("503-maintenance.html", 503, ErrorKind::Maintenance, Variant::Unavailable),
-    ("access-denied-to-gateway.json", 403, ErrorKind::AccessDeniedToGateway, Variant::Api),
-    ("action-group-setup-not-found.json", 400, ErrorKind::ActionGroupSetupNotFound, Variant::Api),
-    ("application-not-allowed.json", 401, ErrorKind::ApplicationNotAllowed, Variant::Api),
-    ("bad-credentials.json", 401, ErrorKind::BadCredentials, Variant::Api),
-    ("exec-queue-full.json", 400, ErrorKind::ExecutionQueueFull, Variant::Api),
-    ("invalid-event-listener-id.json", 400, ErrorKind::InvalidEventListener, Variant::Api),
-    ("invalid-token.json", 400, ErrorKind::InvalidToken, Variant::Api),
-    ("missing-api-key.json", 401, ErrorKind::MissingApiKey, Variant::Api),
-    ("missing-authorization-token.json", 401, ErrorKind::MissingAuthorizationToken, Variant::Api),
-    ("no-overkiz-user.json", 401, ErrorKind::UnknownUser, Variant::Api),
-    ("no-registered-event-listener.json", 400, ErrorKind::NoRegisteredEventListener, Variant::Api),
-    ("no-such-action-group.json", 404, ErrorKind::NoSuchActionGroup, Variant::Api),
-    ("no-such-command.json", 400, ErrorKind::NoSuchCommand, Variant::Api),
-    ("no-such-controllable.json", 404, ErrorKind::NoSuchDevice, Variant::Api),
-    ("no-such-resource.json", 404, ErrorKind::NoSuchResource, Variant::Api),
-    ("no-such-ui-profile.json", 404, ErrorKind::NoSuchUiProfile, Variant::Api),
-    ("not-such-token.json", 404, ErrorKind::NoSuchToken, Variant::Api),
-    ("resource-access-denied-device-setup-mismatch.json", 403, ErrorKind::AccessDenied, Variant::Api),
-    ("resource-access-denied-gateway-not-in-setup.json", 403, ErrorKind::AccessDenied, Variant::Api),
-    ("session-and-bearer.json", 400, ErrorKind::SessionAndBearerConflict, Variant::Api),
-    ("too-many-attempts-banned.json", 401, ErrorKind::TooManyAttemptsBanned, Variant::RateLimited),
-    ("too-many-concurrent-requests.json", 429, ErrorKind::TooManyConcurrentRequests, Variant::RateLimited),
-    ("too-many-executions.json", 503, ErrorKind::TooManyExecutions, Variant::RateLimited),
-    ("too-many-requests.json", 429, ErrorKind::TooManyRequests, Variant::RateLimited),
-    ("unknown-auth-error.json", 401, ErrorKind::AuthenticationFailed, Variant::Api),
-    ("unknown-resource-access-denied.json", 403, ErrorKind::AccessDenied, Variant::Api),
-    ("unknown-user-account.json", 401, ErrorKind::UnknownUser, Variant::Api),
+    (
+        "401-not-authenticated.json",
+        401,
+        ErrorKind::NotAuthenticated,
+        Variant::Api,
+    ),
+    (
+        "502-bad-gateway.html",
+        502,
+        ErrorKind::Unavailable,
+        Variant::Unavailable,
+    ),
+    (
+        "503-empty.html",
+        503,
+        ErrorKind::Unavailable,
+        Variant::Unavailable,
+    ),
+    (
+        "503-maintenance.html",
+        503,
+        ErrorKind::Maintenance,
+        Variant::Unavailable,
+    ),
+    (
+        "access-denied-to-gateway.json",
+        403,
+        ErrorKind::AccessDeniedToGateway,
+        Variant::Api,
+    ),
+    (
+        "action-group-setup-not-found.json",
+        400,
+        ErrorKind::ActionGroupSetupNotFound,
+        Variant::Api,
+    ),
+    (
+        "application-not-allowed.json",
+        401,
+        ErrorKind::ApplicationNotAllowed,
+        Variant::Api,
+    ),
+    (
+        "bad-credentials.json",
+        401,
+        ErrorKind::BadCredentials,
+        Variant::Api,
+    ),
+    (
+        "exec-queue-full.json",
+        400,
+        ErrorKind::ExecutionQueueFull,
+        Variant::Api,
+    ),
+    (
+        "invalid-event-listener-id.json",
+        400,
+        ErrorKind::InvalidEventListener,
+        Variant::Api,
+    ),
+    (
+        "invalid-token.json",
+        400,
+        ErrorKind::InvalidToken,
+        Variant::Api,
+    ),
+    (
+        "missing-api-key.json",
+        401,
+        ErrorKind::MissingApiKey,
+        Variant::Api,
+    ),
+    (
+        "missing-authorization-token.json",
+        401,
+        ErrorKind::MissingAuthorizationToken,
+        Variant::Api,
+    ),
+    (
+        "no-overkiz-user.json",
+        401,
+        ErrorKind::UnknownUser,
+        Variant::Api,
+    ),
+    (
+        "no-registered-event-listener.json",
+        400,
+        ErrorKind::NoRegisteredEventListener,
+        Variant::Api,
+    ),
+    (
+        "no-such-action-group.json",
+        404,
+        ErrorKind::NoSuchActionGroup,
+        Variant::Api,
+    ),
+    (
+        "no-such-command.json",
+        400,
+        ErrorKind::NoSuchCommand,
+        Variant::Api,
+    ),
+    (
+        "no-such-controllable.json",
+        404,
+        ErrorKind::NoSuchDevice,
+        Variant::Api,
+    ),
+    (
+        "no-such-resource.json",
+        404,
+        ErrorKind::NoSuchResource,
+        Variant::Api,
+    ),
+    (
+        "no-such-ui-profile.json",
+        404,
+        ErrorKind::NoSuchUiProfile,
+        Variant::Api,
+    ),
+    (
+        "not-such-token.json",
+        404,
+        ErrorKind::NoSuchToken,
+        Variant::Api,
+    ),
+    (
+        "resource-access-denied-device-setup-mismatch.json",
+        403,
+        ErrorKind::AccessDenied,
+        Variant::Api,
+    ),
+    (
+        "resource-access-denied-gateway-not-in-setup.json",
+        403,
+        ErrorKind::AccessDenied,
+        Variant::Api,
+    ),
+    (
+        "session-and-bearer.json",
+        400,
+        ErrorKind::SessionAndBearerConflict,
+        Variant::Api,
+    ),
+    (
+        "too-many-attempts-banned.json",
+        401,
+        ErrorKind::TooManyAttemptsBanned,
+        Variant::RateLimited,
+    ),
+    (
+        "too-many-concurrent-requests.json",
+        429,
+        ErrorKind::TooManyConcurrentRequests,
+        Variant::RateLimited,
+    ),
+    (
+        "too-many-executions.json",
+        503,
+        ErrorKind::TooManyExecutions,
+        Variant::RateLimited,
+    ),
+    (
+        "too-many-requests.json",
+        429,
+        ErrorKind::TooManyRequests,
+        Variant::RateLimited,
+    ),
+    (
+        "unknown-auth-error.json",
+        401,
+        ErrorKind::AuthenticationFailed,
+        Variant::Api,
+    ),
+    (
+        "unknown-resource-access-denied.json",
+        403,
+        ErrorKind::AccessDenied,
+        Variant::Api,
+    ),
+    (
+        "unknown-user-account.json",
+        401,
+        ErrorKind::UnknownUser,
+        Variant::Api,
+    ),
 ];
 
 fn variant(error: &Error) -> Option<Variant> {
@@ -70,15 +225,24 @@ async fn call_with(server: &MockServer, status: u16, body: &[u8], content_type: 
         .mount(server)
         .await;
     let client = client_with(server, Credentials::none(), RetryPolicy::disabled());
-    client.execute(Request::new(&GET_SETUP)).await.expect_err("an error answer")
+    client
+        .execute(Request::new(&GET_SETUP))
+        .await
+        .expect_err("an error answer")
 }
 
 async fn check_fixture(file: &str) {
-    let &(_, status, kind, expected_variant) =
-        FIXTURES.iter().find(|f| f.0 == file).unwrap_or_else(|| panic!("{file} is not in FIXTURES"));
+    let &(_, status, kind, expected_variant) = FIXTURES
+        .iter()
+        .find(|f| f.0 == file)
+        .unwrap_or_else(|| panic!("{file} is not in FIXTURES"));
     let body = error_fixture(file);
     let json: Option<serde_json::Value> = serde_json::from_slice(&body).ok();
-    let content_type = if json.is_some() { "application/json" } else { "text/html" };
+    let content_type = if json.is_some() {
+        "application/json"
+    } else {
+        "text/html"
+    };
     let server = MockServer::start().await;
 
     // With the realistic status.
@@ -86,14 +250,25 @@ async fn check_fixture(file: &str) {
     assert_eq!(error.kind(), kind, "{file}: {error:?}");
     assert_eq!(variant(&error), Some(expected_variant), "{file}: {error:?}");
     assert_eq!(error.status(), Some(status), "{file}");
-    assert_eq!(error.operation().map(|op| op.path), Some("/setup"), "{file}");
-    assert!(error.to_string().starts_with("GET /setup: "), "{file}: {error}");
+    assert_eq!(
+        error.operation().map(|op| op.path),
+        Some("/setup"),
+        "{file}"
+    );
+    assert!(
+        error.to_string().starts_with("GET /setup: "),
+        "{file}: {error}"
+    );
     assert_eq!(error.retry_after(), None, "{file}");
 
     if let Some(json) = &json {
         // The server's code and message are kept.
         let api = error.api_error().expect("an API error");
-        assert_eq!(api.code().map(|c| c.as_str()), json["errorCode"].as_str(), "{file}");
+        assert_eq!(
+            api.code().map(|c| c.as_str()),
+            json["errorCode"].as_str(),
+            "{file}"
+        );
         let message = json["error"].as_str().unwrap_or_default().trim_matches('"');
         assert_eq!(api.message(), message, "{file}");
         assert_eq!(api.status(), status);
@@ -189,7 +364,14 @@ fn retryable_kinds() {
     ];
     for &(file, _, kind, _) in FIXTURES {
         assert_eq!(kind.is_retryable(), retryable.contains(&kind), "{file}");
-        assert_eq!(kind.is_rate_limit(), matches!(FIXTURES.iter().find(|f| f.0 == file).map(|f| f.3), Some(Variant::RateLimited)), "{file}");
+        assert_eq!(
+            kind.is_rate_limit(),
+            matches!(
+                FIXTURES.iter().find(|f| f.0 == file).map(|f| f.3),
+                Some(Variant::RateLimited)
+            ),
+            "{file}"
+        );
     }
     assert!(ErrorKind::NotAuthenticated.needs_login());
     assert!(ErrorKind::MissingAuthorizationToken.needs_login());
@@ -203,7 +385,10 @@ async fn unknown_error_codes_are_kept() {
     let error = call_with(&server, 409, body, "application/json").await;
     assert_eq!(error.kind(), ErrorKind::BadRequest);
     let api = error.api_error().expect("an API error");
-    assert_eq!(api.code(), Some(&overkiz::ErrorCode::Other("SOMETHING_NEW".into())));
+    assert_eq!(
+        api.code(),
+        Some(&overkiz::ErrorCode::Other("SOMETHING_NEW".into()))
+    );
     assert_eq!(api.code().map(|c| c.as_str()), Some("SOMETHING_NEW"));
     assert_eq!(api.message(), "Something new happened");
 }

@@ -19,7 +19,13 @@ async fn only_request(server: &MockServer) -> wiremock::Request {
 #[tokio::test]
 async fn device_url_is_percent_encoded_on_the_wire() {
     let server = MockServer::start().await;
-    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200).set_body_json(json!({"name": "core:ClosureState", "type": 1, "value": 0}))).mount(&server).await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"name": "core:ClosureState", "type": 1, "value": 0})),
+        )
+        .mount(&server)
+        .await;
 
     let client = client(&server, Credentials::none());
     let request = Request::new(&GET_DEVICE_STATE).path(&[DEVICE_URL, "core:ClosureState"]);
@@ -27,14 +33,20 @@ async fn device_url_is_percent_encoded_on_the_wire() {
     assert_eq!(state["value"], 0);
 
     let received = only_request(&server).await;
-    assert_eq!(received.url.path(), format!("/setup/devices/{DEVICE_URL_ENCODED}/states/core%3AClosureState"));
+    assert_eq!(
+        received.url.path(),
+        format!("/setup/devices/{DEVICE_URL_ENCODED}/states/core%3AClosureState")
+    );
     assert_eq!(received.url.query(), None);
 }
 
 #[tokio::test]
 async fn query_parameters_are_encoded_in_order() {
     let server = MockServer::start().await;
-    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200).set_body_json(json!({}))).mount(&server).await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&server)
+        .await;
 
     let states = vec!["core:OpenClosedState".to_owned(), "a b&c".to_owned()];
     let request = Request::new(&GET_DEVICE)
@@ -42,17 +54,29 @@ async fn query_parameters_are_encoded_in_order() {
         .query("withStates", Some("true".into()))
         .query("absent", None)
         .query_all("states", Some(&states));
-    client(&server, Credentials::none()).execute(request).await.unwrap();
+    client(&server, Credentials::none())
+        .execute(request)
+        .await
+        .unwrap();
 
     let received = only_request(&server).await;
-    assert_eq!(received.url.path(), format!("/setup/devices/{DEVICE_URL_ENCODED}"));
-    assert_eq!(received.url.query(), Some("withStates=true&states=core%3AOpenClosedState&states=a%20b%26c"));
+    assert_eq!(
+        received.url.path(),
+        format!("/setup/devices/{DEVICE_URL_ENCODED}")
+    );
+    assert_eq!(
+        received.url.query(),
+        Some("withStates=true&states=core%3AOpenClosedState&states=a%20b%26c")
+    );
 }
 
 #[tokio::test]
 async fn no_content_answers() {
     let server = MockServer::start().await;
-    Mock::given(method("DELETE")).respond_with(ResponseTemplate::new(204)).mount(&server).await;
+    Mock::given(method("DELETE"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
 
     let response = client(&server, Credentials::none())
         .execute(Request::new(&DELETE_EXEC).path(&["e1d2c3b4-0000-0000-0000-000000000000"]))
@@ -62,7 +86,10 @@ async fn no_content_answers() {
     assert!(response.body.is_empty());
     response.empty().unwrap();
     let received = only_request(&server).await;
-    assert_eq!(received.url.path(), "/exec/current/setup/e1d2c3b4-0000-0000-0000-000000000000");
+    assert_eq!(
+        received.url.path(),
+        "/exec/current/setup/e1d2c3b4-0000-0000-0000-000000000000"
+    );
 }
 
 #[tokio::test]
@@ -74,7 +101,12 @@ async fn csv_answers_are_text() {
         .respond_with(ResponseTemplate::new(200).set_body_raw(csv, "text/csv"))
         .mount(&server)
         .await;
-    let text = client(&server, Credentials::none()).execute(Request::new(&GET_HISTORY_CSV)).await.unwrap().text().unwrap();
+    let text = client(&server, Credentials::none())
+        .execute(Request::new(&GET_HISTORY_CSV))
+        .await
+        .unwrap()
+        .text()
+        .unwrap();
     assert_eq!(text, csv);
 }
 
@@ -85,7 +117,12 @@ async fn text_that_is_not_utf8_is_a_decode_error() {
         .respond_with(ResponseTemplate::new(200).set_body_raw(vec![b'a', 0xff, 0xfe], "text/csv"))
         .mount(&server)
         .await;
-    let error = client(&server, Credentials::none()).execute(Request::new(&GET_HISTORY_CSV)).await.unwrap().text().unwrap_err();
+    let error = client(&server, Credentials::none())
+        .execute(Request::new(&GET_HISTORY_CSV))
+        .await
+        .unwrap()
+        .text()
+        .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Decode);
 }
 
@@ -99,10 +136,19 @@ async fn json_bodies_are_sent_with_their_content_type() {
         .await;
     let action_group = json!({"label": "test", "actions": [{"deviceURL": DEVICE_URL, "commands": [{"name": "open"}]}]});
     let request = Request::new(&POST_EXEC_APPLY).json(&action_group).unwrap();
-    client(&server, Credentials::none()).execute(request).await.unwrap();
+    client(&server, Credentials::none())
+        .execute(request)
+        .await
+        .unwrap();
 
     let received = only_request(&server).await;
-    assert_eq!(received.headers.get("content-type").and_then(|v| v.to_str().ok()), Some("application/json"));
+    assert_eq!(
+        received
+            .headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/json")
+    );
     let sent: serde_json::Value = serde_json::from_slice(&received.body).unwrap();
     assert_eq!(sent, action_group);
 }
@@ -110,48 +156,103 @@ async fn json_bodies_are_sent_with_their_content_type() {
 #[tokio::test]
 async fn form_bodies_are_url_encoded() {
     let server = MockServer::start().await;
-    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true}))).mount(&server).await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true})))
+        .mount(&server)
+        .await;
     let request = Request::new(&POST_LOGIN_FORM)
         .query("userId", Some(USER.into()))
         .query("userPassword", Some("p&ss word".into()))
         .into_form();
     // A form's values never show in Debug output.
     assert!(!format!("{request:?}").contains("p&ss word"));
-    client(&server, Credentials::none()).execute(request).await.unwrap();
+    client(&server, Credentials::none())
+        .execute(request)
+        .await
+        .unwrap();
 
     let received = only_request(&server).await;
     assert_eq!(received.url.query(), None);
     assert_eq!(
-        received.headers.get("content-type").and_then(|v| v.to_str().ok()),
+        received
+            .headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
         Some("application/x-www-form-urlencoded")
     );
-    assert_eq!(String::from_utf8_lossy(&received.body), "userId=user%40example.com&userPassword=p%26ss+word");
+    assert_eq!(
+        String::from_utf8_lossy(&received.body),
+        "userId=user%40example.com&userPassword=p%26ss+word"
+    );
 }
 
 #[tokio::test]
 async fn multipart_uploads() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT")).respond_with(ResponseTemplate::new(204)).mount(&server).await;
-    let upload = Upload { file_name: "firmware.bin".into(), mime_type: "application/octet-stream".into(), bytes: b"\x00\x01binary".to_vec() };
-    let request = Request::new(&PUT_UPLOAD).path(&["1234-5678-9012"]).body(Body::Multipart { field: "file", upload });
-    client(&server, Credentials::none()).execute(request).await.unwrap().empty().unwrap();
+    Mock::given(method("PUT"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let upload = Upload {
+        file_name: "firmware.bin".into(),
+        mime_type: "application/octet-stream".into(),
+        bytes: b"\x00\x01binary".to_vec(),
+    };
+    let request = Request::new(&PUT_UPLOAD)
+        .path(&["1234-5678-9012"])
+        .body(Body::Multipart {
+            field: "file",
+            upload,
+        });
+    client(&server, Credentials::none())
+        .execute(request)
+        .await
+        .unwrap()
+        .empty()
+        .unwrap();
 
     let received = only_request(&server).await;
-    let content_type = received.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
-    assert!(content_type.starts_with("multipart/form-data; boundary="), "{content_type}");
+    let content_type = received
+        .headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(
+        content_type.starts_with("multipart/form-data; boundary="),
+        "{content_type}"
+    );
     let body = String::from_utf8_lossy(&received.body);
-    assert!(body.contains(r#"name="file"; filename="firmware.bin""#), "{body}");
+    assert!(
+        body.contains(r#"name="file"; filename="firmware.bin""#),
+        "{body}"
+    );
     assert!(body.contains("\u{0}\u{1}binary"), "{body}");
 }
 
 #[tokio::test]
 async fn bad_mime_types_are_refused_before_sending() {
     let server = MockServer::start().await;
-    let upload = Upload { file_name: "x".into(), mime_type: "not a mime type".into(), bytes: vec![] };
-    let request = Request::new(&PUT_UPLOAD).path(&["1234"]).body(Body::Multipart { field: "file", upload });
-    let error = client(&server, Credentials::none()).execute(request).await.unwrap_err();
+    let upload = Upload {
+        file_name: "x".into(),
+        mime_type: "not a mime type".into(),
+        bytes: vec![],
+    };
+    let request = Request::new(&PUT_UPLOAD)
+        .path(&["1234"])
+        .body(Body::Multipart {
+            field: "file",
+            upload,
+        });
+    let error = client(&server, Credentials::none())
+        .execute(request)
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::InvalidRequest);
-    assert!(server.received_requests().await.unwrap_or_default().is_empty());
+    assert!(server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .is_empty());
 }
 
 #[tokio::test]
@@ -164,14 +265,22 @@ async fn decode_errors_carry_the_operation_and_a_short_masked_excerpt() {
     let server = MockServer::start().await;
     let filler = "x".repeat(1000);
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"token": "tok-SECRET", "count": "many", "filler": filler})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"token": "tok-SECRET", "count": "many", "filler": filler})),
+        )
         .mount(&server)
         .await;
-    let response = client(&server, Credentials::none()).execute(Request::new(&GET_SETUP)).await.unwrap();
+    let response = client(&server, Credentials::none())
+        .execute(Request::new(&GET_SETUP))
+        .await
+        .unwrap();
     let error = response.json::<Answer>().unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Decode);
     assert_eq!(error.operation().map(|op| op.path), Some("/setup"));
-    let Error::Decode { excerpt, .. } = &error else { panic!("decode error expected: {error:?}") };
+    let Error::Decode { excerpt, .. } = &error else {
+        panic!("decode error expected: {error:?}")
+    };
     assert!(excerpt.chars().count() <= 201, "{excerpt}");
     assert!(excerpt.contains("\"count\":\"many\""), "{excerpt}");
     assert!(!error.to_string().contains("tok-SECRET"), "{error}");
@@ -183,28 +292,52 @@ async fn wrong_path_arguments_are_refused_before_sending() {
     let server = MockServer::start().await;
     let client = client(&server, Credentials::none());
     for args in [&[][..], &[""][..], &["a", "b"][..]] {
-        let error = client.execute(Request::new(&GET_DEVICE).path(args)).await.unwrap_err();
+        let error = client
+            .execute(Request::new(&GET_DEVICE).path(args))
+            .await
+            .unwrap_err();
         assert_eq!(error.kind(), ErrorKind::InvalidRequest, "{args:?}");
     }
-    assert!(server.received_requests().await.unwrap_or_default().is_empty());
+    assert!(server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .is_empty());
 }
 
 #[tokio::test]
 async fn user_agent_names_the_crate() {
     let server = MockServer::start().await;
-    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200).set_body_json(json!({}))).mount(&server).await;
-    client(&server, Credentials::none()).execute(Request::new(&GET_SETUP)).await.unwrap();
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&server)
+        .await;
+    client(&server, Credentials::none())
+        .execute(Request::new(&GET_SETUP))
+        .await
+        .unwrap();
     let received = only_request(&server).await;
-    let agent = received.headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let agent = received
+        .headers
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     assert!(agent.starts_with("overkiz-rs/"), "{agent}");
 }
 
 #[tokio::test]
 async fn base_url_path_is_kept() {
     let server = MockServer::start().await;
-    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200).set_body_json(json!({}))).mount(&server).await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&server)
+        .await;
     let base = format!("{}/enduser-mobile-web/enduserAPI", server.uri());
-    let client = overkiz::Client::new(overkiz::Server::custom(&base).unwrap(), Credentials::none()).unwrap();
+    let client =
+        overkiz::Client::new(overkiz::Server::custom(&base).unwrap(), Credentials::none()).unwrap();
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
-    assert_eq!(only_request(&server).await.url.path(), "/enduser-mobile-web/enduserAPI/setup");
+    assert_eq!(
+        only_request(&server).await.url.path(),
+        "/enduser-mobile-web/enduserAPI/setup"
+    );
 }

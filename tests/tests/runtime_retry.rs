@@ -6,7 +6,10 @@ mod runtime_support;
 use std::time::{Duration, Instant};
 
 use overkiz::__private::Request;
-use overkiz::{Client, Credentials, Error, ErrorKind, HttpMethod, OperationInfo, RateLimit, RateLimitScope, ResponseKind, RetryPolicy, Server};
+use overkiz::{
+    Client, Credentials, Error, ErrorKind, HttpMethod, OperationInfo, RateLimit, RateLimitScope,
+    ResponseKind, RetryPolicy, Server,
+};
 use runtime_support::*;
 use serde_json::json;
 use wiremock::matchers::{method, path};
@@ -25,29 +28,67 @@ fn ok() -> ResponseTemplate {
 }
 
 /// Mounts `failure` for the first `times` calls of `verb /path`, then success.
-async fn failing_then_ok(server: &MockServer, verb: &str, route: &str, failure: ResponseTemplate, times: u64) {
-    Mock::given(method(verb)).and(path(route)).respond_with(failure).up_to_n_times(times).with_priority(1).mount(server).await;
-    Mock::given(method(verb)).and(path(route)).respond_with(ok()).mount(server).await;
+async fn failing_then_ok(
+    server: &MockServer,
+    verb: &str,
+    route: &str,
+    failure: ResponseTemplate,
+    times: u64,
+) {
+    Mock::given(method(verb))
+        .and(path(route))
+        .respond_with(failure)
+        .up_to_n_times(times)
+        .with_priority(1)
+        .mount(server)
+        .await;
+    Mock::given(method(verb))
+        .and(path(route))
+        .respond_with(ok())
+        .mount(server)
+        .await;
 }
 
 #[tokio::test]
 async fn get_is_retried_after_503_until_it_succeeds() {
     let server = MockServer::start().await;
     failing_then_ok(&server, "GET", "/setup", unavailable(503), 2).await;
-    client(&server, Credentials::none()).execute(Request::new(&GET_SETUP)).await.unwrap();
+    client(&server, Credentials::none())
+        .execute(Request::new(&GET_SETUP))
+        .await
+        .unwrap();
     assert_eq!(count(&server, "GET", "/setup").await, 3);
 }
 
 #[tokio::test]
 async fn retries_are_bounded() {
     let server = MockServer::start().await;
-    Mock::given(method("GET")).respond_with(unavailable(502)).mount(&server).await;
-    let error = client(&server, Credentials::none()).execute(Request::new(&GET_SETUP)).await.unwrap_err();
-    assert!(matches!(error, Error::Unavailable { status: 502, maintenance: false, .. }), "{error:?}");
+    Mock::given(method("GET"))
+        .respond_with(unavailable(502))
+        .mount(&server)
+        .await;
+    let error = client(&server, Credentials::none())
+        .execute(Request::new(&GET_SETUP))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Unavailable {
+                status: 502,
+                maintenance: false,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
     assert_eq!(count(&server, "GET", "/setup").await, 3);
 
     let five = fast_retries().with_max_attempts(5);
-    let error = client_with(&server, Credentials::none(), five).execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    let error = client_with(&server, Credentials::none(), five)
+        .execute(Request::new(&GET_SETUP))
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Unavailable);
     assert_eq!(count(&server, "GET", "/setup").await, 3 + 5);
 }
@@ -56,8 +97,13 @@ async fn retries_are_bounded() {
 async fn post_is_not_retried_after_503() {
     let server = MockServer::start().await;
     failing_then_ok(&server, "POST", "/exec/apply", unavailable(503), 1).await;
-    let request = Request::new(&POST_EXEC_APPLY).json(&json!({"actions": []})).unwrap();
-    let error = client(&server, Credentials::none()).execute(request).await.unwrap_err();
+    let request = Request::new(&POST_EXEC_APPLY)
+        .json(&json!({"actions": []}))
+        .unwrap();
+    let error = client(&server, Credentials::none())
+        .execute(request)
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Unavailable);
     assert_eq!(error.status(), Some(503));
     assert!(error.is_retryable(), "the caller may decide to retry");
@@ -67,8 +113,18 @@ async fn post_is_not_retried_after_503() {
 #[tokio::test]
 async fn delete_is_idempotent_and_retried() {
     let server = MockServer::start().await;
-    failing_then_ok(&server, "DELETE", "/exec/current/setup/e-1", unavailable(503), 1).await;
-    client(&server, Credentials::none()).execute(Request::new(&DELETE_EXEC).path(&["e-1"])).await.unwrap();
+    failing_then_ok(
+        &server,
+        "DELETE",
+        "/exec/current/setup/e-1",
+        unavailable(503),
+        1,
+    )
+    .await;
+    client(&server, Credentials::none())
+        .execute(Request::new(&DELETE_EXEC).path(&["e-1"]))
+        .await
+        .unwrap();
     assert_eq!(count(&server, "DELETE", "/exec/current/setup/e-1").await, 2);
 }
 
@@ -77,9 +133,20 @@ async fn disabled_retries_send_once() {
     let server = MockServer::start().await;
     failing_then_ok(&server, "GET", "/setup", unavailable(503), 1).await;
     let client = client_with(&server, Credentials::none(), RetryPolicy::disabled());
-    assert_eq!(client.execute(Request::new(&GET_SETUP)).await.unwrap_err().kind(), ErrorKind::Unavailable);
+    assert_eq!(
+        client
+            .execute(Request::new(&GET_SETUP))
+            .await
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Unavailable
+    );
     assert_eq!(count(&server, "GET", "/setup").await, 1);
-    let zero = client_with(&server, Credentials::none(), RetryPolicy::default().with_max_attempts(0));
+    let zero = client_with(
+        &server,
+        Credentials::none(),
+        RetryPolicy::default().with_max_attempts(0),
+    );
     zero.execute(Request::new(&GET_SETUP)).await.unwrap();
     assert_eq!(count(&server, "GET", "/setup").await, 2);
 }
@@ -87,13 +154,33 @@ async fn disabled_retries_send_once() {
 #[tokio::test]
 async fn too_many_concurrent_requests_is_retried_for_get_only() {
     let server = MockServer::start().await;
-    failing_then_ok(&server, "GET", "/setup", json_error(400, "too-many-concurrent-requests.json"), 1).await;
-    client(&server, Credentials::none()).execute(Request::new(&GET_SETUP)).await.unwrap();
+    failing_then_ok(
+        &server,
+        "GET",
+        "/setup",
+        json_error(400, "too-many-concurrent-requests.json"),
+        1,
+    )
+    .await;
+    client(&server, Credentials::none())
+        .execute(Request::new(&GET_SETUP))
+        .await
+        .unwrap();
     assert_eq!(count(&server, "GET", "/setup").await, 2);
 
-    failing_then_ok(&server, "POST", "/exec/apply", json_error(400, "too-many-concurrent-requests.json"), 1).await;
+    failing_then_ok(
+        &server,
+        "POST",
+        "/exec/apply",
+        json_error(400, "too-many-concurrent-requests.json"),
+        1,
+    )
+    .await;
     let request = Request::new(&POST_EXEC_APPLY).json(&json!({})).unwrap();
-    let error = client(&server, Credentials::none()).execute(request).await.unwrap_err();
+    let error = client(&server, Credentials::none())
+        .execute(request)
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::TooManyConcurrentRequests);
     assert!(matches!(error, Error::RateLimited { .. }));
     assert_eq!(count(&server, "POST", "/exec/apply").await, 1);
@@ -102,8 +189,14 @@ async fn too_many_concurrent_requests_is_retried_for_get_only() {
 #[tokio::test]
 async fn other_errors_are_not_retried() {
     let server = MockServer::start().await;
-    Mock::given(method("GET")).respond_with(json_error(400, "exec-queue-full.json")).mount(&server).await;
-    let error = client(&server, Credentials::none()).execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    Mock::given(method("GET"))
+        .respond_with(json_error(400, "exec-queue-full.json"))
+        .mount(&server)
+        .await;
+    let error = client(&server, Credentials::none())
+        .execute(Request::new(&GET_SETUP))
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::ExecutionQueueFull);
     assert_eq!(count(&server, "GET", "/setup").await, 1);
 }
@@ -117,11 +210,23 @@ async fn retry_after_is_surfaced_and_not_slept_through() {
         .mount(&server)
         .await;
     let started = Instant::now();
-    let error = client(&server, Credentials::none()).execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    let error = client(&server, Credentials::none())
+        .execute(Request::new(&GET_SETUP))
+        .await
+        .unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(error.kind(), ErrorKind::TooManyRequests);
     assert_eq!(error.retry_after(), Some(Duration::from_secs(120)));
-    assert!(matches!(error, Error::RateLimited { retry_after: Some(_), .. }), "{error:?}");
+    assert!(
+        matches!(
+            error,
+            Error::RateLimited {
+                retry_after: Some(_),
+                ..
+            }
+        ),
+        "{error:?}"
+    );
     assert!(error.to_string().contains("retry after 120 s"), "{error}");
     assert_eq!(count(&server, "GET", "/setup").await, 1);
 }
@@ -130,11 +235,18 @@ async fn retry_after_is_surfaced_and_not_slept_through() {
 async fn a_long_retry_after_on_503_stops_the_retries() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(503).set_body_raw(error_fixture("503-maintenance.html"), "text/html").insert_header("retry-after", "3600"))
+        .respond_with(
+            ResponseTemplate::new(503)
+                .set_body_raw(error_fixture("503-maintenance.html"), "text/html")
+                .insert_header("retry-after", "3600"),
+        )
         .mount(&server)
         .await;
     let started = Instant::now();
-    let error = client(&server, Credentials::none()).execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    let error = client(&server, Credentials::none())
+        .execute(Request::new(&GET_SETUP))
+        .await
+        .unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(error.kind(), ErrorKind::Maintenance);
     assert_eq!(error.retry_after(), Some(Duration::from_secs(3600)));
@@ -144,17 +256,34 @@ async fn a_long_retry_after_on_503_stops_the_retries() {
 #[tokio::test]
 async fn a_short_retry_after_is_honoured() {
     let server = MockServer::start().await;
-    failing_then_ok(&server, "GET", "/setup", unavailable(503).insert_header("retry-after", "0"), 1).await;
-    client(&server, Credentials::none()).execute(Request::new(&GET_SETUP)).await.unwrap();
+    failing_then_ok(
+        &server,
+        "GET",
+        "/setup",
+        unavailable(503).insert_header("retry-after", "0"),
+        1,
+    )
+    .await;
+    client(&server, Credentials::none())
+        .execute(Request::new(&GET_SETUP))
+        .await
+        .unwrap();
     assert_eq!(count(&server, "GET", "/setup").await, 2);
 }
 
 #[tokio::test]
 async fn connection_failures_are_transport_errors() {
     // A port nobody listens on: bind one, then free it.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let server = Server::custom(&format!("http://127.0.0.1:{port}")).unwrap();
-    let client = Client::builder(server, Credentials::password(USER, PASSWORD)).retry_policy(fast_retries()).build().unwrap();
+    let client = Client::builder(server, Credentials::password(USER, PASSWORD))
+        .retry_policy(fast_retries())
+        .build()
+        .unwrap();
     let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Transport, "{error:?}");
     assert!(error.is_retryable());
@@ -166,7 +295,10 @@ async fn connection_failures_are_transport_errors() {
 #[tokio::test]
 async fn slow_answers_time_out() {
     let server = MockServer::start().await;
-    Mock::given(method("GET")).respond_with(ok().set_delay(Duration::from_secs(3))).mount(&server).await;
+    Mock::given(method("GET"))
+        .respond_with(ok().set_delay(Duration::from_secs(3)))
+        .mount(&server)
+        .await;
     let client = Client::builder(Server::custom(&server.uri()).unwrap(), Credentials::none())
         .retry_policy(fast_retries())
         .timeout(Duration::from_millis(200))
@@ -176,7 +308,10 @@ async fn slow_answers_time_out() {
     let started = Instant::now();
     let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Timeout);
-    assert!(matches!(error, Error::Timeout { connect: false, .. }), "{error:?}");
+    assert!(
+        matches!(error, Error::Timeout { connect: false, .. }),
+        "{error:?}"
+    );
     // A read timeout is not retried: the server may be working on the call.
     assert_eq!(count(&server, "GET", "/setup").await, 1);
     assert!(started.elapsed() < Duration::from_secs(2));
@@ -185,8 +320,18 @@ async fn slow_answers_time_out() {
 #[test]
 fn documented_rate_limits_are_easy_to_read() {
     static EXEC: OperationInfo = OperationInfo {
-        rate_limit: Some(RateLimit { calls: 1, period_seconds: 1728, scope: RateLimitScope::Category, category: "exec" }),
-        ..op("post_exec_apply", HttpMethod::Post, "/exec/apply", ResponseKind::Json)
+        rate_limit: Some(RateLimit {
+            calls: 1,
+            period_seconds: 1728,
+            scope: RateLimitScope::Category,
+            category: "exec",
+        }),
+        ..op(
+            "post_exec_apply",
+            HttpMethod::Post,
+            "/exec/apply",
+            ResponseKind::Json,
+        )
     };
     let limit = Client::rate_limit(&EXEC).expect("a limit");
     assert_eq!(limit.category, "exec");

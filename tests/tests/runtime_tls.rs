@@ -7,7 +7,10 @@ mod runtime_support;
 use std::sync::{Arc, Mutex};
 
 use overkiz::__private::Request;
-use overkiz::{Client, ClientBuilder, Credentials, ErrorKind, HttpMethod, OperationInfo, ResponseKind, RetryPolicy, Server};
+use overkiz::{
+    Client, ClientBuilder, Credentials, ErrorKind, HttpMethod, OperationInfo, ResponseKind,
+    RetryPolicy, Server,
+};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use runtime_support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -17,7 +20,12 @@ use tokio_rustls::rustls::ServerConfig;
 use tokio_rustls::TlsAcceptor;
 
 const PIN: &str = "1234-5678-9012";
-static GET_API_VERSION: OperationInfo = op("get_api_version", HttpMethod::Get, "/apiVersion", ResponseKind::Json);
+static GET_API_VERSION: OperationInfo = op(
+    "get_api_version",
+    HttpMethod::Get,
+    "/apiVersion",
+    ResponseKind::Json,
+);
 
 struct TestCa {
     pem: String,
@@ -30,7 +38,10 @@ fn test_ca(name: &str) -> TestCa {
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     let key = KeyPair::generate().unwrap();
     let cert = params.self_signed(&key).unwrap();
-    TestCa { pem: cert.pem(), issuer: Issuer::new(params, key) }
+    TestCa {
+        pem: cert.pem(),
+        issuer: Issuer::new(params, key),
+    }
 }
 
 /// A gateway answering every request with a JSON body, recording request heads.
@@ -65,7 +76,9 @@ async fn gateway(ca: &TestCa, names: &[&str]) -> Gateway {
             let acceptor = acceptor.clone();
             let recorded = recorded.clone();
             tokio::spawn(async move {
-                let Ok(mut tls) = acceptor.accept(tcp).await else { return };
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
                 let mut head = Vec::new();
                 let mut buf = [0u8; 1024];
                 while !head.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -74,7 +87,10 @@ async fn gateway(ca: &TestCa, names: &[&str]) -> Gateway {
                         Ok(n) => head.extend_from_slice(&buf[..n]),
                     }
                 }
-                recorded.lock().unwrap().push(String::from_utf8_lossy(&head).into_owned());
+                recorded
+                    .lock()
+                    .unwrap()
+                    .push(String::from_utf8_lossy(&head).into_owned());
                 let body = r#"{"protocolVersion":"2025.1.4-11"}"#;
                 let answer = format!(
                     "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
@@ -97,15 +113,30 @@ fn builder(gateway: &Gateway, pin: &str) -> ClientBuilder {
 async fn gateway_certificate_named_pin_local_is_accepted_by_ip() {
     let ca = test_ca("Test Overkiz Root CA");
     let gateway = gateway(&ca, &[&format!("{PIN}.local")]).await;
-    let client = builder(&gateway, PIN).add_gateway_root_certificate(ca.pem.as_bytes()).build().unwrap();
+    let client = builder(&gateway, PIN)
+        .add_gateway_root_certificate(ca.pem.as_bytes())
+        .build()
+        .unwrap();
 
-    let version: serde_json::Value = client.execute(Request::new(&GET_API_VERSION)).await.unwrap().json().unwrap();
+    let version: serde_json::Value = client
+        .execute(Request::new(&GET_API_VERSION))
+        .await
+        .unwrap()
+        .json()
+        .unwrap();
     assert_eq!(version["protocolVersion"], "2025.1.4-11");
 
     let heads = gateway.heads.lock().unwrap().clone();
     assert_eq!(heads.len(), 1);
-    assert!(heads[0].starts_with("GET /enduser-mobile-web/1/enduserAPI/apiVersion HTTP/1.1\r\n"), "{}", heads[0]);
-    assert!(heads[0].to_ascii_lowercase().contains(&format!("authorization: bearer {}", TOKEN.to_ascii_lowercase())));
+    assert!(
+        heads[0].starts_with("GET /enduser-mobile-web/1/enduserAPI/apiVersion HTTP/1.1\r\n"),
+        "{}",
+        heads[0]
+    );
+    assert!(heads[0].to_ascii_lowercase().contains(&format!(
+        "authorization: bearer {}",
+        TOKEN.to_ascii_lowercase()
+    )));
     assert!(!heads[0].to_ascii_lowercase().contains("cookie"));
 }
 
@@ -113,10 +144,19 @@ async fn gateway_certificate_named_pin_local_is_accepted_by_ip() {
 async fn another_gateways_certificate_is_refused() {
     let ca = test_ca("Test Overkiz Root CA");
     let gateway = gateway(&ca, &["9999-9999-9999.local"]).await;
-    let client = builder(&gateway, PIN).add_gateway_root_certificate(ca.pem.as_bytes()).build().unwrap();
-    let error = client.execute(Request::new(&GET_API_VERSION)).await.unwrap_err();
+    let client = builder(&gateway, PIN)
+        .add_gateway_root_certificate(ca.pem.as_bytes())
+        .build()
+        .unwrap();
+    let error = client
+        .execute(Request::new(&GET_API_VERSION))
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Transport, "{error:?}");
-    assert!(gateway.heads.lock().unwrap().is_empty(), "no request may be sent");
+    assert!(
+        gateway.heads.lock().unwrap().is_empty(),
+        "no request may be sent"
+    );
 }
 
 #[tokio::test]
@@ -125,16 +165,28 @@ async fn a_certificate_from_an_untrusted_ca_is_refused() {
     let ca = test_ca("Rogue CA");
     let gateway = gateway(&ca, &[&format!("{PIN}.local")]).await;
     let client = builder(&gateway, PIN).build().unwrap();
-    let error = client.execute(Request::new(&GET_API_VERSION)).await.unwrap_err();
+    let error = client
+        .execute(Request::new(&GET_API_VERSION))
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Transport, "{error:?}");
-    assert!(gateway.heads.lock().unwrap().is_empty(), "no request may be sent");
+    assert!(
+        gateway.heads.lock().unwrap().is_empty(),
+        "no request may be sent"
+    );
 }
 
 #[tokio::test]
 async fn verification_can_be_turned_off_explicitly() {
     let ca = test_ca("Rogue CA");
     let gateway = gateway(&ca, &["anything.example"]).await;
-    let client = builder(&gateway, PIN).danger_accept_invalid_certs(true).build().unwrap();
-    client.execute(Request::new(&GET_API_VERSION)).await.unwrap();
+    let client = builder(&gateway, PIN)
+        .danger_accept_invalid_certs(true)
+        .build()
+        .unwrap();
+    client
+        .execute(Request::new(&GET_API_VERSION))
+        .await
+        .unwrap();
     assert_eq!(gateway.heads.lock().unwrap().len(), 1);
 }

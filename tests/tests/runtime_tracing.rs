@@ -24,7 +24,10 @@ struct Buffer(Arc<Mutex<Vec<u8>>>);
 
 impl Write for Buffer {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(bytes);
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(bytes);
         Ok(bytes.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -46,7 +49,17 @@ impl Buffer {
 }
 
 fn assert_no_secrets(text: &str) {
-    for secret in [PASSWORD, COOKIE, TOKEN, "userPassword", "JSESSIONID", DEVICE_URL, DEVICE_URL_ENCODED, "withStates", USER] {
+    for secret in [
+        PASSWORD,
+        COOKIE,
+        TOKEN,
+        "userPassword",
+        "JSESSIONID",
+        DEVICE_URL,
+        DEVICE_URL_ENCODED,
+        "withStates",
+        USER,
+    ] {
         assert!(!text.contains(secret), "{secret:?} leaked into:\n{text}");
     }
 }
@@ -59,7 +72,10 @@ async fn logs_show_templates_status_and_latency_but_no_secret() {
         .and(path("/login"))
         .respond_with(
             ResponseTemplate::new(200)
-                .insert_header("set-cookie", format!("JSESSIONID={COOKIE}-old; Path=/").as_str())
+                .insert_header(
+                    "set-cookie",
+                    format!("JSESSIONID={COOKIE}-old; Path=/").as_str(),
+                )
                 .set_body_json(json!({"success": true})),
         )
         .up_to_n_times(1)
@@ -70,14 +86,23 @@ async fn logs_show_templates_status_and_latency_but_no_secret() {
         .and(path("/login"))
         .respond_with(
             ResponseTemplate::new(200)
-                .insert_header("set-cookie", format!("JSESSIONID={COOKIE}; Path=/").as_str())
+                .insert_header(
+                    "set-cookie",
+                    format!("JSESSIONID={COOKIE}; Path=/").as_str(),
+                )
                 .set_body_json(json!({"success": true})),
         )
         .mount(&server)
         .await;
     Mock::given(method("GET"))
-        .and(header("cookie", format!("JSESSIONID={COOKIE}-old").as_str()))
-        .respond_with(ResponseTemplate::new(401).set_body_raw(error_fixture("401-not-authenticated.json"), "application/json"))
+        .and(header(
+            "cookie",
+            format!("JSESSIONID={COOKIE}-old").as_str(),
+        ))
+        .respond_with(ResponseTemplate::new(401).set_body_raw(
+            error_fixture("401-not-authenticated.json"),
+            "application/json",
+        ))
         .mount(&server)
         .await;
     // One transient failure to log a retry.
@@ -109,10 +134,15 @@ async fn logs_show_templates_status_and_latency_but_no_secret() {
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let session = client(&server, Credentials::password(USER, PASSWORD));
-    let request = Request::new(&GET_DEVICE).path(&[DEVICE_URL]).query("withStates", Some("true".into()));
+    let request = Request::new(&GET_DEVICE)
+        .path(&[DEVICE_URL])
+        .query("withStates", Some("true".into()));
     session.execute(request).await.unwrap();
     let bearer = client(&server, Credentials::bearer(TOKEN));
-    bearer.execute(Request::new(&GET_DEVICE).path(&[DEVICE_URL])).await.unwrap();
+    bearer
+        .execute(Request::new(&GET_DEVICE).path(&[DEVICE_URL]))
+        .await
+        .unwrap();
     // A failed login must not log its form either.
     let refused = client_with(
         &MockServer::start().await,
@@ -126,8 +156,14 @@ async fn logs_show_templates_status_and_latency_but_no_secret() {
     // What is logged: one span per request with method, template, status, latency.
     assert!(text.contains("overkiz_request"), "{text}");
     assert!(text.contains("/setup/devices/{deviceURL}"), "{text}");
-    assert!(text.contains("path=\"/login\"") || text.contains("path=/login"), "{text}");
-    assert!(text.contains("method=\"GET\"") || text.contains("method=GET"), "{text}");
+    assert!(
+        text.contains("path=\"/login\"") || text.contains("path=/login"),
+        "{text}"
+    );
+    assert!(
+        text.contains("method=\"GET\"") || text.contains("method=GET"),
+        "{text}"
+    );
     assert!(text.contains("status=200"), "{text}");
     assert!(text.contains("status=401"), "{text}");
     assert!(text.contains("status=503"), "{text}");
@@ -135,5 +171,8 @@ async fn logs_show_templates_status_and_latency_but_no_secret() {
     assert!(text.contains("retrying"), "{text}");
     assert!(text.contains("signing in again"), "{text}");
     // Everything is at debug level or below: nothing for an info-level subscriber.
-    assert!(!text.contains(" INFO ") && !text.contains(" WARN ") && !text.contains(" ERROR "), "{text}");
+    assert!(
+        !text.contains(" INFO ") && !text.contains(" WARN ") && !text.contains(" ERROR "),
+        "{text}"
+    );
 }

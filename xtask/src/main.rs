@@ -33,12 +33,20 @@ enum Command {
 }
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_owned()
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Codegen { check, doc, out, curated } => codegen(check, doc, out, curated),
+        Command::Codegen {
+            check,
+            doc,
+            out,
+            curated,
+        } => codegen(check, doc, out, curated),
     }
 }
 
@@ -52,7 +60,12 @@ fn read(path: &Path) -> Option<String> {
     }
 }
 
-fn codegen(check: bool, doc: Option<PathBuf>, out: Option<PathBuf>, curated: Option<PathBuf>) -> ExitCode {
+fn codegen(
+    check: bool,
+    doc: Option<PathBuf>,
+    out: Option<PathBuf>,
+    curated: Option<PathBuf>,
+) -> ExitCode {
     let root = workspace_root();
     let doc = doc.unwrap_or_else(|| root.join("spec/enduser-api.txt"));
     let curated = curated.unwrap_or_else(|| root.join(overkiz_codegen::curated::CURATED_PATH));
@@ -60,7 +73,10 @@ fn codegen(check: bool, doc: Option<PathBuf>, out: Option<PathBuf>, curated: Opt
     let (Some(text), Some(curated_text)) = (read(&doc), read(&curated)) else {
         return ExitCode::FAILURE;
     };
-    let name = doc.file_name().map_or_else(|| doc.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let name = doc.file_name().map_or_else(
+        || doc.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let started = Instant::now();
     let generated = match overkiz_codegen::generate(&name, &text, &curated_text) {
         Ok(g) => g,
@@ -71,7 +87,11 @@ fn codegen(check: bool, doc: Option<PathBuf>, out: Option<PathBuf>, curated: Opt
     };
     let elapsed = started.elapsed();
     println!("{}", overkiz_codegen::Summary::of(&generated.spec));
-    println!("generated {} files in {:.1} ms", generated.files.len(), elapsed.as_secs_f64() * 1e3);
+    println!(
+        "generated {} files in {:.1} ms",
+        generated.files.len(),
+        elapsed.as_secs_f64() * 1e3
+    );
     let report = match overkiz_codegen::output::sync(&out, &generated.files, check) {
         Ok(r) => r,
         Err(e) => {

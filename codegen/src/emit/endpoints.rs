@@ -24,12 +24,27 @@ pub fn by_module(ir: &Ir) -> BTreeMap<String, Vec<&OpDef>> {
 /// One module of endpoint methods.
 pub fn module(name: &str, ops: &[&OpDef]) -> TokenStream {
     let group = &ops[0].spec.group;
-    let category = ops[0].spec.category.as_deref().map(|c| format!(" (category {c})")).unwrap_or_default();
+    let category = ops[0]
+        .spec
+        .category
+        .as_deref()
+        .map(|c| format!(" (category {c})"))
+        .unwrap_or_default();
     let doc = format!(" Operations of the group \"{group}\"{category}.");
     let _ = name;
     let methods = ops.iter().map(|op| method(op));
-    let uses_body = ops.iter().any(|op| op.params.iter().any(|p| p.ty == Ty::Upload));
-    let imports = if uses_body { quote!(use crate::__private::{Body, Request};) } else { quote!(use crate::__private::Request;) };
+    let uses_body = ops
+        .iter()
+        .any(|op| op.params.iter().any(|p| p.ty == Ty::Upload));
+    let imports = if uses_body {
+        quote!(
+            use crate::__private::{Body, Request};
+        )
+    } else {
+        quote!(
+            use crate::__private::Request;
+        )
+    };
     quote! {
         #![doc = #doc]
 
@@ -56,7 +71,9 @@ fn method(op: &OpDef) -> TokenStream {
         args.push(arg(p, &id));
         match p.location {
             ParamLocation::Path => path_args.push(path_value(p, &id)),
-            ParamLocation::Query if p.ty == Ty::Upload => upload = Some((p.wire.clone(), id.clone(), p.required)),
+            ParamLocation::Query if p.ty == Ty::Upload => {
+                upload = Some((p.wire.clone(), id.clone(), p.required))
+            }
             ParamLocation::Query => query.push(query_call(p, &id)),
         }
     }
@@ -242,7 +259,11 @@ fn method_doc(op: &OpDef) -> Vec<String> {
     }
     if !s.events.is_empty() {
         lines.push(String::new());
-        let events: Vec<String> = s.events.iter().map(|e| format!("[`{e}`](crate::types::{e})")).collect();
+        let events: Vec<String> = s
+            .events
+            .iter()
+            .map(|e| format!("[`{e}`](crate::types::{e})"))
+            .collect();
         lines.push(format!("Generates: {}.", events.join(", ")));
     }
     if let Some(v) = &s.deprecated_since {

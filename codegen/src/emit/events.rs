@@ -9,10 +9,22 @@ use crate::ir::Ir;
 /// The `events` module.
 pub fn module(ir: &Ir) -> TokenStream {
     let variants: Vec<_> = ir.events.iter().map(|e| type_ident(&e.variant)).collect();
-    let structs: Vec<_> = ir.events.iter().map(|e| type_ident(&e.struct_name)).collect();
+    let structs: Vec<_> = ir
+        .events
+        .iter()
+        .map(|e| type_ident(&e.struct_name))
+        .collect();
     let wires: Vec<&str> = ir.events.iter().map(|e| e.wire.as_str()).collect();
     let docs = ir.events.iter().map(|e| {
-        let mut lines = vec![format!("`{}`{}", e.wire, if e.curated { " (seen in real streams, not in the documentation)" } else { "" })];
+        let mut lines = vec![format!(
+            "`{}`{}",
+            e.wire,
+            if e.curated {
+                " (seen in real streams, not in the documentation)"
+            } else {
+                ""
+            }
+        )];
         if let Some(d) = &e.description {
             lines.push(String::new());
             lines.extend(doc_text(d));

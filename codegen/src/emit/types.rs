@@ -54,7 +54,11 @@ fn structure(def: &StructDef) -> TokenStream {
     doc.push(format!("Documented at {}{places}.", code(&def.origin)));
     let doc = doc_lines(&doc);
 
-    let idents: Vec<_> = def.fields.iter().map(|f| ident(&field_name(&f.wire))).collect();
+    let idents: Vec<_> = def
+        .fields
+        .iter()
+        .map(|f| ident(&field_name(&f.wire)))
+        .collect();
     let fields = def.fields.iter().zip(&idents).map(|(f, id)| field(f, id));
     let wires = def.fields.iter().map(|f| f.wire.as_str());
     // A struct without documented fields only fills `extra`.
@@ -132,10 +136,15 @@ fn field(f: &FieldDef, id: &proc_macro2::Ident) -> TokenStream {
     }
     let doc = doc_lines(&doc);
     let inner = rust_ty(&f.ty);
-    let ty = if f.boxed { quote!(Option<Box<#inner>>) } else { quote!(Option<#inner>) };
+    let ty = if f.boxed {
+        quote!(Option<Box<#inner>>)
+    } else {
+        quote!(Option<#inner>)
+    };
     let wire = &f.wire;
-    let rename = (crate::names::ident_text(&field_name(wire)).trim_start_matches("r#") != wire.as_str())
-        .then(|| quote!(rename = #wire,));
+    let rename = (crate::names::ident_text(&field_name(wire)).trim_start_matches("r#")
+        != wire.as_str())
+    .then(|| quote!(rename = #wire,));
     quote! {
         #doc
         #[serde(#rename skip_serializing_if = "Option::is_none")]
@@ -145,7 +154,12 @@ fn field(f: &FieldDef, id: &proc_macro2::Ident) -> TokenStream {
 
 fn value_enum(def: &ValueEnumDef) -> TokenStream {
     let name = type_ident(&def.name);
-    let titles = def.titles.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ");
+    let titles = def
+        .titles
+        .iter()
+        .map(|t| format!("`{t}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let doc = doc_lines(&[
         format!("Allowed values of {titles}."),
         String::new(),
@@ -156,7 +170,12 @@ fn value_enum(def: &ValueEnumDef) -> TokenStream {
     let docs = def.variants.iter().map(|v| {
         let mut lines = doc_text(&v.meaning);
         lines.push(String::new());
-        lines.push(format!("Wire value {}; name {}, code {}.", code(&v.wire), code(&v.name), code(&v.code)));
+        lines.push(format!(
+            "Wire value {}; name {}, code {}.",
+            code(&v.wire),
+            code(&v.name),
+            code(&v.code)
+        ));
         doc_lines(&lines)
     });
     quote! {
@@ -221,14 +240,20 @@ fn value_enum(def: &ValueEnumDef) -> TokenStream {
 fn union(def: &UnionDef) -> TokenStream {
     let name = type_ident(&def.name);
     let doc = doc_lines(&[
-        format!("One of the allowed types of `{}`, sent as `{{ \"<key>\": {{ … }} }}`.", def.title),
+        format!(
+            "One of the allowed types of `{}`, sent as `{{ \"<key>\": {{ … }} }}`.",
+            def.title
+        ),
         String::new(),
         "A key the documentation does not list decodes to `Unknown`, kept as sent.".to_owned(),
     ]);
     let variants: Vec<_> = def.variants.iter().map(|v| type_ident(&v.ident)).collect();
     let keys: Vec<&str> = def.variants.iter().map(|v| v.key.as_str()).collect();
     let tys: Vec<_> = def.variants.iter().map(|v| rust_ty(&v.ty)).collect();
-    let docs = def.variants.iter().map(|v| doc_lines(&[format!("`{}`.", v.key)]));
+    let docs = def
+        .variants
+        .iter()
+        .map(|v| doc_lines(&[format!("`{}`.", v.key)]));
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq)]

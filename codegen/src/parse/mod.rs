@@ -92,9 +92,17 @@ pub struct EventExample {
 
 /// Parses the documentation and also returns every event example, in page order.
 /// The examples are not part of the spec: their numbers change with every render.
-pub fn parse_with_examples(file: &str, text: &str) -> Result<(Spec, Vec<EventExample>), ParseError> {
+pub fn parse_with_examples(
+    file: &str,
+    text: &str,
+) -> Result<(Spec, Vec<EventExample>), ParseError> {
     let lines: Vec<&str> = text.lines().collect();
-    let mut parser = Parser { file, lines, pos: 0, examples: Vec::new() };
+    let mut parser = Parser {
+        file,
+        lines,
+        pos: 0,
+        examples: Vec::new(),
+    };
     let spec = parser.document()?;
     Ok((spec, parser.examples))
 }
@@ -141,7 +149,7 @@ impl<'a> Parser<'a> {
     fn error_at(&self, index: usize, expected: impl Into<String>) -> ParseError {
         let found = match self.lines.get(index) {
             None => "end of file".to_owned(),
-            Some(l) if l.is_empty() => "a blank line".to_owned(),
+            Some(&"") => "a blank line".to_owned(),
             Some(l) => {
                 let l = l.trim();
                 if l.chars().count() > 80 {
@@ -151,7 +159,12 @@ impl<'a> Parser<'a> {
                 }
             }
         };
-        ParseError { file: self.file.to_owned(), line: index + 1, expected: expected.into(), found }
+        ParseError {
+            file: self.file.to_owned(),
+            line: index + 1,
+            expected: expected.into(),
+            found,
+        }
     }
 
     fn error(&self, expected: impl Into<String>) -> ParseError {
@@ -220,7 +233,12 @@ impl<'a> Parser<'a> {
             return Err(self.error("at least one operation"));
         }
         let events = merge_events(self.file, occurrences)?;
-        Ok(Spec { title, groups, operations, events })
+        Ok(Spec {
+            title,
+            groups,
+            operations,
+            events,
+        })
     }
 
     /// A category heading is a name followed only by blank and tab-only lines up to
@@ -248,7 +266,9 @@ impl<'a> Parser<'a> {
     /// optional private tags, then "Expand commands".
     fn group_heading(&mut self, category: Option<String>) -> Result<Group, ParseError> {
         if self.pos > 0 && !self.lines[self.pos - 1].is_empty() {
-            return Err(self.error("an operation heading (`METHOD Title /path content/type`) or a blank line"));
+            return Err(self.error(
+                "an operation heading (`METHOD Title /path content/type`) or a blank line",
+            ));
         }
         let name = self.expect_text("a group heading")?.to_owned();
         if self.peek() != Some("") {
@@ -267,7 +287,8 @@ impl<'a> Parser<'a> {
             } else if line == "Read more" || is_tab_only(line) {
                 self.pos += 1;
             } else if let Some(tags) = line.strip_prefix("Private tags : ") {
-                private_tags = parse_private_tags(tags).ok_or_else(|| self.error("`Private tags : [ tag, … ]`"))?;
+                private_tags = parse_private_tags(tags)
+                    .ok_or_else(|| self.error("`Private tags : [ tag, … ]`"))?;
                 self.pos += 1;
             } else if split_operation_heading(line).is_some() {
                 return Err(self.error("`Expand commands` after the group heading"));
@@ -280,12 +301,20 @@ impl<'a> Parser<'a> {
             description.pop();
         }
         let description = (!description.is_empty()).then(|| description.join("\n"));
-        Ok(Group { category, name, description, private_tags })
+        Ok(Group {
+            category,
+            name,
+            description,
+            private_tags,
+        })
     }
 
     // ----- operations -------------------------------------------------------------
 
-    fn operation(&mut self, group: &Group) -> Result<(Operation, Vec<EventOccurrence>), ParseError> {
+    fn operation(
+        &mut self,
+        group: &Group,
+    ) -> Result<(Operation, Vec<EventOccurrence>), ParseError> {
         let heading_index = self.pos;
         let heading = self.advance();
         let h = split_operation_heading(heading).expect("checked by the caller");
@@ -296,7 +325,10 @@ impl<'a> Parser<'a> {
                     .strip_prefix("[DEPRECATED] since version ")
                     .filter(|v| !v.is_empty() && !v.contains(' '))
                     .ok_or_else(|| {
-                        self.error_at(heading_index, "`[DEPRECATED] since version X.Y` in the operation heading")
+                        self.error_at(
+                            heading_index,
+                            "`[DEPRECATED] since version X.Y` in the operation heading",
+                        )
                     })?
                     .to_owned(),
             ),
@@ -354,7 +386,9 @@ impl<'a> Parser<'a> {
                         return Err(self.error("a single request body"));
                     }
                     request_body = Some(self.request_body()?);
-                } else if line.starts_with("Path Variable ") || line.starts_with("Request Parameter ") {
+                } else if line.starts_with("Path Variable ")
+                    || line.starts_with("Request Parameter ")
+                {
                     params.push(self.param()?);
                 } else if line == "Response" || line == "HTTP Status Code" {
                     break;
@@ -375,7 +409,10 @@ impl<'a> Parser<'a> {
             self.expect("Response Body (JSON)")?;
             let schema = self.json_schema()?;
             let description = self.optional_description();
-            Some(ResponseBody { schema, description })
+            Some(ResponseBody {
+                schema,
+                description,
+            })
         } else {
             None
         };
@@ -447,7 +484,10 @@ impl<'a> Parser<'a> {
             request_body,
             response,
             status,
-            events: events.iter().map(|e: &EventOccurrence| e.name.clone()).collect(),
+            events: events
+                .iter()
+                .map(|e: &EventOccurrence| e.name.clone())
+                .collect(),
             allowed_values,
             allowed_types,
         };
@@ -459,11 +499,17 @@ impl<'a> Parser<'a> {
         let (location, name) = if let Some(n) = line.strip_prefix("Path Variable ") {
             (ParamLocation::Path, n)
         } else {
-            (ParamLocation::Query, line.strip_prefix("Request Parameter ").unwrap_or_default())
+            (
+                ParamLocation::Query,
+                line.strip_prefix("Request Parameter ").unwrap_or_default(),
+            )
         };
         let name = name.trim();
         if name.is_empty() || name.contains(char::is_whitespace) {
-            return Err(self.error_at(self.pos - 1, "`Path Variable NAME` or `Request Parameter NAME`"));
+            return Err(self.error_at(
+                self.pos - 1,
+                "`Path Variable NAME` or `Request Parameter NAME`",
+            ));
         }
         let (example, schema) = match self.peek() {
             Some(v @ "<Uploaded File> (multipart encoded body)") => {
@@ -479,7 +525,15 @@ impl<'a> Parser<'a> {
         };
         let (required, default) = self.optional_marker()?;
         let description = self.optional_description();
-        Ok(Param { name: name.to_owned(), location, required, example, schema, default, description })
+        Ok(Param {
+            name: name.to_owned(),
+            location,
+            required,
+            example,
+            schema,
+            default,
+            description,
+        })
     }
 
     fn request_body(&mut self) -> Result<RequestBody, ParseError> {
@@ -487,10 +541,17 @@ impl<'a> Parser<'a> {
         let schema = self.json_schema()?;
         let (required, default) = self.optional_marker()?;
         if default.is_some() {
-            return Err(self.error_at(self.pos - 1, "`(Optional)` without a default for a request body"));
+            return Err(self.error_at(
+                self.pos - 1,
+                "`(Optional)` without a default for a request body",
+            ));
         }
         let description = self.optional_description();
-        Ok(RequestBody { required, schema, description })
+        Ok(RequestBody {
+            required,
+            schema,
+            description,
+        })
     }
 
     /// `(Optional)` or `(Optional) (Default: X)`; returns (required, default).
@@ -502,7 +563,10 @@ impl<'a> Parser<'a> {
         let default = if rest.is_empty() {
             None
         } else {
-            match rest.strip_prefix("(Default: ").and_then(|d| d.strip_suffix(')')) {
+            match rest
+                .strip_prefix("(Default: ")
+                .and_then(|d| d.strip_suffix(')'))
+            {
                 Some(d) => Some(d.to_owned()),
                 None => return Err(self.error("`(Optional)` or `(Optional) (Default: VALUE)`")),
             }
@@ -535,16 +599,26 @@ impl<'a> Parser<'a> {
     fn status(&mut self) -> Result<Status, ParseError> {
         self.expect("HTTP Status Code")?;
         self.expect(STATUS_HEADER)?;
-        let code = match self.peek().and_then(|l| l.parse::<u16>().ok()).filter(|c| (100..600).contains(c)) {
+        let code = match self
+            .peek()
+            .and_then(|l| l.parse::<u16>().ok())
+            .filter(|c| (100..600).contains(c))
+        {
             Some(c) => {
                 self.pos += 1;
                 c
             }
             None => return Err(self.error("an HTTP status code")),
         };
-        let message = self.expect_text("the status message (`OK`, `NO_CONTENT`, …)")?.to_owned();
+        let message = self
+            .expect_text("the status message (`OK`, `NO_CONTENT`, …)")?
+            .to_owned();
         let meaning = self.expect_text("the meaning of the status")?.to_owned();
-        Ok(Status { code, message, meaning })
+        Ok(Status {
+            code,
+            message,
+            meaning,
+        })
     }
 
     // ----- JSON examples ----------------------------------------------------------
@@ -553,7 +627,8 @@ impl<'a> Parser<'a> {
     fn json_schema(&mut self) -> Result<Schema, ParseError> {
         let start = self.pos;
         let value = self.json_block()?;
-        schema::infer(&value).map_err(|msg| self.error_at(start, format!("a consistent JSON example ({msg})")))
+        schema::infer(&value)
+            .map_err(|msg| self.error_at(start, format!("a consistent JSON example ({msg})")))
     }
 
     fn json_block(&mut self) -> Result<Json, ParseError> {
@@ -565,7 +640,10 @@ impl<'a> Parser<'a> {
         let mut scanner = BlockScanner::default();
         loop {
             let Some(line) = self.peek() else {
-                return Err(self.error(format!("the rest of the JSON example opened at line {}", start + 1)));
+                return Err(self.error(format!(
+                    "the rest of the JSON example opened at line {}",
+                    start + 1
+                )));
             };
             let inner = line.trim_start();
             let plausible = self.pos == start
@@ -575,7 +653,10 @@ impl<'a> Parser<'a> {
                 || inner.starts_with("false")
                 || inner.starts_with("null");
             if !plausible {
-                return Err(self.error(format!("the rest of the JSON example opened at line {}", start + 1)));
+                return Err(self.error(format!(
+                    "the rest of the JSON example opened at line {}",
+                    start + 1
+                )));
             }
             self.pos += 1;
             if scanner.feed(line) {
@@ -583,7 +664,8 @@ impl<'a> Parser<'a> {
             }
         }
         let text = self.lines[start..self.pos].join("\n");
-        json::decode(&text).map_err(|(offset, msg)| self.error_at(start + offset, format!("valid JSON ({msg})")))
+        json::decode(&text)
+            .map_err(|(offset, msg)| self.error_at(start + offset, format!("valid JSON ({msg})")))
     }
 
     // ----- events -----------------------------------------------------------------
@@ -601,7 +683,9 @@ impl<'a> Parser<'a> {
 
     /// An event starts with its name on a line of its own, then `Description`.
     fn at_event_heading(&self) -> bool {
-        let (Some(name), Some(next)) = (self.peek(), self.peek_at(1)) else { return false };
+        let (Some(name), Some(next)) = (self.peek(), self.peek_at(1)) else {
+            return false;
+        };
         is_event_name(name) && (next == "Description" || next.starts_with("Description "))
     }
 
@@ -613,22 +697,33 @@ impl<'a> Parser<'a> {
         self.expect("JSON")?;
         let json_start = self.pos;
         let value = self.json_block()?;
-        self.examples.push(EventExample { line, name: name.clone(), json: self.lines[json_start..self.pos].join("\n") });
-        let schema = schema::infer(&value)
-            .map_err(|msg| self.error_at(json_start, format!("a consistent JSON example ({msg})")))?;
+        self.examples.push(EventExample {
+            line,
+            name: name.clone(),
+            json: self.lines[json_start..self.pos].join("\n"),
+        });
+        let schema = schema::infer(&value).map_err(|msg| {
+            self.error_at(json_start, format!("a consistent JSON example ({msg})"))
+        })?;
         let Schema::Object { mut fields } = schema else {
             return Err(self.error_at(json_start, "a JSON object as event example"));
         };
         match fields.iter().find(|f| f.name == "name").map(|f| &f.schema) {
             Some(Schema::String { example }) if *example == name => {}
             _ => {
-                return Err(self.error_at(json_start, format!("an event example whose `name` is `{name}`")))
+                return Err(self.error_at(
+                    json_start,
+                    format!("an event example whose `name` is `{name}`"),
+                ))
             }
         }
         if self.peek() == Some(FIELDS_HEADER) {
             self.pos += 1;
             while let Some(row) = self.peek() {
-                if row.is_empty() || self.at_event_heading() || !row.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                if row.is_empty()
+                    || self.at_event_heading()
+                    || !row.starts_with(|c: char| c.is_ascii_alphabetic())
+                {
                     break;
                 }
                 if split_operation_heading(row).is_some()
@@ -639,7 +734,9 @@ impl<'a> Parser<'a> {
                 }
                 let (field, text) = row.split_once(' ').unwrap_or((row, ""));
                 match fields.iter_mut().find(|f| f.name == field) {
-                    Some(f) => f.description = Some(text.trim().to_owned()).filter(|t| !t.is_empty()),
+                    Some(f) => {
+                        f.description = Some(text.trim().to_owned()).filter(|t| !t.is_empty())
+                    }
                     None => fields.push(Field {
                         name: field.to_owned(),
                         description: Some(text.trim().to_owned()).filter(|t| !t.is_empty()),
@@ -649,7 +746,12 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
             }
         }
-        Ok(EventOccurrence { line, name, description, fields })
+        Ok(EventOccurrence {
+            line,
+            name,
+            description,
+            fields,
+        })
     }
 
     // ----- allowed values and types -----------------------------------------------
@@ -657,15 +759,22 @@ impl<'a> Parser<'a> {
     fn allowed_values(&mut self) -> Result<Vec<AllowedValues>, ParseError> {
         let mut tables = Vec::new();
         while self.peek_at(1) == Some(VALUES_HEADER) {
-            let title = self.expect_text("the title of an allowed-values table")?.to_owned();
+            let title = self
+                .expect_text("the title of an allowed-values table")?
+                .to_owned();
             self.pos += 1;
             let mut values = Vec::new();
             while let Some(row) = self.peek() {
-                if row.is_empty() || self.peek_at(1) == Some(VALUES_HEADER) || split_operation_heading(row).is_some()
+                if row.is_empty()
+                    || self.peek_at(1) == Some(VALUES_HEADER)
+                    || split_operation_heading(row).is_some()
                 {
                     break;
                 }
-                values.push(split_allowed_value(row).ok_or_else(|| self.error("a row `NAME CODE MEANING`"))?);
+                values.push(
+                    split_allowed_value(row)
+                        .ok_or_else(|| self.error("a row `NAME CODE MEANING`"))?,
+                );
                 self.pos += 1;
             }
             if values.is_empty() {
@@ -674,7 +783,10 @@ impl<'a> Parser<'a> {
             tables.push(AllowedValues { title, values });
         }
         if tables.is_empty() {
-            return Err(self.error_at(self.pos + 1, format!("`{VALUES_HEADER}` under the table title")));
+            return Err(self.error_at(
+                self.pos + 1,
+                format!("`{VALUES_HEADER}` under the table title"),
+            ));
         }
         Ok(tables)
     }
@@ -692,18 +804,30 @@ impl<'a> Parser<'a> {
             while self.peek().is_some_and(|l| l.starts_with('{')) {
                 let start = self.pos;
                 let value = self.json_block()?;
-                let Json::Object(entries) = &value else { unreachable!("block starts with `{{`") };
-                let [(key, inner)] = entries.as_slice() else {
-                    return Err(self.error_at(start, "an allowed type wrapped in a single key (`{ \"andBlock\" : { … } }`)"));
+                let Json::Object(entries) = &value else {
+                    unreachable!("block starts with `{{`")
                 };
-                let schema = schema::infer(inner)
-                    .map_err(|msg| self.error_at(start, format!("a consistent JSON example ({msg})")))?;
-                variants.push(TypeVariant { key: key.clone(), schema });
+                let [(key, inner)] = entries.as_slice() else {
+                    return Err(self.error_at(
+                        start,
+                        "an allowed type wrapped in a single key (`{ \"andBlock\" : { … } }`)",
+                    ));
+                };
+                let schema = schema::infer(inner).map_err(|msg| {
+                    self.error_at(start, format!("a consistent JSON example ({msg})"))
+                })?;
+                variants.push(TypeVariant {
+                    key: key.clone(),
+                    schema,
+                });
             }
             if variants.is_empty() {
                 return Err(self.error(format!("a JSON example of a `{title}` variant")));
             }
-            lists.push(AllowedTypes { title: title.to_owned(), variants });
+            lists.push(AllowedTypes {
+                title: title.to_owned(),
+                variants,
+            });
         }
         if lists.is_empty() {
             return Err(self.error("the title of an allowed-types list, written twice"));
@@ -736,21 +860,33 @@ fn split_operation_heading(line: &str) -> Option<OperationHeading<'_>> {
         None => (rest, None),
     };
     let title = title.trim();
-    (!title.is_empty()).then_some(OperationHeading { method, title, deprecated, path, content_type })
+    (!title.is_empty()).then_some(OperationHeading {
+        method,
+        title,
+        deprecated,
+        path,
+        content_type,
+    })
 }
 
 fn path_placeholders(path: &str) -> Vec<&str> {
-    path.split('/').filter_map(|s| s.strip_prefix('{')?.strip_suffix('}')).collect()
+    path.split('/')
+        .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+        .collect()
 }
 
 fn is_event_name(line: &str) -> bool {
-    line.starts_with(|c: char| c.is_ascii_uppercase()) && line.chars().all(|c| c.is_ascii_alphanumeric())
+    line.starts_with(|c: char| c.is_ascii_uppercase())
+        && line.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 fn parse_private_tags(text: &str) -> Option<Vec<String>> {
     let inner = text.trim().strip_prefix('[')?.strip_suffix(']')?;
-    let tags: Vec<String> =
-        inner.split(',').map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
+    let tags: Vec<String> = inner
+        .split(',')
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .collect();
     (!tags.is_empty()).then_some(tags)
 }
 
@@ -762,7 +898,10 @@ fn parse_rate_limit(line: &str) -> Option<RateLimit> {
     let (scope, rest) = if let Some(r) = rest.strip_prefix("this particular operation (") {
         (RateLimitScope::Operation, r)
     } else {
-        (RateLimitScope::Category, rest.strip_prefix("all operations of the same category (")?)
+        (
+            RateLimitScope::Category,
+            rest.strip_prefix("all operations of the same category (")?,
+        )
     };
     let category = rest.strip_suffix(')')?;
     Some(RateLimit {
@@ -811,16 +950,28 @@ fn split_allowed_value(row: &str) -> Option<AllowedValue> {
         let half = words.len() / 2;
         if words[..half] == words[half + 1..] {
             let name = words[..half].join(" ");
-            return Some(AllowedValue { code: words[half].to_owned(), meaning: name.clone(), name });
+            return Some(AllowedValue {
+                code: words[half].to_owned(),
+                meaning: name.clone(),
+                name,
+            });
         }
     }
     let is_code = |w: &&str| {
         w.contains('=')
-            || w.strip_prefix('-').unwrap_or(w).chars().all(|c| c.is_ascii_digit())
-            || (w.len() >= 2 && w.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
+            || w.strip_prefix('-')
+                .unwrap_or(w)
+                .chars()
+                .all(|c| c.is_ascii_digit())
+            || (w.len() >= 2
+                && w.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
     };
-    let start = words.iter().skip(1).position(|w| is_code(w)).map_or(1, |i| i + 1);
-    let len = 1 + words[start + 1..].iter().take_while(|w| w.contains('=')).count();
+    let start = words.iter().skip(1).position(is_code).map_or(1, |i| i + 1);
+    let len = 1 + words[start + 1..]
+        .iter()
+        .take_while(|w| w.contains('='))
+        .count();
     if start + len >= words.len() {
         return None;
     }
@@ -833,19 +984,34 @@ fn split_allowed_value(row: &str) -> Option<AllowedValue> {
 
 /// Merges the occurrences of each event into one definition, failing when two
 /// occurrences disagree on a field's type or on the description.
-fn merge_events(file: &str, occurrences: Vec<EventOccurrence>) -> Result<Vec<EventType>, ParseError> {
+fn merge_events(
+    file: &str,
+    occurrences: Vec<EventOccurrence>,
+) -> Result<Vec<EventType>, ParseError> {
     let mut merged: BTreeMap<String, (usize, EventType)> = BTreeMap::new();
     for occ in occurrences {
         let Some((first_line, ev)) = merged.get_mut(&occ.name) else {
-            let ev = EventType { name: occ.name.clone(), description: occ.description, fields: occ.fields };
+            let ev = EventType {
+                name: occ.name.clone(),
+                description: occ.description,
+                fields: occ.fields,
+            };
             merged.insert(occ.name, (occ.line, ev));
             continue;
         };
-        let fail = |expected: String, found: String| ParseError { file: file.to_owned(), line: occ.line, expected, found };
+        let fail = |expected: String, found: String| ParseError {
+            file: file.to_owned(),
+            line: occ.line,
+            expected,
+            found,
+        };
         match (&ev.description, &occ.description) {
             (Some(a), Some(b)) if a != b => {
                 return Err(fail(
-                    format!("the description of `{}` given at line {first_line} (`{a}`)", occ.name),
+                    format!(
+                        "the description of `{}` given at line {first_line} (`{a}`)",
+                        occ.name
+                    ),
                     format!("`{b}`"),
                 ))
             }
@@ -853,7 +1019,13 @@ fn merge_events(file: &str, occurrences: Vec<EventOccurrence>) -> Result<Vec<Eve
             _ => {}
         }
         ev.fields = schema::merge_fields(&ev.fields, &occ.fields, "").map_err(|c| {
-            fail(format!("`{}` to agree with its occurrence at line {first_line}", occ.name), c.to_string())
+            fail(
+                format!(
+                    "`{}` to agree with its occurrence at line {first_line}",
+                    occ.name
+                ),
+                c.to_string(),
+            )
         })?;
     }
     Ok(merged.into_values().map(|(_, ev)| ev).collect())

@@ -15,12 +15,18 @@ pub fn infer(value: &Json) -> Result<Schema, String> {
         Json::Int(_) => Schema::Integer,
         Json::Float(_) => Schema::Number,
         Json::Str(s) => Schema::String { example: s.clone() },
-        Json::Array(items) => Schema::Array { items: infer_all(items.iter())?.map(Box::new) },
+        Json::Array(items) => Schema::Array {
+            items: infer_all(items.iter())?.map(Box::new),
+        },
         Json::Object(entries) if entries.iter().all(|(k, _)| is_identifier(k)) => {
             let fields = entries
                 .iter()
                 .map(|(name, v)| {
-                    Ok(Field { name: name.clone(), description: None, schema: infer(v)? })
+                    Ok(Field {
+                        name: name.clone(),
+                        description: None,
+                        schema: infer(v)?,
+                    })
                 })
                 .collect::<Result<_, String>>()?;
             Schema::Object { fields }
@@ -65,8 +71,16 @@ pub struct Conflict {
 
 impl std::fmt::Display for Conflict {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let at = if self.path.is_empty() { "the value" } else { &self.path };
-        write!(f, "`{at}` is {} in one example and {} in another", self.first, self.second)
+        let at = if self.path.is_empty() {
+            "the value"
+        } else {
+            &self.path
+        };
+        write!(
+            f,
+            "`{at}` is {} in one example and {} in another",
+            self.first, self.second
+        )
     }
 }
 
@@ -85,15 +99,27 @@ fn merge_at(a: &Schema, b: &Schema, path: &str) -> Result<Schema, Conflict> {
                 (x, y) => x.clone().or_else(|| y.clone()),
             },
         },
-        (Schema::Object { fields: x }, Schema::Object { fields: y }) => {
-            Schema::Object { fields: merge_fields(x, y, path)? }
-        }
-        (Schema::Map { key_example, values: x }, Schema::Map { values: y, .. }) => Schema::Map {
+        (Schema::Object { fields: x }, Schema::Object { fields: y }) => Schema::Object {
+            fields: merge_fields(x, y, path)?,
+        },
+        (
+            Schema::Map {
+                key_example,
+                values: x,
+            },
+            Schema::Map { values: y, .. },
+        ) => Schema::Map {
             key_example: key_example.clone(),
             values: Box::new(merge_at(x, y, &format!("{path}{{}}"))?),
         },
         (x, y) if x.kind() == y.kind() => x.clone(),
-        (x, y) => return Err(Conflict { path: path.to_owned(), first: x.kind(), second: y.kind() }),
+        (x, y) => {
+            return Err(Conflict {
+                path: path.to_owned(),
+                first: x.kind(),
+                second: y.kind(),
+            })
+        }
     })
 }
 
@@ -103,7 +129,11 @@ pub fn merge_fields(a: &[Field], b: &[Field], path: &str) -> Result<Vec<Field>, 
     for f in b {
         match out.iter_mut().find(|o| o.name == f.name) {
             Some(o) => {
-                let sub = if path.is_empty() { f.name.clone() } else { format!("{path}.{}", f.name) };
+                let sub = if path.is_empty() {
+                    f.name.clone()
+                } else {
+                    format!("{path}.{}", f.name)
+                };
                 o.schema = merge_at(&o.schema, &f.schema, &sub)?;
                 if o.description.is_none() {
                     o.description.clone_from(&f.description);
@@ -127,7 +157,9 @@ mod tests {
     #[test]
     fn maps_are_objects_with_non_identifier_keys() {
         let s = schema(r#"{ "extraAttributes" : { "some extra attributes" : "x" } }"#);
-        let Schema::Object { fields } = s else { panic!("object expected") };
+        let Schema::Object { fields } = s else {
+            panic!("object expected")
+        };
         assert!(matches!(fields[0].schema, Schema::Map { .. }));
     }
 
@@ -136,10 +168,15 @@ mod tests {
         let a = schema(r#"{ "a" : 1, "sub" : [ ] }"#);
         let b = schema(r#"{ "b" : true, "sub" : [ { "c" : "x" } ] }"#);
         let m = merge(&a, &b).unwrap();
-        let Schema::Object { fields } = m else { panic!("object expected") };
+        let Schema::Object { fields } = m else {
+            panic!("object expected")
+        };
         let names: Vec<_> = fields.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(names, ["a", "sub", "b"]);
-        assert!(matches!(&fields[1].schema, Schema::Array { items: Some(_) }));
+        assert!(matches!(
+            &fields[1].schema,
+            Schema::Array { items: Some(_) }
+        ));
     }
 
     #[test]
@@ -147,6 +184,9 @@ mod tests {
         let a = schema(r#"{ "x" : [ { "p" : "s" } ] }"#);
         let b = schema(r#"{ "x" : [ { "p" : 2 } ] }"#);
         let c = merge(&a, &b).unwrap_err();
-        assert_eq!(c.to_string(), "`x[].p` is string in one example and integer in another");
+        assert_eq!(
+            c.to_string(),
+            "`x[].p` is string in one example and integer in another"
+        );
     }
 }

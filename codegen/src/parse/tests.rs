@@ -19,7 +19,9 @@ fn parse_ok(operations: &str) -> Spec {
 }
 
 fn parse_err(operations: &str) -> String {
-    parse("test.txt", &doc(operations)).expect_err("the snippet is malformed").to_string()
+    parse("test.txt", &doc(operations))
+        .expect_err("the snippet is malformed")
+        .to_string()
 }
 
 fn pretty<T: serde::Serialize>(value: &T) -> String {
@@ -254,23 +256,48 @@ fn groups_and_categories() {
 #[test]
 fn events_merge_over_occurrences() {
     let second = POST_DEPRECATED_RATE_LIMITED
-        .replacen("/setup/places/{placeOID}", "/setup/places/{placeOID}/again", 1)
-        .replacen("\"placeOID\" : \"a place OID\",", "\"placeOID\" : \"a place OID\",\n  \"label\" : \"a label\",", 1);
+        .replacen(
+            "/setup/places/{placeOID}",
+            "/setup/places/{placeOID}/again",
+            1,
+        )
+        .replacen(
+            "\"placeOID\" : \"a place OID\",",
+            "\"placeOID\" : \"a place OID\",\n  \"label\" : \"a label\",",
+            1,
+        );
     let spec = parse_ok(&format!("{POST_DEPRECATED_RATE_LIMITED}{second}"));
-    let event = spec.events.iter().find(|e| e.name == "PlaceUpdatedEvent").unwrap();
+    let event = spec
+        .events
+        .iter()
+        .find(|e| e.name == "PlaceUpdatedEvent")
+        .unwrap();
     let names: Vec<&str> = event.fields.iter().map(|f| f.name.as_str()).collect();
-    assert_eq!(names, ["timestamp", "setupOID", "placeOID", "name", "label"]);
+    assert_eq!(
+        names,
+        ["timestamp", "setupOID", "placeOID", "name", "label"]
+    );
 }
 
 #[test]
 fn contradicting_event_occurrences_fail_loudly() {
     let second = POST_DEPRECATED_RATE_LIMITED
-        .replacen("/setup/places/{placeOID}", "/setup/places/{placeOID}/again", 1)
+        .replacen(
+            "/setup/places/{placeOID}",
+            "/setup/places/{placeOID}/again",
+            1,
+        )
         .replacen("\"placeOID\" : \"a place OID\"", "\"placeOID\" : 12", 1);
     let err = parse_err(&format!("{POST_DEPRECATED_RATE_LIMITED}{second}"));
     assert!(err.starts_with("test.txt:"), "{err}");
-    assert!(err.contains("expected `PlaceUpdatedEvent` to agree with its occurrence at line"), "{err}");
-    assert!(err.ends_with("found `placeOID` is string in one example and integer in another"), "{err}");
+    assert!(
+        err.contains("expected `PlaceUpdatedEvent` to agree with its occurrence at line"),
+        "{err}"
+    );
+    assert!(
+        err.ends_with("found `placeOID` is string in one example and integer in another"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -287,27 +314,45 @@ fn rate_limit_periods() {
 
 /// Line number (1-based) in `doc(GET_DEVICE)` of the first line containing `needle`.
 fn line_of(operations: &str, needle: &str) -> usize {
-    doc(operations).lines().position(|l| l.contains(needle)).unwrap() + 1
+    doc(operations)
+        .lines()
+        .position(|l| l.contains(needle))
+        .unwrap()
+        + 1
 }
 
 #[test]
 fn empty_file() {
     let err = parse("test.txt", "").unwrap_err();
-    assert_eq!(err.to_string(), "test.txt:1: expected the page title, found end of file");
+    assert_eq!(
+        err.to_string(),
+        "test.txt:1: expected the page title, found end of file"
+    );
 }
 
 #[test]
 fn page_without_operations() {
     let err = parse("test.txt", &doc("")).unwrap_err();
-    assert!(err.to_string().ends_with("expected at least one operation, found end of file"), "{err}");
+    assert!(
+        err.to_string()
+            .ends_with("expected at least one operation, found end of file"),
+        "{err}"
+    );
 }
 
 #[test]
 fn truncated_json() {
-    let broken = GET_DEVICE.replace("  \"available\" : true,\n  \"oid\" : \"the device UUID\"\n}\n", "");
+    let broken = GET_DEVICE.replace(
+        "  \"available\" : true,\n  \"oid\" : \"the device UUID\"\n}\n",
+        "",
+    );
     let err = parse_err(&broken);
     let opened = line_of(&broken, "Response Body (JSON)") + 1;
-    let at = doc(&broken).lines().position(|l| l == "The device").unwrap() + 1;
+    let at = doc(&broken)
+        .lines()
+        .position(|l| l == "The device")
+        .unwrap()
+        + 1;
     assert_eq!(
         err,
         format!("test.txt:{at}: expected the rest of the JSON example opened at line {opened}, found `The device`")
@@ -316,7 +361,10 @@ fn truncated_json() {
 
 #[test]
 fn malformed_json_reports_the_line_inside_the_doc() {
-    let broken = GET_DEVICE.replace("\"label\" : \"a device label\",", "\"label\" \"a device label\",");
+    let broken = GET_DEVICE.replace(
+        "\"label\" : \"a device label\",",
+        "\"label\" \"a device label\",",
+    );
     let err = parse_err(&broken);
     let at = line_of(&broken, "\"label\" \"a device label\"");
     assert_eq!(err, format!("test.txt:{at}: expected valid JSON (expected `:`), found `\"label\" \"a device label\",`"));
@@ -324,7 +372,10 @@ fn malformed_json_reports_the_line_inside_the_doc() {
 
 #[test]
 fn parameter_without_value_line() {
-    let broken = GET_DEVICE.replace("Path Variable deviceURL\n\"string value\"\n", "Path Variable deviceURL\n");
+    let broken = GET_DEVICE.replace(
+        "Path Variable deviceURL\n\"string value\"\n",
+        "Path Variable deviceURL\n",
+    );
     let err = parse_err(&broken);
     let at = line_of(&broken, "Path Variable deviceURL") + 1;
     assert_eq!(err, format!("test.txt:{at}: expected the example value of parameter `deviceURL`, found `Device URL`"));
@@ -335,7 +386,10 @@ fn unknown_section() {
     let broken = GET_DEVICE.replace("Parameters\n", "Headers\n");
     let err = parse_err(&broken);
     let at = line_of(&broken, "Headers");
-    assert_eq!(err, format!("test.txt:{at}: expected `HTTP Status Code`, found `Headers`"));
+    assert_eq!(
+        err,
+        format!("test.txt:{at}: expected `HTTP Status Code`, found `Headers`")
+    );
 }
 
 #[test]
@@ -354,18 +408,32 @@ fn unknown_line_in_parameters() {
 
 #[test]
 fn unknown_trailing_section() {
-    let broken = GET_DEVICE.replace("The request has succeeded\n", "The request has succeeded\nSee Also\n");
+    let broken = GET_DEVICE.replace(
+        "The request has succeeded\n",
+        "The request has succeeded\nSee Also\n",
+    );
     let err = parse_err(&broken);
     let at = line_of(&broken, "See Also");
-    assert!(err.starts_with(&format!("test.txt:{at}: expected an operation heading, `Generated events")), "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "test.txt:{at}: expected an operation heading, `Generated events"
+        )),
+        "{err}"
+    );
     assert!(err.ends_with("found `See Also`"), "{err}");
 }
 
 #[test]
 fn missing_status() {
-    let broken = GET_CSV.replace("HTTP Status Code\nCode Message Meaning\n200\nOK\nThe request has succeeded\n", "");
+    let broken = GET_CSV.replace(
+        "HTTP Status Code\nCode Message Meaning\n200\nOK\nThe request has succeeded\n",
+        "",
+    );
     let err = parse_err(&broken);
-    assert!(err.ends_with("`Response` or `HTTP Status Code`, found end of file"), "{err}");
+    assert!(
+        err.ends_with("`Response` or `HTTP Status Code`, found end of file"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -373,7 +441,10 @@ fn bad_status_code() {
     let broken = GET_CSV.replace("\n200\n", "\nTWO HUNDRED\n");
     let err = parse_err(&broken);
     let at = line_of(&broken, "TWO HUNDRED");
-    assert_eq!(err, format!("test.txt:{at}: expected an HTTP status code, found `TWO HUNDRED`"));
+    assert_eq!(
+        err,
+        format!("test.txt:{at}: expected an HTTP status code, found `TWO HUNDRED`")
+    );
 }
 
 #[test]
@@ -381,7 +452,12 @@ fn malformed_rate_limit() {
     let broken = GET_CSV.replace("5 calls per 1h", "5 calls per fortnight");
     let err = parse_err(&broken);
     let at = line_of(&broken, "Per-session");
-    assert!(err.starts_with(&format!("test.txt:{at}: expected `Per-session rate-limit : N calls per PERIOD")), "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "test.txt:{at}: expected `Per-session rate-limit : N calls per PERIOD"
+        )),
+        "{err}"
+    );
 }
 
 #[test]
@@ -394,9 +470,15 @@ fn path_variable_missing_from_path() {
 
 #[test]
 fn event_example_with_another_name() {
-    let broken = POST_DEPRECATED_RATE_LIMITED.replace("\"name\" : \"PlaceUpdatedEvent\"", "\"name\" : \"PlaceDeletedEvent\"");
+    let broken = POST_DEPRECATED_RATE_LIMITED.replace(
+        "\"name\" : \"PlaceUpdatedEvent\"",
+        "\"name\" : \"PlaceDeletedEvent\"",
+    );
     let err = parse_err(&broken);
-    assert!(err.contains("expected an event example whose `name` is `PlaceUpdatedEvent`"), "{err}");
+    assert!(
+        err.contains("expected an event example whose `name` is `PlaceUpdatedEvent`"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -411,13 +493,18 @@ fn stray_line_after_operation() {
     let broken = format!("{GET_CSV}\nStray words\n");
     let err = parse_err(&broken);
     let at = line_of(&broken, "Stray words") + 1;
-    assert_eq!(err, format!("test.txt:{at}: expected a blank line after the group heading, found end of file"));
+    assert_eq!(
+        err,
+        format!("test.txt:{at}: expected a blank line after the group heading, found end of file")
+    );
 }
 
 #[test]
 fn never_panics_on_arbitrary_truncation() {
     // Cutting a valid document at every line must give an error or a spec, never a panic.
-    let full = doc(&format!("{GET_DEVICE}{POST_DEPRECATED_RATE_LIMITED}{ALLOWED_VALUES}{ALLOWED_TYPES}"));
+    let full = doc(&format!(
+        "{GET_DEVICE}{POST_DEPRECATED_RATE_LIMITED}{ALLOWED_VALUES}{ALLOWED_TYPES}"
+    ));
     let lines: Vec<&str> = full.lines().collect();
     for n in 0..lines.len() {
         let _ = parse("test.txt", &lines[..n].join("\n"));

@@ -16370,154 +16370,6 @@ impl crate::de::Fields for GetSetupGatewaysByGatewayIdVersionResponse {
         &mut self.extra
     }
 }
-/// `GetSetupOptionsByOptionIdResponse`.
-///
-/// Documented at `GET /setup/options/{optionId} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupOptionsByOptionIdResponse {
-    /// `creationTime`.
-    #[serde(rename = "creationTime", skip_serializing_if = "Option::is_none")]
-    pub creation_time: Option<i64>,
-    /// `lastUpdateTime`.
-    #[serde(rename = "lastUpdateTime", skip_serializing_if = "Option::is_none")]
-    pub last_update_time: Option<i64>,
-    /// `optionId`.
-    ///
-    /// Example: `an option id`.
-    #[serde(rename = "optionId", skip_serializing_if = "Option::is_none")]
-    pub option_id: Option<String>,
-    /// `startDate`.
-    #[serde(rename = "startDate", skip_serializing_if = "Option::is_none")]
-    pub start_date: Option<i64>,
-    /// `endDate`.
-    #[serde(rename = "endDate", skip_serializing_if = "Option::is_none")]
-    pub end_date: Option<i64>,
-    /// `parameters`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub parameters: Option<Vec<crate::types::SetupOptionParameter>>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for GetSetupOptionsByOptionIdResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for GetSetupOptionsByOptionIdResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for GetSetupOptionsByOptionIdResponse {
-    const NAME: &'static str = "GetSetupOptionsByOptionIdResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "creationTime" => {
-                crate::de::field(&mut self.creation_time, &mut self.extra, key, map)?
-            }
-            "lastUpdateTime" => {
-                crate::de::field(&mut self.last_update_time, &mut self.extra, key, map)?
-            }
-            "optionId" => {
-                crate::de::field(&mut self.option_id, &mut self.extra, key, map)?
-            }
-            "startDate" => {
-                crate::de::field(&mut self.start_date, &mut self.extra, key, map)?
-            }
-            "endDate" => crate::de::field(&mut self.end_date, &mut self.extra, key, map)?,
-            "parameters" => {
-                crate::de::field(&mut self.parameters, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
-/// `GetSetupOptionsResponse`.
-///
-/// Documented at `GET /setup/options response[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GetSetupOptionsResponse {
-    /// `creationTime`.
-    #[serde(rename = "creationTime", skip_serializing_if = "Option::is_none")]
-    pub creation_time: Option<i64>,
-    /// `lastUpdateTime`.
-    #[serde(rename = "lastUpdateTime", skip_serializing_if = "Option::is_none")]
-    pub last_update_time: Option<i64>,
-    /// `optionId`.
-    ///
-    /// Example: `an option id`.
-    #[serde(rename = "optionId", skip_serializing_if = "Option::is_none")]
-    pub option_id: Option<String>,
-    /// `startDate`.
-    #[serde(rename = "startDate", skip_serializing_if = "Option::is_none")]
-    pub start_date: Option<i64>,
-    /// `endDate`.
-    #[serde(rename = "endDate", skip_serializing_if = "Option::is_none")]
-    pub end_date: Option<i64>,
-    /// `parameters`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub parameters: Option<Vec<crate::types::SetupOptionParameter>>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for GetSetupOptionsResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for GetSetupOptionsResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for GetSetupOptionsResponse {
-    const NAME: &'static str = "GetSetupOptionsResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "creationTime" => {
-                crate::de::field(&mut self.creation_time, &mut self.extra, key, map)?
-            }
-            "lastUpdateTime" => {
-                crate::de::field(&mut self.last_update_time, &mut self.extra, key, map)?
-            }
-            "optionId" => {
-                crate::de::field(&mut self.option_id, &mut self.extra, key, map)?
-            }
-            "startDate" => {
-                crate::de::field(&mut self.start_date, &mut self.extra, key, map)?
-            }
-            "endDate" => crate::de::field(&mut self.end_date, &mut self.extra, key, map)?,
-            "parameters" => {
-                crate::de::field(&mut self.parameters, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
 /// `GetSetupProtocolsGroupsResponse`.
 ///
 /// Documented at `GET /setup/protocols/groups response[]`.
@@ -23810,52 +23662,6 @@ impl crate::de::Fields for PostEnduserPasswordResetRequest {
         &mut self.extra
     }
 }
-/// `PostExecScheduleByActionGroupOidByUtcTimestampResponse`.
-///
-/// Documented at `POST /exec/schedule/{actionGroupOID}/{utcTimestamp} response`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PostExecScheduleByActionGroupOidByUtcTimestampResponse {
-    /// `triggerId`.
-    ///
-    /// Example: `string value`.
-    #[serde(rename = "triggerId", skip_serializing_if = "Option::is_none")]
-    pub trigger_id: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for PostExecScheduleByActionGroupOidByUtcTimestampResponse {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for PostExecScheduleByActionGroupOidByUtcTimestampResponse {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for PostExecScheduleByActionGroupOidByUtcTimestampResponse {
-    const NAME: &'static str = "PostExecScheduleByActionGroupOidByUtcTimestampResponse";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "triggerId" => {
-                crate::de::field(&mut self.trigger_id, &mut self.extra, key, map)?
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
 /// `PostLoginResponse`.
 ///
 /// Documented at `POST /login response`.
@@ -29998,6 +29804,80 @@ impl crate::de::Fields for SetupLabel {
         &mut self.extra
     }
 }
+/// `SetupOption`.
+///
+/// Documented at `GET /setup/options response[]` (and 1 other place).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SetupOption {
+    /// `creationTime`.
+    #[serde(rename = "creationTime", skip_serializing_if = "Option::is_none")]
+    pub creation_time: Option<i64>,
+    /// `lastUpdateTime`.
+    #[serde(rename = "lastUpdateTime", skip_serializing_if = "Option::is_none")]
+    pub last_update_time: Option<i64>,
+    /// `optionId`.
+    ///
+    /// Example: `an option id`.
+    #[serde(rename = "optionId", skip_serializing_if = "Option::is_none")]
+    pub option_id: Option<String>,
+    /// `startDate`.
+    #[serde(rename = "startDate", skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<i64>,
+    /// `endDate`.
+    #[serde(rename = "endDate", skip_serializing_if = "Option::is_none")]
+    pub end_date: Option<i64>,
+    /// `parameters`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<Vec<crate::types::SetupOptionParameter>>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for SetupOption {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for SetupOption {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for SetupOption {
+    const NAME: &'static str = "SetupOption";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "creationTime" => {
+                crate::de::field(&mut self.creation_time, &mut self.extra, key, map)?
+            }
+            "lastUpdateTime" => {
+                crate::de::field(&mut self.last_update_time, &mut self.extra, key, map)?
+            }
+            "optionId" => {
+                crate::de::field(&mut self.option_id, &mut self.extra, key, map)?
+            }
+            "startDate" => {
+                crate::de::field(&mut self.start_date, &mut self.extra, key, map)?
+            }
+            "endDate" => crate::de::field(&mut self.end_date, &mut self.extra, key, map)?,
+            "parameters" => {
+                crate::de::field(&mut self.parameters, &mut self.extra, key, map)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
 /// `SetupOptionParameter`.
 ///
 /// Documented at `GET /setup/options response[].parameters[]` (and 2 other places).
@@ -33871,6 +33751,52 @@ impl crate::de::Fields for TimezoneWrapper {
             "name" => crate::de::field(&mut self.name, &mut self.extra, key, map)?,
             "dst" => crate::de::field(&mut self.dst, &mut self.extra, key, map)?,
             "offset" => crate::de::field(&mut self.offset, &mut self.extra, key, map)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
+/// `TriggerIdResponse`.
+///
+/// Documented at `POST /exec/schedule/{actionGroupOID}/{utcTimestamp} response`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct TriggerIdResponse {
+    /// `triggerId`.
+    ///
+    /// Example: `string value`.
+    #[serde(rename = "triggerId", skip_serializing_if = "Option::is_none")]
+    pub trigger_id: Option<String>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for TriggerIdResponse {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for TriggerIdResponse {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for TriggerIdResponse {
+    const NAME: &'static str = "TriggerIdResponse";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "triggerId" => {
+                crate::de::field(&mut self.trigger_id, &mut self.extra, key, map)?
+            }
             _ => return Ok(false),
         }
         Ok(true)

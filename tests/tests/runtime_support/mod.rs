@@ -9,7 +9,12 @@ use overkiz::{Client, Credentials, HttpMethod, OperationInfo, ResponseKind, Retr
 use wiremock::MockServer;
 
 /// An operation description for tests.
-pub const fn op(name: &'static str, method: HttpMethod, path: &'static str, response: ResponseKind) -> OperationInfo {
+pub const fn op(
+    name: &'static str,
+    method: HttpMethod,
+    path: &'static str,
+    response: ResponseKind,
+) -> OperationInfo {
     OperationInfo {
         name,
         method,
@@ -24,22 +29,46 @@ pub const fn op(name: &'static str, method: HttpMethod, path: &'static str, resp
     }
 }
 
-pub static GET_SETUP: OperationInfo = op("get_setup", HttpMethod::Get, "/setup", ResponseKind::Json);
-pub static GET_DEVICE: OperationInfo =
-    op("get_setup_device", HttpMethod::Get, "/setup/devices/{deviceURL}", ResponseKind::Json);
+pub static GET_SETUP: OperationInfo =
+    op("get_setup", HttpMethod::Get, "/setup", ResponseKind::Json);
+pub static GET_DEVICE: OperationInfo = op(
+    "get_setup_device",
+    HttpMethod::Get,
+    "/setup/devices/{deviceURL}",
+    ResponseKind::Json,
+);
 pub static GET_DEVICE_STATE: OperationInfo = op(
     "get_setup_device_state",
     HttpMethod::Get,
     "/setup/devices/{deviceURL}/states/{stateName}",
     ResponseKind::Json,
 );
-pub static POST_EXEC_APPLY: OperationInfo = op("post_exec_apply", HttpMethod::Post, "/exec/apply", ResponseKind::Json);
-pub static DELETE_EXEC: OperationInfo = op("delete_exec", HttpMethod::Delete, "/exec/current/setup/{execId}", ResponseKind::Empty);
-pub static GET_HISTORY_CSV: OperationInfo =
-    op("get_history_export", HttpMethod::Get, "/history/executions/export", ResponseKind::Text);
-pub static PUT_UPLOAD: OperationInfo =
-    op("put_upload", HttpMethod::Put, "/setup/gateways/{gatewayId}/upload", ResponseKind::Empty);
-pub static POST_LOGIN_FORM: OperationInfo = op("login", HttpMethod::Post, "/login", ResponseKind::Json);
+pub static POST_EXEC_APPLY: OperationInfo = op(
+    "post_exec_apply",
+    HttpMethod::Post,
+    "/exec/apply",
+    ResponseKind::Json,
+);
+pub static DELETE_EXEC: OperationInfo = op(
+    "delete_exec",
+    HttpMethod::Delete,
+    "/exec/current/setup/{execId}",
+    ResponseKind::Empty,
+);
+pub static GET_HISTORY_CSV: OperationInfo = op(
+    "get_history_export",
+    HttpMethod::Get,
+    "/history/executions/export",
+    ResponseKind::Text,
+);
+pub static PUT_UPLOAD: OperationInfo = op(
+    "put_upload",
+    HttpMethod::Put,
+    "/setup/gateways/{gatewayId}/upload",
+    ResponseKind::Empty,
+);
+pub static POST_LOGIN_FORM: OperationInfo =
+    op("login", HttpMethod::Post, "/login", ResponseKind::Json);
 
 pub const USER: &str = "user@example.com";
 pub const PASSWORD: &str = "pa55-SECRET-word";
@@ -63,11 +92,14 @@ pub fn client(server: &MockServer, credentials: Credentials) -> Client {
 
 /// A client of `server` with the given retry policy.
 pub fn client_with(server: &MockServer, credentials: Credentials, retry: RetryPolicy) -> Client {
-    Client::builder(Server::custom(&server.uri()).expect("mock URL"), credentials)
-        .retry_policy(retry)
-        .timeout(Duration::from_secs(10))
-        .build()
-        .expect("client builds")
+    Client::builder(
+        Server::custom(&server.uri()).expect("mock URL"),
+        credentials,
+    )
+    .retry_policy(retry)
+    .timeout(Duration::from_secs(10))
+    .build()
+    .expect("client builds")
 }
 
 /// The number of requests the mock server received for `method path`.
@@ -83,6 +115,9 @@ pub async fn count(server: &MockServer, method: &str, path: &str) -> usize {
 
 /// A fixture of `tests/fixtures/errors/cloud/`.
 pub fn error_fixture(name: &str) -> Vec<u8> {
-    let path = format!("{}/fixtures/errors/cloud/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/fixtures/errors/cloud/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
 }

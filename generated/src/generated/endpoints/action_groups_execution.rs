@@ -384,10 +384,7 @@ impl crate::Client {
         &self,
         action_group_oid: &str,
         utc_timestamp: i64,
-    ) -> Result<
-        crate::types::PostExecScheduleByActionGroupOidByUtcTimestampResponse,
-        crate::Error,
-    > {
+    ) -> Result<crate::types::TriggerIdResponse, crate::Error> {
         let request = Request::new(
                 &operations::POST_EXEC_SCHEDULE_BY_ACTION_GROUP_OID_BY_UTC_TIMESTAMP,
             )

@@ -368,7 +368,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     pub async fn get_setup_options(
         &self,
-    ) -> Result<Vec<crate::types::GetSetupOptionsResponse>, crate::Error> {
+    ) -> Result<Vec<crate::types::SetupOption>, crate::Error> {
         let request = Request::new(&operations::GET_SETUP_OPTIONS);
         self.execute(request).await?.json()
     }
@@ -381,7 +381,7 @@ impl crate::Client {
     pub async fn get_setup_options_by_option_id(
         &self,
         option_id: &str,
-    ) -> Result<crate::types::GetSetupOptionsByOptionIdResponse, crate::Error> {
+    ) -> Result<crate::types::SetupOption, crate::Error> {
         let request = Request::new(&operations::GET_SETUP_OPTIONS_BY_OPTION_ID)
             .path(&[option_id]);
         self.execute(request).await?.json()
