@@ -12,6 +12,8 @@ mod auth;
 mod client;
 mod de;
 mod error;
+mod event_stream;
+mod execution;
 #[rustfmt::skip]
 mod generated;
 mod operation;
@@ -24,6 +26,8 @@ mod tls;
 pub use auth::{BoxError, Credentials, Secret, TokenSource};
 pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 pub use error::{ApiError, Error, ErrorCode, ErrorKind};
+pub use event_stream::{EventStream, EventStreamConfig};
+pub use execution::{ExecutionOutcome, ExecutionState};
 pub use generated::events::{self, Event};
 pub use generated::{operations, types};
 pub use operation::{HttpMethod, OperationInfo, RateLimit, RateLimitScope, ResponseKind};
