@@ -1,31 +1,5 @@
-//! The setup's events as a [`Stream`]: [`Client::events`].
-//!
-//! The API has no push channel: a client registers an *event listener*
-//! (`POST /events/register`) and fetches what it buffered (`POST /events/{id}/fetch`),
-//! documented as 1 call per second at most. A listener expires after about 10 minutes
-//! without a fetch, when the session is renewed, or when another listener is
-//! registered on the same session. [`EventStream`] hides all of this:
-//!
-//! - it registers a listener on its first poll (or on [`EventStream::register`]);
-//! - it fetches when the events of the previous fetch are all consumed, waiting at
-//!   least [`EventStreamConfig::fetch_interval`] between the answer of one fetch and
-//!   the next fetch;
-//! - it yields the events one by one, in the order the server sent them;
-//! - when the listener is gone (`InvalidEventListener`, `NoRegisteredEventListener`)
-//!   it registers a new one and goes on; events already fetched are neither lost nor
-//!   repeated (events the server dropped with the old listener cannot be recovered);
-//! - any other failure is yielded as an `Err` item and the stream goes on after a
-//!   back-off: [`EventStreamConfig::initial_backoff`], doubled after each further
-//!   consecutive failure up to [`EventStreamConfig::max_backoff`], longer if the
-//!   server sent `Retry-After`. It is up to the caller to stop on errors it deems
-//!   fatal (e.g. [`crate::ErrorKind::BadCredentials`]);
-//! - the stream never ends by itself; dropping it unregisters the listener in the
-//!   background (best effort, on the current tokio runtime if there is one).
-//!
-//! Only one listener lives per session: two streams on one [`Client`] (or its clones)
-//! invalidate each other. A listener that is gone before its first successful fetch is
-//! therefore reported as an error (and registered again after the back-off) rather
-//! than silently replaced in a loop.
+//! The setup's events as a [`Stream`]: [`Client::events`] and [`EventStream`]
+//! (whose documentation states the fetch, error and re-registration policies).
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -239,11 +213,35 @@ impl Poller {
 }
 
 /// The setup's events, from [`Client::events`]: an endless
-/// `Stream<Item = Result<Event, Error>>` (see the [module documentation](self) for
-/// the fetch, error and re-registration policies).
+/// `Stream<Item = Result<Event, Error>>`.
 ///
-/// Dropping it unregisters its listener in the background, on the current tokio
-/// runtime; without a runtime the listener is left to expire (about 10 minutes).
+/// The API has no push channel: a client registers an *event listener*
+/// (`POST /events/register`) and fetches what it buffered (`POST /events/{id}/fetch`),
+/// documented as 1 call per second at most. A listener expires after about 10 minutes
+/// without a fetch, when the session is renewed, or when another listener is
+/// registered on the same session. The stream handles this:
+///
+/// - it registers a listener on its first poll (or on [`EventStream::register`]);
+/// - it fetches when the events of the previous fetch are all consumed, waiting at
+///   least [`EventStreamConfig::fetch_interval`] between the answer of one fetch and
+///   the next fetch;
+/// - it yields the events one by one, in the order the server sent them;
+/// - when the listener is gone (`InvalidEventListener`, `NoRegisteredEventListener`)
+///   it registers a new one and goes on; events already fetched are neither lost nor
+///   repeated (events the server dropped with the old listener cannot be recovered);
+/// - any other failure is yielded as an `Err` item and the stream goes on after a
+///   back-off: [`EventStreamConfig::initial_backoff`], doubled after each further
+///   consecutive failure up to [`EventStreamConfig::max_backoff`], longer if the
+///   server sent `Retry-After`. It is up to the caller to stop on errors it deems
+///   fatal (e.g. [`crate::ErrorKind::BadCredentials`]);
+/// - the stream never ends by itself; dropping it unregisters the listener in the
+///   background (best effort, on the current tokio runtime if there is one;
+///   otherwise the listener expires by itself).
+///
+/// Only one listener lives per session: two streams on one [`Client`] (or its clones)
+/// invalidate each other. A listener that is gone before its first successful fetch is
+/// therefore reported as an error (and registered again after the back-off) rather
+/// than silently replaced in a loop.
 ///
 /// ```no_run
 /// # async fn demo(client: overkiz::Client) {

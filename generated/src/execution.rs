@@ -1,28 +1,5 @@
-//! Following an execution to its end through the event stream.
-//!
-//! Launching commands (`POST /exec/apply`, `POST /exec/{actionGroupOID}`, ...) only
-//! returns an `execId`; the outcome arrives later as `ExecutionStateChangedEvent`s,
-//! e.g. `INITIALIZED → NOT_TRANSMITTED → TRANSMITTED → IN_PROGRESS → COMPLETED`. The
-//! final states are `COMPLETED` and `FAILED` (a cancelled execution ends `FAILED`,
-//! with a failure type saying so); every other state, including `NOT_TRANSMITTED`
-//! (real streams go on to `TRANSMITTED` after it) and states this version does not
-//! know, is intermediate.
-//!
-//! The listener must exist before the execution starts, or its events may be missed:
-//! [`Client::execute_and_wait`] registers first, then launches. For other launch
-//! operations, do the same by hand:
-//!
-//! ```no_run
-//! # async fn demo(client: overkiz::Client) -> Result<(), overkiz::Error> {
-//! use std::time::Duration;
-//! let mut events = client.events();
-//! events.register().await?;
-//! let launched = client.post_exec_by_action_group_oid("an-action-group-oid").await?;
-//! let exec_id = launched.exec_id.unwrap_or_default();
-//! let outcome = events.wait_for_execution(&exec_id, Duration::from_secs(60)).await?;
-//! println!("{} ({:?})", outcome.state, outcome.failure_type);
-//! # Ok(()) }
-//! ```
+//! Following an execution to its end through the event stream:
+//! [`EventStream::wait_for_execution`], [`Client::execute_and_wait`].
 
 use std::fmt;
 use std::time::Duration;
@@ -35,6 +12,11 @@ use crate::types::{
 use crate::{operations, Client, Error, ErrorKind, Event, EventStream};
 
 /// The state of an execution, as `ExecutionStateChangedEvent` announces it.
+///
+/// The final states are `COMPLETED` and `FAILED` (a cancelled execution ends
+/// `FAILED`, with a failure type saying so); every other state is intermediate,
+/// including `NOT_TRANSMITTED` (real streams go on to `TRANSMITTED` after it) and
+/// states this version does not know.
 ///
 /// ```
 /// use overkiz::ExecutionState;
@@ -162,6 +144,28 @@ fn state_change<'a>(event: &'a Event, exec_id: &str) -> Option<&'a ExecutionStat
 impl EventStream {
     /// Reads this stream until `exec_id` reaches a final state, for at most `timeout`
     /// (which includes registering the listener if the stream has none yet).
+    ///
+    /// Launching commands (`POST /exec/apply`, `POST /exec/{actionGroupOID}`, ...)
+    /// only returns an `execId`; the outcome arrives later as
+    /// `ExecutionStateChangedEvent`s, e.g. `INITIALIZED → NOT_TRANSMITTED →
+    /// TRANSMITTED → IN_PROGRESS → COMPLETED` (see [`ExecutionState`] for the final
+    /// states).
+    ///
+    /// The listener must exist before the execution starts, or its events may be
+    /// missed: [`EventStream::execute_and_wait`] registers first, then launches. For
+    /// other launch operations, do the same by hand:
+    ///
+    /// ```no_run
+    /// # async fn demo(client: overkiz::Client) -> Result<(), overkiz::Error> {
+    /// use std::time::Duration;
+    /// let mut events = client.events();
+    /// events.register().await?;
+    /// let launched = client.post_exec_by_action_group_oid("an-action-group-oid").await?;
+    /// let exec_id = launched.exec_id.unwrap_or_default();
+    /// let outcome = events.wait_for_execution(&exec_id, Duration::from_secs(60)).await?;
+    /// println!("{} ({:?})", outcome.state, outcome.failure_type);
+    /// # Ok(()) }
+    /// ```
     ///
     /// The events read meanwhile are consumed: the stream goes on after the final
     /// event. Use [`ExecutionOutcome::from_event`] in your own loop to keep them all.

@@ -1,0 +1,83 @@
+//! Sends one command to one device and waits for the execution's outcome.
+//!
+//! ```sh
+//! OVERKIZ_USER=me@example.com OVERKIZ_PASSWORD=... \
+//! OVERKIZ_DEVICE_URL='io://1234-5678-9012/12345678' OVERKIZ_COMMAND='setClosure 50' \
+//!     cargo run -p overkiz --example run_command
+//! ```
+//!
+//! `OVERKIZ_COMMAND` is the command name followed by its parameters, separated by
+//! spaces; parameters that read as JSON (`50`, `true`, `"text"`) are sent as such,
+//! the others as strings. `OVERKIZ_TIMEOUT_SECS` bounds the wait (default 120).
+//! Mind the documented rate limit of executions on the cloud. See
+//! `examples/common/mod.rs` for the other variables.
+
+mod common;
+
+use std::time::Duration;
+
+use overkiz::types::{Action, ActionGroup, Command};
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), common::BoxError> {
+    let device_url = common::required("OVERKIZ_DEVICE_URL")?;
+    let command_line = common::required("OVERKIZ_COMMAND")?;
+    let timeout = match std::env::var("OVERKIZ_TIMEOUT_SECS") {
+        Ok(secs) => Duration::from_secs(
+            secs.parse()
+                .map_err(|e| format!("OVERKIZ_TIMEOUT_SECS: {e}"))?,
+        ),
+        Err(_) => Duration::from_secs(120),
+    };
+    let mut words = command_line.split_whitespace();
+    let name = words.next().ok_or("OVERKIZ_COMMAND is empty")?;
+    let parameters: Vec<Value> = words
+        .map(|word| serde_json::from_str(word).unwrap_or_else(|_| Value::String(word.to_owned())))
+        .collect();
+
+    let mut command = Command {
+        name: Some(name.to_owned()),
+        ..Command::default()
+    };
+    if !parameters.is_empty() {
+        // `Command::parameters` holds strings; numbers and booleans go through the
+        // fields sent as they are.
+        command
+            .extra
+            .insert("parameters".into(), Value::Array(parameters));
+    }
+    let action_group = ActionGroup {
+        label: Some(format!("overkiz-rs example: {name}")),
+        actions: Some(vec![Action {
+            device_url: Some(device_url),
+            commands: Some(vec![command]),
+            ..Action::default()
+        }]),
+        ..ActionGroup::default()
+    };
+
+    let client = common::client()?;
+    let outcome = client.execute_and_wait(&action_group, timeout).await?;
+    println!("execution {}: {}", outcome.exec_id, outcome.state);
+    if !outcome.is_success() {
+        println!(
+            "failure type: {}",
+            outcome.failure_type.as_deref().unwrap_or("?")
+        );
+        for failed in &outcome.failed_commands {
+            let detail = failed
+                .detailed_status
+                .as_ref()
+                .and_then(|status| status.message.as_deref());
+            println!(
+                "  {} failed: {} {}",
+                failed.device_url.as_deref().unwrap_or("?"),
+                failed.failure_type.as_deref().unwrap_or("?"),
+                detail.unwrap_or(""),
+            );
+        }
+        std::process::exit(1);
+    }
+    Ok(())
+}
