@@ -310,6 +310,16 @@ impl EventStream {
         register(&self.client, &self.listener).await
     }
 
+    /// Unregisters the listener now, if one is registered, and waits for the answer
+    /// (dropping the stream does the same in the background). Polling the stream
+    /// afterwards registers a new listener.
+    pub async fn unregister(&mut self) -> Result<(), Error> {
+        let Some(id) = lock(&self.listener).take() else {
+            return Ok(());
+        };
+        self.client.post_events_by_listener_id_unregister(&id).await
+    }
+
     /// The id of the registered listener, if one is.
     pub fn listener_id(&self) -> Option<String> {
         lock(&self.listener).clone()

@@ -257,25 +257,41 @@ impl Client {
     /// The listener is registered when this is called: an execution that ended
     /// before is not seen and the call times out. To follow an execution you launch,
     /// use [`Client::execute_and_wait`] or register an [`EventStream`] first. A
-    /// listener registered here also invalidates any other listener of the session.
+    /// listener registered here also invalidates any other listener of the session;
+    /// it is unregistered before this returns.
     pub async fn wait_for_execution(
         &self,
         exec_id: &str,
         timeout: Duration,
     ) -> Result<ExecutionOutcome, Error> {
-        self.events().wait_for_execution(exec_id, timeout).await
+        let mut events = self.events();
+        let result = events.wait_for_execution(exec_id, timeout).await;
+        unregister(&mut events).await;
+        result
     }
 
     /// Registers an event listener, launches `action_group` (`POST /exec/apply`) and
     /// waits for its outcome, for at most `timeout` once launched; see
     /// [`EventStream::execute_and_wait`]. The new listener invalidates any other
-    /// listener of the session: with a stream already open, use its method instead.
+    /// listener of the session (with a stream already open, use its method instead);
+    /// it is unregistered before this returns.
     pub async fn execute_and_wait(
         &self,
         action_group: &ActionGroup,
         timeout: Duration,
     ) -> Result<ExecutionOutcome, Error> {
-        self.events().execute_and_wait(action_group, timeout).await
+        let mut events = self.events();
+        let result = events.execute_and_wait(action_group, timeout).await;
+        unregister(&mut events).await;
+        result
+    }
+}
+
+/// Unregisters the listener of a stream used for one call before returning, so that a
+/// next call's listener cannot be hit by a late unregistration.
+async fn unregister(events: &mut EventStream) {
+    if let Err(error) = events.unregister().await {
+        tracing::debug!(kind = ?error.kind(), "cannot unregister the event listener");
     }
 }
 

@@ -157,6 +157,11 @@ async fn wait_for_unregister(server: &MockServer, id: &str) {
     }
 }
 
+/// The client-level helpers unregister their listener before returning.
+async fn assert_unregistered_on_return(server: &MockServer) {
+    assert_eq!(count(server, "POST", "/events/l1/unregister").await, 1);
+}
+
 #[tokio::test]
 async fn execute_and_wait_follows_the_execution_to_completed() {
     let server = server(
@@ -271,7 +276,7 @@ async fn client_execute_and_wait_unregisters_its_listener() {
         started.elapsed() < Duration::from_secs(1),
         "the first fetch is not delayed"
     );
-    wait_for_unregister(&server, "l1").await;
+    assert_unregistered_on_return(&server).await;
 }
 
 #[tokio::test]
@@ -319,7 +324,7 @@ async fn waiting_times_out_with_the_last_state_seen() {
         error.to_string(),
         "the execution did not finish within 0.3 s (last state seen: IN_PROGRESS)"
     );
-    wait_for_unregister(&server, "l1").await;
+    assert_unregistered_on_return(&server).await;
 }
 
 #[tokio::test]
@@ -369,6 +374,7 @@ async fn errors_waiting_cannot_cure_end_the_wait_at_once() {
         .expect_err("access denied");
     assert_eq!(error.kind(), ErrorKind::AccessDeniedToGateway);
     assert!(started.elapsed() < Duration::from_secs(2));
+    assert_unregistered_on_return(&server).await;
 }
 
 #[tokio::test]
@@ -382,7 +388,7 @@ async fn a_refused_launch_is_returned_and_not_retried() {
     assert_eq!(error.kind(), ErrorKind::ExecutionQueueFull);
     assert_eq!(count(&server, "POST", "/exec/apply").await, 1);
     assert_eq!(count(&server, "POST", "/events/l1/fetch").await, 0);
-    wait_for_unregister(&server, "l1").await;
+    assert_unregistered_on_return(&server).await;
 }
 
 #[tokio::test]
