@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::value::{MapAccessDeserializer, MapDeserializer, SeqAccessDeserializer};
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -44,6 +44,7 @@ pub trait Lenient: Sized {
 
 /// Decodes a documented field: fills `slot`, or keeps the value in `extra` when its
 /// shape is not the documented one (including `null`, kept so it re-encodes as sent).
+#[inline]
 pub fn field<'de, T: Lenient, A: MapAccess<'de>>(
     slot: &mut Option<T>,
     extra: &mut Map<String, Value>,
@@ -51,10 +52,7 @@ pub fn field<'de, T: Lenient, A: MapAccess<'de>>(
     map: &mut A,
 ) -> Result<(), A::Error> {
     match map.next_value_seed(LenientSeed::<T>(PhantomData))? {
-        Ok(value) => {
-            *slot = Some(value);
-            extra.remove(key);
-        }
+        Ok(value) => *slot = Some(value),
         Err(raw) => {
             *slot = None;
             extra.insert(key.to_owned(), raw);
@@ -71,6 +69,7 @@ pub fn deserialize_struct<'de, T: Fields, D: Deserializer<'de>>(
 }
 
 /// Fills `target` from the remaining entries of `map`.
+#[inline]
 pub fn fill<'de, T: Fields, A: MapAccess<'de>>(target: &mut T, mut map: A) -> Result<(), A::Error> {
     while let Some(key) = map.next_key::<Key<'de>>()? {
         if !target.field(&key.0, &mut map)? {
@@ -204,6 +203,7 @@ impl<'de> Visitor<'de> for StringVisitor {
 }
 
 impl Lenient for String {
+    #[inline]
     fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Result<Self, Value>, D::Error> {
         d.deserialize_any(StringVisitor)
     }
@@ -228,6 +228,7 @@ impl<'de> Visitor<'de> for I64Visitor {
 }
 
 impl Lenient for i64 {
+    #[inline]
     fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Result<Self, Value>, D::Error> {
         d.deserialize_any(I64Visitor)
     }
@@ -263,6 +264,7 @@ impl<'de> Visitor<'de> for F64Visitor {
 }
 
 impl Lenient for f64 {
+    #[inline]
     fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Result<Self, Value>, D::Error> {
         d.deserialize_any(F64Visitor)
     }
@@ -284,12 +286,14 @@ impl<'de> Visitor<'de> for BoolVisitor {
 }
 
 impl Lenient for bool {
+    #[inline]
     fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Result<Self, Value>, D::Error> {
         d.deserialize_any(BoolVisitor)
     }
 }
 
 impl Lenient for Value {
+    #[inline]
     fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Result<Self, Value>, D::Error> {
         Value::deserialize(d).map(Ok)
     }
@@ -297,6 +301,7 @@ impl Lenient for Value {
 
 /// [`Lenient::decode`] of a generated struct: an object fills it, any other value
 /// is handed back as JSON.
+#[inline]
 pub fn decode_struct<'de, T: Fields, D: Deserializer<'de>>(
     d: D,
 ) -> Result<Result<T, Value>, D::Error> {
@@ -323,6 +328,7 @@ pub fn decode_struct<'de, T: Fields, D: Deserializer<'de>>(
 /// shape the whole list is kept as JSON (nothing is lost, and a list is never
 /// half typed).
 impl<T: Lenient + serde::Serialize> Lenient for Vec<T> {
+    #[inline]
     fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Result<Self, Value>, D::Error> {
         struct V<T>(PhantomData<T>);
         impl<'de, T: Lenient + serde::Serialize> Visitor<'de> for V<T> {
@@ -331,18 +337,28 @@ impl<T: Lenient + serde::Serialize> Lenient for Vec<T> {
                 f.write_str("a list")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-                while let Some(item) = seq.next_element_seed(LenientSeed::<T>(PhantomData))? {
-                    items.push(item);
+                // Typed until an element of another shape shows up; from then on the
+                // whole list is kept as JSON.
+                let mut typed: Vec<T> = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+                loop {
+                    match seq.next_element_seed(LenientSeed::<T>(PhantomData))? {
+                        None => return Ok(Ok(typed)),
+                        Some(Ok(item)) => typed.push(item),
+                        Some(Err(odd)) => {
+                            let mut raw = typed
+                                .into_iter()
+                                .map(|t| to_json(Ok(t)))
+                                .collect::<Result<Vec<Value>, _>>()?;
+                            raw.push(odd);
+                            while let Some(item) =
+                                seq.next_element_seed(LenientSeed::<T>(PhantomData))?
+                            {
+                                raw.push(to_json(item)?);
+                            }
+                            return Ok(Err(Value::Array(raw)));
+                        }
+                    }
                 }
-                if items.iter().all(Result::is_ok) {
-                    return Ok(Ok(items.into_iter().flatten().collect()));
-                }
-                let raw = items
-                    .into_iter()
-                    .map(to_json)
-                    .collect::<Result<Vec<Value>, _>>()?;
-                Ok(Err(Value::Array(raw)))
             }
             optional_values!();
             capture!(bool, i64, u64, f64, str, unit, map);
@@ -353,6 +369,7 @@ impl<T: Lenient + serde::Serialize> Lenient for Vec<T> {
 
 /// Maps decode like lists: typed when every value has the expected shape.
 impl<T: Lenient + serde::Serialize> Lenient for BTreeMap<String, T> {
+    #[inline]
     fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Result<Self, Value>, D::Error> {
         struct V<T>(PhantomData<T>);
         impl<'de, T: Lenient + serde::Serialize> Visitor<'de> for V<T> {
@@ -386,6 +403,7 @@ impl<T: Lenient + serde::Serialize> Lenient for BTreeMap<String, T> {
 
 /// Boxed fields (a struct that holds itself) decode like the boxed type.
 impl<T: Lenient> Lenient for Box<T> {
+    #[inline]
     fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Result<Self, Value>, D::Error> {
         Ok(T::decode(d)?.map(Box::new))
     }
@@ -404,59 +422,54 @@ pub trait Tagged: Sized {
     fn unknown(value: Value) -> Self;
 }
 
-/// `Deserialize` of a [`Tagged`] enum. Fields that come before `name` are held as
-/// JSON until the variant is known; the fields after it stream into the payload.
-/// An object whose name is unlisted (or missing) is kept whole.
+/// `Deserialize` of a [`Tagged`] enum.
+///
+/// Servers put `name` last, so the event's JSON text is taken as a whole first
+/// (`RawValue`: a copy of the text, no tree), its `name` read by a quick scan, then
+/// the payload decoded from the text in one typed pass. An object whose name is
+/// unlisted or missing, or a value that is not an object, is kept whole.
 pub fn deserialize_tagged<'de, T: Tagged, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<T, D::Error> {
-    struct V<T>(PhantomData<T>);
-    impl<'de, T: Tagged> Visitor<'de> for V<T> {
-        type Value = T;
+    let raw: Box<serde_json::value::RawValue> = Deserialize::deserialize(deserializer)?;
+    decode_tagged(raw.get()).map_err(de::Error::custom)
+}
+
+fn decode_tagged<T: Tagged>(text: &str) -> Result<T, serde_json::Error> {
+    /// Only the `name` of an object; every other field is skipped unparsed.
+    #[derive(Deserialize)]
+    struct NameOnly<'a> {
+        #[serde(borrow, default)]
+        name: Option<Cow<'a, str>>,
+    }
+    let name = match serde_json::from_str::<NameOnly>(text) {
+        Ok(NameOnly { name }) => name,
+        Err(_) => None,
+    };
+    let Some(mut target) = name.as_deref().and_then(T::begin) else {
+        return Ok(T::unknown(serde_json::from_str(text)?));
+    };
+    struct Fill<'t, T>(&'t mut T);
+    impl<'de, T: Tagged> Visitor<'de> for Fill<'_, T> {
+        type Value = ();
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a JSON object with a `name`")
+            f.write_str("a JSON object")
         }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
-            let mut before: Vec<(String, Value)> = Vec::new();
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
             while let Some(key) = map.next_key::<Key<'de>>()? {
-                if key.0 != "name" {
-                    before.push((key.0.into_owned(), map.next_value()?));
-                    continue;
+                if key.0 == "name" {
+                    map.next_value::<de::IgnoredAny>()?;
+                } else if !self.0.field(&key.0, &mut map)? {
+                    let v: Value = map.next_value()?;
+                    self.0.extra_mut().insert(key.0.into_owned(), v);
                 }
-                let name: Value = map.next_value()?;
-                let Some(mut target) = name.as_str().and_then(T::begin) else {
-                    before.push(("name".to_owned(), name));
-                    let mut whole: Map<String, Value> = before.into_iter().collect();
-                    while let Some((k, v)) = map.next_entry::<String, Value>()? {
-                        whole.insert(k, v);
-                    }
-                    return Ok(T::unknown(Value::Object(whole)));
-                };
-                for (k, v) in before {
-                    // Replay the held field through the same per-field decoding.
-                    let mut one = MapDeserializer::<_, serde_json::Error>::new(std::iter::once((
-                        k.clone(),
-                        v,
-                    )));
-                    one.next_key::<de::IgnoredAny>()
-                        .map_err(de::Error::custom)?;
-                    if !target.field(&k, &mut one).map_err(de::Error::custom)? {
-                        let v: Value = one.next_value().map_err(de::Error::custom)?;
-                        target.extra_mut().insert(k, v);
-                    }
-                }
-                while let Some(key) = map.next_key::<Key<'de>>()? {
-                    if !target.field(&key.0, &mut map)? {
-                        let v: Value = map.next_value()?;
-                        target.extra_mut().insert(key.0.into_owned(), v);
-                    }
-                }
-                return Ok(target);
             }
-            Ok(T::unknown(Value::Object(before.into_iter().collect())))
+            Ok(())
         }
     }
-    deserializer.deserialize_map(V::<T>(PhantomData))
+    let mut de = serde_json::Deserializer::from_str(text);
+    de.deserialize_map(Fill(&mut target))?;
+    Ok(target)
 }
 
 /// Encodes a payload with its `name` (last, as servers send it).

@@ -107,3 +107,17 @@ fn name_first_or_last_decodes_the_same() {
     let c: Event = serde_json::from_value(serde_json::from_str(last).unwrap()).unwrap();
     assert_eq!(a, c);
 }
+
+#[test]
+fn a_list_with_an_odd_element_keeps_every_event() {
+    let text = r#"[1, {"gatewayId": "g", "name": "GatewaySynchronizationStartedEvent"}, "text"]"#;
+    let events: Vec<Event> = serde_json::from_str(text).unwrap();
+    assert_eq!(events.len(), 3);
+    assert_eq!(events[0], Event::Unknown(serde_json::json!(1)));
+    assert_eq!(events[1].name(), "GatewaySynchronizationStartedEvent");
+    assert_eq!(events[2], Event::Unknown(serde_json::json!("text")));
+    assert_eq!(
+        serde_json::to_value(&events).unwrap(),
+        serde_json::from_str::<Value>(text).unwrap()
+    );
+}
