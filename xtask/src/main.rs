@@ -6,6 +6,8 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 
+mod build_time;
+
 #[derive(Parser)]
 #[command(about = "Maintainer commands of overkiz-rs")]
 struct Cli {
@@ -30,6 +32,20 @@ enum Command {
         #[arg(long, value_name = "PATH")]
         curated: Option<PathBuf>,
     },
+    /// Time `cargo build -p overkiz` after touching the generated sources (with
+    /// dependencies already built), and count the generated lines.
+    BuildTime {
+        /// Number of timed builds.
+        #[arg(long, default_value_t = 3)]
+        runs: u32,
+        /// Time a release build instead of a debug one.
+        #[arg(long)]
+        release: bool,
+        /// Rebuild the crate from scratch (`cargo clean -p overkiz`) instead of
+        /// touching its generated sources (which lets incremental compilation reuse work).
+        #[arg(long)]
+        from_scratch: bool,
+    },
 }
 
 fn workspace_root() -> PathBuf {
@@ -47,6 +63,11 @@ fn main() -> ExitCode {
             out,
             curated,
         } => codegen(check, doc, out, curated),
+        Command::BuildTime {
+            runs,
+            release,
+            from_scratch,
+        } => build_time::run(&workspace_root(), runs, release, from_scratch),
     }
 }
 
