@@ -36,17 +36,11 @@ async fn main() -> Result<(), common::BoxError> {
         .map(|word| serde_json::from_str(word).unwrap_or_else(|_| Value::String(word.to_owned())))
         .collect();
 
-    let mut command = Command {
+    let command = Command {
         name: Some(name.to_owned()),
+        parameters: (!parameters.is_empty()).then_some(parameters),
         ..Command::default()
     };
-    if !parameters.is_empty() {
-        // `Command::parameters` holds strings; numbers and booleans go through the
-        // fields sent as they are.
-        command
-            .extra
-            .insert("parameters".into(), Value::Array(parameters));
-    }
     let action_group = ActionGroup {
         label: Some(format!("overkiz-rs example: {name}")),
         actions: Some(vec![Action {

@@ -5,6 +5,43 @@
 //! The API surface (types, events, one method per operation) is generated from the
 //! Overkiz documentation by `cargo xtask codegen`; the runtime (client,
 //! authentication, errors, event stream) is written by hand.
+//!
+//! # Quick start
+//!
+//! ```rust,no_run
+//! use futures::StreamExt;
+//! use overkiz::{Client, Credentials, Event, Server, TypedValue};
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), overkiz::Error> {
+//!     let client = Client::new(Server::somfy_europe(), Credentials::password("me@example.com", "secret"))?;
+//!
+//!     // GET /setup: gateways, devices, their states. Logs in on the first call.
+//!     let setup = client.get_setup(None).await?;
+//!     for device in setup.devices.iter().flatten() {
+//!         let closure = device.state("core:ClosureState").and_then(|s| s.as_i64());
+//!         println!("{:?} {:?} closure={closure:?}", device.label, device.device_url);
+//!     }
+//!
+//!     // Follow the events (registers a listener, fetches at the documented 1 call/s,
+//!     // registers again when the listener expires, unregisters when dropped).
+//!     let mut events = client.events();
+//!     while let Some(event) = events.next().await {
+//!         match event? {
+//!             Event::DeviceStateChanged(change) => println!("{:?}: {:?}", change.device_url, change.device_states),
+//!             other => println!("{}", other.name()),
+//!         }
+//!     }
+//!     Ok(())
+//! }
+//! ```
+//!
+//! - [`Client`] methods: one per operation of the documentation, named after the
+//!   method and path (`GET /setup/devices/{deviceURL}` →
+//!   [`Client::get_setup_devices_by_device_url`]); [`operations`] describes them.
+//! - [`types`]: request and response bodies; [`Event`]: the event stream's events.
+//! - [`TypedValue`]: state values read according to their `type` code.
+//! - [`Error::kind`]: what went wrong, in terms a caller can act on.
 
 #![warn(missing_docs)]
 

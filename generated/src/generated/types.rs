@@ -3874,7 +3874,7 @@ pub struct Command {
     pub name: Option<String>,
     /// `parameters`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub parameters: Option<Vec<String>>,
+    pub parameters: Option<Vec<serde_json::Value>>,
     /// `sensitiveParametersIndexes`.
     #[serde(
         rename = "sensitiveParametersIndexes",
