@@ -179,8 +179,8 @@ pub struct EventType {
 pub struct Field {
     /// Wire name.
     pub name: String,
-    /// Description, when the documentation lists the field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Description, when the documentation lists the field (`null` otherwise).
+    #[serde(default)]
     pub description: Option<String>,
     /// Type of the field.
     #[serde(flatten)]
