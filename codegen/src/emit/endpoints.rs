@@ -22,7 +22,7 @@ pub fn by_module(ir: &Ir) -> BTreeMap<String, Vec<&OpDef>> {
 }
 
 /// One module of endpoint methods.
-pub fn module(name: &str, ops: &[&OpDef]) -> TokenStream {
+pub fn module(ops: &[&OpDef]) -> TokenStream {
     let group = &ops[0].spec.group;
     let category = ops[0]
         .spec
@@ -31,7 +31,6 @@ pub fn module(name: &str, ops: &[&OpDef]) -> TokenStream {
         .map(|c| format!(" (category {c})"))
         .unwrap_or_default();
     let doc = format!(" Operations of the group \"{group}\"{category}.");
-    let _ = name;
     let methods = ops.iter().map(|op| method(op));
     let uses_body = ops
         .iter()

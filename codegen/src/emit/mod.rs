@@ -26,7 +26,7 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, String> {
     let mut files = Vec::new();
     let mut modules = Vec::new();
     for (module, ops) in endpoints::by_module(ir) {
-        let tokens = endpoints::module(&module, &ops);
+        let tokens = endpoints::module(&ops);
         files.push(file(&format!("endpoints/{module}.rs"), tokens)?);
         modules.push(module);
     }

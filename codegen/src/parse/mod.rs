@@ -76,7 +76,7 @@ fn is_tab_only(line: &str) -> bool {
 
 /// Parses the documentation text. `file` names it in error messages.
 pub fn parse(file: &str, text: &str) -> Result<Spec, ParseError> {
-    parse_with_examples(file, text).map(|(spec, _)| spec)
+    run(file, text, false).map(|(spec, _)| spec)
 }
 
 /// An event's JSON example as the page shows it (for tests that decode them).
@@ -96,11 +96,20 @@ pub fn parse_with_examples(
     file: &str,
     text: &str,
 ) -> Result<(Spec, Vec<EventExample>), ParseError> {
+    run(file, text, true)
+}
+
+fn run(
+    file: &str,
+    text: &str,
+    collect_examples: bool,
+) -> Result<(Spec, Vec<EventExample>), ParseError> {
     let lines: Vec<&str> = text.lines().collect();
     let mut parser = Parser {
         file,
         lines,
         pos: 0,
+        collect_examples,
         examples: Vec::new(),
     };
     let spec = parser.document()?;
@@ -120,6 +129,8 @@ struct Parser<'a> {
     lines: Vec<&'a str>,
     /// Index (0-based) of the next line to read.
     pos: usize,
+    /// Whether to keep the event examples (tests decode them).
+    collect_examples: bool,
     /// Event examples seen so far.
     examples: Vec<EventExample>,
 }
@@ -697,11 +708,13 @@ impl<'a> Parser<'a> {
         self.expect("JSON")?;
         let json_start = self.pos;
         let value = self.json_block()?;
-        self.examples.push(EventExample {
-            line,
-            name: name.clone(),
-            json: self.lines[json_start..self.pos].join("\n"),
-        });
+        if self.collect_examples {
+            self.examples.push(EventExample {
+                line,
+                name: name.clone(),
+                json: self.lines[json_start..self.pos].join("\n"),
+            });
+        }
         let schema = schema::infer(&value).map_err(|msg| {
             self.error_at(json_start, format!("a consistent JSON example ({msg})"))
         })?;
