@@ -26,6 +26,84 @@ fn decode_only<T>(b: &mut Bencher, decode: impl Fn() -> T) {
     });
 }
 
+/// The same setup as plain `serde_derive` structs (strict, unknown fields dropped):
+/// the floor a derive-based client would reach, for comparison only.
+#[allow(dead_code, non_snake_case)]
+mod derive_baseline {
+    use serde::Deserialize;
+    use serde_json::Value;
+
+    #[derive(Deserialize)]
+    pub struct Setup {
+        creationTime: Option<i64>,
+        devices: Option<Vec<Device>>,
+        disconnectionConfiguration: Option<Value>,
+        features: Option<Value>,
+        gateways: Option<Value>,
+        id: Option<String>,
+        lastUpdateTime: Option<i64>,
+        location: Option<Value>,
+        oid: Option<String>,
+        resellerDelegationType: Option<String>,
+        rootPlace: Option<Value>,
+        zones: Option<Value>,
+    }
+    #[derive(Deserialize)]
+    struct Device {
+        attributes: Option<Vec<State>>,
+        available: Option<bool>,
+        controllableName: Option<String>,
+        creationTime: Option<i64>,
+        definition: Option<Definition>,
+        deviceURL: Option<String>,
+        enabled: Option<bool>,
+        label: Option<String>,
+        lastUpdateTime: Option<i64>,
+        metadata: Option<String>,
+        oid: Option<String>,
+        placeOID: Option<String>,
+        shortcut: Option<bool>,
+        states: Option<Vec<State>>,
+        r#type: Option<i64>,
+        uiClass: Option<String>,
+        widget: Option<String>,
+    }
+    #[derive(Deserialize)]
+    struct State {
+        name: Option<String>,
+        r#type: Option<i64>,
+        value: Option<Value>,
+    }
+    #[derive(Deserialize)]
+    struct Definition {
+        uiClass: Option<String>,
+        r#type: Option<String>,
+        states: Option<Vec<StateDefinition>>,
+        uiProfiles: Option<Vec<String>>,
+        commands: Option<Vec<CommandDefinition>>,
+        qualifiedName: Option<String>,
+        dataProperties: Option<Vec<DataProperty>>,
+        widgetName: Option<String>,
+    }
+    #[derive(Deserialize)]
+    struct CommandDefinition {
+        commandName: Option<String>,
+        nparams: Option<i64>,
+    }
+    #[derive(Deserialize)]
+    struct StateDefinition {
+        r#type: Option<String>,
+        eventBased: Option<bool>,
+        values: Option<Vec<String>>,
+        qualifiedName: Option<String>,
+    }
+    #[derive(Deserialize)]
+    struct DataProperty {
+        value: Option<String>,
+        qualifiedName: Option<String>,
+    }
+}
+
 /// The largest setup fixture.
 const SETUP: &str = "setup/setup_hue_and_low_speed.json";
 
@@ -41,6 +119,9 @@ fn setup(c: &mut Criterion) {
     });
     group.bench_function("IgnoredAny", |b| {
         decode_only(b, || serde_json::from_str::<IgnoredAny>(&text).unwrap())
+    });
+    group.bench_function("plain serde_derive baseline (lossy)", |b| {
+        decode_only(b, || serde_json::from_str::<derive_baseline::Setup>(&text).unwrap())
     });
     group.finish();
 }
