@@ -1,5 +1,6 @@
 //! Decodes the largest setup fixture, for profilers and for a drift-free comparison:
-//! `profile_setup [typed|value|ignored|compare] [iterations]`. `compare` interleaves
+//! `profile_setup [typed|value|ignored|events-typed|events-value|compare] [iterations]`
+//! (the `events-*` modes decode 1,000 events of the real cloud stream). `compare` interleaves
 //! the three decoders round-robin and prints the median decode time of each (the
 //! decoded value is dropped after the clock stops).
 use std::time::Instant;
@@ -40,9 +41,16 @@ fn main() {
         }
         return;
     }
+    let events = {
+        let all: Vec<serde_json::Value> =
+            serde_json::from_str(&overkiz_tests::fixture("event/cloud_events.json")).unwrap();
+        serde_json::to_string(&all.iter().cycle().take(1000).collect::<Vec<_>>()).unwrap()
+    };
     let mut count = 0;
     for _ in 0..n {
         count += match mode.as_str() {
+            "events-typed" => serde_json::from_str::<Vec<overkiz::Event>>(&events).unwrap().len(),
+            "events-value" => serde_json::from_str::<serde_json::Value>(&events).unwrap().as_array().map_or(0, Vec::len),
             "typed" => serde_json::from_str::<overkiz::types::Setup>(&text)
                 .unwrap()
                 .devices
