@@ -250,6 +250,7 @@ pub fn build(spec: &Spec, curated: &Curated) -> Result<Ir, IrError> {
     b.apply_field_curation()?;
     b.box_direct_recursion();
     b.check_names()?;
+    b.assign_modules();
     let unused = curated.unused();
     if !unused.is_empty() {
         return Err(CuratedError(format!(
@@ -983,7 +984,9 @@ impl Builder<'_> {
                 "an allowed-values enum and an allowed-types union share a name".into(),
             ));
         }
-        let reserved = ["Client", "Error", "Upload", "OperationInfo"];
+        // Names users know from the crate root; a type of the same name in
+        // `types` would only confuse.
+        let reserved = ["Event", "Client", "Error", "Upload", "OperationInfo"];
         for name in self
             .ir
             .structs
@@ -1025,7 +1028,7 @@ impl Builder<'_> {
         if !missing.is_empty() {
             return Err(CuratedError(format!("unknown types {missing:?}")).into());
         }
-        // Functions: unique names; modules by group.
+        // Methods: unique names.
         let mut seen = BTreeMap::new();
         for op in &self.ir.operations {
             if let Some(other) = seen.insert(
@@ -1038,6 +1041,12 @@ impl Builder<'_> {
                 )));
             }
         }
+        Ok(())
+    }
+
+    /// Puts each operation's method in the file of its group; a group name used in
+    /// two categories ("Accounts management") is prefixed with its category.
+    fn assign_modules(&mut self) {
         let mut group_names: BTreeMap<String, BTreeSet<Option<String>>> = BTreeMap::new();
         for op in &self.ir.operations {
             group_names
@@ -1056,7 +1065,6 @@ impl Builder<'_> {
                 base
             };
         }
-        Ok(())
     }
 }
 

@@ -121,7 +121,9 @@ fn setup(c: &mut Criterion) {
         decode_only(b, || serde_json::from_str::<IgnoredAny>(&text).unwrap())
     });
     group.bench_function("plain serde_derive baseline (lossy)", |b| {
-        decode_only(b, || serde_json::from_str::<derive_baseline::Setup>(&text).unwrap())
+        decode_only(b, || {
+            serde_json::from_str::<derive_baseline::Setup>(&text).unwrap()
+        })
     });
     group.finish();
 }

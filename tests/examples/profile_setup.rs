@@ -49,8 +49,13 @@ fn main() {
     let mut count = 0;
     for _ in 0..n {
         count += match mode.as_str() {
-            "events-typed" => serde_json::from_str::<Vec<overkiz::Event>>(&events).unwrap().len(),
-            "events-value" => serde_json::from_str::<serde_json::Value>(&events).unwrap().as_array().map_or(0, Vec::len),
+            "events-typed" => serde_json::from_str::<Vec<overkiz::Event>>(&events)
+                .unwrap()
+                .len(),
+            "events-value" => serde_json::from_str::<serde_json::Value>(&events)
+                .unwrap()
+                .as_array()
+                .map_or(0, Vec::len),
             "typed" => serde_json::from_str::<overkiz::types::Setup>(&text)
                 .unwrap()
                 .devices
