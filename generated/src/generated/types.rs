@@ -10607,90 +10607,6 @@ impl crate::de::Fields for EndUserPreferenceUpdatedEvent {
         &mut self.extra
     }
 }
-/// `Event`.
-///
-/// Documented at `GET /history/notificationEvents response[]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Event {
-    /// `eventTime`.
-    #[serde(rename = "eventTime", skip_serializing_if = "Option::is_none")]
-    pub event_time: Option<i64>,
-    /// `text`.
-    ///
-    /// Example: `a text`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
-    /// `originatorType`.
-    ///
-    /// Example: `an originator type`.
-    #[serde(rename = "originatorType", skip_serializing_if = "Option::is_none")]
-    pub originator_type: Option<String>,
-    /// `originatorRef`.
-    ///
-    /// Example: `TRIGGER/<triggerjsonClass> or PARTNER`.
-    #[serde(rename = "originatorRef", skip_serializing_if = "Option::is_none")]
-    pub originator_ref: Option<String>,
-    /// `id`.
-    ///
-    /// Example: `an event id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// `type`.
-    ///
-    /// Example: `INFO`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
-    /// `level`.
-    ///
-    /// Example: `INFO`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub level: Option<String>,
-    /// Fields the documentation does not list, and values of another shape than
-    /// documented, as the server sent them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-impl<'de> Deserialize<'de> for Event {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::deserialize_struct(deserializer)
-    }
-}
-impl crate::de::Lenient for Event {
-    fn decode<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Result<Self, Value>, D::Error> {
-        crate::de::decode_struct(deserializer)
-    }
-}
-impl crate::de::Fields for Event {
-    const NAME: &'static str = "Event";
-    fn field<'de, A: MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        match key {
-            "eventTime" => {
-                crate::de::field(&mut self.event_time, &mut self.extra, key, map)?
-            }
-            "text" => crate::de::field(&mut self.text, &mut self.extra, key, map)?,
-            "originatorType" => {
-                crate::de::field(&mut self.originator_type, &mut self.extra, key, map)?
-            }
-            "originatorRef" => {
-                crate::de::field(&mut self.originator_ref, &mut self.extra, key, map)?
-            }
-            "id" => crate::de::field(&mut self.id, &mut self.extra, key, map)?,
-            "type" => crate::de::field(&mut self.r#type, &mut self.extra, key, map)?,
-            "level" => crate::de::field(&mut self.level, &mut self.extra, key, map)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-    fn extra_mut(&mut self) -> &mut Map<String, Value> {
-        &mut self.extra
-    }
-}
 /// `EventListener`.
 ///
 /// Documented at `POST /events/register response`.
@@ -20106,6 +20022,90 @@ impl crate::de::Lenient for NotificationDelay {
             <String as crate::de::Lenient>::decode(deserializer)?
                 .map(|text| NotificationDelay::from(text.as_str())),
         )
+    }
+}
+/// `NotificationEvent`.
+///
+/// Documented at `GET /history/notificationEvents response[]`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct NotificationEvent {
+    /// `eventTime`.
+    #[serde(rename = "eventTime", skip_serializing_if = "Option::is_none")]
+    pub event_time: Option<i64>,
+    /// `text`.
+    ///
+    /// Example: `a text`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// `originatorType`.
+    ///
+    /// Example: `an originator type`.
+    #[serde(rename = "originatorType", skip_serializing_if = "Option::is_none")]
+    pub originator_type: Option<String>,
+    /// `originatorRef`.
+    ///
+    /// Example: `TRIGGER/<triggerjsonClass> or PARTNER`.
+    #[serde(rename = "originatorRef", skip_serializing_if = "Option::is_none")]
+    pub originator_ref: Option<String>,
+    /// `id`.
+    ///
+    /// Example: `an event id`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// `type`.
+    ///
+    /// Example: `INFO`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// `level`.
+    ///
+    /// Example: `INFO`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for NotificationEvent {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for NotificationEvent {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for NotificationEvent {
+    const NAME: &'static str = "NotificationEvent";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventTime" => {
+                crate::de::field(&mut self.event_time, &mut self.extra, key, map)?
+            }
+            "text" => crate::de::field(&mut self.text, &mut self.extra, key, map)?,
+            "originatorType" => {
+                crate::de::field(&mut self.originator_type, &mut self.extra, key, map)?
+            }
+            "originatorRef" => {
+                crate::de::field(&mut self.originator_ref, &mut self.extra, key, map)?
+            }
+            "id" => crate::de::field(&mut self.id, &mut self.extra, key, map)?,
+            "type" => crate::de::field(&mut self.r#type, &mut self.extra, key, map)?,
+            "level" => crate::de::field(&mut self.level, &mut self.extra, key, map)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
     }
 }
 /// A device pairing operation has successfully completed

@@ -112,7 +112,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 28min 48s for this operation (`bulk-history`), per session.
     pub async fn get_history_notification_events(
         &self,
-    ) -> Result<Vec<crate::types::Event>, crate::Error> {
+    ) -> Result<Vec<crate::types::NotificationEvent>, crate::Error> {
         let request = Request::new(&operations::GET_HISTORY_NOTIFICATION_EVENTS);
         self.execute(request).await?.json()
     }
