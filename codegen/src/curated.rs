@@ -47,6 +47,9 @@ pub struct Curated {
     /// Operations whose request parameters are sent as a form body.
     #[serde(default)]
     pub form: Vec<Entry<String>>,
+    /// Operations whose idempotency class is not the one the rule gives.
+    #[serde(default)]
+    pub idempotency: Vec<Entry<IdempotencyException>>,
 }
 
 /// A curated entry and whether the generator used it.
@@ -192,6 +195,18 @@ pub struct EventField {
     pub doc: String,
 }
 
+/// `[[idempotency]]`: an operation the idempotency rule classifies wrongly.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdempotencyException {
+    /// `METHOD /path`.
+    pub operation: String,
+    /// The class.
+    pub class: crate::spec::Idempotency,
+    /// Why the rule is wrong for it.
+    pub why: String,
+}
+
 /// A problem with the curated file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{CURATED_PATH}: {0}")]
@@ -271,6 +286,14 @@ impl Curated {
                 out.push(format!(
                     "[[form]] {:?} matches no operation with request parameters",
                     e.value
+                ));
+            }
+        }
+        for e in &self.idempotency {
+            if !e.is_used() {
+                out.push(format!(
+                    "[[idempotency]] operation = {:?} matches no operation",
+                    e.value.operation
                 ));
             }
         }

@@ -14,6 +14,7 @@ pub use spec::Spec;
 pub use summary::Summary;
 pub mod curated;
 pub mod emit;
+pub mod idempotency;
 pub mod ir;
 pub mod names;
 pub mod output;
@@ -59,8 +60,9 @@ pub fn generate(doc_name: &str, doc_text: &str, curated_text: &str) -> Result<Ge
 }
 
 /// Renders every output file of an already parsed spec.
-pub fn generate_from_spec(spec: Spec, curated_text: &str) -> Result<Generated, Error> {
+pub fn generate_from_spec(mut spec: Spec, curated_text: &str) -> Result<Generated, Error> {
     let curated = curated::Curated::parse(curated_text)?;
+    idempotency::apply(&mut spec, &curated)?;
     let ir = ir::build(&spec, &curated)?;
     let mut files = vec![GeneratedFile {
         path: SPEC_PATH.to_owned(),

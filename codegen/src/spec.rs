@@ -74,6 +74,25 @@ pub struct Operation {
     pub allowed_values: Vec<AllowedValues>,
     /// "See Allowed Types" blocks.
     pub allowed_types: Vec<AllowedTypes>,
+    /// Whether the client may send the call again after a failure: set by
+    /// [`crate::idempotency::apply`] (a rule on the documentation plus curated
+    /// exceptions), `None` straight out of the parser.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency: Option<Idempotency>,
+}
+
+/// What sending an operation twice does, which decides whether the client may resend
+/// it after a failure (see `spec/README.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Idempotency {
+    /// Reads only: sending it again changes nothing.
+    SafeRead,
+    /// Sets something to a given value: a second identical call leaves the same result.
+    IdempotentWrite,
+    /// Does something (launches commands, updates a firmware, creates an object): a
+    /// second call may do it twice.
+    Acts,
 }
 
 /// A documented rate limit (`Per-session rate-limit : 1 calls per 1d period ...`).

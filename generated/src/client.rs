@@ -15,7 +15,7 @@ use tracing::Instrument;
 
 use crate::auth::{Credentials, CredentialsKind, LoginForm, Secret};
 use crate::error::{ApiError, Error, ErrorCode};
-use crate::operation::{HttpMethod, OperationInfo, RateLimit, ResponseKind};
+use crate::operation::{HttpMethod, OperationInfo, RateLimit};
 use crate::request::{Body, RawResponse, Request};
 use crate::retry::RetryPolicy;
 use crate::server::{Server, ServerKind};
@@ -36,18 +36,7 @@ const ENCODE_SET: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// `POST /login`, used to open a session.
-static LOGIN: OperationInfo = OperationInfo {
-    name: "login",
-    method: HttpMethod::Post,
-    path: "/login",
-    summary: "Authenticate and create an API session allowing access to the other operations.",
-    deprecated_since: None,
-    rate_limit: None,
-    status: 200,
-    response: ResponseKind::Json,
-    content_type: "application/json",
-    events: &[],
-};
+static LOGIN: &OperationInfo = &crate::operations::POST_LOGIN;
 
 /// Configures and builds a [`Client`].
 ///
@@ -426,10 +415,10 @@ impl Inner {
 
     /// `POST /login`; the session cookie it sets is kept by the cookie store.
     async fn send_login_form(&self, form: &LoginForm) -> Result<(), Error> {
-        let url = self.url(&Request::new(&LOGIN))?;
+        let url = self.url(&Request::new(LOGIN))?;
         let body = Body::Form(form.fields());
         // Logging in twice is harmless, so transient failures are retried.
-        let response = self.send(&LOGIN, &url, Some(&body), None, true).await?;
+        let response = self.send(LOGIN, &url, Some(&body), None, true).await?;
         let refused = serde_json::from_slice::<serde_json::Value>(&response.body)
             .ok()
             .and_then(|v| v.get("success").and_then(|s| s.as_bool()))
@@ -441,7 +430,7 @@ impl Inner {
                 "login refused (success: false)",
             );
             return Err(Error::Api {
-                operation: &LOGIN,
+                operation: LOGIN,
                 error,
             });
         }
@@ -613,6 +602,7 @@ fn lock(mutex: &Mutex<Session>) -> MutexGuard<'_, Session> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::operation::ResponseKind;
     use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
 
     static DEVICE: OperationInfo = OperationInfo {
@@ -626,6 +616,7 @@ mod tests {
         response: ResponseKind::Json,
         content_type: "application/json",
         events: &[],
+        idempotency: crate::Idempotency::SafeRead,
     };
 
     fn client() -> Client {

@@ -825,6 +825,7 @@ mod tests {
         response: ResponseKind::Json,
         content_type: "application/json",
         events: &[],
+        idempotency: crate::Idempotency::SafeRead,
     };
 
     #[test]

@@ -67,7 +67,7 @@ pub use event_stream::{EventStream, EventStreamConfig};
 pub use execution::{ExecutionOutcome, ExecutionState};
 pub use generated::events::{self, Event};
 pub use generated::{operations, types};
-pub use operation::{HttpMethod, OperationInfo, RateLimit, RateLimitScope, ResponseKind};
+pub use operation::{HttpMethod, Idempotency, OperationInfo, RateLimit, RateLimitScope, ResponseKind};
 pub use request::Upload;
 pub use retry::RetryPolicy;
 pub use server::Server;

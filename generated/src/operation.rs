@@ -32,8 +32,9 @@ impl HttpMethod {
         }
     }
 
-    /// True for methods that may be repeated without changing the outcome
-    /// (`GET`, `PUT`, `DELETE`): only those are retried after a network error.
+    /// True for the methods HTTP calls idempotent (`GET`, `PUT`, `DELETE`). The client
+    /// does not retry by method but by [`OperationInfo::idempotency`]: some `PUT`s
+    /// update firmwares.
     pub const fn is_idempotent(self) -> bool {
         matches!(self, HttpMethod::Get | HttpMethod::Put | HttpMethod::Delete)
     }
@@ -91,6 +92,32 @@ pub enum ResponseKind {
     Text,
 }
 
+/// What sending an operation twice does; decides whether the client resends it
+/// after a failure. Set per operation by `cargo xtask codegen` from a rule on the
+/// documentation plus curated exceptions (`spec/curated.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Idempotency {
+    /// Only reads: resent automatically after a transient failure.
+    SafeRead,
+    /// Sets something to a given value: a second identical call leaves the same
+    /// result, so it is resent automatically after a transient failure.
+    IdempotentWrite,
+    /// Does something (launches commands, updates a firmware, creates an object).
+    /// Sent again only when the request provably never reached the server
+    /// (connection refused, name resolution failed, a 503 or "too many concurrent
+    /// requests" answer); a failure after it may have arrived is
+    /// [`crate::ErrorKind::OutcomeUnknown`].
+    Acts,
+}
+
+impl Idempotency {
+    /// True when the client may resend the call after a failure that leaves its
+    /// outcome unknown (a timeout or a broken connection after sending).
+    pub const fn may_resend(self) -> bool {
+        matches!(self, Idempotency::SafeRead | Idempotency::IdempotentWrite)
+    }
+}
+
 /// One operation of the End-User API, as documented.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct OperationInfo {
@@ -114,6 +141,8 @@ pub struct OperationInfo {
     pub content_type: &'static str,
     /// Names of the events the call generates.
     pub events: &'static [&'static str],
+    /// Whether the client may send the call again after a failure.
+    pub idempotency: Idempotency,
 }
 
 impl fmt::Display for OperationInfo {

@@ -10,7 +10,7 @@ use quote::quote;
 use super::{code, doc_lines, doc_text, ident, rust_ty, type_ident};
 use crate::ir::{Answer, Ir, OpDef, ParamDef, Ty};
 use crate::names::ident_text;
-use crate::spec::{ParamLocation, RateLimitScope};
+use crate::spec::{Idempotency, ParamLocation, RateLimitScope};
 
 /// Operations grouped by module, modules sorted, operations in document order.
 pub fn by_module(ir: &Ir) -> BTreeMap<String, Vec<&OpDef>> {
@@ -256,6 +256,22 @@ fn method_doc(op: &OpDef) -> Vec<String> {
             r.category
         ));
     }
+    lines.push(String::new());
+    lines.push(
+        match s.idempotency.unwrap_or_else(|| crate::idempotency::rule(s).0) {
+            Idempotency::SafeRead => {
+                "Safe read: resent automatically after a transient failure."
+            }
+            Idempotency::IdempotentWrite => {
+                "Idempotent write: resent automatically after a transient failure."
+            }
+            Idempotency::Acts => {
+                "Acts: never resent once it may have reached the server; a failure after that \
+                 is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown)."
+            }
+        }
+        .to_owned(),
+    );
     if !s.events.is_empty() {
         lines.push(String::new());
         let events: Vec<String> = s

@@ -5,7 +5,7 @@ use quote::quote;
 
 use super::{code, doc_lines, type_ident};
 use crate::ir::{Answer, Ir};
-use crate::spec::RateLimitScope;
+use crate::spec::{Idempotency, RateLimitScope};
 
 /// The `operations` module.
 pub fn module(ir: &Ir) -> TokenStream {
@@ -39,6 +39,11 @@ pub fn module(ir: &Ir) -> TokenStream {
             Answer::Empty => quote!(ResponseKind::Empty),
             Answer::Text => quote!(ResponseKind::Text),
         };
+        let idempotency = match s.idempotency.unwrap_or_else(|| crate::idempotency::rule(s).0) {
+            Idempotency::SafeRead => quote!(Idempotency::SafeRead),
+            Idempotency::IdempotentWrite => quote!(Idempotency::IdempotentWrite),
+            Idempotency::Acts => quote!(Idempotency::Acts),
+        };
         let content_type = &s.content_type;
         let events = s.events.iter();
         let doc = doc_lines(&[format!("{}: {}", code(&format!("{} {}", s.method, s.path)), crate::emit::doc_text(summary).join(" "))]);
@@ -55,6 +60,7 @@ pub fn module(ir: &Ir) -> TokenStream {
                 response: #response,
                 content_type: #content_type,
                 events: &[#(#events),*],
+                idempotency: #idempotency,
             };
         }
     });
@@ -65,7 +71,7 @@ pub fn module(ir: &Ir) -> TokenStream {
         //! What the documentation says about each operation, at run time: method, path,
         //! rate limit, answer kind, generated events.
 
-        use crate::{HttpMethod, OperationInfo, RateLimit, RateLimitScope, ResponseKind};
+        use crate::{HttpMethod, Idempotency, OperationInfo, RateLimit, RateLimitScope, ResponseKind};
 
         #(#consts)*
 

@@ -501,6 +501,7 @@ impl<'a> Parser<'a> {
                 .collect(),
             allowed_values,
             allowed_types,
+            idempotency: None,
         };
         Ok((op, events))
     }

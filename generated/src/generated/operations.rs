@@ -2,7 +2,9 @@
 
 //! What the documentation says about each operation, at run time: method, path,
 //! rate limit, answer kind, generated events.
-use crate::{HttpMethod, OperationInfo, RateLimit, RateLimitScope, ResponseKind};
+use crate::{
+    HttpMethod, Idempotency, OperationInfo, RateLimit, RateLimitScope, ResponseKind,
+};
 /// `POST /actionGroups`: Create an action group
 pub const POST_ACTION_GROUPS: OperationInfo = OperationInfo {
     name: "post_action_groups",
@@ -19,6 +21,7 @@ pub const POST_ACTION_GROUPS: OperationInfo = OperationInfo {
         "GatewaySynchronizationEndedEvent",
         "ActionGroupCreatedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `PUT /actionGroups`: Update an action group
 pub const PUT_ACTION_GROUPS: OperationInfo = OperationInfo {
@@ -36,6 +39,7 @@ pub const PUT_ACTION_GROUPS: OperationInfo = OperationInfo {
         "GatewaySynchronizationEndedEvent",
         "ActionGroupUpdatedEvent",
     ],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /actionGroups/{oid}`: Retrieve a user-defined action group by OID
 pub const GET_ACTION_GROUPS_BY_OID: OperationInfo = OperationInfo {
@@ -49,6 +53,7 @@ pub const GET_ACTION_GROUPS_BY_OID: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `DELETE /actionGroups/{oid}`: Delete an action group by OID
 pub const DELETE_ACTION_GROUPS_BY_OID: OperationInfo = OperationInfo {
@@ -66,6 +71,7 @@ pub const DELETE_ACTION_GROUPS_BY_OID: OperationInfo = OperationInfo {
         "GatewaySynchronizationStartedEvent",
         "ActionGroupDeletedEvent",
     ],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /actionGroups`: Retrieve all user-defined actions groups
 pub const GET_ACTION_GROUPS: OperationInfo = OperationInfo {
@@ -84,6 +90,7 @@ pub const GET_ACTION_GROUPS: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /exec/{actionGroupOID}`: Launch a persistent action group by OID
 pub const POST_EXEC_BY_ACTION_GROUP_OID: OperationInfo = OperationInfo {
@@ -107,6 +114,7 @@ pub const POST_EXEC_BY_ACTION_GROUP_OID: OperationInfo = OperationInfo {
         "GatewaySynchronizationStartedEvent",
         "GatewaySynchronizationEndedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /exec/{actionGroupOID}/geolocated`: Launch a persistent action group by OID in geolocated mode
 pub const POST_EXEC_BY_ACTION_GROUP_OID_GEOLOCATED: OperationInfo = OperationInfo {
@@ -130,6 +138,7 @@ pub const POST_EXEC_BY_ACTION_GROUP_OID_GEOLOCATED: OperationInfo = OperationInf
         "ExecutionStateChangedEvent",
         "DeviceStateChangedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /exec/{actionGroupOID}/internal`: Launch a persistent action group by OID in internal mode
 pub const POST_EXEC_BY_ACTION_GROUP_OID_INTERNAL: OperationInfo = OperationInfo {
@@ -153,6 +162,7 @@ pub const POST_EXEC_BY_ACTION_GROUP_OID_INTERNAL: OperationInfo = OperationInfo 
         "DeviceStateChangedEvent",
         "GatewaySynchronizationEndedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `DELETE /exec/current/setup/{execId}`: Cancel a running setup-level execution
 pub const DELETE_EXEC_CURRENT_SETUP_BY_EXEC_ID: OperationInfo = OperationInfo {
@@ -166,6 +176,7 @@ pub const DELETE_EXEC_CURRENT_SETUP_BY_EXEC_ID: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["ExecutionStateChangedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /exec/current/{execId}`: Get an action group execution currently running
 pub const GET_EXEC_CURRENT_BY_EXEC_ID: OperationInfo = OperationInfo {
@@ -179,6 +190,7 @@ pub const GET_EXEC_CURRENT_BY_EXEC_ID: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `DELETE /exec/current/{execId}`: Cancel a running execution
 pub const DELETE_EXEC_CURRENT_BY_EXEC_ID: OperationInfo = OperationInfo {
@@ -192,6 +204,7 @@ pub const DELETE_EXEC_CURRENT_BY_EXEC_ID: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["ExecutionStateChangedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /exec/current`: Get action groups executions currently running
 pub const GET_EXEC_CURRENT: OperationInfo = OperationInfo {
@@ -205,6 +218,7 @@ pub const GET_EXEC_CURRENT: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `DELETE /exec/current`: Cancel all running executions
 pub const DELETE_EXEC_CURRENT: OperationInfo = OperationInfo {
@@ -218,6 +232,7 @@ pub const DELETE_EXEC_CURRENT: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["ExecutionStateChangedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `DELETE /exec/current/setup`: Cancel all running setup-level executions
 pub const DELETE_EXEC_CURRENT_SETUP: OperationInfo = OperationInfo {
@@ -231,6 +246,7 @@ pub const DELETE_EXEC_CURRENT_SETUP: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["ExecutionStateChangedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /exec/internalCurrent`: Get action groups currently running
 pub const GET_EXEC_INTERNAL_CURRENT: OperationInfo = OperationInfo {
@@ -244,6 +260,7 @@ pub const GET_EXEC_INTERNAL_CURRENT: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `DELETE /exec/current/gateway/{gatewayId}/{execId}`: Cancel a running gateway-level execution. DEPRECATED : all executions started through the API are now attached to setup level
 pub const DELETE_EXEC_CURRENT_GATEWAY_BY_GATEWAY_ID_BY_EXEC_ID: OperationInfo = OperationInfo {
@@ -257,6 +274,7 @@ pub const DELETE_EXEC_CURRENT_GATEWAY_BY_GATEWAY_ID_BY_EXEC_ID: OperationInfo = 
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["ExecutionStateChangedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `DELETE /exec/current/gateway/{gatewayId}`: Cancel all running gateway-level executions. DEPRECATED : all executions started through the API are now attached to setup level
 pub const DELETE_EXEC_CURRENT_GATEWAY_BY_GATEWAY_ID: OperationInfo = OperationInfo {
@@ -270,6 +288,7 @@ pub const DELETE_EXEC_CURRENT_GATEWAY_BY_GATEWAY_ID: OperationInfo = OperationIn
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["ExecutionStateChangedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /exec/delayedTriggerSchedule/{triggerId}`: Get a scheduled execution of delayed trigger
 pub const GET_EXEC_DELAYED_TRIGGER_SCHEDULE_BY_TRIGGER_ID: OperationInfo = OperationInfo {
@@ -283,6 +302,7 @@ pub const GET_EXEC_DELAYED_TRIGGER_SCHEDULE_BY_TRIGGER_ID: OperationInfo = Opera
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `DELETE /exec/delayedTriggerSchedule/{triggerId}`: Cancel a delayed trigger
 pub const DELETE_EXEC_DELAYED_TRIGGER_SCHEDULE_BY_TRIGGER_ID: OperationInfo = OperationInfo {
@@ -296,6 +316,7 @@ pub const DELETE_EXEC_DELAYED_TRIGGER_SCHEDULE_BY_TRIGGER_ID: OperationInfo = Op
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["DelayedTriggerCancelledEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /exec/delayedTriggerSchedule`: Get the list of all scheduled executions of delayed trigger
 pub const GET_EXEC_DELAYED_TRIGGER_SCHEDULE: OperationInfo = OperationInfo {
@@ -309,6 +330,7 @@ pub const GET_EXEC_DELAYED_TRIGGER_SCHEDULE: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /exec/apply`: Execute a non-persistent action group
 pub const POST_EXEC_APPLY: OperationInfo = OperationInfo {
@@ -332,6 +354,7 @@ pub const POST_EXEC_APPLY: OperationInfo = OperationInfo {
         "DeviceStateChangedEvent",
         "GatewaySynchronizationEndedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /exec/apply/geolocated`: Execute a non-persistent action group in geolocated mode
 pub const POST_EXEC_APPLY_GEOLOCATED: OperationInfo = OperationInfo {
@@ -355,6 +378,7 @@ pub const POST_EXEC_APPLY_GEOLOCATED: OperationInfo = OperationInfo {
         "ExecutionStateChangedEvent",
         "DeviceStateChangedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /exec/apply/highPriority`: Execute a non-persistent action group in high-priority mode
 pub const POST_EXEC_APPLY_HIGH_PRIORITY: OperationInfo = OperationInfo {
@@ -378,6 +402,7 @@ pub const POST_EXEC_APPLY_HIGH_PRIORITY: OperationInfo = OperationInfo {
         "GatewaySynchronizationStartedEvent",
         "DeviceStateChangedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /exec/apply/internal`: Execute a non-persistent action group in internal mode
 pub const POST_EXEC_APPLY_INTERNAL: OperationInfo = OperationInfo {
@@ -401,6 +426,7 @@ pub const POST_EXEC_APPLY_INTERNAL: OperationInfo = OperationInfo {
         "GatewaySynchronizationEndedEvent",
         "DeviceStateChangedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /exec/optimizeWithProtocolGroups`: Compute optimized version of a given execution: replace individual devices sharing the same command (name + parameters) by matching existing protocol groups to improve execution speed
 pub const POST_EXEC_OPTIMIZE_WITH_PROTOCOL_GROUPS: OperationInfo = OperationInfo {
@@ -414,6 +440,7 @@ pub const POST_EXEC_OPTIMIZE_WITH_PROTOCOL_GROUPS: OperationInfo = OperationInfo
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /exec/schedule/{actionGroupOID}`: Retrieve all scheduled action group executions
 pub const GET_EXEC_SCHEDULE_BY_ACTION_GROUP_OID: OperationInfo = OperationInfo {
@@ -427,6 +454,7 @@ pub const GET_EXEC_SCHEDULE_BY_ACTION_GROUP_OID: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /exec/schedule/{actionGroupOID}/{utcTimestamp}`: Schedule an action group execution with a delay
 pub const POST_EXEC_SCHEDULE_BY_ACTION_GROUP_OID_BY_UTC_TIMESTAMP: OperationInfo = OperationInfo {
@@ -452,6 +480,7 @@ pub const POST_EXEC_SCHEDULE_BY_ACTION_GROUP_OID_BY_UTC_TIMESTAMP: OperationInfo
         "GroupTriggeredEvent",
         "ExecutionStateChangedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /exec/schedule`: Retrieve all scheduled action groups executions
 pub const GET_EXEC_SCHEDULE: OperationInfo = OperationInfo {
@@ -465,6 +494,7 @@ pub const GET_EXEC_SCHEDULE: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /oauth2/applications/authorized`: Get a list of all authorized applications for the current setup
 pub const GET_OAUTH2_APPLICATIONS_AUTHORIZED: OperationInfo = OperationInfo {
@@ -478,6 +508,7 @@ pub const GET_OAUTH2_APPLICATIONS_AUTHORIZED: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `DELETE /oauth2/applications/authorized/{clientId}`: Revoke an authorized application
 pub const DELETE_OAUTH2_APPLICATIONS_AUTHORIZED_BY_CLIENT_ID: OperationInfo = OperationInfo {
@@ -491,6 +522,7 @@ pub const DELETE_OAUTH2_APPLICATIONS_AUTHORIZED_BY_CLIENT_ID: OperationInfo = Op
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `PUT /oauth2/applications/authorized/{clientId}/disable`: Disable an authorized application
 pub const PUT_OAUTH2_APPLICATIONS_AUTHORIZED_BY_CLIENT_ID_DISABLE: OperationInfo = OperationInfo {
@@ -504,6 +536,7 @@ pub const PUT_OAUTH2_APPLICATIONS_AUTHORIZED_BY_CLIENT_ID_DISABLE: OperationInfo
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `PUT /oauth2/applications/authorized/{clientId}/enable`: Enable an authorized application
 pub const PUT_OAUTH2_APPLICATIONS_AUTHORIZED_BY_CLIENT_ID_ENABLE: OperationInfo = OperationInfo {
@@ -517,6 +550,7 @@ pub const PUT_OAUTH2_APPLICATIONS_AUTHORIZED_BY_CLIENT_ID_ENABLE: OperationInfo 
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /oauth2/authorization`: Get an OAuth2 authorization code
 pub const GET_OAUTH2_AUTHORIZATION: OperationInfo = OperationInfo {
@@ -530,6 +564,7 @@ pub const GET_OAUTH2_AUTHORIZATION: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /conditionGroups`: Create a condition group
 pub const POST_CONDITION_GROUPS: OperationInfo = OperationInfo {
@@ -543,6 +578,7 @@ pub const POST_CONDITION_GROUPS: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["ConditionGroupCreatedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `PUT /conditionGroups`: Update a condition group
 pub const PUT_CONDITION_GROUPS: OperationInfo = OperationInfo {
@@ -556,6 +592,7 @@ pub const PUT_CONDITION_GROUPS: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["ConditionGroupUpdatedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /conditionGroups/{oid}`: Retrieve a condition group by OID
 pub const GET_CONDITION_GROUPS_BY_OID: OperationInfo = OperationInfo {
@@ -569,6 +606,7 @@ pub const GET_CONDITION_GROUPS_BY_OID: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `DELETE /conditionGroups/{oid}`: Delete a condition group by OID
 pub const DELETE_CONDITION_GROUPS_BY_OID: OperationInfo = OperationInfo {
@@ -582,6 +620,7 @@ pub const DELETE_CONDITION_GROUPS_BY_OID: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["ConditionGroupDeletedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /conditionGroups/{oid}/evaluate`: Evaluate a condition group
 pub const GET_CONDITION_GROUPS_BY_OID_EVALUATE: OperationInfo = OperationInfo {
@@ -595,6 +634,7 @@ pub const GET_CONDITION_GROUPS_BY_OID_EVALUATE: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /conditionGroups`: Retrieve all user-defined condition groups
 pub const GET_CONDITION_GROUPS: OperationInfo = OperationInfo {
@@ -613,6 +653,7 @@ pub const GET_CONDITION_GROUPS: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /config/august/createAuthenticationURL/{redirectURL}`: Return an URL to use for August authentication. At the end of the authentication process, the user will be redirected to the given {redirectURL}
 pub const POST_CONFIG_AUGUST_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: OperationInfo = OperationInfo {
@@ -626,6 +667,7 @@ pub const POST_CONFIG_AUGUST_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: Operatio
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/august/discoverGatewaysCandidates`: Return the list of the gateways candidates
 pub const POST_CONFIG_AUGUST_DISCOVER_GATEWAYS_CANDIDATES: OperationInfo = OperationInfo {
@@ -642,6 +684,7 @@ pub const POST_CONFIG_AUGUST_DISCOVER_GATEWAYS_CANDIDATES: OperationInfo = Opera
         "AugustDiscoverHousesCandidatesCompletedEvent",
         "AugustDiscoverHousesCandidatesFailedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `PUT /config/august/tokens`: Refresh current access token if necessary
 pub const PUT_CONFIG_AUGUST_TOKENS: OperationInfo = OperationInfo {
@@ -658,6 +701,7 @@ pub const PUT_CONFIG_AUGUST_TOKENS: OperationInfo = OperationInfo {
         "AugustRefreshCurrentTokenFailedEvent",
         "AugustRefreshCurrentTokenCompletedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/august/discoverGateway/{houseId}`: Start a discover August gateway
 pub const POST_CONFIG_AUGUST_DISCOVER_GATEWAY_BY_HOUSE_ID: OperationInfo = OperationInfo {
@@ -671,6 +715,7 @@ pub const POST_CONFIG_AUGUST_DISCOVER_GATEWAY_BY_HOUSE_ID: OperationInfo = Opera
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["AugustGatewayDiscoverFailedEvent", "AugustGatewayDiscoverCompletedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/august/gateways/{gatewayId}/discoverDevices`: Start discover August devices
 pub const POST_CONFIG_AUGUST_GATEWAYS_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationInfo = OperationInfo {
@@ -684,6 +729,7 @@ pub const POST_CONFIG_AUGUST_GATEWAYS_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationI
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["DiscoverCompleteEvent", "DeviceCreatedEvent", "DiscoverFailedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/camera/discover/{rootUser}/{rootPassword}`: Pair and configure a camera
 pub const POST_CONFIG_BY_GATEWAY_ID_CAMERA_DISCOVER_BY_ROOT_USER_BY_ROOT_PASSWORD: OperationInfo = OperationInfo {
@@ -697,6 +743,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_CAMERA_DISCOVER_BY_ROOT_USER_BY_ROOT_PASSWOR
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["CameraDiscoveredEvent", "DeviceCreatedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `DELETE /config/{gatewayId}/camera/unused`: Delete discovered but unpaired cameras for a given gateway
 pub const DELETE_CONFIG_BY_GATEWAY_ID_CAMERA_UNUSED: OperationInfo = OperationInfo {
@@ -710,6 +757,7 @@ pub const DELETE_CONFIG_BY_GATEWAY_ID_CAMERA_UNUSED: OperationInfo = OperationIn
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `POST /config/{gatewayId}/camera/wifi/{deviceAddress}/{wifiProfile}/{wifiSSID}/{secretKey}`: Set Wifi settings of a paired camera
 pub const POST_CONFIG_BY_GATEWAY_ID_CAMERA_WIFI_BY_DEVICE_ADDRESS_BY_WIFI_PROFILE_BY_WIFI_SSID_BY_SECRET_KEY: OperationInfo = OperationInfo {
@@ -723,6 +771,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_CAMERA_WIFI_BY_DEVICE_ADDRESS_BY_WIFI_PROFIL
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["ExecutionStateChangedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /config/{gatewayId}/camera/candidates`: Get discovered cameras that may be paired to the gateway. This operation should be started after the LAN discovery completes.
 pub const GET_CONFIG_BY_GATEWAY_ID_CAMERA_CANDIDATES: OperationInfo = OperationInfo {
@@ -736,6 +785,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_CAMERA_CANDIDATES: OperationInfo = OperationI
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /config/{gatewayId}/devices/{protocolType}/commissioning/codes`: Get active commissioning codes on given protocol
 pub const GET_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_CODES: OperationInfo = OperationInfo {
@@ -749,6 +799,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_CODES:
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /config/{gatewayId}/devices/{protocolType}/commissioning/codes`: Add one or more device commissioning code(s) on given protocol for a future pairing procedure. The limit for zigbee protocol is 127
 pub const POST_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_CODES: OperationInfo = OperationInfo {
@@ -762,6 +813,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_CODES
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `DELETE /config/{gatewayId}/devices/{protocolType}/commissioning/codes`: Remove all device commissioning codes on given protocol
 pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_CODES: OperationInfo = OperationInfo {
@@ -775,6 +827,7 @@ pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_COD
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `DELETE /config/{gatewayId}/devices/{protocolType}/commissioning/codes/{code}`: Remove a device commissioning code on given protocol
 pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_CODES_BY_CODE: OperationInfo = OperationInfo {
@@ -788,6 +841,7 @@ pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_COD
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `POST /config/{gatewayId}/devices/{protocolType}/commissioning/import`: Import saved device commissioning codes to the actual codes list
 pub const POST_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_IMPORT: OperationInfo = OperationInfo {
@@ -801,6 +855,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_IMPOR
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /config/{gatewayId}/devices/{protocolType}/commissioning/savedCodes`: Get saved commissioning codes on given protocol
 pub const GET_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_SAVED_CODES: OperationInfo = OperationInfo {
@@ -814,6 +869,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_SAVED_
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /config/{gatewayId}/devices/{protocolType}/commissioning/savedCodes`: Add one or more device saved commissioning code(s) on given protocol for a future pairing procedure
 pub const POST_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_SAVED_CODES: OperationInfo = OperationInfo {
@@ -827,6 +883,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_SAVED
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `DELETE /config/{gatewayId}/devices/{protocolType}/commissioning/savedCodes`: Remove all saved device commissioning codes on given protocol
 pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_SAVED_CODES: OperationInfo = OperationInfo {
@@ -840,6 +897,7 @@ pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_SAV
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `DELETE /config/{gatewayId}/devices/{protocolType}/commissioning/savedCodes/{code}`: Remove a device saved commissioning code on given protocol
 pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_SAVED_CODES_BY_CODE: OperationInfo = OperationInfo {
@@ -853,6 +911,7 @@ pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_SAV
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `POST /config/{gatewayId}/devices/{deviceAddress}/{protocolType}/{deviceType}/{deviceLabel}`: This operation allows to create a device. This operation is useful to add RTS devices, RTD alarm system and EnOcean actuators
 pub const POST_CONFIG_BY_GATEWAY_ID_DEVICES_BY_DEVICE_ADDRESS_BY_PROTOCOL_TYPE_BY_DEVICE_TYPE_BY_DEVICE_LABEL: OperationInfo = OperationInfo {
@@ -866,6 +925,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_DEVICES_BY_DEVICE_ADDRESS_BY_PROTOCOL_TYPE_B
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["DeviceCreatedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /config/{gatewayId}/devices/{protocolType}/partial`: Get addresses of partial devices on given protocol
 pub const GET_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_PARTIAL: OperationInfo = OperationInfo {
@@ -879,6 +939,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_PARTIAL: OperationIn
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `DELETE /config/{gatewayId}/devices/{protocolType}/partial`: This operation allows to purge partially discovered raw devices (with status PARTIAL)
 pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_PARTIAL: OperationInfo = OperationInfo {
@@ -892,6 +953,7 @@ pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_PARTIAL: Operatio
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["PurgePartialRawDevicesEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `DELETE /config/{gatewayId}/devices/{protocolType}/partial/{deviceAddress}`: This operation allows to purge a partial raw device
 pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_PARTIAL_BY_DEVICE_ADDRESS: OperationInfo = OperationInfo {
@@ -905,6 +967,7 @@ pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_PARTIAL_BY_DEVICE
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `POST /config/{gatewayId}/devices/{protocolType}/init`: Initialize the protocol, and create a stack if needed
 pub const POST_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_INIT: OperationInfo = OperationInfo {
@@ -918,6 +981,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_INIT: OperationInfo
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `PUT /config/eliot/tokens`: Refresh current access token if necessary
 pub const PUT_CONFIG_ELIOT_TOKENS: OperationInfo = OperationInfo {
@@ -934,6 +998,7 @@ pub const PUT_CONFIG_ELIOT_TOKENS: OperationInfo = OperationInfo {
         "EliotRefreshCurrentTokenCompletedEvent",
         "EliotRefreshCurrentTokenFailedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/eliot/discoverGateway/{gatewayId}`: Start a discover Eliot gateway
 pub const POST_CONFIG_ELIOT_DISCOVER_GATEWAY_BY_GATEWAY_ID: OperationInfo = OperationInfo {
@@ -947,6 +1012,7 @@ pub const POST_CONFIG_ELIOT_DISCOVER_GATEWAY_BY_GATEWAY_ID: OperationInfo = Oper
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["EliotDiscoverGatewayFailedEvent", "EliotDiscoverGatewayCompletedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/eliot/discoverGateways`: Send get a list of all user's gateways
 pub const POST_CONFIG_ELIOT_DISCOVER_GATEWAYS: OperationInfo = OperationInfo {
@@ -960,6 +1026,7 @@ pub const POST_CONFIG_ELIOT_DISCOVER_GATEWAYS: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["EliotDiscoverGatewaysFailedEvent", "EliotDiscoverGatewaysCompletedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/eliot/gateways/{gatewayId}/discoverDevices`: Start discover Eliot devices
 pub const POST_CONFIG_ELIOT_GATEWAYS_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationInfo = OperationInfo {
@@ -973,6 +1040,7 @@ pub const POST_CONFIG_ELIOT_GATEWAYS_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationIn
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["DeviceCreatedEvent", "DiscoverFailedEvent", "DiscoverCompleteEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/eliot/createAuthenticationURL/{redirectURL}`: Return an URL to use for Eliot authentication. At the end of the authentication process, the user will be redirected to the given {redirectURL}
 pub const POST_CONFIG_ELIOT_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: OperationInfo = OperationInfo {
@@ -986,6 +1054,7 @@ pub const POST_CONFIG_ELIOT_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: Operation
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /config/{gatewayId}/enocean/deviceAddress/{deviceType}`: Return next available EnOcean device address for a given device type
 pub const GET_CONFIG_BY_GATEWAY_ID_ENOCEAN_DEVICE_ADDRESS_BY_DEVICE_TYPE: OperationInfo = OperationInfo {
@@ -999,6 +1068,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_ENOCEAN_DEVICE_ADDRESS_BY_DEVICE_TYPE: Operat
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /config/{gatewayId}/enocean/learn/start/{deviceRef}`: Start an EnOcean learning device procedure (pair a new device indicating the device reference). Useful for devices using generic profiles (require a manual specification).
 pub const POST_CONFIG_BY_GATEWAY_ID_ENOCEAN_LEARN_START_BY_DEVICE_REF: OperationInfo = OperationInfo {
@@ -1017,6 +1087,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ENOCEAN_LEARN_START_BY_DEVICE_REF: Operation
         "EnOceanLearnModeTimeoutEvent",
         "EnOceanBadDeviceStimulationEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/enocean/learn/start`: Start an EnOcean learning procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ENOCEAN_LEARN_START: OperationInfo = OperationInfo {
@@ -1035,6 +1106,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ENOCEAN_LEARN_START: OperationInfo = Operati
         "EnOceanLearnModeTimeoutEvent",
         "EnOceanBadDeviceStimulationEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/enocean/learn/stop`: Stop the EnOcean learning procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ENOCEAN_LEARN_STOP: OperationInfo = OperationInfo {
@@ -1048,6 +1120,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ENOCEAN_LEARN_STOP: OperationInfo = Operatio
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["EnOceanLearnStoppedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/io/discover`: Deprecated, use the discoverActuators command on the stack device. Start the IO actuators discover full procedure (discover actuators that share the same key and actuators that are in config state)
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER: OperationInfo = OperationInfo {
@@ -1065,6 +1138,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER: OperationInfo = OperationInfo {
         "DeviceStateChangedEvent",
         "DeviceCreatedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/io/discover/1way`: Deprecated, use discover/simple instead. Start the IO actuators discover simple procedure (discover only actuators that are in config state)
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_1WAY: OperationInfo = OperationInfo {
@@ -1078,6 +1152,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_1WAY: OperationInfo = OperationI
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["DeviceCreatedEvent", "DeviceStateChangedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/io/discover/inSystem`: Deprecated, use the discoverActuators command on the stack device. Start the IO actuators discover in system procedure (discover only actuators that share the same system key)
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_IN_SYSTEM: OperationInfo = OperationInfo {
@@ -1091,6 +1166,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_IN_SYSTEM: OperationInfo = Opera
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["DeviceCreatedEvent", "DeviceStateChangedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/io/discover/simple`: Deprecated, use the discoverActuators command on the stack device. Start the IO actuators discover simple procedure (discover only actuators that are in config state)
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SIMPLE: OperationInfo = OperationInfo {
@@ -1104,6 +1180,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SIMPLE: OperationInfo = Operatio
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["DeviceStateChangedEvent", "DeviceCreatedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/io/setConfigState`: This operation allows to set configuration state of one or more IO node
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_SET_CONFIG_STATE: OperationInfo = OperationInfo {
@@ -1117,6 +1194,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_SET_CONFIG_STATE: OperationInfo = Operati
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/io/atlantic/twinningExit/{deviceAddress}`: This operation forces a device to stop twinning procedure (only supported by Atlantic Electrical heater with adjustable temperature setpoint devices)
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_ATLANTIC_TWINNING_EXIT_BY_DEVICE_ADDRESS: OperationInfo = OperationInfo {
@@ -1130,6 +1208,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_ATLANTIC_TWINNING_EXIT_BY_DEVICE_ADDRESS:
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/io/controller/{controllerAddress}/sendSystemTable`: This operation allows to send a system table to a controller
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_CONTROLLER_BY_CONTROLLER_ADDRESS_SEND_SYSTEM_TABLE: OperationInfo = OperationInfo {
@@ -1143,6 +1222,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_CONTROLLER_BY_CONTROLLER_ADDRESS_SEND_SYS
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/io/openDeviceInRCM/{deviceAddress}`: This operation asks the device to open itself in RCM
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_OPEN_DEVICE_IN_RCM_BY_DEVICE_ADDRESS: OperationInfo = OperationInfo {
@@ -1156,6 +1236,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_OPEN_DEVICE_IN_RCM_BY_DEVICE_ADDRESS: Ope
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["ExecutionStateChangedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/io/discover/sensors/pulse/gas/{deviceAddress}`: Set the settings of a IO gas pulse sensor
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_PULSE_GAS_BY_DEVICE_ADDRESS: OperationInfo = OperationInfo {
@@ -1169,6 +1250,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_PULSE_GAS_BY_DEVICE_ADDR
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/io/discover/sensors/pulse/{category}/{scaleFactor}`: Start the IO generic pulse sensor discover procedure
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_PULSE_BY_CATEGORY_BY_SCALE_FACTOR: OperationInfo = OperationInfo {
@@ -1186,6 +1268,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_PULSE_BY_CATEGORY_BY_SCA
         "ExecutionStateChangedEvent",
         "DeviceCreatedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /config/{gatewayId}/io/PropagateTransferKey`: Deprecated : use POST on config/{gatewayId}/io/propagateTransferKey. This operation allows to retrieve the IO security key from a control point with feedback function and to send it to the entire installation
 pub const GET_CONFIG_BY_GATEWAY_ID_IO_PROPAGATE_TRANSFER_KEY: OperationInfo = OperationInfo {
@@ -1199,6 +1282,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_IO_PROPAGATE_TRANSFER_KEY: OperationInfo = Op
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["ExecutionStateChangedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `PUT /config/{gatewayId}/io/changeAndPropagateTransferKey`: Deprecated, use the resetNetworkSecurity on the stack device. This operation allows to change the IO security key in the box unit and to send this new key to the entire installation
 pub const PUT_CONFIG_BY_GATEWAY_ID_IO_CHANGE_AND_PROPAGATE_TRANSFER_KEY: OperationInfo = OperationInfo {
@@ -1212,6 +1296,7 @@ pub const PUT_CONFIG_BY_GATEWAY_ID_IO_CHANGE_AND_PROPAGATE_TRANSFER_KEY: Operati
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["ExecutionStateChangedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/io/propagateTransferKey`: This operation allows to retrieve the IO security key from a control point with feedback function and to send it to the entire installation
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_PROPAGATE_TRANSFER_KEY: OperationInfo = OperationInfo {
@@ -1225,6 +1310,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_PROPAGATE_TRANSFER_KEY: OperationInfo = O
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["ExecutionStateChangedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/io/revertToCurrentKey`: This operation allows to send the current IO security key
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_REVERT_TO_CURRENT_KEY: OperationInfo = OperationInfo {
@@ -1238,6 +1324,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_REVERT_TO_CURRENT_KEY: OperationInfo = Op
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["IOChangedKeyEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/io/sendIOKeyToDevices`: This operation allows to send the current IO security key to specified devices
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_SEND_IO_KEY_TO_DEVICES: OperationInfo = OperationInfo {
@@ -1251,6 +1338,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_SEND_IO_KEY_TO_DEVICES: OperationInfo = O
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["ExecutionStateChangedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/io/sendTransferKey`: Deprecated, use the shareNetwork command on the stack device. This operation allows to send the installation IO security key to an IO control point with feedback function
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_SEND_TRANSFER_KEY: OperationInfo = OperationInfo {
@@ -1264,6 +1352,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_SEND_TRANSFER_KEY: OperationInfo = Operat
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["ExecutionStateChangedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/io/sendTransferKey/{execId}`: This operation allows to send the installation IO security key to an IO control point with feedback function
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_SEND_TRANSFER_KEY_BY_EXEC_ID: OperationInfo = OperationInfo {
@@ -1277,6 +1366,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_SEND_TRANSFER_KEY_BY_EXEC_ID: OperationIn
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["ExecutionStateChangedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/io/discover/somfy`: Deprecated, use the discover1WayController command on the stack device. Start the IO 1-way remote controller discovery procedure
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SOMFY: OperationInfo = OperationInfo {
@@ -1290,6 +1380,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SOMFY: OperationInfo = Operation
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["DeviceCreatedEvent", "DeviceStateChangedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/io/discover/sensors`: Deprecated, use the discoverSensors command on the stack device. Start the IO sensor discover full procedure (discover sensors that share the same key and sensors that are in config state)
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS: OperationInfo = OperationInfo {
@@ -1303,6 +1394,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS: OperationInfo = Operati
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["DeviceCreatedEvent", "DeviceStateChangedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/io/discover/sensors/simple`: Deprecated, use the discoverSensors command on the stack device. Start the IO sensor discover simple procedure (discover only sensors that are in config state)
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_SIMPLE: OperationInfo = OperationInfo {
@@ -1316,6 +1408,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_SIMPLE: OperationInfo = 
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["DeviceCreatedEvent", "DeviceStateChangedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `DELETE /config/{gatewayId}/io/discover/sensors/{sensorAddress}`: Unsubscribe an IO sensor from the installation
 pub const DELETE_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_BY_SENSOR_ADDRESS: OperationInfo = OperationInfo {
@@ -1329,6 +1422,7 @@ pub const DELETE_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_BY_SENSOR_ADDRESS: Ope
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["ExecutionStateChangedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/io/discover/sensors/{sensorAddress}/unsubscribe`: Unsubscribe an IO sensor from the installation
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_BY_SENSOR_ADDRESS_UNSUBSCRIBE: OperationInfo = OperationInfo {
@@ -1342,6 +1436,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_BY_SENSOR_ADDRESS_UNSUBS
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["ExecutionStateChangedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/ogp/knx/import`: Import KNX installation file
 pub const POST_CONFIG_BY_GATEWAY_ID_OGP_KNX_IMPORT: OperationInfo = OperationInfo {
@@ -1355,6 +1450,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_OGP_KNX_IMPORT: OperationInfo = OperationInf
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/modbus/discover/{ovpGatewayAddress}`: Start the Modbus actuators discover procedure
 pub const POST_CONFIG_BY_GATEWAY_ID_MODBUS_DISCOVER_BY_OVP_GATEWAY_ADDRESS: OperationInfo = OperationInfo {
@@ -1368,6 +1464,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_MODBUS_DISCOVER_BY_OVP_GATEWAY_ADDRESS: Oper
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["DiscoverFailedEvent", "DiscoverCompleteEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/modbus/discover/modules/{deviceAddress}`: Start the Modbus modules discover procedure
 pub const POST_CONFIG_BY_GATEWAY_ID_MODBUS_DISCOVER_MODULES_BY_DEVICE_ADDRESS: OperationInfo = OperationInfo {
@@ -1381,6 +1478,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_MODBUS_DISCOVER_MODULES_BY_DEVICE_ADDRESS: O
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/ogcp/{cloudId}/oauth2/createAuthenticationURL`: Return an URL to use for OAuth2 authorization workflow. At the end of the authentication process, the user will be redirected to the given {redirectUrl}
 pub const POST_CONFIG_OGCP_BY_CLOUD_ID_OAUTH2_CREATE_AUTHENTICATION_URL: OperationInfo = OperationInfo {
@@ -1394,6 +1492,7 @@ pub const POST_CONFIG_OGCP_BY_CLOUD_ID_OAUTH2_CREATE_AUTHENTICATION_URL: Operati
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/ogcp/{cloudId}/discover/device/{deviceId}`: Start a discovery of a device. Device commissioning key must be passed in request body. Only works on clouds using device-level integration mode.
 pub const POST_CONFIG_OGCP_BY_CLOUD_ID_DISCOVER_DEVICE_BY_DEVICE_ID: OperationInfo = OperationInfo {
@@ -1407,6 +1506,7 @@ pub const POST_CONFIG_OGCP_BY_CLOUD_ID_DISCOVER_DEVICE_BY_DEVICE_ID: OperationIn
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["OGCPDiscoverDeviceCompletedEvent", "OGCPDiscoverDeviceFailedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/ogcp/{cloudId}/discover/sites/{siteId}`: Start a discovery of a specific site. If multi-sites is not supported, siteId should be 'default'. Only works on clouds using site-level integration mode.
 pub const POST_CONFIG_OGCP_BY_CLOUD_ID_DISCOVER_SITES_BY_SITE_ID: OperationInfo = OperationInfo {
@@ -1420,6 +1520,7 @@ pub const POST_CONFIG_OGCP_BY_CLOUD_ID_DISCOVER_SITES_BY_SITE_ID: OperationInfo 
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["OGCPDiscoverSiteCompletedEvent", "OGCPDiscoverSiteFailedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/ogcp/{cloudId}/discover/sites`: Start a discovery of available sites. Only works on clouds using site-level integration mode and supporting multi-sites per account.
 pub const POST_CONFIG_OGCP_BY_CLOUD_ID_DISCOVER_SITES: OperationInfo = OperationInfo {
@@ -1433,6 +1534,7 @@ pub const POST_CONFIG_OGCP_BY_CLOUD_ID_DISCOVER_SITES: OperationInfo = Operation
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["OGCPDiscoverSitesCompletedEvent", "OGCPDiscoverSitesFailedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /config/ogcp/instances`: Get a list of all available OGCP instances on that server
 pub const GET_CONFIG_OGCP_INSTANCES: OperationInfo = OperationInfo {
@@ -1446,6 +1548,7 @@ pub const GET_CONFIG_OGCP_INSTANCES: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /config/ogcp/{cloudId}/oauth2/passwordGrant`: Get new oauth tokens from user credentials. Only works on clouds using site-level integration mode
 pub const POST_CONFIG_OGCP_BY_CLOUD_ID_OAUTH2_PASSWORD_GRANT: OperationInfo = OperationInfo {
@@ -1459,6 +1562,7 @@ pub const POST_CONFIG_OGCP_BY_CLOUD_ID_OAUTH2_PASSWORD_GRANT: OperationInfo = Op
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/ogcp/{cloudId}/pairing/device/{deviceId}`: Transmit device pairing informations to the third-party Cloud. Only works on clouds using device-level integration mode and supporting pairing requests.
 pub const POST_CONFIG_OGCP_BY_CLOUD_ID_PAIRING_DEVICE_BY_DEVICE_ID: OperationInfo = OperationInfo {
@@ -1472,6 +1576,7 @@ pub const POST_CONFIG_OGCP_BY_CLOUD_ID_PAIRING_DEVICE_BY_DEVICE_ID: OperationInf
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["OGCPDevicePairingCompletedEvent", "OGCPDevicePairingFailedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/ogcp/{cloudId}/pairing/device`: Transmit device pairing informations to the third-party Cloud. Only works on clouds using device-level integration mode and supporting pairing requests.
 pub const POST_CONFIG_OGCP_BY_CLOUD_ID_PAIRING_DEVICE: OperationInfo = OperationInfo {
@@ -1485,6 +1590,7 @@ pub const POST_CONFIG_OGCP_BY_CLOUD_ID_PAIRING_DEVICE: OperationInfo = Operation
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["OGCPDevicePairingCompletedEvent", "OGCPDevicePairingFailedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/ogcp/{cloudId}/oauth2/tokens/refresh`: Refresh OAuth2 tokens if necessary
 pub const POST_CONFIG_OGCP_BY_CLOUD_ID_OAUTH2_TOKENS_REFRESH: OperationInfo = OperationInfo {
@@ -1498,6 +1604,7 @@ pub const POST_CONFIG_OGCP_BY_CLOUD_ID_OAUTH2_TOKENS_REFRESH: OperationInfo = Op
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["OGCPTokensRefreshCompletedEvent", "OGCPTokensRefreshFailedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/opendoors/tokens`: Generate OAuth2 tokens from credentials
 pub const POST_CONFIG_OPENDOORS_TOKENS: OperationInfo = OperationInfo {
@@ -1514,6 +1621,7 @@ pub const POST_CONFIG_OPENDOORS_TOKENS: OperationInfo = OperationInfo {
         "OpenDoorsGenerateOAuthTokensFailedEvent",
         "OpenDoorsGenerateOAuthTokensCompletedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/opendoors/discover`: Test an OpenDoors account, create and attach a cloud gateway to the current setup then discover devices on that gateway
 pub const POST_CONFIG_OPENDOORS_DISCOVER: OperationInfo = OperationInfo {
@@ -1527,6 +1635,7 @@ pub const POST_CONFIG_OPENDOORS_DISCOVER: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["OpenDoorsDiscoverFailedEvent", "OpenDoorsDiscoverCompletedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/opendoors/discoverGateway`: Test an OpenDoors account, create and attach a cloud gateway to the current setup then discover devices on that gateway
 pub const POST_CONFIG_OPENDOORS_DISCOVER_GATEWAY: OperationInfo = OperationInfo {
@@ -1540,6 +1649,7 @@ pub const POST_CONFIG_OPENDOORS_DISCOVER_GATEWAY: OperationInfo = OperationInfo 
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["OpenDoorsDiscoverCompletedEvent", "OpenDoorsDiscoverFailedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/opendoors/{gatewayId}/discoverDevices`: Discover OpenDoors devices on given gateway
 pub const POST_CONFIG_OPENDOORS_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationInfo = OperationInfo {
@@ -1553,6 +1663,7 @@ pub const POST_CONFIG_OPENDOORS_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationInfo = 
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["OpenDoorsDiscoverCompletedEvent", "OpenDoorsDiscoverFailedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/opendoors/createAuthenticationURL/{redirectURL}`: Return an URL to use for OpenDoors authentication. At the end of the authentication process, the user will be redirected to the given {redirectURL}
 pub const POST_CONFIG_OPENDOORS_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: OperationInfo = OperationInfo {
@@ -1566,6 +1677,7 @@ pub const POST_CONFIG_OPENDOORS_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: Opera
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/ovp/discover`: Start the OVP actuators discover full procedure (discover actuators that share the same key and actuators that are in config state)
 pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER: OperationInfo = OperationInfo {
@@ -1583,6 +1695,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER: OperationInfo = OperationInfo 
         "ExecutionStateChangedEvent",
         "DeviceCreatedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/ovp/discover/inSystem`: Start the OVP actuators discover in system procedure (discover only actuators that share the same system key)
 pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_IN_SYSTEM: OperationInfo = OperationInfo {
@@ -1600,6 +1713,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_IN_SYSTEM: OperationInfo = Oper
         "DeviceCreatedEvent",
         "ExecutionStateChangedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/ovp/discover/simple`: Start the OVP actuators discover simple procedure (discover only actuators that are in config state)
 pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_SIMPLE: OperationInfo = OperationInfo {
@@ -1617,6 +1731,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_SIMPLE: OperationInfo = Operati
         "DeviceCreatedEvent",
         "DeviceStateChangedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/ovp/discover/modbus/{gatewayAddress}/modules`: Start an OVP sensors discover modules on a modbus gateway
 pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_MODBUS_BY_GATEWAY_ADDRESS_MODULES: OperationInfo = OperationInfo {
@@ -1630,6 +1745,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_MODBUS_BY_GATEWAY_ADDRESS_MODUL
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["DeviceStateChangedEvent", "DeviceCreatedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/ovp/discover/sensors`: Start the OVP sensors discover full procedure (discover sensors that share the same key and actuators that are in config state)
 pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_SENSORS: OperationInfo = OperationInfo {
@@ -1643,6 +1759,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_SENSORS: OperationInfo = Operat
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["DeviceCreatedEvent", "DeviceStateChangedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/ovp/discover/sensors/simple`: Start the OVP sensor discover simple procedure (discover only sensors that are in config state)
 pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_SENSORS_SIMPLE: OperationInfo = OperationInfo {
@@ -1656,6 +1773,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_SENSORS_SIMPLE: OperationInfo =
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["DeviceCreatedEvent", "DeviceStateChangedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `PUT /config/{gatewayId}/hue/bridge/{hueBridgeAddress}/createBridgeUser`: Create a bridge user on the Philips HUE bridge. Does nothing if the user already exists.
 pub const PUT_CONFIG_BY_GATEWAY_ID_HUE_BRIDGE_BY_HUE_BRIDGE_ADDRESS_CREATE_BRIDGE_USER: OperationInfo = OperationInfo {
@@ -1669,6 +1787,7 @@ pub const PUT_CONFIG_BY_GATEWAY_ID_HUE_BRIDGE_BY_HUE_BRIDGE_ADDRESS_CREATE_BRIDG
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `POST /config/{gatewayId}/hue/bridge/discover`: Start a discover for a Philips HUE bridge
 pub const POST_CONFIG_BY_GATEWAY_ID_HUE_BRIDGE_DISCOVER: OperationInfo = OperationInfo {
@@ -1682,6 +1801,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_HUE_BRIDGE_DISCOVER: OperationInfo = Operati
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/hue/bridge/{hueBridgeAddress}/discoverConfiguration`: Start a configuration discover on the target Philips HUE bridge
 pub const POST_CONFIG_BY_GATEWAY_ID_HUE_BRIDGE_BY_HUE_BRIDGE_ADDRESS_DISCOVER_CONFIGURATION: OperationInfo = OperationInfo {
@@ -1695,6 +1815,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_HUE_BRIDGE_BY_HUE_BRIDGE_ADDRESS_DISCOVER_CO
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /config/{gatewayId}/profalux868/address`: This operation give the next available address
 pub const GET_CONFIG_BY_GATEWAY_ID_PROFALUX868_ADDRESS: OperationInfo = OperationInfo {
@@ -1708,6 +1829,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_PROFALUX868_ADDRESS: OperationInfo = Operatio
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /config/{gatewayId}/profalux868/{deviceAddress}/pair`: Pair profalux device
 pub const POST_CONFIG_BY_GATEWAY_ID_PROFALUX868_BY_DEVICE_ADDRESS_PAIR: OperationInfo = OperationInfo {
@@ -1721,6 +1843,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_PROFALUX868_BY_DEVICE_ADDRESS_PAIR: Operatio
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/profalux868/{deviceAddress}/unpair`: Unpair profalux device
 pub const POST_CONFIG_BY_GATEWAY_ID_PROFALUX868_BY_DEVICE_ADDRESS_UNPAIR: OperationInfo = OperationInfo {
@@ -1734,6 +1857,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_PROFALUX868_BY_DEVICE_ADDRESS_UNPAIR: Operat
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /setup/protocols/groups`: Retrieve all protocol groups and their devices present in a given setup
 pub const GET_SETUP_PROTOCOLS_GROUPS: OperationInfo = OperationInfo {
@@ -1747,6 +1871,7 @@ pub const GET_SETUP_PROTOCOLS_GROUPS: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /config/{gatewayId}/{protocolType}/group`: Create a group node for a protocol
 pub const POST_CONFIG_BY_GATEWAY_ID_BY_PROTOCOL_TYPE_GROUP: OperationInfo = OperationInfo {
@@ -1760,6 +1885,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_BY_PROTOCOL_TYPE_GROUP: OperationInfo = Oper
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /config/{gatewayId}/{protocolType}/group/capabilities`: Retrieve all controllables allowed in protocol group creation
 pub const GET_CONFIG_BY_GATEWAY_ID_BY_PROTOCOL_TYPE_GROUP_CAPABILITIES: OperationInfo = OperationInfo {
@@ -1773,6 +1899,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_BY_PROTOCOL_TYPE_GROUP_CAPABILITIES: Operatio
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /config/{gatewayId}/{protocolType}/group/{groupAddress}/devices`: Retrieve the urls of the devices present in a given protocol group
 pub const GET_CONFIG_BY_GATEWAY_ID_BY_PROTOCOL_TYPE_GROUP_BY_GROUP_ADDRESS_DEVICES: OperationInfo = OperationInfo {
@@ -1786,6 +1913,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_BY_PROTOCOL_TYPE_GROUP_BY_GROUP_ADDRESS_DEVIC
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /config/{gatewayId}/rtd/deviceAddress`: Return an available RTD device address
 pub const GET_CONFIG_BY_GATEWAY_ID_RTD_DEVICE_ADDRESS: OperationInfo = OperationInfo {
@@ -1799,6 +1927,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_RTD_DEVICE_ADDRESS: OperationInfo = Operation
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /config/{gatewayId}/rtd/discover`: Start a RTD sensor discover procedure
 pub const POST_CONFIG_BY_GATEWAY_ID_RTD_DISCOVER: OperationInfo = OperationInfo {
@@ -1812,6 +1941,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_RTD_DISCOVER: OperationInfo = OperationInfo 
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["DeviceCreatedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /config/{gatewayId}/rtd/transferKey/{deviceAddress}`: This operation allows to retrieve the RTD key from an alarm system
 pub const GET_CONFIG_BY_GATEWAY_ID_RTD_TRANSFER_KEY_BY_DEVICE_ADDRESS: OperationInfo = OperationInfo {
@@ -1825,6 +1955,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_RTD_TRANSFER_KEY_BY_DEVICE_ADDRESS: Operation
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["ExecutionStateChangedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /config/{gatewayId}/rts/channel`: This operation allows to retrieve an available RTS channel
 pub const GET_CONFIG_BY_GATEWAY_ID_RTS_CHANNEL: OperationInfo = OperationInfo {
@@ -1838,6 +1969,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_RTS_CHANNEL: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /config/{gatewayId}/rts/transferKey/{channel}/{type}`: This operation allows to retrieve the RTS key from a control point
 pub const GET_CONFIG_BY_GATEWAY_ID_RTS_TRANSFER_KEY_BY_CHANNEL_BY_TYPE: OperationInfo = OperationInfo {
@@ -1851,6 +1983,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_RTS_TRANSFER_KEY_BY_CHANNEL_BY_TYPE: Operatio
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["ExecutionStateChangedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/ramses/discover/gatewayNode/{gatewayAddress}`: This operation allows to discover a Ramses gateway
 pub const POST_CONFIG_BY_GATEWAY_ID_RAMSES_DISCOVER_GATEWAY_NODE_BY_GATEWAY_ADDRESS: OperationInfo = OperationInfo {
@@ -1864,6 +1997,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_RAMSES_DISCOVER_GATEWAY_NODE_BY_GATEWAY_ADDR
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["DiscoverCompleteEvent", "DiscoverFailedEvent", "DeviceCreatedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/ramses/discover/masterNodes/{evoHomeAddress}`: This operation allows to discover nodes of a Ramses master device, like an EvoHome
 pub const POST_CONFIG_BY_GATEWAY_ID_RAMSES_DISCOVER_MASTER_NODES_BY_EVO_HOME_ADDRESS: OperationInfo = OperationInfo {
@@ -1877,6 +2011,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_RAMSES_DISCOVER_MASTER_NODES_BY_EVO_HOME_ADD
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["DiscoverCompleteEvent", "DiscoverFailedEvent", "DeviceCreatedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /config/{gatewayId}/ramses/test/address/{evoHomeAddress}`: This operation allows to test the Ramses master device address
 pub const GET_CONFIG_BY_GATEWAY_ID_RAMSES_TEST_ADDRESS_BY_EVO_HOME_ADDRESS: OperationInfo = OperationInfo {
@@ -1890,6 +2025,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_RAMSES_TEST_ADDRESS_BY_EVO_HOME_ADDRESS: Oper
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["ValidAddressEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /config/{gatewayId}/ramses/test/gateway/{gatewayAddress}`: This operation allows to test the Ramses gateway address
 pub const GET_CONFIG_BY_GATEWAY_ID_RAMSES_TEST_GATEWAY_BY_GATEWAY_ADDRESS: OperationInfo = OperationInfo {
@@ -1903,6 +2039,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_RAMSES_TEST_GATEWAY_BY_GATEWAY_ADDRESS: Opera
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["ValidAddressEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/somfythermostat/tokens`: Generate OAuth2 tokens from credentials
 pub const POST_CONFIG_SOMFYTHERMOSTAT_TOKENS: OperationInfo = OperationInfo {
@@ -1919,6 +2056,7 @@ pub const POST_CONFIG_SOMFYTHERMOSTAT_TOKENS: OperationInfo = OperationInfo {
         "SomfyThermostatGenerateOAuthTokensCompletedEvent",
         "SomfyThermostatGenerateOAuthTokensFailedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `PUT /config/somfythermostat/tokens`: Refresh current access token if necessary
 pub const PUT_CONFIG_SOMFYTHERMOSTAT_TOKENS: OperationInfo = OperationInfo {
@@ -1935,6 +2073,7 @@ pub const PUT_CONFIG_SOMFYTHERMOSTAT_TOKENS: OperationInfo = OperationInfo {
         "SomfyThermostatCurrentTokensCompletedEvent",
         "SomfyThermostatCurrentTokensFailedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/somfythermostat/{gatewayId}/discoverDevices`: Start a SomfyThermostat discover devices procedure
 pub const POST_CONFIG_SOMFYTHERMOSTAT_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationInfo = OperationInfo {
@@ -1948,6 +2087,7 @@ pub const POST_CONFIG_SOMFYTHERMOSTAT_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationI
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["DiscoverFailedEvent", "DeviceCreatedEvent", "DiscoverCompleteEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/somfythermostat/discoverGateways`: Start a discover gateways
 pub const POST_CONFIG_SOMFYTHERMOSTAT_DISCOVER_GATEWAYS: OperationInfo = OperationInfo {
@@ -1965,6 +2105,7 @@ pub const POST_CONFIG_SOMFYTHERMOSTAT_DISCOVER_GATEWAYS: OperationInfo = Operati
         "SomfyThermostatDiscoveredEvent",
         "SomfyThermostatDiscoverCompletedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/somfythermostat/discoverGateways/{gatewayId}`: discover the gateway corresponding to the gatewayId
 pub const POST_CONFIG_SOMFYTHERMOSTAT_DISCOVER_GATEWAYS_BY_GATEWAY_ID: OperationInfo = OperationInfo {
@@ -1982,6 +2123,7 @@ pub const POST_CONFIG_SOMFYTHERMOSTAT_DISCOVER_GATEWAYS_BY_GATEWAY_ID: Operation
         "SomfyThermostatDiscoveredEvent",
         "SomfyThermostatDiscoverFailedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/somfythermostat/discoverGatewaysCandidates`: discover gateways candidates
 pub const POST_CONFIG_SOMFYTHERMOSTAT_DISCOVER_GATEWAYS_CANDIDATES: OperationInfo = OperationInfo {
@@ -1999,6 +2141,7 @@ pub const POST_CONFIG_SOMFYTHERMOSTAT_DISCOVER_GATEWAYS_CANDIDATES: OperationInf
         "SomfyThermostatDiscoverCompletedEvent",
         "SomfyThermostatsCandidatesDiscoveredEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/somfythermostat/createAuthenticationURL/{redirectURL}`: Return an URL to use for Somfy thermostat authentication. At the end of the authentication process, the user will be redirected to the given {redirectURL}
 pub const POST_CONFIG_SOMFYTHERMOSTAT_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: OperationInfo = OperationInfo {
@@ -2012,6 +2155,7 @@ pub const POST_CONFIG_SOMFYTHERMOSTAT_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL:
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/somfythermostat/{gatewayId}/webhook/{thermostatId}`: Register webhook for events
 pub const POST_CONFIG_SOMFYTHERMOSTAT_BY_GATEWAY_ID_WEBHOOK_BY_THERMOSTAT_ID: OperationInfo = OperationInfo {
@@ -2028,6 +2172,7 @@ pub const POST_CONFIG_SOMFYTHERMOSTAT_BY_GATEWAY_ID_WEBHOOK_BY_THERMOSTAT_ID: Op
         "SomfyThermostatRegisterWebhookSuccessEvent",
         "SomfyThermostatRegisterWebhookFailedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `DELETE /config/somfythermostat/{gatewayId}/webhook/{thermostatId}`: Delete webhook for events
 pub const DELETE_CONFIG_SOMFYTHERMOSTAT_BY_GATEWAY_ID_WEBHOOK_BY_THERMOSTAT_ID: OperationInfo = OperationInfo {
@@ -2044,6 +2189,7 @@ pub const DELETE_CONFIG_SOMFYTHERMOSTAT_BY_GATEWAY_ID_WEBHOOK_BY_THERMOSTAT_ID: 
         "SomfyThermostatDeleteWebhookSuccessEvent",
         "SomfyThermostatDeleteWebhookFailedEvent",
     ],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `POST /config/somfyprotect/tokens`: Generate OAuth2 tokens from credentials
 pub const POST_CONFIG_SOMFYPROTECT_TOKENS: OperationInfo = OperationInfo {
@@ -2060,6 +2206,7 @@ pub const POST_CONFIG_SOMFYPROTECT_TOKENS: OperationInfo = OperationInfo {
         "SomfyProtectGenerateOAuthTokensFailedEvent",
         "SomfyProtectGenerateOAuthTokensCompletedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `PUT /config/somfyprotect/tokens`: Refresh current access token if necessary
 pub const PUT_CONFIG_SOMFYPROTECT_TOKENS: OperationInfo = OperationInfo {
@@ -2076,6 +2223,7 @@ pub const PUT_CONFIG_SOMFYPROTECT_TOKENS: OperationInfo = OperationInfo {
         "SomfyProtectCurrentTokenCompletedEvent",
         "SomfyProtectCurrentTokenFailedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/somfyprotect/{gatewayId}/discoverDevices`: Start a SomfyProtect discover devices procedure
 pub const POST_CONFIG_SOMFYPROTECT_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationInfo = OperationInfo {
@@ -2089,6 +2237,7 @@ pub const POST_CONFIG_SOMFYPROTECT_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationInfo
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["DiscoverCompleteEvent", "DeviceCreatedEvent", "DiscoverFailedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/somfyprotect/discoverGateway`: Start a discover of the gateway with the siteID
 pub const POST_CONFIG_SOMFYPROTECT_DISCOVER_GATEWAY: OperationInfo = OperationInfo {
@@ -2102,6 +2251,7 @@ pub const POST_CONFIG_SOMFYPROTECT_DISCOVER_GATEWAY: OperationInfo = OperationIn
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["SomfyProtectDiscoverFailedEvent", "SomfyProtectDiscoverCompletedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/somfyprotect/discoverGateways`: Start a discover gateways @Deprecated: use discoverGatewaysCandidates and discoverGateway to discover a gateway
 pub const POST_CONFIG_SOMFYPROTECT_DISCOVER_GATEWAYS: OperationInfo = OperationInfo {
@@ -2119,6 +2269,7 @@ pub const POST_CONFIG_SOMFYPROTECT_DISCOVER_GATEWAYS: OperationInfo = OperationI
         "SomfyProtectDiscoverCompletedEvent",
         "SomfyProtectSiteDiscoveredEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/somfyprotect/discoverGatewaysCandidates`: Discover gateways candidates
 pub const POST_CONFIG_SOMFYPROTECT_DISCOVER_GATEWAYS_CANDIDATES: OperationInfo = OperationInfo {
@@ -2132,6 +2283,7 @@ pub const POST_CONFIG_SOMFYPROTECT_DISCOVER_GATEWAYS_CANDIDATES: OperationInfo =
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["SomfyProtectGetSitesCompletedEvent", "SomfyProtectGetSitesFailedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/somfyprotect/sendGetSites`: Send get sites @Deprecated: use discoverGatewaysCandidates
 pub const POST_CONFIG_SOMFYPROTECT_SEND_GET_SITES: OperationInfo = OperationInfo {
@@ -2145,6 +2297,7 @@ pub const POST_CONFIG_SOMFYPROTECT_SEND_GET_SITES: OperationInfo = OperationInfo
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["SomfyProtectGetSitesCompletedEvent", "SomfyProtectGetSitesFailedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/somfyprotect/createAuthenticationURL/{redirectUrl}`: Return an URL to use for SomfyProtect authentication. At the end of the authentication process, the user will be redirected to the given {redirectUrl}
 pub const POST_CONFIG_SOMFYPROTECT_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: OperationInfo = OperationInfo {
@@ -2158,6 +2311,7 @@ pub const POST_CONFIG_SOMFYPROTECT_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: Op
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /config/{gatewayId}/upnpcontrol/sonos/checkActionGroups`: Check if action groups are consistent with the topology
 pub const GET_CONFIG_BY_GATEWAY_ID_UPNPCONTROL_SONOS_CHECK_ACTION_GROUPS: OperationInfo = OperationInfo {
@@ -2171,6 +2325,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_UPNPCONTROL_SONOS_CHECK_ACTION_GROUPS: Operat
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /config/{gatewayId}/upnpcontrol/sonos/topology/{deviceURL}`: Get sonos topology
 pub const POST_CONFIG_BY_GATEWAY_ID_UPNPCONTROL_SONOS_TOPOLOGY_BY_DEVICE_URL: OperationInfo = OperationInfo {
@@ -2188,6 +2343,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_UPNPCONTROL_SONOS_TOPOLOGY_BY_DEVICE_URL: Op
         "SonosGetTopologyFailedEvent",
         "SonosTopologyChangedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/wiser/gateway/{gatewayId}/discoverDevices`: Start a discover devices on a gateway
 pub const POST_CONFIG_WISER_GATEWAY_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationInfo = OperationInfo {
@@ -2201,6 +2357,7 @@ pub const POST_CONFIG_WISER_GATEWAY_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationInf
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/wiser/createAuthenticationURL/{redirectURL}`: Return an URL to use for wiser authentication. At the end of the authentication process, the user will be redirected to the given {redirectURL}
 pub const POST_CONFIG_WISER_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: OperationInfo = OperationInfo {
@@ -2214,6 +2371,7 @@ pub const POST_CONFIG_WISER_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: Operation
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/wiser/discoverGateway/{siteId}`: discover a site by id
 pub const POST_CONFIG_WISER_DISCOVER_GATEWAY_BY_SITE_ID: OperationInfo = OperationInfo {
@@ -2227,6 +2385,7 @@ pub const POST_CONFIG_WISER_DISCOVER_GATEWAY_BY_SITE_ID: OperationInfo = Operati
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["WiserGatewayDiscoveredFailedEvent", "WiserGatewayDiscoveredEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/wiser/discoverGatewaysCandidates`: Return the list of the gateways candidates
 pub const POST_CONFIG_WISER_DISCOVER_GATEWAYS_CANDIDATES: OperationInfo = OperationInfo {
@@ -2240,6 +2399,7 @@ pub const POST_CONFIG_WISER_DISCOVER_GATEWAYS_CANDIDATES: OperationInfo = Operat
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["WiserSitesCandidatesFailedEvent", "WiserSitesCandidatesDiscoveredEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /config/{gatewayId}/zwave/controllerCapability`: Get Z-Wave controller capability: Unknown (0), First config (1), Primary controller (2) or Secondary controller (3)
 pub const GET_CONFIG_BY_GATEWAY_ID_ZWAVE_CONTROLLER_CAPABILITY: OperationInfo = OperationInfo {
@@ -2253,6 +2413,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_ZWAVE_CONTROLLER_CAPABILITY: OperationInfo = 
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /config/{gatewayId}/zwave/wakeUpInterval/{sourceDeviceId}/{interval}`: Set device wake up interval.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_WAKE_UP_INTERVAL_BY_SOURCE_DEVICE_ID_BY_INTERVAL: OperationInfo = OperationInfo {
@@ -2266,6 +2427,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_WAKE_UP_INTERVAL_BY_SOURCE_DEVICE_ID_B
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/zwave/wakeUpInterval/{sourceDeviceId}/{interval}/{assignReturnRoute}`: Set device wake up interval and if set, assign the return route.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_WAKE_UP_INTERVAL_BY_SOURCE_DEVICE_ID_BY_INTERVAL_BY_ASSIGN_RETURN_ROUTE: OperationInfo = OperationInfo {
@@ -2279,6 +2441,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_WAKE_UP_INTERVAL_BY_SOURCE_DEVICE_ID_B
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/zwave/exclusion/start`: Start a Z-Wave exclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_START: OperationInfo = OperationInfo {
@@ -2296,6 +2459,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_START: OperationInfo = Opera
         "DeviceDisabledEvent",
         "ZWaveSetModeFailedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/zwave/exclusion/start/{timeout}`: Start a Z-Wave exclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_START_BY_TIMEOUT: OperationInfo = OperationInfo {
@@ -2313,6 +2477,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_START_BY_TIMEOUT: OperationI
         "ZWaveSetModeCompleteEvent",
         "ZWaveSetModeFailedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/zwave/exclusion/stop`: Stop a Z-Wave exclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_STOP: OperationInfo = OperationInfo {
@@ -2326,6 +2491,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_STOP: OperationInfo = Operat
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["ZWaveSetModeCompleteEvent", "ZWaveSetModeFailedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/zwave/exclusionMode/start`: Start a Z-Wave exclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_MODE_START: OperationInfo = OperationInfo {
@@ -2344,6 +2510,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_MODE_START: OperationInfo = 
         "DeviceDisabledEvent",
         "ZWaveExclusionInOtherNetworkEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/zwave/exclusionMode/stop`: Stop a Z-Wave exclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_MODE_STOP: OperationInfo = OperationInfo {
@@ -2357,6 +2524,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_MODE_STOP: OperationInfo = O
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["ZWaveSetModeCompleteEvent", "ZWaveSetModeFailedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/zwave/pairing/exclusion/start`: Start a Z-Wave exclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_EXCLUSION_START: OperationInfo = OperationInfo {
@@ -2375,6 +2543,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_EXCLUSION_START: OperationInfo
         "ZWaveExclusionInOtherNetworkEvent",
         "ZWaveSetModeCompleteEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/zwave/pairing/exclusion/stop`: Stop a Z-Wave exclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_EXCLUSION_STOP: OperationInfo = OperationInfo {
@@ -2388,6 +2557,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_EXCLUSION_STOP: OperationInfo 
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["ZWaveSetModeFailedEvent", "ZWaveSetModeCompleteEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/zwave/failedDevice/{targetDeviceId}`: Check if device is failed.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_FAILED_DEVICE_BY_TARGET_DEVICE_ID: OperationInfo = OperationInfo {
@@ -2401,6 +2571,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_FAILED_DEVICE_BY_TARGET_DEVICE_ID: Ope
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `DELETE /config/{gatewayId}/zwave/failedDevice/{targetDeviceId}`: Delete a failed device
 pub const DELETE_CONFIG_BY_GATEWAY_ID_ZWAVE_FAILED_DEVICE_BY_TARGET_DEVICE_ID: OperationInfo = OperationInfo {
@@ -2414,6 +2585,7 @@ pub const DELETE_CONFIG_BY_GATEWAY_ID_ZWAVE_FAILED_DEVICE_BY_TARGET_DEVICE_ID: O
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `POST /config/{gatewayId}/zwave/failedDevice/{targetDeviceId}/replace`: Z-Wave : replace a given failed node.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_FAILED_DEVICE_BY_TARGET_DEVICE_ID_REPLACE: OperationInfo = OperationInfo {
@@ -2427,6 +2599,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_FAILED_DEVICE_BY_TARGET_DEVICE_ID_REPL
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/zwave/inclusion/start`: Start a Z-Wave inclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_START: OperationInfo = OperationInfo {
@@ -2440,6 +2613,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_START: OperationInfo = Opera
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["ZWaveSetModeFailedEvent", "ZWaveSetModeCompleteEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/zwave/inclusion/start/{timeout}`: Start a Z-Wave inclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_START_BY_TIMEOUT: OperationInfo = OperationInfo {
@@ -2453,6 +2627,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_START_BY_TIMEOUT: OperationI
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["ZWaveSetModeCompleteEvent", "ZWaveSetModeFailedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/zwave/inclusion/stop`: Stop a Z-Wave exclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_STOP: OperationInfo = OperationInfo {
@@ -2466,6 +2641,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_STOP: OperationInfo = Operat
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["ZWaveSetModeFailedEvent", "ZWaveSetModeCompleteEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/zwave/inclusionMode/start`: Start a Z-Wave inclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_MODE_START: OperationInfo = OperationInfo {
@@ -2479,6 +2655,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_MODE_START: OperationInfo = 
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["ZWaveSetModeCompleteEvent", "ZWaveSetModeFailedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/zwave/inclusionMode/stop`: Stop a Z-Wave exclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_MODE_STOP: OperationInfo = OperationInfo {
@@ -2492,6 +2669,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_MODE_STOP: OperationInfo = O
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["ZWaveSetModeCompleteEvent", "ZWaveSetModeFailedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/zwave/pairing/inclusion/start`: Start a Z-Wave inclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_INCLUSION_START: OperationInfo = OperationInfo {
@@ -2509,6 +2687,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_INCLUSION_START: OperationInfo
         "ZWaveSetModeCompleteEvent",
         "ZWaveSetModeFailedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/zwave/pairing/inclusion/stop`: Stop a Z-Wave inclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_INCLUSION_STOP: OperationInfo = OperationInfo {
@@ -2522,6 +2701,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_INCLUSION_STOP: OperationInfo 
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["ZWaveSetModeCompleteEvent", "ZWaveSetModeFailedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/zwave/pairing/learn/start`: Z-Wave : start learning mode.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_LEARN_START: OperationInfo = OperationInfo {
@@ -2535,6 +2715,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_LEARN_START: OperationInfo = O
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/zwave/pairing/learn/stop`: Z-Wave : stop learning mode.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_LEARN_STOP: OperationInfo = OperationInfo {
@@ -2548,6 +2729,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_LEARN_STOP: OperationInfo = Op
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/zwave/association/nodes/{nodeId}/groups/{groupId}/refresh`: Launch the refresh operation on the corresponding association group.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_ASSOCIATION_NODES_BY_NODE_ID_GROUPS_BY_GROUP_ID_REFRESH: OperationInfo = OperationInfo {
@@ -2561,6 +2743,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_ASSOCIATION_NODES_BY_NODE_ID_GROUPS_BY
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["ExecutionStateChangedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/zwave/association/nodes/{nodeId}/groups/refresh`: Launch the refresh operation on all the association groups available on the node.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_ASSOCIATION_NODES_BY_NODE_ID_GROUPS_REFRESH: OperationInfo = OperationInfo {
@@ -2574,6 +2757,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_ASSOCIATION_NODES_BY_NODE_ID_GROUPS_RE
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["ExecutionStateChangedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/zwave/reset`: Start a Z-Wave reset procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_RESET: OperationInfo = OperationInfo {
@@ -2587,6 +2771,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_RESET: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["ZWaveResetFailedEvent", "ZWaveResetCompleteEvent", "DeviceDisabledEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /config/{gatewayId}/zwave/association/nodes/{nodeId}/groups/{groupId}`: Retrieve the last association information sent by the product for the corresponding groupId. Be aware that this information might no be up to date. The 'Association refresh' APIs shall be called to explicitly retrieve the association information from the product.
 pub const GET_CONFIG_BY_GATEWAY_ID_ZWAVE_ASSOCIATION_NODES_BY_NODE_ID_GROUPS_BY_GROUP_ID: OperationInfo = OperationInfo {
@@ -2600,6 +2785,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_ZWAVE_ASSOCIATION_NODES_BY_NODE_ID_GROUPS_BY_
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /config/{gatewayId}/zwave/association/nodes/{nodeId}/groups`: Retrieve the last association information sent by the product. Be aware that this information might no be up to date. The 'Association refresh' APIs shall be called to explicitly retrieve the association information from the product.
 pub const GET_CONFIG_BY_GATEWAY_ID_ZWAVE_ASSOCIATION_NODES_BY_NODE_ID_GROUPS: OperationInfo = OperationInfo {
@@ -2613,6 +2799,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_ZWAVE_ASSOCIATION_NODES_BY_NODE_ID_GROUPS: Op
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /config/{gatewayId}/zwave/association/nodes/{nodeId}/groups/{groupId}`: Set the corresponding association group.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_ASSOCIATION_NODES_BY_NODE_ID_GROUPS_BY_GROUP_ID: OperationInfo = OperationInfo {
@@ -2626,6 +2813,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_ASSOCIATION_NODES_BY_NODE_ID_GROUPS_BY
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["ExecutionStateChangedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/zigbee/bindNetwork`: Bind all device state
 pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_BIND_NETWORK: OperationInfo = OperationInfo {
@@ -2643,6 +2831,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_BIND_NETWORK: OperationInfo = Operati
         "ZigbeeBindNetworkFailedEvent",
         "DeviceUpdatedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/zigbee/createNetwork`: Create a new network (leave any existing network before calling this api)
 pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_CREATE_NETWORK: OperationInfo = OperationInfo {
@@ -2660,6 +2849,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_CREATE_NETWORK: OperationInfo = Opera
         "DeviceCreatedEvent",
         "ZigbeeCreateNetworkFailedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/zigbee/createNetwork/channels`: Create a new network on restricted channels (leave any existing network before calling this api)
 pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_CREATE_NETWORK_CHANNELS: OperationInfo = OperationInfo {
@@ -2677,6 +2867,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_CREATE_NETWORK_CHANNELS: OperationInf
         "ZigbeeCreateNetworkCompletedEvent",
         "DeviceCreatedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/zigbee/joinNetwork`: Join a open network
 pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_JOIN_NETWORK: OperationInfo = OperationInfo {
@@ -2694,6 +2885,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_JOIN_NETWORK: OperationInfo = Operati
         "ZigbeeJoinNetworkFailedEvent",
         "ZigbeeJoinNetworkCompletedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/zigbee/leaveNetwork`: Leave the network
 pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_LEAVE_NETWORK: OperationInfo = OperationInfo {
@@ -2711,6 +2903,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_LEAVE_NETWORK: OperationInfo = Operat
         "DeviceRemovedEvent",
         "ZigbeeLeaveNetworkFailedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/zigbee/refreshNetwork`: Refresh all device state
 pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_REFRESH_NETWORK: OperationInfo = OperationInfo {
@@ -2729,6 +2922,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_REFRESH_NETWORK: OperationInfo = Oper
         "ZigbeeRefreshNetworkCompletedEvent",
         "DeviceStateChangedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /doc`: Get this documentation page
 pub const GET_DOC: OperationInfo = OperationInfo {
@@ -2742,6 +2936,7 @@ pub const GET_DOC: OperationInfo = OperationInfo {
     response: ResponseKind::Text,
     content_type: "text/html",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `PUT /enduser/account`: Update an end-user account
 pub const PUT_ENDUSER_ACCOUNT: OperationInfo = OperationInfo {
@@ -2755,6 +2950,7 @@ pub const PUT_ENDUSER_ACCOUNT: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["EndUserAccountUpdatedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `POST /enduser/email/validation`: Ask a single-use token for logged-in user email validation. A token can only be used once. Asking for a new token will cancel the previous one.
 pub const POST_ENDUSER_EMAIL_VALIDATION: OperationInfo = OperationInfo {
@@ -2768,6 +2964,7 @@ pub const POST_ENDUSER_EMAIL_VALIDATION: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /enduser/email/validation/{token}`: Validate logged-in user email given a token. A token can only be used once.
 pub const POST_ENDUSER_EMAIL_VALIDATION_BY_TOKEN: OperationInfo = OperationInfo {
@@ -2781,6 +2978,7 @@ pub const POST_ENDUSER_EMAIL_VALIDATION_BY_TOKEN: OperationInfo = OperationInfo 
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /enduser/jwt/createToken`: Create a short-lived Json Web Token representing the current user authority, to be used by external services to access the API on behalf of the user
 pub const POST_ENDUSER_JWT_CREATE_TOKEN: OperationInfo = OperationInfo {
@@ -2794,6 +2992,7 @@ pub const POST_ENDUSER_JWT_CREATE_TOKEN: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /enduser/password`: Change logged-in user password, given the old password and a new password
 pub const POST_ENDUSER_PASSWORD: OperationInfo = OperationInfo {
@@ -2807,6 +3006,7 @@ pub const POST_ENDUSER_PASSWORD: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /enduser/password/reset`: Reset an end-user password, given the user name and email address
 pub const POST_ENDUSER_PASSWORD_RESET: OperationInfo = OperationInfo {
@@ -2820,6 +3020,7 @@ pub const POST_ENDUSER_PASSWORD_RESET: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /enduser/{userId}/validation`: Ask a single-use token for user account and email validation. A token can only be used once. Asking for a new token will cancel the previous one.
 pub const POST_ENDUSER_BY_USER_ID_VALIDATION: OperationInfo = OperationInfo {
@@ -2833,6 +3034,7 @@ pub const POST_ENDUSER_BY_USER_ID_VALIDATION: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /enduser/{userId}/validation/{token}`: Validate user account and email given a token. A token can only be used once.
 pub const POST_ENDUSER_BY_USER_ID_VALIDATION_BY_TOKEN: OperationInfo = OperationInfo {
@@ -2846,6 +3048,7 @@ pub const POST_ENDUSER_BY_USER_ID_VALIDATION_BY_TOKEN: OperationInfo = Operation
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /enduser/setup`: Create a new setup and attach it to connected end user
 pub const POST_ENDUSER_SETUP: OperationInfo = OperationInfo {
@@ -2859,6 +3062,7 @@ pub const POST_ENDUSER_SETUP: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /enduser/defaultSetupOID`: Get default setup OID for the connected user
 pub const GET_ENDUSER_DEFAULT_SETUP_OID: OperationInfo = OperationInfo {
@@ -2872,6 +3076,7 @@ pub const GET_ENDUSER_DEFAULT_SETUP_OID: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /enduser/defaultSetupOID`: Set default setup OID for the connected user
 pub const POST_ENDUSER_DEFAULT_SETUP_OID: OperationInfo = OperationInfo {
@@ -2885,6 +3090,7 @@ pub const POST_ENDUSER_DEFAULT_SETUP_OID: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /enduser/setupLabel`: Get setup label
 pub const GET_ENDUSER_SETUP_LABEL: OperationInfo = OperationInfo {
@@ -2898,6 +3104,7 @@ pub const GET_ENDUSER_SETUP_LABEL: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `PUT /enduser/setupLabel`: Update setup label
 pub const PUT_ENDUSER_SETUP_LABEL: OperationInfo = OperationInfo {
@@ -2911,6 +3118,7 @@ pub const PUT_ENDUSER_SETUP_LABEL: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /enduser/setups`: Get all setup information for the connected user. Activation/Expiration timestamps are expressed as milliseconds since EPOCH.
 pub const GET_ENDUSER_SETUPS: OperationInfo = OperationInfo {
@@ -2929,6 +3137,7 @@ pub const GET_ENDUSER_SETUPS: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /enduser/{userId}/accessPeriod`: Set or update activation date and expiration date for user access on setup.
 pub const POST_ENDUSER_BY_USER_ID_ACCESS_PERIOD: OperationInfo = OperationInfo {
@@ -2942,6 +3151,7 @@ pub const POST_ENDUSER_BY_USER_ID_ACCESS_PERIOD: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `PUT /enduser/{userId}/accessPeriod`: Set or update activation date and expiration date for user access on setup.
 pub const PUT_ENDUSER_BY_USER_ID_ACCESS_PERIOD: OperationInfo = OperationInfo {
@@ -2955,6 +3165,7 @@ pub const PUT_ENDUSER_BY_USER_ID_ACCESS_PERIOD: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `DELETE /enduser/{userId}/accessPeriod`: Delete activation date and expiration date for user access on setup
 pub const DELETE_ENDUSER_BY_USER_ID_ACCESS_PERIOD: OperationInfo = OperationInfo {
@@ -2968,6 +3179,7 @@ pub const DELETE_ENDUSER_BY_USER_ID_ACCESS_PERIOD: OperationInfo = OperationInfo
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /enduser/existingUserIds/{userId}`: Check if the given 'userId' exist. (This operation is rate limited, do not abuse it)
 pub const GET_ENDUSER_EXISTING_USER_IDS_BY_USER_ID: OperationInfo = OperationInfo {
@@ -2981,6 +3193,7 @@ pub const GET_ENDUSER_EXISTING_USER_IDS_BY_USER_ID: OperationInfo = OperationInf
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /enduser/mainAccount`: Get all data about the connected user:
 pub const GET_ENDUSER_MAIN_ACCOUNT: OperationInfo = OperationInfo {
@@ -2999,6 +3212,7 @@ pub const GET_ENDUSER_MAIN_ACCOUNT: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /enduser/mainAccount`: Create enduser main account
 pub const POST_ENDUSER_MAIN_ACCOUNT: OperationInfo = OperationInfo {
@@ -3012,6 +3226,7 @@ pub const POST_ENDUSER_MAIN_ACCOUNT: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `PUT /enduser/mainAccount`: Update enduser main account
 pub const PUT_ENDUSER_MAIN_ACCOUNT: OperationInfo = OperationInfo {
@@ -3025,6 +3240,7 @@ pub const PUT_ENDUSER_MAIN_ACCOUNT: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["MainAccountUpdatedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `DELETE /enduser/mainAccount`: Delete the main enduser account
 pub const DELETE_ENDUSER_MAIN_ACCOUNT: OperationInfo = OperationInfo {
@@ -3038,6 +3254,7 @@ pub const DELETE_ENDUSER_MAIN_ACCOUNT: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `POST /enduser/password/check`: Check the quality of a given username/password pair. A negative score means the password will be rejected.
 pub const POST_ENDUSER_PASSWORD_CHECK: OperationInfo = OperationInfo {
@@ -3051,6 +3268,7 @@ pub const POST_ENDUSER_PASSWORD_CHECK: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /enduser/mainAccount/resetPassword`: Reset a main-account end-user password, given the user name and email address
 pub const POST_ENDUSER_MAIN_ACCOUNT_RESET_PASSWORD: OperationInfo = OperationInfo {
@@ -3064,6 +3282,7 @@ pub const POST_ENDUSER_MAIN_ACCOUNT_RESET_PASSWORD: OperationInfo = OperationInf
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /enduser/secondaryAccounts`: Add a secondary enduser account
 pub const POST_ENDUSER_SECONDARY_ACCOUNTS: OperationInfo = OperationInfo {
@@ -3077,6 +3296,7 @@ pub const POST_ENDUSER_SECONDARY_ACCOUNTS: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `PUT /enduser/secondaryAccounts`: Update a secondary enduser account
 pub const PUT_ENDUSER_SECONDARY_ACCOUNTS: OperationInfo = OperationInfo {
@@ -3090,6 +3310,7 @@ pub const PUT_ENDUSER_SECONDARY_ACCOUNTS: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /enduser/secondaryAccounts/{secondaryEndUserId}`: Get the secondary account for the given userId
 pub const GET_ENDUSER_SECONDARY_ACCOUNTS_BY_SECONDARY_END_USER_ID: OperationInfo = OperationInfo {
@@ -3103,6 +3324,7 @@ pub const GET_ENDUSER_SECONDARY_ACCOUNTS_BY_SECONDARY_END_USER_ID: OperationInfo
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `DELETE /enduser/secondaryAccounts/{secondaryUserId}`: Delete a secondary enduser account
 pub const DELETE_ENDUSER_SECONDARY_ACCOUNTS_BY_SECONDARY_USER_ID: OperationInfo = OperationInfo {
@@ -3116,6 +3338,7 @@ pub const DELETE_ENDUSER_SECONDARY_ACCOUNTS_BY_SECONDARY_USER_ID: OperationInfo 
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /enduser/secondaryAccounts`: Get secondary accounts
 pub const GET_ENDUSER_SECONDARY_ACCOUNTS: OperationInfo = OperationInfo {
@@ -3134,6 +3357,7 @@ pub const GET_ENDUSER_SECONDARY_ACCOUNTS: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/roles`: Get custom roles
 pub const GET_SETUP_ROLES: OperationInfo = OperationInfo {
@@ -3152,6 +3376,7 @@ pub const GET_SETUP_ROLES: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /setup/roles`: Create or update custom role
 pub const POST_SETUP_ROLES: OperationInfo = OperationInfo {
@@ -3165,6 +3390,7 @@ pub const POST_SETUP_ROLES: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /setup/roles/{roleName}`: Get custom role
 pub const GET_SETUP_ROLES_BY_ROLE_NAME: OperationInfo = OperationInfo {
@@ -3178,6 +3404,7 @@ pub const GET_SETUP_ROLES_BY_ROLE_NAME: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `DELETE /setup/roles/{roleName}`: Delete a custom role
 pub const DELETE_SETUP_ROLES_BY_ROLE_NAME: OperationInfo = OperationInfo {
@@ -3191,6 +3418,7 @@ pub const DELETE_SETUP_ROLES_BY_ROLE_NAME: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /enduser/permissions`: Get end-user permissions
 pub const GET_ENDUSER_PERMISSIONS: OperationInfo = OperationInfo {
@@ -3204,6 +3432,7 @@ pub const GET_ENDUSER_PERMISSIONS: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /enduser/permissions/control`: Get end-user device control permissions
 pub const GET_ENDUSER_PERMISSIONS_CONTROL: OperationInfo = OperationInfo {
@@ -3217,6 +3446,7 @@ pub const GET_ENDUSER_PERMISSIONS_CONTROL: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /enduser/permissions/view`: Get end-user device view permissions
 pub const GET_ENDUSER_PERMISSIONS_VIEW: OperationInfo = OperationInfo {
@@ -3230,6 +3460,7 @@ pub const GET_ENDUSER_PERMISSIONS_VIEW: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /enduser/{secondaryUserId}/permissions`: Get a secondary end-user permissions
 pub const GET_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS: OperationInfo = OperationInfo {
@@ -3243,6 +3474,7 @@ pub const GET_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS: OperationInfo = Operatio
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /enduser/{secondaryUserId}/permissions/control`: Get a secondary end-user device control permissions
 pub const GET_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_CONTROL: OperationInfo = OperationInfo {
@@ -3256,6 +3488,7 @@ pub const GET_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_CONTROL: OperationInfo = 
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /enduser/{secondaryUserId}/permissions/control/{target}/{action}`: Add a secondary end-user device control permissions
 pub const POST_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_CONTROL_BY_TARGET_BY_ACTION: OperationInfo = OperationInfo {
@@ -3269,6 +3502,7 @@ pub const POST_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_CONTROL_BY_TARGET_BY_ACT
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `DELETE /enduser/{secondaryUserId}/permissions/control/{target}/{action}`: Remove a secondary end-user device control permissions
 pub const DELETE_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_CONTROL_BY_TARGET_BY_ACTION: OperationInfo = OperationInfo {
@@ -3282,6 +3516,7 @@ pub const DELETE_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_CONTROL_BY_TARGET_BY_A
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /enduser/{secondaryUserId}/permissions/view`: Get a secondary end-user device view permissions
 pub const GET_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_VIEW: OperationInfo = OperationInfo {
@@ -3295,6 +3530,7 @@ pub const GET_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_VIEW: OperationInfo = Ope
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /enduser/{secondaryUserId}/permissions/view/{target}`: Add a secondary end-user device view permissions
 pub const POST_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_VIEW_BY_TARGET: OperationInfo = OperationInfo {
@@ -3308,6 +3544,7 @@ pub const POST_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_VIEW_BY_TARGET: Operatio
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `DELETE /enduser/{secondaryUserId}/permissions/view/{target}`: Remove a secondary end-user device view permissions
 pub const DELETE_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_VIEW_BY_TARGET: OperationInfo = OperationInfo {
@@ -3321,6 +3558,7 @@ pub const DELETE_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_VIEW_BY_TARGET: Operat
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /enduser/preferences`: Get user preferences
 pub const GET_ENDUSER_PREFERENCES: OperationInfo = OperationInfo {
@@ -3339,6 +3577,7 @@ pub const GET_ENDUSER_PREFERENCES: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /enduser/preferences/{name}/{value}`: Create a user preference
 pub const POST_ENDUSER_PREFERENCES_BY_NAME_BY_VALUE: OperationInfo = OperationInfo {
@@ -3352,6 +3591,7 @@ pub const POST_ENDUSER_PREFERENCES_BY_NAME_BY_VALUE: OperationInfo = OperationIn
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["EndUserPreferenceCreatedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /enduser/preferences/{preferenceId}`: Get a user preference
 pub const GET_ENDUSER_PREFERENCES_BY_PREFERENCE_ID: OperationInfo = OperationInfo {
@@ -3365,6 +3605,7 @@ pub const GET_ENDUSER_PREFERENCES_BY_PREFERENCE_ID: OperationInfo = OperationInf
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `DELETE /enduser/preferences/{preferenceId}`: Delete a user preference
 pub const DELETE_ENDUSER_PREFERENCES_BY_PREFERENCE_ID: OperationInfo = OperationInfo {
@@ -3378,6 +3619,7 @@ pub const DELETE_ENDUSER_PREFERENCES_BY_PREFERENCE_ID: OperationInfo = Operation
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["EndUserPreferenceDeletedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `PUT /enduser/preferences/{preferenceId}/{value}`: Update a user preference
 pub const PUT_ENDUSER_PREFERENCES_BY_PREFERENCE_ID_BY_VALUE: OperationInfo = OperationInfo {
@@ -3391,6 +3633,7 @@ pub const PUT_ENDUSER_PREFERENCES_BY_PREFERENCE_ID_BY_VALUE: OperationInfo = Ope
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["EndUserPreferenceUpdatedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `POST /events/register`: Register an event listener
 pub const POST_EVENTS_REGISTER: OperationInfo = OperationInfo {
@@ -3404,6 +3647,7 @@ pub const POST_EVENTS_REGISTER: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /events/{listenerId}/unregister`: Unregister an event listener
 pub const POST_EVENTS_BY_LISTENER_ID_UNREGISTER: OperationInfo = OperationInfo {
@@ -3417,6 +3661,7 @@ pub const POST_EVENTS_BY_LISTENER_ID_UNREGISTER: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /events/{listenerId}/fetch`: Fetch new events
 pub const POST_EVENTS_BY_LISTENER_ID_FETCH: OperationInfo = OperationInfo {
@@ -3435,6 +3680,7 @@ pub const POST_EVENTS_BY_LISTENER_ID_FETCH: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /history/devicesEvent/{eventId}`: Retrieve a device event by ID
 pub const GET_HISTORY_DEVICES_EVENT_BY_EVENT_ID: OperationInfo = OperationInfo {
@@ -3448,6 +3694,7 @@ pub const GET_HISTORY_DEVICES_EVENT_BY_EVENT_ID: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /history/devicesEvent`: Retrieve device events history
 pub const GET_HISTORY_DEVICES_EVENT: OperationInfo = OperationInfo {
@@ -3466,6 +3713,7 @@ pub const GET_HISTORY_DEVICES_EVENT: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /history/executions/{execId}`: Retrieve a completed execution
 pub const GET_HISTORY_EXECUTIONS_BY_EXEC_ID: OperationInfo = OperationInfo {
@@ -3479,6 +3727,7 @@ pub const GET_HISTORY_EXECUTIONS_BY_EXEC_ID: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /history/executions`: Retrieve completed executions
 pub const GET_HISTORY_EXECUTIONS: OperationInfo = OperationInfo {
@@ -3497,6 +3746,7 @@ pub const GET_HISTORY_EXECUTIONS: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /history/lastExecutions`: Retrieve completed executions
 pub const GET_HISTORY_LAST_EXECUTIONS: OperationInfo = OperationInfo {
@@ -3515,6 +3765,7 @@ pub const GET_HISTORY_LAST_EXECUTIONS: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /history`: Retrieve completed executions and device events history (mixed)
 pub const GET_HISTORY: OperationInfo = OperationInfo {
@@ -3533,6 +3784,7 @@ pub const GET_HISTORY: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `DELETE /history`: Clear history
 pub const DELETE_HISTORY: OperationInfo = OperationInfo {
@@ -3546,6 +3798,7 @@ pub const DELETE_HISTORY: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["HistoryDeletedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /history/notificationEvents`: Retrieve notification events history
 pub const GET_HISTORY_NOTIFICATION_EVENTS: OperationInfo = OperationInfo {
@@ -3564,6 +3817,7 @@ pub const GET_HISTORY_NOTIFICATION_EVENTS: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /history/accessAudit/{from}/{to}`: Retrieve enduser access history on a setup within a time range
 pub const GET_HISTORY_ACCESS_AUDIT_BY_FROM_BY_TO: OperationInfo = OperationInfo {
@@ -3577,6 +3831,7 @@ pub const GET_HISTORY_ACCESS_AUDIT_BY_FROM_BY_TO: OperationInfo = OperationInfo 
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /authenticated`: Test if the current session is authenticated
 pub const GET_AUTHENTICATED: OperationInfo = OperationInfo {
@@ -3590,6 +3845,7 @@ pub const GET_AUTHENTICATED: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /currentUserId`: Get the current authenticated user name
 pub const GET_CURRENT_USER_ID: OperationInfo = OperationInfo {
@@ -3603,6 +3859,7 @@ pub const GET_CURRENT_USER_ID: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /login`: Authenticate and create an API session allowing access to the other operations.
 pub const POST_LOGIN: OperationInfo = OperationInfo {
@@ -3616,6 +3873,7 @@ pub const POST_LOGIN: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /logout`: Invalidate the current user session
 pub const POST_LOGOUT: OperationInfo = OperationInfo {
@@ -3629,6 +3887,7 @@ pub const POST_LOGOUT: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /accountManagement/resetPasswordFailure`: No available description
 pub const GET_ACCOUNT_MANAGEMENT_RESET_PASSWORD_FAILURE: OperationInfo = OperationInfo {
@@ -3642,6 +3901,7 @@ pub const GET_ACCOUNT_MANAGEMENT_RESET_PASSWORD_FAILURE: OperationInfo = Operati
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /accountManagement/resetPasswordSuccess`: No available description
 pub const GET_ACCOUNT_MANAGEMENT_RESET_PASSWORD_SUCCESS: OperationInfo = OperationInfo {
@@ -3655,6 +3915,7 @@ pub const GET_ACCOUNT_MANAGEMENT_RESET_PASSWORD_SUCCESS: OperationInfo = Operati
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /reference/controllable/{controllableName}`: Get a controllable definition
 pub const GET_REFERENCE_CONTROLLABLE_BY_CONTROLLABLE_NAME: OperationInfo = OperationInfo {
@@ -3668,6 +3929,7 @@ pub const GET_REFERENCE_CONTROLLABLE_BY_CONTROLLABLE_NAME: OperationInfo = Opera
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /reference/controllableTypes`: Get details about all supported controllable types
 pub const GET_REFERENCE_CONTROLLABLE_TYPES: OperationInfo = OperationInfo {
@@ -3681,6 +3943,7 @@ pub const GET_REFERENCE_CONTROLLABLE_TYPES: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /reference/devices/search`: Search devices references definitions
 pub const POST_REFERENCE_DEVICES_SEARCH: OperationInfo = OperationInfo {
@@ -3694,6 +3957,7 @@ pub const POST_REFERENCE_DEVICES_SEARCH: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /reference/protocolTypes`: Get details about supported protocol types on that server instance
 pub const GET_REFERENCE_PROTOCOL_TYPES: OperationInfo = OperationInfo {
@@ -3707,6 +3971,7 @@ pub const GET_REFERENCE_PROTOCOL_TYPES: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /reference/timezones`: Get timezones list
 pub const GET_REFERENCE_TIMEZONES: OperationInfo = OperationInfo {
@@ -3720,6 +3985,7 @@ pub const GET_REFERENCE_TIMEZONES: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /reference/ui/classes`: Get a list of all defined UI classes
 pub const GET_REFERENCE_UI_CLASSES: OperationInfo = OperationInfo {
@@ -3733,6 +3999,7 @@ pub const GET_REFERENCE_UI_CLASSES: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /reference/ui/classifiers`: Get a list of all defined UI classifiers
 pub const GET_REFERENCE_UI_CLASSIFIERS: OperationInfo = OperationInfo {
@@ -3746,6 +4013,7 @@ pub const GET_REFERENCE_UI_CLASSIFIERS: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /reference/ui/profile/{profileName}`: Get a description of a given UI profile (or form-factor variant)
 pub const GET_REFERENCE_UI_PROFILE_BY_PROFILE_NAME: OperationInfo = OperationInfo {
@@ -3759,6 +4027,7 @@ pub const GET_REFERENCE_UI_PROFILE_BY_PROFILE_NAME: OperationInfo = OperationInf
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /reference/ui/profileNames`: Get a list of all defined UI profiles (and form-factor variants)
 pub const GET_REFERENCE_UI_PROFILE_NAMES: OperationInfo = OperationInfo {
@@ -3772,6 +4041,7 @@ pub const GET_REFERENCE_UI_PROFILE_NAMES: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /reference/ui/widgets`: Get a list of all defined UI widgets
 pub const GET_REFERENCE_UI_WIDGETS: OperationInfo = OperationInfo {
@@ -3785,6 +4055,7 @@ pub const GET_REFERENCE_UI_WIDGETS: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /setup/automation`: Execute a group of operations (on ActionGroup, CalendarDay, CalendarRule or SetupTrigger) in provided order.
 pub const POST_SETUP_AUTOMATION: OperationInfo = OperationInfo {
@@ -3798,6 +4069,7 @@ pub const POST_SETUP_AUTOMATION: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /setup/current`: Get the current setup OID
 pub const GET_SETUP_CURRENT: OperationInfo = OperationInfo {
@@ -3811,6 +4083,7 @@ pub const GET_SETUP_CURRENT: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /setup/current/{setupOID}`: Change the current setup for that session. Any existing event registration is automatically closed.
 pub const POST_SETUP_CURRENT_BY_SETUP_OID: OperationInfo = OperationInfo {
@@ -3829,6 +4102,7 @@ pub const POST_SETUP_CURRENT_BY_SETUP_OID: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /setup/dawnTime`: Return dawn time of the current day based on the setup location
 pub const GET_SETUP_DAWN_TIME: OperationInfo = OperationInfo {
@@ -3842,6 +4116,7 @@ pub const GET_SETUP_DAWN_TIME: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/dawnTime/{year}/{month}/{day}`: Return dawn time of the chosen day on the setup location
 pub const GET_SETUP_DAWN_TIME_BY_YEAR_BY_MONTH_BY_DAY: OperationInfo = OperationInfo {
@@ -3855,6 +4130,7 @@ pub const GET_SETUP_DAWN_TIME_BY_YEAR_BY_MONTH_BY_DAY: OperationInfo = Operation
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/disconnectionAlert/configuration`: Private tags : \[ disconnectionAlert \]
 pub const GET_SETUP_DISCONNECTION_ALERT_CONFIGURATION: OperationInfo = OperationInfo {
@@ -3868,6 +4144,7 @@ pub const GET_SETUP_DISCONNECTION_ALERT_CONFIGURATION: OperationInfo = Operation
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `PUT /setup/disconnectionAlert/configuration`: Private tags : \[ disconnectionAlert \]
 pub const PUT_SETUP_DISCONNECTION_ALERT_CONFIGURATION: OperationInfo = OperationInfo {
@@ -3881,6 +4158,7 @@ pub const PUT_SETUP_DISCONNECTION_ALERT_CONFIGURATION: OperationInfo = Operation
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /setup/duskTime`: Return dusk time of the current day based on the setup location
 pub const GET_SETUP_DUSK_TIME: OperationInfo = OperationInfo {
@@ -3894,6 +4172,7 @@ pub const GET_SETUP_DUSK_TIME: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/duskTime/{year}/{month}/{day}`: Return dusk time of the chosen day based on the setup location
 pub const GET_SETUP_DUSK_TIME_BY_YEAR_BY_MONTH_BY_DAY: OperationInfo = OperationInfo {
@@ -3907,6 +4186,7 @@ pub const GET_SETUP_DUSK_TIME_BY_YEAR_BY_MONTH_BY_DAY: OperationInfo = Operation
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /setup/enduser`: Add an existing enduser to setup
 pub const POST_SETUP_ENDUSER: OperationInfo = OperationInfo {
@@ -3920,6 +4200,7 @@ pub const POST_SETUP_ENDUSER: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `DELETE /setup/enduser/{userId}`: Remove an existing enduser from setup
 pub const DELETE_SETUP_ENDUSER_BY_USER_ID: OperationInfo = OperationInfo {
@@ -3933,6 +4214,7 @@ pub const DELETE_SETUP_ENDUSER_BY_USER_ID: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /setup/location`: Get setup location
 pub const GET_SETUP_LOCATION: OperationInfo = OperationInfo {
@@ -3951,6 +4233,7 @@ pub const GET_SETUP_LOCATION: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `PUT /setup/location`: Update setup location of user
 pub const PUT_SETUP_LOCATION: OperationInfo = OperationInfo {
@@ -3964,6 +4247,7 @@ pub const PUT_SETUP_LOCATION: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["LocationUpdatedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /setup`: Get all data about the connected user setup
 pub const GET_SETUP: OperationInfo = OperationInfo {
@@ -3982,6 +4266,7 @@ pub const GET_SETUP: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/files`: Get the list of uploaded files on the setup
 pub const GET_SETUP_FILES: OperationInfo = OperationInfo {
@@ -3995,6 +4280,7 @@ pub const GET_SETUP_FILES: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/files/uploadURL`: Get upload url for setup file
 pub const GET_SETUP_FILES_UPLOAD_URL: OperationInfo = OperationInfo {
@@ -4008,6 +4294,7 @@ pub const GET_SETUP_FILES_UPLOAD_URL: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/files/{fileOID}/downloadURL`: Get download url for setup file
 pub const GET_SETUP_FILES_BY_FILE_OID_DOWNLOAD_URL: OperationInfo = OperationInfo {
@@ -4021,6 +4308,7 @@ pub const GET_SETUP_FILES_BY_FILE_OID_DOWNLOAD_URL: OperationInfo = OperationInf
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/additionalInformation`: Get additional information
 pub const GET_SETUP_ADDITIONAL_INFORMATION: OperationInfo = OperationInfo {
@@ -4039,6 +4327,7 @@ pub const GET_SETUP_ADDITIONAL_INFORMATION: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/additionalInformation/{templateId}`: Get additional information
 pub const GET_SETUP_ADDITIONAL_INFORMATION_BY_TEMPLATE_ID: OperationInfo = OperationInfo {
@@ -4052,6 +4341,7 @@ pub const GET_SETUP_ADDITIONAL_INFORMATION_BY_TEMPLATE_ID: OperationInfo = Opera
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `DELETE /setup/additionalInformation/{templateId}`: Delete setup additional information
 pub const DELETE_SETUP_ADDITIONAL_INFORMATION_BY_TEMPLATE_ID: OperationInfo = OperationInfo {
@@ -4065,6 +4355,7 @@ pub const DELETE_SETUP_ADDITIONAL_INFORMATION_BY_TEMPLATE_ID: OperationInfo = Op
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `POST /setup/additionalInformation/{templateId}/{value}`: Add setup additional information
 pub const POST_SETUP_ADDITIONAL_INFORMATION_BY_TEMPLATE_ID_BY_VALUE: OperationInfo = OperationInfo {
@@ -4078,6 +4369,7 @@ pub const POST_SETUP_ADDITIONAL_INFORMATION_BY_TEMPLATE_ID_BY_VALUE: OperationIn
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /setup/features`: Get setup features
 pub const GET_SETUP_FEATURES: OperationInfo = OperationInfo {
@@ -4096,6 +4388,7 @@ pub const GET_SETUP_FEATURES: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `PUT /setup/metadata`: Update setup metadata
 pub const PUT_SETUP_METADATA: OperationInfo = OperationInfo {
@@ -4109,6 +4402,7 @@ pub const PUT_SETUP_METADATA: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /setup/options`: This operation returns all subscribed options of a given setup.
 pub const GET_SETUP_OPTIONS: OperationInfo = OperationInfo {
@@ -4127,6 +4421,7 @@ pub const GET_SETUP_OPTIONS: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/options/{optionId}`: This operation returns the selected subscribed option of a given setup.
 pub const GET_SETUP_OPTIONS_BY_OPTION_ID: OperationInfo = OperationInfo {
@@ -4140,6 +4435,7 @@ pub const GET_SETUP_OPTIONS_BY_OPTION_ID: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/options/{optionId}/{parameterName}`: This operation returns all subscribed options of a given setup.
 pub const GET_SETUP_OPTIONS_BY_OPTION_ID_BY_PARAMETER_NAME: OperationInfo = OperationInfo {
@@ -4153,6 +4449,7 @@ pub const GET_SETUP_OPTIONS_BY_OPTION_ID_BY_PARAMETER_NAME: OperationInfo = Oper
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/quotas`: This operation returns remaining quotas value.
 pub const GET_SETUP_QUOTAS: OperationInfo = OperationInfo {
@@ -4166,6 +4463,7 @@ pub const GET_SETUP_QUOTAS: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/quotas/{quotaId}`: This operation returns a quota.
 pub const GET_SETUP_QUOTAS_BY_QUOTA_ID: OperationInfo = OperationInfo {
@@ -4179,6 +4477,7 @@ pub const GET_SETUP_QUOTAS_BY_QUOTA_ID: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/calendar/days`: Get all calendar days for setup.
 pub const GET_SETUP_CALENDAR_DAYS: OperationInfo = OperationInfo {
@@ -4197,6 +4496,7 @@ pub const GET_SETUP_CALENDAR_DAYS: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /setup/calendar/days`: Create a calendar day.
 pub const POST_SETUP_CALENDAR_DAYS: OperationInfo = OperationInfo {
@@ -4214,6 +4514,7 @@ pub const POST_SETUP_CALENDAR_DAYS: OperationInfo = OperationInfo {
         "CalendarDayCreatedEvent",
         "GatewaySynchronizationEndedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `PUT /setup/calendar/days`: Update a calendar day.
 pub const PUT_SETUP_CALENDAR_DAYS: OperationInfo = OperationInfo {
@@ -4231,6 +4532,7 @@ pub const PUT_SETUP_CALENDAR_DAYS: OperationInfo = OperationInfo {
         "CalendarDayUpdatedEvent",
         "GatewaySynchronizationEndedEvent",
     ],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /setup/calendar/days/{oid}`: Get a calendar day.
 pub const GET_SETUP_CALENDAR_DAYS_BY_OID: OperationInfo = OperationInfo {
@@ -4244,6 +4546,7 @@ pub const GET_SETUP_CALENDAR_DAYS_BY_OID: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `DELETE /setup/calendar/days/{oid}`: Delete a calendar day.
 pub const DELETE_SETUP_CALENDAR_DAYS_BY_OID: OperationInfo = OperationInfo {
@@ -4261,6 +4564,7 @@ pub const DELETE_SETUP_CALENDAR_DAYS_BY_OID: OperationInfo = OperationInfo {
         "GatewaySynchronizationStartedEvent",
         "CalendarDayDeletedEvent",
     ],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /setup/calendar/schedule/{startDate}/{endDate}`: Get all calendar objects applicable for the given startDate and endDate. All the
 pub const GET_SETUP_CALENDAR_SCHEDULE_BY_START_DATE_BY_END_DATE: OperationInfo = OperationInfo {
@@ -4279,6 +4583,7 @@ pub const GET_SETUP_CALENDAR_SCHEDULE_BY_START_DATE_BY_END_DATE: OperationInfo =
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/calendar/schedule/{year}/{month}/{day}`: Get all calendar objects applicable for the given
 pub const GET_SETUP_CALENDAR_SCHEDULE_BY_YEAR_BY_MONTH_BY_DAY: OperationInfo = OperationInfo {
@@ -4297,6 +4602,7 @@ pub const GET_SETUP_CALENDAR_SCHEDULE_BY_YEAR_BY_MONTH_BY_DAY: OperationInfo = O
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /setup/calendar/schedule/{year}/{month}/{day}/dayView`: Create a calendar day according to calendar days/rules to be removed
 pub const POST_SETUP_CALENDAR_SCHEDULE_BY_YEAR_BY_MONTH_BY_DAY_DAY_VIEW: OperationInfo = OperationInfo {
@@ -4310,6 +4616,7 @@ pub const POST_SETUP_CALENDAR_SCHEDULE_BY_YEAR_BY_MONTH_BY_DAY_DAY_VIEW: Operati
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /setup/calendar/rules`: Get all calendar rules for setup.
 pub const GET_SETUP_CALENDAR_RULES: OperationInfo = OperationInfo {
@@ -4328,6 +4635,7 @@ pub const GET_SETUP_CALENDAR_RULES: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /setup/calendar/rules`: Create a calendar rule.
 pub const POST_SETUP_CALENDAR_RULES: OperationInfo = OperationInfo {
@@ -4345,6 +4653,7 @@ pub const POST_SETUP_CALENDAR_RULES: OperationInfo = OperationInfo {
         "GatewaySynchronizationStartedEvent",
         "CalendarRuleCreatedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `PUT /setup/calendar/rules`: Update a calendar rule.
 pub const PUT_SETUP_CALENDAR_RULES: OperationInfo = OperationInfo {
@@ -4362,6 +4671,7 @@ pub const PUT_SETUP_CALENDAR_RULES: OperationInfo = OperationInfo {
         "GatewaySynchronizationStartedEvent",
         "GatewaySynchronizationEndedEvent",
     ],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /setup/calendar/rules/{oid}`: Get a calendar rule.
 pub const GET_SETUP_CALENDAR_RULES_BY_OID: OperationInfo = OperationInfo {
@@ -4375,6 +4685,7 @@ pub const GET_SETUP_CALENDAR_RULES_BY_OID: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `DELETE /setup/calendar/rules/{oid}`: Delete a calendar rule.
 pub const DELETE_SETUP_CALENDAR_RULES_BY_OID: OperationInfo = OperationInfo {
@@ -4392,6 +4703,7 @@ pub const DELETE_SETUP_CALENDAR_RULES_BY_OID: OperationInfo = OperationInfo {
         "GatewaySynchronizationEndedEvent",
         "CalendarRuleDeletedEvent",
     ],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `POST /setup/calendar/ruleSet`: Create a set of calendar rules.
 pub const POST_SETUP_CALENDAR_RULE_SET: OperationInfo = OperationInfo {
@@ -4409,6 +4721,7 @@ pub const POST_SETUP_CALENDAR_RULE_SET: OperationInfo = OperationInfo {
         "CalendarRuleCreatedEvent",
         "GatewaySynchronizationStartedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `PUT /setup/calendar/ruleSet`: Update a set of calendar rules.
 pub const PUT_SETUP_CALENDAR_RULE_SET: OperationInfo = OperationInfo {
@@ -4426,6 +4739,7 @@ pub const PUT_SETUP_CALENDAR_RULE_SET: OperationInfo = OperationInfo {
         "GatewaySynchronizationStartedEvent",
         "GatewaySynchronizationEndedEvent",
     ],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `POST /setup/calendar/ruleSet/_delete`: Delete a set of calendar rules.
 pub const POST_SETUP_CALENDAR_RULE_SET_DELETE: OperationInfo = OperationInfo {
@@ -4443,6 +4757,7 @@ pub const POST_SETUP_CALENDAR_RULE_SET_DELETE: OperationInfo = OperationInfo {
         "GatewaySynchronizationStartedEvent",
         "CalendarRuleDeletedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /setup/calendar/status`: Get calendar status.
 pub const GET_SETUP_CALENDAR_STATUS: OperationInfo = OperationInfo {
@@ -4456,6 +4771,7 @@ pub const GET_SETUP_CALENDAR_STATUS: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `PUT /setup/calendar/status`: Update calendar status.
 pub const PUT_SETUP_CALENDAR_STATUS: OperationInfo = OperationInfo {
@@ -4469,6 +4785,7 @@ pub const PUT_SETUP_CALENDAR_STATUS: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["GatewayFunctionChangedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `POST /setup/devices/{deviceURL}/pictures/_delete`: Delete a list of pictures.
 pub const POST_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_DELETE: OperationInfo = OperationInfo {
@@ -4482,6 +4799,7 @@ pub const POST_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_DELETE: OperationInfo = Oper
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /setup/devices/{deviceURL}/pictures/{pictureId}`: Get reference data for a given picture, allowing the later retrieval of the picture image through a storage server.
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_BY_PICTURE_ID: OperationInfo = OperationInfo {
@@ -4495,6 +4813,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_BY_PICTURE_ID: OperationInfo 
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `DELETE /setup/devices/{deviceURL}/pictures/{pictureId}`: Delete a picture
 pub const DELETE_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_BY_PICTURE_ID: OperationInfo = OperationInfo {
@@ -4508,6 +4827,7 @@ pub const DELETE_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_BY_PICTURE_ID: OperationIn
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /setup/devices/{deviceURL}/pictures/{pictureId}/url`: Get url of a picture of a camera
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_BY_PICTURE_ID_URL: OperationInfo = OperationInfo {
@@ -4521,6 +4841,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_BY_PICTURE_ID_URL: OperationI
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `DELETE /setup/devices/{deviceURL}/pictures`: Delete every picture
 pub const DELETE_SETUP_DEVICES_BY_DEVICE_URL_PICTURES: OperationInfo = OperationInfo {
@@ -4534,6 +4855,7 @@ pub const DELETE_SETUP_DEVICES_BY_DEVICE_URL_PICTURES: OperationInfo = Operation
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /setup/devices/{deviceURL}/pictures/export`: Get a url where pictures can be exported within a zip file. Url contains a session id available for 30 seconds
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_EXPORT: OperationInfo = OperationInfo {
@@ -4547,6 +4869,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_EXPORT: OperationInfo = Opera
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/devices/{deviceURL}/pictures/{from}/{to}`: Get pictures references for a given camera in a time range, allowing the later retrieval of the images through a storage server.
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_BY_FROM_BY_TO: OperationInfo = OperationInfo {
@@ -4560,6 +4883,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_BY_FROM_BY_TO: OperationInfo 
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/devices/{deviceURL}/pictures/{from}/{to}/{offset}/{size}`: Get pictures of a camera in a time range and pictures range
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_BY_FROM_BY_TO_BY_OFFSET_BY_SIZE: OperationInfo = OperationInfo {
@@ -4573,6 +4897,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_BY_FROM_BY_TO_BY_OFFSET_BY_SI
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/devices/{deviceURL}`: Get a particular setup device definition
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL: OperationInfo = OperationInfo {
@@ -4586,6 +4911,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `DELETE /setup/devices/{deviceURL}`: This operation allows to delete a device
 pub const DELETE_SETUP_DEVICES_BY_DEVICE_URL: OperationInfo = OperationInfo {
@@ -4599,6 +4925,7 @@ pub const DELETE_SETUP_DEVICES_BY_DEVICE_URL: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["DeviceRemovedEvent", "DeviceDeletionFailedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `POST /setup/devices/{deviceURL}/_delete`: This operation allows to delete a device
 pub const POST_SETUP_DEVICES_BY_DEVICE_URL_DELETE: OperationInfo = OperationInfo {
@@ -4612,6 +4939,7 @@ pub const POST_SETUP_DEVICES_BY_DEVICE_URL_DELETE: OperationInfo = OperationInfo
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["DeviceRemovedEvent", "DeviceDeletionFailedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /setup/devices/{deviceURL}/_deleteCascade`: This operation allows to delete a device
 pub const POST_SETUP_DEVICES_BY_DEVICE_URL_DELETE_CASCADE: OperationInfo = OperationInfo {
@@ -4630,6 +4958,7 @@ pub const POST_SETUP_DEVICES_BY_DEVICE_URL_DELETE_CASCADE: OperationInfo = Opera
         "SetupJobFailedEvent",
         "DeviceRemovedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /setup/devices/{deviceURL}/controllable`: Get a particular setup device controllable definition
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_CONTROLLABLE: OperationInfo = OperationInfo {
@@ -4643,6 +4972,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_CONTROLLABLE: OperationInfo = Operatio
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `PUT /setup/devices/{deviceURL}/relocate/{placeOID}`: Relocate a device in an existing place
 pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_RELOCATE_BY_PLACE_OID: OperationInfo = OperationInfo {
@@ -4656,6 +4986,7 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_RELOCATE_BY_PLACE_OID: OperationInfo =
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["DeviceUpdatedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `PUT /setup/devices/{deviceURL}/{label}`: Update the name of a device
 pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_BY_LABEL: OperationInfo = OperationInfo {
@@ -4669,6 +5000,7 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_BY_LABEL: OperationInfo = OperationInf
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["DeviceUpdatedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `PUT /setup/devices/{deviceURL}/{label}/subSystems`: Update the name of a device
 pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_BY_LABEL_SUB_SYSTEMS: OperationInfo = OperationInfo {
@@ -4682,6 +5014,7 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_BY_LABEL_SUB_SYSTEMS: OperationInfo = 
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["DeviceUpdatedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `PUT /setup/devices/{deviceURL}/{label}/{category}`: Update the name of a device and its measurement category
 pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_BY_LABEL_BY_CATEGORY: OperationInfo = OperationInfo {
@@ -4695,6 +5028,7 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_BY_LABEL_BY_CATEGORY: OperationInfo = 
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["DeviceUpdatedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `PUT /setup/devices/{deviceURL}/deviceType/{newDeviceType}`: Update device type with new device type
 pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_DEVICE_TYPE_BY_NEW_DEVICE_TYPE: OperationInfo = OperationInfo {
@@ -4708,6 +5042,7 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_DEVICE_TYPE_BY_NEW_DEVICE_TYPE: Operat
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["DeviceUpdatedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /setup/devices/additionalInformation`: Get additional information
 pub const GET_SETUP_DEVICES_ADDITIONAL_INFORMATION: OperationInfo = OperationInfo {
@@ -4721,6 +5056,7 @@ pub const GET_SETUP_DEVICES_ADDITIONAL_INFORMATION: OperationInfo = OperationInf
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/devices/{deviceURL}/additionalInformation`: Get additional information
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_ADDITIONAL_INFORMATION: OperationInfo = OperationInfo {
@@ -4734,6 +5070,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_ADDITIONAL_INFORMATION: OperationInfo 
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/devices/{deviceURL}/additionalInformation/{templateId}`: Get additional information
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_ADDITIONAL_INFORMATION_BY_TEMPLATE_ID: OperationInfo = OperationInfo {
@@ -4747,6 +5084,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_ADDITIONAL_INFORMATION_BY_TEMPLATE_ID:
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/devices/{deviceURL}/attributes/{name}`: Get a particular attribute of a requested product
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_ATTRIBUTES_BY_NAME: OperationInfo = OperationInfo {
@@ -4760,6 +5098,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_ATTRIBUTES_BY_NAME: OperationInfo = Op
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/devices/{deviceURL}/attributes`: Retrieve attributes of requested products
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_ATTRIBUTES: OperationInfo = OperationInfo {
@@ -4773,6 +5112,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_ATTRIBUTES: OperationInfo = OperationI
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `PUT /setup/devices/{deviceURL}/alternativeControllables/{newControllableName}`: Update device controllable with equivalent controllable
 pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_ALTERNATIVE_CONTROLLABLES_BY_NEW_CONTROLLABLE_NAME: OperationInfo = OperationInfo {
@@ -4786,6 +5126,7 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_ALTERNATIVE_CONTROLLABLES_BY_NEW_CONTR
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["DeviceUpdatedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `PUT /setup/devices/{deviceURL}/equivalentControllables/{newControllableName}`: Update device controllable with equivalent controllable
 pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_EQUIVALENT_CONTROLLABLES_BY_NEW_CONTROLLABLE_NAME: OperationInfo = OperationInfo {
@@ -4799,6 +5140,7 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_EQUIVALENT_CONTROLLABLES_BY_NEW_CONTRO
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["DeviceUpdatedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /setup/devices/{deviceURL}/alternativeControllables`: Get all equivalent controllables to another one
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_ALTERNATIVE_CONTROLLABLES: OperationInfo = OperationInfo {
@@ -4812,6 +5154,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_ALTERNATIVE_CONTROLLABLES: OperationIn
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/devices/{deviceURL}/equivalentControllables`: Get all equivalent controllables to another one
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_EQUIVALENT_CONTROLLABLES: OperationInfo = OperationInfo {
@@ -4825,6 +5168,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_EQUIVALENT_CONTROLLABLES: OperationInf
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/devices/{deviceURL}/firmwareUpToDate`: Check if device firmware is up-to-date
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_FIRMWARE_UP_TO_DATE: OperationInfo = OperationInfo {
@@ -4838,6 +5182,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_FIRMWARE_UP_TO_DATE: OperationInfo = O
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/devices/{deviceURL}/firmwareUpdateCapability`: Check if device supports firmware update feature
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_FIRMWARE_UPDATE_CAPABILITY: OperationInfo = OperationInfo {
@@ -4851,6 +5196,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_FIRMWARE_UPDATE_CAPABILITY: OperationI
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `PUT /setup/devices/{deviceURL}/updateFirmware`: Update The device firmware to the next available version
 pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_UPDATE_FIRMWARE: OperationInfo = OperationInfo {
@@ -4871,6 +5217,7 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_UPDATE_FIRMWARE: OperationInfo = Opera
         "GatewayFirmwareUpdateStartedEvent",
         "DeviceFirmwareUpdateCompletedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /setup/devices/{deviceURL}/manufacturerReferences`: Get all manufacturer references for the device
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_MANUFACTURER_REFERENCES: OperationInfo = OperationInfo {
@@ -4884,6 +5231,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_MANUFACTURER_REFERENCES: OperationInfo
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `PUT /setup/devices/{deviceURL}/metadata`: Update device metadata
 pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_METADATA: OperationInfo = OperationInfo {
@@ -4897,6 +5245,7 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_METADATA: OperationInfo = OperationInf
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["DeviceUpdatedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /setup/devices/{deviceURL}/states/{name}`: Get a particular state of a requested device
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME: OperationInfo = OperationInfo {
@@ -4910,6 +5259,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME: OperationInfo = Operat
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `PUT /setup/devices/{deviceURL}/states/{name}/{stateType}/{stateValue}`: Update a device persistent state
 pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_BY_STATE_TYPE_BY_STATE_VALUE: OperationInfo = OperationInfo {
@@ -4923,6 +5273,7 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_BY_STATE_TYPE_BY_STATE_
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["DeviceStateChangedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /setup/devices/{deviceURL}/states`: Retrieve states of requested device
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES: OperationInfo = OperationInfo {
@@ -4936,6 +5287,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES: OperationInfo = OperationInfo 
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/devices`: Get setup  definition
 pub const GET_SETUP_DEVICES: OperationInfo = OperationInfo {
@@ -4954,6 +5306,7 @@ pub const GET_SETUP_DEVICES: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `PUT /setup/devices/link`: Link devices by adding a groupId
 pub const PUT_SETUP_DEVICES_LINK: OperationInfo = OperationInfo {
@@ -4967,6 +5320,7 @@ pub const PUT_SETUP_DEVICES_LINK: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["DeviceUpdatedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `DELETE /setup/devices/link`: Unlink devices by removing groupId
 pub const DELETE_SETUP_DEVICES_LINK: OperationInfo = OperationInfo {
@@ -4980,6 +5334,7 @@ pub const DELETE_SETUP_DEVICES_LINK: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["DeviceUpdatedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `POST /setup/devices/link/_delete`: Unlink devices by removing groupId
 pub const POST_SETUP_DEVICES_LINK_DELETE: OperationInfo = OperationInfo {
@@ -4993,6 +5348,7 @@ pub const POST_SETUP_DEVICES_LINK_DELETE: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["DeviceUpdatedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `PUT /setup/devices/refresh`: Ask the box to refresh all devices availabilities for protocols that support this operation
 pub const PUT_SETUP_DEVICES_REFRESH: OperationInfo = OperationInfo {
@@ -5011,6 +5367,7 @@ pub const PUT_SETUP_DEVICES_REFRESH: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["DeviceStateChangedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /setup/devices/controllables/{controllableName}`: Get all devices urls which have that controllable name
 pub const GET_SETUP_DEVICES_CONTROLLABLES_BY_CONTROLLABLE_NAME: OperationInfo = OperationInfo {
@@ -5024,6 +5381,7 @@ pub const GET_SETUP_DEVICES_CONTROLLABLES_BY_CONTROLLABLE_NAME: OperationInfo = 
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/devices/controllables`: Get all device urls and sort them by their controllables names
 pub const GET_SETUP_DEVICES_CONTROLLABLES: OperationInfo = OperationInfo {
@@ -5037,6 +5395,7 @@ pub const GET_SETUP_DEVICES_CONTROLLABLES: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/devices/notUpToDate`: Retrieve devices URLs which are not up-to-date
 pub const GET_SETUP_DEVICES_NOT_UP_TO_DATE: OperationInfo = OperationInfo {
@@ -5050,6 +5409,7 @@ pub const GET_SETUP_DEVICES_NOT_UP_TO_DATE: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `PUT /setup/devices/updateFirmwares`: Update the given devices firmwares to the next available version
 pub const PUT_SETUP_DEVICES_UPDATE_FIRMWARES: OperationInfo = OperationInfo {
@@ -5070,6 +5430,7 @@ pub const PUT_SETUP_DEVICES_UPDATE_FIRMWARES: OperationInfo = OperationInfo {
         "GatewayFirmwareUpdateFailedEvent",
         "DeviceFirmwareUpdateCompletedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /setup/devices/states/growingIndexes`: Get growing indexes values variations on a given time slot
 pub const POST_SETUP_DEVICES_STATES_GROWING_INDEXES: OperationInfo = OperationInfo {
@@ -5083,6 +5444,7 @@ pub const POST_SETUP_DEVICES_STATES_GROWING_INDEXES: OperationInfo = OperationIn
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /setup/devices/states/refresh`: Ask the box to refresh all or given devices states for protocols supporting that operation
 pub const POST_SETUP_DEVICES_STATES_REFRESH: OperationInfo = OperationInfo {
@@ -5105,6 +5467,7 @@ pub const POST_SETUP_DEVICES_STATES_REFRESH: OperationInfo = OperationInfo {
         "RefreshAllDevicesStatesFailedEvent",
         "DeviceStateChangedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `PUT /setup/devices/states/refresh`: Ask the box to refresh all devices states for protocols supporting that operation - Deprecated : use POST method
 pub const PUT_SETUP_DEVICES_STATES_REFRESH: OperationInfo = OperationInfo {
@@ -5127,6 +5490,7 @@ pub const PUT_SETUP_DEVICES_STATES_REFRESH: OperationInfo = OperationInfo {
         "RefreshAllDevicesStatesCompletedEvent",
         "RefreshAllDevicesStatesFailedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /setup/devices/{deviceURL}/states/refresh`: Ask the box to refresh all states on given device
 pub const POST_SETUP_DEVICES_BY_DEVICE_URL_STATES_REFRESH: OperationInfo = OperationInfo {
@@ -5149,6 +5513,7 @@ pub const POST_SETUP_DEVICES_BY_DEVICE_URL_STATES_REFRESH: OperationInfo = Opera
         "DeviceStateChangedEvent",
         "RefreshAllDevicesStatesCompletedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /setup/devices/hidden`: Get hidden devices
 pub const GET_SETUP_DEVICES_HIDDEN: OperationInfo = OperationInfo {
@@ -5162,6 +5527,7 @@ pub const GET_SETUP_DEVICES_HIDDEN: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/annual/{from}/{to}`: Retrieve annual state history of a device within a time range
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_ANNUAL_BY_FROM_BY_TO: OperationInfo = OperationInfo {
@@ -5175,6 +5541,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_ANNUAL_BY_FROM_
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/stacked/annual/{from}/{to}`: Retrieve annual state history of a device within a time range with stacked values of other devices of the same type
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_ANNUAL_BY_FROM_BY_TO: OperationInfo = OperationInfo {
@@ -5188,6 +5555,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_ANNUAL_
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/devices/{deviceURL}/states/history/stacked/annual/{from}/{to}`: Retrieve annual states history of a device within a time range with stacked values of other devices of the same type
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_STACKED_ANNUAL_BY_FROM_BY_TO: OperationInfo = OperationInfo {
@@ -5201,6 +5569,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_STACKED_ANNUAL_BY_FROM_
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/devices/{deviceURL}/states/history/annual/{from}/{to}`: Retrieve annual state history of a device within a time range
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_ANNUAL_BY_FROM_BY_TO: OperationInfo = OperationInfo {
@@ -5214,6 +5583,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_ANNUAL_BY_FROM_BY_TO: O
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/daily/{from}/{to}`: Retrieve daily state history of a device within a time range
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_DAILY_BY_FROM_BY_TO: OperationInfo = OperationInfo {
@@ -5227,6 +5597,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_DAILY_BY_FROM_B
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/stacked/daily/{from}/{to}`: Retrieve daily state history of a device within a time range with stacked values of other devices of the same type
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_DAILY_BY_FROM_BY_TO: OperationInfo = OperationInfo {
@@ -5240,6 +5611,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_DAILY_B
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/stacked/daily/{from}/{to}/export`: Export daily stacked history values in CSV format
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_DAILY_BY_FROM_BY_TO_EXPORT: OperationInfo = OperationInfo {
@@ -5253,6 +5625,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_DAILY_B
     response: ResponseKind::Text,
     content_type: "text/csv",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/devices/{deviceURL}/states/history/stacked/daily/{from}/{to}`: Retrieve daily states history of a device within a time range with stacked values of other devices of the same type
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_STACKED_DAILY_BY_FROM_BY_TO: OperationInfo = OperationInfo {
@@ -5266,6 +5639,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_STACKED_DAILY_BY_FROM_B
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/devices/{deviceURL}/states/history/daily/{from}/{to}`: Retrieve daily states history of a device within a time range
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_DAILY_BY_FROM_BY_TO: OperationInfo = OperationInfo {
@@ -5279,6 +5653,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_DAILY_BY_FROM_BY_TO: Op
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/export`: Export all state values in CSV format - limited in time and in number of values - Contact support to know these limits
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_EXPORT: OperationInfo = OperationInfo {
@@ -5292,6 +5667,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_EXPORT: Operati
     response: ResponseKind::Text,
     content_type: "text/csv",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/{from}/{to}`: Retrieve overall state history of a device within a time range
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_BY_FROM_BY_TO: OperationInfo = OperationInfo {
@@ -5305,6 +5681,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_BY_FROM_BY_TO: 
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/{from}/{to}/export`: Export state values in history CSV format
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_BY_FROM_BY_TO_EXPORT: OperationInfo = OperationInfo {
@@ -5318,6 +5695,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_BY_FROM_BY_TO_E
     response: ResponseKind::Text,
     content_type: "text/csv",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/monthly/{from}/{to}`: Retrieve monthly state history of a device within a time range
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_MONTHLY_BY_FROM_BY_TO: OperationInfo = OperationInfo {
@@ -5331,6 +5709,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_MONTHLY_BY_FROM
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/montly/{from}/{to}`: Retrieve monthly state history of a device within a time range
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_MONTLY_BY_FROM_BY_TO: OperationInfo = OperationInfo {
@@ -5344,6 +5723,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_MONTLY_BY_FROM_
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/stacked/monthly/{from}/{to}`: Retrieve monthly state history of a device in a time range with stacked values of other devices of the same type
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_MONTHLY_BY_FROM_BY_TO: OperationInfo = OperationInfo {
@@ -5357,6 +5737,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_MONTHLY
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/devices/{deviceURL}/states/history/stacked/monthly/{from}/{to}`: Retrieve monthly states history of a device in a time range with stacked values of other devices of the same type
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_STACKED_MONTHLY_BY_FROM_BY_TO: OperationInfo = OperationInfo {
@@ -5370,6 +5751,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_STACKED_MONTHLY_BY_FROM
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/devices/{deviceURL}/states/history/monthly/{from}/{to}`: Retrieve monthly states history of a device within a time range
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_MONTHLY_BY_FROM_BY_TO: OperationInfo = OperationInfo {
@@ -5383,6 +5765,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_MONTHLY_BY_FROM_BY_TO: 
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/stacked/{from}/{to}`: Retrieve overall state history of a device within a time range with stacked values of other devices of the same type
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_BY_FROM_BY_TO: OperationInfo = OperationInfo {
@@ -5396,6 +5779,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_BY_FROM
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/devices/{deviceURL}/states/history/stacked/{from}/{to}`: Retrieve overall states history of a device within a time range with stacked values of other devices of the same type
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_STACKED_BY_FROM_BY_TO: OperationInfo = OperationInfo {
@@ -5409,6 +5793,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_STACKED_BY_FROM_BY_TO: 
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/devices/{deviceURL}/states/history/{from}/{to}`: Retrieve overall states history of a device within a time range
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_BY_FROM_BY_TO: OperationInfo = OperationInfo {
@@ -5422,6 +5807,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_BY_FROM_BY_TO: Operatio
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /setup/gateways/{gatewayId}/developerMode`: Activate developer mode for a gateway
 pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_DEVELOPER_MODE: OperationInfo = OperationInfo {
@@ -5435,6 +5821,7 @@ pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_DEVELOPER_MODE: OperationInfo = Oper
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /setup/gateways/{gatewayId}/modules/{moduleId}`: activate a module for a gateway
 pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_MODULES_BY_MODULE_ID: OperationInfo = OperationInfo {
@@ -5448,6 +5835,7 @@ pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_MODULES_BY_MODULE_ID: OperationInfo 
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /setup/gateways/{gatewayId}/disconnectionAlert/configuration`: Private tags : \[ disconnectionAlert \]
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_DISCONNECTION_ALERT_CONFIGURATION: OperationInfo = OperationInfo {
@@ -5461,6 +5849,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_DISCONNECTION_ALERT_CONFIGURATION: Op
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `PUT /setup/gateways/{gatewayId}/disconnectionAlert/configuration`: Private tags : \[ disconnectionAlert \]
 pub const PUT_SETUP_GATEWAYS_BY_GATEWAY_ID_DISCONNECTION_ALERT_CONFIGURATION: OperationInfo = OperationInfo {
@@ -5474,6 +5863,7 @@ pub const PUT_SETUP_GATEWAYS_BY_GATEWAY_ID_DISCONNECTION_ALERT_CONFIGURATION: Op
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["GatewayDownOptionsChangedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `POST /setup/gateways/{gatewayId}/enableAutoUpdate`: Enabled or disabled gateway's auto update
 pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_ENABLE_AUTO_UPDATE: OperationInfo = OperationInfo {
@@ -5487,6 +5877,7 @@ pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_ENABLE_AUTO_UPDATE: OperationInfo = 
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /setup/gateways/{gatewayId}`: Get a particular gateway of a connected user setup
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID: OperationInfo = OperationInfo {
@@ -5500,6 +5891,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/gateways/{gatewayId}/activeProtocols`: Return the protocols activated on the gateway
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_ACTIVE_PROTOCOLS: OperationInfo = OperationInfo {
@@ -5513,6 +5905,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_ACTIVE_PROTOCOLS: OperationInfo = Ope
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `PUT /setup/gateways/{gatewayId}/attach`: Attaches a new gateway to the user's setup
 pub const PUT_SETUP_GATEWAYS_BY_GATEWAY_ID_ATTACH: OperationInfo = OperationInfo {
@@ -5526,6 +5919,7 @@ pub const PUT_SETUP_GATEWAYS_BY_GATEWAY_ID_ATTACH: OperationInfo = OperationInfo
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /setup/gateways/{gatewayId}/availableProtocols`: Return the protocols available on the gateway
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_AVAILABLE_PROTOCOLS: OperationInfo = OperationInfo {
@@ -5539,6 +5933,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_AVAILABLE_PROTOCOLS: OperationInfo = 
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/gateways/{gatewayId}/supportedProtocols`: Return the protocols supported by the gateway
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SUPPORTED_PROTOCOLS: OperationInfo = OperationInfo {
@@ -5552,6 +5947,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SUPPORTED_PROTOCOLS: OperationInfo = 
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `PUT /setup/gateways/{gatewayId}/update`: Update gateway if necessary
 pub const PUT_SETUP_GATEWAYS_BY_GATEWAY_ID_UPDATE: OperationInfo = OperationInfo {
@@ -5565,6 +5961,7 @@ pub const PUT_SETUP_GATEWAYS_BY_GATEWAY_ID_UPDATE: OperationInfo = OperationInfo
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /setup/gateways/{gatewayId}/usedActiveProtocols`: Return the protocols activated on the gateway that were available at least once
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_USED_ACTIVE_PROTOCOLS: OperationInfo = OperationInfo {
@@ -5578,6 +5975,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_USED_ACTIVE_PROTOCOLS: OperationInfo 
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `PUT /setup/gateways/{sourceGatewayId}/migrate/{targetGatewayId}`: Migrates the complete configuration of a gateway to another gateway. Server-side only : the target gateway is not updated yet.
 pub const PUT_SETUP_GATEWAYS_BY_SOURCE_GATEWAY_ID_MIGRATE_BY_TARGET_GATEWAY_ID: OperationInfo = OperationInfo {
@@ -5591,6 +5989,7 @@ pub const PUT_SETUP_GATEWAYS_BY_SOURCE_GATEWAY_ID_MIGRATE_BY_TARGET_GATEWAY_ID: 
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `PUT /setup/gateways/{sourceGatewayId}/migrateAndUpdate/{targetGatewayId}`: Migrates the complete configuration of a gateway to another gateway and start updating the target gateway.
 pub const PUT_SETUP_GATEWAYS_BY_SOURCE_GATEWAY_ID_MIGRATE_AND_UPDATE_BY_TARGET_GATEWAY_ID: OperationInfo = OperationInfo {
@@ -5604,6 +6003,7 @@ pub const PUT_SETUP_GATEWAYS_BY_SOURCE_GATEWAY_ID_MIGRATE_AND_UPDATE_BY_TARGET_G
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /setup/gateways/{gatewayId}/aliveAndReady`: Return the gateway status
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_ALIVE_AND_READY: OperationInfo = OperationInfo {
@@ -5617,6 +6017,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_ALIVE_AND_READY: OperationInfo = Oper
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/gateways/{gatewayId}/synchronization/failedTasks`: Test if failed synchronization tasks exist for a given gateway
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SYNCHRONIZATION_FAILED_TASKS: OperationInfo = OperationInfo {
@@ -5630,6 +6031,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SYNCHRONIZATION_FAILED_TASKS: Operati
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/gateways/{gatewayId}/synchronization/failedTasks/categories`: Get a list of object categories containing failed synchronization tasks exist for a given gateway
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SYNCHRONIZATION_FAILED_TASKS_CATEGORIES: OperationInfo = OperationInfo {
@@ -5643,6 +6045,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SYNCHRONIZATION_FAILED_TASKS_CATEGORI
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/gateways/{gatewayId}/synchronization/inProgress`: Return the gateways synchronization status
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SYNCHRONIZATION_IN_PROGRESS: OperationInfo = OperationInfo {
@@ -5656,6 +6059,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SYNCHRONIZATION_IN_PROGRESS: Operatio
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/gateways/{gatewayId}/synchronization/pendingTasks`: Test if pending synchronization tasks exist for a given gateway
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SYNCHRONIZATION_PENDING_TASKS: OperationInfo = OperationInfo {
@@ -5669,6 +6073,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SYNCHRONIZATION_PENDING_TASKS: Operat
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/gateways/{gatewayId}/synchronized`: Return the gateways synchronization status
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SYNCHRONIZED: OperationInfo = OperationInfo {
@@ -5682,6 +6087,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SYNCHRONIZED: OperationInfo = Operati
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /setup/gateways/{gatewayId}/partnerOffers/{partnerOfferId}/activate`: Activate a partner offer by partner offer Id
 pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_PARTNER_OFFERS_BY_PARTNER_OFFER_ID_ACTIVATE: OperationInfo = OperationInfo {
@@ -5695,6 +6101,7 @@ pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_PARTNER_OFFERS_BY_PARTNER_OFFER_ID_A
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /setup/gateways/{gatewayId}/additionalInformation`: Get additional informations
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_ADDITIONAL_INFORMATION: OperationInfo = OperationInfo {
@@ -5708,6 +6115,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_ADDITIONAL_INFORMATION: OperationInfo
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/gateways/{gatewayId}/additionalInformation/{templateId}`: Get additional information
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_ADDITIONAL_INFORMATION_BY_TEMPLATE_ID: OperationInfo = OperationInfo {
@@ -5721,6 +6129,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_ADDITIONAL_INFORMATION_BY_TEMPLATE_ID
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /setup/gateways/{gatewayId}/partnerOffers/{partnerOfferId}/deactivate`: Deactivate a partner offer by partner offer Id
 pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_PARTNER_OFFERS_BY_PARTNER_OFFER_ID_DEACTIVATE: OperationInfo = OperationInfo {
@@ -5734,6 +6143,7 @@ pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_PARTNER_OFFERS_BY_PARTNER_OFFER_ID_D
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `PUT /setup/gateways/{gatewayId}/detach`: Detach gateway from setup
 pub const PUT_SETUP_GATEWAYS_BY_GATEWAY_ID_DETACH: OperationInfo = OperationInfo {
@@ -5747,6 +6157,7 @@ pub const PUT_SETUP_GATEWAYS_BY_GATEWAY_ID_DETACH: OperationInfo = OperationInfo
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /setup/gateways/{gatewayId}/functions`: Get gateway functionalities
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_FUNCTIONS: OperationInfo = OperationInfo {
@@ -5760,6 +6171,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_FUNCTIONS: OperationInfo = OperationI
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `PUT /setup/gateways/{gatewayId}/functions/{functionType}`: Update gateway functionality
 pub const PUT_SETUP_GATEWAYS_BY_GATEWAY_ID_FUNCTIONS_BY_FUNCTION_TYPE: OperationInfo = OperationInfo {
@@ -5773,6 +6185,7 @@ pub const PUT_SETUP_GATEWAYS_BY_GATEWAY_ID_FUNCTIONS_BY_FUNCTION_TYPE: Operation
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /setup/gateways/{gatewayId}/version`: Get gateway version
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_VERSION: OperationInfo = OperationInfo {
@@ -5786,6 +6199,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_VERSION: OperationInfo = OperationInf
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/gateways`: Get every gateways of a connected user setup
 pub const GET_SETUP_GATEWAYS: OperationInfo = OperationInfo {
@@ -5804,6 +6218,7 @@ pub const GET_SETUP_GATEWAYS: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/gateways/{gatewayId}/partnerOffers`: Get all partner offers ids
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_PARTNER_OFFERS: OperationInfo = OperationInfo {
@@ -5817,6 +6232,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_PARTNER_OFFERS: OperationInfo = Opera
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/gateways/{gatewayId}/developerMode`: Get the status of developer mode for a gateway
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_DEVELOPER_MODE: OperationInfo = OperationInfo {
@@ -5830,6 +6246,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_DEVELOPER_MODE: OperationInfo = Opera
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /setup/gateways/{gatewayId}/protocols/{protocolType}/keepAlive`: This sends a keepAlive message to the given protocol
 pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_PROTOCOLS_BY_PROTOCOL_TYPE_KEEP_ALIVE: OperationInfo = OperationInfo {
@@ -5848,6 +6265,7 @@ pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_PROTOCOLS_BY_PROTOCOL_TYPE_KEEP_ALIV
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /setup/gateways/{gatewayId}/devices/states/refresh`: Refresh all devices states of given gateway
 pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_DEVICES_STATES_REFRESH: OperationInfo = OperationInfo {
@@ -5870,6 +6288,7 @@ pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_DEVICES_STATES_REFRESH: OperationInf
         "RefreshAllDevicesStatesCompletedEvent",
         "RefreshAllDevicesStatesFailedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /setup/gateways/{gatewayId}/protocols/{protocolType}/devices/states/refresh`: Refresh all devices states of given gateway and protocol
 pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_PROTOCOLS_BY_PROTOCOL_TYPE_DEVICES_STATES_REFRESH: OperationInfo = OperationInfo {
@@ -5892,6 +6311,7 @@ pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_PROTOCOLS_BY_PROTOCOL_TYPE_DEVICES_S
         "DeviceStateChangedEvent",
         "RefreshAllDevicesStatesFailedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `DELETE /setup/gateways/{gatewayId}/modules/{moduleId}`: deactivate a module for a gateway
 pub const DELETE_SETUP_GATEWAYS_BY_GATEWAY_ID_MODULES_BY_MODULE_ID: OperationInfo = OperationInfo {
@@ -5905,6 +6325,7 @@ pub const DELETE_SETUP_GATEWAYS_BY_GATEWAY_ID_MODULES_BY_MODULE_ID: OperationInf
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /setup/interactiveNotifications/{interactiveNotificationOID}`: Return an InteractiveNotification
 pub const GET_SETUP_INTERACTIVE_NOTIFICATIONS_BY_INTERACTIVE_NOTIFICATION_OID: OperationInfo = OperationInfo {
@@ -5918,6 +6339,7 @@ pub const GET_SETUP_INTERACTIVE_NOTIFICATIONS_BY_INTERACTIVE_NOTIFICATION_OID: O
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /setup/interactiveNotifications/{interactiveNotificationOID}/{actionType}`: Complete an interactive notification
 pub const POST_SETUP_INTERACTIVE_NOTIFICATIONS_BY_INTERACTIVE_NOTIFICATION_OID_BY_ACTION_TYPE: OperationInfo = OperationInfo {
@@ -5931,6 +6353,7 @@ pub const POST_SETUP_INTERACTIVE_NOTIFICATIONS_BY_INTERACTIVE_NOTIFICATION_OID_B
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /setup/interactiveNotifications`: Return a collection of interactive notification waiting for validation
 pub const GET_SETUP_INTERACTIVE_NOTIFICATIONS: OperationInfo = OperationInfo {
@@ -5949,6 +6372,7 @@ pub const GET_SETUP_INTERACTIVE_NOTIFICATIONS: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/interactiveNotifications/history`: Return a collection of interactive notification that were validated in the past
 pub const GET_SETUP_INTERACTIVE_NOTIFICATIONS_HISTORY: OperationInfo = OperationInfo {
@@ -5967,6 +6391,7 @@ pub const GET_SETUP_INTERACTIVE_NOTIFICATIONS_HISTORY: OperationInfo = Operation
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/places`: Get setup places starting from root
 pub const GET_SETUP_PLACES: OperationInfo = OperationInfo {
@@ -5985,6 +6410,7 @@ pub const GET_SETUP_PLACES: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /setup/places/{parentPlaceOID}/subPlaces`: Create place in user setup
 pub const POST_SETUP_PLACES_BY_PARENT_PLACE_OID_SUB_PLACES: OperationInfo = OperationInfo {
@@ -5998,6 +6424,7 @@ pub const POST_SETUP_PLACES_BY_PARENT_PLACE_OID_SUB_PLACES: OperationInfo = Oper
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &["PlaceCreatedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /setup/places/{parentPlaceOID}/{label}/{type}`: Create place in user setup
 pub const POST_SETUP_PLACES_BY_PARENT_PLACE_OID_BY_LABEL_BY_TYPE: OperationInfo = OperationInfo {
@@ -6011,6 +6438,7 @@ pub const POST_SETUP_PLACES_BY_PARENT_PLACE_OID_BY_LABEL_BY_TYPE: OperationInfo 
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["PlaceCreatedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /setup/places/{placeOID}`: Get places starting from a given place OID
 pub const GET_SETUP_PLACES_BY_PLACE_OID: OperationInfo = OperationInfo {
@@ -6024,6 +6452,7 @@ pub const GET_SETUP_PLACES_BY_PLACE_OID: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `PUT /setup/places/{placeOID}`: Update place settings : type, label and metadata
 pub const PUT_SETUP_PLACES_BY_PLACE_OID: OperationInfo = OperationInfo {
@@ -6037,6 +6466,7 @@ pub const PUT_SETUP_PLACES_BY_PLACE_OID: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["PlaceUpdatedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `DELETE /setup/places/{placeOID}`: Delete a place from user setup
 pub const DELETE_SETUP_PLACES_BY_PLACE_OID: OperationInfo = OperationInfo {
@@ -6050,6 +6480,7 @@ pub const DELETE_SETUP_PLACES_BY_PLACE_OID: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["PlaceDeletedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `PUT /setup/places/{placeOID}/parent/{newParentPlaceOID}`: Relocate an existing place in another parent place
 pub const PUT_SETUP_PLACES_BY_PLACE_OID_PARENT_BY_NEW_PARENT_PLACE_OID: OperationInfo = OperationInfo {
@@ -6063,6 +6494,7 @@ pub const PUT_SETUP_PLACES_BY_PLACE_OID_PARENT_BY_NEW_PARENT_PLACE_OID: Operatio
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["PlaceUpdatedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `PUT /setup/places/{placeOID}/{newParentPlaceOID}`: Relocate an existing place in another floor
 pub const PUT_SETUP_PLACES_BY_PLACE_OID_BY_NEW_PARENT_PLACE_OID: OperationInfo = OperationInfo {
@@ -6076,6 +6508,7 @@ pub const PUT_SETUP_PLACES_BY_PLACE_OID_BY_NEW_PARENT_PLACE_OID: OperationInfo =
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["PlaceUpdatedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `POST /setup/protocols/{protocolType}/devices/states/refresh`: Ask the box to refresh all devices states of given protocol
 pub const POST_SETUP_PROTOCOLS_BY_PROTOCOL_TYPE_DEVICES_STATES_REFRESH: OperationInfo = OperationInfo {
@@ -6098,6 +6531,7 @@ pub const POST_SETUP_PROTOCOLS_BY_PROTOCOL_TYPE_DEVICES_STATES_REFRESH: Operatio
         "DeviceStateChangedEvent",
         "RefreshAllDevicesStatesFailedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /setup/subscribe/notification/android/{providerApplicationId}`: Deprecated, use the new android firebase infrastructure. Subscribe an Android device to the notification service
 pub const POST_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_BY_PROVIDER_APPLICATION_ID: OperationInfo = OperationInfo {
@@ -6111,6 +6545,7 @@ pub const POST_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_BY_PROVIDER_APPLICATION_ID: 
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["PushSubscriptionCreatedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `PUT /setup/subscribe/notification/android/{providerApplicationId}`: Deprecated, use the new android firebase infrastructure. Update an Android device subscription
 pub const PUT_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_BY_PROVIDER_APPLICATION_ID: OperationInfo = OperationInfo {
@@ -6124,6 +6559,7 @@ pub const PUT_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_BY_PROVIDER_APPLICATION_ID: O
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /setup/subscribe/notification/android/{providerApplicationId}/{deviceUdid}`: Deprecated, use the new android firebase infrastructure. Get the current subscription configuration for a device (Android)
 pub const GET_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_BY_PROVIDER_APPLICATION_ID_BY_DEVICE_UDID: OperationInfo = OperationInfo {
@@ -6137,6 +6573,7 @@ pub const GET_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_BY_PROVIDER_APPLICATION_ID_BY
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `DELETE /setup/subscribe/notification/android/{providerApplicationId}/{deviceUdid}`: Deprecated, use DELETE on {subscriberOID} instead. Unsubscribe an Android device
 pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_BY_PROVIDER_APPLICATION_ID_BY_DEVICE_UDID: OperationInfo = OperationInfo {
@@ -6150,6 +6587,7 @@ pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_BY_PROVIDER_APPLICATION_ID
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["PushSubscriptionDeletedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `POST /setup/subscribe/notification/android/fcm/{providerApplicationId}`: Subscribe an Android device to the firebase notification service
 pub const POST_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_FCM_BY_PROVIDER_APPLICATION_ID: OperationInfo = OperationInfo {
@@ -6163,6 +6601,7 @@ pub const POST_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_FCM_BY_PROVIDER_APPLICATION_
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["PushSubscriptionCreatedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `PUT /setup/subscribe/notification/android/fcm/{providerApplicationId}`: Update an Android firebase device subscription
 pub const PUT_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_FCM_BY_PROVIDER_APPLICATION_ID: OperationInfo = OperationInfo {
@@ -6176,6 +6615,7 @@ pub const PUT_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_FCM_BY_PROVIDER_APPLICATION_I
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /setup/subscribe/notification/android/fcm/{providerApplicationId}/{deviceUdid}`: Get the current subscription configuration for a device (Android firebase)
 pub const GET_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_FCM_BY_PROVIDER_APPLICATION_ID_BY_DEVICE_UDID: OperationInfo = OperationInfo {
@@ -6189,6 +6629,7 @@ pub const GET_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_FCM_BY_PROVIDER_APPLICATION_I
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /setup/subscribe/notification/apple/{providerApplicationId}`: Subscribe an Apple device to the notification service
 pub const POST_SETUP_SUBSCRIBE_NOTIFICATION_APPLE_BY_PROVIDER_APPLICATION_ID: OperationInfo = OperationInfo {
@@ -6202,6 +6643,7 @@ pub const POST_SETUP_SUBSCRIBE_NOTIFICATION_APPLE_BY_PROVIDER_APPLICATION_ID: Op
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["PushSubscriptionCreatedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `PUT /setup/subscribe/notification/apple/{providerApplicationId}`: Update an Apple device subscription
 pub const PUT_SETUP_SUBSCRIBE_NOTIFICATION_APPLE_BY_PROVIDER_APPLICATION_ID: OperationInfo = OperationInfo {
@@ -6215,6 +6657,7 @@ pub const PUT_SETUP_SUBSCRIBE_NOTIFICATION_APPLE_BY_PROVIDER_APPLICATION_ID: Ope
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /setup/subscribe/notification/apple/{providerApplicationId}/{deviceUdid}`: Get the current subscription configuration for a device (Apple)
 pub const GET_SETUP_SUBSCRIBE_NOTIFICATION_APPLE_BY_PROVIDER_APPLICATION_ID_BY_DEVICE_UDID: OperationInfo = OperationInfo {
@@ -6228,6 +6671,7 @@ pub const GET_SETUP_SUBSCRIBE_NOTIFICATION_APPLE_BY_PROVIDER_APPLICATION_ID_BY_D
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `DELETE /setup/subscribe/notification/apple/{providerApplicationId}/{deviceUdid}`: Deprecated, use DELETE on {subscriberOID} instead. Unsubscribe an Apple device
 pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_APPLE_BY_PROVIDER_APPLICATION_ID_BY_DEVICE_UDID: OperationInfo = OperationInfo {
@@ -6241,6 +6685,7 @@ pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_APPLE_BY_PROVIDER_APPLICATION_ID_B
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["PushSubscriptionDeletedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /setup/subscribe/notification/devices/{applicationId}`: Get all push devices for connected endUser from functional application id
 pub const GET_SETUP_SUBSCRIBE_NOTIFICATION_DEVICES_BY_APPLICATION_ID: OperationInfo = OperationInfo {
@@ -6254,6 +6699,7 @@ pub const GET_SETUP_SUBSCRIBE_NOTIFICATION_DEVICES_BY_APPLICATION_ID: OperationI
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `DELETE /setup/subscribe/notification/user/{userIdToUnsubscribe}`: Unsubscribe a user from the notification service for authenticated setup
 pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_USER_BY_USER_ID_TO_UNSUBSCRIBE: OperationInfo = OperationInfo {
@@ -6267,6 +6713,7 @@ pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_USER_BY_USER_ID_TO_UNSUBSCRIBE: Op
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["PushSubscriptionDeletedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `DELETE /setup/subscribe/notification/{subscriberOID}`: Unsubscribe a device from the notification service
 pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_BY_SUBSCRIBER_OID: OperationInfo = OperationInfo {
@@ -6280,6 +6727,7 @@ pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_BY_SUBSCRIBER_OID: OperationInfo =
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["PushSubscriptionDeletedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `DELETE /setup/subscribe/notification/all`: Unsubscribe a user from notification service for all the setups on his device
 pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_ALL: OperationInfo = OperationInfo {
@@ -6293,6 +6741,7 @@ pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_ALL: OperationInfo = OperationInfo
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["PushSubscriptionDeletedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `POST /setup/subscribe/notification/windows/{providerApplicationId}`: Subscribe a Windows device to the notification service
 pub const POST_SETUP_SUBSCRIBE_NOTIFICATION_WINDOWS_BY_PROVIDER_APPLICATION_ID: OperationInfo = OperationInfo {
@@ -6306,6 +6755,7 @@ pub const POST_SETUP_SUBSCRIBE_NOTIFICATION_WINDOWS_BY_PROVIDER_APPLICATION_ID: 
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["PushSubscriptionCreatedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `PUT /setup/subscribe/notification/windows/{providerApplicationId}`: Update a Windows device subscription
 pub const PUT_SETUP_SUBSCRIBE_NOTIFICATION_WINDOWS_BY_PROVIDER_APPLICATION_ID: OperationInfo = OperationInfo {
@@ -6319,6 +6769,7 @@ pub const PUT_SETUP_SUBSCRIBE_NOTIFICATION_WINDOWS_BY_PROVIDER_APPLICATION_ID: O
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /setup/subscribe/notification/windows/{providerApplicationId}/{deviceUdid}`: Get the current subscription configuration for a device (Windows)
 pub const GET_SETUP_SUBSCRIBE_NOTIFICATION_WINDOWS_BY_PROVIDER_APPLICATION_ID_BY_DEVICE_UDID: OperationInfo = OperationInfo {
@@ -6332,6 +6783,7 @@ pub const GET_SETUP_SUBSCRIBE_NOTIFICATION_WINDOWS_BY_PROVIDER_APPLICATION_ID_BY
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `DELETE /setup/subscribe/notification/windows/{providerApplicationId}/{deviceUdid}`: Deprecated, use DELETE on {subscriberOID} instead. Unsubscribe a Windows device
 pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_WINDOWS_BY_PROVIDER_APPLICATION_ID_BY_DEVICE_UDID: OperationInfo = OperationInfo {
@@ -6345,6 +6797,7 @@ pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_WINDOWS_BY_PROVIDER_APPLICATION_ID
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["PushSubscriptionDeletedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `POST /setup/secrets`: Create a secret
 pub const POST_SETUP_SECRETS: OperationInfo = OperationInfo {
@@ -6358,6 +6811,7 @@ pub const POST_SETUP_SECRETS: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `PUT /setup/secrets/{OID}`: Update a secret
 pub const PUT_SETUP_SECRETS_BY_OID: OperationInfo = OperationInfo {
@@ -6371,6 +6825,7 @@ pub const PUT_SETUP_SECRETS_BY_OID: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `DELETE /setup/secrets/{OID}`: Delete a secret
 pub const DELETE_SETUP_SECRETS_BY_OID: OperationInfo = OperationInfo {
@@ -6384,6 +6839,7 @@ pub const DELETE_SETUP_SECRETS_BY_OID: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `PUT /setup/secrets/{OID}/value`: Update a secret value
 pub const PUT_SETUP_SECRETS_BY_OID_VALUE: OperationInfo = OperationInfo {
@@ -6397,6 +6853,7 @@ pub const PUT_SETUP_SECRETS_BY_OID_VALUE: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /setup/secrets/scope/{scopeName}`: List secrets
 pub const GET_SETUP_SECRETS_SCOPE_BY_SCOPE_NAME: OperationInfo = OperationInfo {
@@ -6410,6 +6867,7 @@ pub const GET_SETUP_SECRETS_SCOPE_BY_SCOPE_NAME: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/external/service/somfy/cms/myTahomaAccountURL`: Fetch an URL for the user's MyTahoma account
 pub const GET_SETUP_EXTERNAL_SERVICE_SOMFY_CMS_MY_TAHOMA_ACCOUNT_URL: OperationInfo = OperationInfo {
@@ -6423,6 +6881,7 @@ pub const GET_SETUP_EXTERNAL_SERVICE_SOMFY_CMS_MY_TAHOMA_ACCOUNT_URL: OperationI
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["ExternalServiceURLEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /setup/thirdparty/activated`: Get the activated third party model for current setup
 pub const GET_SETUP_THIRDPARTY_ACTIVATED: OperationInfo = OperationInfo {
@@ -6436,6 +6895,7 @@ pub const GET_SETUP_THIRDPARTY_ACTIVATED: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /setup/thirdparty/model/{modelName}/security/status`: Get the security status of a third party model
 pub const GET_SETUP_THIRDPARTY_MODEL_BY_MODEL_NAME_SECURITY_STATUS: OperationInfo = OperationInfo {
@@ -6449,6 +6909,7 @@ pub const GET_SETUP_THIRDPARTY_MODEL_BY_MODEL_NAME_SECURITY_STATUS: OperationInf
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /setup/thirdparty/model/{modelName}/security/unlock`: Unlock security actions of a third party model
 pub const POST_SETUP_THIRDPARTY_MODEL_BY_MODEL_NAME_SECURITY_UNLOCK: OperationInfo = OperationInfo {
@@ -6462,6 +6923,7 @@ pub const POST_SETUP_THIRDPARTY_MODEL_BY_MODEL_NAME_SECURITY_UNLOCK: OperationIn
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /setup/zones/items`: Add items to a zone in user setup
 pub const POST_SETUP_ZONES_ITEMS: OperationInfo = OperationInfo {
@@ -6475,6 +6937,7 @@ pub const POST_SETUP_ZONES_ITEMS: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["ZoneUpdatedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `DELETE /setup/zones/items`: Remove items from a zone in user setup
 pub const DELETE_SETUP_ZONES_ITEMS: OperationInfo = OperationInfo {
@@ -6488,6 +6951,7 @@ pub const DELETE_SETUP_ZONES_ITEMS: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["ZoneUpdatedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `POST /setup/zones/{sourceZoneOID}/items/relocate/{targetZoneOID}`: Relocate items to another zone in user setup
 pub const POST_SETUP_ZONES_BY_SOURCE_ZONE_OID_ITEMS_RELOCATE_BY_TARGET_ZONE_OID: OperationInfo = OperationInfo {
@@ -6501,6 +6965,7 @@ pub const POST_SETUP_ZONES_BY_SOURCE_ZONE_OID_ITEMS_RELOCATE_BY_TARGET_ZONE_OID:
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["ZoneUpdatedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /setup/zones/{zoneOID}/items`: Get the items of a zone
 pub const GET_SETUP_ZONES_BY_ZONE_OID_ITEMS: OperationInfo = OperationInfo {
@@ -6514,6 +6979,7 @@ pub const GET_SETUP_ZONES_BY_ZONE_OID_ITEMS: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /setup/zones/{zoneOID}/items`: Add items to a zone in user setup
 pub const POST_SETUP_ZONES_BY_ZONE_OID_ITEMS: OperationInfo = OperationInfo {
@@ -6527,6 +6993,7 @@ pub const POST_SETUP_ZONES_BY_ZONE_OID_ITEMS: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["ZoneUpdatedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `PUT /setup/zones/{zoneOID}/items`: Relocate items to a zone in user setup
 pub const PUT_SETUP_ZONES_BY_ZONE_OID_ITEMS: OperationInfo = OperationInfo {
@@ -6540,6 +7007,7 @@ pub const PUT_SETUP_ZONES_BY_ZONE_OID_ITEMS: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["ZoneUpdatedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `DELETE /setup/zones/{zoneOID}/items`: Remove items from a zone in user setup
 pub const DELETE_SETUP_ZONES_BY_ZONE_OID_ITEMS: OperationInfo = OperationInfo {
@@ -6553,6 +7021,7 @@ pub const DELETE_SETUP_ZONES_BY_ZONE_OID_ITEMS: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["ZoneUpdatedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `POST /setup/zones/{zoneOID}/items/_delete`: Remove items from a zone in user setup
 pub const POST_SETUP_ZONES_BY_ZONE_OID_ITEMS_DELETE: OperationInfo = OperationInfo {
@@ -6566,6 +7035,7 @@ pub const POST_SETUP_ZONES_BY_ZONE_OID_ITEMS_DELETE: OperationInfo = OperationIn
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["ZoneUpdatedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /setup/zones`: Create zone in user setup
 pub const POST_SETUP_ZONES: OperationInfo = OperationInfo {
@@ -6579,6 +7049,7 @@ pub const POST_SETUP_ZONES: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["ZoneCreatedEvent"],
+    idempotency: Idempotency::Acts,
 };
 /// `PUT /setup/zones`: Update zone
 pub const PUT_SETUP_ZONES: OperationInfo = OperationInfo {
@@ -6592,6 +7063,7 @@ pub const PUT_SETUP_ZONES: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /setup/zones/{zoneOID}`: Get a zone of a user setup
 pub const GET_SETUP_ZONES_BY_ZONE_OID: OperationInfo = OperationInfo {
@@ -6605,6 +7077,7 @@ pub const GET_SETUP_ZONES_BY_ZONE_OID: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `PUT /setup/zones/{zoneOID}`: Update zone
 pub const PUT_SETUP_ZONES_BY_ZONE_OID: OperationInfo = OperationInfo {
@@ -6618,6 +7091,7 @@ pub const PUT_SETUP_ZONES_BY_ZONE_OID: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `DELETE /setup/zones/{zoneOID}`: Delete a zone from user setup.
 pub const DELETE_SETUP_ZONES_BY_ZONE_OID: OperationInfo = OperationInfo {
@@ -6631,6 +7105,7 @@ pub const DELETE_SETUP_ZONES_BY_ZONE_OID: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["ZoneDeletedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `PUT /setup/zones/{zoneOID}/{type}/{label}`: Update zone type and label
 pub const PUT_SETUP_ZONES_BY_ZONE_OID_BY_TYPE_BY_LABEL: OperationInfo = OperationInfo {
@@ -6644,6 +7119,7 @@ pub const PUT_SETUP_ZONES_BY_ZONE_OID_BY_TYPE_BY_LABEL: OperationInfo = Operatio
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["ZoneUpdatedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /setup/zones`: Get all zones of a user setup
 pub const GET_SETUP_ZONES: OperationInfo = OperationInfo {
@@ -6662,6 +7138,7 @@ pub const GET_SETUP_ZONES: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /triggers`: Create a new setup trigger : see asset-specs for scheduling Intervals composition (exhaustive but non-functional example)
 pub const POST_TRIGGERS: OperationInfo = OperationInfo {
@@ -6680,6 +7157,7 @@ pub const POST_TRIGGERS: OperationInfo = OperationInfo {
         "SetupTriggerCreationFailedEvent",
         "GatewaySynchronizationEndedEvent",
     ],
+    idempotency: Idempotency::Acts,
 };
 /// `PUT /triggers`: Update an existing setup trigger : see asset-specs for scheduling Intervals composition (exhaustive but non-functional example)
 pub const PUT_TRIGGERS: OperationInfo = OperationInfo {
@@ -6697,6 +7175,7 @@ pub const PUT_TRIGGERS: OperationInfo = OperationInfo {
         "GatewaySynchronizationEndedEvent",
         "GatewaySynchronizationStartedEvent",
     ],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `POST /triggers/test`: Test a setup trigger definition, executing its effects : see asset-specs for scheduling Intervals composition (exhaustive but non-functional example)
 pub const POST_TRIGGERS_TEST: OperationInfo = OperationInfo {
@@ -6710,6 +7189,7 @@ pub const POST_TRIGGERS_TEST: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `PUT /triggers/test/discrete/{triggerOID}`: test a single discrete trigger effect
 pub const PUT_TRIGGERS_TEST_DISCRETE_BY_TRIGGER_OID: OperationInfo = OperationInfo {
@@ -6723,6 +7203,7 @@ pub const PUT_TRIGGERS_TEST_DISCRETE_BY_TRIGGER_OID: OperationInfo = OperationIn
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /triggers/{type}/{triggerOID}`: Get a setup trigger by type and OID
 pub const GET_TRIGGERS_BY_TYPE_BY_TRIGGER_OID: OperationInfo = OperationInfo {
@@ -6736,6 +7217,7 @@ pub const GET_TRIGGERS_BY_TYPE_BY_TRIGGER_OID: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `DELETE /triggers/{type}/{triggerOID}`: Delete a setup trigger
 pub const DELETE_TRIGGERS_BY_TYPE_BY_TRIGGER_OID: OperationInfo = OperationInfo {
@@ -6753,6 +7235,7 @@ pub const DELETE_TRIGGERS_BY_TYPE_BY_TRIGGER_OID: OperationInfo = OperationInfo 
         "GatewaySynchronizationStartedEvent",
         "GatewaySynchronizationEndedEvent",
     ],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `PUT /triggers/{type}/{triggerOID}/activation/{mode}`: Update a setup trigger activation mode
 pub const PUT_TRIGGERS_BY_TYPE_BY_TRIGGER_OID_ACTIVATION_BY_MODE: OperationInfo = OperationInfo {
@@ -6766,6 +7249,7 @@ pub const PUT_TRIGGERS_BY_TYPE_BY_TRIGGER_OID_ACTIVATION_BY_MODE: OperationInfo 
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["SetupTriggerModeChangeFailedEvent", "SetupTriggerModeChangedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `GET /triggers/{type}/{triggerOID}/status`: Get a setup trigger status
 pub const GET_TRIGGERS_BY_TYPE_BY_TRIGGER_OID_STATUS: OperationInfo = OperationInfo {
@@ -6779,6 +7263,7 @@ pub const GET_TRIGGERS_BY_TYPE_BY_TRIGGER_OID_STATUS: OperationInfo = OperationI
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /triggers`: Get all setup triggers
 pub const GET_TRIGGERS: OperationInfo = OperationInfo {
@@ -6797,6 +7282,7 @@ pub const GET_TRIGGERS: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /triggers/{type}`: Get all setup triggers of a given type
 pub const GET_TRIGGERS_BY_TYPE: OperationInfo = OperationInfo {
@@ -6810,6 +7296,7 @@ pub const GET_TRIGGERS_BY_TYPE: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /triggers/{type}/status`: Get all setup triggers status
 pub const GET_TRIGGERS_BY_TYPE_STATUS: OperationInfo = OperationInfo {
@@ -6823,6 +7310,7 @@ pub const GET_TRIGGERS_BY_TYPE_STATUS: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /triggers/status`: Get trigger status.
 pub const GET_TRIGGERS_STATUS: OperationInfo = OperationInfo {
@@ -6836,6 +7324,7 @@ pub const GET_TRIGGERS_STATUS: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `PUT /triggers/status`: Update trigger status.
 pub const PUT_TRIGGERS_STATUS: OperationInfo = OperationInfo {
@@ -6849,6 +7338,7 @@ pub const PUT_TRIGGERS_STATUS: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &["GatewayFunctionChangedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
 };
 /// `POST /termsOfUse/{gatewayId}/accept/{token}`: Accept Terms of Use given a token. A token can only be used once.
 pub const POST_TERMS_OF_USE_BY_GATEWAY_ID_ACCEPT_BY_TOKEN: OperationInfo = OperationInfo {
@@ -6862,6 +7352,7 @@ pub const POST_TERMS_OF_USE_BY_GATEWAY_ID_ACCEPT_BY_TOKEN: OperationInfo = Opera
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `POST /termsOfUse/{gatewayId}/decline/{token}`: Decline Terms of Use given a token. A token can only be used once.
 pub const POST_TERMS_OF_USE_BY_GATEWAY_ID_DECLINE_BY_TOKEN: OperationInfo = OperationInfo {
@@ -6875,6 +7366,7 @@ pub const POST_TERMS_OF_USE_BY_GATEWAY_ID_DECLINE_BY_TOKEN: OperationInfo = Oper
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::Acts,
 };
 /// `GET /utils/location/countries/{countryNameOrCode}/postcodes/{postcode}/cities`: Get cities for given country code and postcode
 pub const GET_UTILS_LOCATION_COUNTRIES_BY_COUNTRY_NAME_OR_CODE_POSTCODES_BY_POSTCODE_CITIES: OperationInfo = OperationInfo {
@@ -6888,6 +7380,7 @@ pub const GET_UTILS_LOCATION_COUNTRIES_BY_COUNTRY_NAME_OR_CODE_POSTCODES_BY_POST
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /utils/location/countries/{countryNameOrCode}/cities/{prefix}`: Get country cities which names start by a given prefix without secondary zones
 pub const GET_UTILS_LOCATION_COUNTRIES_BY_COUNTRY_NAME_OR_CODE_CITIES_BY_PREFIX: OperationInfo = OperationInfo {
@@ -6901,6 +7394,7 @@ pub const GET_UTILS_LOCATION_COUNTRIES_BY_COUNTRY_NAME_OR_CODE_CITIES_BY_PREFIX:
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `POST /utils/location/countries/{countryNameOrCode}/cities/{prefix}`: Get country cities which names start by a given prefix with options
 pub const POST_UTILS_LOCATION_COUNTRIES_BY_COUNTRY_NAME_OR_CODE_CITIES_BY_PREFIX: OperationInfo = OperationInfo {
@@ -6914,6 +7408,7 @@ pub const POST_UTILS_LOCATION_COUNTRIES_BY_COUNTRY_NAME_OR_CODE_CITIES_BY_PREFIX
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /utils/location/countries/{countryNameOrCode}/postcodePattern`: Get postcode pattern for given country name or code
 pub const GET_UTILS_LOCATION_COUNTRIES_BY_COUNTRY_NAME_OR_CODE_POSTCODE_PATTERN: OperationInfo = OperationInfo {
@@ -6927,6 +7422,7 @@ pub const GET_UTILS_LOCATION_COUNTRIES_BY_COUNTRY_NAME_OR_CODE_POSTCODE_PATTERN:
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 /// `GET /utils/time/{timeZoneName}`: Get server time and details for a given timezone
 pub const GET_UTILS_TIME_BY_TIME_ZONE_NAME: OperationInfo = OperationInfo {
@@ -6940,6 +7436,7 @@ pub const GET_UTILS_TIME_BY_TIME_ZONE_NAME: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[],
+    idempotency: Idempotency::SafeRead,
 };
 ///All 495 operations, in the order of the documentation.
 pub const ALL: &[&OperationInfo] = &[

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use overkiz::{Client, Credentials, HttpMethod, OperationInfo, ResponseKind, RetryPolicy, Server};
+use overkiz::{Client, Credentials, HttpMethod, Idempotency, OperationInfo, ResponseKind, RetryPolicy, Server};
 use wiremock::MockServer;
 
 /// An operation description for tests.
@@ -26,6 +26,12 @@ pub const fn op(
         response,
         content_type: "application/json",
         events: &[],
+        // Like the generation rule: GET reads, PUT/DELETE write, the rest acts.
+        idempotency: match method {
+            HttpMethod::Get => Idempotency::SafeRead,
+            HttpMethod::Put | HttpMethod::Delete => Idempotency::IdempotentWrite,
+            HttpMethod::Post | HttpMethod::Patch => Idempotency::Acts,
+        },
     }
 }
 

@@ -11,6 +11,8 @@ impl crate::Client {
     /// Arguments:
     /// - `body`: The new action group to create
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`ActionGroupCreatedEvent`](crate::types::ActionGroupCreatedEvent).
     pub async fn post_action_groups(
         &self,
@@ -27,6 +29,8 @@ impl crate::Client {
     /// Arguments:
     /// - `prevent_lock_level_reset` (query `preventLockLevelReset`, optional): Do not reset command lock levels
     /// - `body`: An action group definition, containing the OID of the target action group to update
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`ActionGroupUpdatedEvent`](crate::types::ActionGroupUpdatedEvent).
     pub async fn put_action_groups(
@@ -48,6 +52,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `oid`: Action group OID to retrieve
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_action_groups_by_oid(
         &self,
         oid: &str,
@@ -61,6 +67,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `oid`: Action group OID to delete
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`ActionGroupDeletedEvent`](crate::types::ActionGroupDeletedEvent).
     pub async fn delete_action_groups_by_oid(
@@ -76,6 +84,8 @@ impl crate::Client {
     /// Retrieve all user-defined actions groups
     ///
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_action_groups(
         &self,
     ) -> Result<Vec<crate::types::ActionGroup>, crate::Error> {

@@ -13,6 +13,8 @@ impl crate::Client {
     ///
     /// Rate limit: 1 call per 28min 48s for all operations of the category (`exec`), per session.
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
     pub async fn post_exec_by_action_group_oid(
         &self,
@@ -32,6 +34,8 @@ impl crate::Client {
     /// - `action_group_oid`: Action group OID to execute
     ///
     /// Rate limit: 1 call per 28min 48s for all operations of the category (`exec`), per session.
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
     pub async fn post_exec_by_action_group_oid_geolocated(
@@ -53,6 +57,8 @@ impl crate::Client {
     ///
     /// Rate limit: 1 call per 28min 48s for all operations of the category (`exec`), per session.
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
     pub async fn post_exec_by_action_group_oid_internal(
         &self,
@@ -69,6 +75,8 @@ impl crate::Client {
     /// Arguments:
     /// - `exec_id`: Execution ID to cancel
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     pub async fn delete_exec_current_setup_by_exec_id(
         &self,
@@ -84,6 +92,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `exec_id`: Execution ID to get
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_exec_current_by_exec_id(
         &self,
         exec_id: &str,
@@ -98,6 +108,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `exec_id`: Execution ID to cancel
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     ///
@@ -117,6 +129,8 @@ impl crate::Client {
     /// `GET /exec/current`
     ///
     /// Get action groups executions currently running
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_exec_current(
         &self,
     ) -> Result<Vec<crate::types::Execution>, crate::Error> {
@@ -126,6 +140,8 @@ impl crate::Client {
     /// `DELETE /exec/current`
     ///
     /// Cancel all running executions
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     ///
@@ -142,6 +158,8 @@ impl crate::Client {
     ///
     /// Cancel all running setup-level executions
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     pub async fn delete_exec_current_setup(&self) -> Result<(), crate::Error> {
         let request = Request::new(&operations::DELETE_EXEC_CURRENT_SETUP);
@@ -152,6 +170,8 @@ impl crate::Client {
     /// Get action groups currently running
     ///
     /// Allows fetching internal action group executions
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_exec_internal_current(
         &self,
     ) -> Result<Vec<crate::types::Execution>, crate::Error> {
@@ -165,6 +185,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: ID of the gateway running the execution
     /// - `exec_id`: Execution ID to cancel
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     ///
@@ -191,6 +213,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: ID of the gateway running the execution
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     ///
     /// Deprecated since version 2018.3.3.
@@ -214,6 +238,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `trigger_id`: Trigger id
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_exec_delayed_trigger_schedule_by_trigger_id(
         &self,
         trigger_id: &str,
@@ -231,6 +257,8 @@ impl crate::Client {
     /// Arguments:
     /// - `trigger_id`: Trigger id
     ///
+    /// Idempotent write: resent automatically after a transient failure.
+    ///
     /// Generates: [`DelayedTriggerCancelledEvent`](crate::types::DelayedTriggerCancelledEvent).
     pub async fn delete_exec_delayed_trigger_schedule_by_trigger_id(
         &self,
@@ -245,6 +273,8 @@ impl crate::Client {
     /// `GET /exec/delayedTriggerSchedule`
     ///
     /// Get the list of all scheduled executions of delayed trigger
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_exec_delayed_trigger_schedule(
         &self,
     ) -> Result<Vec<crate::types::ActionGroupScheduledExecution>, crate::Error> {
@@ -262,6 +292,8 @@ impl crate::Client {
     /// - `body`: Json description of the action group to execute
     ///
     /// Rate limit: 1 call per 28min 48s for all operations of the category (`exec`), per session.
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
     pub async fn post_exec_apply(
@@ -288,6 +320,8 @@ impl crate::Client {
     ///
     /// Rate limit: 1 call per 28min 48s for all operations of the category (`exec`), per session.
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
     pub async fn post_exec_apply_geolocated(
         &self,
@@ -307,6 +341,8 @@ impl crate::Client {
     /// - `body`: Json description of the action group to execute
     ///
     /// Rate limit: 1 call per 28min 48s for all operations of the category (`exec`), per session.
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
     pub async fn post_exec_apply_high_priority(
@@ -328,6 +364,8 @@ impl crate::Client {
     ///
     /// Rate limit: 1 call per 28min 48s for all operations of the category (`exec`), per session.
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
     pub async fn post_exec_apply_internal(
         &self,
@@ -345,6 +383,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `body`: Json description of the action group to optimize
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn post_exec_optimize_with_protocol_groups(
         &self,
         body: &crate::types::ActionGroup,
@@ -361,6 +401,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `action_group_oid`: Action group OID
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_exec_schedule_by_action_group_oid(
         &self,
         action_group_oid: &str,
@@ -379,6 +421,8 @@ impl crate::Client {
     ///
     /// Rate limit: 1 call per 28min 48s for all operations of the category (`exec`), per session.
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`DelayedTriggerSetEvent`](crate::types::DelayedTriggerSetEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`GroupTriggeredEvent`](crate::types::GroupTriggeredEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     pub async fn post_exec_schedule_by_action_group_oid_by_utc_timestamp(
         &self,
@@ -396,6 +440,8 @@ impl crate::Client {
     /// Retrieve all scheduled action groups executions
     ///
     /// Get the list of all scheduled executions: -&gt; with a delay (executionType=?Delayed execution?) -&gt; at a time of the current day of the weekly planning (executionType=?Weekly planning? executionSubType=?TIME\_TRIGGER?) -&gt; at dawn or dusk of the current day (executionType=?Weekly planning? executionSubType=?DAWN\_TRIGGER? or executionSubType=?DUSK\_TRIGGER?)
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_exec_schedule(
         &self,
     ) -> Result<Vec<crate::types::ActionGroupScheduledExecution>, crate::Error> {

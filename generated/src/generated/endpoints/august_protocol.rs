@@ -11,6 +11,8 @@ impl crate::Client {
     /// Arguments:
     /// - `redirect_url`: OAuth redirect URL
     /// - `body` (optional)
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_config_august_create_authentication_url_by_redirect_url(
         &self,
         redirect_url: &str,
@@ -30,6 +32,8 @@ impl crate::Client {
     ///
     /// Return the list of the gateways candidates
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`AugustDiscoverHousesCandidatesCompletedEvent`](crate::types::AugustDiscoverHousesCandidatesCompletedEvent), [`AugustDiscoverHousesCandidatesFailedEvent`](crate::types::AugustDiscoverHousesCandidatesFailedEvent).
     pub async fn post_config_august_discover_gateways_candidates(
         &self,
@@ -43,6 +47,8 @@ impl crate::Client {
     ///
     /// Refresh current access token if necessary
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`AugustRefreshCurrentTokenFailedEvent`](crate::types::AugustRefreshCurrentTokenFailedEvent), [`AugustRefreshCurrentTokenCompletedEvent`](crate::types::AugustRefreshCurrentTokenCompletedEvent).
     pub async fn put_config_august_tokens(&self) -> Result<(), crate::Error> {
         let request = Request::new(&operations::PUT_CONFIG_AUGUST_TOKENS);
@@ -54,6 +60,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `house_id`: August house Id
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`AugustGatewayDiscoverFailedEvent`](crate::types::AugustGatewayDiscoverFailedEvent), [`AugustGatewayDiscoverCompletedEvent`](crate::types::AugustGatewayDiscoverCompletedEvent).
     pub async fn post_config_august_discover_gateway_by_house_id(
@@ -72,6 +80,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: August gatewayId
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent).
     pub async fn post_config_august_gateways_by_gateway_id_discover_devices(

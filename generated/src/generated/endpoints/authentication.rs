@@ -7,6 +7,8 @@ impl crate::Client {
     /// `GET /oauth2/applications/authorized`
     ///
     /// Get a list of all authorized applications for the current setup
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_oauth2_applications_authorized(
         &self,
     ) -> Result<
@@ -22,6 +24,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `client_id`: oauth2 client ID
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     pub async fn delete_oauth2_applications_authorized_by_client_id(
         &self,
         client_id: &str,
@@ -38,6 +42,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `client_id`: oauth2 client ID
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     pub async fn put_oauth2_applications_authorized_by_client_id_disable(
         &self,
         client_id: &str,
@@ -54,6 +60,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `client_id`: oauth2 client ID
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     pub async fn put_oauth2_applications_authorized_by_client_id_enable(
         &self,
         client_id: &str,
@@ -77,6 +85,8 @@ impl crate::Client {
     /// - `state` (query `state`, optional): oauth2 state reference
     /// - `code_challenge` (query `code_challenge`, optional): oauth2 PKCE code challenge
     /// - `code_challenge_method` (query `code_challenge_method`, optional): oauth2 PKCE code challenge method (plain or S256)
+    ///
+    /// Safe read: resent automatically after a transient failure.
     #[allow(clippy::too_many_arguments)]
     pub async fn get_oauth2_authorization(
         &self,

@@ -9,6 +9,8 @@ impl crate::Client {
     /// Get all calendar days for setup.
     ///
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_calendar_days(
         &self,
     ) -> Result<Vec<crate::types::CalendarDay>, crate::Error> {
@@ -21,6 +23,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `body`: Json description of the calendar day to create
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`CalendarDayCreatedEvent`](crate::types::CalendarDayCreatedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
     pub async fn post_setup_calendar_days(
@@ -38,6 +42,8 @@ impl crate::Client {
     /// Arguments:
     /// - `body`: Json description of the calendar day to update
     ///
+    /// Idempotent write: resent automatically after a transient failure.
+    ///
     /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`CalendarDayUpdatedEvent`](crate::types::CalendarDayUpdatedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
     pub async fn put_setup_calendar_days(
         &self,
@@ -53,6 +59,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `oid`: OID of the calendar day to retrieve
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_calendar_days_by_oid(
         &self,
         oid: &str,
@@ -67,6 +75,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `oid`: Calendar day's oid to delete
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`CalendarDayDeletedEvent`](crate::types::CalendarDayDeletedEvent).
     pub async fn delete_setup_calendar_days_by_oid(
@@ -86,6 +96,8 @@ impl crate::Client {
     /// - `end_date`: The end date of the period of search. TimeStamp (EPOCH in days)
     ///
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_calendar_schedule_by_start_date_by_end_date(
         &self,
         start_date: i64,
@@ -113,6 +125,8 @@ impl crate::Client {
     /// - `day`: The day to search
     ///
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_calendar_schedule_by_year_by_month_by_day(
         &self,
         year: i64,
@@ -137,6 +151,8 @@ impl crate::Client {
     /// - `month`: The month
     /// - `day`: The day
     /// - `body`: Calendar objects filters : contains certain levels of filter to remove items calendarDaysOid =&gt; oids of the days to ignore calendarRulesOid =&gt; oids of the rules to ignore timeTriggersId =&gt; ids of the time trigger to ignore priority =&gt; ignore all rules with a lower priority Please note that none of these elements are mandatory : by default, a calendarDay with all applicable time triggers will be created
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_setup_calendar_schedule_by_year_by_month_by_day_day_view(
         &self,
         year: i64,
@@ -156,6 +172,8 @@ impl crate::Client {
     /// Get all calendar rules for setup.
     ///
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_calendar_rules(
         &self,
     ) -> Result<Vec<crate::types::GetSetupCalendarRulesResponse>, crate::Error> {
@@ -169,6 +187,8 @@ impl crate::Client {
     /// Arguments:
     /// - `with_time_validity_checks` (query `withTimeValidityChecks`, optional, default `true`)
     /// - `body`: Json description of the calendar rule to create
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`CalendarRuleCreatedEvent`](crate::types::CalendarRuleCreatedEvent).
     pub async fn post_setup_calendar_rules(
@@ -192,6 +212,8 @@ impl crate::Client {
     /// - `with_time_validity_checks` (query `withTimeValidityChecks`, optional, default `true`)
     /// - `body`: Json description of the calendar rule to update
     ///
+    /// Idempotent write: resent automatically after a transient failure.
+    ///
     /// Generates: [`CalendarRuleUpdatedEvent`](crate::types::CalendarRuleUpdatedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
     pub async fn put_setup_calendar_rules(
         &self,
@@ -212,6 +234,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `oid`: Calendar rule's oid
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_calendar_rules_by_oid(
         &self,
         oid: &str,
@@ -226,6 +250,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `oid`: Calendar rule's oid to delete
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`CalendarRuleDeletedEvent`](crate::types::CalendarRuleDeletedEvent).
     pub async fn delete_setup_calendar_rules_by_oid(
@@ -243,6 +269,8 @@ impl crate::Client {
     /// Arguments:
     /// - `with_time_validity_checks` (query `withTimeValidityChecks`, optional, default `true`)
     /// - `body`: Json description of the set of calendar rules to create
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`CalendarRuleCreatedEvent`](crate::types::CalendarRuleCreatedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn post_setup_calendar_rule_set(
@@ -266,6 +294,8 @@ impl crate::Client {
     /// - `with_time_validity_checks` (query `withTimeValidityChecks`, optional, default `true`)
     /// - `body`: Json description of the set of calendar rules to update
     ///
+    /// Idempotent write: resent automatically after a transient failure.
+    ///
     /// Generates: [`CalendarRuleUpdatedEvent`](crate::types::CalendarRuleUpdatedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
     pub async fn put_setup_calendar_rule_set(
         &self,
@@ -287,6 +317,8 @@ impl crate::Client {
     /// Arguments:
     /// - `body`: Calendar rules oids to delete
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`CalendarRuleDeletedEvent`](crate::types::CalendarRuleDeletedEvent).
     pub async fn post_setup_calendar_rule_set_delete(
         &self,
@@ -299,6 +331,8 @@ impl crate::Client {
     /// `GET /setup/calendar/status`
     ///
     /// Get calendar status.
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_calendar_status(
         &self,
     ) -> Result<crate::types::GetSetupCalendarStatusResponse, crate::Error> {
@@ -311,6 +345,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `body`: Calendar status
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`GatewayFunctionChangedEvent`](crate::types::GatewayFunctionChangedEvent).
     pub async fn put_setup_calendar_status(

@@ -14,6 +14,8 @@ impl crate::Client {
     /// - `root_password`: Camera root user password (optional for Domis camera)
     /// - `body`: Json description of the camera to pair
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`CameraDiscoveredEvent`](crate::types::CameraDiscoveredEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent).
     pub async fn post_config_by_gateway_id_camera_discover_by_root_user_by_root_password(
         &self,
@@ -35,6 +37,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: Gateway id
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     pub async fn delete_config_by_gateway_id_camera_unused(
         &self,
         gateway_id: &str,
@@ -55,6 +59,8 @@ impl crate::Client {
     /// - `wifi_profile`: Wifi network profile. Supported values are: -&gt; ?OPENRELAY? for Open-Relay -&gt; ?WEP64OPN? for WEP 64 Bits Open Key -&gt; ?WEP64SHRD? for WEP 64 Bits Shared Key -&gt; ?WEP128OPN? for WEP 128 Bits Open Key -&gt; ?WEP128SHRD? for WEP 128 Bits Shared Key -&gt; ?WPA\_WPA2? for WPA2-PSK
     /// - `wifi_ssid`: WIFI network SSID
     /// - `secret_key`: WIFI network secret key. If key is in hex format, key should be prefixes by ?hex:?
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     pub async fn post_config_by_gateway_id_camera_wifi_by_device_address_by_wifi_profile_by_wifi_ssid_by_secret_key(
@@ -79,6 +85,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: Gateway id to which camera has to be paired
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_config_by_gateway_id_camera_candidates(
         &self,
         gateway_id: &str,

@@ -11,6 +11,8 @@ impl crate::Client {
     /// Arguments:
     /// - `device_url`: Camera device URL
     /// - `body`: Pictures ids to delete
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_setup_devices_by_device_url_pictures_delete(
         &self,
         device_url: &str,
@@ -32,6 +34,8 @@ impl crate::Client {
     /// Arguments:
     /// - `device_url`: Camera device URL
     /// - `picture_id`: Picture id
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_pictures_by_picture_id(
         &self,
         device_url: &str,
@@ -53,6 +57,8 @@ impl crate::Client {
     /// Arguments:
     /// - `device_url`: Camera device URL
     /// - `picture_id`: Picture id to delete
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     pub async fn delete_setup_devices_by_device_url_pictures_by_picture_id(
         &self,
         device_url: &str,
@@ -73,6 +79,8 @@ impl crate::Client {
     /// Arguments:
     /// - `device_url`: Camera device URL
     /// - `picture_id`: Picture id
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_pictures_by_picture_id_url(
         &self,
         device_url: &str,
@@ -93,6 +101,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `device_url`: Camera device URL
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     pub async fn delete_setup_devices_by_device_url_pictures(
         &self,
         device_url: &str,
@@ -109,6 +119,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `device_url`: Camera device URL
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_pictures_export(
         &self,
         device_url: &str,
@@ -132,6 +144,8 @@ impl crate::Client {
     /// - `device_url`: Camera device URL
     /// - `from`: Start date (in ms)
     /// - `to`: End date (in ms)
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_pictures_by_from_by_to(
         &self,
         device_url: &str,
@@ -159,6 +173,8 @@ impl crate::Client {
     /// - `to`: End date (in ms)
     /// - `offset`: Pictures list offset
     /// - `size`: Number of pictures to retrieve
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_pictures_by_from_by_to_by_offset_by_size(
         &self,
         device_url: &str,

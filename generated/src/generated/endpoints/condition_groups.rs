@@ -11,6 +11,8 @@ impl crate::Client {
     /// Arguments:
     /// - `body`: The new condition group to create
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`ConditionGroupCreatedEvent`](crate::types::ConditionGroupCreatedEvent).
     pub async fn post_condition_groups(
         &self,
@@ -27,6 +29,8 @@ impl crate::Client {
     /// Arguments:
     /// - `body`: A condition group definition, containing the OID of the target condition group to update
     ///
+    /// Idempotent write: resent automatically after a transient failure.
+    ///
     /// Generates: [`ConditionGroupUpdatedEvent`](crate::types::ConditionGroupUpdatedEvent).
     pub async fn put_condition_groups(
         &self,
@@ -42,6 +46,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `oid`: Condition group OID to retrieve
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_condition_groups_by_oid(
         &self,
         oid: &str,
@@ -56,6 +62,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `oid`: Condition group OID to delete
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`ConditionGroupDeletedEvent`](crate::types::ConditionGroupDeletedEvent).
     pub async fn delete_condition_groups_by_oid(
@@ -72,6 +80,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `oid`: Condition group OID to evaluate
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_condition_groups_by_oid_evaluate(
         &self,
         oid: &str,
@@ -85,6 +95,8 @@ impl crate::Client {
     /// Retrieve all user-defined condition groups
     ///
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_condition_groups(
         &self,
     ) -> Result<Vec<crate::types::ConditionGroup>, crate::Error> {

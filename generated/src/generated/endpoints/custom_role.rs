@@ -9,6 +9,8 @@ impl crate::Client {
     /// Get custom roles
     ///
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_roles(
         &self,
     ) -> Result<Vec<crate::types::EndUserCustomRoleResponse>, crate::Error> {
@@ -21,6 +23,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `body`: A custom role definition
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_setup_roles(
         &self,
         body: &crate::types::EndUserCustomRoleRequest,
@@ -35,6 +39,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `role_name`: The role name
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_roles_by_role_name(
         &self,
         role_name: &str,
@@ -49,6 +55,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `role_name`: Role Name
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     pub async fn delete_setup_roles_by_role_name(
         &self,
         role_name: &str,

@@ -11,6 +11,8 @@ impl crate::Client {
     /// Arguments:
     /// - `device_url`: The url of the device
     /// - `with_manufacturer_data` (query `withManufacturerData`, optional, default `false`): true to recover manufacturer data
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url(
         &self,
         device_url: &str,
@@ -33,6 +35,8 @@ impl crate::Client {
     /// Arguments:
     /// - `device_url`: Device URL to update
     /// - `body` (optional): Json description of the calendar day to create
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`DeviceRemovedEvent`](crate::types::DeviceRemovedEvent), [`DeviceDeletionFailedEvent`](crate::types::DeviceDeletionFailedEvent).
     ///
@@ -64,6 +68,8 @@ impl crate::Client {
     /// - `device_url`: Device URL to update
     /// - `body` (optional): Json description of the calendar day to create
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`DeviceRemovedEvent`](crate::types::DeviceRemovedEvent), [`DeviceDeletionFailedEvent`](crate::types::DeviceDeletionFailedEvent).
     ///
     /// Deprecated since version 2020.3.4.
@@ -94,6 +100,8 @@ impl crate::Client {
     /// - `device_url`: Device URL to delete
     /// - `body` (optional): Delete options
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`DeviceDeletionFailedEvent`](crate::types::DeviceDeletionFailedEvent), [`SetupJobCompletedEvent`](crate::types::SetupJobCompletedEvent), [`SetupJobFailedEvent`](crate::types::SetupJobFailedEvent), [`DeviceRemovedEvent`](crate::types::DeviceRemovedEvent).
     pub async fn post_setup_devices_by_device_url_delete_cascade(
         &self,
@@ -119,6 +127,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `device_url`: The url of the device
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_controllable(
         &self,
         device_url: &str,
@@ -136,6 +146,8 @@ impl crate::Client {
     /// Arguments:
     /// - `device_url`: Device URL to relocate
     /// - `place_oid`: Existing place OID where device is relocated
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`DeviceUpdatedEvent`](crate::types::DeviceUpdatedEvent).
     pub async fn put_setup_devices_by_device_url_relocate_by_place_oid(
@@ -158,6 +170,8 @@ impl crate::Client {
     /// - `label`: New device label
     /// - `update_device_name` (query `updateDeviceName`, optional, default `false`): If true, device name will also be updated
     ///
+    /// Idempotent write: resent automatically after a transient failure.
+    ///
     /// Generates: [`DeviceUpdatedEvent`](crate::types::DeviceUpdatedEvent).
     pub async fn put_setup_devices_by_device_url_by_label(
         &self,
@@ -179,6 +193,8 @@ impl crate::Client {
     /// Arguments:
     /// - `device_url`: Device URL to update
     /// - `label`: New device label
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`DeviceUpdatedEvent`](crate::types::DeviceUpdatedEvent).
     pub async fn put_setup_devices_by_device_url_by_label_sub_systems(
@@ -204,6 +220,8 @@ impl crate::Client {
     /// - `category`: New device measurement category
     /// - `update_device_name` (query `updateDeviceName`, optional, default `false`): If true, device name will also be updated
     ///
+    /// Idempotent write: resent automatically after a transient failure.
+    ///
     /// Generates: [`DeviceUpdatedEvent`](crate::types::DeviceUpdatedEvent).
     pub async fn put_setup_devices_by_device_url_by_label_by_category(
         &self,
@@ -227,6 +245,8 @@ impl crate::Client {
     /// - `device_url`: Device URL
     /// - `new_device_type`: New device type
     ///
+    /// Idempotent write: resent automatically after a transient failure.
+    ///
     /// Generates: [`DeviceUpdatedEvent`](crate::types::DeviceUpdatedEvent).
     pub async fn put_setup_devices_by_device_url_device_type_by_new_device_type(
         &self,
@@ -244,6 +264,8 @@ impl crate::Client {
     /// Get additional information
     ///
     /// This operation returns additional information.
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_additional_information(
         &self,
     ) -> Result<Vec<crate::types::DeviceAdditionalInfo>, crate::Error> {
@@ -260,6 +282,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `device_url`: The url of the device
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_additional_information(
         &self,
         device_url: &str,
@@ -279,6 +303,8 @@ impl crate::Client {
     /// Arguments:
     /// - `device_url`: The url of the device
     /// - `template_id`: Additional information template id
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_additional_information_by_template_id(
         &self,
         device_url: &str,
@@ -297,6 +323,8 @@ impl crate::Client {
     /// Arguments:
     /// - `device_url`: The url of the device
     /// - `name`: The name of the attribute
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_attributes_by_name(
         &self,
         device_url: &str,
@@ -314,6 +342,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `device_url`: The url of the device
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_attributes(
         &self,
         device_url: &str,
@@ -331,6 +361,8 @@ impl crate::Client {
     /// Arguments:
     /// - `device_url`: Device URL
     /// - `new_controllable_name`: New controllable name
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`DeviceUpdatedEvent`](crate::types::DeviceUpdatedEvent).
     pub async fn put_setup_devices_by_device_url_alternative_controllables_by_new_controllable_name(
@@ -351,6 +383,8 @@ impl crate::Client {
     /// Arguments:
     /// - `device_url`: Device URL
     /// - `new_controllable_name`: New controllable name
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`DeviceUpdatedEvent`](crate::types::DeviceUpdatedEvent).
     ///
@@ -376,6 +410,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `device_url`: Device URL
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_alternative_controllables(
         &self,
         device_url: &str,
@@ -392,6 +428,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `device_url`: Device URL
+    ///
+    /// Safe read: resent automatically after a transient failure.
     ///
     /// Deprecated since version 2018.3.3.
     #[deprecated(
@@ -414,6 +452,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `device_url`: Device URL
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_firmware_up_to_date(
         &self,
         device_url: &str,
@@ -433,6 +473,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `device_url`: Device URL
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_firmware_update_capability(
         &self,
         device_url: &str,
@@ -453,6 +495,8 @@ impl crate::Client {
     /// Arguments:
     /// - `device_url`: Device URL to update
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`GatewayFirmwareUpdateFailedEvent`](crate::types::GatewayFirmwareUpdateFailedEvent), [`DeviceFirmwareUpdateFailedEvent`](crate::types::DeviceFirmwareUpdateFailedEvent), [`DeviceFirmwareUpdateStartedEvent`](crate::types::DeviceFirmwareUpdateStartedEvent), [`GatewayFirmwareUpdateCompletedEvent`](crate::types::GatewayFirmwareUpdateCompletedEvent), [`GatewayFirmwareUpdateStartedEvent`](crate::types::GatewayFirmwareUpdateStartedEvent), [`DeviceFirmwareUpdateCompletedEvent`](crate::types::DeviceFirmwareUpdateCompletedEvent).
     pub async fn put_setup_devices_by_device_url_update_firmware(
         &self,
@@ -470,6 +514,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `device_url`: Device URL
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_manufacturer_references(
         &self,
         device_url: &str,
@@ -491,6 +537,8 @@ impl crate::Client {
     /// - `device_url`: Device URL to update
     /// - `body`: Device metadata
     ///
+    /// Idempotent write: resent automatically after a transient failure.
+    ///
     /// Generates: [`DeviceUpdatedEvent`](crate::types::DeviceUpdatedEvent).
     pub async fn put_setup_devices_by_device_url_metadata(
         &self,
@@ -509,6 +557,8 @@ impl crate::Client {
     /// Arguments:
     /// - `device_url`: The url of the device
     /// - `name`: The name of the state
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_states_by_name(
         &self,
         device_url: &str,
@@ -532,6 +582,8 @@ impl crate::Client {
     /// - `state_type`: Type of the state value
     /// - `state_value`: State value as string.
     ///
+    /// Idempotent write: resent automatically after a transient failure.
+    ///
     /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
     pub async fn put_setup_devices_by_device_url_states_by_name_by_state_type_by_state_value(
         &self,
@@ -552,6 +604,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `device_url`: The url of the device
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_states(
         &self,
         device_url: &str,
@@ -568,6 +622,8 @@ impl crate::Client {
     /// - `with_manufacturer_data` (query `withManufacturerData`, optional, default `false`): true to recover manufacturer data
     ///
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices(
         &self,
         with_manufacturer_data: Option<bool>,
@@ -586,6 +642,8 @@ impl crate::Client {
     /// Arguments:
     /// - `body`
     ///
+    /// Idempotent write: resent automatically after a transient failure.
+    ///
     /// Generates: [`DeviceUpdatedEvent`](crate::types::DeviceUpdatedEvent).
     pub async fn put_setup_devices_link(
         &self,
@@ -601,6 +659,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `body`
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`DeviceUpdatedEvent`](crate::types::DeviceUpdatedEvent).
     ///
@@ -624,6 +684,8 @@ impl crate::Client {
     /// Arguments:
     /// - `body`
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`DeviceUpdatedEvent`](crate::types::DeviceUpdatedEvent).
     pub async fn post_setup_devices_link_delete(
         &self,
@@ -639,6 +701,8 @@ impl crate::Client {
     ///
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
     pub async fn put_setup_devices_refresh(&self) -> Result<(), crate::Error> {
         let request = Request::new(&operations::PUT_SETUP_DEVICES_REFRESH);
@@ -650,6 +714,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `controllable_name`: A controllable name
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_controllables_by_controllable_name(
         &self,
         controllable_name: &str,
@@ -663,6 +729,8 @@ impl crate::Client {
     /// `GET /setup/devices/controllables`
     ///
     /// Get all device urls and sort them by their controllables names
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_controllables(
         &self,
     ) -> Result<std::collections::BTreeMap<String, Vec<String>>, crate::Error> {
@@ -672,6 +740,8 @@ impl crate::Client {
     /// `GET /setup/devices/notUpToDate`
     ///
     /// Retrieve devices URLs which are not up-to-date
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_not_up_to_date(
         &self,
     ) -> Result<Vec<String>, crate::Error> {
@@ -684,6 +754,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `body`: List of devices URLs to update
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DeviceFirmwareUpdateStartedEvent`](crate::types::DeviceFirmwareUpdateStartedEvent), [`DeviceFirmwareUpdateFailedEvent`](crate::types::DeviceFirmwareUpdateFailedEvent), [`GatewayFirmwareUpdateCompletedEvent`](crate::types::GatewayFirmwareUpdateCompletedEvent), [`GatewayFirmwareUpdateStartedEvent`](crate::types::GatewayFirmwareUpdateStartedEvent), [`GatewayFirmwareUpdateFailedEvent`](crate::types::GatewayFirmwareUpdateFailedEvent), [`DeviceFirmwareUpdateCompletedEvent`](crate::types::DeviceFirmwareUpdateCompletedEvent).
     pub async fn put_setup_devices_update_firmwares(
@@ -700,6 +772,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `body`: Device growing index variation requests
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn post_setup_devices_states_growing_indexes(
         &self,
         body: &[crate::types::PostSetupDevicesStatesGrowingIndexesRequest],
@@ -722,6 +796,8 @@ impl crate::Client {
     ///
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`RefreshAllDevicesStatesCompletedEvent`](crate::types::RefreshAllDevicesStatesCompletedEvent), [`RefreshAllDevicesStatesFailedEvent`](crate::types::RefreshAllDevicesStatesFailedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
     pub async fn post_setup_devices_states_refresh(
         &self,
@@ -739,6 +815,8 @@ impl crate::Client {
     /// Ask the box to refresh all devices states for protocols supporting that operation - Deprecated : use POST method
     ///
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`RefreshAllDevicesStatesCompletedEvent`](crate::types::RefreshAllDevicesStatesCompletedEvent), [`RefreshAllDevicesStatesFailedEvent`](crate::types::RefreshAllDevicesStatesFailedEvent).
     ///
@@ -760,6 +838,8 @@ impl crate::Client {
     ///
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`RefreshAllDevicesStatesFailedEvent`](crate::types::RefreshAllDevicesStatesFailedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`RefreshAllDevicesStatesCompletedEvent`](crate::types::RefreshAllDevicesStatesCompletedEvent).
     pub async fn post_setup_devices_by_device_url_states_refresh(
         &self,
@@ -776,6 +856,8 @@ impl crate::Client {
     /// Get hidden devices
     ///
     /// Hidden devices are devices that cannot be unpaired because of technical limitations but have been removed from the user interface
+    ///
+    /// Safe read: resent automatically after a transient failure.
     ///
     /// Deprecated since version 2018.3.3.
     #[deprecated(

@@ -11,6 +11,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     /// - `protocol_type`: The protocol type
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_config_by_gateway_id_devices_by_protocol_type_commissioning_codes(
         &self,
         gateway_id: &str,
@@ -35,6 +37,8 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `protocol_type`: The protocol type
     /// - `body`: The device commissioning codes to add
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_config_by_gateway_id_devices_by_protocol_type_commissioning_codes(
         &self,
         gateway_id: &str,
@@ -55,6 +59,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     /// - `protocol_type`: The protocol type
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     pub async fn delete_config_by_gateway_id_devices_by_protocol_type_commissioning_codes(
         &self,
         gateway_id: &str,
@@ -74,6 +80,8 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `protocol_type`: The protocol type
     /// - `code`: The device commissioning code to remove
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     pub async fn delete_config_by_gateway_id_devices_by_protocol_type_commissioning_codes_by_code(
         &self,
         gateway_id: &str,
@@ -93,6 +101,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     /// - `protocol_type`: The protocol type
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_config_by_gateway_id_devices_by_protocol_type_commissioning_import(
         &self,
         gateway_id: &str,
@@ -111,6 +121,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     /// - `protocol_type`: The protocol type
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_config_by_gateway_id_devices_by_protocol_type_commissioning_saved_codes(
         &self,
         gateway_id: &str,
@@ -135,6 +147,8 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `protocol_type`: The protocol type
     /// - `body`: The device commissioning codes to add
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_config_by_gateway_id_devices_by_protocol_type_commissioning_saved_codes(
         &self,
         gateway_id: &str,
@@ -155,6 +169,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     /// - `protocol_type`: The protocol type
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     pub async fn delete_config_by_gateway_id_devices_by_protocol_type_commissioning_saved_codes(
         &self,
         gateway_id: &str,
@@ -174,6 +190,8 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `protocol_type`: The protocol type
     /// - `code`: The device commissioning code to remove
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     pub async fn delete_config_by_gateway_id_devices_by_protocol_type_commissioning_saved_codes_by_code(
         &self,
         gateway_id: &str,
@@ -196,6 +214,8 @@ impl crate::Client {
     /// - `protocol_type`: The protocol type
     /// - `device_type`: The device type
     /// - `device_label`: The device label
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent).
     pub async fn post_config_by_gateway_id_devices_by_device_address_by_protocol_type_by_device_type_by_device_label(
@@ -227,6 +247,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     /// - `protocol_type`: The protocol type
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_config_by_gateway_id_devices_by_protocol_type_partial(
         &self,
         gateway_id: &str,
@@ -249,6 +271,8 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `protocol_type`: The protocol type
     ///
+    /// Idempotent write: resent automatically after a transient failure.
+    ///
     /// Generates: [`PurgePartialRawDevicesEvent`](crate::types::PurgePartialRawDevicesEvent).
     pub async fn delete_config_by_gateway_id_devices_by_protocol_type_partial(
         &self,
@@ -269,6 +293,8 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `protocol_type`: The protocol type
     /// - `device_address`: The device address to purge
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     pub async fn delete_config_by_gateway_id_devices_by_protocol_type_partial_by_device_address(
         &self,
         gateway_id: &str,
@@ -288,6 +314,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     /// - `protocol_type`: The protocol type
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_config_by_gateway_id_devices_by_protocol_type_init(
         &self,
         gateway_id: &str,

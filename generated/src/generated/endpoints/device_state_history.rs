@@ -13,6 +13,8 @@ impl crate::Client {
     /// - `name`: State name for which history has to be retrieved
     /// - `from`: Start date: period lower bound (in ms)
     /// - `to`: End date: period higher bound (in ms)
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_states_by_name_history_annual_by_from_by_to(
         &self,
         device_url: &str,
@@ -35,6 +37,8 @@ impl crate::Client {
     /// - `name`: State name for which history has to be retrieved
     /// - `from`: Start date: period lower bound (in ms)
     /// - `to`: End date: period higher bound (in ms)
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_states_by_name_history_stacked_annual_by_from_by_to(
         &self,
         device_url: &str,
@@ -56,6 +60,8 @@ impl crate::Client {
     /// - `device_url`: Device URL
     /// - `from`: Start date: period lower bound (in ms)
     /// - `to`: End date: period higher bound (in ms)
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_states_history_stacked_annual_by_from_by_to(
         &self,
         device_url: &str,
@@ -76,6 +82,8 @@ impl crate::Client {
     /// - `device_url`: Device URL
     /// - `from`: Start date: period lower bound (in ms)
     /// - `to`: End date: period higher bound (in ms)
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_states_history_annual_by_from_by_to(
         &self,
         device_url: &str,
@@ -97,6 +105,8 @@ impl crate::Client {
     /// - `name`: State name for which history has to be retrieved
     /// - `from`: Start date: period lower bound (in ms)
     /// - `to`: End date: period higher bound (in ms)
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_states_by_name_history_daily_by_from_by_to(
         &self,
         device_url: &str,
@@ -119,6 +129,8 @@ impl crate::Client {
     /// - `name`: State name for which history has to be retrieved
     /// - `from`: Start date: period lower bound (in ms)
     /// - `to`: End date: period higher bound (in ms)
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_states_by_name_history_stacked_daily_by_from_by_to(
         &self,
         device_url: &str,
@@ -141,6 +153,8 @@ impl crate::Client {
     /// - `name`: State name for which history has to be retrieved
     /// - `from`: Start date: period lower bound (in ms)
     /// - `to`: End date: period higher bound (in ms)
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_states_by_name_history_stacked_daily_by_from_by_to_export(
         &self,
         device_url: &str,
@@ -162,6 +176,8 @@ impl crate::Client {
     /// - `device_url`: Device URL
     /// - `from`: Start date: period lower bound (in ms)
     /// - `to`: End date: period higher bound (in ms)
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_states_history_stacked_daily_by_from_by_to(
         &self,
         device_url: &str,
@@ -182,6 +198,8 @@ impl crate::Client {
     /// - `device_url`: Device URL
     /// - `from`: Start date: period lower bound (in ms)
     /// - `to`: End date: period higher bound (in ms)
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_states_history_daily_by_from_by_to(
         &self,
         device_url: &str,
@@ -201,6 +219,8 @@ impl crate::Client {
     /// Arguments:
     /// - `device_url`: Device URL
     /// - `name`: State name for which history has to be retrieved
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_states_by_name_history_export(
         &self,
         device_url: &str,
@@ -224,6 +244,8 @@ impl crate::Client {
     /// - `from`: Start date: period lower bound (in ms)
     /// - `to`: End date: period higher bound (in ms)
     /// - `limit` (query `limit`, optional): Maximum number of values to retrieve
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_states_by_name_history_by_from_by_to(
         &self,
         device_url: &str,
@@ -248,6 +270,8 @@ impl crate::Client {
     /// - `name`: State name for which history has to be retrieved
     /// - `from`: Start date: period lower bound (in ms)
     /// - `to`: End date: period higher bound (in ms)
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_states_by_name_history_by_from_by_to_export(
         &self,
         device_url: &str,
@@ -270,6 +294,8 @@ impl crate::Client {
     /// - `name`: State name for which history has to be retrieved
     /// - `from`: Start date: period lower bound (in ms)
     /// - `to`: End date: period higher bound (in ms)
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_states_by_name_history_monthly_by_from_by_to(
         &self,
         device_url: &str,
@@ -292,6 +318,8 @@ impl crate::Client {
     /// - `name`: State name for which history has to be retrieved
     /// - `from`: Start date: period lower bound (in ms)
     /// - `to`: End date: period higher bound (in ms)
+    ///
+    /// Safe read: resent automatically after a transient failure.
     ///
     /// Deprecated since version 2018.3.3.
     #[deprecated(
@@ -320,6 +348,8 @@ impl crate::Client {
     /// - `name`: State name for which history has to be retrieved
     /// - `from`: Start date: period lower bound (in ms)
     /// - `to`: End date: period higher bound (in ms)
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_states_by_name_history_stacked_monthly_by_from_by_to(
         &self,
         device_url: &str,
@@ -341,6 +371,8 @@ impl crate::Client {
     /// - `device_url`: Device URL
     /// - `from`: Start date: period lower bound (in ms)
     /// - `to`: End date: period higher bound (in ms)
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_states_history_stacked_monthly_by_from_by_to(
         &self,
         device_url: &str,
@@ -361,6 +393,8 @@ impl crate::Client {
     /// - `device_url`: Device URL
     /// - `from`: Start date: period lower bound (in ms)
     /// - `to`: End date: period higher bound (in ms)
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_states_history_monthly_by_from_by_to(
         &self,
         device_url: &str,
@@ -384,6 +418,8 @@ impl crate::Client {
     /// - `name`: State name for which history has to be retrieved
     /// - `from`: Start date: period lower bound (in ms)
     /// - `to`: End date: period higher bound (in ms)
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_states_by_name_history_stacked_by_from_by_to(
         &self,
         device_url: &str,
@@ -407,6 +443,8 @@ impl crate::Client {
     /// - `device_url`: Device URL
     /// - `from`: Start date: period lower bound (in ms)
     /// - `to`: End date: period higher bound (in ms)
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_states_history_stacked_by_from_by_to(
         &self,
         device_url: &str,
@@ -430,6 +468,8 @@ impl crate::Client {
     /// - `from`: Start date: period lower bound (in ms)
     /// - `to`: End date: period higher bound (in ms)
     /// - `limit` (query `limit`, optional): Maximum number of values to retrieve
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_devices_by_device_url_states_history_by_from_by_to(
         &self,
         device_url: &str,

@@ -7,6 +7,8 @@ impl crate::Client {
     /// `GET /doc`
     ///
     /// Get this documentation page
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_doc(&self) -> Result<String, crate::Error> {
         let request = Request::new(&operations::GET_DOC);
         self.execute(request).await?.text()

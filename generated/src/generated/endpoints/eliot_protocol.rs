@@ -8,6 +8,8 @@ impl crate::Client {
     ///
     /// Refresh current access token if necessary
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`EliotRefreshCurrentTokenCompletedEvent`](crate::types::EliotRefreshCurrentTokenCompletedEvent), [`EliotRefreshCurrentTokenFailedEvent`](crate::types::EliotRefreshCurrentTokenFailedEvent).
     pub async fn put_config_eliot_tokens(&self) -> Result<(), crate::Error> {
         let request = Request::new(&operations::PUT_CONFIG_ELIOT_TOKENS);
@@ -19,6 +21,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: Eliot gateway Id
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`EliotDiscoverGatewayFailedEvent`](crate::types::EliotDiscoverGatewayFailedEvent), [`EliotDiscoverGatewayCompletedEvent`](crate::types::EliotDiscoverGatewayCompletedEvent).
     pub async fn post_config_eliot_discover_gateway_by_gateway_id(
@@ -35,6 +39,8 @@ impl crate::Client {
     ///
     /// Send get a list of all user's gateways
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`EliotDiscoverGatewaysFailedEvent`](crate::types::EliotDiscoverGatewaysFailedEvent), [`EliotDiscoverGatewaysCompletedEvent`](crate::types::EliotDiscoverGatewaysCompletedEvent).
     pub async fn post_config_eliot_discover_gateways(&self) -> Result<(), crate::Error> {
         let request = Request::new(&operations::POST_CONFIG_ELIOT_DISCOVER_GATEWAYS);
@@ -46,6 +52,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: Eliot gatewayId
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent), [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent).
     pub async fn post_config_eliot_gateways_by_gateway_id_discover_devices(
@@ -65,6 +73,8 @@ impl crate::Client {
     /// Arguments:
     /// - `redirect_url`: OAuth redirect URL
     /// - `body` (optional)
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_config_eliot_create_authentication_url_by_redirect_url(
         &self,
         redirect_url: &str,

@@ -11,6 +11,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     /// - `device_type`: The device type
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_config_by_gateway_id_enocean_device_address_by_device_type(
         &self,
         gateway_id: &str,
@@ -33,6 +35,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     /// - `device_ref`: The device reference
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`EnOceanLearnStartedEvent`](crate::types::EnOceanLearnStartedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`EnOceanLearnModeTimeoutEvent`](crate::types::EnOceanLearnModeTimeoutEvent), [`EnOceanBadDeviceStimulationEvent`](crate::types::EnOceanBadDeviceStimulationEvent).
     ///
@@ -60,6 +64,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     /// - `body` (optional): Json description of the device to learn. Useful for devices using generic profiles (require a manual specification).
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`EnOceanLearnStartedEvent`](crate::types::EnOceanLearnStartedEvent), [`EnOceanLearnModeTimeoutEvent`](crate::types::EnOceanLearnModeTimeoutEvent), [`EnOceanBadDeviceStimulationEvent`](crate::types::EnOceanBadDeviceStimulationEvent).
     ///
@@ -90,6 +96,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: The gateway ID
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`EnOceanLearnStoppedEvent`](crate::types::EnOceanLearnStoppedEvent).
     ///

@@ -13,6 +13,8 @@ impl crate::Client {
     /// Arguments:
     /// - `body`: Information to update the end-user account
     ///
+    /// Idempotent write: resent automatically after a transient failure.
+    ///
     /// Generates: [`EndUserAccountUpdatedEvent`](crate::types::EndUserAccountUpdatedEvent).
     pub async fn put_enduser_account(
         &self,
@@ -25,6 +27,8 @@ impl crate::Client {
     /// `POST /enduser/email/validation`
     ///
     /// Ask a single-use token for logged-in user email validation. A token can only be used once. Asking for a new token will cancel the previous one.
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_enduser_email_validation(&self) -> Result<(), crate::Error> {
         let request = Request::new(&operations::POST_ENDUSER_EMAIL_VALIDATION);
         self.execute(request).await?.empty()
@@ -35,6 +39,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `token`: The token
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_enduser_email_validation_by_token(
         &self,
         token: &str,
@@ -46,6 +52,8 @@ impl crate::Client {
     /// `POST /enduser/jwt/createToken`
     ///
     /// Create a short-lived Json Web Token representing the current user authority, to be used by external services to access the API on behalf of the user
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_enduser_jwt_create_token(
         &self,
     ) -> Result<crate::types::PostEnduserJwtCreateTokenResponse, crate::Error> {
@@ -58,6 +66,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `body`: Information to change the end-user password
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_enduser_password(
         &self,
         body: &crate::types::PostEnduserPasswordRequest,
@@ -72,6 +82,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `body`: Information to reset the end-user password
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_enduser_password_reset(
         &self,
         body: &crate::types::PostEnduserPasswordResetRequest,
@@ -86,6 +98,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `user_id`: The user id
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_enduser_by_user_id_validation(
         &self,
         user_id: &str,
@@ -101,6 +115,8 @@ impl crate::Client {
     /// Arguments:
     /// - `user_id`: The user id
     /// - `token`: The token
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_enduser_by_user_id_validation_by_token(
         &self,
         user_id: &str,
@@ -121,6 +137,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `body`: Create setup options
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_enduser_setup(
         &self,
         body: &crate::types::NewSetupCreation,
@@ -132,6 +150,8 @@ impl crate::Client {
     /// `GET /enduser/defaultSetupOID`
     ///
     /// Get default setup OID for the connected user
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_enduser_default_setup_oid(
         &self,
     ) -> Result<crate::types::GetEnduserDefaultSetupOidResponse, crate::Error> {
@@ -141,6 +161,8 @@ impl crate::Client {
     /// `POST /enduser/defaultSetupOID`
     ///
     /// Set default setup OID for the connected user
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_enduser_default_setup_oid(&self) -> Result<(), crate::Error> {
         let request = Request::new(&operations::POST_ENDUSER_DEFAULT_SETUP_OID);
         self.execute(request).await?.empty()
@@ -148,6 +170,8 @@ impl crate::Client {
     /// `GET /enduser/setupLabel`
     ///
     /// Get setup label
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_enduser_setup_label(
         &self,
     ) -> Result<crate::types::GetEnduserSetupLabelResponse, crate::Error> {
@@ -160,6 +184,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `body`: New setup label
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     pub async fn put_enduser_setup_label(
         &self,
         body: &crate::types::SetupLabel,
@@ -173,6 +199,8 @@ impl crate::Client {
     /// Get all setup information for the connected user. Activation/Expiration timestamps are expressed as milliseconds since EPOCH.
     ///
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_enduser_setups(
         &self,
     ) -> Result<Vec<crate::types::SetupEndUser>, crate::Error> {
@@ -189,6 +217,8 @@ impl crate::Client {
     /// Arguments:
     /// - `user_id`: User id
     /// - `body`: Access period
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Deprecated since version 2018.3.3.
     #[deprecated(
@@ -214,6 +244,8 @@ impl crate::Client {
     /// Arguments:
     /// - `user_id`: User id
     /// - `body`: Access period
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     pub async fn put_enduser_by_user_id_access_period(
         &self,
         user_id: &str,
@@ -230,6 +262,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `user_id`: User id
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     pub async fn delete_enduser_by_user_id_access_period(
         &self,
         user_id: &str,
@@ -244,6 +278,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `user_id`: The id of the user
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_enduser_existing_user_ids_by_user_id(
         &self,
         user_id: &str,
@@ -259,6 +295,8 @@ impl crate::Client {
     /// -&gt; last name, first name -&gt; email address -&gt; phone and mobile phone numbers -&gt; locale -&gt; extra emails
     ///
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_enduser_main_account(
         &self,
     ) -> Result<crate::types::GetEnduserMainAccountResponse, crate::Error> {
@@ -273,6 +311,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `body`: All information about the new main user
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_enduser_main_account(
         &self,
         body: &crate::types::MainEnduserAccount,
@@ -289,6 +329,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `body`: All information to update the main user
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`MainAccountUpdatedEvent`](crate::types::MainAccountUpdatedEvent).
     ///
@@ -309,6 +351,8 @@ impl crate::Client {
     ///
     /// Delete the main enduser account
     ///
+    /// Idempotent write: resent automatically after a transient failure.
+    ///
     /// Deprecated since version 2018.3.3.
     #[deprecated(
         since = "2018.3.3",
@@ -324,6 +368,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `body`
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_enduser_password_check(
         &self,
         body: &crate::types::PostEnduserPasswordCheckRequest,
@@ -338,6 +384,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `body`: Information to reset the end-user password
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Deprecated since version 2018.3.3.
     #[deprecated(
@@ -360,6 +408,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `body`: All information about the secondary account
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_enduser_secondary_accounts(
         &self,
         body: &crate::types::SecondaryEnduserAccount,
@@ -374,6 +424,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `body`: All information to update the secondary enduser account
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Deprecated since version 2018.3.3.
     #[deprecated(
@@ -394,6 +446,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `secondary_end_user_id`: The user id of the secondary account
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_enduser_secondary_accounts_by_secondary_end_user_id(
         &self,
         secondary_end_user_id: &str,
@@ -413,6 +467,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `secondary_user_id`: The user id of the secondary account to delete
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Deprecated since version 2018.3.3.
     #[deprecated(
@@ -434,6 +490,8 @@ impl crate::Client {
     /// Get secondary accounts
     ///
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_enduser_secondary_accounts(
         &self,
     ) -> Result<Vec<crate::types::GetEnduserSecondaryAccountsResponse>, crate::Error> {

@@ -10,6 +10,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: The id of the gateway
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_setup_gateways_by_gateway_id_developer_mode(
         &self,
         gateway_id: &str,
@@ -27,6 +29,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The id of the gateway
     /// - `module_id`: The id of the module
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_setup_gateways_by_gateway_id_modules_by_module_id(
         &self,
         gateway_id: &str,
@@ -45,6 +49,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: The id of the gateway
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_gateways_by_gateway_id_disconnection_alert_configuration(
         &self,
         gateway_id: &str,
@@ -67,6 +73,8 @@ impl crate::Client {
     /// - `gateway_id`: The id of the gateway
     /// - `body`
     ///
+    /// Idempotent write: resent automatically after a transient failure.
+    ///
     /// Generates: [`GatewayDownOptionsChangedEvent`](crate::types::GatewayDownOptionsChangedEvent).
     pub async fn put_setup_gateways_by_gateway_id_disconnection_alert_configuration(
         &self,
@@ -87,6 +95,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     /// - `enable` (query `enable`, optional): boolean
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_setup_gateways_by_gateway_id_enable_auto_update(
         &self,
         gateway_id: &str,
@@ -105,6 +115,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: The id of the gateway
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_gateways_by_gateway_id(
         &self,
         gateway_id: &str,
@@ -121,6 +133,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: The gateway ID
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_gateways_by_gateway_id_active_protocols(
         &self,
         gateway_id: &str,
@@ -138,6 +152,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     /// - `body` (optional)
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     pub async fn put_setup_gateways_by_gateway_id_attach(
         &self,
         gateway_id: &str,
@@ -159,6 +175,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: The gateway ID
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_gateways_by_gateway_id_available_protocols(
         &self,
         gateway_id: &str,
@@ -177,6 +195,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: The gateway ID
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_gateways_by_gateway_id_supported_protocols(
         &self,
         gateway_id: &str,
@@ -193,6 +213,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: The id of the gateway
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn put_setup_gateways_by_gateway_id_update(
         &self,
         gateway_id: &str,
@@ -209,6 +231,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: The gateway ID
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_gateways_by_gateway_id_used_active_protocols(
         &self,
         gateway_id: &str,
@@ -229,6 +253,8 @@ impl crate::Client {
     /// - `source_gateway_id`: The gateway ID source
     /// - `target_gateway_id`: The gateway ID destination
     /// - `allow_incompatible_protocols` (query `allowIncompatibleProtocols`, optional): allow incompatible protocols
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn put_setup_gateways_by_source_gateway_id_migrate_by_target_gateway_id(
         &self,
         source_gateway_id: &str,
@@ -255,6 +281,8 @@ impl crate::Client {
     /// - `source_gateway_id`: The gateway ID source
     /// - `target_gateway_id`: The gateway ID destination
     /// - `allow_incompatible_protocols` (query `allowIncompatibleProtocols`, optional): allow incompatible protocols
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn put_setup_gateways_by_source_gateway_id_migrate_and_update_by_target_gateway_id(
         &self,
         source_gateway_id: &str,
@@ -279,6 +307,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: The gateway serial number to test
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_gateways_by_gateway_id_alive_and_ready(
         &self,
         gateway_id: &str,
@@ -300,6 +330,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: The gateway serial number to test
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_gateways_by_gateway_id_synchronization_failed_tasks(
         &self,
         gateway_id: &str,
@@ -321,6 +353,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: The gateway serial number to test
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_gateways_by_gateway_id_synchronization_failed_tasks_categories(
         &self,
         gateway_id: &str,
@@ -342,6 +376,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: The gateway serial number to test
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_gateways_by_gateway_id_synchronization_in_progress(
         &self,
         gateway_id: &str,
@@ -363,6 +399,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: The gateway serial number to test
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_gateways_by_gateway_id_synchronization_pending_tasks(
         &self,
         gateway_id: &str,
@@ -384,6 +422,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: The gateway serial number to test
+    ///
+    /// Safe read: resent automatically after a transient failure.
     ///
     /// Deprecated since version 2018.3.3.
     #[deprecated(
@@ -410,6 +450,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The id of the gateway
     /// - `partner_offer_id`: The partner offer Id
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_setup_gateways_by_gateway_id_partner_offers_by_partner_offer_id_activate(
         &self,
         gateway_id: &str,
@@ -429,6 +471,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: The id of the gateway
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_gateways_by_gateway_id_additional_information(
         &self,
         gateway_id: &str,
@@ -448,6 +492,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The id of the gateway
     /// - `template_id`: Additional information template id
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_gateways_by_gateway_id_additional_information_by_template_id(
         &self,
         gateway_id: &str,
@@ -466,6 +512,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The id of the gateway
     /// - `partner_offer_id`: The partner offer Id
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_setup_gateways_by_gateway_id_partner_offers_by_partner_offer_id_deactivate(
         &self,
         gateway_id: &str,
@@ -484,6 +532,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The id of the gateway
     /// - `body` (optional)
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     pub async fn put_setup_gateways_by_gateway_id_detach(
         &self,
         gateway_id: &str,
@@ -503,6 +553,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: The id of the gateway
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_gateways_by_gateway_id_functions(
         &self,
         gateway_id: &str,
@@ -521,6 +573,8 @@ impl crate::Client {
     /// - `gateway_id`: The id of the gateway
     /// - `function_type`: The name of the function
     /// - `body`
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     pub async fn put_setup_gateways_by_gateway_id_functions_by_function_type(
         &self,
         gateway_id: &str,
@@ -540,6 +594,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: The id of the gateway
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_gateways_by_gateway_id_version(
         &self,
         gateway_id: &str,
@@ -553,6 +609,8 @@ impl crate::Client {
     /// Get every gateways of a connected user setup
     ///
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_gateways(
         &self,
     ) -> Result<Vec<crate::types::Gateway>, crate::Error> {
@@ -565,6 +623,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: The id of the gateway
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_gateways_by_gateway_id_partner_offers(
         &self,
         gateway_id: &str,
@@ -581,6 +641,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: The id of the gateway
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_gateways_by_gateway_id_developer_mode(
         &self,
         gateway_id: &str,
@@ -603,6 +665,8 @@ impl crate::Client {
     /// - `protocol_type`: The protocol type
     ///
     /// Rate limit: 1 call per 1s for this operation (`keep-alive`), per session.
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_setup_gateways_by_gateway_id_protocols_by_protocol_type_keep_alive(
         &self,
         gateway_id: &str,
@@ -622,6 +686,8 @@ impl crate::Client {
     /// - `gateway_id`: The id of the gateway
     ///
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`RefreshAllDevicesStatesCompletedEvent`](crate::types::RefreshAllDevicesStatesCompletedEvent), [`RefreshAllDevicesStatesFailedEvent`](crate::types::RefreshAllDevicesStatesFailedEvent).
     pub async fn post_setup_gateways_by_gateway_id_devices_states_refresh(
@@ -644,6 +710,8 @@ impl crate::Client {
     ///
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`RefreshAllDevicesStatesCompletedEvent`](crate::types::RefreshAllDevicesStatesCompletedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`RefreshAllDevicesStatesFailedEvent`](crate::types::RefreshAllDevicesStatesFailedEvent).
     pub async fn post_setup_gateways_by_gateway_id_protocols_by_protocol_type_devices_states_refresh(
         &self,
@@ -663,6 +731,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The id of the gateway
     /// - `module_id`: The id of the module
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     pub async fn delete_setup_gateways_by_gateway_id_modules_by_module_id(
         &self,
         gateway_id: &str,

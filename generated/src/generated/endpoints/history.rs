@@ -12,6 +12,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `event_id`: The id of the event to display
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_history_devices_event_by_event_id(
         &self,
         event_id: &str,
@@ -27,6 +29,8 @@ impl crate::Client {
     /// Get the history of all specific events that occurred on actuators or sensors (fault or warning)
     ///
     /// Rate limit: 1 call per 28min 48s for this operation (`bulk-history`), per session.
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_history_devices_event(
         &self,
     ) -> Result<Vec<crate::types::DeviceEventLog>, crate::Error> {
@@ -41,6 +45,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `exec_id`: The id of the execution to display
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_history_executions_by_exec_id(
         &self,
         exec_id: &str,
@@ -56,6 +62,8 @@ impl crate::Client {
     /// Get the history of all completed executions.
     ///
     /// Rate limit: 1 call per 28min 48s for this operation (`bulk-history`), per session.
+    ///
+    /// Safe read: resent automatically after a transient failure.
     ///
     /// Deprecated since version 2021.6.
     #[deprecated(
@@ -75,6 +83,8 @@ impl crate::Client {
     /// Get the history of all completed executions .
     ///
     /// Rate limit: 1 call per 28min 48s for this operation (`bulk-history`), per session.
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_history_last_executions(
         &self,
     ) -> Result<Vec<crate::types::HistoryExecution>, crate::Error> {
@@ -88,6 +98,8 @@ impl crate::Client {
     /// Get the history of all completed executions and specific events that occurred on an actuator or a sensor (fault or warning)
     ///
     /// Rate limit: 1 call per 28min 48s for this operation (`bulk-history`), per session.
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_history(
         &self,
     ) -> Result<Vec<crate::types::HistoryExecutionResponse>, crate::Error> {
@@ -100,6 +112,8 @@ impl crate::Client {
     ///
     /// Clear all history. This includes all executions and device events.
     ///
+    /// Idempotent write: resent automatically after a transient failure.
+    ///
     /// Generates: [`HistoryDeletedEvent`](crate::types::HistoryDeletedEvent).
     pub async fn delete_history(&self) -> Result<(), crate::Error> {
         let request = Request::new(&operations::DELETE_HISTORY);
@@ -110,6 +124,8 @@ impl crate::Client {
     /// Retrieve notification events history
     ///
     /// Rate limit: 1 call per 28min 48s for this operation (`bulk-history`), per session.
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_history_notification_events(
         &self,
     ) -> Result<Vec<crate::types::NotificationEvent>, crate::Error> {
@@ -125,6 +141,8 @@ impl crate::Client {
     /// Arguments:
     /// - `from`: Start date: period lower bound (in ms)
     /// - `to`: End date: period higher bound (in ms)
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_history_access_audit_by_from_by_to(
         &self,
         from: i64,

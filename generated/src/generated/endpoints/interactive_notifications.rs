@@ -12,6 +12,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `interactive_notification_oid`: Interactive notification id
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_interactive_notifications_by_interactive_notification_oid(
         &self,
         interactive_notification_oid: &str,
@@ -31,6 +33,8 @@ impl crate::Client {
     /// Arguments:
     /// - `interactive_notification_oid`: Interactive notification id
     /// - `action_type`: Action type (OK,CANCEL,YES,NO)
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_setup_interactive_notifications_by_interactive_notification_oid_by_action_type(
         &self,
         interactive_notification_oid: &str,
@@ -49,6 +53,8 @@ impl crate::Client {
     /// This operation returns a collection of InteractiveNotification objects to be displayed one after the other.
     ///
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_interactive_notifications(
         &self,
     ) -> Result<Vec<crate::types::InteractiveNotification>, crate::Error> {
@@ -62,6 +68,8 @@ impl crate::Client {
     /// This operation returns a collection of InteractiveNotification objects to be displayed one after the other.
     ///
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_interactive_notifications_history(
         &self,
     ) -> Result<Vec<crate::types::InteractiveNotification>, crate::Error> {

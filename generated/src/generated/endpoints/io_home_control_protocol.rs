@@ -11,6 +11,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent).
     ///
     /// Deprecated since version 2020.6.
@@ -32,6 +34,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: The gateway ID
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
     ///
@@ -57,6 +61,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
     ///
     /// Deprecated since version 2020.6.
@@ -80,6 +86,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: The gateway ID
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent).
     ///
@@ -105,6 +113,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     /// - `body`: Options
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_config_by_gateway_id_io_set_config_state(
         &self,
         gateway_id: &str,
@@ -124,6 +134,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     /// - `device_address`: The device address (must be an Atlantic Electrical heater with adjustable temperature setpoint device)
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_config_by_gateway_id_io_atlantic_twinning_exit_by_device_address(
         &self,
         gateway_id: &str,
@@ -143,6 +155,8 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `controller_address`: Controller address (or an associated actuator address for multi-node systems)
     /// - `body`: Options
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_config_by_gateway_id_io_controller_by_controller_address_send_system_table(
         &self,
         gateway_id: &str,
@@ -164,6 +178,8 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `device_address`: Device address
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     pub async fn post_config_by_gateway_id_io_open_device_in_rcm_by_device_address(
         &self,
@@ -184,6 +200,8 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `device_address`: Gas pulse sensor device address
     /// - `body`: Json description of the gas pulse sensor settings
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_config_by_gateway_id_io_discover_sensors_pulse_gas_by_device_address(
         &self,
         gateway_id: &str,
@@ -209,6 +227,8 @@ impl crate::Client {
     /// - `category`: Energy category
     /// - `scale_factor`: The scale factor
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent).
     pub async fn post_config_by_gateway_id_io_discover_sensors_pulse_by_category_by_scale_factor(
         &self,
@@ -229,6 +249,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     /// - `body` (optional): Transfert options
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     ///
@@ -259,6 +281,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     ///
     /// Deprecated since version 2020.6.
@@ -284,6 +308,8 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `body` (optional): Transfert options
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     pub async fn post_config_by_gateway_id_io_propagate_transfer_key(
         &self,
@@ -307,6 +333,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`IOChangedKeyEvent`](crate::types::IOChangedKeyEvent).
     pub async fn post_config_by_gateway_id_io_revert_to_current_key(
         &self,
@@ -325,6 +353,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     /// - `body`: Device adresses list
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     pub async fn post_config_by_gateway_id_io_send_io_key_to_devices(
@@ -345,6 +375,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: The gateway ID
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     ///
@@ -371,6 +403,8 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `exec_id`: Execution ID
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     ///
     /// Deprecated since version 2018.3.3.
@@ -396,6 +430,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     /// - `body` (optional)
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
     ///
@@ -426,6 +462,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
     ///
     /// Deprecated since version 2020.6.
@@ -449,6 +487,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: The gateway ID
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
     ///
@@ -475,6 +515,8 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `sensor_address`: Sensor address
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     ///
     /// Deprecated since version 2018.3.3.
@@ -500,6 +542,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     /// - `sensor_address`: Sensor address
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     pub async fn post_config_by_gateway_id_io_discover_sensors_by_sensor_address_unsubscribe(

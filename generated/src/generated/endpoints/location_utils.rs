@@ -11,6 +11,8 @@ impl crate::Client {
     /// Arguments:
     /// - `country_name_or_code`: The country name or code
     /// - `postcode`: The postcode
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_utils_location_countries_by_country_name_or_code_postcodes_by_postcode_cities(
         &self,
         country_name_or_code: &crate::types::Country,
@@ -29,6 +31,8 @@ impl crate::Client {
     /// Arguments:
     /// - `country_name_or_code`: The country name or code
     /// - `prefix`: The city name prefix
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_utils_location_countries_by_country_name_or_code_cities_by_prefix(
         &self,
         country_name_or_code: &crate::types::Country,
@@ -48,6 +52,8 @@ impl crate::Client {
     /// - `country_name_or_code`: The country name or code
     /// - `prefix`: The city name prefix
     /// - `body` (optional): Location options
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn post_utils_location_countries_by_country_name_or_code_cities_by_prefix(
         &self,
         country_name_or_code: &crate::types::Country,
@@ -72,6 +78,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `country_name_or_code`: The country name or code
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_utils_location_countries_by_country_name_or_code_postcode_pattern(
         &self,
         country_name_or_code: &crate::types::Country,

@@ -7,6 +7,8 @@ impl crate::Client {
     /// `GET /authenticated`
     ///
     /// Test if the current session is authenticated
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_authenticated(
         &self,
     ) -> Result<crate::types::GetAuthenticatedResponse, crate::Error> {
@@ -16,6 +18,8 @@ impl crate::Client {
     /// `GET /currentUserId`
     ///
     /// Get the current authenticated user name
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_current_user_id(
         &self,
     ) -> Result<crate::types::GetCurrentUserIdResponse, crate::Error> {
@@ -38,6 +42,8 @@ impl crate::Client {
     /// - `setup_oid` (query `setupOID`, optional): setup OID
     ///
     /// Returns: Returns { success: true } on successful login
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     #[allow(clippy::too_many_arguments)]
     pub async fn post_login(
         &self,
@@ -67,6 +73,8 @@ impl crate::Client {
     /// Invalidate the current user session
     ///
     /// Returns: Returns { "logout": true } on successful logout
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_logout(
         &self,
     ) -> Result<crate::types::PostLogoutResponse, crate::Error> {
@@ -79,6 +87,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `error_message` (query `errorMessage`, optional)
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_account_management_reset_password_failure(
         &self,
         error_message: Option<&str>,
@@ -92,6 +102,8 @@ impl crate::Client {
     /// `GET /accountManagement/resetPasswordSuccess`
     ///
     /// No available description
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_account_management_reset_password_success(
         &self,
     ) -> Result<(), crate::Error> {

@@ -12,6 +12,8 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `ovp_gateway_address`: The OVP gateway address
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent), [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent).
     pub async fn post_config_by_gateway_id_modbus_discover_by_ovp_gateway_address(
         &self,
@@ -31,6 +33,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     /// - `device_address`: The device address
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_config_by_gateway_id_modbus_discover_modules_by_device_address(
         &self,
         gateway_id: &str,

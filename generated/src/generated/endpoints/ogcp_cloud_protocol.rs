@@ -11,6 +11,8 @@ impl crate::Client {
     /// Arguments:
     /// - `cloud_id`: The OGCP cloud ID
     /// - `body`
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_config_ogcp_by_cloud_id_oauth2_create_authentication_url(
         &self,
         cloud_id: &str,
@@ -31,6 +33,8 @@ impl crate::Client {
     /// - `cloud_id`: The OGCP cloud ID
     /// - `device_id`: The device ID
     /// - `body`
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`OGCPDiscoverDeviceCompletedEvent`](crate::types::OGCPDiscoverDeviceCompletedEvent), [`OGCPDiscoverDeviceFailedEvent`](crate::types::OGCPDiscoverDeviceFailedEvent).
     pub async fn post_config_ogcp_by_cloud_id_discover_device_by_device_id(
@@ -54,6 +58,8 @@ impl crate::Client {
     /// - `cloud_id`: The OGCP cloud ID
     /// - `site_id`: The site ID
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`OGCPDiscoverSiteCompletedEvent`](crate::types::OGCPDiscoverSiteCompletedEvent), [`OGCPDiscoverSiteFailedEvent`](crate::types::OGCPDiscoverSiteFailedEvent).
     pub async fn post_config_ogcp_by_cloud_id_discover_sites_by_site_id(
         &self,
@@ -73,6 +79,8 @@ impl crate::Client {
     /// Arguments:
     /// - `cloud_id`: The OGCP cloud ID
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`OGCPDiscoverSitesCompletedEvent`](crate::types::OGCPDiscoverSitesCompletedEvent), [`OGCPDiscoverSitesFailedEvent`](crate::types::OGCPDiscoverSitesFailedEvent).
     pub async fn post_config_ogcp_by_cloud_id_discover_sites(
         &self,
@@ -87,6 +95,8 @@ impl crate::Client {
     /// `GET /config/ogcp/instances`
     ///
     /// Get a list of all available OGCP instances on that server
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_config_ogcp_instances(
         &self,
     ) -> Result<Vec<crate::types::GetConfigOgcpInstancesResponse>, crate::Error> {
@@ -100,6 +110,8 @@ impl crate::Client {
     /// Arguments:
     /// - `cloud_id`: The OGCP cloud ID
     /// - `body`
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_config_ogcp_by_cloud_id_oauth2_password_grant(
         &self,
         cloud_id: &str,
@@ -120,6 +132,8 @@ impl crate::Client {
     /// - `cloud_id`: The OGCP cloud ID
     /// - `device_id`: The device ID
     /// - `body`
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`OGCPDevicePairingCompletedEvent`](crate::types::OGCPDevicePairingCompletedEvent), [`OGCPDevicePairingFailedEvent`](crate::types::OGCPDevicePairingFailedEvent).
     pub async fn post_config_ogcp_by_cloud_id_pairing_device_by_device_id(
@@ -143,6 +157,8 @@ impl crate::Client {
     /// - `cloud_id`: The OGCP cloud ID
     /// - `body`
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`OGCPDevicePairingCompletedEvent`](crate::types::OGCPDevicePairingCompletedEvent), [`OGCPDevicePairingFailedEvent`](crate::types::OGCPDevicePairingFailedEvent).
     pub async fn post_config_ogcp_by_cloud_id_pairing_device(
         &self,
@@ -162,6 +178,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `cloud_id`: The OGCP cloud ID
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`OGCPTokensRefreshCompletedEvent`](crate::types::OGCPTokensRefreshCompletedEvent), [`OGCPTokensRefreshFailedEvent`](crate::types::OGCPTokensRefreshFailedEvent).
     pub async fn post_config_ogcp_by_cloud_id_oauth2_tokens_refresh(

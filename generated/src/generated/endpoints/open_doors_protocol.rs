@@ -11,6 +11,8 @@ impl crate::Client {
     /// Arguments:
     /// - `body`
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`OpenDoorsGenerateOAuthTokensFailedEvent`](crate::types::OpenDoorsGenerateOAuthTokensFailedEvent), [`OpenDoorsGenerateOAuthTokensCompletedEvent`](crate::types::OpenDoorsGenerateOAuthTokensCompletedEvent).
     pub async fn post_config_opendoors_tokens(
         &self,
@@ -29,6 +31,8 @@ impl crate::Client {
     /// - `password` (query `password`): The OpenDoors main account password
     /// - `auto_create_devices` (query `autoCreateDevices`, optional, default `false`): Parameter used to define discover behavior: if true, all supported OpenDoors devices available on the given account will be automatically created on the generated gateway
     /// - `with_guests` (query `withGuests`, optional, default `true`): Parameter used to define discover behavior: if false, only the OpenDoors devices for which the user it admin will be created
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`OpenDoorsDiscoverFailedEvent`](crate::types::OpenDoorsDiscoverFailedEvent), [`OpenDoorsDiscoverCompletedEvent`](crate::types::OpenDoorsDiscoverCompletedEvent).
     ///
@@ -59,6 +63,8 @@ impl crate::Client {
     /// - `auto_create_devices` (query `autoCreateDevices`, optional, default `false`): Parameter used to define discover behavior: if true, all supported OpenDoors devices available on the given account will be automatically created on the generated gateway
     /// - `with_guests` (query `withGuests`, optional, default `true`): Parameter used to define discover behavior: if false, only the OpenDoors devices for which the user it admin will be created
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`OpenDoorsDiscoverCompletedEvent`](crate::types::OpenDoorsDiscoverCompletedEvent), [`OpenDoorsDiscoverFailedEvent`](crate::types::OpenDoorsDiscoverFailedEvent).
     pub async fn post_config_opendoors_discover_gateway(
         &self,
@@ -78,6 +84,8 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `auto_create_devices` (query `autoCreateDevices`, optional, default `false`): Parameter used to define discover behavior: if true, all supported OpenDoors devices available on the given gateway will be automatically created
     /// - `with_guests` (query `withGuests`, optional, default `true`): Parameter used to define discover behavior: if false, only the OpenDoors devices for which the user it admin will be created
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`OpenDoorsDiscoverCompletedEvent`](crate::types::OpenDoorsDiscoverCompletedEvent), [`OpenDoorsDiscoverFailedEvent`](crate::types::OpenDoorsDiscoverFailedEvent).
     pub async fn post_config_opendoors_by_gateway_id_discover_devices(
@@ -101,6 +109,8 @@ impl crate::Client {
     /// Arguments:
     /// - `redirect_url`: OAuth redirect URL
     /// - `body` (optional)
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_config_opendoors_create_authentication_url_by_redirect_url(
         &self,
         redirect_url: &str,

@@ -7,6 +7,8 @@ impl crate::Client {
     /// `GET /enduser/permissions`
     ///
     /// Get end-user permissions
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_enduser_permissions(
         &self,
     ) -> Result<Vec<crate::types::DevicePermission>, crate::Error> {
@@ -16,6 +18,8 @@ impl crate::Client {
     /// `GET /enduser/permissions/control`
     ///
     /// Get end-user device control permissions
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_enduser_permissions_control(
         &self,
     ) -> Result<Vec<crate::types::DevicePermission>, crate::Error> {
@@ -25,6 +29,8 @@ impl crate::Client {
     /// `GET /enduser/permissions/view`
     ///
     /// Get end-user device view permissions
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_enduser_permissions_view(
         &self,
     ) -> Result<Vec<crate::types::DevicePermission>, crate::Error> {
@@ -37,6 +43,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `secondary_user_id`: One of the secondary account
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_enduser_by_secondary_user_id_permissions(
         &self,
         secondary_user_id: &str,
@@ -53,6 +61,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `secondary_user_id`: One of the secondary account
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_enduser_by_secondary_user_id_permissions_control(
         &self,
         secondary_user_id: &str,
@@ -71,6 +81,8 @@ impl crate::Client {
     /// - `secondary_user_id`: One of the secondary account
     /// - `target`: The new target
     /// - `action`: The new action
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_enduser_by_secondary_user_id_permissions_control_by_target_by_action(
         &self,
         secondary_user_id: &str,
@@ -91,6 +103,8 @@ impl crate::Client {
     /// - `secondary_user_id`: One of the secondary account
     /// - `target`: The new target
     /// - `action`: The new action
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     pub async fn delete_enduser_by_secondary_user_id_permissions_control_by_target_by_action(
         &self,
         secondary_user_id: &str,
@@ -109,6 +123,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `secondary_user_id`: One of the secondary account
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_enduser_by_secondary_user_id_permissions_view(
         &self,
         secondary_user_id: &str,
@@ -126,6 +142,8 @@ impl crate::Client {
     /// Arguments:
     /// - `secondary_user_id`: One of the secondary account
     /// - `target`: The new target
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_enduser_by_secondary_user_id_permissions_view_by_target(
         &self,
         secondary_user_id: &str,
@@ -144,6 +162,8 @@ impl crate::Client {
     /// Arguments:
     /// - `secondary_user_id`: One of the secondary account
     /// - `target`: The new target
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     pub async fn delete_enduser_by_secondary_user_id_permissions_view_by_target(
         &self,
         secondary_user_id: &str,

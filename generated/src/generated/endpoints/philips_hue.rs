@@ -11,6 +11,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     /// - `hue_bridge_address`: The HUE bridge device address
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     pub async fn put_config_by_gateway_id_hue_bridge_by_hue_bridge_address_create_bridge_user(
         &self,
         gateway_id: &str,
@@ -28,6 +30,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: The gateway ID
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_config_by_gateway_id_hue_bridge_discover(
         &self,
         gateway_id: &str,
@@ -45,6 +49,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     /// - `hue_bridge_address`: The HUE bridge device address
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_config_by_gateway_id_hue_bridge_by_hue_bridge_address_discover_configuration(
         &self,
         gateway_id: &str,

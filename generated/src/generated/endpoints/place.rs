@@ -9,6 +9,8 @@ impl crate::Client {
     /// Get setup places starting from root
     ///
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_places(&self) -> Result<crate::types::Place, crate::Error> {
         let request = Request::new(&operations::GET_SETUP_PLACES);
         self.execute(request).await?.json()
@@ -20,6 +22,8 @@ impl crate::Client {
     /// Arguments:
     /// - `parent_place_oid`: The parent place of the new place
     /// - `body`: Place settings : type, label and metadata
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`PlaceCreatedEvent`](crate::types::PlaceCreatedEvent).
     pub async fn post_setup_places_by_parent_place_oid_sub_places(
@@ -46,6 +50,8 @@ impl crate::Client {
     /// - `label`: The name of the place
     /// - `type`: The type of the place (Could be an integer or a string)
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`PlaceCreatedEvent`](crate::types::PlaceCreatedEvent).
     ///
     /// Deprecated since version 2018.3.3.
@@ -71,6 +77,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `place_oid`: The place OID
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_places_by_place_oid(
         &self,
         place_oid: &str,
@@ -86,6 +94,8 @@ impl crate::Client {
     /// Arguments:
     /// - `place_oid`: The place OID
     /// - `body`: Place settings : type, label and metadata
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`PlaceUpdatedEvent`](crate::types::PlaceUpdatedEvent).
     pub async fn put_setup_places_by_place_oid(
@@ -105,6 +115,8 @@ impl crate::Client {
     /// Arguments:
     /// - `place_oid`: The id of the place to delete
     ///
+    /// Idempotent write: resent automatically after a transient failure.
+    ///
     /// Generates: [`PlaceDeletedEvent`](crate::types::PlaceDeletedEvent).
     pub async fn delete_setup_places_by_place_oid(
         &self,
@@ -121,6 +133,8 @@ impl crate::Client {
     /// Arguments:
     /// - `place_oid`: The id of the place to update
     /// - `new_parent_place_oid`: The new parent place
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`PlaceUpdatedEvent`](crate::types::PlaceUpdatedEvent).
     pub async fn put_setup_places_by_place_oid_parent_by_new_parent_place_oid(
@@ -141,6 +155,8 @@ impl crate::Client {
     /// Arguments:
     /// - `place_oid`: The id of the place to update
     /// - `new_parent_place_oid`: The new parrent place
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`PlaceUpdatedEvent`](crate::types::PlaceUpdatedEvent).
     ///

@@ -9,6 +9,8 @@ impl crate::Client {
     /// Get user preferences
     ///
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_enduser_preferences(
         &self,
     ) -> Result<Vec<crate::types::EndUserPreference>, crate::Error> {
@@ -22,6 +24,8 @@ impl crate::Client {
     /// Arguments:
     /// - `name`: Preference name
     /// - `value`: Preference value
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`EndUserPreferenceCreatedEvent`](crate::types::EndUserPreferenceCreatedEvent).
     pub async fn post_enduser_preferences_by_name_by_value(
@@ -41,6 +45,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `preference_id`: The id of the preference to retrieve
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_enduser_preferences_by_preference_id(
         &self,
         preference_id: &str,
@@ -55,6 +61,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `preference_id`: Preference OID
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`EndUserPreferenceDeletedEvent`](crate::types::EndUserPreferenceDeletedEvent).
     pub async fn delete_enduser_preferences_by_preference_id(
@@ -74,6 +82,8 @@ impl crate::Client {
     /// Arguments:
     /// - `preference_id`: Preference OID
     /// - `value`: Preference value
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`EndUserPreferenceUpdatedEvent`](crate::types::EndUserPreferenceUpdatedEvent).
     pub async fn put_enduser_preferences_by_preference_id_by_value(

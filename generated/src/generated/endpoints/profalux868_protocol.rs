@@ -10,6 +10,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: The gateway ID
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_config_by_gateway_id_profalux868_address(
         &self,
         gateway_id: &str,
@@ -30,6 +32,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     /// - `device_address`: The node address
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_config_by_gateway_id_profalux868_by_device_address_pair(
         &self,
         gateway_id: &str,
@@ -48,6 +52,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     /// - `device_address`: The node address
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_config_by_gateway_id_profalux868_by_device_address_unpair(
         &self,
         gateway_id: &str,

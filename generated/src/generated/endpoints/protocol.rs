@@ -13,6 +13,8 @@ impl crate::Client {
     ///
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`RefreshAllDevicesStatesCompletedEvent`](crate::types::RefreshAllDevicesStatesCompletedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`RefreshAllDevicesStatesFailedEvent`](crate::types::RefreshAllDevicesStatesFailedEvent).
     pub async fn post_setup_protocols_by_protocol_type_devices_states_refresh(
         &self,

@@ -9,6 +9,8 @@ impl crate::Client {
     /// Retrieve all protocol groups and their devices present in a given setup
     ///
     /// Returns: List of protocol groups with their devices in the setup
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_protocols_groups(
         &self,
     ) -> Result<Vec<crate::types::GetSetupProtocolsGroupsResponse>, crate::Error> {
@@ -25,6 +27,8 @@ impl crate::Client {
     /// - `body`
     ///
     /// Returns: List of deviceURL created
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_config_by_gateway_id_by_protocol_type_group(
         &self,
         gateway_id: &str,
@@ -47,6 +51,8 @@ impl crate::Client {
     /// - `protocol_type`: The protocol type
     ///
     /// Returns: List of controllables allowed in protocol group creation
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_config_by_gateway_id_by_protocol_type_group_capabilities(
         &self,
         gateway_id: &str,
@@ -71,6 +77,8 @@ impl crate::Client {
     /// - `group_address`: the group address
     ///
     /// Returns: List of devices url present in the protocol group
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_config_by_gateway_id_by_protocol_type_group_by_group_address_devices(
         &self,
         gateway_id: &str,

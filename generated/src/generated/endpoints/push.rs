@@ -12,6 +12,8 @@ impl crate::Client {
     /// - `provider_application_id`: The provider application Id
     /// - `body`: Json description of the device to subscribe and the configuration wanted
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`PushSubscriptionCreatedEvent`](crate::types::PushSubscriptionCreatedEvent).
     ///
     /// Deprecated since version 2018.3.3.
@@ -39,6 +41,8 @@ impl crate::Client {
     /// - `provider_application_id`: The provider application Id
     /// - `body`: Json description of the device to update and the configuration wanted
     ///
+    /// Idempotent write: resent automatically after a transient failure.
+    ///
     /// Deprecated since version 2018.3.3.
     #[deprecated(
         since = "2018.3.3",
@@ -64,6 +68,8 @@ impl crate::Client {
     /// - `provider_application_id`: The provider application Id
     /// - `device_udid`: The device UDID
     ///
+    /// Safe read: resent automatically after a transient failure.
+    ///
     /// Deprecated since version 2018.3.3.
     #[deprecated(
         since = "2018.3.3",
@@ -87,6 +93,8 @@ impl crate::Client {
     /// Arguments:
     /// - `provider_application_id`: The provider application Id
     /// - `device_udid`: The device UDID
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`PushSubscriptionDeletedEvent`](crate::types::PushSubscriptionDeletedEvent).
     ///
@@ -114,6 +122,8 @@ impl crate::Client {
     /// - `provider_application_id`: The provider application Id
     /// - `body`: Json description of the device to subscribe and the configuration wanted
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`PushSubscriptionCreatedEvent`](crate::types::PushSubscriptionCreatedEvent).
     pub async fn post_setup_subscribe_notification_android_fcm_by_provider_application_id(
         &self,
@@ -134,6 +144,8 @@ impl crate::Client {
     /// Arguments:
     /// - `provider_application_id`: The provider application Id
     /// - `body`: Json description of the device to update and the configuration wanted
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     pub async fn put_setup_subscribe_notification_android_fcm_by_provider_application_id(
         &self,
         provider_application_id: &str,
@@ -153,6 +165,8 @@ impl crate::Client {
     /// Arguments:
     /// - `provider_application_id`: The provider application Id
     /// - `device_udid`: The device UDID
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_subscribe_notification_android_fcm_by_provider_application_id_by_device_udid(
         &self,
         provider_application_id: &str,
@@ -171,6 +185,8 @@ impl crate::Client {
     /// Arguments:
     /// - `provider_application_id`: The provider application Id
     /// - `body`: Json description of the device to subscribe and the configuration wanted
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`PushSubscriptionCreatedEvent`](crate::types::PushSubscriptionCreatedEvent).
     pub async fn post_setup_subscribe_notification_apple_by_provider_application_id(
@@ -192,6 +208,8 @@ impl crate::Client {
     /// Arguments:
     /// - `provider_application_id`: The provider application Id
     /// - `body`: Json description of the device to update and the configuration wanted
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     pub async fn put_setup_subscribe_notification_apple_by_provider_application_id(
         &self,
         provider_application_id: &str,
@@ -211,6 +229,8 @@ impl crate::Client {
     /// Arguments:
     /// - `provider_application_id`: The provider application Id
     /// - `device_udid`: The device UDID
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_subscribe_notification_apple_by_provider_application_id_by_device_udid(
         &self,
         provider_application_id: &str,
@@ -229,6 +249,8 @@ impl crate::Client {
     /// Arguments:
     /// - `provider_application_id`: The provider application Id
     /// - `device_udid`: The device UDID
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`PushSubscriptionDeletedEvent`](crate::types::PushSubscriptionDeletedEvent).
     ///
@@ -254,6 +276,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `application_id`: The functional application Id
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_subscribe_notification_devices_by_application_id(
         &self,
         application_id: &str,
@@ -274,6 +298,8 @@ impl crate::Client {
     /// Arguments:
     /// - `user_id_to_unsubscribe`: The user ID to unsubscribe
     ///
+    /// Idempotent write: resent automatically after a transient failure.
+    ///
     /// Generates: [`PushSubscriptionDeletedEvent`](crate::types::PushSubscriptionDeletedEvent).
     pub async fn delete_setup_subscribe_notification_user_by_user_id_to_unsubscribe(
         &self,
@@ -291,6 +317,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `subscriber_oid`: The subscriber OID
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`PushSubscriptionDeletedEvent`](crate::types::PushSubscriptionDeletedEvent).
     pub async fn delete_setup_subscribe_notification_by_subscriber_oid(
@@ -311,6 +339,8 @@ impl crate::Client {
     /// - `device_udid` (query `deviceUdid`): The device Udid
     /// - `push_provider` (query `pushProvider`): The device provider
     /// - `application_id` (query `applicationId`): The client application id
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`PushSubscriptionDeletedEvent`](crate::types::PushSubscriptionDeletedEvent).
     pub async fn delete_setup_subscribe_notification_all(
@@ -333,6 +363,8 @@ impl crate::Client {
     /// - `provider_application_id`: The provider application Id
     /// - `body`: Json description of the device to subscribe and the configuration wanted
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`PushSubscriptionCreatedEvent`](crate::types::PushSubscriptionCreatedEvent).
     pub async fn post_setup_subscribe_notification_windows_by_provider_application_id(
         &self,
@@ -353,6 +385,8 @@ impl crate::Client {
     /// Arguments:
     /// - `provider_application_id`: The provider application Id
     /// - `body`: Json description of the device to update and the configuration wanted
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     pub async fn put_setup_subscribe_notification_windows_by_provider_application_id(
         &self,
         provider_application_id: &str,
@@ -372,6 +406,8 @@ impl crate::Client {
     /// Arguments:
     /// - `provider_application_id`: The provider application Id
     /// - `device_udid`: The device UDID
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_subscribe_notification_windows_by_provider_application_id_by_device_udid(
         &self,
         provider_application_id: &str,
@@ -393,6 +429,8 @@ impl crate::Client {
     /// Arguments:
     /// - `provider_application_id`: The provider application Id
     /// - `device_udid`: The device UDID
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`PushSubscriptionDeletedEvent`](crate::types::PushSubscriptionDeletedEvent).
     ///

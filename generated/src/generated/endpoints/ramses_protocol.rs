@@ -12,6 +12,8 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `gateway_address`: The Ramses gateway address
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent), [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent).
     pub async fn post_config_by_gateway_id_ramses_discover_gateway_node_by_gateway_address(
         &self,
@@ -31,6 +33,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     /// - `evo_home_address`: The EvoHome address (device ID)
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent), [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent).
     pub async fn post_config_by_gateway_id_ramses_discover_master_nodes_by_evo_home_address(
@@ -52,6 +56,8 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `evo_home_address`: The evoHome address (in hexadecimal format)
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`ValidAddressEvent`](crate::types::ValidAddressEvent).
     pub async fn get_config_by_gateway_id_ramses_test_address_by_evo_home_address(
         &self,
@@ -71,6 +77,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     /// - `gateway_address`: The Ramses gateway address
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ValidAddressEvent`](crate::types::ValidAddressEvent).
     pub async fn get_config_by_gateway_id_ramses_test_gateway_by_gateway_address(

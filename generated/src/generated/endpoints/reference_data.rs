@@ -10,6 +10,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `controllable_name`: Target controllable qualified name
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_reference_controllable_by_controllable_name(
         &self,
         controllable_name: &str,
@@ -23,6 +25,8 @@ impl crate::Client {
     /// `GET /reference/controllableTypes`
     ///
     /// Get details about all supported controllable types
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_reference_controllable_types(
         &self,
     ) -> Result<Vec<crate::types::ControllableTypeDetails>, crate::Error> {
@@ -35,6 +39,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `body`: This following parameters are optional: withManufacturerReferences withStates withCommands withAttributes
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn post_reference_devices_search(
         &self,
         body: &crate::types::PostReferenceDevicesSearchRequest,
@@ -46,6 +52,8 @@ impl crate::Client {
     /// `GET /reference/protocolTypes`
     ///
     /// Get details about supported protocol types on that server instance
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_reference_protocol_types(
         &self,
     ) -> Result<Vec<crate::types::ProtocolTypeDetails>, crate::Error> {
@@ -55,6 +63,8 @@ impl crate::Client {
     /// `GET /reference/timezones`
     ///
     /// Get timezones list
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_reference_timezones(
         &self,
     ) -> Result<Vec<crate::types::TimezoneWrapper>, crate::Error> {
@@ -64,6 +74,8 @@ impl crate::Client {
     /// `GET /reference/ui/classes`
     ///
     /// Get a list of all defined UI classes
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_reference_ui_classes(&self) -> Result<Vec<String>, crate::Error> {
         let request = Request::new(&operations::GET_REFERENCE_UI_CLASSES);
         self.execute(request).await?.json()
@@ -71,6 +83,8 @@ impl crate::Client {
     /// `GET /reference/ui/classifiers`
     ///
     /// Get a list of all defined UI classifiers
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_reference_ui_classifiers(
         &self,
     ) -> Result<Vec<String>, crate::Error> {
@@ -83,6 +97,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `profile_name`: Target UI profile name
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_reference_ui_profile_by_profile_name(
         &self,
         profile_name: &str,
@@ -94,6 +110,8 @@ impl crate::Client {
     /// `GET /reference/ui/profileNames`
     ///
     /// Get a list of all defined UI profiles (and form-factor variants)
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_reference_ui_profile_names(
         &self,
     ) -> Result<Vec<String>, crate::Error> {
@@ -103,6 +121,8 @@ impl crate::Client {
     /// `GET /reference/ui/widgets`
     ///
     /// Get a list of all defined UI widgets
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_reference_ui_widgets(&self) -> Result<Vec<String>, crate::Error> {
         let request = Request::new(&operations::GET_REFERENCE_UI_WIDGETS);
         self.execute(request).await?.json()

@@ -10,6 +10,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: The gateway ID
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_config_by_gateway_id_rts_channel(
         &self,
         gateway_id: &str,
@@ -26,6 +28,8 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `channel`: RTS device channel
     /// - `type`: RTS device category type: 0 for a up/down device, 1 for a 4-time device
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     pub async fn get_config_by_gateway_id_rts_transfer_key_by_channel_by_type(

@@ -10,6 +10,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `body`
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_setup_secrets(
         &self,
         body: &crate::types::SetupSecret,
@@ -25,6 +27,8 @@ impl crate::Client {
     /// Arguments:
     /// - `oid`
     /// - `body`
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     pub async fn put_setup_secrets_by_oid(
         &self,
         oid: &str,
@@ -40,6 +44,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `oid`
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     pub async fn delete_setup_secrets_by_oid(
         &self,
         oid: &str,
@@ -55,6 +61,8 @@ impl crate::Client {
     /// Arguments:
     /// - `oid`
     /// - `body`
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     pub async fn put_setup_secrets_by_oid_value(
         &self,
         oid: &str,
@@ -71,6 +79,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `scope_name`
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_secrets_scope_by_scope_name(
         &self,
         scope_name: &str,

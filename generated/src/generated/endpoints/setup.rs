@@ -21,6 +21,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `body`: List of operations
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_setup_automation(
         &self,
         body: &[crate::types::AutomationOperation],
@@ -32,6 +34,8 @@ impl crate::Client {
     /// `GET /setup/current`
     ///
     /// Get the current setup OID
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_current(
         &self,
     ) -> Result<crate::types::GetSetupCurrentResponse, crate::Error> {
@@ -46,6 +50,8 @@ impl crate::Client {
     /// - `setup_oid`: Target setup OID
     ///
     /// Rate limit: 1 call per 1h for this operation (`switch`), per session.
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_setup_current_by_setup_oid(
         &self,
         setup_oid: &str,
@@ -59,6 +65,8 @@ impl crate::Client {
     /// Return dawn time of the current day based on the setup location
     ///
     /// Response is composed of a dawnTime nodes; it has a utc time (in milliseconds) and hours and minutes calculated by taking the setup timezone into account. If dawnTime cannot be defined, utc, hours and minutes are not set.
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_dawn_time(
         &self,
     ) -> Result<crate::types::TimeOfDay, crate::Error> {
@@ -75,6 +83,8 @@ impl crate::Client {
     /// - `year`: The year to search
     /// - `month`: The month to search
     /// - `day`: The day to search
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_dawn_time_by_year_by_month_by_day(
         &self,
         year: i64,
@@ -91,6 +101,8 @@ impl crate::Client {
     ///
     /// Private tags : \[ disconnectionAlert \]
     /// Get configuration for notification sent on gateway disconnect
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_disconnection_alert_configuration(
         &self,
     ) -> Result<crate::types::DisconnectionConfiguration, crate::Error> {
@@ -106,6 +118,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `body`: Configuration
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     pub async fn put_setup_disconnection_alert_configuration(
         &self,
         body: &crate::types::DisconnectionConfiguration,
@@ -121,6 +135,8 @@ impl crate::Client {
     /// Return dusk time of the current day based on the setup location
     ///
     /// Response is composed of a duskTime nodes; it has a utc time (in milliseconds) and hours and minutes calculated by taking the setup timezone into account. If duskTime cannot be defined, utc, hours and minutes are not set.
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_dusk_time(
         &self,
     ) -> Result<crate::types::TimeOfDay, crate::Error> {
@@ -137,6 +153,8 @@ impl crate::Client {
     /// - `year`: The year to search
     /// - `month`: The month to search
     /// - `day`: The day to search
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_dusk_time_by_year_by_month_by_day(
         &self,
         year: i64,
@@ -155,6 +173,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `body`: Enduser
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_setup_enduser(
         &self,
         body: &crate::types::SetupEndUserWrapper,
@@ -169,6 +189,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `user_id`: Enduser id
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     pub async fn delete_setup_enduser_by_user_id(
         &self,
         user_id: &str,
@@ -182,6 +204,8 @@ impl crate::Client {
     /// Get setup location
     ///
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_location(
         &self,
     ) -> Result<crate::types::Location, crate::Error> {
@@ -194,6 +218,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `body`: The new location to set
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`LocationUpdatedEvent`](crate::types::LocationUpdatedEvent).
     pub async fn put_setup_location(
@@ -214,6 +240,8 @@ impl crate::Client {
     /// - `with_manufacturer_data` (query `withManufacturerData`, optional, default `false`): true to recover manufacturer data
     ///
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup(
         &self,
         with_manufacturer_data: Option<bool>,
@@ -228,6 +256,8 @@ impl crate::Client {
     /// `GET /setup/files`
     ///
     /// Get the list of uploaded files on the setup
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_files(
         &self,
     ) -> Result<Vec<crate::types::SetupFile>, crate::Error> {
@@ -241,6 +271,8 @@ impl crate::Client {
     /// Arguments:
     /// - `file_type` (query `fileType`): File type
     /// - `file_name` (query `fileName`, optional): File name
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_files_upload_url(
         &self,
         file_type: &str,
@@ -257,6 +289,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `file_oid`: OID of the file
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_files_by_file_oid_download_url(
         &self,
         file_oid: &str,
@@ -272,6 +306,8 @@ impl crate::Client {
     /// This operation returns setup additional information.
     ///
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_additional_information(
         &self,
     ) -> Result<Vec<crate::types::SetupAdditionalInfo>, crate::Error> {
@@ -286,6 +322,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `template_id`: Additional information template id
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_additional_information_by_template_id(
         &self,
         template_id: &str,
@@ -304,6 +342,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `template_id`: Additional information template id
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     pub async fn delete_setup_additional_information_by_template_id(
         &self,
         template_id: &str,
@@ -323,6 +363,8 @@ impl crate::Client {
     /// Arguments:
     /// - `template_id`: Additional information template id
     /// - `value`: Additional information value
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_setup_additional_information_by_template_id_by_value(
         &self,
         template_id: &str,
@@ -341,6 +383,8 @@ impl crate::Client {
     /// Retrieve all setup features of a setup
     ///
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_features(
         &self,
     ) -> Result<Vec<crate::types::SetupFeature>, crate::Error> {
@@ -353,6 +397,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `body`: New metadata
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     pub async fn put_setup_metadata(
         &self,
         body: &crate::types::PutSetupMetadataRequest,
@@ -366,6 +412,8 @@ impl crate::Client {
     /// This operation returns all subscribed options of a given setup.
     ///
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_options(
         &self,
     ) -> Result<Vec<crate::types::SetupOption>, crate::Error> {
@@ -378,6 +426,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `option_id`: The id of the option to retrieve
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_options_by_option_id(
         &self,
         option_id: &str,
@@ -393,6 +443,8 @@ impl crate::Client {
     /// Arguments:
     /// - `option_id`: The id of the option to retrieve
     /// - `parameter_name`: The name of the option parameter to retrieve
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_options_by_option_id_by_parameter_name(
         &self,
         option_id: &str,
@@ -407,6 +459,8 @@ impl crate::Client {
     /// `GET /setup/quotas`
     ///
     /// This operation returns remaining quotas value.
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_quotas(
         &self,
     ) -> Result<Vec<crate::types::SetupQuota>, crate::Error> {
@@ -419,6 +473,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `quota_id`: Quota id
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_quotas_by_quota_id(
         &self,
         quota_id: &str,

@@ -12,6 +12,8 @@ impl crate::Client {
     /// - `allow_execute_on_create` (query `allowExecuteOnCreate`, optional): Allow execution of trigger effects on create
     /// - `body`: Json description of the setup trigger to create
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`SetupTriggerCreatedEvent`](crate::types::SetupTriggerCreatedEvent), [`SetupTriggerCreationFailedEvent`](crate::types::SetupTriggerCreationFailedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
     pub async fn post_triggers(
         &self,
@@ -34,6 +36,8 @@ impl crate::Client {
     /// - `allow_execute_on_update` (query `allowExecuteOnUpdate`, optional): Allow execution of trigger effects on update
     /// - `prevent_lock_level_reset` (query `preventLockLevelReset`, optional): Do not reset command lock levels
     /// - `body`: Json description of the setup trigger to update
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`SetupTriggerUpdatedEvent`](crate::types::SetupTriggerUpdatedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn put_triggers(
@@ -60,6 +64,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `body`: Json description of the setup trigger to test
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_triggers_test(
         &self,
         body: &crate::types::SetupTrigger,
@@ -75,6 +81,8 @@ impl crate::Client {
     /// Arguments:
     /// - `trigger_oid`
     /// - `body`: The name of the effect to test
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn put_triggers_test_discrete_by_trigger_oid(
         &self,
         trigger_oid: &str,
@@ -94,6 +102,8 @@ impl crate::Client {
     /// Arguments:
     /// - `type`: Setup trigger type
     /// - `trigger_oid`: Setup trigger OID
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_triggers_by_type_by_trigger_oid(
         &self,
         r#type: &crate::types::SetupTriggerType,
@@ -110,6 +120,8 @@ impl crate::Client {
     /// Arguments:
     /// - `type`: Setup trigger type
     /// - `trigger_oid`: If then setup trigger OID to delete
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`SetupTriggerDeletedEvent`](crate::types::SetupTriggerDeletedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
     pub async fn delete_triggers_by_type_by_trigger_oid(
@@ -130,6 +142,8 @@ impl crate::Client {
     /// - `trigger_oid`: Setup trigger OID to update
     /// - `mode`: Activation mode. It can be one of : -&gt; 1 : always on -&gt; 2 : off -&gt; 3 : scheduled
     /// - `allow_execute_on_update` (query `allowExecuteOnUpdate`, optional): Allow execution of trigger effects on update
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`SetupTriggerModeChangeFailedEvent`](crate::types::SetupTriggerModeChangeFailedEvent), [`SetupTriggerModeChangedEvent`](crate::types::SetupTriggerModeChangedEvent).
     pub async fn put_triggers_by_type_by_trigger_oid_activation_by_mode(
@@ -156,6 +170,8 @@ impl crate::Client {
     /// Arguments:
     /// - `type`: Setup trigger type
     /// - `trigger_oid`: Setup trigger OID
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_triggers_by_type_by_trigger_oid_status(
         &self,
         r#type: &crate::types::SetupTriggerType,
@@ -175,6 +191,8 @@ impl crate::Client {
     /// Get all setup triggers
     ///
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_triggers(
         &self,
     ) -> Result<Vec<crate::types::SetupTrigger>, crate::Error> {
@@ -187,6 +205,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `type`: Setup trigger type
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_triggers_by_type(
         &self,
         r#type: &crate::types::SetupTriggerType,
@@ -201,6 +221,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `type`: Setup trigger type
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_triggers_by_type_status(
         &self,
         r#type: &crate::types::SetupTriggerType,
@@ -212,6 +234,8 @@ impl crate::Client {
     /// `GET /triggers/status`
     ///
     /// Get trigger status.
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_triggers_status(
         &self,
     ) -> Result<crate::types::GetTriggersStatusResponse, crate::Error> {
@@ -224,6 +248,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `body`: Setup trigger status
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`GatewayFunctionChangedEvent`](crate::types::GatewayFunctionChangedEvent).
     pub async fn put_triggers_status(

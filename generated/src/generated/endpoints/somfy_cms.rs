@@ -8,6 +8,8 @@ impl crate::Client {
     ///
     /// Fetch an URL for the user's MyTahoma account
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`ExternalServiceURLEvent`](crate::types::ExternalServiceURLEvent).
     pub async fn get_setup_external_service_somfy_cms_my_tahoma_account_url(
         &self,

@@ -11,6 +11,8 @@ impl crate::Client {
     /// Arguments:
     /// - `body`
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`SomfyProtectGenerateOAuthTokensFailedEvent`](crate::types::SomfyProtectGenerateOAuthTokensFailedEvent), [`SomfyProtectGenerateOAuthTokensCompletedEvent`](crate::types::SomfyProtectGenerateOAuthTokensCompletedEvent).
     pub async fn post_config_somfyprotect_tokens(
         &self,
@@ -24,6 +26,8 @@ impl crate::Client {
     ///
     /// Refresh current access token if necessary
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`SomfyProtectCurrentTokenCompletedEvent`](crate::types::SomfyProtectCurrentTokenCompletedEvent), [`SomfyProtectCurrentTokenFailedEvent`](crate::types::SomfyProtectCurrentTokenFailedEvent).
     pub async fn put_config_somfyprotect_tokens(&self) -> Result<(), crate::Error> {
         let request = Request::new(&operations::PUT_CONFIG_SOMFYPROTECT_TOKENS);
@@ -35,6 +39,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: The gateway ID
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent).
     pub async fn post_config_somfyprotect_by_gateway_id_discover_devices(
@@ -54,6 +60,8 @@ impl crate::Client {
     /// Arguments:
     /// - `site_id` (query `siteId`): Somfy protect site Id
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`SomfyProtectDiscoverFailedEvent`](crate::types::SomfyProtectDiscoverFailedEvent), [`SomfyProtectDiscoverCompletedEvent`](crate::types::SomfyProtectDiscoverCompletedEvent).
     pub async fn post_config_somfyprotect_discover_gateway(
         &self,
@@ -71,6 +79,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `body` (optional)
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`SomfyProtectDiscoverFailedEvent`](crate::types::SomfyProtectDiscoverFailedEvent), [`SomfyProtectDiscoverCompletedEvent`](crate::types::SomfyProtectDiscoverCompletedEvent), [`SomfyProtectSiteDiscoveredEvent`](crate::types::SomfyProtectSiteDiscoveredEvent).
     ///
@@ -99,6 +109,8 @@ impl crate::Client {
     /// Arguments:
     /// - `body` (optional)
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`SomfyProtectGetSitesCompletedEvent`](crate::types::SomfyProtectGetSitesCompletedEvent), [`SomfyProtectGetSitesFailedEvent`](crate::types::SomfyProtectGetSitesFailedEvent).
     pub async fn post_config_somfyprotect_discover_gateways_candidates(
         &self,
@@ -121,6 +133,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `body` (optional)
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`SomfyProtectGetSitesCompletedEvent`](crate::types::SomfyProtectGetSitesCompletedEvent), [`SomfyProtectGetSitesFailedEvent`](crate::types::SomfyProtectGetSitesFailedEvent).
     ///
@@ -147,6 +161,8 @@ impl crate::Client {
     /// Arguments:
     /// - `redirect_url`: OAuth redirect URL
     /// - `body` (optional)
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_config_somfyprotect_create_authentication_url_by_redirect_url(
         &self,
         redirect_url: &str,

@@ -11,6 +11,8 @@ impl crate::Client {
     /// Arguments:
     /// - `body`
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`SomfyThermostatGenerateOAuthTokensCompletedEvent`](crate::types::SomfyThermostatGenerateOAuthTokensCompletedEvent), [`SomfyThermostatGenerateOAuthTokensFailedEvent`](crate::types::SomfyThermostatGenerateOAuthTokensFailedEvent).
     pub async fn post_config_somfythermostat_tokens(
         &self,
@@ -24,6 +26,8 @@ impl crate::Client {
     ///
     /// Refresh current access token if necessary
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`SomfyThermostatCurrentTokensCompletedEvent`](crate::types::SomfyThermostatCurrentTokensCompletedEvent), [`SomfyThermostatCurrentTokensFailedEvent`](crate::types::SomfyThermostatCurrentTokensFailedEvent).
     pub async fn put_config_somfythermostat_tokens(&self) -> Result<(), crate::Error> {
         let request = Request::new(&operations::PUT_CONFIG_SOMFYTHERMOSTAT_TOKENS);
@@ -35,6 +39,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: The gateway ID
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent).
     pub async fn post_config_somfythermostat_by_gateway_id_discover_devices(
@@ -50,6 +56,8 @@ impl crate::Client {
     /// `POST /config/somfythermostat/discoverGateways`
     ///
     /// Start a discover gateways
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`SomfyThermostatDiscoverFailedEvent`](crate::types::SomfyThermostatDiscoverFailedEvent), [`SomfyThermostatDiscoveredEvent`](crate::types::SomfyThermostatDiscoveredEvent), [`SomfyThermostatDiscoverCompletedEvent`](crate::types::SomfyThermostatDiscoverCompletedEvent).
     pub async fn post_config_somfythermostat_discover_gateways(
@@ -67,6 +75,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway Id
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`SomfyThermostatDiscoverCompletedEvent`](crate::types::SomfyThermostatDiscoverCompletedEvent), [`SomfyThermostatDiscoveredEvent`](crate::types::SomfyThermostatDiscoveredEvent), [`SomfyThermostatDiscoverFailedEvent`](crate::types::SomfyThermostatDiscoverFailedEvent).
     pub async fn post_config_somfythermostat_discover_gateways_by_gateway_id(
         &self,
@@ -81,6 +91,8 @@ impl crate::Client {
     /// `POST /config/somfythermostat/discoverGatewaysCandidates`
     ///
     /// discover gateways candidates
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`SomfyThermostatDiscoverFailedEvent`](crate::types::SomfyThermostatDiscoverFailedEvent), [`SomfyThermostatDiscoverCompletedEvent`](crate::types::SomfyThermostatDiscoverCompletedEvent), [`SomfyThermostatsCandidatesDiscoveredEvent`](crate::types::SomfyThermostatsCandidatesDiscoveredEvent).
     pub async fn post_config_somfythermostat_discover_gateways_candidates(
@@ -98,6 +110,8 @@ impl crate::Client {
     /// Arguments:
     /// - `redirect_url`: OAuth redirect URL
     /// - `body` (optional)
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_config_somfythermostat_create_authentication_url_by_redirect_url(
         &self,
         redirect_url: &str,
@@ -121,6 +135,8 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `thermostat_id`: The thermostat Id
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`SomfyThermostatRegisterWebhookSuccessEvent`](crate::types::SomfyThermostatRegisterWebhookSuccessEvent), [`SomfyThermostatRegisterWebhookFailedEvent`](crate::types::SomfyThermostatRegisterWebhookFailedEvent).
     pub async fn post_config_somfythermostat_by_gateway_id_webhook_by_thermostat_id(
         &self,
@@ -140,6 +156,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     /// - `thermostat_id`: The thermostat Id
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`SomfyThermostatDeleteWebhookSuccessEvent`](crate::types::SomfyThermostatDeleteWebhookSuccessEvent), [`SomfyThermostatDeleteWebhookFailedEvent`](crate::types::SomfyThermostatDeleteWebhookFailedEvent).
     pub async fn delete_config_somfythermostat_by_gateway_id_webhook_by_thermostat_id(

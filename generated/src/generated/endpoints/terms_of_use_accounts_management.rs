@@ -11,6 +11,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway id
     /// - `token`: The token
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_terms_of_use_by_gateway_id_accept_by_token(
         &self,
         gateway_id: &str,
@@ -32,6 +34,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway id
     /// - `token`: The token
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_terms_of_use_by_gateway_id_decline_by_token(
         &self,
         gateway_id: &str,

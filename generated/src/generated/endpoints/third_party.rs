@@ -7,6 +7,8 @@ impl crate::Client {
     /// `GET /setup/thirdparty/activated`
     ///
     /// Get the activated third party model for current setup
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_thirdparty_activated(
         &self,
     ) -> Result<crate::types::GetSetupThirdpartyActivatedResponse, crate::Error> {
@@ -19,6 +21,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `model_name`
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_thirdparty_model_by_model_name_security_status(
         &self,
         model_name: &str,
@@ -38,6 +42,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `model_name`
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_setup_thirdparty_model_by_model_name_security_unlock(
         &self,
         model_name: &str,

@@ -10,6 +10,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `time_zone_name`: The timezone name
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_utils_time_by_time_zone_name(
         &self,
         time_zone_name: &str,

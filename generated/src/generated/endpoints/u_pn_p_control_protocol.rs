@@ -10,6 +10,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: The gateway id
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_config_by_gateway_id_upnpcontrol_sonos_check_action_groups(
         &self,
         gateway_id: &str,
@@ -30,6 +32,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway id
     /// - `device_url`: The device url
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`SonosGetTopologySuccessEvent`](crate::types::SonosGetTopologySuccessEvent), [`SonosGetTopologyFailedEvent`](crate::types::SonosGetTopologyFailedEvent), [`SonosTopologyChangedEvent`](crate::types::SonosTopologyChangedEvent).
     pub async fn post_config_by_gateway_id_upnpcontrol_sonos_topology_by_device_url(

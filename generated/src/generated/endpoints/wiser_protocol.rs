@@ -10,6 +10,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: The gateway Id
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_config_wiser_gateway_by_gateway_id_discover_devices(
         &self,
         gateway_id: &str,
@@ -27,6 +29,8 @@ impl crate::Client {
     /// Arguments:
     /// - `redirect_url`: OAuth redirect URL
     /// - `body` (optional)
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     pub async fn post_config_wiser_create_authentication_url_by_redirect_url(
         &self,
         redirect_url: &str,
@@ -49,6 +53,8 @@ impl crate::Client {
     /// Arguments:
     /// - `site_id`: site Id to discover
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`WiserGatewayDiscoveredFailedEvent`](crate::types::WiserGatewayDiscoveredFailedEvent), [`WiserGatewayDiscoveredEvent`](crate::types::WiserGatewayDiscoveredEvent).
     pub async fn post_config_wiser_discover_gateway_by_site_id(
         &self,
@@ -63,6 +69,8 @@ impl crate::Client {
     /// `POST /config/wiser/discoverGatewaysCandidates`
     ///
     /// Return the list of the gateways candidates
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`WiserSitesCandidatesFailedEvent`](crate::types::WiserSitesCandidatesFailedEvent), [`WiserSitesCandidatesDiscoveredEvent`](crate::types::WiserSitesCandidatesDiscoveredEvent).
     pub async fn post_config_wiser_discover_gateways_candidates(

@@ -11,6 +11,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
+    /// Safe read: resent automatically after a transient failure.
+    ///
     /// Deprecated since version 2018.3.3.
     #[deprecated(
         since = "2018.3.3",
@@ -39,6 +41,8 @@ impl crate::Client {
     /// - `source_device_id`: The source device id that will send wake up notification
     /// - `interval`: The wake up interval (in second)
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Deprecated since version 2018.4.
     #[deprecated(
         since = "2018.4.0",
@@ -66,6 +70,8 @@ impl crate::Client {
     /// - `source_device_id`: The source device id that will send wake up notification
     /// - `interval`: The wake up interval (in second)
     /// - `assign_return_route`: Indicates if return route of the source device should be assigned to the target device
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Deprecated since version 2018.4.
     #[deprecated(
@@ -99,6 +105,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`DeviceDisabledEvent`](crate::types::DeviceDisabledEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent).
     ///
     /// Deprecated since version 2018.3.3.
@@ -123,6 +131,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     /// - `timeout`: The timeout
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DeviceDisabledEvent`](crate::types::DeviceDisabledEvent), [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent).
     ///
@@ -149,6 +159,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent).
     ///
     /// Deprecated since version 2018.3.3.
@@ -173,6 +185,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     /// - `body` (optional): PowerMode allowed values are low (default value), normal or wide and timeout default value is 30 (seconds)
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent), [`DeviceDisabledEvent`](crate::types::DeviceDisabledEvent), [`ZWaveExclusionInOtherNetworkEvent`](crate::types::ZWaveExclusionInOtherNetworkEvent).
     ///
@@ -203,6 +217,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent).
     ///
     /// Deprecated since version 2018.4.
@@ -228,6 +244,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     /// - `body` (optional): PowerMode allowed values are low (default value), normal or wide and timeout default value is 30 (seconds)
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DeviceDisabledEvent`](crate::types::DeviceDisabledEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent), [`ZWaveExclusionInOtherNetworkEvent`](crate::types::ZWaveExclusionInOtherNetworkEvent), [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent).
     ///
@@ -259,6 +277,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent), [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent).
     ///
     /// Deprecated since version 2019.1.1.
@@ -285,6 +305,8 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `target_device_id`: The target device id to check
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Deprecated since version 2019.1.1.
     #[deprecated(
         since = "2019.1.1",
@@ -308,6 +330,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     /// - `target_device_id`: The target device id to delete
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Deprecated since version 2018.3.3.
     #[deprecated(
@@ -334,6 +358,8 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `target_device_id`: The device ID to replace
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Deprecated since version 2019.1.1.
     #[deprecated(
         since = "2019.1.1",
@@ -356,6 +382,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: The gateway ID
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent), [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent).
     ///
@@ -382,6 +410,8 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `timeout`: The timeout
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent).
     ///
     /// Deprecated since version 2018.3.3.
@@ -407,6 +437,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent), [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent).
     ///
     /// Deprecated since version 2018.3.3.
@@ -431,6 +463,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     /// - `body` (optional): PowerMode allowed values are low (default value), normal or wide and timeout default value is 30 (seconds)
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent).
     ///
@@ -461,6 +495,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent).
     ///
     /// Deprecated since version 2018.4.
@@ -486,6 +522,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     /// - `body` (optional): Mode allowed values are low (default value), normal or wide, timeout default value is 30 (seconds) and highestSecurityType values are none, CRC16, S0, S2 (default value)
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ZWaveNewClientSideAuthenticationDSKEvent`](crate::types::ZWaveNewClientSideAuthenticationDSKEvent), [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent).
     ///
@@ -517,6 +555,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent).
     ///
     /// Deprecated since version 2019.1.1.
@@ -543,6 +583,8 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `body`: Mode allowed values are classic (default value), inclusion, exclusion / timeout default value is 30 (seconds)
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Deprecated since version 2019.1.1.
     #[deprecated(
         since = "2019.1.1",
@@ -568,6 +610,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Deprecated since version 2019.1.1.
     #[deprecated(
         since = "2019.1.1",
@@ -592,6 +636,8 @@ impl crate::Client {
     /// - `node_id`: The target node whose association group will be refreshed
     /// - `group_id`: The target groupId to refresh
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     pub async fn post_config_by_gateway_id_zwave_association_nodes_by_node_id_groups_by_group_id_refresh(
         &self,
@@ -613,6 +659,8 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `node_id`: The target node whose association groups will be refreshed
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     pub async fn post_config_by_gateway_id_zwave_association_nodes_by_node_id_groups_refresh(
         &self,
@@ -632,6 +680,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`ZWaveResetFailedEvent`](crate::types::ZWaveResetFailedEvent), [`ZWaveResetCompleteEvent`](crate::types::ZWaveResetCompleteEvent), [`DeviceDisabledEvent`](crate::types::DeviceDisabledEvent).
     pub async fn post_config_by_gateway_id_zwave_reset(
         &self,
@@ -649,6 +699,8 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `node_id`: The target node whose association group will be refreshed
     /// - `group_id`: The target groupId to refresh
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_config_by_gateway_id_zwave_association_nodes_by_node_id_groups_by_group_id(
         &self,
         gateway_id: &str,
@@ -671,6 +723,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     /// - `node_id`: The target node whose association groups will be refreshed
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_config_by_gateway_id_zwave_association_nodes_by_node_id_groups(
         &self,
         gateway_id: &str,
@@ -694,6 +748,8 @@ impl crate::Client {
     /// - `node_id`: The target node whose association group will be set
     /// - `group_id`: The target groupId to set
     /// - `body`: The association group definition to set
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     pub async fn post_config_by_gateway_id_zwave_association_nodes_by_node_id_groups_by_group_id(

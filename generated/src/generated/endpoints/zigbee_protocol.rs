@@ -11,6 +11,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`ZigbeeBindNetworkCompletedEvent`](crate::types::ZigbeeBindNetworkCompletedEvent), [`ZigbeeBindNetworkFailedEvent`](crate::types::ZigbeeBindNetworkFailedEvent), [`DeviceUpdatedEvent`](crate::types::DeviceUpdatedEvent).
     pub async fn post_config_by_gateway_id_zigbee_bind_network(
         &self,
@@ -28,6 +30,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: The gateway ID
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ZigbeeCreateNetworkCompletedEvent`](crate::types::ZigbeeCreateNetworkCompletedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`ZigbeeCreateNetworkFailedEvent`](crate::types::ZigbeeCreateNetworkFailedEvent).
     pub async fn post_config_by_gateway_id_zigbee_create_network(
@@ -47,6 +51,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     /// - `body`: List of channel possible for creating network
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ZigbeeCreateNetworkFailedEvent`](crate::types::ZigbeeCreateNetworkFailedEvent), [`ZigbeeCreateNetworkCompletedEvent`](crate::types::ZigbeeCreateNetworkCompletedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent).
     pub async fn post_config_by_gateway_id_zigbee_create_network_channels(
@@ -68,6 +74,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`ZigbeeJoinNetworkFailedEvent`](crate::types::ZigbeeJoinNetworkFailedEvent), [`ZigbeeJoinNetworkCompletedEvent`](crate::types::ZigbeeJoinNetworkCompletedEvent).
     pub async fn post_config_by_gateway_id_zigbee_join_network(
         &self,
@@ -86,6 +94,8 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`ZigbeeLeaveNetworkCompletedEvent`](crate::types::ZigbeeLeaveNetworkCompletedEvent), [`DeviceRemovedEvent`](crate::types::DeviceRemovedEvent), [`ZigbeeLeaveNetworkFailedEvent`](crate::types::ZigbeeLeaveNetworkFailedEvent).
     pub async fn post_config_by_gateway_id_zigbee_leave_network(
         &self,
@@ -103,6 +113,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `gateway_id`: The gateway ID
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`ZigbeeRefreshNetworkFailedEvent`](crate::types::ZigbeeRefreshNetworkFailedEvent), [`ZigbeeRefreshNetworkCompletedEvent`](crate::types::ZigbeeRefreshNetworkCompletedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
     pub async fn post_config_by_gateway_id_zigbee_refresh_network(

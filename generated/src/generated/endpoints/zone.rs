@@ -11,6 +11,8 @@ impl crate::Client {
     /// Arguments:
     /// - `body`: Json description of item list
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`ZoneUpdatedEvent`](crate::types::ZoneUpdatedEvent).
     ///
     /// Deprecated since version 2018.3.3.
@@ -32,6 +34,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `body`: Json description of item list to remove
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`ZoneUpdatedEvent`](crate::types::ZoneUpdatedEvent).
     ///
@@ -57,6 +61,8 @@ impl crate::Client {
     /// - `target_zone_oid`: Target zone oid
     /// - `body`: Json description of item list to relocate
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`ZoneUpdatedEvent`](crate::types::ZoneUpdatedEvent).
     pub async fn post_setup_zones_by_source_zone_oid_items_relocate_by_target_zone_oid(
         &self,
@@ -77,6 +83,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `zone_oid`: The id of the zone
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_zones_by_zone_oid_items(
         &self,
         zone_oid: &str,
@@ -92,6 +100,8 @@ impl crate::Client {
     /// Arguments:
     /// - `zone_oid`
     /// - `body`: Json description of item list
+    ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ZoneUpdatedEvent`](crate::types::ZoneUpdatedEvent).
     pub async fn post_setup_zones_by_zone_oid_items(
@@ -111,6 +121,8 @@ impl crate::Client {
     /// Arguments:
     /// - `zone_oid`: Source zone oid
     /// - `body`: Json description of item list to relocate
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`ZoneUpdatedEvent`](crate::types::ZoneUpdatedEvent).
     ///
@@ -137,6 +149,8 @@ impl crate::Client {
     /// - `zone_oid`
     /// - `body`: Json description of item list to remove
     ///
+    /// Idempotent write: resent automatically after a transient failure.
+    ///
     /// Generates: [`ZoneUpdatedEvent`](crate::types::ZoneUpdatedEvent).
     ///
     /// Deprecated since version 2018.3.3.
@@ -162,6 +176,8 @@ impl crate::Client {
     /// - `zone_oid`
     /// - `body`: Json description of item list to remove
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`ZoneUpdatedEvent`](crate::types::ZoneUpdatedEvent).
     pub async fn post_setup_zones_by_zone_oid_items_delete(
         &self,
@@ -182,6 +198,8 @@ impl crate::Client {
     /// Arguments:
     /// - `body`: Json description of desired zone
     ///
+    /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    ///
     /// Generates: [`ZoneCreatedEvent`](crate::types::ZoneCreatedEvent).
     pub async fn post_setup_zones(
         &self,
@@ -197,6 +215,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `body`: Json description of desired zone to update
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Deprecated since version 2018.3.3.
     #[deprecated(
@@ -217,6 +237,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `zone_oid`: The id of zone to retrieve
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_zones_by_zone_oid(
         &self,
         zone_oid: &str,
@@ -232,6 +254,8 @@ impl crate::Client {
     /// Arguments:
     /// - `zone_oid`
     /// - `body`: Json description of desired zone to update
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     pub async fn put_setup_zones_by_zone_oid(
         &self,
         zone_oid: &str,
@@ -248,6 +272,8 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `zone_oid`: Zone OID to delete
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`ZoneDeletedEvent`](crate::types::ZoneDeletedEvent).
     pub async fn delete_setup_zones_by_zone_oid(
@@ -267,6 +293,8 @@ impl crate::Client {
     /// - `type`: New zone type
     /// - `label`: New zone label
     ///
+    /// Idempotent write: resent automatically after a transient failure.
+    ///
     /// Generates: [`ZoneUpdatedEvent`](crate::types::ZoneUpdatedEvent).
     pub async fn put_setup_zones_by_zone_oid_by_type_by_label(
         &self,
@@ -285,6 +313,8 @@ impl crate::Client {
     /// Get all zones of a user setup
     ///
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
+    ///
+    /// Safe read: resent automatically after a transient failure.
     pub async fn get_setup_zones(
         &self,
     ) -> Result<Vec<crate::types::Zone>, crate::Error> {
