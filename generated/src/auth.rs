@@ -263,6 +263,21 @@ impl Credentials {
     pub fn is_bearer(&self) -> bool {
         matches!(self.kind, CredentialsKind::Bearer(_))
     }
+
+    /// Every value of these credentials that must never appear in an error or a log:
+    /// secrets, and the user id (an e-mail address, usually).
+    pub(crate) fn secrets(&self) -> Vec<String> {
+        match &self.kind {
+            CredentialsKind::None | CredentialsKind::Source(_) => Vec::new(),
+            CredentialsKind::Bearer(token) => vec![token.expose().to_owned()],
+            CredentialsKind::Login(form) => form
+                .fields()
+                .into_iter()
+                .filter(|(name, _)| *name != "applicationId")
+                .map(|(_, value)| value)
+                .collect(),
+        }
+    }
 }
 
 impl fmt::Debug for Credentials {

@@ -1,30 +1,40 @@
 //! The client: one shared [`Client::execute`] that every generated operation calls.
 //!
-//! It builds the URL from the operation's path template, signs in lazily, sends the
-//! call, maps error answers to [`Error`], retries what is safe to retry and renews an
-//! expired session once. One `debug` span per HTTP request records the method, the
-//! path *template* (never the real path or query, which may carry ids), the status and
-//! the latency; nothing else about the request is logged.
+//! It builds the URL from the operation's path template, signs in lazily
+//! (`session.rs`), sends the call and maps error answers to [`Error`]
+//! (`transport.rs`), resends what is safe to resend and renews an expired session
+//! once.
 
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime};
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use tracing::Instrument;
 
-use crate::auth::{Credentials, CredentialsKind, LoginForm, Secret};
-use crate::error::{ApiError, Error, ErrorCode};
-use crate::operation::{HttpMethod, OperationInfo, RateLimit};
-use crate::request::{Body, RawResponse, Request};
+use crate::auth::Credentials;
+use crate::cookies::SessionCookies;
+use crate::error::{Error, ErrorKind};
+use crate::operation::{OperationInfo, RateLimit};
+use crate::redact::Redactor;
+use crate::request::{RawResponse, Request};
 use crate::retry::RetryPolicy;
 use crate::server::{Server, ServerKind};
+use crate::session::SessionState;
 use crate::tls;
 
 /// Default connect timeout.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default timeout of a whole request (connect, send, answer).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default largest successful answer read (64 MiB: the largest real setups are a few
+/// MiB).
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
+/// Default cool-down after a refused sign-in (bad credentials, unknown user, ban,
+/// throttled login): the client does not sign in again by itself before it ends.
+pub const DEFAULT_LOGIN_COOL_DOWN: Duration = Duration::from_secs(60);
+/// Default wait after a sign-in that failed for another reason (network, 5xx).
+pub const DEFAULT_LOGIN_RETRY_DELAY: Duration = Duration::from_secs(5);
 
 /// Characters escaped in path arguments and query values: everything but the
 /// unreserved characters of RFC 3986, so a `deviceURL` such as
@@ -34,9 +44,6 @@ const ENCODE_SET: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'_')
     .remove(b'~');
-
-/// `POST /login`, used to open a session.
-static LOGIN: &OperationInfo = &crate::operations::POST_LOGIN;
 
 /// Configures and builds a [`Client`].
 ///
@@ -61,6 +68,9 @@ pub struct ClientBuilder {
     user_agent: String,
     gateway_roots: Vec<Vec<u8>>,
     accept_invalid_certs: bool,
+    max_response_bytes: u64,
+    login_cool_down: Duration,
+    login_retry_delay: Duration,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -74,6 +84,9 @@ impl fmt::Debug for ClientBuilder {
             .field("user_agent", &self.user_agent)
             .field("gateway_roots", &self.gateway_roots.len())
             .field("accept_invalid_certs", &self.accept_invalid_certs)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("login_cool_down", &self.login_cool_down)
+            .field("login_retry_delay", &self.login_retry_delay)
             .finish()
     }
 }
@@ -89,6 +102,9 @@ impl ClientBuilder {
             user_agent: concat!("overkiz-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
             gateway_roots: Vec::new(),
             accept_invalid_certs: false,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            login_cool_down: DEFAULT_LOGIN_COOL_DOWN,
+            login_retry_delay: DEFAULT_LOGIN_RETRY_DELAY,
         }
     }
 
@@ -106,7 +122,8 @@ impl ClientBuilder {
     }
 
     /// How failed calls are retried (default [`RetryPolicy::default`]; use
-    /// [`RetryPolicy::disabled`] to send every call once).
+    /// [`RetryPolicy::disabled`] to send every call once). Whatever the policy, calls
+    /// that act are resent only when they provably never reached the server.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> ClientBuilder {
         self.retry = policy;
         self
@@ -118,6 +135,29 @@ impl ClientBuilder {
         self
     }
 
+    /// Largest successful answer read, in bytes (default 64 MiB). Reading stops at
+    /// the limit with [`ErrorKind::ResponseTooLarge`]. Error answers are always cut at
+    /// 64 KiB.
+    pub fn max_response_bytes(mut self, limit: u64) -> ClientBuilder {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// How long the client waits before signing in again by itself after a refused
+    /// sign-in (default 60 s; a longer `Retry-After` wins). Overkiz bans accounts that
+    /// retry logins. [`Client::reset_login`] and [`Client::set_credentials`] lift it.
+    pub fn login_cool_down(mut self, cool_down: Duration) -> ClientBuilder {
+        self.login_cool_down = cool_down;
+        self
+    }
+
+    /// How long the client waits before signing in again after a sign-in that failed
+    /// for another reason than a refusal (network error, 5xx; default 5 s).
+    pub fn login_retry_delay(mut self, delay: Duration) -> ClientBuilder {
+        self.login_retry_delay = delay;
+        self
+    }
+
     /// Trusts another CA (PEM) for a local gateway, besides the bundled Overkiz root
     /// CA. The gateway name rules stay the same. Has no effect on cloud servers.
     pub fn add_gateway_root_certificate(mut self, pem: impl Into<Vec<u8>>) -> ClientBuilder {
@@ -125,24 +165,35 @@ impl ClientBuilder {
         self
     }
 
-    /// Accepts any TLS certificate: the connection is still encrypted but the server is
-    /// not authenticated, so anyone on the path can read your token. Only for
-    /// troubleshooting a gateway; off by default.
+    /// Accepts any TLS certificate of a local gateway ([`Server::local`]) or of a
+    /// [`Server::custom`] URL: the connection is still encrypted but the server is not
+    /// authenticated, so anyone on the path can read your token. Only for
+    /// troubleshooting a gateway; off by default. Never applies to the cloud presets
+    /// (where the password travels): [`ClientBuilder::build`] refuses it there.
     pub fn danger_accept_invalid_certs(mut self, accept: bool) -> ClientBuilder {
         self.accept_invalid_certs = accept;
         self
     }
 
     /// Builds the client. Fails on an invalid certificate or TLS setup; does not
-    /// contact the server (login happens on the first call).
+    /// contact the server (sign-in happens on the first call).
     pub fn build(self) -> Result<Client, Error> {
+        let redactor = Arc::new(Redactor::default());
+        for secret in self.credentials.secrets() {
+            redactor.add(&secret);
+        }
+        let cookies = Arc::new(SessionCookies::new(redactor.clone()));
+        // The session lives in the JSESSIONID cookie. With a bearer token no cookie
+        // may be sent: the server refuses requests carrying both.
+        cookies.set_enabled(!self.credentials.is_bearer());
         let mut http = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
             .timeout(self.timeout)
             .user_agent(self.user_agent.as_str())
-            // The session lives in the JSESSIONID cookie. With a bearer token no cookie
-            // may be sent: the server refuses requests carrying both.
-            .cookie_store(!self.credentials.is_bearer());
+            .cookie_provider(cookies.clone())
+            // No documented operation redirects; following one could send the login
+            // form to another host. A 3xx answer is an error (`Error::Redirected`).
+            .redirect(reqwest::redirect::Policy::none());
         if self.server.is_local() || is_loopback(self.server.base_url()) {
             // A proxy cannot reach a gateway on the local network, nor our loopback.
             http = http.no_proxy();
@@ -155,6 +206,11 @@ impl ClientBuilder {
                     self.accept_invalid_certs,
                 )?;
                 http = http.use_preconfigured_tls(config);
+            }
+            ServerKind::Cloud if self.accept_invalid_certs => {
+                return Err(Error::config(
+                    "danger_accept_invalid_certs applies to local gateways and custom URLs, never to a cloud server",
+                ));
             }
             _ => {
                 if self.accept_invalid_certs {
@@ -169,12 +225,18 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 http,
                 server: self.server,
-                credentials: self.credentials,
+                credentials: Mutex::new(self.credentials),
                 retry: self.retry,
                 connect_timeout: self.connect_timeout,
                 timeout: self.timeout,
+                max_response_bytes: self.max_response_bytes,
+                login_cool_down: self.login_cool_down,
+                login_retry_delay: self.login_retry_delay,
                 login_lock: tokio::sync::Mutex::new(()),
-                session: Mutex::new(Session::default()),
+                session: Mutex::new(SessionState::default()),
+                cookies,
+                redactor,
+                listener_epoch: AtomicU64::new(0),
             }),
         })
     }
@@ -191,42 +253,69 @@ fn is_loopback(base_url: &str) -> bool {
         })
 }
 
-/// The current sign-in state. `generation` counts logins, so that concurrent calls
-/// failing with the same expired session renew it once.
-#[derive(Clone, Default)]
-struct Session {
-    generation: u64,
-    bearer: Option<Secret>,
-}
-
-struct Inner {
-    http: reqwest::Client,
-    server: Server,
-    credentials: Credentials,
-    retry: RetryPolicy,
-    connect_timeout: Duration,
-    timeout: Duration,
-    /// Held while logging in, so that only one login runs at a time.
-    login_lock: tokio::sync::Mutex<()>,
-    session: Mutex<Session>,
+/// What clones of a [`Client`] share.
+pub(crate) struct Inner {
+    pub(crate) http: reqwest::Client,
+    pub(crate) server: Server,
+    pub(crate) credentials: Mutex<Credentials>,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) timeout: Duration,
+    pub(crate) max_response_bytes: u64,
+    pub(crate) login_cool_down: Duration,
+    pub(crate) login_retry_delay: Duration,
+    /// Held while signing in, so that one sign-in runs at a time.
+    pub(crate) login_lock: tokio::sync::Mutex<()>,
+    pub(crate) session: Mutex<SessionState>,
+    pub(crate) cookies: Arc<SessionCookies>,
+    pub(crate) redactor: Arc<Redactor>,
+    /// Counts event listener registrations, so that a stream dropped late does not
+    /// unregister a newer listener of the session.
+    pub(crate) listener_epoch: AtomicU64,
 }
 
 /// A client of one Overkiz server. Cheap to clone: clones share the connection pool
 /// and the session.
 ///
 /// Every documented operation is a method of this type (generated); they all go
-/// through one runtime function, which signs in on the first call, renews an expired
-/// session once, and retries idempotent calls after transient failures.
+/// through one runtime function, [`Client::execute`].
+///
+/// # Guarantees
+///
+/// Real accounts and real homes are on the other end, so the client promises:
+///
+/// - **One sign-in at a time, and no login loops.** Calls that find no session (or
+///   an expired one) wait for a single sign-in and all get its result, success or
+///   failure. After a refused sign-in (bad credentials, unknown user, ban, throttled
+///   login) the client does not sign in again by itself for
+///   [`ClientBuilder::login_cool_down`] (60 s by default, longer if the server says
+///   so); meanwhile calls fail at once with [`Error::LoginFailed`] and send nothing.
+///   [`Client::reset_login`] or [`Client::set_credentials`] lift the cool-down. An
+///   expired session is renewed once per call, never in a loop.
+/// - **Nothing that acts is sent twice.** Each operation has an
+///   [`crate::Idempotency`] class. Reads and idempotent writes are resent after
+///   transient failures (bounded, with back-off: [`RetryPolicy`]). Operations that
+///   act (commands, firmware updates, ...) are resent only when the request provably
+///   never reached the server (connection refused, name not resolved, 503 or "too
+///   many concurrent requests"). When one fails after it may have arrived, the error
+///   is [`ErrorKind::OutcomeUnknown`] and [`Error::is_retryable`] is false.
+/// - **Everything the network decides is capped:** answers
+///   ([`ClientBuilder::max_response_bytes`], error answers at 64 KiB), waits
+///   (`Retry-After` beyond [`RetryPolicy::max_backoff`] is returned as an error, not
+///   slept through), time ([`ClientBuilder::timeout`]); redirects are never followed.
+/// - **No secret in errors or logs:** passwords, tokens, the session cookie and the
+///   user id are masked wherever a server echoes them.
+/// - **Events are never lost silently:** see [`crate::EventStream`].
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("server", &self.inner.server)
-            .field("credentials", &self.inner.credentials)
+            .field("credentials", &*crate::session::lock(&self.inner.credentials))
             .field("retry", &self.inner.retry)
             .field("connect_timeout", &self.inner.connect_timeout)
             .field("timeout", &self.inner.timeout)
@@ -240,7 +329,7 @@ impl Client {
         ClientBuilder::new(server, credentials).build()
     }
 
-    /// A builder to set timeouts, retries and TLS options.
+    /// A builder to set timeouts, retries, limits and TLS options.
     pub fn builder(server: Server, credentials: Credentials) -> ClientBuilder {
         ClientBuilder::new(server, credentials)
     }
@@ -270,57 +359,102 @@ impl Client {
 
     /// Signs in now (opening a new session, or fetching a new token from a
     /// [`crate::TokenSource`]) instead of on the first call, e.g. to check the
-    /// credentials at start-up. Does nothing for bearer tokens.
+    /// credentials at start-up. Does nothing for bearer tokens. During a sign-in
+    /// cool-down it fails at once with [`Error::LoginFailed`].
     pub async fn login(&self) -> Result<(), Error> {
-        if self.inner.credentials.is_renewable() {
-            let seen = self.inner.session_state().generation;
-            self.inner.renew(seen).await?;
+        if self.inner.credentials().is_renewable() {
+            let seen = self.inner.snapshot();
+            self.inner.renew(&seen).await?;
         }
         Ok(())
+    }
+
+    /// Lifts a sign-in cool-down: the next call signs in again. Call it when the
+    /// user says the account works again; with new credentials, use
+    /// [`Client::set_credentials`].
+    pub fn reset_login(&self) {
+        self.inner.reset_login();
+    }
+
+    /// Replaces the credentials: the session is dropped, a cool-down lifted, and the
+    /// next call signs in with these.
+    pub fn set_credentials(&self, credentials: Credentials) {
+        self.inner.set_credentials(credentials);
     }
 
     /// Sends one documented operation and returns its raw successful answer.
     ///
     /// Generated methods call this; it is public for operations the documentation
-    /// lacks. Path arguments are percent-encoded; empty ones are refused.
+    /// lacks. Path arguments are percent-encoded; empty ones, `.` and `..` are
+    /// refused.
     #[doc(hidden)]
     pub async fn execute(&self, request: Request) -> Result<RawResponse, Error> {
         let op = request.op;
         let inner = &*self.inner;
         let url = inner.url(&request)?;
         let body = request.body.as_ref();
-        let retry = op.method.is_idempotent();
         let session = inner.current_session().await?;
-        match inner
-            .send(op, &url, body, session.bearer.as_ref(), retry)
-            .await
-        {
-            Err(error) if error.kind().needs_login() && inner.credentials.is_renewable() => {
-                // The session expired: sign in again once and resend once. A second
+        match inner.send(op, &url, body, &session, None).await {
+            Err(error)
+                if error.kind().needs_login() && inner.credentials().is_renewable() =>
+            {
+                // The session expired: sign in again once and resend once (the server
+                // did nothing with a call it refused as not authenticated). A second
                 // failure is returned as is.
                 tracing::debug!(
                     method = op.method.as_str(),
                     path = op.path,
                     "session expired; signing in again"
                 );
-                let session = inner.renew(session.generation).await?;
-                inner
-                    .send(op, &url, body, session.bearer.as_ref(), retry)
-                    .await
+                let session = inner.renew(&session).await?;
+                inner.send(op, &url, body, &session, None).await
+            }
+            Err(error)
+                if error.kind() == ErrorKind::SessionAndBearerConflict
+                    && session.bearer.is_some() =>
+            {
+                // A cookie slipped into a bearer session: drop the cookies, resend once.
+                tracing::debug!("session cookie sent with a bearer token; dropping cookies");
+                inner.cookies.clear();
+                inner.cookies.set_enabled(false);
+                inner.send(op, &url, body, &session, None).await
             }
             other => other,
         }
     }
 }
 
-/// The runtime itself, kept off [`Client`] so that no private helper can clash with a
-/// generated operation method.
+impl Client {
+    /// Sends a call in the session in force, if there is one, without signing in or
+    /// renewing it: for clean-up calls (unregistering a listener) that are pointless
+    /// in a new session. `Ok(None)` when there is no session.
+    pub(crate) async fn execute_in_current_session(
+        &self,
+        request: Request,
+    ) -> Result<Option<RawResponse>, Error> {
+        let inner = &*self.inner;
+        let url = inner.url(&request)?;
+        let session = if inner.credentials().is_renewable() {
+            let state = inner.snapshot();
+            if !state.signed_in {
+                return Ok(None);
+            }
+            state
+        } else {
+            inner.current_session().await?
+        };
+        inner
+            .send(request.op, &url, request.body.as_ref(), &session, None)
+            .await
+            .map(Some)
+    }
+}
+
 impl Inner {
-    /// `base URL + path template` with each `{placeholder}` replaced, in order, by the
-    /// encoded path argument, then the encoded query.
-    fn url(&self, request: &Request) -> Result<reqwest::Url, Error> {
+    /// The full URL of a request: base, path with encoded arguments, query.
+    pub(crate) fn url(&self, request: &Request) -> Result<reqwest::Url, Error> {
         let op = request.op;
-        let mut url = String::from(self.server.base_url());
+        let mut url = self.server.base_url().to_owned();
         let mut args = request.path_args.iter();
         let mut rest = op.path;
         while let Some(start) = rest.find('{') {
@@ -335,6 +469,14 @@ impl Inner {
             };
             if arg.is_empty() {
                 return Err(Error::invalid_request(op, "empty path argument"));
+            }
+            if arg == "." || arg == ".." {
+                // URL parsers collapse dot segments (`/exec/current/..` is
+                // `/exec`), so such an argument would name another resource.
+                return Err(Error::invalid_request(
+                    op,
+                    format!("path argument {arg:?} would change the path"),
+                ));
             }
             url.push_str(&rest[..start]);
             url.extend(utf8_percent_encode(arg, ENCODE_SET));
@@ -353,257 +495,12 @@ impl Inner {
         reqwest::Url::parse(&url)
             .map_err(|e| Error::invalid_request(op, format!("invalid URL: {e}")))
     }
-
-    fn session_state(&self) -> Session {
-        lock(&self.session).clone()
-    }
-
-    /// The session to use, signing in first if it never was.
-    async fn current_session(&self) -> Result<Session, Error> {
-        match &self.credentials.kind {
-            CredentialsKind::None => Ok(Session::default()),
-            CredentialsKind::Bearer(token) => Ok(Session {
-                generation: 0,
-                bearer: Some(token.clone()),
-            }),
-            CredentialsKind::Login(_) | CredentialsKind::Source(_) => {
-                let session = self.session_state();
-                if session.generation > 0 {
-                    Ok(session)
-                } else {
-                    self.renew(0).await
-                }
-            }
-        }
-    }
-
-    /// Signs in again unless another call already did since `seen` was current.
-    async fn renew(&self, seen: u64) -> Result<Session, Error> {
-        let _guard = self.login_lock.lock().await;
-        let current = self.session_state();
-        if current.generation != seen {
-            return Ok(current);
-        }
-        let bearer = self.sign_in().await?;
-        let mut session = lock(&self.session);
-        session.generation = current.generation + 1;
-        session.bearer = bearer;
-        Ok(session.clone())
-    }
-
-    /// Runs the sign-in flow; returns the bearer token to use, if any.
-    async fn sign_in(&self) -> Result<Option<Secret>, Error> {
-        match &self.credentials.kind {
-            CredentialsKind::Login(form) => self.send_login_form(form).await.map(|()| None),
-            CredentialsKind::Source(source) => {
-                let fresh = source
-                    .credentials()
-                    .await
-                    .map_err(|source| Error::TokenSource { source })?;
-                match fresh.kind {
-                    CredentialsKind::Login(form) => self.send_login_form(&form).await.map(|()| None),
-                    CredentialsKind::Bearer(token) => Ok(Some(token)),
-                    CredentialsKind::None => Ok(None),
-                    CredentialsKind::Source(_) => {
-                        Err(Error::config("a token source must return a login form or a bearer token, not another source"))
-                    }
-                }
-            }
-            CredentialsKind::None | CredentialsKind::Bearer(_) => Ok(None),
-        }
-    }
-
-    /// `POST /login`; the session cookie it sets is kept by the cookie store.
-    async fn send_login_form(&self, form: &LoginForm) -> Result<(), Error> {
-        let url = self.url(&Request::new(LOGIN))?;
-        let body = Body::Form(form.fields());
-        // Logging in twice is harmless, so transient failures are retried.
-        let response = self.send(LOGIN, &url, Some(&body), None, true).await?;
-        let refused = serde_json::from_slice::<serde_json::Value>(&response.body)
-            .ok()
-            .and_then(|v| v.get("success").and_then(|s| s.as_bool()))
-            == Some(false);
-        if refused {
-            let error = ApiError::new(
-                response.status,
-                Some(ErrorCode::AuthenticationError),
-                "login refused (success: false)",
-            );
-            return Err(Error::Api {
-                operation: LOGIN,
-                error,
-            });
-        }
-        Ok(())
-    }
-
-    /// Sends a call, retrying transient failures when `retry` allows.
-    async fn send(
-        &self,
-        op: &'static OperationInfo,
-        url: &reqwest::Url,
-        body: Option<&Body>,
-        bearer: Option<&Secret>,
-        retry: bool,
-    ) -> Result<RawResponse, Error> {
-        let policy = &self.retry;
-        let mut attempt = 1;
-        loop {
-            let error = match self.send_once(op, url, body, bearer, attempt).await {
-                Ok(response) => return Ok(response),
-                Err(error) => error,
-            };
-            if !retry || attempt >= policy.max_attempts() || !is_transient(&error) {
-                return Err(error);
-            }
-            // A server asking for a long wait gets its error back rather than a
-            // sleeping client.
-            let Some(delay) = policy.delay(attempt, error.retry_after()) else {
-                return Err(error);
-            };
-            tracing::debug!(
-                method = op.method.as_str(),
-                path = op.path,
-                attempt,
-                kind = ?error.kind(),
-                delay_ms = delay.as_millis() as u64,
-                "transient failure; retrying"
-            );
-            tokio::time::sleep(delay).await;
-            attempt += 1;
-        }
-    }
-
-    /// Sends one HTTP request.
-    async fn send_once(
-        &self,
-        op: &'static OperationInfo,
-        url: &reqwest::Url,
-        body: Option<&Body>,
-        bearer: Option<&Secret>,
-        attempt: u32,
-    ) -> Result<RawResponse, Error> {
-        let span = tracing::debug_span!(
-            "overkiz_request",
-            method = op.method.as_str(),
-            path = op.path,
-            attempt,
-            status = tracing::field::Empty,
-            latency_ms = tracing::field::Empty,
-        );
-        let started = Instant::now();
-        async {
-            let mut builder = self.http.request(reqwest_method(op.method), url.clone());
-            if let Some(token) = bearer {
-                // `bearer_auth` marks the header sensitive.
-                builder = builder.bearer_auth(token.expose());
-            }
-            builder = match body {
-                None => builder,
-                Some(Body::Json(bytes)) => builder
-                    .header(reqwest::header::CONTENT_TYPE, "application/json")
-                    .body(bytes.clone()),
-                Some(Body::Form(fields)) => builder.form(fields),
-                Some(Body::Multipart { field, upload }) => {
-                    let part = reqwest::multipart::Part::bytes(upload.bytes.clone())
-                        .file_name(upload.file_name.clone())
-                        .mime_str(&upload.mime_type)
-                        .map_err(|_| {
-                            Error::invalid_request(
-                                op,
-                                format!("invalid MIME type {:?}", upload.mime_type),
-                            )
-                        })?;
-                    builder.multipart(reqwest::multipart::Form::new().part(*field, part))
-                }
-            };
-            let result = async {
-                let response = builder.send().await?;
-                let status = response.status().as_u16();
-                let retry_after = parse_retry_after(response.headers());
-                let bytes = response.bytes().await?;
-                Ok::<_, reqwest::Error>((status, retry_after, bytes))
-            }
-            .await;
-            let latency_ms = started.elapsed().as_millis() as u64;
-            let span = tracing::Span::current();
-            let (status, retry_after, bytes) = match result {
-                Ok(answer) => answer,
-                Err(error) => {
-                    span.record("latency_ms", latency_ms);
-                    let error = Error::from_reqwest(op, error);
-                    tracing::debug!(latency_ms, kind = ?error.kind(), "request failed");
-                    return Err(error);
-                }
-            };
-            span.record("status", status);
-            span.record("latency_ms", latency_ms);
-            tracing::debug!(status, latency_ms, "response");
-            if (200..300).contains(&status) {
-                Ok(RawResponse {
-                    op,
-                    status,
-                    body: bytes.to_vec(),
-                })
-            } else {
-                Err(Error::from_response(op, status, retry_after, &bytes))
-            }
-        }
-        .instrument(span)
-        .await
-    }
-}
-
-/// Failures after which an idempotent call may be sent again at once: nothing was
-/// done by the server.
-fn is_transient(error: &Error) -> bool {
-    match error {
-        Error::Transport { .. } => true,
-        Error::Timeout { connect, .. } => *connect,
-        Error::Unavailable { status, .. } => matches!(status, 502..=504),
-        other => other.kind() == crate::ErrorKind::TooManyConcurrentRequests,
-    }
-}
-
-fn reqwest_method(method: HttpMethod) -> reqwest::Method {
-    match method {
-        HttpMethod::Get => reqwest::Method::GET,
-        HttpMethod::Post => reqwest::Method::POST,
-        HttpMethod::Put => reqwest::Method::PUT,
-        HttpMethod::Delete => reqwest::Method::DELETE,
-        HttpMethod::Patch => reqwest::Method::PATCH,
-    }
-}
-
-/// `Retry-After: <seconds>` or `Retry-After: <HTTP date>`.
-fn parse_retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let value = headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let when = httpdate::parse_http_date(value).ok()?;
-    Some(
-        when.duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
-}
-
-/// Locks a mutex, ignoring poisoning: the session state stays consistent.
-fn lock(mutex: &Mutex<Session>) -> MutexGuard<'_, Session> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::operation::ResponseKind;
-    use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+    use crate::operation::{HttpMethod, ResponseKind};
 
     static DEVICE: OperationInfo = OperationInfo {
         name: "get_setup_device",
@@ -660,26 +557,41 @@ mod tests {
         ));
     }
 
+    /// Every path parameter of every documented operation stays one segment, whatever
+    /// the argument: dot segments are refused, everything else is encoded.
     #[test]
-    fn retry_after_header() {
-        let mut headers = HeaderMap::new();
-        assert_eq!(parse_retry_after(&headers), None);
-        headers.insert(RETRY_AFTER, HeaderValue::from_static("120"));
-        assert_eq!(parse_retry_after(&headers), Some(Duration::from_secs(120)));
-        headers.insert(
-            RETRY_AFTER,
-            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
-        );
-        assert_eq!(parse_retry_after(&headers), Some(Duration::ZERO));
-        let later = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(300));
-        headers.insert(RETRY_AFTER, HeaderValue::from_str(&later).unwrap());
-        let wait = parse_retry_after(&headers).unwrap();
-        assert!(
-            wait > Duration::from_secs(290) && wait <= Duration::from_secs(300),
-            "{wait:?}"
-        );
-        headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
-        assert_eq!(parse_retry_after(&headers), None);
+    fn no_argument_collapses_or_splits_a_path() {
+        let client = client();
+        let tricky = [
+            "..", ".", "%2e%2e", "%2E", ".%2e", "a/../b", "../", "..%2f", "?x=1", "#frag", "a b",
+            "io://1234-5678-9012/1#2", "\\..", "...",
+        ];
+        for op in crate::operations::ALL {
+            let slots = op.path.matches('{').count();
+            if slots == 0 {
+                continue;
+            }
+            let segments = op.path.split('/').count();
+            for arg in tricky {
+                let args = vec![arg; slots];
+                let request = Request::new(op).path(&args);
+                match client.inner.url(&request) {
+                    Ok(url) => {
+                        let path = url.path().trim_start_matches("/api");
+                        assert_eq!(
+                            path.split('/').count(),
+                            segments,
+                            "{op} with {arg:?} became {path}"
+                        );
+                        assert!(url.query().is_none() && url.fragment().is_none(), "{url}");
+                    }
+                    Err(Error::InvalidRequest { .. }) => {
+                        assert!(arg == "." || arg == "..", "{op} refused {arg:?}")
+                    }
+                    Err(other) => panic!("{op} with {arg:?}: {other}"),
+                }
+            }
+        }
     }
 
     #[test]
@@ -725,5 +637,23 @@ mod tests {
             .build()
             .unwrap_err();
         assert!(matches!(err, Error::Config { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn invalid_certificates_are_never_accepted_from_the_cloud() {
+        for server in Server::cloud_presets() {
+            let err = Client::builder(server, Credentials::password("u", "p"))
+                .danger_accept_invalid_certs(true)
+                .build()
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+        }
+        Client::builder(
+            Server::custom("https://192.0.2.1:8443/x").unwrap(),
+            Credentials::bearer("t"),
+        )
+        .danger_accept_invalid_certs(true)
+        .build()
+        .unwrap();
     }
 }

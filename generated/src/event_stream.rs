@@ -4,13 +4,16 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::stream::{self, Stream};
 use tokio::time::Instant;
 
+use crate::request::Request;
+use crate::session::lock;
 use crate::{operations, Client, Error, ErrorKind, Event};
 
 /// Fetch interval used when the documentation gives no rate limit for the fetch.
@@ -31,6 +34,7 @@ pub struct EventStreamConfig {
     fetch_interval: Duration,
     initial_backoff: Duration,
     max_backoff: Duration,
+    max_wait: Duration,
 }
 
 impl Default for EventStreamConfig {
@@ -44,6 +48,7 @@ impl Default for EventStreamConfig {
             fetch_interval,
             initial_backoff: Duration::from_secs(2),
             max_backoff: Duration::from_secs(60),
+            max_wait: Duration::from_secs(3600),
         }
     }
 }
@@ -64,10 +69,22 @@ impl EventStreamConfig {
     }
 
     /// Sets the longest wait after failed calls (a server's `Retry-After` may ask for
-    /// longer and is honoured).
+    /// longer and is honoured, up to [`EventStreamConfig::max_wait`]).
     pub fn with_max_backoff(mut self, backoff: Duration) -> EventStreamConfig {
         self.max_backoff = backoff;
         self
+    }
+
+    /// Sets the longest wait the stream accepts from a server's `Retry-After`
+    /// (default 1 hour); the error is yielded either way.
+    pub fn with_max_wait(mut self, wait: Duration) -> EventStreamConfig {
+        self.max_wait = wait;
+        self
+    }
+
+    /// Longest wait taken from a server's `Retry-After`.
+    pub fn max_wait(&self) -> Duration {
+        self.max_wait
     }
 
     /// Shortest wait between the answer of a fetch and the next fetch.
@@ -93,22 +110,58 @@ impl EventStreamConfig {
             .initial_backoff
             .saturating_mul(1 << exponent)
             .min(self.max_backoff);
-        backoff
-            .max(error.retry_after().unwrap_or_default())
-            .max(self.fetch_interval)
+        let asked = error.retry_after().unwrap_or_default().min(self.max_wait);
+        backoff.max(asked).max(self.fetch_interval)
     }
 }
 
-/// The id of the registered listener, shared by the stream's handle (which
-/// unregisters it on drop) and its polling state.
-type ListenerSlot = Arc<Mutex<Option<String>>>;
-
-fn lock(slot: &Mutex<Option<String>>) -> MutexGuard<'_, Option<String>> {
-    slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+/// Why an event stream may have missed events ([`Error::EventsLost`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GapReason {
+    /// The server no longer knew the listener: it expires after about 10 minutes
+    /// without a fetch (a consumer that did not poll the stream), or another listener
+    /// was registered on the same session.
+    ListenerLost,
+    /// The client signed in again, and the old session's listener died with it.
+    SessionRenewed,
+    /// A fetch failed after the server may have answered it: the events it carried
+    /// are gone.
+    FetchFailed,
 }
 
-/// Registers a listener and stores its id.
-async fn register(client: &Client, slot: &Mutex<Option<String>>) -> Result<(), Error> {
+impl fmt::Display for GapReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            GapReason::ListenerLost => "the event listener expired or was replaced",
+            GapReason::SessionRenewed => "the session was renewed",
+            GapReason::FetchFailed => "a fetch failed after it may have been answered",
+        })
+    }
+}
+
+/// A registered listener.
+#[derive(Debug, Clone)]
+struct Listener {
+    id: String,
+    /// The session it lives in ([`crate::client::Inner::session_id`]).
+    session: Option<u64>,
+    /// Its registration number on the client.
+    epoch: u64,
+}
+
+/// What a stream's handle and its polling state share.
+#[derive(Debug, Default)]
+struct Shared {
+    listener: Option<Listener>,
+    /// A loss of continuity not yet reported to the consumer.
+    gap: Option<GapReason>,
+}
+
+type SharedState = Arc<Mutex<Shared>>;
+
+/// Registers a listener and stores it.
+async fn register(client: &Client, shared: &Mutex<Shared>) -> Result<(), Error> {
     let listener = client.post_events_register().await?;
     let Some(id) = listener.id.filter(|id| !id.is_empty()) else {
         return Err(Error::Decode {
@@ -117,9 +170,31 @@ async fn register(client: &Client, slot: &Mutex<Option<String>>) -> Result<(), E
             excerpt: String::new(),
         });
     };
+    let inner = &client.inner;
+    let epoch = inner.listener_epoch.fetch_add(1, Ordering::SeqCst) + 1;
     tracing::debug!("event listener registered");
-    *lock(slot) = Some(id);
+    lock(shared).listener = Some(Listener {
+        id,
+        session: inner.session_id(),
+        epoch,
+    });
     Ok(())
+}
+
+/// Unregisters `listener` if it is still the client's latest listener and its
+/// session is still the client's: never signs in to do it (a listener of a dead
+/// session is gone already), and never hits a newer listener of the session.
+async fn unregister(client: &Client, listener: &Listener) -> Result<(), Error> {
+    let inner = &client.inner;
+    if inner.listener_epoch.load(Ordering::SeqCst) != listener.epoch
+        || inner.session_id() != listener.session
+    {
+        tracing::debug!("event listener superseded or its session gone; not unregistering");
+        return Ok(());
+    }
+    let request = Request::new(&operations::POST_EVENTS_BY_LISTENER_ID_UNREGISTER)
+        .path(&[listener.id.as_str()]);
+    client.execute_in_current_session(request).await.map(drop)
 }
 
 /// True for the errors saying the listener no longer exists on the server.
@@ -134,7 +209,7 @@ fn listener_gone(error: &Error) -> bool {
 struct Poller {
     client: Client,
     config: EventStreamConfig,
-    listener: ListenerSlot,
+    shared: SharedState,
     /// Events fetched and not yet yielded, in order.
     buffer: VecDeque<Event>,
     /// When the last fetch answered.
@@ -148,27 +223,38 @@ struct Poller {
 }
 
 impl Poller {
-    /// The next event, or the next failure. Never returns without one.
+    /// The next event, gap or failure. Never returns without one.
     async fn next_item(&mut self) -> Result<Event, Error> {
         loop {
             if let Some(event) = self.buffer.pop_front() {
                 return Ok(event);
             }
+            if let Some(reason) = lock(&self.shared).gap.take() {
+                tracing::debug!(%reason, "event stream gap");
+                return Err(Error::EventsLost { reason });
+            }
             if let Some(at) = self.not_before {
                 tokio::time::sleep_until(at).await;
             }
-            let current = lock(&self.listener).clone();
-            let Some(id) = current else {
-                if let Err(error) = register(&self.client, &self.listener).await {
+            let current = lock(&self.shared).listener.clone();
+            let Some(listener) = current else {
+                if let Err(error) = register(&self.client, &self.shared).await {
                     return Err(self.failed(error));
                 }
                 self.fetched_since_register = false;
                 continue;
             };
+            let session = self.client.inner.session_id();
+            if session.is_some() && session != listener.session {
+                // The client signed in again since: the listener died with the old
+                // session.
+                self.forget(&listener, GapReason::SessionRenewed);
+                continue;
+            }
             if let Some(last) = self.last_fetch {
                 tokio::time::sleep_until(last + self.config.fetch_interval).await;
             }
-            let result = self.client.post_events_by_listener_id_fetch(&id).await;
+            let result = self.client.post_events_by_listener_id_fetch(&listener.id).await;
             self.last_fetch = Some(Instant::now());
             match result {
                 Ok(events) => {
@@ -178,22 +264,30 @@ impl Poller {
                     self.buffer.extend(events);
                 }
                 Err(error) if listener_gone(&error) => {
-                    // Forget the dead listener (unless it was replaced meanwhile) so that
-                    // the next turn registers a new one.
-                    {
-                        let mut slot = lock(&self.listener);
-                        if slot.as_deref() == Some(id.as_str()) {
-                            *slot = None;
-                        }
-                    }
+                    self.forget(&listener, GapReason::ListenerLost);
                     if !self.fetched_since_register {
                         // Gone at once: probably another listener on the same session.
+                        // Report it and back off rather than replace it in a loop.
                         return Err(self.failed(error));
                     }
-                    tracing::debug!(kind = ?error.kind(), "event listener expired; registering a new one");
+                    tracing::debug!(kind = ?error.kind(), "event listener lost; registering a new one");
                 }
-                Err(error) => return Err(self.failed(error)),
+                Err(error) => {
+                    if error.kind() == ErrorKind::OutcomeUnknown {
+                        lock(&self.shared).gap = Some(GapReason::FetchFailed);
+                    }
+                    return Err(self.failed(error));
+                }
             }
+        }
+    }
+
+    /// Drops a dead listener (unless it was replaced meanwhile) and records the gap.
+    fn forget(&self, listener: &Listener, reason: GapReason) {
+        let mut shared = lock(&self.shared);
+        if shared.listener.as_ref().map(|l| l.epoch) == Some(listener.epoch) {
+            shared.listener = None;
+            shared.gap = Some(reason);
         }
     }
 
@@ -207,7 +301,8 @@ impl Poller {
             wait_ms = wait.as_millis() as u64,
             "event stream call failed; backing off"
         );
-        self.not_before = Some(Instant::now() + wait);
+        let now = Instant::now();
+        self.not_before = Some(now.checked_add(wait).unwrap_or(now));
         error
     }
 }
@@ -219,38 +314,48 @@ impl Poller {
 /// (`POST /events/register`) and fetches what it buffered (`POST /events/{id}/fetch`),
 /// documented as 1 call per second at most. A listener expires after about 10 minutes
 /// without a fetch, when the session is renewed, or when another listener is
-/// registered on the same session. The stream handles this:
+/// registered on the same session.
 ///
-/// - it registers a listener on its first poll (or on [`EventStream::register`]);
-/// - it fetches when the events of the previous fetch are all consumed, waiting at
-///   least [`EventStreamConfig::fetch_interval`] between the answer of one fetch and
-///   the next fetch;
-/// - it yields the events one by one, in the order the server sent them;
-/// - when the listener is gone (`InvalidEventListener`, `NoRegisteredEventListener`)
-///   it registers a new one and goes on; events already fetched are neither lost nor
-///   repeated (events the server dropped with the old listener cannot be recovered);
-/// - any other failure is yielded as an `Err` item and the stream goes on after a
-///   back-off: [`EventStreamConfig::initial_backoff`], doubled after each further
-///   consecutive failure up to [`EventStreamConfig::max_backoff`], longer if the
-///   server sent `Retry-After`. It is up to the caller to stop on errors it deems
-///   fatal (e.g. [`crate::ErrorKind::BadCredentials`]);
-/// - the stream never ends by itself; dropping it unregisters the listener in the
-///   background (best effort, on the current tokio runtime if there is one;
-///   otherwise the listener expires by itself).
+/// # Guarantees
+///
+/// - **Order.** Events are yielded one by one, in the order the server sent them;
+///   events already fetched are never dropped or repeated.
+/// - **Gaps are visible.** Whenever events may have been missed, the stream yields
+///   an `Err` of kind [`ErrorKind::EventsLost`] ([`Error::EventsLost`] with a
+///   [`GapReason`]) *before* the events that follow the gap: the listener expired (a
+///   consumer that did not poll for ~10 minutes) or was replaced, the client signed
+///   in again, or a fetch failed after it may have been answered. Then re-read the
+///   state you track (`GET /setup`). The stream registers a new listener and goes on.
+/// - **Pacing.** It fetches only when the events of the previous fetch are consumed,
+///   at least [`EventStreamConfig::fetch_interval`] apart (the documented 1 s).
+/// - **Failures** are yielded as `Err` items and the stream goes on after a back-off
+///   ([`EventStreamConfig::initial_backoff`], doubling up to
+///   [`EventStreamConfig::max_backoff`], longer if the server sent `Retry-After`, up
+///   to [`EventStreamConfig::max_wait`]). Stopping on errors deemed fatal (e.g.
+///   [`crate::ErrorKind::BadCredentials`]) is the caller's choice.
+/// - **Clean-up.** The stream never ends by itself. Dropping it unregisters its
+///   listener in the background (best effort, on the current tokio runtime if there
+///   is one), unless a newer listener was registered on the client since or the
+///   session is gone: it never signs in just to unregister.
 ///
 /// Only one listener lives per session: two streams on one [`Client`] (or its clones)
 /// invalidate each other. A listener that is gone before its first successful fetch is
-/// therefore reported as an error (and registered again after the back-off) rather
-/// than silently replaced in a loop.
+/// reported as an error as well as a gap (and registered again after the back-off)
+/// rather than silently replaced in a loop.
 ///
 /// ```no_run
 /// # async fn demo(client: overkiz::Client) {
 /// use futures::StreamExt;
+/// use overkiz::ErrorKind;
 /// let mut events = client.events();
 /// while let Some(item) = events.next().await {
 ///     match item {
 ///         Ok(event) => println!("{}", event.name()),
-///         Err(error) if error.is_retryable() => eprintln!("will retry: {error}"),
+///         Err(gap) if gap.kind() == ErrorKind::EventsLost => {
+///             eprintln!("{gap}: re-reading the setup");
+///             // let setup = client.get_setup(None).await?; ...
+///         }
+///         Err(error) if error.is_retryable() => eprintln!("will go on: {error}"),
 ///         Err(error) => { eprintln!("giving up: {error}"); break; }
 ///     }
 /// }
@@ -260,7 +365,7 @@ impl Poller {
 pub struct EventStream {
     client: Client,
     config: EventStreamConfig,
-    listener: ListenerSlot,
+    shared: SharedState,
     inner: Pin<Box<dyn Stream<Item = Result<Event, Error>> + Send>>,
 }
 
@@ -270,18 +375,18 @@ impl fmt::Debug for EventStream {
         f.debug_struct("EventStream")
             .field("server", self.client.server())
             .field("config", &self.config)
-            .field("registered", &lock(&self.listener).is_some())
+            .field("registered", &lock(&self.shared).listener.is_some())
             .finish_non_exhaustive()
     }
 }
 
 impl EventStream {
     fn new(client: Client, config: EventStreamConfig) -> EventStream {
-        let listener = ListenerSlot::default();
+        let shared = SharedState::default();
         let poller = Poller {
             client: client.clone(),
             config: config.clone(),
-            listener: listener.clone(),
+            shared: shared.clone(),
             buffer: VecDeque::new(),
             last_fetch: None,
             not_before: None,
@@ -295,34 +400,41 @@ impl EventStream {
         EventStream {
             client,
             config,
-            listener,
+            shared,
             inner: Box::pin(inner),
         }
     }
 
-    /// Registers the listener now, if none is registered yet; the stream otherwise
-    /// registers on its first poll. Events that happen before registration are never
-    /// seen: call this before launching an execution to follow.
+    /// Registers a listener now, unless one of the current session is registered;
+    /// the stream otherwise registers on its first poll. Events that happen before
+    /// registration are never seen: call this before launching an execution to
+    /// follow. Replacing a listener of an older session records a gap, yielded next.
     pub async fn register(&mut self) -> Result<(), Error> {
-        if lock(&self.listener).is_some() {
-            return Ok(());
+        let current = lock(&self.shared).listener.clone();
+        if let Some(listener) = current {
+            if listener.session == self.client.inner.session_id() {
+                return Ok(());
+            }
+            let mut shared = lock(&self.shared);
+            shared.listener = None;
+            shared.gap = Some(GapReason::SessionRenewed);
         }
-        register(&self.client, &self.listener).await
+        register(&self.client, &self.shared).await
     }
 
     /// Unregisters the listener now, if one is registered, and waits for the answer
     /// (dropping the stream does the same in the background). Polling the stream
     /// afterwards registers a new listener.
     pub async fn unregister(&mut self) -> Result<(), Error> {
-        let Some(id) = lock(&self.listener).take() else {
+        let Some(listener) = lock(&self.shared).listener.take() else {
             return Ok(());
         };
-        self.client.post_events_by_listener_id_unregister(&id).await
+        unregister(&self.client, &listener).await
     }
 
     /// The id of the registered listener, if one is.
     pub fn listener_id(&self) -> Option<String> {
-        lock(&self.listener).clone()
+        lock(&self.shared).listener.as_ref().map(|l| l.id.clone())
     }
 
     /// The settings of this stream.
@@ -346,14 +458,14 @@ impl Stream for EventStream {
 
 impl Drop for EventStream {
     fn drop(&mut self) {
-        let Some(id) = lock(&self.listener).take() else {
+        let Some(listener) = lock(&self.shared).listener.take() else {
             return;
         };
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
                 let client = self.client.clone();
                 runtime.spawn(async move {
-                    match client.post_events_by_listener_id_unregister(&id).await {
+                    match unregister(&client, &listener).await {
                         Ok(()) => tracing::debug!("event listener unregistered"),
                         Err(error) => tracing::debug!(kind = ?error.kind(), "cannot unregister the event listener"),
                     }
@@ -401,6 +513,20 @@ mod tests {
     }
 
     #[test]
+    fn huge_retry_after_waits_are_capped() {
+        let config = EventStreamConfig::default().with_max_wait(Duration::from_secs(30));
+        let server = Server::custom("http://127.0.0.1:1/api").unwrap();
+        let client = Client::new(server, Credentials::none()).unwrap();
+        let error = Error::RateLimited {
+            operation: &operations::POST_EVENTS_REGISTER,
+            error: crate::ApiError::new(429, None, "Too many requests"),
+            retry_after: Some(Duration::MAX),
+        };
+        assert_eq!(config.backoff(1, &error), Duration::from_secs(30));
+        drop(client);
+    }
+
+    #[test]
     fn streams_cross_threads_and_drop_without_runtime() {
         fn send<T: Send + 'static>() {}
         send::<EventStream>();
@@ -410,7 +536,11 @@ mod tests {
         )
         .unwrap();
         let events = client.events();
-        *lock(&events.listener) = Some("listener-1".into());
+        lock(&events.shared).listener = Some(Listener {
+            id: "listener-1".into(),
+            session: Some(0),
+            epoch: 1,
+        });
         let debug = format!("{events:?}");
         assert!(
             debug.contains("registered: true") && !debug.contains("listener-1"),

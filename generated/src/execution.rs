@@ -93,7 +93,8 @@ impl fmt::Display for ExecutionState {
     }
 }
 
-/// How an execution ended: its final `ExecutionStateChangedEvent`.
+/// How an execution ended: its final `ExecutionStateChangedEvent`, or its entry in
+/// the execution history when the event stream lost events meanwhile.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ExecutionOutcome {
@@ -103,10 +104,12 @@ pub struct ExecutionOutcome {
     pub state: ExecutionState,
     /// Why it failed (`failureType`, e.g. `NON_EXECUTING`), if it did.
     pub failure_type: Option<String>,
-    /// The commands that failed, with their device and reason (empty on success).
+    /// The commands that failed, with their device and reason (empty on success, and
+    /// when the outcome was read from the history).
     pub failed_commands: Vec<ExecutionStateChangedEventFailedCommand>,
-    /// The whole final event (timestamp, related devices, failure type code, ...).
-    pub event: ExecutionStateChangedEvent,
+    /// The whole final event (timestamp, related devices, failure type code, ...);
+    /// `None` when the outcome was read from the execution history.
+    pub event: Option<ExecutionStateChangedEvent>,
 }
 
 impl ExecutionOutcome {
@@ -121,7 +124,7 @@ impl ExecutionOutcome {
             state,
             failure_type: change.failure_type.clone(),
             failed_commands: change.failed_commands.clone().unwrap_or_default(),
-            event: change.clone(),
+            event: Some(change.clone()),
         })
     }
 
@@ -138,6 +141,52 @@ fn state_change<'a>(event: &'a Event, exec_id: &str) -> Option<&'a ExecutionStat
             Some(change)
         }
         _ => None,
+    }
+}
+
+impl Client {
+    /// Looks an execution up without its events: `None` while it runs
+    /// (`GET /exec/current/{execId}` knows it) or when no final state is recorded
+    /// yet; its outcome once the execution history (`GET /history/executions/{execId}`)
+    /// has it.
+    pub async fn look_up_execution(&self, exec_id: &str) -> Result<Option<ExecutionOutcome>, Error> {
+        match self.get_exec_current_by_exec_id(exec_id).await {
+            Ok(current) if current.id.is_some() || current.state.is_some() => {
+                let state = current.state.as_deref().map(ExecutionState::from);
+                if !state.is_some_and(|s| s.is_final()) {
+                    return Ok(None);
+                }
+            }
+            // `{}`, or an error saying there is no such running execution.
+            Ok(_) => {}
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    ErrorKind::NoSuchResource
+                        | ErrorKind::NoSuchExecution
+                        | ErrorKind::UnknownObject
+                        | ErrorKind::BadRequest
+                ) => {}
+            Err(error) => return Err(error),
+        }
+        let history = match self.get_history_executions_by_exec_id(exec_id).await {
+            Ok(history) => history,
+            Err(error) if matches!(error.kind(), ErrorKind::NoSuchResource | ErrorKind::UnknownObject) => {
+                return Ok(None)
+            }
+            Err(error) => return Err(error),
+        };
+        let Some(entry) = history.execution else {
+            return Ok(None);
+        };
+        let state = ExecutionState::from(entry.state.as_deref().unwrap_or_default());
+        Ok(state.is_final().then(|| ExecutionOutcome {
+            exec_id: exec_id.to_owned(),
+            state,
+            failure_type: entry.failure_type.clone(),
+            failed_commands: Vec::new(),
+            event: None,
+        }))
     }
 }
 
@@ -170,55 +219,94 @@ impl EventStream {
     /// The events read meanwhile are consumed: the stream goes on after the final
     /// event. Use [`ExecutionOutcome::from_event`] in your own loop to keep them all.
     ///
-    /// Errors: retryable failures and expired listeners are waited out (the stream
-    /// backs off and registers again); any other failure is returned at once. When
-    /// time runs out, [`Error::ExecutionTimeout`] carries the last state seen; the
-    /// execution may still be running.
+    /// Never reports a finished execution as timed out: when the stream loses events
+    /// ([`ErrorKind::EventsLost`]: expired listener, renewed session, ...) it registers
+    /// again and looks the execution up ([`Client::look_up_execution`]), and it looks
+    /// it up once more before reporting a timeout.
+    ///
+    /// Errors: retryable failures are waited out (the stream backs off); any other
+    /// failure is returned at once as [`Error::Execution`], carrying the `execId`.
+    /// When time runs out, [`Error::ExecutionTimeout`] carries the last state seen;
+    /// the execution may still be running.
     pub async fn wait_for_execution(
         &mut self,
         exec_id: &str,
         timeout: Duration,
     ) -> Result<ExecutionOutcome, Error> {
-        let mut last_state = None;
-        let wait = async {
-            while let Some(item) = self.next().await {
-                match item {
-                    Ok(event) => {
-                        if let Some(outcome) = ExecutionOutcome::from_event(&event, exec_id) {
-                            return Ok(outcome);
-                        }
-                        if let Some(change) = state_change(&event, exec_id) {
-                            tracing::debug!(
-                                state = change.new_state.as_deref(),
-                                "execution state changed"
-                            );
-                            last_state.clone_from(&change.new_state);
-                        }
-                    }
-                    Err(error)
-                        if error.is_retryable()
-                            || matches!(
-                                error.kind(),
-                                ErrorKind::InvalidEventListener
-                                    | ErrorKind::NoRegisteredEventListener
-                            ) =>
-                    {
-                        tracing::debug!(kind = ?error.kind(), "event stream failure while waiting for an execution");
-                    }
-                    Err(error) => return Err(error),
-                }
-            }
-            // The stream never ends; should it, the wait ends like a timeout.
-            std::future::pending().await
+        let wrap = |error: Error| Error::Execution {
+            exec_id: exec_id.to_owned(),
+            source: Box::new(error),
         };
-        let result = tokio::time::timeout(timeout, wait).await;
-        result.unwrap_or_else(|_| {
-            Err(Error::ExecutionTimeout {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut last_state = None;
+        loop {
+            let item = match tokio::time::timeout_at(deadline, self.next()).await {
+                Ok(Some(item)) => item,
+                // The stream never ends; should it, the wait ends like a timeout.
+                Ok(None) | Err(_) => break,
+            };
+            match item {
+                Ok(event) => {
+                    if let Some(outcome) = ExecutionOutcome::from_event(&event, exec_id) {
+                        return Ok(outcome);
+                    }
+                    if let Some(change) = state_change(&event, exec_id) {
+                        tracing::debug!(
+                            state = change.new_state.as_deref(),
+                            "execution state changed"
+                        );
+                        last_state.clone_from(&change.new_state);
+                    }
+                }
+                Err(gap) if gap.kind() == ErrorKind::EventsLost => {
+                    // The final event may be among the lost ones: listen again first
+                    // (so nothing after the look-up is missed), then look it up.
+                    tracing::debug!(%gap, "events lost while waiting for an execution");
+                    let looked_up = async {
+                        self.register().await?;
+                        self.client().look_up_execution(exec_id).await
+                    };
+                    match tokio::time::timeout_at(deadline, looked_up).await {
+                        Ok(Ok(Some(outcome))) => return Ok(outcome),
+                        Ok(Ok(None)) => {}
+                        Ok(Err(error)) if error.is_retryable() => {
+                            tracing::debug!(kind = ?error.kind(), "cannot look the execution up yet");
+                        }
+                        Ok(Err(error)) => return Err(wrap(error)),
+                        Err(_) => break,
+                    }
+                }
+                Err(error)
+                    if error.is_retryable()
+                        || matches!(
+                            error.kind(),
+                            ErrorKind::InvalidEventListener
+                                | ErrorKind::NoRegisteredEventListener
+                        ) =>
+                {
+                    tracing::debug!(kind = ?error.kind(), "event stream failure while waiting for an execution");
+                }
+                Err(error) => return Err(wrap(error)),
+            }
+        }
+        // Out of time: an execution whose final event was missed must not be reported
+        // as timed out.
+        match self.client().look_up_execution(exec_id).await {
+            Ok(Some(outcome)) => Ok(outcome),
+            Ok(None) => Err(Error::ExecutionTimeout {
                 exec_id: exec_id.to_owned(),
                 timeout,
                 last_state,
-            })
-        })
+            }),
+            Err(error) => {
+                tracing::debug!(kind = ?error.kind(), "cannot look the execution up after the timeout");
+                Err(Error::ExecutionTimeout {
+                    exec_id: exec_id.to_owned(),
+                    timeout,
+                    last_state,
+                })
+            }
+        }
     }
 }
 
@@ -227,10 +315,12 @@ impl EventStream {
     /// (`POST /exec/apply`) and waits for its outcome (see
     /// [`EventStream::wait_for_execution`]). `timeout` bounds the wait once the
     /// execution is launched; registering and launching are bounded by the client's
-    /// request timeout. The launch is never retried.
+    /// request timeout. The launch is never resent once it may have reached the
+    /// server.
     ///
     /// A failed execution is an `Ok` outcome with [`ExecutionOutcome::is_success`]
-    /// false; `Err` means the commands could not be launched or followed.
+    /// false; `Err` means the commands could not be launched or followed (then
+    /// [`Error::exec_id`] gives the execution, if it was launched).
     pub async fn execute_and_wait(
         &mut self,
         action_group: &ActionGroup,
@@ -246,6 +336,8 @@ impl EventStream {
             });
         };
         tracing::debug!("execution launched; waiting for its outcome");
+        // A session renewed by the launch killed the listener: the stream notices it
+        // (a gap), registers again and looks the execution up.
         self.wait_for_execution(&exec_id, timeout).await
     }
 }
@@ -254,11 +346,12 @@ impl Client {
     /// Waits until execution `exec_id` reaches a final state, for at most `timeout`,
     /// through a new event listener (see [`EventStream::wait_for_execution`]).
     ///
-    /// The listener is registered when this is called: an execution that ended
-    /// before is not seen and the call times out. To follow an execution you launch,
-    /// use [`Client::execute_and_wait`] or register an [`EventStream`] first. A
-    /// listener registered here also invalidates any other listener of the session;
-    /// it is unregistered before this returns.
+    /// The listener is registered when this is called; an execution that ended before
+    /// is found in the history when the wait looks it up (at the latest when time
+    /// runs out). To follow an execution you launch, use [`Client::execute_and_wait`]
+    /// or register an [`EventStream`] first. A listener registered here also
+    /// invalidates any other listener of the session; it is unregistered before this
+    /// returns.
     pub async fn wait_for_execution(
         &self,
         exec_id: &str,

@@ -47,6 +47,7 @@
 
 mod auth;
 mod client;
+mod cookies;
 mod de;
 mod error;
 mod event_stream;
@@ -54,16 +55,22 @@ mod execution;
 #[rustfmt::skip]
 mod generated;
 mod operation;
+mod redact;
 mod request;
 mod retry;
 mod server;
+mod session;
 pub mod state;
 mod tls;
+mod transport;
 
 pub use auth::{BoxError, Credentials, Secret, TokenSource};
-pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_LOGIN_COOL_DOWN,
+    DEFAULT_LOGIN_RETRY_DELAY, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
+};
 pub use error::{ApiError, Error, ErrorCode, ErrorKind};
-pub use event_stream::{EventStream, EventStreamConfig};
+pub use event_stream::{EventStream, EventStreamConfig, GapReason};
 pub use execution::{ExecutionOutcome, ExecutionState};
 pub use generated::events::{self, Event};
 pub use generated::{operations, types};
