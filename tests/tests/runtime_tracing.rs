@@ -4,6 +4,7 @@
 //! This binary holds a single test: the subscriber is scoped to its thread, and a
 //! concurrent test hitting the same call sites without it could hide events from it.
 
+#[path = "runtime/support.rs"]
 mod runtime_support;
 
 use std::io::Write;

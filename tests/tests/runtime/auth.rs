@@ -2,7 +2,7 @@
 //! token sources, lazy login, the one-time renewal of an expired session, and no
 //! secret in any Debug output.
 
-mod runtime_support;
+
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use overkiz::__private::Request;
 use overkiz::{Client, Credentials, ErrorKind, Server};
-use runtime_support::*;
+use crate::support::*;
 use serde_json::json;
 use wiremock::matchers::{body_string, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -337,7 +337,7 @@ async fn explicit_login_checks_credentials_up_front() {
     assert_eq!(count(&server, "POST", "/login").await, 1);
 
     // Nothing to do for a bearer token.
-    let bearer = runtime_support::client(&server, Credentials::bearer(TOKEN));
+    let bearer = crate::support::client(&server, Credentials::bearer(TOKEN));
     bearer.login().await.unwrap();
     assert_eq!(count(&server, "POST", "/login").await, 1);
 }

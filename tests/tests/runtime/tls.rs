@@ -2,7 +2,7 @@
 //! signs a gateway certificate named `<pin>.local`, as real gateways do, while the
 //! client reaches the gateway by IP address.
 
-mod runtime_support;
+
 
 use std::sync::{Arc, Mutex};
 
@@ -12,7 +12,7 @@ use overkiz::{
     RetryPolicy, Server,
 };
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
-use runtime_support::*;
+use crate::support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};

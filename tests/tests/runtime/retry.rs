@@ -1,7 +1,8 @@
-//! Resilience: bounded retries of idempotent calls after transient failures, never of
-//! POSTs; Retry-After surfaced and never slept through; timeouts.
+//! Resilience: bounded resends of reads and idempotent writes after transient
+//! failures; calls that act resent only when nothing was processed; Retry-After
+//! surfaced and never slept through; timeouts.
 
-mod runtime_support;
+
 
 use std::time::{Duration, Instant};
 
@@ -10,7 +11,7 @@ use overkiz::{
     Client, Credentials, Error, ErrorKind, HttpMethod, OperationInfo, RateLimit, RateLimitScope,
     ResponseKind, RetryPolicy, Server,
 };
-use runtime_support::*;
+use crate::support::*;
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -93,21 +94,42 @@ async fn retries_are_bounded() {
     assert_eq!(count(&server, "GET", "/setup").await, 3 + 5);
 }
 
+/// A 503 says nothing was processed: even a call that acts is sent again.
 #[tokio::test]
-async fn post_is_not_retried_after_503() {
+async fn a_call_that_acts_is_resent_after_503() {
     let server = MockServer::start().await;
     failing_then_ok(&server, "POST", "/exec/apply", unavailable(503), 1).await;
     let request = Request::new(&POST_EXEC_APPLY)
         .json(&json!({"actions": []}))
         .unwrap();
-    let error = client(&server, Credentials::none())
+    client(&server, Credentials::none())
         .execute(request)
         .await
-        .unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::Unavailable);
-    assert_eq!(error.status(), Some(503));
-    assert!(error.is_retryable(), "the caller may decide to retry");
-    assert_eq!(count(&server, "POST", "/exec/apply").await, 1);
+        .unwrap();
+    assert_eq!(count(&server, "POST", "/exec/apply").await, 2);
+}
+
+/// 500, 502 and 504 may come after the server acted: a call that acts is sent once and
+/// its error says the outcome is unknown, while a read is resent.
+#[tokio::test]
+async fn a_call_that_acts_is_not_resent_after_502_or_504() {
+    for status in [500, 502, 504] {
+        let server = MockServer::start().await;
+        failing_then_ok(&server, "POST", "/exec/apply", unavailable(status), 1).await;
+        let request = Request::new(&POST_EXEC_APPLY)
+            .json(&json!({"actions": []}))
+            .unwrap();
+        let error = client(&server, Credentials::none())
+            .execute(request)
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::OutcomeUnknown, "{status}: {error:?}");
+        assert!(matches!(error, Error::OutcomeUnknown { .. }), "{error:?}");
+        assert!(!error.is_retryable(), "{status}");
+        assert_eq!(error.status(), Some(status));
+        assert!(error.to_string().contains("may have been carried out"), "{error}");
+        assert_eq!(count(&server, "POST", "/exec/apply").await, 1, "{status}");
+    }
 }
 
 #[tokio::test]
@@ -151,8 +173,10 @@ async fn disabled_retries_send_once() {
     assert_eq!(count(&server, "GET", "/setup").await, 2);
 }
 
+/// "Too many concurrent requests" says nothing was processed: resent for every kind of
+/// call.
 #[tokio::test]
-async fn too_many_concurrent_requests_is_retried_for_get_only() {
+async fn too_many_concurrent_requests_is_resent() {
     let server = MockServer::start().await;
     failing_then_ok(
         &server,
@@ -177,13 +201,26 @@ async fn too_many_concurrent_requests_is_retried_for_get_only() {
     )
     .await;
     let request = Request::new(&POST_EXEC_APPLY).json(&json!({})).unwrap();
-    let error = client(&server, Credentials::none())
+    client(&server, Credentials::none())
         .execute(request)
+        .await
+        .unwrap();
+    assert_eq!(count(&server, "POST", "/exec/apply").await, 2);
+
+    // When it lasts, the error is a rate limit.
+    Mock::given(method("POST"))
+        .and(path("/exec/apply2"))
+        .respond_with(json_error(400, "too-many-concurrent-requests.json"))
+        .mount(&server)
+        .await;
+    static APPLY2: OperationInfo = op("apply2", HttpMethod::Post, "/exec/apply2", ResponseKind::Json);
+    let error = client(&server, Credentials::none())
+        .execute(Request::new(&APPLY2))
         .await
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::TooManyConcurrentRequests);
     assert!(matches!(error, Error::RateLimited { .. }));
-    assert_eq!(count(&server, "POST", "/exec/apply").await, 1);
+    assert_eq!(count(&server, "POST", "/exec/apply2").await, 3);
 }
 
 #[tokio::test]

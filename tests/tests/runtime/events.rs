@@ -1,17 +1,18 @@
 //! The event stream (`Client::events`) against a local server: events in order across
-//! fetches, re-registration when the listener expires (nothing lost or repeated),
-//! fetch interval, errors yielded without ending the stream, back-off, and the
-//! listener unregistered when the stream is dropped.
-
-mod runtime_support;
+//! fetches, re-registration when the listener expires (nothing fetched lost or
+//! repeated, and the gap reported), fetch interval, errors yielded without ending the
+//! stream, back-off, and the listener unregistered when the stream is dropped.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use overkiz::{operations, Credentials, ErrorKind, Event, EventStream, EventStreamConfig};
-use runtime_support::*;
+use overkiz::{
+    operations, Credentials, Error, ErrorKind, Event, EventStream, EventStreamConfig, GapReason,
+    RetryPolicy,
+};
+use crate::support::*;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -190,7 +191,8 @@ async fn events_flow_in_order_across_fetches() {
 }
 
 /// The listener expires mid-stream (with either error the server uses for it): the
-/// stream registers a new one and goes on, without losing or repeating events.
+/// stream reports the gap, registers a new one and goes on, without losing or
+/// repeating the events it fetched.
 #[tokio::test]
 async fn expired_listener_is_registered_again_without_loss_or_duplicates() {
     for fixture in [
@@ -221,7 +223,14 @@ async fn expired_listener_is_registered_again_without_loss_or_duplicates() {
         let client = client(&server, Credentials::bearer(TOKEN));
         let mut events = client.events_with(fast());
 
-        let received = take_events(&mut events, 16).await;
+        let mut items = take(&mut events, 17).await;
+        let gap = items.remove(9).expect_err("the gap comes after the events fetched");
+        assert!(
+            matches!(gap, Error::EventsLost { reason: GapReason::ListenerLost }),
+            "{fixture}: {gap:?}"
+        );
+        assert_eq!(gap.kind(), ErrorKind::EventsLost);
+        let received: Vec<Event> = items.into_iter().map(|i| i.expect("an event")).collect();
         assert_eq!(received, decode(&values), "{fixture}");
         assert_quiet(&mut events).await;
         assert_eq!(events.listener_id().as_deref(), Some("l2"), "{fixture}");
@@ -298,7 +307,8 @@ async fn errors_are_yielded_and_the_stream_goes_on_after_a_backoff() {
         ],
     )
     .await;
-    let client = client(&server, Credentials::bearer(TOKEN));
+    // The stream's own back-off, without the client's resends.
+    let client = client_with(&server, Credentials::bearer(TOKEN), RetryPolicy::disabled());
     let config = fast()
         .with_initial_backoff(backoff)
         .with_max_backoff(Duration::from_secs(2));
@@ -341,7 +351,7 @@ async fn failed_registration_is_yielded_then_retried() {
     )
     .await;
     mount_fetch(&server, "l1", vec![json(&serde_json::json!(values[..2]))]).await;
-    let client = client(&server, Credentials::bearer(TOKEN));
+    let client = client_with(&server, Credentials::bearer(TOKEN), RetryPolicy::disabled());
     let mut events = client.events_with(fast());
 
     let items = take(&mut events, 3).await;
@@ -360,7 +370,7 @@ async fn failed_registration_is_yielded_then_retried() {
 }
 
 /// A listener gone before its first fetch (another listener on the same session) is
-/// reported instead of being replaced silently in a loop.
+/// reported, as an error and as a gap, instead of being replaced silently in a loop.
 #[tokio::test]
 async fn listener_gone_right_after_registration_is_reported() {
     let server = MockServer::start().await;
@@ -373,10 +383,11 @@ async fn listener_gone_right_after_registration_is_reported() {
     let client = client(&server, Credentials::bearer(TOKEN));
     let mut events = client.events_with(fast());
 
-    let items = take(&mut events, 2).await;
+    let items = take(&mut events, 3).await;
     let error = items[0].as_ref().expect_err("listener gone");
     assert_eq!(error.kind(), ErrorKind::NoRegisteredEventListener);
-    assert_eq!(items[1].as_ref().ok(), decode(&values[..1]).first());
+    assert_eq!(items[1].as_ref().expect_err("gap").kind(), ErrorKind::EventsLost);
+    assert_eq!(items[2].as_ref().ok(), decode(&values[..1]).first());
     assert_eq!(count(&server, "POST", "/events/register").await, 2);
 }
 

@@ -3,7 +3,7 @@
 //! `wait_for_execution` times out with the last state seen, survives an expired
 //! listener and stops on errors that waiting cannot cure.
 
-mod runtime_support;
+
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use overkiz::types::{Action, ActionGroup, Command};
 use overkiz::{Credentials, Error, ErrorKind, EventStreamConfig, ExecutionState};
-use runtime_support::*;
+use crate::support::*;
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -196,7 +196,7 @@ async fn execute_and_wait_follows_the_execution_to_completed() {
     assert!(outcome.is_success());
     assert_eq!(outcome.failure_type, None);
     assert!(outcome.failed_commands.is_empty());
-    assert_eq!(outcome.event.old_state.as_deref(), Some("IN_PROGRESS"));
+    assert_eq!(outcome.event.as_ref().unwrap().old_state.as_deref(), Some("IN_PROGRESS"));
 
     // The listener exists before the launch, which is sent once.
     let paths = request_paths(&server).await;
@@ -243,7 +243,7 @@ async fn execute_and_wait_reports_a_failed_execution() {
     assert_eq!(outcome.state, ExecutionState::Failed);
     assert!(!outcome.is_success());
     assert_eq!(outcome.failure_type.as_deref(), Some("NON_EXECUTING"));
-    assert_eq!(outcome.event.failure_type_code, Some(11));
+    assert_eq!(outcome.event.as_ref().unwrap().failure_type_code, Some(11));
     assert_eq!(outcome.failed_commands.len(), 1);
     let command = &outcome.failed_commands[0];
     assert_eq!(command.device_url.as_deref(), Some(DEVICE_URL));
