@@ -8,6 +8,7 @@ mod auth;
 mod errors;
 mod events;
 mod executions;
+mod login;
 mod requests;
 mod retry;
 mod tls;
