@@ -10,5 +10,6 @@ mod events;
 mod executions;
 mod login;
 mod requests;
+mod resend;
 mod retry;
 mod tls;
