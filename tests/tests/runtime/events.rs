@@ -490,3 +490,168 @@ async fn stream_debug_output_hides_the_listener_id() {
     assert!(debug.contains("registered: true"), "{debug}");
     assert!(!debug.contains("SECRET"), "{debug}");
 }
+
+/// The client signs in again (here because another call found the session expired):
+/// the listener died with the old session, so the stream reports the gap and
+/// registers a new one without fetching the dead one again.
+#[tokio::test]
+async fn a_session_renewal_is_reported_as_a_gap() {
+    let server = MockServer::start().await;
+    let values = fixture_events();
+    Mock::given(method("POST"))
+        .and(path("/login"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("set-cookie", "JSESSIONID=s; Path=/")
+                .set_body_json(serde_json::json!({"success": true})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .respond_with(Sequence::new(
+            vec![ResponseTemplate::new(401).set_body_bytes(error_fixture("401-not-authenticated.json"))],
+            json(&serde_json::json!({"devices": []})),
+        ))
+        .mount(&server)
+        .await;
+    mount_register(&server, vec![listener("l1"), listener("l2")]).await;
+    let first = mount_fetch(&server, "l1", vec![json(&serde_json::json!(values[..1]))]).await;
+    mount_fetch(&server, "l2", vec![json(&serde_json::json!(values[1..2]))]).await;
+    mount_unregister(&server).await;
+    let client = client(&server, Credentials::password(USER, PASSWORD));
+    let mut events = client.events_with(fast());
+    assert_eq!(take_events(&mut events, 1).await, decode(&values[..1]));
+    let fetched_before = first.arrivals().len();
+
+    client
+        .execute(overkiz::__private::Request::new(&GET_SETUP))
+        .await
+        .expect("renewed once");
+    assert_eq!(count(&server, "POST", "/login").await, 2);
+
+    let items = take(&mut events, 2).await;
+    let gap = items[0].as_ref().expect_err("a gap");
+    assert!(
+        matches!(gap, Error::EventsLost { reason: GapReason::SessionRenewed }),
+        "{gap:?}"
+    );
+    assert_eq!(items[1].as_ref().ok(), decode(&values[1..2]).first());
+    assert_eq!(first.arrivals().len(), fetched_before, "the dead listener is not fetched");
+    assert_eq!(events.listener_id().as_deref(), Some("l2"));
+}
+
+/// `Retry-After: 18446744073709551615` on a fetch must not overflow the back-off: the
+/// error is yielded, the wait capped, and the stream goes on.
+#[tokio::test]
+async fn a_huge_retry_after_is_capped() {
+    let server = MockServer::start().await;
+    let values = fixture_events();
+    mount_register(&server, vec![listener("l1")]).await;
+    mount_fetch(
+        &server,
+        "l1",
+        vec![
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "18446744073709551615")
+                .set_body_bytes(error_fixture("too-many-requests.json")),
+            json(&serde_json::json!(values[..1])),
+        ],
+    )
+    .await;
+    let client = client_with(&server, Credentials::bearer(TOKEN), RetryPolicy::disabled());
+    let mut events = client.events_with(fast().with_max_wait(Duration::from_millis(50)));
+    let items = take(&mut events, 2).await;
+    let error = items[0].as_ref().expect_err("throttled");
+    assert_eq!(error.kind(), ErrorKind::TooManyRequests);
+    assert_eq!(error.retry_after(), Some(Duration::from_secs(24 * 3600)));
+    assert_eq!(items[1].as_ref().ok(), decode(&values[..1]).first());
+}
+
+/// The local API words "no registered event listener" its own way (quoted, generic
+/// code): the stream registers again exactly as on the cloud.
+#[tokio::test]
+async fn a_local_gateway_listener_loss_registers_again() {
+    let server = MockServer::start().await;
+    let values = fixture_events();
+    let body = std::fs::read(format!(
+        "{}/fixtures/errors/local/400-no-registered-event-listener.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    mount_register(&server, vec![listener("l1"), listener("l2")]).await;
+    mount_fetch(
+        &server,
+        "l1",
+        vec![
+            json(&serde_json::json!(values[..1])),
+            ResponseTemplate::new(400).set_body_raw(body, "application/json"),
+        ],
+    )
+    .await;
+    mount_fetch(&server, "l2", vec![json(&serde_json::json!(values[1..2]))]).await;
+    let client = client(&server, Credentials::bearer(TOKEN));
+    let mut events = client.events_with(fast());
+    let items = take(&mut events, 3).await;
+    assert_eq!(items[0].as_ref().ok(), decode(&values[..1]).first());
+    assert_eq!(items[1].as_ref().expect_err("gap").kind(), ErrorKind::EventsLost);
+    assert_eq!(items[2].as_ref().ok(), decode(&values[1..2]).first());
+    assert_eq!(count(&server, "POST", "/events/register").await, 2);
+}
+
+/// A stream dropped after another one registered leaves the newer listener alone
+/// (one listener per session: unregistering the old id could end the new one).
+#[tokio::test]
+async fn dropping_an_old_stream_leaves_a_newer_listener_alone() {
+    let server = MockServer::start().await;
+    mount_register(&server, vec![listener("l1"), listener("l2")]).await;
+    mount_unregister(&server).await;
+    let client = client(&server, Credentials::bearer(TOKEN));
+    let mut old = client.events_with(fast());
+    old.register().await.unwrap();
+    let mut new = client.events_with(fast());
+    new.register().await.unwrap();
+    drop(old);
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(count(&server, "POST", "/events/l1/unregister").await, 0);
+    drop(new);
+    wait_for_requests(&server, "POST", "/events/l2/unregister", 1).await;
+}
+
+/// A stream whose session is gone unregisters nothing on drop, and never signs in
+/// just to unregister.
+#[tokio::test]
+async fn dropping_a_stream_of_an_expired_session_sends_nothing() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/login"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("set-cookie", "JSESSIONID=s; Path=/")
+                .set_body_json(serde_json::json!({"success": true})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .respond_with(Sequence::new(
+            vec![ResponseTemplate::new(401).set_body_bytes(error_fixture("401-not-authenticated.json"))],
+            json(&serde_json::json!({"devices": []})),
+        ))
+        .mount(&server)
+        .await;
+    mount_register(&server, vec![listener("l1")]).await;
+    mount_unregister(&server).await;
+    let client = client(&server, Credentials::password(USER, PASSWORD));
+    let mut events = client.events_with(fast());
+    events.register().await.unwrap();
+    client
+        .execute(overkiz::__private::Request::new(&GET_SETUP))
+        .await
+        .unwrap();
+    assert_eq!(count(&server, "POST", "/login").await, 2);
+    drop(events);
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(count(&server, "POST", "/events/l1/unregister").await, 0);
+    assert_eq!(count(&server, "POST", "/login").await, 2);
+}

@@ -406,3 +406,167 @@ async fn a_launch_answer_without_exec_id_is_an_error() {
     assert_eq!(error.kind(), ErrorKind::Decode);
     assert_eq!(error.operation().map(|op| op.path), Some("/exec/apply"));
 }
+
+/// Mounts `GET /exec/current/{EXEC_ID}` and `GET /history/executions/{EXEC_ID}`.
+async fn mount_look_up(server: &MockServer, current: ResponseTemplate, history: ResponseTemplate) {
+    Mock::given(method("GET"))
+        .and(path(format!("/exec/current/{EXEC_ID}")))
+        .respond_with(current)
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/history/executions/{EXEC_ID}")))
+        .respond_with(history)
+        .mount(server)
+        .await;
+}
+
+fn history(state: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "execution": {"id": EXEC_ID, "state": state, "failureType": "NO_FAILURE", "type": "IMMEDIATE"}
+    }))
+}
+
+/// The listener is lost while the execution ends: its final event is gone, but the
+/// wait registers again, finds the execution in the history, and never times out.
+#[tokio::test]
+async fn an_execution_that_ended_during_a_gap_is_found_in_the_history() {
+    let server = server(
+        launched(),
+        vec![
+            events(&[state_change(EXEC_ID, "TRANSMITTED", "IN_PROGRESS")]),
+            error(400, "invalid-event-listener-id.json"),
+        ],
+    )
+    .await;
+    mount_look_up(&server, ResponseTemplate::new(200).set_body_json(json!({})), history("COMPLETED")).await;
+    let client = client(&server, Credentials::bearer(TOKEN));
+    let mut stream = client.events_with(fast());
+    let outcome = stream
+        .execute_and_wait(&close_action_group(), Duration::from_secs(5))
+        .await
+        .expect("found in the history");
+    assert_eq!(outcome.state, ExecutionState::Completed);
+    assert_eq!(outcome.event, None, "read from the history");
+    assert_eq!(stream.listener_id().as_deref(), Some("l2"), "listening again");
+    let paths = request_paths(&server).await;
+    let register_again = paths.iter().rposition(|p| p == "/events/register").unwrap();
+    let look_up = paths.iter().position(|p| p.starts_with("/exec/current/")).unwrap();
+    assert!(register_again < look_up, "registers before looking up: {paths:?}");
+}
+
+/// Out of time with no final event: the execution is looked up before a timeout is
+/// reported.
+#[tokio::test]
+async fn a_timeout_is_reported_only_after_looking_the_execution_up() {
+    let server = server(launched(), vec![]).await;
+    mount_look_up(&server, ResponseTemplate::new(200).set_body_json(json!({})), history("FAILED")).await;
+    let client = client(&server, Credentials::bearer(TOKEN));
+    let outcome = client
+        .events_with(fast())
+        .execute_and_wait(&close_action_group(), Duration::from_millis(200))
+        .await
+        .expect("found in the history");
+    assert_eq!(outcome.state, ExecutionState::Failed);
+    assert_eq!(outcome.failure_type.as_deref(), Some("NO_FAILURE"));
+
+    // Still running when time runs out: a timeout, with the execution's id.
+    let server = server_running().await;
+    let client = crate::support::client(&server, Credentials::bearer(TOKEN));
+    let error = client
+        .events_with(fast())
+        .execute_and_wait(&close_action_group(), Duration::from_millis(200))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::ExecutionTimeout);
+    assert_eq!(error.exec_id(), Some(EXEC_ID));
+}
+
+async fn server_running() -> MockServer {
+    let server = server(launched(), vec![]).await;
+    mount_look_up(
+        &server,
+        ResponseTemplate::new(200).set_body_json(json!({"id": EXEC_ID, "state": "IN_PROGRESS"})),
+        history("IN_PROGRESS"),
+    )
+    .await;
+    server
+}
+
+/// The session expires between registering and launching: the launch renews it (and
+/// the listener dies with the old session). The wait notices, registers again, looks
+/// the execution up, and follows it on the new listener.
+#[tokio::test]
+async fn a_session_expiring_before_the_launch_does_not_strand_the_wait() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/login"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("set-cookie", "JSESSIONID=s1; Path=/")
+                .set_body_json(json!({"success": true})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/events/register"))
+        .respond_with(Sequence::new(vec![
+            ResponseTemplate::new(200).set_body_json(json!({"id": "l1"})),
+            ResponseTemplate::new(200).set_body_json(json!({"id": "l2"})),
+        ]))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/exec/apply"))
+        .respond_with(Sequence::new(vec![
+            ResponseTemplate::new(401).set_body_raw(
+                r#"{"errorCode":"RESOURCE_ACCESS_DENIED","error":"Not authenticated"}"#,
+                "application/json",
+            ),
+            launched(),
+        ]))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/events/l2/fetch"))
+        .respond_with(Sequence::new(vec![events(&[state_change(
+            EXEC_ID,
+            "IN_PROGRESS",
+            "COMPLETED",
+        )])]))
+        .mount(&server)
+        .await;
+    mount_look_up(
+        &server,
+        ResponseTemplate::new(200).set_body_json(json!({"id": EXEC_ID, "state": "IN_PROGRESS"})),
+        history("IN_PROGRESS"),
+    )
+    .await;
+    let client = client(&server, Credentials::password(USER, PASSWORD));
+    let outcome = client
+        .events_with(fast())
+        .execute_and_wait(&close_action_group(), Duration::from_secs(5))
+        .await
+        .expect("completes");
+    assert_eq!(outcome.state, ExecutionState::Completed);
+    assert!(outcome.event.is_some());
+    assert_eq!(count(&server, "POST", "/login").await, 2);
+    assert_eq!(count(&server, "POST", "/exec/apply").await, 2, "refused, then sent");
+    assert_eq!(count(&server, "POST", "/events/l1/fetch").await, 0, "the dead listener");
+}
+
+/// A failure that waiting cannot cure carries the execution's id.
+#[tokio::test]
+async fn errors_while_following_carry_the_exec_id() {
+    let server = server(launched(), vec![error(403, "access-denied-to-gateway.json")]).await;
+    let client = client(&server, Credentials::bearer(TOKEN));
+    let error = client
+        .events_with(fast())
+        .execute_and_wait(&close_action_group(), Duration::from_secs(5))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::AccessDeniedToGateway);
+    assert_eq!(error.exec_id(), Some(EXEC_ID));
+    assert!(matches!(error, Error::Execution { .. }), "{error:?}");
+    assert!(!error.is_retryable(), "retrying would launch again");
+}
