@@ -39,6 +39,11 @@ async fn main() -> Result<(), common::BoxError> {
                     break;
                 }
             }
+            // Events may have been missed (expired listener, renewed session): a real
+            // consumer re-reads the state it tracks (`GET /setup`) here.
+            Err(gap) if gap.kind() == overkiz::ErrorKind::EventsLost => {
+                eprintln!("{gap}")
+            }
             Err(error) if error.is_retryable() => eprintln!("temporary failure, going on: {error}"),
             Err(error) => return Err(error.into()),
         }

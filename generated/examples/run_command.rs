@@ -52,7 +52,20 @@ async fn main() -> Result<(), common::BoxError> {
     };
 
     let client = common::client()?;
-    let outcome = client.execute_and_wait(&action_group, timeout).await?;
+    // The launch is sent once: never retry it blindly. When it may have been carried
+    // out without an answer (ErrorKind::OutcomeUnknown), or it was launched but could
+    // not be followed (`exec_id()`), look at the device before sending it again.
+    let outcome = match client.execute_and_wait(&action_group, timeout).await {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            if let Some(exec_id) = error.exec_id() {
+                eprintln!("execution {exec_id} was launched; its outcome is unknown");
+            } else if error.kind() == overkiz::ErrorKind::OutcomeUnknown {
+                eprintln!("the command may have been carried out; check the device");
+            }
+            return Err(error.into());
+        }
+    };
     println!("execution {}: {}", outcome.exec_id, outcome.state);
     if !outcome.is_success() {
         println!(

@@ -315,7 +315,10 @@ impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("server", &self.inner.server)
-            .field("credentials", &*crate::session::lock(&self.inner.credentials))
+            .field(
+                "credentials",
+                &*crate::session::lock(&self.inner.credentials),
+            )
             .field("retry", &self.inner.retry)
             .field("connect_timeout", &self.inner.connect_timeout)
             .field("timeout", &self.inner.timeout)
@@ -395,9 +398,7 @@ impl Client {
         let body = request.body.as_ref();
         let session = inner.current_session().await?;
         match inner.send(op, &url, body, &session, None).await {
-            Err(error)
-                if error.kind().needs_login() && inner.credentials().is_renewable() =>
-            {
+            Err(error) if error.kind().needs_login() && inner.credentials().is_renewable() => {
                 // The session expired: sign in again once and resend once (the server
                 // did nothing with a call it refused as not authenticated). A second
                 // failure is returned as is.
@@ -563,8 +564,20 @@ mod tests {
     fn no_argument_collapses_or_splits_a_path() {
         let client = client();
         let tricky = [
-            "..", ".", "%2e%2e", "%2E", ".%2e", "a/../b", "../", "..%2f", "?x=1", "#frag", "a b",
-            "io://1234-5678-9012/1#2", "\\..", "...",
+            "..",
+            ".",
+            "%2e%2e",
+            "%2E",
+            ".%2e",
+            "a/../b",
+            "../",
+            "..%2f",
+            "?x=1",
+            "#frag",
+            "a b",
+            "io://1234-5678-9012/1#2",
+            "\\..",
+            "...",
         ];
         for op in crate::operations::ALL {
             let slots = op.path.matches('{').count();

@@ -254,7 +254,10 @@ impl Poller {
             if let Some(last) = self.last_fetch {
                 tokio::time::sleep_until(last + self.config.fetch_interval).await;
             }
-            let result = self.client.post_events_by_listener_id_fetch(&listener.id).await;
+            let result = self
+                .client
+                .post_events_by_listener_id_fetch(&listener.id)
+                .await;
             self.last_fetch = Some(Instant::now());
             match result {
                 Ok(events) => {

@@ -149,7 +149,10 @@ impl Client {
     /// (`GET /exec/current/{execId}` knows it) or when no final state is recorded
     /// yet; its outcome once the execution history (`GET /history/executions/{execId}`)
     /// has it.
-    pub async fn look_up_execution(&self, exec_id: &str) -> Result<Option<ExecutionOutcome>, Error> {
+    pub async fn look_up_execution(
+        &self,
+        exec_id: &str,
+    ) -> Result<Option<ExecutionOutcome>, Error> {
         match self.get_exec_current_by_exec_id(exec_id).await {
             Ok(current) if current.id.is_some() || current.state.is_some() => {
                 let state = current.state.as_deref().map(ExecutionState::from);
@@ -171,7 +174,12 @@ impl Client {
         }
         let history = match self.get_history_executions_by_exec_id(exec_id).await {
             Ok(history) => history,
-            Err(error) if matches!(error.kind(), ErrorKind::NoSuchResource | ErrorKind::UnknownObject) => {
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    ErrorKind::NoSuchResource | ErrorKind::UnknownObject
+                ) =>
+            {
                 return Ok(None)
             }
             Err(error) => return Err(error),
@@ -280,8 +288,7 @@ impl EventStream {
                     if error.is_retryable()
                         || matches!(
                             error.kind(),
-                            ErrorKind::InvalidEventListener
-                                | ErrorKind::NoRegisteredEventListener
+                            ErrorKind::InvalidEventListener | ErrorKind::NoRegisteredEventListener
                         ) =>
                 {
                     tracing::debug!(kind = ?error.kind(), "event stream failure while waiting for an execution");

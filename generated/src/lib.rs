@@ -10,7 +10,7 @@
 //!
 //! ```rust,no_run
 //! use futures::StreamExt;
-//! use overkiz::{Client, Credentials, Event, Server, TypedValue};
+//! use overkiz::{Client, Credentials, ErrorKind, Event, Server, TypedValue};
 //!
 //! #[tokio::main]
 //! async fn main() -> Result<(), overkiz::Error> {
@@ -26,10 +26,14 @@
 //!     // Follow the events (registers a listener, fetches at the documented 1 call/s,
 //!     // registers again when the listener expires, unregisters when dropped).
 //!     let mut events = client.events();
-//!     while let Some(event) = events.next().await {
-//!         match event? {
-//!             Event::DeviceStateChanged(change) => println!("{:?}: {:?}", change.device_url, change.device_states),
-//!             other => println!("{}", other.name()),
+//!     while let Some(item) = events.next().await {
+//!         match item {
+//!             Ok(Event::DeviceStateChanged(change)) => println!("{:?}: {:?}", change.device_url, change.device_states),
+//!             Ok(other) => println!("{}", other.name()),
+//!             // Events may have been missed (expired listener, renewed session): re-read.
+//!             Err(gap) if gap.kind() == ErrorKind::EventsLost => { client.get_setup(None).await?; }
+//!             Err(error) if error.is_retryable() => eprintln!("{error}"),
+//!             Err(error) => return Err(error),
 //!         }
 //!     }
 //!     Ok(())
@@ -42,6 +46,9 @@
 //! - [`types`]: request and response bodies; [`Event`]: the event stream's events.
 //! - [`TypedValue`]: state values read according to their `type` code.
 //! - [`Error::kind`]: what went wrong, in terms a caller can act on.
+//! - What the client promises (one sign-in at a time, no login loops, nothing that
+//!   acts sent twice, capped answers and waits, no secret in errors, no silent event
+//!   loss): [`Client`#guarantees], [`Error`], [`EventStream`#guarantees].
 
 #![warn(missing_docs)]
 
@@ -74,7 +81,9 @@ pub use event_stream::{EventStream, EventStreamConfig, GapReason};
 pub use execution::{ExecutionOutcome, ExecutionState};
 pub use generated::events::{self, Event};
 pub use generated::{operations, types};
-pub use operation::{HttpMethod, Idempotency, OperationInfo, RateLimit, RateLimitScope, ResponseKind};
+pub use operation::{
+    HttpMethod, Idempotency, OperationInfo, RateLimit, RateLimitScope, ResponseKind,
+};
 pub use request::Upload;
 pub use retry::RetryPolicy;
 pub use server::Server;

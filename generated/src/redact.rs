@@ -51,7 +51,12 @@ impl Redactor {
     /// `text` with every known secret and every secret-shaped word masked.
     pub(crate) fn redact(&self, text: &str) -> String {
         let mut out = text.to_owned();
-        for secret in self.secrets.read().unwrap_or_else(|p| p.into_inner()).iter() {
+        for secret in self
+            .secrets
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
             if out.contains(secret.as_str()) {
                 out = out.replace(secret.as_str(), MASK);
             }
@@ -220,10 +225,19 @@ mod tests {
             redact_shapes("Not such token with UUID: 1c2d3e4f-aaaa"),
             "Not such token with UUID: ***"
         );
-        assert_eq!(redact_shapes("bad jwt eyJhbGciOi.eyJzdWIi.c2ln"), "bad jwt ***");
+        assert_eq!(
+            redact_shapes("bad jwt eyJhbGciOi.eyJzdWIi.c2ln"),
+            "bad jwt ***"
+        );
         assert_eq!(redact_shapes("token=abc123 rest"), "token=*** rest");
-        assert_eq!(redact_shapes(r#"{"token": "abc", "x": 1}"#), r#"{"token": "***", "x": 1}"#);
-        assert_eq!(redact_shapes("No such device : \"io://1234/5\""), "No such device : \"io://1234/5\"");
+        assert_eq!(
+            redact_shapes(r#"{"token": "abc", "x": 1}"#),
+            r#"{"token": "***", "x": 1}"#
+        );
+        assert_eq!(
+            redact_shapes("No such device : \"io://1234/5\""),
+            "No such device : \"io://1234/5\""
+        );
         assert_eq!(redact_shapes("  spaced   out "), "  spaced   out ");
     }
 }

@@ -43,7 +43,9 @@ struct LoginFailure {
 
 /// Locks a mutex, ignoring poisoning: the states kept behind them stay consistent.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Inner {
@@ -152,7 +154,7 @@ impl Inner {
                 let wait = base
                     .max(cause.retry_after().unwrap_or_default())
                     .min(MAX_COOL_DOWN);
-                tracing::warn!(
+                tracing::debug!(
                     kind = ?cause.kind(),
                     refused,
                     cool_down_s = wait.as_secs(),
@@ -212,7 +214,13 @@ impl Inner {
         // Posting the form again is harmless, so transient failures (503, network)
         // are retried within this one attempt, a bounded number of times.
         let response = self
-            .send(LOGIN, &url, Some(&body), &SessionState::default(), Some(true))
+            .send(
+                LOGIN,
+                &url,
+                Some(&body),
+                &SessionState::default(),
+                Some(true),
+            )
             .await?;
         let refused = serde_json::from_slice::<serde_json::Value>(&response.body)
             .ok()

@@ -232,7 +232,10 @@ struct LimitedBody {
 
 /// Reads at most `limit` bytes of the body, chunk by chunk, so that a huge or endless
 /// answer never fills the memory.
-async fn read_limited(mut response: reqwest::Response, limit: u64) -> Result<LimitedBody, reqwest::Error> {
+async fn read_limited(
+    mut response: reqwest::Response,
+    limit: u64,
+) -> Result<LimitedBody, reqwest::Error> {
     if response.content_length().is_some_and(|len| len > limit) {
         return Ok(LimitedBody {
             bytes: Vec::new(),
@@ -318,7 +321,11 @@ mod tests {
     #[test]
     fn retry_after_is_capped() {
         let mut headers = HeaderMap::new();
-        for huge in ["18446744073709551615", "99999999999999999999999999", "86401"] {
+        for huge in [
+            "18446744073709551615",
+            "99999999999999999999999999",
+            "86401",
+        ] {
             headers.insert(RETRY_AFTER, HeaderValue::from_static(huge));
             assert_eq!(parse_retry_after(&headers), Some(MAX_RETRY_AFTER), "{huge}");
         }

@@ -169,7 +169,7 @@ async fn logs_show_templates_status_and_latency_but_no_secret() {
     assert!(text.contains("status=401"), "{text}");
     assert!(text.contains("status=503"), "{text}");
     assert!(text.contains("latency_ms="), "{text}");
-    assert!(text.contains("retrying"), "{text}");
+    assert!(text.contains("resending"), "{text}");
     assert!(text.contains("signing in again"), "{text}");
     // Everything is at debug level or below: nothing for an info-level subscriber.
     assert!(

@@ -258,10 +258,11 @@ fn method_doc(op: &OpDef) -> Vec<String> {
     }
     lines.push(String::new());
     lines.push(
-        match s.idempotency.unwrap_or_else(|| crate::idempotency::rule(s).0) {
-            Idempotency::SafeRead => {
-                "Safe read: resent automatically after a transient failure."
-            }
+        match s
+            .idempotency
+            .unwrap_or_else(|| crate::idempotency::rule(s).0)
+        {
+            Idempotency::SafeRead => "Safe read: resent automatically after a transient failure.",
             Idempotency::IdempotentWrite => {
                 "Idempotent write: resent automatically after a transient failure."
             }

@@ -167,7 +167,8 @@ fn mask(value: &mut serde_json::Value) {
 /// A short, single-line, secret-free start of a body for error messages.
 pub(crate) fn excerpt(body: &[u8]) -> String {
     // Only the start is shown: do not parse a large body to show 200 characters.
-    let text = match serde_json::from_slice::<serde_json::Value>(&body[..body.len().min(64 * 1024)]) {
+    let text = match serde_json::from_slice::<serde_json::Value>(&body[..body.len().min(64 * 1024)])
+    {
         Ok(mut value) => {
             mask(&mut value);
             value.to_string()
@@ -197,10 +198,16 @@ mod tests {
         let masked = excerpt(
             br#"{"token":"abc-SECRET","nested":[{"userPassword":"pw-SECRET","email":"me@x.io"}],"ok":1}"#,
         );
-        assert!(!masked.contains("SECRET") && !masked.contains("me@x.io"), "{masked}");
+        assert!(
+            !masked.contains("SECRET") && !masked.contains("me@x.io"),
+            "{masked}"
+        );
         assert!(masked.contains("\"ok\":1"), "{masked}");
         assert_eq!(excerpt(&[0xff, 0xfe, b'a']), "\u{fffd}\u{fffd}a");
-        assert_eq!(excerpt(b"<p>write to admin@example.com</p>"), "<p>write to ***</p>");
+        assert_eq!(
+            excerpt(b"<p>write to admin@example.com</p>"),
+            "<p>write to ***</p>"
+        );
     }
 
     #[test]
@@ -215,9 +222,13 @@ mod tests {
         );
         assert_eq!(parse_error_body(br#"{"unrelated": 1}"#), None);
         assert_eq!(parse_error_body(b"<html>"), None);
-        assert!(is_error_body(br#"{"error": "x", "errorCode": "UNSPECIFIED_ERROR"}"#));
+        assert!(is_error_body(
+            br#"{"error": "x", "errorCode": "UNSPECIFIED_ERROR"}"#
+        ));
         assert!(!is_error_body(br#"{"execId": "x"}"#));
-        assert!(!is_error_body(br#"{"errorCode": "X", "label": "a device"}"#));
+        assert!(!is_error_body(
+            br#"{"errorCode": "X", "label": "a device"}"#
+        ));
         assert!(!is_error_body(br#"[{"errorCode": "X"}]"#));
     }
 }

@@ -97,7 +97,10 @@ mod tests {
             assert_eq!(ErrorCode::from(*text), *code);
             assert_eq!(code.as_str(), *text);
         }
-        assert_eq!(ErrorCode::from("NO_SUCH_RESOURCE"), ErrorCode::NoSuchResource);
+        assert_eq!(
+            ErrorCode::from("NO_SUCH_RESOURCE"),
+            ErrorCode::NoSuchResource
+        );
         assert_eq!(
             ErrorCode::from("SOMETHING_NEW"),
             ErrorCode::Other("SOMETHING_NEW".into())

@@ -211,27 +211,48 @@ const fn by_code(code: &'static str, kind: ErrorKind) -> Rule {
 /// "too many requests ... login" is throttling, not a login problem), then codes.
 /// Phrases are the ones the cloud and local servers send (and pyoverkiz knows).
 const RULES: &[Rule] = &[
-    by_message(&["too many concurrent requests"], ErrorKind::TooManyConcurrentRequests),
+    by_message(
+        &["too many concurrent requests"],
+        ErrorKind::TooManyConcurrentRequests,
+    ),
     by_message(&["too many executions"], ErrorKind::TooManyExecutions),
     by_message(&["temporarily banned"], ErrorKind::TooManyAttemptsBanned),
     by_message(&["too many attempts"], ErrorKind::TooManyAttemptsBanned),
     by_message(&["too many requests"], ErrorKind::TooManyRequests),
     by_message(&["execution queue is full"], ErrorKind::ExecutionQueueFull),
     by_message(&["not authenticated"], ErrorKind::NotAuthenticated),
-    by_message(&["missing authorization token"], ErrorKind::MissingAuthorizationToken),
+    by_message(
+        &["missing authorization token"],
+        ErrorKind::MissingAuthorizationToken,
+    ),
     by_message(&["bad credentials"], ErrorKind::BadCredentials),
     by_message(&["no such user account"], ErrorKind::UnknownUser),
     by_message(&["unknown user"], ErrorKind::UnknownUser),
     by_message(&["api key is required"], ErrorKind::MissingApiKey),
-    by_message(&["cannot be accessed through this application"], ErrorKind::ApplicationNotAllowed),
-    by_message(&["jsessionid and bearer"], ErrorKind::SessionAndBearerConflict),
-    by_message(&["no registered event listener"], ErrorKind::NoRegisteredEventListener),
+    by_message(
+        &["cannot be accessed through this application"],
+        ErrorKind::ApplicationNotAllowed,
+    ),
+    by_message(
+        &["jsessionid and bearer"],
+        ErrorKind::SessionAndBearerConflict,
+    ),
+    by_message(
+        &["no registered event listener"],
+        ErrorKind::NoRegisteredEventListener,
+    ),
     by_message(&["invalid event listener"], ErrorKind::InvalidEventListener),
     by_message(&["not such token"], ErrorKind::NoSuchToken),
     by_message(&["no such token"], ErrorKind::NoSuchToken),
     by_message(&["invalid token"], ErrorKind::InvalidToken),
-    by_message(&["access denied to gateway"], ErrorKind::AccessDeniedToGateway),
-    by_message(&["unable to determine action group setup"], ErrorKind::ActionGroupSetupNotFound),
+    by_message(
+        &["access denied to gateway"],
+        ErrorKind::AccessDeniedToGateway,
+    ),
+    by_message(
+        &["unable to determine action group setup"],
+        ErrorKind::ActionGroupSetupNotFound,
+    ),
     by_message(&["no such action group"], ErrorKind::NoSuchActionGroup),
     by_message(&["no such command"], ErrorKind::NoSuchCommand),
     by_message(&["no such", "ui profile"], ErrorKind::NoSuchUiProfile),
@@ -240,7 +261,10 @@ const RULES: &[Rule] = &[
     by_message(&["unknown device"], ErrorKind::NoSuchDevice),
     by_message(&["no such resource"], ErrorKind::NoSuchResource),
     by_message(&["no such ressource"], ErrorKind::NoSuchResource),
-    by_message(&["another action exists on the same device"], ErrorKind::DuplicateAction),
+    by_message(
+        &["another action exists on the same device"],
+        ErrorKind::DuplicateAction,
+    ),
     by_message(&["unknown object"], ErrorKind::UnknownObject),
     by_message(&["no corresponding execid"], ErrorKind::NoSuchExecution),
     by_message(&["maintenance"], ErrorKind::Maintenance),
@@ -305,11 +329,20 @@ mod tests {
     #[test]
     fn messages_beat_codes_and_codes_beat_statuses() {
         let code = ErrorCode::UnsupportedOperation;
-        assert_eq!(classify(400, Some(&code), "No such command : open"), ErrorKind::NoSuchCommand);
-        assert_eq!(classify(400, Some(&code), "whatever"), ErrorKind::UnsupportedOperation);
+        assert_eq!(
+            classify(400, Some(&code), "No such command : open"),
+            ErrorKind::NoSuchCommand
+        );
+        assert_eq!(
+            classify(400, Some(&code), "whatever"),
+            ErrorKind::UnsupportedOperation
+        );
         let unspecified = ErrorCode::UnspecifiedError;
         assert_eq!(classify(400, Some(&unspecified), ""), ErrorKind::BadRequest);
-        assert_eq!(classify(401, Some(&unspecified), ""), ErrorKind::NotAuthenticated);
+        assert_eq!(
+            classify(401, Some(&unspecified), ""),
+            ErrorKind::NotAuthenticated
+        );
         assert_eq!(classify(502, None, "oops"), ErrorKind::Unavailable);
         assert_eq!(classify(200, None, "oops"), ErrorKind::Unknown);
     }

@@ -332,9 +332,10 @@ impl fmt::Debug for Error {
                 .field("exec_id", exec_id)
                 .field("source", source)
                 .finish(),
-            Error::EventsLost { reason } => {
-                f.debug_struct("EventsLost").field("reason", reason).finish()
-            }
+            Error::EventsLost { reason } => f
+                .debug_struct("EventsLost")
+                .field("reason", reason)
+                .finish(),
         }
     }
 }

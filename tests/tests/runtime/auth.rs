@@ -2,15 +2,13 @@
 //! token sources, lazy login, the one-time renewal of an expired session, and no
 //! secret in any Debug output.
 
-
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::*;
 use overkiz::__private::Request;
 use overkiz::{Client, Credentials, ErrorKind, Server};
-use crate::support::*;
 use serde_json::json;
 use wiremock::matchers::{body_string, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -5,9 +5,9 @@
 //! pages are outages under a 5xx status and are classified by their status otherwise.
 //! Messages keep what the server said, except the secrets it echoes.
 
+use crate::support::*;
 use overkiz::__private::Request;
 use overkiz::{Credentials, Error, ErrorKind, RetryPolicy};
-use crate::support::*;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -299,7 +299,11 @@ async fn check_fixture(file: &str) {
             (403, ErrorKind::AccessDenied),
         ] {
             let error = call_with(&server, other, &body, content_type).await;
-            assert_eq!(error.kind(), other_kind, "{file} with status {other}: {error:?}");
+            assert_eq!(
+                error.kind(),
+                other_kind,
+                "{file} with status {other}: {error:?}"
+            );
             assert_eq!(variant(&error), Some(Variant::Api), "{file}");
             assert!(!error.is_retryable(), "{file} with status {other}");
         }
@@ -317,21 +321,77 @@ const ECHOED_SECRETS: &[(&str, &str)] = &[
 
 /// Local gateway fixtures (the status is in the file name), their kind and variant.
 const LOCAL_FIXTURES: &[(&str, ErrorKind, Variant)] = &[
-    ("204-no-corresponding-execId.json", ErrorKind::NoSuchExecution, Variant::Api),
-    ("400-action-group-setup-not-found.json", ErrorKind::ActionGroupSetupNotFound, Variant::Api),
-    ("400-bad-parameters.json", ErrorKind::BadRequest, Variant::Api),
+    (
+        "204-no-corresponding-execId.json",
+        ErrorKind::NoSuchExecution,
+        Variant::Api,
+    ),
+    (
+        "400-action-group-setup-not-found.json",
+        ErrorKind::ActionGroupSetupNotFound,
+        Variant::Api,
+    ),
+    (
+        "400-bad-parameters.json",
+        ErrorKind::BadRequest,
+        Variant::Api,
+    ),
     ("400-bus-error.json", ErrorKind::Unavailable, Variant::Api),
-    ("400-duplicate-action-on-device.json", ErrorKind::DuplicateAction, Variant::Api),
-    ("400-malformed-action-group.json", ErrorKind::BadRequest, Variant::Api),
-    ("400-malformed-fetch-id.json", ErrorKind::BadRequest, Variant::Api),
-    ("400-missing-execution-id.json", ErrorKind::BadRequest, Variant::Api),
-    ("400-missing-parameters.json", ErrorKind::BadRequest, Variant::Api),
-    ("400-no-registered-event-listener.json", ErrorKind::NoRegisteredEventListener, Variant::Api),
-    ("400-no-such-device.json", ErrorKind::NoSuchDevice, Variant::Api),
-    ("400-unknown-object.json", ErrorKind::UnknownObject, Variant::Api),
-    ("400-unspecified-error.json", ErrorKind::BadRequest, Variant::Api),
-    ("401-missing-authorization-token.json", ErrorKind::MissingAuthorizationToken, Variant::Api),
-    ("401-not-authenticated.json", ErrorKind::NotAuthenticated, Variant::Api),
+    (
+        "400-duplicate-action-on-device.json",
+        ErrorKind::DuplicateAction,
+        Variant::Api,
+    ),
+    (
+        "400-malformed-action-group.json",
+        ErrorKind::BadRequest,
+        Variant::Api,
+    ),
+    (
+        "400-malformed-fetch-id.json",
+        ErrorKind::BadRequest,
+        Variant::Api,
+    ),
+    (
+        "400-missing-execution-id.json",
+        ErrorKind::BadRequest,
+        Variant::Api,
+    ),
+    (
+        "400-missing-parameters.json",
+        ErrorKind::BadRequest,
+        Variant::Api,
+    ),
+    (
+        "400-no-registered-event-listener.json",
+        ErrorKind::NoRegisteredEventListener,
+        Variant::Api,
+    ),
+    (
+        "400-no-such-device.json",
+        ErrorKind::NoSuchDevice,
+        Variant::Api,
+    ),
+    (
+        "400-unknown-object.json",
+        ErrorKind::UnknownObject,
+        Variant::Api,
+    ),
+    (
+        "400-unspecified-error.json",
+        ErrorKind::BadRequest,
+        Variant::Api,
+    ),
+    (
+        "401-missing-authorization-token.json",
+        ErrorKind::MissingAuthorizationToken,
+        Variant::Api,
+    ),
+    (
+        "401-not-authenticated.json",
+        ErrorKind::NotAuthenticated,
+        Variant::Api,
+    ),
 ];
 
 #[tokio::test]
@@ -339,7 +399,13 @@ async fn local_gateway_errors_in_every_form() {
     let dir = format!("{}/fixtures/errors/local", env!("CARGO_MANIFEST_DIR"));
     let mut files: Vec<String> = std::fs::read_dir(&dir)
         .expect("fixture directory")
-        .map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned())
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
     files.sort();
     let table: Vec<&str> = LOCAL_FIXTURES.iter().map(|f| f.0).collect();
@@ -357,9 +423,18 @@ async fn local_gateway_errors_in_every_form() {
         assert_eq!(error.status(), Some(status), "{file}");
         let api = error.api_error().expect("an API error");
         let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
-        assert_eq!(api.code().map(|c| c.as_str()), json["errorCode"].as_str(), "{file}");
+        assert_eq!(
+            api.code().map(|c| c.as_str()),
+            json["errorCode"].as_str(),
+            "{file}"
+        );
         // Quotes around the message are dropped; a null message is empty.
-        let expected = json["error"].as_str().unwrap_or_default().trim().trim_matches('"').trim();
+        let expected = json["error"]
+            .as_str()
+            .unwrap_or_default()
+            .trim()
+            .trim_matches('"')
+            .trim();
         assert_eq!(api.message(), expected, "{file}");
     }
 }
@@ -367,7 +442,8 @@ async fn local_gateway_errors_in_every_form() {
 #[tokio::test]
 async fn a_success_status_with_an_error_body_is_an_error() {
     let server = MockServer::start().await;
-    let body = br#"{"error": "\"No corresponding execId c6f83624\"", "errorCode": "UNSPECIFIED_ERROR"}"#;
+    let body =
+        br#"{"error": "\"No corresponding execId c6f83624\"", "errorCode": "UNSPECIFIED_ERROR"}"#;
     let error = call_with(&server, 200, body, "application/json").await;
     assert_eq!(error.kind(), ErrorKind::NoSuchExecution, "{error:?}");
     // An answer that only has an `errorCode` among other fields is data, not an error.
@@ -381,7 +457,10 @@ async fn a_success_status_with_an_error_body_is_an_error() {
         .mount(&server)
         .await;
     let client = client_with(&server, Credentials::none(), RetryPolicy::disabled());
-    client.execute(Request::new(&GET_SETUP)).await.expect("data");
+    client
+        .execute(Request::new(&GET_SETUP))
+        .await
+        .expect("data");
 }
 
 macro_rules! fixture_tests {

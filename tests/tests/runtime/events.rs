@@ -7,12 +7,12 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::support::*;
 use futures::StreamExt;
 use overkiz::{
     operations, Credentials, Error, ErrorKind, Event, EventStream, EventStreamConfig, GapReason,
     RetryPolicy,
 };
-use crate::support::*;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -224,9 +224,16 @@ async fn expired_listener_is_registered_again_without_loss_or_duplicates() {
         let mut events = client.events_with(fast());
 
         let mut items = take(&mut events, 17).await;
-        let gap = items.remove(9).expect_err("the gap comes after the events fetched");
+        let gap = items
+            .remove(9)
+            .expect_err("the gap comes after the events fetched");
         assert!(
-            matches!(gap, Error::EventsLost { reason: GapReason::ListenerLost }),
+            matches!(
+                gap,
+                Error::EventsLost {
+                    reason: GapReason::ListenerLost
+                }
+            ),
             "{fixture}: {gap:?}"
         );
         assert_eq!(gap.kind(), ErrorKind::EventsLost);
@@ -386,7 +393,10 @@ async fn listener_gone_right_after_registration_is_reported() {
     let items = take(&mut events, 3).await;
     let error = items[0].as_ref().expect_err("listener gone");
     assert_eq!(error.kind(), ErrorKind::NoRegisteredEventListener);
-    assert_eq!(items[1].as_ref().expect_err("gap").kind(), ErrorKind::EventsLost);
+    assert_eq!(
+        items[1].as_ref().expect_err("gap").kind(),
+        ErrorKind::EventsLost
+    );
     assert_eq!(items[2].as_ref().ok(), decode(&values[..1]).first());
     assert_eq!(count(&server, "POST", "/events/register").await, 2);
 }
@@ -510,7 +520,8 @@ async fn a_session_renewal_is_reported_as_a_gap() {
     Mock::given(method("GET"))
         .and(path("/setup"))
         .respond_with(Sequence::new(
-            vec![ResponseTemplate::new(401).set_body_bytes(error_fixture("401-not-authenticated.json"))],
+            vec![ResponseTemplate::new(401)
+                .set_body_bytes(error_fixture("401-not-authenticated.json"))],
             json(&serde_json::json!({"devices": []})),
         ))
         .mount(&server)
@@ -533,11 +544,20 @@ async fn a_session_renewal_is_reported_as_a_gap() {
     let items = take(&mut events, 2).await;
     let gap = items[0].as_ref().expect_err("a gap");
     assert!(
-        matches!(gap, Error::EventsLost { reason: GapReason::SessionRenewed }),
+        matches!(
+            gap,
+            Error::EventsLost {
+                reason: GapReason::SessionRenewed
+            }
+        ),
         "{gap:?}"
     );
     assert_eq!(items[1].as_ref().ok(), decode(&values[1..2]).first());
-    assert_eq!(first.arrivals().len(), fetched_before, "the dead listener is not fetched");
+    assert_eq!(
+        first.arrivals().len(),
+        fetched_before,
+        "the dead listener is not fetched"
+    );
     assert_eq!(events.listener_id().as_deref(), Some("l2"));
 }
 
@@ -594,7 +614,10 @@ async fn a_local_gateway_listener_loss_registers_again() {
     let mut events = client.events_with(fast());
     let items = take(&mut events, 3).await;
     assert_eq!(items[0].as_ref().ok(), decode(&values[..1]).first());
-    assert_eq!(items[1].as_ref().expect_err("gap").kind(), ErrorKind::EventsLost);
+    assert_eq!(
+        items[1].as_ref().expect_err("gap").kind(),
+        ErrorKind::EventsLost
+    );
     assert_eq!(items[2].as_ref().ok(), decode(&values[1..2]).first());
     assert_eq!(count(&server, "POST", "/events/register").await, 2);
 }
@@ -635,7 +658,8 @@ async fn dropping_a_stream_of_an_expired_session_sends_nothing() {
     Mock::given(method("GET"))
         .and(path("/setup"))
         .respond_with(Sequence::new(
-            vec![ResponseTemplate::new(401).set_body_bytes(error_fixture("401-not-authenticated.json"))],
+            vec![ResponseTemplate::new(401)
+                .set_body_bytes(error_fixture("401-not-authenticated.json"))],
             json(&serde_json::json!({"devices": []})),
         ))
         .mount(&server)

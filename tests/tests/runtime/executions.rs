@@ -3,15 +3,13 @@
 //! `wait_for_execution` times out with the last state seen, survives an expired
 //! listener and stops on errors that waiting cannot cure.
 
-
-
 use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::support::*;
 use overkiz::types::{Action, ActionGroup, Command};
 use overkiz::{Credentials, Error, ErrorKind, EventStreamConfig, ExecutionState};
-use crate::support::*;
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -196,7 +194,10 @@ async fn execute_and_wait_follows_the_execution_to_completed() {
     assert!(outcome.is_success());
     assert_eq!(outcome.failure_type, None);
     assert!(outcome.failed_commands.is_empty());
-    assert_eq!(outcome.event.as_ref().unwrap().old_state.as_deref(), Some("IN_PROGRESS"));
+    assert_eq!(
+        outcome.event.as_ref().unwrap().old_state.as_deref(),
+        Some("IN_PROGRESS")
+    );
 
     // The listener exists before the launch, which is sent once.
     let paths = request_paths(&server).await;
@@ -439,7 +440,12 @@ async fn an_execution_that_ended_during_a_gap_is_found_in_the_history() {
         ],
     )
     .await;
-    mount_look_up(&server, ResponseTemplate::new(200).set_body_json(json!({})), history("COMPLETED")).await;
+    mount_look_up(
+        &server,
+        ResponseTemplate::new(200).set_body_json(json!({})),
+        history("COMPLETED"),
+    )
+    .await;
     let client = client(&server, Credentials::bearer(TOKEN));
     let mut stream = client.events_with(fast());
     let outcome = stream
@@ -448,11 +454,21 @@ async fn an_execution_that_ended_during_a_gap_is_found_in_the_history() {
         .expect("found in the history");
     assert_eq!(outcome.state, ExecutionState::Completed);
     assert_eq!(outcome.event, None, "read from the history");
-    assert_eq!(stream.listener_id().as_deref(), Some("l2"), "listening again");
+    assert_eq!(
+        stream.listener_id().as_deref(),
+        Some("l2"),
+        "listening again"
+    );
     let paths = request_paths(&server).await;
     let register_again = paths.iter().rposition(|p| p == "/events/register").unwrap();
-    let look_up = paths.iter().position(|p| p.starts_with("/exec/current/")).unwrap();
-    assert!(register_again < look_up, "registers before looking up: {paths:?}");
+    let look_up = paths
+        .iter()
+        .position(|p| p.starts_with("/exec/current/"))
+        .unwrap();
+    assert!(
+        register_again < look_up,
+        "registers before looking up: {paths:?}"
+    );
 }
 
 /// Out of time with no final event: the execution is looked up before a timeout is
@@ -460,7 +476,12 @@ async fn an_execution_that_ended_during_a_gap_is_found_in_the_history() {
 #[tokio::test]
 async fn a_timeout_is_reported_only_after_looking_the_execution_up() {
     let server = server(launched(), vec![]).await;
-    mount_look_up(&server, ResponseTemplate::new(200).set_body_json(json!({})), history("FAILED")).await;
+    mount_look_up(
+        &server,
+        ResponseTemplate::new(200).set_body_json(json!({})),
+        history("FAILED"),
+    )
+    .await;
     let client = client(&server, Credentials::bearer(TOKEN));
     let outcome = client
         .events_with(fast())
@@ -551,14 +572,26 @@ async fn a_session_expiring_before_the_launch_does_not_strand_the_wait() {
     assert_eq!(outcome.state, ExecutionState::Completed);
     assert!(outcome.event.is_some());
     assert_eq!(count(&server, "POST", "/login").await, 2);
-    assert_eq!(count(&server, "POST", "/exec/apply").await, 2, "refused, then sent");
-    assert_eq!(count(&server, "POST", "/events/l1/fetch").await, 0, "the dead listener");
+    assert_eq!(
+        count(&server, "POST", "/exec/apply").await,
+        2,
+        "refused, then sent"
+    );
+    assert_eq!(
+        count(&server, "POST", "/events/l1/fetch").await,
+        0,
+        "the dead listener"
+    );
 }
 
 /// A failure that waiting cannot cure carries the execution's id.
 #[tokio::test]
 async fn errors_while_following_carry_the_exec_id() {
-    let server = server(launched(), vec![error(403, "access-denied-to-gateway.json")]).await;
+    let server = server(
+        launched(),
+        vec![error(403, "access-denied-to-gateway.json")],
+    )
+    .await;
     let client = client(&server, Credentials::bearer(TOKEN));
     let error = client
         .events_with(fast())

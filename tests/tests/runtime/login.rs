@@ -65,7 +65,13 @@ async fn burst(client: &Client, n: usize) -> Vec<Result<(), Error>> {
 async fn a_burst_of_calls_makes_one_login_attempt_whatever_its_outcome() {
     // Refused: one attempt, and every call gets its error.
     let server = MockServer::start().await;
-    mount(&server, "POST", "/login", login_error(401, "bad-credentials.json")).await;
+    mount(
+        &server,
+        "POST",
+        "/login",
+        login_error(401, "bad-credentials.json"),
+    )
+    .await;
     let client = password_client(&server, Duration::from_secs(60));
     for result in burst(&client, 20).await {
         let error = result.unwrap_err();
@@ -91,7 +97,11 @@ async fn a_burst_of_calls_makes_one_login_attempt_whatever_its_outcome() {
         assert_eq!(error.kind(), ErrorKind::Unavailable, "{error:?}");
         assert!(error.is_retryable(), "a later call may sign in");
     }
-    assert_eq!(count(&server, "POST", "/login").await, 3, "one sequence of 3 attempts");
+    assert_eq!(
+        count(&server, "POST", "/login").await,
+        3,
+        "one sequence of 3 attempts"
+    );
 
     // Success: one login, every call goes through.
     let server = MockServer::start().await;
@@ -108,7 +118,13 @@ async fn a_burst_of_calls_makes_one_login_attempt_whatever_its_outcome() {
 #[tokio::test]
 async fn a_refused_login_starts_a_cool_down_that_sends_nothing() {
     let server = MockServer::start().await;
-    mount(&server, "POST", "/login", login_error(401, "bad-credentials.json")).await;
+    mount(
+        &server,
+        "POST",
+        "/login",
+        login_error(401, "bad-credentials.json"),
+    )
+    .await;
     let client = password_client(&server, Duration::from_millis(400));
     let first = client.login().await.unwrap_err();
     assert_eq!(first.kind(), ErrorKind::BadCredentials);
@@ -119,7 +135,10 @@ async fn a_refused_login_starts_a_cool_down_that_sends_nothing() {
         let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
         assert_eq!(error.kind(), ErrorKind::BadCredentials);
         let left = error.retry_after().expect("time left");
-        assert!(left > Duration::ZERO && left <= Duration::from_millis(400), "{left:?}");
+        assert!(
+            left > Duration::ZERO && left <= Duration::from_millis(400),
+            "{left:?}"
+        );
         assert!(error.to_string().contains("no new attempt for"), "{error}");
     }
     assert_eq!(count(&server, "POST", "/login").await, 1);
@@ -134,7 +153,13 @@ async fn a_refused_login_starts_a_cool_down_that_sends_nothing() {
 #[tokio::test]
 async fn the_default_cool_down_is_at_least_a_minute() {
     let server = MockServer::start().await;
-    mount(&server, "POST", "/login", login_error(401, "unknown-user-account.json")).await;
+    mount(
+        &server,
+        "POST",
+        "/login",
+        login_error(401, "unknown-user-account.json"),
+    )
+    .await;
     let client = crate::support::client(&server, Credentials::password(USER, PASSWORD));
     let error = client.login().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::UnknownUser);
@@ -152,7 +177,13 @@ async fn reset_login_and_new_credentials_lift_the_cool_down() {
         .with_priority(1)
         .mount(&server)
         .await;
-    mount(&server, "POST", "/login", login_error(401, "bad-credentials.json")).await;
+    mount(
+        &server,
+        "POST",
+        "/login",
+        login_error(401, "bad-credentials.json"),
+    )
+    .await;
     mount(&server, "GET", "/setup", setup_ok()).await;
     let client = password_client(&server, Duration::from_secs(600));
     client.login().await.unwrap_err();
@@ -161,7 +192,11 @@ async fn reset_login_and_new_credentials_lift_the_cool_down() {
 
     client.reset_login();
     client.login().await.unwrap_err();
-    assert_eq!(count(&server, "POST", "/login").await, 2, "reset_login allows one attempt");
+    assert_eq!(
+        count(&server, "POST", "/login").await,
+        2,
+        "reset_login allows one attempt"
+    );
 
     client.set_credentials(Credentials::password(USER, "right-password"));
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
@@ -171,7 +206,11 @@ async fn reset_login_and_new_credentials_lift_the_cool_down() {
 #[tokio::test]
 async fn a_ban_and_a_throttled_login_are_distinct_and_never_retried() {
     for (fixture, status, kind) in [
-        ("too-many-attempts-banned.json", 401, ErrorKind::TooManyAttemptsBanned),
+        (
+            "too-many-attempts-banned.json",
+            401,
+            ErrorKind::TooManyAttemptsBanned,
+        ),
         ("too-many-requests.json", 429, ErrorKind::TooManyRequests),
     ] {
         let server = MockServer::start().await;
@@ -187,7 +226,11 @@ async fn a_ban_and_a_throttled_login_are_distinct_and_never_retried() {
         assert_eq!(error.kind(), kind, "{fixture}");
         assert!(!error.is_retryable(), "{fixture}");
         // The server's longer wait wins over the cool-down.
-        assert_eq!(error.retry_after(), Some(Duration::from_secs(3600)), "{fixture}");
+        assert_eq!(
+            error.retry_after(),
+            Some(Duration::from_secs(3600)),
+            "{fixture}"
+        );
         burst(&client, 5).await;
         assert_eq!(count(&server, "POST", "/login").await, 1, "{fixture}");
     }
@@ -201,9 +244,7 @@ async fn a_bearer_from_a_token_source_never_travels_with_cookies() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/setup"))
-        .respond_with(
-            setup_ok().insert_header("set-cookie", "JSESSIONID=sticky-cookie; Path=/"),
-        )
+        .respond_with(setup_ok().insert_header("set-cookie", "JSESSIONID=sticky-cookie; Path=/"))
         .mount(&server)
         .await;
     let credentials = Credentials::from_fn(|| async { Ok(Credentials::bearer(TOKEN)) });

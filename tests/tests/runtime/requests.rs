@@ -1,11 +1,9 @@
 //! What goes on the wire: URLs (percent-encoded `deviceURL`s), query parameters,
 //! bodies, and how answers (JSON, empty, text) are handed back.
 
-
-
+use crate::support::*;
 use overkiz::__private::{Body, Request};
 use overkiz::{Credentials, Error, ErrorKind, Upload};
-use crate::support::*;
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -112,7 +112,11 @@ async fn serve(mut socket: TcpStream, behaviour: Behaviour, requests: Arc<Atomic
 #[tokio::test]
 async fn a_firmware_update_is_never_resent_after_the_connection_drops() {
     let op = &operations::PUT_SETUP_DEVICES_BY_DEVICE_URL_UPDATE_FIRMWARE;
-    assert_eq!(op.idempotency, Idempotency::Acts, "curated: a PUT that acts");
+    assert_eq!(
+        op.idempotency,
+        Idempotency::Acts,
+        "curated: a PUT that acts"
+    );
     let server = RawServer::start(Behaviour::Drop).await;
     let client = server.client(Duration::from_secs(5));
     let error = client
@@ -121,7 +125,9 @@ async fn a_firmware_update_is_never_resent_after_the_connection_drops() {
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::OutcomeUnknown, "{error:?}");
     assert!(!error.is_retryable());
-    assert!(matches!(&error, Error::OutcomeUnknown { cause, .. } if cause.kind() == ErrorKind::Transport));
+    assert!(
+        matches!(&error, Error::OutcomeUnknown { cause, .. } if cause.kind() == ErrorKind::Transport)
+    );
     assert_eq!(server.requests(), 1, "sent once");
 
     // The same failure on a read: resent, a bounded number of times.
@@ -151,7 +157,9 @@ async fn a_timeout_after_sending_a_command_is_outcome_unknown() {
         .unwrap();
     let error = client.execute(request).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::OutcomeUnknown, "{error:?}");
-    assert!(matches!(&error, Error::OutcomeUnknown { cause, .. } if cause.kind() == ErrorKind::Timeout));
+    assert!(
+        matches!(&error, Error::OutcomeUnknown { cause, .. } if cause.kind() == ErrorKind::Timeout)
+    );
     assert_eq!(server.requests(), 1);
 }
 
@@ -180,9 +188,19 @@ async fn endless_answers_stop_at_the_limit() {
     let started = Instant::now();
     let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::ResponseTooLarge, "{error:?}");
-    assert!(matches!(error, Error::ResponseTooLarge { limit: 1_048_576, .. }));
+    assert!(matches!(
+        error,
+        Error::ResponseTooLarge {
+            limit: 1_048_576,
+            ..
+        }
+    ));
     assert!(started.elapsed() < Duration::from_secs(10));
-    assert_eq!(server.requests(), 1, "not resent: it would be as large again");
+    assert_eq!(
+        server.requests(),
+        1,
+        "not resent: it would be as large again"
+    );
 
     // Error answers are cut at 64 KiB and still classified.
     let server = RawServer::start(Behaviour::Endless(500)).await;
@@ -199,7 +217,10 @@ async fn a_declared_length_over_the_limit_is_refused_unread() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/setup"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(vec![b' '; 2 * 1024 * 1024], "application/json"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(vec![b' '; 2 * 1024 * 1024], "application/json"),
+        )
         .mount(&server)
         .await;
     let client = Client::builder(Server::custom(&server.uri()).unwrap(), Credentials::none())

@@ -2,16 +2,14 @@
 //! failures; calls that act resent only when nothing was processed; Retry-After
 //! surfaced and never slept through; timeouts.
 
-
-
 use std::time::{Duration, Instant};
 
+use crate::support::*;
 use overkiz::__private::Request;
 use overkiz::{
     Client, Credentials, Error, ErrorKind, HttpMethod, OperationInfo, RateLimit, RateLimitScope,
     ResponseKind, RetryPolicy, Server,
 };
-use crate::support::*;
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -123,11 +121,18 @@ async fn a_call_that_acts_is_not_resent_after_502_or_504() {
             .execute(request)
             .await
             .unwrap_err();
-        assert_eq!(error.kind(), ErrorKind::OutcomeUnknown, "{status}: {error:?}");
+        assert_eq!(
+            error.kind(),
+            ErrorKind::OutcomeUnknown,
+            "{status}: {error:?}"
+        );
         assert!(matches!(error, Error::OutcomeUnknown { .. }), "{error:?}");
         assert!(!error.is_retryable(), "{status}");
         assert_eq!(error.status(), Some(status));
-        assert!(error.to_string().contains("may have been carried out"), "{error}");
+        assert!(
+            error.to_string().contains("may have been carried out"),
+            "{error}"
+        );
         assert_eq!(count(&server, "POST", "/exec/apply").await, 1, "{status}");
     }
 }
@@ -213,7 +218,12 @@ async fn too_many_concurrent_requests_is_resent() {
         .respond_with(json_error(400, "too-many-concurrent-requests.json"))
         .mount(&server)
         .await;
-    static APPLY2: OperationInfo = op("apply2", HttpMethod::Post, "/exec/apply2", ResponseKind::Json);
+    static APPLY2: OperationInfo = op(
+        "apply2",
+        HttpMethod::Post,
+        "/exec/apply2",
+        ResponseKind::Json,
+    );
     let error = client(&server, Credentials::none())
         .execute(Request::new(&APPLY2))
         .await

@@ -2,17 +2,15 @@
 //! signs a gateway certificate named `<pin>.local`, as real gateways do, while the
 //! client reaches the gateway by IP address.
 
-
-
 use std::sync::{Arc, Mutex};
 
+use crate::support::*;
 use overkiz::__private::Request;
 use overkiz::{
     Client, ClientBuilder, Credentials, ErrorKind, HttpMethod, OperationInfo, ResponseKind,
     RetryPolicy, Server,
 };
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
-use crate::support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
