@@ -131,6 +131,7 @@ pub(crate) enum CredentialsKind {
     Login(LoginForm),
     Bearer(Secret),
     Source(Arc<dyn TokenSource>),
+    Flow(Arc<dyn crate::signin::SignInFlow>),
 }
 
 /// The credentials of a [`crate::Client`].
@@ -209,6 +210,15 @@ impl Credentials {
         }
     }
 
+    /// Credentials produced by a vendor sign-in flow ([`crate::signin`]). Presets
+    /// pick their vendor's flow by themselves for [`Credentials::password`]; this is
+    /// for flows without a password (Rexel) or of your own.
+    pub fn sign_in_flow(flow: Arc<dyn crate::signin::SignInFlow>) -> Credentials {
+        Credentials {
+            kind: CredentialsKind::Flow(flow),
+        }
+    }
+
     /// Credentials produced on demand by an async closure:
     ///
     /// ```
@@ -255,7 +265,7 @@ impl Credentials {
     pub fn is_renewable(&self) -> bool {
         matches!(
             self.kind,
-            CredentialsKind::Login(_) | CredentialsKind::Source(_)
+            CredentialsKind::Login(_) | CredentialsKind::Source(_) | CredentialsKind::Flow(_)
         )
     }
 
@@ -268,7 +278,9 @@ impl Credentials {
     /// secrets, and the user id (an e-mail address, usually).
     pub(crate) fn secrets(&self) -> Vec<String> {
         match &self.kind {
-            CredentialsKind::None | CredentialsKind::Source(_) => Vec::new(),
+            CredentialsKind::None | CredentialsKind::Source(_) | CredentialsKind::Flow(_) => {
+                Vec::new()
+            }
             CredentialsKind::Bearer(token) => vec![token.expose().to_owned()],
             CredentialsKind::Login(form) => form
                 .fields()
@@ -292,6 +304,7 @@ impl fmt::Debug for Credentials {
                 f.debug_tuple("Credentials::Bearer").field(token).finish()
             }
             CredentialsKind::Source(_) => f.write_str("Credentials::TokenSource(..)"),
+            CredentialsKind::Flow(flow) => write!(f, "Credentials::SignInFlow({})", flow.name()),
         }
     }
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
-use crate::auth::Credentials;
+use crate::auth::{Credentials, CredentialsKind, LoginMethod};
 use crate::cookies::SessionCookies;
 use crate::error::{Error, ErrorKind};
 use crate::operation::{OperationInfo, RateLimit};
@@ -221,11 +221,31 @@ impl ClientBuilder {
         let http = http.build().map_err(|e| {
             Error::config(format!("cannot build the HTTP client: {}", e.without_url()))
         })?;
+        // Vendor sign-in services: public web PKI, no cookie store (flows carry their
+        // own cookies), no redirects.
+        let vendor_http = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.timeout)
+            .user_agent(self.user_agent.as_str())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| Error::config(format!("cannot build the HTTP client: {}", e.without_url())))?;
+        // A password on a vendor's server goes through the vendor's sign-in flow.
+        let credentials = match (&self.credentials.kind, self.server.vendor_sign_in()) {
+            (CredentialsKind::Login(form), Some(vendor)) => match &form.method {
+                LoginMethod::Password { user_id, password } => Credentials::sign_in_flow(
+                    vendor.with_password(user_id.clone(), password.clone())?,
+                ),
+                _ => self.credentials,
+            },
+            _ => self.credentials,
+        };
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
                 server: self.server,
-                credentials: Mutex::new(self.credentials),
+                credentials: Mutex::new(credentials),
+                vendor_http,
                 retry: self.retry,
                 connect_timeout: self.connect_timeout,
                 timeout: self.timeout,
@@ -256,6 +276,8 @@ fn is_loopback(base_url: &str) -> bool {
 /// What clones of a [`Client`] share.
 pub(crate) struct Inner {
     pub(crate) http: reqwest::Client,
+    /// For vendor sign-in services.
+    pub(crate) vendor_http: reqwest::Client,
     pub(crate) server: Server,
     pub(crate) credentials: Mutex<Credentials>,
     pub(crate) retry: RetryPolicy,

@@ -67,6 +67,7 @@ mod request;
 mod retry;
 mod server;
 mod session;
+pub mod signin;
 pub mod state;
 mod tls;
 mod transport;
@@ -87,6 +88,7 @@ pub use operation::{
 pub use request::Upload;
 pub use retry::RetryPolicy;
 pub use server::Server;
+pub use signin::{Grant, SignInContext, SignInFlow, VendorSignIn};
 pub use state::{StateValue, TypedValue};
 
 /// Items the generated code uses; not part of the public API.

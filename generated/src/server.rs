@@ -4,6 +4,7 @@
 use std::fmt;
 
 use crate::error::Error;
+use crate::signin::{Brandt, Cozytouch, Rexel, SomfyOAuth, VendorSignIn};
 use crate::tls;
 
 /// Path of the End-User API on the cloud servers.
@@ -44,6 +45,7 @@ pub struct Server {
     name: String,
     base_url: String,
     pub(crate) kind: ServerKind,
+    vendor: Option<VendorSignIn>,
 }
 
 impl fmt::Debug for Server {
@@ -67,12 +69,33 @@ impl Server {
             name: name.to_owned(),
             base_url: format!("https://{host}{CLOUD_API_PATH}"),
             kind: ServerKind::Cloud,
+            vendor: None,
         }
     }
 
     /// Somfy TaHoma / Connexoon, Europe, Middle East and Africa (`ha101-1.overkiz.com`).
+    ///
+    /// Somfy accounts sign in with OAuth at the Somfy accounts service; every call then
+    /// carries a bearer token ([`crate::signin::SomfyOAuth`]).
     pub fn somfy_europe() -> Server {
         Server::preset("Somfy (Europe)", "ha101-1.overkiz.com")
+            .with_vendor_sign_in(VendorSignIn::Somfy(SomfyOAuth::default()))
+    }
+
+    /// SIMU LiveIn2 (`ha101-1.overkiz.com`, the Somfy Europe host, with `/login`).
+    pub fn simu_livein2() -> Server {
+        Server::preset("SIMU (LiveIn2)", "ha101-1.overkiz.com")
+    }
+
+    /// Rexel Energeasy Connect (through Rexel's API, which fronts Overkiz). Rexel
+    /// accounts sign in in a browser: see [`crate::signin::Rexel::authorize`].
+    pub fn rexel() -> Server {
+        Server {
+            name: "Rexel Energeasy Connect".into(),
+            base_url: "https://econnect-api.rexelservices.fr/api/enduser/overkiz".into(),
+            kind: ServerKind::Cloud,
+            vendor: Some(VendorSignIn::Rexel(Rexel::default())),
+        }
     }
 
     /// Somfy TaHoma, North America (`ha401-1.overkiz.com`).
@@ -87,10 +110,11 @@ impl Server {
 
     /// Atlantic, Thermor and Sauter Cozytouch (`ha110-1.overkiz.com`).
     ///
-    /// Cozytouch accounts sign in through a vendor token service first: plug that flow in
-    /// with [`crate::Credentials::from_fn`].
+    /// Cozytouch accounts sign in at the Atlantic API first
+    /// ([`crate::signin::Cozytouch`]).
     pub fn cozytouch() -> Server {
         Server::preset("Atlantic/Thermor/Sauter Cozytouch", "ha110-1.overkiz.com")
+            .with_vendor_sign_in(VendorSignIn::Cozytouch(Cozytouch::default()))
     }
 
     /// Hitachi Hi Kumo, Europe (`ha117-1.overkiz.com`).
@@ -113,9 +137,11 @@ impl Server {
         Server::preset("Bouygues Flexom", "ha108-1.overkiz.com")
     }
 
-    /// Brandt Smart Control (`ha3-1.overkiz.com`).
+    /// Brandt Smart Control (`ha3-1.overkiz.com`). Brandt accounts sign in at the
+    /// Brandt middleware first ([`crate::signin::Brandt`]).
     pub fn brandt() -> Server {
         Server::preset("Brandt", "ha3-1.overkiz.com")
+            .with_vendor_sign_in(VendorSignIn::Brandt(Brandt::default()))
     }
 
     /// Hexaom Hexaconnect (`ha5-1.overkiz.com`).
@@ -134,6 +160,7 @@ impl Server {
             Server::somfy_europe(),
             Server::somfy_america(),
             Server::somfy_oceania(),
+            Server::simu_livein2(),
             Server::cozytouch(),
             Server::hi_kumo_europe(),
             Server::hi_kumo_asia(),
@@ -142,6 +169,7 @@ impl Server {
             Server::brandt(),
             Server::hexaom(),
             Server::ubiwizz(),
+            Server::rexel(),
         ]
     }
 
@@ -185,6 +213,7 @@ impl Server {
             kind: ServerKind::Local {
                 pin: pin.to_owned(),
             },
+            vendor: None,
         })
     }
 
@@ -209,7 +238,26 @@ impl Server {
             name: base_url.clone(),
             base_url,
             kind,
+            vendor: None,
         })
+    }
+
+    /// This server with another vendor sign-in flow (e.g. its endpoints pointed
+    /// elsewhere): [`crate::Credentials::password`] then signs in through it.
+    pub fn with_vendor_sign_in(mut self, vendor: VendorSignIn) -> Server {
+        self.vendor = Some(vendor);
+        self
+    }
+
+    /// This server with the plain `POST /login` form for passwords.
+    pub fn without_vendor_sign_in(mut self) -> Server {
+        self.vendor = None;
+        self
+    }
+
+    /// The vendor sign-in flow passwords go through, if not `POST /login`.
+    pub fn vendor_sign_in(&self) -> Option<&VendorSignIn> {
+        self.vendor.as_ref()
     }
 
     /// Human-readable name (`"Somfy (Europe)"`).

@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::auth::{Credentials, CredentialsKind, LoginForm, Secret};
+use crate::signin::{Grant, Proof, SignInContext};
 use crate::client::Inner;
 use crate::error::{ApiError, Error, ErrorCode};
 use crate::request::{Body, Request};
@@ -30,8 +31,40 @@ pub(crate) struct SessionState {
     pub(crate) attempts: u64,
     /// The bearer token to send, if the sign-in gave one.
     pub(crate) bearer: Option<Secret>,
+    /// Headers to send on every call (a vendor flow's `gatewayId`, API keys).
+    pub(crate) headers: Arc<Vec<(String, Secret)>>,
+    /// When the grant expires: the client refreshes it shortly before.
+    expires_at: Option<Instant>,
+    /// The vendor flow's last grant, for its refresh.
+    grant: Option<Arc<Grant>>,
     failure: Option<LoginFailure>,
 }
+
+/// What a successful sign-in gives.
+struct SignedIn {
+    bearer: Option<Secret>,
+    headers: Vec<(String, Secret)>,
+    expires_at: Option<Instant>,
+    grant: Option<Arc<Grant>>,
+}
+
+impl SignedIn {
+    fn session_cookie() -> SignedIn {
+        SignedIn {
+            bearer: None,
+            headers: Vec::new(),
+            expires_at: None,
+            grant: None,
+        }
+    }
+}
+
+/// Longer lifetimes are read as this (a year), so no instant computed from a vendor's
+/// `expires_in` can overflow.
+const MAX_GRANT_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// A grant is refreshed this long before it expires.
+const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
 /// The last failed sign-in and until when the client will not try again.
 #[derive(Clone)]
@@ -85,6 +118,9 @@ impl Inner {
         let mut state = lock(&self.session);
         state.signed_in = false;
         state.bearer = None;
+        state.headers = Arc::default();
+        state.expires_at = None;
+        state.grant = None;
         state.failure = None;
         self.cookies.clear();
         self.cookies.set_enabled(!bearer);
@@ -99,9 +135,12 @@ impl Inner {
                 bearer: Some(token),
                 ..SessionState::default()
             }),
-            CredentialsKind::Login(_) | CredentialsKind::Source(_) => {
+            CredentialsKind::Login(_) | CredentialsKind::Source(_) | CredentialsKind::Flow(_) => {
                 let state = self.snapshot();
-                if state.signed_in {
+                let expiring = state
+                    .expires_at
+                    .is_some_and(|at| Instant::now() + REFRESH_MARGIN >= at);
+                if state.signed_in && !expiring {
                     Ok(state)
                 } else {
                     self.renew(&state).await
@@ -134,13 +173,16 @@ impl Inner {
             state.attempts += 1;
             state.attempts
         };
-        match self.sign_in().await {
-            Ok(bearer) => {
-                self.cookies.set_enabled(bearer.is_none());
+        match self.sign_in(state.grant.clone()).await {
+            Ok(signed_in) => {
+                self.cookies.set_enabled(signed_in.bearer.is_none());
                 let mut state = lock(&self.session);
                 state.generation += 1;
                 state.signed_in = true;
-                state.bearer = bearer;
+                state.bearer = signed_in.bearer;
+                state.headers = Arc::new(signed_in.headers);
+                state.expires_at = signed_in.expires_at;
+                state.grant = signed_in.grant;
                 state.failure = None;
                 Ok(state.clone())
             }
@@ -164,6 +206,9 @@ impl Inner {
                 let mut state = lock(&self.session);
                 state.signed_in = false;
                 state.bearer = None;
+                state.headers = Arc::default();
+                state.expires_at = None;
+                state.grant = None;
                 state.failure = Some(LoginFailure {
                     attempt,
                     cause: cause.clone(),
@@ -177,10 +222,13 @@ impl Inner {
         }
     }
 
-    /// Runs the sign-in flow once; returns the bearer token to use, if any.
-    async fn sign_in(&self) -> Result<Option<Secret>, Error> {
+    /// Runs the sign-in flow once (refreshing `previous` when the flow can).
+    async fn sign_in(&self, previous: Option<Arc<Grant>>) -> Result<SignedIn, Error> {
         match self.credentials().kind {
-            CredentialsKind::Login(form) => self.send_login_form(&form).await.map(|()| None),
+            CredentialsKind::Login(form) => {
+                self.send_login_form(&form).await?;
+                Ok(SignedIn::session_cookie())
+            }
             CredentialsKind::Source(source) => {
                 let fresh = source
                     .credentials()
@@ -191,16 +239,53 @@ impl Inner {
                 }
                 match fresh.kind {
                     CredentialsKind::Login(form) => {
-                        self.send_login_form(&form).await.map(|()| None)
+                        self.send_login_form(&form).await?;
+                        Ok(SignedIn::session_cookie())
                     }
-                    CredentialsKind::Bearer(token) => Ok(Some(token)),
-                    CredentialsKind::None => Ok(None),
-                    CredentialsKind::Source(_) => Err(Error::config(
-                        "a token source must return a login form or a bearer token, not another source",
+                    CredentialsKind::Bearer(token) => Ok(SignedIn {
+                        bearer: Some(token),
+                        ..SignedIn::session_cookie()
+                    }),
+                    CredentialsKind::None => Ok(SignedIn::session_cookie()),
+                    CredentialsKind::Source(_) | CredentialsKind::Flow(_) => Err(Error::config(
+                        "a token source must return a login form or a bearer token",
                     )),
                 }
             }
-            CredentialsKind::None | CredentialsKind::Bearer(_) => Ok(None),
+            CredentialsKind::Flow(flow) => {
+                let ctx = SignInContext::new(self.vendor_http.clone(), self.redactor.clone());
+                let grant = match previous.filter(|g| g.refresh_token().is_some()) {
+                    Some(previous) => match flow.refresh(&ctx, &previous).await {
+                        Ok(grant) => grant,
+                        // A refused refresh (expired or rotated refresh token): sign in
+                        // from scratch, once, within this attempt.
+                        Err(error) if error.kind().is_login_refusal() => {
+                            tracing::debug!(kind = ?error.kind(), "refresh refused; signing in again");
+                            flow.sign_in(&ctx).await?
+                        }
+                        Err(error) => return Err(error),
+                    },
+                    None => flow.sign_in(&ctx).await?,
+                };
+                for secret in grant.secrets() {
+                    self.redactor.add(&secret);
+                }
+                let expires_at = grant.expires_in.map(|lifetime| Instant::now() + lifetime.min(MAX_GRANT_LIFETIME));
+                let bearer = match &grant.proof {
+                    Proof::Login(form) => {
+                        self.send_login_form(form).await?;
+                        None
+                    }
+                    Proof::Bearer(token) => Some(token.clone()),
+                };
+                Ok(SignedIn {
+                    bearer,
+                    headers: grant.headers.clone(),
+                    expires_at,
+                    grant: Some(Arc::new(grant)),
+                })
+            }
+            CredentialsKind::None | CredentialsKind::Bearer(_) => Ok(SignedIn::session_cookie()),
         }
     }
 

@@ -165,6 +165,22 @@ pub enum Error {
         /// Cause.
         source: BoxError,
     },
+    /// A vendor's sign-in service (Somfy accounts, Atlantic, Nexity, ...) failed or
+    /// refused the credentials; `kind` says how (bad credentials, throttled,
+    /// unavailable, ...). The message is the vendor's, masked of secrets.
+    #[error("{service} sign-in ({step}): {message}{}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
+    SignInService {
+        /// The vendor (`"Somfy"`).
+        service: &'static str,
+        /// The step that failed (`"token"`, `"jwt"`).
+        step: &'static str,
+        /// What happened.
+        kind: ErrorKind,
+        /// The HTTP status of the vendor's answer, if there was one.
+        status: Option<u16>,
+        /// The vendor's message or a description, secrets masked.
+        message: String,
+    },
     /// Signing in failed. Every call waiting for the same sign-in gets this error,
     /// and so does every call until `retry_in` has passed: the client does not sign
     /// in again by itself before (Overkiz bans accounts that retry logins).
@@ -336,6 +352,20 @@ impl fmt::Debug for Error {
                 .debug_struct("EventsLost")
                 .field("reason", reason)
                 .finish(),
+            Error::SignInService {
+                service,
+                step,
+                kind,
+                status,
+                message,
+            } => f
+                .debug_struct("SignInService")
+                .field("service", service)
+                .field("step", step)
+                .field("kind", kind)
+                .field("status", status)
+                .field("message", message)
+                .finish(),
         }
     }
 }
@@ -359,6 +389,25 @@ impl Error {
             operation: op,
             message: source.to_string(),
             excerpt: excerpt(body),
+        }
+    }
+
+    /// A failure of a vendor's sign-in service, for [`crate::SignInFlow`]
+    /// implementations. Mask secrets in `message` before (the client masks the values
+    /// it knows).
+    pub fn sign_in_service(
+        service: &'static str,
+        step: &'static str,
+        kind: ErrorKind,
+        status: Option<u16>,
+        message: impl Into<String>,
+    ) -> Error {
+        Error::SignInService {
+            service,
+            step,
+            kind,
+            status,
+            message: crate::redact::redact_shapes(&message.into()),
         }
     }
 
@@ -466,6 +515,7 @@ impl Error {
             Error::ExecutionTimeout { .. } => ErrorKind::ExecutionTimeout,
             Error::Execution { source, .. } => source.kind(),
             Error::EventsLost { .. } => ErrorKind::EventsLost,
+            Error::SignInService { kind, .. } => *kind,
         }
     }
 
@@ -510,6 +560,7 @@ impl Error {
         match self {
             Error::Api { error, .. } | Error::RateLimited { error, .. } => Some(error.status()),
             Error::Unavailable { status, .. } | Error::Redirected { status, .. } => Some(*status),
+            Error::SignInService { status, .. } => *status,
             Error::OutcomeUnknown { cause, .. } => cause.status(),
             Error::LoginFailed { cause, .. } => cause.status(),
             Error::Execution { source, .. } => source.status(),
@@ -547,6 +598,7 @@ impl Error {
             Error::Config { .. }
             | Error::TokenSource { .. }
             | Error::ExecutionTimeout { .. }
+            | Error::SignInService { .. }
             | Error::EventsLost { .. } => None,
         }
     }
