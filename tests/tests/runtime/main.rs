@@ -12,4 +12,5 @@ mod login;
 mod requests;
 mod resend;
 mod retry;
+mod signin;
 mod tls;

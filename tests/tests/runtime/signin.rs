@@ -1,0 +1,515 @@
+//! Vendor sign-in flows against loopback emulations of the vendors' services: the
+//! exact requests the reference client (pyoverkiz) sends, a full sign-in, a call, an
+//! expiry and a refresh or a new sign-in, and bad vendor answers as typed errors under
+//! the cool-down.
+
+use std::time::Duration;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use crate::support::*;
+use overkiz::__private::Request;
+use overkiz::signin::{Brandt, Cozytouch, Rexel, SomfyOAuth};
+use overkiz::{Client, Credentials, Error, ErrorKind, GapReason, Server, VendorSignIn};
+use serde_json::json;
+use wiremock::matchers::{header, method, path, query_param};
+use wiremock::{Match, Mock, MockServer, Request as Received, ResponseTemplate};
+
+/// Matches a form body with exactly these fields (any order).
+struct Form(Vec<(&'static str, String)>);
+
+impl Match for Form {
+    fn matches(&self, request: &Received) -> bool {
+        let mut got: Vec<(String, String)> = url::form_urlencoded::parse(&request.body)
+            .into_owned()
+            .collect();
+        let mut want: Vec<(String, String)> = self
+            .0
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect();
+        got.sort();
+        want.sort();
+        got == want
+    }
+}
+
+fn form(fields: &[(&'static str, &str)]) -> Form {
+    Form(fields.iter().map(|(k, v)| (*k, (*v).to_owned())).collect())
+}
+
+fn setup_ok() -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({"gateways": [], "devices": []}))
+}
+
+fn login_ok(cookie: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200)
+        .insert_header("set-cookie", format!("JSESSIONID={cookie}; Path=/").as_str())
+        .set_body_json(json!({"success": true}))
+}
+
+fn client_of(server: Server, credentials: Credentials) -> Client {
+    Client::builder(server, credentials)
+        .retry_policy(fast_retries())
+        .login_cool_down(Duration::from_secs(60))
+        .build()
+        .expect("client builds")
+}
+
+/// The Overkiz side: `GET /setup` needs `Authorization: Bearer <token>`.
+async fn mount_setup_for_bearer(overkiz: &MockServer, token: &str) {
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .and(header("authorization", format!("Bearer {token}").as_str()))
+        .respond_with(setup_ok())
+        .mount(overkiz)
+        .await;
+}
+
+// ----- Somfy ------------------------------------------------------------------
+
+fn somfy(vendor: &MockServer) -> SomfyOAuth {
+    SomfyOAuth {
+        token_url: format!("{}/oauth/oauth/v2/token/jwt", vendor.uri()),
+        ..SomfyOAuth::default()
+    }
+}
+
+fn somfy_token(access: &str, refresh: &str, expires_in: u64) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "access_token": access, "refresh_token": refresh, "expires_in": expires_in, "token_type": "bearer"
+    }))
+}
+
+#[tokio::test]
+async fn somfy_signs_in_with_oauth_uses_bearer_tokens_and_refreshes_before_expiry() {
+    let vendor = MockServer::start().await;
+    let overkiz = MockServer::start().await;
+    let defaults = SomfyOAuth::default();
+    assert_eq!(defaults.token_url, "https://accounts.somfy.com/oauth/oauth/v2/token/jwt");
+    Mock::given(method("POST"))
+        .and(path("/oauth/oauth/v2/token/jwt"))
+        .and(header("content-type", "application/x-www-form-urlencoded"))
+        .and(form(&[
+            ("grant_type", "password"),
+            ("client_id", &defaults.client_id),
+            ("client_secret", defaults.client_secret.expose()),
+            ("username", USER),
+            ("password", PASSWORD),
+        ]))
+        // Expires within the refresh margin (60 s): the next call refreshes it.
+        .respond_with(somfy_token("access-1", "refresh-1", 60))
+        .expect(1)
+        .mount(&vendor)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/oauth/v2/token/jwt"))
+        .and(form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", &defaults.client_id),
+            ("client_secret", defaults.client_secret.expose()),
+            ("refresh_token", "refresh-1"),
+        ]))
+        .respond_with(somfy_token("access-2", "refresh-2", 3600))
+        .expect(1)
+        .mount(&vendor)
+        .await;
+    mount_setup_for_bearer(&overkiz, "access-1").await;
+    mount_setup_for_bearer(&overkiz, "access-2").await;
+    let server = Server::custom(&overkiz.uri())
+        .unwrap()
+        .with_vendor_sign_in(VendorSignIn::Somfy(somfy(&vendor)));
+    let client = client_of(server, Credentials::password(USER, PASSWORD));
+
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    let requests = overkiz.received_requests().await.unwrap();
+    let tokens: Vec<&str> = requests
+        .iter()
+        .map(|r| r.headers.get("authorization").unwrap().to_str().unwrap())
+        .collect();
+    assert_eq!(tokens, ["Bearer access-1", "Bearer access-2"]);
+    assert!(requests.iter().all(|r| r.headers.get("cookie").is_none()));
+    assert_eq!(count(&overkiz, "POST", "/login").await, 0, "no /login for Somfy");
+}
+
+#[tokio::test]
+async fn a_somfy_refresh_renews_the_event_listener() {
+    let vendor = MockServer::start().await;
+    let overkiz = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/oauth/v2/token/jwt"))
+        .and(wiremock::matchers::body_string_contains("grant_type=password"))
+        .respond_with(somfy_token("access-1", "refresh-1", 60))
+        .mount(&vendor)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/oauth/v2/token/jwt"))
+        .and(wiremock::matchers::body_string_contains("grant_type=refresh_token"))
+        .respond_with(somfy_token("access-2", "refresh-2", 3600))
+        .mount(&vendor)
+        .await;
+    for (token, id) in [("access-1", "l1"), ("access-2", "l2")] {
+        Mock::given(method("POST"))
+            .and(path("/events/register"))
+            .and(header("authorization", format!("Bearer {token}").as_str()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": id})))
+            .mount(&overkiz)
+            .await;
+        Mock::given(method("POST"))
+            .and(path(format!("/events/{id}/fetch")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+                {"name": "GatewayAliveEvent", "gatewayId": "1234-5678-9012", "timestamp": 1}
+            ])))
+            .mount(&overkiz)
+            .await;
+    }
+    let server = Server::custom(&overkiz.uri())
+        .unwrap()
+        .with_vendor_sign_in(VendorSignIn::Somfy(somfy(&vendor)));
+    let client = client_of(server, Credentials::password(USER, PASSWORD));
+    let config = overkiz::EventStreamConfig::default().with_fetch_interval(Duration::from_millis(10));
+    let mut events = client.events_with(config);
+    use futures::StreamExt;
+    // The first event comes from l1; the next fetch finds the grant expiring, the
+    // client refreshes it, and the stream reports the gap and moves to l2.
+    events.next().await.unwrap().unwrap();
+    let mut saw_gap = false;
+    for _ in 0..4 {
+        match tokio::time::timeout(Duration::from_secs(5), events.next()).await.unwrap().unwrap() {
+            Err(Error::EventsLost { reason: GapReason::SessionRenewed }) => saw_gap = true,
+            Err(other) => panic!("{other:?}"),
+            Ok(_) if saw_gap => break,
+            Ok(_) => {}
+        }
+    }
+    assert!(saw_gap);
+    assert_eq!(events.listener_id().as_deref(), Some("l2"));
+}
+
+#[tokio::test]
+async fn somfy_bad_credentials_are_typed_and_respect_the_cool_down() {
+    let vendor = MockServer::start().await;
+    let overkiz = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/oauth/v2/token/jwt"))
+        .respond_with(
+            ResponseTemplate::new(400).set_body_json(json!({"message": "error.invalid.grant", "data": []})),
+        )
+        .mount(&vendor)
+        .await;
+    let server = Server::custom(&overkiz.uri())
+        .unwrap()
+        .with_vendor_sign_in(VendorSignIn::Somfy(somfy(&vendor)));
+    let client = client_of(server, Credentials::password(USER, PASSWORD));
+    for _ in 0..3 {
+        let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::BadCredentials, "{error:?}");
+        let shown = format!("{error} {error:?}");
+        assert!(!shown.contains(PASSWORD) && !shown.contains(USER), "{shown}");
+    }
+    assert_eq!(vendor.received_requests().await.unwrap().len(), 1, "cool-down");
+    assert!(overkiz.received_requests().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn vendor_outages_and_odd_answers_are_typed() {
+    for (answer, kind) in [
+        (
+            ResponseTemplate::new(503).set_body_raw(error_fixture("503-maintenance.html"), "text/html"),
+            ErrorKind::Maintenance,
+        ),
+        (ResponseTemplate::new(502).set_body_raw("<html>bad gateway</html>", "text/html"), ErrorKind::Unavailable),
+        (ResponseTemplate::new(429).set_body_raw("slow down", "text/plain"), ErrorKind::TooManyRequests),
+        (ResponseTemplate::new(200).set_body_raw("<html>hello</html>", "text/html"), ErrorKind::Decode),
+        (ResponseTemplate::new(200).set_body_json(json!({"token_type": "bearer"})), ErrorKind::Decode),
+        (ResponseTemplate::new(200).set_delay(Duration::from_secs(5)), ErrorKind::Timeout),
+    ] {
+        let vendor = MockServer::start().await;
+        Mock::given(method("POST")).respond_with(answer).mount(&vendor).await;
+        let server = Server::custom("http://127.0.0.1:1")
+            .unwrap()
+            .with_vendor_sign_in(VendorSignIn::Somfy(somfy(&vendor)));
+        let client = Client::builder(server, Credentials::password(USER, PASSWORD))
+            .retry_policy(overkiz::RetryPolicy::disabled())
+            .timeout(Duration::from_millis(500))
+            .build()
+            .unwrap();
+        let error = client.login().await.unwrap_err();
+        assert_eq!(error.kind(), kind, "{error:?}");
+        assert!(matches!(&error, Error::LoginFailed { .. }), "{error:?}");
+    }
+}
+
+// ----- Cozytouch ----------------------------------------------------------------
+
+#[tokio::test]
+async fn cozytouch_exchanges_an_atlantic_token_for_a_jwt_and_logs_in() {
+    let vendor = MockServer::start().await;
+    let overkiz = MockServer::start().await;
+    let defaults = Cozytouch::default();
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .and(header("authorization", format!("Basic {}", defaults.client_basic.expose()).as_str()))
+        .and(header("content-type", "application/x-www-form-urlencoded"))
+        .and(form(&[
+            ("grant_type", "password"),
+            ("username", &format!("GA-PRIVATEPERSON/{USER}")),
+            ("password", PASSWORD),
+        ]))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "atlantic-token", "token_type": "Bearer", "expires_in": 3600
+        })))
+        .mount(&vendor)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/magellan/accounts/jwt"))
+        .and(header("authorization", "Bearer atlantic-token"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw("\"cozy-jwt\"", "application/json"))
+        .mount(&vendor)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/login"))
+        .and(form(&[("jwt", "cozy-jwt")]))
+        .respond_with(login_ok("cozy-session"))
+        .mount(&overkiz)
+        .await;
+    // The session expires once: the whole flow runs again.
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .respond_with(ResponseTemplate::new(401).set_body_raw(
+            r#"{"errorCode":"RESOURCE_ACCESS_DENIED","error":"Not authenticated"}"#,
+            "application/json",
+        ))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&overkiz)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .and(header("cookie", "JSESSIONID=cozy-session"))
+        .respond_with(setup_ok())
+        .mount(&overkiz)
+        .await;
+    let server = Server::custom(&overkiz.uri()).unwrap().with_vendor_sign_in(VendorSignIn::Cozytouch(
+        Cozytouch {
+            api: vendor.uri(),
+            ..defaults
+        },
+    ));
+    let client = client_of(server, Credentials::password(USER, PASSWORD));
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    assert_eq!(count(&overkiz, "POST", "/login").await, 2);
+    assert_eq!(count(&vendor, "POST", "/token").await, 2);
+    assert_eq!(count(&vendor, "GET", "/magellan/accounts/jwt").await, 2);
+    // The real preset uses this flow.
+    assert!(matches!(Server::cozytouch().vendor_sign_in(), Some(VendorSignIn::Cozytouch(_))));
+}
+
+#[tokio::test]
+async fn cozytouch_bad_credentials() {
+    let vendor = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "error": "invalid_grant", "error_description": "Provided Authorization Grant is invalid."
+        })))
+        .mount(&vendor)
+        .await;
+    let server = Server::custom("http://127.0.0.1:1").unwrap().with_vendor_sign_in(
+        VendorSignIn::Cozytouch(Cozytouch {
+            api: vendor.uri(),
+            ..Cozytouch::default()
+        }),
+    );
+    let client = client_of(server, Credentials::password(USER, PASSWORD));
+    let error = client.login().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::BadCredentials);
+    assert!(error.to_string().contains("Provided Authorization Grant is invalid"), "{error}");
+}
+
+// ----- Brandt -------------------------------------------------------------------
+
+#[tokio::test]
+async fn brandt_opens_a_middleware_session_then_logs_in_with_its_jwt() {
+    let vendor = MockServer::start().await;
+    let overkiz = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/sessions.json"))
+        .and(header("content-type", "application/json"))
+        .and(wiremock::matchers::body_json(json!({
+            "client": {"email": USER, "password": PASSWORD, "partner": "brandt-electromenager"}
+        })))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .insert_header("set-cookie", "_smartcontrol_session=brandt-SECRET; path=/; HttpOnly")
+                .set_body_json(json!({"client": {"email": USER}})),
+        )
+        .mount(&vendor)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/profile/jwt.json"))
+        .and(header("cookie", "_smartcontrol_session=brandt-SECRET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"client": {"jwt": "brandt-jwt"}})))
+        .mount(&vendor)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/login"))
+        .and(form(&[("jwt", "brandt-jwt")]))
+        .respond_with(login_ok("brandt-session"))
+        .mount(&overkiz)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .and(header("cookie", "JSESSIONID=brandt-session"))
+        .respond_with(setup_ok())
+        .mount(&overkiz)
+        .await;
+    let server = Server::custom(&overkiz.uri()).unwrap().with_vendor_sign_in(VendorSignIn::Brandt(Brandt {
+        api: vendor.uri(),
+        ..Brandt::default()
+    }));
+    let client = client_of(server, Credentials::password(USER, PASSWORD));
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+
+    // Bad credentials: the middleware's message, typed.
+    let vendor = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/sessions.json"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": ["Invalid email or password."]})))
+        .mount(&vendor)
+        .await;
+    let server = Server::custom("http://127.0.0.1:1").unwrap().with_vendor_sign_in(VendorSignIn::Brandt(Brandt {
+        api: vendor.uri(),
+        ..Brandt::default()
+    }));
+    let error = client_of(server, Credentials::password(USER, PASSWORD))
+        .login()
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::BadCredentials);
+    assert!(error.to_string().contains("Invalid email or password"), "{error}");
+}
+
+// ----- Rexel --------------------------------------------------------------------
+
+/// An access token (unsigned JWT) carrying `consent`.
+fn rexel_jwt(consent: &str, n: u32) -> String {
+    let payload = URL_SAFE_NO_PAD.encode(json!({"consent": consent, "n": n}).to_string());
+    format!("eyJhbGciOiJub25lIn0.{payload}.c2ln")
+}
+
+fn rexel(vendor: &MockServer) -> Rexel {
+    Rexel {
+        token_url: format!("{}/oauth2/v2.0/token?p=b2c_1a_signinonlyhomeassistant", vendor.uri()),
+        enduser_api: format!("{}/api/enduser", vendor.uri()),
+        ..Rexel::default()
+    }
+}
+
+#[tokio::test]
+async fn rexel_exchanges_the_code_chooses_the_gateway_and_refreshes() {
+    let vendor = MockServer::start().await;
+    let overkiz = MockServer::start().await;
+    let config = rexel(&vendor);
+    let authorization = config.authorize().unwrap();
+    let first = rexel_jwt("homeassistant", 1);
+    let second = rexel_jwt("homeassistant", 2);
+    Mock::given(method("POST"))
+        .and(path("/oauth2/v2.0/token"))
+        .and(query_param("p", "b2c_1a_signinonlyhomeassistant"))
+        .and(form(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", &config.client_id),
+            ("scope", &config.scope),
+            ("code", "the-code"),
+            ("redirect_uri", &config.redirect_uri),
+            ("code_verifier", authorization.pkce().verifier.expose()),
+        ]))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": first, "refresh_token": "rexel-refresh-1", "expires_in": 60
+        })))
+        .mount(&vendor)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/v2.0/token"))
+        .and(form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", &config.client_id),
+            ("scope", &config.scope),
+            ("refresh_token", "rexel-refresh-1"),
+        ]))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": second, "refresh_token": "rexel-refresh-2", "expires_in": 3600
+        })))
+        .mount(&vendor)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/enduser/homes"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{"id": 7, "label": "Home"}])))
+        .mount(&vendor)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/enduser/overkizgateways"))
+        .and(query_param("homeId", "7"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{"gatewayId": "1234-5678-9012", "externalId": 3}])))
+        .mount(&vendor)
+        .await;
+    for token in [&first, &second] {
+        Mock::given(method("GET"))
+            .and(path("/setup"))
+            .and(header("authorization", format!("Bearer {token}").as_str()))
+            .and(header("gatewayId", "1234-5678-9012"))
+            .respond_with(setup_ok())
+            .mount(&overkiz)
+            .await;
+    }
+    let flow = authorization.sign_in_with_code("the-code");
+    let server = Server::custom(&overkiz.uri())
+        .unwrap()
+        .with_vendor_sign_in(VendorSignIn::Rexel(config.clone()));
+    let client = client_of(server, flow.credentials());
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    assert_eq!(flow.gateways().len(), 1);
+    assert_eq!(flow.gateways()[0].gateway_id, "1234-5678-9012");
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    assert_eq!(overkiz.received_requests().await.unwrap().len(), 2);
+
+    // A password cannot sign in to Rexel.
+    let error = Client::new(Server::rexel(), Credentials::password(USER, PASSWORD)).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Config);
+}
+
+#[tokio::test]
+async fn rexel_tokens_without_consent_or_with_several_gateways_are_refused() {
+    let vendor = MockServer::start().await;
+    let config = rexel(&vendor);
+    let no_consent = rexel_jwt("other-app", 1);
+    let flow = config.sign_in_with_token(move || {
+        let token = no_consent.clone();
+        Box::pin(async move { Ok(overkiz::Secret::new(token)) })
+    });
+    let client = client_of(Server::custom("http://127.0.0.1:1").unwrap(), flow.credentials());
+    let error = client.login().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::AuthenticationFailed, "{error:?}");
+
+    Mock::given(method("GET"))
+        .and(path("/api/enduser/homes"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{"id": "h1"}, {"id": "h2"}])))
+        .mount(&vendor)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/enduser/overkizgateways"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{"gatewayId": "g"}])))
+        .mount(&vendor)
+        .await;
+    let good = rexel_jwt("homeassistant", 1);
+    let flow = config.sign_in_with_token(move || {
+        let token = good.clone();
+        Box::pin(async move { Ok(overkiz::Secret::new(token)) })
+    });
+    let client = client_of(Server::custom("http://127.0.0.1:1").unwrap(), flow.credentials());
+    let error = client.login().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Config, "{error:?}");
+    assert_eq!(flow.gateways().len(), 2, "listed for the user to choose");
+}
