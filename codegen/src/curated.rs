@@ -50,6 +50,9 @@ pub struct Curated {
     /// Operations whose idempotency class is not the one the rule gives.
     #[serde(default)]
     pub idempotency: Vec<Entry<IdempotencyException>>,
+    /// Operations the documentation lacks, as a page in its text layout.
+    #[serde(default)]
+    pub operations: Option<Entry<String>>,
 }
 
 /// A curated entry and whether the generator used it.

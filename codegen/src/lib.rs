@@ -13,6 +13,7 @@ pub use parse::{parse, ParseError};
 pub use spec::Spec;
 pub use summary::Summary;
 pub mod curated;
+pub mod curated_ops;
 pub mod emit;
 pub mod idempotency;
 pub mod ir;
@@ -62,6 +63,7 @@ pub fn generate(doc_name: &str, doc_text: &str, curated_text: &str) -> Result<Ge
 /// Renders every output file of an already parsed spec.
 pub fn generate_from_spec(mut spec: Spec, curated_text: &str) -> Result<Generated, Error> {
     let curated = curated::Curated::parse(curated_text)?;
+    curated_ops::apply(&mut spec, &curated)?;
     idempotency::apply(&mut spec, &curated)?;
     let ir = ir::build(&spec, &curated)?;
     let mut files = vec![GeneratedFile {

@@ -26,7 +26,8 @@ fn generate(name: &str, text: &str) -> Result<overkiz_codegen::Generated, overki
 
 #[test]
 fn counts_match_the_independent_count_of_the_page() {
-    let spec = generate("enduser-api.txt", &doc()).unwrap().spec;
+    // The page alone: the curated operations come on top (see below).
+    let spec = overkiz_codegen::parse("enduser-api.txt", &doc()).unwrap();
     let s = Summary::of(&spec);
     assert_eq!(s.operations, 495);
     assert_eq!(s.distinct_method_paths, 495);
@@ -52,6 +53,35 @@ fn counts_match_the_independent_count_of_the_page() {
         ["application/json", "text/csv", "text/html"]
     );
     insta::assert_snapshot!(s.to_string());
+}
+
+#[test]
+fn curated_operations_come_on_top_in_their_own_group() {
+    let spec = generate("enduser-api.txt", &doc()).unwrap().spec;
+    assert_eq!(spec.operations.len(), 495 + 5);
+    let curated: Vec<String> = spec
+        .operations
+        .iter()
+        .filter(|op| op.group == "Local API")
+        .map(|op| format!("{} {}", op.method, op.path))
+        .collect();
+    assert_eq!(
+        curated,
+        [
+            "GET /apiVersion",
+            "GET /config/{gatewayId}/local/tokens/generate",
+            "POST /config/{gatewayId}/local/tokens",
+            "GET /config/{gatewayId}/local/tokens/{scope}",
+            "DELETE /config/{gatewayId}/local/tokens/{uuid}",
+        ]
+    );
+    // One the documentation gains fails the generation.
+    let gained = format!(
+        "{}\nGET API version /apiVersion application/json\nGet the api version\n\n\n\nAccess scope : Public\n\nHTTP Status Code\nCode Message Meaning\n200\nOK\nThe request has succeeded",
+        doc().trim_end()
+    );
+    let error = generate("enduser-api.txt", &gained).unwrap_err().to_string();
+    assert!(error.contains("GET /apiVersion is documented now"), "{error}");
 }
 
 #[test]

@@ -61,6 +61,7 @@ mod event_stream;
 mod execution;
 #[rustfmt::skip]
 mod generated;
+mod local;
 mod operation;
 mod redact;
 mod request;
@@ -82,6 +83,7 @@ pub use event_stream::{EventStream, EventStreamConfig, GapReason};
 pub use execution::{ExecutionOutcome, ExecutionState};
 pub use generated::events::{self, Event};
 pub use generated::{operations, types};
+pub use local::{CreatedLocalToken, DEVMODE_SCOPE};
 pub use operation::{
     HttpMethod, Idempotency, OperationInfo, RateLimit, RateLimitScope, ResponseKind,
 };

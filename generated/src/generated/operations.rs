@@ -7438,7 +7438,77 @@ pub const GET_UTILS_TIME_BY_TIME_ZONE_NAME: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-///All 495 operations, in the order of the documentation.
+/// `GET /apiVersion`: Get the API version of a gateway's local API (no authorization needed)
+pub const GET_API_VERSION: OperationInfo = OperationInfo {
+    name: "get_api_version",
+    method: HttpMethod::Get,
+    path: "/apiVersion",
+    summary: "Get the API version of a gateway's local API (no authorization needed)",
+    deprecated_since: None,
+    rate_limit: None,
+    status: 200u16,
+    response: ResponseKind::Json,
+    content_type: "application/json",
+    events: &[],
+    idempotency: Idempotency::SafeRead,
+};
+/// `GET /config/{gatewayId}/local/tokens/generate`: Generate a new token for the local API of a gateway; it must be activated before use
+pub const GET_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS_GENERATE: OperationInfo = OperationInfo {
+    name: "get_config_by_gateway_id_local_tokens_generate",
+    method: HttpMethod::Get,
+    path: "/config/{gatewayId}/local/tokens/generate",
+    summary: "Generate a new token for the local API of a gateway; it must be activated before use",
+    deprecated_since: None,
+    rate_limit: None,
+    status: 200u16,
+    response: ResponseKind::Json,
+    content_type: "application/json",
+    events: &[],
+    idempotency: Idempotency::Acts,
+};
+/// `POST /config/{gatewayId}/local/tokens`: Activate a generated local API token with a label and a scope
+pub const POST_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS: OperationInfo = OperationInfo {
+    name: "post_config_by_gateway_id_local_tokens",
+    method: HttpMethod::Post,
+    path: "/config/{gatewayId}/local/tokens",
+    summary: "Activate a generated local API token with a label and a scope",
+    deprecated_since: None,
+    rate_limit: None,
+    status: 200u16,
+    response: ResponseKind::Json,
+    content_type: "application/json",
+    events: &[],
+    idempotency: Idempotency::Acts,
+};
+/// `GET /config/{gatewayId}/local/tokens/{scope}`: List the active local API tokens of a gateway with a given scope
+pub const GET_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS_BY_SCOPE: OperationInfo = OperationInfo {
+    name: "get_config_by_gateway_id_local_tokens_by_scope",
+    method: HttpMethod::Get,
+    path: "/config/{gatewayId}/local/tokens/{scope}",
+    summary: "List the active local API tokens of a gateway with a given scope",
+    deprecated_since: None,
+    rate_limit: None,
+    status: 200u16,
+    response: ResponseKind::Json,
+    content_type: "application/json",
+    events: &[],
+    idempotency: Idempotency::SafeRead,
+};
+/// `DELETE /config/{gatewayId}/local/tokens/{uuid}`: Delete a local API token of a gateway
+pub const DELETE_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS_BY_UUID: OperationInfo = OperationInfo {
+    name: "delete_config_by_gateway_id_local_tokens_by_uuid",
+    method: HttpMethod::Delete,
+    path: "/config/{gatewayId}/local/tokens/{uuid}",
+    summary: "Delete a local API token of a gateway",
+    deprecated_since: None,
+    rate_limit: None,
+    status: 204u16,
+    response: ResponseKind::Empty,
+    content_type: "application/json",
+    events: &[],
+    idempotency: Idempotency::IdempotentWrite,
+};
+///All 500 operations, in the order of the documentation.
 pub const ALL: &[&OperationInfo] = &[
     &POST_ACTION_GROUPS,
     &PUT_ACTION_GROUPS,
@@ -7935,6 +8005,11 @@ pub const ALL: &[&OperationInfo] = &[
     &POST_UTILS_LOCATION_COUNTRIES_BY_COUNTRY_NAME_OR_CODE_CITIES_BY_PREFIX,
     &GET_UTILS_LOCATION_COUNTRIES_BY_COUNTRY_NAME_OR_CODE_POSTCODE_PATTERN,
     &GET_UTILS_TIME_BY_TIME_ZONE_NAME,
+    &GET_API_VERSION,
+    &GET_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS_GENERATE,
+    &POST_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS,
+    &GET_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS_BY_SCOPE,
+    &DELETE_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS_BY_UUID,
 ];
 /// The operation with this method and path template, if documented.
 pub fn find(method: HttpMethod, path: &str) -> Option<&'static OperationInfo> {

@@ -1223,6 +1223,52 @@ impl crate::de::Fields for AnnualWeekHours {
         &mut self.extra
     }
 }
+/// `ApiVersion`.
+///
+/// Documented at `GET /apiVersion response`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ApiVersion {
+    /// `protocolVersion`.
+    ///
+    /// Example: `2022.1.3-1`.
+    #[serde(rename = "protocolVersion", skip_serializing_if = "Option::is_none")]
+    pub protocol_version: Option<String>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for ApiVersion {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for ApiVersion {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for ApiVersion {
+    const NAME: &'static str = "ApiVersion";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "protocolVersion" => {
+                crate::de::field(&mut self.protocol_version, &mut self.extra, key, map)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
 /// `ApnsSubscriberJsonWrapper`.
 ///
 /// Documented at `PUT /setup/subscribe/notification/apple/{providerApplicationId} request` (and 1 other place).
@@ -12411,6 +12457,50 @@ impl crate::de::Fields for GcmSubscriberJsonWrapper {
         &mut self.extra
     }
 }
+/// `GeneratedLocalToken`.
+///
+/// Documented at `GET /config/{gatewayId}/local/tokens/generate response`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct GeneratedLocalToken {
+    /// `token`.
+    ///
+    /// Example: `a local API token`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for GeneratedLocalToken {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for GeneratedLocalToken {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for GeneratedLocalToken {
+    const NAME: &'static str = "GeneratedLocalToken";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "token" => crate::de::field(&mut self.token, &mut self.extra, key, map)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
 /// `GenericCommandSchedulingTrigger`.
 ///
 /// Documented at `` POST /triggers allowed type `genericCommandSchedulingTrigger` ``.
@@ -18401,6 +18491,183 @@ impl crate::de::Lenient for IoEnergyType {
             <String as crate::de::Lenient>::decode(deserializer)?
                 .map(|text| IoEnergyType::from(text.as_str())),
         )
+    }
+}
+/// `LocalToken`.
+///
+/// Documented at `GET /config/{gatewayId}/local/tokens/{scope} response[]`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct LocalToken {
+    /// `label`.
+    ///
+    /// Example: `a local token label`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// `gatewayId`.
+    ///
+    /// Example: `A gateway id (ex: 0101-1234-5678)`.
+    #[serde(rename = "gatewayId", skip_serializing_if = "Option::is_none")]
+    pub gateway_id: Option<String>,
+    /// `gatewayCreationTime`.
+    #[serde(rename = "gatewayCreationTime", skip_serializing_if = "Option::is_none")]
+    pub gateway_creation_time: Option<i64>,
+    /// `uuid`.
+    ///
+    /// Example: `a local token uuid`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
+    /// `scope`.
+    ///
+    /// Example: `devmode`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for LocalToken {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for LocalToken {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for LocalToken {
+    const NAME: &'static str = "LocalToken";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "label" => crate::de::field(&mut self.label, &mut self.extra, key, map)?,
+            "gatewayId" => {
+                crate::de::field(&mut self.gateway_id, &mut self.extra, key, map)?
+            }
+            "gatewayCreationTime" => {
+                crate::de::field(
+                    &mut self.gateway_creation_time,
+                    &mut self.extra,
+                    key,
+                    map,
+                )?
+            }
+            "uuid" => crate::de::field(&mut self.uuid, &mut self.extra, key, map)?,
+            "scope" => crate::de::field(&mut self.scope, &mut self.extra, key, map)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
+/// `LocalTokenActivated`.
+///
+/// Documented at `POST /config/{gatewayId}/local/tokens response`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct LocalTokenActivated {
+    /// `requestId`.
+    ///
+    /// Example: `an activation request id`.
+    #[serde(rename = "requestId", skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for LocalTokenActivated {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for LocalTokenActivated {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for LocalTokenActivated {
+    const NAME: &'static str = "LocalTokenActivated";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "requestId" => {
+                crate::de::field(&mut self.request_id, &mut self.extra, key, map)?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
+/// `LocalTokenActivation`.
+///
+/// Documented at `POST /config/{gatewayId}/local/tokens request`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct LocalTokenActivation {
+    /// `label`.
+    ///
+    /// Example: `a local token label`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// `token`.
+    ///
+    /// Example: `a local API token`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// `scope`.
+    ///
+    /// Example: `devmode`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// Fields the documentation does not list, and values of another shape than
+    /// documented, as the server sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+impl<'de> Deserialize<'de> for LocalTokenActivation {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::deserialize_struct(deserializer)
+    }
+}
+impl crate::de::Lenient for LocalTokenActivation {
+    fn decode<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, Value>, D::Error> {
+        crate::de::decode_struct(deserializer)
+    }
+}
+impl crate::de::Fields for LocalTokenActivation {
+    const NAME: &'static str = "LocalTokenActivation";
+    fn field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "label" => crate::de::field(&mut self.label, &mut self.extra, key, map)?,
+            "token" => crate::de::field(&mut self.token, &mut self.extra, key, map)?,
+            "scope" => crate::de::field(&mut self.scope, &mut self.extra, key, map)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
     }
 }
 /// `Location`.

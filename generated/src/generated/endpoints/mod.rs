@@ -23,6 +23,7 @@ mod history;
 mod interactive_notifications;
 mod io_home_control_protocol;
 mod knx_over_ogp_protocol;
+mod local_api;
 mod location_utils;
 mod login_session;
 mod modbus_protocol;
