@@ -44,9 +44,9 @@ pub struct Operation {
     pub path: String,
     /// Short resource title from the operation heading ("Action group").
     pub title: String,
-    /// First line of the description.
+    /// First line of the description (empty when the page gives no description).
     pub summary: String,
-    /// Full description, lines joined with `\n`.
+    /// Full description, lines joined with `\n` (empty when the page gives none).
     pub description: String,
     /// Name of the group the operation belongs to.
     pub group: String,
@@ -54,8 +54,8 @@ pub struct Operation {
     pub category: Option<String>,
     /// Version since which the operation is deprecated, if it is.
     pub deprecated_since: Option<String>,
-    /// Access scope ("Public").
-    pub access_scope: String,
+    /// Access scope ("Public"), `None` when the page does not give one.
+    pub access_scope: Option<String>,
     /// Documented rate limit, if any.
     pub rate_limit: Option<RateLimit>,
     /// Content type of the answer (`application/json`, `text/csv`, `text/html`).
@@ -66,8 +66,8 @@ pub struct Operation {
     pub request_body: Option<RequestBody>,
     /// Response body, if the operation returns one.
     pub response: Option<ResponseBody>,
-    /// The documented success status.
-    pub status: Status,
+    /// The documented success status, `None` when the page has no status table.
+    pub status: Option<Status>,
     /// Names of the events the call generates, in document order.
     pub events: Vec<String>,
     /// "See Allowed Values" tables.

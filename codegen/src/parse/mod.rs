@@ -215,6 +215,21 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Whether the next line ends the parameters of an operation: the next
+    /// operation, a trailing section, a heading or the end of the page.
+    fn ends_operation_here(&self) -> bool {
+        match self.peek() {
+            None => true,
+            Some(l) => {
+                split_operation_heading(l).is_some()
+                    || l == EVENTS_HEADING
+                    || l == ALLOWED_VALUES_HEADING
+                    || l == ALLOWED_TYPES_HEADING
+                    || self.pos > 0 && self.lines[self.pos - 1].is_empty()
+            }
+        }
+    }
+
     // ----- document and headings ------------------------------------------------
 
     fn document(&mut self) -> Result<Spec, ParseError> {
@@ -345,17 +360,11 @@ impl<'a> Parser<'a> {
             ),
         };
 
-        // Description: the lines up to the rate limit or access scope; paragraphs are
-        // separated by blank lines.
-        if self.peek().is_none_or(|l| l.trim().is_empty()) {
-            return Err(self.error("a description line after the operation heading"));
-        }
+        // Description (optional): the lines up to the rate limit, the access scope or
+        // the first section; paragraphs are separated by blank lines.
         let mut description = Vec::new();
         while let Some(line) = self.peek() {
-            if line.starts_with("Access scope : ")
-                || line.starts_with("Per-session rate-limit")
-                || split_operation_heading(line).is_some()
-            {
+            if starts_operation_part(line) || split_operation_heading(line).is_some() {
                 break;
             }
             description.push(line.trim_end());
@@ -363,6 +372,9 @@ impl<'a> Parser<'a> {
         }
         while description.last().is_some_and(|l| l.trim().is_empty()) {
             description.pop();
+        }
+        while description.first().is_some_and(|l| l.trim().is_empty()) {
+            description.remove(0);
         }
 
         let rate_limit = match self.peek() {
@@ -375,12 +387,16 @@ impl<'a> Parser<'a> {
             }
             _ => None,
         };
-        let access_scope = match self.peek().and_then(|l| l.strip_prefix("Access scope : ")) {
-            Some(scope) if !scope.trim().is_empty() => {
+        let access_scope = match self.peek() {
+            Some(l) if l.starts_with("Access scope :") => {
+                let scope = l["Access scope :".len()..].trim();
+                if scope.is_empty() {
+                    return Err(self.error("`Access scope : SCOPE`"));
+                }
                 self.pos += 1;
-                scope.trim().to_owned()
+                Some(scope.to_owned())
             }
-            _ => return Err(self.error("`Access scope : SCOPE`")),
+            _ => None,
         };
         self.skip_blank_and_chrome();
 
@@ -390,6 +406,7 @@ impl<'a> Parser<'a> {
             self.pos += 1;
             self.expect(PARAMS_HEADER)?;
             loop {
+                let save = self.pos;
                 self.skip_blank_and_chrome();
                 let line = self.peek().unwrap_or_default();
                 if line == "Request Body (JSON)" {
@@ -402,6 +419,11 @@ impl<'a> Parser<'a> {
                 {
                     params.push(self.param()?);
                 } else if line == "Response" || line == "HTTP Status Code" {
+                    break;
+                } else if self.ends_operation_here() {
+                    // After a blank line: the next operation, a trailing section or
+                    // a heading.
+                    self.pos = save;
                     break;
                 } else {
                     return Err(self.error(
@@ -428,7 +450,11 @@ impl<'a> Parser<'a> {
             None
         };
 
-        let status = self.status()?;
+        let status = if self.peek() == Some("HTTP Status Code") {
+            Some(self.status()?)
+        } else {
+            None
+        };
 
         let mut events = Vec::new();
         let mut allowed_values = Vec::new();
@@ -453,14 +479,18 @@ impl<'a> Parser<'a> {
                 }
                 Some(l) if split_operation_heading(l).is_some() => break,
                 None => break,
-                Some(_) if self.pos > save => {
+                Some(_)
+                    if self.pos > 0
+                        && is_blank_or_chrome(self.lines[self.pos - 1])
+                        && self.peek_at(1).is_none_or(|next| next.trim().is_empty()) =>
+                {
                     // After a blank line: a heading, which the document loop reads.
                     self.pos = save;
                     break;
                 }
                 Some(_) => {
                     return Err(self.error(format!(
-                        "an operation heading, `{EVENTS_HEADING}`, `{ALLOWED_VALUES_HEADING}`, `{ALLOWED_TYPES_HEADING}` or a blank line"
+                        "an operation heading, `{EVENTS_HEADING}`, `{ALLOWED_VALUES_HEADING}`, `{ALLOWED_TYPES_HEADING}`, `Parameters`, `Response`, `HTTP Status Code` or a group heading after a blank line"
                     )))
                 }
             }
@@ -483,7 +513,7 @@ impl<'a> Parser<'a> {
             method: h.method.to_owned(),
             path: h.path.to_owned(),
             title: h.title.to_owned(),
-            summary: description[0].to_owned(),
+            summary: description.first().copied().unwrap_or_default().to_owned(),
             description: description.join("\n"),
             group: group.name.clone(),
             category: group.category.clone(),
@@ -593,11 +623,11 @@ impl<'a> Parser<'a> {
         let starts_part = |line: &str| {
             line.is_empty()
                 || is_chrome(line)
-                || line == "Response"
-                || line == "HTTP Status Code"
+                || starts_operation_part(line)
                 || line == "Request Body (JSON)"
                 || line.starts_with("Path Variable ")
                 || line.starts_with("Request Parameter ")
+                || split_operation_heading(line).is_some()
         };
         let mut lines = Vec::new();
         while let Some(line) = self.peek().filter(|l| !starts_part(l)) {
@@ -880,6 +910,23 @@ fn split_operation_heading(line: &str) -> Option<OperationHeading<'_>> {
         path,
         content_type,
     })
+}
+
+/// Lines that open a part of an operation after its description.
+fn starts_operation_part(line: &str) -> bool {
+    line.starts_with("Access scope :")
+        || line.starts_with("Per-session rate-limit")
+        || line == "> Test operation"
+        || line == "Parameters"
+        || line == "Response"
+        || line == "HTTP Status Code"
+        || line == EVENTS_HEADING
+        || line == ALLOWED_VALUES_HEADING
+        || line == ALLOWED_TYPES_HEADING
+}
+
+fn is_blank_or_chrome(line: &str) -> bool {
+    line.is_empty() || is_chrome(line)
 }
 
 fn path_placeholders(path: &str) -> Vec<&str> {
