@@ -1,10 +1,12 @@
 //! Parser of the Overkiz End-User API documentation and generator of the `overkiz`
 //! crate.
 //!
+//! - [`html`] turns the published page (HTML) into the text layout;
 //! - [`parse`] turns the documentation page (text) into a [`spec::Spec`];
 //! - [`summary`] counts what a spec holds;
 //! - `cargo xtask codegen` (the `xtask` crate) drives both and writes the files.
 
+pub mod html;
 pub mod parse;
 pub mod spec;
 pub mod summary;

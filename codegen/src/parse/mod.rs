@@ -462,7 +462,7 @@ impl<'a> Parser<'a> {
         loop {
             // Trailing sections, each optional, each at most once.
             let save = self.pos;
-            self.skip_blank();
+            self.skip_blank_and_chrome();
             match self.peek() {
                 Some(EVENTS_HEADING) if events.is_empty() => {
                     self.pos += 1;
@@ -910,6 +910,12 @@ fn split_operation_heading(line: &str) -> Option<OperationHeading<'_>> {
         path,
         content_type,
     })
+}
+
+/// Whether `line` is an operation heading (`METHOD Title [[DEPRECATED] since version
+/// V] /path content/type`).
+pub fn is_operation_heading(line: &str) -> bool {
+    split_operation_heading(line).is_some()
 }
 
 /// Lines that open a part of an operation after its description.
