@@ -314,6 +314,11 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
             } else if let Some(tags) = line.strip_prefix("Private tags : ") {
                 private_tags = parse_private_tags(tags)
+                    .map(|mut t| {
+                        t.sort();
+                        t.dedup();
+                        t
+                    })
                     .ok_or_else(|| self.error("`Private tags : [ tag, … ]`"))?;
                 self.pos += 1;
             } else if split_operation_heading(line).is_some() {
@@ -525,12 +530,9 @@ impl<'a> Parser<'a> {
             request_body,
             response,
             status,
-            events: events
-                .iter()
-                .map(|e: &EventOccurrence| e.name.clone())
-                .collect(),
-            allowed_values,
-            allowed_types,
+            events: canonical_events(&events),
+            allowed_values: canonical_allowed_values(allowed_values),
+            allowed_types: canonical_allowed_types(allowed_types),
         };
         Ok((op, events))
     }
@@ -793,7 +795,7 @@ impl<'a> Parser<'a> {
             line,
             name,
             description,
-            fields,
+            fields: schema::sorted_fields(fields),
         })
     }
 
@@ -910,6 +912,38 @@ fn split_operation_heading(line: &str) -> Option<OperationHeading<'_>> {
         path,
         content_type,
     })
+}
+
+// ----- canonical orders ------------------------------------------------------------
+//
+// Lists whose order carries no meaning are sorted, so that a page that only
+// reorders them gives the same spec (rules in `spec/README.md`).
+
+/// The events an operation generates: by name, each once.
+fn canonical_events(events: &[EventOccurrence]) -> Vec<String> {
+    let mut names: Vec<String> = events.iter().map(|e| e.name.clone()).collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Allowed-values tables by title, their rows by name then code.
+fn canonical_allowed_values(mut tables: Vec<AllowedValues>) -> Vec<AllowedValues> {
+    for t in &mut tables {
+        t.values
+            .sort_by(|a, b| (&a.name, &a.code).cmp(&(&b.name, &b.code)));
+    }
+    tables.sort_by(|a, b| a.title.cmp(&b.title));
+    tables
+}
+
+/// Allowed-types lists by title, their variants by key.
+fn canonical_allowed_types(mut lists: Vec<AllowedTypes>) -> Vec<AllowedTypes> {
+    for l in &mut lists {
+        l.variants.sort_by(|a, b| a.key.cmp(&b.key));
+    }
+    lists.sort_by(|a, b| a.title.cmp(&b.title));
+    lists
 }
 
 /// Whether `line` is an operation heading (`METHOD Title [[DEPRECATED] since version

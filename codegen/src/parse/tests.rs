@@ -275,7 +275,7 @@ fn events_merge_over_occurrences() {
     let names: Vec<&str> = event.fields.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(
         names,
-        ["timestamp", "setupOID", "placeOID", "name", "label"]
+        ["label", "name", "placeOID", "setupOID", "timestamp"]
     );
 }
 

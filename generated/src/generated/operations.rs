@@ -15,9 +15,9 @@ pub const POST_ACTION_GROUPS: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
-        "GatewaySynchronizationStartedEvent",
-        "GatewaySynchronizationEndedEvent",
         "ActionGroupCreatedEvent",
+        "GatewaySynchronizationEndedEvent",
+        "GatewaySynchronizationStartedEvent",
     ],
 };
 /// `PUT /actionGroups`: Update an action group
@@ -32,9 +32,9 @@ pub const PUT_ACTION_GROUPS: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "GatewaySynchronizationStartedEvent",
-        "GatewaySynchronizationEndedEvent",
         "ActionGroupUpdatedEvent",
+        "GatewaySynchronizationEndedEvent",
+        "GatewaySynchronizationStartedEvent",
     ],
 };
 /// `GET /actionGroups/{oid}`: Retrieve a user-defined action group by OID
@@ -62,9 +62,9 @@ pub const DELETE_ACTION_GROUPS_BY_OID: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
+        "ActionGroupDeletedEvent",
         "GatewaySynchronizationEndedEvent",
         "GatewaySynchronizationStartedEvent",
-        "ActionGroupDeletedEvent",
     ],
 };
 /// `GET /actionGroups`: Retrieve all user-defined actions groups
@@ -104,8 +104,8 @@ pub const POST_EXEC_BY_ACTION_GROUP_OID: OperationInfo = OperationInfo {
     events: &[
         "DeviceStateChangedEvent",
         "ExecutionStateChangedEvent",
-        "GatewaySynchronizationStartedEvent",
         "GatewaySynchronizationEndedEvent",
+        "GatewaySynchronizationStartedEvent",
     ],
 };
 /// `POST /exec/{actionGroupOID}/geolocated`: Launch a persistent action group by OID in geolocated mode
@@ -125,10 +125,10 @@ pub const POST_EXEC_BY_ACTION_GROUP_OID_GEOLOCATED: OperationInfo = OperationInf
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
-        "GatewaySynchronizationStartedEvent",
-        "GatewaySynchronizationEndedEvent",
-        "ExecutionStateChangedEvent",
         "DeviceStateChangedEvent",
+        "ExecutionStateChangedEvent",
+        "GatewaySynchronizationEndedEvent",
+        "GatewaySynchronizationStartedEvent",
     ],
 };
 /// `POST /exec/{actionGroupOID}/internal`: Launch a persistent action group by OID in internal mode
@@ -148,10 +148,10 @@ pub const POST_EXEC_BY_ACTION_GROUP_OID_INTERNAL: OperationInfo = OperationInfo 
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
-        "ExecutionStateChangedEvent",
-        "GatewaySynchronizationStartedEvent",
         "DeviceStateChangedEvent",
+        "ExecutionStateChangedEvent",
         "GatewaySynchronizationEndedEvent",
+        "GatewaySynchronizationStartedEvent",
     ],
 };
 /// `DELETE /exec/current/setup/{execId}`: Cancel a running setup-level execution
@@ -327,10 +327,10 @@ pub const POST_EXEC_APPLY: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
-        "GatewaySynchronizationStartedEvent",
-        "ExecutionStateChangedEvent",
         "DeviceStateChangedEvent",
+        "ExecutionStateChangedEvent",
         "GatewaySynchronizationEndedEvent",
+        "GatewaySynchronizationStartedEvent",
     ],
 };
 /// `POST /exec/apply/geolocated`: Execute a non-persistent action group in geolocated mode
@@ -350,10 +350,10 @@ pub const POST_EXEC_APPLY_GEOLOCATED: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
-        "GatewaySynchronizationStartedEvent",
-        "GatewaySynchronizationEndedEvent",
-        "ExecutionStateChangedEvent",
         "DeviceStateChangedEvent",
+        "ExecutionStateChangedEvent",
+        "GatewaySynchronizationEndedEvent",
+        "GatewaySynchronizationStartedEvent",
     ],
 };
 /// `POST /exec/apply/highPriority`: Execute a non-persistent action group in high-priority mode
@@ -373,10 +373,10 @@ pub const POST_EXEC_APPLY_HIGH_PRIORITY: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
+        "DeviceStateChangedEvent",
         "ExecutionStateChangedEvent",
         "GatewaySynchronizationEndedEvent",
         "GatewaySynchronizationStartedEvent",
-        "DeviceStateChangedEvent",
     ],
 };
 /// `POST /exec/apply/internal`: Execute a non-persistent action group in internal mode
@@ -396,10 +396,10 @@ pub const POST_EXEC_APPLY_INTERNAL: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
-        "GatewaySynchronizationStartedEvent",
+        "DeviceStateChangedEvent",
         "ExecutionStateChangedEvent",
         "GatewaySynchronizationEndedEvent",
-        "DeviceStateChangedEvent",
+        "GatewaySynchronizationStartedEvent",
     ],
 };
 /// `POST /exec/optimizeWithProtocolGroups`: Compute optimized version of a given execution: replace individual devices sharing the same command (name + parameters) by matching existing protocol groups to improve execution speed
@@ -445,12 +445,12 @@ pub const POST_EXEC_SCHEDULE_BY_ACTION_GROUP_OID_BY_UTC_TIMESTAMP: OperationInfo
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
-        "GatewaySynchronizationStartedEvent",
         "DelayedTriggerSetEvent",
-        "GatewaySynchronizationEndedEvent",
         "DeviceStateChangedEvent",
-        "GroupTriggeredEvent",
         "ExecutionStateChangedEvent",
+        "GatewaySynchronizationEndedEvent",
+        "GatewaySynchronizationStartedEvent",
+        "GroupTriggeredEvent",
     ],
 };
 /// `GET /exec/schedule`: Retrieve all scheduled action groups executions
@@ -655,8 +655,8 @@ pub const PUT_CONFIG_AUGUST_TOKENS: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "AugustRefreshCurrentTokenFailedEvent",
         "AugustRefreshCurrentTokenCompletedEvent",
+        "AugustRefreshCurrentTokenFailedEvent",
     ],
 };
 /// `POST /config/august/discoverGateway/{houseId}`: Start a discover August gateway
@@ -670,7 +670,7 @@ pub const POST_CONFIG_AUGUST_DISCOVER_GATEWAY_BY_HOUSE_ID: OperationInfo = Opera
     status: 200u16,
     response: ResponseKind::Empty,
     content_type: "application/json",
-    events: &["AugustGatewayDiscoverFailedEvent", "AugustGatewayDiscoverCompletedEvent"],
+    events: &["AugustGatewayDiscoverCompletedEvent", "AugustGatewayDiscoverFailedEvent"],
 };
 /// `POST /config/august/gateways/{gatewayId}/discoverDevices`: Start discover August devices
 pub const POST_CONFIG_AUGUST_GATEWAYS_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationInfo = OperationInfo {
@@ -683,7 +683,7 @@ pub const POST_CONFIG_AUGUST_GATEWAYS_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationI
     status: 200u16,
     response: ResponseKind::Empty,
     content_type: "application/json",
-    events: &["DiscoverCompleteEvent", "DeviceCreatedEvent", "DiscoverFailedEvent"],
+    events: &["DeviceCreatedEvent", "DiscoverCompleteEvent", "DiscoverFailedEvent"],
 };
 /// `POST /config/{gatewayId}/camera/discover/{rootUser}/{rootPassword}`: Pair and configure a camera
 pub const POST_CONFIG_BY_GATEWAY_ID_CAMERA_DISCOVER_BY_ROOT_USER_BY_ROOT_PASSWORD: OperationInfo = OperationInfo {
@@ -946,7 +946,7 @@ pub const POST_CONFIG_ELIOT_DISCOVER_GATEWAY_BY_GATEWAY_ID: OperationInfo = Oper
     status: 200u16,
     response: ResponseKind::Empty,
     content_type: "application/json",
-    events: &["EliotDiscoverGatewayFailedEvent", "EliotDiscoverGatewayCompletedEvent"],
+    events: &["EliotDiscoverGatewayCompletedEvent", "EliotDiscoverGatewayFailedEvent"],
 };
 /// `POST /config/eliot/discoverGateways`: Send get a list of all user's gateways
 pub const POST_CONFIG_ELIOT_DISCOVER_GATEWAYS: OperationInfo = OperationInfo {
@@ -959,7 +959,7 @@ pub const POST_CONFIG_ELIOT_DISCOVER_GATEWAYS: OperationInfo = OperationInfo {
     status: 200u16,
     response: ResponseKind::Empty,
     content_type: "application/json",
-    events: &["EliotDiscoverGatewaysFailedEvent", "EliotDiscoverGatewaysCompletedEvent"],
+    events: &["EliotDiscoverGatewaysCompletedEvent", "EliotDiscoverGatewaysFailedEvent"],
 };
 /// `POST /config/eliot/gateways/{gatewayId}/discoverDevices`: Start discover Eliot devices
 pub const POST_CONFIG_ELIOT_GATEWAYS_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationInfo = OperationInfo {
@@ -972,7 +972,7 @@ pub const POST_CONFIG_ELIOT_GATEWAYS_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationIn
     status: 200u16,
     response: ResponseKind::Empty,
     content_type: "application/json",
-    events: &["DeviceCreatedEvent", "DiscoverFailedEvent", "DiscoverCompleteEvent"],
+    events: &["DeviceCreatedEvent", "DiscoverCompleteEvent", "DiscoverFailedEvent"],
 };
 /// `POST /config/eliot/createAuthenticationURL/{redirectURL}`: Return an URL to use for Eliot authentication. At the end of the authentication process, the user will be redirected to the given {redirectURL}
 pub const POST_CONFIG_ELIOT_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: OperationInfo = OperationInfo {
@@ -1012,10 +1012,10 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ENOCEAN_LEARN_START_BY_DEVICE_REF: Operation
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "EnOceanLearnStartedEvent",
         "DeviceCreatedEvent",
-        "EnOceanLearnModeTimeoutEvent",
         "EnOceanBadDeviceStimulationEvent",
+        "EnOceanLearnModeTimeoutEvent",
+        "EnOceanLearnStartedEvent",
     ],
 };
 /// `POST /config/{gatewayId}/enocean/learn/start`: Start an EnOcean learning procedure.
@@ -1031,9 +1031,9 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ENOCEAN_LEARN_START: OperationInfo = Operati
     content_type: "application/json",
     events: &[
         "DeviceCreatedEvent",
-        "EnOceanLearnStartedEvent",
-        "EnOceanLearnModeTimeoutEvent",
         "EnOceanBadDeviceStimulationEvent",
+        "EnOceanLearnModeTimeoutEvent",
+        "EnOceanLearnStartedEvent",
     ],
 };
 /// `POST /config/{gatewayId}/enocean/learn/stop`: Stop the EnOcean learning procedure.
@@ -1061,9 +1061,9 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
-        "ExecutionStateChangedEvent",
-        "DeviceStateChangedEvent",
         "DeviceCreatedEvent",
+        "DeviceStateChangedEvent",
+        "ExecutionStateChangedEvent",
     ],
 };
 /// `POST /config/{gatewayId}/io/discover/1way`: Deprecated, use discover/simple instead. Start the IO actuators discover simple procedure (discover only actuators that are in config state)
@@ -1103,7 +1103,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SIMPLE: OperationInfo = Operatio
     status: 200u16,
     response: ResponseKind::Json,
     content_type: "application/json",
-    events: &["DeviceStateChangedEvent", "DeviceCreatedEvent"],
+    events: &["DeviceCreatedEvent", "DeviceStateChangedEvent"],
 };
 /// `POST /config/{gatewayId}/io/setConfigState`: This operation allows to set configuration state of one or more IO node
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_SET_CONFIG_STATE: OperationInfo = OperationInfo {
@@ -1182,9 +1182,9 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_PULSE_BY_CATEGORY_BY_SCA
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
+        "DeviceCreatedEvent",
         "DeviceStateChangedEvent",
         "ExecutionStateChangedEvent",
-        "DeviceCreatedEvent",
     ],
 };
 /// `GET /config/{gatewayId}/io/PropagateTransferKey`: Deprecated : use POST on config/{gatewayId}/io/propagateTransferKey. This operation allows to retrieve the IO security key from a control point with feedback function and to send it to the entire installation
@@ -1367,7 +1367,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_MODBUS_DISCOVER_BY_OVP_GATEWAY_ADDRESS: Oper
     status: 200u16,
     response: ResponseKind::Empty,
     content_type: "application/json",
-    events: &["DiscoverFailedEvent", "DiscoverCompleteEvent"],
+    events: &["DiscoverCompleteEvent", "DiscoverFailedEvent"],
 };
 /// `POST /config/{gatewayId}/modbus/discover/modules/{deviceAddress}`: Start the Modbus modules discover procedure
 pub const POST_CONFIG_BY_GATEWAY_ID_MODBUS_DISCOVER_MODULES_BY_DEVICE_ADDRESS: OperationInfo = OperationInfo {
@@ -1511,8 +1511,8 @@ pub const POST_CONFIG_OPENDOORS_TOKENS: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "OpenDoorsGenerateOAuthTokensFailedEvent",
         "OpenDoorsGenerateOAuthTokensCompletedEvent",
+        "OpenDoorsGenerateOAuthTokensFailedEvent",
     ],
 };
 /// `POST /config/opendoors/discover`: Test an OpenDoors account, create and attach a cloud gateway to the current setup then discover devices on that gateway
@@ -1526,7 +1526,7 @@ pub const POST_CONFIG_OPENDOORS_DISCOVER: OperationInfo = OperationInfo {
     status: 200u16,
     response: ResponseKind::Empty,
     content_type: "application/json",
-    events: &["OpenDoorsDiscoverFailedEvent", "OpenDoorsDiscoverCompletedEvent"],
+    events: &["OpenDoorsDiscoverCompletedEvent", "OpenDoorsDiscoverFailedEvent"],
 };
 /// `POST /config/opendoors/discoverGateway`: Test an OpenDoors account, create and attach a cloud gateway to the current setup then discover devices on that gateway
 pub const POST_CONFIG_OPENDOORS_DISCOVER_GATEWAY: OperationInfo = OperationInfo {
@@ -1579,9 +1579,9 @@ pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER: OperationInfo = OperationInfo 
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
+        "DeviceCreatedEvent",
         "DeviceStateChangedEvent",
         "ExecutionStateChangedEvent",
-        "DeviceCreatedEvent",
     ],
 };
 /// `POST /config/{gatewayId}/ovp/discover/inSystem`: Start the OVP actuators discover in system procedure (discover only actuators that share the same system key)
@@ -1596,8 +1596,8 @@ pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_IN_SYSTEM: OperationInfo = Oper
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
-        "DeviceStateChangedEvent",
         "DeviceCreatedEvent",
+        "DeviceStateChangedEvent",
         "ExecutionStateChangedEvent",
     ],
 };
@@ -1613,9 +1613,9 @@ pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_SIMPLE: OperationInfo = Operati
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
-        "ExecutionStateChangedEvent",
         "DeviceCreatedEvent",
         "DeviceStateChangedEvent",
+        "ExecutionStateChangedEvent",
     ],
 };
 /// `POST /config/{gatewayId}/ovp/discover/modbus/{gatewayAddress}/modules`: Start an OVP sensors discover modules on a modbus gateway
@@ -1629,7 +1629,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_MODBUS_BY_GATEWAY_ADDRESS_MODUL
     status: 200u16,
     response: ResponseKind::Json,
     content_type: "application/json",
-    events: &["DeviceStateChangedEvent", "DeviceCreatedEvent"],
+    events: &["DeviceCreatedEvent", "DeviceStateChangedEvent"],
 };
 /// `POST /config/{gatewayId}/ovp/discover/sensors`: Start the OVP sensors discover full procedure (discover sensors that share the same key and actuators that are in config state)
 pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_SENSORS: OperationInfo = OperationInfo {
@@ -1863,7 +1863,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_RAMSES_DISCOVER_GATEWAY_NODE_BY_GATEWAY_ADDR
     status: 200u16,
     response: ResponseKind::Json,
     content_type: "application/json",
-    events: &["DiscoverCompleteEvent", "DiscoverFailedEvent", "DeviceCreatedEvent"],
+    events: &["DeviceCreatedEvent", "DiscoverCompleteEvent", "DiscoverFailedEvent"],
 };
 /// `POST /config/{gatewayId}/ramses/discover/masterNodes/{evoHomeAddress}`: This operation allows to discover nodes of a Ramses master device, like an EvoHome
 pub const POST_CONFIG_BY_GATEWAY_ID_RAMSES_DISCOVER_MASTER_NODES_BY_EVO_HOME_ADDRESS: OperationInfo = OperationInfo {
@@ -1876,7 +1876,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_RAMSES_DISCOVER_MASTER_NODES_BY_EVO_HOME_ADD
     status: 200u16,
     response: ResponseKind::Json,
     content_type: "application/json",
-    events: &["DiscoverCompleteEvent", "DiscoverFailedEvent", "DeviceCreatedEvent"],
+    events: &["DeviceCreatedEvent", "DiscoverCompleteEvent", "DiscoverFailedEvent"],
 };
 /// `GET /config/{gatewayId}/ramses/test/address/{evoHomeAddress}`: This operation allows to test the Ramses master device address
 pub const GET_CONFIG_BY_GATEWAY_ID_RAMSES_TEST_ADDRESS_BY_EVO_HOME_ADDRESS: OperationInfo = OperationInfo {
@@ -1947,7 +1947,7 @@ pub const POST_CONFIG_SOMFYTHERMOSTAT_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationI
     status: 200u16,
     response: ResponseKind::Empty,
     content_type: "application/json",
-    events: &["DiscoverFailedEvent", "DeviceCreatedEvent", "DiscoverCompleteEvent"],
+    events: &["DeviceCreatedEvent", "DiscoverCompleteEvent", "DiscoverFailedEvent"],
 };
 /// `POST /config/somfythermostat/discoverGateways`: Start a discover gateways
 pub const POST_CONFIG_SOMFYTHERMOSTAT_DISCOVER_GATEWAYS: OperationInfo = OperationInfo {
@@ -1961,9 +1961,9 @@ pub const POST_CONFIG_SOMFYTHERMOSTAT_DISCOVER_GATEWAYS: OperationInfo = Operati
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
+        "SomfyThermostatDiscoverCompletedEvent",
         "SomfyThermostatDiscoverFailedEvent",
         "SomfyThermostatDiscoveredEvent",
-        "SomfyThermostatDiscoverCompletedEvent",
     ],
 };
 /// `POST /config/somfythermostat/discoverGateways/{gatewayId}`: discover the gateway corresponding to the gatewayId
@@ -1979,8 +1979,8 @@ pub const POST_CONFIG_SOMFYTHERMOSTAT_DISCOVER_GATEWAYS_BY_GATEWAY_ID: Operation
     content_type: "application/json",
     events: &[
         "SomfyThermostatDiscoverCompletedEvent",
-        "SomfyThermostatDiscoveredEvent",
         "SomfyThermostatDiscoverFailedEvent",
+        "SomfyThermostatDiscoveredEvent",
     ],
 };
 /// `POST /config/somfythermostat/discoverGatewaysCandidates`: discover gateways candidates
@@ -1995,8 +1995,8 @@ pub const POST_CONFIG_SOMFYTHERMOSTAT_DISCOVER_GATEWAYS_CANDIDATES: OperationInf
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "SomfyThermostatDiscoverFailedEvent",
         "SomfyThermostatDiscoverCompletedEvent",
+        "SomfyThermostatDiscoverFailedEvent",
         "SomfyThermostatsCandidatesDiscoveredEvent",
     ],
 };
@@ -2025,8 +2025,8 @@ pub const POST_CONFIG_SOMFYTHERMOSTAT_BY_GATEWAY_ID_WEBHOOK_BY_THERMOSTAT_ID: Op
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "SomfyThermostatRegisterWebhookSuccessEvent",
         "SomfyThermostatRegisterWebhookFailedEvent",
+        "SomfyThermostatRegisterWebhookSuccessEvent",
     ],
 };
 /// `DELETE /config/somfythermostat/{gatewayId}/webhook/{thermostatId}`: Delete webhook for events
@@ -2041,8 +2041,8 @@ pub const DELETE_CONFIG_SOMFYTHERMOSTAT_BY_GATEWAY_ID_WEBHOOK_BY_THERMOSTAT_ID: 
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "SomfyThermostatDeleteWebhookSuccessEvent",
         "SomfyThermostatDeleteWebhookFailedEvent",
+        "SomfyThermostatDeleteWebhookSuccessEvent",
     ],
 };
 /// `POST /config/somfyprotect/tokens`: Generate OAuth2 tokens from credentials
@@ -2057,8 +2057,8 @@ pub const POST_CONFIG_SOMFYPROTECT_TOKENS: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "SomfyProtectGenerateOAuthTokensFailedEvent",
         "SomfyProtectGenerateOAuthTokensCompletedEvent",
+        "SomfyProtectGenerateOAuthTokensFailedEvent",
     ],
 };
 /// `PUT /config/somfyprotect/tokens`: Refresh current access token if necessary
@@ -2088,7 +2088,7 @@ pub const POST_CONFIG_SOMFYPROTECT_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationInfo
     status: 200u16,
     response: ResponseKind::Empty,
     content_type: "application/json",
-    events: &["DiscoverCompleteEvent", "DeviceCreatedEvent", "DiscoverFailedEvent"],
+    events: &["DeviceCreatedEvent", "DiscoverCompleteEvent", "DiscoverFailedEvent"],
 };
 /// `POST /config/somfyprotect/discoverGateway`: Start a discover of the gateway with the siteID
 pub const POST_CONFIG_SOMFYPROTECT_DISCOVER_GATEWAY: OperationInfo = OperationInfo {
@@ -2101,7 +2101,7 @@ pub const POST_CONFIG_SOMFYPROTECT_DISCOVER_GATEWAY: OperationInfo = OperationIn
     status: 200u16,
     response: ResponseKind::Empty,
     content_type: "application/json",
-    events: &["SomfyProtectDiscoverFailedEvent", "SomfyProtectDiscoverCompletedEvent"],
+    events: &["SomfyProtectDiscoverCompletedEvent", "SomfyProtectDiscoverFailedEvent"],
 };
 /// `POST /config/somfyprotect/discoverGateways`: Start a discover gateways @Deprecated: use discoverGatewaysCandidates and discoverGateway to discover a gateway
 pub const POST_CONFIG_SOMFYPROTECT_DISCOVER_GATEWAYS: OperationInfo = OperationInfo {
@@ -2115,8 +2115,8 @@ pub const POST_CONFIG_SOMFYPROTECT_DISCOVER_GATEWAYS: OperationInfo = OperationI
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "SomfyProtectDiscoverFailedEvent",
         "SomfyProtectDiscoverCompletedEvent",
+        "SomfyProtectDiscoverFailedEvent",
         "SomfyProtectSiteDiscoveredEvent",
     ],
 };
@@ -2184,8 +2184,8 @@ pub const POST_CONFIG_BY_GATEWAY_ID_UPNPCONTROL_SONOS_TOPOLOGY_BY_DEVICE_URL: Op
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "SonosGetTopologySuccessEvent",
         "SonosGetTopologyFailedEvent",
+        "SonosGetTopologySuccessEvent",
         "SonosTopologyChangedEvent",
     ],
 };
@@ -2226,7 +2226,7 @@ pub const POST_CONFIG_WISER_DISCOVER_GATEWAY_BY_SITE_ID: OperationInfo = Operati
     status: 200u16,
     response: ResponseKind::Empty,
     content_type: "application/json",
-    events: &["WiserGatewayDiscoveredFailedEvent", "WiserGatewayDiscoveredEvent"],
+    events: &["WiserGatewayDiscoveredEvent", "WiserGatewayDiscoveredFailedEvent"],
 };
 /// `POST /config/wiser/discoverGatewaysCandidates`: Return the list of the gateways candidates
 pub const POST_CONFIG_WISER_DISCOVER_GATEWAYS_CANDIDATES: OperationInfo = OperationInfo {
@@ -2239,7 +2239,7 @@ pub const POST_CONFIG_WISER_DISCOVER_GATEWAYS_CANDIDATES: OperationInfo = Operat
     status: 200u16,
     response: ResponseKind::Empty,
     content_type: "application/json",
-    events: &["WiserSitesCandidatesFailedEvent", "WiserSitesCandidatesDiscoveredEvent"],
+    events: &["WiserSitesCandidatesDiscoveredEvent", "WiserSitesCandidatesFailedEvent"],
 };
 /// `GET /config/{gatewayId}/zwave/controllerCapability`: Get Z-Wave controller capability: Unknown (0), First config (1), Primary controller (2) or Secondary controller (3)
 pub const GET_CONFIG_BY_GATEWAY_ID_ZWAVE_CONTROLLER_CAPABILITY: OperationInfo = OperationInfo {
@@ -2292,8 +2292,8 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_START: OperationInfo = Opera
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
-        "ZWaveSetModeCompleteEvent",
         "DeviceDisabledEvent",
+        "ZWaveSetModeCompleteEvent",
         "ZWaveSetModeFailedEvent",
     ],
 };
@@ -2339,10 +2339,10 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_MODE_START: OperationInfo = 
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
-        "ZWaveSetModeCompleteEvent",
-        "ZWaveSetModeFailedEvent",
         "DeviceDisabledEvent",
         "ZWaveExclusionInOtherNetworkEvent",
+        "ZWaveSetModeCompleteEvent",
+        "ZWaveSetModeFailedEvent",
     ],
 };
 /// `POST /config/{gatewayId}/zwave/exclusionMode/stop`: Stop a Z-Wave exclusion procedure.
@@ -2371,9 +2371,9 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_EXCLUSION_START: OperationInfo
     content_type: "application/json",
     events: &[
         "DeviceDisabledEvent",
-        "ZWaveSetModeFailedEvent",
         "ZWaveExclusionInOtherNetworkEvent",
         "ZWaveSetModeCompleteEvent",
+        "ZWaveSetModeFailedEvent",
     ],
 };
 /// `POST /config/{gatewayId}/zwave/pairing/exclusion/stop`: Stop a Z-Wave exclusion procedure.
@@ -2387,7 +2387,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_EXCLUSION_STOP: OperationInfo 
     status: 200u16,
     response: ResponseKind::Json,
     content_type: "application/json",
-    events: &["ZWaveSetModeFailedEvent", "ZWaveSetModeCompleteEvent"],
+    events: &["ZWaveSetModeCompleteEvent", "ZWaveSetModeFailedEvent"],
 };
 /// `POST /config/{gatewayId}/zwave/failedDevice/{targetDeviceId}`: Check if device is failed.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_FAILED_DEVICE_BY_TARGET_DEVICE_ID: OperationInfo = OperationInfo {
@@ -2439,7 +2439,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_START: OperationInfo = Opera
     status: 200u16,
     response: ResponseKind::Json,
     content_type: "application/json",
-    events: &["ZWaveSetModeFailedEvent", "ZWaveSetModeCompleteEvent"],
+    events: &["ZWaveSetModeCompleteEvent", "ZWaveSetModeFailedEvent"],
 };
 /// `POST /config/{gatewayId}/zwave/inclusion/start/{timeout}`: Start a Z-Wave inclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_START_BY_TIMEOUT: OperationInfo = OperationInfo {
@@ -2465,7 +2465,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_STOP: OperationInfo = Operat
     status: 200u16,
     response: ResponseKind::Json,
     content_type: "application/json",
-    events: &["ZWaveSetModeFailedEvent", "ZWaveSetModeCompleteEvent"],
+    events: &["ZWaveSetModeCompleteEvent", "ZWaveSetModeFailedEvent"],
 };
 /// `POST /config/{gatewayId}/zwave/inclusionMode/start`: Start a Z-Wave inclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_MODE_START: OperationInfo = OperationInfo {
@@ -2586,7 +2586,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_RESET: OperationInfo = OperationInfo {
     status: 200u16,
     response: ResponseKind::Empty,
     content_type: "application/json",
-    events: &["ZWaveResetFailedEvent", "ZWaveResetCompleteEvent", "DeviceDisabledEvent"],
+    events: &["DeviceDisabledEvent", "ZWaveResetCompleteEvent", "ZWaveResetFailedEvent"],
 };
 /// `GET /config/{gatewayId}/zwave/association/nodes/{nodeId}/groups/{groupId}`: Retrieve the last association information sent by the product for the corresponding groupId. Be aware that this information might no be up to date. The 'Association refresh' APIs shall be called to explicitly retrieve the association information from the product.
 pub const GET_CONFIG_BY_GATEWAY_ID_ZWAVE_ASSOCIATION_NODES_BY_NODE_ID_GROUPS_BY_GROUP_ID: OperationInfo = OperationInfo {
@@ -2639,9 +2639,9 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_BIND_NETWORK: OperationInfo = Operati
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
+        "DeviceUpdatedEvent",
         "ZigbeeBindNetworkCompletedEvent",
         "ZigbeeBindNetworkFailedEvent",
-        "DeviceUpdatedEvent",
     ],
 };
 /// `POST /config/{gatewayId}/zigbee/createNetwork`: Create a new network (leave any existing network before calling this api)
@@ -2656,8 +2656,8 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_CREATE_NETWORK: OperationInfo = Opera
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
-        "ZigbeeCreateNetworkCompletedEvent",
         "DeviceCreatedEvent",
+        "ZigbeeCreateNetworkCompletedEvent",
         "ZigbeeCreateNetworkFailedEvent",
     ],
 };
@@ -2673,9 +2673,9 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_CREATE_NETWORK_CHANNELS: OperationInf
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
-        "ZigbeeCreateNetworkFailedEvent",
-        "ZigbeeCreateNetworkCompletedEvent",
         "DeviceCreatedEvent",
+        "ZigbeeCreateNetworkCompletedEvent",
+        "ZigbeeCreateNetworkFailedEvent",
     ],
 };
 /// `POST /config/{gatewayId}/zigbee/joinNetwork`: Join a open network
@@ -2691,8 +2691,8 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_JOIN_NETWORK: OperationInfo = Operati
     content_type: "application/json",
     events: &[
         "DeviceCreatedEvent",
-        "ZigbeeJoinNetworkFailedEvent",
         "ZigbeeJoinNetworkCompletedEvent",
+        "ZigbeeJoinNetworkFailedEvent",
     ],
 };
 /// `POST /config/{gatewayId}/zigbee/leaveNetwork`: Leave the network
@@ -2707,8 +2707,8 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_LEAVE_NETWORK: OperationInfo = Operat
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
-        "ZigbeeLeaveNetworkCompletedEvent",
         "DeviceRemovedEvent",
+        "ZigbeeLeaveNetworkCompletedEvent",
         "ZigbeeLeaveNetworkFailedEvent",
     ],
 };
@@ -2725,9 +2725,9 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_REFRESH_NETWORK: OperationInfo = Oper
     content_type: "application/json",
     events: &[
         "DeviceCreatedEvent",
-        "ZigbeeRefreshNetworkFailedEvent",
-        "ZigbeeRefreshNetworkCompletedEvent",
         "DeviceStateChangedEvent",
+        "ZigbeeRefreshNetworkCompletedEvent",
+        "ZigbeeRefreshNetworkFailedEvent",
     ],
 };
 /// `GET /doc`: Get this documentation page
@@ -4210,9 +4210,9 @@ pub const POST_SETUP_CALENDAR_DAYS: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
-        "GatewaySynchronizationStartedEvent",
         "CalendarDayCreatedEvent",
         "GatewaySynchronizationEndedEvent",
+        "GatewaySynchronizationStartedEvent",
     ],
 };
 /// `PUT /setup/calendar/days`: Update a calendar day.
@@ -4227,9 +4227,9 @@ pub const PUT_SETUP_CALENDAR_DAYS: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "GatewaySynchronizationStartedEvent",
         "CalendarDayUpdatedEvent",
         "GatewaySynchronizationEndedEvent",
+        "GatewaySynchronizationStartedEvent",
     ],
 };
 /// `GET /setup/calendar/days/{oid}`: Get a calendar day.
@@ -4257,9 +4257,9 @@ pub const DELETE_SETUP_CALENDAR_DAYS_BY_OID: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
+        "CalendarDayDeletedEvent",
         "GatewaySynchronizationEndedEvent",
         "GatewaySynchronizationStartedEvent",
-        "CalendarDayDeletedEvent",
     ],
 };
 /// `GET /setup/calendar/schedule/{startDate}/{endDate}`: Get all calendar objects applicable for the given startDate and endDate. All the
@@ -4341,9 +4341,9 @@ pub const POST_SETUP_CALENDAR_RULES: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
+        "CalendarRuleCreatedEvent",
         "GatewaySynchronizationEndedEvent",
         "GatewaySynchronizationStartedEvent",
-        "CalendarRuleCreatedEvent",
     ],
 };
 /// `PUT /setup/calendar/rules`: Update a calendar rule.
@@ -4359,8 +4359,8 @@ pub const PUT_SETUP_CALENDAR_RULES: OperationInfo = OperationInfo {
     content_type: "application/json",
     events: &[
         "CalendarRuleUpdatedEvent",
-        "GatewaySynchronizationStartedEvent",
         "GatewaySynchronizationEndedEvent",
+        "GatewaySynchronizationStartedEvent",
     ],
 };
 /// `GET /setup/calendar/rules/{oid}`: Get a calendar rule.
@@ -4388,9 +4388,9 @@ pub const DELETE_SETUP_CALENDAR_RULES_BY_OID: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "GatewaySynchronizationStartedEvent",
-        "GatewaySynchronizationEndedEvent",
         "CalendarRuleDeletedEvent",
+        "GatewaySynchronizationEndedEvent",
+        "GatewaySynchronizationStartedEvent",
     ],
 };
 /// `POST /setup/calendar/ruleSet`: Create a set of calendar rules.
@@ -4405,8 +4405,8 @@ pub const POST_SETUP_CALENDAR_RULE_SET: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
-        "GatewaySynchronizationEndedEvent",
         "CalendarRuleCreatedEvent",
+        "GatewaySynchronizationEndedEvent",
         "GatewaySynchronizationStartedEvent",
     ],
 };
@@ -4423,8 +4423,8 @@ pub const PUT_SETUP_CALENDAR_RULE_SET: OperationInfo = OperationInfo {
     content_type: "application/json",
     events: &[
         "CalendarRuleUpdatedEvent",
-        "GatewaySynchronizationStartedEvent",
         "GatewaySynchronizationEndedEvent",
+        "GatewaySynchronizationStartedEvent",
     ],
 };
 /// `POST /setup/calendar/ruleSet/_delete`: Delete a set of calendar rules.
@@ -4439,9 +4439,9 @@ pub const POST_SETUP_CALENDAR_RULE_SET_DELETE: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
+        "CalendarRuleDeletedEvent",
         "GatewaySynchronizationEndedEvent",
         "GatewaySynchronizationStartedEvent",
-        "CalendarRuleDeletedEvent",
     ],
 };
 /// `GET /setup/calendar/status`: Get calendar status.
@@ -4598,7 +4598,7 @@ pub const DELETE_SETUP_DEVICES_BY_DEVICE_URL: OperationInfo = OperationInfo {
     status: 204u16,
     response: ResponseKind::Empty,
     content_type: "application/json",
-    events: &["DeviceRemovedEvent", "DeviceDeletionFailedEvent"],
+    events: &["DeviceDeletionFailedEvent", "DeviceRemovedEvent"],
 };
 /// `POST /setup/devices/{deviceURL}/_delete`: This operation allows to delete a device
 pub const POST_SETUP_DEVICES_BY_DEVICE_URL_DELETE: OperationInfo = OperationInfo {
@@ -4611,7 +4611,7 @@ pub const POST_SETUP_DEVICES_BY_DEVICE_URL_DELETE: OperationInfo = OperationInfo
     status: 204u16,
     response: ResponseKind::Empty,
     content_type: "application/json",
-    events: &["DeviceRemovedEvent", "DeviceDeletionFailedEvent"],
+    events: &["DeviceDeletionFailedEvent", "DeviceRemovedEvent"],
 };
 /// `POST /setup/devices/{deviceURL}/_deleteCascade`: This operation allows to delete a device
 pub const POST_SETUP_DEVICES_BY_DEVICE_URL_DELETE_CASCADE: OperationInfo = OperationInfo {
@@ -4626,9 +4626,9 @@ pub const POST_SETUP_DEVICES_BY_DEVICE_URL_DELETE_CASCADE: OperationInfo = Opera
     content_type: "application/json",
     events: &[
         "DeviceDeletionFailedEvent",
+        "DeviceRemovedEvent",
         "SetupJobCompletedEvent",
         "SetupJobFailedEvent",
-        "DeviceRemovedEvent",
     ],
 };
 /// `GET /setup/devices/{deviceURL}/controllable`: Get a particular setup device controllable definition
@@ -4864,12 +4864,12 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_UPDATE_FIRMWARE: OperationInfo = Opera
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "GatewayFirmwareUpdateFailedEvent",
+        "DeviceFirmwareUpdateCompletedEvent",
         "DeviceFirmwareUpdateFailedEvent",
         "DeviceFirmwareUpdateStartedEvent",
         "GatewayFirmwareUpdateCompletedEvent",
+        "GatewayFirmwareUpdateFailedEvent",
         "GatewayFirmwareUpdateStartedEvent",
-        "DeviceFirmwareUpdateCompletedEvent",
     ],
 };
 /// `GET /setup/devices/{deviceURL}/manufacturerReferences`: Get all manufacturer references for the device
@@ -5063,12 +5063,12 @@ pub const PUT_SETUP_DEVICES_UPDATE_FIRMWARES: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "DeviceFirmwareUpdateStartedEvent",
-        "DeviceFirmwareUpdateFailedEvent",
-        "GatewayFirmwareUpdateCompletedEvent",
-        "GatewayFirmwareUpdateStartedEvent",
-        "GatewayFirmwareUpdateFailedEvent",
         "DeviceFirmwareUpdateCompletedEvent",
+        "DeviceFirmwareUpdateFailedEvent",
+        "DeviceFirmwareUpdateStartedEvent",
+        "GatewayFirmwareUpdateCompletedEvent",
+        "GatewayFirmwareUpdateFailedEvent",
+        "GatewayFirmwareUpdateStartedEvent",
     ],
 };
 /// `POST /setup/devices/states/growingIndexes`: Get growing indexes values variations on a given time slot
@@ -5101,9 +5101,9 @@ pub const POST_SETUP_DEVICES_STATES_REFRESH: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
+        "DeviceStateChangedEvent",
         "RefreshAllDevicesStatesCompletedEvent",
         "RefreshAllDevicesStatesFailedEvent",
-        "DeviceStateChangedEvent",
     ],
 };
 /// `PUT /setup/devices/states/refresh`: Ask the box to refresh all devices states for protocols supporting that operation - Deprecated : use POST method
@@ -5145,9 +5145,9 @@ pub const POST_SETUP_DEVICES_BY_DEVICE_URL_STATES_REFRESH: OperationInfo = Opera
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "RefreshAllDevicesStatesFailedEvent",
         "DeviceStateChangedEvent",
         "RefreshAllDevicesStatesCompletedEvent",
+        "RefreshAllDevicesStatesFailedEvent",
     ],
 };
 /// `GET /setup/devices/hidden`: Get hidden devices
@@ -5888,8 +5888,8 @@ pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_PROTOCOLS_BY_PROTOCOL_TYPE_DEVICES_S
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "RefreshAllDevicesStatesCompletedEvent",
         "DeviceStateChangedEvent",
+        "RefreshAllDevicesStatesCompletedEvent",
         "RefreshAllDevicesStatesFailedEvent",
     ],
 };
@@ -6094,8 +6094,8 @@ pub const POST_SETUP_PROTOCOLS_BY_PROTOCOL_TYPE_DEVICES_STATES_REFRESH: Operatio
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "RefreshAllDevicesStatesCompletedEvent",
         "DeviceStateChangedEvent",
+        "RefreshAllDevicesStatesCompletedEvent",
         "RefreshAllDevicesStatesFailedEvent",
     ],
 };
@@ -6675,10 +6675,10 @@ pub const POST_TRIGGERS: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
+        "GatewaySynchronizationEndedEvent",
         "GatewaySynchronizationStartedEvent",
         "SetupTriggerCreatedEvent",
         "SetupTriggerCreationFailedEvent",
-        "GatewaySynchronizationEndedEvent",
     ],
 };
 /// `PUT /triggers`: Update an existing setup trigger : see asset-specs for scheduling Intervals composition (exhaustive but non-functional example)
@@ -6693,9 +6693,9 @@ pub const PUT_TRIGGERS: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "SetupTriggerUpdatedEvent",
         "GatewaySynchronizationEndedEvent",
         "GatewaySynchronizationStartedEvent",
+        "SetupTriggerUpdatedEvent",
     ],
 };
 /// `POST /triggers/test`: Test a setup trigger definition, executing its effects : see asset-specs for scheduling Intervals composition (exhaustive but non-functional example)
@@ -6749,9 +6749,9 @@ pub const DELETE_TRIGGERS_BY_TYPE_BY_TRIGGER_OID: OperationInfo = OperationInfo 
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "SetupTriggerDeletedEvent",
-        "GatewaySynchronizationStartedEvent",
         "GatewaySynchronizationEndedEvent",
+        "GatewaySynchronizationStartedEvent",
+        "SetupTriggerDeletedEvent",
     ],
 };
 /// `PUT /triggers/{type}/{triggerOID}/activation/{mode}`: Update a setup trigger activation mode

@@ -11,7 +11,7 @@ impl crate::Client {
     /// Arguments:
     /// - `body`: The new action group to create
     ///
-    /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`ActionGroupCreatedEvent`](crate::types::ActionGroupCreatedEvent).
+    /// Generates: [`ActionGroupCreatedEvent`](crate::types::ActionGroupCreatedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn post_action_groups(
         &self,
         body: &crate::types::ActionGroup,
@@ -28,7 +28,7 @@ impl crate::Client {
     /// - `prevent_lock_level_reset` (query `preventLockLevelReset`, optional): Do not reset command lock levels
     /// - `body`: An action group definition, containing the OID of the target action group to update
     ///
-    /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`ActionGroupUpdatedEvent`](crate::types::ActionGroupUpdatedEvent).
+    /// Generates: [`ActionGroupUpdatedEvent`](crate::types::ActionGroupUpdatedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn put_action_groups(
         &self,
         prevent_lock_level_reset: Option<bool>,
@@ -62,7 +62,7 @@ impl crate::Client {
     /// Arguments:
     /// - `oid`: Action group OID to delete
     ///
-    /// Generates: [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`ActionGroupDeletedEvent`](crate::types::ActionGroupDeletedEvent).
+    /// Generates: [`ActionGroupDeletedEvent`](crate::types::ActionGroupDeletedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn delete_action_groups_by_oid(
         &self,
         oid: &str,

@@ -13,7 +13,7 @@ impl crate::Client {
     ///
     /// Rate limit: 1 call per 28min 48s for all operations of the category (`exec`), per session.
     ///
-    /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
+    /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn post_exec_by_action_group_oid(
         &self,
         action_group_oid: &str,
@@ -33,7 +33,7 @@ impl crate::Client {
     ///
     /// Rate limit: 1 call per 28min 48s for all operations of the category (`exec`), per session.
     ///
-    /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
+    /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn post_exec_by_action_group_oid_geolocated(
         &self,
         action_group_oid: &str,
@@ -53,7 +53,7 @@ impl crate::Client {
     ///
     /// Rate limit: 1 call per 28min 48s for all operations of the category (`exec`), per session.
     ///
-    /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
+    /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn post_exec_by_action_group_oid_internal(
         &self,
         action_group_oid: &str,
@@ -263,7 +263,7 @@ impl crate::Client {
     ///
     /// Rate limit: 1 call per 28min 48s for all operations of the category (`exec`), per session.
     ///
-    /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
+    /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn post_exec_apply(
         &self,
         optimize_with_protocol_groups: Option<bool>,
@@ -288,7 +288,7 @@ impl crate::Client {
     ///
     /// Rate limit: 1 call per 28min 48s for all operations of the category (`exec`), per session.
     ///
-    /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
+    /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn post_exec_apply_geolocated(
         &self,
         body: &crate::types::ActionGroup,
@@ -308,7 +308,7 @@ impl crate::Client {
     ///
     /// Rate limit: 1 call per 28min 48s for all operations of the category (`exec`), per session.
     ///
-    /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
+    /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn post_exec_apply_high_priority(
         &self,
         body: &crate::types::ActionGroup,
@@ -328,7 +328,7 @@ impl crate::Client {
     ///
     /// Rate limit: 1 call per 28min 48s for all operations of the category (`exec`), per session.
     ///
-    /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
+    /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn post_exec_apply_internal(
         &self,
         body: &crate::types::ActionGroup,
@@ -379,7 +379,7 @@ impl crate::Client {
     ///
     /// Rate limit: 1 call per 28min 48s for all operations of the category (`exec`), per session.
     ///
-    /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`DelayedTriggerSetEvent`](crate::types::DelayedTriggerSetEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`GroupTriggeredEvent`](crate::types::GroupTriggeredEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
+    /// Generates: [`DelayedTriggerSetEvent`](crate::types::DelayedTriggerSetEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GroupTriggeredEvent`](crate::types::GroupTriggeredEvent).
     pub async fn post_exec_schedule_by_action_group_oid_by_utc_timestamp(
         &self,
         action_group_oid: &str,

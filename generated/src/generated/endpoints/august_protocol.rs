@@ -43,7 +43,7 @@ impl crate::Client {
     ///
     /// Refresh current access token if necessary
     ///
-    /// Generates: [`AugustRefreshCurrentTokenFailedEvent`](crate::types::AugustRefreshCurrentTokenFailedEvent), [`AugustRefreshCurrentTokenCompletedEvent`](crate::types::AugustRefreshCurrentTokenCompletedEvent).
+    /// Generates: [`AugustRefreshCurrentTokenCompletedEvent`](crate::types::AugustRefreshCurrentTokenCompletedEvent), [`AugustRefreshCurrentTokenFailedEvent`](crate::types::AugustRefreshCurrentTokenFailedEvent).
     pub async fn put_config_august_tokens(&self) -> Result<(), crate::Error> {
         let request = Request::new(&operations::PUT_CONFIG_AUGUST_TOKENS);
         self.execute(request).await?.empty()
@@ -55,7 +55,7 @@ impl crate::Client {
     /// Arguments:
     /// - `house_id`: August house Id
     ///
-    /// Generates: [`AugustGatewayDiscoverFailedEvent`](crate::types::AugustGatewayDiscoverFailedEvent), [`AugustGatewayDiscoverCompletedEvent`](crate::types::AugustGatewayDiscoverCompletedEvent).
+    /// Generates: [`AugustGatewayDiscoverCompletedEvent`](crate::types::AugustGatewayDiscoverCompletedEvent), [`AugustGatewayDiscoverFailedEvent`](crate::types::AugustGatewayDiscoverFailedEvent).
     pub async fn post_config_august_discover_gateway_by_house_id(
         &self,
         house_id: &str,
@@ -73,7 +73,7 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: August gatewayId
     ///
-    /// Generates: [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent), [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent).
     pub async fn post_config_august_gateways_by_gateway_id_discover_devices(
         &self,
         gateway_id: &str,

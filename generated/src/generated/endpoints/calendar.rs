@@ -22,7 +22,7 @@ impl crate::Client {
     /// Arguments:
     /// - `body`: Json description of the calendar day to create
     ///
-    /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`CalendarDayCreatedEvent`](crate::types::CalendarDayCreatedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
+    /// Generates: [`CalendarDayCreatedEvent`](crate::types::CalendarDayCreatedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn post_setup_calendar_days(
         &self,
         body: &crate::types::CalendarDay,
@@ -38,7 +38,7 @@ impl crate::Client {
     /// Arguments:
     /// - `body`: Json description of the calendar day to update
     ///
-    /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`CalendarDayUpdatedEvent`](crate::types::CalendarDayUpdatedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
+    /// Generates: [`CalendarDayUpdatedEvent`](crate::types::CalendarDayUpdatedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn put_setup_calendar_days(
         &self,
         body: &crate::types::CalendarDay,
@@ -68,7 +68,7 @@ impl crate::Client {
     /// Arguments:
     /// - `oid`: Calendar day's oid to delete
     ///
-    /// Generates: [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`CalendarDayDeletedEvent`](crate::types::CalendarDayDeletedEvent).
+    /// Generates: [`CalendarDayDeletedEvent`](crate::types::CalendarDayDeletedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn delete_setup_calendar_days_by_oid(
         &self,
         oid: &str,
@@ -170,7 +170,7 @@ impl crate::Client {
     /// - `with_time_validity_checks` (query `withTimeValidityChecks`, optional, default `true`)
     /// - `body`: Json description of the calendar rule to create
     ///
-    /// Generates: [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`CalendarRuleCreatedEvent`](crate::types::CalendarRuleCreatedEvent).
+    /// Generates: [`CalendarRuleCreatedEvent`](crate::types::CalendarRuleCreatedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn post_setup_calendar_rules(
         &self,
         with_time_validity_checks: Option<bool>,
@@ -192,7 +192,7 @@ impl crate::Client {
     /// - `with_time_validity_checks` (query `withTimeValidityChecks`, optional, default `true`)
     /// - `body`: Json description of the calendar rule to update
     ///
-    /// Generates: [`CalendarRuleUpdatedEvent`](crate::types::CalendarRuleUpdatedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
+    /// Generates: [`CalendarRuleUpdatedEvent`](crate::types::CalendarRuleUpdatedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn put_setup_calendar_rules(
         &self,
         with_time_validity_checks: Option<bool>,
@@ -227,7 +227,7 @@ impl crate::Client {
     /// Arguments:
     /// - `oid`: Calendar rule's oid to delete
     ///
-    /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`CalendarRuleDeletedEvent`](crate::types::CalendarRuleDeletedEvent).
+    /// Generates: [`CalendarRuleDeletedEvent`](crate::types::CalendarRuleDeletedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn delete_setup_calendar_rules_by_oid(
         &self,
         oid: &str,
@@ -244,7 +244,7 @@ impl crate::Client {
     /// - `with_time_validity_checks` (query `withTimeValidityChecks`, optional, default `true`)
     /// - `body`: Json description of the set of calendar rules to create
     ///
-    /// Generates: [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`CalendarRuleCreatedEvent`](crate::types::CalendarRuleCreatedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
+    /// Generates: [`CalendarRuleCreatedEvent`](crate::types::CalendarRuleCreatedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn post_setup_calendar_rule_set(
         &self,
         with_time_validity_checks: Option<bool>,
@@ -266,7 +266,7 @@ impl crate::Client {
     /// - `with_time_validity_checks` (query `withTimeValidityChecks`, optional, default `true`)
     /// - `body`: Json description of the set of calendar rules to update
     ///
-    /// Generates: [`CalendarRuleUpdatedEvent`](crate::types::CalendarRuleUpdatedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
+    /// Generates: [`CalendarRuleUpdatedEvent`](crate::types::CalendarRuleUpdatedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn put_setup_calendar_rule_set(
         &self,
         with_time_validity_checks: Option<bool>,
@@ -287,7 +287,7 @@ impl crate::Client {
     /// Arguments:
     /// - `body`: Calendar rules oids to delete
     ///
-    /// Generates: [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`CalendarRuleDeletedEvent`](crate::types::CalendarRuleDeletedEvent).
+    /// Generates: [`CalendarRuleDeletedEvent`](crate::types::CalendarRuleDeletedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn post_setup_calendar_rule_set_delete(
         &self,
         body: &[String],

@@ -34,7 +34,7 @@ impl crate::Client {
     /// - `device_url`: Device URL to update
     /// - `body` (optional): Json description of the calendar day to create
     ///
-    /// Generates: [`DeviceRemovedEvent`](crate::types::DeviceRemovedEvent), [`DeviceDeletionFailedEvent`](crate::types::DeviceDeletionFailedEvent).
+    /// Generates: [`DeviceDeletionFailedEvent`](crate::types::DeviceDeletionFailedEvent), [`DeviceRemovedEvent`](crate::types::DeviceRemovedEvent).
     ///
     /// Deprecated since version 2018.3.3.
     #[deprecated(
@@ -64,7 +64,7 @@ impl crate::Client {
     /// - `device_url`: Device URL to update
     /// - `body` (optional): Json description of the calendar day to create
     ///
-    /// Generates: [`DeviceRemovedEvent`](crate::types::DeviceRemovedEvent), [`DeviceDeletionFailedEvent`](crate::types::DeviceDeletionFailedEvent).
+    /// Generates: [`DeviceDeletionFailedEvent`](crate::types::DeviceDeletionFailedEvent), [`DeviceRemovedEvent`](crate::types::DeviceRemovedEvent).
     ///
     /// Deprecated since version 2020.3.4.
     #[deprecated(
@@ -94,7 +94,7 @@ impl crate::Client {
     /// - `device_url`: Device URL to delete
     /// - `body` (optional): Delete options
     ///
-    /// Generates: [`DeviceDeletionFailedEvent`](crate::types::DeviceDeletionFailedEvent), [`SetupJobCompletedEvent`](crate::types::SetupJobCompletedEvent), [`SetupJobFailedEvent`](crate::types::SetupJobFailedEvent), [`DeviceRemovedEvent`](crate::types::DeviceRemovedEvent).
+    /// Generates: [`DeviceDeletionFailedEvent`](crate::types::DeviceDeletionFailedEvent), [`DeviceRemovedEvent`](crate::types::DeviceRemovedEvent), [`SetupJobCompletedEvent`](crate::types::SetupJobCompletedEvent), [`SetupJobFailedEvent`](crate::types::SetupJobFailedEvent).
     pub async fn post_setup_devices_by_device_url_delete_cascade(
         &self,
         device_url: &str,
@@ -453,7 +453,7 @@ impl crate::Client {
     /// Arguments:
     /// - `device_url`: Device URL to update
     ///
-    /// Generates: [`GatewayFirmwareUpdateFailedEvent`](crate::types::GatewayFirmwareUpdateFailedEvent), [`DeviceFirmwareUpdateFailedEvent`](crate::types::DeviceFirmwareUpdateFailedEvent), [`DeviceFirmwareUpdateStartedEvent`](crate::types::DeviceFirmwareUpdateStartedEvent), [`GatewayFirmwareUpdateCompletedEvent`](crate::types::GatewayFirmwareUpdateCompletedEvent), [`GatewayFirmwareUpdateStartedEvent`](crate::types::GatewayFirmwareUpdateStartedEvent), [`DeviceFirmwareUpdateCompletedEvent`](crate::types::DeviceFirmwareUpdateCompletedEvent).
+    /// Generates: [`DeviceFirmwareUpdateCompletedEvent`](crate::types::DeviceFirmwareUpdateCompletedEvent), [`DeviceFirmwareUpdateFailedEvent`](crate::types::DeviceFirmwareUpdateFailedEvent), [`DeviceFirmwareUpdateStartedEvent`](crate::types::DeviceFirmwareUpdateStartedEvent), [`GatewayFirmwareUpdateCompletedEvent`](crate::types::GatewayFirmwareUpdateCompletedEvent), [`GatewayFirmwareUpdateFailedEvent`](crate::types::GatewayFirmwareUpdateFailedEvent), [`GatewayFirmwareUpdateStartedEvent`](crate::types::GatewayFirmwareUpdateStartedEvent).
     pub async fn put_setup_devices_by_device_url_update_firmware(
         &self,
         device_url: &str,
@@ -685,7 +685,7 @@ impl crate::Client {
     /// Arguments:
     /// - `body`: List of devices URLs to update
     ///
-    /// Generates: [`DeviceFirmwareUpdateStartedEvent`](crate::types::DeviceFirmwareUpdateStartedEvent), [`DeviceFirmwareUpdateFailedEvent`](crate::types::DeviceFirmwareUpdateFailedEvent), [`GatewayFirmwareUpdateCompletedEvent`](crate::types::GatewayFirmwareUpdateCompletedEvent), [`GatewayFirmwareUpdateStartedEvent`](crate::types::GatewayFirmwareUpdateStartedEvent), [`GatewayFirmwareUpdateFailedEvent`](crate::types::GatewayFirmwareUpdateFailedEvent), [`DeviceFirmwareUpdateCompletedEvent`](crate::types::DeviceFirmwareUpdateCompletedEvent).
+    /// Generates: [`DeviceFirmwareUpdateCompletedEvent`](crate::types::DeviceFirmwareUpdateCompletedEvent), [`DeviceFirmwareUpdateFailedEvent`](crate::types::DeviceFirmwareUpdateFailedEvent), [`DeviceFirmwareUpdateStartedEvent`](crate::types::DeviceFirmwareUpdateStartedEvent), [`GatewayFirmwareUpdateCompletedEvent`](crate::types::GatewayFirmwareUpdateCompletedEvent), [`GatewayFirmwareUpdateFailedEvent`](crate::types::GatewayFirmwareUpdateFailedEvent), [`GatewayFirmwareUpdateStartedEvent`](crate::types::GatewayFirmwareUpdateStartedEvent).
     pub async fn put_setup_devices_update_firmwares(
         &self,
         body: &[String],
@@ -722,7 +722,7 @@ impl crate::Client {
     ///
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     ///
-    /// Generates: [`RefreshAllDevicesStatesCompletedEvent`](crate::types::RefreshAllDevicesStatesCompletedEvent), [`RefreshAllDevicesStatesFailedEvent`](crate::types::RefreshAllDevicesStatesFailedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
+    /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`RefreshAllDevicesStatesCompletedEvent`](crate::types::RefreshAllDevicesStatesCompletedEvent), [`RefreshAllDevicesStatesFailedEvent`](crate::types::RefreshAllDevicesStatesFailedEvent).
     pub async fn post_setup_devices_states_refresh(
         &self,
         body: Option<&[String]>,
@@ -760,7 +760,7 @@ impl crate::Client {
     ///
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     ///
-    /// Generates: [`RefreshAllDevicesStatesFailedEvent`](crate::types::RefreshAllDevicesStatesFailedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`RefreshAllDevicesStatesCompletedEvent`](crate::types::RefreshAllDevicesStatesCompletedEvent).
+    /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`RefreshAllDevicesStatesCompletedEvent`](crate::types::RefreshAllDevicesStatesCompletedEvent), [`RefreshAllDevicesStatesFailedEvent`](crate::types::RefreshAllDevicesStatesFailedEvent).
     pub async fn post_setup_devices_by_device_url_states_refresh(
         &self,
         device_url: &str,

@@ -20,7 +20,7 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: Eliot gateway Id
     ///
-    /// Generates: [`EliotDiscoverGatewayFailedEvent`](crate::types::EliotDiscoverGatewayFailedEvent), [`EliotDiscoverGatewayCompletedEvent`](crate::types::EliotDiscoverGatewayCompletedEvent).
+    /// Generates: [`EliotDiscoverGatewayCompletedEvent`](crate::types::EliotDiscoverGatewayCompletedEvent), [`EliotDiscoverGatewayFailedEvent`](crate::types::EliotDiscoverGatewayFailedEvent).
     pub async fn post_config_eliot_discover_gateway_by_gateway_id(
         &self,
         gateway_id: &str,
@@ -35,7 +35,7 @@ impl crate::Client {
     ///
     /// Send get a list of all user's gateways
     ///
-    /// Generates: [`EliotDiscoverGatewaysFailedEvent`](crate::types::EliotDiscoverGatewaysFailedEvent), [`EliotDiscoverGatewaysCompletedEvent`](crate::types::EliotDiscoverGatewaysCompletedEvent).
+    /// Generates: [`EliotDiscoverGatewaysCompletedEvent`](crate::types::EliotDiscoverGatewaysCompletedEvent), [`EliotDiscoverGatewaysFailedEvent`](crate::types::EliotDiscoverGatewaysFailedEvent).
     pub async fn post_config_eliot_discover_gateways(&self) -> Result<(), crate::Error> {
         let request = Request::new(&operations::POST_CONFIG_ELIOT_DISCOVER_GATEWAYS);
         self.execute(request).await?.empty()
@@ -47,7 +47,7 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: Eliot gatewayId
     ///
-    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent), [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent), [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent).
     pub async fn post_config_eliot_gateways_by_gateway_id_discover_devices(
         &self,
         gateway_id: &str,

@@ -34,7 +34,7 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `device_ref`: The device reference
     ///
-    /// Generates: [`EnOceanLearnStartedEvent`](crate::types::EnOceanLearnStartedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`EnOceanLearnModeTimeoutEvent`](crate::types::EnOceanLearnModeTimeoutEvent), [`EnOceanBadDeviceStimulationEvent`](crate::types::EnOceanBadDeviceStimulationEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`EnOceanBadDeviceStimulationEvent`](crate::types::EnOceanBadDeviceStimulationEvent), [`EnOceanLearnModeTimeoutEvent`](crate::types::EnOceanLearnModeTimeoutEvent), [`EnOceanLearnStartedEvent`](crate::types::EnOceanLearnStartedEvent).
     ///
     /// Deprecated since version 2018.3.4.
     #[deprecated(
@@ -61,7 +61,7 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `body` (optional): Json description of the device to learn. Useful for devices using generic profiles (require a manual specification).
     ///
-    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`EnOceanLearnStartedEvent`](crate::types::EnOceanLearnStartedEvent), [`EnOceanLearnModeTimeoutEvent`](crate::types::EnOceanLearnModeTimeoutEvent), [`EnOceanBadDeviceStimulationEvent`](crate::types::EnOceanBadDeviceStimulationEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`EnOceanBadDeviceStimulationEvent`](crate::types::EnOceanBadDeviceStimulationEvent), [`EnOceanLearnModeTimeoutEvent`](crate::types::EnOceanLearnModeTimeoutEvent), [`EnOceanLearnStartedEvent`](crate::types::EnOceanLearnStartedEvent).
     ///
     /// Deprecated since version 2018.3.4.
     #[deprecated(

@@ -11,7 +11,7 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
-    /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     ///
     /// Deprecated since version 2020.6.
     #[deprecated(
@@ -81,7 +81,7 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
-    /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
     ///
     /// Deprecated since version 2020.6.
     #[deprecated(
@@ -209,7 +209,7 @@ impl crate::Client {
     /// - `category`: Energy category
     /// - `scale_factor`: The scale factor
     ///
-    /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     pub async fn post_config_by_gateway_id_io_discover_sensors_pulse_by_category_by_scale_factor(
         &self,
         gateway_id: &str,

@@ -12,7 +12,7 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `ovp_gateway_address`: The OVP gateway address
     ///
-    /// Generates: [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent), [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent).
+    /// Generates: [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent), [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent).
     pub async fn post_config_by_gateway_id_modbus_discover_by_ovp_gateway_address(
         &self,
         gateway_id: &str,

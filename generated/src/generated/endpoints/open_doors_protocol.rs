@@ -11,7 +11,7 @@ impl crate::Client {
     /// Arguments:
     /// - `body`
     ///
-    /// Generates: [`OpenDoorsGenerateOAuthTokensFailedEvent`](crate::types::OpenDoorsGenerateOAuthTokensFailedEvent), [`OpenDoorsGenerateOAuthTokensCompletedEvent`](crate::types::OpenDoorsGenerateOAuthTokensCompletedEvent).
+    /// Generates: [`OpenDoorsGenerateOAuthTokensCompletedEvent`](crate::types::OpenDoorsGenerateOAuthTokensCompletedEvent), [`OpenDoorsGenerateOAuthTokensFailedEvent`](crate::types::OpenDoorsGenerateOAuthTokensFailedEvent).
     pub async fn post_config_opendoors_tokens(
         &self,
         body: &crate::types::PasswordGrantRequest,
@@ -30,7 +30,7 @@ impl crate::Client {
     /// - `auto_create_devices` (query `autoCreateDevices`, optional, default `false`): Parameter used to define discover behavior: if true, all supported OpenDoors devices available on the given account will be automatically created on the generated gateway
     /// - `with_guests` (query `withGuests`, optional, default `true`): Parameter used to define discover behavior: if false, only the OpenDoors devices for which the user it admin will be created
     ///
-    /// Generates: [`OpenDoorsDiscoverFailedEvent`](crate::types::OpenDoorsDiscoverFailedEvent), [`OpenDoorsDiscoverCompletedEvent`](crate::types::OpenDoorsDiscoverCompletedEvent).
+    /// Generates: [`OpenDoorsDiscoverCompletedEvent`](crate::types::OpenDoorsDiscoverCompletedEvent), [`OpenDoorsDiscoverFailedEvent`](crate::types::OpenDoorsDiscoverFailedEvent).
     ///
     /// Deprecated since version 2019.1.
     #[deprecated(

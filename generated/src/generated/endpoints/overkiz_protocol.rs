@@ -11,7 +11,7 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
-    /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     pub async fn post_config_by_gateway_id_ovp_discover(
         &self,
         gateway_id: &str,
@@ -27,7 +27,7 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
-    /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     pub async fn post_config_by_gateway_id_ovp_discover_in_system(
         &self,
         gateway_id: &str,
@@ -45,7 +45,7 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
-    /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     pub async fn post_config_by_gateway_id_ovp_discover_simple(
         &self,
         gateway_id: &str,
@@ -64,7 +64,7 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `gateway_address`: The modbus gateway address
     ///
-    /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
     pub async fn post_config_by_gateway_id_ovp_discover_modbus_by_gateway_address_modules(
         &self,
         gateway_id: &str,

@@ -13,7 +13,7 @@ impl crate::Client {
     ///
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     ///
-    /// Generates: [`RefreshAllDevicesStatesCompletedEvent`](crate::types::RefreshAllDevicesStatesCompletedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`RefreshAllDevicesStatesFailedEvent`](crate::types::RefreshAllDevicesStatesFailedEvent).
+    /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`RefreshAllDevicesStatesCompletedEvent`](crate::types::RefreshAllDevicesStatesCompletedEvent), [`RefreshAllDevicesStatesFailedEvent`](crate::types::RefreshAllDevicesStatesFailedEvent).
     pub async fn post_setup_protocols_by_protocol_type_devices_states_refresh(
         &self,
         protocol_type: i64,

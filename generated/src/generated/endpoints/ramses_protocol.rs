@@ -12,7 +12,7 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `gateway_address`: The Ramses gateway address
     ///
-    /// Generates: [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent), [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent), [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent).
     pub async fn post_config_by_gateway_id_ramses_discover_gateway_node_by_gateway_address(
         &self,
         gateway_id: &str,
@@ -32,7 +32,7 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `evo_home_address`: The EvoHome address (device ID)
     ///
-    /// Generates: [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent), [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent), [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent).
     pub async fn post_config_by_gateway_id_ramses_discover_master_nodes_by_evo_home_address(
         &self,
         gateway_id: &str,

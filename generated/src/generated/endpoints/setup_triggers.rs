@@ -12,7 +12,7 @@ impl crate::Client {
     /// - `allow_execute_on_create` (query `allowExecuteOnCreate`, optional): Allow execution of trigger effects on create
     /// - `body`: Json description of the setup trigger to create
     ///
-    /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`SetupTriggerCreatedEvent`](crate::types::SetupTriggerCreatedEvent), [`SetupTriggerCreationFailedEvent`](crate::types::SetupTriggerCreationFailedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
+    /// Generates: [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`SetupTriggerCreatedEvent`](crate::types::SetupTriggerCreatedEvent), [`SetupTriggerCreationFailedEvent`](crate::types::SetupTriggerCreationFailedEvent).
     pub async fn post_triggers(
         &self,
         allow_execute_on_create: Option<bool>,
@@ -35,7 +35,7 @@ impl crate::Client {
     /// - `prevent_lock_level_reset` (query `preventLockLevelReset`, optional): Do not reset command lock levels
     /// - `body`: Json description of the setup trigger to update
     ///
-    /// Generates: [`SetupTriggerUpdatedEvent`](crate::types::SetupTriggerUpdatedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
+    /// Generates: [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`SetupTriggerUpdatedEvent`](crate::types::SetupTriggerUpdatedEvent).
     pub async fn put_triggers(
         &self,
         allow_execute_on_update: Option<bool>,
@@ -111,7 +111,7 @@ impl crate::Client {
     /// - `type`: Setup trigger type
     /// - `trigger_oid`: If then setup trigger OID to delete
     ///
-    /// Generates: [`SetupTriggerDeletedEvent`](crate::types::SetupTriggerDeletedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
+    /// Generates: [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`SetupTriggerDeletedEvent`](crate::types::SetupTriggerDeletedEvent).
     pub async fn delete_triggers_by_type_by_trigger_oid(
         &self,
         r#type: &crate::types::SetupTriggerType,

@@ -11,7 +11,7 @@ impl crate::Client {
     /// Arguments:
     /// - `body`
     ///
-    /// Generates: [`SomfyProtectGenerateOAuthTokensFailedEvent`](crate::types::SomfyProtectGenerateOAuthTokensFailedEvent), [`SomfyProtectGenerateOAuthTokensCompletedEvent`](crate::types::SomfyProtectGenerateOAuthTokensCompletedEvent).
+    /// Generates: [`SomfyProtectGenerateOAuthTokensCompletedEvent`](crate::types::SomfyProtectGenerateOAuthTokensCompletedEvent), [`SomfyProtectGenerateOAuthTokensFailedEvent`](crate::types::SomfyProtectGenerateOAuthTokensFailedEvent).
     pub async fn post_config_somfyprotect_tokens(
         &self,
         body: &crate::types::PasswordGrantRequest,
@@ -36,7 +36,7 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
-    /// Generates: [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent), [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent).
     pub async fn post_config_somfyprotect_by_gateway_id_discover_devices(
         &self,
         gateway_id: &str,
@@ -54,7 +54,7 @@ impl crate::Client {
     /// Arguments:
     /// - `site_id` (query `siteId`): Somfy protect site Id
     ///
-    /// Generates: [`SomfyProtectDiscoverFailedEvent`](crate::types::SomfyProtectDiscoverFailedEvent), [`SomfyProtectDiscoverCompletedEvent`](crate::types::SomfyProtectDiscoverCompletedEvent).
+    /// Generates: [`SomfyProtectDiscoverCompletedEvent`](crate::types::SomfyProtectDiscoverCompletedEvent), [`SomfyProtectDiscoverFailedEvent`](crate::types::SomfyProtectDiscoverFailedEvent).
     pub async fn post_config_somfyprotect_discover_gateway(
         &self,
         site_id: &str,
@@ -72,7 +72,7 @@ impl crate::Client {
     /// Arguments:
     /// - `body` (optional)
     ///
-    /// Generates: [`SomfyProtectDiscoverFailedEvent`](crate::types::SomfyProtectDiscoverFailedEvent), [`SomfyProtectDiscoverCompletedEvent`](crate::types::SomfyProtectDiscoverCompletedEvent), [`SomfyProtectSiteDiscoveredEvent`](crate::types::SomfyProtectSiteDiscoveredEvent).
+    /// Generates: [`SomfyProtectDiscoverCompletedEvent`](crate::types::SomfyProtectDiscoverCompletedEvent), [`SomfyProtectDiscoverFailedEvent`](crate::types::SomfyProtectDiscoverFailedEvent), [`SomfyProtectSiteDiscoveredEvent`](crate::types::SomfyProtectSiteDiscoveredEvent).
     ///
     /// Deprecated since version 2018.7.
     #[deprecated(

@@ -36,7 +36,7 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
-    /// Generates: [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent), [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent).
     pub async fn post_config_somfythermostat_by_gateway_id_discover_devices(
         &self,
         gateway_id: &str,
@@ -51,7 +51,7 @@ impl crate::Client {
     ///
     /// Start a discover gateways
     ///
-    /// Generates: [`SomfyThermostatDiscoverFailedEvent`](crate::types::SomfyThermostatDiscoverFailedEvent), [`SomfyThermostatDiscoveredEvent`](crate::types::SomfyThermostatDiscoveredEvent), [`SomfyThermostatDiscoverCompletedEvent`](crate::types::SomfyThermostatDiscoverCompletedEvent).
+    /// Generates: [`SomfyThermostatDiscoverCompletedEvent`](crate::types::SomfyThermostatDiscoverCompletedEvent), [`SomfyThermostatDiscoverFailedEvent`](crate::types::SomfyThermostatDiscoverFailedEvent), [`SomfyThermostatDiscoveredEvent`](crate::types::SomfyThermostatDiscoveredEvent).
     pub async fn post_config_somfythermostat_discover_gateways(
         &self,
     ) -> Result<(), crate::Error> {
@@ -67,7 +67,7 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway Id
     ///
-    /// Generates: [`SomfyThermostatDiscoverCompletedEvent`](crate::types::SomfyThermostatDiscoverCompletedEvent), [`SomfyThermostatDiscoveredEvent`](crate::types::SomfyThermostatDiscoveredEvent), [`SomfyThermostatDiscoverFailedEvent`](crate::types::SomfyThermostatDiscoverFailedEvent).
+    /// Generates: [`SomfyThermostatDiscoverCompletedEvent`](crate::types::SomfyThermostatDiscoverCompletedEvent), [`SomfyThermostatDiscoverFailedEvent`](crate::types::SomfyThermostatDiscoverFailedEvent), [`SomfyThermostatDiscoveredEvent`](crate::types::SomfyThermostatDiscoveredEvent).
     pub async fn post_config_somfythermostat_discover_gateways_by_gateway_id(
         &self,
         gateway_id: &str,
@@ -82,7 +82,7 @@ impl crate::Client {
     ///
     /// discover gateways candidates
     ///
-    /// Generates: [`SomfyThermostatDiscoverFailedEvent`](crate::types::SomfyThermostatDiscoverFailedEvent), [`SomfyThermostatDiscoverCompletedEvent`](crate::types::SomfyThermostatDiscoverCompletedEvent), [`SomfyThermostatsCandidatesDiscoveredEvent`](crate::types::SomfyThermostatsCandidatesDiscoveredEvent).
+    /// Generates: [`SomfyThermostatDiscoverCompletedEvent`](crate::types::SomfyThermostatDiscoverCompletedEvent), [`SomfyThermostatDiscoverFailedEvent`](crate::types::SomfyThermostatDiscoverFailedEvent), [`SomfyThermostatsCandidatesDiscoveredEvent`](crate::types::SomfyThermostatsCandidatesDiscoveredEvent).
     pub async fn post_config_somfythermostat_discover_gateways_candidates(
         &self,
     ) -> Result<(), crate::Error> {
@@ -121,7 +121,7 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `thermostat_id`: The thermostat Id
     ///
-    /// Generates: [`SomfyThermostatRegisterWebhookSuccessEvent`](crate::types::SomfyThermostatRegisterWebhookSuccessEvent), [`SomfyThermostatRegisterWebhookFailedEvent`](crate::types::SomfyThermostatRegisterWebhookFailedEvent).
+    /// Generates: [`SomfyThermostatRegisterWebhookFailedEvent`](crate::types::SomfyThermostatRegisterWebhookFailedEvent), [`SomfyThermostatRegisterWebhookSuccessEvent`](crate::types::SomfyThermostatRegisterWebhookSuccessEvent).
     pub async fn post_config_somfythermostat_by_gateway_id_webhook_by_thermostat_id(
         &self,
         gateway_id: &str,
@@ -141,7 +141,7 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `thermostat_id`: The thermostat Id
     ///
-    /// Generates: [`SomfyThermostatDeleteWebhookSuccessEvent`](crate::types::SomfyThermostatDeleteWebhookSuccessEvent), [`SomfyThermostatDeleteWebhookFailedEvent`](crate::types::SomfyThermostatDeleteWebhookFailedEvent).
+    /// Generates: [`SomfyThermostatDeleteWebhookFailedEvent`](crate::types::SomfyThermostatDeleteWebhookFailedEvent), [`SomfyThermostatDeleteWebhookSuccessEvent`](crate::types::SomfyThermostatDeleteWebhookSuccessEvent).
     pub async fn delete_config_somfythermostat_by_gateway_id_webhook_by_thermostat_id(
         &self,
         gateway_id: &str,

@@ -31,7 +31,7 @@ impl crate::Client {
     /// - `gateway_id`: The gateway id
     /// - `device_url`: The device url
     ///
-    /// Generates: [`SonosGetTopologySuccessEvent`](crate::types::SonosGetTopologySuccessEvent), [`SonosGetTopologyFailedEvent`](crate::types::SonosGetTopologyFailedEvent), [`SonosTopologyChangedEvent`](crate::types::SonosTopologyChangedEvent).
+    /// Generates: [`SonosGetTopologyFailedEvent`](crate::types::SonosGetTopologyFailedEvent), [`SonosGetTopologySuccessEvent`](crate::types::SonosGetTopologySuccessEvent), [`SonosTopologyChangedEvent`](crate::types::SonosTopologyChangedEvent).
     pub async fn post_config_by_gateway_id_upnpcontrol_sonos_topology_by_device_url(
         &self,
         gateway_id: &str,

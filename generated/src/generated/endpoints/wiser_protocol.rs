@@ -49,7 +49,7 @@ impl crate::Client {
     /// Arguments:
     /// - `site_id`: site Id to discover
     ///
-    /// Generates: [`WiserGatewayDiscoveredFailedEvent`](crate::types::WiserGatewayDiscoveredFailedEvent), [`WiserGatewayDiscoveredEvent`](crate::types::WiserGatewayDiscoveredEvent).
+    /// Generates: [`WiserGatewayDiscoveredEvent`](crate::types::WiserGatewayDiscoveredEvent), [`WiserGatewayDiscoveredFailedEvent`](crate::types::WiserGatewayDiscoveredFailedEvent).
     pub async fn post_config_wiser_discover_gateway_by_site_id(
         &self,
         site_id: &str,
@@ -64,7 +64,7 @@ impl crate::Client {
     ///
     /// Return the list of the gateways candidates
     ///
-    /// Generates: [`WiserSitesCandidatesFailedEvent`](crate::types::WiserSitesCandidatesFailedEvent), [`WiserSitesCandidatesDiscoveredEvent`](crate::types::WiserSitesCandidatesDiscoveredEvent).
+    /// Generates: [`WiserSitesCandidatesDiscoveredEvent`](crate::types::WiserSitesCandidatesDiscoveredEvent), [`WiserSitesCandidatesFailedEvent`](crate::types::WiserSitesCandidatesFailedEvent).
     pub async fn post_config_wiser_discover_gateways_candidates(
         &self,
     ) -> Result<(), crate::Error> {

@@ -99,7 +99,7 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
-    /// Generates: [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`DeviceDisabledEvent`](crate::types::DeviceDisabledEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent).
+    /// Generates: [`DeviceDisabledEvent`](crate::types::DeviceDisabledEvent), [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent).
     ///
     /// Deprecated since version 2018.3.3.
     #[deprecated(
@@ -174,7 +174,7 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `body` (optional): PowerMode allowed values are low (default value), normal or wide and timeout default value is 30 (seconds)
     ///
-    /// Generates: [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent), [`DeviceDisabledEvent`](crate::types::DeviceDisabledEvent), [`ZWaveExclusionInOtherNetworkEvent`](crate::types::ZWaveExclusionInOtherNetworkEvent).
+    /// Generates: [`DeviceDisabledEvent`](crate::types::DeviceDisabledEvent), [`ZWaveExclusionInOtherNetworkEvent`](crate::types::ZWaveExclusionInOtherNetworkEvent), [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent).
     ///
     /// Deprecated since version 2018.4.
     #[deprecated(
@@ -229,7 +229,7 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `body` (optional): PowerMode allowed values are low (default value), normal or wide and timeout default value is 30 (seconds)
     ///
-    /// Generates: [`DeviceDisabledEvent`](crate::types::DeviceDisabledEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent), [`ZWaveExclusionInOtherNetworkEvent`](crate::types::ZWaveExclusionInOtherNetworkEvent), [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent).
+    /// Generates: [`DeviceDisabledEvent`](crate::types::DeviceDisabledEvent), [`ZWaveExclusionInOtherNetworkEvent`](crate::types::ZWaveExclusionInOtherNetworkEvent), [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent).
     ///
     /// Deprecated since version 2019.1.1.
     #[deprecated(
@@ -259,7 +259,7 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
-    /// Generates: [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent), [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent).
+    /// Generates: [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent).
     ///
     /// Deprecated since version 2019.1.1.
     #[deprecated(
@@ -357,7 +357,7 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
-    /// Generates: [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent), [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent).
+    /// Generates: [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent).
     ///
     /// Deprecated since version 2018.3.3.
     #[deprecated(
@@ -407,7 +407,7 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
-    /// Generates: [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent), [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent).
+    /// Generates: [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent).
     ///
     /// Deprecated since version 2018.3.3.
     #[deprecated(
@@ -632,7 +632,7 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
-    /// Generates: [`ZWaveResetFailedEvent`](crate::types::ZWaveResetFailedEvent), [`ZWaveResetCompleteEvent`](crate::types::ZWaveResetCompleteEvent), [`DeviceDisabledEvent`](crate::types::DeviceDisabledEvent).
+    /// Generates: [`DeviceDisabledEvent`](crate::types::DeviceDisabledEvent), [`ZWaveResetCompleteEvent`](crate::types::ZWaveResetCompleteEvent), [`ZWaveResetFailedEvent`](crate::types::ZWaveResetFailedEvent).
     pub async fn post_config_by_gateway_id_zwave_reset(
         &self,
         gateway_id: &str,

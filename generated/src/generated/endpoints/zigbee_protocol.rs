@@ -11,7 +11,7 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
-    /// Generates: [`ZigbeeBindNetworkCompletedEvent`](crate::types::ZigbeeBindNetworkCompletedEvent), [`ZigbeeBindNetworkFailedEvent`](crate::types::ZigbeeBindNetworkFailedEvent), [`DeviceUpdatedEvent`](crate::types::DeviceUpdatedEvent).
+    /// Generates: [`DeviceUpdatedEvent`](crate::types::DeviceUpdatedEvent), [`ZigbeeBindNetworkCompletedEvent`](crate::types::ZigbeeBindNetworkCompletedEvent), [`ZigbeeBindNetworkFailedEvent`](crate::types::ZigbeeBindNetworkFailedEvent).
     pub async fn post_config_by_gateway_id_zigbee_bind_network(
         &self,
         gateway_id: &str,
@@ -29,7 +29,7 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
-    /// Generates: [`ZigbeeCreateNetworkCompletedEvent`](crate::types::ZigbeeCreateNetworkCompletedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`ZigbeeCreateNetworkFailedEvent`](crate::types::ZigbeeCreateNetworkFailedEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`ZigbeeCreateNetworkCompletedEvent`](crate::types::ZigbeeCreateNetworkCompletedEvent), [`ZigbeeCreateNetworkFailedEvent`](crate::types::ZigbeeCreateNetworkFailedEvent).
     pub async fn post_config_by_gateway_id_zigbee_create_network(
         &self,
         gateway_id: &str,
@@ -48,7 +48,7 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     /// - `body`: List of channel possible for creating network
     ///
-    /// Generates: [`ZigbeeCreateNetworkFailedEvent`](crate::types::ZigbeeCreateNetworkFailedEvent), [`ZigbeeCreateNetworkCompletedEvent`](crate::types::ZigbeeCreateNetworkCompletedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`ZigbeeCreateNetworkCompletedEvent`](crate::types::ZigbeeCreateNetworkCompletedEvent), [`ZigbeeCreateNetworkFailedEvent`](crate::types::ZigbeeCreateNetworkFailedEvent).
     pub async fn post_config_by_gateway_id_zigbee_create_network_channels(
         &self,
         gateway_id: &str,
@@ -68,7 +68,7 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
-    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`ZigbeeJoinNetworkFailedEvent`](crate::types::ZigbeeJoinNetworkFailedEvent), [`ZigbeeJoinNetworkCompletedEvent`](crate::types::ZigbeeJoinNetworkCompletedEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`ZigbeeJoinNetworkCompletedEvent`](crate::types::ZigbeeJoinNetworkCompletedEvent), [`ZigbeeJoinNetworkFailedEvent`](crate::types::ZigbeeJoinNetworkFailedEvent).
     pub async fn post_config_by_gateway_id_zigbee_join_network(
         &self,
         gateway_id: &str,
@@ -86,7 +86,7 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
-    /// Generates: [`ZigbeeLeaveNetworkCompletedEvent`](crate::types::ZigbeeLeaveNetworkCompletedEvent), [`DeviceRemovedEvent`](crate::types::DeviceRemovedEvent), [`ZigbeeLeaveNetworkFailedEvent`](crate::types::ZigbeeLeaveNetworkFailedEvent).
+    /// Generates: [`DeviceRemovedEvent`](crate::types::DeviceRemovedEvent), [`ZigbeeLeaveNetworkCompletedEvent`](crate::types::ZigbeeLeaveNetworkCompletedEvent), [`ZigbeeLeaveNetworkFailedEvent`](crate::types::ZigbeeLeaveNetworkFailedEvent).
     pub async fn post_config_by_gateway_id_zigbee_leave_network(
         &self,
         gateway_id: &str,
@@ -104,7 +104,7 @@ impl crate::Client {
     /// Arguments:
     /// - `gateway_id`: The gateway ID
     ///
-    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`ZigbeeRefreshNetworkFailedEvent`](crate::types::ZigbeeRefreshNetworkFailedEvent), [`ZigbeeRefreshNetworkCompletedEvent`](crate::types::ZigbeeRefreshNetworkCompletedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ZigbeeRefreshNetworkCompletedEvent`](crate::types::ZigbeeRefreshNetworkCompletedEvent), [`ZigbeeRefreshNetworkFailedEvent`](crate::types::ZigbeeRefreshNetworkFailedEvent).
     pub async fn post_config_by_gateway_id_zigbee_refresh_network(
         &self,
         gateway_id: &str,
