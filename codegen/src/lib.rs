@@ -4,8 +4,10 @@
 //! - [`html`] turns the published page (HTML) into the text layout;
 //! - [`parse`] turns the documentation page (text) into a [`spec::Spec`];
 //! - [`summary`] counts what a spec holds;
+//! - [`changelog`] tells what changed between two specs;
 //! - `cargo xtask codegen` (the `xtask` crate) drives both and writes the files.
 
+pub mod changelog;
 pub mod html;
 pub mod parse;
 pub mod spec;
