@@ -122,6 +122,11 @@ fn read_doc(path: &Path) -> Option<String> {
             return None;
         }
     };
+    doc_text(path, bytes)
+}
+
+/// The text of a page read from `path`: converted when it is the HTML page.
+fn doc_text(path: &Path, bytes: Vec<u8>) -> Option<String> {
     if overkiz_codegen::html::looks_like_html(&bytes) {
         return Some(overkiz_codegen::html::to_text(&bytes));
     }
@@ -139,9 +144,17 @@ fn read_doc(path: &Path) -> Option<String> {
 
 /// A version of the API: a spec JSON file, or a documentation page (text or HTML).
 fn read_spec(path: &Path) -> Option<overkiz_codegen::Spec> {
-    let is_json = path.extension().is_some_and(|e| e == "json");
-    if is_json {
-        let text = read(path)?;
+    // A spec is JSON (`{` first); a page starts with its title or `<`. By content, so
+    // that `<(git show HEAD:spec/overkiz.json)` works.
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", path.display());
+            return None;
+        }
+    };
+    if bytes.trim_ascii_start().starts_with(b"{") {
+        let text = String::from_utf8_lossy(&bytes);
         return match serde_json::from_str(&text) {
             Ok(spec) => Some(spec),
             Err(e) => {
@@ -154,7 +167,7 @@ fn read_spec(path: &Path) -> Option<overkiz_codegen::Spec> {
             }
         };
     }
-    let text = read_doc(path)?;
+    let text = doc_text(path, bytes)?;
     match overkiz_codegen::parse(&file_name(path), &text) {
         Ok(spec) => Some(spec),
         Err(e) => {
