@@ -362,12 +362,23 @@ fn sweep(seed: u64, per_part: usize) -> (usize, usize) {
             }
         }
     }
+    // Group and category headings between operations.
+    let mut headings = Vec::new();
+    for k in 0..page.ops.len().saturating_sub(1) {
+        headings.extend((page.op_end(k)..page.ops[k + 1]).map(|i| (k + 1, i)));
+    }
+    assert!(headings.len() > 100, "the page has group headings");
     let (mut ok, mut err) = (0, 0);
-    for (part, lines) in ALL_PARTS.iter().zip(&by_part) {
-        assert!(!lines.is_empty(), "the page has {part:?} lines");
+    let groups = [(None, &headings)];
+    let parts = ALL_PARTS.iter().map(Some).zip(&by_part);
+    for (part, lines) in parts.chain(groups) {
+        let part = part.map_or("group heading".to_owned(), |p| format!("{p:?}"));
+        assert!(!lines.is_empty(), "the page has {part} lines");
         for _ in 0..per_part {
             let (k, i) = lines[rng.usize(..lines.len())];
             let m = MUTATIONS[rng.usize(..MUTATIONS.len())];
+            // Operation k is the second of the window, so that the group heading
+            // before it is inside the window.
             let from = k.saturating_sub(1);
             let to = (k + 2).min(page.ops.len());
             let mut window: Vec<String> = page
@@ -384,14 +395,14 @@ fn sweep(seed: u64, per_part: usize) -> (usize, usize) {
                 Ok(Err(e)) => {
                     assert!(
                         (1..=window.len() + 1).contains(&e.line),
-                        "{m:?} of line {} ({part:?}): error outside the page: {e}",
+                        "{m:?} of line {} ({part}): error outside the page: {e}",
                         i + 1
                     );
                     assert!(e.to_string().starts_with(&format!("window.txt:{}: expected ", e.line)));
                     err += 1;
                 }
                 Err(_) => panic!(
-                    "the parser panicked on {m:?} of line {} of spec/enduser-api.txt ({part:?}: `{}`)",
+                    "the parser panicked on {m:?} of line {} of spec/enduser-api.txt ({part}: `{}`)",
                     i + 1,
                     page.lines[i]
                 ),
@@ -407,10 +418,10 @@ fn seed_text() -> String {
 
 #[test]
 fn mutated_pages_never_panic() {
-    // 11 parts × 40 mutations: deleted, duplicated, swapped lines and lines cut in
-    // half or split in two, anywhere in an operation.
+    // (11 parts of operations + group headings) × 40 mutations: deleted,
+    // duplicated, swapped lines and lines cut in half or split in two.
     let (ok, err) = sweep(9, 40);
-    assert_eq!(ok + err, 11 * 40);
+    assert_eq!(ok + err, 12 * 40);
     // Some mutations are harmless (a duplicated blank line), most are not.
     assert!(ok > 0 && err > 0, "ok {ok}, err {err}");
 }
