@@ -280,6 +280,26 @@ fn removing_any_optional_section_changes_only_that_operation() {
                     );
                 }
             }
+            // The absence is recorded where the section was.
+            let op = &after.operations[idx];
+            let absent = match part {
+                Part::Heading => unreachable!("not removable"),
+                Part::Description => op.summary.is_empty() && op.description.is_empty(),
+                Part::RateLimit => op.rate_limit.is_none(),
+                Part::AccessScope => op.access_scope.is_none(),
+                Part::Parameters => op.params.is_empty() && op.request_body.is_none(),
+                Part::RequestBody => op.request_body.is_none(),
+                Part::Response => op.response.is_none(),
+                Part::Status => op.status.is_none(),
+                Part::Events => op.events.is_empty(),
+                Part::AllowedValues => op.allowed_values.is_empty(),
+                Part::AllowedTypes => op.allowed_types.is_empty(),
+            };
+            assert!(
+                absent,
+                "{part:?} of `{} {}` is recorded as absent",
+                op.method, op.path
+            );
             let names = |s: &Spec| {
                 s.events
                     .iter()
