@@ -168,10 +168,23 @@ fn read_spec(path: &Path) -> Option<overkiz_codegen::Spec> {
         };
     }
     let text = doc_text(path, bytes)?;
-    match overkiz_codegen::parse(&file_name(path), &text) {
+    parse_doc(path, &text)
+}
+
+/// Parses a page read from `path`, reporting errors with their line. For an HTML
+/// page, the line is one of its text layout, which `import-doc` writes out.
+fn parse_doc(path: &Path, text: &str) -> Option<overkiz_codegen::Spec> {
+    match overkiz_codegen::parse(&file_name(path), text) {
         Ok(spec) => Some(spec),
         Err(e) => {
             eprintln!("error: {e}");
+            let head = std::fs::read(path).unwrap_or_default();
+            if overkiz_codegen::html::looks_like_html(&head) {
+                eprintln!(
+                    "note: the line is one of the page's text layout; `cargo xtask import-doc {} --out page.txt` writes it",
+                    path.display()
+                );
+            }
             None
         }
     }
@@ -196,18 +209,18 @@ fn import_doc(page: &Path, out: Option<PathBuf>) -> ExitCode {
     let started = Instant::now();
     let text = overkiz_codegen::html::to_text(&bytes);
     let elapsed = started.elapsed();
-    // Refuse to write a page the parser does not understand.
-    let spec = match overkiz_codegen::parse(&file_name(page), &text) {
+    if let Err(e) = std::fs::write(&out, &text) {
+        eprintln!("error: cannot write {}: {e}", out.display());
+        return ExitCode::FAILURE;
+    }
+    // Written either way, so that a parse error's line can be read in the text.
+    let spec = match overkiz_codegen::parse(&file_name(&out), &text) {
         Ok(spec) => spec,
         Err(e) => {
             eprintln!("error: the converted page does not parse: {e}");
             return ExitCode::FAILURE;
         }
     };
-    if let Err(e) = std::fs::write(&out, &text) {
-        eprintln!("error: cannot write {}: {e}", out.display());
-        return ExitCode::FAILURE;
-    }
     println!(
         "converted {} in {:.1} ms: {} lines, {} operations; wrote {}",
         page.display(),
@@ -245,17 +258,12 @@ fn codegen(
     let (Some(text), Some(curated_text)) = (read_doc(&doc), read(&curated)) else {
         return ExitCode::FAILURE;
     };
-    let name = file_name(&doc);
     let started = Instant::now();
-    let spec = match overkiz_codegen::parse(&name, &text) {
-        Ok(spec) => spec,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(spec) = parse_doc(&doc, &text) else {
+        return ExitCode::FAILURE;
     };
     let parsed = started.elapsed();
-    if other_doc {
+    if other_doc && checked_in.exists() {
         // What this version changes, against the checked-in spec.
         if let Some(before) = read_spec(&checked_in) {
             println!(

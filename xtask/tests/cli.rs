@@ -154,6 +154,24 @@ fn import_doc_writes_the_text_layout() {
         std::fs::read(&out).unwrap(),
         std::fs::read(data("enduser-api-sample.txt")).unwrap()
     );
+    // A page the parser does not understand: written, and the error names its line.
+    let broken = dir.join("broken.html");
+    let page = std::fs::read_to_string(&html).unwrap();
+    std::fs::write(&broken, page.replace("Expand commands", "Expand all")).unwrap();
+    let broken_out = dir.join("broken.txt");
+    let run = xtask(&[
+        "import-doc",
+        broken.to_str().unwrap(),
+        "--out",
+        broken_out.to_str().unwrap(),
+    ]);
+    assert!(!run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("does not parse: broken.txt:12: expected `Expand commands` after the group heading, found `POST Action group /actionGroups application/json`"),
+        "{stderr}"
+    );
+    assert!(broken_out.exists());
     // The text page is not an HTML page: nothing is written.
     let text_page = root().join("spec/enduser-api.txt");
     let refused = xtask(&[
