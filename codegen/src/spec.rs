@@ -1,9 +1,11 @@
 //! The normalized spec: what `cargo xtask codegen` writes to `spec/overkiz.json`
 //! and what the generator reads.
 //!
-//! Everything here is plain data in a stable order (document order for groups and
-//! operations, name order for events) so that the JSON form is deterministic and a
-//! small change in the documentation gives a small diff.
+//! Everything here is plain data in a stable order (document order for groups,
+//! operations and parameters; sorted where the page's order means nothing: events,
+//! fields, allowed values and types, tags; see `spec/README.md`) so that the JSON
+//! form is deterministic and a small change in the documentation gives a small
+//! diff.
 
 use serde::{Deserialize, Serialize};
 
@@ -31,7 +33,7 @@ pub struct Group {
     pub name: String,
     /// Description of the group (may span several lines), if any.
     pub description: Option<String>,
-    /// Private tags of the group (`Private tags : [ zwave-config ]`).
+    /// Private tags of the group (`Private tags : [ zwave-config ]`), sorted.
     pub private_tags: Vec<String>,
 }
 
@@ -68,11 +70,11 @@ pub struct Operation {
     pub response: Option<ResponseBody>,
     /// The documented success status, `None` when the page has no status table.
     pub status: Option<Status>,
-    /// Names of the events the call generates, in document order.
+    /// Names of the events the call generates, sorted by name, each once.
     pub events: Vec<String>,
-    /// "See Allowed Values" tables.
+    /// "See Allowed Values" tables, sorted by title.
     pub allowed_values: Vec<AllowedValues>,
-    /// "See Allowed Types" blocks.
+    /// "See Allowed Types" blocks, sorted by title.
     pub allowed_types: Vec<AllowedTypes>,
 }
 
@@ -170,7 +172,7 @@ pub struct EventType {
     /// Description, if any occurrence gives one.
     pub description: Option<String>,
     /// Fields: the union of the JSON examples' keys and the documented field rows,
-    /// in order of first appearance.
+    /// sorted by name.
     pub fields: Vec<Field>,
 }
 
@@ -209,13 +211,13 @@ pub enum Schema {
     },
     /// An object with named fields.
     Object {
-        /// Fields in example order.
+        /// Fields sorted by name (the order of an example's keys means nothing).
         fields: Vec<Field>,
     },
     /// An object used as a map: its example keys are not field names
     /// (`"some extra attributes"`, `"120123456790"`).
     Map {
-        /// The example key.
+        /// An example key (the smallest one of the example).
         key_example: String,
         /// Type of the values.
         values: Box<Schema>,
@@ -248,7 +250,7 @@ impl Schema {
 pub struct AllowedValues {
     /// Title of the table ("IO Energy Type").
     pub title: String,
-    /// Rows in document order.
+    /// Rows sorted by name, then code.
     pub values: Vec<AllowedValue>,
 }
 
@@ -269,7 +271,7 @@ pub struct AllowedValue {
 pub struct AllowedTypes {
     /// Title ("If-Then Setup Trigger Condition Block").
     pub title: String,
-    /// Variants in document order.
+    /// Variants sorted by key.
     pub variants: Vec<TypeVariant>,
 }
 
