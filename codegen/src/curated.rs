@@ -82,7 +82,7 @@ impl<T> Entry<T> {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Shape {
-    /// Wire field names, in example order.
+    /// Wire field names, in any order.
     pub fields: Vec<String>,
     /// Type name.
     pub name: String,

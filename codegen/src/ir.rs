@@ -641,10 +641,13 @@ impl Builder<'_> {
     }
 
     fn shape_name(&self, fields: &[spec::Field]) -> Option<String> {
+        // The same field names in any order: examples' key order carries no meaning.
+        let mut names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+        names.sort_unstable();
         self.curated.shape.iter().find_map(|e| {
-            (e.value.fields.len() == fields.len()
-                && e.value.fields.iter().zip(fields).all(|(a, b)| *a == b.name))
-            .then(|| e.get().name.clone())
+            let mut wanted: Vec<&str> = e.value.fields.iter().map(String::as_str).collect();
+            wanted.sort_unstable();
+            (wanted == names).then(|| e.get().name.clone())
         })
     }
 

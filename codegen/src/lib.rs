@@ -1,10 +1,14 @@
 //! Parser of the Overkiz End-User API documentation and generator of the `overkiz`
 //! crate.
 //!
+//! - [`html`] turns the published page (HTML) into the text layout;
 //! - [`parse`] turns the documentation page (text) into a [`spec::Spec`];
 //! - [`summary`] counts what a spec holds;
+//! - [`changelog`] tells what changed between two specs;
 //! - `cargo xtask codegen` (the `xtask` crate) drives both and writes the files.
 
+pub mod changelog;
+pub mod html;
 pub mod parse;
 pub mod spec;
 pub mod summary;
@@ -58,6 +62,16 @@ pub struct Generated {
 pub fn generate(doc_name: &str, doc_text: &str, curated_text: &str) -> Result<Generated, Error> {
     let spec = parse(doc_name, doc_text)?;
     generate_from_spec(spec, curated_text)
+}
+
+/// The spec as `cargo xtask codegen` writes it: the page's spec plus the curated
+/// operations and every operation's idempotency class (for comparing a page with a
+/// written spec, e.g. in a changelog).
+pub fn complete(mut spec: Spec, curated_text: &str) -> Result<Spec, Error> {
+    let curated = curated::Curated::parse(curated_text)?;
+    curated_ops::apply(&mut spec, &curated)?;
+    idempotency::apply(&mut spec, &curated)?;
+    Ok(spec)
 }
 
 /// Renders every output file of an already parsed spec.

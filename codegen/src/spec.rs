@@ -1,9 +1,11 @@
 //! The normalized spec: what `cargo xtask codegen` writes to `spec/overkiz.json`
 //! and what the generator reads.
 //!
-//! Everything here is plain data in a stable order (document order for groups and
-//! operations, name order for events) so that the JSON form is deterministic and a
-//! small change in the documentation gives a small diff.
+//! Everything here is plain data in a stable order (document order for groups,
+//! operations and parameters; sorted where the page's order means nothing: events,
+//! fields, allowed values and types, tags; see `spec/README.md`) so that the JSON
+//! form is deterministic and a small change in the documentation gives a small
+//! diff.
 
 use serde::{Deserialize, Serialize};
 
@@ -31,7 +33,7 @@ pub struct Group {
     pub name: String,
     /// Description of the group (may span several lines), if any.
     pub description: Option<String>,
-    /// Private tags of the group (`Private tags : [ zwave-config ]`).
+    /// Private tags of the group (`Private tags : [ zwave-config ]`), sorted.
     pub private_tags: Vec<String>,
 }
 
@@ -44,9 +46,9 @@ pub struct Operation {
     pub path: String,
     /// Short resource title from the operation heading ("Action group").
     pub title: String,
-    /// First line of the description.
+    /// First line of the description (empty when the page gives no description).
     pub summary: String,
-    /// Full description, lines joined with `\n`.
+    /// Full description, lines joined with `\n` (empty when the page gives none).
     pub description: String,
     /// Name of the group the operation belongs to.
     pub group: String,
@@ -54,8 +56,8 @@ pub struct Operation {
     pub category: Option<String>,
     /// Version since which the operation is deprecated, if it is.
     pub deprecated_since: Option<String>,
-    /// Access scope ("Public").
-    pub access_scope: String,
+    /// Access scope ("Public"), `None` when the page does not give one.
+    pub access_scope: Option<String>,
     /// Documented rate limit, if any.
     pub rate_limit: Option<RateLimit>,
     /// Content type of the answer (`application/json`, `text/csv`, `text/html`).
@@ -66,13 +68,13 @@ pub struct Operation {
     pub request_body: Option<RequestBody>,
     /// Response body, if the operation returns one.
     pub response: Option<ResponseBody>,
-    /// The documented success status.
-    pub status: Status,
-    /// Names of the events the call generates, in document order.
+    /// The documented success status, `None` when the page has no status table.
+    pub status: Option<Status>,
+    /// Names of the events the call generates, sorted by name, each once.
     pub events: Vec<String>,
-    /// "See Allowed Values" tables.
+    /// "See Allowed Values" tables, sorted by title.
     pub allowed_values: Vec<AllowedValues>,
-    /// "See Allowed Types" blocks.
+    /// "See Allowed Types" blocks, sorted by title.
     pub allowed_types: Vec<AllowedTypes>,
     /// Whether the client may send the call again after a failure: set by
     /// [`crate::idempotency::apply`] (a rule on the documentation plus curated
@@ -189,7 +191,7 @@ pub struct EventType {
     /// Description, if any occurrence gives one.
     pub description: Option<String>,
     /// Fields: the union of the JSON examples' keys and the documented field rows,
-    /// in order of first appearance.
+    /// sorted by name.
     pub fields: Vec<Field>,
 }
 
@@ -228,13 +230,13 @@ pub enum Schema {
     },
     /// An object with named fields.
     Object {
-        /// Fields in example order.
+        /// Fields sorted by name (the order of an example's keys means nothing).
         fields: Vec<Field>,
     },
     /// An object used as a map: its example keys are not field names
     /// (`"some extra attributes"`, `"120123456790"`).
     Map {
-        /// The example key.
+        /// An example key (the smallest one of the example).
         key_example: String,
         /// Type of the values.
         values: Box<Schema>,
@@ -267,7 +269,7 @@ impl Schema {
 pub struct AllowedValues {
     /// Title of the table ("IO Energy Type").
     pub title: String,
-    /// Rows in document order.
+    /// Rows sorted by name, then code.
     pub values: Vec<AllowedValue>,
 }
 
@@ -288,7 +290,7 @@ pub struct AllowedValue {
 pub struct AllowedTypes {
     /// Title ("If-Then Setup Trigger Condition Block").
     pub title: String,
-    /// Variants in document order.
+    /// Variants sorted by key.
     pub variants: Vec<TypeVariant>,
 }
 

@@ -58,7 +58,9 @@ impl Summary {
         let params = || ops.iter().flat_map(|o| &o.params);
         let mut status_codes = BTreeMap::new();
         for op in ops {
-            *status_codes.entry(op.status.code).or_insert(0) += 1;
+            if let Some(status) = &op.status {
+                *status_codes.entry(status.code).or_insert(0) += 1;
+            }
         }
         let mut content_types: Vec<String> = ops.iter().map(|o| o.content_type.clone()).collect();
         content_types.sort();

@@ -80,8 +80,13 @@ fn curated_operations_come_on_top_in_their_own_group() {
         "{}\nGET API version /apiVersion application/json\nGet the api version\n\n\n\nAccess scope : Public\n\nHTTP Status Code\nCode Message Meaning\n200\nOK\nThe request has succeeded",
         doc().trim_end()
     );
-    let error = generate("enduser-api.txt", &gained).unwrap_err().to_string();
-    assert!(error.contains("GET /apiVersion is documented now"), "{error}");
+    let error = generate("enduser-api.txt", &gained)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("GET /apiVersion is documented now"),
+        "{error}"
+    );
 }
 
 #[test]

@@ -229,7 +229,9 @@ impl ClientBuilder {
             .user_agent(self.user_agent.as_str())
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(|e| Error::config(format!("cannot build the HTTP client: {}", e.without_url())))?;
+            .map_err(|e| {
+                Error::config(format!("cannot build the HTTP client: {}", e.without_url()))
+            })?;
         // A password on a vendor's server goes through the vendor's sign-in flow.
         let credentials = match (&self.credentials.kind, self.server.vendor_sign_in()) {
             (CredentialsKind::Login(form), Some(vendor)) => match &form.method {

@@ -39,11 +39,14 @@ impl Client {
         let generated = self
             .get_config_by_gateway_id_local_tokens_generate(gateway_id)
             .await?;
-        let token = generated.token.filter(|t| !t.is_empty()).ok_or_else(|| Error::Decode {
-            operation: &operations::GET_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS_GENERATE,
-            message: "the answer carries no token".into(),
-            excerpt: String::new(),
-        })?;
+        let token = generated
+            .token
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| Error::Decode {
+                operation: &operations::GET_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS_GENERATE,
+                message: "the answer carries no token".into(),
+                excerpt: String::new(),
+            })?;
         self.inner.redactor.add(&token);
         let activation = LocalTokenActivation {
             label: Some(label.to_owned()),

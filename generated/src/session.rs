@@ -8,10 +8,10 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::auth::{Credentials, CredentialsKind, LoginForm, Secret};
-use crate::signin::{Grant, Proof, SignInContext};
 use crate::client::Inner;
 use crate::error::{ApiError, Error, ErrorCode};
 use crate::request::{Body, Request};
+use crate::signin::{Grant, Proof, SignInContext};
 
 /// `POST /login`, used to open a session.
 pub(crate) static LOGIN: &crate::OperationInfo = &crate::operations::POST_LOGIN;
@@ -270,7 +270,9 @@ impl Inner {
                 for secret in grant.secrets() {
                     self.redactor.add(&secret);
                 }
-                let expires_at = grant.expires_in.map(|lifetime| Instant::now() + lifetime.min(MAX_GRANT_LIFETIME));
+                let expires_at = grant
+                    .expires_in
+                    .map(|lifetime| Instant::now() + lifetime.min(MAX_GRANT_LIFETIME));
                 let bearer = match &grant.proof {
                     Proof::Login(form) => {
                         self.send_login_form(form).await?;

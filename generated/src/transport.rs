@@ -202,9 +202,10 @@ impl Inner {
             builder = builder.bearer_auth(token.expose());
         }
         for (name, value) in session.headers.iter() {
-            let mut value = reqwest::header::HeaderValue::from_str(value.expose()).map_err(|_| {
-                Error::invalid_request(op, format!("invalid value for the {name} header"))
-            })?;
+            let mut value =
+                reqwest::header::HeaderValue::from_str(value.expose()).map_err(|_| {
+                    Error::invalid_request(op, format!("invalid value for the {name} header"))
+                })?;
             value.set_sensitive(true);
             builder = builder.header(name.as_str(), value);
         }

@@ -1,4 +1,7 @@
-//! Maintainer commands: `cargo xtask codegen [--check] [--doc PATH] [--out DIR]`.
+//! Maintainer commands: `cargo xtask codegen [--check] [--doc PATH] [--out DIR]`,
+//! `cargo xtask import-doc PAGE.html`, `cargo xtask changelog OLD NEW`.
+//!
+//! The work is done by `overkiz-codegen`; this crate only reads and writes files.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -22,7 +25,9 @@ enum Command {
         /// Write nothing; fail and name the files that would change.
         #[arg(long)]
         check: bool,
-        /// Documentation to read (default: spec/enduser-api.txt).
+        /// Documentation to read, as text or as the published HTML page (default:
+        /// spec/enduser-api.txt). With this option, the changes against the
+        /// checked-in spec/overkiz.json are printed first.
         #[arg(long, value_name = "PATH")]
         doc: Option<PathBuf>,
         /// Root to write `spec/` and `generated/` under (default: the workspace).
@@ -31,6 +36,24 @@ enum Command {
         /// Curated knowledge to apply (default: spec/curated.toml).
         #[arg(long, value_name = "PATH")]
         curated: Option<PathBuf>,
+    },
+    /// Convert the published documentation page (HTML, as saved from
+    /// /enduser-mobile-web/enduserAPI/doc) into the text layout and write it to
+    /// spec/enduser-api.txt.
+    ImportDoc {
+        /// The saved HTML page.
+        page: PathBuf,
+        /// Where to write the text (default: spec/enduser-api.txt).
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+    },
+    /// Print, as Markdown, what changed in the API between two versions of the
+    /// documentation: each a text page, an HTML page or a spec JSON file.
+    Changelog {
+        /// The older version.
+        old: PathBuf,
+        /// The newer version.
+        new: PathBuf,
     },
     /// Time `cargo build -p overkiz` after touching the generated sources (with
     /// dependencies already built), and count the generated lines.
@@ -63,6 +86,8 @@ fn main() -> ExitCode {
             out,
             curated,
         } => codegen(check, doc, out, curated),
+        Command::ImportDoc { page, out } => import_doc(&page, out),
+        Command::Changelog { old, new } => changelog(&old, &new),
         Command::BuildTime {
             runs,
             release,
@@ -81,6 +106,156 @@ fn read(path: &Path) -> Option<String> {
     }
 }
 
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// A documentation page in the text layout: converted when it is the HTML page.
+fn read_doc(path: &Path) -> Option<String> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", path.display());
+            return None;
+        }
+    };
+    doc_text(path, bytes)
+}
+
+/// The text of a page read from `path`: converted when it is the HTML page.
+fn doc_text(path: &Path, bytes: Vec<u8>) -> Option<String> {
+    if overkiz_codegen::html::looks_like_html(&bytes) {
+        return Some(overkiz_codegen::html::to_text(&bytes));
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Some(text),
+        Err(e) => {
+            eprintln!(
+                "error: {} is neither an HTML page nor UTF-8 text ({e})",
+                path.display()
+            );
+            None
+        }
+    }
+}
+
+/// A version of the API: a spec JSON file, or a documentation page (text or HTML).
+fn read_spec(path: &Path) -> Option<overkiz_codegen::Spec> {
+    // A spec is JSON (`{` first); a page starts with its title or `<`. By content, so
+    // that `<(git show HEAD:spec/overkiz.json)` works.
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", path.display());
+            return None;
+        }
+    };
+    if bytes.trim_ascii_start().starts_with(b"{") {
+        let text = String::from_utf8_lossy(&bytes);
+        return match serde_json::from_str(&text) {
+            Ok(spec) => Some(spec),
+            Err(e) => {
+                eprintln!(
+                    "error: {}:{}: expected a spec (spec/README.md), {e}",
+                    path.display(),
+                    e.line()
+                );
+                None
+            }
+        };
+    }
+    let text = doc_text(path, bytes)?;
+    complete(parse_doc(path, &text)?)
+}
+
+/// A page's spec with the curated operations and idempotency classes, as
+/// `cargo xtask codegen` writes it, so that pages and spec files compare alike.
+fn complete(spec: overkiz_codegen::Spec) -> Option<overkiz_codegen::Spec> {
+    let curated = read(&workspace_root().join(overkiz_codegen::curated::CURATED_PATH))?;
+    match overkiz_codegen::complete(spec, &curated) {
+        Ok(spec) => Some(spec),
+        Err(e) => {
+            eprintln!("error: {e}");
+            None
+        }
+    }
+}
+
+/// Parses a page read from `path`, reporting errors with their line. For an HTML
+/// page, the line is one of its text layout, which `import-doc` writes out.
+fn parse_doc(path: &Path, text: &str) -> Option<overkiz_codegen::Spec> {
+    match overkiz_codegen::parse(&file_name(path), text) {
+        Ok(spec) => Some(spec),
+        Err(e) => {
+            eprintln!("error: {e}");
+            let head = std::fs::read(path).unwrap_or_default();
+            if overkiz_codegen::html::looks_like_html(&head) {
+                eprintln!(
+                    "note: the line is one of the page's text layout; `cargo xtask import-doc {} --out page.txt` writes it",
+                    path.display()
+                );
+            }
+            None
+        }
+    }
+}
+
+fn import_doc(page: &Path, out: Option<PathBuf>) -> ExitCode {
+    let out = out.unwrap_or_else(|| workspace_root().join("spec/enduser-api.txt"));
+    let bytes = match std::fs::read(page) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", page.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    if !overkiz_codegen::html::looks_like_html(&bytes) {
+        eprintln!(
+            "error: {}:1: expected an HTML page (`<!DOCTYPE html …` or `<html …`)",
+            page.display()
+        );
+        return ExitCode::FAILURE;
+    }
+    let started = Instant::now();
+    let text = overkiz_codegen::html::to_text(&bytes);
+    let elapsed = started.elapsed();
+    if let Err(e) = std::fs::write(&out, &text) {
+        eprintln!("error: cannot write {}: {e}", out.display());
+        return ExitCode::FAILURE;
+    }
+    // Written either way, so that a parse error's line can be read in the text.
+    let spec = match overkiz_codegen::parse(&file_name(&out), &text) {
+        Ok(spec) => spec,
+        Err(e) => {
+            eprintln!("error: the converted page does not parse: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!(
+        "converted {} in {:.1} ms: {} lines, {} operations; wrote {}",
+        page.display(),
+        elapsed.as_secs_f64() * 1e3,
+        text.lines().count(),
+        spec.operations.len(),
+        out.display()
+    );
+    ExitCode::SUCCESS
+}
+
+fn changelog(old: &Path, new: &Path) -> ExitCode {
+    let (Some(old), Some(new)) = (read_spec(old), read_spec(new)) else {
+        return ExitCode::FAILURE;
+    };
+    print!(
+        "{}",
+        overkiz_codegen::changelog::diff(&old, &new).to_markdown()
+    );
+    ExitCode::SUCCESS
+}
+
 fn codegen(
     check: bool,
     doc: Option<PathBuf>,
@@ -88,25 +263,38 @@ fn codegen(
     curated: Option<PathBuf>,
 ) -> ExitCode {
     let root = workspace_root();
+    let other_doc = doc.is_some();
     let doc = doc.unwrap_or_else(|| root.join("spec/enduser-api.txt"));
     let curated = curated.unwrap_or_else(|| root.join(overkiz_codegen::curated::CURATED_PATH));
+    let checked_in = root.join(overkiz_codegen::SPEC_PATH);
     let out = out.unwrap_or(root);
-    let (Some(text), Some(curated_text)) = (read(&doc), read(&curated)) else {
+    let (Some(text), Some(curated_text)) = (read_doc(&doc), read(&curated)) else {
         return ExitCode::FAILURE;
     };
-    let name = doc.file_name().map_or_else(
-        || doc.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
     let started = Instant::now();
-    let generated = match overkiz_codegen::generate(&name, &text, &curated_text) {
+    let Some(spec) = parse_doc(&doc, &text) else {
+        return ExitCode::FAILURE;
+    };
+    let parsed = started.elapsed();
+    if other_doc && checked_in.exists() {
+        // What this version changes, against the checked-in spec.
+        let after = overkiz_codegen::complete(spec.clone(), &curated_text);
+        if let (Some(before), Ok(after)) = (read_spec(&checked_in), after) {
+            println!(
+                "{}",
+                overkiz_codegen::changelog::diff(&before, &after).to_markdown()
+            );
+        }
+    }
+    let started = Instant::now();
+    let generated = match overkiz_codegen::generate_from_spec(spec, &curated_text) {
         Ok(g) => g,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let elapsed = started.elapsed();
+    let elapsed = parsed + started.elapsed();
     println!("{}", overkiz_codegen::Summary::of(&generated.spec));
     println!(
         "generated {} files in {:.1} ms",

@@ -33,7 +33,8 @@ pub fn module(ir: &Ir) -> TokenStream {
             }
             None => quote!(None),
         };
-        let status = s.status.code;
+        // Without a status table, the answer is a plain success.
+        let status = s.status.as_ref().map_or(200, |st| st.code);
         let response = match op.answer {
             Answer::Json(_) => quote!(ResponseKind::Json),
             Answer::Empty => quote!(ResponseKind::Empty),

@@ -125,12 +125,27 @@ pub fn field_name(wire: &str) -> String {
     }
 }
 
+/// Whether an example is a placeholder text ("a device label") rather than a
+/// value that changes with each render of the page (times such as `06:50`,
+/// identifiers and keys such as `0101-1234-5678`): only placeholders reach the
+/// docs, so new example values do not change the generated code.
+pub(crate) fn is_placeholder(example: &str) -> bool {
+    let mut digits = 0;
+    for c in example.chars() {
+        digits = if c.is_ascii_digit() { digits + 1 } else { 0 };
+        if digits >= 3 {
+            return false;
+        }
+    }
+    example.chars().any(|c| c.is_ascii_alphabetic())
+}
+
 fn field(f: &FieldDef, id: &proc_macro2::Ident) -> TokenStream {
     let mut doc = match &f.doc {
         Some(d) => doc_text(d),
         None => vec![format!("`{}`.", f.wire)],
     };
-    if let Some(example) = &f.example {
+    if let Some(example) = f.example.as_ref().filter(|e| is_placeholder(e)) {
         doc.push(String::new());
         doc.push(format!("Example: {}.", code(example)));
     }

@@ -215,6 +215,21 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Whether the next line ends the parameters of an operation: the next
+    /// operation, a trailing section, a heading or the end of the page.
+    fn ends_operation_here(&self) -> bool {
+        match self.peek() {
+            None => true,
+            Some(l) => {
+                split_operation_heading(l).is_some()
+                    || l == EVENTS_HEADING
+                    || l == ALLOWED_VALUES_HEADING
+                    || l == ALLOWED_TYPES_HEADING
+                    || self.pos > 0 && self.lines[self.pos - 1].is_empty()
+            }
+        }
+    }
+
     // ----- document and headings ------------------------------------------------
 
     fn document(&mut self) -> Result<Spec, ParseError> {
@@ -299,6 +314,11 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
             } else if let Some(tags) = line.strip_prefix("Private tags : ") {
                 private_tags = parse_private_tags(tags)
+                    .map(|mut t| {
+                        t.sort();
+                        t.dedup();
+                        t
+                    })
                     .ok_or_else(|| self.error("`Private tags : [ tag, … ]`"))?;
                 self.pos += 1;
             } else if split_operation_heading(line).is_some() {
@@ -345,17 +365,11 @@ impl<'a> Parser<'a> {
             ),
         };
 
-        // Description: the lines up to the rate limit or access scope; paragraphs are
-        // separated by blank lines.
-        if self.peek().is_none_or(|l| l.trim().is_empty()) {
-            return Err(self.error("a description line after the operation heading"));
-        }
+        // Description (optional): the lines up to the rate limit, the access scope or
+        // the first section; paragraphs are separated by blank lines.
         let mut description = Vec::new();
         while let Some(line) = self.peek() {
-            if line.starts_with("Access scope : ")
-                || line.starts_with("Per-session rate-limit")
-                || split_operation_heading(line).is_some()
-            {
+            if starts_operation_part(line) || split_operation_heading(line).is_some() {
                 break;
             }
             description.push(line.trim_end());
@@ -363,6 +377,9 @@ impl<'a> Parser<'a> {
         }
         while description.last().is_some_and(|l| l.trim().is_empty()) {
             description.pop();
+        }
+        while description.first().is_some_and(|l| l.trim().is_empty()) {
+            description.remove(0);
         }
 
         let rate_limit = match self.peek() {
@@ -375,12 +392,16 @@ impl<'a> Parser<'a> {
             }
             _ => None,
         };
-        let access_scope = match self.peek().and_then(|l| l.strip_prefix("Access scope : ")) {
-            Some(scope) if !scope.trim().is_empty() => {
+        let access_scope = match self.peek() {
+            Some(l) if l.starts_with("Access scope :") => {
+                let scope = l["Access scope :".len()..].trim();
+                if scope.is_empty() {
+                    return Err(self.error("`Access scope : SCOPE`"));
+                }
                 self.pos += 1;
-                scope.trim().to_owned()
+                Some(scope.to_owned())
             }
-            _ => return Err(self.error("`Access scope : SCOPE`")),
+            _ => None,
         };
         self.skip_blank_and_chrome();
 
@@ -390,6 +411,7 @@ impl<'a> Parser<'a> {
             self.pos += 1;
             self.expect(PARAMS_HEADER)?;
             loop {
+                let save = self.pos;
                 self.skip_blank_and_chrome();
                 let line = self.peek().unwrap_or_default();
                 if line == "Request Body (JSON)" {
@@ -402,6 +424,11 @@ impl<'a> Parser<'a> {
                 {
                     params.push(self.param()?);
                 } else if line == "Response" || line == "HTTP Status Code" {
+                    break;
+                } else if self.ends_operation_here() {
+                    // After a blank line: the next operation, a trailing section or
+                    // a heading.
+                    self.pos = save;
                     break;
                 } else {
                     return Err(self.error(
@@ -428,7 +455,11 @@ impl<'a> Parser<'a> {
             None
         };
 
-        let status = self.status()?;
+        let status = if self.peek() == Some("HTTP Status Code") {
+            Some(self.status()?)
+        } else {
+            None
+        };
 
         let mut events = Vec::new();
         let mut allowed_values = Vec::new();
@@ -436,7 +467,7 @@ impl<'a> Parser<'a> {
         loop {
             // Trailing sections, each optional, each at most once.
             let save = self.pos;
-            self.skip_blank();
+            self.skip_blank_and_chrome();
             match self.peek() {
                 Some(EVENTS_HEADING) if events.is_empty() => {
                     self.pos += 1;
@@ -453,14 +484,18 @@ impl<'a> Parser<'a> {
                 }
                 Some(l) if split_operation_heading(l).is_some() => break,
                 None => break,
-                Some(_) if self.pos > save => {
+                Some(_)
+                    if self.pos > 0
+                        && is_blank_or_chrome(self.lines[self.pos - 1])
+                        && self.peek_at(1).is_none_or(|next| next.trim().is_empty()) =>
+                {
                     // After a blank line: a heading, which the document loop reads.
                     self.pos = save;
                     break;
                 }
                 Some(_) => {
                     return Err(self.error(format!(
-                        "an operation heading, `{EVENTS_HEADING}`, `{ALLOWED_VALUES_HEADING}`, `{ALLOWED_TYPES_HEADING}` or a blank line"
+                        "an operation heading, `{EVENTS_HEADING}`, `{ALLOWED_VALUES_HEADING}`, `{ALLOWED_TYPES_HEADING}`, `Parameters`, `Response`, `HTTP Status Code` or a group heading after a blank line"
                     )))
                 }
             }
@@ -483,7 +518,7 @@ impl<'a> Parser<'a> {
             method: h.method.to_owned(),
             path: h.path.to_owned(),
             title: h.title.to_owned(),
-            summary: description[0].to_owned(),
+            summary: description.first().copied().unwrap_or_default().to_owned(),
             description: description.join("\n"),
             group: group.name.clone(),
             category: group.category.clone(),
@@ -495,12 +530,9 @@ impl<'a> Parser<'a> {
             request_body,
             response,
             status,
-            events: events
-                .iter()
-                .map(|e: &EventOccurrence| e.name.clone())
-                .collect(),
-            allowed_values,
-            allowed_types,
+            events: canonical_events(&events),
+            allowed_values: canonical_allowed_values(allowed_values),
+            allowed_types: canonical_allowed_types(allowed_types),
             idempotency: None,
         };
         Ok((op, events))
@@ -594,11 +626,11 @@ impl<'a> Parser<'a> {
         let starts_part = |line: &str| {
             line.is_empty()
                 || is_chrome(line)
-                || line == "Response"
-                || line == "HTTP Status Code"
+                || starts_operation_part(line)
                 || line == "Request Body (JSON)"
                 || line.starts_with("Path Variable ")
                 || line.starts_with("Request Parameter ")
+                || split_operation_heading(line).is_some()
         };
         let mut lines = Vec::new();
         while let Some(line) = self.peek().filter(|l| !starts_part(l)) {
@@ -764,7 +796,7 @@ impl<'a> Parser<'a> {
             line,
             name,
             description,
-            fields,
+            fields: schema::sorted_fields(fields),
         })
     }
 
@@ -881,6 +913,61 @@ fn split_operation_heading(line: &str) -> Option<OperationHeading<'_>> {
         path,
         content_type,
     })
+}
+
+// ----- canonical orders ------------------------------------------------------------
+//
+// Lists whose order carries no meaning are sorted, so that a page that only
+// reorders them gives the same spec (rules in `spec/README.md`).
+
+/// The events an operation generates: by name, each once.
+fn canonical_events(events: &[EventOccurrence]) -> Vec<String> {
+    let mut names: Vec<String> = events.iter().map(|e| e.name.clone()).collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Allowed-values tables by title, their rows by name then code.
+fn canonical_allowed_values(mut tables: Vec<AllowedValues>) -> Vec<AllowedValues> {
+    for t in &mut tables {
+        t.values
+            .sort_by(|a, b| (&a.name, &a.code).cmp(&(&b.name, &b.code)));
+    }
+    tables.sort_by(|a, b| a.title.cmp(&b.title));
+    tables
+}
+
+/// Allowed-types lists by title, their variants by key.
+fn canonical_allowed_types(mut lists: Vec<AllowedTypes>) -> Vec<AllowedTypes> {
+    for l in &mut lists {
+        l.variants.sort_by(|a, b| a.key.cmp(&b.key));
+    }
+    lists.sort_by(|a, b| a.title.cmp(&b.title));
+    lists
+}
+
+/// Whether `line` is an operation heading (`METHOD Title [[DEPRECATED] since version
+/// V] /path content/type`).
+pub fn is_operation_heading(line: &str) -> bool {
+    split_operation_heading(line).is_some()
+}
+
+/// Lines that open a part of an operation after its description.
+fn starts_operation_part(line: &str) -> bool {
+    line.starts_with("Access scope :")
+        || line.starts_with("Per-session rate-limit")
+        || line == "> Test operation"
+        || line == "Parameters"
+        || line == "Response"
+        || line == "HTTP Status Code"
+        || line == EVENTS_HEADING
+        || line == ALLOWED_VALUES_HEADING
+        || line == ALLOWED_TYPES_HEADING
+}
+
+fn is_blank_or_chrome(line: &str) -> bool {
+    line.is_empty() || is_chrome(line)
 }
 
 fn path_placeholders(path: &str) -> Vec<&str> {

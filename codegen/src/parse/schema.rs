@@ -28,11 +28,19 @@ pub fn infer(value: &Json) -> Result<Schema, String> {
                         schema: infer(v)?,
                     })
                 })
-                .collect::<Result<_, String>>()?;
-            Schema::Object { fields }
+                .collect::<Result<Vec<_>, String>>()?;
+            Schema::Object {
+                fields: sorted_fields(fields),
+            }
         }
         Json::Object(entries) => Schema::Map {
-            key_example: entries[0].0.clone(),
+            // The smallest key, so that the order of the example's keys does not matter.
+            key_example: entries
+                .iter()
+                .map(|(k, _)| k)
+                .min()
+                .expect("a map example has keys")
+                .clone(),
             values: Box::new(infer_all(entries.iter().map(|(_, v)| v))?.unwrap_or(Schema::Unknown)),
         },
     })
@@ -142,7 +150,14 @@ pub fn merge_fields(a: &[Field], b: &[Field], path: &str) -> Result<Vec<Field>, 
             None => out.push(f.clone()),
         }
     }
-    Ok(out)
+    Ok(sorted_fields(out))
+}
+
+/// Fields in their canonical order: by name. The order of a JSON example's keys
+/// carries no meaning, so a page that only reorders them gives the same spec.
+pub fn sorted_fields(mut fields: Vec<Field>) -> Vec<Field> {
+    fields.sort_by(|a, b| a.name.cmp(&b.name));
+    fields
 }
 
 #[cfg(test)]
@@ -172,9 +187,9 @@ mod tests {
             panic!("object expected")
         };
         let names: Vec<_> = fields.iter().map(|f| f.name.as_str()).collect();
-        assert_eq!(names, ["a", "sub", "b"]);
+        assert_eq!(names, ["a", "b", "sub"]);
         assert!(matches!(
-            &fields[1].schema,
+            &fields[2].schema,
             Schema::Array { items: Some(_) }
         ));
     }

@@ -275,7 +275,7 @@ fn events_merge_over_occurrences() {
     let names: Vec<&str> = event.fields.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(
         names,
-        ["timestamp", "setupOID", "placeOID", "name", "label"]
+        ["label", "name", "placeOID", "setupOID", "timestamp"]
     );
 }
 
@@ -386,10 +386,13 @@ fn unknown_section() {
     let broken = GET_DEVICE.replace("Parameters\n", "Headers\n");
     let err = parse_err(&broken);
     let at = line_of(&broken, "Headers");
-    assert_eq!(
-        err,
-        format!("test.txt:{at}: expected `HTTP Status Code`, found `Headers`")
+    assert!(
+        err.starts_with(&format!(
+            "test.txt:{at}: expected an operation heading, `Generated events"
+        )),
+        "{err}"
     );
+    assert!(err.ends_with("found `Headers`"), "{err}");
 }
 
 #[test]
@@ -424,16 +427,36 @@ fn unknown_trailing_section() {
 }
 
 #[test]
-fn missing_status() {
-    let broken = GET_CSV.replace(
+fn missing_status_is_recorded_as_absent() {
+    let without = GET_CSV.replace(
         "HTTP Status Code\nCode Message Meaning\n200\nOK\nThe request has succeeded\n",
         "",
     );
-    let err = parse_err(&broken);
-    assert!(
-        err.ends_with("`Response` or `HTTP Status Code`, found end of file"),
-        "{err}"
+    let spec = parse_ok(&without);
+    assert_eq!(spec.operations[0].status, None);
+    let full = parse_ok(GET_CSV);
+    assert_eq!(
+        full.operations[0].status.as_ref().map(|s| s.code),
+        Some(200)
     );
+}
+
+#[test]
+fn heading_followed_by_access_scope_has_an_empty_description() {
+    // Issue 9: an operation heading directly followed by `Access scope` or a rate
+    // limit used to index an empty description.
+    let start = GET_CSV.find('\n').unwrap() + 1;
+    let end = GET_CSV.find("Per-session").unwrap();
+    let without = format!("{}{}", &GET_CSV[..start], &GET_CSV[end..]);
+    let spec = parse_ok(&without);
+    assert_eq!(spec.operations[0].summary, "");
+    assert_eq!(spec.operations[0].description, "");
+    assert!(spec.operations[0].rate_limit.is_some());
+    let end = GET_DEVICE.find("Access scope").unwrap();
+    let start = GET_DEVICE.find('\n').unwrap() + 1;
+    let spec = parse_ok(&format!("{}{}", &GET_DEVICE[..start], &GET_DEVICE[end..]));
+    assert_eq!(spec.operations[0].summary, "");
+    assert_eq!(spec.operations[0].access_scope.as_deref(), Some("Public"));
 }
 
 #[test]

@@ -17,9 +17,9 @@ pub const POST_ACTION_GROUPS: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
-        "GatewaySynchronizationStartedEvent",
-        "GatewaySynchronizationEndedEvent",
         "ActionGroupCreatedEvent",
+        "GatewaySynchronizationEndedEvent",
+        "GatewaySynchronizationStartedEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -35,9 +35,9 @@ pub const PUT_ACTION_GROUPS: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "GatewaySynchronizationStartedEvent",
-        "GatewaySynchronizationEndedEvent",
         "ActionGroupUpdatedEvent",
+        "GatewaySynchronizationEndedEvent",
+        "GatewaySynchronizationStartedEvent",
     ],
     idempotency: Idempotency::IdempotentWrite,
 };
@@ -67,9 +67,9 @@ pub const DELETE_ACTION_GROUPS_BY_OID: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
+        "ActionGroupDeletedEvent",
         "GatewaySynchronizationEndedEvent",
         "GatewaySynchronizationStartedEvent",
-        "ActionGroupDeletedEvent",
     ],
     idempotency: Idempotency::IdempotentWrite,
 };
@@ -111,8 +111,8 @@ pub const POST_EXEC_BY_ACTION_GROUP_OID: OperationInfo = OperationInfo {
     events: &[
         "DeviceStateChangedEvent",
         "ExecutionStateChangedEvent",
-        "GatewaySynchronizationStartedEvent",
         "GatewaySynchronizationEndedEvent",
+        "GatewaySynchronizationStartedEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -133,10 +133,10 @@ pub const POST_EXEC_BY_ACTION_GROUP_OID_GEOLOCATED: OperationInfo = OperationInf
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
-        "GatewaySynchronizationStartedEvent",
-        "GatewaySynchronizationEndedEvent",
-        "ExecutionStateChangedEvent",
         "DeviceStateChangedEvent",
+        "ExecutionStateChangedEvent",
+        "GatewaySynchronizationEndedEvent",
+        "GatewaySynchronizationStartedEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -157,10 +157,10 @@ pub const POST_EXEC_BY_ACTION_GROUP_OID_INTERNAL: OperationInfo = OperationInfo 
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
-        "ExecutionStateChangedEvent",
-        "GatewaySynchronizationStartedEvent",
         "DeviceStateChangedEvent",
+        "ExecutionStateChangedEvent",
         "GatewaySynchronizationEndedEvent",
+        "GatewaySynchronizationStartedEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -349,10 +349,10 @@ pub const POST_EXEC_APPLY: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
-        "GatewaySynchronizationStartedEvent",
-        "ExecutionStateChangedEvent",
         "DeviceStateChangedEvent",
+        "ExecutionStateChangedEvent",
         "GatewaySynchronizationEndedEvent",
+        "GatewaySynchronizationStartedEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -373,10 +373,10 @@ pub const POST_EXEC_APPLY_GEOLOCATED: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
-        "GatewaySynchronizationStartedEvent",
-        "GatewaySynchronizationEndedEvent",
-        "ExecutionStateChangedEvent",
         "DeviceStateChangedEvent",
+        "ExecutionStateChangedEvent",
+        "GatewaySynchronizationEndedEvent",
+        "GatewaySynchronizationStartedEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -397,10 +397,10 @@ pub const POST_EXEC_APPLY_HIGH_PRIORITY: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
+        "DeviceStateChangedEvent",
         "ExecutionStateChangedEvent",
         "GatewaySynchronizationEndedEvent",
         "GatewaySynchronizationStartedEvent",
-        "DeviceStateChangedEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -421,10 +421,10 @@ pub const POST_EXEC_APPLY_INTERNAL: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
-        "GatewaySynchronizationStartedEvent",
+        "DeviceStateChangedEvent",
         "ExecutionStateChangedEvent",
         "GatewaySynchronizationEndedEvent",
-        "DeviceStateChangedEvent",
+        "GatewaySynchronizationStartedEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -473,12 +473,12 @@ pub const POST_EXEC_SCHEDULE_BY_ACTION_GROUP_OID_BY_UTC_TIMESTAMP: OperationInfo
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
-        "GatewaySynchronizationStartedEvent",
         "DelayedTriggerSetEvent",
-        "GatewaySynchronizationEndedEvent",
         "DeviceStateChangedEvent",
-        "GroupTriggeredEvent",
         "ExecutionStateChangedEvent",
+        "GatewaySynchronizationEndedEvent",
+        "GatewaySynchronizationStartedEvent",
+        "GroupTriggeredEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -698,8 +698,8 @@ pub const PUT_CONFIG_AUGUST_TOKENS: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "AugustRefreshCurrentTokenFailedEvent",
         "AugustRefreshCurrentTokenCompletedEvent",
+        "AugustRefreshCurrentTokenFailedEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -714,7 +714,7 @@ pub const POST_CONFIG_AUGUST_DISCOVER_GATEWAY_BY_HOUSE_ID: OperationInfo = Opera
     status: 200u16,
     response: ResponseKind::Empty,
     content_type: "application/json",
-    events: &["AugustGatewayDiscoverFailedEvent", "AugustGatewayDiscoverCompletedEvent"],
+    events: &["AugustGatewayDiscoverCompletedEvent", "AugustGatewayDiscoverFailedEvent"],
     idempotency: Idempotency::Acts,
 };
 /// `POST /config/august/gateways/{gatewayId}/discoverDevices`: Start discover August devices
@@ -728,7 +728,7 @@ pub const POST_CONFIG_AUGUST_GATEWAYS_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationI
     status: 200u16,
     response: ResponseKind::Empty,
     content_type: "application/json",
-    events: &["DiscoverCompleteEvent", "DeviceCreatedEvent", "DiscoverFailedEvent"],
+    events: &["DeviceCreatedEvent", "DiscoverCompleteEvent", "DiscoverFailedEvent"],
     idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/camera/discover/{rootUser}/{rootPassword}`: Pair and configure a camera
@@ -1011,7 +1011,7 @@ pub const POST_CONFIG_ELIOT_DISCOVER_GATEWAY_BY_GATEWAY_ID: OperationInfo = Oper
     status: 200u16,
     response: ResponseKind::Empty,
     content_type: "application/json",
-    events: &["EliotDiscoverGatewayFailedEvent", "EliotDiscoverGatewayCompletedEvent"],
+    events: &["EliotDiscoverGatewayCompletedEvent", "EliotDiscoverGatewayFailedEvent"],
     idempotency: Idempotency::Acts,
 };
 /// `POST /config/eliot/discoverGateways`: Send get a list of all user's gateways
@@ -1025,7 +1025,7 @@ pub const POST_CONFIG_ELIOT_DISCOVER_GATEWAYS: OperationInfo = OperationInfo {
     status: 200u16,
     response: ResponseKind::Empty,
     content_type: "application/json",
-    events: &["EliotDiscoverGatewaysFailedEvent", "EliotDiscoverGatewaysCompletedEvent"],
+    events: &["EliotDiscoverGatewaysCompletedEvent", "EliotDiscoverGatewaysFailedEvent"],
     idempotency: Idempotency::Acts,
 };
 /// `POST /config/eliot/gateways/{gatewayId}/discoverDevices`: Start discover Eliot devices
@@ -1039,7 +1039,7 @@ pub const POST_CONFIG_ELIOT_GATEWAYS_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationIn
     status: 200u16,
     response: ResponseKind::Empty,
     content_type: "application/json",
-    events: &["DeviceCreatedEvent", "DiscoverFailedEvent", "DiscoverCompleteEvent"],
+    events: &["DeviceCreatedEvent", "DiscoverCompleteEvent", "DiscoverFailedEvent"],
     idempotency: Idempotency::Acts,
 };
 /// `POST /config/eliot/createAuthenticationURL/{redirectURL}`: Return an URL to use for Eliot authentication. At the end of the authentication process, the user will be redirected to the given {redirectURL}
@@ -1082,10 +1082,10 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ENOCEAN_LEARN_START_BY_DEVICE_REF: Operation
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "EnOceanLearnStartedEvent",
         "DeviceCreatedEvent",
-        "EnOceanLearnModeTimeoutEvent",
         "EnOceanBadDeviceStimulationEvent",
+        "EnOceanLearnModeTimeoutEvent",
+        "EnOceanLearnStartedEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -1102,9 +1102,9 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ENOCEAN_LEARN_START: OperationInfo = Operati
     content_type: "application/json",
     events: &[
         "DeviceCreatedEvent",
-        "EnOceanLearnStartedEvent",
-        "EnOceanLearnModeTimeoutEvent",
         "EnOceanBadDeviceStimulationEvent",
+        "EnOceanLearnModeTimeoutEvent",
+        "EnOceanLearnStartedEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -1134,9 +1134,9 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
-        "ExecutionStateChangedEvent",
-        "DeviceStateChangedEvent",
         "DeviceCreatedEvent",
+        "DeviceStateChangedEvent",
+        "ExecutionStateChangedEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -1179,7 +1179,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SIMPLE: OperationInfo = Operatio
     status: 200u16,
     response: ResponseKind::Json,
     content_type: "application/json",
-    events: &["DeviceStateChangedEvent", "DeviceCreatedEvent"],
+    events: &["DeviceCreatedEvent", "DeviceStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/io/setConfigState`: This operation allows to set configuration state of one or more IO node
@@ -1264,9 +1264,9 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_PULSE_BY_CATEGORY_BY_SCA
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
+        "DeviceCreatedEvent",
         "DeviceStateChangedEvent",
         "ExecutionStateChangedEvent",
-        "DeviceCreatedEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -1463,7 +1463,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_MODBUS_DISCOVER_BY_OVP_GATEWAY_ADDRESS: Oper
     status: 200u16,
     response: ResponseKind::Empty,
     content_type: "application/json",
-    events: &["DiscoverFailedEvent", "DiscoverCompleteEvent"],
+    events: &["DiscoverCompleteEvent", "DiscoverFailedEvent"],
     idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/modbus/discover/modules/{deviceAddress}`: Start the Modbus modules discover procedure
@@ -1618,8 +1618,8 @@ pub const POST_CONFIG_OPENDOORS_TOKENS: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "OpenDoorsGenerateOAuthTokensFailedEvent",
         "OpenDoorsGenerateOAuthTokensCompletedEvent",
+        "OpenDoorsGenerateOAuthTokensFailedEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -1634,7 +1634,7 @@ pub const POST_CONFIG_OPENDOORS_DISCOVER: OperationInfo = OperationInfo {
     status: 200u16,
     response: ResponseKind::Empty,
     content_type: "application/json",
-    events: &["OpenDoorsDiscoverFailedEvent", "OpenDoorsDiscoverCompletedEvent"],
+    events: &["OpenDoorsDiscoverCompletedEvent", "OpenDoorsDiscoverFailedEvent"],
     idempotency: Idempotency::Acts,
 };
 /// `POST /config/opendoors/discoverGateway`: Test an OpenDoors account, create and attach a cloud gateway to the current setup then discover devices on that gateway
@@ -1691,9 +1691,9 @@ pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER: OperationInfo = OperationInfo 
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
+        "DeviceCreatedEvent",
         "DeviceStateChangedEvent",
         "ExecutionStateChangedEvent",
-        "DeviceCreatedEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -1709,8 +1709,8 @@ pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_IN_SYSTEM: OperationInfo = Oper
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
-        "DeviceStateChangedEvent",
         "DeviceCreatedEvent",
+        "DeviceStateChangedEvent",
         "ExecutionStateChangedEvent",
     ],
     idempotency: Idempotency::Acts,
@@ -1727,9 +1727,9 @@ pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_SIMPLE: OperationInfo = Operati
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
-        "ExecutionStateChangedEvent",
         "DeviceCreatedEvent",
         "DeviceStateChangedEvent",
+        "ExecutionStateChangedEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -1744,7 +1744,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_MODBUS_BY_GATEWAY_ADDRESS_MODUL
     status: 200u16,
     response: ResponseKind::Json,
     content_type: "application/json",
-    events: &["DeviceStateChangedEvent", "DeviceCreatedEvent"],
+    events: &["DeviceCreatedEvent", "DeviceStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/ovp/discover/sensors`: Start the OVP sensors discover full procedure (discover sensors that share the same key and actuators that are in config state)
@@ -1996,7 +1996,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_RAMSES_DISCOVER_GATEWAY_NODE_BY_GATEWAY_ADDR
     status: 200u16,
     response: ResponseKind::Json,
     content_type: "application/json",
-    events: &["DiscoverCompleteEvent", "DiscoverFailedEvent", "DeviceCreatedEvent"],
+    events: &["DeviceCreatedEvent", "DiscoverCompleteEvent", "DiscoverFailedEvent"],
     idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/ramses/discover/masterNodes/{evoHomeAddress}`: This operation allows to discover nodes of a Ramses master device, like an EvoHome
@@ -2010,7 +2010,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_RAMSES_DISCOVER_MASTER_NODES_BY_EVO_HOME_ADD
     status: 200u16,
     response: ResponseKind::Json,
     content_type: "application/json",
-    events: &["DiscoverCompleteEvent", "DiscoverFailedEvent", "DeviceCreatedEvent"],
+    events: &["DeviceCreatedEvent", "DiscoverCompleteEvent", "DiscoverFailedEvent"],
     idempotency: Idempotency::Acts,
 };
 /// `GET /config/{gatewayId}/ramses/test/address/{evoHomeAddress}`: This operation allows to test the Ramses master device address
@@ -2086,7 +2086,7 @@ pub const POST_CONFIG_SOMFYTHERMOSTAT_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationI
     status: 200u16,
     response: ResponseKind::Empty,
     content_type: "application/json",
-    events: &["DiscoverFailedEvent", "DeviceCreatedEvent", "DiscoverCompleteEvent"],
+    events: &["DeviceCreatedEvent", "DiscoverCompleteEvent", "DiscoverFailedEvent"],
     idempotency: Idempotency::Acts,
 };
 /// `POST /config/somfythermostat/discoverGateways`: Start a discover gateways
@@ -2101,9 +2101,9 @@ pub const POST_CONFIG_SOMFYTHERMOSTAT_DISCOVER_GATEWAYS: OperationInfo = Operati
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
+        "SomfyThermostatDiscoverCompletedEvent",
         "SomfyThermostatDiscoverFailedEvent",
         "SomfyThermostatDiscoveredEvent",
-        "SomfyThermostatDiscoverCompletedEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -2120,8 +2120,8 @@ pub const POST_CONFIG_SOMFYTHERMOSTAT_DISCOVER_GATEWAYS_BY_GATEWAY_ID: Operation
     content_type: "application/json",
     events: &[
         "SomfyThermostatDiscoverCompletedEvent",
-        "SomfyThermostatDiscoveredEvent",
         "SomfyThermostatDiscoverFailedEvent",
+        "SomfyThermostatDiscoveredEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -2137,8 +2137,8 @@ pub const POST_CONFIG_SOMFYTHERMOSTAT_DISCOVER_GATEWAYS_CANDIDATES: OperationInf
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "SomfyThermostatDiscoverFailedEvent",
         "SomfyThermostatDiscoverCompletedEvent",
+        "SomfyThermostatDiscoverFailedEvent",
         "SomfyThermostatsCandidatesDiscoveredEvent",
     ],
     idempotency: Idempotency::Acts,
@@ -2169,8 +2169,8 @@ pub const POST_CONFIG_SOMFYTHERMOSTAT_BY_GATEWAY_ID_WEBHOOK_BY_THERMOSTAT_ID: Op
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "SomfyThermostatRegisterWebhookSuccessEvent",
         "SomfyThermostatRegisterWebhookFailedEvent",
+        "SomfyThermostatRegisterWebhookSuccessEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -2186,8 +2186,8 @@ pub const DELETE_CONFIG_SOMFYTHERMOSTAT_BY_GATEWAY_ID_WEBHOOK_BY_THERMOSTAT_ID: 
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "SomfyThermostatDeleteWebhookSuccessEvent",
         "SomfyThermostatDeleteWebhookFailedEvent",
+        "SomfyThermostatDeleteWebhookSuccessEvent",
     ],
     idempotency: Idempotency::IdempotentWrite,
 };
@@ -2203,8 +2203,8 @@ pub const POST_CONFIG_SOMFYPROTECT_TOKENS: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "SomfyProtectGenerateOAuthTokensFailedEvent",
         "SomfyProtectGenerateOAuthTokensCompletedEvent",
+        "SomfyProtectGenerateOAuthTokensFailedEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -2236,7 +2236,7 @@ pub const POST_CONFIG_SOMFYPROTECT_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationInfo
     status: 200u16,
     response: ResponseKind::Empty,
     content_type: "application/json",
-    events: &["DiscoverCompleteEvent", "DeviceCreatedEvent", "DiscoverFailedEvent"],
+    events: &["DeviceCreatedEvent", "DiscoverCompleteEvent", "DiscoverFailedEvent"],
     idempotency: Idempotency::Acts,
 };
 /// `POST /config/somfyprotect/discoverGateway`: Start a discover of the gateway with the siteID
@@ -2250,7 +2250,7 @@ pub const POST_CONFIG_SOMFYPROTECT_DISCOVER_GATEWAY: OperationInfo = OperationIn
     status: 200u16,
     response: ResponseKind::Empty,
     content_type: "application/json",
-    events: &["SomfyProtectDiscoverFailedEvent", "SomfyProtectDiscoverCompletedEvent"],
+    events: &["SomfyProtectDiscoverCompletedEvent", "SomfyProtectDiscoverFailedEvent"],
     idempotency: Idempotency::Acts,
 };
 /// `POST /config/somfyprotect/discoverGateways`: Start a discover gateways @Deprecated: use discoverGatewaysCandidates and discoverGateway to discover a gateway
@@ -2265,8 +2265,8 @@ pub const POST_CONFIG_SOMFYPROTECT_DISCOVER_GATEWAYS: OperationInfo = OperationI
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "SomfyProtectDiscoverFailedEvent",
         "SomfyProtectDiscoverCompletedEvent",
+        "SomfyProtectDiscoverFailedEvent",
         "SomfyProtectSiteDiscoveredEvent",
     ],
     idempotency: Idempotency::Acts,
@@ -2339,8 +2339,8 @@ pub const POST_CONFIG_BY_GATEWAY_ID_UPNPCONTROL_SONOS_TOPOLOGY_BY_DEVICE_URL: Op
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "SonosGetTopologySuccessEvent",
         "SonosGetTopologyFailedEvent",
+        "SonosGetTopologySuccessEvent",
         "SonosTopologyChangedEvent",
     ],
     idempotency: Idempotency::Acts,
@@ -2384,7 +2384,7 @@ pub const POST_CONFIG_WISER_DISCOVER_GATEWAY_BY_SITE_ID: OperationInfo = Operati
     status: 200u16,
     response: ResponseKind::Empty,
     content_type: "application/json",
-    events: &["WiserGatewayDiscoveredFailedEvent", "WiserGatewayDiscoveredEvent"],
+    events: &["WiserGatewayDiscoveredEvent", "WiserGatewayDiscoveredFailedEvent"],
     idempotency: Idempotency::Acts,
 };
 /// `POST /config/wiser/discoverGatewaysCandidates`: Return the list of the gateways candidates
@@ -2398,7 +2398,7 @@ pub const POST_CONFIG_WISER_DISCOVER_GATEWAYS_CANDIDATES: OperationInfo = Operat
     status: 200u16,
     response: ResponseKind::Empty,
     content_type: "application/json",
-    events: &["WiserSitesCandidatesFailedEvent", "WiserSitesCandidatesDiscoveredEvent"],
+    events: &["WiserSitesCandidatesDiscoveredEvent", "WiserSitesCandidatesFailedEvent"],
     idempotency: Idempotency::Acts,
 };
 /// `GET /config/{gatewayId}/zwave/controllerCapability`: Get Z-Wave controller capability: Unknown (0), First config (1), Primary controller (2) or Secondary controller (3)
@@ -2455,8 +2455,8 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_START: OperationInfo = Opera
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
-        "ZWaveSetModeCompleteEvent",
         "DeviceDisabledEvent",
+        "ZWaveSetModeCompleteEvent",
         "ZWaveSetModeFailedEvent",
     ],
     idempotency: Idempotency::Acts,
@@ -2505,10 +2505,10 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_MODE_START: OperationInfo = 
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
-        "ZWaveSetModeCompleteEvent",
-        "ZWaveSetModeFailedEvent",
         "DeviceDisabledEvent",
         "ZWaveExclusionInOtherNetworkEvent",
+        "ZWaveSetModeCompleteEvent",
+        "ZWaveSetModeFailedEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -2539,9 +2539,9 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_EXCLUSION_START: OperationInfo
     content_type: "application/json",
     events: &[
         "DeviceDisabledEvent",
-        "ZWaveSetModeFailedEvent",
         "ZWaveExclusionInOtherNetworkEvent",
         "ZWaveSetModeCompleteEvent",
+        "ZWaveSetModeFailedEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -2556,7 +2556,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_EXCLUSION_STOP: OperationInfo 
     status: 200u16,
     response: ResponseKind::Json,
     content_type: "application/json",
-    events: &["ZWaveSetModeFailedEvent", "ZWaveSetModeCompleteEvent"],
+    events: &["ZWaveSetModeCompleteEvent", "ZWaveSetModeFailedEvent"],
     idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/zwave/failedDevice/{targetDeviceId}`: Check if device is failed.
@@ -2612,7 +2612,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_START: OperationInfo = Opera
     status: 200u16,
     response: ResponseKind::Json,
     content_type: "application/json",
-    events: &["ZWaveSetModeFailedEvent", "ZWaveSetModeCompleteEvent"],
+    events: &["ZWaveSetModeCompleteEvent", "ZWaveSetModeFailedEvent"],
     idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/zwave/inclusion/start/{timeout}`: Start a Z-Wave inclusion procedure.
@@ -2640,7 +2640,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_STOP: OperationInfo = Operat
     status: 200u16,
     response: ResponseKind::Json,
     content_type: "application/json",
-    events: &["ZWaveSetModeFailedEvent", "ZWaveSetModeCompleteEvent"],
+    events: &["ZWaveSetModeCompleteEvent", "ZWaveSetModeFailedEvent"],
     idempotency: Idempotency::Acts,
 };
 /// `POST /config/{gatewayId}/zwave/inclusionMode/start`: Start a Z-Wave inclusion procedure.
@@ -2770,7 +2770,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_RESET: OperationInfo = OperationInfo {
     status: 200u16,
     response: ResponseKind::Empty,
     content_type: "application/json",
-    events: &["ZWaveResetFailedEvent", "ZWaveResetCompleteEvent", "DeviceDisabledEvent"],
+    events: &["DeviceDisabledEvent", "ZWaveResetCompleteEvent", "ZWaveResetFailedEvent"],
     idempotency: Idempotency::Acts,
 };
 /// `GET /config/{gatewayId}/zwave/association/nodes/{nodeId}/groups/{groupId}`: Retrieve the last association information sent by the product for the corresponding groupId. Be aware that this information might no be up to date. The 'Association refresh' APIs shall be called to explicitly retrieve the association information from the product.
@@ -2827,9 +2827,9 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_BIND_NETWORK: OperationInfo = Operati
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
+        "DeviceUpdatedEvent",
         "ZigbeeBindNetworkCompletedEvent",
         "ZigbeeBindNetworkFailedEvent",
-        "DeviceUpdatedEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -2845,8 +2845,8 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_CREATE_NETWORK: OperationInfo = Opera
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
-        "ZigbeeCreateNetworkCompletedEvent",
         "DeviceCreatedEvent",
+        "ZigbeeCreateNetworkCompletedEvent",
         "ZigbeeCreateNetworkFailedEvent",
     ],
     idempotency: Idempotency::Acts,
@@ -2863,9 +2863,9 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_CREATE_NETWORK_CHANNELS: OperationInf
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
-        "ZigbeeCreateNetworkFailedEvent",
-        "ZigbeeCreateNetworkCompletedEvent",
         "DeviceCreatedEvent",
+        "ZigbeeCreateNetworkCompletedEvent",
+        "ZigbeeCreateNetworkFailedEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -2882,8 +2882,8 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_JOIN_NETWORK: OperationInfo = Operati
     content_type: "application/json",
     events: &[
         "DeviceCreatedEvent",
-        "ZigbeeJoinNetworkFailedEvent",
         "ZigbeeJoinNetworkCompletedEvent",
+        "ZigbeeJoinNetworkFailedEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -2899,8 +2899,8 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_LEAVE_NETWORK: OperationInfo = Operat
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
-        "ZigbeeLeaveNetworkCompletedEvent",
         "DeviceRemovedEvent",
+        "ZigbeeLeaveNetworkCompletedEvent",
         "ZigbeeLeaveNetworkFailedEvent",
     ],
     idempotency: Idempotency::Acts,
@@ -2918,9 +2918,9 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_REFRESH_NETWORK: OperationInfo = Oper
     content_type: "application/json",
     events: &[
         "DeviceCreatedEvent",
-        "ZigbeeRefreshNetworkFailedEvent",
-        "ZigbeeRefreshNetworkCompletedEvent",
         "DeviceStateChangedEvent",
+        "ZigbeeRefreshNetworkCompletedEvent",
+        "ZigbeeRefreshNetworkFailedEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -4510,9 +4510,9 @@ pub const POST_SETUP_CALENDAR_DAYS: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
-        "GatewaySynchronizationStartedEvent",
         "CalendarDayCreatedEvent",
         "GatewaySynchronizationEndedEvent",
+        "GatewaySynchronizationStartedEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -4528,9 +4528,9 @@ pub const PUT_SETUP_CALENDAR_DAYS: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "GatewaySynchronizationStartedEvent",
         "CalendarDayUpdatedEvent",
         "GatewaySynchronizationEndedEvent",
+        "GatewaySynchronizationStartedEvent",
     ],
     idempotency: Idempotency::IdempotentWrite,
 };
@@ -4560,9 +4560,9 @@ pub const DELETE_SETUP_CALENDAR_DAYS_BY_OID: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
+        "CalendarDayDeletedEvent",
         "GatewaySynchronizationEndedEvent",
         "GatewaySynchronizationStartedEvent",
-        "CalendarDayDeletedEvent",
     ],
     idempotency: Idempotency::IdempotentWrite,
 };
@@ -4649,9 +4649,9 @@ pub const POST_SETUP_CALENDAR_RULES: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
+        "CalendarRuleCreatedEvent",
         "GatewaySynchronizationEndedEvent",
         "GatewaySynchronizationStartedEvent",
-        "CalendarRuleCreatedEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -4668,8 +4668,8 @@ pub const PUT_SETUP_CALENDAR_RULES: OperationInfo = OperationInfo {
     content_type: "application/json",
     events: &[
         "CalendarRuleUpdatedEvent",
-        "GatewaySynchronizationStartedEvent",
         "GatewaySynchronizationEndedEvent",
+        "GatewaySynchronizationStartedEvent",
     ],
     idempotency: Idempotency::IdempotentWrite,
 };
@@ -4699,9 +4699,9 @@ pub const DELETE_SETUP_CALENDAR_RULES_BY_OID: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "GatewaySynchronizationStartedEvent",
-        "GatewaySynchronizationEndedEvent",
         "CalendarRuleDeletedEvent",
+        "GatewaySynchronizationEndedEvent",
+        "GatewaySynchronizationStartedEvent",
     ],
     idempotency: Idempotency::IdempotentWrite,
 };
@@ -4717,8 +4717,8 @@ pub const POST_SETUP_CALENDAR_RULE_SET: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
-        "GatewaySynchronizationEndedEvent",
         "CalendarRuleCreatedEvent",
+        "GatewaySynchronizationEndedEvent",
         "GatewaySynchronizationStartedEvent",
     ],
     idempotency: Idempotency::Acts,
@@ -4736,8 +4736,8 @@ pub const PUT_SETUP_CALENDAR_RULE_SET: OperationInfo = OperationInfo {
     content_type: "application/json",
     events: &[
         "CalendarRuleUpdatedEvent",
-        "GatewaySynchronizationStartedEvent",
         "GatewaySynchronizationEndedEvent",
+        "GatewaySynchronizationStartedEvent",
     ],
     idempotency: Idempotency::IdempotentWrite,
 };
@@ -4753,9 +4753,9 @@ pub const POST_SETUP_CALENDAR_RULE_SET_DELETE: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
+        "CalendarRuleDeletedEvent",
         "GatewaySynchronizationEndedEvent",
         "GatewaySynchronizationStartedEvent",
-        "CalendarRuleDeletedEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -4924,7 +4924,7 @@ pub const DELETE_SETUP_DEVICES_BY_DEVICE_URL: OperationInfo = OperationInfo {
     status: 204u16,
     response: ResponseKind::Empty,
     content_type: "application/json",
-    events: &["DeviceRemovedEvent", "DeviceDeletionFailedEvent"],
+    events: &["DeviceDeletionFailedEvent", "DeviceRemovedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
 /// `POST /setup/devices/{deviceURL}/_delete`: This operation allows to delete a device
@@ -4938,7 +4938,7 @@ pub const POST_SETUP_DEVICES_BY_DEVICE_URL_DELETE: OperationInfo = OperationInfo
     status: 204u16,
     response: ResponseKind::Empty,
     content_type: "application/json",
-    events: &["DeviceRemovedEvent", "DeviceDeletionFailedEvent"],
+    events: &["DeviceDeletionFailedEvent", "DeviceRemovedEvent"],
     idempotency: Idempotency::Acts,
 };
 /// `POST /setup/devices/{deviceURL}/_deleteCascade`: This operation allows to delete a device
@@ -4954,9 +4954,9 @@ pub const POST_SETUP_DEVICES_BY_DEVICE_URL_DELETE_CASCADE: OperationInfo = Opera
     content_type: "application/json",
     events: &[
         "DeviceDeletionFailedEvent",
+        "DeviceRemovedEvent",
         "SetupJobCompletedEvent",
         "SetupJobFailedEvent",
-        "DeviceRemovedEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -5210,12 +5210,12 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_UPDATE_FIRMWARE: OperationInfo = Opera
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "GatewayFirmwareUpdateFailedEvent",
+        "DeviceFirmwareUpdateCompletedEvent",
         "DeviceFirmwareUpdateFailedEvent",
         "DeviceFirmwareUpdateStartedEvent",
         "GatewayFirmwareUpdateCompletedEvent",
+        "GatewayFirmwareUpdateFailedEvent",
         "GatewayFirmwareUpdateStartedEvent",
-        "DeviceFirmwareUpdateCompletedEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -5423,12 +5423,12 @@ pub const PUT_SETUP_DEVICES_UPDATE_FIRMWARES: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "DeviceFirmwareUpdateStartedEvent",
-        "DeviceFirmwareUpdateFailedEvent",
-        "GatewayFirmwareUpdateCompletedEvent",
-        "GatewayFirmwareUpdateStartedEvent",
-        "GatewayFirmwareUpdateFailedEvent",
         "DeviceFirmwareUpdateCompletedEvent",
+        "DeviceFirmwareUpdateFailedEvent",
+        "DeviceFirmwareUpdateStartedEvent",
+        "GatewayFirmwareUpdateCompletedEvent",
+        "GatewayFirmwareUpdateFailedEvent",
+        "GatewayFirmwareUpdateStartedEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -5463,9 +5463,9 @@ pub const POST_SETUP_DEVICES_STATES_REFRESH: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
+        "DeviceStateChangedEvent",
         "RefreshAllDevicesStatesCompletedEvent",
         "RefreshAllDevicesStatesFailedEvent",
-        "DeviceStateChangedEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -5509,9 +5509,9 @@ pub const POST_SETUP_DEVICES_BY_DEVICE_URL_STATES_REFRESH: OperationInfo = Opera
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "RefreshAllDevicesStatesFailedEvent",
         "DeviceStateChangedEvent",
         "RefreshAllDevicesStatesCompletedEvent",
+        "RefreshAllDevicesStatesFailedEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -6307,8 +6307,8 @@ pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_PROTOCOLS_BY_PROTOCOL_TYPE_DEVICES_S
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "RefreshAllDevicesStatesCompletedEvent",
         "DeviceStateChangedEvent",
+        "RefreshAllDevicesStatesCompletedEvent",
         "RefreshAllDevicesStatesFailedEvent",
     ],
     idempotency: Idempotency::Acts,
@@ -6527,8 +6527,8 @@ pub const POST_SETUP_PROTOCOLS_BY_PROTOCOL_TYPE_DEVICES_STATES_REFRESH: Operatio
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "RefreshAllDevicesStatesCompletedEvent",
         "DeviceStateChangedEvent",
+        "RefreshAllDevicesStatesCompletedEvent",
         "RefreshAllDevicesStatesFailedEvent",
     ],
     idempotency: Idempotency::Acts,
@@ -7152,10 +7152,10 @@ pub const POST_TRIGGERS: OperationInfo = OperationInfo {
     response: ResponseKind::Json,
     content_type: "application/json",
     events: &[
+        "GatewaySynchronizationEndedEvent",
         "GatewaySynchronizationStartedEvent",
         "SetupTriggerCreatedEvent",
         "SetupTriggerCreationFailedEvent",
-        "GatewaySynchronizationEndedEvent",
     ],
     idempotency: Idempotency::Acts,
 };
@@ -7171,9 +7171,9 @@ pub const PUT_TRIGGERS: OperationInfo = OperationInfo {
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "SetupTriggerUpdatedEvent",
         "GatewaySynchronizationEndedEvent",
         "GatewaySynchronizationStartedEvent",
+        "SetupTriggerUpdatedEvent",
     ],
     idempotency: Idempotency::IdempotentWrite,
 };
@@ -7231,9 +7231,9 @@ pub const DELETE_TRIGGERS_BY_TYPE_BY_TRIGGER_OID: OperationInfo = OperationInfo 
     response: ResponseKind::Empty,
     content_type: "application/json",
     events: &[
-        "SetupTriggerDeletedEvent",
-        "GatewaySynchronizationStartedEvent",
         "GatewaySynchronizationEndedEvent",
+        "GatewaySynchronizationStartedEvent",
+        "SetupTriggerDeletedEvent",
     ],
     idempotency: Idempotency::IdempotentWrite,
 };

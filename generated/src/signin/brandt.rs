@@ -103,7 +103,13 @@ impl SignInFlow for BrandtFlow {
                 .filter(|j| !j.is_empty())
                 .map(str::to_owned)
                 .ok_or_else(|| {
-                    Error::sign_in_service(SERVICE, "jwt", ErrorKind::Decode, Some(answer.status), "no JWT in the answer")
+                    Error::sign_in_service(
+                        SERVICE,
+                        "jwt",
+                        ErrorKind::Decode,
+                        Some(answer.status),
+                        "no JWT in the answer",
+                    )
                 })?;
             ctx.keep_secret(&jwt);
             Grant::login(Credentials::jwt(jwt))

@@ -96,7 +96,13 @@ impl SignInFlow for CozytouchFlow {
                 return Err(if answer.status >= 400 {
                     vendor::refused(ctx, SERVICE, "token", &answer)
                 } else {
-                    Error::sign_in_service(SERVICE, "token", ErrorKind::Decode, Some(answer.status), "no token in the answer")
+                    Error::sign_in_service(
+                        SERVICE,
+                        "token",
+                        ErrorKind::Decode,
+                        Some(answer.status),
+                        "no token in the answer",
+                    )
                 });
             };
             ctx.keep_secret(&access);
@@ -111,7 +117,13 @@ impl SignInFlow for CozytouchFlow {
             }
             let jwt = answer.text().trim().trim_matches('"').to_owned();
             if jwt.is_empty() {
-                return Err(Error::sign_in_service(SERVICE, "jwt", ErrorKind::Decode, Some(answer.status), "no JWT in the answer"));
+                return Err(Error::sign_in_service(
+                    SERVICE,
+                    "jwt",
+                    ErrorKind::Decode,
+                    Some(answer.status),
+                    "no JWT in the answer",
+                ));
             }
             ctx.keep_secret(&jwt);
             Grant::login(Credentials::jwt(jwt))

@@ -20,7 +20,9 @@ pub struct Pkce {
 impl Pkce {
     /// A fresh pair from 64 random bytes (an 86-character verifier).
     pub fn new() -> Result<Pkce, Error> {
-        Ok(Pkce::from_verifier(URL_SAFE_NO_PAD.encode(random_bytes::<64>()?)))
+        Ok(Pkce::from_verifier(
+            URL_SAFE_NO_PAD.encode(random_bytes::<64>()?),
+        ))
     }
 
     /// The pair of a given verifier.
@@ -50,7 +52,10 @@ mod tests {
     #[test]
     fn rfc_7636_appendix_b() {
         let pair = Pkce::from_verifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
-        assert_eq!(pair.challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+        assert_eq!(
+            pair.challenge,
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
     }
 
     #[test]
@@ -60,7 +65,9 @@ mod tests {
         assert_ne!(a.verifier, b.verifier);
         let v = a.verifier.expose();
         assert!((43..=128).contains(&v.len()), "{}", v.len());
-        assert!(v.bytes().all(|c| c.is_ascii_alphanumeric() || b"-._~".contains(&c)));
+        assert!(v
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"-._~".contains(&c)));
         assert_eq!(Pkce::from_verifier(v).challenge, a.challenge);
     }
 }

@@ -188,7 +188,12 @@ impl RexelSignIn {
         Credentials::sign_in_flow(self.clone())
     }
 
-    async fn token(&self, ctx: &SignInContext, form: &[(&str, &str)], step: &'static str) -> Result<Grant, Error> {
+    async fn token(
+        &self,
+        ctx: &SignInContext,
+        form: &[(&str, &str)],
+        step: &'static str,
+    ) -> Result<Grant, Error> {
         let request = ctx.http().post(&self.config.token_url).form(form);
         let answer = vendor::send(ctx, SERVICE, step, request).await?;
         let grant = oauth_grant(ctx, SERVICE, step, &answer)?;
@@ -239,13 +244,22 @@ impl RexelSignIn {
         Ok(grant.with_header(self.config.gateway_header.clone(), gateway))
     }
 
-    async fn list_gateways(&self, ctx: &SignInContext, token: &Secret) -> Result<Vec<RexelGateway>, Error> {
+    async fn list_gateways(
+        &self,
+        ctx: &SignInContext,
+        token: &Secret,
+    ) -> Result<Vec<RexelGateway>, Error> {
         let api = self.config.enduser_api.trim_end_matches('/');
         let homes = self.get_list(ctx, format!("{api}/homes"), token).await?;
         let mut gateways = Vec::new();
         for home in homes {
-            let Some(home_id) = id_text(home.get("id")) else { continue };
-            let label = home.get("label").and_then(|l| l.as_str()).map(str::to_owned);
+            let Some(home_id) = id_text(home.get("id")) else {
+                continue;
+            };
+            let label = home
+                .get("label")
+                .and_then(|l| l.as_str())
+                .map(str::to_owned);
             let url = format!("{api}/overkizgateways?homeId={}", urlencode(&home_id));
             for gateway in self.get_list(ctx, url, token).await? {
                 if let Some(gateway_id) = id_text(gateway.get("gatewayId")) {
@@ -260,7 +274,12 @@ impl RexelSignIn {
         Ok(gateways)
     }
 
-    async fn get_list(&self, ctx: &SignInContext, url: String, token: &Secret) -> Result<Vec<serde_json::Value>, Error> {
+    async fn get_list(
+        &self,
+        ctx: &SignInContext,
+        url: String,
+        token: &Secret,
+    ) -> Result<Vec<serde_json::Value>, Error> {
         let request = ctx.http().get(url).bearer_auth(token.expose());
         let answer = vendor::send(ctx, SERVICE, "gateways", request).await?;
         if answer.status >= 400 {
@@ -268,7 +287,13 @@ impl RexelSignIn {
         }
         match answer.json(SERVICE, "gateways")? {
             serde_json::Value::Array(items) => Ok(items),
-            _ => Err(Error::sign_in_service(SERVICE, "gateways", ErrorKind::Decode, Some(answer.status), "not a list")),
+            _ => Err(Error::sign_in_service(
+                SERVICE,
+                "gateways",
+                ErrorKind::Decode,
+                Some(answer.status),
+                "not a list",
+            )),
         }
     }
 }
@@ -297,7 +322,9 @@ impl SignInFlow for RexelSignIn {
                     .await?
                 }
                 Source::Callback(token) => {
-                    let token = token().await.map_err(|source| Error::TokenSource { source })?;
+                    let token = token()
+                        .await
+                        .map_err(|source| Error::TokenSource { source })?;
                     ctx.keep_secret(token.expose());
                     let grant = Grant::bearer(token);
                     self.check_consent(&grant)?;
@@ -308,7 +335,11 @@ impl SignInFlow for RexelSignIn {
         })
     }
 
-    fn refresh<'a>(&'a self, ctx: &'a SignInContext, previous: &'a Grant) -> BoxFuture<'a, Result<Grant, Error>> {
+    fn refresh<'a>(
+        &'a self,
+        ctx: &'a SignInContext,
+        previous: &'a Grant,
+    ) -> BoxFuture<'a, Result<Grant, Error>> {
         Box::pin(async move {
             let Some(refresh) = previous.refresh_token() else {
                 return self.sign_in(ctx).await;
@@ -372,7 +403,10 @@ mod tests {
     #[test]
     fn jwt_claims_are_read() {
         let payload = URL_SAFE_NO_PAD.encode(br#"{"consent":"homeassistant"}"#);
-        assert_eq!(jwt_claim(&format!("eyJh.{payload}.sig"), "consent").as_deref(), Some("homeassistant"));
+        assert_eq!(
+            jwt_claim(&format!("eyJh.{payload}.sig"), "consent").as_deref(),
+            Some("homeassistant")
+        );
         assert_eq!(jwt_claim("garbage", "consent"), None);
         assert_eq!(jwt_claim("a.!!!.c", "consent"), None);
     }

@@ -77,26 +77,49 @@ pub(crate) fn oauth_grant(
     step: &'static str,
     answer: &Answer,
 ) -> Result<Grant, Error> {
-    let body = answer.json(service, step).or_else(|e| {
+    let body = answer.json(service, step).map_err(|e| {
         if answer.status >= 400 {
-            Err(vendor::refused(ctx, service, step, answer))
+            vendor::refused(ctx, service, step, answer)
         } else {
-            Err(e)
+            e
         }
     })?;
     let refusal = ["message", "error"]
         .iter()
         .filter_map(|k| body.get(*k).and_then(|v| v.as_str()))
-        .find(|m| m.contains("invalid.grant") || m.contains("invalid_grant") || m.contains("invalid_client"));
+        .find(|m| {
+            m.contains("invalid.grant")
+                || m.contains("invalid_grant")
+                || m.contains("invalid_client")
+        });
     if let Some(message) = refusal {
-        let description = body.get("error_description").and_then(|v| v.as_str()).unwrap_or(message);
-        return Err(Error::sign_in_service(service, step, ErrorKind::BadCredentials, Some(answer.status), ctx.redact(description)));
+        let description = body
+            .get("error_description")
+            .and_then(|v| v.as_str())
+            .unwrap_or(message);
+        return Err(Error::sign_in_service(
+            service,
+            step,
+            ErrorKind::BadCredentials,
+            Some(answer.status),
+            ctx.redact(description),
+        ));
     }
-    let Some(access) = body.get("access_token").and_then(|v| v.as_str()).filter(|t| !t.is_empty()) else {
+    let Some(access) = body
+        .get("access_token")
+        .and_then(|v| v.as_str())
+        .filter(|t| !t.is_empty())
+    else {
         if answer.status >= 400 {
             return Err(vendor::refused(ctx, service, step, answer));
         }
-        return Err(Error::sign_in_service(service, step, ErrorKind::Decode, Some(answer.status), "no access token in the answer"));
+        return Err(Error::sign_in_service(
+            service,
+            step,
+            ErrorKind::Decode,
+            Some(answer.status),
+            "no access token in the answer",
+        ));
     };
     ctx.keep_secret(access);
     let mut grant = Grant::bearer(access);
@@ -104,7 +127,10 @@ pub(crate) fn oauth_grant(
         ctx.keep_secret(refresh);
         grant = grant.with_refresh_token(refresh);
     }
-    if let Some(seconds) = body.get("expires_in").and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok())) {
+    if let Some(seconds) = body
+        .get("expires_in")
+        .and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()))
+    {
         grant = grant.expires_in(Duration::from_secs(seconds));
     }
     Ok(grant)
@@ -117,15 +143,35 @@ impl SignInFlow for SomfyFlow {
 
     fn sign_in<'a>(&'a self, ctx: &'a SignInContext) -> BoxFuture<'a, Result<Grant, Error>> {
         Box::pin(async move {
-            self.token(ctx, "token", "password", &[("username", &self.user), ("password", self.password.expose())])
-                .await
+            self.token(
+                ctx,
+                "token",
+                "password",
+                &[
+                    ("username", &self.user),
+                    ("password", self.password.expose()),
+                ],
+            )
+            .await
         })
     }
 
-    fn refresh<'a>(&'a self, ctx: &'a SignInContext, previous: &'a Grant) -> BoxFuture<'a, Result<Grant, Error>> {
+    fn refresh<'a>(
+        &'a self,
+        ctx: &'a SignInContext,
+        previous: &'a Grant,
+    ) -> BoxFuture<'a, Result<Grant, Error>> {
         Box::pin(async move {
             match previous.refresh_token() {
-                Some(token) => self.token(ctx, "refresh", "refresh_token", &[("refresh_token", token.expose())]).await,
+                Some(token) => {
+                    self.token(
+                        ctx,
+                        "refresh",
+                        "refresh_token",
+                        &[("refresh_token", token.expose())],
+                    )
+                    .await
+                }
                 None => self.sign_in(ctx).await,
             }
         })

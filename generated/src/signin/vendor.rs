@@ -18,9 +18,19 @@ pub(crate) struct Answer {
 
 impl Answer {
     /// The body as JSON, or a decode error naming the step.
-    pub(crate) fn json(&self, service: &'static str, step: &'static str) -> Result<serde_json::Value, Error> {
+    pub(crate) fn json(
+        &self,
+        service: &'static str,
+        step: &'static str,
+    ) -> Result<serde_json::Value, Error> {
         serde_json::from_slice(&self.body).map_err(|_| {
-            Error::sign_in_service(service, step, ErrorKind::Decode, Some(self.status), "the answer is not JSON")
+            Error::sign_in_service(
+                service,
+                step,
+                ErrorKind::Decode,
+                Some(self.status),
+                "the answer is not JSON",
+            )
         })
     }
 
@@ -105,7 +115,13 @@ pub(crate) async fn send(
         } else {
             ErrorKind::Unavailable
         };
-        return Err(Error::sign_in_service(service, step, kind, Some(status), answer.message(ctx)));
+        return Err(Error::sign_in_service(
+            service,
+            step,
+            kind,
+            Some(status),
+            answer.message(ctx),
+        ));
     }
     if status == 429 {
         return Err(Error::sign_in_service(
@@ -140,5 +156,11 @@ pub(crate) fn refused(
         400 | 401 | 403 => ErrorKind::BadCredentials,
         _ => ErrorKind::AuthenticationFailed,
     };
-    Error::sign_in_service(service, step, kind, Some(answer.status), answer.message(ctx))
+    Error::sign_in_service(
+        service,
+        step,
+        kind,
+        Some(answer.status),
+        answer.message(ctx),
+    )
 }

@@ -5,9 +5,9 @@
 
 use std::time::Duration;
 
+use crate::support::*;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use crate::support::*;
 use overkiz::__private::Request;
 use overkiz::signin::{Brandt, Cozytouch, Rexel, SomfyOAuth};
 use overkiz::{Client, Credentials, Error, ErrorKind, GapReason, Server, VendorSignIn};
@@ -44,7 +44,10 @@ fn setup_ok() -> ResponseTemplate {
 
 fn login_ok(cookie: &str) -> ResponseTemplate {
     ResponseTemplate::new(200)
-        .insert_header("set-cookie", format!("JSESSIONID={cookie}; Path=/").as_str())
+        .insert_header(
+            "set-cookie",
+            format!("JSESSIONID={cookie}; Path=/").as_str(),
+        )
         .set_body_json(json!({"success": true}))
 }
 
@@ -86,7 +89,10 @@ async fn somfy_signs_in_with_oauth_uses_bearer_tokens_and_refreshes_before_expir
     let vendor = MockServer::start().await;
     let overkiz = MockServer::start().await;
     let defaults = SomfyOAuth::default();
-    assert_eq!(defaults.token_url, "https://accounts.somfy.com/oauth/oauth/v2/token/jwt");
+    assert_eq!(
+        defaults.token_url,
+        "https://accounts.somfy.com/oauth/oauth/v2/token/jwt"
+    );
     Mock::given(method("POST"))
         .and(path("/oauth/oauth/v2/token/jwt"))
         .and(header("content-type", "application/x-www-form-urlencoded"))
@@ -130,7 +136,11 @@ async fn somfy_signs_in_with_oauth_uses_bearer_tokens_and_refreshes_before_expir
         .collect();
     assert_eq!(tokens, ["Bearer access-1", "Bearer access-2"]);
     assert!(requests.iter().all(|r| r.headers.get("cookie").is_none()));
-    assert_eq!(count(&overkiz, "POST", "/login").await, 0, "no /login for Somfy");
+    assert_eq!(
+        count(&overkiz, "POST", "/login").await,
+        0,
+        "no /login for Somfy"
+    );
 }
 
 #[tokio::test]
@@ -139,13 +149,17 @@ async fn a_somfy_refresh_renews_the_event_listener() {
     let overkiz = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/oauth/oauth/v2/token/jwt"))
-        .and(wiremock::matchers::body_string_contains("grant_type=password"))
+        .and(wiremock::matchers::body_string_contains(
+            "grant_type=password",
+        ))
         .respond_with(somfy_token("access-1", "refresh-1", 60))
         .mount(&vendor)
         .await;
     Mock::given(method("POST"))
         .and(path("/oauth/oauth/v2/token/jwt"))
-        .and(wiremock::matchers::body_string_contains("grant_type=refresh_token"))
+        .and(wiremock::matchers::body_string_contains(
+            "grant_type=refresh_token",
+        ))
         .respond_with(somfy_token("access-2", "refresh-2", 3600))
         .mount(&vendor)
         .await;
@@ -168,7 +182,8 @@ async fn a_somfy_refresh_renews_the_event_listener() {
         .unwrap()
         .with_vendor_sign_in(VendorSignIn::Somfy(somfy(&vendor)));
     let client = client_of(server, Credentials::password(USER, PASSWORD));
-    let config = overkiz::EventStreamConfig::default().with_fetch_interval(Duration::from_millis(10));
+    let config =
+        overkiz::EventStreamConfig::default().with_fetch_interval(Duration::from_millis(10));
     let mut events = client.events_with(config);
     use futures::StreamExt;
     // The first event comes from l1; the next fetch finds the grant expiring, the
@@ -176,8 +191,14 @@ async fn a_somfy_refresh_renews_the_event_listener() {
     events.next().await.unwrap().unwrap();
     let mut saw_gap = false;
     for _ in 0..4 {
-        match tokio::time::timeout(Duration::from_secs(5), events.next()).await.unwrap().unwrap() {
-            Err(Error::EventsLost { reason: GapReason::SessionRenewed }) => saw_gap = true,
+        match tokio::time::timeout(Duration::from_secs(5), events.next())
+            .await
+            .unwrap()
+            .unwrap()
+        {
+            Err(Error::EventsLost {
+                reason: GapReason::SessionRenewed,
+            }) => saw_gap = true,
             Err(other) => panic!("{other:?}"),
             Ok(_) if saw_gap => break,
             Ok(_) => {}
@@ -194,7 +215,8 @@ async fn somfy_bad_credentials_are_typed_and_respect_the_cool_down() {
     Mock::given(method("POST"))
         .and(path("/oauth/oauth/v2/token/jwt"))
         .respond_with(
-            ResponseTemplate::new(400).set_body_json(json!({"message": "error.invalid.grant", "data": []})),
+            ResponseTemplate::new(400)
+                .set_body_json(json!({"message": "error.invalid.grant", "data": []})),
         )
         .mount(&vendor)
         .await;
@@ -206,9 +228,16 @@ async fn somfy_bad_credentials_are_typed_and_respect_the_cool_down() {
         let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
         assert_eq!(error.kind(), ErrorKind::BadCredentials, "{error:?}");
         let shown = format!("{error} {error:?}");
-        assert!(!shown.contains(PASSWORD) && !shown.contains(USER), "{shown}");
+        assert!(
+            !shown.contains(PASSWORD) && !shown.contains(USER),
+            "{shown}"
+        );
     }
-    assert_eq!(vendor.received_requests().await.unwrap().len(), 1, "cool-down");
+    assert_eq!(
+        vendor.received_requests().await.unwrap().len(),
+        1,
+        "cool-down"
+    );
     assert!(overkiz.received_requests().await.unwrap().is_empty());
 }
 
@@ -216,17 +245,36 @@ async fn somfy_bad_credentials_are_typed_and_respect_the_cool_down() {
 async fn vendor_outages_and_odd_answers_are_typed() {
     for (answer, kind) in [
         (
-            ResponseTemplate::new(503).set_body_raw(error_fixture("503-maintenance.html"), "text/html"),
+            ResponseTemplate::new(503)
+                .set_body_raw(error_fixture("503-maintenance.html"), "text/html"),
             ErrorKind::Maintenance,
         ),
-        (ResponseTemplate::new(502).set_body_raw("<html>bad gateway</html>", "text/html"), ErrorKind::Unavailable),
-        (ResponseTemplate::new(429).set_body_raw("slow down", "text/plain"), ErrorKind::TooManyRequests),
-        (ResponseTemplate::new(200).set_body_raw("<html>hello</html>", "text/html"), ErrorKind::Decode),
-        (ResponseTemplate::new(200).set_body_json(json!({"token_type": "bearer"})), ErrorKind::Decode),
-        (ResponseTemplate::new(200).set_delay(Duration::from_secs(5)), ErrorKind::Timeout),
+        (
+            ResponseTemplate::new(502).set_body_raw("<html>bad gateway</html>", "text/html"),
+            ErrorKind::Unavailable,
+        ),
+        (
+            ResponseTemplate::new(429).set_body_raw("slow down", "text/plain"),
+            ErrorKind::TooManyRequests,
+        ),
+        (
+            ResponseTemplate::new(200).set_body_raw("<html>hello</html>", "text/html"),
+            ErrorKind::Decode,
+        ),
+        (
+            ResponseTemplate::new(200).set_body_json(json!({"token_type": "bearer"})),
+            ErrorKind::Decode,
+        ),
+        (
+            ResponseTemplate::new(200).set_delay(Duration::from_secs(5)),
+            ErrorKind::Timeout,
+        ),
     ] {
         let vendor = MockServer::start().await;
-        Mock::given(method("POST")).respond_with(answer).mount(&vendor).await;
+        Mock::given(method("POST"))
+            .respond_with(answer)
+            .mount(&vendor)
+            .await;
         let server = Server::custom("http://127.0.0.1:1")
             .unwrap()
             .with_vendor_sign_in(VendorSignIn::Somfy(somfy(&vendor)));
@@ -250,7 +298,10 @@ async fn cozytouch_exchanges_an_atlantic_token_for_a_jwt_and_logs_in() {
     let defaults = Cozytouch::default();
     Mock::given(method("POST"))
         .and(path("/token"))
-        .and(header("authorization", format!("Basic {}", defaults.client_basic.expose()).as_str()))
+        .and(header(
+            "authorization",
+            format!("Basic {}", defaults.client_basic.expose()).as_str(),
+        ))
         .and(header("content-type", "application/x-www-form-urlencoded"))
         .and(form(&[
             ("grant_type", "password"),
@@ -291,19 +342,23 @@ async fn cozytouch_exchanges_an_atlantic_token_for_a_jwt_and_logs_in() {
         .respond_with(setup_ok())
         .mount(&overkiz)
         .await;
-    let server = Server::custom(&overkiz.uri()).unwrap().with_vendor_sign_in(VendorSignIn::Cozytouch(
-        Cozytouch {
-            api: vendor.uri(),
-            ..defaults
-        },
-    ));
+    let server =
+        Server::custom(&overkiz.uri())
+            .unwrap()
+            .with_vendor_sign_in(VendorSignIn::Cozytouch(Cozytouch {
+                api: vendor.uri(),
+                ..defaults
+            }));
     let client = client_of(server, Credentials::password(USER, PASSWORD));
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
     assert_eq!(count(&overkiz, "POST", "/login").await, 2);
     assert_eq!(count(&vendor, "POST", "/token").await, 2);
     assert_eq!(count(&vendor, "GET", "/magellan/accounts/jwt").await, 2);
     // The real preset uses this flow.
-    assert!(matches!(Server::cozytouch().vendor_sign_in(), Some(VendorSignIn::Cozytouch(_))));
+    assert!(matches!(
+        Server::cozytouch().vendor_sign_in(),
+        Some(VendorSignIn::Cozytouch(_))
+    ));
 }
 
 #[tokio::test]
@@ -316,16 +371,21 @@ async fn cozytouch_bad_credentials() {
         })))
         .mount(&vendor)
         .await;
-    let server = Server::custom("http://127.0.0.1:1").unwrap().with_vendor_sign_in(
-        VendorSignIn::Cozytouch(Cozytouch {
+    let server = Server::custom("http://127.0.0.1:1")
+        .unwrap()
+        .with_vendor_sign_in(VendorSignIn::Cozytouch(Cozytouch {
             api: vendor.uri(),
             ..Cozytouch::default()
-        }),
-    );
+        }));
     let client = client_of(server, Credentials::password(USER, PASSWORD));
     let error = client.login().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::BadCredentials);
-    assert!(error.to_string().contains("Provided Authorization Grant is invalid"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("Provided Authorization Grant is invalid"),
+        "{error}"
+    );
 }
 
 // ----- Brandt -------------------------------------------------------------------
@@ -342,7 +402,10 @@ async fn brandt_opens_a_middleware_session_then_logs_in_with_its_jwt() {
         })))
         .respond_with(
             ResponseTemplate::new(201)
-                .insert_header("set-cookie", "_smartcontrol_session=brandt-SECRET; path=/; HttpOnly")
+                .insert_header(
+                    "set-cookie",
+                    "_smartcontrol_session=brandt-SECRET; path=/; HttpOnly",
+                )
                 .set_body_json(json!({"client": {"email": USER}})),
         )
         .mount(&vendor)
@@ -350,7 +413,9 @@ async fn brandt_opens_a_middleware_session_then_logs_in_with_its_jwt() {
     Mock::given(method("GET"))
         .and(path("/api/v1/profile/jwt.json"))
         .and(header("cookie", "_smartcontrol_session=brandt-SECRET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"client": {"jwt": "brandt-jwt"}})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"client": {"jwt": "brandt-jwt"}})),
+        )
         .mount(&vendor)
         .await;
     Mock::given(method("POST"))
@@ -365,10 +430,12 @@ async fn brandt_opens_a_middleware_session_then_logs_in_with_its_jwt() {
         .respond_with(setup_ok())
         .mount(&overkiz)
         .await;
-    let server = Server::custom(&overkiz.uri()).unwrap().with_vendor_sign_in(VendorSignIn::Brandt(Brandt {
-        api: vendor.uri(),
-        ..Brandt::default()
-    }));
+    let server = Server::custom(&overkiz.uri())
+        .unwrap()
+        .with_vendor_sign_in(VendorSignIn::Brandt(Brandt {
+            api: vendor.uri(),
+            ..Brandt::default()
+        }));
     let client = client_of(server, Credentials::password(USER, PASSWORD));
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
 
@@ -376,19 +443,27 @@ async fn brandt_opens_a_middleware_session_then_logs_in_with_its_jwt() {
     let vendor = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/api/v1/sessions.json"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": ["Invalid email or password."]})))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(json!({"error": ["Invalid email or password."]})),
+        )
         .mount(&vendor)
         .await;
-    let server = Server::custom("http://127.0.0.1:1").unwrap().with_vendor_sign_in(VendorSignIn::Brandt(Brandt {
-        api: vendor.uri(),
-        ..Brandt::default()
-    }));
+    let server = Server::custom("http://127.0.0.1:1")
+        .unwrap()
+        .with_vendor_sign_in(VendorSignIn::Brandt(Brandt {
+            api: vendor.uri(),
+            ..Brandt::default()
+        }));
     let error = client_of(server, Credentials::password(USER, PASSWORD))
         .login()
         .await
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::BadCredentials);
-    assert!(error.to_string().contains("Invalid email or password"), "{error}");
+    assert!(
+        error.to_string().contains("Invalid email or password"),
+        "{error}"
+    );
 }
 
 // ----- Rexel --------------------------------------------------------------------
@@ -401,7 +476,10 @@ fn rexel_jwt(consent: &str, n: u32) -> String {
 
 fn rexel(vendor: &MockServer) -> Rexel {
     Rexel {
-        token_url: format!("{}/oauth2/v2.0/token?p=b2c_1a_signinonlyhomeassistant", vendor.uri()),
+        token_url: format!(
+            "{}/oauth2/v2.0/token?p=b2c_1a_signinonlyhomeassistant",
+            vendor.uri()
+        ),
         enduser_api: format!("{}/api/enduser", vendor.uri()),
         ..Rexel::default()
     }
@@ -452,7 +530,10 @@ async fn rexel_exchanges_the_code_chooses_the_gateway_and_refreshes() {
     Mock::given(method("GET"))
         .and(path("/api/enduser/overkizgateways"))
         .and(query_param("homeId", "7"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{"gatewayId": "1234-5678-9012", "externalId": 3}])))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!([{"gatewayId": "1234-5678-9012", "externalId": 3}])),
+        )
         .mount(&vendor)
         .await;
     for token in [&first, &second] {
@@ -489,7 +570,10 @@ async fn rexel_tokens_without_consent_or_with_several_gateways_are_refused() {
         let token = no_consent.clone();
         Box::pin(async move { Ok(overkiz::Secret::new(token)) })
     });
-    let client = client_of(Server::custom("http://127.0.0.1:1").unwrap(), flow.credentials());
+    let client = client_of(
+        Server::custom("http://127.0.0.1:1").unwrap(),
+        flow.credentials(),
+    );
     let error = client.login().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::AuthenticationFailed, "{error:?}");
 
@@ -508,7 +592,10 @@ async fn rexel_tokens_without_consent_or_with_several_gateways_are_refused() {
         let token = good.clone();
         Box::pin(async move { Ok(overkiz::Secret::new(token)) })
     });
-    let client = client_of(Server::custom("http://127.0.0.1:1").unwrap(), flow.credentials());
+    let client = client_of(
+        Server::custom("http://127.0.0.1:1").unwrap(),
+        flow.credentials(),
+    );
     let error = client.login().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Config, "{error:?}");
     assert_eq!(flow.gateways().len(), 2, "listed for the user to choose");

@@ -13,7 +13,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`ActionGroupCreatedEvent`](crate::types::ActionGroupCreatedEvent).
+    /// Generates: [`ActionGroupCreatedEvent`](crate::types::ActionGroupCreatedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn post_action_groups(
         &self,
         body: &crate::types::ActionGroup,
@@ -32,7 +32,7 @@ impl crate::Client {
     ///
     /// Idempotent write: resent automatically after a transient failure.
     ///
-    /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`ActionGroupUpdatedEvent`](crate::types::ActionGroupUpdatedEvent).
+    /// Generates: [`ActionGroupUpdatedEvent`](crate::types::ActionGroupUpdatedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn put_action_groups(
         &self,
         prevent_lock_level_reset: Option<bool>,
@@ -70,7 +70,7 @@ impl crate::Client {
     ///
     /// Idempotent write: resent automatically after a transient failure.
     ///
-    /// Generates: [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`ActionGroupDeletedEvent`](crate::types::ActionGroupDeletedEvent).
+    /// Generates: [`ActionGroupDeletedEvent`](crate::types::ActionGroupDeletedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn delete_action_groups_by_oid(
         &self,
         oid: &str,

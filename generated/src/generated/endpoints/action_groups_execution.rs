@@ -15,7 +15,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
+    /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn post_exec_by_action_group_oid(
         &self,
         action_group_oid: &str,
@@ -37,7 +37,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
+    /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn post_exec_by_action_group_oid_geolocated(
         &self,
         action_group_oid: &str,
@@ -59,7 +59,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
+    /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn post_exec_by_action_group_oid_internal(
         &self,
         action_group_oid: &str,
@@ -295,7 +295,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
+    /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn post_exec_apply(
         &self,
         optimize_with_protocol_groups: Option<bool>,
@@ -322,7 +322,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
+    /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn post_exec_apply_geolocated(
         &self,
         body: &crate::types::ActionGroup,
@@ -344,7 +344,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
+    /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn post_exec_apply_high_priority(
         &self,
         body: &crate::types::ActionGroup,
@@ -366,7 +366,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
+    /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn post_exec_apply_internal(
         &self,
         body: &crate::types::ActionGroup,
@@ -423,7 +423,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`DelayedTriggerSetEvent`](crate::types::DelayedTriggerSetEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`GroupTriggeredEvent`](crate::types::GroupTriggeredEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
+    /// Generates: [`DelayedTriggerSetEvent`](crate::types::DelayedTriggerSetEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GroupTriggeredEvent`](crate::types::GroupTriggeredEvent).
     pub async fn post_exec_schedule_by_action_group_oid_by_utc_timestamp(
         &self,
         action_group_oid: &str,

@@ -49,7 +49,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`AugustRefreshCurrentTokenFailedEvent`](crate::types::AugustRefreshCurrentTokenFailedEvent), [`AugustRefreshCurrentTokenCompletedEvent`](crate::types::AugustRefreshCurrentTokenCompletedEvent).
+    /// Generates: [`AugustRefreshCurrentTokenCompletedEvent`](crate::types::AugustRefreshCurrentTokenCompletedEvent), [`AugustRefreshCurrentTokenFailedEvent`](crate::types::AugustRefreshCurrentTokenFailedEvent).
     pub async fn put_config_august_tokens(&self) -> Result<(), crate::Error> {
         let request = Request::new(&operations::PUT_CONFIG_AUGUST_TOKENS);
         self.execute(request).await?.empty()
@@ -63,7 +63,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`AugustGatewayDiscoverFailedEvent`](crate::types::AugustGatewayDiscoverFailedEvent), [`AugustGatewayDiscoverCompletedEvent`](crate::types::AugustGatewayDiscoverCompletedEvent).
+    /// Generates: [`AugustGatewayDiscoverCompletedEvent`](crate::types::AugustGatewayDiscoverCompletedEvent), [`AugustGatewayDiscoverFailedEvent`](crate::types::AugustGatewayDiscoverFailedEvent).
     pub async fn post_config_august_discover_gateway_by_house_id(
         &self,
         house_id: &str,
@@ -83,7 +83,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent), [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent).
     pub async fn post_config_august_gateways_by_gateway_id_discover_devices(
         &self,
         gateway_id: &str,

@@ -26,7 +26,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`CalendarDayCreatedEvent`](crate::types::CalendarDayCreatedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
+    /// Generates: [`CalendarDayCreatedEvent`](crate::types::CalendarDayCreatedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn post_setup_calendar_days(
         &self,
         body: &crate::types::CalendarDay,
@@ -44,7 +44,7 @@ impl crate::Client {
     ///
     /// Idempotent write: resent automatically after a transient failure.
     ///
-    /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`CalendarDayUpdatedEvent`](crate::types::CalendarDayUpdatedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
+    /// Generates: [`CalendarDayUpdatedEvent`](crate::types::CalendarDayUpdatedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn put_setup_calendar_days(
         &self,
         body: &crate::types::CalendarDay,
@@ -78,7 +78,7 @@ impl crate::Client {
     ///
     /// Idempotent write: resent automatically after a transient failure.
     ///
-    /// Generates: [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`CalendarDayDeletedEvent`](crate::types::CalendarDayDeletedEvent).
+    /// Generates: [`CalendarDayDeletedEvent`](crate::types::CalendarDayDeletedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn delete_setup_calendar_days_by_oid(
         &self,
         oid: &str,
@@ -190,7 +190,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`CalendarRuleCreatedEvent`](crate::types::CalendarRuleCreatedEvent).
+    /// Generates: [`CalendarRuleCreatedEvent`](crate::types::CalendarRuleCreatedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn post_setup_calendar_rules(
         &self,
         with_time_validity_checks: Option<bool>,
@@ -214,7 +214,7 @@ impl crate::Client {
     ///
     /// Idempotent write: resent automatically after a transient failure.
     ///
-    /// Generates: [`CalendarRuleUpdatedEvent`](crate::types::CalendarRuleUpdatedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
+    /// Generates: [`CalendarRuleUpdatedEvent`](crate::types::CalendarRuleUpdatedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn put_setup_calendar_rules(
         &self,
         with_time_validity_checks: Option<bool>,
@@ -253,7 +253,7 @@ impl crate::Client {
     ///
     /// Idempotent write: resent automatically after a transient failure.
     ///
-    /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`CalendarRuleDeletedEvent`](crate::types::CalendarRuleDeletedEvent).
+    /// Generates: [`CalendarRuleDeletedEvent`](crate::types::CalendarRuleDeletedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn delete_setup_calendar_rules_by_oid(
         &self,
         oid: &str,
@@ -272,7 +272,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`CalendarRuleCreatedEvent`](crate::types::CalendarRuleCreatedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
+    /// Generates: [`CalendarRuleCreatedEvent`](crate::types::CalendarRuleCreatedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn post_setup_calendar_rule_set(
         &self,
         with_time_validity_checks: Option<bool>,
@@ -296,7 +296,7 @@ impl crate::Client {
     ///
     /// Idempotent write: resent automatically after a transient failure.
     ///
-    /// Generates: [`CalendarRuleUpdatedEvent`](crate::types::CalendarRuleUpdatedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
+    /// Generates: [`CalendarRuleUpdatedEvent`](crate::types::CalendarRuleUpdatedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn put_setup_calendar_rule_set(
         &self,
         with_time_validity_checks: Option<bool>,
@@ -319,7 +319,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`CalendarRuleDeletedEvent`](crate::types::CalendarRuleDeletedEvent).
+    /// Generates: [`CalendarRuleDeletedEvent`](crate::types::CalendarRuleDeletedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
     pub async fn post_setup_calendar_rule_set_delete(
         &self,
         body: &[String],

@@ -38,7 +38,7 @@ impl crate::Client {
     ///
     /// Idempotent write: resent automatically after a transient failure.
     ///
-    /// Generates: [`DeviceRemovedEvent`](crate::types::DeviceRemovedEvent), [`DeviceDeletionFailedEvent`](crate::types::DeviceDeletionFailedEvent).
+    /// Generates: [`DeviceDeletionFailedEvent`](crate::types::DeviceDeletionFailedEvent), [`DeviceRemovedEvent`](crate::types::DeviceRemovedEvent).
     ///
     /// Deprecated since version 2018.3.3.
     #[deprecated(
@@ -70,7 +70,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`DeviceRemovedEvent`](crate::types::DeviceRemovedEvent), [`DeviceDeletionFailedEvent`](crate::types::DeviceDeletionFailedEvent).
+    /// Generates: [`DeviceDeletionFailedEvent`](crate::types::DeviceDeletionFailedEvent), [`DeviceRemovedEvent`](crate::types::DeviceRemovedEvent).
     ///
     /// Deprecated since version 2020.3.4.
     #[deprecated(
@@ -102,7 +102,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`DeviceDeletionFailedEvent`](crate::types::DeviceDeletionFailedEvent), [`SetupJobCompletedEvent`](crate::types::SetupJobCompletedEvent), [`SetupJobFailedEvent`](crate::types::SetupJobFailedEvent), [`DeviceRemovedEvent`](crate::types::DeviceRemovedEvent).
+    /// Generates: [`DeviceDeletionFailedEvent`](crate::types::DeviceDeletionFailedEvent), [`DeviceRemovedEvent`](crate::types::DeviceRemovedEvent), [`SetupJobCompletedEvent`](crate::types::SetupJobCompletedEvent), [`SetupJobFailedEvent`](crate::types::SetupJobFailedEvent).
     pub async fn post_setup_devices_by_device_url_delete_cascade(
         &self,
         device_url: &str,
@@ -497,7 +497,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`GatewayFirmwareUpdateFailedEvent`](crate::types::GatewayFirmwareUpdateFailedEvent), [`DeviceFirmwareUpdateFailedEvent`](crate::types::DeviceFirmwareUpdateFailedEvent), [`DeviceFirmwareUpdateStartedEvent`](crate::types::DeviceFirmwareUpdateStartedEvent), [`GatewayFirmwareUpdateCompletedEvent`](crate::types::GatewayFirmwareUpdateCompletedEvent), [`GatewayFirmwareUpdateStartedEvent`](crate::types::GatewayFirmwareUpdateStartedEvent), [`DeviceFirmwareUpdateCompletedEvent`](crate::types::DeviceFirmwareUpdateCompletedEvent).
+    /// Generates: [`DeviceFirmwareUpdateCompletedEvent`](crate::types::DeviceFirmwareUpdateCompletedEvent), [`DeviceFirmwareUpdateFailedEvent`](crate::types::DeviceFirmwareUpdateFailedEvent), [`DeviceFirmwareUpdateStartedEvent`](crate::types::DeviceFirmwareUpdateStartedEvent), [`GatewayFirmwareUpdateCompletedEvent`](crate::types::GatewayFirmwareUpdateCompletedEvent), [`GatewayFirmwareUpdateFailedEvent`](crate::types::GatewayFirmwareUpdateFailedEvent), [`GatewayFirmwareUpdateStartedEvent`](crate::types::GatewayFirmwareUpdateStartedEvent).
     pub async fn put_setup_devices_by_device_url_update_firmware(
         &self,
         device_url: &str,
@@ -757,7 +757,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`DeviceFirmwareUpdateStartedEvent`](crate::types::DeviceFirmwareUpdateStartedEvent), [`DeviceFirmwareUpdateFailedEvent`](crate::types::DeviceFirmwareUpdateFailedEvent), [`GatewayFirmwareUpdateCompletedEvent`](crate::types::GatewayFirmwareUpdateCompletedEvent), [`GatewayFirmwareUpdateStartedEvent`](crate::types::GatewayFirmwareUpdateStartedEvent), [`GatewayFirmwareUpdateFailedEvent`](crate::types::GatewayFirmwareUpdateFailedEvent), [`DeviceFirmwareUpdateCompletedEvent`](crate::types::DeviceFirmwareUpdateCompletedEvent).
+    /// Generates: [`DeviceFirmwareUpdateCompletedEvent`](crate::types::DeviceFirmwareUpdateCompletedEvent), [`DeviceFirmwareUpdateFailedEvent`](crate::types::DeviceFirmwareUpdateFailedEvent), [`DeviceFirmwareUpdateStartedEvent`](crate::types::DeviceFirmwareUpdateStartedEvent), [`GatewayFirmwareUpdateCompletedEvent`](crate::types::GatewayFirmwareUpdateCompletedEvent), [`GatewayFirmwareUpdateFailedEvent`](crate::types::GatewayFirmwareUpdateFailedEvent), [`GatewayFirmwareUpdateStartedEvent`](crate::types::GatewayFirmwareUpdateStartedEvent).
     pub async fn put_setup_devices_update_firmwares(
         &self,
         body: &[String],
@@ -798,7 +798,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`RefreshAllDevicesStatesCompletedEvent`](crate::types::RefreshAllDevicesStatesCompletedEvent), [`RefreshAllDevicesStatesFailedEvent`](crate::types::RefreshAllDevicesStatesFailedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
+    /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`RefreshAllDevicesStatesCompletedEvent`](crate::types::RefreshAllDevicesStatesCompletedEvent), [`RefreshAllDevicesStatesFailedEvent`](crate::types::RefreshAllDevicesStatesFailedEvent).
     pub async fn post_setup_devices_states_refresh(
         &self,
         body: Option<&[String]>,
@@ -840,7 +840,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`RefreshAllDevicesStatesFailedEvent`](crate::types::RefreshAllDevicesStatesFailedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`RefreshAllDevicesStatesCompletedEvent`](crate::types::RefreshAllDevicesStatesCompletedEvent).
+    /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`RefreshAllDevicesStatesCompletedEvent`](crate::types::RefreshAllDevicesStatesCompletedEvent), [`RefreshAllDevicesStatesFailedEvent`](crate::types::RefreshAllDevicesStatesFailedEvent).
     pub async fn post_setup_devices_by_device_url_states_refresh(
         &self,
         device_url: &str,

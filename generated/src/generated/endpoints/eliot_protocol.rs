@@ -24,7 +24,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`EliotDiscoverGatewayFailedEvent`](crate::types::EliotDiscoverGatewayFailedEvent), [`EliotDiscoverGatewayCompletedEvent`](crate::types::EliotDiscoverGatewayCompletedEvent).
+    /// Generates: [`EliotDiscoverGatewayCompletedEvent`](crate::types::EliotDiscoverGatewayCompletedEvent), [`EliotDiscoverGatewayFailedEvent`](crate::types::EliotDiscoverGatewayFailedEvent).
     pub async fn post_config_eliot_discover_gateway_by_gateway_id(
         &self,
         gateway_id: &str,
@@ -41,7 +41,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`EliotDiscoverGatewaysFailedEvent`](crate::types::EliotDiscoverGatewaysFailedEvent), [`EliotDiscoverGatewaysCompletedEvent`](crate::types::EliotDiscoverGatewaysCompletedEvent).
+    /// Generates: [`EliotDiscoverGatewaysCompletedEvent`](crate::types::EliotDiscoverGatewaysCompletedEvent), [`EliotDiscoverGatewaysFailedEvent`](crate::types::EliotDiscoverGatewaysFailedEvent).
     pub async fn post_config_eliot_discover_gateways(&self) -> Result<(), crate::Error> {
         let request = Request::new(&operations::POST_CONFIG_ELIOT_DISCOVER_GATEWAYS);
         self.execute(request).await?.empty()
@@ -55,7 +55,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent), [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent), [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent).
     pub async fn post_config_eliot_gateways_by_gateway_id_discover_devices(
         &self,
         gateway_id: &str,

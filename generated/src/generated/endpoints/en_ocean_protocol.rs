@@ -38,7 +38,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`EnOceanLearnStartedEvent`](crate::types::EnOceanLearnStartedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`EnOceanLearnModeTimeoutEvent`](crate::types::EnOceanLearnModeTimeoutEvent), [`EnOceanBadDeviceStimulationEvent`](crate::types::EnOceanBadDeviceStimulationEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`EnOceanBadDeviceStimulationEvent`](crate::types::EnOceanBadDeviceStimulationEvent), [`EnOceanLearnModeTimeoutEvent`](crate::types::EnOceanLearnModeTimeoutEvent), [`EnOceanLearnStartedEvent`](crate::types::EnOceanLearnStartedEvent).
     ///
     /// Deprecated since version 2018.3.4.
     #[deprecated(
@@ -67,7 +67,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`EnOceanLearnStartedEvent`](crate::types::EnOceanLearnStartedEvent), [`EnOceanLearnModeTimeoutEvent`](crate::types::EnOceanLearnModeTimeoutEvent), [`EnOceanBadDeviceStimulationEvent`](crate::types::EnOceanBadDeviceStimulationEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`EnOceanBadDeviceStimulationEvent`](crate::types::EnOceanBadDeviceStimulationEvent), [`EnOceanLearnModeTimeoutEvent`](crate::types::EnOceanLearnModeTimeoutEvent), [`EnOceanLearnStartedEvent`](crate::types::EnOceanLearnStartedEvent).
     ///
     /// Deprecated since version 2018.3.4.
     #[deprecated(

@@ -712,7 +712,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`RefreshAllDevicesStatesCompletedEvent`](crate::types::RefreshAllDevicesStatesCompletedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`RefreshAllDevicesStatesFailedEvent`](crate::types::RefreshAllDevicesStatesFailedEvent).
+    /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`RefreshAllDevicesStatesCompletedEvent`](crate::types::RefreshAllDevicesStatesCompletedEvent), [`RefreshAllDevicesStatesFailedEvent`](crate::types::RefreshAllDevicesStatesFailedEvent).
     pub async fn post_setup_gateways_by_gateway_id_protocols_by_protocol_type_devices_states_refresh(
         &self,
         gateway_id: &str,

@@ -13,7 +13,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     ///
     /// Deprecated since version 2020.6.
     #[deprecated(
@@ -89,7 +89,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
     ///
     /// Deprecated since version 2020.6.
     #[deprecated(
@@ -229,7 +229,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     pub async fn post_config_by_gateway_id_io_discover_sensors_pulse_by_category_by_scale_factor(
         &self,
         gateway_id: &str,

@@ -14,7 +14,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent), [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent).
+    /// Generates: [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent), [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent).
     pub async fn post_config_by_gateway_id_modbus_discover_by_ovp_gateway_address(
         &self,
         gateway_id: &str,

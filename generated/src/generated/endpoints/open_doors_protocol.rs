@@ -13,7 +13,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`OpenDoorsGenerateOAuthTokensFailedEvent`](crate::types::OpenDoorsGenerateOAuthTokensFailedEvent), [`OpenDoorsGenerateOAuthTokensCompletedEvent`](crate::types::OpenDoorsGenerateOAuthTokensCompletedEvent).
+    /// Generates: [`OpenDoorsGenerateOAuthTokensCompletedEvent`](crate::types::OpenDoorsGenerateOAuthTokensCompletedEvent), [`OpenDoorsGenerateOAuthTokensFailedEvent`](crate::types::OpenDoorsGenerateOAuthTokensFailedEvent).
     pub async fn post_config_opendoors_tokens(
         &self,
         body: &crate::types::PasswordGrantRequest,
@@ -34,7 +34,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`OpenDoorsDiscoverFailedEvent`](crate::types::OpenDoorsDiscoverFailedEvent), [`OpenDoorsDiscoverCompletedEvent`](crate::types::OpenDoorsDiscoverCompletedEvent).
+    /// Generates: [`OpenDoorsDiscoverCompletedEvent`](crate::types::OpenDoorsDiscoverCompletedEvent), [`OpenDoorsDiscoverFailedEvent`](crate::types::OpenDoorsDiscoverFailedEvent).
     ///
     /// Deprecated since version 2019.1.
     #[deprecated(

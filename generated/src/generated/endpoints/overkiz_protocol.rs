@@ -13,7 +13,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     pub async fn post_config_by_gateway_id_ovp_discover(
         &self,
         gateway_id: &str,
@@ -31,7 +31,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     pub async fn post_config_by_gateway_id_ovp_discover_in_system(
         &self,
         gateway_id: &str,
@@ -51,7 +51,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
     pub async fn post_config_by_gateway_id_ovp_discover_simple(
         &self,
         gateway_id: &str,
@@ -72,7 +72,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
     pub async fn post_config_by_gateway_id_ovp_discover_modbus_by_gateway_address_modules(
         &self,
         gateway_id: &str,

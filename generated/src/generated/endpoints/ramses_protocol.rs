@@ -14,7 +14,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent), [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent), [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent).
     pub async fn post_config_by_gateway_id_ramses_discover_gateway_node_by_gateway_address(
         &self,
         gateway_id: &str,
@@ -36,7 +36,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent), [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent), [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent).
     pub async fn post_config_by_gateway_id_ramses_discover_master_nodes_by_evo_home_address(
         &self,
         gateway_id: &str,

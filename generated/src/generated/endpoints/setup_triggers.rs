@@ -14,7 +14,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`SetupTriggerCreatedEvent`](crate::types::SetupTriggerCreatedEvent), [`SetupTriggerCreationFailedEvent`](crate::types::SetupTriggerCreationFailedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
+    /// Generates: [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`SetupTriggerCreatedEvent`](crate::types::SetupTriggerCreatedEvent), [`SetupTriggerCreationFailedEvent`](crate::types::SetupTriggerCreationFailedEvent).
     pub async fn post_triggers(
         &self,
         allow_execute_on_create: Option<bool>,
@@ -39,7 +39,7 @@ impl crate::Client {
     ///
     /// Idempotent write: resent automatically after a transient failure.
     ///
-    /// Generates: [`SetupTriggerUpdatedEvent`](crate::types::SetupTriggerUpdatedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
+    /// Generates: [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`SetupTriggerUpdatedEvent`](crate::types::SetupTriggerUpdatedEvent).
     pub async fn put_triggers(
         &self,
         allow_execute_on_update: Option<bool>,
@@ -123,7 +123,7 @@ impl crate::Client {
     ///
     /// Idempotent write: resent automatically after a transient failure.
     ///
-    /// Generates: [`SetupTriggerDeletedEvent`](crate::types::SetupTriggerDeletedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
+    /// Generates: [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`SetupTriggerDeletedEvent`](crate::types::SetupTriggerDeletedEvent).
     pub async fn delete_triggers_by_type_by_trigger_oid(
         &self,
         r#type: &crate::types::SetupTriggerType,

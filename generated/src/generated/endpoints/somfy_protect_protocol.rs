@@ -13,7 +13,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`SomfyProtectGenerateOAuthTokensFailedEvent`](crate::types::SomfyProtectGenerateOAuthTokensFailedEvent), [`SomfyProtectGenerateOAuthTokensCompletedEvent`](crate::types::SomfyProtectGenerateOAuthTokensCompletedEvent).
+    /// Generates: [`SomfyProtectGenerateOAuthTokensCompletedEvent`](crate::types::SomfyProtectGenerateOAuthTokensCompletedEvent), [`SomfyProtectGenerateOAuthTokensFailedEvent`](crate::types::SomfyProtectGenerateOAuthTokensFailedEvent).
     pub async fn post_config_somfyprotect_tokens(
         &self,
         body: &crate::types::PasswordGrantRequest,
@@ -42,7 +42,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent), [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent).
     pub async fn post_config_somfyprotect_by_gateway_id_discover_devices(
         &self,
         gateway_id: &str,
@@ -62,7 +62,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`SomfyProtectDiscoverFailedEvent`](crate::types::SomfyProtectDiscoverFailedEvent), [`SomfyProtectDiscoverCompletedEvent`](crate::types::SomfyProtectDiscoverCompletedEvent).
+    /// Generates: [`SomfyProtectDiscoverCompletedEvent`](crate::types::SomfyProtectDiscoverCompletedEvent), [`SomfyProtectDiscoverFailedEvent`](crate::types::SomfyProtectDiscoverFailedEvent).
     pub async fn post_config_somfyprotect_discover_gateway(
         &self,
         site_id: &str,
@@ -82,7 +82,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`SomfyProtectDiscoverFailedEvent`](crate::types::SomfyProtectDiscoverFailedEvent), [`SomfyProtectDiscoverCompletedEvent`](crate::types::SomfyProtectDiscoverCompletedEvent), [`SomfyProtectSiteDiscoveredEvent`](crate::types::SomfyProtectSiteDiscoveredEvent).
+    /// Generates: [`SomfyProtectDiscoverCompletedEvent`](crate::types::SomfyProtectDiscoverCompletedEvent), [`SomfyProtectDiscoverFailedEvent`](crate::types::SomfyProtectDiscoverFailedEvent), [`SomfyProtectSiteDiscoveredEvent`](crate::types::SomfyProtectSiteDiscoveredEvent).
     ///
     /// Deprecated since version 2018.7.
     #[deprecated(

@@ -42,7 +42,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent), [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent).
     pub async fn post_config_somfythermostat_by_gateway_id_discover_devices(
         &self,
         gateway_id: &str,
@@ -59,7 +59,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`SomfyThermostatDiscoverFailedEvent`](crate::types::SomfyThermostatDiscoverFailedEvent), [`SomfyThermostatDiscoveredEvent`](crate::types::SomfyThermostatDiscoveredEvent), [`SomfyThermostatDiscoverCompletedEvent`](crate::types::SomfyThermostatDiscoverCompletedEvent).
+    /// Generates: [`SomfyThermostatDiscoverCompletedEvent`](crate::types::SomfyThermostatDiscoverCompletedEvent), [`SomfyThermostatDiscoverFailedEvent`](crate::types::SomfyThermostatDiscoverFailedEvent), [`SomfyThermostatDiscoveredEvent`](crate::types::SomfyThermostatDiscoveredEvent).
     pub async fn post_config_somfythermostat_discover_gateways(
         &self,
     ) -> Result<(), crate::Error> {
@@ -77,7 +77,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`SomfyThermostatDiscoverCompletedEvent`](crate::types::SomfyThermostatDiscoverCompletedEvent), [`SomfyThermostatDiscoveredEvent`](crate::types::SomfyThermostatDiscoveredEvent), [`SomfyThermostatDiscoverFailedEvent`](crate::types::SomfyThermostatDiscoverFailedEvent).
+    /// Generates: [`SomfyThermostatDiscoverCompletedEvent`](crate::types::SomfyThermostatDiscoverCompletedEvent), [`SomfyThermostatDiscoverFailedEvent`](crate::types::SomfyThermostatDiscoverFailedEvent), [`SomfyThermostatDiscoveredEvent`](crate::types::SomfyThermostatDiscoveredEvent).
     pub async fn post_config_somfythermostat_discover_gateways_by_gateway_id(
         &self,
         gateway_id: &str,
@@ -94,7 +94,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`SomfyThermostatDiscoverFailedEvent`](crate::types::SomfyThermostatDiscoverFailedEvent), [`SomfyThermostatDiscoverCompletedEvent`](crate::types::SomfyThermostatDiscoverCompletedEvent), [`SomfyThermostatsCandidatesDiscoveredEvent`](crate::types::SomfyThermostatsCandidatesDiscoveredEvent).
+    /// Generates: [`SomfyThermostatDiscoverCompletedEvent`](crate::types::SomfyThermostatDiscoverCompletedEvent), [`SomfyThermostatDiscoverFailedEvent`](crate::types::SomfyThermostatDiscoverFailedEvent), [`SomfyThermostatsCandidatesDiscoveredEvent`](crate::types::SomfyThermostatsCandidatesDiscoveredEvent).
     pub async fn post_config_somfythermostat_discover_gateways_candidates(
         &self,
     ) -> Result<(), crate::Error> {
@@ -137,7 +137,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`SomfyThermostatRegisterWebhookSuccessEvent`](crate::types::SomfyThermostatRegisterWebhookSuccessEvent), [`SomfyThermostatRegisterWebhookFailedEvent`](crate::types::SomfyThermostatRegisterWebhookFailedEvent).
+    /// Generates: [`SomfyThermostatRegisterWebhookFailedEvent`](crate::types::SomfyThermostatRegisterWebhookFailedEvent), [`SomfyThermostatRegisterWebhookSuccessEvent`](crate::types::SomfyThermostatRegisterWebhookSuccessEvent).
     pub async fn post_config_somfythermostat_by_gateway_id_webhook_by_thermostat_id(
         &self,
         gateway_id: &str,
@@ -159,7 +159,7 @@ impl crate::Client {
     ///
     /// Idempotent write: resent automatically after a transient failure.
     ///
-    /// Generates: [`SomfyThermostatDeleteWebhookSuccessEvent`](crate::types::SomfyThermostatDeleteWebhookSuccessEvent), [`SomfyThermostatDeleteWebhookFailedEvent`](crate::types::SomfyThermostatDeleteWebhookFailedEvent).
+    /// Generates: [`SomfyThermostatDeleteWebhookFailedEvent`](crate::types::SomfyThermostatDeleteWebhookFailedEvent), [`SomfyThermostatDeleteWebhookSuccessEvent`](crate::types::SomfyThermostatDeleteWebhookSuccessEvent).
     pub async fn delete_config_somfythermostat_by_gateway_id_webhook_by_thermostat_id(
         &self,
         gateway_id: &str,

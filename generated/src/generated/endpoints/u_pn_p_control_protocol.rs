@@ -35,7 +35,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`SonosGetTopologySuccessEvent`](crate::types::SonosGetTopologySuccessEvent), [`SonosGetTopologyFailedEvent`](crate::types::SonosGetTopologyFailedEvent), [`SonosTopologyChangedEvent`](crate::types::SonosTopologyChangedEvent).
+    /// Generates: [`SonosGetTopologyFailedEvent`](crate::types::SonosGetTopologyFailedEvent), [`SonosGetTopologySuccessEvent`](crate::types::SonosGetTopologySuccessEvent), [`SonosTopologyChangedEvent`](crate::types::SonosTopologyChangedEvent).
     pub async fn post_config_by_gateway_id_upnpcontrol_sonos_topology_by_device_url(
         &self,
         gateway_id: &str,

@@ -55,7 +55,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`WiserGatewayDiscoveredFailedEvent`](crate::types::WiserGatewayDiscoveredFailedEvent), [`WiserGatewayDiscoveredEvent`](crate::types::WiserGatewayDiscoveredEvent).
+    /// Generates: [`WiserGatewayDiscoveredEvent`](crate::types::WiserGatewayDiscoveredEvent), [`WiserGatewayDiscoveredFailedEvent`](crate::types::WiserGatewayDiscoveredFailedEvent).
     pub async fn post_config_wiser_discover_gateway_by_site_id(
         &self,
         site_id: &str,
@@ -72,7 +72,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`WiserSitesCandidatesFailedEvent`](crate::types::WiserSitesCandidatesFailedEvent), [`WiserSitesCandidatesDiscoveredEvent`](crate::types::WiserSitesCandidatesDiscoveredEvent).
+    /// Generates: [`WiserSitesCandidatesDiscoveredEvent`](crate::types::WiserSitesCandidatesDiscoveredEvent), [`WiserSitesCandidatesFailedEvent`](crate::types::WiserSitesCandidatesFailedEvent).
     pub async fn post_config_wiser_discover_gateways_candidates(
         &self,
     ) -> Result<(), crate::Error> {

@@ -107,7 +107,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`DeviceDisabledEvent`](crate::types::DeviceDisabledEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent).
+    /// Generates: [`DeviceDisabledEvent`](crate::types::DeviceDisabledEvent), [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent).
     ///
     /// Deprecated since version 2018.3.3.
     #[deprecated(
@@ -188,7 +188,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent), [`DeviceDisabledEvent`](crate::types::DeviceDisabledEvent), [`ZWaveExclusionInOtherNetworkEvent`](crate::types::ZWaveExclusionInOtherNetworkEvent).
+    /// Generates: [`DeviceDisabledEvent`](crate::types::DeviceDisabledEvent), [`ZWaveExclusionInOtherNetworkEvent`](crate::types::ZWaveExclusionInOtherNetworkEvent), [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent).
     ///
     /// Deprecated since version 2018.4.
     #[deprecated(
@@ -247,7 +247,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`DeviceDisabledEvent`](crate::types::DeviceDisabledEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent), [`ZWaveExclusionInOtherNetworkEvent`](crate::types::ZWaveExclusionInOtherNetworkEvent), [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent).
+    /// Generates: [`DeviceDisabledEvent`](crate::types::DeviceDisabledEvent), [`ZWaveExclusionInOtherNetworkEvent`](crate::types::ZWaveExclusionInOtherNetworkEvent), [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent).
     ///
     /// Deprecated since version 2019.1.1.
     #[deprecated(
@@ -279,7 +279,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent), [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent).
+    /// Generates: [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent).
     ///
     /// Deprecated since version 2019.1.1.
     #[deprecated(
@@ -385,7 +385,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent), [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent).
+    /// Generates: [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent).
     ///
     /// Deprecated since version 2018.3.3.
     #[deprecated(
@@ -439,7 +439,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent), [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent).
+    /// Generates: [`ZWaveSetModeCompleteEvent`](crate::types::ZWaveSetModeCompleteEvent), [`ZWaveSetModeFailedEvent`](crate::types::ZWaveSetModeFailedEvent).
     ///
     /// Deprecated since version 2018.3.3.
     #[deprecated(
@@ -682,7 +682,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`ZWaveResetFailedEvent`](crate::types::ZWaveResetFailedEvent), [`ZWaveResetCompleteEvent`](crate::types::ZWaveResetCompleteEvent), [`DeviceDisabledEvent`](crate::types::DeviceDisabledEvent).
+    /// Generates: [`DeviceDisabledEvent`](crate::types::DeviceDisabledEvent), [`ZWaveResetCompleteEvent`](crate::types::ZWaveResetCompleteEvent), [`ZWaveResetFailedEvent`](crate::types::ZWaveResetFailedEvent).
     pub async fn post_config_by_gateway_id_zwave_reset(
         &self,
         gateway_id: &str,

@@ -13,7 +13,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`ZigbeeBindNetworkCompletedEvent`](crate::types::ZigbeeBindNetworkCompletedEvent), [`ZigbeeBindNetworkFailedEvent`](crate::types::ZigbeeBindNetworkFailedEvent), [`DeviceUpdatedEvent`](crate::types::DeviceUpdatedEvent).
+    /// Generates: [`DeviceUpdatedEvent`](crate::types::DeviceUpdatedEvent), [`ZigbeeBindNetworkCompletedEvent`](crate::types::ZigbeeBindNetworkCompletedEvent), [`ZigbeeBindNetworkFailedEvent`](crate::types::ZigbeeBindNetworkFailedEvent).
     pub async fn post_config_by_gateway_id_zigbee_bind_network(
         &self,
         gateway_id: &str,
@@ -33,7 +33,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`ZigbeeCreateNetworkCompletedEvent`](crate::types::ZigbeeCreateNetworkCompletedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`ZigbeeCreateNetworkFailedEvent`](crate::types::ZigbeeCreateNetworkFailedEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`ZigbeeCreateNetworkCompletedEvent`](crate::types::ZigbeeCreateNetworkCompletedEvent), [`ZigbeeCreateNetworkFailedEvent`](crate::types::ZigbeeCreateNetworkFailedEvent).
     pub async fn post_config_by_gateway_id_zigbee_create_network(
         &self,
         gateway_id: &str,
@@ -54,7 +54,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`ZigbeeCreateNetworkFailedEvent`](crate::types::ZigbeeCreateNetworkFailedEvent), [`ZigbeeCreateNetworkCompletedEvent`](crate::types::ZigbeeCreateNetworkCompletedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`ZigbeeCreateNetworkCompletedEvent`](crate::types::ZigbeeCreateNetworkCompletedEvent), [`ZigbeeCreateNetworkFailedEvent`](crate::types::ZigbeeCreateNetworkFailedEvent).
     pub async fn post_config_by_gateway_id_zigbee_create_network_channels(
         &self,
         gateway_id: &str,
@@ -76,7 +76,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`ZigbeeJoinNetworkFailedEvent`](crate::types::ZigbeeJoinNetworkFailedEvent), [`ZigbeeJoinNetworkCompletedEvent`](crate::types::ZigbeeJoinNetworkCompletedEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`ZigbeeJoinNetworkCompletedEvent`](crate::types::ZigbeeJoinNetworkCompletedEvent), [`ZigbeeJoinNetworkFailedEvent`](crate::types::ZigbeeJoinNetworkFailedEvent).
     pub async fn post_config_by_gateway_id_zigbee_join_network(
         &self,
         gateway_id: &str,
@@ -96,7 +96,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`ZigbeeLeaveNetworkCompletedEvent`](crate::types::ZigbeeLeaveNetworkCompletedEvent), [`DeviceRemovedEvent`](crate::types::DeviceRemovedEvent), [`ZigbeeLeaveNetworkFailedEvent`](crate::types::ZigbeeLeaveNetworkFailedEvent).
+    /// Generates: [`DeviceRemovedEvent`](crate::types::DeviceRemovedEvent), [`ZigbeeLeaveNetworkCompletedEvent`](crate::types::ZigbeeLeaveNetworkCompletedEvent), [`ZigbeeLeaveNetworkFailedEvent`](crate::types::ZigbeeLeaveNetworkFailedEvent).
     pub async fn post_config_by_gateway_id_zigbee_leave_network(
         &self,
         gateway_id: &str,
@@ -116,7 +116,7 @@ impl crate::Client {
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
-    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`ZigbeeRefreshNetworkFailedEvent`](crate::types::ZigbeeRefreshNetworkFailedEvent), [`ZigbeeRefreshNetworkCompletedEvent`](crate::types::ZigbeeRefreshNetworkCompletedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
+    /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ZigbeeRefreshNetworkCompletedEvent`](crate::types::ZigbeeRefreshNetworkCompletedEvent), [`ZigbeeRefreshNetworkFailedEvent`](crate::types::ZigbeeRefreshNetworkFailedEvent).
     pub async fn post_config_by_gateway_id_zigbee_refresh_network(
         &self,
         gateway_id: &str,
