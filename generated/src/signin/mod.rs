@@ -31,7 +31,7 @@ use futures::future::BoxFuture;
 pub use brandt::Brandt;
 pub use cozytouch::Cozytouch;
 pub use pkce::Pkce;
-pub use rexel::{Rexel, RexelAuthorization, RexelGateway};
+pub use rexel::{Rexel, RexelAuthorization, RexelGateway, RexelSignIn};
 pub use somfy::SomfyOAuth;
 
 use crate::auth::{Credentials, CredentialsKind, LoginForm, Secret};
