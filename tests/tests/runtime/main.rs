@@ -8,6 +8,7 @@ mod auth;
 mod errors;
 mod events;
 mod executions;
+mod local;
 mod login;
 mod requests;
 mod resend;
