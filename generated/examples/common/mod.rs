@@ -1,8 +1,8 @@
 //! Configuration shared by the examples, read from environment variables:
 //!
 //! - `OVERKIZ_SERVER`: a cloud preset (`somfy_europe`, the default, `somfy_america`,
-//!   `somfy_oceania`, `cozytouch`, `hi_kumo_europe`, `hi_kumo_asia`, `nexity`,
-//!   `flexom`, `brandt`, `hexaom`, `ubiwizz`), `local:<gateway PIN>` for a gateway's
+//!   `somfy_oceania`, `simu_livein2`, `cozytouch`, `hi_kumo_europe`, `hi_kumo_asia`,
+//!   `nexity`, `flexom`, `brandt`, `hexaom`, `ubiwizz`), `local:<gateway PIN>` for a gateway's
 //!   Developer Mode API, or a base URL (`https://.../enduser-mobile-web/enduserAPI`);
 //! - `OVERKIZ_GATEWAY_HOST`: with `local:<pin>`, the gateway's address when mDNS
 //!   does not resolve `gateway-<pin>.local` (`192.168.1.20`);
@@ -39,6 +39,7 @@ pub fn server() -> Result<Server, BoxError> {
         "somfy_europe" => Server::somfy_europe(),
         "somfy_america" => Server::somfy_america(),
         "somfy_oceania" => Server::somfy_oceania(),
+        "simu_livein2" => Server::simu_livein2(),
         "cozytouch" => Server::cozytouch(),
         "hi_kumo_europe" => Server::hi_kumo_europe(),
         "hi_kumo_asia" => Server::hi_kumo_asia(),

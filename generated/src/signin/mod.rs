@@ -14,6 +14,26 @@
 //! cool-down after a refusal), refreshes a grant shortly before it expires
 //! ([`SignInFlow::refresh`], e.g. a refresh-token grant whose refresh token may
 //! rotate), and sends the grant's extra headers on every call.
+//!
+//! Flows without a password, and the local API:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), overkiz::Error> {
+//! use overkiz::{Client, Credentials, Server};
+//! // Rexel: open the URL in a browser, then pass the code of the redirect.
+//! let authorization = overkiz::signin::Rexel::default().authorize()?;
+//! println!("open {}", authorization.url);
+//! let flow = authorization.sign_in_with_code("code-from-the-redirect");
+//! let client = Client::new(Server::rexel(), flow.credentials())?;
+//! client.login().await?; // several gateways? flow.gateways(), flow.select_gateway(id)
+//!
+//! // The local API: a token created through the cloud account.
+//! let cloud = Client::new(Server::somfy_europe(), Credentials::password("me@example.com", "secret"))?;
+//! let created = cloud.create_local_token("1234-5678-9012", "my app").await?;
+//! let local = created.client("1234-5678-9012")?;
+//! println!("{:?}", local.get_api_version().await?.protocol_version);
+//! # Ok(()) }
+//! ```
 
 mod brandt;
 mod cozytouch;
