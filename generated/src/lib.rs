@@ -53,6 +53,8 @@
 #![warn(missing_docs)]
 
 mod auth;
+#[cfg(feature = "nexity")]
+mod auth_srp;
 mod client;
 mod cookies;
 mod de;
@@ -72,6 +74,8 @@ mod tls;
 mod transport;
 
 pub use auth::{BoxError, Credentials, Secret, TokenSource};
+#[cfg(feature = "nexity")]
+pub use auth_srp::CognitoError;
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_LOGIN_COOL_DOWN,
     DEFAULT_LOGIN_RETRY_DELAY, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
