@@ -327,7 +327,24 @@ impl Drop for Daemon {
 /// [`GatewayService`].
 ///
 /// Sends mDNS queries on every multicast-capable interface (IPv4 and IPv6), through a
-/// background thread stopped before returning.
+/// background thread stopped before returning. Needs a Tokio runtime (for the
+/// timer).
+///
+/// ```rust,no_run
+/// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::time::Duration;
+/// use overkiz::{Client, Credentials};
+///
+/// for gateway in overkiz::discover(Duration::from_secs(3)).await? {
+///     println!("{} at {}:{} ({})", gateway.pin, gateway.host, gateway.port, gateway.service);
+///     if gateway.has_local_api() {
+///         let client = Client::new(gateway.server_by_address()?, Credentials::bearer("token"))?;
+///         # let _ = client;
+///     }
+/// }
+/// # Ok(())
+/// # }
+/// ```
 pub async fn discover(timeout: Duration) -> Result<Vec<DiscoveredGateway>, DiscoveryError> {
     let daemon = mdns_sd::ServiceDaemon::new().map_err(|e| DiscoveryError::Mdns(e.to_string()))?;
     let daemon = Daemon(daemon);
