@@ -53,9 +53,13 @@
 #![warn(missing_docs)]
 
 mod auth;
+#[cfg(feature = "nexity")]
+mod auth_srp;
 mod client;
 mod cookies;
 mod de;
+#[cfg(feature = "discovery")]
+mod discovery;
 mod error;
 mod event_stream;
 mod execution;
@@ -74,9 +78,16 @@ mod tls;
 mod transport;
 
 pub use auth::{BoxError, Credentials, Secret, TokenSource};
+#[cfg(feature = "nexity")]
+pub use auth_srp::CognitoError;
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_LOGIN_COOL_DOWN,
     DEFAULT_LOGIN_RETRY_DELAY, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
+};
+#[cfg(feature = "discovery")]
+pub use discovery::{
+    discover, parse_mdns_packet, parse_mdns_packets, DiscoveredGateway, DiscoveryError,
+    GatewayService,
 };
 pub use error::{ApiError, Error, ErrorCode, ErrorKind};
 pub use event_stream::{EventStream, EventStreamConfig, GapReason};

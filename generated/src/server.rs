@@ -127,9 +127,15 @@ impl Server {
         Server::preset("Hitachi Hi Kumo (Asia/Oceania)", "ha203-1.overkiz.com")
     }
 
-    /// Nexity Eugénie (`ha106-1.overkiz.com`).
+    /// Nexity Eugénie (`ha106-1.overkiz.com`). Nexity accounts sign in at AWS
+    /// Cognito and Nexity's API first (`crate::signin::Nexity`, cargo feature `nexity`,
+    /// on by default; without it, passwords go to `POST /login`, which Nexity refuses).
     pub fn nexity() -> Server {
-        Server::preset("Nexity", "ha106-1.overkiz.com")
+        let server = Server::preset("Nexity", "ha106-1.overkiz.com");
+        #[cfg(feature = "nexity")]
+        let server =
+            server.with_vendor_sign_in(VendorSignIn::Nexity(crate::signin::Nexity::default()));
+        server
     }
 
     /// Bouygues Flexom (`ha108-1.overkiz.com`).

@@ -37,6 +37,8 @@
 
 mod brandt;
 mod cozytouch;
+#[cfg(feature = "nexity")]
+mod nexity;
 mod pkce;
 mod rexel;
 mod somfy;
@@ -50,6 +52,8 @@ use futures::future::BoxFuture;
 
 pub use brandt::Brandt;
 pub use cozytouch::Cozytouch;
+#[cfg(feature = "nexity")]
+pub use nexity::Nexity;
 pub use pkce::Pkce;
 pub use rexel::{Rexel, RexelAuthorization, RexelGateway, RexelSignIn};
 pub use somfy::SomfyOAuth;
@@ -230,6 +234,10 @@ pub enum VendorSignIn {
     Cozytouch(Cozytouch),
     /// Brandt Smart Control: Brandt session, JWT, `/login`.
     Brandt(Brandt),
+    /// Nexity: AWS Cognito SRP, SSO token, `/login` (cargo feature `nexity`, on by
+    /// default).
+    #[cfg(feature = "nexity")]
+    Nexity(Nexity),
     /// Rexel Energeasy Connect: OAuth in a browser (see [`RexelAuthorization`]).
     Rexel(Rexel),
 }
@@ -247,6 +255,8 @@ impl VendorSignIn {
                 Arc::new(cozytouch::CozytouchFlow::new(config.clone(), user, password))
             }
             VendorSignIn::Brandt(config) => Arc::new(brandt::BrandtFlow::new(config.clone(), user, password)),
+            #[cfg(feature = "nexity")]
+            VendorSignIn::Nexity(config) => Arc::new(nexity::NexityFlow::new(config.clone(), user, password)),
             VendorSignIn::Rexel(_) => {
                 return Err(Error::config(
                     "Rexel accounts sign in in a browser: use RexelAuthorization, then Credentials::sign_in_flow",
