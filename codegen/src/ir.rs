@@ -179,6 +179,9 @@ pub struct OpDef {
     pub fn_name: String,
     /// Name of its `OperationInfo` constant (`GET_SETUP_DEVICES_BY_DEVICE_URL`).
     pub const_name: String,
+    /// Name of its call type, used when it has options or a form
+    /// (`GetSetupDevicesByDeviceUrl`; the form is `{call_name}Form`).
+    pub call_name: String,
     /// Module (file) of the endpoint function.
     pub module: String,
     /// Parameters in argument order (path in path order, then query).
@@ -765,6 +768,7 @@ impl Builder<'_> {
         });
         Ok(OpDef {
             const_name: fn_name.to_ascii_uppercase(),
+            call_name: crate::names::pascal(&fn_name),
             module: String::new(),
             fn_name,
             spec: op.clone(),

@@ -17,7 +17,7 @@
 //!     let client = Client::new(Server::somfy_europe(), Credentials::password("me@example.com", "secret"))?;
 //!
 //!     // GET /setup: gateways, devices, their states. Logs in on the first call.
-//!     let setup = client.get_setup(None).await?;
+//!     let setup = client.get_setup().await?;
 //!     for device in setup.devices.iter().flatten() {
 //!         let closure = device.state("core:ClosureState").and_then(|s| s.as_i64());
 //!         println!("{:?} {:?} closure={closure:?}", device.label, device.device_url);
@@ -65,10 +65,13 @@ pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT
 pub use error::{ApiError, Error, ErrorCode, ErrorKind};
 pub use event_stream::{EventStream, EventStreamConfig};
 pub use execution::{ExecutionOutcome, ExecutionState};
+pub use generated::endpoints as calls;
 pub use generated::events::{self, Event};
 pub use generated::{operations, types};
-pub use operation::{HttpMethod, Idempotency, OperationInfo, RateLimit, RateLimitScope, ResponseKind};
-pub use request::Upload;
+pub use operation::{
+    HttpMethod, Idempotency, OperationInfo, RateLimit, RateLimitScope, ResponseKind,
+};
+pub use request::{Call, CallFuture, Upload};
 pub use retry::RetryPolicy;
 pub use server::Server;
 pub use state::{StateValue, TypedValue};
@@ -76,5 +79,5 @@ pub use state::{StateValue, TypedValue};
 /// Items the generated code uses; not part of the public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::request::{Body, RawResponse, Request};
+    pub use crate::request::{debug_form, Body, RawResponse, Request};
 }

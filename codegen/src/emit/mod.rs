@@ -28,14 +28,27 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, String> {
     for (module, ops) in endpoints::by_module(ir) {
         let tokens = endpoints::module(&ops);
         files.push(file(&format!("endpoints/{module}.rs"), tokens)?);
-        modules.push(module);
+        modules.push((module, endpoints::exports(&ops)));
     }
-    let mod_idents = modules.iter().map(|m| ident(m));
+    let mod_items = modules.iter().map(|(m, exports)| {
+        let m = ident(m);
+        let exports = exports.iter().map(|e| type_ident(e));
+        if exports.len() == 0 {
+            quote!(mod #m;)
+        } else {
+            quote! {
+                mod #m;
+                pub use #m::{#(#exports),*};
+            }
+        }
+    });
     files.push(file(
         "endpoints/mod.rs",
         quote! {
-            //! The endpoint methods of [`crate::Client`], one file per group of the documentation.
-            #(mod #mod_idents;)*
+            //! The endpoint methods of [`crate::Client`], one file per group of the
+            //! documentation, and what some of them return: the calls of operations with
+            //! options (one method per option), and the forms of form operations.
+            #(#mod_items)*
         },
     )?);
     files.push(file("types.rs", types::module(ir))?);
@@ -45,7 +58,7 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, String> {
         "mod.rs",
         quote! {
             //! Code generated from the Overkiz End-User API documentation.
-            mod endpoints;
+            pub mod endpoints;
             pub mod events;
             pub mod operations;
             pub mod types;
