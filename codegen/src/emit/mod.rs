@@ -75,8 +75,128 @@ fn file(relative: &str, tokens: TokenStream) -> Result<GeneratedFile, String> {
         syn::parse2(tokens).map_err(|e| format!("{path}: generated code does not parse: {e}"))?;
     Ok(GeneratedFile {
         path,
-        contents: format!("{HEADER}{}", prettyplease::unparse(&syntax)),
+        contents: format!(
+            "{HEADER}{}",
+            spaced(&field_tables(&prettyplease::unparse(&syntax)))
+        ),
     })
+}
+
+/// Writes each `crate::de::fields!(Name { "wire" => field, … })` table one field a
+/// line (prettyplease flows macro arguments like text), so that a new field is a
+/// one-line diff.
+fn field_tables(text: &str) -> String {
+    const START: &str = "crate::de::fields!(";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(START) {
+        // One line (`…);`) or several (ending with a `);` line).
+        let line_end = rest[at..].find('\n').map_or(rest.len() - at, |n| n);
+        let (len, close) = if rest[at..at + line_end].ends_with(");") {
+            (line_end - 2, 3)
+        } else if let Some(len) = rest[at..].find("\n);\n") {
+            (len, 4)
+        } else {
+            break;
+        };
+        out.push_str(&rest[..at]);
+        let body = &rest[at + START.len()..at + len];
+        match table_entries(body) {
+            Some((name, entries)) if !entries.is_empty() => {
+                out.push_str(&format!("{START}{name} {{\n"));
+                for (wire, field) in entries {
+                    out.push_str(&format!("    {wire} => {field},\n"));
+                }
+                out.push_str("});\n");
+            }
+            Some((name, _)) => out.push_str(&format!("{START}{name} {{}});\n")),
+            None => out.push_str(&rest[at..at + len + close]),
+        }
+        rest = &rest[at + len + close..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `Name { "a" => a, "b" => b }` → `Name`, `[("\"a\"", "a"), …]`.
+fn table_entries(body: &str) -> Option<(&str, Vec<(&str, &str)>)> {
+    let body = body.trim();
+    let open = body.find('{')?;
+    let name = body[..open].trim();
+    let mut s = body[open + 1..].trim_end().strip_suffix('}')?;
+    let mut entries = Vec::new();
+    loop {
+        s = s.trim_start_matches(|c: char| c.is_whitespace() || c == ',');
+        if s.is_empty() {
+            break;
+        }
+        // A string literal, with escapes.
+        let bytes = s.as_bytes();
+        if bytes[0] != b'"' {
+            return None;
+        }
+        let mut i = 1;
+        while i < bytes.len() && bytes[i] != b'"' {
+            i += if bytes[i] == b'\\' { 2 } else { 1 };
+        }
+        let wire = s.get(..=i)?;
+        s = s
+            .get(i + 1..)?
+            .trim_start()
+            .strip_prefix("=>")?
+            .trim_start();
+        let end = s
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '#'))
+            .unwrap_or(s.len());
+        entries.push((wire, &s[..end]));
+        s = &s[end..];
+    }
+    Some((name, entries))
+}
+
+/// Puts a blank line between items, which prettyplease does not: after an item that
+/// ends (`}`, `);` or a one-line `…;` declaration), before the next item (its docs,
+/// attributes or keyword) at the same indentation. Consecutive `use`, `mod` and
+/// `pub use` lines stay together, and so do struct fields and enum variants (they
+/// end with `,`).
+pub fn spaced(text: &str) -> String {
+    fn indent(line: &str) -> usize {
+        line.len() - line.trim_start().len()
+    }
+    fn starts_item(t: &str) -> bool {
+        const STARTS: [&str; 14] = [
+            "///", "//!", "#[", "pub ", "impl", "fn ", "mod ", "use ", "const ", "static ",
+            "struct ", "enum ", "type ", "crate::",
+        ];
+        STARTS.iter().any(|s| t.starts_with(s))
+    }
+    fn is_decl(t: &str) -> bool {
+        ["use ", "pub use ", "mod ", "pub mod "]
+            .iter()
+            .any(|s| t.starts_with(s))
+    }
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    let mut prev: Option<&str> = None;
+    for line in text.lines() {
+        if let Some(p) = prev {
+            let (pt, t) = (p.trim_start(), line.trim_start());
+            let ended = pt == "}"
+                || pt == ");"
+                || pt == "};"
+                || (pt.ends_with(';') && !pt.starts_with("//"));
+            let same_level = indent(p) == indent(line);
+            let inner_doc = (pt.starts_with("//!") && !t.starts_with("//!") && !t.is_empty())
+                || (pt.starts_with("#![") && !t.starts_with("#!["));
+            let grouped = is_decl(pt) && is_decl(t);
+            if !p.is_empty() && !grouped && ((ended && same_level && starts_item(t)) || inner_doc) {
+                out.push('\n');
+            }
+        }
+        out.push_str(line);
+        out.push('\n');
+        prev = Some(line);
+    }
+    out
 }
 
 /// An identifier from snake-case text, escaped when it is a keyword.

@@ -3,6 +3,7 @@
 //! The endpoint methods of [`crate::Client`], one file per group of the
 //! documentation, and what some of them return: the calls of operations with
 //! options (one method per option), and the forms of form operations.
+
 mod action_groups;
 pub use action_groups::PutActionGroups;
 mod action_groups_execution;
@@ -16,6 +17,7 @@ pub use calendar::{
     PostSetupCalendarRuleSet, PostSetupCalendarRules, PutSetupCalendarRuleSet,
     PutSetupCalendarRules,
 };
+
 mod camera;
 mod camera_operations;
 mod condition_groups;
@@ -27,12 +29,14 @@ pub use device::{
     PostSetupDevicesStatesRefresh, PutSetupDevicesByDeviceUrlByLabel,
     PutSetupDevicesByDeviceUrlByLabelByCategory,
 };
+
 mod device_pairing_operations;
 mod device_state_history;
 pub use device_state_history::{
     GetSetupDevicesByDeviceUrlStatesByNameHistoryByFromByTo,
     GetSetupDevicesByDeviceUrlStatesHistoryByFromByTo,
 };
+
 mod documentation;
 mod eliot_protocol;
 pub use eliot_protocol::PostConfigEliotCreateAuthenticationUrlByRedirectUrl;
@@ -47,6 +51,7 @@ pub use gateway::{
     PutSetupGatewaysBySourceGatewayIdMigrateAndUpdateByTargetGatewayId,
     PutSetupGatewaysBySourceGatewayIdMigrateByTargetGatewayId,
 };
+
 mod history;
 mod interactive_notifications;
 mod io_home_control_protocol;
@@ -54,6 +59,7 @@ pub use io_home_control_protocol::{
     GetConfigByGatewayIdIoPropagateTransferKey, PostConfigByGatewayIdIoDiscoverSomfy,
     PostConfigByGatewayIdIoPropagateTransferKey,
 };
+
 mod knx_over_ogp_protocol;
 mod location_utils;
 pub use location_utils::PostUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefix;
@@ -67,6 +73,7 @@ pub use open_doors_protocol::{
     PostConfigOpendoorsCreateAuthenticationUrlByRedirectUrl, PostConfigOpendoorsDiscover,
     PostConfigOpendoorsDiscoverGateway,
 };
+
 mod overkiz_protocol;
 mod permissions;
 mod philips_hue;
@@ -87,6 +94,7 @@ mod setup_triggers;
 pub use setup_triggers::{
     PostTriggers, PutTriggers, PutTriggersByTypeByTriggerOidActivationByMode,
 };
+
 mod somfy_cms;
 mod somfy_protect_protocol;
 pub use somfy_protect_protocol::{
@@ -94,6 +102,7 @@ pub use somfy_protect_protocol::{
     PostConfigSomfyprotectDiscoverGateways,
     PostConfigSomfyprotectDiscoverGatewaysCandidates, PostConfigSomfyprotectSendGetSites,
 };
+
 mod somfy_thermostat_protocol;
 pub use somfy_thermostat_protocol::PostConfigSomfythermostatCreateAuthenticationUrlByRedirectUrl;
 mod terms_of_use_accounts_management;
@@ -109,5 +118,6 @@ pub use z_wave_protocol::{
     PostConfigByGatewayIdZwavePairingExclusionStart,
     PostConfigByGatewayIdZwavePairingInclusionStart,
 };
+
 mod zigbee_protocol;
 mod zone;
