@@ -3,6 +3,7 @@
 //! The emitter is a pure function from the IR to a list of files; only `xtask`
 //! writes them.
 
+mod api;
 mod endpoints;
 mod events;
 mod operations;
@@ -24,6 +25,12 @@ const HEADER: &str =
 /// Renders every generated source file.
 pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, String> {
     let mut files = Vec::new();
+    let mut api = api::Listing::default();
+    let mut file = |relative: &str, tokens: TokenStream| -> Result<GeneratedFile, String> {
+        let (generated, syntax) = file(relative, tokens)?;
+        api.add(relative, &syntax);
+        Ok(generated)
+    };
     let mut modules = Vec::new();
     for (module, ops) in endpoints::by_module(ir) {
         let tokens = endpoints::module(&ops);
@@ -64,22 +71,21 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, String> {
             pub mod types;
         },
     )?);
+    files.push(api.finish());
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }
 
 /// Formats one file.
-fn file(relative: &str, tokens: TokenStream) -> Result<GeneratedFile, String> {
+fn file(relative: &str, tokens: TokenStream) -> Result<(GeneratedFile, syn::File), String> {
     let path = format!("{GENERATED_DIR}/{relative}");
     let syntax: syn::File =
         syn::parse2(tokens).map_err(|e| format!("{path}: generated code does not parse: {e}"))?;
-    Ok(GeneratedFile {
-        path,
-        contents: format!(
-            "{HEADER}{}",
-            spaced(&field_tables(&prettyplease::unparse(&syntax)))
-        ),
-    })
+    let contents = format!(
+        "{HEADER}{}",
+        spaced(&field_tables(&prettyplease::unparse(&syntax)))
+    );
+    Ok((GeneratedFile { path, contents }, syntax))
 }
 
 /// Writes each `crate::de::fields!(Name { "wire" => field, … })` table one field a
