@@ -159,10 +159,13 @@ fn method(op: &OpDef) -> TokenStream {
     });
     let many_args = (args.len() > 6).then(|| quote!(#[allow(clippy::too_many_arguments)]));
     let doc = doc_lines(&method_doc(op));
+    // `#[inline]`: like an `async fn`, the method (and the encoding and decoding it
+    // instantiates) is compiled by the crates that call it, not by this one.
     quote! {
         #doc
         #deprecated
         #many_args
+        #[inline]
         pub fn #fn_ident(&self, #(#args),*) -> #ret {
             #body
         }
@@ -191,6 +194,7 @@ fn call_type(op: &OpDef) -> Option<TokenStream> {
         let doc = doc_lines(&param_doc(p, false));
         setters.push(quote! {
             #doc
+            #[inline]
             pub fn #id(self, #id: #ty) -> Self {
                 Self(self.0.#step)
             }
@@ -210,6 +214,7 @@ fn call_type(op: &OpDef) -> Option<TokenStream> {
         let doc = doc_lines(&lines);
         setters.push(quote! {
             #doc
+            #[inline]
             pub fn body(self, body: #body_ty) -> Self {
                 Self(self.0.json(body))
             }
@@ -231,6 +236,7 @@ fn call_type(op: &OpDef) -> Option<TokenStream> {
             #(#setters)*
 
             /// Sends the call (the same as `.await`).
+            #[inline]
             pub fn send(self) -> crate::CallFuture<'c, #ret> {
                 self.0.send()
             }
@@ -240,6 +246,7 @@ fn call_type(op: &OpDef) -> Option<TokenStream> {
             type Output = Result<#ret, crate::Error>;
             type IntoFuture = crate::CallFuture<'c, #ret>;
 
+            #[inline]
             fn into_future(self) -> Self::IntoFuture {
                 self.0.send()
             }
@@ -316,6 +323,7 @@ fn form_type(op: &OpDef) -> Option<TokenStream> {
         }
 
         impl #form_ty {
+            #[inline]
             fn fields(&self) -> Vec<(&'static str, String)> {
                 let mut fields = Vec::new();
                 #(#pushes)*

@@ -16,6 +16,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`ActionGroupCreatedEvent`](crate::types::ActionGroupCreatedEvent).
+    #[inline]
     pub fn post_action_groups(
         &self,
         body: &crate::types::ActionGroup,
@@ -37,6 +38,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`ActionGroupUpdatedEvent`](crate::types::ActionGroupUpdatedEvent).
+    #[inline]
     pub fn put_action_groups(
         &self,
         body: &crate::types::ActionGroup,
@@ -59,6 +61,7 @@ impl crate::Client {
     /// - `oid`: Action group OID to retrieve
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_action_groups_by_oid(
         &self,
         oid: &str,
@@ -80,6 +83,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`ActionGroupDeletedEvent`](crate::types::ActionGroupDeletedEvent).
+    #[inline]
     pub fn delete_action_groups_by_oid(&self, oid: &str) -> Call<'_, ()> {
         Call::new(
             self,
@@ -95,6 +99,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_action_groups(&self) -> Call<'_, Vec<crate::types::ActionGroup>> {
         Call::new(self, Request::new(&operations::GET_ACTION_GROUPS), RawResponse::json)
     }
@@ -109,11 +114,13 @@ impl<'c> PutActionGroups<'c> {
     /// Do not reset command lock levels
     ///
     /// Query `preventLockLevelReset`.
+    #[inline]
     pub fn prevent_lock_level_reset(self, prevent_lock_level_reset: bool) -> Self {
         Self(self.0.query("preventLockLevelReset", prevent_lock_level_reset))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, ()> {
         self.0.send()
     }
@@ -124,6 +131,7 @@ impl<'c> std::future::IntoFuture for PutActionGroups<'c> {
 
     type IntoFuture = crate::CallFuture<'c, ()>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }

@@ -18,6 +18,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
+    #[inline]
     pub fn post_exec_by_action_group_oid(
         &self,
         action_group_oid: &str,
@@ -44,6 +45,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
+    #[inline]
     pub fn post_exec_by_action_group_oid_geolocated(
         &self,
         action_group_oid: &str,
@@ -70,6 +72,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
+    #[inline]
     pub fn post_exec_by_action_group_oid_internal(
         &self,
         action_group_oid: &str,
@@ -92,6 +95,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
+    #[inline]
     pub fn delete_exec_current_setup_by_exec_id(&self, exec_id: &str) -> Call<'_, ()> {
         Call::new(
             self,
@@ -109,6 +113,7 @@ impl crate::Client {
     /// - `exec_id`: Execution ID to get
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_exec_current_by_exec_id(
         &self,
         exec_id: &str,
@@ -136,6 +141,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn delete_exec_current_by_exec_id(&self, exec_id: &str) -> Call<'_, ()> {
         Call::new(
             self,
@@ -149,6 +155,7 @@ impl crate::Client {
     /// `GET /exec/current`
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_exec_current(&self) -> Call<'_, Vec<crate::types::Execution>> {
         Call::new(self, Request::new(&operations::GET_EXEC_CURRENT), RawResponse::json)
     }
@@ -166,6 +173,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn delete_exec_current(&self) -> Call<'_, ()> {
         Call::new(
             self,
@@ -181,6 +189,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
+    #[inline]
     pub fn delete_exec_current_setup(&self) -> Call<'_, ()> {
         Call::new(
             self,
@@ -196,6 +205,7 @@ impl crate::Client {
     /// Allows fetching internal action group executions
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_exec_internal_current(&self) -> Call<'_, Vec<crate::types::Execution>> {
         Call::new(
             self,
@@ -221,6 +231,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn delete_exec_current_gateway_by_gateway_id_by_exec_id(
         &self,
         gateway_id: &str,
@@ -252,6 +263,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn delete_exec_current_gateway_by_gateway_id(
         &self,
         gateway_id: &str,
@@ -272,6 +284,7 @@ impl crate::Client {
     /// - `trigger_id`: Trigger id
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_exec_delayed_trigger_schedule_by_trigger_id(
         &self,
         trigger_id: &str,
@@ -294,6 +307,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`DelayedTriggerCancelledEvent`](crate::types::DelayedTriggerCancelledEvent).
+    #[inline]
     pub fn delete_exec_delayed_trigger_schedule_by_trigger_id(
         &self,
         trigger_id: &str,
@@ -311,6 +325,7 @@ impl crate::Client {
     /// `GET /exec/delayedTriggerSchedule`
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_exec_delayed_trigger_schedule(
         &self,
     ) -> Call<'_, Vec<crate::types::ActionGroupScheduledExecution>> {
@@ -338,6 +353,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
+    #[inline]
     pub fn post_exec_apply(
         &self,
         body: &crate::types::ActionGroup,
@@ -366,6 +382,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
+    #[inline]
     pub fn post_exec_apply_geolocated(
         &self,
         body: &crate::types::ActionGroup,
@@ -392,6 +409,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
+    #[inline]
     pub fn post_exec_apply_high_priority(
         &self,
         body: &crate::types::ActionGroup,
@@ -418,6 +436,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
+    #[inline]
     pub fn post_exec_apply_internal(
         &self,
         body: &crate::types::ActionGroup,
@@ -440,6 +459,7 @@ impl crate::Client {
     /// - `body`: Json description of the action group to optimize
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn post_exec_optimize_with_protocol_groups(
         &self,
         body: &crate::types::ActionGroup,
@@ -462,6 +482,7 @@ impl crate::Client {
     /// - `action_group_oid`: Action group OID
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_exec_schedule_by_action_group_oid(
         &self,
         action_group_oid: &str,
@@ -487,6 +508,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`DelayedTriggerSetEvent`](crate::types::DelayedTriggerSetEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`GroupTriggeredEvent`](crate::types::GroupTriggeredEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
+    #[inline]
     pub fn post_exec_schedule_by_action_group_oid_by_utc_timestamp(
         &self,
         action_group_oid: &str,
@@ -509,6 +531,7 @@ impl crate::Client {
     /// Get the list of all scheduled executions: -&gt; with a delay (executionType=?Delayed execution?) -&gt; at a time of the current day of the weekly planning (executionType=?Weekly planning? executionSubType=?TIME\_TRIGGER?) -&gt; at dawn or dusk of the current day (executionType=?Weekly planning? executionSubType=?DAWN\_TRIGGER? or executionSubType=?DUSK\_TRIGGER?)
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_exec_schedule(
         &self,
     ) -> Call<'_, Vec<crate::types::ActionGroupScheduledExecution>> {
@@ -525,6 +548,7 @@ impl<'c> PostExecApply<'c> {
     /// Optimize execution: replace individual devices sharing the same command (name + parameters) by matching existing protocol groups to improve execution speed
     ///
     /// Query `optimizeWithProtocolGroups`.
+    #[inline]
     pub fn optimize_with_protocol_groups(
         self,
         optimize_with_protocol_groups: bool,
@@ -533,6 +557,7 @@ impl<'c> PostExecApply<'c> {
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, crate::types::ExecIdResponse> {
         self.0.send()
     }
@@ -543,6 +568,7 @@ impl<'c> std::future::IntoFuture for PostExecApply<'c> {
 
     type IntoFuture = crate::CallFuture<'c, crate::types::ExecIdResponse>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }

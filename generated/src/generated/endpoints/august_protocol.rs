@@ -17,6 +17,7 @@ impl crate::Client {
     /// - [`body`](crate::calls::PostConfigAugustCreateAuthenticationUrlByRedirectUrl::body)
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_config_august_create_authentication_url_by_redirect_url(
         &self,
         redirect_url: &str,
@@ -40,6 +41,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`AugustDiscoverHousesCandidatesCompletedEvent`](crate::types::AugustDiscoverHousesCandidatesCompletedEvent), [`AugustDiscoverHousesCandidatesFailedEvent`](crate::types::AugustDiscoverHousesCandidatesFailedEvent).
+    #[inline]
     pub fn post_config_august_discover_gateways_candidates(&self) -> Call<'_, ()> {
         Call::new(
             self,
@@ -55,6 +57,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`AugustRefreshCurrentTokenFailedEvent`](crate::types::AugustRefreshCurrentTokenFailedEvent), [`AugustRefreshCurrentTokenCompletedEvent`](crate::types::AugustRefreshCurrentTokenCompletedEvent).
+    #[inline]
     pub fn put_config_august_tokens(&self) -> Call<'_, ()> {
         Call::new(
             self,
@@ -73,6 +76,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`AugustGatewayDiscoverFailedEvent`](crate::types::AugustGatewayDiscoverFailedEvent), [`AugustGatewayDiscoverCompletedEvent`](crate::types::AugustGatewayDiscoverCompletedEvent).
+    #[inline]
     pub fn post_config_august_discover_gateway_by_house_id(
         &self,
         house_id: &str,
@@ -95,6 +99,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent).
+    #[inline]
     pub fn post_config_august_gateways_by_gateway_id_discover_devices(
         &self,
         gateway_id: &str,
@@ -119,11 +124,13 @@ pub struct PostConfigAugustCreateAuthenticationUrlByRedirectUrl<'c>(
 
 impl<'c> PostConfigAugustCreateAuthenticationUrlByRedirectUrl<'c> {
     /// The request body.
+    #[inline]
     pub fn body(self, body: &crate::types::ApplicationIdRequest) -> Self {
         Self(self.0.json(body))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, crate::types::AuthenticationUrlResponse> {
         self.0.send()
     }
@@ -135,6 +142,7 @@ for PostConfigAugustCreateAuthenticationUrlByRedirectUrl<'c> {
 
     type IntoFuture = crate::CallFuture<'c, crate::types::AuthenticationUrlResponse>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }

@@ -11,6 +11,7 @@ impl crate::Client {
     /// `GET /oauth2/applications/authorized`
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_oauth2_applications_authorized(
         &self,
     ) -> Call<'_, Vec<crate::types::GetOauth2ApplicationsAuthorizedResponse>> {
@@ -29,6 +30,7 @@ impl crate::Client {
     /// - `client_id`: oauth2 client ID
     ///
     /// Idempotent write: resent automatically after a transient failure.
+    #[inline]
     pub fn delete_oauth2_applications_authorized_by_client_id(
         &self,
         client_id: &str,
@@ -49,6 +51,7 @@ impl crate::Client {
     /// - `client_id`: oauth2 client ID
     ///
     /// Idempotent write: resent automatically after a transient failure.
+    #[inline]
     pub fn put_oauth2_applications_authorized_by_client_id_disable(
         &self,
         client_id: &str,
@@ -71,6 +74,7 @@ impl crate::Client {
     /// - `client_id`: oauth2 client ID
     ///
     /// Idempotent write: resent automatically after a transient failure.
+    #[inline]
     pub fn put_oauth2_applications_authorized_by_client_id_enable(
         &self,
         client_id: &str,
@@ -102,6 +106,7 @@ impl crate::Client {
     /// - [`code_challenge_method`](crate::calls::GetOauth2Authorization::code_challenge_method) (query `code_challenge_method`): oauth2 PKCE code challenge method (plain or S256)
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_oauth2_authorization(
         &self,
         response_type: &str,
@@ -134,6 +139,7 @@ impl<'c> GetOauth2Authorization<'c> {
     /// target setup OIDs (can be a single comma separated list parameter)
     ///
     /// Query `setupOIDs`.
+    #[inline]
     pub fn setup_oids(self, setup_oids: &[String]) -> Self {
         Self(self.0.query_all("setupOIDs", setup_oids))
     }
@@ -141,6 +147,7 @@ impl<'c> GetOauth2Authorization<'c> {
     /// oauth2 state reference
     ///
     /// Query `state`.
+    #[inline]
     pub fn state(self, state: &str) -> Self {
         Self(self.0.query("state", state))
     }
@@ -148,6 +155,7 @@ impl<'c> GetOauth2Authorization<'c> {
     /// oauth2 PKCE code challenge
     ///
     /// Query `code_challenge`.
+    #[inline]
     pub fn code_challenge(self, code_challenge: &str) -> Self {
         Self(self.0.query("code_challenge", code_challenge))
     }
@@ -155,11 +163,13 @@ impl<'c> GetOauth2Authorization<'c> {
     /// oauth2 PKCE code challenge method (plain or S256)
     ///
     /// Query `code_challenge_method`.
+    #[inline]
     pub fn code_challenge_method(self, code_challenge_method: &str) -> Self {
         Self(self.0.query("code_challenge_method", code_challenge_method))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(
         self,
     ) -> crate::CallFuture<'c, crate::types::GetOauth2AuthorizationResponse> {
@@ -175,6 +185,7 @@ impl<'c> std::future::IntoFuture for GetOauth2Authorization<'c> {
         crate::types::GetOauth2AuthorizationResponse,
     >;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }

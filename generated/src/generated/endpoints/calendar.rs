@@ -13,6 +13,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_calendar_days(&self) -> Call<'_, Vec<crate::types::CalendarDay>> {
         Call::new(
             self,
@@ -31,6 +32,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`CalendarDayCreatedEvent`](crate::types::CalendarDayCreatedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
+    #[inline]
     pub fn post_setup_calendar_days(
         &self,
         body: &crate::types::CalendarDay,
@@ -53,6 +55,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`CalendarDayUpdatedEvent`](crate::types::CalendarDayUpdatedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
+    #[inline]
     pub fn put_setup_calendar_days(
         &self,
         body: &crate::types::CalendarDay,
@@ -73,6 +76,7 @@ impl crate::Client {
     /// - `oid`: OID of the calendar day to retrieve
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_calendar_days_by_oid(
         &self,
         oid: &str,
@@ -94,6 +98,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`CalendarDayDeletedEvent`](crate::types::CalendarDayDeletedEvent).
+    #[inline]
     pub fn delete_setup_calendar_days_by_oid(&self, oid: &str) -> Call<'_, ()> {
         Call::new(
             self,
@@ -113,6 +118,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_calendar_schedule_by_start_date_by_end_date(
         &self,
         start_date: i64,
@@ -146,6 +152,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_calendar_schedule_by_year_by_month_by_day(
         &self,
         year: i64,
@@ -173,6 +180,7 @@ impl crate::Client {
     /// - `body`: Calendar objects filters : contains certain levels of filter to remove items calendarDaysOid =&gt; oids of the days to ignore calendarRulesOid =&gt; oids of the rules to ignore timeTriggersId =&gt; ids of the time trigger to ignore priority =&gt; ignore all rules with a lower priority Please note that none of these elements are mandatory : by default, a calendarDay with all applicable time triggers will be created
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_setup_calendar_schedule_by_year_by_month_by_day_day_view(
         &self,
         year: i64,
@@ -198,6 +206,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_calendar_rules(
         &self,
     ) -> Call<'_, Vec<crate::types::GetSetupCalendarRulesResponse>> {
@@ -221,6 +230,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`CalendarRuleCreatedEvent`](crate::types::CalendarRuleCreatedEvent).
+    #[inline]
     pub fn post_setup_calendar_rules(
         &self,
         body: &crate::types::PostSetupCalendarRulesRequest,
@@ -248,6 +258,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`CalendarRuleUpdatedEvent`](crate::types::CalendarRuleUpdatedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
+    #[inline]
     pub fn put_setup_calendar_rules(
         &self,
         body: &crate::types::PutSetupCalendarRulesRequest,
@@ -270,6 +281,7 @@ impl crate::Client {
     /// - `oid`: Calendar rule's oid
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_calendar_rules_by_oid(
         &self,
         oid: &str,
@@ -291,6 +303,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`CalendarRuleDeletedEvent`](crate::types::CalendarRuleDeletedEvent).
+    #[inline]
     pub fn delete_setup_calendar_rules_by_oid(&self, oid: &str) -> Call<'_, ()> {
         Call::new(
             self,
@@ -312,6 +325,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`CalendarRuleCreatedEvent`](crate::types::CalendarRuleCreatedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
+    #[inline]
     pub fn post_setup_calendar_rule_set(
         &self,
         body: &[crate::types::PostSetupCalendarRuleSetRequest],
@@ -339,6 +353,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`CalendarRuleUpdatedEvent`](crate::types::CalendarRuleUpdatedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
+    #[inline]
     pub fn put_setup_calendar_rule_set(
         &self,
         body: &[crate::types::PutSetupCalendarRuleSetRequest],
@@ -363,6 +378,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`CalendarRuleDeletedEvent`](crate::types::CalendarRuleDeletedEvent).
+    #[inline]
     pub fn post_setup_calendar_rule_set_delete(&self, body: &[String]) -> Call<'_, ()> {
         Call::new(
                 self,
@@ -377,6 +393,7 @@ impl crate::Client {
     /// `GET /setup/calendar/status`
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_calendar_status(
         &self,
     ) -> Call<'_, crate::types::GetSetupCalendarStatusResponse> {
@@ -397,6 +414,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`GatewayFunctionChangedEvent`](crate::types::GatewayFunctionChangedEvent).
+    #[inline]
     pub fn put_setup_calendar_status(
         &self,
         body: &crate::types::PutSetupCalendarStatusRequest,
@@ -419,11 +437,13 @@ pub struct PostSetupCalendarRules<'c>(
 
 impl<'c> PostSetupCalendarRules<'c> {
     /// Query `withTimeValidityChecks`, default `true`.
+    #[inline]
     pub fn with_time_validity_checks(self, with_time_validity_checks: bool) -> Self {
         Self(self.0.query("withTimeValidityChecks", with_time_validity_checks))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(
         self,
     ) -> crate::CallFuture<'c, crate::types::PostSetupCalendarRulesResponse> {
@@ -439,6 +459,7 @@ impl<'c> std::future::IntoFuture for PostSetupCalendarRules<'c> {
         crate::types::PostSetupCalendarRulesResponse,
     >;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }
@@ -451,11 +472,13 @@ pub struct PutSetupCalendarRules<'c>(Call<'c, ()>);
 
 impl<'c> PutSetupCalendarRules<'c> {
     /// Query `withTimeValidityChecks`, default `true`.
+    #[inline]
     pub fn with_time_validity_checks(self, with_time_validity_checks: bool) -> Self {
         Self(self.0.query("withTimeValidityChecks", with_time_validity_checks))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, ()> {
         self.0.send()
     }
@@ -466,6 +489,7 @@ impl<'c> std::future::IntoFuture for PutSetupCalendarRules<'c> {
 
     type IntoFuture = crate::CallFuture<'c, ()>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }
@@ -480,11 +504,13 @@ pub struct PostSetupCalendarRuleSet<'c>(
 
 impl<'c> PostSetupCalendarRuleSet<'c> {
     /// Query `withTimeValidityChecks`, default `true`.
+    #[inline]
     pub fn with_time_validity_checks(self, with_time_validity_checks: bool) -> Self {
         Self(self.0.query("withTimeValidityChecks", with_time_validity_checks))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(
         self,
     ) -> crate::CallFuture<'c, crate::types::PostSetupCalendarRuleSetResponse> {
@@ -500,6 +526,7 @@ impl<'c> std::future::IntoFuture for PostSetupCalendarRuleSet<'c> {
         crate::types::PostSetupCalendarRuleSetResponse,
     >;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }
@@ -512,11 +539,13 @@ pub struct PutSetupCalendarRuleSet<'c>(Call<'c, ()>);
 
 impl<'c> PutSetupCalendarRuleSet<'c> {
     /// Query `withTimeValidityChecks`, default `true`.
+    #[inline]
     pub fn with_time_validity_checks(self, with_time_validity_checks: bool) -> Self {
         Self(self.0.query("withTimeValidityChecks", with_time_validity_checks))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, ()> {
         self.0.send()
     }
@@ -527,6 +556,7 @@ impl<'c> std::future::IntoFuture for PutSetupCalendarRuleSet<'c> {
 
     type IntoFuture = crate::CallFuture<'c, ()>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }

@@ -19,6 +19,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`CameraDiscoveredEvent`](crate::types::CameraDiscoveredEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent).
+    #[inline]
     pub fn post_config_by_gateway_id_camera_discover_by_root_user_by_root_password(
         &self,
         gateway_id: &str,
@@ -45,6 +46,7 @@ impl crate::Client {
     /// - `gateway_id`: Gateway id
     ///
     /// Idempotent write: resent automatically after a transient failure.
+    #[inline]
     pub fn delete_config_by_gateway_id_camera_unused(
         &self,
         gateway_id: &str,
@@ -71,6 +73,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
+    #[inline]
     pub fn post_config_by_gateway_id_camera_wifi_by_device_address_by_wifi_profile_by_wifi_ssid_by_secret_key(
         &self,
         gateway_id: &str,
@@ -101,6 +104,7 @@ impl crate::Client {
     /// - `gateway_id`: Gateway id to which camera has to be paired
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_config_by_gateway_id_camera_candidates(
         &self,
         gateway_id: &str,

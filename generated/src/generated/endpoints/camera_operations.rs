@@ -15,6 +15,7 @@ impl crate::Client {
     /// - `body`: Pictures ids to delete
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_setup_devices_by_device_url_pictures_delete(
         &self,
         device_url: &str,
@@ -42,6 +43,7 @@ impl crate::Client {
     /// - `picture_id`: Picture id
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_pictures_by_picture_id(
         &self,
         device_url: &str,
@@ -66,6 +68,7 @@ impl crate::Client {
     /// - `picture_id`: Picture id to delete
     ///
     /// Idempotent write: resent automatically after a transient failure.
+    #[inline]
     pub fn delete_setup_devices_by_device_url_pictures_by_picture_id(
         &self,
         device_url: &str,
@@ -92,6 +95,7 @@ impl crate::Client {
     /// - `picture_id`: Picture id
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_pictures_by_picture_id_url(
         &self,
         device_url: &str,
@@ -118,6 +122,7 @@ impl crate::Client {
     /// - `device_url`: Camera device URL
     ///
     /// Idempotent write: resent automatically after a transient failure.
+    #[inline]
     pub fn delete_setup_devices_by_device_url_pictures(
         &self,
         device_url: &str,
@@ -138,6 +143,7 @@ impl crate::Client {
     /// - `device_url`: Camera device URL
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_pictures_export(
         &self,
         device_url: &str,
@@ -162,6 +168,7 @@ impl crate::Client {
     /// - `to`: End date (in ms)
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_pictures_by_from_by_to(
         &self,
         device_url: &str,
@@ -192,6 +199,7 @@ impl crate::Client {
     /// - `size`: Number of pictures to retrieve
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_pictures_by_from_by_to_by_offset_by_size(
         &self,
         device_url: &str,

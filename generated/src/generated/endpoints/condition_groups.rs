@@ -16,6 +16,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ConditionGroupCreatedEvent`](crate::types::ConditionGroupCreatedEvent).
+    #[inline]
     pub fn post_condition_groups(
         &self,
         body: &crate::types::ConditionGroup,
@@ -38,6 +39,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`ConditionGroupUpdatedEvent`](crate::types::ConditionGroupUpdatedEvent).
+    #[inline]
     pub fn put_condition_groups(
         &self,
         body: &crate::types::ConditionGroup,
@@ -58,6 +60,7 @@ impl crate::Client {
     /// - `oid`: Condition group OID to retrieve
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_condition_groups_by_oid(
         &self,
         oid: &str,
@@ -79,6 +82,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`ConditionGroupDeletedEvent`](crate::types::ConditionGroupDeletedEvent).
+    #[inline]
     pub fn delete_condition_groups_by_oid(&self, oid: &str) -> Call<'_, ()> {
         Call::new(
             self,
@@ -95,6 +99,7 @@ impl crate::Client {
     /// - `oid`: Condition group OID to evaluate
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_condition_groups_by_oid_evaluate(
         &self,
         oid: &str,
@@ -113,6 +118,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_condition_groups(&self) -> Call<'_, Vec<crate::types::ConditionGroup>> {
         Call::new(
             self,

@@ -13,6 +13,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_roles(
         &self,
     ) -> Call<'_, Vec<crate::types::EndUserCustomRoleResponse>> {
@@ -27,6 +28,7 @@ impl crate::Client {
     /// - `body`: A custom role definition
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_setup_roles(
         &self,
         body: &crate::types::EndUserCustomRoleRequest,
@@ -43,6 +45,7 @@ impl crate::Client {
     /// - `role_name`: The role name
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_roles_by_role_name(
         &self,
         role_name: &str,
@@ -62,6 +65,7 @@ impl crate::Client {
     /// - `role_name`: Role Name
     ///
     /// Idempotent write: resent automatically after a transient failure.
+    #[inline]
     pub fn delete_setup_roles_by_role_name(&self, role_name: &str) -> Call<'_, ()> {
         Call::new(
             self,

@@ -17,6 +17,7 @@ impl crate::Client {
     /// - [`with_manufacturer_data`](crate::calls::GetSetupDevicesByDeviceUrl::with_manufacturer_data) (query `withManufacturerData`, default `false`): true to recover manufacturer data
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url(
         &self,
         device_url: &str,
@@ -52,6 +53,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn delete_setup_devices_by_device_url(
         &self,
         device_url: &str,
@@ -87,6 +89,7 @@ impl crate::Client {
         since = "2020.3.4",
         note = "deprecated since version 2020.3.4 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_setup_devices_by_device_url_delete(
         &self,
         device_url: &str,
@@ -116,6 +119,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DeviceDeletionFailedEvent`](crate::types::DeviceDeletionFailedEvent), [`SetupJobCompletedEvent`](crate::types::SetupJobCompletedEvent), [`SetupJobFailedEvent`](crate::types::SetupJobFailedEvent), [`DeviceRemovedEvent`](crate::types::DeviceRemovedEvent).
+    #[inline]
     pub fn post_setup_devices_by_device_url_delete_cascade(
         &self,
         device_url: &str,
@@ -140,6 +144,7 @@ impl crate::Client {
     /// - `device_url`: The url of the device
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_controllable(
         &self,
         device_url: &str,
@@ -163,6 +168,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`DeviceUpdatedEvent`](crate::types::DeviceUpdatedEvent).
+    #[inline]
     pub fn put_setup_devices_by_device_url_relocate_by_place_oid(
         &self,
         device_url: &str,
@@ -192,6 +198,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`DeviceUpdatedEvent`](crate::types::DeviceUpdatedEvent).
+    #[inline]
     pub fn put_setup_devices_by_device_url_by_label(
         &self,
         device_url: &str,
@@ -220,6 +227,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`DeviceUpdatedEvent`](crate::types::DeviceUpdatedEvent).
+    #[inline]
     pub fn put_setup_devices_by_device_url_by_label_sub_systems(
         &self,
         device_url: &str,
@@ -252,6 +260,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`DeviceUpdatedEvent`](crate::types::DeviceUpdatedEvent).
+    #[inline]
     pub fn put_setup_devices_by_device_url_by_label_by_category(
         &self,
         device_url: &str,
@@ -281,6 +290,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`DeviceUpdatedEvent`](crate::types::DeviceUpdatedEvent).
+    #[inline]
     pub fn put_setup_devices_by_device_url_device_type_by_new_device_type(
         &self,
         device_url: &str,
@@ -303,6 +313,7 @@ impl crate::Client {
     /// This operation returns additional information.
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_additional_information(
         &self,
     ) -> Call<'_, Vec<crate::types::DeviceAdditionalInfo>> {
@@ -323,6 +334,7 @@ impl crate::Client {
     /// - `device_url`: The url of the device
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_additional_information(
         &self,
         device_url: &str,
@@ -348,6 +360,7 @@ impl crate::Client {
     /// - `template_id`: Additional information template id
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_additional_information_by_template_id(
         &self,
         device_url: &str,
@@ -372,6 +385,7 @@ impl crate::Client {
     /// - `name`: The name of the attribute
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_attributes_by_name(
         &self,
         device_url: &str,
@@ -393,6 +407,7 @@ impl crate::Client {
     /// - `device_url`: The url of the device
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_attributes(
         &self,
         device_url: &str,
@@ -416,6 +431,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`DeviceUpdatedEvent`](crate::types::DeviceUpdatedEvent).
+    #[inline]
     pub fn put_setup_devices_by_device_url_alternative_controllables_by_new_controllable_name(
         &self,
         device_url: &str,
@@ -448,6 +464,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn put_setup_devices_by_device_url_equivalent_controllables_by_new_controllable_name(
         &self,
         device_url: &str,
@@ -471,6 +488,7 @@ impl crate::Client {
     /// - `device_url`: Device URL
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_alternative_controllables(
         &self,
         device_url: &str,
@@ -499,6 +517,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn get_setup_devices_by_device_url_equivalent_controllables(
         &self,
         device_url: &str,
@@ -521,6 +540,7 @@ impl crate::Client {
     /// - `device_url`: Device URL
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_firmware_up_to_date(
         &self,
         device_url: &str,
@@ -543,6 +563,7 @@ impl crate::Client {
     /// - `device_url`: Device URL
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_firmware_update_capability(
         &self,
         device_url: &str,
@@ -570,6 +591,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`GatewayFirmwareUpdateFailedEvent`](crate::types::GatewayFirmwareUpdateFailedEvent), [`DeviceFirmwareUpdateFailedEvent`](crate::types::DeviceFirmwareUpdateFailedEvent), [`DeviceFirmwareUpdateStartedEvent`](crate::types::DeviceFirmwareUpdateStartedEvent), [`GatewayFirmwareUpdateCompletedEvent`](crate::types::GatewayFirmwareUpdateCompletedEvent), [`GatewayFirmwareUpdateStartedEvent`](crate::types::GatewayFirmwareUpdateStartedEvent), [`DeviceFirmwareUpdateCompletedEvent`](crate::types::DeviceFirmwareUpdateCompletedEvent).
+    #[inline]
     pub fn put_setup_devices_by_device_url_update_firmware(
         &self,
         device_url: &str,
@@ -590,6 +612,7 @@ impl crate::Client {
     /// - `device_url`: Device URL
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_manufacturer_references(
         &self,
         device_url: &str,
@@ -618,6 +641,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`DeviceUpdatedEvent`](crate::types::DeviceUpdatedEvent).
+    #[inline]
     pub fn put_setup_devices_by_device_url_metadata(
         &self,
         device_url: &str,
@@ -641,6 +665,7 @@ impl crate::Client {
     /// - `name`: The name of the state
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_states_by_name(
         &self,
         device_url: &str,
@@ -669,6 +694,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
+    #[inline]
     pub fn put_setup_devices_by_device_url_states_by_name_by_state_type_by_state_value(
         &self,
         device_url: &str,
@@ -694,6 +720,7 @@ impl crate::Client {
     /// - `device_url`: The url of the device
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_states(
         &self,
         device_url: &str,
@@ -716,6 +743,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices(&self) -> GetSetupDevices<'_> {
         GetSetupDevices(
             Call::new(
@@ -736,6 +764,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`DeviceUpdatedEvent`](crate::types::DeviceUpdatedEvent).
+    #[inline]
     pub fn put_setup_devices_link(
         &self,
         body: &crate::types::DeviceUrls,
@@ -764,6 +793,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn delete_setup_devices_link(
         &self,
         body: &crate::types::DeviceUrls,
@@ -786,6 +816,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DeviceUpdatedEvent`](crate::types::DeviceUpdatedEvent).
+    #[inline]
     pub fn post_setup_devices_link_delete(
         &self,
         body: &crate::types::DeviceUrls,
@@ -807,6 +838,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
+    #[inline]
     pub fn put_setup_devices_refresh(&self) -> Call<'_, ()> {
         Call::new(
             self,
@@ -823,6 +855,7 @@ impl crate::Client {
     /// - `controllable_name`: A controllable name
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_controllables_by_controllable_name(
         &self,
         controllable_name: &str,
@@ -842,6 +875,7 @@ impl crate::Client {
     /// `GET /setup/devices/controllables`
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_controllables(
         &self,
     ) -> Call<'_, std::collections::BTreeMap<String, Vec<String>>> {
@@ -857,6 +891,7 @@ impl crate::Client {
     /// `GET /setup/devices/notUpToDate`
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_not_up_to_date(&self) -> Call<'_, Vec<String>> {
         Call::new(
             self,
@@ -875,6 +910,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DeviceFirmwareUpdateStartedEvent`](crate::types::DeviceFirmwareUpdateStartedEvent), [`DeviceFirmwareUpdateFailedEvent`](crate::types::DeviceFirmwareUpdateFailedEvent), [`GatewayFirmwareUpdateCompletedEvent`](crate::types::GatewayFirmwareUpdateCompletedEvent), [`GatewayFirmwareUpdateStartedEvent`](crate::types::GatewayFirmwareUpdateStartedEvent), [`GatewayFirmwareUpdateFailedEvent`](crate::types::GatewayFirmwareUpdateFailedEvent), [`DeviceFirmwareUpdateCompletedEvent`](crate::types::DeviceFirmwareUpdateCompletedEvent).
+    #[inline]
     pub fn put_setup_devices_update_firmwares(&self, body: &[String]) -> Call<'_, ()> {
         Call::new(
                 self,
@@ -892,6 +928,7 @@ impl crate::Client {
     /// - `body`: Device growing index variation requests
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn post_setup_devices_states_growing_indexes(
         &self,
         body: &[crate::types::PostSetupDevicesStatesGrowingIndexesRequest],
@@ -916,6 +953,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`RefreshAllDevicesStatesCompletedEvent`](crate::types::RefreshAllDevicesStatesCompletedEvent), [`RefreshAllDevicesStatesFailedEvent`](crate::types::RefreshAllDevicesStatesFailedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
+    #[inline]
     pub fn post_setup_devices_states_refresh(
         &self,
     ) -> PostSetupDevicesStatesRefresh<'_> {
@@ -943,6 +981,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn put_setup_devices_states_refresh(&self) -> Call<'_, ()> {
         Call::new(
             self,
@@ -963,6 +1002,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`RefreshAllDevicesStatesFailedEvent`](crate::types::RefreshAllDevicesStatesFailedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`RefreshAllDevicesStatesCompletedEvent`](crate::types::RefreshAllDevicesStatesCompletedEvent).
+    #[inline]
     pub fn post_setup_devices_by_device_url_states_refresh(
         &self,
         device_url: &str,
@@ -988,6 +1028,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn get_setup_devices_hidden(&self) -> Call<'_, Vec<crate::types::Device>> {
         Call::new(
             self,
@@ -1006,11 +1047,13 @@ impl<'c> GetSetupDevicesByDeviceUrl<'c> {
     /// true to recover manufacturer data
     ///
     /// Query `withManufacturerData`, default `false`.
+    #[inline]
     pub fn with_manufacturer_data(self, with_manufacturer_data: bool) -> Self {
         Self(self.0.query("withManufacturerData", with_manufacturer_data))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, crate::types::Device> {
         self.0.send()
     }
@@ -1021,6 +1064,7 @@ impl<'c> std::future::IntoFuture for GetSetupDevicesByDeviceUrl<'c> {
 
     type IntoFuture = crate::CallFuture<'c, crate::types::Device>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }
@@ -1033,11 +1077,13 @@ pub struct DeleteSetupDevicesByDeviceUrl<'c>(Call<'c, ()>);
 
 impl<'c> DeleteSetupDevicesByDeviceUrl<'c> {
     /// Json description of the calendar day to create
+    #[inline]
     pub fn body(self, body: &crate::types::DeviceDeletionOptions) -> Self {
         Self(self.0.json(body))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, ()> {
         self.0.send()
     }
@@ -1048,6 +1094,7 @@ impl<'c> std::future::IntoFuture for DeleteSetupDevicesByDeviceUrl<'c> {
 
     type IntoFuture = crate::CallFuture<'c, ()>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }
@@ -1060,11 +1107,13 @@ pub struct PostSetupDevicesByDeviceUrlDelete<'c>(Call<'c, ()>);
 
 impl<'c> PostSetupDevicesByDeviceUrlDelete<'c> {
     /// Json description of the calendar day to create
+    #[inline]
     pub fn body(self, body: &crate::types::DeviceDeletionOptions) -> Self {
         Self(self.0.json(body))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, ()> {
         self.0.send()
     }
@@ -1075,6 +1124,7 @@ impl<'c> std::future::IntoFuture for PostSetupDevicesByDeviceUrlDelete<'c> {
 
     type IntoFuture = crate::CallFuture<'c, ()>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }
@@ -1089,11 +1139,13 @@ pub struct PostSetupDevicesByDeviceUrlDeleteCascade<'c>(
 
 impl<'c> PostSetupDevicesByDeviceUrlDeleteCascade<'c> {
     /// Delete options
+    #[inline]
     pub fn body(self, body: &crate::types::DeviceDeletionOptions) -> Self {
         Self(self.0.json(body))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(
         self,
     ) -> crate::CallFuture<
@@ -1115,6 +1167,7 @@ impl<'c> std::future::IntoFuture for PostSetupDevicesByDeviceUrlDeleteCascade<'c
         crate::types::PostSetupDevicesByDeviceUrlDeleteCascadeResponse,
     >;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }
@@ -1129,11 +1182,13 @@ impl<'c> PutSetupDevicesByDeviceUrlByLabel<'c> {
     /// If true, device name will also be updated
     ///
     /// Query `updateDeviceName`, default `false`.
+    #[inline]
     pub fn update_device_name(self, update_device_name: bool) -> Self {
         Self(self.0.query("updateDeviceName", update_device_name))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, crate::types::ExecIdResponse> {
         self.0.send()
     }
@@ -1144,6 +1199,7 @@ impl<'c> std::future::IntoFuture for PutSetupDevicesByDeviceUrlByLabel<'c> {
 
     type IntoFuture = crate::CallFuture<'c, crate::types::ExecIdResponse>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }
@@ -1160,11 +1216,13 @@ impl<'c> PutSetupDevicesByDeviceUrlByLabelByCategory<'c> {
     /// If true, device name will also be updated
     ///
     /// Query `updateDeviceName`, default `false`.
+    #[inline]
     pub fn update_device_name(self, update_device_name: bool) -> Self {
         Self(self.0.query("updateDeviceName", update_device_name))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, crate::types::ExecIdResponse> {
         self.0.send()
     }
@@ -1175,6 +1233,7 @@ impl<'c> std::future::IntoFuture for PutSetupDevicesByDeviceUrlByLabelByCategory
 
     type IntoFuture = crate::CallFuture<'c, crate::types::ExecIdResponse>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }
@@ -1189,11 +1248,13 @@ impl<'c> GetSetupDevices<'c> {
     /// true to recover manufacturer data
     ///
     /// Query `withManufacturerData`, default `false`.
+    #[inline]
     pub fn with_manufacturer_data(self, with_manufacturer_data: bool) -> Self {
         Self(self.0.query("withManufacturerData", with_manufacturer_data))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, Vec<crate::types::Device>> {
         self.0.send()
     }
@@ -1204,6 +1265,7 @@ impl<'c> std::future::IntoFuture for GetSetupDevices<'c> {
 
     type IntoFuture = crate::CallFuture<'c, Vec<crate::types::Device>>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }
@@ -1216,11 +1278,13 @@ pub struct PostSetupDevicesStatesRefresh<'c>(Call<'c, ()>);
 
 impl<'c> PostSetupDevicesStatesRefresh<'c> {
     /// URLs of the devices to refresh
+    #[inline]
     pub fn body(self, body: &[String]) -> Self {
         Self(self.0.json(body))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, ()> {
         self.0.send()
     }
@@ -1231,6 +1295,7 @@ impl<'c> std::future::IntoFuture for PostSetupDevicesStatesRefresh<'c> {
 
     type IntoFuture = crate::CallFuture<'c, ()>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }

@@ -15,6 +15,7 @@ impl crate::Client {
     /// - `protocol_type`: The protocol type
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_config_by_gateway_id_devices_by_protocol_type_commissioning_codes(
         &self,
         gateway_id: &str,
@@ -45,6 +46,7 @@ impl crate::Client {
     /// - `body`: The device commissioning codes to add
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_config_by_gateway_id_devices_by_protocol_type_commissioning_codes(
         &self,
         gateway_id: &str,
@@ -71,6 +73,7 @@ impl crate::Client {
     /// - `protocol_type`: The protocol type
     ///
     /// Idempotent write: resent automatically after a transient failure.
+    #[inline]
     pub fn delete_config_by_gateway_id_devices_by_protocol_type_commissioning_codes(
         &self,
         gateway_id: &str,
@@ -96,6 +99,7 @@ impl crate::Client {
     /// - `code`: The device commissioning code to remove
     ///
     /// Idempotent write: resent automatically after a transient failure.
+    #[inline]
     pub fn delete_config_by_gateway_id_devices_by_protocol_type_commissioning_codes_by_code(
         &self,
         gateway_id: &str,
@@ -121,6 +125,7 @@ impl crate::Client {
     /// - `protocol_type`: The protocol type
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_config_by_gateway_id_devices_by_protocol_type_commissioning_import(
         &self,
         gateway_id: &str,
@@ -145,6 +150,7 @@ impl crate::Client {
     /// - `protocol_type`: The protocol type
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_config_by_gateway_id_devices_by_protocol_type_commissioning_saved_codes(
         &self,
         gateway_id: &str,
@@ -175,6 +181,7 @@ impl crate::Client {
     /// - `body`: The device commissioning codes to add
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_config_by_gateway_id_devices_by_protocol_type_commissioning_saved_codes(
         &self,
         gateway_id: &str,
@@ -201,6 +208,7 @@ impl crate::Client {
     /// - `protocol_type`: The protocol type
     ///
     /// Idempotent write: resent automatically after a transient failure.
+    #[inline]
     pub fn delete_config_by_gateway_id_devices_by_protocol_type_commissioning_saved_codes(
         &self,
         gateway_id: &str,
@@ -226,6 +234,7 @@ impl crate::Client {
     /// - `code`: The device commissioning code to remove
     ///
     /// Idempotent write: resent automatically after a transient failure.
+    #[inline]
     pub fn delete_config_by_gateway_id_devices_by_protocol_type_commissioning_saved_codes_by_code(
         &self,
         gateway_id: &str,
@@ -256,6 +265,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent).
+    #[inline]
     pub fn post_config_by_gateway_id_devices_by_device_address_by_protocol_type_by_device_type_by_device_label(
         &self,
         gateway_id: &str,
@@ -291,6 +301,7 @@ impl crate::Client {
     /// - `protocol_type`: The protocol type
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_config_by_gateway_id_devices_by_protocol_type_partial(
         &self,
         gateway_id: &str,
@@ -320,6 +331,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`PurgePartialRawDevicesEvent`](crate::types::PurgePartialRawDevicesEvent).
+    #[inline]
     pub fn delete_config_by_gateway_id_devices_by_protocol_type_partial(
         &self,
         gateway_id: &str,
@@ -345,6 +357,7 @@ impl crate::Client {
     /// - `device_address`: The device address to purge
     ///
     /// Idempotent write: resent automatically after a transient failure.
+    #[inline]
     pub fn delete_config_by_gateway_id_devices_by_protocol_type_partial_by_device_address(
         &self,
         gateway_id: &str,
@@ -370,6 +383,7 @@ impl crate::Client {
     /// - `protocol_type`: The protocol type
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_config_by_gateway_id_devices_by_protocol_type_init(
         &self,
         gateway_id: &str,

@@ -17,6 +17,7 @@ impl crate::Client {
     /// - `to`: End date: period higher bound (in ms)
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_states_by_name_history_annual_by_from_by_to(
         &self,
         device_url: &str,
@@ -45,6 +46,7 @@ impl crate::Client {
     /// - `to`: End date: period higher bound (in ms)
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_states_by_name_history_stacked_annual_by_from_by_to(
         &self,
         device_url: &str,
@@ -72,6 +74,7 @@ impl crate::Client {
     /// - `to`: End date: period higher bound (in ms)
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_states_history_stacked_annual_by_from_by_to(
         &self,
         device_url: &str,
@@ -98,6 +101,7 @@ impl crate::Client {
     /// - `to`: End date: period higher bound (in ms)
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_states_history_annual_by_from_by_to(
         &self,
         device_url: &str,
@@ -125,6 +129,7 @@ impl crate::Client {
     /// - `to`: End date: period higher bound (in ms)
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_states_by_name_history_daily_by_from_by_to(
         &self,
         device_url: &str,
@@ -153,6 +158,7 @@ impl crate::Client {
     /// - `to`: End date: period higher bound (in ms)
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_states_by_name_history_stacked_daily_by_from_by_to(
         &self,
         device_url: &str,
@@ -181,6 +187,7 @@ impl crate::Client {
     /// - `to`: End date: period higher bound (in ms)
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_states_by_name_history_stacked_daily_by_from_by_to_export(
         &self,
         device_url: &str,
@@ -208,6 +215,7 @@ impl crate::Client {
     /// - `to`: End date: period higher bound (in ms)
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_states_history_stacked_daily_by_from_by_to(
         &self,
         device_url: &str,
@@ -234,6 +242,7 @@ impl crate::Client {
     /// - `to`: End date: period higher bound (in ms)
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_states_history_daily_by_from_by_to(
         &self,
         device_url: &str,
@@ -259,6 +268,7 @@ impl crate::Client {
     /// - `name`: State name for which history has to be retrieved
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_states_by_name_history_export(
         &self,
         device_url: &str,
@@ -290,6 +300,7 @@ impl crate::Client {
     /// - [`limit`](crate::calls::GetSetupDevicesByDeviceUrlStatesByNameHistoryByFromByTo::limit) (query `limit`): Maximum number of values to retrieve
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_states_by_name_history_by_from_by_to(
         &self,
         device_url: &str,
@@ -320,6 +331,7 @@ impl crate::Client {
     /// - `to`: End date: period higher bound (in ms)
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_states_by_name_history_by_from_by_to_export(
         &self,
         device_url: &str,
@@ -348,6 +360,7 @@ impl crate::Client {
     /// - `to`: End date: period higher bound (in ms)
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_states_by_name_history_monthly_by_from_by_to(
         &self,
         device_url: &str,
@@ -382,6 +395,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn get_setup_devices_by_device_url_states_by_name_history_montly_by_from_by_to(
         &self,
         device_url: &str,
@@ -410,6 +424,7 @@ impl crate::Client {
     /// - `to`: End date: period higher bound (in ms)
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_states_by_name_history_stacked_monthly_by_from_by_to(
         &self,
         device_url: &str,
@@ -437,6 +452,7 @@ impl crate::Client {
     /// - `to`: End date: period higher bound (in ms)
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_states_history_stacked_monthly_by_from_by_to(
         &self,
         device_url: &str,
@@ -463,6 +479,7 @@ impl crate::Client {
     /// - `to`: End date: period higher bound (in ms)
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_states_history_monthly_by_from_by_to(
         &self,
         device_url: &str,
@@ -492,6 +509,7 @@ impl crate::Client {
     /// - `to`: End date: period higher bound (in ms)
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_states_by_name_history_stacked_by_from_by_to(
         &self,
         device_url: &str,
@@ -521,6 +539,7 @@ impl crate::Client {
     /// - `to`: End date: period higher bound (in ms)
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_states_history_stacked_by_from_by_to(
         &self,
         device_url: &str,
@@ -552,6 +571,7 @@ impl crate::Client {
     /// - [`limit`](crate::calls::GetSetupDevicesByDeviceUrlStatesHistoryByFromByTo::limit) (query `limit`): Maximum number of values to retrieve
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_devices_by_device_url_states_history_by_from_by_to(
         &self,
         device_url: &str,
@@ -582,11 +602,13 @@ impl<'c> GetSetupDevicesByDeviceUrlStatesByNameHistoryByFromByTo<'c> {
     /// Maximum number of values to retrieve
     ///
     /// Query `limit`.
+    #[inline]
     pub fn limit(self, limit: i64) -> Self {
         Self(self.0.query("limit", limit))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, crate::types::StateHistory> {
         self.0.send()
     }
@@ -598,6 +620,7 @@ for GetSetupDevicesByDeviceUrlStatesByNameHistoryByFromByTo<'c> {
 
     type IntoFuture = crate::CallFuture<'c, crate::types::StateHistory>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }
@@ -614,11 +637,13 @@ impl<'c> GetSetupDevicesByDeviceUrlStatesHistoryByFromByTo<'c> {
     /// Maximum number of values to retrieve
     ///
     /// Query `limit`.
+    #[inline]
     pub fn limit(self, limit: i64) -> Self {
         Self(self.0.query("limit", limit))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, Vec<crate::types::StateHistory>> {
         self.0.send()
     }
@@ -630,6 +655,7 @@ for GetSetupDevicesByDeviceUrlStatesHistoryByFromByTo<'c> {
 
     type IntoFuture = crate::CallFuture<'c, Vec<crate::types::StateHistory>>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }

@@ -11,6 +11,7 @@ impl crate::Client {
     /// `GET /doc`
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_doc(&self) -> Call<'_, String> {
         Call::new(self, Request::new(&operations::GET_DOC), RawResponse::text)
     }

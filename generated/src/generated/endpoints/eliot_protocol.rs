@@ -13,6 +13,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`EliotRefreshCurrentTokenCompletedEvent`](crate::types::EliotRefreshCurrentTokenCompletedEvent), [`EliotRefreshCurrentTokenFailedEvent`](crate::types::EliotRefreshCurrentTokenFailedEvent).
+    #[inline]
     pub fn put_config_eliot_tokens(&self) -> Call<'_, ()> {
         Call::new(
             self,
@@ -31,6 +32,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`EliotDiscoverGatewayFailedEvent`](crate::types::EliotDiscoverGatewayFailedEvent), [`EliotDiscoverGatewayCompletedEvent`](crate::types::EliotDiscoverGatewayCompletedEvent).
+    #[inline]
     pub fn post_config_eliot_discover_gateway_by_gateway_id(
         &self,
         gateway_id: &str,
@@ -50,6 +52,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`EliotDiscoverGatewaysFailedEvent`](crate::types::EliotDiscoverGatewaysFailedEvent), [`EliotDiscoverGatewaysCompletedEvent`](crate::types::EliotDiscoverGatewaysCompletedEvent).
+    #[inline]
     pub fn post_config_eliot_discover_gateways(&self) -> Call<'_, ()> {
         Call::new(
             self,
@@ -68,6 +71,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent), [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent).
+    #[inline]
     pub fn post_config_eliot_gateways_by_gateway_id_discover_devices(
         &self,
         gateway_id: &str,
@@ -93,6 +97,7 @@ impl crate::Client {
     /// - [`body`](crate::calls::PostConfigEliotCreateAuthenticationUrlByRedirectUrl::body)
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_config_eliot_create_authentication_url_by_redirect_url(
         &self,
         redirect_url: &str,
@@ -119,11 +124,13 @@ pub struct PostConfigEliotCreateAuthenticationUrlByRedirectUrl<'c>(
 
 impl<'c> PostConfigEliotCreateAuthenticationUrlByRedirectUrl<'c> {
     /// The request body.
+    #[inline]
     pub fn body(self, body: &crate::types::ApplicationIdRequest) -> Self {
         Self(self.0.json(body))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, crate::types::AuthenticationUrlResponse> {
         self.0.send()
     }
@@ -135,6 +142,7 @@ for PostConfigEliotCreateAuthenticationUrlByRedirectUrl<'c> {
 
     type IntoFuture = crate::CallFuture<'c, crate::types::AuthenticationUrlResponse>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }

@@ -15,6 +15,7 @@ impl crate::Client {
     /// - `device_type`: The device type
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_config_by_gateway_id_enocean_device_address_by_device_type(
         &self,
         gateway_id: &str,
@@ -52,6 +53,7 @@ impl crate::Client {
         since = "2018.3.4",
         note = "deprecated since version 2018.3.4 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_by_gateway_id_enocean_learn_start_by_device_ref(
         &self,
         gateway_id: &str,
@@ -88,6 +90,7 @@ impl crate::Client {
         since = "2018.3.4",
         note = "deprecated since version 2018.3.4 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_by_gateway_id_enocean_learn_start(
         &self,
         gateway_id: &str,
@@ -120,6 +123,7 @@ impl crate::Client {
         since = "2018.3.4",
         note = "deprecated since version 2018.3.4 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_by_gateway_id_enocean_learn_stop(
         &self,
         gateway_id: &str,
@@ -140,6 +144,7 @@ pub struct PostConfigByGatewayIdEnoceanLearnStart<'c>(Call<'c, ()>);
 
 impl<'c> PostConfigByGatewayIdEnoceanLearnStart<'c> {
     /// Json description of the device to learn. Useful for devices using generic profiles (require a manual specification).
+    #[inline]
     pub fn body(
         self,
         body: &crate::types::PostConfigByGatewayIdEnoceanLearnStartRequest,
@@ -148,6 +153,7 @@ impl<'c> PostConfigByGatewayIdEnoceanLearnStart<'c> {
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, ()> {
         self.0.send()
     }
@@ -158,6 +164,7 @@ impl<'c> std::future::IntoFuture for PostConfigByGatewayIdEnoceanLearnStart<'c> 
 
     type IntoFuture = crate::CallFuture<'c, ()>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }

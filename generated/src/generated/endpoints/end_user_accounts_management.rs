@@ -18,6 +18,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`EndUserAccountUpdatedEvent`](crate::types::EndUserAccountUpdatedEvent).
+    #[inline]
     pub fn put_enduser_account(
         &self,
         body: &crate::types::PutEnduserAccountRequest,
@@ -35,6 +36,7 @@ impl crate::Client {
     /// `POST /enduser/email/validation`
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_enduser_email_validation(&self) -> Call<'_, ()> {
         Call::new(
             self,
@@ -51,6 +53,7 @@ impl crate::Client {
     /// - `token`: The token
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_enduser_email_validation_by_token(
         &self,
         token: &str,
@@ -68,6 +71,7 @@ impl crate::Client {
     /// `POST /enduser/jwt/createToken`
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_enduser_jwt_create_token(
         &self,
     ) -> Call<'_, crate::types::PostEnduserJwtCreateTokenResponse> {
@@ -86,6 +90,7 @@ impl crate::Client {
     /// - `body`: Information to change the end-user password
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_enduser_password(
         &self,
         body: &crate::types::PostEnduserPasswordRequest,
@@ -106,6 +111,7 @@ impl crate::Client {
     /// - `body`: Information to reset the end-user password
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_enduser_password_reset(
         &self,
         body: &crate::types::PostEnduserPasswordResetRequest,
@@ -126,6 +132,7 @@ impl crate::Client {
     /// - `user_id`: The user id
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_enduser_by_user_id_validation(&self, user_id: &str) -> Call<'_, ()> {
         Call::new(
             self,
@@ -144,6 +151,7 @@ impl crate::Client {
     /// - `token`: The token
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_enduser_by_user_id_validation_by_token(
         &self,
         user_id: &str,
@@ -165,6 +173,7 @@ impl crate::Client {
     /// - `body`: Create setup options
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_enduser_setup(
         &self,
         body: &crate::types::NewSetupCreation,
@@ -182,6 +191,7 @@ impl crate::Client {
     /// `GET /enduser/defaultSetupOID`
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_enduser_default_setup_oid(
         &self,
     ) -> Call<'_, crate::types::GetEnduserDefaultSetupOidResponse> {
@@ -197,6 +207,7 @@ impl crate::Client {
     /// `POST /enduser/defaultSetupOID`
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_enduser_default_setup_oid(&self) -> Call<'_, ()> {
         Call::new(
             self,
@@ -210,6 +221,7 @@ impl crate::Client {
     /// `GET /enduser/setupLabel`
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_enduser_setup_label(
         &self,
     ) -> Call<'_, crate::types::GetEnduserSetupLabelResponse> {
@@ -228,6 +240,7 @@ impl crate::Client {
     /// - `body`: New setup label
     ///
     /// Idempotent write: resent automatically after a transient failure.
+    #[inline]
     pub fn put_enduser_setup_label(
         &self,
         body: &crate::types::SetupLabel,
@@ -247,6 +260,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_enduser_setups(&self) -> Call<'_, Vec<crate::types::SetupEndUser>> {
         Call::new(self, Request::new(&operations::GET_ENDUSER_SETUPS), RawResponse::json)
     }
@@ -270,6 +284,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_enduser_by_user_id_access_period(
         &self,
         user_id: &str,
@@ -296,6 +311,7 @@ impl crate::Client {
     /// - `body`: Access period
     ///
     /// Idempotent write: resent automatically after a transient failure.
+    #[inline]
     pub fn put_enduser_by_user_id_access_period(
         &self,
         user_id: &str,
@@ -318,6 +334,7 @@ impl crate::Client {
     /// - `user_id`: User id
     ///
     /// Idempotent write: resent automatically after a transient failure.
+    #[inline]
     pub fn delete_enduser_by_user_id_access_period(
         &self,
         user_id: &str,
@@ -338,6 +355,7 @@ impl crate::Client {
     /// - `user_id`: The id of the user
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_enduser_existing_user_ids_by_user_id(
         &self,
         user_id: &str,
@@ -359,6 +377,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_enduser_main_account(
         &self,
     ) -> Call<'_, crate::types::GetEnduserMainAccountResponse> {
@@ -379,6 +398,7 @@ impl crate::Client {
     /// - `body`: All information about the new main user
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_enduser_main_account(
         &self,
         body: &crate::types::MainEnduserAccount,
@@ -409,6 +429,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn put_enduser_main_account(
         &self,
         body: &crate::types::PutEnduserMainAccountRequest,
@@ -432,6 +453,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn delete_enduser_main_account(&self) -> Call<'_, ()> {
         Call::new(
             self,
@@ -448,6 +470,7 @@ impl crate::Client {
     /// - `body`
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_enduser_password_check(
         &self,
         body: &crate::types::PostEnduserPasswordCheckRequest,
@@ -474,6 +497,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_enduser_main_account_reset_password(
         &self,
         body: &crate::types::PostEnduserMainAccountResetPasswordRequest,
@@ -494,6 +518,7 @@ impl crate::Client {
     /// - `body`: All information about the secondary account
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_enduser_secondary_accounts(
         &self,
         body: &crate::types::SecondaryEnduserAccount,
@@ -520,6 +545,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn put_enduser_secondary_accounts(
         &self,
         body: &crate::types::PutEnduserSecondaryAccountsRequest,
@@ -540,6 +566,7 @@ impl crate::Client {
     /// - `secondary_end_user_id`: The user id of the secondary account
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_enduser_secondary_accounts_by_secondary_end_user_id(
         &self,
         secondary_end_user_id: &str,
@@ -571,6 +598,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn delete_enduser_secondary_accounts_by_secondary_user_id(
         &self,
         secondary_user_id: &str,
@@ -592,6 +620,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_enduser_secondary_accounts(
         &self,
     ) -> Call<'_, Vec<crate::types::GetEnduserSecondaryAccountsResponse>> {

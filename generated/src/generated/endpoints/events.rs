@@ -13,6 +13,7 @@ impl crate::Client {
     /// Register a new setup event listener on the current session and return a new listener id. Only one listener may be registered on a given session. Registering an new listener will invalidate the previous one if any. Note that registering an event listener drastically reduces the session timeout : listening sessions are expected to call the /events/{listenerId}/fetch API on a regular basis.
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_events_register(&self) -> Call<'_, crate::types::EventListener> {
         Call::new(
             self,
@@ -31,6 +32,7 @@ impl crate::Client {
     /// - `listener_id`: Listener ID obtained at the registration stage
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_events_by_listener_id_unregister(
         &self,
         listener_id: &str,
@@ -55,6 +57,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 1s for this operation (`polling`), per session.
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_events_by_listener_id_fetch(
         &self,
         listener_id: &str,

@@ -14,6 +14,7 @@ impl crate::Client {
     /// - `gateway_id`: The id of the gateway
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_setup_gateways_by_gateway_id_developer_mode(
         &self,
         gateway_id: &str,
@@ -35,6 +36,7 @@ impl crate::Client {
     /// - `module_id`: The id of the module
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_setup_gateways_by_gateway_id_modules_by_module_id(
         &self,
         gateway_id: &str,
@@ -60,6 +62,7 @@ impl crate::Client {
     /// - `gateway_id`: The id of the gateway
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_gateways_by_gateway_id_disconnection_alert_configuration(
         &self,
         gateway_id: &str,
@@ -90,6 +93,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`GatewayDownOptionsChangedEvent`](crate::types::GatewayDownOptionsChangedEvent).
+    #[inline]
     pub fn put_setup_gateways_by_gateway_id_disconnection_alert_configuration(
         &self,
         gateway_id: &str,
@@ -117,6 +121,7 @@ impl crate::Client {
     /// - [`enable`](crate::calls::PostSetupGatewaysByGatewayIdEnableAutoUpdate::enable) (query `enable`): boolean
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_setup_gateways_by_gateway_id_enable_auto_update(
         &self,
         gateway_id: &str,
@@ -141,6 +146,7 @@ impl crate::Client {
     /// - `gateway_id`: The id of the gateway
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_gateways_by_gateway_id(
         &self,
         gateway_id: &str,
@@ -163,6 +169,7 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_gateways_by_gateway_id_active_protocols(
         &self,
         gateway_id: &str,
@@ -186,6 +193,7 @@ impl crate::Client {
     /// - [`body`](crate::calls::PutSetupGatewaysByGatewayIdAttach::body)
     ///
     /// Idempotent write: resent automatically after a transient failure.
+    #[inline]
     pub fn put_setup_gateways_by_gateway_id_attach(
         &self,
         gateway_id: &str,
@@ -210,6 +218,7 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_gateways_by_gateway_id_available_protocols(
         &self,
         gateway_id: &str,
@@ -234,6 +243,7 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_gateways_by_gateway_id_supported_protocols(
         &self,
         gateway_id: &str,
@@ -256,6 +266,7 @@ impl crate::Client {
     /// - `gateway_id`: The id of the gateway
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn put_setup_gateways_by_gateway_id_update(
         &self,
         gateway_id: &str,
@@ -278,6 +289,7 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_gateways_by_gateway_id_used_active_protocols(
         &self,
         gateway_id: &str,
@@ -306,6 +318,7 @@ impl crate::Client {
     /// - [`allow_incompatible_protocols`](crate::calls::PutSetupGatewaysBySourceGatewayIdMigrateByTargetGatewayId::allow_incompatible_protocols) (query `allowIncompatibleProtocols`): allow incompatible protocols
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn put_setup_gateways_by_source_gateway_id_migrate_by_target_gateway_id(
         &self,
         source_gateway_id: &str,
@@ -337,6 +350,7 @@ impl crate::Client {
     /// - [`allow_incompatible_protocols`](crate::calls::PutSetupGatewaysBySourceGatewayIdMigrateAndUpdateByTargetGatewayId::allow_incompatible_protocols) (query `allowIncompatibleProtocols`): allow incompatible protocols
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn put_setup_gateways_by_source_gateway_id_migrate_and_update_by_target_gateway_id(
         &self,
         source_gateway_id: &str,
@@ -364,6 +378,7 @@ impl crate::Client {
     /// - `gateway_id`: The gateway serial number to test
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_gateways_by_gateway_id_alive_and_ready(
         &self,
         gateway_id: &str,
@@ -386,6 +401,7 @@ impl crate::Client {
     /// - `gateway_id`: The gateway serial number to test
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_gateways_by_gateway_id_synchronization_failed_tasks(
         &self,
         gateway_id: &str,
@@ -413,6 +429,7 @@ impl crate::Client {
     /// - `gateway_id`: The gateway serial number to test
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_gateways_by_gateway_id_synchronization_failed_tasks_categories(
         &self,
         gateway_id: &str,
@@ -440,6 +457,7 @@ impl crate::Client {
     /// - `gateway_id`: The gateway serial number to test
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_gateways_by_gateway_id_synchronization_in_progress(
         &self,
         gateway_id: &str,
@@ -467,6 +485,7 @@ impl crate::Client {
     /// - `gateway_id`: The gateway serial number to test
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_gateways_by_gateway_id_synchronization_pending_tasks(
         &self,
         gateway_id: &str,
@@ -500,6 +519,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn get_setup_gateways_by_gateway_id_synchronized(
         &self,
         gateway_id: &str,
@@ -521,6 +541,7 @@ impl crate::Client {
     /// - `partner_offer_id`: The partner offer Id
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_setup_gateways_by_gateway_id_partner_offers_by_partner_offer_id_activate(
         &self,
         gateway_id: &str,
@@ -546,6 +567,7 @@ impl crate::Client {
     /// - `gateway_id`: The id of the gateway
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_gateways_by_gateway_id_additional_information(
         &self,
         gateway_id: &str,
@@ -571,6 +593,7 @@ impl crate::Client {
     /// - `template_id`: Additional information template id
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_gateways_by_gateway_id_additional_information_by_template_id(
         &self,
         gateway_id: &str,
@@ -595,6 +618,7 @@ impl crate::Client {
     /// - `partner_offer_id`: The partner offer Id
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_setup_gateways_by_gateway_id_partner_offers_by_partner_offer_id_deactivate(
         &self,
         gateway_id: &str,
@@ -621,6 +645,7 @@ impl crate::Client {
     /// - [`body`](crate::calls::PutSetupGatewaysByGatewayIdDetach::body)
     ///
     /// Idempotent write: resent automatically after a transient failure.
+    #[inline]
     pub fn put_setup_gateways_by_gateway_id_detach(
         &self,
         gateway_id: &str,
@@ -643,6 +668,7 @@ impl crate::Client {
     /// - `gateway_id`: The id of the gateway
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_gateways_by_gateway_id_functions(
         &self,
         gateway_id: &str,
@@ -665,6 +691,7 @@ impl crate::Client {
     /// - `body`
     ///
     /// Idempotent write: resent automatically after a transient failure.
+    #[inline]
     pub fn put_setup_gateways_by_gateway_id_functions_by_function_type(
         &self,
         gateway_id: &str,
@@ -690,6 +717,7 @@ impl crate::Client {
     /// - `gateway_id`: The id of the gateway
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_gateways_by_gateway_id_version(
         &self,
         gateway_id: &str,
@@ -709,6 +737,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_gateways(&self) -> Call<'_, Vec<crate::types::Gateway>> {
         Call::new(self, Request::new(&operations::GET_SETUP_GATEWAYS), RawResponse::json)
     }
@@ -721,6 +750,7 @@ impl crate::Client {
     /// - `gateway_id`: The id of the gateway
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_gateways_by_gateway_id_partner_offers(
         &self,
         gateway_id: &str,
@@ -741,6 +771,7 @@ impl crate::Client {
     /// - `gateway_id`: The id of the gateway
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_gateways_by_gateway_id_developer_mode(
         &self,
         gateway_id: &str,
@@ -764,6 +795,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 1s for this operation (`keep-alive`), per session.
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_setup_gateways_by_gateway_id_protocols_by_protocol_type_keep_alive(
         &self,
         gateway_id: &str,
@@ -791,6 +823,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`RefreshAllDevicesStatesCompletedEvent`](crate::types::RefreshAllDevicesStatesCompletedEvent), [`RefreshAllDevicesStatesFailedEvent`](crate::types::RefreshAllDevicesStatesFailedEvent).
+    #[inline]
     pub fn post_setup_gateways_by_gateway_id_devices_states_refresh(
         &self,
         gateway_id: &str,
@@ -818,6 +851,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`RefreshAllDevicesStatesCompletedEvent`](crate::types::RefreshAllDevicesStatesCompletedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`RefreshAllDevicesStatesFailedEvent`](crate::types::RefreshAllDevicesStatesFailedEvent).
+    #[inline]
     pub fn post_setup_gateways_by_gateway_id_protocols_by_protocol_type_devices_states_refresh(
         &self,
         gateway_id: &str,
@@ -842,6 +876,7 @@ impl crate::Client {
     /// - `module_id`: The id of the module
     ///
     /// Idempotent write: resent automatically after a transient failure.
+    #[inline]
     pub fn delete_setup_gateways_by_gateway_id_modules_by_module_id(
         &self,
         gateway_id: &str,
@@ -867,11 +902,13 @@ impl<'c> PostSetupGatewaysByGatewayIdEnableAutoUpdate<'c> {
     /// boolean
     ///
     /// Query `enable`.
+    #[inline]
     pub fn enable(self, enable: bool) -> Self {
         Self(self.0.query("enable", enable))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, ()> {
         self.0.send()
     }
@@ -882,6 +919,7 @@ impl<'c> std::future::IntoFuture for PostSetupGatewaysByGatewayIdEnableAutoUpdat
 
     type IntoFuture = crate::CallFuture<'c, ()>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }
@@ -894,11 +932,13 @@ pub struct PutSetupGatewaysByGatewayIdAttach<'c>(Call<'c, ()>);
 
 impl<'c> PutSetupGatewaysByGatewayIdAttach<'c> {
     /// The request body.
+    #[inline]
     pub fn body(self, body: &crate::types::ApplicationIdRequest) -> Self {
         Self(self.0.json(body))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, ()> {
         self.0.send()
     }
@@ -909,6 +949,7 @@ impl<'c> std::future::IntoFuture for PutSetupGatewaysByGatewayIdAttach<'c> {
 
     type IntoFuture = crate::CallFuture<'c, ()>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }
@@ -923,6 +964,7 @@ impl<'c> PutSetupGatewaysBySourceGatewayIdMigrateByTargetGatewayId<'c> {
     /// allow incompatible protocols
     ///
     /// Query `allowIncompatibleProtocols`.
+    #[inline]
     pub fn allow_incompatible_protocols(
         self,
         allow_incompatible_protocols: bool,
@@ -931,6 +973,7 @@ impl<'c> PutSetupGatewaysBySourceGatewayIdMigrateByTargetGatewayId<'c> {
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, ()> {
         self.0.send()
     }
@@ -942,6 +985,7 @@ for PutSetupGatewaysBySourceGatewayIdMigrateByTargetGatewayId<'c> {
 
     type IntoFuture = crate::CallFuture<'c, ()>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }
@@ -958,6 +1002,7 @@ impl<'c> PutSetupGatewaysBySourceGatewayIdMigrateAndUpdateByTargetGatewayId<'c> 
     /// allow incompatible protocols
     ///
     /// Query `allowIncompatibleProtocols`.
+    #[inline]
     pub fn allow_incompatible_protocols(
         self,
         allow_incompatible_protocols: bool,
@@ -966,6 +1011,7 @@ impl<'c> PutSetupGatewaysBySourceGatewayIdMigrateAndUpdateByTargetGatewayId<'c> 
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, ()> {
         self.0.send()
     }
@@ -977,6 +1023,7 @@ for PutSetupGatewaysBySourceGatewayIdMigrateAndUpdateByTargetGatewayId<'c> {
 
     type IntoFuture = crate::CallFuture<'c, ()>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }
@@ -989,6 +1036,7 @@ pub struct PutSetupGatewaysByGatewayIdDetach<'c>(Call<'c, ()>);
 
 impl<'c> PutSetupGatewaysByGatewayIdDetach<'c> {
     /// The request body.
+    #[inline]
     pub fn body(
         self,
         body: &crate::types::PutSetupGatewaysByGatewayIdDetachRequest,
@@ -997,6 +1045,7 @@ impl<'c> PutSetupGatewaysByGatewayIdDetach<'c> {
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, ()> {
         self.0.send()
     }
@@ -1007,6 +1056,7 @@ impl<'c> std::future::IntoFuture for PutSetupGatewaysByGatewayIdDetach<'c> {
 
     type IntoFuture = crate::CallFuture<'c, ()>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }

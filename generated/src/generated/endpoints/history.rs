@@ -16,6 +16,7 @@ impl crate::Client {
     /// - `event_id`: The id of the event to display
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_history_devices_event_by_event_id(
         &self,
         event_id: &str,
@@ -37,6 +38,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 28min 48s for this operation (`bulk-history`), per session.
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_history_devices_event(
         &self,
     ) -> Call<'_, Vec<crate::types::DeviceEventLog>> {
@@ -57,6 +59,7 @@ impl crate::Client {
     /// - `exec_id`: The id of the execution to display
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_history_executions_by_exec_id(
         &self,
         exec_id: &str,
@@ -84,6 +87,7 @@ impl crate::Client {
         since = "2021.6.0",
         note = "deprecated since version 2021.6 of the Overkiz API"
     )]
+    #[inline]
     pub fn get_history_executions(
         &self,
     ) -> Call<'_, Vec<crate::types::GetHistoryExecutionsResponse>> {
@@ -103,6 +107,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 28min 48s for this operation (`bulk-history`), per session.
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_history_last_executions(
         &self,
     ) -> Call<'_, Vec<crate::types::HistoryExecution>> {
@@ -122,6 +127,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 28min 48s for this operation (`bulk-history`), per session.
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_history(&self) -> Call<'_, Vec<crate::types::HistoryExecutionResponse>> {
         Call::new(self, Request::new(&operations::GET_HISTORY), RawResponse::json)
     }
@@ -135,6 +141,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`HistoryDeletedEvent`](crate::types::HistoryDeletedEvent).
+    #[inline]
     pub fn delete_history(&self) -> Call<'_, ()> {
         Call::new(self, Request::new(&operations::DELETE_HISTORY), RawResponse::empty)
     }
@@ -146,6 +153,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 28min 48s for this operation (`bulk-history`), per session.
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_history_notification_events(
         &self,
     ) -> Call<'_, Vec<crate::types::NotificationEvent>> {
@@ -167,6 +175,7 @@ impl crate::Client {
     /// - `to`: End date: period higher bound (in ms)
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_history_access_audit_by_from_by_to(
         &self,
         from: i64,

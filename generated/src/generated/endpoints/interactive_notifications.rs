@@ -16,6 +16,7 @@ impl crate::Client {
     /// - `interactive_notification_oid`: Interactive notification id
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_interactive_notifications_by_interactive_notification_oid(
         &self,
         interactive_notification_oid: &str,
@@ -41,6 +42,7 @@ impl crate::Client {
     /// - `action_type`: Action type (OK,CANCEL,YES,NO)
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_setup_interactive_notifications_by_interactive_notification_oid_by_action_type(
         &self,
         interactive_notification_oid: &str,
@@ -65,6 +67,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_interactive_notifications(
         &self,
     ) -> Call<'_, Vec<crate::types::InteractiveNotification>> {
@@ -84,6 +87,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_interactive_notifications_history(
         &self,
     ) -> Call<'_, Vec<crate::types::InteractiveNotification>> {

@@ -22,6 +22,7 @@ impl crate::Client {
         since = "2020.6.0",
         note = "deprecated since version 2020.6 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_by_gateway_id_io_discover(
         &self,
         gateway_id: &str,
@@ -50,6 +51,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_by_gateway_id_io_discover_1way(
         &self,
         gateway_id: &str,
@@ -78,6 +80,7 @@ impl crate::Client {
         since = "2020.6.0",
         note = "deprecated since version 2020.6 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_by_gateway_id_io_discover_in_system(
         &self,
         gateway_id: &str,
@@ -106,6 +109,7 @@ impl crate::Client {
         since = "2020.6.0",
         note = "deprecated since version 2020.6 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_by_gateway_id_io_discover_simple(
         &self,
         gateway_id: &str,
@@ -127,6 +131,7 @@ impl crate::Client {
     /// - `body`: Options
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_config_by_gateway_id_io_set_config_state(
         &self,
         gateway_id: &str,
@@ -150,6 +155,7 @@ impl crate::Client {
     /// - `device_address`: The device address (must be an Atlantic Electrical heater with adjustable temperature setpoint device)
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_config_by_gateway_id_io_atlantic_twinning_exit_by_device_address(
         &self,
         gateway_id: &str,
@@ -175,6 +181,7 @@ impl crate::Client {
     /// - `body`: Options
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_config_by_gateway_id_io_controller_by_controller_address_send_system_table(
         &self,
         gateway_id: &str,
@@ -203,6 +210,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
+    #[inline]
     pub fn post_config_by_gateway_id_io_open_device_in_rcm_by_device_address(
         &self,
         gateway_id: &str,
@@ -228,6 +236,7 @@ impl crate::Client {
     /// - `body`: Json description of the gas pulse sensor settings
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_config_by_gateway_id_io_discover_sensors_pulse_gas_by_device_address(
         &self,
         gateway_id: &str,
@@ -260,6 +269,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent), [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent).
+    #[inline]
     pub fn post_config_by_gateway_id_io_discover_sensors_pulse_by_category_by_scale_factor(
         &self,
         gateway_id: &str,
@@ -295,6 +305,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn get_config_by_gateway_id_io_propagate_transfer_key(
         &self,
         gateway_id: &str,
@@ -327,6 +338,7 @@ impl crate::Client {
         since = "2020.6.0",
         note = "deprecated since version 2020.6 of the Overkiz API"
     )]
+    #[inline]
     pub fn put_config_by_gateway_id_io_change_and_propagate_transfer_key(
         &self,
         gateway_id: &str,
@@ -354,6 +366,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
+    #[inline]
     pub fn post_config_by_gateway_id_io_propagate_transfer_key(
         &self,
         gateway_id: &str,
@@ -380,6 +393,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`IOChangedKeyEvent`](crate::types::IOChangedKeyEvent).
+    #[inline]
     pub fn post_config_by_gateway_id_io_revert_to_current_key(
         &self,
         gateway_id: &str,
@@ -403,6 +417,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
+    #[inline]
     pub fn post_config_by_gateway_id_io_send_io_key_to_devices(
         &self,
         gateway_id: &str,
@@ -435,6 +450,7 @@ impl crate::Client {
         since = "2020.6.0",
         note = "deprecated since version 2020.6 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_by_gateway_id_io_send_transfer_key(
         &self,
         gateway_id: &str,
@@ -464,6 +480,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_by_gateway_id_io_send_transfer_key_by_exec_id(
         &self,
         gateway_id: &str,
@@ -498,6 +515,7 @@ impl crate::Client {
         since = "2020.6.0",
         note = "deprecated since version 2020.6 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_by_gateway_id_io_discover_somfy(
         &self,
         gateway_id: &str,
@@ -528,6 +546,7 @@ impl crate::Client {
         since = "2020.6.0",
         note = "deprecated since version 2020.6 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_by_gateway_id_io_discover_sensors(
         &self,
         gateway_id: &str,
@@ -556,6 +575,7 @@ impl crate::Client {
         since = "2020.6.0",
         note = "deprecated since version 2020.6 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_by_gateway_id_io_discover_sensors_simple(
         &self,
         gateway_id: &str,
@@ -587,6 +607,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn delete_config_by_gateway_id_io_discover_sensors_by_sensor_address(
         &self,
         gateway_id: &str,
@@ -613,6 +634,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
+    #[inline]
     pub fn post_config_by_gateway_id_io_discover_sensors_by_sensor_address_unsubscribe(
         &self,
         gateway_id: &str,
@@ -636,6 +658,7 @@ pub struct GetConfigByGatewayIdIoPropagateTransferKey<'c>(Call<'c, ()>);
 
 impl<'c> GetConfigByGatewayIdIoPropagateTransferKey<'c> {
     /// Transfert options
+    #[inline]
     pub fn body(
         self,
         body: &crate::types::GetConfigByGatewayIdIoPropagateTransferKeyRequest,
@@ -644,6 +667,7 @@ impl<'c> GetConfigByGatewayIdIoPropagateTransferKey<'c> {
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, ()> {
         self.0.send()
     }
@@ -654,6 +678,7 @@ impl<'c> std::future::IntoFuture for GetConfigByGatewayIdIoPropagateTransferKey<
 
     type IntoFuture = crate::CallFuture<'c, ()>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }
@@ -668,6 +693,7 @@ pub struct PostConfigByGatewayIdIoPropagateTransferKey<'c>(
 
 impl<'c> PostConfigByGatewayIdIoPropagateTransferKey<'c> {
     /// Transfert options
+    #[inline]
     pub fn body(
         self,
         body: &crate::types::PostConfigByGatewayIdIoPropagateTransferKeyRequest,
@@ -676,6 +702,7 @@ impl<'c> PostConfigByGatewayIdIoPropagateTransferKey<'c> {
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, crate::types::ExecIdResponse> {
         self.0.send()
     }
@@ -686,6 +713,7 @@ impl<'c> std::future::IntoFuture for PostConfigByGatewayIdIoPropagateTransferKey
 
     type IntoFuture = crate::CallFuture<'c, crate::types::ExecIdResponse>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }
@@ -700,11 +728,13 @@ pub struct PostConfigByGatewayIdIoDiscoverSomfy<'c>(
 
 impl<'c> PostConfigByGatewayIdIoDiscoverSomfy<'c> {
     /// The request body.
+    #[inline]
     pub fn body(self, body: &crate::types::DiscoverRemoteControllerOptions) -> Self {
         Self(self.0.json(body))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, crate::types::ExecIdResponse> {
         self.0.send()
     }
@@ -715,6 +745,7 @@ impl<'c> std::future::IntoFuture for PostConfigByGatewayIdIoDiscoverSomfy<'c> {
 
     type IntoFuture = crate::CallFuture<'c, crate::types::ExecIdResponse>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }

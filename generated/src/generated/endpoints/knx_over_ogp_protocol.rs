@@ -15,6 +15,7 @@ impl crate::Client {
     /// - `file` (query `file`)
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_config_by_gateway_id_ogp_knx_import(
         &self,
         gateway_id: &str,

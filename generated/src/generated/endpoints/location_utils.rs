@@ -15,6 +15,7 @@ impl crate::Client {
     /// - `postcode`: The postcode
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_utils_location_countries_by_country_name_or_code_postcodes_by_postcode_cities(
         &self,
         country_name_or_code: &crate::types::Country,
@@ -39,6 +40,7 @@ impl crate::Client {
     /// - `prefix`: The city name prefix
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_utils_location_countries_by_country_name_or_code_cities_by_prefix(
         &self,
         country_name_or_code: &crate::types::Country,
@@ -66,6 +68,7 @@ impl crate::Client {
     /// - [`body`](crate::calls::PostUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefix::body): Location options
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn post_utils_location_countries_by_country_name_or_code_cities_by_prefix(
         &self,
         country_name_or_code: &crate::types::Country,
@@ -91,6 +94,7 @@ impl crate::Client {
     /// - `country_name_or_code`: The country name or code
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_utils_location_countries_by_country_name_or_code_postcode_pattern(
         &self,
         country_name_or_code: &crate::types::Country,
@@ -118,6 +122,7 @@ pub struct PostUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefix<'c>(
 
 impl<'c> PostUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefix<'c> {
     /// Location options
+    #[inline]
     pub fn body(
         self,
         body: &crate::types::PostUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefixRequest,
@@ -126,6 +131,7 @@ impl<'c> PostUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefix<'c> {
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, Vec<crate::types::City>> {
         self.0.send()
     }
@@ -137,6 +143,7 @@ for PostUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefix<'c> {
 
     type IntoFuture = crate::CallFuture<'c, Vec<crate::types::City>>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }

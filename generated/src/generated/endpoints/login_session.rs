@@ -11,6 +11,7 @@ impl crate::Client {
     /// `GET /authenticated`
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_authenticated(&self) -> Call<'_, crate::types::GetAuthenticatedResponse> {
         Call::new(self, Request::new(&operations::GET_AUTHENTICATED), RawResponse::json)
     }
@@ -20,6 +21,7 @@ impl crate::Client {
     /// `GET /currentUserId`
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_current_user_id(
         &self,
     ) -> Call<'_, crate::types::GetCurrentUserIdResponse> {
@@ -42,6 +44,7 @@ impl crate::Client {
     /// Returns: Returns { success: true } on successful login
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_login(
         &self,
         form: &PostLoginForm,
@@ -60,6 +63,7 @@ impl crate::Client {
     /// Returns: Returns { "logout": true } on successful logout
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_logout(&self) -> Call<'_, crate::types::PostLogoutResponse> {
         Call::new(self, Request::new(&operations::POST_LOGOUT), RawResponse::json)
     }
@@ -72,6 +76,7 @@ impl crate::Client {
     /// - [`error_message`](crate::calls::GetAccountManagementResetPasswordFailure::error_message) (query `errorMessage`)
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_account_management_reset_password_failure(
         &self,
     ) -> GetAccountManagementResetPasswordFailure<'_> {
@@ -89,6 +94,7 @@ impl crate::Client {
     /// `GET /accountManagement/resetPasswordSuccess`
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_account_management_reset_password_success(&self) -> Call<'_, ()> {
         Call::new(
             self,
@@ -105,11 +111,13 @@ pub struct GetAccountManagementResetPasswordFailure<'c>(Call<'c, ()>);
 
 impl<'c> GetAccountManagementResetPasswordFailure<'c> {
     /// Query `errorMessage`.
+    #[inline]
     pub fn error_message(self, error_message: &str) -> Self {
         Self(self.0.query("errorMessage", error_message))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, ()> {
         self.0.send()
     }
@@ -120,6 +128,7 @@ impl<'c> std::future::IntoFuture for GetAccountManagementResetPasswordFailure<'c
 
     type IntoFuture = crate::CallFuture<'c, ()>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }
@@ -165,6 +174,7 @@ pub struct PostLoginForm {
 }
 
 impl PostLoginForm {
+    #[inline]
     fn fields(&self) -> Vec<(&'static str, String)> {
         let mut fields = Vec::new();
         if let Some(v) = &self.user_id {

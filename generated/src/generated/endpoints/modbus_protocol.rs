@@ -17,6 +17,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent), [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent).
+    #[inline]
     pub fn post_config_by_gateway_id_modbus_discover_by_ovp_gateway_address(
         &self,
         gateway_id: &str,
@@ -41,6 +42,7 @@ impl crate::Client {
     /// - `device_address`: The device address
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_config_by_gateway_id_modbus_discover_modules_by_device_address(
         &self,
         gateway_id: &str,

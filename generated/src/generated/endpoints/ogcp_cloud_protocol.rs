@@ -15,6 +15,7 @@ impl crate::Client {
     /// - `body`
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_config_ogcp_by_cloud_id_oauth2_create_authentication_url(
         &self,
         cloud_id: &str,
@@ -43,6 +44,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`OGCPDiscoverDeviceCompletedEvent`](crate::types::OGCPDiscoverDeviceCompletedEvent), [`OGCPDiscoverDeviceFailedEvent`](crate::types::OGCPDiscoverDeviceFailedEvent).
+    #[inline]
     pub fn post_config_ogcp_by_cloud_id_discover_device_by_device_id(
         &self,
         cloud_id: &str,
@@ -71,6 +73,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`OGCPDiscoverSiteCompletedEvent`](crate::types::OGCPDiscoverSiteCompletedEvent), [`OGCPDiscoverSiteFailedEvent`](crate::types::OGCPDiscoverSiteFailedEvent).
+    #[inline]
     pub fn post_config_ogcp_by_cloud_id_discover_sites_by_site_id(
         &self,
         cloud_id: &str,
@@ -96,6 +99,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`OGCPDiscoverSitesCompletedEvent`](crate::types::OGCPDiscoverSitesCompletedEvent), [`OGCPDiscoverSitesFailedEvent`](crate::types::OGCPDiscoverSitesFailedEvent).
+    #[inline]
     pub fn post_config_ogcp_by_cloud_id_discover_sites(
         &self,
         cloud_id: &str,
@@ -113,6 +117,7 @@ impl crate::Client {
     /// `GET /config/ogcp/instances`
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_config_ogcp_instances(
         &self,
     ) -> Call<'_, Vec<crate::types::GetConfigOgcpInstancesResponse>> {
@@ -132,6 +137,7 @@ impl crate::Client {
     /// - `body`
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_config_ogcp_by_cloud_id_oauth2_password_grant(
         &self,
         cloud_id: &str,
@@ -160,6 +166,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`OGCPDevicePairingCompletedEvent`](crate::types::OGCPDevicePairingCompletedEvent), [`OGCPDevicePairingFailedEvent`](crate::types::OGCPDevicePairingFailedEvent).
+    #[inline]
     pub fn post_config_ogcp_by_cloud_id_pairing_device_by_device_id(
         &self,
         cloud_id: &str,
@@ -188,6 +195,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`OGCPDevicePairingCompletedEvent`](crate::types::OGCPDevicePairingCompletedEvent), [`OGCPDevicePairingFailedEvent`](crate::types::OGCPDevicePairingFailedEvent).
+    #[inline]
     pub fn post_config_ogcp_by_cloud_id_pairing_device(
         &self,
         cloud_id: &str,
@@ -212,6 +220,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`OGCPTokensRefreshCompletedEvent`](crate::types::OGCPTokensRefreshCompletedEvent), [`OGCPTokensRefreshFailedEvent`](crate::types::OGCPTokensRefreshFailedEvent).
+    #[inline]
     pub fn post_config_ogcp_by_cloud_id_oauth2_tokens_refresh(
         &self,
         cloud_id: &str,

@@ -16,6 +16,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`OpenDoorsGenerateOAuthTokensFailedEvent`](crate::types::OpenDoorsGenerateOAuthTokensFailedEvent), [`OpenDoorsGenerateOAuthTokensCompletedEvent`](crate::types::OpenDoorsGenerateOAuthTokensCompletedEvent).
+    #[inline]
     pub fn post_config_opendoors_tokens(
         &self,
         body: &crate::types::PasswordGrantRequest,
@@ -49,6 +50,7 @@ impl crate::Client {
         since = "2019.1.0",
         note = "deprecated since version 2019.1 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_opendoors_discover(
         &self,
         login: &str,
@@ -76,6 +78,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`OpenDoorsDiscoverCompletedEvent`](crate::types::OpenDoorsDiscoverCompletedEvent), [`OpenDoorsDiscoverFailedEvent`](crate::types::OpenDoorsDiscoverFailedEvent).
+    #[inline]
     pub fn post_config_opendoors_discover_gateway(
         &self,
     ) -> PostConfigOpendoorsDiscoverGateway<'_> {
@@ -102,6 +105,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`OpenDoorsDiscoverCompletedEvent`](crate::types::OpenDoorsDiscoverCompletedEvent), [`OpenDoorsDiscoverFailedEvent`](crate::types::OpenDoorsDiscoverFailedEvent).
+    #[inline]
     pub fn post_config_opendoors_by_gateway_id_discover_devices(
         &self,
         gateway_id: &str,
@@ -129,6 +133,7 @@ impl crate::Client {
     /// - [`body`](crate::calls::PostConfigOpendoorsCreateAuthenticationUrlByRedirectUrl::body)
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_config_opendoors_create_authentication_url_by_redirect_url(
         &self,
         redirect_url: &str,
@@ -155,6 +160,7 @@ impl<'c> PostConfigOpendoorsDiscover<'c> {
     /// Parameter used to define discover behavior: if true, all supported OpenDoors devices available on the given account will be automatically created on the generated gateway
     ///
     /// Query `autoCreateDevices`, default `false`.
+    #[inline]
     pub fn auto_create_devices(self, auto_create_devices: bool) -> Self {
         Self(self.0.query("autoCreateDevices", auto_create_devices))
     }
@@ -162,11 +168,13 @@ impl<'c> PostConfigOpendoorsDiscover<'c> {
     /// Parameter used to define discover behavior: if false, only the OpenDoors devices for which the user it admin will be created
     ///
     /// Query `withGuests`, default `true`.
+    #[inline]
     pub fn with_guests(self, with_guests: bool) -> Self {
         Self(self.0.query("withGuests", with_guests))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, ()> {
         self.0.send()
     }
@@ -177,6 +185,7 @@ impl<'c> std::future::IntoFuture for PostConfigOpendoorsDiscover<'c> {
 
     type IntoFuture = crate::CallFuture<'c, ()>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }
@@ -191,6 +200,7 @@ impl<'c> PostConfigOpendoorsDiscoverGateway<'c> {
     /// Parameter used to define discover behavior: if true, all supported OpenDoors devices available on the given account will be automatically created on the generated gateway
     ///
     /// Query `autoCreateDevices`, default `false`.
+    #[inline]
     pub fn auto_create_devices(self, auto_create_devices: bool) -> Self {
         Self(self.0.query("autoCreateDevices", auto_create_devices))
     }
@@ -198,11 +208,13 @@ impl<'c> PostConfigOpendoorsDiscoverGateway<'c> {
     /// Parameter used to define discover behavior: if false, only the OpenDoors devices for which the user it admin will be created
     ///
     /// Query `withGuests`, default `true`.
+    #[inline]
     pub fn with_guests(self, with_guests: bool) -> Self {
         Self(self.0.query("withGuests", with_guests))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, ()> {
         self.0.send()
     }
@@ -213,6 +225,7 @@ impl<'c> std::future::IntoFuture for PostConfigOpendoorsDiscoverGateway<'c> {
 
     type IntoFuture = crate::CallFuture<'c, ()>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }
@@ -227,6 +240,7 @@ impl<'c> PostConfigOpendoorsByGatewayIdDiscoverDevices<'c> {
     /// Parameter used to define discover behavior: if true, all supported OpenDoors devices available on the given gateway will be automatically created
     ///
     /// Query `autoCreateDevices`, default `false`.
+    #[inline]
     pub fn auto_create_devices(self, auto_create_devices: bool) -> Self {
         Self(self.0.query("autoCreateDevices", auto_create_devices))
     }
@@ -234,11 +248,13 @@ impl<'c> PostConfigOpendoorsByGatewayIdDiscoverDevices<'c> {
     /// Parameter used to define discover behavior: if false, only the OpenDoors devices for which the user it admin will be created
     ///
     /// Query `withGuests`, default `true`.
+    #[inline]
     pub fn with_guests(self, with_guests: bool) -> Self {
         Self(self.0.query("withGuests", with_guests))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, ()> {
         self.0.send()
     }
@@ -249,6 +265,7 @@ impl<'c> std::future::IntoFuture for PostConfigOpendoorsByGatewayIdDiscoverDevic
 
     type IntoFuture = crate::CallFuture<'c, ()>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }
@@ -263,11 +280,13 @@ pub struct PostConfigOpendoorsCreateAuthenticationUrlByRedirectUrl<'c>(
 
 impl<'c> PostConfigOpendoorsCreateAuthenticationUrlByRedirectUrl<'c> {
     /// The request body.
+    #[inline]
     pub fn body(self, body: &crate::types::ApplicationIdRequest) -> Self {
         Self(self.0.json(body))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, crate::types::AuthenticationUrlResponse> {
         self.0.send()
     }
@@ -279,6 +298,7 @@ for PostConfigOpendoorsCreateAuthenticationUrlByRedirectUrl<'c> {
 
     type IntoFuture = crate::CallFuture<'c, crate::types::AuthenticationUrlResponse>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }

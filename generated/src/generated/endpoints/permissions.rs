@@ -11,6 +11,7 @@ impl crate::Client {
     /// `GET /enduser/permissions`
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_enduser_permissions(
         &self,
     ) -> Call<'_, Vec<crate::types::DevicePermission>> {
@@ -26,6 +27,7 @@ impl crate::Client {
     /// `GET /enduser/permissions/control`
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_enduser_permissions_control(
         &self,
     ) -> Call<'_, Vec<crate::types::DevicePermission>> {
@@ -41,6 +43,7 @@ impl crate::Client {
     /// `GET /enduser/permissions/view`
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_enduser_permissions_view(
         &self,
     ) -> Call<'_, Vec<crate::types::DevicePermission>> {
@@ -59,6 +62,7 @@ impl crate::Client {
     /// - `secondary_user_id`: One of the secondary account
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_enduser_by_secondary_user_id_permissions(
         &self,
         secondary_user_id: &str,
@@ -79,6 +83,7 @@ impl crate::Client {
     /// - `secondary_user_id`: One of the secondary account
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_enduser_by_secondary_user_id_permissions_control(
         &self,
         secondary_user_id: &str,
@@ -103,6 +108,7 @@ impl crate::Client {
     /// - `action`: The new action
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_enduser_by_secondary_user_id_permissions_control_by_target_by_action(
         &self,
         secondary_user_id: &str,
@@ -129,6 +135,7 @@ impl crate::Client {
     /// - `action`: The new action
     ///
     /// Idempotent write: resent automatically after a transient failure.
+    #[inline]
     pub fn delete_enduser_by_secondary_user_id_permissions_control_by_target_by_action(
         &self,
         secondary_user_id: &str,
@@ -153,6 +160,7 @@ impl crate::Client {
     /// - `secondary_user_id`: One of the secondary account
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_enduser_by_secondary_user_id_permissions_view(
         &self,
         secondary_user_id: &str,
@@ -174,6 +182,7 @@ impl crate::Client {
     /// - `target`: The new target
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_enduser_by_secondary_user_id_permissions_view_by_target(
         &self,
         secondary_user_id: &str,
@@ -198,6 +207,7 @@ impl crate::Client {
     /// - `target`: The new target
     ///
     /// Idempotent write: resent automatically after a transient failure.
+    #[inline]
     pub fn delete_enduser_by_secondary_user_id_permissions_view_by_target(
         &self,
         secondary_user_id: &str,

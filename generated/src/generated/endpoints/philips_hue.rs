@@ -15,6 +15,7 @@ impl crate::Client {
     /// - `hue_bridge_address`: The HUE bridge device address
     ///
     /// Idempotent write: resent automatically after a transient failure.
+    #[inline]
     pub fn put_config_by_gateway_id_hue_bridge_by_hue_bridge_address_create_bridge_user(
         &self,
         gateway_id: &str,
@@ -38,6 +39,7 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_config_by_gateway_id_hue_bridge_discover(
         &self,
         gateway_id: &str,
@@ -59,6 +61,7 @@ impl crate::Client {
     /// - `hue_bridge_address`: The HUE bridge device address
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_config_by_gateway_id_hue_bridge_by_hue_bridge_address_discover_configuration(
         &self,
         gateway_id: &str,

@@ -13,6 +13,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_places(&self) -> Call<'_, crate::types::Place> {
         Call::new(self, Request::new(&operations::GET_SETUP_PLACES), RawResponse::json)
     }
@@ -28,6 +29,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`PlaceCreatedEvent`](crate::types::PlaceCreatedEvent).
+    #[inline]
     pub fn post_setup_places_by_parent_place_oid_sub_places(
         &self,
         parent_place_oid: &str,
@@ -62,6 +64,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_setup_places_by_parent_place_oid_by_label_by_type(
         &self,
         parent_place_oid: &str,
@@ -86,6 +89,7 @@ impl crate::Client {
     /// - `place_oid`: The place OID
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_places_by_place_oid(
         &self,
         place_oid: &str,
@@ -108,6 +112,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`PlaceUpdatedEvent`](crate::types::PlaceUpdatedEvent).
+    #[inline]
     pub fn put_setup_places_by_place_oid(
         &self,
         place_oid: &str,
@@ -132,6 +137,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`PlaceDeletedEvent`](crate::types::PlaceDeletedEvent).
+    #[inline]
     pub fn delete_setup_places_by_place_oid(&self, place_oid: &str) -> Call<'_, ()> {
         Call::new(
             self,
@@ -152,6 +158,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`PlaceUpdatedEvent`](crate::types::PlaceUpdatedEvent).
+    #[inline]
     pub fn put_setup_places_by_place_oid_parent_by_new_parent_place_oid(
         &self,
         place_oid: &str,
@@ -184,6 +191,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn put_setup_places_by_place_oid_by_new_parent_place_oid(
         &self,
         place_oid: &str,

@@ -13,6 +13,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_enduser_preferences(
         &self,
     ) -> Call<'_, Vec<crate::types::EndUserPreference>> {
@@ -34,6 +35,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`EndUserPreferenceCreatedEvent`](crate::types::EndUserPreferenceCreatedEvent).
+    #[inline]
     pub fn post_enduser_preferences_by_name_by_value(
         &self,
         name: &str,
@@ -55,6 +57,7 @@ impl crate::Client {
     /// - `preference_id`: The id of the preference to retrieve
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_enduser_preferences_by_preference_id(
         &self,
         preference_id: &str,
@@ -77,6 +80,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`EndUserPreferenceDeletedEvent`](crate::types::EndUserPreferenceDeletedEvent).
+    #[inline]
     pub fn delete_enduser_preferences_by_preference_id(
         &self,
         preference_id: &str,
@@ -100,6 +104,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`EndUserPreferenceUpdatedEvent`](crate::types::EndUserPreferenceUpdatedEvent).
+    #[inline]
     pub fn put_enduser_preferences_by_preference_id_by_value(
         &self,
         preference_id: &str,

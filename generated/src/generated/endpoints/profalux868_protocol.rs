@@ -14,6 +14,7 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_config_by_gateway_id_profalux868_address(
         &self,
         gateway_id: &str,
@@ -35,6 +36,7 @@ impl crate::Client {
     /// - `device_address`: The node address
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_config_by_gateway_id_profalux868_by_device_address_pair(
         &self,
         gateway_id: &str,
@@ -59,6 +61,7 @@ impl crate::Client {
     /// - `device_address`: The node address
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_config_by_gateway_id_profalux868_by_device_address_unpair(
         &self,
         gateway_id: &str,

@@ -13,6 +13,7 @@ impl crate::Client {
     /// Returns: List of protocol groups with their devices in the setup
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_protocols_groups(
         &self,
     ) -> Call<'_, Vec<crate::types::GetSetupProtocolsGroupsResponse>> {
@@ -35,6 +36,7 @@ impl crate::Client {
     /// Returns: List of deviceURL created
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_config_by_gateway_id_by_protocol_type_group(
         &self,
         gateway_id: &str,
@@ -63,6 +65,7 @@ impl crate::Client {
     /// Returns: List of controllables allowed in protocol group creation
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_config_by_gateway_id_by_protocol_type_group_capabilities(
         &self,
         gateway_id: &str,
@@ -93,6 +96,7 @@ impl crate::Client {
     /// Returns: List of devices url present in the protocol group
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_config_by_gateway_id_by_protocol_type_group_by_group_address_devices(
         &self,
         gateway_id: &str,

@@ -23,6 +23,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_setup_subscribe_notification_android_by_provider_application_id(
         &self,
         provider_application_id: &str,
@@ -54,6 +55,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn put_setup_subscribe_notification_android_by_provider_application_id(
         &self,
         provider_application_id: &str,
@@ -85,6 +87,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn get_setup_subscribe_notification_android_by_provider_application_id_by_device_udid(
         &self,
         provider_application_id: &str,
@@ -117,6 +120,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn delete_setup_subscribe_notification_android_by_provider_application_id_by_device_udid(
         &self,
         provider_application_id: &str,
@@ -143,6 +147,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`PushSubscriptionCreatedEvent`](crate::types::PushSubscriptionCreatedEvent).
+    #[inline]
     pub fn post_setup_subscribe_notification_android_fcm_by_provider_application_id(
         &self,
         provider_application_id: &str,
@@ -168,6 +173,7 @@ impl crate::Client {
     /// - `body`: Json description of the device to update and the configuration wanted
     ///
     /// Idempotent write: resent automatically after a transient failure.
+    #[inline]
     pub fn put_setup_subscribe_notification_android_fcm_by_provider_application_id(
         &self,
         provider_application_id: &str,
@@ -193,6 +199,7 @@ impl crate::Client {
     /// - `device_udid`: The device UDID
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_subscribe_notification_android_fcm_by_provider_application_id_by_device_udid(
         &self,
         provider_application_id: &str,
@@ -219,6 +226,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`PushSubscriptionCreatedEvent`](crate::types::PushSubscriptionCreatedEvent).
+    #[inline]
     pub fn post_setup_subscribe_notification_apple_by_provider_application_id(
         &self,
         provider_application_id: &str,
@@ -244,6 +252,7 @@ impl crate::Client {
     /// - `body`: Json description of the device to update and the configuration wanted
     ///
     /// Idempotent write: resent automatically after a transient failure.
+    #[inline]
     pub fn put_setup_subscribe_notification_apple_by_provider_application_id(
         &self,
         provider_application_id: &str,
@@ -269,6 +278,7 @@ impl crate::Client {
     /// - `device_udid`: The device UDID
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_subscribe_notification_apple_by_provider_application_id_by_device_udid(
         &self,
         provider_application_id: &str,
@@ -301,6 +311,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn delete_setup_subscribe_notification_apple_by_provider_application_id_by_device_udid(
         &self,
         provider_application_id: &str,
@@ -324,6 +335,7 @@ impl crate::Client {
     /// - `application_id`: The functional application Id
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_subscribe_notification_devices_by_application_id(
         &self,
         application_id: &str,
@@ -351,6 +363,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`PushSubscriptionDeletedEvent`](crate::types::PushSubscriptionDeletedEvent).
+    #[inline]
     pub fn delete_setup_subscribe_notification_user_by_user_id_to_unsubscribe(
         &self,
         user_id_to_unsubscribe: &str,
@@ -375,6 +388,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`PushSubscriptionDeletedEvent`](crate::types::PushSubscriptionDeletedEvent).
+    #[inline]
     pub fn delete_setup_subscribe_notification_by_subscriber_oid(
         &self,
         subscriber_oid: &str,
@@ -401,6 +415,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`PushSubscriptionDeletedEvent`](crate::types::PushSubscriptionDeletedEvent).
+    #[inline]
     pub fn delete_setup_subscribe_notification_all(
         &self,
         device_udid: &str,
@@ -428,6 +443,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`PushSubscriptionCreatedEvent`](crate::types::PushSubscriptionCreatedEvent).
+    #[inline]
     pub fn post_setup_subscribe_notification_windows_by_provider_application_id(
         &self,
         provider_application_id: &str,
@@ -453,6 +469,7 @@ impl crate::Client {
     /// - `body`: Json description of the device to update and the configuration wanted
     ///
     /// Idempotent write: resent automatically after a transient failure.
+    #[inline]
     pub fn put_setup_subscribe_notification_windows_by_provider_application_id(
         &self,
         provider_application_id: &str,
@@ -478,6 +495,7 @@ impl crate::Client {
     /// - `device_udid`: The device UDID
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_subscribe_notification_windows_by_provider_application_id_by_device_udid(
         &self,
         provider_application_id: &str,
@@ -513,6 +531,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn delete_setup_subscribe_notification_windows_by_provider_application_id_by_device_udid(
         &self,
         provider_application_id: &str,

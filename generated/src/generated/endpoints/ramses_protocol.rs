@@ -17,6 +17,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent), [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent).
+    #[inline]
     pub fn post_config_by_gateway_id_ramses_discover_gateway_node_by_gateway_address(
         &self,
         gateway_id: &str,
@@ -43,6 +44,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent), [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent).
+    #[inline]
     pub fn post_config_by_gateway_id_ramses_discover_master_nodes_by_evo_home_address(
         &self,
         gateway_id: &str,
@@ -69,6 +71,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ValidAddressEvent`](crate::types::ValidAddressEvent).
+    #[inline]
     pub fn get_config_by_gateway_id_ramses_test_address_by_evo_home_address(
         &self,
         gateway_id: &str,
@@ -95,6 +98,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ValidAddressEvent`](crate::types::ValidAddressEvent).
+    #[inline]
     pub fn get_config_by_gateway_id_ramses_test_gateway_by_gateway_address(
         &self,
         gateway_id: &str,

@@ -14,6 +14,7 @@ impl crate::Client {
     /// - `controllable_name`: Target controllable qualified name
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_reference_controllable_by_controllable_name(
         &self,
         controllable_name: &str,
@@ -31,6 +32,7 @@ impl crate::Client {
     /// `GET /reference/controllableTypes`
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_reference_controllable_types(
         &self,
     ) -> Call<'_, Vec<crate::types::ControllableTypeDetails>> {
@@ -49,6 +51,7 @@ impl crate::Client {
     /// - `body`: This following parameters are optional: withManufacturerReferences withStates withCommands withAttributes
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn post_reference_devices_search(
         &self,
         body: &crate::types::PostReferenceDevicesSearchRequest,
@@ -66,6 +69,7 @@ impl crate::Client {
     /// `GET /reference/protocolTypes`
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_reference_protocol_types(
         &self,
     ) -> Call<'_, Vec<crate::types::ProtocolTypeDetails>> {
@@ -81,6 +85,7 @@ impl crate::Client {
     /// `GET /reference/timezones`
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_reference_timezones(
         &self,
     ) -> Call<'_, Vec<crate::types::TimezoneWrapper>> {
@@ -96,6 +101,7 @@ impl crate::Client {
     /// `GET /reference/ui/classes`
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_reference_ui_classes(&self) -> Call<'_, Vec<String>> {
         Call::new(
             self,
@@ -109,6 +115,7 @@ impl crate::Client {
     /// `GET /reference/ui/classifiers`
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_reference_ui_classifiers(&self) -> Call<'_, Vec<String>> {
         Call::new(
             self,
@@ -125,6 +132,7 @@ impl crate::Client {
     /// - `profile_name`: Target UI profile name
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_reference_ui_profile_by_profile_name(
         &self,
         profile_name: &str,
@@ -142,6 +150,7 @@ impl crate::Client {
     /// `GET /reference/ui/profileNames`
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_reference_ui_profile_names(&self) -> Call<'_, Vec<String>> {
         Call::new(
             self,
@@ -155,6 +164,7 @@ impl crate::Client {
     /// `GET /reference/ui/widgets`
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_reference_ui_widgets(&self) -> Call<'_, Vec<String>> {
         Call::new(
             self,

@@ -14,6 +14,7 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_config_by_gateway_id_rtd_device_address(
         &self,
         gateway_id: &str,
@@ -36,6 +37,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent).
+    #[inline]
     pub fn post_config_by_gateway_id_rtd_discover(
         &self,
         gateway_id: &str,
@@ -59,6 +61,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
+    #[inline]
     pub fn get_config_by_gateway_id_rtd_transfer_key_by_device_address(
         &self,
         gateway_id: &str,

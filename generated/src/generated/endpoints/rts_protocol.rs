@@ -14,6 +14,7 @@ impl crate::Client {
     /// - `gateway_id`: The gateway ID
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_config_by_gateway_id_rts_channel(
         &self,
         gateway_id: &str,
@@ -38,6 +39,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
+    #[inline]
     pub fn get_config_by_gateway_id_rts_transfer_key_by_channel_by_type(
         &self,
         gateway_id: &str,

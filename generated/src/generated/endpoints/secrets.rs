@@ -14,6 +14,7 @@ impl crate::Client {
     /// - `body`
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_setup_secrets(
         &self,
         body: &crate::types::SetupSecret,
@@ -31,6 +32,7 @@ impl crate::Client {
     /// - `body`
     ///
     /// Idempotent write: resent automatically after a transient failure.
+    #[inline]
     pub fn put_setup_secrets_by_oid(
         &self,
         oid: &str,
@@ -52,6 +54,7 @@ impl crate::Client {
     /// - `oid`
     ///
     /// Idempotent write: resent automatically after a transient failure.
+    #[inline]
     pub fn delete_setup_secrets_by_oid(&self, oid: &str) -> Call<'_, ()> {
         Call::new(
             self,
@@ -69,6 +72,7 @@ impl crate::Client {
     /// - `body`
     ///
     /// Idempotent write: resent automatically after a transient failure.
+    #[inline]
     pub fn put_setup_secrets_by_oid_value(
         &self,
         oid: &str,
@@ -90,6 +94,7 @@ impl crate::Client {
     /// - `scope_name`
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_secrets_scope_by_scope_name(
         &self,
         scope_name: &str,

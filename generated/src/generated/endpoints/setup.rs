@@ -26,6 +26,7 @@ impl crate::Client {
     /// - `body`: List of operations
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_setup_automation(
         &self,
         body: &[crate::types::AutomationOperation],
@@ -43,6 +44,7 @@ impl crate::Client {
     /// `GET /setup/current`
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_current(&self) -> Call<'_, crate::types::GetSetupCurrentResponse> {
         Call::new(self, Request::new(&operations::GET_SETUP_CURRENT), RawResponse::json)
     }
@@ -57,6 +59,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 1h for this operation (`switch`), per session.
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_setup_current_by_setup_oid(&self, setup_oid: &str) -> Call<'_, ()> {
         Call::new(
             self,
@@ -73,6 +76,7 @@ impl crate::Client {
     /// Response is composed of a dawnTime nodes; it has a utc time (in milliseconds) and hours and minutes calculated by taking the setup timezone into account. If dawnTime cannot be defined, utc, hours and minutes are not set.
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_dawn_time(&self) -> Call<'_, crate::types::TimeOfDay> {
         Call::new(
             self,
@@ -93,6 +97,7 @@ impl crate::Client {
     /// - `day`: The day to search
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_dawn_time_by_year_by_month_by_day(
         &self,
         year: i64,
@@ -114,6 +119,7 @@ impl crate::Client {
     /// Get configuration for notification sent on gateway disconnect
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_disconnection_alert_configuration(
         &self,
     ) -> Call<'_, crate::types::DisconnectionConfiguration> {
@@ -134,6 +140,7 @@ impl crate::Client {
     /// - `body`: Configuration
     ///
     /// Idempotent write: resent automatically after a transient failure.
+    #[inline]
     pub fn put_setup_disconnection_alert_configuration(
         &self,
         body: &crate::types::DisconnectionConfiguration,
@@ -153,6 +160,7 @@ impl crate::Client {
     /// Response is composed of a duskTime nodes; it has a utc time (in milliseconds) and hours and minutes calculated by taking the setup timezone into account. If duskTime cannot be defined, utc, hours and minutes are not set.
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_dusk_time(&self) -> Call<'_, crate::types::TimeOfDay> {
         Call::new(
             self,
@@ -173,6 +181,7 @@ impl crate::Client {
     /// - `day`: The day to search
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_dusk_time_by_year_by_month_by_day(
         &self,
         year: i64,
@@ -195,6 +204,7 @@ impl crate::Client {
     /// - `body`: Enduser
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_setup_enduser(
         &self,
         body: &crate::types::SetupEndUserWrapper,
@@ -215,6 +225,7 @@ impl crate::Client {
     /// - `user_id`: Enduser id
     ///
     /// Idempotent write: resent automatically after a transient failure.
+    #[inline]
     pub fn delete_setup_enduser_by_user_id(&self, user_id: &str) -> Call<'_, ()> {
         Call::new(
             self,
@@ -230,6 +241,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_location(&self) -> Call<'_, crate::types::Location> {
         Call::new(self, Request::new(&operations::GET_SETUP_LOCATION), RawResponse::json)
     }
@@ -244,6 +256,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`LocationUpdatedEvent`](crate::types::LocationUpdatedEvent).
+    #[inline]
     pub fn put_setup_location(
         &self,
         body: &crate::types::PutSetupLocationRequest,
@@ -268,6 +281,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup(&self) -> GetSetup<'_> {
         GetSetup(
             Call::new(self, Request::new(&operations::GET_SETUP), RawResponse::json),
@@ -279,6 +293,7 @@ impl crate::Client {
     /// `GET /setup/files`
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_files(&self) -> Call<'_, Vec<crate::types::SetupFile>> {
         Call::new(self, Request::new(&operations::GET_SETUP_FILES), RawResponse::json)
     }
@@ -294,6 +309,7 @@ impl crate::Client {
     /// - [`file_name`](crate::calls::GetSetupFilesUploadUrl::file_name) (query `fileName`): File name
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_files_upload_url(
         &self,
         file_type: &str,
@@ -316,6 +332,7 @@ impl crate::Client {
     /// - `file_oid`: OID of the file
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_files_by_file_oid_download_url(
         &self,
         file_oid: &str,
@@ -337,6 +354,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_additional_information(
         &self,
     ) -> Call<'_, Vec<crate::types::SetupAdditionalInfo>> {
@@ -357,6 +375,7 @@ impl crate::Client {
     /// - `template_id`: Additional information template id
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_additional_information_by_template_id(
         &self,
         template_id: &str,
@@ -379,6 +398,7 @@ impl crate::Client {
     /// - `template_id`: Additional information template id
     ///
     /// Idempotent write: resent automatically after a transient failure.
+    #[inline]
     pub fn delete_setup_additional_information_by_template_id(
         &self,
         template_id: &str,
@@ -402,6 +422,7 @@ impl crate::Client {
     /// - `value`: Additional information value
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_setup_additional_information_by_template_id_by_value(
         &self,
         template_id: &str,
@@ -426,6 +447,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_features(&self) -> Call<'_, Vec<crate::types::SetupFeature>> {
         Call::new(self, Request::new(&operations::GET_SETUP_FEATURES), RawResponse::json)
     }
@@ -438,6 +460,7 @@ impl crate::Client {
     /// - `body`: New metadata
     ///
     /// Idempotent write: resent automatically after a transient failure.
+    #[inline]
     pub fn put_setup_metadata(
         &self,
         body: &crate::types::PutSetupMetadataRequest,
@@ -457,6 +480,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_options(&self) -> Call<'_, Vec<crate::types::SetupOption>> {
         Call::new(self, Request::new(&operations::GET_SETUP_OPTIONS), RawResponse::json)
     }
@@ -469,6 +493,7 @@ impl crate::Client {
     /// - `option_id`: The id of the option to retrieve
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_options_by_option_id(
         &self,
         option_id: &str,
@@ -489,6 +514,7 @@ impl crate::Client {
     /// - `parameter_name`: The name of the option parameter to retrieve
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_options_by_option_id_by_parameter_name(
         &self,
         option_id: &str,
@@ -507,6 +533,7 @@ impl crate::Client {
     /// `GET /setup/quotas`
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_quotas(&self) -> Call<'_, Vec<crate::types::SetupQuota>> {
         Call::new(self, Request::new(&operations::GET_SETUP_QUOTAS), RawResponse::json)
     }
@@ -519,6 +546,7 @@ impl crate::Client {
     /// - `quota_id`: Quota id
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_quotas_by_quota_id(
         &self,
         quota_id: &str,
@@ -540,11 +568,13 @@ impl<'c> GetSetup<'c> {
     /// true to recover manufacturer data
     ///
     /// Query `withManufacturerData`, default `false`.
+    #[inline]
     pub fn with_manufacturer_data(self, with_manufacturer_data: bool) -> Self {
         Self(self.0.query("withManufacturerData", with_manufacturer_data))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, crate::types::Setup> {
         self.0.send()
     }
@@ -555,6 +585,7 @@ impl<'c> std::future::IntoFuture for GetSetup<'c> {
 
     type IntoFuture = crate::CallFuture<'c, crate::types::Setup>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }
@@ -571,11 +602,13 @@ impl<'c> GetSetupFilesUploadUrl<'c> {
     /// File name
     ///
     /// Query `fileName`.
+    #[inline]
     pub fn file_name(self, file_name: &str) -> Self {
         Self(self.0.query("fileName", file_name))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(
         self,
     ) -> crate::CallFuture<'c, crate::types::GetSetupFilesUploadUrlResponse> {
@@ -591,6 +624,7 @@ impl<'c> std::future::IntoFuture for GetSetupFilesUploadUrl<'c> {
         crate::types::GetSetupFilesUploadUrlResponse,
     >;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }

@@ -19,6 +19,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`SetupTriggerCreatedEvent`](crate::types::SetupTriggerCreatedEvent), [`SetupTriggerCreationFailedEvent`](crate::types::SetupTriggerCreationFailedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
+    #[inline]
     pub fn post_triggers(&self, body: &crate::types::SetupTrigger) -> PostTriggers<'_> {
         PostTriggers(
             Call::new(self, Request::new(&operations::POST_TRIGGERS), RawResponse::json)
@@ -40,6 +41,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`SetupTriggerUpdatedEvent`](crate::types::SetupTriggerUpdatedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent).
+    #[inline]
     pub fn put_triggers(&self, body: &crate::types::SetupTrigger) -> PutTriggers<'_> {
         PutTriggers(
             Call::new(self, Request::new(&operations::PUT_TRIGGERS), RawResponse::empty)
@@ -55,6 +57,7 @@ impl crate::Client {
     /// - `body`: Json description of the setup trigger to test
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_triggers_test(&self, body: &crate::types::SetupTrigger) -> Call<'_, ()> {
         Call::new(
                 self,
@@ -73,6 +76,7 @@ impl crate::Client {
     /// - `body`: The name of the effect to test
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn put_triggers_test_discrete_by_trigger_oid(
         &self,
         trigger_oid: &str,
@@ -96,6 +100,7 @@ impl crate::Client {
     /// - `trigger_oid`: Setup trigger OID
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_triggers_by_type_by_trigger_oid(
         &self,
         r#type: &crate::types::SetupTriggerType,
@@ -120,6 +125,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`SetupTriggerDeletedEvent`](crate::types::SetupTriggerDeletedEvent), [`GatewaySynchronizationStartedEvent`](crate::types::GatewaySynchronizationStartedEvent), [`GatewaySynchronizationEndedEvent`](crate::types::GatewaySynchronizationEndedEvent).
+    #[inline]
     pub fn delete_triggers_by_type_by_trigger_oid(
         &self,
         r#type: &crate::types::SetupTriggerType,
@@ -148,6 +154,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`SetupTriggerModeChangeFailedEvent`](crate::types::SetupTriggerModeChangeFailedEvent), [`SetupTriggerModeChangedEvent`](crate::types::SetupTriggerModeChangedEvent).
+    #[inline]
     pub fn put_triggers_by_type_by_trigger_oid_activation_by_mode(
         &self,
         r#type: &crate::types::SetupTriggerType,
@@ -175,6 +182,7 @@ impl crate::Client {
     /// - `trigger_oid`: Setup trigger OID
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_triggers_by_type_by_trigger_oid_status(
         &self,
         r#type: &crate::types::SetupTriggerType,
@@ -195,6 +203,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_triggers(&self) -> Call<'_, Vec<crate::types::SetupTrigger>> {
         Call::new(self, Request::new(&operations::GET_TRIGGERS), RawResponse::json)
     }
@@ -207,6 +216,7 @@ impl crate::Client {
     /// - `type`: Setup trigger type
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_triggers_by_type(
         &self,
         r#type: &crate::types::SetupTriggerType,
@@ -226,6 +236,7 @@ impl crate::Client {
     /// - `type`: Setup trigger type
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_triggers_by_type_status(
         &self,
         r#type: &crate::types::SetupTriggerType,
@@ -243,6 +254,7 @@ impl crate::Client {
     /// `GET /triggers/status`
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_triggers_status(
         &self,
     ) -> Call<'_, crate::types::GetTriggersStatusResponse> {
@@ -263,6 +275,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`GatewayFunctionChangedEvent`](crate::types::GatewayFunctionChangedEvent).
+    #[inline]
     pub fn put_triggers_status(
         &self,
         body: &crate::types::PutTriggersStatusRequest,
@@ -285,11 +298,13 @@ impl<'c> PostTriggers<'c> {
     /// Allow execution of trigger effects on create
     ///
     /// Query `allowExecuteOnCreate`.
+    #[inline]
     pub fn allow_execute_on_create(self, allow_execute_on_create: bool) -> Self {
         Self(self.0.query("allowExecuteOnCreate", allow_execute_on_create))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, crate::types::PostTriggersResponse> {
         self.0.send()
     }
@@ -300,6 +315,7 @@ impl<'c> std::future::IntoFuture for PostTriggers<'c> {
 
     type IntoFuture = crate::CallFuture<'c, crate::types::PostTriggersResponse>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }
@@ -314,6 +330,7 @@ impl<'c> PutTriggers<'c> {
     /// Allow execution of trigger effects on update
     ///
     /// Query `allowExecuteOnUpdate`.
+    #[inline]
     pub fn allow_execute_on_update(self, allow_execute_on_update: bool) -> Self {
         Self(self.0.query("allowExecuteOnUpdate", allow_execute_on_update))
     }
@@ -321,11 +338,13 @@ impl<'c> PutTriggers<'c> {
     /// Do not reset command lock levels
     ///
     /// Query `preventLockLevelReset`.
+    #[inline]
     pub fn prevent_lock_level_reset(self, prevent_lock_level_reset: bool) -> Self {
         Self(self.0.query("preventLockLevelReset", prevent_lock_level_reset))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, ()> {
         self.0.send()
     }
@@ -336,6 +355,7 @@ impl<'c> std::future::IntoFuture for PutTriggers<'c> {
 
     type IntoFuture = crate::CallFuture<'c, ()>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }
@@ -350,11 +370,13 @@ impl<'c> PutTriggersByTypeByTriggerOidActivationByMode<'c> {
     /// Allow execution of trigger effects on update
     ///
     /// Query `allowExecuteOnUpdate`.
+    #[inline]
     pub fn allow_execute_on_update(self, allow_execute_on_update: bool) -> Self {
         Self(self.0.query("allowExecuteOnUpdate", allow_execute_on_update))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, ()> {
         self.0.send()
     }
@@ -365,6 +387,7 @@ impl<'c> std::future::IntoFuture for PutTriggersByTypeByTriggerOidActivationByMo
 
     type IntoFuture = crate::CallFuture<'c, ()>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }

@@ -13,6 +13,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ExternalServiceURLEvent`](crate::types::ExternalServiceURLEvent).
+    #[inline]
     pub fn get_setup_external_service_somfy_cms_my_tahoma_account_url(
         &self,
     ) -> Call<'_, ()> {

@@ -16,6 +16,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`SomfyProtectGenerateOAuthTokensFailedEvent`](crate::types::SomfyProtectGenerateOAuthTokensFailedEvent), [`SomfyProtectGenerateOAuthTokensCompletedEvent`](crate::types::SomfyProtectGenerateOAuthTokensCompletedEvent).
+    #[inline]
     pub fn post_config_somfyprotect_tokens(
         &self,
         body: &crate::types::PasswordGrantRequest,
@@ -35,6 +36,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`SomfyProtectCurrentTokenCompletedEvent`](crate::types::SomfyProtectCurrentTokenCompletedEvent), [`SomfyProtectCurrentTokenFailedEvent`](crate::types::SomfyProtectCurrentTokenFailedEvent).
+    #[inline]
     pub fn put_config_somfyprotect_tokens(&self) -> Call<'_, ()> {
         Call::new(
             self,
@@ -53,6 +55,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent).
+    #[inline]
     pub fn post_config_somfyprotect_by_gateway_id_discover_devices(
         &self,
         gateway_id: &str,
@@ -77,6 +80,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`SomfyProtectDiscoverFailedEvent`](crate::types::SomfyProtectDiscoverFailedEvent), [`SomfyProtectDiscoverCompletedEvent`](crate::types::SomfyProtectDiscoverCompletedEvent).
+    #[inline]
     pub fn post_config_somfyprotect_discover_gateway(
         &self,
         site_id: &str,
@@ -105,6 +109,7 @@ impl crate::Client {
         since = "2018.7.0",
         note = "deprecated since version 2018.7 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_somfyprotect_discover_gateways(
         &self,
     ) -> PostConfigSomfyprotectDiscoverGateways<'_> {
@@ -127,6 +132,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`SomfyProtectGetSitesCompletedEvent`](crate::types::SomfyProtectGetSitesCompletedEvent), [`SomfyProtectGetSitesFailedEvent`](crate::types::SomfyProtectGetSitesFailedEvent).
+    #[inline]
     pub fn post_config_somfyprotect_discover_gateways_candidates(
         &self,
     ) -> PostConfigSomfyprotectDiscoverGatewaysCandidates<'_> {
@@ -157,6 +163,7 @@ impl crate::Client {
         since = "2018.7.0",
         note = "deprecated since version 2018.7 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_somfyprotect_send_get_sites(
         &self,
     ) -> PostConfigSomfyprotectSendGetSites<'_> {
@@ -180,6 +187,7 @@ impl crate::Client {
     /// - [`body`](crate::calls::PostConfigSomfyprotectCreateAuthenticationUrlByRedirectUrl::body)
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_config_somfyprotect_create_authentication_url_by_redirect_url(
         &self,
         redirect_url: &str,
@@ -204,6 +212,7 @@ pub struct PostConfigSomfyprotectDiscoverGateways<'c>(Call<'c, ()>);
 
 impl<'c> PostConfigSomfyprotectDiscoverGateways<'c> {
     /// The request body.
+    #[inline]
     pub fn body(
         self,
         body: &crate::types::PostConfigSomfyprotectDiscoverGatewaysRequest,
@@ -212,6 +221,7 @@ impl<'c> PostConfigSomfyprotectDiscoverGateways<'c> {
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, ()> {
         self.0.send()
     }
@@ -222,6 +232,7 @@ impl<'c> std::future::IntoFuture for PostConfigSomfyprotectDiscoverGateways<'c> 
 
     type IntoFuture = crate::CallFuture<'c, ()>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }
@@ -234,6 +245,7 @@ pub struct PostConfigSomfyprotectDiscoverGatewaysCandidates<'c>(Call<'c, ()>);
 
 impl<'c> PostConfigSomfyprotectDiscoverGatewaysCandidates<'c> {
     /// The request body.
+    #[inline]
     pub fn body(
         self,
         body: &crate::types::PostConfigSomfyprotectDiscoverGatewaysCandidatesRequest,
@@ -242,6 +254,7 @@ impl<'c> PostConfigSomfyprotectDiscoverGatewaysCandidates<'c> {
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, ()> {
         self.0.send()
     }
@@ -253,6 +266,7 @@ for PostConfigSomfyprotectDiscoverGatewaysCandidates<'c> {
 
     type IntoFuture = crate::CallFuture<'c, ()>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }
@@ -265,6 +279,7 @@ pub struct PostConfigSomfyprotectSendGetSites<'c>(Call<'c, ()>);
 
 impl<'c> PostConfigSomfyprotectSendGetSites<'c> {
     /// The request body.
+    #[inline]
     pub fn body(
         self,
         body: &crate::types::PostConfigSomfyprotectSendGetSitesRequest,
@@ -273,6 +288,7 @@ impl<'c> PostConfigSomfyprotectSendGetSites<'c> {
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, ()> {
         self.0.send()
     }
@@ -283,6 +299,7 @@ impl<'c> std::future::IntoFuture for PostConfigSomfyprotectSendGetSites<'c> {
 
     type IntoFuture = crate::CallFuture<'c, ()>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }
@@ -297,11 +314,13 @@ pub struct PostConfigSomfyprotectCreateAuthenticationUrlByRedirectUrl<'c>(
 
 impl<'c> PostConfigSomfyprotectCreateAuthenticationUrlByRedirectUrl<'c> {
     /// The request body.
+    #[inline]
     pub fn body(self, body: &crate::types::ApplicationIdRequest) -> Self {
         Self(self.0.json(body))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, crate::types::AuthenticationUrlResponse> {
         self.0.send()
     }
@@ -313,6 +332,7 @@ for PostConfigSomfyprotectCreateAuthenticationUrlByRedirectUrl<'c> {
 
     type IntoFuture = crate::CallFuture<'c, crate::types::AuthenticationUrlResponse>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }

@@ -16,6 +16,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`SomfyThermostatGenerateOAuthTokensCompletedEvent`](crate::types::SomfyThermostatGenerateOAuthTokensCompletedEvent), [`SomfyThermostatGenerateOAuthTokensFailedEvent`](crate::types::SomfyThermostatGenerateOAuthTokensFailedEvent).
+    #[inline]
     pub fn post_config_somfythermostat_tokens(
         &self,
         body: &crate::types::PasswordGrantRequest,
@@ -35,6 +36,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`SomfyThermostatCurrentTokensCompletedEvent`](crate::types::SomfyThermostatCurrentTokensCompletedEvent), [`SomfyThermostatCurrentTokensFailedEvent`](crate::types::SomfyThermostatCurrentTokensFailedEvent).
+    #[inline]
     pub fn put_config_somfythermostat_tokens(&self) -> Call<'_, ()> {
         Call::new(
             self,
@@ -53,6 +55,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DiscoverFailedEvent`](crate::types::DiscoverFailedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`DiscoverCompleteEvent`](crate::types::DiscoverCompleteEvent).
+    #[inline]
     pub fn post_config_somfythermostat_by_gateway_id_discover_devices(
         &self,
         gateway_id: &str,
@@ -74,6 +77,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`SomfyThermostatDiscoverFailedEvent`](crate::types::SomfyThermostatDiscoverFailedEvent), [`SomfyThermostatDiscoveredEvent`](crate::types::SomfyThermostatDiscoveredEvent), [`SomfyThermostatDiscoverCompletedEvent`](crate::types::SomfyThermostatDiscoverCompletedEvent).
+    #[inline]
     pub fn post_config_somfythermostat_discover_gateways(&self) -> Call<'_, ()> {
         Call::new(
             self,
@@ -92,6 +96,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`SomfyThermostatDiscoverCompletedEvent`](crate::types::SomfyThermostatDiscoverCompletedEvent), [`SomfyThermostatDiscoveredEvent`](crate::types::SomfyThermostatDiscoveredEvent), [`SomfyThermostatDiscoverFailedEvent`](crate::types::SomfyThermostatDiscoverFailedEvent).
+    #[inline]
     pub fn post_config_somfythermostat_discover_gateways_by_gateway_id(
         &self,
         gateway_id: &str,
@@ -113,6 +118,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`SomfyThermostatDiscoverFailedEvent`](crate::types::SomfyThermostatDiscoverFailedEvent), [`SomfyThermostatDiscoverCompletedEvent`](crate::types::SomfyThermostatDiscoverCompletedEvent), [`SomfyThermostatsCandidatesDiscoveredEvent`](crate::types::SomfyThermostatsCandidatesDiscoveredEvent).
+    #[inline]
     pub fn post_config_somfythermostat_discover_gateways_candidates(
         &self,
     ) -> Call<'_, ()> {
@@ -136,6 +142,7 @@ impl crate::Client {
     /// - [`body`](crate::calls::PostConfigSomfythermostatCreateAuthenticationUrlByRedirectUrl::body)
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_config_somfythermostat_create_authentication_url_by_redirect_url(
         &self,
         redirect_url: &str,
@@ -163,6 +170,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`SomfyThermostatRegisterWebhookSuccessEvent`](crate::types::SomfyThermostatRegisterWebhookSuccessEvent), [`SomfyThermostatRegisterWebhookFailedEvent`](crate::types::SomfyThermostatRegisterWebhookFailedEvent).
+    #[inline]
     pub fn post_config_somfythermostat_by_gateway_id_webhook_by_thermostat_id(
         &self,
         gateway_id: &str,
@@ -189,6 +197,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`SomfyThermostatDeleteWebhookSuccessEvent`](crate::types::SomfyThermostatDeleteWebhookSuccessEvent), [`SomfyThermostatDeleteWebhookFailedEvent`](crate::types::SomfyThermostatDeleteWebhookFailedEvent).
+    #[inline]
     pub fn delete_config_somfythermostat_by_gateway_id_webhook_by_thermostat_id(
         &self,
         gateway_id: &str,
@@ -214,11 +223,13 @@ pub struct PostConfigSomfythermostatCreateAuthenticationUrlByRedirectUrl<'c>(
 
 impl<'c> PostConfigSomfythermostatCreateAuthenticationUrlByRedirectUrl<'c> {
     /// The request body.
+    #[inline]
     pub fn body(self, body: &crate::types::PasswordGrantRequest) -> Self {
         Self(self.0.json(body))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, crate::types::AuthenticationUrlResponse> {
         self.0.send()
     }
@@ -230,6 +241,7 @@ for PostConfigSomfythermostatCreateAuthenticationUrlByRedirectUrl<'c> {
 
     type IntoFuture = crate::CallFuture<'c, crate::types::AuthenticationUrlResponse>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }

@@ -15,6 +15,7 @@ impl crate::Client {
     /// - `token`: The token
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_terms_of_use_by_gateway_id_accept_by_token(
         &self,
         gateway_id: &str,
@@ -37,6 +38,7 @@ impl crate::Client {
     /// - `token`: The token
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_terms_of_use_by_gateway_id_decline_by_token(
         &self,
         gateway_id: &str,

@@ -11,6 +11,7 @@ impl crate::Client {
     /// `GET /setup/thirdparty/activated`
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_thirdparty_activated(
         &self,
     ) -> Call<'_, crate::types::GetSetupThirdpartyActivatedResponse> {
@@ -29,6 +30,7 @@ impl crate::Client {
     /// - `model_name`
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_thirdparty_model_by_model_name_security_status(
         &self,
         model_name: &str,
@@ -54,6 +56,7 @@ impl crate::Client {
     /// - `model_name`
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_setup_thirdparty_model_by_model_name_security_unlock(
         &self,
         model_name: &str,

@@ -14,6 +14,7 @@ impl crate::Client {
     /// - `time_zone_name`: The timezone name
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_utils_time_by_time_zone_name(
         &self,
         time_zone_name: &str,

@@ -14,6 +14,7 @@ impl crate::Client {
     /// - `gateway_id`: The gateway id
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_config_by_gateway_id_upnpcontrol_sonos_check_action_groups(
         &self,
         gateway_id: &str,
@@ -42,6 +43,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`SonosGetTopologySuccessEvent`](crate::types::SonosGetTopologySuccessEvent), [`SonosGetTopologyFailedEvent`](crate::types::SonosGetTopologyFailedEvent), [`SonosTopologyChangedEvent`](crate::types::SonosTopologyChangedEvent).
+    #[inline]
     pub fn post_config_by_gateway_id_upnpcontrol_sonos_topology_by_device_url(
         &self,
         gateway_id: &str,

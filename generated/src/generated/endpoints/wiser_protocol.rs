@@ -14,6 +14,7 @@ impl crate::Client {
     /// - `gateway_id`: The gateway Id
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_config_wiser_gateway_by_gateway_id_discover_devices(
         &self,
         gateway_id: &str,
@@ -39,6 +40,7 @@ impl crate::Client {
     /// - [`body`](crate::calls::PostConfigWiserCreateAuthenticationUrlByRedirectUrl::body)
     ///
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
+    #[inline]
     pub fn post_config_wiser_create_authentication_url_by_redirect_url(
         &self,
         redirect_url: &str,
@@ -65,6 +67,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`WiserGatewayDiscoveredFailedEvent`](crate::types::WiserGatewayDiscoveredFailedEvent), [`WiserGatewayDiscoveredEvent`](crate::types::WiserGatewayDiscoveredEvent).
+    #[inline]
     pub fn post_config_wiser_discover_gateway_by_site_id(
         &self,
         site_id: &str,
@@ -84,6 +87,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`WiserSitesCandidatesFailedEvent`](crate::types::WiserSitesCandidatesFailedEvent), [`WiserSitesCandidatesDiscoveredEvent`](crate::types::WiserSitesCandidatesDiscoveredEvent).
+    #[inline]
     pub fn post_config_wiser_discover_gateways_candidates(&self) -> Call<'_, ()> {
         Call::new(
             self,
@@ -102,11 +106,13 @@ pub struct PostConfigWiserCreateAuthenticationUrlByRedirectUrl<'c>(
 
 impl<'c> PostConfigWiserCreateAuthenticationUrlByRedirectUrl<'c> {
     /// The request body.
+    #[inline]
     pub fn body(self, body: &crate::types::ApplicationIdRequest) -> Self {
         Self(self.0.json(body))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, crate::types::AuthenticationUrlResponse> {
         self.0.send()
     }
@@ -118,6 +124,7 @@ for PostConfigWiserCreateAuthenticationUrlByRedirectUrl<'c> {
 
     type IntoFuture = crate::CallFuture<'c, crate::types::AuthenticationUrlResponse>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }

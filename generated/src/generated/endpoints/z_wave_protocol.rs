@@ -20,6 +20,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn get_config_by_gateway_id_zwave_controller_capability(
         &self,
         gateway_id: &str,
@@ -52,6 +53,7 @@ impl crate::Client {
         since = "2018.4.0",
         note = "deprecated since version 2018.4 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_by_gateway_id_zwave_wake_up_interval_by_source_device_id_by_interval(
         &self,
         gateway_id: &str,
@@ -87,6 +89,7 @@ impl crate::Client {
         since = "2018.4.0",
         note = "deprecated since version 2018.4 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_by_gateway_id_zwave_wake_up_interval_by_source_device_id_by_interval_by_assign_return_route(
         &self,
         gateway_id: &str,
@@ -127,6 +130,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_by_gateway_id_zwave_exclusion_start(
         &self,
         gateway_id: &str,
@@ -156,6 +160,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_by_gateway_id_zwave_exclusion_start_by_timeout(
         &self,
         gateway_id: &str,
@@ -187,6 +192,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_by_gateway_id_zwave_exclusion_stop(
         &self,
         gateway_id: &str,
@@ -218,6 +224,7 @@ impl crate::Client {
         since = "2018.4.0",
         note = "deprecated since version 2018.4 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_by_gateway_id_zwave_exclusion_mode_start(
         &self,
         gateway_id: &str,
@@ -250,6 +257,7 @@ impl crate::Client {
         since = "2018.4.0",
         note = "deprecated since version 2018.4 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_by_gateway_id_zwave_exclusion_mode_stop(
         &self,
         gateway_id: &str,
@@ -285,6 +293,7 @@ impl crate::Client {
         since = "2019.1.1",
         note = "deprecated since version 2019.1.1 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_by_gateway_id_zwave_pairing_exclusion_start(
         &self,
         gateway_id: &str,
@@ -319,6 +328,7 @@ impl crate::Client {
         since = "2019.1.1",
         note = "deprecated since version 2019.1.1 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_by_gateway_id_zwave_pairing_exclusion_stop(
         &self,
         gateway_id: &str,
@@ -350,6 +360,7 @@ impl crate::Client {
         since = "2019.1.1",
         note = "deprecated since version 2019.1.1 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_by_gateway_id_zwave_failed_device_by_target_device_id(
         &self,
         gateway_id: &str,
@@ -380,6 +391,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn delete_config_by_gateway_id_zwave_failed_device_by_target_device_id(
         &self,
         gateway_id: &str,
@@ -412,6 +424,7 @@ impl crate::Client {
         since = "2019.1.1",
         note = "deprecated since version 2019.1.1 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_by_gateway_id_zwave_failed_device_by_target_device_id_replace(
         &self,
         gateway_id: &str,
@@ -443,6 +456,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_by_gateway_id_zwave_inclusion_start(
         &self,
         gateway_id: &str,
@@ -472,6 +486,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_by_gateway_id_zwave_inclusion_start_by_timeout(
         &self,
         gateway_id: &str,
@@ -503,6 +518,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_by_gateway_id_zwave_inclusion_stop(
         &self,
         gateway_id: &str,
@@ -534,6 +550,7 @@ impl crate::Client {
         since = "2018.4.0",
         note = "deprecated since version 2018.4 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_by_gateway_id_zwave_inclusion_mode_start(
         &self,
         gateway_id: &str,
@@ -566,6 +583,7 @@ impl crate::Client {
         since = "2018.4.0",
         note = "deprecated since version 2018.4 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_by_gateway_id_zwave_inclusion_mode_stop(
         &self,
         gateway_id: &str,
@@ -601,6 +619,7 @@ impl crate::Client {
         since = "2019.1.1",
         note = "deprecated since version 2019.1.1 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_by_gateway_id_zwave_pairing_inclusion_start(
         &self,
         gateway_id: &str,
@@ -635,6 +654,7 @@ impl crate::Client {
         since = "2019.1.1",
         note = "deprecated since version 2019.1.1 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_by_gateway_id_zwave_pairing_inclusion_stop(
         &self,
         gateway_id: &str,
@@ -666,6 +686,7 @@ impl crate::Client {
         since = "2019.1.1",
         note = "deprecated since version 2019.1.1 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_by_gateway_id_zwave_pairing_learn_start(
         &self,
         gateway_id: &str,
@@ -698,6 +719,7 @@ impl crate::Client {
         since = "2019.1.1",
         note = "deprecated since version 2019.1.1 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_config_by_gateway_id_zwave_pairing_learn_stop(
         &self,
         gateway_id: &str,
@@ -722,6 +744,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
+    #[inline]
     pub fn post_config_by_gateway_id_zwave_association_nodes_by_node_id_groups_by_group_id_refresh(
         &self,
         gateway_id: &str,
@@ -749,6 +772,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
+    #[inline]
     pub fn post_config_by_gateway_id_zwave_association_nodes_by_node_id_groups_refresh(
         &self,
         gateway_id: &str,
@@ -774,6 +798,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ZWaveResetFailedEvent`](crate::types::ZWaveResetFailedEvent), [`ZWaveResetCompleteEvent`](crate::types::ZWaveResetCompleteEvent), [`DeviceDisabledEvent`](crate::types::DeviceDisabledEvent).
+    #[inline]
     pub fn post_config_by_gateway_id_zwave_reset(
         &self,
         gateway_id: &str,
@@ -796,6 +821,7 @@ impl crate::Client {
     /// - `group_id`: The target groupId to refresh
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_config_by_gateway_id_zwave_association_nodes_by_node_id_groups_by_group_id(
         &self,
         gateway_id: &str,
@@ -824,6 +850,7 @@ impl crate::Client {
     /// - `node_id`: The target node whose association groups will be refreshed
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_config_by_gateway_id_zwave_association_nodes_by_node_id_groups(
         &self,
         gateway_id: &str,
@@ -855,6 +882,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ExecutionStateChangedEvent`](crate::types::ExecutionStateChangedEvent).
+    #[inline]
     pub fn post_config_by_gateway_id_zwave_association_nodes_by_node_id_groups_by_group_id(
         &self,
         gateway_id: &str,
@@ -883,6 +911,7 @@ pub struct PostConfigByGatewayIdZwaveExclusionModeStart<'c>(
 
 impl<'c> PostConfigByGatewayIdZwaveExclusionModeStart<'c> {
     /// PowerMode allowed values are low (default value), normal or wide and timeout default value is 30 (seconds)
+    #[inline]
     pub fn body(
         self,
         body: &crate::types::PostConfigByGatewayIdZwaveExclusionModeStartRequest,
@@ -891,6 +920,7 @@ impl<'c> PostConfigByGatewayIdZwaveExclusionModeStart<'c> {
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, crate::types::ExecIdResponse> {
         self.0.send()
     }
@@ -901,6 +931,7 @@ impl<'c> std::future::IntoFuture for PostConfigByGatewayIdZwaveExclusionModeStar
 
     type IntoFuture = crate::CallFuture<'c, crate::types::ExecIdResponse>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }
@@ -915,11 +946,13 @@ pub struct PostConfigByGatewayIdZwavePairingExclusionStart<'c>(
 
 impl<'c> PostConfigByGatewayIdZwavePairingExclusionStart<'c> {
     /// PowerMode allowed values are low (default value), normal or wide and timeout default value is 30 (seconds)
+    #[inline]
     pub fn body(self, body: &crate::types::Power) -> Self {
         Self(self.0.json(body))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, crate::types::ExecIdResponse> {
         self.0.send()
     }
@@ -931,6 +964,7 @@ for PostConfigByGatewayIdZwavePairingExclusionStart<'c> {
 
     type IntoFuture = crate::CallFuture<'c, crate::types::ExecIdResponse>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }
@@ -945,6 +979,7 @@ pub struct PostConfigByGatewayIdZwaveInclusionModeStart<'c>(
 
 impl<'c> PostConfigByGatewayIdZwaveInclusionModeStart<'c> {
     /// PowerMode allowed values are low (default value), normal or wide and timeout default value is 30 (seconds)
+    #[inline]
     pub fn body(
         self,
         body: &crate::types::PostConfigByGatewayIdZwaveInclusionModeStartRequest,
@@ -953,6 +988,7 @@ impl<'c> PostConfigByGatewayIdZwaveInclusionModeStart<'c> {
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, crate::types::ExecIdResponse> {
         self.0.send()
     }
@@ -963,6 +999,7 @@ impl<'c> std::future::IntoFuture for PostConfigByGatewayIdZwaveInclusionModeStar
 
     type IntoFuture = crate::CallFuture<'c, crate::types::ExecIdResponse>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }
@@ -977,11 +1014,13 @@ pub struct PostConfigByGatewayIdZwavePairingInclusionStart<'c>(
 
 impl<'c> PostConfigByGatewayIdZwavePairingInclusionStart<'c> {
     /// Mode allowed values are low (default value), normal or wide, timeout default value is 30 (seconds) and highestSecurityType values are none, CRC16, S0, S2 (default value)
+    #[inline]
     pub fn body(self, body: &crate::types::Power) -> Self {
         Self(self.0.json(body))
     }
 
     /// Sends the call (the same as `.await`).
+    #[inline]
     pub fn send(self) -> crate::CallFuture<'c, crate::types::ExecIdResponse> {
         self.0.send()
     }
@@ -993,6 +1032,7 @@ for PostConfigByGatewayIdZwavePairingInclusionStart<'c> {
 
     type IntoFuture = crate::CallFuture<'c, crate::types::ExecIdResponse>;
 
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         self.0.send()
     }

@@ -16,6 +16,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ZigbeeBindNetworkCompletedEvent`](crate::types::ZigbeeBindNetworkCompletedEvent), [`ZigbeeBindNetworkFailedEvent`](crate::types::ZigbeeBindNetworkFailedEvent), [`DeviceUpdatedEvent`](crate::types::DeviceUpdatedEvent).
+    #[inline]
     pub fn post_config_by_gateway_id_zigbee_bind_network(
         &self,
         gateway_id: &str,
@@ -38,6 +39,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ZigbeeCreateNetworkCompletedEvent`](crate::types::ZigbeeCreateNetworkCompletedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`ZigbeeCreateNetworkFailedEvent`](crate::types::ZigbeeCreateNetworkFailedEvent).
+    #[inline]
     pub fn post_config_by_gateway_id_zigbee_create_network(
         &self,
         gateway_id: &str,
@@ -61,6 +63,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ZigbeeCreateNetworkFailedEvent`](crate::types::ZigbeeCreateNetworkFailedEvent), [`ZigbeeCreateNetworkCompletedEvent`](crate::types::ZigbeeCreateNetworkCompletedEvent), [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent).
+    #[inline]
     pub fn post_config_by_gateway_id_zigbee_create_network_channels(
         &self,
         gateway_id: &str,
@@ -87,6 +90,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`ZigbeeJoinNetworkFailedEvent`](crate::types::ZigbeeJoinNetworkFailedEvent), [`ZigbeeJoinNetworkCompletedEvent`](crate::types::ZigbeeJoinNetworkCompletedEvent).
+    #[inline]
     pub fn post_config_by_gateway_id_zigbee_join_network(
         &self,
         gateway_id: &str,
@@ -109,6 +113,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ZigbeeLeaveNetworkCompletedEvent`](crate::types::ZigbeeLeaveNetworkCompletedEvent), [`DeviceRemovedEvent`](crate::types::DeviceRemovedEvent), [`ZigbeeLeaveNetworkFailedEvent`](crate::types::ZigbeeLeaveNetworkFailedEvent).
+    #[inline]
     pub fn post_config_by_gateway_id_zigbee_leave_network(
         &self,
         gateway_id: &str,
@@ -131,6 +136,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`DeviceCreatedEvent`](crate::types::DeviceCreatedEvent), [`ZigbeeRefreshNetworkFailedEvent`](crate::types::ZigbeeRefreshNetworkFailedEvent), [`ZigbeeRefreshNetworkCompletedEvent`](crate::types::ZigbeeRefreshNetworkCompletedEvent), [`DeviceStateChangedEvent`](crate::types::DeviceStateChangedEvent).
+    #[inline]
     pub fn post_config_by_gateway_id_zigbee_refresh_network(
         &self,
         gateway_id: &str,

@@ -22,6 +22,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn post_setup_zones_items(&self, body: &crate::types::Zone) -> Call<'_, ()> {
         Call::new(
                 self,
@@ -47,6 +48,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn delete_setup_zones_items(&self, body: &crate::types::Zone) -> Call<'_, ()> {
         Call::new(
                 self,
@@ -68,6 +70,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ZoneUpdatedEvent`](crate::types::ZoneUpdatedEvent).
+    #[inline]
     pub fn post_setup_zones_by_source_zone_oid_items_relocate_by_target_zone_oid(
         &self,
         source_zone_oid: &str,
@@ -93,6 +96,7 @@ impl crate::Client {
     /// - `zone_oid`: The id of the zone
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_zones_by_zone_oid_items(
         &self,
         zone_oid: &str,
@@ -116,6 +120,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ZoneUpdatedEvent`](crate::types::ZoneUpdatedEvent).
+    #[inline]
     pub fn post_setup_zones_by_zone_oid_items(
         &self,
         zone_oid: &str,
@@ -147,6 +152,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn put_setup_zones_by_zone_oid_items(
         &self,
         zone_oid: &str,
@@ -178,6 +184,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn delete_setup_zones_by_zone_oid_items(
         &self,
         zone_oid: &str,
@@ -203,6 +210,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ZoneUpdatedEvent`](crate::types::ZoneUpdatedEvent).
+    #[inline]
     pub fn post_setup_zones_by_zone_oid_items_delete(
         &self,
         zone_oid: &str,
@@ -227,6 +235,7 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`ZoneCreatedEvent`](crate::types::ZoneCreatedEvent).
+    #[inline]
     pub fn post_setup_zones(&self, body: &crate::types::Zone) -> Call<'_, ()> {
         Call::new(self, Request::new(&operations::POST_SETUP_ZONES), RawResponse::empty)
             .json(body)
@@ -246,6 +255,7 @@ impl crate::Client {
         since = "2018.3.3",
         note = "deprecated since version 2018.3.3 of the Overkiz API"
     )]
+    #[inline]
     pub fn put_setup_zones(&self, body: &crate::types::Zone) -> Call<'_, ()> {
         Call::new(self, Request::new(&operations::PUT_SETUP_ZONES), RawResponse::empty)
             .json(body)
@@ -259,6 +269,7 @@ impl crate::Client {
     /// - `zone_oid`: The id of zone to retrieve
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_zones_by_zone_oid(
         &self,
         zone_oid: &str,
@@ -279,6 +290,7 @@ impl crate::Client {
     /// - `body`: Json description of desired zone to update
     ///
     /// Idempotent write: resent automatically after a transient failure.
+    #[inline]
     pub fn put_setup_zones_by_zone_oid(
         &self,
         zone_oid: &str,
@@ -302,6 +314,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`ZoneDeletedEvent`](crate::types::ZoneDeletedEvent).
+    #[inline]
     pub fn delete_setup_zones_by_zone_oid(&self, zone_oid: &str) -> Call<'_, ()> {
         Call::new(
             self,
@@ -322,6 +335,7 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`ZoneUpdatedEvent`](crate::types::ZoneUpdatedEvent).
+    #[inline]
     pub fn put_setup_zones_by_zone_oid_by_type_by_label(
         &self,
         zone_oid: &str,
@@ -343,6 +357,7 @@ impl crate::Client {
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     ///
     /// Safe read: resent automatically after a transient failure.
+    #[inline]
     pub fn get_setup_zones(&self) -> Call<'_, Vec<crate::types::Zone>> {
         Call::new(self, Request::new(&operations::GET_SETUP_ZONES), RawResponse::json)
     }
