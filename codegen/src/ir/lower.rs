@@ -216,17 +216,23 @@ impl Builder<'_> {
             .or_else(|| self.hint_signatures.get(&sig).cloned());
         let mut candidates = Vec::new();
         if let Some(p) = preferred {
-            candidates.push(self.renamed(&p));
+            candidates.push((self.renamed(&p), false));
         }
         let context = self.renamed(&ctx.context_name);
-        if !candidates.contains(&context) {
-            candidates.push(context);
+        if !candidates.iter().any(|(c, _)| *c == context) {
+            candidates.push((context, true));
         }
         let mut last_conflict = String::new();
-        for name in candidates {
+        for (name, from_context) in candidates {
             let mark = self.journal.len();
             match self.object_named(&name, fields, ctx) {
-                Ok(()) => return Ok(name),
+                Ok(()) => {
+                    if !from_context {
+                        let def = self.ir.structs.get_mut(&name).expect("named above");
+                        def.from_context = false;
+                    }
+                    return Ok(name);
+                }
                 Err(conflict) => {
                     while self.journal.len() > mark {
                         let (name, old) = self.journal.pop().expect("above the mark");
@@ -263,6 +269,7 @@ impl Builder<'_> {
                 occurrences: 0,
                 description: None,
                 fields: Vec::new(),
+                from_context: true,
             });
         def.occurrences += 1;
         for f in fields {
@@ -523,6 +530,7 @@ impl Builder<'_> {
                     occurrences: 1,
                     description: Some(ev.description.clone()),
                     fields,
+                    from_context: false,
                 },
             );
             self.ir.events.push(EventDef {

@@ -69,6 +69,7 @@ pub fn build(spec: &Spec, curated: &Curated) -> Result<Ir, IrError> {
     b.build_unions(spec)?;
     b.events(spec)?;
     b.apply_field_curation()?;
+    passes::merge_identical_structs(&mut b.ir);
     b.box_direct_recursion();
     b.check_names()?;
     b.assign_modules();

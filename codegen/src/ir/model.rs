@@ -43,6 +43,10 @@ pub struct StructDef {
     pub description: Option<String>,
     /// Fields in first-seen order.
     pub fields: Vec<FieldDef>,
+    /// Named from its context only (`{Parent}{Field}`, `{Method}Response`): no
+    /// curated entry, example hint or event gave the name. Such a struct gives way to
+    /// a structurally identical one (`passes::merge_identical_structs`).
+    pub from_context: bool,
 }
 
 /// A field of a generated struct.

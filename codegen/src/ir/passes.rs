@@ -209,3 +209,188 @@ impl Builder<'_> {
         }
     }
 }
+
+/// Structural deduplication (typify's): a struct named from its context only
+/// (`{Parent}{Field}`, `{Method}Response`) that has exactly the fields, types and
+/// boxing of another struct becomes that struct. The name kept is a curated or
+/// hinted one when the group has one (the first in name order), else the shortest
+/// context name, a request's last (a type the server sends reads better with a
+/// name from where it is read), then the first in name order.
+/// The variants of an allowed-types union are named by their key and keep their
+/// names (`AndBlock` and `OrBlock` have the same fields, not the same meaning).
+/// Repeated until nothing changes, as
+/// merging nested types can make their parents identical. Event payload structs
+/// are named by their event, so they stay; their nested objects merge with their
+/// response twins.
+pub(super) fn merge_identical_structs(ir: &mut Ir) {
+    let variants: BTreeSet<String> = ir
+        .unions
+        .values()
+        .flat_map(|u| &u.variants)
+        .filter_map(|v| match &v.ty {
+            Ty::Named(name) => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
+    let merged_away = |def: &StructDef| def.from_context && !variants.contains(&def.name);
+    loop {
+        let mut groups: BTreeMap<Vec<(&str, &Ty, bool)>, Vec<&StructDef>> = BTreeMap::new();
+        for def in ir.structs.values() {
+            if def.fields.is_empty() {
+                continue;
+            }
+            let key = def
+                .fields
+                .iter()
+                .map(|f| (f.wire.as_str(), &f.ty, f.boxed))
+                .collect();
+            groups.entry(key).or_default().push(def);
+        }
+        let mut renames: BTreeMap<String, String> = BTreeMap::new();
+        for members in groups.values() {
+            if members.len() < 2 || !members.iter().any(|m| merged_away(m)) {
+                continue;
+            }
+            let target = members
+                .iter()
+                .filter(|m| !merged_away(m))
+                .map(|m| m.name.as_str())
+                .min()
+                .or_else(|| {
+                    members
+                        .iter()
+                        .map(|m| m.name.as_str())
+                        .min_by_key(|n| (n.ends_with("Request"), n.len(), *n))
+                })
+                .expect("two members or more");
+            for m in members {
+                if merged_away(m) && m.name != target {
+                    renames.insert(m.name.clone(), target.to_owned());
+                }
+            }
+        }
+        if renames.is_empty() {
+            return;
+        }
+        for (from, to) in &renames {
+            let gone = ir.structs.remove(from).expect("a struct");
+            let kept = ir.structs.get_mut(to).expect("a struct");
+            kept.occurrences += gone.occurrences;
+            for (k, g) in kept.fields.iter_mut().zip(gone.fields) {
+                if k.doc.is_none() {
+                    k.doc = g.doc;
+                }
+                if k.example.is_none() {
+                    k.example = g.example;
+                }
+            }
+        }
+        let rename = |ty: &mut Ty| rename_ty(ty, &renames);
+        for def in ir.structs.values_mut() {
+            def.fields.iter_mut().for_each(|f| rename(&mut f.ty));
+        }
+        for def in ir.unions.values_mut() {
+            def.variants.iter_mut().for_each(|v| rename(&mut v.ty));
+        }
+        for op in &mut ir.operations {
+            op.params.iter_mut().for_each(|p| rename(&mut p.ty));
+            if let Some((ty, _)) = &mut op.body {
+                rename(ty);
+            }
+            if let Answer::Json(ty) = &mut op.answer {
+                rename(ty);
+            }
+        }
+    }
+}
+
+fn rename_ty(ty: &mut Ty, renames: &BTreeMap<String, String>) {
+    match ty {
+        Ty::Named(name) => {
+            if let Some(to) = renames.get(name) {
+                *name = to.clone();
+            }
+        }
+        Ty::Vec(inner) | Ty::Map(inner) => rename_ty(inner, renames),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn def(name: &str, from_context: bool, fields: &[(&str, Ty)]) -> StructDef {
+        StructDef {
+            name: name.into(),
+            origin: format!("{name} origin"),
+            occurrences: 1,
+            description: None,
+            fields: fields
+                .iter()
+                .map(|(wire, ty)| FieldDef {
+                    wire: (*wire).into(),
+                    ty: ty.clone(),
+                    boxed: false,
+                    doc: None,
+                    example: None,
+                })
+                .collect(),
+            from_context,
+        }
+    }
+
+    fn ir(defs: Vec<StructDef>) -> Ir {
+        Ir {
+            structs: defs.into_iter().map(|d| (d.name.clone(), d)).collect(),
+            ..Ir::default()
+        }
+    }
+
+    #[test]
+    fn context_named_twins_merge_into_the_named_one_then_their_parents() {
+        let named = |n: &str| Ty::Named(n.into());
+        let mut ir = ir(vec![
+            // An event's nested object and its response twin.
+            def("Device", false, &[("label", Ty::String)]),
+            def("DeviceCreatedEventDevice", true, &[("label", Ty::String)]),
+            def("GetThingsResponseDevice", true, &[("label", Ty::String)]),
+            // Parents that become identical once their children merge.
+            def(
+                "GetThingsResponse",
+                true,
+                &[("device", named("GetThingsResponseDevice"))],
+            ),
+            def("GetOtherResponse", true, &[("device", named("Device"))]),
+            def(
+                "DeviceCreatedEvent",
+                false,
+                &[("device", named("DeviceCreatedEventDevice"))],
+            ),
+            // Same fields, another type: stays.
+            def("GetCountResponse", true, &[("label", Ty::I64)]),
+        ]);
+        merge_identical_structs(&mut ir);
+        let names: Vec<&str> = ir.structs.keys().map(String::as_str).collect();
+        // The responses became the event's payload type: same fields, same types.
+        assert_eq!(names, ["Device", "DeviceCreatedEvent", "GetCountResponse"]);
+        assert_eq!(ir.structs["Device"].occurrences, 3);
+        assert_eq!(
+            ir.structs["DeviceCreatedEvent"].fields[0].ty,
+            named("Device")
+        );
+        assert_eq!(ir.structs["DeviceCreatedEvent"].occurrences, 3);
+    }
+
+    #[test]
+    fn among_context_names_the_shortest_wins_and_requests_come_last() {
+        let mut ir = ir(vec![
+            def("PutThingRequest", true, &[("on", Ty::Bool)]),
+            def("GetThingStatusResponse", true, &[("on", Ty::Bool)]),
+            def("GetSomeOtherThingStatusResponse", true, &[("on", Ty::Bool)]),
+        ]);
+        merge_identical_structs(&mut ir);
+        let names: Vec<&str> = ir.structs.keys().map(String::as_str).collect();
+        assert_eq!(names, ["GetThingStatusResponse"]);
+    }
+}

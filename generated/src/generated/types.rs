@@ -827,9 +827,7 @@ pub struct CalendarDayCreatedEvent {
     pub metadata: Option<String>,
     /// Example: `a calendar day created event type`.
     pub r#type: Option<String>,
-    pub day_time_triggers: Option<
-        Vec<crate::types::CalendarDayCreatedEventDayTimeTrigger>,
-    >,
+    pub day_time_triggers: Option<Vec<crate::types::CalendarDayDayTimeTrigger>>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
@@ -845,65 +843,7 @@ crate::de::fields!(CalendarDayCreatedEvent {
     "dayTimeTriggers" => day_time_triggers,
 });
 
-/// Documented at `event CalendarDayCreatedEvent.dayTimeTriggers[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CalendarDayCreatedEventDayTimeTrigger {
-    pub start_action_group_time_trigger: Option<
-        crate::types::CalendarDayCreatedEventDayTimeTriggerStartActionGroupTimeTrigger,
-    >,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(CalendarDayCreatedEventDayTimeTrigger {
-    "startActionGroupTimeTrigger" => start_action_group_time_trigger,
-});
-
-/// Documented at `event CalendarDayCreatedEvent.dayTimeTriggers[].startActionGroupTimeTrigger`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CalendarDayCreatedEventDayTimeTriggerStartActionGroupTimeTrigger {
-    /// Example: `DAWN`.
-    pub trigger_type: Option<String>,
-    /// Example: `an id`.
-    pub id: Option<String>,
-    pub minutes: Option<i64>,
-    pub hours: Option<i64>,
-    /// Example: `some metadata`.
-    pub metadata: Option<String>,
-    pub enabled: Option<bool>,
-    pub dusk_offset: Option<i64>,
-    pub dawn_offset: Option<i64>,
-    pub random_time_offset: Option<i64>,
-    pub always_before_hours: Option<i64>,
-    pub always_before_minutes: Option<i64>,
-    pub always_after_hours: Option<i64>,
-    pub always_after_minutes: Option<i64>,
-    /// Example: `an action group OID`.
-    pub action_group_oid: Option<String>,
-    pub local_action_group: Option<crate::types::ActionGroup>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(CalendarDayCreatedEventDayTimeTriggerStartActionGroupTimeTrigger {
-    "triggerType" => trigger_type,
-    "id" => id,
-    "minutes" => minutes,
-    "hours" => hours,
-    "metadata" => metadata,
-    "enabled" => enabled,
-    "duskOffset" => dusk_offset,
-    "dawnOffset" => dawn_offset,
-    "randomTimeOffset" => random_time_offset,
-    "alwaysBeforeHours" => always_before_hours,
-    "alwaysBeforeMinutes" => always_before_minutes,
-    "alwaysAfterHours" => always_after_hours,
-    "alwaysAfterMinutes" => always_after_minutes,
-    "actionGroupOID" => action_group_oid,
-    "localActionGroup" => local_action_group,
-});
-
-/// Documented at `GET /setup/calendar/days response[].dayTimeTriggers[]` (and 11 other places).
+/// Documented at `GET /setup/calendar/days response[].dayTimeTriggers[]` (and 13 other places).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CalendarDayDayTimeTrigger {
     pub start_action_group_time_trigger: Option<
@@ -917,7 +857,7 @@ crate::de::fields!(CalendarDayDayTimeTrigger {
     "startActionGroupTimeTrigger" => start_action_group_time_trigger,
 });
 
-/// Documented at `GET /setup/calendar/days response[].dayTimeTriggers[].startActionGroupTimeTrigger` (and 11 other places).
+/// Documented at `GET /setup/calendar/days response[].dayTimeTriggers[].startActionGroupTimeTrigger` (and 13 other places).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CalendarDayDayTimeTriggerStartActionGroupTimeTrigger {
     /// Example: `DAWN`.
@@ -1025,9 +965,7 @@ pub struct CalendarDayUpdatedEvent {
     pub metadata: Option<String>,
     /// Example: `a calendar day updated event type`.
     pub r#type: Option<String>,
-    pub day_time_triggers: Option<
-        Vec<crate::types::CalendarDayUpdatedEventDayTimeTrigger>,
-    >,
+    pub day_time_triggers: Option<Vec<crate::types::CalendarDayDayTimeTrigger>>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
@@ -1041,64 +979,6 @@ crate::de::fields!(CalendarDayUpdatedEvent {
     "metadata" => metadata,
     "type" => r#type,
     "dayTimeTriggers" => day_time_triggers,
-});
-
-/// Documented at `event CalendarDayUpdatedEvent.dayTimeTriggers[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CalendarDayUpdatedEventDayTimeTrigger {
-    pub start_action_group_time_trigger: Option<
-        crate::types::CalendarDayUpdatedEventDayTimeTriggerStartActionGroupTimeTrigger,
-    >,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(CalendarDayUpdatedEventDayTimeTrigger {
-    "startActionGroupTimeTrigger" => start_action_group_time_trigger,
-});
-
-/// Documented at `event CalendarDayUpdatedEvent.dayTimeTriggers[].startActionGroupTimeTrigger`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CalendarDayUpdatedEventDayTimeTriggerStartActionGroupTimeTrigger {
-    /// Example: `DAWN`.
-    pub trigger_type: Option<String>,
-    /// Example: `an id`.
-    pub id: Option<String>,
-    pub minutes: Option<i64>,
-    pub hours: Option<i64>,
-    /// Example: `some metadata`.
-    pub metadata: Option<String>,
-    pub enabled: Option<bool>,
-    pub dusk_offset: Option<i64>,
-    pub dawn_offset: Option<i64>,
-    pub random_time_offset: Option<i64>,
-    pub always_before_hours: Option<i64>,
-    pub always_before_minutes: Option<i64>,
-    pub always_after_hours: Option<i64>,
-    pub always_after_minutes: Option<i64>,
-    /// Example: `an action group OID`.
-    pub action_group_oid: Option<String>,
-    pub local_action_group: Option<crate::types::ActionGroup>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(CalendarDayUpdatedEventDayTimeTriggerStartActionGroupTimeTrigger {
-    "triggerType" => trigger_type,
-    "id" => id,
-    "minutes" => minutes,
-    "hours" => hours,
-    "metadata" => metadata,
-    "enabled" => enabled,
-    "duskOffset" => dusk_offset,
-    "dawnOffset" => dawn_offset,
-    "randomTimeOffset" => random_time_offset,
-    "alwaysBeforeHours" => always_before_hours,
-    "alwaysBeforeMinutes" => always_before_minutes,
-    "alwaysAfterHours" => always_after_hours,
-    "alwaysAfterMinutes" => always_after_minutes,
-    "actionGroupOID" => action_group_oid,
-    "localActionGroup" => local_action_group,
 });
 
 /// A calendar rule has been created
@@ -1205,9 +1085,7 @@ pub struct CalendarRuleOperation {
     pub r#type: Option<String>,
     /// Example: `a reference OID`.
     pub reference_oid: Option<String>,
-    pub calendar_rule_patch: Option<
-        crate::types::CalendarRuleOperationCalendarRulePatch,
-    >,
+    pub calendar_rule_patch: Option<crate::types::EnabledStatus>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
@@ -1216,18 +1094,6 @@ crate::de::fields!(CalendarRuleOperation {
     "type" => r#type,
     "referenceOID" => reference_oid,
     "calendarRulePatch" => calendar_rule_patch,
-});
-
-/// Documented at ``POST /setup/automation allowed type `calendarRuleOperation`.calendarRulePatch``.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CalendarRuleOperationCalendarRulePatch {
-    pub enabled: Option<bool>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(CalendarRuleOperationCalendarRulePatch {
-    "enabled" => enabled,
 });
 
 /// A calendar rule has been updated
@@ -1624,7 +1490,7 @@ crate::de::fields!(ConditionGroup {
     "lastUpdateTime" => last_update_time,
 });
 
-/// Documented at `POST /conditionGroups request.conditions[]` (and 3 other places).
+/// Documented at `POST /conditionGroups request.conditions[]` (and 5 other places).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConditionGroupCondition {
     pub controllable: Option<crate::types::ControllableCondition>,
@@ -1656,7 +1522,7 @@ pub struct ConditionGroupCreatedEvent {
     pub label: Option<String>,
     /// Example: `some metadata`.
     pub metadata: Option<String>,
-    pub conditions: Option<Vec<crate::types::ConditionGroupCreatedEventCondition>>,
+    pub conditions: Option<Vec<crate::types::ConditionGroupCondition>>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
@@ -1669,18 +1535,6 @@ crate::de::fields!(ConditionGroupCreatedEvent {
     "label" => label,
     "metadata" => metadata,
     "conditions" => conditions,
-});
-
-/// Documented at `event ConditionGroupCreatedEvent.conditions[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ConditionGroupCreatedEventCondition {
-    pub controllable: Option<crate::types::ControllableCondition>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(ConditionGroupCreatedEventCondition {
-    "controllable" => controllable,
 });
 
 /// A condition group has been deleted
@@ -1730,7 +1584,7 @@ pub struct ConditionGroupUpdatedEvent {
     pub label: Option<String>,
     /// Example: `some metadata`.
     pub metadata: Option<String>,
-    pub conditions: Option<Vec<crate::types::ConditionGroupUpdatedEventCondition>>,
+    pub conditions: Option<Vec<crate::types::ConditionGroupCondition>>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
@@ -1743,18 +1597,6 @@ crate::de::fields!(ConditionGroupUpdatedEvent {
     "label" => label,
     "metadata" => metadata,
     "conditions" => conditions,
-});
-
-/// Documented at `event ConditionGroupUpdatedEvent.conditions[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ConditionGroupUpdatedEventCondition {
-    pub controllable: Option<crate::types::ControllableCondition>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(ConditionGroupUpdatedEventCondition {
-    "controllable" => controllable,
 });
 
 /// Documented at `POST /conditionGroups request.conditions[].controllable` (and 5 other places).
@@ -2627,7 +2469,7 @@ pub struct DelayedCommandsSchedulingTrigger {
     pub command_month: Option<i64>,
     pub command_year: Option<i64>,
     pub state_restrictions: Option<
-        Vec<crate::types::DelayedCommandsSchedulingTriggerStateRestriction>,
+        Vec<crate::types::GenericCommandSchedulingTriggerStateRestriction>,
     >,
     pub using_trigger_mode_flag: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -2664,22 +2506,6 @@ pub struct DelayedCommandsSchedulingTriggerCommandCall {
 crate::de::fields!(DelayedCommandsSchedulingTriggerCommandCall {
     "commandFunctionName" => command_function_name,
     "commandParameters" => command_parameters,
-});
-
-/// Documented at ``POST /triggers allowed type `delayedCommandsSchedulingTrigger`.stateRestrictions[]``.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DelayedCommandsSchedulingTriggerStateRestriction {
-    /// Example: `a state name`.
-    pub state_name: Option<String>,
-    /// Example: `a state value`.
-    pub state_value: Option<String>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(DelayedCommandsSchedulingTriggerStateRestriction {
-    "stateName" => state_name,
-    "stateValue" => state_value,
 });
 
 /// A delayed trigger has been cancelled
@@ -2734,25 +2560,6 @@ crate::de::fields!(DelayedTriggerSetEvent {
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
     "triggerId" => trigger_id,
-});
-
-/// Documented at `DELETE /setup/zones/{zoneOID}/items request[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DeleteSetupZonesByZoneOidItemsRequest {
-    /// Example: `device`.
-    pub item_type: Option<String>,
-    /// Example: `a device OID`.
-    pub device_oid: Option<String>,
-    /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
-    pub device_url: Option<String>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(DeleteSetupZonesByZoneOidItemsRequest {
-    "itemType" => item_type,
-    "deviceOID" => device_oid,
-    "deviceURL" => device_url,
 });
 
 /// Documented at `GET /setup response.devices[]` (and 3 other places).
@@ -3316,7 +3123,7 @@ pub struct DeviceStateWrapper {
     pub r#type: Option<String>,
     pub event_based: Option<bool>,
     pub persistent: Option<bool>,
-    pub prototype: Option<crate::types::DeviceStateWrapperPrototype>,
+    pub prototype: Option<crate::types::UiprofileStatePrototype>,
     pub protocol_specifics: Option<Vec<std::collections::BTreeMap<String, String>>>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
@@ -3329,36 +3136,6 @@ crate::de::fields!(DeviceStateWrapper {
     "persistent" => persistent,
     "prototype" => prototype,
     "protocolSpecifics" => protocol_specifics,
-});
-
-/// Documented at `POST /reference/devices/search response.devicesTypes[].states[].prototype`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DeviceStateWrapperPrototype {
-    pub value_prototypes: Option<
-        Vec<crate::types::DeviceStateWrapperPrototypeValuePrototype>,
-    >,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(DeviceStateWrapperPrototype {
-    "valuePrototypes" => value_prototypes,
-});
-
-/// Documented at `POST /reference/devices/search response.devicesTypes[].states[].prototype.valuePrototypes[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DeviceStateWrapperPrototypeValuePrototype {
-    /// Example: `STRING`.
-    pub r#type: Option<String>,
-    /// Example: `string value`.
-    pub description: Option<String>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(DeviceStateWrapperPrototypeValuePrototype {
-    "type" => r#type,
-    "description" => description,
 });
 
 /// A device is no longer reachable.
@@ -3593,7 +3370,7 @@ pub struct DiscreteTrigger {
     pub execute_always: Option<bool>,
     pub using_trigger_mode_flag: Option<bool>,
     pub activation_delays: Option<crate::types::DiscreteTriggerActivationDelays>,
-    pub deactivation_delays: Option<crate::types::DiscreteTriggerDeactivationDelays>,
+    pub deactivation_delays: Option<crate::types::DiscreteTriggerActivationDelays>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
@@ -3616,7 +3393,7 @@ crate::de::fields!(DiscreteTrigger {
     "deactivationDelays" => deactivation_delays,
 });
 
-/// Documented at ``POST /triggers allowed type `discreteTrigger`.activationDelays``.
+/// Documented at ``POST /triggers allowed type `discreteTrigger`.activationDelays`` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DiscreteTriggerActivationDelays {
     pub map: Option<std::collections::BTreeMap<String, i64>>,
@@ -3628,24 +3405,12 @@ crate::de::fields!(DiscreteTriggerActivationDelays {
     "map" => map,
 });
 
-/// Documented at ``POST /triggers allowed type `discreteTrigger`.deactivationDelays``.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DiscreteTriggerDeactivationDelays {
-    pub map: Option<std::collections::BTreeMap<String, i64>>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(DiscreteTriggerDeactivationDelays {
-    "map" => map,
-});
-
 /// Documented at ``POST /triggers allowed type `discreteTrigger`.effectsList[]``.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DiscreteTriggerEffectsList {
     /// Example: `a key`.
     pub key: Option<String>,
-    pub effects: Option<Vec<crate::types::DiscreteTriggerEffectsListEffect>>,
+    pub effects: Option<Vec<crate::types::IfThenSetupTriggerEffect>>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
@@ -3653,35 +3418,6 @@ pub struct DiscreteTriggerEffectsList {
 crate::de::fields!(DiscreteTriggerEffectsList {
     "key" => key,
     "effects" => effects,
-});
-
-/// Documented at ``POST /triggers allowed type `discreteTrigger`.effectsList[].effects[]``.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DiscreteTriggerEffectsListEffect {
-    pub action_group_effect: Option<
-        crate::types::DiscreteTriggerEffectsListEffectActionGroupEffect,
-    >,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(DiscreteTriggerEffectsListEffect {
-    "actionGroupEffect" => action_group_effect,
-});
-
-/// Documented at ``POST /triggers allowed type `discreteTrigger`.effectsList[].effects[].actionGroupEffect``.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DiscreteTriggerEffectsListEffectActionGroupEffect {
-    /// Example: `an action group OID`.
-    pub action_group_oid: Option<String>,
-    pub local_action_group: Option<crate::types::ActionGroup>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(DiscreteTriggerEffectsListEffectActionGroupEffect {
-    "actionGroupOID" => action_group_oid,
-    "localActionGroup" => local_action_group,
 });
 
 /// Documented at `` POST /triggers allowed type `dualDeviceStateCondition` ``.
@@ -4084,6 +3820,18 @@ crate::de::fields!(EnOceanLearnStoppedEvent {
     "gatewayId" => gateway_id,
 });
 
+/// Documented at `GET /setup/calendar/status response` (and 5 other places).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EnabledStatus {
+    pub enabled: Option<bool>,
+    /// Undocumented fields, and values of another shape than documented, as sent.
+    pub extra: Map<String, Value>,
+}
+
+crate::de::fields!(EnabledStatus {
+    "enabled" => enabled,
+});
+
 /// Enduser account has been updated
 ///
 /// Documented at `event EndUserAccountUpdatedEvent`.
@@ -4152,7 +3900,7 @@ crate::de::fields!(EndUserCustomRoleRequest {
     "permissions" => permissions,
 });
 
-/// Documented at `POST /setup/roles request.permissions[]`.
+/// Documented at `POST /setup/roles request.permissions[]` (and 2 other places).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EndUserCustomRoleRequestPermission {
     /// Example: `deviceControl`.
@@ -4173,7 +3921,7 @@ crate::de::fields!(EndUserCustomRoleRequestPermission {
 pub struct EndUserCustomRoleResponse {
     /// Example: `an end user custom role response name`.
     pub name: Option<String>,
-    pub permissions: Option<Vec<crate::types::EndUserCustomRoleResponsePermission>>,
+    pub permissions: Option<Vec<crate::types::EndUserCustomRoleRequestPermission>>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
@@ -4181,22 +3929,6 @@ pub struct EndUserCustomRoleResponse {
 crate::de::fields!(EndUserCustomRoleResponse {
     "name" => name,
     "permissions" => permissions,
-});
-
-/// Documented at `GET /setup/roles response[].permissions[]` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct EndUserCustomRoleResponsePermission {
-    /// Example: `deviceControl`.
-    pub r#type: Option<String>,
-    /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
-    pub device_url: Option<String>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(EndUserCustomRoleResponsePermission {
-    "type" => r#type,
-    "deviceURL" => device_url,
 });
 
 /// Documented at `GET /enduser/preferences response[]` (and 1 other place).
@@ -4561,9 +4293,7 @@ crate::de::fields!(ExecutionStateChangedEvent {
 pub struct ExecutionStateChangedEventFailedCommand {
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
-    pub detailed_status: Option<
-        crate::types::ExecutionStateChangedEventFailedCommandDetailedStatus,
-    >,
+    pub detailed_status: Option<crate::types::HistoryExecutionCommandDetailedStatus>,
     pub rank: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
@@ -4576,24 +4306,6 @@ crate::de::fields!(ExecutionStateChangedEventFailedCommand {
     "detailedStatus" => detailed_status,
     "rank" => rank,
     "failureType" => failure_type,
-});
-
-/// Documented at `event ExecutionStateChangedEvent.failedCommands[].detailedStatus`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ExecutionStateChangedEventFailedCommandDetailedStatus {
-    /// Example: `generic-error`.
-    pub r#type: Option<String>,
-    /// Example: `a message`.
-    pub message: Option<String>,
-    pub error: Option<bool>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(ExecutionStateChangedEventFailedCommandDetailedStatus {
-    "type" => r#type,
-    "message" => message,
-    "error" => error,
 });
 
 /// Documented at `event ExecutionStateChangedEvent.relatedDevices[]`.
@@ -5046,7 +4758,7 @@ crate::de::fields!(GenericCommandSchedulingTrigger {
     "stateRestrictions" => state_restrictions,
 });
 
-/// Documented at ``POST /triggers allowed type `genericCommandSchedulingTrigger`.stateRestrictions[]``.
+/// Documented at ``POST /triggers allowed type `genericCommandSchedulingTrigger`.stateRestrictions[]`` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GenericCommandSchedulingTriggerStateRestriction {
     /// Example: `a state name`.
@@ -5119,9 +4831,7 @@ pub struct GenericStateRegulationTrigger {
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
     pub target_regulation_scheduling_intervals: Option<
-        Vec<
-            crate::types::GenericStateRegulationTriggerTargetRegulationSchedulingInterval,
-        >,
+        Vec<crate::types::GenericStateRegulationTriggerTargetRegulationOverride>,
     >,
     pub target_regulation_overrides: Option<
         Vec<crate::types::GenericStateRegulationTriggerTargetRegulationOverride>,
@@ -5152,7 +4862,7 @@ crate::de::fields!(GenericStateRegulationTrigger {
     "regulationBusyStateName" => regulation_busy_state_name,
 });
 
-/// Documented at ``POST /triggers allowed type `genericStateRegulationTrigger`.targetRegulationOverrides[]``.
+/// Documented at ``POST /triggers allowed type `genericStateRegulationTrigger`.targetRegulationOverrides[]`` (and 3 other places).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GenericStateRegulationTriggerTargetRegulationOverride {
     /// Example: `ECO`.
@@ -5163,21 +4873,6 @@ pub struct GenericStateRegulationTriggerTargetRegulationOverride {
 }
 
 crate::de::fields!(GenericStateRegulationTriggerTargetRegulationOverride {
-    "target" => target,
-    "schedulingIntervals" => scheduling_intervals,
-});
-
-/// Documented at ``POST /triggers allowed type `genericStateRegulationTrigger`.targetRegulationSchedulingIntervals[]``.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GenericStateRegulationTriggerTargetRegulationSchedulingInterval {
-    /// Example: `ECO`.
-    pub target: Option<String>,
-    pub scheduling_intervals: Option<Vec<crate::types::SchedulingInterval>>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(GenericStateRegulationTriggerTargetRegulationSchedulingInterval {
     "target" => target,
     "schedulingIntervals" => scheduling_intervals,
 });
@@ -5231,7 +4926,7 @@ crate::de::fields!(GetConfigByGatewayIdByProtocolTypeGroupCapabilitiesResponse {
     "controllableType" => controllable_type,
 });
 
-/// Documented at `GET /config/{gatewayId}/devices/{protocolType}/commissioning/codes response[]`.
+/// Documented at `GET /config/{gatewayId}/devices/{protocolType}/commissioning/codes response[]` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetConfigByGatewayIdDevicesByProtocolTypeCommissioningCodesResponse {
     /// Example: `a code`.
@@ -5244,24 +4939,6 @@ pub struct GetConfigByGatewayIdDevicesByProtocolTypeCommissioningCodesResponse {
 }
 
 crate::de::fields!(GetConfigByGatewayIdDevicesByProtocolTypeCommissioningCodesResponse {
-    "code" => code,
-    "metadata" => metadata,
-    "extraFields" => extra_fields,
-});
-
-/// Documented at `GET /config/{gatewayId}/devices/{protocolType}/commissioning/savedCodes response[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetConfigByGatewayIdDevicesByProtocolTypeCommissioningSavedCodesResponse {
-    /// Example: `a code`.
-    pub code: Option<String>,
-    /// Example: `some metadata`.
-    pub metadata: Option<String>,
-    pub extra_fields: Option<std::collections::BTreeMap<String, String>>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(GetConfigByGatewayIdDevicesByProtocolTypeCommissioningSavedCodesResponse {
     "code" => code,
     "metadata" => metadata,
     "extraFields" => extra_fields,
@@ -5282,20 +4959,7 @@ crate::de::fields!(GetConfigByGatewayIdDevicesByProtocolTypePartialResponse {
     "creationTime" => creation_time,
 });
 
-/// Documented at `GET /config/{gatewayId}/enocean/deviceAddress/{deviceType} response`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetConfigByGatewayIdEnoceanDeviceAddressByDeviceTypeResponse {
-    /// Example: `string value`.
-    pub device_address: Option<String>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(GetConfigByGatewayIdEnoceanDeviceAddressByDeviceTypeResponse {
-    "deviceAddress" => device_address,
-});
-
-/// Documented at `GET /config/{gatewayId}/io/PropagateTransferKey request`.
+/// Documented at `GET /config/{gatewayId}/io/PropagateTransferKey request` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetConfigByGatewayIdIoPropagateTransferKeyRequest {
     pub save_master_node: Option<bool>,
@@ -5321,7 +4985,7 @@ crate::de::fields!(GetConfigByGatewayIdProfalux868AddressResponse {
     "nextFreeAddress" => next_free_address,
 });
 
-/// Documented at `GET /config/{gatewayId}/rtd/deviceAddress response`.
+/// Documented at `GET /config/{gatewayId}/rtd/deviceAddress response` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetConfigByGatewayIdRtdDeviceAddressResponse {
     /// Example: `string value`.
@@ -5376,7 +5040,7 @@ crate::de::fields!(GetConfigByGatewayIdUpnpcontrolSonosCheckActionGroupsResponse
     "setupTriggersOID" => setup_triggers_oid,
 });
 
-/// Documented at `GET /config/{gatewayId}/zwave/association/nodes/{nodeId}/groups/{groupId} response`.
+/// Documented at `GET /config/{gatewayId}/zwave/association/nodes/{nodeId}/groups/{groupId} response` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsByGroupIdResponse {
     pub max_node: Option<i64>,
@@ -5398,7 +5062,7 @@ pub struct GetConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsResponse {
     pub max_association_group: Option<i64>,
     pub association_groups: Option<
         Vec<
-            crate::types::GetConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsResponseAssociationGroup,
+            crate::types::GetConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsByGroupIdResponse,
         >,
     >,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -5408,22 +5072,6 @@ pub struct GetConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsResponse {
 crate::de::fields!(GetConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsResponse {
     "maxAssociationGroup" => max_association_group,
     "associationGroups" => association_groups,
-});
-
-/// Documented at `GET /config/{gatewayId}/zwave/association/nodes/{nodeId}/groups response.associationGroups[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsResponseAssociationGroup {
-    pub max_node: Option<i64>,
-    pub group_id: Option<i64>,
-    pub node_list: Option<Vec<i64>>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(GetConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsResponseAssociationGroup {
-    "maxNode" => max_node,
-    "groupId" => group_id,
-    "nodeList" => node_list,
 });
 
 /// Documented at `GET /config/{gatewayId}/zwave/controllerCapability response`.
@@ -5464,32 +5112,6 @@ crate::de::fields!(GetConfigOgcpInstancesResponse {
     "multiSiteSupport" => multi_site_support,
     "cloudAdapter" => cloud_adapter,
     "offerName" => offer_name,
-});
-
-/// Documented at `GET /currentUserId response`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetCurrentUserIdResponse {
-    /// Example: `string value`.
-    pub user_id: Option<String>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(GetCurrentUserIdResponse {
-    "userId" => user_id,
-});
-
-/// Documented at `GET /enduser/defaultSetupOID response`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetEnduserDefaultSetupOidResponse {
-    /// Example: `string value`.
-    pub result: Option<String>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(GetEnduserDefaultSetupOidResponse {
-    "result" => result,
 });
 
 /// Documented at `GET /enduser/existingUserIds/{userId} response`.
@@ -5562,45 +5184,6 @@ pub struct GetEnduserMainAccountResponseExtraEmail {
 crate::de::fields!(GetEnduserMainAccountResponseExtraEmail {
     "email" => email,
     "validated" => validated,
-});
-
-/// Documented at `GET /enduser/secondaryAccounts/{secondaryEndUserId} response`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetEnduserSecondaryAccountsBySecondaryEndUserIdResponse {
-    /// Example: `a user id`.
-    pub user_id: Option<String>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(GetEnduserSecondaryAccountsBySecondaryEndUserIdResponse {
-    "userId" => user_id,
-});
-
-/// Documented at `GET /enduser/secondaryAccounts response[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetEnduserSecondaryAccountsResponse {
-    /// Example: `a user id`.
-    pub user_id: Option<String>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(GetEnduserSecondaryAccountsResponse {
-    "userId" => user_id,
-});
-
-/// Documented at `GET /enduser/setupLabel response`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetEnduserSetupLabelResponse {
-    /// Example: `string value`.
-    pub result: Option<String>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(GetEnduserSetupLabelResponse {
-    "result" => result,
 });
 
 /// Documented at `GET /history/accessAudit/{from}/{to} response`.
@@ -5707,19 +5290,7 @@ crate::de::fields!(GetOauth2AuthorizationResponse {
     "url" => url,
 });
 
-/// Documented at `GET /setup/calendar/rules/{oid} response`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetSetupCalendarRulesByOidResponse {
-    pub weekly_calendar_rule: Option<crate::types::WeeklyCalendarRule>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(GetSetupCalendarRulesByOidResponse {
-    "weeklyCalendarRule" => weekly_calendar_rule,
-});
-
-/// Documented at `GET /setup/calendar/rules response[]`.
+/// Documented at `GET /setup/calendar/rules response[]` (and 3 other places).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSetupCalendarRulesResponse {
     pub weekly_calendar_rule: Option<crate::types::WeeklyCalendarRule>,
@@ -5731,21 +5302,7 @@ crate::de::fields!(GetSetupCalendarRulesResponse {
     "weeklyCalendarRule" => weekly_calendar_rule,
 });
 
-/// Documented at `GET /setup/calendar/schedule/{startDate}/{endDate} response{}`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetSetupCalendarScheduleByStartDateByEndDateResponseValue {
-    pub calendar_days: Option<Vec<String>>,
-    pub calendar_rules: Option<Vec<String>>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(GetSetupCalendarScheduleByStartDateByEndDateResponseValue {
-    "calendarDays" => calendar_days,
-    "calendarRules" => calendar_rules,
-});
-
-/// Documented at `GET /setup/calendar/schedule/{year}/{month}/{day} response`.
+/// Documented at `GET /setup/calendar/schedule/{year}/{month}/{day} response` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSetupCalendarScheduleByYearByMonthByDayResponse {
     pub calendar_days: Option<Vec<String>>,
@@ -5757,18 +5314,6 @@ pub struct GetSetupCalendarScheduleByYearByMonthByDayResponse {
 crate::de::fields!(GetSetupCalendarScheduleByYearByMonthByDayResponse {
     "calendarDays" => calendar_days,
     "calendarRules" => calendar_rules,
-});
-
-/// Documented at `GET /setup/calendar/status response`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetSetupCalendarStatusResponse {
-    pub enabled: Option<bool>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(GetSetupCalendarStatusResponse {
-    "enabled" => enabled,
 });
 
 /// Documented at `GET /setup/current response`.
@@ -5831,52 +5376,7 @@ crate::de::fields!(GetSetupDevicesByDeviceUrlManufacturerReferencesResponse {
     "type" => r#type,
 });
 
-/// Documented at `GET /setup/devices/{deviceURL}/pictures/{from}/{to}/{offset}/{size} response`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetSetupDevicesByDeviceUrlPicturesByFromByToByOffsetBySizeResponse {
-    /// Example: `a session id`.
-    pub session_id: Option<String>,
-    /// Example: `a gateway id`.
-    pub gateway_id: Option<String>,
-    /// Example: `a camera id`.
-    pub camera_id: Option<String>,
-    /// Example: `a picture url template`.
-    pub picture_url_template: Option<String>,
-    /// Example: `a thumbnail url template`.
-    pub thumbnail_url_template: Option<String>,
-    pub pictures: Option<
-        Vec<
-            crate::types::GetSetupDevicesByDeviceUrlPicturesByFromByToByOffsetBySizeResponsePicture,
-        >,
-    >,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(GetSetupDevicesByDeviceUrlPicturesByFromByToByOffsetBySizeResponse {
-    "sessionId" => session_id,
-    "gatewayId" => gateway_id,
-    "cameraId" => camera_id,
-    "pictureUrlTemplate" => picture_url_template,
-    "thumbnailUrlTemplate" => thumbnail_url_template,
-    "pictures" => pictures,
-});
-
-/// Documented at `GET /setup/devices/{deviceURL}/pictures/{from}/{to}/{offset}/{size} response.pictures[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetSetupDevicesByDeviceUrlPicturesByFromByToByOffsetBySizeResponsePicture {
-    pub picture_id: Option<i64>,
-    pub timestamp: Option<i64>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(GetSetupDevicesByDeviceUrlPicturesByFromByToByOffsetBySizeResponsePicture {
-    "pictureId" => picture_id,
-    "timestamp" => timestamp,
-});
-
-/// Documented at `GET /setup/devices/{deviceURL}/pictures/{from}/{to} response`.
+/// Documented at `GET /setup/devices/{deviceURL}/pictures/{from}/{to} response` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSetupDevicesByDeviceUrlPicturesByFromByToResponse {
     /// Example: `a session id`.
@@ -5905,7 +5405,7 @@ crate::de::fields!(GetSetupDevicesByDeviceUrlPicturesByFromByToResponse {
     "pictures" => pictures,
 });
 
-/// Documented at `GET /setup/devices/{deviceURL}/pictures/{from}/{to} response.pictures[]`.
+/// Documented at `GET /setup/devices/{deviceURL}/pictures/{from}/{to} response.pictures[]` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSetupDevicesByDeviceUrlPicturesByFromByToResponsePicture {
     pub picture_id: Option<i64>,
@@ -6013,18 +5513,6 @@ crate::de::fields!(GetSetupFilesUploadUrlResponse {
     "uploadURL" => upload_url,
 });
 
-/// Documented at `GET /setup/gateways/{gatewayId}/aliveAndReady response`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetSetupGatewaysByGatewayIdAliveAndReadyResponse {
-    pub result: Option<bool>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(GetSetupGatewaysByGatewayIdAliveAndReadyResponse {
-    "result" => result,
-});
-
 /// Documented at `GET /setup/gateways/{gatewayId}/developerMode response`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSetupGatewaysByGatewayIdDeveloperModeResponse {
@@ -6037,7 +5525,7 @@ crate::de::fields!(GetSetupGatewaysByGatewayIdDeveloperModeResponse {
     "active" => active,
 });
 
-/// Documented at `GET /setup/gateways/{gatewayId}/disconnectionAlert/configuration response`.
+/// Documented at `GET /setup/gateways/{gatewayId}/disconnectionAlert/configuration response` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSetupGatewaysByGatewayIdDisconnectionAlertConfigurationResponse {
     pub timeout: Option<i64>,
@@ -6061,43 +5549,7 @@ crate::de::fields!(GetSetupGatewaysByGatewayIdSynchronizationFailedTasksCategori
     "result" => result,
 });
 
-/// Documented at `GET /setup/gateways/{gatewayId}/synchronization/failedTasks response`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetSetupGatewaysByGatewayIdSynchronizationFailedTasksResponse {
-    pub result: Option<bool>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(GetSetupGatewaysByGatewayIdSynchronizationFailedTasksResponse {
-    "result" => result,
-});
-
-/// Documented at `GET /setup/gateways/{gatewayId}/synchronization/inProgress response`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetSetupGatewaysByGatewayIdSynchronizationInProgressResponse {
-    pub result: Option<bool>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(GetSetupGatewaysByGatewayIdSynchronizationInProgressResponse {
-    "result" => result,
-});
-
-/// Documented at `GET /setup/gateways/{gatewayId}/synchronization/pendingTasks response`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetSetupGatewaysByGatewayIdSynchronizationPendingTasksResponse {
-    pub result: Option<bool>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(GetSetupGatewaysByGatewayIdSynchronizationPendingTasksResponse {
-    "result" => result,
-});
-
-/// Documented at `GET /setup/gateways/{gatewayId}/synchronized response`.
+/// Documented at `GET /setup/gateways/{gatewayId}/synchronized response` (and 4 other places).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSetupGatewaysByGatewayIdSynchronizedResponse {
     pub result: Option<bool>,
@@ -6106,19 +5558,6 @@ pub struct GetSetupGatewaysByGatewayIdSynchronizedResponse {
 }
 
 crate::de::fields!(GetSetupGatewaysByGatewayIdSynchronizedResponse {
-    "result" => result,
-});
-
-/// Documented at `GET /setup/gateways/{gatewayId}/version response`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetSetupGatewaysByGatewayIdVersionResponse {
-    /// Example: `string value`.
-    pub result: Option<String>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(GetSetupGatewaysByGatewayIdVersionResponse {
     "result" => result,
 });
 
@@ -6167,17 +5606,17 @@ pub struct GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevices {
     >,
     pub android_devices: Option<
         Vec<
-            crate::types::GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevicesAndroidDevice,
+            crate::types::GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevicesAppleDevice,
         >,
     >,
     pub android_fcm_devices: Option<
         Vec<
-            crate::types::GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevicesAndroidFcmDevice,
+            crate::types::GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevicesAppleDevice,
         >,
     >,
     pub windows_devices: Option<
         Vec<
-            crate::types::GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevicesWindowsDevice,
+            crate::types::GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevicesAppleDevice,
         >,
     >,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -6191,37 +5630,7 @@ crate::de::fields!(GetSetupSubscribeNotificationDevicesByApplicationIdResponseDe
     "windowsDevices" => windows_devices,
 });
 
-/// Documented at `GET /setup/subscribe/notification/devices/{applicationId} response[].devices.androidDevices[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevicesAndroidDevice {
-    /// Example: `a subscriber OID`.
-    pub subscriber_oid: Option<String>,
-    pub device: Option<crate::types::PushDevice>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevicesAndroidDevice {
-    "subscriberOID" => subscriber_oid,
-    "device" => device,
-});
-
-/// Documented at `GET /setup/subscribe/notification/devices/{applicationId} response[].devices.androidFcmDevices[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevicesAndroidFcmDevice {
-    /// Example: `a subscriber OID`.
-    pub subscriber_oid: Option<String>,
-    pub device: Option<crate::types::PushDevice>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevicesAndroidFcmDevice {
-    "subscriberOID" => subscriber_oid,
-    "device" => device,
-});
-
-/// Documented at `GET /setup/subscribe/notification/devices/{applicationId} response[].devices.appleDevices[]`.
+/// Documented at `GET /setup/subscribe/notification/devices/{applicationId} response[].devices.appleDevices[]` (and 3 other places).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevicesAppleDevice {
     /// Example: `a subscriber OID`.
@@ -6232,21 +5641,6 @@ pub struct GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevicesApp
 }
 
 crate::de::fields!(GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevicesAppleDevice {
-    "subscriberOID" => subscriber_oid,
-    "device" => device,
-});
-
-/// Documented at `GET /setup/subscribe/notification/devices/{applicationId} response[].devices.windowsDevices[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevicesWindowsDevice {
-    /// Example: `a subscriber OID`.
-    pub subscriber_oid: Option<String>,
-    pub device: Option<crate::types::PushDevice>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevicesWindowsDevice {
     "subscriberOID" => subscriber_oid,
     "device" => device,
 });
@@ -6329,64 +5723,7 @@ crate::de::fields!(GetSetupThirdpartyModelByModelNameSecurityStatusResponse {
     "remaining" => remaining,
 });
 
-/// Documented at `GET /setup/zones/{zoneOID}/items response[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetSetupZonesByZoneOidItemsResponse {
-    /// Example: `device`.
-    pub item_type: Option<String>,
-    /// Example: `a device OID`.
-    pub device_oid: Option<String>,
-    /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
-    pub device_url: Option<String>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(GetSetupZonesByZoneOidItemsResponse {
-    "itemType" => item_type,
-    "deviceOID" => device_oid,
-    "deviceURL" => device_url,
-});
-
-/// Documented at `GET /triggers/{type}/{triggerOID}/status response`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetTriggersByTypeByTriggerOidStatusResponse {
-    /// Example: `a trigger OID`.
-    pub trigger_oid: Option<String>,
-    pub mode: Option<i64>,
-    pub scheduling_intervals_status: Option<Vec<bool>>,
-    pub sub_triggers_status: Option<
-        Vec<crate::types::GetTriggersByTypeByTriggerOidStatusResponseSubTriggersStatus>,
-    >,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(GetTriggersByTypeByTriggerOidStatusResponse {
-    "triggerOID" => trigger_oid,
-    "mode" => mode,
-    "schedulingIntervalsStatus" => scheduling_intervals_status,
-    "subTriggersStatus" => sub_triggers_status,
-});
-
-/// Documented at `GET /triggers/{type}/{triggerOID}/status response.subTriggersStatus[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetTriggersByTypeByTriggerOidStatusResponseSubTriggersStatus {
-    /// Example: `a trigger name`.
-    pub trigger_name: Option<String>,
-    pub active: Option<bool>,
-    pub execute_always: Option<bool>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(GetTriggersByTypeByTriggerOidStatusResponseSubTriggersStatus {
-    "triggerName" => trigger_name,
-    "active" => active,
-    "executeAlways" => execute_always,
-});
-
-/// Documented at `GET /triggers/{type}/status response[]`.
+/// Documented at `GET /triggers/{type}/status response[]` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetTriggersByTypeStatusResponse {
     /// Example: `a trigger OID`.
@@ -6407,7 +5744,7 @@ crate::de::fields!(GetTriggersByTypeStatusResponse {
     "subTriggersStatus" => sub_triggers_status,
 });
 
-/// Documented at `GET /triggers/{type}/status response[].subTriggersStatus[]`.
+/// Documented at `GET /triggers/{type}/status response[].subTriggersStatus[]` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetTriggersByTypeStatusResponseSubTriggersStatus {
     /// Example: `a trigger name`.
@@ -6422,18 +5759,6 @@ crate::de::fields!(GetTriggersByTypeStatusResponseSubTriggersStatus {
     "triggerName" => trigger_name,
     "active" => active,
     "executeAlways" => execute_always,
-});
-
-/// Documented at `GET /triggers/status response`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetTriggersStatusResponse {
-    pub enabled: Option<bool>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(GetTriggersStatusResponse {
-    "enabled" => enabled,
 });
 
 /// Documented at `GET /utils/location/countries/{countryNameOrCode}/postcodePattern response`.
@@ -6627,7 +5952,7 @@ crate::de::fields!(HistoryExecutionCommand {
     "failureType" => failure_type,
 });
 
-/// Documented at `GET /history/executions/{execId} response.execution.commands[].detailedStatus` (and 2 other places).
+/// Documented at `GET /history/executions/{execId} response.execution.commands[].detailedStatus` (and 3 other places).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoryExecutionCommandDetailedStatus {
     /// Example: `generic-error`.
@@ -6716,7 +6041,7 @@ crate::de::fields!(IfThenSetupTrigger {
     "usingTriggerModeFlag" => using_trigger_mode_flag,
 });
 
-/// Documented at ``POST /triggers allowed type `ifThenSetupTrigger`.effects[]``.
+/// Documented at ``POST /triggers allowed type `ifThenSetupTrigger`.effects[]`` (and 4 other places).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IfThenSetupTriggerEffect {
     pub action_group_effect: Option<
@@ -6730,7 +6055,7 @@ crate::de::fields!(IfThenSetupTriggerEffect {
     "actionGroupEffect" => action_group_effect,
 });
 
-/// Documented at ``POST /triggers allowed type `ifThenSetupTrigger`.effects[].actionGroupEffect``.
+/// Documented at ``POST /triggers allowed type `ifThenSetupTrigger`.effects[].actionGroupEffect`` (and 4 other places).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IfThenSetupTriggerEffectActionGroupEffect {
     /// Example: `an action group OID`.
@@ -6925,7 +6250,7 @@ crate::de::fields!(Location {
     "countryCode" => country_code,
 });
 
-/// Documented at `GET /setup/location response.tariffSettings` (and 1 other place).
+/// Documented at `GET /setup/location response.tariffSettings` (and 3 other places).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LocationTariffSettings {
     /// Example: `offPeakHours`.
@@ -6940,7 +6265,7 @@ crate::de::fields!(LocationTariffSettings {
     "tariffs" => tariffs,
 });
 
-/// Documented at `GET /setup/location response.tariffSettings.tariffs[]` (and 1 other place).
+/// Documented at `GET /setup/location response.tariffSettings.tariffs[]` (and 4 other places).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LocationTariffSettingsTariff {
     /// Example: `tariff0`.
@@ -7068,7 +6393,7 @@ crate::de::fields!(MainEnduserAccount {
     "password" => password,
 });
 
-/// Documented at `POST /enduser/mainAccount request.endUser`.
+/// Documented at `POST /enduser/mainAccount request.endUser` (and 4 other places).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MainEnduserAccountEndUser {
     /// Example: `a user id`.
@@ -7087,7 +6412,7 @@ pub struct MainEnduserAccountEndUser {
     /// Example: `a locale`.
     pub locale: Option<String>,
     pub commercial_mail_agreement: Option<bool>,
-    pub extra_emails: Option<Vec<crate::types::MainEnduserAccountEndUserExtraEmail>>,
+    pub extra_emails: Option<Vec<crate::types::PutEnduserAccountRequestExtraEmail>>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
@@ -7103,19 +6428,6 @@ crate::de::fields!(MainEnduserAccountEndUser {
     "locale" => locale,
     "commercialMailAgreement" => commercial_mail_agreement,
     "extraEmails" => extra_emails,
-});
-
-/// Documented at `POST /enduser/mainAccount request.endUser.extraEmails[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MainEnduserAccountEndUserExtraEmail {
-    /// Example: `an email`.
-    pub email: Option<String>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(MainEnduserAccountEndUserExtraEmail {
-    "email" => email,
 });
 
 /// Documented at `POST /enduser/mainAccount request.location`.
@@ -7190,9 +6502,7 @@ crate::de::fields!(MainEnduserAccountLocationTariffSettings {
 /// Documented at `POST /enduser/mainAccount request.location.tariffSettings.tariffs[]`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MainEnduserAccountLocationTariffSettingsTariff {
-    pub day_tariffs: Option<
-        Vec<crate::types::MainEnduserAccountLocationTariffSettingsTariffDayTariff>,
-    >,
+    pub day_tariffs: Option<Vec<crate::types::LocationTariffSettingsTariff>>,
     /// Example: `SAT`.
     pub day_week_name: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -7202,22 +6512,6 @@ pub struct MainEnduserAccountLocationTariffSettingsTariff {
 crate::de::fields!(MainEnduserAccountLocationTariffSettingsTariff {
     "dayTariffs" => day_tariffs,
     "dayWeekName" => day_week_name,
-});
-
-/// Documented at `POST /enduser/mainAccount request.location.tariffSettings.tariffs[].dayTariffs[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MainEnduserAccountLocationTariffSettingsTariffDayTariff {
-    /// Example: `tariff0`.
-    pub name: Option<String>,
-    /// Example: `00:01`.
-    pub start_time: Option<String>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(MainEnduserAccountLocationTariffSettingsTariffDayTariff {
-    "name" => name,
-    "startTime" => start_time,
 });
 
 /// Documented at `PUT /setup/subscribe/notification/windows/{providerApplicationId} request`.
@@ -7277,7 +6571,7 @@ crate::de::fields!(NewSetupCreation {
     "gatewayIds" => gateway_ids,
 });
 
-/// Documented at `POST /enduser/setup request.location`.
+/// Documented at `POST /enduser/setup request.location` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NewSetupCreationLocation {
     /// Example: `a city`.
@@ -7304,7 +6598,7 @@ pub struct NewSetupCreationLocation {
     pub twilight_offset_enabled: Option<bool>,
     pub dawn_offset: Option<i64>,
     pub dusk_offset: Option<i64>,
-    pub tariff_settings: Option<crate::types::NewSetupCreationLocationTariffSettings>,
+    pub tariff_settings: Option<crate::types::LocationTariffSettings>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
@@ -7327,37 +6621,6 @@ crate::de::fields!(NewSetupCreationLocation {
     "dawnOffset" => dawn_offset,
     "duskOffset" => dusk_offset,
     "tariffSettings" => tariff_settings,
-});
-
-/// Documented at `POST /enduser/setup request.location.tariffSettings`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct NewSetupCreationLocationTariffSettings {
-    /// Example: `offPeakHours`.
-    pub tariff_mode: Option<String>,
-    pub tariffs: Option<Vec<crate::types::NewSetupCreationLocationTariffSettingsTariff>>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(NewSetupCreationLocationTariffSettings {
-    "tariffMode" => tariff_mode,
-    "tariffs" => tariffs,
-});
-
-/// Documented at `POST /enduser/setup request.location.tariffSettings.tariffs[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct NewSetupCreationLocationTariffSettingsTariff {
-    /// Example: `tariff0`.
-    pub name: Option<String>,
-    /// Example: `00:01`.
-    pub start_time: Option<String>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(NewSetupCreationLocationTariffSettingsTariff {
-    "name" => name,
-    "startTime" => start_time,
 });
 
 /// Allowed values of `Raw`, `Tile`, `Toast`.
@@ -7935,12 +7198,10 @@ pub struct OvpthermostatRegulationTrigger {
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
     pub target_regulation_scheduling_intervals: Option<
-        Vec<
-            crate::types::OvpthermostatRegulationTriggerTargetRegulationSchedulingInterval,
-        >,
+        Vec<crate::types::GenericStateRegulationTriggerTargetRegulationOverride>,
     >,
     pub target_regulation_overrides: Option<
-        Vec<crate::types::OvpthermostatRegulationTriggerTargetRegulationOverride>,
+        Vec<crate::types::GenericStateRegulationTriggerTargetRegulationOverride>,
     >,
     pub regulation_hysteresis: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -7957,36 +7218,6 @@ crate::de::fields!(OvpthermostatRegulationTrigger {
     "targetRegulationSchedulingIntervals" => target_regulation_scheduling_intervals,
     "targetRegulationOverrides" => target_regulation_overrides,
     "regulationHysteresis" => regulation_hysteresis,
-});
-
-/// Documented at ``POST /triggers allowed type `ovpThermostatRegulationTrigger`.targetRegulationOverrides[]``.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OvpthermostatRegulationTriggerTargetRegulationOverride {
-    /// Example: `ECO`.
-    pub target: Option<String>,
-    pub scheduling_intervals: Option<Vec<crate::types::SchedulingInterval>>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(OvpthermostatRegulationTriggerTargetRegulationOverride {
-    "target" => target,
-    "schedulingIntervals" => scheduling_intervals,
-});
-
-/// Documented at ``POST /triggers allowed type `ovpThermostatRegulationTrigger`.targetRegulationSchedulingIntervals[]``.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OvpthermostatRegulationTriggerTargetRegulationSchedulingInterval {
-    /// Example: `ECO`.
-    pub target: Option<String>,
-    pub scheduling_intervals: Option<Vec<crate::types::SchedulingInterval>>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(OvpthermostatRegulationTriggerTargetRegulationSchedulingInterval {
-    "target" => target,
-    "schedulingIntervals" => scheduling_intervals,
 });
 
 /// Documented at `POST /config/opendoors/tokens request` (and 3 other places).
@@ -8199,7 +7430,7 @@ crate::de::fields!(PostConfigByGatewayIdByProtocolTypeGroupRequest {
     "capability" => capability,
 });
 
-/// Documented at `POST /config/{gatewayId}/devices/{protocolType}/commissioning/codes request[]`.
+/// Documented at `POST /config/{gatewayId}/devices/{protocolType}/commissioning/codes request[]` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostConfigByGatewayIdDevicesByProtocolTypeCommissioningCodesRequest {
     /// Example: `a code`.
@@ -8213,25 +7444,6 @@ pub struct PostConfigByGatewayIdDevicesByProtocolTypeCommissioningCodesRequest {
 }
 
 crate::de::fields!(PostConfigByGatewayIdDevicesByProtocolTypeCommissioningCodesRequest {
-    "code" => code,
-    "metadata" => metadata,
-    "commissioningId" => commissioning_id,
-});
-
-/// Documented at `POST /config/{gatewayId}/devices/{protocolType}/commissioning/savedCodes request[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PostConfigByGatewayIdDevicesByProtocolTypeCommissioningSavedCodesRequest {
-    /// Example: `a code`.
-    pub code: Option<String>,
-    /// Example: `some metadata`.
-    pub metadata: Option<String>,
-    /// Example: `a commissioning id`.
-    pub commissioning_id: Option<String>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(PostConfigByGatewayIdDevicesByProtocolTypeCommissioningSavedCodesRequest {
     "code" => code,
     "metadata" => metadata,
     "commissioningId" => commissioning_id,
@@ -8315,20 +7527,6 @@ crate::de::fields!(PostConfigByGatewayIdIoDiscoverSensorsPulseGasByDeviceAddress
     "changed" => changed,
 });
 
-/// Documented at `POST /config/{gatewayId}/io/propagateTransferKey request`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PostConfigByGatewayIdIoPropagateTransferKeyRequest {
-    pub save_master_node: Option<bool>,
-    pub propagate: Option<bool>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(PostConfigByGatewayIdIoPropagateTransferKeyRequest {
-    "saveMasterNode" => save_master_node,
-    "propagate" => propagate,
-});
-
 /// Documented at `POST /config/{gatewayId}/io/setConfigState request`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostConfigByGatewayIdIoSetConfigStateRequest {
@@ -8345,7 +7543,7 @@ crate::de::fields!(PostConfigByGatewayIdIoSetConfigStateRequest {
     "state" => state,
 });
 
-/// Documented at `POST /config/{gatewayId}/zwave/exclusionMode/start request`.
+/// Documented at `POST /config/{gatewayId}/zwave/exclusionMode/start request` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostConfigByGatewayIdZwaveExclusionModeStartRequest {
     pub timeout: Option<i64>,
@@ -8356,21 +7554,6 @@ pub struct PostConfigByGatewayIdZwaveExclusionModeStartRequest {
 }
 
 crate::de::fields!(PostConfigByGatewayIdZwaveExclusionModeStartRequest {
-    "timeout" => timeout,
-    "powerMode" => power_mode,
-});
-
-/// Documented at `POST /config/{gatewayId}/zwave/inclusionMode/start request`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PostConfigByGatewayIdZwaveInclusionModeStartRequest {
-    pub timeout: Option<i64>,
-    /// Example: `a power mode`.
-    pub power_mode: Option<String>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(PostConfigByGatewayIdZwaveInclusionModeStartRequest {
     "timeout" => timeout,
     "powerMode" => power_mode,
 });
@@ -8423,19 +7606,7 @@ crate::de::fields!(PostConfigOgcpByCloudIdOauth2PasswordGrantRequest {
     "applicationId" => application_id,
 });
 
-/// Documented at `POST /config/ogcp/{cloudId}/pairing/device/{deviceId} request`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PostConfigOgcpByCloudIdPairingDeviceByDeviceIdRequest {
-    pub commissioning_data: Option<std::collections::BTreeMap<String, String>>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(PostConfigOgcpByCloudIdPairingDeviceByDeviceIdRequest {
-    "commissioningData" => commissioning_data,
-});
-
-/// Documented at `POST /config/ogcp/{cloudId}/pairing/device request`.
+/// Documented at `POST /config/ogcp/{cloudId}/pairing/device request` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostConfigOgcpByCloudIdPairingDeviceRequest {
     pub commissioning_data: Option<std::collections::BTreeMap<String, String>>,
@@ -8447,31 +7618,7 @@ crate::de::fields!(PostConfigOgcpByCloudIdPairingDeviceRequest {
     "commissioningData" => commissioning_data,
 });
 
-/// Documented at `POST /config/somfyprotect/discoverGatewaysCandidates request`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PostConfigSomfyprotectDiscoverGatewaysCandidatesRequest {
-    pub with_guests: Option<bool>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(PostConfigSomfyprotectDiscoverGatewaysCandidatesRequest {
-    "withGuests" => with_guests,
-});
-
-/// Documented at `POST /config/somfyprotect/discoverGateways request`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PostConfigSomfyprotectDiscoverGatewaysRequest {
-    pub with_guests: Option<bool>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(PostConfigSomfyprotectDiscoverGatewaysRequest {
-    "withGuests" => with_guests,
-});
-
-/// Documented at `POST /config/somfyprotect/sendGetSites request`.
+/// Documented at `POST /config/somfyprotect/sendGetSites request` (and 2 other places).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostConfigSomfyprotectSendGetSitesRequest {
     pub with_guests: Option<bool>,
@@ -8481,20 +7628,6 @@ pub struct PostConfigSomfyprotectSendGetSitesRequest {
 
 crate::de::fields!(PostConfigSomfyprotectSendGetSitesRequest {
     "withGuests" => with_guests,
-});
-
-/// Documented at `POST /enduser/{userId}/accessPeriod request`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PostEnduserByUserIdAccessPeriodRequest {
-    pub activation_timestamp: Option<i64>,
-    pub expiration_timestamp: Option<i64>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(PostEnduserByUserIdAccessPeriodRequest {
-    "activationTimestamp" => activation_timestamp,
-    "expirationTimestamp" => expiration_timestamp,
 });
 
 /// Documented at `POST /enduser/{userId}/validation/{token} response`.
@@ -8532,22 +7665,6 @@ pub struct PostEnduserJwtCreateTokenResponse {
 
 crate::de::fields!(PostEnduserJwtCreateTokenResponse {
     "jwt" => jwt,
-});
-
-/// Documented at `POST /enduser/mainAccount/resetPassword request`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PostEnduserMainAccountResetPasswordRequest {
-    /// Example: `a user id`.
-    pub user_id: Option<String>,
-    /// Example: `an email`.
-    pub email: Option<String>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(PostEnduserMainAccountResetPasswordRequest {
-    "userId" => user_id,
-    "email" => email,
 });
 
 /// Documented at `POST /enduser/password/check request`.
@@ -8615,7 +7732,7 @@ crate::de::fields!(PostEnduserPasswordRequest {
     "newPassword" => new_password,
 });
 
-/// Documented at `POST /enduser/password/reset request`.
+/// Documented at `POST /enduser/password/reset request` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostEnduserPasswordResetRequest {
     /// Example: `a user id`.
@@ -8757,9 +7874,7 @@ crate::de::fields!(PostReferenceDevicesSearchResponseDevicesType {
 pub struct PostReferenceDevicesSearchResponseDevicesTypeCommand {
     /// Example: `a command name`.
     pub command_name: Option<String>,
-    pub prototype: Option<
-        crate::types::PostReferenceDevicesSearchResponseDevicesTypeCommandPrototype,
-    >,
+    pub prototype: Option<crate::types::UiprofileCommandPrototype>,
     /// Example: `a description`.
     pub description: Option<String>,
     pub protocol_specifics: Option<Vec<std::collections::BTreeMap<String, String>>>,
@@ -8774,58 +7889,6 @@ crate::de::fields!(PostReferenceDevicesSearchResponseDevicesTypeCommand {
     "description" => description,
     "protocolSpecifics" => protocol_specifics,
     "nparams" => nparams,
-});
-
-/// Documented at `POST /reference/devices/search response.devicesTypes[].commands[].prototype`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PostReferenceDevicesSearchResponseDevicesTypeCommandPrototype {
-    pub parameters: Option<
-        Vec<
-            crate::types::PostReferenceDevicesSearchResponseDevicesTypeCommandPrototypeParameter,
-        >,
-    >,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(PostReferenceDevicesSearchResponseDevicesTypeCommandPrototype {
-    "parameters" => parameters,
-});
-
-/// Documented at `POST /reference/devices/search response.devicesTypes[].commands[].prototype.parameters[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PostReferenceDevicesSearchResponseDevicesTypeCommandPrototypeParameter {
-    pub optional: Option<bool>,
-    pub sensitive: Option<bool>,
-    pub value_prototypes: Option<
-        Vec<
-            crate::types::PostReferenceDevicesSearchResponseDevicesTypeCommandPrototypeParameterValuePrototype,
-        >,
-    >,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(PostReferenceDevicesSearchResponseDevicesTypeCommandPrototypeParameter {
-    "optional" => optional,
-    "sensitive" => sensitive,
-    "valuePrototypes" => value_prototypes,
-});
-
-/// Documented at `POST /reference/devices/search response.devicesTypes[].commands[].prototype.parameters[].valuePrototypes[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PostReferenceDevicesSearchResponseDevicesTypeCommandPrototypeParameterValuePrototype {
-    /// Example: `STRING`.
-    pub r#type: Option<String>,
-    /// Example: `string value`.
-    pub description: Option<String>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(PostReferenceDevicesSearchResponseDevicesTypeCommandPrototypeParameterValuePrototype {
-    "type" => r#type,
-    "description" => description,
 });
 
 /// Documented at `POST /reference/devices/search response.devicesTypes[].manufacturerReferences[]`.
@@ -8916,76 +7979,6 @@ crate::de::fields!(PostSetupCalendarDaysResponse {
     "calendarDayOID" => calendar_day_oid,
 });
 
-/// Documented at `POST /setup/calendar/ruleSet request[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PostSetupCalendarRuleSetRequest {
-    pub weekly_calendar_rule: Option<
-        crate::types::PostSetupCalendarRuleSetRequestWeeklyCalendarRule,
-    >,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(PostSetupCalendarRuleSetRequest {
-    "weeklyCalendarRule" => weekly_calendar_rule,
-});
-
-/// Documented at `POST /setup/calendar/ruleSet request[].weeklyCalendarRule`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PostSetupCalendarRuleSetRequestWeeklyCalendarRule {
-    pub priority: Option<i64>,
-    /// Example: `a calendar day OID`.
-    pub calendar_day_oid: Option<String>,
-    pub final_rule: Option<bool>,
-    pub random_time_range: Option<i64>,
-    /// Example: `HOLIDAY`.
-    pub day_type: Option<String>,
-    pub enabled: Option<bool>,
-    /// Example: `some metadata`.
-    pub metadata: Option<String>,
-    pub start_time_hours: Option<i64>,
-    pub start_time_minutes: Option<i64>,
-    pub end_time_hours: Option<i64>,
-    pub end_time_minutes: Option<i64>,
-    pub local_calendar_day: Option<crate::types::CalendarDay>,
-    pub start_year: Option<i64>,
-    pub start_month: Option<i64>,
-    pub start_day: Option<i64>,
-    pub end_year: Option<i64>,
-    pub end_month: Option<i64>,
-    pub end_day: Option<i64>,
-    pub period: Option<i64>,
-    /// Example: `NO_FILTER`.
-    pub presence_filter: Option<String>,
-    pub day_mask: Option<i64>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(PostSetupCalendarRuleSetRequestWeeklyCalendarRule {
-    "priority" => priority,
-    "calendarDayOID" => calendar_day_oid,
-    "finalRule" => final_rule,
-    "randomTimeRange" => random_time_range,
-    "dayType" => day_type,
-    "enabled" => enabled,
-    "metadata" => metadata,
-    "startTimeHours" => start_time_hours,
-    "startTimeMinutes" => start_time_minutes,
-    "endTimeHours" => end_time_hours,
-    "endTimeMinutes" => end_time_minutes,
-    "localCalendarDay" => local_calendar_day,
-    "startYear" => start_year,
-    "startMonth" => start_month,
-    "startDay" => start_day,
-    "endYear" => end_year,
-    "endMonth" => end_month,
-    "endDay" => end_day,
-    "period" => period,
-    "presenceFilter" => presence_filter,
-    "dayMask" => day_mask,
-});
-
 /// Documented at `POST /setup/calendar/ruleSet response`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostSetupCalendarRuleSetResponse {
@@ -9000,7 +7993,7 @@ crate::de::fields!(PostSetupCalendarRuleSetResponse {
     "calendarRulesOIDs" => calendar_rules_oids,
 });
 
-/// Documented at `POST /setup/calendar/rules request`.
+/// Documented at `POST /setup/calendar/rules request` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostSetupCalendarRulesRequest {
     pub weekly_calendar_rule: Option<
@@ -9014,7 +8007,7 @@ crate::de::fields!(PostSetupCalendarRulesRequest {
     "weeklyCalendarRule" => weekly_calendar_rule,
 });
 
-/// Documented at `POST /setup/calendar/rules request.weeklyCalendarRule`.
+/// Documented at `POST /setup/calendar/rules request.weeklyCalendarRule` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostSetupCalendarRulesRequestWeeklyCalendarRule {
     pub priority: Option<i64>,
@@ -9270,63 +8263,6 @@ crate::de::fields!(PostSetupSubscribeNotificationWindowsByProviderApplicationIdR
     "raw" => raw,
 });
 
-/// Documented at `POST /setup/zones/{sourceZoneOID}/items/relocate/{targetZoneOID} request[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PostSetupZonesBySourceZoneOidItemsRelocateByTargetZoneOidRequest {
-    /// Example: `device`.
-    pub item_type: Option<String>,
-    /// Example: `a device OID`.
-    pub device_oid: Option<String>,
-    /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
-    pub device_url: Option<String>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(PostSetupZonesBySourceZoneOidItemsRelocateByTargetZoneOidRequest {
-    "itemType" => item_type,
-    "deviceOID" => device_oid,
-    "deviceURL" => device_url,
-});
-
-/// Documented at `POST /setup/zones/{zoneOID}/items/_delete request[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PostSetupZonesByZoneOidItemsDeleteRequest {
-    /// Example: `device`.
-    pub item_type: Option<String>,
-    /// Example: `a device OID`.
-    pub device_oid: Option<String>,
-    /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
-    pub device_url: Option<String>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(PostSetupZonesByZoneOidItemsDeleteRequest {
-    "itemType" => item_type,
-    "deviceOID" => device_oid,
-    "deviceURL" => device_url,
-});
-
-/// Documented at `POST /setup/zones/{zoneOID}/items request[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PostSetupZonesByZoneOidItemsRequest {
-    /// Example: `device`.
-    pub item_type: Option<String>,
-    /// Example: `a device OID`.
-    pub device_oid: Option<String>,
-    /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
-    pub device_url: Option<String>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(PostSetupZonesByZoneOidItemsRequest {
-    "itemType" => item_type,
-    "deviceOID" => device_oid,
-    "deviceURL" => device_url,
-});
-
 /// Documented at `POST /termsOfUse/{gatewayId}/accept/{token} response`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostTermsOfUseByGatewayIdAcceptByTokenResponse {
@@ -9527,44 +8463,7 @@ crate::de::fields!(PushSubscriptionDeletedEvent {
     "pushSubscriptionOID" => push_subscription_oid,
 });
 
-/// Documented at `PUT /enduser/account request`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PutEnduserAccountRequest {
-    /// Example: `a user id`.
-    pub user_id: Option<String>,
-    pub title: Option<i64>,
-    /// Example: `a first name`.
-    pub first_name: Option<String>,
-    /// Example: `a last name`.
-    pub last_name: Option<String>,
-    /// Example: `an email`.
-    pub email: Option<String>,
-    /// Example: `a phone number`.
-    pub phone_number: Option<String>,
-    /// Example: `a mobile phone`.
-    pub mobile_phone: Option<String>,
-    /// Example: `a locale`.
-    pub locale: Option<String>,
-    pub commercial_mail_agreement: Option<bool>,
-    pub extra_emails: Option<Vec<crate::types::PutEnduserAccountRequestExtraEmail>>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(PutEnduserAccountRequest {
-    "userId" => user_id,
-    "title" => title,
-    "firstName" => first_name,
-    "lastName" => last_name,
-    "email" => email,
-    "phoneNumber" => phone_number,
-    "mobilePhone" => mobile_phone,
-    "locale" => locale,
-    "commercialMailAgreement" => commercial_mail_agreement,
-    "extraEmails" => extra_emails,
-});
-
-/// Documented at `PUT /enduser/account request.extraEmails[]`.
+/// Documented at `PUT /enduser/account request.extraEmails[]` (and 4 other places).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PutEnduserAccountRequestExtraEmail {
     /// Example: `an email`.
@@ -9577,7 +8476,7 @@ crate::de::fields!(PutEnduserAccountRequestExtraEmail {
     "email" => email,
 });
 
-/// Documented at `PUT /enduser/{userId}/accessPeriod request`.
+/// Documented at `PUT /enduser/{userId}/accessPeriod request` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PutEnduserByUserIdAccessPeriodRequest {
     pub activation_timestamp: Option<i64>,
@@ -9589,157 +8488,6 @@ pub struct PutEnduserByUserIdAccessPeriodRequest {
 crate::de::fields!(PutEnduserByUserIdAccessPeriodRequest {
     "activationTimestamp" => activation_timestamp,
     "expirationTimestamp" => expiration_timestamp,
-});
-
-/// Documented at `PUT /enduser/mainAccount request`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PutEnduserMainAccountRequest {
-    /// Example: `a user id`.
-    pub user_id: Option<String>,
-    pub title: Option<i64>,
-    /// Example: `a first name`.
-    pub first_name: Option<String>,
-    /// Example: `a last name`.
-    pub last_name: Option<String>,
-    /// Example: `an email`.
-    pub email: Option<String>,
-    /// Example: `a phone number`.
-    pub phone_number: Option<String>,
-    /// Example: `a mobile phone`.
-    pub mobile_phone: Option<String>,
-    /// Example: `a locale`.
-    pub locale: Option<String>,
-    pub commercial_mail_agreement: Option<bool>,
-    pub extra_emails: Option<Vec<crate::types::PutEnduserMainAccountRequestExtraEmail>>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(PutEnduserMainAccountRequest {
-    "userId" => user_id,
-    "title" => title,
-    "firstName" => first_name,
-    "lastName" => last_name,
-    "email" => email,
-    "phoneNumber" => phone_number,
-    "mobilePhone" => mobile_phone,
-    "locale" => locale,
-    "commercialMailAgreement" => commercial_mail_agreement,
-    "extraEmails" => extra_emails,
-});
-
-/// Documented at `PUT /enduser/mainAccount request.extraEmails[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PutEnduserMainAccountRequestExtraEmail {
-    /// Example: `an email`.
-    pub email: Option<String>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(PutEnduserMainAccountRequestExtraEmail {
-    "email" => email,
-});
-
-/// Documented at `PUT /enduser/secondaryAccounts request`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PutEnduserSecondaryAccountsRequest {
-    /// Example: `a user id`.
-    pub user_id: Option<String>,
-    pub title: Option<i64>,
-    /// Example: `a first name`.
-    pub first_name: Option<String>,
-    /// Example: `a last name`.
-    pub last_name: Option<String>,
-    /// Example: `an email`.
-    pub email: Option<String>,
-    /// Example: `a phone number`.
-    pub phone_number: Option<String>,
-    /// Example: `a mobile phone`.
-    pub mobile_phone: Option<String>,
-    /// Example: `a locale`.
-    pub locale: Option<String>,
-    pub commercial_mail_agreement: Option<bool>,
-    pub extra_emails: Option<
-        Vec<crate::types::PutEnduserSecondaryAccountsRequestExtraEmail>,
-    >,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(PutEnduserSecondaryAccountsRequest {
-    "userId" => user_id,
-    "title" => title,
-    "firstName" => first_name,
-    "lastName" => last_name,
-    "email" => email,
-    "phoneNumber" => phone_number,
-    "mobilePhone" => mobile_phone,
-    "locale" => locale,
-    "commercialMailAgreement" => commercial_mail_agreement,
-    "extraEmails" => extra_emails,
-});
-
-/// Documented at `PUT /enduser/secondaryAccounts request.extraEmails[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PutEnduserSecondaryAccountsRequestExtraEmail {
-    /// Example: `an email`.
-    pub email: Option<String>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(PutEnduserSecondaryAccountsRequestExtraEmail {
-    "email" => email,
-});
-
-/// Documented at `PUT /setup/calendar/ruleSet request[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PutSetupCalendarRuleSetRequest {
-    pub weekly_calendar_rule: Option<crate::types::WeeklyCalendarRule>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(PutSetupCalendarRuleSetRequest {
-    "weeklyCalendarRule" => weekly_calendar_rule,
-});
-
-/// Documented at `PUT /setup/calendar/rules request`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PutSetupCalendarRulesRequest {
-    pub weekly_calendar_rule: Option<crate::types::WeeklyCalendarRule>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(PutSetupCalendarRulesRequest {
-    "weeklyCalendarRule" => weekly_calendar_rule,
-});
-
-/// Documented at `PUT /setup/calendar/status request`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PutSetupCalendarStatusRequest {
-    pub enabled: Option<bool>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(PutSetupCalendarStatusRequest {
-    "enabled" => enabled,
-});
-
-/// Documented at `PUT /setup/devices/{deviceURL}/metadata request`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PutSetupDevicesByDeviceUrlMetadataRequest {
-    /// Example: `some metadata`.
-    pub metadata: Option<String>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(PutSetupDevicesByDeviceUrlMetadataRequest {
-    "metadata" => metadata,
 });
 
 /// Documented at `PUT /setup/devices/link response`.
@@ -9765,30 +8513,6 @@ pub struct PutSetupGatewaysByGatewayIdDetachRequest {
 
 crate::de::fields!(PutSetupGatewaysByGatewayIdDetachRequest {
     "purgeDependencies" => purge_dependencies,
-});
-
-/// Documented at `PUT /setup/gateways/{gatewayId}/disconnectionAlert/configuration request`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PutSetupGatewaysByGatewayIdDisconnectionAlertConfigurationRequest {
-    pub timeout: Option<i64>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(PutSetupGatewaysByGatewayIdDisconnectionAlertConfigurationRequest {
-    "timeout" => timeout,
-});
-
-/// Documented at `PUT /setup/gateways/{gatewayId}/functions/{functionType} request`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PutSetupGatewaysByGatewayIdFunctionsByFunctionTypeRequest {
-    pub enabled: Option<bool>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(PutSetupGatewaysByGatewayIdFunctionsByFunctionTypeRequest {
-    "enabled" => enabled,
 });
 
 /// Documented at `PUT /setup/gateways/{gatewayId}/update response`.
@@ -9824,90 +8548,7 @@ crate::de::fields!(PutSetupGatewaysByGatewayIdUpdateResponseDetails {
     "execId" => exec_id,
 });
 
-/// Documented at `PUT /setup/location request`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PutSetupLocationRequest {
-    /// Example: `a city`.
-    pub city: Option<String>,
-    /// Example: `a country`.
-    pub country: Option<String>,
-    /// Example: `a postal code`.
-    pub postal_code: Option<String>,
-    /// Example: `an address line1`.
-    pub address_line1: Option<String>,
-    /// Example: `an address line2`.
-    pub address_line2: Option<String>,
-    /// Example: `a timezone`.
-    pub timezone: Option<String>,
-    pub longitude: Option<f64>,
-    pub latitude: Option<f64>,
-    pub twilight_mode: Option<i64>,
-    /// Example: `SOLAR`.
-    pub twilight_angle: Option<String>,
-    /// Example: `a twilight city`.
-    pub twilight_city: Option<String>,
-    pub summer_solstice_dusk_minutes: Option<i64>,
-    pub winter_solstice_dusk_minutes: Option<i64>,
-    pub twilight_offset_enabled: Option<bool>,
-    pub dawn_offset: Option<i64>,
-    pub dusk_offset: Option<i64>,
-    pub tariff_settings: Option<crate::types::PutSetupLocationRequestTariffSettings>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(PutSetupLocationRequest {
-    "city" => city,
-    "country" => country,
-    "postalCode" => postal_code,
-    "addressLine1" => address_line1,
-    "addressLine2" => address_line2,
-    "timezone" => timezone,
-    "longitude" => longitude,
-    "latitude" => latitude,
-    "twilightMode" => twilight_mode,
-    "twilightAngle" => twilight_angle,
-    "twilightCity" => twilight_city,
-    "summerSolsticeDuskMinutes" => summer_solstice_dusk_minutes,
-    "winterSolsticeDuskMinutes" => winter_solstice_dusk_minutes,
-    "twilightOffsetEnabled" => twilight_offset_enabled,
-    "dawnOffset" => dawn_offset,
-    "duskOffset" => dusk_offset,
-    "tariffSettings" => tariff_settings,
-});
-
-/// Documented at `PUT /setup/location request.tariffSettings`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PutSetupLocationRequestTariffSettings {
-    /// Example: `offPeakHours`.
-    pub tariff_mode: Option<String>,
-    pub tariffs: Option<Vec<crate::types::PutSetupLocationRequestTariffSettingsTariff>>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(PutSetupLocationRequestTariffSettings {
-    "tariffMode" => tariff_mode,
-    "tariffs" => tariffs,
-});
-
-/// Documented at `PUT /setup/location request.tariffSettings.tariffs[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PutSetupLocationRequestTariffSettingsTariff {
-    /// Example: `tariff0`.
-    pub name: Option<String>,
-    /// Example: `00:01`.
-    pub start_time: Option<String>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(PutSetupLocationRequestTariffSettingsTariff {
-    "name" => name,
-    "startTime" => start_time,
-});
-
-/// Documented at `PUT /setup/metadata request`.
+/// Documented at `PUT /setup/metadata request` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PutSetupMetadataRequest {
     /// Example: `some metadata`.
@@ -9928,18 +8569,6 @@ pub struct PutSetupSecretsByOidValueRequest {
 }
 
 crate::de::fields!(PutSetupSecretsByOidValueRequest {});
-
-/// Documented at `PUT /triggers/status request`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PutTriggersStatusRequest {
-    pub enabled: Option<bool>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(PutTriggersStatusRequest {
-    "enabled" => enabled,
-});
 
 /// Documented at `PUT /triggers/test/discrete/{triggerOID} request`.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -10007,6 +8636,19 @@ crate::de::fields!(RefreshAllDevicesStatesFailedEvent {
     "gatewayId" => gateway_id,
     "protocolType" => protocol_type,
     "failureType" => failure_type,
+});
+
+/// Documented at `GET /enduser/defaultSetupOID response` (and 2 other places).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResultResponse {
+    /// Example: `string value`.
+    pub result: Option<String>,
+    /// Undocumented fields, and values of another shape than documented, as sent.
+    pub extra: Map<String, Value>,
+}
+
+crate::de::fields!(ResultResponse {
+    "result" => result,
 });
 
 /// One of the allowed types of `Scheduling Interval Type`, sent as `{ "<key>": { … } }`.
@@ -10142,7 +8784,7 @@ impl crate::de::Lenient for SchedulingInterval {
 /// Documented at `POST /enduser/secondaryAccounts request`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SecondaryEnduserAccount {
-    pub end_user: Option<crate::types::SecondaryEnduserAccountEndUser>,
+    pub end_user: Option<crate::types::MainEnduserAccountEndUser>,
     /// Example: `a password`.
     pub password: Option<String>,
     /// Example: `a secondary enduser account label`.
@@ -10162,58 +8804,6 @@ crate::de::fields!(SecondaryEnduserAccount {
     "templateName" => template_name,
     "activationTimestamp" => activation_timestamp,
     "expirationTimestamp" => expiration_timestamp,
-});
-
-/// Documented at `POST /enduser/secondaryAccounts request.endUser`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SecondaryEnduserAccountEndUser {
-    /// Example: `a user id`.
-    pub user_id: Option<String>,
-    pub title: Option<i64>,
-    /// Example: `a first name`.
-    pub first_name: Option<String>,
-    /// Example: `a last name`.
-    pub last_name: Option<String>,
-    /// Example: `an email`.
-    pub email: Option<String>,
-    /// Example: `a phone number`.
-    pub phone_number: Option<String>,
-    /// Example: `a mobile phone`.
-    pub mobile_phone: Option<String>,
-    /// Example: `a locale`.
-    pub locale: Option<String>,
-    pub commercial_mail_agreement: Option<bool>,
-    pub extra_emails: Option<
-        Vec<crate::types::SecondaryEnduserAccountEndUserExtraEmail>,
-    >,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(SecondaryEnduserAccountEndUser {
-    "userId" => user_id,
-    "title" => title,
-    "firstName" => first_name,
-    "lastName" => last_name,
-    "email" => email,
-    "phoneNumber" => phone_number,
-    "mobilePhone" => mobile_phone,
-    "locale" => locale,
-    "commercialMailAgreement" => commercial_mail_agreement,
-    "extraEmails" => extra_emails,
-});
-
-/// Documented at `POST /enduser/secondaryAccounts request.endUser.extraEmails[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SecondaryEnduserAccountEndUserExtraEmail {
-    /// Example: `an email`.
-    pub email: Option<String>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(SecondaryEnduserAccountEndUserExtraEmail {
-    "email" => email,
 });
 
 /// Documented at `POST /login response.roles[]`.
@@ -10249,9 +8839,9 @@ pub struct SensorThreshold {
     pub object_path: Option<String>,
     pub upper_bound: Option<i64>,
     pub lower_bound: Option<i64>,
-    pub upper_effects: Option<Vec<crate::types::SensorThresholdUpperEffect>>,
-    pub middle_effects: Option<Vec<crate::types::SensorThresholdMiddleEffect>>,
-    pub lower_effects: Option<Vec<crate::types::SensorThresholdLowerEffect>>,
+    pub upper_effects: Option<Vec<crate::types::IfThenSetupTriggerEffect>>,
+    pub middle_effects: Option<Vec<crate::types::IfThenSetupTriggerEffect>>,
+    pub lower_effects: Option<Vec<crate::types::IfThenSetupTriggerEffect>>,
     pub upper_activation_delay: Option<i64>,
     pub middle_activation_delay: Option<i64>,
     pub lower_activation_delay: Option<i64>,
@@ -10286,93 +8876,6 @@ crate::de::fields!(SensorThreshold {
     "middleDeactivationDelay" => middle_deactivation_delay,
     "lowerDeactivationDelay" => lower_deactivation_delay,
     "usingTriggerModeFlag" => using_trigger_mode_flag,
-});
-
-/// Documented at ``POST /triggers allowed type `sensorThreshold`.lowerEffects[]``.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SensorThresholdLowerEffect {
-    pub action_group_effect: Option<
-        crate::types::SensorThresholdLowerEffectActionGroupEffect,
-    >,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(SensorThresholdLowerEffect {
-    "actionGroupEffect" => action_group_effect,
-});
-
-/// Documented at ``POST /triggers allowed type `sensorThreshold`.lowerEffects[].actionGroupEffect``.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SensorThresholdLowerEffectActionGroupEffect {
-    /// Example: `an action group OID`.
-    pub action_group_oid: Option<String>,
-    pub local_action_group: Option<crate::types::ActionGroup>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(SensorThresholdLowerEffectActionGroupEffect {
-    "actionGroupOID" => action_group_oid,
-    "localActionGroup" => local_action_group,
-});
-
-/// Documented at ``POST /triggers allowed type `sensorThreshold`.middleEffects[]``.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SensorThresholdMiddleEffect {
-    pub action_group_effect: Option<
-        crate::types::SensorThresholdMiddleEffectActionGroupEffect,
-    >,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(SensorThresholdMiddleEffect {
-    "actionGroupEffect" => action_group_effect,
-});
-
-/// Documented at ``POST /triggers allowed type `sensorThreshold`.middleEffects[].actionGroupEffect``.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SensorThresholdMiddleEffectActionGroupEffect {
-    /// Example: `an action group OID`.
-    pub action_group_oid: Option<String>,
-    pub local_action_group: Option<crate::types::ActionGroup>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(SensorThresholdMiddleEffectActionGroupEffect {
-    "actionGroupOID" => action_group_oid,
-    "localActionGroup" => local_action_group,
-});
-
-/// Documented at ``POST /triggers allowed type `sensorThreshold`.upperEffects[]``.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SensorThresholdUpperEffect {
-    pub action_group_effect: Option<
-        crate::types::SensorThresholdUpperEffectActionGroupEffect,
-    >,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(SensorThresholdUpperEffect {
-    "actionGroupEffect" => action_group_effect,
-});
-
-/// Documented at ``POST /triggers allowed type `sensorThreshold`.upperEffects[].actionGroupEffect``.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SensorThresholdUpperEffectActionGroupEffect {
-    /// Example: `an action group OID`.
-    pub action_group_oid: Option<String>,
-    pub local_action_group: Option<crate::types::ActionGroup>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(SensorThresholdUpperEffectActionGroupEffect {
-    "actionGroupOID" => action_group_oid,
-    "localActionGroup" => local_action_group,
 });
 
 /// Documented at `GET /setup response`.
@@ -10909,7 +9412,7 @@ crate::de::fields!(SetupTriggerCreatedEvent {
     "schedulingIntervals" => scheduling_intervals,
 });
 
-/// Documented at `event SetupTriggerCreatedEvent.effects[]`.
+/// Documented at `event SetupTriggerCreatedEvent.effects[]` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetupTriggerCreatedEventEffect {
     pub action_group_effect: Option<
@@ -10923,7 +9426,7 @@ crate::de::fields!(SetupTriggerCreatedEventEffect {
     "actionGroupEffect" => action_group_effect,
 });
 
-/// Documented at `event SetupTriggerCreatedEvent.effects[].actionGroupEffect`.
+/// Documented at `event SetupTriggerCreatedEvent.effects[].actionGroupEffect` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetupTriggerCreatedEventEffectActionGroupEffect {
     /// Example: `an id`.
@@ -11280,7 +9783,7 @@ pub struct SetupTriggerUpdatedEvent {
     pub metadata: Option<String>,
     pub mode: Option<i64>,
     pub source_device_urls: Option<Vec<String>>,
-    pub effects: Option<Vec<crate::types::SetupTriggerUpdatedEventEffect>>,
+    pub effects: Option<Vec<crate::types::SetupTriggerCreatedEventEffect>>,
     pub root_condition_block: Option<crate::types::ConditionBlock>,
     pub scheduling_intervals: Option<Vec<crate::types::SchedulingInterval>>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -11301,38 +9804,6 @@ crate::de::fields!(SetupTriggerUpdatedEvent {
     "effects" => effects,
     "rootConditionBlock" => root_condition_block,
     "schedulingIntervals" => scheduling_intervals,
-});
-
-/// Documented at `event SetupTriggerUpdatedEvent.effects[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SetupTriggerUpdatedEventEffect {
-    pub action_group_effect: Option<
-        crate::types::SetupTriggerUpdatedEventEffectActionGroupEffect,
-    >,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(SetupTriggerUpdatedEventEffect {
-    "actionGroupEffect" => action_group_effect,
-});
-
-/// Documented at `event SetupTriggerUpdatedEvent.effects[].actionGroupEffect`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SetupTriggerUpdatedEventEffectActionGroupEffect {
-    /// Example: `an id`.
-    pub id: Option<String>,
-    /// Example: `an action group OID`.
-    pub action_group_oid: Option<String>,
-    pub local_action_group: Option<crate::types::ActionGroup>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(SetupTriggerUpdatedEventEffectActionGroupEffect {
-    "id" => id,
-    "actionGroupOID" => action_group_oid,
-    "localActionGroup" => local_action_group,
 });
 
 /// Documented at `event SomfyProtectCurrentTokenCompletedEvent`.
@@ -12224,7 +10695,7 @@ crate::de::fields!(UiprofileCommand {
     "description" => description,
 });
 
-/// Documented at `GET /reference/ui/profile/{profileName} response.commands[].prototype`.
+/// Documented at `GET /reference/ui/profile/{profileName} response.commands[].prototype` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UiprofileCommandPrototype {
     pub parameters: Option<Vec<crate::types::UiprofileCommandPrototypeParameter>>,
@@ -12236,13 +10707,13 @@ crate::de::fields!(UiprofileCommandPrototype {
     "parameters" => parameters,
 });
 
-/// Documented at `GET /reference/ui/profile/{profileName} response.commands[].prototype.parameters[]`.
+/// Documented at `GET /reference/ui/profile/{profileName} response.commands[].prototype.parameters[]` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UiprofileCommandPrototypeParameter {
     pub optional: Option<bool>,
     pub sensitive: Option<bool>,
     pub value_prototypes: Option<
-        Vec<crate::types::UiprofileCommandPrototypeParameterValuePrototype>,
+        Vec<crate::types::UiprofileStatePrototypeValuePrototype>,
     >,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
@@ -12252,22 +10723,6 @@ crate::de::fields!(UiprofileCommandPrototypeParameter {
     "optional" => optional,
     "sensitive" => sensitive,
     "valuePrototypes" => value_prototypes,
-});
-
-/// Documented at `GET /reference/ui/profile/{profileName} response.commands[].prototype.parameters[].valuePrototypes[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UiprofileCommandPrototypeParameterValuePrototype {
-    /// Example: `STRING`.
-    pub r#type: Option<String>,
-    /// Example: `string value`.
-    pub description: Option<String>,
-    /// Undocumented fields, and values of another shape than documented, as sent.
-    pub extra: Map<String, Value>,
-}
-
-crate::de::fields!(UiprofileCommandPrototypeParameterValuePrototype {
-    "type" => r#type,
-    "description" => description,
 });
 
 /// Documented at `GET /reference/ui/profile/{profileName} response`.
@@ -12307,7 +10762,7 @@ crate::de::fields!(UiprofileState {
     "description" => description,
 });
 
-/// Documented at `GET /reference/ui/profile/{profileName} response.states[].prototype`.
+/// Documented at `GET /reference/ui/profile/{profileName} response.states[].prototype` (and 1 other place).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UiprofileStatePrototype {
     pub value_prototypes: Option<
@@ -12321,7 +10776,7 @@ crate::de::fields!(UiprofileStatePrototype {
     "valuePrototypes" => value_prototypes,
 });
 
-/// Documented at `GET /reference/ui/profile/{profileName} response.states[].prototype.valuePrototypes[]`.
+/// Documented at `GET /reference/ui/profile/{profileName} response.states[].prototype.valuePrototypes[]` (and 3 other places).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UiprofileStatePrototypeValuePrototype {
     /// Example: `STRING`.
@@ -12335,6 +10790,19 @@ pub struct UiprofileStatePrototypeValuePrototype {
 crate::de::fields!(UiprofileStatePrototypeValuePrototype {
     "type" => r#type,
     "description" => description,
+});
+
+/// Documented at `GET /enduser/secondaryAccounts/{secondaryEndUserId} response` (and 2 other places).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UserIdResponse {
+    /// Example: `a user id`.
+    pub user_id: Option<String>,
+    /// Undocumented fields, and values of another shape than documented, as sent.
+    pub extra: Map<String, Value>,
+}
+
+crate::de::fields!(UserIdResponse {
+    "userId" => user_id,
 });
 
 /// A device address has been validated
@@ -13171,7 +11639,7 @@ crate::de::fields!(ZoneDeletedEvent {
     "zoneOID" => zone_oid,
 });
 
-/// Documented at `GET /setup response.zones[].items[]` (and 8 other places).
+/// Documented at `GET /setup response.zones[].items[]` (and 13 other places).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ZoneItem {
     /// Example: `device`.

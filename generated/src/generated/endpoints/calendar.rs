@@ -127,7 +127,7 @@ impl crate::Client {
         '_,
         std::collections::BTreeMap<
             String,
-            crate::types::GetSetupCalendarScheduleByStartDateByEndDateResponseValue,
+            crate::types::GetSetupCalendarScheduleByYearByMonthByDayResponse,
         >,
     > {
         Call::new(
@@ -261,7 +261,7 @@ impl crate::Client {
     #[inline]
     pub fn put_setup_calendar_rules(
         &self,
-        body: &crate::types::PutSetupCalendarRulesRequest,
+        body: &crate::types::GetSetupCalendarRulesResponse,
     ) -> PutSetupCalendarRules<'_> {
         PutSetupCalendarRules(
             Call::new(
@@ -285,7 +285,7 @@ impl crate::Client {
     pub fn get_setup_calendar_rules_by_oid(
         &self,
         oid: &str,
-    ) -> Call<'_, crate::types::GetSetupCalendarRulesByOidResponse> {
+    ) -> Call<'_, crate::types::GetSetupCalendarRulesResponse> {
         Call::new(
             self,
             Request::new(&operations::GET_SETUP_CALENDAR_RULES_BY_OID).path(&[oid]),
@@ -328,7 +328,7 @@ impl crate::Client {
     #[inline]
     pub fn post_setup_calendar_rule_set(
         &self,
-        body: &[crate::types::PostSetupCalendarRuleSetRequest],
+        body: &[crate::types::PostSetupCalendarRulesRequest],
     ) -> PostSetupCalendarRuleSet<'_> {
         PostSetupCalendarRuleSet(
             Call::new(
@@ -356,7 +356,7 @@ impl crate::Client {
     #[inline]
     pub fn put_setup_calendar_rule_set(
         &self,
-        body: &[crate::types::PutSetupCalendarRuleSetRequest],
+        body: &[crate::types::GetSetupCalendarRulesResponse],
     ) -> PutSetupCalendarRuleSet<'_> {
         PutSetupCalendarRuleSet(
             Call::new(
@@ -394,9 +394,7 @@ impl crate::Client {
     ///
     /// Safe read: resent automatically after a transient failure.
     #[inline]
-    pub fn get_setup_calendar_status(
-        &self,
-    ) -> Call<'_, crate::types::GetSetupCalendarStatusResponse> {
+    pub fn get_setup_calendar_status(&self) -> Call<'_, crate::types::EnabledStatus> {
         Call::new(
             self,
             Request::new(&operations::GET_SETUP_CALENDAR_STATUS),
@@ -417,7 +415,7 @@ impl crate::Client {
     #[inline]
     pub fn put_setup_calendar_status(
         &self,
-        body: &crate::types::PutSetupCalendarStatusRequest,
+        body: &crate::types::EnabledStatus,
     ) -> Call<'_, ()> {
         Call::new(
                 self,

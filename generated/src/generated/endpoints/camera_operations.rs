@@ -207,10 +207,7 @@ impl crate::Client {
         to: i64,
         offset: i64,
         size: i64,
-    ) -> Call<
-        '_,
-        crate::types::GetSetupDevicesByDeviceUrlPicturesByFromByToByOffsetBySizeResponse,
-    > {
+    ) -> Call<'_, crate::types::GetSetupDevicesByDeviceUrlPicturesByFromByToResponse> {
         Call::new(
             self,
             Request::new(

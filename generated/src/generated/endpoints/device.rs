@@ -645,7 +645,7 @@ impl crate::Client {
     pub fn put_setup_devices_by_device_url_metadata(
         &self,
         device_url: &str,
-        body: &crate::types::PutSetupDevicesByDeviceUrlMetadataRequest,
+        body: &crate::types::PutSetupMetadataRequest,
     ) -> Call<'_, ()> {
         Call::new(
                 self,

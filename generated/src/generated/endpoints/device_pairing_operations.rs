@@ -158,7 +158,7 @@ impl crate::Client {
     ) -> Call<
         '_,
         Vec<
-            crate::types::GetConfigByGatewayIdDevicesByProtocolTypeCommissioningSavedCodesResponse,
+            crate::types::GetConfigByGatewayIdDevicesByProtocolTypeCommissioningCodesResponse,
         >,
     > {
         Call::new(
@@ -186,7 +186,7 @@ impl crate::Client {
         &self,
         gateway_id: &str,
         protocol_type: i64,
-        body: &[crate::types::PostConfigByGatewayIdDevicesByProtocolTypeCommissioningSavedCodesRequest],
+        body: &[crate::types::PostConfigByGatewayIdDevicesByProtocolTypeCommissioningCodesRequest],
     ) -> Call<'_, ()> {
         Call::new(
                 self,

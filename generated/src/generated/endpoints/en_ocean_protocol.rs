@@ -20,10 +20,7 @@ impl crate::Client {
         &self,
         gateway_id: &str,
         device_type: &str,
-    ) -> Call<
-        '_,
-        crate::types::GetConfigByGatewayIdEnoceanDeviceAddressByDeviceTypeResponse,
-    > {
+    ) -> Call<'_, crate::types::GetConfigByGatewayIdRtdDeviceAddressResponse> {
         Call::new(
             self,
             Request::new(

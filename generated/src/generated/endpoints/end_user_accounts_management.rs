@@ -21,7 +21,7 @@ impl crate::Client {
     #[inline]
     pub fn put_enduser_account(
         &self,
-        body: &crate::types::PutEnduserAccountRequest,
+        body: &crate::types::MainEnduserAccountEndUser,
     ) -> Call<'_, ()> {
         Call::new(
                 self,
@@ -194,7 +194,7 @@ impl crate::Client {
     #[inline]
     pub fn get_enduser_default_setup_oid(
         &self,
-    ) -> Call<'_, crate::types::GetEnduserDefaultSetupOidResponse> {
+    ) -> Call<'_, crate::types::ResultResponse> {
         Call::new(
             self,
             Request::new(&operations::GET_ENDUSER_DEFAULT_SETUP_OID),
@@ -222,9 +222,7 @@ impl crate::Client {
     ///
     /// Safe read: resent automatically after a transient failure.
     #[inline]
-    pub fn get_enduser_setup_label(
-        &self,
-    ) -> Call<'_, crate::types::GetEnduserSetupLabelResponse> {
+    pub fn get_enduser_setup_label(&self) -> Call<'_, crate::types::ResultResponse> {
         Call::new(
             self,
             Request::new(&operations::GET_ENDUSER_SETUP_LABEL),
@@ -288,7 +286,7 @@ impl crate::Client {
     pub fn post_enduser_by_user_id_access_period(
         &self,
         user_id: &str,
-        body: &crate::types::PostEnduserByUserIdAccessPeriodRequest,
+        body: &crate::types::PutEnduserByUserIdAccessPeriodRequest,
     ) -> Call<'_, ()> {
         Call::new(
                 self,
@@ -432,7 +430,7 @@ impl crate::Client {
     #[inline]
     pub fn put_enduser_main_account(
         &self,
-        body: &crate::types::PutEnduserMainAccountRequest,
+        body: &crate::types::MainEnduserAccountEndUser,
     ) -> Call<'_, ()> {
         Call::new(
                 self,
@@ -500,7 +498,7 @@ impl crate::Client {
     #[inline]
     pub fn post_enduser_main_account_reset_password(
         &self,
-        body: &crate::types::PostEnduserMainAccountResetPasswordRequest,
+        body: &crate::types::PostEnduserPasswordResetRequest,
     ) -> Call<'_, ()> {
         Call::new(
                 self,
@@ -548,7 +546,7 @@ impl crate::Client {
     #[inline]
     pub fn put_enduser_secondary_accounts(
         &self,
-        body: &crate::types::PutEnduserSecondaryAccountsRequest,
+        body: &crate::types::MainEnduserAccountEndUser,
     ) -> Call<'_, ()> {
         Call::new(
                 self,
@@ -570,10 +568,7 @@ impl crate::Client {
     pub fn get_enduser_secondary_accounts_by_secondary_end_user_id(
         &self,
         secondary_end_user_id: &str,
-    ) -> Call<
-        '_,
-        crate::types::GetEnduserSecondaryAccountsBySecondaryEndUserIdResponse,
-    > {
+    ) -> Call<'_, crate::types::UserIdResponse> {
         Call::new(
             self,
             Request::new(
@@ -623,7 +618,7 @@ impl crate::Client {
     #[inline]
     pub fn get_enduser_secondary_accounts(
         &self,
-    ) -> Call<'_, Vec<crate::types::GetEnduserSecondaryAccountsResponse>> {
+    ) -> Call<'_, Vec<crate::types::UserIdResponse>> {
         Call::new(
             self,
             Request::new(&operations::GET_ENDUSER_SECONDARY_ACCOUNTS),

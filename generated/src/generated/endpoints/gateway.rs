@@ -97,7 +97,7 @@ impl crate::Client {
     pub fn put_setup_gateways_by_gateway_id_disconnection_alert_configuration(
         &self,
         gateway_id: &str,
-        body: &crate::types::PutSetupGatewaysByGatewayIdDisconnectionAlertConfigurationRequest,
+        body: &crate::types::GetSetupGatewaysByGatewayIdDisconnectionAlertConfigurationResponse,
     ) -> Call<'_, ()> {
         Call::new(
                 self,
@@ -382,7 +382,7 @@ impl crate::Client {
     pub fn get_setup_gateways_by_gateway_id_alive_and_ready(
         &self,
         gateway_id: &str,
-    ) -> Call<'_, crate::types::GetSetupGatewaysByGatewayIdAliveAndReadyResponse> {
+    ) -> Call<'_, crate::types::GetSetupGatewaysByGatewayIdSynchronizedResponse> {
         Call::new(
             self,
             Request::new(&operations::GET_SETUP_GATEWAYS_BY_GATEWAY_ID_ALIVE_AND_READY)
@@ -405,10 +405,7 @@ impl crate::Client {
     pub fn get_setup_gateways_by_gateway_id_synchronization_failed_tasks(
         &self,
         gateway_id: &str,
-    ) -> Call<
-        '_,
-        crate::types::GetSetupGatewaysByGatewayIdSynchronizationFailedTasksResponse,
-    > {
+    ) -> Call<'_, crate::types::GetSetupGatewaysByGatewayIdSynchronizedResponse> {
         Call::new(
             self,
             Request::new(
@@ -461,10 +458,7 @@ impl crate::Client {
     pub fn get_setup_gateways_by_gateway_id_synchronization_in_progress(
         &self,
         gateway_id: &str,
-    ) -> Call<
-        '_,
-        crate::types::GetSetupGatewaysByGatewayIdSynchronizationInProgressResponse,
-    > {
+    ) -> Call<'_, crate::types::GetSetupGatewaysByGatewayIdSynchronizedResponse> {
         Call::new(
             self,
             Request::new(
@@ -489,10 +483,7 @@ impl crate::Client {
     pub fn get_setup_gateways_by_gateway_id_synchronization_pending_tasks(
         &self,
         gateway_id: &str,
-    ) -> Call<
-        '_,
-        crate::types::GetSetupGatewaysByGatewayIdSynchronizationPendingTasksResponse,
-    > {
+    ) -> Call<'_, crate::types::GetSetupGatewaysByGatewayIdSynchronizedResponse> {
         Call::new(
             self,
             Request::new(
@@ -696,7 +687,7 @@ impl crate::Client {
         &self,
         gateway_id: &str,
         function_type: &str,
-        body: &crate::types::PutSetupGatewaysByGatewayIdFunctionsByFunctionTypeRequest,
+        body: &crate::types::EnabledStatus,
     ) -> Call<'_, ()> {
         Call::new(
                 self,
@@ -721,7 +712,7 @@ impl crate::Client {
     pub fn get_setup_gateways_by_gateway_id_version(
         &self,
         gateway_id: &str,
-    ) -> Call<'_, crate::types::GetSetupGatewaysByGatewayIdVersionResponse> {
+    ) -> Call<'_, crate::types::ResultResponse> {
         Call::new(
             self,
             Request::new(&operations::GET_SETUP_GATEWAYS_BY_GATEWAY_ID_VERSION)

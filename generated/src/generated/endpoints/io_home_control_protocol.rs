@@ -696,7 +696,7 @@ impl<'c> PostConfigByGatewayIdIoPropagateTransferKey<'c> {
     #[inline]
     pub fn body(
         self,
-        body: &crate::types::PostConfigByGatewayIdIoPropagateTransferKeyRequest,
+        body: &crate::types::GetConfigByGatewayIdIoPropagateTransferKeyRequest,
     ) -> Self {
         Self(self.0.json(body))
     }

@@ -22,9 +22,7 @@ impl crate::Client {
     ///
     /// Safe read: resent automatically after a transient failure.
     #[inline]
-    pub fn get_current_user_id(
-        &self,
-    ) -> Call<'_, crate::types::GetCurrentUserIdResponse> {
+    pub fn get_current_user_id(&self) -> Call<'_, crate::types::UserIdResponse> {
         Call::new(
             self,
             Request::new(&operations::GET_CURRENT_USER_ID),

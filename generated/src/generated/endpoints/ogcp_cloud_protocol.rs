@@ -171,7 +171,7 @@ impl crate::Client {
         &self,
         cloud_id: &str,
         device_id: &str,
-        body: &crate::types::PostConfigOgcpByCloudIdPairingDeviceByDeviceIdRequest,
+        body: &crate::types::PostConfigOgcpByCloudIdPairingDeviceRequest,
     ) -> Call<'_, ()> {
         Call::new(
                 self,

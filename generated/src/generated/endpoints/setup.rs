@@ -259,7 +259,7 @@ impl crate::Client {
     #[inline]
     pub fn put_setup_location(
         &self,
-        body: &crate::types::PutSetupLocationRequest,
+        body: &crate::types::NewSetupCreationLocation,
     ) -> Call<'_, ()> {
         Call::new(
                 self,

@@ -187,7 +187,7 @@ impl crate::Client {
         &self,
         r#type: &crate::types::SetupTriggerType,
         trigger_oid: &str,
-    ) -> Call<'_, crate::types::GetTriggersByTypeByTriggerOidStatusResponse> {
+    ) -> Call<'_, crate::types::GetTriggersByTypeStatusResponse> {
         Call::new(
             self,
             Request::new(&operations::GET_TRIGGERS_BY_TYPE_BY_TRIGGER_OID_STATUS)
@@ -255,9 +255,7 @@ impl crate::Client {
     ///
     /// Safe read: resent automatically after a transient failure.
     #[inline]
-    pub fn get_triggers_status(
-        &self,
-    ) -> Call<'_, crate::types::GetTriggersStatusResponse> {
+    pub fn get_triggers_status(&self) -> Call<'_, crate::types::EnabledStatus> {
         Call::new(
             self,
             Request::new(&operations::GET_TRIGGERS_STATUS),
@@ -278,7 +276,7 @@ impl crate::Client {
     #[inline]
     pub fn put_triggers_status(
         &self,
-        body: &crate::types::PutTriggersStatusRequest,
+        body: &crate::types::EnabledStatus,
     ) -> Call<'_, ()> {
         Call::new(
                 self,

@@ -215,7 +215,7 @@ impl<'c> PostConfigSomfyprotectDiscoverGateways<'c> {
     #[inline]
     pub fn body(
         self,
-        body: &crate::types::PostConfigSomfyprotectDiscoverGatewaysRequest,
+        body: &crate::types::PostConfigSomfyprotectSendGetSitesRequest,
     ) -> Self {
         Self(self.0.json(body))
     }
@@ -248,7 +248,7 @@ impl<'c> PostConfigSomfyprotectDiscoverGatewaysCandidates<'c> {
     #[inline]
     pub fn body(
         self,
-        body: &crate::types::PostConfigSomfyprotectDiscoverGatewaysCandidatesRequest,
+        body: &crate::types::PostConfigSomfyprotectSendGetSitesRequest,
     ) -> Self {
         Self(self.0.json(body))
     }

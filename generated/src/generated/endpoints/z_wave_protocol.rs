@@ -982,7 +982,7 @@ impl<'c> PostConfigByGatewayIdZwaveInclusionModeStart<'c> {
     #[inline]
     pub fn body(
         self,
-        body: &crate::types::PostConfigByGatewayIdZwaveInclusionModeStartRequest,
+        body: &crate::types::PostConfigByGatewayIdZwaveExclusionModeStartRequest,
     ) -> Self {
         Self(self.0.json(body))
     }

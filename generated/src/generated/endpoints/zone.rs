@@ -75,7 +75,7 @@ impl crate::Client {
         &self,
         source_zone_oid: &str,
         target_zone_oid: &str,
-        body: &[crate::types::PostSetupZonesBySourceZoneOidItemsRelocateByTargetZoneOidRequest],
+        body: &[crate::types::ZoneItem],
     ) -> Call<'_, ()> {
         Call::new(
                 self,
@@ -100,7 +100,7 @@ impl crate::Client {
     pub fn get_setup_zones_by_zone_oid_items(
         &self,
         zone_oid: &str,
-    ) -> Call<'_, Vec<crate::types::GetSetupZonesByZoneOidItemsResponse>> {
+    ) -> Call<'_, Vec<crate::types::ZoneItem>> {
         Call::new(
             self,
             Request::new(&operations::GET_SETUP_ZONES_BY_ZONE_OID_ITEMS)
@@ -124,7 +124,7 @@ impl crate::Client {
     pub fn post_setup_zones_by_zone_oid_items(
         &self,
         zone_oid: &str,
-        body: &[crate::types::PostSetupZonesByZoneOidItemsRequest],
+        body: &[crate::types::ZoneItem],
     ) -> Call<'_, ()> {
         Call::new(
                 self,
@@ -188,7 +188,7 @@ impl crate::Client {
     pub fn delete_setup_zones_by_zone_oid_items(
         &self,
         zone_oid: &str,
-        body: &[crate::types::DeleteSetupZonesByZoneOidItemsRequest],
+        body: &[crate::types::ZoneItem],
     ) -> Call<'_, ()> {
         Call::new(
                 self,
@@ -214,7 +214,7 @@ impl crate::Client {
     pub fn post_setup_zones_by_zone_oid_items_delete(
         &self,
         zone_oid: &str,
-        body: &[crate::types::PostSetupZonesByZoneOidItemsDeleteRequest],
+        body: &[crate::types::ZoneItem],
     ) -> Call<'_, ()> {
         Call::new(
                 self,
