@@ -30,7 +30,9 @@ pub fn module(ir: &Ir) -> TokenStream {
         //! nothing the server sent is lost.
         //!
         //! Field documentation is the page's (description, example); a field the page
-        //! only names has none.
+        //! only names has none. Each struct's `fields!` table (one line per field:
+        //! wire name, Rust name) writes its `Debug`, `Clone`, `Default`, `PartialEq`,
+        //! `Serialize` and lenient `Deserialize`.
         #![allow(clippy::large_enum_variant, missing_docs)]
 
         use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -63,7 +65,6 @@ fn structure(def: &StructDef) -> TokenStream {
     let wires = def.fields.iter().map(|f| f.wire.as_str());
     quote! {
         #doc
-        #[derive(Debug, Clone, Default, PartialEq)]
         pub struct #name {
             #(#fields)*
             /// Undocumented fields, and values of another shape than documented, as sent.
@@ -149,6 +150,7 @@ fn value_enum(def: &ValueEnumDef) -> TokenStream {
             pub const ALL: &'static [#name] = &[#(#name::#variants),*];
 
             /// The value on the wire.
+            #[inline]
             pub fn as_str(&self) -> &str {
                 match self {
                     #(#name::#variants => #wires,)*
@@ -158,6 +160,7 @@ fn value_enum(def: &ValueEnumDef) -> TokenStream {
         }
 
         impl From<&str> for #name {
+            #[inline]
             fn from(value: &str) -> Self {
                 match value {
                     #(#wires => #name::#variants,)*

@@ -7,11 +7,10 @@ use serde::de::MapAccess;
 use serde_json::{Map, Value};
 use crate::types::*;
 
-///An event of the event stream: one variant per event type the documentation lists (144 with the curated ones), selected by the `name` field.
+/// An event of the event stream: one variant per event type the documentation lists (144 with the curated ones), selected by the `name` field.
 ///
 /// An event whose name the documentation does not list decodes to
 /// [`Event::Unknown`] with its whole JSON, and encodes back to it.
-#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Event {
     /// `ActionGroupCreatedEvent`
@@ -506,6 +505,1144 @@ pub enum Event {
     Unknown(Value),
 }
 
+impl std::fmt::Debug for Event {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Event::ActionGroupCreated(e) => {
+                f.debug_tuple("ActionGroupCreated").field(e).finish()
+            }
+            Event::ActionGroupDeleted(e) => {
+                f.debug_tuple("ActionGroupDeleted").field(e).finish()
+            }
+            Event::ActionGroupUpdated(e) => {
+                f.debug_tuple("ActionGroupUpdated").field(e).finish()
+            }
+            Event::AugustDiscoverHousesCandidatesCompleted(e) => {
+                f.debug_tuple("AugustDiscoverHousesCandidatesCompleted")
+                    .field(e)
+                    .finish()
+            }
+            Event::AugustDiscoverHousesCandidatesFailed(e) => {
+                f.debug_tuple("AugustDiscoverHousesCandidatesFailed").field(e).finish()
+            }
+            Event::AugustGatewayDiscoverCompleted(e) => {
+                f.debug_tuple("AugustGatewayDiscoverCompleted").field(e).finish()
+            }
+            Event::AugustGatewayDiscoverFailed(e) => {
+                f.debug_tuple("AugustGatewayDiscoverFailed").field(e).finish()
+            }
+            Event::AugustRefreshCurrentTokenCompleted(e) => {
+                f.debug_tuple("AugustRefreshCurrentTokenCompleted").field(e).finish()
+            }
+            Event::AugustRefreshCurrentTokenFailed(e) => {
+                f.debug_tuple("AugustRefreshCurrentTokenFailed").field(e).finish()
+            }
+            Event::CalendarDayCreated(e) => {
+                f.debug_tuple("CalendarDayCreated").field(e).finish()
+            }
+            Event::CalendarDayDeleted(e) => {
+                f.debug_tuple("CalendarDayDeleted").field(e).finish()
+            }
+            Event::CalendarDayUpdated(e) => {
+                f.debug_tuple("CalendarDayUpdated").field(e).finish()
+            }
+            Event::CalendarRuleCreated(e) => {
+                f.debug_tuple("CalendarRuleCreated").field(e).finish()
+            }
+            Event::CalendarRuleDeleted(e) => {
+                f.debug_tuple("CalendarRuleDeleted").field(e).finish()
+            }
+            Event::CalendarRuleUpdated(e) => {
+                f.debug_tuple("CalendarRuleUpdated").field(e).finish()
+            }
+            Event::CameraDiscovered(e) => {
+                f.debug_tuple("CameraDiscovered").field(e).finish()
+            }
+            Event::CommandExecutionStateChanged(e) => {
+                f.debug_tuple("CommandExecutionStateChanged").field(e).finish()
+            }
+            Event::ConditionGroupCreated(e) => {
+                f.debug_tuple("ConditionGroupCreated").field(e).finish()
+            }
+            Event::ConditionGroupDeleted(e) => {
+                f.debug_tuple("ConditionGroupDeleted").field(e).finish()
+            }
+            Event::ConditionGroupUpdated(e) => {
+                f.debug_tuple("ConditionGroupUpdated").field(e).finish()
+            }
+            Event::DelayedTriggerCancelled(e) => {
+                f.debug_tuple("DelayedTriggerCancelled").field(e).finish()
+            }
+            Event::DelayedTriggerSet(e) => {
+                f.debug_tuple("DelayedTriggerSet").field(e).finish()
+            }
+            Event::DeviceAvailable(e) => {
+                f.debug_tuple("DeviceAvailable").field(e).finish()
+            }
+            Event::DeviceCreated(e) => f.debug_tuple("DeviceCreated").field(e).finish(),
+            Event::DeviceDeletionFailed(e) => {
+                f.debug_tuple("DeviceDeletionFailed").field(e).finish()
+            }
+            Event::DeviceDisabled(e) => f.debug_tuple("DeviceDisabled").field(e).finish(),
+            Event::DeviceFirmwareUpdateCompleted(e) => {
+                f.debug_tuple("DeviceFirmwareUpdateCompleted").field(e).finish()
+            }
+            Event::DeviceFirmwareUpdateFailed(e) => {
+                f.debug_tuple("DeviceFirmwareUpdateFailed").field(e).finish()
+            }
+            Event::DeviceFirmwareUpdateStarted(e) => {
+                f.debug_tuple("DeviceFirmwareUpdateStarted").field(e).finish()
+            }
+            Event::DeviceRemoved(e) => f.debug_tuple("DeviceRemoved").field(e).finish(),
+            Event::DeviceStateChanged(e) => {
+                f.debug_tuple("DeviceStateChanged").field(e).finish()
+            }
+            Event::DeviceUnavailable(e) => {
+                f.debug_tuple("DeviceUnavailable").field(e).finish()
+            }
+            Event::DeviceUpdated(e) => f.debug_tuple("DeviceUpdated").field(e).finish(),
+            Event::DiscoverComplete(e) => {
+                f.debug_tuple("DiscoverComplete").field(e).finish()
+            }
+            Event::DiscoverFailed(e) => f.debug_tuple("DiscoverFailed").field(e).finish(),
+            Event::EliotDiscoverGatewayCompleted(e) => {
+                f.debug_tuple("EliotDiscoverGatewayCompleted").field(e).finish()
+            }
+            Event::EliotDiscoverGatewayFailed(e) => {
+                f.debug_tuple("EliotDiscoverGatewayFailed").field(e).finish()
+            }
+            Event::EliotDiscoverGatewaysCompleted(e) => {
+                f.debug_tuple("EliotDiscoverGatewaysCompleted").field(e).finish()
+            }
+            Event::EliotDiscoverGatewaysFailed(e) => {
+                f.debug_tuple("EliotDiscoverGatewaysFailed").field(e).finish()
+            }
+            Event::EliotRefreshCurrentTokenCompleted(e) => {
+                f.debug_tuple("EliotRefreshCurrentTokenCompleted").field(e).finish()
+            }
+            Event::EliotRefreshCurrentTokenFailed(e) => {
+                f.debug_tuple("EliotRefreshCurrentTokenFailed").field(e).finish()
+            }
+            Event::EnOceanBadDeviceStimulation(e) => {
+                f.debug_tuple("EnOceanBadDeviceStimulation").field(e).finish()
+            }
+            Event::EnOceanLearnModeTimeout(e) => {
+                f.debug_tuple("EnOceanLearnModeTimeout").field(e).finish()
+            }
+            Event::EnOceanLearnStarted(e) => {
+                f.debug_tuple("EnOceanLearnStarted").field(e).finish()
+            }
+            Event::EnOceanLearnStopped(e) => {
+                f.debug_tuple("EnOceanLearnStopped").field(e).finish()
+            }
+            Event::EndUserAccountUpdated(e) => {
+                f.debug_tuple("EndUserAccountUpdated").field(e).finish()
+            }
+            Event::EndUserPreferenceCreated(e) => {
+                f.debug_tuple("EndUserPreferenceCreated").field(e).finish()
+            }
+            Event::EndUserPreferenceDeleted(e) => {
+                f.debug_tuple("EndUserPreferenceDeleted").field(e).finish()
+            }
+            Event::EndUserPreferenceUpdated(e) => {
+                f.debug_tuple("EndUserPreferenceUpdated").field(e).finish()
+            }
+            Event::ExecutionRegistered(e) => {
+                f.debug_tuple("ExecutionRegistered").field(e).finish()
+            }
+            Event::ExecutionStateChanged(e) => {
+                f.debug_tuple("ExecutionStateChanged").field(e).finish()
+            }
+            Event::ExternalServiceURL(e) => {
+                f.debug_tuple("ExternalServiceURL").field(e).finish()
+            }
+            Event::GatewayAlive(e) => f.debug_tuple("GatewayAlive").field(e).finish(),
+            Event::GatewayDown(e) => f.debug_tuple("GatewayDown").field(e).finish(),
+            Event::GatewayDownOptionsChanged(e) => {
+                f.debug_tuple("GatewayDownOptionsChanged").field(e).finish()
+            }
+            Event::GatewayFirmwareUpdateCompleted(e) => {
+                f.debug_tuple("GatewayFirmwareUpdateCompleted").field(e).finish()
+            }
+            Event::GatewayFirmwareUpdateFailed(e) => {
+                f.debug_tuple("GatewayFirmwareUpdateFailed").field(e).finish()
+            }
+            Event::GatewayFirmwareUpdateStarted(e) => {
+                f.debug_tuple("GatewayFirmwareUpdateStarted").field(e).finish()
+            }
+            Event::GatewayFunctionChanged(e) => {
+                f.debug_tuple("GatewayFunctionChanged").field(e).finish()
+            }
+            Event::GatewaySynchronizationEnded(e) => {
+                f.debug_tuple("GatewaySynchronizationEnded").field(e).finish()
+            }
+            Event::GatewaySynchronizationStarted(e) => {
+                f.debug_tuple("GatewaySynchronizationStarted").field(e).finish()
+            }
+            Event::GroupTriggered(e) => f.debug_tuple("GroupTriggered").field(e).finish(),
+            Event::HistoryDeleted(e) => f.debug_tuple("HistoryDeleted").field(e).finish(),
+            Event::IOChangedKey(e) => f.debug_tuple("IOChangedKey").field(e).finish(),
+            Event::LocationUpdated(e) => {
+                f.debug_tuple("LocationUpdated").field(e).finish()
+            }
+            Event::MainAccountUpdated(e) => {
+                f.debug_tuple("MainAccountUpdated").field(e).finish()
+            }
+            Event::OGCPDevicePairingCompleted(e) => {
+                f.debug_tuple("OGCPDevicePairingCompleted").field(e).finish()
+            }
+            Event::OGCPDevicePairingFailed(e) => {
+                f.debug_tuple("OGCPDevicePairingFailed").field(e).finish()
+            }
+            Event::OGCPDiscoverDeviceCompleted(e) => {
+                f.debug_tuple("OGCPDiscoverDeviceCompleted").field(e).finish()
+            }
+            Event::OGCPDiscoverDeviceFailed(e) => {
+                f.debug_tuple("OGCPDiscoverDeviceFailed").field(e).finish()
+            }
+            Event::OGCPDiscoverSiteCompleted(e) => {
+                f.debug_tuple("OGCPDiscoverSiteCompleted").field(e).finish()
+            }
+            Event::OGCPDiscoverSiteFailed(e) => {
+                f.debug_tuple("OGCPDiscoverSiteFailed").field(e).finish()
+            }
+            Event::OGCPDiscoverSitesCompleted(e) => {
+                f.debug_tuple("OGCPDiscoverSitesCompleted").field(e).finish()
+            }
+            Event::OGCPDiscoverSitesFailed(e) => {
+                f.debug_tuple("OGCPDiscoverSitesFailed").field(e).finish()
+            }
+            Event::OGCPTokensRefreshCompleted(e) => {
+                f.debug_tuple("OGCPTokensRefreshCompleted").field(e).finish()
+            }
+            Event::OGCPTokensRefreshFailed(e) => {
+                f.debug_tuple("OGCPTokensRefreshFailed").field(e).finish()
+            }
+            Event::OpenDoorsDiscoverCompleted(e) => {
+                f.debug_tuple("OpenDoorsDiscoverCompleted").field(e).finish()
+            }
+            Event::OpenDoorsDiscoverFailed(e) => {
+                f.debug_tuple("OpenDoorsDiscoverFailed").field(e).finish()
+            }
+            Event::OpenDoorsGenerateOAuthTokensCompleted(e) => {
+                f.debug_tuple("OpenDoorsGenerateOAuthTokensCompleted").field(e).finish()
+            }
+            Event::OpenDoorsGenerateOAuthTokensFailed(e) => {
+                f.debug_tuple("OpenDoorsGenerateOAuthTokensFailed").field(e).finish()
+            }
+            Event::PlaceCreated(e) => f.debug_tuple("PlaceCreated").field(e).finish(),
+            Event::PlaceDeleted(e) => f.debug_tuple("PlaceDeleted").field(e).finish(),
+            Event::PlaceUpdated(e) => f.debug_tuple("PlaceUpdated").field(e).finish(),
+            Event::PurgePartialRawDevices(e) => {
+                f.debug_tuple("PurgePartialRawDevices").field(e).finish()
+            }
+            Event::PushSubscriptionCreated(e) => {
+                f.debug_tuple("PushSubscriptionCreated").field(e).finish()
+            }
+            Event::PushSubscriptionDeleted(e) => {
+                f.debug_tuple("PushSubscriptionDeleted").field(e).finish()
+            }
+            Event::RefreshAllDevicesStatesCompleted(e) => {
+                f.debug_tuple("RefreshAllDevicesStatesCompleted").field(e).finish()
+            }
+            Event::RefreshAllDevicesStatesFailed(e) => {
+                f.debug_tuple("RefreshAllDevicesStatesFailed").field(e).finish()
+            }
+            Event::SetupJobCompleted(e) => {
+                f.debug_tuple("SetupJobCompleted").field(e).finish()
+            }
+            Event::SetupJobFailed(e) => f.debug_tuple("SetupJobFailed").field(e).finish(),
+            Event::SetupTriggerCreated(e) => {
+                f.debug_tuple("SetupTriggerCreated").field(e).finish()
+            }
+            Event::SetupTriggerCreationFailed(e) => {
+                f.debug_tuple("SetupTriggerCreationFailed").field(e).finish()
+            }
+            Event::SetupTriggerDeleted(e) => {
+                f.debug_tuple("SetupTriggerDeleted").field(e).finish()
+            }
+            Event::SetupTriggerModeChangeFailed(e) => {
+                f.debug_tuple("SetupTriggerModeChangeFailed").field(e).finish()
+            }
+            Event::SetupTriggerModeChanged(e) => {
+                f.debug_tuple("SetupTriggerModeChanged").field(e).finish()
+            }
+            Event::SetupTriggerUpdated(e) => {
+                f.debug_tuple("SetupTriggerUpdated").field(e).finish()
+            }
+            Event::SomfyProtectCurrentTokenCompleted(e) => {
+                f.debug_tuple("SomfyProtectCurrentTokenCompleted").field(e).finish()
+            }
+            Event::SomfyProtectCurrentTokenFailed(e) => {
+                f.debug_tuple("SomfyProtectCurrentTokenFailed").field(e).finish()
+            }
+            Event::SomfyProtectDiscoverCompleted(e) => {
+                f.debug_tuple("SomfyProtectDiscoverCompleted").field(e).finish()
+            }
+            Event::SomfyProtectDiscoverFailed(e) => {
+                f.debug_tuple("SomfyProtectDiscoverFailed").field(e).finish()
+            }
+            Event::SomfyProtectGenerateOAuthTokensCompleted(e) => {
+                f.debug_tuple("SomfyProtectGenerateOAuthTokensCompleted")
+                    .field(e)
+                    .finish()
+            }
+            Event::SomfyProtectGenerateOAuthTokensFailed(e) => {
+                f.debug_tuple("SomfyProtectGenerateOAuthTokensFailed").field(e).finish()
+            }
+            Event::SomfyProtectGetSitesCompleted(e) => {
+                f.debug_tuple("SomfyProtectGetSitesCompleted").field(e).finish()
+            }
+            Event::SomfyProtectGetSitesFailed(e) => {
+                f.debug_tuple("SomfyProtectGetSitesFailed").field(e).finish()
+            }
+            Event::SomfyProtectSiteDiscovered(e) => {
+                f.debug_tuple("SomfyProtectSiteDiscovered").field(e).finish()
+            }
+            Event::SomfyThermostatCurrentTokensCompleted(e) => {
+                f.debug_tuple("SomfyThermostatCurrentTokensCompleted").field(e).finish()
+            }
+            Event::SomfyThermostatCurrentTokensFailed(e) => {
+                f.debug_tuple("SomfyThermostatCurrentTokensFailed").field(e).finish()
+            }
+            Event::SomfyThermostatDeleteWebhookFailed(e) => {
+                f.debug_tuple("SomfyThermostatDeleteWebhookFailed").field(e).finish()
+            }
+            Event::SomfyThermostatDeleteWebhookSuccess(e) => {
+                f.debug_tuple("SomfyThermostatDeleteWebhookSuccess").field(e).finish()
+            }
+            Event::SomfyThermostatDiscoverCompleted(e) => {
+                f.debug_tuple("SomfyThermostatDiscoverCompleted").field(e).finish()
+            }
+            Event::SomfyThermostatDiscoverFailed(e) => {
+                f.debug_tuple("SomfyThermostatDiscoverFailed").field(e).finish()
+            }
+            Event::SomfyThermostatDiscovered(e) => {
+                f.debug_tuple("SomfyThermostatDiscovered").field(e).finish()
+            }
+            Event::SomfyThermostatGenerateOAuthTokensCompleted(e) => {
+                f.debug_tuple("SomfyThermostatGenerateOAuthTokensCompleted")
+                    .field(e)
+                    .finish()
+            }
+            Event::SomfyThermostatGenerateOAuthTokensFailed(e) => {
+                f.debug_tuple("SomfyThermostatGenerateOAuthTokensFailed")
+                    .field(e)
+                    .finish()
+            }
+            Event::SomfyThermostatRegisterWebhookFailed(e) => {
+                f.debug_tuple("SomfyThermostatRegisterWebhookFailed").field(e).finish()
+            }
+            Event::SomfyThermostatRegisterWebhookSuccess(e) => {
+                f.debug_tuple("SomfyThermostatRegisterWebhookSuccess").field(e).finish()
+            }
+            Event::SomfyThermostatsCandidatesDiscovered(e) => {
+                f.debug_tuple("SomfyThermostatsCandidatesDiscovered").field(e).finish()
+            }
+            Event::SonosGetTopologyFailed(e) => {
+                f.debug_tuple("SonosGetTopologyFailed").field(e).finish()
+            }
+            Event::SonosGetTopologySuccess(e) => {
+                f.debug_tuple("SonosGetTopologySuccess").field(e).finish()
+            }
+            Event::SonosTopologyChanged(e) => {
+                f.debug_tuple("SonosTopologyChanged").field(e).finish()
+            }
+            Event::ValidAddress(e) => f.debug_tuple("ValidAddress").field(e).finish(),
+            Event::WiserGatewayDiscovered(e) => {
+                f.debug_tuple("WiserGatewayDiscovered").field(e).finish()
+            }
+            Event::WiserGatewayDiscoveredFailed(e) => {
+                f.debug_tuple("WiserGatewayDiscoveredFailed").field(e).finish()
+            }
+            Event::WiserSitesCandidatesDiscovered(e) => {
+                f.debug_tuple("WiserSitesCandidatesDiscovered").field(e).finish()
+            }
+            Event::WiserSitesCandidatesFailed(e) => {
+                f.debug_tuple("WiserSitesCandidatesFailed").field(e).finish()
+            }
+            Event::ZWaveExclusionInOtherNetwork(e) => {
+                f.debug_tuple("ZWaveExclusionInOtherNetwork").field(e).finish()
+            }
+            Event::ZWaveNewClientSideAuthenticationDSK(e) => {
+                f.debug_tuple("ZWaveNewClientSideAuthenticationDSK").field(e).finish()
+            }
+            Event::ZWaveResetComplete(e) => {
+                f.debug_tuple("ZWaveResetComplete").field(e).finish()
+            }
+            Event::ZWaveResetFailed(e) => {
+                f.debug_tuple("ZWaveResetFailed").field(e).finish()
+            }
+            Event::ZWaveSetModeComplete(e) => {
+                f.debug_tuple("ZWaveSetModeComplete").field(e).finish()
+            }
+            Event::ZWaveSetModeFailed(e) => {
+                f.debug_tuple("ZWaveSetModeFailed").field(e).finish()
+            }
+            Event::ZigbeeBindNetworkCompleted(e) => {
+                f.debug_tuple("ZigbeeBindNetworkCompleted").field(e).finish()
+            }
+            Event::ZigbeeBindNetworkFailed(e) => {
+                f.debug_tuple("ZigbeeBindNetworkFailed").field(e).finish()
+            }
+            Event::ZigbeeCreateNetworkCompleted(e) => {
+                f.debug_tuple("ZigbeeCreateNetworkCompleted").field(e).finish()
+            }
+            Event::ZigbeeCreateNetworkFailed(e) => {
+                f.debug_tuple("ZigbeeCreateNetworkFailed").field(e).finish()
+            }
+            Event::ZigbeeJoinNetworkCompleted(e) => {
+                f.debug_tuple("ZigbeeJoinNetworkCompleted").field(e).finish()
+            }
+            Event::ZigbeeJoinNetworkFailed(e) => {
+                f.debug_tuple("ZigbeeJoinNetworkFailed").field(e).finish()
+            }
+            Event::ZigbeeLeaveNetworkCompleted(e) => {
+                f.debug_tuple("ZigbeeLeaveNetworkCompleted").field(e).finish()
+            }
+            Event::ZigbeeLeaveNetworkFailed(e) => {
+                f.debug_tuple("ZigbeeLeaveNetworkFailed").field(e).finish()
+            }
+            Event::ZigbeeRefreshNetworkCompleted(e) => {
+                f.debug_tuple("ZigbeeRefreshNetworkCompleted").field(e).finish()
+            }
+            Event::ZigbeeRefreshNetworkFailed(e) => {
+                f.debug_tuple("ZigbeeRefreshNetworkFailed").field(e).finish()
+            }
+            Event::ZoneCreated(e) => f.debug_tuple("ZoneCreated").field(e).finish(),
+            Event::ZoneDeleted(e) => f.debug_tuple("ZoneDeleted").field(e).finish(),
+            Event::ZoneUpdated(e) => f.debug_tuple("ZoneUpdated").field(e).finish(),
+            Event::Unknown(value) => f.debug_tuple("Unknown").field(value).finish(),
+        }
+    }
+}
+
+impl Clone for Event {
+    #[inline]
+    fn clone(&self) -> Self {
+        match self {
+            Event::ActionGroupCreated(e) => Event::ActionGroupCreated(e.clone()),
+            Event::ActionGroupDeleted(e) => Event::ActionGroupDeleted(e.clone()),
+            Event::ActionGroupUpdated(e) => Event::ActionGroupUpdated(e.clone()),
+            Event::AugustDiscoverHousesCandidatesCompleted(e) => {
+                Event::AugustDiscoverHousesCandidatesCompleted(e.clone())
+            }
+            Event::AugustDiscoverHousesCandidatesFailed(e) => {
+                Event::AugustDiscoverHousesCandidatesFailed(e.clone())
+            }
+            Event::AugustGatewayDiscoverCompleted(e) => {
+                Event::AugustGatewayDiscoverCompleted(e.clone())
+            }
+            Event::AugustGatewayDiscoverFailed(e) => {
+                Event::AugustGatewayDiscoverFailed(e.clone())
+            }
+            Event::AugustRefreshCurrentTokenCompleted(e) => {
+                Event::AugustRefreshCurrentTokenCompleted(e.clone())
+            }
+            Event::AugustRefreshCurrentTokenFailed(e) => {
+                Event::AugustRefreshCurrentTokenFailed(e.clone())
+            }
+            Event::CalendarDayCreated(e) => Event::CalendarDayCreated(e.clone()),
+            Event::CalendarDayDeleted(e) => Event::CalendarDayDeleted(e.clone()),
+            Event::CalendarDayUpdated(e) => Event::CalendarDayUpdated(e.clone()),
+            Event::CalendarRuleCreated(e) => Event::CalendarRuleCreated(e.clone()),
+            Event::CalendarRuleDeleted(e) => Event::CalendarRuleDeleted(e.clone()),
+            Event::CalendarRuleUpdated(e) => Event::CalendarRuleUpdated(e.clone()),
+            Event::CameraDiscovered(e) => Event::CameraDiscovered(e.clone()),
+            Event::CommandExecutionStateChanged(e) => {
+                Event::CommandExecutionStateChanged(e.clone())
+            }
+            Event::ConditionGroupCreated(e) => Event::ConditionGroupCreated(e.clone()),
+            Event::ConditionGroupDeleted(e) => Event::ConditionGroupDeleted(e.clone()),
+            Event::ConditionGroupUpdated(e) => Event::ConditionGroupUpdated(e.clone()),
+            Event::DelayedTriggerCancelled(e) => {
+                Event::DelayedTriggerCancelled(e.clone())
+            }
+            Event::DelayedTriggerSet(e) => Event::DelayedTriggerSet(e.clone()),
+            Event::DeviceAvailable(e) => Event::DeviceAvailable(e.clone()),
+            Event::DeviceCreated(e) => Event::DeviceCreated(e.clone()),
+            Event::DeviceDeletionFailed(e) => Event::DeviceDeletionFailed(e.clone()),
+            Event::DeviceDisabled(e) => Event::DeviceDisabled(e.clone()),
+            Event::DeviceFirmwareUpdateCompleted(e) => {
+                Event::DeviceFirmwareUpdateCompleted(e.clone())
+            }
+            Event::DeviceFirmwareUpdateFailed(e) => {
+                Event::DeviceFirmwareUpdateFailed(e.clone())
+            }
+            Event::DeviceFirmwareUpdateStarted(e) => {
+                Event::DeviceFirmwareUpdateStarted(e.clone())
+            }
+            Event::DeviceRemoved(e) => Event::DeviceRemoved(e.clone()),
+            Event::DeviceStateChanged(e) => Event::DeviceStateChanged(e.clone()),
+            Event::DeviceUnavailable(e) => Event::DeviceUnavailable(e.clone()),
+            Event::DeviceUpdated(e) => Event::DeviceUpdated(e.clone()),
+            Event::DiscoverComplete(e) => Event::DiscoverComplete(e.clone()),
+            Event::DiscoverFailed(e) => Event::DiscoverFailed(e.clone()),
+            Event::EliotDiscoverGatewayCompleted(e) => {
+                Event::EliotDiscoverGatewayCompleted(e.clone())
+            }
+            Event::EliotDiscoverGatewayFailed(e) => {
+                Event::EliotDiscoverGatewayFailed(e.clone())
+            }
+            Event::EliotDiscoverGatewaysCompleted(e) => {
+                Event::EliotDiscoverGatewaysCompleted(e.clone())
+            }
+            Event::EliotDiscoverGatewaysFailed(e) => {
+                Event::EliotDiscoverGatewaysFailed(e.clone())
+            }
+            Event::EliotRefreshCurrentTokenCompleted(e) => {
+                Event::EliotRefreshCurrentTokenCompleted(e.clone())
+            }
+            Event::EliotRefreshCurrentTokenFailed(e) => {
+                Event::EliotRefreshCurrentTokenFailed(e.clone())
+            }
+            Event::EnOceanBadDeviceStimulation(e) => {
+                Event::EnOceanBadDeviceStimulation(e.clone())
+            }
+            Event::EnOceanLearnModeTimeout(e) => {
+                Event::EnOceanLearnModeTimeout(e.clone())
+            }
+            Event::EnOceanLearnStarted(e) => Event::EnOceanLearnStarted(e.clone()),
+            Event::EnOceanLearnStopped(e) => Event::EnOceanLearnStopped(e.clone()),
+            Event::EndUserAccountUpdated(e) => Event::EndUserAccountUpdated(e.clone()),
+            Event::EndUserPreferenceCreated(e) => {
+                Event::EndUserPreferenceCreated(e.clone())
+            }
+            Event::EndUserPreferenceDeleted(e) => {
+                Event::EndUserPreferenceDeleted(e.clone())
+            }
+            Event::EndUserPreferenceUpdated(e) => {
+                Event::EndUserPreferenceUpdated(e.clone())
+            }
+            Event::ExecutionRegistered(e) => Event::ExecutionRegistered(e.clone()),
+            Event::ExecutionStateChanged(e) => Event::ExecutionStateChanged(e.clone()),
+            Event::ExternalServiceURL(e) => Event::ExternalServiceURL(e.clone()),
+            Event::GatewayAlive(e) => Event::GatewayAlive(e.clone()),
+            Event::GatewayDown(e) => Event::GatewayDown(e.clone()),
+            Event::GatewayDownOptionsChanged(e) => {
+                Event::GatewayDownOptionsChanged(e.clone())
+            }
+            Event::GatewayFirmwareUpdateCompleted(e) => {
+                Event::GatewayFirmwareUpdateCompleted(e.clone())
+            }
+            Event::GatewayFirmwareUpdateFailed(e) => {
+                Event::GatewayFirmwareUpdateFailed(e.clone())
+            }
+            Event::GatewayFirmwareUpdateStarted(e) => {
+                Event::GatewayFirmwareUpdateStarted(e.clone())
+            }
+            Event::GatewayFunctionChanged(e) => Event::GatewayFunctionChanged(e.clone()),
+            Event::GatewaySynchronizationEnded(e) => {
+                Event::GatewaySynchronizationEnded(e.clone())
+            }
+            Event::GatewaySynchronizationStarted(e) => {
+                Event::GatewaySynchronizationStarted(e.clone())
+            }
+            Event::GroupTriggered(e) => Event::GroupTriggered(e.clone()),
+            Event::HistoryDeleted(e) => Event::HistoryDeleted(e.clone()),
+            Event::IOChangedKey(e) => Event::IOChangedKey(e.clone()),
+            Event::LocationUpdated(e) => Event::LocationUpdated(e.clone()),
+            Event::MainAccountUpdated(e) => Event::MainAccountUpdated(e.clone()),
+            Event::OGCPDevicePairingCompleted(e) => {
+                Event::OGCPDevicePairingCompleted(e.clone())
+            }
+            Event::OGCPDevicePairingFailed(e) => {
+                Event::OGCPDevicePairingFailed(e.clone())
+            }
+            Event::OGCPDiscoverDeviceCompleted(e) => {
+                Event::OGCPDiscoverDeviceCompleted(e.clone())
+            }
+            Event::OGCPDiscoverDeviceFailed(e) => {
+                Event::OGCPDiscoverDeviceFailed(e.clone())
+            }
+            Event::OGCPDiscoverSiteCompleted(e) => {
+                Event::OGCPDiscoverSiteCompleted(e.clone())
+            }
+            Event::OGCPDiscoverSiteFailed(e) => Event::OGCPDiscoverSiteFailed(e.clone()),
+            Event::OGCPDiscoverSitesCompleted(e) => {
+                Event::OGCPDiscoverSitesCompleted(e.clone())
+            }
+            Event::OGCPDiscoverSitesFailed(e) => {
+                Event::OGCPDiscoverSitesFailed(e.clone())
+            }
+            Event::OGCPTokensRefreshCompleted(e) => {
+                Event::OGCPTokensRefreshCompleted(e.clone())
+            }
+            Event::OGCPTokensRefreshFailed(e) => {
+                Event::OGCPTokensRefreshFailed(e.clone())
+            }
+            Event::OpenDoorsDiscoverCompleted(e) => {
+                Event::OpenDoorsDiscoverCompleted(e.clone())
+            }
+            Event::OpenDoorsDiscoverFailed(e) => {
+                Event::OpenDoorsDiscoverFailed(e.clone())
+            }
+            Event::OpenDoorsGenerateOAuthTokensCompleted(e) => {
+                Event::OpenDoorsGenerateOAuthTokensCompleted(e.clone())
+            }
+            Event::OpenDoorsGenerateOAuthTokensFailed(e) => {
+                Event::OpenDoorsGenerateOAuthTokensFailed(e.clone())
+            }
+            Event::PlaceCreated(e) => Event::PlaceCreated(e.clone()),
+            Event::PlaceDeleted(e) => Event::PlaceDeleted(e.clone()),
+            Event::PlaceUpdated(e) => Event::PlaceUpdated(e.clone()),
+            Event::PurgePartialRawDevices(e) => Event::PurgePartialRawDevices(e.clone()),
+            Event::PushSubscriptionCreated(e) => {
+                Event::PushSubscriptionCreated(e.clone())
+            }
+            Event::PushSubscriptionDeleted(e) => {
+                Event::PushSubscriptionDeleted(e.clone())
+            }
+            Event::RefreshAllDevicesStatesCompleted(e) => {
+                Event::RefreshAllDevicesStatesCompleted(e.clone())
+            }
+            Event::RefreshAllDevicesStatesFailed(e) => {
+                Event::RefreshAllDevicesStatesFailed(e.clone())
+            }
+            Event::SetupJobCompleted(e) => Event::SetupJobCompleted(e.clone()),
+            Event::SetupJobFailed(e) => Event::SetupJobFailed(e.clone()),
+            Event::SetupTriggerCreated(e) => Event::SetupTriggerCreated(e.clone()),
+            Event::SetupTriggerCreationFailed(e) => {
+                Event::SetupTriggerCreationFailed(e.clone())
+            }
+            Event::SetupTriggerDeleted(e) => Event::SetupTriggerDeleted(e.clone()),
+            Event::SetupTriggerModeChangeFailed(e) => {
+                Event::SetupTriggerModeChangeFailed(e.clone())
+            }
+            Event::SetupTriggerModeChanged(e) => {
+                Event::SetupTriggerModeChanged(e.clone())
+            }
+            Event::SetupTriggerUpdated(e) => Event::SetupTriggerUpdated(e.clone()),
+            Event::SomfyProtectCurrentTokenCompleted(e) => {
+                Event::SomfyProtectCurrentTokenCompleted(e.clone())
+            }
+            Event::SomfyProtectCurrentTokenFailed(e) => {
+                Event::SomfyProtectCurrentTokenFailed(e.clone())
+            }
+            Event::SomfyProtectDiscoverCompleted(e) => {
+                Event::SomfyProtectDiscoverCompleted(e.clone())
+            }
+            Event::SomfyProtectDiscoverFailed(e) => {
+                Event::SomfyProtectDiscoverFailed(e.clone())
+            }
+            Event::SomfyProtectGenerateOAuthTokensCompleted(e) => {
+                Event::SomfyProtectGenerateOAuthTokensCompleted(e.clone())
+            }
+            Event::SomfyProtectGenerateOAuthTokensFailed(e) => {
+                Event::SomfyProtectGenerateOAuthTokensFailed(e.clone())
+            }
+            Event::SomfyProtectGetSitesCompleted(e) => {
+                Event::SomfyProtectGetSitesCompleted(e.clone())
+            }
+            Event::SomfyProtectGetSitesFailed(e) => {
+                Event::SomfyProtectGetSitesFailed(e.clone())
+            }
+            Event::SomfyProtectSiteDiscovered(e) => {
+                Event::SomfyProtectSiteDiscovered(e.clone())
+            }
+            Event::SomfyThermostatCurrentTokensCompleted(e) => {
+                Event::SomfyThermostatCurrentTokensCompleted(e.clone())
+            }
+            Event::SomfyThermostatCurrentTokensFailed(e) => {
+                Event::SomfyThermostatCurrentTokensFailed(e.clone())
+            }
+            Event::SomfyThermostatDeleteWebhookFailed(e) => {
+                Event::SomfyThermostatDeleteWebhookFailed(e.clone())
+            }
+            Event::SomfyThermostatDeleteWebhookSuccess(e) => {
+                Event::SomfyThermostatDeleteWebhookSuccess(e.clone())
+            }
+            Event::SomfyThermostatDiscoverCompleted(e) => {
+                Event::SomfyThermostatDiscoverCompleted(e.clone())
+            }
+            Event::SomfyThermostatDiscoverFailed(e) => {
+                Event::SomfyThermostatDiscoverFailed(e.clone())
+            }
+            Event::SomfyThermostatDiscovered(e) => {
+                Event::SomfyThermostatDiscovered(e.clone())
+            }
+            Event::SomfyThermostatGenerateOAuthTokensCompleted(e) => {
+                Event::SomfyThermostatGenerateOAuthTokensCompleted(e.clone())
+            }
+            Event::SomfyThermostatGenerateOAuthTokensFailed(e) => {
+                Event::SomfyThermostatGenerateOAuthTokensFailed(e.clone())
+            }
+            Event::SomfyThermostatRegisterWebhookFailed(e) => {
+                Event::SomfyThermostatRegisterWebhookFailed(e.clone())
+            }
+            Event::SomfyThermostatRegisterWebhookSuccess(e) => {
+                Event::SomfyThermostatRegisterWebhookSuccess(e.clone())
+            }
+            Event::SomfyThermostatsCandidatesDiscovered(e) => {
+                Event::SomfyThermostatsCandidatesDiscovered(e.clone())
+            }
+            Event::SonosGetTopologyFailed(e) => Event::SonosGetTopologyFailed(e.clone()),
+            Event::SonosGetTopologySuccess(e) => {
+                Event::SonosGetTopologySuccess(e.clone())
+            }
+            Event::SonosTopologyChanged(e) => Event::SonosTopologyChanged(e.clone()),
+            Event::ValidAddress(e) => Event::ValidAddress(e.clone()),
+            Event::WiserGatewayDiscovered(e) => Event::WiserGatewayDiscovered(e.clone()),
+            Event::WiserGatewayDiscoveredFailed(e) => {
+                Event::WiserGatewayDiscoveredFailed(e.clone())
+            }
+            Event::WiserSitesCandidatesDiscovered(e) => {
+                Event::WiserSitesCandidatesDiscovered(e.clone())
+            }
+            Event::WiserSitesCandidatesFailed(e) => {
+                Event::WiserSitesCandidatesFailed(e.clone())
+            }
+            Event::ZWaveExclusionInOtherNetwork(e) => {
+                Event::ZWaveExclusionInOtherNetwork(e.clone())
+            }
+            Event::ZWaveNewClientSideAuthenticationDSK(e) => {
+                Event::ZWaveNewClientSideAuthenticationDSK(e.clone())
+            }
+            Event::ZWaveResetComplete(e) => Event::ZWaveResetComplete(e.clone()),
+            Event::ZWaveResetFailed(e) => Event::ZWaveResetFailed(e.clone()),
+            Event::ZWaveSetModeComplete(e) => Event::ZWaveSetModeComplete(e.clone()),
+            Event::ZWaveSetModeFailed(e) => Event::ZWaveSetModeFailed(e.clone()),
+            Event::ZigbeeBindNetworkCompleted(e) => {
+                Event::ZigbeeBindNetworkCompleted(e.clone())
+            }
+            Event::ZigbeeBindNetworkFailed(e) => {
+                Event::ZigbeeBindNetworkFailed(e.clone())
+            }
+            Event::ZigbeeCreateNetworkCompleted(e) => {
+                Event::ZigbeeCreateNetworkCompleted(e.clone())
+            }
+            Event::ZigbeeCreateNetworkFailed(e) => {
+                Event::ZigbeeCreateNetworkFailed(e.clone())
+            }
+            Event::ZigbeeJoinNetworkCompleted(e) => {
+                Event::ZigbeeJoinNetworkCompleted(e.clone())
+            }
+            Event::ZigbeeJoinNetworkFailed(e) => {
+                Event::ZigbeeJoinNetworkFailed(e.clone())
+            }
+            Event::ZigbeeLeaveNetworkCompleted(e) => {
+                Event::ZigbeeLeaveNetworkCompleted(e.clone())
+            }
+            Event::ZigbeeLeaveNetworkFailed(e) => {
+                Event::ZigbeeLeaveNetworkFailed(e.clone())
+            }
+            Event::ZigbeeRefreshNetworkCompleted(e) => {
+                Event::ZigbeeRefreshNetworkCompleted(e.clone())
+            }
+            Event::ZigbeeRefreshNetworkFailed(e) => {
+                Event::ZigbeeRefreshNetworkFailed(e.clone())
+            }
+            Event::ZoneCreated(e) => Event::ZoneCreated(e.clone()),
+            Event::ZoneDeleted(e) => Event::ZoneDeleted(e.clone()),
+            Event::ZoneUpdated(e) => Event::ZoneUpdated(e.clone()),
+            Event::Unknown(value) => Event::Unknown(value.clone()),
+        }
+    }
+}
+
+impl PartialEq for Event {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Event::ActionGroupCreated(a), Event::ActionGroupCreated(b)) => a == b,
+            (Event::ActionGroupDeleted(a), Event::ActionGroupDeleted(b)) => a == b,
+            (Event::ActionGroupUpdated(a), Event::ActionGroupUpdated(b)) => a == b,
+            (
+                Event::AugustDiscoverHousesCandidatesCompleted(a),
+                Event::AugustDiscoverHousesCandidatesCompleted(b),
+            ) => a == b,
+            (
+                Event::AugustDiscoverHousesCandidatesFailed(a),
+                Event::AugustDiscoverHousesCandidatesFailed(b),
+            ) => a == b,
+            (
+                Event::AugustGatewayDiscoverCompleted(a),
+                Event::AugustGatewayDiscoverCompleted(b),
+            ) => a == b,
+            (
+                Event::AugustGatewayDiscoverFailed(a),
+                Event::AugustGatewayDiscoverFailed(b),
+            ) => a == b,
+            (
+                Event::AugustRefreshCurrentTokenCompleted(a),
+                Event::AugustRefreshCurrentTokenCompleted(b),
+            ) => a == b,
+            (
+                Event::AugustRefreshCurrentTokenFailed(a),
+                Event::AugustRefreshCurrentTokenFailed(b),
+            ) => a == b,
+            (Event::CalendarDayCreated(a), Event::CalendarDayCreated(b)) => a == b,
+            (Event::CalendarDayDeleted(a), Event::CalendarDayDeleted(b)) => a == b,
+            (Event::CalendarDayUpdated(a), Event::CalendarDayUpdated(b)) => a == b,
+            (Event::CalendarRuleCreated(a), Event::CalendarRuleCreated(b)) => a == b,
+            (Event::CalendarRuleDeleted(a), Event::CalendarRuleDeleted(b)) => a == b,
+            (Event::CalendarRuleUpdated(a), Event::CalendarRuleUpdated(b)) => a == b,
+            (Event::CameraDiscovered(a), Event::CameraDiscovered(b)) => a == b,
+            (
+                Event::CommandExecutionStateChanged(a),
+                Event::CommandExecutionStateChanged(b),
+            ) => a == b,
+            (Event::ConditionGroupCreated(a), Event::ConditionGroupCreated(b)) => a == b,
+            (Event::ConditionGroupDeleted(a), Event::ConditionGroupDeleted(b)) => a == b,
+            (Event::ConditionGroupUpdated(a), Event::ConditionGroupUpdated(b)) => a == b,
+            (Event::DelayedTriggerCancelled(a), Event::DelayedTriggerCancelled(b)) => {
+                a == b
+            }
+            (Event::DelayedTriggerSet(a), Event::DelayedTriggerSet(b)) => a == b,
+            (Event::DeviceAvailable(a), Event::DeviceAvailable(b)) => a == b,
+            (Event::DeviceCreated(a), Event::DeviceCreated(b)) => a == b,
+            (Event::DeviceDeletionFailed(a), Event::DeviceDeletionFailed(b)) => a == b,
+            (Event::DeviceDisabled(a), Event::DeviceDisabled(b)) => a == b,
+            (
+                Event::DeviceFirmwareUpdateCompleted(a),
+                Event::DeviceFirmwareUpdateCompleted(b),
+            ) => a == b,
+            (
+                Event::DeviceFirmwareUpdateFailed(a),
+                Event::DeviceFirmwareUpdateFailed(b),
+            ) => a == b,
+            (
+                Event::DeviceFirmwareUpdateStarted(a),
+                Event::DeviceFirmwareUpdateStarted(b),
+            ) => a == b,
+            (Event::DeviceRemoved(a), Event::DeviceRemoved(b)) => a == b,
+            (Event::DeviceStateChanged(a), Event::DeviceStateChanged(b)) => a == b,
+            (Event::DeviceUnavailable(a), Event::DeviceUnavailable(b)) => a == b,
+            (Event::DeviceUpdated(a), Event::DeviceUpdated(b)) => a == b,
+            (Event::DiscoverComplete(a), Event::DiscoverComplete(b)) => a == b,
+            (Event::DiscoverFailed(a), Event::DiscoverFailed(b)) => a == b,
+            (
+                Event::EliotDiscoverGatewayCompleted(a),
+                Event::EliotDiscoverGatewayCompleted(b),
+            ) => a == b,
+            (
+                Event::EliotDiscoverGatewayFailed(a),
+                Event::EliotDiscoverGatewayFailed(b),
+            ) => a == b,
+            (
+                Event::EliotDiscoverGatewaysCompleted(a),
+                Event::EliotDiscoverGatewaysCompleted(b),
+            ) => a == b,
+            (
+                Event::EliotDiscoverGatewaysFailed(a),
+                Event::EliotDiscoverGatewaysFailed(b),
+            ) => a == b,
+            (
+                Event::EliotRefreshCurrentTokenCompleted(a),
+                Event::EliotRefreshCurrentTokenCompleted(b),
+            ) => a == b,
+            (
+                Event::EliotRefreshCurrentTokenFailed(a),
+                Event::EliotRefreshCurrentTokenFailed(b),
+            ) => a == b,
+            (
+                Event::EnOceanBadDeviceStimulation(a),
+                Event::EnOceanBadDeviceStimulation(b),
+            ) => a == b,
+            (Event::EnOceanLearnModeTimeout(a), Event::EnOceanLearnModeTimeout(b)) => {
+                a == b
+            }
+            (Event::EnOceanLearnStarted(a), Event::EnOceanLearnStarted(b)) => a == b,
+            (Event::EnOceanLearnStopped(a), Event::EnOceanLearnStopped(b)) => a == b,
+            (Event::EndUserAccountUpdated(a), Event::EndUserAccountUpdated(b)) => a == b,
+            (Event::EndUserPreferenceCreated(a), Event::EndUserPreferenceCreated(b)) => {
+                a == b
+            }
+            (Event::EndUserPreferenceDeleted(a), Event::EndUserPreferenceDeleted(b)) => {
+                a == b
+            }
+            (Event::EndUserPreferenceUpdated(a), Event::EndUserPreferenceUpdated(b)) => {
+                a == b
+            }
+            (Event::ExecutionRegistered(a), Event::ExecutionRegistered(b)) => a == b,
+            (Event::ExecutionStateChanged(a), Event::ExecutionStateChanged(b)) => a == b,
+            (Event::ExternalServiceURL(a), Event::ExternalServiceURL(b)) => a == b,
+            (Event::GatewayAlive(a), Event::GatewayAlive(b)) => a == b,
+            (Event::GatewayDown(a), Event::GatewayDown(b)) => a == b,
+            (
+                Event::GatewayDownOptionsChanged(a),
+                Event::GatewayDownOptionsChanged(b),
+            ) => a == b,
+            (
+                Event::GatewayFirmwareUpdateCompleted(a),
+                Event::GatewayFirmwareUpdateCompleted(b),
+            ) => a == b,
+            (
+                Event::GatewayFirmwareUpdateFailed(a),
+                Event::GatewayFirmwareUpdateFailed(b),
+            ) => a == b,
+            (
+                Event::GatewayFirmwareUpdateStarted(a),
+                Event::GatewayFirmwareUpdateStarted(b),
+            ) => a == b,
+            (Event::GatewayFunctionChanged(a), Event::GatewayFunctionChanged(b)) => {
+                a == b
+            }
+            (
+                Event::GatewaySynchronizationEnded(a),
+                Event::GatewaySynchronizationEnded(b),
+            ) => a == b,
+            (
+                Event::GatewaySynchronizationStarted(a),
+                Event::GatewaySynchronizationStarted(b),
+            ) => a == b,
+            (Event::GroupTriggered(a), Event::GroupTriggered(b)) => a == b,
+            (Event::HistoryDeleted(a), Event::HistoryDeleted(b)) => a == b,
+            (Event::IOChangedKey(a), Event::IOChangedKey(b)) => a == b,
+            (Event::LocationUpdated(a), Event::LocationUpdated(b)) => a == b,
+            (Event::MainAccountUpdated(a), Event::MainAccountUpdated(b)) => a == b,
+            (
+                Event::OGCPDevicePairingCompleted(a),
+                Event::OGCPDevicePairingCompleted(b),
+            ) => a == b,
+            (Event::OGCPDevicePairingFailed(a), Event::OGCPDevicePairingFailed(b)) => {
+                a == b
+            }
+            (
+                Event::OGCPDiscoverDeviceCompleted(a),
+                Event::OGCPDiscoverDeviceCompleted(b),
+            ) => a == b,
+            (Event::OGCPDiscoverDeviceFailed(a), Event::OGCPDiscoverDeviceFailed(b)) => {
+                a == b
+            }
+            (
+                Event::OGCPDiscoverSiteCompleted(a),
+                Event::OGCPDiscoverSiteCompleted(b),
+            ) => a == b,
+            (Event::OGCPDiscoverSiteFailed(a), Event::OGCPDiscoverSiteFailed(b)) => {
+                a == b
+            }
+            (
+                Event::OGCPDiscoverSitesCompleted(a),
+                Event::OGCPDiscoverSitesCompleted(b),
+            ) => a == b,
+            (Event::OGCPDiscoverSitesFailed(a), Event::OGCPDiscoverSitesFailed(b)) => {
+                a == b
+            }
+            (
+                Event::OGCPTokensRefreshCompleted(a),
+                Event::OGCPTokensRefreshCompleted(b),
+            ) => a == b,
+            (Event::OGCPTokensRefreshFailed(a), Event::OGCPTokensRefreshFailed(b)) => {
+                a == b
+            }
+            (
+                Event::OpenDoorsDiscoverCompleted(a),
+                Event::OpenDoorsDiscoverCompleted(b),
+            ) => a == b,
+            (Event::OpenDoorsDiscoverFailed(a), Event::OpenDoorsDiscoverFailed(b)) => {
+                a == b
+            }
+            (
+                Event::OpenDoorsGenerateOAuthTokensCompleted(a),
+                Event::OpenDoorsGenerateOAuthTokensCompleted(b),
+            ) => a == b,
+            (
+                Event::OpenDoorsGenerateOAuthTokensFailed(a),
+                Event::OpenDoorsGenerateOAuthTokensFailed(b),
+            ) => a == b,
+            (Event::PlaceCreated(a), Event::PlaceCreated(b)) => a == b,
+            (Event::PlaceDeleted(a), Event::PlaceDeleted(b)) => a == b,
+            (Event::PlaceUpdated(a), Event::PlaceUpdated(b)) => a == b,
+            (Event::PurgePartialRawDevices(a), Event::PurgePartialRawDevices(b)) => {
+                a == b
+            }
+            (Event::PushSubscriptionCreated(a), Event::PushSubscriptionCreated(b)) => {
+                a == b
+            }
+            (Event::PushSubscriptionDeleted(a), Event::PushSubscriptionDeleted(b)) => {
+                a == b
+            }
+            (
+                Event::RefreshAllDevicesStatesCompleted(a),
+                Event::RefreshAllDevicesStatesCompleted(b),
+            ) => a == b,
+            (
+                Event::RefreshAllDevicesStatesFailed(a),
+                Event::RefreshAllDevicesStatesFailed(b),
+            ) => a == b,
+            (Event::SetupJobCompleted(a), Event::SetupJobCompleted(b)) => a == b,
+            (Event::SetupJobFailed(a), Event::SetupJobFailed(b)) => a == b,
+            (Event::SetupTriggerCreated(a), Event::SetupTriggerCreated(b)) => a == b,
+            (
+                Event::SetupTriggerCreationFailed(a),
+                Event::SetupTriggerCreationFailed(b),
+            ) => a == b,
+            (Event::SetupTriggerDeleted(a), Event::SetupTriggerDeleted(b)) => a == b,
+            (
+                Event::SetupTriggerModeChangeFailed(a),
+                Event::SetupTriggerModeChangeFailed(b),
+            ) => a == b,
+            (Event::SetupTriggerModeChanged(a), Event::SetupTriggerModeChanged(b)) => {
+                a == b
+            }
+            (Event::SetupTriggerUpdated(a), Event::SetupTriggerUpdated(b)) => a == b,
+            (
+                Event::SomfyProtectCurrentTokenCompleted(a),
+                Event::SomfyProtectCurrentTokenCompleted(b),
+            ) => a == b,
+            (
+                Event::SomfyProtectCurrentTokenFailed(a),
+                Event::SomfyProtectCurrentTokenFailed(b),
+            ) => a == b,
+            (
+                Event::SomfyProtectDiscoverCompleted(a),
+                Event::SomfyProtectDiscoverCompleted(b),
+            ) => a == b,
+            (
+                Event::SomfyProtectDiscoverFailed(a),
+                Event::SomfyProtectDiscoverFailed(b),
+            ) => a == b,
+            (
+                Event::SomfyProtectGenerateOAuthTokensCompleted(a),
+                Event::SomfyProtectGenerateOAuthTokensCompleted(b),
+            ) => a == b,
+            (
+                Event::SomfyProtectGenerateOAuthTokensFailed(a),
+                Event::SomfyProtectGenerateOAuthTokensFailed(b),
+            ) => a == b,
+            (
+                Event::SomfyProtectGetSitesCompleted(a),
+                Event::SomfyProtectGetSitesCompleted(b),
+            ) => a == b,
+            (
+                Event::SomfyProtectGetSitesFailed(a),
+                Event::SomfyProtectGetSitesFailed(b),
+            ) => a == b,
+            (
+                Event::SomfyProtectSiteDiscovered(a),
+                Event::SomfyProtectSiteDiscovered(b),
+            ) => a == b,
+            (
+                Event::SomfyThermostatCurrentTokensCompleted(a),
+                Event::SomfyThermostatCurrentTokensCompleted(b),
+            ) => a == b,
+            (
+                Event::SomfyThermostatCurrentTokensFailed(a),
+                Event::SomfyThermostatCurrentTokensFailed(b),
+            ) => a == b,
+            (
+                Event::SomfyThermostatDeleteWebhookFailed(a),
+                Event::SomfyThermostatDeleteWebhookFailed(b),
+            ) => a == b,
+            (
+                Event::SomfyThermostatDeleteWebhookSuccess(a),
+                Event::SomfyThermostatDeleteWebhookSuccess(b),
+            ) => a == b,
+            (
+                Event::SomfyThermostatDiscoverCompleted(a),
+                Event::SomfyThermostatDiscoverCompleted(b),
+            ) => a == b,
+            (
+                Event::SomfyThermostatDiscoverFailed(a),
+                Event::SomfyThermostatDiscoverFailed(b),
+            ) => a == b,
+            (
+                Event::SomfyThermostatDiscovered(a),
+                Event::SomfyThermostatDiscovered(b),
+            ) => a == b,
+            (
+                Event::SomfyThermostatGenerateOAuthTokensCompleted(a),
+                Event::SomfyThermostatGenerateOAuthTokensCompleted(b),
+            ) => a == b,
+            (
+                Event::SomfyThermostatGenerateOAuthTokensFailed(a),
+                Event::SomfyThermostatGenerateOAuthTokensFailed(b),
+            ) => a == b,
+            (
+                Event::SomfyThermostatRegisterWebhookFailed(a),
+                Event::SomfyThermostatRegisterWebhookFailed(b),
+            ) => a == b,
+            (
+                Event::SomfyThermostatRegisterWebhookSuccess(a),
+                Event::SomfyThermostatRegisterWebhookSuccess(b),
+            ) => a == b,
+            (
+                Event::SomfyThermostatsCandidatesDiscovered(a),
+                Event::SomfyThermostatsCandidatesDiscovered(b),
+            ) => a == b,
+            (Event::SonosGetTopologyFailed(a), Event::SonosGetTopologyFailed(b)) => {
+                a == b
+            }
+            (Event::SonosGetTopologySuccess(a), Event::SonosGetTopologySuccess(b)) => {
+                a == b
+            }
+            (Event::SonosTopologyChanged(a), Event::SonosTopologyChanged(b)) => a == b,
+            (Event::ValidAddress(a), Event::ValidAddress(b)) => a == b,
+            (Event::WiserGatewayDiscovered(a), Event::WiserGatewayDiscovered(b)) => {
+                a == b
+            }
+            (
+                Event::WiserGatewayDiscoveredFailed(a),
+                Event::WiserGatewayDiscoveredFailed(b),
+            ) => a == b,
+            (
+                Event::WiserSitesCandidatesDiscovered(a),
+                Event::WiserSitesCandidatesDiscovered(b),
+            ) => a == b,
+            (
+                Event::WiserSitesCandidatesFailed(a),
+                Event::WiserSitesCandidatesFailed(b),
+            ) => a == b,
+            (
+                Event::ZWaveExclusionInOtherNetwork(a),
+                Event::ZWaveExclusionInOtherNetwork(b),
+            ) => a == b,
+            (
+                Event::ZWaveNewClientSideAuthenticationDSK(a),
+                Event::ZWaveNewClientSideAuthenticationDSK(b),
+            ) => a == b,
+            (Event::ZWaveResetComplete(a), Event::ZWaveResetComplete(b)) => a == b,
+            (Event::ZWaveResetFailed(a), Event::ZWaveResetFailed(b)) => a == b,
+            (Event::ZWaveSetModeComplete(a), Event::ZWaveSetModeComplete(b)) => a == b,
+            (Event::ZWaveSetModeFailed(a), Event::ZWaveSetModeFailed(b)) => a == b,
+            (
+                Event::ZigbeeBindNetworkCompleted(a),
+                Event::ZigbeeBindNetworkCompleted(b),
+            ) => a == b,
+            (Event::ZigbeeBindNetworkFailed(a), Event::ZigbeeBindNetworkFailed(b)) => {
+                a == b
+            }
+            (
+                Event::ZigbeeCreateNetworkCompleted(a),
+                Event::ZigbeeCreateNetworkCompleted(b),
+            ) => a == b,
+            (
+                Event::ZigbeeCreateNetworkFailed(a),
+                Event::ZigbeeCreateNetworkFailed(b),
+            ) => a == b,
+            (
+                Event::ZigbeeJoinNetworkCompleted(a),
+                Event::ZigbeeJoinNetworkCompleted(b),
+            ) => a == b,
+            (Event::ZigbeeJoinNetworkFailed(a), Event::ZigbeeJoinNetworkFailed(b)) => {
+                a == b
+            }
+            (
+                Event::ZigbeeLeaveNetworkCompleted(a),
+                Event::ZigbeeLeaveNetworkCompleted(b),
+            ) => a == b,
+            (Event::ZigbeeLeaveNetworkFailed(a), Event::ZigbeeLeaveNetworkFailed(b)) => {
+                a == b
+            }
+            (
+                Event::ZigbeeRefreshNetworkCompleted(a),
+                Event::ZigbeeRefreshNetworkCompleted(b),
+            ) => a == b,
+            (
+                Event::ZigbeeRefreshNetworkFailed(a),
+                Event::ZigbeeRefreshNetworkFailed(b),
+            ) => a == b,
+            (Event::ZoneCreated(a), Event::ZoneCreated(b)) => a == b,
+            (Event::ZoneDeleted(a), Event::ZoneDeleted(b)) => a == b,
+            (Event::ZoneUpdated(a), Event::ZoneUpdated(b)) => a == b,
+            (Event::Unknown(a), Event::Unknown(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
 impl Event {
     /// Every event name the documentation lists, sorted.
     pub const NAMES: &'static [&'static str] = &[
@@ -657,6 +1794,7 @@ impl Event {
 
     /// The wire name (`"DeviceStateChangedEvent"`); for [`Event::Unknown`], its
     /// `name` field (empty if it has none).
+    #[inline]
     pub fn name(&self) -> &str {
         match self {
             Event::ActionGroupCreated(_) => "ActionGroupCreatedEvent",
@@ -885,6 +2023,7 @@ impl Event {
 impl Event {
     /// Fields of the event that its documented type does not list (and values
     /// of another shape than documented); `None` for [`Event::Unknown`].
+    #[inline]
     pub fn extra(&self) -> Option<&Map<String, Value>> {
         match self {
             Event::ActionGroupCreated(e) => Some(&e.extra),
@@ -1037,6 +2176,7 @@ impl Event {
 }
 
 impl crate::de::Tagged for Event {
+    #[inline]
     fn begin(name: &str) -> Option<Self> {
         Some(
             match name {
@@ -1681,6 +2821,7 @@ impl crate::de::Tagged for Event {
         }
     }
 
+    #[inline]
     fn extra_mut(&mut self) -> &mut Map<String, Value> {
         match self {
             Event::ActionGroupCreated(e) => &mut e.extra,
@@ -1836,6 +2977,7 @@ impl crate::de::Tagged for Event {
         }
     }
 
+    #[inline]
     fn unknown(value: Value) -> Self {
         Event::Unknown(value)
     }

@@ -8,7 +8,9 @@
 //! nothing the server sent is lost.
 //!
 //! Field documentation is the page's (description, example); a field the page
-//! only names has none.
+//! only names has none. Each struct's `fields!` table (one line per field:
+//! wire name, Rust name) writes its `Debug`, `Clone`, `Default`, `PartialEq`,
+//! `Serialize` and lenient `Deserialize`.
 
 #![allow(clippy::large_enum_variant, missing_docs)]
 
@@ -16,7 +18,6 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 /// Documented at `` POST /triggers allowed type `absoluteSchedule` ``.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AbsoluteSchedule {
     pub start_minutes: Option<i64>,
     pub start_day: Option<i64>,
@@ -42,7 +43,6 @@ crate::de::fields!(AbsoluteSchedule {
 });
 
 /// Documented at `POST /actionGroups request.actions[]` (and 34 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Action {
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
@@ -57,7 +57,6 @@ crate::de::fields!(Action {
 });
 
 /// Documented at `POST /actionGroups request` (and 34 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionGroup {
     /// Example: `a managed action group label`.
     pub label: Option<String>,
@@ -103,7 +102,6 @@ crate::de::fields!(ActionGroup {
 /// An action group has been created
 ///
 /// Documented at `event ActionGroupCreatedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionGroupCreatedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -143,7 +141,6 @@ crate::de::fields!(ActionGroupCreatedEvent {
 /// An action group has been deleted
 ///
 /// Documented at `event ActionGroupDeletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionGroupDeletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -168,7 +165,6 @@ crate::de::fields!(ActionGroupDeletedEvent {
 });
 
 /// Documented at `` POST /setup/automation allowed type `actionGroupOperation` ``.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionGroupOperation {
     /// Example: `READ`.
     pub r#type: Option<String>,
@@ -184,7 +180,6 @@ crate::de::fields!(ActionGroupOperation {
 });
 
 /// Documented at `GET /exec/delayedTriggerSchedule/{triggerId} response` (and 3 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionGroupScheduledExecution {
     /// Example: `a trigger id`.
     pub trigger_id: Option<String>,
@@ -217,7 +212,6 @@ crate::de::fields!(ActionGroupScheduledExecution {
 /// An action group has been updated
 ///
 /// Documented at `event ActionGroupUpdatedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActionGroupUpdatedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -255,7 +249,6 @@ crate::de::fields!(ActionGroupUpdatedEvent {
 });
 
 /// Documented at `` POST /triggers allowed type `allDevicesStateCondition` ``.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AllDevicesStateCondition {
     pub activation_delay: Option<i64>,
     pub deactivation_delay: Option<i64>,
@@ -289,7 +282,6 @@ crate::de::fields!(AllDevicesStateCondition {
 });
 
 /// Documented at `` POST /triggers allowed type `andBlock` ``.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AndBlock {
     pub activation_delay: Option<i64>,
     pub deactivation_delay: Option<i64>,
@@ -305,7 +297,6 @@ crate::de::fields!(AndBlock {
 });
 
 /// Documented at `` POST /triggers allowed type `annualSchedule` ``.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnnualSchedule {
     pub start_minutes: Option<i64>,
     pub stop_minutes: Option<i64>,
@@ -353,7 +344,6 @@ crate::de::fields!(AnnualSchedule {
 });
 
 /// Documented at `` POST /triggers allowed type `annualWeekHours` ``.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnnualWeekHours {
     pub start_minutes: Option<i64>,
     pub stop_minutes: Option<i64>,
@@ -403,7 +393,6 @@ crate::de::fields!(AnnualWeekHours {
 });
 
 /// Documented at `PUT /setup/subscribe/notification/apple/{providerApplicationId} request` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ApnsSubscriberJsonWrapper {
     pub device: Option<crate::types::PushDevice>,
     /// Example: `a device token`.
@@ -430,7 +419,6 @@ crate::de::fields!(ApnsSubscriberJsonWrapper {
 });
 
 /// Documented at `POST /config/august/createAuthenticationURL/{redirectURL} request` (and 5 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ApplicationIdRequest {
     /// Example: `an application id`.
     pub application_id: Option<String>,
@@ -443,7 +431,6 @@ crate::de::fields!(ApplicationIdRequest {
 });
 
 /// Documented at `` POST /triggers allowed type `atLeastOneDeviceStateCondition` ``.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AtLeastOneDeviceStateCondition {
     pub activation_delay: Option<i64>,
     pub deactivation_delay: Option<i64>,
@@ -477,7 +464,6 @@ crate::de::fields!(AtLeastOneDeviceStateCondition {
 });
 
 /// Documented at `event AugustDiscoverHousesCandidatesCompletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AugustDiscoverHousesCandidatesCompletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -499,7 +485,6 @@ crate::de::fields!(AugustDiscoverHousesCandidatesCompletedEvent {
 });
 
 /// Documented at `event AugustDiscoverHousesCandidatesFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AugustDiscoverHousesCandidatesFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -522,7 +507,6 @@ crate::de::fields!(AugustDiscoverHousesCandidatesFailedEvent {
 });
 
 /// Documented at `event AugustGatewayDiscoverCompletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AugustGatewayDiscoverCompletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -547,7 +531,6 @@ crate::de::fields!(AugustGatewayDiscoverCompletedEvent {
 });
 
 /// Documented at `event AugustGatewayDiscoverFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AugustGatewayDiscoverFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -573,7 +556,6 @@ crate::de::fields!(AugustGatewayDiscoverFailedEvent {
 });
 
 /// Documented at `event AugustDiscoverHousesCandidatesCompletedEvent.houses[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AugustHouseCandidate {
     /// Example: `an id`.
     pub id: Option<String>,
@@ -591,7 +573,6 @@ crate::de::fields!(AugustHouseCandidate {
 });
 
 /// Documented at `event AugustDiscoverHousesCandidatesCompletedEvent.houses[].locks[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AugustLockCandidate {
     /// Example: `an id`.
     pub id: Option<String>,
@@ -607,7 +588,6 @@ crate::de::fields!(AugustLockCandidate {
 });
 
 /// Documented at `event AugustRefreshCurrentTokenCompletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AugustRefreshCurrentTokenCompletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -627,7 +607,6 @@ crate::de::fields!(AugustRefreshCurrentTokenCompletedEvent {
 });
 
 /// Documented at `event AugustRefreshCurrentTokenFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AugustRefreshCurrentTokenFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -650,7 +629,6 @@ crate::de::fields!(AugustRefreshCurrentTokenFailedEvent {
 });
 
 /// Documented at `POST /config/august/createAuthenticationURL/{redirectURL} response` (and 6 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuthenticationUrlResponse {
     /// Example: `string value`.
     pub authentication_url: Option<String>,
@@ -757,7 +735,6 @@ impl crate::de::Lenient for AutomationOperation {
 }
 
 /// Documented at `GET /setup/gateways/{gatewayId} response.partners[]` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BusinessPartner {
     /// Example: `OWNER`.
     pub status: Option<String>,
@@ -778,7 +755,6 @@ crate::de::fields!(BusinessPartner {
 });
 
 /// Documented at `GET /setup/calendar/days response[]` (and 11 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CalendarDay {
     pub creation_time: Option<i64>,
     pub last_update_time: Option<i64>,
@@ -808,7 +784,6 @@ crate::de::fields!(CalendarDay {
 /// A calendar day has been created
 ///
 /// Documented at `event CalendarDayCreatedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CalendarDayCreatedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -844,7 +819,6 @@ crate::de::fields!(CalendarDayCreatedEvent {
 });
 
 /// Documented at `GET /setup/calendar/days response[].dayTimeTriggers[]` (and 13 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CalendarDayDayTimeTrigger {
     pub start_action_group_time_trigger: Option<
         crate::types::CalendarDayDayTimeTriggerStartActionGroupTimeTrigger,
@@ -858,7 +832,6 @@ crate::de::fields!(CalendarDayDayTimeTrigger {
 });
 
 /// Documented at `GET /setup/calendar/days response[].dayTimeTriggers[].startActionGroupTimeTrigger` (and 13 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CalendarDayDayTimeTriggerStartActionGroupTimeTrigger {
     /// Example: `DAWN`.
     pub trigger_type: Option<String>,
@@ -904,7 +877,6 @@ crate::de::fields!(CalendarDayDayTimeTriggerStartActionGroupTimeTrigger {
 /// A calendar day has been deleted
 ///
 /// Documented at `event CalendarDayDeletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CalendarDayDeletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -929,7 +901,6 @@ crate::de::fields!(CalendarDayDeletedEvent {
 });
 
 /// Documented at `` POST /setup/automation allowed type `calendarDayOperation` ``.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CalendarDayOperation {
     /// Example: `CREATE`.
     pub r#type: Option<String>,
@@ -946,7 +917,6 @@ crate::de::fields!(CalendarDayOperation {
 /// A calendar day has been updated
 ///
 /// Documented at `event CalendarDayUpdatedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CalendarDayUpdatedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -984,7 +954,6 @@ crate::de::fields!(CalendarDayUpdatedEvent {
 /// A calendar rule has been created
 ///
 /// Documented at `event CalendarRuleCreatedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CalendarRuleCreatedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -1054,7 +1023,6 @@ crate::de::fields!(CalendarRuleCreatedEvent {
 /// A calendar rule has been deleted
 ///
 /// Documented at `event CalendarRuleDeletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CalendarRuleDeletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -1079,7 +1047,6 @@ crate::de::fields!(CalendarRuleDeletedEvent {
 });
 
 /// Documented at `` POST /setup/automation allowed type `calendarRuleOperation` ``.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CalendarRuleOperation {
     /// Example: `PATCH`.
     pub r#type: Option<String>,
@@ -1099,7 +1066,6 @@ crate::de::fields!(CalendarRuleOperation {
 /// A calendar rule has been updated
 ///
 /// Documented at `event CalendarRuleUpdatedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CalendarRuleUpdatedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -1169,7 +1135,6 @@ crate::de::fields!(CalendarRuleUpdatedEvent {
 /// A new camera has been discovered
 ///
 /// Documented at `event CameraDiscoveredEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CameraDiscoveredEvent {
     pub timestamp: Option<i64>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -1196,7 +1161,6 @@ crate::de::fields!(CameraDiscoveredEvent {
 });
 
 /// Documented at `GET /utils/location/countries/{countryNameOrCode}/postcodes/{postcode}/cities response[]` (and 2 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct City {
     /// Example: `a city`.
     pub city: Option<String>,
@@ -1221,7 +1185,6 @@ crate::de::fields!(City {
 });
 
 /// Documented at `POST /actionGroups request.actions[].commands[]` (and 34 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Command {
     pub r#type: Option<i64>,
     /// Example: `a command name`.
@@ -1247,7 +1210,6 @@ crate::de::fields!(Command {
 });
 
 /// Documented at `GET /reference/controllable/{controllableName} response.commands[]` (and 5 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommandDefinition {
     /// Example: `a command name`.
     pub command_name: Option<String>,
@@ -1267,7 +1229,6 @@ crate::de::fields!(CommandDefinition {
 /// The state of one command of an execution has changed.
 ///
 /// Documented at `spec/curated.toml`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommandExecutionStateChangedEvent {
     /// Time of the event (ms since the epoch).
     pub timestamp: Option<i64>,
@@ -1301,7 +1262,6 @@ crate::de::fields!(CommandExecutionStateChangedEvent {
 });
 
 /// Documented at ``POST /triggers allowed type `genericCommandSchedulingTrigger`.commandSchedules[]``.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommandSchedule {
     pub schedule_times: Option<Vec<crate::types::CommandScheduleScheduleTime>>,
     pub parameters: Option<Vec<String>>,
@@ -1320,7 +1280,6 @@ crate::de::fields!(CommandSchedule {
 });
 
 /// Documented at ``POST /triggers allowed type `genericCommandSchedulingTrigger`.commandSchedules[].scheduleTimes[]``.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommandScheduleScheduleTime {
     pub daily_time: Option<crate::types::CommandScheduleScheduleTimeDailyTime>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -1332,7 +1291,6 @@ crate::de::fields!(CommandScheduleScheduleTime {
 });
 
 /// Documented at ``POST /triggers allowed type `genericCommandSchedulingTrigger`.commandSchedules[].scheduleTimes[].dailyTime``.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommandScheduleScheduleTimeDailyTime {
     pub minutes_of_day: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -1466,7 +1424,6 @@ impl crate::de::Lenient for ConditionBlock {
 }
 
 /// Documented at `POST /conditionGroups request` (and 3 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConditionGroup {
     /// Example: `a condition group label`.
     pub label: Option<String>,
@@ -1491,7 +1448,6 @@ crate::de::fields!(ConditionGroup {
 });
 
 /// Documented at `POST /conditionGroups request.conditions[]` (and 5 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConditionGroupCondition {
     pub controllable: Option<crate::types::ControllableCondition>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -1505,7 +1461,6 @@ crate::de::fields!(ConditionGroupCondition {
 /// A condition group has been created
 ///
 /// Documented at `event ConditionGroupCreatedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConditionGroupCreatedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -1540,7 +1495,6 @@ crate::de::fields!(ConditionGroupCreatedEvent {
 /// A condition group has been deleted
 ///
 /// Documented at `event ConditionGroupDeletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConditionGroupDeletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -1567,7 +1521,6 @@ crate::de::fields!(ConditionGroupDeletedEvent {
 /// A condition group has been updated
 ///
 /// Documented at `event ConditionGroupUpdatedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConditionGroupUpdatedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -1600,7 +1553,6 @@ crate::de::fields!(ConditionGroupUpdatedEvent {
 });
 
 /// Documented at `POST /conditionGroups request.conditions[].controllable` (and 5 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ControllableCondition {
     /// Example: `a state name`.
     pub state_name: Option<String>,
@@ -1621,7 +1573,6 @@ crate::de::fields!(ControllableCondition {
 });
 
 /// Documented at `GET /reference/controllable/{controllableName} response` (and 5 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ControllableDefinition {
     pub commands: Option<Vec<crate::types::CommandDefinition>>,
     pub states: Option<Vec<crate::types::StateDefinition>>,
@@ -1653,7 +1604,6 @@ crate::de::fields!(ControllableDefinition {
 });
 
 /// Documented at `GET /reference/controllableTypes response[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ControllableTypeDetails {
     pub id: Option<i64>,
     /// Example: `a controllable type details name`.
@@ -2146,6 +2096,7 @@ impl Country {
     ];
 
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Country::Albania => "AL",
@@ -2246,6 +2197,7 @@ impl Country {
 }
 
 impl From<&str> for Country {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "AL" => Country::Albania,
@@ -2376,7 +2328,6 @@ impl crate::de::Lenient for Country {
 }
 
 /// Documented at `` POST /triggers allowed type `dailySchedule` ``.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DailySchedule {
     pub start_minutes: Option<i64>,
     pub stop_minutes: Option<i64>,
@@ -2416,7 +2367,6 @@ crate::de::fields!(DailySchedule {
 });
 
 /// Documented at `GET /reference/controllable/{controllableName} response.dataProperties[]` (and 5 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DataProperty {
     /// Example: `a data property value`.
     pub value: Option<String>,
@@ -2432,7 +2382,6 @@ crate::de::fields!(DataProperty {
 });
 
 /// Documented at `` POST /triggers allowed type `dayType` ``.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DayType {
     /// Example: `WORK_DAY`.
     pub day_type: Option<String>,
@@ -2448,7 +2397,6 @@ crate::de::fields!(DayType {
 });
 
 /// Documented at `` POST /triggers allowed type `delayedCommandsSchedulingTrigger` ``.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DelayedCommandsSchedulingTrigger {
     /// Example: `a delayed commands scheduling trigger label`.
     pub label: Option<String>,
@@ -2494,7 +2442,6 @@ crate::de::fields!(DelayedCommandsSchedulingTrigger {
 });
 
 /// Documented at ``POST /triggers allowed type `delayedCommandsSchedulingTrigger`.commandCalls[]``.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DelayedCommandsSchedulingTriggerCommandCall {
     /// Example: `a command function name`.
     pub command_function_name: Option<String>,
@@ -2511,7 +2458,6 @@ crate::de::fields!(DelayedCommandsSchedulingTriggerCommandCall {
 /// A delayed trigger has been cancelled
 ///
 /// Documented at `event DelayedTriggerCancelledEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DelayedTriggerCancelledEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -2538,7 +2484,6 @@ crate::de::fields!(DelayedTriggerCancelledEvent {
 /// A new delayed trigger has been scheduled
 ///
 /// Documented at `event DelayedTriggerSetEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DelayedTriggerSetEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -2563,7 +2508,6 @@ crate::de::fields!(DelayedTriggerSetEvent {
 });
 
 /// Documented at `GET /setup response.devices[]` (and 3 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Device {
     pub creation_time: Option<i64>,
     pub last_update_time: Option<i64>,
@@ -2623,7 +2567,6 @@ crate::de::fields!(Device {
 });
 
 /// Documented at `GET /setup/devices/additionalInformation response[]` (and 2 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceAdditionalInfo {
     /// Example: `a template id`.
     pub template_id: Option<String>,
@@ -2652,7 +2595,6 @@ crate::de::fields!(DeviceAdditionalInfo {
 });
 
 /// Documented at `GET /setup response.devices[].attributes[]` (and 5 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceAttribute {
     /// Example: `a device attribute name`.
     pub name: Option<String>,
@@ -2670,7 +2612,6 @@ crate::de::fields!(DeviceAttribute {
 });
 
 /// Documented at `event DeviceCreatedEvent.deviceAttributes[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceAttributeChangeItem {
     /// Example: `a device attribute change item name`.
     pub name: Option<String>,
@@ -2688,7 +2629,6 @@ crate::de::fields!(DeviceAttributeChangeItem {
 });
 
 /// Documented at `POST /reference/devices/search response.devicesTypes[].attributes[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceAttributeWrapper {
     /// Example: `a device attribute wrapper name`.
     pub name: Option<String>,
@@ -2710,7 +2650,6 @@ crate::de::fields!(DeviceAttributeWrapper {
 /// A device is reachable again.
 ///
 /// Documented at `spec/curated.toml`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceAvailableEvent {
     /// Time of the event (ms since the epoch).
     pub timestamp: Option<i64>,
@@ -2731,7 +2670,6 @@ crate::de::fields!(DeviceAvailableEvent {
 /// A new device has been added to the setup
 ///
 /// Documented at `event DeviceCreatedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceCreatedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -2773,7 +2711,6 @@ crate::de::fields!(DeviceCreatedEvent {
 /// Device deletion from the gateway has failed
 ///
 /// Documented at `event DeviceDeletionFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceDeletionFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -2803,7 +2740,6 @@ crate::de::fields!(DeviceDeletionFailedEvent {
 });
 
 /// Documented at `DELETE /setup/devices/{deviceURL} request` (and 2 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceDeletionOptions {
     pub purge_history: Option<bool>,
     pub delete_all_sub_systems: Option<bool>,
@@ -2823,7 +2759,6 @@ crate::de::fields!(DeviceDeletionOptions {
 /// Device is disabled
 ///
 /// Documented at `event DeviceDisabledEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceDisabledEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -2848,7 +2783,6 @@ crate::de::fields!(DeviceDisabledEvent {
 });
 
 /// Documented at `GET /history/devicesEvent/{eventId} response.deviceEvent` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceEventLog {
     pub event_time: Option<i64>,
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
@@ -2877,7 +2811,6 @@ crate::de::fields!(DeviceEventLog {
 /// Device firmware update is completed
 ///
 /// Documented at `event DeviceFirmwareUpdateCompletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceFirmwareUpdateCompletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -2904,7 +2837,6 @@ crate::de::fields!(DeviceFirmwareUpdateCompletedEvent {
 /// Device firmware update failed
 ///
 /// Documented at `event DeviceFirmwareUpdateFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceFirmwareUpdateFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -2934,7 +2866,6 @@ crate::de::fields!(DeviceFirmwareUpdateFailedEvent {
 /// A firmware update started on the given device
 ///
 /// Documented at `event DeviceFirmwareUpdateStartedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceFirmwareUpdateStartedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -2964,7 +2895,6 @@ crate::de::fields!(DeviceFirmwareUpdateStartedEvent {
 });
 
 /// Documented at `GET /setup response.devices[].manufacturerData[]` (and 3 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceManufacturerData {
     /// Example: `a device manufacturer data name`.
     pub name: Option<String>,
@@ -2980,7 +2910,6 @@ crate::de::fields!(DeviceManufacturerData {
 });
 
 /// Documented at `GET /enduser/permissions response[]` (and 5 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DevicePermission {
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
@@ -2998,7 +2927,6 @@ crate::de::fields!(DevicePermission {
 /// A device has been removed from the gateway
 ///
 /// Documented at `event DeviceRemovedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceRemovedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -3026,7 +2954,6 @@ crate::de::fields!(DeviceRemovedEvent {
 });
 
 /// Documented at `GET /setup response.devices[].states[]` (and 5 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceState {
     /// Example: `a device state name`.
     pub name: Option<String>,
@@ -3046,7 +2973,6 @@ crate::de::fields!(DeviceState {
 });
 
 /// Documented at `event DeviceStateChangedEvent.deviceStates[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceStateChangeItem {
     /// Example: `a device state change item name`.
     pub name: Option<String>,
@@ -3066,7 +2992,6 @@ crate::de::fields!(DeviceStateChangeItem {
 /// One or more states of a device have changed (high-level)
 ///
 /// Documented at `event DeviceStateChangedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceStateChangedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -3094,7 +3019,6 @@ crate::de::fields!(DeviceStateChangedEvent {
 });
 
 /// Documented at `GET /setup/devices/{deviceURL}/states/{name}/history/annual/{from}/{to} response.historyValues[]` (and 8 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceStateHistoryValue {
     /// Example: `a device state history value value`.
     pub value: Option<String>,
@@ -3115,7 +3039,6 @@ crate::de::fields!(DeviceStateHistoryValue {
 });
 
 /// Documented at `POST /reference/devices/search response.devicesTypes[].states[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceStateWrapper {
     /// Example: `a device state wrapper name`.
     pub name: Option<String>,
@@ -3141,7 +3064,6 @@ crate::de::fields!(DeviceStateWrapper {
 /// A device is no longer reachable.
 ///
 /// Documented at `spec/curated.toml`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceUnavailableEvent {
     /// Time of the event (ms since the epoch).
     pub timestamp: Option<i64>,
@@ -3162,7 +3084,6 @@ crate::de::fields!(DeviceUnavailableEvent {
 /// Device has been updated
 ///
 /// Documented at `event DeviceUpdatedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceUpdatedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -3199,7 +3120,6 @@ crate::de::fields!(DeviceUpdatedEvent {
 });
 
 /// Documented at `PUT /setup/devices/link request` (and 2 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceUrls {
     pub devices_url: Option<Vec<String>>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -3211,7 +3131,6 @@ crate::de::fields!(DeviceUrls {
 });
 
 /// Documented at `GET /setup/disconnectionAlert/configuration response` (and 2 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DisconnectionConfiguration {
     /// Example: `a notification title`.
     pub notification_title: Option<String>,
@@ -3234,7 +3153,6 @@ crate::de::fields!(DisconnectionConfiguration {
 /// Discover is complete
 ///
 /// Documented at `event DiscoverCompleteEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DiscoverCompleteEvent {
     pub timestamp: Option<i64>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -3266,7 +3184,6 @@ crate::de::fields!(DiscoverCompleteEvent {
 /// Discover has failed
 ///
 /// Documented at `event DiscoverFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DiscoverFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -3301,7 +3218,6 @@ crate::de::fields!(DiscoverFailedEvent {
 });
 
 /// Documented at `POST /config/{gatewayId}/io/discover/somfy request`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DiscoverRemoteControllerOptions {
     pub channel: Option<i64>,
     /// Example: `a discover remote controller options type`.
@@ -3316,7 +3232,6 @@ crate::de::fields!(DiscoverRemoteControllerOptions {
 });
 
 /// Documented at `POST /config/{gatewayId}/camera/discover/{rootUser}/{rootPassword} request` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DiscoveredCamera {
     /// Example: `a gateway id`.
     pub gateway_id: Option<String>,
@@ -3349,7 +3264,6 @@ crate::de::fields!(DiscoveredCamera {
 });
 
 /// Documented at `` POST /triggers allowed type `discreteTrigger` ``.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DiscreteTrigger {
     /// Example: `a discrete trigger label`.
     pub label: Option<String>,
@@ -3394,7 +3308,6 @@ crate::de::fields!(DiscreteTrigger {
 });
 
 /// Documented at ``POST /triggers allowed type `discreteTrigger`.activationDelays`` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DiscreteTriggerActivationDelays {
     pub map: Option<std::collections::BTreeMap<String, i64>>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -3406,7 +3319,6 @@ crate::de::fields!(DiscreteTriggerActivationDelays {
 });
 
 /// Documented at ``POST /triggers allowed type `discreteTrigger`.effectsList[]``.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DiscreteTriggerEffectsList {
     /// Example: `a key`.
     pub key: Option<String>,
@@ -3421,7 +3333,6 @@ crate::de::fields!(DiscreteTriggerEffectsList {
 });
 
 /// Documented at `` POST /triggers allowed type `dualDeviceStateCondition` ``.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DualDeviceStateCondition {
     pub activation_delay: Option<i64>,
     pub deactivation_delay: Option<i64>,
@@ -3456,7 +3367,6 @@ crate::de::fields!(DualDeviceStateCondition {
 });
 
 /// Documented at `event EliotDiscoverGatewayCompletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EliotDiscoverGatewayCompletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -3481,7 +3391,6 @@ crate::de::fields!(EliotDiscoverGatewayCompletedEvent {
 });
 
 /// Documented at `event EliotDiscoverGatewayFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EliotDiscoverGatewayFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -3504,7 +3413,6 @@ crate::de::fields!(EliotDiscoverGatewayFailedEvent {
 });
 
 /// Documented at `event EliotDiscoverGatewaysCompletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EliotDiscoverGatewaysCompletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -3526,7 +3434,6 @@ crate::de::fields!(EliotDiscoverGatewaysCompletedEvent {
 });
 
 /// Documented at `event EliotDiscoverGatewaysFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EliotDiscoverGatewaysFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -3549,7 +3456,6 @@ crate::de::fields!(EliotDiscoverGatewaysFailedEvent {
 });
 
 /// Documented at `event EliotDiscoverGatewaysCompletedEvent.plants[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EliotPlant {
     /// Example: `an id`.
     pub id: Option<String>,
@@ -3565,7 +3471,6 @@ crate::de::fields!(EliotPlant {
 });
 
 /// Documented at `event EliotRefreshCurrentTokenCompletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EliotRefreshCurrentTokenCompletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -3585,7 +3490,6 @@ crate::de::fields!(EliotRefreshCurrentTokenCompletedEvent {
 });
 
 /// Documented at `event EliotRefreshCurrentTokenFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EliotRefreshCurrentTokenFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -3608,7 +3512,6 @@ crate::de::fields!(EliotRefreshCurrentTokenFailedEvent {
 });
 
 /// Documented at `event EnOceanBadDeviceStimulationEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EnOceanBadDeviceStimulationEvent {
     pub timestamp: Option<i64>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -3685,6 +3588,7 @@ impl EnOceanDeviceReference {
     ];
 
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             EnOceanDeviceReference::EltakoSmokeSensor => "EltakoSmokeSensor",
@@ -3703,6 +3607,7 @@ impl EnOceanDeviceReference {
 }
 
 impl From<&str> for EnOceanDeviceReference {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "EltakoSmokeSensor" => EnOceanDeviceReference::EltakoSmokeSensor,
@@ -3751,7 +3656,6 @@ impl crate::de::Lenient for EnOceanDeviceReference {
 }
 
 /// Documented at `event EnOceanLearnModeTimeoutEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EnOceanLearnModeTimeoutEvent {
     pub timestamp: Option<i64>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -3775,7 +3679,6 @@ crate::de::fields!(EnOceanLearnModeTimeoutEvent {
 /// An EnOcean learn operation started
 ///
 /// Documented at `event EnOceanLearnStartedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EnOceanLearnStartedEvent {
     pub timestamp: Option<i64>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -3799,7 +3702,6 @@ crate::de::fields!(EnOceanLearnStartedEvent {
 /// An EnOcean learn operation has been stopped
 ///
 /// Documented at `event EnOceanLearnStoppedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EnOceanLearnStoppedEvent {
     pub timestamp: Option<i64>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -3821,7 +3723,6 @@ crate::de::fields!(EnOceanLearnStoppedEvent {
 });
 
 /// Documented at `GET /setup/calendar/status response` (and 5 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EnabledStatus {
     pub enabled: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -3835,7 +3736,6 @@ crate::de::fields!(EnabledStatus {
 /// Enduser account has been updated
 ///
 /// Documented at `event EndUserAccountUpdatedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EndUserAccountUpdatedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -3886,7 +3786,6 @@ crate::de::fields!(EndUserAccountUpdatedEvent {
 });
 
 /// Documented at `POST /setup/roles request`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EndUserCustomRoleRequest {
     /// Example: `an end user custom role request name`.
     pub name: Option<String>,
@@ -3901,7 +3800,6 @@ crate::de::fields!(EndUserCustomRoleRequest {
 });
 
 /// Documented at `POST /setup/roles request.permissions[]` (and 2 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EndUserCustomRoleRequestPermission {
     /// Example: `deviceControl`.
     pub r#type: Option<String>,
@@ -3917,7 +3815,6 @@ crate::de::fields!(EndUserCustomRoleRequestPermission {
 });
 
 /// Documented at `GET /setup/roles response[]` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EndUserCustomRoleResponse {
     /// Example: `an end user custom role response name`.
     pub name: Option<String>,
@@ -3932,7 +3829,6 @@ crate::de::fields!(EndUserCustomRoleResponse {
 });
 
 /// Documented at `GET /enduser/preferences response[]` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EndUserPreference {
     /// Example: `an end user preference name`.
     pub name: Option<String>,
@@ -3953,7 +3849,6 @@ crate::de::fields!(EndUserPreference {
 /// A user preference has been created
 ///
 /// Documented at `event EndUserPreferenceCreatedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EndUserPreferenceCreatedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -3995,7 +3890,6 @@ crate::de::fields!(EndUserPreferenceCreatedEvent {
 /// A user preference has been deleted
 ///
 /// Documented at `event EndUserPreferenceDeletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EndUserPreferenceDeletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -4032,7 +3926,6 @@ crate::de::fields!(EndUserPreferenceDeletedEvent {
 /// A user preference has been updated
 ///
 /// Documented at `event EndUserPreferenceUpdatedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EndUserPreferenceUpdatedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -4072,7 +3965,6 @@ crate::de::fields!(EndUserPreferenceUpdatedEvent {
 });
 
 /// Documented at `POST /events/register response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EventListener {
     /// Example: `string value`.
     pub id: Option<String>,
@@ -4085,7 +3977,6 @@ crate::de::fields!(EventListener {
 });
 
 /// Documented at `POST /exec/{actionGroupOID} response` (and 76 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExecIdResponse {
     /// Example: `string value`.
     pub exec_id: Option<String>,
@@ -4098,7 +3989,6 @@ crate::de::fields!(ExecIdResponse {
 });
 
 /// Documented at `GET /exec/current/{execId} response` (and 2 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Execution {
     pub start_time: Option<i64>,
     /// Example: `an owner`.
@@ -4130,7 +4020,6 @@ crate::de::fields!(Execution {
 });
 
 /// Documented at `event ActionGroupCreatedEvent.actions[]` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExecutionAction {
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
@@ -4145,7 +4034,6 @@ crate::de::fields!(ExecutionAction {
 });
 
 /// Documented at `event ActionGroupCreatedEvent.actions[].commands[]` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExecutionCommand {
     /// Example: `an execution command entry name`.
     pub name: Option<String>,
@@ -4162,7 +4050,6 @@ crate::de::fields!(ExecutionCommand {
 });
 
 /// Documented at `event ActionGroupCreatedEvent.actions[].commands[].parameters[]` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExecutionCommandParameter {
     pub r#type: Option<i64>,
     /// Example: `an execution command parameter entry value`.
@@ -4179,7 +4066,6 @@ crate::de::fields!(ExecutionCommandParameter {
 /// An execution has been registered (it is about to be transmitted).
 ///
 /// Documented at `spec/curated.toml`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExecutionRegisteredEvent {
     /// Time of the event (ms since the epoch).
     pub timestamp: Option<i64>,
@@ -4221,7 +4107,6 @@ crate::de::fields!(ExecutionRegisteredEvent {
 /// An execution state has changed
 ///
 /// Documented at `event ExecutionStateChangedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExecutionStateChangedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -4289,7 +4174,6 @@ crate::de::fields!(ExecutionStateChangedEvent {
 });
 
 /// Documented at `event ExecutionStateChangedEvent.failedCommands[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExecutionStateChangedEventFailedCommand {
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
@@ -4309,7 +4193,6 @@ crate::de::fields!(ExecutionStateChangedEventFailedCommand {
 });
 
 /// Documented at `event ExecutionStateChangedEvent.relatedDevices[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExecutionStateChangedEventRelatedDevice {
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
@@ -4324,7 +4207,6 @@ crate::de::fields!(ExecutionStateChangedEventRelatedDevice {
 /// External service url event
 ///
 /// Documented at `event ExternalServiceURLEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalServiceURLEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -4354,7 +4236,6 @@ crate::de::fields!(ExternalServiceURLEvent {
 });
 
 /// Documented at `PUT /setup/subscribe/notification/android/fcm/{providerApplicationId} request` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FcmSubscriberJsonWrapper {
     pub device: Option<crate::types::PushDevice>,
     /// Example: `a user id`.
@@ -4375,7 +4256,6 @@ crate::de::fields!(FcmSubscriberJsonWrapper {
 });
 
 /// Documented at `GET /setup response.gateways[]` (and 2 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Gateway {
     /// Example: `a gateway id`.
     pub gateway_id: Option<String>,
@@ -4426,7 +4306,6 @@ crate::de::fields!(Gateway {
 });
 
 /// Documented at `GET /setup/gateways/{gatewayId}/additionalInformation response[]` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GatewayAdditionalInfo {
     /// Example: `a template id`.
     pub template_id: Option<String>,
@@ -4457,7 +4336,6 @@ crate::de::fields!(GatewayAdditionalInfo {
 /// A gateway is connected to the server again.
 ///
 /// Documented at `spec/curated.toml`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GatewayAliveEvent {
     /// Time of the event (ms since the epoch).
     pub timestamp: Option<i64>,
@@ -4473,7 +4351,6 @@ crate::de::fields!(GatewayAliveEvent {
 });
 
 /// Documented at `GET /setup response.gateways[].connectivity` (and 2 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GatewayConnectivity {
     /// Example: `PARTIAL`.
     pub status: Option<String>,
@@ -4493,7 +4370,6 @@ crate::de::fields!(GatewayConnectivity {
 /// A gateway is no longer connected to the server.
 ///
 /// Documented at `spec/curated.toml`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GatewayDownEvent {
     /// Time of the event (ms since the epoch).
     pub timestamp: Option<i64>,
@@ -4511,7 +4387,6 @@ crate::de::fields!(GatewayDownEvent {
 /// Gateway disconnection alert configuration has changed
 ///
 /// Documented at `event GatewayDownOptionsChangedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GatewayDownOptionsChangedEvent {
     pub timestamp: Option<i64>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -4538,7 +4413,6 @@ crate::de::fields!(GatewayDownOptionsChangedEvent {
 /// Gateway firmware update is completed
 ///
 /// Documented at `event GatewayFirmwareUpdateCompletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GatewayFirmwareUpdateCompletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -4566,7 +4440,6 @@ crate::de::fields!(GatewayFirmwareUpdateCompletedEvent {
 /// Gateway firmware update failed
 ///
 /// Documented at `event GatewayFirmwareUpdateFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GatewayFirmwareUpdateFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -4597,7 +4470,6 @@ crate::de::fields!(GatewayFirmwareUpdateFailedEvent {
 /// A firmware update started on the given gateway
 ///
 /// Documented at `event GatewayFirmwareUpdateStartedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GatewayFirmwareUpdateStartedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -4624,7 +4496,6 @@ crate::de::fields!(GatewayFirmwareUpdateStartedEvent {
 /// One of the gateway function has changed
 ///
 /// Documented at `event GatewayFunctionChangedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GatewayFunctionChangedEvent {
     pub timestamp: Option<i64>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -4654,7 +4525,6 @@ crate::de::fields!(GatewayFunctionChangedEvent {
 /// A data synchronization sequence between the gateway and the server has completed
 ///
 /// Documented at `event GatewaySynchronizationEndedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GatewaySynchronizationEndedEvent {
     pub timestamp: Option<i64>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -4678,7 +4548,6 @@ crate::de::fields!(GatewaySynchronizationEndedEvent {
 /// A data synchronization sequence between the gateway and the server has started
 ///
 /// Documented at `event GatewaySynchronizationStartedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GatewaySynchronizationStartedEvent {
     pub timestamp: Option<i64>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -4700,7 +4569,6 @@ crate::de::fields!(GatewaySynchronizationStartedEvent {
 });
 
 /// Documented at `PUT /setup/subscribe/notification/android/{providerApplicationId} request` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GcmSubscriberJsonWrapper {
     pub device: Option<crate::types::PushDevice>,
     /// Example: `a user id`.
@@ -4723,7 +4591,6 @@ crate::de::fields!(GcmSubscriberJsonWrapper {
 });
 
 /// Documented at `` POST /triggers allowed type `genericCommandSchedulingTrigger` ``.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GenericCommandSchedulingTrigger {
     /// Example: `a generic command scheduling trigger label`.
     pub label: Option<String>,
@@ -4759,7 +4626,6 @@ crate::de::fields!(GenericCommandSchedulingTrigger {
 });
 
 /// Documented at ``POST /triggers allowed type `genericCommandSchedulingTrigger`.stateRestrictions[]`` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GenericCommandSchedulingTriggerStateRestriction {
     /// Example: `a state name`.
     pub state_name: Option<String>,
@@ -4775,7 +4641,6 @@ crate::de::fields!(GenericCommandSchedulingTriggerStateRestriction {
 });
 
 /// Documented at `` POST /triggers allowed type `genericPointToPointRegulationTrigger` ``.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GenericPointToPointRegulationTrigger {
     /// Example: `a generic point to point regulation trigger label`.
     pub label: Option<String>,
@@ -4819,7 +4684,6 @@ crate::de::fields!(GenericPointToPointRegulationTrigger {
 });
 
 /// Documented at `` POST /triggers allowed type `genericStateRegulationTrigger` ``.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GenericStateRegulationTrigger {
     /// Example: `a generic state regulation trigger label`.
     pub label: Option<String>,
@@ -4863,7 +4727,6 @@ crate::de::fields!(GenericStateRegulationTrigger {
 });
 
 /// Documented at ``POST /triggers allowed type `genericStateRegulationTrigger`.targetRegulationOverrides[]`` (and 3 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GenericStateRegulationTriggerTargetRegulationOverride {
     /// Example: `ECO`.
     pub target: Option<String>,
@@ -4878,7 +4741,6 @@ crate::de::fields!(GenericStateRegulationTriggerTargetRegulationOverride {
 });
 
 /// Documented at `GET /authenticated response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetAuthenticatedResponse {
     pub authenticated: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -4890,7 +4752,6 @@ crate::de::fields!(GetAuthenticatedResponse {
 });
 
 /// Documented at `GET /conditionGroups/{oid}/evaluate response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetConditionGroupsByOidEvaluateResponse {
     /// Example: `FAILED`.
     pub evaluation_status: Option<String>,
@@ -4911,7 +4772,6 @@ crate::de::fields!(GetConditionGroupsByOidEvaluateResponse {
 });
 
 /// Documented at `GET /config/{gatewayId}/{protocolType}/group/capabilities response[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetConfigByGatewayIdByProtocolTypeGroupCapabilitiesResponse {
     /// Example: `a controllable name`.
     pub controllable_name: Option<String>,
@@ -4927,7 +4787,6 @@ crate::de::fields!(GetConfigByGatewayIdByProtocolTypeGroupCapabilitiesResponse {
 });
 
 /// Documented at `GET /config/{gatewayId}/devices/{protocolType}/commissioning/codes response[]` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetConfigByGatewayIdDevicesByProtocolTypeCommissioningCodesResponse {
     /// Example: `a code`.
     pub code: Option<String>,
@@ -4945,7 +4804,6 @@ crate::de::fields!(GetConfigByGatewayIdDevicesByProtocolTypeCommissioningCodesRe
 });
 
 /// Documented at `GET /config/{gatewayId}/devices/{protocolType}/partial response[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetConfigByGatewayIdDevicesByProtocolTypePartialResponse {
     /// Example: `an address`.
     pub address: Option<String>,
@@ -4960,7 +4818,6 @@ crate::de::fields!(GetConfigByGatewayIdDevicesByProtocolTypePartialResponse {
 });
 
 /// Documented at `GET /config/{gatewayId}/io/PropagateTransferKey request` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetConfigByGatewayIdIoPropagateTransferKeyRequest {
     pub save_master_node: Option<bool>,
     pub propagate: Option<bool>,
@@ -4974,7 +4831,6 @@ crate::de::fields!(GetConfigByGatewayIdIoPropagateTransferKeyRequest {
 });
 
 /// Documented at `GET /config/{gatewayId}/profalux868/address response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetConfigByGatewayIdProfalux868AddressResponse {
     pub next_free_address: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -4986,7 +4842,6 @@ crate::de::fields!(GetConfigByGatewayIdProfalux868AddressResponse {
 });
 
 /// Documented at `GET /config/{gatewayId}/rtd/deviceAddress response` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetConfigByGatewayIdRtdDeviceAddressResponse {
     /// Example: `string value`.
     pub device_address: Option<String>,
@@ -4999,7 +4854,6 @@ crate::de::fields!(GetConfigByGatewayIdRtdDeviceAddressResponse {
 });
 
 /// Documented at `GET /config/{gatewayId}/rts/channel response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetConfigByGatewayIdRtsChannelResponse {
     pub rts_channel_id: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -5011,7 +4865,6 @@ crate::de::fields!(GetConfigByGatewayIdRtsChannelResponse {
 });
 
 /// Documented at `GET /config/{gatewayId}/upnpcontrol/sonos/checkActionGroups response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetConfigByGatewayIdUpnpcontrolSonosCheckActionGroupsResponse {
     pub impacted_elements: Option<
         crate::types::GetConfigByGatewayIdUpnpcontrolSonosCheckActionGroupsResponseImpactedElements,
@@ -5025,7 +4878,6 @@ crate::de::fields!(GetConfigByGatewayIdUpnpcontrolSonosCheckActionGroupsResponse
 });
 
 /// Documented at `GET /config/{gatewayId}/upnpcontrol/sonos/checkActionGroups response.impactedElements`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetConfigByGatewayIdUpnpcontrolSonosCheckActionGroupsResponseImpactedElements {
     pub action_groups_oid: Option<Vec<String>>,
     pub calendar_days_oid: Option<Vec<String>>,
@@ -5041,7 +4893,6 @@ crate::de::fields!(GetConfigByGatewayIdUpnpcontrolSonosCheckActionGroupsResponse
 });
 
 /// Documented at `GET /config/{gatewayId}/zwave/association/nodes/{nodeId}/groups/{groupId} response` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsByGroupIdResponse {
     pub max_node: Option<i64>,
     pub group_id: Option<i64>,
@@ -5057,7 +4908,6 @@ crate::de::fields!(GetConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsByGrou
 });
 
 /// Documented at `GET /config/{gatewayId}/zwave/association/nodes/{nodeId}/groups response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsResponse {
     pub max_association_group: Option<i64>,
     pub association_groups: Option<
@@ -5075,7 +4925,6 @@ crate::de::fields!(GetConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsRespon
 });
 
 /// Documented at `GET /config/{gatewayId}/zwave/controllerCapability response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetConfigByGatewayIdZwaveControllerCapabilityResponse {
     pub controller_capability: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -5087,7 +4936,6 @@ crate::de::fields!(GetConfigByGatewayIdZwaveControllerCapabilityResponse {
 });
 
 /// Documented at `GET /config/ogcp/instances response[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetConfigOgcpInstancesResponse {
     /// Example: `DEVICE_LEVEL`.
     pub integration_mode: Option<String>,
@@ -5115,7 +4963,6 @@ crate::de::fields!(GetConfigOgcpInstancesResponse {
 });
 
 /// Documented at `GET /enduser/existingUserIds/{userId} response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetEnduserExistingUserIdsByUserIdResponse {
     pub user_exists: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -5127,7 +4974,6 @@ crate::de::fields!(GetEnduserExistingUserIdsByUserIdResponse {
 });
 
 /// Documented at `GET /enduser/mainAccount response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetEnduserMainAccountResponse {
     pub creation_time: Option<i64>,
     pub last_update_time: Option<i64>,
@@ -5172,7 +5018,6 @@ crate::de::fields!(GetEnduserMainAccountResponse {
 });
 
 /// Documented at `GET /enduser/mainAccount response.extraEmails[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetEnduserMainAccountResponseExtraEmail {
     /// Example: `an email`.
     pub email: Option<String>,
@@ -5187,7 +5032,6 @@ crate::de::fields!(GetEnduserMainAccountResponseExtraEmail {
 });
 
 /// Documented at `GET /history/accessAudit/{from}/{to} response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetHistoryAccessAuditByFromByToResponse {
     pub events: Option<Vec<String>>,
     pub from: Option<i64>,
@@ -5205,7 +5049,6 @@ crate::de::fields!(GetHistoryAccessAuditByFromByToResponse {
 });
 
 /// Documented at `GET /history/devicesEvent/{eventId} response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetHistoryDevicesEventByEventIdResponse {
     pub device_event: Option<crate::types::DeviceEventLog>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -5217,7 +5060,6 @@ crate::de::fields!(GetHistoryDevicesEventByEventIdResponse {
 });
 
 /// Documented at `GET /history/executions response[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetHistoryExecutionsResponse {
     pub duration: Option<i64>,
     /// Example: `? - -`.
@@ -5244,7 +5086,6 @@ crate::de::fields!(GetHistoryExecutionsResponse {
 });
 
 /// Documented at `GET /oauth2/applications/authorized response[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetOauth2ApplicationsAuthorizedResponse {
     /// Example: `a client name`.
     pub client_name: Option<String>,
@@ -5269,7 +5110,6 @@ crate::de::fields!(GetOauth2ApplicationsAuthorizedResponse {
 });
 
 /// Documented at `GET /oauth2/authorization response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetOauth2AuthorizationResponse {
     /// Example: `a state`.
     pub state: Option<String>,
@@ -5291,7 +5131,6 @@ crate::de::fields!(GetOauth2AuthorizationResponse {
 });
 
 /// Documented at `GET /setup/calendar/rules response[]` (and 3 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSetupCalendarRulesResponse {
     pub weekly_calendar_rule: Option<crate::types::WeeklyCalendarRule>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -5303,7 +5142,6 @@ crate::de::fields!(GetSetupCalendarRulesResponse {
 });
 
 /// Documented at `GET /setup/calendar/schedule/{year}/{month}/{day} response` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSetupCalendarScheduleByYearByMonthByDayResponse {
     pub calendar_days: Option<Vec<String>>,
     pub calendar_rules: Option<Vec<String>>,
@@ -5317,7 +5155,6 @@ crate::de::fields!(GetSetupCalendarScheduleByYearByMonthByDayResponse {
 });
 
 /// Documented at `GET /setup/current response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSetupCurrentResponse {
     /// Example: `string value`.
     pub setup_oid: Option<String>,
@@ -5330,7 +5167,6 @@ crate::de::fields!(GetSetupCurrentResponse {
 });
 
 /// Documented at `GET /setup/devices/{deviceURL}/firmwareUpToDate response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSetupDevicesByDeviceUrlFirmwareUpToDateResponse {
     pub up_to_date: Option<bool>,
     pub notes: Option<Vec<std::collections::BTreeMap<String, String>>>,
@@ -5344,7 +5180,6 @@ crate::de::fields!(GetSetupDevicesByDeviceUrlFirmwareUpToDateResponse {
 });
 
 /// Documented at `GET /setup/devices/{deviceURL}/firmwareUpdateCapability response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSetupDevicesByDeviceUrlFirmwareUpdateCapabilityResponse {
     pub supports_firmware_update: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -5356,7 +5191,6 @@ crate::de::fields!(GetSetupDevicesByDeviceUrlFirmwareUpdateCapabilityResponse {
 });
 
 /// Documented at `GET /setup/devices/{deviceURL}/manufacturerReferences response[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSetupDevicesByDeviceUrlManufacturerReferencesResponse {
     pub protocol_type: Option<i64>,
     /// Example: `a provider`.
@@ -5377,7 +5211,6 @@ crate::de::fields!(GetSetupDevicesByDeviceUrlManufacturerReferencesResponse {
 });
 
 /// Documented at `GET /setup/devices/{deviceURL}/pictures/{from}/{to} response` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSetupDevicesByDeviceUrlPicturesByFromByToResponse {
     /// Example: `a session id`.
     pub session_id: Option<String>,
@@ -5406,7 +5239,6 @@ crate::de::fields!(GetSetupDevicesByDeviceUrlPicturesByFromByToResponse {
 });
 
 /// Documented at `GET /setup/devices/{deviceURL}/pictures/{from}/{to} response.pictures[]` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSetupDevicesByDeviceUrlPicturesByFromByToResponsePicture {
     pub picture_id: Option<i64>,
     pub timestamp: Option<i64>,
@@ -5420,7 +5252,6 @@ crate::de::fields!(GetSetupDevicesByDeviceUrlPicturesByFromByToResponsePicture {
 });
 
 /// Documented at `GET /setup/devices/{deviceURL}/pictures/{pictureId} response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSetupDevicesByDeviceUrlPicturesByPictureIdResponse {
     /// Example: `a camera id`.
     pub camera_id: Option<String>,
@@ -5451,7 +5282,6 @@ crate::de::fields!(GetSetupDevicesByDeviceUrlPicturesByPictureIdResponse {
 });
 
 /// Documented at `GET /setup/devices/{deviceURL}/pictures/{pictureId}/url response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSetupDevicesByDeviceUrlPicturesByPictureIdUrlResponse {
     /// Example: `string value`.
     pub picture_url: Option<String>,
@@ -5464,7 +5294,6 @@ crate::de::fields!(GetSetupDevicesByDeviceUrlPicturesByPictureIdUrlResponse {
 });
 
 /// Documented at `GET /setup/devices/{deviceURL}/pictures/export response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSetupDevicesByDeviceUrlPicturesExportResponse {
     /// Example: `a camera id`.
     pub camera_id: Option<String>,
@@ -5488,7 +5317,6 @@ crate::de::fields!(GetSetupDevicesByDeviceUrlPicturesExportResponse {
 });
 
 /// Documented at `GET /setup/files/{fileOID}/downloadURL response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSetupFilesByFileOidDownloadUrlResponse {
     /// Example: `string value`.
     pub download_url: Option<String>,
@@ -5501,7 +5329,6 @@ crate::de::fields!(GetSetupFilesByFileOidDownloadUrlResponse {
 });
 
 /// Documented at `GET /setup/files/uploadURL response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSetupFilesUploadUrlResponse {
     /// Example: `string value`.
     pub upload_url: Option<String>,
@@ -5514,7 +5341,6 @@ crate::de::fields!(GetSetupFilesUploadUrlResponse {
 });
 
 /// Documented at `GET /setup/gateways/{gatewayId}/developerMode response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSetupGatewaysByGatewayIdDeveloperModeResponse {
     pub active: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -5526,7 +5352,6 @@ crate::de::fields!(GetSetupGatewaysByGatewayIdDeveloperModeResponse {
 });
 
 /// Documented at `GET /setup/gateways/{gatewayId}/disconnectionAlert/configuration response` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSetupGatewaysByGatewayIdDisconnectionAlertConfigurationResponse {
     pub timeout: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -5538,7 +5363,6 @@ crate::de::fields!(GetSetupGatewaysByGatewayIdDisconnectionAlertConfigurationRes
 });
 
 /// Documented at `GET /setup/gateways/{gatewayId}/synchronization/failedTasks/categories response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSetupGatewaysByGatewayIdSynchronizationFailedTasksCategoriesResponse {
     pub result: Option<Vec<String>>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -5550,7 +5374,6 @@ crate::de::fields!(GetSetupGatewaysByGatewayIdSynchronizationFailedTasksCategori
 });
 
 /// Documented at `GET /setup/gateways/{gatewayId}/synchronized response` (and 4 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSetupGatewaysByGatewayIdSynchronizedResponse {
     pub result: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -5562,7 +5385,6 @@ crate::de::fields!(GetSetupGatewaysByGatewayIdSynchronizedResponse {
 });
 
 /// Documented at `GET /setup/protocols/groups response[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSetupProtocolsGroupsResponse {
     /// Example: `a configuration URL`.
     pub configuration_url: Option<String>,
@@ -5580,7 +5402,6 @@ crate::de::fields!(GetSetupProtocolsGroupsResponse {
 });
 
 /// Documented at `GET /setup/subscribe/notification/devices/{applicationId} response[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSetupSubscribeNotificationDevicesByApplicationIdResponse {
     /// Example: `a user id`.
     pub user_id: Option<String>,
@@ -5597,7 +5418,6 @@ crate::de::fields!(GetSetupSubscribeNotificationDevicesByApplicationIdResponse {
 });
 
 /// Documented at `GET /setup/subscribe/notification/devices/{applicationId} response[].devices`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevices {
     pub apple_devices: Option<
         Vec<
@@ -5631,7 +5451,6 @@ crate::de::fields!(GetSetupSubscribeNotificationDevicesByApplicationIdResponseDe
 });
 
 /// Documented at `GET /setup/subscribe/notification/devices/{applicationId} response[].devices.appleDevices[]` (and 3 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevicesAppleDevice {
     /// Example: `a subscriber OID`.
     pub subscriber_oid: Option<String>,
@@ -5646,7 +5465,6 @@ crate::de::fields!(GetSetupSubscribeNotificationDevicesByApplicationIdResponseDe
 });
 
 /// Documented at `GET /setup/subscribe/notification/windows/{providerApplicationId}/{deviceUdid} response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSetupSubscribeNotificationWindowsByProviderApplicationIdByDeviceUdidResponse {
     pub device: Option<crate::types::PushDevice>,
     /// Example: `a user id`.
@@ -5676,7 +5494,6 @@ crate::de::fields!(GetSetupSubscribeNotificationWindowsByProviderApplicationIdBy
 });
 
 /// Documented at `GET /setup/thirdparty/activated response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSetupThirdpartyActivatedResponse {
     pub third_party_model_setup_users: Option<
         Vec<crate::types::ThirdPartyModelSetupUser>,
@@ -5694,7 +5511,6 @@ crate::de::fields!(GetSetupThirdpartyActivatedResponse {
 });
 
 /// Documented at `GET /setup/thirdparty/activated response.activatedModels[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSetupThirdpartyActivatedResponseActivatedModel {
     pub model_id: Option<i64>,
     /// Example: `a model label`.
@@ -5709,7 +5525,6 @@ crate::de::fields!(GetSetupThirdpartyActivatedResponseActivatedModel {
 });
 
 /// Documented at `GET /setup/thirdparty/model/{modelName}/security/status response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetSetupThirdpartyModelByModelNameSecurityStatusResponse {
     /// Example: `some status`.
     pub status: Option<String>,
@@ -5724,7 +5539,6 @@ crate::de::fields!(GetSetupThirdpartyModelByModelNameSecurityStatusResponse {
 });
 
 /// Documented at `GET /triggers/{type}/status response[]` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetTriggersByTypeStatusResponse {
     /// Example: `a trigger OID`.
     pub trigger_oid: Option<String>,
@@ -5745,7 +5559,6 @@ crate::de::fields!(GetTriggersByTypeStatusResponse {
 });
 
 /// Documented at `GET /triggers/{type}/status response[].subTriggersStatus[]` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetTriggersByTypeStatusResponseSubTriggersStatus {
     /// Example: `a trigger name`.
     pub trigger_name: Option<String>,
@@ -5762,7 +5575,6 @@ crate::de::fields!(GetTriggersByTypeStatusResponseSubTriggersStatus {
 });
 
 /// Documented at `GET /utils/location/countries/{countryNameOrCode}/postcodePattern response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetUtilsLocationCountriesByCountryNameOrCodePostcodePatternResponse {
     /// Example: `a country`.
     pub country: Option<String>,
@@ -5781,7 +5593,6 @@ crate::de::fields!(GetUtilsLocationCountriesByCountryNameOrCodePostcodePatternRe
 });
 
 /// Documented at `GET /utils/time/{timeZoneName} response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetUtilsTimeByTimeZoneNameResponse {
     pub server_time: Option<i64>,
     pub raw_tz_offset: Option<i64>,
@@ -5803,7 +5614,6 @@ crate::de::fields!(GetUtilsTimeByTimeZoneNameResponse {
 /// An action group has been triggered and is currently in execution
 ///
 /// Documented at `event GroupTriggeredEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GroupTriggeredEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -5845,7 +5655,6 @@ crate::de::fields!(GroupTriggeredEvent {
 /// Execution and device event history has been deleted
 ///
 /// Documented at `event HistoryDeletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoryDeletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -5865,7 +5674,6 @@ crate::de::fields!(HistoryDeletedEvent {
 });
 
 /// Documented at `GET /history/executions/{execId} response.execution` (and 2 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoryExecution {
     pub event_time: Option<i64>,
     /// Example: `an action group OID`.
@@ -5921,7 +5729,6 @@ crate::de::fields!(HistoryExecution {
 });
 
 /// Documented at `GET /history/executions/{execId} response.execution.commands[]` (and 2 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoryExecutionCommand {
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
@@ -5953,7 +5760,6 @@ crate::de::fields!(HistoryExecutionCommand {
 });
 
 /// Documented at `GET /history/executions/{execId} response.execution.commands[].detailedStatus` (and 3 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoryExecutionCommandDetailedStatus {
     /// Example: `generic-error`.
     pub r#type: Option<String>,
@@ -5971,7 +5777,6 @@ crate::de::fields!(HistoryExecutionCommandDetailedStatus {
 });
 
 /// Documented at `GET /history/executions/{execId} response` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct HistoryExecutionResponse {
     pub execution: Option<crate::types::HistoryExecution>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -5985,7 +5790,6 @@ crate::de::fields!(HistoryExecutionResponse {
 /// IO key changed
 ///
 /// Documented at `event IOChangedKeyEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct IOChangedKeyEvent {
     pub timestamp: Option<i64>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -6010,7 +5814,6 @@ crate::de::fields!(IOChangedKeyEvent {
 });
 
 /// Documented at `` POST /triggers allowed type `ifThenSetupTrigger` ``.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct IfThenSetupTrigger {
     /// Example: `an if then setup trigger label`.
     pub label: Option<String>,
@@ -6042,7 +5845,6 @@ crate::de::fields!(IfThenSetupTrigger {
 });
 
 /// Documented at ``POST /triggers allowed type `ifThenSetupTrigger`.effects[]`` (and 4 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct IfThenSetupTriggerEffect {
     pub action_group_effect: Option<
         crate::types::IfThenSetupTriggerEffectActionGroupEffect,
@@ -6056,7 +5858,6 @@ crate::de::fields!(IfThenSetupTriggerEffect {
 });
 
 /// Documented at ``POST /triggers allowed type `ifThenSetupTrigger`.effects[].actionGroupEffect`` (and 4 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct IfThenSetupTriggerEffectActionGroupEffect {
     /// Example: `an action group OID`.
     pub action_group_oid: Option<String>,
@@ -6071,7 +5872,6 @@ crate::de::fields!(IfThenSetupTriggerEffectActionGroupEffect {
 });
 
 /// Documented at `GET /setup/interactiveNotifications/{interactiveNotificationOID} response` (and 2 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct InteractiveNotification {
     pub action_mask: Option<i64>,
     /// Example: `a text`.
@@ -6136,6 +5936,7 @@ impl IoEnergyType {
     ];
 
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             IoEnergyType::Electricity => "ELECTRICITY",
@@ -6149,6 +5950,7 @@ impl IoEnergyType {
 }
 
 impl From<&str> for IoEnergyType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "ELECTRICITY" => IoEnergyType::Electricity,
@@ -6192,7 +5994,6 @@ impl crate::de::Lenient for IoEnergyType {
 }
 
 /// Documented at `GET /setup/location response` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Location {
     pub creation_time: Option<i64>,
     pub last_update_time: Option<i64>,
@@ -6251,7 +6052,6 @@ crate::de::fields!(Location {
 });
 
 /// Documented at `GET /setup/location response.tariffSettings` (and 3 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LocationTariffSettings {
     /// Example: `offPeakHours`.
     pub tariff_mode: Option<String>,
@@ -6266,7 +6066,6 @@ crate::de::fields!(LocationTariffSettings {
 });
 
 /// Documented at `GET /setup/location response.tariffSettings.tariffs[]` (and 4 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LocationTariffSettingsTariff {
     /// Example: `tariff0`.
     pub name: Option<String>,
@@ -6284,7 +6083,6 @@ crate::de::fields!(LocationTariffSettingsTariff {
 /// Setup location has been updated
 ///
 /// Documented at `event LocationUpdatedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LocationUpdatedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -6341,7 +6139,6 @@ crate::de::fields!(LocationUpdatedEvent {
 /// A main account was updated
 ///
 /// Documented at `event MainAccountUpdatedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MainAccountUpdatedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -6361,7 +6158,6 @@ crate::de::fields!(MainAccountUpdatedEvent {
 });
 
 /// Documented at `POST /enduser/mainAccount request`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MainEnduserAccount {
     pub location: Option<crate::types::MainEnduserAccountLocation>,
     /// Example: `a main enduser account label`.
@@ -6394,7 +6190,6 @@ crate::de::fields!(MainEnduserAccount {
 });
 
 /// Documented at `POST /enduser/mainAccount request.endUser` (and 4 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MainEnduserAccountEndUser {
     /// Example: `a user id`.
     pub user_id: Option<String>,
@@ -6431,7 +6226,6 @@ crate::de::fields!(MainEnduserAccountEndUser {
 });
 
 /// Documented at `POST /enduser/mainAccount request.location`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MainEnduserAccountLocation {
     /// Example: `a city`.
     pub city: Option<String>,
@@ -6483,7 +6277,6 @@ crate::de::fields!(MainEnduserAccountLocation {
 });
 
 /// Documented at `POST /enduser/mainAccount request.location.tariffSettings`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MainEnduserAccountLocationTariffSettings {
     /// Example: `offPeakWeekDays`.
     pub tariff_mode: Option<String>,
@@ -6500,7 +6293,6 @@ crate::de::fields!(MainEnduserAccountLocationTariffSettings {
 });
 
 /// Documented at `POST /enduser/mainAccount request.location.tariffSettings.tariffs[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MainEnduserAccountLocationTariffSettingsTariff {
     pub day_tariffs: Option<Vec<crate::types::LocationTariffSettingsTariff>>,
     /// Example: `SAT`.
@@ -6515,7 +6307,6 @@ crate::de::fields!(MainEnduserAccountLocationTariffSettingsTariff {
 });
 
 /// Documented at `PUT /setup/subscribe/notification/windows/{providerApplicationId} request`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MpnsSubscriberJsonWrapper {
     pub device: Option<crate::types::PushDevice>,
     /// Example: `a user id`.
@@ -6545,7 +6336,6 @@ crate::de::fields!(MpnsSubscriberJsonWrapper {
 });
 
 /// Documented at `POST /enduser/setup request`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct NewSetupCreation {
     pub location: Option<crate::types::NewSetupCreationLocation>,
     /// Example: `a new setup creation label`.
@@ -6572,7 +6362,6 @@ crate::de::fields!(NewSetupCreation {
 });
 
 /// Documented at `POST /enduser/setup request.location` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct NewSetupCreationLocation {
     /// Example: `a city`.
     pub city: Option<String>,
@@ -6659,6 +6448,7 @@ impl NotificationDelay {
     ];
 
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             NotificationDelay::NoDelay => "NO_DELAY",
@@ -6671,6 +6461,7 @@ impl NotificationDelay {
 }
 
 impl From<&str> for NotificationDelay {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "NO_DELAY" => NotificationDelay::NoDelay,
@@ -6713,7 +6504,6 @@ impl crate::de::Lenient for NotificationDelay {
 }
 
 /// Documented at `GET /history/notificationEvents response[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct NotificationEvent {
     pub event_time: Option<i64>,
     /// Example: `a text`.
@@ -6745,7 +6535,6 @@ crate::de::fields!(NotificationEvent {
 /// A device pairing operation has successfully completed
 ///
 /// Documented at `event OGCPDevicePairingCompletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OGCPDevicePairingCompletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -6780,7 +6569,6 @@ crate::de::fields!(OGCPDevicePairingCompletedEvent {
 /// A device pairing operation has failed
 ///
 /// Documented at `event OGCPDevicePairingFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OGCPDevicePairingFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -6811,7 +6599,6 @@ crate::de::fields!(OGCPDevicePairingFailedEvent {
 /// A device discovery operation has successfully completed
 ///
 /// Documented at `event OGCPDiscoverDeviceCompletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OGCPDiscoverDeviceCompletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -6839,7 +6626,6 @@ crate::de::fields!(OGCPDiscoverDeviceCompletedEvent {
 /// A device discovery operation has failed
 ///
 /// Documented at `event OGCPDiscoverDeviceFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OGCPDiscoverDeviceFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -6870,7 +6656,6 @@ crate::de::fields!(OGCPDiscoverDeviceFailedEvent {
 /// A site discovery operation has successfully completed
 ///
 /// Documented at `event OGCPDiscoverSiteCompletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OGCPDiscoverSiteCompletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -6898,7 +6683,6 @@ crate::de::fields!(OGCPDiscoverSiteCompletedEvent {
 /// A device discovery operation has failed
 ///
 /// Documented at `event OGCPDiscoverSiteFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OGCPDiscoverSiteFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -6929,7 +6713,6 @@ crate::de::fields!(OGCPDiscoverSiteFailedEvent {
 /// A discovery operation of available sites has successfully completed
 ///
 /// Documented at `event OGCPDiscoverSitesCompletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OGCPDiscoverSitesCompletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -6956,7 +6739,6 @@ crate::de::fields!(OGCPDiscoverSitesCompletedEvent {
 /// A discovery operation of available sites has failed
 ///
 /// Documented at `event OGCPDiscoverSitesFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OGCPDiscoverSitesFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -6984,7 +6766,6 @@ crate::de::fields!(OGCPDiscoverSitesFailedEvent {
 /// OAuth2 tokens were successfully refreshed
 ///
 /// Documented at `event OGCPTokensRefreshCompletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OGCPTokensRefreshCompletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -7009,7 +6790,6 @@ crate::de::fields!(OGCPTokensRefreshCompletedEvent {
 /// OAuth2 tokens could not be refreshed
 ///
 /// Documented at `event OGCPTokensRefreshFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OGCPTokensRefreshFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -7035,7 +6815,6 @@ crate::de::fields!(OGCPTokensRefreshFailedEvent {
 });
 
 /// Documented at `event OGCPDiscoverSitesCompletedEvent.sites[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OgcpsiteReference {
     /// Example: `a site id`.
     pub site_id: Option<String>,
@@ -7051,7 +6830,6 @@ crate::de::fields!(OgcpsiteReference {
 });
 
 /// Documented at `event OpenDoorsDiscoverCompletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenDoorsDiscoverCompletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -7079,7 +6857,6 @@ crate::de::fields!(OpenDoorsDiscoverCompletedEvent {
 });
 
 /// Documented at `event OpenDoorsDiscoverCompletedEvent.candidates[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenDoorsDiscoverCompletedEventCandidate {
     /// Example: `a device label`.
     pub device_label: Option<String>,
@@ -7097,7 +6874,6 @@ crate::de::fields!(OpenDoorsDiscoverCompletedEventCandidate {
 });
 
 /// Documented at `event OpenDoorsDiscoverFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenDoorsDiscoverFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -7127,7 +6903,6 @@ crate::de::fields!(OpenDoorsDiscoverFailedEvent {
 });
 
 /// Documented at `event OpenDoorsGenerateOAuthTokensCompletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenDoorsGenerateOAuthTokensCompletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -7147,7 +6922,6 @@ crate::de::fields!(OpenDoorsGenerateOAuthTokensCompletedEvent {
 });
 
 /// Documented at `event OpenDoorsGenerateOAuthTokensFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenDoorsGenerateOAuthTokensFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -7170,7 +6944,6 @@ crate::de::fields!(OpenDoorsGenerateOAuthTokensFailedEvent {
 });
 
 /// Documented at `` POST /triggers allowed type `orBlock` ``.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrBlock {
     pub activation_delay: Option<i64>,
     pub deactivation_delay: Option<i64>,
@@ -7186,7 +6959,6 @@ crate::de::fields!(OrBlock {
 });
 
 /// Documented at `` POST /triggers allowed type `ovpThermostatRegulationTrigger` ``.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OvpthermostatRegulationTrigger {
     /// Example: `a OVPThermostat regulation trigger label`.
     pub label: Option<String>,
@@ -7221,7 +6993,6 @@ crate::de::fields!(OvpthermostatRegulationTrigger {
 });
 
 /// Documented at `POST /config/opendoors/tokens request` (and 3 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PasswordGrantRequest {
     /// Example: `a username`.
     pub username: Option<String>,
@@ -7240,7 +7011,6 @@ crate::de::fields!(PasswordGrantRequest {
 });
 
 /// Documented at `GET /setup response.rootPlace` (and 8 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Place {
     pub creation_time: Option<i64>,
     pub last_update_time: Option<i64>,
@@ -7269,7 +7039,6 @@ crate::de::fields!(Place {
 /// A new place has been created
 ///
 /// Documented at `event PlaceCreatedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PlaceCreatedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -7307,7 +7076,6 @@ crate::de::fields!(PlaceCreatedEvent {
 /// An existing place has been deleted
 ///
 /// Documented at `event PlaceDeletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PlaceDeletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -7332,7 +7100,6 @@ crate::de::fields!(PlaceDeletedEvent {
 });
 
 /// Documented at `POST /setup/places/{parentPlaceOID}/subPlaces request` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PlaceSettings {
     /// Example: `a place settings type`.
     pub r#type: Option<String>,
@@ -7353,7 +7120,6 @@ crate::de::fields!(PlaceSettings {
 /// An existing place has been updated
 ///
 /// Documented at `event PlaceUpdatedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PlaceUpdatedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -7389,7 +7155,6 @@ crate::de::fields!(PlaceUpdatedEvent {
 });
 
 /// Documented at `POST /actionGroups response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostActionGroupsResponse {
     /// Example: `string value`.
     pub action_group_oid: Option<String>,
@@ -7402,7 +7167,6 @@ crate::de::fields!(PostActionGroupsResponse {
 });
 
 /// Documented at `POST /conditionGroups response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostConditionGroupsResponse {
     /// Example: `string value`.
     pub condition_group_oid: Option<String>,
@@ -7415,7 +7179,6 @@ crate::de::fields!(PostConditionGroupsResponse {
 });
 
 /// Documented at `POST /config/{gatewayId}/{protocolType}/group request`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostConfigByGatewayIdByProtocolTypeGroupRequest {
     /// Example: `group label after creation`.
     pub label: Option<String>,
@@ -7431,7 +7194,6 @@ crate::de::fields!(PostConfigByGatewayIdByProtocolTypeGroupRequest {
 });
 
 /// Documented at `POST /config/{gatewayId}/devices/{protocolType}/commissioning/codes request[]` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostConfigByGatewayIdDevicesByProtocolTypeCommissioningCodesRequest {
     /// Example: `a code`.
     pub code: Option<String>,
@@ -7450,7 +7212,6 @@ crate::de::fields!(PostConfigByGatewayIdDevicesByProtocolTypeCommissioningCodesR
 });
 
 /// Documented at `POST /config/{gatewayId}/devices/{protocolType}/init response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostConfigByGatewayIdDevicesByProtocolTypeInitResponse {
     /// Example: `GATEWAY_EXEC`.
     pub r#type: Option<String>,
@@ -7472,7 +7233,6 @@ crate::de::fields!(PostConfigByGatewayIdDevicesByProtocolTypeInitResponse {
 });
 
 /// Documented at `POST /config/{gatewayId}/enocean/learn/start request`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostConfigByGatewayIdEnoceanLearnStartRequest {
     pub enocean_equipment_profile: Option<i64>,
     pub sub_type: Option<i64>,
@@ -7486,7 +7246,6 @@ crate::de::fields!(PostConfigByGatewayIdEnoceanLearnStartRequest {
 });
 
 /// Documented at `POST /config/{gatewayId}/io/controller/{controllerAddress}/sendSystemTable request`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostConfigByGatewayIdIoControllerByControllerAddressSendSystemTableRequest {
     pub actuator_addresses: Option<Vec<String>>,
     pub send_stack_master: Option<bool>,
@@ -7500,7 +7259,6 @@ crate::de::fields!(PostConfigByGatewayIdIoControllerByControllerAddressSendSyste
 });
 
 /// Documented at `POST /config/{gatewayId}/io/discover/sensors/pulse/gas/{deviceAddress} request`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostConfigByGatewayIdIoDiscoverSensorsPulseGasByDeviceAddressRequest {
     pub used_for_cooking: Option<bool>,
     pub used_for_dhw: Option<bool>,
@@ -7516,7 +7274,6 @@ crate::de::fields!(PostConfigByGatewayIdIoDiscoverSensorsPulseGasByDeviceAddress
 });
 
 /// Documented at `POST /config/{gatewayId}/io/discover/sensors/pulse/gas/{deviceAddress} response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostConfigByGatewayIdIoDiscoverSensorsPulseGasByDeviceAddressResponse {
     pub changed: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -7528,7 +7285,6 @@ crate::de::fields!(PostConfigByGatewayIdIoDiscoverSensorsPulseGasByDeviceAddress
 });
 
 /// Documented at `POST /config/{gatewayId}/io/setConfigState request`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostConfigByGatewayIdIoSetConfigStateRequest {
     pub actuator_addresses: Option<Vec<String>>,
     pub search_for_controller: Option<bool>,
@@ -7544,7 +7300,6 @@ crate::de::fields!(PostConfigByGatewayIdIoSetConfigStateRequest {
 });
 
 /// Documented at `POST /config/{gatewayId}/zwave/exclusionMode/start request` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostConfigByGatewayIdZwaveExclusionModeStartRequest {
     pub timeout: Option<i64>,
     /// Example: `a power mode`.
@@ -7559,7 +7314,6 @@ crate::de::fields!(PostConfigByGatewayIdZwaveExclusionModeStartRequest {
 });
 
 /// Documented at `POST /config/ogcp/{cloudId}/discover/device/{deviceId} request`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostConfigOgcpByCloudIdDiscoverDeviceByDeviceIdRequest {
     /// Example: `a commissioning key`.
     pub commissioning_key: Option<String>,
@@ -7572,7 +7326,6 @@ crate::de::fields!(PostConfigOgcpByCloudIdDiscoverDeviceByDeviceIdRequest {
 });
 
 /// Documented at `POST /config/ogcp/{cloudId}/oauth2/createAuthenticationURL request`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostConfigOgcpByCloudIdOauth2CreateAuthenticationUrlRequest {
     /// Example: `a redirect URL`.
     pub redirect_url: Option<String>,
@@ -7588,7 +7341,6 @@ crate::de::fields!(PostConfigOgcpByCloudIdOauth2CreateAuthenticationUrlRequest {
 });
 
 /// Documented at `POST /config/ogcp/{cloudId}/oauth2/passwordGrant request`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostConfigOgcpByCloudIdOauth2PasswordGrantRequest {
     /// Example: `a user name`.
     pub user_name: Option<String>,
@@ -7607,7 +7359,6 @@ crate::de::fields!(PostConfigOgcpByCloudIdOauth2PasswordGrantRequest {
 });
 
 /// Documented at `POST /config/ogcp/{cloudId}/pairing/device request` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostConfigOgcpByCloudIdPairingDeviceRequest {
     pub commissioning_data: Option<std::collections::BTreeMap<String, String>>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -7619,7 +7370,6 @@ crate::de::fields!(PostConfigOgcpByCloudIdPairingDeviceRequest {
 });
 
 /// Documented at `POST /config/somfyprotect/sendGetSites request` (and 2 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostConfigSomfyprotectSendGetSitesRequest {
     pub with_guests: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -7631,7 +7381,6 @@ crate::de::fields!(PostConfigSomfyprotectSendGetSitesRequest {
 });
 
 /// Documented at `POST /enduser/{userId}/validation/{token} response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostEnduserByUserIdValidationByTokenResponse {
     pub email_and_account_validated: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -7643,7 +7392,6 @@ crate::de::fields!(PostEnduserByUserIdValidationByTokenResponse {
 });
 
 /// Documented at `POST /enduser/email/validation/{token} response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostEnduserEmailValidationByTokenResponse {
     pub email_validated: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -7655,7 +7403,6 @@ crate::de::fields!(PostEnduserEmailValidationByTokenResponse {
 });
 
 /// Documented at `POST /enduser/jwt/createToken response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostEnduserJwtCreateTokenResponse {
     /// Example: `string value`.
     pub jwt: Option<String>,
@@ -7668,7 +7415,6 @@ crate::de::fields!(PostEnduserJwtCreateTokenResponse {
 });
 
 /// Documented at `POST /enduser/password/check request`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostEnduserPasswordCheckRequest {
     /// Example: `user1`.
     pub user_id: Option<String>,
@@ -7684,7 +7430,6 @@ crate::de::fields!(PostEnduserPasswordCheckRequest {
 });
 
 /// Documented at `POST /enduser/password/check response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostEnduserPasswordCheckResponse {
     pub score: Option<i64>,
     pub weaknesses: Option<Vec<crate::types::PostEnduserPasswordCheckResponseWeakness>>,
@@ -7701,7 +7446,6 @@ crate::de::fields!(PostEnduserPasswordCheckResponse {
 });
 
 /// Documented at `POST /enduser/password/check response.weaknesses[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostEnduserPasswordCheckResponseWeakness {
     /// Example: `PWD_COMMON_TOKEN`.
     pub key: Option<String>,
@@ -7717,7 +7461,6 @@ crate::de::fields!(PostEnduserPasswordCheckResponseWeakness {
 });
 
 /// Documented at `POST /enduser/password request`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostEnduserPasswordRequest {
     /// Example: `an old password`.
     pub old_password: Option<String>,
@@ -7733,7 +7476,6 @@ crate::de::fields!(PostEnduserPasswordRequest {
 });
 
 /// Documented at `POST /enduser/password/reset request` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostEnduserPasswordResetRequest {
     /// Example: `a user id`.
     pub user_id: Option<String>,
@@ -7749,7 +7491,6 @@ crate::de::fields!(PostEnduserPasswordResetRequest {
 });
 
 /// Documented at `POST /login response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostLoginResponse {
     pub success: Option<bool>,
     pub roles: Option<Vec<crate::types::SecurityRole>>,
@@ -7765,7 +7506,6 @@ crate::de::fields!(PostLoginResponse {
 });
 
 /// Documented at `POST /logout response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostLogoutResponse {
     pub logout: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -7777,7 +7517,6 @@ crate::de::fields!(PostLogoutResponse {
 });
 
 /// Documented at `POST /reference/devices/search request`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostReferenceDevicesSearchRequest {
     pub ui_widgets: Option<Vec<String>>,
     pub ui_classifiers: Option<Vec<String>>,
@@ -7808,7 +7547,6 @@ crate::de::fields!(PostReferenceDevicesSearchRequest {
 });
 
 /// Documented at `POST /reference/devices/search response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostReferenceDevicesSearchResponse {
     pub all_result: Option<bool>,
     pub devices_types: Option<
@@ -7824,7 +7562,6 @@ crate::de::fields!(PostReferenceDevicesSearchResponse {
 });
 
 /// Documented at `POST /reference/devices/search response.devicesTypes[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostReferenceDevicesSearchResponseDevicesType {
     pub type_id: Option<i64>,
     pub subsystem_id: Option<i64>,
@@ -7870,7 +7607,6 @@ crate::de::fields!(PostReferenceDevicesSearchResponseDevicesType {
 });
 
 /// Documented at `POST /reference/devices/search response.devicesTypes[].commands[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostReferenceDevicesSearchResponseDevicesTypeCommand {
     /// Example: `a command name`.
     pub command_name: Option<String>,
@@ -7892,7 +7628,6 @@ crate::de::fields!(PostReferenceDevicesSearchResponseDevicesTypeCommand {
 });
 
 /// Documented at `POST /reference/devices/search response.devicesTypes[].manufacturerReferences[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostReferenceDevicesSearchResponseDevicesTypeManufacturerReference {
     /// Example: `a provider`.
     pub provider: Option<String>,
@@ -7911,7 +7646,6 @@ crate::de::fields!(PostReferenceDevicesSearchResponseDevicesTypeManufacturerRefe
 });
 
 /// Documented at `POST /reference/devices/search response.devicesTypes[].manufacturerReferences[].tags[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostReferenceDevicesSearchResponseDevicesTypeManufacturerReferenceTag {
     /// Example: `a tag`.
     pub tag: Option<String>,
@@ -7927,7 +7661,6 @@ crate::de::fields!(PostReferenceDevicesSearchResponseDevicesTypeManufacturerRefe
 });
 
 /// Documented at `POST /setup/automation response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostSetupAutomationResponse {
     pub operation_responses: Option<
         Vec<crate::types::PostSetupAutomationResponseOperationResponse>,
@@ -7941,7 +7674,6 @@ crate::de::fields!(PostSetupAutomationResponse {
 });
 
 /// Documented at `POST /setup/automation response.operationResponses[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostSetupAutomationResponseOperationResponse {
     pub action_group_response: Option<
         crate::types::PostSetupAutomationResponseOperationResponseActionGroupResponse,
@@ -7955,7 +7687,6 @@ crate::de::fields!(PostSetupAutomationResponseOperationResponse {
 });
 
 /// Documented at `POST /setup/automation response.operationResponses[].actionGroupResponse`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostSetupAutomationResponseOperationResponseActionGroupResponse {
     pub managed_action_group_value: Option<crate::types::ActionGroup>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -7967,7 +7698,6 @@ crate::de::fields!(PostSetupAutomationResponseOperationResponseActionGroupRespon
 });
 
 /// Documented at `POST /setup/calendar/days response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostSetupCalendarDaysResponse {
     /// Example: `string value`.
     pub calendar_day_oid: Option<String>,
@@ -7980,7 +7710,6 @@ crate::de::fields!(PostSetupCalendarDaysResponse {
 });
 
 /// Documented at `POST /setup/calendar/ruleSet response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostSetupCalendarRuleSetResponse {
     pub calendar_rules_ids: Option<Vec<String>>,
     pub calendar_rules_oids: Option<Vec<String>>,
@@ -7994,7 +7723,6 @@ crate::de::fields!(PostSetupCalendarRuleSetResponse {
 });
 
 /// Documented at `POST /setup/calendar/rules request` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostSetupCalendarRulesRequest {
     pub weekly_calendar_rule: Option<
         crate::types::PostSetupCalendarRulesRequestWeeklyCalendarRule,
@@ -8008,7 +7736,6 @@ crate::de::fields!(PostSetupCalendarRulesRequest {
 });
 
 /// Documented at `POST /setup/calendar/rules request.weeklyCalendarRule` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostSetupCalendarRulesRequestWeeklyCalendarRule {
     pub priority: Option<i64>,
     /// Example: `a calendar day OID`.
@@ -8064,7 +7791,6 @@ crate::de::fields!(PostSetupCalendarRulesRequestWeeklyCalendarRule {
 });
 
 /// Documented at `POST /setup/calendar/rules response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostSetupCalendarRulesResponse {
     /// Example: `a calendar rule id`.
     pub calendar_rule_id: Option<String>,
@@ -8080,7 +7806,6 @@ crate::de::fields!(PostSetupCalendarRulesResponse {
 });
 
 /// Documented at `POST /setup/calendar/schedule/{year}/{month}/{day}/dayView request`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostSetupCalendarScheduleByYearByMonthByDayDayViewRequest {
     pub calendar_days_oid: Option<Vec<String>>,
     pub calendar_rules_oid: Option<Vec<String>>,
@@ -8098,7 +7823,6 @@ crate::de::fields!(PostSetupCalendarScheduleByYearByMonthByDayDayViewRequest {
 });
 
 /// Documented at `POST /setup/devices/{deviceURL}/_deleteCascade response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostSetupDevicesByDeviceUrlDeleteCascadeResponse {
     /// Example: `string value`.
     pub job_id: Option<String>,
@@ -8111,7 +7835,6 @@ crate::de::fields!(PostSetupDevicesByDeviceUrlDeleteCascadeResponse {
 });
 
 /// Documented at `POST /setup/devices/states/growingIndexes request[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostSetupDevicesStatesGrowingIndexesRequest {
     /// Example: `a device url`.
     pub device_url: Option<String>,
@@ -8131,7 +7854,6 @@ crate::de::fields!(PostSetupDevicesStatesGrowingIndexesRequest {
 });
 
 /// Documented at `POST /setup/devices/states/growingIndexes response[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostSetupDevicesStatesGrowingIndexesResponse {
     /// Example: `a device url`.
     pub device_url: Option<String>,
@@ -8149,7 +7871,6 @@ crate::de::fields!(PostSetupDevicesStatesGrowingIndexesResponse {
 });
 
 /// Documented at `POST /setup/places/{parentPlaceOID}/subPlaces response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostSetupPlacesByParentPlaceOidSubPlacesResponse {
     /// Example: `string value`.
     pub place_oid: Option<String>,
@@ -8162,7 +7883,6 @@ crate::de::fields!(PostSetupPlacesByParentPlaceOidSubPlacesResponse {
 });
 
 /// Documented at `POST /setup/secrets response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostSetupSecretsResponse {
     /// Example: `string value`.
     pub oid: Option<String>,
@@ -8175,7 +7895,6 @@ crate::de::fields!(PostSetupSecretsResponse {
 });
 
 /// Documented at `POST /setup/subscribe/notification/android/{providerApplicationId} request`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostSetupSubscribeNotificationAndroidByProviderApplicationIdRequest {
     pub device: Option<crate::types::PushDevice>,
     /// Example: `a user id`.
@@ -8195,7 +7914,6 @@ crate::de::fields!(PostSetupSubscribeNotificationAndroidByProviderApplicationIdR
 });
 
 /// Documented at `POST /setup/subscribe/notification/android/fcm/{providerApplicationId} request`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostSetupSubscribeNotificationAndroidFcmByProviderApplicationIdRequest {
     pub device: Option<crate::types::PushDevice>,
     /// Example: `a user id`.
@@ -8213,7 +7931,6 @@ crate::de::fields!(PostSetupSubscribeNotificationAndroidFcmByProviderApplication
 });
 
 /// Documented at `POST /setup/subscribe/notification/apple/{providerApplicationId} request`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostSetupSubscribeNotificationAppleByProviderApplicationIdRequest {
     pub device: Option<crate::types::PushDevice>,
     /// Example: `a device token`.
@@ -8237,7 +7954,6 @@ crate::de::fields!(PostSetupSubscribeNotificationAppleByProviderApplicationIdReq
 });
 
 /// Documented at `POST /setup/subscribe/notification/windows/{providerApplicationId} request`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostSetupSubscribeNotificationWindowsByProviderApplicationIdRequest {
     pub device: Option<crate::types::PushDevice>,
     /// Example: `a user id`.
@@ -8264,7 +7980,6 @@ crate::de::fields!(PostSetupSubscribeNotificationWindowsByProviderApplicationIdR
 });
 
 /// Documented at `POST /termsOfUse/{gatewayId}/accept/{token} response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostTermsOfUseByGatewayIdAcceptByTokenResponse {
     pub terms_of_use_validated: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -8276,7 +7991,6 @@ crate::de::fields!(PostTermsOfUseByGatewayIdAcceptByTokenResponse {
 });
 
 /// Documented at `POST /termsOfUse/{gatewayId}/decline/{token} response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostTermsOfUseByGatewayIdDeclineByTokenResponse {
     pub terms_of_use_declined: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -8288,7 +8002,6 @@ crate::de::fields!(PostTermsOfUseByGatewayIdDeclineByTokenResponse {
 });
 
 /// Documented at `POST /triggers response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostTriggersResponse {
     /// Example: `a setup trigger id`.
     pub setup_trigger_id: Option<String>,
@@ -8304,7 +8017,6 @@ crate::de::fields!(PostTriggersResponse {
 });
 
 /// Documented at `POST /utils/location/countries/{countryNameOrCode}/cities/{prefix} request`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PostUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefixRequest {
     pub include_secondary_zones: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -8316,7 +8028,6 @@ crate::de::fields!(PostUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefixRe
 });
 
 /// Documented at `POST /config/{gatewayId}/zwave/pairing/exclusion/start request` (and 2 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Power {
     pub timeout: Option<i64>,
     /// Example: `a power mode`.
@@ -8334,7 +8045,6 @@ crate::de::fields!(Power {
 });
 
 /// Documented at `GET /reference/protocolTypes response[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProtocolTypeDetails {
     pub id: Option<i64>,
     /// Example: `a prefix`.
@@ -8357,7 +8067,6 @@ crate::de::fields!(ProtocolTypeDetails {
 /// Partial raw device purge is complete
 ///
 /// Documented at `event PurgePartialRawDevicesEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PurgePartialRawDevicesEvent {
     pub timestamp: Option<i64>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -8385,7 +8094,6 @@ crate::de::fields!(PurgePartialRawDevicesEvent {
 });
 
 /// Documented at `POST /setup/subscribe/notification/android/{providerApplicationId} request.device` (and 15 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PushDevice {
     /// Example: `a udid`.
     pub udid: Option<String>,
@@ -8416,7 +8124,6 @@ crate::de::fields!(PushDevice {
 /// A push subscription has been created
 ///
 /// Documented at `event PushSubscriptionCreatedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PushSubscriptionCreatedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -8441,7 +8148,6 @@ crate::de::fields!(PushSubscriptionCreatedEvent {
 /// A push subscription has been deleted
 ///
 /// Documented at `event PushSubscriptionDeletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PushSubscriptionDeletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -8464,7 +8170,6 @@ crate::de::fields!(PushSubscriptionDeletedEvent {
 });
 
 /// Documented at `PUT /enduser/account request.extraEmails[]` (and 4 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PutEnduserAccountRequestExtraEmail {
     /// Example: `an email`.
     pub email: Option<String>,
@@ -8477,7 +8182,6 @@ crate::de::fields!(PutEnduserAccountRequestExtraEmail {
 });
 
 /// Documented at `PUT /enduser/{userId}/accessPeriod request` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PutEnduserByUserIdAccessPeriodRequest {
     pub activation_timestamp: Option<i64>,
     pub expiration_timestamp: Option<i64>,
@@ -8491,7 +8195,6 @@ crate::de::fields!(PutEnduserByUserIdAccessPeriodRequest {
 });
 
 /// Documented at `PUT /setup/devices/link response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PutSetupDevicesLinkResponse {
     /// Example: `string value`.
     pub group_id: Option<String>,
@@ -8504,7 +8207,6 @@ crate::de::fields!(PutSetupDevicesLinkResponse {
 });
 
 /// Documented at `PUT /setup/gateways/{gatewayId}/detach request`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PutSetupGatewaysByGatewayIdDetachRequest {
     pub purge_dependencies: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -8516,7 +8218,6 @@ crate::de::fields!(PutSetupGatewaysByGatewayIdDetachRequest {
 });
 
 /// Documented at `PUT /setup/gateways/{gatewayId}/update response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PutSetupGatewaysByGatewayIdUpdateResponse {
     pub details: Option<crate::types::PutSetupGatewaysByGatewayIdUpdateResponseDetails>,
     pub update_started: Option<bool>,
@@ -8530,7 +8231,6 @@ crate::de::fields!(PutSetupGatewaysByGatewayIdUpdateResponse {
 });
 
 /// Documented at `PUT /setup/gateways/{gatewayId}/update response.details`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PutSetupGatewaysByGatewayIdUpdateResponseDetails {
     /// Example: `EXECUTION`.
     pub r#type: Option<String>,
@@ -8549,7 +8249,6 @@ crate::de::fields!(PutSetupGatewaysByGatewayIdUpdateResponseDetails {
 });
 
 /// Documented at `PUT /setup/metadata request` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PutSetupMetadataRequest {
     /// Example: `some metadata`.
     pub metadata: Option<String>,
@@ -8562,7 +8261,6 @@ crate::de::fields!(PutSetupMetadataRequest {
 });
 
 /// Documented at `PUT /setup/secrets/{OID}/value request`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PutSetupSecretsByOidValueRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
@@ -8571,7 +8269,6 @@ pub struct PutSetupSecretsByOidValueRequest {
 crate::de::fields!(PutSetupSecretsByOidValueRequest {});
 
 /// Documented at `PUT /triggers/test/discrete/{triggerOID} request`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PutTriggersTestDiscreteByTriggerOidRequest {
     /// Example: `a target value`.
     pub target_value: Option<String>,
@@ -8586,7 +8283,6 @@ crate::de::fields!(PutTriggersTestDiscreteByTriggerOidRequest {
 /// Refresh all states query for given protocol type is completed
 ///
 /// Documented at `event RefreshAllDevicesStatesCompletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RefreshAllDevicesStatesCompletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -8612,7 +8308,6 @@ crate::de::fields!(RefreshAllDevicesStatesCompletedEvent {
 /// Devices states could not be refreshed
 ///
 /// Documented at `event RefreshAllDevicesStatesFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RefreshAllDevicesStatesFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -8639,7 +8334,6 @@ crate::de::fields!(RefreshAllDevicesStatesFailedEvent {
 });
 
 /// Documented at `GET /enduser/defaultSetupOID response` (and 2 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResultResponse {
     /// Example: `string value`.
     pub result: Option<String>,
@@ -8782,7 +8476,6 @@ impl crate::de::Lenient for SchedulingInterval {
 }
 
 /// Documented at `POST /enduser/secondaryAccounts request`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SecondaryEnduserAccount {
     pub end_user: Option<crate::types::MainEnduserAccountEndUser>,
     /// Example: `a password`.
@@ -8807,7 +8500,6 @@ crate::de::fields!(SecondaryEnduserAccount {
 });
 
 /// Documented at `POST /login response.roles[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SecurityRole {
     /// Example: `a security role name`.
     pub name: Option<String>,
@@ -8820,7 +8512,6 @@ crate::de::fields!(SecurityRole {
 });
 
 /// Documented at `` POST /triggers allowed type `sensorThreshold` ``.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SensorThreshold {
     /// Example: `a sensor threshold label`.
     pub label: Option<String>,
@@ -8879,7 +8570,6 @@ crate::de::fields!(SensorThreshold {
 });
 
 /// Documented at `GET /setup response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Setup {
     pub creation_time: Option<i64>,
     pub last_update_time: Option<i64>,
@@ -8921,7 +8611,6 @@ crate::de::fields!(Setup {
 });
 
 /// Documented at `GET /setup/additionalInformation response[]` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetupAdditionalInfo {
     /// Example: `a template id`.
     pub template_id: Option<String>,
@@ -8947,7 +8636,6 @@ crate::de::fields!(SetupAdditionalInfo {
 });
 
 /// Documented at `GET /enduser/setups response[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetupEndUser {
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
@@ -8977,7 +8665,6 @@ crate::de::fields!(SetupEndUser {
 });
 
 /// Documented at `POST /setup/enduser request`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetupEndUserWrapper {
     /// Example: `a user id`.
     pub user_id: Option<String>,
@@ -9002,7 +8689,6 @@ crate::de::fields!(SetupEndUserWrapper {
 });
 
 /// Documented at `GET /setup response.features[]` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetupFeature {
     /// Example: `a setup feature name`.
     pub name: Option<String>,
@@ -9018,7 +8704,6 @@ crate::de::fields!(SetupFeature {
 });
 
 /// Documented at `GET /setup/files response[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetupFile {
     /// Example: `a filename`.
     pub filename: Option<String>,
@@ -9046,7 +8731,6 @@ crate::de::fields!(SetupFile {
 /// An asynchronous job has completed successfully
 ///
 /// Documented at `event SetupJobCompletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetupJobCompletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -9071,7 +8755,6 @@ crate::de::fields!(SetupJobCompletedEvent {
 /// An asynchronous job has failed
 ///
 /// Documented at `event SetupJobFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetupJobFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -9094,7 +8777,6 @@ crate::de::fields!(SetupJobFailedEvent {
 });
 
 /// Documented at `PUT /enduser/setupLabel request`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetupLabel {
     /// Example: `a setup label label`.
     pub label: Option<String>,
@@ -9107,7 +8789,6 @@ crate::de::fields!(SetupLabel {
 });
 
 /// Documented at `GET /setup/options response[]` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetupOption {
     pub creation_time: Option<i64>,
     pub last_update_time: Option<i64>,
@@ -9130,7 +8811,6 @@ crate::de::fields!(SetupOption {
 });
 
 /// Documented at `GET /setup/options response[].parameters[]` (and 2 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetupOptionParameter {
     /// Example: `a setup option parameter name`.
     pub name: Option<String>,
@@ -9146,7 +8826,6 @@ crate::de::fields!(SetupOptionParameter {
 });
 
 /// Documented at `GET /setup/quotas response[]` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetupQuota {
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
@@ -9167,7 +8846,6 @@ crate::de::fields!(SetupQuota {
 });
 
 /// Documented at `POST /setup/secrets request` (and 2 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetupSecret {
     /// Example: `a user id`.
     pub user_id: Option<String>,
@@ -9364,7 +9042,6 @@ impl crate::de::Lenient for SetupTrigger {
 /// A setup trigger has been created
 ///
 /// Documented at `event SetupTriggerCreatedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetupTriggerCreatedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -9413,7 +9090,6 @@ crate::de::fields!(SetupTriggerCreatedEvent {
 });
 
 /// Documented at `event SetupTriggerCreatedEvent.effects[]` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetupTriggerCreatedEventEffect {
     pub action_group_effect: Option<
         crate::types::SetupTriggerCreatedEventEffectActionGroupEffect,
@@ -9427,7 +9103,6 @@ crate::de::fields!(SetupTriggerCreatedEventEffect {
 });
 
 /// Documented at `event SetupTriggerCreatedEvent.effects[].actionGroupEffect` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetupTriggerCreatedEventEffectActionGroupEffect {
     /// Example: `an id`.
     pub id: Option<String>,
@@ -9447,7 +9122,6 @@ crate::de::fields!(SetupTriggerCreatedEventEffectActionGroupEffect {
 /// A setup trigger could not be created
 ///
 /// Documented at `event SetupTriggerCreationFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetupTriggerCreationFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -9482,7 +9156,6 @@ crate::de::fields!(SetupTriggerCreationFailedEvent {
 /// A setup trigger has been deleted
 ///
 /// Documented at `event SetupTriggerDeletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetupTriggerDeletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -9512,7 +9185,6 @@ crate::de::fields!(SetupTriggerDeletedEvent {
 /// The scheduling mode of a setup trigger could not be changed
 ///
 /// Documented at `event SetupTriggerModeChangeFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetupTriggerModeChangeFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -9542,7 +9214,6 @@ crate::de::fields!(SetupTriggerModeChangeFailedEvent {
 /// The scheduling mode of a setup trigger has changed
 ///
 /// Documented at `event SetupTriggerModeChangedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetupTriggerModeChangedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -9572,7 +9243,6 @@ crate::de::fields!(SetupTriggerModeChangedEvent {
 });
 
 /// Documented at `` POST /setup/automation allowed type `setupTriggerOperation` ``.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetupTriggerOperation {
     /// Example: `UPDATE`.
     pub r#type: Option<String>,
@@ -9664,6 +9334,7 @@ impl SetupTriggerType {
     ];
 
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             SetupTriggerType::GenericStateRegulationTrigger => {
@@ -9695,6 +9366,7 @@ impl SetupTriggerType {
 }
 
 impl From<&str> for SetupTriggerType {
+    #[inline]
     fn from(value: &str) -> Self {
         match value {
             "genericStateRegulationTrigger" => {
@@ -9758,7 +9430,6 @@ impl crate::de::Lenient for SetupTriggerType {
 /// A setup trigger has been updated
 ///
 /// Documented at `event SetupTriggerUpdatedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetupTriggerUpdatedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -9807,7 +9478,6 @@ crate::de::fields!(SetupTriggerUpdatedEvent {
 });
 
 /// Documented at `event SomfyProtectCurrentTokenCompletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SomfyProtectCurrentTokenCompletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -9837,7 +9507,6 @@ crate::de::fields!(SomfyProtectCurrentTokenCompletedEvent {
 });
 
 /// Documented at `event SomfyProtectCurrentTokenFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SomfyProtectCurrentTokenFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -9860,7 +9529,6 @@ crate::de::fields!(SomfyProtectCurrentTokenFailedEvent {
 });
 
 /// Documented at `event SomfyProtectDiscoverCompletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SomfyProtectDiscoverCompletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -9880,7 +9548,6 @@ crate::de::fields!(SomfyProtectDiscoverCompletedEvent {
 });
 
 /// Documented at `event SomfyProtectDiscoverFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SomfyProtectDiscoverFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -9905,7 +9572,6 @@ crate::de::fields!(SomfyProtectDiscoverFailedEvent {
 });
 
 /// Documented at `event SomfyProtectGenerateOAuthTokensCompletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SomfyProtectGenerateOAuthTokensCompletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -9925,7 +9591,6 @@ crate::de::fields!(SomfyProtectGenerateOAuthTokensCompletedEvent {
 });
 
 /// Documented at `event SomfyProtectGenerateOAuthTokensFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SomfyProtectGenerateOAuthTokensFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -9950,7 +9615,6 @@ crate::de::fields!(SomfyProtectGenerateOAuthTokensFailedEvent {
 });
 
 /// Documented at `event SomfyProtectGetSitesCompletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SomfyProtectGetSitesCompletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -9972,7 +9636,6 @@ crate::de::fields!(SomfyProtectGetSitesCompletedEvent {
 });
 
 /// Documented at `event SomfyProtectGetSitesFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SomfyProtectGetSitesFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -9995,7 +9658,6 @@ crate::de::fields!(SomfyProtectGetSitesFailedEvent {
 });
 
 /// Documented at `event SomfyProtectGetSitesCompletedEvent.sites[].profiles[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SomfyProtectProfile {
     /// Example: `a somfy protect profile type`.
     pub r#type: Option<String>,
@@ -10010,7 +9672,6 @@ crate::de::fields!(SomfyProtectProfile {
 });
 
 /// Documented at `event SomfyProtectGetSitesCompletedEvent.sites[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SomfyProtectSite {
     /// Example: `a site id`.
     pub site_id: Option<String>,
@@ -10041,7 +9702,6 @@ crate::de::fields!(SomfyProtectSite {
 });
 
 /// Documented at `event SomfyProtectGetSitesCompletedEvent.sites[].diagnosis`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SomfyProtectSiteDiagnosis {
     /// Example: `some main status`.
     pub main_status: Option<String>,
@@ -10057,7 +9717,6 @@ crate::de::fields!(SomfyProtectSiteDiagnosis {
 });
 
 /// Documented at `event SomfyProtectSiteDiscoveredEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SomfyProtectSiteDiscoveredEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -10087,7 +9746,6 @@ crate::de::fields!(SomfyProtectSiteDiscoveredEvent {
 });
 
 /// Documented at `event SomfyThermostatCurrentTokensCompletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SomfyThermostatCurrentTokensCompletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -10107,7 +9765,6 @@ crate::de::fields!(SomfyThermostatCurrentTokensCompletedEvent {
 });
 
 /// Documented at `event SomfyThermostatCurrentTokensFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SomfyThermostatCurrentTokensFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -10130,7 +9787,6 @@ crate::de::fields!(SomfyThermostatCurrentTokensFailedEvent {
 });
 
 /// Documented at `event SomfyThermostatDeleteWebhookFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SomfyThermostatDeleteWebhookFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -10158,7 +9814,6 @@ crate::de::fields!(SomfyThermostatDeleteWebhookFailedEvent {
 });
 
 /// Documented at `event SomfyThermostatDeleteWebhookSuccessEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SomfyThermostatDeleteWebhookSuccessEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -10186,7 +9841,6 @@ crate::de::fields!(SomfyThermostatDeleteWebhookSuccessEvent {
 });
 
 /// Documented at `event SomfyThermostatDiscoverCompletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SomfyThermostatDiscoverCompletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -10206,7 +9860,6 @@ crate::de::fields!(SomfyThermostatDiscoverCompletedEvent {
 });
 
 /// Documented at `event SomfyThermostatDiscoverFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SomfyThermostatDiscoverFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -10229,7 +9882,6 @@ crate::de::fields!(SomfyThermostatDiscoverFailedEvent {
 });
 
 /// Documented at `event SomfyThermostatDiscoveredEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SomfyThermostatDiscoveredEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -10259,7 +9911,6 @@ crate::de::fields!(SomfyThermostatDiscoveredEvent {
 });
 
 /// Documented at `event SomfyThermostatGenerateOAuthTokensCompletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SomfyThermostatGenerateOAuthTokensCompletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -10279,7 +9930,6 @@ crate::de::fields!(SomfyThermostatGenerateOAuthTokensCompletedEvent {
 });
 
 /// Documented at `event SomfyThermostatGenerateOAuthTokensFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SomfyThermostatGenerateOAuthTokensFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -10302,7 +9952,6 @@ crate::de::fields!(SomfyThermostatGenerateOAuthTokensFailedEvent {
 });
 
 /// Documented at `event SomfyThermostatRegisterWebhookFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SomfyThermostatRegisterWebhookFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -10330,7 +9979,6 @@ crate::de::fields!(SomfyThermostatRegisterWebhookFailedEvent {
 });
 
 /// Documented at `event SomfyThermostatRegisterWebhookSuccessEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SomfyThermostatRegisterWebhookSuccessEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -10355,7 +10003,6 @@ crate::de::fields!(SomfyThermostatRegisterWebhookSuccessEvent {
 });
 
 /// Documented at `event SomfyThermostatsCandidatesDiscoveredEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SomfyThermostatsCandidatesDiscoveredEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -10380,7 +10027,6 @@ crate::de::fields!(SomfyThermostatsCandidatesDiscoveredEvent {
 });
 
 /// Documented at `event SomfyThermostatsCandidatesDiscoveredEvent.candidates[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SomfyThermostatsCandidatesDiscoveredEventCandidate {
     /// Example: `a thermostat label`.
     pub thermostat_label: Option<String>,
@@ -10401,7 +10047,6 @@ crate::de::fields!(SomfyThermostatsCandidatesDiscoveredEventCandidate {
 /// Sonos get topology failed
 ///
 /// Documented at `event SonosGetTopologyFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SonosGetTopologyFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -10431,7 +10076,6 @@ crate::de::fields!(SonosGetTopologyFailedEvent {
 /// Sonos get topology successfully finished
 ///
 /// Documented at `event SonosGetTopologySuccessEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SonosGetTopologySuccessEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -10458,7 +10102,6 @@ crate::de::fields!(SonosGetTopologySuccessEvent {
 /// Sonos get topology changed
 ///
 /// Documented at `event SonosTopologyChangedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SonosTopologyChangedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -10480,7 +10123,6 @@ crate::de::fields!(SonosTopologyChangedEvent {
 });
 
 /// Documented at `GET /setup/devices/{deviceURL}/states/{name}/history/stacked/annual/{from}/{to} response` (and 7 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct StackedStateHistory {
     pub stacked_history_values: Option<
         Vec<crate::types::StackedStateHistoryStackedHistoryValue>,
@@ -10503,7 +10145,6 @@ crate::de::fields!(StackedStateHistory {
 });
 
 /// Documented at `GET /setup/devices/{deviceURL}/states/{name}/history/stacked/annual/{from}/{to} response.stackedHistoryValues[]` (and 7 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct StackedStateHistoryStackedHistoryValue {
     pub values: Option<Vec<i64>>,
     pub min_values: Option<Vec<i64>>,
@@ -10523,7 +10164,6 @@ crate::de::fields!(StackedStateHistoryStackedHistoryValue {
 });
 
 /// Documented at `GET /reference/controllable/{controllableName} response.states[]` (and 5 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct StateDefinition {
     /// Example: `a state type`.
     pub r#type: Option<String>,
@@ -10547,7 +10187,6 @@ crate::de::fields!(StateDefinition {
 });
 
 /// Documented at `GET /setup/devices/{deviceURL}/states/{name}/history/annual/{from}/{to} response` (and 8 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct StateHistory {
     pub history_values: Option<Vec<crate::types::DeviceStateHistoryValue>>,
     pub historization_method: Option<i64>,
@@ -10564,7 +10203,6 @@ crate::de::fields!(StateHistory {
 });
 
 /// Documented at `` POST /triggers allowed type `staticDeviceStateCondition` ``.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct StaticDeviceStateCondition {
     pub activation_delay: Option<i64>,
     pub deactivation_delay: Option<i64>,
@@ -10599,7 +10237,6 @@ crate::de::fields!(StaticDeviceStateCondition {
 });
 
 /// Documented at `GET /setup/thirdparty/activated response.thirdPartyModelSetupUsers[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ThirdPartyModelSetupUser {
     pub creation_time: Option<i64>,
     pub last_update_time: Option<i64>,
@@ -10632,7 +10269,6 @@ crate::de::fields!(ThirdPartyModelSetupUser {
 });
 
 /// Documented at `GET /setup/dawnTime response` (and 3 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeOfDay {
     pub hours: Option<i64>,
     pub minutes: Option<i64>,
@@ -10648,7 +10284,6 @@ crate::de::fields!(TimeOfDay {
 });
 
 /// Documented at `GET /reference/timezones response[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimezoneWrapper {
     /// Example: `a timezone wrapper name`.
     pub name: Option<String>,
@@ -10665,7 +10300,6 @@ crate::de::fields!(TimezoneWrapper {
 });
 
 /// Documented at `POST /exec/schedule/{actionGroupOID}/{utcTimestamp} response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TriggerIdResponse {
     /// Example: `string value`.
     pub trigger_id: Option<String>,
@@ -10678,7 +10312,6 @@ crate::de::fields!(TriggerIdResponse {
 });
 
 /// Documented at `GET /reference/ui/profile/{profileName} response.commands[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UiprofileCommand {
     /// Example: `a UIProfile command name`.
     pub name: Option<String>,
@@ -10696,7 +10329,6 @@ crate::de::fields!(UiprofileCommand {
 });
 
 /// Documented at `GET /reference/ui/profile/{profileName} response.commands[].prototype` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UiprofileCommandPrototype {
     pub parameters: Option<Vec<crate::types::UiprofileCommandPrototypeParameter>>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -10708,7 +10340,6 @@ crate::de::fields!(UiprofileCommandPrototype {
 });
 
 /// Documented at `GET /reference/ui/profile/{profileName} response.commands[].prototype.parameters[]` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UiprofileCommandPrototypeParameter {
     pub optional: Option<bool>,
     pub sensitive: Option<bool>,
@@ -10726,7 +10357,6 @@ crate::de::fields!(UiprofileCommandPrototypeParameter {
 });
 
 /// Documented at `GET /reference/ui/profile/{profileName} response`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UiprofileDescriptor {
     /// Example: `a UIProfile descriptor name`.
     pub name: Option<String>,
@@ -10745,7 +10375,6 @@ crate::de::fields!(UiprofileDescriptor {
 });
 
 /// Documented at `GET /reference/ui/profile/{profileName} response.states[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UiprofileState {
     /// Example: `a UIProfile state name`.
     pub name: Option<String>,
@@ -10763,7 +10392,6 @@ crate::de::fields!(UiprofileState {
 });
 
 /// Documented at `GET /reference/ui/profile/{profileName} response.states[].prototype` (and 1 other place).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UiprofileStatePrototype {
     pub value_prototypes: Option<
         Vec<crate::types::UiprofileStatePrototypeValuePrototype>,
@@ -10777,7 +10405,6 @@ crate::de::fields!(UiprofileStatePrototype {
 });
 
 /// Documented at `GET /reference/ui/profile/{profileName} response.states[].prototype.valuePrototypes[]` (and 3 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UiprofileStatePrototypeValuePrototype {
     /// Example: `STRING`.
     pub r#type: Option<String>,
@@ -10793,7 +10420,6 @@ crate::de::fields!(UiprofileStatePrototypeValuePrototype {
 });
 
 /// Documented at `GET /enduser/secondaryAccounts/{secondaryEndUserId} response` (and 2 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserIdResponse {
     /// Example: `a user id`.
     pub user_id: Option<String>,
@@ -10808,7 +10434,6 @@ crate::de::fields!(UserIdResponse {
 /// A device address has been validated
 ///
 /// Documented at `event ValidAddressEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValidAddressEvent {
     pub timestamp: Option<i64>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -10838,7 +10463,6 @@ crate::de::fields!(ValidAddressEvent {
 });
 
 /// Documented at `` POST /triggers allowed type `weekDays` ``.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct WeekDays {
     pub start_minutes: Option<i64>,
     pub stop_minutes: Option<i64>,
@@ -10880,7 +10504,6 @@ crate::de::fields!(WeekDays {
 });
 
 /// Documented at `` POST /triggers allowed type `weekHours` ``.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct WeekHours {
     pub start_minutes: Option<i64>,
     pub stop_minutes: Option<i64>,
@@ -10922,7 +10545,6 @@ crate::de::fields!(WeekHours {
 });
 
 /// Documented at `GET /setup/calendar/rules response[].weeklyCalendarRule` (and 3 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct WeeklyCalendarRule {
     pub creation_time: Option<i64>,
     pub last_update_time: Option<i64>,
@@ -10985,7 +10607,6 @@ crate::de::fields!(WeeklyCalendarRule {
 });
 
 /// Documented at `` POST /triggers allowed type `weeklySchedule` ``.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct WeeklySchedule {
     pub start_minutes: Option<i64>,
     pub stop_minutes: Option<i64>,
@@ -11029,7 +10650,6 @@ crate::de::fields!(WeeklySchedule {
 });
 
 /// Documented at `event WiserGatewayDiscoveredEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct WiserGatewayDiscoveredEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -11059,7 +10679,6 @@ crate::de::fields!(WiserGatewayDiscoveredEvent {
 });
 
 /// Documented at `event WiserGatewayDiscoveredFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct WiserGatewayDiscoveredFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -11085,7 +10704,6 @@ crate::de::fields!(WiserGatewayDiscoveredFailedEvent {
 });
 
 /// Documented at `event WiserSitesCandidatesDiscoveredEvent.candidates[]`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct WiserSite {
     /// Example: `an id`.
     pub id: Option<String>,
@@ -11101,7 +10719,6 @@ crate::de::fields!(WiserSite {
 });
 
 /// Documented at `event WiserSitesCandidatesDiscoveredEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct WiserSitesCandidatesDiscoveredEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -11124,7 +10741,6 @@ crate::de::fields!(WiserSitesCandidatesDiscoveredEvent {
 });
 
 /// Documented at `event WiserSitesCandidatesFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct WiserSitesCandidatesFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -11149,7 +10765,6 @@ crate::de::fields!(WiserSitesCandidatesFailedEvent {
 /// A device is excluded from other zwave network
 ///
 /// Documented at `event ZWaveExclusionInOtherNetworkEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ZWaveExclusionInOtherNetworkEvent {
     pub timestamp: Option<i64>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -11171,7 +10786,6 @@ crate::de::fields!(ZWaveExclusionInOtherNetworkEvent {
 });
 
 /// Documented at `event ZWaveNewClientSideAuthenticationDSKEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ZWaveNewClientSideAuthenticationDSKEvent {
     pub timestamp: Option<i64>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -11198,7 +10812,6 @@ crate::de::fields!(ZWaveNewClientSideAuthenticationDSKEvent {
 });
 
 /// Documented at `event ZWaveResetCompleteEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ZWaveResetCompleteEvent {
     pub timestamp: Option<i64>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -11220,7 +10833,6 @@ crate::de::fields!(ZWaveResetCompleteEvent {
 });
 
 /// Documented at `event ZWaveResetFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ZWaveResetFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -11245,7 +10857,6 @@ crate::de::fields!(ZWaveResetFailedEvent {
 });
 
 /// Documented at `event ZWaveSetModeCompleteEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ZWaveSetModeCompleteEvent {
     pub timestamp: Option<i64>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -11267,7 +10878,6 @@ crate::de::fields!(ZWaveSetModeCompleteEvent {
 });
 
 /// Documented at `event ZWaveSetModeFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ZWaveSetModeFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -11294,7 +10904,6 @@ crate::de::fields!(ZWaveSetModeFailedEvent {
 /// When zigbee network is bound
 ///
 /// Documented at `event ZigbeeBindNetworkCompletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ZigbeeBindNetworkCompletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -11318,7 +10927,6 @@ crate::de::fields!(ZigbeeBindNetworkCompletedEvent {
 /// When zigbee network cannot be bound
 ///
 /// Documented at `event ZigbeeBindNetworkFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ZigbeeBindNetworkFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -11345,7 +10953,6 @@ crate::de::fields!(ZigbeeBindNetworkFailedEvent {
 /// The new Zigbee network has been successfully created
 ///
 /// Documented at `event ZigbeeCreateNetworkCompletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ZigbeeCreateNetworkCompletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -11369,7 +10976,6 @@ crate::de::fields!(ZigbeeCreateNetworkCompletedEvent {
 /// An error occurred while creating the new Zigbee network
 ///
 /// Documented at `event ZigbeeCreateNetworkFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ZigbeeCreateNetworkFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -11396,7 +11002,6 @@ crate::de::fields!(ZigbeeCreateNetworkFailedEvent {
 /// When zigbee network is joined
 ///
 /// Documented at `event ZigbeeJoinNetworkCompletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ZigbeeJoinNetworkCompletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -11420,7 +11025,6 @@ crate::de::fields!(ZigbeeJoinNetworkCompletedEvent {
 /// When zigbee network cannot be joined
 ///
 /// Documented at `event ZigbeeJoinNetworkFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ZigbeeJoinNetworkFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -11447,7 +11051,6 @@ crate::de::fields!(ZigbeeJoinNetworkFailedEvent {
 /// When zigbee network is left
 ///
 /// Documented at `event ZigbeeLeaveNetworkCompletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ZigbeeLeaveNetworkCompletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -11471,7 +11074,6 @@ crate::de::fields!(ZigbeeLeaveNetworkCompletedEvent {
 /// When zigbee network cannot be left
 ///
 /// Documented at `event ZigbeeLeaveNetworkFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ZigbeeLeaveNetworkFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -11498,7 +11100,6 @@ crate::de::fields!(ZigbeeLeaveNetworkFailedEvent {
 /// When zigbee network is refreshed
 ///
 /// Documented at `event ZigbeeRefreshNetworkCompletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ZigbeeRefreshNetworkCompletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -11522,7 +11123,6 @@ crate::de::fields!(ZigbeeRefreshNetworkCompletedEvent {
 /// When zigbee network cannot be refreshed
 ///
 /// Documented at `event ZigbeeRefreshNetworkFailedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ZigbeeRefreshNetworkFailedEvent {
     pub timestamp: Option<i64>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -11547,7 +11147,6 @@ crate::de::fields!(ZigbeeRefreshNetworkFailedEvent {
 });
 
 /// Documented at `GET /setup response.zones[]` (and 8 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Zone {
     pub creation_time: Option<i64>,
     pub last_update_time: Option<i64>,
@@ -11579,7 +11178,6 @@ crate::de::fields!(Zone {
 /// A new zone has been created
 ///
 /// Documented at `event ZoneCreatedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ZoneCreatedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -11615,7 +11213,6 @@ crate::de::fields!(ZoneCreatedEvent {
 /// An existing zone has been deleted
 ///
 /// Documented at `event ZoneDeletedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ZoneDeletedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -11640,7 +11237,6 @@ crate::de::fields!(ZoneDeletedEvent {
 });
 
 /// Documented at `GET /setup response.zones[].items[]` (and 13 other places).
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ZoneItem {
     /// Example: `device`.
     pub item_type: Option<String>,
@@ -11661,7 +11257,6 @@ crate::de::fields!(ZoneItem {
 /// An existing zone has been updated
 ///
 /// Documented at `event ZoneUpdatedEvent`.
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ZoneUpdatedEvent {
     pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
