@@ -3,8 +3,10 @@
 //! other smart-home gateways.
 //!
 //! The API surface (types, events, one method per operation) is generated from the
-//! Overkiz documentation by `cargo xtask codegen`; the runtime (client,
-//! authentication, errors, event stream) is written by hand.
+//! Overkiz documentation by `cargo xtask codegen` into `src/generated/` (never edited
+//! by hand; `generated/api.txt` lists it one item a line); the runtime (client,
+//! authentication, errors, event stream, calls, lenient decoding) is the rest of
+//! `src/`, written by hand.
 //!
 //! # Quick start
 //!
@@ -39,6 +41,12 @@
 //! - [`Client`] methods: one per operation of the documentation, named after the
 //!   method and path (`GET /setup/devices/{deviceURL}` →
 //!   [`Client::get_setup_devices_by_device_url`]); [`operations`] describes them.
+//!   Each returns a [`Call`]: required arguments are positional, options are
+//!   methods of the call ([`calls`]), and `.await` sends it:
+//!   `client.get_setup_devices_by_device_url(url).with_states(false).await?`.
+//!   A documentation update that adds an option does not break a call.
+//! - [`calls`]: the call types of operations with options, and the forms of form
+//!   operations ([`calls::PostLoginForm`]).
 //! - [`types`]: request and response bodies; [`Event`]: the event stream's events.
 //! - [`TypedValue`]: state values read according to their `type` code.
 //! - [`Error::kind`]: what went wrong, in terms a caller can act on.
