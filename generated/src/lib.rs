@@ -43,7 +43,7 @@
 //!   [`Client::get_setup_devices_by_device_url`]); [`operations`] describes them.
 //!   Each returns a [`Call`]: required arguments are positional, options are
 //!   methods of the call ([`calls`]), and `.await` sends it:
-//!   `client.get_setup_devices_by_device_url(url).with_states(false).await?`.
+//!   `client.get_setup_devices_by_device_url(url).with_manufacturer_data(true).await?`.
 //!   A documentation update that adds an option does not break a call.
 //! - [`calls`]: the call types of operations with options, and the forms of form
 //!   operations ([`calls::PostLoginForm`]).

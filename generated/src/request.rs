@@ -8,7 +8,7 @@
 //! parameters, a generated wrapper of one in [`crate::calls`] with one method per
 //! option). Required path, query and body arguments stay positional; everything
 //! optional is a method. So `client.get_setup().await` and
-//! `client.get_history_executions().limit(10).await` both read naturally, and when
+//! `client.get_setup().with_manufacturer_data(true).await` both read naturally, and when
 //! the documentation adds an optional parameter, existing calls still compile.
 //!
 //! This is progenitor's "builder" interface, reduced: progenitor makes every

@@ -161,3 +161,47 @@ async fn login_takes_a_typed_form_sent_as_a_form_body() {
         "userId=me%40example.com&userPassword=p%26ss%3Dword"
     );
 }
+
+/// The README's "Calls" block, compiled (it is `rust,ignore` there).
+#[allow(dead_code, unused_variables, clippy::too_many_arguments)]
+async fn readme_calls(
+    client: &Client,
+    url: &str,
+    from: i64,
+    to: i64,
+    actions: Vec<overkiz::types::Action>,
+    oids: Vec<String>,
+    user: String,
+    password: String,
+) -> Result<(), overkiz::Error> {
+    let setup = client.get_setup().await?; // GET /setup
+    let setup = client.get_setup().with_manufacturer_data(true).await?; // ?withManufacturerData=true
+    let device = client
+        .get_setup_devices_by_device_url(url)
+        .with_manufacturer_data(true)
+        .await?;
+    let history = client
+        .get_setup_devices_by_device_url_states_history_by_from_by_to(url, from, to)
+        .limit(100)
+        .await?;
+    let launched = client
+        .post_exec_apply(&ActionGroup {
+            label: Some("close".into()),
+            actions: Some(actions),
+            ..Default::default()
+        })
+        .await?;
+    let answers = futures::future::join_all(
+        oids.iter()
+            .map(|oid| client.post_exec_by_action_group_oid(oid).send()),
+    )
+    .await;
+    let login = client
+        .post_login(&PostLoginForm {
+            user_id: Some(user),
+            user_password: Some(password),
+            ..Default::default()
+        })
+        .await?;
+    Ok(())
+}
