@@ -342,4 +342,22 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn items_get_a_blank_line_fields_and_imports_do_not() {
+        let text = "//! Doc.\nuse a::B;\nuse c::D;\n/// S.\npub struct S {\n    /// F.\n    pub f: u8,\n    pub g: u8,\n}\nimpl S {\n    fn a(&self) {\n        let x = 1;\n        f(x);\n    }\n    fn b(&self) {}\n}\nconst C: u8 = 1;\ncrate::de::fields!(S { \"f\" => f });\n";
+        assert_eq!(
+            spaced(text),
+            "//! Doc.\n\nuse a::B;\nuse c::D;\n\n/// S.\npub struct S {\n    /// F.\n    pub f: u8,\n    pub g: u8,\n}\n\nimpl S {\n    fn a(&self) {\n        let x = 1;\n        f(x);\n    }\n\n    fn b(&self) {}\n}\n\nconst C: u8 = 1;\n\ncrate::de::fields!(S { \"f\" => f });\n"
+        );
+    }
+
+    #[test]
+    fn field_tables_are_written_one_field_a_line() {
+        let flowed = "crate::de::fields!(\n    Place { \"creationTime\" => creation_time, \"a\\\"b\" => r#type, \"label\" =>\n    label }\n);\ncrate::de::fields!(Empty {});\nfn x() {}\n";
+        assert_eq!(
+            field_tables(flowed),
+            "crate::de::fields!(Place {\n    \"creationTime\" => creation_time,\n    \"a\\\"b\" => r#type,\n    \"label\" => label,\n});\ncrate::de::fields!(Empty {});\nfn x() {}\n"
+        );
+    }
 }
