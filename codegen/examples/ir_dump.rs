@@ -6,16 +6,16 @@ fn main() {
         .to_owned();
     let doc = std::fs::read_to_string(root.join("spec/enduser-api.txt")).unwrap();
     let curated = std::fs::read_to_string(root.join("spec/curated.toml")).unwrap();
-    let spec = overkiz_codegen::parse("enduser-api.txt", &doc).unwrap();
-    let curated = overkiz_codegen::curated::Curated::parse(&curated).unwrap();
-    match overkiz_codegen::ir::build(&spec, &curated) {
-        Ok(ir) => {
+    match overkiz_codegen::generate("enduser-api.txt", &doc, &curated) {
+        Ok(generated) => {
+            let ir = generated.ir;
             for s in ir.structs.values() {
                 println!(
-                    "struct {} ({} fields, {}x) {}",
+                    "struct {} ({} fields, {}x{}) {}",
                     s.name,
                     s.fields.len(),
                     s.occurrences,
+                    if s.from_context { ", context name" } else { "" },
                     s.origin
                 );
             }

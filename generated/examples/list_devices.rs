@@ -12,7 +12,7 @@ mod common;
 #[tokio::main]
 async fn main() -> Result<(), common::BoxError> {
     let client = common::client()?;
-    let setup = client.get_setup(None).await?;
+    let setup = client.get_setup().await?;
     let mut devices = setup.devices.unwrap_or_default();
     devices.sort_by(|a, b| a.label.cmp(&b.label));
     for device in &devices {

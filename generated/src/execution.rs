@@ -334,7 +334,7 @@ impl EventStream {
         timeout: Duration,
     ) -> Result<ExecutionOutcome, Error> {
         self.register().await?;
-        let launched = self.client().post_exec_apply(None, action_group).await?;
+        let launched = self.client().post_exec_apply(action_group).await?;
         let Some(exec_id) = launched.exec_id.filter(|id| !id.is_empty()) else {
             return Err(Error::Decode {
                 operation: &operations::POST_EXEC_APPLY,

@@ -3,8 +3,10 @@
 //! other smart-home gateways.
 //!
 //! The API surface (types, events, one method per operation) is generated from the
-//! Overkiz documentation by `cargo xtask codegen`; the runtime (client,
-//! authentication, errors, event stream) is written by hand.
+//! Overkiz documentation by `cargo xtask codegen` into `src/generated/` (never edited
+//! by hand; `generated/api.txt` lists it one item a line); the runtime (client,
+//! authentication, errors, event stream, calls, lenient decoding) is the rest of
+//! `src/`, written by hand.
 //!
 //! # Quick start
 //!
@@ -17,7 +19,7 @@
 //!     let client = Client::new(Server::somfy_europe(), Credentials::password("me@example.com", "secret"))?;
 //!
 //!     // GET /setup: gateways, devices, their states. Logs in on the first call.
-//!     let setup = client.get_setup(None).await?;
+//!     let setup = client.get_setup().await?;
 //!     for device in setup.devices.iter().flatten() {
 //!         let closure = device.state("core:ClosureState").and_then(|s| s.as_i64());
 //!         println!("{:?} {:?} closure={closure:?}", device.label, device.device_url);
@@ -43,6 +45,12 @@
 //! - [`Client`] methods: one per operation of the documentation, named after the
 //!   method and path (`GET /setup/devices/{deviceURL}` →
 //!   [`Client::get_setup_devices_by_device_url`]); [`operations`] describes them.
+//!   Each returns a [`Call`]: required arguments are positional, options are
+//!   methods of the call ([`calls`]), and `.await` sends it:
+//!   `client.get_setup_devices_by_device_url(url).with_manufacturer_data(true).await?`.
+//!   A documentation update that adds an option does not break a call.
+//! - [`calls`]: the call types of operations with options, and the forms of form
+//!   operations ([`calls::PostLoginForm`]).
 //! - [`types`]: request and response bodies; [`Event`]: the event stream's events.
 //! - [`TypedValue`]: state values read according to their `type` code.
 //! - [`Error::kind`]: what went wrong, in terms a caller can act on.
@@ -92,13 +100,14 @@ pub use discovery::{
 pub use error::{ApiError, Error, ErrorCode, ErrorKind};
 pub use event_stream::{EventStream, EventStreamConfig, GapReason};
 pub use execution::{ExecutionOutcome, ExecutionState};
+pub use generated::endpoints as calls;
 pub use generated::events::{self, Event};
 pub use generated::{operations, types};
 pub use local::{CreatedLocalToken, DEVMODE_SCOPE};
 pub use operation::{
     HttpMethod, Idempotency, OperationInfo, RateLimit, RateLimitScope, ResponseKind,
 };
-pub use request::Upload;
+pub use request::{Call, CallFuture, Upload};
 pub use retry::RetryPolicy;
 pub use server::Server;
 pub use signin::{Grant, SignInContext, SignInFlow, VendorSignIn};
@@ -107,5 +116,5 @@ pub use state::{StateValue, TypedValue};
 /// Items the generated code uses; not part of the public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::request::{Body, RawResponse, Request};
+    pub use crate::request::{debug_form, Body, RawResponse, Request};
 }

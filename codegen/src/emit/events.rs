@@ -33,9 +33,10 @@ pub fn module(ir: &Ir) -> TokenStream {
     });
     let count = ir.events.len();
     let summary = format!(
-        "An event of the event stream: one variant per event type the documentation lists \
+        " An event of the event stream: one variant per event type the documentation lists \
          ({count} with the curated ones), selected by the `name` field."
     );
+    let names: Vec<String> = ir.events.iter().map(|e| e.variant.clone()).collect();
     quote! {
         //! The events the server sends through an event listener.
 
@@ -49,12 +50,44 @@ pub fn module(ir: &Ir) -> TokenStream {
         ///
         /// An event whose name the documentation does not list decodes to
         /// [`Event::Unknown`] with its whole JSON, and encodes back to it.
-        #[derive(Debug, Clone, PartialEq)]
         #[non_exhaustive]
         pub enum Event {
             #(#docs #variants(#structs),)*
             /// An event the documentation does not list, kept whole as received.
             Unknown(Value),
+        }
+
+        // Written out rather than derived, `#[inline]`: compiled only by the programs
+        // that use them, like the payload types' own impls.
+        impl std::fmt::Debug for Event {
+            #[inline]
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                match self {
+                    #(Event::#variants(e) => f.debug_tuple(#names).field(e).finish(),)*
+                    Event::Unknown(value) => f.debug_tuple("Unknown").field(value).finish(),
+                }
+            }
+        }
+
+        impl Clone for Event {
+            #[inline]
+            fn clone(&self) -> Self {
+                match self {
+                    #(Event::#variants(e) => Event::#variants(e.clone()),)*
+                    Event::Unknown(value) => Event::Unknown(value.clone()),
+                }
+            }
+        }
+
+        impl PartialEq for Event {
+            #[inline]
+            fn eq(&self, other: &Self) -> bool {
+                match (self, other) {
+                    #((Event::#variants(a), Event::#variants(b)) => a == b,)*
+                    (Event::Unknown(a), Event::Unknown(b)) => a == b,
+                    _ => false,
+                }
+            }
         }
 
         impl Event {
@@ -63,6 +96,7 @@ pub fn module(ir: &Ir) -> TokenStream {
 
             /// The wire name (`"DeviceStateChangedEvent"`); for [`Event::Unknown`], its
             /// `name` field (empty if it has none).
+            #[inline]
             pub fn name(&self) -> &str {
                 match self {
                     #(Event::#variants(_) => #wires,)*
@@ -74,6 +108,7 @@ pub fn module(ir: &Ir) -> TokenStream {
         impl Event {
             /// Fields of the event that its documented type does not list (and values
             /// of another shape than documented); `None` for [`Event::Unknown`].
+            #[inline]
             pub fn extra(&self) -> Option<&Map<String, Value>> {
                 match self {
                     #(Event::#variants(e) => Some(&e.extra),)*
@@ -83,6 +118,7 @@ pub fn module(ir: &Ir) -> TokenStream {
         }
 
         impl crate::de::Tagged for Event {
+            #[inline]
             fn begin(name: &str) -> Option<Self> {
                 Some(match name {
                     #(#wires => Event::#variants(Default::default()),)*
@@ -97,6 +133,7 @@ pub fn module(ir: &Ir) -> TokenStream {
                 }
             }
 
+            #[inline]
             fn extra_mut(&mut self) -> &mut Map<String, Value> {
                 match self {
                     #(Event::#variants(e) => &mut e.extra,)*
@@ -109,6 +146,7 @@ pub fn module(ir: &Ir) -> TokenStream {
                 }
             }
 
+            #[inline]
             fn unknown(value: Value) -> Self {
                 Event::Unknown(value)
             }

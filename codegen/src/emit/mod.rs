@@ -3,6 +3,7 @@
 //! The emitter is a pure function from the IR to a list of files; only `xtask`
 //! writes them.
 
+mod api;
 mod endpoints;
 mod events;
 mod operations;
@@ -24,18 +25,37 @@ const HEADER: &str =
 /// Renders every generated source file.
 pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, String> {
     let mut files = Vec::new();
+    let mut api = api::Listing::default();
+    let mut file = |relative: &str, tokens: TokenStream| -> Result<GeneratedFile, String> {
+        let (generated, syntax) = file(relative, tokens)?;
+        api.add(relative, &syntax);
+        Ok(generated)
+    };
     let mut modules = Vec::new();
     for (module, ops) in endpoints::by_module(ir) {
         let tokens = endpoints::module(&ops);
         files.push(file(&format!("endpoints/{module}.rs"), tokens)?);
-        modules.push(module);
+        modules.push((module, endpoints::exports(&ops)));
     }
-    let mod_idents = modules.iter().map(|m| ident(m));
+    let mod_items = modules.iter().map(|(m, exports)| {
+        let m = ident(m);
+        let exports = exports.iter().map(|e| type_ident(e));
+        if exports.len() == 0 {
+            quote!(mod #m;)
+        } else {
+            quote! {
+                mod #m;
+                pub use #m::{#(#exports),*};
+            }
+        }
+    });
     files.push(file(
         "endpoints/mod.rs",
         quote! {
-            //! The endpoint methods of [`crate::Client`], one file per group of the documentation.
-            #(mod #mod_idents;)*
+            //! The endpoint methods of [`crate::Client`], one file per group of the
+            //! documentation, and what some of them return: the calls of operations with
+            //! options (one method per option), and the forms of form operations.
+            #(#mod_items)*
         },
     )?);
     files.push(file("types.rs", types::module(ir))?);
@@ -45,25 +65,144 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, String> {
         "mod.rs",
         quote! {
             //! Code generated from the Overkiz End-User API documentation.
-            mod endpoints;
+            pub mod endpoints;
             pub mod events;
             pub mod operations;
             pub mod types;
         },
     )?);
+    files.push(api.finish());
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }
 
 /// Formats one file.
-fn file(relative: &str, tokens: TokenStream) -> Result<GeneratedFile, String> {
+fn file(relative: &str, tokens: TokenStream) -> Result<(GeneratedFile, syn::File), String> {
     let path = format!("{GENERATED_DIR}/{relative}");
     let syntax: syn::File =
         syn::parse2(tokens).map_err(|e| format!("{path}: generated code does not parse: {e}"))?;
-    Ok(GeneratedFile {
-        path,
-        contents: format!("{HEADER}{}", prettyplease::unparse(&syntax)),
-    })
+    let contents = format!(
+        "{HEADER}{}",
+        spaced(&field_tables(&prettyplease::unparse(&syntax)))
+    );
+    Ok((GeneratedFile { path, contents }, syntax))
+}
+
+/// Writes each `crate::de::fields!(Name { "wire" => field, … })` table one field a
+/// line (prettyplease flows macro arguments like text), so that a new field is a
+/// one-line diff.
+fn field_tables(text: &str) -> String {
+    const START: &str = "crate::de::fields!(";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(START) {
+        // One line (`…);`) or several (ending with a `);` line).
+        let line_end = rest[at..].find('\n').map_or(rest.len() - at, |n| n);
+        let (len, close) = if rest[at..at + line_end].ends_with(");") {
+            (line_end - 2, 3)
+        } else if let Some(len) = rest[at..].find("\n);\n") {
+            (len, 4)
+        } else {
+            break;
+        };
+        out.push_str(&rest[..at]);
+        let body = &rest[at + START.len()..at + len];
+        match table_entries(body) {
+            Some((name, entries)) if !entries.is_empty() => {
+                out.push_str(&format!("{START}{name} {{\n"));
+                for (wire, field) in entries {
+                    out.push_str(&format!("    {wire} => {field},\n"));
+                }
+                out.push_str("});\n");
+            }
+            Some((name, _)) => out.push_str(&format!("{START}{name} {{}});\n")),
+            None => out.push_str(&rest[at..at + len + close]),
+        }
+        rest = &rest[at + len + close..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `Name { "a" => a, "b" => b }` → `Name`, `[("\"a\"", "a"), …]`.
+fn table_entries(body: &str) -> Option<(&str, Vec<(&str, &str)>)> {
+    let body = body.trim();
+    let open = body.find('{')?;
+    let name = body[..open].trim();
+    let mut s = body[open + 1..].trim_end().strip_suffix('}')?;
+    let mut entries = Vec::new();
+    loop {
+        s = s.trim_start_matches(|c: char| c.is_whitespace() || c == ',');
+        if s.is_empty() {
+            break;
+        }
+        // A string literal, with escapes.
+        let bytes = s.as_bytes();
+        if bytes[0] != b'"' {
+            return None;
+        }
+        let mut i = 1;
+        while i < bytes.len() && bytes[i] != b'"' {
+            i += if bytes[i] == b'\\' { 2 } else { 1 };
+        }
+        let wire = s.get(..=i)?;
+        s = s
+            .get(i + 1..)?
+            .trim_start()
+            .strip_prefix("=>")?
+            .trim_start();
+        let end = s
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '#'))
+            .unwrap_or(s.len());
+        entries.push((wire, &s[..end]));
+        s = &s[end..];
+    }
+    Some((name, entries))
+}
+
+/// Puts a blank line between items, which prettyplease does not: after an item that
+/// ends (`}`, `);` or a one-line `…;` declaration), before the next item (its docs,
+/// attributes or keyword) at the same indentation. Consecutive `use`, `mod` and
+/// `pub use` lines stay together, and so do struct fields and enum variants (they
+/// end with `,`).
+pub fn spaced(text: &str) -> String {
+    fn indent(line: &str) -> usize {
+        line.len() - line.trim_start().len()
+    }
+    fn starts_item(t: &str) -> bool {
+        const STARTS: [&str; 14] = [
+            "///", "//!", "#[", "pub ", "impl", "fn ", "mod ", "use ", "const ", "static ",
+            "struct ", "enum ", "type ", "crate::",
+        ];
+        STARTS.iter().any(|s| t.starts_with(s))
+    }
+    fn is_decl(t: &str) -> bool {
+        ["use ", "pub use ", "mod ", "pub mod "]
+            .iter()
+            .any(|s| t.starts_with(s))
+    }
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    let mut prev: Option<&str> = None;
+    for line in text.lines() {
+        if let Some(p) = prev {
+            let (pt, t) = (p.trim_start(), line.trim_start());
+            let ended = pt == "}"
+                || pt == ");"
+                || pt == "};"
+                || (pt.ends_with(';') && !pt.starts_with("//"));
+            let same_level = indent(p) == indent(line);
+            let inner_doc = (pt.starts_with("//!") && !t.starts_with("//!") && !t.is_empty())
+                || (pt.starts_with("#![") && !t.starts_with("#!["));
+            let grouped = is_decl(pt) && is_decl(t);
+            if !p.is_empty() && !grouped && ((ended && same_level && starts_item(t)) || inner_doc) {
+                out.push('\n');
+            }
+        }
+        out.push_str(line);
+        out.push('\n');
+        prev = Some(line);
+    }
+    out
 }
 
 /// An identifier from snake-case text, escaped when it is a keyword.
@@ -201,6 +340,24 @@ mod tests {
                 "",
                 "indented &lt;gateway&gt; \\[#&lt;subsystemId&gt;\\] see <https://x.y/z_a>"
             ]
+        );
+    }
+
+    #[test]
+    fn items_get_a_blank_line_fields_and_imports_do_not() {
+        let text = "//! Doc.\nuse a::B;\nuse c::D;\n/// S.\npub struct S {\n    /// F.\n    pub f: u8,\n    pub g: u8,\n}\nimpl S {\n    fn a(&self) {\n        let x = 1;\n        f(x);\n    }\n    fn b(&self) {}\n}\nconst C: u8 = 1;\ncrate::de::fields!(S { \"f\" => f });\n";
+        assert_eq!(
+            spaced(text),
+            "//! Doc.\n\nuse a::B;\nuse c::D;\n\n/// S.\npub struct S {\n    /// F.\n    pub f: u8,\n    pub g: u8,\n}\n\nimpl S {\n    fn a(&self) {\n        let x = 1;\n        f(x);\n    }\n\n    fn b(&self) {}\n}\n\nconst C: u8 = 1;\n\ncrate::de::fields!(S { \"f\" => f });\n"
+        );
+    }
+
+    #[test]
+    fn field_tables_are_written_one_field_a_line() {
+        let flowed = "crate::de::fields!(\n    Place { \"creationTime\" => creation_time, \"a\\\"b\" => r#type, \"label\" =>\n    label }\n);\ncrate::de::fields!(Empty {});\nfn x() {}\n";
+        assert_eq!(
+            field_tables(flowed),
+            "crate::de::fields!(Place {\n    \"creationTime\" => creation_time,\n    \"a\\\"b\" => r#type,\n    \"label\" => label,\n});\ncrate::de::fields!(Empty {});\nfn x() {}\n"
         );
     }
 }

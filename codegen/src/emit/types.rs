@@ -28,10 +28,14 @@ pub fn module(ir: &Ir) -> TokenStream {
         //! local gateways omit many. Fields the documentation does not list, and values
         //! whose shape differs from the documented one, are kept in `extra` so that
         //! nothing the server sent is lost.
-        #![allow(clippy::large_enum_variant)]
+        //!
+        //! Field documentation is the page's (description, example); a field the page
+        //! only names has none. Each struct's `fields!` table (one line per field:
+        //! wire name, Rust name) writes its `Debug`, `Clone`, `Default`, `PartialEq`,
+        //! `Serialize` and lenient `Deserialize`.
+        #![allow(clippy::large_enum_variant, missing_docs)]
 
         use serde::{Deserialize, Deserializer, Serialize, Serializer};
-        use serde::de::MapAccess;
         use serde_json::{Map, Value};
 
         #(#items)*
@@ -40,12 +44,10 @@ pub fn module(ir: &Ir) -> TokenStream {
 
 fn structure(def: &StructDef) -> TokenStream {
     let name = type_ident(&def.name);
-    let name_text = &def.name;
-    let mut doc = match &def.description {
-        Some(d) => doc_text(d),
-        None => vec![format!("`{}`.", def.name)],
-    };
-    doc.push(String::new());
+    let mut doc = def.description.as_deref().map(doc_text).unwrap_or_default();
+    if !doc.is_empty() {
+        doc.push(String::new());
+    }
     let places = match def.occurrences {
         0 | 1 => String::new(),
         2 => " (and 1 other place)".to_owned(),
@@ -61,55 +63,15 @@ fn structure(def: &StructDef) -> TokenStream {
         .collect();
     let fields = def.fields.iter().zip(&idents).map(|(f, id)| field(f, id));
     let wires = def.fields.iter().map(|f| f.wire.as_str());
-    // A struct without documented fields only fills `extra`.
-    let field_body = if def.fields.is_empty() {
-        quote! {
-            let _ = (key, map);
-            Ok(false)
-        }
-    } else {
-        quote! {
-            match key {
-                #(#wires => crate::de::field(&mut self.#idents, &mut self.extra, key, map)?,)*
-                _ => return Ok(false),
-            }
-            Ok(true)
-        }
-    };
     quote! {
         #doc
-        #[derive(Debug, Clone, Default, PartialEq, Serialize)]
         pub struct #name {
             #(#fields)*
-            /// Fields the documentation does not list, and values of another shape than
-            /// documented, as the server sent them.
-            #[serde(flatten)]
+            /// Undocumented fields, and values of another shape than documented, as sent.
             pub extra: Map<String, Value>,
         }
 
-        impl<'de> Deserialize<'de> for #name {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                crate::de::deserialize_struct(deserializer)
-            }
-        }
-
-        impl crate::de::Lenient for #name {
-            fn decode<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Result<Self, Value>, D::Error> {
-                crate::de::decode_struct(deserializer)
-            }
-        }
-
-        impl crate::de::Fields for #name {
-            const NAME: &'static str = #name_text;
-
-            fn field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-                #field_body
-            }
-
-            fn extra_mut(&mut self) -> &mut Map<String, Value> {
-                &mut self.extra
-            }
-        }
+        crate::de::fields!(#name { #(#wires => #idents),* });
     }
 }
 
@@ -141,12 +103,12 @@ pub(crate) fn is_placeholder(example: &str) -> bool {
 }
 
 fn field(f: &FieldDef, id: &proc_macro2::Ident) -> TokenStream {
-    let mut doc = match &f.doc {
-        Some(d) => doc_text(d),
-        None => vec![format!("`{}`.", f.wire)],
-    };
+    // No doc that only repeats the wire name: the page's description and example.
+    let mut doc = f.doc.as_deref().map(doc_text).unwrap_or_default();
     if let Some(example) = f.example.as_ref().filter(|e| is_placeholder(e)) {
-        doc.push(String::new());
+        if !doc.is_empty() {
+            doc.push(String::new());
+        }
         doc.push(format!("Example: {}.", code(example)));
     }
     let doc = doc_lines(&doc);
@@ -156,13 +118,8 @@ fn field(f: &FieldDef, id: &proc_macro2::Ident) -> TokenStream {
     } else {
         quote!(Option<#inner>)
     };
-    let wire = &f.wire;
-    let rename = (crate::names::ident_text(&field_name(wire)).trim_start_matches("r#")
-        != wire.as_str())
-    .then(|| quote!(rename = #wire,));
     quote! {
         #doc
-        #[serde(#rename skip_serializing_if = "Option::is_none")]
         pub #id: #ty,
     }
 }
@@ -208,6 +165,7 @@ fn value_enum(def: &ValueEnumDef) -> TokenStream {
             pub const ALL: &'static [#name] = &[#(#name::#variants),*];
 
             /// The value on the wire.
+            #[inline]
             pub fn as_str(&self) -> &str {
                 match self {
                     #(#name::#variants => #wires,)*
@@ -217,6 +175,7 @@ fn value_enum(def: &ValueEnumDef) -> TokenStream {
         }
 
         impl From<&str> for #name {
+            #[inline]
             fn from(value: &str) -> Self {
                 match value {
                     #(#wires => #name::#variants,)*
@@ -265,10 +224,7 @@ fn union(def: &UnionDef) -> TokenStream {
     let variants: Vec<_> = def.variants.iter().map(|v| type_ident(&v.ident)).collect();
     let keys: Vec<&str> = def.variants.iter().map(|v| v.key.as_str()).collect();
     let tys: Vec<_> = def.variants.iter().map(|v| rust_ty(&v.ty)).collect();
-    let docs = def
-        .variants
-        .iter()
-        .map(|v| doc_lines(&[format!("`{}`.", v.key)]));
+    let docs = def.variants.iter().map(|_| quote!());
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq)]

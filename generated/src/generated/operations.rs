@@ -2,9 +2,11 @@
 
 //! What the documentation says about each operation, at run time: method, path,
 //! rate limit, answer kind, generated events.
+
 use crate::{
     HttpMethod, Idempotency, OperationInfo, RateLimit, RateLimitScope, ResponseKind,
 };
+
 /// `POST /actionGroups`: Create an action group
 pub const POST_ACTION_GROUPS: OperationInfo = OperationInfo {
     name: "post_action_groups",
@@ -23,6 +25,7 @@ pub const POST_ACTION_GROUPS: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `PUT /actionGroups`: Update an action group
 pub const PUT_ACTION_GROUPS: OperationInfo = OperationInfo {
     name: "put_action_groups",
@@ -41,6 +44,7 @@ pub const PUT_ACTION_GROUPS: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /actionGroups/{oid}`: Retrieve a user-defined action group by OID
 pub const GET_ACTION_GROUPS_BY_OID: OperationInfo = OperationInfo {
     name: "get_action_groups_by_oid",
@@ -55,6 +59,7 @@ pub const GET_ACTION_GROUPS_BY_OID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `DELETE /actionGroups/{oid}`: Delete an action group by OID
 pub const DELETE_ACTION_GROUPS_BY_OID: OperationInfo = OperationInfo {
     name: "delete_action_groups_by_oid",
@@ -73,6 +78,7 @@ pub const DELETE_ACTION_GROUPS_BY_OID: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /actionGroups`: Retrieve all user-defined actions groups
 pub const GET_ACTION_GROUPS: OperationInfo = OperationInfo {
     name: "get_action_groups",
@@ -92,6 +98,7 @@ pub const GET_ACTION_GROUPS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /exec/{actionGroupOID}`: Launch a persistent action group by OID
 pub const POST_EXEC_BY_ACTION_GROUP_OID: OperationInfo = OperationInfo {
     name: "post_exec_by_action_group_oid",
@@ -116,6 +123,7 @@ pub const POST_EXEC_BY_ACTION_GROUP_OID: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /exec/{actionGroupOID}/geolocated`: Launch a persistent action group by OID in geolocated mode
 pub const POST_EXEC_BY_ACTION_GROUP_OID_GEOLOCATED: OperationInfo = OperationInfo {
     name: "post_exec_by_action_group_oid_geolocated",
@@ -140,6 +148,7 @@ pub const POST_EXEC_BY_ACTION_GROUP_OID_GEOLOCATED: OperationInfo = OperationInf
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /exec/{actionGroupOID}/internal`: Launch a persistent action group by OID in internal mode
 pub const POST_EXEC_BY_ACTION_GROUP_OID_INTERNAL: OperationInfo = OperationInfo {
     name: "post_exec_by_action_group_oid_internal",
@@ -164,6 +173,7 @@ pub const POST_EXEC_BY_ACTION_GROUP_OID_INTERNAL: OperationInfo = OperationInfo 
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `DELETE /exec/current/setup/{execId}`: Cancel a running setup-level execution
 pub const DELETE_EXEC_CURRENT_SETUP_BY_EXEC_ID: OperationInfo = OperationInfo {
     name: "delete_exec_current_setup_by_exec_id",
@@ -178,6 +188,7 @@ pub const DELETE_EXEC_CURRENT_SETUP_BY_EXEC_ID: OperationInfo = OperationInfo {
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /exec/current/{execId}`: Get an action group execution currently running
 pub const GET_EXEC_CURRENT_BY_EXEC_ID: OperationInfo = OperationInfo {
     name: "get_exec_current_by_exec_id",
@@ -192,6 +203,7 @@ pub const GET_EXEC_CURRENT_BY_EXEC_ID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `DELETE /exec/current/{execId}`: Cancel a running execution
 pub const DELETE_EXEC_CURRENT_BY_EXEC_ID: OperationInfo = OperationInfo {
     name: "delete_exec_current_by_exec_id",
@@ -206,6 +218,7 @@ pub const DELETE_EXEC_CURRENT_BY_EXEC_ID: OperationInfo = OperationInfo {
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /exec/current`: Get action groups executions currently running
 pub const GET_EXEC_CURRENT: OperationInfo = OperationInfo {
     name: "get_exec_current",
@@ -220,6 +233,7 @@ pub const GET_EXEC_CURRENT: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `DELETE /exec/current`: Cancel all running executions
 pub const DELETE_EXEC_CURRENT: OperationInfo = OperationInfo {
     name: "delete_exec_current",
@@ -234,6 +248,7 @@ pub const DELETE_EXEC_CURRENT: OperationInfo = OperationInfo {
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `DELETE /exec/current/setup`: Cancel all running setup-level executions
 pub const DELETE_EXEC_CURRENT_SETUP: OperationInfo = OperationInfo {
     name: "delete_exec_current_setup",
@@ -248,6 +263,7 @@ pub const DELETE_EXEC_CURRENT_SETUP: OperationInfo = OperationInfo {
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /exec/internalCurrent`: Get action groups currently running
 pub const GET_EXEC_INTERNAL_CURRENT: OperationInfo = OperationInfo {
     name: "get_exec_internal_current",
@@ -262,6 +278,7 @@ pub const GET_EXEC_INTERNAL_CURRENT: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `DELETE /exec/current/gateway/{gatewayId}/{execId}`: Cancel a running gateway-level execution. DEPRECATED : all executions started through the API are now attached to setup level
 pub const DELETE_EXEC_CURRENT_GATEWAY_BY_GATEWAY_ID_BY_EXEC_ID: OperationInfo = OperationInfo {
     name: "delete_exec_current_gateway_by_gateway_id_by_exec_id",
@@ -276,6 +293,7 @@ pub const DELETE_EXEC_CURRENT_GATEWAY_BY_GATEWAY_ID_BY_EXEC_ID: OperationInfo = 
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `DELETE /exec/current/gateway/{gatewayId}`: Cancel all running gateway-level executions. DEPRECATED : all executions started through the API are now attached to setup level
 pub const DELETE_EXEC_CURRENT_GATEWAY_BY_GATEWAY_ID: OperationInfo = OperationInfo {
     name: "delete_exec_current_gateway_by_gateway_id",
@@ -290,6 +308,7 @@ pub const DELETE_EXEC_CURRENT_GATEWAY_BY_GATEWAY_ID: OperationInfo = OperationIn
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /exec/delayedTriggerSchedule/{triggerId}`: Get a scheduled execution of delayed trigger
 pub const GET_EXEC_DELAYED_TRIGGER_SCHEDULE_BY_TRIGGER_ID: OperationInfo = OperationInfo {
     name: "get_exec_delayed_trigger_schedule_by_trigger_id",
@@ -304,6 +323,7 @@ pub const GET_EXEC_DELAYED_TRIGGER_SCHEDULE_BY_TRIGGER_ID: OperationInfo = Opera
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `DELETE /exec/delayedTriggerSchedule/{triggerId}`: Cancel a delayed trigger
 pub const DELETE_EXEC_DELAYED_TRIGGER_SCHEDULE_BY_TRIGGER_ID: OperationInfo = OperationInfo {
     name: "delete_exec_delayed_trigger_schedule_by_trigger_id",
@@ -318,6 +338,7 @@ pub const DELETE_EXEC_DELAYED_TRIGGER_SCHEDULE_BY_TRIGGER_ID: OperationInfo = Op
     events: &["DelayedTriggerCancelledEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /exec/delayedTriggerSchedule`: Get the list of all scheduled executions of delayed trigger
 pub const GET_EXEC_DELAYED_TRIGGER_SCHEDULE: OperationInfo = OperationInfo {
     name: "get_exec_delayed_trigger_schedule",
@@ -332,6 +353,7 @@ pub const GET_EXEC_DELAYED_TRIGGER_SCHEDULE: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /exec/apply`: Execute a non-persistent action group
 pub const POST_EXEC_APPLY: OperationInfo = OperationInfo {
     name: "post_exec_apply",
@@ -356,6 +378,7 @@ pub const POST_EXEC_APPLY: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /exec/apply/geolocated`: Execute a non-persistent action group in geolocated mode
 pub const POST_EXEC_APPLY_GEOLOCATED: OperationInfo = OperationInfo {
     name: "post_exec_apply_geolocated",
@@ -380,6 +403,7 @@ pub const POST_EXEC_APPLY_GEOLOCATED: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /exec/apply/highPriority`: Execute a non-persistent action group in high-priority mode
 pub const POST_EXEC_APPLY_HIGH_PRIORITY: OperationInfo = OperationInfo {
     name: "post_exec_apply_high_priority",
@@ -404,6 +428,7 @@ pub const POST_EXEC_APPLY_HIGH_PRIORITY: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /exec/apply/internal`: Execute a non-persistent action group in internal mode
 pub const POST_EXEC_APPLY_INTERNAL: OperationInfo = OperationInfo {
     name: "post_exec_apply_internal",
@@ -428,6 +453,7 @@ pub const POST_EXEC_APPLY_INTERNAL: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /exec/optimizeWithProtocolGroups`: Compute optimized version of a given execution: replace individual devices sharing the same command (name + parameters) by matching existing protocol groups to improve execution speed
 pub const POST_EXEC_OPTIMIZE_WITH_PROTOCOL_GROUPS: OperationInfo = OperationInfo {
     name: "post_exec_optimize_with_protocol_groups",
@@ -442,6 +468,7 @@ pub const POST_EXEC_OPTIMIZE_WITH_PROTOCOL_GROUPS: OperationInfo = OperationInfo
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /exec/schedule/{actionGroupOID}`: Retrieve all scheduled action group executions
 pub const GET_EXEC_SCHEDULE_BY_ACTION_GROUP_OID: OperationInfo = OperationInfo {
     name: "get_exec_schedule_by_action_group_oid",
@@ -456,6 +483,7 @@ pub const GET_EXEC_SCHEDULE_BY_ACTION_GROUP_OID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /exec/schedule/{actionGroupOID}/{utcTimestamp}`: Schedule an action group execution with a delay
 pub const POST_EXEC_SCHEDULE_BY_ACTION_GROUP_OID_BY_UTC_TIMESTAMP: OperationInfo = OperationInfo {
     name: "post_exec_schedule_by_action_group_oid_by_utc_timestamp",
@@ -482,6 +510,7 @@ pub const POST_EXEC_SCHEDULE_BY_ACTION_GROUP_OID_BY_UTC_TIMESTAMP: OperationInfo
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /exec/schedule`: Retrieve all scheduled action groups executions
 pub const GET_EXEC_SCHEDULE: OperationInfo = OperationInfo {
     name: "get_exec_schedule",
@@ -496,6 +525,7 @@ pub const GET_EXEC_SCHEDULE: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /oauth2/applications/authorized`: Get a list of all authorized applications for the current setup
 pub const GET_OAUTH2_APPLICATIONS_AUTHORIZED: OperationInfo = OperationInfo {
     name: "get_oauth2_applications_authorized",
@@ -510,6 +540,7 @@ pub const GET_OAUTH2_APPLICATIONS_AUTHORIZED: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `DELETE /oauth2/applications/authorized/{clientId}`: Revoke an authorized application
 pub const DELETE_OAUTH2_APPLICATIONS_AUTHORIZED_BY_CLIENT_ID: OperationInfo = OperationInfo {
     name: "delete_oauth2_applications_authorized_by_client_id",
@@ -524,6 +555,7 @@ pub const DELETE_OAUTH2_APPLICATIONS_AUTHORIZED_BY_CLIENT_ID: OperationInfo = Op
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `PUT /oauth2/applications/authorized/{clientId}/disable`: Disable an authorized application
 pub const PUT_OAUTH2_APPLICATIONS_AUTHORIZED_BY_CLIENT_ID_DISABLE: OperationInfo = OperationInfo {
     name: "put_oauth2_applications_authorized_by_client_id_disable",
@@ -538,6 +570,7 @@ pub const PUT_OAUTH2_APPLICATIONS_AUTHORIZED_BY_CLIENT_ID_DISABLE: OperationInfo
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `PUT /oauth2/applications/authorized/{clientId}/enable`: Enable an authorized application
 pub const PUT_OAUTH2_APPLICATIONS_AUTHORIZED_BY_CLIENT_ID_ENABLE: OperationInfo = OperationInfo {
     name: "put_oauth2_applications_authorized_by_client_id_enable",
@@ -552,6 +585,7 @@ pub const PUT_OAUTH2_APPLICATIONS_AUTHORIZED_BY_CLIENT_ID_ENABLE: OperationInfo 
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /oauth2/authorization`: Get an OAuth2 authorization code
 pub const GET_OAUTH2_AUTHORIZATION: OperationInfo = OperationInfo {
     name: "get_oauth2_authorization",
@@ -566,6 +600,7 @@ pub const GET_OAUTH2_AUTHORIZATION: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /conditionGroups`: Create a condition group
 pub const POST_CONDITION_GROUPS: OperationInfo = OperationInfo {
     name: "post_condition_groups",
@@ -580,6 +615,7 @@ pub const POST_CONDITION_GROUPS: OperationInfo = OperationInfo {
     events: &["ConditionGroupCreatedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `PUT /conditionGroups`: Update a condition group
 pub const PUT_CONDITION_GROUPS: OperationInfo = OperationInfo {
     name: "put_condition_groups",
@@ -594,6 +630,7 @@ pub const PUT_CONDITION_GROUPS: OperationInfo = OperationInfo {
     events: &["ConditionGroupUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /conditionGroups/{oid}`: Retrieve a condition group by OID
 pub const GET_CONDITION_GROUPS_BY_OID: OperationInfo = OperationInfo {
     name: "get_condition_groups_by_oid",
@@ -608,6 +645,7 @@ pub const GET_CONDITION_GROUPS_BY_OID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `DELETE /conditionGroups/{oid}`: Delete a condition group by OID
 pub const DELETE_CONDITION_GROUPS_BY_OID: OperationInfo = OperationInfo {
     name: "delete_condition_groups_by_oid",
@@ -622,6 +660,7 @@ pub const DELETE_CONDITION_GROUPS_BY_OID: OperationInfo = OperationInfo {
     events: &["ConditionGroupDeletedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /conditionGroups/{oid}/evaluate`: Evaluate a condition group
 pub const GET_CONDITION_GROUPS_BY_OID_EVALUATE: OperationInfo = OperationInfo {
     name: "get_condition_groups_by_oid_evaluate",
@@ -636,6 +675,7 @@ pub const GET_CONDITION_GROUPS_BY_OID_EVALUATE: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /conditionGroups`: Retrieve all user-defined condition groups
 pub const GET_CONDITION_GROUPS: OperationInfo = OperationInfo {
     name: "get_condition_groups",
@@ -655,6 +695,7 @@ pub const GET_CONDITION_GROUPS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /config/august/createAuthenticationURL/{redirectURL}`: Return an URL to use for August authentication. At the end of the authentication process, the user will be redirected to the given {redirectURL}
 pub const POST_CONFIG_AUGUST_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: OperationInfo = OperationInfo {
     name: "post_config_august_create_authentication_url_by_redirect_url",
@@ -669,6 +710,7 @@ pub const POST_CONFIG_AUGUST_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: Operatio
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/august/discoverGatewaysCandidates`: Return the list of the gateways candidates
 pub const POST_CONFIG_AUGUST_DISCOVER_GATEWAYS_CANDIDATES: OperationInfo = OperationInfo {
     name: "post_config_august_discover_gateways_candidates",
@@ -686,6 +728,7 @@ pub const POST_CONFIG_AUGUST_DISCOVER_GATEWAYS_CANDIDATES: OperationInfo = Opera
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `PUT /config/august/tokens`: Refresh current access token if necessary
 pub const PUT_CONFIG_AUGUST_TOKENS: OperationInfo = OperationInfo {
     name: "put_config_august_tokens",
@@ -703,6 +746,7 @@ pub const PUT_CONFIG_AUGUST_TOKENS: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/august/discoverGateway/{houseId}`: Start a discover August gateway
 pub const POST_CONFIG_AUGUST_DISCOVER_GATEWAY_BY_HOUSE_ID: OperationInfo = OperationInfo {
     name: "post_config_august_discover_gateway_by_house_id",
@@ -717,6 +761,7 @@ pub const POST_CONFIG_AUGUST_DISCOVER_GATEWAY_BY_HOUSE_ID: OperationInfo = Opera
     events: &["AugustGatewayDiscoverCompletedEvent", "AugustGatewayDiscoverFailedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/august/gateways/{gatewayId}/discoverDevices`: Start discover August devices
 pub const POST_CONFIG_AUGUST_GATEWAYS_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationInfo = OperationInfo {
     name: "post_config_august_gateways_by_gateway_id_discover_devices",
@@ -731,6 +776,7 @@ pub const POST_CONFIG_AUGUST_GATEWAYS_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationI
     events: &["DeviceCreatedEvent", "DiscoverCompleteEvent", "DiscoverFailedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/camera/discover/{rootUser}/{rootPassword}`: Pair and configure a camera
 pub const POST_CONFIG_BY_GATEWAY_ID_CAMERA_DISCOVER_BY_ROOT_USER_BY_ROOT_PASSWORD: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_camera_discover_by_root_user_by_root_password",
@@ -745,6 +791,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_CAMERA_DISCOVER_BY_ROOT_USER_BY_ROOT_PASSWOR
     events: &["CameraDiscoveredEvent", "DeviceCreatedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `DELETE /config/{gatewayId}/camera/unused`: Delete discovered but unpaired cameras for a given gateway
 pub const DELETE_CONFIG_BY_GATEWAY_ID_CAMERA_UNUSED: OperationInfo = OperationInfo {
     name: "delete_config_by_gateway_id_camera_unused",
@@ -759,6 +806,7 @@ pub const DELETE_CONFIG_BY_GATEWAY_ID_CAMERA_UNUSED: OperationInfo = OperationIn
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `POST /config/{gatewayId}/camera/wifi/{deviceAddress}/{wifiProfile}/{wifiSSID}/{secretKey}`: Set Wifi settings of a paired camera
 pub const POST_CONFIG_BY_GATEWAY_ID_CAMERA_WIFI_BY_DEVICE_ADDRESS_BY_WIFI_PROFILE_BY_WIFI_SSID_BY_SECRET_KEY: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_camera_wifi_by_device_address_by_wifi_profile_by_wifi_ssid_by_secret_key",
@@ -773,6 +821,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_CAMERA_WIFI_BY_DEVICE_ADDRESS_BY_WIFI_PROFIL
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /config/{gatewayId}/camera/candidates`: Get discovered cameras that may be paired to the gateway. This operation should be started after the LAN discovery completes.
 pub const GET_CONFIG_BY_GATEWAY_ID_CAMERA_CANDIDATES: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_camera_candidates",
@@ -787,6 +836,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_CAMERA_CANDIDATES: OperationInfo = OperationI
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /config/{gatewayId}/devices/{protocolType}/commissioning/codes`: Get active commissioning codes on given protocol
 pub const GET_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_CODES: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_devices_by_protocol_type_commissioning_codes",
@@ -801,6 +851,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_CODES:
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /config/{gatewayId}/devices/{protocolType}/commissioning/codes`: Add one or more device commissioning code(s) on given protocol for a future pairing procedure. The limit for zigbee protocol is 127
 pub const POST_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_CODES: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_devices_by_protocol_type_commissioning_codes",
@@ -815,6 +866,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_CODES
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `DELETE /config/{gatewayId}/devices/{protocolType}/commissioning/codes`: Remove all device commissioning codes on given protocol
 pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_CODES: OperationInfo = OperationInfo {
     name: "delete_config_by_gateway_id_devices_by_protocol_type_commissioning_codes",
@@ -829,6 +881,7 @@ pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_COD
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `DELETE /config/{gatewayId}/devices/{protocolType}/commissioning/codes/{code}`: Remove a device commissioning code on given protocol
 pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_CODES_BY_CODE: OperationInfo = OperationInfo {
     name: "delete_config_by_gateway_id_devices_by_protocol_type_commissioning_codes_by_code",
@@ -843,6 +896,7 @@ pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_COD
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `POST /config/{gatewayId}/devices/{protocolType}/commissioning/import`: Import saved device commissioning codes to the actual codes list
 pub const POST_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_IMPORT: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_devices_by_protocol_type_commissioning_import",
@@ -857,6 +911,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_IMPOR
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /config/{gatewayId}/devices/{protocolType}/commissioning/savedCodes`: Get saved commissioning codes on given protocol
 pub const GET_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_SAVED_CODES: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_devices_by_protocol_type_commissioning_saved_codes",
@@ -871,6 +926,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_SAVED_
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /config/{gatewayId}/devices/{protocolType}/commissioning/savedCodes`: Add one or more device saved commissioning code(s) on given protocol for a future pairing procedure
 pub const POST_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_SAVED_CODES: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_devices_by_protocol_type_commissioning_saved_codes",
@@ -885,6 +941,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_SAVED
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `DELETE /config/{gatewayId}/devices/{protocolType}/commissioning/savedCodes`: Remove all saved device commissioning codes on given protocol
 pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_SAVED_CODES: OperationInfo = OperationInfo {
     name: "delete_config_by_gateway_id_devices_by_protocol_type_commissioning_saved_codes",
@@ -899,6 +956,7 @@ pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_SAV
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `DELETE /config/{gatewayId}/devices/{protocolType}/commissioning/savedCodes/{code}`: Remove a device saved commissioning code on given protocol
 pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_SAVED_CODES_BY_CODE: OperationInfo = OperationInfo {
     name: "delete_config_by_gateway_id_devices_by_protocol_type_commissioning_saved_codes_by_code",
@@ -913,6 +971,7 @@ pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_SAV
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `POST /config/{gatewayId}/devices/{deviceAddress}/{protocolType}/{deviceType}/{deviceLabel}`: This operation allows to create a device. This operation is useful to add RTS devices, RTD alarm system and EnOcean actuators
 pub const POST_CONFIG_BY_GATEWAY_ID_DEVICES_BY_DEVICE_ADDRESS_BY_PROTOCOL_TYPE_BY_DEVICE_TYPE_BY_DEVICE_LABEL: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_devices_by_device_address_by_protocol_type_by_device_type_by_device_label",
@@ -927,6 +986,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_DEVICES_BY_DEVICE_ADDRESS_BY_PROTOCOL_TYPE_B
     events: &["DeviceCreatedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /config/{gatewayId}/devices/{protocolType}/partial`: Get addresses of partial devices on given protocol
 pub const GET_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_PARTIAL: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_devices_by_protocol_type_partial",
@@ -941,6 +1001,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_PARTIAL: OperationIn
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `DELETE /config/{gatewayId}/devices/{protocolType}/partial`: This operation allows to purge partially discovered raw devices (with status PARTIAL)
 pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_PARTIAL: OperationInfo = OperationInfo {
     name: "delete_config_by_gateway_id_devices_by_protocol_type_partial",
@@ -955,6 +1016,7 @@ pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_PARTIAL: Operatio
     events: &["PurgePartialRawDevicesEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `DELETE /config/{gatewayId}/devices/{protocolType}/partial/{deviceAddress}`: This operation allows to purge a partial raw device
 pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_PARTIAL_BY_DEVICE_ADDRESS: OperationInfo = OperationInfo {
     name: "delete_config_by_gateway_id_devices_by_protocol_type_partial_by_device_address",
@@ -969,6 +1031,7 @@ pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_PARTIAL_BY_DEVICE
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `POST /config/{gatewayId}/devices/{protocolType}/init`: Initialize the protocol, and create a stack if needed
 pub const POST_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_INIT: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_devices_by_protocol_type_init",
@@ -983,6 +1046,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_INIT: OperationInfo
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `PUT /config/eliot/tokens`: Refresh current access token if necessary
 pub const PUT_CONFIG_ELIOT_TOKENS: OperationInfo = OperationInfo {
     name: "put_config_eliot_tokens",
@@ -1000,6 +1064,7 @@ pub const PUT_CONFIG_ELIOT_TOKENS: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/eliot/discoverGateway/{gatewayId}`: Start a discover Eliot gateway
 pub const POST_CONFIG_ELIOT_DISCOVER_GATEWAY_BY_GATEWAY_ID: OperationInfo = OperationInfo {
     name: "post_config_eliot_discover_gateway_by_gateway_id",
@@ -1014,6 +1079,7 @@ pub const POST_CONFIG_ELIOT_DISCOVER_GATEWAY_BY_GATEWAY_ID: OperationInfo = Oper
     events: &["EliotDiscoverGatewayCompletedEvent", "EliotDiscoverGatewayFailedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/eliot/discoverGateways`: Send get a list of all user's gateways
 pub const POST_CONFIG_ELIOT_DISCOVER_GATEWAYS: OperationInfo = OperationInfo {
     name: "post_config_eliot_discover_gateways",
@@ -1028,6 +1094,7 @@ pub const POST_CONFIG_ELIOT_DISCOVER_GATEWAYS: OperationInfo = OperationInfo {
     events: &["EliotDiscoverGatewaysCompletedEvent", "EliotDiscoverGatewaysFailedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/eliot/gateways/{gatewayId}/discoverDevices`: Start discover Eliot devices
 pub const POST_CONFIG_ELIOT_GATEWAYS_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationInfo = OperationInfo {
     name: "post_config_eliot_gateways_by_gateway_id_discover_devices",
@@ -1042,6 +1109,7 @@ pub const POST_CONFIG_ELIOT_GATEWAYS_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationIn
     events: &["DeviceCreatedEvent", "DiscoverCompleteEvent", "DiscoverFailedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/eliot/createAuthenticationURL/{redirectURL}`: Return an URL to use for Eliot authentication. At the end of the authentication process, the user will be redirected to the given {redirectURL}
 pub const POST_CONFIG_ELIOT_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: OperationInfo = OperationInfo {
     name: "post_config_eliot_create_authentication_url_by_redirect_url",
@@ -1056,6 +1124,7 @@ pub const POST_CONFIG_ELIOT_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: Operation
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /config/{gatewayId}/enocean/deviceAddress/{deviceType}`: Return next available EnOcean device address for a given device type
 pub const GET_CONFIG_BY_GATEWAY_ID_ENOCEAN_DEVICE_ADDRESS_BY_DEVICE_TYPE: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_enocean_device_address_by_device_type",
@@ -1070,6 +1139,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_ENOCEAN_DEVICE_ADDRESS_BY_DEVICE_TYPE: Operat
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /config/{gatewayId}/enocean/learn/start/{deviceRef}`: Start an EnOcean learning device procedure (pair a new device indicating the device reference). Useful for devices using generic profiles (require a manual specification).
 pub const POST_CONFIG_BY_GATEWAY_ID_ENOCEAN_LEARN_START_BY_DEVICE_REF: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_enocean_learn_start_by_device_ref",
@@ -1089,6 +1159,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ENOCEAN_LEARN_START_BY_DEVICE_REF: Operation
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/enocean/learn/start`: Start an EnOcean learning procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ENOCEAN_LEARN_START: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_enocean_learn_start",
@@ -1108,6 +1179,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ENOCEAN_LEARN_START: OperationInfo = Operati
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/enocean/learn/stop`: Stop the EnOcean learning procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ENOCEAN_LEARN_STOP: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_enocean_learn_stop",
@@ -1122,6 +1194,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ENOCEAN_LEARN_STOP: OperationInfo = Operatio
     events: &["EnOceanLearnStoppedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/io/discover`: Deprecated, use the discoverActuators command on the stack device. Start the IO actuators discover full procedure (discover actuators that share the same key and actuators that are in config state)
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_discover",
@@ -1140,6 +1213,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/io/discover/1way`: Deprecated, use discover/simple instead. Start the IO actuators discover simple procedure (discover only actuators that are in config state)
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_1WAY: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_discover_1way",
@@ -1154,6 +1228,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_1WAY: OperationInfo = OperationI
     events: &["DeviceCreatedEvent", "DeviceStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/io/discover/inSystem`: Deprecated, use the discoverActuators command on the stack device. Start the IO actuators discover in system procedure (discover only actuators that share the same system key)
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_IN_SYSTEM: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_discover_in_system",
@@ -1168,6 +1243,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_IN_SYSTEM: OperationInfo = Opera
     events: &["DeviceCreatedEvent", "DeviceStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/io/discover/simple`: Deprecated, use the discoverActuators command on the stack device. Start the IO actuators discover simple procedure (discover only actuators that are in config state)
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SIMPLE: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_discover_simple",
@@ -1182,6 +1258,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SIMPLE: OperationInfo = Operatio
     events: &["DeviceCreatedEvent", "DeviceStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/io/setConfigState`: This operation allows to set configuration state of one or more IO node
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_SET_CONFIG_STATE: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_set_config_state",
@@ -1196,6 +1273,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_SET_CONFIG_STATE: OperationInfo = Operati
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/io/atlantic/twinningExit/{deviceAddress}`: This operation forces a device to stop twinning procedure (only supported by Atlantic Electrical heater with adjustable temperature setpoint devices)
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_ATLANTIC_TWINNING_EXIT_BY_DEVICE_ADDRESS: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_atlantic_twinning_exit_by_device_address",
@@ -1210,6 +1288,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_ATLANTIC_TWINNING_EXIT_BY_DEVICE_ADDRESS:
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/io/controller/{controllerAddress}/sendSystemTable`: This operation allows to send a system table to a controller
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_CONTROLLER_BY_CONTROLLER_ADDRESS_SEND_SYSTEM_TABLE: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_controller_by_controller_address_send_system_table",
@@ -1224,6 +1303,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_CONTROLLER_BY_CONTROLLER_ADDRESS_SEND_SYS
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/io/openDeviceInRCM/{deviceAddress}`: This operation asks the device to open itself in RCM
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_OPEN_DEVICE_IN_RCM_BY_DEVICE_ADDRESS: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_open_device_in_rcm_by_device_address",
@@ -1238,6 +1318,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_OPEN_DEVICE_IN_RCM_BY_DEVICE_ADDRESS: Ope
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/io/discover/sensors/pulse/gas/{deviceAddress}`: Set the settings of a IO gas pulse sensor
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_PULSE_GAS_BY_DEVICE_ADDRESS: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_discover_sensors_pulse_gas_by_device_address",
@@ -1252,6 +1333,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_PULSE_GAS_BY_DEVICE_ADDR
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/io/discover/sensors/pulse/{category}/{scaleFactor}`: Start the IO generic pulse sensor discover procedure
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_PULSE_BY_CATEGORY_BY_SCALE_FACTOR: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_discover_sensors_pulse_by_category_by_scale_factor",
@@ -1270,6 +1352,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_PULSE_BY_CATEGORY_BY_SCA
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /config/{gatewayId}/io/PropagateTransferKey`: Deprecated : use POST on config/{gatewayId}/io/propagateTransferKey. This operation allows to retrieve the IO security key from a control point with feedback function and to send it to the entire installation
 pub const GET_CONFIG_BY_GATEWAY_ID_IO_PROPAGATE_TRANSFER_KEY: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_io_propagate_transfer_key",
@@ -1284,6 +1367,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_IO_PROPAGATE_TRANSFER_KEY: OperationInfo = Op
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `PUT /config/{gatewayId}/io/changeAndPropagateTransferKey`: Deprecated, use the resetNetworkSecurity on the stack device. This operation allows to change the IO security key in the box unit and to send this new key to the entire installation
 pub const PUT_CONFIG_BY_GATEWAY_ID_IO_CHANGE_AND_PROPAGATE_TRANSFER_KEY: OperationInfo = OperationInfo {
     name: "put_config_by_gateway_id_io_change_and_propagate_transfer_key",
@@ -1298,6 +1382,7 @@ pub const PUT_CONFIG_BY_GATEWAY_ID_IO_CHANGE_AND_PROPAGATE_TRANSFER_KEY: Operati
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/io/propagateTransferKey`: This operation allows to retrieve the IO security key from a control point with feedback function and to send it to the entire installation
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_PROPAGATE_TRANSFER_KEY: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_propagate_transfer_key",
@@ -1312,6 +1397,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_PROPAGATE_TRANSFER_KEY: OperationInfo = O
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/io/revertToCurrentKey`: This operation allows to send the current IO security key
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_REVERT_TO_CURRENT_KEY: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_revert_to_current_key",
@@ -1326,6 +1412,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_REVERT_TO_CURRENT_KEY: OperationInfo = Op
     events: &["IOChangedKeyEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/io/sendIOKeyToDevices`: This operation allows to send the current IO security key to specified devices
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_SEND_IO_KEY_TO_DEVICES: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_send_io_key_to_devices",
@@ -1340,6 +1427,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_SEND_IO_KEY_TO_DEVICES: OperationInfo = O
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/io/sendTransferKey`: Deprecated, use the shareNetwork command on the stack device. This operation allows to send the installation IO security key to an IO control point with feedback function
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_SEND_TRANSFER_KEY: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_send_transfer_key",
@@ -1354,6 +1442,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_SEND_TRANSFER_KEY: OperationInfo = Operat
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/io/sendTransferKey/{execId}`: This operation allows to send the installation IO security key to an IO control point with feedback function
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_SEND_TRANSFER_KEY_BY_EXEC_ID: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_send_transfer_key_by_exec_id",
@@ -1368,6 +1457,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_SEND_TRANSFER_KEY_BY_EXEC_ID: OperationIn
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/io/discover/somfy`: Deprecated, use the discover1WayController command on the stack device. Start the IO 1-way remote controller discovery procedure
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SOMFY: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_discover_somfy",
@@ -1382,6 +1472,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SOMFY: OperationInfo = Operation
     events: &["DeviceCreatedEvent", "DeviceStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/io/discover/sensors`: Deprecated, use the discoverSensors command on the stack device. Start the IO sensor discover full procedure (discover sensors that share the same key and sensors that are in config state)
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_discover_sensors",
@@ -1396,6 +1487,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS: OperationInfo = Operati
     events: &["DeviceCreatedEvent", "DeviceStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/io/discover/sensors/simple`: Deprecated, use the discoverSensors command on the stack device. Start the IO sensor discover simple procedure (discover only sensors that are in config state)
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_SIMPLE: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_discover_sensors_simple",
@@ -1410,6 +1502,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_SIMPLE: OperationInfo = 
     events: &["DeviceCreatedEvent", "DeviceStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `DELETE /config/{gatewayId}/io/discover/sensors/{sensorAddress}`: Unsubscribe an IO sensor from the installation
 pub const DELETE_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_BY_SENSOR_ADDRESS: OperationInfo = OperationInfo {
     name: "delete_config_by_gateway_id_io_discover_sensors_by_sensor_address",
@@ -1424,6 +1517,7 @@ pub const DELETE_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_BY_SENSOR_ADDRESS: Ope
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/io/discover/sensors/{sensorAddress}/unsubscribe`: Unsubscribe an IO sensor from the installation
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_BY_SENSOR_ADDRESS_UNSUBSCRIBE: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_discover_sensors_by_sensor_address_unsubscribe",
@@ -1438,6 +1532,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_BY_SENSOR_ADDRESS_UNSUBS
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/ogp/knx/import`: Import KNX installation file
 pub const POST_CONFIG_BY_GATEWAY_ID_OGP_KNX_IMPORT: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_ogp_knx_import",
@@ -1452,6 +1547,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_OGP_KNX_IMPORT: OperationInfo = OperationInf
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/modbus/discover/{ovpGatewayAddress}`: Start the Modbus actuators discover procedure
 pub const POST_CONFIG_BY_GATEWAY_ID_MODBUS_DISCOVER_BY_OVP_GATEWAY_ADDRESS: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_modbus_discover_by_ovp_gateway_address",
@@ -1466,6 +1562,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_MODBUS_DISCOVER_BY_OVP_GATEWAY_ADDRESS: Oper
     events: &["DiscoverCompleteEvent", "DiscoverFailedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/modbus/discover/modules/{deviceAddress}`: Start the Modbus modules discover procedure
 pub const POST_CONFIG_BY_GATEWAY_ID_MODBUS_DISCOVER_MODULES_BY_DEVICE_ADDRESS: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_modbus_discover_modules_by_device_address",
@@ -1480,6 +1577,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_MODBUS_DISCOVER_MODULES_BY_DEVICE_ADDRESS: O
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/ogcp/{cloudId}/oauth2/createAuthenticationURL`: Return an URL to use for OAuth2 authorization workflow. At the end of the authentication process, the user will be redirected to the given {redirectUrl}
 pub const POST_CONFIG_OGCP_BY_CLOUD_ID_OAUTH2_CREATE_AUTHENTICATION_URL: OperationInfo = OperationInfo {
     name: "post_config_ogcp_by_cloud_id_oauth2_create_authentication_url",
@@ -1494,6 +1592,7 @@ pub const POST_CONFIG_OGCP_BY_CLOUD_ID_OAUTH2_CREATE_AUTHENTICATION_URL: Operati
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/ogcp/{cloudId}/discover/device/{deviceId}`: Start a discovery of a device. Device commissioning key must be passed in request body. Only works on clouds using device-level integration mode.
 pub const POST_CONFIG_OGCP_BY_CLOUD_ID_DISCOVER_DEVICE_BY_DEVICE_ID: OperationInfo = OperationInfo {
     name: "post_config_ogcp_by_cloud_id_discover_device_by_device_id",
@@ -1508,6 +1607,7 @@ pub const POST_CONFIG_OGCP_BY_CLOUD_ID_DISCOVER_DEVICE_BY_DEVICE_ID: OperationIn
     events: &["OGCPDiscoverDeviceCompletedEvent", "OGCPDiscoverDeviceFailedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/ogcp/{cloudId}/discover/sites/{siteId}`: Start a discovery of a specific site. If multi-sites is not supported, siteId should be 'default'. Only works on clouds using site-level integration mode.
 pub const POST_CONFIG_OGCP_BY_CLOUD_ID_DISCOVER_SITES_BY_SITE_ID: OperationInfo = OperationInfo {
     name: "post_config_ogcp_by_cloud_id_discover_sites_by_site_id",
@@ -1522,6 +1622,7 @@ pub const POST_CONFIG_OGCP_BY_CLOUD_ID_DISCOVER_SITES_BY_SITE_ID: OperationInfo 
     events: &["OGCPDiscoverSiteCompletedEvent", "OGCPDiscoverSiteFailedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/ogcp/{cloudId}/discover/sites`: Start a discovery of available sites. Only works on clouds using site-level integration mode and supporting multi-sites per account.
 pub const POST_CONFIG_OGCP_BY_CLOUD_ID_DISCOVER_SITES: OperationInfo = OperationInfo {
     name: "post_config_ogcp_by_cloud_id_discover_sites",
@@ -1536,6 +1637,7 @@ pub const POST_CONFIG_OGCP_BY_CLOUD_ID_DISCOVER_SITES: OperationInfo = Operation
     events: &["OGCPDiscoverSitesCompletedEvent", "OGCPDiscoverSitesFailedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /config/ogcp/instances`: Get a list of all available OGCP instances on that server
 pub const GET_CONFIG_OGCP_INSTANCES: OperationInfo = OperationInfo {
     name: "get_config_ogcp_instances",
@@ -1550,6 +1652,7 @@ pub const GET_CONFIG_OGCP_INSTANCES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /config/ogcp/{cloudId}/oauth2/passwordGrant`: Get new oauth tokens from user credentials. Only works on clouds using site-level integration mode
 pub const POST_CONFIG_OGCP_BY_CLOUD_ID_OAUTH2_PASSWORD_GRANT: OperationInfo = OperationInfo {
     name: "post_config_ogcp_by_cloud_id_oauth2_password_grant",
@@ -1564,6 +1667,7 @@ pub const POST_CONFIG_OGCP_BY_CLOUD_ID_OAUTH2_PASSWORD_GRANT: OperationInfo = Op
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/ogcp/{cloudId}/pairing/device/{deviceId}`: Transmit device pairing informations to the third-party Cloud. Only works on clouds using device-level integration mode and supporting pairing requests.
 pub const POST_CONFIG_OGCP_BY_CLOUD_ID_PAIRING_DEVICE_BY_DEVICE_ID: OperationInfo = OperationInfo {
     name: "post_config_ogcp_by_cloud_id_pairing_device_by_device_id",
@@ -1578,6 +1682,7 @@ pub const POST_CONFIG_OGCP_BY_CLOUD_ID_PAIRING_DEVICE_BY_DEVICE_ID: OperationInf
     events: &["OGCPDevicePairingCompletedEvent", "OGCPDevicePairingFailedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/ogcp/{cloudId}/pairing/device`: Transmit device pairing informations to the third-party Cloud. Only works on clouds using device-level integration mode and supporting pairing requests.
 pub const POST_CONFIG_OGCP_BY_CLOUD_ID_PAIRING_DEVICE: OperationInfo = OperationInfo {
     name: "post_config_ogcp_by_cloud_id_pairing_device",
@@ -1592,6 +1697,7 @@ pub const POST_CONFIG_OGCP_BY_CLOUD_ID_PAIRING_DEVICE: OperationInfo = Operation
     events: &["OGCPDevicePairingCompletedEvent", "OGCPDevicePairingFailedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/ogcp/{cloudId}/oauth2/tokens/refresh`: Refresh OAuth2 tokens if necessary
 pub const POST_CONFIG_OGCP_BY_CLOUD_ID_OAUTH2_TOKENS_REFRESH: OperationInfo = OperationInfo {
     name: "post_config_ogcp_by_cloud_id_oauth2_tokens_refresh",
@@ -1606,6 +1712,7 @@ pub const POST_CONFIG_OGCP_BY_CLOUD_ID_OAUTH2_TOKENS_REFRESH: OperationInfo = Op
     events: &["OGCPTokensRefreshCompletedEvent", "OGCPTokensRefreshFailedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/opendoors/tokens`: Generate OAuth2 tokens from credentials
 pub const POST_CONFIG_OPENDOORS_TOKENS: OperationInfo = OperationInfo {
     name: "post_config_opendoors_tokens",
@@ -1623,6 +1730,7 @@ pub const POST_CONFIG_OPENDOORS_TOKENS: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/opendoors/discover`: Test an OpenDoors account, create and attach a cloud gateway to the current setup then discover devices on that gateway
 pub const POST_CONFIG_OPENDOORS_DISCOVER: OperationInfo = OperationInfo {
     name: "post_config_opendoors_discover",
@@ -1637,6 +1745,7 @@ pub const POST_CONFIG_OPENDOORS_DISCOVER: OperationInfo = OperationInfo {
     events: &["OpenDoorsDiscoverCompletedEvent", "OpenDoorsDiscoverFailedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/opendoors/discoverGateway`: Test an OpenDoors account, create and attach a cloud gateway to the current setup then discover devices on that gateway
 pub const POST_CONFIG_OPENDOORS_DISCOVER_GATEWAY: OperationInfo = OperationInfo {
     name: "post_config_opendoors_discover_gateway",
@@ -1651,6 +1760,7 @@ pub const POST_CONFIG_OPENDOORS_DISCOVER_GATEWAY: OperationInfo = OperationInfo 
     events: &["OpenDoorsDiscoverCompletedEvent", "OpenDoorsDiscoverFailedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/opendoors/{gatewayId}/discoverDevices`: Discover OpenDoors devices on given gateway
 pub const POST_CONFIG_OPENDOORS_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationInfo = OperationInfo {
     name: "post_config_opendoors_by_gateway_id_discover_devices",
@@ -1665,6 +1775,7 @@ pub const POST_CONFIG_OPENDOORS_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationInfo = 
     events: &["OpenDoorsDiscoverCompletedEvent", "OpenDoorsDiscoverFailedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/opendoors/createAuthenticationURL/{redirectURL}`: Return an URL to use for OpenDoors authentication. At the end of the authentication process, the user will be redirected to the given {redirectURL}
 pub const POST_CONFIG_OPENDOORS_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: OperationInfo = OperationInfo {
     name: "post_config_opendoors_create_authentication_url_by_redirect_url",
@@ -1679,6 +1790,7 @@ pub const POST_CONFIG_OPENDOORS_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: Opera
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/ovp/discover`: Start the OVP actuators discover full procedure (discover actuators that share the same key and actuators that are in config state)
 pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_ovp_discover",
@@ -1697,6 +1809,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER: OperationInfo = OperationInfo 
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/ovp/discover/inSystem`: Start the OVP actuators discover in system procedure (discover only actuators that share the same system key)
 pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_IN_SYSTEM: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_ovp_discover_in_system",
@@ -1715,6 +1828,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_IN_SYSTEM: OperationInfo = Oper
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/ovp/discover/simple`: Start the OVP actuators discover simple procedure (discover only actuators that are in config state)
 pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_SIMPLE: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_ovp_discover_simple",
@@ -1733,6 +1847,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_SIMPLE: OperationInfo = Operati
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/ovp/discover/modbus/{gatewayAddress}/modules`: Start an OVP sensors discover modules on a modbus gateway
 pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_MODBUS_BY_GATEWAY_ADDRESS_MODULES: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_ovp_discover_modbus_by_gateway_address_modules",
@@ -1747,6 +1862,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_MODBUS_BY_GATEWAY_ADDRESS_MODUL
     events: &["DeviceCreatedEvent", "DeviceStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/ovp/discover/sensors`: Start the OVP sensors discover full procedure (discover sensors that share the same key and actuators that are in config state)
 pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_SENSORS: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_ovp_discover_sensors",
@@ -1761,6 +1877,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_SENSORS: OperationInfo = Operat
     events: &["DeviceCreatedEvent", "DeviceStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/ovp/discover/sensors/simple`: Start the OVP sensor discover simple procedure (discover only sensors that are in config state)
 pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_SENSORS_SIMPLE: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_ovp_discover_sensors_simple",
@@ -1775,6 +1892,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_SENSORS_SIMPLE: OperationInfo =
     events: &["DeviceCreatedEvent", "DeviceStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `PUT /config/{gatewayId}/hue/bridge/{hueBridgeAddress}/createBridgeUser`: Create a bridge user on the Philips HUE bridge. Does nothing if the user already exists.
 pub const PUT_CONFIG_BY_GATEWAY_ID_HUE_BRIDGE_BY_HUE_BRIDGE_ADDRESS_CREATE_BRIDGE_USER: OperationInfo = OperationInfo {
     name: "put_config_by_gateway_id_hue_bridge_by_hue_bridge_address_create_bridge_user",
@@ -1789,6 +1907,7 @@ pub const PUT_CONFIG_BY_GATEWAY_ID_HUE_BRIDGE_BY_HUE_BRIDGE_ADDRESS_CREATE_BRIDG
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `POST /config/{gatewayId}/hue/bridge/discover`: Start a discover for a Philips HUE bridge
 pub const POST_CONFIG_BY_GATEWAY_ID_HUE_BRIDGE_DISCOVER: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_hue_bridge_discover",
@@ -1803,6 +1922,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_HUE_BRIDGE_DISCOVER: OperationInfo = Operati
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/hue/bridge/{hueBridgeAddress}/discoverConfiguration`: Start a configuration discover on the target Philips HUE bridge
 pub const POST_CONFIG_BY_GATEWAY_ID_HUE_BRIDGE_BY_HUE_BRIDGE_ADDRESS_DISCOVER_CONFIGURATION: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_hue_bridge_by_hue_bridge_address_discover_configuration",
@@ -1817,6 +1937,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_HUE_BRIDGE_BY_HUE_BRIDGE_ADDRESS_DISCOVER_CO
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /config/{gatewayId}/profalux868/address`: This operation give the next available address
 pub const GET_CONFIG_BY_GATEWAY_ID_PROFALUX868_ADDRESS: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_profalux868_address",
@@ -1831,6 +1952,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_PROFALUX868_ADDRESS: OperationInfo = Operatio
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /config/{gatewayId}/profalux868/{deviceAddress}/pair`: Pair profalux device
 pub const POST_CONFIG_BY_GATEWAY_ID_PROFALUX868_BY_DEVICE_ADDRESS_PAIR: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_profalux868_by_device_address_pair",
@@ -1845,6 +1967,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_PROFALUX868_BY_DEVICE_ADDRESS_PAIR: Operatio
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/profalux868/{deviceAddress}/unpair`: Unpair profalux device
 pub const POST_CONFIG_BY_GATEWAY_ID_PROFALUX868_BY_DEVICE_ADDRESS_UNPAIR: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_profalux868_by_device_address_unpair",
@@ -1859,6 +1982,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_PROFALUX868_BY_DEVICE_ADDRESS_UNPAIR: Operat
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /setup/protocols/groups`: Retrieve all protocol groups and their devices present in a given setup
 pub const GET_SETUP_PROTOCOLS_GROUPS: OperationInfo = OperationInfo {
     name: "get_setup_protocols_groups",
@@ -1873,6 +1997,7 @@ pub const GET_SETUP_PROTOCOLS_GROUPS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /config/{gatewayId}/{protocolType}/group`: Create a group node for a protocol
 pub const POST_CONFIG_BY_GATEWAY_ID_BY_PROTOCOL_TYPE_GROUP: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_by_protocol_type_group",
@@ -1887,6 +2012,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_BY_PROTOCOL_TYPE_GROUP: OperationInfo = Oper
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /config/{gatewayId}/{protocolType}/group/capabilities`: Retrieve all controllables allowed in protocol group creation
 pub const GET_CONFIG_BY_GATEWAY_ID_BY_PROTOCOL_TYPE_GROUP_CAPABILITIES: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_by_protocol_type_group_capabilities",
@@ -1901,6 +2027,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_BY_PROTOCOL_TYPE_GROUP_CAPABILITIES: Operatio
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /config/{gatewayId}/{protocolType}/group/{groupAddress}/devices`: Retrieve the urls of the devices present in a given protocol group
 pub const GET_CONFIG_BY_GATEWAY_ID_BY_PROTOCOL_TYPE_GROUP_BY_GROUP_ADDRESS_DEVICES: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_by_protocol_type_group_by_group_address_devices",
@@ -1915,6 +2042,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_BY_PROTOCOL_TYPE_GROUP_BY_GROUP_ADDRESS_DEVIC
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /config/{gatewayId}/rtd/deviceAddress`: Return an available RTD device address
 pub const GET_CONFIG_BY_GATEWAY_ID_RTD_DEVICE_ADDRESS: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_rtd_device_address",
@@ -1929,6 +2057,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_RTD_DEVICE_ADDRESS: OperationInfo = Operation
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /config/{gatewayId}/rtd/discover`: Start a RTD sensor discover procedure
 pub const POST_CONFIG_BY_GATEWAY_ID_RTD_DISCOVER: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_rtd_discover",
@@ -1943,6 +2072,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_RTD_DISCOVER: OperationInfo = OperationInfo 
     events: &["DeviceCreatedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /config/{gatewayId}/rtd/transferKey/{deviceAddress}`: This operation allows to retrieve the RTD key from an alarm system
 pub const GET_CONFIG_BY_GATEWAY_ID_RTD_TRANSFER_KEY_BY_DEVICE_ADDRESS: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_rtd_transfer_key_by_device_address",
@@ -1957,6 +2087,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_RTD_TRANSFER_KEY_BY_DEVICE_ADDRESS: Operation
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /config/{gatewayId}/rts/channel`: This operation allows to retrieve an available RTS channel
 pub const GET_CONFIG_BY_GATEWAY_ID_RTS_CHANNEL: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_rts_channel",
@@ -1971,6 +2102,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_RTS_CHANNEL: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /config/{gatewayId}/rts/transferKey/{channel}/{type}`: This operation allows to retrieve the RTS key from a control point
 pub const GET_CONFIG_BY_GATEWAY_ID_RTS_TRANSFER_KEY_BY_CHANNEL_BY_TYPE: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_rts_transfer_key_by_channel_by_type",
@@ -1985,6 +2117,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_RTS_TRANSFER_KEY_BY_CHANNEL_BY_TYPE: Operatio
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/ramses/discover/gatewayNode/{gatewayAddress}`: This operation allows to discover a Ramses gateway
 pub const POST_CONFIG_BY_GATEWAY_ID_RAMSES_DISCOVER_GATEWAY_NODE_BY_GATEWAY_ADDRESS: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_ramses_discover_gateway_node_by_gateway_address",
@@ -1999,6 +2132,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_RAMSES_DISCOVER_GATEWAY_NODE_BY_GATEWAY_ADDR
     events: &["DeviceCreatedEvent", "DiscoverCompleteEvent", "DiscoverFailedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/ramses/discover/masterNodes/{evoHomeAddress}`: This operation allows to discover nodes of a Ramses master device, like an EvoHome
 pub const POST_CONFIG_BY_GATEWAY_ID_RAMSES_DISCOVER_MASTER_NODES_BY_EVO_HOME_ADDRESS: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_ramses_discover_master_nodes_by_evo_home_address",
@@ -2013,6 +2147,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_RAMSES_DISCOVER_MASTER_NODES_BY_EVO_HOME_ADD
     events: &["DeviceCreatedEvent", "DiscoverCompleteEvent", "DiscoverFailedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /config/{gatewayId}/ramses/test/address/{evoHomeAddress}`: This operation allows to test the Ramses master device address
 pub const GET_CONFIG_BY_GATEWAY_ID_RAMSES_TEST_ADDRESS_BY_EVO_HOME_ADDRESS: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_ramses_test_address_by_evo_home_address",
@@ -2027,6 +2162,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_RAMSES_TEST_ADDRESS_BY_EVO_HOME_ADDRESS: Oper
     events: &["ValidAddressEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /config/{gatewayId}/ramses/test/gateway/{gatewayAddress}`: This operation allows to test the Ramses gateway address
 pub const GET_CONFIG_BY_GATEWAY_ID_RAMSES_TEST_GATEWAY_BY_GATEWAY_ADDRESS: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_ramses_test_gateway_by_gateway_address",
@@ -2041,6 +2177,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_RAMSES_TEST_GATEWAY_BY_GATEWAY_ADDRESS: Opera
     events: &["ValidAddressEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/somfythermostat/tokens`: Generate OAuth2 tokens from credentials
 pub const POST_CONFIG_SOMFYTHERMOSTAT_TOKENS: OperationInfo = OperationInfo {
     name: "post_config_somfythermostat_tokens",
@@ -2058,6 +2195,7 @@ pub const POST_CONFIG_SOMFYTHERMOSTAT_TOKENS: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `PUT /config/somfythermostat/tokens`: Refresh current access token if necessary
 pub const PUT_CONFIG_SOMFYTHERMOSTAT_TOKENS: OperationInfo = OperationInfo {
     name: "put_config_somfythermostat_tokens",
@@ -2075,6 +2213,7 @@ pub const PUT_CONFIG_SOMFYTHERMOSTAT_TOKENS: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/somfythermostat/{gatewayId}/discoverDevices`: Start a SomfyThermostat discover devices procedure
 pub const POST_CONFIG_SOMFYTHERMOSTAT_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationInfo = OperationInfo {
     name: "post_config_somfythermostat_by_gateway_id_discover_devices",
@@ -2089,6 +2228,7 @@ pub const POST_CONFIG_SOMFYTHERMOSTAT_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationI
     events: &["DeviceCreatedEvent", "DiscoverCompleteEvent", "DiscoverFailedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/somfythermostat/discoverGateways`: Start a discover gateways
 pub const POST_CONFIG_SOMFYTHERMOSTAT_DISCOVER_GATEWAYS: OperationInfo = OperationInfo {
     name: "post_config_somfythermostat_discover_gateways",
@@ -2107,6 +2247,7 @@ pub const POST_CONFIG_SOMFYTHERMOSTAT_DISCOVER_GATEWAYS: OperationInfo = Operati
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/somfythermostat/discoverGateways/{gatewayId}`: discover the gateway corresponding to the gatewayId
 pub const POST_CONFIG_SOMFYTHERMOSTAT_DISCOVER_GATEWAYS_BY_GATEWAY_ID: OperationInfo = OperationInfo {
     name: "post_config_somfythermostat_discover_gateways_by_gateway_id",
@@ -2125,6 +2266,7 @@ pub const POST_CONFIG_SOMFYTHERMOSTAT_DISCOVER_GATEWAYS_BY_GATEWAY_ID: Operation
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/somfythermostat/discoverGatewaysCandidates`: discover gateways candidates
 pub const POST_CONFIG_SOMFYTHERMOSTAT_DISCOVER_GATEWAYS_CANDIDATES: OperationInfo = OperationInfo {
     name: "post_config_somfythermostat_discover_gateways_candidates",
@@ -2143,6 +2285,7 @@ pub const POST_CONFIG_SOMFYTHERMOSTAT_DISCOVER_GATEWAYS_CANDIDATES: OperationInf
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/somfythermostat/createAuthenticationURL/{redirectURL}`: Return an URL to use for Somfy thermostat authentication. At the end of the authentication process, the user will be redirected to the given {redirectURL}
 pub const POST_CONFIG_SOMFYTHERMOSTAT_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: OperationInfo = OperationInfo {
     name: "post_config_somfythermostat_create_authentication_url_by_redirect_url",
@@ -2157,6 +2300,7 @@ pub const POST_CONFIG_SOMFYTHERMOSTAT_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL:
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/somfythermostat/{gatewayId}/webhook/{thermostatId}`: Register webhook for events
 pub const POST_CONFIG_SOMFYTHERMOSTAT_BY_GATEWAY_ID_WEBHOOK_BY_THERMOSTAT_ID: OperationInfo = OperationInfo {
     name: "post_config_somfythermostat_by_gateway_id_webhook_by_thermostat_id",
@@ -2174,6 +2318,7 @@ pub const POST_CONFIG_SOMFYTHERMOSTAT_BY_GATEWAY_ID_WEBHOOK_BY_THERMOSTAT_ID: Op
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `DELETE /config/somfythermostat/{gatewayId}/webhook/{thermostatId}`: Delete webhook for events
 pub const DELETE_CONFIG_SOMFYTHERMOSTAT_BY_GATEWAY_ID_WEBHOOK_BY_THERMOSTAT_ID: OperationInfo = OperationInfo {
     name: "delete_config_somfythermostat_by_gateway_id_webhook_by_thermostat_id",
@@ -2191,6 +2336,7 @@ pub const DELETE_CONFIG_SOMFYTHERMOSTAT_BY_GATEWAY_ID_WEBHOOK_BY_THERMOSTAT_ID: 
     ],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `POST /config/somfyprotect/tokens`: Generate OAuth2 tokens from credentials
 pub const POST_CONFIG_SOMFYPROTECT_TOKENS: OperationInfo = OperationInfo {
     name: "post_config_somfyprotect_tokens",
@@ -2208,6 +2354,7 @@ pub const POST_CONFIG_SOMFYPROTECT_TOKENS: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `PUT /config/somfyprotect/tokens`: Refresh current access token if necessary
 pub const PUT_CONFIG_SOMFYPROTECT_TOKENS: OperationInfo = OperationInfo {
     name: "put_config_somfyprotect_tokens",
@@ -2225,6 +2372,7 @@ pub const PUT_CONFIG_SOMFYPROTECT_TOKENS: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/somfyprotect/{gatewayId}/discoverDevices`: Start a SomfyProtect discover devices procedure
 pub const POST_CONFIG_SOMFYPROTECT_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationInfo = OperationInfo {
     name: "post_config_somfyprotect_by_gateway_id_discover_devices",
@@ -2239,6 +2387,7 @@ pub const POST_CONFIG_SOMFYPROTECT_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationInfo
     events: &["DeviceCreatedEvent", "DiscoverCompleteEvent", "DiscoverFailedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/somfyprotect/discoverGateway`: Start a discover of the gateway with the siteID
 pub const POST_CONFIG_SOMFYPROTECT_DISCOVER_GATEWAY: OperationInfo = OperationInfo {
     name: "post_config_somfyprotect_discover_gateway",
@@ -2253,6 +2402,7 @@ pub const POST_CONFIG_SOMFYPROTECT_DISCOVER_GATEWAY: OperationInfo = OperationIn
     events: &["SomfyProtectDiscoverCompletedEvent", "SomfyProtectDiscoverFailedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/somfyprotect/discoverGateways`: Start a discover gateways @Deprecated: use discoverGatewaysCandidates and discoverGateway to discover a gateway
 pub const POST_CONFIG_SOMFYPROTECT_DISCOVER_GATEWAYS: OperationInfo = OperationInfo {
     name: "post_config_somfyprotect_discover_gateways",
@@ -2271,6 +2421,7 @@ pub const POST_CONFIG_SOMFYPROTECT_DISCOVER_GATEWAYS: OperationInfo = OperationI
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/somfyprotect/discoverGatewaysCandidates`: Discover gateways candidates
 pub const POST_CONFIG_SOMFYPROTECT_DISCOVER_GATEWAYS_CANDIDATES: OperationInfo = OperationInfo {
     name: "post_config_somfyprotect_discover_gateways_candidates",
@@ -2285,6 +2436,7 @@ pub const POST_CONFIG_SOMFYPROTECT_DISCOVER_GATEWAYS_CANDIDATES: OperationInfo =
     events: &["SomfyProtectGetSitesCompletedEvent", "SomfyProtectGetSitesFailedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/somfyprotect/sendGetSites`: Send get sites @Deprecated: use discoverGatewaysCandidates
 pub const POST_CONFIG_SOMFYPROTECT_SEND_GET_SITES: OperationInfo = OperationInfo {
     name: "post_config_somfyprotect_send_get_sites",
@@ -2299,6 +2451,7 @@ pub const POST_CONFIG_SOMFYPROTECT_SEND_GET_SITES: OperationInfo = OperationInfo
     events: &["SomfyProtectGetSitesCompletedEvent", "SomfyProtectGetSitesFailedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/somfyprotect/createAuthenticationURL/{redirectUrl}`: Return an URL to use for SomfyProtect authentication. At the end of the authentication process, the user will be redirected to the given {redirectUrl}
 pub const POST_CONFIG_SOMFYPROTECT_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: OperationInfo = OperationInfo {
     name: "post_config_somfyprotect_create_authentication_url_by_redirect_url",
@@ -2313,6 +2466,7 @@ pub const POST_CONFIG_SOMFYPROTECT_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: Op
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /config/{gatewayId}/upnpcontrol/sonos/checkActionGroups`: Check if action groups are consistent with the topology
 pub const GET_CONFIG_BY_GATEWAY_ID_UPNPCONTROL_SONOS_CHECK_ACTION_GROUPS: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_upnpcontrol_sonos_check_action_groups",
@@ -2327,6 +2481,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_UPNPCONTROL_SONOS_CHECK_ACTION_GROUPS: Operat
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /config/{gatewayId}/upnpcontrol/sonos/topology/{deviceURL}`: Get sonos topology
 pub const POST_CONFIG_BY_GATEWAY_ID_UPNPCONTROL_SONOS_TOPOLOGY_BY_DEVICE_URL: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_upnpcontrol_sonos_topology_by_device_url",
@@ -2345,6 +2500,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_UPNPCONTROL_SONOS_TOPOLOGY_BY_DEVICE_URL: Op
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/wiser/gateway/{gatewayId}/discoverDevices`: Start a discover devices on a gateway
 pub const POST_CONFIG_WISER_GATEWAY_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationInfo = OperationInfo {
     name: "post_config_wiser_gateway_by_gateway_id_discover_devices",
@@ -2359,6 +2515,7 @@ pub const POST_CONFIG_WISER_GATEWAY_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationInf
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/wiser/createAuthenticationURL/{redirectURL}`: Return an URL to use for wiser authentication. At the end of the authentication process, the user will be redirected to the given {redirectURL}
 pub const POST_CONFIG_WISER_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: OperationInfo = OperationInfo {
     name: "post_config_wiser_create_authentication_url_by_redirect_url",
@@ -2373,6 +2530,7 @@ pub const POST_CONFIG_WISER_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: Operation
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/wiser/discoverGateway/{siteId}`: discover a site by id
 pub const POST_CONFIG_WISER_DISCOVER_GATEWAY_BY_SITE_ID: OperationInfo = OperationInfo {
     name: "post_config_wiser_discover_gateway_by_site_id",
@@ -2387,6 +2545,7 @@ pub const POST_CONFIG_WISER_DISCOVER_GATEWAY_BY_SITE_ID: OperationInfo = Operati
     events: &["WiserGatewayDiscoveredEvent", "WiserGatewayDiscoveredFailedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/wiser/discoverGatewaysCandidates`: Return the list of the gateways candidates
 pub const POST_CONFIG_WISER_DISCOVER_GATEWAYS_CANDIDATES: OperationInfo = OperationInfo {
     name: "post_config_wiser_discover_gateways_candidates",
@@ -2401,6 +2560,7 @@ pub const POST_CONFIG_WISER_DISCOVER_GATEWAYS_CANDIDATES: OperationInfo = Operat
     events: &["WiserSitesCandidatesDiscoveredEvent", "WiserSitesCandidatesFailedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /config/{gatewayId}/zwave/controllerCapability`: Get Z-Wave controller capability: Unknown (0), First config (1), Primary controller (2) or Secondary controller (3)
 pub const GET_CONFIG_BY_GATEWAY_ID_ZWAVE_CONTROLLER_CAPABILITY: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_zwave_controller_capability",
@@ -2415,6 +2575,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_ZWAVE_CONTROLLER_CAPABILITY: OperationInfo = 
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /config/{gatewayId}/zwave/wakeUpInterval/{sourceDeviceId}/{interval}`: Set device wake up interval.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_WAKE_UP_INTERVAL_BY_SOURCE_DEVICE_ID_BY_INTERVAL: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_wake_up_interval_by_source_device_id_by_interval",
@@ -2429,6 +2590,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_WAKE_UP_INTERVAL_BY_SOURCE_DEVICE_ID_B
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/zwave/wakeUpInterval/{sourceDeviceId}/{interval}/{assignReturnRoute}`: Set device wake up interval and if set, assign the return route.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_WAKE_UP_INTERVAL_BY_SOURCE_DEVICE_ID_BY_INTERVAL_BY_ASSIGN_RETURN_ROUTE: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_wake_up_interval_by_source_device_id_by_interval_by_assign_return_route",
@@ -2443,6 +2605,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_WAKE_UP_INTERVAL_BY_SOURCE_DEVICE_ID_B
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/zwave/exclusion/start`: Start a Z-Wave exclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_START: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_exclusion_start",
@@ -2461,6 +2624,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_START: OperationInfo = Opera
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/zwave/exclusion/start/{timeout}`: Start a Z-Wave exclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_START_BY_TIMEOUT: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_exclusion_start_by_timeout",
@@ -2479,6 +2643,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_START_BY_TIMEOUT: OperationI
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/zwave/exclusion/stop`: Stop a Z-Wave exclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_STOP: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_exclusion_stop",
@@ -2493,6 +2658,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_STOP: OperationInfo = Operat
     events: &["ZWaveSetModeCompleteEvent", "ZWaveSetModeFailedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/zwave/exclusionMode/start`: Start a Z-Wave exclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_MODE_START: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_exclusion_mode_start",
@@ -2512,6 +2678,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_MODE_START: OperationInfo = 
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/zwave/exclusionMode/stop`: Stop a Z-Wave exclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_MODE_STOP: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_exclusion_mode_stop",
@@ -2526,6 +2693,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_MODE_STOP: OperationInfo = O
     events: &["ZWaveSetModeCompleteEvent", "ZWaveSetModeFailedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/zwave/pairing/exclusion/start`: Start a Z-Wave exclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_EXCLUSION_START: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_pairing_exclusion_start",
@@ -2545,6 +2713,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_EXCLUSION_START: OperationInfo
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/zwave/pairing/exclusion/stop`: Stop a Z-Wave exclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_EXCLUSION_STOP: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_pairing_exclusion_stop",
@@ -2559,6 +2728,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_EXCLUSION_STOP: OperationInfo 
     events: &["ZWaveSetModeCompleteEvent", "ZWaveSetModeFailedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/zwave/failedDevice/{targetDeviceId}`: Check if device is failed.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_FAILED_DEVICE_BY_TARGET_DEVICE_ID: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_failed_device_by_target_device_id",
@@ -2573,6 +2743,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_FAILED_DEVICE_BY_TARGET_DEVICE_ID: Ope
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `DELETE /config/{gatewayId}/zwave/failedDevice/{targetDeviceId}`: Delete a failed device
 pub const DELETE_CONFIG_BY_GATEWAY_ID_ZWAVE_FAILED_DEVICE_BY_TARGET_DEVICE_ID: OperationInfo = OperationInfo {
     name: "delete_config_by_gateway_id_zwave_failed_device_by_target_device_id",
@@ -2587,6 +2758,7 @@ pub const DELETE_CONFIG_BY_GATEWAY_ID_ZWAVE_FAILED_DEVICE_BY_TARGET_DEVICE_ID: O
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `POST /config/{gatewayId}/zwave/failedDevice/{targetDeviceId}/replace`: Z-Wave : replace a given failed node.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_FAILED_DEVICE_BY_TARGET_DEVICE_ID_REPLACE: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_failed_device_by_target_device_id_replace",
@@ -2601,6 +2773,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_FAILED_DEVICE_BY_TARGET_DEVICE_ID_REPL
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/zwave/inclusion/start`: Start a Z-Wave inclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_START: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_inclusion_start",
@@ -2615,6 +2788,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_START: OperationInfo = Opera
     events: &["ZWaveSetModeCompleteEvent", "ZWaveSetModeFailedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/zwave/inclusion/start/{timeout}`: Start a Z-Wave inclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_START_BY_TIMEOUT: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_inclusion_start_by_timeout",
@@ -2629,6 +2803,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_START_BY_TIMEOUT: OperationI
     events: &["ZWaveSetModeCompleteEvent", "ZWaveSetModeFailedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/zwave/inclusion/stop`: Stop a Z-Wave exclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_STOP: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_inclusion_stop",
@@ -2643,6 +2818,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_STOP: OperationInfo = Operat
     events: &["ZWaveSetModeCompleteEvent", "ZWaveSetModeFailedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/zwave/inclusionMode/start`: Start a Z-Wave inclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_MODE_START: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_inclusion_mode_start",
@@ -2657,6 +2833,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_MODE_START: OperationInfo = 
     events: &["ZWaveSetModeCompleteEvent", "ZWaveSetModeFailedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/zwave/inclusionMode/stop`: Stop a Z-Wave exclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_MODE_STOP: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_inclusion_mode_stop",
@@ -2671,6 +2848,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_MODE_STOP: OperationInfo = O
     events: &["ZWaveSetModeCompleteEvent", "ZWaveSetModeFailedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/zwave/pairing/inclusion/start`: Start a Z-Wave inclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_INCLUSION_START: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_pairing_inclusion_start",
@@ -2689,6 +2867,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_INCLUSION_START: OperationInfo
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/zwave/pairing/inclusion/stop`: Stop a Z-Wave inclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_INCLUSION_STOP: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_pairing_inclusion_stop",
@@ -2703,6 +2882,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_INCLUSION_STOP: OperationInfo 
     events: &["ZWaveSetModeCompleteEvent", "ZWaveSetModeFailedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/zwave/pairing/learn/start`: Z-Wave : start learning mode.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_LEARN_START: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_pairing_learn_start",
@@ -2717,6 +2897,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_LEARN_START: OperationInfo = O
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/zwave/pairing/learn/stop`: Z-Wave : stop learning mode.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_LEARN_STOP: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_pairing_learn_stop",
@@ -2731,6 +2912,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_LEARN_STOP: OperationInfo = Op
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/zwave/association/nodes/{nodeId}/groups/{groupId}/refresh`: Launch the refresh operation on the corresponding association group.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_ASSOCIATION_NODES_BY_NODE_ID_GROUPS_BY_GROUP_ID_REFRESH: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_association_nodes_by_node_id_groups_by_group_id_refresh",
@@ -2745,6 +2927,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_ASSOCIATION_NODES_BY_NODE_ID_GROUPS_BY
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/zwave/association/nodes/{nodeId}/groups/refresh`: Launch the refresh operation on all the association groups available on the node.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_ASSOCIATION_NODES_BY_NODE_ID_GROUPS_REFRESH: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_association_nodes_by_node_id_groups_refresh",
@@ -2759,6 +2942,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_ASSOCIATION_NODES_BY_NODE_ID_GROUPS_RE
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/zwave/reset`: Start a Z-Wave reset procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_RESET: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_reset",
@@ -2773,6 +2957,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_RESET: OperationInfo = OperationInfo {
     events: &["DeviceDisabledEvent", "ZWaveResetCompleteEvent", "ZWaveResetFailedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /config/{gatewayId}/zwave/association/nodes/{nodeId}/groups/{groupId}`: Retrieve the last association information sent by the product for the corresponding groupId. Be aware that this information might no be up to date. The 'Association refresh' APIs shall be called to explicitly retrieve the association information from the product.
 pub const GET_CONFIG_BY_GATEWAY_ID_ZWAVE_ASSOCIATION_NODES_BY_NODE_ID_GROUPS_BY_GROUP_ID: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_zwave_association_nodes_by_node_id_groups_by_group_id",
@@ -2787,6 +2972,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_ZWAVE_ASSOCIATION_NODES_BY_NODE_ID_GROUPS_BY_
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /config/{gatewayId}/zwave/association/nodes/{nodeId}/groups`: Retrieve the last association information sent by the product. Be aware that this information might no be up to date. The 'Association refresh' APIs shall be called to explicitly retrieve the association information from the product.
 pub const GET_CONFIG_BY_GATEWAY_ID_ZWAVE_ASSOCIATION_NODES_BY_NODE_ID_GROUPS: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_zwave_association_nodes_by_node_id_groups",
@@ -2801,6 +2987,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_ZWAVE_ASSOCIATION_NODES_BY_NODE_ID_GROUPS: Op
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /config/{gatewayId}/zwave/association/nodes/{nodeId}/groups/{groupId}`: Set the corresponding association group.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_ASSOCIATION_NODES_BY_NODE_ID_GROUPS_BY_GROUP_ID: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_association_nodes_by_node_id_groups_by_group_id",
@@ -2815,6 +3002,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_ASSOCIATION_NODES_BY_NODE_ID_GROUPS_BY
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/zigbee/bindNetwork`: Bind all device state
 pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_BIND_NETWORK: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zigbee_bind_network",
@@ -2833,6 +3021,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_BIND_NETWORK: OperationInfo = Operati
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/zigbee/createNetwork`: Create a new network (leave any existing network before calling this api)
 pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_CREATE_NETWORK: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zigbee_create_network",
@@ -2851,6 +3040,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_CREATE_NETWORK: OperationInfo = Opera
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/zigbee/createNetwork/channels`: Create a new network on restricted channels (leave any existing network before calling this api)
 pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_CREATE_NETWORK_CHANNELS: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zigbee_create_network_channels",
@@ -2869,6 +3059,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_CREATE_NETWORK_CHANNELS: OperationInf
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/zigbee/joinNetwork`: Join a open network
 pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_JOIN_NETWORK: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zigbee_join_network",
@@ -2887,6 +3078,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_JOIN_NETWORK: OperationInfo = Operati
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/zigbee/leaveNetwork`: Leave the network
 pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_LEAVE_NETWORK: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zigbee_leave_network",
@@ -2905,6 +3097,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_LEAVE_NETWORK: OperationInfo = Operat
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/zigbee/refreshNetwork`: Refresh all device state
 pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_REFRESH_NETWORK: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zigbee_refresh_network",
@@ -2924,6 +3117,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_REFRESH_NETWORK: OperationInfo = Oper
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /doc`: Get this documentation page
 pub const GET_DOC: OperationInfo = OperationInfo {
     name: "get_doc",
@@ -2938,6 +3132,7 @@ pub const GET_DOC: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `PUT /enduser/account`: Update an end-user account
 pub const PUT_ENDUSER_ACCOUNT: OperationInfo = OperationInfo {
     name: "put_enduser_account",
@@ -2952,6 +3147,7 @@ pub const PUT_ENDUSER_ACCOUNT: OperationInfo = OperationInfo {
     events: &["EndUserAccountUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `POST /enduser/email/validation`: Ask a single-use token for logged-in user email validation. A token can only be used once. Asking for a new token will cancel the previous one.
 pub const POST_ENDUSER_EMAIL_VALIDATION: OperationInfo = OperationInfo {
     name: "post_enduser_email_validation",
@@ -2966,6 +3162,7 @@ pub const POST_ENDUSER_EMAIL_VALIDATION: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /enduser/email/validation/{token}`: Validate logged-in user email given a token. A token can only be used once.
 pub const POST_ENDUSER_EMAIL_VALIDATION_BY_TOKEN: OperationInfo = OperationInfo {
     name: "post_enduser_email_validation_by_token",
@@ -2980,6 +3177,7 @@ pub const POST_ENDUSER_EMAIL_VALIDATION_BY_TOKEN: OperationInfo = OperationInfo 
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /enduser/jwt/createToken`: Create a short-lived Json Web Token representing the current user authority, to be used by external services to access the API on behalf of the user
 pub const POST_ENDUSER_JWT_CREATE_TOKEN: OperationInfo = OperationInfo {
     name: "post_enduser_jwt_create_token",
@@ -2994,6 +3192,7 @@ pub const POST_ENDUSER_JWT_CREATE_TOKEN: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /enduser/password`: Change logged-in user password, given the old password and a new password
 pub const POST_ENDUSER_PASSWORD: OperationInfo = OperationInfo {
     name: "post_enduser_password",
@@ -3008,6 +3207,7 @@ pub const POST_ENDUSER_PASSWORD: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /enduser/password/reset`: Reset an end-user password, given the user name and email address
 pub const POST_ENDUSER_PASSWORD_RESET: OperationInfo = OperationInfo {
     name: "post_enduser_password_reset",
@@ -3022,6 +3222,7 @@ pub const POST_ENDUSER_PASSWORD_RESET: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /enduser/{userId}/validation`: Ask a single-use token for user account and email validation. A token can only be used once. Asking for a new token will cancel the previous one.
 pub const POST_ENDUSER_BY_USER_ID_VALIDATION: OperationInfo = OperationInfo {
     name: "post_enduser_by_user_id_validation",
@@ -3036,6 +3237,7 @@ pub const POST_ENDUSER_BY_USER_ID_VALIDATION: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /enduser/{userId}/validation/{token}`: Validate user account and email given a token. A token can only be used once.
 pub const POST_ENDUSER_BY_USER_ID_VALIDATION_BY_TOKEN: OperationInfo = OperationInfo {
     name: "post_enduser_by_user_id_validation_by_token",
@@ -3050,6 +3252,7 @@ pub const POST_ENDUSER_BY_USER_ID_VALIDATION_BY_TOKEN: OperationInfo = Operation
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /enduser/setup`: Create a new setup and attach it to connected end user
 pub const POST_ENDUSER_SETUP: OperationInfo = OperationInfo {
     name: "post_enduser_setup",
@@ -3064,6 +3267,7 @@ pub const POST_ENDUSER_SETUP: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /enduser/defaultSetupOID`: Get default setup OID for the connected user
 pub const GET_ENDUSER_DEFAULT_SETUP_OID: OperationInfo = OperationInfo {
     name: "get_enduser_default_setup_oid",
@@ -3078,6 +3282,7 @@ pub const GET_ENDUSER_DEFAULT_SETUP_OID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /enduser/defaultSetupOID`: Set default setup OID for the connected user
 pub const POST_ENDUSER_DEFAULT_SETUP_OID: OperationInfo = OperationInfo {
     name: "post_enduser_default_setup_oid",
@@ -3092,6 +3297,7 @@ pub const POST_ENDUSER_DEFAULT_SETUP_OID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /enduser/setupLabel`: Get setup label
 pub const GET_ENDUSER_SETUP_LABEL: OperationInfo = OperationInfo {
     name: "get_enduser_setup_label",
@@ -3106,6 +3312,7 @@ pub const GET_ENDUSER_SETUP_LABEL: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `PUT /enduser/setupLabel`: Update setup label
 pub const PUT_ENDUSER_SETUP_LABEL: OperationInfo = OperationInfo {
     name: "put_enduser_setup_label",
@@ -3120,6 +3327,7 @@ pub const PUT_ENDUSER_SETUP_LABEL: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /enduser/setups`: Get all setup information for the connected user. Activation/Expiration timestamps are expressed as milliseconds since EPOCH.
 pub const GET_ENDUSER_SETUPS: OperationInfo = OperationInfo {
     name: "get_enduser_setups",
@@ -3139,6 +3347,7 @@ pub const GET_ENDUSER_SETUPS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /enduser/{userId}/accessPeriod`: Set or update activation date and expiration date for user access on setup.
 pub const POST_ENDUSER_BY_USER_ID_ACCESS_PERIOD: OperationInfo = OperationInfo {
     name: "post_enduser_by_user_id_access_period",
@@ -3153,6 +3362,7 @@ pub const POST_ENDUSER_BY_USER_ID_ACCESS_PERIOD: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `PUT /enduser/{userId}/accessPeriod`: Set or update activation date and expiration date for user access on setup.
 pub const PUT_ENDUSER_BY_USER_ID_ACCESS_PERIOD: OperationInfo = OperationInfo {
     name: "put_enduser_by_user_id_access_period",
@@ -3167,6 +3377,7 @@ pub const PUT_ENDUSER_BY_USER_ID_ACCESS_PERIOD: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `DELETE /enduser/{userId}/accessPeriod`: Delete activation date and expiration date for user access on setup
 pub const DELETE_ENDUSER_BY_USER_ID_ACCESS_PERIOD: OperationInfo = OperationInfo {
     name: "delete_enduser_by_user_id_access_period",
@@ -3181,6 +3392,7 @@ pub const DELETE_ENDUSER_BY_USER_ID_ACCESS_PERIOD: OperationInfo = OperationInfo
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /enduser/existingUserIds/{userId}`: Check if the given 'userId' exist. (This operation is rate limited, do not abuse it)
 pub const GET_ENDUSER_EXISTING_USER_IDS_BY_USER_ID: OperationInfo = OperationInfo {
     name: "get_enduser_existing_user_ids_by_user_id",
@@ -3195,6 +3407,7 @@ pub const GET_ENDUSER_EXISTING_USER_IDS_BY_USER_ID: OperationInfo = OperationInf
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /enduser/mainAccount`: Get all data about the connected user:
 pub const GET_ENDUSER_MAIN_ACCOUNT: OperationInfo = OperationInfo {
     name: "get_enduser_main_account",
@@ -3214,6 +3427,7 @@ pub const GET_ENDUSER_MAIN_ACCOUNT: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /enduser/mainAccount`: Create enduser main account
 pub const POST_ENDUSER_MAIN_ACCOUNT: OperationInfo = OperationInfo {
     name: "post_enduser_main_account",
@@ -3228,6 +3442,7 @@ pub const POST_ENDUSER_MAIN_ACCOUNT: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `PUT /enduser/mainAccount`: Update enduser main account
 pub const PUT_ENDUSER_MAIN_ACCOUNT: OperationInfo = OperationInfo {
     name: "put_enduser_main_account",
@@ -3242,6 +3457,7 @@ pub const PUT_ENDUSER_MAIN_ACCOUNT: OperationInfo = OperationInfo {
     events: &["MainAccountUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `DELETE /enduser/mainAccount`: Delete the main enduser account
 pub const DELETE_ENDUSER_MAIN_ACCOUNT: OperationInfo = OperationInfo {
     name: "delete_enduser_main_account",
@@ -3256,6 +3472,7 @@ pub const DELETE_ENDUSER_MAIN_ACCOUNT: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `POST /enduser/password/check`: Check the quality of a given username/password pair. A negative score means the password will be rejected.
 pub const POST_ENDUSER_PASSWORD_CHECK: OperationInfo = OperationInfo {
     name: "post_enduser_password_check",
@@ -3270,6 +3487,7 @@ pub const POST_ENDUSER_PASSWORD_CHECK: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /enduser/mainAccount/resetPassword`: Reset a main-account end-user password, given the user name and email address
 pub const POST_ENDUSER_MAIN_ACCOUNT_RESET_PASSWORD: OperationInfo = OperationInfo {
     name: "post_enduser_main_account_reset_password",
@@ -3284,6 +3502,7 @@ pub const POST_ENDUSER_MAIN_ACCOUNT_RESET_PASSWORD: OperationInfo = OperationInf
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /enduser/secondaryAccounts`: Add a secondary enduser account
 pub const POST_ENDUSER_SECONDARY_ACCOUNTS: OperationInfo = OperationInfo {
     name: "post_enduser_secondary_accounts",
@@ -3298,6 +3517,7 @@ pub const POST_ENDUSER_SECONDARY_ACCOUNTS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `PUT /enduser/secondaryAccounts`: Update a secondary enduser account
 pub const PUT_ENDUSER_SECONDARY_ACCOUNTS: OperationInfo = OperationInfo {
     name: "put_enduser_secondary_accounts",
@@ -3312,6 +3532,7 @@ pub const PUT_ENDUSER_SECONDARY_ACCOUNTS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /enduser/secondaryAccounts/{secondaryEndUserId}`: Get the secondary account for the given userId
 pub const GET_ENDUSER_SECONDARY_ACCOUNTS_BY_SECONDARY_END_USER_ID: OperationInfo = OperationInfo {
     name: "get_enduser_secondary_accounts_by_secondary_end_user_id",
@@ -3326,6 +3547,7 @@ pub const GET_ENDUSER_SECONDARY_ACCOUNTS_BY_SECONDARY_END_USER_ID: OperationInfo
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `DELETE /enduser/secondaryAccounts/{secondaryUserId}`: Delete a secondary enduser account
 pub const DELETE_ENDUSER_SECONDARY_ACCOUNTS_BY_SECONDARY_USER_ID: OperationInfo = OperationInfo {
     name: "delete_enduser_secondary_accounts_by_secondary_user_id",
@@ -3340,6 +3562,7 @@ pub const DELETE_ENDUSER_SECONDARY_ACCOUNTS_BY_SECONDARY_USER_ID: OperationInfo 
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /enduser/secondaryAccounts`: Get secondary accounts
 pub const GET_ENDUSER_SECONDARY_ACCOUNTS: OperationInfo = OperationInfo {
     name: "get_enduser_secondary_accounts",
@@ -3359,6 +3582,7 @@ pub const GET_ENDUSER_SECONDARY_ACCOUNTS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/roles`: Get custom roles
 pub const GET_SETUP_ROLES: OperationInfo = OperationInfo {
     name: "get_setup_roles",
@@ -3378,6 +3602,7 @@ pub const GET_SETUP_ROLES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /setup/roles`: Create or update custom role
 pub const POST_SETUP_ROLES: OperationInfo = OperationInfo {
     name: "post_setup_roles",
@@ -3392,6 +3617,7 @@ pub const POST_SETUP_ROLES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /setup/roles/{roleName}`: Get custom role
 pub const GET_SETUP_ROLES_BY_ROLE_NAME: OperationInfo = OperationInfo {
     name: "get_setup_roles_by_role_name",
@@ -3406,6 +3632,7 @@ pub const GET_SETUP_ROLES_BY_ROLE_NAME: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `DELETE /setup/roles/{roleName}`: Delete a custom role
 pub const DELETE_SETUP_ROLES_BY_ROLE_NAME: OperationInfo = OperationInfo {
     name: "delete_setup_roles_by_role_name",
@@ -3420,6 +3647,7 @@ pub const DELETE_SETUP_ROLES_BY_ROLE_NAME: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /enduser/permissions`: Get end-user permissions
 pub const GET_ENDUSER_PERMISSIONS: OperationInfo = OperationInfo {
     name: "get_enduser_permissions",
@@ -3434,6 +3662,7 @@ pub const GET_ENDUSER_PERMISSIONS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /enduser/permissions/control`: Get end-user device control permissions
 pub const GET_ENDUSER_PERMISSIONS_CONTROL: OperationInfo = OperationInfo {
     name: "get_enduser_permissions_control",
@@ -3448,6 +3677,7 @@ pub const GET_ENDUSER_PERMISSIONS_CONTROL: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /enduser/permissions/view`: Get end-user device view permissions
 pub const GET_ENDUSER_PERMISSIONS_VIEW: OperationInfo = OperationInfo {
     name: "get_enduser_permissions_view",
@@ -3462,6 +3692,7 @@ pub const GET_ENDUSER_PERMISSIONS_VIEW: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /enduser/{secondaryUserId}/permissions`: Get a secondary end-user permissions
 pub const GET_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS: OperationInfo = OperationInfo {
     name: "get_enduser_by_secondary_user_id_permissions",
@@ -3476,6 +3707,7 @@ pub const GET_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS: OperationInfo = Operatio
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /enduser/{secondaryUserId}/permissions/control`: Get a secondary end-user device control permissions
 pub const GET_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_CONTROL: OperationInfo = OperationInfo {
     name: "get_enduser_by_secondary_user_id_permissions_control",
@@ -3490,6 +3722,7 @@ pub const GET_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_CONTROL: OperationInfo = 
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /enduser/{secondaryUserId}/permissions/control/{target}/{action}`: Add a secondary end-user device control permissions
 pub const POST_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_CONTROL_BY_TARGET_BY_ACTION: OperationInfo = OperationInfo {
     name: "post_enduser_by_secondary_user_id_permissions_control_by_target_by_action",
@@ -3504,6 +3737,7 @@ pub const POST_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_CONTROL_BY_TARGET_BY_ACT
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `DELETE /enduser/{secondaryUserId}/permissions/control/{target}/{action}`: Remove a secondary end-user device control permissions
 pub const DELETE_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_CONTROL_BY_TARGET_BY_ACTION: OperationInfo = OperationInfo {
     name: "delete_enduser_by_secondary_user_id_permissions_control_by_target_by_action",
@@ -3518,6 +3752,7 @@ pub const DELETE_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_CONTROL_BY_TARGET_BY_A
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /enduser/{secondaryUserId}/permissions/view`: Get a secondary end-user device view permissions
 pub const GET_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_VIEW: OperationInfo = OperationInfo {
     name: "get_enduser_by_secondary_user_id_permissions_view",
@@ -3532,6 +3767,7 @@ pub const GET_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_VIEW: OperationInfo = Ope
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /enduser/{secondaryUserId}/permissions/view/{target}`: Add a secondary end-user device view permissions
 pub const POST_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_VIEW_BY_TARGET: OperationInfo = OperationInfo {
     name: "post_enduser_by_secondary_user_id_permissions_view_by_target",
@@ -3546,6 +3782,7 @@ pub const POST_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_VIEW_BY_TARGET: Operatio
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `DELETE /enduser/{secondaryUserId}/permissions/view/{target}`: Remove a secondary end-user device view permissions
 pub const DELETE_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_VIEW_BY_TARGET: OperationInfo = OperationInfo {
     name: "delete_enduser_by_secondary_user_id_permissions_view_by_target",
@@ -3560,6 +3797,7 @@ pub const DELETE_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_VIEW_BY_TARGET: Operat
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /enduser/preferences`: Get user preferences
 pub const GET_ENDUSER_PREFERENCES: OperationInfo = OperationInfo {
     name: "get_enduser_preferences",
@@ -3579,6 +3817,7 @@ pub const GET_ENDUSER_PREFERENCES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /enduser/preferences/{name}/{value}`: Create a user preference
 pub const POST_ENDUSER_PREFERENCES_BY_NAME_BY_VALUE: OperationInfo = OperationInfo {
     name: "post_enduser_preferences_by_name_by_value",
@@ -3593,6 +3832,7 @@ pub const POST_ENDUSER_PREFERENCES_BY_NAME_BY_VALUE: OperationInfo = OperationIn
     events: &["EndUserPreferenceCreatedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /enduser/preferences/{preferenceId}`: Get a user preference
 pub const GET_ENDUSER_PREFERENCES_BY_PREFERENCE_ID: OperationInfo = OperationInfo {
     name: "get_enduser_preferences_by_preference_id",
@@ -3607,6 +3847,7 @@ pub const GET_ENDUSER_PREFERENCES_BY_PREFERENCE_ID: OperationInfo = OperationInf
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `DELETE /enduser/preferences/{preferenceId}`: Delete a user preference
 pub const DELETE_ENDUSER_PREFERENCES_BY_PREFERENCE_ID: OperationInfo = OperationInfo {
     name: "delete_enduser_preferences_by_preference_id",
@@ -3621,6 +3862,7 @@ pub const DELETE_ENDUSER_PREFERENCES_BY_PREFERENCE_ID: OperationInfo = Operation
     events: &["EndUserPreferenceDeletedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `PUT /enduser/preferences/{preferenceId}/{value}`: Update a user preference
 pub const PUT_ENDUSER_PREFERENCES_BY_PREFERENCE_ID_BY_VALUE: OperationInfo = OperationInfo {
     name: "put_enduser_preferences_by_preference_id_by_value",
@@ -3635,6 +3877,7 @@ pub const PUT_ENDUSER_PREFERENCES_BY_PREFERENCE_ID_BY_VALUE: OperationInfo = Ope
     events: &["EndUserPreferenceUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `POST /events/register`: Register an event listener
 pub const POST_EVENTS_REGISTER: OperationInfo = OperationInfo {
     name: "post_events_register",
@@ -3649,6 +3892,7 @@ pub const POST_EVENTS_REGISTER: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /events/{listenerId}/unregister`: Unregister an event listener
 pub const POST_EVENTS_BY_LISTENER_ID_UNREGISTER: OperationInfo = OperationInfo {
     name: "post_events_by_listener_id_unregister",
@@ -3663,6 +3907,7 @@ pub const POST_EVENTS_BY_LISTENER_ID_UNREGISTER: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /events/{listenerId}/fetch`: Fetch new events
 pub const POST_EVENTS_BY_LISTENER_ID_FETCH: OperationInfo = OperationInfo {
     name: "post_events_by_listener_id_fetch",
@@ -3682,6 +3927,7 @@ pub const POST_EVENTS_BY_LISTENER_ID_FETCH: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /history/devicesEvent/{eventId}`: Retrieve a device event by ID
 pub const GET_HISTORY_DEVICES_EVENT_BY_EVENT_ID: OperationInfo = OperationInfo {
     name: "get_history_devices_event_by_event_id",
@@ -3696,6 +3942,7 @@ pub const GET_HISTORY_DEVICES_EVENT_BY_EVENT_ID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /history/devicesEvent`: Retrieve device events history
 pub const GET_HISTORY_DEVICES_EVENT: OperationInfo = OperationInfo {
     name: "get_history_devices_event",
@@ -3715,6 +3962,7 @@ pub const GET_HISTORY_DEVICES_EVENT: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /history/executions/{execId}`: Retrieve a completed execution
 pub const GET_HISTORY_EXECUTIONS_BY_EXEC_ID: OperationInfo = OperationInfo {
     name: "get_history_executions_by_exec_id",
@@ -3729,6 +3977,7 @@ pub const GET_HISTORY_EXECUTIONS_BY_EXEC_ID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /history/executions`: Retrieve completed executions
 pub const GET_HISTORY_EXECUTIONS: OperationInfo = OperationInfo {
     name: "get_history_executions",
@@ -3748,6 +3997,7 @@ pub const GET_HISTORY_EXECUTIONS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /history/lastExecutions`: Retrieve completed executions
 pub const GET_HISTORY_LAST_EXECUTIONS: OperationInfo = OperationInfo {
     name: "get_history_last_executions",
@@ -3767,6 +4017,7 @@ pub const GET_HISTORY_LAST_EXECUTIONS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /history`: Retrieve completed executions and device events history (mixed)
 pub const GET_HISTORY: OperationInfo = OperationInfo {
     name: "get_history",
@@ -3786,6 +4037,7 @@ pub const GET_HISTORY: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `DELETE /history`: Clear history
 pub const DELETE_HISTORY: OperationInfo = OperationInfo {
     name: "delete_history",
@@ -3800,6 +4052,7 @@ pub const DELETE_HISTORY: OperationInfo = OperationInfo {
     events: &["HistoryDeletedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /history/notificationEvents`: Retrieve notification events history
 pub const GET_HISTORY_NOTIFICATION_EVENTS: OperationInfo = OperationInfo {
     name: "get_history_notification_events",
@@ -3819,6 +4072,7 @@ pub const GET_HISTORY_NOTIFICATION_EVENTS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /history/accessAudit/{from}/{to}`: Retrieve enduser access history on a setup within a time range
 pub const GET_HISTORY_ACCESS_AUDIT_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_history_access_audit_by_from_by_to",
@@ -3833,6 +4087,7 @@ pub const GET_HISTORY_ACCESS_AUDIT_BY_FROM_BY_TO: OperationInfo = OperationInfo 
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /authenticated`: Test if the current session is authenticated
 pub const GET_AUTHENTICATED: OperationInfo = OperationInfo {
     name: "get_authenticated",
@@ -3847,6 +4102,7 @@ pub const GET_AUTHENTICATED: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /currentUserId`: Get the current authenticated user name
 pub const GET_CURRENT_USER_ID: OperationInfo = OperationInfo {
     name: "get_current_user_id",
@@ -3861,6 +4117,7 @@ pub const GET_CURRENT_USER_ID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /login`: Authenticate and create an API session allowing access to the other operations.
 pub const POST_LOGIN: OperationInfo = OperationInfo {
     name: "post_login",
@@ -3875,6 +4132,7 @@ pub const POST_LOGIN: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /logout`: Invalidate the current user session
 pub const POST_LOGOUT: OperationInfo = OperationInfo {
     name: "post_logout",
@@ -3889,6 +4147,7 @@ pub const POST_LOGOUT: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /accountManagement/resetPasswordFailure`: No available description
 pub const GET_ACCOUNT_MANAGEMENT_RESET_PASSWORD_FAILURE: OperationInfo = OperationInfo {
     name: "get_account_management_reset_password_failure",
@@ -3903,6 +4162,7 @@ pub const GET_ACCOUNT_MANAGEMENT_RESET_PASSWORD_FAILURE: OperationInfo = Operati
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /accountManagement/resetPasswordSuccess`: No available description
 pub const GET_ACCOUNT_MANAGEMENT_RESET_PASSWORD_SUCCESS: OperationInfo = OperationInfo {
     name: "get_account_management_reset_password_success",
@@ -3917,6 +4177,7 @@ pub const GET_ACCOUNT_MANAGEMENT_RESET_PASSWORD_SUCCESS: OperationInfo = Operati
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /reference/controllable/{controllableName}`: Get a controllable definition
 pub const GET_REFERENCE_CONTROLLABLE_BY_CONTROLLABLE_NAME: OperationInfo = OperationInfo {
     name: "get_reference_controllable_by_controllable_name",
@@ -3931,6 +4192,7 @@ pub const GET_REFERENCE_CONTROLLABLE_BY_CONTROLLABLE_NAME: OperationInfo = Opera
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /reference/controllableTypes`: Get details about all supported controllable types
 pub const GET_REFERENCE_CONTROLLABLE_TYPES: OperationInfo = OperationInfo {
     name: "get_reference_controllable_types",
@@ -3945,6 +4207,7 @@ pub const GET_REFERENCE_CONTROLLABLE_TYPES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /reference/devices/search`: Search devices references definitions
 pub const POST_REFERENCE_DEVICES_SEARCH: OperationInfo = OperationInfo {
     name: "post_reference_devices_search",
@@ -3959,6 +4222,7 @@ pub const POST_REFERENCE_DEVICES_SEARCH: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /reference/protocolTypes`: Get details about supported protocol types on that server instance
 pub const GET_REFERENCE_PROTOCOL_TYPES: OperationInfo = OperationInfo {
     name: "get_reference_protocol_types",
@@ -3973,6 +4237,7 @@ pub const GET_REFERENCE_PROTOCOL_TYPES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /reference/timezones`: Get timezones list
 pub const GET_REFERENCE_TIMEZONES: OperationInfo = OperationInfo {
     name: "get_reference_timezones",
@@ -3987,6 +4252,7 @@ pub const GET_REFERENCE_TIMEZONES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /reference/ui/classes`: Get a list of all defined UI classes
 pub const GET_REFERENCE_UI_CLASSES: OperationInfo = OperationInfo {
     name: "get_reference_ui_classes",
@@ -4001,6 +4267,7 @@ pub const GET_REFERENCE_UI_CLASSES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /reference/ui/classifiers`: Get a list of all defined UI classifiers
 pub const GET_REFERENCE_UI_CLASSIFIERS: OperationInfo = OperationInfo {
     name: "get_reference_ui_classifiers",
@@ -4015,6 +4282,7 @@ pub const GET_REFERENCE_UI_CLASSIFIERS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /reference/ui/profile/{profileName}`: Get a description of a given UI profile (or form-factor variant)
 pub const GET_REFERENCE_UI_PROFILE_BY_PROFILE_NAME: OperationInfo = OperationInfo {
     name: "get_reference_ui_profile_by_profile_name",
@@ -4029,6 +4297,7 @@ pub const GET_REFERENCE_UI_PROFILE_BY_PROFILE_NAME: OperationInfo = OperationInf
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /reference/ui/profileNames`: Get a list of all defined UI profiles (and form-factor variants)
 pub const GET_REFERENCE_UI_PROFILE_NAMES: OperationInfo = OperationInfo {
     name: "get_reference_ui_profile_names",
@@ -4043,6 +4312,7 @@ pub const GET_REFERENCE_UI_PROFILE_NAMES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /reference/ui/widgets`: Get a list of all defined UI widgets
 pub const GET_REFERENCE_UI_WIDGETS: OperationInfo = OperationInfo {
     name: "get_reference_ui_widgets",
@@ -4057,6 +4327,7 @@ pub const GET_REFERENCE_UI_WIDGETS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /setup/automation`: Execute a group of operations (on ActionGroup, CalendarDay, CalendarRule or SetupTrigger) in provided order.
 pub const POST_SETUP_AUTOMATION: OperationInfo = OperationInfo {
     name: "post_setup_automation",
@@ -4071,6 +4342,7 @@ pub const POST_SETUP_AUTOMATION: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /setup/current`: Get the current setup OID
 pub const GET_SETUP_CURRENT: OperationInfo = OperationInfo {
     name: "get_setup_current",
@@ -4085,6 +4357,7 @@ pub const GET_SETUP_CURRENT: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /setup/current/{setupOID}`: Change the current setup for that session. Any existing event registration is automatically closed.
 pub const POST_SETUP_CURRENT_BY_SETUP_OID: OperationInfo = OperationInfo {
     name: "post_setup_current_by_setup_oid",
@@ -4104,6 +4377,7 @@ pub const POST_SETUP_CURRENT_BY_SETUP_OID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /setup/dawnTime`: Return dawn time of the current day based on the setup location
 pub const GET_SETUP_DAWN_TIME: OperationInfo = OperationInfo {
     name: "get_setup_dawn_time",
@@ -4118,6 +4392,7 @@ pub const GET_SETUP_DAWN_TIME: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/dawnTime/{year}/{month}/{day}`: Return dawn time of the chosen day on the setup location
 pub const GET_SETUP_DAWN_TIME_BY_YEAR_BY_MONTH_BY_DAY: OperationInfo = OperationInfo {
     name: "get_setup_dawn_time_by_year_by_month_by_day",
@@ -4132,6 +4407,7 @@ pub const GET_SETUP_DAWN_TIME_BY_YEAR_BY_MONTH_BY_DAY: OperationInfo = Operation
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/disconnectionAlert/configuration`: Private tags : \[ disconnectionAlert \]
 pub const GET_SETUP_DISCONNECTION_ALERT_CONFIGURATION: OperationInfo = OperationInfo {
     name: "get_setup_disconnection_alert_configuration",
@@ -4146,6 +4422,7 @@ pub const GET_SETUP_DISCONNECTION_ALERT_CONFIGURATION: OperationInfo = Operation
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `PUT /setup/disconnectionAlert/configuration`: Private tags : \[ disconnectionAlert \]
 pub const PUT_SETUP_DISCONNECTION_ALERT_CONFIGURATION: OperationInfo = OperationInfo {
     name: "put_setup_disconnection_alert_configuration",
@@ -4160,6 +4437,7 @@ pub const PUT_SETUP_DISCONNECTION_ALERT_CONFIGURATION: OperationInfo = Operation
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /setup/duskTime`: Return dusk time of the current day based on the setup location
 pub const GET_SETUP_DUSK_TIME: OperationInfo = OperationInfo {
     name: "get_setup_dusk_time",
@@ -4174,6 +4452,7 @@ pub const GET_SETUP_DUSK_TIME: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/duskTime/{year}/{month}/{day}`: Return dusk time of the chosen day based on the setup location
 pub const GET_SETUP_DUSK_TIME_BY_YEAR_BY_MONTH_BY_DAY: OperationInfo = OperationInfo {
     name: "get_setup_dusk_time_by_year_by_month_by_day",
@@ -4188,6 +4467,7 @@ pub const GET_SETUP_DUSK_TIME_BY_YEAR_BY_MONTH_BY_DAY: OperationInfo = Operation
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /setup/enduser`: Add an existing enduser to setup
 pub const POST_SETUP_ENDUSER: OperationInfo = OperationInfo {
     name: "post_setup_enduser",
@@ -4202,6 +4482,7 @@ pub const POST_SETUP_ENDUSER: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `DELETE /setup/enduser/{userId}`: Remove an existing enduser from setup
 pub const DELETE_SETUP_ENDUSER_BY_USER_ID: OperationInfo = OperationInfo {
     name: "delete_setup_enduser_by_user_id",
@@ -4216,6 +4497,7 @@ pub const DELETE_SETUP_ENDUSER_BY_USER_ID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /setup/location`: Get setup location
 pub const GET_SETUP_LOCATION: OperationInfo = OperationInfo {
     name: "get_setup_location",
@@ -4235,6 +4517,7 @@ pub const GET_SETUP_LOCATION: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `PUT /setup/location`: Update setup location of user
 pub const PUT_SETUP_LOCATION: OperationInfo = OperationInfo {
     name: "put_setup_location",
@@ -4249,6 +4532,7 @@ pub const PUT_SETUP_LOCATION: OperationInfo = OperationInfo {
     events: &["LocationUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /setup`: Get all data about the connected user setup
 pub const GET_SETUP: OperationInfo = OperationInfo {
     name: "get_setup",
@@ -4268,6 +4552,7 @@ pub const GET_SETUP: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/files`: Get the list of uploaded files on the setup
 pub const GET_SETUP_FILES: OperationInfo = OperationInfo {
     name: "get_setup_files",
@@ -4282,6 +4567,7 @@ pub const GET_SETUP_FILES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/files/uploadURL`: Get upload url for setup file
 pub const GET_SETUP_FILES_UPLOAD_URL: OperationInfo = OperationInfo {
     name: "get_setup_files_upload_url",
@@ -4296,6 +4582,7 @@ pub const GET_SETUP_FILES_UPLOAD_URL: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/files/{fileOID}/downloadURL`: Get download url for setup file
 pub const GET_SETUP_FILES_BY_FILE_OID_DOWNLOAD_URL: OperationInfo = OperationInfo {
     name: "get_setup_files_by_file_oid_download_url",
@@ -4310,6 +4597,7 @@ pub const GET_SETUP_FILES_BY_FILE_OID_DOWNLOAD_URL: OperationInfo = OperationInf
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/additionalInformation`: Get additional information
 pub const GET_SETUP_ADDITIONAL_INFORMATION: OperationInfo = OperationInfo {
     name: "get_setup_additional_information",
@@ -4329,6 +4617,7 @@ pub const GET_SETUP_ADDITIONAL_INFORMATION: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/additionalInformation/{templateId}`: Get additional information
 pub const GET_SETUP_ADDITIONAL_INFORMATION_BY_TEMPLATE_ID: OperationInfo = OperationInfo {
     name: "get_setup_additional_information_by_template_id",
@@ -4343,6 +4632,7 @@ pub const GET_SETUP_ADDITIONAL_INFORMATION_BY_TEMPLATE_ID: OperationInfo = Opera
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `DELETE /setup/additionalInformation/{templateId}`: Delete setup additional information
 pub const DELETE_SETUP_ADDITIONAL_INFORMATION_BY_TEMPLATE_ID: OperationInfo = OperationInfo {
     name: "delete_setup_additional_information_by_template_id",
@@ -4357,6 +4647,7 @@ pub const DELETE_SETUP_ADDITIONAL_INFORMATION_BY_TEMPLATE_ID: OperationInfo = Op
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `POST /setup/additionalInformation/{templateId}/{value}`: Add setup additional information
 pub const POST_SETUP_ADDITIONAL_INFORMATION_BY_TEMPLATE_ID_BY_VALUE: OperationInfo = OperationInfo {
     name: "post_setup_additional_information_by_template_id_by_value",
@@ -4371,6 +4662,7 @@ pub const POST_SETUP_ADDITIONAL_INFORMATION_BY_TEMPLATE_ID_BY_VALUE: OperationIn
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /setup/features`: Get setup features
 pub const GET_SETUP_FEATURES: OperationInfo = OperationInfo {
     name: "get_setup_features",
@@ -4390,6 +4682,7 @@ pub const GET_SETUP_FEATURES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `PUT /setup/metadata`: Update setup metadata
 pub const PUT_SETUP_METADATA: OperationInfo = OperationInfo {
     name: "put_setup_metadata",
@@ -4404,6 +4697,7 @@ pub const PUT_SETUP_METADATA: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /setup/options`: This operation returns all subscribed options of a given setup.
 pub const GET_SETUP_OPTIONS: OperationInfo = OperationInfo {
     name: "get_setup_options",
@@ -4423,6 +4717,7 @@ pub const GET_SETUP_OPTIONS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/options/{optionId}`: This operation returns the selected subscribed option of a given setup.
 pub const GET_SETUP_OPTIONS_BY_OPTION_ID: OperationInfo = OperationInfo {
     name: "get_setup_options_by_option_id",
@@ -4437,6 +4732,7 @@ pub const GET_SETUP_OPTIONS_BY_OPTION_ID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/options/{optionId}/{parameterName}`: This operation returns all subscribed options of a given setup.
 pub const GET_SETUP_OPTIONS_BY_OPTION_ID_BY_PARAMETER_NAME: OperationInfo = OperationInfo {
     name: "get_setup_options_by_option_id_by_parameter_name",
@@ -4451,6 +4747,7 @@ pub const GET_SETUP_OPTIONS_BY_OPTION_ID_BY_PARAMETER_NAME: OperationInfo = Oper
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/quotas`: This operation returns remaining quotas value.
 pub const GET_SETUP_QUOTAS: OperationInfo = OperationInfo {
     name: "get_setup_quotas",
@@ -4465,6 +4762,7 @@ pub const GET_SETUP_QUOTAS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/quotas/{quotaId}`: This operation returns a quota.
 pub const GET_SETUP_QUOTAS_BY_QUOTA_ID: OperationInfo = OperationInfo {
     name: "get_setup_quotas_by_quota_id",
@@ -4479,6 +4777,7 @@ pub const GET_SETUP_QUOTAS_BY_QUOTA_ID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/calendar/days`: Get all calendar days for setup.
 pub const GET_SETUP_CALENDAR_DAYS: OperationInfo = OperationInfo {
     name: "get_setup_calendar_days",
@@ -4498,6 +4797,7 @@ pub const GET_SETUP_CALENDAR_DAYS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /setup/calendar/days`: Create a calendar day.
 pub const POST_SETUP_CALENDAR_DAYS: OperationInfo = OperationInfo {
     name: "post_setup_calendar_days",
@@ -4516,6 +4816,7 @@ pub const POST_SETUP_CALENDAR_DAYS: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `PUT /setup/calendar/days`: Update a calendar day.
 pub const PUT_SETUP_CALENDAR_DAYS: OperationInfo = OperationInfo {
     name: "put_setup_calendar_days",
@@ -4534,6 +4835,7 @@ pub const PUT_SETUP_CALENDAR_DAYS: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /setup/calendar/days/{oid}`: Get a calendar day.
 pub const GET_SETUP_CALENDAR_DAYS_BY_OID: OperationInfo = OperationInfo {
     name: "get_setup_calendar_days_by_oid",
@@ -4548,6 +4850,7 @@ pub const GET_SETUP_CALENDAR_DAYS_BY_OID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `DELETE /setup/calendar/days/{oid}`: Delete a calendar day.
 pub const DELETE_SETUP_CALENDAR_DAYS_BY_OID: OperationInfo = OperationInfo {
     name: "delete_setup_calendar_days_by_oid",
@@ -4566,6 +4869,7 @@ pub const DELETE_SETUP_CALENDAR_DAYS_BY_OID: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /setup/calendar/schedule/{startDate}/{endDate}`: Get all calendar objects applicable for the given startDate and endDate. All the
 pub const GET_SETUP_CALENDAR_SCHEDULE_BY_START_DATE_BY_END_DATE: OperationInfo = OperationInfo {
     name: "get_setup_calendar_schedule_by_start_date_by_end_date",
@@ -4585,6 +4889,7 @@ pub const GET_SETUP_CALENDAR_SCHEDULE_BY_START_DATE_BY_END_DATE: OperationInfo =
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/calendar/schedule/{year}/{month}/{day}`: Get all calendar objects applicable for the given
 pub const GET_SETUP_CALENDAR_SCHEDULE_BY_YEAR_BY_MONTH_BY_DAY: OperationInfo = OperationInfo {
     name: "get_setup_calendar_schedule_by_year_by_month_by_day",
@@ -4604,6 +4909,7 @@ pub const GET_SETUP_CALENDAR_SCHEDULE_BY_YEAR_BY_MONTH_BY_DAY: OperationInfo = O
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /setup/calendar/schedule/{year}/{month}/{day}/dayView`: Create a calendar day according to calendar days/rules to be removed
 pub const POST_SETUP_CALENDAR_SCHEDULE_BY_YEAR_BY_MONTH_BY_DAY_DAY_VIEW: OperationInfo = OperationInfo {
     name: "post_setup_calendar_schedule_by_year_by_month_by_day_day_view",
@@ -4618,6 +4924,7 @@ pub const POST_SETUP_CALENDAR_SCHEDULE_BY_YEAR_BY_MONTH_BY_DAY_DAY_VIEW: Operati
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /setup/calendar/rules`: Get all calendar rules for setup.
 pub const GET_SETUP_CALENDAR_RULES: OperationInfo = OperationInfo {
     name: "get_setup_calendar_rules",
@@ -4637,6 +4944,7 @@ pub const GET_SETUP_CALENDAR_RULES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /setup/calendar/rules`: Create a calendar rule.
 pub const POST_SETUP_CALENDAR_RULES: OperationInfo = OperationInfo {
     name: "post_setup_calendar_rules",
@@ -4655,6 +4963,7 @@ pub const POST_SETUP_CALENDAR_RULES: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `PUT /setup/calendar/rules`: Update a calendar rule.
 pub const PUT_SETUP_CALENDAR_RULES: OperationInfo = OperationInfo {
     name: "put_setup_calendar_rules",
@@ -4673,6 +4982,7 @@ pub const PUT_SETUP_CALENDAR_RULES: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /setup/calendar/rules/{oid}`: Get a calendar rule.
 pub const GET_SETUP_CALENDAR_RULES_BY_OID: OperationInfo = OperationInfo {
     name: "get_setup_calendar_rules_by_oid",
@@ -4687,6 +4997,7 @@ pub const GET_SETUP_CALENDAR_RULES_BY_OID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `DELETE /setup/calendar/rules/{oid}`: Delete a calendar rule.
 pub const DELETE_SETUP_CALENDAR_RULES_BY_OID: OperationInfo = OperationInfo {
     name: "delete_setup_calendar_rules_by_oid",
@@ -4705,6 +5016,7 @@ pub const DELETE_SETUP_CALENDAR_RULES_BY_OID: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `POST /setup/calendar/ruleSet`: Create a set of calendar rules.
 pub const POST_SETUP_CALENDAR_RULE_SET: OperationInfo = OperationInfo {
     name: "post_setup_calendar_rule_set",
@@ -4723,6 +5035,7 @@ pub const POST_SETUP_CALENDAR_RULE_SET: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `PUT /setup/calendar/ruleSet`: Update a set of calendar rules.
 pub const PUT_SETUP_CALENDAR_RULE_SET: OperationInfo = OperationInfo {
     name: "put_setup_calendar_rule_set",
@@ -4741,6 +5054,7 @@ pub const PUT_SETUP_CALENDAR_RULE_SET: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `POST /setup/calendar/ruleSet/_delete`: Delete a set of calendar rules.
 pub const POST_SETUP_CALENDAR_RULE_SET_DELETE: OperationInfo = OperationInfo {
     name: "post_setup_calendar_rule_set_delete",
@@ -4759,6 +5073,7 @@ pub const POST_SETUP_CALENDAR_RULE_SET_DELETE: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /setup/calendar/status`: Get calendar status.
 pub const GET_SETUP_CALENDAR_STATUS: OperationInfo = OperationInfo {
     name: "get_setup_calendar_status",
@@ -4773,6 +5088,7 @@ pub const GET_SETUP_CALENDAR_STATUS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `PUT /setup/calendar/status`: Update calendar status.
 pub const PUT_SETUP_CALENDAR_STATUS: OperationInfo = OperationInfo {
     name: "put_setup_calendar_status",
@@ -4787,6 +5103,7 @@ pub const PUT_SETUP_CALENDAR_STATUS: OperationInfo = OperationInfo {
     events: &["GatewayFunctionChangedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `POST /setup/devices/{deviceURL}/pictures/_delete`: Delete a list of pictures.
 pub const POST_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_DELETE: OperationInfo = OperationInfo {
     name: "post_setup_devices_by_device_url_pictures_delete",
@@ -4801,6 +5118,7 @@ pub const POST_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_DELETE: OperationInfo = Oper
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /setup/devices/{deviceURL}/pictures/{pictureId}`: Get reference data for a given picture, allowing the later retrieval of the picture image through a storage server.
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_BY_PICTURE_ID: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_pictures_by_picture_id",
@@ -4815,6 +5133,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_BY_PICTURE_ID: OperationInfo 
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `DELETE /setup/devices/{deviceURL}/pictures/{pictureId}`: Delete a picture
 pub const DELETE_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_BY_PICTURE_ID: OperationInfo = OperationInfo {
     name: "delete_setup_devices_by_device_url_pictures_by_picture_id",
@@ -4829,6 +5148,7 @@ pub const DELETE_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_BY_PICTURE_ID: OperationIn
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /setup/devices/{deviceURL}/pictures/{pictureId}/url`: Get url of a picture of a camera
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_BY_PICTURE_ID_URL: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_pictures_by_picture_id_url",
@@ -4843,6 +5163,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_BY_PICTURE_ID_URL: OperationI
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `DELETE /setup/devices/{deviceURL}/pictures`: Delete every picture
 pub const DELETE_SETUP_DEVICES_BY_DEVICE_URL_PICTURES: OperationInfo = OperationInfo {
     name: "delete_setup_devices_by_device_url_pictures",
@@ -4857,6 +5178,7 @@ pub const DELETE_SETUP_DEVICES_BY_DEVICE_URL_PICTURES: OperationInfo = Operation
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /setup/devices/{deviceURL}/pictures/export`: Get a url where pictures can be exported within a zip file. Url contains a session id available for 30 seconds
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_EXPORT: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_pictures_export",
@@ -4871,6 +5193,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_EXPORT: OperationInfo = Opera
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/devices/{deviceURL}/pictures/{from}/{to}`: Get pictures references for a given camera in a time range, allowing the later retrieval of the images through a storage server.
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_pictures_by_from_by_to",
@@ -4885,6 +5208,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_BY_FROM_BY_TO: OperationInfo 
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/devices/{deviceURL}/pictures/{from}/{to}/{offset}/{size}`: Get pictures of a camera in a time range and pictures range
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_BY_FROM_BY_TO_BY_OFFSET_BY_SIZE: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_pictures_by_from_by_to_by_offset_by_size",
@@ -4899,6 +5223,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_BY_FROM_BY_TO_BY_OFFSET_BY_SI
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/devices/{deviceURL}`: Get a particular setup device definition
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url",
@@ -4913,6 +5238,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `DELETE /setup/devices/{deviceURL}`: This operation allows to delete a device
 pub const DELETE_SETUP_DEVICES_BY_DEVICE_URL: OperationInfo = OperationInfo {
     name: "delete_setup_devices_by_device_url",
@@ -4927,6 +5253,7 @@ pub const DELETE_SETUP_DEVICES_BY_DEVICE_URL: OperationInfo = OperationInfo {
     events: &["DeviceDeletionFailedEvent", "DeviceRemovedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `POST /setup/devices/{deviceURL}/_delete`: This operation allows to delete a device
 pub const POST_SETUP_DEVICES_BY_DEVICE_URL_DELETE: OperationInfo = OperationInfo {
     name: "post_setup_devices_by_device_url_delete",
@@ -4941,6 +5268,7 @@ pub const POST_SETUP_DEVICES_BY_DEVICE_URL_DELETE: OperationInfo = OperationInfo
     events: &["DeviceDeletionFailedEvent", "DeviceRemovedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /setup/devices/{deviceURL}/_deleteCascade`: This operation allows to delete a device
 pub const POST_SETUP_DEVICES_BY_DEVICE_URL_DELETE_CASCADE: OperationInfo = OperationInfo {
     name: "post_setup_devices_by_device_url_delete_cascade",
@@ -4960,6 +5288,7 @@ pub const POST_SETUP_DEVICES_BY_DEVICE_URL_DELETE_CASCADE: OperationInfo = Opera
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /setup/devices/{deviceURL}/controllable`: Get a particular setup device controllable definition
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_CONTROLLABLE: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_controllable",
@@ -4974,6 +5303,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_CONTROLLABLE: OperationInfo = Operatio
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `PUT /setup/devices/{deviceURL}/relocate/{placeOID}`: Relocate a device in an existing place
 pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_RELOCATE_BY_PLACE_OID: OperationInfo = OperationInfo {
     name: "put_setup_devices_by_device_url_relocate_by_place_oid",
@@ -4988,6 +5318,7 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_RELOCATE_BY_PLACE_OID: OperationInfo =
     events: &["DeviceUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `PUT /setup/devices/{deviceURL}/{label}`: Update the name of a device
 pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_BY_LABEL: OperationInfo = OperationInfo {
     name: "put_setup_devices_by_device_url_by_label",
@@ -5002,6 +5333,7 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_BY_LABEL: OperationInfo = OperationInf
     events: &["DeviceUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `PUT /setup/devices/{deviceURL}/{label}/subSystems`: Update the name of a device
 pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_BY_LABEL_SUB_SYSTEMS: OperationInfo = OperationInfo {
     name: "put_setup_devices_by_device_url_by_label_sub_systems",
@@ -5016,6 +5348,7 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_BY_LABEL_SUB_SYSTEMS: OperationInfo = 
     events: &["DeviceUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `PUT /setup/devices/{deviceURL}/{label}/{category}`: Update the name of a device and its measurement category
 pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_BY_LABEL_BY_CATEGORY: OperationInfo = OperationInfo {
     name: "put_setup_devices_by_device_url_by_label_by_category",
@@ -5030,6 +5363,7 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_BY_LABEL_BY_CATEGORY: OperationInfo = 
     events: &["DeviceUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `PUT /setup/devices/{deviceURL}/deviceType/{newDeviceType}`: Update device type with new device type
 pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_DEVICE_TYPE_BY_NEW_DEVICE_TYPE: OperationInfo = OperationInfo {
     name: "put_setup_devices_by_device_url_device_type_by_new_device_type",
@@ -5044,6 +5378,7 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_DEVICE_TYPE_BY_NEW_DEVICE_TYPE: Operat
     events: &["DeviceUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /setup/devices/additionalInformation`: Get additional information
 pub const GET_SETUP_DEVICES_ADDITIONAL_INFORMATION: OperationInfo = OperationInfo {
     name: "get_setup_devices_additional_information",
@@ -5058,6 +5393,7 @@ pub const GET_SETUP_DEVICES_ADDITIONAL_INFORMATION: OperationInfo = OperationInf
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/devices/{deviceURL}/additionalInformation`: Get additional information
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_ADDITIONAL_INFORMATION: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_additional_information",
@@ -5072,6 +5408,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_ADDITIONAL_INFORMATION: OperationInfo 
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/devices/{deviceURL}/additionalInformation/{templateId}`: Get additional information
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_ADDITIONAL_INFORMATION_BY_TEMPLATE_ID: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_additional_information_by_template_id",
@@ -5086,6 +5423,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_ADDITIONAL_INFORMATION_BY_TEMPLATE_ID:
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/devices/{deviceURL}/attributes/{name}`: Get a particular attribute of a requested product
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_ATTRIBUTES_BY_NAME: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_attributes_by_name",
@@ -5100,6 +5438,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_ATTRIBUTES_BY_NAME: OperationInfo = Op
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/devices/{deviceURL}/attributes`: Retrieve attributes of requested products
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_ATTRIBUTES: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_attributes",
@@ -5114,6 +5453,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_ATTRIBUTES: OperationInfo = OperationI
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `PUT /setup/devices/{deviceURL}/alternativeControllables/{newControllableName}`: Update device controllable with equivalent controllable
 pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_ALTERNATIVE_CONTROLLABLES_BY_NEW_CONTROLLABLE_NAME: OperationInfo = OperationInfo {
     name: "put_setup_devices_by_device_url_alternative_controllables_by_new_controllable_name",
@@ -5128,6 +5468,7 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_ALTERNATIVE_CONTROLLABLES_BY_NEW_CONTR
     events: &["DeviceUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `PUT /setup/devices/{deviceURL}/equivalentControllables/{newControllableName}`: Update device controllable with equivalent controllable
 pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_EQUIVALENT_CONTROLLABLES_BY_NEW_CONTROLLABLE_NAME: OperationInfo = OperationInfo {
     name: "put_setup_devices_by_device_url_equivalent_controllables_by_new_controllable_name",
@@ -5142,6 +5483,7 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_EQUIVALENT_CONTROLLABLES_BY_NEW_CONTRO
     events: &["DeviceUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /setup/devices/{deviceURL}/alternativeControllables`: Get all equivalent controllables to another one
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_ALTERNATIVE_CONTROLLABLES: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_alternative_controllables",
@@ -5156,6 +5498,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_ALTERNATIVE_CONTROLLABLES: OperationIn
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/devices/{deviceURL}/equivalentControllables`: Get all equivalent controllables to another one
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_EQUIVALENT_CONTROLLABLES: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_equivalent_controllables",
@@ -5170,6 +5513,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_EQUIVALENT_CONTROLLABLES: OperationInf
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/devices/{deviceURL}/firmwareUpToDate`: Check if device firmware is up-to-date
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_FIRMWARE_UP_TO_DATE: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_firmware_up_to_date",
@@ -5184,6 +5528,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_FIRMWARE_UP_TO_DATE: OperationInfo = O
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/devices/{deviceURL}/firmwareUpdateCapability`: Check if device supports firmware update feature
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_FIRMWARE_UPDATE_CAPABILITY: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_firmware_update_capability",
@@ -5198,6 +5543,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_FIRMWARE_UPDATE_CAPABILITY: OperationI
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `PUT /setup/devices/{deviceURL}/updateFirmware`: Update The device firmware to the next available version
 pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_UPDATE_FIRMWARE: OperationInfo = OperationInfo {
     name: "put_setup_devices_by_device_url_update_firmware",
@@ -5219,6 +5565,7 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_UPDATE_FIRMWARE: OperationInfo = Opera
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /setup/devices/{deviceURL}/manufacturerReferences`: Get all manufacturer references for the device
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_MANUFACTURER_REFERENCES: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_manufacturer_references",
@@ -5233,6 +5580,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_MANUFACTURER_REFERENCES: OperationInfo
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `PUT /setup/devices/{deviceURL}/metadata`: Update device metadata
 pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_METADATA: OperationInfo = OperationInfo {
     name: "put_setup_devices_by_device_url_metadata",
@@ -5247,6 +5595,7 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_METADATA: OperationInfo = OperationInf
     events: &["DeviceUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /setup/devices/{deviceURL}/states/{name}`: Get a particular state of a requested device
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_by_name",
@@ -5261,6 +5610,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME: OperationInfo = Operat
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `PUT /setup/devices/{deviceURL}/states/{name}/{stateType}/{stateValue}`: Update a device persistent state
 pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_BY_STATE_TYPE_BY_STATE_VALUE: OperationInfo = OperationInfo {
     name: "put_setup_devices_by_device_url_states_by_name_by_state_type_by_state_value",
@@ -5275,6 +5625,7 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_BY_STATE_TYPE_BY_STATE_
     events: &["DeviceStateChangedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /setup/devices/{deviceURL}/states`: Retrieve states of requested device
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states",
@@ -5289,6 +5640,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES: OperationInfo = OperationInfo 
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/devices`: Get setup  definition
 pub const GET_SETUP_DEVICES: OperationInfo = OperationInfo {
     name: "get_setup_devices",
@@ -5308,6 +5660,7 @@ pub const GET_SETUP_DEVICES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `PUT /setup/devices/link`: Link devices by adding a groupId
 pub const PUT_SETUP_DEVICES_LINK: OperationInfo = OperationInfo {
     name: "put_setup_devices_link",
@@ -5322,6 +5675,7 @@ pub const PUT_SETUP_DEVICES_LINK: OperationInfo = OperationInfo {
     events: &["DeviceUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `DELETE /setup/devices/link`: Unlink devices by removing groupId
 pub const DELETE_SETUP_DEVICES_LINK: OperationInfo = OperationInfo {
     name: "delete_setup_devices_link",
@@ -5336,6 +5690,7 @@ pub const DELETE_SETUP_DEVICES_LINK: OperationInfo = OperationInfo {
     events: &["DeviceUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `POST /setup/devices/link/_delete`: Unlink devices by removing groupId
 pub const POST_SETUP_DEVICES_LINK_DELETE: OperationInfo = OperationInfo {
     name: "post_setup_devices_link_delete",
@@ -5350,6 +5705,7 @@ pub const POST_SETUP_DEVICES_LINK_DELETE: OperationInfo = OperationInfo {
     events: &["DeviceUpdatedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `PUT /setup/devices/refresh`: Ask the box to refresh all devices availabilities for protocols that support this operation
 pub const PUT_SETUP_DEVICES_REFRESH: OperationInfo = OperationInfo {
     name: "put_setup_devices_refresh",
@@ -5369,6 +5725,7 @@ pub const PUT_SETUP_DEVICES_REFRESH: OperationInfo = OperationInfo {
     events: &["DeviceStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /setup/devices/controllables/{controllableName}`: Get all devices urls which have that controllable name
 pub const GET_SETUP_DEVICES_CONTROLLABLES_BY_CONTROLLABLE_NAME: OperationInfo = OperationInfo {
     name: "get_setup_devices_controllables_by_controllable_name",
@@ -5383,6 +5740,7 @@ pub const GET_SETUP_DEVICES_CONTROLLABLES_BY_CONTROLLABLE_NAME: OperationInfo = 
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/devices/controllables`: Get all device urls and sort them by their controllables names
 pub const GET_SETUP_DEVICES_CONTROLLABLES: OperationInfo = OperationInfo {
     name: "get_setup_devices_controllables",
@@ -5397,6 +5755,7 @@ pub const GET_SETUP_DEVICES_CONTROLLABLES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/devices/notUpToDate`: Retrieve devices URLs which are not up-to-date
 pub const GET_SETUP_DEVICES_NOT_UP_TO_DATE: OperationInfo = OperationInfo {
     name: "get_setup_devices_not_up_to_date",
@@ -5411,6 +5770,7 @@ pub const GET_SETUP_DEVICES_NOT_UP_TO_DATE: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `PUT /setup/devices/updateFirmwares`: Update the given devices firmwares to the next available version
 pub const PUT_SETUP_DEVICES_UPDATE_FIRMWARES: OperationInfo = OperationInfo {
     name: "put_setup_devices_update_firmwares",
@@ -5432,6 +5792,7 @@ pub const PUT_SETUP_DEVICES_UPDATE_FIRMWARES: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /setup/devices/states/growingIndexes`: Get growing indexes values variations on a given time slot
 pub const POST_SETUP_DEVICES_STATES_GROWING_INDEXES: OperationInfo = OperationInfo {
     name: "post_setup_devices_states_growing_indexes",
@@ -5446,6 +5807,7 @@ pub const POST_SETUP_DEVICES_STATES_GROWING_INDEXES: OperationInfo = OperationIn
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /setup/devices/states/refresh`: Ask the box to refresh all or given devices states for protocols supporting that operation
 pub const POST_SETUP_DEVICES_STATES_REFRESH: OperationInfo = OperationInfo {
     name: "post_setup_devices_states_refresh",
@@ -5469,6 +5831,7 @@ pub const POST_SETUP_DEVICES_STATES_REFRESH: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `PUT /setup/devices/states/refresh`: Ask the box to refresh all devices states for protocols supporting that operation - Deprecated : use POST method
 pub const PUT_SETUP_DEVICES_STATES_REFRESH: OperationInfo = OperationInfo {
     name: "put_setup_devices_states_refresh",
@@ -5492,6 +5855,7 @@ pub const PUT_SETUP_DEVICES_STATES_REFRESH: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /setup/devices/{deviceURL}/states/refresh`: Ask the box to refresh all states on given device
 pub const POST_SETUP_DEVICES_BY_DEVICE_URL_STATES_REFRESH: OperationInfo = OperationInfo {
     name: "post_setup_devices_by_device_url_states_refresh",
@@ -5515,6 +5879,7 @@ pub const POST_SETUP_DEVICES_BY_DEVICE_URL_STATES_REFRESH: OperationInfo = Opera
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /setup/devices/hidden`: Get hidden devices
 pub const GET_SETUP_DEVICES_HIDDEN: OperationInfo = OperationInfo {
     name: "get_setup_devices_hidden",
@@ -5529,6 +5894,7 @@ pub const GET_SETUP_DEVICES_HIDDEN: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/annual/{from}/{to}`: Retrieve annual state history of a device within a time range
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_ANNUAL_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_by_name_history_annual_by_from_by_to",
@@ -5543,6 +5909,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_ANNUAL_BY_FROM_
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/stacked/annual/{from}/{to}`: Retrieve annual state history of a device within a time range with stacked values of other devices of the same type
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_ANNUAL_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_by_name_history_stacked_annual_by_from_by_to",
@@ -5557,6 +5924,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_ANNUAL_
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/devices/{deviceURL}/states/history/stacked/annual/{from}/{to}`: Retrieve annual states history of a device within a time range with stacked values of other devices of the same type
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_STACKED_ANNUAL_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_history_stacked_annual_by_from_by_to",
@@ -5571,6 +5939,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_STACKED_ANNUAL_BY_FROM_
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/devices/{deviceURL}/states/history/annual/{from}/{to}`: Retrieve annual state history of a device within a time range
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_ANNUAL_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_history_annual_by_from_by_to",
@@ -5585,6 +5954,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_ANNUAL_BY_FROM_BY_TO: O
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/daily/{from}/{to}`: Retrieve daily state history of a device within a time range
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_DAILY_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_by_name_history_daily_by_from_by_to",
@@ -5599,6 +5969,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_DAILY_BY_FROM_B
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/stacked/daily/{from}/{to}`: Retrieve daily state history of a device within a time range with stacked values of other devices of the same type
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_DAILY_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_by_name_history_stacked_daily_by_from_by_to",
@@ -5613,6 +5984,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_DAILY_B
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/stacked/daily/{from}/{to}/export`: Export daily stacked history values in CSV format
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_DAILY_BY_FROM_BY_TO_EXPORT: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_by_name_history_stacked_daily_by_from_by_to_export",
@@ -5627,6 +5999,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_DAILY_B
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/devices/{deviceURL}/states/history/stacked/daily/{from}/{to}`: Retrieve daily states history of a device within a time range with stacked values of other devices of the same type
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_STACKED_DAILY_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_history_stacked_daily_by_from_by_to",
@@ -5641,6 +6014,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_STACKED_DAILY_BY_FROM_B
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/devices/{deviceURL}/states/history/daily/{from}/{to}`: Retrieve daily states history of a device within a time range
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_DAILY_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_history_daily_by_from_by_to",
@@ -5655,6 +6029,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_DAILY_BY_FROM_BY_TO: Op
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/export`: Export all state values in CSV format - limited in time and in number of values - Contact support to know these limits
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_EXPORT: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_by_name_history_export",
@@ -5669,6 +6044,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_EXPORT: Operati
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/{from}/{to}`: Retrieve overall state history of a device within a time range
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_by_name_history_by_from_by_to",
@@ -5683,6 +6059,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_BY_FROM_BY_TO: 
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/{from}/{to}/export`: Export state values in history CSV format
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_BY_FROM_BY_TO_EXPORT: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_by_name_history_by_from_by_to_export",
@@ -5697,6 +6074,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_BY_FROM_BY_TO_E
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/monthly/{from}/{to}`: Retrieve monthly state history of a device within a time range
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_MONTHLY_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_by_name_history_monthly_by_from_by_to",
@@ -5711,6 +6089,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_MONTHLY_BY_FROM
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/montly/{from}/{to}`: Retrieve monthly state history of a device within a time range
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_MONTLY_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_by_name_history_montly_by_from_by_to",
@@ -5725,6 +6104,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_MONTLY_BY_FROM_
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/stacked/monthly/{from}/{to}`: Retrieve monthly state history of a device in a time range with stacked values of other devices of the same type
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_MONTHLY_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_by_name_history_stacked_monthly_by_from_by_to",
@@ -5739,6 +6119,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_MONTHLY
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/devices/{deviceURL}/states/history/stacked/monthly/{from}/{to}`: Retrieve monthly states history of a device in a time range with stacked values of other devices of the same type
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_STACKED_MONTHLY_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_history_stacked_monthly_by_from_by_to",
@@ -5753,6 +6134,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_STACKED_MONTHLY_BY_FROM
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/devices/{deviceURL}/states/history/monthly/{from}/{to}`: Retrieve monthly states history of a device within a time range
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_MONTHLY_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_history_monthly_by_from_by_to",
@@ -5767,6 +6149,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_MONTHLY_BY_FROM_BY_TO: 
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/stacked/{from}/{to}`: Retrieve overall state history of a device within a time range with stacked values of other devices of the same type
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_by_name_history_stacked_by_from_by_to",
@@ -5781,6 +6164,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_BY_FROM
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/devices/{deviceURL}/states/history/stacked/{from}/{to}`: Retrieve overall states history of a device within a time range with stacked values of other devices of the same type
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_STACKED_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_history_stacked_by_from_by_to",
@@ -5795,6 +6179,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_STACKED_BY_FROM_BY_TO: 
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/devices/{deviceURL}/states/history/{from}/{to}`: Retrieve overall states history of a device within a time range
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_history_by_from_by_to",
@@ -5809,6 +6194,7 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_BY_FROM_BY_TO: Operatio
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /setup/gateways/{gatewayId}/developerMode`: Activate developer mode for a gateway
 pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_DEVELOPER_MODE: OperationInfo = OperationInfo {
     name: "post_setup_gateways_by_gateway_id_developer_mode",
@@ -5823,6 +6209,7 @@ pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_DEVELOPER_MODE: OperationInfo = Oper
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /setup/gateways/{gatewayId}/modules/{moduleId}`: activate a module for a gateway
 pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_MODULES_BY_MODULE_ID: OperationInfo = OperationInfo {
     name: "post_setup_gateways_by_gateway_id_modules_by_module_id",
@@ -5837,6 +6224,7 @@ pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_MODULES_BY_MODULE_ID: OperationInfo 
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /setup/gateways/{gatewayId}/disconnectionAlert/configuration`: Private tags : \[ disconnectionAlert \]
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_DISCONNECTION_ALERT_CONFIGURATION: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id_disconnection_alert_configuration",
@@ -5851,6 +6239,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_DISCONNECTION_ALERT_CONFIGURATION: Op
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `PUT /setup/gateways/{gatewayId}/disconnectionAlert/configuration`: Private tags : \[ disconnectionAlert \]
 pub const PUT_SETUP_GATEWAYS_BY_GATEWAY_ID_DISCONNECTION_ALERT_CONFIGURATION: OperationInfo = OperationInfo {
     name: "put_setup_gateways_by_gateway_id_disconnection_alert_configuration",
@@ -5865,6 +6254,7 @@ pub const PUT_SETUP_GATEWAYS_BY_GATEWAY_ID_DISCONNECTION_ALERT_CONFIGURATION: Op
     events: &["GatewayDownOptionsChangedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `POST /setup/gateways/{gatewayId}/enableAutoUpdate`: Enabled or disabled gateway's auto update
 pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_ENABLE_AUTO_UPDATE: OperationInfo = OperationInfo {
     name: "post_setup_gateways_by_gateway_id_enable_auto_update",
@@ -5879,6 +6269,7 @@ pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_ENABLE_AUTO_UPDATE: OperationInfo = 
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /setup/gateways/{gatewayId}`: Get a particular gateway of a connected user setup
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id",
@@ -5893,6 +6284,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/gateways/{gatewayId}/activeProtocols`: Return the protocols activated on the gateway
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_ACTIVE_PROTOCOLS: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id_active_protocols",
@@ -5907,6 +6299,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_ACTIVE_PROTOCOLS: OperationInfo = Ope
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `PUT /setup/gateways/{gatewayId}/attach`: Attaches a new gateway to the user's setup
 pub const PUT_SETUP_GATEWAYS_BY_GATEWAY_ID_ATTACH: OperationInfo = OperationInfo {
     name: "put_setup_gateways_by_gateway_id_attach",
@@ -5921,6 +6314,7 @@ pub const PUT_SETUP_GATEWAYS_BY_GATEWAY_ID_ATTACH: OperationInfo = OperationInfo
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /setup/gateways/{gatewayId}/availableProtocols`: Return the protocols available on the gateway
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_AVAILABLE_PROTOCOLS: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id_available_protocols",
@@ -5935,6 +6329,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_AVAILABLE_PROTOCOLS: OperationInfo = 
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/gateways/{gatewayId}/supportedProtocols`: Return the protocols supported by the gateway
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SUPPORTED_PROTOCOLS: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id_supported_protocols",
@@ -5949,6 +6344,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SUPPORTED_PROTOCOLS: OperationInfo = 
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `PUT /setup/gateways/{gatewayId}/update`: Update gateway if necessary
 pub const PUT_SETUP_GATEWAYS_BY_GATEWAY_ID_UPDATE: OperationInfo = OperationInfo {
     name: "put_setup_gateways_by_gateway_id_update",
@@ -5963,6 +6359,7 @@ pub const PUT_SETUP_GATEWAYS_BY_GATEWAY_ID_UPDATE: OperationInfo = OperationInfo
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /setup/gateways/{gatewayId}/usedActiveProtocols`: Return the protocols activated on the gateway that were available at least once
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_USED_ACTIVE_PROTOCOLS: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id_used_active_protocols",
@@ -5977,6 +6374,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_USED_ACTIVE_PROTOCOLS: OperationInfo 
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `PUT /setup/gateways/{sourceGatewayId}/migrate/{targetGatewayId}`: Migrates the complete configuration of a gateway to another gateway. Server-side only : the target gateway is not updated yet.
 pub const PUT_SETUP_GATEWAYS_BY_SOURCE_GATEWAY_ID_MIGRATE_BY_TARGET_GATEWAY_ID: OperationInfo = OperationInfo {
     name: "put_setup_gateways_by_source_gateway_id_migrate_by_target_gateway_id",
@@ -5991,6 +6389,7 @@ pub const PUT_SETUP_GATEWAYS_BY_SOURCE_GATEWAY_ID_MIGRATE_BY_TARGET_GATEWAY_ID: 
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `PUT /setup/gateways/{sourceGatewayId}/migrateAndUpdate/{targetGatewayId}`: Migrates the complete configuration of a gateway to another gateway and start updating the target gateway.
 pub const PUT_SETUP_GATEWAYS_BY_SOURCE_GATEWAY_ID_MIGRATE_AND_UPDATE_BY_TARGET_GATEWAY_ID: OperationInfo = OperationInfo {
     name: "put_setup_gateways_by_source_gateway_id_migrate_and_update_by_target_gateway_id",
@@ -6005,6 +6404,7 @@ pub const PUT_SETUP_GATEWAYS_BY_SOURCE_GATEWAY_ID_MIGRATE_AND_UPDATE_BY_TARGET_G
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /setup/gateways/{gatewayId}/aliveAndReady`: Return the gateway status
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_ALIVE_AND_READY: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id_alive_and_ready",
@@ -6019,6 +6419,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_ALIVE_AND_READY: OperationInfo = Oper
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/gateways/{gatewayId}/synchronization/failedTasks`: Test if failed synchronization tasks exist for a given gateway
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SYNCHRONIZATION_FAILED_TASKS: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id_synchronization_failed_tasks",
@@ -6033,6 +6434,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SYNCHRONIZATION_FAILED_TASKS: Operati
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/gateways/{gatewayId}/synchronization/failedTasks/categories`: Get a list of object categories containing failed synchronization tasks exist for a given gateway
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SYNCHRONIZATION_FAILED_TASKS_CATEGORIES: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id_synchronization_failed_tasks_categories",
@@ -6047,6 +6449,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SYNCHRONIZATION_FAILED_TASKS_CATEGORI
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/gateways/{gatewayId}/synchronization/inProgress`: Return the gateways synchronization status
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SYNCHRONIZATION_IN_PROGRESS: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id_synchronization_in_progress",
@@ -6061,6 +6464,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SYNCHRONIZATION_IN_PROGRESS: Operatio
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/gateways/{gatewayId}/synchronization/pendingTasks`: Test if pending synchronization tasks exist for a given gateway
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SYNCHRONIZATION_PENDING_TASKS: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id_synchronization_pending_tasks",
@@ -6075,6 +6479,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SYNCHRONIZATION_PENDING_TASKS: Operat
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/gateways/{gatewayId}/synchronized`: Return the gateways synchronization status
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SYNCHRONIZED: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id_synchronized",
@@ -6089,6 +6494,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SYNCHRONIZED: OperationInfo = Operati
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /setup/gateways/{gatewayId}/partnerOffers/{partnerOfferId}/activate`: Activate a partner offer by partner offer Id
 pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_PARTNER_OFFERS_BY_PARTNER_OFFER_ID_ACTIVATE: OperationInfo = OperationInfo {
     name: "post_setup_gateways_by_gateway_id_partner_offers_by_partner_offer_id_activate",
@@ -6103,6 +6509,7 @@ pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_PARTNER_OFFERS_BY_PARTNER_OFFER_ID_A
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /setup/gateways/{gatewayId}/additionalInformation`: Get additional informations
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_ADDITIONAL_INFORMATION: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id_additional_information",
@@ -6117,6 +6524,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_ADDITIONAL_INFORMATION: OperationInfo
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/gateways/{gatewayId}/additionalInformation/{templateId}`: Get additional information
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_ADDITIONAL_INFORMATION_BY_TEMPLATE_ID: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id_additional_information_by_template_id",
@@ -6131,6 +6539,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_ADDITIONAL_INFORMATION_BY_TEMPLATE_ID
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /setup/gateways/{gatewayId}/partnerOffers/{partnerOfferId}/deactivate`: Deactivate a partner offer by partner offer Id
 pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_PARTNER_OFFERS_BY_PARTNER_OFFER_ID_DEACTIVATE: OperationInfo = OperationInfo {
     name: "post_setup_gateways_by_gateway_id_partner_offers_by_partner_offer_id_deactivate",
@@ -6145,6 +6554,7 @@ pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_PARTNER_OFFERS_BY_PARTNER_OFFER_ID_D
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `PUT /setup/gateways/{gatewayId}/detach`: Detach gateway from setup
 pub const PUT_SETUP_GATEWAYS_BY_GATEWAY_ID_DETACH: OperationInfo = OperationInfo {
     name: "put_setup_gateways_by_gateway_id_detach",
@@ -6159,6 +6569,7 @@ pub const PUT_SETUP_GATEWAYS_BY_GATEWAY_ID_DETACH: OperationInfo = OperationInfo
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /setup/gateways/{gatewayId}/functions`: Get gateway functionalities
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_FUNCTIONS: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id_functions",
@@ -6173,6 +6584,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_FUNCTIONS: OperationInfo = OperationI
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `PUT /setup/gateways/{gatewayId}/functions/{functionType}`: Update gateway functionality
 pub const PUT_SETUP_GATEWAYS_BY_GATEWAY_ID_FUNCTIONS_BY_FUNCTION_TYPE: OperationInfo = OperationInfo {
     name: "put_setup_gateways_by_gateway_id_functions_by_function_type",
@@ -6187,6 +6599,7 @@ pub const PUT_SETUP_GATEWAYS_BY_GATEWAY_ID_FUNCTIONS_BY_FUNCTION_TYPE: Operation
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /setup/gateways/{gatewayId}/version`: Get gateway version
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_VERSION: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id_version",
@@ -6201,6 +6614,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_VERSION: OperationInfo = OperationInf
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/gateways`: Get every gateways of a connected user setup
 pub const GET_SETUP_GATEWAYS: OperationInfo = OperationInfo {
     name: "get_setup_gateways",
@@ -6220,6 +6634,7 @@ pub const GET_SETUP_GATEWAYS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/gateways/{gatewayId}/partnerOffers`: Get all partner offers ids
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_PARTNER_OFFERS: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id_partner_offers",
@@ -6234,6 +6649,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_PARTNER_OFFERS: OperationInfo = Opera
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/gateways/{gatewayId}/developerMode`: Get the status of developer mode for a gateway
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_DEVELOPER_MODE: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id_developer_mode",
@@ -6248,6 +6664,7 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_DEVELOPER_MODE: OperationInfo = Opera
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /setup/gateways/{gatewayId}/protocols/{protocolType}/keepAlive`: This sends a keepAlive message to the given protocol
 pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_PROTOCOLS_BY_PROTOCOL_TYPE_KEEP_ALIVE: OperationInfo = OperationInfo {
     name: "post_setup_gateways_by_gateway_id_protocols_by_protocol_type_keep_alive",
@@ -6267,6 +6684,7 @@ pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_PROTOCOLS_BY_PROTOCOL_TYPE_KEEP_ALIV
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /setup/gateways/{gatewayId}/devices/states/refresh`: Refresh all devices states of given gateway
 pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_DEVICES_STATES_REFRESH: OperationInfo = OperationInfo {
     name: "post_setup_gateways_by_gateway_id_devices_states_refresh",
@@ -6290,6 +6708,7 @@ pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_DEVICES_STATES_REFRESH: OperationInf
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /setup/gateways/{gatewayId}/protocols/{protocolType}/devices/states/refresh`: Refresh all devices states of given gateway and protocol
 pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_PROTOCOLS_BY_PROTOCOL_TYPE_DEVICES_STATES_REFRESH: OperationInfo = OperationInfo {
     name: "post_setup_gateways_by_gateway_id_protocols_by_protocol_type_devices_states_refresh",
@@ -6313,6 +6732,7 @@ pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_PROTOCOLS_BY_PROTOCOL_TYPE_DEVICES_S
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `DELETE /setup/gateways/{gatewayId}/modules/{moduleId}`: deactivate a module for a gateway
 pub const DELETE_SETUP_GATEWAYS_BY_GATEWAY_ID_MODULES_BY_MODULE_ID: OperationInfo = OperationInfo {
     name: "delete_setup_gateways_by_gateway_id_modules_by_module_id",
@@ -6327,6 +6747,7 @@ pub const DELETE_SETUP_GATEWAYS_BY_GATEWAY_ID_MODULES_BY_MODULE_ID: OperationInf
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /setup/interactiveNotifications/{interactiveNotificationOID}`: Return an InteractiveNotification
 pub const GET_SETUP_INTERACTIVE_NOTIFICATIONS_BY_INTERACTIVE_NOTIFICATION_OID: OperationInfo = OperationInfo {
     name: "get_setup_interactive_notifications_by_interactive_notification_oid",
@@ -6341,6 +6762,7 @@ pub const GET_SETUP_INTERACTIVE_NOTIFICATIONS_BY_INTERACTIVE_NOTIFICATION_OID: O
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /setup/interactiveNotifications/{interactiveNotificationOID}/{actionType}`: Complete an interactive notification
 pub const POST_SETUP_INTERACTIVE_NOTIFICATIONS_BY_INTERACTIVE_NOTIFICATION_OID_BY_ACTION_TYPE: OperationInfo = OperationInfo {
     name: "post_setup_interactive_notifications_by_interactive_notification_oid_by_action_type",
@@ -6355,6 +6777,7 @@ pub const POST_SETUP_INTERACTIVE_NOTIFICATIONS_BY_INTERACTIVE_NOTIFICATION_OID_B
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /setup/interactiveNotifications`: Return a collection of interactive notification waiting for validation
 pub const GET_SETUP_INTERACTIVE_NOTIFICATIONS: OperationInfo = OperationInfo {
     name: "get_setup_interactive_notifications",
@@ -6374,6 +6797,7 @@ pub const GET_SETUP_INTERACTIVE_NOTIFICATIONS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/interactiveNotifications/history`: Return a collection of interactive notification that were validated in the past
 pub const GET_SETUP_INTERACTIVE_NOTIFICATIONS_HISTORY: OperationInfo = OperationInfo {
     name: "get_setup_interactive_notifications_history",
@@ -6393,6 +6817,7 @@ pub const GET_SETUP_INTERACTIVE_NOTIFICATIONS_HISTORY: OperationInfo = Operation
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/places`: Get setup places starting from root
 pub const GET_SETUP_PLACES: OperationInfo = OperationInfo {
     name: "get_setup_places",
@@ -6412,6 +6837,7 @@ pub const GET_SETUP_PLACES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /setup/places/{parentPlaceOID}/subPlaces`: Create place in user setup
 pub const POST_SETUP_PLACES_BY_PARENT_PLACE_OID_SUB_PLACES: OperationInfo = OperationInfo {
     name: "post_setup_places_by_parent_place_oid_sub_places",
@@ -6426,6 +6852,7 @@ pub const POST_SETUP_PLACES_BY_PARENT_PLACE_OID_SUB_PLACES: OperationInfo = Oper
     events: &["PlaceCreatedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /setup/places/{parentPlaceOID}/{label}/{type}`: Create place in user setup
 pub const POST_SETUP_PLACES_BY_PARENT_PLACE_OID_BY_LABEL_BY_TYPE: OperationInfo = OperationInfo {
     name: "post_setup_places_by_parent_place_oid_by_label_by_type",
@@ -6440,6 +6867,7 @@ pub const POST_SETUP_PLACES_BY_PARENT_PLACE_OID_BY_LABEL_BY_TYPE: OperationInfo 
     events: &["PlaceCreatedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /setup/places/{placeOID}`: Get places starting from a given place OID
 pub const GET_SETUP_PLACES_BY_PLACE_OID: OperationInfo = OperationInfo {
     name: "get_setup_places_by_place_oid",
@@ -6454,6 +6882,7 @@ pub const GET_SETUP_PLACES_BY_PLACE_OID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `PUT /setup/places/{placeOID}`: Update place settings : type, label and metadata
 pub const PUT_SETUP_PLACES_BY_PLACE_OID: OperationInfo = OperationInfo {
     name: "put_setup_places_by_place_oid",
@@ -6468,6 +6897,7 @@ pub const PUT_SETUP_PLACES_BY_PLACE_OID: OperationInfo = OperationInfo {
     events: &["PlaceUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `DELETE /setup/places/{placeOID}`: Delete a place from user setup
 pub const DELETE_SETUP_PLACES_BY_PLACE_OID: OperationInfo = OperationInfo {
     name: "delete_setup_places_by_place_oid",
@@ -6482,6 +6912,7 @@ pub const DELETE_SETUP_PLACES_BY_PLACE_OID: OperationInfo = OperationInfo {
     events: &["PlaceDeletedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `PUT /setup/places/{placeOID}/parent/{newParentPlaceOID}`: Relocate an existing place in another parent place
 pub const PUT_SETUP_PLACES_BY_PLACE_OID_PARENT_BY_NEW_PARENT_PLACE_OID: OperationInfo = OperationInfo {
     name: "put_setup_places_by_place_oid_parent_by_new_parent_place_oid",
@@ -6496,6 +6927,7 @@ pub const PUT_SETUP_PLACES_BY_PLACE_OID_PARENT_BY_NEW_PARENT_PLACE_OID: Operatio
     events: &["PlaceUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `PUT /setup/places/{placeOID}/{newParentPlaceOID}`: Relocate an existing place in another floor
 pub const PUT_SETUP_PLACES_BY_PLACE_OID_BY_NEW_PARENT_PLACE_OID: OperationInfo = OperationInfo {
     name: "put_setup_places_by_place_oid_by_new_parent_place_oid",
@@ -6510,6 +6942,7 @@ pub const PUT_SETUP_PLACES_BY_PLACE_OID_BY_NEW_PARENT_PLACE_OID: OperationInfo =
     events: &["PlaceUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `POST /setup/protocols/{protocolType}/devices/states/refresh`: Ask the box to refresh all devices states of given protocol
 pub const POST_SETUP_PROTOCOLS_BY_PROTOCOL_TYPE_DEVICES_STATES_REFRESH: OperationInfo = OperationInfo {
     name: "post_setup_protocols_by_protocol_type_devices_states_refresh",
@@ -6533,6 +6966,7 @@ pub const POST_SETUP_PROTOCOLS_BY_PROTOCOL_TYPE_DEVICES_STATES_REFRESH: Operatio
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /setup/subscribe/notification/android/{providerApplicationId}`: Deprecated, use the new android firebase infrastructure. Subscribe an Android device to the notification service
 pub const POST_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_BY_PROVIDER_APPLICATION_ID: OperationInfo = OperationInfo {
     name: "post_setup_subscribe_notification_android_by_provider_application_id",
@@ -6547,6 +6981,7 @@ pub const POST_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_BY_PROVIDER_APPLICATION_ID: 
     events: &["PushSubscriptionCreatedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `PUT /setup/subscribe/notification/android/{providerApplicationId}`: Deprecated, use the new android firebase infrastructure. Update an Android device subscription
 pub const PUT_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_BY_PROVIDER_APPLICATION_ID: OperationInfo = OperationInfo {
     name: "put_setup_subscribe_notification_android_by_provider_application_id",
@@ -6561,6 +6996,7 @@ pub const PUT_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_BY_PROVIDER_APPLICATION_ID: O
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /setup/subscribe/notification/android/{providerApplicationId}/{deviceUdid}`: Deprecated, use the new android firebase infrastructure. Get the current subscription configuration for a device (Android)
 pub const GET_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_BY_PROVIDER_APPLICATION_ID_BY_DEVICE_UDID: OperationInfo = OperationInfo {
     name: "get_setup_subscribe_notification_android_by_provider_application_id_by_device_udid",
@@ -6575,6 +7011,7 @@ pub const GET_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_BY_PROVIDER_APPLICATION_ID_BY
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `DELETE /setup/subscribe/notification/android/{providerApplicationId}/{deviceUdid}`: Deprecated, use DELETE on {subscriberOID} instead. Unsubscribe an Android device
 pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_BY_PROVIDER_APPLICATION_ID_BY_DEVICE_UDID: OperationInfo = OperationInfo {
     name: "delete_setup_subscribe_notification_android_by_provider_application_id_by_device_udid",
@@ -6589,6 +7026,7 @@ pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_BY_PROVIDER_APPLICATION_ID
     events: &["PushSubscriptionDeletedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `POST /setup/subscribe/notification/android/fcm/{providerApplicationId}`: Subscribe an Android device to the firebase notification service
 pub const POST_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_FCM_BY_PROVIDER_APPLICATION_ID: OperationInfo = OperationInfo {
     name: "post_setup_subscribe_notification_android_fcm_by_provider_application_id",
@@ -6603,6 +7041,7 @@ pub const POST_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_FCM_BY_PROVIDER_APPLICATION_
     events: &["PushSubscriptionCreatedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `PUT /setup/subscribe/notification/android/fcm/{providerApplicationId}`: Update an Android firebase device subscription
 pub const PUT_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_FCM_BY_PROVIDER_APPLICATION_ID: OperationInfo = OperationInfo {
     name: "put_setup_subscribe_notification_android_fcm_by_provider_application_id",
@@ -6617,6 +7056,7 @@ pub const PUT_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_FCM_BY_PROVIDER_APPLICATION_I
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /setup/subscribe/notification/android/fcm/{providerApplicationId}/{deviceUdid}`: Get the current subscription configuration for a device (Android firebase)
 pub const GET_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_FCM_BY_PROVIDER_APPLICATION_ID_BY_DEVICE_UDID: OperationInfo = OperationInfo {
     name: "get_setup_subscribe_notification_android_fcm_by_provider_application_id_by_device_udid",
@@ -6631,6 +7071,7 @@ pub const GET_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_FCM_BY_PROVIDER_APPLICATION_I
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /setup/subscribe/notification/apple/{providerApplicationId}`: Subscribe an Apple device to the notification service
 pub const POST_SETUP_SUBSCRIBE_NOTIFICATION_APPLE_BY_PROVIDER_APPLICATION_ID: OperationInfo = OperationInfo {
     name: "post_setup_subscribe_notification_apple_by_provider_application_id",
@@ -6645,6 +7086,7 @@ pub const POST_SETUP_SUBSCRIBE_NOTIFICATION_APPLE_BY_PROVIDER_APPLICATION_ID: Op
     events: &["PushSubscriptionCreatedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `PUT /setup/subscribe/notification/apple/{providerApplicationId}`: Update an Apple device subscription
 pub const PUT_SETUP_SUBSCRIBE_NOTIFICATION_APPLE_BY_PROVIDER_APPLICATION_ID: OperationInfo = OperationInfo {
     name: "put_setup_subscribe_notification_apple_by_provider_application_id",
@@ -6659,6 +7101,7 @@ pub const PUT_SETUP_SUBSCRIBE_NOTIFICATION_APPLE_BY_PROVIDER_APPLICATION_ID: Ope
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /setup/subscribe/notification/apple/{providerApplicationId}/{deviceUdid}`: Get the current subscription configuration for a device (Apple)
 pub const GET_SETUP_SUBSCRIBE_NOTIFICATION_APPLE_BY_PROVIDER_APPLICATION_ID_BY_DEVICE_UDID: OperationInfo = OperationInfo {
     name: "get_setup_subscribe_notification_apple_by_provider_application_id_by_device_udid",
@@ -6673,6 +7116,7 @@ pub const GET_SETUP_SUBSCRIBE_NOTIFICATION_APPLE_BY_PROVIDER_APPLICATION_ID_BY_D
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `DELETE /setup/subscribe/notification/apple/{providerApplicationId}/{deviceUdid}`: Deprecated, use DELETE on {subscriberOID} instead. Unsubscribe an Apple device
 pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_APPLE_BY_PROVIDER_APPLICATION_ID_BY_DEVICE_UDID: OperationInfo = OperationInfo {
     name: "delete_setup_subscribe_notification_apple_by_provider_application_id_by_device_udid",
@@ -6687,6 +7131,7 @@ pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_APPLE_BY_PROVIDER_APPLICATION_ID_B
     events: &["PushSubscriptionDeletedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /setup/subscribe/notification/devices/{applicationId}`: Get all push devices for connected endUser from functional application id
 pub const GET_SETUP_SUBSCRIBE_NOTIFICATION_DEVICES_BY_APPLICATION_ID: OperationInfo = OperationInfo {
     name: "get_setup_subscribe_notification_devices_by_application_id",
@@ -6701,6 +7146,7 @@ pub const GET_SETUP_SUBSCRIBE_NOTIFICATION_DEVICES_BY_APPLICATION_ID: OperationI
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `DELETE /setup/subscribe/notification/user/{userIdToUnsubscribe}`: Unsubscribe a user from the notification service for authenticated setup
 pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_USER_BY_USER_ID_TO_UNSUBSCRIBE: OperationInfo = OperationInfo {
     name: "delete_setup_subscribe_notification_user_by_user_id_to_unsubscribe",
@@ -6715,6 +7161,7 @@ pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_USER_BY_USER_ID_TO_UNSUBSCRIBE: Op
     events: &["PushSubscriptionDeletedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `DELETE /setup/subscribe/notification/{subscriberOID}`: Unsubscribe a device from the notification service
 pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_BY_SUBSCRIBER_OID: OperationInfo = OperationInfo {
     name: "delete_setup_subscribe_notification_by_subscriber_oid",
@@ -6729,6 +7176,7 @@ pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_BY_SUBSCRIBER_OID: OperationInfo =
     events: &["PushSubscriptionDeletedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `DELETE /setup/subscribe/notification/all`: Unsubscribe a user from notification service for all the setups on his device
 pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_ALL: OperationInfo = OperationInfo {
     name: "delete_setup_subscribe_notification_all",
@@ -6743,6 +7191,7 @@ pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_ALL: OperationInfo = OperationInfo
     events: &["PushSubscriptionDeletedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `POST /setup/subscribe/notification/windows/{providerApplicationId}`: Subscribe a Windows device to the notification service
 pub const POST_SETUP_SUBSCRIBE_NOTIFICATION_WINDOWS_BY_PROVIDER_APPLICATION_ID: OperationInfo = OperationInfo {
     name: "post_setup_subscribe_notification_windows_by_provider_application_id",
@@ -6757,6 +7206,7 @@ pub const POST_SETUP_SUBSCRIBE_NOTIFICATION_WINDOWS_BY_PROVIDER_APPLICATION_ID: 
     events: &["PushSubscriptionCreatedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `PUT /setup/subscribe/notification/windows/{providerApplicationId}`: Update a Windows device subscription
 pub const PUT_SETUP_SUBSCRIBE_NOTIFICATION_WINDOWS_BY_PROVIDER_APPLICATION_ID: OperationInfo = OperationInfo {
     name: "put_setup_subscribe_notification_windows_by_provider_application_id",
@@ -6771,6 +7221,7 @@ pub const PUT_SETUP_SUBSCRIBE_NOTIFICATION_WINDOWS_BY_PROVIDER_APPLICATION_ID: O
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /setup/subscribe/notification/windows/{providerApplicationId}/{deviceUdid}`: Get the current subscription configuration for a device (Windows)
 pub const GET_SETUP_SUBSCRIBE_NOTIFICATION_WINDOWS_BY_PROVIDER_APPLICATION_ID_BY_DEVICE_UDID: OperationInfo = OperationInfo {
     name: "get_setup_subscribe_notification_windows_by_provider_application_id_by_device_udid",
@@ -6785,6 +7236,7 @@ pub const GET_SETUP_SUBSCRIBE_NOTIFICATION_WINDOWS_BY_PROVIDER_APPLICATION_ID_BY
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `DELETE /setup/subscribe/notification/windows/{providerApplicationId}/{deviceUdid}`: Deprecated, use DELETE on {subscriberOID} instead. Unsubscribe a Windows device
 pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_WINDOWS_BY_PROVIDER_APPLICATION_ID_BY_DEVICE_UDID: OperationInfo = OperationInfo {
     name: "delete_setup_subscribe_notification_windows_by_provider_application_id_by_device_udid",
@@ -6799,6 +7251,7 @@ pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_WINDOWS_BY_PROVIDER_APPLICATION_ID
     events: &["PushSubscriptionDeletedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `POST /setup/secrets`: Create a secret
 pub const POST_SETUP_SECRETS: OperationInfo = OperationInfo {
     name: "post_setup_secrets",
@@ -6813,6 +7266,7 @@ pub const POST_SETUP_SECRETS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `PUT /setup/secrets/{OID}`: Update a secret
 pub const PUT_SETUP_SECRETS_BY_OID: OperationInfo = OperationInfo {
     name: "put_setup_secrets_by_oid",
@@ -6827,6 +7281,7 @@ pub const PUT_SETUP_SECRETS_BY_OID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `DELETE /setup/secrets/{OID}`: Delete a secret
 pub const DELETE_SETUP_SECRETS_BY_OID: OperationInfo = OperationInfo {
     name: "delete_setup_secrets_by_oid",
@@ -6841,6 +7296,7 @@ pub const DELETE_SETUP_SECRETS_BY_OID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `PUT /setup/secrets/{OID}/value`: Update a secret value
 pub const PUT_SETUP_SECRETS_BY_OID_VALUE: OperationInfo = OperationInfo {
     name: "put_setup_secrets_by_oid_value",
@@ -6855,6 +7311,7 @@ pub const PUT_SETUP_SECRETS_BY_OID_VALUE: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /setup/secrets/scope/{scopeName}`: List secrets
 pub const GET_SETUP_SECRETS_SCOPE_BY_SCOPE_NAME: OperationInfo = OperationInfo {
     name: "get_setup_secrets_scope_by_scope_name",
@@ -6869,6 +7326,7 @@ pub const GET_SETUP_SECRETS_SCOPE_BY_SCOPE_NAME: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/external/service/somfy/cms/myTahomaAccountURL`: Fetch an URL for the user's MyTahoma account
 pub const GET_SETUP_EXTERNAL_SERVICE_SOMFY_CMS_MY_TAHOMA_ACCOUNT_URL: OperationInfo = OperationInfo {
     name: "get_setup_external_service_somfy_cms_my_tahoma_account_url",
@@ -6883,6 +7341,7 @@ pub const GET_SETUP_EXTERNAL_SERVICE_SOMFY_CMS_MY_TAHOMA_ACCOUNT_URL: OperationI
     events: &["ExternalServiceURLEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /setup/thirdparty/activated`: Get the activated third party model for current setup
 pub const GET_SETUP_THIRDPARTY_ACTIVATED: OperationInfo = OperationInfo {
     name: "get_setup_thirdparty_activated",
@@ -6897,6 +7356,7 @@ pub const GET_SETUP_THIRDPARTY_ACTIVATED: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /setup/thirdparty/model/{modelName}/security/status`: Get the security status of a third party model
 pub const GET_SETUP_THIRDPARTY_MODEL_BY_MODEL_NAME_SECURITY_STATUS: OperationInfo = OperationInfo {
     name: "get_setup_thirdparty_model_by_model_name_security_status",
@@ -6911,6 +7371,7 @@ pub const GET_SETUP_THIRDPARTY_MODEL_BY_MODEL_NAME_SECURITY_STATUS: OperationInf
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /setup/thirdparty/model/{modelName}/security/unlock`: Unlock security actions of a third party model
 pub const POST_SETUP_THIRDPARTY_MODEL_BY_MODEL_NAME_SECURITY_UNLOCK: OperationInfo = OperationInfo {
     name: "post_setup_thirdparty_model_by_model_name_security_unlock",
@@ -6925,6 +7386,7 @@ pub const POST_SETUP_THIRDPARTY_MODEL_BY_MODEL_NAME_SECURITY_UNLOCK: OperationIn
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /setup/zones/items`: Add items to a zone in user setup
 pub const POST_SETUP_ZONES_ITEMS: OperationInfo = OperationInfo {
     name: "post_setup_zones_items",
@@ -6939,6 +7401,7 @@ pub const POST_SETUP_ZONES_ITEMS: OperationInfo = OperationInfo {
     events: &["ZoneUpdatedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `DELETE /setup/zones/items`: Remove items from a zone in user setup
 pub const DELETE_SETUP_ZONES_ITEMS: OperationInfo = OperationInfo {
     name: "delete_setup_zones_items",
@@ -6953,6 +7416,7 @@ pub const DELETE_SETUP_ZONES_ITEMS: OperationInfo = OperationInfo {
     events: &["ZoneUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `POST /setup/zones/{sourceZoneOID}/items/relocate/{targetZoneOID}`: Relocate items to another zone in user setup
 pub const POST_SETUP_ZONES_BY_SOURCE_ZONE_OID_ITEMS_RELOCATE_BY_TARGET_ZONE_OID: OperationInfo = OperationInfo {
     name: "post_setup_zones_by_source_zone_oid_items_relocate_by_target_zone_oid",
@@ -6967,6 +7431,7 @@ pub const POST_SETUP_ZONES_BY_SOURCE_ZONE_OID_ITEMS_RELOCATE_BY_TARGET_ZONE_OID:
     events: &["ZoneUpdatedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /setup/zones/{zoneOID}/items`: Get the items of a zone
 pub const GET_SETUP_ZONES_BY_ZONE_OID_ITEMS: OperationInfo = OperationInfo {
     name: "get_setup_zones_by_zone_oid_items",
@@ -6981,6 +7446,7 @@ pub const GET_SETUP_ZONES_BY_ZONE_OID_ITEMS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /setup/zones/{zoneOID}/items`: Add items to a zone in user setup
 pub const POST_SETUP_ZONES_BY_ZONE_OID_ITEMS: OperationInfo = OperationInfo {
     name: "post_setup_zones_by_zone_oid_items",
@@ -6995,6 +7461,7 @@ pub const POST_SETUP_ZONES_BY_ZONE_OID_ITEMS: OperationInfo = OperationInfo {
     events: &["ZoneUpdatedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `PUT /setup/zones/{zoneOID}/items`: Relocate items to a zone in user setup
 pub const PUT_SETUP_ZONES_BY_ZONE_OID_ITEMS: OperationInfo = OperationInfo {
     name: "put_setup_zones_by_zone_oid_items",
@@ -7009,6 +7476,7 @@ pub const PUT_SETUP_ZONES_BY_ZONE_OID_ITEMS: OperationInfo = OperationInfo {
     events: &["ZoneUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `DELETE /setup/zones/{zoneOID}/items`: Remove items from a zone in user setup
 pub const DELETE_SETUP_ZONES_BY_ZONE_OID_ITEMS: OperationInfo = OperationInfo {
     name: "delete_setup_zones_by_zone_oid_items",
@@ -7023,6 +7491,7 @@ pub const DELETE_SETUP_ZONES_BY_ZONE_OID_ITEMS: OperationInfo = OperationInfo {
     events: &["ZoneUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `POST /setup/zones/{zoneOID}/items/_delete`: Remove items from a zone in user setup
 pub const POST_SETUP_ZONES_BY_ZONE_OID_ITEMS_DELETE: OperationInfo = OperationInfo {
     name: "post_setup_zones_by_zone_oid_items_delete",
@@ -7037,6 +7506,7 @@ pub const POST_SETUP_ZONES_BY_ZONE_OID_ITEMS_DELETE: OperationInfo = OperationIn
     events: &["ZoneUpdatedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /setup/zones`: Create zone in user setup
 pub const POST_SETUP_ZONES: OperationInfo = OperationInfo {
     name: "post_setup_zones",
@@ -7051,6 +7521,7 @@ pub const POST_SETUP_ZONES: OperationInfo = OperationInfo {
     events: &["ZoneCreatedEvent"],
     idempotency: Idempotency::Acts,
 };
+
 /// `PUT /setup/zones`: Update zone
 pub const PUT_SETUP_ZONES: OperationInfo = OperationInfo {
     name: "put_setup_zones",
@@ -7065,6 +7536,7 @@ pub const PUT_SETUP_ZONES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /setup/zones/{zoneOID}`: Get a zone of a user setup
 pub const GET_SETUP_ZONES_BY_ZONE_OID: OperationInfo = OperationInfo {
     name: "get_setup_zones_by_zone_oid",
@@ -7079,6 +7551,7 @@ pub const GET_SETUP_ZONES_BY_ZONE_OID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `PUT /setup/zones/{zoneOID}`: Update zone
 pub const PUT_SETUP_ZONES_BY_ZONE_OID: OperationInfo = OperationInfo {
     name: "put_setup_zones_by_zone_oid",
@@ -7093,6 +7566,7 @@ pub const PUT_SETUP_ZONES_BY_ZONE_OID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `DELETE /setup/zones/{zoneOID}`: Delete a zone from user setup.
 pub const DELETE_SETUP_ZONES_BY_ZONE_OID: OperationInfo = OperationInfo {
     name: "delete_setup_zones_by_zone_oid",
@@ -7107,6 +7581,7 @@ pub const DELETE_SETUP_ZONES_BY_ZONE_OID: OperationInfo = OperationInfo {
     events: &["ZoneDeletedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `PUT /setup/zones/{zoneOID}/{type}/{label}`: Update zone type and label
 pub const PUT_SETUP_ZONES_BY_ZONE_OID_BY_TYPE_BY_LABEL: OperationInfo = OperationInfo {
     name: "put_setup_zones_by_zone_oid_by_type_by_label",
@@ -7121,6 +7596,7 @@ pub const PUT_SETUP_ZONES_BY_ZONE_OID_BY_TYPE_BY_LABEL: OperationInfo = Operatio
     events: &["ZoneUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /setup/zones`: Get all zones of a user setup
 pub const GET_SETUP_ZONES: OperationInfo = OperationInfo {
     name: "get_setup_zones",
@@ -7140,6 +7616,7 @@ pub const GET_SETUP_ZONES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /triggers`: Create a new setup trigger : see asset-specs for scheduling Intervals composition (exhaustive but non-functional example)
 pub const POST_TRIGGERS: OperationInfo = OperationInfo {
     name: "post_triggers",
@@ -7159,6 +7636,7 @@ pub const POST_TRIGGERS: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
+
 /// `PUT /triggers`: Update an existing setup trigger : see asset-specs for scheduling Intervals composition (exhaustive but non-functional example)
 pub const PUT_TRIGGERS: OperationInfo = OperationInfo {
     name: "put_triggers",
@@ -7177,6 +7655,7 @@ pub const PUT_TRIGGERS: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `POST /triggers/test`: Test a setup trigger definition, executing its effects : see asset-specs for scheduling Intervals composition (exhaustive but non-functional example)
 pub const POST_TRIGGERS_TEST: OperationInfo = OperationInfo {
     name: "post_triggers_test",
@@ -7191,6 +7670,7 @@ pub const POST_TRIGGERS_TEST: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `PUT /triggers/test/discrete/{triggerOID}`: test a single discrete trigger effect
 pub const PUT_TRIGGERS_TEST_DISCRETE_BY_TRIGGER_OID: OperationInfo = OperationInfo {
     name: "put_triggers_test_discrete_by_trigger_oid",
@@ -7205,6 +7685,7 @@ pub const PUT_TRIGGERS_TEST_DISCRETE_BY_TRIGGER_OID: OperationInfo = OperationIn
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /triggers/{type}/{triggerOID}`: Get a setup trigger by type and OID
 pub const GET_TRIGGERS_BY_TYPE_BY_TRIGGER_OID: OperationInfo = OperationInfo {
     name: "get_triggers_by_type_by_trigger_oid",
@@ -7219,6 +7700,7 @@ pub const GET_TRIGGERS_BY_TYPE_BY_TRIGGER_OID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `DELETE /triggers/{type}/{triggerOID}`: Delete a setup trigger
 pub const DELETE_TRIGGERS_BY_TYPE_BY_TRIGGER_OID: OperationInfo = OperationInfo {
     name: "delete_triggers_by_type_by_trigger_oid",
@@ -7237,6 +7719,7 @@ pub const DELETE_TRIGGERS_BY_TYPE_BY_TRIGGER_OID: OperationInfo = OperationInfo 
     ],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `PUT /triggers/{type}/{triggerOID}/activation/{mode}`: Update a setup trigger activation mode
 pub const PUT_TRIGGERS_BY_TYPE_BY_TRIGGER_OID_ACTIVATION_BY_MODE: OperationInfo = OperationInfo {
     name: "put_triggers_by_type_by_trigger_oid_activation_by_mode",
@@ -7251,6 +7734,7 @@ pub const PUT_TRIGGERS_BY_TYPE_BY_TRIGGER_OID_ACTIVATION_BY_MODE: OperationInfo 
     events: &["SetupTriggerModeChangeFailedEvent", "SetupTriggerModeChangedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `GET /triggers/{type}/{triggerOID}/status`: Get a setup trigger status
 pub const GET_TRIGGERS_BY_TYPE_BY_TRIGGER_OID_STATUS: OperationInfo = OperationInfo {
     name: "get_triggers_by_type_by_trigger_oid_status",
@@ -7265,6 +7749,7 @@ pub const GET_TRIGGERS_BY_TYPE_BY_TRIGGER_OID_STATUS: OperationInfo = OperationI
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /triggers`: Get all setup triggers
 pub const GET_TRIGGERS: OperationInfo = OperationInfo {
     name: "get_triggers",
@@ -7284,6 +7769,7 @@ pub const GET_TRIGGERS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /triggers/{type}`: Get all setup triggers of a given type
 pub const GET_TRIGGERS_BY_TYPE: OperationInfo = OperationInfo {
     name: "get_triggers_by_type",
@@ -7298,6 +7784,7 @@ pub const GET_TRIGGERS_BY_TYPE: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /triggers/{type}/status`: Get all setup triggers status
 pub const GET_TRIGGERS_BY_TYPE_STATUS: OperationInfo = OperationInfo {
     name: "get_triggers_by_type_status",
@@ -7312,6 +7799,7 @@ pub const GET_TRIGGERS_BY_TYPE_STATUS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /triggers/status`: Get trigger status.
 pub const GET_TRIGGERS_STATUS: OperationInfo = OperationInfo {
     name: "get_triggers_status",
@@ -7326,6 +7814,7 @@ pub const GET_TRIGGERS_STATUS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `PUT /triggers/status`: Update trigger status.
 pub const PUT_TRIGGERS_STATUS: OperationInfo = OperationInfo {
     name: "put_triggers_status",
@@ -7340,6 +7829,7 @@ pub const PUT_TRIGGERS_STATUS: OperationInfo = OperationInfo {
     events: &["GatewayFunctionChangedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 /// `POST /termsOfUse/{gatewayId}/accept/{token}`: Accept Terms of Use given a token. A token can only be used once.
 pub const POST_TERMS_OF_USE_BY_GATEWAY_ID_ACCEPT_BY_TOKEN: OperationInfo = OperationInfo {
     name: "post_terms_of_use_by_gateway_id_accept_by_token",
@@ -7354,6 +7844,7 @@ pub const POST_TERMS_OF_USE_BY_GATEWAY_ID_ACCEPT_BY_TOKEN: OperationInfo = Opera
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /termsOfUse/{gatewayId}/decline/{token}`: Decline Terms of Use given a token. A token can only be used once.
 pub const POST_TERMS_OF_USE_BY_GATEWAY_ID_DECLINE_BY_TOKEN: OperationInfo = OperationInfo {
     name: "post_terms_of_use_by_gateway_id_decline_by_token",
@@ -7368,6 +7859,7 @@ pub const POST_TERMS_OF_USE_BY_GATEWAY_ID_DECLINE_BY_TOKEN: OperationInfo = Oper
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /utils/location/countries/{countryNameOrCode}/postcodes/{postcode}/cities`: Get cities for given country code and postcode
 pub const GET_UTILS_LOCATION_COUNTRIES_BY_COUNTRY_NAME_OR_CODE_POSTCODES_BY_POSTCODE_CITIES: OperationInfo = OperationInfo {
     name: "get_utils_location_countries_by_country_name_or_code_postcodes_by_postcode_cities",
@@ -7382,6 +7874,7 @@ pub const GET_UTILS_LOCATION_COUNTRIES_BY_COUNTRY_NAME_OR_CODE_POSTCODES_BY_POST
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /utils/location/countries/{countryNameOrCode}/cities/{prefix}`: Get country cities which names start by a given prefix without secondary zones
 pub const GET_UTILS_LOCATION_COUNTRIES_BY_COUNTRY_NAME_OR_CODE_CITIES_BY_PREFIX: OperationInfo = OperationInfo {
     name: "get_utils_location_countries_by_country_name_or_code_cities_by_prefix",
@@ -7396,6 +7889,7 @@ pub const GET_UTILS_LOCATION_COUNTRIES_BY_COUNTRY_NAME_OR_CODE_CITIES_BY_PREFIX:
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `POST /utils/location/countries/{countryNameOrCode}/cities/{prefix}`: Get country cities which names start by a given prefix with options
 pub const POST_UTILS_LOCATION_COUNTRIES_BY_COUNTRY_NAME_OR_CODE_CITIES_BY_PREFIX: OperationInfo = OperationInfo {
     name: "post_utils_location_countries_by_country_name_or_code_cities_by_prefix",
@@ -7410,6 +7904,7 @@ pub const POST_UTILS_LOCATION_COUNTRIES_BY_COUNTRY_NAME_OR_CODE_CITIES_BY_PREFIX
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /utils/location/countries/{countryNameOrCode}/postcodePattern`: Get postcode pattern for given country name or code
 pub const GET_UTILS_LOCATION_COUNTRIES_BY_COUNTRY_NAME_OR_CODE_POSTCODE_PATTERN: OperationInfo = OperationInfo {
     name: "get_utils_location_countries_by_country_name_or_code_postcode_pattern",
@@ -7424,6 +7919,7 @@ pub const GET_UTILS_LOCATION_COUNTRIES_BY_COUNTRY_NAME_OR_CODE_POSTCODE_PATTERN:
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /utils/time/{timeZoneName}`: Get server time and details for a given timezone
 pub const GET_UTILS_TIME_BY_TIME_ZONE_NAME: OperationInfo = OperationInfo {
     name: "get_utils_time_by_time_zone_name",
@@ -7438,6 +7934,7 @@ pub const GET_UTILS_TIME_BY_TIME_ZONE_NAME: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /apiVersion`: Get the API version of a gateway's local API (no authorization needed)
 pub const GET_API_VERSION: OperationInfo = OperationInfo {
     name: "get_api_version",
@@ -7452,6 +7949,7 @@ pub const GET_API_VERSION: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `GET /config/{gatewayId}/local/tokens/generate`: Generate a new token for the local API of a gateway; it must be activated before use
 pub const GET_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS_GENERATE: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_local_tokens_generate",
@@ -7466,6 +7964,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS_GENERATE: OperationInfo = Operat
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `POST /config/{gatewayId}/local/tokens`: Activate a generated local API token with a label and a scope
 pub const POST_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_local_tokens",
@@ -7480,6 +7979,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS: OperationInfo = OperationInfo 
     events: &[],
     idempotency: Idempotency::Acts,
 };
+
 /// `GET /config/{gatewayId}/local/tokens/{scope}`: List the active local API tokens of a gateway with a given scope
 pub const GET_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS_BY_SCOPE: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_local_tokens_by_scope",
@@ -7494,6 +7994,7 @@ pub const GET_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS_BY_SCOPE: OperationInfo = Operat
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
+
 /// `DELETE /config/{gatewayId}/local/tokens/{uuid}`: Delete a local API token of a gateway
 pub const DELETE_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS_BY_UUID: OperationInfo = OperationInfo {
     name: "delete_config_by_gateway_id_local_tokens_by_uuid",
@@ -7508,6 +8009,7 @@ pub const DELETE_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS_BY_UUID: OperationInfo = Oper
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
+
 ///All 500 operations, in the order of the documentation.
 pub const ALL: &[&OperationInfo] = &[
     &POST_ACTION_GROUPS,
@@ -8011,6 +8513,7 @@ pub const ALL: &[&OperationInfo] = &[
     &GET_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS_BY_SCOPE,
     &DELETE_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS_BY_UUID,
 ];
+
 /// The operation with this method and path template, if documented.
 pub fn find(method: HttpMethod, path: &str) -> Option<&'static OperationInfo> {
     ALL.iter().copied().find(|op| op.method == method && op.path == path)
