@@ -28,7 +28,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             gateway.api_version.as_deref().unwrap_or("?")
         );
         if let (Some(token), true) = (&token, gateway.has_local_api()) {
-            let client = Client::new(gateway.server_by_address()?, Credentials::bearer(token.clone()))?;
+            let client = Client::new(
+                gateway.server_by_address()?,
+                Credentials::bearer(token.clone()),
+            )?;
             match client.get_api_version().await {
                 Ok(version) => println!("  local API {:?}", version.protocol_version),
                 Err(error) => println!("  local API: {error}"),
