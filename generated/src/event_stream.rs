@@ -356,7 +356,7 @@ impl Poller {
 ///         Ok(event) => println!("{}", event.name()),
 ///         Err(gap) if gap.kind() == ErrorKind::EventsLost => {
 ///             eprintln!("{gap}: re-reading the setup");
-///             // let setup = client.get_setup(None).await?; ...
+///             // let setup = client.get_setup().await?; ...
 ///         }
 ///         Err(error) if error.is_retryable() => eprintln!("will go on: {error}"),
 ///         Err(error) => { eprintln!("giving up: {error}"); break; }

@@ -33,7 +33,7 @@
 //!             Ok(Event::DeviceStateChanged(change)) => println!("{:?}: {:?}", change.device_url, change.device_states),
 //!             Ok(other) => println!("{}", other.name()),
 //!             // Events may have been missed (expired listener, renewed session): re-read.
-//!             Err(gap) if gap.kind() == ErrorKind::EventsLost => { client.get_setup(None).await?; }
+//!             Err(gap) if gap.kind() == ErrorKind::EventsLost => { client.get_setup().await?; }
 //!             Err(error) if error.is_retryable() => eprintln!("{error}"),
 //!             Err(error) => return Err(error),
 //!         }
