@@ -329,6 +329,44 @@ mod tests {
         }
     }
 
+    /// Each preset signs passwords in the way its vendor's app does.
+    #[test]
+    fn presets_know_their_sign_in_flow() {
+        use crate::signin::VendorSignIn as V;
+        let flow = |server: Server| match server.vendor_sign_in() {
+            None => "login form",
+            Some(V::Somfy(config)) if *config == SomfyOAuth::default() => "somfy",
+            Some(V::Cozytouch(config)) if *config == Cozytouch::default() => "cozytouch",
+            Some(V::Brandt(config)) if *config == Brandt::default() => "brandt",
+            #[cfg(feature = "nexity")]
+            Some(V::Nexity(_)) => "nexity",
+            Some(V::Rexel(config)) if *config == Rexel::default() => "rexel",
+            Some(_) => "changed",
+        };
+        assert_eq!(flow(Server::somfy_europe()), "somfy");
+        assert_eq!(flow(Server::cozytouch()), "cozytouch");
+        assert_eq!(flow(Server::brandt()), "brandt");
+        assert_eq!(flow(Server::rexel()), "rexel");
+        #[cfg(feature = "nexity")]
+        assert_eq!(flow(Server::nexity()), "nexity");
+        for server in [
+            Server::somfy_america(),
+            Server::somfy_oceania(),
+            Server::simu_livein2(),
+            Server::hi_kumo_europe(),
+            Server::hi_kumo_asia(),
+            Server::flexom(),
+            Server::hexaom(),
+            Server::ubiwizz(),
+        ] {
+            assert_eq!(flow(server), "login form");
+        }
+        assert_eq!(
+            flow(Server::somfy_europe().without_vendor_sign_in()),
+            "login form"
+        );
+    }
+
     #[test]
     fn local_gateway_urls() {
         let server = Server::local("1234-5678-9012").unwrap();
