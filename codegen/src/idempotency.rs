@@ -23,16 +23,8 @@ pub fn rule(op: &Operation) -> (Idempotency, &'static str) {
     match op.method.as_str() {
         "GET" if op.events.is_empty() => (Idempotency::SafeRead, "GET without events"),
         "GET" => (Idempotency::Acts, "GET that generates events"),
-        "PUT" | "DELETE"
-            if op
-                .events
-                .iter()
-                .any(|e| EXECUTION_EVENTS.contains(&e.as_str())) =>
-        {
-            (
-                Idempotency::Acts,
-                "PUT/DELETE that generates execution events",
-            )
+        "PUT" | "DELETE" if op.events.iter().any(|e| EXECUTION_EVENTS.contains(&e.as_str())) => {
+            (Idempotency::Acts, "PUT/DELETE that generates execution events")
         }
         "PUT" | "DELETE" => (Idempotency::IdempotentWrite, "PUT/DELETE"),
         _ => (Idempotency::Acts, "POST/PATCH"),
@@ -116,30 +108,15 @@ mod tests {
     fn the_rule() {
         assert_eq!(rule(&op("GET", "/setup", &[])).0, Idempotency::SafeRead);
         assert_eq!(
-            rule(&op(
-                "GET",
-                "/x/PropagateTransferKey",
-                &["ExecutionStateChangedEvent"]
-            ))
-            .0,
+            rule(&op("GET", "/x/PropagateTransferKey", &["ExecutionStateChangedEvent"])).0,
             Idempotency::Acts
         );
         assert_eq!(
-            rule(&op(
-                "PUT",
-                "/setup/devices/{deviceURL}/{label}",
-                &["DeviceUpdatedEvent"]
-            ))
-            .0,
+            rule(&op("PUT", "/setup/devices/{deviceURL}/{label}", &["DeviceUpdatedEvent"])).0,
             Idempotency::IdempotentWrite
         );
         assert_eq!(
-            rule(&op(
-                "DELETE",
-                "/exec/current",
-                &["ExecutionStateChangedEvent"]
-            ))
-            .0,
+            rule(&op("DELETE", "/exec/current", &["ExecutionStateChangedEvent"])).0,
             Idempotency::Acts
         );
         assert_eq!(rule(&op("POST", "/exec/apply", &[])).0, Idempotency::Acts);
@@ -168,9 +145,6 @@ mod tests {
         .unwrap();
         let err = apply(&mut spec, &stale).unwrap_err().to_string();
         assert!(err.contains("\"PUT /gone\" matches no operation"), "{err}");
-        assert!(
-            err.contains("\"GET /b\" repeats the rule (GET without events)"),
-            "{err}"
-        );
+        assert!(err.contains("\"GET /b\" repeats the rule (GET without events)"), "{err}");
     }
 }

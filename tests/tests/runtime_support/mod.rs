@@ -5,9 +5,7 @@
 
 use std::time::Duration;
 
-use overkiz::{
-    Client, Credentials, HttpMethod, Idempotency, OperationInfo, ResponseKind, RetryPolicy, Server,
-};
+use overkiz::{Client, Credentials, HttpMethod, Idempotency, OperationInfo, ResponseKind, RetryPolicy, Server};
 use wiremock::MockServer;
 
 /// An operation description for tests.
