@@ -196,6 +196,7 @@ impl<'c, T> Call<'c, T> {
     }
 
     /// The request as it will be sent.
+    #[doc(hidden)]
     pub fn request(&self) -> Result<&Request, &Error> {
         self.request.as_ref()
     }

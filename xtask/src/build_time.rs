@@ -10,8 +10,19 @@ const GENERATED: &str = "generated/src/generated";
 
 /// Builds `overkiz` once (dependencies included), then times `runs` builds of the
 /// crate alone: after touching the generated sources (what a regeneration does; lets
-/// incremental compilation reuse unchanged work), or from scratch.
-pub fn run(root: &Path, runs: u32, release: bool, from_scratch: bool) -> ExitCode {
+/// incremental compilation reuse unchanged work), or from scratch; `as_dependency`
+/// also turns incremental compilation off, as for a crate a consumer depends on.
+pub fn run(
+    root: &Path,
+    runs: u32,
+    release: bool,
+    from_scratch: bool,
+    as_dependency: bool,
+) -> ExitCode {
+    if as_dependency {
+        // Read by the cargo processes this one starts.
+        std::env::set_var("CARGO_INCREMENTAL", "0");
+    }
     let files = match rust_files(&root.join(GENERATED)) {
         Ok(files) if !files.is_empty() => files,
         Ok(_) => {
@@ -34,7 +45,9 @@ pub fn run(root: &Path, runs: u32, release: bool, from_scratch: bool) -> ExitCod
     if !cargo(root, &["build", "--quiet", "-p", "overkiz"], release) {
         return ExitCode::FAILURE;
     }
-    let what = if from_scratch {
+    let what = if as_dependency {
+        "from scratch, not incremental (as a dependency)"
+    } else if from_scratch {
         "from scratch"
     } else {
         "after touching the generated sources"

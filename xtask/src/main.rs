@@ -68,6 +68,11 @@ enum Command {
         /// touching its generated sources (which lets incremental compilation reuse work).
         #[arg(long)]
         from_scratch: bool,
+        /// Build it as a consumer's build does (a dependency is compiled from scratch
+        /// and without incremental compilation): implies `--from-scratch`, sets
+        /// `CARGO_INCREMENTAL=0`.
+        #[arg(long)]
+        as_dependency: bool,
     },
 }
 
@@ -92,7 +97,14 @@ fn main() -> ExitCode {
             runs,
             release,
             from_scratch,
-        } => build_time::run(&workspace_root(), runs, release, from_scratch),
+            as_dependency,
+        } => build_time::run(
+            &workspace_root(),
+            runs,
+            release,
+            from_scratch || as_dependency,
+            as_dependency,
+        ),
     }
 }
 

@@ -26,6 +26,8 @@ pub const API_PATH: &str = "generated/api.txt";
 #[derive(Debug, Default)]
 pub struct Listing {
     lines: BTreeSet<String>,
+    /// Types of `crate::calls`, written bare in the endpoint files.
+    calls: BTreeSet<String>,
 }
 
 impl Listing {
@@ -38,6 +40,13 @@ impl Listing {
             _ if relative.starts_with("endpoints/") => "calls",
             _ => return,
         };
+        if module == "calls" {
+            for item in &file.items {
+                if let syn::Item::Struct(s) = item {
+                    self.calls.insert(s.ident.to_string());
+                }
+            }
+        }
         file_lines(module, file, &mut self.lines);
     }
 
@@ -47,6 +56,16 @@ impl Listing {
             "# The public API of the generated code, one item a line, sorted (written by `cargo xtask codegen`).\n",
         );
         for line in self.lines {
+            // `-> GetSetup<'_>`, `form: &PostLoginForm`: say where they live.
+            let mut line = line;
+            for name in &self.calls {
+                for (lead, end) in [("-> ", "<"), ("&", ")"), ("&", ",")] {
+                    line = line.replace(
+                        &format!("{lead}{name}{end}"),
+                        &format!("{lead}calls::{name}{end}"),
+                    );
+                }
+            }
             contents.push_str(&line);
             contents.push('\n');
         }
