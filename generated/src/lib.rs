@@ -54,8 +54,11 @@
 
 mod auth;
 mod client;
+mod command;
 mod cookies;
 mod de;
+mod device;
+mod device_url;
 mod error;
 mod event_stream;
 mod execution;
@@ -72,12 +75,17 @@ pub mod signin;
 pub mod state;
 mod tls;
 mod transport;
+#[rustfmt::skip]
+#[path = "generated/vocabulary.rs"]
+pub mod vocabulary;
 
 pub use auth::{BoxError, Credentials, Secret, TokenSource};
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_LOGIN_COOL_DOWN,
     DEFAULT_LOGIN_RETRY_DELAY, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
 };
+pub use command::{action_group, Action, Command, ExecutionMode};
+pub use device_url::{DeviceUrl, DeviceUrlErrorKind, InvalidDeviceUrl};
 pub use error::{ApiError, Error, ErrorCode, ErrorKind};
 pub use event_stream::{EventStream, EventStreamConfig, GapReason};
 pub use execution::{ExecutionOutcome, ExecutionState};
@@ -92,6 +100,7 @@ pub use retry::RetryPolicy;
 pub use server::Server;
 pub use signin::{Grant, SignInContext, SignInFlow, VendorSignIn};
 pub use state::{StateValue, TypedValue};
+pub use vocabulary::{CommandName, Protocol, StateName, UiClass, UiWidget};
 
 /// Items the generated code uses; not part of the public API.
 #[doc(hidden)]
