@@ -59,6 +59,7 @@ mod cookies;
 mod de;
 mod device;
 mod device_url;
+pub mod diagnostics;
 mod error;
 mod event_stream;
 mod execution;

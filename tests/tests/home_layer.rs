@@ -229,3 +229,161 @@ fn vocabulary_is_lossless_and_serialized_as_the_wire_name() {
         assert_eq!(protocol.as_str().parse::<Protocol>().unwrap(), protocol);
     }
 }
+
+/// Every identifier of a fixture that anonymizing must remove: gateway ids (from
+/// gateways, device URLs and setup ids), object ids, e-mail addresses, location
+/// texts, owners.
+fn identifiers(value: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for key in [
+        "gatewayId",
+        "oid",
+        "placeOID",
+        "setupOID",
+        "execId",
+        "owner",
+        "userId",
+    ] {
+        strings_under(value, key, &mut out);
+    }
+    let mut urls = Vec::new();
+    strings_under(value, "deviceURL", &mut urls);
+    out.extend(
+        urls.iter()
+            .map(|u| DeviceUrl::parse(u).unwrap().gateway_id().to_owned()),
+    );
+    let mut ids = Vec::new();
+    strings_under(value, "id", &mut ids);
+    out.extend(
+        ids.iter()
+            .map(|id| id.trim_start_matches("SETUP-").to_owned()),
+    );
+    let mut metadata = Vec::new();
+    strings_under(value, "metadata", &mut metadata);
+    out.extend(metadata.into_iter().filter(|m| m.len() == 36));
+    for key in [
+        "addressLine1",
+        "addressLine2",
+        "city",
+        "postalCode",
+        "twilightCity",
+    ] {
+        strings_under(value, key, &mut out);
+    }
+    // E-mail addresses, wherever they are.
+    let text = value.to_string();
+    for word in text.split(|c: char| c == '"' || c.is_whitespace()) {
+        if let Some(at) = word.find('@') {
+            if word[at..].contains('.') && at > 0 {
+                out.push(word.to_owned());
+            }
+        }
+    }
+    out.retain(|s| s.len() >= 3 && s.chars().any(|c| c.is_ascii_alphanumeric()));
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[test]
+fn anonymized_fixtures_keep_no_identifier_and_stay_usable() {
+    let mut checked = 0;
+    for (name, value) in json_fixtures() {
+        let originals = identifiers(&value);
+        let shared = overkiz::diagnostics::anonymize(&value);
+        let text = shared.to_string();
+        for original in &originals {
+            assert!(
+                !text.contains(original.as_str()),
+                "{name}: {original} survived"
+            );
+        }
+        checked += originals.len();
+        // Device URLs still parse, and still name a listed gateway.
+        let mut urls = Vec::new();
+        strings_under(&shared, "deviceURL", &mut urls);
+        let mut gateways = Vec::new();
+        strings_under(&shared, "gatewayId", &mut gateways);
+        for url in &urls {
+            let url = DeviceUrl::parse(url).unwrap_or_else(|e| panic!("{name}: {e}"));
+            if !gateways.is_empty() {
+                assert!(
+                    gateways.iter().any(|g| g == url.gateway_id()),
+                    "{name}: {url}"
+                );
+            }
+        }
+        // Same seed, same dump.
+        assert_eq!(overkiz::diagnostics::anonymize(&value), shared, "{name}");
+        if name.starts_with("setup/") {
+            let before: Setup = serde_json::from_value(value.clone()).unwrap();
+            let after: Setup =
+                serde_json::from_value(shared).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(before.devices().count(), after.devices().count());
+            // Relations survive: a device's place is still a place of the setup.
+            let mut places_before = Vec::new();
+            strings_under(
+                &serde_json::to_value(&before.root_place).unwrap(),
+                "oid",
+                &mut places_before,
+            );
+            let mut places_after = Vec::new();
+            strings_under(
+                &serde_json::to_value(&after.root_place).unwrap(),
+                "oid",
+                &mut places_after,
+            );
+            for (b, a) in before.devices().zip(after.devices()) {
+                assert_eq!(b.ui_class(), a.ui_class());
+                assert_eq!(b.label, a.label, "labels are kept by default");
+                if let Some(place) = &b.place_oid {
+                    let found_before = places_before.contains(place);
+                    let found_after = places_after.contains(a.place_oid.as_ref().unwrap());
+                    assert_eq!(found_before, found_after, "{name}: place of {:?}", b.label);
+                    assert_ne!(Some(place), a.place_oid.as_ref());
+                }
+            }
+            // The typed convenience agrees with the JSON one.
+            let typed = overkiz::diagnostics::anonymize_setup(&before).unwrap();
+            assert_eq!(typed.devices().count(), before.devices().count());
+        }
+    }
+    assert!(checked > 250, "{checked} identifiers checked");
+}
+
+#[test]
+fn anonymized_labels_are_consistent() {
+    let (_, setup) = setups()
+        .into_iter()
+        .find(|(n, _)| n.ends_with("setup_tahoma_3.json"))
+        .unwrap();
+    let anonymizer = overkiz::diagnostics::Anonymizer::new(7).labels(true);
+    let shared = anonymizer.anonymize_setup(&setup).unwrap();
+    for (b, a) in setup.devices().zip(shared.devices()) {
+        assert_ne!(b.label, a.label);
+        if let (Some(label), Some(name)) = (&a.label, a.state("core:NameState")) {
+            // The device's name state said the same as its label: it still does.
+            if b.state("core:NameState").and_then(|s| s.value.clone())
+                == b.label.clone().map(Value::from)
+            {
+                assert_eq!(
+                    name.value.as_ref().and_then(Value::as_str),
+                    Some(label.as_str())
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn anonymize_time_on_the_largest_fixture() {
+    let text = fixture("setup/setup_hue_and_low_speed.json");
+    let value: Value = serde_json::from_str(&text).unwrap();
+    let started = std::time::Instant::now();
+    let rounds = 5;
+    for _ in 0..rounds {
+        std::hint::black_box(overkiz::diagnostics::anonymize(&value));
+    }
+    let each = started.elapsed() / rounds;
+    println!("anonymize: {} bytes in {each:?}", text.len());
+}
