@@ -3,9 +3,22 @@
 //! definition), the commands its definition supports; and the devices of a setup.
 
 use crate::device_url::{DeviceUrl, DeviceUrlErrorKind, InvalidDeviceUrl};
+use crate::request::Request;
 use crate::state::{StateValue, TypedValue};
 use crate::types::{CommandDefinition, Device, DeviceAttribute, DeviceState, Setup};
 use crate::vocabulary::{UiClass, UiWidget};
+use crate::{operations, Client, Error};
+
+impl Client {
+    /// `GET /setup`: gateways, devices with their states, places. The starting
+    /// point of the helpers of [`crate::home`]; the generated method for the same
+    /// operation, with its options, is [`Client::get_setup`].
+    pub async fn setup(&self) -> Result<Setup, Error> {
+        self.execute(Request::new(&operations::GET_SETUP))
+            .await?
+            .json()
+    }
+}
 
 impl Device {
     /// The device URL, parsed. Fails when the device has none or it is malformed.

@@ -65,6 +65,7 @@ mod event_stream;
 mod execution;
 #[rustfmt::skip]
 mod generated;
+pub mod home;
 mod local;
 mod operation;
 mod redact;
