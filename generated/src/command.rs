@@ -170,7 +170,9 @@ impl<const N: usize> From<[Action; N]> for types::ActionGroup {
     }
 }
 
-/// An action group with a label (shown in the execution history) made of `actions`.
+/// An action group with a label (shown in the execution history) made of `actions`
+/// (the commands of several actions for one device are merged into one action, in
+/// order: gateways take one action per device).
 pub fn action_group(
     label: impl Into<String>,
     actions: impl IntoIterator<Item = Action>,
@@ -178,13 +180,26 @@ pub fn action_group(
     action_group_of(Some(label.into()), actions)
 }
 
+/// The group of `actions`, one action per device: gateways accept at most one
+/// action per device in a group, so the commands of actions for the same device are
+/// merged, in order, into the first one (as pyoverkiz's action queue does).
 fn action_group_of(
     label: Option<String>,
     actions: impl IntoIterator<Item = Action>,
 ) -> types::ActionGroup {
+    let mut merged: Vec<Action> = Vec::new();
+    for action in actions {
+        match merged
+            .iter_mut()
+            .find(|a| a.device_url == action.device_url)
+        {
+            Some(existing) => existing.commands.extend(action.commands),
+            None => merged.push(action),
+        }
+    }
     types::ActionGroup {
         label,
-        actions: Some(actions.into_iter().map(Into::into).collect()),
+        actions: Some(merged.into_iter().map(Into::into).collect()),
         ..types::ActionGroup::default()
     }
 }
@@ -314,6 +329,28 @@ mod tests {
             json!({"actions": [
                 {"deviceURL": "rts://1234-1234-5752/16756006", "commands": [{"name": "close", "parameters": []}]},
                 {"deviceURL": "io://gw/1", "commands": [{"name": "open", "parameters": []}]}
+            ]})
+        );
+    }
+
+    #[test]
+    fn actions_for_one_device_are_merged_in_order() {
+        let group = action_group(
+            "merge",
+            [
+                Action::new("io://gw/1", ["close"]),
+                Action::new("io://gw/2", ["open"]),
+                Action::new("io://gw/1", [Command::new("setClosure").arg(50)]),
+            ],
+        );
+        assert_eq!(
+            serde_json::to_value(&group).unwrap(),
+            json!({"label": "merge", "actions": [
+                {"deviceURL": "io://gw/1", "commands": [
+                    {"name": "close", "parameters": []},
+                    {"name": "setClosure", "parameters": [50]}
+                ]},
+                {"deviceURL": "io://gw/2", "commands": [{"name": "open", "parameters": []}]}
             ]})
         );
     }

@@ -5,7 +5,10 @@
 use crate::device_url::{DeviceUrl, DeviceUrlErrorKind, InvalidDeviceUrl};
 use crate::request::Request;
 use crate::state::{StateValue, TypedValue};
-use crate::types::{CommandDefinition, Device, DeviceAttribute, DeviceState, Setup};
+use crate::types::{
+    CommandDefinition, Device, DeviceAttribute, DeviceState, DeviceStateChangeItem,
+    DeviceStateChangedEvent, Setup,
+};
 use crate::vocabulary::{UiClass, UiWidget};
 use crate::{operations, Client, Error};
 
@@ -152,7 +155,70 @@ impl Device {
     }
 }
 
+impl Device {
+    /// Applies the state changes of a `DeviceStateChangedEvent` (values as sent: the
+    /// typed reads accept cloud strings and local JSON alike): a known state gets the
+    /// new type and value, an unknown one is added. `time` (the event's timestamp)
+    /// becomes the changed states' `lastUpdateTime` when given.
+    pub fn apply_state_changes(&mut self, changes: &[DeviceStateChangeItem], time: Option<i64>) {
+        let states = self.states.get_or_insert_with(Vec::new);
+        for change in changes {
+            let Some(name) = change.name.as_deref() else {
+                continue;
+            };
+            let index = match states.iter().position(|s| s.name.as_deref() == Some(name)) {
+                Some(index) => index,
+                None => {
+                    states.push(DeviceState {
+                        name: Some(name.to_owned()),
+                        ..DeviceState::default()
+                    });
+                    states.len() - 1
+                }
+            };
+            let state = &mut states[index];
+            state.r#type = change.r#type;
+            state.value = change.value.clone();
+            if time.is_some() {
+                state.last_update_time = time;
+            }
+        }
+    }
+}
+
+impl DeviceStateChangedEvent {
+    /// The URL of the device whose states changed, parsed.
+    pub fn url(&self) -> Result<DeviceUrl, InvalidDeviceUrl> {
+        match self.device_url.as_deref() {
+            Some(text) => DeviceUrl::parse(text),
+            None => Err(InvalidDeviceUrl::new("", DeviceUrlErrorKind::Missing)),
+        }
+    }
+}
+
 impl Setup {
+    /// Applies a `DeviceStateChangedEvent` to the device it names (see
+    /// [`Device::apply_state_changes`]). False when the setup has no such device
+    /// (read the setup again: it changed).
+    pub fn apply_state_changes(&mut self, event: &DeviceStateChangedEvent) -> bool {
+        let Some(url) = event.device_url.as_deref() else {
+            return false;
+        };
+        let Some(device) = self
+            .devices
+            .iter_mut()
+            .flatten()
+            .find(|d| d.device_url.as_deref() == Some(url))
+        else {
+            return false;
+        };
+        device.apply_state_changes(
+            event.device_states.as_deref().unwrap_or_default(),
+            event.timestamp,
+        );
+        true
+    }
+
     /// The devices of the setup (none when the answer has no `devices`).
     pub fn devices(&self) -> impl Iterator<Item = &Device> + '_ {
         self.devices.iter().flatten()
@@ -251,6 +317,42 @@ mod tests {
             Some(1)
         );
         assert!(device.url().unwrap().is_sub_device());
+    }
+
+    #[test]
+    fn state_changes_update_and_add_states() {
+        let mut setup = Setup {
+            devices: Some(vec![local_device()]),
+            ..Setup::default()
+        };
+        let event: DeviceStateChangedEvent = serde_json::from_value(json!({
+            "deviceURL": "io://1234-5678-5643/109286#2",
+            "timestamp": 1700000000000i64,
+            "deviceStates": [
+                {"name": "core:ClosureState", "type": 1, "value": "100"},
+                {"name": "core:MovingState", "type": 6, "value": "false"}
+            ]
+        }))
+        .unwrap();
+        assert_eq!(event.url().unwrap().subsystem_id(), Some(2));
+        assert!(setup.apply_state_changes(&event));
+        let device = setup.device("io://1234-5678-5643/109286#2").unwrap();
+        assert_eq!(
+            device.state("core:ClosureState").and_then(|s| s.as_i64()),
+            Some(100)
+        );
+        assert_eq!(
+            device.state("core:ClosureState").unwrap().last_update_time,
+            Some(1700000000000)
+        );
+        assert_eq!(
+            device.state_value("core:MovingState"),
+            Some(StateValue::Bool(false))
+        );
+        assert_eq!(device.states.as_ref().unwrap().len(), 3);
+        let mut other = event.clone();
+        other.device_url = Some("io://1234-5678-5643/1".into());
+        assert!(!setup.apply_state_changes(&other));
     }
 
     #[test]
