@@ -25,8 +25,9 @@
 //! with the same seed), so relations (device → gateway, device → place) survive.
 //! A fake never equals nor contains an original identifier of the dump.
 //!
-//! Device addresses (the part of a device URL after the gateway id) are kept: they
-//! name a device within its gateway, not a home.
+//! Device addresses (the part of a device URL after the gateway id) are replaced
+//! too when they could identify hardware (see [`Anonymizer::addresses`]); short ones
+//! (`1`, `pod/0`) are kept.
 //!
 //! ```
 //! use serde_json::json;
@@ -106,6 +107,7 @@ const LABEL_STATES: &[&str] = &["core:LabelState", "core:NameState"];
 pub struct Anonymizer {
     seed: u64,
     labels: bool,
+    addresses: bool,
 }
 
 impl Default for Anonymizer {
@@ -131,7 +133,17 @@ impl Anonymizer {
         Anonymizer {
             seed,
             labels: false,
+            addresses: true,
         }
+    }
+
+    /// Whether to replace device addresses too (default: yes): the parts of at least
+    /// 6 characters with a digit of the address in device URLs (`16756006`, a Hue
+    /// bridge's `001788676dde`), by fakes of the same shape, wherever they appear.
+    /// Short parts (`1`, `pod/0`, `lights/10`) are kept: they do not identify a home.
+    pub fn addresses(mut self, replace: bool) -> Anonymizer {
+        self.addresses = replace;
+        self
     }
 
     /// Whether to replace labels too (device, place, gateway and action group
@@ -151,6 +163,7 @@ impl Anonymizer {
     /// Anonymizes any JSON answer.
     pub fn anonymize(&self, value: &Value) -> Value {
         let mut found = Found::default();
+        found.addresses = self.addresses;
         found.collect(value, self.labels);
         let map = self.mapping(&found);
         Rewrite {
@@ -219,6 +232,8 @@ struct Found {
     ids: BTreeSet<String>,
     emails: BTreeSet<String>,
     labels: BTreeSet<String>,
+    /// Whether device addresses are identifiers.
+    addresses: bool,
 }
 
 impl Found {
@@ -274,6 +289,13 @@ impl Found {
         if s.contains("://") {
             if let Ok(url) = DeviceUrl::parse(s) {
                 self.id(url.gateway_id());
+                if self.addresses {
+                    for part in url.device_address().split('/') {
+                        if part.len() >= 6 && part.bytes().any(|b| b.is_ascii_digit()) {
+                            self.id(part);
+                        }
+                    }
+                }
             }
         }
         for (start, end) in find_shapes(s, 14, is_gateway_id) {
@@ -349,11 +371,40 @@ impl Rewrite<'_> {
         let mut out = s.to_owned();
         for (original, fake) in &self.map.substrings {
             if out.len() >= original.len() && out.contains(original.as_str()) {
-                out = out.replace(original.as_str(), fake);
+                // Long ids cannot be part of something else by chance; short ones
+                // (device addresses) are only replaced as whole words.
+                out = if original.len() >= 12 {
+                    out.replace(original.as_str(), fake)
+                } else {
+                    replace_bounded(&out, original, fake)
+                };
             }
         }
         out
     }
+}
+
+/// `text` with each occurrence of `original` that is not glued to a letter or digit
+/// (`960379` in `io://gw/960379#2`, not in `19603791`) replaced by `fake`.
+fn replace_bounded(text: &str, original: &str, fake: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for (start, _) in text.match_indices(original) {
+        let end = start + original.len();
+        if start < copied {
+            continue; // overlaps the previous replacement
+        }
+        let before = start == 0 || !bytes[start - 1].is_ascii_alphanumeric();
+        let after = end == bytes.len() || !bytes[end].is_ascii_alphanumeric();
+        if before && after {
+            out.push_str(&text[copied..start]);
+            out.push_str(fake);
+            copied = end;
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
 }
 
 /// A masked value of the same JSON kind where possible.
@@ -550,6 +601,36 @@ mod tests {
         assert!(is_uuid(
             same_shape("0d84c6d3-e22f-4ec6-b064-24f47ae6a27f", 7).as_bytes()
         ));
+    }
+
+    #[test]
+    fn replacements_respect_word_boundaries() {
+        assert_eq!(
+            replace_bounded("io://gw/960379#2 19603791 960379", "960379", "111111"),
+            "io://gw/111111#2 19603791 111111"
+        );
+        assert_eq!(replace_bounded("aaaa", "aa", "b"), "aaaa");
+        assert_eq!(replace_bounded("é960379è", "960379", "1"), "é1è");
+    }
+
+    #[test]
+    fn device_addresses_are_replaced_unless_asked_not_to() {
+        let input = json!({"deviceURL": "hue://1234-1234-4411/001788676dde/lights/10", "other": "io://1234-1234-4411/1#2"});
+        let out = anonymize(&input);
+        let url = DeviceUrl::parse(out["deviceURL"].as_str().unwrap()).unwrap();
+        assert!(url.device_address().ends_with("/lights/10"));
+        assert!(!url.device_address().contains("001788676dde"));
+        assert_eq!(
+            DeviceUrl::parse(out["other"].as_str().unwrap())
+                .unwrap()
+                .device_address(),
+            "1"
+        );
+        let kept = Anonymizer::default().addresses(false).anonymize(&input);
+        assert!(kept["deviceURL"]
+            .as_str()
+            .unwrap()
+            .ends_with("/001788676dde/lights/10"));
     }
 
     #[test]

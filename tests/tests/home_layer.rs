@@ -248,10 +248,17 @@ fn identifiers(value: &Value) -> Vec<String> {
     }
     let mut urls = Vec::new();
     strings_under(value, "deviceURL", &mut urls);
-    out.extend(
-        urls.iter()
-            .map(|u| DeviceUrl::parse(u).unwrap().gateway_id().to_owned()),
-    );
+    for url in &urls {
+        let url = DeviceUrl::parse(url).unwrap();
+        out.push(url.gateway_id().to_owned());
+        // Addresses long enough to identify hardware (radio addresses, bridge ids).
+        out.extend(
+            url.device_address()
+                .split('/')
+                .filter(|p| p.len() >= 6 && p.bytes().any(|b| b.is_ascii_digit()))
+                .map(str::to_owned),
+        );
+    }
     let mut ids = Vec::new();
     strings_under(value, "id", &mut ids);
     out.extend(
@@ -311,6 +318,20 @@ fn anonymized_fixtures_keep_no_identifier_and_stay_usable() {
                     gateways.iter().any(|g| g == url.gateway_id()),
                     "{name}: {url}"
                 );
+            }
+        }
+        // Sub-systems of one device still share their base URL, and only they do.
+        let mut original_urls = Vec::new();
+        strings_under(&value, "deviceURL", &mut original_urls);
+        let bases = |list: &[String]| -> Vec<String> {
+            list.iter()
+                .map(|u| DeviceUrl::parse(u).unwrap().base_device_url().to_owned())
+                .collect()
+        };
+        let (before, after) = (bases(&original_urls), bases(&urls));
+        for i in 0..before.len() {
+            for j in 0..before.len() {
+                assert_eq!(before[i] == before[j], after[i] == after[j], "{name}");
             }
         }
         // Same seed, same dump.
