@@ -162,8 +162,10 @@ impl Anonymizer {
 
     /// Anonymizes any JSON answer.
     pub fn anonymize(&self, value: &Value) -> Value {
-        let mut found = Found::default();
-        found.addresses = self.addresses;
+        let mut found = Found {
+            addresses: self.addresses,
+            ..Found::default()
+        };
         found.collect(value, self.labels);
         let map = self.mapping(&found);
         Rewrite {
