@@ -216,6 +216,10 @@ impl DeviceUrl {
 }
 
 /// How the server runs an action group: the four `POST /exec/apply…` operations.
+///
+/// Only cloud servers know the modes: a local gateway's API has `POST /exec/apply`
+/// alone (its OpenAPI description, `tests/fixtures/local-api/openapi.yaml`), and
+/// [`Client::run`] refuses another mode there without sending anything.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ExecutionMode {
@@ -260,7 +264,8 @@ impl Client {
     /// [`types::ActionGroup`]) in `mode` and returns the execution id.
     ///
     /// Like every call that acts, the launch is never resent once it may have
-    /// reached the server. Follow the outcome with [`Client::wait_for_execution`]
+    /// reached the server. On a local gateway only [`ExecutionMode::Normal`] exists;
+    /// another mode fails with [`Error::InvalidRequest`] before sending anything. Follow the outcome with [`Client::wait_for_execution`]
     /// (or launch with [`Client::execute_and_wait`]).
     ///
     /// ```no_run
@@ -275,6 +280,15 @@ impl Client {
         actions: impl Into<types::ActionGroup>,
         mode: ExecutionMode,
     ) -> Result<String, Error> {
+        if mode != ExecutionMode::Normal && self.server().is_local() {
+            return Err(Error::InvalidRequest {
+                operation: mode.operation(),
+                message: format!(
+                    "local gateways only run ExecutionMode::Normal, not {mode:?} (their API has no {})",
+                    mode.operation().path
+                ),
+            });
+        }
         let answer = apply(self, mode, &actions.into()).await?;
         answer
             .exec_id
@@ -353,6 +367,21 @@ mod tests {
                 {"deviceURL": "io://gw/2", "commands": [{"name": "open", "parameters": []}]}
             ]})
         );
+    }
+
+    #[tokio::test]
+    async fn local_gateways_refuse_other_modes_before_sending() {
+        let server = crate::Server::local("1234-5678-9012").unwrap();
+        let client = Client::new(server, crate::Credentials::bearer("a-local-token")).unwrap();
+        let error = client
+            .run(
+                Action::new("io://1234-5678-9012/1", ["close"]),
+                ExecutionMode::Internal,
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(error, Error::InvalidRequest { .. }), "{error:?}");
+        assert!(error.to_string().contains("/exec/apply/internal"));
     }
 
     #[test]
