@@ -131,6 +131,11 @@ impl Action {
         self
     }
 
+    /// Appends the commands of `other` (an action for the same device).
+    pub(crate) fn extend(&mut self, other: Action) {
+        self.commands.extend(other.commands);
+    }
+
     /// The device URL.
     pub fn device_url(&self) -> &str {
         &self.device_url
@@ -183,7 +188,7 @@ pub fn action_group(
 /// The group of `actions`, one action per device: gateways accept at most one
 /// action per device in a group, so the commands of actions for the same device are
 /// merged, in order, into the first one (as pyoverkiz's action queue does).
-fn action_group_of(
+pub(crate) fn action_group_of(
     label: Option<String>,
     actions: impl IntoIterator<Item = Action>,
 ) -> types::ActionGroup {

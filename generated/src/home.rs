@@ -15,7 +15,8 @@
 //! - Commands: [`Command`] (`Command::new("setClosure").arg(50)`), [`Action`] (commands
 //!   for one device), [`action_group`], and
 //!   [`Client::run`](crate::Client::run) in an [`ExecutionMode`] (normal, high
-//!   priority, geolocated, internal).
+//!   priority, geolocated, internal); [`ActionQueue`](crate::ActionQueue) batches
+//!   the actions sent within a short delay into one group.
 //! - Vocabulary: [`Protocol`], [`UiClass`], [`UiWidget`], [`StateName`],
 //!   [`CommandName`], each with an `Unknown(String)` fallback that keeps unseen
 //!   names (generated from `spec/vocabulary.toml`).

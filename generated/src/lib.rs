@@ -52,6 +52,7 @@
 
 #![warn(missing_docs)]
 
+mod action_queue;
 mod auth;
 mod client;
 mod command;
@@ -81,6 +82,7 @@ mod transport;
 #[path = "generated/vocabulary.rs"]
 pub mod vocabulary;
 
+pub use action_queue::{ActionQueue, ActionQueueSettings, QueuedResult};
 pub use auth::{BoxError, Credentials, Secret, TokenSource};
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_LOGIN_COOL_DOWN,
