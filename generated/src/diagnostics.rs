@@ -56,7 +56,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value};
 
 use crate::device_url::DeviceUrl;
+use crate::request::Request;
 use crate::types::Setup;
+use crate::{operations, Client, Error};
 
 /// The seed [`anonymize`] uses.
 pub const DEFAULT_SEED: u64 = 0x6f76_6572_6b69_7a21;
@@ -120,6 +122,34 @@ impl Default for Anonymizer {
 /// [module documentation](self).
 pub fn anonymize(value: &Value) -> Value {
     Anonymizer::default().anonymize(value)
+}
+
+impl Client {
+    /// What to attach to a bug report, as pyoverkiz's `get_diagnostic_data` gives
+    /// it: `{"setup": GET /setup, "actionGroups": GET /actionGroups}` as the server
+    /// sent them, anonymized together by `anonymizer` (so that an action group's
+    /// device URLs match the setup's), unless it is `None`. Local gateways have no
+    /// `/actionGroups`: there, `actionGroups` is left out.
+    pub async fn diagnostic_data(&self, anonymizer: Option<&Anonymizer>) -> Result<Value, Error> {
+        let setup: Value = self
+            .execute(Request::new(&operations::GET_SETUP))
+            .await?
+            .json()?;
+        let mut data = Map::new();
+        data.insert("setup".into(), setup);
+        if !self.server().is_local() {
+            let groups: Value = self
+                .execute(Request::new(&operations::GET_ACTION_GROUPS))
+                .await?
+                .json()?;
+            data.insert("actionGroups".into(), groups);
+        }
+        let data = Value::Object(data);
+        Ok(match anonymizer {
+            Some(anonymizer) => anonymizer.anonymize(&data),
+            None => data,
+        })
+    }
 }
 
 /// Anonymizes a setup with the default seed, keeping labels.
@@ -633,6 +663,27 @@ mod tests {
             .as_str()
             .unwrap()
             .ends_with("/001788676dde/lights/10"));
+    }
+
+    #[test]
+    fn ids_inside_labels_and_metadata_are_replaced_too() {
+        let input = json!({
+            "gateways": [{"gatewayId": "1234-1234-5752", "label": "Box 1234-1234-5752"}],
+            "metadata": "{\"tahoma\":{\"order\":0,\"setup\":\"SETUP-1234-1234-5752\"}}",
+            "name": "owner: jan_-_domain.nl, Jan@Example.org"
+        });
+        let out = anonymize(&input);
+        let text = out.to_string();
+        for original in ["1234-1234-5752", "jan_-_domain.nl", "Jan@Example.org"] {
+            assert!(!text.contains(original), "{original} in {text}");
+        }
+        let gateway = out["gateways"][0]["gatewayId"].as_str().unwrap();
+        assert_eq!(out["gateways"][0]["label"], format!("Box {gateway}"));
+        assert!(out["metadata"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("SETUP-{gateway}")));
+        assert!(out["name"].as_str().unwrap().contains("_-_example.com"));
     }
 
     #[test]

@@ -255,3 +255,43 @@ async fn a_batch_whose_callers_all_went_away_is_never_sent() {
     assert_eq!(sent[0].1["actions"].as_array().unwrap().len(), 1);
     assert_eq!(sent[0].1["actions"][0]["deviceURL"], "io://gw/2");
 }
+
+#[tokio::test]
+async fn diagnostic_data_anonymizes_setup_and_action_groups_together() {
+    let server = MockServer::start().await;
+    let setup: Value = serde_json::from_str(&fixture("setup/setup_tahoma_3.json")).unwrap();
+    let url = setup["devices"][0]["deviceURL"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let gateway = setup["gateways"][0]["gatewayId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&setup))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/actionGroups"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{
+            "label": "Night", "oid": "0d84c6d3-e22f-4ec6-b064-24f47ae6a27f",
+            "actions": [{"deviceURL": url, "commands": [{"name": "close", "parameters": []}]}]
+        }])))
+        .mount(&server)
+        .await;
+    let client = client(&server, Credentials::bearer(TOKEN));
+    let anonymizer = overkiz::diagnostics::Anonymizer::new(42);
+    let data = client.diagnostic_data(Some(&anonymizer)).await.unwrap();
+    let text = data.to_string();
+    assert!(!text.contains(&gateway));
+    assert!(!text.contains("0d84c6d3-e22f-4ec6-b064-24f47ae6a27f"));
+    // The action group still names the same device as the setup.
+    assert_eq!(
+        data["actionGroups"][0]["actions"][0]["deviceURL"],
+        data["setup"]["devices"][0]["deviceURL"]
+    );
+    let raw = client.diagnostic_data(None).await.unwrap();
+    assert_eq!(raw["setup"], setup);
+}
