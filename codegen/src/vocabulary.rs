@@ -40,6 +40,12 @@ struct Enum {
     name: String,
     doc: String,
     values: Vec<String>,
+    /// Variant names that differ from the derived ones, by value.
+    #[serde(default)]
+    variants: BTreeMap<String, String>,
+    /// Descriptions, by value.
+    #[serde(default)]
+    docs: BTreeMap<String, String>,
 }
 
 /// Turns a value into a variant name: the alphanumeric runs, each with its first
@@ -57,6 +63,13 @@ pub fn variant_name(value: &str) -> String {
         out.insert(0, 'V');
     }
     out
+}
+
+/// An upper camel case identifier.
+fn is_variant_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_uppercase())
+        && name.chars().all(|c| c.is_ascii_alphanumeric())
+        && name != "Unknown"
 }
 
 /// Renders `spec/vocabulary.toml`'s text into the generated file.
@@ -77,6 +90,7 @@ pub fn generate(text: &str) -> Result<GeneratedFile, String> {
         //! Names of the Overkiz vocabulary (protocols, UI classes and widgets, state
         //! and command names) as enums: a variant per known name, `Unknown` keeping
         //! any other name as sent. Generated from `spec/vocabulary.toml`.
+
         #(#items)*
     };
     let syntax: syn::File = syn::parse2(tokens)
@@ -91,8 +105,17 @@ fn enum_tokens(e: &Enum) -> Result<TokenStream, String> {
     let name = Ident::new(&e.name, Span::call_site());
     let mut values: BTreeMap<String, String> = BTreeMap::new();
     let mut variants: BTreeMap<String, String> = BTreeMap::new();
+    for key in e.variants.keys().chain(e.docs.keys()) {
+        if !e.values.contains(key) {
+            return Err(format!("{}: {key:?} is described but not listed", e.name));
+        }
+    }
     for value in &e.values {
-        let variant = variant_name(value);
+        let variant = match e.variants.get(value) {
+            Some(name) if is_variant_name(name) => name.clone(),
+            Some(name) => return Err(format!("{}: {name:?} is not a variant name", e.name)),
+            None => variant_name(value),
+        };
         if variant.is_empty() || variant == "Unknown" {
             return Err(format!(
                 "{}: value {value:?} has no usable variant name",
@@ -109,13 +132,19 @@ fn enum_tokens(e: &Enum) -> Result<TokenStream, String> {
             ));
         }
     }
-    let doc = &e.doc;
+    let doc = format!(" {}", e.doc);
     let idents: Vec<Ident> = values
         .values()
         .map(|v| Ident::new(v, Span::call_site()))
         .collect();
     let texts: Vec<&String> = values.keys().collect();
-    let docs: Vec<String> = texts.iter().map(|t| format!("`{t}`.")).collect();
+    let docs: Vec<String> = texts
+        .iter()
+        .map(|t| match e.docs.get(*t) {
+            Some(doc) => format!(" `{t}`: {doc}."),
+            None => format!(" `{t}`."),
+        })
+        .collect();
     let count = texts.len();
     Ok(quote! {
         #[doc = #doc]
@@ -241,5 +270,11 @@ mod tests {
         assert!(generate(twice).unwrap_err().contains("twice"));
         let clash = "[[enum]]\nname = \"A\"\ndoc = \"d\"\nvalues = [\"a:b\", \"aB\"]\n";
         assert!(generate(clash).unwrap_err().contains("same variant"));
+        let stale =
+            "[[enum]]\nname = \"A\"\ndoc = \"d\"\nvalues = [\"a\"]\n[enum.docs]\nb = \"x\"\n";
+        assert!(generate(stale).unwrap_err().contains("not listed"));
+        let bad =
+            "[[enum]]\nname = \"A\"\ndoc = \"d\"\nvalues = [\"a\"]\n[enum.variants]\na = \"a-b\"\n";
+        assert!(generate(bad).unwrap_err().contains("not a variant name"));
     }
 }

@@ -3,90 +3,90 @@
 //! Names of the Overkiz vocabulary (protocols, UI classes and widgets, state
 //! and command names) as enums: a variant per known name, `Unknown` keeping
 //! any other name as sent. Generated from `spec/vocabulary.toml`.
-///The protocol of a device URL (`io`, `rts`, `zwave`, ...).
+/// The protocol of a device URL (`io`, `rts`, `zwave`, ...).
 ///
 /// Serialized as the name itself; a name this version does not know is kept
 /// as [`Self::Unknown`] and written back unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Protocol {
-    ///`ariston`.
+    /// `ariston`: Ariston Webservices (protocol type 49).
     Ariston,
-    ///`august`.
+    /// `august`: August Webservices (protocol type 59).
     August,
-    ///`aurora`.
+    /// `aurora`: Aurora protocol (protocol type 34).
     Aurora,
-    ///`camera`.
+    /// `camera`: Generic Camera Control Protocol (protocol type 13).
     Camera,
-    ///`dedietrichstc`.
+    /// `dedietrichstc`: De Dietrich SmartTC Webservices (protocol type 58).
     Dedietrichstc,
-    ///`deltadore`.
+    /// `deltadore`: Deltadore Webservices (protocol type 57).
     Deltadore,
-    ///`eliot`.
+    /// `eliot`: Eliot Webservices (protocol type 45).
     Eliot,
-    ///`enocean`.
+    /// `enocean`: EnOcean (protocol type 7).
     Enocean,
-    ///`hlrrwifi`.
-    Hlrrwifi,
-    ///`homekit`.
+    /// `hlrrwifi`: Hitachi HLink Protocol (Wifi Bridge) (protocol type 31).
+    HlrrWifi,
+    /// `homekit`: HOMEKIT (protocol type 48).
     Homekit,
-    ///`hue`.
+    /// `hue`: Philips HUE - Personal Wireless Lighting (protocol type 22).
     Hue,
-    ///`internal`.
+    /// `internal`: Kizbox Internal Modules (protocol type 29).
     Internal,
-    ///`io`.
+    /// `io`: IO HomeControl© (protocol type 1).
     Io,
-    ///`jsw`.
+    /// `jsw`: JSW Webservices (protocol type 30).
     Jsw,
-    ///`knx`.
+    /// `knx`: KNX (protocol type 21).
     Knx,
-    ///`modbus`.
+    /// `modbus`: Modbus (protocol type 20).
     Modbus,
-    ///`modbuslink`.
+    /// `modbuslink`: ModbusLink (protocol type 44).
     Modbuslink,
-    ///`myfox`.
+    /// `myfox`: MyFox Webservices (protocol type 25).
     Myfox,
-    ///`nest`.
+    /// `nest`: Nest Webservices (protocol type 41).
     Nest,
-    ///`netatmo`.
+    /// `netatmo`: Netatmo Webservices (protocol type 38).
     Netatmo,
-    ///`ogcp`.
+    /// `ogcp`: Overkiz Generic Cloud Protocol (protocol type 62).
     Ogcp,
-    ///`ogp`.
+    /// `ogp`: Overkiz Generic Protocol (protocol type 56).
     Ogp,
-    ///`opendoors`.
+    /// `opendoors`: OpenDoors Webservices (protocol type 35).
     Opendoors,
-    ///`ovp`.
+    /// `ovp`: OVERKIZ Radio Protocol (protocol type 14).
     Ovp,
-    ///`profalux868`.
+    /// `profalux868`: Profalux 868 (protocol type 50).
     Profalux868,
-    ///`ramses`.
+    /// `ramses`: Ramses II (Honeywell) (protocol type 6).
     Ramses,
-    ///`rtd`.
+    /// `rtd`: Domis RTD - Actuator (protocol type 5).
     Rtd,
-    ///`rtds`.
+    /// `rtds`: Domis RTD - Sensor (protocol type 11).
     Rtds,
-    ///`rtn`.
+    /// `rtn`.
     Rtn,
-    ///`rts`.
+    /// `rts`: Somfy RTS (protocol type 2).
     Rts,
-    ///`somfythermostat`.
-    Somfythermostat,
-    ///`sonos`.
+    /// `somfythermostat`: Somfy Thermostat Webservice (protocol type 39).
+    SomfyThermostat,
+    /// `sonos`: Sonos Cloud Protocol (protocol type 52).
     Sonos,
-    ///`upnpcontrol`.
-    Upnpcontrol,
-    ///`urmet`.
+    /// `upnpcontrol`: UPnP Control (protocol type 43).
+    UpnpControl,
+    /// `urmet`: Urmet Webservices (protocol type 42).
     Urmet,
-    ///`verisure`.
+    /// `verisure`: Verisure Webservices (protocol type 23).
     Verisure,
-    ///`wiser`.
+    /// `wiser`: Schneider Wiser (protocol type 54).
     Wiser,
-    ///`yokis`.
+    /// `yokis`: Yokis (protocol type 27).
     Yokis,
-    ///`zigbee`.
+    /// `zigbee`: Zigbee (protocol type 3).
     Zigbee,
-    ///`zwave`.
+    /// `zwave`: Z-Wave (protocol type 8).
     Zwave,
     /// A name this version does not know, as sent.
     Unknown(String),
@@ -102,7 +102,7 @@ impl Protocol {
         Protocol::Deltadore,
         Protocol::Eliot,
         Protocol::Enocean,
-        Protocol::Hlrrwifi,
+        Protocol::HlrrWifi,
         Protocol::Homekit,
         Protocol::Hue,
         Protocol::Internal,
@@ -124,9 +124,9 @@ impl Protocol {
         Protocol::Rtds,
         Protocol::Rtn,
         Protocol::Rts,
-        Protocol::Somfythermostat,
+        Protocol::SomfyThermostat,
         Protocol::Sonos,
-        Protocol::Upnpcontrol,
+        Protocol::UpnpControl,
         Protocol::Urmet,
         Protocol::Verisure,
         Protocol::Wiser,
@@ -145,7 +145,7 @@ impl Protocol {
             Protocol::Deltadore => "deltadore",
             Protocol::Eliot => "eliot",
             Protocol::Enocean => "enocean",
-            Protocol::Hlrrwifi => "hlrrwifi",
+            Protocol::HlrrWifi => "hlrrwifi",
             Protocol::Homekit => "homekit",
             Protocol::Hue => "hue",
             Protocol::Internal => "internal",
@@ -167,9 +167,9 @@ impl Protocol {
             Protocol::Rtds => "rtds",
             Protocol::Rtn => "rtn",
             Protocol::Rts => "rts",
-            Protocol::Somfythermostat => "somfythermostat",
+            Protocol::SomfyThermostat => "somfythermostat",
             Protocol::Sonos => "sonos",
-            Protocol::Upnpcontrol => "upnpcontrol",
+            Protocol::UpnpControl => "upnpcontrol",
             Protocol::Urmet => "urmet",
             Protocol::Verisure => "verisure",
             Protocol::Wiser => "wiser",
@@ -195,7 +195,7 @@ impl From<&str> for Protocol {
             "deltadore" => Protocol::Deltadore,
             "eliot" => Protocol::Eliot,
             "enocean" => Protocol::Enocean,
-            "hlrrwifi" => Protocol::Hlrrwifi,
+            "hlrrwifi" => Protocol::HlrrWifi,
             "homekit" => Protocol::Homekit,
             "hue" => Protocol::Hue,
             "internal" => Protocol::Internal,
@@ -217,9 +217,9 @@ impl From<&str> for Protocol {
             "rtds" => Protocol::Rtds,
             "rtn" => Protocol::Rtn,
             "rts" => Protocol::Rts,
-            "somfythermostat" => Protocol::Somfythermostat,
+            "somfythermostat" => Protocol::SomfyThermostat,
             "sonos" => Protocol::Sonos,
-            "upnpcontrol" => Protocol::Upnpcontrol,
+            "upnpcontrol" => Protocol::UpnpControl,
             "urmet" => Protocol::Urmet,
             "verisure" => Protocol::Verisure,
             "wiser" => Protocol::Wiser,
@@ -277,166 +277,166 @@ impl<'de> serde::Deserialize<'de> for Protocol {
         Ok(Protocol::from(value.as_ref()))
     }
 }
-///The UI class of a device: what kind of thing it is (`RollerShutter`, `Light`, ...).
+/// The UI class of a device: what kind of thing it is (`RollerShutter`, `Light`, ...).
 ///
 /// Serialized as the name itself; a name this version does not know is kept
 /// as [`Self::Unknown`] and written back unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum UiClass {
-    ///`AdjustableSlatsRollerShutter`.
+    /// `AdjustableSlatsRollerShutter`.
     AdjustableSlatsRollerShutter,
-    ///`AirSensor`.
+    /// `AirSensor`.
     AirSensor,
-    ///`Alarm`.
+    /// `Alarm`.
     Alarm,
-    ///`Awning`.
+    /// `Awning`.
     Awning,
-    ///`Ballast`.
+    /// `Ballast`.
     Ballast,
-    ///`CallForwardingComponent`.
+    /// `CallForwardingComponent`.
     CallForwardingComponent,
-    ///`Camera`.
+    /// `Camera`.
     Camera,
-    ///`CarButtonSensor`.
+    /// `CarButtonSensor`.
     CarButtonSensor,
-    ///`CarbonDioxideSensor`.
+    /// `CarbonDioxideSensor`.
     CarbonDioxideSensor,
-    ///`CircuitBreaker`.
+    /// `CircuitBreaker`.
     CircuitBreaker,
-    ///`ConfigurationComponent`.
+    /// `ConfigurationComponent`.
     ConfigurationComponent,
-    ///`ConsumptionSensor`.
+    /// `ConsumptionSensor`.
     ConsumptionSensor,
-    ///`ContactSensor`.
+    /// `ContactSensor`.
     ContactSensor,
-    ///`Curtain`.
+    /// `Curtain`.
     Curtain,
-    ///`Dock`.
+    /// `Dock`.
     Dock,
-    ///`Door`.
+    /// `Door`.
     Door,
-    ///`DoorEntry`.
+    /// `DoorEntry`.
     DoorEntry,
-    ///`DoorLock`.
+    /// `DoorLock`.
     DoorLock,
-    ///`ElectricitySensor`.
+    /// `ElectricitySensor`.
     ElectricitySensor,
-    ///`EvoHome`.
+    /// `EvoHome`.
     EvoHome,
-    ///`ExteriorHeatingSystem`.
+    /// `ExteriorHeatingSystem`.
     ExteriorHeatingSystem,
-    ///`ExteriorScreen`.
+    /// `ExteriorScreen`.
     ExteriorScreen,
-    ///`ExteriorVenetianBlind`.
+    /// `ExteriorVenetianBlind`.
     ExteriorVenetianBlind,
-    ///`GarageDoor`.
+    /// `GarageDoor`.
     GarageDoor,
-    ///`GasSensor`.
+    /// `GasSensor`.
     GasSensor,
-    ///`Gate`.
+    /// `Gate`.
     Gate,
-    ///`Generic`.
+    /// `Generic`.
     Generic,
-    ///`GenericSensor`.
+    /// `GenericSensor`.
     GenericSensor,
-    ///`GroupConfiguration`.
+    /// `GroupConfiguration`.
     GroupConfiguration,
-    ///`HeatPumpSystem`.
+    /// `HeatPumpSystem`.
     HeatPumpSystem,
-    ///`HeatingSystem`.
+    /// `HeatingSystem`.
     HeatingSystem,
-    ///`HitachiHeatingSystem`.
+    /// `HitachiHeatingSystem`.
     HitachiHeatingSystem,
-    ///`HumiditySensor`.
+    /// `HumiditySensor`.
     HumiditySensor,
-    ///`IRBlasterController`.
+    /// `IRBlasterController`.
     IRBlasterController,
-    ///`IntrusionSensor`.
+    /// `IntrusionSensor`.
     IntrusionSensor,
-    ///`Light`.
+    /// `Light`.
     Light,
-    ///`LightSensor`.
+    /// `LightSensor`.
     LightSensor,
-    ///`MusicPlayer`.
+    /// `MusicPlayer`.
     MusicPlayer,
-    ///`NetworkComponent`.
+    /// `NetworkComponent`.
     NetworkComponent,
-    ///`NoiseSensor`.
+    /// `NoiseSensor`.
     NoiseSensor,
-    ///`OccupancySensor`.
+    /// `OccupancySensor`.
     OccupancySensor,
-    ///`OnOff`.
+    /// `OnOff`.
     OnOff,
-    ///`Oven`.
+    /// `Oven`.
     Oven,
-    ///`Pergola`.
+    /// `Pergola`.
     Pergola,
-    ///`Pod`.
+    /// `Pod`.
     Pod,
-    ///`ProtocolGateway`.
+    /// `ProtocolGateway`.
     ProtocolGateway,
-    ///`RainSensor`.
+    /// `RainSensor`.
     RainSensor,
-    ///`RemoteController`.
+    /// `RemoteController`.
     RemoteController,
-    ///`RollerShutter`.
+    /// `RollerShutter`.
     RollerShutter,
-    ///`Scene`.
+    /// `Scene`.
     Scene,
-    ///`SceneLauncherController`.
+    /// `SceneLauncherController`.
     SceneLauncherController,
-    ///`Screen`.
+    /// `Screen`.
     Screen,
-    ///`Shutter`.
+    /// `Shutter`.
     Shutter,
-    ///`Siren`.
+    /// `Siren`.
     Siren,
-    ///`SmokeSensor`.
+    /// `SmokeSensor`.
     SmokeSensor,
-    ///`StackComponent`.
+    /// `StackComponent`.
     StackComponent,
-    ///`SunIntensitySensor`.
+    /// `SunIntensitySensor`.
     SunIntensitySensor,
-    ///`SunSensor`.
+    /// `SunSensor`.
     SunSensor,
-    ///`SwimmingPool`.
+    /// `SwimmingPool`.
     SwimmingPool,
-    ///`SwingingShutter`.
+    /// `SwingingShutter`.
     SwingingShutter,
-    ///`Switch`.
+    /// `Switch`.
     Switch,
-    ///`TemperatureSensor`.
+    /// `TemperatureSensor`.
     TemperatureSensor,
-    ///`ThermalEnergySensor`.
+    /// `ThermalEnergySensor`.
     ThermalEnergySensor,
-    ///`ThirdPartyGateway`.
+    /// `ThirdPartyGateway`.
     ThirdPartyGateway,
-    ///`Timer`.
+    /// `Timer`.
     Timer,
-    ///`Valve`.
+    /// `Valve`.
     Valve,
-    ///`VenetianBlind`.
+    /// `VenetianBlind`.
     VenetianBlind,
-    ///`VentilationSystem`.
+    /// `VentilationSystem`.
     VentilationSystem,
-    ///`WashingMachine`.
+    /// `WashingMachine`.
     WashingMachine,
-    ///`WaterHeatingSystem`.
+    /// `WaterHeatingSystem`.
     WaterHeatingSystem,
-    ///`WaterSensor`.
+    /// `WaterSensor`.
     WaterSensor,
-    ///`WeatherSensor`.
+    /// `WeatherSensor`.
     WeatherSensor,
-    ///`Wifi`.
+    /// `Wifi`.
     Wifi,
-    ///`WindSensor`.
+    /// `WindSensor`.
     WindSensor,
-    ///`Window`.
+    /// `Window`.
     Window,
-    ///`WindowHandle`.
+    /// `WindowHandle`.
     WindowHandle,
-    ///`waterLeakSensor`.
+    /// `waterLeakSensor`.
     WaterLeakSensor,
     /// A name this version does not know, as sent.
     Unknown(String),
@@ -741,714 +741,714 @@ impl<'de> serde::Deserialize<'de> for UiClass {
         Ok(UiClass::from(value.as_ref()))
     }
 }
-///The widget of a device: how to show and drive it (`PositionableRollerShutter`, ...).
+/// The widget of a device: how to show and drive it (`PositionableRollerShutter`, ...).
 ///
 /// Serialized as the name itself; a name this version does not know is kept
 /// as [`Self::Unknown`] and written back unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum UiWidget {
-    ///`AirFlowSensor`.
+    /// `AirFlowSensor`.
     AirFlowSensor,
-    ///`AirQualitySensor`.
+    /// `AirQualitySensor`.
     AirQualitySensor,
-    ///`AlarmPanelController`.
+    /// `AlarmPanelController`.
     AlarmPanelController,
-    ///`AlarmRemoteController`.
+    /// `AlarmRemoteController`.
     AlarmRemoteController,
-    ///`AlarmZoneController`.
+    /// `AlarmZoneController`.
     AlarmZoneController,
-    ///`AlarmZoneStatusSensor`.
+    /// `AlarmZoneStatusSensor`.
     AlarmZoneStatusSensor,
-    ///`AristonBoiler`.
+    /// `AristonBoiler`.
     AristonBoiler,
-    ///`AristonHeatPump`.
+    /// `AristonHeatPump`.
     AristonHeatPump,
-    ///`AristonHeatingZone`.
+    /// `AristonHeatingZone`.
     AristonHeatingZone,
-    ///`AtlanticElectricalHeater`.
+    /// `AtlanticElectricalHeater`.
     AtlanticElectricalHeater,
-    ///`AtlanticElectricalTowelDryer`.
+    /// `AtlanticElectricalTowelDryer`.
     AtlanticElectricalTowelDryer,
-    ///`AtlanticHeatRecoveryVentilation`.
+    /// `AtlanticHeatRecoveryVentilation`.
     AtlanticHeatRecoveryVentilation,
-    ///`AtlanticMultiMeterElectricHeatPump`.
+    /// `AtlanticMultiMeterElectricHeatPump`.
     AtlanticMultiMeterElectricHeatPump,
-    ///`AtlanticMultiMeterElectricSensor`.
+    /// `AtlanticMultiMeterElectricSensor`.
     AtlanticMultiMeterElectricSensor,
-    ///`AtlanticPassAPCBoiler`.
+    /// `AtlanticPassAPCBoiler`.
     AtlanticPassAPCBoiler,
-    ///`AtlanticPassAPCDHW`.
+    /// `AtlanticPassAPCDHW`.
     AtlanticPassAPCDHW,
-    ///`AtlanticPassAPCHeatPump`.
+    /// `AtlanticPassAPCHeatPump`.
     AtlanticPassAPCHeatPump,
-    ///`AtlanticPassAPCHeatingAndCoolingZone`.
+    /// `AtlanticPassAPCHeatingAndCoolingZone`.
     AtlanticPassAPCHeatingAndCoolingZone,
-    ///`AtlanticPassAPCHeatingZone`.
+    /// `AtlanticPassAPCHeatingZone`.
     AtlanticPassAPCHeatingZone,
-    ///`AtlanticPassAPCZoneControl`.
+    /// `AtlanticPassAPCZoneControl`.
     AtlanticPassAPCZoneControl,
-    ///`AwningValance`.
+    /// `AwningValance`.
     AwningValance,
-    ///`Ballast`.
+    /// `Ballast`.
     Ballast,
-    ///`BatterySensor`.
+    /// `BatterySensor`.
     BatterySensor,
-    ///`BioclimaticPergola`.
+    /// `BioclimaticPergola`.
     BioclimaticPergola,
-    ///`CO2Sensor`.
+    /// `CO2Sensor`.
     CO2Sensor,
-    ///`COSensor`.
+    /// `COSensor`.
     COSensor,
-    ///`Camera`.
+    /// `Camera`.
     Camera,
-    ///`CarButtonSensor`.
+    /// `CarButtonSensor`.
     CarButtonSensor,
-    ///`CarLock`.
+    /// `CarLock`.
     CarLock,
-    ///`CardSwitch`.
+    /// `CardSwitch`.
     CardSwitch,
-    ///`CircuitBreaker`.
+    /// `CircuitBreaker`.
     CircuitBreaker,
-    ///`CircuitBreakerPeakAndOffPeak`.
+    /// `CircuitBreakerPeakAndOffPeak`.
     CircuitBreakerPeakAndOffPeak,
-    ///`ConfigurationSensor`.
+    /// `ConfigurationSensor`.
     ConfigurationSensor,
-    ///`ContactSensor`.
+    /// `ContactSensor`.
     ContactSensor,
-    ///`CothermThermostat`.
+    /// `CothermThermostat`.
     CothermThermostat,
-    ///`CumulativeElectricPowerConsumptionSensor`.
+    /// `CumulativeElectricPowerConsumptionSensor`.
     CumulativeElectricPowerConsumptionSensor,
-    ///`CumulativeGasConsumptionSensor`.
+    /// `CumulativeGasConsumptionSensor`.
     CumulativeGasConsumptionSensor,
-    ///`CumulativeWaterConsumptionSensor`.
+    /// `CumulativeWaterConsumptionSensor`.
     CumulativeWaterConsumptionSensor,
-    ///`CurtainTrackUno`.
+    /// `CurtainTrackUno`.
     CurtainTrackUno,
-    ///`CyclicDoorOpener`.
+    /// `CyclicDoorOpener`.
     CyclicDoorOpener,
-    ///`CyclicGarageDoor`.
+    /// `CyclicGarageDoor`.
     CyclicGarageDoor,
-    ///`CyclicGate`.
+    /// `CyclicGate`.
     CyclicGate,
-    ///`CyclicGeneric`.
+    /// `CyclicGeneric`.
     CyclicGeneric,
-    ///`CyclicSlidingGateOpener`.
+    /// `CyclicSlidingGateOpener`.
     CyclicSlidingGateOpener,
-    ///`CyclicSwingingGateOpener`.
+    /// `CyclicSwingingGateOpener`.
     CyclicSwingingGateOpener,
-    ///`CyclicSwingingShutter`.
+    /// `CyclicSwingingShutter`.
     CyclicSwingingShutter,
-    ///`CyclicTiltedWindow`.
+    /// `CyclicTiltedWindow`.
     CyclicTiltedWindow,
-    ///`DHWSetPoint`.
+    /// `DHWSetPoint`.
     DHWSetPoint,
-    ///`DeDietrichBoiler`.
+    /// `DeDietrichBoiler`.
     DeDietrichBoiler,
-    ///`DeDietrichDHW`.
+    /// `DeDietrichDHW`.
     DeDietrichDHW,
-    ///`DeDietrichHeatingCircuit`.
+    /// `DeDietrichHeatingCircuit`.
     DeDietrichHeatingCircuit,
-    ///`DeDietrichModbusGateway`.
+    /// `DeDietrichModbusGateway`.
     DeDietrichModbusGateway,
-    ///`DeDietrichSTCStack`.
+    /// `DeDietrichSTCStack`.
     DeDietrichSTCStack,
-    ///`DeDietrichSwimmingPool`.
+    /// `DeDietrichSwimmingPool`.
     DeDietrichSwimmingPool,
-    ///`DimmerCIEColorSpaceXYLight`.
+    /// `DimmerCIEColorSpaceXYLight`.
     DimmerCIEColorSpaceXYLight,
-    ///`DimmerColorTemperatureLight`.
+    /// `DimmerColorTemperatureLight`.
     DimmerColorTemperatureLight,
-    ///`DimmerColouredLight`.
+    /// `DimmerColouredLight`.
     DimmerColouredLight,
-    ///`DimmerExteriorHeating`.
+    /// `DimmerExteriorHeating`.
     DimmerExteriorHeating,
-    ///`DimmerHueSatOrCTLight`.
+    /// `DimmerHueSatOrCTLight`.
     DimmerHueSatOrCTLight,
-    ///`DimmerHueSaturationLight`.
+    /// `DimmerHueSaturationLight`.
     DimmerHueSaturationLight,
-    ///`DimmerLight`.
+    /// `DimmerLight`.
     DimmerLight,
-    ///`DimmerOnOff`.
+    /// `DimmerOnOff`.
     DimmerOnOff,
-    ///`DimmerOnOffLight`.
+    /// `DimmerOnOffLight`.
     DimmerOnOffLight,
-    ///`DimmerRGBColouredLight`.
+    /// `DimmerRGBColouredLight`.
     DimmerRGBColouredLight,
-    ///`DimmerRGBWColouredLight`.
+    /// `DimmerRGBWColouredLight`.
     DimmerRGBWColouredLight,
-    ///`DimplexVentilationInletOutlet`.
+    /// `DimplexVentilationInletOutlet`.
     DimplexVentilationInletOutlet,
-    ///`DiscreteAwning`.
+    /// `DiscreteAwning`.
     DiscreteAwning,
-    ///`DiscreteExteriorHeating`.
+    /// `DiscreteExteriorHeating`.
     DiscreteExteriorHeating,
-    ///`DiscreteGateWithPedestrianPosition`.
+    /// `DiscreteGateWithPedestrianPosition`.
     DiscreteGateWithPedestrianPosition,
-    ///`DiscretePositionableGarageDoor`.
+    /// `DiscretePositionableGarageDoor`.
     DiscretePositionableGarageDoor,
-    ///`DiscretePositionableGate`.
+    /// `DiscretePositionableGate`.
     DiscretePositionableGate,
-    ///`Dock`.
+    /// `Dock`.
     Dock,
-    ///`DomesticHotWaterProduction`.
+    /// `DomesticHotWaterProduction`.
     DomesticHotWaterProduction,
-    ///`DomesticHotWaterSyncoLiving`.
+    /// `DomesticHotWaterSyncoLiving`.
     DomesticHotWaterSyncoLiving,
-    ///`DomesticHotWaterTank`.
+    /// `DomesticHotWaterTank`.
     DomesticHotWaterTank,
-    ///`DoorLock`.
+    /// `DoorLock`.
     DoorLock,
-    ///`DropArmAwning`.
+    /// `DropArmAwning`.
     DropArmAwning,
-    ///`DynamicAirSensor`.
+    /// `DynamicAirSensor`.
     DynamicAirSensor,
-    ///`DynamicAirVent`.
+    /// `DynamicAirVent`.
     DynamicAirVent,
-    ///`DynamicAlarm`.
+    /// `DynamicAlarm`.
     DynamicAlarm,
-    ///`DynamicAmbientNoiseSensor`.
+    /// `DynamicAmbientNoiseSensor`.
     DynamicAmbientNoiseSensor,
-    ///`DynamicAudioPlayer`.
+    /// `DynamicAudioPlayer`.
     DynamicAudioPlayer,
-    ///`DynamicAwning`.
+    /// `DynamicAwning`.
     DynamicAwning,
-    ///`DynamicBridge`.
+    /// `DynamicBridge`.
     DynamicBridge,
-    ///`DynamicCarbonDioxideSensor`.
+    /// `DynamicCarbonDioxideSensor`.
     DynamicCarbonDioxideSensor,
-    ///`DynamicCircuitBreaker`.
+    /// `DynamicCircuitBreaker`.
     DynamicCircuitBreaker,
-    ///`DynamicCurtain`.
+    /// `DynamicCurtain`.
     DynamicCurtain,
-    ///`DynamicDomesticHotWaterProduction`.
+    /// `DynamicDomesticHotWaterProduction`.
     DynamicDomesticHotWaterProduction,
-    ///`DynamicElectricityConsumptionSensor`.
+    /// `DynamicElectricityConsumptionSensor`.
     DynamicElectricityConsumptionSensor,
-    ///`DynamicExteriorVenetianBlind`.
+    /// `DynamicExteriorVenetianBlind`.
     DynamicExteriorVenetianBlind,
-    ///`DynamicGarageDoor`.
+    /// `DynamicGarageDoor`.
     DynamicGarageDoor,
-    ///`DynamicGasMeasurementSensor`.
+    /// `DynamicGasMeasurementSensor`.
     DynamicGasMeasurementSensor,
-    ///`DynamicGate`.
+    /// `DynamicGate`.
     DynamicGate,
-    ///`DynamicGateway`.
+    /// `DynamicGateway`.
     DynamicGateway,
-    ///`DynamicHeater`.
+    /// `DynamicHeater`.
     DynamicHeater,
-    ///`DynamicHumiditySensor`.
+    /// `DynamicHumiditySensor`.
     DynamicHumiditySensor,
-    ///`DynamicHvacCentralUnit`.
+    /// `DynamicHvacCentralUnit`.
     DynamicHvacCentralUnit,
-    ///`DynamicHvacZone`.
+    /// `DynamicHvacZone`.
     DynamicHvacZone,
-    ///`DynamicIntrusionSensor`.
+    /// `DynamicIntrusionSensor`.
     DynamicIntrusionSensor,
-    ///`DynamicLight`.
+    /// `DynamicLight`.
     DynamicLight,
-    ///`DynamicLightSensor`.
+    /// `DynamicLightSensor`.
     DynamicLightSensor,
-    ///`DynamicOccupancySensor`.
+    /// `DynamicOccupancySensor`.
     DynamicOccupancySensor,
-    ///`DynamicOpeningSensor`.
+    /// `DynamicOpeningSensor`.
     DynamicOpeningSensor,
-    ///`DynamicOutlet`.
+    /// `DynamicOutlet`.
     DynamicOutlet,
-    ///`DynamicOven`.
+    /// `DynamicOven`.
     DynamicOven,
-    ///`DynamicPergola`.
+    /// `DynamicPergola`.
     DynamicPergola,
-    ///`DynamicRainSensor`.
+    /// `DynamicRainSensor`.
     DynamicRainSensor,
-    ///`DynamicRemoteController`.
+    /// `DynamicRemoteController`.
     DynamicRemoteController,
-    ///`DynamicRollerShutter`.
+    /// `DynamicRollerShutter`.
     DynamicRollerShutter,
-    ///`DynamicScene`.
+    /// `DynamicScene`.
     DynamicScene,
-    ///`DynamicSceneLauncherController`.
+    /// `DynamicSceneLauncherController`.
     DynamicSceneLauncherController,
-    ///`DynamicScreen`.
+    /// `DynamicScreen`.
     DynamicScreen,
-    ///`DynamicShutter`.
+    /// `DynamicShutter`.
     DynamicShutter,
-    ///`DynamicSmokeSensor`.
+    /// `DynamicSmokeSensor`.
     DynamicSmokeSensor,
-    ///`DynamicSwitch`.
+    /// `DynamicSwitch`.
     DynamicSwitch,
-    ///`DynamicTemperatureSensor`.
+    /// `DynamicTemperatureSensor`.
     DynamicTemperatureSensor,
-    ///`DynamicThermostat`.
+    /// `DynamicThermostat`.
     DynamicThermostat,
-    ///`DynamicThirdPartyGateway`.
+    /// `DynamicThirdPartyGateway`.
     DynamicThirdPartyGateway,
-    ///`DynamicVenetianBlind`.
+    /// `DynamicVenetianBlind`.
     DynamicVenetianBlind,
-    ///`DynamicVentilation`.
+    /// `DynamicVentilation`.
     DynamicVentilation,
-    ///`DynamicWashingMachine`.
+    /// `DynamicWashingMachine`.
     DynamicWashingMachine,
-    ///`DynamicWaterLeakSensor`.
+    /// `DynamicWaterLeakSensor`.
     DynamicWaterLeakSensor,
-    ///`DynamicWaterMeasurementSensor`.
+    /// `DynamicWaterMeasurementSensor`.
     DynamicWaterMeasurementSensor,
-    ///`DynamicWeatherStation`.
+    /// `DynamicWeatherStation`.
     DynamicWeatherStation,
-    ///`DynamicWindSensor`.
+    /// `DynamicWindSensor`.
     DynamicWindSensor,
-    ///`DynamicWindow`.
+    /// `DynamicWindow`.
     DynamicWindow,
-    ///`EightButtonsController`.
+    /// `EightButtonsController`.
     EightButtonsController,
-    ///`EightButtonsDoorEntryController`.
+    /// `EightButtonsDoorEntryController`.
     EightButtonsDoorEntryController,
-    ///`ElectricalHeater`.
+    /// `ElectricalHeater`.
     ElectricalHeater,
-    ///`ElectricityTariffData`.
+    /// `ElectricityTariffData`.
     ElectricityTariffData,
-    ///`EmptyRemoteController`.
+    /// `EmptyRemoteController`.
     EmptyRemoteController,
-    ///`EnOceanGeneric`.
+    /// `EnOceanGeneric`.
     EnOceanGeneric,
-    ///`EnOceanGenericElectricCounter`.
+    /// `EnOceanGenericElectricCounter`.
     EnOceanGenericElectricCounter,
-    ///`EnOceanTransceiver`.
+    /// `EnOceanTransceiver`.
     EnOceanTransceiver,
-    ///`EvoHomeController`.
+    /// `EvoHomeController`.
     EvoHomeController,
-    ///`EwattchTICCounter`.
+    /// `EwattchTICCounter`.
     EwattchTICCounter,
-    ///`ExteriorVenetianBlind`.
+    /// `ExteriorVenetianBlind`.
     ExteriorVenetianBlind,
-    ///`FloorHeating`.
+    /// `FloorHeating`.
     FloorHeating,
-    ///`FourButtonsController`.
+    /// `FourButtonsController`.
     FourButtonsController,
-    ///`GasDHWConsumptionSensor`.
+    /// `GasDHWConsumptionSensor`.
     GasDHWConsumptionSensor,
-    ///`GasHeaterConsumptionSensor`.
+    /// `GasHeaterConsumptionSensor`.
     GasHeaterConsumptionSensor,
-    ///`Generic16ChannelsCounter`.
+    /// `Generic16ChannelsCounter`.
     Generic16ChannelsCounter,
-    ///`Generic1ChannelCounter`.
+    /// `Generic1ChannelCounter`.
     Generic1ChannelCounter,
-    ///`GenericCamera`.
+    /// `GenericCamera`.
     GenericCamera,
-    ///`GroupConfiguration`.
+    /// `GroupConfiguration`.
     GroupConfiguration,
-    ///`HLRRWifiBridge`.
+    /// `HLRRWifiBridge`.
     HLRRWifiBridge,
-    ///`HVACController`.
+    /// `HVACController`.
     HVACController,
-    ///`HeatDetectionSensor`.
+    /// `HeatDetectionSensor`.
     HeatDetectionSensor,
-    ///`HeatPump`.
+    /// `HeatPump`.
     HeatPump,
-    ///`HeatingSetPoint`.
+    /// `HeatingSetPoint`.
     HeatingSetPoint,
-    ///`HeatingTemperatureInterface`.
+    /// `HeatingTemperatureInterface`.
     HeatingTemperatureInterface,
-    ///`HeatingTemperatureInterfaceSyncoRoom`.
+    /// `HeatingTemperatureInterfaceSyncoRoom`.
     HeatingTemperatureInterfaceSyncoRoom,
-    ///`HitachiAirToAirHeatPump`.
+    /// `HitachiAirToAirHeatPump`.
     HitachiAirToAirHeatPump,
-    ///`HitachiAirToWaterHeatingZone`.
+    /// `HitachiAirToWaterHeatingZone`.
     HitachiAirToWaterHeatingZone,
-    ///`HitachiAirToWaterMainComponent`.
+    /// `HitachiAirToWaterMainComponent`.
     HitachiAirToWaterMainComponent,
-    ///`HitachiDHW`.
+    /// `HitachiDHW`.
     HitachiDHW,
-    ///`HitachiSwimmingPool`.
+    /// `HitachiSwimmingPool`.
     HitachiSwimmingPool,
-    ///`HitachiThermostat`.
+    /// `HitachiThermostat`.
     HitachiThermostat,
-    ///`HomekitStack`.
+    /// `HomekitStack`.
     HomekitStack,
-    ///`HueBridge`.
+    /// `HueBridge`.
     HueBridge,
-    ///`IOGeneric`.
+    /// `IOGeneric`.
     IOGeneric,
-    ///`IOSiren`.
+    /// `IOSiren`.
     IOSiren,
-    ///`IOStack`.
+    /// `IOStack`.
     IOStack,
-    ///`IRBlaster`.
+    /// `IRBlaster`.
     IRBlaster,
-    ///`ImhotepHeatingTemperatureInterface`.
+    /// `ImhotepHeatingTemperatureInterface`.
     ImhotepHeatingTemperatureInterface,
-    ///`InstantElectricPowerConsumptionSensor`.
+    /// `InstantElectricPowerConsumptionSensor`.
     InstantElectricPowerConsumptionSensor,
-    ///`IntrusionDetector`.
+    /// `IntrusionDetector`.
     IntrusionDetector,
-    ///`IntrusionEventSensor`.
+    /// `IntrusionEventSensor`.
     IntrusionEventSensor,
-    ///`IntrusionSensor`.
+    /// `IntrusionSensor`.
     IntrusionSensor,
-    ///`Invalid`.
+    /// `Invalid`.
     Invalid,
-    ///`JSWCamera`.
+    /// `JSWCamera`.
     JSWCamera,
-    ///`KizOThermBridge`.
+    /// `KizOThermBridge`.
     KizOThermBridge,
-    ///`KizOThermV2Bridge`.
+    /// `KizOThermV2Bridge`.
     KizOThermV2Bridge,
-    ///`LuminanceSensor`.
+    /// `LuminanceSensor`.
     LuminanceSensor,
-    ///`MediaRenderer`.
+    /// `MediaRenderer`.
     MediaRenderer,
-    ///`MotionSensor`.
+    /// `MotionSensor`.
     MotionSensor,
-    ///`MultiGateway`.
+    /// `MultiGateway`.
     MultiGateway,
-    ///`MultiMeterElectricSensor`.
+    /// `MultiMeterElectricSensor`.
     MultiMeterElectricSensor,
-    ///`MyFoxAlarmController`.
+    /// `MyFoxAlarmController`.
     MyFoxAlarmController,
-    ///`MyFoxCamera`.
+    /// `MyFoxCamera`.
     MyFoxCamera,
-    ///`MyFoxSecurityCamera`.
+    /// `MyFoxSecurityCamera`.
     MyFoxSecurityCamera,
-    ///`NestHeatingTemperatureInterface`.
+    /// `NestHeatingTemperatureInterface`.
     NestHeatingTemperatureInterface,
-    ///`NestStructureConfiguration`.
+    /// `NestStructureConfiguration`.
     NestStructureConfiguration,
-    ///`NetatmoConfigurationComponent`.
+    /// `NetatmoConfigurationComponent`.
     NetatmoConfigurationComponent,
-    ///`NetatmoGateway`.
+    /// `NetatmoGateway`.
     NetatmoGateway,
-    ///`NetatmoHeatingTemperatureInterface`.
+    /// `NetatmoHeatingTemperatureInterface`.
     NetatmoHeatingTemperatureInterface,
-    ///`NetatmoHome`.
+    /// `NetatmoHome`.
     NetatmoHome,
-    ///`NetatmoHomeCoachConfiguration`.
+    /// `NetatmoHomeCoachConfiguration`.
     NetatmoHomeCoachConfiguration,
-    ///`NetatmoWeatherStationConfiguration`.
+    /// `NetatmoWeatherStationConfiguration`.
     NetatmoWeatherStationConfiguration,
-    ///`NexelecAirQualityConfigurationTool`.
+    /// `NexelecAirQualityConfigurationTool`.
     NexelecAirQualityConfigurationTool,
-    ///`Node`.
+    /// `Node`.
     Node,
-    ///`NoiseSensor`.
+    /// `NoiseSensor`.
     NoiseSensor,
-    ///`OVPGeneric`.
+    /// `OVPGeneric`.
     OVPGeneric,
-    ///`OccupancySensor`.
+    /// `OccupancySensor`.
     OccupancySensor,
-    ///`OnOffCooking`.
+    /// `OnOffCooking`.
     OnOffCooking,
-    ///`OnOffHeatingSystem`.
+    /// `OnOffHeatingSystem`.
     OnOffHeatingSystem,
-    ///`OnOffHeatingSystemPilotWire`.
+    /// `OnOffHeatingSystemPilotWire`.
     OnOffHeatingSystemPilotWire,
-    ///`OnOffLight`.
+    /// `OnOffLight`.
     OnOffLight,
-    ///`OnOffRemotecontroller`.
+    /// `OnOffRemotecontroller`.
     OnOffRemotecontroller,
-    ///`OnOffSensor`.
+    /// `OnOffSensor`.
     OnOffSensor,
-    ///`OnOffVentilationSpeed`.
+    /// `OnOffVentilationSpeed`.
     OnOffVentilationSpeed,
-    ///`OneButtonController`.
+    /// `OneButtonController`.
     OneButtonController,
-    ///`OpenCloseDoorOpener`.
+    /// `OpenCloseDoorOpener`.
     OpenCloseDoorOpener,
-    ///`OpenCloseGarageDoor`.
+    /// `OpenCloseGarageDoor`.
     OpenCloseGarageDoor,
-    ///`OpenCloseGate`.
+    /// `OpenCloseGate`.
     OpenCloseGate,
-    ///`OpenCloseGate4T`.
+    /// `OpenCloseGate4T`.
     OpenCloseGate4T,
-    ///`OpenCloseGateWithPedestrianPosition`.
+    /// `OpenCloseGateWithPedestrianPosition`.
     OpenCloseGateWithPedestrianPosition,
-    ///`OpenCloseSlidingGarageDoor`.
+    /// `OpenCloseSlidingGarageDoor`.
     OpenCloseSlidingGarageDoor,
-    ///`OpenCloseSlidingGarageDoor4T`.
+    /// `OpenCloseSlidingGarageDoor4T`.
     OpenCloseSlidingGarageDoor4T,
-    ///`OpenCloseSlidingGate`.
+    /// `OpenCloseSlidingGate`.
     OpenCloseSlidingGate,
-    ///`OpenCloseSlidingGate4T`.
+    /// `OpenCloseSlidingGate4T`.
     OpenCloseSlidingGate4T,
-    ///`OpenCloseSwingingGate`.
+    /// `OpenCloseSwingingGate`.
     OpenCloseSwingingGate,
-    ///`OpenThermDiagnostic`.
+    /// `OpenThermDiagnostic`.
     OpenThermDiagnostic,
-    ///`OvpStack`.
+    /// `OvpStack`.
     OvpStack,
-    ///`PergolaHorizontalAwning`.
+    /// `PergolaHorizontalAwning`.
     PergolaHorizontalAwning,
-    ///`PergolaHorizontalAwningUno`.
+    /// `PergolaHorizontalAwningUno`.
     PergolaHorizontalAwningUno,
-    ///`PergolaSideScreen`.
+    /// `PergolaSideScreen`.
     PergolaSideScreen,
-    ///`Pod`.
+    /// `Pod`.
     Pod,
-    ///`PositionableAndLockableSlidingWindow`.
+    /// `PositionableAndLockableSlidingWindow`.
     PositionableAndLockableSlidingWindow,
-    ///`PositionableCurtain`.
+    /// `PositionableCurtain`.
     PositionableCurtain,
-    ///`PositionableDoorOpener`.
+    /// `PositionableDoorOpener`.
     PositionableDoorOpener,
-    ///`PositionableDualRollerShutter`.
+    /// `PositionableDualRollerShutter`.
     PositionableDualRollerShutter,
-    ///`PositionableExteriorVenetianBlind`.
+    /// `PositionableExteriorVenetianBlind`.
     PositionableExteriorVenetianBlind,
-    ///`PositionableExteriorVenetianBlindUno`.
+    /// `PositionableExteriorVenetianBlindUno`.
     PositionableExteriorVenetianBlindUno,
-    ///`PositionableGarageDoor`.
+    /// `PositionableGarageDoor`.
     PositionableGarageDoor,
-    ///`PositionableGate`.
+    /// `PositionableGate`.
     PositionableGate,
-    ///`PositionableHorizontalAwning`.
+    /// `PositionableHorizontalAwning`.
     PositionableHorizontalAwning,
-    ///`PositionableHorizontalAwningUno`.
+    /// `PositionableHorizontalAwningUno`.
     PositionableHorizontalAwningUno,
-    ///`PositionableOrOrientableRollerShutter`.
+    /// `PositionableOrOrientableRollerShutter`.
     PositionableOrOrientableRollerShutter,
-    ///`PositionableProjectionRollerShutter`.
+    /// `PositionableProjectionRollerShutter`.
     PositionableProjectionRollerShutter,
-    ///`PositionableRollerShutter`.
+    /// `PositionableRollerShutter`.
     PositionableRollerShutter,
-    ///`PositionableRollerShutterUno`.
+    /// `PositionableRollerShutterUno`.
     PositionableRollerShutterUno,
-    ///`PositionableRollerShutterWithLowSpeedManagement`.
+    /// `PositionableRollerShutterWithLowSpeedManagement`.
     PositionableRollerShutterWithLowSpeedManagement,
-    ///`PositionableScreen`.
+    /// `PositionableScreen`.
     PositionableScreen,
-    ///`PositionableScreenUno`.
+    /// `PositionableScreenUno`.
     PositionableScreenUno,
-    ///`PositionableSlidingWindow`.
+    /// `PositionableSlidingWindow`.
     PositionableSlidingWindow,
-    ///`PositionableTiltedRollerShutter`.
+    /// `PositionableTiltedRollerShutter`.
     PositionableTiltedRollerShutter,
-    ///`PositionableTiltedScreen`.
+    /// `PositionableTiltedScreen`.
     PositionableTiltedScreen,
-    ///`PositionableTiltedWindow`.
+    /// `PositionableTiltedWindow`.
     PositionableTiltedWindow,
-    ///`PositionableVenetianBlind`.
+    /// `PositionableVenetianBlind`.
     PositionableVenetianBlind,
-    ///`PositionableWindow`.
+    /// `PositionableWindow`.
     PositionableWindow,
-    ///`PositionableWindowUno`.
+    /// `PositionableWindowUno`.
     PositionableWindowUno,
-    ///`ProgrammableAndProtectableThermostatSetPoint`.
+    /// `ProgrammableAndProtectableThermostatSetPoint`.
     ProgrammableAndProtectableThermostatSetPoint,
-    ///`PushButton`.
+    /// `PushButton`.
     PushButton,
-    ///`RTDIndoorSiren`.
+    /// `RTDIndoorSiren`.
     RTDIndoorSiren,
-    ///`RTDOutdoorSiren`.
+    /// `RTDOutdoorSiren`.
     RTDOutdoorSiren,
-    ///`RTSGeneric`.
+    /// `RTSGeneric`.
     RTSGeneric,
-    ///`RTSGeneric4T`.
+    /// `RTSGeneric4T`.
     RTSGeneric4T,
-    ///`RTSThermostat`.
+    /// `RTSThermostat`.
     RTSThermostat,
-    ///`RainAlarmSensor`.
+    /// `RainAlarmSensor`.
     RainAlarmSensor,
-    ///`RainSensor`.
+    /// `RainSensor`.
     RainSensor,
-    ///`RelativeHumiditySensor`.
+    /// `RelativeHumiditySensor`.
     RelativeHumiditySensor,
-    ///`RemoteControllerOneWay`.
+    /// `RemoteControllerOneWay`.
     RemoteControllerOneWay,
-    ///`Repeater`.
+    /// `Repeater`.
     Repeater,
-    ///`RockerSwitchAutoManuUpDownController`.
+    /// `RockerSwitchAutoManuUpDownController`.
     RockerSwitchAutoManuUpDownController,
-    ///`RockerSwitchx1Controller`.
+    /// `RockerSwitchx1Controller`.
     RockerSwitchx1Controller,
-    ///`RockerSwitchx2Controller`.
+    /// `RockerSwitchx2Controller`.
     RockerSwitchx2Controller,
-    ///`RockerSwitchx4Controller`.
+    /// `RockerSwitchx4Controller`.
     RockerSwitchx4Controller,
-    ///`ScenarioTrigger`.
+    /// `ScenarioTrigger`.
     ScenarioTrigger,
-    ///`Scene`.
+    /// `Scene`.
     Scene,
-    ///`SceneController`.
+    /// `SceneController`.
     SceneController,
-    ///`SchneiderSwitchConfiguration`.
+    /// `SchneiderSwitchConfiguration`.
     SchneiderSwitchConfiguration,
-    ///`SirenStatus`.
+    /// `SirenStatus`.
     SirenStatus,
-    ///`SlatsOrientation`.
+    /// `SlatsOrientation`.
     SlatsOrientation,
-    ///`SmokeSensor`.
+    /// `SmokeSensor`.
     SmokeSensor,
-    ///`SolenoidValve`.
+    /// `SolenoidValve`.
     SolenoidValve,
-    ///`SomfyConfigurationTool`.
+    /// `SomfyConfigurationTool`.
     SomfyConfigurationTool,
-    ///`SomfyHeatingTemperatureInterface`.
+    /// `SomfyHeatingTemperatureInterface`.
     SomfyHeatingTemperatureInterface,
-    ///`SomfyPilotWireElectricalHeater`.
+    /// `SomfyPilotWireElectricalHeater`.
     SomfyPilotWireElectricalHeater,
-    ///`SomfyPilotWireHeatingInterface`.
+    /// `SomfyPilotWireHeatingInterface`.
     SomfyPilotWireHeatingInterface,
-    ///`SomfyThermostat`.
+    /// `SomfyThermostat`.
     SomfyThermostat,
-    ///`StartStopTimer`.
+    /// `StartStopTimer`.
     StartStopTimer,
-    ///`StartTimer`.
+    /// `StartTimer`.
     StartTimer,
-    ///`StatefulAlarmController`.
+    /// `StatefulAlarmController`.
     StatefulAlarmController,
-    ///`StatefulOnOff`.
+    /// `StatefulOnOff`.
     StatefulOnOff,
-    ///`StatefulOnOffLight`.
+    /// `StatefulOnOffLight`.
     StatefulOnOffLight,
-    ///`StatefulOnOffPeakAndOffPeak`.
+    /// `StatefulOnOffPeakAndOffPeak`.
     StatefulOnOffPeakAndOffPeak,
-    ///`StatefulOnOffSwitch`.
+    /// `StatefulOnOffSwitch`.
     StatefulOnOffSwitch,
-    ///`StatefulVenetianSlats`.
+    /// `StatefulVenetianSlats`.
     StatefulVenetianSlats,
-    ///`StatelessAlarmController`.
+    /// `StatelessAlarmController`.
     StatelessAlarmController,
-    ///`StatelessExteriorHeating`.
+    /// `StatelessExteriorHeating`.
     StatelessExteriorHeating,
-    ///`StatelessOnOff`.
+    /// `StatelessOnOff`.
     StatelessOnOff,
-    ///`SunEnergySensor`.
+    /// `SunEnergySensor`.
     SunEnergySensor,
-    ///`SunIntensitySensor`.
+    /// `SunIntensitySensor`.
     SunIntensitySensor,
-    ///`SwimmingPool`.
+    /// `SwimmingPool`.
     SwimmingPool,
-    ///`SwimmingPoolRollerShutter`.
+    /// `SwimmingPoolRollerShutter`.
     SwimmingPoolRollerShutter,
-    ///`SwingingShutter`.
+    /// `SwingingShutter`.
     SwingingShutter,
-    ///`TSKAlarmController`.
+    /// `TSKAlarmController`.
     TSKAlarmController,
-    ///`TemperatureSensor`.
+    /// `TemperatureSensor`.
     TemperatureSensor,
-    ///`ThermostatDualModeAndFan`.
+    /// `ThermostatDualModeAndFan`.
     ThermostatDualModeAndFan,
-    ///`ThermostatHeatingTemperatureInterface`.
+    /// `ThermostatHeatingTemperatureInterface`.
     ThermostatHeatingTemperatureInterface,
-    ///`ThermostatSetPoint`.
+    /// `ThermostatSetPoint`.
     ThermostatSetPoint,
-    ///`ThermostatZonesController`.
+    /// `ThermostatZonesController`.
     ThermostatZonesController,
-    ///`ThreeWayWindowHandle`.
+    /// `ThreeWayWindowHandle`.
     ThreeWayWindowHandle,
-    ///`TiltOnlyVenetianBlind`.
+    /// `TiltOnlyVenetianBlind`.
     TiltOnlyVenetianBlind,
-    ///`TimedOnOff`.
+    /// `TimedOnOff`.
     TimedOnOff,
-    ///`TimedOnOffLight`.
+    /// `TimedOnOffLight`.
     TimedOnOffLight,
-    ///`TimedSolenoidValve`.
+    /// `TimedSolenoidValve`.
     TimedSolenoidValve,
-    ///`TopDownBottomUpScreen`.
+    /// `TopDownBottomUpScreen`.
     TopDownBottomUpScreen,
-    ///`TwoButtonsController`.
+    /// `TwoButtonsController`.
     TwoButtonsController,
-    ///`UniversalSensor`.
+    /// `UniversalSensor`.
     UniversalSensor,
-    ///`Untyped`.
+    /// `Untyped`.
     Untyped,
-    ///`UpDownBioclimaticPergola`.
+    /// `UpDownBioclimaticPergola`.
     UpDownBioclimaticPergola,
-    ///`UpDownBottomUpScreen`.
+    /// `UpDownBottomUpScreen`.
     UpDownBottomUpScreen,
-    ///`UpDownCellularScreen`.
+    /// `UpDownCellularScreen`.
     UpDownCellularScreen,
-    ///`UpDownCurtain`.
+    /// `UpDownCurtain`.
     UpDownCurtain,
-    ///`UpDownDropArmAwning`.
+    /// `UpDownDropArmAwning`.
     UpDownDropArmAwning,
-    ///`UpDownDualCurtain`.
+    /// `UpDownDualCurtain`.
     UpDownDualCurtain,
-    ///`UpDownExteriorScreen`.
+    /// `UpDownExteriorScreen`.
     UpDownExteriorScreen,
-    ///`UpDownExteriorVenetianBlind`.
+    /// `UpDownExteriorVenetianBlind`.
     UpDownExteriorVenetianBlind,
-    ///`UpDownGarageDoor`.
+    /// `UpDownGarageDoor`.
     UpDownGarageDoor,
-    ///`UpDownGarageDoor4T`.
+    /// `UpDownGarageDoor4T`.
     UpDownGarageDoor4T,
-    ///`UpDownHorizontalAwning`.
+    /// `UpDownHorizontalAwning`.
     UpDownHorizontalAwning,
-    ///`UpDownRollerShutter`.
+    /// `UpDownRollerShutter`.
     UpDownRollerShutter,
-    ///`UpDownScreen`.
+    /// `UpDownScreen`.
     UpDownScreen,
-    ///`UpDownSheerScreen`.
+    /// `UpDownSheerScreen`.
     UpDownSheerScreen,
-    ///`UpDownSwingingShutter`.
+    /// `UpDownSwingingShutter`.
     UpDownSwingingShutter,
-    ///`UpDownTopDownScreen`.
+    /// `UpDownTopDownScreen`.
     UpDownTopDownScreen,
-    ///`UpDownVenetianBlind`.
+    /// `UpDownVenetianBlind`.
     UpDownVenetianBlind,
-    ///`UpDownWindow`.
+    /// `UpDownWindow`.
     UpDownWindow,
-    ///`UpDownZebraScreen`.
+    /// `UpDownZebraScreen`.
     UpDownZebraScreen,
-    ///`UrmetCallForwarding`.
+    /// `UrmetCallForwarding`.
     UrmetCallForwarding,
-    ///`UrmetStack`.
+    /// `UrmetStack`.
     UrmetStack,
-    ///`VOCSensor`.
+    /// `VOCSensor`.
     VOCSensor,
-    ///`ValveHeatingTemperatureInterface`.
+    /// `ValveHeatingTemperatureInterface`.
     ValveHeatingTemperatureInterface,
-    ///`VenetianSlats`.
+    /// `VenetianSlats`.
     VenetianSlats,
-    ///`VentilationExtractor`.
+    /// `VentilationExtractor`.
     VentilationExtractor,
-    ///`VentilationInlet`.
+    /// `VentilationInlet`.
     VentilationInlet,
-    ///`VentilationOutlet`.
+    /// `VentilationOutlet`.
     VentilationOutlet,
-    ///`VentilationTransfer`.
+    /// `VentilationTransfer`.
     VentilationTransfer,
-    ///`WallHeatingTemperatureInterface`.
+    /// `WallHeatingTemperatureInterface`.
     WallHeatingTemperatureInterface,
-    ///`WaterDetectionSensor`.
+    /// `WaterDetectionSensor`.
     WaterDetectionSensor,
-    ///`WeatherForecastSensor`.
+    /// `WeatherForecastSensor`.
     WeatherForecastSensor,
-    ///`Wifi`.
+    /// `Wifi`.
     Wifi,
-    ///`WindSpeedAndDirectionSensor`.
+    /// `WindSpeedAndDirectionSensor`.
     WindSpeedAndDirectionSensor,
-    ///`WindSpeedSensor`.
+    /// `WindSpeedSensor`.
     WindSpeedSensor,
-    ///`WindowLock`.
+    /// `WindowLock`.
     WindowLock,
-    ///`WindowWithTiltSensor`.
+    /// `WindowWithTiltSensor`.
     WindowWithTiltSensor,
-    ///`YokisTransceiver`.
+    /// `YokisTransceiver`.
     YokisTransceiver,
-    ///`ZWaveAeotecConfiguration`.
+    /// `ZWaveAeotecConfiguration`.
     ZWaveAeotecConfiguration,
-    ///`ZWaveConfiguration`.
+    /// `ZWaveConfiguration`.
     ZWaveConfiguration,
-    ///`ZWaveDanfossRSLink`.
+    /// `ZWaveDanfossRSLink`.
     ZWaveDanfossRSLink,
-    ///`ZWaveDoorLockConfiguration`.
+    /// `ZWaveDoorLockConfiguration`.
     ZWaveDoorLockConfiguration,
-    ///`ZWaveFibaroRollerShutterConfiguration`.
+    /// `ZWaveFibaroRollerShutterConfiguration`.
     ZWaveFibaroRollerShutterConfiguration,
-    ///`ZWaveHeatitThermostatConfiguration`.
+    /// `ZWaveHeatitThermostatConfiguration`.
     ZWaveHeatitThermostatConfiguration,
-    ///`ZWaveNodonConfiguration`.
+    /// `ZWaveNodonConfiguration`.
     ZWaveNodonConfiguration,
-    ///`ZWaveQubinoConfiguration`.
+    /// `ZWaveQubinoConfiguration`.
     ZWaveQubinoConfiguration,
-    ///`ZWaveSEDeviceConfiguration`.
+    /// `ZWaveSEDeviceConfiguration`.
     ZWaveSEDeviceConfiguration,
-    ///`ZWaveTransceiver`.
+    /// `ZWaveTransceiver`.
     ZWaveTransceiver,
-    ///`ZigbeeNetwork`.
+    /// `ZigbeeNetwork`.
     ZigbeeNetwork,
-    ///`ZigbeeStack`.
+    /// `ZigbeeStack`.
     ZigbeeStack,
     /// A name this version does not know, as sent.
     Unknown(String),
@@ -2711,352 +2711,352 @@ impl<'de> serde::Deserialize<'de> for UiWidget {
         Ok(UiWidget::from(value.as_ref()))
     }
 }
-///The name of a device state (`core:ClosureState`, ...).
+/// The name of a device state (`core:ClosureState`, ...).
 ///
 /// Serialized as the name itself; a name this version does not know is kept
 /// as [`Self::Unknown`] and written back unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum StateName {
-    ///`core:AbsenceEndDateState`.
+    /// `core:AbsenceEndDateState`.
     CoreAbsenceEndDateState,
-    ///`core:AbsenceEndDateTimeState`.
+    /// `core:AbsenceEndDateTimeState`.
     CoreAbsenceEndDateTimeState,
-    ///`core:AbsenceStartDateState`.
+    /// `core:AbsenceStartDateState`.
     CoreAbsenceStartDateState,
-    ///`core:AbsenceStartDateTimeState`.
+    /// `core:AbsenceStartDateTimeState`.
     CoreAbsenceStartDateTimeState,
-    ///`core:ActiveCoolingTimeProgramState`.
+    /// `core:ActiveCoolingTimeProgramState`.
     CoreActiveCoolingTimeProgramState,
-    ///`core:ActiveHeatingTimeProgramState`.
+    /// `core:ActiveHeatingTimeProgramState`.
     CoreActiveHeatingTimeProgramState,
-    ///`core:ActiveTimeProgramState`.
+    /// `core:ActiveTimeProgramState`.
     CoreActiveTimeProgramState,
-    ///`core:ActiveZonesState`.
+    /// `core:ActiveZonesState`.
     CoreActiveZonesState,
-    ///`core:BatteryLevelState`.
+    /// `core:BatteryLevelState`.
     CoreBatteryLevelState,
-    ///`core:BatteryState`.
+    /// `core:BatteryState`.
     CoreBatteryState,
-    ///`core:BoostElectricPowerConsumptionState`.
+    /// `core:BoostElectricPowerConsumptionState`.
     CoreBoostElectricPowerConsumptionState,
-    ///`core:BoostEndDateState`.
+    /// `core:BoostEndDateState`.
     CoreBoostEndDateState,
-    ///`core:BoostModeDurationState`.
+    /// `core:BoostModeDurationState`.
     CoreBoostModeDurationState,
-    ///`core:BoostStartDateState`.
+    /// `core:BoostStartDateState`.
     CoreBoostStartDateState,
-    ///`core:BottomTankWaterTemperatureState`.
+    /// `core:BottomTankWaterTemperatureState`.
     CoreBottomTankWaterTemperatureState,
-    ///`core:CieColorSpaceXState`.
+    /// `core:CieColorSpaceXState`.
     CoreCieColorSpaceXState,
-    ///`core:CieColorSpaceYState`.
+    /// `core:CieColorSpaceYState`.
     CoreCieColorSpaceYState,
-    ///`core:ClosureState`.
+    /// `core:ClosureState`.
     CoreClosureState,
-    ///`core:ColorHueState`.
+    /// `core:ColorHueState`.
     CoreColorHueState,
-    ///`core:ColorSaturationState`.
+    /// `core:ColorSaturationState`.
     CoreColorSaturationState,
-    ///`core:ColorTemperatureState`.
+    /// `core:ColorTemperatureState`.
     CoreColorTemperatureState,
-    ///`core:ComfortRoomTemperatureState`.
+    /// `core:ComfortRoomTemperatureState`.
     CoreComfortRoomTemperatureState,
-    ///`core:ConnectivityState`.
+    /// `core:ConnectivityState`.
     CoreConnectivityState,
-    ///`core:ConsumptionTariff1State`.
+    /// `core:ConsumptionTariff1State`.
     CoreConsumptionTariff1State,
-    ///`core:ConsumptionTariff2State`.
+    /// `core:ConsumptionTariff2State`.
     CoreConsumptionTariff2State,
-    ///`core:ContactState`.
+    /// `core:ContactState`.
     CoreContactState,
-    ///`core:ControlWaterTargetTemperatureState`.
+    /// `core:ControlWaterTargetTemperatureState`.
     CoreControlWaterTargetTemperatureState,
-    ///`core:CoolingOnOffState`.
+    /// `core:CoolingOnOffState`.
     CoreCoolingOnOffState,
-    ///`core:CoolingTargetTemperatureState`.
+    /// `core:CoolingTargetTemperatureState`.
     CoreCoolingTargetTemperatureState,
-    ///`core:CountryCodeState`.
+    /// `core:CountryCodeState`.
     CoreCountryCodeState,
-    ///`core:CyclicButtonState`.
+    /// `core:CyclicButtonState`.
     CoreCyclicButtonState,
-    ///`core:DHWPSoftwareVersionState`.
+    /// `core:DHWPSoftwareVersionState`.
     CoreDHWPSoftwareVersionState,
-    ///`core:DateTimeState`.
+    /// `core:DateTimeState`.
     CoreDateTimeState,
-    ///`core:DeploymentState`.
+    /// `core:DeploymentState`.
     CoreDeploymentState,
-    ///`core:DerogatedTargetTemperatureState`.
+    /// `core:DerogatedTargetTemperatureState`.
     CoreDerogatedTargetTemperatureState,
-    ///`core:DerogationEndDateTimeState`.
+    /// `core:DerogationEndDateTimeState`.
     CoreDerogationEndDateTimeState,
-    ///`core:DerogationOnOffState`.
+    /// `core:DerogationOnOffState`.
     CoreDerogationOnOffState,
-    ///`core:DerogationStartDateTimeState`.
+    /// `core:DerogationStartDateTimeState`.
     CoreDerogationStartDateTimeState,
-    ///`core:DeviceDefectState`.
+    /// `core:DeviceDefectState`.
     CoreDeviceDefectState,
-    ///`core:DeviceSerialNumberState`.
+    /// `core:DeviceSerialNumberState`.
     CoreDeviceSerialNumberState,
-    ///`core:DiscreteRSSILevelState`.
+    /// `core:DiscreteRSSILevelState`.
     CoreDiscreteRSSILevelState,
-    ///`core:EcoCoolingTargetTemperatureState`.
+    /// `core:EcoCoolingTargetTemperatureState`.
     CoreEcoCoolingTargetTemperatureState,
-    ///`core:EcoHeatingTargetTemperatureState`.
+    /// `core:EcoHeatingTargetTemperatureState`.
     CoreEcoHeatingTargetTemperatureState,
-    ///`core:EcoTargetTemperatureState`.
+    /// `core:EcoTargetTemperatureState`.
     CoreEcoTargetTemperatureState,
-    ///`core:ElectricEnergyConsumptionState`.
+    /// `core:ElectricEnergyConsumptionState`.
     CoreElectricEnergyConsumptionState,
-    ///`core:ErrorCodeState`.
+    /// `core:ErrorCodeState`.
     CoreErrorCodeState,
-    ///`core:ExpectedNumberOfShowerState`.
+    /// `core:ExpectedNumberOfShowerState`.
     CoreExpectedNumberOfShowerState,
-    ///`core:FrostProtectionRoomTemperatureState`.
+    /// `core:FrostProtectionRoomTemperatureState`.
     CoreFrostProtectionRoomTemperatureState,
-    ///`core:HeatingCoolingAutoSwitchState`.
+    /// `core:HeatingCoolingAutoSwitchState`.
     CoreHeatingCoolingAutoSwitchState,
-    ///`core:HeatingDerogationAvailabilityState`.
+    /// `core:HeatingDerogationAvailabilityState`.
     CoreHeatingDerogationAvailabilityState,
-    ///`core:HeatingOnOffState`.
+    /// `core:HeatingOnOffState`.
     CoreHeatingOnOffState,
-    ///`core:HeatingStatusState`.
+    /// `core:HeatingStatusState`.
     CoreHeatingStatusState,
-    ///`core:HeatingTargetTemperatureState`.
+    /// `core:HeatingTargetTemperatureState`.
     CoreHeatingTargetTemperatureState,
-    ///`core:LightIntensityState`.
+    /// `core:LightIntensityState`.
     CoreLightIntensityState,
-    ///`core:LocalIPv4AddressState`.
+    /// `core:LocalIPv4AddressState`.
     CoreLocalIPv4AddressState,
-    ///`core:ManufacturerNameState`.
+    /// `core:ManufacturerNameState`.
     CoreManufacturerNameState,
-    ///`core:ManufacturerSettingsState`.
+    /// `core:ManufacturerSettingsState`.
     CoreManufacturerSettingsState,
-    ///`core:MaxSetpointState`.
+    /// `core:MaxSetpointState`.
     CoreMaxSetpointState,
-    ///`core:MaximalShowerManualModeState`.
+    /// `core:MaximalShowerManualModeState`.
     CoreMaximalShowerManualModeState,
-    ///`core:MaximalTemperatureManualModeState`.
+    /// `core:MaximalTemperatureManualModeState`.
     CoreMaximalTemperatureManualModeState,
-    ///`core:Memorized1PositionState`.
+    /// `core:Memorized1PositionState`.
     CoreMemorized1PositionState,
-    ///`core:MiddleWaterTemperatureInState`.
+    /// `core:MiddleWaterTemperatureInState`.
     CoreMiddleWaterTemperatureInState,
-    ///`core:MinSetpointState`.
+    /// `core:MinSetpointState`.
     CoreMinSetpointState,
-    ///`core:MinimalShowerManualModeState`.
+    /// `core:MinimalShowerManualModeState`.
     CoreMinimalShowerManualModeState,
-    ///`core:MinimalTemperatureManualModeState`.
+    /// `core:MinimalTemperatureManualModeState`.
     CoreMinimalTemperatureManualModeState,
-    ///`core:MovingState`.
+    /// `core:MovingState`.
     CoreMovingState,
-    ///`core:NameState`.
+    /// `core:NameState`.
     CoreNameState,
-    ///`core:NeighboursAddressesState`.
+    /// `core:NeighboursAddressesState`.
     CoreNeighboursAddressesState,
-    ///`core:NumberOfShowerRemainingState`.
+    /// `core:NumberOfShowerRemainingState`.
     CoreNumberOfShowerRemainingState,
-    ///`core:NumberOfTankState`.
+    /// `core:NumberOfTankState`.
     CoreNumberOfTankState,
-    ///`core:OccupancyState`.
+    /// `core:OccupancyState`.
     CoreOccupancyState,
-    ///`core:OnOffState`.
+    /// `core:OnOffState`.
     CoreOnOffState,
-    ///`core:OpenClosedState`.
+    /// `core:OpenClosedState`.
     CoreOpenClosedState,
-    ///`core:OpenClosedUnknownState`.
+    /// `core:OpenClosedUnknownState`.
     CoreOpenClosedUnknownState,
-    ///`core:OpenClosedValveState`.
+    /// `core:OpenClosedValveState`.
     CoreOpenClosedValveState,
-    ///`core:OpenWindowDetectionActivationState`.
+    /// `core:OpenWindowDetectionActivationState`.
     CoreOpenWindowDetectionActivationState,
-    ///`core:OperatingModeState`.
+    /// `core:OperatingModeState`.
     CoreOperatingModeState,
-    ///`core:PowerHeatElectricalInState`.
+    /// `core:PowerHeatElectricalInState`.
     CorePowerHeatElectricalInState,
-    ///`core:PriorityLockTimerState`.
+    /// `core:PriorityLockTimerState`.
     CorePriorityLockTimerState,
-    ///`core:ProductModelNameState`.
+    /// `core:ProductModelNameState`.
     CoreProductModelNameState,
-    ///`core:ProgrammingAvailableState`.
+    /// `core:ProgrammingAvailableState`.
     CoreProgrammingAvailableState,
-    ///`core:RSSILevelState`.
+    /// `core:RSSILevelState`.
     CoreRSSILevelState,
-    ///`core:SecuredOrientationState`.
+    /// `core:SecuredOrientationState`.
     CoreSecuredOrientationState,
-    ///`core:SlateOrientationState`.
+    /// `core:SlateOrientationState`.
     CoreSlateOrientationState,
-    ///`core:SlatsOpenClosedState`.
+    /// `core:SlatsOpenClosedState`.
     CoreSlatsOpenClosedState,
-    ///`core:SlatsOrientationState`.
+    /// `core:SlatsOrientationState`.
     CoreSlatsOrientationState,
-    ///`core:SmokeState`.
+    /// `core:SmokeState`.
     CoreSmokeState,
-    ///`core:StatusState`.
+    /// `core:StatusState`.
     CoreStatusState,
-    ///`core:StopRelaunchState`.
+    /// `core:StopRelaunchState`.
     CoreStopRelaunchState,
-    ///`core:TargetClosureState`.
+    /// `core:TargetClosureState`.
     CoreTargetClosureState,
-    ///`core:TargetDHWTemperatureState`.
+    /// `core:TargetDHWTemperatureState`.
     CoreTargetDHWTemperatureState,
-    ///`core:TargetRoomTemperatureState`.
+    /// `core:TargetRoomTemperatureState`.
     CoreTargetRoomTemperatureState,
-    ///`core:TargetTemperatureState`.
+    /// `core:TargetTemperatureState`.
     CoreTargetTemperatureState,
-    ///`core:TemperatureOffsetConfigurationState`.
+    /// `core:TemperatureOffsetConfigurationState`.
     CoreTemperatureOffsetConfigurationState,
-    ///`core:TemperatureState`.
+    /// `core:TemperatureState`.
     CoreTemperatureState,
-    ///`core:ThermalConfigurationState`.
+    /// `core:ThermalConfigurationState`.
     CoreThermalConfigurationState,
-    ///`core:TimeProgram1State`.
+    /// `core:TimeProgram1State`.
     CoreTimeProgram1State,
-    ///`core:TimeProgram2State`.
+    /// `core:TimeProgram2State`.
     CoreTimeProgram2State,
-    ///`core:TimeProgram3State`.
+    /// `core:TimeProgram3State`.
     CoreTimeProgram3State,
-    ///`core:TimeProgram4State`.
+    /// `core:TimeProgram4State`.
     CoreTimeProgram4State,
-    ///`core:TransceiverStatusState`.
+    /// `core:TransceiverStatusState`.
     CoreTransceiverStatusState,
-    ///`core:V40WaterVolumeEstimationState`.
+    /// `core:V40WaterVolumeEstimationState`.
     CoreV40WaterVolumeEstimationState,
-    ///`core:VersionState`.
+    /// `core:VersionState`.
     CoreVersionState,
-    ///`core:WaterConsumptionState`.
+    /// `core:WaterConsumptionState`.
     CoreWaterConsumptionState,
-    ///`core:WaterTargetTemperatureState`.
+    /// `core:WaterTargetTemperatureState`.
     CoreWaterTargetTemperatureState,
-    ///`core:WaterTemperatureState`.
+    /// `core:WaterTemperatureState`.
     CoreWaterTemperatureState,
-    ///`core:ZonesNumberState`.
+    /// `core:ZonesNumberState`.
     CoreZonesNumberState,
-    ///`hue:HueColorModeState`.
+    /// `hue:HueColorModeState`.
     HueHueColorModeState,
-    ///`internal:AlarmDelayState`.
+    /// `internal:AlarmDelayState`.
     InternalAlarmDelayState,
-    ///`internal:BatteryStatusState`.
+    /// `internal:BatteryStatusState`.
     InternalBatteryStatusState,
-    ///`internal:CurrentAlarmModeState`.
+    /// `internal:CurrentAlarmModeState`.
     InternalCurrentAlarmModeState,
-    ///`internal:CurrentInfraConfigState`.
+    /// `internal:CurrentInfraConfigState`.
     InternalCurrentInfraConfigState,
-    ///`internal:IntrusionDetectedState`.
+    /// `internal:IntrusionDetectedState`.
     InternalIntrusionDetectedState,
-    ///`internal:LastActionConfigButtonState`.
+    /// `internal:LastActionConfigButtonState`.
     InternalLastActionConfigButtonState,
-    ///`internal:LightingLedPodModeState`.
+    /// `internal:LightingLedPodModeState`.
     InternalLightingLedPodModeState,
-    ///`internal:SignalStrengthState`.
+    /// `internal:SignalStrengthState`.
     InternalSignalStrengthState,
-    ///`internal:TargetAlarmModeState`.
+    /// `internal:TargetAlarmModeState`.
     InternalTargetAlarmModeState,
-    ///`internal:WifiModeState`.
+    /// `internal:WifiModeState`.
     InternalWifiModeState,
-    ///`io:AbsenceSchedulingAvailabilityState`.
+    /// `io:AbsenceSchedulingAvailabilityState`.
     IoAbsenceSchedulingAvailabilityState,
-    ///`io:AbsenceSchedulingModeState`.
+    /// `io:AbsenceSchedulingModeState`.
     IoAbsenceSchedulingModeState,
-    ///`io:AntiLegionellosisState`.
+    /// `io:AntiLegionellosisState`.
     IoAntiLegionellosisState,
-    ///`io:AwayModeDurationState`.
+    /// `io:AwayModeDurationState`.
     IoAwayModeDurationState,
-    ///`io:AwayModeTargetTemperatureState`.
+    /// `io:AwayModeTargetTemperatureState`.
     IoAwayModeTargetTemperatureState,
-    ///`io:ByPassActivationState`.
+    /// `io:ByPassActivationState`.
     IoByPassActivationState,
-    ///`io:CurrentHeatingModeState`.
+    /// `io:CurrentHeatingModeState`.
     IoCurrentHeatingModeState,
-    ///`io:DHWAbsenceModeState`.
+    /// `io:DHWAbsenceModeState`.
     IoDHWAbsenceModeState,
-    ///`io:DHWBoostModeState`.
+    /// `io:DHWBoostModeState`.
     IoDHWBoostModeState,
-    ///`io:DHWCapacityState`.
+    /// `io:DHWCapacityState`.
     IoDHWCapacityState,
-    ///`io:DHWErrorState`.
+    /// `io:DHWErrorState`.
     IoDHWErrorState,
-    ///`io:DHWModeState`.
+    /// `io:DHWModeState`.
     IoDHWModeState,
-    ///`io:DerogationHeatingModeState`.
+    /// `io:DerogationHeatingModeState`.
     IoDerogationHeatingModeState,
-    ///`io:DerogationTypeState`.
+    /// `io:DerogationTypeState`.
     IoDerogationTypeState,
-    ///`io:ElectricBoosterOperatingTimeState`.
+    /// `io:ElectricBoosterOperatingTimeState`.
     IoElectricBoosterOperatingTimeState,
-    ///`io:ElectricalExtraManagementState`.
+    /// `io:ElectricalExtraManagementState`.
     IoElectricalExtraManagementState,
-    ///`io:GeofencingModeTargetTemperatureState`.
+    /// `io:GeofencingModeTargetTemperatureState`.
     IoGeofencingModeTargetTemperatureState,
-    ///`io:HeatPumpOperatingTimeState`.
+    /// `io:HeatPumpOperatingTimeState`.
     IoHeatPumpOperatingTimeState,
-    ///`io:LastPassAPCOperatingModeState`.
+    /// `io:LastPassAPCOperatingModeState`.
     IoLastPassAPCOperatingModeState,
-    ///`io:LockKeyActivationState`.
+    /// `io:LockKeyActivationState`.
     IoLockKeyActivationState,
-    ///`io:MaintenanceRadioPartBatteryState`.
+    /// `io:MaintenanceRadioPartBatteryState`.
     IoMaintenanceRadioPartBatteryState,
-    ///`io:MaintenanceSensorPartBatteryState`.
+    /// `io:MaintenanceSensorPartBatteryState`.
     IoMaintenanceSensorPartBatteryState,
-    ///`io:ManualModeTargetTemperatureState`.
+    /// `io:ManualModeTargetTemperatureState`.
     IoManualModeTargetTemperatureState,
-    ///`io:MiddleWaterTemperatureState`.
+    /// `io:MiddleWaterTemperatureState`.
     IoMiddleWaterTemperatureState,
-    ///`io:OneWayControllerButtonState`.
+    /// `io:OneWayControllerButtonState`.
     IoOneWayControllerButtonState,
-    ///`io:OperatingModeCapabilitiesState`.
+    /// `io:OperatingModeCapabilitiesState`.
     IoOperatingModeCapabilitiesState,
-    ///`io:OperatingRangeState`.
+    /// `io:OperatingRangeState`.
     IoOperatingRangeState,
-    ///`io:PassAPCCoolingModeState`.
+    /// `io:PassAPCCoolingModeState`.
     IoPassAPCCoolingModeState,
-    ///`io:PassAPCCoolingProfileState`.
+    /// `io:PassAPCCoolingProfileState`.
     IoPassAPCCoolingProfileState,
-    ///`io:PassAPCHeatingModeState`.
+    /// `io:PassAPCHeatingModeState`.
     IoPassAPCHeatingModeState,
-    ///`io:PassAPCHeatingProfileState`.
+    /// `io:PassAPCHeatingProfileState`.
     IoPassAPCHeatingProfileState,
-    ///`io:PassAPCOperatingModeState`.
+    /// `io:PassAPCOperatingModeState`.
     IoPassAPCOperatingModeState,
-    ///`io:PassAPCProductTypeState`.
+    /// `io:PassAPCProductTypeState`.
     IoPassAPCProductTypeState,
-    ///`io:PowerHeatElectricalState`.
+    /// `io:PowerHeatElectricalState`.
     IoPowerHeatElectricalState,
-    ///`io:PowerHeatPumpState`.
+    /// `io:PowerHeatPumpState`.
     IoPowerHeatPumpState,
-    ///`io:ProgrammingSlotsState`.
+    /// `io:ProgrammingSlotsState`.
     IoProgrammingSlotsState,
-    ///`io:RateManagementState`.
+    /// `io:RateManagementState`.
     IoRateManagementState,
-    ///`io:SmartGridOptionState`.
+    /// `io:SmartGridOptionState`.
     IoSmartGridOptionState,
-    ///`io:ThermalSchedulingAvailabilityState`.
+    /// `io:ThermalSchedulingAvailabilityState`.
     IoThermalSchedulingAvailabilityState,
-    ///`io:ThermalSchedulingModeState`.
+    /// `io:ThermalSchedulingModeState`.
     IoThermalSchedulingModeState,
-    ///`io:ValveInstallationModeState`.
+    /// `io:ValveInstallationModeState`.
     IoValveInstallationModeState,
-    ///`rtds:ControllerBatteryState`.
+    /// `rtds:ControllerBatteryState`.
     RtdsControllerBatteryState,
-    ///`rtds:ControllerOrderTypeState`.
+    /// `rtds:ControllerOrderTypeState`.
     RtdsControllerOrderTypeState,
-    ///`rtds:ControllerOriginatorState`.
+    /// `rtds:ControllerOriginatorState`.
     RtdsControllerOriginatorState,
-    ///`rtds:ControllerSensingState`.
+    /// `rtds:ControllerSensingState`.
     RtdsControllerSensingState,
-    ///`zwave:ManufacturerSpecificProductIdState`.
+    /// `zwave:ManufacturerSpecificProductIdState`.
     ZwaveManufacturerSpecificProductIdState,
-    ///`zwave:SetPointHeatingValueState`.
+    /// `zwave:SetPointHeatingValueState`.
     ZwaveSetPointHeatingValueState,
-    ///`zwave:SetPointTypeState`.
+    /// `zwave:SetPointTypeState`.
     ZwaveSetPointTypeState,
-    ///`zwave:TargetWakeUpIntervalState`.
+    /// `zwave:TargetWakeUpIntervalState`.
     ZwaveTargetWakeUpIntervalState,
-    ///`zwave:ThermostatModeAliasState`.
+    /// `zwave:ThermostatModeAliasState`.
     ZwaveThermostatModeAliasState,
-    ///`zwave:WakeUpIntervalTimeState`.
+    /// `zwave:WakeUpIntervalTimeState`.
     ZwaveWakeUpIntervalTimeState,
-    ///`zwave:WakeUpNotificationTimeState`.
+    /// `zwave:WakeUpNotificationTimeState`.
     ZwaveWakeUpNotificationTimeState,
     /// A name this version does not know, as sent.
     Unknown(String),
@@ -3836,528 +3836,528 @@ impl<'de> serde::Deserialize<'de> for StateName {
         Ok(StateName::from(value.as_ref()))
     }
 }
-///The name of a device command (`setClosure`, `open`, ...).
+/// The name of a device command (`setClosure`, `open`, ...).
 ///
 /// Serialized as the name itself; a name this version does not know is kept
 /// as [`Self::Unknown`] and written back unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum CommandName {
-    ///`activateCalendar`.
+    /// `activateCalendar`.
     ActivateCalendar,
-    ///`advancedRefresh`.
+    /// `advancedRefresh`.
     AdvancedRefresh,
-    ///`advancedSomfyDiscover`.
+    /// `advancedSomfyDiscover`.
     AdvancedSomfyDiscover,
-    ///`alarmOff`.
+    /// `alarmOff`.
     AlarmOff,
-    ///`alarmOn`.
+    /// `alarmOn`.
     AlarmOn,
-    ///`alarmPartial1`.
+    /// `alarmPartial1`.
     AlarmPartial1,
-    ///`alarmPartial2`.
+    /// `alarmPartial2`.
     AlarmPartial2,
-    ///`alarmZoneOn`.
+    /// `alarmZoneOn`.
     AlarmZoneOn,
-    ///`arm`.
+    /// `arm`.
     Arm,
-    ///`cancelAbsence`.
+    /// `cancelAbsence`.
     CancelAbsence,
-    ///`checkEventTrigger`.
+    /// `checkEventTrigger`.
     CheckEventTrigger,
-    ///`clearCredentials`.
+    /// `clearCredentials`.
     ClearCredentials,
-    ///`close`.
+    /// `close`.
     Close,
-    ///`closeSlats`.
+    /// `closeSlats`.
     CloseSlats,
-    ///`deactivateCalendar`.
+    /// `deactivateCalendar`.
     DeactivateCalendar,
-    ///`delayedStopIdentify`.
+    /// `delayedStopIdentify`.
     DelayedStopIdentify,
-    ///`deleteControllers`.
+    /// `deleteControllers`.
     DeleteControllers,
-    ///`deploy`.
+    /// `deploy`.
     Deploy,
-    ///`disarm`.
+    /// `disarm`.
     Disarm,
-    ///`discover`.
+    /// `discover`.
     Discover,
-    ///`discover1WayController`.
+    /// `discover1WayController`.
     Discover1WayController,
-    ///`discoverActuators`.
+    /// `discoverActuators`.
     DiscoverActuators,
-    ///`discoverSensors`.
+    /// `discoverSensors`.
     DiscoverSensors,
-    ///`discoverSomfyUnsetActuators`.
+    /// `discoverSomfyUnsetActuators`.
     DiscoverSomfyUnsetActuators,
-    ///`down`.
+    /// `down`.
     Down,
-    ///`exitDerogation`.
+    /// `exitDerogation`.
     ExitDerogation,
-    ///`getAllPlayingInfo`.
+    /// `getAllPlayingInfo`.
     GetAllPlayingInfo,
-    ///`getCurrentTransportActions`.
+    /// `getCurrentTransportActions`.
     GetCurrentTransportActions,
-    ///`getGroupMute`.
+    /// `getGroupMute`.
     GetGroupMute,
-    ///`getGroupVolume`.
+    /// `getGroupVolume`.
     GetGroupVolume,
-    ///`getMediaInfo`.
+    /// `getMediaInfo`.
     GetMediaInfo,
-    ///`getMute`.
+    /// `getMute`.
     GetMute,
-    ///`getName`.
+    /// `getName`.
     GetName,
-    ///`getPositionInfo`.
+    /// `getPositionInfo`.
     GetPositionInfo,
-    ///`getSonosFavorites`.
+    /// `getSonosFavorites`.
     GetSonosFavorites,
-    ///`getSonosPlaylist`.
+    /// `getSonosPlaylist`.
     GetSonosPlaylist,
-    ///`getTransportInfo`.
+    /// `getTransportInfo`.
     GetTransportInfo,
-    ///`getVolume`.
+    /// `getVolume`.
     GetVolume,
-    ///`identify`.
+    /// `identify`.
     Identify,
-    ///`isFailedDevice`.
+    /// `isFailedDevice`.
     IsFailedDevice,
-    ///`joinNetwork`.
+    /// `joinNetwork`.
     JoinNetwork,
-    ///`keepOneWayControllersAndDeleteNode`.
+    /// `keepOneWayControllersAndDeleteNode`.
     KeepOneWayControllersAndDeleteNode,
-    ///`mute`.
+    /// `mute`.
     Mute,
-    ///`muteGroup`.
+    /// `muteGroup`.
     MuteGroup,
-    ///`my`.
+    /// `my`.
     My,
-    ///`next`.
+    /// `next`.
     Next,
-    ///`off`.
+    /// `off`.
     Off,
-    ///`on`.
+    /// `on`.
     On,
-    ///`onWithTimer`.
+    /// `onWithTimer`.
     OnWithTimer,
-    ///`open`.
+    /// `open`.
     Open,
-    ///`openConfiguration`.
+    /// `openConfiguration`.
     OpenConfiguration,
-    ///`openSlats`.
+    /// `openSlats`.
     OpenSlats,
-    ///`pairOneWayController`.
+    /// `pairOneWayController`.
     PairOneWayController,
-    ///`pause`.
+    /// `pause`.
     Pause,
-    ///`play`.
+    /// `play`.
     Play,
-    ///`playURI`.
+    /// `playURI`.
     PlayURI,
-    ///`previous`.
+    /// `previous`.
     Previous,
-    ///`refreshAbsenceEndDate`.
+    /// `refreshAbsenceEndDate`.
     RefreshAbsenceEndDate,
-    ///`refreshAbsenceMode`.
+    /// `refreshAbsenceMode`.
     RefreshAbsenceMode,
-    ///`refreshAbsenceSchedulingAvailability`.
+    /// `refreshAbsenceSchedulingAvailability`.
     RefreshAbsenceSchedulingAvailability,
-    ///`refreshAbsenceStartDate`.
+    /// `refreshAbsenceStartDate`.
     RefreshAbsenceStartDate,
-    ///`refreshAlarmDelay`.
+    /// `refreshAlarmDelay`.
     RefreshAlarmDelay,
-    ///`refreshAntiLegionellosis`.
+    /// `refreshAntiLegionellosis`.
     RefreshAntiLegionellosis,
-    ///`refreshAwayModeDuration`.
+    /// `refreshAwayModeDuration`.
     RefreshAwayModeDuration,
-    ///`refreshBatteryLevel`.
+    /// `refreshBatteryLevel`.
     RefreshBatteryLevel,
-    ///`refreshBatteryStatus`.
+    /// `refreshBatteryStatus`.
     RefreshBatteryStatus,
-    ///`refreshBoilerInstallationOption`.
+    /// `refreshBoilerInstallationOption`.
     RefreshBoilerInstallationOption,
-    ///`refreshBoostEndDate`.
+    /// `refreshBoostEndDate`.
     RefreshBoostEndDate,
-    ///`refreshBoostMode`.
+    /// `refreshBoostMode`.
     RefreshBoostMode,
-    ///`refreshBoostModeDuration`.
+    /// `refreshBoostModeDuration`.
     RefreshBoostModeDuration,
-    ///`refreshBoostStartDate`.
+    /// `refreshBoostStartDate`.
     RefreshBoostStartDate,
-    ///`refreshBottomTankWaterTemperature`.
+    /// `refreshBottomTankWaterTemperature`.
     RefreshBottomTankWaterTemperature,
-    ///`refreshCurrentAlarmMode`.
+    /// `refreshCurrentAlarmMode`.
     RefreshCurrentAlarmMode,
-    ///`refreshCurrentOperatingMode`.
+    /// `refreshCurrentOperatingMode`.
     RefreshCurrentOperatingMode,
-    ///`refreshDHWCapacity`.
+    /// `refreshDHWCapacity`.
     RefreshDHWCapacity,
-    ///`refreshDHWError`.
+    /// `refreshDHWError`.
     RefreshDHWError,
-    ///`refreshDHWMode`.
+    /// `refreshDHWMode`.
     RefreshDHWMode,
-    ///`refreshDeviceSerialNumber`.
+    /// `refreshDeviceSerialNumber`.
     RefreshDeviceSerialNumber,
-    ///`refreshEcoCoolingTargetTemperature`.
+    /// `refreshEcoCoolingTargetTemperature`.
     RefreshEcoCoolingTargetTemperature,
-    ///`refreshEcoHeatingTargetTemperature`.
+    /// `refreshEcoHeatingTargetTemperature`.
     RefreshEcoHeatingTargetTemperature,
-    ///`refreshElectricEnergyConsumption`.
+    /// `refreshElectricEnergyConsumption`.
     RefreshElectricEnergyConsumption,
-    ///`refreshElectricalExtraManagement`.
+    /// `refreshElectricalExtraManagement`.
     RefreshElectricalExtraManagement,
-    ///`refreshErrorCode`.
+    /// `refreshErrorCode`.
     RefreshErrorCode,
-    ///`refreshExpectedNumberOfShower`.
+    /// `refreshExpectedNumberOfShower`.
     RefreshExpectedNumberOfShower,
-    ///`refreshExtractionOption`.
+    /// `refreshExtractionOption`.
     RefreshExtractionOption,
-    ///`refreshHeatingDerogationAvailability`.
+    /// `refreshHeatingDerogationAvailability`.
     RefreshHeatingDerogationAvailability,
-    ///`refreshInstallation`.
+    /// `refreshInstallation`.
     RefreshInstallation,
-    ///`refreshIntrusionDetected`.
+    /// `refreshIntrusionDetected`.
     RefreshIntrusionDetected,
-    ///`refreshManufacturerName`.
+    /// `refreshManufacturerName`.
     RefreshManufacturerName,
-    ///`refreshManufacturerSpecific`.
+    /// `refreshManufacturerSpecific`.
     RefreshManufacturerSpecific,
-    ///`refreshMemorized1Orientation`.
+    /// `refreshMemorized1Orientation`.
     RefreshMemorized1Orientation,
-    ///`refreshMemorized1Position`.
+    /// `refreshMemorized1Position`.
     RefreshMemorized1Position,
-    ///`refreshMiddleWaterTemperature`.
+    /// `refreshMiddleWaterTemperature`.
     RefreshMiddleWaterTemperature,
-    ///`refreshMiddleWaterTemperatureIn`.
+    /// `refreshMiddleWaterTemperatureIn`.
     RefreshMiddleWaterTemperatureIn,
-    ///`refreshOnOffState`.
+    /// `refreshOnOffState`.
     RefreshOnOffState,
-    ///`refreshOperatingMode`.
+    /// `refreshOperatingMode`.
     RefreshOperatingMode,
-    ///`refreshOperatingModeCapabilities`.
+    /// `refreshOperatingModeCapabilities`.
     RefreshOperatingModeCapabilities,
-    ///`refreshOperatingRange`.
+    /// `refreshOperatingRange`.
     RefreshOperatingRange,
-    ///`refreshOperatingTime`.
+    /// `refreshOperatingTime`.
     RefreshOperatingTime,
-    ///`refreshPassAPCCoolingMode`.
+    /// `refreshPassAPCCoolingMode`.
     RefreshPassAPCCoolingMode,
-    ///`refreshPassAPCCoolingProfile`.
+    /// `refreshPassAPCCoolingProfile`.
     RefreshPassAPCCoolingProfile,
-    ///`refreshPassAPCHeatingMode`.
+    /// `refreshPassAPCHeatingMode`.
     RefreshPassAPCHeatingMode,
-    ///`refreshPassAPCHeatingProfile`.
+    /// `refreshPassAPCHeatingProfile`.
     RefreshPassAPCHeatingProfile,
-    ///`refreshPodMode`.
+    /// `refreshPodMode`.
     RefreshPodMode,
-    ///`refreshProductType`.
+    /// `refreshProductType`.
     RefreshProductType,
-    ///`refreshProgrammingSlots`.
+    /// `refreshProgrammingSlots`.
     RefreshProgrammingSlots,
-    ///`refreshRateManagement`.
+    /// `refreshRateManagement`.
     RefreshRateManagement,
-    ///`refreshSmartGridOption`.
+    /// `refreshSmartGridOption`.
     RefreshSmartGridOption,
-    ///`refreshState`.
+    /// `refreshState`.
     RefreshState,
-    ///`refreshTargetTemperature`.
+    /// `refreshTargetTemperature`.
     RefreshTargetTemperature,
-    ///`refreshThermalSchedulingAvailability`.
+    /// `refreshThermalSchedulingAvailability`.
     RefreshThermalSchedulingAvailability,
-    ///`refreshThermostatSetPoint`.
+    /// `refreshThermostatSetPoint`.
     RefreshThermostatSetPoint,
-    ///`refreshThermostatSetpointSupported`.
+    /// `refreshThermostatSetpointSupported`.
     RefreshThermostatSetpointSupported,
-    ///`refreshTimeProgramById`.
+    /// `refreshTimeProgramById`.
     RefreshTimeProgramById,
-    ///`refreshUpdateStatus`.
+    /// `refreshUpdateStatus`.
     RefreshUpdateStatus,
-    ///`refreshWakeUpInterval`.
+    /// `refreshWakeUpInterval`.
     RefreshWakeUpInterval,
-    ///`refreshWaterConsumption`.
+    /// `refreshWaterConsumption`.
     RefreshWaterConsumption,
-    ///`refreshWaterTargetTemperature`.
+    /// `refreshWaterTargetTemperature`.
     RefreshWaterTargetTemperature,
-    ///`refreshWaterTemperature`.
+    /// `refreshWaterTemperature`.
     RefreshWaterTemperature,
-    ///`refreshZonesNumber`.
+    /// `refreshZonesNumber`.
     RefreshZonesNumber,
-    ///`refreshZonesPassAPCCoolingProfile`.
+    /// `refreshZonesPassAPCCoolingProfile`.
     RefreshZonesPassAPCCoolingProfile,
-    ///`refreshZonesPassAPCHeatingProfile`.
+    /// `refreshZonesPassAPCHeatingProfile`.
     RefreshZonesPassAPCHeatingProfile,
-    ///`refreshZonesTargetTemperature`.
+    /// `refreshZonesTargetTemperature`.
     RefreshZonesTargetTemperature,
-    ///`refreshZonesTemperature`.
+    /// `refreshZonesTemperature`.
     RefreshZonesTemperature,
-    ///`refreshZonesThermalConfiguration`.
+    /// `refreshZonesThermalConfiguration`.
     RefreshZonesThermalConfiguration,
-    ///`removeFailedNode`.
+    /// `removeFailedNode`.
     RemoveFailedNode,
-    ///`replaceFailedDevice`.
+    /// `replaceFailedDevice`.
     ReplaceFailedDevice,
-    ///`resetNetworkSecurity`.
+    /// `resetNetworkSecurity`.
     ResetNetworkSecurity,
-    ///`rest`.
+    /// `rest`.
     Rest,
-    ///`rewind`.
+    /// `rewind`.
     Rewind,
-    ///`ring`.
+    /// `ring`.
     Ring,
-    ///`ringWithDoubleSimpleSequence`.
+    /// `ringWithDoubleSimpleSequence`.
     RingWithDoubleSimpleSequence,
-    ///`ringWithSingleSimpleSequence`.
+    /// `ringWithSingleSimpleSequence`.
     RingWithSingleSimpleSequence,
-    ///`ringWithThreeSimpleSequence`.
+    /// `ringWithThreeSimpleSequence`.
     RingWithThreeSimpleSequence,
-    ///`runManufacturerSettingsCommand`.
+    /// `runManufacturerSettingsCommand`.
     RunManufacturerSettingsCommand,
-    ///`sendIOKey`.
+    /// `sendIOKey`.
     SendIOKey,
-    ///`sendPrivate`.
+    /// `sendPrivate`.
     SendPrivate,
-    ///`setAbsenceCoolingTargetTemperature`.
+    /// `setAbsenceCoolingTargetTemperature`.
     SetAbsenceCoolingTargetTemperature,
-    ///`setAbsenceEndDate`.
+    /// `setAbsenceEndDate`.
     SetAbsenceEndDate,
-    ///`setAbsenceEndDateTime`.
+    /// `setAbsenceEndDateTime`.
     SetAbsenceEndDateTime,
-    ///`setAbsenceHeatingTargetTemperature`.
+    /// `setAbsenceHeatingTargetTemperature`.
     SetAbsenceHeatingTargetTemperature,
-    ///`setAbsenceMode`.
+    /// `setAbsenceMode`.
     SetAbsenceMode,
-    ///`setAbsenceStartDate`.
+    /// `setAbsenceStartDate`.
     SetAbsenceStartDate,
-    ///`setAbsenceStartDateTime`.
+    /// `setAbsenceStartDateTime`.
     SetAbsenceStartDateTime,
-    ///`setActiveCoolingTimeProgram`.
+    /// `setActiveCoolingTimeProgram`.
     SetActiveCoolingTimeProgram,
-    ///`setActiveHeatingTimeProgram`.
+    /// `setActiveHeatingTimeProgram`.
     SetActiveHeatingTimeProgram,
-    ///`setAlarmDelay`.
+    /// `setAlarmDelay`.
     SetAlarmDelay,
-    ///`setAllModeTemperatures`.
+    /// `setAllModeTemperatures`.
     SetAllModeTemperatures,
-    ///`setAntiLegionellosis`.
+    /// `setAntiLegionellosis`.
     SetAntiLegionellosis,
-    ///`setAwayModeDuration`.
+    /// `setAwayModeDuration`.
     SetAwayModeDuration,
-    ///`setBoilerInstallationOption`.
+    /// `setBoilerInstallationOption`.
     SetBoilerInstallationOption,
-    ///`setBoostEndDate`.
+    /// `setBoostEndDate`.
     SetBoostEndDate,
-    ///`setBoostMode`.
+    /// `setBoostMode`.
     SetBoostMode,
-    ///`setBoostModeDuration`.
+    /// `setBoostModeDuration`.
     SetBoostModeDuration,
-    ///`setBoostStartDate`.
+    /// `setBoostStartDate`.
     SetBoostStartDate,
-    ///`setCTB`.
+    /// `setCTB`.
     SetCTB,
-    ///`setCalendar`.
+    /// `setCalendar`.
     SetCalendar,
-    ///`setCieColorSpaceXY`.
+    /// `setCieColorSpaceXY`.
     SetCieColorSpaceXY,
-    ///`setClosure`.
+    /// `setClosure`.
     SetClosure,
-    ///`setClosureAndLinearSpeed`.
+    /// `setClosureAndLinearSpeed`.
     SetClosureAndLinearSpeed,
-    ///`setColorTemperature`.
+    /// `setColorTemperature`.
     SetColorTemperature,
-    ///`setComfortCoolingTargetTemperature`.
+    /// `setComfortCoolingTargetTemperature`.
     SetComfortCoolingTargetTemperature,
-    ///`setComfortHeatingTargetTemperature`.
+    /// `setComfortHeatingTargetTemperature`.
     SetComfortHeatingTargetTemperature,
-    ///`setComfortTargetTemperature`.
+    /// `setComfortTargetTemperature`.
     SetComfortTargetTemperature,
-    ///`setConfigState`.
+    /// `setConfigState`.
     SetConfigState,
-    ///`setCoolingOnOffState`.
+    /// `setCoolingOnOffState`.
     SetCoolingOnOffState,
-    ///`setCoolingTargetTemperature`.
+    /// `setCoolingTargetTemperature`.
     SetCoolingTargetTemperature,
-    ///`setCountryCode`.
+    /// `setCountryCode`.
     SetCountryCode,
-    ///`setCurrentOperatingMode`.
+    /// `setCurrentOperatingMode`.
     SetCurrentOperatingMode,
-    ///`setDHWMode`.
+    /// `setDHWMode`.
     SetDHWMode,
-    ///`setDateTime`.
+    /// `setDateTime`.
     SetDateTime,
-    ///`setDeployment`.
+    /// `setDeployment`.
     SetDeployment,
-    ///`setDerogation`.
+    /// `setDerogation`.
     SetDerogation,
-    ///`setDerogationOnOffState`.
+    /// `setDerogationOnOffState`.
     SetDerogationOnOffState,
-    ///`setEcoCoolingTargetTemperature`.
+    /// `setEcoCoolingTargetTemperature`.
     SetEcoCoolingTargetTemperature,
-    ///`setEcoHeatingTargetTemperature`.
+    /// `setEcoHeatingTargetTemperature`.
     SetEcoHeatingTargetTemperature,
-    ///`setEcoTargetTemperature`.
+    /// `setEcoTargetTemperature`.
     SetEcoTargetTemperature,
-    ///`setElectricalExtraManagement`.
+    /// `setElectricalExtraManagement`.
     SetElectricalExtraManagement,
-    ///`setExpectedNumberOfShower`.
+    /// `setExpectedNumberOfShower`.
     SetExpectedNumberOfShower,
-    ///`setExtractionOption`.
+    /// `setExtractionOption`.
     SetExtractionOption,
-    ///`setFrostProtectionTargetTemperature`.
+    /// `setFrostProtectionTargetTemperature`.
     SetFrostProtectionTargetTemperature,
-    ///`setGroupVolume`.
+    /// `setGroupVolume`.
     SetGroupVolume,
-    ///`setHSB`.
+    /// `setHSB`.
     SetHSB,
-    ///`setHaltedTargetTemperature`.
+    /// `setHaltedTargetTemperature`.
     SetHaltedTargetTemperature,
-    ///`setHeatingCoolingAutoSwitch`.
+    /// `setHeatingCoolingAutoSwitch`.
     SetHeatingCoolingAutoSwitch,
-    ///`setHeatingOnOffState`.
+    /// `setHeatingOnOffState`.
     SetHeatingOnOffState,
-    ///`setHeatingTargetTemperature`.
+    /// `setHeatingTargetTemperature`.
     SetHeatingTargetTemperature,
-    ///`setHolidaysTargetTemperature`.
+    /// `setHolidaysTargetTemperature`.
     SetHolidaysTargetTemperature,
-    ///`setHueAndSaturation`.
+    /// `setHueAndSaturation`.
     SetHueAndSaturation,
-    ///`setInstallation`.
+    /// `setInstallation`.
     SetInstallation,
-    ///`setIntensity`.
+    /// `setIntensity`.
     SetIntensity,
-    ///`setIntensityWithTimer`.
+    /// `setIntensityWithTimer`.
     SetIntensityWithTimer,
-    ///`setIntrusionDetected`.
+    /// `setIntrusionDetected`.
     SetIntrusionDetected,
-    ///`setLightingLedPodMode`.
+    /// `setLightingLedPodMode`.
     SetLightingLedPodMode,
-    ///`setMaximumCoolingTargetTemperature`.
+    /// `setMaximumCoolingTargetTemperature`.
     SetMaximumCoolingTargetTemperature,
-    ///`setMaximumHeatingTargetTemperature`.
+    /// `setMaximumHeatingTargetTemperature`.
     SetMaximumHeatingTargetTemperature,
-    ///`setMemorized1Orientation`.
+    /// `setMemorized1Orientation`.
     SetMemorized1Orientation,
-    ///`setMemorized1Position`.
+    /// `setMemorized1Position`.
     SetMemorized1Position,
-    ///`setMemorizedSimpleVolume`.
+    /// `setMemorizedSimpleVolume`.
     SetMemorizedSimpleVolume,
-    ///`setMinimumCoolingTargetTemperature`.
+    /// `setMinimumCoolingTargetTemperature`.
     SetMinimumCoolingTargetTemperature,
-    ///`setMinimumHeatingTargetTemperature`.
+    /// `setMinimumHeatingTargetTemperature`.
     SetMinimumHeatingTargetTemperature,
-    ///`setName`.
+    /// `setName`.
     SetName,
-    ///`setOnOff`.
+    /// `setOnOff`.
     SetOnOff,
-    ///`setOperatingRange`.
+    /// `setOperatingRange`.
     SetOperatingRange,
-    ///`setOrientation`.
+    /// `setOrientation`.
     SetOrientation,
-    ///`setPassAPCCoolingMode`.
+    /// `setPassAPCCoolingMode`.
     SetPassAPCCoolingMode,
-    ///`setPassAPCHeatingMode`.
+    /// `setPassAPCHeatingMode`.
     SetPassAPCHeatingMode,
-    ///`setPassAPCOperatingMode`.
+    /// `setPassAPCOperatingMode`.
     SetPassAPCOperatingMode,
-    ///`setPodLedOff`.
+    /// `setPodLedOff`.
     SetPodLedOff,
-    ///`setPodLedOn`.
+    /// `setPodLedOn`.
     SetPodLedOn,
-    ///`setPosition`.
+    /// `setPosition`.
     SetPosition,
-    ///`setPositionAndLinearSpeed`.
+    /// `setPositionAndLinearSpeed`.
     SetPositionAndLinearSpeed,
-    ///`setProgrammingSlots`.
+    /// `setProgrammingSlots`.
     SetProgrammingSlots,
-    ///`setRGB`.
+    /// `setRGB`.
     SetRGB,
-    ///`setRateManagement`.
+    /// `setRateManagement`.
     SetRateManagement,
-    ///`setSecuredOrientation`.
+    /// `setSecuredOrientation`.
     SetSecuredOrientation,
-    ///`setSecuredPosition`.
+    /// `setSecuredPosition`.
     SetSecuredPosition,
-    ///`setSetPointTypeAndTargetTemperature`.
+    /// `setSetPointTypeAndTargetTemperature`.
     SetSetPointTypeAndTargetTemperature,
-    ///`setSmartGridOption`.
+    /// `setSmartGridOption`.
     SetSmartGridOption,
-    ///`setTargetAlarmMode`.
+    /// `setTargetAlarmMode`.
     SetTargetAlarmMode,
-    ///`setTargetDHWTemperature`.
+    /// `setTargetDHWTemperature`.
     SetTargetDHWTemperature,
-    ///`setTargetInfraConfig`.
+    /// `setTargetInfraConfig`.
     SetTargetInfraConfig,
-    ///`setTargetModeAlias`.
+    /// `setTargetModeAlias`.
     SetTargetModeAlias,
-    ///`setTargetTemperature`.
+    /// `setTargetTemperature`.
     SetTargetTemperature,
-    ///`setTargetWakeUpInterval`.
+    /// `setTargetWakeUpInterval`.
     SetTargetWakeUpInterval,
-    ///`setThermostatSetpoint`.
+    /// `setThermostatSetpoint`.
     SetThermostatSetpoint,
-    ///`setTimeProgramById`.
+    /// `setTimeProgramById`.
     SetTimeProgramById,
-    ///`setValveSettings`.
+    /// `setValveSettings`.
     SetValveSettings,
-    ///`setVolume`.
+    /// `setVolume`.
     SetVolume,
-    ///`setWakeUpInterval`.
+    /// `setWakeUpInterval`.
     SetWakeUpInterval,
-    ///`setWaterTargetTemperature`.
+    /// `setWaterTargetTemperature`.
     SetWaterTargetTemperature,
-    ///`setWaterTemperature`.
+    /// `setWaterTemperature`.
     SetWaterTemperature,
-    ///`setWifiMode`.
+    /// `setWifiMode`.
     SetWifiMode,
-    ///`setXYB`.
+    /// `setXYB`.
     SetXYB,
-    ///`shareNetwork`.
+    /// `shareNetwork`.
     ShareNetwork,
-    ///`startExclusion`.
+    /// `startExclusion`.
     StartExclusion,
-    ///`startExclusionWithMode`.
+    /// `startExclusionWithMode`.
     StartExclusionWithMode,
-    ///`startIdentify`.
+    /// `startIdentify`.
     StartIdentify,
-    ///`startInclusion`.
+    /// `startInclusion`.
     StartInclusion,
-    ///`startInclusionWithMode`.
+    /// `startInclusionWithMode`.
     StartInclusionWithMode,
-    ///`startLearn`.
+    /// `startLearn`.
     StartLearn,
-    ///`startLearnWithMode`.
+    /// `startLearnWithMode`.
     StartLearnWithMode,
-    ///`stop`.
+    /// `stop`.
     Stop,
-    ///`stopExclusion`.
+    /// `stopExclusion`.
     StopExclusion,
-    ///`stopIdentify`.
+    /// `stopIdentify`.
     StopIdentify,
-    ///`stopInclusion`.
+    /// `stopInclusion`.
     StopInclusion,
-    ///`stopLearn`.
+    /// `stopLearn`.
     StopLearn,
-    ///`takePicture`.
+    /// `takePicture`.
     TakePicture,
-    ///`takePictureSequence`.
+    /// `takePictureSequence`.
     TakePictureSequence,
-    ///`test`.
+    /// `test`.
     Test,
-    ///`undeploy`.
+    /// `undeploy`.
     Undeploy,
-    ///`unmute`.
+    /// `unmute`.
     Unmute,
-    ///`unmuteGroup`.
+    /// `unmuteGroup`.
     UnmuteGroup,
-    ///`unpairAllOneWayControllers`.
+    /// `unpairAllOneWayControllers`.
     UnpairAllOneWayControllers,
-    ///`unpairOneWayController`.
+    /// `unpairOneWayController`.
     UnpairOneWayController,
-    ///`up`.
+    /// `up`.
     Up,
-    ///`update`.
+    /// `update`.
     Update,
-    ///`wink`.
+    /// `wink`.
     Wink,
     /// A name this version does not know, as sent.
     Unknown(String),
