@@ -23,6 +23,7 @@ pub mod idempotency;
 pub mod ir;
 pub mod names;
 pub mod output;
+pub mod vocabulary;
 
 use output::GeneratedFile;
 
@@ -85,6 +86,7 @@ pub fn generate_from_spec(mut spec: Spec, curated_text: &str) -> Result<Generate
         contents: render_spec(&spec),
     }];
     files.extend(emit::emit(&ir).map_err(Error::Emit)?);
+    files.push(vocabulary::generate(vocabulary::VOCABULARY).map_err(Error::Emit)?);
     Ok(Generated { spec, ir, files })
 }
 

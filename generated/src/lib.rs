@@ -60,19 +60,25 @@
 
 #![warn(missing_docs)]
 
+mod action_queue;
 mod auth;
 #[cfg(feature = "nexity")]
 mod auth_srp;
 mod client;
+mod command;
 mod cookies;
 mod de;
 #[cfg(feature = "discovery")]
 mod discovery;
+mod device;
+mod device_url;
+pub mod diagnostics;
 mod error;
 mod event_stream;
 mod execution;
 #[rustfmt::skip]
 mod generated;
+pub mod home;
 mod local;
 mod operation;
 mod redact;
@@ -84,7 +90,11 @@ pub mod signin;
 pub mod state;
 mod tls;
 mod transport;
+#[rustfmt::skip]
+#[path = "generated/vocabulary.rs"]
+pub mod vocabulary;
 
+pub use action_queue::{ActionQueue, ActionQueueSettings, QueuedResult};
 pub use auth::{BoxError, Credentials, Secret, TokenSource};
 #[cfg(feature = "nexity")]
 pub use auth_srp::CognitoError;
@@ -97,6 +107,8 @@ pub use discovery::{
     discover, parse_mdns_packet, parse_mdns_packets, DiscoveredGateway, DiscoveryError,
     GatewayService,
 };
+pub use command::{action_group, Action, Command, ExecutionMode};
+pub use device_url::{DeviceUrl, DeviceUrlErrorKind, InvalidDeviceUrl};
 pub use error::{ApiError, Error, ErrorCode, ErrorKind};
 pub use event_stream::{EventStream, EventStreamConfig, GapReason};
 pub use execution::{ExecutionOutcome, ExecutionState};
@@ -112,6 +124,7 @@ pub use retry::RetryPolicy;
 pub use server::Server;
 pub use signin::{Grant, SignInContext, SignInFlow, VendorSignIn};
 pub use state::{StateValue, TypedValue};
+pub use vocabulary::{CommandName, Protocol, StateName, UiClass, UiWidget};
 
 /// Items the generated code uses; not part of the public API.
 #[doc(hidden)]

@@ -22,3 +22,34 @@ fn readme_quick_start_is_the_compiled_crate_example() {
         "README quick start differs from the crate docs of generated/src/lib.rs"
     );
 }
+
+/// The README's roller-shutter example is the documentation of `overkiz::home`
+/// (compiled as a doc test), without its hidden `# ` lines.
+#[test]
+fn readme_home_example_is_the_compiled_home_module_example() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let home = std::fs::read_to_string(format!("{root}/generated/src/home.rs")).unwrap();
+    let section = &readme[readme
+        .find("## Home automation")
+        .expect("README has the section")..];
+    let start = section
+        .find("```rust\n")
+        .expect("the section has an example")
+        + "```rust\n".len();
+    let end = start + section[start..].find("```").unwrap();
+    let documented: Vec<&str> = home
+        .lines()
+        .filter_map(|l| l.strip_prefix("//!"))
+        .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .skip_while(|l| !l.starts_with("```no_run"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("```"))
+        .filter(|l| !l.starts_with("# "))
+        .collect();
+    assert_eq!(
+        section[start..end].trim_end(),
+        documented.join("\n").trim_end(),
+        "README example differs from the docs of generated/src/home.rs"
+    );
+}

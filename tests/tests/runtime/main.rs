@@ -5,6 +5,7 @@
 mod support;
 
 mod auth;
+mod commands;
 mod errors;
 mod events;
 mod executions;
