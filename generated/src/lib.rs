@@ -68,11 +68,11 @@ mod client;
 mod command;
 mod cookies;
 mod de;
-#[cfg(feature = "discovery")]
-mod discovery;
 mod device;
 mod device_url;
 pub mod diagnostics;
+#[cfg(feature = "discovery")]
+mod discovery;
 mod error;
 mod event_stream;
 mod execution;
@@ -102,13 +102,13 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_LOGIN_COOL_DOWN,
     DEFAULT_LOGIN_RETRY_DELAY, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
 };
+pub use command::{action_group, Action, Command, ExecutionMode};
+pub use device_url::{DeviceUrl, DeviceUrlErrorKind, InvalidDeviceUrl};
 #[cfg(feature = "discovery")]
 pub use discovery::{
     discover, parse_mdns_packet, parse_mdns_packets, DiscoveredGateway, DiscoveryError,
     GatewayService,
 };
-pub use command::{action_group, Action, Command, ExecutionMode};
-pub use device_url::{DeviceUrl, DeviceUrlErrorKind, InvalidDeviceUrl};
 pub use error::{ApiError, Error, ErrorCode, ErrorKind};
 pub use event_stream::{EventStream, EventStreamConfig, GapReason};
 pub use execution::{ExecutionOutcome, ExecutionState};
