@@ -1,0 +1,395 @@
+//! `overkiz-sim`: an offline Overkiz End-User API server, for testing clients without
+//! hardware or an account.
+//!
+//! The simulator serves the cloud API under `/enduser-mobile-web/enduserAPI`. It is
+//! loaded with a setup (the JSON of `GET /setup`, e.g. a real one) and answers:
+//!
+//! - **statefully** where clients depend on state: the login form (`POST /login`,
+//!   `JSESSIONID` cookie, sessions expiring after [`Config::session_ttl`] idle) and
+//!   bearer tokens ([`Simulator::add_token`]), `POST /logout`, the setup and its
+//!   devices and states, executions (`POST /exec/apply` progressing through
+//!   `INITIALIZED → TRANSMITTED → IN_PROGRESS → COMPLETED` every [`Config::step`], with
+//!   their events and the effect of known commands on the device states), the
+//!   current executions, their cancellation, the execution history, and event
+//!   listeners (register, fetch, unregister, expiry after [`Config::listener_ttl`]
+//!   without a fetch);
+//! - **from the documentation** for every other documented operation: its documented
+//!   status and an example body built from its response schema in the embedded
+//!   `spec/overkiz.json`.
+//!
+//! Faults are available on demand: [`Simulator::set_rate_limited`] (429),
+//! [`Simulator::set_maintenance`] (503 maintenance page), [`Simulator::set_latency`]
+//! (slow answers), [`Simulator::expire_sessions`], [`Simulator::expire_listeners`].
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! let setup = serde_json::json!({"devices": [], "gateways": []});
+//! let sim = overkiz_sim::Simulator::start(setup).await?;
+//! println!("{}", sim.url()); // http://127.0.0.1:PORT/enduser-mobile-web/enduserAPI
+//! # Ok(()) }
+//! ```
+
+pub mod spec;
+mod state;
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::{Request, Response, StatusCode};
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::task::{JoinHandle, JoinSet};
+
+use state::State;
+
+/// The path prefix of the cloud API.
+pub const API_PREFIX: &str = "/enduser-mobile-web/enduserAPI";
+
+/// The body of a forced 429 (`tests/fixtures/errors/cloud/too-many-requests.json`).
+pub const TOO_MANY_REQUESTS_BODY: &str = "{\n    \"errorCode\": \"AUTHENTICATION_ERROR\",\n    \"error\": \"Too many requests, try again later : login with xxx@xxx.tld\"\n}\n";
+
+/// The page of a forced 503 (`tests/fixtures/errors/cloud/503-maintenance.html`).
+pub const MAINTENANCE_PAGE: &str =
+    include_str!("../../tests/fixtures/errors/cloud/503-maintenance.html");
+
+/// Settings of a [`Simulator`].
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// A session dies after this long without a call (default 30 min).
+    pub session_ttl: Duration,
+    /// A listener dies after this long without a fetch (default 10 min).
+    pub listener_ttl: Duration,
+    /// Time between two states of an execution (default 500 ms).
+    pub step: Duration,
+    /// The only accepted `userId`/`userPassword`; `None` accepts any (the default).
+    pub credentials: Option<(String, String)>,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            session_ttl: Duration::from_secs(30 * 60),
+            listener_ttl: Duration::from_secs(10 * 60),
+            step: Duration::from_millis(500),
+            credentials: None,
+        }
+    }
+}
+
+impl Config {
+    /// Sets [`Config::session_ttl`].
+    pub fn with_session_ttl(mut self, ttl: Duration) -> Config {
+        self.session_ttl = ttl;
+        self
+    }
+    /// Sets [`Config::listener_ttl`].
+    pub fn with_listener_ttl(mut self, ttl: Duration) -> Config {
+        self.listener_ttl = ttl;
+        self
+    }
+    /// Sets [`Config::step`].
+    pub fn with_step(mut self, step: Duration) -> Config {
+        self.step = step;
+        self
+    }
+    /// Accepts only these credentials at `POST /login`.
+    pub fn with_credentials(mut self, user: impl Into<String>, password: impl Into<String>) -> Config {
+        self.credentials = Some((user.into(), password.into()));
+        self
+    }
+}
+
+/// Faults switched on and off while the simulator runs.
+#[derive(Debug, Default)]
+struct Faults {
+    rate_limited: AtomicBool,
+    maintenance: AtomicBool,
+    latency_ms: AtomicU64,
+}
+
+/// What the server's tasks share.
+pub(crate) struct Shared {
+    pub(crate) config: Config,
+    pub(crate) state: Mutex<State>,
+    faults: Faults,
+    requests: AtomicU64,
+}
+
+impl Shared {
+    pub(crate) fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A running simulator; stopped when dropped (or by [`Simulator::stop`]).
+pub struct Simulator {
+    addr: SocketAddr,
+    url: String,
+    shared: Arc<Shared>,
+    server: JoinHandle<()>,
+}
+
+impl Simulator {
+    /// Starts a simulator of `setup` on an ephemeral port of 127.0.0.1 with the default
+    /// [`Config`].
+    pub async fn start(setup: Value) -> std::io::Result<Simulator> {
+        Simulator::start_with(setup, Config::default()).await
+    }
+
+    /// Starts a simulator of `setup` on an ephemeral port of 127.0.0.1.
+    pub async fn start_with(setup: Value, config: Config) -> std::io::Result<Simulator> {
+        Simulator::bind(SocketAddr::from(([127, 0, 0, 1], 0)), setup, config).await
+    }
+
+    /// Starts a simulator of `setup` listening on `addr`.
+    pub async fn bind(addr: SocketAddr, setup: Value, config: Config) -> std::io::Result<Simulator> {
+        // Parse the spec before answering anything.
+        spec::operations();
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            config,
+            state: Mutex::new(State::new(setup)),
+            faults: Faults::default(),
+            requests: AtomicU64::new(0),
+        });
+        let server = tokio::spawn(serve(listener, shared.clone()));
+        Ok(Simulator {
+            addr,
+            url: format!("http://{addr}{API_PREFIX}"),
+            shared,
+            server,
+        })
+    }
+
+    /// The base URL of the API (for `overkiz::Server::custom`).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The address the simulator listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops answering: closes the listening socket and every connection.
+    pub async fn stop(self) {
+        self.server.abort();
+        let _ = (&mut { self }.server).await;
+    }
+
+    /// Answers every call with 429 and the `too-many-requests.json` body while `on`.
+    pub fn set_rate_limited(&self, on: bool) {
+        self.shared.faults.rate_limited.store(on, Ordering::SeqCst);
+    }
+
+    /// Answers every call with 503 and the maintenance page while `on`.
+    pub fn set_maintenance(&self, on: bool) {
+        self.shared.faults.maintenance.store(on, Ordering::SeqCst);
+    }
+
+    /// Delays every answer by `latency` (zero: no delay).
+    pub fn set_latency(&self, latency: Duration) {
+        let ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX);
+        self.shared.faults.latency_ms.store(ms, Ordering::SeqCst);
+    }
+
+    /// Ends every session now (their listeners die with them); bearer tokens stay.
+    pub fn expire_sessions(&self) {
+        self.shared.state().expire_sessions();
+    }
+
+    /// Forgets every event listener now: the next fetch gets the server's
+    /// `Invalid event listener id` error.
+    pub fn expire_listeners(&self) {
+        self.shared.state().listeners.clear();
+    }
+
+    /// Accepts `token` as `Authorization: Bearer <token>`.
+    pub fn add_token(&self, token: impl Into<String>) {
+        self.shared.state().tokens.insert(token.into());
+    }
+
+    /// The setup as `GET /setup` would answer it now.
+    pub fn setup(&self) -> Value {
+        self.shared.state().setup.clone()
+    }
+
+    /// The value of state `name` of device `device_url`, if it has one.
+    pub fn device_state(&self, device_url: &str, name: &str) -> Option<Value> {
+        self.shared.state().device_state(device_url, name)
+    }
+
+    /// Live sessions (login sessions, not bearer tokens).
+    pub fn session_count(&self) -> usize {
+        self.shared.state().sessions.len()
+    }
+
+    /// Registered event listeners.
+    pub fn listener_count(&self) -> usize {
+        self.shared.state().listeners.len()
+    }
+
+    /// Ids of the running executions.
+    pub fn current_executions(&self) -> Vec<String> {
+        self.shared.state().current.iter().map(|e| e.id.clone()).collect()
+    }
+
+    /// Finished executions, as `GET /history/executions` lists them.
+    pub fn history(&self) -> Vec<Value> {
+        self.shared.state().history.clone()
+    }
+
+    /// Requests received so far.
+    pub fn request_count(&self) -> u64 {
+        self.shared.requests.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// Accepts connections until aborted; aborting drops (and so aborts) the connections.
+async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+    let mut connections = JoinSet::new();
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(_) => continue,
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
+        };
+        let shared = shared.clone();
+        connections.spawn(async move {
+            let service = hyper::service::service_fn(move |request| {
+                let shared = shared.clone();
+                async move { Ok::<_, Infallible>(handle(shared, request).await) }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+/// An answer under construction.
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) content_type: &'static str,
+    pub(crate) body: Vec<u8>,
+    pub(crate) cookie: Option<String>,
+}
+
+impl Answer {
+    pub(crate) fn json(status: u16, body: &Value) -> Answer {
+        Answer {
+            status,
+            content_type: "application/json",
+            body: serde_json::to_vec(body).unwrap_or_default(),
+            cookie: None,
+        }
+    }
+
+    pub(crate) fn empty(status: u16) -> Answer {
+        Answer {
+            status,
+            content_type: "application/json",
+            body: Vec::new(),
+            cookie: None,
+        }
+    }
+
+    pub(crate) fn error(status: u16, code: &str, message: &str) -> Answer {
+        Answer::json(status, &serde_json::json!({"errorCode": code, "error": message}))
+    }
+
+    fn into_response(self) -> Response<Full<Bytes>> {
+        let mut response = Response::new(Full::new(Bytes::from(self.body)));
+        *response.status_mut() = StatusCode::from_u16(self.status).unwrap_or(StatusCode::OK);
+        let headers = response.headers_mut();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(self.content_type));
+        if let Some(cookie) = self.cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+            headers.insert(hyper::header::SET_COOKIE, cookie);
+        }
+        response
+    }
+}
+
+/// A request as the handlers see it.
+pub(crate) struct Call {
+    pub(crate) method: String,
+    /// Path relative to the API base.
+    pub(crate) path: String,
+    pub(crate) cookie: Option<String>,
+    pub(crate) bearer: Option<String>,
+    pub(crate) body: Bytes,
+}
+
+async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Response<Full<Bytes>> {
+    shared.requests.fetch_add(1, Ordering::SeqCst);
+    let latency = shared.faults.latency_ms.load(Ordering::SeqCst);
+    if latency > 0 {
+        tokio::time::sleep(Duration::from_millis(latency)).await;
+    }
+    if shared.faults.maintenance.load(Ordering::SeqCst) {
+        return Answer {
+            status: 503,
+            content_type: "text/html",
+            body: MAINTENANCE_PAGE.as_bytes().to_vec(),
+            cookie: None,
+        }
+        .into_response();
+    }
+    if shared.faults.rate_limited.load(Ordering::SeqCst) {
+        return Answer {
+            status: 429,
+            content_type: "application/json",
+            body: TOO_MANY_REQUESTS_BODY.as_bytes().to_vec(),
+            cookie: None,
+        }
+        .into_response();
+    }
+    let (parts, body) = request.into_parts();
+    let body = match body.collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => return Answer::empty(400).into_response(),
+    };
+    let Some(path) = parts.uri.path().strip_prefix(API_PREFIX) else {
+        return Answer::error(404, "INVALID_API_CALL", "No such resource").into_response();
+    };
+    let header = |name: hyper::header::HeaderName| {
+        parts
+            .headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let cookie = header(hyper::header::COOKIE)
+        .split(';')
+        .filter_map(|pair| pair.trim().strip_prefix("JSESSIONID="))
+        .map(str::to_owned)
+        .next();
+    let bearer = header(hyper::header::AUTHORIZATION)
+        .strip_prefix("Bearer ")
+        .map(|token| token.trim().to_owned());
+    let call = Call {
+        method: parts.method.as_str().to_owned(),
+        path: path.to_owned(),
+        cookie,
+        bearer,
+        body,
+    };
+    state::answer(&shared, call).into_response()
+}
