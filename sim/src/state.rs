@@ -83,7 +83,8 @@ impl State {
 
     pub(crate) fn expire_sessions(&mut self) {
         let sessions: Vec<String> = self.sessions.drain().map(|(id, _)| id).collect();
-        self.listeners.retain(|_, l| !sessions.contains(&l.owner));
+        self.listeners
+            .retain(|_, l| !l.owner.strip_prefix("session:").is_some_and(|s| sessions.iter().any(|id| id == s)));
     }
 
     fn devices(&self) -> &[Value] {
@@ -359,8 +360,9 @@ pub(crate) fn answer(shared: &Arc<Shared>, call: Call) -> Answer {
         .sessions
         .retain(|_, (_, last)| now.duration_since(*last) < ttl);
     let sessions: Vec<String> = state.sessions.keys().cloned().collect();
-    state.listeners.retain(|_, l| {
-        sessions.contains(&l.owner) || !l.owner.starts_with("session:")
+    state.listeners.retain(|_, l| match l.owner.strip_prefix("session:") {
+        Some(session) => sessions.iter().any(|s| s == session),
+        None => true,
     });
     let owner = match (&call.cookie, &call.bearer) {
         (_, Some(token)) if state.tokens.contains(token) => format!("token:{token}"),
