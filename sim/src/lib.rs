@@ -99,7 +99,11 @@ impl Config {
         self
     }
     /// Accepts only these credentials at `POST /login`.
-    pub fn with_credentials(mut self, user: impl Into<String>, password: impl Into<String>) -> Config {
+    pub fn with_credentials(
+        mut self,
+        user: impl Into<String>,
+        password: impl Into<String>,
+    ) -> Config {
         self.credentials = Some((user.into(), password.into()));
         self
     }
@@ -123,7 +127,9 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub(crate) fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -148,7 +154,11 @@ impl Simulator {
     }
 
     /// Starts a simulator of `setup` listening on `addr`.
-    pub async fn bind(addr: SocketAddr, setup: Value, config: Config) -> std::io::Result<Simulator> {
+    pub async fn bind(
+        addr: SocketAddr,
+        setup: Value,
+        config: Config,
+    ) -> std::io::Result<Simulator> {
         // Parse the spec before answering anything.
         spec::operations();
         let listener = TcpListener::bind(addr).await?;
@@ -238,7 +248,12 @@ impl Simulator {
 
     /// Ids of the running executions.
     pub fn current_executions(&self) -> Vec<String> {
-        self.shared.state().current.iter().map(|e| e.id.clone()).collect()
+        self.shared
+            .state()
+            .current
+            .iter()
+            .map(|e| e.id.clone())
+            .collect()
     }
 
     /// Finished executions, as `GET /history/executions` lists them.
@@ -310,7 +325,10 @@ impl Answer {
     }
 
     pub(crate) fn error(status: u16, code: &str, message: &str) -> Answer {
-        Answer::json(status, &serde_json::json!({"errorCode": code, "error": message}))
+        Answer::json(
+            status,
+            &serde_json::json!({"errorCode": code, "error": message}),
+        )
     }
 
     fn into_response(self) -> Response<Full<Bytes>> {

@@ -84,10 +84,14 @@ pub fn route(method: &str, path: &str) -> Option<(&'static Operation, Vec<String
         if op.method != method || op.segments.len() != segments.len() {
             continue;
         }
-        let matches = op.segments.iter().zip(&segments).all(|(template, actual)| match template {
-            Segment::Literal(literal) => literal == actual,
-            Segment::Placeholder => true,
-        });
+        let matches = op
+            .segments
+            .iter()
+            .zip(&segments)
+            .all(|(template, actual)| match template {
+                Segment::Literal(literal) => literal == actual,
+                Segment::Placeholder => true,
+            });
         if !matches {
             continue;
         }
@@ -106,7 +110,11 @@ pub fn route(method: &str, path: &str) -> Option<(&'static Operation, Vec<String
         .iter()
         .zip(&segments)
         .filter(|(template, _)| matches!(template, Segment::Placeholder))
-        .map(|(_, actual)| percent_encoding::percent_decode_str(actual).decode_utf8_lossy().into_owned())
+        .map(|(_, actual)| {
+            percent_encoding::percent_decode_str(actual)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
         .collect();
     Some((op, params))
 }

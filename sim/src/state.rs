@@ -83,8 +83,11 @@ impl State {
 
     pub(crate) fn expire_sessions(&mut self) {
         let sessions: Vec<String> = self.sessions.drain().map(|(id, _)| id).collect();
-        self.listeners
-            .retain(|_, l| !l.owner.strip_prefix("session:").is_some_and(|s| sessions.iter().any(|id| id == s)));
+        self.listeners.retain(|_, l| {
+            !l.owner
+                .strip_prefix("session:")
+                .is_some_and(|s| sessions.iter().any(|id| id == s))
+        });
     }
 
     fn devices(&self) -> &[Value] {
@@ -109,14 +112,11 @@ impl State {
     /// an event's `deviceStates`.
     fn set_states(&mut self, device_url: &str, changes: &[(&str, Value)]) -> Vec<Value> {
         let mut changed = Vec::new();
-        let Some(device) = self.setup["devices"]
-            .as_array_mut()
-            .and_then(|devices| {
-                devices
-                    .iter_mut()
-                    .find(|d| d["deviceURL"].as_str() == Some(device_url))
-            })
-        else {
+        let Some(device) = self.setup["devices"].as_array_mut().and_then(|devices| {
+            devices
+                .iter_mut()
+                .find(|d| d["deviceURL"].as_str() == Some(device_url))
+        }) else {
             return changed;
         };
         let Some(states) = device["states"].as_array_mut() else {
@@ -187,7 +187,9 @@ impl State {
         self.emit(event);
         let end = now_ms();
         let mut commands = Vec::new();
-        for (rank, (device_url, command, parameters)) in commands_of(&execution.actions).into_iter().enumerate() {
+        for (rank, (device_url, command, parameters)) in
+            commands_of(&execution.actions).into_iter().enumerate()
+        {
             commands.push(json!({
                 "deviceURL": device_url,
                 "command": command,
@@ -213,10 +215,16 @@ impl State {
             ("eventTime", Value::from(execution.start_time)),
             ("effectiveStartTime", Value::from(execution.start_time)),
             ("endTime", Value::from(end)),
-            ("duration", Value::from(end.saturating_sub(execution.start_time))),
+            (
+                "duration",
+                Value::from(end.saturating_sub(execution.start_time)),
+            ),
             ("executionType", Value::from("Immediate execution")),
             ("executionSubType", Value::from("MANUAL_CONTROL")),
-            ("failureType", Value::from(failure_type.unwrap_or("NO_FAILURE"))),
+            (
+                "failureType",
+                Value::from(failure_type.unwrap_or("NO_FAILURE")),
+            ),
             ("commands", Value::Array(commands)),
         ] {
             entry[key] = value;
@@ -268,7 +276,10 @@ fn effect(command: &str, parameters: &[Value]) -> Vec<(&'static str, Value)> {
     let closure = |c: f64| {
         vec![
             ("core:ClosureState", json_number(c)),
-            ("core:OpenClosedState", Value::from(if c >= 100.0 { "closed" } else { "open" })),
+            (
+                "core:OpenClosedState",
+                Value::from(if c >= 100.0 { "closed" } else { "open" }),
+            ),
         ]
     };
     match command {
@@ -288,7 +299,9 @@ fn effect(command: &str, parameters: &[Value]) -> Vec<(&'static str, Value)> {
 async fn progress(shared: Weak<Shared>, id: String, step: Duration) {
     for (next, command_state) in [("TRANSMITTED", None), ("IN_PROGRESS", Some("IN_PROGRESS"))] {
         tokio::time::sleep(step).await;
-        let Some(shared) = shared.upgrade() else { return };
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
         let mut state = shared.state();
         let Some(execution) = state.current.iter_mut().find(|e| e.id == id) else {
             return; // cancelled
@@ -310,7 +323,9 @@ async fn progress(shared: Weak<Shared>, id: String, step: Duration) {
         }
     }
     tokio::time::sleep(step).await;
-    let Some(shared) = shared.upgrade() else { return };
+    let Some(shared) = shared.upgrade() else {
+        return;
+    };
     let mut state = shared.state();
     let Some(execution) = state.current.iter().find(|e| e.id == id) else {
         return;
@@ -340,7 +355,11 @@ fn no_such_resource() -> Answer {
 }
 
 fn invalid_listener(id: &str) -> Answer {
-    Answer::error(400, "UNSPECIFIED_ERROR", &format!("Invalid event listener id : {id}"))
+    Answer::error(
+        400,
+        "UNSPECIFIED_ERROR",
+        &format!("Invalid event listener id : {id}"),
+    )
 }
 
 /// Answers a call.
@@ -360,10 +379,12 @@ pub(crate) fn answer(shared: &Arc<Shared>, call: Call) -> Answer {
         .sessions
         .retain(|_, (_, last)| now.duration_since(*last) < ttl);
     let sessions: Vec<String> = state.sessions.keys().cloned().collect();
-    state.listeners.retain(|_, l| match l.owner.strip_prefix("session:") {
-        Some(session) => sessions.iter().any(|s| s == session),
-        None => true,
-    });
+    state
+        .listeners
+        .retain(|_, l| match l.owner.strip_prefix("session:") {
+            Some(session) => sessions.iter().any(|s| s == session),
+            None => true,
+        });
     let owner = match (&call.cookie, &call.bearer) {
         (_, Some(token)) if state.tokens.contains(token) => format!("token:{token}"),
         (Some(id), _) if state.sessions.contains_key(id) => {
@@ -454,7 +475,10 @@ pub(crate) fn answer(shared: &Arc<Shared>, call: Call) -> Answer {
                 return no_such_controllable(&device_url);
             }
             let id = state.new_id();
-            let label = action_group["label"].as_str().unwrap_or_default().to_owned();
+            let label = action_group["label"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
             state.emit(json!({
                 "name": "ExecutionRegisteredEvent", "execId": id, "label": label,
                 "metadata": "", "type": 1, "subType": 1, "actions": actions,
@@ -472,7 +496,11 @@ pub(crate) fn answer(shared: &Arc<Shared>, call: Call) -> Answer {
             Answer::json(200, &json!({"execId": id}))
         }
         ("GET", "/exec/current") => {
-            let all: Vec<Value> = state.current.iter().map(|e| state.execution_json(e)).collect();
+            let all: Vec<Value> = state
+                .current
+                .iter()
+                .map(|e| state.execution_json(e))
+                .collect();
             Answer::json(200, &Value::Array(all))
         }
         ("GET", "/exec/current/{execId}") => {
@@ -494,7 +522,11 @@ pub(crate) fn answer(shared: &Arc<Shared>, call: Call) -> Answer {
         }
         ("GET", "/history/executions") => Answer::json(200, &Value::Array(state.history.clone())),
         ("GET", "/history/executions/{execId}") => {
-            match state.history.iter().find(|e| e["id"].as_str() == Some(param(0))) {
+            match state
+                .history
+                .iter()
+                .find(|e| e["id"].as_str() == Some(param(0)))
+            {
                 Some(entry) => Answer::json(200, &json!({"execution": entry})),
                 None => no_such_resource(),
             }
@@ -548,7 +580,10 @@ fn login(shared: &Shared, call: &Call) -> Answer {
     let mut state = shared.state();
     let id = state.new_id().replace('-', "").to_uppercase();
     state.sessions.insert(id.clone(), (user, Instant::now()));
-    let mut answer = Answer::json(200, &json!({"success": true, "roles": [{"name": "ENDUSER"}]}));
+    let mut answer = Answer::json(
+        200,
+        &json!({"success": true, "roles": [{"name": "ENDUSER"}]}),
+    );
     answer.cookie = Some(format!("JSESSIONID={id}; Path=/; HttpOnly"));
     answer
 }

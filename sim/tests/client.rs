@@ -21,9 +21,12 @@ fn setup() -> Value {
 }
 
 async fn simulator() -> Simulator {
-    Simulator::start_with(setup(), Config::default().with_step(Duration::from_millis(20)))
-        .await
-        .unwrap()
+    Simulator::start_with(
+        setup(),
+        Config::default().with_step(Duration::from_millis(20)),
+    )
+    .await
+    .unwrap()
 }
 
 fn client(sim: &Simulator) -> Client {
@@ -151,7 +154,11 @@ async fn the_event_stream_sees_the_execution() {
     let mut names = Vec::new();
     let mut states = Vec::new();
     loop {
-        let event = tokio::time::timeout(WAIT, events.next()).await.unwrap().unwrap().unwrap();
+        let event = tokio::time::timeout(WAIT, events.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
         names.push(event.name().to_owned());
         match event {
             Event::ExecutionStateChanged(change) => {
@@ -174,15 +181,21 @@ async fn the_event_stream_sees_the_execution() {
         "CommandExecutionStateChangedEvent",
         "DeviceStateChangedEvent",
     ] {
-        assert!(names.iter().any(|n| n == name), "{name} missing from {names:?}");
+        assert!(
+            names.iter().any(|n| n == name),
+            "{name} missing from {names:?}"
+        );
     }
 }
 
 #[tokio::test]
 async fn cancelled_executions_fail() {
-    let sim = Simulator::start_with(setup(), Config::default().with_step(Duration::from_secs(60)))
-        .await
-        .unwrap();
+    let sim = Simulator::start_with(
+        setup(),
+        Config::default().with_step(Duration::from_secs(60)),
+    )
+    .await
+    .unwrap();
     let client = client(&sim);
     let exec_id = client
         .post_exec_apply(&action_group("open", vec![]))
@@ -190,13 +203,19 @@ async fn cancelled_executions_fail() {
         .unwrap()
         .exec_id
         .unwrap();
-    assert_eq!(sim.current_executions(), [exec_id.clone()]);
+    assert_eq!(sim.current_executions(), std::slice::from_ref(&exec_id));
     assert_eq!(client.get_exec_current().await.unwrap().len(), 1);
-    client.delete_exec_current_setup_by_exec_id(&exec_id).await.unwrap();
+    client
+        .delete_exec_current_setup_by_exec_id(&exec_id)
+        .await
+        .unwrap();
     let outcome = client.look_up_execution(&exec_id).await.unwrap().unwrap();
     assert_eq!(outcome.state.as_str(), "FAILED");
     assert_eq!(outcome.failure_type.as_deref(), Some("CMDCANCELLED"));
-    assert_eq!(sim.device_state(SHUTTER, "core:ClosureState"), Some(Value::from(100)));
+    assert_eq!(
+        sim.device_state(SHUTTER, "core:ClosureState"),
+        Some(Value::from(100))
+    );
 }
 
 #[tokio::test]
@@ -205,16 +224,34 @@ async fn an_expired_listener_is_a_gap_and_the_stream_goes_on() {
     let client = client(&sim);
     let mut events = stream(&client);
     events.register().await.unwrap();
-    client.post_exec_apply(&action_group("open", vec![])).await.unwrap();
+    client
+        .post_exec_apply(&action_group("open", vec![]))
+        .await
+        .unwrap();
     // One event fetched: the listener worked.
-    tokio::time::timeout(WAIT, events.next()).await.unwrap().unwrap().unwrap();
+    tokio::time::timeout(WAIT, events.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
     sim.expire_listeners();
-    let gap = tokio::time::timeout(WAIT, events.next()).await.unwrap().unwrap().unwrap_err();
+    let gap = tokio::time::timeout(WAIT, events.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap_err();
     assert_eq!(gap.kind(), ErrorKind::EventsLost, "{gap:?}");
     // The stream registers again and goes on.
     events.register().await.unwrap();
-    client.post_exec_apply(&action_group("close", vec![])).await.unwrap();
-    let event = tokio::time::timeout(WAIT, events.next()).await.unwrap().unwrap().unwrap();
+    client
+        .post_exec_apply(&action_group("close", vec![]))
+        .await
+        .unwrap();
+    let event = tokio::time::timeout(WAIT, events.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
     assert!(!event.name().is_empty());
     assert_eq!(sim.listener_count(), 1);
 }
