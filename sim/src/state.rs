@@ -531,6 +531,20 @@ pub(crate) fn answer(shared: &Arc<Shared>, call: Call) -> Answer {
                 None => no_such_resource(),
             }
         }
+        ("GET", "/config/{gatewayId}/local/tokens/generate") => {
+            let token = state.new_id().replace('-', "");
+            Answer::json(200, &json!({"token": token}))
+        }
+        ("POST", "/config/{gatewayId}/local/tokens") => {
+            // Activating a token: the simulator accepts it as a bearer token from now.
+            let body = serde_json::from_slice::<Value>(&call.body).unwrap_or_default();
+            let Some(token) = body["token"].as_str().filter(|t| !t.is_empty()) else {
+                return Answer::error(400, "MISSING_PARAMETERS", "Missing token");
+            };
+            state.tokens.insert(token.to_owned());
+            let request_id = state.new_id();
+            Answer::json(200, &json!({"requestId": request_id}))
+        }
         _ => documented(op),
     }
 }
