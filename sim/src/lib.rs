@@ -17,9 +17,11 @@
 //!   status and an example body built from its response schema in the embedded
 //!   `spec/overkiz.json`.
 //!
-//! Faults are available on demand: [`Simulator::set_rate_limited`] (429),
-//! [`Simulator::set_maintenance`] (503 maintenance page), [`Simulator::set_latency`]
-//! (slow answers), [`Simulator::expire_sessions`], [`Simulator::expire_listeners`].
+//! Faults are available on demand, for every call ([`Simulator::set_fault`]) or the
+//! next ones ([`Simulator::fail_next`]): [`Fault::RateLimit`] (429),
+//! [`Fault::Maintenance`] (503 maintenance page), [`Fault::DropConnection`]; and
+//! [`Simulator::set_latency`] (slow answers), [`Simulator::expire_sessions`],
+//! [`Simulator::expire_listeners`].
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -32,9 +34,8 @@
 pub mod spec;
 mod state;
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -109,12 +110,53 @@ impl Config {
     }
 }
 
+/// A fault the simulator can answer with instead of the normal answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Fault {
+    /// `429 Too Many Requests` with the `too-many-requests.json` body.
+    RateLimit,
+    /// `503 Service Unavailable` with the maintenance page.
+    Maintenance,
+    /// The connection is closed without an answer (after the request was read).
+    DropConnection,
+}
+
 /// Faults switched on and off while the simulator runs.
 #[derive(Debug, Default)]
 struct Faults {
-    rate_limited: AtomicBool,
-    maintenance: AtomicBool,
+    /// Faults answering every call.
+    always: Mutex<Vec<Fault>>,
+    /// Faults answering the next calls, in order.
+    next: Mutex<std::collections::VecDeque<Fault>>,
     latency_ms: AtomicU64,
+}
+
+impl Faults {
+    fn set(&self, fault: Fault, on: bool) {
+        let mut always = self.always.lock().unwrap_or_else(|p| p.into_inner());
+        always.retain(|f| *f != fault);
+        if on {
+            always.push(fault);
+        }
+    }
+
+    /// The fault answering the call being handled, if any.
+    fn take(&self) -> Option<Fault> {
+        if let Some(fault) = self
+            .next
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop_front()
+        {
+            return Some(fault);
+        }
+        self.always
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .first()
+            .copied()
+    }
 }
 
 /// What the server's tasks share.
@@ -196,12 +238,29 @@ impl Simulator {
 
     /// Answers every call with 429 and the `too-many-requests.json` body while `on`.
     pub fn set_rate_limited(&self, on: bool) {
-        self.shared.faults.rate_limited.store(on, Ordering::SeqCst);
+        self.set_fault(Fault::RateLimit, on);
     }
 
     /// Answers every call with 503 and the maintenance page while `on`.
     pub fn set_maintenance(&self, on: bool) {
-        self.shared.faults.maintenance.store(on, Ordering::SeqCst);
+        self.set_fault(Fault::Maintenance, on);
+    }
+
+    /// Answers every call with `fault` while `on`.
+    pub fn set_fault(&self, fault: Fault, on: bool) {
+        self.shared.faults.set(fault, on);
+    }
+
+    /// Answers the next `times` calls with `fault` (after any fault queued before),
+    /// then normally again.
+    pub fn fail_next(&self, fault: Fault, times: usize) {
+        let mut next = self
+            .shared
+            .faults
+            .next
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        next.extend(std::iter::repeat_n(fault, times));
     }
 
     /// Delays every answer by `latency` (zero: no delay).
@@ -234,6 +293,15 @@ impl Simulator {
     /// The value of state `name` of device `device_url`, if it has one.
     pub fn device_state(&self, device_url: &str, name: &str) -> Option<Value> {
         self.shared.state().device_state(device_url, name)
+    }
+
+    /// Changes state `name` of device `device_url` as if the device reported it (a
+    /// remote control, a sensor), with a `DeviceStateChangedEvent`. Returns false
+    /// when the device has no such state.
+    pub fn set_device_state(&self, device_url: &str, name: &str, value: Value) -> bool {
+        self.shared
+            .state()
+            .report_states(device_url, &[(name, value)])
     }
 
     /// Live sessions (login sessions, not bearer tokens).
@@ -288,7 +356,7 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>) {
         connections.spawn(async move {
             let service = hyper::service::service_fn(move |request| {
                 let shared = shared.clone();
-                async move { Ok::<_, Infallible>(handle(shared, request).await) }
+                handle(shared, request)
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
@@ -353,37 +421,60 @@ pub(crate) struct Call {
     pub(crate) body: Bytes,
 }
 
-async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Response<Full<Bytes>> {
+/// Makes hyper close the connection without answering.
+#[derive(Debug)]
+struct DropConnection;
+
+impl std::fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped on purpose")
+    }
+}
+
+impl std::error::Error for DropConnection {}
+
+async fn handle(
+    shared: Arc<Shared>,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, DropConnection> {
     shared.requests.fetch_add(1, Ordering::SeqCst);
     let latency = shared.faults.latency_ms.load(Ordering::SeqCst);
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }
-    if shared.faults.maintenance.load(Ordering::SeqCst) {
-        return Answer {
-            status: 503,
-            content_type: "text/html",
-            body: MAINTENANCE_PAGE.as_bytes().to_vec(),
-            cookie: None,
+    match shared.faults.take() {
+        Some(Fault::Maintenance) => {
+            return Ok(Answer {
+                status: 503,
+                content_type: "text/html",
+                body: MAINTENANCE_PAGE.as_bytes().to_vec(),
+                cookie: None,
+            }
+            .into_response())
         }
-        .into_response();
-    }
-    if shared.faults.rate_limited.load(Ordering::SeqCst) {
-        return Answer {
-            status: 429,
-            content_type: "application/json",
-            body: TOO_MANY_REQUESTS_BODY.as_bytes().to_vec(),
-            cookie: None,
+        Some(Fault::RateLimit) => {
+            return Ok(Answer {
+                status: 429,
+                content_type: "application/json",
+                body: TOO_MANY_REQUESTS_BODY.as_bytes().to_vec(),
+                cookie: None,
+            }
+            .into_response())
         }
-        .into_response();
+        Some(Fault::DropConnection) => {
+            // Read the request, then close the connection without an answer.
+            let _ = request.into_body().collect().await;
+            return Err(DropConnection);
+        }
+        None => {}
     }
     let (parts, body) = request.into_parts();
     let body = match body.collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(_) => return Answer::empty(400).into_response(),
+        Err(_) => return Ok(Answer::empty(400).into_response()),
     };
     let Some(path) = parts.uri.path().strip_prefix(API_PREFIX) else {
-        return Answer::error(404, "INVALID_API_CALL", "No such resource").into_response();
+        return Ok(Answer::error(404, "INVALID_API_CALL", "No such resource").into_response());
     };
     let header = |name: hyper::header::HeaderName| {
         parts
@@ -409,5 +500,5 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Response<Ful
         bearer,
         body,
     };
-    state::answer(&shared, call).into_response()
+    Ok(state::answer(&shared, call).into_response())
 }

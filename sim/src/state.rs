@@ -135,6 +135,19 @@ impl State {
         changed
     }
 
+    /// Sets states of a device and emits their `DeviceStateChangedEvent`; false when
+    /// none of them exists.
+    pub(crate) fn report_states(&mut self, device_url: &str, changes: &[(&str, Value)]) -> bool {
+        let changed = self.set_states(device_url, changes);
+        if changed.is_empty() {
+            return false;
+        }
+        self.emit(json!({
+            "name": "DeviceStateChangedEvent", "deviceURL": device_url, "deviceStates": changed,
+        }));
+        true
+    }
+
     /// Delivers `event` to every listener.
     fn emit(&mut self, mut event: Value) {
         event["timestamp"] = Value::from(now_ms());
@@ -332,12 +345,7 @@ async fn progress(shared: Weak<Shared>, id: String, step: Duration) {
     };
     let actions = execution.actions.clone();
     for (rank, (device_url, command, parameters)) in commands_of(&actions).into_iter().enumerate() {
-        let changed = state.set_states(&device_url, &effect(&command, &parameters));
-        if !changed.is_empty() {
-            state.emit(json!({
-                "name": "DeviceStateChangedEvent", "deviceURL": device_url, "deviceStates": changed,
-            }));
-        }
+        state.report_states(&device_url, &effect(&command, &parameters));
         state.emit(json!({
             "name": "CommandExecutionStateChangedEvent", "execId": id,
             "deviceURL": device_url, "newState": "COMPLETED", "rank": rank,

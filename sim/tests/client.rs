@@ -8,7 +8,7 @@ use overkiz::{
     Client, Credentials, ErrorKind, Event, EventStream, EventStreamConfig, RetryPolicy, Server,
     TypedValue,
 };
-use overkiz_sim::{Config, Simulator};
+use overkiz_sim::{Config, Fault, Simulator};
 use serde_json::Value;
 
 const SETUP: &str = include_str!("../../tests/fixtures/setup/setup_tahoma_3.json");
@@ -383,4 +383,127 @@ async fn activated_local_tokens_are_bearer_tokens() {
     bearer(created.token.expose()).get_setup().await.unwrap();
     sim.add_token("added");
     bearer("added").get_setup().await.unwrap();
+}
+
+#[tokio::test]
+async fn faults_on_the_next_calls() {
+    let sim = simulator().await;
+    let retrying = Client::builder(
+        Server::custom(sim.url()).unwrap(),
+        Credentials::password("me@example.com", "secret"),
+    )
+    .retry_policy(
+        RetryPolicy::default()
+            .with_initial_backoff(Duration::from_millis(5))
+            .with_max_backoff(Duration::from_millis(10)),
+    )
+    .build()
+    .unwrap();
+    retrying.get_setup().await.unwrap();
+    let before = sim.request_count();
+    // A read is resent after a maintenance page and a dropped connection.
+    sim.fail_next(Fault::Maintenance, 1);
+    sim.fail_next(Fault::DropConnection, 1);
+    retrying.get_setup().await.unwrap();
+    assert_eq!(sim.request_count() - before, 3);
+    // The client does not resend after a 429 (without `Retry-After`); the fault
+    // answers one call only.
+    sim.fail_next(Fault::RateLimit, 1);
+    let error = retrying.get_setup().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::TooManyRequests, "{error:?}");
+    retrying.get_setup().await.unwrap();
+
+    let client = client(&sim);
+    client.get_setup().await.unwrap();
+    sim.set_fault(Fault::DropConnection, true);
+    let error = client.get_setup().await.unwrap_err();
+    assert!(error.is_retryable(), "{error:?}");
+    sim.set_fault(Fault::DropConnection, false);
+    client.get_setup().await.unwrap();
+}
+
+#[tokio::test]
+async fn listeners_expire_when_not_fetched() {
+    let config = Config::default().with_listener_ttl(Duration::from_millis(100));
+    let sim = Simulator::start_with(setup(), config).await.unwrap();
+    let client = client(&sim);
+    let mut events = stream(&client);
+    events.register().await.unwrap();
+    assert!(sim.set_device_state(SHUTTER, "core:ClosureState", Value::from(30)));
+    let event = tokio::time::timeout(WAIT, events.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let Event::DeviceStateChanged(change) = event else {
+        panic!("{event:?}")
+    };
+    assert_eq!(change.device_url.as_deref(), Some(SHUTTER));
+    // Not fetched for longer than the listener lives.
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(sim.listener_count(), 1); // forgotten on the next call
+    let gap = tokio::time::timeout(WAIT, events.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(gap.kind(), ErrorKind::EventsLost, "{gap:?}");
+    events.register().await.unwrap();
+    assert!(sim.set_device_state(SHUTTER, "core:ClosureState", Value::from(60)));
+    let event = tokio::time::timeout(WAIT, events.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(event.name(), "DeviceStateChangedEvent");
+    assert_eq!(closure(&client).await, Some(60));
+}
+
+/// Kills the child process when dropped (a failed test included).
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `overkiz-sim --setup FILE --port 0` prints its URL and serves the setup.
+#[tokio::test]
+async fn the_binary_serves_a_setup_file() {
+    use std::io::BufRead;
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/setup/setup_tahoma_3.json"
+    );
+    let mut child = Child(
+        std::process::Command::new(env!("CARGO_BIN_EXE_overkiz-sim"))
+            .args(["--setup", fixture, "--port", "0", "--step-ms", "20"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .unwrap();
+        line
+    })
+    .await
+    .unwrap();
+    let client = Client::new(
+        Server::custom(line.trim()).unwrap(),
+        Credentials::password("me@example.com", "secret"),
+    )
+    .unwrap();
+    let devices = client
+        .get_setup()
+        .await
+        .unwrap()
+        .devices
+        .unwrap_or_default();
+    assert_eq!(devices.len(), setup()["devices"].as_array().unwrap().len());
 }
