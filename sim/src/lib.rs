@@ -31,6 +31,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod control;
 pub mod spec;
 mod state;
 
@@ -51,6 +52,9 @@ use state::State;
 
 /// The path prefix of the cloud API.
 pub const API_PREFIX: &str = "/enduser-mobile-web/enduserAPI";
+
+/// The path prefix of the control API ([`control`]): faults and inspection over HTTP.
+pub const CONTROL_PREFIX: &str = "/_sim";
 
 /// The body of a forced 429 (`tests/fixtures/errors/cloud/too-many-requests.json`).
 pub const TOO_MANY_REQUESTS_BODY: &str = "{\n    \"errorCode\": \"AUTHENTICATION_ERROR\",\n    \"error\": \"Too many requests, try again later : login with xxx@xxx.tld\"\n}\n";
@@ -139,6 +143,16 @@ impl Faults {
         if on {
             always.push(fault);
         }
+    }
+
+    fn push_next(&self, fault: Fault, times: usize) {
+        let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
+        next.extend(std::iter::repeat_n(fault, times));
+    }
+
+    fn set_latency(&self, latency: Duration) {
+        let ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX);
+        self.latency_ms.store(ms, Ordering::SeqCst);
     }
 
     /// The fault answering the call being handled, if any.
@@ -265,8 +279,7 @@ impl Simulator {
 
     /// Delays every answer by `latency` (zero: no delay).
     pub fn set_latency(&self, latency: Duration) {
-        let ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX);
-        self.shared.faults.latency_ms.store(ms, Ordering::SeqCst);
+        self.shared.faults.set_latency(latency);
     }
 
     /// Ends every session now (their listeners die with them); bearer tokens stay.
@@ -437,6 +450,17 @@ async fn handle(
     shared: Arc<Shared>,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, DropConnection> {
+    if let Some(path) = request.uri().path().strip_prefix(CONTROL_PREFIX) {
+        let (method, path) = (request.method().as_str().to_owned(), path.to_owned());
+        let query = request.uri().query().unwrap_or_default().to_owned();
+        let body = request
+            .into_body()
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        return Ok(control::answer(&shared, &method, &path, &query, &body).into_response());
+    }
     shared.requests.fetch_add(1, Ordering::SeqCst);
     let latency = shared.faults.latency_ms.load(Ordering::SeqCst);
     if latency > 0 {

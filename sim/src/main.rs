@@ -8,7 +8,10 @@ use overkiz_sim::{Config, Simulator};
 
 const USAGE: &str = "usage: overkiz-sim --setup FILE [--port PORT] [--host IP] [--step-ms MS]
                    [--session-ttl-s S] [--listener-ttl-s S] [--user USER --password PW]
-                   [--latency-ms MS] [--rate-limited] [--maintenance]";
+                   [--latency-ms MS] [--rate-limited] [--maintenance] [--drop-connections]
+
+Faults and inspection at run time: the control API under /_sim (see the docs of
+overkiz_sim::control), e.g. curl -X POST 'http://127.0.0.1:8080/_sim/faults/rate-limit?next=3'";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -28,7 +31,8 @@ async fn run() -> Result<(), String> {
     let mut port = 8080u16;
     let mut config = Config::default();
     let (mut user, mut password) = (None, None);
-    let (mut latency, mut rate_limited, mut maintenance) = (0u64, false, false);
+    let (mut latency, mut rate_limited, mut maintenance, mut dropping) =
+        (0u64, false, false, false);
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
         let number = |text: String| text.parse::<u64>().map_err(|e| format!("{text}: {e}"));
@@ -44,6 +48,7 @@ async fn run() -> Result<(), String> {
             "--latency-ms" => latency = number(value()?)?,
             "--rate-limited" => rate_limited = true,
             "--maintenance" => maintenance = true,
+            "--drop-connections" => dropping = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -63,6 +68,7 @@ async fn run() -> Result<(), String> {
     sim.set_latency(Duration::from_millis(latency));
     sim.set_rate_limited(rate_limited);
     sim.set_maintenance(maintenance);
+    sim.set_fault(overkiz_sim::Fault::DropConnection, dropping);
     println!("{}", sim.url());
     std::future::pending::<()>().await;
     Ok(())

@@ -507,3 +507,39 @@ async fn the_binary_serves_a_setup_file() {
         .unwrap_or_default();
     assert_eq!(devices.len(), setup()["devices"].as_array().unwrap().len());
 }
+
+#[tokio::test]
+async fn the_control_api_drives_faults_and_devices() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    client.get_setup().await.unwrap();
+    let control = format!("http://{}/_sim", sim.addr());
+    let http = reqwest::Client::new();
+    let post = |path: &str| http.post(format!("{control}{path}"));
+    let sent = post("/faults/rate-limit?next=1").send().await.unwrap();
+    assert_eq!(sent.status(), 204);
+    let error = client.get_setup().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::TooManyRequests, "{error:?}");
+    client.get_setup().await.unwrap();
+
+    let states = r#"[{"name": "core:ClosureState", "value": 25}]"#;
+    let sent = post("/devices/io%3A%2F%2F1234-1234-6233%2F12184029/states")
+        .body(states)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 204);
+    assert_eq!(closure(&client).await, Some(25));
+
+    post("/sessions/expire").send().await.unwrap();
+    let status: Value = http
+        .get(format!("{control}/status"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .map(|b| serde_json::from_slice(&b).unwrap())
+        .unwrap();
+    assert_eq!(status["sessions"], 0, "{status}");
+}
