@@ -13,9 +13,18 @@ const USAGE: &str = "usage: overkiz-sim --setup FILE [--port PORT] [--host IP] [
 Faults and inspection at run time: the control API under /_sim (see the docs of
 overkiz_sim::control), e.g. curl -X POST 'http://127.0.0.1:8080/_sim/faults/rate-limit?next=3'";
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    match run().await {
+fn main() -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("overkiz-sim: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("overkiz-sim: {message}\n{USAGE}");
