@@ -308,6 +308,16 @@ impl Simulator {
         self.shared.state().device_state(device_url, name)
     }
 
+    /// Makes the next `times` executions fail (`FAILED`, with `failure_type`, e.g.
+    /// `NONEXEC_OTHER` or `CMDNOTACCEPTED`, on every command) instead of completing;
+    /// their commands change no state.
+    pub fn fail_next_executions(&self, times: usize, failure_type: &str) {
+        let mut state = self.shared.state();
+        state
+            .failures
+            .extend(std::iter::repeat_n(failure_type.to_owned(), times));
+    }
+
     /// Changes state `name` of device `device_url` as if the device reported it (a
     /// remote control, a sensor), with a `DeviceStateChangedEvent`. Returns false
     /// when the device has no such state.

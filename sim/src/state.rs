@@ -16,6 +16,8 @@ pub(crate) struct Execution {
     /// The posted actions (`[{deviceURL, commands: [{name, parameters}]}]`).
     actions: Value,
     state: &'static str,
+    /// The failure type it will end with, if it fails.
+    failure: Option<String>,
     start_time: u64,
     owner: String,
 }
@@ -37,6 +39,8 @@ pub(crate) struct State {
     pub(crate) current: Vec<Execution>,
     pub(crate) history: Vec<Value>,
     counter: u64,
+    /// Failure types of the next executions to fail.
+    pub(crate) failures: std::collections::VecDeque<String>,
 }
 
 fn now_ms() -> u64 {
@@ -55,6 +59,7 @@ impl State {
             current: Vec::new(),
             history: Vec::new(),
             counter: 0,
+            failures: Default::default(),
         }
     }
 
@@ -195,7 +200,14 @@ impl State {
         });
         if let Some(failure) = failure_type {
             event["failureType"] = Value::from(failure);
-            event["failureTypeCode"] = Value::from(106);
+            let failed: Vec<Value> = commands_of(&execution.actions)
+                .into_iter()
+                .enumerate()
+                .map(|(rank, (device_url, _, _))| {
+                    json!({"deviceURL": device_url, "rank": rank, "failureType": failure})
+                })
+                .collect();
+            event["failedCommands"] = Value::Array(failed);
         }
         self.emit(event);
         let end = now_ms();
@@ -344,14 +356,27 @@ async fn progress(shared: Weak<Shared>, id: String, step: Duration) {
         return;
     };
     let actions = execution.actions.clone();
+    let failure = execution.failure.clone();
     for (rank, (device_url, command, parameters)) in commands_of(&actions).into_iter().enumerate() {
-        state.report_states(&device_url, &effect(&command, &parameters));
-        state.emit(json!({
+        let mut event = json!({
             "name": "CommandExecutionStateChangedEvent", "execId": id,
             "deviceURL": device_url, "newState": "COMPLETED", "rank": rank,
-        }));
+        });
+        match &failure {
+            None => {
+                state.report_states(&device_url, &effect(&command, &parameters));
+            }
+            Some(failure) => {
+                event["newState"] = Value::from("FAILED");
+                event["failureType"] = Value::from(failure.as_str());
+            }
+        }
+        state.emit(event);
     }
-    state.finish(&id, "COMPLETED", None);
+    match &failure {
+        None => state.finish(&id, "COMPLETED", None),
+        Some(failure) => state.finish(&id, "FAILED", Some(failure)),
+    }
 }
 
 fn not_authenticated() -> Answer {
@@ -492,6 +517,7 @@ pub(crate) fn answer(shared: &Arc<Shared>, call: Call) -> Answer {
                 "metadata": "", "type": 1, "subType": 1, "actions": actions,
                 "source": "mobile:simulator", "owner": user,
             }));
+            let failure = state.failures.pop_front();
             state.current.push(Execution {
                 id: id.clone(),
                 label,
@@ -499,6 +525,7 @@ pub(crate) fn answer(shared: &Arc<Shared>, call: Call) -> Answer {
                 state: "INITIALIZED",
                 start_time: now_ms(),
                 owner: user,
+                failure,
             });
             tokio::spawn(progress(Arc::downgrade(shared), id.clone(), config.step));
             Answer::json(200, &json!({"execId": id}))

@@ -543,3 +543,25 @@ async fn the_control_api_drives_faults_and_devices() {
         .unwrap();
     assert_eq!(status["sessions"], 0, "{status}");
 }
+
+#[tokio::test]
+async fn executions_fail_on_demand() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    sim.fail_next_executions(1, "NONEXEC_OTHER");
+    let mut events = stream(&client);
+    let outcome = events
+        .execute_and_wait(&action_group("open", vec![]), WAIT)
+        .await
+        .unwrap();
+    assert!(!outcome.is_success(), "{outcome:?}");
+    assert_eq!(outcome.state.as_str(), "FAILED");
+    assert_eq!(outcome.failure_type.as_deref(), Some("NONEXEC_OTHER"));
+    assert_eq!(outcome.failed_commands.len(), 1);
+    assert_eq!(closure(&client).await, Some(100));
+    let outcome = events
+        .execute_and_wait(&action_group("open", vec![]), WAIT)
+        .await
+        .unwrap();
+    assert!(outcome.is_success(), "{outcome:?}");
+}
