@@ -53,6 +53,10 @@ use state::State;
 /// The path prefix of the cloud API.
 pub const API_PREFIX: &str = "/enduser-mobile-web/enduserAPI";
 
+/// The path prefix of the local API (a gateway's, here without TLS): bearer tokens
+/// only, no login.
+pub const LOCAL_API_PREFIX: &str = "/enduser-mobile-web/1/enduserAPI";
+
 /// The path prefix of the control API ([`control`]): faults and inspection over HTTP.
 pub const CONTROL_PREFIX: &str = "/_sim";
 
@@ -237,6 +241,13 @@ impl Simulator {
     /// The base URL of the API (for `overkiz::Server::custom`).
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The base URL of the local API flavour (bearer tokens only, no login, plain
+    /// HTTP): `overkiz::Server::custom(sim.local_url())` with
+    /// `overkiz::Credentials::bearer`.
+    pub fn local_url(&self) -> String {
+        format!("http://{}{LOCAL_API_PREFIX}", self.addr)
     }
 
     /// The address the simulator listens on.
@@ -436,6 +447,8 @@ impl Answer {
 
 /// A request as the handlers see it.
 pub(crate) struct Call {
+    /// Called through the local API prefix: bearer tokens only.
+    pub(crate) local: bool,
     pub(crate) method: String,
     /// Path relative to the API base.
     pub(crate) path: String,
@@ -507,7 +520,12 @@ async fn handle(
         Ok(collected) => collected.to_bytes(),
         Err(_) => return Ok(Answer::empty(400).into_response()),
     };
-    let Some(path) = parts.uri.path().strip_prefix(API_PREFIX) else {
+    let uri_path = parts.uri.path();
+    let (local, path) = match uri_path.strip_prefix(API_PREFIX) {
+        Some(path) => (false, Some(path)),
+        None => (true, uri_path.strip_prefix(LOCAL_API_PREFIX)),
+    };
+    let Some(path) = path else {
         return Ok(Answer::error(404, "INVALID_API_CALL", "No such resource").into_response());
     };
     let header = |name: hyper::header::HeaderName| {
@@ -528,6 +546,7 @@ async fn handle(
         .strip_prefix("Bearer ")
         .map(|token| token.trim().to_owned());
     let call = Call {
+        local,
         method: parts.method.as_str().to_owned(),
         path: path.to_owned(),
         cookie,

@@ -398,7 +398,7 @@ fn invalid_listener(id: &str) -> Answer {
 /// Answers a call.
 pub(crate) fn answer(shared: &Arc<Shared>, call: Call) -> Answer {
     let config = &shared.config;
-    if call.method == "POST" && call.path.trim_end_matches('/') == "/login" {
+    if !call.local && call.method == "POST" && call.path.trim_end_matches('/') == "/login" {
         return login(shared, &call);
     }
     let Some((op, params)) = spec::route(&call.method, &call.path) else {
@@ -420,7 +420,7 @@ pub(crate) fn answer(shared: &Arc<Shared>, call: Call) -> Answer {
         });
     let owner = match (&call.cookie, &call.bearer) {
         (_, Some(token)) if state.tokens.contains(token) => format!("token:{token}"),
-        (Some(id), _) if state.sessions.contains_key(id) => {
+        (Some(id), _) if !call.local && state.sessions.contains_key(id) => {
             if let Some(session) = state.sessions.get_mut(id) {
                 session.1 = now;
             }

@@ -383,6 +383,19 @@ async fn activated_local_tokens_are_bearer_tokens() {
     bearer(created.token.expose()).get_setup().await.unwrap();
     sim.add_token("added");
     bearer("added").get_setup().await.unwrap();
+    // The local API flavour takes the same tokens, and no login.
+    let local = Client::new(
+        Server::custom(&sim.local_url()).unwrap(),
+        Credentials::bearer(created.token.expose()),
+    )
+    .unwrap();
+    local.get_setup_devices().await.unwrap();
+    let login = Client::new(
+        Server::custom(&sim.local_url()).unwrap(),
+        Credentials::password("me@example.com", "secret"),
+    )
+    .unwrap();
+    assert!(login.get_setup().await.is_err());
 }
 
 #[tokio::test]
