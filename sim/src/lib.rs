@@ -257,8 +257,9 @@ impl Simulator {
 
     /// Stops answering: closes the listening socket and every connection.
     pub async fn stop(self) {
-        self.server.abort();
-        let _ = (&mut { self }.server).await;
+        let mut this = self;
+        this.server.abort();
+        let _ = (&mut this.server).await;
     }
 
     /// Answers every call with 429 and the `too-many-requests.json` body while `on`.
@@ -382,7 +383,11 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>) {
         let (stream, _) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
-                Err(_) => continue,
+                Err(_) => {
+                    // Out of file descriptors, ...: do not spin.
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
             },
             Some(_) = connections.join_next(), if !connections.is_empty() => continue,
         };

@@ -84,6 +84,8 @@ async fn login_and_setup_match_the_fixture() {
     assert_eq!(sim.session_count(), 1);
     let devices = client.get_setup_devices().await.unwrap();
     assert_eq!(devices.len(), expected);
+    sim.stop().await;
+    assert!(client.get_setup_devices().await.is_err());
 }
 
 #[tokio::test]
