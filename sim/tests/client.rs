@@ -293,8 +293,30 @@ async fn documented_operations_answer_their_example() {
     let client = client(&sim);
     let classes = client.get_reference_ui_classes().await.unwrap();
     assert_eq!(classes, ["string value"]);
-    client.get_action_groups().await.unwrap();
     client.get_setup_gateways().await.unwrap();
+    // Typed decoding of the examples: tagged unions, maps, nested objects, text.
+    macro_rules! decodes {
+        ($($call:ident),* $(,)?) => {$(
+            client.$call().await.unwrap_or_else(|e| panic!("{}: {e:?}", stringify!($call)));
+        )*};
+    }
+    decodes!(
+        get_action_groups,
+        get_api_version,
+        get_condition_groups,
+        get_triggers,
+        get_setup_places,
+        get_setup_current,
+        get_setup_calendar_rules,
+        get_setup_location,
+        get_setup_devices_controllables,
+        get_setup_zones,
+        get_enduser_setups,
+        get_history,
+        get_reference_controllable_types,
+        get_reference_protocol_types,
+        get_doc,
+    );
 }
 
 #[tokio::test]
