@@ -395,6 +395,9 @@ fn invalid_listener(id: &str) -> Answer {
     )
 }
 
+/// Running executions a gateway accepts (the real servers' soft limit).
+const EXEC_QUEUE_LIMIT: usize = 10;
+
 /// Answers a call.
 pub(crate) fn answer(shared: &Arc<Shared>, call: Call) -> Answer {
     let config = &shared.config;
@@ -506,6 +509,19 @@ pub(crate) fn answer(shared: &Arc<Shared>, call: Call) -> Answer {
                 .find(|(url, _, _)| state.device(url).is_none())
             {
                 return no_such_controllable(&device_url);
+            }
+            if state.current.len() >= EXEC_QUEUE_LIMIT {
+                let gateway = state.setup["gateways"][0]["gatewayId"]
+                    .as_str()
+                    .unwrap_or("0000-0000-0000")
+                    .to_owned();
+                return Answer::error(
+                    400,
+                    "EXEC_QUEUE_FULL",
+                    &format!(
+                        "Execution queue is full on gateway: #{gateway} (soft limit: {EXEC_QUEUE_LIMIT})"
+                    ),
+                );
             }
             let id = state.new_id();
             let label = action_group["label"]

@@ -218,6 +218,20 @@ async fn cancelled_executions_fail() {
         sim.device_state(SHUTTER, "core:ClosureState"),
         Some(Value::from(100))
     );
+    // A gateway runs 10 executions at most.
+    for _ in 0..10 {
+        client
+            .post_exec_apply(&action_group("open", vec![]))
+            .await
+            .unwrap();
+    }
+    let error = client
+        .post_exec_apply(&action_group("open", vec![]))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::ExecutionQueueFull, "{error:?}");
+    client.delete_exec_current_setup().await.unwrap();
+    assert!(sim.current_executions().is_empty());
 }
 
 #[tokio::test]
