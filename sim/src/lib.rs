@@ -21,7 +21,11 @@
 //! next ones ([`Simulator::fail_next`]): [`Fault::RateLimit`] (429),
 //! [`Fault::Maintenance`] (503 maintenance page), [`Fault::DropConnection`]; and
 //! [`Simulator::set_latency`] (slow answers), [`Simulator::expire_sessions`],
-//! [`Simulator::expire_listeners`].
+//! [`Simulator::expire_listeners`], [`Simulator::fail_next_executions`]. The
+//! [`control`] API does the same over HTTP.
+//!
+//! The same API is served under [`LOCAL_API_PREFIX`] ([`Simulator::local_url`]) with
+//! bearer tokens only, like a gateway's local API (in plain HTTP).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
