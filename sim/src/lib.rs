@@ -384,17 +384,16 @@ impl Drop for Simulator {
 async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     let mut connections = JoinSet::new();
     loop {
-        let (stream, _) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(_) => {
-                    // Out of file descriptors, ...: do not spin.
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                }
-            },
-            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(_) => {
+                // Out of file descriptors, ...: do not spin.
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
         };
+        // Forget the connections that ended.
+        while connections.try_join_next().is_some() {}
         let shared = shared.clone();
         connections.spawn(async move {
             let service = hyper::service::service_fn(move |request| {
