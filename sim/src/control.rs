@@ -1,0 +1,119 @@
+//! The control API under [`CONTROL_PREFIX`](crate::CONTROL_PREFIX): the library's
+//! fault and inspection methods over HTTP, for clients not written in Rust (or a
+//! simulator started with the binary). Never subject to faults or authentication.
+//!
+//! | call | effect |
+//! |---|---|
+//! | `POST /_sim/faults/{fault}?on=true\|false` | [`Simulator::set_fault`](crate::Simulator::set_fault) (`rate-limit`, `maintenance`, `drop-connection`) |
+//! | `POST /_sim/faults/{fault}?next=N` | [`Simulator::fail_next`](crate::Simulator::fail_next) |
+//! | `POST /_sim/latency?ms=N` | [`Simulator::set_latency`](crate::Simulator::set_latency) |
+//! | `POST /_sim/sessions/expire` | [`Simulator::expire_sessions`](crate::Simulator::expire_sessions) |
+//! | `POST /_sim/listeners/expire` | [`Simulator::expire_listeners`](crate::Simulator::expire_listeners) |
+//! | `POST /_sim/tokens/{token}` | [`Simulator::add_token`](crate::Simulator::add_token) |
+//! | `POST /_sim/devices/{deviceURL}/states` with `[{"name", "value"}]` | [`Simulator::set_device_state`](crate::Simulator::set_device_state) |
+//! | `GET /_sim/status` | sessions, listeners, running executions, history length, requests |
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::{Answer, Fault, Shared};
+
+fn fault(name: &str) -> Option<Fault> {
+    match name {
+        "rate-limit" => Some(Fault::RateLimit),
+        "maintenance" => Some(Fault::Maintenance),
+        "drop-connection" => Some(Fault::DropConnection),
+        _ => None,
+    }
+}
+
+fn bad(message: &str) -> Answer {
+    Answer::error(400, "INVALID_API_CALL", message)
+}
+
+/// Answers a control call; `path` is relative to the control prefix.
+pub(crate) fn answer(
+    shared: &Shared,
+    method: &str,
+    path: &str,
+    query: &str,
+    body: &[u8],
+) -> Answer {
+    let query: HashMap<String, String> = form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    let number = |name: &str| query.get(name).and_then(|v| v.parse::<u64>().ok());
+    let segments: Vec<String> = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .collect();
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    match (method, segments.as_slice()) {
+        ("POST", ["faults", name]) => {
+            let Some(fault) = fault(name) else {
+                return bad("unknown fault");
+            };
+            if let Some(times) = number("next") {
+                shared.faults.push_next(fault, times as usize);
+            } else {
+                shared
+                    .faults
+                    .set(fault, query.get("on").is_none_or(|on| on != "false"));
+            }
+            Answer::empty(204)
+        }
+        ("POST", ["latency"]) => {
+            shared
+                .faults
+                .set_latency(Duration::from_millis(number("ms").unwrap_or(0)));
+            Answer::empty(204)
+        }
+        ("POST", ["sessions", "expire"]) => {
+            shared.state().expire_sessions();
+            Answer::empty(204)
+        }
+        ("POST", ["listeners", "expire"]) => {
+            shared.state().listeners.clear();
+            Answer::empty(204)
+        }
+        ("POST", ["tokens", token]) => {
+            shared.state().tokens.insert((*token).to_owned());
+            Answer::empty(204)
+        }
+        ("POST", ["devices", device_url, "states"]) => {
+            let Ok(Value::Array(states)) = serde_json::from_slice::<Value>(body) else {
+                return bad("expected [{\"name\": ..., \"value\": ...}]");
+            };
+            let changes: Vec<(&str, Value)> = states
+                .iter()
+                .filter_map(|s| Some((s["name"].as_str()?, s["value"].clone())))
+                .collect();
+            if shared.state().report_states(device_url, &changes) {
+                Answer::empty(204)
+            } else {
+                bad("no such device or state")
+            }
+        }
+        ("GET", ["status"]) => {
+            let state = shared.state();
+            Answer::json(
+                200,
+                &json!({
+                    "sessions": state.sessions.len(),
+                    "listeners": state.listeners.len(),
+                    "currentExecutions": state.current.iter().map(|e| e.id.clone()).collect::<Vec<_>>(),
+                    "history": state.history.len(),
+                    "requests": shared.requests.load(std::sync::atomic::Ordering::SeqCst),
+                }),
+            )
+        }
+        _ => Answer::error(404, "INVALID_API_CALL", "No such resource"),
+    }
+}

@@ -1,0 +1,565 @@
+//! `overkiz-sim`: an offline Overkiz End-User API server, for testing clients without
+//! hardware or an account.
+//!
+//! The simulator serves the cloud API under `/enduser-mobile-web/enduserAPI`. It is
+//! loaded with a setup (the JSON of `GET /setup`, e.g. a real one) and answers:
+//!
+//! - **statefully** where clients depend on state: the login form (`POST /login`,
+//!   `JSESSIONID` cookie, sessions expiring after [`Config::session_ttl`] idle) and
+//!   bearer tokens ([`Simulator::add_token`]), `POST /logout`, the setup and its
+//!   devices and states, executions (`POST /exec/apply` progressing through
+//!   `INITIALIZED → TRANSMITTED → IN_PROGRESS → COMPLETED` every [`Config::step`], with
+//!   their events and the effect of known commands on the device states), the
+//!   current executions, their cancellation, the execution history, and event
+//!   listeners (register, fetch, unregister, expiry after [`Config::listener_ttl`]
+//!   without a fetch);
+//! - **from the documentation** for every other documented operation: its documented
+//!   status and an example body built from its response schema in the embedded
+//!   `spec/overkiz.json`.
+//!
+//! Faults are available on demand, for every call ([`Simulator::set_fault`]) or the
+//! next ones ([`Simulator::fail_next`]): [`Fault::RateLimit`] (429),
+//! [`Fault::Maintenance`] (503 maintenance page), [`Fault::DropConnection`]; and
+//! [`Simulator::set_latency`] (slow answers), [`Simulator::expire_sessions`],
+//! [`Simulator::expire_listeners`], [`Simulator::fail_next_executions`]. The
+//! [`control`] API does the same over HTTP.
+//!
+//! The same API is served under [`LOCAL_API_PREFIX`] ([`Simulator::local_url`]) with
+//! bearer tokens only, like a gateway's local API (in plain HTTP).
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! let setup = serde_json::json!({"devices": [], "gateways": []});
+//! let sim = overkiz_sim::Simulator::start(setup).await?;
+//! println!("{}", sim.url()); // http://127.0.0.1:PORT/enduser-mobile-web/enduserAPI
+//! # Ok(()) }
+//! ```
+
+pub mod control;
+pub mod spec;
+mod state;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::{Request, Response, StatusCode};
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::task::{JoinHandle, JoinSet};
+
+use state::State;
+
+/// The path prefix of the cloud API.
+pub const API_PREFIX: &str = "/enduser-mobile-web/enduserAPI";
+
+/// The path prefix of the local API (a gateway's, here without TLS): bearer tokens
+/// only, no login.
+pub const LOCAL_API_PREFIX: &str = "/enduser-mobile-web/1/enduserAPI";
+
+/// The path prefix of the control API ([`control`]): faults and inspection over HTTP.
+pub const CONTROL_PREFIX: &str = "/_sim";
+
+/// The body of a forced 429 (`tests/fixtures/errors/cloud/too-many-requests.json`).
+pub const TOO_MANY_REQUESTS_BODY: &str = "{\n    \"errorCode\": \"AUTHENTICATION_ERROR\",\n    \"error\": \"Too many requests, try again later : login with xxx@xxx.tld\"\n}\n";
+
+/// The page of a forced 503 (`tests/fixtures/errors/cloud/503-maintenance.html`).
+pub const MAINTENANCE_PAGE: &str =
+    include_str!("../../tests/fixtures/errors/cloud/503-maintenance.html");
+
+/// Settings of a [`Simulator`].
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// A session dies after this long without a call (default 30 min).
+    pub session_ttl: Duration,
+    /// A listener dies after this long without a fetch (default 10 min).
+    pub listener_ttl: Duration,
+    /// Time between two states of an execution (default 500 ms).
+    pub step: Duration,
+    /// The only accepted `userId`/`userPassword`; `None` accepts any (the default).
+    pub credentials: Option<(String, String)>,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            session_ttl: Duration::from_secs(30 * 60),
+            listener_ttl: Duration::from_secs(10 * 60),
+            step: Duration::from_millis(500),
+            credentials: None,
+        }
+    }
+}
+
+impl Config {
+    /// Sets [`Config::session_ttl`].
+    pub fn with_session_ttl(mut self, ttl: Duration) -> Config {
+        self.session_ttl = ttl;
+        self
+    }
+    /// Sets [`Config::listener_ttl`].
+    pub fn with_listener_ttl(mut self, ttl: Duration) -> Config {
+        self.listener_ttl = ttl;
+        self
+    }
+    /// Sets [`Config::step`].
+    pub fn with_step(mut self, step: Duration) -> Config {
+        self.step = step;
+        self
+    }
+    /// Accepts only these credentials at `POST /login`.
+    pub fn with_credentials(
+        mut self,
+        user: impl Into<String>,
+        password: impl Into<String>,
+    ) -> Config {
+        self.credentials = Some((user.into(), password.into()));
+        self
+    }
+}
+
+/// A fault the simulator can answer with instead of the normal answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Fault {
+    /// `429 Too Many Requests` with the `too-many-requests.json` body.
+    RateLimit,
+    /// `503 Service Unavailable` with the maintenance page.
+    Maintenance,
+    /// The connection is closed without an answer (after the request was read).
+    DropConnection,
+}
+
+/// Faults switched on and off while the simulator runs.
+#[derive(Debug, Default)]
+struct Faults {
+    /// Faults answering every call.
+    always: Mutex<Vec<Fault>>,
+    /// Faults answering the next calls, in order.
+    next: Mutex<std::collections::VecDeque<Fault>>,
+    latency_ms: AtomicU64,
+}
+
+impl Faults {
+    fn set(&self, fault: Fault, on: bool) {
+        let mut always = self.always.lock().unwrap_or_else(|p| p.into_inner());
+        always.retain(|f| *f != fault);
+        if on {
+            always.push(fault);
+        }
+    }
+
+    fn push_next(&self, fault: Fault, times: usize) {
+        let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
+        next.extend(std::iter::repeat_n(fault, times));
+    }
+
+    fn set_latency(&self, latency: Duration) {
+        let ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX);
+        self.latency_ms.store(ms, Ordering::SeqCst);
+    }
+
+    /// The fault answering the call being handled, if any.
+    fn take(&self) -> Option<Fault> {
+        if let Some(fault) = self
+            .next
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop_front()
+        {
+            return Some(fault);
+        }
+        self.always
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .first()
+            .copied()
+    }
+}
+
+/// What the server's tasks share.
+pub(crate) struct Shared {
+    pub(crate) config: Config,
+    pub(crate) state: Mutex<State>,
+    faults: Faults,
+    requests: AtomicU64,
+}
+
+impl Shared {
+    pub(crate) fn state(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A running simulator; stopped when dropped (or by [`Simulator::stop`]).
+pub struct Simulator {
+    addr: SocketAddr,
+    url: String,
+    shared: Arc<Shared>,
+    server: JoinHandle<()>,
+}
+
+impl Simulator {
+    /// Starts a simulator of `setup` on an ephemeral port of 127.0.0.1 with the default
+    /// [`Config`].
+    pub async fn start(setup: Value) -> std::io::Result<Simulator> {
+        Simulator::start_with(setup, Config::default()).await
+    }
+
+    /// Starts a simulator of `setup` on an ephemeral port of 127.0.0.1.
+    pub async fn start_with(setup: Value, config: Config) -> std::io::Result<Simulator> {
+        Simulator::bind(SocketAddr::from(([127, 0, 0, 1], 0)), setup, config).await
+    }
+
+    /// Starts a simulator of `setup` listening on `addr`.
+    pub async fn bind(
+        addr: SocketAddr,
+        setup: Value,
+        config: Config,
+    ) -> std::io::Result<Simulator> {
+        // Parse the spec before answering anything.
+        spec::operations();
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            config,
+            state: Mutex::new(State::new(setup)),
+            faults: Faults::default(),
+            requests: AtomicU64::new(0),
+        });
+        let server = tokio::spawn(serve(listener, shared.clone()));
+        Ok(Simulator {
+            addr,
+            url: format!("http://{addr}{API_PREFIX}"),
+            shared,
+            server,
+        })
+    }
+
+    /// The base URL of the API (for `overkiz::Server::custom`).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The base URL of the local API flavour (bearer tokens only, no login, plain
+    /// HTTP): `overkiz::Server::custom(sim.local_url())` with
+    /// `overkiz::Credentials::bearer`.
+    pub fn local_url(&self) -> String {
+        format!("http://{}{LOCAL_API_PREFIX}", self.addr)
+    }
+
+    /// The address the simulator listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops answering: closes the listening socket and every connection.
+    pub async fn stop(self) {
+        let mut this = self;
+        this.server.abort();
+        let _ = (&mut this.server).await;
+    }
+
+    /// Answers every call with 429 and the `too-many-requests.json` body while `on`.
+    pub fn set_rate_limited(&self, on: bool) {
+        self.set_fault(Fault::RateLimit, on);
+    }
+
+    /// Answers every call with 503 and the maintenance page while `on`.
+    pub fn set_maintenance(&self, on: bool) {
+        self.set_fault(Fault::Maintenance, on);
+    }
+
+    /// Answers every call with `fault` while `on`.
+    pub fn set_fault(&self, fault: Fault, on: bool) {
+        self.shared.faults.set(fault, on);
+    }
+
+    /// Answers the next `times` calls with `fault` (after any fault queued before),
+    /// then normally again.
+    pub fn fail_next(&self, fault: Fault, times: usize) {
+        let mut next = self
+            .shared
+            .faults
+            .next
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        next.extend(std::iter::repeat_n(fault, times));
+    }
+
+    /// Delays every answer by `latency` (zero: no delay).
+    pub fn set_latency(&self, latency: Duration) {
+        self.shared.faults.set_latency(latency);
+    }
+
+    /// Ends every session now (their listeners die with them); bearer tokens stay.
+    pub fn expire_sessions(&self) {
+        self.shared.state().expire_sessions();
+    }
+
+    /// Forgets every event listener now: the next fetch gets the server's
+    /// `Invalid event listener id` error.
+    pub fn expire_listeners(&self) {
+        self.shared.state().listeners.clear();
+    }
+
+    /// Accepts `token` as `Authorization: Bearer <token>`.
+    pub fn add_token(&self, token: impl Into<String>) {
+        self.shared.state().tokens.insert(token.into());
+    }
+
+    /// The setup as `GET /setup` would answer it now.
+    pub fn setup(&self) -> Value {
+        self.shared.state().setup.clone()
+    }
+
+    /// The value of state `name` of device `device_url`, if it has one.
+    pub fn device_state(&self, device_url: &str, name: &str) -> Option<Value> {
+        self.shared.state().device_state(device_url, name)
+    }
+
+    /// Makes the next `times` executions fail (`FAILED`, with `failure_type`, e.g.
+    /// `NONEXEC_OTHER` or `CMDNOTACCEPTED`, on every command) instead of completing;
+    /// their commands change no state.
+    pub fn fail_next_executions(&self, times: usize, failure_type: &str) {
+        let mut state = self.shared.state();
+        state
+            .failures
+            .extend(std::iter::repeat_n(failure_type.to_owned(), times));
+    }
+
+    /// Changes state `name` of device `device_url` as if the device reported it (a
+    /// remote control, a sensor), with a `DeviceStateChangedEvent`. Returns false
+    /// when the device has no such state.
+    pub fn set_device_state(&self, device_url: &str, name: &str, value: Value) -> bool {
+        self.shared
+            .state()
+            .report_states(device_url, &[(name, value)])
+    }
+
+    /// Live sessions (login sessions, not bearer tokens).
+    pub fn session_count(&self) -> usize {
+        self.shared.state().sessions.len()
+    }
+
+    /// Registered event listeners.
+    pub fn listener_count(&self) -> usize {
+        self.shared.state().listeners.len()
+    }
+
+    /// Ids of the running executions.
+    pub fn current_executions(&self) -> Vec<String> {
+        self.shared
+            .state()
+            .current
+            .iter()
+            .map(|e| e.id.clone())
+            .collect()
+    }
+
+    /// Finished executions, as `GET /history/executions` lists them.
+    pub fn history(&self) -> Vec<Value> {
+        self.shared.state().history.clone()
+    }
+
+    /// Requests received so far.
+    pub fn request_count(&self) -> u64 {
+        self.shared.requests.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// Accepts connections until aborted; aborting drops (and so aborts) the connections.
+async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+    let mut connections = JoinSet::new();
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(_) => {
+                // Out of file descriptors, ...: do not spin.
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        // Forget the connections that ended.
+        while connections.try_join_next().is_some() {}
+        let shared = shared.clone();
+        connections.spawn(async move {
+            let service = hyper::service::service_fn(move |request| {
+                let shared = shared.clone();
+                handle(shared, request)
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+/// An answer under construction.
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) content_type: &'static str,
+    pub(crate) body: Vec<u8>,
+    pub(crate) cookie: Option<String>,
+}
+
+impl Answer {
+    pub(crate) fn json(status: u16, body: &Value) -> Answer {
+        Answer {
+            status,
+            content_type: "application/json",
+            body: serde_json::to_vec(body).unwrap_or_default(),
+            cookie: None,
+        }
+    }
+
+    pub(crate) fn empty(status: u16) -> Answer {
+        Answer {
+            status,
+            content_type: "application/json",
+            body: Vec::new(),
+            cookie: None,
+        }
+    }
+
+    pub(crate) fn error(status: u16, code: &str, message: &str) -> Answer {
+        Answer::json(
+            status,
+            &serde_json::json!({"errorCode": code, "error": message}),
+        )
+    }
+
+    fn into_response(self) -> Response<Full<Bytes>> {
+        let mut response = Response::new(Full::new(Bytes::from(self.body)));
+        *response.status_mut() = StatusCode::from_u16(self.status).unwrap_or(StatusCode::OK);
+        let headers = response.headers_mut();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(self.content_type));
+        if let Some(cookie) = self.cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+            headers.insert(hyper::header::SET_COOKIE, cookie);
+        }
+        response
+    }
+}
+
+/// A request as the handlers see it.
+pub(crate) struct Call {
+    /// Called through the local API prefix: bearer tokens only.
+    pub(crate) local: bool,
+    pub(crate) method: String,
+    /// Path relative to the API base.
+    pub(crate) path: String,
+    pub(crate) cookie: Option<String>,
+    pub(crate) bearer: Option<String>,
+    pub(crate) body: Bytes,
+}
+
+/// Makes hyper close the connection without answering.
+#[derive(Debug)]
+struct DropConnection;
+
+impl std::fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped on purpose")
+    }
+}
+
+impl std::error::Error for DropConnection {}
+
+async fn handle(
+    shared: Arc<Shared>,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, DropConnection> {
+    if let Some(path) = request.uri().path().strip_prefix(CONTROL_PREFIX) {
+        let (method, path) = (request.method().as_str().to_owned(), path.to_owned());
+        let query = request.uri().query().unwrap_or_default().to_owned();
+        let body = request
+            .into_body()
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        return Ok(control::answer(&shared, &method, &path, &query, &body).into_response());
+    }
+    shared.requests.fetch_add(1, Ordering::SeqCst);
+    let latency = shared.faults.latency_ms.load(Ordering::SeqCst);
+    if latency > 0 {
+        tokio::time::sleep(Duration::from_millis(latency)).await;
+    }
+    match shared.faults.take() {
+        Some(Fault::Maintenance) => {
+            return Ok(Answer {
+                status: 503,
+                content_type: "text/html",
+                body: MAINTENANCE_PAGE.as_bytes().to_vec(),
+                cookie: None,
+            }
+            .into_response())
+        }
+        Some(Fault::RateLimit) => {
+            return Ok(Answer {
+                status: 429,
+                content_type: "application/json",
+                body: TOO_MANY_REQUESTS_BODY.as_bytes().to_vec(),
+                cookie: None,
+            }
+            .into_response())
+        }
+        Some(Fault::DropConnection) => {
+            // Read the request, then close the connection without an answer.
+            let _ = request.into_body().collect().await;
+            return Err(DropConnection);
+        }
+        None => {}
+    }
+    let (parts, body) = request.into_parts();
+    let body = match body.collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => return Ok(Answer::empty(400).into_response()),
+    };
+    let uri_path = parts.uri.path();
+    let (local, path) = match uri_path.strip_prefix(API_PREFIX) {
+        Some(path) => (false, Some(path)),
+        None => (true, uri_path.strip_prefix(LOCAL_API_PREFIX)),
+    };
+    let Some(path) = path else {
+        return Ok(Answer::error(404, "INVALID_API_CALL", "No such resource").into_response());
+    };
+    let header = |name: hyper::header::HeaderName| {
+        parts
+            .headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let cookie = header(hyper::header::COOKIE)
+        .split(';')
+        .filter_map(|pair| pair.trim().strip_prefix("JSESSIONID="))
+        .map(str::to_owned)
+        .next();
+    let bearer = header(hyper::header::AUTHORIZATION)
+        .strip_prefix("Bearer ")
+        .map(|token| token.trim().to_owned());
+    let call = Call {
+        local,
+        method: parts.method.as_str().to_owned(),
+        path: path.to_owned(),
+        cookie,
+        bearer,
+        body,
+    };
+    Ok(state::answer(&shared, call).into_response())
+}

@@ -1,0 +1,84 @@
+//! `overkiz-sim --setup FILE [--port PORT]`: serves a simulated Overkiz cloud API.
+
+use std::net::{IpAddr, SocketAddr};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use overkiz_sim::{Config, Simulator};
+
+const USAGE: &str = "usage: overkiz-sim --setup FILE [--port PORT] [--host IP] [--step-ms MS]
+                   [--session-ttl-s S] [--listener-ttl-s S] [--user USER --password PW]
+                   [--latency-ms MS] [--rate-limited] [--maintenance] [--drop-connections]
+
+Faults and inspection at run time: the control API under /_sim (see the docs of
+overkiz_sim::control), e.g. curl -X POST 'http://127.0.0.1:8080/_sim/faults/rate-limit?next=3'";
+
+fn main() -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("overkiz-sim: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("overkiz-sim: {message}\n{USAGE}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), String> {
+    let mut args = std::env::args().skip(1);
+    let mut setup = None;
+    let mut host: IpAddr = [127, 0, 0, 1].into();
+    let mut port = 8080u16;
+    let mut config = Config::default();
+    let (mut user, mut password) = (None, None);
+    let (mut latency, mut rate_limited, mut maintenance, mut dropping) =
+        (0u64, false, false, false);
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
+        let number = |text: String| text.parse::<u64>().map_err(|e| format!("{text}: {e}"));
+        match arg.as_str() {
+            "--setup" => setup = Some(value()?),
+            "--port" => port = value()?.parse().map_err(|e| format!("--port: {e}"))?,
+            "--host" => host = value()?.parse().map_err(|e| format!("--host: {e}"))?,
+            "--step-ms" => config.step = Duration::from_millis(number(value()?)?),
+            "--session-ttl-s" => config.session_ttl = Duration::from_secs(number(value()?)?),
+            "--listener-ttl-s" => config.listener_ttl = Duration::from_secs(number(value()?)?),
+            "--user" => user = Some(value()?),
+            "--password" => password = Some(value()?),
+            "--latency-ms" => latency = number(value()?)?,
+            "--rate-limited" => rate_limited = true,
+            "--maintenance" => maintenance = true,
+            "--drop-connections" => dropping = true,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(());
+            }
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    if let (Some(user), Some(password)) = (user, password) {
+        config.credentials = Some((user, password));
+    }
+    let path = setup.ok_or("--setup FILE is required")?;
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+    let setup = serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
+    let sim = Simulator::bind(SocketAddr::new(host, port), setup, config)
+        .await
+        .map_err(|e| format!("cannot listen on {host}:{port}: {e}"))?;
+    sim.set_latency(Duration::from_millis(latency));
+    sim.set_rate_limited(rate_limited);
+    sim.set_maintenance(maintenance);
+    sim.set_fault(overkiz_sim::Fault::DropConnection, dropping);
+    println!("{}", sim.url());
+    std::future::pending::<()>().await;
+    Ok(())
+}

@@ -1,0 +1,193 @@
+//! The documented operations (`spec/overkiz.json`, embedded): routing by method and
+//! path template, and example answers built from the response schemas.
+
+use std::sync::OnceLock;
+
+use serde_json::{Map, Value};
+
+/// The normalized spec, embedded so that the simulator runs anywhere.
+pub const SPEC_JSON: &str = include_str!("../../spec/overkiz.json");
+
+/// One documented operation, as the simulator routes and answers it.
+#[derive(Debug)]
+pub struct Operation {
+    /// `GET`, `POST`, ...
+    pub method: String,
+    /// Path template relative to the API base, e.g. `/setup/devices/{deviceURL}`.
+    pub path: String,
+    /// Documented status code (200 when the page gives none).
+    pub status: u16,
+    /// Documented content type.
+    pub content_type: String,
+    /// Example body built from the response schema, `None` when none is documented.
+    pub example: Option<Value>,
+    segments: Vec<Segment>,
+}
+
+#[derive(Debug)]
+enum Segment {
+    Literal(String),
+    Placeholder,
+}
+
+/// Every documented operation, parsed once.
+pub fn operations() -> &'static [Operation] {
+    static OPERATIONS: OnceLock<Vec<Operation>> = OnceLock::new();
+    OPERATIONS.get_or_init(|| {
+        let spec: Value = serde_json::from_str(SPEC_JSON).expect("the embedded spec is JSON");
+        spec["operations"]
+            .as_array()
+            .expect("the spec lists operations")
+            .iter()
+            .map(|op| {
+                let path = op["path"].as_str().unwrap_or_default().to_owned();
+                let segments = split(&path)
+                    .map(|segment| {
+                        if segment.starts_with('{') && segment.ends_with('}') {
+                            Segment::Placeholder
+                        } else {
+                            Segment::Literal(segment.to_owned())
+                        }
+                    })
+                    .collect();
+                Operation {
+                    method: op["method"].as_str().unwrap_or_default().to_owned(),
+                    status: op["status"]["code"].as_u64().unwrap_or(200) as u16,
+                    content_type: op["content_type"]
+                        .as_str()
+                        .unwrap_or("application/json")
+                        .to_owned(),
+                    example: op["response"]
+                        .get("schema")
+                        .filter(|schema| !schema.is_null())
+                        .map(example),
+                    path,
+                    segments,
+                }
+            })
+            .collect()
+    })
+}
+
+fn split(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/').filter(|segment| !segment.is_empty())
+}
+
+/// The operation answering `method` on `path` (relative to the API base), with its
+/// path parameters (percent-decoded). A placeholder matches one segment; among
+/// several matches, the one whose literal segments come first wins
+/// (`/exec/current/setup` before `/exec/current/{execId}`).
+pub fn route(method: &str, path: &str) -> Option<(&'static Operation, Vec<String>)> {
+    let segments: Vec<&str> = split(path).collect();
+    let mut best: Option<(&Operation, Vec<bool>)> = None;
+    for op in operations() {
+        if op.method != method || op.segments.len() != segments.len() {
+            continue;
+        }
+        let matches = op
+            .segments
+            .iter()
+            .zip(&segments)
+            .all(|(template, actual)| match template {
+                Segment::Literal(literal) => literal == actual,
+                Segment::Placeholder => true,
+            });
+        if !matches {
+            continue;
+        }
+        let literals: Vec<bool> = op
+            .segments
+            .iter()
+            .map(|segment| matches!(segment, Segment::Literal(_)))
+            .collect();
+        if best.as_ref().is_none_or(|(_, best)| literals > *best) {
+            best = Some((op, literals));
+        }
+    }
+    let (op, _) = best?;
+    let params = op
+        .segments
+        .iter()
+        .zip(&segments)
+        .filter(|(template, _)| matches!(template, Segment::Placeholder))
+        .map(|(_, actual)| {
+            percent_encoding::percent_decode_str(actual)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .collect();
+    Some((op, params))
+}
+
+/// An example value of a schema of the spec: every field present, arrays with one
+/// item, strings from the documented examples, numbers 0.
+pub fn example(schema: &Value) -> Value {
+    match schema["type"].as_str().unwrap_or_default() {
+        "string" => schema
+            .get("example")
+            .and_then(Value::as_str)
+            .map_or_else(|| Value::from("string value"), Value::from),
+        "integer" => Value::from(0),
+        "number" => Value::from(0.0),
+        "boolean" => Value::from(false),
+        "array" => match schema.get("items") {
+            Some(items) if !items.is_null() => Value::Array(vec![example(items)]),
+            _ => Value::Array(Vec::new()),
+        },
+        "object" => Value::Object(
+            schema["fields"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|field| {
+                    (
+                        field["name"].as_str().unwrap_or_default().to_owned(),
+                        example(field),
+                    )
+                })
+                .collect::<Map<String, Value>>(),
+        ),
+        "map" => {
+            let mut map = Map::new();
+            map.insert(
+                schema["key_example"].as_str().unwrap_or("key").to_owned(),
+                example(&schema["values"]),
+            );
+            Value::Object(map)
+        }
+        _ => Value::Null,
+    }
+}
+
+/// The example body of the documented answer of `method path` (a template), if any.
+pub fn example_of(method: &str, path: &str) -> Option<Value> {
+    operations()
+        .iter()
+        .find(|op| op.method == method && op.path == path)
+        .and_then(|op| op.example.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_segments_win_over_placeholders() {
+        let (op, params) = route("DELETE", "/exec/current/setup/abc").unwrap();
+        assert_eq!(op.path, "/exec/current/setup/{execId}");
+        assert_eq!(params, ["abc"]);
+        let (op, params) = route("GET", "/setup/devices/io%3A%2F%2F1234%2F5").unwrap();
+        assert_eq!(op.path, "/setup/devices/{deviceURL}");
+        assert_eq!(params, ["io://1234/5"]);
+        assert!(route("GET", "/no/such/thing").is_none());
+    }
+
+    #[test]
+    fn every_operation_has_a_route_to_itself() {
+        for op in operations() {
+            let concrete = op.path.replace('{', "x").replace('}', "");
+            let (found, _) = route(&op.method, &concrete).unwrap();
+            assert_eq!(found.method, op.method);
+        }
+    }
+}
