@@ -53,7 +53,7 @@ async fn close_every_roller_shutter_and_wait() {
     // Every shutter now reads closed (`core:ClosureState` 100 is closed).
     let setup = client.setup().await.unwrap();
     for url in &shutters {
-        let device = setup.device(url.to_string()).unwrap();
+        let device = setup.device(url).unwrap();
         let closure = device
             .state_value("core:ClosureState")
             .and_then(|v| v.as_i64());
