@@ -80,9 +80,11 @@ impl Settings {
         }
         match (self.get("user"), self.get("password")) {
             (Some(user), Some(password)) => Ok(Credentials::password(user, password)),
-            _ => Err("no credentials: set OVERKIZ_TOKEN, or OVERKIZ_USER and OVERKIZ_PASSWORD \
+            _ => Err(
+                "no credentials: set OVERKIZ_TOKEN, or OVERKIZ_USER and OVERKIZ_PASSWORD \
                  (or the same keys in the config file, see `overkiz --help`)"
-                .into()),
+                    .into(),
+            ),
         }
     }
 }
@@ -177,10 +179,13 @@ mod tests {
 
     #[test]
     fn parses_quoted_and_bare_values() {
-        let values = parse("# comment\nserver = \"local:1234-5678-9012\"\nuser=me@example.com\n").unwrap();
+        let values =
+            parse("# comment\nserver = \"local:1234-5678-9012\"\nuser=me@example.com\n").unwrap();
         assert_eq!(values["server"], "local:1234-5678-9012");
         assert_eq!(values["user"], "me@example.com");
         assert!(parse("nope").is_err());
-        assert!(parse("colour = \"blue\"").unwrap_err().contains("unknown key"));
+        assert!(parse("colour = \"blue\"")
+            .unwrap_err()
+            .contains("unknown key"));
     }
 }

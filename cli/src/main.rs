@@ -74,7 +74,7 @@ enum Cmd {
         /// The command (`open`, `setClosure`).
         command: String,
         /// Its parameters; those that read as JSON (`50`, `true`) are sent as such.
-        #[arg(allow_hyphen_values = true)]
+        #[arg(allow_negative_numbers = true)]
         args: Vec<String>,
         /// Follow the execution until it completes or fails.
         #[arg(long)]
@@ -210,7 +210,15 @@ async fn run(cli: Cli) -> Result<ExitCode, BoxError> {
             action_group,
             wait,
             timeout,
-        } => return run_group(&client()?, &action_group, wait, Duration::from_secs(timeout)).await,
+        } => {
+            return run_group(
+                &client()?,
+                &action_group,
+                wait,
+                Duration::from_secs(timeout),
+            )
+            .await
+        }
         Cmd::LocalToken { command } => local_token(&client()?, command).await?,
         Cmd::Discover { timeout } => return discover(Duration::from_secs(timeout)).await,
         Cmd::Call {
@@ -231,10 +239,18 @@ async fn run(cli: Cli) -> Result<ExitCode, BoxError> {
 }
 
 fn servers() {
-    let mut rows = vec![["OVERKIZ_SERVER".to_owned(), "NAME".into(), "BASE URL".into()]];
+    let mut rows = vec![[
+        "OVERKIZ_SERVER".to_owned(),
+        "NAME".into(),
+        "BASE URL".into(),
+    ]];
     for (key, make) in config::PRESETS {
         let server = make();
-        rows.push([(*key).into(), server.name().into(), server.base_url().into()]);
+        rows.push([
+            (*key).into(),
+            server.name().into(),
+            server.base_url().into(),
+        ]);
     }
     rows.push([
         "local:<pin>".into(),
@@ -410,7 +426,11 @@ async fn devices(client: &Client) -> Result<(), BoxError> {
             device.label.clone().unwrap_or_default(),
             device.ui_class_str().unwrap_or("-").to_owned(),
             device.widget_str().unwrap_or("-").to_owned(),
-            if states.is_empty() { "-".into() } else { states.join(" ") },
+            if states.is_empty() {
+                "-".into()
+            } else {
+                states.join(" ")
+            },
             device.device_url.clone().unwrap_or_default(),
         ]);
     }
@@ -433,7 +453,10 @@ fn print_table<const N: usize>(rows: &[[String; N]]) {
                 line.push_str(cell);
             } else {
                 line.push_str(cell);
-                line.extend(std::iter::repeat_n(' ', widths[i] - cell.chars().count() + 2));
+                line.extend(std::iter::repeat_n(
+                    ' ',
+                    widths[i] - cell.chars().count() + 2,
+                ));
             }
         }
         let _ = writeln!(out, "{}", line.trim_end());
@@ -443,10 +466,16 @@ fn print_table<const N: usize>(rows: &[[String; N]]) {
 async fn device(client: &Client, url: &str) -> Result<(), BoxError> {
     let device = client.get_setup_devices_by_device_url(url).await?;
     println!("label:      {}", device.label.as_deref().unwrap_or("-"));
-    println!("url:        {}", device.device_url.as_deref().unwrap_or(url));
+    println!(
+        "url:        {}",
+        device.device_url.as_deref().unwrap_or(url)
+    );
     println!("ui class:   {}", device.ui_class_str().unwrap_or("-"));
     println!("widget:     {}", device.widget_str().unwrap_or("-"));
-    println!("controllable: {}", device.controllable_name.as_deref().unwrap_or("-"));
+    println!(
+        "controllable: {}",
+        device.controllable_name.as_deref().unwrap_or("-")
+    );
     println!("states:");
     for state in device.states.iter().flatten() {
         println!(
@@ -536,7 +565,12 @@ async fn follow(
         Err("the event stream ended".into())
     })
     .await
-    .map_err(|_| format!("execution {exec_id}: no outcome within {} s", timeout.as_secs()))??;
+    .map_err(|_| {
+        format!(
+            "execution {exec_id}: no outcome within {} s",
+            timeout.as_secs()
+        )
+    })??;
     let _ = events.unregister().await;
     println!("{exec_id} {}", outcome.state);
     if outcome.is_success() {
