@@ -89,8 +89,11 @@ impl Settings {
     }
 }
 
+/// A preset's constructor.
+type Preset = fn() -> Server;
+
 /// The cloud presets by the names `OVERKIZ_SERVER` takes.
-pub const PRESETS: &[(&str, fn() -> Server)] = &[
+pub const PRESETS: &[(&str, Preset)] = &[
     ("somfy_europe", Server::somfy_europe),
     ("somfy_america", Server::somfy_america),
     ("somfy_oceania", Server::somfy_oceania),
