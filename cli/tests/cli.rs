@@ -484,3 +484,29 @@ async fn discover_needs_the_feature() {
         stderr(&out)
     );
 }
+
+/// The README's "Try it without a gateway" names a fixture that exists, a device of
+/// it, and subcommands the binary has.
+#[test]
+fn readme_try_it_without_a_gateway_is_real() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let section = &readme[readme.find("### Try it without a gateway").unwrap()..];
+    let section = &section[..section.find("\n## ").unwrap()];
+    assert!(section.contains("--setup tests/fixtures/setup/setup_tahoma_3.json"));
+    assert!(section.contains(SHUTTER));
+    let help = Command::new(env!("CARGO_BIN_EXE_overkiz"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    for line in section.lines() {
+        if let Some(rest) = line.strip_prefix("cargo run -p overkiz-cli -- ") {
+            let subcommand = rest.split_whitespace().next().unwrap();
+            assert!(
+                help.contains(&format!("  {subcommand} ")),
+                "{subcommand} is not in --help"
+            );
+        }
+    }
+}
