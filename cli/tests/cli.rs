@@ -418,6 +418,22 @@ async fn local_tokens_create_list_delete() {
     )
     .await;
     assert!(success(&local).contains(SHUTTER));
+    let login = output(
+        overkiz(
+            &[
+                ("OVERKIZ_SERVER", &sim.local_url()),
+                ("OVERKIZ_TOKEN", &token),
+            ],
+            &["login"],
+        ),
+        None,
+    )
+    .await;
+    let out = success(&login);
+    assert!(
+        out.contains("the token works") && !out.contains(&token),
+        "{out}"
+    );
 
     let out = success(&run(&sim, &["local-token", "list", "--gateway", GATEWAY]).await);
     assert!(out.starts_with("UUID"), "{out}");
