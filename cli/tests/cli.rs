@@ -526,3 +526,31 @@ fn readme_try_it_without_a_gateway_is_real() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_reports_a_gap_and_goes_on() {
+    let sim = simulator().await;
+    let env = [
+        ("OVERKIZ_SERVER", sim.url()),
+        ("OVERKIZ_USER", "me@example.com"),
+        ("OVERKIZ_PASSWORD", PASSWORD),
+    ];
+    let events = tokio::spawn(output(overkiz(&env, &["events", "--count", "1"]), None));
+    while sim.listener_count() == 0 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // The listener expires: the stream says so, registers again, and goes on.
+    sim.expire_listeners();
+    while sim.listener_count() == 0 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(sim.set_device_state(SHUTTER, "core:ClosureState", Value::from(30)));
+    let done = events.await.unwrap();
+    let out = success(&done);
+    assert!(out.starts_with("DeviceStateChangedEvent "), "{out}");
+    assert!(
+        stderr(&done).contains("events were lost"),
+        "{}",
+        stderr(&done)
+    );
+}
