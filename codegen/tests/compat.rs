@@ -177,11 +177,11 @@ fn write_workspace(dir: &Path, g: &Generated) {
         }
     }
     let manifest = read("Cargo.toml").replace(
-        r#"members = ["codegen", "generated", "sim", "tests", "xtask"]"#,
+        r#"members = ["cli", "codegen", "generated", "sim", "tests", "xtask"]"#,
         r#"members = ["generated", "caller"]"#,
     );
     let manifest = manifest.replace(
-        r#"default-members = ["codegen", "generated", "sim", "tests", "xtask"]"#,
+        r#"default-members = ["cli", "codegen", "generated", "sim", "tests", "xtask"]"#,
         "",
     );
     std::fs::write(dir.join("Cargo.toml"), manifest).unwrap();

@@ -1,0 +1,194 @@
+//! Settings: environment variables first, then the config file.
+//!
+//! The config file (`--config`, `$OVERKIZ_CONFIG`, or `$XDG_CONFIG_HOME/overkiz/config`,
+//! `~/.config/overkiz/config`) holds `key = "value"` lines (`server`, `user`,
+//! `password`, `token`, `gateway_host`); `#` starts a comment. It may hold secrets,
+//! so on Unix it is refused when its group or others can read it.
+
+use std::collections::HashMap;
+use std::env;
+use std::path::{Path, PathBuf};
+
+use overkiz::{Credentials, Server};
+
+use crate::BoxError;
+
+/// Settings read from the environment and the config file.
+#[derive(Default)]
+pub struct Settings {
+    values: HashMap<String, String>,
+}
+
+const KEYS: &[&str] = &["server", "user", "password", "token", "gateway_host"];
+
+impl Settings {
+    /// Reads the config file (when there is one) under the environment variables.
+    pub fn load(explicit: Option<&Path>) -> Result<Settings, BoxError> {
+        let mut values = HashMap::new();
+        let (path, required) = match explicit {
+            Some(path) => (Some(path.to_owned()), true),
+            None => match env::var_os("OVERKIZ_CONFIG") {
+                Some(path) => (Some(PathBuf::from(path)), true),
+                None => (default_path(), false),
+            },
+        };
+        if let Some(path) = path {
+            if required || path.exists() {
+                values = read_file(&path)?;
+            }
+        }
+        for key in KEYS {
+            let name = format!("OVERKIZ_{}", key.to_ascii_uppercase());
+            if let Ok(value) = env::var(&name) {
+                if !value.is_empty() {
+                    values.insert((*key).to_owned(), value);
+                }
+            }
+        }
+        Ok(Settings { values })
+    }
+
+    /// A setting.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.values.get(key).map(String::as_str)
+    }
+
+    /// The server: a preset name, `local:<pin>`, or a base URL (default `somfy_europe`).
+    pub fn server(&self) -> Result<Server, BoxError> {
+        let name = self.get("server").unwrap_or("somfy_europe");
+        if let Some(pin) = name.strip_prefix("local:") {
+            return Ok(match self.get("gateway_host") {
+                Some(host) => Server::local_at(pin, host)?,
+                None => Server::local(pin)?,
+            });
+        }
+        if name.starts_with("http://") || name.starts_with("https://") {
+            return Ok(Server::custom(name)?);
+        }
+        let key = name.replace('-', "_").to_ascii_lowercase();
+        PRESETS
+            .iter()
+            .find(|(preset, _)| *preset == key)
+            .map(|(_, make)| make())
+            .ok_or_else(|| format!("unknown server {name:?}: see `overkiz servers`").into())
+    }
+
+    /// The credentials: a bearer token, or a user and password.
+    pub fn credentials(&self) -> Result<Credentials, BoxError> {
+        if let Some(token) = self.get("token") {
+            return Ok(Credentials::bearer(token));
+        }
+        match (self.get("user"), self.get("password")) {
+            (Some(user), Some(password)) => Ok(Credentials::password(user, password)),
+            _ => Err(
+                "no credentials: set OVERKIZ_TOKEN, or OVERKIZ_USER and OVERKIZ_PASSWORD \
+                 (or the same keys in the config file, see `overkiz --help`)"
+                    .into(),
+            ),
+        }
+    }
+}
+
+/// A preset's constructor.
+type Preset = fn() -> Server;
+
+/// The cloud presets by the names `OVERKIZ_SERVER` takes.
+pub const PRESETS: &[(&str, Preset)] = &[
+    ("somfy_europe", Server::somfy_europe),
+    ("somfy_america", Server::somfy_america),
+    ("somfy_oceania", Server::somfy_oceania),
+    ("simu_livein2", Server::simu_livein2),
+    ("cozytouch", Server::cozytouch),
+    ("hi_kumo_europe", Server::hi_kumo_europe),
+    ("hi_kumo_asia", Server::hi_kumo_asia),
+    ("nexity", Server::nexity),
+    ("flexom", Server::flexom),
+    ("brandt", Server::brandt),
+    ("hexaom", Server::hexaom),
+    ("ubiwizz", Server::ubiwizz),
+    ("rexel", Server::rexel),
+];
+
+fn default_path() -> Option<PathBuf> {
+    let base = match env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env::var_os("HOME")?).join(".config"),
+    };
+    Some(base.join("overkiz").join("config"))
+}
+
+fn read_file(path: &Path) -> Result<HashMap<String, String>, BoxError> {
+    let shown = path.display();
+    let metadata =
+        std::fs::metadata(path).map_err(|e| format!("cannot read config file {shown}: {e}"))?;
+    check_private(path, &metadata)?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read config file {shown}: {e}"))?;
+    parse(&text).map_err(|e| format!("config file {shown}: {e}").into())
+}
+
+#[cfg(unix)]
+fn check_private(path: &Path, metadata: &std::fs::Metadata) -> Result<(), BoxError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = metadata.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        let shown = path.display();
+        return Err(format!(
+            "config file {shown} is accessible by group or others (mode {mode:03o}); \
+             it may hold secrets: run `chmod 600 {shown}`"
+        )
+        .into());
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_private(_: &Path, _: &std::fs::Metadata) -> Result<(), BoxError> {
+    Ok(())
+}
+
+/// Parses `key = "value"` lines (values may also be bare).
+pub fn parse(text: &str) -> Result<HashMap<String, String>, String> {
+    let mut values = HashMap::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            return Err(format!("line {}: expected key = \"value\"", number + 1));
+        };
+        let key = key.trim();
+        if !KEYS.contains(&key) {
+            return Err(format!(
+                "line {}: unknown key {key:?} (expected one of {})",
+                number + 1,
+                KEYS.join(", ")
+            ));
+        }
+        let value = value.trim();
+        let value = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(value);
+        values.insert(key.to_owned(), value.to_owned());
+    }
+    Ok(values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_quoted_and_bare_values() {
+        let values =
+            parse("# comment\nserver = \"local:1234-5678-9012\"\nuser=me@example.com\n").unwrap();
+        assert_eq!(values["server"], "local:1234-5678-9012");
+        assert_eq!(values["user"], "me@example.com");
+        assert!(parse("nope").is_err());
+        assert!(parse("colour = \"blue\"")
+            .unwrap_err()
+            .contains("unknown key"));
+    }
+}

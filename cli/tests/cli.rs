@@ -1,0 +1,556 @@
+//! The `overkiz` binary end to end against the simulator.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use overkiz_sim::{Config, Simulator};
+use serde_json::Value;
+
+const SETUP: &str = include_str!("../../tests/fixtures/setup/setup_tahoma_3.json");
+/// A roller shutter of `setup_tahoma_3.json`, closed (`core:ClosureState` 100).
+const SHUTTER: &str = "io://1234-1234-6233/12184029";
+const GATEWAY: &str = "1234-1234-6233";
+const PASSWORD: &str = "s3cret-Pa55";
+
+fn fixture() -> Value {
+    serde_json::from_str(SETUP).unwrap()
+}
+
+async fn simulator_with(config: Config) -> Simulator {
+    Simulator::start_with(fixture(), config.with_step(Duration::from_millis(20)))
+        .await
+        .unwrap()
+}
+
+async fn simulator() -> Simulator {
+    simulator_with(Config::default()).await
+}
+
+/// An empty directory of its own for each call.
+fn scratch() -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "overkiz-cli-test-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The binary with a clean environment: no OVERKIZ_* variable and no config file
+/// of the user's, nothing but `env`.
+fn overkiz(env: &[(&str, &str)], args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_overkiz"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("OVERKIZ_") {
+            command.env_remove(key);
+        }
+    }
+    let home = scratch();
+    command
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("OVERKIZ_FETCH_INTERVAL_MS", "10")
+        .envs(env.iter().copied())
+        .args(args)
+        .stdin(Stdio::null());
+    command
+}
+
+/// Runs the binary against `sim` with a user and password, off the runtime's threads.
+async fn run(sim: &Simulator, args: &[&str]) -> Output {
+    let env = [
+        ("OVERKIZ_SERVER", sim.url()),
+        ("OVERKIZ_USER", "me@example.com"),
+        ("OVERKIZ_PASSWORD", PASSWORD),
+    ];
+    output(overkiz(&env, args), None).await
+}
+
+async fn output(mut command: Command, stdin: Option<&str>) -> Output {
+    let stdin = stdin.map(str::to_owned);
+    tokio::task::spawn_blocking(move || {
+        if stdin.is_some() {
+            command.stdin(Stdio::piped());
+        }
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        if let Some(text) = stdin {
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(text.as_bytes())
+                .unwrap();
+        }
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+#[track_caller]
+fn success(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status,
+        stdout(output),
+        stderr(output)
+    );
+    let out = stdout(output);
+    assert!(!out.contains(PASSWORD) && !stderr(output).contains(PASSWORD));
+    out
+}
+
+#[tokio::test]
+async fn servers_lists_the_presets() {
+    let out = success(&output(overkiz(&[], &["servers"]), None).await);
+    assert!(out.contains("somfy_europe"), "{out}");
+    assert!(out.contains("https://ha110-1.overkiz.com/enduser-mobile-web/enduserAPI"));
+    assert!(out.contains("local:<pin>"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn setup_summary_json_and_anonymized() {
+    let sim = simulator().await;
+    let out = success(&run(&sim, &["setup"]).await);
+    let devices = fixture()["devices"].as_array().unwrap().len();
+    assert!(out.contains(&format!("gateway {GATEWAY}")), "{out}");
+    assert!(out.contains(&format!("{devices} devices")), "{out}");
+
+    let json: Value =
+        serde_json::from_str(&success(&run(&sim, &["setup", "--json"]).await)).unwrap();
+    assert_eq!(json["devices"].as_array().unwrap().len(), devices);
+
+    let anonymized = success(&run(&sim, &["setup", "--json", "--anonymize"]).await);
+    let json: Value = serde_json::from_str(&anonymized).unwrap();
+    assert_eq!(json["devices"].as_array().unwrap().len(), devices);
+    assert!(!anonymized.contains(GATEWAY), "the gateway id is left");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn devices_table_and_one_device() {
+    let sim = simulator().await;
+    let out = success(&run(&sim, &["devices"]).await);
+    let mut lines = out.lines();
+    let header = lines.next().unwrap();
+    for column in ["LABEL", "UI CLASS", "WIDGET", "STATES", "URL"] {
+        assert!(header.contains(column), "{header}");
+    }
+    let shutter = out.lines().find(|l| l.ends_with(SHUTTER)).unwrap();
+    assert!(shutter.contains("RollerShutter"), "{shutter}");
+    assert!(shutter.contains("ClosureState=100"), "{shutter}");
+    assert_eq!(
+        out.lines().count(),
+        1 + fixture()["devices"].as_array().unwrap().len()
+    );
+
+    let out = success(&run(&sim, &["device", SHUTTER]).await);
+    assert!(out.contains(&format!("url:        {SHUTTER}")), "{out}");
+    assert!(out.contains("core:ClosureState = 100"), "{out}");
+    assert!(out.contains("setClosure (1 parameters)"), "{out}");
+
+    let missing = run(&sim, &["device", "io://1234-1234-6233/0"]).await;
+    assert!(!missing.status.success());
+    assert!(
+        stderr(&missing).starts_with("overkiz: "),
+        "{}",
+        stderr(&missing)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_waits_for_the_outcome() {
+    let sim = simulator().await;
+    let waited = run(&sim, &["exec", SHUTTER, "setClosure", "40", "--wait"]).await;
+    let out = success(&waited);
+    let progress = stderr(&waited);
+    assert!(progress.contains(": IN_PROGRESS"), "{progress}");
+    assert!(out.trim_end().ends_with(" COMPLETED"), "{out}");
+    assert_eq!(
+        sim.device_state(SHUTTER, "core:ClosureState"),
+        Some(Value::from(40))
+    );
+
+    // Without --wait: the execution id, at once.
+    let out = success(&run(&sim, &["exec", SHUTTER, "open"]).await);
+    assert!(!out.trim().is_empty() && !out.contains(' '), "{out}");
+
+    // A failed execution: exit status 1 and the failure type.
+    sim.fail_next_executions(1, "CMDNOTACCEPTED");
+    let failed = run(&sim, &["exec", SHUTTER, "close", "--wait"]).await;
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(stdout(&failed).contains("FAILED"), "{}", stdout(&failed));
+    assert!(
+        stderr(&failed).contains("CMDNOTACCEPTED"),
+        "{}",
+        stderr(&failed)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_prints_a_line_per_event() {
+    let sim = simulator().await;
+    for json in [false, true] {
+        let args: &[&str] = if json {
+            &["events", "--count", "2", "--json"]
+        } else {
+            &["events", "--count", "2"]
+        };
+        let env = [
+            ("OVERKIZ_SERVER", sim.url()),
+            ("OVERKIZ_USER", "me@example.com"),
+            ("OVERKIZ_PASSWORD", PASSWORD),
+        ];
+        let events = tokio::spawn(output(overkiz(&env, args), None));
+        // Once the CLI listens, the device reports two states.
+        while sim.listener_count() == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(sim.set_device_state(SHUTTER, "core:ClosureState", Value::from(30)));
+        assert!(sim.set_device_state(SHUTTER, "core:ClosureState", Value::from(31)));
+        let out = success(&events.await.unwrap());
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 2, "{out}");
+        for line in lines {
+            if json {
+                let event: Value = serde_json::from_str(line).unwrap();
+                assert_eq!(event["name"], "DeviceStateChangedEvent");
+                assert_eq!(event["deviceURL"], SHUTTER);
+            } else {
+                assert!(line.starts_with("DeviceStateChangedEvent "), "{line}");
+                assert!(line.contains(&format!("deviceURL={SHUTTER}")), "{line}");
+            }
+        }
+        // The listener is gone before the next round.
+        while sim.listener_count() != 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_any_operation_by_name() {
+    let sim = simulator().await;
+    let out = success(
+        &run(
+            &sim,
+            &[
+                "call",
+                "get_setup_devices_by_device_url",
+                "--param",
+                &format!("deviceURL={SHUTTER}"),
+            ],
+        )
+        .await,
+    );
+    let device: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(device["deviceURL"], SHUTTER);
+
+    let out = success(
+        &run(
+            &sim,
+            &[
+                "call",
+                "get_setup_devices_by_device_url_states",
+                "--param",
+                &format!("deviceURL={SHUTTER}"),
+            ],
+        )
+        .await,
+    );
+    let states: Value = serde_json::from_str(&out).unwrap();
+    let closure = states
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "core:ClosureState");
+    assert_eq!(closure.unwrap()["value"], 100, "{out}");
+    // Query parameters.
+    let out = success(
+        &run(
+            &sim,
+            &["call", "get_setup", "--param", "withManufacturerData=true"],
+        )
+        .await,
+    );
+    assert!(out.contains(SHUTTER));
+
+    let dir = scratch();
+    let body = dir.join("open.json");
+    std::fs::write(&body, format!(r#"{{"label":"cli","actions":[{{"deviceURL":"{SHUTTER}","commands":[{{"name":"open"}}]}}]}}"#)).unwrap();
+    let out = success(
+        &run(
+            &sim,
+            &["call", "post_exec_apply", "--body", body.to_str().unwrap()],
+        )
+        .await,
+    );
+    let launched: Value = serde_json::from_str(&out).unwrap();
+    assert!(launched["execId"].is_string(), "{out}");
+
+    let missing = run(&sim, &["call", "get_setup_devices_by_device_url"]).await;
+    assert!(
+        stderr(&missing).contains("--param deviceURL="),
+        "{}",
+        stderr(&missing)
+    );
+    let unknown = run(&sim, &["call", "get_everything"]).await;
+    assert!(
+        stderr(&unknown).contains("no operation named"),
+        "{}",
+        stderr(&unknown)
+    );
+    let list = success(&run(&sim, &["call", "--list"]).await);
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("get_setup ") && l.ends_with("GET /setup")),
+        "{list}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_reads_the_password_from_stdin() {
+    let sim = simulator_with(Config::default().with_credentials("me@example.com", PASSWORD)).await;
+    let env = [("OVERKIZ_SERVER", sim.url())];
+    let ok = output(
+        overkiz(&env, &["login", "--user", "me@example.com"]),
+        Some(&format!("{PASSWORD}\n")),
+    )
+    .await;
+    assert!(success(&ok).contains("signed in to "), "{}", stdout(&ok));
+
+    let wrong = output(
+        overkiz(&env, &["login", "--user", "me@example.com"]),
+        Some("wrong-password\n"),
+    )
+    .await;
+    assert!(!wrong.status.success());
+    assert!(
+        !stderr(&wrong).contains("wrong-password") && !stdout(&wrong).contains("wrong-password")
+    );
+
+    let none = output(
+        overkiz(&env, &["login", "--user", "me@example.com"]),
+        Some(""),
+    )
+    .await;
+    assert!(stderr(&none).contains("no password"), "{}", stderr(&none));
+    // The password is never an argument.
+    let argument = output(
+        overkiz(
+            &env,
+            &["login", "--user", "me@example.com", "--password", "x"],
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(argument.status.code(), Some(2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn action_groups_and_run() {
+    let sim = simulator().await;
+    let out = success(&run(&sim, &["action-groups"]).await);
+    let header = out.lines().next().unwrap();
+    assert!(
+        header.starts_with("OID") && header.contains("LABEL"),
+        "{out}"
+    );
+    let groups: Value =
+        serde_json::from_str(&success(&run(&sim, &["call", "get_action_groups"]).await)).unwrap();
+    let group = &groups[0];
+    let (oid, label) = (
+        group["oid"].as_str().unwrap(),
+        group["label"].as_str().unwrap(),
+    );
+    let row = out.lines().nth(1).unwrap();
+    assert!(row.starts_with(oid) && row.contains(label), "{out}");
+    let out = success(&run(&sim, &["run", oid]).await);
+    assert!(!out.trim().is_empty(), "{out}");
+    // By label too.
+    success(&run(&sim, &["run", label]).await);
+    let missing = run(&sim, &["run", "no such group"]).await;
+    assert!(
+        stderr(&missing).contains("no action group"),
+        "{}",
+        stderr(&missing)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_tokens_create_list_delete() {
+    let sim = simulator().await;
+    let created = run(&sim, &["local-token", "create", "--label", "cli test"]).await;
+    let token = success(&created).trim().to_owned();
+    assert!(
+        !token.is_empty() && stderr(&created).contains("shown once"),
+        "{}",
+        stderr(&created)
+    );
+    // The new token works on the local API.
+    let local = output(
+        overkiz(
+            &[
+                ("OVERKIZ_SERVER", &sim.local_url()),
+                ("OVERKIZ_TOKEN", &token),
+            ],
+            &["devices"],
+        ),
+        None,
+    )
+    .await;
+    assert!(success(&local).contains(SHUTTER));
+    let login = output(
+        overkiz(
+            &[
+                ("OVERKIZ_SERVER", &sim.local_url()),
+                ("OVERKIZ_TOKEN", &token),
+            ],
+            &["login"],
+        ),
+        None,
+    )
+    .await;
+    let out = success(&login);
+    assert!(
+        out.contains("the token works") && !out.contains(&token),
+        "{out}"
+    );
+
+    let out = success(&run(&sim, &["local-token", "list", "--gateway", GATEWAY]).await);
+    assert!(out.starts_with("UUID"), "{out}");
+    let out = success(&run(&sim, &["local-token", "delete", "some-uuid"]).await);
+    assert_eq!(out.trim(), "deleted some-uuid");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn config_file_must_be_private() {
+    let sim = simulator().await;
+    let dir = scratch();
+    let path = dir.join("config");
+    std::fs::write(
+        &path,
+        format!(
+            "# overkiz\nserver = \"{}\"\nuser = \"me@example.com\"\npassword = \"{PASSWORD}\"\n",
+            sim.url()
+        ),
+    )
+    .unwrap();
+    let config = path.to_str().unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let refused = output(overkiz(&[], &["--config", config, "setup"]), None).await;
+        assert!(!refused.status.success());
+        assert!(
+            stderr(&refused).contains("chmod 600"),
+            "{}",
+            stderr(&refused)
+        );
+        assert!(!stderr(&refused).contains(PASSWORD));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let out = success(&output(overkiz(&[], &["--config", config, "setup"]), None).await);
+    assert!(out.contains(&format!("gateway {GATEWAY}")), "{out}");
+    let out = success(&output(overkiz(&[("OVERKIZ_CONFIG", config)], &["devices"]), None).await);
+    assert!(out.contains(SHUTTER));
+    // The default place: $XDG_CONFIG_HOME/overkiz/config.
+    let mut command = overkiz(&[], &["setup"]);
+    let xdg = dir.join("xdg");
+    std::fs::create_dir_all(xdg.join("overkiz")).unwrap();
+    std::fs::copy(&path, xdg.join("overkiz/config")).unwrap();
+    command.env("XDG_CONFIG_HOME", &xdg);
+    success(&output(command, None).await);
+    // No settings at all: a clear message.
+    let none = output(overkiz(&[], &["setup"]), None).await;
+    assert!(
+        stderr(&none).contains("no credentials"),
+        "{}",
+        stderr(&none)
+    );
+}
+
+#[cfg(not(feature = "discovery"))]
+#[tokio::test]
+async fn discover_needs_the_feature() {
+    let out = output(overkiz(&[], &["discover"]), None).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("`discovery` feature"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// The README's "Try it without a gateway" names a fixture that exists, a device of
+/// it, and subcommands the binary has.
+#[test]
+fn readme_try_it_without_a_gateway_is_real() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let section = &readme[readme.find("### Try it without a gateway").unwrap()..];
+    let section = &section[..section.find("\n## ").unwrap()];
+    assert!(section.contains("--setup tests/fixtures/setup/setup_tahoma_3.json"));
+    assert!(section.contains(SHUTTER));
+    let help = Command::new(env!("CARGO_BIN_EXE_overkiz"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    for line in section.lines() {
+        if let Some(rest) = line.strip_prefix("cargo run -p overkiz-cli -- ") {
+            let subcommand = rest.split_whitespace().next().unwrap();
+            assert!(
+                help.contains(&format!("  {subcommand} ")),
+                "{subcommand} is not in --help"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_reports_a_gap_and_goes_on() {
+    let sim = simulator().await;
+    let env = [
+        ("OVERKIZ_SERVER", sim.url()),
+        ("OVERKIZ_USER", "me@example.com"),
+        ("OVERKIZ_PASSWORD", PASSWORD),
+    ];
+    let events = tokio::spawn(output(overkiz(&env, &["events", "--count", "1"]), None));
+    while sim.listener_count() == 0 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // The listener expires: the stream says so, registers again, and goes on.
+    sim.expire_listeners();
+    while sim.listener_count() == 0 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(sim.set_device_state(SHUTTER, "core:ClosureState", Value::from(30)));
+    let done = events.await.unwrap();
+    let out = success(&done);
+    assert!(out.starts_with("DeviceStateChangedEvent "), "{out}");
+    assert!(
+        stderr(&done).contains("events were lost"),
+        "{}",
+        stderr(&done)
+    );
+}
