@@ -389,7 +389,7 @@ impl Client {
     /// credentials at start-up. Does nothing for bearer tokens. During a sign-in
     /// cool-down it fails at once with [`Error::LoginFailed`].
     pub async fn login(&self) -> Result<(), Error> {
-        if self.inner.credentials().is_renewable() {
+        if self.inner.renewable() {
             let seen = self.inner.snapshot();
             self.inner.renew(&seen).await?;
         }
@@ -422,7 +422,7 @@ impl Client {
         let body = request.body.as_ref();
         let session = inner.current_session().await?;
         match inner.send(op, &url, body, &session, None).await {
-            Err(error) if error.kind().needs_login() && inner.credentials().is_renewable() => {
+            Err(error) if error.kind().needs_login() && inner.renewable() => {
                 // The session expired: sign in again once and resend once (the server
                 // did nothing with a call it refused as not authenticated). A second
                 // failure is returned as is.
@@ -459,7 +459,7 @@ impl Client {
     ) -> Result<Option<RawResponse>, Error> {
         let inner = &*self.inner;
         let url = inner.url(&request)?;
-        let session = if inner.credentials().is_renewable() {
+        let session = if inner.renewable() {
             let state = inner.snapshot();
             if !state.signed_in {
                 return Ok(None);

@@ -40,6 +40,27 @@ pub(crate) struct SessionState {
     failure: Option<LoginFailure>,
 }
 
+impl SessionState {
+    /// Forgets the session (a failed sign-in, new credentials); keeps the counters.
+    fn sign_out(&mut self) {
+        self.signed_in = false;
+        self.bearer = None;
+        self.headers = Arc::default();
+        self.expires_at = None;
+        self.grant = None;
+    }
+
+    /// Takes the session of a successful sign-in and clears any failure.
+    fn sign_in_as(&mut self, signed_in: SignedIn) {
+        self.signed_in = true;
+        self.bearer = signed_in.bearer;
+        self.headers = Arc::new(signed_in.headers);
+        self.expires_at = signed_in.expires_at;
+        self.grant = signed_in.grant;
+        self.failure = None;
+    }
+}
+
 /// What a successful sign-in gives.
 struct SignedIn {
     bearer: Option<Secret>,
@@ -87,6 +108,12 @@ impl Inner {
         lock(&self.credentials).clone()
     }
 
+    /// Whether the credentials open a session the client can renew (checked on every
+    /// call and fetch: no copy of the credentials).
+    pub(crate) fn renewable(&self) -> bool {
+        lock(&self.credentials).is_renewable()
+    }
+
     /// The sign-in state as it is now.
     pub(crate) fn snapshot(&self) -> SessionState {
         lock(&self.session).clone()
@@ -95,8 +122,8 @@ impl Inner {
     /// An id of the session in force, if there is one: it changes whenever the
     /// client signs in again (which kills the event listeners of the old session).
     pub(crate) fn session_id(&self) -> Option<u64> {
-        if self.credentials().is_renewable() {
-            let state = self.snapshot();
+        if self.renewable() {
+            let state = lock(&self.session);
             state.signed_in.then_some(state.generation)
         } else {
             Some(0)
@@ -116,11 +143,7 @@ impl Inner {
         let bearer = credentials.is_bearer();
         *lock(&self.credentials) = credentials;
         let mut state = lock(&self.session);
-        state.signed_in = false;
-        state.bearer = None;
-        state.headers = Arc::default();
-        state.expires_at = None;
-        state.grant = None;
+        state.sign_out();
         state.failure = None;
         self.cookies.clear();
         self.cookies.set_enabled(!bearer);
@@ -178,12 +201,7 @@ impl Inner {
                 self.cookies.set_enabled(signed_in.bearer.is_none());
                 let mut state = lock(&self.session);
                 state.generation += 1;
-                state.signed_in = true;
-                state.bearer = signed_in.bearer;
-                state.headers = Arc::new(signed_in.headers);
-                state.expires_at = signed_in.expires_at;
-                state.grant = signed_in.grant;
-                state.failure = None;
+                state.sign_in_as(signed_in);
                 Ok(state.clone())
             }
             Err(cause) => {
@@ -204,11 +222,7 @@ impl Inner {
                 );
                 let cause = Arc::new(cause);
                 let mut state = lock(&self.session);
-                state.signed_in = false;
-                state.bearer = None;
-                state.headers = Arc::default();
-                state.expires_at = None;
-                state.grant = None;
+                state.sign_out();
                 state.failure = Some(LoginFailure {
                     attempt,
                     cause: cause.clone(),

@@ -232,15 +232,15 @@ impl Inner {
 }
 
 /// A body read up to a limit.
-struct LimitedBody {
-    bytes: Vec<u8>,
+pub(crate) struct LimitedBody {
+    pub(crate) bytes: Vec<u8>,
     /// True when the body was longer than the limit (and `bytes` holds its start).
-    truncated: bool,
+    pub(crate) truncated: bool,
 }
 
 /// Reads at most `limit` bytes of the body, chunk by chunk, so that a huge or endless
 /// answer never fills the memory.
-async fn read_limited(
+pub(crate) async fn read_limited(
     mut response: reqwest::Response,
     limit: u64,
 ) -> Result<LimitedBody, reqwest::Error> {

@@ -117,7 +117,11 @@ pub(crate) fn parse_error_body(body: &[u8]) -> Option<(Option<ErrorCode>, String
 /// `errorCode` and nothing but `error`/`errorCode` (the local API answers some
 /// failures so). Only small bodies are looked at.
 pub(crate) fn is_error_body(body: &[u8]) -> bool {
-    if body.len() > 4096 || !body.trim_ascii_start().starts_with(b"{") {
+    // Most answers are data: rule them out without parsing them a second time.
+    if body.len() > 4096
+        || !body.trim_ascii_start().starts_with(b"{")
+        || !body.windows(11).any(|w| w == b"\"errorCode\"")
+    {
         return false;
     }
     let Ok(serde_json::Value::Object(object)) = serde_json::from_slice(body) else {

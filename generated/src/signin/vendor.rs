@@ -6,7 +6,7 @@ use crate::error::{Error, ErrorKind};
 use super::SignInContext;
 
 /// Largest vendor answer read (tokens and profiles are a few KiB).
-const MAX_ANSWER_BYTES: usize = 1024 * 1024;
+const MAX_ANSWER_BYTES: u64 = 1024 * 1024;
 
 /// An answer of a vendor service.
 pub(crate) struct Answer {
@@ -54,7 +54,7 @@ pub(crate) async fn send(
     step: &'static str,
     request: reqwest::RequestBuilder,
 ) -> Result<Answer, Error> {
-    let mut response = request.send().await.map_err(|e| {
+    let response = request.send().await.map_err(|e| {
         let kind = if e.is_timeout() {
             ErrorKind::Timeout
         } else {
@@ -76,33 +76,27 @@ pub(crate) async fn send(
             ctx.keep_secret(value);
         }
     }
-    let mut body = Vec::new();
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                if body.len() + chunk.len() > MAX_ANSWER_BYTES {
-                    return Err(Error::sign_in_service(
-                        service,
-                        step,
-                        ErrorKind::ResponseTooLarge,
-                        Some(status),
-                        "the answer is too large",
-                    ));
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(None) => break,
-            Err(e) => {
-                return Err(Error::sign_in_service(
-                    service,
-                    step,
-                    ErrorKind::Transport,
-                    Some(status),
-                    e.without_url().to_string(),
-                ))
-            }
-        }
+    let body = crate::transport::read_limited(response, MAX_ANSWER_BYTES)
+        .await
+        .map_err(|e| {
+            Error::sign_in_service(
+                service,
+                step,
+                ErrorKind::Transport,
+                Some(status),
+                e.without_url().to_string(),
+            )
+        })?;
+    if body.truncated {
+        return Err(Error::sign_in_service(
+            service,
+            step,
+            ErrorKind::ResponseTooLarge,
+            Some(status),
+            "the answer is too large",
+        ));
     }
+    let body = body.bytes;
     let answer = Answer {
         status,
         body,
