@@ -4,8 +4,10 @@
 //!
 //! | call | effect |
 //! |---|---|
-//! | `POST /_sim/faults/{fault}?on=true\|false` | [`Simulator::set_fault`](crate::Simulator::set_fault) (`rate-limit`, `maintenance`, `drop-connection`) |
+//! | `GET /_sim/faults` | the names of the faults: `rate-limit`, `maintenance`, `drop-connection` and every [`ErrorFixture`] (`cloud/exec-queue-full`, `local/400-bus-error`, ...) |
+//! | `POST /_sim/faults/{fault}?on=true\|false` | [`Simulator::set_fault`](crate::Simulator::set_fault) |
 //! | `POST /_sim/faults/{fault}?next=N` | [`Simulator::fail_next`](crate::Simulator::fail_next) |
+//! | `POST /_sim/faults/{fault}?next=N&operation=POST%20/exec/apply` | [`Simulator::fail_next_on`](crate::Simulator::fail_next_on) |
 //! | `POST /_sim/latency?ms=N` | [`Simulator::set_latency`](crate::Simulator::set_latency) |
 //! | `POST /_sim/sessions/expire` | [`Simulator::expire_sessions`](crate::Simulator::expire_sessions) |
 //! | `POST /_sim/listeners/expire` | [`Simulator::expire_listeners`](crate::Simulator::expire_listeners) |
@@ -18,16 +20,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::{Answer, Fault, Shared};
-
-fn fault(name: &str) -> Option<Fault> {
-    match name {
-        "rate-limit" => Some(Fault::RateLimit),
-        "maintenance" => Some(Fault::Maintenance),
-        "drop-connection" => Some(Fault::DropConnection),
-        _ => None,
-    }
-}
+use crate::faults::{operation_key, ErrorFixture, Fault};
+use crate::{Answer, Shared};
 
 fn bad(message: &str) -> Answer {
     Answer::error(400, "INVALID_API_CALL", message)
@@ -56,12 +50,24 @@ pub(crate) fn answer(
         .collect();
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     match (method, segments.as_slice()) {
-        ("POST", ["faults", name]) => {
-            let Some(fault) = fault(name) else {
-                return bad("unknown fault");
+        ("GET", ["faults"]) => {
+            let mut names = vec!["rate-limit", "maintenance", "drop-connection"];
+            names.extend(ErrorFixture::ALL.iter().map(|f| f.name));
+            Answer::json(200, &json!(names))
+        }
+        ("POST", ["faults", name @ ..]) => {
+            let Some(fault) = Fault::named(&name.join("/")) else {
+                return bad("unknown fault (GET /_sim/faults lists them)");
+            };
+            let operation = match query.get("operation").map(|op| operation_key(op)) {
+                None => None,
+                Some(Ok(op)) => Some(op),
+                Some(Err(unknown)) => return bad(&unknown.to_string()),
             };
             if let Some(times) = number("next") {
-                shared.faults.push_next(fault, times as usize);
+                shared.faults.push_next(fault, times as usize, operation);
+            } else if operation.is_some() {
+                return bad("operation= goes with next=N");
             } else {
                 shared
                     .faults

@@ -17,9 +17,13 @@
 //!   status and an example body built from its response schema in the embedded
 //!   `spec/overkiz.json`.
 //!
-//! Faults are available on demand, for every call ([`Simulator::set_fault`]) or the
-//! next ones ([`Simulator::fail_next`]): [`Fault::RateLimit`] (429),
-//! [`Fault::Maintenance`] (503 maintenance page), [`Fault::DropConnection`]; and
+//! Faults are available on demand, for every call ([`Simulator::set_fault`]), the
+//! next ones ([`Simulator::fail_next`]) or the next calls of one operation
+//! ([`Simulator::fail_next_on`]): [`Fault::RateLimit`] (429),
+//! [`Fault::Maintenance`] (503 maintenance page), [`Fault::DropConnection`],
+//! [`Fault::Error`] (any real error answer of `tests/fixtures/errors/`, see
+//! [`ErrorFixture`]), [`Fault::Answer`]; the documented rate limits
+//! ([`RateLimits::Documented`]); and
 //! [`Simulator::set_latency`] (slow answers), [`Simulator::expire_sessions`],
 //! [`Simulator::expire_listeners`], [`Simulator::fail_next_executions`]. The
 //! [`control`] API does the same over HTTP.
@@ -36,8 +40,13 @@
 //! ```
 
 pub mod control;
+mod faults;
+mod limits;
 pub mod spec;
 mod state;
+
+pub use faults::{ErrorFixture, Fault, UnknownOperation};
+pub use limits::RateLimits;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -52,6 +61,7 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::task::{JoinHandle, JoinSet};
 
+use faults::Faults;
 use state::State;
 
 /// The path prefix of the cloud API.
@@ -82,6 +92,8 @@ pub struct Config {
     pub step: Duration,
     /// The only accepted `userId`/`userPassword`; `None` accepts any (the default).
     pub credentials: Option<(String, String)>,
+    /// Whether the documented per-session rate limits are enforced (default: off).
+    pub rate_limits: RateLimits,
 }
 
 impl Default for Config {
@@ -91,6 +103,7 @@ impl Default for Config {
             listener_ttl: Duration::from_secs(10 * 60),
             step: Duration::from_millis(500),
             credentials: None,
+            rate_limits: RateLimits::Off,
         }
     }
 }
@@ -111,6 +124,11 @@ impl Config {
         self.step = step;
         self
     }
+    /// Sets [`Config::rate_limits`].
+    pub fn with_rate_limits(mut self, rate_limits: RateLimits) -> Config {
+        self.rate_limits = rate_limits;
+        self
+    }
     /// Accepts only these credentials at `POST /login`.
     pub fn with_credentials(
         mut self,
@@ -122,70 +140,12 @@ impl Config {
     }
 }
 
-/// A fault the simulator can answer with instead of the normal answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Fault {
-    /// `429 Too Many Requests` with the `too-many-requests.json` body.
-    RateLimit,
-    /// `503 Service Unavailable` with the maintenance page.
-    Maintenance,
-    /// The connection is closed without an answer (after the request was read).
-    DropConnection,
-}
-
-/// Faults switched on and off while the simulator runs.
-#[derive(Debug, Default)]
-struct Faults {
-    /// Faults answering every call.
-    always: Mutex<Vec<Fault>>,
-    /// Faults answering the next calls, in order.
-    next: Mutex<std::collections::VecDeque<Fault>>,
-    latency_ms: AtomicU64,
-}
-
-impl Faults {
-    fn set(&self, fault: Fault, on: bool) {
-        let mut always = self.always.lock().unwrap_or_else(|p| p.into_inner());
-        always.retain(|f| *f != fault);
-        if on {
-            always.push(fault);
-        }
-    }
-
-    fn push_next(&self, fault: Fault, times: usize) {
-        let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
-        next.extend(std::iter::repeat_n(fault, times));
-    }
-
-    fn set_latency(&self, latency: Duration) {
-        let ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX);
-        self.latency_ms.store(ms, Ordering::SeqCst);
-    }
-
-    /// The fault answering the call being handled, if any.
-    fn take(&self) -> Option<Fault> {
-        if let Some(fault) = self
-            .next
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .pop_front()
-        {
-            return Some(fault);
-        }
-        self.always
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .first()
-            .copied()
-    }
-}
-
 /// What the server's tasks share.
 pub(crate) struct Shared {
     pub(crate) config: Config,
     pub(crate) state: Mutex<State>,
     faults: Faults,
+    pub(crate) limits: limits::Limiter,
     requests: AtomicU64,
 }
 
@@ -231,6 +191,7 @@ impl Simulator {
             config,
             state: Mutex::new(State::new(setup)),
             faults: Faults::default(),
+            limits: limits::Limiter::default(),
             requests: AtomicU64::new(0),
         });
         let server = tokio::spawn(serve(listener, shared.clone()));
@@ -284,13 +245,21 @@ impl Simulator {
     /// Answers the next `times` calls with `fault` (after any fault queued before),
     /// then normally again.
     pub fn fail_next(&self, fault: Fault, times: usize) {
-        let mut next = self
-            .shared
-            .faults
-            .next
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        next.extend(std::iter::repeat_n(fault, times));
+        self.shared.faults.push_next(fault, times, None);
+    }
+
+    /// Answers the next `times` calls of `operation` (`"METHOD /path/template"` as
+    /// documented, e.g. `"POST /events/{listenerId}/fetch"`) with `fault`; calls of
+    /// other operations are answered normally.
+    pub fn fail_next_on(
+        &self,
+        operation: &str,
+        fault: Fault,
+        times: usize,
+    ) -> Result<(), UnknownOperation> {
+        let operation = faults::operation_key(operation)?;
+        self.shared.faults.push_next(fault, times, Some(operation));
+        Ok(())
     }
 
     /// Delays every answer by `latency` (zero: no delay).
@@ -465,6 +434,32 @@ pub(crate) struct Call {
     pub(crate) body: Bytes,
 }
 
+/// The answer of `fault`; `Err` closes the connection without one.
+fn fault_answer(fault: Fault) -> Result<Answer, DropConnection> {
+    let raw = |status, content_type, body: &str| Answer {
+        status,
+        content_type,
+        body: body.as_bytes().to_vec(),
+        cookie: None,
+    };
+    Ok(match fault {
+        Fault::Maintenance => raw(503, "text/html", MAINTENANCE_PAGE),
+        Fault::RateLimit => raw(429, "application/json", TOO_MANY_REQUESTS_BODY),
+        Fault::DropConnection => return Err(DropConnection),
+        Fault::Error(fixture) => raw(fixture.status, fixture.content_type, fixture.body),
+        Fault::Answer {
+            status,
+            content_type,
+            body,
+        } => Answer {
+            status,
+            content_type,
+            body: body.into_bytes(),
+            cookie: None,
+        },
+    })
+}
+
 /// Makes hyper close the connection without answering.
 #[derive(Debug)]
 struct DropConnection;
@@ -493,46 +488,30 @@ async fn handle(
         return Ok(control::answer(&shared, &method, &path, &query, &body).into_response());
     }
     shared.requests.fetch_add(1, Ordering::SeqCst);
-    let latency = shared.faults.latency_ms.load(Ordering::SeqCst);
-    if latency > 0 {
-        tokio::time::sleep(Duration::from_millis(latency)).await;
-    }
-    match shared.faults.take() {
-        Some(Fault::Maintenance) => {
-            return Ok(Answer {
-                status: 503,
-                content_type: "text/html",
-                body: MAINTENANCE_PAGE.as_bytes().to_vec(),
-                cookie: None,
-            }
-            .into_response())
-        }
-        Some(Fault::RateLimit) => {
-            return Ok(Answer {
-                status: 429,
-                content_type: "application/json",
-                body: TOO_MANY_REQUESTS_BODY.as_bytes().to_vec(),
-                cookie: None,
-            }
-            .into_response())
-        }
-        Some(Fault::DropConnection) => {
-            // Read the request, then close the connection without an answer.
-            let _ = request.into_body().collect().await;
-            return Err(DropConnection);
-        }
-        None => {}
+    let latency = shared.faults.latency();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
     }
     let (parts, body) = request.into_parts();
-    let body = match body.collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => return Ok(Answer::empty(400).into_response()),
-    };
-    let uri_path = parts.uri.path();
+    let uri_path = parts.uri.path().to_owned();
     let (local, path) = match uri_path.strip_prefix(API_PREFIX) {
         Some(path) => (false, Some(path)),
         None => (true, uri_path.strip_prefix(LOCAL_API_PREFIX)),
     };
+    let operation = path
+        .and_then(|path| spec::route(parts.method.as_str(), path))
+        .map(|(op, _)| format!("{} {}", op.method, op.path));
+    let fault = shared.faults.take(operation.as_deref());
+    let body = match body.collect().await {
+        Ok(collected) => collected.to_bytes(),
+        // Read the whole request first, so that a dropped connection happens after
+        // the request left, as the fault promises.
+        Err(_) if fault == Some(Fault::DropConnection) => return Err(DropConnection),
+        Err(_) => return Ok(Answer::empty(400).into_response()),
+    };
+    if let Some(fault) = fault {
+        return fault_answer(fault).map(Answer::into_response);
+    }
     let Some(path) = path else {
         return Ok(Answer::error(404, "INVALID_API_CALL", "No such resource").into_response());
     };

@@ -9,6 +9,10 @@ use overkiz_sim::{Config, Simulator};
 const USAGE: &str = "usage: overkiz-sim --setup FILE [--port PORT] [--host IP] [--step-ms MS]
                    [--session-ttl-s S] [--listener-ttl-s S] [--user USER --password PW]
                    [--latency-ms MS] [--rate-limited] [--maintenance] [--drop-connections]
+                   [--documented-rate-limits]
+
+--documented-rate-limits enforces the documentation's per-session limits (one
+event fetch per second, one execution per 28 min 48 s, one GET /setup per day, ...).
 
 Faults and inspection at run time: the control API under /_sim (see the docs of
 overkiz_sim::control), e.g. curl -X POST 'http://127.0.0.1:8080/_sim/faults/rate-limit?next=3'";
@@ -58,6 +62,9 @@ async fn run() -> Result<(), String> {
             "--rate-limited" => rate_limited = true,
             "--maintenance" => maintenance = true,
             "--drop-connections" => dropping = true,
+            "--documented-rate-limits" => {
+                config.rate_limits = overkiz_sim::RateLimits::Documented;
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());

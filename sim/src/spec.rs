@@ -21,7 +21,23 @@ pub struct Operation {
     pub content_type: String,
     /// Example body built from the response schema, `None` when none is documented.
     pub example: Option<Value>,
+    /// The documented per-session rate limit, if any.
+    pub rate_limit: Option<RateLimit>,
     segments: Vec<Segment>,
+}
+
+/// A documented per-session rate limit: at most `calls` calls per `period`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Calls allowed per period.
+    pub calls: u32,
+    /// The period.
+    pub period: std::time::Duration,
+    /// What the calls are counted on: `operation:METHOD /path` for a limit of the
+    /// operation alone, `category:NAME` for one shared by a category (`exec`, ...).
+    pub counted_on: String,
+    /// The documented category (`exec`, `polling`, `bulk-load`, ...).
+    pub category: String,
 }
 
 #[derive(Debug)]
@@ -61,11 +77,31 @@ pub fn operations() -> &'static [Operation] {
                         .get("schema")
                         .filter(|schema| !schema.is_null())
                         .map(example),
+                    rate_limit: rate_limit(op),
                     path,
                     segments,
                 }
             })
             .collect()
+    })
+}
+
+fn rate_limit(op: &Value) -> Option<RateLimit> {
+    let limit = op.get("rate_limit").filter(|l| !l.is_null())?;
+    let category = limit["category"].as_str().unwrap_or_default().to_owned();
+    let counted_on = match limit["scope"].as_str() {
+        Some("category") => format!("category:{category}"),
+        _ => format!(
+            "operation:{} {}",
+            op["method"].as_str().unwrap_or_default(),
+            op["path"].as_str().unwrap_or_default()
+        ),
+    };
+    Some(RateLimit {
+        calls: u32::try_from(limit["calls"].as_u64()?).ok()?,
+        period: std::time::Duration::from_secs(limit["period_seconds"].as_u64()?),
+        counted_on,
+        category,
     })
 }
 
@@ -180,6 +216,26 @@ mod tests {
         assert_eq!(op.path, "/setup/devices/{deviceURL}");
         assert_eq!(params, ["io://1234/5"]);
         assert!(route("GET", "/no/such/thing").is_none());
+    }
+
+    #[test]
+    fn documented_rate_limits_are_read() {
+        let limited: Vec<&Operation> = operations()
+            .iter()
+            .filter(|op| op.rate_limit.is_some())
+            .collect();
+        assert!(limited.len() >= 40, "{}", limited.len());
+        let apply = route("POST", "/exec/apply").unwrap().0;
+        let limit = apply.rate_limit.as_ref().unwrap();
+        assert_eq!(limit.counted_on, "category:exec");
+        assert_eq!(limit.period, std::time::Duration::from_secs(1728));
+        let fetch = route("POST", "/events/x/fetch").unwrap().0;
+        let limit = fetch.rate_limit.as_ref().unwrap();
+        assert_eq!(
+            limit.counted_on,
+            "operation:POST /events/{listenerId}/fetch"
+        );
+        assert_eq!((limit.calls, limit.period.as_secs()), (1, 1));
     }
 
     #[test]

@@ -436,6 +436,9 @@ pub(crate) fn answer(shared: &Arc<Shared>, call: Call) -> Answer {
         .get(owner.trim_start_matches("session:"))
         .map_or_else(|| "token".to_owned(), |(user, _)| user.clone());
     state.purge_listeners(config.listener_ttl);
+    if let Some(refused) = shared.limits.check(config.rate_limits, op, &owner) {
+        return refused;
+    }
 
     let param = |i: usize| params.get(i).map(String::as_str).unwrap_or_default();
     match (call.method.as_str(), op.path.as_str()) {
@@ -443,6 +446,7 @@ pub(crate) fn answer(shared: &Arc<Shared>, call: Call) -> Answer {
             if let Some(id) = owner.strip_prefix("session:") {
                 state.sessions.remove(id);
                 state.listeners.retain(|_, l| l.owner != owner);
+                shared.limits.forget(&owner);
             }
             Answer::json(200, &json!({"logout": true}))
         }

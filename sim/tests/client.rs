@@ -616,3 +616,130 @@ async fn executions_fail_on_demand() {
         .unwrap();
     assert!(outcome.is_success(), "{outcome:?}");
 }
+
+/// Real error answers on demand, for one operation: the client classifies each as
+/// it would the real server's, and the other operations are answered normally.
+#[tokio::test]
+async fn error_fixtures_on_demand_for_one_operation() {
+    use overkiz_sim::ErrorFixture;
+    let sim = simulator().await;
+    let client = client(&sim);
+    let fixture = |name: &str| Fault::Error(ErrorFixture::named(name).unwrap());
+    for (name, kind) in [
+        ("cloud/exec-queue-full", ErrorKind::ExecutionQueueFull),
+        ("cloud/too-many-executions", ErrorKind::TooManyExecutions),
+        ("cloud/no-such-command", ErrorKind::NoSuchCommand),
+        (
+            "local/400-duplicate-action-on-device",
+            ErrorKind::DuplicateAction,
+        ),
+    ] {
+        sim.fail_next_on("POST /exec/apply", fixture(name), 1)
+            .unwrap();
+        // Another operation is not affected.
+        client.get_setup().await.unwrap();
+        let error = client
+            .post_exec_apply(&action_group("open", vec![]))
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), kind, "{name}: {error:?}");
+        assert!(sim.current_executions().is_empty(), "{name}");
+    }
+    // The fault was used up: the next launch runs.
+    client
+        .post_exec_apply(&action_group("open", vec![]))
+        .await
+        .unwrap();
+    assert_eq!(
+        sim.fail_next_on("POST /exec/nowhere", Fault::Maintenance, 1)
+            .unwrap_err()
+            .0,
+        "POST /exec/nowhere"
+    );
+
+    // Over the control API, by name.
+    let control = format!("http://{}/_sim", sim.addr());
+    let http = reqwest::Client::new();
+    let names: Vec<String> = serde_json::from_slice(
+        &http
+            .get(format!("{control}/faults"))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(names.len(), 3 + ErrorFixture::ALL.len());
+    let answer = http
+        .post(format!(
+            "{control}/faults/cloud/access-denied-to-gateway?next=1&operation=GET%20/setup/gateways"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 204);
+    client.get_setup().await.unwrap();
+    let error = client.get_setup_gateways().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::AccessDeniedToGateway, "{error:?}");
+    let unknown = http
+        .post(format!("{control}/faults/cloud/nothing?next=1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 400);
+}
+
+/// With the documented rate limits on: the client's event stream, at its default
+/// pace, is never refused; a second execution within the `exec` limit is, with the
+/// client's `TooManyExecutions`, and has no effect.
+#[tokio::test]
+async fn documented_rate_limits_are_enforced_per_session() {
+    use overkiz_sim::RateLimits;
+    let config = Config::default()
+        .with_step(Duration::from_millis(20))
+        .with_rate_limits(RateLimits::Documented);
+    let sim = Simulator::start_with(setup(), config).await.unwrap();
+    let client = client(&sim);
+    let mut events = client.events();
+    events.register().await.unwrap();
+    client
+        .post_exec_apply(&action_group("open", vec![]))
+        .await
+        .unwrap();
+    let error = client
+        .post_exec_apply(&action_group("close", vec![]))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::TooManyExecutions, "{error:?}");
+    // About three fetches at the default pace, one per second as documented: a
+    // refused fetch would be an `Err` item and fail the `unwrap`.
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(2600);
+    while let Ok(next) = tokio::time::timeout_at(deadline, events.next()).await {
+        seen.push(next.unwrap().unwrap());
+    }
+    assert!(
+        seen.iter()
+            .any(|e| matches!(e, Event::ExecutionStateChanged(c) if c.new_state.as_deref() == Some("COMPLETED"))),
+        "{seen:?}"
+    );
+    assert_eq!(sim.history().len(), 1, "the refused launch did nothing");
+    // A second session has its own count.
+    let other = client_for(&sim, "other@example.com");
+    other
+        .post_exec_apply(&action_group("close", vec![]))
+        .await
+        .unwrap();
+}
+
+fn client_for(sim: &Simulator, user: &str) -> Client {
+    Client::builder(
+        Server::custom(sim.url()).unwrap(),
+        Credentials::password(user, "secret"),
+    )
+    .retry_policy(RetryPolicy::default().with_max_attempts(1))
+    .build()
+    .unwrap()
+}
