@@ -51,7 +51,12 @@ pub(crate) fn answer(
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     match (method, segments.as_slice()) {
         ("GET", ["faults"]) => {
-            let mut names = vec!["rate-limit", "maintenance", "drop-connection"];
+            let mut names = vec![
+                "rate-limit",
+                "maintenance",
+                "drop-connection",
+                "session-expired",
+            ];
             names.extend(ErrorFixture::ALL.iter().map(|f| f.name));
             Answer::json(200, &json!(names))
         }

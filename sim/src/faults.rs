@@ -17,6 +17,10 @@ pub enum Fault {
     Maintenance,
     /// The connection is closed without an answer (after the request was read).
     DropConnection,
+    /// The sessions end just before the call is handled, which then gets the
+    /// server's `401 Not authenticated` (as when a session expires between two
+    /// calls); their event listeners die with them.
+    SessionExpired,
     /// A real error answer captured from a server (see [`ErrorFixture::ALL`]).
     Error(ErrorFixture),
     /// Any answer: `status`, with `body` as `content_type`.
@@ -32,12 +36,13 @@ pub enum Fault {
 
 impl Fault {
     /// The fault called `name` in the control API: `rate-limit`, `maintenance`,
-    /// `drop-connection`, or an error fixture's name (`cloud/exec-queue-full`, ...).
+    /// `drop-connection`, `session-expired`, or an error fixture's name (`cloud/exec-queue-full`, ...).
     pub fn named(name: &str) -> Option<Fault> {
         match name {
             "rate-limit" => Some(Fault::RateLimit),
             "maintenance" => Some(Fault::Maintenance),
             "drop-connection" => Some(Fault::DropConnection),
+            "session-expired" => Some(Fault::SessionExpired),
             _ => ErrorFixture::named(name).map(Fault::Error),
         }
     }

@@ -147,9 +147,38 @@ pub(crate) struct Shared {
     faults: Faults,
     pub(crate) limits: limits::Limiter,
     requests: AtomicU64,
+    log: Mutex<Vec<RequestRecord>>,
+}
+
+/// A call the simulator received (control calls excepted), as
+/// [`Simulator::requests`] lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestRecord {
+    /// `GET`, `POST`, ...
+    pub method: String,
+    /// The path relative to the API base (the whole path when outside it), as sent.
+    pub path: String,
+    /// The documented operation it matched, `"METHOD /path/template"`.
+    pub operation: Option<String>,
+    /// The status answered; `None` when the connection was dropped.
+    pub status: Option<u16>,
+}
+
+impl RequestRecord {
+    /// Whether it was a call of `operation` (`"METHOD /path/template"`).
+    pub fn is(&self, operation: &str) -> bool {
+        self.operation.as_deref() == Some(operation)
+    }
 }
 
 impl Shared {
+    fn record(&self, record: RequestRecord) {
+        self.log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(record);
+    }
+
     pub(crate) fn state(&self) -> MutexGuard<'_, State> {
         self.state
             .lock()
@@ -193,6 +222,7 @@ impl Simulator {
             faults: Faults::default(),
             limits: limits::Limiter::default(),
             requests: AtomicU64::new(0),
+            log: Mutex::new(Vec::new()),
         });
         let server = tokio::spawn(serve(listener, shared.clone()));
         Ok(Simulator {
@@ -341,6 +371,33 @@ impl Simulator {
     pub fn request_count(&self) -> u64 {
         self.shared.requests.load(Ordering::SeqCst)
     }
+
+    /// Every call received so far (control calls excepted), in order, with the
+    /// status answered.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.shared
+            .log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// How many calls of `operation` (`"METHOD /path/template"`) were received.
+    pub fn count_of(&self, operation: &str) -> usize {
+        self.shared
+            .log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter(|r| r.is(operation))
+            .count()
+    }
+
+    /// While `on`, executions stop at `IN_PROGRESS` and finish only once released
+    /// (`hold_executions(false)`) or cancelled: a device that takes its time.
+    pub fn hold_executions(&self, on: bool) {
+        self.shared.state().hold = on;
+    }
 }
 
 impl Drop for Simulator {
@@ -446,6 +503,8 @@ fn fault_answer(fault: Fault) -> Result<Answer, DropConnection> {
         Fault::Maintenance => raw(503, "text/html", MAINTENANCE_PAGE),
         Fault::RateLimit => raw(429, "application/json", TOO_MANY_REQUESTS_BODY),
         Fault::DropConnection => return Err(DropConnection),
+        // Handled before (the call is then answered normally, without a session).
+        Fault::SessionExpired => Answer::error(401, "RESOURCE_ACCESS_DENIED", "Not authenticated"),
         Fault::Error(fixture) => raw(fixture.status, fixture.content_type, fixture.body),
         Fault::Answer {
             status,
@@ -501,44 +560,65 @@ async fn handle(
     let operation = path
         .and_then(|path| spec::route(parts.method.as_str(), path))
         .map(|(op, _)| format!("{} {}", op.method, op.path));
+    let mut record = RequestRecord {
+        method: parts.method.as_str().to_owned(),
+        path: path.unwrap_or(&uri_path).to_owned(),
+        operation: operation.clone(),
+        status: None,
+    };
     let fault = shared.faults.take(operation.as_deref());
     let body = match body.collect().await {
         Ok(collected) => collected.to_bytes(),
         // Read the whole request first, so that a dropped connection happens after
         // the request left, as the fault promises.
-        Err(_) if fault == Some(Fault::DropConnection) => return Err(DropConnection),
-        Err(_) => return Ok(Answer::empty(400).into_response()),
+        Err(_) if fault == Some(Fault::DropConnection) => {
+            shared.record(record);
+            return Err(DropConnection);
+        }
+        Err(_) => Bytes::new(),
     };
-    if let Some(fault) = fault {
-        return fault_answer(fault).map(Answer::into_response);
-    }
-    let Some(path) = path else {
-        return Ok(Answer::error(404, "INVALID_API_CALL", "No such resource").into_response());
+    let answer = match fault {
+        Some(Fault::SessionExpired) => {
+            // The sessions end just before the call is handled.
+            shared.state().expire_sessions();
+            None
+        }
+        Some(fault) => Some(fault_answer(fault)),
+        None => None,
     };
-    let header = |name: hyper::header::HeaderName| {
-        parts
-            .headers
-            .get_all(name)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect::<Vec<_>>()
-            .join("; ")
+    let answer = match (answer, path) {
+        (Some(answer), _) => answer,
+        (None, None) => Ok(Answer::error(404, "INVALID_API_CALL", "No such resource")),
+        (None, Some(path)) => {
+            let header = |name: hyper::header::HeaderName| {
+                parts
+                    .headers
+                    .get_all(name)
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            let cookie = header(hyper::header::COOKIE)
+                .split(';')
+                .filter_map(|pair| pair.trim().strip_prefix("JSESSIONID="))
+                .map(str::to_owned)
+                .next();
+            let bearer = header(hyper::header::AUTHORIZATION)
+                .strip_prefix("Bearer ")
+                .map(|token| token.trim().to_owned());
+            let call = Call {
+                local,
+                method: parts.method.as_str().to_owned(),
+                path: path.to_owned(),
+                cookie,
+                bearer,
+                body,
+            };
+            Ok(state::answer(&shared, call))
+        }
     };
-    let cookie = header(hyper::header::COOKIE)
-        .split(';')
-        .filter_map(|pair| pair.trim().strip_prefix("JSESSIONID="))
-        .map(str::to_owned)
-        .next();
-    let bearer = header(hyper::header::AUTHORIZATION)
-        .strip_prefix("Bearer ")
-        .map(|token| token.trim().to_owned());
-    let call = Call {
-        local,
-        method: parts.method.as_str().to_owned(),
-        path: path.to_owned(),
-        cookie,
-        bearer,
-        body,
-    };
-    Ok(state::answer(&shared, call).into_response())
+    record.status = answer.as_ref().ok().map(|answer| answer.status);
+    shared.record(record);
+    answer.map(Answer::into_response)
 }

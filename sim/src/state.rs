@@ -41,6 +41,8 @@ pub(crate) struct State {
     counter: u64,
     /// Failure types of the next executions to fail.
     pub(crate) failures: std::collections::VecDeque<String>,
+    /// Executions wait at `IN_PROGRESS` while set.
+    pub(crate) hold: bool,
 }
 
 fn now_ms() -> u64 {
@@ -60,6 +62,7 @@ impl State {
             history: Vec::new(),
             counter: 0,
             failures: Default::default(),
+            hold: false,
         }
     }
 
@@ -348,6 +351,10 @@ async fn progress(shared: Weak<Shared>, id: String, step: Duration) {
         }
     }
     tokio::time::sleep(step).await;
+    // Held executions stay at IN_PROGRESS until released.
+    while shared.upgrade().is_some_and(|shared| shared.state().hold) {
+        tokio::time::sleep(step).await;
+    }
     let Some(shared) = shared.upgrade() else {
         return;
     };

@@ -671,7 +671,7 @@ async fn error_fixtures_on_demand_for_one_operation() {
             .unwrap(),
     )
     .unwrap();
-    assert_eq!(names.len(), 3 + ErrorFixture::ALL.len());
+    assert_eq!(names.len(), 4 + ErrorFixture::ALL.len());
     let answer = http
         .post(format!(
             "{control}/faults/cloud/access-denied-to-gateway?next=1&operation=GET%20/setup/gateways"

@@ -15,4 +15,5 @@ mod requests;
 mod resend;
 mod retry;
 mod signin;
+mod simulated;
 mod tls;

@@ -1,0 +1,652 @@
+//! The execution and event-stream tests of `executions.rs` and `events.rs`, again
+//! against the simulator (`overkiz-sim`) instead of hand-written answers: a server
+//! that keeps real state (sessions, listeners, executions that progress, device
+//! states), so the client's guarantees are checked against causes, not against
+//! scripted answer sequences. Each test names the hand-mocked test it mirrors.
+
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use overkiz::types::{Action, ActionGroup, Command};
+use overkiz::{
+    Client, Credentials, Error, ErrorKind, Event, EventStream, EventStreamConfig, ExecutionState,
+    GapReason, RetryPolicy, Server,
+};
+use overkiz_sim::{Config, ErrorFixture, Fault, Simulator};
+use serde_json::{json, Value};
+
+const SETUP: &str = include_str!("../../fixtures/setup/setup_tahoma_3.json");
+/// A roller shutter of `setup_tahoma_3.json`, closed (`core:ClosureState` 100).
+const SHUTTER: &str = "io://1234-1234-6233/12184029";
+const WAIT: Duration = Duration::from_secs(5);
+
+const REGISTER: &str = "POST /events/register";
+const FETCH: &str = "POST /events/{listenerId}/fetch";
+const UNREGISTER: &str = "POST /events/{listenerId}/unregister";
+const APPLY: &str = "POST /exec/apply";
+const LOGIN: &str = "POST /login";
+
+async fn simulator() -> Simulator {
+    let setup: Value = serde_json::from_str(SETUP).unwrap();
+    Simulator::start_with(
+        setup,
+        Config::default().with_step(Duration::from_millis(20)),
+    )
+    .await
+    .unwrap()
+}
+
+fn client(sim: &Simulator) -> Client {
+    Client::builder(
+        Server::custom(sim.url()).unwrap(),
+        Credentials::password("me@example.com", "secret"),
+    )
+    .retry_policy(
+        RetryPolicy::default()
+            .with_initial_backoff(Duration::from_millis(5))
+            .with_max_backoff(Duration::from_millis(10)),
+    )
+    .build()
+    .unwrap()
+}
+
+fn fast() -> EventStreamConfig {
+    EventStreamConfig::default()
+        .with_fetch_interval(Duration::from_millis(10))
+        .with_initial_backoff(Duration::from_millis(10))
+        .with_max_backoff(Duration::from_millis(20))
+}
+
+fn action_group(command: &str) -> ActionGroup {
+    ActionGroup {
+        label: Some(command.into()),
+        actions: Some(vec![Action {
+            device_url: Some(SHUTTER.into()),
+            commands: Some(vec![Command {
+                name: Some(command.into()),
+                parameters: Some(Vec::new()),
+                ..Command::default()
+            }]),
+            ..Action::default()
+        }]),
+        ..ActionGroup::default()
+    }
+}
+
+fn fixture(name: &str) -> Fault {
+    Fault::Error(ErrorFixture::named(name).unwrap())
+}
+
+/// Waits (a bounded time) until `done` holds.
+async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + WAIT;
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// The next `n` items of the stream, each within [`WAIT`].
+async fn take(events: &mut EventStream, n: usize) -> Vec<Result<Event, Error>> {
+    let mut items = Vec::new();
+    for _ in 0..n {
+        let item = tokio::time::timeout(WAIT, events.next())
+            .await
+            .expect("an item in time")
+            .expect("the stream is endless");
+        items.push(item);
+    }
+    items
+}
+
+/// Nothing more arrives for a while.
+async fn assert_quiet(events: &mut EventStream) {
+    let more = tokio::time::timeout(Duration::from_millis(100), events.next()).await;
+    assert!(more.is_err(), "unexpected {more:?}");
+}
+
+/// Device state changes of the shutter's `core:ClosureState`, reported by the device.
+fn report_closure(sim: &Simulator, value: i64) {
+    assert!(sim.set_device_state(SHUTTER, "core:ClosureState", json!(value)));
+}
+
+fn closure_of(event: &Event) -> Option<String> {
+    match event {
+        Event::DeviceStateChanged(change) => change
+            .device_states
+            .iter()
+            .flatten()
+            .find(|s| s.name.as_deref() == Some("core:ClosureState"))
+            .and_then(|s| s.value.as_ref())
+            .map(|v| v.to_string().trim_matches('"').to_owned()),
+        _ => None,
+    }
+}
+
+/// The next item of `events`, while the shutter reports `value` as soon as the
+/// simulator has seen `registrations` registrations: events sent while no listener
+/// exists are lost, on the simulator as on the server.
+async fn next_after_registration(
+    sim: &Simulator,
+    events: &mut EventStream,
+    registrations: usize,
+    value: i64,
+) -> Result<Event, Error> {
+    let report = async {
+        eventually("a registration", || sim.count_of(REGISTER) == registrations).await;
+        report_closure(sim, value);
+    };
+    let (mut items, ()) = tokio::join!(take(events, 1), report);
+    items.remove(0)
+}
+
+// ---- executions.rs ----
+
+/// Mirrors `execute_and_wait_follows_the_execution_to_completed`.
+#[tokio::test]
+async fn execute_and_wait_follows_a_simulated_execution_to_completed() {
+    let sim = simulator().await;
+    report_closure(&sim, 0);
+    let client = client(&sim);
+    let mut stream = client.events_with(fast());
+    let outcome = stream
+        .execute_and_wait(&action_group("close"), WAIT)
+        .await
+        .expect("completes");
+    assert_eq!(outcome.state, ExecutionState::Completed);
+    assert!(outcome.is_success());
+    assert_eq!(outcome.failure_type, None);
+    assert!(outcome.failed_commands.is_empty());
+    assert_eq!(
+        outcome.event.as_ref().unwrap().old_state.as_deref(),
+        Some("IN_PROGRESS")
+    );
+    assert_eq!(sim.history()[0]["id"], outcome.exec_id.as_str());
+    assert_eq!(
+        sim.device_state(SHUTTER, "core:ClosureState"),
+        Some(json!(100))
+    );
+
+    // The listener exists before the launch, which is sent once.
+    let operations: Vec<String> = sim
+        .requests()
+        .into_iter()
+        .filter_map(|r| r.operation)
+        .filter(|op| op != LOGIN)
+        .collect();
+    assert_eq!(operations[..3], [REGISTER, APPLY, FETCH]);
+    assert_eq!(sim.count_of(APPLY), 1);
+
+    // The stream goes on after the final event.
+    report_closure(&sim, 42);
+    let next = take(&mut stream, 1).await.remove(0).unwrap();
+    assert_eq!(closure_of(&next).as_deref(), Some("42"));
+}
+
+/// Mirrors `execute_and_wait_reports_a_failed_execution`.
+#[tokio::test]
+async fn a_simulated_failed_execution_is_an_outcome() {
+    let sim = simulator().await;
+    sim.fail_next_executions(1, "CMDNOTACCEPTED");
+    let client = client(&sim);
+    let outcome = client
+        .events_with(fast())
+        .execute_and_wait(&action_group("open"), WAIT)
+        .await
+        .expect("a failed execution is an outcome, not an error");
+    assert_eq!(outcome.state, ExecutionState::Failed);
+    assert!(!outcome.is_success());
+    assert_eq!(outcome.failure_type.as_deref(), Some("CMDNOTACCEPTED"));
+    assert_eq!(outcome.failed_commands.len(), 1);
+    assert_eq!(
+        outcome.failed_commands[0].device_url.as_deref(),
+        Some(SHUTTER)
+    );
+    assert_eq!(
+        sim.device_state(SHUTTER, "core:ClosureState"),
+        Some(json!(100))
+    );
+    // The stream was dropped: its listener goes.
+    eventually("the unregistration", || sim.listener_count() == 0).await;
+    assert_eq!(sim.count_of(UNREGISTER), 1);
+}
+
+/// Mirrors `client_execute_and_wait_unregisters_its_listener`.
+#[tokio::test]
+async fn client_execute_and_wait_unregisters_its_simulated_listener() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    let outcome = client
+        .execute_and_wait(&action_group("open"), WAIT)
+        .await
+        .expect("completes");
+    assert!(outcome.is_success());
+    assert_eq!(sim.listener_count(), 0, "unregistered on return");
+    assert_eq!(sim.count_of(UNREGISTER), 1);
+}
+
+/// Mirrors `waiting_times_out_with_the_last_state_seen` and the second half of
+/// `a_timeout_is_reported_only_after_looking_the_execution_up`: a device that takes
+/// its time.
+#[tokio::test]
+async fn a_held_execution_times_out_with_its_last_state_and_id() {
+    let sim = simulator().await;
+    sim.hold_executions(true);
+    let client = client(&sim);
+    let mut stream = client.events_with(fast());
+    let timeout = Duration::from_millis(400);
+    let started = Instant::now();
+    let error = stream
+        .execute_and_wait(&action_group("open"), timeout)
+        .await
+        .expect_err("never completes while held");
+    assert!(started.elapsed() >= timeout);
+    assert_eq!(error.kind(), ErrorKind::ExecutionTimeout);
+    assert!(
+        !error.is_retryable(),
+        "relaunching would run the commands twice"
+    );
+    let exec_id = sim.current_executions().pop().expect("still running");
+    assert_eq!(error.exec_id(), Some(exec_id.as_str()));
+    match &error {
+        Error::ExecutionTimeout { last_state, .. } => {
+            assert_eq!(last_state.as_deref(), Some("IN_PROGRESS"));
+        }
+        other => panic!("timeout expected, got {other:?}"),
+    }
+    // Looked up before reporting the timeout.
+    let requests = sim.requests();
+    assert!(requests.iter().any(|r| r.is("GET /exec/current/{execId}")));
+    // Released, it completes; waiting again finds the outcome.
+    sim.hold_executions(false);
+    let outcome = stream.wait_for_execution(&exec_id, WAIT).await.unwrap();
+    assert_eq!(outcome.state, ExecutionState::Completed);
+}
+
+/// Mirrors `waiting_survives_an_expired_listener_and_retryable_errors`.
+#[tokio::test]
+async fn waiting_survives_a_lost_simulated_listener_and_an_outage() {
+    let sim = simulator().await;
+    sim.hold_executions(true);
+    let client = client(&sim);
+    let mut stream = client.events_with(fast());
+    stream.register().await.unwrap();
+    let exec_id = client
+        .post_exec_apply(&action_group("open"))
+        .await
+        .unwrap()
+        .exec_id
+        .unwrap();
+    sim.fail_next_on(FETCH, fixture("cloud/503-empty"), 1)
+        .unwrap();
+    let wait = stream.wait_for_execution(&exec_id, WAIT);
+    let drive = async {
+        eventually("the outage answered", || {
+            sim.requests()
+                .iter()
+                .any(|r| r.is(FETCH) && r.status == Some(503))
+        })
+        .await;
+        sim.expire_listeners();
+        eventually("a second registration", || sim.count_of(REGISTER) == 2).await;
+        sim.hold_executions(false);
+    };
+    let (outcome, ()) = tokio::join!(wait, drive);
+    let outcome = outcome.expect("completes");
+    assert_eq!(outcome.state, ExecutionState::Completed);
+    assert!(outcome.event.is_some(), "seen on the new listener");
+    assert_eq!(sim.count_of(REGISTER), 2);
+}
+
+/// Mirrors `errors_waiting_cannot_cure_end_the_wait_at_once` and
+/// `errors_while_following_carry_the_exec_id`.
+#[tokio::test]
+async fn an_error_waiting_cannot_cure_ends_the_wait_with_the_exec_id() {
+    let sim = simulator().await;
+    sim.hold_executions(true);
+    let client = client(&sim);
+    sim.fail_next_on(FETCH, fixture("cloud/access-denied-to-gateway"), 1)
+        .unwrap();
+    let started = Instant::now();
+    let error = client
+        .execute_and_wait(&action_group("open"), Duration::from_secs(10))
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(error.kind(), ErrorKind::AccessDeniedToGateway);
+    assert!(matches!(error, Error::Execution { .. }), "{error:?}");
+    assert!(!error.is_retryable(), "retrying would launch again");
+    let exec_id = sim.current_executions().pop().unwrap();
+    assert_eq!(error.exec_id(), Some(exec_id.as_str()));
+    assert_eq!(sim.listener_count(), 0, "unregistered on return");
+}
+
+/// Mirrors `a_refused_launch_is_returned_and_not_retried`, with the simulator's own
+/// execution queue limit (10 running executions) instead of a scripted answer.
+#[tokio::test]
+async fn a_full_simulated_queue_refuses_the_launch_once() {
+    let sim = simulator().await;
+    sim.hold_executions(true);
+    let client = client(&sim);
+    for _ in 0..10 {
+        client.post_exec_apply(&action_group("open")).await.unwrap();
+    }
+    let error = client
+        .execute_and_wait(&action_group("open"), WAIT)
+        .await
+        .expect_err("queue full");
+    assert_eq!(error.kind(), ErrorKind::ExecutionQueueFull);
+    assert_eq!(sim.count_of(APPLY), 11, "the refused launch is not resent");
+    assert_eq!(sim.count_of(FETCH), 0);
+    assert_eq!(sim.current_executions().len(), 10);
+    assert_eq!(sim.listener_count(), 0, "unregistered on return");
+}
+
+/// Mirrors `a_launch_answer_without_exec_id_is_an_error`.
+#[tokio::test]
+async fn a_simulated_launch_answer_without_exec_id_is_an_error() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    let empty = Fault::Answer {
+        status: 200,
+        content_type: "application/json",
+        body: "{}".into(),
+    };
+    sim.fail_next_on(APPLY, empty, 1).unwrap();
+    let error = client
+        .execute_and_wait(&action_group("open"), WAIT)
+        .await
+        .expect_err("no execId");
+    assert_eq!(error.kind(), ErrorKind::Decode);
+    assert_eq!(error.operation().map(|op| op.path), Some("/exec/apply"));
+}
+
+/// Mirrors `an_execution_that_ended_during_a_gap_is_found_in_the_history`: the
+/// listener is lost and the execution ends before a new one exists, so its final
+/// event is gone; the wait registers again and finds it in the history.
+#[tokio::test]
+async fn a_simulated_execution_that_ended_during_a_gap_is_found_in_the_history() {
+    let sim = simulator().await;
+    sim.hold_executions(true);
+    let client = client(&sim);
+    let mut stream = client.events_with(fast());
+    stream.register().await.unwrap();
+    let exec_id = client
+        .post_exec_apply(&action_group("open"))
+        .await
+        .unwrap()
+        .exec_id
+        .unwrap();
+    let wait = stream.wait_for_execution(&exec_id, WAIT);
+    let drive = async {
+        eventually("a fetch", || sim.count_of(FETCH) >= 2).await;
+        // Every answer now takes 300 ms: the execution (20 ms a step) ends while the
+        // client is without a listener.
+        sim.set_latency(Duration::from_millis(300));
+        sim.expire_listeners();
+        sim.hold_executions(false);
+        eventually("the execution's end", || !sim.history().is_empty()).await;
+        sim.set_latency(Duration::ZERO);
+    };
+    let (outcome, ()) = tokio::join!(wait, drive);
+    let outcome = outcome.expect("found in the history");
+    assert_eq!(outcome.state, ExecutionState::Completed);
+    assert_eq!(outcome.event, None, "read from the history");
+    let requests = sim.requests();
+    let register_again = requests.iter().rposition(|r| r.is(REGISTER)).unwrap();
+    let look_up = requests
+        .iter()
+        .rposition(|r| r.is("GET /history/executions/{execId}"))
+        .expect("looked up in the history");
+    assert!(register_again < look_up, "registers before looking up");
+}
+
+/// Mirrors the first half of `a_timeout_is_reported_only_after_looking_the_execution_up`:
+/// an execution that ended before the wait began is found, not timed out.
+#[tokio::test]
+async fn waiting_for_a_finished_simulated_execution_finds_it() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    let exec_id = client
+        .post_exec_apply(&action_group("open"))
+        .await
+        .unwrap()
+        .exec_id
+        .unwrap();
+    eventually("the execution's end", || !sim.history().is_empty()).await;
+    let outcome = client
+        .wait_for_execution(&exec_id, Duration::from_millis(200))
+        .await
+        .expect("found in the history");
+    assert_eq!(outcome.state, ExecutionState::Completed);
+    assert_eq!(outcome.exec_id, exec_id);
+}
+
+/// Mirrors `a_session_expiring_before_the_launch_does_not_strand_the_wait`: the
+/// session ends between the registration and the launch, so the launch is refused
+/// and the listener dies; the client signs in again, launches once more, and follows
+/// the execution on a new listener without fetching the dead one.
+#[tokio::test]
+async fn a_simulated_session_expiring_before_the_launch_does_not_strand_the_wait() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    sim.fail_next_on(APPLY, Fault::SessionExpired, 1).unwrap();
+    let outcome = client
+        .events_with(fast())
+        .execute_and_wait(&action_group("open"), WAIT)
+        .await
+        .expect("completes");
+    assert_eq!(outcome.state, ExecutionState::Completed);
+    assert!(outcome.event.is_some());
+    assert_eq!(sim.count_of(LOGIN), 2);
+    assert_eq!(sim.count_of(APPLY), 2, "refused, then sent");
+    assert_eq!(sim.history().len(), 1, "run once");
+    let refused: Vec<_> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.status != Some(200) && r.status != Some(204))
+        .collect();
+    assert_eq!(refused.len(), 1, "only the launch was refused: {refused:?}");
+    assert!(refused[0].is(APPLY));
+}
+
+// ---- events.rs ----
+
+/// Mirrors `events_flow_in_order_across_fetches`.
+#[tokio::test]
+async fn simulated_events_flow_in_order_across_fetches() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    let mut events = client.events_with(fast());
+    assert_eq!(events.listener_id(), None, "registers lazily");
+    events.register().await.unwrap();
+    // Three batches, each fetched before the next is sent.
+    let mut received = Vec::new();
+    for batch in 0..3 {
+        for value in batch * 4..batch * 4 + 4 {
+            report_closure(&sim, value);
+        }
+        for item in take(&mut events, 4).await {
+            received.push(closure_of(&item.unwrap()).unwrap());
+        }
+    }
+    let expected: Vec<String> = (0..12).map(|v| v.to_string()).collect();
+    assert_eq!(received, expected);
+    assert_quiet(&mut events).await;
+    assert!(sim.count_of(FETCH) >= 3);
+    assert_eq!(sim.count_of(REGISTER), 1);
+}
+
+/// Mirrors `expired_listener_is_registered_again_without_loss_or_duplicates` (and
+/// `listener_gone_right_after_registration_is_reported`).
+#[tokio::test]
+async fn a_lost_simulated_listener_is_a_gap_without_loss_or_duplicates() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    let mut events = client.events_with(fast());
+    events.register().await.unwrap();
+    report_closure(&sim, 1);
+    let first = take(&mut events, 1).await.remove(0).unwrap();
+    assert_eq!(closure_of(&first).as_deref(), Some("1"));
+    let old = events.listener_id();
+    sim.expire_listeners();
+    let gap = take(&mut events, 1).await.remove(0).unwrap_err();
+    assert!(
+        matches!(
+            gap,
+            Error::EventsLost {
+                reason: GapReason::ListenerLost
+            }
+        ),
+        "{gap:?}"
+    );
+    let next = next_after_registration(&sim, &mut events, 2, 2)
+        .await
+        .unwrap();
+    assert_eq!(closure_of(&next).as_deref(), Some("2"), "no repeat");
+    assert_ne!(events.listener_id(), old);
+    assert_eq!(sim.count_of(REGISTER), 2);
+}
+
+/// Mirrors `errors_are_yielded_and_the_stream_goes_on_after_a_backoff` and
+/// `failed_registration_is_yielded_then_retried`.
+#[tokio::test]
+async fn simulated_outages_are_yielded_and_the_stream_goes_on() {
+    let sim = simulator().await;
+    let client = Client::builder(
+        Server::custom(sim.url()).unwrap(),
+        Credentials::password("me@example.com", "secret"),
+    )
+    .retry_policy(RetryPolicy::disabled())
+    .build()
+    .unwrap();
+    client.get_setup().await.unwrap();
+    sim.fail_next_on(REGISTER, Fault::Maintenance, 1).unwrap();
+    let mut events = client.events_with(fast());
+    let error = take(&mut events, 1).await.remove(0).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Maintenance, "{error:?}");
+    let event = next_after_registration(&sim, &mut events, 2, 4)
+        .await
+        .unwrap();
+    assert_eq!(closure_of(&event).as_deref(), Some("4"));
+    // A 503 is an outage the fetch provably did not pass: no events lost.
+    report_closure(&sim, 5);
+    sim.fail_next_on(FETCH, fixture("cloud/503-empty"), 1)
+        .unwrap();
+    let mut items = take(&mut events, 2).await;
+    let error = items.remove(0).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Unavailable, "{error:?}");
+    assert_eq!(closure_of(&items.remove(0).unwrap()).as_deref(), Some("5"));
+    // A 502 may have come after the server handed the events out: the stream says
+    // so, and goes on (here the simulator had kept them).
+    report_closure(&sim, 6);
+    sim.fail_next_on(FETCH, fixture("cloud/502-bad-gateway"), 1)
+        .unwrap();
+    let mut items = take(&mut events, 3).await;
+    let error = items.remove(0).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::OutcomeUnknown, "{error:?}");
+    let gap = items.remove(0).unwrap_err();
+    assert!(
+        matches!(
+            gap,
+            Error::EventsLost {
+                reason: GapReason::FetchFailed
+            }
+        ),
+        "{gap:?}"
+    );
+    assert_eq!(closure_of(&items.remove(0).unwrap()).as_deref(), Some("6"));
+    assert_eq!(sim.count_of(REGISTER), 2);
+}
+
+/// Mirrors `dropping_the_stream_unregisters_its_listener` and
+/// `unregister_now_then_drop_sends_nothing_more`.
+#[tokio::test]
+async fn dropping_or_unregistering_a_stream_ends_its_simulated_listener() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    let mut events = client.events_with(fast());
+    events.register().await.unwrap();
+    assert_eq!(sim.listener_count(), 1);
+    drop(events);
+    eventually("the unregistration", || sim.listener_count() == 0).await;
+
+    let mut events = client.events_with(fast());
+    events.register().await.unwrap();
+    events.unregister().await.unwrap();
+    assert_eq!(sim.listener_count(), 0);
+    drop(events);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(sim.count_of(UNREGISTER), 2, "nothing more on drop");
+}
+
+/// Mirrors `a_session_renewal_is_reported_as_a_gap`.
+#[tokio::test]
+async fn a_simulated_session_renewal_is_reported_as_a_gap() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    let mut events = client.events_with(fast());
+    events.register().await.unwrap();
+    report_closure(&sim, 1);
+    take(&mut events, 1).await.remove(0).unwrap();
+    sim.expire_sessions();
+    client.get_setup().await.expect("renewed once");
+    assert_eq!(sim.count_of(LOGIN), 2);
+    let gap = take(&mut events, 1).await.remove(0).unwrap_err();
+    assert!(
+        matches!(
+            gap,
+            Error::EventsLost {
+                reason: GapReason::SessionRenewed
+            }
+        ),
+        "{gap:?}"
+    );
+    let next = next_after_registration(&sim, &mut events, 2, 2)
+        .await
+        .unwrap();
+    assert_eq!(closure_of(&next).as_deref(), Some("2"));
+    let dead_fetches = sim
+        .requests()
+        .iter()
+        .filter(|r| r.is(FETCH) && r.status != Some(200))
+        .count();
+    assert_eq!(dead_fetches, 0, "the dead listener is not fetched");
+}
+
+/// Mirrors `dropping_an_old_stream_leaves_a_newer_listener_alone`: the simulator
+/// keeps one listener per session, like the server.
+#[tokio::test]
+async fn dropping_an_old_stream_leaves_the_newer_simulated_listener_alone() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    let mut old = client.events_with(fast());
+    old.register().await.unwrap();
+    let mut new = client.events_with(fast());
+    new.register().await.unwrap();
+    drop(old);
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(sim.count_of(UNREGISTER), 0);
+    assert_eq!(sim.listener_count(), 1);
+    report_closure(&sim, 7);
+    let event = take(&mut new, 1).await.remove(0).unwrap();
+    assert_eq!(closure_of(&event).as_deref(), Some("7"));
+    drop(new);
+    eventually("the unregistration", || sim.listener_count() == 0).await;
+}
+
+/// Mirrors `dropping_a_stream_of_an_expired_session_sends_nothing`.
+#[tokio::test]
+async fn dropping_a_stream_of_an_expired_simulated_session_sends_nothing() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    let mut events = client.events_with(fast());
+    events.register().await.unwrap();
+    sim.expire_sessions();
+    client.get_setup().await.unwrap();
+    assert_eq!(sim.count_of(LOGIN), 2);
+    drop(events);
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(sim.count_of(UNREGISTER), 0);
+    assert_eq!(sim.count_of(LOGIN), 2);
+}
