@@ -4,7 +4,7 @@
 //!
 //! | call | effect |
 //! |---|---|
-//! | `GET /_sim/faults` | the names of the faults: `rate-limit`, `maintenance`, `drop-connection` and every [`ErrorFixture`] (`cloud/exec-queue-full`, `local/400-bus-error`, ...) |
+//! | `GET /_sim/faults` | the names of the faults: `rate-limit`, `maintenance`, `drop-connection`, `session-expired` and every [`ErrorFixture`] (`cloud/exec-queue-full`, `local/400-bus-error`, ...) |
 //! | `POST /_sim/faults/{fault}?on=true\|false` | [`Simulator::set_fault`](crate::Simulator::set_fault) |
 //! | `POST /_sim/faults/{fault}?next=N` | [`Simulator::fail_next`](crate::Simulator::fail_next) |
 //! | `POST /_sim/faults/{fault}?next=N&operation=POST%20/exec/apply` | [`Simulator::fail_next_on`](crate::Simulator::fail_next_on) |
