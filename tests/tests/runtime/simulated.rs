@@ -650,3 +650,37 @@ async fn dropping_a_stream_of_an_expired_simulated_session_sends_nothing() {
     assert_eq!(sim.count_of(UNREGISTER), 0);
     assert_eq!(sim.count_of(LOGIN), 2);
 }
+
+/// Mirrors `register_now_then_stream`, `a_registration_answer_without_id_is_an_error`
+/// and `stream_debug_output_hides_the_listener_id`.
+#[tokio::test]
+async fn registering_a_simulated_listener() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    let mut events = client.events_with(fast());
+    events.register().await.unwrap();
+    events
+        .register()
+        .await
+        .expect("already registered: no call");
+    assert_eq!(sim.count_of(REGISTER), 1);
+    let id = events.listener_id().unwrap();
+    let debug = format!("{events:?}");
+    assert!(debug.contains("registered: true"), "{debug}");
+    assert!(!debug.contains(&id), "{debug}");
+    report_closure(&sim, 3);
+    let event = take(&mut events, 1).await.remove(0).unwrap();
+    assert_eq!(closure_of(&event).as_deref(), Some("3"));
+    assert_eq!(sim.count_of(REGISTER), 1);
+
+    let no_id = Fault::Answer {
+        status: 200,
+        content_type: "application/json",
+        body: "{}".into(),
+    };
+    sim.fail_next_on(REGISTER, no_id, 1).unwrap();
+    let mut other = client.events_with(fast());
+    let error = other.register().await.expect_err("no id");
+    assert_eq!(error.kind(), ErrorKind::Decode);
+    assert_eq!(other.listener_id(), None);
+}
