@@ -35,6 +35,7 @@
 //! # Ok(()) }
 //! ```
 
+mod action_groups;
 pub mod control;
 pub mod spec;
 mod state;
