@@ -331,7 +331,11 @@ impl State {
             ),
             (
                 "actionGroupMetadata",
-                execution.group.get("metadata").cloned().unwrap_or(Value::Null),
+                execution
+                    .group
+                    .get("metadata")
+                    .cloned()
+                    .unwrap_or(Value::Null),
             ),
             (
                 "failureType",
