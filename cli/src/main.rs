@@ -652,25 +652,44 @@ async fn action_groups(client: &Client) -> Result<(), BoxError> {
     Ok(())
 }
 
+/// The oid of the action group named `name`: an oid the server knows
+/// (`GET /actionGroups/{oid}`), else the oid of the group labelled so (the listing
+/// `GET /actionGroups` is rate-limited, so it is only read for labels).
+async fn action_group_oid(client: &Client, name: &str) -> Result<String, BoxError> {
+    match client.get_action_groups_by_oid(name).await {
+        Ok(group) if group.oid.as_deref() == Some(name) => return Ok(name.to_owned()),
+        Ok(_) => {}
+        Err(error)
+            if matches!(
+                error.kind(),
+                ErrorKind::NoSuchActionGroup
+                    | ErrorKind::NoSuchResource
+                    | ErrorKind::BadRequest
+                    | ErrorKind::InvalidRequest
+            ) => {}
+        Err(error) => return Err(error.into()),
+    }
+    let groups = client.get_action_groups().await?;
+    let group = groups
+        .iter()
+        .find(|g| g.label.as_deref() == Some(name))
+        .ok_or_else(|| format!("no action group with oid or label {name:?}"))?;
+    Ok(group.oid.clone().ok_or("the action group has no oid")?)
+}
+
 async fn run_group(
     client: &Client,
     name: &str,
     wait: bool,
     timeout: Duration,
 ) -> Result<ExitCode, BoxError> {
-    let groups = client.get_action_groups().await?;
-    let group = groups
-        .iter()
-        .find(|g| g.oid.as_deref() == Some(name))
-        .or_else(|| groups.iter().find(|g| g.label.as_deref() == Some(name)))
-        .ok_or_else(|| format!("no action group with oid or label {name:?}"))?;
-    let oid = group.oid.as_deref().ok_or("the action group has no oid")?;
+    let oid = action_group_oid(client, name).await?;
     let mut events = wait.then(|| event_stream(client));
     if let Some(events) = &mut events {
         events.register().await?;
     }
     let exec_id = client
-        .post_exec_by_action_group_oid(oid)
+        .post_exec_by_action_group_oid(&oid)
         .await?
         .exec_id
         .ok_or("the answer carries no execId")?;

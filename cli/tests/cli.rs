@@ -365,29 +365,112 @@ async fn login_reads_the_password_from_stdin() {
     assert_eq!(argument.status.code(), Some(2));
 }
 
+/// `tests/fixtures/action_groups/action-group-tahoma-switch.json`'s group ("I'm
+/// arriving": `open`), its device replaced by the shutter.
+fn arriving() -> Value {
+    let mut groups: Value = serde_json::from_str(include_str!(
+        "../../tests/fixtures/action_groups/action-group-tahoma-switch.json"
+    ))
+    .unwrap();
+    let mut group = groups[0].take();
+    group["actions"][0]["deviceURL"] = Value::from(SHUTTER);
+    group
+}
+
+fn closure(sim: &Simulator) -> Option<Value> {
+    sim.device_state(SHUTTER, "core:ClosureState")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn action_groups_and_run() {
     let sim = simulator().await;
+    // None stored yet: the header only.
     let out = success(&run(&sim, &["action-groups"]).await);
+    assert_eq!(out.lines().count(), 1, "{out}");
     let header = out.lines().next().unwrap();
     assert!(
-        header.starts_with("OID") && header.contains("LABEL"),
+        header.starts_with("OID") && header.contains("LABEL") && header.contains("ACTIONS"),
         "{out}"
     );
-    let groups: Value =
-        serde_json::from_str(&success(&run(&sim, &["call", "get_action_groups"]).await)).unwrap();
-    let group = &groups[0];
-    let (oid, label) = (
-        group["oid"].as_str().unwrap(),
-        group["label"].as_str().unwrap(),
+    // A real group, and one created through the API.
+    let arriving = sim.add_action_group(arriving()).unwrap();
+    let dir = scratch();
+    let body = dir.join("half.json");
+    std::fs::write(&body, format!(r#"{{"label":"half","actions":[{{"deviceURL":"{SHUTTER}","commands":[{{"name":"setClosure","parameters":[50]}}]}}]}}"#)).unwrap();
+    let created: Value = serde_json::from_str(&success(
+        &run(
+            &sim,
+            &[
+                "call",
+                "post_action_groups",
+                "--body",
+                body.to_str().unwrap(),
+            ],
+        )
+        .await,
+    ))
+    .unwrap();
+    let half = created["actionGroupOID"].as_str().unwrap().to_owned();
+    let out = success(&run(&sim, &["action-groups"]).await);
+    assert_eq!(out.lines().count(), 3, "{out}");
+    for (oid, label) in [(arriving.as_str(), "I'm arriving"), (half.as_str(), "half")] {
+        let row = out.lines().find(|l| l.starts_with(oid)).unwrap();
+        let columns: Vec<&str> = row
+            .split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect();
+        assert_eq!(columns, [oid, label, "1"], "{out}");
+    }
+
+    // By oid, waiting: the outcome, and the shutter opened.
+    assert_eq!(closure(&sim), Some(Value::from(100)));
+    let waited = run(&sim, &["run", &arriving, "--wait"]).await;
+    let out = success(&waited);
+    assert!(
+        stderr(&waited).contains(": IN_PROGRESS"),
+        "{}",
+        stderr(&waited)
     );
-    let row = out.lines().nth(1).unwrap();
-    assert!(row.starts_with(oid) && row.contains(label), "{out}");
-    let out = success(&run(&sim, &["run", oid]).await);
-    assert!(!out.trim().is_empty(), "{out}");
-    // By label too.
-    success(&run(&sim, &["run", label]).await);
+    let (exec_id, state) = out.trim_end().split_once(' ').unwrap();
+    assert_eq!(state, "COMPLETED", "{out}");
+    assert_eq!(closure(&sim), Some(Value::from(0)));
+    let history = sim.history();
+    assert_eq!(history[0]["id"], exec_id);
+    assert_eq!(history[0]["actionGroupOID"], arriving.as_str());
+    // By label.
+    let out = success(&run(&sim, &["run", "half", "--wait"]).await);
+    assert!(out.trim_end().ends_with(" COMPLETED"), "{out}");
+    assert_eq!(closure(&sim), Some(Value::from(50)));
+    assert_eq!(sim.history()[0]["actionGroupOID"], half.as_str());
+    // Without --wait: the execution id, at once.
+    let out = success(&run(&sim, &["run", &half]).await);
+    let exec_id = out.trim();
+    assert!(
+        sim.current_executions().iter().any(|id| id == exec_id)
+            || sim.history().iter().any(|e| e["id"] == exec_id),
+        "{out}"
+    );
+
+    // A failed run: exit status 1, the failure said, the shutter unmoved.
+    sim.fail_next_executions(1, "CMDNOTACCEPTED");
+    let failed = run(&sim, &["run", "I'm arriving", "--wait"]).await;
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(
+        stdout(&failed).trim_end().ends_with(" FAILED"),
+        "{}",
+        stdout(&failed)
+    );
+    let said = stderr(&failed);
+    assert!(said.contains("failure type: CMDNOTACCEPTED"), "{said}");
+    assert!(
+        said.contains(&format!("{SHUTTER} failed: CMDNOTACCEPTED")),
+        "{said}"
+    );
+    assert_eq!(closure(&sim), Some(Value::from(50)));
+
     let missing = run(&sim, &["run", "no such group"]).await;
+    assert!(!missing.status.success());
     assert!(
         stderr(&missing).contains("no action group"),
         "{}",

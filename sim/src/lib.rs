@@ -7,12 +7,16 @@
 //! - **statefully** where clients depend on state: the login form (`POST /login`,
 //!   `JSESSIONID` cookie, sessions expiring after [`Config::session_ttl`] idle) and
 //!   bearer tokens ([`Simulator::add_token`]), `POST /logout`, the setup and its
-//!   devices and states, executions (`POST /exec/apply` progressing through
-//!   `INITIALIZED → TRANSMITTED → IN_PROGRESS → COMPLETED` every [`Config::step`], with
-//!   their events and the effect of known commands on the device states), the
-//!   current executions, their cancellation, the execution history, and event
-//!   listeners (register, fetch, unregister, expiry after [`Config::listener_ttl`]
-//!   without a fetch);
+//!   devices and states, executions (`POST /exec/apply` and its variants progressing
+//!   through `INITIALIZED → TRANSMITTED → IN_PROGRESS → COMPLETED` every
+//!   [`Config::step`], with their events and the effect of known commands on the
+//!   device states), action groups (`/actionGroups`: create, read, update, delete;
+//!   seeded by the setup's `actionGroups` or [`Simulator::add_action_group`]), their
+//!   executions (`POST /exec/{actionGroupOID}` and its variants) and scheduled
+//!   executions (`POST /exec/schedule/{actionGroupOID}/{utcTimestamp}`, run when due,
+//!   listed by `GET /exec/schedule`), the current executions, their cancellation,
+//!   the execution history, and event listeners (register, fetch, unregister, expiry
+//!   after [`Config::listener_ttl`] without a fetch);
 //! - **from the documentation** for every other documented operation: its documented
 //!   status and an example body built from its response schema in the embedded
 //!   `spec/overkiz.json`.
@@ -39,6 +43,7 @@
 //! # Ok(()) }
 //! ```
 
+mod action_groups;
 pub mod control;
 mod faults;
 mod limits;

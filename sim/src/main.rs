@@ -7,10 +7,12 @@ use std::time::Duration;
 use overkiz_sim::{Config, Simulator};
 
 const USAGE: &str = "usage: overkiz-sim --setup FILE [--port PORT] [--host IP] [--step-ms MS]
-                   [--session-ttl-s S] [--listener-ttl-s S] [--user USER --password PW]
-                   [--latency-ms MS] [--rate-limited] [--maintenance] [--drop-connections]
-                   [--documented-rate-limits]
+                   [--action-groups FILE]... [--session-ttl-s S] [--listener-ttl-s S]
+                   [--user USER --password PW] [--latency-ms MS] [--rate-limited]
+                   [--maintenance] [--drop-connections] [--documented-rate-limits]
 
+--action-groups FILE: a JSON array of action groups as GET /actionGroups answers it
+(e.g. tests/fixtures/action_groups/*.json), stored at start.
 --documented-rate-limits enforces the documentation's per-session limits (one
 event fetch per second, one execution per 28 min 48 s, one GET /setup per day, ...).
 
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
 async fn run() -> Result<(), String> {
     let mut args = std::env::args().skip(1);
     let mut setup = None;
+    let mut action_groups = Vec::new();
     let mut host: IpAddr = [127, 0, 0, 1].into();
     let mut port = 8080u16;
     let mut config = Config::default();
@@ -51,6 +54,7 @@ async fn run() -> Result<(), String> {
         let number = |text: String| text.parse::<u64>().map_err(|e| format!("{text}: {e}"));
         match arg.as_str() {
             "--setup" => setup = Some(value()?),
+            "--action-groups" => action_groups.push(value()?),
             "--port" => port = value()?.parse().map_err(|e| format!("--port: {e}"))?,
             "--host" => host = value()?.parse().map_err(|e| format!("--host: {e}"))?,
             "--step-ms" => config.step = Duration::from_millis(number(value()?)?),
@@ -78,9 +82,22 @@ async fn run() -> Result<(), String> {
     let path = setup.ok_or("--setup FILE is required")?;
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
     let setup = serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
+    let mut groups = Vec::new();
+    for path in action_groups {
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+        match serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))? {
+            serde_json::Value::Array(items) if items.iter().all(|g| g.is_object()) => {
+                groups.extend(items)
+            }
+            _ => return Err(format!("{path}: expected a JSON array of action groups")),
+        }
+    }
     let sim = Simulator::bind(SocketAddr::new(host, port), setup, config)
         .await
         .map_err(|e| format!("cannot listen on {host}:{port}: {e}"))?;
+    for group in groups {
+        sim.add_action_group(group);
+    }
     sim.set_latency(Duration::from_millis(latency));
     sim.set_rate_limited(rate_limited);
     sim.set_maintenance(maintenance);

@@ -1,4 +1,5 @@
-//! The stateful part: sessions, the setup, executions, listeners.
+//! The stateful part: sessions, the setup, executions, listeners (action groups and
+//! scheduled executions: [`crate::action_groups`]).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Weak};
@@ -7,14 +8,37 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
+use crate::action_groups::{self, Scheduled};
 use crate::{spec, Answer, Call, Shared};
+
+/// `executionType` of an execution launched by a call.
+pub(crate) const IMMEDIATE: &str = "Immediate execution";
+/// `executionType` of an execution launched by a schedule (`POST /exec/schedule/...`).
+pub(crate) const DELAYED: &str = "Delayed execution";
+
+/// What [`start_execution`] starts.
+pub(crate) struct Launch {
+    /// The action group: the posted one (`POST /exec/apply`) or a stored one.
+    pub(crate) group: Value,
+    /// The stored action group's oid; `None` for a posted one.
+    pub(crate) oid: Option<String>,
+    /// The user launching it.
+    pub(crate) owner: String,
+    /// [`IMMEDIATE`] or [`DELAYED`].
+    pub(crate) execution_type: &'static str,
+}
 
 /// A running execution.
 pub(crate) struct Execution {
     pub(crate) id: String,
     label: String,
-    /// The posted actions (`[{deviceURL, commands: [{name, parameters}]}]`).
+    /// The action group's actions (`[{deviceURL, commands: [{name, parameters}]}]`).
     actions: Value,
+    /// The action group, as `GET /exec/current` shows it.
+    group: Value,
+    /// The stored action group's oid, if it is one.
+    oid: Option<String>,
+    execution_type: &'static str,
     state: &'static str,
     /// The failure type it will end with, if it fails.
     failure: Option<String>,
@@ -38,6 +62,10 @@ pub(crate) struct State {
     pub(crate) listeners: HashMap<String, Listener>,
     pub(crate) current: Vec<Execution>,
     pub(crate) history: Vec<Value>,
+    /// Stored action groups, in creation order (`GET /actionGroups`).
+    pub(crate) action_groups: Vec<Value>,
+    /// Scheduled executions not run yet (`GET /exec/schedule`).
+    pub(crate) schedules: Vec<Scheduled>,
     counter: u64,
     /// Failure types of the next executions to fail.
     pub(crate) failures: std::collections::VecDeque<String>,
@@ -45,29 +73,44 @@ pub(crate) struct State {
     pub(crate) hold: bool,
 }
 
-fn now_ms() -> u64 {
+pub(crate) fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
 }
 
 impl State {
-    pub(crate) fn new(setup: Value) -> State {
-        State {
+    /// The state of a simulator of `setup`; the setup's `actionGroups`, if any, become
+    /// the stored action groups (and leave the setup, which does not list them).
+    pub(crate) fn new(mut setup: Value) -> State {
+        let groups = setup
+            .as_object_mut()
+            .and_then(|setup| setup.remove("actionGroups"));
+        let mut state = State {
             setup,
             sessions: HashMap::new(),
             tokens: HashSet::new(),
             listeners: HashMap::new(),
             current: Vec::new(),
             history: Vec::new(),
+            action_groups: Vec::new(),
+            schedules: Vec::new(),
             counter: 0,
             failures: Default::default(),
             hold: false,
+        };
+        for group in groups
+            .and_then(|g| g.as_array().cloned())
+            .into_iter()
+            .flatten()
+        {
+            state.store_action_group(group);
         }
+        state
     }
 
     /// A fresh id in the server's format (`8-4-4-4-12` hexadecimal digits).
-    fn new_id(&mut self) -> String {
+    pub(crate) fn new_id(&mut self) -> String {
         self.counter += 1;
         let n = self.counter;
         let t = now_ms();
@@ -81,7 +124,7 @@ impl State {
         )
     }
 
-    fn setup_oid(&self) -> Value {
+    pub(crate) fn setup_oid(&self) -> Value {
         self.setup
             .get("oid")
             .or_else(|| self.setup.get("id"))
@@ -106,6 +149,37 @@ impl State {
         self.devices()
             .iter()
             .find(|d| d["deviceURL"].as_str() == Some(device_url))
+    }
+
+    /// The server's error for `actions` naming a device it does not know: a device of
+    /// a gateway outside the setup makes the action group's setup unknown
+    /// (`tests/fixtures/errors/cloud/action-group-setup-not-found.json`); an unknown
+    /// device of a known gateway is `No such controllable`.
+    pub(crate) fn check_devices(&self, actions: &Value) -> Result<(), Answer> {
+        let gateways: Vec<&str> = self.setup["gateways"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|g| g["gatewayId"].as_str())
+            .collect();
+        for action in actions.as_array().into_iter().flatten() {
+            let url = action["deviceURL"].as_str().unwrap_or_default();
+            if self.device(url).is_some() {
+                continue;
+            }
+            // `<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>]`
+            let gateway = url
+                .split_once("://")
+                .and_then(|(_, rest)| rest.split('/').next())
+                .filter(|g| !g.is_empty());
+            return Err(match gateway {
+                Some(gateway) if !gateways.is_empty() && !gateways.contains(&gateway) => {
+                    action_groups::setup_not_found(gateway)
+                }
+                _ => no_such_controllable(url),
+            });
+        }
+        Ok(())
     }
 
     pub(crate) fn device_state(&self, device_url: &str, name: &str) -> Option<Value> {
@@ -157,7 +231,7 @@ impl State {
     }
 
     /// Delivers `event` to every listener.
-    fn emit(&mut self, mut event: Value) {
+    pub(crate) fn emit(&mut self, mut event: Value) {
         event["timestamp"] = Value::from(now_ms());
         event["setupOID"] = self.setup_oid();
         for listener in self.listeners.values_mut() {
@@ -178,10 +252,11 @@ impl State {
         value["state"] = Value::from(execution.state);
         value["owner"] = Value::from(execution.owner.clone());
         value["startTime"] = Value::from(execution.start_time);
-        value["executionType"] = Value::from("Immediate execution");
+        value["executionType"] = Value::from(execution.execution_type);
         value["executionSubType"] = Value::from("MANUAL_CONTROL");
-        value["description"] = Value::from(execution.label.clone());
-        value["actionGroup"] = json!({"label": execution.label, "actions": execution.actions});
+        // As in `tests/fixtures/exec/current-single.json`.
+        value["description"] = Value::from(format!("Execution : {}", execution.label));
+        value["actionGroup"] = execution.group.clone();
         value
     }
 
@@ -247,15 +322,36 @@ impl State {
                 "duration",
                 Value::from(end.saturating_sub(execution.start_time)),
             ),
-            ("executionType", Value::from("Immediate execution")),
+            ("executionType", Value::from(execution.execution_type)),
             ("executionSubType", Value::from("MANUAL_CONTROL")),
+            (
+                "type",
+                Value::from(format!("{} - MANUAL_CONTROL", execution.execution_type)),
+            ),
+            (
+                "actionGroupOID",
+                execution.oid.clone().map_or(Value::Null, Value::from),
+            ),
+            (
+                "actionGroupMetadata",
+                execution
+                    .group
+                    .get("metadata")
+                    .cloned()
+                    .unwrap_or(Value::Null),
+            ),
             (
                 "failureType",
                 Value::from(failure_type.unwrap_or("NO_FAILURE")),
             ),
             ("commands", Value::Array(commands)),
         ] {
-            entry[key] = value;
+            match (value, entry.as_object_mut()) {
+                (Value::Null, Some(entry)) => {
+                    entry.remove(key);
+                }
+                (value, _) => entry[key] = value,
+            }
         }
         self.history.insert(0, entry);
     }
@@ -386,6 +482,62 @@ async fn progress(shared: Weak<Shared>, id: String, step: Duration) {
     }
 }
 
+/// Starts an execution: every way of launching one (`POST /exec/apply` and its
+/// variants, `POST /exec/{actionGroupOID}` and its variants, a scheduled execution
+/// coming due) goes through here. Checks the devices and the gateway's queue, emits
+/// `ExecutionRegisteredEvent` and runs the execution through its states
+/// ([`progress`]). Returns the `execId`, or the server's error answer.
+pub(crate) fn start_execution(
+    shared: &Arc<Shared>,
+    state: &mut State,
+    launch: Launch,
+) -> Result<String, Answer> {
+    let actions = launch.group["actions"].clone();
+    state.check_devices(&actions)?;
+    if state.current.len() >= EXEC_QUEUE_LIMIT {
+        let gateway = state.setup["gateways"][0]["gatewayId"]
+            .as_str()
+            .unwrap_or("0000-0000-0000")
+            .to_owned();
+        return Err(Answer::error(
+            400,
+            "EXEC_QUEUE_FULL",
+            &format!(
+                "Execution queue is full on gateway: #{gateway} (soft limit: {EXEC_QUEUE_LIMIT})"
+            ),
+        ));
+    }
+    let id = state.new_id();
+    let label = launch.group["label"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    state.emit(json!({
+        "name": "ExecutionRegisteredEvent", "execId": id, "label": label,
+        "metadata": "", "type": 1, "subType": 1, "actions": actions,
+        "source": "mobile:simulator", "owner": launch.owner,
+    }));
+    let failure = state.failures.pop_front();
+    state.current.push(Execution {
+        id: id.clone(),
+        label,
+        actions,
+        group: launch.group,
+        oid: launch.oid,
+        execution_type: launch.execution_type,
+        state: "INITIALIZED",
+        start_time: now_ms(),
+        owner: launch.owner,
+        failure,
+    });
+    tokio::spawn(progress(
+        Arc::downgrade(shared),
+        id.clone(),
+        shared.config.step,
+    ));
+    Ok(id)
+}
+
 fn not_authenticated() -> Answer {
     Answer::error(401, "RESOURCE_ACCESS_DENIED", "Not authenticated")
 }
@@ -411,9 +563,22 @@ pub(crate) fn answer(shared: &Arc<Shared>, call: Call) -> Answer {
     if !call.local && call.method == "POST" && call.path.trim_end_matches('/') == "/login" {
         return login(shared, &call);
     }
+    // An undocumented path is `No such resource` whether or not the call is
+    // authenticated: whether the real server checks authentication first is not
+    // known.
     let Some((op, params)) = spec::route(&call.method, &call.path) else {
         return Answer::error(404, "INVALID_API_CALL", "No such resource");
     };
+    // The cloud refuses a session cookie and a bearer token together
+    // (`tests/fixtures/errors/cloud/session-and-bearer.json`); the local API ignores
+    // cookies.
+    if !call.local && call.cookie.is_some() && call.bearer.is_some() {
+        return Answer::error(
+            400,
+            "UNSPECIFIED_ERROR",
+            "Cannot use JSESSIONID and bearer token in same request",
+        );
+    }
     let mut state = shared.state();
     // Authentication: a live session cookie or a known bearer token.
     let now = Instant::now();
@@ -510,52 +675,55 @@ pub(crate) fn answer(shared: &Arc<Shared>, call: Call) -> Answer {
             }
             _ => invalid_listener(param(0)),
         },
-        ("POST", "/exec/apply") => {
-            let Ok(action_group) = serde_json::from_slice::<Value>(&call.body) else {
+        ("POST", "/exec/apply")
+        | ("POST", "/exec/apply/highPriority")
+        | ("POST", "/exec/apply/geolocated")
+        | ("POST", "/exec/apply/internal") => {
+            let Ok(group) = serde_json::from_slice::<Value>(&call.body) else {
                 return Answer::error(400, "UNSPECIFIED_ERROR", "Invalid JSON body");
             };
-            let actions = action_group["actions"].clone();
-            if let Some((device_url, _, _)) = commands_of(&actions)
-                .into_iter()
-                .find(|(url, _, _)| state.device(url).is_none())
-            {
-                return no_such_controllable(&device_url);
-            }
-            if state.current.len() >= EXEC_QUEUE_LIMIT {
-                let gateway = state.setup["gateways"][0]["gatewayId"]
-                    .as_str()
-                    .unwrap_or("0000-0000-0000")
-                    .to_owned();
-                return Answer::error(
-                    400,
-                    "EXEC_QUEUE_FULL",
-                    &format!(
-                        "Execution queue is full on gateway: #{gateway} (soft limit: {EXEC_QUEUE_LIMIT})"
-                    ),
-                );
-            }
-            let id = state.new_id();
-            let label = action_group["label"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            state.emit(json!({
-                "name": "ExecutionRegisteredEvent", "execId": id, "label": label,
-                "metadata": "", "type": 1, "subType": 1, "actions": actions,
-                "source": "mobile:simulator", "owner": user,
-            }));
-            let failure = state.failures.pop_front();
-            state.current.push(Execution {
-                id: id.clone(),
-                label,
-                actions,
-                state: "INITIALIZED",
-                start_time: now_ms(),
+            let launch = Launch {
+                group,
+                oid: None,
                 owner: user,
-                failure,
-            });
-            tokio::spawn(progress(Arc::downgrade(shared), id.clone(), config.step));
-            Answer::json(200, &json!({"execId": id}))
+                execution_type: IMMEDIATE,
+            };
+            match start_execution(shared, &mut state, launch) {
+                Ok(id) => Answer::json(200, &json!({"execId": id})),
+                Err(answer) => answer,
+            }
+        }
+        ("POST", "/exec/{actionGroupOID}")
+        | ("POST", "/exec/{actionGroupOID}/geolocated")
+        | ("POST", "/exec/{actionGroupOID}/internal") => {
+            let Some(group) = state.action_group(param(0)).cloned() else {
+                return action_groups::no_such_action_group(param(0));
+            };
+            let launch = Launch {
+                group,
+                oid: Some(param(0).to_owned()),
+                owner: user,
+                execution_type: IMMEDIATE,
+            };
+            match start_execution(shared, &mut state, launch) {
+                Ok(id) => Answer::json(200, &json!({"execId": id})),
+                Err(answer) => answer,
+            }
+        }
+        ("GET", "/actionGroups") => Answer::json(200, &Value::Array(state.action_groups.clone())),
+        ("GET", "/actionGroups/{oid}") => match state.action_group(param(0)) {
+            Some(group) => Answer::json(200, group),
+            None => action_groups::no_such_action_group(param(0)),
+        },
+        ("POST", "/actionGroups") => action_groups::create(&mut state, &call.body),
+        ("PUT", "/actionGroups") => action_groups::update(&mut state, &call.body),
+        ("DELETE", "/actionGroups/{oid}") => action_groups::delete(&mut state, param(0)),
+        ("POST", "/exec/schedule/{actionGroupOID}/{utcTimestamp}") => {
+            action_groups::schedule(shared, &mut state, param(0), param(1), user)
+        }
+        ("GET", "/exec/schedule") => action_groups::scheduled(&state, None),
+        ("GET", "/exec/schedule/{actionGroupOID}") => {
+            action_groups::scheduled(&state, Some(param(0)))
         }
         ("GET", "/exec/current") => {
             let all: Vec<Value> = state
@@ -572,8 +740,12 @@ pub(crate) fn answer(shared: &Arc<Shared>, call: Call) -> Answer {
             }
         }
         ("DELETE", "/exec/current/setup/{execId}") | ("DELETE", "/exec/current/{execId}") => {
-            state.finish(param(0), "FAILED", Some("CMDCANCELLED"));
-            Answer::empty(op.status)
+            if state.current.iter().any(|e| e.id == param(0)) {
+                state.finish(param(0), "FAILED", Some("CMDCANCELLED"));
+                Answer::empty(op.status)
+            } else {
+                no_corresponding_exec_id(param(0))
+            }
         }
         ("DELETE", "/exec/current/setup") | ("DELETE", "/exec/current") => {
             let ids: Vec<String> = state.current.iter().map(|e| e.id.clone()).collect();
@@ -611,7 +783,21 @@ pub(crate) fn answer(shared: &Arc<Shared>, call: Call) -> Answer {
     }
 }
 
-fn no_such_controllable(device_url: &str) -> Answer {
+/// Cancelling an execution that is not running. A gateway answers status 204 with
+/// this body (`tests/fixtures/errors/local/204-no-corresponding-execId.json`); a 204
+/// cannot carry a body in HTTP (hyper drops it), so the simulator keeps a success
+/// status with the body: 200. What the cloud answers is not known.
+fn no_corresponding_exec_id(exec_id: &str) -> Answer {
+    Answer::json(
+        200,
+        &json!({
+            "error": format!("\"No corresponding execId {exec_id}\""),
+            "errorCode": "UNSPECIFIED_ERROR",
+        }),
+    )
+}
+
+pub(crate) fn no_such_controllable(device_url: &str) -> Answer {
     Answer::error(
         400,
         "NO_SUCH_RESSOURCE",

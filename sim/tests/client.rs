@@ -214,6 +214,20 @@ async fn cancelled_executions_fail() {
     let outcome = client.look_up_execution(&exec_id).await.unwrap().unwrap();
     assert_eq!(outcome.state.as_str(), "FAILED");
     assert_eq!(outcome.failure_type.as_deref(), Some("CMDCANCELLED"));
+    // It is no longer running: cancelling it again gets the gateway's
+    // `No corresponding execId` (a success status with an error body).
+    let error = client
+        .delete_exec_current_setup_by_exec_id(&exec_id)
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::NoSuchExecution, "{error:?}");
+    assert!(error.to_string().contains(&exec_id), "{error}");
+    #[allow(deprecated)] // cancels the same way
+    let error = client
+        .delete_exec_current_by_exec_id("c6f83624-ac10-3e01-653e-2b025fee956d")
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::NoSuchExecution, "{error:?}");
     assert_eq!(
         sim.device_state(SHUTTER, "core:ClosureState"),
         Some(Value::from(100))
@@ -361,6 +375,17 @@ const STATEFUL: &[&str] = &[
     "/login",
     "/logout",
     "/exec/apply",
+    "/exec/apply/highPriority",
+    "/exec/apply/geolocated",
+    "/exec/apply/internal",
+    "/exec/{actionGroupOID}",
+    "/exec/{actionGroupOID}/geolocated",
+    "/exec/{actionGroupOID}/internal",
+    "/exec/schedule/{actionGroupOID}/{utcTimestamp}",
+    "/exec/current/{execId}",
+    "/exec/current/setup/{execId}",
+    "/actionGroups",
+    "/actionGroups/{oid}",
     "/setup/devices/{deviceURL}",
     "/setup/devices/{deviceURL}/states",
     "/setup/devices/{deviceURL}/states/{stateName}",
@@ -520,7 +545,8 @@ impl Drop for Child {
     }
 }
 
-/// `overkiz-sim --setup FILE --port 0` prints its URL and serves the setup.
+/// `overkiz-sim --setup FILE --port 0 --action-groups FILE` prints its URL and serves
+/// the setup and the action groups.
 #[tokio::test]
 async fn the_binary_serves_a_setup_file() {
     use std::io::BufRead;
@@ -528,9 +554,14 @@ async fn the_binary_serves_a_setup_file() {
         env!("CARGO_MANIFEST_DIR"),
         "/../tests/fixtures/setup/setup_tahoma_3.json"
     );
+    let groups = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/action_groups/action-group-cozytouch.json"
+    );
     let mut child = Child(
         std::process::Command::new(env!("CARGO_BIN_EXE_overkiz-sim"))
             .args(["--setup", fixture, "--port", "0", "--step-ms", "20"])
+            .args(["--action-groups", groups])
             .stdout(std::process::Stdio::piped())
             .spawn()
             .unwrap(),
@@ -557,6 +588,8 @@ async fn the_binary_serves_a_setup_file() {
         .devices
         .unwrap_or_default();
     assert_eq!(devices.len(), setup()["devices"].as_array().unwrap().len());
+    // `--action-groups FILE`: the file's 9 groups.
+    assert_eq!(client.get_action_groups().await.unwrap().len(), 9);
 }
 
 #[tokio::test]
@@ -742,4 +775,341 @@ fn client_for(sim: &Simulator, user: &str) -> Client {
     .retry_policy(RetryPolicy::default().with_max_attempts(1))
     .build()
     .unwrap()
+}
+
+/// `tests/fixtures/action_groups/action-group-tahoma-switch.json`'s group, its device
+/// replaced by the shutter of `setup_tahoma_3.json`.
+fn arriving() -> Value {
+    let mut groups: Value = serde_json::from_str(include_str!(
+        "../../tests/fixtures/action_groups/action-group-tahoma-switch.json"
+    ))
+    .unwrap();
+    let mut group = groups[0].take();
+    group["actions"][0]["deviceURL"] = Value::from(SHUTTER);
+    group
+}
+
+fn stored(group: &Value) -> ActionGroup {
+    serde_json::from_value(group.clone()).unwrap()
+}
+
+#[tokio::test]
+async fn action_groups_are_created_read_updated_and_deleted() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    // A fresh simulator stores none.
+    assert!(client.get_action_groups().await.unwrap().is_empty());
+    let oid = client
+        .post_action_groups(&action_group("setClosure", vec![Value::from(30)]))
+        .await
+        .unwrap()
+        .action_group_oid
+        .unwrap();
+    let group = client.get_action_groups_by_oid(&oid).await.unwrap();
+    assert_eq!(group.oid.as_deref(), Some(oid.as_str()));
+    assert_eq!(group.label.as_deref(), Some("setClosure"));
+    assert!(group.creation_time.is_some_and(|t| t > 0));
+    let listed = client.get_action_groups().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].oid.as_deref(), Some(oid.as_str()));
+    assert_eq!(sim.action_groups().len(), 1);
+
+    // Updated by the oid in the body.
+    let mut changed = action_group("close", vec![]);
+    changed.label = Some("evening".into());
+    changed.oid = Some(oid.clone());
+    client.put_action_groups(&changed).await.unwrap();
+    let group = client.get_action_groups_by_oid(&oid).await.unwrap();
+    assert_eq!(group.label.as_deref(), Some("evening"));
+    let command = &group.actions.as_ref().unwrap()[0]
+        .commands
+        .as_ref()
+        .unwrap()[0];
+    assert_eq!(command.name.as_deref(), Some("close"));
+    changed.oid = Some("00000000-0000-0000-0000-000000000000".into());
+    let error = client.put_action_groups(&changed).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::NoSuchActionGroup, "{error:?}");
+
+    // Devices outside the setup, malformed groups.
+    let mut elsewhere = action_group("open", vec![]);
+    elsewhere.actions.as_mut().unwrap()[0].device_url =
+        Some("rts://1234-5678-1234/16756006".into());
+    let error = client.post_action_groups(&elsewhere).await.unwrap_err();
+    assert_eq!(
+        error.kind(),
+        ErrorKind::ActionGroupSetupNotFound,
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("#1234-5678-1234"), "{error}");
+    let mut unknown = action_group("open", vec![]);
+    unknown.actions.as_mut().unwrap()[0].device_url = Some("io://1234-1234-6233/0".into());
+    let error = client.post_action_groups(&unknown).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::NoSuchDevice, "{error:?}");
+    let empty = ActionGroup {
+        label: Some("nothing".into()),
+        actions: Some(Vec::new()),
+        ..ActionGroup::default()
+    };
+    let error = client.post_action_groups(&empty).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::BadRequest, "{error:?}");
+    assert_eq!(client.get_action_groups().await.unwrap().len(), 1);
+
+    client.delete_action_groups_by_oid(&oid).await.unwrap();
+    for error in [
+        client.get_action_groups_by_oid(&oid).await.unwrap_err(),
+        client.delete_action_groups_by_oid(&oid).await.unwrap_err(),
+        client
+            .post_exec_by_action_group_oid(&oid)
+            .await
+            .unwrap_err(),
+    ] {
+        assert_eq!(error.kind(), ErrorKind::NoSuchActionGroup, "{error:?}");
+        assert!(error.to_string().contains(&oid), "{error}");
+    }
+    assert!(client.get_action_groups().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn stored_action_groups_run_like_apply() {
+    // Seeded through the setup's `actionGroups`, which `GET /setup` does not show.
+    let mut seeded = setup();
+    seeded["actionGroups"] = Value::Array(vec![arriving()]);
+    let sim = Simulator::start_with(
+        seeded,
+        Config::default().with_step(Duration::from_millis(20)),
+    )
+    .await
+    .unwrap();
+    assert!(sim.setup().get("actionGroups").is_none());
+    let client = client(&sim);
+    let oid = "d1b689e1-4087-473d-b726-d3b24770856f";
+    let groups = client.get_action_groups().await.unwrap();
+    assert_eq!(groups, [stored(&arriving())]);
+
+    let mut events = stream(&client);
+    events.register().await.unwrap();
+    let exec_id = client
+        .post_exec_by_action_group_oid(oid)
+        .await
+        .unwrap()
+        .exec_id
+        .unwrap();
+    let current = client.get_exec_current_by_exec_id(&exec_id).await.unwrap();
+    let running = current.action_group.unwrap();
+    assert_eq!(running.oid.as_deref(), Some(oid));
+    assert_eq!(
+        current.description.as_deref(),
+        Some("Execution : I'm arriving")
+    );
+    let outcome = events.wait_for_execution(&exec_id, WAIT).await.unwrap();
+    assert!(outcome.is_success(), "{outcome:?}");
+    assert_eq!(closure(&client).await, Some(0));
+    let entry = client
+        .get_history_executions_by_exec_id(&exec_id)
+        .await
+        .unwrap()
+        .execution
+        .unwrap();
+    assert_eq!(entry.action_group_oid.as_deref(), Some(oid));
+    assert_eq!(entry.label.as_deref(), Some("I'm arriving"));
+    assert_eq!(entry.state.as_deref(), Some("COMPLETED"));
+
+    // The variants run the same way.
+    sim.set_device_state(SHUTTER, "core:ClosureState", Value::from(100));
+    let exec_id = client
+        .post_exec_by_action_group_oid_geolocated(oid)
+        .await
+        .unwrap()
+        .exec_id
+        .unwrap();
+    assert!(events
+        .wait_for_execution(&exec_id, WAIT)
+        .await
+        .unwrap()
+        .is_success());
+    assert_eq!(closure(&client).await, Some(0));
+    let exec_id = client
+        .post_exec_apply_high_priority(&action_group("setClosure", vec![Value::from(70)]))
+        .await
+        .unwrap()
+        .exec_id
+        .unwrap();
+    assert!(events
+        .wait_for_execution(&exec_id, WAIT)
+        .await
+        .unwrap()
+        .is_success());
+    assert_eq!(closure(&client).await, Some(70));
+    let exec_id = client
+        .post_exec_by_action_group_oid_internal(oid)
+        .await
+        .unwrap()
+        .exec_id
+        .unwrap();
+    assert!(events
+        .wait_for_execution(&exec_id, WAIT)
+        .await
+        .unwrap()
+        .is_success());
+    assert_eq!(closure(&client).await, Some(0));
+    assert_eq!(sim.history().len(), 4);
+}
+
+#[tokio::test]
+async fn real_action_groups_load_and_check_their_devices_when_run() {
+    let sim = simulator().await;
+    let groups: Value = serde_json::from_str(include_str!(
+        "../../tests/fixtures/action_groups/action-group-cozytouch.json"
+    ))
+    .unwrap();
+    for group in groups.as_array().unwrap() {
+        let oid = sim.add_action_group(group.clone()).unwrap();
+        assert_eq!(Some(oid.as_str()), group["oid"].as_str());
+    }
+    assert_eq!(sim.add_action_group(Value::from("not a group")), None);
+    let client = client(&sim);
+    let listed = client.get_action_groups().await.unwrap();
+    let expected: Vec<ActionGroup> = groups.as_array().unwrap().iter().map(stored).collect();
+    assert_eq!(listed, expected);
+    // Their devices are on a gateway this setup does not have.
+    let error = client
+        .post_exec_by_action_group_oid(listed[0].oid.as_deref().unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.kind(),
+        ErrorKind::ActionGroupSetupNotFound,
+        "{error:?}"
+    );
+    assert!(sim.current_executions().is_empty());
+}
+
+#[tokio::test]
+async fn scheduled_executions_run_when_due() {
+    let sim = simulator().await;
+    let oid = sim.add_action_group(arriving()).unwrap();
+    let client = client(&sim);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let soon = client
+        .post_exec_schedule_by_action_group_oid_by_utc_timestamp(&oid, now + 150)
+        .await
+        .unwrap()
+        .trigger_id
+        .unwrap();
+    let later = client
+        .post_exec_schedule_by_action_group_oid_by_utc_timestamp(&oid, now + 3_600_000)
+        .await
+        .unwrap()
+        .trigger_id
+        .unwrap();
+    let listed = client.get_exec_schedule().await.unwrap();
+    let triggers: Vec<_> = listed
+        .iter()
+        .map(|s| s.trigger_id.clone().unwrap())
+        .collect();
+    assert_eq!(triggers, [soon.clone(), later.clone()]);
+    assert_eq!(listed[0].utc_time, Some(now + 150));
+    assert_eq!(listed[0].action_group_oid.as_deref(), Some(oid.as_str()));
+    assert_eq!(
+        listed[0].execution_type.as_deref(),
+        Some("Delayed execution")
+    );
+    assert_eq!(
+        client
+            .get_exec_schedule_by_action_group_oid(&oid)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(client
+        .get_exec_schedule_by_action_group_oid("another")
+        .await
+        .unwrap()
+        .is_empty());
+    let error = client
+        .post_exec_schedule_by_action_group_oid_by_utc_timestamp("another", now)
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::NoSuchActionGroup, "{error:?}");
+
+    // Not before its time; then it runs and leaves the list.
+    assert_eq!(closure(&client).await, Some(100));
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while sim.history().is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "never ran");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let entry = &sim.history()[0];
+    assert_eq!(entry["actionGroupOID"], oid.as_str());
+    assert_eq!(entry["executionType"], "Delayed execution");
+    assert_eq!(entry["state"], "COMPLETED");
+    assert_eq!(closure(&client).await, Some(0));
+    let left = sim.scheduled_executions();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0]["triggerId"], later.as_str());
+    // Deleting the group drops its schedules.
+    client.delete_action_groups_by_oid(&oid).await.unwrap();
+    assert!(client.get_exec_schedule().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_session_and_a_bearer_token_together_are_refused() {
+    let sim = simulator().await;
+    sim.add_token("tok");
+    let http = reqwest::Client::new();
+    let login = http
+        .post(format!("{}/login", sim.url()))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("userId=me%40example.com&userPassword=secret")
+        .send()
+        .await
+        .unwrap();
+    let cookie = login.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let get = |url: String, cookie: Option<&str>, bearer: bool| {
+        let mut request = http.get(url);
+        if let Some(cookie) = cookie {
+            request = request.header("Cookie", cookie);
+        }
+        if bearer {
+            request = request.header("Authorization", "Bearer tok");
+        }
+        request.send()
+    };
+    let setup_url = format!("{}/setup/gateways", sim.url());
+    assert_eq!(
+        get(setup_url.clone(), Some(&cookie), false)
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        get(setup_url.clone(), None, true).await.unwrap().status(),
+        200
+    );
+    let both = get(setup_url, Some(&cookie), true).await.unwrap();
+    assert_eq!(both.status(), 400);
+    let body: Value = serde_json::from_slice(&both.bytes().await.unwrap()).unwrap();
+    let expected: Value = serde_json::from_str(include_str!(
+        "../../tests/fixtures/errors/cloud/session-and-bearer.json"
+    ))
+    .unwrap();
+    assert_eq!(body, expected);
+    // The local API ignores cookies.
+    let local = get(
+        format!("{}/setup/gateways", sim.local_url()),
+        Some(&cookie),
+        true,
+    );
+    assert_eq!(local.await.unwrap().status(), 200);
 }
