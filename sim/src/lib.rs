@@ -52,6 +52,7 @@ mod state;
 
 pub use faults::{ErrorFixture, Fault, UnknownOperation};
 pub use limits::RateLimits;
+pub use state::STATEFUL_OPERATIONS;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -167,6 +168,9 @@ pub struct RequestRecord {
     pub operation: Option<String>,
     /// The status answered; `None` when the connection was dropped.
     pub status: Option<u16>,
+    /// Answered with the documented example, not from the simulator's state (see
+    /// [`STATEFUL_OPERATIONS`]).
+    pub documented: bool,
 }
 
 impl RequestRecord {
@@ -570,6 +574,7 @@ async fn handle(
         path: path.unwrap_or(&uri_path).to_owned(),
         operation: operation.clone(),
         status: None,
+        documented: false,
     };
     let fault = shared.faults.take(operation.as_deref());
     let body = match body.collect().await {
@@ -620,7 +625,10 @@ async fn handle(
                 bearer,
                 body,
             };
-            Ok(state::answer(&shared, call))
+            let mut documented = false;
+            let answer = state::answer(&shared, call, &mut documented);
+            record.documented = documented;
+            Ok(answer)
         }
     };
     record.status = answer.as_ref().ok().map(|answer| answer.status);

@@ -10,9 +10,12 @@ const USAGE: &str = "usage: overkiz-sim --setup FILE [--port PORT] [--host IP] [
                    [--action-groups FILE]... [--session-ttl-s S] [--listener-ttl-s S]
                    [--user USER --password PW] [--latency-ms MS] [--rate-limited]
                    [--maintenance] [--drop-connections] [--documented-rate-limits]
+       overkiz-sim --list-operations
 
 --action-groups FILE: a JSON array of action groups as GET /actionGroups answers it
 (e.g. tests/fixtures/action_groups/*.json), stored at start.
+--list-operations prints every documented operation and whether it answers from the
+simulator's state or with its documented example.
 --documented-rate-limits enforces the documentation's per-session limits (one
 event fetch per second, one execution per 28 min 48 s, one GET /setup per day, ...).
 
@@ -68,6 +71,19 @@ async fn run() -> Result<(), String> {
             "--drop-connections" => dropping = true,
             "--documented-rate-limits" => {
                 config.rate_limits = overkiz_sim::RateLimits::Documented;
+            }
+            "--list-operations" => {
+                // Which operations answer from the state, which from the documentation.
+                for op in overkiz_sim::spec::operations() {
+                    let key = format!("{} {}", op.method, op.path);
+                    let source = if overkiz_sim::STATEFUL_OPERATIONS.contains(&key.as_str()) {
+                        "state"
+                    } else {
+                        "documentation"
+                    };
+                    println!("{source}\t{key}");
+                }
+                return Ok(());
             }
             "-h" | "--help" => {
                 println!("{USAGE}");

@@ -219,6 +219,24 @@ mod tests {
     }
 
     #[test]
+    fn every_stateful_operation_is_documented_once() {
+        let stateful = crate::STATEFUL_OPERATIONS;
+        for key in stateful {
+            let (method, path) = key.split_once(' ').unwrap();
+            assert!(
+                operations()
+                    .iter()
+                    .any(|op| op.method == method && op.path == path),
+                "{key} is not documented"
+            );
+        }
+        let mut sorted = stateful.to_vec();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted, stateful);
+    }
+
+    #[test]
     fn documented_rate_limits_are_read() {
         let limited: Vec<&Operation> = operations()
             .iter()

@@ -558,7 +558,50 @@ fn invalid_listener(id: &str) -> Answer {
 const EXEC_QUEUE_LIMIT: usize = 10;
 
 /// Answers a call.
-pub(crate) fn answer(shared: &Arc<Shared>, call: Call) -> Answer {
+/// The operations answered from the simulator's state (`"METHOD /path/template"`),
+/// sorted; every other documented operation answers its documented example.
+pub const STATEFUL_OPERATIONS: &[&str] = &[
+    "DELETE /actionGroups/{oid}",
+    "DELETE /exec/current",
+    "DELETE /exec/current/setup",
+    "DELETE /exec/current/setup/{execId}",
+    "DELETE /exec/current/{execId}",
+    "GET /actionGroups",
+    "GET /actionGroups/{oid}",
+    "GET /config/{gatewayId}/local/tokens/generate",
+    "GET /exec/current",
+    "GET /exec/current/{execId}",
+    "GET /exec/schedule",
+    "GET /exec/schedule/{actionGroupOID}",
+    "GET /history/executions",
+    "GET /history/executions/{execId}",
+    "GET /setup",
+    "GET /setup/devices",
+    "GET /setup/devices/{deviceURL}",
+    "GET /setup/devices/{deviceURL}/states",
+    "GET /setup/devices/{deviceURL}/states/{name}",
+    "GET /setup/gateways",
+    "POST /actionGroups",
+    "POST /config/{gatewayId}/local/tokens",
+    "POST /events/register",
+    "POST /events/{listenerId}/fetch",
+    "POST /events/{listenerId}/unregister",
+    "POST /exec/apply",
+    "POST /exec/apply/geolocated",
+    "POST /exec/apply/highPriority",
+    "POST /exec/apply/internal",
+    "POST /exec/schedule/{actionGroupOID}/{utcTimestamp}",
+    "POST /exec/{actionGroupOID}",
+    "POST /exec/{actionGroupOID}/geolocated",
+    "POST /exec/{actionGroupOID}/internal",
+    "POST /login",
+    "POST /logout",
+    "PUT /actionGroups",
+];
+
+/// Answers a call; `documented` is set when the answer is the documented example
+/// rather than one from the state.
+pub(crate) fn answer(shared: &Arc<Shared>, call: Call, documented: &mut bool) -> Answer {
     let config = &shared.config;
     if !call.local && call.method == "POST" && call.path.trim_end_matches('/') == "/login" {
         return login(shared, &call);
@@ -633,7 +676,7 @@ pub(crate) fn answer(shared: &Arc<Shared>, call: Call) -> Answer {
             Some(device) => Answer::json(200, &device["states"]),
             None => no_such_controllable(param(0)),
         },
-        ("GET", "/setup/devices/{deviceURL}/states/{stateName}") => {
+        ("GET", "/setup/devices/{deviceURL}/states/{name}") => {
             let found = state.device(param(0)).and_then(|device| {
                 device["states"]
                     .as_array()?
@@ -779,7 +822,10 @@ pub(crate) fn answer(shared: &Arc<Shared>, call: Call) -> Answer {
             let request_id = state.new_id();
             Answer::json(200, &json!({"requestId": request_id}))
         }
-        _ => documented(op),
+        _ => {
+            *documented = true;
+            documented_answer(op)
+        }
     }
 }
 
@@ -806,7 +852,7 @@ pub(crate) fn no_such_controllable(device_url: &str) -> Answer {
 }
 
 /// The documented answer of an operation without state.
-fn documented(op: &spec::Operation) -> Answer {
+fn documented_answer(op: &spec::Operation) -> Answer {
     match (&op.example, op.content_type.as_str()) {
         (_, "text/csv") => Answer {
             status: op.status,

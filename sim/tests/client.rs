@@ -369,61 +369,53 @@ async fn faults_on_demand() {
     assert!(started.elapsed() >= Duration::from_millis(100));
 }
 
-/// The operations the simulator answers from its state (the others answer their
-/// documented example); with made-up path arguments, some of them answer errors.
-const STATEFUL: &[&str] = &[
-    "/login",
-    "/logout",
-    "/exec/apply",
-    "/exec/apply/highPriority",
-    "/exec/apply/geolocated",
-    "/exec/apply/internal",
-    "/exec/{actionGroupOID}",
-    "/exec/{actionGroupOID}/geolocated",
-    "/exec/{actionGroupOID}/internal",
-    "/exec/schedule/{actionGroupOID}/{utcTimestamp}",
-    "/exec/current/{execId}",
-    "/exec/current/setup/{execId}",
-    "/actionGroups",
-    "/actionGroups/{oid}",
-    "/setup/devices/{deviceURL}",
-    "/setup/devices/{deviceURL}/states",
-    "/setup/devices/{deviceURL}/states/{stateName}",
-    "/events/{listenerId}/fetch",
-    "/events/{listenerId}/unregister",
-    "/history/executions/{execId}",
-    "/config/{gatewayId}/local/tokens",
-];
-
-/// Every documented operation, called through the client: the documented status and
-/// a body of the documented kind.
+/// Every documented operation, called through the client: the ones not in
+/// `STATEFUL_OPERATIONS` answer the documented status and a body of the documented
+/// kind, from the documentation; the stateful ones answer from the state (with
+/// made-up path arguments, some of them errors). The list and the simulator's
+/// dispatch agree.
 #[tokio::test]
 async fn every_documented_operation_answers() {
     use overkiz::__private::{RawResponse, Request};
     use overkiz::{operations, Call, ResponseKind};
+    use overkiz_sim::STATEFUL_OPERATIONS;
     let sim = simulator().await;
     let client = client(&sim);
-    let mut answered = 0;
+    let (mut documented, mut stateful) = (0, 0);
     for op in operations::ALL {
-        if STATEFUL.contains(&op.path) {
-            continue;
-        }
+        let key = format!("{} {}", op.method, op.path);
         let args = vec!["x"; op.path.matches('{').count()];
         let call: Call<'_, RawResponse> = Call::new(
             &client,
             Request::new(op).path(&args),
             Ok::<_, overkiz::Error>,
         );
-        let raw = call
-            .await
-            .unwrap_or_else(|error| panic!("{} {}: {error:?}", op.method, op.path));
-        assert_eq!(raw.status, op.status, "{} {}", op.method, op.path);
+        let result = call.await;
+        let record = sim
+            .requests()
+            .into_iter()
+            .rev()
+            .find(|r| r.is(&key))
+            .unwrap_or_else(|| panic!("{key} was not received"));
+        if STATEFUL_OPERATIONS.contains(&key.as_str()) {
+            assert!(
+                !record.documented,
+                "{key} is answered from the documentation"
+            );
+            stateful += 1;
+            continue;
+        }
+        assert!(record.documented, "{key} is answered from the state");
+        let raw = result.unwrap_or_else(|error| panic!("{key}: {error:?}"));
+        assert_eq!(raw.status, op.status, "{key}");
         if op.response == ResponseKind::Json && !raw.body.is_empty() {
             serde_json::from_slice::<Value>(&raw.body).unwrap();
         }
-        answered += 1;
+        documented += 1;
     }
-    assert!(answered > 450, "{answered}");
+    assert_eq!(stateful, STATEFUL_OPERATIONS.len());
+    assert_eq!(documented + stateful, operations::ALL.len());
+    assert!(documented > 450, "{documented}");
 }
 
 #[tokio::test]
