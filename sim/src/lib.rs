@@ -27,6 +27,24 @@
 //! The same API is served under [`LOCAL_API_PREFIX`] ([`Simulator::local_url`]) with
 //! bearer tokens only, like a gateway's local API (in plain HTTP).
 //!
+//! # Local API mode
+//!
+//! [`Simulator::start_local`] plays a gateway's Developer Mode API instead: TLS with a
+//! certificate named `<pin>.local` signed by a CA generated at start
+//! ([`Simulator::gateway_ca_pem`]), only the local API's operations
+//! ([`local::LOCAL_OPERATIONS`]) under [`LOCAL_API_PREFIX`], bearer tokens only, and the
+//! gateway's own error answers. See the [`local`] module.
+//!
+//! ```no_run
+//! # async fn demo(setup: serde_json::Value) -> std::io::Result<()> {
+//! use overkiz_sim::{Config, Simulator};
+//! let sim = Simulator::start_local(setup, "1234-5678-9012", Config::default()).await?;
+//! sim.add_token("my-token");
+//! println!("{}", sim.url()); // https://127.0.0.1:PORT/enduser-mobile-web/1/enduserAPI
+//! let ca_pem = sim.gateway_ca_pem().unwrap(); // for ClientBuilder::add_gateway_root_certificate
+//! # let _ = ca_pem; Ok(()) }
+//! ```
+//!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! let setup = serde_json::json!({"devices": [], "gateways": []});
@@ -36,8 +54,10 @@
 //! ```
 
 pub mod control;
+pub mod local;
 pub mod spec;
 mod state;
+mod tls;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -51,6 +71,7 @@ use hyper::{Request, Response, StatusCode};
 use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::task::{JoinHandle, JoinSet};
+use tokio_rustls::TlsAcceptor;
 
 use state::State;
 
@@ -187,6 +208,8 @@ pub(crate) struct Shared {
     pub(crate) state: Mutex<State>,
     faults: Faults,
     requests: AtomicU64,
+    /// Set in local API mode ([`Simulator::start_local`]).
+    pub(crate) gateway: Option<local::Gateway>,
 }
 
 impl Shared {
@@ -203,6 +226,8 @@ pub struct Simulator {
     url: String,
     shared: Arc<Shared>,
     server: JoinHandle<()>,
+    /// The generated CA's certificate (PEM), in local API mode.
+    ca_pem: Option<String>,
 }
 
 impl Simulator {
@@ -223,8 +248,20 @@ impl Simulator {
         setup: Value,
         config: Config,
     ) -> std::io::Result<Simulator> {
+        Simulator::bind_as(addr, setup, config, None).await
+    }
+
+    /// Starts a simulator on `addr`: the cloud API in plain HTTP, or with `pin` the
+    /// local API mode of the gateway `pin` over TLS.
+    async fn bind_as(
+        addr: SocketAddr,
+        setup: Value,
+        config: Config,
+        pin: Option<&str>,
+    ) -> std::io::Result<Simulator> {
         // Parse the spec before answering anything.
         spec::operations();
+        let tls = pin.map(tls::gateway_tls).transpose()?;
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
@@ -232,26 +269,45 @@ impl Simulator {
             state: Mutex::new(State::new(setup)),
             faults: Faults::default(),
             requests: AtomicU64::new(0),
+            gateway: pin.map(local::Gateway::new),
         });
-        let server = tokio::spawn(serve(listener, shared.clone()));
+        let url = match pin {
+            Some(_) => format!("https://{addr}{LOCAL_API_PREFIX}"),
+            None => format!("http://{addr}{API_PREFIX}"),
+        };
+        let (acceptor, ca_pem) = match tls {
+            Some(tls) => (Some(tls.acceptor), Some(tls.ca_pem)),
+            None => (None, None),
+        };
+        let server = tokio::spawn(serve(listener, shared.clone(), acceptor));
         Ok(Simulator {
             addr,
-            url: format!("http://{addr}{API_PREFIX}"),
+            url,
             shared,
             server,
+            ca_pem,
         })
     }
 
-    /// The base URL of the API (for `overkiz::Server::custom`).
+    /// The base URL of the API: for `overkiz::Server::custom` (cloud mode,
+    /// `http://.../enduser-mobile-web/enduserAPI`), or the gateway's
+    /// `https://.../enduser-mobile-web/1/enduserAPI` in local API mode (reach it with
+    /// `overkiz::Server::local_at(pin, &sim.addr().to_string())`).
     pub fn url(&self) -> &str {
         &self.url
     }
 
-    /// The base URL of the local API flavour (bearer tokens only, no login, plain
-    /// HTTP): `overkiz::Server::custom(sim.local_url())` with
-    /// `overkiz::Credentials::bearer`.
+    /// The base URL of the local API: in cloud mode the plain-HTTP flavour (bearer
+    /// tokens only, no login: `overkiz::Server::custom(sim.local_url())` with
+    /// `overkiz::Credentials::bearer`); in local API mode the same as
+    /// [`Simulator::url`] (`https://`).
     pub fn local_url(&self) -> String {
-        format!("http://{}{LOCAL_API_PREFIX}", self.addr)
+        let scheme = if self.ca_pem.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}{LOCAL_API_PREFIX}", self.addr)
     }
 
     /// The address the simulator listens on.
@@ -381,7 +437,8 @@ impl Drop for Simulator {
 }
 
 /// Accepts connections until aborted; aborting drops (and so aborts) the connections.
-async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+/// With `tls`, every connection starts with a TLS handshake (local API mode).
+async fn serve(listener: TcpListener, shared: Arc<Shared>, tls: Option<TlsAcceptor>) {
     let mut connections = JoinSet::new();
     loop {
         let stream = match listener.accept().await {
@@ -395,14 +452,29 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>) {
         // Forget the connections that ended.
         while connections.try_join_next().is_some() {}
         let shared = shared.clone();
+        let tls = tls.clone();
         connections.spawn(async move {
             let service = hyper::service::service_fn(move |request| {
                 let shared = shared.clone();
                 handle(shared, request)
             });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                .await;
+            let http = hyper::server::conn::http1::Builder::new();
+            match tls {
+                None => {
+                    let _ = http
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                        .await;
+                }
+                // A failed handshake (untrusted certificate, ...) just ends the
+                // connection, as on a gateway.
+                Some(tls) => {
+                    if let Ok(stream) = tls.accept(stream).await {
+                        let _ = http
+                            .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                            .await;
+                    }
+                }
+            }
         });
     }
 }
@@ -530,10 +602,14 @@ async fn handle(
     };
     let uri_path = parts.uri.path();
     let (local, path) = match uri_path.strip_prefix(API_PREFIX) {
-        Some(path) => (false, Some(path)),
-        None => (true, uri_path.strip_prefix(LOCAL_API_PREFIX)),
+        // A gateway serves no cloud API.
+        Some(path) if shared.gateway.is_none() => (false, Some(path)),
+        _ => (true, uri_path.strip_prefix(LOCAL_API_PREFIX)),
     };
     let Some(path) = path else {
+        if shared.gateway.is_some() {
+            return Ok(local::outside_the_api().into_response());
+        }
         return Ok(Answer::error(404, "INVALID_API_CALL", "No such resource").into_response());
     };
     let header = |name: hyper::header::HeaderName| {
@@ -561,5 +637,8 @@ async fn handle(
         bearer,
         body,
     };
+    if shared.gateway.is_some() {
+        return Ok(local::answer(&shared, call).into_response());
+    }
     Ok(state::answer(&shared, call).into_response())
 }

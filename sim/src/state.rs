@@ -457,7 +457,7 @@ pub(crate) fn answer(shared: &Arc<Shared>, call: Call) -> Answer {
             Some(device) => Answer::json(200, &device["states"]),
             None => no_such_controllable(param(0)),
         },
-        ("GET", "/setup/devices/{deviceURL}/states/{stateName}") => {
+        ("GET", "/setup/devices/{deviceURL}/states/{name}") => {
             let found = state.device(param(0)).and_then(|device| {
                 device["states"]
                     .as_array()?

@@ -363,7 +363,7 @@ const STATEFUL: &[&str] = &[
     "/exec/apply",
     "/setup/devices/{deviceURL}",
     "/setup/devices/{deviceURL}/states",
-    "/setup/devices/{deviceURL}/states/{stateName}",
+    "/setup/devices/{deviceURL}/states/{name}",
     "/events/{listenerId}/fetch",
     "/events/{listenerId}/unregister",
     "/history/executions/{execId}",
@@ -615,4 +615,21 @@ async fn executions_fail_on_demand() {
         .await
         .unwrap();
     assert!(outcome.is_success(), "{outcome:?}");
+}
+
+#[tokio::test]
+async fn a_state_by_name_is_the_devices() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    let state = client
+        .get_setup_devices_by_device_url_states_by_name(SHUTTER, "core:ClosureState")
+        .await
+        .unwrap();
+    assert_eq!(state.name.as_deref(), Some("core:ClosureState"));
+    assert_eq!(state.value.as_ref().and_then(|v| v.as_i64()), Some(100));
+    let error = client
+        .get_setup_devices_by_device_url_states_by_name(SHUTTER, "core:NoSuchState")
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::NoSuchResource, "{error:?}");
 }
