@@ -143,7 +143,7 @@ async fn another_ca_or_another_pin_is_refused_before_any_request() {
         ),
     ];
     for client in refused {
-        let error = client.get_setup_devices().await.unwrap_err();
+        let error = client.get_api_version().await.unwrap_err();
         assert_eq!(error.kind(), ErrorKind::Transport, "{error:?}");
     }
     assert_eq!(sim.request_count(), 0, "no request may get through");
