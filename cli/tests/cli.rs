@@ -591,7 +591,11 @@ async fn devices_of_a_local_gateway_over_tls() {
     // A wrong token is refused by `login` too (a gateway answers `/apiVersion` to anyone).
     let refused = run_local(env(ca, "wrong-token"), &["login"]).await;
     assert!(!refused.status.success(), "{}", stdout(&refused));
-    assert!(stderr(&refused).contains("Not authenticated"), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("Not authenticated"),
+        "{}",
+        stderr(&refused)
+    );
     // Without the CA the certificate is not trusted: nothing reaches the gateway.
     let before = sim.request_count();
     let untrusted = run_local(env("", "local-token"), &["devices"]).await;

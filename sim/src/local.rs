@@ -129,7 +129,11 @@ impl Simulator {
 
 /// `tests/fixtures/errors/local/401-missing-authorization-token.json`.
 fn missing_token() -> Answer {
-    Answer::error(401, "RESOURCE_ACCESS_DENIED", "Missing authorization token.")
+    Answer::error(
+        401,
+        "RESOURCE_ACCESS_DENIED",
+        "Missing authorization token.",
+    )
 }
 
 /// `tests/fixtures/errors/local/401-not-authenticated.json`.
@@ -171,7 +175,11 @@ fn malformed_fetch_id() -> Answer {
 
 /// `tests/fixtures/errors/local/400-no-registered-event-listener.json`.
 fn no_registered_listener() -> Answer {
-    Answer::error(400, "UNSPECIFIED_ERROR", "\"No registered event listener.\"")
+    Answer::error(
+        400,
+        "UNSPECIFIED_ERROR",
+        "\"No registered event listener.\"",
+    )
 }
 
 /// `tests/fixtures/errors/local/204-no-corresponding-execId.json`, served as 200.
@@ -305,27 +313,24 @@ pub(crate) fn answer(shared: &Arc<Shared>, call: Call) -> Answer {
                     None => unknown_object(),
                 };
             }
-            ("GET", "/setup/devices/{}") | ("GET", "/setup/devices/{}/states") => {
-                if device(setup, param(0)).is_none() {
-                    return no_such_device(param(0));
-                }
+            ("GET", "/setup/devices/{}") | ("GET", "/setup/devices/{}/states")
+                if device(setup, param(0)).is_none() =>
+            {
+                return no_such_device(param(0));
             }
             ("POST", "/exec/apply") => {
                 let body = serde_json::from_slice::<Value>(&call.body).unwrap_or_default();
                 if !well_formed(&body["actions"]) {
                     return malformed_action_group();
                 }
-                let unknown = devices_of(&body["actions"])
-                    .find(|url| device(setup, url).is_none());
+                let unknown = devices_of(&body["actions"]).find(|url| device(setup, url).is_none());
                 if let Some(url) = unknown {
                     return no_such_device(url);
                 }
             }
             ("POST", "/events/{}/fetch") if !is_uuid(param(0)) => return malformed_fetch_id(),
-            ("GET", "/exec/current/{}") => {
-                if !state.current.iter().any(|e| e.id == param(0)) {
-                    return no_corresponding_exec_id(param(0));
-                }
+            ("GET", "/exec/current/{}") if !state.current.iter().any(|e| e.id == param(0)) => {
+                return no_corresponding_exec_id(param(0));
             }
             _ => {}
         }
@@ -450,7 +455,9 @@ mod tests {
         assert!(!well_formed(&json!([])));
         assert!(!well_formed(&Value::Null));
         assert!(!well_formed(&json!([{"commands": [{"name": "open"}]}])));
-        assert!(!well_formed(&json!([{"deviceURL": "io://1/2", "commands": []}])));
+        assert!(!well_formed(
+            &json!([{"deviceURL": "io://1/2", "commands": []}])
+        ));
         assert!(!well_formed(
             &json!([{"deviceURL": "io://1/2", "commands": [{"parameters": []}]}])
         ));
@@ -492,7 +499,9 @@ mod tests {
             fixture("400-no-such-device.json")
         );
         assert_eq!(
-            body(no_corresponding_exec_id("c6f83624-ac10-3e01-653e-2b025fee956d")),
+            body(no_corresponding_exec_id(
+                "c6f83624-ac10-3e01-653e-2b025fee956d"
+            )),
             fixture("204-no-corresponding-execId.json")
         );
     }

@@ -100,27 +100,35 @@ async fn run() -> Result<(), String> {
     sim.set_rate_limited(rate_limited);
     sim.set_maintenance(maintenance);
     sim.set_fault(overkiz_sim::Fault::DropConnection, dropping);
-    println!("{}", sim.url());
+    // What a reader that went away misses is lost: never a panic (as println! does).
+    let say = |text: &str| {
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout(), "{text}");
+    };
+    // The CA file is there once the URL is printed.
+    if let (Some(path), Some(ca)) = (&ca_out, sim.gateway_ca_pem()) {
+        std::fs::write(path, ca).map_err(|e| format!("--ca-out {path}: {e}"))?;
+    }
+    say(sim.url());
     if let (Some(pin), Some(ca)) = (&pin, sim.gateway_ca_pem()) {
         let addr = sim.addr();
         let ca_path = match &ca_out {
-            Some(path) => {
-                std::fs::write(path, ca).map_err(|e| format!("--ca-out {path}: {e}"))?;
-                path.clone()
-            }
+            Some(path) => path.clone(),
             None => {
-                println!("the gateway CA (save it as ca.pem, or use --ca-out FILE):\n{ca}");
+                say(&format!(
+                    "the gateway CA (save it as ca.pem, or use --ca-out FILE):\n{ca}"
+                ));
                 "ca.pem".to_owned()
             }
         };
-        println!(
+        say(&format!(
             "gateway {pin}: TLS certificate named {pin}.local, signed by the CA of {ca_path}\n\
              overkiz CLI: OVERKIZ_SERVER=local:{pin} OVERKIZ_GATEWAY_HOST={addr} OVERKIZ_GATEWAY_CA={ca_path} OVERKIZ_TOKEN=<token>\n\
              curl: curl --cacert {ca_path} --resolve {pin}.local:{port}:{ip} -H 'Authorization: Bearer <token>' https://{pin}.local:{port}/enduser-mobile-web/1/enduserAPI/setup/devices\n\
              tokens: --token TOKEN, or curl --cacert {ca_path} --resolve {pin}.local:{port}:{ip} -X POST https://{pin}.local:{port}/_sim/tokens/TOKEN",
             port = addr.port(),
             ip = addr.ip(),
-        );
+        ));
     }
     std::future::pending::<()>().await;
     Ok(())

@@ -7,8 +7,8 @@ use std::io;
 use std::sync::Arc;
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
-    KeyPair, KeyUsagePurpose,
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
 };
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio_rustls::rustls::ServerConfig;
@@ -54,7 +54,8 @@ pub(crate) fn gateway_tls(pin: &str) -> io::Result<GatewayTls> {
         )));
     }
     let mut ca = CertificateParams::new(Vec::<String>::new()).map_err(tls_error)?;
-    ca.distinguished_name.push(DnType::OrganizationName, "overkiz-sim");
+    ca.distinguished_name
+        .push(DnType::OrganizationName, "overkiz-sim");
     ca.distinguished_name.push(DnType::CommonName, CA_NAME);
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca.key_usages = vec![

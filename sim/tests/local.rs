@@ -36,8 +36,8 @@ async fn gateway() -> Simulator {
 /// A client of `sim` reached by IP address, expecting gateway `pin`, trusting `ca`.
 fn client_for(sim: &Simulator, pin: &str, ca: Option<&str>, credentials: Credentials) -> Client {
     let server = Server::local_at(pin, &sim.addr().to_string()).unwrap();
-    let mut builder =
-        Client::builder(server, credentials).retry_policy(RetryPolicy::default().with_max_attempts(1));
+    let mut builder = Client::builder(server, credentials)
+        .retry_policy(RetryPolicy::default().with_max_attempts(1));
     if let Some(ca) = ca {
         builder = builder.add_gateway_root_certificate(ca.as_bytes());
     }
@@ -45,12 +45,7 @@ fn client_for(sim: &Simulator, pin: &str, ca: Option<&str>, credentials: Credent
 }
 
 fn client(sim: &Simulator) -> Client {
-    client_for(
-        sim,
-        PIN,
-        sim.gateway_ca_pem(),
-        Credentials::bearer(TOKEN),
-    )
+    client_for(sim, PIN, sim.gateway_ca_pem(), Credentials::bearer(TOKEN))
 }
 
 /// A raw HTTPS client reaching `sim` as `<pin>.local` (standard name checking) and
@@ -119,7 +114,10 @@ async fn the_gateway_certificate_names_the_pin_and_is_verified_by_ip() {
     // Plain HTTP gets no answer from a TLS gateway.
     let plain = reqwest::Client::builder().no_proxy().build().unwrap();
     assert!(plain
-        .get(format!("http://{}/enduser-mobile-web/1/enduserAPI/apiVersion", sim.addr()))
+        .get(format!(
+            "http://{}/enduser-mobile-web/1/enduserAPI/apiVersion",
+            sim.addr()
+        ))
         .send()
         .await
         .is_err());
@@ -131,7 +129,12 @@ async fn another_ca_or_another_pin_is_refused_before_any_request() {
     let other = gateway().await;
     let refused = [
         // Trusting another simulator's CA (and the Overkiz root CA).
-        client_for(&sim, PIN, other.gateway_ca_pem(), Credentials::bearer(TOKEN)),
+        client_for(
+            &sim,
+            PIN,
+            other.gateway_ca_pem(),
+            Credentials::bearer(TOKEN),
+        ),
         // Trusting only the bundled Overkiz root CA.
         client_for(&sim, PIN, None, Credentials::bearer(TOKEN)),
         // The right CA, but expecting another gateway.
@@ -176,7 +179,10 @@ async fn the_setup_and_its_devices_over_the_local_api() {
 
     let devices = client.get_setup_devices().await.unwrap();
     assert_eq!(devices.len(), expected);
-    let shutter = client.get_setup_devices_by_device_url(SHUTTER).await.unwrap();
+    let shutter = client
+        .get_setup_devices_by_device_url(SHUTTER)
+        .await
+        .unwrap();
     assert_eq!(shutter.device_url.as_deref(), Some(SHUTTER));
     let states = client
         .get_setup_devices_by_device_url_states(SHUTTER)
@@ -270,14 +276,21 @@ async fn execute_and_wait_and_the_event_stream_over_the_local_api() {
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::NoSuchExecution, "{error:?}");
     // The history is not in the local API; looking an execution up copes with that.
-    assert_eq!(client.look_up_execution(&outcome.exec_id).await.unwrap(), None);
+    assert_eq!(
+        client.look_up_execution(&outcome.exec_id).await.unwrap(),
+        None
+    );
 }
 
 #[tokio::test]
 async fn executions_are_cancelled_and_checked_the_gateways_way() {
-    let sim = Simulator::start_local(setup(), PIN, Config::default().with_step(Duration::from_secs(60)))
-        .await
-        .unwrap();
+    let sim = Simulator::start_local(
+        setup(),
+        PIN,
+        Config::default().with_step(Duration::from_secs(60)),
+    )
+    .await
+    .unwrap();
     sim.add_token(TOKEN);
     let client = client(&sim);
     let exec_id = client
@@ -330,7 +343,11 @@ async fn executions_are_cancelled_and_checked_the_gateways_way() {
         .post_events_by_listener_id_fetch("c6f83624-ac10-3e01-653e-2b025fee956d")
         .await
         .unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::NoRegisteredEventListener, "{error:?}");
+    assert_eq!(
+        error.kind(),
+        ErrorKind::NoRegisteredEventListener,
+        "{error:?}"
+    );
 }
 
 #[tokio::test]
@@ -352,7 +369,11 @@ async fn tokens_are_checked_with_the_local_wording() {
         .get_setup()
         .await
         .unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::MissingAuthorizationToken, "{error:?}");
+    assert_eq!(
+        error.kind(),
+        ErrorKind::MissingAuthorizationToken,
+        "{error:?}"
+    );
     assert_eq!(
         error.api_error().unwrap().message(),
         "Missing authorization token."
@@ -368,7 +389,11 @@ async fn tokens_are_checked_with_the_local_wording() {
         .get_setup()
         .await
         .unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::MissingAuthorizationToken, "{error:?}");
+    assert_eq!(
+        error.kind(),
+        ErrorKind::MissingAuthorizationToken,
+        "{error:?}"
+    );
     assert_eq!(sim.session_count(), 0);
 
     // A token added through the control API (over TLS as well) works at once.
@@ -452,7 +477,9 @@ async fn the_binary_serves_a_local_gateway() {
     let _ = std::fs::remove_file(&ca_file);
     let mut child = Child(
         std::process::Command::new(env!("CARGO_BIN_EXE_overkiz-sim"))
-            .args(["--setup", fixture, "--local", PIN, "--port", "0", "--token", TOKEN])
+            .args([
+                "--setup", fixture, "--local", PIN, "--port", "0", "--token", TOKEN,
+            ])
             .arg("--ca-out")
             .arg(&ca_file)
             .stdout(std::process::Stdio::piped())
@@ -463,7 +490,7 @@ async fn the_binary_serves_a_local_gateway() {
     let lines = tokio::task::spawn_blocking(move || {
         let mut lines = std::io::BufReader::new(stdout).lines();
         let url = lines.next().unwrap().unwrap();
-        let rest: Vec<String> = lines.take(3).map(Result::unwrap).collect();
+        let rest: Vec<String> = lines.take(4).map(Result::unwrap).collect();
         (url, rest)
     })
     .await
@@ -473,7 +500,10 @@ async fn the_binary_serves_a_local_gateway() {
         .strip_prefix("https://")
         .and_then(|u| u.strip_suffix("/enduser-mobile-web/1/enduserAPI"))
         .unwrap_or_else(|| panic!("{url}"));
-    assert!(rest.join("\n").contains(&ca_file.display().to_string()), "{rest:?}");
+    assert!(
+        rest.join("\n").contains(&ca_file.display().to_string()),
+        "{rest:?}"
+    );
     let ca = std::fs::read_to_string(&ca_file).unwrap();
     let _ = std::fs::remove_file(&ca_file);
     assert!(ca.starts_with("-----BEGIN CERTIFICATE-----"));
