@@ -78,8 +78,9 @@ use state::State;
 /// The path prefix of the cloud API.
 pub const API_PREFIX: &str = "/enduser-mobile-web/enduserAPI";
 
-/// The path prefix of the local API (a gateway's, here without TLS): bearer tokens
-/// only, no login.
+/// The path prefix of the local API (a gateway's): bearer tokens only, no login. In
+/// plain HTTP next to the cloud API in cloud mode; alone and over TLS in local API
+/// mode ([`Simulator::start_local`]).
 pub const LOCAL_API_PREFIX: &str = "/enduser-mobile-web/1/enduserAPI";
 
 /// The path prefix of the control API ([`control`]): faults and inspection over HTTP.
