@@ -2,14 +2,14 @@
 //!
 //! The config file (`--config`, `$OVERKIZ_CONFIG`, or `$XDG_CONFIG_HOME/overkiz/config`,
 //! `~/.config/overkiz/config`) holds `key = "value"` lines (`server`, `user`,
-//! `password`, `token`, `gateway_host`); `#` starts a comment. It may hold secrets,
+//! `password`, `token`, `gateway_host`, `gateway_ca`); `#` starts a comment. It may hold secrets,
 //! so on Unix it is refused when its group or others can read it.
 
 use std::collections::HashMap;
 use std::env;
 use std::path::{Path, PathBuf};
 
-use overkiz::{Credentials, Server};
+use overkiz::{Client, Credentials, Server};
 
 use crate::BoxError;
 
@@ -19,7 +19,14 @@ pub struct Settings {
     values: HashMap<String, String>,
 }
 
-const KEYS: &[&str] = &["server", "user", "password", "token", "gateway_host"];
+const KEYS: &[&str] = &[
+    "server",
+    "user",
+    "password",
+    "token",
+    "gateway_host",
+    "gateway_ca",
+];
 
 impl Settings {
     /// Reads the config file (when there is one) under the environment variables.
@@ -71,6 +78,18 @@ impl Settings {
             .find(|(preset, _)| *preset == key)
             .map(|(_, make)| make())
             .ok_or_else(|| format!("unknown server {name:?}: see `overkiz servers`").into())
+    }
+
+    /// A client of `server` with `credentials`, also trusting the CA certificates of
+    /// the PEM file `gateway_ca` (`OVERKIZ_GATEWAY_CA`) for a local gateway, e.g. the
+    /// simulator's (`overkiz-sim --local PIN --ca-out FILE`).
+    pub fn client(&self, server: Server, credentials: Credentials) -> Result<Client, BoxError> {
+        let mut builder = Client::builder(server, credentials);
+        if let Some(path) = self.get("gateway_ca") {
+            let pem = std::fs::read(path).map_err(|e| format!("gateway CA {path}: {e}"))?;
+            builder = builder.add_gateway_root_certificate(pem);
+        }
+        Ok(builder.build()?)
     }
 
     /// The credentials: a bearer token, or a user and password.

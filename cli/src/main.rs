@@ -24,11 +24,13 @@ Settings come from environment variables, then from the config file:
   OVERKIZ_SERVER     a preset (`overkiz servers`), local:<gateway PIN>, or a base URL
                      (http://127.0.0.1:8080/enduser-mobile-web/enduserAPI); default somfy_europe
   OVERKIZ_GATEWAY_HOST  with local:<pin>, the gateway's address when mDNS does not resolve it
+  OVERKIZ_GATEWAY_CA    with local:<pin>, a PEM file of another CA to trust besides the
+                        Overkiz root CA (e.g. `overkiz-sim --local <pin> --ca-out FILE`)
   OVERKIZ_TOKEN      a bearer token (local API), or else
   OVERKIZ_USER, OVERKIZ_PASSWORD  the cloud account
 The config file (--config, $OVERKIZ_CONFIG, or $XDG_CONFIG_HOME/overkiz/config,
 ~/.config/overkiz/config) has lines `key = \"value\"` with the keys server, user,
-password, token, gateway_host. It must not be readable by group or others (chmod 600).";
+password, token, gateway_host, gateway_ca. It must not be readable by group or others (chmod 600).";
 
 /// The Overkiz End-User API (Somfy TaHoma, Cozytouch, Hi Kumo, ...) from the command line.
 #[derive(Parser)]
@@ -185,7 +187,7 @@ async fn run(cli: Cli) -> Result<ExitCode, BoxError> {
     let settings = || Settings::load(cli.config.as_deref());
     let client = || -> Result<Client, BoxError> {
         let settings = settings()?;
-        Ok(Client::new(settings.server()?, settings.credentials()?)?)
+        settings.client(settings.server()?, settings.credentials()?)
     };
     match cli.command {
         Cmd::Servers => servers(),
@@ -271,8 +273,9 @@ async fn login(settings: &Settings, user: Option<String>) -> Result<(), BoxError
         Some(user) => user,
         None => {
             if settings.get("token").is_some() {
-                let client = Client::new(server, settings.credentials()?)?;
-                client.get_api_version().await?;
+                let client = settings.client(server, settings.credentials()?)?;
+                // Not `GET /apiVersion`: a gateway answers it without a token.
+                client.get_setup_gateways().await?;
                 println!("the token works with {}", client.server().name());
                 return Ok(());
             }
@@ -280,7 +283,7 @@ async fn login(settings: &Settings, user: Option<String>) -> Result<(), BoxError
         }
     };
     let password = prompt_password(&format!("password for {user} at {}: ", server.name()))?;
-    let client = Client::new(server, Credentials::password(user.clone(), password))?;
+    let client = settings.client(server, Credentials::password(user.clone(), password))?;
     client.login().await?;
     // A session proves the password; a call proves the session.
     client.get_setup_gateways().await?;

@@ -637,3 +637,51 @@ async fn events_reports_a_gap_and_goes_on() {
         stderr(&done)
     );
 }
+
+/// `OVERKIZ_SERVER=local:<pin>` with `OVERKIZ_GATEWAY_HOST` and `OVERKIZ_GATEWAY_CA`:
+/// the local API of a simulated gateway over TLS, its certificate (named
+/// `<pin>.local`) verified against the simulator's CA.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn devices_of_a_local_gateway_over_tls() {
+    const PIN: &str = "1234-5678-9012";
+    let sim = Simulator::start_local(fixture(), PIN, Config::default())
+        .await
+        .unwrap();
+    sim.add_token("local-token");
+    let ca = scratch().join("ca.pem");
+    std::fs::write(&ca, sim.gateway_ca_pem().unwrap()).unwrap();
+    let server = format!("local:{PIN}");
+    let host = sim.addr().to_string();
+    let env = |ca: &str, token: &'static str| {
+        vec![
+            ("OVERKIZ_SERVER", server.clone()),
+            ("OVERKIZ_GATEWAY_HOST", host.clone()),
+            ("OVERKIZ_GATEWAY_CA", ca.to_owned()),
+            ("OVERKIZ_TOKEN", token.to_owned()),
+        ]
+    };
+    let run_local = |env: Vec<(&'static str, String)>, args: &'static [&'static str]| {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        output(overkiz(&env, args), None)
+    };
+    let ca = ca.to_str().unwrap();
+    let out = success(&run_local(env(ca, "local-token"), &["devices"]).await);
+    assert!(out.lines().any(|l| l.ends_with(SHUTTER)), "{out}");
+    assert_eq!(
+        out.lines().count(),
+        1 + fixture()["devices"].as_array().unwrap().len()
+    );
+    // A wrong token is refused by `login` too (a gateway answers `/apiVersion` to anyone).
+    let refused = run_local(env(ca, "wrong-token"), &["login"]).await;
+    assert!(!refused.status.success(), "{}", stdout(&refused));
+    assert!(
+        stderr(&refused).contains("Not authenticated"),
+        "{}",
+        stderr(&refused)
+    );
+    // Without the CA the certificate is not trusted: nothing reaches the gateway.
+    let before = sim.request_count();
+    let untrusted = run_local(env("", "local-token"), &["devices"]).await;
+    assert!(!untrusted.status.success());
+    assert_eq!(sim.request_count(), before);
+}

@@ -35,6 +35,24 @@
 //! The same API is served under [`LOCAL_API_PREFIX`] ([`Simulator::local_url`]) with
 //! bearer tokens only, like a gateway's local API (in plain HTTP).
 //!
+//! # Local API mode
+//!
+//! [`Simulator::start_local`] plays a gateway's Developer Mode API instead: TLS with a
+//! certificate named `<pin>.local` signed by a CA generated at start
+//! ([`Simulator::gateway_ca_pem`]), only the local API's operations
+//! ([`local::LOCAL_OPERATIONS`]) under [`LOCAL_API_PREFIX`], bearer tokens only, and the
+//! gateway's own error answers. See the [`local`] module.
+//!
+//! ```no_run
+//! # async fn demo(setup: serde_json::Value) -> std::io::Result<()> {
+//! use overkiz_sim::{Config, Simulator};
+//! let sim = Simulator::start_local(setup, "1234-5678-9012", Config::default()).await?;
+//! sim.add_token("my-token");
+//! println!("{}", sim.url()); // https://127.0.0.1:PORT/enduser-mobile-web/1/enduserAPI
+//! let ca_pem = sim.gateway_ca_pem().unwrap(); // for ClientBuilder::add_gateway_root_certificate
+//! # let _ = ca_pem; Ok(()) }
+//! ```
+//!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! let setup = serde_json::json!({"devices": [], "gateways": []});
@@ -47,8 +65,10 @@ mod action_groups;
 pub mod control;
 mod faults;
 mod limits;
+pub mod local;
 pub mod spec;
 mod state;
+mod tls;
 
 pub use faults::{ErrorFixture, Fault, UnknownOperation};
 pub use limits::RateLimits;
@@ -66,6 +86,7 @@ use hyper::{Request, Response, StatusCode};
 use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::task::{JoinHandle, JoinSet};
+use tokio_rustls::TlsAcceptor;
 
 use faults::Faults;
 use state::State;
@@ -73,8 +94,9 @@ use state::State;
 /// The path prefix of the cloud API.
 pub const API_PREFIX: &str = "/enduser-mobile-web/enduserAPI";
 
-/// The path prefix of the local API (a gateway's, here without TLS): bearer tokens
-/// only, no login.
+/// The path prefix of the local API (a gateway's): bearer tokens only, no login. In
+/// plain HTTP next to the cloud API in cloud mode; alone and over TLS in local API
+/// mode ([`Simulator::start_local`]).
 pub const LOCAL_API_PREFIX: &str = "/enduser-mobile-web/1/enduserAPI";
 
 /// The path prefix of the control API ([`control`]): faults and inspection over HTTP.
@@ -154,6 +176,8 @@ pub(crate) struct Shared {
     pub(crate) limits: limits::Limiter,
     requests: AtomicU64,
     log: Mutex<Vec<RequestRecord>>,
+    /// Set in local API mode ([`Simulator::start_local`]).
+    pub(crate) gateway: Option<local::Gateway>,
 }
 
 /// A call the simulator received (control calls excepted), as
@@ -201,6 +225,8 @@ pub struct Simulator {
     url: String,
     shared: Arc<Shared>,
     server: JoinHandle<()>,
+    /// The generated CA's certificate (PEM), in local API mode.
+    ca_pem: Option<String>,
 }
 
 impl Simulator {
@@ -221,8 +247,20 @@ impl Simulator {
         setup: Value,
         config: Config,
     ) -> std::io::Result<Simulator> {
+        Simulator::bind_as(addr, setup, config, None).await
+    }
+
+    /// Starts a simulator on `addr`: the cloud API in plain HTTP, or with `pin` the
+    /// local API mode of the gateway `pin` over TLS.
+    async fn bind_as(
+        addr: SocketAddr,
+        setup: Value,
+        config: Config,
+        pin: Option<&str>,
+    ) -> std::io::Result<Simulator> {
         // Parse the spec before answering anything.
         spec::operations();
+        let tls = pin.map(tls::gateway_tls).transpose()?;
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
@@ -232,26 +270,45 @@ impl Simulator {
             limits: limits::Limiter::default(),
             requests: AtomicU64::new(0),
             log: Mutex::new(Vec::new()),
+            gateway: pin.map(local::Gateway::new),
         });
-        let server = tokio::spawn(serve(listener, shared.clone()));
+        let url = match pin {
+            Some(_) => format!("https://{addr}{LOCAL_API_PREFIX}"),
+            None => format!("http://{addr}{API_PREFIX}"),
+        };
+        let (acceptor, ca_pem) = match tls {
+            Some(tls) => (Some(tls.acceptor), Some(tls.ca_pem)),
+            None => (None, None),
+        };
+        let server = tokio::spawn(serve(listener, shared.clone(), acceptor));
         Ok(Simulator {
             addr,
-            url: format!("http://{addr}{API_PREFIX}"),
+            url,
             shared,
             server,
+            ca_pem,
         })
     }
 
-    /// The base URL of the API (for `overkiz::Server::custom`).
+    /// The base URL of the API: for `overkiz::Server::custom` (cloud mode,
+    /// `http://.../enduser-mobile-web/enduserAPI`), or the gateway's
+    /// `https://.../enduser-mobile-web/1/enduserAPI` in local API mode (reach it with
+    /// `overkiz::Server::local_at(pin, &sim.addr().to_string())`).
     pub fn url(&self) -> &str {
         &self.url
     }
 
-    /// The base URL of the local API flavour (bearer tokens only, no login, plain
-    /// HTTP): `overkiz::Server::custom(sim.local_url())` with
-    /// `overkiz::Credentials::bearer`.
+    /// The base URL of the local API: in cloud mode the plain-HTTP flavour (bearer
+    /// tokens only, no login: `overkiz::Server::custom(sim.local_url())` with
+    /// `overkiz::Credentials::bearer`); in local API mode the same as
+    /// [`Simulator::url`] (`https://`).
     pub fn local_url(&self) -> String {
-        format!("http://{}{LOCAL_API_PREFIX}", self.addr)
+        let scheme = if self.ca_pem.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}{LOCAL_API_PREFIX}", self.addr)
     }
 
     /// The address the simulator listens on.
@@ -416,7 +473,8 @@ impl Drop for Simulator {
 }
 
 /// Accepts connections until aborted; aborting drops (and so aborts) the connections.
-async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+/// With `tls`, every connection starts with a TLS handshake (local API mode).
+async fn serve(listener: TcpListener, shared: Arc<Shared>, tls: Option<TlsAcceptor>) {
     let mut connections = JoinSet::new();
     loop {
         let stream = match listener.accept().await {
@@ -430,14 +488,29 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>) {
         // Forget the connections that ended.
         while connections.try_join_next().is_some() {}
         let shared = shared.clone();
+        let tls = tls.clone();
         connections.spawn(async move {
             let service = hyper::service::service_fn(move |request| {
                 let shared = shared.clone();
                 handle(shared, request)
             });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                .await;
+            let http = hyper::server::conn::http1::Builder::new();
+            match tls {
+                None => {
+                    let _ = http
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                        .await;
+                }
+                // A failed handshake (untrusted certificate, ...) just ends the
+                // connection, as on a gateway.
+                Some(tls) => {
+                    if let Ok(stream) = tls.accept(stream).await {
+                        let _ = http
+                            .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                            .await;
+                    }
+                }
+            }
         });
     }
 }
@@ -563,8 +636,9 @@ async fn handle(
     let (parts, body) = request.into_parts();
     let uri_path = parts.uri.path().to_owned();
     let (local, path) = match uri_path.strip_prefix(API_PREFIX) {
-        Some(path) => (false, Some(path)),
-        None => (true, uri_path.strip_prefix(LOCAL_API_PREFIX)),
+        // A gateway serves no cloud API.
+        Some(path) if shared.gateway.is_none() => (false, Some(path)),
+        _ => (true, uri_path.strip_prefix(LOCAL_API_PREFIX)),
     };
     let operation = path
         .and_then(|path| spec::route(parts.method.as_str(), path))
@@ -598,6 +672,7 @@ async fn handle(
     };
     let answer = match (answer, path) {
         (Some(answer), _) => answer,
+        (None, None) if shared.gateway.is_some() => Ok(local::outside_the_api()),
         (None, None) => Ok(Answer::error(404, "INVALID_API_CALL", "No such resource")),
         (None, Some(path)) => {
             let header = |name: hyper::header::HeaderName| {
@@ -626,7 +701,11 @@ async fn handle(
                 body,
             };
             let mut documented = false;
-            let answer = state::answer(&shared, call, &mut documented);
+            let answer = if shared.gateway.is_some() {
+                local::answer(&shared, call, &mut documented)
+            } else {
+                state::answer(&shared, call, &mut documented)
+            };
             record.documented = documented;
             Ok(answer)
         }

@@ -1,4 +1,5 @@
-//! `overkiz-sim --setup FILE [--port PORT]`: serves a simulated Overkiz cloud API.
+//! `overkiz-sim --setup FILE [--port PORT]`: serves a simulated Overkiz cloud API;
+//! with `--local PIN [--ca-out FILE]`, a gateway's local API over TLS instead.
 
 use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
@@ -10,14 +11,20 @@ const USAGE: &str = "usage: overkiz-sim --setup FILE [--port PORT] [--host IP] [
                    [--action-groups FILE]... [--session-ttl-s S] [--listener-ttl-s S]
                    [--user USER --password PW] [--latency-ms MS] [--rate-limited]
                    [--maintenance] [--drop-connections] [--documented-rate-limits]
+                   [--local PIN [--ca-out FILE]] [--token TOKEN]...
        overkiz-sim --list-operations
 
---action-groups FILE: a JSON array of action groups as GET /actionGroups answers it
-(e.g. tests/fixtures/action_groups/*.json), stored at start.
---list-operations prints every documented operation and whether it answers from the
-simulator's state or with its documented example.
---documented-rate-limits enforces the documentation's per-session limits (one
-event fetch per second, one execution per 28 min 48 s, one GET /setup per day, ...).
+--action-groups FILE  a JSON array of action groups as GET /actionGroups answers it
+                 (e.g. tests/fixtures/action_groups/*.json), stored at start
+--local PIN      serve the local API of gateway PIN (1234-5678-9012) over TLS (default port
+                 8443, else 8080): a certificate named PIN.local signed by a CA generated
+                 at start, bearer tokens only, the local operations only
+--ca-out FILE    write that CA (PEM) to FILE, for clients to trust; printed otherwise
+--token TOKEN    accept TOKEN as `Authorization: Bearer` (or POST /_sim/tokens/TOKEN)
+--documented-rate-limits  enforce the documentation's per-session limits (one event
+                 fetch per second, one execution per 28 min 48 s, one GET /setup per day, ...)
+--list-operations  print every documented operation and whether it answers from the
+                 simulator's state or with its documented example
 
 Faults and inspection at run time: the control API under /_sim (see the docs of
 overkiz_sim::control), e.g. curl -X POST 'http://127.0.0.1:8080/_sim/faults/rate-limit?next=3'";
@@ -47,7 +54,8 @@ async fn run() -> Result<(), String> {
     let mut setup = None;
     let mut action_groups = Vec::new();
     let mut host: IpAddr = [127, 0, 0, 1].into();
-    let mut port = 8080u16;
+    let mut port = None;
+    let (mut pin, mut ca_out, mut tokens) = (None, None, Vec::new());
     let mut config = Config::default();
     let (mut user, mut password) = (None, None);
     let (mut latency, mut rate_limited, mut maintenance, mut dropping) =
@@ -58,7 +66,10 @@ async fn run() -> Result<(), String> {
         match arg.as_str() {
             "--setup" => setup = Some(value()?),
             "--action-groups" => action_groups.push(value()?),
-            "--port" => port = value()?.parse().map_err(|e| format!("--port: {e}"))?,
+            "--port" => port = Some(value()?.parse().map_err(|e| format!("--port: {e}"))?),
+            "--local" => pin = Some(value()?),
+            "--ca-out" => ca_out = Some(value()?),
+            "--token" => tokens.push(value()?),
             "--host" => host = value()?.parse().map_err(|e| format!("--host: {e}"))?,
             "--step-ms" => config.step = Duration::from_millis(number(value()?)?),
             "--session-ttl-s" => config.session_ttl = Duration::from_secs(number(value()?)?),
@@ -108,9 +119,19 @@ async fn run() -> Result<(), String> {
             _ => return Err(format!("{path}: expected a JSON array of action groups")),
         }
     }
-    let sim = Simulator::bind(SocketAddr::new(host, port), setup, config)
-        .await
-        .map_err(|e| format!("cannot listen on {host}:{port}: {e}"))?;
+    if ca_out.is_some() && pin.is_none() {
+        return Err("--ca-out needs --local PIN".into());
+    }
+    let port = port.unwrap_or(if pin.is_some() { 8443 } else { 8080 });
+    let addr = SocketAddr::new(host, port);
+    let sim = match &pin {
+        Some(pin) => Simulator::bind_local(addr, setup, pin, config).await,
+        None => Simulator::bind(addr, setup, config).await,
+    }
+    .map_err(|e| format!("cannot serve on {host}:{port}: {e}"))?;
+    for token in tokens {
+        sim.add_token(token);
+    }
     for group in groups {
         sim.add_action_group(group);
     }
@@ -118,7 +139,36 @@ async fn run() -> Result<(), String> {
     sim.set_rate_limited(rate_limited);
     sim.set_maintenance(maintenance);
     sim.set_fault(overkiz_sim::Fault::DropConnection, dropping);
-    println!("{}", sim.url());
+    // What a reader that went away misses is lost: never a panic (as println! does).
+    let say = |text: &str| {
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout(), "{text}");
+    };
+    // The CA file is there once the URL is printed.
+    if let (Some(path), Some(ca)) = (&ca_out, sim.gateway_ca_pem()) {
+        std::fs::write(path, ca).map_err(|e| format!("--ca-out {path}: {e}"))?;
+    }
+    say(sim.url());
+    if let (Some(pin), Some(ca)) = (&pin, sim.gateway_ca_pem()) {
+        let addr = sim.addr();
+        let ca_path = match &ca_out {
+            Some(path) => path.clone(),
+            None => {
+                say(&format!(
+                    "the gateway CA (save it as ca.pem, or use --ca-out FILE):\n{ca}"
+                ));
+                "ca.pem".to_owned()
+            }
+        };
+        say(&format!(
+            "gateway {pin}: TLS certificate named {pin}.local, signed by the CA of {ca_path}\n\
+             overkiz CLI: OVERKIZ_SERVER=local:{pin} OVERKIZ_GATEWAY_HOST={addr} OVERKIZ_GATEWAY_CA={ca_path} OVERKIZ_TOKEN=<token>\n\
+             curl: curl --cacert {ca_path} --resolve {pin}.local:{port}:{ip} -H 'Authorization: Bearer <token>' https://{pin}.local:{port}/enduser-mobile-web/1/enduserAPI/setup/devices\n\
+             tokens: --token TOKEN, or curl --cacert {ca_path} --resolve {pin}.local:{port}:{ip} -X POST https://{pin}.local:{port}/_sim/tokens/TOKEN",
+            port = addr.port(),
+            ip = addr.ip(),
+        ));
+    }
     std::future::pending::<()>().await;
     Ok(())
 }

@@ -1105,3 +1105,20 @@ async fn a_session_and_a_bearer_token_together_are_refused() {
     );
     assert_eq!(local.await.unwrap().status(), 200);
 }
+
+#[tokio::test]
+async fn a_state_by_name_is_the_devices() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    let state = client
+        .get_setup_devices_by_device_url_states_by_name(SHUTTER, "core:ClosureState")
+        .await
+        .unwrap();
+    assert_eq!(state.name.as_deref(), Some("core:ClosureState"));
+    assert_eq!(state.value.as_ref().and_then(|v| v.as_i64()), Some(100));
+    let error = client
+        .get_setup_devices_by_device_url_states_by_name(SHUTTER, "core:NoSuchState")
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::NoSuchResource, "{error:?}");
+}
