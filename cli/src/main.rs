@@ -28,6 +28,8 @@ Settings come from environment variables, then from the config file:
                         Overkiz root CA (e.g. `overkiz-sim --local <pin> --ca-out FILE`)
   OVERKIZ_TOKEN      a bearer token (local API), or else
   OVERKIZ_USER, OVERKIZ_PASSWORD  the cloud account
+  OVERKIZ_FETCH_INTERVAL_MS  time between two event fetches (`events`, `--wait`); default
+                     1000, the documented limit: lower it only against a simulator
 The config file (--config, $OVERKIZ_CONFIG, or $XDG_CONFIG_HOME/overkiz/config,
 ~/.config/overkiz/config) has lines `key = \"value\"` with the keys server, user,
 password, token, gateway_host, gateway_ca. It must not be readable by group or others (chmod 600).";

@@ -684,3 +684,49 @@ async fn registering_a_simulated_listener() {
     assert_eq!(error.kind(), ErrorKind::Decode);
     assert_eq!(other.listener_id(), None);
 }
+
+/// Mirrors `a_local_gateway_listener_loss_registers_again`, against the simulator's
+/// local API mode: TLS with a certificate named `<pin>.local`, a bearer token, the
+/// gateway's own wording for a lost listener.
+#[tokio::test]
+async fn a_simulated_gateway_listener_loss_registers_again() {
+    const PIN: &str = "1234-5678-9012";
+    let setup: Value = serde_json::from_str(SETUP).unwrap();
+    let config = Config::default().with_step(Duration::from_millis(20));
+    let sim = Simulator::start_local(setup, PIN, config).await.unwrap();
+    sim.add_token("local-token");
+    let client = Client::builder(
+        Server::local_at(PIN, &sim.addr().to_string()).unwrap(),
+        Credentials::bearer("local-token"),
+    )
+    .add_gateway_root_certificate(sim.gateway_ca_pem().unwrap().as_bytes())
+    .retry_policy(RetryPolicy::disabled())
+    .build()
+    .unwrap();
+    let mut events = client.events_with(fast());
+    events.register().await.unwrap();
+    report_closure(&sim, 1);
+    let first = take(&mut events, 1).await.remove(0).unwrap();
+    assert_eq!(closure_of(&first).as_deref(), Some("1"));
+    sim.expire_listeners();
+    let gap = take(&mut events, 1).await.remove(0).unwrap_err();
+    assert!(
+        matches!(
+            gap,
+            Error::EventsLost {
+                reason: GapReason::ListenerLost
+            }
+        ),
+        "{gap:?}"
+    );
+    let lost = sim.requests().into_iter().rfind(|r| r.is(FETCH)).unwrap();
+    assert_eq!(
+        lost.status,
+        Some(400),
+        "the gateway's answer for a lost listener"
+    );
+    let next = next_after_registration(&sim, &mut events, 2, 2)
+        .await
+        .unwrap();
+    assert_eq!(closure_of(&next).as_deref(), Some("2"));
+}
