@@ -730,3 +730,101 @@ async fn a_simulated_gateway_listener_loss_registers_again() {
         .unwrap();
     assert_eq!(closure_of(&next).as_deref(), Some("2"));
 }
+
+// ---- commands.rs ----
+
+/// Mirrors `each_mode_posts_to_its_operation_with_typed_parameters`: each mode goes to
+/// its operation, and each runs a real (simulated) execution with its effect.
+#[tokio::test]
+async fn each_mode_runs_a_simulated_execution() {
+    use overkiz::{Action, Command, ExecutionMode};
+    let sim = simulator().await;
+    let client = client(&sim);
+    let modes = [
+        (ExecutionMode::Normal, APPLY, 10),
+        (
+            ExecutionMode::HighPriority,
+            "POST /exec/apply/highPriority",
+            20,
+        ),
+        (ExecutionMode::Geolocated, "POST /exec/apply/geolocated", 30),
+        (ExecutionMode::Internal, "POST /exec/apply/internal", 40),
+    ];
+    for (i, (mode, operation, closure)) in modes.into_iter().enumerate() {
+        let action = Action::new(SHUTTER, [Command::new("setClosure").arg(closure)]);
+        let exec_id = client.run(action, mode).await.unwrap();
+        assert_eq!(sim.count_of(operation), 1, "{mode:?}");
+        eventually("the execution's end", || sim.history().len() == i + 1).await;
+        assert_eq!(sim.history()[0]["id"], exec_id.as_str());
+        assert_eq!(
+            sim.device_state(SHUTTER, "core:ClosureState"),
+            Some(json!(closure)),
+            "{mode:?}"
+        );
+    }
+}
+
+/// Mirrors `close_every_roller_shutter_of_a_real_setup` and
+/// `the_queue_sends_actions_of_the_delay_in_one_group_merged_per_device`: actions
+/// added within the queue's delay become one execution, and every shutter closes.
+#[tokio::test]
+async fn the_queue_closes_every_simulated_shutter_in_one_execution() {
+    use overkiz::{Action, ActionQueue, ActionQueueSettings, ExecutionMode, UiClass};
+    let sim = simulator().await;
+    let client = client(&sim);
+    let setup = client.setup().await.unwrap();
+    let shutters: Vec<String> = setup
+        .devices_of_class(UiClass::RollerShutter)
+        .filter(|d| d.supports_command("close"))
+        .filter_map(|d| d.url().ok().map(|url| url.as_str().to_owned()))
+        .collect();
+    assert!(shutters.len() >= 2, "{shutters:?}");
+    for url in &shutters {
+        sim.set_device_state(url, "core:ClosureState", json!(0));
+    }
+    let queue = ActionQueue::with_settings(
+        client.clone(),
+        ActionQueueSettings {
+            delay: Duration::from_millis(50),
+            max_actions: 50,
+        },
+    );
+    let adds = shutters.iter().map(|url| {
+        queue.add(
+            [Action::new(url.as_str(), ["close"])],
+            ExecutionMode::Normal,
+        )
+    });
+    let exec_ids = futures::future::join_all(adds).await;
+    let exec_ids: Vec<String> = exec_ids.into_iter().map(Result::unwrap).collect();
+    assert!(
+        exec_ids.iter().all(|id| *id == exec_ids[0]),
+        "one execution"
+    );
+    assert_eq!(sim.count_of(APPLY), 1);
+    eventually("the execution's end", || !sim.history().is_empty()).await;
+    for url in &shutters {
+        let closure = sim.device_state(url, "core:ClosureState");
+        assert!(
+            closure.is_none() || closure == Some(json!(100)),
+            "{url}: {closure:?}"
+        );
+    }
+    assert!(shutters
+        .iter()
+        .any(|url| sim.device_state(url, "core:ClosureState") == Some(json!(100))));
+
+    // Mirrors `a_failed_batch_fails_every_caller`: a device the setup does not have.
+    let (a, b) = tokio::join!(
+        queue.add(
+            [Action::new("io://1234-1234-6233/404", ["close"])],
+            ExecutionMode::Normal
+        ),
+        queue.add([Action::new(SHUTTER, ["open"])], ExecutionMode::Normal),
+    );
+    let (a, b) = (a.unwrap_err(), b.unwrap_err());
+    assert!(std::sync::Arc::ptr_eq(&a, &b), "one failure, shared");
+    assert_eq!(a.kind(), ErrorKind::NoSuchDevice, "{a:?}");
+    assert_eq!(sim.count_of(APPLY), 2);
+    assert_eq!(sim.history().len(), 1, "nothing ran");
+}
