@@ -104,13 +104,19 @@ pub(crate) fn parse_error_body(body: &[u8]) -> Option<(Option<ErrorCode>, String
     if code.is_none() && message.is_none() {
         return None;
     }
-    let message = message
-        .unwrap_or_default()
-        .trim()
-        .trim_matches('"')
+    let message = unquote(message.unwrap_or_default().trim())
         .trim()
         .to_owned();
     Some((code, message))
+}
+
+/// The message without the quotes around the whole of it (`"\"No registered event
+/// listener.\""`); a quote that only ends it (`No such device : "io://…"`) stays.
+fn unquote(message: &str) -> &str {
+    message
+        .strip_prefix('"')
+        .and_then(|inner| inner.strip_suffix('"'))
+        .unwrap_or(message)
 }
 
 /// True when a successful (2xx) answer is in fact an error body: an object with an
@@ -223,6 +229,14 @@ mod tests {
         assert_eq!(
             parse_error_body(br#"{"error": null, "errorCode": "UNSPECIFIED_ERROR"}"#),
             Some((Some(ErrorCode::UnspecifiedError), String::new()))
+        );
+        // Only quotes around the whole message go.
+        assert_eq!(
+            parse_error_body(br#"{"error": "No such device : \"io://9876-1234-8767/4468654\"", "errorCode": "NO_SUCH_DEVICE"}"#),
+            Some((
+                Some(ErrorCode::NoSuchDevice),
+                "No such device : \"io://9876-1234-8767/4468654\"".into()
+            ))
         );
         assert_eq!(parse_error_body(br#"{"unrelated": 1}"#), None);
         assert_eq!(parse_error_body(b"<html>"), None);
