@@ -183,10 +183,40 @@ fn scheduled_json(scheduled: &Scheduled) -> Value {
     })
 }
 
-/// `GET /exec/schedule` (every scheduled execution) and
-/// `GET /exec/schedule/{actionGroupOID}` (those of one group), soonest first.
+/// `GET /exec/schedule` and `GET /exec/delayedTriggerSchedule` (every scheduled
+/// execution) and `GET /exec/schedule/{actionGroupOID}` (those of one group), soonest
+/// first.
 pub(crate) fn scheduled(state: &State, oid: Option<&str>) -> Answer {
     Answer::json(200, &Value::Array(scheduled_list(state, oid)))
+}
+
+/// `GET /exec/delayedTriggerSchedule/{triggerId}`: one scheduled execution; an
+/// unknown (or already run) trigger gets `No such resource` (the real answer is not
+/// captured).
+pub(crate) fn scheduled_one(state: &State, trigger_id: &str) -> Answer {
+    match state.schedules.iter().find(|s| s.trigger_id == trigger_id) {
+        Some(scheduled) => Answer::json(200, &scheduled_json(scheduled)),
+        None => no_such_trigger(),
+    }
+}
+
+/// `DELETE /exec/delayedTriggerSchedule/{triggerId}`: the execution will not run
+/// (`DelayedTriggerCancelledEvent`); 204.
+pub(crate) fn cancel_scheduled(state: &mut State, trigger_id: &str) -> Answer {
+    let Some(index) = state
+        .schedules
+        .iter()
+        .position(|s| s.trigger_id == trigger_id)
+    else {
+        return no_such_trigger();
+    };
+    state.schedules.remove(index);
+    state.emit(json!({"name": "DelayedTriggerCancelledEvent", "triggerId": trigger_id}));
+    Answer::empty(204)
+}
+
+fn no_such_trigger() -> Answer {
+    Answer::error(404, "INVALID_API_CALL", "No such resource")
 }
 
 fn scheduled_list(state: &State, oid: Option<&str>) -> Vec<Value> {

@@ -566,11 +566,14 @@ pub const STATEFUL_OPERATIONS: &[&str] = &[
     "DELETE /exec/current/setup",
     "DELETE /exec/current/setup/{execId}",
     "DELETE /exec/current/{execId}",
+    "DELETE /exec/delayedTriggerSchedule/{triggerId}",
     "GET /actionGroups",
     "GET /actionGroups/{oid}",
     "GET /config/{gatewayId}/local/tokens/generate",
     "GET /exec/current",
     "GET /exec/current/{execId}",
+    "GET /exec/delayedTriggerSchedule",
+    "GET /exec/delayedTriggerSchedule/{triggerId}",
     "GET /exec/schedule",
     "GET /exec/schedule/{actionGroupOID}",
     "GET /history/executions",
@@ -767,6 +770,13 @@ pub(crate) fn answer(shared: &Arc<Shared>, call: Call, documented: &mut bool) ->
         ("GET", "/exec/schedule") => action_groups::scheduled(&state, None),
         ("GET", "/exec/schedule/{actionGroupOID}") => {
             action_groups::scheduled(&state, Some(param(0)))
+        }
+        ("GET", "/exec/delayedTriggerSchedule") => action_groups::scheduled(&state, None),
+        ("GET", "/exec/delayedTriggerSchedule/{triggerId}") => {
+            action_groups::scheduled_one(&state, param(0))
+        }
+        ("DELETE", "/exec/delayedTriggerSchedule/{triggerId}") => {
+            action_groups::cancel_scheduled(&mut state, param(0))
         }
         ("GET", "/exec/current") => {
             let all: Vec<Value> = state

@@ -986,7 +986,7 @@ async fn scheduled_executions_run_when_due() {
         .unwrap()
         .as_millis() as i64;
     let soon = client
-        .post_exec_schedule_by_action_group_oid_by_utc_timestamp(&oid, now + 150)
+        .post_exec_schedule_by_action_group_oid_by_utc_timestamp(&oid, now + 600)
         .await
         .unwrap()
         .trigger_id
@@ -1003,7 +1003,7 @@ async fn scheduled_executions_run_when_due() {
         .map(|s| s.trigger_id.clone().unwrap())
         .collect();
     assert_eq!(triggers, [soon.clone(), later.clone()]);
-    assert_eq!(listed[0].utc_time, Some(now + 150));
+    assert_eq!(listed[0].utc_time, Some(now + 600));
     assert_eq!(listed[0].action_group_oid.as_deref(), Some(oid.as_str()));
     assert_eq!(
         listed[0].execution_type.as_deref(),
@@ -1046,6 +1046,58 @@ async fn scheduled_executions_run_when_due() {
     // Deleting the group drops its schedules.
     client.delete_action_groups_by_oid(&oid).await.unwrap();
     assert!(client.get_exec_schedule().await.unwrap().is_empty());
+}
+
+/// A delayed trigger is listed, read and cancelled (`DelayedTriggerCancelledEvent`);
+/// a cancelled one never runs.
+#[tokio::test]
+async fn scheduled_executions_are_cancelled() {
+    let sim = simulator().await;
+    let oid = sim.add_action_group(arriving()).unwrap();
+    let client = client(&sim);
+    let mut events = stream(&client);
+    events.register().await.unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let trigger = client
+        .post_exec_schedule_by_action_group_oid_by_utc_timestamp(&oid, now + 300)
+        .await
+        .unwrap()
+        .trigger_id
+        .unwrap();
+    let listed = client.get_exec_delayed_trigger_schedule().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    let one = client
+        .get_exec_delayed_trigger_schedule_by_trigger_id(&trigger)
+        .await
+        .unwrap();
+    assert_eq!(one.trigger_id.as_deref(), Some(trigger.as_str()));
+    client
+        .delete_exec_delayed_trigger_schedule_by_trigger_id(&trigger)
+        .await
+        .unwrap();
+    assert!(sim.scheduled_executions().is_empty());
+    let error = client
+        .get_exec_delayed_trigger_schedule_by_trigger_id(&trigger)
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::NoSuchResource, "{error:?}");
+    let mut names = Vec::new();
+    while !names.iter().any(|n| n == "DelayedTriggerCancelledEvent") {
+        let event = tokio::time::timeout(WAIT, events.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        names.push(event.name().to_owned());
+    }
+    assert_eq!(names[0], "DelayedTriggerSetEvent");
+    // Past its time, nothing ran.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(sim.history().is_empty());
+    assert!(sim.current_executions().is_empty());
 }
 
 #[tokio::test]
