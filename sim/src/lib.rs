@@ -79,7 +79,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Request, Response, StatusCode};
@@ -573,6 +573,17 @@ pub(crate) struct Call {
     pub(crate) body: Bytes,
 }
 
+/// Request bodies are read up to this size (16 MiB); a larger one is refused unread.
+pub const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
+
+fn too_large() -> Answer {
+    Answer::error(
+        413,
+        "INVALID_API_CALL",
+        "Request body too large or incomplete",
+    )
+}
+
 /// The answer of `fault`; `Err` closes the connection without one.
 fn fault_answer(fault: Fault) -> Result<Answer, DropConnection> {
     let raw = |status, content_type, body: &str| Answer {
@@ -620,12 +631,13 @@ async fn handle(
     if let Some(path) = request.uri().path().strip_prefix(CONTROL_PREFIX) {
         let (method, path) = (request.method().as_str().to_owned(), path.to_owned());
         let query = request.uri().query().unwrap_or_default().to_owned();
-        let body = request
-            .into_body()
+        let Ok(body) = Limited::new(request.into_body(), MAX_REQUEST_BYTES)
             .collect()
             .await
             .map(|b| b.to_bytes())
-            .unwrap_or_default();
+        else {
+            return Ok(too_large().into_response());
+        };
         return Ok(control::answer(&shared, &method, &path, &query, &body).into_response());
     }
     shared.requests.fetch_add(1, Ordering::SeqCst);
@@ -651,7 +663,7 @@ async fn handle(
         documented: false,
     };
     let fault = shared.faults.take(operation.as_deref());
-    let body = match body.collect().await {
+    let body = match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
         Ok(collected) => collected.to_bytes(),
         // Read the whole request first, so that a dropped connection happens after
         // the request left, as the fault promises.
@@ -659,7 +671,13 @@ async fn handle(
             shared.record(record);
             return Err(DropConnection);
         }
-        Err(_) => Bytes::new(),
+        // Too large, or cut short: nothing is done with it.
+        Err(_) => {
+            let answer = too_large();
+            record.status = Some(answer.status);
+            shared.record(record);
+            return Ok(answer.into_response());
+        }
     };
     let answer = match fault {
         Some(Fault::SessionExpired) => {

@@ -1174,3 +1174,24 @@ async fn a_state_by_name_is_the_devices() {
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::NoSuchResource, "{error:?}");
 }
+
+/// Request bodies are capped: a larger one is refused, unread, with nothing done.
+#[tokio::test]
+async fn oversized_request_bodies_are_refused() {
+    let sim = simulator().await;
+    let http = reqwest::Client::new();
+    let big = vec![b' '; overkiz_sim::MAX_REQUEST_BYTES + 1];
+    let answer = http
+        .post(format!("{}/exec/apply", sim.url()))
+        .header("Content-Type", "application/json")
+        .body(big)
+        .send()
+        .await;
+    // The simulator may close the connection before the whole body is sent.
+    if let Ok(answer) = answer {
+        assert_eq!(answer.status(), 413);
+    }
+    let record = sim.requests().pop().unwrap();
+    assert_eq!(record.status, Some(413));
+    assert!(sim.current_executions().is_empty());
+}
