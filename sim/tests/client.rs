@@ -16,6 +16,14 @@ const SETUP: &str = include_str!("../../tests/fixtures/setup/setup_tahoma_3.json
 const SHUTTER: &str = "io://1234-1234-6233/12184029";
 const WAIT: Duration = Duration::from_secs(5);
 
+/// Milliseconds since the epoch, as schedules take them.
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
 fn setup() -> Value {
     serde_json::from_str(SETUP).unwrap()
 }
@@ -981,10 +989,7 @@ async fn scheduled_executions_run_when_due() {
     let sim = simulator().await;
     let oid = sim.add_action_group(arriving()).unwrap();
     let client = client(&sim);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
+    let now = now_ms();
     let soon = client
         .post_exec_schedule_by_action_group_oid_by_utc_timestamp(&oid, now + 600)
         .await
@@ -1057,10 +1062,7 @@ async fn scheduled_executions_are_cancelled() {
     let client = client(&sim);
     let mut events = stream(&client);
     events.register().await.unwrap();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
+    let now = now_ms();
     let trigger = client
         .post_exec_schedule_by_action_group_oid_by_utc_timestamp(&oid, now + 300)
         .await

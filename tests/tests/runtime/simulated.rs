@@ -73,6 +73,16 @@ fn action_group(command: &str) -> ActionGroup {
     }
 }
 
+/// Launches `command` on the shutter (`POST /exec/apply`); its execution's id.
+async fn launch(client: &Client, command: &str) -> String {
+    client
+        .post_exec_apply(&action_group(command))
+        .await
+        .unwrap()
+        .exec_id
+        .expect("an execId")
+}
+
 fn fixture(name: &str) -> Fault {
     Fault::Error(ErrorFixture::named(name).unwrap())
 }
@@ -271,12 +281,7 @@ async fn waiting_survives_a_lost_simulated_listener_and_an_outage() {
     let client = client(&sim);
     let mut stream = client.events_with(fast());
     stream.register().await.unwrap();
-    let exec_id = client
-        .post_exec_apply(&action_group("open"))
-        .await
-        .unwrap()
-        .exec_id
-        .unwrap();
+    let exec_id = launch(&client, "open").await;
     sim.fail_next_on(FETCH, fixture("cloud/503-empty"), 1)
         .unwrap();
     let wait = stream.wait_for_execution(&exec_id, WAIT);
@@ -371,12 +376,7 @@ async fn a_simulated_execution_that_ended_during_a_gap_is_found_in_the_history()
     let client = client(&sim);
     let mut stream = client.events_with(fast());
     stream.register().await.unwrap();
-    let exec_id = client
-        .post_exec_apply(&action_group("open"))
-        .await
-        .unwrap()
-        .exec_id
-        .unwrap();
+    let exec_id = launch(&client, "open").await;
     let wait = stream.wait_for_execution(&exec_id, WAIT);
     let drive = async {
         eventually("a fetch", || sim.count_of(FETCH) >= 2).await;
@@ -407,12 +407,7 @@ async fn a_simulated_execution_that_ended_during_a_gap_is_found_in_the_history()
 async fn waiting_for_a_finished_simulated_execution_finds_it() {
     let sim = simulator().await;
     let client = client(&sim);
-    let exec_id = client
-        .post_exec_apply(&action_group("open"))
-        .await
-        .unwrap()
-        .exec_id
-        .unwrap();
+    let exec_id = launch(&client, "open").await;
     eventually("the execution's end", || !sim.history().is_empty()).await;
     let outcome = client
         .wait_for_execution(&exec_id, Duration::from_millis(200))
