@@ -109,6 +109,14 @@ async fn take(events: &mut EventStream, n: usize) -> Vec<Result<Event, Error>> {
     items
 }
 
+/// The next item is a gap for `reason`.
+async fn expect_gap(events: &mut EventStream, reason: GapReason) {
+    match take(events, 1).await.remove(0) {
+        Err(Error::EventsLost { reason: found }) => assert_eq!(found, reason),
+        other => panic!("a gap ({reason:?}) expected, got {other:?}"),
+    }
+}
+
 /// Nothing more arrives for a while.
 async fn assert_quiet(events: &mut EventStream) {
     let more = tokio::time::timeout(Duration::from_millis(100), events.next()).await;
@@ -485,16 +493,7 @@ async fn a_lost_simulated_listener_is_a_gap_without_loss_or_duplicates() {
     assert_eq!(closure_of(&first).as_deref(), Some("1"));
     let old = events.listener_id();
     sim.expire_listeners();
-    let gap = take(&mut events, 1).await.remove(0).unwrap_err();
-    assert!(
-        matches!(
-            gap,
-            Error::EventsLost {
-                reason: GapReason::ListenerLost
-            }
-        ),
-        "{gap:?}"
-    );
+    expect_gap(&mut events, GapReason::ListenerLost).await;
     let next = next_after_registration(&sim, &mut events, 2, 2)
         .await
         .unwrap();
@@ -587,16 +586,7 @@ async fn a_simulated_session_renewal_is_reported_as_a_gap() {
     sim.expire_sessions();
     client.get_setup().await.expect("renewed once");
     assert_eq!(sim.count_of(LOGIN), 2);
-    let gap = take(&mut events, 1).await.remove(0).unwrap_err();
-    assert!(
-        matches!(
-            gap,
-            Error::EventsLost {
-                reason: GapReason::SessionRenewed
-            }
-        ),
-        "{gap:?}"
-    );
+    expect_gap(&mut events, GapReason::SessionRenewed).await;
     let next = next_after_registration(&sim, &mut events, 2, 2)
         .await
         .unwrap();
@@ -704,16 +694,7 @@ async fn a_simulated_gateway_listener_loss_registers_again() {
     let first = take(&mut events, 1).await.remove(0).unwrap();
     assert_eq!(closure_of(&first).as_deref(), Some("1"));
     sim.expire_listeners();
-    let gap = take(&mut events, 1).await.remove(0).unwrap_err();
-    assert!(
-        matches!(
-            gap,
-            Error::EventsLost {
-                reason: GapReason::ListenerLost
-            }
-        ),
-        "{gap:?}"
-    );
+    expect_gap(&mut events, GapReason::ListenerLost).await;
     let lost = sim.requests().into_iter().rfind(|r| r.is(FETCH)).unwrap();
     assert_eq!(
         lost.status,
