@@ -568,6 +568,8 @@ pub(crate) struct Call {
     pub(crate) method: String,
     /// Path relative to the API base.
     pub(crate) path: String,
+    /// The URL's query string.
+    pub(crate) query: String,
     pub(crate) cookie: Option<String>,
     pub(crate) bearer: Option<String>,
     pub(crate) body: Bytes,
@@ -714,6 +716,7 @@ async fn handle(
                 local,
                 method: parts.method.as_str().to_owned(),
                 path: path.to_owned(),
+                query: parts.uri.query().unwrap_or_default().to_owned(),
                 cookie,
                 bearer,
                 body,

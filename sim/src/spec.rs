@@ -23,6 +23,10 @@ pub struct Operation {
     pub example: Option<Value>,
     /// The documented per-session rate limit, if any.
     pub rate_limit: Option<RateLimit>,
+    /// The documented request body, if any.
+    pub body: Option<BodyRule>,
+    /// The query parameters documented as required.
+    pub required_query: Vec<String>,
     segments: Vec<Segment>,
 }
 
@@ -38,6 +42,18 @@ pub struct RateLimit {
     pub counted_on: String,
     /// The documented category (`exec`, `polling`, `bulk-load`, ...).
     pub category: String,
+}
+
+/// What the documentation says of an operation's request body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyRule {
+    /// Whether a body is required.
+    pub required: bool,
+    /// The JSON type of the body: `object`, `array`, `string`, ... (`map` is an
+    /// object), as the schema says.
+    pub json_type: String,
+    /// An example body built from the schema.
+    pub example: Value,
 }
 
 #[derive(Debug)]
@@ -78,6 +94,25 @@ pub fn operations() -> &'static [Operation] {
                         .filter(|schema| !schema.is_null())
                         .map(example),
                     rate_limit: rate_limit(op),
+                    body: op
+                        .get("request_body")
+                        .filter(|b| !b.is_null())
+                        .map(|body| BodyRule {
+                            required: body["required"].as_bool().unwrap_or(false),
+                            json_type: match body["schema"]["type"].as_str() {
+                                Some("map") => "object".to_owned(),
+                                Some(other) => other.to_owned(),
+                                None => "object".to_owned(),
+                            },
+                            example: example(&body["schema"]),
+                        }),
+                    required_query: op["params"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter(|p| p["in"] == "query" && p["required"] == true)
+                        .filter_map(|p| p["name"].as_str().map(str::to_owned))
+                        .collect(),
                     path,
                     segments,
                 }
@@ -153,6 +188,36 @@ pub fn route(method: &str, path: &str) -> Option<(&'static Operation, Vec<String
         })
         .collect();
     Some((op, params))
+}
+
+/// What is wrong with a request to `op` with `query` (the URL's query string) and
+/// `body`, by the documentation: a required query parameter or body missing, or a
+/// body that is not JSON of the documented type. `None` when nothing is.
+pub fn invalid_request(op: &Operation, query: &str, body: &[u8]) -> Option<String> {
+    let given: Vec<String> = form_urlencoded::parse(query.as_bytes())
+        .map(|(name, _)| name.into_owned())
+        .collect();
+    if let Some(missing) = op.required_query.iter().find(|name| !given.contains(name)) {
+        return Some(format!("missing query parameter {missing}"));
+    }
+    let Some(rule) = &op.body else {
+        return None;
+    };
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return rule.required.then(|| "missing body".to_owned());
+    }
+    let Ok(value) = serde_json::from_slice::<Value>(body) else {
+        return Some("the body is not JSON".to_owned());
+    };
+    let matches = match rule.json_type.as_str() {
+        "object" => value.is_object(),
+        "array" => value.is_array(),
+        "string" => value.is_string(),
+        "integer" | "number" => value.is_number(),
+        "boolean" => value.is_boolean(),
+        _ => true,
+    };
+    (!matches).then(|| format!("the body is not a JSON {}", rule.json_type))
 }
 
 /// An example value of a schema of the spec: every field present, arrays with one
@@ -234,6 +299,31 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted, stateful);
+    }
+
+    #[test]
+    fn requests_are_checked_against_the_documentation() {
+        let apply = route("POST", "/exec/apply").unwrap().0;
+        assert_eq!(
+            invalid_request(apply, "", b""),
+            Some("missing body".to_owned())
+        );
+        assert_eq!(
+            invalid_request(apply, "", b"[1]"),
+            Some("the body is not a JSON object".to_owned())
+        );
+        assert_eq!(
+            invalid_request(apply, "", b"{oops"),
+            Some("the body is not JSON".to_owned())
+        );
+        assert_eq!(invalid_request(apply, "", br#"{"actions": []}"#), None);
+        let example = serde_json::to_vec(&apply.body.as_ref().unwrap().example).unwrap();
+        assert_eq!(invalid_request(apply, "", &example), None);
+        let upload = route("GET", "/setup/files/uploadURL").unwrap().0;
+        assert!(invalid_request(upload, "", b"").is_some());
+        assert_eq!(invalid_request(upload, "fileType=x&other=1", b""), None);
+        let setup = route("GET", "/setup").unwrap().0;
+        assert_eq!(invalid_request(setup, "", b""), None);
     }
 
     #[test]

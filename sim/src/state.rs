@@ -657,6 +657,14 @@ pub(crate) fn answer(shared: &Arc<Shared>, call: Call, documented: &mut bool) ->
     if let Some(refused) = shared.limits.check(config.rate_limits, op, &owner) {
         return refused;
     }
+    if let Some(problem) = spec::invalid_request(op, &call.query, &call.body) {
+        // The cloud's wording for these is not captured: the gateway's is used.
+        return Answer::error(
+            400,
+            "MISSING_PARAMETERS",
+            &format!("Malformed \"{problem}\". (missing parameter)"),
+        );
+    }
 
     let param = |i: usize| params.get(i).map(String::as_str).unwrap_or_default();
     match (call.method.as_str(), op.path.as_str()) {

@@ -393,11 +393,19 @@ async fn every_documented_operation_answers() {
     for op in operations::ALL {
         let key = format!("{} {}", op.method, op.path);
         let args = vec!["x"; op.path.matches('{').count()];
-        let call: Call<'_, RawResponse> = Call::new(
-            &client,
-            Request::new(op).path(&args),
-            Ok::<_, overkiz::Error>,
-        );
+        // What the documentation requires: its query parameters, an example body.
+        let spec_op = overkiz_sim::spec::operations()
+            .iter()
+            .find(|d| d.method == op.method.as_str() && d.path == op.path)
+            .unwrap_or_else(|| panic!("{key} is not in the simulator's spec"));
+        let mut request = Request::new(op).path(&args);
+        for name in &spec_op.required_query {
+            request = request.query(name.as_str(), Some("x".to_owned()));
+        }
+        if let Some(body) = &spec_op.body {
+            request = request.json(&body.example).unwrap();
+        }
+        let call: Call<'_, RawResponse> = Call::new(&client, request, Ok::<_, overkiz::Error>);
         let result = call.await;
         let record = sim
             .requests()
@@ -1196,4 +1204,35 @@ async fn oversized_request_bodies_are_refused() {
     let record = sim.requests().pop().unwrap();
     assert_eq!(record.status, Some(413));
     assert!(sim.current_executions().is_empty());
+}
+
+/// Requests are checked against the documentation: a required body or query
+/// parameter missing, or a body of another JSON type, is refused with nothing done.
+#[tokio::test]
+async fn requests_the_documentation_refuses_are_refused() {
+    use overkiz::__private::{RawResponse, Request};
+    use overkiz::{operations, Call};
+    let sim = simulator().await;
+    let client = client(&sim);
+    let send = |request: Request| async {
+        let call: Call<'_, RawResponse> = Call::new(&client, request, Ok::<_, overkiz::Error>);
+        call.await.unwrap_err()
+    };
+    let no_body = send(Request::new(&operations::POST_EXEC_APPLY)).await;
+    assert_eq!(no_body.kind(), ErrorKind::BadRequest, "{no_body:?}");
+    assert!(no_body.to_string().contains("missing body"), "{no_body}");
+    let array = Request::new(&operations::POST_EXEC_APPLY)
+        .json(&serde_json::json!([]))
+        .unwrap();
+    let error = send(array).await;
+    assert!(error.to_string().contains("not a JSON object"), "{error}");
+    assert!(sim.current_executions().is_empty());
+    assert!(sim.history().is_empty());
+    let error = send(Request::new(&operations::GET_SETUP_FILES_UPLOAD_URL)).await;
+    assert!(
+        error
+            .to_string()
+            .contains("missing query parameter fileType"),
+        "{error}"
+    );
 }
