@@ -21,6 +21,10 @@
 //!   status and an example body built from its response schema in the embedded
 //!   `spec/overkiz.json`.
 //!
+//! [`STATEFUL_OPERATIONS`] lists the first kind. Every request is first checked
+//! against the documentation (required query parameters and body, the body's JSON
+//! type), and [`Simulator::requests`] records what was called and answered.
+//!
 //! Faults are available on demand, for every call ([`Simulator::set_fault`]), the
 //! next ones ([`Simulator::fail_next`]) or the next calls of one operation
 //! ([`Simulator::fail_next_on`]): [`Fault::RateLimit`] (429),
@@ -29,7 +33,8 @@
 //! [`ErrorFixture`]), [`Fault::Answer`]; the documented rate limits
 //! ([`RateLimits::Documented`]); and
 //! [`Simulator::set_latency`] (slow answers), [`Simulator::expire_sessions`],
-//! [`Simulator::expire_listeners`], [`Simulator::fail_next_executions`]. The
+//! [`Simulator::expire_listeners`], [`Simulator::fail_next_executions`],
+//! [`Simulator::hold_executions`], [`Fault::SessionExpired`]. The
 //! [`control`] API does the same over HTTP.
 //!
 //! The same API is served under [`LOCAL_API_PREFIX`] ([`Simulator::local_url`]) with
