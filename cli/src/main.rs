@@ -561,6 +561,10 @@ async fn follow(
                     }
                 }
                 Err(gap) if gap.kind() == ErrorKind::EventsLost => {
+                    // The final event may be among the lost ones: look it up.
+                    if let Ok(Some(outcome)) = events.client().look_up_execution(exec_id).await {
+                        return Ok(outcome);
+                    }
                     eprintln!("events were lost; still waiting");
                 }
                 Err(error) if error.is_retryable() => eprintln!("{error}"),
@@ -569,13 +573,21 @@ async fn follow(
         }
         Err("the event stream ended".into())
     })
-    .await
-    .map_err(|_| {
-        format!(
-            "execution {exec_id}: no outcome within {} s",
-            timeout.as_secs()
-        )
-    })??;
+    .await;
+    let outcome = match outcome {
+        Ok(outcome) => outcome?,
+        // Out of time: an execution that ended unseen is not reported as running.
+        Err(_) => match events.client().look_up_execution(exec_id).await {
+            Ok(Some(outcome)) => outcome,
+            _ => {
+                return Err(format!(
+                    "execution {exec_id}: no outcome within {} s",
+                    timeout.as_secs()
+                )
+                .into())
+            }
+        },
+    };
     let _ = events.unregister().await;
     println!("{exec_id} {}", outcome.state);
     if outcome.is_success() {

@@ -685,3 +685,40 @@ async fn devices_of_a_local_gateway_over_tls() {
     assert!(!untrusted.status.success());
     assert_eq!(sim.request_count(), before);
 }
+
+/// `exec --wait` through a gap: the listener is lost and the execution ends before a
+/// new one exists, so its final event is gone; the command looks it up and reports
+/// the outcome instead of waiting out its timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_wait_finds_an_outcome_lost_in_a_gap() {
+    let sim = simulator().await;
+    sim.hold_executions(true);
+    let drive = async {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while sim.current_executions().is_empty() {
+            assert!(std::time::Instant::now() < deadline, "never launched");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        // Answers now take 300 ms: the execution ends while no listener exists.
+        sim.set_latency(Duration::from_millis(300));
+        sim.expire_listeners();
+        sim.hold_executions(false);
+        while sim.history().is_empty() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        sim.set_latency(Duration::ZERO);
+    };
+    let (waited, ()) = tokio::join!(
+        run(&sim, &["exec", SHUTTER, "open", "--wait", "--timeout", "8"]),
+        drive
+    );
+    let out = success(&waited);
+    assert!(out.trim_end().ends_with(" COMPLETED"), "{out}");
+    assert!(
+        sim.requests()
+            .iter()
+            .any(|r| r.is("GET /history/executions/{execId}")),
+        "looked up"
+    );
+}
