@@ -293,70 +293,23 @@ async fn login(settings: &Settings, user: Option<String>) -> Result<(), BoxError
     Ok(())
 }
 
-/// Reads a password: from the terminal without echo, or a line of stdin.
+/// Reads a password: from the terminal without echo (`rpassword`, Unix and Windows),
+/// or a line of stdin when it is not a terminal.
 fn prompt_password(prompt: &str) -> Result<String, BoxError> {
     let stdin = std::io::stdin();
-    let terminal = stdin.is_terminal();
-    if terminal {
-        eprint!("{prompt}");
-        std::io::stderr().flush()?;
-    }
-    let echo = terminal.then(EchoOff::new).flatten();
-    let mut line = String::new();
-    let read = stdin.lock().read_line(&mut line);
-    drop(echo);
-    if terminal {
-        eprintln!();
-    }
-    if read? == 0 {
-        return Err("no password given on stdin".into());
-    }
-    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    let password = if stdin.is_terminal() {
+        rpassword::prompt_password(prompt)?
+    } else {
+        let mut line = String::new();
+        if stdin.lock().read_line(&mut line)? == 0 {
+            return Err("no password given on stdin".into());
+        }
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    };
     if password.is_empty() {
         return Err("empty password".into());
     }
     Ok(password)
-}
-
-/// Terminal echo off while it lives (Unix).
-struct EchoOff {
-    #[cfg(unix)]
-    saved: libc::termios,
-}
-
-impl EchoOff {
-    #[cfg(unix)]
-    fn new() -> Option<EchoOff> {
-        // SAFETY: tcgetattr/tcsetattr on stdin with a zeroed termios they fill.
-        unsafe {
-            let mut saved: libc::termios = std::mem::zeroed();
-            if libc::tcgetattr(libc::STDIN_FILENO, &mut saved) != 0 {
-                return None;
-            }
-            let mut quiet = saved;
-            quiet.c_lflag &= !libc::ECHO;
-            quiet.c_lflag |= libc::ECHONL;
-            if libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &quiet) != 0 {
-                return None;
-            }
-            Some(EchoOff { saved })
-        }
-    }
-
-    #[cfg(not(unix))]
-    fn new() -> Option<EchoOff> {
-        None
-    }
-}
-
-#[cfg(unix)]
-impl Drop for EchoOff {
-    fn drop(&mut self) {
-        // SAFETY: restores the attributes read in `new`.
-        unsafe {
-            libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &self.saved);
-        }
-    }
 }
 
 async fn setup(client: &Client, anonymize: bool, json: bool) -> Result<(), BoxError> {
