@@ -10,7 +10,8 @@ use overkiz_sim::{Config, Simulator};
 const USAGE: &str = "usage: overkiz-sim --setup FILE [--port PORT] [--host IP] [--step-ms MS]
                    [--action-groups FILE]... [--session-ttl-s S] [--listener-ttl-s S]
                    [--user USER --password PW] [--latency-ms MS] [--rate-limited]
-                   [--maintenance] [--drop-connections] [--documented-rate-limits]
+                   [--maintenance] [--drop-connections] [--fault NAME]...
+                   [--documented-rate-limits]
                    [--local PIN [--ca-out FILE]] [--token TOKEN]...
        overkiz-sim --list-operations
 
@@ -20,6 +21,9 @@ const USAGE: &str = "usage: overkiz-sim --setup FILE [--port PORT] [--host IP] [
                  8443, else 8080): a certificate named PIN.local signed by a CA generated
                  at start, bearer tokens only, the local operations only
 --ca-out FILE    write that CA (PEM) to FILE, for clients to trust; printed otherwise
+--fault NAME     answer every call with fault NAME: rate-limit, maintenance,
+                 drop-connection, session-expired, or a captured error answer
+                 (cloud/exec-queue-full, local/400-bus-error, ...: GET /_sim/faults)
 --token TOKEN    accept TOKEN as `Authorization: Bearer` (or POST /_sim/tokens/TOKEN)
 --documented-rate-limits  enforce the documentation's per-session limits (one event
                  fetch per second, one execution per 28 min 48 s, one GET /setup per day, ...)
@@ -57,6 +61,7 @@ async fn run() -> Result<(), String> {
     let mut port = None;
     let (mut pin, mut ca_out, mut tokens) = (None, None, Vec::new());
     let mut config = Config::default();
+    let mut faults = Vec::new();
     let (mut user, mut password) = (None, None);
     let (mut latency, mut rate_limited, mut maintenance, mut dropping) =
         (0u64, false, false, false);
@@ -80,6 +85,13 @@ async fn run() -> Result<(), String> {
             "--rate-limited" => rate_limited = true,
             "--maintenance" => maintenance = true,
             "--drop-connections" => dropping = true,
+            "--fault" => {
+                let name = value()?;
+                let fault = overkiz_sim::Fault::named(&name).ok_or_else(|| {
+                    format!("--fault {name}: unknown (GET /_sim/faults lists the names)")
+                })?;
+                faults.push(fault);
+            }
             "--documented-rate-limits" => {
                 config.rate_limits = overkiz_sim::RateLimits::Documented;
             }
@@ -139,6 +151,9 @@ async fn run() -> Result<(), String> {
     sim.set_rate_limited(rate_limited);
     sim.set_maintenance(maintenance);
     sim.set_fault(overkiz_sim::Fault::DropConnection, dropping);
+    for fault in faults {
+        sim.set_fault(fault, true);
+    }
     // What a reader that went away misses is lost: never a panic (as println! does).
     let say = |text: &str| {
         use std::io::Write;

@@ -1236,3 +1236,29 @@ async fn requests_the_documentation_refuses_are_refused() {
         "{error}"
     );
 }
+
+/// `--fault NAME` takes the control API's names, and refuses others before serving.
+#[test]
+fn the_binary_checks_fault_names() {
+    let setup = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/setup/setup_tahoma_3.json"
+    );
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_overkiz-sim"))
+        .args([
+            "--setup",
+            setup,
+            "--port",
+            "0",
+            "--fault",
+            "cloud/no-such-fixture",
+        ])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--fault cloud/no-such-fixture: unknown"),
+        "{stderr}"
+    );
+}
