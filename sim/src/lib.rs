@@ -180,10 +180,14 @@ pub(crate) struct Shared {
     faults: Faults,
     pub(crate) limits: limits::Limiter,
     requests: AtomicU64,
-    log: Mutex<Vec<RequestRecord>>,
+    /// The newest [`REQUEST_LOG_LIMIT`] calls.
+    log: Mutex<std::collections::VecDeque<RequestRecord>>,
     /// Set in local API mode ([`Simulator::start_local`]).
     pub(crate) gateway: Option<local::Gateway>,
 }
+
+/// How many calls [`Simulator::requests`] keeps: the oldest go first.
+pub const REQUEST_LOG_LIMIT: usize = 10_000;
 
 /// A call the simulator received (control calls excepted), as
 /// [`Simulator::requests`] lists them.
@@ -211,10 +215,12 @@ impl RequestRecord {
 
 impl Shared {
     fn record(&self, record: RequestRecord) {
-        self.log
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(record);
+        let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+        if log.len() == REQUEST_LOG_LIMIT {
+            // A simulator serving for days keeps bounded memory.
+            log.pop_front();
+        }
+        log.push_back(record);
     }
 
     pub(crate) fn state(&self) -> MutexGuard<'_, State> {
@@ -274,7 +280,7 @@ impl Simulator {
             faults: Faults::default(),
             limits: limits::Limiter::default(),
             requests: AtomicU64::new(0),
-            log: Mutex::new(Vec::new()),
+            log: Mutex::new(std::collections::VecDeque::new()),
             gateway: pin.map(local::Gateway::new),
         });
         let url = match pin {
@@ -443,17 +449,20 @@ impl Simulator {
         self.shared.requests.load(Ordering::SeqCst)
     }
 
-    /// Every call received so far (control calls excepted), in order, with the
-    /// status answered.
+    /// The calls received so far (control calls excepted; the newest
+    /// [`REQUEST_LOG_LIMIT`]), in order, with the status answered.
     pub fn requests(&self) -> Vec<RequestRecord> {
         self.shared
             .log
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .clone()
+            .iter()
+            .cloned()
+            .collect()
     }
 
-    /// How many calls of `operation` (`"METHOD /path/template"`) were received.
+    /// How many calls of `operation` (`"METHOD /path/template"`) were received (among
+    /// the newest [`REQUEST_LOG_LIMIT`]).
     pub fn count_of(&self, operation: &str) -> usize {
         self.shared
             .log
