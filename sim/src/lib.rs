@@ -204,6 +204,8 @@ pub struct RequestRecord {
     /// Answered with the documented example, not from the simulator's state (see
     /// [`STATEFUL_OPERATIONS`]).
     pub documented: bool,
+    /// When the call's head arrived.
+    pub received: std::time::Instant,
 }
 
 impl RequestRecord {
@@ -656,6 +658,7 @@ async fn handle(
         };
         return Ok(control::answer(&shared, &method, &path, &query, &body).into_response());
     }
+    let received = std::time::Instant::now();
     shared.requests.fetch_add(1, Ordering::SeqCst);
     let latency = shared.faults.latency();
     if !latency.is_zero() {
@@ -677,6 +680,7 @@ async fn handle(
         operation: operation.clone(),
         status: None,
         documented: false,
+        received,
     };
     let fault = shared.faults.take(operation.as_deref());
     let body = match Limited::new(body, MAX_REQUEST_BYTES).collect().await {

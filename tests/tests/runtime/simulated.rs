@@ -480,8 +480,7 @@ async fn simulated_events_flow_in_order_across_fetches() {
     assert_eq!(sim.count_of(REGISTER), 1);
 }
 
-/// Mirrors `expired_listener_is_registered_again_without_loss_or_duplicates` (and
-/// `listener_gone_right_after_registration_is_reported`).
+/// Mirrors `expired_listener_is_registered_again_without_loss_or_duplicates`.
 #[tokio::test]
 async fn a_lost_simulated_listener_is_a_gap_without_loss_or_duplicates() {
     let sim = simulator().await;
@@ -803,4 +802,50 @@ async fn the_queue_closes_every_simulated_shutter_in_one_execution() {
     assert_eq!(a.kind(), ErrorKind::NoSuchDevice, "{a:?}");
     assert_eq!(sim.count_of(APPLY), 2);
     assert_eq!(sim.history().len(), 1, "nothing ran");
+}
+
+/// Mirrors `fetches_are_spaced_by_the_configured_interval`.
+#[tokio::test]
+async fn simulated_fetches_are_spaced_by_the_configured_interval() {
+    let interval = Duration::from_millis(150);
+    let sim = simulator().await;
+    let client = client(&sim);
+    let mut events = client.events_with(fast().with_fetch_interval(interval));
+    // Nothing to yield: the stream keeps fetching empty answers.
+    let nothing = tokio::time::timeout(Duration::from_millis(800), events.next()).await;
+    assert!(nothing.is_err(), "{nothing:?}");
+    let arrivals: Vec<Instant> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.is(FETCH))
+        .map(|r| r.received)
+        .collect();
+    assert!(
+        (2..=6).contains(&arrivals.len()),
+        "{} fetches in 800 ms",
+        arrivals.len()
+    );
+    for pair in arrivals.windows(2) {
+        let gap = pair[1] - pair[0];
+        assert!(gap >= interval, "two fetches {gap:?} apart");
+    }
+}
+
+/// Mirrors `listener_gone_right_after_registration_is_reported`: gone before its
+/// first fetch (perhaps replaced by another client of the session), the loss is
+/// reported as an error and as a gap, and the stream backs off before replacing it.
+#[tokio::test]
+async fn a_simulated_listener_gone_before_its_first_fetch_is_reported() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    let mut events = client.events_with(fast());
+    events.register().await.unwrap();
+    sim.expire_listeners();
+    let error = take(&mut events, 1).await.remove(0).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidEventListener, "{error:?}");
+    expect_gap(&mut events, GapReason::ListenerLost).await;
+    let next = next_after_registration(&sim, &mut events, 2, 9)
+        .await
+        .unwrap();
+    assert_eq!(closure_of(&next).as_deref(), Some("9"));
 }
