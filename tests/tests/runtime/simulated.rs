@@ -355,23 +355,31 @@ async fn a_full_simulated_queue_refuses_the_launch_once() {
     assert_eq!(sim.listener_count(), 0, "unregistered on return");
 }
 
-/// Mirrors `a_launch_answer_without_exec_id_is_an_error`.
+/// Mirrors `a_launch_answer_without_exec_id_is_an_error` (and, for `Client::run`,
+/// `an_answer_without_exec_id_is_an_error`).
 #[tokio::test]
 async fn a_simulated_launch_answer_without_exec_id_is_an_error() {
     let sim = simulator().await;
     let client = client(&sim);
-    let empty = Fault::Answer {
+    let empty = || Fault::Answer {
         status: 200,
         content_type: "application/json",
         body: "{}".into(),
     };
-    sim.fail_next_on(APPLY, empty, 1).unwrap();
+    sim.fail_next_on(APPLY, empty(), 1).unwrap();
     let error = client
         .execute_and_wait(&action_group("open"), WAIT)
         .await
         .expect_err("no execId");
     assert_eq!(error.kind(), ErrorKind::Decode);
     assert_eq!(error.operation().map(|op| op.path), Some("/exec/apply"));
+    sim.fail_next_on(APPLY, empty(), 1).unwrap();
+    let action = overkiz::Action::new(SHUTTER, ["close"]);
+    let error = client
+        .run(action, overkiz::ExecutionMode::Normal)
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Decode);
 }
 
 /// Mirrors `an_execution_that_ended_during_a_gap_is_found_in_the_history`: the
