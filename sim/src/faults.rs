@@ -23,7 +23,8 @@ pub enum Fault {
     SessionExpired,
     /// A real error answer captured from a server (see [`ErrorFixture::ALL`]).
     Error(ErrorFixture),
-    /// Any answer: `status`, with `body` as `content_type`.
+    /// Any answer: `status`, with `body` as `content_type`, and `headers` (e.g.
+    /// `("retry-after", "120")`; a name or value HTTP does not allow is left out).
     Answer {
         /// HTTP status.
         status: u16,
@@ -31,6 +32,8 @@ pub enum Fault {
         content_type: &'static str,
         /// The body.
         body: String,
+        /// More headers.
+        headers: Vec<(String, String)>,
     },
 }
 

@@ -621,6 +621,7 @@ fn fault_answer(fault: Fault) -> Result<Answer, DropConnection> {
             status,
             content_type,
             body,
+            headers: _,
         } => Answer {
             status,
             content_type,
@@ -683,6 +684,10 @@ async fn handle(
         received,
     };
     let fault = shared.faults.take(operation.as_deref());
+    let extra_headers = match &fault {
+        Some(Fault::Answer { headers, .. }) => headers.clone(),
+        _ => Vec::new(),
+    };
     let body = match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
         Ok(collected) => collected.to_bytes(),
         // Read the whole request first, so that a dropped connection happens after
@@ -751,5 +756,16 @@ async fn handle(
     };
     record.status = answer.as_ref().ok().map(|answer| answer.status);
     shared.record(record);
-    answer.map(Answer::into_response)
+    answer.map(|answer| {
+        let mut response = answer.into_response();
+        for (name, value) in extra_headers {
+            if let (Ok(name), Ok(value)) = (
+                hyper::header::HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(&value),
+            ) {
+                response.headers_mut().append(name, value);
+            }
+        }
+        response
+    })
 }

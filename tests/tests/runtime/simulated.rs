@@ -365,6 +365,7 @@ async fn a_simulated_launch_answer_without_exec_id_is_an_error() {
         status: 200,
         content_type: "application/json",
         body: "{}".into(),
+        headers: Vec::new(),
     };
     sim.fail_next_on(APPLY, empty(), 1).unwrap();
     let error = client
@@ -669,6 +670,7 @@ async fn registering_a_simulated_listener() {
         status: 200,
         content_type: "application/json",
         body: "{}".into(),
+        headers: Vec::new(),
     };
     sim.fail_next_on(REGISTER, no_id, 1).unwrap();
     let mut other = client.events_with(fast());
@@ -856,4 +858,38 @@ async fn a_simulated_listener_gone_before_its_first_fetch_is_reported() {
         .await
         .unwrap();
     assert_eq!(closure_of(&next).as_deref(), Some("9"));
+}
+
+/// Mirrors `a_huge_retry_after_is_capped`: `Retry-After: 18446744073709551615` on a
+/// fetch is capped (1 day) without overflowing the back-off, and the stream goes on.
+#[tokio::test]
+async fn a_huge_simulated_retry_after_is_capped() {
+    let sim = simulator().await;
+    let client = Client::builder(
+        Server::custom(sim.url()).unwrap(),
+        Credentials::password("me@example.com", "secret"),
+    )
+    .retry_policy(RetryPolicy::disabled())
+    .build()
+    .unwrap();
+    let mut events = client.events_with(fast().with_max_wait(Duration::from_millis(50)));
+    events.register().await.unwrap();
+    let throttled = ErrorFixture::named("cloud/too-many-requests").unwrap();
+    sim.fail_next_on(
+        FETCH,
+        Fault::Answer {
+            status: 429,
+            content_type: throttled.content_type,
+            body: throttled.body.to_owned(),
+            headers: vec![("retry-after".into(), "18446744073709551615".into())],
+        },
+        1,
+    )
+    .unwrap();
+    report_closure(&sim, 8);
+    let mut items = take(&mut events, 2).await;
+    let error = items.remove(0).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::TooManyRequests, "{error:?}");
+    assert_eq!(error.retry_after(), Some(Duration::from_secs(24 * 3600)));
+    assert_eq!(closure_of(&items.remove(0).unwrap()).as_deref(), Some("8"));
 }
