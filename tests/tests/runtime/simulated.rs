@@ -893,3 +893,103 @@ async fn a_huge_simulated_retry_after_is_capped() {
     assert_eq!(error.retry_after(), Some(Duration::from_secs(24 * 3600)));
     assert_eq!(closure_of(&items.remove(0).unwrap()).as_deref(), Some("8"));
 }
+
+/// Mirrors `the_queue_sends_early_when_full_and_splits_by_mode` and
+/// `a_batch_whose_callers_all_went_away_is_never_sent`.
+#[tokio::test]
+async fn the_queue_against_the_simulator_sends_early_splits_by_mode_and_drops_abandoned_batches() {
+    use overkiz::{Action, ActionQueue, ActionQueueSettings, ExecutionMode};
+    let sim = simulator().await;
+    let client = client(&sim);
+    let setup = client.get_setup().await.unwrap();
+    let urls: Vec<String> = setup
+        .devices
+        .iter()
+        .flatten()
+        .filter_map(|d| d.device_url.clone())
+        .take(4)
+        .collect();
+    assert_eq!(urls.len(), 4);
+    // A long delay: only the size limit and a change of mode send anything soon.
+    let queue = ActionQueue::with_settings(
+        client.clone(),
+        ActionQueueSettings {
+            delay: Duration::from_secs(60),
+            max_actions: 2,
+        },
+    );
+    let started = Instant::now();
+    let (a, b) = tokio::join!(
+        queue.add(
+            [Action::new(urls[0].as_str(), ["open"])],
+            ExecutionMode::Normal
+        ),
+        queue.add(
+            [Action::new(urls[1].as_str(), ["open"])],
+            ExecutionMode::Normal
+        ),
+    );
+    assert_eq!(a.unwrap(), b.unwrap(), "one execution");
+    let (normal, high, ()) = tokio::join!(
+        queue.add(
+            [Action::new(urls[2].as_str(), ["open"])],
+            ExecutionMode::Normal
+        ),
+        async {
+            // Another mode: the pending normal batch goes out first.
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            queue
+                .add(
+                    [Action::new(urls[3].as_str(), ["open"])],
+                    ExecutionMode::HighPriority,
+                )
+                .await
+        },
+        async {
+            tokio::time::sleep(Duration::from_millis(80)).await;
+            queue.flush().await;
+        }
+    );
+    assert_ne!(normal.unwrap(), high.unwrap());
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let sent: Vec<String> = sim
+        .requests()
+        .into_iter()
+        .filter_map(|r| r.operation)
+        .filter(|op| op.starts_with("POST /exec/apply"))
+        .collect();
+    assert_eq!(sent, [APPLY, APPLY, "POST /exec/apply/highPriority"]);
+
+    // Callers that all went away: their batch is never sent.
+    let queue = ActionQueue::with_settings(
+        client.clone(),
+        ActionQueueSettings {
+            delay: Duration::from_millis(100),
+            max_actions: 20,
+        },
+    );
+    let gone = tokio::time::timeout(
+        Duration::from_millis(10),
+        queue.add(
+            [Action::new(urls[0].as_str(), ["close"])],
+            ExecutionMode::Normal,
+        ),
+    )
+    .await;
+    assert!(gone.is_err(), "the caller gave up");
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(sim.count_of(APPLY), 2, "nothing sent");
+    queue
+        .add(
+            [Action::new(urls[1].as_str(), ["close"])],
+            ExecutionMode::Normal,
+        )
+        .await
+        .unwrap();
+    assert_eq!(sim.count_of(APPLY), 3);
+    eventually("every execution's end", || sim.history().len() == 4).await;
+    let last = &sim.history()[0];
+    let commands = last["commands"].as_array().unwrap();
+    assert_eq!(commands.len(), 1, "the abandoned close is not carried");
+    assert_eq!(commands[0]["deviceURL"], urls[1].as_str());
+}
