@@ -993,3 +993,34 @@ async fn the_queue_against_the_simulator_sends_early_splits_by_mode_and_drops_ab
     assert_eq!(commands.len(), 1, "the abandoned close is not carried");
     assert_eq!(commands[0]["deviceURL"], urls[1].as_str());
 }
+
+/// Mirrors `diagnostic_data_anonymizes_setup_and_action_groups_together`, with an
+/// action group stored in the simulator.
+#[tokio::test]
+async fn simulated_diagnostic_data_anonymizes_setup_and_action_groups_together() {
+    let sim = simulator().await;
+    let setup = sim.setup();
+    let gateway = setup["gateways"][0]["gatewayId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let oid = sim
+        .add_action_group(json!({
+            "label": "Night", "oid": "0d84c6d3-e22f-4ec6-b064-24f47ae6a27f",
+            "actions": [{"deviceURL": SHUTTER, "commands": [{"name": "close", "parameters": []}]}]
+        }))
+        .unwrap();
+    let client = client(&sim);
+    let anonymizer = overkiz::diagnostics::Anonymizer::new(42);
+    let data = client.diagnostic_data(Some(&anonymizer)).await.unwrap();
+    let text = data.to_string();
+    assert!(!text.contains(&gateway));
+    assert!(!text.contains(&oid));
+    assert!(!text.contains(SHUTTER));
+    // The action group still names the same device as the setup.
+    let anonymized_url = data["actionGroups"][0]["actions"][0]["deviceURL"].clone();
+    let devices = data["setup"]["devices"].as_array().unwrap();
+    assert!(devices.iter().any(|d| d["deviceURL"] == anonymized_url));
+    let raw = client.diagnostic_data(None).await.unwrap();
+    assert_eq!(raw["setup"], setup);
+}
