@@ -1262,3 +1262,66 @@ fn the_binary_checks_fault_names() {
         "{stderr}"
     );
 }
+
+/// Every real setup of `tests/fixtures/setup/` loads and is served: the setup and
+/// each device through the client, and an execution on its first device runs to
+/// its end.
+#[tokio::test]
+async fn every_real_setup_is_served() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/setup");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 12, "{files:?}");
+    for file in files {
+        let name = file.display().to_string();
+        let setup: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+        let sim = Simulator::start_with(
+            setup.clone(),
+            Config::default().with_step(Duration::from_millis(5)),
+        )
+        .await
+        .unwrap();
+        let client = client(&sim);
+        let served = client
+            .get_setup()
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        let devices = served.devices.unwrap_or_default();
+        assert_eq!(
+            devices.len(),
+            setup["devices"].as_array().map_or(0, Vec::len),
+            "{name}"
+        );
+        for device in &devices {
+            let url = device.device_url.as_deref().unwrap();
+            client
+                .get_setup_devices_by_device_url(url)
+                .await
+                .unwrap_or_else(|e| panic!("{name} {url}: {e:?}"));
+        }
+        let Some(first) = devices.first().and_then(|d| d.device_url.clone()) else {
+            continue;
+        };
+        let group = ActionGroup {
+            label: Some("refresh".into()),
+            actions: Some(vec![Action {
+                device_url: Some(first),
+                commands: Some(vec![Command {
+                    name: Some("refreshState".into()),
+                    parameters: Some(Vec::new()),
+                    ..Command::default()
+                }]),
+                ..Action::default()
+            }]),
+            ..ActionGroup::default()
+        };
+        let outcome = stream(&client)
+            .execute_and_wait(&group, WAIT)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        assert!(outcome.is_success(), "{name}: {outcome:?}");
+    }
+}
