@@ -273,6 +273,7 @@ impl Simulator {
     ) -> std::io::Result<Simulator> {
         // Parse the spec before answering anything.
         spec::operations();
+        check_setup(&setup)?;
         let tls = pin.map(tls::gateway_tls).transpose()?;
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
@@ -486,6 +487,33 @@ impl Drop for Simulator {
     fn drop(&mut self) {
         self.server.abort();
     }
+}
+
+/// Refuses a setup the simulator cannot serve: not a JSON object, or whose
+/// `devices`, `gateways` or `actionGroups` is not an array of objects. (A device
+/// without a `deviceURL`, or with odd states, is served as it is.)
+fn check_setup(setup: &Value) -> std::io::Result<()> {
+    let invalid = |what: String| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("not a setup (the JSON of GET /setup): {what}"),
+        )
+    };
+    let Some(object) = setup.as_object() else {
+        return Err(invalid("expected a JSON object".into()));
+    };
+    for key in ["devices", "gateways", "actionGroups"] {
+        match object.get(key) {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(items)) => {
+                if let Some(i) = items.iter().position(|item| !item.is_object()) {
+                    return Err(invalid(format!("{key}[{i}] is not an object")));
+                }
+            }
+            Some(_) => return Err(invalid(format!("{key} is not an array"))),
+        }
+    }
+    Ok(())
 }
 
 /// Accepts connections until aborted; aborting drops (and so aborts) the connections.

@@ -1325,3 +1325,33 @@ async fn every_real_setup_is_served() {
         assert!(outcome.is_success(), "{name}: {outcome:?}");
     }
 }
+
+/// A file that is not a setup is refused at start, with what is wrong, never served
+/// (where it could panic a connection later).
+#[tokio::test]
+async fn what_is_not_a_setup_is_refused_at_start() {
+    for (setup, expected) in [
+        (serde_json::json!([]), "expected a JSON object"),
+        (
+            serde_json::json!({"devices": {}}),
+            "devices is not an array",
+        ),
+        (
+            serde_json::json!({"devices": [1]}),
+            "devices[0] is not an object",
+        ),
+        (
+            serde_json::json!({"gateways": "x"}),
+            "gateways is not an array",
+        ),
+    ] {
+        let error = match Simulator::start(setup).await {
+            Ok(_) => panic!("{expected}: started"),
+            Err(error) => error,
+        };
+        assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+        assert!(error.to_string().contains(expected), "{error}");
+    }
+    // Empty is fine: a setup without devices.
+    Simulator::start(serde_json::json!({})).await.unwrap();
+}
