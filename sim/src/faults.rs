@@ -128,6 +128,13 @@ impl ErrorFixture {
         "local" / "401-not-authenticated" . "json" => 401,
     ];
 
+    /// `cloud/too-many-requests` (429), the answer of [`Fault::RateLimit`].
+    pub const TOO_MANY_REQUESTS: ErrorFixture = ErrorFixture::ALL[27];
+    /// `cloud/503-maintenance` (503), the answer of [`Fault::Maintenance`].
+    pub const MAINTENANCE: ErrorFixture = ErrorFixture::ALL[3];
+    /// `cloud/too-many-executions` (503).
+    pub const TOO_MANY_EXECUTIONS: ErrorFixture = ErrorFixture::ALL[26];
+
     /// The fixture called `name` (`cloud/exec-queue-full`, `local/400-bus-error`).
     pub fn named(name: &str) -> Option<ErrorFixture> {
         ErrorFixture::ALL.iter().find(|f| f.name == name).copied()
@@ -248,6 +255,19 @@ mod tests {
         files.sort();
         let embedded: Vec<&str> = ErrorFixture::ALL.iter().map(|f| f.name).collect();
         assert_eq!(embedded, files);
+    }
+
+    #[test]
+    fn named_constants_are_the_fixtures_they_say() {
+        assert_eq!(
+            ErrorFixture::TOO_MANY_REQUESTS.name,
+            "cloud/too-many-requests"
+        );
+        assert_eq!(ErrorFixture::MAINTENANCE.name, "cloud/503-maintenance");
+        assert_eq!(
+            ErrorFixture::TOO_MANY_EXECUTIONS.name,
+            "cloud/too-many-executions"
+        );
     }
 
     #[test]

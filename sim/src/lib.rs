@@ -107,13 +107,6 @@ pub const LOCAL_API_PREFIX: &str = "/enduser-mobile-web/1/enduserAPI";
 /// The path prefix of the control API ([`control`]): faults and inspection over HTTP.
 pub const CONTROL_PREFIX: &str = "/_sim";
 
-/// The body of a forced 429 (`tests/fixtures/errors/cloud/too-many-requests.json`).
-pub const TOO_MANY_REQUESTS_BODY: &str = "{\n    \"errorCode\": \"AUTHENTICATION_ERROR\",\n    \"error\": \"Too many requests, try again later : login with xxx@xxx.tld\"\n}\n";
-
-/// The page of a forced 503 (`tests/fixtures/errors/cloud/503-maintenance.html`).
-pub const MAINTENANCE_PAGE: &str =
-    include_str!("../../tests/fixtures/errors/cloud/503-maintenance.html");
-
 /// Settings of a [`Simulator`].
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -632,19 +625,13 @@ fn too_large() -> Answer {
 
 /// The answer of `fault`; `Err` closes the connection without one.
 fn fault_answer(fault: Fault) -> Result<Answer, DropConnection> {
-    let raw = |status, content_type, body: &str| Answer {
-        status,
-        content_type,
-        body: body.as_bytes().to_vec(),
-        cookie: None,
-    };
     Ok(match fault {
-        Fault::Maintenance => raw(503, "text/html", MAINTENANCE_PAGE),
-        Fault::RateLimit => raw(429, "application/json", TOO_MANY_REQUESTS_BODY),
+        Fault::Maintenance => ErrorFixture::MAINTENANCE.into(),
+        Fault::RateLimit => ErrorFixture::TOO_MANY_REQUESTS.into(),
         Fault::DropConnection => return Err(DropConnection),
         // Handled before (the call is then answered normally, without a session).
         Fault::SessionExpired => Answer::error(401, "RESOURCE_ACCESS_DENIED", "Not authenticated"),
-        Fault::Error(fixture) => raw(fixture.status, fixture.content_type, fixture.body),
+        Fault::Error(fixture) => fixture.into(),
         Fault::Answer {
             status,
             content_type,
@@ -657,6 +644,17 @@ fn fault_answer(fault: Fault) -> Result<Answer, DropConnection> {
             cookie: None,
         },
     })
+}
+
+impl From<ErrorFixture> for Answer {
+    fn from(fixture: ErrorFixture) -> Answer {
+        Answer {
+            status: fixture.status,
+            content_type: fixture.content_type,
+            body: fixture.body.as_bytes().to_vec(),
+            cookie: None,
+        }
+    }
 }
 
 /// Makes hyper close the connection without answering.

@@ -67,17 +67,10 @@ impl Limiter {
             window.push_back(now);
             return None;
         }
-        let name = if limit.category == "exec" {
-            "cloud/too-many-executions"
+        Some(if limit.category == "exec" {
+            ErrorFixture::TOO_MANY_EXECUTIONS.into()
         } else {
-            "cloud/too-many-requests"
-        };
-        let fixture = ErrorFixture::named(name)?;
-        Some(Answer {
-            status: fixture.status,
-            content_type: fixture.content_type,
-            body: fixture.body.as_bytes().to_vec(),
-            cookie: None,
+            ErrorFixture::TOO_MANY_REQUESTS.into()
         })
     }
 
