@@ -605,6 +605,8 @@ pub(crate) struct Call {
     pub(crate) method: String,
     /// Path relative to the API base.
     pub(crate) path: String,
+    /// The documented operation `path` matches, with its path parameters.
+    pub(crate) route: Option<(&'static spec::Operation, Vec<String>)>,
     /// The URL's query string.
     pub(crate) query: String,
     pub(crate) cookie: Option<String>,
@@ -698,8 +700,9 @@ async fn handle(
         Some(path) if shared.gateway.is_none() => (false, Some(path)),
         _ => (true, uri_path.strip_prefix(LOCAL_API_PREFIX)),
     };
-    let operation = path
-        .and_then(|path| spec::route(parts.method.as_str(), path))
+    let route = path.and_then(|path| spec::route(parts.method.as_str(), path));
+    let operation = route
+        .as_ref()
         .map(|(op, _)| format!("{} {}", op.method, op.path));
     let mut record = RequestRecord {
         method: parts.method.as_str().to_owned(),
@@ -765,6 +768,7 @@ async fn handle(
                 local,
                 method: parts.method.as_str().to_owned(),
                 path: path.to_owned(),
+                route,
                 query: parts.uri.query().unwrap_or_default().to_owned(),
                 cookie,
                 bearer,

@@ -40,7 +40,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use crate::{spec, state, Answer, Call, Shared, Simulator};
+use crate::{state, Answer, Call, Shared, Simulator};
 
 /// The operations a gateway's local API serves: method and path template, as its
 /// OpenAPI description (`tests/fixtures/local-api/openapi.yaml`) names them. Paths
@@ -261,7 +261,9 @@ pub(crate) fn answer(shared: &Arc<Shared>, call: Call, documented: &mut bool) ->
     if !call.local {
         return outside_the_api();
     }
-    let route = spec::route(&call.method, &call.path)
+    let route = call
+        .route
+        .clone()
         .filter(|(op, _)| is_local_operation(&op.method, &op.path));
     if let Some((op, _)) = &route {
         if op.method == "GET" && op.path == "/apiVersion" {
@@ -379,6 +381,7 @@ fn localize(answer: Answer) -> Answer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spec;
 
     /// The `(method, path)` pairs of the local OpenAPI file: paths are the lines
     /// `  /...:` under `paths:`, methods the lines `    get:` etc. below them.

@@ -630,7 +630,7 @@ pub(crate) fn answer(shared: &Arc<Shared>, call: Call, documented: &mut bool) ->
     // An undocumented path is `No such resource` whether or not the call is
     // authenticated: whether the real server checks authentication first is not
     // known.
-    let Some((op, params)) = spec::route(&call.method, &call.path) else {
+    let Some((op, params)) = call.route.clone() else {
         return Answer::error(404, "INVALID_API_CALL", "No such resource");
     };
     // The cloud refuses a session cookie and a bearer token together
