@@ -50,6 +50,17 @@ fn client(sim: &Simulator) -> Client {
     .unwrap()
 }
 
+/// A client that never resends: every failure reaches the stream as it came.
+fn client_without_resends(sim: &Simulator) -> Client {
+    Client::builder(
+        Server::custom(sim.url()).unwrap(),
+        Credentials::password("me@example.com", "secret"),
+    )
+    .retry_policy(RetryPolicy::disabled())
+    .build()
+    .unwrap()
+}
+
 fn fast() -> EventStreamConfig {
     EventStreamConfig::default()
         .with_fetch_interval(Duration::from_millis(10))
@@ -515,13 +526,7 @@ async fn a_lost_simulated_listener_is_a_gap_without_loss_or_duplicates() {
 #[tokio::test]
 async fn simulated_outages_are_yielded_and_the_stream_goes_on() {
     let sim = simulator().await;
-    let client = Client::builder(
-        Server::custom(sim.url()).unwrap(),
-        Credentials::password("me@example.com", "secret"),
-    )
-    .retry_policy(RetryPolicy::disabled())
-    .build()
-    .unwrap();
+    let client = client_without_resends(&sim);
     client.get_setup().await.unwrap();
     sim.fail_next_on(REGISTER, Fault::Maintenance, 1).unwrap();
     let mut events = client.events_with(fast());
@@ -865,13 +870,7 @@ async fn a_simulated_listener_gone_before_its_first_fetch_is_reported() {
 #[tokio::test]
 async fn a_huge_simulated_retry_after_is_capped() {
     let sim = simulator().await;
-    let client = Client::builder(
-        Server::custom(sim.url()).unwrap(),
-        Credentials::password("me@example.com", "secret"),
-    )
-    .retry_policy(RetryPolicy::disabled())
-    .build()
-    .unwrap();
+    let client = client_without_resends(&sim);
     let mut events = client.events_with(fast().with_max_wait(Duration::from_millis(50)));
     events.register().await.unwrap();
     let throttled = ErrorFixture::named("cloud/too-many-requests").unwrap();
