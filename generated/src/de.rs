@@ -510,8 +510,8 @@ pub fn wrapped_entry(value: &Value) -> Option<(&str, &Value)> {
 /// Writes what a generated struct needs besides its definition: `Deserialize`,
 /// [`Lenient`] and [`Fields`] (decoding through the lenient decoder above),
 /// `Serialize` (documented fields that are set, in order, then `extra`), and
-/// `Debug`, `Clone`, `Default` and `PartialEq`. One line per field: its wire name and
-/// its Rust name.
+/// `Clone`, `Default` and `PartialEq`. One line per field: its wire name and its Rust
+/// name. (`Debug`, which masks secret fields, is generated in `generated/secrets.rs`.)
 ///
 /// Every method is `#[inline]` or generic, so this crate compiles none of them to
 /// machine code: a program pays only for the types it uses, in its own build.
@@ -521,16 +521,6 @@ pub fn wrapped_entry(value: &Value) -> Option<(&str, &Value)> {
 /// ```
 macro_rules! fields {
     ($name:ident { $($wire:literal => $field:ident),* $(,)? }) => {
-        impl std::fmt::Debug for $name {
-            #[inline]
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.debug_struct(stringify!($name))
-                    $(.field(stringify!($field), &self.$field))*
-                    .field("extra", &self.extra)
-                    .finish()
-            }
-        }
-
         impl Clone for $name {
             #[inline]
             fn clone(&self) -> Self {

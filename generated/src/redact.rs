@@ -11,8 +11,17 @@
 //!
 //! It runs once, when an error is built, so `Display` and `Debug` never see the
 //! originals.
+//!
+//! The same module prints the generated types: [`Masked`] for a field whose wire
+//! name is secret (`spec/secrets.toml`), [`MaskedJson`] for JSON kept as sent, where
+//! values under a secret name are masked at any depth.
 
+use std::collections::BTreeMap;
 use std::sync::RwLock;
+
+use serde_json::{Map, Value};
+
+use crate::generated::secrets::SECRET_NAMES;
 
 /// What replaces a masked value.
 pub(crate) const MASK: &str = "***";
@@ -62,6 +71,83 @@ impl Redactor {
             }
         }
         redact_shapes(&out)
+    }
+}
+
+/// Whether `name` is a secret wire name (`spec/secrets.toml`), ignoring ASCII case.
+pub(crate) fn is_secret_name(name: &str) -> bool {
+    SECRET_NAMES.iter().any(|n| n.eq_ignore_ascii_case(name))
+}
+
+/// `Debug` of a secret field: `Some(***)` or `None`.
+pub(crate) struct Masked<'a, T>(pub(crate) &'a Option<T>);
+
+impl<T> std::fmt::Debug for Masked<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(_) => write!(f, "Some({MASK})"),
+            None => f.write_str("None"),
+        }
+    }
+}
+
+/// JSON kept as sent, or a container of it, that can give a copy with the values
+/// under secret names masked.
+pub(crate) trait MaskJson: Sized {
+    /// A copy with every non-null value under a secret name, at any depth, masked.
+    fn masked(&self) -> Self;
+}
+
+impl MaskJson for Value {
+    fn masked(&self) -> Value {
+        match self {
+            Value::Object(map) => Value::Object(map.masked()),
+            Value::Array(items) => Value::Array(items.masked()),
+            other => other.clone(),
+        }
+    }
+}
+
+impl MaskJson for Map<String, Value> {
+    fn masked(&self) -> Self {
+        self.iter()
+            .map(|(key, value)| {
+                let value = if is_secret_name(key) && !value.is_null() {
+                    Value::String(MASK.into())
+                } else {
+                    value.masked()
+                };
+                (key.clone(), value)
+            })
+            .collect()
+    }
+}
+
+impl<T: MaskJson> MaskJson for Vec<T> {
+    fn masked(&self) -> Self {
+        self.iter().map(MaskJson::masked).collect()
+    }
+}
+
+impl<T: MaskJson> MaskJson for Option<T> {
+    fn masked(&self) -> Self {
+        self.as_ref().map(MaskJson::masked)
+    }
+}
+
+impl<T: MaskJson> MaskJson for BTreeMap<String, T> {
+    fn masked(&self) -> Self {
+        self.iter().map(|(k, v)| (k.clone(), v.masked())).collect()
+    }
+}
+
+/// `Debug` of JSON kept as sent: the same output as the value's own, with the values
+/// under secret names masked at any depth.
+pub(crate) struct MaskedJson<'a, T>(pub(crate) &'a T);
+
+impl<T: MaskJson + std::fmt::Debug> std::fmt::Debug for MaskedJson<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.masked().fmt(f)
     }
 }
 
@@ -209,6 +295,99 @@ mod tests {
         r.add("s3cr3t-pass");
         r.add("ab"); // too short to mask by value
         assert_eq!(r.redact("x s3cr3t-passy ab"), "x ***y ab");
+    }
+
+    #[test]
+    fn generated_debug_masks_secret_fields_wherever_they_sit() {
+        use crate::types::*;
+        let generated = GeneratedLocalToken {
+            token: Some("local-SECRET-1".into()),
+            ..Default::default()
+        };
+        let activation = LocalTokenActivation {
+            label: Some("my label".into()),
+            token: Some("local-SECRET-2".into()),
+            scope: None,
+            ..Default::default()
+        };
+        let password = PostEnduserPasswordRequest {
+            old_password: Some("old-SECRET-3".into()),
+            new_password: Some("new-SECRET-4".into()),
+            ..Default::default()
+        };
+        let jwt: PostEnduserJwtCreateTokenResponse =
+            serde_json::from_value(serde_json::json!({"jwt": "eyJ-SECRET-5"})).unwrap();
+        let event: crate::Event = serde_json::from_value(serde_json::json!({
+            "name": "SomfyProtectCurrentTokenCompletedEvent",
+            "accessToken": "access-SECRET-6",
+            "refreshToken": "refresh-SECRET-7",
+            "gatewayId": "1234-5678-9012",
+        }))
+        .unwrap();
+        let printed = format!("{generated:?} {activation:?} {password:?} {jwt:?} {event:?} {event:#?}");
+        assert!(!printed.contains("SECRET"), "{printed}");
+        // What is set stays visible as set; what is not, as `None`; the rest as is.
+        assert!(printed.contains("token: Some(***)"), "{printed}");
+        assert!(printed.contains("scope: None"), "{printed}");
+        assert!(printed.contains("label: Some(\"my label\")"), "{printed}");
+        assert!(printed.contains("1234-5678-9012"), "{printed}");
+        // Only what is printed changes: the values still go on the wire.
+        let wire = serde_json::to_string(&activation).unwrap();
+        assert!(wire.contains("local-SECRET-2"), "{wire}");
+    }
+
+    #[test]
+    fn kept_json_masks_secret_names_at_any_depth() {
+        use crate::types::*;
+        let body = serde_json::json!({
+            "name": "a state",
+            "value": {"nested": [{"Password": "pw-SECRET-1"}]},
+            "sessionData": {"deep": {"access_token": "at-SECRET-2", "note": "kept"}},
+            "jwt": null,
+        });
+        let state: DeviceState = serde_json::from_value(body).unwrap();
+        let unknown: crate::Event = serde_json::from_value(serde_json::json!({
+            "name": "BrandNewEvent",
+            "auth": {"refreshToken": "rt-SECRET-3", "list": [{"token": "t-SECRET-4"}]},
+            "label": "visible",
+        }))
+        .unwrap();
+        let trigger: SetupTrigger = serde_json::from_value(serde_json::json!({
+            "brandNewTrigger": {"code": "c-SECRET-5"}
+        }))
+        .unwrap();
+        let printed = format!("{state:?} {unknown:?} {trigger:?}");
+        assert!(!printed.contains("SECRET"), "{printed}");
+        assert!(printed.contains("\"kept\"") && printed.contains("\"visible\""), "{printed}");
+        // A null stays null: it tells nothing.
+        assert!(printed.contains("\"jwt\": Null"), "{printed}");
+    }
+
+    #[test]
+    fn requests_and_raw_answers_print_no_secret() {
+        use crate::operations::*;
+        let camera = crate::request::Request::new(
+            &POST_CONFIG_BY_GATEWAY_ID_CAMERA_DISCOVER_BY_ROOT_USER_BY_ROOT_PASSWORD,
+        )
+        .path(&["1234-5678-9012", "admin", "root-SECRET-1"]);
+        let doors = crate::request::Request::new(&POST_CONFIG_OPENDOORS_DISCOVER)
+            .query("login", Some("me".into()))
+            .query("password", Some("pw-SECRET-2".into()));
+        let printed = format!("{camera:?} {doors:?}");
+        assert!(!printed.contains("SECRET"), "{printed}");
+        assert!(printed.contains("\"admin\"") && printed.contains("\"me\""), "{printed}");
+        let answer = crate::request::RawResponse {
+            op: &GET_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS_GENERATE,
+            status: 200,
+            content_type: Some("application/json".into()),
+            body: br#"{"token": "local-SECRET-3"}"#.to_vec(),
+        };
+        let printed = format!("{answer:?}");
+        assert!(!printed.contains("SECRET"), "{printed}");
+        assert!(
+            printed.contains("200") && printed.contains("application/json") && printed.contains("<27 bytes>"),
+            "{printed}"
+        );
     }
 
     #[test]

@@ -91,8 +91,9 @@ impl std::fmt::Debug for Body {
     }
 }
 
-/// One call of a documented operation, before it is sent.
-#[derive(Debug, Clone)]
+/// One call of a documented operation, before it is sent. Its `Debug` output masks
+/// the path and query values of secret parameters (`{rootPassword}`, `?password=`).
+#[derive(Clone)]
 pub struct Request {
     /// The operation.
     pub op: &'static OperationInfo,
@@ -102,6 +103,38 @@ pub struct Request {
     pub query: Vec<(&'static str, String)>,
     /// Body, if any.
     pub body: Option<Body>,
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Path arguments are in the order of the path's `{placeholders}`.
+        let names = self
+            .op
+            .path
+            .split('{')
+            .skip(1)
+            .filter_map(|rest| rest.split_once('}').map(|(name, _)| name));
+        let mut path_args: Vec<&str> = self.path_args.iter().map(String::as_str).collect();
+        for (arg, name) in path_args.iter_mut().zip(names) {
+            if crate::redact::is_secret_name(name) {
+                *arg = crate::redact::MASK;
+            }
+        }
+        let query: Vec<(&str, &str)> = self
+            .query
+            .iter()
+            .map(|(name, value)| {
+                let secret = crate::redact::is_secret_name(name);
+                (*name, if secret { crate::redact::MASK } else { value.as_str() })
+            })
+            .collect();
+        f.debug_struct("Request")
+            .field("op", &self.op)
+            .field("path_args", &path_args)
+            .field("query", &query)
+            .field("body", &self.body)
+            .finish()
+    }
 }
 
 impl Request {
@@ -299,15 +332,29 @@ pub fn debug_form(
         .finish_non_exhaustive()
 }
 
-/// A successful answer, not yet decoded.
-#[derive(Debug, Clone)]
+/// A successful answer, not yet decoded. Its `Debug` output shows the body's
+/// length, not the body (it may hold a token).
+#[derive(Clone)]
 pub struct RawResponse {
     /// The operation that was called.
     pub op: &'static OperationInfo,
     /// HTTP status code.
     pub status: u16,
+    /// The `Content-Type` header, if the server sent one.
+    pub content_type: Option<String>,
     /// Body bytes.
     pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for RawResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawResponse")
+            .field("op", &format_args!("{}", self.op))
+            .field("status", &self.status)
+            .field("content_type", &self.content_type)
+            .field("body", &format_args!("<{} bytes>", self.body.len()))
+            .finish()
+    }
 }
 
 impl RawResponse {

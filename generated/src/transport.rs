@@ -132,19 +132,24 @@ impl Inner {
                 let response = builder.send().await?;
                 let status = response.status().as_u16();
                 let retry_after = parse_retry_after(response.headers());
+                let content_type = response
+                    .headers()
+                    .get(reqwest::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
                 let limit = if (200..300).contains(&status) {
                     self.max_response_bytes
                 } else {
                     MAX_ERROR_BYTES
                 };
                 let body = read_limited(response, limit).await?;
-                Ok::<_, reqwest::Error>((status, retry_after, body))
+                Ok::<_, reqwest::Error>((status, retry_after, content_type, body))
             }
             .await;
             let latency_ms = started.elapsed().as_millis() as u64;
             let span = tracing::Span::current();
             span.record("latency_ms", latency_ms);
-            let (status, retry_after, body) = match result {
+            let (status, retry_after, content_type, body) = match result {
                 Ok(answer) => answer,
                 Err(error) => {
                     let error = Error::from_reqwest(op, error);
@@ -170,6 +175,7 @@ impl Inner {
                 200..=299 => Ok(RawResponse {
                     op,
                     status,
+                    content_type,
                     body: bytes,
                 }),
                 300..=399 => Err(Error::Redirected {

@@ -64,7 +64,7 @@ pub fn module(ir: &Ir) -> TokenStream {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 match self {
                     #(Event::#variants(e) => f.debug_tuple(#names).field(e).finish(),)*
-                    Event::Unknown(value) => f.debug_tuple("Unknown").field(value).finish(),
+                    Event::Unknown(value) => f.debug_tuple("Unknown").field(&crate::redact::MaskedJson(value)).finish(),
                 }
             }
         }

@@ -7,6 +7,7 @@ mod api;
 mod endpoints;
 mod events;
 mod operations;
+pub mod secrets;
 mod types;
 
 use proc_macro2::{Ident, Span, TokenStream};
@@ -61,6 +62,7 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, String> {
     files.push(file("types.rs", types::module(ir))?);
     files.push(file("events.rs", events::module(ir))?);
     files.push(file("operations.rs", operations::module(ir))?);
+    files.push(file("secrets.rs", secrets::module(ir)?)?);
     files.push(file(
         "mod.rs",
         quote! {
@@ -68,6 +70,7 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, String> {
             pub mod endpoints;
             pub mod events;
             pub mod operations;
+            pub(crate) mod secrets;
             pub mod types;
         },
     )?);

@@ -31,8 +31,9 @@ pub fn module(ir: &Ir) -> TokenStream {
         //!
         //! Field documentation is the page's (description, example); a field the page
         //! only names has none. Each struct's `fields!` table (one line per field:
-        //! wire name, Rust name) writes its `Debug`, `Clone`, `Default`, `PartialEq`,
-        //! `Serialize` and lenient `Deserialize`.
+        //! wire name, Rust name) writes its `Clone`, `Default`, `PartialEq`,
+        //! `Serialize` and lenient `Deserialize`; its `Debug`, which masks secrets, is
+        //! in `secrets.rs`.
         #![allow(clippy::large_enum_variant, missing_docs)]
 
         use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -227,7 +228,8 @@ fn union(def: &UnionDef) -> TokenStream {
     let docs = def.variants.iter().map(|_| quote!());
     quote! {
         #doc
-        #[derive(Debug, Clone, PartialEq)]
+        // `Debug` (secrets masked) is in `secrets.rs`.
+        #[derive(Clone, PartialEq)]
         #[non_exhaustive]
         pub enum #name {
             #(#docs #variants(#tys),)*

@@ -913,7 +913,11 @@ impl std::fmt::Debug for Event {
             Event::ZoneCreated(e) => f.debug_tuple("ZoneCreated").field(e).finish(),
             Event::ZoneDeleted(e) => f.debug_tuple("ZoneDeleted").field(e).finish(),
             Event::ZoneUpdated(e) => f.debug_tuple("ZoneUpdated").field(e).finish(),
-            Event::Unknown(value) => f.debug_tuple("Unknown").field(value).finish(),
+            Event::Unknown(value) => {
+                f.debug_tuple("Unknown")
+                    .field(&crate::redact::MaskedJson(value))
+                    .finish()
+            }
         }
     }
 }

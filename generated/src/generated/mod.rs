@@ -5,4 +5,6 @@
 pub mod endpoints;
 pub mod events;
 pub mod operations;
+pub(crate) mod secrets;
+
 pub mod types;

@@ -9,8 +9,9 @@
 //!
 //! Field documentation is the page's (description, example); a field the page
 //! only names has none. Each struct's `fields!` table (one line per field:
-//! wire name, Rust name) writes its `Debug`, `Clone`, `Default`, `PartialEq`,
-//! `Serialize` and lenient `Deserialize`.
+//! wire name, Rust name) writes its `Clone`, `Default`, `PartialEq`,
+//! `Serialize` and lenient `Deserialize`; its `Debug`, which masks secrets, is
+//! in `secrets.rs`.
 
 #![allow(clippy::large_enum_variant, missing_docs)]
 
@@ -646,7 +647,7 @@ crate::de::fields!(AuthenticationUrlResponse {
 /// One of the allowed types of `Operation Type`, sent as `{ "<key>": { … } }`.
 ///
 /// A key the documentation does not list decodes to `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub enum AutomationOperation {
     ActionGroupOperation(crate::types::ActionGroupOperation),
@@ -1305,7 +1306,7 @@ crate::de::fields!(CommandScheduleScheduleTimeDailyTime {
 /// One of the allowed types of `If-Then Setup Trigger Condition Block`, sent as `{ "<key>": { … } }`.
 ///
 /// A key the documentation does not list decodes to `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub enum ConditionBlock {
     AllDevicesStateCondition(crate::types::AllDevicesStateCondition),
@@ -8376,7 +8377,7 @@ crate::de::fields!(ResultResponse {
 /// One of the allowed types of `Scheduling Interval Type`, sent as `{ "<key>": { … } }`.
 ///
 /// A key the documentation does not list decodes to `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub enum SchedulingInterval {
     AbsoluteSchedule(crate::types::AbsoluteSchedule),
@@ -8908,7 +8909,7 @@ crate::de::fields!(SetupSecret {
 /// One of the allowed types of `Setup Trigger Type`, sent as `{ "<key>": { … } }`.
 ///
 /// A key the documentation does not list decodes to `Unknown`, kept as sent.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub enum SetupTrigger {
     DelayedCommandsSchedulingTrigger(crate::types::DelayedCommandsSchedulingTrigger),
