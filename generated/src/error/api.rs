@@ -23,9 +23,10 @@ pub struct ApiError {
 
 impl ApiError {
     /// Builds and classifies an error answer. E-mail addresses, JWTs and values
-    /// after `token :` in the message are masked.
+    /// after `token :` in the message are masked (before the message is cut to its
+    /// first 1000 characters, so a cut secret does not show its start).
     pub fn new(status: u16, code: Option<ErrorCode>, message: impl Into<String>) -> ApiError {
-        let message = redact_shapes(&truncate(message.into().trim(), MESSAGE_CHARS));
+        let message = truncate(&redact_shapes(message.into().trim()), MESSAGE_CHARS);
         let kind = classify(status, code.as_ref(), &message);
         ApiError {
             status,
@@ -65,12 +66,6 @@ impl ApiError {
     /// The classification of this error.
     pub fn kind(&self) -> ErrorKind {
         self.kind
-    }
-
-    /// The same error with its message passed through `redact`.
-    pub(crate) fn redacted(mut self, redact: impl Fn(&str) -> String) -> ApiError {
-        self.message = redact(&self.message);
-        self
     }
 }
 
@@ -137,8 +132,12 @@ pub(crate) fn is_error_body(body: &[u8]) -> bool {
         && object.keys().all(|k| k == "error" || k == "errorCode")
 }
 
-/// Keys whose values are masked in excerpts.
+/// Keys whose values are masked in excerpts: the secret wire names, and any key
+/// that mentions a secret.
 fn is_sensitive_key(key: &str) -> bool {
+    if crate::redact::is_secret_name(key) {
+        return true;
+    }
     let key = key.to_ascii_lowercase();
     [
         "token",
@@ -174,19 +173,30 @@ fn mask(value: &mut serde_json::Value) {
     }
 }
 
-/// A short, single-line, secret-free start of a body for error messages.
-pub(crate) fn excerpt(body: &[u8]) -> String {
-    // Only the start is shown: do not parse a large body to show 200 characters.
-    let text = match serde_json::from_slice::<serde_json::Value>(&body[..body.len().min(64 * 1024)])
-    {
+/// Most of a body read for an excerpt.
+const EXCERPT_INPUT_BYTES: usize = 64 * 1024;
+
+/// A short, single-line, secret-free start of a body for error messages. `redact`
+/// masks the secrets the caller knows (and the shapes, [`redact_shapes`]); it sees
+/// the whole text before it is cut, so a cut never shows the start of a secret.
+pub(crate) fn excerpt(body: &[u8], redact: impl Fn(&str) -> String) -> String {
+    // Only the start is shown: do not read a large body to show 200 characters.
+    let cut = body.len() > EXCERPT_INPUT_BYTES;
+    let input = &body[..body.len().min(EXCERPT_INPUT_BYTES)];
+    let text = match serde_json::from_slice::<serde_json::Value>(input) {
         Ok(mut value) => {
             mask(&mut value);
             value.to_string()
         }
-        Err(_) => String::from_utf8_lossy(&body[..body.len().min(4 * EXCERPT_CHARS)]).into_owned(),
+        Err(_) => String::from_utf8_lossy(input).into_owned(),
     };
-    let single_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    redact_shapes(&truncate(&single_line, EXCERPT_CHARS))
+    let mut words: Vec<&str> = text.split_whitespace().collect();
+    if cut {
+        // The last word may be the start of a secret the cut made unrecognizable.
+        words.pop();
+        words.push("…");
+    }
+    truncate(&redact(&words.join(" ")), EXCERPT_CHARS)
 }
 
 pub(crate) fn truncate(text: &str, max_chars: usize) -> String {
@@ -202,11 +212,12 @@ mod tests {
 
     #[test]
     fn excerpts_are_short_single_line_and_masked() {
+        let excerpt = |body: &[u8]| excerpt(body, redact_shapes);
         let long = "x".repeat(1000);
         assert_eq!(excerpt(long.as_bytes()).chars().count(), EXCERPT_CHARS + 1);
         assert_eq!(excerpt(b"a\n  b\tc"), "a b c");
         let masked = excerpt(
-            br#"{"token":"abc-SECRET","nested":[{"userPassword":"pw-SECRET","email":"me@x.io"}],"ok":1}"#,
+            br#"{"token":"abc-SECRET","nested":[{"userPassword":"pw-SECRET","email":"me@x.io"}],"code":"c-SECRET","ok":1}"#,
         );
         assert!(
             !masked.contains("SECRET") && !masked.contains("me@x.io"),

@@ -388,7 +388,7 @@ impl Error {
         Error::Decode {
             operation: op,
             message: source.to_string(),
-            excerpt: excerpt(body),
+            excerpt: excerpt(body, crate::redact::redact_shapes),
         }
     }
 
@@ -452,7 +452,8 @@ impl Error {
     ) -> Error {
         let redact = |text: &str| redactor.redact(text);
         if let Some((code, message)) = parse_error_body(body) {
-            let error = ApiError::new(status, code, message).redacted(redact);
+            // The whole message is masked before `ApiError::new` cuts it.
+            let error = ApiError::new(status, code, redact(&message));
             return if status == 429 || error.kind().is_rate_limit() {
                 Error::RateLimited {
                     operation: op,
@@ -478,7 +479,7 @@ impl Error {
         }
         // Not an Overkiz error body (HTML page, empty, plain text): the status decides,
         // so a 401 page still triggers the one re-login and a 4xx page is not retried.
-        let error = ApiError::from_status(status, redact(&excerpt(body)));
+        let error = ApiError::from_status(status, excerpt(body, redact));
         if status == 429 {
             Error::RateLimited {
                 operation: op,
@@ -670,6 +671,42 @@ mod tests {
             kind(200, br#"{"errorCode":"BRAND_NEW","error":"?"}"#),
             ErrorKind::Unknown
         );
+    }
+
+    #[test]
+    fn secrets_are_masked_on_the_whole_text_before_it_is_cut() {
+        const KNOWN: &str = "kNoWn-SeCrEt-VaLuE-123";
+        const JWT: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJtZSJ9.c2lnbmF0dXJl";
+        let redactor = Redactor::default();
+        redactor.add(KNOWN);
+        let leaks = |text: &str| text.contains("kNoW") || text.contains("eyJh");
+        // An answer that is not an error body: its excerpt is cut at 200 characters.
+        for secret in [KNOWN, JWT] {
+            let body = format!("<html>{} {secret} tail</html>", "x".repeat(188));
+            let error = Error::from_response(&OP, 403, None, body.as_bytes(), &redactor);
+            let Error::Api { error: api, .. } = &error else {
+                panic!("{error:?}")
+            };
+            assert!(!leaks(api.message()), "{}", api.message());
+            assert!(api.message().ends_with('…'), "{}", api.message());
+        }
+        // An error body: its message is cut at 1000 characters.
+        for secret in [KNOWN, JWT] {
+            let message = format!("{} {secret} tail", "y".repeat(994));
+            let body = serde_json::json!({"errorCode": "UNSPECIFIED_ERROR", "error": message});
+            let error = Error::from_response(&OP, 400, None, body.to_string().as_bytes(), &redactor);
+            let Error::Api { error: api, .. } = &error else {
+                panic!("{error:?}")
+            };
+            assert!(!leaks(api.message()), "{}", api.message());
+        }
+        // Shapes, for anyone building an `ApiError`.
+        let message = format!("{} {JWT} tail", "y".repeat(994));
+        assert!(!leaks(&ApiError::new(400, None, message).to_string()));
+        // A body longer than what an excerpt reads: the word the reading cut goes.
+        let body = format!("{}{KNOWN}", " ".repeat(64 * 1024 - 6));
+        let error = Error::from_response(&OP, 403, None, body.as_bytes(), &redactor);
+        assert!(!error.to_string().contains("kNoWn"), "{error}");
     }
 
     #[test]

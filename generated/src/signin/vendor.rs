@@ -41,7 +41,7 @@ impl Answer {
 
     /// A short, masked description of the body for an error message.
     pub(crate) fn message(&self, ctx: &SignInContext) -> String {
-        ctx.redact(&crate::error::excerpt(&self.body))
+        crate::error::excerpt(&self.body, |text| ctx.redact(text))
     }
 }
 
