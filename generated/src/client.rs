@@ -16,7 +16,7 @@ use crate::auth::{Credentials, CredentialsKind, LoginMethod};
 use crate::cookies::SessionCookies;
 use crate::error::{Error, ErrorKind};
 use crate::operation::{OperationInfo, RateLimit};
-use crate::redact::Redactor;
+use crate::redact::{Redactor, Slot};
 use crate::request::{RawResponse, Request};
 use crate::retry::RetryPolicy;
 use crate::server::{Server, ServerKind};
@@ -179,9 +179,7 @@ impl ClientBuilder {
     /// contact the server (sign-in happens on the first call).
     pub fn build(self) -> Result<Client, Error> {
         let redactor = Arc::new(Redactor::default());
-        for secret in self.credentials.secrets() {
-            redactor.add(&secret);
-        }
+        redactor.set(Slot::Credentials, self.credentials.secrets());
         let cookies = Arc::new(SessionCookies::new(redactor.clone()));
         // The session lives in the JSESSIONID cookie. With a bearer token no cookie
         // may be sent: the server refuses requests carrying both.

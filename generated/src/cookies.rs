@@ -8,10 +8,10 @@ use std::sync::{Arc, RwLock};
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header::HeaderValue;
 
-use crate::redact::Redactor;
+use crate::redact::{Redactor, Slot};
 
 /// A cookie jar that can be switched off (bearer sessions) and emptied (new
-/// session), and that tells the redactor every cookie value it receives.
+/// session), and that tells the redactor the value of each cookie it receives.
 pub(crate) struct SessionCookies {
     jar: RwLock<Arc<Jar>>,
     enabled: AtomicBool,
@@ -49,14 +49,19 @@ impl CookieStore for SessionCookies {
         }
         let headers: Vec<&HeaderValue> = headers.collect();
         for header in &headers {
-            // `NAME=value; Path=/; ...`: the value is a secret.
-            if let Some((_, value)) = header
-                .to_str()
-                .ok()
-                .and_then(|h| h.split(';').next())
-                .and_then(|pair| pair.split_once('='))
-            {
-                self.redactor.add(value);
+            // `NAME=value; Path=/; ...`: the value is a secret, and the next value of
+            // the same cookie replaces it (servers rotate them on every answer).
+            let Ok(header) = header.to_str() else {
+                continue;
+            };
+            let mut parts = header.split(';');
+            if let Some((name, value)) = parts.next().and_then(|pair| pair.split_once('=')) {
+                let path = parts
+                    .filter_map(|attribute| attribute.split_once('='))
+                    .find(|(key, _)| key.trim().eq_ignore_ascii_case("path"))
+                    .map_or("", |(_, path)| path.trim());
+                let slot = Slot::Cookie(format!("{}; {path}", name.trim()));
+                self.redactor.set(slot, [value]);
             }
         }
         self.jar().set_cookies(&mut headers.into_iter(), url);
@@ -73,6 +78,35 @@ impl CookieStore for SessionCookies {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rotated_cookie_replaces_its_previous_value() {
+        let redactor = Arc::new(Redactor::default());
+        let cookies = SessionCookies::new(redactor.clone());
+        let url = url::Url::parse("https://ha101-1.overkiz.com/x").unwrap();
+        let session = HeaderValue::from_static("JSESSIONID=session-SECRET-0; Path=/; Secure");
+        cookies.set_cookies(&mut std::iter::once(&session), &url);
+        // A load balancer cookie rotated on every answer, and the session rotated too.
+        for i in 1..=2000 {
+            let balancer = HeaderValue::from_str(&format!("AWSALB=balancer-{i:05}; Path=/")).unwrap();
+            cookies.set_cookies(&mut std::iter::once(&balancer), &url);
+        }
+        assert!(redactor.held() <= 10, "{}", redactor.held());
+        // Still in use: still masked, however many other cookies came since.
+        assert_eq!(redactor.redact("id session-SECRET-0"), "id ***");
+        assert_eq!(redactor.redact("balancer-02000"), "***");
+        // Long replaced: no longer held.
+        assert_eq!(redactor.redact("balancer-00001"), "balancer-00001");
+        for i in 1..=2000 {
+            let session = HeaderValue::from_str(&format!("JSESSIONID=session-SECRET-{i}; Path=/")).unwrap();
+            cookies.set_cookies(&mut std::iter::once(&session), &url);
+        }
+        assert!(redactor.held() <= 10, "{}", redactor.held());
+        assert_eq!(redactor.redact("session-SECRET-2000"), "***");
+        assert_eq!(redactor.redact("session-SECRET-0"), "session-SECRET-0");
+        let sent = cookies.cookies(&url).unwrap();
+        assert!(sent.to_str().unwrap().contains("JSESSIONID=session-SECRET-2000"));
+    }
 
     #[test]
     fn disabled_jars_neither_send_nor_keep_and_values_are_secrets() {

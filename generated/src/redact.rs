@@ -5,18 +5,24 @@
 //! up in an [`crate::Error`] goes through [`Redactor::redact`] first, which masks
 //!
 //! - every value the client holds as a secret or identity (password, tokens, JWT,
-//!   session id, user id), registered with [`Redactor::add`];
+//!   session id, user id), registered with [`Redactor::set`] or [`Redactor::add`];
 //! - anything shaped like an e-mail address or a JWT;
 //! - the word following `token`, `uuid`, `password` or `jsessionid`.
 //!
 //! It runs once, when an error is built, so `Display` and `Debug` never see the
-//! originals.
+//! originals. Masking comes before any cut, so a cut never shows the start of a
+//! secret.
+//!
+//! The values held are bounded: each is held in a [`Slot`] that a new value
+//! replaces (the session cookie, the grant of the session in force), and the loose
+//! ones ([`Redactor::add`]) and replaced ones are kept in short queues of the most
+//! recent.
 //!
 //! The same module prints the generated types: [`Masked`] for a field whose wire
 //! name is secret (`spec/secrets.toml`), [`MaskedJson`] for JSON kept as sent, where
 //! values under a secret name are masked at any depth.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::RwLock;
 
 use serde_json::{Map, Value};
@@ -30,10 +36,77 @@ pub(crate) const MASK: &str = "***";
 /// the shape rules still apply to them.
 const MIN_SECRET_LEN: usize = 4;
 
+/// Most loose values held ([`Redactor::add`]), newest kept.
+const MAX_LOOSE: usize = 32;
+/// Most replaced values held: a request sent before the replacement may still carry
+/// one and be echoed.
+const MAX_RETIRED: usize = 8;
+/// Most cookies held by name: a server that sends more names gets its oldest ones
+/// retired.
+const MAX_COOKIES: usize = 16;
+
+/// What a held value is: a new value of the same slot replaces the old one.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Slot {
+    /// The credentials in force (password, user, static token).
+    Credentials,
+    /// The secrets of the session in force (a grant's tokens, a token source's
+    /// credentials).
+    Grant,
+    /// A cookie, by name and path (what a `Set-Cookie` replaces).
+    Cookie(String),
+}
+
+#[derive(Default)]
+struct Held {
+    /// The current values of each slot, with the order they were set in.
+    slots: BTreeMap<Slot, (u64, Vec<String>)>,
+    set_count: u64,
+    /// Values that slots held before, oldest first.
+    retired: VecDeque<String>,
+    /// Values registered one by one, oldest first.
+    loose: VecDeque<String>,
+    /// Every value above, deduplicated, longest first (so a secret containing
+    /// another is masked whole).
+    all: Vec<String>,
+}
+
+impl Held {
+    fn rebuild(&mut self) {
+        let mut all: Vec<String> = self
+            .slots
+            .values()
+            .flat_map(|(_, values)| values.iter())
+            .chain(&self.retired)
+            .chain(&self.loose)
+            .cloned()
+            .collect();
+        all.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        all.dedup();
+        self.all = all;
+    }
+
+    fn retire(&mut self, values: Vec<String>) {
+        for value in values {
+            self.retired.retain(|v| *v != value);
+            self.retired.push_back(value);
+        }
+        while self.retired.len() > MAX_RETIRED {
+            self.retired.pop_front();
+        }
+    }
+}
+
+/// A value worth holding, trimmed; `None` when it is too short to mask by value.
+fn worth_holding(secret: &str) -> Option<String> {
+    let secret = secret.trim();
+    (secret.len() >= MIN_SECRET_LEN).then(|| secret.to_owned())
+}
+
 /// The secrets a client knows, and the masking of texts.
 #[derive(Default)]
 pub(crate) struct Redactor {
-    secrets: RwLock<Vec<String>>,
+    held: RwLock<Held>,
 }
 
 impl std::fmt::Debug for Redactor {
@@ -43,29 +116,75 @@ impl std::fmt::Debug for Redactor {
 }
 
 impl Redactor {
-    /// Registers a value to mask wherever it appears.
+    /// Registers a value to mask wherever it appears, among the most recent loose
+    /// values (a vendor's token, a local API token).
     pub(crate) fn add(&self, secret: &str) {
-        let secret = secret.trim();
-        if secret.len() < MIN_SECRET_LEN {
+        let Some(secret) = worth_holding(secret) else {
+            return;
+        };
+        let mut held = self.held.write().unwrap_or_else(|p| p.into_inner());
+        if held.loose.back() == Some(&secret) {
             return;
         }
-        let mut secrets = self.secrets.write().unwrap_or_else(|p| p.into_inner());
-        if !secrets.iter().any(|s| s == secret) {
-            secrets.push(secret.to_owned());
-            // Longest first, so a secret containing another is masked whole.
-            secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        held.loose.retain(|v| *v != secret);
+        held.loose.push_back(secret);
+        while held.loose.len() > MAX_LOOSE {
+            held.loose.pop_front();
         }
+        held.rebuild();
     }
 
-    /// `text` with every known secret and every secret-shaped word masked.
+    /// Holds `values` as the values of `slot`; the values it held before are
+    /// retired (still masked for a while: a request sent before may be echoed).
+    pub(crate) fn set<S: AsRef<str>>(&self, slot: Slot, values: impl IntoIterator<Item = S>) {
+        let mut values: Vec<String> = values
+            .into_iter()
+            .filter_map(|v| worth_holding(v.as_ref()))
+            .collect();
+        values.sort();
+        values.dedup();
+        let mut held = self.held.write().unwrap_or_else(|p| p.into_inner());
+        if held.slots.get(&slot).is_some_and(|(_, old)| *old == values) {
+            return;
+        }
+        held.set_count += 1;
+        let order = held.set_count;
+        let cookie = matches!(slot, Slot::Cookie(_));
+        if let Some((_, old)) = held.slots.insert(slot, (order, values)) {
+            held.retire(old);
+        }
+        if cookie {
+            let cookies = held
+                .slots
+                .iter()
+                .filter(|(slot, _)| matches!(slot, Slot::Cookie(_)))
+                .count();
+            if cookies > MAX_COOKIES {
+                let oldest = held
+                    .slots
+                    .iter()
+                    .filter(|(slot, _)| matches!(slot, Slot::Cookie(_)))
+                    .min_by_key(|(_, (order, _))| *order)
+                    .map(|(slot, _)| slot.clone());
+                if let Some((_, old)) = oldest.and_then(|slot| held.slots.remove(&slot)) {
+                    held.retire(old);
+                }
+            }
+        }
+        held.rebuild();
+    }
+
+    /// How many values are held (bounded whatever the server sends).
+    #[cfg(test)]
+    pub(crate) fn held(&self) -> usize {
+        self.held.read().unwrap_or_else(|p| p.into_inner()).all.len()
+    }
+
+    /// `text` with every known secret and every secret-shaped word masked. Give it
+    /// the whole text, then cut: a cut secret no longer matches.
     pub(crate) fn redact(&self, text: &str) -> String {
         let mut out = text.to_owned();
-        for secret in self
-            .secrets
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-        {
+        for secret in &self.held.read().unwrap_or_else(|p| p.into_inner()).all {
             if out.contains(secret.as_str()) {
                 out = out.replace(secret.as_str(), MASK);
             }
@@ -388,6 +507,25 @@ mod tests {
             printed.contains("200") && printed.contains("application/json") && printed.contains("<27 bytes>"),
             "{printed}"
         );
+    }
+
+    #[test]
+    fn held_values_are_bounded_and_slots_replace_their_values() {
+        let r = Redactor::default();
+        r.set(Slot::Credentials, ["user@example.com", "the-PASSWORD"]);
+        r.set(Slot::Grant, ["grant-TOKEN-0"]);
+        for i in 0..1000 {
+            r.add(&format!("loose-{i:04}"));
+            r.set(Slot::Grant, [format!("grant-TOKEN-{}", i + 1)]);
+        }
+        assert!(r.held() <= 2 + 1 + MAX_RETIRED + MAX_LOOSE, "{}", r.held());
+        // In force: masked; long replaced: no longer held.
+        assert_eq!(r.redact("x the-PASSWORD"), "x ***");
+        assert_eq!(r.redact("grant-TOKEN-1000"), "***");
+        assert_eq!(r.redact("grant-TOKEN-0 loose-0000"), "grant-TOKEN-0 loose-0000");
+        // The value just replaced may still be in flight: still masked.
+        assert_eq!(r.redact("grant-TOKEN-999"), "***");
+        assert_eq!(r.redact("loose-0999"), "***");
     }
 
     #[test]

@@ -10,6 +10,7 @@ use tokio::time::Instant;
 use crate::auth::{Credentials, CredentialsKind, LoginForm, Secret};
 use crate::client::Inner;
 use crate::error::{ApiError, Error, ErrorCode};
+use crate::redact::Slot;
 use crate::request::{Body, Request};
 use crate::signin::{Grant, Proof, SignInContext};
 
@@ -137,9 +138,7 @@ impl Inner {
 
     /// New credentials: no session, no cool-down.
     pub(crate) fn set_credentials(&self, credentials: Credentials) {
-        for secret in credentials.secrets() {
-            self.redactor.add(&secret);
-        }
+        self.redactor.set(Slot::Credentials, credentials.secrets());
         let bearer = credentials.is_bearer();
         *lock(&self.credentials) = credentials;
         let mut state = lock(&self.session);
@@ -248,9 +247,7 @@ impl Inner {
                     .credentials()
                     .await
                     .map_err(|source| Error::TokenSource { source })?;
-                for secret in fresh.secrets() {
-                    self.redactor.add(&secret);
-                }
+                self.redactor.set(Slot::Grant, fresh.secrets());
                 match fresh.kind {
                     CredentialsKind::Login(form) => {
                         self.send_login_form(&form).await?;
@@ -281,9 +278,7 @@ impl Inner {
                     },
                     None => flow.sign_in(&ctx).await?,
                 };
-                for secret in grant.secrets() {
-                    self.redactor.add(&secret);
-                }
+                self.redactor.set(Slot::Grant, grant.secrets());
                 let expires_at = grant
                     .expires_in
                     .map(|lifetime| Instant::now() + lifetime.min(MAX_GRANT_LIFETIME));
