@@ -503,6 +503,7 @@ mod tests {
         };
         let printed = format!("{answer:?}");
         assert!(!printed.contains("SECRET"), "{printed}");
+        assert!(!printed.contains(&format!("{:?}", answer.body)), "{printed}");
         assert!(
             printed.contains("200") && printed.contains("application/json") && printed.contains("<27 bytes>"),
             "{printed}"
