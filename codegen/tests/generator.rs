@@ -81,6 +81,23 @@ fn union_from_allowed_types() {
 }
 
 #[test]
+fn secret_fields_print_masked() {
+    let doc = page(
+        "Local",
+        &format!(
+            "GET Token /local/token application/json\nGet a token\n\n\n\nAccess scope : Public\n\n\
+             Response\nType Name Value Description\nResponse Body (JSON)\n{{\n  \"label\" : \"a token label\",\n  \
+             \"token\" : \"a local API token\",\n  \"value\" : null\n}}\n{STATUS_200}"
+        ),
+    );
+    let g = run(&doc, "");
+    // The `Debug` impls only: the table of names above them follows `spec/secrets.toml`.
+    let secrets = file(&g, "secrets.rs");
+    let impls = &secrets[secrets.find("impl ").expect("Debug impls")..];
+    insta::assert_snapshot!(impls);
+}
+
+#[test]
 fn event_enum() {
     let doc = page(
         "Places",
