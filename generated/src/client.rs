@@ -326,7 +326,11 @@ pub(crate) struct Inner {
 ///   (`Retry-After` beyond [`RetryPolicy::max_backoff`] is returned as an error, not
 ///   slept through), time ([`ClientBuilder::timeout`]); redirects are never followed.
 /// - **No secret in errors or logs:** passwords, tokens, the session cookie and the
-///   user id are masked wherever a server echoes them.
+///   user id are masked wherever a server echoes them (before a message is cut, so
+///   a cut never shows the start of one). The `Debug` output of every generated type
+///   and request prints `***` for the fields and parameters named in
+///   `spec/secrets.toml` (`token`, `jwt`, `accessToken`, passwords, ...), inside
+///   kept JSON (`extra`, [`crate::Event::Unknown`]) too.
 /// - **Events are never lost silently:** see [`crate::EventStream`].
 #[derive(Clone)]
 pub struct Client {
