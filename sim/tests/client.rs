@@ -1394,3 +1394,30 @@ async fn commands_the_device_does_not_have_are_refused() {
         .unwrap();
     assert!(launched.exec_id.is_some());
 }
+
+/// The control API takes counts up to 10,000: a larger one (or one that is not a
+/// number) is refused and queues nothing.
+#[tokio::test]
+async fn the_control_api_refuses_huge_counts() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    let control = format!("http://{}/_sim", sim.addr());
+    let http = reqwest::Client::new();
+    for count in ["10001", "18446744073709551615", "99999999999999999999", "many"] {
+        let sent = http
+            .post(format!("{control}/faults/maintenance?next={count}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(sent.status(), 400, "next={count}");
+    }
+    client.get_setup().await.expect("no fault queued or switched on");
+    let sent = http
+        .post(format!("{control}/faults/maintenance?next=10000"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 204);
+    let error = client.get_setup().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Maintenance, "{error:?}");
+}
