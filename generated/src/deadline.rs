@@ -33,7 +33,10 @@ mod tests {
     #[test]
     fn huge_waits_saturate_far_away() {
         let now = Instant::now();
-        assert_eq!(after(now, Duration::from_secs(5)), now + Duration::from_secs(5));
+        assert_eq!(
+            after(now, Duration::from_secs(5)),
+            now + Duration::from_secs(5)
+        );
         for huge in [Duration::MAX, Duration::from_secs(u64::MAX), FAR * 2] {
             let deadline = after(now, huge);
             assert!(deadline >= now + FAR / 2, "{huge:?}");

@@ -369,7 +369,10 @@ fn check_commands(device: &Value, commands: &Value) -> Result<(), Answer> {
     };
     for command in commands.as_array().into_iter().flatten() {
         let name = command["name"].as_str().unwrap_or_default();
-        if !known.iter().any(|c| c["commandName"].as_str() == Some(name)) {
+        if !known
+            .iter()
+            .any(|c| c["commandName"].as_str() == Some(name))
+        {
             return Err(no_such_command(name));
         }
     }

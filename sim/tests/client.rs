@@ -1378,7 +1378,10 @@ async fn commands_the_device_does_not_have_are_refused() {
         .await
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::NoSuchCommand, "{error:?}");
-    assert!(error.to_string().contains("No such command : fly"), "{error}");
+    assert!(
+        error.to_string().contains("No such command : fly"),
+        "{error}"
+    );
     assert!(sim.current_executions().is_empty());
     // Stored action groups are checked the same way.
     let error = client
@@ -1403,7 +1406,12 @@ async fn the_control_api_refuses_huge_counts() {
     let client = client(&sim);
     let control = format!("http://{}/_sim", sim.addr());
     let http = reqwest::Client::new();
-    for count in ["10001", "18446744073709551615", "99999999999999999999", "many"] {
+    for count in [
+        "10001",
+        "18446744073709551615",
+        "99999999999999999999",
+        "many",
+    ] {
         let sent = http
             .post(format!("{control}/faults/maintenance?next={count}"))
             .send()
@@ -1411,7 +1419,10 @@ async fn the_control_api_refuses_huge_counts() {
             .unwrap();
         assert_eq!(sent.status(), 400, "next={count}");
     }
-    client.get_setup().await.expect("no fault queued or switched on");
+    client
+        .get_setup()
+        .await
+        .expect("no fault queued or switched on");
     let sent = http
         .post(format!("{control}/faults/maintenance?next=10000"))
         .send()
