@@ -900,11 +900,11 @@ async fn the_queue_against_the_simulator_sends_early_splits_by_mode_and_drops_ab
     use overkiz::{Action, ActionQueue, ActionQueueSettings, ExecutionMode};
     let sim = simulator().await;
     let client = client(&sim);
-    let setup = client.get_setup().await.unwrap();
+    let setup = client.setup().await.unwrap();
+    // Devices that have `open` and `close` (the simulator refuses other commands).
     let urls: Vec<String> = setup
-        .devices
-        .iter()
-        .flatten()
+        .devices()
+        .filter(|d| d.supports_command("open") && d.supports_command("close"))
         .filter_map(|d| d.device_url.clone())
         .take(4)
         .collect();
