@@ -1,6 +1,7 @@
 //! `overkiz`: the Overkiz End-User API from the command line.
 
 mod config;
+mod escape;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ use overkiz::{
 use serde_json::Value;
 
 use config::Settings;
+use escape::{escape, field, Form};
 
 pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -179,7 +181,7 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("overkiz: {error}");
+            eprintln!("overkiz: {}", escape(&error.to_string(), Form::Lines));
             ExitCode::FAILURE
         }
     }
@@ -318,7 +320,10 @@ async fn setup(client: &Client, anonymize: bool, json: bool) -> Result<(), BoxEr
         setup = overkiz::diagnostics::anonymize_setup(&setup)?;
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&setup)?);
+        println!(
+            "{}",
+            escape(&serde_json::to_string_pretty(&setup)?, Form::Json)
+        );
         return Ok(());
     }
     for gateway in setup.gateways.iter().flatten() {
@@ -328,10 +333,11 @@ async fn setup(client: &Client, anonymize: bool, json: bool) -> Result<(), BoxEr
             .and_then(|c| c.status.as_deref())
             .unwrap_or("?");
         println!(
-            "gateway {}  type {}  status {status}  firmware {}",
-            gateway.gateway_id.as_deref().unwrap_or("?"),
-            gateway.r#type.map_or("?".into(), |t| t.to_string()),
-            gateway.firmware_version.as_deref().unwrap_or("?"),
+            "gateway {}  type {}  status {}  firmware {}",
+            field(gateway.gateway_id.as_deref().unwrap_or("?")),
+            field(&gateway.r#type.map_or("?".into(), |t| t.to_string())),
+            field(status),
+            field(gateway.firmware_version.as_deref().unwrap_or("?")),
         );
     }
     let count = setup.devices.as_ref().map_or(0, Vec::len);
@@ -396,15 +402,20 @@ async fn devices(client: &Client) -> Result<(), BoxError> {
     Ok(())
 }
 
+/// Prints `rows` as aligned columns, every cell escaped.
 fn print_table<const N: usize>(rows: &[[String; N]]) {
+    let rows: Vec<[String; N]> = rows
+        .iter()
+        .map(|row| row.clone().map(|cell| field(&cell).into_owned()))
+        .collect();
     let mut widths = [0; N];
-    for row in rows {
+    for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
         }
     }
     let mut out = std::io::stdout().lock();
-    for row in rows {
+    for row in &rows {
         let mut line = String::new();
         for (i, cell) in row.iter().enumerate() {
             if i + 1 == N {
@@ -423,30 +434,36 @@ fn print_table<const N: usize>(rows: &[[String; N]]) {
 
 async fn device(client: &Client, url: &str) -> Result<(), BoxError> {
     let device = client.get_setup_devices_by_device_url(url).await?;
-    println!("label:      {}", device.label.as_deref().unwrap_or("-"));
+    println!(
+        "label:      {}",
+        field(device.label.as_deref().unwrap_or("-"))
+    );
     println!(
         "url:        {}",
-        device.device_url.as_deref().unwrap_or(url)
+        field(device.device_url.as_deref().unwrap_or(url))
     );
-    println!("ui class:   {}", device.ui_class_str().unwrap_or("-"));
-    println!("widget:     {}", device.widget_str().unwrap_or("-"));
+    println!(
+        "ui class:   {}",
+        field(device.ui_class_str().unwrap_or("-"))
+    );
+    println!("widget:     {}", field(device.widget_str().unwrap_or("-")));
     println!(
         "controllable: {}",
-        device.controllable_name.as_deref().unwrap_or("-")
+        field(device.controllable_name.as_deref().unwrap_or("-"))
     );
     println!("states:");
     for state in device.states.iter().flatten() {
         println!(
             "  {} = {}",
-            state.name.as_deref().unwrap_or("?"),
-            display_value(state.value.as_ref())
+            field(state.name.as_deref().unwrap_or("?")),
+            field(&display_value(state.value.as_ref()))
         );
     }
     println!("commands:");
     for command in device.command_definitions() {
         println!(
             "  {} ({} parameters)",
-            command.command_name.as_deref().unwrap_or("?"),
+            field(command.command_name.as_deref().unwrap_or("?")),
             command.nparams.unwrap_or(0)
         );
     }
@@ -481,7 +498,7 @@ async fn exec(
 ) -> Result<ExitCode, BoxError> {
     if !wait {
         let exec_id = client.run(action, ExecutionMode::Normal).await?;
-        println!("{exec_id}");
+        println!("{}", field(&exec_id));
         return Ok(ExitCode::SUCCESS);
     }
     let mut events = event_stream(client);
@@ -496,7 +513,8 @@ async fn follow(
     exec_id: &str,
     timeout: Duration,
 ) -> Result<ExitCode, BoxError> {
-    eprintln!("execution {exec_id}: launched");
+    let shown_id = field(exec_id);
+    eprintln!("execution {shown_id}: launched");
     let outcome = tokio::time::timeout(timeout, async {
         while let Some(item) = events.next().await {
             match item {
@@ -504,8 +522,8 @@ async fn follow(
                     if let Event::ExecutionStateChanged(change) = &event {
                         if change.exec_id.as_deref() == Some(exec_id) {
                             eprintln!(
-                                "execution {exec_id}: {}",
-                                change.new_state.as_deref().unwrap_or("?")
+                                "execution {shown_id}: {}",
+                                field(change.new_state.as_deref().unwrap_or("?"))
                             );
                         }
                     }
@@ -520,7 +538,9 @@ async fn follow(
                     }
                     eprintln!("events were lost; still waiting");
                 }
-                Err(error) if error.is_retryable() => eprintln!("{error}"),
+                Err(error) if error.is_retryable() => {
+                    eprintln!("{}", escape(&error.to_string(), Form::Lines));
+                }
                 Err(error) => return Err(BoxError::from(error)),
             }
         }
@@ -534,7 +554,7 @@ async fn follow(
             Ok(Some(outcome)) => outcome,
             _ => {
                 return Err(format!(
-                    "execution {exec_id}: no outcome within {} s",
+                    "execution {shown_id}: no outcome within {} s",
                     timeout.as_secs()
                 )
                 .into())
@@ -542,27 +562,27 @@ async fn follow(
         },
     };
     let _ = events.unregister().await;
-    println!("{exec_id} {}", outcome.state);
+    println!("{shown_id} {}", field(&outcome.state.to_string()));
     if outcome.is_success() {
         return Ok(ExitCode::SUCCESS);
     }
     eprintln!(
         "failure type: {}",
-        outcome.failure_type.as_deref().unwrap_or("?")
+        field(outcome.failure_type.as_deref().unwrap_or("?"))
     );
     for failed in &outcome.failed_commands {
         eprintln!(
             "  {} failed: {}",
-            failed.device_url.as_deref().unwrap_or("?"),
-            failed.failure_type.as_deref().unwrap_or("?"),
+            field(failed.device_url.as_deref().unwrap_or("?")),
+            field(failed.failure_type.as_deref().unwrap_or("?")),
         );
     }
     Ok(ExitCode::FAILURE)
 }
 
-/// One line for an event: its name, then its scalar fields as `key=value`.
+/// One line for an event: its name, then its fields as `key=value` (escaped).
 fn event_line(event: &Event) -> String {
-    let mut line = event.name().to_owned();
+    let mut line = field(event.name()).into_owned();
     if let Ok(Value::Object(fields)) = serde_json::to_value(event) {
         for (key, value) in fields {
             if key == "name" || value.is_null() {
@@ -572,7 +592,7 @@ fn event_line(event: &Event) -> String {
                 Value::String(s) => s,
                 other => other.to_string(),
             };
-            line.push_str(&format!(" {key}={shown}"));
+            line.push_str(&format!(" {}={}", field(&key), field(&shown)));
         }
     }
     line
@@ -589,7 +609,7 @@ async fn events(client: &Client, json: bool, count: Option<usize>) -> Result<(),
         match item {
             Ok(event) => {
                 let line = if json {
-                    serde_json::to_string(&event)?
+                    escape(&serde_json::to_string(&event)?, Form::Json).into_owned()
                 } else {
                     event_line(&event)
                 };
@@ -598,9 +618,14 @@ async fn events(client: &Client, json: bool, count: Option<usize>) -> Result<(),
                 seen += 1;
             }
             Err(gap) if gap.kind() == ErrorKind::EventsLost => {
-                eprintln!("events were lost (re-read the setup): {gap}");
+                eprintln!(
+                    "events were lost (re-read the setup): {}",
+                    escape(&gap.to_string(), Form::Lines)
+                );
             }
-            Err(error) if error.is_retryable() => eprintln!("{error}"),
+            Err(error) if error.is_retryable() => {
+                eprintln!("{}", escape(&error.to_string(), Form::Lines));
+            }
             Err(error) => return Err(error.into()),
         }
     }
@@ -666,7 +691,7 @@ async fn run_group(
     match &mut events {
         Some(events) => follow(events, &exec_id, timeout).await,
         None => {
-            println!("{exec_id}");
+            println!("{}", field(&exec_id));
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -692,7 +717,7 @@ async fn local_token(client: &Client, command: LocalTokenCmd) -> Result<(), BoxE
             let pin = gateway(client, g).await?;
             let created = client.create_local_token(&pin, &label).await?;
             eprintln!("created a local API token labelled {label:?} for {pin}; it is shown once:");
-            println!("{}", created.token.expose());
+            println!("{}", field(created.token.expose()));
         }
         LocalTokenCmd::List { gateway: g } => {
             let pin = gateway(client, g).await?;
@@ -722,13 +747,14 @@ async fn discover(timeout: Duration) -> Result<ExitCode, BoxError> {
         eprintln!("no gateway answered within {} s", timeout.as_secs());
     }
     for gateway in gateways {
+        // Whatever answered on the LAN wrote these.
         println!(
             "{} {}:{} {} api {}",
-            gateway.pin,
-            gateway.host,
+            field(&gateway.pin),
+            field(&gateway.host),
             gateway.port,
             gateway.service,
-            gateway.api_version.as_deref().unwrap_or("?")
+            field(gateway.api_version.as_deref().unwrap_or("?"))
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -808,8 +834,14 @@ async fn call(
         return Ok(());
     }
     match serde_json::from_slice::<Value>(&answer.body) {
-        Ok(json) => println!("{}", serde_json::to_string_pretty(&json)?),
-        Err(_) => println!("{}", String::from_utf8_lossy(&answer.body)),
+        Ok(json) => println!(
+            "{}",
+            escape(&serde_json::to_string_pretty(&json)?, Form::Json)
+        ),
+        Err(_) => println!(
+            "{}",
+            escape(&String::from_utf8_lossy(&answer.body), Form::Lines)
+        ),
     }
     Ok(())
 }

@@ -722,3 +722,82 @@ async fn exec_wait_finds_an_outcome_lost_in_a_gap() {
         "looked up"
     );
 }
+
+/// What the server sends reaches the terminal escaped: a device labelled with ANSI
+/// escapes, a direction override and a newline, and a state value with a C1 control
+/// sequence, cannot clear the screen, retitle it or forge a line; JSON output stays
+/// the same JSON.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_text_cannot_drive_the_terminal() {
+    const LABEL: &str = "Volet\u{1b}[2J\u{1b}]0;owned\u{7}\n\u{202e}forged line";
+    const VALUE: &str = "\u{9b}31mred\u{7f}";
+    let mut setup = fixture();
+    for device in setup["devices"].as_array_mut().unwrap() {
+        if device["deviceURL"] == SHUTTER {
+            device["label"] = Value::from(LABEL);
+        }
+    }
+    let sim = Simulator::start_with(setup, Config::default())
+        .await
+        .unwrap();
+    // Control characters other than the line ends, and the direction marks.
+    let unsafe_char =
+        |c: char| (c.is_control() && c != '\n') || ('\u{202a}'..='\u{202e}').contains(&c);
+    let check = |out: &str| {
+        assert!(!out.chars().any(unsafe_char), "{out:?}");
+        assert!(
+            !out.contains("\nforged line") && !out.contains("owned\u{7}"),
+            "{out:?}"
+        );
+    };
+
+    let out = success(&run(&sim, &["devices"]).await);
+    check(&out);
+    assert!(
+        out.contains("Volet\\u{1b}[2J\\u{1b}]0;owned\\u{7}\\n\\u{202e}forged line"),
+        "{out}"
+    );
+    assert_eq!(
+        out.lines().count(),
+        1 + fixture()["devices"].as_array().unwrap().len()
+    );
+    let out = success(&run(&sim, &["device", SHUTTER]).await);
+    check(&out);
+    assert!(out.contains("label:      Volet\\u{1b}[2J"), "{out}");
+    let out = success(&run(&sim, &["setup", "--json"]).await);
+    check(&out);
+    let served: Value = serde_json::from_str(&out).unwrap();
+    assert!(served["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["label"] == LABEL));
+
+    for json in [false, true] {
+        let mut args = vec!["events", "--count", "1"];
+        if json {
+            args.push("--json");
+        }
+        let env = [
+            ("OVERKIZ_SERVER", sim.url()),
+            ("OVERKIZ_USER", "me@example.com"),
+            ("OVERKIZ_PASSWORD", PASSWORD),
+        ];
+        let events = tokio::spawn(output(overkiz(&env, &args), None));
+        while sim.listener_count() == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(sim.set_device_state(SHUTTER, "core:ClosureState", Value::from(VALUE)));
+        let out = success(&events.await.unwrap());
+        check(&out);
+        if json {
+            let event: Value = serde_json::from_str(out.trim_end()).unwrap();
+            assert_eq!(event["deviceStates"][0]["value"], VALUE, "{out}");
+        } else {
+            assert!(out.contains("\\u{9b}31mred\\u{7f}"), "{out}");
+        }
+        while sim.listener_count() != 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}

@@ -11,6 +11,7 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use crate::command::{action_group_of, Action, ExecutionMode};
+use crate::deadline;
 use crate::{Client, Error};
 
 /// What every caller of a batch gets: the execution id, or the batch's failure
@@ -21,7 +22,7 @@ pub type QueuedResult = Result<String, Arc<Error>>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ActionQueueSettings {
     /// How long a batch waits for more actions after its first one (100 ms by
-    /// default).
+    /// default; `Duration::MAX`: until it is full or flushed).
     pub delay: Duration,
     /// A batch is sent at once when it holds this many actions (devices): 20 by
     /// default; at least 1.
@@ -162,7 +163,7 @@ impl ActionQueue {
             if pending.actions.is_empty() {
                 pending.mode = mode;
                 pending.label = label;
-                pending.deadline = Some(Instant::now() + self.settings.delay);
+                pending.deadline = Some(deadline::from_now(self.settings.delay));
             }
             pending.actions.extend(actions);
             merge_in_place(&mut pending.actions);

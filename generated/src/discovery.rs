@@ -322,7 +322,8 @@ impl Drop for Daemon {
     }
 }
 
-/// Browses the local network for `timeout` and returns the gateways that answered,
+/// Browses the local network for `timeout` (any length: `Duration::MAX` browses
+/// until the future is dropped) and returns the gateways that answered,
 /// sorted by PIN; a gateway with Developer Mode on appears twice, once per
 /// [`GatewayService`].
 ///
@@ -358,7 +359,7 @@ pub async fn discover(timeout: Duration) -> Result<Vec<DiscoveredGateway>, Disco
     }
     let mut events = futures::stream::select_all(streams);
     let mut found: BTreeMap<(String, GatewayService), DiscoveredGateway> = BTreeMap::new();
-    let deadline = tokio::time::Instant::now() + timeout;
+    let deadline = crate::deadline::from_now(timeout);
     while let Ok(Some(event)) = tokio::time::timeout_at(deadline, events.next()).await {
         if let mdns_sd::ServiceEvent::ServiceResolved(resolved) = event {
             if let Some(gateway) = gateway_from_resolved(&resolved) {

@@ -12,6 +12,7 @@ use std::time::Duration;
 use futures::stream::{self, Stream};
 use tokio::time::Instant;
 
+use crate::deadline;
 use crate::request::Request;
 use crate::session::lock;
 use crate::{operations, Client, Error, ErrorKind, Event};
@@ -252,7 +253,7 @@ impl Poller {
                 continue;
             }
             if let Some(last) = self.last_fetch {
-                tokio::time::sleep_until(last + self.config.fetch_interval).await;
+                tokio::time::sleep_until(deadline::after(last, self.config.fetch_interval)).await;
             }
             let result = self
                 .client
@@ -304,8 +305,7 @@ impl Poller {
             wait_ms = wait.as_millis() as u64,
             "event stream call failed; backing off"
         );
-        let now = Instant::now();
-        self.not_before = Some(now.checked_add(wait).unwrap_or(now));
+        self.not_before = Some(deadline::from_now(wait));
         error
     }
 }

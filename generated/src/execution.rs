@@ -236,6 +236,9 @@ impl EventStream {
     /// failure is returned at once as [`Error::Execution`], carrying the `execId`.
     /// When time runs out, [`Error::ExecutionTimeout`] carries the last state seen;
     /// the execution may still be running.
+    ///
+    /// Any `timeout` is accepted: one too long for the clock (`Duration::MAX`) means
+    /// no time limit.
     pub async fn wait_for_execution(
         &mut self,
         exec_id: &str,
@@ -245,7 +248,7 @@ impl EventStream {
             exec_id: exec_id.to_owned(),
             source: Box::new(error),
         };
-        let deadline = tokio::time::Instant::now() + timeout;
+        let deadline = crate::deadline::from_now(timeout);
         let mut last_state = None;
         loop {
             let item = match tokio::time::timeout_at(deadline, self.next()).await {

@@ -68,6 +68,7 @@ mod client;
 mod command;
 mod cookies;
 mod de;
+mod deadline;
 mod device;
 mod device_url;
 pub mod diagnostics;

@@ -1,6 +1,13 @@
 //! The control API under [`CONTROL_PREFIX`](crate::CONTROL_PREFIX): the library's
 //! fault and inspection methods over HTTP, for clients not written in Rust (or a
-//! simulator started with the binary). Never subject to faults or authentication.
+//! simulator started with the binary). Never subject to faults or to the API's
+//! authentication.
+//!
+//! It answers loopback callers (`127.0.0.1`, `::1`) only, unless the simulator was
+//! started with a [`Config::control_token`](crate::Config::control_token)
+//! (`--control-token`): then a caller from elsewhere sends it as
+//! `Authorization: Bearer <token>`. Others get 403. Counts (`next=N`) go up to
+//! [`MAX_COUNT`]; more, or a count that is not a number, is refused with 400.
 //!
 //! | call | effect |
 //! |---|---|
@@ -16,12 +23,42 @@
 //! | `GET /_sim/status` | sessions, listeners, running executions, history length, requests |
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
 use crate::faults::{operation_key, ErrorFixture, Fault};
 use crate::{Answer, Shared};
+
+/// The largest count the control API takes (`next=N`).
+pub const MAX_COUNT: u64 = 10_000;
+
+/// Whether a control call from `caller`, with `given` as its bearer token, is
+/// answered: a loopback caller always, another one only with the configured `token`.
+pub(crate) fn allowed(caller: IpAddr, token: Option<&str>, given: Option<&str>) -> bool {
+    if caller.to_canonical().is_loopback() {
+        return true;
+    }
+    match (token, given) {
+        (Some(token), Some(given)) => same(token.as_bytes(), given.as_bytes()),
+        _ => false,
+    }
+}
+
+/// Equality that takes as long wherever the first difference is.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The answer to a caller [`allowed`] refuses.
+pub(crate) fn refused() -> Answer {
+    Answer::error(
+        403,
+        "RESOURCE_ACCESS_DENIED",
+        "The control API answers loopback callers, or callers with the control token",
+    )
+}
 
 fn bad(message: &str) -> Answer {
     Answer::error(400, "INVALID_API_CALL", message)
@@ -69,7 +106,11 @@ pub(crate) fn answer(
                 Some(Ok(op)) => Some(op),
                 Some(Err(unknown)) => return bad(&unknown.to_string()),
             };
-            if let Some(times) = number("next") {
+            if let Some(next) = query.get("next") {
+                let times = match next.parse::<u64>() {
+                    Ok(times) if times <= MAX_COUNT => times,
+                    _ => return bad(&format!("next=N takes a count from 0 to {MAX_COUNT}")),
+                };
                 shared.faults.push_next(fault, times as usize, operation);
             } else if operation.is_some() {
                 return bad("operation= goes with next=N");
@@ -126,5 +167,37 @@ pub(crate) fn answer(
             )
         }
         _ => Answer::error(404, "INVALID_API_CALL", "No such resource"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_callers_or_the_token_holder_are_answered() {
+        let loopback: [IpAddr; 3] = [
+            [127, 0, 0, 1].into(),
+            std::net::Ipv6Addr::LOCALHOST.into(),
+            "::ffff:127.0.0.1".parse().unwrap(),
+        ];
+        let remote: [IpAddr; 3] = [
+            [192, 168, 1, 20].into(),
+            [0, 0, 0, 0].into(),
+            "2001:db8::1".parse().unwrap(),
+        ];
+        for caller in loopback {
+            assert!(allowed(caller, None, None), "{caller}");
+            assert!(allowed(caller, Some("t0ken"), None), "{caller}");
+        }
+        for caller in remote {
+            assert!(!allowed(caller, None, None), "{caller}");
+            assert!(!allowed(caller, None, Some("t0ken")), "{caller}");
+            assert!(!allowed(caller, Some("t0ken"), None), "{caller}");
+            assert!(!allowed(caller, Some("t0ken"), Some("t0ke")), "{caller}");
+            assert!(!allowed(caller, Some("t0ken"), Some("t0keN")), "{caller}");
+            assert!(allowed(caller, Some("t0ken"), Some("t0ken")), "{caller}");
+        }
+        assert_eq!(refused().status, 403);
     }
 }

@@ -120,6 +120,10 @@ pub struct Config {
     pub credentials: Option<(String, String)>,
     /// Whether the documented per-session rate limits are enforced (default: off).
     pub rate_limits: RateLimits,
+    /// The token a caller from another machine must send to the [`control`] API
+    /// (`Authorization: Bearer <token>`); without one (the default) the control API
+    /// answers loopback callers only. Loopback callers never need it.
+    pub control_token: Option<String>,
 }
 
 impl Default for Config {
@@ -130,6 +134,7 @@ impl Default for Config {
             step: Duration::from_millis(500),
             credentials: None,
             rate_limits: RateLimits::Off,
+            control_token: None,
         }
     }
 }
@@ -153,6 +158,11 @@ impl Config {
     /// Sets [`Config::rate_limits`].
     pub fn with_rate_limits(mut self, rate_limits: RateLimits) -> Config {
         self.rate_limits = rate_limits;
+        self
+    }
+    /// Sets [`Config::control_token`].
+    pub fn with_control_token(mut self, token: impl Into<String>) -> Config {
+        self.control_token = Some(token.into());
         self
     }
     /// Accepts only these credentials at `POST /login`.
@@ -514,8 +524,8 @@ fn check_setup(setup: &Value) -> std::io::Result<()> {
 async fn serve(listener: TcpListener, shared: Arc<Shared>, tls: Option<TlsAcceptor>) {
     let mut connections = JoinSet::new();
     loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
+        let (stream, caller) = match listener.accept().await {
+            Ok((stream, peer)) => (stream, peer.ip()),
             Err(_) => {
                 // Out of file descriptors, ...: do not spin.
                 tokio::time::sleep(Duration::from_millis(10)).await;
@@ -529,7 +539,7 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>, tls: Option<TlsAccept
         connections.spawn(async move {
             let service = hyper::service::service_fn(move |request| {
                 let shared = shared.clone();
-                handle(shared, request)
+                handle(shared, caller, request)
             });
             let http = hyper::server::conn::http1::Builder::new();
             match tls {
@@ -673,9 +683,24 @@ impl std::error::Error for DropConnection {}
 
 async fn handle(
     shared: Arc<Shared>,
+    caller: std::net::IpAddr,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, DropConnection> {
     if let Some(path) = request.uri().path().strip_prefix(CONTROL_PREFIX) {
+        let given = request
+            .headers()
+            .get(hyper::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|token| token.trim().to_owned());
+        if !control::allowed(
+            caller,
+            shared.config.control_token.as_deref(),
+            given.as_deref(),
+        ) {
+            // Refused before the body is read.
+            return Ok(control::refused().into_response());
+        }
         let (method, path) = (request.method().as_str().to_owned(), path.to_owned());
         let query = request.uri().query().unwrap_or_default().to_owned();
         let Ok(body) = Limited::new(request.into_body(), MAX_REQUEST_BYTES)

@@ -12,7 +12,7 @@ const USAGE: &str = "usage: overkiz-sim --setup FILE [--port PORT] [--host IP] [
                    [--user USER --password PW] [--latency-ms MS] [--rate-limited]
                    [--maintenance] [--drop-connections] [--fault NAME]...
                    [--documented-rate-limits]
-                   [--local PIN [--ca-out FILE]] [--token TOKEN]...
+                   [--local PIN [--ca-out FILE]] [--token TOKEN]... [--control-token TOKEN]
        overkiz-sim --list-operations
 
 --action-groups FILE  a JSON array of action groups as GET /actionGroups answers it
@@ -25,6 +25,8 @@ const USAGE: &str = "usage: overkiz-sim --setup FILE [--port PORT] [--host IP] [
                  drop-connection, session-expired, or a captured error answer
                  (cloud/exec-queue-full, local/400-bus-error, ...: GET /_sim/faults)
 --token TOKEN    accept TOKEN as `Authorization: Bearer` (or POST /_sim/tokens/TOKEN)
+--control-token TOKEN  let callers from other machines use the control API (/_sim) with
+                 `Authorization: Bearer TOKEN`; without it only loopback callers may
 --documented-rate-limits  enforce the documentation's per-session limits (one event
                  fetch per second, one execution per 28 min 48 s, one GET /setup per day, ...)
 --list-operations  print every documented operation and whether it answers from the
@@ -75,6 +77,7 @@ async fn run() -> Result<(), String> {
             "--local" => pin = Some(value()?),
             "--ca-out" => ca_out = Some(value()?),
             "--token" => tokens.push(value()?),
+            "--control-token" => config.control_token = Some(value()?),
             "--host" => host = value()?.parse().map_err(|e| format!("--host: {e}"))?,
             "--step-ms" => config.step = Duration::from_millis(number(value()?)?),
             "--session-ttl-s" => config.session_ttl = Duration::from_secs(number(value()?)?),

@@ -154,7 +154,9 @@ impl State {
     /// The server's error for `actions` naming a device it does not know: a device of
     /// a gateway outside the setup makes the action group's setup unknown
     /// (`tests/fixtures/errors/cloud/action-group-setup-not-found.json`); an unknown
-    /// device of a known gateway is `No such controllable`.
+    /// device of a known gateway is `No such controllable`; a command the device's
+    /// definition does not list is `No such command`
+    /// (`tests/fixtures/errors/cloud/no-such-command.json`).
     pub(crate) fn check_devices(&self, actions: &Value) -> Result<(), Answer> {
         let gateways: Vec<&str> = self.setup["gateways"]
             .as_array()
@@ -164,7 +166,8 @@ impl State {
             .collect();
         for action in actions.as_array().into_iter().flatten() {
             let url = action["deviceURL"].as_str().unwrap_or_default();
-            if self.device(url).is_some() {
+            if let Some(device) = self.device(url) {
+                check_commands(device, &action["commands"])?;
                 continue;
             }
             // `<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>]`
@@ -355,6 +358,34 @@ impl State {
         }
         self.history.insert(0, entry);
     }
+}
+
+/// Refuses the first of `commands` that `device`'s definition does not list, as the
+/// server does: 400 `UNSUPPORTED_OPERATION` `No such command : <name>`. A device
+/// whose definition has no `commands` list at all (a hand-written setup) takes any.
+fn check_commands(device: &Value, commands: &Value) -> Result<(), Answer> {
+    let Some(known) = device["definition"]["commands"].as_array() else {
+        return Ok(());
+    };
+    for command in commands.as_array().into_iter().flatten() {
+        let name = command["name"].as_str().unwrap_or_default();
+        if !known
+            .iter()
+            .any(|c| c["commandName"].as_str() == Some(name))
+        {
+            return Err(no_such_command(name));
+        }
+    }
+    Ok(())
+}
+
+/// `tests/fixtures/errors/cloud/no-such-command.json`.
+pub(crate) fn no_such_command(name: &str) -> Answer {
+    Answer::error(
+        400,
+        "UNSUPPORTED_OPERATION",
+        &format!("No such command : {name}"),
+    )
 }
 
 /// `(deviceURL, command name, parameters)` of every command of `actions`.
@@ -935,6 +966,15 @@ fn login(shared: &Shared, call: &Call) -> Answer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_such_command_is_the_servers_answer() {
+        let fixture = crate::ErrorFixture::named("cloud/no-such-command").unwrap();
+        let answer = no_such_command("fakeCommand");
+        assert_eq!(answer.status, fixture.status);
+        let body: Value = serde_json::from_slice(&answer.body).unwrap();
+        assert_eq!(body, serde_json::from_str::<Value>(fixture.body).unwrap());
+    }
 
     #[test]
     fn known_commands_change_their_states() {

@@ -1264,8 +1264,8 @@ fn the_binary_checks_fault_names() {
 }
 
 /// Every real setup of `tests/fixtures/setup/` loads and is served: the setup and
-/// each device through the client, and an execution on its first device runs to
-/// its end.
+/// each device through the client, and an execution of a command a device lists
+/// runs to its end.
 #[tokio::test]
 async fn every_real_setup_is_served() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/setup");
@@ -1302,7 +1302,17 @@ async fn every_real_setup_is_served() {
                 .await
                 .unwrap_or_else(|e| panic!("{name} {url}: {e:?}"));
         }
-        let Some(first) = devices.first().and_then(|d| d.device_url.clone()) else {
+        // A command without parameters that the device lists (the simulator refuses
+        // the others).
+        let Some((first, command)) = devices.iter().find_map(|d| {
+            let command = d
+                .command_definitions()
+                .iter()
+                .find(|c| c.nparams.unwrap_or(0) == 0)?
+                .command_name
+                .clone()?;
+            Some((d.device_url.clone()?, command))
+        }) else {
             continue;
         };
         let group = ActionGroup {
@@ -1310,7 +1320,7 @@ async fn every_real_setup_is_served() {
             actions: Some(vec![Action {
                 device_url: Some(first),
                 commands: Some(vec![Command {
-                    name: Some("refreshState".into()),
+                    name: Some(command),
                     parameters: Some(Vec::new()),
                     ..Command::default()
                 }]),
@@ -1354,4 +1364,71 @@ async fn what_is_not_a_setup_is_refused_at_start() {
     }
     // Empty is fine: a setup without devices.
     Simulator::start(serde_json::json!({})).await.unwrap();
+}
+
+/// A command the device's definition does not list is refused as the server refuses
+/// it (`tests/fixtures/errors/cloud/no-such-command.json`), and nothing runs; the
+/// commands it lists still run.
+#[tokio::test]
+async fn commands_the_device_does_not_have_are_refused() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    let error = client
+        .post_exec_apply(&action_group("fly", vec![Value::from(3)]))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::NoSuchCommand, "{error:?}");
+    assert!(
+        error.to_string().contains("No such command : fly"),
+        "{error}"
+    );
+    assert!(sim.current_executions().is_empty());
+    // Stored action groups are checked the same way.
+    let error = client
+        .post_action_groups(&action_group("fly", Vec::new()))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::NoSuchCommand, "{error:?}");
+    assert!(client.get_action_groups().await.unwrap().is_empty());
+    assert!(sim.history().is_empty());
+    let launched = client
+        .post_exec_apply(&action_group("setClosure", vec![Value::from(30)]))
+        .await
+        .unwrap();
+    assert!(launched.exec_id.is_some());
+}
+
+/// The control API takes counts up to 10,000: a larger one (or one that is not a
+/// number) is refused and queues nothing.
+#[tokio::test]
+async fn the_control_api_refuses_huge_counts() {
+    let sim = simulator().await;
+    let client = client(&sim);
+    let control = format!("http://{}/_sim", sim.addr());
+    let http = reqwest::Client::new();
+    for count in [
+        "10001",
+        "18446744073709551615",
+        "99999999999999999999",
+        "many",
+    ] {
+        let sent = http
+            .post(format!("{control}/faults/maintenance?next={count}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(sent.status(), 400, "next={count}");
+    }
+    client
+        .get_setup()
+        .await
+        .expect("no fault queued or switched on");
+    let sent = http
+        .post(format!("{control}/faults/maintenance?next=10000"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 204);
+    let error = client.get_setup().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Maintenance, "{error:?}");
 }

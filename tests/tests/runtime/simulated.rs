@@ -900,11 +900,11 @@ async fn the_queue_against_the_simulator_sends_early_splits_by_mode_and_drops_ab
     use overkiz::{Action, ActionQueue, ActionQueueSettings, ExecutionMode};
     let sim = simulator().await;
     let client = client(&sim);
-    let setup = client.get_setup().await.unwrap();
+    let setup = client.setup().await.unwrap();
+    // Devices that have `open` and `close` (the simulator refuses other commands).
     let urls: Vec<String> = setup
-        .devices
-        .iter()
-        .flatten()
+        .devices()
+        .filter(|d| d.supports_command("open") && d.supports_command("close"))
         .filter_map(|d| d.device_url.clone())
         .take(4)
         .collect();
@@ -1022,4 +1022,62 @@ async fn simulated_diagnostic_data_anonymizes_setup_and_action_groups_together()
     assert!(devices.iter().any(|d| d["deviceURL"] == anonymized_url));
     let raw = client.diagnostic_data(None).await.unwrap();
     assert_eq!(raw["setup"], setup);
+}
+
+/// Waits and delays the caller chooses never overflow a deadline, however long
+/// (`Instant + Duration::MAX` panics): they saturate at a far deadline. A wait for
+/// an execution without a time limit, a queue that only sends on `flush`, a stream
+/// that fetches once.
+#[tokio::test]
+async fn unbounded_waits_and_delays_do_not_overflow() {
+    use futures::FutureExt;
+    use overkiz::{ActionQueue, ActionQueueSettings, ExecutionMode};
+    let sim = simulator().await;
+    let client = client(&sim);
+
+    let mut stream = client.events_with(fast());
+    let outcome = tokio::time::timeout(
+        WAIT,
+        stream.execute_and_wait(&action_group("open"), Duration::MAX),
+    )
+    .await
+    .expect("completes")
+    .unwrap();
+    assert!(outcome.is_success());
+
+    let queue = ActionQueue::with_settings(
+        client.clone(),
+        ActionQueueSettings {
+            delay: Duration::MAX,
+            max_actions: 10,
+        },
+    );
+    let add = queue.add(
+        [overkiz::Action::new(SHUTTER, ["close"])],
+        ExecutionMode::Normal,
+    );
+    let flush = async {
+        while queue.pending_actions() == 0 {
+            tokio::task::yield_now().await;
+        }
+        queue.flush().await;
+    };
+    let (exec_id, ()) = tokio::time::timeout(WAIT, async { tokio::join!(add, flush) })
+        .await
+        .expect("sent on flush");
+    assert!(!exec_id.unwrap().is_empty());
+
+    let mut stream =
+        client.events_with(EventStreamConfig::default().with_fetch_interval(Duration::MAX));
+    stream.register().await.unwrap();
+    assert!(sim.set_device_state(SHUTTER, "core:ClosureState", json!(40)));
+    let first = take(&mut stream, 1).await.remove(0);
+    assert!(first.is_ok(), "{first:?}");
+    // Once the fetched events are read, the next fetch is due in about 30 years.
+    let mut buffered = 0;
+    while let Some(item) = stream.next().now_or_never() {
+        assert!(item.is_some_and(|item| item.is_ok()));
+        buffered += 1;
+        assert!(buffered < 100, "the stream never waits");
+    }
 }
