@@ -150,10 +150,20 @@ impl SignedIn {
 struct LoginFailure {
     attempt: u64,
     cause: Arc<Error>,
+    /// The whole cool-down, told to the calls that waited for this attempt.
+    wait: Duration,
     until: Instant,
 }
 
 impl LoginFailure {
+    /// The error for the calls that waited for the failed attempt: the whole wait.
+    fn first_error(&self) -> Error {
+        Error::LoginFailed {
+            cause: self.cause.clone(),
+            retry_in: Some(self.wait).filter(|wait| !wait.is_zero()),
+        }
+    }
+
     /// The error for a call at `now`: the cause and the time left.
     fn error(&self, now: Instant) -> Error {
         let left = self.until.saturating_duration_since(now);
@@ -310,8 +320,7 @@ impl Inner {
             return;
         }
         let mut cell = lock(&self.session);
-        if cell.unconfirmed && cell.state.signed_in && cell.state.generation == seen.generation
-        {
+        if cell.unconfirmed && cell.state.signed_in && cell.state.generation == seen.generation {
             cell.unconfirmed = false;
             cell.failures = 0;
         }
@@ -337,13 +346,16 @@ impl Inner {
         cell.state.attempts += 1;
         let attempt = cell.state.attempts;
         let failure = self.record_failure(&mut cell, attempt, error, true, Instant::now());
-        Refusal::Counted(failure.error(Instant::now()))
+        Refusal::Counted(failure.first_error())
     }
 
     /// Signs in again, unless another call did since `seen` (then its session is
     /// returned) or a sign-in failed since `seen` or during the cool-down (then its
     /// error is returned and nothing is sent). A sign-in already running is joined.
-    pub(crate) async fn renew(self: &Arc<Self>, seen: &SessionState) -> Result<SessionState, Error> {
+    pub(crate) async fn renew(
+        self: &Arc<Self>,
+        seen: &SessionState,
+    ) -> Result<SessionState, Error> {
         // A sign-in dropped because the credentials changed is followed by one with
         // the new credentials; more rounds only if they keep changing.
         for _ in 0..3 {
@@ -366,7 +378,7 @@ impl Inner {
             };
             match in_flight.outcome.await {
                 Outcome::SignedIn(state) => return Ok(state),
-                Outcome::Failed(failure) => return Err(failure.error(Instant::now())),
+                Outcome::Failed(failure) => return Err(failure.first_error()),
                 Outcome::Stale => continue,
             }
         }
@@ -406,13 +418,18 @@ impl Inner {
                             ));
                             if let Some(inner) = inner.upgrade() {
                                 let mut cell = lock(&inner.session);
-                                if cell.in_flight.as_ref().is_some_and(|f| f.attempt == attempt) {
+                                if cell
+                                    .in_flight
+                                    .as_ref()
+                                    .is_some_and(|f| f.attempt == attempt)
+                                {
                                     cell.in_flight = None;
                                 }
                             }
                             Outcome::Failed(LoginFailure {
                                 attempt,
                                 cause,
+                                wait: Duration::ZERO,
                                 until: Instant::now(),
                             })
                         }
@@ -438,7 +455,11 @@ impl Inner {
         let now = Instant::now();
         let bearer_credentials = lock(&self.credentials).is_bearer();
         let mut cell = lock(&self.session);
-        if cell.in_flight.as_ref().is_some_and(|f| f.attempt == attempt) {
+        if cell
+            .in_flight
+            .as_ref()
+            .is_some_and(|f| f.attempt == attempt)
+        {
             cell.in_flight = None;
         }
         if cell.credentials_epoch != epoch {
@@ -509,6 +530,7 @@ impl Inner {
         let failure = LoginFailure {
             attempt,
             cause: Arc::new(cause),
+            wait,
             until: now.checked_add(wait).unwrap_or(now),
         };
         cell.failure = Some(failure.clone());
@@ -517,7 +539,11 @@ impl Inner {
 
     /// Runs the sign-in flow once: a restored grant as it is, else a refresh of
     /// `previous` when the flow can, else from scratch.
-    async fn sign_in(&self, previous: Option<Arc<Grant>>, restored: bool) -> Result<SignedIn, Error> {
+    async fn sign_in(
+        &self,
+        previous: Option<Arc<Grant>>,
+        restored: bool,
+    ) -> Result<SignedIn, Error> {
         match self.credentials().kind {
             CredentialsKind::Login(form) => {
                 self.send_login_form(&form).await?;
@@ -556,7 +582,10 @@ impl Inner {
                                     ..signed_in
                                 })
                             }
-                            Err(error) if error.kind().is_login_refusal() || error.kind().needs_login() => {
+                            Err(error)
+                                if error.kind().is_login_refusal()
+                                    || error.kind().needs_login() =>
+                            {
                                 tracing::debug!(kind = ?error.kind(), "the restored grant was refused; renewing it");
                             }
                             Err(error) => return Err(error),
