@@ -10,10 +10,13 @@
 //! in. A new vendor flow is one more type implementing [`SignInFlow`]
 //! ([`crate::Credentials::sign_in_flow`]), with no change to the client.
 //!
-//! The client runs flows under its sign-in rules (one at a time, results shared, a
-//! cool-down after a refusal), refreshes a grant shortly before it expires
-//! ([`SignInFlow::refresh`], e.g. a refresh-token grant whose refresh token may
-//! rotate), and sends the grant's extra headers on every call.
+//! The client runs flows under its sign-in rules (one at a time, in a task no caller
+//! can cancel, results shared, a growing cool-down after failures), refreshes a grant
+//! shortly before it expires ([`SignInFlow::refresh`], e.g. a refresh-token grant
+//! whose refresh token may rotate), sends the grant's extra headers on every call,
+//! and tells the application about every new grant
+//! ([`crate::ClientBuilder::on_tokens_changed`]) so that it can save it and start
+//! again from it ([`crate::ClientBuilder::restore_tokens`]).
 //!
 //! Flows without a password, and the local API:
 //!
@@ -292,7 +295,9 @@ impl From<Grant> for StoredGrant {
                 .duration_since(SystemTime::UNIX_EPOCH)
                 .unwrap_or_default()
                 .as_secs(),
-            expires_in: grant.expires_in.map(|d| d.min(MAX_STORED_LIFETIME).as_secs()),
+            expires_in: grant
+                .expires_in
+                .map(|d| d.min(MAX_STORED_LIFETIME).as_secs()),
         }
     }
 }
@@ -403,8 +408,15 @@ impl SignInContext {
 ///
 /// Errors are [`Error::SignInService`] (built with [`Error::sign_in_service`]) whose
 /// kind says what happened: [`crate::ErrorKind::BadCredentials`] (the client then
-/// waits its cool-down), [`crate::ErrorKind::TooManyRequests`],
-/// [`crate::ErrorKind::Unavailable`], ...
+/// waits its cool-down, and [`Error::needs_new_credentials`] tells the application;
+/// use it for a refused refresh token or a revoked consent too),
+/// [`crate::ErrorKind::TooManyRequests`], [`crate::ErrorKind::Unavailable`], ...
+///
+/// The client calls a flow once at a time, from a task of its own: a sign-in is
+/// never dropped halfway because a caller gave up, so a flow may spend one-time
+/// secrets (an authorization code, a refresh token the vendor rotates) without
+/// fearing that the new grant is lost. A flow whose result arrives after
+/// [`crate::Client::set_credentials`] is discarded.
 pub trait SignInFlow: Send + Sync {
     /// The vendor, for errors and logs (`"Somfy"`).
     fn name(&self) -> &'static str;
