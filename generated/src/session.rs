@@ -211,6 +211,14 @@ fn still_valid(grant: &Grant) -> bool {
     }
 }
 
+/// Calls the application's callback with a new grant; its panic must not take the
+/// sign-in down with it.
+pub(crate) fn tell(callback: &TokensCallback, grant: &Grant) {
+    if catch_unwind(AssertUnwindSafe(|| callback(grant))).is_err() {
+        tracing::warn!("the on_tokens_changed callback panicked");
+    }
+}
+
 /// Locks a mutex, ignoring poisoning: the states kept behind them stay consistent.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
@@ -485,10 +493,7 @@ impl Inner {
                 let state = cell.state.clone();
                 drop(cell);
                 if let (Some(grant), Some(callback)) = (new_grant, &self.on_tokens_changed) {
-                    // The application's code must not take the sign-in down with it.
-                    if catch_unwind(AssertUnwindSafe(|| callback(&grant))).is_err() {
-                        tracing::warn!("the on_tokens_changed callback panicked");
-                    }
+                    tell(callback, &grant);
                 }
                 Outcome::SignedIn(state)
             }
@@ -592,7 +597,11 @@ impl Inner {
                         }
                     }
                 }
-                let ctx = SignInContext::new(self.vendor_http.clone(), self.redactor.clone());
+                let ctx = SignInContext::new(
+                    self.vendor_http.clone(),
+                    self.redactor.clone(),
+                    self.on_tokens_changed.clone(),
+                );
                 let grant = match previous.filter(|g| g.refresh_token().is_some()) {
                     Some(previous) => match flow.refresh(&ctx, &previous).await {
                         Ok(grant) => grant,

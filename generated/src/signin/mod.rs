@@ -64,6 +64,7 @@ pub use somfy::SomfyOAuth;
 use crate::auth::{Credentials, CredentialsKind, LoginForm, LoginMethod, Secret};
 use crate::error::Error;
 use crate::redact::Redactor;
+use crate::session::TokensCallback;
 
 /// What a sign-in flow hands to the client: how to prove who the user is to the
 /// Overkiz server, and for how long.
@@ -374,6 +375,7 @@ impl fmt::Debug for Grant {
 pub struct SignInContext {
     http: reqwest::Client,
     redactor: Arc<Redactor>,
+    on_tokens_changed: Option<TokensCallback>,
 }
 
 impl fmt::Debug for SignInContext {
@@ -383,8 +385,30 @@ impl fmt::Debug for SignInContext {
 }
 
 impl SignInContext {
-    pub(crate) fn new(http: reqwest::Client, redactor: Arc<Redactor>) -> SignInContext {
-        SignInContext { http, redactor }
+    pub(crate) fn new(
+        http: reqwest::Client,
+        redactor: Arc<Redactor>,
+        on_tokens_changed: Option<TokensCallback>,
+    ) -> SignInContext {
+        SignInContext {
+            http,
+            redactor,
+            on_tokens_changed,
+        }
+    }
+
+    /// Tells the application about a grant obtained before the sign-in ends
+    /// ([`crate::ClientBuilder::on_tokens_changed`]): for a flow that spends a
+    /// one-time secret (an authorization code) and then needs another step that may
+    /// fail (choosing a gateway), so the new tokens are saved whatever happens next.
+    /// The grant the flow returns is told by the client itself.
+    pub fn tokens_changed(&self, grant: &Grant) {
+        for secret in grant.secrets() {
+            self.redactor.add(&secret);
+        }
+        if let Some(callback) = &self.on_tokens_changed {
+            crate::session::tell(callback, grant);
+        }
     }
 
     /// An HTTP client for the vendor's services: the client's timeouts, no cookie
