@@ -174,10 +174,10 @@ impl ClientBuilder {
     /// [`ClientBuilder::restore_tokens`] after a restart, so the app never reuses a
     /// refresh token the vendor already replaced.
     ///
-    /// The callback runs in the client's sign-in task, after the new session is in
-    /// place and before any call uses it: keep it short (hand the grant to a channel
-    /// or write a file), and do not call the client from it. A panic is caught and
-    /// logged.
+    /// The callback runs in the client's sign-in task, right after the new session is
+    /// in place, one grant at a time and in order: keep it short (hand the grant to a
+    /// channel or write a file). A panic is caught and logged. A flow may also hand
+    /// over tokens before its sign-in ends ([`crate::SignInContext::tokens_changed`]).
     ///
     /// ```no_run
     /// # fn demo(flow: std::sync::Arc<dyn overkiz::SignInFlow>) -> Result<(), overkiz::Error> {

@@ -302,21 +302,30 @@ impl Inner {
 
     /// The session to use, signing in first if there is none.
     pub(crate) async fn current_session(self: &Arc<Self>) -> Result<SessionState, Error> {
-        match self.credentials().kind {
-            CredentialsKind::None => Ok(SessionState::default()),
-            CredentialsKind::Bearer(token) => Ok(SessionState {
+        if let Some(fixed) = self.fixed_session() {
+            return Ok(fixed);
+        }
+        let state = self.snapshot();
+        let due = state.refresh_at.is_some_and(|at| Instant::now() >= at);
+        if state.signed_in && !due {
+            Ok(state)
+        } else {
+            self.renew(&state).await
+        }
+    }
+
+    /// The session of credentials that need no sign-in (none, a static bearer
+    /// token); `None` for the others.
+    fn fixed_session(&self) -> Option<SessionState> {
+        match &lock(&self.credentials).kind {
+            CredentialsKind::None => Some(SessionState::default()),
+            CredentialsKind::Bearer(token) => Some(SessionState {
                 signed_in: true,
-                bearer: Some(token),
+                bearer: Some(token.clone()),
                 ..SessionState::default()
             }),
             CredentialsKind::Login(_) | CredentialsKind::Source(_) | CredentialsKind::Flow(_) => {
-                let state = self.snapshot();
-                let due = state.refresh_at.is_some_and(|at| Instant::now() >= at);
-                if state.signed_in && !due {
-                    Ok(state)
-                } else {
-                    self.renew(&state).await
-                }
+                None
             }
         }
     }
@@ -367,6 +376,10 @@ impl Inner {
         // A sign-in dropped because the credentials changed is followed by one with
         // the new credentials; more rounds only if they keep changing.
         for _ in 0..3 {
+            // New credentials may need no sign-in at all.
+            if let Some(fixed) = self.fixed_session() {
+                return Ok(fixed);
+            }
             let in_flight = {
                 let mut cell = lock(&self.session);
                 let now = Instant::now();

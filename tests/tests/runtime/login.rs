@@ -619,58 +619,69 @@ async fn callers_that_give_up_never_cost_a_second_sign_in() {
 /// new credentials.
 #[tokio::test]
 async fn new_credentials_are_never_overwritten_by_an_old_sign_in() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header("authorization", "Bearer token-B"))
-        .respond_with(setup_ok())
-        .mount(&server)
-        .await;
-    let entered = Arc::new(tokio::sync::Notify::new());
-    let release = Arc::new(tokio::sync::Semaphore::new(0));
-    let old = Arc::new(GatedFlow {
-        token: "token-A",
-        entered: entered.clone(),
-        release: release.clone(),
-    });
-    let new = Arc::new(GatedFlow {
-        token: "token-B",
-        entered: Arc::new(tokio::sync::Notify::new()),
-        release: Arc::new(tokio::sync::Semaphore::new(1)),
-    });
-    let told = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let seen = told.clone();
-    let client = Client::builder(
-        Server::custom(&server.uri()).expect("mock URL"),
-        Credentials::sign_in_flow(old),
-    )
-    .retry_policy(fast_retries())
-    .on_tokens_changed(move |grant| {
-        let token = grant.access_token().map(|t| t.expose().to_owned());
-        seen.lock().unwrap().push(token.unwrap_or_default());
-    })
-    .build()
-    .unwrap();
-    let call = tokio::spawn({
-        let client = client.clone();
-        async move { client.execute(Request::new(&GET_SETUP)).await.map(drop) }
-    });
-    entered.notified().await;
-    client.set_credentials(Credentials::sign_in_flow(new));
-    release.add_permits(1);
-    call.await
-        .unwrap()
-        .expect("signed in with the new credentials");
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
-    let requests = server.received_requests().await.unwrap();
-    assert_eq!(requests.len(), 2);
-    for request in &requests {
-        assert_eq!(
-            request.headers.get("authorization").unwrap(),
-            "Bearer token-B"
-        );
+    // The new credentials: another flow, or a static bearer token (no sign-in).
+    for flow_b in [true, false] {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/setup"))
+            .and(header("authorization", "Bearer token-B"))
+            .respond_with(setup_ok())
+            .mount(&server)
+            .await;
+        let entered = Arc::new(tokio::sync::Notify::new());
+        let release = Arc::new(tokio::sync::Semaphore::new(0));
+        let old = Arc::new(GatedFlow {
+            token: "token-A",
+            entered: entered.clone(),
+            release: release.clone(),
+        });
+        let new = if flow_b {
+            Credentials::sign_in_flow(Arc::new(GatedFlow {
+                token: "token-B",
+                entered: Arc::new(tokio::sync::Notify::new()),
+                release: Arc::new(tokio::sync::Semaphore::new(1)),
+            }))
+        } else {
+            Credentials::bearer("token-B")
+        };
+        let told = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let seen = told.clone();
+        let client = Client::builder(
+            Server::custom(&server.uri()).expect("mock URL"),
+            Credentials::sign_in_flow(old),
+        )
+        .retry_policy(fast_retries())
+        .on_tokens_changed(move |grant| {
+            let token = grant.access_token().map(|t| t.expose().to_owned());
+            seen.lock().unwrap().push(token.unwrap_or_default());
+        })
+        .build()
+        .unwrap();
+        let call = tokio::spawn({
+            let client = client.clone();
+            async move { client.execute(Request::new(&GET_SETUP)).await.map(drop) }
+        });
+        entered.notified().await;
+        client.set_credentials(new);
+        release.add_permits(1);
+        call.await
+            .unwrap()
+            .expect("signed in with the new credentials");
+        client.execute(Request::new(&GET_SETUP)).await.unwrap();
+        let requests = server.received_requests().await.unwrap();
+        assert_eq!(requests.len(), 2, "flow: {flow_b}");
+        for request in &requests {
+            assert_eq!(
+                request.headers.get("authorization").unwrap(),
+                "Bearer token-B",
+                "flow: {flow_b}"
+            );
+            assert!(request.headers.get("cookie").is_none());
+        }
+        let expected: &[&str] = if flow_b { &["token-B"] } else { &[] };
+        assert_eq!(*told.lock().unwrap(), expected);
+        assert_eq!(client.tokens().is_some(), flow_b);
     }
-    assert_eq!(*told.lock().unwrap(), ["token-B"]);
 }
 
 /// A flow that signs in with `token` once `release` gives a permit, saying when it
