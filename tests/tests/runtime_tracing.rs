@@ -68,7 +68,7 @@ fn assert_no_secrets(text: &str) {
 #[tokio::test]
 async fn logs_show_templates_status_and_latency_but_no_secret() {
     let server = MockServer::start().await;
-    // First session expires at once, the second works.
+    // The first session serves a call, then expires; the second works.
     Mock::given(method("POST"))
         .and(path("/login"))
         .respond_with(
@@ -93,6 +93,16 @@ async fn logs_show_templates_status_and_latency_but_no_secret() {
                 )
                 .set_body_json(json!({"success": true})),
         )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(header(
+            "cookie",
+            format!("JSESSIONID={COOKIE}-old").as_str(),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .up_to_n_times(1)
+        .with_priority(1)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
@@ -135,6 +145,10 @@ async fn logs_show_templates_status_and_latency_but_no_secret() {
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let session = client(&server, Credentials::password(USER, PASSWORD));
+    session
+        .execute(Request::new(&GET_DEVICE).path(&[DEVICE_URL]))
+        .await
+        .unwrap();
     let request = Request::new(&GET_DEVICE)
         .path(&[DEVICE_URL])
         .query("withStates", Some("true".into()));
