@@ -9,7 +9,7 @@ use tokio::time::Instant;
 
 use crate::auth::{Credentials, CredentialsKind, LoginForm, Secret};
 use crate::client::Inner;
-use crate::error::{ApiError, Error, ErrorCode};
+use crate::error::{ApiError, Error, ErrorCode, ErrorKind};
 use crate::request::{Body, Request};
 use crate::signin::{Grant, Proof, SignInContext};
 
@@ -211,9 +211,14 @@ impl Inner {
                 } else {
                     self.login_retry_delay
                 };
-                let wait = base
-                    .max(cause.retry_after().unwrap_or_default())
-                    .min(MAX_COOL_DOWN);
+                let wait = if cause.kind() == ErrorKind::GatewayChoiceNeeded {
+                    // Nothing was refused, and the flow sends nothing until the app
+                    // chooses a gateway: no wait, so the choice takes effect at once.
+                    Duration::ZERO
+                } else {
+                    base.max(cause.retry_after().unwrap_or_default())
+                        .min(MAX_COOL_DOWN)
+                };
                 tracing::debug!(
                     kind = ?cause.kind(),
                     refused,

@@ -55,7 +55,7 @@ pub use cozytouch::Cozytouch;
 #[cfg(feature = "nexity")]
 pub use nexity::Nexity;
 pub use pkce::Pkce;
-pub use rexel::{Rexel, RexelAuthorization, RexelGateway, RexelSignIn};
+pub use rexel::{AuthorizationRedirectError, Rexel, RexelAuthorization, RexelGateway, RexelSignIn};
 pub use somfy::SomfyOAuth;
 
 use crate::auth::{Credentials, CredentialsKind, LoginForm, Secret};
@@ -243,6 +243,21 @@ pub enum VendorSignIn {
 }
 
 impl VendorSignIn {
+    /// Refuses credentials that cannot work with this vendor, when the client is
+    /// built rather than at the first call.
+    pub(crate) fn check(&self, credentials: &Credentials) -> Result<(), Error> {
+        match (self, &credentials.kind) {
+            // Every Rexel call names its gateway (`gatewayId`), which a bare token
+            // (or a token source) cannot carry.
+            (VendorSignIn::Rexel(_), CredentialsKind::Bearer(_) | CredentialsKind::Source(_)) => {
+                Err(Error::config(
+                    "a Rexel server needs a gateway id with its token: use Rexel::sign_in_with_token and RexelSignIn::select_gateway (or RexelAuthorization for the browser sign-in), not a bare bearer token",
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// The flow for a user name and password on this vendor's service.
     pub(crate) fn with_password(
         &self,

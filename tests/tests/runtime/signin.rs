@@ -555,48 +555,297 @@ async fn rexel_exchanges_the_code_chooses_the_gateway_and_refreshes() {
     assert_eq!(flow.gateways()[0].gateway_id, "1234-5678-9012");
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
     assert_eq!(overkiz.received_requests().await.unwrap().len(), 2);
+    // The refresh kept the gateway chosen at the first sign-in: listed once.
+    assert_eq!(count(&vendor, "GET", "/api/enduser/homes").await, 1);
 
     // A password cannot sign in to Rexel.
     let error = Client::new(Server::rexel(), Credentials::password(USER, PASSWORD)).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Config);
 }
 
-#[tokio::test]
-async fn rexel_tokens_without_consent_or_with_several_gateways_are_refused() {
-    let vendor = MockServer::start().await;
-    let config = rexel(&vendor);
-    let no_consent = rexel_jwt("other-app", 1);
-    let flow = config.sign_in_with_token(move || {
-        let token = no_consent.clone();
-        Box::pin(async move { Ok(overkiz::Secret::new(token)) })
-    });
-    let client = client_of(
-        Server::custom("http://127.0.0.1:1").unwrap(),
-        flow.credentials(),
-    );
-    let error = client.login().await.unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::AuthenticationFailed, "{error:?}");
-
+/// The vendor side of a Rexel code sign-in: the exchange of `the-code` (its requests
+/// are counted by the tests: it must happen once) and the homes and gateways listed.
+/// Returns the flow.
+async fn rexel_code_flow(
+    vendor: &MockServer,
+    homes: serde_json::Value,
+) -> std::sync::Arc<overkiz::signin::RexelSignIn> {
+    let config = rexel(vendor);
+    let authorization = config.authorize().unwrap();
+    Mock::given(method("POST"))
+        .and(path("/oauth2/v2.0/token"))
+        .and(form(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", &config.client_id),
+            ("scope", &config.scope),
+            ("code", "the-code"),
+            ("redirect_uri", &config.redirect_uri),
+            ("code_verifier", authorization.pkce().verifier.expose()),
+        ]))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": rexel_jwt("homeassistant", 1),
+            "refresh_token": "rexel-refresh-1",
+            "expires_in": 3600
+        })))
+        .mount(vendor)
+        .await;
     Mock::given(method("GET"))
         .and(path("/api/enduser/homes"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{"id": "h1"}, {"id": "h2"}])))
+        .respond_with(ResponseTemplate::new(200).set_body_json(homes))
+        .mount(vendor)
+        .await;
+    authorization.sign_in_with_code("the-code")
+}
+
+/// A client of `overkiz` signing in through `flow` at `vendor`'s Rexel emulation;
+/// sign-ins that failed without a refusal may be retried at once.
+fn rexel_client(
+    overkiz: &MockServer,
+    vendor: &MockServer,
+    flow: &std::sync::Arc<overkiz::signin::RexelSignIn>,
+) -> Client {
+    let server = Server::custom(&overkiz.uri())
+        .unwrap()
+        .with_vendor_sign_in(VendorSignIn::Rexel(rexel(vendor)));
+    Client::builder(server, flow.credentials())
+        .retry_policy(fast_retries())
+        .login_cool_down(Duration::from_secs(60))
+        .login_retry_delay(Duration::ZERO)
+        .build()
+        .expect("client builds")
+}
+
+/// The Overkiz side: `GET /setup` for the first Rexel token and this gateway.
+async fn mount_rexel_setup(overkiz: &MockServer, gateway: &str) {
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .and(header(
+            "authorization",
+            format!("Bearer {}", rexel_jwt("homeassistant", 1)).as_str(),
+        ))
+        .and(header("gatewayId", gateway))
+        .respond_with(setup_ok())
+        .mount(overkiz)
+        .await;
+}
+
+#[tokio::test]
+async fn rexel_with_several_gateways_keeps_the_grant_until_the_app_chooses() {
+    let vendor = MockServer::start().await;
+    let overkiz = MockServer::start().await;
+    let flow = rexel_code_flow(
+        &vendor,
+        json!([{"id": "h1", "label": "House"}, {"id": "h2", "label": "Cottage"}]),
+    )
+    .await;
+    for (home, gateway) in [
+        (
+            "h1",
+            json!([{"gatewayId": "1111-2222-3333", "externalId": 11}]),
+        ),
+        (
+            "h2",
+            json!([{"gatewayId": "4444-5555-6666", "externalId": "ext-22"}]),
+        ),
+    ] {
+        Mock::given(method("GET"))
+            .and(path("/api/enduser/overkizgateways"))
+            .and(query_param("homeId", home))
+            .respond_with(ResponseTemplate::new(200).set_body_json(gateway))
+            .mount(&vendor)
+            .await;
+    }
+    mount_rexel_setup(&overkiz, "4444-5555-6666").await;
+    let client = rexel_client(&overkiz, &vendor, &flow);
+
+    let error = client.login().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::GatewayChoiceNeeded, "{error:?}");
+    let listed: Vec<_> = flow
+        .gateways()
+        .into_iter()
+        .map(|g| (g.gateway_id, g.home_id, g.label, g.external_id))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (
+                "1111-2222-3333".into(),
+                "h1".into(),
+                Some("House".into()),
+                Some("11".into())
+            ),
+            (
+                "4444-5555-6666".into(),
+                "h2".into(),
+                Some("Cottage".into()),
+                Some("ext-22".into())
+            ),
+        ]
+    );
+    // Until the app chooses, calls fail with the same error and send nothing.
+    let sent = vendor.received_requests().await.unwrap().len();
+    let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::GatewayChoiceNeeded, "{error:?}");
+    assert_eq!(vendor.received_requests().await.unwrap().len(), sent);
+    assert!(overkiz.received_requests().await.unwrap().is_empty());
+
+    // The choice takes effect at once, with the grant of the one code exchange.
+    flow.select_gateway("4444-5555-6666");
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    assert_eq!(count(&vendor, "POST", "/oauth2/v2.0/token").await, 1);
+    assert_eq!(count(&vendor, "GET", "/api/enduser/homes").await, 1);
+    assert_eq!(flow.selected_gateway().as_deref(), Some("4444-5555-6666"));
+}
+
+#[tokio::test]
+async fn a_rexel_account_without_gateway_is_a_typed_error_that_keeps_the_grant() {
+    let vendor = MockServer::start().await;
+    let overkiz = MockServer::start().await;
+    let flow = rexel_code_flow(&vendor, json!([{"id": "h1"}])).await;
+    // No gateway yet; the user then adds one.
+    Mock::given(method("GET"))
+        .and(path("/api/enduser/overkizgateways"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .up_to_n_times(1)
+        .with_priority(1)
         .mount(&vendor)
         .await;
     Mock::given(method("GET"))
         .and(path("/api/enduser/overkizgateways"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{"gatewayId": "g"}])))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!([{"gatewayId": "1234-5678-9012"}])),
+        )
         .mount(&vendor)
         .await;
-    let good = rexel_jwt("homeassistant", 1);
-    let flow = config.sign_in_with_token(move || {
-        let token = good.clone();
+    mount_rexel_setup(&overkiz, "1234-5678-9012").await;
+    let client = rexel_client(&overkiz, &vendor, &flow);
+
+    let error = client.login().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::NoGateway, "{error:?}");
+    assert!(flow.gateways().is_empty());
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    assert_eq!(count(&vendor, "POST", "/oauth2/v2.0/token").await, 1);
+    assert_eq!(flow.gateways().len(), 1);
+}
+
+#[tokio::test]
+async fn a_failed_rexel_gateway_listing_is_retried_with_the_kept_grant() {
+    let vendor = MockServer::start().await;
+    let overkiz = MockServer::start().await;
+    let flow = rexel_code_flow(&vendor, json!([{"id": 7}])).await;
+    // `/homes` fails once, right after the exchange.
+    Mock::given(method("GET"))
+        .and(path("/api/enduser/homes"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&vendor)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/enduser/overkizgateways"))
+        .and(query_param("homeId", "7"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!([{"gatewayId": "1234-5678-9012"}])),
+        )
+        .mount(&vendor)
+        .await;
+    mount_rexel_setup(&overkiz, "1234-5678-9012").await;
+    let client = rexel_client(&overkiz, &vendor, &flow);
+
+    let error = client.login().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Unavailable, "{error:?}");
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    assert_eq!(count(&vendor, "POST", "/oauth2/v2.0/token").await, 1);
+    assert_eq!(count(&vendor, "GET", "/api/enduser/homes").await, 2);
+}
+
+#[tokio::test]
+async fn rexel_bare_bearer_tokens_are_refused_when_the_client_is_built() {
+    for server in [
+        Server::rexel(),
+        Server::custom("http://127.0.0.1:1")
+            .unwrap()
+            .with_vendor_sign_in(VendorSignIn::Rexel(Rexel::default())),
+    ] {
+        let error = Client::new(server, Credentials::bearer(TOKEN)).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Config, "{error:?}");
+        assert!(error.to_string().contains("gateway"), "{error}");
+        assert!(!error.to_string().contains(TOKEN), "{error}");
+    }
+
+    // A token with its gateway id: no listing, the header on every call.
+    let vendor = MockServer::start().await;
+    let overkiz = MockServer::start().await;
+    mount_rexel_setup(&overkiz, "1234-5678-9012").await;
+    let token = rexel_jwt("homeassistant", 1);
+    let flow = rexel(&vendor).sign_in_with_token(move || {
+        let token = token.clone();
         Box::pin(async move { Ok(overkiz::Secret::new(token)) })
     });
-    let client = client_of(
-        Server::custom("http://127.0.0.1:1").unwrap(),
-        flow.credentials(),
-    );
-    let error = client.login().await.unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::Config, "{error:?}");
-    assert_eq!(flow.gateways().len(), 2, "listed for the user to choose");
+    flow.select_gateway("1234-5678-9012");
+    let client = rexel_client(&overkiz, &vendor, &flow);
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    assert!(vendor.received_requests().await.unwrap().is_empty());
+}
+
+/// A log writer into memory.
+#[derive(Clone, Default)]
+struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
+    type Writer = Logs;
+    fn make_writer(&'a self) -> Logs {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn a_rexel_token_without_the_consent_signs_in_with_one_warning() {
+    let vendor = MockServer::start().await;
+    let overkiz = MockServer::start().await;
+    let token = rexel_jwt("other-app", 1);
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .and(header("authorization", format!("Bearer {token}").as_str()))
+        .and(header("gatewayId", "1234-5678-9012"))
+        .respond_with(setup_ok())
+        .mount(&overkiz)
+        .await;
+    let source = token.clone();
+    let flow = rexel(&vendor).sign_in_with_token(move || {
+        let token = source.clone();
+        Box::pin(async move { Ok(overkiz::Secret::new(token)) })
+    });
+    flow.select_gateway("1234-5678-9012");
+    let client = rexel_client(&overkiz, &vendor, &flow);
+
+    // The subscriber is this thread's: the test runtime runs every task here.
+    let logs = Logs::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(logs.clone())
+        .with_max_level(tracing::Level::WARN)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.login().await.unwrap(); // a second sign-in: no second warning
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+
+    let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    assert_eq!(text.matches("lacks the app's consent").count(), 1, "{text}");
+    assert_eq!(text.matches("WARN").count(), 1, "{text}");
+    assert!(!text.contains(&token), "{text}");
 }
