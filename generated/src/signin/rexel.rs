@@ -14,7 +14,6 @@ use std::time::Duration;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use futures::future::BoxFuture;
-use tokio::time::Instant;
 
 use super::pkce::{random_bytes, Pkce};
 use super::somfy::oauth_grant;
@@ -230,26 +229,17 @@ pub struct RexelGateway {
     pub external_id: Option<String>,
 }
 
-/// The grant of the code exchange or of the last refresh, kept by the flow.
-struct KeptGrant {
-    grant: Grant,
-    obtained: Instant,
-}
-
-impl KeptGrant {
-    /// The grant with its remaining lifetime, if it lives long enough to be reused.
-    fn usable(&self) -> Option<Grant> {
-        let Some(lifetime) = self.grant.expires_in else {
-            return Some(self.grant.clone());
-        };
-        let remaining = lifetime.saturating_sub(self.obtained.elapsed());
-        (remaining >= REUSE_MARGIN).then(|| self.grant.clone().expires_in(remaining))
-    }
+/// Whether a kept grant lives long enough to be reused as it is.
+fn usable(grant: &Grant) -> bool {
+    grant
+        .remaining()
+        .is_none_or(|remaining| remaining >= REUSE_MARGIN)
 }
 
 #[derive(Default)]
 struct FlowState {
-    kept: Option<KeptGrant>,
+    /// The grant of the code exchange or of the last refresh.
+    kept: Option<Grant>,
     gateway: Option<String>,
     /// The last listing (`None`: never listed).
     gateways: Option<Vec<RexelGateway>>,
@@ -316,10 +306,7 @@ impl RexelSignIn {
     /// Keeps a new grant of the token endpoint. Every grant the flow gets goes
     /// through here (the place to hand rotated tokens to the application).
     fn keep(&self, grant: &Grant) {
-        lock(&self.state).kept = Some(KeptGrant {
-            grant: grant.clone(),
-            obtained: Instant::now(),
-        });
+        lock(&self.state).kept = Some(grant.clone());
     }
 
     async fn token(
@@ -407,7 +394,7 @@ impl RexelSignIn {
                 if state
                     .kept
                     .as_ref()
-                    .and_then(|k| k.grant.refresh_token())
+                    .and_then(Grant::refresh_token)
                     .is_some_and(|kept| kept == refresh)
                 {
                     state.kept = None;
@@ -436,8 +423,8 @@ impl RexelSignIn {
             let state = lock(&self.state);
             let kept = state.kept.as_ref();
             (
-                kept.and_then(KeptGrant::usable),
-                kept.and_then(|k| k.grant.refresh_token().cloned()),
+                kept.filter(|g| usable(g)).cloned(),
+                kept.and_then(|g| g.refresh_token().cloned()),
             )
         };
         match (usable, refresh) {
@@ -573,15 +560,11 @@ impl SignInFlow for RexelSignIn {
             let kept = lock(&self.state)
                 .kept
                 .as_ref()
-                .and_then(|k| k.grant.refresh_token().cloned());
+                .and_then(|g| g.refresh_token().cloned());
             // A grant the flow did not get itself (one the application stored) also
             // names its gateway.
             if kept.is_none() {
-                let stored = previous
-                    .headers
-                    .iter()
-                    .find(|(name, _)| name.eq_ignore_ascii_case(&self.config.gateway_header));
-                if let Some((_, gateway)) = stored {
+                if let Some(gateway) = previous.header(&self.config.gateway_header) {
                     lock(&self.state)
                         .gateway
                         .get_or_insert_with(|| gateway.expose().to_owned());

@@ -542,9 +542,20 @@ async fn rexel_exchanges_the_code_chooses_the_gateway_and_refreshes() {
             .and(header("authorization", format!("Bearer {token}").as_str()))
             .and(header("gatewayId", "1234-5678-9012"))
             .respond_with(setup_ok())
+            .up_to_n_times(1)
             .mount(&overkiz)
             .await;
     }
+    // After one call, the server no longer takes the first token.
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .respond_with(ResponseTemplate::new(401).set_body_raw(
+            r#"{"errorCode":"RESOURCE_ACCESS_DENIED","error":"Not authenticated"}"#,
+            "application/json",
+        ))
+        .with_priority(10)
+        .mount(&overkiz)
+        .await;
     let flow = authorization.sign_in_with_code("the-code");
     let server = Server::custom(&overkiz.uri())
         .unwrap()
@@ -553,8 +564,30 @@ async fn rexel_exchanges_the_code_chooses_the_gateway_and_refreshes() {
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
     assert_eq!(flow.gateways().len(), 1);
     assert_eq!(flow.gateways()[0].gateway_id, "1234-5678-9012");
+    // The refused token is refreshed (with the refresh token, not the code).
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
-    assert_eq!(overkiz.received_requests().await.unwrap().len(), 2);
+    let used: Vec<String> = overkiz
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r.headers
+                .get("authorization")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        used,
+        [
+            format!("Bearer {first}"),
+            format!("Bearer {first}"),
+            format!("Bearer {second}")
+        ]
+    );
     // The refresh kept the gateway chosen at the first sign-in: listed once.
     assert_eq!(count(&vendor, "GET", "/api/enduser/homes").await, 1);
 
