@@ -139,6 +139,16 @@ impl Rexel {
         })
     }
 
+    /// The flow of a client that starts from a grant saved earlier
+    /// ([`crate::ClientBuilder::restore_tokens`], saved from
+    /// [`crate::ClientBuilder::on_tokens_changed`]): it refreshes that grant and keeps
+    /// the gateway it names. Without a usable grant (none restored, or its refresh
+    /// token refused) the sign-in fails with [`ErrorKind::BadCredentials`]
+    /// ([`Error::needs_new_credentials`]): authorize again in the browser.
+    pub fn sign_in_restored(&self) -> Arc<RexelSignIn> {
+        RexelSignIn::new(self.clone(), Source::Restored)
+    }
+
     /// Sign-in with an access token the application manages itself (it ran the
     /// OAuth flow and refreshes the token): `token` is called at every sign-in.
     /// Choose the gateway with [`RexelSignIn::select_gateway`] if the application
@@ -212,6 +222,8 @@ enum Source {
         code: Mutex<Option<Secret>>,
         verifier: Secret,
     },
+    /// No code: only the grant the client restores ([`Rexel::sign_in_restored`]).
+    Restored,
     Callback(Box<dyn Fn() -> BoxFuture<'static, Result<Secret, BoxError>> + Send + Sync>),
 }
 
@@ -351,13 +363,7 @@ impl RexelSignIn {
         verifier: &Secret,
     ) -> Result<Grant, Error> {
         let Some(code) = lock(code).take() else {
-            return Err(Error::sign_in_service(
-                SERVICE,
-                "code",
-                ErrorKind::BadCredentials,
-                None,
-                "the authorization code was already used and no grant is left: authorize again (Rexel::authorize)",
-            ));
+            return Err(authorize_again());
         };
         self.token(
             ctx,
@@ -407,8 +413,9 @@ impl RexelSignIn {
     /// A bearer grant without the gateway: the kept one if it still lives, else
     /// refreshed, else the code exchange (once) or the application's token.
     async fn bearer_grant(&self, ctx: &SignInContext) -> Result<Grant, Error> {
-        let (code, verifier) = match &self.source {
-            Source::Code { code, verifier } => (code, verifier),
+        let code = match &self.source {
+            Source::Code { code, verifier } => Some((code, verifier)),
+            Source::Restored => None,
             Source::Callback(token) => {
                 let token = token()
                     .await
@@ -430,7 +437,10 @@ impl RexelSignIn {
         match (usable, refresh) {
             (Some(grant), _) => Ok(grant),
             (None, Some(refresh)) => self.refresh_grant(ctx, &refresh).await,
-            (None, None) => self.exchange_code(ctx, code, verifier).await,
+            (None, None) => match code {
+                Some((code, verifier)) => self.exchange_code(ctx, code, verifier).await,
+                None => Err(authorize_again()),
+            },
         }
     }
 
@@ -525,6 +535,17 @@ impl RexelSignIn {
             )),
         }
     }
+}
+
+/// No code left to exchange and no grant to renew: only the user can go on.
+fn authorize_again() -> Error {
+    Error::sign_in_service(
+        SERVICE,
+        "code",
+        ErrorKind::BadCredentials,
+        None,
+        "no Rexel grant left to renew and the authorization code is used up: authorize again (Rexel::authorize)",
+    )
 }
 
 fn choice_needed(count: usize) -> Error {

@@ -547,15 +547,7 @@ async fn rexel_exchanges_the_code_chooses_the_gateway_and_refreshes() {
             .await;
     }
     // After one call, the server no longer takes the first token.
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .respond_with(ResponseTemplate::new(401).set_body_raw(
-            r#"{"errorCode":"RESOURCE_ACCESS_DENIED","error":"Not authenticated"}"#,
-            "application/json",
-        ))
-        .with_priority(10)
-        .mount(&overkiz)
-        .await;
+    mount_not_authenticated(&overkiz).await;
     let flow = authorization.sign_in_with_code("the-code");
     let server = Server::custom(&overkiz.uri())
         .unwrap()
@@ -790,6 +782,163 @@ async fn a_failed_rexel_gateway_listing_is_retried_with_the_kept_grant() {
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
     assert_eq!(count(&vendor, "POST", "/oauth2/v2.0/token").await, 1);
     assert_eq!(count(&vendor, "GET", "/api/enduser/homes").await, 2);
+}
+
+/// The Overkiz side answers `Not authenticated` to every `/setup` the tests did not
+/// mount otherwise (a token the server no longer takes).
+async fn mount_not_authenticated(overkiz: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .respond_with(ResponseTemplate::new(401).set_body_raw(
+            r#"{"errorCode":"RESOURCE_ACCESS_DENIED","error":"Not authenticated"}"#,
+            "application/json",
+        ))
+        .with_priority(10)
+        .mount(overkiz)
+        .await;
+}
+
+#[tokio::test]
+async fn a_refused_rexel_refresh_asks_for_a_new_authorization_without_resending_the_code() {
+    let vendor = MockServer::start().await;
+    let overkiz = MockServer::start().await;
+    let flow = rexel_code_flow(&vendor, json!([{"id": 7}])).await;
+    Mock::given(method("GET"))
+        .and(path("/api/enduser/overkizgateways"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!([{"gatewayId": "1234-5678-9012"}])),
+        )
+        .mount(&vendor)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/v2.0/token"))
+        .and(form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", &rexel(&vendor).client_id),
+            ("scope", &rexel(&vendor).scope),
+            ("refresh_token", "rexel-refresh-1"),
+        ]))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "error": "invalid_grant", "error_description": "AADB2C90080: The grant has expired."
+        })))
+        .mount(&vendor)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .respond_with(setup_ok())
+        .up_to_n_times(1)
+        .mount(&overkiz)
+        .await;
+    mount_not_authenticated(&overkiz).await;
+    let client = rexel_client(&overkiz, &vendor, &flow);
+
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::BadCredentials, "{error:?}");
+    assert!(error.needs_new_credentials(), "{error:?}");
+    let exchanges = vendor
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| String::from_utf8_lossy(&r.body).contains("grant_type=authorization_code"))
+        .count();
+    assert_eq!(exchanges, 1, "the one-time code is never sent twice");
+}
+
+#[tokio::test]
+async fn a_saved_rexel_grant_restores_the_client_and_its_gateway_after_a_restart() {
+    let vendor = MockServer::start().await;
+    let overkiz = MockServer::start().await;
+    let flow = rexel_code_flow(&vendor, json!([{"id": 7}])).await;
+    Mock::given(method("GET"))
+        .and(path("/api/enduser/overkizgateways"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!([{"gatewayId": "1234-5678-9012"}])),
+        )
+        .mount(&vendor)
+        .await;
+    let renewed = rexel_jwt("homeassistant", 2);
+    Mock::given(method("POST"))
+        .and(path("/oauth2/v2.0/token"))
+        .and(form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", &rexel(&vendor).client_id),
+            ("scope", &rexel(&vendor).scope),
+            ("refresh_token", "rexel-refresh-1"),
+        ]))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": renewed, "refresh_token": "rexel-refresh-2", "expires_in": 3600
+        })))
+        .mount(&vendor)
+        .await;
+    // The first token works twice (before and after the restart), then is refused.
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .and(header(
+            "authorization",
+            format!("Bearer {}", rexel_jwt("homeassistant", 1)).as_str(),
+        ))
+        .and(header("gatewayId", "1234-5678-9012"))
+        .respond_with(setup_ok())
+        .up_to_n_times(2)
+        .mount(&overkiz)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .and(header(
+            "authorization",
+            format!("Bearer {renewed}").as_str(),
+        ))
+        .and(header("gatewayId", "1234-5678-9012"))
+        .respond_with(setup_ok())
+        .mount(&overkiz)
+        .await;
+    mount_not_authenticated(&overkiz).await;
+
+    let saved = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let builder = |flow: &std::sync::Arc<overkiz::signin::RexelSignIn>| {
+        let saved = saved.clone();
+        let server = Server::custom(&overkiz.uri())
+            .unwrap()
+            .with_vendor_sign_in(VendorSignIn::Rexel(rexel(&vendor)));
+        Client::builder(server, flow.credentials())
+            .retry_policy(fast_retries())
+            .on_tokens_changed(move |grant| {
+                saved
+                    .lock()
+                    .unwrap()
+                    .push(serde_json::to_string(grant).unwrap());
+            })
+    };
+    let client = builder(&flow).build().unwrap();
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    drop(client);
+
+    // After a restart: no code, the saved grant and its gateway.
+    let stored = saved
+        .lock()
+        .unwrap()
+        .last()
+        .cloned()
+        .expect("the grant was saved");
+    let restarted = rexel(&vendor).sign_in_restored();
+    let client = builder(&restarted)
+        .restore_tokens(serde_json::from_str(&stored).unwrap())
+        .build()
+        .unwrap();
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    // Refused: renewed with the saved refresh token, same gateway, no listing.
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    assert_eq!(count(&vendor, "POST", "/oauth2/v2.0/token").await, 2);
+    assert_eq!(count(&vendor, "GET", "/api/enduser/homes").await, 1);
+    let latest: overkiz::Grant =
+        serde_json::from_str(saved.lock().unwrap().last().unwrap()).unwrap();
+    assert_eq!(latest.refresh_token().unwrap().expose(), "rexel-refresh-2");
+    assert_eq!(
+        latest.header("gatewayId").unwrap().expose(),
+        "1234-5678-9012"
+    );
 }
 
 #[tokio::test]
