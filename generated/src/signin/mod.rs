@@ -18,14 +18,25 @@
 //! Flows without a password, and the local API:
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), overkiz::Error> {
-//! use overkiz::{Client, Credentials, Server};
-//! // Rexel: open the URL in a browser, then pass the code of the redirect.
+//! # async fn demo(redirected_to: &str) -> Result<(), Box<dyn std::error::Error>> {
+//! use overkiz::{Client, Credentials, ErrorKind, Server};
+//! // Rexel: open the URL in a browser; give back the whole URL it is redirected to.
 //! let authorization = overkiz::signin::Rexel::default().authorize()?;
 //! println!("open {}", authorization.url);
-//! let flow = authorization.sign_in_with_code("code-from-the-redirect");
+//! let code = authorization.code_from_redirect(redirected_to)?; // checks the state
+//! let flow = authorization.sign_in_with_code(code);
 //! let client = Client::new(Server::rexel(), flow.credentials())?;
-//! client.login().await?; // several gateways? flow.gateways(), flow.select_gateway(id)
+//! match client.login().await {
+//!     // Several gateways: the user picks one of flow.gateways() (id, home, externalId);
+//!     // the grant is kept, the code is never exchanged twice.
+//!     Err(error) if error.kind() == ErrorKind::GatewayChoiceNeeded => {
+//!         flow.select_gateway(flow.gateways()[0].gateway_id.clone());
+//!         client.login().await?;
+//!     }
+//!     other => other?,
+//! }
+//! // After a restart: Rexel::sign_in_restored() and ClientBuilder::restore_tokens with
+//! // the grant saved from ClientBuilder::on_tokens_changed.
 //!
 //! // The local API: a token created through the cloud account.
 //! let cloud = Client::new(Server::somfy_europe(), Credentials::password("me@example.com", "secret"))?;
