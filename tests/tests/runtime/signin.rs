@@ -622,22 +622,25 @@ async fn rexel_code_flow(
     authorization.sign_in_with_code("the-code")
 }
 
-/// A client of `overkiz` signing in through `flow` at `vendor`'s Rexel emulation;
-/// sign-ins that failed without a refusal may be retried at once.
+/// A client of `overkiz` signing in through `flow` at `vendor`'s Rexel emulation,
+/// with the client's own sign-in delays, or none after a failure that was not a
+/// refusal when `retry_at_once`.
 fn rexel_client(
     overkiz: &MockServer,
     vendor: &MockServer,
     flow: &std::sync::Arc<overkiz::signin::RexelSignIn>,
+    retry_at_once: bool,
 ) -> Client {
     let server = Server::custom(&overkiz.uri())
         .unwrap()
         .with_vendor_sign_in(VendorSignIn::Rexel(rexel(vendor)));
-    Client::builder(server, flow.credentials())
-        .retry_policy(fast_retries())
-        .login_cool_down(Duration::from_secs(60))
-        .login_retry_delay(Duration::ZERO)
-        .build()
-        .expect("client builds")
+    let builder = Client::builder(server, flow.credentials()).retry_policy(fast_retries());
+    let builder = if retry_at_once {
+        builder.login_retry_delay(Duration::ZERO)
+    } else {
+        builder
+    };
+    builder.build().expect("client builds")
 }
 
 /// The Overkiz side: `GET /setup` for the first Rexel token and this gateway.
@@ -681,7 +684,7 @@ async fn rexel_with_several_gateways_keeps_the_grant_until_the_app_chooses() {
             .await;
     }
     mount_rexel_setup(&overkiz, "4444-5555-6666").await;
-    let client = rexel_client(&overkiz, &vendor, &flow);
+    let client = rexel_client(&overkiz, &vendor, &flow, false);
 
     let error = client.login().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::GatewayChoiceNeeded, "{error:?}");
@@ -743,7 +746,7 @@ async fn a_rexel_account_without_gateway_is_a_typed_error_that_keeps_the_grant()
         .mount(&vendor)
         .await;
     mount_rexel_setup(&overkiz, "1234-5678-9012").await;
-    let client = rexel_client(&overkiz, &vendor, &flow);
+    let client = rexel_client(&overkiz, &vendor, &flow, true);
 
     let error = client.login().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::NoGateway, "{error:?}");
@@ -775,7 +778,7 @@ async fn a_failed_rexel_gateway_listing_is_retried_with_the_kept_grant() {
         .mount(&vendor)
         .await;
     mount_rexel_setup(&overkiz, "1234-5678-9012").await;
-    let client = rexel_client(&overkiz, &vendor, &flow);
+    let client = rexel_client(&overkiz, &vendor, &flow, true);
 
     let error = client.login().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Unavailable, "{error:?}");
@@ -830,7 +833,7 @@ async fn a_refused_rexel_refresh_asks_for_a_new_authorization_without_resending_
         .mount(&overkiz)
         .await;
     mount_not_authenticated(&overkiz).await;
-    let client = rexel_client(&overkiz, &vendor, &flow);
+    let client = rexel_client(&overkiz, &vendor, &flow, false);
 
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
     let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
@@ -965,7 +968,7 @@ async fn rexel_bare_bearer_tokens_are_refused_when_the_client_is_built() {
         Box::pin(async move { Ok(overkiz::Secret::new(token)) })
     });
     flow.select_gateway("1234-5678-9012");
-    let client = rexel_client(&overkiz, &vendor, &flow);
+    let client = rexel_client(&overkiz, &vendor, &flow, false);
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
     assert!(vendor.received_requests().await.unwrap().is_empty());
 }
@@ -1012,7 +1015,7 @@ async fn a_rexel_token_without_the_consent_signs_in_with_one_warning() {
         Box::pin(async move { Ok(overkiz::Secret::new(token)) })
     });
     flow.select_gateway("1234-5678-9012");
-    let client = rexel_client(&overkiz, &vendor, &flow);
+    let client = rexel_client(&overkiz, &vendor, &flow, false);
 
     // The subscriber is this thread's: the test runtime runs every task here.
     let logs = Logs::default();
