@@ -411,8 +411,9 @@ impl RexelSignIn {
     }
 
     /// A bearer grant without the gateway: the kept one if it still lives, else
-    /// refreshed, else the code exchange (once) or the application's token.
-    async fn bearer_grant(&self, ctx: &SignInContext) -> Result<Grant, Error> {
+    /// refreshed, else the code exchange (once) or the application's token; and
+    /// whether the token endpoint just gave it.
+    async fn bearer_grant(&self, ctx: &SignInContext) -> Result<(Grant, bool), Error> {
         let code = match &self.source {
             Source::Code { code, verifier } => Some((code, verifier)),
             Source::Restored => None,
@@ -423,7 +424,7 @@ impl RexelSignIn {
                 ctx.keep_secret(token.expose());
                 let grant = Grant::bearer(token);
                 self.check_consent(&grant);
-                return Ok(grant);
+                return Ok((grant, false));
             }
         };
         let (usable, refresh) = {
@@ -434,13 +435,29 @@ impl RexelSignIn {
                 kept.and_then(|g| g.refresh_token().cloned()),
             )
         };
-        match (usable, refresh) {
-            (Some(grant), _) => Ok(grant),
-            (None, Some(refresh)) => self.refresh_grant(ctx, &refresh).await,
+        let fresh = match (usable, refresh) {
+            (Some(grant), _) => return Ok((grant, false)),
+            (None, Some(refresh)) => self.refresh_grant(ctx, &refresh).await?,
             (None, None) => match code {
-                Some((code, verifier)) => self.exchange_code(ctx, code, verifier).await,
-                None => Err(authorize_again()),
+                Some((code, verifier)) => self.exchange_code(ctx, code, verifier).await?,
+                None => return Err(authorize_again()),
             },
+        };
+        Ok((fresh, true))
+    }
+
+    /// Adds the gateway to a grant. When that fails right after the token endpoint
+    /// gave the grant (the code is spent, a refresh token may have rotated), the
+    /// application is told about it anyway, so that a restart does not lose it. It
+    /// is told as expired and without a gateway: a client restored from it renews
+    /// it through this flow, which chooses the gateway, instead of calling without.
+    async fn finish(&self, ctx: &SignInContext, grant: Grant, fresh: bool) -> Result<Grant, Error> {
+        match self.with_gateway(ctx, grant.clone()).await {
+            Err(error) if fresh && grant.refresh_token().is_some() => {
+                ctx.tokens_changed(&grant.expires_in(Duration::ZERO));
+                Err(error)
+            }
+            done => done,
         }
     }
 
@@ -567,8 +584,8 @@ impl SignInFlow for RexelSignIn {
 
     fn sign_in<'a>(&'a self, ctx: &'a SignInContext) -> BoxFuture<'a, Result<Grant, Error>> {
         Box::pin(async move {
-            let grant = self.bearer_grant(ctx).await?;
-            self.with_gateway(ctx, grant).await
+            let (grant, fresh) = self.bearer_grant(ctx).await?;
+            self.finish(ctx, grant, fresh).await
         })
     }
 
@@ -595,7 +612,7 @@ impl SignInFlow for RexelSignIn {
                 return self.sign_in(ctx).await;
             };
             let grant = self.refresh_grant(ctx, &refresh).await?;
-            self.with_gateway(ctx, grant).await
+            self.finish(ctx, grant, true).await
         })
     }
 }

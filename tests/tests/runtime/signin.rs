@@ -835,7 +835,18 @@ async fn rexel_with_several_gateways_keeps_the_grant_until_the_app_chooses() {
             .await;
     }
     mount_rexel_setup(&overkiz, "4444-5555-6666").await;
-    let client = rexel_client(&overkiz, &vendor, &flow, false);
+    let told = std::sync::Arc::new(std::sync::Mutex::new(Vec::<overkiz::Grant>::new()));
+    let seen = told.clone();
+    let client = Client::builder(
+        Server::custom(&overkiz.uri())
+            .unwrap()
+            .with_vendor_sign_in(VendorSignIn::Rexel(rexel(&vendor))),
+        flow.credentials(),
+    )
+    .retry_policy(fast_retries())
+    .on_tokens_changed(move |grant| seen.lock().unwrap().push(grant.clone()))
+    .build()
+    .unwrap();
 
     let error = client.login().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::GatewayChoiceNeeded, "{error:?}");
@@ -861,6 +872,15 @@ async fn rexel_with_several_gateways_keeps_the_grant_until_the_app_chooses() {
             ),
         ]
     );
+    // The spent code's grant is handed to the app at once (to survive a restart),
+    // as expired and without a gateway: a client restored from it renews it first.
+    {
+        let told = told.lock().unwrap();
+        assert_eq!(told.len(), 1);
+        assert_eq!(told[0].refresh_token().unwrap().expose(), "rexel-refresh-1");
+        assert!(told[0].header("gatewayId").is_none());
+        assert!(told[0].expires_at().unwrap() <= std::time::SystemTime::now());
+    }
     // Until the app chooses, calls fail with the same error and send nothing.
     let sent = vendor.received_requests().await.unwrap().len();
     let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
@@ -874,6 +894,54 @@ async fn rexel_with_several_gateways_keeps_the_grant_until_the_app_chooses() {
     assert_eq!(count(&vendor, "POST", "/oauth2/v2.0/token").await, 1);
     assert_eq!(count(&vendor, "GET", "/api/enduser/homes").await, 1);
     assert_eq!(flow.selected_gateway().as_deref(), Some("4444-5555-6666"));
+
+    // Had the app restarted before choosing: the told grant is renewed, not the code.
+    let renewed = rexel_jwt("homeassistant", 2);
+    Mock::given(method("POST"))
+        .and(path("/oauth2/v2.0/token"))
+        .and(form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", &rexel(&vendor).client_id),
+            ("scope", &rexel(&vendor).scope),
+            ("refresh_token", "rexel-refresh-1"),
+        ]))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": renewed, "refresh_token": "rexel-refresh-2", "expires_in": 3600
+        })))
+        .mount(&vendor)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .and(header(
+            "authorization",
+            format!("Bearer {renewed}").as_str(),
+        ))
+        .and(header("gatewayId", "4444-5555-6666"))
+        .respond_with(setup_ok())
+        .mount(&overkiz)
+        .await;
+    let restarted = rexel(&vendor).sign_in_restored();
+    restarted.select_gateway("4444-5555-6666");
+    let saved = told.lock().unwrap()[0].clone();
+    let client = Client::builder(
+        Server::custom(&overkiz.uri())
+            .unwrap()
+            .with_vendor_sign_in(VendorSignIn::Rexel(rexel(&vendor))),
+        restarted.credentials(),
+    )
+    .restore_tokens(saved)
+    .build()
+    .unwrap();
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    assert_eq!(count(&vendor, "POST", "/oauth2/v2.0/token").await, 2);
+    let exchanges = vendor
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| String::from_utf8_lossy(&r.body).contains("grant_type=authorization_code"))
+        .count();
+    assert_eq!(exchanges, 1);
 }
 
 #[tokio::test]
