@@ -315,8 +315,8 @@ impl RexelSignIn {
         Credentials::sign_in_flow(self.clone())
     }
 
-    /// Keeps a new grant of the token endpoint. Every grant the flow gets goes
-    /// through here (the place to hand rotated tokens to the application).
+    /// Keeps a new grant of the token endpoint (every grant the flow gets goes
+    /// through here), whatever the sign-in runs into next.
     fn keep(&self, grant: &Grant) {
         lock(&self.state).kept = Some(grant.clone());
     }
