@@ -285,6 +285,9 @@ impl ClientBuilder {
             .map_err(|e| {
                 Error::config(format!("cannot build the HTTP client: {}", e.without_url()))
             })?;
+        if let Some(vendor) = self.server.vendor_sign_in() {
+            vendor.check(&self.credentials)?;
+        }
         // A password on a vendor's server goes through the vendor's sign-in flow.
         let credentials = match (&self.credentials.kind, self.server.vendor_sign_in()) {
             (CredentialsKind::Login(form), Some(vendor)) => match &form.method {

@@ -88,7 +88,11 @@ impl Server {
     }
 
     /// Rexel Energeasy Connect (through Rexel's API, which fronts Overkiz). Rexel
-    /// accounts sign in in a browser: see [`crate::signin::Rexel::authorize`].
+    /// accounts sign in in a browser: see [`crate::signin::Rexel::authorize`]. Every
+    /// call names its gateway, so a bare [`crate::Credentials::bearer`] token is
+    /// refused when the client is built (use
+    /// [`crate::signin::Rexel::sign_in_with_token`] and
+    /// [`crate::signin::RexelSignIn::select_gateway`]).
     pub fn rexel() -> Server {
         Server {
             name: "Rexel Energeasy Connect".into(),

@@ -14,7 +14,7 @@ use tokio::time::Instant;
 
 use crate::auth::{Credentials, CredentialsKind, LoginForm, Secret};
 use crate::client::Inner;
-use crate::error::{ApiError, Error, ErrorCode};
+use crate::error::{ApiError, Error, ErrorCode, ErrorKind};
 use crate::redact::Slot;
 use crate::request::{Body, Request};
 use crate::signin::{Grant, Proof, SignInContext};
@@ -528,8 +528,15 @@ impl Inner {
         } else {
             self.login_retry_delay
         };
-        cell.failures = cell.failures.saturating_add(1);
-        let wait = cool_down(base, cell.failures, cause.retry_after());
+        let wait = if cause.kind() == ErrorKind::GatewayChoiceNeeded {
+            // Nothing was refused, and the flow sends nothing until the app chooses a
+            // gateway: no wait and no growing cool-down, so the choice takes effect at
+            // the next call.
+            Duration::ZERO
+        } else {
+            cell.failures = cell.failures.saturating_add(1);
+            cool_down(base, cell.failures, cause.retry_after())
+        };
         tracing::debug!(
             kind = ?cause.kind(),
             refused,

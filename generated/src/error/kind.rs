@@ -66,6 +66,13 @@ pub enum ErrorKind {
     SessionAndBearerConflict,
     /// Login refused for a reason not recognised.
     AuthenticationFailed,
+    /// The account has several gateways and the sign-in needs to know which one to
+    /// use (Rexel: [`crate::signin::RexelSignIn::gateways`], then
+    /// [`crate::signin::RexelSignIn::select_gateway`] and sign in again). Nothing was
+    /// refused: the client signs in again at once after the choice.
+    GatewayChoiceNeeded,
+    /// The account has no gateway to use (Rexel: add one in the vendor's app).
+    NoGateway,
 
     // --- throttling ---
     /// Too many requests (often logins): wait before trying again.

@@ -21,14 +21,25 @@
 //! Flows without a password, and the local API:
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), overkiz::Error> {
-//! use overkiz::{Client, Credentials, Server};
-//! // Rexel: open the URL in a browser, then pass the code of the redirect.
+//! # async fn demo(redirected_to: &str) -> Result<(), Box<dyn std::error::Error>> {
+//! use overkiz::{Client, Credentials, ErrorKind, Server};
+//! // Rexel: open the URL in a browser; give back the whole URL it is redirected to.
 //! let authorization = overkiz::signin::Rexel::default().authorize()?;
 //! println!("open {}", authorization.url);
-//! let flow = authorization.sign_in_with_code("code-from-the-redirect");
+//! let code = authorization.code_from_redirect(redirected_to)?; // checks the state
+//! let flow = authorization.sign_in_with_code(code);
 //! let client = Client::new(Server::rexel(), flow.credentials())?;
-//! client.login().await?; // several gateways? flow.gateways(), flow.select_gateway(id)
+//! match client.login().await {
+//!     // Several gateways: the user picks one of flow.gateways() (id, home, externalId);
+//!     // the grant is kept, the code is never exchanged twice.
+//!     Err(error) if error.kind() == ErrorKind::GatewayChoiceNeeded => {
+//!         flow.select_gateway(flow.gateways()[0].gateway_id.clone());
+//!         client.login().await?;
+//!     }
+//!     other => other?,
+//! }
+//! // After a restart: Rexel::sign_in_restored() and ClientBuilder::restore_tokens with
+//! // the grant saved from ClientBuilder::on_tokens_changed.
 //!
 //! // The local API: a token created through the cloud account.
 //! let cloud = Client::new(Server::somfy_europe(), Credentials::password("me@example.com", "secret"))?;
@@ -58,7 +69,7 @@ pub use cozytouch::Cozytouch;
 #[cfg(feature = "nexity")]
 pub use nexity::Nexity;
 pub use pkce::Pkce;
-pub use rexel::{Rexel, RexelAuthorization, RexelGateway, RexelSignIn};
+pub use rexel::{AuthorizationRedirectError, Rexel, RexelAuthorization, RexelGateway, RexelSignIn};
 pub use somfy::SomfyOAuth;
 
 use crate::auth::{Credentials, CredentialsKind, LoginForm, LoginMethod, Secret};
@@ -480,6 +491,21 @@ pub enum VendorSignIn {
 }
 
 impl VendorSignIn {
+    /// Refuses credentials that cannot work with this vendor, when the client is
+    /// built rather than at the first call.
+    pub(crate) fn check(&self, credentials: &Credentials) -> Result<(), Error> {
+        match (self, &credentials.kind) {
+            // Every Rexel call names its gateway (`gatewayId`), which a bare token
+            // (or a token source) cannot carry.
+            (VendorSignIn::Rexel(_), CredentialsKind::Bearer(_) | CredentialsKind::Source(_)) => {
+                Err(Error::config(
+                    "a Rexel server needs a gateway id with its token: use Rexel::sign_in_with_token and RexelSignIn::select_gateway (or RexelAuthorization for the browser sign-in), not a bare bearer token",
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// The flow for a user name and password on this vendor's service.
     pub(crate) fn with_password(
         &self,

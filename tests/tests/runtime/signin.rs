@@ -693,9 +693,12 @@ async fn rexel_exchanges_the_code_chooses_the_gateway_and_refreshes() {
             .and(header("authorization", format!("Bearer {token}").as_str()))
             .and(header("gatewayId", "1234-5678-9012"))
             .respond_with(setup_ok())
+            .up_to_n_times(1)
             .mount(&overkiz)
             .await;
     }
+    // After one call, the server no longer takes the first token.
+    mount_not_authenticated(&overkiz).await;
     let flow = authorization.sign_in_with_code("the-code");
     let server = Server::custom(&overkiz.uri())
         .unwrap()
@@ -704,50 +707,549 @@ async fn rexel_exchanges_the_code_chooses_the_gateway_and_refreshes() {
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
     assert_eq!(flow.gateways().len(), 1);
     assert_eq!(flow.gateways()[0].gateway_id, "1234-5678-9012");
+    // The refused token is refreshed (with the refresh token, not the code).
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
-    assert_eq!(overkiz.received_requests().await.unwrap().len(), 2);
+    let used: Vec<String> = overkiz
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r.headers
+                .get("authorization")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        used,
+        [
+            format!("Bearer {first}"),
+            format!("Bearer {first}"),
+            format!("Bearer {second}")
+        ]
+    );
+    // The refresh kept the gateway chosen at the first sign-in: listed once.
+    assert_eq!(count(&vendor, "GET", "/api/enduser/homes").await, 1);
 
     // A password cannot sign in to Rexel.
     let error = Client::new(Server::rexel(), Credentials::password(USER, PASSWORD)).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Config);
 }
 
-#[tokio::test]
-async fn rexel_tokens_without_consent_or_with_several_gateways_are_refused() {
-    let vendor = MockServer::start().await;
-    let config = rexel(&vendor);
-    let no_consent = rexel_jwt("other-app", 1);
-    let flow = config.sign_in_with_token(move || {
-        let token = no_consent.clone();
-        Box::pin(async move { Ok(overkiz::Secret::new(token)) })
-    });
-    let client = client_of(
-        Server::custom("http://127.0.0.1:1").unwrap(),
-        flow.credentials(),
-    );
-    let error = client.login().await.unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::AuthenticationFailed, "{error:?}");
-
+/// The vendor side of a Rexel code sign-in: the exchange of `the-code` (its requests
+/// are counted by the tests: it must happen once) and the homes and gateways listed.
+/// Returns the flow.
+async fn rexel_code_flow(
+    vendor: &MockServer,
+    homes: serde_json::Value,
+) -> std::sync::Arc<overkiz::signin::RexelSignIn> {
+    let config = rexel(vendor);
+    let authorization = config.authorize().unwrap();
+    Mock::given(method("POST"))
+        .and(path("/oauth2/v2.0/token"))
+        .and(form(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", &config.client_id),
+            ("scope", &config.scope),
+            ("code", "the-code"),
+            ("redirect_uri", &config.redirect_uri),
+            ("code_verifier", authorization.pkce().verifier.expose()),
+        ]))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": rexel_jwt("homeassistant", 1),
+            "refresh_token": "rexel-refresh-1",
+            "expires_in": 3600
+        })))
+        .mount(vendor)
+        .await;
     Mock::given(method("GET"))
         .and(path("/api/enduser/homes"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{"id": "h1"}, {"id": "h2"}])))
+        .respond_with(ResponseTemplate::new(200).set_body_json(homes))
+        .mount(vendor)
+        .await;
+    authorization.sign_in_with_code("the-code")
+}
+
+/// A client of `overkiz` signing in through `flow` at `vendor`'s Rexel emulation,
+/// with the client's own sign-in delays, or none after a failure that was not a
+/// refusal when `retry_at_once`.
+fn rexel_client(
+    overkiz: &MockServer,
+    vendor: &MockServer,
+    flow: &std::sync::Arc<overkiz::signin::RexelSignIn>,
+    retry_at_once: bool,
+) -> Client {
+    let server = Server::custom(&overkiz.uri())
+        .unwrap()
+        .with_vendor_sign_in(VendorSignIn::Rexel(rexel(vendor)));
+    let builder = Client::builder(server, flow.credentials()).retry_policy(fast_retries());
+    let builder = if retry_at_once {
+        builder.login_retry_delay(Duration::ZERO)
+    } else {
+        builder
+    };
+    builder.build().expect("client builds")
+}
+
+/// The Overkiz side: `GET /setup` for the first Rexel token and this gateway.
+async fn mount_rexel_setup(overkiz: &MockServer, gateway: &str) {
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .and(header(
+            "authorization",
+            format!("Bearer {}", rexel_jwt("homeassistant", 1)).as_str(),
+        ))
+        .and(header("gatewayId", gateway))
+        .respond_with(setup_ok())
+        .mount(overkiz)
+        .await;
+}
+
+#[tokio::test]
+async fn rexel_with_several_gateways_keeps_the_grant_until_the_app_chooses() {
+    let vendor = MockServer::start().await;
+    let overkiz = MockServer::start().await;
+    let flow = rexel_code_flow(
+        &vendor,
+        json!([{"id": "h1", "label": "House"}, {"id": "h2", "label": "Cottage"}]),
+    )
+    .await;
+    for (home, gateway) in [
+        (
+            "h1",
+            json!([{"gatewayId": "1111-2222-3333", "externalId": 11}]),
+        ),
+        (
+            "h2",
+            json!([{"gatewayId": "4444-5555-6666", "externalId": "ext-22"}]),
+        ),
+    ] {
+        Mock::given(method("GET"))
+            .and(path("/api/enduser/overkizgateways"))
+            .and(query_param("homeId", home))
+            .respond_with(ResponseTemplate::new(200).set_body_json(gateway))
+            .mount(&vendor)
+            .await;
+    }
+    mount_rexel_setup(&overkiz, "4444-5555-6666").await;
+    let told = std::sync::Arc::new(std::sync::Mutex::new(Vec::<overkiz::Grant>::new()));
+    let seen = told.clone();
+    let client = Client::builder(
+        Server::custom(&overkiz.uri())
+            .unwrap()
+            .with_vendor_sign_in(VendorSignIn::Rexel(rexel(&vendor))),
+        flow.credentials(),
+    )
+    .retry_policy(fast_retries())
+    .on_tokens_changed(move |grant| seen.lock().unwrap().push(grant.clone()))
+    .build()
+    .unwrap();
+
+    let error = client.login().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::GatewayChoiceNeeded, "{error:?}");
+    let listed: Vec<_> = flow
+        .gateways()
+        .into_iter()
+        .map(|g| (g.gateway_id, g.home_id, g.label, g.external_id))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (
+                "1111-2222-3333".into(),
+                "h1".into(),
+                Some("House".into()),
+                Some("11".into())
+            ),
+            (
+                "4444-5555-6666".into(),
+                "h2".into(),
+                Some("Cottage".into()),
+                Some("ext-22".into())
+            ),
+        ]
+    );
+    // The spent code's grant is handed to the app at once (to survive a restart),
+    // as expired and without a gateway: a client restored from it renews it first.
+    {
+        let told = told.lock().unwrap();
+        assert_eq!(told.len(), 1);
+        assert_eq!(told[0].refresh_token().unwrap().expose(), "rexel-refresh-1");
+        assert!(told[0].header("gatewayId").is_none());
+        assert!(told[0].expires_at().unwrap() <= std::time::SystemTime::now());
+    }
+    // Until the app chooses, calls fail with the same error and send nothing.
+    let sent = vendor.received_requests().await.unwrap().len();
+    let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::GatewayChoiceNeeded, "{error:?}");
+    assert_eq!(vendor.received_requests().await.unwrap().len(), sent);
+    assert!(overkiz.received_requests().await.unwrap().is_empty());
+
+    // The choice takes effect at once, with the grant of the one code exchange.
+    flow.select_gateway("4444-5555-6666");
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    assert_eq!(count(&vendor, "POST", "/oauth2/v2.0/token").await, 1);
+    assert_eq!(count(&vendor, "GET", "/api/enduser/homes").await, 1);
+    assert_eq!(flow.selected_gateway().as_deref(), Some("4444-5555-6666"));
+
+    // Had the app restarted before choosing: the told grant is renewed, not the code.
+    let renewed = rexel_jwt("homeassistant", 2);
+    Mock::given(method("POST"))
+        .and(path("/oauth2/v2.0/token"))
+        .and(form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", &rexel(&vendor).client_id),
+            ("scope", &rexel(&vendor).scope),
+            ("refresh_token", "rexel-refresh-1"),
+        ]))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": renewed, "refresh_token": "rexel-refresh-2", "expires_in": 3600
+        })))
+        .mount(&vendor)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .and(header(
+            "authorization",
+            format!("Bearer {renewed}").as_str(),
+        ))
+        .and(header("gatewayId", "4444-5555-6666"))
+        .respond_with(setup_ok())
+        .mount(&overkiz)
+        .await;
+    let restarted = rexel(&vendor).sign_in_restored();
+    restarted.select_gateway("4444-5555-6666");
+    let saved = told.lock().unwrap()[0].clone();
+    let client = Client::builder(
+        Server::custom(&overkiz.uri())
+            .unwrap()
+            .with_vendor_sign_in(VendorSignIn::Rexel(rexel(&vendor))),
+        restarted.credentials(),
+    )
+    .restore_tokens(saved)
+    .build()
+    .unwrap();
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    assert_eq!(count(&vendor, "POST", "/oauth2/v2.0/token").await, 2);
+    let exchanges = vendor
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| String::from_utf8_lossy(&r.body).contains("grant_type=authorization_code"))
+        .count();
+    assert_eq!(exchanges, 1);
+}
+
+#[tokio::test]
+async fn a_rexel_account_without_gateway_is_a_typed_error_that_keeps_the_grant() {
+    let vendor = MockServer::start().await;
+    let overkiz = MockServer::start().await;
+    let flow = rexel_code_flow(&vendor, json!([{"id": "h1"}])).await;
+    // No gateway yet; the user then adds one.
+    Mock::given(method("GET"))
+        .and(path("/api/enduser/overkizgateways"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .up_to_n_times(1)
+        .with_priority(1)
         .mount(&vendor)
         .await;
     Mock::given(method("GET"))
         .and(path("/api/enduser/overkizgateways"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{"gatewayId": "g"}])))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!([{"gatewayId": "1234-5678-9012"}])),
+        )
         .mount(&vendor)
         .await;
-    let good = rexel_jwt("homeassistant", 1);
-    let flow = config.sign_in_with_token(move || {
-        let token = good.clone();
+    mount_rexel_setup(&overkiz, "1234-5678-9012").await;
+    let client = rexel_client(&overkiz, &vendor, &flow, true);
+
+    let error = client.login().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::NoGateway, "{error:?}");
+    assert!(flow.gateways().is_empty());
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    assert_eq!(count(&vendor, "POST", "/oauth2/v2.0/token").await, 1);
+    assert_eq!(flow.gateways().len(), 1);
+}
+
+#[tokio::test]
+async fn a_failed_rexel_gateway_listing_is_retried_with_the_kept_grant() {
+    let vendor = MockServer::start().await;
+    let overkiz = MockServer::start().await;
+    let flow = rexel_code_flow(&vendor, json!([{"id": 7}])).await;
+    // `/homes` fails once, right after the exchange.
+    Mock::given(method("GET"))
+        .and(path("/api/enduser/homes"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&vendor)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/enduser/overkizgateways"))
+        .and(query_param("homeId", "7"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!([{"gatewayId": "1234-5678-9012"}])),
+        )
+        .mount(&vendor)
+        .await;
+    mount_rexel_setup(&overkiz, "1234-5678-9012").await;
+    let client = rexel_client(&overkiz, &vendor, &flow, true);
+
+    let error = client.login().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Unavailable, "{error:?}");
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    assert_eq!(count(&vendor, "POST", "/oauth2/v2.0/token").await, 1);
+    assert_eq!(count(&vendor, "GET", "/api/enduser/homes").await, 2);
+}
+
+/// The Overkiz side answers `Not authenticated` to every `/setup` the tests did not
+/// mount otherwise (a token the server no longer takes).
+async fn mount_not_authenticated(overkiz: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .respond_with(ResponseTemplate::new(401).set_body_raw(
+            r#"{"errorCode":"RESOURCE_ACCESS_DENIED","error":"Not authenticated"}"#,
+            "application/json",
+        ))
+        .with_priority(10)
+        .mount(overkiz)
+        .await;
+}
+
+#[tokio::test]
+async fn a_refused_rexel_refresh_asks_for_a_new_authorization_without_resending_the_code() {
+    let vendor = MockServer::start().await;
+    let overkiz = MockServer::start().await;
+    let flow = rexel_code_flow(&vendor, json!([{"id": 7}])).await;
+    Mock::given(method("GET"))
+        .and(path("/api/enduser/overkizgateways"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!([{"gatewayId": "1234-5678-9012"}])),
+        )
+        .mount(&vendor)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/v2.0/token"))
+        .and(form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", &rexel(&vendor).client_id),
+            ("scope", &rexel(&vendor).scope),
+            ("refresh_token", "rexel-refresh-1"),
+        ]))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "error": "invalid_grant", "error_description": "AADB2C90080: The grant has expired."
+        })))
+        .mount(&vendor)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .respond_with(setup_ok())
+        .up_to_n_times(1)
+        .mount(&overkiz)
+        .await;
+    mount_not_authenticated(&overkiz).await;
+    let client = rexel_client(&overkiz, &vendor, &flow, false);
+
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::BadCredentials, "{error:?}");
+    assert!(error.needs_new_credentials(), "{error:?}");
+    let exchanges = vendor
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| String::from_utf8_lossy(&r.body).contains("grant_type=authorization_code"))
+        .count();
+    assert_eq!(exchanges, 1, "the one-time code is never sent twice");
+}
+
+#[tokio::test]
+async fn a_saved_rexel_grant_restores_the_client_and_its_gateway_after_a_restart() {
+    let vendor = MockServer::start().await;
+    let overkiz = MockServer::start().await;
+    let flow = rexel_code_flow(&vendor, json!([{"id": 7}])).await;
+    Mock::given(method("GET"))
+        .and(path("/api/enduser/overkizgateways"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!([{"gatewayId": "1234-5678-9012"}])),
+        )
+        .mount(&vendor)
+        .await;
+    let renewed = rexel_jwt("homeassistant", 2);
+    Mock::given(method("POST"))
+        .and(path("/oauth2/v2.0/token"))
+        .and(form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", &rexel(&vendor).client_id),
+            ("scope", &rexel(&vendor).scope),
+            ("refresh_token", "rexel-refresh-1"),
+        ]))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": renewed, "refresh_token": "rexel-refresh-2", "expires_in": 3600
+        })))
+        .mount(&vendor)
+        .await;
+    // The first token works twice (before and after the restart), then is refused.
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .and(header(
+            "authorization",
+            format!("Bearer {}", rexel_jwt("homeassistant", 1)).as_str(),
+        ))
+        .and(header("gatewayId", "1234-5678-9012"))
+        .respond_with(setup_ok())
+        .up_to_n_times(2)
+        .mount(&overkiz)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .and(header(
+            "authorization",
+            format!("Bearer {renewed}").as_str(),
+        ))
+        .and(header("gatewayId", "1234-5678-9012"))
+        .respond_with(setup_ok())
+        .mount(&overkiz)
+        .await;
+    mount_not_authenticated(&overkiz).await;
+
+    let saved = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let builder = |flow: &std::sync::Arc<overkiz::signin::RexelSignIn>| {
+        let saved = saved.clone();
+        let server = Server::custom(&overkiz.uri())
+            .unwrap()
+            .with_vendor_sign_in(VendorSignIn::Rexel(rexel(&vendor)));
+        Client::builder(server, flow.credentials())
+            .retry_policy(fast_retries())
+            .on_tokens_changed(move |grant| {
+                saved
+                    .lock()
+                    .unwrap()
+                    .push(serde_json::to_string(grant).unwrap());
+            })
+    };
+    let client = builder(&flow).build().unwrap();
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    drop(client);
+
+    // After a restart: no code, the saved grant and its gateway.
+    let stored = saved
+        .lock()
+        .unwrap()
+        .last()
+        .cloned()
+        .expect("the grant was saved");
+    let restarted = rexel(&vendor).sign_in_restored();
+    let client = builder(&restarted)
+        .restore_tokens(serde_json::from_str(&stored).unwrap())
+        .build()
+        .unwrap();
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    // Refused: renewed with the saved refresh token, same gateway, no listing.
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    assert_eq!(count(&vendor, "POST", "/oauth2/v2.0/token").await, 2);
+    assert_eq!(count(&vendor, "GET", "/api/enduser/homes").await, 1);
+    let latest: overkiz::Grant =
+        serde_json::from_str(saved.lock().unwrap().last().unwrap()).unwrap();
+    assert_eq!(latest.refresh_token().unwrap().expose(), "rexel-refresh-2");
+    assert_eq!(
+        latest.header("gatewayId").unwrap().expose(),
+        "1234-5678-9012"
+    );
+}
+
+#[tokio::test]
+async fn rexel_bare_bearer_tokens_are_refused_when_the_client_is_built() {
+    for server in [
+        Server::rexel(),
+        Server::custom("http://127.0.0.1:1")
+            .unwrap()
+            .with_vendor_sign_in(VendorSignIn::Rexel(Rexel::default())),
+    ] {
+        let error = Client::new(server, Credentials::bearer(TOKEN)).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Config, "{error:?}");
+        assert!(error.to_string().contains("gateway"), "{error}");
+        assert!(!error.to_string().contains(TOKEN), "{error}");
+    }
+
+    // A token with its gateway id: no listing, the header on every call.
+    let vendor = MockServer::start().await;
+    let overkiz = MockServer::start().await;
+    mount_rexel_setup(&overkiz, "1234-5678-9012").await;
+    let token = rexel_jwt("homeassistant", 1);
+    let flow = rexel(&vendor).sign_in_with_token(move || {
+        let token = token.clone();
         Box::pin(async move { Ok(overkiz::Secret::new(token)) })
     });
-    let client = client_of(
-        Server::custom("http://127.0.0.1:1").unwrap(),
-        flow.credentials(),
-    );
-    let error = client.login().await.unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::Config, "{error:?}");
-    assert_eq!(flow.gateways().len(), 2, "listed for the user to choose");
+    flow.select_gateway("1234-5678-9012");
+    let client = rexel_client(&overkiz, &vendor, &flow, false);
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    assert!(vendor.received_requests().await.unwrap().is_empty());
+}
+
+/// A log writer into memory.
+#[derive(Clone, Default)]
+struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
+    type Writer = Logs;
+    fn make_writer(&'a self) -> Logs {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn a_rexel_token_without_the_consent_signs_in_with_one_warning() {
+    let vendor = MockServer::start().await;
+    let overkiz = MockServer::start().await;
+    let token = rexel_jwt("other-app", 1);
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .and(header("authorization", format!("Bearer {token}").as_str()))
+        .and(header("gatewayId", "1234-5678-9012"))
+        .respond_with(setup_ok())
+        .mount(&overkiz)
+        .await;
+    let source = token.clone();
+    let flow = rexel(&vendor).sign_in_with_token(move || {
+        let token = source.clone();
+        Box::pin(async move { Ok(overkiz::Secret::new(token)) })
+    });
+    flow.select_gateway("1234-5678-9012");
+    let client = rexel_client(&overkiz, &vendor, &flow, false);
+
+    // The subscriber is this thread's: the test runtime runs every task here.
+    let logs = Logs::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(logs.clone())
+        .with_max_level(tracing::Level::WARN)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.login().await.unwrap(); // a second sign-in: no second warning
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+
+    let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    assert_eq!(text.matches("lacks the app's consent").count(), 1, "{text}");
+    assert_eq!(text.matches("WARN").count(), 1, "{text}");
+    assert!(!text.contains(&token), "{text}");
 }
