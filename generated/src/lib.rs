@@ -87,6 +87,7 @@ mod retry;
 mod server;
 mod session;
 pub mod signin;
+mod somfy_account;
 pub mod state;
 mod tls;
 mod transport;
@@ -122,6 +123,7 @@ pub use operation::{
 pub use request::{Call, CallFuture, Upload};
 pub use retry::RetryPolicy;
 pub use server::Server;
+pub use somfy_account::SomfyAccount;
 pub use signin::{Grant, SignInContext, SignInFlow, VendorSignIn};
 pub use state::{StateValue, TypedValue};
 pub use vocabulary::{CommandName, Protocol, StateName, UiClass, UiWidget};

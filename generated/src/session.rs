@@ -41,6 +41,12 @@ pub(crate) struct SessionState {
 }
 
 impl SessionState {
+    /// The vendor flow's grant in force (a Somfy account's global token, whose refresh
+    /// token mints its sites' tokens).
+    pub(crate) fn grant(&self) -> Option<&Arc<Grant>> {
+        self.grant.as_ref()
+    }
+
     /// Forgets the session (a failed sign-in, new credentials); keeps the counters.
     fn sign_out(&mut self) {
         self.signed_in = false;

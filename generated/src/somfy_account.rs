@@ -1,0 +1,222 @@
+//! A Somfy account with several homes: signed in once, one [`Client`] per home.
+//!
+//! The account's global token lives in a client of its own (never used for Overkiz
+//! calls), so it follows exactly the sign-in rules of every client: one sign-in at a
+//! time, its result shared, a cool-down after a refusal, refresh before expiry. Each
+//! site's client mints its site-scoped token from it
+//! ([`crate::signin::somfy_sites`]).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use futures::future::BoxFuture;
+
+use crate::auth::{Credentials, Secret};
+use crate::client::{Client, ClientBuilder};
+use crate::error::{Error, ErrorKind};
+use crate::session::{lock, SessionState};
+use crate::signin::somfy_sites::{self, GlobalFlow, GlobalSession, SiteFlow};
+use crate::signin::{Proof, SignInContext, Site, SomfySites};
+use crate::Server;
+
+/// Settings applied to the account's client and to every site's client.
+type Configure = Arc<dyn Fn(ClientBuilder) -> ClientBuilder + Send + Sync>;
+
+/// A Somfy account that may have several homes ("sites", its own or ones it was
+/// invited to): sign in once, list the sites, and get a [`Client`] per site, each
+/// with its own site-scoped token and region.
+///
+/// Nothing is chosen for you: with several sites, the application picks one (or
+/// several) from [`SomfyAccount::sites`].
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), overkiz::Error> {
+/// use overkiz::{signin::SomfySites, SomfyAccount};
+/// let account = SomfyAccount::new(SomfySites::default(), "me@example.com", "secret")?;
+/// for site in account.sites().await? {
+///     let client = account.client(&site.id).await?;
+///     let devices = client.get_setup_devices().await?;
+///     println!("{:?}: {} devices", site.name, devices.len());
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct SomfyAccount {
+    inner: Arc<AccountInner>,
+}
+
+struct AccountInner {
+    config: SomfySites,
+    /// Holds the global token under the client's sign-in rules.
+    session: Client,
+    configure: Configure,
+    /// The region found for each site.
+    regions: Mutex<HashMap<String, Server>>,
+    /// One client per site; held while one is built (its region may be probed).
+    clients: tokio::sync::Mutex<HashMap<String, Client>>,
+}
+
+impl fmt::Debug for SomfyAccount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SomfyAccount")
+            .field("site_api", &self.inner.config.site_api)
+            .field("regions", &*lock(&self.inner.regions))
+            .finish_non_exhaustive()
+    }
+}
+
+/// [`GlobalSession`] on the account's client.
+struct AccountSession(Client);
+
+impl GlobalSession for AccountSession {
+    fn current(&self) -> BoxFuture<'_, Result<SessionState, Error>> {
+        Box::pin(self.0.inner.current_session())
+    }
+
+    fn renew<'a>(&'a self, seen: &'a SessionState) -> BoxFuture<'a, Result<SessionState, Error>> {
+        Box::pin(self.0.inner.renew(seen))
+    }
+}
+
+impl SomfyAccount {
+    /// The account of `user` on the services of `sites` (usually
+    /// [`SomfySites::default`]). Nothing is sent until the first call.
+    pub fn new(
+        sites: SomfySites,
+        user: impl Into<String>,
+        password: impl Into<Secret>,
+    ) -> Result<SomfyAccount, Error> {
+        SomfyAccount::with_client_settings(sites, user, password, |builder| builder)
+    }
+
+    /// Like [`SomfyAccount::new`], with settings (timeouts, sign-in cool-down, ...)
+    /// applied to the account's sign-in and to every site's client.
+    pub fn with_client_settings(
+        sites: SomfySites,
+        user: impl Into<String>,
+        password: impl Into<Secret>,
+        configure: impl Fn(ClientBuilder) -> ClientBuilder + Send + Sync + 'static,
+    ) -> Result<SomfyAccount, Error> {
+        if sites.regions.is_empty() {
+            return Err(Error::config("SomfySites::regions is empty"));
+        }
+        let user = user.into();
+        let password = password.into();
+        let flow = GlobalFlow::new(sites.clone(), user.clone(), password.clone());
+        // The directory's URL stands in as the server: this client makes no Overkiz
+        // call, it only holds the global token.
+        let server = Server::custom(&sites.site_api)?;
+        let session = configure(Client::builder(server, Credentials::sign_in_flow(Arc::new(flow))))
+            .build()?;
+        // The user id and password never appear in errors.
+        session.inner.redactor.add(&user);
+        session.inner.redactor.add(password.expose());
+        Ok(SomfyAccount {
+            inner: Arc::new(AccountInner {
+                config: sites,
+                session,
+                configure: Arc::new(configure),
+                regions: Mutex::default(),
+                clients: tokio::sync::Mutex::default(),
+            }),
+        })
+    }
+
+    /// Signs the account in now instead of at the first call (e.g. to check the
+    /// password). During a sign-in cool-down it fails at once with
+    /// [`Error::LoginFailed`].
+    pub async fn login(&self) -> Result<(), Error> {
+        self.inner.session.login().await
+    }
+
+    /// Lifts the account's sign-in cool-down.
+    pub fn reset_login(&self) {
+        self.inner.session.reset_login();
+    }
+
+    fn ctx(&self) -> SignInContext {
+        let inner = &self.inner.session.inner;
+        SignInContext::new(inner.vendor_http.clone(), inner.redactor.clone())
+    }
+
+    /// The account's sites from the directory (every page), with their names,
+    /// countries, the user's roles and their gateways.
+    pub async fn sites(&self) -> Result<Vec<Site>, Error> {
+        let inner = &self.inner.session.inner;
+        let ctx = self.ctx();
+        let state = inner.current_session().await?;
+        let global = bearer(&state)?;
+        match somfy_sites::list_sites(&ctx, &self.inner.config, &global).await {
+            // The global token was revoked: sign in again once (shared with any other
+            // caller doing the same), and ask once more.
+            Err(error) if error.kind().is_login_refusal() => {
+                let state = inner.renew(&state).await?;
+                somfy_sites::list_sites(&ctx, &self.inner.config, &bearer(&state)?).await
+            }
+            other => other,
+        }
+    }
+
+    /// The client of the site `site_id` (a [`Site::id`]): the same client at every
+    /// call. The first time, a site-scoped token is minted and, unless the site's
+    /// region is known ([`SomfyAccount::set_region`]), each region of
+    /// [`SomfySites::regions`] is asked in turn (`GET /setup/gateways`) until one
+    /// knows the site; the region found is remembered.
+    pub async fn client(&self, site_id: &str) -> Result<Client, Error> {
+        let mut clients = self.inner.clients.lock().await;
+        if let Some(client) = clients.get(site_id) {
+            return Ok(client.clone());
+        }
+        let account: Arc<dyn GlobalSession> =
+            Arc::new(AccountSession(self.inner.session.clone()));
+        let flow = Arc::new(SiteFlow::new(
+            self.inner.config.clone(),
+            account,
+            site_id.to_owned(),
+        ));
+        let region = match self.region(site_id) {
+            Some(region) => region,
+            None => {
+                let ctx = self.ctx();
+                let grant = flow.mint(&ctx).await?;
+                let Proof::Bearer(token) = &grant.proof else {
+                    return Err(Error::config("a site token is a bearer token"));
+                };
+                let index = somfy_sites::find_region(&ctx, &self.inner.config.regions, token).await?;
+                flow.keep(grant);
+                let region = self.inner.config.regions[index].clone();
+                self.set_region(site_id, region.clone());
+                region
+            }
+        };
+        let builder = Client::builder(region, Credentials::sign_in_flow(flow));
+        let client = (self.inner.configure)(builder).build()?;
+        clients.insert(site_id.to_owned(), client.clone());
+        Ok(client)
+    }
+
+    /// The region found (or set) for a site, to store it between runs.
+    pub fn region(&self, site_id: &str) -> Option<Server> {
+        lock(&self.inner.regions).get(site_id).cloned()
+    }
+
+    /// Sets the region of a site (one stored from an earlier run): its client is then
+    /// built there without asking the regions. Takes effect for clients not built yet.
+    pub fn set_region(&self, site_id: &str, region: Server) {
+        lock(&self.inner.regions).insert(site_id.to_owned(), region);
+    }
+}
+
+/// The bearer token of the account's session.
+fn bearer(state: &SessionState) -> Result<Secret, Error> {
+    state.bearer.clone().ok_or_else(|| {
+        Error::sign_in_service(
+            "Somfy sites",
+            "sites",
+            ErrorKind::AuthenticationFailed,
+            None,
+            "the account's sign-in gave no token",
+        )
+    })
+}
