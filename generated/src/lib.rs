@@ -123,8 +123,8 @@ pub use operation::{
 pub use request::{Call, CallFuture, Upload};
 pub use retry::RetryPolicy;
 pub use server::Server;
-pub use somfy_account::SomfyAccount;
 pub use signin::{Grant, SignInContext, SignInFlow, VendorSignIn};
+pub use somfy_account::SomfyAccount;
 pub use state::{StateValue, TypedValue};
 pub use vocabulary::{CommandName, Protocol, StateName, UiClass, UiWidget};
 

@@ -107,8 +107,11 @@ impl SomfyAccount {
         // The directory's URL stands in as the server: this client makes no Overkiz
         // call, it only holds the global token.
         let server = Server::custom(&sites.site_api)?;
-        let session = configure(Client::builder(server, Credentials::sign_in_flow(Arc::new(flow))))
-            .build()?;
+        let session = configure(Client::builder(
+            server,
+            Credentials::sign_in_flow(Arc::new(flow)),
+        ))
+        .build()?;
         // The user id and password never appear in errors.
         session.inner.redactor.add(&user);
         session.inner.redactor.add(password.expose());
@@ -168,8 +171,7 @@ impl SomfyAccount {
         if let Some(client) = clients.get(site_id) {
             return Ok(client.clone());
         }
-        let account: Arc<dyn GlobalSession> =
-            Arc::new(AccountSession(self.inner.session.clone()));
+        let account: Arc<dyn GlobalSession> = Arc::new(AccountSession(self.inner.session.clone()));
         let flow = Arc::new(SiteFlow::new(
             self.inner.config.clone(),
             account,
@@ -183,7 +185,8 @@ impl SomfyAccount {
                 let Proof::Bearer(token) = &grant.proof else {
                     return Err(Error::config("a site token is a bearer token"));
                 };
-                let index = somfy_sites::find_region(&ctx, &self.inner.config.regions, token).await?;
+                let index =
+                    somfy_sites::find_region(&ctx, &self.inner.config.regions, token).await?;
                 flow.keep(grant);
                 let region = self.inner.config.regions[index].clone();
                 self.set_region(site_id, region.clone());

@@ -452,7 +452,10 @@ pub(crate) async fn find_region(
             return Ok(index);
         }
         if unknown_account(&answer) {
-            tracing::debug!(region = region.name(), "the site is not on this region; trying the next");
+            tracing::debug!(
+                region = region.name(),
+                "the site is not on this region; trying the next"
+            );
             continue;
         }
         return Err(vendor::refused(ctx, SERVICE, "region", &answer));
@@ -489,7 +492,10 @@ mod tests {
         assert_eq!(site.roles, vec!["owner".to_owned()]);
         assert_eq!(site.gateways.len(), 2);
         assert_eq!(site.gateways[0].gateway_type, Some(98));
-        assert_eq!(site.gateways[0].protocol_version.as_deref(), Some("2026.1.3"));
+        assert_eq!(
+            site.gateways[0].protocol_version.as_deref(),
+            Some("2026.1.3")
+        );
         assert_eq!(site.gateways[0].setup_oid.as_deref(), Some("setup-1"));
         assert_eq!(site.gateways[1].gateway_id, "12345");
         assert_eq!(site.raw["newField"], 1);

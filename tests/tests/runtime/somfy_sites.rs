@@ -51,7 +51,8 @@ impl Match for NoQuery {
 }
 
 fn token(access: &str, refresh: Option<&str>, expires_in: u64) -> ResponseTemplate {
-    let mut body = json!({"access_token": access, "expires_in": expires_in, "token_type": "Bearer"});
+    let mut body =
+        json!({"access_token": access, "expires_in": expires_in, "token_type": "Bearer"});
     if let Some(refresh) = refresh {
         body["refresh_token"] = json!(refresh);
     }
@@ -262,7 +263,8 @@ async fn somfy_sites_are_listed_by_page_and_each_gets_its_own_client_and_region(
     invited["currentUserRoles"] = json!([{"roleOID": "guest"}]);
     directory_page("global-1", "20")
         .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"totalCount": 21, "results": [invited]})),
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"totalCount": 21, "results": [invited]})),
         )
         .expect(1)
         .mount(&vendor)
@@ -292,7 +294,10 @@ async fn somfy_sites_are_listed_by_page_and_each_gets_its_own_client_and_region(
     assert_eq!(mick.gateways[0].gateway_id, "2025-8464-6867");
     assert_eq!(mick.gateways[0].setup_oid.as_deref(), Some("setup-site-a"));
     let cabin = &sites[20];
-    assert_eq!((cabin.id.as_str(), cabin.roles.as_slice()), ("site-b", &["guest".to_owned()][..]));
+    assert_eq!(
+        (cabin.id.as_str(), cabin.roles.as_slice()),
+        ("site-b", &["guest".to_owned()][..])
+    );
 
     let a = account.client("site-a").await.unwrap();
     let b = account.client("site-b").await.unwrap();
@@ -301,8 +306,14 @@ async fn somfy_sites_are_listed_by_page_and_each_gets_its_own_client_and_region(
     assert_eq!(account.region("site-b"), Some(region(&america)));
     let a_devices = a.get_setup_devices().await.unwrap();
     let b_devices = b.get_setup_devices().await.unwrap();
-    assert_eq!(a_devices[0].device_url.as_deref(), Some("io://2025-8464-6867/1"));
-    assert_eq!(b_devices[0].device_url.as_deref(), Some("io://1234-5678-9012/2"));
+    assert_eq!(
+        a_devices[0].device_url.as_deref(),
+        Some("io://2025-8464-6867/1")
+    );
+    assert_eq!(
+        b_devices[0].device_url.as_deref(),
+        Some("io://1234-5678-9012/2")
+    );
     // The same client again: no new token, no new probe.
     let again = account.client("site-b").await.unwrap();
     again.get_setup_devices().await.unwrap();
@@ -381,7 +392,12 @@ async fn both_token_levels_are_refreshed_before_they_expire() {
             .mount(&vendor)
             .await;
     }
-    mount_region(&europe, &["site-a-1", "site-a-2", "site-a-3"], device("io://1111-2222-3333/1")).await;
+    mount_region(
+        &europe,
+        &["site-a-1", "site-a-2", "site-a-3"],
+        device("io://1111-2222-3333/1"),
+    )
+    .await;
 
     let account = account(config(&vendor, vec![region(&europe)]));
     assert_eq!(account.sites().await.unwrap().len(), 1);
@@ -444,8 +460,9 @@ async fn a_refused_site_token_renews_the_account_once_and_then_gives_up() {
         .expect(1)
         .mount(&vendor)
         .await;
-    let refused = ResponseTemplate::new(400)
-        .set_body_json(json!({"error": "invalid_grant", "error_description": "Token is not active"}));
+    let refused = ResponseTemplate::new(400).set_body_json(
+        json!({"error": "invalid_grant", "error_description": "Token is not active"}),
+    );
     Mock::given(method("POST"))
         .and(path(KEYCLOAK))
         .and(NoQuery("siteOID"))
@@ -499,4 +516,133 @@ async fn a_site_no_region_knows_is_an_error_after_one_probe_each() {
     assert_eq!(europe.received_requests().await.unwrap().len(), 1);
     assert_eq!(america.received_requests().await.unwrap().len(), 1);
     assert_eq!(account.region("site-x"), None);
+}
+
+// ----- Against the simulator: two homes behind one account ----------------------
+
+const HOME_SETUP: &str = include_str!("../../fixtures/setup/setup_tahoma_3.json");
+const CABIN_SETUP: &str = include_str!("../../fixtures/setup/setup_tahoma_be.json");
+/// A roller shutter of the home (`setup_tahoma_3.json`).
+const HOME_SHUTTER: &str = "io://1234-1234-6233/12184029";
+
+#[tokio::test]
+async fn a_two_home_account_in_the_simulator_keeps_each_home_to_its_own_client() {
+    use overkiz::types::{Action, ActionGroup, Command};
+    use overkiz_sim::sites::{self, Site};
+    use overkiz_sim::Simulator;
+
+    let home_sim = Simulator::start(serde_json::from_str(HOME_SETUP).unwrap())
+        .await
+        .unwrap();
+    let cabin_sim = Simulator::start(serde_json::from_str(CABIN_SETUP).unwrap())
+        .await
+        .unwrap();
+    let services = sites::SomfyAccount::start(
+        USER,
+        PASSWORD,
+        vec![
+            Site::new("site-home", "Home", "FR", &home_sim),
+            Site::new("site-cabin", "Cabin", "BE", &cabin_sim).invited(),
+        ],
+    )
+    .await
+    .unwrap();
+    let base = services.url();
+    let regions = vec![
+        Server::custom(home_sim.url()).unwrap(),
+        Server::custom(cabin_sim.url()).unwrap(),
+    ];
+    let config = SomfySites {
+        accounts: SomfyOAuth {
+            token_url: format!("{base}{}", sites::ACCOUNTS_PATH),
+            ..SomfyOAuth::default()
+        },
+        keycloak_token_url: format!("{base}{}", sites::KEYCLOAK_PATH),
+        site_api: format!("{base}{}", sites::SITE_API_PATH),
+        regions: regions.clone(),
+        ..SomfySites::default()
+    };
+    let account = account(config);
+
+    let listed = account.sites().await.unwrap();
+    let summary: Vec<(&str, Option<&str>, Vec<&str>, Vec<&str>)> = listed
+        .iter()
+        .map(|s| {
+            (
+                s.id.as_str(),
+                s.name.as_deref(),
+                s.roles.iter().map(String::as_str).collect(),
+                s.gateways.iter().map(|g| g.gateway_id.as_str()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                "site-home",
+                Some("Home"),
+                vec!["owner"],
+                vec!["1234-1234-6233"]
+            ),
+            (
+                "site-cabin",
+                Some("Cabin"),
+                vec!["guest"],
+                vec!["1234-1234-4892"]
+            ),
+        ]
+    );
+
+    let home = account.client("site-home").await.unwrap();
+    let cabin = account.client("site-cabin").await.unwrap();
+    // The cabin's token was first tried on the home's region, which does not know it.
+    assert_eq!(account.region("site-cabin"), Some(regions[1].clone()));
+    assert_eq!(home.server(), &regions[0]);
+    let probes: Vec<Option<u16>> = home_sim
+        .requests()
+        .iter()
+        .filter(|r| r.is("GET /setup/gateways"))
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(probes, [Some(200), Some(403)]);
+    let home_devices = home.get_setup_devices().await.unwrap();
+    let cabin_devices = cabin.get_setup_devices().await.unwrap();
+    assert_eq!(home_devices.len(), 39);
+    assert_eq!(cabin_devices.len(), 15);
+    assert!(home_devices.iter().all(|d| d
+        .device_url
+        .as_deref()
+        .unwrap()
+        .contains("1234-1234-6233")));
+    assert!(cabin_devices.iter().all(|d| d
+        .device_url
+        .as_deref()
+        .unwrap()
+        .contains("1234-1234-4892")));
+
+    let close = ActionGroup {
+        label: Some("close".into()),
+        actions: Some(vec![Action {
+            device_url: Some(HOME_SHUTTER.into()),
+            commands: Some(vec![Command {
+                name: Some("close".into()),
+                parameters: Some(Vec::new()),
+                ..Command::default()
+            }]),
+            ..Action::default()
+        }]),
+        ..ActionGroup::default()
+    };
+    let exec_id = home.post_exec_apply(&close).await.unwrap().exec_id.unwrap();
+    assert_eq!(home_sim.current_executions(), [exec_id.clone()]);
+    assert_eq!(home_sim.count_of("POST /exec/apply"), 1);
+    // Nothing reached the cabin: no execution, not even a launch.
+    assert!(cabin_sim.current_executions().is_empty());
+    assert!(cabin_sim.history().is_empty());
+    assert_eq!(cabin_sim.count_of("POST /exec/apply"), 0);
+    // One sign-in for the account, one site token per home.
+    assert_eq!(services.count_of("password"), 1);
+    assert_eq!(services.count_of("exchange"), 1);
+    assert_eq!(services.count_of("site"), 2);
 }
