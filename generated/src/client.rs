@@ -20,7 +20,8 @@ use crate::redact::Redactor;
 use crate::request::{RawResponse, Request};
 use crate::retry::RetryPolicy;
 use crate::server::{Server, ServerKind};
-use crate::session::SessionState;
+use crate::session::{Refusal, SessionCell, TokensCallback};
+use crate::signin::Grant;
 use crate::tls;
 
 /// Default connect timeout.
@@ -71,6 +72,8 @@ pub struct ClientBuilder {
     max_response_bytes: u64,
     login_cool_down: Duration,
     login_retry_delay: Duration,
+    on_tokens_changed: Option<TokensCallback>,
+    restored: Option<Grant>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -87,6 +90,8 @@ impl fmt::Debug for ClientBuilder {
             .field("max_response_bytes", &self.max_response_bytes)
             .field("login_cool_down", &self.login_cool_down)
             .field("login_retry_delay", &self.login_retry_delay)
+            .field("on_tokens_changed", &self.on_tokens_changed.is_some())
+            .field("restored", &self.restored)
             .finish()
     }
 }
@@ -105,6 +110,8 @@ impl ClientBuilder {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             login_cool_down: DEFAULT_LOGIN_COOL_DOWN,
             login_retry_delay: DEFAULT_LOGIN_RETRY_DELAY,
+            on_tokens_changed: None,
+            restored: None,
         }
     }
 
@@ -144,17 +151,65 @@ impl ClientBuilder {
     }
 
     /// How long the client waits before signing in again by itself after a refused
-    /// sign-in (default 60 s; a longer `Retry-After` wins). Overkiz bans accounts that
-    /// retry logins. [`Client::reset_login`] and [`Client::set_credentials`] lift it.
+    /// sign-in (default 60 s; a longer `Retry-After` wins). Each further consecutive
+    /// failure doubles it, up to an hour. Overkiz bans accounts that retry logins.
+    /// [`Client::reset_login`] and [`Client::set_credentials`] lift it.
     pub fn login_cool_down(mut self, cool_down: Duration) -> ClientBuilder {
         self.login_cool_down = cool_down;
         self
     }
 
     /// How long the client waits before signing in again after a sign-in that failed
-    /// for another reason than a refusal (network error, 5xx; default 5 s).
+    /// for another reason than a refusal (network error, 5xx; default 5 s). Each
+    /// further consecutive failure doubles it, up to an hour.
     pub fn login_retry_delay(mut self, delay: Duration) -> ClientBuilder {
         self.login_retry_delay = delay;
+        self
+    }
+
+    /// Calls `callback` with every new [`Grant`] of the sign-in flow (a vendor
+    /// preset's, Rexel's, your own [`crate::SignInFlow`]): after a sign-in and after
+    /// each refresh, whose refresh token the vendor may have rotated. Save it (it
+    /// serializes with serde and holds the secrets) and give it back to
+    /// [`ClientBuilder::restore_tokens`] after a restart, so the app never reuses a
+    /// refresh token the vendor already replaced.
+    ///
+    /// The callback runs in the client's sign-in task, after the new session is in
+    /// place and before any call uses it: keep it short (hand the grant to a channel
+    /// or write a file), and do not call the client from it. A panic is caught and
+    /// logged.
+    ///
+    /// ```no_run
+    /// # fn demo(flow: std::sync::Arc<dyn overkiz::SignInFlow>) -> Result<(), overkiz::Error> {
+    /// use overkiz::{Client, Credentials, Server};
+    /// let saved = std::fs::read_to_string("tokens.json").ok()
+    ///     .and_then(|text| serde_json::from_str(&text).ok());
+    /// let mut builder = Client::builder(Server::rexel(), Credentials::sign_in_flow(flow))
+    ///     .on_tokens_changed(|grant| {
+    ///         let _ = std::fs::write("tokens.json", serde_json::to_string(grant).unwrap());
+    ///     });
+    /// if let Some(grant) = saved {
+    ///     builder = builder.restore_tokens(grant);
+    /// }
+    /// let client = builder.build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn on_tokens_changed(
+        mut self,
+        callback: impl Fn(&Grant) + Send + Sync + 'static,
+    ) -> ClientBuilder {
+        self.on_tokens_changed = Some(Arc::new(callback));
+        self
+    }
+
+    /// Starts from a grant saved earlier (see [`ClientBuilder::on_tokens_changed`])
+    /// instead of signing in from scratch: the first call uses it as it is while it is
+    /// valid, or refreshes it with its refresh token; if the server or the vendor
+    /// refuses it, the flow signs in from scratch. Only for sign-in flows
+    /// ([`Credentials::sign_in_flow`] and the vendor presets); other credentials
+    /// ignore it.
+    pub fn restore_tokens(mut self, grant: Grant) -> ClientBuilder {
+        self.restored = Some(grant);
         self
     }
 
@@ -242,7 +297,8 @@ impl ClientBuilder {
             },
             _ => self.credentials,
         };
-        Ok(Client {
+        let renews_grants = matches!(credentials.kind, CredentialsKind::Flow(_));
+        let client = Client {
             inner: Arc::new(Inner {
                 http,
                 server: self.server,
@@ -255,12 +311,17 @@ impl ClientBuilder {
                 login_cool_down: self.login_cool_down,
                 login_retry_delay: self.login_retry_delay,
                 login_lock: tokio::sync::Mutex::new(()),
-                session: Mutex::new(SessionState::default()),
+                session: Mutex::new(SessionCell::default()),
+                on_tokens_changed: self.on_tokens_changed,
                 cookies,
                 redactor,
                 listener_epoch: AtomicU64::new(0),
             }),
-        })
+        };
+        if let Some(grant) = self.restored.filter(|_| renews_grants) {
+            client.inner.restore(grant);
+        }
+        Ok(client)
     }
 }
 
@@ -288,9 +349,11 @@ pub(crate) struct Inner {
     pub(crate) max_response_bytes: u64,
     pub(crate) login_cool_down: Duration,
     pub(crate) login_retry_delay: Duration,
-    /// Held while signing in, so that one sign-in runs at a time.
+    /// Held by the sign-in task, so that one sign-in is on the wire at a time.
     pub(crate) login_lock: tokio::sync::Mutex<()>,
-    pub(crate) session: Mutex<SessionState>,
+    pub(crate) session: Mutex<SessionCell>,
+    /// Told about every new grant of a sign-in flow.
+    pub(crate) on_tokens_changed: Option<TokensCallback>,
     pub(crate) cookies: Arc<SessionCookies>,
     pub(crate) redactor: Arc<Redactor>,
     /// Counts event listener registrations, so that a stream dropped late does not
@@ -310,12 +373,37 @@ pub(crate) struct Inner {
 ///
 /// - **One sign-in at a time, and no login loops.** Calls that find no session (or
 ///   an expired one) wait for a single sign-in and all get its result, success or
-///   failure. After a refused sign-in (bad credentials, unknown user, ban, throttled
-///   login) the client does not sign in again by itself for
-///   [`ClientBuilder::login_cool_down`] (60 s by default, longer if the server says
-///   so); meanwhile calls fail at once with [`Error::LoginFailed`] and send nothing.
-///   [`Client::reset_login`] or [`Client::set_credentials`] lift the cool-down. An
-///   expired session is renewed once per call, never in a loop.
+///   failure. After a failed sign-in the client does not sign in again by itself
+///   for a cool-down: [`ClientBuilder::login_cool_down`] after a refusal (bad
+///   credentials, unknown user, ban, throttled login; 60 s by default),
+///   [`ClientBuilder::login_retry_delay`] after a network or server failure, longer
+///   if the server says so. Consecutive failures double it, up to an hour, until a
+///   call succeeds again. Meanwhile calls fail at once with [`Error::LoginFailed`],
+///   say the time left ([`Error::retry_after`]) and send nothing.
+///   [`Client::reset_login`] or [`Client::set_credentials`] lift the cool-down.
+/// - **A login is not a session.** A session the server refuses before it served a
+///   single call (a server that drops sessions, a `Secure` cookie over `http://`)
+///   counts as a failed sign-in, under the same cool-down: 20 calls against such a
+///   server make one login, not 21. An older session that expires is renewed once
+///   per call, never in a loop. A grant is refreshed a minute before it expires, or
+///   at half its lifetime when that is shorter, never sooner than 10 s after it was
+///   obtained.
+/// - **Refusals that need the user are visible.** [`Error::needs_new_credentials`]
+///   is true when only new credentials can help (bad password, unknown user, a
+///   refused refresh token): start your re-authentication there. The client still
+///   tries again by itself on its growing cool-down, as some vendors answer "Bad
+///   credentials" during maintenance.
+/// - **A caller that gives up costs nothing.** The sign-in runs in a task of its
+///   own: a call dropped or timed out while it runs does not cancel it (which could
+///   burn a one-time code or a rotated refresh token) and does not start another;
+///   the calls still waiting, and the next ones, get its result. Credentials
+///   replaced during a sign-in ([`Client::set_credentials`]) are never overwritten
+///   by its session. The cool-down runs from the end of a sign-in.
+/// - **Rotated tokens survive a restart.** [`ClientBuilder::on_tokens_changed`] is
+///   told about every new grant of a sign-in flow (access and refresh tokens,
+///   headers such as Rexel's `gatewayId`), [`ClientBuilder::restore_tokens`] starts
+///   from a saved one, and [`Client::tokens`] reads the one in force. Their `Debug`
+///   output never shows a secret.
 /// - **Nothing that acts is sent twice.** Each operation has an
 ///   [`crate::Idempotency`] class. Reads and idempotent writes are resent after
 ///   transient failures (bounded, with back-off: [`RetryPolicy`]). Operations that
@@ -396,17 +484,25 @@ impl Client {
         Ok(())
     }
 
-    /// Lifts a sign-in cool-down: the next call signs in again. Call it when the
-    /// user says the account works again; with new credentials, use
-    /// [`Client::set_credentials`].
+    /// Lifts a sign-in cool-down and forgets the failures before: the next call signs
+    /// in again. Call it when the user says the account works again; with new
+    /// credentials, use [`Client::set_credentials`].
     pub fn reset_login(&self) {
         self.inner.reset_login();
     }
 
     /// Replaces the credentials: the session is dropped, a cool-down lifted, and the
-    /// next call signs in with these.
+    /// next call signs in with these. A sign-in still running with the old ones
+    /// installs nothing: the calls waiting for it sign in with these instead.
     pub fn set_credentials(&self, credentials: Credentials) {
         self.inner.set_credentials(credentials);
+    }
+
+    /// The grant of the sign-in flow in force (or restored, before its first use), to
+    /// save it; `None` for other credentials. See [`ClientBuilder::on_tokens_changed`]
+    /// to hear about each new one.
+    pub fn tokens(&self) -> Option<Grant> {
+        self.inner.grant()
     }
 
     /// Sends one documented operation and returns its raw successful answer.
@@ -417,22 +513,38 @@ impl Client {
     #[doc(hidden)]
     pub async fn execute(&self, request: Request) -> Result<RawResponse, Error> {
         let op = request.op;
-        let inner = &*self.inner;
+        let inner = &self.inner;
         let url = inner.url(&request)?;
         let body = request.body.as_ref();
         let session = inner.current_session().await?;
-        match inner.send(op, &url, body, &session, None).await {
+        let answer = match inner.send(op, &url, body, &session, None).await {
             Err(error) if error.kind().needs_login() && inner.renewable() => {
+                // A session that never served a call is a failed sign-in, not an
+                // expired session: no new login before the cool-down.
+                let error = match inner.refused(&session, error) {
+                    Refusal::Counted(error) => return Err(error),
+                    Refusal::Expired(error) => error,
+                };
                 // The session expired: sign in again once and resend once (the server
-                // did nothing with a call it refused as not authenticated). A second
-                // failure is returned as is.
+                // did nothing with a call it refused as not authenticated).
                 tracing::debug!(
                     method = op.method.as_str(),
                     path = op.path,
+                    kind = ?error.kind(),
                     "session expired; signing in again"
                 );
                 let session = inner.renew(&session).await?;
-                inner.send(op, &url, body, &session, None).await
+                return match inner.send(op, &url, body, &session, None).await {
+                    Ok(answer) => {
+                        inner.confirm(&session);
+                        Ok(answer)
+                    }
+                    // The new session refused at once: counted, never looped.
+                    Err(error) if error.kind().needs_login() => match inner.refused(&session, error) {
+                        Refusal::Counted(error) | Refusal::Expired(error) => Err(error),
+                    },
+                    Err(error) => Err(error),
+                };
             }
             Err(error)
                 if error.kind() == ErrorKind::SessionAndBearerConflict
@@ -445,7 +557,11 @@ impl Client {
                 inner.send(op, &url, body, &session, None).await
             }
             other => other,
+        };
+        if answer.is_ok() {
+            inner.confirm(&session);
         }
+        answer
     }
 }
 
@@ -457,7 +573,7 @@ impl Client {
         &self,
         request: Request,
     ) -> Result<Option<RawResponse>, Error> {
-        let inner = &*self.inner;
+        let inner = &self.inner;
         let url = inner.url(&request)?;
         let session = if inner.renewable() {
             let state = inner.snapshot();
@@ -468,10 +584,11 @@ impl Client {
         } else {
             inner.current_session().await?
         };
-        inner
+        let answer = inner
             .send(request.op, &url, request.body.as_ref(), &session, None)
-            .await
-            .map(Some)
+            .await?;
+        inner.confirm(&session);
+        Ok(Some(answer))
     }
 }
 

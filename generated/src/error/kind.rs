@@ -163,6 +163,21 @@ impl ErrorKind {
         )
     }
 
+    /// True when only new credentials can cure the error: a wrong password, an
+    /// unknown user, a refused or revoked token or refresh token (OAuth
+    /// `invalid_grant`, revoked consent), a missing API key. See
+    /// [`crate::Error::needs_new_credentials`].
+    pub fn needs_new_credentials(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::BadCredentials
+                | ErrorKind::UnknownUser
+                | ErrorKind::MissingApiKey
+                | ErrorKind::InvalidToken
+                | ErrorKind::NoSuchToken
+        )
+    }
+
     /// True when a sign-in answer with this kind refuses the credentials themselves:
     /// the client then waits a cool-down before signing in again by itself.
     pub fn is_login_refusal(self) -> bool {

@@ -44,9 +44,11 @@ use crate::redact::Redactor;
 ///   after it may have arrived is [`ErrorKind::OutcomeUnknown`], which is *not*
 ///   retryable: check the setup or the execution history before sending it again.
 /// - An expired session was renewed once and the call resent once.
-/// - A refused sign-in (bad credentials, unknown user, ban, throttled login) starts a
-///   cool-down: calls fail fast with [`Error::LoginFailed`] and send nothing until it
+/// - A failed sign-in (bad credentials, unknown user, ban, throttled login, a new
+///   session refused at once) starts a cool-down, doubled by each further failure up
+///   to an hour: calls fail fast with [`Error::LoginFailed`] and send nothing until it
 ///   ends or [`crate::Client::reset_login`] / [`crate::Client::set_credentials`].
+///   [`Error::needs_new_credentials`] says when only new credentials can help.
 #[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -538,6 +540,36 @@ impl Error {
                 !cause.kind().is_login_refusal() && cause.is_retryable()
             }
             _ => self.kind().is_retryable(),
+        }
+    }
+
+    /// True when only new credentials can help: the server or the vendor refused the
+    /// password, the user, the token or the refresh token (bad credentials, unknown
+    /// user, revoked consent, a refused refresh). An application would start its own
+    /// re-authentication here (ask for the password again, open the vendor's
+    /// authorization page) and then call [`crate::Client::set_credentials`].
+    ///
+    /// The client does not give up by itself: it signs in again when the cool-down
+    /// ends (it grows with each failure, up to an hour), because some vendors answer
+    /// "Bad credentials" during maintenance.
+    ///
+    /// ```
+    /// # async fn demo(client: overkiz::Client) {
+    /// match client.login().await {
+    ///     Err(error) if error.needs_new_credentials() => { /* ask the user */ }
+    ///     Err(error) => eprintln!("sign-in failed, retry in {:?}: {error}", error.retry_after()),
+    ///     Ok(()) => {}
+    /// }
+    /// # }
+    /// ```
+    pub fn needs_new_credentials(&self) -> bool {
+        match self {
+            // Only refusals of the credentials: a failure while following an
+            // execution or a call's own error is not about them.
+            Error::LoginFailed { cause, .. } => cause.needs_new_credentials(),
+            Error::SignInService { kind, .. } => kind.needs_new_credentials(),
+            Error::Api { .. } | Error::RateLimited { .. } => self.kind().needs_new_credentials(),
+            _ => false,
         }
     }
 
