@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::support::*;
 use overkiz::__private::Request;
-use overkiz::{Client, Credentials, ErrorKind, Server};
+use overkiz::{Client, Credentials, Error, ErrorKind, Server};
 use serde_json::json;
 use wiremock::matchers::{body_string, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -37,6 +37,27 @@ async fn mount_login(server: &MockServer, cookie: &str) {
     Mock::given(method("POST"))
         .and(path("/login"))
         .respond_with(login_ok(cookie))
+        .mount(server)
+        .await;
+}
+
+/// `GET /setup` in session `cookie` answers once, then says "Not authenticated": a
+/// session that worked, then expired (a session refused before its first call counts
+/// as a failed sign-in instead, see `login.rs`).
+async fn mount_session_that_expires_after_one_call(server: &MockServer, cookie: &str) {
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .and(header("cookie", format!("JSESSIONID={cookie}").as_str()))
+        .respond_with(setup_ok())
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .and(header("cookie", format!("JSESSIONID={cookie}").as_str()))
+        .respond_with(not_authenticated())
+        .with_priority(2)
         .mount(server)
         .await;
 }
@@ -179,12 +200,7 @@ async fn expired_session_logs_in_again_once_and_succeeds() {
         .mount(&server)
         .await;
     mount_login(&server, "new-session").await;
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header("cookie", "JSESSIONID=old-session"))
-        .respond_with(not_authenticated())
-        .mount(&server)
-        .await;
+    mount_session_that_expires_after_one_call(&server, "old-session").await;
     Mock::given(method("GET"))
         .and(path("/setup"))
         .and(header("cookie", "JSESSIONID=new-session"))
@@ -194,8 +210,9 @@ async fn expired_session_logs_in_again_once_and_succeeds() {
 
     let client = client(&server, Credentials::password(USER, PASSWORD));
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
     assert_eq!(count(&server, "POST", "/login").await, 2);
-    assert_eq!(count(&server, "GET", "/setup").await, 2);
+    assert_eq!(count(&server, "GET", "/setup").await, 3);
 
     // The new session is kept.
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
@@ -206,18 +223,22 @@ async fn expired_session_logs_in_again_once_and_succeeds() {
 async fn a_second_not_authenticated_is_returned_not_looped() {
     let server = MockServer::start().await;
     mount_login(&server, COOKIE).await;
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .respond_with(not_authenticated())
-        .mount(&server)
-        .await;
+    mount_session_that_expires_after_one_call(&server, COOKIE).await;
 
     let client = client(&server, Credentials::password(USER, PASSWORD));
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    // Expired: one new login, whose session is refused at once too. That is a
+    // failed sign-in: the error says so, and the next call sends nothing.
     let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    assert!(matches!(error, Error::LoginFailed { .. }), "{error:?}");
     assert_eq!(error.kind(), ErrorKind::NotAuthenticated);
     assert_eq!(error.status(), Some(401));
     assert_eq!(count(&server, "POST", "/login").await, 2);
-    assert_eq!(count(&server, "GET", "/setup").await, 2);
+    assert_eq!(count(&server, "GET", "/setup").await, 3);
+    let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    assert!(error.retry_after().is_some(), "{error:?}");
+    assert_eq!(count(&server, "POST", "/login").await, 2);
+    assert_eq!(count(&server, "GET", "/setup").await, 3);
 }
 
 #[tokio::test]
@@ -237,7 +258,14 @@ async fn expired_session_is_renewed_for_non_idempotent_calls_too() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"execId": "e-1"})))
         .mount(&server)
         .await;
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .respond_with(setup_ok())
+        .mount(&server)
+        .await;
     let client = client(&server, Credentials::password(USER, PASSWORD));
+    // The session works first (a session refused at once is a failed sign-in).
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
     let answer: serde_json::Value = client
         .execute(
             Request::new(&POST_EXEC_APPLY)
@@ -294,12 +322,7 @@ async fn concurrent_expired_calls_renew_the_session_once() {
         .respond_with(login_ok("new-session").set_delay(Duration::from_millis(100)))
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header("cookie", "JSESSIONID=old-session"))
-        .respond_with(not_authenticated())
-        .mount(&server)
-        .await;
+    mount_session_that_expires_after_one_call(&server, "old-session").await;
     Mock::given(method("GET"))
         .and(path("/setup"))
         .and(header("cookie", "JSESSIONID=new-session"))
@@ -308,7 +331,7 @@ async fn concurrent_expired_calls_renew_the_session_once() {
         .await;
 
     let client = client(&server, Credentials::password(USER, PASSWORD));
-    client.login().await.unwrap();
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
     let calls = (0..4).map(|_| {
         let client = client.clone();
         tokio::spawn(async move { client.execute(Request::new(&GET_SETUP)).await })
@@ -392,12 +415,7 @@ async fn token_source_login_form_is_posted_lazily_and_renewed() {
         .respond_with(login_ok("new-session"))
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header("cookie", "JSESSIONID=old-session"))
-        .respond_with(not_authenticated())
-        .mount(&server)
-        .await;
+    mount_session_that_expires_after_one_call(&server, "old-session").await;
     Mock::given(method("GET"))
         .and(path("/setup"))
         .and(header("cookie", "JSESSIONID=new-session"))
@@ -414,6 +432,8 @@ async fn token_source_login_form_is_posted_lazily_and_renewed() {
     let client = client(&server, credentials);
     assert_eq!(calls.load(Ordering::SeqCst), 0, "sign-in is lazy");
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    client.execute(Request::new(&GET_SETUP)).await.unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 2);
     assert_eq!(count(&server, "POST", "/login").await, 2);
 }
@@ -424,7 +444,16 @@ async fn token_source_bearer_is_refreshed_when_rejected() {
     Mock::given(method("GET"))
         .and(path("/setup"))
         .and(header("authorization", "Bearer token-1"))
+        .respond_with(setup_ok())
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .and(header("authorization", "Bearer token-1"))
         .respond_with(not_authenticated())
+        .with_priority(2)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
@@ -440,8 +469,9 @@ async fn token_source_bearer_is_refreshed_when_rejected() {
         async move { Ok(Credentials::bearer(format!("token-{n}"))) }
     });
     let client = client(&server, credentials);
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    for _ in 0..3 {
+        client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    }
     assert_eq!(calls.load(Ordering::SeqCst), 2);
     assert_eq!(count(&server, "POST", "/login").await, 0);
 }

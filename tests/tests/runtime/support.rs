@@ -129,3 +129,89 @@ pub fn error_fixture(name: &str) -> Vec<u8> {
     );
     std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
 }
+
+/// Moves Tokio's clock forward by `by` at once instead of waiting (expiries,
+/// cool-downs), then lets it run on. Only between calls, with nothing in flight, and
+/// in a current-thread runtime (`#[tokio::test]`): a paused clock would otherwise
+/// jump over the HTTP timeouts of the requests in flight.
+pub async fn skip_time(by: Duration) {
+    tokio::time::pause();
+    tokio::time::advance(by).await;
+    tokio::time::resume();
+}
+
+/// A sign-in flow without network, for the sign-in rules: each sign-in is recorded
+/// (with the instant it started), takes `delay` on Tokio's clock (so tests pause it),
+/// and gives what `answer` returns for its number (1, 2, ...).
+pub struct TestFlow {
+    delay: Duration,
+    started: std::sync::Mutex<Vec<tokio::time::Instant>>,
+    answer: Box<dyn Fn(usize) -> Result<overkiz::Grant, overkiz::Error> + Send + Sync>,
+}
+
+impl TestFlow {
+    pub fn new(
+        delay: Duration,
+        answer: impl Fn(usize) -> Result<overkiz::Grant, overkiz::Error> + Send + Sync + 'static,
+    ) -> std::sync::Arc<TestFlow> {
+        std::sync::Arc::new(TestFlow {
+            delay,
+            started: std::sync::Mutex::new(Vec::new()),
+            answer: Box::new(answer),
+        })
+    }
+
+    /// A flow whose every sign-in is refused as bad credentials.
+    pub fn refusing(delay: Duration) -> std::sync::Arc<TestFlow> {
+        TestFlow::new(delay, |_| {
+            Err(overkiz::Error::sign_in_service(
+                "Test",
+                "token",
+                overkiz::ErrorKind::BadCredentials,
+                Some(401),
+                "Bad credentials",
+            ))
+        })
+    }
+
+    /// How many sign-ins started.
+    pub fn sign_ins(&self) -> usize {
+        self.started.lock().unwrap().len()
+    }
+
+    /// When each sign-in started.
+    pub fn started(&self) -> Vec<tokio::time::Instant> {
+        self.started.lock().unwrap().clone()
+    }
+}
+
+impl overkiz::SignInFlow for TestFlow {
+    fn name(&self) -> &'static str {
+        "Test"
+    }
+
+    fn sign_in<'a>(
+        &'a self,
+        _ctx: &'a overkiz::SignInContext,
+    ) -> futures::future::BoxFuture<'a, Result<overkiz::Grant, overkiz::Error>> {
+        Box::pin(async move {
+            let n = {
+                let mut started = self.started.lock().unwrap();
+                started.push(tokio::time::Instant::now());
+                started.len()
+            };
+            tokio::time::sleep(self.delay).await;
+            (self.answer)(n)
+        })
+    }
+}
+
+/// A client of a server nobody listens on, signing in with `flow` (tests of the
+/// sign-in rules that send no call).
+pub fn flow_client(flow: std::sync::Arc<TestFlow>) -> Client {
+    Client::new(
+        Server::custom("http://127.0.0.1:9/api").expect("URL"),
+        Credentials::sign_in_flow(flow),
+    )
+    .expect("client builds")
+}
