@@ -540,9 +540,11 @@ impl Client {
                         Ok(answer)
                     }
                     // The new session refused at once: counted, never looped.
-                    Err(error) if error.kind().needs_login() => match inner.refused(&session, error) {
-                        Refusal::Counted(error) | Refusal::Expired(error) => Err(error),
-                    },
+                    Err(error) if error.kind().needs_login() => {
+                        match inner.refused(&session, error) {
+                            Refusal::Counted(error) | Refusal::Expired(error) => Err(error),
+                        }
+                    }
                     Err(error) => Err(error),
                 };
             }

@@ -200,7 +200,7 @@ fn refresh_delay(grant: &Grant) -> Option<Duration> {
 }
 
 /// Whether a restored grant is still worth trying as it is.
-fn still_valid(grant: &Grant) -> bool {
+pub(crate) fn still_valid(grant: &Grant) -> bool {
     match (grant.expires_in, grant.remaining()) {
         (Some(lifetime), Some(left)) => left > REFRESH_MARGIN.min(lifetime / 2),
         _ => true,
@@ -316,8 +316,7 @@ impl Inner {
             return;
         }
         let mut cell = lock(&self.session);
-        if cell.unconfirmed && cell.state.signed_in && cell.state.generation == seen.generation
-        {
+        if cell.unconfirmed && cell.state.signed_in && cell.state.generation == seen.generation {
             cell.unconfirmed = false;
             cell.failures = 0;
         }
@@ -349,7 +348,10 @@ impl Inner {
     /// Signs in again, unless another call did since `seen` (then its session is
     /// returned) or a sign-in failed since `seen` or during the cool-down (then its
     /// error is returned and nothing is sent). A sign-in already running is joined.
-    pub(crate) async fn renew(self: &Arc<Self>, seen: &SessionState) -> Result<SessionState, Error> {
+    pub(crate) async fn renew(
+        self: &Arc<Self>,
+        seen: &SessionState,
+    ) -> Result<SessionState, Error> {
         // A sign-in dropped because the credentials changed is followed by one with
         // the new credentials; more rounds only if they keep changing.
         for _ in 0..3 {
@@ -412,7 +414,11 @@ impl Inner {
                             ));
                             if let Some(inner) = inner.upgrade() {
                                 let mut cell = lock(&inner.session);
-                                if cell.in_flight.as_ref().is_some_and(|f| f.attempt == attempt) {
+                                if cell
+                                    .in_flight
+                                    .as_ref()
+                                    .is_some_and(|f| f.attempt == attempt)
+                                {
                                     cell.in_flight = None;
                                 }
                             }
@@ -444,7 +450,11 @@ impl Inner {
         let now = Instant::now();
         let bearer_credentials = lock(&self.credentials).is_bearer();
         let mut cell = lock(&self.session);
-        if cell.in_flight.as_ref().is_some_and(|f| f.attempt == attempt) {
+        if cell
+            .in_flight
+            .as_ref()
+            .is_some_and(|f| f.attempt == attempt)
+        {
             cell.in_flight = None;
         }
         if cell.credentials_epoch != epoch {
@@ -523,7 +533,11 @@ impl Inner {
 
     /// Runs the sign-in flow once: a restored grant as it is, else a refresh of
     /// `previous` when the flow can, else from scratch.
-    async fn sign_in(&self, previous: Option<Arc<Grant>>, restored: bool) -> Result<SignedIn, Error> {
+    async fn sign_in(
+        &self,
+        previous: Option<Arc<Grant>>,
+        restored: bool,
+    ) -> Result<SignedIn, Error> {
         match self.credentials().kind {
             CredentialsKind::Login(form) => {
                 self.send_login_form(&form).await?;
@@ -562,7 +576,10 @@ impl Inner {
                                     ..signed_in
                                 })
                             }
-                            Err(error) if error.kind().is_login_refusal() || error.kind().needs_login() => {
+                            Err(error)
+                                if error.kind().is_login_refusal()
+                                    || error.kind().needs_login() =>
+                            {
                                 tracing::debug!(kind = ?error.kind(), "the restored grant was refused; renewing it");
                             }
                             Err(error) => return Err(error),

@@ -15,9 +15,9 @@ use futures::future::BoxFuture;
 use crate::auth::{Credentials, Secret};
 use crate::client::{Client, ClientBuilder};
 use crate::error::{Error, ErrorKind};
-use crate::session::{lock, SessionState};
+use crate::session::{lock, Refusal, SessionState};
 use crate::signin::somfy_sites::{self, GlobalFlow, GlobalSession, SiteFlow};
-use crate::signin::{Proof, SignInContext, Site, SomfySites};
+use crate::signin::{Grant, Proof, SignInContext, Site, SomfySites};
 use crate::Server;
 
 /// Settings applied to the account's client and to every site's client.
@@ -77,41 +77,94 @@ impl GlobalSession for AccountSession {
     fn renew<'a>(&'a self, seen: &'a SessionState) -> BoxFuture<'a, Result<SessionState, Error>> {
         Box::pin(self.0.inner.renew(seen))
     }
-}
 
-impl SomfyAccount {
-    /// The account of `user` on the services of `sites` (usually
-    /// [`SomfySites::default`]). Nothing is sent until the first call.
-    pub fn new(
-        sites: SomfySites,
-        user: impl Into<String>,
-        password: impl Into<Secret>,
-    ) -> Result<SomfyAccount, Error> {
-        SomfyAccount::with_client_settings(sites, user, password, |builder| builder)
+    fn confirm(&self, seen: &SessionState) {
+        self.0.inner.confirm(seen);
     }
 
-    /// Like [`SomfyAccount::new`], with settings (timeouts, sign-in cool-down, ...)
-    /// applied to the account's sign-in and to every site's client.
-    pub fn with_client_settings(
-        sites: SomfySites,
-        user: impl Into<String>,
-        password: impl Into<Secret>,
+    fn refused(&self, seen: &SessionState, error: Error) -> Refusal {
+        self.0.inner.refused(seen, error)
+    }
+}
+
+/// Builds a [`SomfyAccount`]: client settings, and the saving and restoring of the
+/// account's tokens.
+pub struct SomfyAccountBuilder {
+    sites: SomfySites,
+    user: String,
+    password: Secret,
+    configure: Configure,
+    on_tokens_changed: Option<Arc<dyn Fn(&Grant) + Send + Sync>>,
+    restored: Option<Grant>,
+}
+
+impl fmt::Debug for SomfyAccountBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SomfyAccountBuilder")
+            .field("site_api", &self.sites.site_api)
+            .field("on_tokens_changed", &self.on_tokens_changed.is_some())
+            .field("restored", &self.restored)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SomfyAccountBuilder {
+    /// Settings (timeouts, retries, sign-in cool-down, ...) for the account's
+    /// sign-in and every site's client.
+    pub fn client_settings(
+        mut self,
         configure: impl Fn(ClientBuilder) -> ClientBuilder + Send + Sync + 'static,
-    ) -> Result<SomfyAccount, Error> {
+    ) -> SomfyAccountBuilder {
+        self.configure = Arc::new(configure);
+        self
+    }
+
+    /// Called with the account's global grant (its refresh token included) each
+    /// time it changes, to save it: see [`ClientBuilder::on_tokens_changed`]. Site
+    /// tokens are not saved: they are minted again from it.
+    pub fn on_tokens_changed(
+        mut self,
+        callback: impl Fn(&Grant) + Send + Sync + 'static,
+    ) -> SomfyAccountBuilder {
+        self.on_tokens_changed = Some(Arc::new(callback));
+        self
+    }
+
+    /// Starts from a global grant saved earlier instead of signing in from scratch
+    /// (see [`ClientBuilder::restore_tokens`]).
+    pub fn restore_tokens(mut self, grant: Grant) -> SomfyAccountBuilder {
+        self.restored = Some(grant);
+        self
+    }
+
+    /// The account. Nothing is sent until the first call.
+    pub fn build(self) -> Result<SomfyAccount, Error> {
+        let SomfyAccountBuilder {
+            sites,
+            user,
+            password,
+            configure,
+            on_tokens_changed,
+            restored,
+        } = self;
         if sites.regions.is_empty() {
             return Err(Error::config("SomfySites::regions is empty"));
         }
-        let user = user.into();
-        let password = password.into();
         let flow = GlobalFlow::new(sites.clone(), user.clone(), password.clone());
         // The directory's URL stands in as the server: this client makes no Overkiz
         // call, it only holds the global token.
         let server = Server::custom(&sites.site_api)?;
-        let session = configure(Client::builder(
+        let mut builder = configure(Client::builder(
             server,
             Credentials::sign_in_flow(Arc::new(flow)),
-        ))
-        .build()?;
+        ));
+        if let Some(callback) = on_tokens_changed {
+            builder = builder.on_tokens_changed(move |grant| callback(grant));
+        }
+        if let Some(grant) = restored {
+            builder = builder.restore_tokens(grant);
+        }
+        let session = builder.build()?;
         // The user id and password never appear in errors.
         session.inner.redactor.add(&user);
         session.inner.redactor.add(password.expose());
@@ -119,11 +172,46 @@ impl SomfyAccount {
             inner: Arc::new(AccountInner {
                 config: sites,
                 session,
-                configure: Arc::new(configure),
+                configure,
                 regions: Mutex::default(),
                 clients: tokio::sync::Mutex::default(),
             }),
         })
+    }
+}
+
+impl SomfyAccount {
+    /// The account of `user` on the services of `sites` (usually
+    /// [`SomfySites::default`]) with default client settings. Nothing is sent until
+    /// the first call.
+    pub fn new(
+        sites: SomfySites,
+        user: impl Into<String>,
+        password: impl Into<Secret>,
+    ) -> Result<SomfyAccount, Error> {
+        SomfyAccount::builder(sites, user, password).build()
+    }
+
+    /// A builder, for client settings and token persistence.
+    pub fn builder(
+        sites: SomfySites,
+        user: impl Into<String>,
+        password: impl Into<Secret>,
+    ) -> SomfyAccountBuilder {
+        SomfyAccountBuilder {
+            sites,
+            user: user.into(),
+            password: password.into(),
+            configure: Arc::new(|builder| builder),
+            on_tokens_changed: None,
+            restored: None,
+        }
+    }
+
+    /// The account's global grant in force, to save it (see
+    /// [`SomfyAccountBuilder::on_tokens_changed`]).
+    pub fn tokens(&self) -> Option<Grant> {
+        self.inner.session.tokens()
     }
 
     /// Signs the account in now instead of at the first call (e.g. to check the
@@ -146,19 +234,14 @@ impl SomfyAccount {
     /// The account's sites from the directory (every page), with their names,
     /// countries, the user's roles and their gateways.
     pub async fn sites(&self) -> Result<Vec<Site>, Error> {
-        let inner = &self.inner.session.inner;
         let ctx = self.ctx();
-        let state = inner.current_session().await?;
-        let global = bearer(&state)?;
-        match somfy_sites::list_sites(&ctx, &self.inner.config, &global).await {
-            // The global token was revoked: sign in again once (shared with any other
-            // caller doing the same), and ask once more.
-            Err(error) if error.kind().is_login_refusal() => {
-                let state = inner.renew(&state).await?;
-                somfy_sites::list_sites(&ctx, &self.inner.config, &bearer(&state)?).await
-            }
-            other => other,
-        }
+        let config = &self.inner.config;
+        let account = AccountSession(self.inner.session.clone());
+        let ctx = &ctx;
+        somfy_sites::with_global(&account, |state| async move {
+            somfy_sites::list_sites(ctx, config, &bearer(&state)?).await
+        })
+        .await
     }
 
     /// The client of the site `site_id` (a [`Site::id`]): the same client at every

@@ -294,7 +294,9 @@ impl From<Grant> for StoredGrant {
                 .duration_since(SystemTime::UNIX_EPOCH)
                 .unwrap_or_default()
                 .as_secs(),
-            expires_in: grant.expires_in.map(|d| d.min(MAX_STORED_LIFETIME).as_secs()),
+            expires_in: grant
+                .expires_in
+                .map(|d| d.min(MAX_STORED_LIFETIME).as_secs()),
         }
     }
 }

@@ -13,11 +13,9 @@
 //! builds the clients on them.
 
 use std::sync::Mutex;
-use std::time::Duration;
 
 use futures::future::BoxFuture;
 use serde_json::Value;
-use tokio::time::Instant;
 
 use super::somfy::{oauth_grant, SomfyFlow};
 use super::vendor::{self, Answer};
@@ -25,7 +23,7 @@ use super::{Grant, Proof, SignInContext, SignInFlow, SomfyOAuth};
 use crate::auth::Secret;
 use crate::error::{Error, ErrorKind};
 use crate::server::Server;
-use crate::session::{lock, SessionState};
+use crate::session::{lock, still_valid, Refusal, SessionState};
 
 const SERVICE: &str = "Somfy sites";
 
@@ -317,12 +315,47 @@ pub(crate) trait GlobalSession: Send + Sync {
     fn current(&self) -> BoxFuture<'_, Result<SessionState, Error>>;
     /// Signs in again unless another call did since `seen` (then that session).
     fn renew<'a>(&'a self, seen: &'a SessionState) -> BoxFuture<'a, Result<SessionState, Error>>;
+    /// `seen` served a call: the failures before are forgotten.
+    fn confirm(&self, seen: &SessionState);
+    /// `seen` was refused: counted as a failed sign-in if it never served a call.
+    fn refused(&self, seen: &SessionState, error: Error) -> Refusal;
 }
 
-/// A site-scoped token minted at sign-in and handed to the site's client.
-struct Pending {
-    grant: Grant,
-    minted: Instant,
+/// Runs `call` with the account's global session: a refusal of a session that has
+/// served before renews it once (shared with every other caller) and calls again; a
+/// refusal of a session just opened counts as a failed sign-in (the account's
+/// cool-down), never a loop.
+pub(crate) async fn with_global<T, F, Fut>(account: &dyn GlobalSession, call: F) -> Result<T, Error>
+where
+    F: Fn(SessionState) -> Fut,
+    Fut: std::future::Future<Output = Result<T, Error>>,
+{
+    let global = account.current().await?;
+    let error = match call(global.clone()).await {
+        Ok(value) => {
+            account.confirm(&global);
+            return Ok(value);
+        }
+        Err(error) if error.kind().is_login_refusal() => error,
+        Err(error) => return Err(error),
+    };
+    let global = match account.refused(&global, error) {
+        Refusal::Counted(error) => return Err(error),
+        Refusal::Expired(_) => {
+            tracing::debug!("the account's global token was refused; renewing it once");
+            account.renew(&global).await?
+        }
+    };
+    match call(global.clone()).await {
+        Ok(value) => {
+            account.confirm(&global);
+            Ok(value)
+        }
+        Err(error) if error.kind().is_login_refusal() => match account.refused(&global, error) {
+            Refusal::Counted(error) | Refusal::Expired(error) => Err(error),
+        },
+        Err(error) => Err(error),
+    }
 }
 
 /// A site's flow: its token is minted from the account's global refresh token with
@@ -333,7 +366,7 @@ pub(crate) struct SiteFlow {
     site: String,
     /// The token minted while finding the site's region, for the client's first
     /// sign-in (so that it is not minted twice).
-    pending: Mutex<Option<Pending>>,
+    pending: Mutex<Option<Grant>>,
 }
 
 impl SiteFlow {
@@ -352,27 +385,15 @@ impl SiteFlow {
 
     /// Keeps `grant` for the next sign-in.
     pub(crate) fn keep(&self, grant: Grant) {
-        *lock(&self.pending) = Some(Pending {
-            grant,
-            minted: Instant::now(),
-        });
+        *lock(&self.pending) = Some(grant);
     }
 
-    /// Mints a site-scoped token. When Keycloak refuses the global refresh token (it
-    /// expired), the account signs in again, once, and the mint is tried once more.
+    /// Mints a site-scoped token (see [`with_global`] for a refused global token).
     pub(crate) async fn mint(&self, ctx: &SignInContext) -> Result<Grant, Error> {
-        let global = self.account.current().await?;
-        match self.mint_from(ctx, &global).await {
-            Err(error) if error.kind().is_login_refusal() => {
-                tracing::debug!("site token refused; renewing the account's global token once");
-                let global = self.account.renew(&global).await?;
-                self.mint_from(ctx, &global).await
-            }
-            other => other,
-        }
+        with_global(&*self.account, |global| self.mint_from(ctx, global)).await
     }
 
-    async fn mint_from(&self, ctx: &SignInContext, global: &SessionState) -> Result<Grant, Error> {
+    async fn mint_from(&self, ctx: &SignInContext, global: SessionState) -> Result<Grant, Error> {
         let Some(refresh) = global.grant().and_then(|g| g.refresh_token().cloned()) else {
             return Err(Error::sign_in_service(
                 SERVICE,
@@ -407,10 +428,6 @@ impl SiteFlow {
     }
 }
 
-/// A pending token is used only if it has more than this long left (the client
-/// would refresh it at once otherwise: its refresh margin).
-const PENDING_MARGIN: Duration = Duration::from_secs(60);
-
 impl SignInFlow for SiteFlow {
     fn name(&self) -> &'static str {
         SERVICE
@@ -418,14 +435,10 @@ impl SignInFlow for SiteFlow {
 
     fn sign_in<'a>(&'a self, ctx: &'a SignInContext) -> BoxFuture<'a, Result<Grant, Error>> {
         Box::pin(async move {
-            if let Some(pending) = lock(&self.pending).take() {
-                let age = pending.minted.elapsed();
-                let left = pending.grant.expires_in.map(|l| l.saturating_sub(age));
-                if left.is_none_or(|left| left > PENDING_MARGIN) {
-                    let mut grant = pending.grant;
-                    grant.expires_in = left;
-                    return Ok(grant);
-                }
+            // Taken once: a later sign-in (after a refusal) mints a new token.
+            let pending = lock(&self.pending).take();
+            if let Some(grant) = pending.filter(still_valid) {
+                return Ok(grant);
             }
             self.mint(ctx).await
         })

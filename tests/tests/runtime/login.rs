@@ -368,7 +368,10 @@ async fn a_session_refused_at_once_is_a_failed_sign_in_under_the_cool_down() {
             format!("JSESSIONID={COOKIE}; Path=/; Secure; HttpOnly").as_str(),
         )
         .set_body_json(json!({"success": true}));
-    for (case, login) in [("drops sessions", login_ok(COOKIE)), ("Secure cookie", secure_cookie)] {
+    for (case, login) in [
+        ("drops sessions", login_ok(COOKIE)),
+        ("Secure cookie", secure_cookie),
+    ] {
         let server = MockServer::start().await;
         mount(&server, "POST", "/login", login).await;
         mount(
@@ -381,11 +384,20 @@ async fn a_session_refused_at_once_is_a_failed_sign_in_under_the_cool_down() {
         let client = password_client(&server, Duration::from_secs(60));
         for call in 0..20 {
             let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
-            assert!(matches!(error, Error::LoginFailed { .. }), "{case}: {error:?}");
+            assert!(
+                matches!(error, Error::LoginFailed { .. }),
+                "{case}: {error:?}"
+            );
             assert_eq!(error.kind(), ErrorKind::NotAuthenticated, "{case}");
-            assert!(!error.needs_new_credentials(), "{case}: not the password's fault");
+            assert!(
+                !error.needs_new_credentials(),
+                "{case}: not the password's fault"
+            );
             let left = error.retry_after().expect("the time left");
-            assert!(left <= Duration::from_secs(60) && left > Duration::from_secs(59), "{case}: {left:?}");
+            assert!(
+                left <= Duration::from_secs(60) && left > Duration::from_secs(59),
+                "{case}: {left:?}"
+            );
             if call == 0 {
                 assert_eq!(left, Duration::from_secs(60), "{case}");
             }
@@ -399,7 +411,11 @@ async fn a_session_refused_at_once_is_a_failed_sign_in_under_the_cool_down() {
         // is twice as long.
         skip_time(Duration::from_secs(61)).await;
         let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
-        assert_eq!(error.retry_after(), Some(Duration::from_secs(120)), "{case}");
+        assert_eq!(
+            error.retry_after(),
+            Some(Duration::from_secs(120)),
+            "{case}"
+        );
         assert_eq!(count(&server, "POST", "/login").await, 2, "{case}");
     }
 }
@@ -474,7 +490,11 @@ async fn the_cool_down_runs_from_the_end_of_the_sign_in() {
     assert_eq!(error.retry_after(), Some(Duration::from_secs(60)));
     let error = client.login().await.unwrap_err();
     assert_eq!(error.retry_after(), Some(Duration::from_secs(60)));
-    assert_eq!(flow.sign_ins(), 1, "no second sign-in right after a slow refusal");
+    assert_eq!(
+        flow.sign_ins(),
+        1,
+        "no second sign-in right after a slow refusal"
+    );
     tokio::time::advance(Duration::from_secs(60)).await;
     client.login().await.unwrap_err();
     assert_eq!(flow.sign_ins(), 2);
@@ -515,16 +535,33 @@ async fn refusals_that_need_new_credentials_are_visible_and_still_retried() {
     ] {
         let server = MockServer::start().await;
         let body = error_fixture(fixture);
-        let kind = if fixture.ends_with(".html") { "text/html" } else { "application/json" };
-        mount(&server, "POST", "/login", ResponseTemplate::new(status).set_body_raw(body, kind)).await;
+        let kind = if fixture.ends_with(".html") {
+            "text/html"
+        } else {
+            "application/json"
+        };
+        mount(
+            &server,
+            "POST",
+            "/login",
+            ResponseTemplate::new(status).set_body_raw(body, kind),
+        )
+        .await;
         let client = password_client(&server, Duration::from_secs(60));
         let error = client.login().await.unwrap_err();
-        assert_eq!(error.needs_new_credentials(), needs_new, "{fixture}: {error:?}");
+        assert_eq!(
+            error.needs_new_credentials(),
+            needs_new,
+            "{fixture}: {error:?}"
+        );
         let logins = count(&server, "POST", "/login").await;
         skip_time(error.retry_after().expect("a cool-down") + Duration::from_secs(1)).await;
         let error = client.login().await.unwrap_err();
         assert_eq!(error.needs_new_credentials(), needs_new, "{fixture}");
-        assert!(count(&server, "POST", "/login").await > logins, "{fixture}: tried again");
+        assert!(
+            count(&server, "POST", "/login").await > logins,
+            "{fixture}: tried again"
+        );
     }
 }
 
@@ -538,7 +575,13 @@ async fn callers_that_give_up_never_cost_a_second_sign_in() {
         if n == 1 {
             Ok(overkiz::Grant::bearer(TOKEN))
         } else {
-            Err(Error::sign_in_service("Test", "code", ErrorKind::BadCredentials, Some(400), "invalid_grant"))
+            Err(Error::sign_in_service(
+                "Test",
+                "code",
+                ErrorKind::BadCredentials,
+                Some(400),
+                "invalid_grant",
+            ))
         }
     });
     let client = flow_client(flow.clone());
@@ -546,14 +589,26 @@ async fn callers_that_give_up_never_cost_a_second_sign_in() {
         let impatient = tokio::time::timeout(Duration::from_millis(50), client.login()).await;
         assert!(impatient.is_err(), "timed out");
     }
-    client.login().await.expect("the patient caller gets the sign-in's result");
+    client
+        .login()
+        .await
+        .expect("the patient caller gets the sign-in's result");
     assert_eq!(flow.sign_ins(), 1);
-    assert_eq!(client.tokens().and_then(|g| g.access_token().cloned()), Some(overkiz::Secret::new(TOKEN)));
+    assert_eq!(
+        client.tokens().and_then(|g| g.access_token().cloned()),
+        Some(overkiz::Secret::new(TOKEN))
+    );
 
     // Even when every caller gave up, the sign-in completes and the next call uses it.
-    let flow = TestFlow::new(Duration::from_millis(500), |_| Ok(overkiz::Grant::bearer(TOKEN)));
+    let flow = TestFlow::new(Duration::from_millis(500), |_| {
+        Ok(overkiz::Grant::bearer(TOKEN))
+    });
     let client = flow_client(flow.clone());
-    assert!(tokio::time::timeout(Duration::from_millis(50), client.login()).await.is_err());
+    assert!(
+        tokio::time::timeout(Duration::from_millis(50), client.login())
+            .await
+            .is_err()
+    );
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert!(client.tokens().is_some(), "installed without a waiter");
     assert_eq!(flow.sign_ins(), 1);
@@ -603,12 +658,17 @@ async fn new_credentials_are_never_overwritten_by_an_old_sign_in() {
     entered.notified().await;
     client.set_credentials(Credentials::sign_in_flow(new));
     release.add_permits(1);
-    call.await.unwrap().expect("signed in with the new credentials");
+    call.await
+        .unwrap()
+        .expect("signed in with the new credentials");
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
     let requests = server.received_requests().await.unwrap();
     assert_eq!(requests.len(), 2);
     for request in &requests {
-        assert_eq!(request.headers.get("authorization").unwrap(), "Bearer token-B");
+        assert_eq!(
+            request.headers.get("authorization").unwrap(),
+            "Bearer token-B"
+        );
     }
     assert_eq!(*told.lock().unwrap(), ["token-B"]);
 }

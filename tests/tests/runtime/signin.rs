@@ -138,7 +138,10 @@ async fn somfy_signs_in_with_oauth_uses_bearer_tokens_and_refreshes_before_expir
         .iter()
         .map(|r| r.headers.get("authorization").unwrap().to_str().unwrap())
         .collect();
-    assert_eq!(tokens, ["Bearer access-1", "Bearer access-1", "Bearer access-2"]);
+    assert_eq!(
+        tokens,
+        ["Bearer access-1", "Bearer access-1", "Bearer access-2"]
+    );
     assert!(requests.iter().all(|r| r.headers.get("cookie").is_none()));
     assert_eq!(
         count(&overkiz, "POST", "/login").await,
@@ -251,9 +254,18 @@ async fn rotated_tokens_are_told_and_a_restarted_client_resumes_from_them() {
     let vendor = MockServer::start().await;
     let overkiz = MockServer::start().await;
     for (grant_type, answer) in [
-        ("grant_type=password", somfy_token("access-1", "refresh-1", 3600)),
-        ("refresh_token=refresh-1", somfy_token("access-2", "refresh-2", 3600)),
-        ("refresh_token=refresh-2", somfy_token("access-3", "refresh-3", 3600)),
+        (
+            "grant_type=password",
+            somfy_token("access-1", "refresh-1", 3600),
+        ),
+        (
+            "refresh_token=refresh-1",
+            somfy_token("access-2", "refresh-2", 3600),
+        ),
+        (
+            "refresh_token=refresh-2",
+            somfy_token("access-3", "refresh-3", 3600),
+        ),
     ] {
         Mock::given(method("POST"))
             .and(path("/oauth/oauth/v2/token/jwt"))
@@ -275,7 +287,10 @@ async fn rotated_tokens_are_told_and_a_restarted_client_resumes_from_them() {
         Client::builder(server, Credentials::password(USER, PASSWORD))
             .retry_policy(fast_retries())
             .on_tokens_changed(move |grant| {
-                store.lock().unwrap().push(serde_json::to_string(grant).unwrap());
+                store
+                    .lock()
+                    .unwrap()
+                    .push(serde_json::to_string(grant).unwrap());
             })
     };
     let client = builder(server.clone()).build().unwrap();
@@ -287,18 +302,41 @@ async fn rotated_tokens_are_told_and_a_restarted_client_resumes_from_them() {
     let last: Grant = serde_json::from_str(&told[1]).unwrap();
     assert_eq!(last.access_token().unwrap().expose(), "access-2");
     assert_eq!(last.refresh_token().unwrap().expose(), "refresh-2");
-    for value in [format!("{last:?}"), format!("{:?}", client.tokens().unwrap()), format!("{:?}", builder(server.clone()).restore_tokens(last.clone()))] {
-        assert!(!value.contains("access-2") && !value.contains("refresh-2"), "{value}");
+    for value in [
+        format!("{last:?}"),
+        format!("{:?}", client.tokens().unwrap()),
+        format!("{:?}", builder(server.clone()).restore_tokens(last.clone())),
+    ] {
+        assert!(
+            !value.contains("access-2") && !value.contains("refresh-2"),
+            "{value}"
+        );
     }
     let vendor_calls = vendor.received_requests().await.unwrap().len();
     assert_eq!(vendor_calls, 2);
 
     // Restarted with the saved grant, still valid: used as it is.
-    let restarted = builder(server.clone()).restore_tokens(last).build().unwrap();
+    let restarted = builder(server.clone())
+        .restore_tokens(last)
+        .build()
+        .unwrap();
     restarted.execute(Request::new(&GET_SETUP)).await.unwrap();
-    assert_eq!(vendor.received_requests().await.unwrap().len(), vendor_calls);
-    let auth = |r: &Received| r.headers.get("authorization").unwrap().to_str().unwrap().to_owned();
-    assert_eq!(auth(overkiz.received_requests().await.unwrap().last().unwrap()), "Bearer access-2");
+    assert_eq!(
+        vendor.received_requests().await.unwrap().len(),
+        vendor_calls
+    );
+    let auth = |r: &Received| {
+        r.headers
+            .get("authorization")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(
+        auth(overkiz.received_requests().await.unwrap().last().unwrap()),
+        "Bearer access-2"
+    );
 
     // Restarted with it expired: refreshed with the latest refresh token, never with
     // the password or a rotated-out refresh token.
@@ -311,7 +349,10 @@ async fn rotated_tokens_are_told_and_a_restarted_client_resumes_from_them() {
     assert_eq!(requests.len(), vendor_calls + 1);
     let body = String::from_utf8_lossy(&requests.last().unwrap().body).into_owned();
     assert!(body.contains("refresh_token=refresh-2"), "{body}");
-    assert_eq!(auth(overkiz.received_requests().await.unwrap().last().unwrap()), "Bearer access-3");
+    assert_eq!(
+        auth(overkiz.received_requests().await.unwrap().last().unwrap()),
+        "Bearer access-3"
+    );
     assert_eq!(saved.lock().unwrap().len(), 3, "the new grant is told too");
 }
 

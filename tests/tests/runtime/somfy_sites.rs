@@ -77,12 +77,14 @@ fn config(vendor: &MockServer, regions: Vec<Server>) -> SomfySites {
 }
 
 fn account(config: SomfySites) -> SomfyAccount {
-    SomfyAccount::with_client_settings(config, USER, PASSWORD, |builder| {
-        builder
-            .retry_policy(fast_retries())
-            .login_cool_down(Duration::from_secs(60))
-    })
-    .unwrap()
+    SomfyAccount::builder(config, USER, PASSWORD)
+        .client_settings(|builder| {
+            builder
+                .retry_policy(fast_retries())
+                .login_cool_down(Duration::from_secs(60))
+        })
+        .build()
+        .unwrap()
 }
 
 /// Step 1: the Somfy accounts password grant, answering `accounts-access`.
@@ -355,13 +357,13 @@ async fn both_token_levels_are_refreshed_before_they_expire() {
     let europe = MockServer::start().await;
     let client_id = SomfyOAuth::default().client_id;
     mount_accounts(&vendor, 1).await;
-    // The global token expires within the refresh margin (60 s): the next use
-    // refreshes it with Keycloak's refresh grant (no siteOID).
+    // Both tokens live 60 s: each is refreshed at half its lifetime.
     exchange()
         .respond_with(token("global-1", Some("global-refresh-1"), 60))
         .expect(1)
         .mount(&vendor)
         .await;
+    // The global token: Keycloak's refresh grant, without siteOID.
     Mock::given(method("POST"))
         .and(path(KEYCLOAK))
         .and(NoQuery("siteOID"))
@@ -381,20 +383,20 @@ async fn both_token_levels_are_refreshed_before_they_expire() {
         .expect(1)
         .mount(&vendor)
         .await;
-    // Site tokens: the first two expire within the margin, so each next call mints
-    // another, always from the (rotated) global refresh token.
-    for (n, lifetime) in [(1, 60), (2, 60), (3, 900)] {
-        mint("site-a", "global-refresh-2")
-            .respond_with(token(&format!("site-a-{n}"), None, lifetime))
-            .up_to_n_times(1)
-            .with_priority(n as u8)
-            .expect(1)
-            .mount(&vendor)
-            .await;
-    }
+    // The site token: minted again from the (refreshed, rotated) global token.
+    mint("site-a", "global-refresh-1")
+        .respond_with(token("site-a-1", None, 60))
+        .expect(1)
+        .mount(&vendor)
+        .await;
+    mint("site-a", "global-refresh-2")
+        .respond_with(token("site-a-2", None, 900))
+        .expect(1)
+        .mount(&vendor)
+        .await;
     mount_region(
         &europe,
-        &["site-a-1", "site-a-2", "site-a-3"],
+        &["site-a-1", "site-a-2"],
         device("io://1111-2222-3333/1"),
     )
     .await;
@@ -403,12 +405,26 @@ async fn both_token_levels_are_refreshed_before_they_expire() {
     assert_eq!(account.sites().await.unwrap().len(), 1);
     let client = account.client("site-a").await.unwrap();
     client.get_setup_devices().await.unwrap();
+    skip_time(Duration::from_secs(29)).await;
+    client.get_setup_devices().await.unwrap();
+    skip_time(Duration::from_secs(2)).await;
     client.get_setup_devices().await.unwrap();
     client.get_setup_devices().await.unwrap();
     let tokens: Vec<String> = bearers(&europe).await.into_iter().map(|(_, t)| t).collect();
-    // The probe's token expires too soon to be handed over; then each call that
-    // finds its token about to expire mints a new one first.
-    assert_eq!(tokens, ["site-a-1", "site-a-2", "site-a-3", "site-a-3"]);
+    // The probe's token is the client's first; past half its lifetime the client
+    // mints another, which first refreshes the account's global token.
+    assert_eq!(
+        tokens,
+        ["site-a-1", "site-a-1", "site-a-1", "site-a-2", "site-a-2"]
+    );
+    assert_eq!(
+        account
+            .tokens()
+            .unwrap()
+            .refresh_token()
+            .map(|t| t.expose()),
+        Some("global-refresh-2")
+    );
 }
 
 #[tokio::test]
@@ -442,12 +458,13 @@ async fn a_refused_exchange_is_a_failed_sign_in_under_the_cool_down() {
 }
 
 #[tokio::test]
-async fn a_refused_site_token_renews_the_account_once_and_then_gives_up() {
+async fn a_refused_site_token_renews_the_account_once_then_cools_down() {
     let vendor = MockServer::start().await;
     let europe = MockServer::start().await;
     let client_id = SomfyOAuth::default().client_id;
-    // The global refresh token is dead: the mint is refused; the account's refresh is
-    // refused too, so it signs in from scratch once; the mint is refused again.
+    // global-1 serves the directory, then its refresh token dies: the mint is
+    // refused, so is the account's refresh, so the account signs in from scratch
+    // once (global-2); a mint refused with that fresh token is a failed sign-in.
     mount_accounts(&vendor, 2).await;
     exchange()
         .respond_with(token("global-1", Some("global-refresh-1"), 900))
@@ -457,6 +474,13 @@ async fn a_refused_site_token_renews_the_account_once_and_then_gives_up() {
         .await;
     exchange()
         .respond_with(token("global-2", Some("global-refresh-2"), 900))
+        .expect(1)
+        .mount(&vendor)
+        .await;
+    directory_page("global-1", "0")
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "totalCount": 1, "results": [site_entry("site-a", "Home", "FR", "1111-2222-3333")]
+        })))
         .expect(1)
         .mount(&vendor)
         .await;
@@ -486,11 +510,78 @@ async fn a_refused_site_token_renews_the_account_once_and_then_gives_up() {
         .mount(&vendor)
         .await;
     let account = account(config(&vendor, vec![region(&europe)]));
+    assert_eq!(account.sites().await.unwrap().len(), 1);
     let error = account.client("site-a").await.unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::BadCredentials, "{error:?}");
+    let Error::LoginFailed { cause, retry_in } = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(cause.kind(), ErrorKind::BadCredentials, "{cause:?}");
+    assert!(retry_in.is_some());
+    // The account cools down: neither a site nor the directory sends anything.
+    let sent = vendor.received_requests().await.unwrap().len();
+    assert!(matches!(
+        account.client("site-a").await,
+        Err(Error::LoginFailed { .. })
+    ));
+    assert!(matches!(
+        account.sites().await,
+        Err(Error::LoginFailed { .. })
+    ));
+    assert_eq!(vendor.received_requests().await.unwrap().len(), sent);
     assert!(europe.received_requests().await.unwrap().is_empty());
     // wiremock checks the counts when `vendor` drops: 2 password grants, 2 exchanges,
-    // 1 refresh, 2 mints, and nothing more.
+    // 1 refresh, 2 mints.
+}
+
+#[tokio::test]
+async fn the_global_grant_is_saved_and_restored_without_a_password_grant() {
+    let vendor = MockServer::start().await;
+    let europe = MockServer::start().await;
+    mount_accounts(&vendor, 1).await;
+    exchange()
+        .respond_with(token("global-1", Some("global-refresh-1"), 900))
+        .expect(1)
+        .mount(&vendor)
+        .await;
+    mint("site-a", "global-refresh-1")
+        .respond_with(token("site-a-token", None, 900))
+        .expect(2)
+        .mount(&vendor)
+        .await;
+    mount_region(&europe, &["site-a-token"], json!([])).await;
+    let saved = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let first = {
+        let saved = saved.clone();
+        SomfyAccount::builder(config(&vendor, vec![region(&europe)]), USER, PASSWORD)
+            .client_settings(|b| b.retry_policy(fast_retries()))
+            .on_tokens_changed(move |grant| saved.lock().unwrap().push(grant.clone()))
+            .build()
+            .unwrap()
+    };
+    first.client("site-a").await.unwrap();
+    let grants = saved.lock().unwrap().clone();
+    assert_eq!(grants.len(), 1, "one global grant, no site grant");
+    assert_eq!(
+        grants[0].refresh_token().map(|t| t.expose()),
+        Some("global-refresh-1")
+    );
+    assert_eq!(
+        first.tokens().unwrap().refresh_token(),
+        grants[0].refresh_token()
+    );
+    // A restart: the saved grant mints the site token; no password grant, no exchange.
+    let second = SomfyAccount::builder(config(&vendor, vec![region(&europe)]), USER, PASSWORD)
+        .restore_tokens(grants[0].clone())
+        .build()
+        .unwrap();
+    second.set_region("site-a", region(&europe));
+    second
+        .client("site-a")
+        .await
+        .unwrap()
+        .get_setup_devices()
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
