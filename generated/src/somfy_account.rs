@@ -94,7 +94,7 @@ pub struct SomfyAccountBuilder {
     user: String,
     password: Secret,
     configure: Configure,
-    on_tokens_changed: Option<Arc<dyn Fn(&Grant) + Send + Sync>>,
+    on_tokens_changed: Option<crate::session::TokensCallback>,
     restored: Option<Grant>,
 }
 
