@@ -34,11 +34,18 @@ type Configure = Arc<dyn Fn(ClientBuilder) -> ClientBuilder + Send + Sync>;
 /// # async fn demo() -> Result<(), overkiz::Error> {
 /// use overkiz::{signin::SomfySites, SomfyAccount};
 /// let account = SomfyAccount::new(SomfySites::default(), "me@example.com", "secret")?;
+/// // Say: "Home" (owner, FR) and "Cabin" (invited, NO), on different regions.
 /// for site in account.sites().await? {
-///     let client = account.client(&site.id).await?;
-///     let devices = client.get_setup_devices().await?;
-///     println!("{:?}: {} devices", site.name, devices.len());
+///     println!("{} {:?} {:?} {:?}", site.id, site.name, site.country, site.roles);
 /// }
+/// let sites = account.sites().await?;
+/// let home = sites.iter().find(|s| s.name.as_deref() == Some("Home")).expect("listed");
+/// let cabin = sites.iter().find(|s| s.name.as_deref() == Some("Cabin")).expect("listed");
+/// // One client per home: its own site token, its own region (found once, kept).
+/// let home_client = account.client(&home.id).await?;
+/// let cabin_client = account.client(&cabin.id).await?;
+/// println!("{} devices at home", home_client.get_setup_devices().await?.len());
+/// println!("the cabin is on {}", cabin_client.server());
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
