@@ -656,7 +656,8 @@ async fn a_two_home_account_in_the_simulator_keeps_each_home_to_its_own_client()
     let account = account(config);
 
     let listed = account.sites().await.unwrap();
-    let summary: Vec<(&str, Option<&str>, Vec<&str>, Vec<&str>)> = listed
+    type Summary<'a> = (&'a str, Option<&'a str>, Vec<&'a str>, Vec<&'a str>);
+    let summary: Vec<Summary> = listed
         .iter()
         .map(|s| {
             (
@@ -726,7 +727,7 @@ async fn a_two_home_account_in_the_simulator_keeps_each_home_to_its_own_client()
         ..ActionGroup::default()
     };
     let exec_id = home.post_exec_apply(&close).await.unwrap().exec_id.unwrap();
-    assert_eq!(home_sim.current_executions(), [exec_id.clone()]);
+    assert_eq!(home_sim.current_executions(), [exec_id]);
     assert_eq!(home_sim.count_of("POST /exec/apply"), 1);
     // Nothing reached the cabin: no execution, not even a launch.
     assert!(cabin_sim.current_executions().is_empty());
