@@ -251,6 +251,20 @@ impl SomfyAccount {
         .await
     }
 
+    /// Accepts an invitation to a home: `token` is the `token` parameter of the
+    /// invitation link (`…/invitation?token=…`). The home is then listed by
+    /// [`SomfyAccount::sites`].
+    pub async fn accept_invitation(&self, token: &str) -> Result<(), Error> {
+        let ctx = self.ctx();
+        let ctx = &ctx;
+        let config = &self.inner.config;
+        let account = AccountSession(self.inner.session.clone());
+        somfy_sites::with_global(&account, |state| async move {
+            somfy_sites::accept_invitation(ctx, config, &bearer(&state)?, token).await
+        })
+        .await
+    }
+
     /// The client of the site `site_id` (a [`Site::id`]): the same client at every
     /// call. The first time, a site-scoped token is minted and, unless the site's
     /// region is known ([`SomfyAccount::set_region`]), each region of

@@ -46,7 +46,9 @@ pub struct SomfySites {
     pub subject_issuer: String,
     /// The site directory's base URL (`…/site-api/public/v1`).
     pub site_api: String,
-    /// The app's key for the directory, sent as `X-Api-Key`.
+    /// The invitations' base URL (`…/invitation-api/public/v1`).
+    pub invitation_api: String,
+    /// The app's key for the directory and the invitations, sent as `X-Api-Key`.
     pub api_key: Secret,
     /// The Overkiz regions a site may live on, tried in this order until one knows
     /// the site (a region answering `No such user account` does not).
@@ -62,6 +64,7 @@ impl Default for SomfySites {
                     .into(),
             subject_issuer: "somfy-customer".into(),
             site_api: "https://backoffice-service.ovkube.net/site-api/public/v1".into(),
+            invitation_api: "https://backoffice-service.ovkube.net/invitation-api/public/v1".into(),
             api_key: Secret::new("184638B3FBE874ACD24C14FBD657B"),
             regions: vec![
                 Server::somfy_europe(),
@@ -217,6 +220,41 @@ pub(crate) async fn list_sites(
     ))
 }
 
+/// Accepts an invitation to a home (the `token` of an invitation link) with the
+/// global token.
+pub(crate) async fn accept_invitation(
+    ctx: &SignInContext,
+    config: &SomfySites,
+    global: &Secret,
+    token: &str,
+) -> Result<(), Error> {
+    let token: String = url::form_urlencoded::byte_serialize(token.as_bytes()).collect();
+    let url = format!(
+        "{}/invitations/{token}/accept",
+        config.invitation_api.trim_end_matches('/')
+    );
+    let request = ctx
+        .http()
+        .post(url)
+        .bearer_auth(global.expose())
+        .header("X-Api-Key", config.api_key.expose());
+    let answer = vendor::send(ctx, SERVICE, "invitation", request).await?;
+    let kind = match answer.status {
+        200..=299 => return Ok(()),
+        401 => return Err(vendor::refused(ctx, SERVICE, "invitation", &answer)),
+        403 => ErrorKind::AccessDenied,
+        404 | 410 => ErrorKind::NoSuchResource,
+        _ => ErrorKind::BadRequest,
+    };
+    Err(Error::sign_in_service(
+        SERVICE,
+        "invitation",
+        kind,
+        Some(answer.status),
+        answer.message(ctx),
+    ))
+}
+
 /// The account's global token: Somfy accounts password grant, then the Keycloak
 /// token exchange; renewed with Keycloak's refresh grant.
 pub(crate) struct GlobalFlow {
@@ -321,6 +359,15 @@ pub(crate) trait GlobalSession: Send + Sync {
     fn refused(&self, seen: &SessionState, error: Error) -> Refusal;
 }
 
+/// Whether `error` says the global token (or the refresh token in it) was refused:
+/// not a throttling or a refusal of something else.
+fn token_refused(error: &Error) -> bool {
+    matches!(
+        error.kind(),
+        ErrorKind::BadCredentials | ErrorKind::InvalidToken | ErrorKind::NotAuthenticated
+    )
+}
+
 /// Runs `call` with the account's global session: a refusal of a session that has
 /// served before renews it once (shared with every other caller) and calls again; a
 /// refusal of a session just opened counts as a failed sign-in (the account's
@@ -336,7 +383,7 @@ where
             account.confirm(&global);
             return Ok(value);
         }
-        Err(error) if error.kind().is_login_refusal() => error,
+        Err(error) if token_refused(&error) => error,
         Err(error) => return Err(error),
     };
     let global = match account.refused(&global, error) {
@@ -351,7 +398,7 @@ where
             account.confirm(&global);
             Ok(value)
         }
-        Err(error) if error.kind().is_login_refusal() => match account.refused(&global, error) {
+        Err(error) if token_refused(&error) => match account.refused(&global, error) {
             Refusal::Counted(error) | Refusal::Expired(error) => Err(error),
         },
         Err(error) => Err(error),

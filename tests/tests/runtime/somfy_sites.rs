@@ -71,6 +71,7 @@ fn config(vendor: &MockServer, regions: Vec<Server>) -> SomfySites {
         },
         keycloak_token_url: format!("{}{KEYCLOAK}", vendor.uri()),
         site_api: format!("{}/site-api/public/v1", vendor.uri()),
+        invitation_api: format!("{}/invitation-api/public/v1", vendor.uri()),
         regions,
         ..SomfySites::default()
     }
@@ -233,6 +234,10 @@ async fn somfy_sites_are_listed_by_page_and_each_gets_its_own_client_and_region(
         "https://backoffice-service.ovkube.net/site-api/public/v1"
     );
     assert_eq!(defaults.subject_issuer, "somfy-customer");
+    assert_eq!(
+        defaults.invitation_api,
+        "https://backoffice-service.ovkube.net/invitation-api/public/v1"
+    );
     assert_eq!(defaults.accounts, SomfyOAuth::default());
     let hosts: Vec<&str> = defaults.regions.iter().map(|r| r.base_url()).collect();
     assert_eq!(
@@ -582,6 +587,50 @@ async fn the_global_grant_is_saved_and_restored_without_a_password_grant() {
         .get_setup_devices()
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn an_invitation_is_accepted_and_other_refusals_cost_no_sign_in() {
+    let vendor = MockServer::start().await;
+    let europe = MockServer::start().await;
+    mount_accounts(&vendor, 1).await;
+    exchange()
+        .respond_with(token("global-1", Some("global-refresh-1"), 900))
+        .expect(1)
+        .mount(&vendor)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(
+            "/invitation-api/public/v1/invitations/inv%2F42/accept",
+        ))
+        .and(header("authorization", "Bearer global-1"))
+        .and(header("x-api-key", "184638B3FBE874ACD24C14FBD657B"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&vendor)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/invitation-api/public/v1/invitations/used/accept"))
+        .respond_with(
+            ResponseTemplate::new(404).set_body_json(json!({"message": "no such invitation"})),
+        )
+        .expect(1)
+        .mount(&vendor)
+        .await;
+    let account = account(config(&vendor, vec![region(&europe)]));
+    account.accept_invitation("inv/42").await.unwrap();
+    let error = account.accept_invitation("used").await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::NoSuchResource, "{error:?}");
+    assert!(error.to_string().contains("no such invitation"), "{error}");
+    // A throttled directory is not a refused token: no new sign-in.
+    Mock::given(method("GET"))
+        .and(path(SITES))
+        .respond_with(ResponseTemplate::new(429))
+        .expect(1)
+        .mount(&vendor)
+        .await;
+    let error = account.sites().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::TooManyRequests, "{error:?}");
 }
 
 #[tokio::test]
