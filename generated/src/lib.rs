@@ -124,7 +124,7 @@ pub use request::{Call, CallFuture, Upload};
 pub use retry::RetryPolicy;
 pub use server::Server;
 pub use signin::{Grant, SignInContext, SignInFlow, VendorSignIn};
-pub use somfy_account::SomfyAccount;
+pub use somfy_account::{SomfyAccount, SomfyAccountBuilder};
 pub use state::{StateValue, TypedValue};
 pub use vocabulary::{CommandName, Protocol, StateName, UiClass, UiWidget};
 
