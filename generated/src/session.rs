@@ -156,10 +156,20 @@ impl SignedIn {
 struct LoginFailure {
     attempt: u64,
     cause: Arc<Error>,
+    /// The whole cool-down, told to the calls that waited for this attempt.
+    wait: Duration,
     until: Instant,
 }
 
 impl LoginFailure {
+    /// The error for the calls that waited for the failed attempt: the whole wait.
+    fn first_error(&self) -> Error {
+        Error::LoginFailed {
+            cause: self.cause.clone(),
+            retry_in: Some(self.wait).filter(|wait| !wait.is_zero()),
+        }
+    }
+
     /// The error for a call at `now`: the cause and the time left.
     fn error(&self, now: Instant) -> Error {
         let left = self.until.saturating_duration_since(now);
@@ -204,6 +214,14 @@ pub(crate) fn still_valid(grant: &Grant) -> bool {
     match (grant.expires_in, grant.remaining()) {
         (Some(lifetime), Some(left)) => left > REFRESH_MARGIN.min(lifetime / 2),
         _ => true,
+    }
+}
+
+/// Calls the application's callback with a new grant; its panic must not take the
+/// sign-in down with it.
+pub(crate) fn tell(callback: &TokensCallback, grant: &Grant) {
+    if catch_unwind(AssertUnwindSafe(|| callback(grant))).is_err() {
+        tracing::warn!("the on_tokens_changed callback panicked");
     }
 }
 
@@ -342,7 +360,7 @@ impl Inner {
         cell.state.attempts += 1;
         let attempt = cell.state.attempts;
         let failure = self.record_failure(&mut cell, attempt, error, true, Instant::now());
-        Refusal::Counted(failure.error(Instant::now()))
+        Refusal::Counted(failure.first_error())
     }
 
     /// Signs in again, unless another call did since `seen` (then its session is
@@ -374,7 +392,7 @@ impl Inner {
             };
             match in_flight.outcome.await {
                 Outcome::SignedIn(state) => return Ok(state),
-                Outcome::Failed(failure) => return Err(failure.error(Instant::now())),
+                Outcome::Failed(failure) => return Err(failure.first_error()),
                 Outcome::Stale => continue,
             }
         }
@@ -425,6 +443,7 @@ impl Inner {
                             Outcome::Failed(LoginFailure {
                                 attempt,
                                 cause,
+                                wait: Duration::ZERO,
                                 until: Instant::now(),
                             })
                         }
@@ -480,10 +499,7 @@ impl Inner {
                 let state = cell.state.clone();
                 drop(cell);
                 if let (Some(grant), Some(callback)) = (new_grant, &self.on_tokens_changed) {
-                    // The application's code must not take the sign-in down with it.
-                    if catch_unwind(AssertUnwindSafe(|| callback(&grant))).is_err() {
-                        tracing::warn!("the on_tokens_changed callback panicked");
-                    }
+                    tell(callback, &grant);
                 }
                 Outcome::SignedIn(state)
             }
@@ -525,6 +541,7 @@ impl Inner {
         let failure = LoginFailure {
             attempt,
             cause: Arc::new(cause),
+            wait,
             until: now.checked_add(wait).unwrap_or(now),
         };
         cell.failure = Some(failure.clone());
@@ -586,7 +603,11 @@ impl Inner {
                         }
                     }
                 }
-                let ctx = SignInContext::new(self.vendor_http.clone(), self.redactor.clone());
+                let ctx = SignInContext::new(
+                    self.vendor_http.clone(),
+                    self.redactor.clone(),
+                    self.on_tokens_changed.clone(),
+                );
                 let grant = match previous.filter(|g| g.refresh_token().is_some()) {
                     Some(previous) => match flow.refresh(&ctx, &previous).await {
                         Ok(grant) => grant,

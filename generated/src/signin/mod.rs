@@ -10,10 +10,13 @@
 //! in. A new vendor flow is one more type implementing [`SignInFlow`]
 //! ([`crate::Credentials::sign_in_flow`]), with no change to the client.
 //!
-//! The client runs flows under its sign-in rules (one at a time, results shared, a
-//! cool-down after a refusal), refreshes a grant shortly before it expires
-//! ([`SignInFlow::refresh`], e.g. a refresh-token grant whose refresh token may
-//! rotate), and sends the grant's extra headers on every call.
+//! The client runs flows under its sign-in rules (one at a time, in a task no caller
+//! can cancel, results shared, a growing cool-down after failures), refreshes a grant
+//! shortly before it expires ([`SignInFlow::refresh`], e.g. a refresh-token grant
+//! whose refresh token may rotate), sends the grant's extra headers on every call,
+//! and tells the application about every new grant
+//! ([`crate::ClientBuilder::on_tokens_changed`]) so that it can save it and start
+//! again from it ([`crate::ClientBuilder::restore_tokens`]).
 //!
 //! Flows without a password, and the local API:
 //!
@@ -63,6 +66,7 @@ pub use somfy_sites::{Site, SiteGateway, SomfySites};
 use crate::auth::{Credentials, CredentialsKind, LoginForm, LoginMethod, Secret};
 use crate::error::Error;
 use crate::redact::Redactor;
+use crate::session::TokensCallback;
 
 /// What a sign-in flow hands to the client: how to prove who the user is to the
 /// Overkiz server, and for how long.
@@ -373,6 +377,7 @@ impl fmt::Debug for Grant {
 pub struct SignInContext {
     http: reqwest::Client,
     redactor: Arc<Redactor>,
+    on_tokens_changed: Option<TokensCallback>,
 }
 
 impl fmt::Debug for SignInContext {
@@ -382,8 +387,30 @@ impl fmt::Debug for SignInContext {
 }
 
 impl SignInContext {
-    pub(crate) fn new(http: reqwest::Client, redactor: Arc<Redactor>) -> SignInContext {
-        SignInContext { http, redactor }
+    pub(crate) fn new(
+        http: reqwest::Client,
+        redactor: Arc<Redactor>,
+        on_tokens_changed: Option<TokensCallback>,
+    ) -> SignInContext {
+        SignInContext {
+            http,
+            redactor,
+            on_tokens_changed,
+        }
+    }
+
+    /// Tells the application about a grant obtained before the sign-in ends
+    /// ([`crate::ClientBuilder::on_tokens_changed`]): for a flow that spends a
+    /// one-time secret (an authorization code) and then needs another step that may
+    /// fail (choosing a gateway), so the new tokens are saved whatever happens next.
+    /// The grant the flow returns is told by the client itself.
+    pub fn tokens_changed(&self, grant: &Grant) {
+        for secret in grant.secrets() {
+            self.redactor.add(&secret);
+        }
+        if let Some(callback) = &self.on_tokens_changed {
+            crate::session::tell(callback, grant);
+        }
     }
 
     /// An HTTP client for the vendor's services: the client's timeouts, no cookie
@@ -407,8 +434,15 @@ impl SignInContext {
 ///
 /// Errors are [`Error::SignInService`] (built with [`Error::sign_in_service`]) whose
 /// kind says what happened: [`crate::ErrorKind::BadCredentials`] (the client then
-/// waits its cool-down), [`crate::ErrorKind::TooManyRequests`],
-/// [`crate::ErrorKind::Unavailable`], ...
+/// waits its cool-down, and [`Error::needs_new_credentials`] tells the application;
+/// use it for a refused refresh token or a revoked consent too),
+/// [`crate::ErrorKind::TooManyRequests`], [`crate::ErrorKind::Unavailable`], ...
+///
+/// The client calls a flow once at a time, from a task of its own: a sign-in is
+/// never dropped halfway because a caller gave up, so a flow may spend one-time
+/// secrets (an authorization code, a refresh token the vendor rotates) without
+/// fearing that the new grant is lost. A flow whose result arrives after
+/// [`crate::Client::set_credentials`] is discarded.
 pub trait SignInFlow: Send + Sync {
     /// The vendor, for errors and logs (`"Somfy"`).
     fn name(&self) -> &'static str;

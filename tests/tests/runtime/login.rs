@@ -697,3 +697,48 @@ impl overkiz::SignInFlow for GatedFlow {
         })
     }
 }
+
+/// A flow may hand tokens over before its sign-in ends (a one-time code exchanged,
+/// then a step that fails): the application is told, whatever happens next.
+#[tokio::test]
+async fn a_flow_can_hand_tokens_over_before_its_sign_in_ends() {
+    struct Exchanging;
+    impl overkiz::SignInFlow for Exchanging {
+        fn name(&self) -> &'static str {
+            "Exchanging"
+        }
+
+        fn sign_in<'a>(
+            &'a self,
+            ctx: &'a overkiz::SignInContext,
+        ) -> futures::future::BoxFuture<'a, Result<overkiz::Grant, Error>> {
+            Box::pin(async move {
+                ctx.tokens_changed(
+                    &overkiz::Grant::bearer("early").with_refresh_token("early-refresh"),
+                );
+                Err(Error::sign_in_service(
+                    "Exchanging",
+                    "gateway",
+                    ErrorKind::Unavailable,
+                    Some(503),
+                    "down",
+                ))
+            })
+        }
+    }
+    let told = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let seen = told.clone();
+    let client = Client::builder(
+        Server::custom("http://127.0.0.1:9/api").unwrap(),
+        Credentials::sign_in_flow(Arc::new(Exchanging)),
+    )
+    .on_tokens_changed(move |grant| {
+        let token = grant.refresh_token().map(|t| t.expose().to_owned());
+        seen.lock().unwrap().push(token.unwrap_or_default());
+    })
+    .build()
+    .unwrap();
+    let error = client.login().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Unavailable);
+    assert_eq!(*told.lock().unwrap(), ["early-refresh"]);
+}

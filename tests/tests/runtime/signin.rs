@@ -375,6 +375,8 @@ async fn somfy_bad_credentials_are_typed_and_respect_the_cool_down() {
     for _ in 0..3 {
         let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
         assert_eq!(error.kind(), ErrorKind::BadCredentials, "{error:?}");
+        // OAuth `invalid_grant`: only new credentials help.
+        assert!(error.needs_new_credentials(), "{error:?}");
         let shown = format!("{error} {error:?}");
         assert!(
             !shown.contains(PASSWORD) && !shown.contains(USER),
