@@ -235,7 +235,9 @@ impl SomfyAccount {
 
     fn ctx(&self) -> SignInContext {
         let inner = &self.inner.session.inner;
-        SignInContext::new(inner.vendor_http.clone(), inner.redactor.clone())
+        // Directory, invitations and region probes: no grant of the account's is
+        // obtained here, so nothing to tell the application.
+        SignInContext::new(inner.vendor_http.clone(), inner.redactor.clone(), None)
     }
 
     /// The account's sites from the directory (every page), with their names,
