@@ -2,14 +2,16 @@
 //!
 //! The config file (`--config`, `$OVERKIZ_CONFIG`, or `$XDG_CONFIG_HOME/overkiz/config`,
 //! `~/.config/overkiz/config`) holds `key = "value"` lines (`server`, `user`,
-//! `password`, `token`, `gateway_host`, `gateway_ca`); `#` starts a comment. It may hold secrets,
+//! `password`, `token`, `gateway_host`, `gateway_ca`, `site`, `sites_url`, `regions`); `#`
+//! starts a comment. It may hold secrets,
 //! so on Unix it is refused when its group or others can read it.
 
 use std::collections::HashMap;
 use std::env;
 use std::path::{Path, PathBuf};
 
-use overkiz::{Client, Credentials, Server};
+use overkiz::signin::{Site, SomfyOAuth, SomfySites};
+use overkiz::{Client, Credentials, Server, SomfyAccount};
 
 use crate::BoxError;
 
@@ -26,7 +28,13 @@ const KEYS: &[&str] = &[
     "token",
     "gateway_host",
     "gateway_ca",
+    "site",
+    "sites_url",
+    "regions",
 ];
+
+/// The `OVERKIZ_SERVER` of a Somfy account with several homes.
+pub const SOMFY_SITES: &str = "somfy_sites";
 
 impl Settings {
     /// Reads the config file (when there is one) under the environment variables.
@@ -60,9 +68,20 @@ impl Settings {
         self.values.get(key).map(String::as_str)
     }
 
+    /// Whether the server is [`SOMFY_SITES`]: a client per home of the account.
+    pub fn is_somfy_sites(&self) -> bool {
+        self.get("server")
+            .is_some_and(|name| name.replace('-', "_").eq_ignore_ascii_case(SOMFY_SITES))
+    }
+
     /// The server: a preset name, `local:<pin>`, or a base URL (default `somfy_europe`).
     pub fn server(&self) -> Result<Server, BoxError> {
         let name = self.get("server").unwrap_or("somfy_europe");
+        if self.is_somfy_sites() {
+            return Err(
+                "somfy_sites has a server per home: set OVERKIZ_SITE (see `overkiz sites`)".into(),
+            );
+        }
         if let Some(pin) = name.strip_prefix("local:") {
             return Ok(match self.get("gateway_host") {
                 Some(host) => Server::local_at(pin, host)?,
@@ -72,12 +91,7 @@ impl Settings {
         if name.starts_with("http://") || name.starts_with("https://") {
             return Ok(Server::custom(name)?);
         }
-        let key = name.replace('-', "_").to_ascii_lowercase();
-        PRESETS
-            .iter()
-            .find(|(preset, _)| *preset == key)
-            .map(|(_, make)| make())
-            .ok_or_else(|| format!("unknown server {name:?}: see `overkiz servers`").into())
+        preset(name)
     }
 
     /// A client of `server` with `credentials`, also trusting the CA certificates of
@@ -90,6 +104,85 @@ impl Settings {
             builder = builder.add_gateway_root_certificate(pem);
         }
         Ok(builder.build()?)
+    }
+
+    /// The Somfy services and regions of [`SOMFY_SITES`]: Somfy's, or with `sites_url`
+    /// another host serving the same paths (the simulator's
+    /// `overkiz_sim::sites::SomfyAccount`), and with `regions` other region base URLs
+    /// (comma-separated presets or URLs).
+    pub fn somfy_sites(&self) -> Result<SomfySites, BoxError> {
+        let mut sites = SomfySites::default();
+        if let Some(base) = self.get("sites_url") {
+            let base = base.trim_end_matches('/');
+            sites.accounts = SomfyOAuth {
+                token_url: format!("{base}/oauth/oauth/v2/token/jwt"),
+                ..SomfyOAuth::default()
+            };
+            sites.keycloak_token_url =
+                format!("{base}/realms/somfy-tahoma/protocol/openid-connect/token");
+            sites.site_api = format!("{base}/site-api/public/v1");
+        }
+        if let Some(regions) = self.get("regions") {
+            sites.regions = regions
+                .split(',')
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(|r| {
+                    if r.starts_with("http://") || r.starts_with("https://") {
+                        Ok(Server::custom(r)?)
+                    } else {
+                        preset(r)
+                    }
+                })
+                .collect::<Result<_, BoxError>>()?;
+        }
+        Ok(sites)
+    }
+
+    /// The account of [`SOMFY_SITES`].
+    pub fn somfy_account(&self) -> Result<SomfyAccount, BoxError> {
+        let user = self.get("user").ok_or("no user: set OVERKIZ_USER")?;
+        let password = self
+            .get("password")
+            .ok_or("no password: set OVERKIZ_PASSWORD")?;
+        Ok(SomfyAccount::new(self.somfy_sites()?, user, password)?)
+    }
+
+    /// The client of the home `site` names (its id or name) among `sites`; without
+    /// `site`, the only home. Several homes and no `site`: an error listing them.
+    pub fn choose_site<'a>(&self, sites: &'a [Site]) -> Result<&'a Site, BoxError> {
+        let list = || {
+            sites
+                .iter()
+                .map(|s| format!("{} ({})", s.id, s.name.as_deref().unwrap_or("-")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match (self.get("site"), sites) {
+            (None, [only]) => Ok(only),
+            (None, []) => Err("the account has no home".into()),
+            (None, _) => Err(format!(
+                "the account has {} homes: set OVERKIZ_SITE to one of {}",
+                sites.len(),
+                list()
+            )
+            .into()),
+            (Some(wanted), _) => {
+                let by_id = sites.iter().find(|s| s.id == wanted);
+                let mut by_name = sites.iter().filter(|s| s.name.as_deref() == Some(wanted));
+                match (by_id, by_name.next(), by_name.next()) {
+                    (Some(site), _, _) | (None, Some(site), None) => Ok(site),
+                    (None, Some(_), Some(_)) => Err(format!(
+                        "several homes are named {wanted:?}: set OVERKIZ_SITE to an id: {}",
+                        list()
+                    )
+                    .into()),
+                    (None, None, _) => {
+                        Err(format!("no home {wanted:?} in the account: {}", list()).into())
+                    }
+                }
+            }
+        }
     }
 
     /// The credentials: a bearer token, or a user and password.
@@ -127,6 +220,16 @@ pub const PRESETS: &[(&str, Preset)] = &[
     ("ubiwizz", Server::ubiwizz),
     ("rexel", Server::rexel),
 ];
+
+/// The preset of this name (`somfy-europe` or `somfy_europe`).
+fn preset(name: &str) -> Result<Server, BoxError> {
+    let key = name.replace('-', "_").to_ascii_lowercase();
+    PRESETS
+        .iter()
+        .find(|(preset, _)| *preset == key)
+        .map(|(_, make)| make())
+        .ok_or_else(|| format!("unknown server {name:?}: see `overkiz servers`").into())
+}
 
 fn default_path() -> Option<PathBuf> {
     let base = match env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {

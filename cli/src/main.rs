@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand};
 use futures::StreamExt;
 use overkiz::{
     Action, Client, Command, Credentials, ErrorKind, Event, EventStream, EventStreamConfig,
-    ExecutionMode, ExecutionOutcome,
+    ExecutionMode, ExecutionOutcome, SomfyAccount,
 };
 use serde_json::Value;
 
@@ -30,11 +30,16 @@ Settings come from environment variables, then from the config file:
                         Overkiz root CA (e.g. `overkiz-sim --local <pin> --ca-out FILE`)
   OVERKIZ_TOKEN      a bearer token (local API), or else
   OVERKIZ_USER, OVERKIZ_PASSWORD  the cloud account
+  OVERKIZ_SITE       with OVERKIZ_SERVER=somfy_sites (a Somfy account with several homes):
+                     the home to use, by id or name (`overkiz sites`); needed with several
+  OVERKIZ_SITES_URL, OVERKIZ_REGIONS  with somfy_sites: another host for Somfy's sign-in
+                     services and directory, and the region base URLs (comma-separated),
+                     e.g. the simulator's
   OVERKIZ_FETCH_INTERVAL_MS  time between two event fetches (`events`, `--wait`); default
                      1000, the documented limit: lower it only against a simulator
 The config file (--config, $OVERKIZ_CONFIG, or $XDG_CONFIG_HOME/overkiz/config,
 ~/.config/overkiz/config) has lines `key = \"value\"` with the keys server, user,
-password, token, gateway_host, gateway_ca. It must not be readable by group or others (chmod 600).";
+password, token, gateway_host, gateway_ca, site, sites_url, regions. It must not be readable by group or others (chmod 600).";
 
 /// The Overkiz End-User API (Somfy TaHoma, Cozytouch, Hi Kumo, ...) from the command line.
 #[derive(Parser)]
@@ -51,6 +56,12 @@ struct Cli {
 enum Cmd {
     /// List the server presets OVERKIZ_SERVER accepts.
     Servers,
+    /// List the homes of a Somfy account (OVERKIZ_SERVER=somfy_sites), for OVERKIZ_SITE.
+    Sites {
+        /// Print them as JSON, as the directory gives them.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check the credentials: sign in with a password read from the terminal (or stdin).
     Login {
         /// The account (default: OVERKIZ_USER or the config file).
@@ -189,16 +200,23 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<ExitCode, BoxError> {
     let settings = || Settings::load(cli.config.as_deref());
-    let client = || -> Result<Client, BoxError> {
+    let client = || async {
         let settings = settings()?;
+        if settings.is_somfy_sites() {
+            let account = settings.somfy_account()?;
+            let sites = account.sites().await?;
+            let site = settings.choose_site(&sites)?;
+            return Ok::<Client, BoxError>(account.client(&site.id).await?);
+        }
         settings.client(settings.server()?, settings.credentials()?)
     };
     match cli.command {
         Cmd::Servers => servers(),
+        Cmd::Sites { json } => sites(&settings()?, json).await?,
         Cmd::Login { user } => login(&settings()?, user).await?,
-        Cmd::Setup { anonymize, json } => setup(&client()?, anonymize, json).await?,
-        Cmd::Devices => devices(&client()?).await?,
-        Cmd::Device { url } => device(&client()?, &url).await?,
+        Cmd::Setup { anonymize, json } => setup(&client().await?, anonymize, json).await?,
+        Cmd::Devices => devices(&client().await?).await?,
+        Cmd::Device { url } => device(&client().await?, &url).await?,
         Cmd::Exec {
             url,
             command,
@@ -208,24 +226,24 @@ async fn run(cli: Cli) -> Result<ExitCode, BoxError> {
         } => {
             let params = args.iter().map(|a| parse_param(a));
             let action = Action::new(url, [Command::new(command).args(params)]);
-            return exec(&client()?, action, wait, Duration::from_secs(timeout)).await;
+            return exec(&client().await?, action, wait, Duration::from_secs(timeout)).await;
         }
-        Cmd::Events { json, count } => events(&client()?, json, count).await?,
-        Cmd::ActionGroups => action_groups(&client()?).await?,
+        Cmd::Events { json, count } => events(&client().await?, json, count).await?,
+        Cmd::ActionGroups => action_groups(&client().await?).await?,
         Cmd::Run {
             action_group,
             wait,
             timeout,
         } => {
             return run_group(
-                &client()?,
+                &client().await?,
                 &action_group,
                 wait,
                 Duration::from_secs(timeout),
             )
             .await
         }
-        Cmd::LocalToken { command } => local_token(&client()?, command).await?,
+        Cmd::LocalToken { command } => local_token(&client().await?, command).await?,
         Cmd::Discover { timeout } => return discover(Duration::from_secs(timeout)).await,
         Cmd::Call {
             operation,
@@ -237,7 +255,7 @@ async fn run(cli: Cli) -> Result<ExitCode, BoxError> {
                 list_operations();
             } else {
                 let operation = operation.unwrap_or_default();
-                call(&client()?, &operation, &params, body.as_deref()).await?;
+                call(&client().await?, &operation, &params, body.as_deref()).await?;
             }
         }
     }
@@ -259,6 +277,11 @@ fn servers() {
         ]);
     }
     rows.push([
+        config::SOMFY_SITES.into(),
+        "Somfy account with several homes (OVERKIZ_SITE)".into(),
+        "each home's region (ha101-1, ha201-1, ha401-1)".into(),
+    ]);
+    rows.push([
         "local:<pin>".into(),
         "a gateway's local API".into(),
         "https://gateway-<pin>.local:8443/enduser-mobile-web/1/enduserAPI".into(),
@@ -271,7 +294,57 @@ fn servers() {
     print_table(&rows);
 }
 
+async fn sites(settings: &Settings, json: bool) -> Result<(), BoxError> {
+    if !settings.is_somfy_sites() {
+        return Err(format!(
+            "`overkiz sites` lists the homes of a Somfy account: set OVERKIZ_SERVER={}",
+            config::SOMFY_SITES
+        )
+        .into());
+    }
+    let sites = settings.somfy_account()?.sites().await?;
+    if json {
+        let raw: Vec<&Value> = sites.iter().map(|s| &s.raw).collect();
+        println!("{}", serde_json::to_string_pretty(&raw)?);
+        return Ok(());
+    }
+    let mut rows = vec![[
+        "SITE".to_owned(),
+        "NAME".into(),
+        "COUNTRY".into(),
+        "ROLES".into(),
+        "GATEWAYS".into(),
+    ]];
+    for site in &sites {
+        rows.push([
+            site.id.clone(),
+            site.name.clone().unwrap_or_else(|| "-".into()),
+            site.country.clone().unwrap_or_else(|| "-".into()),
+            site.roles.join(","),
+            site.gateways
+                .iter()
+                .map(|g| g.gateway_id.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+        ]);
+    }
+    print_table(&rows);
+    Ok(())
+}
+
 async fn login(settings: &Settings, user: Option<String>) -> Result<(), BoxError> {
+    if settings.is_somfy_sites() {
+        let user = user
+            .or_else(|| settings.get("user").map(str::to_owned))
+            .ok_or("no user: pass --user or set OVERKIZ_USER")?;
+        let password = prompt_password(&format!("password for {user} (Somfy account): "))?;
+        let account = SomfyAccount::new(settings.somfy_sites()?, user.clone(), password)?;
+        account.login().await?;
+        // The global token proves the password; the directory proves the token.
+        let count = account.sites().await?.len();
+        println!("signed in to the Somfy account {user}: {count} home(s), see `overkiz sites`");
+        return Ok(());
+    }
     let server = settings.server()?;
     let user = match user.or_else(|| settings.get("user").map(str::to_owned)) {
         Some(user) => user,

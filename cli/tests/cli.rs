@@ -801,3 +801,80 @@ async fn server_text_cannot_drive_the_terminal() {
         }
     }
 }
+
+#[tokio::test]
+async fn sites_lists_the_homes_and_overkiz_site_chooses_one() {
+    use overkiz_sim::sites::{Site, SomfyAccount};
+    let home = simulator().await;
+    let cabin_setup: Value = serde_json::from_str(include_str!(
+        "../../tests/fixtures/setup/setup_tahoma_be.json"
+    ))
+    .unwrap();
+    let cabin = Simulator::start(cabin_setup).await.unwrap();
+    let services = SomfyAccount::start(
+        "me@example.com",
+        PASSWORD,
+        vec![
+            Site::new("site-home", "Home", "FR", &home),
+            Site::new("site-cabin", "Cabin", "BE", &cabin).invited(),
+        ],
+    )
+    .await
+    .unwrap();
+    let sites_url = services.url();
+    let regions = format!("{},{}", home.url(), cabin.url());
+    let with_site = |site: Option<&'static str>, args: &[&str]| {
+        let mut env = vec![
+            ("OVERKIZ_SERVER", "somfy_sites"),
+            ("OVERKIZ_SITES_URL", sites_url.as_str()),
+            ("OVERKIZ_REGIONS", regions.as_str()),
+            ("OVERKIZ_USER", "me@example.com"),
+            ("OVERKIZ_PASSWORD", PASSWORD),
+        ];
+        if let Some(site) = site {
+            env.push(("OVERKIZ_SITE", site));
+        }
+        overkiz(&env, args)
+    };
+
+    let listed = success(&output(with_site(None, &["sites"]), None).await);
+    let lines: Vec<Vec<&str>> = listed
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(lines[0], ["SITE", "NAME", "COUNTRY", "ROLES", "GATEWAYS"]);
+    assert_eq!(lines[1], ["site-home", "Home", "FR", "owner", GATEWAY]);
+    assert_eq!(
+        lines[2],
+        ["site-cabin", "Cabin", "BE", "guest", "1234-1234-4892"]
+    );
+
+    // Two homes: nothing is chosen without OVERKIZ_SITE.
+    let refused = output(with_site(None, &["devices"]), None).await;
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused)
+            .contains("set OVERKIZ_SITE to one of site-home (Home), site-cabin (Cabin)"),
+        "{}",
+        stderr(&refused)
+    );
+
+    // By name, then by id: each home's devices through its own client.
+    let cabin_devices = success(&output(with_site(Some("Cabin"), &["devices"]), None).await);
+    assert!(
+        cabin_devices.contains("io://1234-1234-4892/"),
+        "{cabin_devices}"
+    );
+    assert!(!cabin_devices.contains(GATEWAY), "{cabin_devices}");
+    let out = success(
+        &output(
+            with_site(Some("site-home"), &["exec", SHUTTER, "close"]),
+            None,
+        )
+        .await,
+    );
+    assert!(!out.trim().is_empty());
+    assert_eq!(home.count_of("POST /exec/apply"), 1);
+    assert_eq!(cabin.count_of("POST /exec/apply"), 0);
+    assert!(cabin.history().is_empty() && cabin.current_executions().is_empty());
+}

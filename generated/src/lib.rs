@@ -88,6 +88,7 @@ mod retry;
 mod server;
 mod session;
 pub mod signin;
+mod somfy_account;
 pub mod state;
 mod tls;
 mod transport;
@@ -124,6 +125,7 @@ pub use request::{Call, CallFuture, Upload};
 pub use retry::RetryPolicy;
 pub use server::Server;
 pub use signin::{Grant, SignInContext, SignInFlow, VendorSignIn};
+pub use somfy_account::{SomfyAccount, SomfyAccountBuilder};
 pub use state::{StateValue, TypedValue};
 pub use vocabulary::{CommandName, Protocol, StateName, UiClass, UiWidget};
 

@@ -68,6 +68,12 @@ pub(crate) struct SessionState {
 }
 
 impl SessionState {
+    /// The vendor flow's grant in force (a Somfy account's global token, whose refresh
+    /// token mints its sites' tokens).
+    pub(crate) fn grant(&self) -> Option<&Arc<Grant>> {
+        self.grant.as_ref()
+    }
+
     /// Forgets the session but keeps the grant, whose refresh token may still serve.
     fn drop_session(&mut self) {
         self.signed_in = false;
@@ -205,7 +211,7 @@ fn refresh_delay(grant: &Grant) -> Option<Duration> {
 }
 
 /// Whether a restored grant is still worth trying as it is.
-fn still_valid(grant: &Grant) -> bool {
+pub(crate) fn still_valid(grant: &Grant) -> bool {
     match (grant.expires_in, grant.remaining()) {
         (Some(lifetime), Some(left)) => left > REFRESH_MARGIN.min(lifetime / 2),
         _ => true,

@@ -71,6 +71,7 @@ pub mod control;
 mod faults;
 mod limits;
 pub mod local;
+pub mod sites;
 pub mod spec;
 mod state;
 mod tls;
@@ -187,6 +188,9 @@ pub(crate) struct Shared {
     log: Mutex<std::collections::VecDeque<RequestRecord>>,
     /// Set in local API mode ([`Simulator::start_local`]).
     pub(crate) gateway: Option<local::Gateway>,
+    /// Bearer tokens of an account this server does not know (a site token of
+    /// another region, [`sites`]): answered `403 No such user account`.
+    foreign: Mutex<std::collections::HashSet<String>>,
 }
 
 /// How many calls [`Simulator::requests`] keeps: the oldest go first.
@@ -226,6 +230,12 @@ impl Shared {
             log.pop_front();
         }
         log.push_back(record);
+    }
+
+    pub(crate) fn foreign_tokens(&self) -> MutexGuard<'_, std::collections::HashSet<String>> {
+        self.foreign
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub(crate) fn state(&self) -> MutexGuard<'_, State> {
@@ -288,6 +298,7 @@ impl Simulator {
             requests: AtomicU64::new(0),
             log: Mutex::new(std::collections::VecDeque::new()),
             gateway: pin.map(local::Gateway::new),
+            foreign: Mutex::default(),
         });
         let url = match pin {
             Some(_) => format!("https://{addr}{LOCAL_API_PREFIX}"),
@@ -800,7 +811,14 @@ async fn handle(
                 body,
             };
             let mut documented = false;
-            let answer = if shared.gateway.is_some() {
+            let foreign = call
+                .bearer
+                .as_ref()
+                .is_some_and(|token| shared.foreign_tokens().contains(token));
+            let answer = if foreign {
+                // What a region answers a site token of another region.
+                Answer::error(403, "RESOURCE_ACCESS_DENIED", "No such user account")
+            } else if shared.gateway.is_some() {
                 local::answer(&shared, call, &mut documented)
             } else {
                 state::answer(&shared, call, &mut documented)

@@ -13,6 +13,7 @@ const USAGE: &str = "usage: overkiz-sim --setup FILE [--port PORT] [--host IP] [
                    [--maintenance] [--drop-connections] [--fault NAME]...
                    [--documented-rate-limits]
                    [--local PIN [--ca-out FILE]] [--token TOKEN]... [--control-token TOKEN]
+       overkiz-sim --site ID:NAME:FILE --site ID:NAME:FILE... --user USER --password PW [--port PORT]
        overkiz-sim --list-operations
 
 --action-groups FILE  a JSON array of action groups as GET /actionGroups answers it
@@ -29,6 +30,10 @@ const USAGE: &str = "usage: overkiz-sim --setup FILE [--port PORT] [--host IP] [
                  `Authorization: Bearer TOKEN`; without it only loopback callers may
 --documented-rate-limits  enforce the documentation's per-session limits (one event
                  fetch per second, one execution per 28 min 48 s, one GET /setup per day, ...)
+--site ID:NAME:FILE  a Somfy account with several homes: Somfy's sign-in services and
+                 site directory on PORT, each home (site ID, named NAME, setup FILE) on a
+                 simulator of its own on the next ports (its region; the others answer
+                 its token 403 No such user account); for `OVERKIZ_SERVER=somfy_sites`
 --list-operations  print every documented operation and whether it answers from the
                  simulator's state or with its documented example
 
@@ -65,6 +70,7 @@ async fn run() -> Result<(), String> {
     let mut config = Config::default();
     let mut faults = Vec::new();
     let (mut user, mut password) = (None, None);
+    let mut sites = Vec::new();
     let (mut latency, mut rate_limited, mut maintenance, mut dropping) =
         (0u64, false, false, false);
     while let Some(arg) = args.next() {
@@ -72,6 +78,7 @@ async fn run() -> Result<(), String> {
         let number = |text: String| text.parse::<u64>().map_err(|e| format!("{text}: {e}"));
         match arg.as_str() {
             "--setup" => setup = Some(value()?),
+            "--site" => sites.push(value()?),
             "--action-groups" => action_groups.push(value()?),
             "--port" => port = Some(value()?.parse().map_err(|e| format!("--port: {e}"))?),
             "--local" => pin = Some(value()?),
@@ -117,6 +124,12 @@ async fn run() -> Result<(), String> {
             }
             other => return Err(format!("unknown argument {other}")),
         }
+    }
+    if !sites.is_empty() {
+        let (Some(user), Some(password)) = (user, password) else {
+            return Err("--site needs --user and --password (the Somfy account)".into());
+        };
+        return serve_sites(host, port.unwrap_or(8080), &sites, &user, &password, config).await;
     }
     if let (Some(user), Some(password)) = (user, password) {
         config.credentials = Some((user, password));
@@ -187,6 +200,59 @@ async fn run() -> Result<(), String> {
             ip = addr.ip(),
         ));
     }
+    std::future::pending::<()>().await;
+    Ok(())
+}
+
+/// `--site`: the account's services on `port`, each home on the next ports.
+async fn serve_sites(
+    host: IpAddr,
+    port: u16,
+    sites: &[String],
+    user: &str,
+    password: &str,
+    config: Config,
+) -> Result<(), String> {
+    let mut sims = Vec::new();
+    let mut homes = Vec::new();
+    for (i, site) in sites.iter().enumerate() {
+        let mut parts = site.splitn(3, ':');
+        let (Some(id), Some(name), Some(path)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(format!("--site {site}: expected ID:NAME:FILE"));
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+        let setup = serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
+        let offset = u16::try_from(i + 1).map_err(|_| "too many --site".to_owned())?;
+        let site_port = port
+            .checked_add(offset)
+            .ok_or_else(|| format!("--port {port}: no room for the homes' ports"))?;
+        let sim = Simulator::bind(SocketAddr::new(host, site_port), setup, config.clone())
+            .await
+            .map_err(|e| format!("cannot serve {id} on {host}:{site_port}: {e}"))?;
+        homes.push((id.to_owned(), name.to_owned()));
+        sims.push(sim);
+    }
+    let listed = homes
+        .iter()
+        .zip(&sims)
+        .map(|((id, name), sim)| overkiz_sim::sites::Site::new(id, name, "FR", sim))
+        .collect();
+    let account =
+        overkiz_sim::sites::SomfyAccount::bind(SocketAddr::new(host, port), user, password, listed)
+            .await
+            .map_err(|e| format!("cannot serve on {host}:{port}: {e}"))?;
+    let regions: Vec<&str> = sims.iter().map(Simulator::url).collect();
+    let _ = {
+        use std::io::Write;
+        writeln!(
+            std::io::stdout(),
+            "Somfy account {user}: sign-in services and directory at {url}\n\
+             overkiz CLI: OVERKIZ_SERVER=somfy_sites OVERKIZ_SITES_URL={url} OVERKIZ_REGIONS={regions} \
+             OVERKIZ_USER={user} OVERKIZ_PASSWORD=<password> [OVERKIZ_SITE=<id or name>]",
+            url = account.url(),
+            regions = regions.join(","),
+        )
+    };
     std::future::pending::<()>().await;
     Ok(())
 }

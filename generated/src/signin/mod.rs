@@ -56,6 +56,7 @@ mod nexity;
 mod pkce;
 mod rexel;
 mod somfy;
+pub(crate) mod somfy_sites;
 mod vendor;
 
 use std::fmt;
@@ -71,6 +72,7 @@ pub use nexity::Nexity;
 pub use pkce::Pkce;
 pub use rexel::{AuthorizationRedirectError, Rexel, RexelAuthorization, RexelGateway, RexelSignIn};
 pub use somfy::SomfyOAuth;
+pub use somfy_sites::{Site, SiteGateway, SomfySites};
 
 use crate::auth::{Credentials, CredentialsKind, LoginForm, LoginMethod, Secret};
 use crate::error::Error;

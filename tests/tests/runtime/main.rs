@@ -16,4 +16,5 @@ mod resend;
 mod retry;
 mod signin;
 mod simulated;
+mod somfy_sites;
 mod tls;
