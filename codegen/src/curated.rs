@@ -53,6 +53,10 @@ pub struct Curated {
     /// Operations the documentation lacks, as a page in its text layout.
     #[serde(default)]
     pub operations: Option<Entry<String>>,
+    /// Event fields the newest version renamed, which the comparison of the
+    /// versions cannot pair by itself (`timestamp` → `eventTime`).
+    #[serde(default)]
+    pub alias: Vec<Entry<AliasEntry>>,
 }
 
 /// A curated entry and whether the generator used it.
@@ -198,6 +202,28 @@ pub struct EventField {
     pub doc: String,
 }
 
+/// `[[alias]]`: an event field renamed on the wire by the newest version.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AliasEntry {
+    /// Wire name in the previous version.
+    pub previous: String,
+    /// Wire name in the newest version.
+    pub name: String,
+    /// The events it applies to, `["*"]` for every event (documented and curated)
+    /// that has the field.
+    pub events: Vec<String>,
+    /// Why the two names are the same field.
+    pub reason: String,
+}
+
+impl AliasEntry {
+    /// Whether the entry applies to the event `name`.
+    pub fn applies_to(&self, event: &str) -> bool {
+        self.events.iter().any(|e| e == "*" || e == event)
+    }
+}
+
 /// `[[idempotency]]`: an operation the idempotency rule classifies wrongly.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -297,6 +323,14 @@ impl Curated {
                 out.push(format!(
                     "[[idempotency]] operation = {:?} matches no operation",
                     e.value.operation
+                ));
+            }
+        }
+        for e in &self.alias {
+            if !e.is_used() {
+                out.push(format!(
+                    "[[alias]] {} -> {} matches no field the newest version renamed",
+                    e.value.previous, e.value.name
                 ));
             }
         }

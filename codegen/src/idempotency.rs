@@ -148,6 +148,9 @@ mod tests {
             groups: vec![],
             operations: vec![op("PUT", "/a/update", &[]), op("GET", "/b", &[])],
             events: vec![],
+            previous_version: None,
+            removed_events: vec![],
+            removed_operations: vec![],
         };
         let curated = Curated::parse(
             "[[idempotency]]\noperation = \"PUT /a/update\"\nclass = \"acts\"\nwhy = \"updates\"\n",

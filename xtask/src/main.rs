@@ -279,7 +279,7 @@ fn codegen(
     let doc = doc.unwrap_or_else(|| root.join("spec/enduser-api.txt"));
     let curated = curated.unwrap_or_else(|| root.join(overkiz_codegen::curated::CURATED_PATH));
     let checked_in = root.join(overkiz_codegen::SPEC_PATH);
-    let out = out.unwrap_or(root);
+    let out = out.unwrap_or(root.clone());
     let (Some(text), Some(curated_text)) = (read_doc(&doc), read(&curated)) else {
         return ExitCode::FAILURE;
     };
@@ -298,8 +298,24 @@ fn codegen(
             );
         }
     }
+    // The previous version of the page, whose payloads the crate decodes too.
+    let previous = overkiz_codegen::compat::read_previous_version(&root, &text);
+    let previous = match &previous {
+        Some((version, text)) => {
+            let Some(spec) = parse_doc(&root.join(format!("spec/versions/{version}.txt")), text)
+            else {
+                return ExitCode::FAILURE;
+            };
+            Some((version.as_str(), spec))
+        }
+        None => None,
+    };
     let started = Instant::now();
-    let generated = match overkiz_codegen::generate_from_spec(spec, &curated_text) {
+    let generated = match overkiz_codegen::generate_from_specs(
+        spec,
+        previous.as_ref().map(|(v, s)| (*v, s)),
+        &curated_text,
+    ) {
         Ok(g) => g,
         Err(e) => {
             eprintln!("error: {e}");

@@ -264,6 +264,9 @@ impl<'a> Parser<'a> {
             groups,
             operations,
             events,
+            previous_version: None,
+            removed_events: Vec::new(),
+            removed_operations: Vec::new(),
         })
     }
 
@@ -1096,6 +1099,10 @@ fn merge_events(
                 name: occ.name.clone(),
                 description: occ.description,
                 fields: occ.fields,
+                tag: "name".to_owned(),
+                tag_aliases: Vec::new(),
+                aliases: Vec::new(),
+                previous_fields: Vec::new(),
             };
             merged.insert(occ.name, (occ.line, ev));
             continue;

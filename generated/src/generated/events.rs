@@ -7,7 +7,7 @@ use serde::de::MapAccess;
 use serde_json::{Map, Value};
 use crate::types::*;
 
-/// An event of the event stream: one variant per event type the documentation lists (144 with the curated ones), selected by the `name` field.
+/// An event of the event stream: one variant per event type the documentation lists (144 with the curated ones), selected by its `name` field (the first of them present as a string names the event).
 ///
 /// An event whose name the documentation does not list decodes to
 /// [`Event::Unknown`] with its whole JSON, and encodes back to it.
@@ -1792,8 +1792,11 @@ impl Event {
         "ZoneUpdatedEvent",
     ];
 
-    /// The wire name (`"DeviceStateChangedEvent"`); for [`Event::Unknown`], its
-    /// `name` field (empty if it has none).
+    /// The fields that may name an event, in the order they are tried.
+    pub const TAGS: &'static [&'static str] = &["name"];
+
+    /// The wire name (`"DeviceStateChangedEvent"`); for [`Event::Unknown`], the
+    /// value of its tag field (empty if it has none).
     #[inline]
     pub fn name(&self) -> &str {
         match self {
@@ -2014,7 +2017,163 @@ impl Event {
             Event::ZoneDeleted(_) => "ZoneDeletedEvent",
             Event::ZoneUpdated(_) => "ZoneUpdatedEvent",
             Event::Unknown(value) => {
-                value.get("name").and_then(Value::as_str).unwrap_or_default()
+                crate::de::event_tag(value, Self::TAGS).map_or("", |(_, name)| name)
+            }
+        }
+    }
+
+    /// The field that names this event on the wire: the newest documentation's
+    /// tag, or the previous one's for an event received in that form; for
+    /// [`Event::Unknown`], the tag field it has (`""` if none).
+    #[inline]
+    pub fn tag_key(&self) -> &'static str {
+        match self {
+            Event::ActionGroupCreated(_) => "name",
+            Event::ActionGroupDeleted(_) => "name",
+            Event::ActionGroupUpdated(_) => "name",
+            Event::AugustDiscoverHousesCandidatesCompleted(_) => "name",
+            Event::AugustDiscoverHousesCandidatesFailed(_) => "name",
+            Event::AugustGatewayDiscoverCompleted(_) => "name",
+            Event::AugustGatewayDiscoverFailed(_) => "name",
+            Event::AugustRefreshCurrentTokenCompleted(_) => "name",
+            Event::AugustRefreshCurrentTokenFailed(_) => "name",
+            Event::CalendarDayCreated(_) => "name",
+            Event::CalendarDayDeleted(_) => "name",
+            Event::CalendarDayUpdated(_) => "name",
+            Event::CalendarRuleCreated(_) => "name",
+            Event::CalendarRuleDeleted(_) => "name",
+            Event::CalendarRuleUpdated(_) => "name",
+            Event::CameraDiscovered(_) => "name",
+            Event::CommandExecutionStateChanged(_) => "name",
+            Event::ConditionGroupCreated(_) => "name",
+            Event::ConditionGroupDeleted(_) => "name",
+            Event::ConditionGroupUpdated(_) => "name",
+            Event::DelayedTriggerCancelled(_) => "name",
+            Event::DelayedTriggerSet(_) => "name",
+            Event::DeviceAvailable(_) => "name",
+            Event::DeviceCreated(_) => "name",
+            Event::DeviceDeletionFailed(_) => "name",
+            Event::DeviceDisabled(_) => "name",
+            Event::DeviceFirmwareUpdateCompleted(_) => "name",
+            Event::DeviceFirmwareUpdateFailed(_) => "name",
+            Event::DeviceFirmwareUpdateStarted(_) => "name",
+            Event::DeviceRemoved(_) => "name",
+            Event::DeviceStateChanged(_) => "name",
+            Event::DeviceUnavailable(_) => "name",
+            Event::DeviceUpdated(_) => "name",
+            Event::DiscoverComplete(_) => "name",
+            Event::DiscoverFailed(_) => "name",
+            Event::EliotDiscoverGatewayCompleted(_) => "name",
+            Event::EliotDiscoverGatewayFailed(_) => "name",
+            Event::EliotDiscoverGatewaysCompleted(_) => "name",
+            Event::EliotDiscoverGatewaysFailed(_) => "name",
+            Event::EliotRefreshCurrentTokenCompleted(_) => "name",
+            Event::EliotRefreshCurrentTokenFailed(_) => "name",
+            Event::EnOceanBadDeviceStimulation(_) => "name",
+            Event::EnOceanLearnModeTimeout(_) => "name",
+            Event::EnOceanLearnStarted(_) => "name",
+            Event::EnOceanLearnStopped(_) => "name",
+            Event::EndUserAccountUpdated(_) => "name",
+            Event::EndUserPreferenceCreated(_) => "name",
+            Event::EndUserPreferenceDeleted(_) => "name",
+            Event::EndUserPreferenceUpdated(_) => "name",
+            Event::ExecutionRegistered(_) => "name",
+            Event::ExecutionStateChanged(_) => "name",
+            Event::ExternalServiceURL(_) => "name",
+            Event::GatewayAlive(_) => "name",
+            Event::GatewayDown(_) => "name",
+            Event::GatewayDownOptionsChanged(_) => "name",
+            Event::GatewayFirmwareUpdateCompleted(_) => "name",
+            Event::GatewayFirmwareUpdateFailed(_) => "name",
+            Event::GatewayFirmwareUpdateStarted(_) => "name",
+            Event::GatewayFunctionChanged(_) => "name",
+            Event::GatewaySynchronizationEnded(_) => "name",
+            Event::GatewaySynchronizationStarted(_) => "name",
+            Event::GroupTriggered(_) => "name",
+            Event::HistoryDeleted(_) => "name",
+            Event::IOChangedKey(_) => "name",
+            Event::LocationUpdated(_) => "name",
+            Event::MainAccountUpdated(_) => "name",
+            Event::OGCPDevicePairingCompleted(_) => "name",
+            Event::OGCPDevicePairingFailed(_) => "name",
+            Event::OGCPDiscoverDeviceCompleted(_) => "name",
+            Event::OGCPDiscoverDeviceFailed(_) => "name",
+            Event::OGCPDiscoverSiteCompleted(_) => "name",
+            Event::OGCPDiscoverSiteFailed(_) => "name",
+            Event::OGCPDiscoverSitesCompleted(_) => "name",
+            Event::OGCPDiscoverSitesFailed(_) => "name",
+            Event::OGCPTokensRefreshCompleted(_) => "name",
+            Event::OGCPTokensRefreshFailed(_) => "name",
+            Event::OpenDoorsDiscoverCompleted(_) => "name",
+            Event::OpenDoorsDiscoverFailed(_) => "name",
+            Event::OpenDoorsGenerateOAuthTokensCompleted(_) => "name",
+            Event::OpenDoorsGenerateOAuthTokensFailed(_) => "name",
+            Event::PlaceCreated(_) => "name",
+            Event::PlaceDeleted(_) => "name",
+            Event::PlaceUpdated(_) => "name",
+            Event::PurgePartialRawDevices(_) => "name",
+            Event::PushSubscriptionCreated(_) => "name",
+            Event::PushSubscriptionDeleted(_) => "name",
+            Event::RefreshAllDevicesStatesCompleted(_) => "name",
+            Event::RefreshAllDevicesStatesFailed(_) => "name",
+            Event::SetupJobCompleted(_) => "name",
+            Event::SetupJobFailed(_) => "name",
+            Event::SetupTriggerCreated(_) => "name",
+            Event::SetupTriggerCreationFailed(_) => "name",
+            Event::SetupTriggerDeleted(_) => "name",
+            Event::SetupTriggerModeChangeFailed(_) => "name",
+            Event::SetupTriggerModeChanged(_) => "name",
+            Event::SetupTriggerUpdated(_) => "name",
+            Event::SomfyProtectCurrentTokenCompleted(_) => "name",
+            Event::SomfyProtectCurrentTokenFailed(_) => "name",
+            Event::SomfyProtectDiscoverCompleted(_) => "name",
+            Event::SomfyProtectDiscoverFailed(_) => "name",
+            Event::SomfyProtectGenerateOAuthTokensCompleted(_) => "name",
+            Event::SomfyProtectGenerateOAuthTokensFailed(_) => "name",
+            Event::SomfyProtectGetSitesCompleted(_) => "name",
+            Event::SomfyProtectGetSitesFailed(_) => "name",
+            Event::SomfyProtectSiteDiscovered(_) => "name",
+            Event::SomfyThermostatCurrentTokensCompleted(_) => "name",
+            Event::SomfyThermostatCurrentTokensFailed(_) => "name",
+            Event::SomfyThermostatDeleteWebhookFailed(_) => "name",
+            Event::SomfyThermostatDeleteWebhookSuccess(_) => "name",
+            Event::SomfyThermostatDiscoverCompleted(_) => "name",
+            Event::SomfyThermostatDiscoverFailed(_) => "name",
+            Event::SomfyThermostatDiscovered(_) => "name",
+            Event::SomfyThermostatGenerateOAuthTokensCompleted(_) => "name",
+            Event::SomfyThermostatGenerateOAuthTokensFailed(_) => "name",
+            Event::SomfyThermostatRegisterWebhookFailed(_) => "name",
+            Event::SomfyThermostatRegisterWebhookSuccess(_) => "name",
+            Event::SomfyThermostatsCandidatesDiscovered(_) => "name",
+            Event::SonosGetTopologyFailed(_) => "name",
+            Event::SonosGetTopologySuccess(_) => "name",
+            Event::SonosTopologyChanged(_) => "name",
+            Event::ValidAddress(_) => "name",
+            Event::WiserGatewayDiscovered(_) => "name",
+            Event::WiserGatewayDiscoveredFailed(_) => "name",
+            Event::WiserSitesCandidatesDiscovered(_) => "name",
+            Event::WiserSitesCandidatesFailed(_) => "name",
+            Event::ZWaveExclusionInOtherNetwork(_) => "name",
+            Event::ZWaveNewClientSideAuthenticationDSK(_) => "name",
+            Event::ZWaveResetComplete(_) => "name",
+            Event::ZWaveResetFailed(_) => "name",
+            Event::ZWaveSetModeComplete(_) => "name",
+            Event::ZWaveSetModeFailed(_) => "name",
+            Event::ZigbeeBindNetworkCompleted(_) => "name",
+            Event::ZigbeeBindNetworkFailed(_) => "name",
+            Event::ZigbeeCreateNetworkCompleted(_) => "name",
+            Event::ZigbeeCreateNetworkFailed(_) => "name",
+            Event::ZigbeeJoinNetworkCompleted(_) => "name",
+            Event::ZigbeeJoinNetworkFailed(_) => "name",
+            Event::ZigbeeLeaveNetworkCompleted(_) => "name",
+            Event::ZigbeeLeaveNetworkFailed(_) => "name",
+            Event::ZigbeeRefreshNetworkCompleted(_) => "name",
+            Event::ZigbeeRefreshNetworkFailed(_) => "name",
+            Event::ZoneCreated(_) => "name",
+            Event::ZoneDeleted(_) => "name",
+            Event::ZoneUpdated(_) => "name",
+            Event::Unknown(value) => {
+                crate::de::event_tag(value, Self::TAGS).map_or("", |(key, _)| key)
             }
         }
     }
@@ -2176,6 +2335,8 @@ impl Event {
 }
 
 impl crate::de::Tagged for Event {
+    const TAGS: &'static [&'static str] = Event::TAGS;
+
     #[inline]
     fn begin(name: &str) -> Option<Self> {
         Some(
@@ -2565,6 +2726,16 @@ impl crate::de::Tagged for Event {
                 _ => return None,
             },
         )
+    }
+
+    #[inline]
+    fn tagged_by(&mut self, key: &str) {
+        #[allow(clippy::match_single_binding)]
+        match self {
+            _ => {
+                let _ = key;
+            }
+        }
     }
 
     fn field<'de, A: MapAccess<'de>>(
@@ -2987,17 +3158,33 @@ impl Serialize for Event {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
             Event::ActionGroupCreated(e) => {
-                crate::de::serialize_tagged(serializer, "ActionGroupCreatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "ActionGroupCreatedEvent",
+                    e,
+                )
             }
             Event::ActionGroupDeleted(e) => {
-                crate::de::serialize_tagged(serializer, "ActionGroupDeletedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "ActionGroupDeletedEvent",
+                    e,
+                )
             }
             Event::ActionGroupUpdated(e) => {
-                crate::de::serialize_tagged(serializer, "ActionGroupUpdatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "ActionGroupUpdatedEvent",
+                    e,
+                )
             }
             Event::AugustDiscoverHousesCandidatesCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "AugustDiscoverHousesCandidatesCompletedEvent",
                     e,
                 )
@@ -3005,6 +3192,7 @@ impl Serialize for Event {
             Event::AugustDiscoverHousesCandidatesFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "AugustDiscoverHousesCandidatesFailedEvent",
                     e,
                 )
@@ -3012,6 +3200,7 @@ impl Serialize for Event {
             Event::AugustGatewayDiscoverCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "AugustGatewayDiscoverCompletedEvent",
                     e,
                 )
@@ -3019,6 +3208,7 @@ impl Serialize for Event {
             Event::AugustGatewayDiscoverFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "AugustGatewayDiscoverFailedEvent",
                     e,
                 )
@@ -3026,6 +3216,7 @@ impl Serialize for Event {
             Event::AugustRefreshCurrentTokenCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "AugustRefreshCurrentTokenCompletedEvent",
                     e,
                 )
@@ -3033,72 +3224,141 @@ impl Serialize for Event {
             Event::AugustRefreshCurrentTokenFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "AugustRefreshCurrentTokenFailedEvent",
                     e,
                 )
             }
             Event::CalendarDayCreated(e) => {
-                crate::de::serialize_tagged(serializer, "CalendarDayCreatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "CalendarDayCreatedEvent",
+                    e,
+                )
             }
             Event::CalendarDayDeleted(e) => {
-                crate::de::serialize_tagged(serializer, "CalendarDayDeletedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "CalendarDayDeletedEvent",
+                    e,
+                )
             }
             Event::CalendarDayUpdated(e) => {
-                crate::de::serialize_tagged(serializer, "CalendarDayUpdatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "CalendarDayUpdatedEvent",
+                    e,
+                )
             }
             Event::CalendarRuleCreated(e) => {
-                crate::de::serialize_tagged(serializer, "CalendarRuleCreatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "CalendarRuleCreatedEvent",
+                    e,
+                )
             }
             Event::CalendarRuleDeleted(e) => {
-                crate::de::serialize_tagged(serializer, "CalendarRuleDeletedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "CalendarRuleDeletedEvent",
+                    e,
+                )
             }
             Event::CalendarRuleUpdated(e) => {
-                crate::de::serialize_tagged(serializer, "CalendarRuleUpdatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "CalendarRuleUpdatedEvent",
+                    e,
+                )
             }
             Event::CameraDiscovered(e) => {
-                crate::de::serialize_tagged(serializer, "CameraDiscoveredEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "CameraDiscoveredEvent",
+                    e,
+                )
             }
             Event::CommandExecutionStateChanged(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "CommandExecutionStateChangedEvent",
                     e,
                 )
             }
             Event::ConditionGroupCreated(e) => {
-                crate::de::serialize_tagged(serializer, "ConditionGroupCreatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "ConditionGroupCreatedEvent",
+                    e,
+                )
             }
             Event::ConditionGroupDeleted(e) => {
-                crate::de::serialize_tagged(serializer, "ConditionGroupDeletedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "ConditionGroupDeletedEvent",
+                    e,
+                )
             }
             Event::ConditionGroupUpdated(e) => {
-                crate::de::serialize_tagged(serializer, "ConditionGroupUpdatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "ConditionGroupUpdatedEvent",
+                    e,
+                )
             }
             Event::DelayedTriggerCancelled(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "DelayedTriggerCancelledEvent",
                     e,
                 )
             }
             Event::DelayedTriggerSet(e) => {
-                crate::de::serialize_tagged(serializer, "DelayedTriggerSetEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "DelayedTriggerSetEvent",
+                    e,
+                )
             }
             Event::DeviceAvailable(e) => {
-                crate::de::serialize_tagged(serializer, "DeviceAvailableEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "DeviceAvailableEvent",
+                    e,
+                )
             }
             Event::DeviceCreated(e) => {
-                crate::de::serialize_tagged(serializer, "DeviceCreatedEvent", e)
+                crate::de::serialize_tagged(serializer, "name", "DeviceCreatedEvent", e)
             }
             Event::DeviceDeletionFailed(e) => {
-                crate::de::serialize_tagged(serializer, "DeviceDeletionFailedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "DeviceDeletionFailedEvent",
+                    e,
+                )
             }
             Event::DeviceDisabled(e) => {
-                crate::de::serialize_tagged(serializer, "DeviceDisabledEvent", e)
+                crate::de::serialize_tagged(serializer, "name", "DeviceDisabledEvent", e)
             }
             Event::DeviceFirmwareUpdateCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "DeviceFirmwareUpdateCompletedEvent",
                     e,
                 )
@@ -3106,6 +3366,7 @@ impl Serialize for Event {
             Event::DeviceFirmwareUpdateFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "DeviceFirmwareUpdateFailedEvent",
                     e,
                 )
@@ -3113,31 +3374,48 @@ impl Serialize for Event {
             Event::DeviceFirmwareUpdateStarted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "DeviceFirmwareUpdateStartedEvent",
                     e,
                 )
             }
             Event::DeviceRemoved(e) => {
-                crate::de::serialize_tagged(serializer, "DeviceRemovedEvent", e)
+                crate::de::serialize_tagged(serializer, "name", "DeviceRemovedEvent", e)
             }
             Event::DeviceStateChanged(e) => {
-                crate::de::serialize_tagged(serializer, "DeviceStateChangedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "DeviceStateChangedEvent",
+                    e,
+                )
             }
             Event::DeviceUnavailable(e) => {
-                crate::de::serialize_tagged(serializer, "DeviceUnavailableEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "DeviceUnavailableEvent",
+                    e,
+                )
             }
             Event::DeviceUpdated(e) => {
-                crate::de::serialize_tagged(serializer, "DeviceUpdatedEvent", e)
+                crate::de::serialize_tagged(serializer, "name", "DeviceUpdatedEvent", e)
             }
             Event::DiscoverComplete(e) => {
-                crate::de::serialize_tagged(serializer, "DiscoverCompleteEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "DiscoverCompleteEvent",
+                    e,
+                )
             }
             Event::DiscoverFailed(e) => {
-                crate::de::serialize_tagged(serializer, "DiscoverFailedEvent", e)
+                crate::de::serialize_tagged(serializer, "name", "DiscoverFailedEvent", e)
             }
             Event::EliotDiscoverGatewayCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "EliotDiscoverGatewayCompletedEvent",
                     e,
                 )
@@ -3145,6 +3423,7 @@ impl Serialize for Event {
             Event::EliotDiscoverGatewayFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "EliotDiscoverGatewayFailedEvent",
                     e,
                 )
@@ -3152,6 +3431,7 @@ impl Serialize for Event {
             Event::EliotDiscoverGatewaysCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "EliotDiscoverGatewaysCompletedEvent",
                     e,
                 )
@@ -3159,6 +3439,7 @@ impl Serialize for Event {
             Event::EliotDiscoverGatewaysFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "EliotDiscoverGatewaysFailedEvent",
                     e,
                 )
@@ -3166,6 +3447,7 @@ impl Serialize for Event {
             Event::EliotRefreshCurrentTokenCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "EliotRefreshCurrentTokenCompletedEvent",
                     e,
                 )
@@ -3173,6 +3455,7 @@ impl Serialize for Event {
             Event::EliotRefreshCurrentTokenFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "EliotRefreshCurrentTokenFailedEvent",
                     e,
                 )
@@ -3180,6 +3463,7 @@ impl Serialize for Event {
             Event::EnOceanBadDeviceStimulation(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "EnOceanBadDeviceStimulationEvent",
                     e,
                 )
@@ -3187,22 +3471,39 @@ impl Serialize for Event {
             Event::EnOceanLearnModeTimeout(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "EnOceanLearnModeTimeoutEvent",
                     e,
                 )
             }
             Event::EnOceanLearnStarted(e) => {
-                crate::de::serialize_tagged(serializer, "EnOceanLearnStartedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "EnOceanLearnStartedEvent",
+                    e,
+                )
             }
             Event::EnOceanLearnStopped(e) => {
-                crate::de::serialize_tagged(serializer, "EnOceanLearnStoppedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "EnOceanLearnStoppedEvent",
+                    e,
+                )
             }
             Event::EndUserAccountUpdated(e) => {
-                crate::de::serialize_tagged(serializer, "EndUserAccountUpdatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "EndUserAccountUpdatedEvent",
+                    e,
+                )
             }
             Event::EndUserPreferenceCreated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "EndUserPreferenceCreatedEvent",
                     e,
                 )
@@ -3210,6 +3511,7 @@ impl Serialize for Event {
             Event::EndUserPreferenceDeleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "EndUserPreferenceDeletedEvent",
                     e,
                 )
@@ -3217,28 +3519,45 @@ impl Serialize for Event {
             Event::EndUserPreferenceUpdated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "EndUserPreferenceUpdatedEvent",
                     e,
                 )
             }
             Event::ExecutionRegistered(e) => {
-                crate::de::serialize_tagged(serializer, "ExecutionRegisteredEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "ExecutionRegisteredEvent",
+                    e,
+                )
             }
             Event::ExecutionStateChanged(e) => {
-                crate::de::serialize_tagged(serializer, "ExecutionStateChangedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "ExecutionStateChangedEvent",
+                    e,
+                )
             }
             Event::ExternalServiceURL(e) => {
-                crate::de::serialize_tagged(serializer, "ExternalServiceURLEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "ExternalServiceURLEvent",
+                    e,
+                )
             }
             Event::GatewayAlive(e) => {
-                crate::de::serialize_tagged(serializer, "GatewayAliveEvent", e)
+                crate::de::serialize_tagged(serializer, "name", "GatewayAliveEvent", e)
             }
             Event::GatewayDown(e) => {
-                crate::de::serialize_tagged(serializer, "GatewayDownEvent", e)
+                crate::de::serialize_tagged(serializer, "name", "GatewayDownEvent", e)
             }
             Event::GatewayDownOptionsChanged(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "GatewayDownOptionsChangedEvent",
                     e,
                 )
@@ -3246,6 +3565,7 @@ impl Serialize for Event {
             Event::GatewayFirmwareUpdateCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "GatewayFirmwareUpdateCompletedEvent",
                     e,
                 )
@@ -3253,6 +3573,7 @@ impl Serialize for Event {
             Event::GatewayFirmwareUpdateFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "GatewayFirmwareUpdateFailedEvent",
                     e,
                 )
@@ -3260,16 +3581,23 @@ impl Serialize for Event {
             Event::GatewayFirmwareUpdateStarted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "GatewayFirmwareUpdateStartedEvent",
                     e,
                 )
             }
             Event::GatewayFunctionChanged(e) => {
-                crate::de::serialize_tagged(serializer, "GatewayFunctionChangedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "GatewayFunctionChangedEvent",
+                    e,
+                )
             }
             Event::GatewaySynchronizationEnded(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "GatewaySynchronizationEndedEvent",
                     e,
                 )
@@ -3277,28 +3605,40 @@ impl Serialize for Event {
             Event::GatewaySynchronizationStarted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "GatewaySynchronizationStartedEvent",
                     e,
                 )
             }
             Event::GroupTriggered(e) => {
-                crate::de::serialize_tagged(serializer, "GroupTriggeredEvent", e)
+                crate::de::serialize_tagged(serializer, "name", "GroupTriggeredEvent", e)
             }
             Event::HistoryDeleted(e) => {
-                crate::de::serialize_tagged(serializer, "HistoryDeletedEvent", e)
+                crate::de::serialize_tagged(serializer, "name", "HistoryDeletedEvent", e)
             }
             Event::IOChangedKey(e) => {
-                crate::de::serialize_tagged(serializer, "IOChangedKeyEvent", e)
+                crate::de::serialize_tagged(serializer, "name", "IOChangedKeyEvent", e)
             }
             Event::LocationUpdated(e) => {
-                crate::de::serialize_tagged(serializer, "LocationUpdatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "LocationUpdatedEvent",
+                    e,
+                )
             }
             Event::MainAccountUpdated(e) => {
-                crate::de::serialize_tagged(serializer, "MainAccountUpdatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "MainAccountUpdatedEvent",
+                    e,
+                )
             }
             Event::OGCPDevicePairingCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "OGCPDevicePairingCompletedEvent",
                     e,
                 )
@@ -3306,6 +3646,7 @@ impl Serialize for Event {
             Event::OGCPDevicePairingFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "OGCPDevicePairingFailedEvent",
                     e,
                 )
@@ -3313,6 +3654,7 @@ impl Serialize for Event {
             Event::OGCPDiscoverDeviceCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "OGCPDiscoverDeviceCompletedEvent",
                     e,
                 )
@@ -3320,6 +3662,7 @@ impl Serialize for Event {
             Event::OGCPDiscoverDeviceFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "OGCPDiscoverDeviceFailedEvent",
                     e,
                 )
@@ -3327,16 +3670,23 @@ impl Serialize for Event {
             Event::OGCPDiscoverSiteCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "OGCPDiscoverSiteCompletedEvent",
                     e,
                 )
             }
             Event::OGCPDiscoverSiteFailed(e) => {
-                crate::de::serialize_tagged(serializer, "OGCPDiscoverSiteFailedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "OGCPDiscoverSiteFailedEvent",
+                    e,
+                )
             }
             Event::OGCPDiscoverSitesCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "OGCPDiscoverSitesCompletedEvent",
                     e,
                 )
@@ -3344,6 +3694,7 @@ impl Serialize for Event {
             Event::OGCPDiscoverSitesFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "OGCPDiscoverSitesFailedEvent",
                     e,
                 )
@@ -3351,6 +3702,7 @@ impl Serialize for Event {
             Event::OGCPTokensRefreshCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "OGCPTokensRefreshCompletedEvent",
                     e,
                 )
@@ -3358,6 +3710,7 @@ impl Serialize for Event {
             Event::OGCPTokensRefreshFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "OGCPTokensRefreshFailedEvent",
                     e,
                 )
@@ -3365,6 +3718,7 @@ impl Serialize for Event {
             Event::OpenDoorsDiscoverCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "OpenDoorsDiscoverCompletedEvent",
                     e,
                 )
@@ -3372,6 +3726,7 @@ impl Serialize for Event {
             Event::OpenDoorsDiscoverFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "OpenDoorsDiscoverFailedEvent",
                     e,
                 )
@@ -3379,6 +3734,7 @@ impl Serialize for Event {
             Event::OpenDoorsGenerateOAuthTokensCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "OpenDoorsGenerateOAuthTokensCompletedEvent",
                     e,
                 )
@@ -3386,25 +3742,32 @@ impl Serialize for Event {
             Event::OpenDoorsGenerateOAuthTokensFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "OpenDoorsGenerateOAuthTokensFailedEvent",
                     e,
                 )
             }
             Event::PlaceCreated(e) => {
-                crate::de::serialize_tagged(serializer, "PlaceCreatedEvent", e)
+                crate::de::serialize_tagged(serializer, "name", "PlaceCreatedEvent", e)
             }
             Event::PlaceDeleted(e) => {
-                crate::de::serialize_tagged(serializer, "PlaceDeletedEvent", e)
+                crate::de::serialize_tagged(serializer, "name", "PlaceDeletedEvent", e)
             }
             Event::PlaceUpdated(e) => {
-                crate::de::serialize_tagged(serializer, "PlaceUpdatedEvent", e)
+                crate::de::serialize_tagged(serializer, "name", "PlaceUpdatedEvent", e)
             }
             Event::PurgePartialRawDevices(e) => {
-                crate::de::serialize_tagged(serializer, "PurgePartialRawDevicesEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "PurgePartialRawDevicesEvent",
+                    e,
+                )
             }
             Event::PushSubscriptionCreated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "PushSubscriptionCreatedEvent",
                     e,
                 )
@@ -3412,6 +3775,7 @@ impl Serialize for Event {
             Event::PushSubscriptionDeleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "PushSubscriptionDeletedEvent",
                     e,
                 )
@@ -3419,6 +3783,7 @@ impl Serialize for Event {
             Event::RefreshAllDevicesStatesCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "RefreshAllDevicesStatesCompletedEvent",
                     e,
                 )
@@ -3426,32 +3791,50 @@ impl Serialize for Event {
             Event::RefreshAllDevicesStatesFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "RefreshAllDevicesStatesFailedEvent",
                     e,
                 )
             }
             Event::SetupJobCompleted(e) => {
-                crate::de::serialize_tagged(serializer, "SetupJobCompletedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "SetupJobCompletedEvent",
+                    e,
+                )
             }
             Event::SetupJobFailed(e) => {
-                crate::de::serialize_tagged(serializer, "SetupJobFailedEvent", e)
+                crate::de::serialize_tagged(serializer, "name", "SetupJobFailedEvent", e)
             }
             Event::SetupTriggerCreated(e) => {
-                crate::de::serialize_tagged(serializer, "SetupTriggerCreatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "SetupTriggerCreatedEvent",
+                    e,
+                )
             }
             Event::SetupTriggerCreationFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "SetupTriggerCreationFailedEvent",
                     e,
                 )
             }
             Event::SetupTriggerDeleted(e) => {
-                crate::de::serialize_tagged(serializer, "SetupTriggerDeletedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "SetupTriggerDeletedEvent",
+                    e,
+                )
             }
             Event::SetupTriggerModeChangeFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "SetupTriggerModeChangeFailedEvent",
                     e,
                 )
@@ -3459,16 +3842,23 @@ impl Serialize for Event {
             Event::SetupTriggerModeChanged(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "SetupTriggerModeChangedEvent",
                     e,
                 )
             }
             Event::SetupTriggerUpdated(e) => {
-                crate::de::serialize_tagged(serializer, "SetupTriggerUpdatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "SetupTriggerUpdatedEvent",
+                    e,
+                )
             }
             Event::SomfyProtectCurrentTokenCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "SomfyProtectCurrentTokenCompletedEvent",
                     e,
                 )
@@ -3476,6 +3866,7 @@ impl Serialize for Event {
             Event::SomfyProtectCurrentTokenFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "SomfyProtectCurrentTokenFailedEvent",
                     e,
                 )
@@ -3483,6 +3874,7 @@ impl Serialize for Event {
             Event::SomfyProtectDiscoverCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "SomfyProtectDiscoverCompletedEvent",
                     e,
                 )
@@ -3490,6 +3882,7 @@ impl Serialize for Event {
             Event::SomfyProtectDiscoverFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "SomfyProtectDiscoverFailedEvent",
                     e,
                 )
@@ -3497,6 +3890,7 @@ impl Serialize for Event {
             Event::SomfyProtectGenerateOAuthTokensCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "SomfyProtectGenerateOAuthTokensCompletedEvent",
                     e,
                 )
@@ -3504,6 +3898,7 @@ impl Serialize for Event {
             Event::SomfyProtectGenerateOAuthTokensFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "SomfyProtectGenerateOAuthTokensFailedEvent",
                     e,
                 )
@@ -3511,6 +3906,7 @@ impl Serialize for Event {
             Event::SomfyProtectGetSitesCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "SomfyProtectGetSitesCompletedEvent",
                     e,
                 )
@@ -3518,6 +3914,7 @@ impl Serialize for Event {
             Event::SomfyProtectGetSitesFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "SomfyProtectGetSitesFailedEvent",
                     e,
                 )
@@ -3525,6 +3922,7 @@ impl Serialize for Event {
             Event::SomfyProtectSiteDiscovered(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "SomfyProtectSiteDiscoveredEvent",
                     e,
                 )
@@ -3532,6 +3930,7 @@ impl Serialize for Event {
             Event::SomfyThermostatCurrentTokensCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "SomfyThermostatCurrentTokensCompletedEvent",
                     e,
                 )
@@ -3539,6 +3938,7 @@ impl Serialize for Event {
             Event::SomfyThermostatCurrentTokensFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "SomfyThermostatCurrentTokensFailedEvent",
                     e,
                 )
@@ -3546,6 +3946,7 @@ impl Serialize for Event {
             Event::SomfyThermostatDeleteWebhookFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "SomfyThermostatDeleteWebhookFailedEvent",
                     e,
                 )
@@ -3553,6 +3954,7 @@ impl Serialize for Event {
             Event::SomfyThermostatDeleteWebhookSuccess(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "SomfyThermostatDeleteWebhookSuccessEvent",
                     e,
                 )
@@ -3560,6 +3962,7 @@ impl Serialize for Event {
             Event::SomfyThermostatDiscoverCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "SomfyThermostatDiscoverCompletedEvent",
                     e,
                 )
@@ -3567,6 +3970,7 @@ impl Serialize for Event {
             Event::SomfyThermostatDiscoverFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "SomfyThermostatDiscoverFailedEvent",
                     e,
                 )
@@ -3574,6 +3978,7 @@ impl Serialize for Event {
             Event::SomfyThermostatDiscovered(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "SomfyThermostatDiscoveredEvent",
                     e,
                 )
@@ -3581,6 +3986,7 @@ impl Serialize for Event {
             Event::SomfyThermostatGenerateOAuthTokensCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "SomfyThermostatGenerateOAuthTokensCompletedEvent",
                     e,
                 )
@@ -3588,6 +3994,7 @@ impl Serialize for Event {
             Event::SomfyThermostatGenerateOAuthTokensFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "SomfyThermostatGenerateOAuthTokensFailedEvent",
                     e,
                 )
@@ -3595,6 +4002,7 @@ impl Serialize for Event {
             Event::SomfyThermostatRegisterWebhookFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "SomfyThermostatRegisterWebhookFailedEvent",
                     e,
                 )
@@ -3602,6 +4010,7 @@ impl Serialize for Event {
             Event::SomfyThermostatRegisterWebhookSuccess(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "SomfyThermostatRegisterWebhookSuccessEvent",
                     e,
                 )
@@ -3609,32 +4018,50 @@ impl Serialize for Event {
             Event::SomfyThermostatsCandidatesDiscovered(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "SomfyThermostatsCandidatesDiscoveredEvent",
                     e,
                 )
             }
             Event::SonosGetTopologyFailed(e) => {
-                crate::de::serialize_tagged(serializer, "SonosGetTopologyFailedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "SonosGetTopologyFailedEvent",
+                    e,
+                )
             }
             Event::SonosGetTopologySuccess(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "SonosGetTopologySuccessEvent",
                     e,
                 )
             }
             Event::SonosTopologyChanged(e) => {
-                crate::de::serialize_tagged(serializer, "SonosTopologyChangedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "SonosTopologyChangedEvent",
+                    e,
+                )
             }
             Event::ValidAddress(e) => {
-                crate::de::serialize_tagged(serializer, "ValidAddressEvent", e)
+                crate::de::serialize_tagged(serializer, "name", "ValidAddressEvent", e)
             }
             Event::WiserGatewayDiscovered(e) => {
-                crate::de::serialize_tagged(serializer, "WiserGatewayDiscoveredEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "WiserGatewayDiscoveredEvent",
+                    e,
+                )
             }
             Event::WiserGatewayDiscoveredFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "WiserGatewayDiscoveredFailedEvent",
                     e,
                 )
@@ -3642,6 +4069,7 @@ impl Serialize for Event {
             Event::WiserSitesCandidatesDiscovered(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "WiserSitesCandidatesDiscoveredEvent",
                     e,
                 )
@@ -3649,6 +4077,7 @@ impl Serialize for Event {
             Event::WiserSitesCandidatesFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "WiserSitesCandidatesFailedEvent",
                     e,
                 )
@@ -3656,6 +4085,7 @@ impl Serialize for Event {
             Event::ZWaveExclusionInOtherNetwork(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "ZWaveExclusionInOtherNetworkEvent",
                     e,
                 )
@@ -3663,25 +4093,47 @@ impl Serialize for Event {
             Event::ZWaveNewClientSideAuthenticationDSK(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "ZWaveNewClientSideAuthenticationDSKEvent",
                     e,
                 )
             }
             Event::ZWaveResetComplete(e) => {
-                crate::de::serialize_tagged(serializer, "ZWaveResetCompleteEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "ZWaveResetCompleteEvent",
+                    e,
+                )
             }
             Event::ZWaveResetFailed(e) => {
-                crate::de::serialize_tagged(serializer, "ZWaveResetFailedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "ZWaveResetFailedEvent",
+                    e,
+                )
             }
             Event::ZWaveSetModeComplete(e) => {
-                crate::de::serialize_tagged(serializer, "ZWaveSetModeCompleteEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "ZWaveSetModeCompleteEvent",
+                    e,
+                )
             }
             Event::ZWaveSetModeFailed(e) => {
-                crate::de::serialize_tagged(serializer, "ZWaveSetModeFailedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    "name",
+                    "ZWaveSetModeFailedEvent",
+                    e,
+                )
             }
             Event::ZigbeeBindNetworkCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "ZigbeeBindNetworkCompletedEvent",
                     e,
                 )
@@ -3689,6 +4141,7 @@ impl Serialize for Event {
             Event::ZigbeeBindNetworkFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "ZigbeeBindNetworkFailedEvent",
                     e,
                 )
@@ -3696,6 +4149,7 @@ impl Serialize for Event {
             Event::ZigbeeCreateNetworkCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "ZigbeeCreateNetworkCompletedEvent",
                     e,
                 )
@@ -3703,6 +4157,7 @@ impl Serialize for Event {
             Event::ZigbeeCreateNetworkFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "ZigbeeCreateNetworkFailedEvent",
                     e,
                 )
@@ -3710,6 +4165,7 @@ impl Serialize for Event {
             Event::ZigbeeJoinNetworkCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "ZigbeeJoinNetworkCompletedEvent",
                     e,
                 )
@@ -3717,6 +4173,7 @@ impl Serialize for Event {
             Event::ZigbeeJoinNetworkFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "ZigbeeJoinNetworkFailedEvent",
                     e,
                 )
@@ -3724,6 +4181,7 @@ impl Serialize for Event {
             Event::ZigbeeLeaveNetworkCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "ZigbeeLeaveNetworkCompletedEvent",
                     e,
                 )
@@ -3731,6 +4189,7 @@ impl Serialize for Event {
             Event::ZigbeeLeaveNetworkFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "ZigbeeLeaveNetworkFailedEvent",
                     e,
                 )
@@ -3738,6 +4197,7 @@ impl Serialize for Event {
             Event::ZigbeeRefreshNetworkCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "ZigbeeRefreshNetworkCompletedEvent",
                     e,
                 )
@@ -3745,18 +4205,19 @@ impl Serialize for Event {
             Event::ZigbeeRefreshNetworkFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    "name",
                     "ZigbeeRefreshNetworkFailedEvent",
                     e,
                 )
             }
             Event::ZoneCreated(e) => {
-                crate::de::serialize_tagged(serializer, "ZoneCreatedEvent", e)
+                crate::de::serialize_tagged(serializer, "name", "ZoneCreatedEvent", e)
             }
             Event::ZoneDeleted(e) => {
-                crate::de::serialize_tagged(serializer, "ZoneDeletedEvent", e)
+                crate::de::serialize_tagged(serializer, "name", "ZoneDeletedEvent", e)
             }
             Event::ZoneUpdated(e) => {
-                crate::de::serialize_tagged(serializer, "ZoneUpdatedEvent", e)
+                crate::de::serialize_tagged(serializer, "name", "ZoneUpdatedEvent", e)
             }
             Event::Unknown(value) => value.serialize(serializer),
         }
