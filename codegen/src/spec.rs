@@ -186,13 +186,22 @@ pub struct Status {
 /// An event type, merged over every operation that generates it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventType {
-    /// Wire name (the `name` field of the event).
+    /// Wire name: the value of the tag field of the event.
     pub name: String,
+    /// The wire field that names the event on the page: `"name"` (up to the March 2026
+    /// page) or `"type"` (from August 2026). It is not listed in `fields`.
+    #[serde(default = "default_event_tag")]
+    pub tag: String,
     /// Description, if any occurrence gives one.
     pub description: Option<String>,
     /// Fields: the union of the JSON examples' keys and the documented field rows,
     /// sorted by name.
     pub fields: Vec<Field>,
+}
+
+/// The tag field of specs written before the tag was recorded.
+fn default_event_tag() -> String {
+    "name".to_owned()
 }
 
 /// A named field of an object or an event.
