@@ -75,12 +75,30 @@ pub fn complete(mut spec: Spec, curated_text: &str) -> Result<Spec, Error> {
     Ok(spec)
 }
 
+/// Generates a previous version of the page (the version history under
+/// `spec/versions/`) with the curated file of the newest one: entries that match
+/// nothing in the older page are no error (see
+/// [`curated::Curated::for_previous_version`]). Pure: touches no disk.
+pub fn generate_previous(
+    doc_name: &str,
+    doc_text: &str,
+    curated_text: &str,
+) -> Result<Generated, Error> {
+    let spec = parse(doc_name, doc_text)?;
+    let curated = curated::Curated::parse(curated_text)?.for_previous_version();
+    generate_with(spec, &curated)
+}
+
 /// Renders every output file of an already parsed spec.
-pub fn generate_from_spec(mut spec: Spec, curated_text: &str) -> Result<Generated, Error> {
+pub fn generate_from_spec(spec: Spec, curated_text: &str) -> Result<Generated, Error> {
     let curated = curated::Curated::parse(curated_text)?;
-    curated_ops::apply(&mut spec, &curated)?;
-    idempotency::apply(&mut spec, &curated)?;
-    let ir = ir::build(&spec, &curated)?;
+    generate_with(spec, &curated)
+}
+
+fn generate_with(mut spec: Spec, curated: &curated::Curated) -> Result<Generated, Error> {
+    curated_ops::apply(&mut spec, curated)?;
+    idempotency::apply(&mut spec, curated)?;
+    let ir = ir::build(&spec, curated)?;
     let mut files = vec![GeneratedFile {
         path: SPEC_PATH.to_owned(),
         contents: render_spec(&spec),
