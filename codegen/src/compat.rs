@@ -28,23 +28,21 @@ use crate::spec::{Alias, EventType, Field, Spec};
 /// Directory of the previous versions of the page, relative to the workspace root.
 pub const VERSIONS_DIR: &str = "spec/versions";
 
-/// The previous version of the documentation: the newest page of
-/// [`VERSIONS_DIR`] (files `<version>.txt`, sorted by name) whose text differs
-/// from `newest_text`, as `(version, text)`; `None` when there is none.
+/// The previous version of the documentation: the newest page of [`VERSIONS_DIR`]
+/// (files `<version>.txt`, sorted by name), as `(version, text)`; `None` when there
+/// is none, or when it is the page itself (`newest_text`: a version vendored
+/// before the switch to it).
 pub fn read_previous_version(root: &Path, newest_text: &str) -> Option<(String, String)> {
-    let mut versions: Vec<(String, std::path::PathBuf)> = std::fs::read_dir(root.join(VERSIONS_DIR))
+    let (version, path) = std::fs::read_dir(root.join(VERSIONS_DIR))
         .ok()?
         .filter_map(|e| {
             let path = e.ok()?.path();
             let stem = path.file_stem()?.to_str()?.to_owned();
             (path.extension()? == "txt").then_some((stem, path))
         })
-        .collect();
-    versions.sort();
-    versions.into_iter().rev().find_map(|(version, path)| {
-        let text = std::fs::read_to_string(path).ok()?;
-        (text != newest_text).then_some((version, text))
-    })
+        .max()?;
+    let text = std::fs::read_to_string(path).ok()?;
+    (text != newest_text).then_some((version, text))
 }
 
 /// Records in `spec` what decoding the previous version's payloads needs (see the

@@ -57,6 +57,10 @@ pub struct Curated {
     /// versions cannot pair by itself (`timestamp` → `eventTime`).
     #[serde(default)]
     pub alias: Vec<Entry<AliasEntry>>,
+    /// Whether the entries are applied to a previous version of the page (see
+    /// [`Curated::for_previous_version`]).
+    #[serde(skip)]
+    previous_version: bool,
 }
 
 /// A curated entry and whether the generator used it.
@@ -247,9 +251,28 @@ impl Curated {
         toml::from_str(text).map_err(|e| CuratedError(e.to_string().trim_end().to_owned()))
     }
 
-    /// Every entry the generator did not use, described.
+    /// The same knowledge, applied to a previous version of the page (the version
+    /// history under `spec/versions/`): the file is written for the newest page, so an
+    /// entry that matches nothing in an older one is no error there ([`Curated::unused`]
+    /// is empty, and idempotency entries may name absent operations). Entries that
+    /// contradict the older page still fail.
+    pub fn for_previous_version(mut self) -> Curated {
+        self.previous_version = true;
+        self
+    }
+
+    /// Whether the entries are applied to a previous version of the page.
+    pub fn is_for_previous_version(&self) -> bool {
+        self.previous_version
+    }
+
+    /// Every entry the generator did not use, described (none for a previous
+    /// version of the page).
     pub fn unused(&self) -> Vec<String> {
         let mut out = Vec::new();
+        if self.previous_version {
+            return out;
+        }
         for (from, to) in &self.rename {
             if !to.is_used() {
                 out.push(format!(

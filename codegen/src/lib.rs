@@ -102,6 +102,20 @@ pub fn generate_with_previous(
     generate_from_specs(spec, previous.as_ref().map(|(v, s)| (*v, s)), curated_text)
 }
 
+/// Generates a previous version of the page (the version history under
+/// `spec/versions/`) with the curated file of the newest one: entries that match
+/// nothing in the older page are no error (see
+/// [`curated::Curated::for_previous_version`]). Pure: touches no disk.
+pub fn generate_previous(
+    doc_name: &str,
+    doc_text: &str,
+    curated_text: &str,
+) -> Result<Generated, Error> {
+    let spec = parse(doc_name, doc_text)?;
+    let curated = curated::Curated::parse(curated_text)?.for_previous_version();
+    generate_with(spec, None, &curated)
+}
+
 /// Renders every output file of an already parsed spec.
 pub fn generate_from_spec(spec: Spec, curated_text: &str) -> Result<Generated, Error> {
     generate_from_specs(spec, None, curated_text)
@@ -110,15 +124,23 @@ pub fn generate_from_spec(spec: Spec, curated_text: &str) -> Result<Generated, E
 /// Renders every output file of an already parsed spec, compared with the parsed
 /// spec of the previous version (`(version, spec)`) when there is one.
 pub fn generate_from_specs(
-    mut spec: Spec,
+    spec: Spec,
     previous: Option<(&str, &Spec)>,
     curated_text: &str,
 ) -> Result<Generated, Error> {
     let curated = curated::Curated::parse(curated_text)?;
-    curated_ops::apply(&mut spec, &curated)?;
-    idempotency::apply(&mut spec, &curated)?;
-    compat::apply(&mut spec, previous, &curated)?;
-    let ir = ir::build(&spec, &curated)?;
+    generate_with(spec, previous, &curated)
+}
+
+fn generate_with(
+    mut spec: Spec,
+    previous: Option<(&str, &Spec)>,
+    curated: &curated::Curated,
+) -> Result<Generated, Error> {
+    curated_ops::apply(&mut spec, curated)?;
+    idempotency::apply(&mut spec, curated)?;
+    compat::apply(&mut spec, previous, curated)?;
+    let ir = ir::build(&spec, curated)?;
     let mut files = vec![GeneratedFile {
         path: SPEC_PATH.to_owned(),
         contents: render_spec(&spec),

@@ -199,17 +199,17 @@ pub struct Status {
 /// An event type, merged over every operation that generates it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventType {
-    /// Wire name (the value of the event's tag field).
+    /// Wire name: the value of the tag field of the event.
     pub name: String,
+    /// The wire field that names the event on the page: `"name"` (up to the March 2026
+    /// page) or `"type"` (from August 2026). It is not listed in `fields`.
+    #[serde(default = "default_event_tag")]
+    pub tag: String,
     /// Description, if any occurrence gives one.
     pub description: Option<String>,
     /// Fields: the union of the JSON examples' keys and the documented field rows,
     /// sorted by name.
     pub fields: Vec<Field>,
-    /// The wire field naming the event (`name` up to 2026-03, `type` since 2026-08);
-    /// not listed among `fields`.
-    #[serde(default = "default_tag")]
-    pub tag: String,
     /// The tag fields of the previous version when it named the event otherwise
     /// (`["name"]`): set by `crate::compat`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -225,10 +225,6 @@ pub struct EventType {
     pub previous_fields: Vec<Field>,
 }
 
-fn default_tag() -> String {
-    "name".to_owned()
-}
-
 /// A field renamed on the wire: both names decode to the same field, which keeps
 /// its previous Rust name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -241,6 +237,11 @@ pub struct Alias {
     /// the comparison found it (a removed `x` and an added `<prefix>X` of the same
     /// type, e.g. `type` → `placeType`).
     pub reason: Option<String>,
+}
+
+/// The tag field of specs written before the tag was recorded.
+fn default_event_tag() -> String {
+    "name".to_owned()
 }
 
 /// A named field of an object or an event.

@@ -1,0 +1,246 @@
+//! The version history (`spec/versions/`, described in its README.md): every
+//! published page the project keeps converts to its text, parses and generates a
+//! crate, so the next page regenerates as cleanly as the last one.
+//!
+//! A version is a date (`2026-01`) with its text (`DATE.txt`) and/or the HTML page it
+//! was published as (`DATE.html`). The newest version's text is not in the folder:
+//! it is `spec/enduser-api.txt`, the page the repository is generated from.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use overkiz_codegen::Summary;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
+}
+
+fn read(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn current_page() -> String {
+    String::from_utf8(read(&root().join("spec/enduser-api.txt"))).unwrap()
+}
+
+/// The files of one version.
+#[derive(Default)]
+struct Files {
+    text: Option<PathBuf>,
+    html: Option<PathBuf>,
+}
+
+/// Every version in `spec/versions/`, by date (oldest first).
+fn versions() -> BTreeMap<String, Files> {
+    let mut out: BTreeMap<String, Files> = BTreeMap::new();
+    for entry in std::fs::read_dir(root().join("spec/versions")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        if name == "README.md" {
+            continue;
+        }
+        let (date, ext) = name
+            .rsplit_once('.')
+            .unwrap_or_else(|| panic!("spec/versions/{name}: expected DATE.txt or DATE.html"));
+        assert!(
+            date.len() == 7
+                && date.as_bytes()[4] == b'-'
+                && date.bytes().filter(u8::is_ascii_digit).count() == 6,
+            "spec/versions/{name}: the name must be the version's date, YYYY-MM"
+        );
+        let files = out.entry(date.to_owned()).or_default();
+        match ext {
+            "txt" => files.text = Some(path),
+            "html" => files.html = Some(path),
+            _ => panic!("spec/versions/{name}: expected DATE.txt or DATE.html"),
+        }
+    }
+    out
+}
+
+/// One version, read and rendered once for all the tests (the HTML conversion is
+/// the slow part).
+struct Version {
+    date: String,
+    /// `DATE.txt`, when the folder has it.
+    text_file: Option<String>,
+    /// `DATE.html` converted to text, when the folder has it.
+    rendered: Option<String>,
+    /// Whether its text is `spec/enduser-api.txt`.
+    is_current: bool,
+}
+
+impl Version {
+    fn text(&self) -> &str {
+        self.text_file
+            .as_deref()
+            .or(self.rendered.as_deref())
+            .expect("a version has at least one file")
+    }
+}
+
+/// Every version, oldest first; the pages are converted in parallel.
+fn loaded() -> &'static Vec<Version> {
+    static LOADED: OnceLock<Vec<Version>> = OnceLock::new();
+    LOADED.get_or_init(|| {
+        let current = current_page();
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = versions()
+                .into_iter()
+                .map(|(date, files)| {
+                    scope.spawn(move || {
+                        let text_file = files.text.map(|p| String::from_utf8(read(&p)).unwrap());
+                        let rendered = files
+                            .html
+                            .map(|p| overkiz_codegen::html::to_text(&read(&p)));
+                        (date, text_file, rendered)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    let (date, text_file, rendered) = h.join().unwrap();
+                    let mut v = Version {
+                        date,
+                        text_file,
+                        rendered,
+                        is_current: false,
+                    };
+                    v.is_current = v.text() == current;
+                    v
+                })
+                .collect()
+        })
+    })
+}
+
+#[test]
+fn each_html_page_converts_to_exactly_its_text() {
+    for v in loaded() {
+        let (Some(text), Some(expected)) = (&v.rendered, &v.text_file) else {
+            // A page without its text beside it is the newest: its text is the
+            // current page (checked below).
+            continue;
+        };
+        let date = &v.date;
+        if text != expected {
+            let line = text
+                .lines()
+                .zip(expected.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or(text.lines().count().min(expected.lines().count()));
+            panic!(
+                "spec/versions/{date}.html: first difference with {date}.txt at line {}:\n  got      {:?}\n  expected {:?}",
+                line + 1,
+                text.lines().nth(line),
+                expected.lines().nth(line)
+            );
+        }
+    }
+}
+
+#[test]
+fn current_page_is_the_newest_version() {
+    let versions = loaded();
+    let newest = versions.last().expect("at least one version");
+    // Only the newest version may lack its text in the folder: that text is the page.
+    let without_text: Vec<&str> = versions
+        .iter()
+        .filter(|v| v.text_file.is_none())
+        .map(|v| v.date.as_str())
+        .collect();
+    assert!(
+        without_text.iter().all(|d| *d == newest.date),
+        "only the newest version ({}) may lack DATE.txt; these do: {without_text:?}",
+        newest.date
+    );
+    let current: Vec<&str> = versions
+        .iter()
+        .filter(|v| v.is_current)
+        .map(|v| v.date.as_str())
+        .collect();
+    if newest.text_file.is_none() && newest.is_current {
+        // The newest page is the current one, and no second copy of a text is kept.
+        assert_eq!(current, [newest.date.as_str()], "spec/enduser-api.txt is kept twice");
+    } else {
+        // Between vendoring a new page and switching to it: the current page is the
+        // previous version, archived beside the new page's HTML. Anything else is a
+        // current page that is not the newest version.
+        let previous = &versions[versions.len().saturating_sub(2)];
+        assert!(
+            newest.text_file.is_none() && current == [previous.date.as_str()],
+            "spec/enduser-api.txt must be the newest version ({}): import it with \
+             `cargo xtask import-doc spec/versions/{}.html` (it is {current:?})",
+            newest.date,
+            newest.date
+        );
+    }
+}
+
+#[test]
+fn every_version_parses_and_generates_a_crate() {
+    let curated = std::fs::read_to_string(root().join("spec/curated.toml")).unwrap();
+    let versions = loaded();
+    // Generated in parallel: each is a whole crate.
+    let counts: Vec<(&str, usize, usize)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = versions
+            .iter()
+            .map(|v| {
+                let curated = &curated;
+                scope.spawn(move || {
+                    let name = format!("spec/versions/{}", v.date);
+                    // The curated file is written for the current page; older pages
+                    // take what fits them.
+                    let generated = if v.is_current {
+                        overkiz_codegen::generate(&name, v.text(), curated)
+                    } else {
+                        overkiz_codegen::generate_previous(&name, v.text(), curated)
+                    }
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+                    assert!(
+                        generated.files.iter().any(|f| f
+                            .path
+                            .ends_with("generated/events.rs")
+                            && f.contents.contains("pub enum Event")),
+                        "{name}: no event enum generated"
+                    );
+                    assert_eq!(
+                        generated.ir.operations.len(),
+                        generated.spec.operations.len(),
+                        "{name}: every operation becomes a method"
+                    );
+                    let page = Summary::of(&overkiz_codegen::parse(&name, v.text()).unwrap());
+                    (v.date.as_str(), page.operations, page.event_types)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    // Counts of the pages alone (the curated operations come on top), as an
+    // independent reading of each page gives them.
+    let expected: &[(&str, usize, usize)] = &[
+        ("2026-01", 495, 138),
+        ("2026-03", 495, 138),
+        ("2026-08", 504, 139),
+    ];
+    assert_eq!(counts, expected);
+}
+
+#[test]
+fn readme_names_every_version_with_its_source() {
+    let readme = std::fs::read_to_string(root().join("spec/versions/README.md")).unwrap();
+    for (date, files) in versions() {
+        for path in [files.text, files.html].into_iter().flatten() {
+            let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+            assert!(
+                readme.contains(&format!("`{name}`")),
+                "spec/versions/README.md does not describe `{name}` ({date})"
+            );
+        }
+    }
+}
