@@ -53,6 +53,11 @@ pub fn apply(
     curated: &Curated,
 ) -> Result<(), CuratedError> {
     let Some((version, previous)) = previous else {
+        // Nothing to compare with (a page generated on its own, as some tests do):
+        // the renames cannot be checked, and apply to nothing.
+        for entry in &curated.alias {
+            entry.get();
+        }
         return Ok(());
     };
     spec.previous_version = Some(version.to_owned());
@@ -60,6 +65,38 @@ pub fn apply(
         if let Some(before) = previous.events.iter().find(|e| e.name == event.name) {
             compare_event(event, before, curated)?;
         }
+    }
+    // An event new in this version follows the page-wide changes of the others (a
+    // server of the previous form would send it in that form): their common
+    // previous tag, and the curated renames meant for every event.
+    let tag_changes: BTreeSet<(&str, Option<&str>)> = spec
+        .events
+        .iter()
+        .filter(|e| previous.events.iter().any(|p| p.name == e.name))
+        .map(|e| (e.tag.as_str(), e.tag_aliases.first().map(String::as_str)))
+        .collect();
+    let common_tag_alias = match tag_changes.into_iter().collect::<Vec<_>>()[..] {
+        [(_, Some(alias))] => Some(alias.to_owned()),
+        _ => None,
+    };
+    for event in &mut spec.events {
+        if previous.events.iter().any(|p| p.name == event.name) {
+            continue;
+        }
+        event.tag_aliases = common_tag_alias.iter().cloned().collect();
+        for entry in curated.alias.iter().filter(|a| a.value.events == ["*"]) {
+            let a = &entry.value;
+            if event.fields.iter().any(|f| f.name == a.name)
+                && !event.fields.iter().any(|f| f.name == a.previous)
+            {
+                event.aliases.push(Alias {
+                    name: a.name.clone(),
+                    previous: a.previous.clone(),
+                    reason: Some(a.reason.clone()),
+                });
+            }
+        }
+        event.aliases.sort_by(|a, b| a.name.cmp(&b.name));
     }
     spec.removed_events = previous
         .events

@@ -183,6 +183,9 @@ mod tests {
             groups: vec![],
             operations: vec![op("POST", "/b/read", &[])],
             events: vec![],
+            previous_version: None,
+            removed_events: vec![],
+            removed_operations: vec![],
         };
         let text = "[[idempotency]]\noperation = \"POST /a/new\"\nclass = \"safe_read\"\nwhy = \"reads\"\n";
         let strict = Curated::parse(text).unwrap();

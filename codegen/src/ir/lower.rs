@@ -493,8 +493,8 @@ impl Builder<'_> {
             let fields: Vec<spec::Field> = ev
                 .fields
                 .iter()
-                .chain(&ev.previous_fields)
                 .filter(|f| f.name != ev.tag && !ev.tag_aliases.contains(&f.name))
+                .chain(&ev.previous_fields)
                 .cloned()
                 .collect();
             let ctx = Ctx {
