@@ -2,12 +2,14 @@
 
 //! The events the server sends through an event listener.
 
+#![allow(deprecated)]
+
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde::de::MapAccess;
 use serde_json::{Map, Value};
 use crate::types::*;
 
-/// An event of the event stream: one variant per event type the documentation lists (144 with the curated ones), selected by its `name` field (the first of them present as a string names the event).
+/// An event of the event stream: one variant per event type the documentation lists (148 with the curated ones), selected by its `name` or `type` field (the first of them present as a string names the event).
 ///
 /// An event whose name the documentation does not list decodes to
 /// [`Event::Unknown`] with its whole JSON, and encodes back to it.
@@ -243,6 +245,22 @@ pub enum Event {
     ///
     /// IO key changed
     IOChangedKey(IOChangedKeyEvent),
+    /// `LocalDeviceCreatedEvent`
+    ///
+    /// Event sent when a new local device is created
+    LocalDeviceCreated(LocalDeviceCreatedEvent),
+    /// `LocalDeviceDataUpdatedEvent`
+    ///
+    /// Event sent when some local device data changes
+    LocalDeviceDataUpdated(LocalDeviceDataUpdatedEvent),
+    /// `LocalDeviceDeletedEvent`
+    ///
+    /// Event sent when a local device is deleted
+    LocalDeviceDeleted(LocalDeviceDeletedEvent),
+    /// `LocalDeviceUpdatedEvent`
+    ///
+    /// Event sent when a local device changes (label, place)
+    LocalDeviceUpdated(LocalDeviceUpdatedEvent),
     /// `LocationUpdatedEvent`
     ///
     /// Setup location has been updated
@@ -414,14 +432,23 @@ pub enum Event {
     /// `SonosGetTopologyFailedEvent`
     ///
     /// Sonos get topology failed
+    #[deprecated(
+        note = "sent by servers of version 2026-03 of the documentation; the newest one no longer lists it"
+    )]
     SonosGetTopologyFailed(SonosGetTopologyFailedEvent),
     /// `SonosGetTopologySuccessEvent`
     ///
     /// Sonos get topology successfully finished
+    #[deprecated(
+        note = "sent by servers of version 2026-03 of the documentation; the newest one no longer lists it"
+    )]
     SonosGetTopologySuccess(SonosGetTopologySuccessEvent),
     /// `SonosTopologyChangedEvent`
     ///
     /// Sonos get topology changed
+    #[deprecated(
+        note = "sent by servers of version 2026-03 of the documentation; the newest one no longer lists it"
+    )]
     SonosTopologyChanged(SonosTopologyChangedEvent),
     /// `ValidAddressEvent`
     ///
@@ -683,6 +710,18 @@ impl std::fmt::Debug for Event {
             Event::GroupTriggered(e) => f.debug_tuple("GroupTriggered").field(e).finish(),
             Event::HistoryDeleted(e) => f.debug_tuple("HistoryDeleted").field(e).finish(),
             Event::IOChangedKey(e) => f.debug_tuple("IOChangedKey").field(e).finish(),
+            Event::LocalDeviceCreated(e) => {
+                f.debug_tuple("LocalDeviceCreated").field(e).finish()
+            }
+            Event::LocalDeviceDataUpdated(e) => {
+                f.debug_tuple("LocalDeviceDataUpdated").field(e).finish()
+            }
+            Event::LocalDeviceDeleted(e) => {
+                f.debug_tuple("LocalDeviceDeleted").field(e).finish()
+            }
+            Event::LocalDeviceUpdated(e) => {
+                f.debug_tuple("LocalDeviceUpdated").field(e).finish()
+            }
             Event::LocationUpdated(e) => {
                 f.debug_tuple("LocationUpdated").field(e).finish()
             }
@@ -1042,6 +1081,10 @@ impl Clone for Event {
             Event::GroupTriggered(e) => Event::GroupTriggered(e.clone()),
             Event::HistoryDeleted(e) => Event::HistoryDeleted(e.clone()),
             Event::IOChangedKey(e) => Event::IOChangedKey(e.clone()),
+            Event::LocalDeviceCreated(e) => Event::LocalDeviceCreated(e.clone()),
+            Event::LocalDeviceDataUpdated(e) => Event::LocalDeviceDataUpdated(e.clone()),
+            Event::LocalDeviceDeleted(e) => Event::LocalDeviceDeleted(e.clone()),
+            Event::LocalDeviceUpdated(e) => Event::LocalDeviceUpdated(e.clone()),
             Event::LocationUpdated(e) => Event::LocationUpdated(e.clone()),
             Event::MainAccountUpdated(e) => Event::MainAccountUpdated(e.clone()),
             Event::OGCPDevicePairingCompleted(e) => {
@@ -1390,6 +1433,12 @@ impl PartialEq for Event {
             (Event::GroupTriggered(a), Event::GroupTriggered(b)) => a == b,
             (Event::HistoryDeleted(a), Event::HistoryDeleted(b)) => a == b,
             (Event::IOChangedKey(a), Event::IOChangedKey(b)) => a == b,
+            (Event::LocalDeviceCreated(a), Event::LocalDeviceCreated(b)) => a == b,
+            (Event::LocalDeviceDataUpdated(a), Event::LocalDeviceDataUpdated(b)) => {
+                a == b
+            }
+            (Event::LocalDeviceDeleted(a), Event::LocalDeviceDeleted(b)) => a == b,
+            (Event::LocalDeviceUpdated(a), Event::LocalDeviceUpdated(b)) => a == b,
             (Event::LocationUpdated(a), Event::LocationUpdated(b)) => a == b,
             (Event::MainAccountUpdated(a), Event::MainAccountUpdated(b)) => a == b,
             (
@@ -1710,6 +1759,10 @@ impl Event {
         "GroupTriggeredEvent",
         "HistoryDeletedEvent",
         "IOChangedKeyEvent",
+        "LocalDeviceCreatedEvent",
+        "LocalDeviceDataUpdatedEvent",
+        "LocalDeviceDeletedEvent",
+        "LocalDeviceUpdatedEvent",
         "LocationUpdatedEvent",
         "MainAccountUpdatedEvent",
         "OGCPDevicePairingCompletedEvent",
@@ -1793,7 +1846,7 @@ impl Event {
     ];
 
     /// The fields that may name an event, in the order they are tried.
-    pub const TAGS: &'static [&'static str] = &["name"];
+    pub const TAGS: &'static [&'static str] = &["name", "type"];
 
     /// The wire name (`"DeviceStateChangedEvent"`); for [`Event::Unknown`], the
     /// value of its tag field (empty if it has none).
@@ -1888,6 +1941,10 @@ impl Event {
             Event::GroupTriggered(_) => "GroupTriggeredEvent",
             Event::HistoryDeleted(_) => "HistoryDeletedEvent",
             Event::IOChangedKey(_) => "IOChangedKeyEvent",
+            Event::LocalDeviceCreated(_) => "LocalDeviceCreatedEvent",
+            Event::LocalDeviceDataUpdated(_) => "LocalDeviceDataUpdatedEvent",
+            Event::LocalDeviceDeleted(_) => "LocalDeviceDeletedEvent",
+            Event::LocalDeviceUpdated(_) => "LocalDeviceUpdatedEvent",
             Event::LocationUpdated(_) => "LocationUpdatedEvent",
             Event::MainAccountUpdated(_) => "MainAccountUpdatedEvent",
             Event::OGCPDevicePairingCompleted(_) => "OGCPDevicePairingCompletedEvent",
@@ -2028,150 +2085,1024 @@ impl Event {
     #[inline]
     pub fn tag_key(&self) -> &'static str {
         match self {
-            Event::ActionGroupCreated(_) => "name",
-            Event::ActionGroupDeleted(_) => "name",
-            Event::ActionGroupUpdated(_) => "name",
-            Event::AugustDiscoverHousesCandidatesCompleted(_) => "name",
-            Event::AugustDiscoverHousesCandidatesFailed(_) => "name",
-            Event::AugustGatewayDiscoverCompleted(_) => "name",
-            Event::AugustGatewayDiscoverFailed(_) => "name",
-            Event::AugustRefreshCurrentTokenCompleted(_) => "name",
-            Event::AugustRefreshCurrentTokenFailed(_) => "name",
-            Event::CalendarDayCreated(_) => "name",
-            Event::CalendarDayDeleted(_) => "name",
-            Event::CalendarDayUpdated(_) => "name",
-            Event::CalendarRuleCreated(_) => "name",
-            Event::CalendarRuleDeleted(_) => "name",
-            Event::CalendarRuleUpdated(_) => "name",
-            Event::CameraDiscovered(_) => "name",
-            Event::CommandExecutionStateChanged(_) => "name",
-            Event::ConditionGroupCreated(_) => "name",
-            Event::ConditionGroupDeleted(_) => "name",
-            Event::ConditionGroupUpdated(_) => "name",
-            Event::DelayedTriggerCancelled(_) => "name",
-            Event::DelayedTriggerSet(_) => "name",
-            Event::DeviceAvailable(_) => "name",
-            Event::DeviceCreated(_) => "name",
-            Event::DeviceDeletionFailed(_) => "name",
-            Event::DeviceDisabled(_) => "name",
-            Event::DeviceFirmwareUpdateCompleted(_) => "name",
-            Event::DeviceFirmwareUpdateFailed(_) => "name",
-            Event::DeviceFirmwareUpdateStarted(_) => "name",
-            Event::DeviceRemoved(_) => "name",
-            Event::DeviceStateChanged(_) => "name",
-            Event::DeviceUnavailable(_) => "name",
-            Event::DeviceUpdated(_) => "name",
-            Event::DiscoverComplete(_) => "name",
-            Event::DiscoverFailed(_) => "name",
-            Event::EliotDiscoverGatewayCompleted(_) => "name",
-            Event::EliotDiscoverGatewayFailed(_) => "name",
-            Event::EliotDiscoverGatewaysCompleted(_) => "name",
-            Event::EliotDiscoverGatewaysFailed(_) => "name",
-            Event::EliotRefreshCurrentTokenCompleted(_) => "name",
-            Event::EliotRefreshCurrentTokenFailed(_) => "name",
-            Event::EnOceanBadDeviceStimulation(_) => "name",
-            Event::EnOceanLearnModeTimeout(_) => "name",
-            Event::EnOceanLearnStarted(_) => "name",
-            Event::EnOceanLearnStopped(_) => "name",
-            Event::EndUserAccountUpdated(_) => "name",
-            Event::EndUserPreferenceCreated(_) => "name",
-            Event::EndUserPreferenceDeleted(_) => "name",
-            Event::EndUserPreferenceUpdated(_) => "name",
-            Event::ExecutionRegistered(_) => "name",
-            Event::ExecutionStateChanged(_) => "name",
-            Event::ExternalServiceURL(_) => "name",
-            Event::GatewayAlive(_) => "name",
-            Event::GatewayDown(_) => "name",
-            Event::GatewayDownOptionsChanged(_) => "name",
-            Event::GatewayFirmwareUpdateCompleted(_) => "name",
-            Event::GatewayFirmwareUpdateFailed(_) => "name",
-            Event::GatewayFirmwareUpdateStarted(_) => "name",
-            Event::GatewayFunctionChanged(_) => "name",
-            Event::GatewaySynchronizationEnded(_) => "name",
-            Event::GatewaySynchronizationStarted(_) => "name",
-            Event::GroupTriggered(_) => "name",
-            Event::HistoryDeleted(_) => "name",
-            Event::IOChangedKey(_) => "name",
-            Event::LocationUpdated(_) => "name",
-            Event::MainAccountUpdated(_) => "name",
-            Event::OGCPDevicePairingCompleted(_) => "name",
-            Event::OGCPDevicePairingFailed(_) => "name",
-            Event::OGCPDiscoverDeviceCompleted(_) => "name",
-            Event::OGCPDiscoverDeviceFailed(_) => "name",
-            Event::OGCPDiscoverSiteCompleted(_) => "name",
-            Event::OGCPDiscoverSiteFailed(_) => "name",
-            Event::OGCPDiscoverSitesCompleted(_) => "name",
-            Event::OGCPDiscoverSitesFailed(_) => "name",
-            Event::OGCPTokensRefreshCompleted(_) => "name",
-            Event::OGCPTokensRefreshFailed(_) => "name",
-            Event::OpenDoorsDiscoverCompleted(_) => "name",
-            Event::OpenDoorsDiscoverFailed(_) => "name",
-            Event::OpenDoorsGenerateOAuthTokensCompleted(_) => "name",
-            Event::OpenDoorsGenerateOAuthTokensFailed(_) => "name",
-            Event::PlaceCreated(_) => "name",
-            Event::PlaceDeleted(_) => "name",
-            Event::PlaceUpdated(_) => "name",
-            Event::PurgePartialRawDevices(_) => "name",
-            Event::PushSubscriptionCreated(_) => "name",
-            Event::PushSubscriptionDeleted(_) => "name",
-            Event::RefreshAllDevicesStatesCompleted(_) => "name",
-            Event::RefreshAllDevicesStatesFailed(_) => "name",
-            Event::SetupJobCompleted(_) => "name",
-            Event::SetupJobFailed(_) => "name",
-            Event::SetupTriggerCreated(_) => "name",
-            Event::SetupTriggerCreationFailed(_) => "name",
-            Event::SetupTriggerDeleted(_) => "name",
-            Event::SetupTriggerModeChangeFailed(_) => "name",
-            Event::SetupTriggerModeChanged(_) => "name",
-            Event::SetupTriggerUpdated(_) => "name",
-            Event::SomfyProtectCurrentTokenCompleted(_) => "name",
-            Event::SomfyProtectCurrentTokenFailed(_) => "name",
-            Event::SomfyProtectDiscoverCompleted(_) => "name",
-            Event::SomfyProtectDiscoverFailed(_) => "name",
-            Event::SomfyProtectGenerateOAuthTokensCompleted(_) => "name",
-            Event::SomfyProtectGenerateOAuthTokensFailed(_) => "name",
-            Event::SomfyProtectGetSitesCompleted(_) => "name",
-            Event::SomfyProtectGetSitesFailed(_) => "name",
-            Event::SomfyProtectSiteDiscovered(_) => "name",
-            Event::SomfyThermostatCurrentTokensCompleted(_) => "name",
-            Event::SomfyThermostatCurrentTokensFailed(_) => "name",
-            Event::SomfyThermostatDeleteWebhookFailed(_) => "name",
-            Event::SomfyThermostatDeleteWebhookSuccess(_) => "name",
-            Event::SomfyThermostatDiscoverCompleted(_) => "name",
-            Event::SomfyThermostatDiscoverFailed(_) => "name",
-            Event::SomfyThermostatDiscovered(_) => "name",
-            Event::SomfyThermostatGenerateOAuthTokensCompleted(_) => "name",
-            Event::SomfyThermostatGenerateOAuthTokensFailed(_) => "name",
-            Event::SomfyThermostatRegisterWebhookFailed(_) => "name",
-            Event::SomfyThermostatRegisterWebhookSuccess(_) => "name",
-            Event::SomfyThermostatsCandidatesDiscovered(_) => "name",
+            Event::ActionGroupCreated(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::ActionGroupDeleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::ActionGroupUpdated(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::AugustDiscoverHousesCandidatesCompleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::AugustDiscoverHousesCandidatesFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::AugustGatewayDiscoverCompleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::AugustGatewayDiscoverFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::AugustRefreshCurrentTokenCompleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::AugustRefreshCurrentTokenFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::CalendarDayCreated(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::CalendarDayDeleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::CalendarDayUpdated(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::CalendarRuleCreated(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::CalendarRuleDeleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::CalendarRuleUpdated(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::CameraDiscovered(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::CommandExecutionStateChanged(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::ConditionGroupCreated(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::ConditionGroupDeleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::ConditionGroupUpdated(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::DelayedTriggerCancelled(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::DelayedTriggerSet(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::DeviceAvailable(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::DeviceCreated(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::DeviceDeletionFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::DeviceDisabled(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::DeviceFirmwareUpdateCompleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::DeviceFirmwareUpdateFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::DeviceFirmwareUpdateStarted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::DeviceRemoved(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::DeviceStateChanged(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::DeviceUnavailable(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::DeviceUpdated(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::DiscoverComplete(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::DiscoverFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::EliotDiscoverGatewayCompleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::EliotDiscoverGatewayFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::EliotDiscoverGatewaysCompleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::EliotDiscoverGatewaysFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::EliotRefreshCurrentTokenCompleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::EliotRefreshCurrentTokenFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::EnOceanBadDeviceStimulation(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::EnOceanLearnModeTimeout(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::EnOceanLearnStarted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::EnOceanLearnStopped(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::EndUserAccountUpdated(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::EndUserPreferenceCreated(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::EndUserPreferenceDeleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::EndUserPreferenceUpdated(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::ExecutionRegistered(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::ExecutionStateChanged(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::ExternalServiceURL(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::GatewayAlive(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::GatewayDown(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::GatewayDownOptionsChanged(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::GatewayFirmwareUpdateCompleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::GatewayFirmwareUpdateFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::GatewayFirmwareUpdateStarted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::GatewayFunctionChanged(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::GatewaySynchronizationEnded(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::GatewaySynchronizationStarted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::GroupTriggered(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::HistoryDeleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::IOChangedKey(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::LocalDeviceCreated(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::LocalDeviceDataUpdated(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::LocalDeviceDeleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::LocalDeviceUpdated(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::LocationUpdated(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::MainAccountUpdated(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::OGCPDevicePairingCompleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::OGCPDevicePairingFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::OGCPDiscoverDeviceCompleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::OGCPDiscoverDeviceFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::OGCPDiscoverSiteCompleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::OGCPDiscoverSiteFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::OGCPDiscoverSitesCompleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::OGCPDiscoverSitesFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::OGCPTokensRefreshCompleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::OGCPTokensRefreshFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::OpenDoorsDiscoverCompleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::OpenDoorsDiscoverFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::OpenDoorsGenerateOAuthTokensCompleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::OpenDoorsGenerateOAuthTokensFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::PlaceCreated(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::PlaceDeleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::PlaceUpdated(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::PurgePartialRawDevices(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::PushSubscriptionCreated(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::PushSubscriptionDeleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::RefreshAllDevicesStatesCompleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::RefreshAllDevicesStatesFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::SetupJobCompleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::SetupJobFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::SetupTriggerCreated(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::SetupTriggerCreationFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::SetupTriggerDeleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::SetupTriggerModeChangeFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::SetupTriggerModeChanged(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::SetupTriggerUpdated(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::SomfyProtectCurrentTokenCompleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::SomfyProtectCurrentTokenFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::SomfyProtectDiscoverCompleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::SomfyProtectDiscoverFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::SomfyProtectGenerateOAuthTokensCompleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::SomfyProtectGenerateOAuthTokensFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::SomfyProtectGetSitesCompleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::SomfyProtectGetSitesFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::SomfyProtectSiteDiscovered(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::SomfyThermostatCurrentTokensCompleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::SomfyThermostatCurrentTokensFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::SomfyThermostatDeleteWebhookFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::SomfyThermostatDeleteWebhookSuccess(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::SomfyThermostatDiscoverCompleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::SomfyThermostatDiscoverFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::SomfyThermostatDiscovered(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::SomfyThermostatGenerateOAuthTokensCompleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::SomfyThermostatGenerateOAuthTokensFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::SomfyThermostatRegisterWebhookFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::SomfyThermostatRegisterWebhookSuccess(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::SomfyThermostatsCandidatesDiscovered(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
             Event::SonosGetTopologyFailed(_) => "name",
             Event::SonosGetTopologySuccess(_) => "name",
             Event::SonosTopologyChanged(_) => "name",
-            Event::ValidAddress(_) => "name",
-            Event::WiserGatewayDiscovered(_) => "name",
-            Event::WiserGatewayDiscoveredFailed(_) => "name",
-            Event::WiserSitesCandidatesDiscovered(_) => "name",
-            Event::WiserSitesCandidatesFailed(_) => "name",
-            Event::ZWaveExclusionInOtherNetwork(_) => "name",
-            Event::ZWaveNewClientSideAuthenticationDSK(_) => "name",
-            Event::ZWaveResetComplete(_) => "name",
-            Event::ZWaveResetFailed(_) => "name",
-            Event::ZWaveSetModeComplete(_) => "name",
-            Event::ZWaveSetModeFailed(_) => "name",
-            Event::ZigbeeBindNetworkCompleted(_) => "name",
-            Event::ZigbeeBindNetworkFailed(_) => "name",
-            Event::ZigbeeCreateNetworkCompleted(_) => "name",
-            Event::ZigbeeCreateNetworkFailed(_) => "name",
-            Event::ZigbeeJoinNetworkCompleted(_) => "name",
-            Event::ZigbeeJoinNetworkFailed(_) => "name",
-            Event::ZigbeeLeaveNetworkCompleted(_) => "name",
-            Event::ZigbeeLeaveNetworkFailed(_) => "name",
-            Event::ZigbeeRefreshNetworkCompleted(_) => "name",
-            Event::ZigbeeRefreshNetworkFailed(_) => "name",
-            Event::ZoneCreated(_) => "name",
-            Event::ZoneDeleted(_) => "name",
-            Event::ZoneUpdated(_) => "name",
+            Event::ValidAddress(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::WiserGatewayDiscovered(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::WiserGatewayDiscoveredFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::WiserSitesCandidatesDiscovered(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::WiserSitesCandidatesFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::ZWaveExclusionInOtherNetwork(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::ZWaveNewClientSideAuthenticationDSK(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::ZWaveResetComplete(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::ZWaveResetFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::ZWaveSetModeComplete(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::ZWaveSetModeFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::ZigbeeBindNetworkCompleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::ZigbeeBindNetworkFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::ZigbeeCreateNetworkCompleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::ZigbeeCreateNetworkFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::ZigbeeJoinNetworkCompleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::ZigbeeJoinNetworkFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::ZigbeeLeaveNetworkCompleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::ZigbeeLeaveNetworkFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::ZigbeeRefreshNetworkCompleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::ZigbeeRefreshNetworkFailed(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::ZoneCreated(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::ZoneDeleted(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
+            Event::ZoneUpdated(e) => {
+                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                    "name"
+                } else {
+                    "type"
+                }
+            }
             Event::Unknown(value) => {
                 crate::de::event_tag(value, Self::TAGS).map_or("", |(key, _)| key)
             }
@@ -2249,6 +3180,10 @@ impl Event {
             Event::GroupTriggered(e) => Some(&e.extra),
             Event::HistoryDeleted(e) => Some(&e.extra),
             Event::IOChangedKey(e) => Some(&e.extra),
+            Event::LocalDeviceCreated(e) => Some(&e.extra),
+            Event::LocalDeviceDataUpdated(e) => Some(&e.extra),
+            Event::LocalDeviceDeleted(e) => Some(&e.extra),
+            Event::LocalDeviceUpdated(e) => Some(&e.extra),
             Event::LocationUpdated(e) => Some(&e.extra),
             Event::MainAccountUpdated(e) => Some(&e.extra),
             Event::OGCPDevicePairingCompleted(e) => Some(&e.extra),
@@ -2503,6 +3438,18 @@ impl crate::de::Tagged for Event {
                 "GroupTriggeredEvent" => Event::GroupTriggered(Default::default()),
                 "HistoryDeletedEvent" => Event::HistoryDeleted(Default::default()),
                 "IOChangedKeyEvent" => Event::IOChangedKey(Default::default()),
+                "LocalDeviceCreatedEvent" => {
+                    Event::LocalDeviceCreated(Default::default())
+                }
+                "LocalDeviceDataUpdatedEvent" => {
+                    Event::LocalDeviceDataUpdated(Default::default())
+                }
+                "LocalDeviceDeletedEvent" => {
+                    Event::LocalDeviceDeleted(Default::default())
+                }
+                "LocalDeviceUpdatedEvent" => {
+                    Event::LocalDeviceUpdated(Default::default())
+                }
                 "LocationUpdatedEvent" => Event::LocationUpdated(Default::default()),
                 "MainAccountUpdatedEvent" => {
                     Event::MainAccountUpdated(Default::default())
@@ -2732,6 +3679,1021 @@ impl crate::de::Tagged for Event {
     fn tagged_by(&mut self, key: &str) {
         #[allow(clippy::match_single_binding)]
         match self {
+            Event::ActionGroupCreated(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::ActionGroupDeleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::ActionGroupUpdated(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::AugustDiscoverHousesCandidatesCompleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::AugustDiscoverHousesCandidatesFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::AugustGatewayDiscoverCompleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::AugustGatewayDiscoverFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::AugustRefreshCurrentTokenCompleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::AugustRefreshCurrentTokenFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::CalendarDayCreated(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::CalendarDayDeleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::CalendarDayUpdated(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::CalendarRuleCreated(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::CalendarRuleDeleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::CalendarRuleUpdated(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::CameraDiscovered(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::CommandExecutionStateChanged(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::ConditionGroupCreated(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::ConditionGroupDeleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::ConditionGroupUpdated(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::DelayedTriggerCancelled(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::DelayedTriggerSet(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::DeviceAvailable(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::DeviceCreated(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::DeviceDeletionFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::DeviceDisabled(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::DeviceFirmwareUpdateCompleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::DeviceFirmwareUpdateFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::DeviceFirmwareUpdateStarted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::DeviceRemoved(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::DeviceStateChanged(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::DeviceUnavailable(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::DeviceUpdated(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::DiscoverComplete(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::DiscoverFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::EliotDiscoverGatewayCompleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::EliotDiscoverGatewayFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::EliotDiscoverGatewaysCompleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::EliotDiscoverGatewaysFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::EliotRefreshCurrentTokenCompleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::EliotRefreshCurrentTokenFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::EnOceanBadDeviceStimulation(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::EnOceanLearnModeTimeout(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::EnOceanLearnStarted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::EnOceanLearnStopped(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::EndUserAccountUpdated(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::EndUserPreferenceCreated(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::EndUserPreferenceDeleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::EndUserPreferenceUpdated(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::ExecutionRegistered(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::ExecutionStateChanged(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::ExternalServiceURL(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::GatewayAlive(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::GatewayDown(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::GatewayDownOptionsChanged(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::GatewayFirmwareUpdateCompleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::GatewayFirmwareUpdateFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::GatewayFirmwareUpdateStarted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::GatewayFunctionChanged(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::GatewaySynchronizationEnded(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::GatewaySynchronizationStarted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::GroupTriggered(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::HistoryDeleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::IOChangedKey(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::LocalDeviceCreated(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::LocalDeviceDataUpdated(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::LocalDeviceDeleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::LocalDeviceUpdated(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::LocationUpdated(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::MainAccountUpdated(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::OGCPDevicePairingCompleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::OGCPDevicePairingFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::OGCPDiscoverDeviceCompleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::OGCPDiscoverDeviceFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::OGCPDiscoverSiteCompleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::OGCPDiscoverSiteFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::OGCPDiscoverSitesCompleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::OGCPDiscoverSitesFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::OGCPTokensRefreshCompleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::OGCPTokensRefreshFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::OpenDoorsDiscoverCompleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::OpenDoorsDiscoverFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::OpenDoorsGenerateOAuthTokensCompleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::OpenDoorsGenerateOAuthTokensFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::PlaceCreated(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::PlaceDeleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::PlaceUpdated(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::PurgePartialRawDevices(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::PushSubscriptionCreated(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::PushSubscriptionDeleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::RefreshAllDevicesStatesCompleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::RefreshAllDevicesStatesFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::SetupJobCompleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::SetupJobFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::SetupTriggerCreated(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::SetupTriggerCreationFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::SetupTriggerDeleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::SetupTriggerModeChangeFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::SetupTriggerModeChanged(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::SetupTriggerUpdated(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::SomfyProtectCurrentTokenCompleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::SomfyProtectCurrentTokenFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::SomfyProtectDiscoverCompleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::SomfyProtectDiscoverFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::SomfyProtectGenerateOAuthTokensCompleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::SomfyProtectGenerateOAuthTokensFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::SomfyProtectGetSitesCompleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::SomfyProtectGetSitesFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::SomfyProtectSiteDiscovered(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::SomfyThermostatCurrentTokensCompleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::SomfyThermostatCurrentTokensFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::SomfyThermostatDeleteWebhookFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::SomfyThermostatDeleteWebhookSuccess(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::SomfyThermostatDiscoverCompleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::SomfyThermostatDiscoverFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::SomfyThermostatDiscovered(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::SomfyThermostatGenerateOAuthTokensCompleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::SomfyThermostatGenerateOAuthTokensFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::SomfyThermostatRegisterWebhookFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::SomfyThermostatRegisterWebhookSuccess(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::SomfyThermostatsCandidatesDiscovered(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::ValidAddress(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::WiserGatewayDiscovered(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::WiserGatewayDiscoveredFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::WiserSitesCandidatesDiscovered(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::WiserSitesCandidatesFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::ZWaveExclusionInOtherNetwork(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::ZWaveNewClientSideAuthenticationDSK(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::ZWaveResetComplete(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::ZWaveResetFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::ZWaveSetModeComplete(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::ZWaveSetModeFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::ZigbeeBindNetworkCompleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::ZigbeeBindNetworkFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::ZigbeeCreateNetworkCompleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::ZigbeeCreateNetworkFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::ZigbeeJoinNetworkCompleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::ZigbeeJoinNetworkFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::ZigbeeLeaveNetworkCompleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::ZigbeeLeaveNetworkFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::ZigbeeRefreshNetworkCompleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::ZigbeeRefreshNetworkFailed(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::ZoneCreated(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::ZoneDeleted(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
+            Event::ZoneUpdated(e) => {
+                e.wire_form = if key == "name" {
+                    crate::de::WireForm::Previous
+                } else {
+                    crate::de::WireForm::Newest
+                };
+            }
             _ => {
                 let _ = key;
             }
@@ -2848,6 +4810,10 @@ impl crate::de::Tagged for Event {
             Event::GroupTriggered(e) => crate::de::Fields::field(e, key, map),
             Event::HistoryDeleted(e) => crate::de::Fields::field(e, key, map),
             Event::IOChangedKey(e) => crate::de::Fields::field(e, key, map),
+            Event::LocalDeviceCreated(e) => crate::de::Fields::field(e, key, map),
+            Event::LocalDeviceDataUpdated(e) => crate::de::Fields::field(e, key, map),
+            Event::LocalDeviceDeleted(e) => crate::de::Fields::field(e, key, map),
+            Event::LocalDeviceUpdated(e) => crate::de::Fields::field(e, key, map),
             Event::LocationUpdated(e) => crate::de::Fields::field(e, key, map),
             Event::MainAccountUpdated(e) => crate::de::Fields::field(e, key, map),
             Event::OGCPDevicePairingCompleted(e) => crate::de::Fields::field(e, key, map),
@@ -3059,6 +5025,10 @@ impl crate::de::Tagged for Event {
             Event::GroupTriggered(e) => &mut e.extra,
             Event::HistoryDeleted(e) => &mut e.extra,
             Event::IOChangedKey(e) => &mut e.extra,
+            Event::LocalDeviceCreated(e) => &mut e.extra,
+            Event::LocalDeviceDataUpdated(e) => &mut e.extra,
+            Event::LocalDeviceDeleted(e) => &mut e.extra,
+            Event::LocalDeviceUpdated(e) => &mut e.extra,
             Event::LocationUpdated(e) => &mut e.extra,
             Event::MainAccountUpdated(e) => &mut e.extra,
             Event::OGCPDevicePairingCompleted(e) => &mut e.extra,
@@ -3160,7 +5130,11 @@ impl Serialize for Event {
             Event::ActionGroupCreated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "ActionGroupCreatedEvent",
                     e,
                 )
@@ -3168,7 +5142,11 @@ impl Serialize for Event {
             Event::ActionGroupDeleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "ActionGroupDeletedEvent",
                     e,
                 )
@@ -3176,7 +5154,11 @@ impl Serialize for Event {
             Event::ActionGroupUpdated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "ActionGroupUpdatedEvent",
                     e,
                 )
@@ -3184,7 +5166,11 @@ impl Serialize for Event {
             Event::AugustDiscoverHousesCandidatesCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "AugustDiscoverHousesCandidatesCompletedEvent",
                     e,
                 )
@@ -3192,7 +5178,11 @@ impl Serialize for Event {
             Event::AugustDiscoverHousesCandidatesFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "AugustDiscoverHousesCandidatesFailedEvent",
                     e,
                 )
@@ -3200,7 +5190,11 @@ impl Serialize for Event {
             Event::AugustGatewayDiscoverCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "AugustGatewayDiscoverCompletedEvent",
                     e,
                 )
@@ -3208,7 +5202,11 @@ impl Serialize for Event {
             Event::AugustGatewayDiscoverFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "AugustGatewayDiscoverFailedEvent",
                     e,
                 )
@@ -3216,7 +5214,11 @@ impl Serialize for Event {
             Event::AugustRefreshCurrentTokenCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "AugustRefreshCurrentTokenCompletedEvent",
                     e,
                 )
@@ -3224,7 +5226,11 @@ impl Serialize for Event {
             Event::AugustRefreshCurrentTokenFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "AugustRefreshCurrentTokenFailedEvent",
                     e,
                 )
@@ -3232,7 +5238,11 @@ impl Serialize for Event {
             Event::CalendarDayCreated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "CalendarDayCreatedEvent",
                     e,
                 )
@@ -3240,7 +5250,11 @@ impl Serialize for Event {
             Event::CalendarDayDeleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "CalendarDayDeletedEvent",
                     e,
                 )
@@ -3248,7 +5262,11 @@ impl Serialize for Event {
             Event::CalendarDayUpdated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "CalendarDayUpdatedEvent",
                     e,
                 )
@@ -3256,7 +5274,11 @@ impl Serialize for Event {
             Event::CalendarRuleCreated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "CalendarRuleCreatedEvent",
                     e,
                 )
@@ -3264,7 +5286,11 @@ impl Serialize for Event {
             Event::CalendarRuleDeleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "CalendarRuleDeletedEvent",
                     e,
                 )
@@ -3272,7 +5298,11 @@ impl Serialize for Event {
             Event::CalendarRuleUpdated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "CalendarRuleUpdatedEvent",
                     e,
                 )
@@ -3280,7 +5310,11 @@ impl Serialize for Event {
             Event::CameraDiscovered(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "CameraDiscoveredEvent",
                     e,
                 )
@@ -3288,7 +5322,11 @@ impl Serialize for Event {
             Event::CommandExecutionStateChanged(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "CommandExecutionStateChangedEvent",
                     e,
                 )
@@ -3296,7 +5334,11 @@ impl Serialize for Event {
             Event::ConditionGroupCreated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "ConditionGroupCreatedEvent",
                     e,
                 )
@@ -3304,7 +5346,11 @@ impl Serialize for Event {
             Event::ConditionGroupDeleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "ConditionGroupDeletedEvent",
                     e,
                 )
@@ -3312,7 +5358,11 @@ impl Serialize for Event {
             Event::ConditionGroupUpdated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "ConditionGroupUpdatedEvent",
                     e,
                 )
@@ -3320,7 +5370,11 @@ impl Serialize for Event {
             Event::DelayedTriggerCancelled(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "DelayedTriggerCancelledEvent",
                     e,
                 )
@@ -3328,7 +5382,11 @@ impl Serialize for Event {
             Event::DelayedTriggerSet(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "DelayedTriggerSetEvent",
                     e,
                 )
@@ -3336,29 +5394,59 @@ impl Serialize for Event {
             Event::DeviceAvailable(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "DeviceAvailableEvent",
                     e,
                 )
             }
             Event::DeviceCreated(e) => {
-                crate::de::serialize_tagged(serializer, "name", "DeviceCreatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
+                    "DeviceCreatedEvent",
+                    e,
+                )
             }
             Event::DeviceDeletionFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "DeviceDeletionFailedEvent",
                     e,
                 )
             }
             Event::DeviceDisabled(e) => {
-                crate::de::serialize_tagged(serializer, "name", "DeviceDisabledEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
+                    "DeviceDisabledEvent",
+                    e,
+                )
             }
             Event::DeviceFirmwareUpdateCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "DeviceFirmwareUpdateCompletedEvent",
                     e,
                 )
@@ -3366,7 +5454,11 @@ impl Serialize for Event {
             Event::DeviceFirmwareUpdateFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "DeviceFirmwareUpdateFailedEvent",
                     e,
                 )
@@ -3374,18 +5466,35 @@ impl Serialize for Event {
             Event::DeviceFirmwareUpdateStarted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "DeviceFirmwareUpdateStartedEvent",
                     e,
                 )
             }
             Event::DeviceRemoved(e) => {
-                crate::de::serialize_tagged(serializer, "name", "DeviceRemovedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
+                    "DeviceRemovedEvent",
+                    e,
+                )
             }
             Event::DeviceStateChanged(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "DeviceStateChangedEvent",
                     e,
                 )
@@ -3393,29 +5502,59 @@ impl Serialize for Event {
             Event::DeviceUnavailable(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "DeviceUnavailableEvent",
                     e,
                 )
             }
             Event::DeviceUpdated(e) => {
-                crate::de::serialize_tagged(serializer, "name", "DeviceUpdatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
+                    "DeviceUpdatedEvent",
+                    e,
+                )
             }
             Event::DiscoverComplete(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "DiscoverCompleteEvent",
                     e,
                 )
             }
             Event::DiscoverFailed(e) => {
-                crate::de::serialize_tagged(serializer, "name", "DiscoverFailedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
+                    "DiscoverFailedEvent",
+                    e,
+                )
             }
             Event::EliotDiscoverGatewayCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "EliotDiscoverGatewayCompletedEvent",
                     e,
                 )
@@ -3423,7 +5562,11 @@ impl Serialize for Event {
             Event::EliotDiscoverGatewayFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "EliotDiscoverGatewayFailedEvent",
                     e,
                 )
@@ -3431,7 +5574,11 @@ impl Serialize for Event {
             Event::EliotDiscoverGatewaysCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "EliotDiscoverGatewaysCompletedEvent",
                     e,
                 )
@@ -3439,7 +5586,11 @@ impl Serialize for Event {
             Event::EliotDiscoverGatewaysFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "EliotDiscoverGatewaysFailedEvent",
                     e,
                 )
@@ -3447,7 +5598,11 @@ impl Serialize for Event {
             Event::EliotRefreshCurrentTokenCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "EliotRefreshCurrentTokenCompletedEvent",
                     e,
                 )
@@ -3455,7 +5610,11 @@ impl Serialize for Event {
             Event::EliotRefreshCurrentTokenFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "EliotRefreshCurrentTokenFailedEvent",
                     e,
                 )
@@ -3463,7 +5622,11 @@ impl Serialize for Event {
             Event::EnOceanBadDeviceStimulation(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "EnOceanBadDeviceStimulationEvent",
                     e,
                 )
@@ -3471,7 +5634,11 @@ impl Serialize for Event {
             Event::EnOceanLearnModeTimeout(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "EnOceanLearnModeTimeoutEvent",
                     e,
                 )
@@ -3479,7 +5646,11 @@ impl Serialize for Event {
             Event::EnOceanLearnStarted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "EnOceanLearnStartedEvent",
                     e,
                 )
@@ -3487,7 +5658,11 @@ impl Serialize for Event {
             Event::EnOceanLearnStopped(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "EnOceanLearnStoppedEvent",
                     e,
                 )
@@ -3495,7 +5670,11 @@ impl Serialize for Event {
             Event::EndUserAccountUpdated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "EndUserAccountUpdatedEvent",
                     e,
                 )
@@ -3503,7 +5682,11 @@ impl Serialize for Event {
             Event::EndUserPreferenceCreated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "EndUserPreferenceCreatedEvent",
                     e,
                 )
@@ -3511,7 +5694,11 @@ impl Serialize for Event {
             Event::EndUserPreferenceDeleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "EndUserPreferenceDeletedEvent",
                     e,
                 )
@@ -3519,7 +5706,11 @@ impl Serialize for Event {
             Event::EndUserPreferenceUpdated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "EndUserPreferenceUpdatedEvent",
                     e,
                 )
@@ -3527,7 +5718,11 @@ impl Serialize for Event {
             Event::ExecutionRegistered(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "ExecutionRegisteredEvent",
                     e,
                 )
@@ -3535,7 +5730,11 @@ impl Serialize for Event {
             Event::ExecutionStateChanged(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "ExecutionStateChangedEvent",
                     e,
                 )
@@ -3543,21 +5742,47 @@ impl Serialize for Event {
             Event::ExternalServiceURL(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "ExternalServiceURLEvent",
                     e,
                 )
             }
             Event::GatewayAlive(e) => {
-                crate::de::serialize_tagged(serializer, "name", "GatewayAliveEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
+                    "GatewayAliveEvent",
+                    e,
+                )
             }
             Event::GatewayDown(e) => {
-                crate::de::serialize_tagged(serializer, "name", "GatewayDownEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
+                    "GatewayDownEvent",
+                    e,
+                )
             }
             Event::GatewayDownOptionsChanged(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "GatewayDownOptionsChangedEvent",
                     e,
                 )
@@ -3565,7 +5790,11 @@ impl Serialize for Event {
             Event::GatewayFirmwareUpdateCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "GatewayFirmwareUpdateCompletedEvent",
                     e,
                 )
@@ -3573,7 +5802,11 @@ impl Serialize for Event {
             Event::GatewayFirmwareUpdateFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "GatewayFirmwareUpdateFailedEvent",
                     e,
                 )
@@ -3581,7 +5814,11 @@ impl Serialize for Event {
             Event::GatewayFirmwareUpdateStarted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "GatewayFirmwareUpdateStartedEvent",
                     e,
                 )
@@ -3589,7 +5826,11 @@ impl Serialize for Event {
             Event::GatewayFunctionChanged(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "GatewayFunctionChangedEvent",
                     e,
                 )
@@ -3597,7 +5838,11 @@ impl Serialize for Event {
             Event::GatewaySynchronizationEnded(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "GatewaySynchronizationEndedEvent",
                     e,
                 )
@@ -3605,24 +5850,107 @@ impl Serialize for Event {
             Event::GatewaySynchronizationStarted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "GatewaySynchronizationStartedEvent",
                     e,
                 )
             }
             Event::GroupTriggered(e) => {
-                crate::de::serialize_tagged(serializer, "name", "GroupTriggeredEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
+                    "GroupTriggeredEvent",
+                    e,
+                )
             }
             Event::HistoryDeleted(e) => {
-                crate::de::serialize_tagged(serializer, "name", "HistoryDeletedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
+                    "HistoryDeletedEvent",
+                    e,
+                )
             }
             Event::IOChangedKey(e) => {
-                crate::de::serialize_tagged(serializer, "name", "IOChangedKeyEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
+                    "IOChangedKeyEvent",
+                    e,
+                )
+            }
+            Event::LocalDeviceCreated(e) => {
+                crate::de::serialize_tagged(
+                    serializer,
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
+                    "LocalDeviceCreatedEvent",
+                    e,
+                )
+            }
+            Event::LocalDeviceDataUpdated(e) => {
+                crate::de::serialize_tagged(
+                    serializer,
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
+                    "LocalDeviceDataUpdatedEvent",
+                    e,
+                )
+            }
+            Event::LocalDeviceDeleted(e) => {
+                crate::de::serialize_tagged(
+                    serializer,
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
+                    "LocalDeviceDeletedEvent",
+                    e,
+                )
+            }
+            Event::LocalDeviceUpdated(e) => {
+                crate::de::serialize_tagged(
+                    serializer,
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
+                    "LocalDeviceUpdatedEvent",
+                    e,
+                )
             }
             Event::LocationUpdated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "LocationUpdatedEvent",
                     e,
                 )
@@ -3630,7 +5958,11 @@ impl Serialize for Event {
             Event::MainAccountUpdated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "MainAccountUpdatedEvent",
                     e,
                 )
@@ -3638,7 +5970,11 @@ impl Serialize for Event {
             Event::OGCPDevicePairingCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "OGCPDevicePairingCompletedEvent",
                     e,
                 )
@@ -3646,7 +5982,11 @@ impl Serialize for Event {
             Event::OGCPDevicePairingFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "OGCPDevicePairingFailedEvent",
                     e,
                 )
@@ -3654,7 +5994,11 @@ impl Serialize for Event {
             Event::OGCPDiscoverDeviceCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "OGCPDiscoverDeviceCompletedEvent",
                     e,
                 )
@@ -3662,7 +6006,11 @@ impl Serialize for Event {
             Event::OGCPDiscoverDeviceFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "OGCPDiscoverDeviceFailedEvent",
                     e,
                 )
@@ -3670,7 +6018,11 @@ impl Serialize for Event {
             Event::OGCPDiscoverSiteCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "OGCPDiscoverSiteCompletedEvent",
                     e,
                 )
@@ -3678,7 +6030,11 @@ impl Serialize for Event {
             Event::OGCPDiscoverSiteFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "OGCPDiscoverSiteFailedEvent",
                     e,
                 )
@@ -3686,7 +6042,11 @@ impl Serialize for Event {
             Event::OGCPDiscoverSitesCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "OGCPDiscoverSitesCompletedEvent",
                     e,
                 )
@@ -3694,7 +6054,11 @@ impl Serialize for Event {
             Event::OGCPDiscoverSitesFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "OGCPDiscoverSitesFailedEvent",
                     e,
                 )
@@ -3702,7 +6066,11 @@ impl Serialize for Event {
             Event::OGCPTokensRefreshCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "OGCPTokensRefreshCompletedEvent",
                     e,
                 )
@@ -3710,7 +6078,11 @@ impl Serialize for Event {
             Event::OGCPTokensRefreshFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "OGCPTokensRefreshFailedEvent",
                     e,
                 )
@@ -3718,7 +6090,11 @@ impl Serialize for Event {
             Event::OpenDoorsDiscoverCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "OpenDoorsDiscoverCompletedEvent",
                     e,
                 )
@@ -3726,7 +6102,11 @@ impl Serialize for Event {
             Event::OpenDoorsDiscoverFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "OpenDoorsDiscoverFailedEvent",
                     e,
                 )
@@ -3734,7 +6114,11 @@ impl Serialize for Event {
             Event::OpenDoorsGenerateOAuthTokensCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "OpenDoorsGenerateOAuthTokensCompletedEvent",
                     e,
                 )
@@ -3742,24 +6126,59 @@ impl Serialize for Event {
             Event::OpenDoorsGenerateOAuthTokensFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "OpenDoorsGenerateOAuthTokensFailedEvent",
                     e,
                 )
             }
             Event::PlaceCreated(e) => {
-                crate::de::serialize_tagged(serializer, "name", "PlaceCreatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
+                    "PlaceCreatedEvent",
+                    e,
+                )
             }
             Event::PlaceDeleted(e) => {
-                crate::de::serialize_tagged(serializer, "name", "PlaceDeletedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
+                    "PlaceDeletedEvent",
+                    e,
+                )
             }
             Event::PlaceUpdated(e) => {
-                crate::de::serialize_tagged(serializer, "name", "PlaceUpdatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
+                    "PlaceUpdatedEvent",
+                    e,
+                )
             }
             Event::PurgePartialRawDevices(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "PurgePartialRawDevicesEvent",
                     e,
                 )
@@ -3767,7 +6186,11 @@ impl Serialize for Event {
             Event::PushSubscriptionCreated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "PushSubscriptionCreatedEvent",
                     e,
                 )
@@ -3775,7 +6198,11 @@ impl Serialize for Event {
             Event::PushSubscriptionDeleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "PushSubscriptionDeletedEvent",
                     e,
                 )
@@ -3783,7 +6210,11 @@ impl Serialize for Event {
             Event::RefreshAllDevicesStatesCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "RefreshAllDevicesStatesCompletedEvent",
                     e,
                 )
@@ -3791,7 +6222,11 @@ impl Serialize for Event {
             Event::RefreshAllDevicesStatesFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "RefreshAllDevicesStatesFailedEvent",
                     e,
                 )
@@ -3799,18 +6234,35 @@ impl Serialize for Event {
             Event::SetupJobCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "SetupJobCompletedEvent",
                     e,
                 )
             }
             Event::SetupJobFailed(e) => {
-                crate::de::serialize_tagged(serializer, "name", "SetupJobFailedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
+                    "SetupJobFailedEvent",
+                    e,
+                )
             }
             Event::SetupTriggerCreated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "SetupTriggerCreatedEvent",
                     e,
                 )
@@ -3818,7 +6270,11 @@ impl Serialize for Event {
             Event::SetupTriggerCreationFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "SetupTriggerCreationFailedEvent",
                     e,
                 )
@@ -3826,7 +6282,11 @@ impl Serialize for Event {
             Event::SetupTriggerDeleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "SetupTriggerDeletedEvent",
                     e,
                 )
@@ -3834,7 +6294,11 @@ impl Serialize for Event {
             Event::SetupTriggerModeChangeFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "SetupTriggerModeChangeFailedEvent",
                     e,
                 )
@@ -3842,7 +6306,11 @@ impl Serialize for Event {
             Event::SetupTriggerModeChanged(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "SetupTriggerModeChangedEvent",
                     e,
                 )
@@ -3850,7 +6318,11 @@ impl Serialize for Event {
             Event::SetupTriggerUpdated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "SetupTriggerUpdatedEvent",
                     e,
                 )
@@ -3858,7 +6330,11 @@ impl Serialize for Event {
             Event::SomfyProtectCurrentTokenCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "SomfyProtectCurrentTokenCompletedEvent",
                     e,
                 )
@@ -3866,7 +6342,11 @@ impl Serialize for Event {
             Event::SomfyProtectCurrentTokenFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "SomfyProtectCurrentTokenFailedEvent",
                     e,
                 )
@@ -3874,7 +6354,11 @@ impl Serialize for Event {
             Event::SomfyProtectDiscoverCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "SomfyProtectDiscoverCompletedEvent",
                     e,
                 )
@@ -3882,7 +6366,11 @@ impl Serialize for Event {
             Event::SomfyProtectDiscoverFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "SomfyProtectDiscoverFailedEvent",
                     e,
                 )
@@ -3890,7 +6378,11 @@ impl Serialize for Event {
             Event::SomfyProtectGenerateOAuthTokensCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "SomfyProtectGenerateOAuthTokensCompletedEvent",
                     e,
                 )
@@ -3898,7 +6390,11 @@ impl Serialize for Event {
             Event::SomfyProtectGenerateOAuthTokensFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "SomfyProtectGenerateOAuthTokensFailedEvent",
                     e,
                 )
@@ -3906,7 +6402,11 @@ impl Serialize for Event {
             Event::SomfyProtectGetSitesCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "SomfyProtectGetSitesCompletedEvent",
                     e,
                 )
@@ -3914,7 +6414,11 @@ impl Serialize for Event {
             Event::SomfyProtectGetSitesFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "SomfyProtectGetSitesFailedEvent",
                     e,
                 )
@@ -3922,7 +6426,11 @@ impl Serialize for Event {
             Event::SomfyProtectSiteDiscovered(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "SomfyProtectSiteDiscoveredEvent",
                     e,
                 )
@@ -3930,7 +6438,11 @@ impl Serialize for Event {
             Event::SomfyThermostatCurrentTokensCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "SomfyThermostatCurrentTokensCompletedEvent",
                     e,
                 )
@@ -3938,7 +6450,11 @@ impl Serialize for Event {
             Event::SomfyThermostatCurrentTokensFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "SomfyThermostatCurrentTokensFailedEvent",
                     e,
                 )
@@ -3946,7 +6462,11 @@ impl Serialize for Event {
             Event::SomfyThermostatDeleteWebhookFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "SomfyThermostatDeleteWebhookFailedEvent",
                     e,
                 )
@@ -3954,7 +6474,11 @@ impl Serialize for Event {
             Event::SomfyThermostatDeleteWebhookSuccess(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "SomfyThermostatDeleteWebhookSuccessEvent",
                     e,
                 )
@@ -3962,7 +6486,11 @@ impl Serialize for Event {
             Event::SomfyThermostatDiscoverCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "SomfyThermostatDiscoverCompletedEvent",
                     e,
                 )
@@ -3970,7 +6498,11 @@ impl Serialize for Event {
             Event::SomfyThermostatDiscoverFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "SomfyThermostatDiscoverFailedEvent",
                     e,
                 )
@@ -3978,7 +6510,11 @@ impl Serialize for Event {
             Event::SomfyThermostatDiscovered(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "SomfyThermostatDiscoveredEvent",
                     e,
                 )
@@ -3986,7 +6522,11 @@ impl Serialize for Event {
             Event::SomfyThermostatGenerateOAuthTokensCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "SomfyThermostatGenerateOAuthTokensCompletedEvent",
                     e,
                 )
@@ -3994,7 +6534,11 @@ impl Serialize for Event {
             Event::SomfyThermostatGenerateOAuthTokensFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "SomfyThermostatGenerateOAuthTokensFailedEvent",
                     e,
                 )
@@ -4002,7 +6546,11 @@ impl Serialize for Event {
             Event::SomfyThermostatRegisterWebhookFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "SomfyThermostatRegisterWebhookFailedEvent",
                     e,
                 )
@@ -4010,7 +6558,11 @@ impl Serialize for Event {
             Event::SomfyThermostatRegisterWebhookSuccess(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "SomfyThermostatRegisterWebhookSuccessEvent",
                     e,
                 )
@@ -4018,7 +6570,11 @@ impl Serialize for Event {
             Event::SomfyThermostatsCandidatesDiscovered(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "SomfyThermostatsCandidatesDiscoveredEvent",
                     e,
                 )
@@ -4048,12 +6604,25 @@ impl Serialize for Event {
                 )
             }
             Event::ValidAddress(e) => {
-                crate::de::serialize_tagged(serializer, "name", "ValidAddressEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
+                    "ValidAddressEvent",
+                    e,
+                )
             }
             Event::WiserGatewayDiscovered(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "WiserGatewayDiscoveredEvent",
                     e,
                 )
@@ -4061,7 +6630,11 @@ impl Serialize for Event {
             Event::WiserGatewayDiscoveredFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "WiserGatewayDiscoveredFailedEvent",
                     e,
                 )
@@ -4069,7 +6642,11 @@ impl Serialize for Event {
             Event::WiserSitesCandidatesDiscovered(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "WiserSitesCandidatesDiscoveredEvent",
                     e,
                 )
@@ -4077,7 +6654,11 @@ impl Serialize for Event {
             Event::WiserSitesCandidatesFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "WiserSitesCandidatesFailedEvent",
                     e,
                 )
@@ -4085,7 +6666,11 @@ impl Serialize for Event {
             Event::ZWaveExclusionInOtherNetwork(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "ZWaveExclusionInOtherNetworkEvent",
                     e,
                 )
@@ -4093,7 +6678,11 @@ impl Serialize for Event {
             Event::ZWaveNewClientSideAuthenticationDSK(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "ZWaveNewClientSideAuthenticationDSKEvent",
                     e,
                 )
@@ -4101,7 +6690,11 @@ impl Serialize for Event {
             Event::ZWaveResetComplete(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "ZWaveResetCompleteEvent",
                     e,
                 )
@@ -4109,7 +6702,11 @@ impl Serialize for Event {
             Event::ZWaveResetFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "ZWaveResetFailedEvent",
                     e,
                 )
@@ -4117,7 +6714,11 @@ impl Serialize for Event {
             Event::ZWaveSetModeComplete(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "ZWaveSetModeCompleteEvent",
                     e,
                 )
@@ -4125,7 +6726,11 @@ impl Serialize for Event {
             Event::ZWaveSetModeFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "ZWaveSetModeFailedEvent",
                     e,
                 )
@@ -4133,7 +6738,11 @@ impl Serialize for Event {
             Event::ZigbeeBindNetworkCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "ZigbeeBindNetworkCompletedEvent",
                     e,
                 )
@@ -4141,7 +6750,11 @@ impl Serialize for Event {
             Event::ZigbeeBindNetworkFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "ZigbeeBindNetworkFailedEvent",
                     e,
                 )
@@ -4149,7 +6762,11 @@ impl Serialize for Event {
             Event::ZigbeeCreateNetworkCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "ZigbeeCreateNetworkCompletedEvent",
                     e,
                 )
@@ -4157,7 +6774,11 @@ impl Serialize for Event {
             Event::ZigbeeCreateNetworkFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "ZigbeeCreateNetworkFailedEvent",
                     e,
                 )
@@ -4165,7 +6786,11 @@ impl Serialize for Event {
             Event::ZigbeeJoinNetworkCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "ZigbeeJoinNetworkCompletedEvent",
                     e,
                 )
@@ -4173,7 +6798,11 @@ impl Serialize for Event {
             Event::ZigbeeJoinNetworkFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "ZigbeeJoinNetworkFailedEvent",
                     e,
                 )
@@ -4181,7 +6810,11 @@ impl Serialize for Event {
             Event::ZigbeeLeaveNetworkCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "ZigbeeLeaveNetworkCompletedEvent",
                     e,
                 )
@@ -4189,7 +6822,11 @@ impl Serialize for Event {
             Event::ZigbeeLeaveNetworkFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "ZigbeeLeaveNetworkFailedEvent",
                     e,
                 )
@@ -4197,7 +6834,11 @@ impl Serialize for Event {
             Event::ZigbeeRefreshNetworkCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "ZigbeeRefreshNetworkCompletedEvent",
                     e,
                 )
@@ -4205,19 +6846,50 @@ impl Serialize for Event {
             Event::ZigbeeRefreshNetworkFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
                     "ZigbeeRefreshNetworkFailedEvent",
                     e,
                 )
             }
             Event::ZoneCreated(e) => {
-                crate::de::serialize_tagged(serializer, "name", "ZoneCreatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
+                    "ZoneCreatedEvent",
+                    e,
+                )
             }
             Event::ZoneDeleted(e) => {
-                crate::de::serialize_tagged(serializer, "name", "ZoneDeletedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
+                    "ZoneDeletedEvent",
+                    e,
+                )
             }
             Event::ZoneUpdated(e) => {
-                crate::de::serialize_tagged(serializer, "name", "ZoneUpdatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
+                        "name"
+                    } else {
+                        "type"
+                    },
+                    "ZoneUpdatedEvent",
+                    e,
+                )
             }
             Event::Unknown(value) => value.serialize(serializer),
         }

@@ -112,6 +112,8 @@ pub struct ActionGroupCreatedEvent {
     /// Example: `an action group OID`.
     pub action_group_oid: Option<String>,
     pub actions: Option<Vec<crate::types::ExecutionAction>>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `some metadata`.
     pub metadata: Option<String>,
     /// Example: `a notification condition`.
@@ -122,21 +124,28 @@ pub struct ActionGroupCreatedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ActionGroupCreatedEvent {
     "actionGroupLabel" => action_group_label,
     "actionGroupOID" => action_group_oid,
     "actions" => actions,
+    "eventTime" | "timestamp" => timestamp,
     "metadata" => metadata,
     "notificationCondition" => notification_condition,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// An action group has been deleted
 ///
@@ -146,23 +155,32 @@ pub struct ActionGroupDeletedEvent {
     ///
     /// Example: `an action group OID`.
     pub action_group_oid: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ActionGroupDeletedEvent {
     "actionGroupOID" => action_group_oid,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `` POST /setup/automation allowed type `actionGroupOperation` ``.
 pub struct ActionGroupOperation {
@@ -222,6 +240,8 @@ pub struct ActionGroupUpdatedEvent {
     /// Example: `an action group OID`.
     pub action_group_oid: Option<String>,
     pub actions: Option<Vec<crate::types::ExecutionAction>>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `some metadata`.
     pub metadata: Option<String>,
     /// Example: `a notification condition`.
@@ -232,21 +252,28 @@ pub struct ActionGroupUpdatedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ActionGroupUpdatedEvent {
     "actionGroupLabel" => action_group_label,
     "actionGroupOID" => action_group_oid,
     "actions" => actions,
+    "eventTime" | "timestamp" => timestamp,
     "metadata" => metadata,
     "notificationCondition" => notification_condition,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `` POST /triggers allowed type `allDevicesStateCondition` ``.
 pub struct AllDevicesStateCondition {
@@ -468,6 +495,8 @@ crate::de::fields!(AtLeastOneDeviceStateCondition {
 
 /// Documented at `event AugustDiscoverHousesCandidatesCompletedEvent`.
 pub struct AugustDiscoverHousesCandidatesCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     pub houses: Option<Vec<crate::types::AugustHouseCandidate>>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
@@ -475,20 +504,29 @@ pub struct AugustDiscoverHousesCandidatesCompletedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(AugustDiscoverHousesCandidatesCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "houses" => houses,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event AugustDiscoverHousesCandidatesFailedEvent`.
 pub struct AugustDiscoverHousesCandidatesFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -497,20 +535,29 @@ pub struct AugustDiscoverHousesCandidatesFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(AugustDiscoverHousesCandidatesFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event AugustGatewayDiscoverCompletedEvent`.
 pub struct AugustGatewayDiscoverCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// gateway Id
     ///
     /// Example: `a gateway id`.
@@ -521,20 +568,29 @@ pub struct AugustGatewayDiscoverCompletedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(AugustGatewayDiscoverCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event AugustGatewayDiscoverFailedEvent`.
 pub struct AugustGatewayDiscoverFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Example: `a gateway id`.
@@ -545,18 +601,25 @@ pub struct AugustGatewayDiscoverFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(AugustGatewayDiscoverFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "gatewayId" => gateway_id,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event AugustDiscoverHousesCandidatesCompletedEvent.houses[]`.
 pub struct AugustHouseCandidate {
@@ -592,25 +655,36 @@ crate::de::fields!(AugustLockCandidate {
 
 /// Documented at `event AugustRefreshCurrentTokenCompletedEvent`.
 pub struct AugustRefreshCurrentTokenCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(AugustRefreshCurrentTokenCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event AugustRefreshCurrentTokenFailedEvent`.
 pub struct AugustRefreshCurrentTokenFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -619,17 +693,24 @@ pub struct AugustRefreshCurrentTokenFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(AugustRefreshCurrentTokenFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `POST /config/august/createAuthenticationURL/{redirectURL} response` (and 6 other places).
 pub struct AuthenticationUrlResponse {
@@ -793,6 +874,12 @@ pub struct CalendarDayCreatedEvent {
     /// Example: `a calendar day OID`.
     pub calendar_day_oid: Option<String>,
     pub day_time_triggers: Option<Vec<crate::types::CalendarDayDayTimeTrigger>>,
+    /// Example: `a day type`.
+    ///
+    /// Wire name `dayType`; `type` in the previous version (both decode, and a value encodes with the name it came with).
+    pub r#type: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `a calendar day created event label`.
     pub label: Option<String>,
     /// Example: `some metadata`.
@@ -803,23 +890,28 @@ pub struct CalendarDayCreatedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
-    /// Example: `a calendar day created event type`.
-    pub r#type: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(CalendarDayCreatedEvent {
     "calendarDayOID" => calendar_day_oid,
     "dayTimeTriggers" => day_time_triggers,
+    "dayType" | "type" => r#type,
+    "eventTime" | "timestamp" => timestamp,
     "label" => label,
     "metadata" => metadata,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-    "type" => r#type,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `GET /setup/calendar/days response[].dayTimeTriggers[]` (and 13 other places).
 pub struct CalendarDayDayTimeTrigger {
@@ -885,23 +977,32 @@ pub struct CalendarDayDeletedEvent {
     ///
     /// Example: `a calendar day OID`.
     pub calendar_day_oid: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(CalendarDayDeletedEvent {
     "calendarDayOID" => calendar_day_oid,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `` POST /setup/automation allowed type `calendarDayOperation` ``.
 pub struct CalendarDayOperation {
@@ -926,6 +1027,12 @@ pub struct CalendarDayUpdatedEvent {
     /// Example: `a calendar day OID`.
     pub calendar_day_oid: Option<String>,
     pub day_time_triggers: Option<Vec<crate::types::CalendarDayDayTimeTrigger>>,
+    /// Example: `a day type`.
+    ///
+    /// Wire name `dayType`; `type` in the previous version (both decode, and a value encodes with the name it came with).
+    pub r#type: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `a calendar day updated event label`.
     pub label: Option<String>,
     /// Example: `some metadata`.
@@ -936,23 +1043,28 @@ pub struct CalendarDayUpdatedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
-    /// Example: `a calendar day updated event type`.
-    pub r#type: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(CalendarDayUpdatedEvent {
     "calendarDayOID" => calendar_day_oid,
     "dayTimeTriggers" => day_time_triggers,
+    "dayType" | "type" => r#type,
+    "eventTime" | "timestamp" => timestamp,
     "label" => label,
     "metadata" => metadata,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-    "type" => r#type,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// A calendar rule has been created
 ///
@@ -975,6 +1087,8 @@ pub struct CalendarRuleCreatedEvent {
     pub end_time_hours: Option<i64>,
     pub end_time_minutes: Option<i64>,
     pub end_year: Option<i64>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     pub final_rule: Option<bool>,
     /// Example: `some metadata`.
     pub metadata: Option<String>,
@@ -986,16 +1100,24 @@ pub struct CalendarRuleCreatedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     pub start_day: Option<i64>,
     pub start_month: Option<i64>,
     pub start_time_hours: Option<i64>,
     pub start_time_minutes: Option<i64>,
     pub start_year: Option<i64>,
-    pub timestamp: Option<i64>,
+    /// Sent by servers of version 2026-03 only (the newest documentation drops it).
+    ///
     /// Example: `a calendar rule created event type`.
     pub r#type: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(CalendarRuleCreatedEvent {
@@ -1008,20 +1130,21 @@ crate::de::fields!(CalendarRuleCreatedEvent {
     "endTimeHours" => end_time_hours,
     "endTimeMinutes" => end_time_minutes,
     "endYear" => end_year,
+    "eventTime" | "timestamp" => timestamp,
     "finalRule" => final_rule,
     "metadata" => metadata,
     "owningPartners" => owning_partners,
     "priority" => priority,
     "randomTimeRange" => random_time_range,
     "setupOID" => setup_oid,
+    "siteOID" => site_oid,
     "startDay" => start_day,
     "startMonth" => start_month,
     "startTimeHours" => start_time_hours,
     "startTimeMinutes" => start_time_minutes,
     "startYear" => start_year,
-    "timestamp" => timestamp,
     "type" => r#type,
-});
+}; form wire_form);
 
 /// A calendar rule has been deleted
 ///
@@ -1031,23 +1154,32 @@ pub struct CalendarRuleDeletedEvent {
     ///
     /// Example: `a calendar rule OID`.
     pub calendar_rule_oid: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(CalendarRuleDeletedEvent {
     "calendarRuleOID" => calendar_rule_oid,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `` POST /setup/automation allowed type `calendarRuleOperation` ``.
 pub struct CalendarRuleOperation {
@@ -1087,6 +1219,8 @@ pub struct CalendarRuleUpdatedEvent {
     pub end_time_hours: Option<i64>,
     pub end_time_minutes: Option<i64>,
     pub end_year: Option<i64>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     pub final_rule: Option<bool>,
     /// Example: `some metadata`.
     pub metadata: Option<String>,
@@ -1098,16 +1232,24 @@ pub struct CalendarRuleUpdatedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     pub start_day: Option<i64>,
     pub start_month: Option<i64>,
     pub start_time_hours: Option<i64>,
     pub start_time_minutes: Option<i64>,
     pub start_year: Option<i64>,
-    pub timestamp: Option<i64>,
+    /// Sent by servers of version 2026-03 only (the newest documentation drops it).
+    ///
     /// Example: `a calendar rule updated event type`.
     pub r#type: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(CalendarRuleUpdatedEvent {
@@ -1120,20 +1262,21 @@ crate::de::fields!(CalendarRuleUpdatedEvent {
     "endTimeHours" => end_time_hours,
     "endTimeMinutes" => end_time_minutes,
     "endYear" => end_year,
+    "eventTime" | "timestamp" => timestamp,
     "finalRule" => final_rule,
     "metadata" => metadata,
     "owningPartners" => owning_partners,
     "priority" => priority,
     "randomTimeRange" => random_time_range,
     "setupOID" => setup_oid,
+    "siteOID" => site_oid,
     "startDay" => start_day,
     "startMonth" => start_month,
     "startTimeHours" => start_time_hours,
     "startTimeMinutes" => start_time_minutes,
     "startYear" => start_year,
-    "timestamp" => timestamp,
     "type" => r#type,
-});
+}; form wire_form);
 
 /// A new camera has been discovered
 ///
@@ -1143,23 +1286,37 @@ pub struct CameraDiscoveredEvent {
     ///
     /// Example: `a camera id`.
     pub camera_id: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(CameraDiscoveredEvent {
     "cameraId" => camera_id,
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `GET /utils/location/countries/{countryNameOrCode}/postcodes/{postcode}/cities response[]` (and 2 other places).
 pub struct City {
@@ -1232,6 +1389,8 @@ crate::de::fields!(CommandDefinition {
 /// Documented at `spec/curated.toml`.
 pub struct CommandExecutionStateChangedEvent {
     /// Time of the event (ms since the epoch).
+    ///
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
     pub timestamp: Option<i64>,
     /// Setup OID.
     pub setup_oid: Option<String>,
@@ -1249,10 +1408,13 @@ pub struct CommandExecutionStateChangedEvent {
     pub failure_type_code: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(CommandExecutionStateChangedEvent {
-    "timestamp" => timestamp,
+    "eventTime" | "timestamp" => timestamp,
     "setupOID" => setup_oid,
     "execId" => exec_id,
     "deviceURL" => device_url,
@@ -1260,7 +1422,7 @@ crate::de::fields!(CommandExecutionStateChangedEvent {
     "rank" => rank,
     "failureType" => failure_type,
     "failureTypeCode" => failure_type_code,
-});
+}; form wire_form);
 
 /// Documented at ``POST /triggers allowed type `genericCommandSchedulingTrigger`.commandSchedules[]``.
 pub struct CommandSchedule {
@@ -1468,6 +1630,8 @@ pub struct ConditionGroupCreatedEvent {
     /// Example: `a condition group OID`.
     pub condition_group_oid: Option<String>,
     pub conditions: Option<Vec<crate::types::ConditionGroupCondition>>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `a condition group created event label`.
     pub label: Option<String>,
     /// Example: `some metadata`.
@@ -1478,20 +1642,27 @@ pub struct ConditionGroupCreatedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ConditionGroupCreatedEvent {
     "conditionGroupOID" => condition_group_oid,
     "conditions" => conditions,
+    "eventTime" | "timestamp" => timestamp,
     "label" => label,
     "metadata" => metadata,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// A condition group has been deleted
 ///
@@ -1501,23 +1672,32 @@ pub struct ConditionGroupDeletedEvent {
     ///
     /// Example: `a condition group OID`.
     pub condition_group_oid: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ConditionGroupDeletedEvent {
     "conditionGroupOID" => condition_group_oid,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// A condition group has been updated
 ///
@@ -1528,6 +1708,8 @@ pub struct ConditionGroupUpdatedEvent {
     /// Example: `a condition group OID`.
     pub condition_group_oid: Option<String>,
     pub conditions: Option<Vec<crate::types::ConditionGroupCondition>>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `a condition group updated event label`.
     pub label: Option<String>,
     /// Example: `some metadata`.
@@ -1538,20 +1720,27 @@ pub struct ConditionGroupUpdatedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ConditionGroupUpdatedEvent {
     "conditionGroupOID" => condition_group_oid,
     "conditions" => conditions,
+    "eventTime" | "timestamp" => timestamp,
     "label" => label,
     "metadata" => metadata,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `POST /conditionGroups request.conditions[].controllable` (and 5 other places).
 pub struct ControllableCondition {
@@ -1903,7 +2092,7 @@ pub enum Country {
     ///
     /// Wire value `RU`; name `Russia`, code `RU`.
     Russia,
-    /// Saint Barthélemy
+    /// Saint Barth�lemy
     ///
     /// Wire value `BL`; name `Saint Barthelemy`, code `BL`.
     SaintBarthelemy,
@@ -1957,8 +2146,8 @@ pub enum Country {
     Tajikistan,
     /// Taiwan
     ///
-    /// Wire value `TW`; name `Taïwan`, code `TW`.
-    Taiwan,
+    /// Wire value `TW`; name `Ta�wan`, code `TW`.
+    TaWan,
     /// Thailand
     ///
     /// Wire value `TH`; name `Thailand`, code `TH`.
@@ -2084,7 +2273,7 @@ impl Country {
         Country::Sweden,
         Country::Switzerland,
         Country::Tajikistan,
-        Country::Taiwan,
+        Country::TaWan,
         Country::Thailand,
         Country::Tunisia,
         Country::Turkey,
@@ -2182,7 +2371,7 @@ impl Country {
             Country::Sweden => "SE",
             Country::Switzerland => "CH",
             Country::Tajikistan => "TJ",
-            Country::Taiwan => "TW",
+            Country::TaWan => "TW",
             Country::Thailand => "TH",
             Country::Tunisia => "TN",
             Country::Turkey => "TR",
@@ -2283,7 +2472,7 @@ impl From<&str> for Country {
             "SE" => Country::Sweden,
             "CH" => Country::Switzerland,
             "TJ" => Country::Tajikistan,
-            "TW" => Country::Taiwan,
+            "TW" => Country::TaWan,
             "TH" => Country::Thailand,
             "TN" => Country::Tunisia,
             "TR" => Country::Turkey,
@@ -2456,72 +2645,91 @@ crate::de::fields!(DelayedCommandsSchedulingTriggerCommandCall {
 ///
 /// Documented at `event DelayedTriggerCancelledEvent`.
 pub struct DelayedTriggerCancelledEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Trigger id
     ///
     /// Example: `a trigger id`.
     pub trigger_id: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(DelayedTriggerCancelledEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
+    "siteOID" => site_oid,
     "triggerId" => trigger_id,
-});
+}; form wire_form);
 
 /// A new delayed trigger has been scheduled
 ///
 /// Documented at `event DelayedTriggerSetEvent`.
 pub struct DelayedTriggerSetEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Trigger id
     ///
     /// Example: `a trigger id`.
     pub trigger_id: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(DelayedTriggerSetEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
+    "siteOID" => site_oid,
     "triggerId" => trigger_id,
-});
+}; form wire_form);
 
 /// Documented at `GET /setup response.devices[]` (and 3 other places).
 pub struct Device {
     pub attributes: Option<Vec<crate::types::DeviceAttribute>>,
     pub available: Option<bool>,
-    /// Example: `core:StatefulClosableActuator`.
+    /// Example: `a controllable name`.
     pub controllable_name: Option<String>,
     pub creation_time: Option<i64>,
     pub definition: Option<crate::types::ControllableDefinition>,
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
     pub enabled: Option<bool>,
-    /// Example: `a device label`.
+    /// Example: `a device response label`.
     pub label: Option<String>,
     pub last_update_time: Option<i64>,
+    pub local_device_data: Option<Vec<crate::types::LocalDeviceAttribute>>,
     pub manufacturer_data: Option<Vec<crate::types::DeviceManufacturerData>>,
     /// Example: `some metadata`.
     pub metadata: Option<String>,
-    /// Example: `the device UUID`.
+    /// Example: `the device response UUID`.
     pub oid: Option<String>,
     /// Example: `a place OID`.
     pub place_oid: Option<String>,
@@ -2550,6 +2758,7 @@ crate::de::fields!(Device {
     "enabled" => enabled,
     "label" => label,
     "lastUpdateTime" => last_update_time,
+    "localDeviceData" => local_device_data,
     "manufacturerData" => manufacturer_data,
     "metadata" => metadata,
     "oid" => oid,
@@ -2649,6 +2858,8 @@ crate::de::fields!(DeviceAttributeWrapper {
 /// Documented at `spec/curated.toml`.
 pub struct DeviceAvailableEvent {
     /// Time of the event (ms since the epoch).
+    ///
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
     pub timestamp: Option<i64>,
     /// Setup OID.
     pub setup_oid: Option<String>,
@@ -2656,13 +2867,16 @@ pub struct DeviceAvailableEvent {
     pub device_url: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(DeviceAvailableEvent {
-    "timestamp" => timestamp,
+    "eventTime" | "timestamp" => timestamp,
     "setupOID" => setup_oid,
     "deviceURL" => device_url,
-});
+}; form wire_form);
 
 /// A new device has been added to the setup
 ///
@@ -2676,6 +2890,8 @@ pub struct DeviceCreatedEvent {
     ///
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `a device created event label`.
     pub label: Option<String>,
     /// Example: `some metadata`.
@@ -2688,23 +2904,30 @@ pub struct DeviceCreatedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(DeviceCreatedEvent {
     "controllableName" => controllable_name,
     "deviceAttributes" => device_attributes,
     "deviceURL" => device_url,
+    "eventTime" | "timestamp" => timestamp,
     "label" => label,
     "metadata" => metadata,
     "owningPartners" => owning_partners,
     "placeOID" => place_oid,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
-
+    "siteOID" => site_oid,
+}; form
+    wire_form);
 /// Device deletion from the gateway has failed
 ///
 /// Documented at `event DeviceDeletionFailedEvent`.
@@ -2713,6 +2936,8 @@ pub struct DeviceDeletionFailedEvent {
     ///
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Failure type
     ///
     /// Example: `NON_EXECUTING`.
@@ -2723,18 +2948,25 @@ pub struct DeviceDeletionFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(DeviceDeletionFailedEvent {
     "deviceURL" => device_url,
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `DELETE /setup/devices/{deviceURL} request` (and 2 other places).
 pub struct DeviceDeletionOptions {
@@ -2761,23 +2993,32 @@ pub struct DeviceDisabledEvent {
     ///
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(DeviceDisabledEvent {
     "deviceURL" => device_url,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `GET /history/devicesEvent/{eventId} response.deviceEvent` (and 1 other place).
 pub struct DeviceEventLog {
@@ -2813,23 +3054,32 @@ pub struct DeviceFirmwareUpdateCompletedEvent {
     ///
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(DeviceFirmwareUpdateCompletedEvent {
     "deviceURL" => device_url,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Device firmware update failed
 ///
@@ -2839,6 +3089,8 @@ pub struct DeviceFirmwareUpdateFailedEvent {
     ///
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -2847,18 +3099,25 @@ pub struct DeviceFirmwareUpdateFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(DeviceFirmwareUpdateFailedEvent {
     "deviceURL" => device_url,
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// A firmware update started on the given device
 ///
@@ -2868,6 +3127,8 @@ pub struct DeviceFirmwareUpdateStartedEvent {
     ///
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// The gateway id
     ///
     /// Example: `a gateway id`.
@@ -2878,18 +3139,25 @@ pub struct DeviceFirmwareUpdateStartedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(DeviceFirmwareUpdateStartedEvent {
     "deviceURL" => device_url,
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `GET /setup response.devices[].manufacturerData[]` (and 3 other places).
 pub struct DeviceManufacturerData {
@@ -2931,24 +3199,33 @@ pub struct DeviceRemovedEvent {
     ///
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(DeviceRemovedEvent {
     "controllableName" => controllable_name,
     "deviceURL" => device_url,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `GET /setup response.devices[].states[]` (and 5 other places).
 pub struct DeviceState {
@@ -2996,24 +3273,33 @@ pub struct DeviceStateChangedEvent {
     ///
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(DeviceStateChangedEvent {
     "deviceStates" => device_states,
     "deviceURL" => device_url,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `GET /setup/devices/{deviceURL}/states/{name}/history/annual/{from}/{to} response.historyValues[]` (and 8 other places).
 pub struct DeviceStateHistoryValue {
@@ -3063,6 +3349,8 @@ crate::de::fields!(DeviceStateWrapper {
 /// Documented at `spec/curated.toml`.
 pub struct DeviceUnavailableEvent {
     /// Time of the event (ms since the epoch).
+    ///
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
     pub timestamp: Option<i64>,
     /// Setup OID.
     pub setup_oid: Option<String>,
@@ -3070,13 +3358,16 @@ pub struct DeviceUnavailableEvent {
     pub device_url: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(DeviceUnavailableEvent {
-    "timestamp" => timestamp,
+    "eventTime" | "timestamp" => timestamp,
     "setupOID" => setup_oid,
     "deviceURL" => device_url,
-});
+}; form wire_form);
 
 /// Device has been updated
 ///
@@ -3088,6 +3379,8 @@ pub struct DeviceUpdatedEvent {
     ///
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `a device updated event label`.
     pub label: Option<String>,
     /// Example: `some metadata`.
@@ -3100,21 +3393,28 @@ pub struct DeviceUpdatedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(DeviceUpdatedEvent {
     "controllableName" => controllable_name,
     "deviceURL" => device_url,
+    "eventTime" | "timestamp" => timestamp,
     "label" => label,
     "metadata" => metadata,
     "owningPartners" => owning_partners,
     "placeOID" => place_oid,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `PUT /setup/devices/link request` (and 2 other places).
 pub struct DeviceUrls {
@@ -3151,6 +3451,8 @@ crate::de::fields!(DisconnectionConfiguration {
 ///
 /// Documented at `event DiscoverCompleteEvent`.
 pub struct DiscoverCompleteEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -3163,23 +3465,37 @@ pub struct DiscoverCompleteEvent {
     ///
     /// Example: `a ref`.
     pub r#ref: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(DiscoverCompleteEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
     "protocolType" => protocol_type,
     "ref" => r#ref,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Discover has failed
 ///
 /// Documented at `event DiscoverFailedEvent`.
 pub struct DiscoverFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Failure type
     ///
     /// Example: `NON_EXECUTING`.
@@ -3196,19 +3512,31 @@ pub struct DiscoverFailedEvent {
     ///
     /// Example: `a ref`.
     pub r#ref: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(DiscoverFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
     "protocolType" => protocol_type,
     "ref" => r#ref,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `POST /config/{gatewayId}/io/discover/somfy request`.
 pub struct DiscoverRemoteControllerOptions {
@@ -3361,6 +3689,8 @@ crate::de::fields!(DualDeviceStateCondition {
 
 /// Documented at `event EliotDiscoverGatewayCompletedEvent`.
 pub struct EliotDiscoverGatewayCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Eliot gateway id
     ///
     /// Example: `a gateway id`.
@@ -3371,20 +3701,29 @@ pub struct EliotDiscoverGatewayCompletedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(EliotDiscoverGatewayCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event EliotDiscoverGatewayFailedEvent`.
 pub struct EliotDiscoverGatewayFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -3393,20 +3732,29 @@ pub struct EliotDiscoverGatewayFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(EliotDiscoverGatewayFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event EliotDiscoverGatewaysCompletedEvent`.
 pub struct EliotDiscoverGatewaysCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     pub plants: Option<Vec<crate::types::EliotPlant>>,
@@ -3414,20 +3762,29 @@ pub struct EliotDiscoverGatewaysCompletedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(EliotDiscoverGatewaysCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "plants" => plants,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event EliotDiscoverGatewaysFailedEvent`.
 pub struct EliotDiscoverGatewaysFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -3436,17 +3793,24 @@ pub struct EliotDiscoverGatewaysFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(EliotDiscoverGatewaysFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event EliotDiscoverGatewaysCompletedEvent.plants[]`.
 pub struct EliotPlant {
@@ -3465,25 +3829,36 @@ crate::de::fields!(EliotPlant {
 
 /// Documented at `event EliotRefreshCurrentTokenCompletedEvent`.
 pub struct EliotRefreshCurrentTokenCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(EliotRefreshCurrentTokenCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event EliotRefreshCurrentTokenFailedEvent`.
 pub struct EliotRefreshCurrentTokenFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -3492,36 +3867,57 @@ pub struct EliotRefreshCurrentTokenFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(EliotRefreshCurrentTokenFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event EnOceanBadDeviceStimulationEvent`.
 pub struct EnOceanBadDeviceStimulationEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(EnOceanBadDeviceStimulationEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Allowed values of `Device Reference`.
 ///
@@ -3648,64 +4044,106 @@ impl crate::de::Lenient for EnOceanDeviceReference {
 
 /// Documented at `event EnOceanLearnModeTimeoutEvent`.
 pub struct EnOceanLearnModeTimeoutEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(EnOceanLearnModeTimeoutEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// An EnOcean learn operation started
 ///
 /// Documented at `event EnOceanLearnStartedEvent`.
 pub struct EnOceanLearnStartedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(EnOceanLearnStartedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// An EnOcean learn operation has been stopped
 ///
 /// Documented at `event EnOceanLearnStoppedEvent`.
 pub struct EnOceanLearnStoppedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(EnOceanLearnStoppedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `GET /setup/calendar/status response` (and 5 other places).
 pub struct EnabledStatus {
@@ -3724,6 +4162,8 @@ crate::de::fields!(EnabledStatus {
 pub struct EndUserAccountUpdatedEvent {
     /// Example: `an email`.
     pub email: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `a first name`.
     pub first_name: Option<String>,
     /// Example: `a last name`.
@@ -3738,23 +4178,32 @@ pub struct EndUserAccountUpdatedEvent {
     pub owning_partners: Option<Vec<String>>,
     /// Example: `a phone number`.
     pub phone_number: Option<String>,
+    /// Example: `a role name`.
+    pub role_name: Option<String>,
     /// Example: `a setup label`.
     pub setup_label: Option<String>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    /// Example: `a template name`.
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
+    /// Example: `a role name`.
     pub template_name: Option<String>,
-    pub timestamp: Option<i64>,
     /// Example: `a user id`.
     pub user_id: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(EndUserAccountUpdatedEvent {
     "email" => email,
+    "eventTime" | "timestamp" => timestamp,
     "firstName" => first_name,
     "lastName" => last_name,
     "locale" => locale,
@@ -3763,12 +4212,13 @@ crate::de::fields!(EndUserAccountUpdatedEvent {
     "owner" => owner,
     "owningPartners" => owning_partners,
     "phoneNumber" => phone_number,
+    "roleName" => role_name,
     "setupLabel" => setup_label,
     "setupOID" => setup_oid,
+    "siteOID" => site_oid,
     "templateName" => template_name,
-    "timestamp" => timestamp,
     "userId" => user_id,
-});
+}; form wire_form);
 
 /// Documented at `POST /setup/roles request`.
 pub struct EndUserCustomRoleRequest {
@@ -3835,6 +4285,8 @@ crate::de::fields!(EndUserPreference {
 ///
 /// Documented at `event EndUserPreferenceCreatedEvent`.
 pub struct EndUserPreferenceCreatedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Preference name
@@ -3853,29 +4305,38 @@ pub struct EndUserPreferenceCreatedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// User id
     ///
     /// Example: `a user id`.
     pub user_id: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(EndUserPreferenceCreatedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "preferenceName" => preference_name,
     "preferenceOID" => preference_oid,
     "preferenceValue" => preference_value,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
+    "siteOID" => site_oid,
     "userId" => user_id,
-});
+}; form wire_form);
 
 /// A user preference has been deleted
 ///
 /// Documented at `event EndUserPreferenceDeletedEvent`.
 pub struct EndUserPreferenceDeletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Preference name
@@ -3890,28 +4351,37 @@ pub struct EndUserPreferenceDeletedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// User id
     ///
     /// Example: `a user id`.
     pub user_id: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(EndUserPreferenceDeletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "preferenceName" => preference_name,
     "preferenceOID" => preference_oid,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
+    "siteOID" => site_oid,
     "userId" => user_id,
-});
+}; form wire_form);
 
 /// A user preference has been updated
 ///
 /// Documented at `event EndUserPreferenceUpdatedEvent`.
 pub struct EndUserPreferenceUpdatedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Preference name
@@ -3930,24 +4400,31 @@ pub struct EndUserPreferenceUpdatedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// User id
     ///
     /// Example: `a user id`.
     pub user_id: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(EndUserPreferenceUpdatedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "preferenceName" => preference_name,
     "preferenceOID" => preference_oid,
     "preferenceValue" => preference_value,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
+    "siteOID" => site_oid,
     "userId" => user_id,
-});
+}; form wire_form);
 
 /// Documented at `POST /events/register response`.
 pub struct EventListener {
@@ -3961,7 +4438,7 @@ crate::de::fields!(EventListener {
     "id" => id,
 });
 
-/// Documented at `POST /exec/{actionGroupOID} response` (and 76 other places).
+/// Documented at `POST /exec/{actionGroupOID} response` (and 77 other places).
 pub struct ExecIdResponse {
     /// Example: `string value`.
     pub exec_id: Option<String>,
@@ -4053,6 +4530,8 @@ crate::de::fields!(ExecutionCommandParameter {
 /// Documented at `spec/curated.toml`.
 pub struct ExecutionRegisteredEvent {
     /// Time of the event (ms since the epoch).
+    ///
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
     pub timestamp: Option<i64>,
     /// Setup OID.
     pub setup_oid: Option<String>,
@@ -4063,6 +4542,8 @@ pub struct ExecutionRegisteredEvent {
     /// Metadata of the execution.
     pub metadata: Option<String>,
     /// Execution type.
+    ///
+    /// Wire name `executionType`; `type` in the previous version (both decode, and a value encodes with the name it came with).
     pub r#type: Option<i64>,
     /// Execution sub-type.
     pub sub_type: Option<i64>,
@@ -4074,29 +4555,38 @@ pub struct ExecutionRegisteredEvent {
     pub owner: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ExecutionRegisteredEvent {
-    "timestamp" => timestamp,
+    "eventTime" | "timestamp" => timestamp,
     "setupOID" => setup_oid,
     "execId" => exec_id,
     "label" => label,
     "metadata" => metadata,
-    "type" => r#type,
+    "executionType" | "type" => r#type,
     "subType" => sub_type,
     "actions" => actions,
     "source" => source,
     "owner" => owner,
-});
+}; form wire_form);
 
 /// An execution state has changed
 ///
 /// Documented at `event ExecutionStateChangedEvent`.
 pub struct ExecutionStateChangedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Execution id
     ///
     /// Example: `an exec id`.
     pub exec_id: Option<String>,
+    /// Execution type
+    ///
+    /// Wire name `executionType`; `type` in the previous version (both decode, and a value encodes with the name it came with).
+    pub r#type: Option<i64>,
     /// List of failed commands
     pub failed_commands: Option<
         Vec<crate::types::ExecutionStateChangedEventFailedCommand>,
@@ -4128,20 +4618,26 @@ pub struct ExecutionStateChangedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Execution sub type
     pub sub_type: Option<i64>,
     pub technical: Option<bool>,
     /// Remaining time until next execution state
     pub time_to_next_state: Option<i64>,
-    pub timestamp: Option<i64>,
-    /// Execution type
-    pub r#type: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ExecutionStateChangedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "execId" => exec_id,
+    "executionType" | "type" => r#type,
     "failedCommands" => failed_commands,
     "failureType" => failure_type,
     "failureTypeCode" => failure_type_code,
@@ -4151,12 +4647,11 @@ crate::de::fields!(ExecutionStateChangedEvent {
     "owningPartners" => owning_partners,
     "relatedDevices" => related_devices,
     "setupOID" => setup_oid,
+    "siteOID" => site_oid,
     "subType" => sub_type,
     "technical" => technical,
     "timeToNextState" => time_to_next_state,
-    "timestamp" => timestamp,
-    "type" => r#type,
-});
+}; form wire_form);
 
 /// Documented at `event ExecutionStateChangedEvent.failedCommands[]`.
 pub struct ExecutionStateChangedEventFailedCommand {
@@ -4193,6 +4688,8 @@ crate::de::fields!(ExecutionStateChangedEventRelatedDevice {
 ///
 /// Documented at `event ExternalServiceURLEvent`.
 pub struct ExternalServiceURLEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// The service ID
@@ -4203,22 +4700,29 @@ pub struct ExternalServiceURLEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// The requested URL
     ///
     /// Example: `a url`.
     pub url: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ExternalServiceURLEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "serviceId" => service_id,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
+    "siteOID" => site_oid,
     "url" => url,
-});
+}; form wire_form);
 
 /// Documented at `PUT /setup/subscribe/notification/android/fcm/{providerApplicationId} request` (and 1 other place).
 pub struct FcmSubscriberJsonWrapper {
@@ -4259,9 +4763,10 @@ pub struct Gateway {
     pub time_reliable: Option<bool>,
     pub r#type: Option<i64>,
     pub up_to_date: Option<bool>,
-    /// Example: `BLOCKING`.
+    /// Example: `DEVICES_CONTROL_ONLY`.
     pub update_criticity_level: Option<String>,
-    /// Example: `UPDATING`.
+    pub update_deferral_enabled: Option<bool>,
+    /// Example: `UNKNOWN`.
     pub update_status: Option<String>,
     pub firmware_version: Option<String>,
     pub partners: Option<Vec<crate::types::BusinessPartner>>,
@@ -4284,6 +4789,7 @@ crate::de::fields!(Gateway {
     "type" => r#type,
     "upToDate" => up_to_date,
     "updateCriticityLevel" => update_criticity_level,
+    "updateDeferralEnabled" => update_deferral_enabled,
     "updateStatus" => update_status,
     "firmwareVersion" => firmware_version,
     "partners" => partners,
@@ -4322,24 +4828,29 @@ crate::de::fields!(GatewayAdditionalInfo {
 /// Documented at `spec/curated.toml`.
 pub struct GatewayAliveEvent {
     /// Time of the event (ms since the epoch).
+    ///
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
     pub timestamp: Option<i64>,
     /// Gateway id.
     pub gateway_id: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(GatewayAliveEvent {
-    "timestamp" => timestamp,
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
-});
+}; form wire_form);
 
 /// Documented at `GET /setup response.gateways[].connectivity` (and 2 other places).
 pub struct GatewayConnectivity {
     pub problems: Option<Vec<String>>,
     /// Example: `a protocol version`.
     pub protocol_version: Option<String>,
-    /// Example: `PARTIAL`.
+    /// Example: `DISCONNECTED`.
     pub status: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
@@ -4356,46 +4867,67 @@ crate::de::fields!(GatewayConnectivity {
 /// Documented at `spec/curated.toml`.
 pub struct GatewayDownEvent {
     /// Time of the event (ms since the epoch).
+    ///
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
     pub timestamp: Option<i64>,
     /// Gateway id.
     pub gateway_id: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(GatewayDownEvent {
-    "timestamp" => timestamp,
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
-});
+}; form wire_form);
 
 /// Gateway disconnection alert configuration has changed
 ///
 /// Documented at `event GatewayDownOptionsChangedEvent`.
 pub struct GatewayDownOptionsChangedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// New timer between disconnection and notification (in seconds)
     pub timeout: Option<i64>,
-    pub timestamp: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(GatewayDownOptionsChangedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
     "timeout" => timeout,
-    "timestamp" => timestamp,
-});
+}; form wire_form);
 
 /// Gateway firmware update is completed
 ///
 /// Documented at `event GatewayFirmwareUpdateCompletedEvent`.
 pub struct GatewayFirmwareUpdateCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `a firmware type`.
     pub firmware_type: Option<String>,
     /// Example: `a gateway id`.
@@ -4406,23 +4938,32 @@ pub struct GatewayFirmwareUpdateCompletedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(GatewayFirmwareUpdateCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "firmwareType" => firmware_type,
     "gatewayId" => gateway_id,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Gateway firmware update failed
 ///
 /// Documented at `event GatewayFirmwareUpdateFailedEvent`.
 pub struct GatewayFirmwareUpdateFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Example: `a firmware type`.
@@ -4435,24 +4976,33 @@ pub struct GatewayFirmwareUpdateFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(GatewayFirmwareUpdateFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "firmwareType" => firmware_type,
     "gatewayId" => gateway_id,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// A firmware update started on the given gateway
 ///
 /// Documented at `event GatewayFirmwareUpdateStartedEvent`.
 pub struct GatewayFirmwareUpdateStartedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// The gateway id
     ///
     /// Example: `a gateway id`.
@@ -4463,17 +5013,24 @@ pub struct GatewayFirmwareUpdateStartedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(GatewayFirmwareUpdateStartedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// One of the gateway function has changed
 ///
@@ -4481,6 +5038,8 @@ crate::de::fields!(GatewayFirmwareUpdateStartedEvent {
 pub struct GatewayFunctionChangedEvent {
     /// Indicate if function is enabled or disabled
     pub enabled: Option<bool>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Updated function
     pub function_type: Option<i64>,
     /// Gateway id
@@ -4489,60 +5048,100 @@ pub struct GatewayFunctionChangedEvent {
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(GatewayFunctionChangedEvent {
     "enabled" => enabled,
+    "eventTime" | "timestamp" => timestamp,
     "functionType" => function_type,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
-
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+};
+    form wire_form);
 /// A data synchronization sequence between the gateway and the server has completed
 ///
 /// Documented at `event GatewaySynchronizationEndedEvent`.
 pub struct GatewaySynchronizationEndedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(GatewaySynchronizationEndedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// A data synchronization sequence between the gateway and the server has started
 ///
 /// Documented at `event GatewaySynchronizationStartedEvent`.
 pub struct GatewaySynchronizationStartedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(GatewaySynchronizationStartedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `PUT /setup/subscribe/notification/android/{providerApplicationId} request` (and 1 other place).
 pub struct GcmSubscriberJsonWrapper {
@@ -5036,6 +5635,19 @@ crate::de::fields!(GetHistoryAccessAuditByFromByToResponse {
     "to" => to,
 });
 
+/// Documented at `GET /history/dataRetentionPolicy response`.
+pub struct GetHistoryDataRetentionPolicyResponse {
+    pub executions: Option<i64>,
+    pub states: Option<i64>,
+    /// Undocumented fields, and values of another shape than documented, as sent.
+    pub extra: Map<String, Value>,
+}
+
+crate::de::fields!(GetHistoryDataRetentionPolicyResponse {
+    "executions" => executions,
+    "states" => states,
+});
+
 /// Documented at `GET /history/devicesEvent/{eventId} response`.
 pub struct GetHistoryDevicesEventByEventIdResponse {
     pub device_event: Option<crate::types::DeviceEventLog>,
@@ -5045,6 +5657,19 @@ pub struct GetHistoryDevicesEventByEventIdResponse {
 
 crate::de::fields!(GetHistoryDevicesEventByEventIdResponse {
     "deviceEvent" => device_event,
+});
+
+/// Documented at `GET /history/executions/daily/{year}/{month}/{day} response`.
+pub struct GetHistoryExecutionsDailyByYearByMonthByDayResponse {
+    pub executions: Option<Vec<crate::types::HistoryExecutionResponse>>,
+    pub limit_reached: Option<bool>,
+    /// Undocumented fields, and values of another shape than documented, as sent.
+    pub extra: Map<String, Value>,
+}
+
+crate::de::fields!(GetHistoryExecutionsDailyByYearByMonthByDayResponse {
+    "executions" => executions,
+    "limitReached" => limit_reached,
 });
 
 /// Documented at `GET /history/executions response[]`.
@@ -5604,6 +6229,8 @@ pub struct GroupTriggeredEvent {
     ///
     /// Example: `an action group OID`.
     pub action_group_oid: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Execution id
     ///
     /// Example: `an exec id`.
@@ -5614,7 +6241,10 @@ pub struct GroupTriggeredEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Trigger id
     ///
     /// Example: `a trigger id`.
@@ -5625,40 +6255,53 @@ pub struct GroupTriggeredEvent {
     pub trigger_type: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(GroupTriggeredEvent {
     "actionGroupOID" => action_group_oid,
+    "eventTime" | "timestamp" => timestamp,
     "execId" => exec_id,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
+    "siteOID" => site_oid,
     "triggerId" => trigger_id,
     "triggerType" => trigger_type,
-});
+}; form wire_form);
 
 /// Execution and device event history has been deleted
 ///
 /// Documented at `event HistoryDeletedEvent`.
 pub struct HistoryDeletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(HistoryDeletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
-/// Documented at `GET /history/executions/{execId} response.execution` (and 2 other places).
+/// Documented at `GET /history/executions/{execId} response.execution` (and 3 other places).
 pub struct HistoryExecution {
     /// Example: `an action group metadata`.
     pub action_group_metadata: Option<String>,
@@ -5713,7 +6356,7 @@ crate::de::fields!(HistoryExecution {
     "type" => r#type,
 });
 
-/// Documented at `GET /history/executions/{execId} response.execution.commands[]` (and 2 other places).
+/// Documented at `GET /history/executions/{execId} response.execution.commands[]` (and 3 other places).
 pub struct HistoryExecutionCommand {
     /// Example: `a command`.
     pub command: Option<String>,
@@ -5744,7 +6387,7 @@ crate::de::fields!(HistoryExecutionCommand {
     "state" => state,
 });
 
-/// Documented at `GET /history/executions/{execId} response.execution.commands[].detailedStatus` (and 3 other places).
+/// Documented at `GET /history/executions/{execId} response.execution.commands[].detailedStatus` (and 4 other places).
 pub struct HistoryExecutionCommandDetailedStatus {
     pub error: Option<bool>,
     /// Example: `a message`.
@@ -5761,7 +6404,7 @@ crate::de::fields!(HistoryExecutionCommandDetailedStatus {
     "type" => r#type,
 });
 
-/// Documented at `GET /history/executions/{execId} response` (and 1 other place).
+/// Documented at `GET /history/executions/{execId} response` (and 2 other places).
 pub struct HistoryExecutionResponse {
     pub execution: Option<crate::types::HistoryExecution>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -5776,6 +6419,8 @@ crate::de::fields!(HistoryExecutionResponse {
 ///
 /// Documented at `event IOChangedKeyEvent`.
 pub struct IOChangedKeyEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -5784,17 +6429,29 @@ pub struct IOChangedKeyEvent {
     pub owning_partner: Option<String>,
     /// Device protocol type
     pub protocol_type: Option<i64>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(IOChangedKeyEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
     "protocolType" => protocol_type,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `` POST /triggers allowed type `ifThenSetupTrigger` ``.
 pub struct IfThenSetupTrigger {
@@ -5976,6 +6633,234 @@ impl crate::de::Lenient for IoEnergyType {
     }
 }
 
+/// Documented at `GET /setup response.devices[].localDeviceData[]` (and 3 other places).
+pub struct LocalDeviceAttribute {
+    /// Example: `a category`.
+    pub category: Option<String>,
+    /// Example: `a key`.
+    pub key: Option<String>,
+    /// Example: `a local device OID`.
+    pub local_device_oid: Option<String>,
+    /// Example: `a local device attribute value`.
+    pub value: Option<String>,
+    /// Undocumented fields, and values of another shape than documented, as sent.
+    pub extra: Map<String, Value>,
+}
+
+crate::de::fields!(LocalDeviceAttribute {
+    "category" => category,
+    "key" => key,
+    "localDeviceOID" => local_device_oid,
+    "value" => value,
+});
+
+/// Event sent when a new local device is created
+///
+/// Documented at `event LocalDeviceCreatedEvent`.
+pub struct LocalDeviceCreatedEvent {
+    pub attributes: Option<std::collections::BTreeMap<String, String>>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
+    /// Example: `a local device created event label`.
+    pub label: Option<String>,
+    pub local_device_data: Option<std::collections::BTreeMap<String, String>>,
+    /// Local device OID
+    ///
+    /// Example: `a local device OID`.
+    pub local_device_oid: Option<String>,
+    pub model: Option<crate::types::OgpnodeModel>,
+    /// Owning partners of the parent entity (setup, ...)) . only available in event streams
+    pub owning_partners: Option<Vec<String>>,
+    /// Example: `a place OID`.
+    pub place_oid: Option<String>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
+    /// Undocumented fields, and values of another shape than documented, as sent.
+    pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
+}
+
+crate::de::fields!(LocalDeviceCreatedEvent {
+    "attributes" => attributes,
+    "eventTime" | "timestamp" => timestamp,
+    "label" => label,
+    "localDeviceData" => local_device_data,
+    "localDeviceOID" => local_device_oid,
+    "model" => model,
+    "owningPartners" => owning_partners,
+    "placeOID" => place_oid,
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form
+    wire_form);
+/// Event sent when some local device data changes
+///
+/// Documented at `event LocalDeviceDataUpdatedEvent`.
+pub struct LocalDeviceDataUpdatedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
+    pub local_device_data: Option<std::collections::BTreeMap<String, String>>,
+    /// Local device OID
+    ///
+    /// Example: `a local device OID`.
+    pub local_device_oid: Option<String>,
+    /// Owning partners of the parent entity (setup, ...)) . only available in event streams
+    pub owning_partners: Option<Vec<String>>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
+    /// Undocumented fields, and values of another shape than documented, as sent.
+    pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
+}
+
+crate::de::fields!(LocalDeviceDataUpdatedEvent {
+    "eventTime" | "timestamp" => timestamp,
+    "localDeviceData" => local_device_data,
+    "localDeviceOID" => local_device_oid,
+    "owningPartners" => owning_partners,
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
+
+/// Event sent when a local device is deleted
+///
+/// Documented at `event LocalDeviceDeletedEvent`.
+pub struct LocalDeviceDeletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
+    /// Local device OID
+    ///
+    /// Example: `a local device OID`.
+    pub local_device_oid: Option<String>,
+    /// Owning partners of the parent entity (setup, ...)) . only available in event streams
+    pub owning_partners: Option<Vec<String>>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
+    /// Undocumented fields, and values of another shape than documented, as sent.
+    pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
+}
+
+crate::de::fields!(LocalDeviceDeletedEvent {
+    "eventTime" | "timestamp" => timestamp,
+    "localDeviceOID" => local_device_oid,
+    "owningPartners" => owning_partners,
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
+
+/// Documented at `POST /setup/localDevices request`.
+pub struct LocalDeviceRequest {
+    pub attributes: Option<std::collections::BTreeMap<String, String>>,
+    /// Example: `a local device request label`.
+    pub label: Option<String>,
+    pub local_device_data: Option<std::collections::BTreeMap<String, String>>,
+    pub model: Option<crate::types::OgpnodeModel>,
+    /// Example: `a place OID`.
+    pub place_oid: Option<String>,
+    /// Undocumented fields, and values of another shape than documented, as sent.
+    pub extra: Map<String, Value>,
+}
+
+crate::de::fields!(LocalDeviceRequest {
+    "attributes" => attributes,
+    "label" => label,
+    "localDeviceData" => local_device_data,
+    "model" => model,
+    "placeOID" => place_oid,
+});
+
+/// Documented at `GET /setup response.localDevices[]` (and 3 other places).
+pub struct LocalDeviceResponse {
+    pub attributes: Option<std::collections::BTreeMap<String, String>>,
+    /// Example: `a local device response label`.
+    pub label: Option<String>,
+    pub local_device_data: Option<std::collections::BTreeMap<String, String>>,
+    pub mapped: Option<bool>,
+    pub model: Option<crate::types::OgpnodeModel>,
+    /// Example: `the local device response UUID`.
+    pub oid: Option<String>,
+    /// Example: `a place OID`.
+    pub place_oid: Option<String>,
+    /// Undocumented fields, and values of another shape than documented, as sent.
+    pub extra: Map<String, Value>,
+}
+
+crate::de::fields!(LocalDeviceResponse {
+    "attributes" => attributes,
+    "label" => label,
+    "localDeviceData" => local_device_data,
+    "mapped" => mapped,
+    "model" => model,
+    "oid" => oid,
+    "placeOID" => place_oid,
+});
+
+/// Event sent when a local device changes (label, place)
+///
+/// Documented at `event LocalDeviceUpdatedEvent`.
+pub struct LocalDeviceUpdatedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
+    /// Example: `a local device updated event label`.
+    pub label: Option<String>,
+    /// Local device OID
+    ///
+    /// Example: `a local device OID`.
+    pub local_device_oid: Option<String>,
+    /// Owning partners of the parent entity (setup, ...)) . only available in event streams
+    pub owning_partners: Option<Vec<String>>,
+    /// Example: `a place OID`.
+    pub place_oid: Option<String>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
+    /// Undocumented fields, and values of another shape than documented, as sent.
+    pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
+}
+
+crate::de::fields!(LocalDeviceUpdatedEvent {
+    "eventTime" | "timestamp" => timestamp,
+    "label" => label,
+    "localDeviceOID" => local_device_oid,
+    "owningPartners" => owning_partners,
+    "placeOID" => place_oid,
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
+
 /// Documented at `GET /config/{gatewayId}/local/tokens/{scope} response[]`.
 pub struct LocalToken {
     pub gateway_creation_time: Option<i64>,
@@ -6100,11 +6985,14 @@ crate::de::fields!(LocationTariffSettings {
     "tariffs" => tariffs,
 });
 
-/// Documented at `GET /setup/location response.tariffSettings.tariffs[]` (and 4 other places).
+/// Documented at `POST /enduser/setup request.location.tariffSettings.tariffs[]` (and 5 other places).
 pub struct LocationTariffSettingsTariff {
     /// Example: `tariff0`.
     pub name: Option<String>,
     pub start_time: Option<String>,
+    pub day_tariffs: Option<Vec<crate::types::LocationTariffSettingsTariff>>,
+    /// Example: `SAT`.
+    pub day_week_name: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
@@ -6112,6 +7000,8 @@ pub struct LocationTariffSettingsTariff {
 crate::de::fields!(LocationTariffSettingsTariff {
     "name" => name,
     "startTime" => start_time,
+    "dayTariffs" => day_tariffs,
+    "dayWeekName" => day_week_name,
 });
 
 /// Setup location has been updated
@@ -6128,6 +7018,8 @@ pub struct LocationUpdatedEvent {
     pub country: Option<String>,
     pub dawn_offset: Option<i64>,
     pub dusk_offset: Option<i64>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -6138,7 +7030,10 @@ pub struct LocationUpdatedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Example: `a timezone`.
     pub timezone: Option<String>,
     /// Example: `a twilight angle`.
@@ -6149,6 +7044,9 @@ pub struct LocationUpdatedEvent {
     pub twilight_mode: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(LocationUpdatedEvent {
@@ -6158,38 +7056,48 @@ crate::de::fields!(LocationUpdatedEvent {
     "country" => country,
     "dawnOffset" => dawn_offset,
     "duskOffset" => dusk_offset,
+    "eventTime" | "timestamp" => timestamp,
     "latitude" => latitude,
     "longitude" => longitude,
     "owningPartners" => owning_partners,
     "postalCode" => postal_code,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
+    "siteOID" => site_oid,
     "timezone" => timezone,
     "twilightAngle" => twilight_angle,
     "twilightCity" => twilight_city,
     "twilightMode" => twilight_mode,
-});
+}; form wire_form);
 
 /// A main account was updated
 ///
 /// Documented at `event MainAccountUpdatedEvent`.
 pub struct MainAccountUpdatedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(MainAccountUpdatedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `POST /enduser/mainAccount request`.
 pub struct MainEnduserAccount {
@@ -6205,7 +7113,9 @@ pub struct MainEnduserAccount {
     pub location: Option<crate::types::MainEnduserAccountLocation>,
     /// Example: `a password`.
     pub password: Option<String>,
-    /// Example: `a template name`.
+    /// Example: `a role name`.
+    pub role_name: Option<String>,
+    /// Example: `a role name`.
     pub template_name: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
@@ -6220,6 +7130,7 @@ crate::de::fields!(MainEnduserAccount {
     "label" => label,
     "location" => location,
     "password" => password,
+    "roleName" => role_name,
     "templateName" => template_name,
 });
 
@@ -6379,7 +7290,9 @@ pub struct NewSetupCreation {
     /// Example: `a new setup creation label`.
     pub label: Option<String>,
     pub location: Option<crate::types::NewSetupCreationLocation>,
-    /// Example: `a template name`.
+    /// Example: `a role name`.
+    pub role_name: Option<String>,
+    /// Example: `a role name`.
     pub template_name: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
@@ -6392,6 +7305,7 @@ crate::de::fields!(NewSetupCreation {
     "gatewayIds" => gateway_ids,
     "label" => label,
     "location" => location,
+    "roleName" => role_name,
     "templateName" => template_name,
 });
 
@@ -6577,6 +7491,8 @@ pub struct OGCPDevicePairingCompletedEvent {
     /// Example: `a device id`.
     pub device_id: Option<String>,
     pub device_meta_data: Option<std::collections::BTreeMap<String, String>>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     pub product_meta_data: Option<std::collections::BTreeMap<String, String>>,
@@ -6584,9 +7500,15 @@ pub struct OGCPDevicePairingCompletedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(OGCPDevicePairingCompletedEvent {
@@ -6594,11 +7516,12 @@ crate::de::fields!(OGCPDevicePairingCompletedEvent {
     "commissioningKey" => commissioning_key,
     "deviceId" => device_id,
     "deviceMetaData" => device_meta_data,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "productMetaData" => product_meta_data,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// A device pairing operation has failed
 ///
@@ -6608,6 +7531,8 @@ pub struct OGCPDevicePairingFailedEvent {
     pub cloud_id: Option<String>,
     /// Example: `a device id`.
     pub device_id: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -6616,19 +7541,26 @@ pub struct OGCPDevicePairingFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(OGCPDevicePairingFailedEvent {
     "cloudId" => cloud_id,
     "deviceId" => device_id,
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// A device discovery operation has successfully completed
 ///
@@ -6638,24 +7570,33 @@ pub struct OGCPDiscoverDeviceCompletedEvent {
     pub cloud_id: Option<String>,
     /// Example: `a device id`.
     pub device_id: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(OGCPDiscoverDeviceCompletedEvent {
     "cloudId" => cloud_id,
     "deviceId" => device_id,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// A device discovery operation has failed
 ///
@@ -6665,6 +7606,8 @@ pub struct OGCPDiscoverDeviceFailedEvent {
     pub cloud_id: Option<String>,
     /// Example: `a device id`.
     pub device_id: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -6673,19 +7616,26 @@ pub struct OGCPDiscoverDeviceFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(OGCPDiscoverDeviceFailedEvent {
     "cloudId" => cloud_id,
     "deviceId" => device_id,
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// A site discovery operation has successfully completed
 ///
@@ -6693,6 +7643,8 @@ crate::de::fields!(OGCPDiscoverDeviceFailedEvent {
 pub struct OGCPDiscoverSiteCompletedEvent {
     /// Example: `a cloud id`.
     pub cloud_id: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
@@ -6701,18 +7653,25 @@ pub struct OGCPDiscoverSiteCompletedEvent {
     pub setup_oid: Option<String>,
     /// Example: `a site id`.
     pub site_id: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(OGCPDiscoverSiteCompletedEvent {
     "cloudId" => cloud_id,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
     "siteId" => site_id,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// A device discovery operation has failed
 ///
@@ -6720,6 +7679,8 @@ crate::de::fields!(OGCPDiscoverSiteCompletedEvent {
 pub struct OGCPDiscoverSiteFailedEvent {
     /// Example: `a cloud id`.
     pub cloud_id: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -6730,19 +7691,26 @@ pub struct OGCPDiscoverSiteFailedEvent {
     pub setup_oid: Option<String>,
     /// Example: `a site id`.
     pub site_id: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(OGCPDiscoverSiteFailedEvent {
     "cloudId" => cloud_id,
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
     "siteId" => site_id,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// A discovery operation of available sites has successfully completed
 ///
@@ -6750,25 +7718,34 @@ crate::de::fields!(OGCPDiscoverSiteFailedEvent {
 pub struct OGCPDiscoverSitesCompletedEvent {
     /// Example: `a cloud id`.
     pub cloud_id: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     pub sites: Option<Vec<crate::types::OgcpsiteReference>>,
-    pub timestamp: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(OGCPDiscoverSitesCompletedEvent {
     "cloudId" => cloud_id,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
+    "siteOID" => site_oid,
     "sites" => sites,
-    "timestamp" => timestamp,
-});
+}; form wire_form);
 
 /// A discovery operation of available sites has failed
 ///
@@ -6776,6 +7753,8 @@ crate::de::fields!(OGCPDiscoverSitesCompletedEvent {
 pub struct OGCPDiscoverSitesFailedEvent {
     /// Example: `a cloud id`.
     pub cloud_id: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -6784,18 +7763,25 @@ pub struct OGCPDiscoverSitesFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(OGCPDiscoverSitesFailedEvent {
     "cloudId" => cloud_id,
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// OAuth2 tokens were successfully refreshed
 ///
@@ -6803,23 +7789,32 @@ crate::de::fields!(OGCPDiscoverSitesFailedEvent {
 pub struct OGCPTokensRefreshCompletedEvent {
     /// Example: `a cloud id`.
     pub cloud_id: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(OGCPTokensRefreshCompletedEvent {
     "cloudId" => cloud_id,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// OAuth2 tokens could not be refreshed
 ///
@@ -6827,6 +7822,8 @@ crate::de::fields!(OGCPTokensRefreshCompletedEvent {
 pub struct OGCPTokensRefreshFailedEvent {
     /// Example: `a cloud id`.
     pub cloud_id: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -6835,17 +7832,36 @@ pub struct OGCPTokensRefreshFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(OGCPTokensRefreshFailedEvent {
     "cloudId" => cloud_id,
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
+    "siteOID" => site_oid,
+}; form wire_form);
+
+/// Documented at `PUT /setup/devices/{deviceURL}/localDeviceData/{key} request`.
+pub struct ObjectValueRequestBody {
+    /// Example: `an object value request body value`.
+    pub value: Option<String>,
+    /// Undocumented fields, and values of another shape than documented, as sent.
+    pub extra: Map<String, Value>,
+}
+
+crate::de::fields!(ObjectValueRequestBody {
+    "value" => value,
 });
 
 /// Documented at `event OGCPDiscoverSitesCompletedEvent.sites[]`.
@@ -6863,10 +7879,49 @@ crate::de::fields!(OgcpsiteReference {
     "siteId" => site_id,
 });
 
+/// Documented at `GET /setup response.localDevices[].model.features[]` (and 5 other places).
+pub struct Ogpfeature {
+    pub authentication_restricted_commands: Option<Vec<String>>,
+    pub command_less: Option<bool>,
+    pub event_based: Option<bool>,
+    /// Example: `a OGPFeature name`.
+    pub name: Option<String>,
+    pub state_less: Option<bool>,
+    /// Undocumented fields, and values of another shape than documented, as sent.
+    pub extra: Map<String, Value>,
+}
+
+crate::de::fields!(Ogpfeature {
+    "authenticationRestrictedCommands" => authentication_restricted_commands,
+    "commandLess" => command_less,
+    "eventBased" => event_based,
+    "name" => name,
+    "stateLess" => state_less,
+});
+
+/// Documented at `GET /setup response.localDevices[].model` (and 5 other places).
+pub struct OgpnodeModel {
+    pub features: Option<Vec<crate::types::Ogpfeature>>,
+    /// Example: `a sub type`.
+    pub sub_type: Option<String>,
+    /// Example: `a OGPNode model type`.
+    pub r#type: Option<String>,
+    /// Undocumented fields, and values of another shape than documented, as sent.
+    pub extra: Map<String, Value>,
+}
+
+crate::de::fields!(OgpnodeModel {
+    "features" => features,
+    "subType" => sub_type,
+    "type" => r#type,
+});
+
 /// Documented at `event OpenDoorsDiscoverCompletedEvent`.
 pub struct OpenDoorsDiscoverCompletedEvent {
     /// List of user opendoors devices
     pub candidates: Option<Vec<crate::types::OpenDoorsDiscoverCompletedEventCandidate>>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// User login
     ///
     /// Example: `a gateway id`.
@@ -6877,18 +7932,25 @@ pub struct OpenDoorsDiscoverCompletedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(OpenDoorsDiscoverCompletedEvent {
     "candidates" => candidates,
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event OpenDoorsDiscoverCompletedEvent.candidates[]`.
 pub struct OpenDoorsDiscoverCompletedEventCandidate {
@@ -6909,6 +7971,8 @@ crate::de::fields!(OpenDoorsDiscoverCompletedEventCandidate {
 
 /// Documented at `event OpenDoorsDiscoverFailedEvent`.
 pub struct OpenDoorsDiscoverFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Failure type
     ///
     /// Example: `NON_EXECUTING`.
@@ -6919,44 +7983,62 @@ pub struct OpenDoorsDiscoverFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// User login
     ///
     /// Example: `a user id`.
     pub user_id: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(OpenDoorsDiscoverFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
+    "siteOID" => site_oid,
     "userId" => user_id,
-});
+}; form wire_form);
 
 /// Documented at `event OpenDoorsGenerateOAuthTokensCompletedEvent`.
 pub struct OpenDoorsGenerateOAuthTokensCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(OpenDoorsGenerateOAuthTokensCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event OpenDoorsGenerateOAuthTokensFailedEvent`.
 pub struct OpenDoorsGenerateOAuthTokensFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -6965,17 +8047,24 @@ pub struct OpenDoorsGenerateOAuthTokensFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(OpenDoorsGenerateOAuthTokensFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `` POST /triggers allowed type `orBlock` ``.
 pub struct OrBlock {
@@ -7074,6 +8163,8 @@ crate::de::fields!(Place {
 ///
 /// Documented at `event PlaceCreatedEvent`.
 pub struct PlaceCreatedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `a place created event label`.
     pub label: Option<String>,
     /// Example: `some metadata`.
@@ -7086,31 +8177,41 @@ pub struct PlaceCreatedEvent {
     ///
     /// Example: `a place OID`.
     pub place_oid: Option<String>,
+    /// Wire name `placeType`; `type` in the previous version (both decode, and a value encodes with the name it came with).
+    pub r#type: Option<i64>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
-    pub r#type: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(PlaceCreatedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "label" => label,
     "metadata" => metadata,
     "owningPartners" => owning_partners,
     "parentPlaceOID" => parent_place_oid,
     "placeOID" => place_oid,
+    "placeType" | "type" => r#type,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-    "type" => r#type,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// An existing place has been deleted
 ///
 /// Documented at `event PlaceDeletedEvent`.
 pub struct PlaceDeletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Place OID
@@ -7121,25 +8222,32 @@ pub struct PlaceDeletedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(PlaceDeletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "placeOID" => place_oid,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `POST /setup/places/{parentPlaceOID}/subPlaces request` (and 1 other place).
 pub struct PlaceSettings {
-    /// Example: `a place settings label`.
+    /// Example: `a place request label`.
     pub label: Option<String>,
     /// Example: `some metadata`.
     pub metadata: Option<String>,
-    /// Example: `a place settings type`.
+    /// Example: `a place request type`.
     pub r#type: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
@@ -7155,6 +8263,8 @@ crate::de::fields!(PlaceSettings {
 ///
 /// Documented at `event PlaceUpdatedEvent`.
 pub struct PlaceUpdatedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `a place updated event label`.
     pub label: Option<String>,
     /// Example: `some metadata`.
@@ -7167,26 +8277,34 @@ pub struct PlaceUpdatedEvent {
     ///
     /// Example: `a place OID`.
     pub place_oid: Option<String>,
+    /// Wire name `placeType`; `type` in the previous version (both decode, and a value encodes with the name it came with).
+    pub r#type: Option<i64>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
-    pub r#type: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(PlaceUpdatedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "label" => label,
     "metadata" => metadata,
     "owningPartners" => owning_partners,
     "parentPlaceOID" => parent_place_oid,
     "placeOID" => place_oid,
+    "placeType" | "type" => r#type,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-    "type" => r#type,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `POST /actionGroups response`.
 pub struct PostActionGroupsResponse {
@@ -8104,6 +9222,8 @@ crate::de::fields!(ProtocolTypeDetails {
 pub struct PurgePartialRawDevicesEvent {
     /// Deleted devices count
     pub deleted_raw_devices_count: Option<i64>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -8112,18 +9232,30 @@ pub struct PurgePartialRawDevicesEvent {
     pub owning_partner: Option<String>,
     /// Device protocol type
     pub protocol_type: Option<i64>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(PurgePartialRawDevicesEvent {
     "deletedRawDevicesCount" => deleted_raw_devices_count,
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
     "protocolType" => protocol_type,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `POST /setup/subscribe/notification/android/{providerApplicationId} request.device` (and 15 other places).
 pub struct PushDevice {
@@ -8157,6 +9289,8 @@ crate::de::fields!(PushDevice {
 ///
 /// Documented at `event PushSubscriptionCreatedEvent`.
 pub struct PushSubscriptionCreatedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Example: `a push subscription OID`.
@@ -8165,22 +9299,31 @@ pub struct PushSubscriptionCreatedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(PushSubscriptionCreatedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "pushSubscriptionOID" => push_subscription_oid,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// A push subscription has been deleted
 ///
 /// Documented at `event PushSubscriptionDeletedEvent`.
 pub struct PushSubscriptionDeletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Example: `a push subscription OID`.
@@ -8189,17 +9332,24 @@ pub struct PushSubscriptionDeletedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(PushSubscriptionDeletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "pushSubscriptionOID" => push_subscription_oid,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `PUT /enduser/account request.extraEmails[]` (and 4 other places).
 pub struct PutEnduserAccountRequestExtraEmail {
@@ -8316,6 +9466,8 @@ crate::de::fields!(PutTriggersTestDiscreteByTriggerOidRequest {
 ///
 /// Documented at `event RefreshAllDevicesStatesCompletedEvent`.
 pub struct RefreshAllDevicesStatesCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -8323,22 +9475,36 @@ pub struct RefreshAllDevicesStatesCompletedEvent {
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
     pub protocol_type: Option<i64>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(RefreshAllDevicesStatesCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
     "protocolType" => protocol_type,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Devices states could not be refreshed
 ///
 /// Documented at `event RefreshAllDevicesStatesFailedEvent`.
 pub struct RefreshAllDevicesStatesFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Gateway id
@@ -8348,18 +9514,30 @@ pub struct RefreshAllDevicesStatesFailedEvent {
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
     pub protocol_type: Option<i64>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(RefreshAllDevicesStatesFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
     "protocolType" => protocol_type,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `GET /enduser/defaultSetupOID response` (and 2 other places).
 pub struct ResultResponse {
@@ -8512,7 +9690,9 @@ pub struct SecondaryEnduserAccount {
     pub label: Option<String>,
     /// Example: `a password`.
     pub password: Option<String>,
-    /// Example: `a template name`.
+    /// Example: `a role name`.
+    pub role_name: Option<String>,
+    /// Example: `a role name`.
     pub template_name: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
@@ -8524,6 +9704,7 @@ crate::de::fields!(SecondaryEnduserAccount {
     "expirationTimestamp" => expiration_timestamp,
     "label" => label,
     "password" => password,
+    "roleName" => role_name,
     "templateName" => template_name,
 });
 
@@ -8607,15 +9788,20 @@ pub struct Setup {
     /// Example: `an id`.
     pub id: Option<String>,
     pub last_update_time: Option<i64>,
+    pub local_devices: Option<Vec<crate::types::LocalDeviceResponse>>,
     pub location: Option<crate::types::Location>,
     /// Example: `some metadata`.
     pub metadata: Option<String>,
-    /// Example: `the setup UUID`.
+    /// Example: `the setup response UUID`.
     pub oid: Option<String>,
+    /// Example: `a partner id`.
+    pub partner_id: Option<String>,
     pub reseller_delegation_end_date: Option<i64>,
-    /// Example: `ALWAYS`.
+    /// Example: `DATE`.
     pub reseller_delegation_type: Option<String>,
     pub root_place: Option<crate::types::Place>,
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     pub zones: Option<Vec<crate::types::Zone>>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
@@ -8629,12 +9815,15 @@ crate::de::fields!(Setup {
     "gateways" => gateways,
     "id" => id,
     "lastUpdateTime" => last_update_time,
+    "localDevices" => local_devices,
     "location" => location,
     "metadata" => metadata,
     "oid" => oid,
+    "partnerId" => partner_id,
     "resellerDelegationEndDate" => reseller_delegation_end_date,
     "resellerDelegationType" => reseller_delegation_type,
     "rootPlace" => root_place,
+    "siteOID" => site_oid,
     "zones" => zones,
 });
 
@@ -8671,9 +9860,11 @@ pub struct SetupEndUser {
     /// Example: `a setup end user label`.
     pub label: Option<String>,
     pub owner: Option<bool>,
+    /// Example: `a role name`.
+    pub role_name: Option<String>,
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    /// Example: `a template name`.
+    /// Example: `a role name`.
     pub template_name: Option<String>,
     /// Example: `a user id`.
     pub user_id: Option<String>,
@@ -8687,6 +9878,7 @@ crate::de::fields!(SetupEndUser {
     "expirationTimestamp" => expiration_timestamp,
     "label" => label,
     "owner" => owner,
+    "roleName" => role_name,
     "setupOID" => setup_oid,
     "templateName" => template_name,
     "userId" => user_id,
@@ -8699,7 +9891,9 @@ pub struct SetupEndUserWrapper {
     pub expiration_date: Option<i64>,
     /// Example: `a setup end user wrapper label`.
     pub label: Option<String>,
-    /// Example: `a template name`.
+    /// Example: `a role name`.
+    pub role_name: Option<String>,
+    /// Example: `a role name`.
     pub template_name: Option<String>,
     /// Example: `a user id`.
     pub user_id: Option<String>,
@@ -8712,6 +9906,7 @@ crate::de::fields!(SetupEndUserWrapper {
     "defaultSetup" => default_setup,
     "expirationDate" => expiration_date,
     "label" => label,
+    "roleName" => role_name,
     "templateName" => template_name,
     "userId" => user_id,
 });
@@ -8760,6 +9955,8 @@ crate::de::fields!(SetupFile {
 ///
 /// Documented at `event SetupJobCompletedEvent`.
 pub struct SetupJobCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `a job id`.
     pub job_id: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -8768,22 +9965,31 @@ pub struct SetupJobCompletedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SetupJobCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "jobId" => job_id,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// An asynchronous job has failed
 ///
 /// Documented at `event SetupJobFailedEvent`.
 pub struct SetupJobFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `a job id`.
     pub job_id: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -8792,17 +9998,24 @@ pub struct SetupJobFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SetupJobFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "jobId" => job_id,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `PUT /enduser/setupLabel request`.
 pub struct SetupLabel {
@@ -9072,6 +10285,8 @@ impl crate::de::Lenient for SetupTrigger {
 /// Documented at `event SetupTriggerCreatedEvent`.
 pub struct SetupTriggerCreatedEvent {
     pub effects: Option<Vec<crate::types::SetupTriggerCreatedEventEffect>>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `a setup trigger created event label`.
     pub label: Option<String>,
     /// Example: `some metadata`.
@@ -9095,14 +10310,21 @@ pub struct SetupTriggerCreatedEvent {
     pub setup_trigger_oid: Option<String>,
     /// Setup trigger type
     pub setup_trigger_type: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     pub source_device_urls: Option<Vec<String>>,
-    pub timestamp: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SetupTriggerCreatedEvent {
     "effects" => effects,
+    "eventTime" | "timestamp" => timestamp,
     "label" => label,
     "metadata" => metadata,
     "mode" => mode,
@@ -9113,9 +10335,9 @@ crate::de::fields!(SetupTriggerCreatedEvent {
     "setupTriggerId" => setup_trigger_id,
     "setupTriggerOID" => setup_trigger_oid,
     "setupTriggerType" => setup_trigger_type,
+    "siteOID" => site_oid,
     "sourceDeviceURLs" => source_device_urls,
-    "timestamp" => timestamp,
-});
+}; form wire_form);
 
 /// Documented at `event SetupTriggerCreatedEvent.effects[]` (and 1 other place).
 pub struct SetupTriggerCreatedEventEffect {
@@ -9151,6 +10373,8 @@ crate::de::fields!(SetupTriggerCreatedEventEffectActionGroupEffect {
 ///
 /// Documented at `event SetupTriggerCreationFailedEvent`.
 pub struct SetupTriggerCreationFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
@@ -9167,24 +10391,33 @@ pub struct SetupTriggerCreationFailedEvent {
     pub setup_trigger_oid: Option<String>,
     /// Setup trigger type
     pub setup_trigger_type: Option<i64>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SetupTriggerCreationFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
     "setupTriggerId" => setup_trigger_id,
     "setupTriggerOID" => setup_trigger_oid,
     "setupTriggerType" => setup_trigger_type,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// A setup trigger has been deleted
 ///
 /// Documented at `event SetupTriggerDeletedEvent`.
 pub struct SetupTriggerDeletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
@@ -9197,23 +10430,32 @@ pub struct SetupTriggerDeletedEvent {
     pub setup_trigger_oid: Option<String>,
     /// Setup trigger type
     pub setup_trigger_type: Option<i64>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SetupTriggerDeletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
     "setupTriggerOID" => setup_trigger_oid,
     "setupTriggerType" => setup_trigger_type,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// The scheduling mode of a setup trigger could not be changed
 ///
 /// Documented at `event SetupTriggerModeChangeFailedEvent`.
 pub struct SetupTriggerModeChangeFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
@@ -9226,23 +10468,32 @@ pub struct SetupTriggerModeChangeFailedEvent {
     pub setup_trigger_oid: Option<String>,
     /// Setup trigger type
     pub setup_trigger_type: Option<i64>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SetupTriggerModeChangeFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
     "setupTriggerOID" => setup_trigger_oid,
     "setupTriggerType" => setup_trigger_type,
-    "timestamp" => timestamp,
-});
-
+    "siteOID" => site_oid,
+};
+    form wire_form);
 /// The scheduling mode of a setup trigger has changed
 ///
 /// Documented at `event SetupTriggerModeChangedEvent`.
 pub struct SetupTriggerModeChangedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     pub new_mode: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
@@ -9256,19 +10507,26 @@ pub struct SetupTriggerModeChangedEvent {
     pub setup_trigger_oid: Option<String>,
     /// Setup trigger type
     pub setup_trigger_type: Option<i64>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SetupTriggerModeChangedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "newMode" => new_mode,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
     "setupTriggerOID" => setup_trigger_oid,
     "setupTriggerType" => setup_trigger_type,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `` POST /setup/automation allowed type `setupTriggerOperation` ``.
 pub struct SetupTriggerOperation {
@@ -9460,6 +10718,8 @@ impl crate::de::Lenient for SetupTriggerType {
 /// Documented at `event SetupTriggerUpdatedEvent`.
 pub struct SetupTriggerUpdatedEvent {
     pub effects: Option<Vec<crate::types::SetupTriggerCreatedEventEffect>>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `a setup trigger updated event label`.
     pub label: Option<String>,
     /// Example: `some metadata`.
@@ -9483,14 +10743,21 @@ pub struct SetupTriggerUpdatedEvent {
     pub setup_trigger_oid: Option<String>,
     /// Setup trigger type
     pub setup_trigger_type: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     pub source_device_urls: Option<Vec<String>>,
-    pub timestamp: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SetupTriggerUpdatedEvent {
     "effects" => effects,
+    "eventTime" | "timestamp" => timestamp,
     "label" => label,
     "metadata" => metadata,
     "mode" => mode,
@@ -9501,9 +10768,9 @@ crate::de::fields!(SetupTriggerUpdatedEvent {
     "setupTriggerId" => setup_trigger_id,
     "setupTriggerOID" => setup_trigger_oid,
     "setupTriggerType" => setup_trigger_type,
+    "siteOID" => site_oid,
     "sourceDeviceURLs" => source_device_urls,
-    "timestamp" => timestamp,
-});
+}; form wire_form);
 
 /// Documented at `event SomfyProtectCurrentTokenCompletedEvent`.
 pub struct SomfyProtectCurrentTokenCompletedEvent {
@@ -9511,6 +10778,8 @@ pub struct SomfyProtectCurrentTokenCompletedEvent {
     ///
     /// Example: `an access token`.
     pub access_token: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Refresh token
@@ -9521,21 +10790,30 @@ pub struct SomfyProtectCurrentTokenCompletedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyProtectCurrentTokenCompletedEvent {
     "accessToken" => access_token,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "refreshToken" => refresh_token,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyProtectCurrentTokenFailedEvent`.
 pub struct SomfyProtectCurrentTokenFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -9544,39 +10822,57 @@ pub struct SomfyProtectCurrentTokenFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyProtectCurrentTokenFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyProtectDiscoverCompletedEvent`.
 pub struct SomfyProtectDiscoverCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyProtectDiscoverCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyProtectDiscoverFailedEvent`.
 pub struct SomfyProtectDiscoverFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Failure type
     ///
     /// Example: `NON_EXECUTING`.
@@ -9587,39 +10883,57 @@ pub struct SomfyProtectDiscoverFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyProtectDiscoverFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyProtectGenerateOAuthTokensCompletedEvent`.
 pub struct SomfyProtectGenerateOAuthTokensCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyProtectGenerateOAuthTokensCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyProtectGenerateOAuthTokensFailedEvent`.
 pub struct SomfyProtectGenerateOAuthTokensFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Failure type
     ///
     /// Example: `NON_EXECUTING`.
@@ -9630,41 +10944,59 @@ pub struct SomfyProtectGenerateOAuthTokensFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyProtectGenerateOAuthTokensFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyProtectGetSitesCompletedEvent`.
 pub struct SomfyProtectGetSitesCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     pub sites: Option<Vec<crate::types::SomfyProtectSite>>,
-    pub timestamp: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyProtectGetSitesCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
+    "siteOID" => site_oid,
     "sites" => sites,
-    "timestamp" => timestamp,
-});
+}; form wire_form);
 
 /// Documented at `event SomfyProtectGetSitesFailedEvent`.
 pub struct SomfyProtectGetSitesFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -9673,17 +11005,24 @@ pub struct SomfyProtectGetSitesFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyProtectGetSitesFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyProtectGetSitesCompletedEvent.sites[].profiles[]`.
 pub struct SomfyProtectProfile {
@@ -9746,6 +11085,8 @@ crate::de::fields!(SomfyProtectSiteDiagnosis {
 
 /// Documented at `event SomfyProtectSiteDiscoveredEvent`.
 pub struct SomfyProtectSiteDiscoveredEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
@@ -9760,40 +11101,58 @@ pub struct SomfyProtectSiteDiscoveredEvent {
     ///
     /// Example: `a site label`.
     pub site_label: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyProtectSiteDiscoveredEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
     "siteId" => site_id,
     "siteLabel" => site_label,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyThermostatCurrentTokensCompletedEvent`.
 pub struct SomfyThermostatCurrentTokensCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyThermostatCurrentTokensCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyThermostatCurrentTokensFailedEvent`.
 pub struct SomfyThermostatCurrentTokensFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -9802,17 +11161,24 @@ pub struct SomfyThermostatCurrentTokensFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyThermostatCurrentTokensFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyThermostatDeleteWebhookFailedEvent`.
 pub struct SomfyThermostatDeleteWebhookFailedEvent {
@@ -9820,6 +11186,8 @@ pub struct SomfyThermostatDeleteWebhookFailedEvent {
     ///
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -9828,18 +11196,25 @@ pub struct SomfyThermostatDeleteWebhookFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyThermostatDeleteWebhookFailedEvent {
     "deviceURL" => device_url,
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyThermostatDeleteWebhookSuccessEvent`.
 pub struct SomfyThermostatDeleteWebhookSuccessEvent {
@@ -9847,48 +11222,68 @@ pub struct SomfyThermostatDeleteWebhookSuccessEvent {
     ///
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Webhook id
     pub webhook_id: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyThermostatDeleteWebhookSuccessEvent {
     "deviceURL" => device_url,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
+    "siteOID" => site_oid,
     "webhookId" => webhook_id,
-});
+}; form wire_form);
 
 /// Documented at `event SomfyThermostatDiscoverCompletedEvent`.
 pub struct SomfyThermostatDiscoverCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyThermostatDiscoverCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyThermostatDiscoverFailedEvent`.
 pub struct SomfyThermostatDiscoverFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -9897,26 +11292,39 @@ pub struct SomfyThermostatDiscoverFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyThermostatDiscoverFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyThermostatDiscoveredEvent`.
 pub struct SomfyThermostatDiscoveredEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// thermostat ID
     ///
     /// Example: `a thermostat id`.
@@ -9925,40 +11333,54 @@ pub struct SomfyThermostatDiscoveredEvent {
     ///
     /// Example: `a thermostat label`.
     pub thermostat_label: Option<String>,
-    pub timestamp: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyThermostatDiscoveredEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
+    "siteOID" => site_oid,
     "thermostatId" => thermostat_id,
     "thermostatLabel" => thermostat_label,
-    "timestamp" => timestamp,
-});
-
+}; form
+    wire_form);
 /// Documented at `event SomfyThermostatGenerateOAuthTokensCompletedEvent`.
 pub struct SomfyThermostatGenerateOAuthTokensCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyThermostatGenerateOAuthTokensCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyThermostatGenerateOAuthTokensFailedEvent`.
 pub struct SomfyThermostatGenerateOAuthTokensFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -9967,17 +11389,24 @@ pub struct SomfyThermostatGenerateOAuthTokensFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyThermostatGenerateOAuthTokensFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyThermostatRegisterWebhookFailedEvent`.
 pub struct SomfyThermostatRegisterWebhookFailedEvent {
@@ -9985,6 +11414,8 @@ pub struct SomfyThermostatRegisterWebhookFailedEvent {
     ///
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -9993,18 +11424,25 @@ pub struct SomfyThermostatRegisterWebhookFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyThermostatRegisterWebhookFailedEvent {
     "deviceURL" => device_url,
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyThermostatRegisterWebhookSuccessEvent`.
 pub struct SomfyThermostatRegisterWebhookSuccessEvent {
@@ -10012,23 +11450,32 @@ pub struct SomfyThermostatRegisterWebhookSuccessEvent {
     ///
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyThermostatRegisterWebhookSuccessEvent {
     "deviceURL" => device_url,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyThermostatsCandidatesDiscoveredEvent`.
 pub struct SomfyThermostatsCandidatesDiscoveredEvent {
@@ -10036,23 +11483,32 @@ pub struct SomfyThermostatsCandidatesDiscoveredEvent {
     pub candidates: Option<
         Vec<crate::types::SomfyThermostatsCandidatesDiscoveredEventCandidate>,
     >,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyThermostatsCandidatesDiscoveredEvent {
     "candidates" => candidates,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyThermostatsCandidatesDiscoveredEvent.candidates[]`.
 pub struct SomfyThermostatsCandidatesDiscoveredEventCandidate {
@@ -10467,6 +11923,8 @@ pub struct ValidAddressEvent {
     ///
     /// Example: `an address`.
     pub address: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -10475,18 +11933,30 @@ pub struct ValidAddressEvent {
     pub owning_partner: Option<String>,
     /// Device protocol type
     pub protocol_type: Option<i64>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ValidAddressEvent {
     "address" => address,
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
     "protocolType" => protocol_type,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `` POST /triggers allowed type `weekDays` ``.
 pub struct WeekDays {
@@ -10665,6 +12135,8 @@ crate::de::fields!(WeeklySchedule {
 
 /// Documented at `event WiserGatewayDiscoveredEvent`.
 pub struct WiserGatewayDiscoveredEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// gateway Id
     ///
     /// Example: `a gateway id`.
@@ -10679,21 +12151,30 @@ pub struct WiserGatewayDiscoveredEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(WiserGatewayDiscoveredEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "label" => label,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event WiserGatewayDiscoveredFailedEvent`.
 pub struct WiserGatewayDiscoveredFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Example: `a gateway id`.
@@ -10704,18 +12185,25 @@ pub struct WiserGatewayDiscoveredFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(WiserGatewayDiscoveredFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "gatewayId" => gateway_id,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event WiserSitesCandidatesDiscoveredEvent.candidates[]`.
 pub struct WiserSite {
@@ -10736,26 +12224,37 @@ crate::de::fields!(WiserSite {
 pub struct WiserSitesCandidatesDiscoveredEvent {
     /// List of Wiser sites candidates
     pub candidates: Option<Vec<crate::types::WiserSite>>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(WiserSitesCandidatesDiscoveredEvent {
     "candidates" => candidates,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event WiserSitesCandidatesFailedEvent`.
 pub struct WiserSitesCandidatesFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -10764,82 +12263,133 @@ pub struct WiserSitesCandidatesFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(WiserSitesCandidatesFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// A device is excluded from other zwave network
 ///
 /// Documented at `event ZWaveExclusionInOtherNetworkEvent`.
 pub struct ZWaveExclusionInOtherNetworkEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZWaveExclusionInOtherNetworkEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event ZWaveNewClientSideAuthenticationDSKEvent`.
 pub struct ZWaveNewClientSideAuthenticationDSKEvent {
     /// Device Security Key
     pub device_security_key: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZWaveNewClientSideAuthenticationDSKEvent {
     "deviceSecurityKey" => device_security_key,
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event ZWaveResetCompleteEvent`.
 pub struct ZWaveResetCompleteEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZWaveResetCompleteEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event ZWaveResetFailedEvent`.
 pub struct ZWaveResetFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Gateway id
@@ -10848,39 +12398,67 @@ pub struct ZWaveResetFailedEvent {
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZWaveResetFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event ZWaveSetModeCompleteEvent`.
 pub struct ZWaveSetModeCompleteEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZWaveSetModeCompleteEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event ZWaveSetModeFailedEvent`.
 pub struct ZWaveSetModeFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Gateway id
@@ -10889,43 +12467,71 @@ pub struct ZWaveSetModeFailedEvent {
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZWaveSetModeFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// When zigbee network is bound
 ///
 /// Documented at `event ZigbeeBindNetworkCompletedEvent`.
 pub struct ZigbeeBindNetworkCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZigbeeBindNetworkCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// When zigbee network cannot be bound
 ///
 /// Documented at `event ZigbeeBindNetworkFailedEvent`.
 pub struct ZigbeeBindNetworkFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Gateway id
@@ -10934,43 +12540,71 @@ pub struct ZigbeeBindNetworkFailedEvent {
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZigbeeBindNetworkFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// The new Zigbee network has been successfully created
 ///
 /// Documented at `event ZigbeeCreateNetworkCompletedEvent`.
 pub struct ZigbeeCreateNetworkCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZigbeeCreateNetworkCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// An error occurred while creating the new Zigbee network
 ///
 /// Documented at `event ZigbeeCreateNetworkFailedEvent`.
 pub struct ZigbeeCreateNetworkFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Gateway id
@@ -10979,43 +12613,71 @@ pub struct ZigbeeCreateNetworkFailedEvent {
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZigbeeCreateNetworkFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// When zigbee network is joined
 ///
 /// Documented at `event ZigbeeJoinNetworkCompletedEvent`.
 pub struct ZigbeeJoinNetworkCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZigbeeJoinNetworkCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// When zigbee network cannot be joined
 ///
 /// Documented at `event ZigbeeJoinNetworkFailedEvent`.
 pub struct ZigbeeJoinNetworkFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Gateway id
@@ -11024,43 +12686,71 @@ pub struct ZigbeeJoinNetworkFailedEvent {
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZigbeeJoinNetworkFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// When zigbee network is left
 ///
 /// Documented at `event ZigbeeLeaveNetworkCompletedEvent`.
 pub struct ZigbeeLeaveNetworkCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZigbeeLeaveNetworkCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// When zigbee network cannot be left
 ///
 /// Documented at `event ZigbeeLeaveNetworkFailedEvent`.
 pub struct ZigbeeLeaveNetworkFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Gateway id
@@ -11069,43 +12759,71 @@ pub struct ZigbeeLeaveNetworkFailedEvent {
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZigbeeLeaveNetworkFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// When zigbee network is refreshed
 ///
 /// Documented at `event ZigbeeRefreshNetworkCompletedEvent`.
 pub struct ZigbeeRefreshNetworkCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZigbeeRefreshNetworkCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// When zigbee network cannot be refreshed
 ///
 /// Documented at `event ZigbeeRefreshNetworkFailedEvent`.
 pub struct ZigbeeRefreshNetworkFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Gateway id
@@ -11114,17 +12832,29 @@ pub struct ZigbeeRefreshNetworkFailedEvent {
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZigbeeRefreshNetworkFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `GET /setup response.zones[]` (and 8 other places).
 pub struct Zone {
@@ -11160,6 +12890,8 @@ crate::de::fields!(Zone {
 /// Documented at `event ZoneCreatedEvent`.
 pub struct ZoneCreatedEvent {
     pub device_urls: Option<Vec<String>>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `a zone created event label`.
     pub label: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -11169,52 +12901,69 @@ pub struct ZoneCreatedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
-    pub r#type: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Zone OID
     ///
     /// Example: `a zone OID`.
     pub zone_oid: Option<String>,
+    /// Wire name `zoneType`; `type` in the previous version (both decode, and a value encodes with the name it came with).
+    pub r#type: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZoneCreatedEvent {
     "deviceURLs" => device_urls,
+    "eventTime" | "timestamp" => timestamp,
     "label" => label,
     "owningPartners" => owning_partners,
     "placeOIDs" => place_oids,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-    "type" => r#type,
+    "siteOID" => site_oid,
     "zoneOID" => zone_oid,
-});
+    "zoneType" | "type" => r#type,
+}; form wire_form);
 
 /// An existing zone has been deleted
 ///
 /// Documented at `event ZoneDeletedEvent`.
 pub struct ZoneDeletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Zone OID
     ///
     /// Example: `a zone OID`.
     pub zone_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZoneDeletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
+    "siteOID" => site_oid,
     "zoneOID" => zone_oid,
-});
+}; form wire_form);
 
 /// Documented at `GET /setup response.zones[].items[]` (and 13 other places).
 pub struct ZoneItem {
@@ -11239,6 +12988,8 @@ crate::de::fields!(ZoneItem {
 /// Documented at `event ZoneUpdatedEvent`.
 pub struct ZoneUpdatedEvent {
     pub device_urls: Option<Vec<String>>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `a zone updated event label`.
     pub label: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -11248,23 +12999,31 @@ pub struct ZoneUpdatedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
-    pub r#type: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Zone OID
     ///
     /// Example: `a zone OID`.
     pub zone_oid: Option<String>,
+    /// Wire name `zoneType`; `type` in the previous version (both decode, and a value encodes with the name it came with).
+    pub r#type: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZoneUpdatedEvent {
     "deviceURLs" => device_urls,
+    "eventTime" | "timestamp" => timestamp,
     "label" => label,
     "owningPartners" => owning_partners,
     "placeOIDs" => place_oids,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-    "type" => r#type,
+    "siteOID" => site_oid,
     "zoneOID" => zone_oid,
-});
+    "zoneType" | "type" => r#type,
+}; form wire_form);
