@@ -244,3 +244,55 @@ fn readme_names_every_version_with_its_source() {
         }
     }
 }
+
+/// Whether the client may resend each operation is decided once per operation: an
+/// operation the newest page adds is reviewed here, with the class the rule (or a
+/// curated `[[idempotency]]` entry) gives it.
+#[test]
+fn operations_added_by_the_newest_version_have_reviewed_classes() {
+    use overkiz_codegen::spec::Idempotency::{Acts, IdempotentWrite, SafeRead};
+    let versions = loaded();
+    let [.., previous, newest] = versions.as_slice() else {
+        panic!("the history has at least two versions")
+    };
+    let previous = overkiz_codegen::parse("previous", previous.text()).unwrap();
+    let newest = overkiz_codegen::parse("newest", newest.text()).unwrap();
+    let curated = std::fs::read_to_string(root().join("spec/curated.toml")).unwrap();
+    let newest = overkiz_codegen::complete(newest, &curated).unwrap();
+    let added: Vec<(String, overkiz_codegen::spec::Idempotency)> = newest
+        .operations
+        .iter()
+        .filter(|o| {
+            !previous
+                .operations
+                .iter()
+                .any(|p| p.method == o.method && p.path == o.path)
+                && o.group != "Local API"
+        })
+        .map(|o| (format!("{} {}", o.method, o.path), o.idempotency.unwrap()))
+        .collect();
+    let reviewed = [
+        // Reads.
+        ("GET /history/dataRetentionPolicy", SafeRead),
+        ("GET /history/executions/daily/{year}/{month}/{day}", SafeRead),
+        ("GET /setup/localDevices/{localDeviceOID}", SafeRead),
+        ("GET /setup/localDevices", SafeRead),
+        // Set a label, a place or data to a given value, or delete: twice is once.
+        ("PUT /setup/devices/{deviceURL}/label/{label}", IdempotentWrite),
+        ("PUT /setup/devices/{deviceURL}/localDeviceData/{key}", IdempotentWrite),
+        ("DELETE /setup/localDevices/{localDeviceOID}", IdempotentWrite),
+        ("PUT /setup/localDevices/{localDeviceOID}/label/{newLabel}", IdempotentWrite),
+        ("PUT /setup/localDevices/{localDeviceOID}/localDeviceData", IdempotentWrite),
+        ("PUT /setup/localDevices/{localDeviceOID}/relocate/{placeOID}", IdempotentWrite),
+        // Creates a device: a resend creates a second one.
+        ("POST /setup/localDevices", Acts),
+    ];
+    let mut reviewed: Vec<(String, _)> = reviewed
+        .into_iter()
+        .map(|(op, class)| (op.to_owned(), class))
+        .collect();
+    let mut added = added;
+    reviewed.sort_by(|a, b| a.0.cmp(&b.0));
+    added.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(added, reviewed);
+}
