@@ -296,3 +296,64 @@ fn operations_added_by_the_newest_version_have_reviewed_classes() {
     added.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(added, reviewed);
 }
+
+/// What `spec/README.md` says became of the March events' own `type` once August tags
+/// events by `type`.
+#[test]
+fn march_events_own_type_in_august() {
+    let versions = loaded();
+    let page = |date: &str| {
+        let v = versions.iter().find(|v| v.date == date).unwrap();
+        overkiz_codegen::parse(date, v.text()).unwrap()
+    };
+    let (march, august) = (page("2026-03"), page("2026-08"));
+    let field = |spec: &overkiz_codegen::Spec, event: &str, name: &str| {
+        let e = spec.events.iter().find(|e| e.name == event).unwrap();
+        e.fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| serde_json::to_value(&f.schema).unwrap()["type"].clone())
+    };
+    let became = [
+        ("PlaceCreatedEvent", Some("placeType")),
+        ("PlaceUpdatedEvent", Some("placeType")),
+        ("ZoneCreatedEvent", Some("zoneType")),
+        ("ZoneUpdatedEvent", Some("zoneType")),
+        ("ExecutionStateChangedEvent", Some("executionType")),
+        ("CalendarDayCreatedEvent", Some("dayType")),
+        ("CalendarDayUpdatedEvent", Some("dayType")),
+        ("CalendarRuleCreatedEvent", None),
+        ("CalendarRuleUpdatedEvent", None),
+    ];
+    let with_own_type: Vec<&str> = march
+        .events
+        .iter()
+        .filter(|e| e.fields.iter().any(|f| f.name == "type"))
+        .map(|e| e.name.as_str())
+        .collect();
+    let mut listed: Vec<&str> = became.iter().map(|(e, _)| *e).collect();
+    listed.sort();
+    assert_eq!(with_own_type, listed);
+    for (event, successor) in became {
+        let tag = |spec: &overkiz_codegen::Spec| {
+            spec.events.iter().find(|e| e.name == event).unwrap().tag.clone()
+        };
+        assert_eq!((tag(&march), tag(&august)), ("name".into(), "type".into()));
+        assert_eq!(field(&august, event, "type"), None, "{event}");
+        match successor {
+            Some(s) => {
+                assert_eq!(field(&march, event, s), None, "{event}.{s} is new in August");
+                assert_eq!(
+                    field(&august, event, s),
+                    field(&march, event, "type"),
+                    "{event}: `type` became `{s}` of the same type"
+                );
+            }
+            // CalendarRule* had a `dayType` beside their own `type` and keep it.
+            None => {
+                assert!(field(&march, event, "dayType").is_some(), "{event}");
+                assert!(field(&august, event, "dayType").is_some(), "{event}");
+            }
+        }
+    }
+}
