@@ -357,3 +357,36 @@ fn march_events_own_type_in_august() {
         }
     }
 }
+
+/// The changelog from March to August 2026 is for reading: a change every event shares
+/// is one line, a rename reads as one, and it stays short.
+#[test]
+fn changelog_from_march_to_august_is_readable() {
+    let versions = loaded();
+    let page = |date: &str| {
+        let v = versions.iter().find(|v| v.date == date).unwrap();
+        overkiz_codegen::parse(date, v.text()).unwrap()
+    };
+    let log = overkiz_codegen::changelog::diff(&page("2026-03"), &page("2026-08"));
+    let markdown = log.to_markdown();
+    let lines = markdown.lines().count();
+    assert!(lines <= 300, "{lines} lines");
+    for line in [
+        "- **breaking** every event (135): named by `type` instead of `name`",
+        "- **breaking** every event (135): field `timestamp` renamed to `eventTime` (integer)",
+        "- *additive* every event (135): field `siteOID` added (string)",
+        "- **breaking** event `PlaceCreatedEvent` field `type`: renamed to `placeType` (integer)",
+        "- **breaking** event `ExecutionStateChangedEvent` field `type`: renamed to `executionType` (integer)",
+        "- **breaking** removed `POST /config/{gatewayId}/upnpcontrol/sonos/topology/{deviceURL}`",
+        "- *additive* added `GET /setup/localDevices`: Get all local devices",
+    ] {
+        assert!(markdown.lines().any(|l| l == line), "missing {line:?}");
+    }
+    // Each change line is marked.
+    assert!(markdown
+        .lines()
+        .filter(|l| l.starts_with("- "))
+        .all(|l| l.starts_with("- **breaking** ") || l.starts_with("- *additive* ")));
+    // No event is named line by line for what every event shares.
+    assert!(!markdown.contains("field `timestamp`: removed"));
+}
