@@ -175,9 +175,14 @@ fn current_page_is_the_newest_version() {
         assert!(
             newest.text_file.is_none() && current == [previous.date.as_str()],
             "spec/enduser-api.txt must be the newest version ({}): import it with \
-             `cargo xtask import-doc spec/versions/{}.html` (it is {current:?})",
+             `cargo xtask import-doc spec/versions/{}.html` (it is {})",
             newest.date,
-            newest.date
+            newest.date,
+            if current.is_empty() {
+                "none of the versions".to_owned()
+            } else {
+                format!("version {}", current.join(", "))
+            }
         );
     }
 }
