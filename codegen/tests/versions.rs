@@ -175,9 +175,14 @@ fn current_page_is_the_newest_version() {
         assert!(
             newest.text_file.is_none() && current == [previous.date.as_str()],
             "spec/enduser-api.txt must be the newest version ({}): import it with \
-             `cargo xtask import-doc spec/versions/{}.html` (it is {current:?})",
+             `cargo xtask import-doc spec/versions/{}.html` (it is {})",
             newest.date,
-            newest.date
+            newest.date,
+            if current.is_empty() {
+                "none of the versions".to_owned()
+            } else {
+                format!("version {}", current.join(", "))
+            }
         );
     }
 }
@@ -243,4 +248,150 @@ fn readme_names_every_version_with_its_source() {
             );
         }
     }
+}
+
+/// Whether the client may resend each operation is decided once per operation: an
+/// operation the newest page adds is reviewed here, with the class the rule (or a
+/// curated `[[idempotency]]` entry) gives it.
+#[test]
+fn operations_added_by_the_newest_version_have_reviewed_classes() {
+    use overkiz_codegen::spec::Idempotency::{Acts, IdempotentWrite, SafeRead};
+    let versions = loaded();
+    let [.., previous, newest] = versions.as_slice() else {
+        panic!("the history has at least two versions")
+    };
+    let previous = overkiz_codegen::parse("previous", previous.text()).unwrap();
+    let newest = overkiz_codegen::parse("newest", newest.text()).unwrap();
+    let curated = std::fs::read_to_string(root().join("spec/curated.toml")).unwrap();
+    let newest = overkiz_codegen::complete(newest, &curated).unwrap();
+    let added: Vec<(String, overkiz_codegen::spec::Idempotency)> = newest
+        .operations
+        .iter()
+        .filter(|o| {
+            !previous
+                .operations
+                .iter()
+                .any(|p| p.method == o.method && p.path == o.path)
+                && o.group != "Local API"
+        })
+        .map(|o| (format!("{} {}", o.method, o.path), o.idempotency.unwrap()))
+        .collect();
+    let reviewed = [
+        // Reads.
+        ("GET /history/dataRetentionPolicy", SafeRead),
+        ("GET /history/executions/daily/{year}/{month}/{day}", SafeRead),
+        ("GET /setup/localDevices/{localDeviceOID}", SafeRead),
+        ("GET /setup/localDevices", SafeRead),
+        // Set a label, a place or data to a given value, or delete: twice is once.
+        ("PUT /setup/devices/{deviceURL}/label/{label}", IdempotentWrite),
+        ("PUT /setup/devices/{deviceURL}/localDeviceData/{key}", IdempotentWrite),
+        ("DELETE /setup/localDevices/{localDeviceOID}", IdempotentWrite),
+        ("PUT /setup/localDevices/{localDeviceOID}/label/{newLabel}", IdempotentWrite),
+        ("PUT /setup/localDevices/{localDeviceOID}/localDeviceData", IdempotentWrite),
+        ("PUT /setup/localDevices/{localDeviceOID}/relocate/{placeOID}", IdempotentWrite),
+        // Creates a device: a resend creates a second one.
+        ("POST /setup/localDevices", Acts),
+    ];
+    let mut reviewed: Vec<(String, _)> = reviewed
+        .into_iter()
+        .map(|(op, class)| (op.to_owned(), class))
+        .collect();
+    let mut added = added;
+    reviewed.sort_by(|a, b| a.0.cmp(&b.0));
+    added.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(added, reviewed);
+}
+
+/// What `spec/README.md` says became of the March events' own `type` once August tags
+/// events by `type`.
+#[test]
+fn march_events_own_type_in_august() {
+    let versions = loaded();
+    let page = |date: &str| {
+        let v = versions.iter().find(|v| v.date == date).unwrap();
+        overkiz_codegen::parse(date, v.text()).unwrap()
+    };
+    let (march, august) = (page("2026-03"), page("2026-08"));
+    let field = |spec: &overkiz_codegen::Spec, event: &str, name: &str| {
+        let e = spec.events.iter().find(|e| e.name == event).unwrap();
+        e.fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| serde_json::to_value(&f.schema).unwrap()["type"].clone())
+    };
+    let became = [
+        ("PlaceCreatedEvent", Some("placeType")),
+        ("PlaceUpdatedEvent", Some("placeType")),
+        ("ZoneCreatedEvent", Some("zoneType")),
+        ("ZoneUpdatedEvent", Some("zoneType")),
+        ("ExecutionStateChangedEvent", Some("executionType")),
+        ("CalendarDayCreatedEvent", Some("dayType")),
+        ("CalendarDayUpdatedEvent", Some("dayType")),
+        ("CalendarRuleCreatedEvent", None),
+        ("CalendarRuleUpdatedEvent", None),
+    ];
+    let with_own_type: Vec<&str> = march
+        .events
+        .iter()
+        .filter(|e| e.fields.iter().any(|f| f.name == "type"))
+        .map(|e| e.name.as_str())
+        .collect();
+    let mut listed: Vec<&str> = became.iter().map(|(e, _)| *e).collect();
+    listed.sort();
+    assert_eq!(with_own_type, listed);
+    for (event, successor) in became {
+        let tag = |spec: &overkiz_codegen::Spec| {
+            spec.events.iter().find(|e| e.name == event).unwrap().tag.clone()
+        };
+        assert_eq!((tag(&march), tag(&august)), ("name".into(), "type".into()));
+        assert_eq!(field(&august, event, "type"), None, "{event}");
+        match successor {
+            Some(s) => {
+                assert_eq!(field(&march, event, s), None, "{event}.{s} is new in August");
+                assert_eq!(
+                    field(&august, event, s),
+                    field(&march, event, "type"),
+                    "{event}: `type` became `{s}` of the same type"
+                );
+            }
+            // CalendarRule* had a `dayType` beside their own `type` and keep it.
+            None => {
+                assert!(field(&march, event, "dayType").is_some(), "{event}");
+                assert!(field(&august, event, "dayType").is_some(), "{event}");
+            }
+        }
+    }
+}
+
+/// The changelog from March to August 2026 is for reading: a change every event shares
+/// is one line, a rename reads as one, and it stays short.
+#[test]
+fn changelog_from_march_to_august_is_readable() {
+    let versions = loaded();
+    let page = |date: &str| {
+        let v = versions.iter().find(|v| v.date == date).unwrap();
+        overkiz_codegen::parse(date, v.text()).unwrap()
+    };
+    let log = overkiz_codegen::changelog::diff(&page("2026-03"), &page("2026-08"));
+    let markdown = log.to_markdown();
+    let lines = markdown.lines().count();
+    assert!(lines <= 300, "{lines} lines");
+    for line in [
+        "- **breaking** every event (135): named by `type` instead of `name`",
+        "- **breaking** every event (135): field `timestamp` renamed to `eventTime` (integer)",
+        "- *additive* every event (135): field `siteOID` added (string)",
+        "- **breaking** event `PlaceCreatedEvent` field `type`: renamed to `placeType` (integer)",
+        "- **breaking** event `ExecutionStateChangedEvent` field `type`: renamed to `executionType` (integer)",
+        "- **breaking** removed `POST /config/{gatewayId}/upnpcontrol/sonos/topology/{deviceURL}`",
+        "- *additive* added `GET /setup/localDevices`: Get all local devices",
+    ] {
+        assert!(markdown.lines().any(|l| l == line), "missing {line:?}");
+    }
+    // Each change line is marked.
+    assert!(markdown
+        .lines()
+        .filter(|l| l.starts_with("- "))
+        .all(|l| l.starts_with("- **breaking** ") || l.starts_with("- *additive* ")));
+    // No event is named line by line for what every event shares.
+    assert!(!markdown.contains("field `timestamp`: removed"));
 }
