@@ -128,10 +128,14 @@ fn field_tables(text: &str) -> String {
     out
 }
 
+/// A `fields!` table: the type name, `(wire names, Rust name)` per field, and what
+/// follows the table.
+type Table<'a> = (&'a str, Vec<(String, &'a str)>, &'a str);
+
 /// `Name { "a" => a, "b" | "c" => b } ; form f` → `Name`, `[("\"a\"", "a"),
 /// ("\"b\" | \"c\"", "b")]`, `; form f` (the wire names with their aliases, and
 /// what follows the table).
-fn table_entries(body: &str) -> Option<(&str, Vec<(String, &str)>, &str)> {
+fn table_entries(body: &str) -> Option<Table<'_>> {
     let body = body.trim();
     let open = body.find('{')?;
     let name = body[..open].trim();
