@@ -67,36 +67,21 @@ pub fn module(ir: &Ir) -> TokenStream {
          ({count} with the curated ones), selected by its {tag_list} field (the first of \
          them present as a string names the event)."
     );
-    let tagged_by = ir.events.iter().filter_map(|e| {
-        let alias = e.tag_alias.as_deref()?;
-        let variant = type_ident(&e.variant);
-        Some(quote! {
-            Event::#variant(e) => {
-                e.wire_form = if key == #alias {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-        })
-    });
-    let tag_keys = ir.events.iter().map(|e| {
-        let tag = e.tag.as_str();
-        match &e.tag_alias {
-            Some(alias) => quote! {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous { #alias } else { #tag }
-            },
-            None => quote!(#tag),
-        }
-    });
-    let tag_keys: Vec<TokenStream> = tag_keys.collect();
-    let tag_key_arms = ir.events.iter().zip(&tag_keys).map(|(e, key)| {
-        let variant = type_ident(&e.variant);
-        if e.tag_alias.is_some() {
-            quote!(Event::#variant(e) => #key,)
-        } else {
-            quote!(Event::#variant(_) => #key,)
-        }
+    // One arm per (tag, previous tag) pair, rather than one per event.
+    let mut by_tags: std::collections::BTreeMap<(&str, Option<&str>), Vec<proc_macro2::Ident>> =
+        std::collections::BTreeMap::new();
+    for e in &ir.events {
+        by_tags
+            .entry((e.tag.as_str(), e.tag_alias.as_deref()))
+            .or_default()
+            .push(type_ident(&e.variant));
+    }
+    let tag_arms = by_tags.iter().map(|((tag, alias), variants)| {
+        let alias = match alias {
+            Some(a) => quote!(Some(#a)),
+            None => quote!(None),
+        };
+        quote!(#(Event::#variants(_))|* => (#tag, #alias),)
     });
     let allow_deprecated = ir.events.iter().any(|e| e.removed_after.is_some()).then(|| {
         quote! {
@@ -114,6 +99,7 @@ pub fn module(ir: &Ir) -> TokenStream {
         use serde::de::MapAccess;
         use serde_json::{Map, Value};
 
+        use crate::de::Fields;
         use crate::types::*;
 
         #[doc = #summary]
@@ -182,9 +168,32 @@ pub fn module(ir: &Ir) -> TokenStream {
             /// [`Event::Unknown`], the tag field it has (`""` if none).
             #[inline]
             pub fn tag_key(&self) -> &'static str {
+                if let Event::Unknown(value) = self {
+                    return crate::de::event_tag(value, Self::TAGS).map_or("", |(key, _)| key);
+                }
+                match (self.tags(), self.wire_form()) {
+                    ((_, Some(previous)), crate::WireForm::Previous) => previous,
+                    ((tag, _), _) => tag,
+                }
+            }
+
+            /// The wire form the event was received in ([`crate::WireForm::Newest`] for
+            /// one built in code, and for [`Event::Unknown`]).
+            #[inline]
+            pub fn wire_form(&self) -> crate::WireForm {
                 match self {
-                    #(#tag_key_arms)*
-                    Event::Unknown(value) => crate::de::event_tag(value, Self::TAGS).map_or("", |(key, _)| key),
+                    #(Event::#variants(e) => e.wire_form(),)*
+                    Event::Unknown(_) => crate::WireForm::Newest,
+                }
+            }
+
+            /// The tag field of the newest form of the event, and the previous form's
+            /// when it differs.
+            #[inline]
+            fn tags(&self) -> (&'static str, Option<&'static str>) {
+                match self {
+                    #(#tag_arms)*
+                    Event::Unknown(_) => ("", None),
                 }
             }
         }
@@ -214,10 +223,17 @@ pub fn module(ir: &Ir) -> TokenStream {
 
             #[inline]
             fn tagged_by(&mut self, key: &str) {
-                #[allow(clippy::match_single_binding)]
+                let (_, Some(previous)) = self.tags() else {
+                    return;
+                };
+                let form = if key == previous {
+                    crate::WireForm::Previous
+                } else {
+                    crate::WireForm::Newest
+                };
                 match self {
-                    #(#tagged_by)*
-                    _ => { let _ = key; }
+                    #(Event::#variants(e) => e.set_wire_form(form),)*
+                    Event::Unknown(_) => {}
                 }
             }
 
@@ -250,7 +266,7 @@ pub fn module(ir: &Ir) -> TokenStream {
         impl Serialize for Event {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 match self {
-                    #(Event::#variants(e) => crate::de::serialize_tagged(serializer, #tag_keys, #wires, e),)*
+                    #(Event::#variants(e) => crate::de::serialize_tagged(serializer, self.tag_key(), #wires, e),)*
                     Event::Unknown(value) => value.serialize(serializer),
                 }
             }

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde::de::MapAccess;
 use serde_json::{Map, Value};
+use crate::de::Fields;
 use crate::types::*;
 
 /// An event of the event stream: one variant per event type the documentation lists (148 with the curated ones), selected by its `name` or `type` field (the first of them present as a string names the event).
@@ -2084,1028 +2085,326 @@ impl Event {
     /// [`Event::Unknown`], the tag field it has (`""` if none).
     #[inline]
     pub fn tag_key(&self) -> &'static str {
+        if let Event::Unknown(value) = self {
+            return crate::de::event_tag(value, Self::TAGS).map_or("", |(key, _)| key);
+        }
+        match (self.tags(), self.wire_form()) {
+            ((_, Some(previous)), crate::WireForm::Previous) => previous,
+            ((tag, _), _) => tag,
+        }
+    }
+
+    /// The wire form the event was received in ([`crate::WireForm::Newest`] for
+    /// one built in code, and for [`Event::Unknown`]).
+    #[inline]
+    pub fn wire_form(&self) -> crate::WireForm {
         match self {
-            Event::ActionGroupCreated(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::ActionGroupDeleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::ActionGroupUpdated(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::AugustDiscoverHousesCandidatesCompleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::AugustDiscoverHousesCandidatesFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::AugustGatewayDiscoverCompleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::AugustGatewayDiscoverFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::AugustRefreshCurrentTokenCompleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::AugustRefreshCurrentTokenFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::CalendarDayCreated(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::CalendarDayDeleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::CalendarDayUpdated(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::CalendarRuleCreated(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::CalendarRuleDeleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::CalendarRuleUpdated(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::CameraDiscovered(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::CommandExecutionStateChanged(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::ConditionGroupCreated(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::ConditionGroupDeleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::ConditionGroupUpdated(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::DelayedTriggerCancelled(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::DelayedTriggerSet(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::DeviceAvailable(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::DeviceCreated(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::DeviceDeletionFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::DeviceDisabled(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::DeviceFirmwareUpdateCompleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::DeviceFirmwareUpdateFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::DeviceFirmwareUpdateStarted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::DeviceRemoved(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::DeviceStateChanged(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::DeviceUnavailable(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::DeviceUpdated(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::DiscoverComplete(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::DiscoverFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::EliotDiscoverGatewayCompleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::EliotDiscoverGatewayFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::EliotDiscoverGatewaysCompleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::EliotDiscoverGatewaysFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::EliotRefreshCurrentTokenCompleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::EliotRefreshCurrentTokenFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::EnOceanBadDeviceStimulation(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::EnOceanLearnModeTimeout(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::EnOceanLearnStarted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::EnOceanLearnStopped(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::EndUserAccountUpdated(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::EndUserPreferenceCreated(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::EndUserPreferenceDeleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::EndUserPreferenceUpdated(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::ExecutionRegistered(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::ExecutionStateChanged(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::ExternalServiceURL(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::GatewayAlive(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::GatewayDown(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::GatewayDownOptionsChanged(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::GatewayFirmwareUpdateCompleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::GatewayFirmwareUpdateFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::GatewayFirmwareUpdateStarted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::GatewayFunctionChanged(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::GatewaySynchronizationEnded(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::GatewaySynchronizationStarted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::GroupTriggered(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::HistoryDeleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::IOChangedKey(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::LocalDeviceCreated(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::LocalDeviceDataUpdated(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::LocalDeviceDeleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::LocalDeviceUpdated(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::LocationUpdated(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::MainAccountUpdated(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::OGCPDevicePairingCompleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::OGCPDevicePairingFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::OGCPDiscoverDeviceCompleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::OGCPDiscoverDeviceFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::OGCPDiscoverSiteCompleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::OGCPDiscoverSiteFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::OGCPDiscoverSitesCompleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::OGCPDiscoverSitesFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::OGCPTokensRefreshCompleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::OGCPTokensRefreshFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::OpenDoorsDiscoverCompleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::OpenDoorsDiscoverFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::OpenDoorsGenerateOAuthTokensCompleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::OpenDoorsGenerateOAuthTokensFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::PlaceCreated(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::PlaceDeleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::PlaceUpdated(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::PurgePartialRawDevices(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::PushSubscriptionCreated(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::PushSubscriptionDeleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::RefreshAllDevicesStatesCompleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::RefreshAllDevicesStatesFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::SetupJobCompleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::SetupJobFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::SetupTriggerCreated(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::SetupTriggerCreationFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::SetupTriggerDeleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::SetupTriggerModeChangeFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::SetupTriggerModeChanged(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::SetupTriggerUpdated(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::SomfyProtectCurrentTokenCompleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::SomfyProtectCurrentTokenFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::SomfyProtectDiscoverCompleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::SomfyProtectDiscoverFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::SomfyProtectGenerateOAuthTokensCompleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::SomfyProtectGenerateOAuthTokensFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::SomfyProtectGetSitesCompleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::SomfyProtectGetSitesFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::SomfyProtectSiteDiscovered(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::SomfyThermostatCurrentTokensCompleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::SomfyThermostatCurrentTokensFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::SomfyThermostatDeleteWebhookFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::SomfyThermostatDeleteWebhookSuccess(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::SomfyThermostatDiscoverCompleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::SomfyThermostatDiscoverFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::SomfyThermostatDiscovered(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::SomfyThermostatGenerateOAuthTokensCompleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::SomfyThermostatGenerateOAuthTokensFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::SomfyThermostatRegisterWebhookFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::SomfyThermostatRegisterWebhookSuccess(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::SomfyThermostatsCandidatesDiscovered(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::SonosGetTopologyFailed(_) => "name",
-            Event::SonosGetTopologySuccess(_) => "name",
-            Event::SonosTopologyChanged(_) => "name",
-            Event::ValidAddress(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::WiserGatewayDiscovered(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::WiserGatewayDiscoveredFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::WiserSitesCandidatesDiscovered(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::WiserSitesCandidatesFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::ZWaveExclusionInOtherNetwork(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::ZWaveNewClientSideAuthenticationDSK(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::ZWaveResetComplete(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::ZWaveResetFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::ZWaveSetModeComplete(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::ZWaveSetModeFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::ZigbeeBindNetworkCompleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::ZigbeeBindNetworkFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::ZigbeeCreateNetworkCompleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::ZigbeeCreateNetworkFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::ZigbeeJoinNetworkCompleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::ZigbeeJoinNetworkFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::ZigbeeLeaveNetworkCompleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::ZigbeeLeaveNetworkFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::ZigbeeRefreshNetworkCompleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::ZigbeeRefreshNetworkFailed(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::ZoneCreated(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::ZoneDeleted(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::ZoneUpdated(e) => {
-                if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                    "name"
-                } else {
-                    "type"
-                }
-            }
-            Event::Unknown(value) => {
-                crate::de::event_tag(value, Self::TAGS).map_or("", |(key, _)| key)
-            }
+            Event::ActionGroupCreated(e) => e.wire_form(),
+            Event::ActionGroupDeleted(e) => e.wire_form(),
+            Event::ActionGroupUpdated(e) => e.wire_form(),
+            Event::AugustDiscoverHousesCandidatesCompleted(e) => e.wire_form(),
+            Event::AugustDiscoverHousesCandidatesFailed(e) => e.wire_form(),
+            Event::AugustGatewayDiscoverCompleted(e) => e.wire_form(),
+            Event::AugustGatewayDiscoverFailed(e) => e.wire_form(),
+            Event::AugustRefreshCurrentTokenCompleted(e) => e.wire_form(),
+            Event::AugustRefreshCurrentTokenFailed(e) => e.wire_form(),
+            Event::CalendarDayCreated(e) => e.wire_form(),
+            Event::CalendarDayDeleted(e) => e.wire_form(),
+            Event::CalendarDayUpdated(e) => e.wire_form(),
+            Event::CalendarRuleCreated(e) => e.wire_form(),
+            Event::CalendarRuleDeleted(e) => e.wire_form(),
+            Event::CalendarRuleUpdated(e) => e.wire_form(),
+            Event::CameraDiscovered(e) => e.wire_form(),
+            Event::CommandExecutionStateChanged(e) => e.wire_form(),
+            Event::ConditionGroupCreated(e) => e.wire_form(),
+            Event::ConditionGroupDeleted(e) => e.wire_form(),
+            Event::ConditionGroupUpdated(e) => e.wire_form(),
+            Event::DelayedTriggerCancelled(e) => e.wire_form(),
+            Event::DelayedTriggerSet(e) => e.wire_form(),
+            Event::DeviceAvailable(e) => e.wire_form(),
+            Event::DeviceCreated(e) => e.wire_form(),
+            Event::DeviceDeletionFailed(e) => e.wire_form(),
+            Event::DeviceDisabled(e) => e.wire_form(),
+            Event::DeviceFirmwareUpdateCompleted(e) => e.wire_form(),
+            Event::DeviceFirmwareUpdateFailed(e) => e.wire_form(),
+            Event::DeviceFirmwareUpdateStarted(e) => e.wire_form(),
+            Event::DeviceRemoved(e) => e.wire_form(),
+            Event::DeviceStateChanged(e) => e.wire_form(),
+            Event::DeviceUnavailable(e) => e.wire_form(),
+            Event::DeviceUpdated(e) => e.wire_form(),
+            Event::DiscoverComplete(e) => e.wire_form(),
+            Event::DiscoverFailed(e) => e.wire_form(),
+            Event::EliotDiscoverGatewayCompleted(e) => e.wire_form(),
+            Event::EliotDiscoverGatewayFailed(e) => e.wire_form(),
+            Event::EliotDiscoverGatewaysCompleted(e) => e.wire_form(),
+            Event::EliotDiscoverGatewaysFailed(e) => e.wire_form(),
+            Event::EliotRefreshCurrentTokenCompleted(e) => e.wire_form(),
+            Event::EliotRefreshCurrentTokenFailed(e) => e.wire_form(),
+            Event::EnOceanBadDeviceStimulation(e) => e.wire_form(),
+            Event::EnOceanLearnModeTimeout(e) => e.wire_form(),
+            Event::EnOceanLearnStarted(e) => e.wire_form(),
+            Event::EnOceanLearnStopped(e) => e.wire_form(),
+            Event::EndUserAccountUpdated(e) => e.wire_form(),
+            Event::EndUserPreferenceCreated(e) => e.wire_form(),
+            Event::EndUserPreferenceDeleted(e) => e.wire_form(),
+            Event::EndUserPreferenceUpdated(e) => e.wire_form(),
+            Event::ExecutionRegistered(e) => e.wire_form(),
+            Event::ExecutionStateChanged(e) => e.wire_form(),
+            Event::ExternalServiceURL(e) => e.wire_form(),
+            Event::GatewayAlive(e) => e.wire_form(),
+            Event::GatewayDown(e) => e.wire_form(),
+            Event::GatewayDownOptionsChanged(e) => e.wire_form(),
+            Event::GatewayFirmwareUpdateCompleted(e) => e.wire_form(),
+            Event::GatewayFirmwareUpdateFailed(e) => e.wire_form(),
+            Event::GatewayFirmwareUpdateStarted(e) => e.wire_form(),
+            Event::GatewayFunctionChanged(e) => e.wire_form(),
+            Event::GatewaySynchronizationEnded(e) => e.wire_form(),
+            Event::GatewaySynchronizationStarted(e) => e.wire_form(),
+            Event::GroupTriggered(e) => e.wire_form(),
+            Event::HistoryDeleted(e) => e.wire_form(),
+            Event::IOChangedKey(e) => e.wire_form(),
+            Event::LocalDeviceCreated(e) => e.wire_form(),
+            Event::LocalDeviceDataUpdated(e) => e.wire_form(),
+            Event::LocalDeviceDeleted(e) => e.wire_form(),
+            Event::LocalDeviceUpdated(e) => e.wire_form(),
+            Event::LocationUpdated(e) => e.wire_form(),
+            Event::MainAccountUpdated(e) => e.wire_form(),
+            Event::OGCPDevicePairingCompleted(e) => e.wire_form(),
+            Event::OGCPDevicePairingFailed(e) => e.wire_form(),
+            Event::OGCPDiscoverDeviceCompleted(e) => e.wire_form(),
+            Event::OGCPDiscoverDeviceFailed(e) => e.wire_form(),
+            Event::OGCPDiscoverSiteCompleted(e) => e.wire_form(),
+            Event::OGCPDiscoverSiteFailed(e) => e.wire_form(),
+            Event::OGCPDiscoverSitesCompleted(e) => e.wire_form(),
+            Event::OGCPDiscoverSitesFailed(e) => e.wire_form(),
+            Event::OGCPTokensRefreshCompleted(e) => e.wire_form(),
+            Event::OGCPTokensRefreshFailed(e) => e.wire_form(),
+            Event::OpenDoorsDiscoverCompleted(e) => e.wire_form(),
+            Event::OpenDoorsDiscoverFailed(e) => e.wire_form(),
+            Event::OpenDoorsGenerateOAuthTokensCompleted(e) => e.wire_form(),
+            Event::OpenDoorsGenerateOAuthTokensFailed(e) => e.wire_form(),
+            Event::PlaceCreated(e) => e.wire_form(),
+            Event::PlaceDeleted(e) => e.wire_form(),
+            Event::PlaceUpdated(e) => e.wire_form(),
+            Event::PurgePartialRawDevices(e) => e.wire_form(),
+            Event::PushSubscriptionCreated(e) => e.wire_form(),
+            Event::PushSubscriptionDeleted(e) => e.wire_form(),
+            Event::RefreshAllDevicesStatesCompleted(e) => e.wire_form(),
+            Event::RefreshAllDevicesStatesFailed(e) => e.wire_form(),
+            Event::SetupJobCompleted(e) => e.wire_form(),
+            Event::SetupJobFailed(e) => e.wire_form(),
+            Event::SetupTriggerCreated(e) => e.wire_form(),
+            Event::SetupTriggerCreationFailed(e) => e.wire_form(),
+            Event::SetupTriggerDeleted(e) => e.wire_form(),
+            Event::SetupTriggerModeChangeFailed(e) => e.wire_form(),
+            Event::SetupTriggerModeChanged(e) => e.wire_form(),
+            Event::SetupTriggerUpdated(e) => e.wire_form(),
+            Event::SomfyProtectCurrentTokenCompleted(e) => e.wire_form(),
+            Event::SomfyProtectCurrentTokenFailed(e) => e.wire_form(),
+            Event::SomfyProtectDiscoverCompleted(e) => e.wire_form(),
+            Event::SomfyProtectDiscoverFailed(e) => e.wire_form(),
+            Event::SomfyProtectGenerateOAuthTokensCompleted(e) => e.wire_form(),
+            Event::SomfyProtectGenerateOAuthTokensFailed(e) => e.wire_form(),
+            Event::SomfyProtectGetSitesCompleted(e) => e.wire_form(),
+            Event::SomfyProtectGetSitesFailed(e) => e.wire_form(),
+            Event::SomfyProtectSiteDiscovered(e) => e.wire_form(),
+            Event::SomfyThermostatCurrentTokensCompleted(e) => e.wire_form(),
+            Event::SomfyThermostatCurrentTokensFailed(e) => e.wire_form(),
+            Event::SomfyThermostatDeleteWebhookFailed(e) => e.wire_form(),
+            Event::SomfyThermostatDeleteWebhookSuccess(e) => e.wire_form(),
+            Event::SomfyThermostatDiscoverCompleted(e) => e.wire_form(),
+            Event::SomfyThermostatDiscoverFailed(e) => e.wire_form(),
+            Event::SomfyThermostatDiscovered(e) => e.wire_form(),
+            Event::SomfyThermostatGenerateOAuthTokensCompleted(e) => e.wire_form(),
+            Event::SomfyThermostatGenerateOAuthTokensFailed(e) => e.wire_form(),
+            Event::SomfyThermostatRegisterWebhookFailed(e) => e.wire_form(),
+            Event::SomfyThermostatRegisterWebhookSuccess(e) => e.wire_form(),
+            Event::SomfyThermostatsCandidatesDiscovered(e) => e.wire_form(),
+            Event::SonosGetTopologyFailed(e) => e.wire_form(),
+            Event::SonosGetTopologySuccess(e) => e.wire_form(),
+            Event::SonosTopologyChanged(e) => e.wire_form(),
+            Event::ValidAddress(e) => e.wire_form(),
+            Event::WiserGatewayDiscovered(e) => e.wire_form(),
+            Event::WiserGatewayDiscoveredFailed(e) => e.wire_form(),
+            Event::WiserSitesCandidatesDiscovered(e) => e.wire_form(),
+            Event::WiserSitesCandidatesFailed(e) => e.wire_form(),
+            Event::ZWaveExclusionInOtherNetwork(e) => e.wire_form(),
+            Event::ZWaveNewClientSideAuthenticationDSK(e) => e.wire_form(),
+            Event::ZWaveResetComplete(e) => e.wire_form(),
+            Event::ZWaveResetFailed(e) => e.wire_form(),
+            Event::ZWaveSetModeComplete(e) => e.wire_form(),
+            Event::ZWaveSetModeFailed(e) => e.wire_form(),
+            Event::ZigbeeBindNetworkCompleted(e) => e.wire_form(),
+            Event::ZigbeeBindNetworkFailed(e) => e.wire_form(),
+            Event::ZigbeeCreateNetworkCompleted(e) => e.wire_form(),
+            Event::ZigbeeCreateNetworkFailed(e) => e.wire_form(),
+            Event::ZigbeeJoinNetworkCompleted(e) => e.wire_form(),
+            Event::ZigbeeJoinNetworkFailed(e) => e.wire_form(),
+            Event::ZigbeeLeaveNetworkCompleted(e) => e.wire_form(),
+            Event::ZigbeeLeaveNetworkFailed(e) => e.wire_form(),
+            Event::ZigbeeRefreshNetworkCompleted(e) => e.wire_form(),
+            Event::ZigbeeRefreshNetworkFailed(e) => e.wire_form(),
+            Event::ZoneCreated(e) => e.wire_form(),
+            Event::ZoneDeleted(e) => e.wire_form(),
+            Event::ZoneUpdated(e) => e.wire_form(),
+            Event::Unknown(_) => crate::WireForm::Newest,
+        }
+    }
+
+    /// The tag field of the newest form of the event, and the previous form's
+    /// when it differs.
+    #[inline]
+    fn tags(&self) -> (&'static str, Option<&'static str>) {
+        match self {
+            Event::SonosGetTopologyFailed(_)
+            | Event::SonosGetTopologySuccess(_)
+            | Event::SonosTopologyChanged(_) => ("name", None),
+            Event::ActionGroupCreated(_)
+            | Event::ActionGroupDeleted(_)
+            | Event::ActionGroupUpdated(_)
+            | Event::AugustDiscoverHousesCandidatesCompleted(_)
+            | Event::AugustDiscoverHousesCandidatesFailed(_)
+            | Event::AugustGatewayDiscoverCompleted(_)
+            | Event::AugustGatewayDiscoverFailed(_)
+            | Event::AugustRefreshCurrentTokenCompleted(_)
+            | Event::AugustRefreshCurrentTokenFailed(_)
+            | Event::CalendarDayCreated(_)
+            | Event::CalendarDayDeleted(_)
+            | Event::CalendarDayUpdated(_)
+            | Event::CalendarRuleCreated(_)
+            | Event::CalendarRuleDeleted(_)
+            | Event::CalendarRuleUpdated(_)
+            | Event::CameraDiscovered(_)
+            | Event::CommandExecutionStateChanged(_)
+            | Event::ConditionGroupCreated(_)
+            | Event::ConditionGroupDeleted(_)
+            | Event::ConditionGroupUpdated(_)
+            | Event::DelayedTriggerCancelled(_)
+            | Event::DelayedTriggerSet(_)
+            | Event::DeviceAvailable(_)
+            | Event::DeviceCreated(_)
+            | Event::DeviceDeletionFailed(_)
+            | Event::DeviceDisabled(_)
+            | Event::DeviceFirmwareUpdateCompleted(_)
+            | Event::DeviceFirmwareUpdateFailed(_)
+            | Event::DeviceFirmwareUpdateStarted(_)
+            | Event::DeviceRemoved(_)
+            | Event::DeviceStateChanged(_)
+            | Event::DeviceUnavailable(_)
+            | Event::DeviceUpdated(_)
+            | Event::DiscoverComplete(_)
+            | Event::DiscoverFailed(_)
+            | Event::EliotDiscoverGatewayCompleted(_)
+            | Event::EliotDiscoverGatewayFailed(_)
+            | Event::EliotDiscoverGatewaysCompleted(_)
+            | Event::EliotDiscoverGatewaysFailed(_)
+            | Event::EliotRefreshCurrentTokenCompleted(_)
+            | Event::EliotRefreshCurrentTokenFailed(_)
+            | Event::EnOceanBadDeviceStimulation(_)
+            | Event::EnOceanLearnModeTimeout(_)
+            | Event::EnOceanLearnStarted(_)
+            | Event::EnOceanLearnStopped(_)
+            | Event::EndUserAccountUpdated(_)
+            | Event::EndUserPreferenceCreated(_)
+            | Event::EndUserPreferenceDeleted(_)
+            | Event::EndUserPreferenceUpdated(_)
+            | Event::ExecutionRegistered(_)
+            | Event::ExecutionStateChanged(_)
+            | Event::ExternalServiceURL(_)
+            | Event::GatewayAlive(_)
+            | Event::GatewayDown(_)
+            | Event::GatewayDownOptionsChanged(_)
+            | Event::GatewayFirmwareUpdateCompleted(_)
+            | Event::GatewayFirmwareUpdateFailed(_)
+            | Event::GatewayFirmwareUpdateStarted(_)
+            | Event::GatewayFunctionChanged(_)
+            | Event::GatewaySynchronizationEnded(_)
+            | Event::GatewaySynchronizationStarted(_)
+            | Event::GroupTriggered(_)
+            | Event::HistoryDeleted(_)
+            | Event::IOChangedKey(_)
+            | Event::LocalDeviceCreated(_)
+            | Event::LocalDeviceDataUpdated(_)
+            | Event::LocalDeviceDeleted(_)
+            | Event::LocalDeviceUpdated(_)
+            | Event::LocationUpdated(_)
+            | Event::MainAccountUpdated(_)
+            | Event::OGCPDevicePairingCompleted(_)
+            | Event::OGCPDevicePairingFailed(_)
+            | Event::OGCPDiscoverDeviceCompleted(_)
+            | Event::OGCPDiscoverDeviceFailed(_)
+            | Event::OGCPDiscoverSiteCompleted(_)
+            | Event::OGCPDiscoverSiteFailed(_)
+            | Event::OGCPDiscoverSitesCompleted(_)
+            | Event::OGCPDiscoverSitesFailed(_)
+            | Event::OGCPTokensRefreshCompleted(_)
+            | Event::OGCPTokensRefreshFailed(_)
+            | Event::OpenDoorsDiscoverCompleted(_)
+            | Event::OpenDoorsDiscoverFailed(_)
+            | Event::OpenDoorsGenerateOAuthTokensCompleted(_)
+            | Event::OpenDoorsGenerateOAuthTokensFailed(_)
+            | Event::PlaceCreated(_)
+            | Event::PlaceDeleted(_)
+            | Event::PlaceUpdated(_)
+            | Event::PurgePartialRawDevices(_)
+            | Event::PushSubscriptionCreated(_)
+            | Event::PushSubscriptionDeleted(_)
+            | Event::RefreshAllDevicesStatesCompleted(_)
+            | Event::RefreshAllDevicesStatesFailed(_)
+            | Event::SetupJobCompleted(_)
+            | Event::SetupJobFailed(_)
+            | Event::SetupTriggerCreated(_)
+            | Event::SetupTriggerCreationFailed(_)
+            | Event::SetupTriggerDeleted(_)
+            | Event::SetupTriggerModeChangeFailed(_)
+            | Event::SetupTriggerModeChanged(_)
+            | Event::SetupTriggerUpdated(_)
+            | Event::SomfyProtectCurrentTokenCompleted(_)
+            | Event::SomfyProtectCurrentTokenFailed(_)
+            | Event::SomfyProtectDiscoverCompleted(_)
+            | Event::SomfyProtectDiscoverFailed(_)
+            | Event::SomfyProtectGenerateOAuthTokensCompleted(_)
+            | Event::SomfyProtectGenerateOAuthTokensFailed(_)
+            | Event::SomfyProtectGetSitesCompleted(_)
+            | Event::SomfyProtectGetSitesFailed(_)
+            | Event::SomfyProtectSiteDiscovered(_)
+            | Event::SomfyThermostatCurrentTokensCompleted(_)
+            | Event::SomfyThermostatCurrentTokensFailed(_)
+            | Event::SomfyThermostatDeleteWebhookFailed(_)
+            | Event::SomfyThermostatDeleteWebhookSuccess(_)
+            | Event::SomfyThermostatDiscoverCompleted(_)
+            | Event::SomfyThermostatDiscoverFailed(_)
+            | Event::SomfyThermostatDiscovered(_)
+            | Event::SomfyThermostatGenerateOAuthTokensCompleted(_)
+            | Event::SomfyThermostatGenerateOAuthTokensFailed(_)
+            | Event::SomfyThermostatRegisterWebhookFailed(_)
+            | Event::SomfyThermostatRegisterWebhookSuccess(_)
+            | Event::SomfyThermostatsCandidatesDiscovered(_)
+            | Event::ValidAddress(_)
+            | Event::WiserGatewayDiscovered(_)
+            | Event::WiserGatewayDiscoveredFailed(_)
+            | Event::WiserSitesCandidatesDiscovered(_)
+            | Event::WiserSitesCandidatesFailed(_)
+            | Event::ZWaveExclusionInOtherNetwork(_)
+            | Event::ZWaveNewClientSideAuthenticationDSK(_)
+            | Event::ZWaveResetComplete(_)
+            | Event::ZWaveResetFailed(_)
+            | Event::ZWaveSetModeComplete(_)
+            | Event::ZWaveSetModeFailed(_)
+            | Event::ZigbeeBindNetworkCompleted(_)
+            | Event::ZigbeeBindNetworkFailed(_)
+            | Event::ZigbeeCreateNetworkCompleted(_)
+            | Event::ZigbeeCreateNetworkFailed(_)
+            | Event::ZigbeeJoinNetworkCompleted(_)
+            | Event::ZigbeeJoinNetworkFailed(_)
+            | Event::ZigbeeLeaveNetworkCompleted(_)
+            | Event::ZigbeeLeaveNetworkFailed(_)
+            | Event::ZigbeeRefreshNetworkCompleted(_)
+            | Event::ZigbeeRefreshNetworkFailed(_)
+            | Event::ZoneCreated(_)
+            | Event::ZoneDeleted(_)
+            | Event::ZoneUpdated(_) => ("type", Some("name")),
+            Event::Unknown(_) => ("", None),
         }
     }
 }
@@ -3677,1026 +2976,166 @@ impl crate::de::Tagged for Event {
 
     #[inline]
     fn tagged_by(&mut self, key: &str) {
-        #[allow(clippy::match_single_binding)]
+        let (_, Some(previous)) = self.tags() else {
+            return;
+        };
+        let form = if key == previous {
+            crate::WireForm::Previous
+        } else {
+            crate::WireForm::Newest
+        };
         match self {
-            Event::ActionGroupCreated(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::ActionGroupDeleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::ActionGroupUpdated(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::AugustDiscoverHousesCandidatesCompleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::AugustDiscoverHousesCandidatesFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::AugustGatewayDiscoverCompleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::AugustGatewayDiscoverFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::AugustRefreshCurrentTokenCompleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::AugustRefreshCurrentTokenFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::CalendarDayCreated(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::CalendarDayDeleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::CalendarDayUpdated(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::CalendarRuleCreated(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::CalendarRuleDeleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::CalendarRuleUpdated(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::CameraDiscovered(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::CommandExecutionStateChanged(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::ConditionGroupCreated(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::ConditionGroupDeleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::ConditionGroupUpdated(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::DelayedTriggerCancelled(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::DelayedTriggerSet(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::DeviceAvailable(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::DeviceCreated(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::DeviceDeletionFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::DeviceDisabled(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::DeviceFirmwareUpdateCompleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::DeviceFirmwareUpdateFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::DeviceFirmwareUpdateStarted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::DeviceRemoved(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::DeviceStateChanged(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::DeviceUnavailable(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::DeviceUpdated(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::DiscoverComplete(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::DiscoverFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::EliotDiscoverGatewayCompleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::EliotDiscoverGatewayFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::EliotDiscoverGatewaysCompleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::EliotDiscoverGatewaysFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::EliotRefreshCurrentTokenCompleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::EliotRefreshCurrentTokenFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::EnOceanBadDeviceStimulation(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::EnOceanLearnModeTimeout(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::EnOceanLearnStarted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::EnOceanLearnStopped(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::EndUserAccountUpdated(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::EndUserPreferenceCreated(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::EndUserPreferenceDeleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::EndUserPreferenceUpdated(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::ExecutionRegistered(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::ExecutionStateChanged(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::ExternalServiceURL(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::GatewayAlive(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::GatewayDown(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::GatewayDownOptionsChanged(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::GatewayFirmwareUpdateCompleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::GatewayFirmwareUpdateFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::GatewayFirmwareUpdateStarted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::GatewayFunctionChanged(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::GatewaySynchronizationEnded(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::GatewaySynchronizationStarted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::GroupTriggered(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::HistoryDeleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::IOChangedKey(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::LocalDeviceCreated(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::LocalDeviceDataUpdated(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::LocalDeviceDeleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::LocalDeviceUpdated(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::LocationUpdated(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::MainAccountUpdated(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::OGCPDevicePairingCompleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::OGCPDevicePairingFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::OGCPDiscoverDeviceCompleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::OGCPDiscoverDeviceFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::OGCPDiscoverSiteCompleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::OGCPDiscoverSiteFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::OGCPDiscoverSitesCompleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::OGCPDiscoverSitesFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::OGCPTokensRefreshCompleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::OGCPTokensRefreshFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::OpenDoorsDiscoverCompleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::OpenDoorsDiscoverFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::OpenDoorsGenerateOAuthTokensCompleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::OpenDoorsGenerateOAuthTokensFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::PlaceCreated(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::PlaceDeleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::PlaceUpdated(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::PurgePartialRawDevices(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::PushSubscriptionCreated(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::PushSubscriptionDeleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::RefreshAllDevicesStatesCompleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::RefreshAllDevicesStatesFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::SetupJobCompleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::SetupJobFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::SetupTriggerCreated(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::SetupTriggerCreationFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::SetupTriggerDeleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::SetupTriggerModeChangeFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::SetupTriggerModeChanged(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::SetupTriggerUpdated(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::SomfyProtectCurrentTokenCompleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::SomfyProtectCurrentTokenFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::SomfyProtectDiscoverCompleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::SomfyProtectDiscoverFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::SomfyProtectGenerateOAuthTokensCompleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::SomfyProtectGenerateOAuthTokensFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::SomfyProtectGetSitesCompleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::SomfyProtectGetSitesFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::SomfyProtectSiteDiscovered(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::SomfyThermostatCurrentTokensCompleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::SomfyThermostatCurrentTokensFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::SomfyThermostatDeleteWebhookFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::SomfyThermostatDeleteWebhookSuccess(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::SomfyThermostatDiscoverCompleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::SomfyThermostatDiscoverFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::SomfyThermostatDiscovered(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
+            Event::ActionGroupCreated(e) => e.set_wire_form(form),
+            Event::ActionGroupDeleted(e) => e.set_wire_form(form),
+            Event::ActionGroupUpdated(e) => e.set_wire_form(form),
+            Event::AugustDiscoverHousesCandidatesCompleted(e) => e.set_wire_form(form),
+            Event::AugustDiscoverHousesCandidatesFailed(e) => e.set_wire_form(form),
+            Event::AugustGatewayDiscoverCompleted(e) => e.set_wire_form(form),
+            Event::AugustGatewayDiscoverFailed(e) => e.set_wire_form(form),
+            Event::AugustRefreshCurrentTokenCompleted(e) => e.set_wire_form(form),
+            Event::AugustRefreshCurrentTokenFailed(e) => e.set_wire_form(form),
+            Event::CalendarDayCreated(e) => e.set_wire_form(form),
+            Event::CalendarDayDeleted(e) => e.set_wire_form(form),
+            Event::CalendarDayUpdated(e) => e.set_wire_form(form),
+            Event::CalendarRuleCreated(e) => e.set_wire_form(form),
+            Event::CalendarRuleDeleted(e) => e.set_wire_form(form),
+            Event::CalendarRuleUpdated(e) => e.set_wire_form(form),
+            Event::CameraDiscovered(e) => e.set_wire_form(form),
+            Event::CommandExecutionStateChanged(e) => e.set_wire_form(form),
+            Event::ConditionGroupCreated(e) => e.set_wire_form(form),
+            Event::ConditionGroupDeleted(e) => e.set_wire_form(form),
+            Event::ConditionGroupUpdated(e) => e.set_wire_form(form),
+            Event::DelayedTriggerCancelled(e) => e.set_wire_form(form),
+            Event::DelayedTriggerSet(e) => e.set_wire_form(form),
+            Event::DeviceAvailable(e) => e.set_wire_form(form),
+            Event::DeviceCreated(e) => e.set_wire_form(form),
+            Event::DeviceDeletionFailed(e) => e.set_wire_form(form),
+            Event::DeviceDisabled(e) => e.set_wire_form(form),
+            Event::DeviceFirmwareUpdateCompleted(e) => e.set_wire_form(form),
+            Event::DeviceFirmwareUpdateFailed(e) => e.set_wire_form(form),
+            Event::DeviceFirmwareUpdateStarted(e) => e.set_wire_form(form),
+            Event::DeviceRemoved(e) => e.set_wire_form(form),
+            Event::DeviceStateChanged(e) => e.set_wire_form(form),
+            Event::DeviceUnavailable(e) => e.set_wire_form(form),
+            Event::DeviceUpdated(e) => e.set_wire_form(form),
+            Event::DiscoverComplete(e) => e.set_wire_form(form),
+            Event::DiscoverFailed(e) => e.set_wire_form(form),
+            Event::EliotDiscoverGatewayCompleted(e) => e.set_wire_form(form),
+            Event::EliotDiscoverGatewayFailed(e) => e.set_wire_form(form),
+            Event::EliotDiscoverGatewaysCompleted(e) => e.set_wire_form(form),
+            Event::EliotDiscoverGatewaysFailed(e) => e.set_wire_form(form),
+            Event::EliotRefreshCurrentTokenCompleted(e) => e.set_wire_form(form),
+            Event::EliotRefreshCurrentTokenFailed(e) => e.set_wire_form(form),
+            Event::EnOceanBadDeviceStimulation(e) => e.set_wire_form(form),
+            Event::EnOceanLearnModeTimeout(e) => e.set_wire_form(form),
+            Event::EnOceanLearnStarted(e) => e.set_wire_form(form),
+            Event::EnOceanLearnStopped(e) => e.set_wire_form(form),
+            Event::EndUserAccountUpdated(e) => e.set_wire_form(form),
+            Event::EndUserPreferenceCreated(e) => e.set_wire_form(form),
+            Event::EndUserPreferenceDeleted(e) => e.set_wire_form(form),
+            Event::EndUserPreferenceUpdated(e) => e.set_wire_form(form),
+            Event::ExecutionRegistered(e) => e.set_wire_form(form),
+            Event::ExecutionStateChanged(e) => e.set_wire_form(form),
+            Event::ExternalServiceURL(e) => e.set_wire_form(form),
+            Event::GatewayAlive(e) => e.set_wire_form(form),
+            Event::GatewayDown(e) => e.set_wire_form(form),
+            Event::GatewayDownOptionsChanged(e) => e.set_wire_form(form),
+            Event::GatewayFirmwareUpdateCompleted(e) => e.set_wire_form(form),
+            Event::GatewayFirmwareUpdateFailed(e) => e.set_wire_form(form),
+            Event::GatewayFirmwareUpdateStarted(e) => e.set_wire_form(form),
+            Event::GatewayFunctionChanged(e) => e.set_wire_form(form),
+            Event::GatewaySynchronizationEnded(e) => e.set_wire_form(form),
+            Event::GatewaySynchronizationStarted(e) => e.set_wire_form(form),
+            Event::GroupTriggered(e) => e.set_wire_form(form),
+            Event::HistoryDeleted(e) => e.set_wire_form(form),
+            Event::IOChangedKey(e) => e.set_wire_form(form),
+            Event::LocalDeviceCreated(e) => e.set_wire_form(form),
+            Event::LocalDeviceDataUpdated(e) => e.set_wire_form(form),
+            Event::LocalDeviceDeleted(e) => e.set_wire_form(form),
+            Event::LocalDeviceUpdated(e) => e.set_wire_form(form),
+            Event::LocationUpdated(e) => e.set_wire_form(form),
+            Event::MainAccountUpdated(e) => e.set_wire_form(form),
+            Event::OGCPDevicePairingCompleted(e) => e.set_wire_form(form),
+            Event::OGCPDevicePairingFailed(e) => e.set_wire_form(form),
+            Event::OGCPDiscoverDeviceCompleted(e) => e.set_wire_form(form),
+            Event::OGCPDiscoverDeviceFailed(e) => e.set_wire_form(form),
+            Event::OGCPDiscoverSiteCompleted(e) => e.set_wire_form(form),
+            Event::OGCPDiscoverSiteFailed(e) => e.set_wire_form(form),
+            Event::OGCPDiscoverSitesCompleted(e) => e.set_wire_form(form),
+            Event::OGCPDiscoverSitesFailed(e) => e.set_wire_form(form),
+            Event::OGCPTokensRefreshCompleted(e) => e.set_wire_form(form),
+            Event::OGCPTokensRefreshFailed(e) => e.set_wire_form(form),
+            Event::OpenDoorsDiscoverCompleted(e) => e.set_wire_form(form),
+            Event::OpenDoorsDiscoverFailed(e) => e.set_wire_form(form),
+            Event::OpenDoorsGenerateOAuthTokensCompleted(e) => e.set_wire_form(form),
+            Event::OpenDoorsGenerateOAuthTokensFailed(e) => e.set_wire_form(form),
+            Event::PlaceCreated(e) => e.set_wire_form(form),
+            Event::PlaceDeleted(e) => e.set_wire_form(form),
+            Event::PlaceUpdated(e) => e.set_wire_form(form),
+            Event::PurgePartialRawDevices(e) => e.set_wire_form(form),
+            Event::PushSubscriptionCreated(e) => e.set_wire_form(form),
+            Event::PushSubscriptionDeleted(e) => e.set_wire_form(form),
+            Event::RefreshAllDevicesStatesCompleted(e) => e.set_wire_form(form),
+            Event::RefreshAllDevicesStatesFailed(e) => e.set_wire_form(form),
+            Event::SetupJobCompleted(e) => e.set_wire_form(form),
+            Event::SetupJobFailed(e) => e.set_wire_form(form),
+            Event::SetupTriggerCreated(e) => e.set_wire_form(form),
+            Event::SetupTriggerCreationFailed(e) => e.set_wire_form(form),
+            Event::SetupTriggerDeleted(e) => e.set_wire_form(form),
+            Event::SetupTriggerModeChangeFailed(e) => e.set_wire_form(form),
+            Event::SetupTriggerModeChanged(e) => e.set_wire_form(form),
+            Event::SetupTriggerUpdated(e) => e.set_wire_form(form),
+            Event::SomfyProtectCurrentTokenCompleted(e) => e.set_wire_form(form),
+            Event::SomfyProtectCurrentTokenFailed(e) => e.set_wire_form(form),
+            Event::SomfyProtectDiscoverCompleted(e) => e.set_wire_form(form),
+            Event::SomfyProtectDiscoverFailed(e) => e.set_wire_form(form),
+            Event::SomfyProtectGenerateOAuthTokensCompleted(e) => e.set_wire_form(form),
+            Event::SomfyProtectGenerateOAuthTokensFailed(e) => e.set_wire_form(form),
+            Event::SomfyProtectGetSitesCompleted(e) => e.set_wire_form(form),
+            Event::SomfyProtectGetSitesFailed(e) => e.set_wire_form(form),
+            Event::SomfyProtectSiteDiscovered(e) => e.set_wire_form(form),
+            Event::SomfyThermostatCurrentTokensCompleted(e) => e.set_wire_form(form),
+            Event::SomfyThermostatCurrentTokensFailed(e) => e.set_wire_form(form),
+            Event::SomfyThermostatDeleteWebhookFailed(e) => e.set_wire_form(form),
+            Event::SomfyThermostatDeleteWebhookSuccess(e) => e.set_wire_form(form),
+            Event::SomfyThermostatDiscoverCompleted(e) => e.set_wire_form(form),
+            Event::SomfyThermostatDiscoverFailed(e) => e.set_wire_form(form),
+            Event::SomfyThermostatDiscovered(e) => e.set_wire_form(form),
             Event::SomfyThermostatGenerateOAuthTokensCompleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
+                e.set_wire_form(form)
             }
-            Event::SomfyThermostatGenerateOAuthTokensFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::SomfyThermostatRegisterWebhookFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::SomfyThermostatRegisterWebhookSuccess(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::SomfyThermostatsCandidatesDiscovered(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::ValidAddress(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::WiserGatewayDiscovered(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::WiserGatewayDiscoveredFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::WiserSitesCandidatesDiscovered(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::WiserSitesCandidatesFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::ZWaveExclusionInOtherNetwork(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::ZWaveNewClientSideAuthenticationDSK(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::ZWaveResetComplete(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::ZWaveResetFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::ZWaveSetModeComplete(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::ZWaveSetModeFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::ZigbeeBindNetworkCompleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::ZigbeeBindNetworkFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::ZigbeeCreateNetworkCompleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::ZigbeeCreateNetworkFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::ZigbeeJoinNetworkCompleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::ZigbeeJoinNetworkFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::ZigbeeLeaveNetworkCompleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::ZigbeeLeaveNetworkFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::ZigbeeRefreshNetworkCompleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::ZigbeeRefreshNetworkFailed(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::ZoneCreated(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::ZoneDeleted(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            Event::ZoneUpdated(e) => {
-                e.wire_form = if key == "name" {
-                    crate::de::WireForm::Previous
-                } else {
-                    crate::de::WireForm::Newest
-                };
-            }
-            _ => {
-                let _ = key;
-            }
+            Event::SomfyThermostatGenerateOAuthTokensFailed(e) => e.set_wire_form(form),
+            Event::SomfyThermostatRegisterWebhookFailed(e) => e.set_wire_form(form),
+            Event::SomfyThermostatRegisterWebhookSuccess(e) => e.set_wire_form(form),
+            Event::SomfyThermostatsCandidatesDiscovered(e) => e.set_wire_form(form),
+            Event::SonosGetTopologyFailed(e) => e.set_wire_form(form),
+            Event::SonosGetTopologySuccess(e) => e.set_wire_form(form),
+            Event::SonosTopologyChanged(e) => e.set_wire_form(form),
+            Event::ValidAddress(e) => e.set_wire_form(form),
+            Event::WiserGatewayDiscovered(e) => e.set_wire_form(form),
+            Event::WiserGatewayDiscoveredFailed(e) => e.set_wire_form(form),
+            Event::WiserSitesCandidatesDiscovered(e) => e.set_wire_form(form),
+            Event::WiserSitesCandidatesFailed(e) => e.set_wire_form(form),
+            Event::ZWaveExclusionInOtherNetwork(e) => e.set_wire_form(form),
+            Event::ZWaveNewClientSideAuthenticationDSK(e) => e.set_wire_form(form),
+            Event::ZWaveResetComplete(e) => e.set_wire_form(form),
+            Event::ZWaveResetFailed(e) => e.set_wire_form(form),
+            Event::ZWaveSetModeComplete(e) => e.set_wire_form(form),
+            Event::ZWaveSetModeFailed(e) => e.set_wire_form(form),
+            Event::ZigbeeBindNetworkCompleted(e) => e.set_wire_form(form),
+            Event::ZigbeeBindNetworkFailed(e) => e.set_wire_form(form),
+            Event::ZigbeeCreateNetworkCompleted(e) => e.set_wire_form(form),
+            Event::ZigbeeCreateNetworkFailed(e) => e.set_wire_form(form),
+            Event::ZigbeeJoinNetworkCompleted(e) => e.set_wire_form(form),
+            Event::ZigbeeJoinNetworkFailed(e) => e.set_wire_form(form),
+            Event::ZigbeeLeaveNetworkCompleted(e) => e.set_wire_form(form),
+            Event::ZigbeeLeaveNetworkFailed(e) => e.set_wire_form(form),
+            Event::ZigbeeRefreshNetworkCompleted(e) => e.set_wire_form(form),
+            Event::ZigbeeRefreshNetworkFailed(e) => e.set_wire_form(form),
+            Event::ZoneCreated(e) => e.set_wire_form(form),
+            Event::ZoneDeleted(e) => e.set_wire_form(form),
+            Event::ZoneUpdated(e) => e.set_wire_form(form),
+            Event::Unknown(_) => {}
         }
     }
 
@@ -5130,11 +3569,7 @@ impl Serialize for Event {
             Event::ActionGroupCreated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "ActionGroupCreatedEvent",
                     e,
                 )
@@ -5142,11 +3577,7 @@ impl Serialize for Event {
             Event::ActionGroupDeleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "ActionGroupDeletedEvent",
                     e,
                 )
@@ -5154,11 +3585,7 @@ impl Serialize for Event {
             Event::ActionGroupUpdated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "ActionGroupUpdatedEvent",
                     e,
                 )
@@ -5166,11 +3593,7 @@ impl Serialize for Event {
             Event::AugustDiscoverHousesCandidatesCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "AugustDiscoverHousesCandidatesCompletedEvent",
                     e,
                 )
@@ -5178,11 +3601,7 @@ impl Serialize for Event {
             Event::AugustDiscoverHousesCandidatesFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "AugustDiscoverHousesCandidatesFailedEvent",
                     e,
                 )
@@ -5190,11 +3609,7 @@ impl Serialize for Event {
             Event::AugustGatewayDiscoverCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "AugustGatewayDiscoverCompletedEvent",
                     e,
                 )
@@ -5202,11 +3617,7 @@ impl Serialize for Event {
             Event::AugustGatewayDiscoverFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "AugustGatewayDiscoverFailedEvent",
                     e,
                 )
@@ -5214,11 +3625,7 @@ impl Serialize for Event {
             Event::AugustRefreshCurrentTokenCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "AugustRefreshCurrentTokenCompletedEvent",
                     e,
                 )
@@ -5226,11 +3633,7 @@ impl Serialize for Event {
             Event::AugustRefreshCurrentTokenFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "AugustRefreshCurrentTokenFailedEvent",
                     e,
                 )
@@ -5238,11 +3641,7 @@ impl Serialize for Event {
             Event::CalendarDayCreated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "CalendarDayCreatedEvent",
                     e,
                 )
@@ -5250,11 +3649,7 @@ impl Serialize for Event {
             Event::CalendarDayDeleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "CalendarDayDeletedEvent",
                     e,
                 )
@@ -5262,11 +3657,7 @@ impl Serialize for Event {
             Event::CalendarDayUpdated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "CalendarDayUpdatedEvent",
                     e,
                 )
@@ -5274,11 +3665,7 @@ impl Serialize for Event {
             Event::CalendarRuleCreated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "CalendarRuleCreatedEvent",
                     e,
                 )
@@ -5286,11 +3673,7 @@ impl Serialize for Event {
             Event::CalendarRuleDeleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "CalendarRuleDeletedEvent",
                     e,
                 )
@@ -5298,11 +3681,7 @@ impl Serialize for Event {
             Event::CalendarRuleUpdated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "CalendarRuleUpdatedEvent",
                     e,
                 )
@@ -5310,11 +3689,7 @@ impl Serialize for Event {
             Event::CameraDiscovered(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "CameraDiscoveredEvent",
                     e,
                 )
@@ -5322,11 +3697,7 @@ impl Serialize for Event {
             Event::CommandExecutionStateChanged(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "CommandExecutionStateChangedEvent",
                     e,
                 )
@@ -5334,11 +3705,7 @@ impl Serialize for Event {
             Event::ConditionGroupCreated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "ConditionGroupCreatedEvent",
                     e,
                 )
@@ -5346,11 +3713,7 @@ impl Serialize for Event {
             Event::ConditionGroupDeleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "ConditionGroupDeletedEvent",
                     e,
                 )
@@ -5358,11 +3721,7 @@ impl Serialize for Event {
             Event::ConditionGroupUpdated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "ConditionGroupUpdatedEvent",
                     e,
                 )
@@ -5370,11 +3729,7 @@ impl Serialize for Event {
             Event::DelayedTriggerCancelled(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "DelayedTriggerCancelledEvent",
                     e,
                 )
@@ -5382,11 +3737,7 @@ impl Serialize for Event {
             Event::DelayedTriggerSet(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "DelayedTriggerSetEvent",
                     e,
                 )
@@ -5394,11 +3745,7 @@ impl Serialize for Event {
             Event::DeviceAvailable(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "DeviceAvailableEvent",
                     e,
                 )
@@ -5406,11 +3753,7 @@ impl Serialize for Event {
             Event::DeviceCreated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "DeviceCreatedEvent",
                     e,
                 )
@@ -5418,11 +3761,7 @@ impl Serialize for Event {
             Event::DeviceDeletionFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "DeviceDeletionFailedEvent",
                     e,
                 )
@@ -5430,11 +3769,7 @@ impl Serialize for Event {
             Event::DeviceDisabled(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "DeviceDisabledEvent",
                     e,
                 )
@@ -5442,11 +3777,7 @@ impl Serialize for Event {
             Event::DeviceFirmwareUpdateCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "DeviceFirmwareUpdateCompletedEvent",
                     e,
                 )
@@ -5454,11 +3785,7 @@ impl Serialize for Event {
             Event::DeviceFirmwareUpdateFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "DeviceFirmwareUpdateFailedEvent",
                     e,
                 )
@@ -5466,11 +3793,7 @@ impl Serialize for Event {
             Event::DeviceFirmwareUpdateStarted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "DeviceFirmwareUpdateStartedEvent",
                     e,
                 )
@@ -5478,11 +3801,7 @@ impl Serialize for Event {
             Event::DeviceRemoved(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "DeviceRemovedEvent",
                     e,
                 )
@@ -5490,11 +3809,7 @@ impl Serialize for Event {
             Event::DeviceStateChanged(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "DeviceStateChangedEvent",
                     e,
                 )
@@ -5502,11 +3817,7 @@ impl Serialize for Event {
             Event::DeviceUnavailable(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "DeviceUnavailableEvent",
                     e,
                 )
@@ -5514,11 +3825,7 @@ impl Serialize for Event {
             Event::DeviceUpdated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "DeviceUpdatedEvent",
                     e,
                 )
@@ -5526,11 +3833,7 @@ impl Serialize for Event {
             Event::DiscoverComplete(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "DiscoverCompleteEvent",
                     e,
                 )
@@ -5538,11 +3841,7 @@ impl Serialize for Event {
             Event::DiscoverFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "DiscoverFailedEvent",
                     e,
                 )
@@ -5550,11 +3849,7 @@ impl Serialize for Event {
             Event::EliotDiscoverGatewayCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "EliotDiscoverGatewayCompletedEvent",
                     e,
                 )
@@ -5562,11 +3857,7 @@ impl Serialize for Event {
             Event::EliotDiscoverGatewayFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "EliotDiscoverGatewayFailedEvent",
                     e,
                 )
@@ -5574,11 +3865,7 @@ impl Serialize for Event {
             Event::EliotDiscoverGatewaysCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "EliotDiscoverGatewaysCompletedEvent",
                     e,
                 )
@@ -5586,11 +3873,7 @@ impl Serialize for Event {
             Event::EliotDiscoverGatewaysFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "EliotDiscoverGatewaysFailedEvent",
                     e,
                 )
@@ -5598,11 +3881,7 @@ impl Serialize for Event {
             Event::EliotRefreshCurrentTokenCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "EliotRefreshCurrentTokenCompletedEvent",
                     e,
                 )
@@ -5610,11 +3889,7 @@ impl Serialize for Event {
             Event::EliotRefreshCurrentTokenFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "EliotRefreshCurrentTokenFailedEvent",
                     e,
                 )
@@ -5622,11 +3897,7 @@ impl Serialize for Event {
             Event::EnOceanBadDeviceStimulation(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "EnOceanBadDeviceStimulationEvent",
                     e,
                 )
@@ -5634,11 +3905,7 @@ impl Serialize for Event {
             Event::EnOceanLearnModeTimeout(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "EnOceanLearnModeTimeoutEvent",
                     e,
                 )
@@ -5646,11 +3913,7 @@ impl Serialize for Event {
             Event::EnOceanLearnStarted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "EnOceanLearnStartedEvent",
                     e,
                 )
@@ -5658,11 +3921,7 @@ impl Serialize for Event {
             Event::EnOceanLearnStopped(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "EnOceanLearnStoppedEvent",
                     e,
                 )
@@ -5670,11 +3929,7 @@ impl Serialize for Event {
             Event::EndUserAccountUpdated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "EndUserAccountUpdatedEvent",
                     e,
                 )
@@ -5682,11 +3937,7 @@ impl Serialize for Event {
             Event::EndUserPreferenceCreated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "EndUserPreferenceCreatedEvent",
                     e,
                 )
@@ -5694,11 +3945,7 @@ impl Serialize for Event {
             Event::EndUserPreferenceDeleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "EndUserPreferenceDeletedEvent",
                     e,
                 )
@@ -5706,11 +3953,7 @@ impl Serialize for Event {
             Event::EndUserPreferenceUpdated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "EndUserPreferenceUpdatedEvent",
                     e,
                 )
@@ -5718,11 +3961,7 @@ impl Serialize for Event {
             Event::ExecutionRegistered(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "ExecutionRegisteredEvent",
                     e,
                 )
@@ -5730,11 +3969,7 @@ impl Serialize for Event {
             Event::ExecutionStateChanged(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "ExecutionStateChangedEvent",
                     e,
                 )
@@ -5742,11 +3977,7 @@ impl Serialize for Event {
             Event::ExternalServiceURL(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "ExternalServiceURLEvent",
                     e,
                 )
@@ -5754,11 +3985,7 @@ impl Serialize for Event {
             Event::GatewayAlive(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "GatewayAliveEvent",
                     e,
                 )
@@ -5766,11 +3993,7 @@ impl Serialize for Event {
             Event::GatewayDown(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "GatewayDownEvent",
                     e,
                 )
@@ -5778,11 +4001,7 @@ impl Serialize for Event {
             Event::GatewayDownOptionsChanged(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "GatewayDownOptionsChangedEvent",
                     e,
                 )
@@ -5790,11 +4009,7 @@ impl Serialize for Event {
             Event::GatewayFirmwareUpdateCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "GatewayFirmwareUpdateCompletedEvent",
                     e,
                 )
@@ -5802,11 +4017,7 @@ impl Serialize for Event {
             Event::GatewayFirmwareUpdateFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "GatewayFirmwareUpdateFailedEvent",
                     e,
                 )
@@ -5814,11 +4025,7 @@ impl Serialize for Event {
             Event::GatewayFirmwareUpdateStarted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "GatewayFirmwareUpdateStartedEvent",
                     e,
                 )
@@ -5826,11 +4033,7 @@ impl Serialize for Event {
             Event::GatewayFunctionChanged(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "GatewayFunctionChangedEvent",
                     e,
                 )
@@ -5838,11 +4041,7 @@ impl Serialize for Event {
             Event::GatewaySynchronizationEnded(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "GatewaySynchronizationEndedEvent",
                     e,
                 )
@@ -5850,11 +4049,7 @@ impl Serialize for Event {
             Event::GatewaySynchronizationStarted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "GatewaySynchronizationStartedEvent",
                     e,
                 )
@@ -5862,11 +4057,7 @@ impl Serialize for Event {
             Event::GroupTriggered(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "GroupTriggeredEvent",
                     e,
                 )
@@ -5874,11 +4065,7 @@ impl Serialize for Event {
             Event::HistoryDeleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "HistoryDeletedEvent",
                     e,
                 )
@@ -5886,11 +4073,7 @@ impl Serialize for Event {
             Event::IOChangedKey(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "IOChangedKeyEvent",
                     e,
                 )
@@ -5898,11 +4081,7 @@ impl Serialize for Event {
             Event::LocalDeviceCreated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "LocalDeviceCreatedEvent",
                     e,
                 )
@@ -5910,11 +4089,7 @@ impl Serialize for Event {
             Event::LocalDeviceDataUpdated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "LocalDeviceDataUpdatedEvent",
                     e,
                 )
@@ -5922,11 +4097,7 @@ impl Serialize for Event {
             Event::LocalDeviceDeleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "LocalDeviceDeletedEvent",
                     e,
                 )
@@ -5934,11 +4105,7 @@ impl Serialize for Event {
             Event::LocalDeviceUpdated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "LocalDeviceUpdatedEvent",
                     e,
                 )
@@ -5946,11 +4113,7 @@ impl Serialize for Event {
             Event::LocationUpdated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "LocationUpdatedEvent",
                     e,
                 )
@@ -5958,11 +4121,7 @@ impl Serialize for Event {
             Event::MainAccountUpdated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "MainAccountUpdatedEvent",
                     e,
                 )
@@ -5970,11 +4129,7 @@ impl Serialize for Event {
             Event::OGCPDevicePairingCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "OGCPDevicePairingCompletedEvent",
                     e,
                 )
@@ -5982,11 +4137,7 @@ impl Serialize for Event {
             Event::OGCPDevicePairingFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "OGCPDevicePairingFailedEvent",
                     e,
                 )
@@ -5994,11 +4145,7 @@ impl Serialize for Event {
             Event::OGCPDiscoverDeviceCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "OGCPDiscoverDeviceCompletedEvent",
                     e,
                 )
@@ -6006,11 +4153,7 @@ impl Serialize for Event {
             Event::OGCPDiscoverDeviceFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "OGCPDiscoverDeviceFailedEvent",
                     e,
                 )
@@ -6018,11 +4161,7 @@ impl Serialize for Event {
             Event::OGCPDiscoverSiteCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "OGCPDiscoverSiteCompletedEvent",
                     e,
                 )
@@ -6030,11 +4169,7 @@ impl Serialize for Event {
             Event::OGCPDiscoverSiteFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "OGCPDiscoverSiteFailedEvent",
                     e,
                 )
@@ -6042,11 +4177,7 @@ impl Serialize for Event {
             Event::OGCPDiscoverSitesCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "OGCPDiscoverSitesCompletedEvent",
                     e,
                 )
@@ -6054,11 +4185,7 @@ impl Serialize for Event {
             Event::OGCPDiscoverSitesFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "OGCPDiscoverSitesFailedEvent",
                     e,
                 )
@@ -6066,11 +4193,7 @@ impl Serialize for Event {
             Event::OGCPTokensRefreshCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "OGCPTokensRefreshCompletedEvent",
                     e,
                 )
@@ -6078,11 +4201,7 @@ impl Serialize for Event {
             Event::OGCPTokensRefreshFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "OGCPTokensRefreshFailedEvent",
                     e,
                 )
@@ -6090,11 +4209,7 @@ impl Serialize for Event {
             Event::OpenDoorsDiscoverCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "OpenDoorsDiscoverCompletedEvent",
                     e,
                 )
@@ -6102,11 +4217,7 @@ impl Serialize for Event {
             Event::OpenDoorsDiscoverFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "OpenDoorsDiscoverFailedEvent",
                     e,
                 )
@@ -6114,11 +4225,7 @@ impl Serialize for Event {
             Event::OpenDoorsGenerateOAuthTokensCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "OpenDoorsGenerateOAuthTokensCompletedEvent",
                     e,
                 )
@@ -6126,11 +4233,7 @@ impl Serialize for Event {
             Event::OpenDoorsGenerateOAuthTokensFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "OpenDoorsGenerateOAuthTokensFailedEvent",
                     e,
                 )
@@ -6138,11 +4241,7 @@ impl Serialize for Event {
             Event::PlaceCreated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "PlaceCreatedEvent",
                     e,
                 )
@@ -6150,11 +4249,7 @@ impl Serialize for Event {
             Event::PlaceDeleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "PlaceDeletedEvent",
                     e,
                 )
@@ -6162,11 +4257,7 @@ impl Serialize for Event {
             Event::PlaceUpdated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "PlaceUpdatedEvent",
                     e,
                 )
@@ -6174,11 +4265,7 @@ impl Serialize for Event {
             Event::PurgePartialRawDevices(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "PurgePartialRawDevicesEvent",
                     e,
                 )
@@ -6186,11 +4273,7 @@ impl Serialize for Event {
             Event::PushSubscriptionCreated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "PushSubscriptionCreatedEvent",
                     e,
                 )
@@ -6198,11 +4281,7 @@ impl Serialize for Event {
             Event::PushSubscriptionDeleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "PushSubscriptionDeletedEvent",
                     e,
                 )
@@ -6210,11 +4289,7 @@ impl Serialize for Event {
             Event::RefreshAllDevicesStatesCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "RefreshAllDevicesStatesCompletedEvent",
                     e,
                 )
@@ -6222,11 +4297,7 @@ impl Serialize for Event {
             Event::RefreshAllDevicesStatesFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "RefreshAllDevicesStatesFailedEvent",
                     e,
                 )
@@ -6234,11 +4305,7 @@ impl Serialize for Event {
             Event::SetupJobCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "SetupJobCompletedEvent",
                     e,
                 )
@@ -6246,11 +4313,7 @@ impl Serialize for Event {
             Event::SetupJobFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "SetupJobFailedEvent",
                     e,
                 )
@@ -6258,11 +4321,7 @@ impl Serialize for Event {
             Event::SetupTriggerCreated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "SetupTriggerCreatedEvent",
                     e,
                 )
@@ -6270,11 +4329,7 @@ impl Serialize for Event {
             Event::SetupTriggerCreationFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "SetupTriggerCreationFailedEvent",
                     e,
                 )
@@ -6282,11 +4337,7 @@ impl Serialize for Event {
             Event::SetupTriggerDeleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "SetupTriggerDeletedEvent",
                     e,
                 )
@@ -6294,11 +4345,7 @@ impl Serialize for Event {
             Event::SetupTriggerModeChangeFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "SetupTriggerModeChangeFailedEvent",
                     e,
                 )
@@ -6306,11 +4353,7 @@ impl Serialize for Event {
             Event::SetupTriggerModeChanged(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "SetupTriggerModeChangedEvent",
                     e,
                 )
@@ -6318,11 +4361,7 @@ impl Serialize for Event {
             Event::SetupTriggerUpdated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "SetupTriggerUpdatedEvent",
                     e,
                 )
@@ -6330,11 +4369,7 @@ impl Serialize for Event {
             Event::SomfyProtectCurrentTokenCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "SomfyProtectCurrentTokenCompletedEvent",
                     e,
                 )
@@ -6342,11 +4377,7 @@ impl Serialize for Event {
             Event::SomfyProtectCurrentTokenFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "SomfyProtectCurrentTokenFailedEvent",
                     e,
                 )
@@ -6354,11 +4385,7 @@ impl Serialize for Event {
             Event::SomfyProtectDiscoverCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "SomfyProtectDiscoverCompletedEvent",
                     e,
                 )
@@ -6366,11 +4393,7 @@ impl Serialize for Event {
             Event::SomfyProtectDiscoverFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "SomfyProtectDiscoverFailedEvent",
                     e,
                 )
@@ -6378,11 +4401,7 @@ impl Serialize for Event {
             Event::SomfyProtectGenerateOAuthTokensCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "SomfyProtectGenerateOAuthTokensCompletedEvent",
                     e,
                 )
@@ -6390,11 +4409,7 @@ impl Serialize for Event {
             Event::SomfyProtectGenerateOAuthTokensFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "SomfyProtectGenerateOAuthTokensFailedEvent",
                     e,
                 )
@@ -6402,11 +4417,7 @@ impl Serialize for Event {
             Event::SomfyProtectGetSitesCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "SomfyProtectGetSitesCompletedEvent",
                     e,
                 )
@@ -6414,11 +4425,7 @@ impl Serialize for Event {
             Event::SomfyProtectGetSitesFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "SomfyProtectGetSitesFailedEvent",
                     e,
                 )
@@ -6426,11 +4433,7 @@ impl Serialize for Event {
             Event::SomfyProtectSiteDiscovered(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "SomfyProtectSiteDiscoveredEvent",
                     e,
                 )
@@ -6438,11 +4441,7 @@ impl Serialize for Event {
             Event::SomfyThermostatCurrentTokensCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "SomfyThermostatCurrentTokensCompletedEvent",
                     e,
                 )
@@ -6450,11 +4449,7 @@ impl Serialize for Event {
             Event::SomfyThermostatCurrentTokensFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "SomfyThermostatCurrentTokensFailedEvent",
                     e,
                 )
@@ -6462,11 +4457,7 @@ impl Serialize for Event {
             Event::SomfyThermostatDeleteWebhookFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "SomfyThermostatDeleteWebhookFailedEvent",
                     e,
                 )
@@ -6474,11 +4465,7 @@ impl Serialize for Event {
             Event::SomfyThermostatDeleteWebhookSuccess(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "SomfyThermostatDeleteWebhookSuccessEvent",
                     e,
                 )
@@ -6486,11 +4473,7 @@ impl Serialize for Event {
             Event::SomfyThermostatDiscoverCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "SomfyThermostatDiscoverCompletedEvent",
                     e,
                 )
@@ -6498,11 +4481,7 @@ impl Serialize for Event {
             Event::SomfyThermostatDiscoverFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "SomfyThermostatDiscoverFailedEvent",
                     e,
                 )
@@ -6510,11 +4489,7 @@ impl Serialize for Event {
             Event::SomfyThermostatDiscovered(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "SomfyThermostatDiscoveredEvent",
                     e,
                 )
@@ -6522,11 +4497,7 @@ impl Serialize for Event {
             Event::SomfyThermostatGenerateOAuthTokensCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "SomfyThermostatGenerateOAuthTokensCompletedEvent",
                     e,
                 )
@@ -6534,11 +4505,7 @@ impl Serialize for Event {
             Event::SomfyThermostatGenerateOAuthTokensFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "SomfyThermostatGenerateOAuthTokensFailedEvent",
                     e,
                 )
@@ -6546,11 +4513,7 @@ impl Serialize for Event {
             Event::SomfyThermostatRegisterWebhookFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "SomfyThermostatRegisterWebhookFailedEvent",
                     e,
                 )
@@ -6558,11 +4521,7 @@ impl Serialize for Event {
             Event::SomfyThermostatRegisterWebhookSuccess(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "SomfyThermostatRegisterWebhookSuccessEvent",
                     e,
                 )
@@ -6570,11 +4529,7 @@ impl Serialize for Event {
             Event::SomfyThermostatsCandidatesDiscovered(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "SomfyThermostatsCandidatesDiscoveredEvent",
                     e,
                 )
@@ -6582,7 +4537,7 @@ impl Serialize for Event {
             Event::SonosGetTopologyFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    self.tag_key(),
                     "SonosGetTopologyFailedEvent",
                     e,
                 )
@@ -6590,7 +4545,7 @@ impl Serialize for Event {
             Event::SonosGetTopologySuccess(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    self.tag_key(),
                     "SonosGetTopologySuccessEvent",
                     e,
                 )
@@ -6598,7 +4553,7 @@ impl Serialize for Event {
             Event::SonosTopologyChanged(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    "name",
+                    self.tag_key(),
                     "SonosTopologyChangedEvent",
                     e,
                 )
@@ -6606,11 +4561,7 @@ impl Serialize for Event {
             Event::ValidAddress(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "ValidAddressEvent",
                     e,
                 )
@@ -6618,11 +4569,7 @@ impl Serialize for Event {
             Event::WiserGatewayDiscovered(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "WiserGatewayDiscoveredEvent",
                     e,
                 )
@@ -6630,11 +4577,7 @@ impl Serialize for Event {
             Event::WiserGatewayDiscoveredFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "WiserGatewayDiscoveredFailedEvent",
                     e,
                 )
@@ -6642,11 +4585,7 @@ impl Serialize for Event {
             Event::WiserSitesCandidatesDiscovered(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "WiserSitesCandidatesDiscoveredEvent",
                     e,
                 )
@@ -6654,11 +4593,7 @@ impl Serialize for Event {
             Event::WiserSitesCandidatesFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "WiserSitesCandidatesFailedEvent",
                     e,
                 )
@@ -6666,11 +4601,7 @@ impl Serialize for Event {
             Event::ZWaveExclusionInOtherNetwork(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "ZWaveExclusionInOtherNetworkEvent",
                     e,
                 )
@@ -6678,11 +4609,7 @@ impl Serialize for Event {
             Event::ZWaveNewClientSideAuthenticationDSK(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "ZWaveNewClientSideAuthenticationDSKEvent",
                     e,
                 )
@@ -6690,11 +4617,7 @@ impl Serialize for Event {
             Event::ZWaveResetComplete(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "ZWaveResetCompleteEvent",
                     e,
                 )
@@ -6702,11 +4625,7 @@ impl Serialize for Event {
             Event::ZWaveResetFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "ZWaveResetFailedEvent",
                     e,
                 )
@@ -6714,11 +4633,7 @@ impl Serialize for Event {
             Event::ZWaveSetModeComplete(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "ZWaveSetModeCompleteEvent",
                     e,
                 )
@@ -6726,11 +4641,7 @@ impl Serialize for Event {
             Event::ZWaveSetModeFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "ZWaveSetModeFailedEvent",
                     e,
                 )
@@ -6738,11 +4649,7 @@ impl Serialize for Event {
             Event::ZigbeeBindNetworkCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "ZigbeeBindNetworkCompletedEvent",
                     e,
                 )
@@ -6750,11 +4657,7 @@ impl Serialize for Event {
             Event::ZigbeeBindNetworkFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "ZigbeeBindNetworkFailedEvent",
                     e,
                 )
@@ -6762,11 +4665,7 @@ impl Serialize for Event {
             Event::ZigbeeCreateNetworkCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "ZigbeeCreateNetworkCompletedEvent",
                     e,
                 )
@@ -6774,11 +4673,7 @@ impl Serialize for Event {
             Event::ZigbeeCreateNetworkFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "ZigbeeCreateNetworkFailedEvent",
                     e,
                 )
@@ -6786,11 +4681,7 @@ impl Serialize for Event {
             Event::ZigbeeJoinNetworkCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "ZigbeeJoinNetworkCompletedEvent",
                     e,
                 )
@@ -6798,11 +4689,7 @@ impl Serialize for Event {
             Event::ZigbeeJoinNetworkFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "ZigbeeJoinNetworkFailedEvent",
                     e,
                 )
@@ -6810,11 +4697,7 @@ impl Serialize for Event {
             Event::ZigbeeLeaveNetworkCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "ZigbeeLeaveNetworkCompletedEvent",
                     e,
                 )
@@ -6822,11 +4705,7 @@ impl Serialize for Event {
             Event::ZigbeeLeaveNetworkFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "ZigbeeLeaveNetworkFailedEvent",
                     e,
                 )
@@ -6834,11 +4713,7 @@ impl Serialize for Event {
             Event::ZigbeeRefreshNetworkCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "ZigbeeRefreshNetworkCompletedEvent",
                     e,
                 )
@@ -6846,11 +4721,7 @@ impl Serialize for Event {
             Event::ZigbeeRefreshNetworkFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "ZigbeeRefreshNetworkFailedEvent",
                     e,
                 )
@@ -6858,11 +4729,7 @@ impl Serialize for Event {
             Event::ZoneCreated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "ZoneCreatedEvent",
                     e,
                 )
@@ -6870,11 +4737,7 @@ impl Serialize for Event {
             Event::ZoneDeleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "ZoneDeletedEvent",
                     e,
                 )
@@ -6882,11 +4745,7 @@ impl Serialize for Event {
             Event::ZoneUpdated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
-                    if crate::de::Fields::wire_form(e) == crate::de::WireForm::Previous {
-                        "name"
-                    } else {
-                        "type"
-                    },
+                    self.tag_key(),
                     "ZoneUpdatedEvent",
                     e,
                 )
