@@ -33,7 +33,9 @@ enum Command {
         /// Root to write `spec/` and `generated/` under (default: the workspace).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
-        /// Curated knowledge to apply (default: spec/curated.toml).
+        /// Curated knowledge to apply (default: spec/curated.toml). With another
+        /// file, the page is generated on its own, not compared with the previous
+        /// version of spec/versions/ (whose renames the repository's file curates).
         #[arg(long, value_name = "PATH")]
         curated: Option<PathBuf>,
     },
@@ -277,6 +279,7 @@ fn codegen(
     let root = workspace_root();
     let other_doc = doc.is_some();
     let doc = doc.unwrap_or_else(|| root.join("spec/enduser-api.txt"));
+    let own_curated = curated.is_none();
     let curated = curated.unwrap_or_else(|| root.join(overkiz_codegen::curated::CURATED_PATH));
     let checked_in = root.join(overkiz_codegen::SPEC_PATH);
     let out = out.unwrap_or(root.clone());
@@ -299,7 +302,9 @@ fn codegen(
         }
     }
     // The previous version of the page, whose payloads the crate decodes too.
-    let previous = overkiz_codegen::compat::read_previous_version(&root, &text);
+    let previous = own_curated
+        .then(|| overkiz_codegen::compat::read_previous_version(&root, &text))
+        .flatten();
     let previous = match &previous {
         Some((version, text)) => {
             let Some(spec) = parse_doc(&root.join(format!("spec/versions/{version}.txt")), text)
