@@ -653,12 +653,14 @@ async fn follow(
     Ok(ExitCode::FAILURE)
 }
 
-/// One line for an event: its name, then its fields as `key=value` (escaped).
+/// One line for an event: its name, then its scalar fields as `key=value` (escaped;
+/// the wire names of the form it came in; the tag, `name` or `type`, is the name).
 fn event_line(event: &Event) -> String {
     let mut line = field(event.name()).into_owned();
+    let tag = event.tag_key();
     if let Ok(Value::Object(fields)) = serde_json::to_value(event) {
         for (key, value) in fields {
-            if key == "name" || value.is_null() {
+            if key == tag || value.is_null() {
                 continue;
             }
             let shown = match value {

@@ -22,13 +22,20 @@
 //! | allowed value (or table) removed | breaking |
 //! | rate limit added or made stricter | breaking (calls that worked are refused) |
 //! | rate limit removed or relaxed | additive |
+//! | field renamed (an object lost exactly one field and gained exactly one, of the same type) | breaking, one line `renamed to` |
+//! | allowed value renamed (same code, one name out, one in) | breaking, one line |
+//! | event tag field changed (`name` → `type`) | breaking |
+//!
+//! A change that every event present in both versions shares (the tag, a field lost,
+//! gained or renamed) is one line, `every event (N): …`, not one line per event; what
+//! is left of each event is compared as usual.
 //!
 //! Descriptions, example texts and page order are not reported.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use crate::spec::{Operation, RateLimit, Schema, Spec};
+use crate::spec::{EventType, Field, Operation, RateLimit, Schema, Spec};
 
 /// Whether a change can break code using the crate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -391,13 +398,26 @@ impl Diff {
         };
         match (old, new) {
             (Schema::Object { fields: a }, Schema::Object { fields: b }) => {
+                let rename = single_rename(a, b);
                 for f in a {
                     match b.iter().find(|g| g.name == f.name) {
-                        None => self.push(
-                            Impact::Breaking,
-                            area,
-                            format!("{}: removed", at(&join(path, &f.name))),
-                        ),
+                        None => match rename {
+                            Some((from, to)) if from.name == f.name => self.push(
+                                Impact::Breaking,
+                                area,
+                                format!(
+                                    "{}: renamed to `{}` ({})",
+                                    at(&join(path, &from.name)),
+                                    to.name,
+                                    type_name(&to.schema)
+                                ),
+                            ),
+                            _ => self.push(
+                                Impact::Breaking,
+                                area,
+                                format!("{}: removed", at(&join(path, &f.name))),
+                            ),
+                        },
                         Some(g) => self.schema(
                             area,
                             owner,
@@ -409,7 +429,8 @@ impl Diff {
                     }
                 }
                 for g in b {
-                    if !a.iter().any(|f| f.name == g.name) {
+                    let renamed = rename.is_some_and(|(_, to)| to.name == g.name);
+                    if !renamed && !a.iter().any(|f| f.name == g.name) {
                         self.push(
                             added,
                             area,
@@ -443,10 +464,16 @@ impl Diff {
     }
 
     fn events(&mut self, old: &Spec, new: &Spec) {
-        fn by_name(s: &Spec) -> BTreeMap<String, &crate::spec::EventType> {
+        fn by_name(s: &Spec) -> BTreeMap<String, &EventType> {
             s.events.iter().map(|e| (e.name.clone(), e)).collect()
         }
         let (before, after) = (by_name(old), by_name(new));
+        let both: Vec<(&EventType, &EventType)> = before
+            .iter()
+            .filter_map(|(name, e)| after.get(name).map(|f| (*e, *f)))
+            .collect();
+        let common = CommonEventChanges::of(&both);
+        common.report(self);
         for (name, e) in &before {
             match after.get(name) {
                 None => self.push(
@@ -454,18 +481,28 @@ impl Diff {
                     Area::Events,
                     format!("removed event `{name}`"),
                 ),
-                Some(f) => self.schema(
-                    Area::Events,
-                    &format!("event `{name}`"),
-                    "",
-                    &Schema::Object {
-                        fields: e.fields.clone(),
-                    },
-                    &Schema::Object {
-                        fields: f.fields.clone(),
-                    },
-                    Impact::Additive,
-                ),
+                Some(f) => {
+                    if e.tag != f.tag && common.tag.is_none() {
+                        self.push(
+                            Impact::Breaking,
+                            Area::Events,
+                            format!(
+                                "event `{name}`: named by `{}` instead of `{}`",
+                                f.tag, e.tag
+                            ),
+                        );
+                    }
+                    // What every event shares is said once, above.
+                    let (a, b) = (common.strip_old(&e.fields), common.strip_new(&f.fields));
+                    self.schema(
+                        Area::Events,
+                        &format!("event `{name}`"),
+                        "",
+                        &Schema::Object { fields: a },
+                        &Schema::Object { fields: b },
+                        Impact::Additive,
+                    )
+                }
             }
         }
         for name in after.keys() {
@@ -520,21 +557,181 @@ impl Diff {
             }
             let a = before.get(title).unwrap_or(&empty);
             let b = after.get(title).unwrap_or(&empty);
-            for (n, c) in a.difference(b) {
-                self.push(
-                    Impact::Breaking,
-                    Area::AllowedValues,
-                    format!("`{title}`: removed `{n}` (code `{c}`)"),
-                );
+            let (removed, added): (Vec<_>, Vec<_>) =
+                (a.difference(b).collect(), b.difference(a).collect());
+            // A value whose code stays, alone under a new name, was renamed.
+            let renamed_to = |code: &String| {
+                let old_names = removed.iter().filter(|(_, c)| c == code).count();
+                let new: Vec<_> = added.iter().filter(|(_, c)| c == code).collect();
+                match new.as_slice() {
+                    [(n, _)] if old_names == 1 => Some(n.clone()),
+                    _ => None,
+                }
+            };
+            for (n, c) in &removed {
+                match renamed_to(c) {
+                    Some(to) => self.push(
+                        Impact::Breaking,
+                        Area::AllowedValues,
+                        format!("`{title}`: renamed `{n}` to `{to}` (code `{c}`)"),
+                    ),
+                    None => self.push(
+                        Impact::Breaking,
+                        Area::AllowedValues,
+                        format!("`{title}`: removed `{n}` (code `{c}`)"),
+                    ),
+                }
             }
-            for (n, c) in b.difference(a) {
-                self.push(
-                    Impact::Additive,
-                    Area::AllowedValues,
-                    format!("`{title}`: added `{n}` (code `{c}`)"),
+            for (n, c) in &added {
+                if renamed_to(c).is_none() {
+                    self.push(
+                        Impact::Additive,
+                        Area::AllowedValues,
+                        format!("`{title}`: added `{n}` (code `{c}`)"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The rename an object's change reads as: exactly one field removed and exactly one
+/// added, of the same type. Anything more is reported field by field.
+fn single_rename<'a>(old: &'a [Field], new: &'a [Field]) -> Option<(&'a Field, &'a Field)> {
+    let removed: Vec<&Field> = old
+        .iter()
+        .filter(|f| !new.iter().any(|g| g.name == f.name))
+        .collect();
+    let added: Vec<&Field> = new
+        .iter()
+        .filter(|g| !old.iter().any(|f| f.name == g.name))
+        .collect();
+    match (removed.as_slice(), added.as_slice()) {
+        ([from], [to]) if type_name(&from.schema) == type_name(&to.schema) => Some((from, to)),
+        _ => None,
+    }
+}
+
+/// Top-level fields of an event (name, type) picked from its two versions.
+type FieldPick = dyn Fn(&EventType, &EventType) -> Vec<(String, String)>;
+
+/// Changes every event kept from one version to the next shares (the August 2026
+/// page dates all 135 `eventTime` instead of `timestamp`): one line each, not one per
+/// event.
+#[derive(Default)]
+struct CommonEventChanges {
+    /// How many events both versions have.
+    events: usize,
+    /// The tag field, before and after, when every event changed it.
+    tag: Option<(String, String)>,
+    /// Top-level fields every event lost (with their type).
+    removed: Vec<(String, String)>,
+    /// Top-level fields every event gained (with their type).
+    added: Vec<(String, String)>,
+    /// Pairs of `removed` and `added` read as renames: the only such pair of their type.
+    renamed: Vec<(String, String, String)>,
+}
+
+impl CommonEventChanges {
+    fn of(both: &[(&EventType, &EventType)]) -> CommonEventChanges {
+        // Said once only when it concerns several events.
+        if both.len() < 2 {
+            return CommonEventChanges::default();
+        }
+        let (first_old, first_new) = both[0];
+        let tag = (first_old.tag != first_new.tag
+            && both
+                .iter()
+                .all(|(a, b)| a.tag == first_old.tag && b.tag == first_new.tag))
+        .then(|| (first_old.tag.clone(), first_new.tag.clone()));
+        // A field lost (or gained) by every event, with the same type everywhere.
+        let in_all = |pick: &FieldPick| {
+            let mut common = pick(first_old, first_new);
+            for (a, b) in &both[1..] {
+                let these = pick(a, b);
+                common.retain(|c| these.contains(c));
+            }
+            common
+        };
+        let removed = in_all(&|a, b| {
+            a.fields
+                .iter()
+                .filter(|f| !b.fields.iter().any(|g| g.name == f.name))
+                .map(|f| (f.name.clone(), type_name(&f.schema)))
+                .collect()
+        });
+        let added = in_all(&|a, b| {
+            b.fields
+                .iter()
+                .filter(|g| !a.fields.iter().any(|f| f.name == g.name))
+                .map(|g| (g.name.clone(), type_name(&g.schema)))
+                .collect()
+        });
+        let mut renamed = Vec::new();
+        for (from, ty) in &removed {
+            let same_type = |list: &[(String, String)]| list.iter().filter(|(_, t)| t == ty).count();
+            if same_type(&removed) == 1 && same_type(&added) == 1 {
+                let (to, _) = added.iter().find(|(_, t)| t == ty).expect("counted");
+                renamed.push((from.clone(), to.clone(), ty.clone()));
+            }
+        }
+        CommonEventChanges {
+            events: both.len(),
+            tag,
+            removed,
+            added,
+            renamed,
+        }
+    }
+
+    fn report(&self, d: &mut Diff) {
+        if let Some((from, to)) = &self.tag {
+            d.push(
+                Impact::Breaking,
+                Area::Events,
+                format!("every event ({}): named by `{to}` instead of `{from}`", self.events),
+            );
+        }
+        for (from, to, ty) in &self.renamed {
+            d.push(
+                Impact::Breaking,
+                Area::Events,
+                format!(
+                    "every event ({}): field `{from}` renamed to `{to}` ({ty})",
+                    self.events
+                ),
+            );
+        }
+        for (name, _) in &self.removed {
+            if !self.renamed.iter().any(|(from, _, _)| from == name) {
+                d.push(
+                    Impact::Breaking,
+                    Area::Events,
+                    format!("every event ({}): field `{name}` removed", self.events),
                 );
             }
         }
+        for (name, ty) in &self.added {
+            if !self.renamed.iter().any(|(_, to, _)| to == name) {
+                d.push(
+                    Impact::Additive,
+                    Area::Events,
+                    format!("every event ({}): field `{name}` added ({ty})", self.events),
+                );
+            }
+        }
+    }
+
+    /// An event's fields before, without those every event lost.
+    fn strip_old(&self, fields: &[Field]) -> Vec<Field> {
+        let gone = |f: &Field| self.removed.iter().any(|(n, _)| *n == f.name);
+        fields.iter().filter(|f| !gone(f)).cloned().collect()
+    }
+
+    /// An event's fields after, without those every event gained.
+    fn strip_new(&self, fields: &[Field]) -> Vec<Field> {
+        let new = |f: &Field| self.added.iter().any(|(n, _)| *n == f.name);
+        fields.iter().filter(|f| !new(f)).cloned().collect()
     }
 }
 
@@ -694,6 +891,122 @@ The request has succeeded
             md,
             "## API changes\n\n1 breaking, 0 additive.\n\n### Response bodies\n\n\
              - **breaking** `GET /setup/devices/{deviceURL}` response field `label`: removed\n"
+        );
+    }
+
+    /// A page with one operation generating the given events, each `(name, JSON
+    /// keys before the tag, tag)`.
+    fn events_page(events: &[(&str, &str, &str)]) -> Spec {
+        let mut text = String::from(
+            "POST Thing /things application/json\nDo a thing\nAccess scope : Public\n\nHTTP Status Code\nCode Message Meaning\n200\nOK\nThe request has succeeded\n\nGenerated events on method call\n\n",
+        );
+        for (name, keys, tag) in events {
+            text.push_str(&format!(
+                "{name}\nDescription\nJSON\n{{\n{keys}  \"{tag}\" : \"{name}\"\n}}\n"
+            ));
+        }
+        page(&text)
+    }
+
+    fn event_lines(old: &Spec, new: &Spec) -> Vec<String> {
+        diff(old, new)
+            .changes
+            .iter()
+            .map(|c| format!("{:?} {}", c.impact, c.text))
+            .collect()
+    }
+
+    #[test]
+    fn a_change_every_event_shares_is_one_line() {
+        let march = events_page(&[
+            ("AEvent", "  \"timestamp\" : 2,\n  \"type\" : 1,\n", "name"),
+            ("BEvent", "  \"timestamp\" : 2,\n  \"label\" : \"a label\",\n", "name"),
+            ("CEvent", "  \"timestamp\" : 2,\n", "name"),
+        ]);
+        let august = events_page(&[
+            (
+                "AEvent",
+                "  \"eventTime\" : 2,\n  \"siteOID\" : \"a site OID\",\n  \"aType\" : 1,\n",
+                "type",
+            ),
+            (
+                "BEvent",
+                "  \"eventTime\" : 2,\n  \"siteOID\" : \"a site OID\",\n  \"label\" : \"a label\",\n  \"extra\" : true,\n",
+                "type",
+            ),
+            ("CEvent", "  \"eventTime\" : 2,\n  \"siteOID\" : \"a site OID\",\n", "type"),
+        ]);
+        assert_eq!(
+            event_lines(&march, &august),
+            [
+                "Breaking every event (3): named by `type` instead of `name`",
+                "Breaking every event (3): field `timestamp` renamed to `eventTime` (integer)",
+                "Additive every event (3): field `siteOID` added (string)",
+                "Breaking event `AEvent` field `type`: renamed to `aType` (integer)",
+                "Additive event `BEvent` field `extra`: added (boolean)",
+            ]
+        );
+        // Back: the same changes, the other way.
+        assert_eq!(
+            event_lines(&august, &march),
+            [
+                "Breaking every event (3): named by `name` instead of `type`",
+                "Breaking every event (3): field `eventTime` renamed to `timestamp` (integer)",
+                "Breaking every event (3): field `siteOID` removed",
+                "Breaking event `AEvent` field `aType`: renamed to `type` (integer)",
+                "Breaking event `BEvent` field `extra`: removed",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_change_some_events_share_is_said_per_event() {
+        let old = events_page(&[
+            ("AEvent", "  \"timestamp\" : 2,\n", "name"),
+            ("BEvent", "  \"timestamp\" : 2,\n", "name"),
+        ]);
+        let new = events_page(&[
+            ("AEvent", "  \"eventTime\" : 2,\n", "type"),
+            ("BEvent", "  \"timestamp\" : 2,\n", "name"),
+        ]);
+        assert_eq!(
+            event_lines(&old, &new),
+            [
+                "Breaking event `AEvent`: named by `type` instead of `name`",
+                "Breaking event `AEvent` field `timestamp`: renamed to `eventTime` (integer)",
+            ]
+        );
+    }
+
+    #[test]
+    fn only_an_unambiguous_pair_is_a_rename() {
+        // Two fields out, two in: no guessing which became which.
+        let changed = OP.replace(
+            "\"states\" : [ { \"name\" : \"a state name\", \"type\" : 1 } ]",
+            "\"states\" : [ { \"stateName\" : \"a state name\", \"stateType\" : 1 } ]",
+        );
+        assert_eq!(
+            lines(OP, &changed),
+            [
+                "Breaking `GET /setup/devices/{deviceURL}` response field `states[].name`: removed",
+                "Breaking `GET /setup/devices/{deviceURL}` response field `states[].type`: removed",
+                "Additive `GET /setup/devices/{deviceURL}` response field `states[].stateName`: added (string)",
+                "Additive `GET /setup/devices/{deviceURL}` response field `states[].stateType`: added (integer)",
+            ]
+        );
+        // One out, one in, of another type: a removal and an addition.
+        let retyped = OP.replace("\"type\" : 1 }", "\"kind\" : \"a kind\" }");
+        assert_eq!(
+            lines(OP, &retyped),
+            [
+                "Breaking `GET /setup/devices/{deviceURL}` response field `states[].type`: removed",
+                "Additive `GET /setup/devices/{deviceURL}` response field `states[].kind`: added (string)",
+            ]
+        );
+        let renamed = OP.replace("\"type\" : 1 }", "\"stateType\" : 1 }");
+        assert_eq!(
+            lines(OP, &renamed),
+            ["Breaking `GET /setup/devices/{deviceURL}` response field `states[].type`: renamed to `stateType` (integer)"]
         );
     }
 }

@@ -53,6 +53,14 @@ pub struct Curated {
     /// Operations the documentation lacks, as a page in its text layout.
     #[serde(default)]
     pub operations: Option<Entry<String>>,
+    /// Event fields the newest version renamed, which the comparison of the
+    /// versions cannot pair by itself (`timestamp` → `eventTime`).
+    #[serde(default)]
+    pub alias: Vec<Entry<AliasEntry>>,
+    /// Whether the entries are applied to a previous version of the page (see
+    /// [`Curated::for_previous_version`]).
+    #[serde(skip)]
+    previous_version: bool,
 }
 
 /// A curated entry and whether the generator used it.
@@ -198,6 +206,28 @@ pub struct EventField {
     pub doc: String,
 }
 
+/// `[[alias]]`: an event field renamed on the wire by the newest version.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AliasEntry {
+    /// Wire name in the previous version.
+    pub previous: String,
+    /// Wire name in the newest version.
+    pub name: String,
+    /// The events it applies to, `["*"]` for every event (documented and curated)
+    /// that has the field.
+    pub events: Vec<String>,
+    /// Why the two names are the same field.
+    pub reason: String,
+}
+
+impl AliasEntry {
+    /// Whether the entry applies to the event `name`.
+    pub fn applies_to(&self, event: &str) -> bool {
+        self.events.iter().any(|e| e == "*" || e == event)
+    }
+}
+
 /// `[[idempotency]]`: an operation the idempotency rule classifies wrongly.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -221,9 +251,28 @@ impl Curated {
         toml::from_str(text).map_err(|e| CuratedError(e.to_string().trim_end().to_owned()))
     }
 
-    /// Every entry the generator did not use, described.
+    /// The same knowledge, applied to a previous version of the page (the version
+    /// history under `spec/versions/`): the file is written for the newest page, so an
+    /// entry that matches nothing in an older one is no error there ([`Curated::unused`]
+    /// is empty, and idempotency entries may name absent operations). Entries that
+    /// contradict the older page still fail.
+    pub fn for_previous_version(mut self) -> Curated {
+        self.previous_version = true;
+        self
+    }
+
+    /// Whether the entries are applied to a previous version of the page.
+    pub fn is_for_previous_version(&self) -> bool {
+        self.previous_version
+    }
+
+    /// Every entry the generator did not use, described (none for a previous
+    /// version of the page).
     pub fn unused(&self) -> Vec<String> {
         let mut out = Vec::new();
+        if self.previous_version {
+            return out;
+        }
         for (from, to) in &self.rename {
             if !to.is_used() {
                 out.push(format!(
@@ -297,6 +346,14 @@ impl Curated {
                 out.push(format!(
                     "[[idempotency]] operation = {:?} matches no operation",
                     e.value.operation
+                ));
+            }
+        }
+        for e in &self.alias {
+            if !e.is_used() {
+                out.push(format!(
+                    "[[alias]] {} -> {} matches no field the newest version renamed",
+                    e.value.previous, e.value.name
                 ));
             }
         }

@@ -16,6 +16,7 @@ pub mod summary;
 pub use parse::{parse, ParseError};
 pub use spec::Spec;
 pub use summary::Summary;
+pub mod compat;
 pub mod curated;
 pub mod curated_ops;
 pub mod emit;
@@ -75,12 +76,71 @@ pub fn complete(mut spec: Spec, curated_text: &str) -> Result<Spec, Error> {
     Ok(spec)
 }
 
+/// A previous version of the documentation: its version (`2026-03`, the file name
+/// in `spec/versions/`) and its text.
+#[derive(Debug, Clone, Copy)]
+pub struct PreviousVersion<'a> {
+    /// The version, as the file of `spec/versions/` names it.
+    pub version: &'a str,
+    /// The page's text.
+    pub text: &'a str,
+}
+
+/// [`generate`] for a page whose previous version is known: the generated crate
+/// also decodes what servers of that version send (see [`compat`]).
+pub fn generate_with_previous(
+    doc_name: &str,
+    doc_text: &str,
+    previous: Option<PreviousVersion<'_>>,
+    curated_text: &str,
+) -> Result<Generated, Error> {
+    let spec = parse(doc_name, doc_text)?;
+    let previous = match previous {
+        Some(p) => Some((p.version, parse(&format!("{}.txt", p.version), p.text)?)),
+        None => None,
+    };
+    generate_from_specs(spec, previous.as_ref().map(|(v, s)| (*v, s)), curated_text)
+}
+
+/// Generates a previous version of the page (the version history under
+/// `spec/versions/`) with the curated file of the newest one: entries that match
+/// nothing in the older page are no error (see
+/// [`curated::Curated::for_previous_version`]). Pure: touches no disk.
+pub fn generate_previous(
+    doc_name: &str,
+    doc_text: &str,
+    curated_text: &str,
+) -> Result<Generated, Error> {
+    let spec = parse(doc_name, doc_text)?;
+    let curated = curated::Curated::parse(curated_text)?.for_previous_version();
+    generate_with(spec, None, &curated)
+}
+
 /// Renders every output file of an already parsed spec.
-pub fn generate_from_spec(mut spec: Spec, curated_text: &str) -> Result<Generated, Error> {
+pub fn generate_from_spec(spec: Spec, curated_text: &str) -> Result<Generated, Error> {
+    generate_from_specs(spec, None, curated_text)
+}
+
+/// Renders every output file of an already parsed spec, compared with the parsed
+/// spec of the previous version (`(version, spec)`) when there is one.
+pub fn generate_from_specs(
+    spec: Spec,
+    previous: Option<(&str, &Spec)>,
+    curated_text: &str,
+) -> Result<Generated, Error> {
     let curated = curated::Curated::parse(curated_text)?;
-    curated_ops::apply(&mut spec, &curated)?;
-    idempotency::apply(&mut spec, &curated)?;
-    let ir = ir::build(&spec, &curated)?;
+    generate_with(spec, previous, &curated)
+}
+
+fn generate_with(
+    mut spec: Spec,
+    previous: Option<(&str, &Spec)>,
+    curated: &curated::Curated,
+) -> Result<Generated, Error> {
+    curated_ops::apply(&mut spec, curated)?;
+    idempotency::apply(&mut spec, curated)?;
+    compat::apply(&mut spec, previous, curated)?;
+    let ir = ir::build(&spec, curated)?;
     let mut files = vec![GeneratedFile {
         path: SPEC_PATH.to_owned(),
         contents: render_spec(&spec),

@@ -21,6 +21,19 @@ pub struct Spec {
     /// Every event type named by an operation, merged over all its occurrences and
     /// sorted by name.
     pub events: Vec<EventType>,
+    /// The previous version of the documentation this spec was compared with
+    /// (`2026-03`), when there is one: the aliases of the events and the removed
+    /// events and operations below come from that comparison (`crate::compat`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_version: Option<String>,
+    /// Events of the previous version that this one no longer lists, kept (and
+    /// deprecated) for servers of the previous version; sorted by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed_events: Vec<EventType>,
+    /// Operations of the previous version that this one no longer lists, kept (and
+    /// deprecated) for servers of the previous version; in the previous page's order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed_operations: Vec<Operation>,
 }
 
 /// A group of operations ("Action Groups", "Z-Wave protocol", ...).
@@ -186,13 +199,49 @@ pub struct Status {
 /// An event type, merged over every operation that generates it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventType {
-    /// Wire name (the `name` field of the event).
+    /// Wire name: the value of the tag field of the event.
     pub name: String,
+    /// The wire field that names the event on the page: `"name"` (up to the March 2026
+    /// page) or `"type"` (from August 2026). It is not listed in `fields`.
+    #[serde(default = "default_event_tag")]
+    pub tag: String,
     /// Description, if any occurrence gives one.
     pub description: Option<String>,
     /// Fields: the union of the JSON examples' keys and the documented field rows,
     /// sorted by name.
     pub fields: Vec<Field>,
+    /// The tag fields of the previous version when it named the event otherwise
+    /// (`["name"]`): set by `crate::compat`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tag_aliases: Vec<String>,
+    /// Fields the newest version renamed, with their previous wire name, sorted by
+    /// name: set by `crate::compat`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<Alias>,
+    /// Fields of the previous version that this one no longer lists (and did not
+    /// rename), kept so that events of the previous form decode whole; sorted by
+    /// name. Set by `crate::compat`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub previous_fields: Vec<Field>,
+}
+
+/// A field renamed on the wire: both names decode to the same field, which keeps
+/// its previous Rust name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Alias {
+    /// Wire name in this version (`eventTime`).
+    pub name: String,
+    /// Wire name in the previous version (`timestamp`).
+    pub previous: String,
+    /// Why the two are the same field: the curated entry's reason, or `null` when
+    /// the comparison found it (a removed `x` and an added `<prefix>X` of the same
+    /// type, e.g. `type` → `placeType`).
+    pub reason: Option<String>,
+}
+
+/// The tag field of specs written before the tag was recorded.
+fn default_event_tag() -> String {
+    "name".to_owned()
 }
 
 /// A named field of an object or an event.

@@ -11,7 +11,9 @@ fn seed_text() -> &'static str {
     static TEXT: OnceLock<String> = OnceLock::new();
     TEXT.get_or_init(|| {
         std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/enduser-api.txt"),
+            // The March 2026 page, kept in the version history: the tests do not move
+            // when spec/enduser-api.txt becomes a newer page.
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/versions/2026-03.txt"),
         )
         .unwrap()
     })
@@ -238,6 +240,13 @@ fn allowed_values_added_and_removed() {
     assert_eq!(
         changes(&text),
         ["Additive `Supported countries names/codes`: added `Atlantis` (code `AX`)"]
+    );
+    // The same code under another name: a rename (the August 2026 mirror's
+    // `Taïwan` → `Ta\u{fffd}wan`).
+    let text = seed_text().replace("Albania AL Albania\n", "Albanie AL Albania\n");
+    assert_eq!(
+        changes(&text),
+        ["Breaking `Supported countries names/codes`: renamed `Albania` to `Albanie` (code `AL`)"]
     );
 }
 

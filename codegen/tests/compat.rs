@@ -6,6 +6,8 @@
 //!
 //! - `additions_keep_every_signature` (fast): every method and option of the seed
 //!   keeps its arguments, and every struct keeps its fields and `Default`.
+//! - `the_previous_version_s_surface_is_kept` (fast): the same between the crate of
+//!   the previous version of the page (2026-03) and the checked-in one.
 //! - `additions_keep_callers_compiling` (`#[ignore]`d, about a minute with a warm
 //!   target directory): builds the crate from both and `cargo check`s the same caller
 //!   against each. Run with `cargo test -p overkiz-codegen --test compat -- --ignored`.
@@ -144,6 +146,40 @@ fn additions_keep_every_signature() {
         assert!(new.contains_key(added), "{added} missing");
     }
     assert!(seed.keys().filter(|k| k.ends_with(": Default")).count() > 100);
+}
+
+/// Rust API stability across a version switch: every method, call option, struct
+/// field (with its type) and `Default` of the crate generated from the previous
+/// version (2026-03) is still in the checked-in crate, generated from the newest
+/// page with that version as previous (renamed wire fields keep their Rust name,
+/// removed operations stay, deprecated). The compiled counterpart is
+/// `tests/tests/previous_version_caller.rs`, built by every `cargo test`.
+#[test]
+fn the_previous_version_s_surface_is_kept() {
+    let march = read("spec/versions/2026-03.txt");
+    let newest = read("spec/enduser-api.txt");
+    assert_ne!(march, newest, "the repository is generated from a newer page");
+    let old = overkiz_codegen::generate_previous("2026-03.txt", &march, &read("spec/curated.toml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let old = surface(&old);
+    let new = overkiz_codegen::generate_with_previous(
+        "enduser-api.txt",
+        &newest,
+        Some(overkiz_codegen::PreviousVersion {
+            version: "2026-03",
+            text: &march,
+        }),
+        &read("spec/curated.toml"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let new = surface(&new);
+    let lost: Vec<String> = old
+        .iter()
+        .filter(|(item, shape)| new.get(*item) != Some(shape))
+        .map(|(item, shape)| format!("{item}: {shape} -> {:?}", new.get(item)))
+        .collect();
+    assert!(lost.is_empty(), "changed or gone since 2026-03:\n{}", lost.join("\n"));
+    assert!(old.len() > 3000, "{}", old.len());
 }
 
 const CALLER: &str = r#"

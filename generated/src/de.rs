@@ -22,6 +22,31 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+/// Which version of the API's wire form a value was received in, for the types whose
+/// fields (or event tag) the newest documentation renamed: decoding accepts both
+/// names, and encoding writes the names of the form received, so a value goes back
+/// to a server as that server sent it. It takes no part in equality: the same event
+/// in either form is the same value.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum WireForm {
+    /// The names of the newest documentation (the default, and what is sent).
+    #[default]
+    Newest,
+    /// The names of the previous version of the documentation (the aliases of the
+    /// spec, `spec/README.md`).
+    Previous,
+}
+
+/// The wire name of a field in a form: its alias in the previous form when it has
+/// one, else its newest name.
+#[inline]
+pub fn wire_name(form: WireForm, wire: &'static str, aliases: &[&'static str]) -> &'static str {
+    match (form, aliases.first()) {
+        (WireForm::Previous, Some(alias)) => alias,
+        _ => wire,
+    }
+}
+
 /// A generated struct, filled one key at a time.
 pub trait Fields: Default {
     /// Name of the type, for error messages.
@@ -33,6 +58,20 @@ pub trait Fields: Default {
 
     /// The map that keeps undocumented fields and values of unexpected shape.
     fn extra_mut(&mut self) -> &mut Map<String, Value>;
+
+    /// The form the value was received in (always [`WireForm::Newest`] for a type
+    /// without renamed fields).
+    #[inline]
+    fn wire_form(&self) -> WireForm {
+        WireForm::Newest
+    }
+
+    /// Records the form the value was received in (no-op for a type without renamed
+    /// fields).
+    #[inline]
+    fn set_wire_form(&mut self, form: WireForm) {
+        let _ = form;
+    }
 }
 
 /// A type that decodes without failing on a value of unexpected shape: it hands the
@@ -59,6 +98,23 @@ pub fn field<'de, T: Lenient, A: MapAccess<'de>>(
         }
     }
     Ok(())
+}
+
+/// Decodes a field that has two wire names (its newest one and its alias): the first
+/// of the two fills the field, a second one goes to `extra` so nothing is lost.
+#[inline]
+pub fn field_once<'de, T: Lenient, A: MapAccess<'de>>(
+    slot: &mut Option<T>,
+    extra: &mut Map<String, Value>,
+    key: &str,
+    map: &mut A,
+) -> Result<(), A::Error> {
+    if slot.is_some() {
+        let raw: Value = map.next_value()?;
+        extra.insert(key.to_owned(), raw);
+        return Ok(());
+    }
+    field(slot, extra, key, map)
 }
 
 /// `Deserialize` of a generated struct: the input must be an object.
@@ -409,11 +465,19 @@ impl<T: Lenient> Lenient for Box<T> {
     }
 }
 
-/// A generated enum selected by the `name` field of an object (`crate::Event`).
+/// A generated enum selected by a tag field of an object (`crate::Event`): the wire
+/// field that names the event, `name` or `type` depending on the API version.
 pub trait Tagged: Sized {
+    /// The keys that may name the event, in the order they are tried (from the spec:
+    /// the previous versions' tags first, since the newest form carries no `name`
+    /// while the previous form may carry a `type` of its own). The first of them
+    /// present with a string value names the event.
+    const TAGS: &'static [&'static str];
     /// The variant for `name` with an empty payload; `None` for a name the
     /// documentation does not list.
     fn begin(name: &str) -> Option<Self>;
+    /// Records which key named the event (which sets the payload's wire form).
+    fn tagged_by(&mut self, key: &str);
     /// Decodes one field into the payload; `Ok(false)` for an undocumented key.
     fn field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error>;
     /// Where the payload keeps undocumented fields.
@@ -424,8 +488,8 @@ pub trait Tagged: Sized {
 
 /// `Deserialize` of a [`Tagged`] enum.
 ///
-/// Servers put `name` last, so the event's JSON text is taken as a whole first
-/// (`RawValue`: a copy of the text, no tree), its `name` read by a quick scan, then
+/// Servers put the tag last, so the event's JSON text is taken as a whole first
+/// (`RawValue`: a copy of the text, no tree), its tag read by a quick scan, then
 /// the payload decoded from the text in one typed pass. An object whose name is
 /// unlisted or missing, or a value that is not an object, is kept whole.
 pub fn deserialize_tagged<'de, T: Tagged, D: Deserializer<'de>>(
@@ -435,21 +499,108 @@ pub fn deserialize_tagged<'de, T: Tagged, D: Deserializer<'de>>(
     decode_tagged(raw.get()).map_err(de::Error::custom)
 }
 
-fn decode_tagged<T: Tagged>(text: &str) -> Result<T, serde_json::Error> {
-    /// Only the `name` of an object; every other field is skipped unparsed.
-    #[derive(Deserialize)]
-    struct NameOnly<'a> {
-        #[serde(borrow, default)]
-        name: Option<Cow<'a, str>>,
+/// The string values of the tag keys of an object (`None` for a key that is absent
+/// or not a string); every other field is skipped unparsed.
+fn scan_tags<'a>(text: &'a str, tags: &[&str]) -> Vec<Option<Cow<'a, str>>> {
+    struct Scan<'t>(&'t [&'t str]);
+    impl<'de> Visitor<'de> for Scan<'_> {
+        type Value = Vec<Option<Cow<'de, str>>>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut found = vec![None; self.0.len()];
+            while let Some(key) = map.next_key::<Key<'de>>()? {
+                match self.0.iter().position(|t| *t == key.0) {
+                    Some(i) => found[i] = map.next_value::<MaybeStr<'de>>()?.0,
+                    None => {
+                        map.next_value::<de::IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(found)
+        }
     }
-    let name = match serde_json::from_str::<NameOnly>(text) {
-        Ok(NameOnly { name }) => name,
-        Err(_) => None,
-    };
-    let Some(mut target) = name.as_deref().and_then(T::begin) else {
+    let mut de = serde_json::Deserializer::from_str(text);
+    de.deserialize_map(Scan(tags))
+        .unwrap_or_else(|_| vec![None; tags.len()])
+}
+
+/// A value kept when it is a string (borrowed when possible), skipped otherwise.
+struct MaybeStr<'de>(Option<Cow<'de, str>>);
+
+impl<'de> Deserialize<'de> for MaybeStr<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = MaybeStr<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(MaybeStr(Some(Cow::Borrowed(v))))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(MaybeStr(Some(Cow::Owned(v.to_owned()))))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(MaybeStr(Some(Cow::Owned(v))))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(MaybeStr(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(MaybeStr(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(MaybeStr(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(MaybeStr(None))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(MaybeStr(None))
+            }
+            fn visit_none<E>(self) -> Result<Self::Value, E> {
+                Ok(MaybeStr(None))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                d.deserialize_any(self)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                de::IgnoredAny.visit_seq(seq).map(|_| MaybeStr(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                de::IgnoredAny.visit_map(map).map(|_| MaybeStr(None))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+/// The key that names an event and its value: the first of `tags` present with a
+/// string value (so a previous-form event, whose `name` is the tag, is not taken
+/// for a newest-form one because of a `type` field of its own).
+pub fn event_tag<'v>(value: &'v Value, tags: &[&'static str]) -> Option<(&'static str, &'v str)> {
+    let object = value.as_object()?;
+    tags.iter()
+        .find_map(|tag| Some((*tag, object.get(*tag)?.as_str()?)))
+}
+
+fn decode_tagged<T: Tagged>(text: &str) -> Result<T, serde_json::Error> {
+    let found = scan_tags(text, T::TAGS);
+    let tag = T::TAGS
+        .iter()
+        .zip(&found)
+        .find_map(|(key, value)| Some((*key, value.as_deref()?)));
+    let Some((tag_key, mut target)) = tag.and_then(|(key, name)| Some((key, T::begin(name)?)))
+    else {
         return Ok(T::unknown(serde_json::from_str(text)?));
     };
-    struct Fill<'t, T>(&'t mut T);
+    struct Fill<'t, T> {
+        target: &'t mut T,
+        tag_key: &'t str,
+    }
     impl<'de, T: Tagged> Visitor<'de> for Fill<'_, T> {
         type Value = ();
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -457,34 +608,59 @@ fn decode_tagged<T: Tagged>(text: &str) -> Result<T, serde_json::Error> {
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
             while let Some(key) = map.next_key::<Key<'de>>()? {
-                if key.0 == "name" {
+                if key.0 == self.tag_key {
                     map.next_value::<de::IgnoredAny>()?;
-                } else if !self.0.field(&key.0, &mut map)? {
+                } else if !self.target.field(&key.0, &mut map)? {
                     let v: Value = map.next_value()?;
-                    self.0.extra_mut().insert(key.0.into_owned(), v);
+                    self.target.extra_mut().insert(key.0.into_owned(), v);
                 }
             }
             Ok(())
         }
     }
     let mut de = serde_json::Deserializer::from_str(text);
-    de.deserialize_map(Fill(&mut target))?;
+    de.deserialize_map(Fill {
+        target: &mut target,
+        tag_key,
+    })?;
+    // The tag decides the form (a field alias seen on the way may have set it too).
+    target.tagged_by(tag_key);
     Ok(target)
 }
 
-/// Encodes a payload with its `name` (last, as servers send it).
+/// Encodes a payload with its tag `key` naming it (last, as servers send it).
 pub fn serialize_tagged<S: serde::Serializer, T: serde::Serialize>(
     serializer: S,
+    key: &str,
     name: &str,
     payload: &T,
 ) -> Result<S::Ok, S::Error> {
-    #[derive(serde::Serialize)]
-    struct NameTagged<'a, T> {
-        #[serde(flatten)]
-        payload: &'a T,
+    struct Tag<'a> {
+        key: &'a str,
         name: &'a str,
     }
-    serde::Serialize::serialize(&NameTagged { payload, name }, serializer)
+    impl serde::Serialize for Tag<'_> {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = serializer.serialize_map(Some(1))?;
+            map.serialize_entry(self.key, self.name)?;
+            map.end()
+        }
+    }
+    #[derive(serde::Serialize)]
+    struct Tagged<'a, T> {
+        #[serde(flatten)]
+        payload: &'a T,
+        #[serde(flatten)]
+        tag: Tag<'a>,
+    }
+    serde::Serialize::serialize(
+        &Tagged {
+            payload,
+            tag: Tag { key, name },
+        },
+        serializer,
+    )
 }
 
 /// Encodes a union variant as `{ "key": value }`.
@@ -510,23 +686,27 @@ pub fn wrapped_entry(value: &Value) -> Option<(&str, &Value)> {
 /// Writes what a generated struct needs besides its definition: `Deserialize`,
 /// [`Lenient`] and [`Fields`] (decoding through the lenient decoder above),
 /// `Serialize` (documented fields that are set, in order, then `extra`), and
-/// `Clone`, `Default` and `PartialEq`. One line per field: its wire name and its Rust
-/// name. (`Debug`, which masks secret fields, is generated in `generated/secrets.rs`.)
+/// `Clone`, `Default` and `PartialEq`. One line per field: its wire name, the wire
+/// names of the previous version if it was renamed (`| "alias"`), and its Rust name. A
+/// struct with renamed fields names its [`WireForm`] field last (`; form wire_form`):
+/// decoding an alias sets it, encoding follows it, and it takes no part in equality.
+/// (`Debug`, which masks secret fields, is generated in `generated/secrets.rs`.)
 ///
 /// Every method is `#[inline]` or generic, so this crate compiles none of them to
 /// machine code: a program pays only for the types it uses, in its own build.
 ///
 /// ```text
-/// fields! { Execution { "startTime" => start_time, "owner" => owner } }
+/// fields! { Execution { "startTime" => start_time, "eventTime" | "timestamp" => timestamp; form wire_form } }
 /// ```
 macro_rules! fields {
-    ($name:ident { $($wire:literal => $field:ident),* $(,)? }) => {
+    ($name:ident { $($wire:literal $(| $alias:literal)* => $field:ident),* $(,)? } $(; form $form:ident)?) => {
         impl Clone for $name {
             #[inline]
             fn clone(&self) -> Self {
                 $name {
                     $($field: self.$field.clone(),)*
                     extra: self.extra.clone(),
+                    $($form: self.$form,)?
                 }
             }
         }
@@ -537,6 +717,7 @@ macro_rules! fields {
                 $name {
                     $($field: None,)*
                     extra: serde_json::Map::new(),
+                    $($form: $crate::de::WireForm::Newest,)?
                 }
             }
         }
@@ -573,9 +754,18 @@ macro_rules! fields {
             ) -> Result<bool, A::Error> {
                 match key {
                     $($wire => {
-                        $crate::de::field(&mut self.$field, &mut self.extra, key, map)?;
+                        if <[&str]>::is_empty(&[$($alias),*]) {
+                            $crate::de::field(&mut self.$field, &mut self.extra, key, map)?;
+                        } else {
+                            $crate::de::field_once(&mut self.$field, &mut self.extra, key, map)?;
+                        }
                         Ok(true)
                     })*
+                    $($($alias => {
+                        $crate::de::field_once(&mut self.$field, &mut self.extra, key, map)?;
+                        $crate::de::Fields::set_wire_form(self, $crate::de::WireForm::Previous);
+                        Ok(true)
+                    })*)*
                     _ => {
                         let _ = map;
                         Ok(false)
@@ -587,14 +777,28 @@ macro_rules! fields {
             fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
                 &mut self.extra
             }
+
+            $(
+                #[inline]
+                fn wire_form(&self) -> $crate::de::WireForm {
+                    self.$form
+                }
+
+                #[inline]
+                fn set_wire_form(&mut self, form: $crate::de::WireForm) {
+                    self.$form = form;
+                }
+            )?
         }
 
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 use serde::ser::SerializeMap;
                 let mut map = serializer.serialize_map(None)?;
+                #[allow(unused_variables)]
+                let form = $crate::de::Fields::wire_form(self);
                 $(if let Some(value) = &self.$field {
-                    map.serialize_entry($wire, value)?;
+                    map.serialize_entry($crate::de::wire_name(form, $wire, &[$($alias),*]), value)?;
                 })*
                 for (key, value) in &self.extra {
                     map.serialize_entry(key, value)?;

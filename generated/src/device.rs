@@ -355,6 +355,32 @@ mod tests {
         assert!(!setup.apply_state_changes(&other));
     }
 
+    /// The event of either version's wire form (dated `timestamp` up to 2026-03,
+    /// `eventTime` since 2026-08) updates the states and their time alike.
+    #[test]
+    fn state_changes_of_both_wire_forms_apply_alike() {
+        let mut applied = Vec::new();
+        for date in ["timestamp", "eventTime"] {
+            let mut setup = Setup {
+                devices: Some(vec![local_device()]),
+                ..Setup::default()
+            };
+            let event: DeviceStateChangedEvent = serde_json::from_value(json!({
+                "deviceURL": "io://1234-5678-5643/109286#2",
+                date: 1700000000000i64,
+                "deviceStates": [{"name": "core:ClosureState", "type": 1, "value": "40"}]
+            }))
+            .unwrap();
+            assert!(event.extra.is_empty(), "{date}: {:?}", event.extra);
+            assert!(setup.apply_state_changes(&event));
+            let device = setup.device("io://1234-5678-5643/109286#2").unwrap();
+            let state = device.state("core:ClosureState").unwrap();
+            assert_eq!(state.last_update_time, Some(1700000000000), "{date}");
+            applied.push((state.as_i64(), state.last_update_time));
+        }
+        assert_eq!(applied[0], applied[1]);
+    }
+
     #[test]
     fn a_device_without_url_says_so() {
         let device = Device::default();

@@ -448,4 +448,25 @@ mod tests {
             event(serde_json::json!({"name": "GatewaySynchronizationEndedEvent", "execId": "e1"}));
         assert_eq!(ExecutionOutcome::from_event(&other, "e1"), None);
     }
+
+    /// Servers of 2026-03 tag events with `name` and give the execution type as
+    /// `type`; servers of 2026-08 tag them with `type` and call it `executionType`.
+    /// Both give the same outcome.
+    #[test]
+    fn outcomes_come_from_either_wire_form() {
+        let previous = event(serde_json::json!({
+            "name": "ExecutionStateChangedEvent", "execId": "e1", "type": 1, "timestamp": 5,
+            "newState": "COMPLETED", "oldState": "IN_PROGRESS"
+        }));
+        let newest = event(serde_json::json!({
+            "type": "ExecutionStateChangedEvent", "execId": "e1", "executionType": 1, "eventTime": 5,
+            "newState": "COMPLETED", "oldState": "IN_PROGRESS"
+        }));
+        assert!(matches!(previous, Event::ExecutionStateChanged(_)), "{previous:?}");
+        assert_eq!(previous, newest);
+        assert_eq!(previous.extra().map(|e| e.len()), Some(0));
+        let outcome = ExecutionOutcome::from_event(&newest, "e1").unwrap();
+        assert!(outcome.is_success());
+        assert_eq!(Some(outcome), ExecutionOutcome::from_event(&previous, "e1"));
+    }
 }

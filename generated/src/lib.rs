@@ -105,6 +105,7 @@ pub use client::{
     DEFAULT_LOGIN_RETRY_DELAY, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
 };
 pub use command::{action_group, Action, Command, ExecutionMode};
+pub use de::WireForm;
 pub use device_url::{DeviceUrl, DeviceUrlErrorKind, InvalidDeviceUrl};
 #[cfg(feature = "discovery")]
 pub use discovery::{

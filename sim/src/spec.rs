@@ -62,7 +62,9 @@ enum Segment {
     Placeholder,
 }
 
-/// Every documented operation, parsed once.
+/// Every documented operation, parsed once: the newest page's, then those only
+/// the previous version documents (`removed_operations`), which servers of that
+/// version still answer.
 pub fn operations() -> &'static [Operation] {
     static OPERATIONS: OnceLock<Vec<Operation>> = OnceLock::new();
     OPERATIONS.get_or_init(|| {
@@ -71,6 +73,7 @@ pub fn operations() -> &'static [Operation] {
             .as_array()
             .expect("the spec lists operations")
             .iter()
+            .chain(spec["removed_operations"].as_array().into_iter().flatten())
             .map(|op| {
                 let path = op["path"].as_str().unwrap_or_default().to_owned();
                 let segments = split(&path)

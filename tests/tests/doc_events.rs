@@ -1,53 +1,61 @@
-//! Every event example of the documentation decodes into its typed variant, with
-//! every field documented, and encodes back to the same JSON.
+//! Every event example of the documentation (the newest page and the previous
+//! version) decodes into its typed variant, with every field documented, and
+//! encodes back to the same JSON.
 
 use overkiz::Event;
 use serde_json::Value;
 
-fn examples() -> Vec<overkiz_codegen::parse::EventExample> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/enduser-api.txt");
+fn examples(relative: &str) -> Vec<overkiz_codegen::parse::EventExample> {
+    let path = format!("{}/../spec/{relative}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(path).expect("the documentation is in the tree");
-    overkiz_codegen::parse::parse_with_examples("enduser-api.txt", &text)
+    overkiz_codegen::parse::parse_with_examples(relative, &text)
         .expect("the documentation parses")
         .1
 }
 
+/// The newest page (events tagged `type`, dated `eventTime`) and the previous one
+/// (tagged `name`, dated `timestamp`), with their number of event types.
+const PAGES: [(&str, usize); 2] = [("enduser-api.txt", 139), ("versions/2026-03.txt", 138)];
+
 #[test]
 fn every_documented_event_example_decodes_typed_and_round_trips() {
-    let examples = examples();
-    assert!(
-        examples.len() > 300,
-        "only {} examples found",
-        examples.len()
-    );
-    let mut names = std::collections::BTreeSet::new();
-    for ex in &examples {
-        let original: Value = serde_json::from_str(&ex.json).unwrap();
-        let event: Event = serde_json::from_str(&ex.json)
-            .unwrap_or_else(|e| panic!("line {}: {} does not decode: {e}", ex.line, ex.name));
+    for (page, count) in PAGES {
+        let examples = examples(page);
         assert!(
-            !matches!(event, Event::Unknown(_)),
-            "line {}: {} decoded as Unknown",
-            ex.line,
-            ex.name
+            examples.len() > 300,
+            "{page}: only {} examples found",
+            examples.len()
         );
-        assert_eq!(event.name(), ex.name, "line {}", ex.line);
-        let extra = event.extra().expect("typed");
-        assert!(
-            extra.is_empty(),
-            "line {}: {} has fields its type lacks: {extra:?}",
-            ex.line,
-            ex.name
-        );
-        let encoded = serde_json::to_value(&event).unwrap();
-        assert_eq!(
-            encoded, original,
-            "line {}: {} does not encode back to its example",
-            ex.line, ex.name
-        );
-        names.insert(ex.name.clone());
+        let mut names = std::collections::BTreeSet::new();
+        for ex in &examples {
+            let original: Value = serde_json::from_str(&ex.json).unwrap();
+            let event: Event = serde_json::from_str(&ex.json).unwrap_or_else(|e| {
+                panic!("{page} line {}: {} does not decode: {e}", ex.line, ex.name)
+            });
+            assert!(
+                !matches!(event, Event::Unknown(_)),
+                "{page} line {}: {} decoded as Unknown",
+                ex.line,
+                ex.name
+            );
+            assert_eq!(event.name(), ex.name, "{page} line {}", ex.line);
+            let extra = event.extra().expect("typed");
+            assert!(
+                extra.is_empty(),
+                "{page} line {}: {} has fields its type lacks: {extra:?}",
+                ex.line,
+                ex.name
+            );
+            let encoded = serde_json::to_value(&event).unwrap();
+            assert_eq!(
+                encoded, original,
+                "{page} line {}: {} does not encode back to its example",
+                ex.line, ex.name
+            );
+            names.insert(ex.name.clone());
+        }
+        assert_eq!(names.len(), count, "{page}: distinct event types in the examples");
     }
-    assert_eq!(names.len(), 138, "distinct event types in the examples");
 }
 
 #[test]

@@ -33,7 +33,9 @@ enum Command {
         /// Root to write `spec/` and `generated/` under (default: the workspace).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
-        /// Curated knowledge to apply (default: spec/curated.toml).
+        /// Curated knowledge to apply (default: spec/curated.toml). With another
+        /// file, the page is generated on its own, not compared with the previous
+        /// version of spec/versions/ (whose renames the repository's file curates).
         #[arg(long, value_name = "PATH")]
         curated: Option<PathBuf>,
     },
@@ -277,9 +279,10 @@ fn codegen(
     let root = workspace_root();
     let other_doc = doc.is_some();
     let doc = doc.unwrap_or_else(|| root.join("spec/enduser-api.txt"));
+    let own_curated = curated.is_none();
     let curated = curated.unwrap_or_else(|| root.join(overkiz_codegen::curated::CURATED_PATH));
     let checked_in = root.join(overkiz_codegen::SPEC_PATH);
-    let out = out.unwrap_or(root);
+    let out = out.unwrap_or(root.clone());
     let (Some(text), Some(curated_text)) = (read_doc(&doc), read(&curated)) else {
         return ExitCode::FAILURE;
     };
@@ -298,8 +301,26 @@ fn codegen(
             );
         }
     }
+    // The previous version of the page, whose payloads the crate decodes too.
+    let previous = own_curated
+        .then(|| overkiz_codegen::compat::read_previous_version(&root, &text))
+        .flatten();
+    let previous = match &previous {
+        Some((version, text)) => {
+            let Some(spec) = parse_doc(&root.join(format!("spec/versions/{version}.txt")), text)
+            else {
+                return ExitCode::FAILURE;
+            };
+            Some((version.as_str(), spec))
+        }
+        None => None,
+    };
     let started = Instant::now();
-    let generated = match overkiz_codegen::generate_from_spec(spec, &curated_text) {
+    let generated = match overkiz_codegen::generate_from_specs(
+        spec,
+        previous.as_ref().map(|(v, s)| (*v, s)),
+        &curated_text,
+    ) {
         Ok(g) => g,
         Err(e) => {
             eprintln!("error: {e}");

@@ -88,9 +88,9 @@ fn file_lines(module: &str, file: &syn::File, lines: &mut BTreeSet<String>) {
                 .is_some_and(|s| s.ident == "fields")
             {
                 let text = m.mac.tokens.to_string();
-                if let Some((name, entries)) = super::table_entries(&text) {
+                if let Some((name, entries, _)) = super::table_entries(&text) {
                     for (wire, field) in entries {
-                        wires.insert((name.to_owned(), field.to_owned()), wire.to_owned());
+                        wires.insert((name.to_owned(), field.to_owned()), wire);
                     }
                 }
             }

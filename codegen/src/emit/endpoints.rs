@@ -157,6 +157,14 @@ fn method(op: &OpDef) -> TokenStream {
         let note = format!("deprecated since version {v} of the Overkiz API");
         quote!(#[deprecated(since = #semver, note = #note)])
     });
+    let deprecated = deprecated.or_else(|| {
+        op.removed_after.as_ref().map(|v| {
+            let note = format!(
+                "documented up to version {v} only: kept for servers of that version"
+            );
+            quote!(#[deprecated(note = #note)])
+        })
+    });
     let many_args = (args.len() > 6).then(|| quote!(#[allow(clippy::too_many_arguments)]));
     let doc = doc_lines(&method_doc(op));
     // `#[inline]`: like an `async fn`, the method (and the encoding and decoding it
@@ -552,6 +560,12 @@ fn method_doc(op: &OpDef) -> Vec<String> {
     if let Some(v) = &s.deprecated_since {
         lines.push(String::new());
         lines.push(format!("Deprecated since version {v}."));
+    }
+    if let Some(v) = &op.removed_after {
+        lines.push(String::new());
+        lines.push(format!(
+            "Documented up to version {v} only: the newest documentation no longer lists it."
+        ));
     }
     lines
 }

@@ -111,14 +111,18 @@ fn field_tables(text: &str) -> String {
         out.push_str(&rest[..at]);
         let body = &rest[at + START.len()..at + len];
         match table_entries(body) {
-            Some((name, entries)) if !entries.is_empty() => {
+            Some((name, entries, tail)) if !entries.is_empty() => {
                 out.push_str(&format!("{START}{name} {{\n"));
                 for (wire, field) in entries {
                     out.push_str(&format!("    {wire} => {field},\n"));
                 }
-                out.push_str("});\n");
+                let sep = if tail.is_empty() || tail.starts_with(';') { "" } else { " " };
+                out.push_str(&format!("}}{sep}{tail});\n"));
             }
-            Some((name, _)) => out.push_str(&format!("{START}{name} {{}});\n")),
+            Some((name, _, tail)) => {
+                let sep = if tail.is_empty() || tail.starts_with(';') { "" } else { " " };
+                out.push_str(&format!("{START}{name} {{}}{sep}{tail});\n"));
+            }
             None => out.push_str(&rest[at..at + len + close]),
         }
         rest = &rest[at + len + close..];
@@ -127,40 +131,52 @@ fn field_tables(text: &str) -> String {
     out
 }
 
-/// `Name { "a" => a, "b" => b }` → `Name`, `[("\"a\"", "a"), …]`.
-fn table_entries(body: &str) -> Option<(&str, Vec<(&str, &str)>)> {
+/// A `fields!` table: the type name, `(wire names, Rust name)` per field, and what
+/// follows the table.
+type Table<'a> = (&'a str, Vec<(String, &'a str)>, &'a str);
+
+/// `Name { "a" => a, "b" | "c" => b } ; form f` → `Name`, `[("\"a\"", "a"),
+/// ("\"b\" | \"c\"", "b")]`, `; form f` (the wire names with their aliases, and
+/// what follows the table).
+fn table_entries(body: &str) -> Option<Table<'_>> {
     let body = body.trim();
     let open = body.find('{')?;
     let name = body[..open].trim();
-    let mut s = body[open + 1..].trim_end().strip_suffix('}')?;
+    let close = body.rfind('}')?;
+    let tail = body[close + 1..].trim();
+    let mut s = body[open + 1..close].trim_end();
     let mut entries = Vec::new();
     loop {
         s = s.trim_start_matches(|c: char| c.is_whitespace() || c == ',');
         if s.is_empty() {
             break;
         }
-        // A string literal, with escapes.
-        let bytes = s.as_bytes();
-        if bytes[0] != b'"' {
-            return None;
+        let mut wires = Vec::new();
+        loop {
+            // A string literal, with escapes.
+            let bytes = s.as_bytes();
+            if bytes.first() != Some(&b'"') {
+                return None;
+            }
+            let mut i = 1;
+            while i < bytes.len() && bytes[i] != b'"' {
+                i += if bytes[i] == b'\\' { 2 } else { 1 };
+            }
+            wires.push(s.get(..=i)?);
+            s = s.get(i + 1..)?.trim_start();
+            match s.strip_prefix('|') {
+                Some(rest) => s = rest.trim_start(),
+                None => break,
+            }
         }
-        let mut i = 1;
-        while i < bytes.len() && bytes[i] != b'"' {
-            i += if bytes[i] == b'\\' { 2 } else { 1 };
-        }
-        let wire = s.get(..=i)?;
-        s = s
-            .get(i + 1..)?
-            .trim_start()
-            .strip_prefix("=>")?
-            .trim_start();
+        s = s.strip_prefix("=>")?.trim_start();
         let end = s
             .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '#'))
             .unwrap_or(s.len());
-        entries.push((wire, &s[..end]));
+        entries.push((wires.join(" | "), &s[..end]));
         s = &s[end..];
     }
-    Some((name, entries))
+    Some((name, entries, tail))
 }
 
 /// Puts a blank line between items, which prettyplease does not: after an item that

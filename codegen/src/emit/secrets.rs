@@ -83,7 +83,7 @@ pub fn places(ir: &Ir, names: &[SecretName]) -> BTreeMap<String, Vec<String>> {
     for def in ir.structs.values() {
         for f in &def.fields {
             if let Some(list) = out.get_mut(&f.wire.to_ascii_lowercase()) {
-                list.push(format!("{}.{}", def.name, ident(&super::types::field_name(&f.wire))));
+                list.push(format!("{}.{}", def.name, ident(&super::types::rust_field_name(f))));
             }
         }
     }
@@ -172,7 +172,7 @@ fn struct_debug(def: &StructDef, names: &[SecretName]) -> TokenStream {
     let name = type_ident(&def.name);
     let label = def.name.as_str();
     let fields = def.fields.iter().map(|f| {
-        let id = ident(&super::types::field_name(&f.wire));
+        let id = ident(&super::types::rust_field_name(f));
         let text = id.to_string();
         if is_secret(names, &f.wire) {
             quote!(.field(#text, &crate::redact::Masked(&self.#id)))

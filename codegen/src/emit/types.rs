@@ -57,23 +57,47 @@ fn structure(def: &StructDef) -> TokenStream {
     doc.push(format!("Documented at {}{places}.", code(&def.origin)));
     let doc = doc_lines(&doc);
 
+    // A field renamed on the wire keeps the Rust name of its previous wire name.
     let idents: Vec<_> = def
         .fields
         .iter()
-        .map(|f| ident(&field_name(&f.wire)))
+        .map(|f| ident(&rust_field_name(f)))
         .collect();
     let fields = def.fields.iter().zip(&idents).map(|(f, id)| field(f, id));
-    let wires = def.fields.iter().map(|f| f.wire.as_str());
+    let wires = def.fields.iter().map(|f| {
+        let wire = f.wire.as_str();
+        let aliases = f.aliases.iter().map(String::as_str);
+        quote!(#wire #(| #aliases)*)
+    });
+    let (form_field, form_tail) = if def.wire_form {
+        (
+            quote! {
+                /// The version's wire form the value was received in: encoding writes
+                /// the same names back. Not part of equality.
+                pub wire_form: crate::de::WireForm,
+            },
+            quote!(; form wire_form),
+        )
+    } else {
+        (quote!(), quote!())
+    };
     quote! {
         #doc
         pub struct #name {
             #(#fields)*
             /// Undocumented fields, and values of another shape than documented, as sent.
             pub extra: Map<String, Value>,
+            #form_field
         }
 
-        crate::de::fields!(#name { #(#wires => #idents),* });
+        crate::de::fields!(#name { #(#wires => #idents),* } #form_tail);
     }
+}
+
+/// Rust name of a struct's field. A field renamed on the wire keeps the Rust name of
+/// its previous wire name, so callers keep compiling.
+pub fn rust_field_name(f: &FieldDef) -> String {
+    field_name(f.aliases.first().unwrap_or(&f.wire))
 }
 
 /// Rust name of a field: snake case; `extra` is taken by the catch-all map.
@@ -111,6 +135,17 @@ fn field(f: &FieldDef, id: &proc_macro2::Ident) -> TokenStream {
             doc.push(String::new());
         }
         doc.push(format!("Example: {}.", code(example)));
+    }
+    if !f.aliases.is_empty() {
+        if !doc.is_empty() {
+            doc.push(String::new());
+        }
+        let names: Vec<String> = f.aliases.iter().map(|a| code(a)).collect();
+        doc.push(format!(
+            "Wire name {}; {} in the previous version (both decode, and a value encodes with the name it came with).",
+            code(&f.wire),
+            names.join(", ")
+        ));
     }
     let doc = doc_lines(&doc);
     let inner = rust_ty(&f.ty);

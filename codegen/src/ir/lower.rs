@@ -270,6 +270,7 @@ impl Builder<'_> {
                 description: None,
                 fields: Vec::new(),
                 from_context: true,
+                wire_form: false,
             });
         def.occurrences += 1;
         for f in fields {
@@ -280,6 +281,7 @@ impl Builder<'_> {
                     boxed: false,
                     doc: None,
                     example: None,
+                    aliases: Vec::new(),
                 });
             }
         }
@@ -301,6 +303,7 @@ impl Builder<'_> {
                 boxed: false,
                 doc: f.description.clone(),
                 example,
+                aliases: Vec::new(),
             });
         }
         self.journal
@@ -451,6 +454,7 @@ impl Builder<'_> {
             body,
             answer,
             form,
+            removed_after: None,
         })
     }
 
@@ -481,11 +485,16 @@ impl Builder<'_> {
     }
 
     pub(super) fn events(&mut self, spec: &Spec) -> Result<(), IrError> {
-        for ev in &spec.events {
+        let removed = spec.removed_events.iter().map(|e| (e, spec.previous_version.clone()));
+        let documented = spec.events.iter().map(|e| (e, None));
+        for (ev, removed_after) in documented.chain(removed) {
+            // The tag is no field of the payload; fields of the previous version that
+            // the newest one dropped are (events of that form decode whole).
             let fields: Vec<spec::Field> = ev
                 .fields
                 .iter()
-                .filter(|f| f.name != "name")
+                .filter(|f| f.name != ev.tag && !ev.tag_aliases.contains(&f.name))
+                .chain(&ev.previous_fields)
                 .cloned()
                 .collect();
             let ctx = Ctx {
@@ -494,15 +503,48 @@ impl Builder<'_> {
                 forced: Some(ev.name.clone()),
             };
             let name = self.object(&fields, &ctx)?;
-            self.ir.structs.get_mut(&name).expect("built").description = ev.description.clone();
+            let def = self.ir.structs.get_mut(&name).expect("built");
+            def.description = ev.description.clone();
+            for alias in &ev.aliases {
+                let field = def
+                    .fields
+                    .iter_mut()
+                    .find(|f| f.wire == alias.name)
+                    .expect("an alias names a field of the event");
+                field.aliases = vec![alias.previous.clone()];
+            }
+            if let Some(version) = &spec.previous_version {
+                for old in &ev.previous_fields {
+                    if let Some(field) = def.fields.iter_mut().find(|f| f.wire == old.name) {
+                        let note = format!(
+                            "Sent by servers of version {version} only (the newest documentation drops it)."
+                        );
+                        field.doc = Some(match field.doc.take() {
+                            Some(doc) => format!("{doc}\n\n{note}"),
+                            None => note,
+                        });
+                    }
+                }
+            }
+            def.wire_form = !ev.tag_aliases.is_empty() || !ev.aliases.is_empty();
             self.ir.events.push(EventDef {
                 variant: ev.name.strip_suffix("Event").unwrap_or(&ev.name).to_owned(),
                 wire: ev.name.clone(),
                 struct_name: name,
                 description: ev.description.clone(),
                 curated: false,
+                tag: ev.tag.clone(),
+                tag_alias: ev.tag_aliases.first().cloned(),
+                removed_after,
             });
         }
+        // Curated events are written as seen in real streams (the previous form):
+        // they take the documented events' tag, and the curated renames.
+        let (tag, tag_alias) = spec
+            .events
+            .first()
+            .map(|e| (e.tag.clone(), e.tag_aliases.first().cloned()))
+            .unwrap_or_else(|| ("name".to_owned(), None));
         for entry in &self.curated.event {
             let ev = entry.get();
             if self.ir.events.iter().any(|e| e.wire == ev.name) {
@@ -514,14 +556,28 @@ impl Builder<'_> {
             }
             let mut fields = Vec::new();
             for f in &ev.fields {
+                // A curated rename only applies when the spec was compared with a
+                // previous version (that is when the documented events have one too).
+                let rename = spec.previous_version.as_ref().and_then(|_| {
+                    self.curated
+                        .alias
+                        .iter()
+                        .find(|a| a.value.previous == f.name && a.value.applies_to(&ev.name))
+                });
+                let (wire, aliases) = match rename {
+                    Some(entry) => (entry.get().name.clone(), vec![f.name.clone()]),
+                    None => (f.name.clone(), Vec::new()),
+                };
                 fields.push(FieldDef {
-                    wire: f.name.clone(),
+                    wire,
                     ty: self.parse_curated_ty(&f.ty)?,
                     boxed: false,
                     doc: Some(f.doc.clone()),
                     example: None,
+                    aliases,
                 });
             }
+            let wire_form = tag_alias.is_some() || fields.iter().any(|f| !f.aliases.is_empty());
             self.ir.structs.insert(
                 ev.name.clone(),
                 StructDef {
@@ -531,6 +587,7 @@ impl Builder<'_> {
                     description: Some(ev.description.clone()),
                     fields,
                     from_context: false,
+                    wire_form,
                 },
             );
             self.ir.events.push(EventDef {
@@ -539,6 +596,9 @@ impl Builder<'_> {
                 struct_name: ev.name.clone(),
                 description: Some(ev.description.clone()),
                 curated: true,
+                tag: tag.clone(),
+                tag_alias: tag_alias.clone(),
+                removed_after: None,
             });
         }
         self.ir.events.sort_by(|a, b| a.wire.cmp(&b.wire));

@@ -66,6 +66,12 @@ pub fn build(spec: &Spec, curated: &Curated) -> Result<Ir, IrError> {
         let op = b.operation(op)?;
         b.ir.operations.push(op);
     }
+    // Operations the newest page removed stay, deprecated, after the others.
+    for op in &spec.removed_operations {
+        let mut op = b.operation(op)?;
+        op.removed_after = spec.previous_version.clone();
+        b.ir.operations.push(op);
+    }
     b.build_unions(spec)?;
     b.events(spec)?;
     b.apply_field_curation()?;

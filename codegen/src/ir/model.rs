@@ -47,6 +47,9 @@ pub struct StructDef {
     /// curated entry, example hint or event gave the name. Such a struct gives way to
     /// a structurally identical one (`passes::merge_identical_structs`).
     pub from_context: bool,
+    /// Whether values remember the wire form they were received in (renamed fields
+    /// or a renamed event tag): a `wire_form` field.
+    pub wire_form: bool,
 }
 
 /// A field of a generated struct.
@@ -62,6 +65,9 @@ pub struct FieldDef {
     pub doc: Option<String>,
     /// Example text of a string field.
     pub example: Option<String>,
+    /// Wire names of the previous version, when the newest renamed the field; the
+    /// Rust name is the first one's.
+    pub aliases: Vec<String>,
 }
 
 /// An enum made from an allowed-values table.
@@ -125,6 +131,13 @@ pub struct EventDef {
     pub description: Option<String>,
     /// Whether the event comes from the curated file rather than the documentation.
     pub curated: bool,
+    /// The wire field that names the event (`type`).
+    pub tag: String,
+    /// The field that named it in the previous version (`name`), if another.
+    pub tag_alias: Option<String>,
+    /// The version after which the documentation no longer lists the event (kept,
+    /// deprecated, for servers of that version).
+    pub removed_after: Option<String>,
 }
 
 /// A parameter of a generated endpoint function.
@@ -179,6 +192,9 @@ pub struct OpDef {
     pub answer: Answer,
     /// Request parameters go in a form body instead of the query string.
     pub form: bool,
+    /// The version after which the documentation no longer lists the operation
+    /// (kept, deprecated, for servers of that version).
+    pub removed_after: Option<String>,
 }
 
 /// Everything to generate.

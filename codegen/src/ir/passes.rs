@@ -28,6 +28,7 @@ impl Builder<'_> {
                 boxed: false,
                 doc: Some(f.doc.clone()),
                 example: None,
+                aliases: Vec::new(),
             });
             entry.get();
         }
@@ -334,9 +335,11 @@ mod tests {
                     boxed: false,
                     doc: None,
                     example: None,
+                    aliases: Vec::new(),
                 })
                 .collect(),
             from_context,
+            wire_form: false,
         }
     }
 

@@ -120,6 +120,8 @@ fn run(
 struct EventOccurrence {
     line: usize,
     name: String,
+    /// The wire field that names the event (`name` or `type`).
+    tag: String,
     description: Option<String>,
     fields: Vec<Field>,
 }
@@ -264,6 +266,9 @@ impl<'a> Parser<'a> {
             groups,
             operations,
             events,
+            previous_version: None,
+            removed_events: Vec::new(),
+            removed_operations: Vec::new(),
         })
     }
 
@@ -445,12 +450,19 @@ impl<'a> Parser<'a> {
             self.pos += 1;
             self.expect(PARAMS_HEADER)?;
             self.expect("Response Body (JSON)")?;
-            let schema = self.json_schema()?;
-            let description = self.optional_description();
-            Some(ResponseBody {
-                schema,
-                description,
-            })
+            if self.peek() == Some("HTTP Status Code") {
+                // A response row with an empty example (the August 2026 page's `204`
+                // answers on local devices): the page shows no body, so there is none
+                // to type.
+                None
+            } else {
+                let schema = self.json_schema()?;
+                let description = self.optional_description();
+                Some(ResponseBody {
+                    schema,
+                    description,
+                })
+            }
         } else {
             None
         };
@@ -754,15 +766,16 @@ impl<'a> Parser<'a> {
         let Schema::Object { mut fields } = schema else {
             return Err(self.error_at(json_start, "a JSON object as event example"));
         };
-        match fields.iter().find(|f| f.name == "name").map(|f| &f.schema) {
-            Some(Schema::String { example }) if *example == name => {}
-            _ => {
-                return Err(self.error_at(
-                    json_start,
-                    format!("an event example whose `name` is `{name}`"),
-                ))
-            }
-        }
+        let tag = event_tag(&fields, &name).ok_or_else(|| {
+            self.error_at(
+                json_start,
+                format!(
+                    "an event example whose `name` is `{name}` (or, without a `name`, whose `type` is `{name}`)"
+                ),
+            )
+        })?;
+        // The tag says which event this is: it is not one of the event's fields.
+        fields.retain(|f| f.name != tag);
         if self.peek() == Some(FIELDS_HEADER) {
             self.pos += 1;
             while let Some(row) = self.peek() {
@@ -779,6 +792,11 @@ impl<'a> Parser<'a> {
                     break;
                 }
                 let (field, text) = row.split_once(' ').unwrap_or((row, ""));
+                if field == tag {
+                    // A row describing the tag itself.
+                    self.pos += 1;
+                    continue;
+                }
                 match fields.iter_mut().find(|f| f.name == field) {
                     Some(f) => {
                         f.description = Some(text.trim().to_owned()).filter(|t| !t.is_empty())
@@ -795,6 +813,7 @@ impl<'a> Parser<'a> {
         Ok(EventOccurrence {
             line,
             name,
+            tag: tag.to_owned(),
             description,
             fields: schema::sorted_fields(fields),
         })
@@ -976,6 +995,24 @@ fn path_placeholders(path: &str) -> Vec<&str> {
         .collect()
 }
 
+/// The field of an event example that names the event `name`: `name` when the
+/// example has one (it must then be the event's name), otherwise `type` when it is
+/// the string `name`. Events may carry a `type` of their own (an integer on
+/// `Place*`, a string on `CalendarDay*`): beside a `name`, or when it is not the
+/// event's name, it is an ordinary field.
+fn event_tag(fields: &[Field], name: &str) -> Option<&'static str> {
+    let names_event = |key: &str| {
+        fields.iter().find(|f| f.name == key).map(|f| {
+            matches!(&f.schema, Schema::String { example } if example == name)
+        })
+    };
+    match names_event("name") {
+        Some(true) => Some("name"),
+        Some(false) => None,
+        None => names_event("type").unwrap_or(false).then_some("type"),
+    }
+}
+
 fn is_event_name(line: &str) -> bool {
     line.starts_with(|c: char| c.is_ascii_uppercase())
         && line.chars().all(|c| c.is_ascii_alphanumeric())
@@ -1094,8 +1131,12 @@ fn merge_events(
         let Some((first_line, ev)) = merged.get_mut(&occ.name) else {
             let ev = EventType {
                 name: occ.name.clone(),
+                tag: occ.tag,
                 description: occ.description,
                 fields: occ.fields,
+                tag_aliases: Vec::new(),
+                aliases: Vec::new(),
+                previous_fields: Vec::new(),
             };
             merged.insert(occ.name, (occ.line, ev));
             continue;
@@ -1106,6 +1147,15 @@ fn merge_events(
             expected,
             found,
         };
+        if ev.tag != occ.tag {
+            return Err(fail(
+                format!(
+                    "`{}` tagged by `{}` as at line {first_line}",
+                    occ.name, ev.tag
+                ),
+                format!("an example tagged by `{}`", occ.tag),
+            ));
+        }
         match (&ev.description, &occ.description) {
             (Some(a), Some(b)) if a != b => {
                 return Err(fail(

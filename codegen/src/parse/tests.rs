@@ -275,8 +275,122 @@ fn events_merge_over_occurrences() {
     let names: Vec<&str> = event.fields.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(
         names,
-        ["label", "name", "placeOID", "setupOID", "timestamp"]
+        ["label", "placeOID", "setupOID", "timestamp"]
     );
+}
+
+/// `POST_DEPRECATED_RATE_LIMITED` as the August 2026 page writes events: tagged by
+/// `type` (last key), dated `eventTime`, with a `siteOID`.
+fn august_form(text: &str) -> String {
+    text.replace("\"timestamp\" : 2,", "\"eventTime\" : 2,\n  \"siteOID\" : \"a site OID\",")
+        .replace("\"name\" : \"PlaceUpdatedEvent\"", "\"type\" : \"PlaceUpdatedEvent\"")
+        .replace("\"name\" : \"GatewayAliveEvent\"", "\"type\" : \"GatewayAliveEvent\"")
+}
+
+fn event<'a>(spec: &'a Spec, name: &str) -> &'a EventType {
+    spec.events.iter().find(|e| e.name == name).unwrap()
+}
+
+fn field_names(event: &EventType) -> Vec<&str> {
+    event.fields.iter().map(|f| f.name.as_str()).collect()
+}
+
+#[test]
+fn event_tagged_by_name_records_the_tag_outside_its_fields() {
+    let spec = parse_ok(POST_DEPRECATED_RATE_LIMITED);
+    let place = event(&spec, "PlaceUpdatedEvent");
+    assert_eq!(place.tag, "name");
+    assert_eq!(field_names(place), ["placeOID", "setupOID", "timestamp"]);
+}
+
+#[test]
+fn event_tagged_by_type_when_it_has_no_name() {
+    let spec = parse_ok(&august_form(POST_DEPRECATED_RATE_LIMITED));
+    let place = event(&spec, "PlaceUpdatedEvent");
+    assert_eq!(place.tag, "type");
+    // Every other key is an ordinary field, the new ones included.
+    assert_eq!(
+        field_names(place),
+        ["eventTime", "placeOID", "setupOID", "siteOID"]
+    );
+    assert_eq!(event(&spec, "GatewayAliveEvent").tag, "type");
+    assert_eq!(field_names(event(&spec, "GatewayAliveEvent")), ["gatewayId"]);
+}
+
+#[test]
+fn own_type_beside_a_name_is_an_ordinary_field() {
+    // March's `Place*` events carry an integer `type`, `CalendarDay*` a string one.
+    for own in ["1", "\"a calendar day type\""] {
+        let text = POST_DEPRECATED_RATE_LIMITED.replace(
+            "\"name\" : \"PlaceUpdatedEvent\"",
+            &format!("\"type\" : {own},\n  \"name\" : \"PlaceUpdatedEvent\""),
+        );
+        let spec = parse_ok(&text);
+        let place = event(&spec, "PlaceUpdatedEvent");
+        assert_eq!(place.tag, "name");
+        assert_eq!(
+            field_names(place),
+            ["placeOID", "setupOID", "timestamp", "type"]
+        );
+    }
+}
+
+#[test]
+fn row_describing_the_tag_is_not_a_field() {
+    let text = august_form(POST_DEPRECATED_RATE_LIMITED)
+        .replace("placeOID Place OID\n", "placeOID Place OID\ntype Event name\n");
+    let spec = parse_ok(&text);
+    assert_eq!(
+        field_names(event(&spec, "PlaceUpdatedEvent")),
+        ["eventTime", "placeOID", "setupOID", "siteOID"]
+    );
+}
+
+#[test]
+fn event_whose_type_is_not_its_name_fails_with_the_line() {
+    for (from, to) in [
+        // `type` naming another event.
+        ("\"type\" : \"PlaceUpdatedEvent\"", "\"type\" : \"PlaceDeletedEvent\""),
+        // `type` of its own and no tag at all.
+        ("\"type\" : \"PlaceUpdatedEvent\"", "\"type\" : 1"),
+    ] {
+        let broken = august_form(POST_DEPRECATED_RATE_LIMITED).replace(from, to);
+        let err = parse_err(&broken);
+        let at = line_of(&broken, "\"eventTime\" : 2") - 1;
+        assert_eq!(
+            err,
+            format!("test.txt:{at}: expected an event example whose `name` is `PlaceUpdatedEvent` (or, without a `name`, whose `type` is `PlaceUpdatedEvent`), found `{{`")
+        );
+    }
+}
+
+#[test]
+fn name_naming_another_event_is_not_overridden_by_type() {
+    // `name` names the event when present: a `type` cannot rescue a wrong `name`.
+    let broken = POST_DEPRECATED_RATE_LIMITED.replace(
+        "\"name\" : \"PlaceUpdatedEvent\"",
+        "\"type\" : \"PlaceUpdatedEvent\",\n  \"name\" : \"PlaceDeletedEvent\"",
+    );
+    let err = parse_err(&broken);
+    assert!(
+        err.contains("expected an event example whose `name` is `PlaceUpdatedEvent`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn occurrences_tagged_differently_fail() {
+    let second = august_form(POST_DEPRECATED_RATE_LIMITED).replacen(
+        "/setup/places/{placeOID}",
+        "/setup/places/{placeOID}/again",
+        1,
+    );
+    let err = parse_err(&format!("{POST_DEPRECATED_RATE_LIMITED}{second}"));
+    assert!(
+        err.contains("expected `PlaceUpdatedEvent` tagged by `name` as at line"),
+        "{err}"
+    );
+    assert!(err.ends_with("found an example tagged by `type`"), "{err}");
 }
 
 #[test]
@@ -532,4 +646,34 @@ fn never_panics_on_arbitrary_truncation() {
     for n in 0..lines.len() {
         let _ = parse("test.txt", &lines[..n].join("\n"));
     }
+}
+
+#[test]
+fn response_row_with_an_empty_example_is_no_body() {
+    // The August 2026 page's `204` answers on local devices.
+    let text = r#"DELETE Local Device /setup/localDevices/{localDeviceOID} application/json
+Delete a local device
+
+
+
+Access scope : enduser/*
+
+> Test operation
+Parameters
+Type Name Value Description
+Path Variable localDeviceOID
+"string value"
+The OID of the local device to delete
+Response
+Type Name Value Description
+Response Body (JSON)
+HTTP Status Code
+Code Message Meaning
+204
+NO_CONTENT
+The server has fulfilled the request
+"#;
+    let spec = parse_ok(text);
+    assert_eq!(spec.operations[0].response, None);
+    assert_eq!(spec.operations[0].status.as_ref().map(|s| s.code), Some(204));
 }

@@ -2,12 +2,15 @@
 
 //! The events the server sends through an event listener.
 
+#![allow(deprecated)]
+
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde::de::MapAccess;
 use serde_json::{Map, Value};
+use crate::de::Fields;
 use crate::types::*;
 
-/// An event of the event stream: one variant per event type the documentation lists (144 with the curated ones), selected by the `name` field.
+/// An event of the event stream: one variant per event type the documentation lists (148 with the curated ones), selected by its `name` or `type` field (the first of them present as a string names the event).
 ///
 /// An event whose name the documentation does not list decodes to
 /// [`Event::Unknown`] with its whole JSON, and encodes back to it.
@@ -243,6 +246,22 @@ pub enum Event {
     ///
     /// IO key changed
     IOChangedKey(IOChangedKeyEvent),
+    /// `LocalDeviceCreatedEvent`
+    ///
+    /// Event sent when a new local device is created
+    LocalDeviceCreated(LocalDeviceCreatedEvent),
+    /// `LocalDeviceDataUpdatedEvent`
+    ///
+    /// Event sent when some local device data changes
+    LocalDeviceDataUpdated(LocalDeviceDataUpdatedEvent),
+    /// `LocalDeviceDeletedEvent`
+    ///
+    /// Event sent when a local device is deleted
+    LocalDeviceDeleted(LocalDeviceDeletedEvent),
+    /// `LocalDeviceUpdatedEvent`
+    ///
+    /// Event sent when a local device changes (label, place)
+    LocalDeviceUpdated(LocalDeviceUpdatedEvent),
     /// `LocationUpdatedEvent`
     ///
     /// Setup location has been updated
@@ -414,14 +433,23 @@ pub enum Event {
     /// `SonosGetTopologyFailedEvent`
     ///
     /// Sonos get topology failed
+    #[deprecated(
+        note = "sent by servers of version 2026-03 of the documentation; the newest one no longer lists it"
+    )]
     SonosGetTopologyFailed(SonosGetTopologyFailedEvent),
     /// `SonosGetTopologySuccessEvent`
     ///
     /// Sonos get topology successfully finished
+    #[deprecated(
+        note = "sent by servers of version 2026-03 of the documentation; the newest one no longer lists it"
+    )]
     SonosGetTopologySuccess(SonosGetTopologySuccessEvent),
     /// `SonosTopologyChangedEvent`
     ///
     /// Sonos get topology changed
+    #[deprecated(
+        note = "sent by servers of version 2026-03 of the documentation; the newest one no longer lists it"
+    )]
     SonosTopologyChanged(SonosTopologyChangedEvent),
     /// `ValidAddressEvent`
     ///
@@ -683,6 +711,18 @@ impl std::fmt::Debug for Event {
             Event::GroupTriggered(e) => f.debug_tuple("GroupTriggered").field(e).finish(),
             Event::HistoryDeleted(e) => f.debug_tuple("HistoryDeleted").field(e).finish(),
             Event::IOChangedKey(e) => f.debug_tuple("IOChangedKey").field(e).finish(),
+            Event::LocalDeviceCreated(e) => {
+                f.debug_tuple("LocalDeviceCreated").field(e).finish()
+            }
+            Event::LocalDeviceDataUpdated(e) => {
+                f.debug_tuple("LocalDeviceDataUpdated").field(e).finish()
+            }
+            Event::LocalDeviceDeleted(e) => {
+                f.debug_tuple("LocalDeviceDeleted").field(e).finish()
+            }
+            Event::LocalDeviceUpdated(e) => {
+                f.debug_tuple("LocalDeviceUpdated").field(e).finish()
+            }
             Event::LocationUpdated(e) => {
                 f.debug_tuple("LocationUpdated").field(e).finish()
             }
@@ -1046,6 +1086,10 @@ impl Clone for Event {
             Event::GroupTriggered(e) => Event::GroupTriggered(e.clone()),
             Event::HistoryDeleted(e) => Event::HistoryDeleted(e.clone()),
             Event::IOChangedKey(e) => Event::IOChangedKey(e.clone()),
+            Event::LocalDeviceCreated(e) => Event::LocalDeviceCreated(e.clone()),
+            Event::LocalDeviceDataUpdated(e) => Event::LocalDeviceDataUpdated(e.clone()),
+            Event::LocalDeviceDeleted(e) => Event::LocalDeviceDeleted(e.clone()),
+            Event::LocalDeviceUpdated(e) => Event::LocalDeviceUpdated(e.clone()),
             Event::LocationUpdated(e) => Event::LocationUpdated(e.clone()),
             Event::MainAccountUpdated(e) => Event::MainAccountUpdated(e.clone()),
             Event::OGCPDevicePairingCompleted(e) => {
@@ -1394,6 +1438,12 @@ impl PartialEq for Event {
             (Event::GroupTriggered(a), Event::GroupTriggered(b)) => a == b,
             (Event::HistoryDeleted(a), Event::HistoryDeleted(b)) => a == b,
             (Event::IOChangedKey(a), Event::IOChangedKey(b)) => a == b,
+            (Event::LocalDeviceCreated(a), Event::LocalDeviceCreated(b)) => a == b,
+            (Event::LocalDeviceDataUpdated(a), Event::LocalDeviceDataUpdated(b)) => {
+                a == b
+            }
+            (Event::LocalDeviceDeleted(a), Event::LocalDeviceDeleted(b)) => a == b,
+            (Event::LocalDeviceUpdated(a), Event::LocalDeviceUpdated(b)) => a == b,
             (Event::LocationUpdated(a), Event::LocationUpdated(b)) => a == b,
             (Event::MainAccountUpdated(a), Event::MainAccountUpdated(b)) => a == b,
             (
@@ -1714,6 +1764,10 @@ impl Event {
         "GroupTriggeredEvent",
         "HistoryDeletedEvent",
         "IOChangedKeyEvent",
+        "LocalDeviceCreatedEvent",
+        "LocalDeviceDataUpdatedEvent",
+        "LocalDeviceDeletedEvent",
+        "LocalDeviceUpdatedEvent",
         "LocationUpdatedEvent",
         "MainAccountUpdatedEvent",
         "OGCPDevicePairingCompletedEvent",
@@ -1796,8 +1850,11 @@ impl Event {
         "ZoneUpdatedEvent",
     ];
 
-    /// The wire name (`"DeviceStateChangedEvent"`); for [`Event::Unknown`], its
-    /// `name` field (empty if it has none).
+    /// The fields that may name an event, in the order they are tried.
+    pub const TAGS: &'static [&'static str] = &["name", "type"];
+
+    /// The wire name (`"DeviceStateChangedEvent"`); for [`Event::Unknown`], the
+    /// value of its tag field (empty if it has none).
     #[inline]
     pub fn name(&self) -> &str {
         match self {
@@ -1889,6 +1946,10 @@ impl Event {
             Event::GroupTriggered(_) => "GroupTriggeredEvent",
             Event::HistoryDeleted(_) => "HistoryDeletedEvent",
             Event::IOChangedKey(_) => "IOChangedKeyEvent",
+            Event::LocalDeviceCreated(_) => "LocalDeviceCreatedEvent",
+            Event::LocalDeviceDataUpdated(_) => "LocalDeviceDataUpdatedEvent",
+            Event::LocalDeviceDeleted(_) => "LocalDeviceDeletedEvent",
+            Event::LocalDeviceUpdated(_) => "LocalDeviceUpdatedEvent",
             Event::LocationUpdated(_) => "LocationUpdatedEvent",
             Event::MainAccountUpdated(_) => "MainAccountUpdatedEvent",
             Event::OGCPDevicePairingCompleted(_) => "OGCPDevicePairingCompletedEvent",
@@ -2018,8 +2079,336 @@ impl Event {
             Event::ZoneDeleted(_) => "ZoneDeletedEvent",
             Event::ZoneUpdated(_) => "ZoneUpdatedEvent",
             Event::Unknown(value) => {
-                value.get("name").and_then(Value::as_str).unwrap_or_default()
+                crate::de::event_tag(value, Self::TAGS).map_or("", |(_, name)| name)
             }
+        }
+    }
+
+    /// The field that names this event on the wire: the newest documentation's
+    /// tag, or the previous one's for an event received in that form; for
+    /// [`Event::Unknown`], the tag field it has (`""` if none).
+    #[inline]
+    pub fn tag_key(&self) -> &'static str {
+        if let Event::Unknown(value) = self {
+            return crate::de::event_tag(value, Self::TAGS).map_or("", |(key, _)| key);
+        }
+        match (self.tags(), self.wire_form()) {
+            ((_, Some(previous)), crate::WireForm::Previous) => previous,
+            ((tag, _), _) => tag,
+        }
+    }
+
+    /// The wire form the event was received in ([`crate::WireForm::Newest`] for
+    /// one built in code, and for [`Event::Unknown`]).
+    #[inline]
+    pub fn wire_form(&self) -> crate::WireForm {
+        match self {
+            Event::ActionGroupCreated(e) => e.wire_form(),
+            Event::ActionGroupDeleted(e) => e.wire_form(),
+            Event::ActionGroupUpdated(e) => e.wire_form(),
+            Event::AugustDiscoverHousesCandidatesCompleted(e) => e.wire_form(),
+            Event::AugustDiscoverHousesCandidatesFailed(e) => e.wire_form(),
+            Event::AugustGatewayDiscoverCompleted(e) => e.wire_form(),
+            Event::AugustGatewayDiscoverFailed(e) => e.wire_form(),
+            Event::AugustRefreshCurrentTokenCompleted(e) => e.wire_form(),
+            Event::AugustRefreshCurrentTokenFailed(e) => e.wire_form(),
+            Event::CalendarDayCreated(e) => e.wire_form(),
+            Event::CalendarDayDeleted(e) => e.wire_form(),
+            Event::CalendarDayUpdated(e) => e.wire_form(),
+            Event::CalendarRuleCreated(e) => e.wire_form(),
+            Event::CalendarRuleDeleted(e) => e.wire_form(),
+            Event::CalendarRuleUpdated(e) => e.wire_form(),
+            Event::CameraDiscovered(e) => e.wire_form(),
+            Event::CommandExecutionStateChanged(e) => e.wire_form(),
+            Event::ConditionGroupCreated(e) => e.wire_form(),
+            Event::ConditionGroupDeleted(e) => e.wire_form(),
+            Event::ConditionGroupUpdated(e) => e.wire_form(),
+            Event::DelayedTriggerCancelled(e) => e.wire_form(),
+            Event::DelayedTriggerSet(e) => e.wire_form(),
+            Event::DeviceAvailable(e) => e.wire_form(),
+            Event::DeviceCreated(e) => e.wire_form(),
+            Event::DeviceDeletionFailed(e) => e.wire_form(),
+            Event::DeviceDisabled(e) => e.wire_form(),
+            Event::DeviceFirmwareUpdateCompleted(e) => e.wire_form(),
+            Event::DeviceFirmwareUpdateFailed(e) => e.wire_form(),
+            Event::DeviceFirmwareUpdateStarted(e) => e.wire_form(),
+            Event::DeviceRemoved(e) => e.wire_form(),
+            Event::DeviceStateChanged(e) => e.wire_form(),
+            Event::DeviceUnavailable(e) => e.wire_form(),
+            Event::DeviceUpdated(e) => e.wire_form(),
+            Event::DiscoverComplete(e) => e.wire_form(),
+            Event::DiscoverFailed(e) => e.wire_form(),
+            Event::EliotDiscoverGatewayCompleted(e) => e.wire_form(),
+            Event::EliotDiscoverGatewayFailed(e) => e.wire_form(),
+            Event::EliotDiscoverGatewaysCompleted(e) => e.wire_form(),
+            Event::EliotDiscoverGatewaysFailed(e) => e.wire_form(),
+            Event::EliotRefreshCurrentTokenCompleted(e) => e.wire_form(),
+            Event::EliotRefreshCurrentTokenFailed(e) => e.wire_form(),
+            Event::EnOceanBadDeviceStimulation(e) => e.wire_form(),
+            Event::EnOceanLearnModeTimeout(e) => e.wire_form(),
+            Event::EnOceanLearnStarted(e) => e.wire_form(),
+            Event::EnOceanLearnStopped(e) => e.wire_form(),
+            Event::EndUserAccountUpdated(e) => e.wire_form(),
+            Event::EndUserPreferenceCreated(e) => e.wire_form(),
+            Event::EndUserPreferenceDeleted(e) => e.wire_form(),
+            Event::EndUserPreferenceUpdated(e) => e.wire_form(),
+            Event::ExecutionRegistered(e) => e.wire_form(),
+            Event::ExecutionStateChanged(e) => e.wire_form(),
+            Event::ExternalServiceURL(e) => e.wire_form(),
+            Event::GatewayAlive(e) => e.wire_form(),
+            Event::GatewayDown(e) => e.wire_form(),
+            Event::GatewayDownOptionsChanged(e) => e.wire_form(),
+            Event::GatewayFirmwareUpdateCompleted(e) => e.wire_form(),
+            Event::GatewayFirmwareUpdateFailed(e) => e.wire_form(),
+            Event::GatewayFirmwareUpdateStarted(e) => e.wire_form(),
+            Event::GatewayFunctionChanged(e) => e.wire_form(),
+            Event::GatewaySynchronizationEnded(e) => e.wire_form(),
+            Event::GatewaySynchronizationStarted(e) => e.wire_form(),
+            Event::GroupTriggered(e) => e.wire_form(),
+            Event::HistoryDeleted(e) => e.wire_form(),
+            Event::IOChangedKey(e) => e.wire_form(),
+            Event::LocalDeviceCreated(e) => e.wire_form(),
+            Event::LocalDeviceDataUpdated(e) => e.wire_form(),
+            Event::LocalDeviceDeleted(e) => e.wire_form(),
+            Event::LocalDeviceUpdated(e) => e.wire_form(),
+            Event::LocationUpdated(e) => e.wire_form(),
+            Event::MainAccountUpdated(e) => e.wire_form(),
+            Event::OGCPDevicePairingCompleted(e) => e.wire_form(),
+            Event::OGCPDevicePairingFailed(e) => e.wire_form(),
+            Event::OGCPDiscoverDeviceCompleted(e) => e.wire_form(),
+            Event::OGCPDiscoverDeviceFailed(e) => e.wire_form(),
+            Event::OGCPDiscoverSiteCompleted(e) => e.wire_form(),
+            Event::OGCPDiscoverSiteFailed(e) => e.wire_form(),
+            Event::OGCPDiscoverSitesCompleted(e) => e.wire_form(),
+            Event::OGCPDiscoverSitesFailed(e) => e.wire_form(),
+            Event::OGCPTokensRefreshCompleted(e) => e.wire_form(),
+            Event::OGCPTokensRefreshFailed(e) => e.wire_form(),
+            Event::OpenDoorsDiscoverCompleted(e) => e.wire_form(),
+            Event::OpenDoorsDiscoverFailed(e) => e.wire_form(),
+            Event::OpenDoorsGenerateOAuthTokensCompleted(e) => e.wire_form(),
+            Event::OpenDoorsGenerateOAuthTokensFailed(e) => e.wire_form(),
+            Event::PlaceCreated(e) => e.wire_form(),
+            Event::PlaceDeleted(e) => e.wire_form(),
+            Event::PlaceUpdated(e) => e.wire_form(),
+            Event::PurgePartialRawDevices(e) => e.wire_form(),
+            Event::PushSubscriptionCreated(e) => e.wire_form(),
+            Event::PushSubscriptionDeleted(e) => e.wire_form(),
+            Event::RefreshAllDevicesStatesCompleted(e) => e.wire_form(),
+            Event::RefreshAllDevicesStatesFailed(e) => e.wire_form(),
+            Event::SetupJobCompleted(e) => e.wire_form(),
+            Event::SetupJobFailed(e) => e.wire_form(),
+            Event::SetupTriggerCreated(e) => e.wire_form(),
+            Event::SetupTriggerCreationFailed(e) => e.wire_form(),
+            Event::SetupTriggerDeleted(e) => e.wire_form(),
+            Event::SetupTriggerModeChangeFailed(e) => e.wire_form(),
+            Event::SetupTriggerModeChanged(e) => e.wire_form(),
+            Event::SetupTriggerUpdated(e) => e.wire_form(),
+            Event::SomfyProtectCurrentTokenCompleted(e) => e.wire_form(),
+            Event::SomfyProtectCurrentTokenFailed(e) => e.wire_form(),
+            Event::SomfyProtectDiscoverCompleted(e) => e.wire_form(),
+            Event::SomfyProtectDiscoverFailed(e) => e.wire_form(),
+            Event::SomfyProtectGenerateOAuthTokensCompleted(e) => e.wire_form(),
+            Event::SomfyProtectGenerateOAuthTokensFailed(e) => e.wire_form(),
+            Event::SomfyProtectGetSitesCompleted(e) => e.wire_form(),
+            Event::SomfyProtectGetSitesFailed(e) => e.wire_form(),
+            Event::SomfyProtectSiteDiscovered(e) => e.wire_form(),
+            Event::SomfyThermostatCurrentTokensCompleted(e) => e.wire_form(),
+            Event::SomfyThermostatCurrentTokensFailed(e) => e.wire_form(),
+            Event::SomfyThermostatDeleteWebhookFailed(e) => e.wire_form(),
+            Event::SomfyThermostatDeleteWebhookSuccess(e) => e.wire_form(),
+            Event::SomfyThermostatDiscoverCompleted(e) => e.wire_form(),
+            Event::SomfyThermostatDiscoverFailed(e) => e.wire_form(),
+            Event::SomfyThermostatDiscovered(e) => e.wire_form(),
+            Event::SomfyThermostatGenerateOAuthTokensCompleted(e) => e.wire_form(),
+            Event::SomfyThermostatGenerateOAuthTokensFailed(e) => e.wire_form(),
+            Event::SomfyThermostatRegisterWebhookFailed(e) => e.wire_form(),
+            Event::SomfyThermostatRegisterWebhookSuccess(e) => e.wire_form(),
+            Event::SomfyThermostatsCandidatesDiscovered(e) => e.wire_form(),
+            Event::SonosGetTopologyFailed(e) => e.wire_form(),
+            Event::SonosGetTopologySuccess(e) => e.wire_form(),
+            Event::SonosTopologyChanged(e) => e.wire_form(),
+            Event::ValidAddress(e) => e.wire_form(),
+            Event::WiserGatewayDiscovered(e) => e.wire_form(),
+            Event::WiserGatewayDiscoveredFailed(e) => e.wire_form(),
+            Event::WiserSitesCandidatesDiscovered(e) => e.wire_form(),
+            Event::WiserSitesCandidatesFailed(e) => e.wire_form(),
+            Event::ZWaveExclusionInOtherNetwork(e) => e.wire_form(),
+            Event::ZWaveNewClientSideAuthenticationDSK(e) => e.wire_form(),
+            Event::ZWaveResetComplete(e) => e.wire_form(),
+            Event::ZWaveResetFailed(e) => e.wire_form(),
+            Event::ZWaveSetModeComplete(e) => e.wire_form(),
+            Event::ZWaveSetModeFailed(e) => e.wire_form(),
+            Event::ZigbeeBindNetworkCompleted(e) => e.wire_form(),
+            Event::ZigbeeBindNetworkFailed(e) => e.wire_form(),
+            Event::ZigbeeCreateNetworkCompleted(e) => e.wire_form(),
+            Event::ZigbeeCreateNetworkFailed(e) => e.wire_form(),
+            Event::ZigbeeJoinNetworkCompleted(e) => e.wire_form(),
+            Event::ZigbeeJoinNetworkFailed(e) => e.wire_form(),
+            Event::ZigbeeLeaveNetworkCompleted(e) => e.wire_form(),
+            Event::ZigbeeLeaveNetworkFailed(e) => e.wire_form(),
+            Event::ZigbeeRefreshNetworkCompleted(e) => e.wire_form(),
+            Event::ZigbeeRefreshNetworkFailed(e) => e.wire_form(),
+            Event::ZoneCreated(e) => e.wire_form(),
+            Event::ZoneDeleted(e) => e.wire_form(),
+            Event::ZoneUpdated(e) => e.wire_form(),
+            Event::Unknown(_) => crate::WireForm::Newest,
+        }
+    }
+
+    /// The tag field of the newest form of the event, and the previous form's
+    /// when it differs.
+    #[inline]
+    fn tags(&self) -> (&'static str, Option<&'static str>) {
+        match self {
+            Event::SonosGetTopologyFailed(_)
+            | Event::SonosGetTopologySuccess(_)
+            | Event::SonosTopologyChanged(_) => ("name", None),
+            Event::ActionGroupCreated(_)
+            | Event::ActionGroupDeleted(_)
+            | Event::ActionGroupUpdated(_)
+            | Event::AugustDiscoverHousesCandidatesCompleted(_)
+            | Event::AugustDiscoverHousesCandidatesFailed(_)
+            | Event::AugustGatewayDiscoverCompleted(_)
+            | Event::AugustGatewayDiscoverFailed(_)
+            | Event::AugustRefreshCurrentTokenCompleted(_)
+            | Event::AugustRefreshCurrentTokenFailed(_)
+            | Event::CalendarDayCreated(_)
+            | Event::CalendarDayDeleted(_)
+            | Event::CalendarDayUpdated(_)
+            | Event::CalendarRuleCreated(_)
+            | Event::CalendarRuleDeleted(_)
+            | Event::CalendarRuleUpdated(_)
+            | Event::CameraDiscovered(_)
+            | Event::CommandExecutionStateChanged(_)
+            | Event::ConditionGroupCreated(_)
+            | Event::ConditionGroupDeleted(_)
+            | Event::ConditionGroupUpdated(_)
+            | Event::DelayedTriggerCancelled(_)
+            | Event::DelayedTriggerSet(_)
+            | Event::DeviceAvailable(_)
+            | Event::DeviceCreated(_)
+            | Event::DeviceDeletionFailed(_)
+            | Event::DeviceDisabled(_)
+            | Event::DeviceFirmwareUpdateCompleted(_)
+            | Event::DeviceFirmwareUpdateFailed(_)
+            | Event::DeviceFirmwareUpdateStarted(_)
+            | Event::DeviceRemoved(_)
+            | Event::DeviceStateChanged(_)
+            | Event::DeviceUnavailable(_)
+            | Event::DeviceUpdated(_)
+            | Event::DiscoverComplete(_)
+            | Event::DiscoverFailed(_)
+            | Event::EliotDiscoverGatewayCompleted(_)
+            | Event::EliotDiscoverGatewayFailed(_)
+            | Event::EliotDiscoverGatewaysCompleted(_)
+            | Event::EliotDiscoverGatewaysFailed(_)
+            | Event::EliotRefreshCurrentTokenCompleted(_)
+            | Event::EliotRefreshCurrentTokenFailed(_)
+            | Event::EnOceanBadDeviceStimulation(_)
+            | Event::EnOceanLearnModeTimeout(_)
+            | Event::EnOceanLearnStarted(_)
+            | Event::EnOceanLearnStopped(_)
+            | Event::EndUserAccountUpdated(_)
+            | Event::EndUserPreferenceCreated(_)
+            | Event::EndUserPreferenceDeleted(_)
+            | Event::EndUserPreferenceUpdated(_)
+            | Event::ExecutionRegistered(_)
+            | Event::ExecutionStateChanged(_)
+            | Event::ExternalServiceURL(_)
+            | Event::GatewayAlive(_)
+            | Event::GatewayDown(_)
+            | Event::GatewayDownOptionsChanged(_)
+            | Event::GatewayFirmwareUpdateCompleted(_)
+            | Event::GatewayFirmwareUpdateFailed(_)
+            | Event::GatewayFirmwareUpdateStarted(_)
+            | Event::GatewayFunctionChanged(_)
+            | Event::GatewaySynchronizationEnded(_)
+            | Event::GatewaySynchronizationStarted(_)
+            | Event::GroupTriggered(_)
+            | Event::HistoryDeleted(_)
+            | Event::IOChangedKey(_)
+            | Event::LocalDeviceCreated(_)
+            | Event::LocalDeviceDataUpdated(_)
+            | Event::LocalDeviceDeleted(_)
+            | Event::LocalDeviceUpdated(_)
+            | Event::LocationUpdated(_)
+            | Event::MainAccountUpdated(_)
+            | Event::OGCPDevicePairingCompleted(_)
+            | Event::OGCPDevicePairingFailed(_)
+            | Event::OGCPDiscoverDeviceCompleted(_)
+            | Event::OGCPDiscoverDeviceFailed(_)
+            | Event::OGCPDiscoverSiteCompleted(_)
+            | Event::OGCPDiscoverSiteFailed(_)
+            | Event::OGCPDiscoverSitesCompleted(_)
+            | Event::OGCPDiscoverSitesFailed(_)
+            | Event::OGCPTokensRefreshCompleted(_)
+            | Event::OGCPTokensRefreshFailed(_)
+            | Event::OpenDoorsDiscoverCompleted(_)
+            | Event::OpenDoorsDiscoverFailed(_)
+            | Event::OpenDoorsGenerateOAuthTokensCompleted(_)
+            | Event::OpenDoorsGenerateOAuthTokensFailed(_)
+            | Event::PlaceCreated(_)
+            | Event::PlaceDeleted(_)
+            | Event::PlaceUpdated(_)
+            | Event::PurgePartialRawDevices(_)
+            | Event::PushSubscriptionCreated(_)
+            | Event::PushSubscriptionDeleted(_)
+            | Event::RefreshAllDevicesStatesCompleted(_)
+            | Event::RefreshAllDevicesStatesFailed(_)
+            | Event::SetupJobCompleted(_)
+            | Event::SetupJobFailed(_)
+            | Event::SetupTriggerCreated(_)
+            | Event::SetupTriggerCreationFailed(_)
+            | Event::SetupTriggerDeleted(_)
+            | Event::SetupTriggerModeChangeFailed(_)
+            | Event::SetupTriggerModeChanged(_)
+            | Event::SetupTriggerUpdated(_)
+            | Event::SomfyProtectCurrentTokenCompleted(_)
+            | Event::SomfyProtectCurrentTokenFailed(_)
+            | Event::SomfyProtectDiscoverCompleted(_)
+            | Event::SomfyProtectDiscoverFailed(_)
+            | Event::SomfyProtectGenerateOAuthTokensCompleted(_)
+            | Event::SomfyProtectGenerateOAuthTokensFailed(_)
+            | Event::SomfyProtectGetSitesCompleted(_)
+            | Event::SomfyProtectGetSitesFailed(_)
+            | Event::SomfyProtectSiteDiscovered(_)
+            | Event::SomfyThermostatCurrentTokensCompleted(_)
+            | Event::SomfyThermostatCurrentTokensFailed(_)
+            | Event::SomfyThermostatDeleteWebhookFailed(_)
+            | Event::SomfyThermostatDeleteWebhookSuccess(_)
+            | Event::SomfyThermostatDiscoverCompleted(_)
+            | Event::SomfyThermostatDiscoverFailed(_)
+            | Event::SomfyThermostatDiscovered(_)
+            | Event::SomfyThermostatGenerateOAuthTokensCompleted(_)
+            | Event::SomfyThermostatGenerateOAuthTokensFailed(_)
+            | Event::SomfyThermostatRegisterWebhookFailed(_)
+            | Event::SomfyThermostatRegisterWebhookSuccess(_)
+            | Event::SomfyThermostatsCandidatesDiscovered(_)
+            | Event::ValidAddress(_)
+            | Event::WiserGatewayDiscovered(_)
+            | Event::WiserGatewayDiscoveredFailed(_)
+            | Event::WiserSitesCandidatesDiscovered(_)
+            | Event::WiserSitesCandidatesFailed(_)
+            | Event::ZWaveExclusionInOtherNetwork(_)
+            | Event::ZWaveNewClientSideAuthenticationDSK(_)
+            | Event::ZWaveResetComplete(_)
+            | Event::ZWaveResetFailed(_)
+            | Event::ZWaveSetModeComplete(_)
+            | Event::ZWaveSetModeFailed(_)
+            | Event::ZigbeeBindNetworkCompleted(_)
+            | Event::ZigbeeBindNetworkFailed(_)
+            | Event::ZigbeeCreateNetworkCompleted(_)
+            | Event::ZigbeeCreateNetworkFailed(_)
+            | Event::ZigbeeJoinNetworkCompleted(_)
+            | Event::ZigbeeJoinNetworkFailed(_)
+            | Event::ZigbeeLeaveNetworkCompleted(_)
+            | Event::ZigbeeLeaveNetworkFailed(_)
+            | Event::ZigbeeRefreshNetworkCompleted(_)
+            | Event::ZigbeeRefreshNetworkFailed(_)
+            | Event::ZoneCreated(_)
+            | Event::ZoneDeleted(_)
+            | Event::ZoneUpdated(_) => ("type", Some("name")),
+            Event::Unknown(_) => ("", None),
         }
     }
 }
@@ -2094,6 +2483,10 @@ impl Event {
             Event::GroupTriggered(e) => Some(&e.extra),
             Event::HistoryDeleted(e) => Some(&e.extra),
             Event::IOChangedKey(e) => Some(&e.extra),
+            Event::LocalDeviceCreated(e) => Some(&e.extra),
+            Event::LocalDeviceDataUpdated(e) => Some(&e.extra),
+            Event::LocalDeviceDeleted(e) => Some(&e.extra),
+            Event::LocalDeviceUpdated(e) => Some(&e.extra),
             Event::LocationUpdated(e) => Some(&e.extra),
             Event::MainAccountUpdated(e) => Some(&e.extra),
             Event::OGCPDevicePairingCompleted(e) => Some(&e.extra),
@@ -2180,6 +2573,8 @@ impl Event {
 }
 
 impl crate::de::Tagged for Event {
+    const TAGS: &'static [&'static str] = Event::TAGS;
+
     #[inline]
     fn begin(name: &str) -> Option<Self> {
         Some(
@@ -2346,6 +2741,18 @@ impl crate::de::Tagged for Event {
                 "GroupTriggeredEvent" => Event::GroupTriggered(Default::default()),
                 "HistoryDeletedEvent" => Event::HistoryDeleted(Default::default()),
                 "IOChangedKeyEvent" => Event::IOChangedKey(Default::default()),
+                "LocalDeviceCreatedEvent" => {
+                    Event::LocalDeviceCreated(Default::default())
+                }
+                "LocalDeviceDataUpdatedEvent" => {
+                    Event::LocalDeviceDataUpdated(Default::default())
+                }
+                "LocalDeviceDeletedEvent" => {
+                    Event::LocalDeviceDeleted(Default::default())
+                }
+                "LocalDeviceUpdatedEvent" => {
+                    Event::LocalDeviceUpdated(Default::default())
+                }
                 "LocationUpdatedEvent" => Event::LocationUpdated(Default::default()),
                 "MainAccountUpdatedEvent" => {
                     Event::MainAccountUpdated(Default::default())
@@ -2571,6 +2978,171 @@ impl crate::de::Tagged for Event {
         )
     }
 
+    #[inline]
+    fn tagged_by(&mut self, key: &str) {
+        let (_, Some(previous)) = self.tags() else {
+            return;
+        };
+        let form = if key == previous {
+            crate::WireForm::Previous
+        } else {
+            crate::WireForm::Newest
+        };
+        match self {
+            Event::ActionGroupCreated(e) => e.set_wire_form(form),
+            Event::ActionGroupDeleted(e) => e.set_wire_form(form),
+            Event::ActionGroupUpdated(e) => e.set_wire_form(form),
+            Event::AugustDiscoverHousesCandidatesCompleted(e) => e.set_wire_form(form),
+            Event::AugustDiscoverHousesCandidatesFailed(e) => e.set_wire_form(form),
+            Event::AugustGatewayDiscoverCompleted(e) => e.set_wire_form(form),
+            Event::AugustGatewayDiscoverFailed(e) => e.set_wire_form(form),
+            Event::AugustRefreshCurrentTokenCompleted(e) => e.set_wire_form(form),
+            Event::AugustRefreshCurrentTokenFailed(e) => e.set_wire_form(form),
+            Event::CalendarDayCreated(e) => e.set_wire_form(form),
+            Event::CalendarDayDeleted(e) => e.set_wire_form(form),
+            Event::CalendarDayUpdated(e) => e.set_wire_form(form),
+            Event::CalendarRuleCreated(e) => e.set_wire_form(form),
+            Event::CalendarRuleDeleted(e) => e.set_wire_form(form),
+            Event::CalendarRuleUpdated(e) => e.set_wire_form(form),
+            Event::CameraDiscovered(e) => e.set_wire_form(form),
+            Event::CommandExecutionStateChanged(e) => e.set_wire_form(form),
+            Event::ConditionGroupCreated(e) => e.set_wire_form(form),
+            Event::ConditionGroupDeleted(e) => e.set_wire_form(form),
+            Event::ConditionGroupUpdated(e) => e.set_wire_form(form),
+            Event::DelayedTriggerCancelled(e) => e.set_wire_form(form),
+            Event::DelayedTriggerSet(e) => e.set_wire_form(form),
+            Event::DeviceAvailable(e) => e.set_wire_form(form),
+            Event::DeviceCreated(e) => e.set_wire_form(form),
+            Event::DeviceDeletionFailed(e) => e.set_wire_form(form),
+            Event::DeviceDisabled(e) => e.set_wire_form(form),
+            Event::DeviceFirmwareUpdateCompleted(e) => e.set_wire_form(form),
+            Event::DeviceFirmwareUpdateFailed(e) => e.set_wire_form(form),
+            Event::DeviceFirmwareUpdateStarted(e) => e.set_wire_form(form),
+            Event::DeviceRemoved(e) => e.set_wire_form(form),
+            Event::DeviceStateChanged(e) => e.set_wire_form(form),
+            Event::DeviceUnavailable(e) => e.set_wire_form(form),
+            Event::DeviceUpdated(e) => e.set_wire_form(form),
+            Event::DiscoverComplete(e) => e.set_wire_form(form),
+            Event::DiscoverFailed(e) => e.set_wire_form(form),
+            Event::EliotDiscoverGatewayCompleted(e) => e.set_wire_form(form),
+            Event::EliotDiscoverGatewayFailed(e) => e.set_wire_form(form),
+            Event::EliotDiscoverGatewaysCompleted(e) => e.set_wire_form(form),
+            Event::EliotDiscoverGatewaysFailed(e) => e.set_wire_form(form),
+            Event::EliotRefreshCurrentTokenCompleted(e) => e.set_wire_form(form),
+            Event::EliotRefreshCurrentTokenFailed(e) => e.set_wire_form(form),
+            Event::EnOceanBadDeviceStimulation(e) => e.set_wire_form(form),
+            Event::EnOceanLearnModeTimeout(e) => e.set_wire_form(form),
+            Event::EnOceanLearnStarted(e) => e.set_wire_form(form),
+            Event::EnOceanLearnStopped(e) => e.set_wire_form(form),
+            Event::EndUserAccountUpdated(e) => e.set_wire_form(form),
+            Event::EndUserPreferenceCreated(e) => e.set_wire_form(form),
+            Event::EndUserPreferenceDeleted(e) => e.set_wire_form(form),
+            Event::EndUserPreferenceUpdated(e) => e.set_wire_form(form),
+            Event::ExecutionRegistered(e) => e.set_wire_form(form),
+            Event::ExecutionStateChanged(e) => e.set_wire_form(form),
+            Event::ExternalServiceURL(e) => e.set_wire_form(form),
+            Event::GatewayAlive(e) => e.set_wire_form(form),
+            Event::GatewayDown(e) => e.set_wire_form(form),
+            Event::GatewayDownOptionsChanged(e) => e.set_wire_form(form),
+            Event::GatewayFirmwareUpdateCompleted(e) => e.set_wire_form(form),
+            Event::GatewayFirmwareUpdateFailed(e) => e.set_wire_form(form),
+            Event::GatewayFirmwareUpdateStarted(e) => e.set_wire_form(form),
+            Event::GatewayFunctionChanged(e) => e.set_wire_form(form),
+            Event::GatewaySynchronizationEnded(e) => e.set_wire_form(form),
+            Event::GatewaySynchronizationStarted(e) => e.set_wire_form(form),
+            Event::GroupTriggered(e) => e.set_wire_form(form),
+            Event::HistoryDeleted(e) => e.set_wire_form(form),
+            Event::IOChangedKey(e) => e.set_wire_form(form),
+            Event::LocalDeviceCreated(e) => e.set_wire_form(form),
+            Event::LocalDeviceDataUpdated(e) => e.set_wire_form(form),
+            Event::LocalDeviceDeleted(e) => e.set_wire_form(form),
+            Event::LocalDeviceUpdated(e) => e.set_wire_form(form),
+            Event::LocationUpdated(e) => e.set_wire_form(form),
+            Event::MainAccountUpdated(e) => e.set_wire_form(form),
+            Event::OGCPDevicePairingCompleted(e) => e.set_wire_form(form),
+            Event::OGCPDevicePairingFailed(e) => e.set_wire_form(form),
+            Event::OGCPDiscoverDeviceCompleted(e) => e.set_wire_form(form),
+            Event::OGCPDiscoverDeviceFailed(e) => e.set_wire_form(form),
+            Event::OGCPDiscoverSiteCompleted(e) => e.set_wire_form(form),
+            Event::OGCPDiscoverSiteFailed(e) => e.set_wire_form(form),
+            Event::OGCPDiscoverSitesCompleted(e) => e.set_wire_form(form),
+            Event::OGCPDiscoverSitesFailed(e) => e.set_wire_form(form),
+            Event::OGCPTokensRefreshCompleted(e) => e.set_wire_form(form),
+            Event::OGCPTokensRefreshFailed(e) => e.set_wire_form(form),
+            Event::OpenDoorsDiscoverCompleted(e) => e.set_wire_form(form),
+            Event::OpenDoorsDiscoverFailed(e) => e.set_wire_form(form),
+            Event::OpenDoorsGenerateOAuthTokensCompleted(e) => e.set_wire_form(form),
+            Event::OpenDoorsGenerateOAuthTokensFailed(e) => e.set_wire_form(form),
+            Event::PlaceCreated(e) => e.set_wire_form(form),
+            Event::PlaceDeleted(e) => e.set_wire_form(form),
+            Event::PlaceUpdated(e) => e.set_wire_form(form),
+            Event::PurgePartialRawDevices(e) => e.set_wire_form(form),
+            Event::PushSubscriptionCreated(e) => e.set_wire_form(form),
+            Event::PushSubscriptionDeleted(e) => e.set_wire_form(form),
+            Event::RefreshAllDevicesStatesCompleted(e) => e.set_wire_form(form),
+            Event::RefreshAllDevicesStatesFailed(e) => e.set_wire_form(form),
+            Event::SetupJobCompleted(e) => e.set_wire_form(form),
+            Event::SetupJobFailed(e) => e.set_wire_form(form),
+            Event::SetupTriggerCreated(e) => e.set_wire_form(form),
+            Event::SetupTriggerCreationFailed(e) => e.set_wire_form(form),
+            Event::SetupTriggerDeleted(e) => e.set_wire_form(form),
+            Event::SetupTriggerModeChangeFailed(e) => e.set_wire_form(form),
+            Event::SetupTriggerModeChanged(e) => e.set_wire_form(form),
+            Event::SetupTriggerUpdated(e) => e.set_wire_form(form),
+            Event::SomfyProtectCurrentTokenCompleted(e) => e.set_wire_form(form),
+            Event::SomfyProtectCurrentTokenFailed(e) => e.set_wire_form(form),
+            Event::SomfyProtectDiscoverCompleted(e) => e.set_wire_form(form),
+            Event::SomfyProtectDiscoverFailed(e) => e.set_wire_form(form),
+            Event::SomfyProtectGenerateOAuthTokensCompleted(e) => e.set_wire_form(form),
+            Event::SomfyProtectGenerateOAuthTokensFailed(e) => e.set_wire_form(form),
+            Event::SomfyProtectGetSitesCompleted(e) => e.set_wire_form(form),
+            Event::SomfyProtectGetSitesFailed(e) => e.set_wire_form(form),
+            Event::SomfyProtectSiteDiscovered(e) => e.set_wire_form(form),
+            Event::SomfyThermostatCurrentTokensCompleted(e) => e.set_wire_form(form),
+            Event::SomfyThermostatCurrentTokensFailed(e) => e.set_wire_form(form),
+            Event::SomfyThermostatDeleteWebhookFailed(e) => e.set_wire_form(form),
+            Event::SomfyThermostatDeleteWebhookSuccess(e) => e.set_wire_form(form),
+            Event::SomfyThermostatDiscoverCompleted(e) => e.set_wire_form(form),
+            Event::SomfyThermostatDiscoverFailed(e) => e.set_wire_form(form),
+            Event::SomfyThermostatDiscovered(e) => e.set_wire_form(form),
+            Event::SomfyThermostatGenerateOAuthTokensCompleted(e) => {
+                e.set_wire_form(form)
+            }
+            Event::SomfyThermostatGenerateOAuthTokensFailed(e) => e.set_wire_form(form),
+            Event::SomfyThermostatRegisterWebhookFailed(e) => e.set_wire_form(form),
+            Event::SomfyThermostatRegisterWebhookSuccess(e) => e.set_wire_form(form),
+            Event::SomfyThermostatsCandidatesDiscovered(e) => e.set_wire_form(form),
+            Event::SonosGetTopologyFailed(e) => e.set_wire_form(form),
+            Event::SonosGetTopologySuccess(e) => e.set_wire_form(form),
+            Event::SonosTopologyChanged(e) => e.set_wire_form(form),
+            Event::ValidAddress(e) => e.set_wire_form(form),
+            Event::WiserGatewayDiscovered(e) => e.set_wire_form(form),
+            Event::WiserGatewayDiscoveredFailed(e) => e.set_wire_form(form),
+            Event::WiserSitesCandidatesDiscovered(e) => e.set_wire_form(form),
+            Event::WiserSitesCandidatesFailed(e) => e.set_wire_form(form),
+            Event::ZWaveExclusionInOtherNetwork(e) => e.set_wire_form(form),
+            Event::ZWaveNewClientSideAuthenticationDSK(e) => e.set_wire_form(form),
+            Event::ZWaveResetComplete(e) => e.set_wire_form(form),
+            Event::ZWaveResetFailed(e) => e.set_wire_form(form),
+            Event::ZWaveSetModeComplete(e) => e.set_wire_form(form),
+            Event::ZWaveSetModeFailed(e) => e.set_wire_form(form),
+            Event::ZigbeeBindNetworkCompleted(e) => e.set_wire_form(form),
+            Event::ZigbeeBindNetworkFailed(e) => e.set_wire_form(form),
+            Event::ZigbeeCreateNetworkCompleted(e) => e.set_wire_form(form),
+            Event::ZigbeeCreateNetworkFailed(e) => e.set_wire_form(form),
+            Event::ZigbeeJoinNetworkCompleted(e) => e.set_wire_form(form),
+            Event::ZigbeeJoinNetworkFailed(e) => e.set_wire_form(form),
+            Event::ZigbeeLeaveNetworkCompleted(e) => e.set_wire_form(form),
+            Event::ZigbeeLeaveNetworkFailed(e) => e.set_wire_form(form),
+            Event::ZigbeeRefreshNetworkCompleted(e) => e.set_wire_form(form),
+            Event::ZigbeeRefreshNetworkFailed(e) => e.set_wire_form(form),
+            Event::ZoneCreated(e) => e.set_wire_form(form),
+            Event::ZoneDeleted(e) => e.set_wire_form(form),
+            Event::ZoneUpdated(e) => e.set_wire_form(form),
+            Event::Unknown(_) => {}
+        }
+    }
+
     fn field<'de, A: MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2681,6 +3253,10 @@ impl crate::de::Tagged for Event {
             Event::GroupTriggered(e) => crate::de::Fields::field(e, key, map),
             Event::HistoryDeleted(e) => crate::de::Fields::field(e, key, map),
             Event::IOChangedKey(e) => crate::de::Fields::field(e, key, map),
+            Event::LocalDeviceCreated(e) => crate::de::Fields::field(e, key, map),
+            Event::LocalDeviceDataUpdated(e) => crate::de::Fields::field(e, key, map),
+            Event::LocalDeviceDeleted(e) => crate::de::Fields::field(e, key, map),
+            Event::LocalDeviceUpdated(e) => crate::de::Fields::field(e, key, map),
             Event::LocationUpdated(e) => crate::de::Fields::field(e, key, map),
             Event::MainAccountUpdated(e) => crate::de::Fields::field(e, key, map),
             Event::OGCPDevicePairingCompleted(e) => crate::de::Fields::field(e, key, map),
@@ -2892,6 +3468,10 @@ impl crate::de::Tagged for Event {
             Event::GroupTriggered(e) => &mut e.extra,
             Event::HistoryDeleted(e) => &mut e.extra,
             Event::IOChangedKey(e) => &mut e.extra,
+            Event::LocalDeviceCreated(e) => &mut e.extra,
+            Event::LocalDeviceDataUpdated(e) => &mut e.extra,
+            Event::LocalDeviceDeleted(e) => &mut e.extra,
+            Event::LocalDeviceUpdated(e) => &mut e.extra,
             Event::LocationUpdated(e) => &mut e.extra,
             Event::MainAccountUpdated(e) => &mut e.extra,
             Event::OGCPDevicePairingCompleted(e) => &mut e.extra,
@@ -2991,17 +3571,33 @@ impl Serialize for Event {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
             Event::ActionGroupCreated(e) => {
-                crate::de::serialize_tagged(serializer, "ActionGroupCreatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "ActionGroupCreatedEvent",
+                    e,
+                )
             }
             Event::ActionGroupDeleted(e) => {
-                crate::de::serialize_tagged(serializer, "ActionGroupDeletedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "ActionGroupDeletedEvent",
+                    e,
+                )
             }
             Event::ActionGroupUpdated(e) => {
-                crate::de::serialize_tagged(serializer, "ActionGroupUpdatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "ActionGroupUpdatedEvent",
+                    e,
+                )
             }
             Event::AugustDiscoverHousesCandidatesCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "AugustDiscoverHousesCandidatesCompletedEvent",
                     e,
                 )
@@ -3009,6 +3605,7 @@ impl Serialize for Event {
             Event::AugustDiscoverHousesCandidatesFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "AugustDiscoverHousesCandidatesFailedEvent",
                     e,
                 )
@@ -3016,6 +3613,7 @@ impl Serialize for Event {
             Event::AugustGatewayDiscoverCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "AugustGatewayDiscoverCompletedEvent",
                     e,
                 )
@@ -3023,6 +3621,7 @@ impl Serialize for Event {
             Event::AugustGatewayDiscoverFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "AugustGatewayDiscoverFailedEvent",
                     e,
                 )
@@ -3030,6 +3629,7 @@ impl Serialize for Event {
             Event::AugustRefreshCurrentTokenCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "AugustRefreshCurrentTokenCompletedEvent",
                     e,
                 )
@@ -3037,72 +3637,151 @@ impl Serialize for Event {
             Event::AugustRefreshCurrentTokenFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "AugustRefreshCurrentTokenFailedEvent",
                     e,
                 )
             }
             Event::CalendarDayCreated(e) => {
-                crate::de::serialize_tagged(serializer, "CalendarDayCreatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "CalendarDayCreatedEvent",
+                    e,
+                )
             }
             Event::CalendarDayDeleted(e) => {
-                crate::de::serialize_tagged(serializer, "CalendarDayDeletedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "CalendarDayDeletedEvent",
+                    e,
+                )
             }
             Event::CalendarDayUpdated(e) => {
-                crate::de::serialize_tagged(serializer, "CalendarDayUpdatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "CalendarDayUpdatedEvent",
+                    e,
+                )
             }
             Event::CalendarRuleCreated(e) => {
-                crate::de::serialize_tagged(serializer, "CalendarRuleCreatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "CalendarRuleCreatedEvent",
+                    e,
+                )
             }
             Event::CalendarRuleDeleted(e) => {
-                crate::de::serialize_tagged(serializer, "CalendarRuleDeletedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "CalendarRuleDeletedEvent",
+                    e,
+                )
             }
             Event::CalendarRuleUpdated(e) => {
-                crate::de::serialize_tagged(serializer, "CalendarRuleUpdatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "CalendarRuleUpdatedEvent",
+                    e,
+                )
             }
             Event::CameraDiscovered(e) => {
-                crate::de::serialize_tagged(serializer, "CameraDiscoveredEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "CameraDiscoveredEvent",
+                    e,
+                )
             }
             Event::CommandExecutionStateChanged(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "CommandExecutionStateChangedEvent",
                     e,
                 )
             }
             Event::ConditionGroupCreated(e) => {
-                crate::de::serialize_tagged(serializer, "ConditionGroupCreatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "ConditionGroupCreatedEvent",
+                    e,
+                )
             }
             Event::ConditionGroupDeleted(e) => {
-                crate::de::serialize_tagged(serializer, "ConditionGroupDeletedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "ConditionGroupDeletedEvent",
+                    e,
+                )
             }
             Event::ConditionGroupUpdated(e) => {
-                crate::de::serialize_tagged(serializer, "ConditionGroupUpdatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "ConditionGroupUpdatedEvent",
+                    e,
+                )
             }
             Event::DelayedTriggerCancelled(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "DelayedTriggerCancelledEvent",
                     e,
                 )
             }
             Event::DelayedTriggerSet(e) => {
-                crate::de::serialize_tagged(serializer, "DelayedTriggerSetEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "DelayedTriggerSetEvent",
+                    e,
+                )
             }
             Event::DeviceAvailable(e) => {
-                crate::de::serialize_tagged(serializer, "DeviceAvailableEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "DeviceAvailableEvent",
+                    e,
+                )
             }
             Event::DeviceCreated(e) => {
-                crate::de::serialize_tagged(serializer, "DeviceCreatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "DeviceCreatedEvent",
+                    e,
+                )
             }
             Event::DeviceDeletionFailed(e) => {
-                crate::de::serialize_tagged(serializer, "DeviceDeletionFailedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "DeviceDeletionFailedEvent",
+                    e,
+                )
             }
             Event::DeviceDisabled(e) => {
-                crate::de::serialize_tagged(serializer, "DeviceDisabledEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "DeviceDisabledEvent",
+                    e,
+                )
             }
             Event::DeviceFirmwareUpdateCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "DeviceFirmwareUpdateCompletedEvent",
                     e,
                 )
@@ -3110,6 +3789,7 @@ impl Serialize for Event {
             Event::DeviceFirmwareUpdateFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "DeviceFirmwareUpdateFailedEvent",
                     e,
                 )
@@ -3117,31 +3797,63 @@ impl Serialize for Event {
             Event::DeviceFirmwareUpdateStarted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "DeviceFirmwareUpdateStartedEvent",
                     e,
                 )
             }
             Event::DeviceRemoved(e) => {
-                crate::de::serialize_tagged(serializer, "DeviceRemovedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "DeviceRemovedEvent",
+                    e,
+                )
             }
             Event::DeviceStateChanged(e) => {
-                crate::de::serialize_tagged(serializer, "DeviceStateChangedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "DeviceStateChangedEvent",
+                    e,
+                )
             }
             Event::DeviceUnavailable(e) => {
-                crate::de::serialize_tagged(serializer, "DeviceUnavailableEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "DeviceUnavailableEvent",
+                    e,
+                )
             }
             Event::DeviceUpdated(e) => {
-                crate::de::serialize_tagged(serializer, "DeviceUpdatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "DeviceUpdatedEvent",
+                    e,
+                )
             }
             Event::DiscoverComplete(e) => {
-                crate::de::serialize_tagged(serializer, "DiscoverCompleteEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "DiscoverCompleteEvent",
+                    e,
+                )
             }
             Event::DiscoverFailed(e) => {
-                crate::de::serialize_tagged(serializer, "DiscoverFailedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "DiscoverFailedEvent",
+                    e,
+                )
             }
             Event::EliotDiscoverGatewayCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "EliotDiscoverGatewayCompletedEvent",
                     e,
                 )
@@ -3149,6 +3861,7 @@ impl Serialize for Event {
             Event::EliotDiscoverGatewayFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "EliotDiscoverGatewayFailedEvent",
                     e,
                 )
@@ -3156,6 +3869,7 @@ impl Serialize for Event {
             Event::EliotDiscoverGatewaysCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "EliotDiscoverGatewaysCompletedEvent",
                     e,
                 )
@@ -3163,6 +3877,7 @@ impl Serialize for Event {
             Event::EliotDiscoverGatewaysFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "EliotDiscoverGatewaysFailedEvent",
                     e,
                 )
@@ -3170,6 +3885,7 @@ impl Serialize for Event {
             Event::EliotRefreshCurrentTokenCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "EliotRefreshCurrentTokenCompletedEvent",
                     e,
                 )
@@ -3177,6 +3893,7 @@ impl Serialize for Event {
             Event::EliotRefreshCurrentTokenFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "EliotRefreshCurrentTokenFailedEvent",
                     e,
                 )
@@ -3184,6 +3901,7 @@ impl Serialize for Event {
             Event::EnOceanBadDeviceStimulation(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "EnOceanBadDeviceStimulationEvent",
                     e,
                 )
@@ -3191,22 +3909,39 @@ impl Serialize for Event {
             Event::EnOceanLearnModeTimeout(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "EnOceanLearnModeTimeoutEvent",
                     e,
                 )
             }
             Event::EnOceanLearnStarted(e) => {
-                crate::de::serialize_tagged(serializer, "EnOceanLearnStartedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "EnOceanLearnStartedEvent",
+                    e,
+                )
             }
             Event::EnOceanLearnStopped(e) => {
-                crate::de::serialize_tagged(serializer, "EnOceanLearnStoppedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "EnOceanLearnStoppedEvent",
+                    e,
+                )
             }
             Event::EndUserAccountUpdated(e) => {
-                crate::de::serialize_tagged(serializer, "EndUserAccountUpdatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "EndUserAccountUpdatedEvent",
+                    e,
+                )
             }
             Event::EndUserPreferenceCreated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "EndUserPreferenceCreatedEvent",
                     e,
                 )
@@ -3214,6 +3949,7 @@ impl Serialize for Event {
             Event::EndUserPreferenceDeleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "EndUserPreferenceDeletedEvent",
                     e,
                 )
@@ -3221,28 +3957,55 @@ impl Serialize for Event {
             Event::EndUserPreferenceUpdated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "EndUserPreferenceUpdatedEvent",
                     e,
                 )
             }
             Event::ExecutionRegistered(e) => {
-                crate::de::serialize_tagged(serializer, "ExecutionRegisteredEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "ExecutionRegisteredEvent",
+                    e,
+                )
             }
             Event::ExecutionStateChanged(e) => {
-                crate::de::serialize_tagged(serializer, "ExecutionStateChangedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "ExecutionStateChangedEvent",
+                    e,
+                )
             }
             Event::ExternalServiceURL(e) => {
-                crate::de::serialize_tagged(serializer, "ExternalServiceURLEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "ExternalServiceURLEvent",
+                    e,
+                )
             }
             Event::GatewayAlive(e) => {
-                crate::de::serialize_tagged(serializer, "GatewayAliveEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "GatewayAliveEvent",
+                    e,
+                )
             }
             Event::GatewayDown(e) => {
-                crate::de::serialize_tagged(serializer, "GatewayDownEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "GatewayDownEvent",
+                    e,
+                )
             }
             Event::GatewayDownOptionsChanged(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "GatewayDownOptionsChangedEvent",
                     e,
                 )
@@ -3250,6 +4013,7 @@ impl Serialize for Event {
             Event::GatewayFirmwareUpdateCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "GatewayFirmwareUpdateCompletedEvent",
                     e,
                 )
@@ -3257,6 +4021,7 @@ impl Serialize for Event {
             Event::GatewayFirmwareUpdateFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "GatewayFirmwareUpdateFailedEvent",
                     e,
                 )
@@ -3264,16 +4029,23 @@ impl Serialize for Event {
             Event::GatewayFirmwareUpdateStarted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "GatewayFirmwareUpdateStartedEvent",
                     e,
                 )
             }
             Event::GatewayFunctionChanged(e) => {
-                crate::de::serialize_tagged(serializer, "GatewayFunctionChangedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "GatewayFunctionChangedEvent",
+                    e,
+                )
             }
             Event::GatewaySynchronizationEnded(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "GatewaySynchronizationEndedEvent",
                     e,
                 )
@@ -3281,28 +4053,87 @@ impl Serialize for Event {
             Event::GatewaySynchronizationStarted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "GatewaySynchronizationStartedEvent",
                     e,
                 )
             }
             Event::GroupTriggered(e) => {
-                crate::de::serialize_tagged(serializer, "GroupTriggeredEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "GroupTriggeredEvent",
+                    e,
+                )
             }
             Event::HistoryDeleted(e) => {
-                crate::de::serialize_tagged(serializer, "HistoryDeletedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "HistoryDeletedEvent",
+                    e,
+                )
             }
             Event::IOChangedKey(e) => {
-                crate::de::serialize_tagged(serializer, "IOChangedKeyEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "IOChangedKeyEvent",
+                    e,
+                )
+            }
+            Event::LocalDeviceCreated(e) => {
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "LocalDeviceCreatedEvent",
+                    e,
+                )
+            }
+            Event::LocalDeviceDataUpdated(e) => {
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "LocalDeviceDataUpdatedEvent",
+                    e,
+                )
+            }
+            Event::LocalDeviceDeleted(e) => {
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "LocalDeviceDeletedEvent",
+                    e,
+                )
+            }
+            Event::LocalDeviceUpdated(e) => {
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "LocalDeviceUpdatedEvent",
+                    e,
+                )
             }
             Event::LocationUpdated(e) => {
-                crate::de::serialize_tagged(serializer, "LocationUpdatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "LocationUpdatedEvent",
+                    e,
+                )
             }
             Event::MainAccountUpdated(e) => {
-                crate::de::serialize_tagged(serializer, "MainAccountUpdatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "MainAccountUpdatedEvent",
+                    e,
+                )
             }
             Event::OGCPDevicePairingCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "OGCPDevicePairingCompletedEvent",
                     e,
                 )
@@ -3310,6 +4141,7 @@ impl Serialize for Event {
             Event::OGCPDevicePairingFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "OGCPDevicePairingFailedEvent",
                     e,
                 )
@@ -3317,6 +4149,7 @@ impl Serialize for Event {
             Event::OGCPDiscoverDeviceCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "OGCPDiscoverDeviceCompletedEvent",
                     e,
                 )
@@ -3324,6 +4157,7 @@ impl Serialize for Event {
             Event::OGCPDiscoverDeviceFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "OGCPDiscoverDeviceFailedEvent",
                     e,
                 )
@@ -3331,16 +4165,23 @@ impl Serialize for Event {
             Event::OGCPDiscoverSiteCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "OGCPDiscoverSiteCompletedEvent",
                     e,
                 )
             }
             Event::OGCPDiscoverSiteFailed(e) => {
-                crate::de::serialize_tagged(serializer, "OGCPDiscoverSiteFailedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "OGCPDiscoverSiteFailedEvent",
+                    e,
+                )
             }
             Event::OGCPDiscoverSitesCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "OGCPDiscoverSitesCompletedEvent",
                     e,
                 )
@@ -3348,6 +4189,7 @@ impl Serialize for Event {
             Event::OGCPDiscoverSitesFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "OGCPDiscoverSitesFailedEvent",
                     e,
                 )
@@ -3355,6 +4197,7 @@ impl Serialize for Event {
             Event::OGCPTokensRefreshCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "OGCPTokensRefreshCompletedEvent",
                     e,
                 )
@@ -3362,6 +4205,7 @@ impl Serialize for Event {
             Event::OGCPTokensRefreshFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "OGCPTokensRefreshFailedEvent",
                     e,
                 )
@@ -3369,6 +4213,7 @@ impl Serialize for Event {
             Event::OpenDoorsDiscoverCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "OpenDoorsDiscoverCompletedEvent",
                     e,
                 )
@@ -3376,6 +4221,7 @@ impl Serialize for Event {
             Event::OpenDoorsDiscoverFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "OpenDoorsDiscoverFailedEvent",
                     e,
                 )
@@ -3383,6 +4229,7 @@ impl Serialize for Event {
             Event::OpenDoorsGenerateOAuthTokensCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "OpenDoorsGenerateOAuthTokensCompletedEvent",
                     e,
                 )
@@ -3390,25 +4237,47 @@ impl Serialize for Event {
             Event::OpenDoorsGenerateOAuthTokensFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "OpenDoorsGenerateOAuthTokensFailedEvent",
                     e,
                 )
             }
             Event::PlaceCreated(e) => {
-                crate::de::serialize_tagged(serializer, "PlaceCreatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "PlaceCreatedEvent",
+                    e,
+                )
             }
             Event::PlaceDeleted(e) => {
-                crate::de::serialize_tagged(serializer, "PlaceDeletedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "PlaceDeletedEvent",
+                    e,
+                )
             }
             Event::PlaceUpdated(e) => {
-                crate::de::serialize_tagged(serializer, "PlaceUpdatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "PlaceUpdatedEvent",
+                    e,
+                )
             }
             Event::PurgePartialRawDevices(e) => {
-                crate::de::serialize_tagged(serializer, "PurgePartialRawDevicesEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "PurgePartialRawDevicesEvent",
+                    e,
+                )
             }
             Event::PushSubscriptionCreated(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "PushSubscriptionCreatedEvent",
                     e,
                 )
@@ -3416,6 +4285,7 @@ impl Serialize for Event {
             Event::PushSubscriptionDeleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "PushSubscriptionDeletedEvent",
                     e,
                 )
@@ -3423,6 +4293,7 @@ impl Serialize for Event {
             Event::RefreshAllDevicesStatesCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "RefreshAllDevicesStatesCompletedEvent",
                     e,
                 )
@@ -3430,32 +4301,55 @@ impl Serialize for Event {
             Event::RefreshAllDevicesStatesFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "RefreshAllDevicesStatesFailedEvent",
                     e,
                 )
             }
             Event::SetupJobCompleted(e) => {
-                crate::de::serialize_tagged(serializer, "SetupJobCompletedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "SetupJobCompletedEvent",
+                    e,
+                )
             }
             Event::SetupJobFailed(e) => {
-                crate::de::serialize_tagged(serializer, "SetupJobFailedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "SetupJobFailedEvent",
+                    e,
+                )
             }
             Event::SetupTriggerCreated(e) => {
-                crate::de::serialize_tagged(serializer, "SetupTriggerCreatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "SetupTriggerCreatedEvent",
+                    e,
+                )
             }
             Event::SetupTriggerCreationFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "SetupTriggerCreationFailedEvent",
                     e,
                 )
             }
             Event::SetupTriggerDeleted(e) => {
-                crate::de::serialize_tagged(serializer, "SetupTriggerDeletedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "SetupTriggerDeletedEvent",
+                    e,
+                )
             }
             Event::SetupTriggerModeChangeFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "SetupTriggerModeChangeFailedEvent",
                     e,
                 )
@@ -3463,16 +4357,23 @@ impl Serialize for Event {
             Event::SetupTriggerModeChanged(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "SetupTriggerModeChangedEvent",
                     e,
                 )
             }
             Event::SetupTriggerUpdated(e) => {
-                crate::de::serialize_tagged(serializer, "SetupTriggerUpdatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "SetupTriggerUpdatedEvent",
+                    e,
+                )
             }
             Event::SomfyProtectCurrentTokenCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "SomfyProtectCurrentTokenCompletedEvent",
                     e,
                 )
@@ -3480,6 +4381,7 @@ impl Serialize for Event {
             Event::SomfyProtectCurrentTokenFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "SomfyProtectCurrentTokenFailedEvent",
                     e,
                 )
@@ -3487,6 +4389,7 @@ impl Serialize for Event {
             Event::SomfyProtectDiscoverCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "SomfyProtectDiscoverCompletedEvent",
                     e,
                 )
@@ -3494,6 +4397,7 @@ impl Serialize for Event {
             Event::SomfyProtectDiscoverFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "SomfyProtectDiscoverFailedEvent",
                     e,
                 )
@@ -3501,6 +4405,7 @@ impl Serialize for Event {
             Event::SomfyProtectGenerateOAuthTokensCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "SomfyProtectGenerateOAuthTokensCompletedEvent",
                     e,
                 )
@@ -3508,6 +4413,7 @@ impl Serialize for Event {
             Event::SomfyProtectGenerateOAuthTokensFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "SomfyProtectGenerateOAuthTokensFailedEvent",
                     e,
                 )
@@ -3515,6 +4421,7 @@ impl Serialize for Event {
             Event::SomfyProtectGetSitesCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "SomfyProtectGetSitesCompletedEvent",
                     e,
                 )
@@ -3522,6 +4429,7 @@ impl Serialize for Event {
             Event::SomfyProtectGetSitesFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "SomfyProtectGetSitesFailedEvent",
                     e,
                 )
@@ -3529,6 +4437,7 @@ impl Serialize for Event {
             Event::SomfyProtectSiteDiscovered(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "SomfyProtectSiteDiscoveredEvent",
                     e,
                 )
@@ -3536,6 +4445,7 @@ impl Serialize for Event {
             Event::SomfyThermostatCurrentTokensCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "SomfyThermostatCurrentTokensCompletedEvent",
                     e,
                 )
@@ -3543,6 +4453,7 @@ impl Serialize for Event {
             Event::SomfyThermostatCurrentTokensFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "SomfyThermostatCurrentTokensFailedEvent",
                     e,
                 )
@@ -3550,6 +4461,7 @@ impl Serialize for Event {
             Event::SomfyThermostatDeleteWebhookFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "SomfyThermostatDeleteWebhookFailedEvent",
                     e,
                 )
@@ -3557,6 +4469,7 @@ impl Serialize for Event {
             Event::SomfyThermostatDeleteWebhookSuccess(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "SomfyThermostatDeleteWebhookSuccessEvent",
                     e,
                 )
@@ -3564,6 +4477,7 @@ impl Serialize for Event {
             Event::SomfyThermostatDiscoverCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "SomfyThermostatDiscoverCompletedEvent",
                     e,
                 )
@@ -3571,6 +4485,7 @@ impl Serialize for Event {
             Event::SomfyThermostatDiscoverFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "SomfyThermostatDiscoverFailedEvent",
                     e,
                 )
@@ -3578,6 +4493,7 @@ impl Serialize for Event {
             Event::SomfyThermostatDiscovered(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "SomfyThermostatDiscoveredEvent",
                     e,
                 )
@@ -3585,6 +4501,7 @@ impl Serialize for Event {
             Event::SomfyThermostatGenerateOAuthTokensCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "SomfyThermostatGenerateOAuthTokensCompletedEvent",
                     e,
                 )
@@ -3592,6 +4509,7 @@ impl Serialize for Event {
             Event::SomfyThermostatGenerateOAuthTokensFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "SomfyThermostatGenerateOAuthTokensFailedEvent",
                     e,
                 )
@@ -3599,6 +4517,7 @@ impl Serialize for Event {
             Event::SomfyThermostatRegisterWebhookFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "SomfyThermostatRegisterWebhookFailedEvent",
                     e,
                 )
@@ -3606,6 +4525,7 @@ impl Serialize for Event {
             Event::SomfyThermostatRegisterWebhookSuccess(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "SomfyThermostatRegisterWebhookSuccessEvent",
                     e,
                 )
@@ -3613,32 +4533,55 @@ impl Serialize for Event {
             Event::SomfyThermostatsCandidatesDiscovered(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "SomfyThermostatsCandidatesDiscoveredEvent",
                     e,
                 )
             }
             Event::SonosGetTopologyFailed(e) => {
-                crate::de::serialize_tagged(serializer, "SonosGetTopologyFailedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "SonosGetTopologyFailedEvent",
+                    e,
+                )
             }
             Event::SonosGetTopologySuccess(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "SonosGetTopologySuccessEvent",
                     e,
                 )
             }
             Event::SonosTopologyChanged(e) => {
-                crate::de::serialize_tagged(serializer, "SonosTopologyChangedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "SonosTopologyChangedEvent",
+                    e,
+                )
             }
             Event::ValidAddress(e) => {
-                crate::de::serialize_tagged(serializer, "ValidAddressEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "ValidAddressEvent",
+                    e,
+                )
             }
             Event::WiserGatewayDiscovered(e) => {
-                crate::de::serialize_tagged(serializer, "WiserGatewayDiscoveredEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "WiserGatewayDiscoveredEvent",
+                    e,
+                )
             }
             Event::WiserGatewayDiscoveredFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "WiserGatewayDiscoveredFailedEvent",
                     e,
                 )
@@ -3646,6 +4589,7 @@ impl Serialize for Event {
             Event::WiserSitesCandidatesDiscovered(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "WiserSitesCandidatesDiscoveredEvent",
                     e,
                 )
@@ -3653,6 +4597,7 @@ impl Serialize for Event {
             Event::WiserSitesCandidatesFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "WiserSitesCandidatesFailedEvent",
                     e,
                 )
@@ -3660,6 +4605,7 @@ impl Serialize for Event {
             Event::ZWaveExclusionInOtherNetwork(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "ZWaveExclusionInOtherNetworkEvent",
                     e,
                 )
@@ -3667,25 +4613,47 @@ impl Serialize for Event {
             Event::ZWaveNewClientSideAuthenticationDSK(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "ZWaveNewClientSideAuthenticationDSKEvent",
                     e,
                 )
             }
             Event::ZWaveResetComplete(e) => {
-                crate::de::serialize_tagged(serializer, "ZWaveResetCompleteEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "ZWaveResetCompleteEvent",
+                    e,
+                )
             }
             Event::ZWaveResetFailed(e) => {
-                crate::de::serialize_tagged(serializer, "ZWaveResetFailedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "ZWaveResetFailedEvent",
+                    e,
+                )
             }
             Event::ZWaveSetModeComplete(e) => {
-                crate::de::serialize_tagged(serializer, "ZWaveSetModeCompleteEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "ZWaveSetModeCompleteEvent",
+                    e,
+                )
             }
             Event::ZWaveSetModeFailed(e) => {
-                crate::de::serialize_tagged(serializer, "ZWaveSetModeFailedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "ZWaveSetModeFailedEvent",
+                    e,
+                )
             }
             Event::ZigbeeBindNetworkCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "ZigbeeBindNetworkCompletedEvent",
                     e,
                 )
@@ -3693,6 +4661,7 @@ impl Serialize for Event {
             Event::ZigbeeBindNetworkFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "ZigbeeBindNetworkFailedEvent",
                     e,
                 )
@@ -3700,6 +4669,7 @@ impl Serialize for Event {
             Event::ZigbeeCreateNetworkCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "ZigbeeCreateNetworkCompletedEvent",
                     e,
                 )
@@ -3707,6 +4677,7 @@ impl Serialize for Event {
             Event::ZigbeeCreateNetworkFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "ZigbeeCreateNetworkFailedEvent",
                     e,
                 )
@@ -3714,6 +4685,7 @@ impl Serialize for Event {
             Event::ZigbeeJoinNetworkCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "ZigbeeJoinNetworkCompletedEvent",
                     e,
                 )
@@ -3721,6 +4693,7 @@ impl Serialize for Event {
             Event::ZigbeeJoinNetworkFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "ZigbeeJoinNetworkFailedEvent",
                     e,
                 )
@@ -3728,6 +4701,7 @@ impl Serialize for Event {
             Event::ZigbeeLeaveNetworkCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "ZigbeeLeaveNetworkCompletedEvent",
                     e,
                 )
@@ -3735,6 +4709,7 @@ impl Serialize for Event {
             Event::ZigbeeLeaveNetworkFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "ZigbeeLeaveNetworkFailedEvent",
                     e,
                 )
@@ -3742,6 +4717,7 @@ impl Serialize for Event {
             Event::ZigbeeRefreshNetworkCompleted(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "ZigbeeRefreshNetworkCompletedEvent",
                     e,
                 )
@@ -3749,18 +4725,34 @@ impl Serialize for Event {
             Event::ZigbeeRefreshNetworkFailed(e) => {
                 crate::de::serialize_tagged(
                     serializer,
+                    self.tag_key(),
                     "ZigbeeRefreshNetworkFailedEvent",
                     e,
                 )
             }
             Event::ZoneCreated(e) => {
-                crate::de::serialize_tagged(serializer, "ZoneCreatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "ZoneCreatedEvent",
+                    e,
+                )
             }
             Event::ZoneDeleted(e) => {
-                crate::de::serialize_tagged(serializer, "ZoneDeletedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "ZoneDeletedEvent",
+                    e,
+                )
             }
             Event::ZoneUpdated(e) => {
-                crate::de::serialize_tagged(serializer, "ZoneUpdatedEvent", e)
+                crate::de::serialize_tagged(
+                    serializer,
+                    self.tag_key(),
+                    "ZoneUpdatedEvent",
+                    e,
+                )
             }
             Event::Unknown(value) => value.serialize(serializer),
         }

@@ -2467,40 +2467,6 @@ pub const POST_CONFIG_SOMFYPROTECT_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: Op
     idempotency: Idempotency::Acts,
 };
 
-/// `GET /config/{gatewayId}/upnpcontrol/sonos/checkActionGroups`: Check if action groups are consistent with the topology
-pub const GET_CONFIG_BY_GATEWAY_ID_UPNPCONTROL_SONOS_CHECK_ACTION_GROUPS: OperationInfo = OperationInfo {
-    name: "get_config_by_gateway_id_upnpcontrol_sonos_check_action_groups",
-    method: HttpMethod::Get,
-    path: "/config/{gatewayId}/upnpcontrol/sonos/checkActionGroups",
-    summary: "Check if action groups are consistent with the topology",
-    deprecated_since: None,
-    rate_limit: None,
-    status: 200u16,
-    response: ResponseKind::Json,
-    content_type: "application/json",
-    events: &[],
-    idempotency: Idempotency::SafeRead,
-};
-
-/// `POST /config/{gatewayId}/upnpcontrol/sonos/topology/{deviceURL}`: Get sonos topology
-pub const POST_CONFIG_BY_GATEWAY_ID_UPNPCONTROL_SONOS_TOPOLOGY_BY_DEVICE_URL: OperationInfo = OperationInfo {
-    name: "post_config_by_gateway_id_upnpcontrol_sonos_topology_by_device_url",
-    method: HttpMethod::Post,
-    path: "/config/{gatewayId}/upnpcontrol/sonos/topology/{deviceURL}",
-    summary: "Get sonos topology",
-    deprecated_since: None,
-    rate_limit: None,
-    status: 200u16,
-    response: ResponseKind::Empty,
-    content_type: "application/json",
-    events: &[
-        "SonosGetTopologyFailedEvent",
-        "SonosGetTopologySuccessEvent",
-        "SonosTopologyChangedEvent",
-    ],
-    idempotency: Idempotency::Acts,
-};
-
 /// `POST /config/wiser/gateway/{gatewayId}/discoverDevices`: Start a discover devices on a gateway
 pub const POST_CONFIG_WISER_GATEWAY_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationInfo = OperationInfo {
     name: "post_config_wiser_gateway_by_gateway_id_discover_devices",
@@ -3928,6 +3894,21 @@ pub const POST_EVENTS_BY_LISTENER_ID_FETCH: OperationInfo = OperationInfo {
     idempotency: Idempotency::Acts,
 };
 
+/// `GET /history/dataRetentionPolicy`: Retrieve data retention policy for executions and states in days
+pub const GET_HISTORY_DATA_RETENTION_POLICY: OperationInfo = OperationInfo {
+    name: "get_history_data_retention_policy",
+    method: HttpMethod::Get,
+    path: "/history/dataRetentionPolicy",
+    summary: "Retrieve data retention policy for executions and states in days",
+    deprecated_since: None,
+    rate_limit: None,
+    status: 200u16,
+    response: ResponseKind::Json,
+    content_type: "application/json",
+    events: &[],
+    idempotency: Idempotency::SafeRead,
+};
+
 /// `GET /history/devicesEvent/{eventId}`: Retrieve a device event by ID
 pub const GET_HISTORY_DEVICES_EVENT_BY_EVENT_ID: OperationInfo = OperationInfo {
     name: "get_history_devices_event_by_event_id",
@@ -3991,6 +3972,21 @@ pub const GET_HISTORY_EXECUTIONS: OperationInfo = OperationInfo {
         scope: RateLimitScope::Operation,
         category: "bulk-history",
     }),
+    status: 200u16,
+    response: ResponseKind::Json,
+    content_type: "application/json",
+    events: &[],
+    idempotency: Idempotency::SafeRead,
+};
+
+/// `GET /history/executions/daily/{year}/{month}/{day}`: Retrieve all executions for a given day.
+pub const GET_HISTORY_EXECUTIONS_DAILY_BY_YEAR_BY_MONTH_BY_DAY: OperationInfo = OperationInfo {
+    name: "get_history_executions_daily_by_year_by_month_by_day",
+    method: HttpMethod::Get,
+    path: "/history/executions/daily/{year}/{month}/{day}",
+    summary: "Retrieve all executions for a given day.",
+    deprecated_since: None,
+    rate_limit: None,
     status: 200u16,
     response: ResponseKind::Json,
     content_type: "application/json",
@@ -5304,6 +5300,21 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_CONTROLLABLE: OperationInfo = Operatio
     idempotency: Idempotency::SafeRead,
 };
 
+/// `PUT /setup/devices/{deviceURL}/label/{label}`: Update the name of a device
+pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_LABEL_BY_LABEL: OperationInfo = OperationInfo {
+    name: "put_setup_devices_by_device_url_label_by_label",
+    method: HttpMethod::Put,
+    path: "/setup/devices/{deviceURL}/label/{label}",
+    summary: "Update the name of a device",
+    deprecated_since: None,
+    rate_limit: None,
+    status: 200u16,
+    response: ResponseKind::Json,
+    content_type: "application/json",
+    events: &["DeviceUpdatedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
+};
+
 /// `PUT /setup/devices/{deviceURL}/relocate/{placeOID}`: Relocate a device in an existing place
 pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_RELOCATE_BY_PLACE_OID: OperationInfo = OperationInfo {
     name: "put_setup_devices_by_device_url_relocate_by_place_oid",
@@ -5325,7 +5336,7 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_BY_LABEL: OperationInfo = OperationInf
     method: HttpMethod::Put,
     path: "/setup/devices/{deviceURL}/{label}",
     summary: "Update the name of a device",
-    deprecated_since: None,
+    deprecated_since: Some("2026.2.1"),
     rate_limit: None,
     status: 200u16,
     response: ResponseKind::Json,
@@ -5641,12 +5652,12 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES: OperationInfo = OperationInfo 
     idempotency: Idempotency::SafeRead,
 };
 
-/// `GET /setup/devices`: Get setup  definition
+/// `GET /setup/devices`: Get setup definition
 pub const GET_SETUP_DEVICES: OperationInfo = OperationInfo {
     name: "get_setup_devices",
     method: HttpMethod::Get,
     path: "/setup/devices",
-    summary: "Get setup  definition",
+    summary: "Get setup definition",
     deprecated_since: None,
     rate_limit: Some(RateLimit {
         calls: 1u32,
@@ -5878,6 +5889,21 @@ pub const POST_SETUP_DEVICES_BY_DEVICE_URL_STATES_REFRESH: OperationInfo = Opera
         "RefreshAllDevicesStatesFailedEvent",
     ],
     idempotency: Idempotency::Acts,
+};
+
+/// `PUT /setup/devices/{deviceURL}/localDeviceData/{key}`: Update device's local device data
+pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_LOCAL_DEVICE_DATA_BY_KEY: OperationInfo = OperationInfo {
+    name: "put_setup_devices_by_device_url_local_device_data_by_key",
+    method: HttpMethod::Put,
+    path: "/setup/devices/{deviceURL}/localDeviceData/{key}",
+    summary: "Update device's local device data",
+    deprecated_since: None,
+    rate_limit: None,
+    status: 204u16,
+    response: ResponseKind::Empty,
+    content_type: "application/json",
+    events: &[],
+    idempotency: Idempotency::IdempotentWrite,
 };
 
 /// `GET /setup/devices/hidden`: Get hidden devices
@@ -6804,6 +6830,116 @@ pub const GET_SETUP_INTERACTIVE_NOTIFICATIONS_HISTORY: OperationInfo = Operation
     method: HttpMethod::Get,
     path: "/setup/interactiveNotifications/history",
     summary: "Return a collection of interactive notification that were validated in the past",
+    deprecated_since: None,
+    rate_limit: Some(RateLimit {
+        calls: 1u32,
+        period_seconds: 86400u64,
+        scope: RateLimitScope::Operation,
+        category: "bulk-load",
+    }),
+    status: 200u16,
+    response: ResponseKind::Json,
+    content_type: "application/json",
+    events: &[],
+    idempotency: Idempotency::SafeRead,
+};
+
+/// `POST /setup/localDevices`: Create a new local device
+pub const POST_SETUP_LOCAL_DEVICES: OperationInfo = OperationInfo {
+    name: "post_setup_local_devices",
+    method: HttpMethod::Post,
+    path: "/setup/localDevices",
+    summary: "Create a new local device",
+    deprecated_since: None,
+    rate_limit: None,
+    status: 201u16,
+    response: ResponseKind::Json,
+    content_type: "application/json",
+    events: &["LocalDeviceCreatedEvent"],
+    idempotency: Idempotency::Acts,
+};
+
+/// `GET /setup/localDevices/{localDeviceOID}`: Get a specific local device by OID
+pub const GET_SETUP_LOCAL_DEVICES_BY_LOCAL_DEVICE_OID: OperationInfo = OperationInfo {
+    name: "get_setup_local_devices_by_local_device_oid",
+    method: HttpMethod::Get,
+    path: "/setup/localDevices/{localDeviceOID}",
+    summary: "Get a specific local device by OID",
+    deprecated_since: None,
+    rate_limit: None,
+    status: 200u16,
+    response: ResponseKind::Json,
+    content_type: "application/json",
+    events: &[],
+    idempotency: Idempotency::SafeRead,
+};
+
+/// `DELETE /setup/localDevices/{localDeviceOID}`: Delete a local device
+pub const DELETE_SETUP_LOCAL_DEVICES_BY_LOCAL_DEVICE_OID: OperationInfo = OperationInfo {
+    name: "delete_setup_local_devices_by_local_device_oid",
+    method: HttpMethod::Delete,
+    path: "/setup/localDevices/{localDeviceOID}",
+    summary: "Delete a local device",
+    deprecated_since: None,
+    rate_limit: None,
+    status: 204u16,
+    response: ResponseKind::Empty,
+    content_type: "application/json",
+    events: &["LocalDeviceDeletedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
+};
+
+/// `PUT /setup/localDevices/{localDeviceOID}/label/{newLabel}`: Update the name of a local device
+pub const PUT_SETUP_LOCAL_DEVICES_BY_LOCAL_DEVICE_OID_LABEL_BY_NEW_LABEL: OperationInfo = OperationInfo {
+    name: "put_setup_local_devices_by_local_device_oid_label_by_new_label",
+    method: HttpMethod::Put,
+    path: "/setup/localDevices/{localDeviceOID}/label/{newLabel}",
+    summary: "Update the name of a local device",
+    deprecated_since: None,
+    rate_limit: None,
+    status: 204u16,
+    response: ResponseKind::Empty,
+    content_type: "application/json",
+    events: &["LocalDeviceUpdatedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
+};
+
+/// `PUT /setup/localDevices/{localDeviceOID}/localDeviceData`: Update local device data of a local device
+pub const PUT_SETUP_LOCAL_DEVICES_BY_LOCAL_DEVICE_OID_LOCAL_DEVICE_DATA: OperationInfo = OperationInfo {
+    name: "put_setup_local_devices_by_local_device_oid_local_device_data",
+    method: HttpMethod::Put,
+    path: "/setup/localDevices/{localDeviceOID}/localDeviceData",
+    summary: "Update local device data of a local device",
+    deprecated_since: None,
+    rate_limit: None,
+    status: 204u16,
+    response: ResponseKind::Empty,
+    content_type: "application/json",
+    events: &["LocalDeviceDataUpdatedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
+};
+
+/// `PUT /setup/localDevices/{localDeviceOID}/relocate/{placeOID}`: Relocate a local device in an existing place
+pub const PUT_SETUP_LOCAL_DEVICES_BY_LOCAL_DEVICE_OID_RELOCATE_BY_PLACE_OID: OperationInfo = OperationInfo {
+    name: "put_setup_local_devices_by_local_device_oid_relocate_by_place_oid",
+    method: HttpMethod::Put,
+    path: "/setup/localDevices/{localDeviceOID}/relocate/{placeOID}",
+    summary: "Relocate a local device in an existing place",
+    deprecated_since: None,
+    rate_limit: None,
+    status: 204u16,
+    response: ResponseKind::Empty,
+    content_type: "application/json",
+    events: &["LocalDeviceUpdatedEvent"],
+    idempotency: Idempotency::IdempotentWrite,
+};
+
+/// `GET /setup/localDevices`: Get all local devices
+pub const GET_SETUP_LOCAL_DEVICES: OperationInfo = OperationInfo {
+    name: "get_setup_local_devices",
+    method: HttpMethod::Get,
+    path: "/setup/localDevices",
+    summary: "Get all local devices",
     deprecated_since: None,
     rate_limit: Some(RateLimit {
         calls: 1u32,
@@ -8010,7 +8146,41 @@ pub const DELETE_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS_BY_UUID: OperationInfo = Oper
     idempotency: Idempotency::IdempotentWrite,
 };
 
-///All 500 operations, in the order of the documentation.
+/// `GET /config/{gatewayId}/upnpcontrol/sonos/checkActionGroups`: Check if action groups are consistent with the topology
+pub const GET_CONFIG_BY_GATEWAY_ID_UPNPCONTROL_SONOS_CHECK_ACTION_GROUPS: OperationInfo = OperationInfo {
+    name: "get_config_by_gateway_id_upnpcontrol_sonos_check_action_groups",
+    method: HttpMethod::Get,
+    path: "/config/{gatewayId}/upnpcontrol/sonos/checkActionGroups",
+    summary: "Check if action groups are consistent with the topology",
+    deprecated_since: None,
+    rate_limit: None,
+    status: 200u16,
+    response: ResponseKind::Json,
+    content_type: "application/json",
+    events: &[],
+    idempotency: Idempotency::SafeRead,
+};
+
+/// `POST /config/{gatewayId}/upnpcontrol/sonos/topology/{deviceURL}`: Get sonos topology
+pub const POST_CONFIG_BY_GATEWAY_ID_UPNPCONTROL_SONOS_TOPOLOGY_BY_DEVICE_URL: OperationInfo = OperationInfo {
+    name: "post_config_by_gateway_id_upnpcontrol_sonos_topology_by_device_url",
+    method: HttpMethod::Post,
+    path: "/config/{gatewayId}/upnpcontrol/sonos/topology/{deviceURL}",
+    summary: "Get sonos topology",
+    deprecated_since: None,
+    rate_limit: None,
+    status: 200u16,
+    response: ResponseKind::Empty,
+    content_type: "application/json",
+    events: &[
+        "SonosGetTopologyFailedEvent",
+        "SonosGetTopologySuccessEvent",
+        "SonosTopologyChangedEvent",
+    ],
+    idempotency: Idempotency::Acts,
+};
+
+///All 511 operations, in the order of the documentation.
 pub const ALL: &[&OperationInfo] = &[
     &POST_ACTION_GROUPS,
     &PUT_ACTION_GROUPS,
@@ -8164,8 +8334,6 @@ pub const ALL: &[&OperationInfo] = &[
     &POST_CONFIG_SOMFYPROTECT_DISCOVER_GATEWAYS_CANDIDATES,
     &POST_CONFIG_SOMFYPROTECT_SEND_GET_SITES,
     &POST_CONFIG_SOMFYPROTECT_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL,
-    &GET_CONFIG_BY_GATEWAY_ID_UPNPCONTROL_SONOS_CHECK_ACTION_GROUPS,
-    &POST_CONFIG_BY_GATEWAY_ID_UPNPCONTROL_SONOS_TOPOLOGY_BY_DEVICE_URL,
     &POST_CONFIG_WISER_GATEWAY_BY_GATEWAY_ID_DISCOVER_DEVICES,
     &POST_CONFIG_WISER_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL,
     &POST_CONFIG_WISER_DISCOVER_GATEWAY_BY_SITE_ID,
@@ -8256,10 +8424,12 @@ pub const ALL: &[&OperationInfo] = &[
     &POST_EVENTS_REGISTER,
     &POST_EVENTS_BY_LISTENER_ID_UNREGISTER,
     &POST_EVENTS_BY_LISTENER_ID_FETCH,
+    &GET_HISTORY_DATA_RETENTION_POLICY,
     &GET_HISTORY_DEVICES_EVENT_BY_EVENT_ID,
     &GET_HISTORY_DEVICES_EVENT,
     &GET_HISTORY_EXECUTIONS_BY_EXEC_ID,
     &GET_HISTORY_EXECUTIONS,
+    &GET_HISTORY_EXECUTIONS_DAILY_BY_YEAR_BY_MONTH_BY_DAY,
     &GET_HISTORY_LAST_EXECUTIONS,
     &GET_HISTORY,
     &DELETE_HISTORY,
@@ -8340,6 +8510,7 @@ pub const ALL: &[&OperationInfo] = &[
     &POST_SETUP_DEVICES_BY_DEVICE_URL_DELETE,
     &POST_SETUP_DEVICES_BY_DEVICE_URL_DELETE_CASCADE,
     &GET_SETUP_DEVICES_BY_DEVICE_URL_CONTROLLABLE,
+    &PUT_SETUP_DEVICES_BY_DEVICE_URL_LABEL_BY_LABEL,
     &PUT_SETUP_DEVICES_BY_DEVICE_URL_RELOCATE_BY_PLACE_OID,
     &PUT_SETUP_DEVICES_BY_DEVICE_URL_BY_LABEL,
     &PUT_SETUP_DEVICES_BY_DEVICE_URL_BY_LABEL_SUB_SYSTEMS,
@@ -8375,6 +8546,7 @@ pub const ALL: &[&OperationInfo] = &[
     &POST_SETUP_DEVICES_STATES_REFRESH,
     &PUT_SETUP_DEVICES_STATES_REFRESH,
     &POST_SETUP_DEVICES_BY_DEVICE_URL_STATES_REFRESH,
+    &PUT_SETUP_DEVICES_BY_DEVICE_URL_LOCAL_DEVICE_DATA_BY_KEY,
     &GET_SETUP_DEVICES_HIDDEN,
     &GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_ANNUAL_BY_FROM_BY_TO,
     &GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_ANNUAL_BY_FROM_BY_TO,
@@ -8435,6 +8607,13 @@ pub const ALL: &[&OperationInfo] = &[
     &POST_SETUP_INTERACTIVE_NOTIFICATIONS_BY_INTERACTIVE_NOTIFICATION_OID_BY_ACTION_TYPE,
     &GET_SETUP_INTERACTIVE_NOTIFICATIONS,
     &GET_SETUP_INTERACTIVE_NOTIFICATIONS_HISTORY,
+    &POST_SETUP_LOCAL_DEVICES,
+    &GET_SETUP_LOCAL_DEVICES_BY_LOCAL_DEVICE_OID,
+    &DELETE_SETUP_LOCAL_DEVICES_BY_LOCAL_DEVICE_OID,
+    &PUT_SETUP_LOCAL_DEVICES_BY_LOCAL_DEVICE_OID_LABEL_BY_NEW_LABEL,
+    &PUT_SETUP_LOCAL_DEVICES_BY_LOCAL_DEVICE_OID_LOCAL_DEVICE_DATA,
+    &PUT_SETUP_LOCAL_DEVICES_BY_LOCAL_DEVICE_OID_RELOCATE_BY_PLACE_OID,
+    &GET_SETUP_LOCAL_DEVICES,
     &GET_SETUP_PLACES,
     &POST_SETUP_PLACES_BY_PARENT_PLACE_OID_SUB_PLACES,
     &POST_SETUP_PLACES_BY_PARENT_PLACE_OID_BY_LABEL_BY_TYPE,
@@ -8512,6 +8691,8 @@ pub const ALL: &[&OperationInfo] = &[
     &POST_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS,
     &GET_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS_BY_SCOPE,
     &DELETE_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS_BY_UUID,
+    &GET_CONFIG_BY_GATEWAY_ID_UPNPCONTROL_SONOS_CHECK_ACTION_GROUPS,
+    &POST_CONFIG_BY_GATEWAY_ID_UPNPCONTROL_SONOS_TOPOLOGY_BY_DEVICE_URL,
 ];
 
 /// The operation with this method and path template, if documented.

@@ -121,11 +121,12 @@ impl std::fmt::Debug for crate::types::ActionGroupCreatedEvent {
             .field("action_group_label", &self.action_group_label)
             .field("action_group_oid", &self.action_group_oid)
             .field("actions", &self.actions)
+            .field("timestamp", &self.timestamp)
             .field("metadata", &self.metadata)
             .field("notification_condition", &self.notification_condition)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -136,9 +137,10 @@ impl std::fmt::Debug for crate::types::ActionGroupDeletedEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ActionGroupDeletedEvent")
             .field("action_group_oid", &self.action_group_oid)
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -179,11 +181,12 @@ impl std::fmt::Debug for crate::types::ActionGroupUpdatedEvent {
             .field("action_group_label", &self.action_group_label)
             .field("action_group_oid", &self.action_group_oid)
             .field("actions", &self.actions)
+            .field("timestamp", &self.timestamp)
             .field("metadata", &self.metadata)
             .field("notification_condition", &self.notification_condition)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -328,10 +331,11 @@ impl std::fmt::Debug for crate::types::AugustDiscoverHousesCandidatesCompletedEv
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AugustDiscoverHousesCandidatesCompletedEvent")
+            .field("timestamp", &self.timestamp)
             .field("houses", &self.houses)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -341,10 +345,11 @@ impl std::fmt::Debug for crate::types::AugustDiscoverHousesCandidatesFailedEvent
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AugustDiscoverHousesCandidatesFailedEvent")
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -354,10 +359,11 @@ impl std::fmt::Debug for crate::types::AugustGatewayDiscoverCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AugustGatewayDiscoverCompletedEvent")
+            .field("timestamp", &self.timestamp)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -367,11 +373,12 @@ impl std::fmt::Debug for crate::types::AugustGatewayDiscoverFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AugustGatewayDiscoverFailedEvent")
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -404,9 +411,10 @@ impl std::fmt::Debug for crate::types::AugustRefreshCurrentTokenCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AugustRefreshCurrentTokenCompletedEvent")
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -416,10 +424,11 @@ impl std::fmt::Debug for crate::types::AugustRefreshCurrentTokenFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AugustRefreshCurrentTokenFailedEvent")
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -470,12 +479,13 @@ impl std::fmt::Debug for crate::types::CalendarDayCreatedEvent {
         f.debug_struct("CalendarDayCreatedEvent")
             .field("calendar_day_oid", &self.calendar_day_oid)
             .field("day_time_triggers", &self.day_time_triggers)
+            .field("r#type", &self.r#type)
+            .field("timestamp", &self.timestamp)
             .field("label", &self.label)
             .field("metadata", &self.metadata)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
-            .field("r#type", &self.r#type)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -524,9 +534,10 @@ impl std::fmt::Debug for crate::types::CalendarDayDeletedEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CalendarDayDeletedEvent")
             .field("calendar_day_oid", &self.calendar_day_oid)
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -549,12 +560,13 @@ impl std::fmt::Debug for crate::types::CalendarDayUpdatedEvent {
         f.debug_struct("CalendarDayUpdatedEvent")
             .field("calendar_day_oid", &self.calendar_day_oid)
             .field("day_time_triggers", &self.day_time_triggers)
+            .field("r#type", &self.r#type)
+            .field("timestamp", &self.timestamp)
             .field("label", &self.label)
             .field("metadata", &self.metadata)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
-            .field("r#type", &self.r#type)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -573,18 +585,19 @@ impl std::fmt::Debug for crate::types::CalendarRuleCreatedEvent {
             .field("end_time_hours", &self.end_time_hours)
             .field("end_time_minutes", &self.end_time_minutes)
             .field("end_year", &self.end_year)
+            .field("timestamp", &self.timestamp)
             .field("final_rule", &self.final_rule)
             .field("metadata", &self.metadata)
             .field("owning_partners", &self.owning_partners)
             .field("priority", &self.priority)
             .field("random_time_range", &self.random_time_range)
             .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("start_day", &self.start_day)
             .field("start_month", &self.start_month)
             .field("start_time_hours", &self.start_time_hours)
             .field("start_time_minutes", &self.start_time_minutes)
             .field("start_year", &self.start_year)
-            .field("timestamp", &self.timestamp)
             .field("r#type", &self.r#type)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
@@ -596,9 +609,10 @@ impl std::fmt::Debug for crate::types::CalendarRuleDeletedEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CalendarRuleDeletedEvent")
             .field("calendar_rule_oid", &self.calendar_rule_oid)
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -629,18 +643,19 @@ impl std::fmt::Debug for crate::types::CalendarRuleUpdatedEvent {
             .field("end_time_hours", &self.end_time_hours)
             .field("end_time_minutes", &self.end_time_minutes)
             .field("end_year", &self.end_year)
+            .field("timestamp", &self.timestamp)
             .field("final_rule", &self.final_rule)
             .field("metadata", &self.metadata)
             .field("owning_partners", &self.owning_partners)
             .field("priority", &self.priority)
             .field("random_time_range", &self.random_time_range)
             .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("start_day", &self.start_day)
             .field("start_month", &self.start_month)
             .field("start_time_hours", &self.start_time_hours)
             .field("start_time_minutes", &self.start_time_minutes)
             .field("start_year", &self.start_year)
-            .field("timestamp", &self.timestamp)
             .field("r#type", &self.r#type)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
@@ -652,9 +667,11 @@ impl std::fmt::Debug for crate::types::CameraDiscoveredEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CameraDiscoveredEvent")
             .field("camera_id", &self.camera_id)
+            .field("timestamp", &self.timestamp)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partner", &self.owning_partner)
-            .field("timestamp", &self.timestamp)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -784,11 +801,12 @@ impl std::fmt::Debug for crate::types::ConditionGroupCreatedEvent {
         f.debug_struct("ConditionGroupCreatedEvent")
             .field("condition_group_oid", &self.condition_group_oid)
             .field("conditions", &self.conditions)
+            .field("timestamp", &self.timestamp)
             .field("label", &self.label)
             .field("metadata", &self.metadata)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -799,9 +817,10 @@ impl std::fmt::Debug for crate::types::ConditionGroupDeletedEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ConditionGroupDeletedEvent")
             .field("condition_group_oid", &self.condition_group_oid)
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -813,11 +832,12 @@ impl std::fmt::Debug for crate::types::ConditionGroupUpdatedEvent {
         f.debug_struct("ConditionGroupUpdatedEvent")
             .field("condition_group_oid", &self.condition_group_oid)
             .field("conditions", &self.conditions)
+            .field("timestamp", &self.timestamp)
             .field("label", &self.label)
             .field("metadata", &self.metadata)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -947,9 +967,10 @@ impl std::fmt::Debug for crate::types::DelayedTriggerCancelledEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DelayedTriggerCancelledEvent")
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("trigger_id", &self.trigger_id)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
@@ -960,9 +981,10 @@ impl std::fmt::Debug for crate::types::DelayedTriggerSetEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DelayedTriggerSetEvent")
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("trigger_id", &self.trigger_id)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
@@ -982,6 +1004,7 @@ impl std::fmt::Debug for crate::types::Device {
             .field("enabled", &self.enabled)
             .field("label", &self.label)
             .field("last_update_time", &self.last_update_time)
+            .field("local_device_data", &self.local_device_data)
             .field("manufacturer_data", &self.manufacturer_data)
             .field("metadata", &self.metadata)
             .field("oid", &self.oid)
@@ -1070,12 +1093,13 @@ impl std::fmt::Debug for crate::types::DeviceCreatedEvent {
             .field("controllable_name", &self.controllable_name)
             .field("device_attributes", &self.device_attributes)
             .field("device_url", &self.device_url)
+            .field("timestamp", &self.timestamp)
             .field("label", &self.label)
             .field("metadata", &self.metadata)
             .field("owning_partners", &self.owning_partners)
             .field("place_oid", &self.place_oid)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -1086,10 +1110,11 @@ impl std::fmt::Debug for crate::types::DeviceDeletionFailedEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DeviceDeletionFailedEvent")
             .field("device_url", &self.device_url)
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -1113,9 +1138,10 @@ impl std::fmt::Debug for crate::types::DeviceDisabledEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DeviceDisabledEvent")
             .field("device_url", &self.device_url)
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -1141,9 +1167,10 @@ impl std::fmt::Debug for crate::types::DeviceFirmwareUpdateCompletedEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DeviceFirmwareUpdateCompletedEvent")
             .field("device_url", &self.device_url)
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -1154,10 +1181,11 @@ impl std::fmt::Debug for crate::types::DeviceFirmwareUpdateFailedEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DeviceFirmwareUpdateFailedEvent")
             .field("device_url", &self.device_url)
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -1168,10 +1196,11 @@ impl std::fmt::Debug for crate::types::DeviceFirmwareUpdateStartedEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DeviceFirmwareUpdateStartedEvent")
             .field("device_url", &self.device_url)
+            .field("timestamp", &self.timestamp)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -1205,9 +1234,10 @@ impl std::fmt::Debug for crate::types::DeviceRemovedEvent {
         f.debug_struct("DeviceRemovedEvent")
             .field("controllable_name", &self.controllable_name)
             .field("device_url", &self.device_url)
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -1244,9 +1274,10 @@ impl std::fmt::Debug for crate::types::DeviceStateChangedEvent {
         f.debug_struct("DeviceStateChangedEvent")
             .field("device_states", &self.device_states)
             .field("device_url", &self.device_url)
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -1299,12 +1330,13 @@ impl std::fmt::Debug for crate::types::DeviceUpdatedEvent {
         f.debug_struct("DeviceUpdatedEvent")
             .field("controllable_name", &self.controllable_name)
             .field("device_url", &self.device_url)
+            .field("timestamp", &self.timestamp)
             .field("label", &self.label)
             .field("metadata", &self.metadata)
             .field("owning_partners", &self.owning_partners)
             .field("place_oid", &self.place_oid)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -1337,11 +1369,13 @@ impl std::fmt::Debug for crate::types::DiscoverCompleteEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DiscoverCompleteEvent")
+            .field("timestamp", &self.timestamp)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partner", &self.owning_partner)
             .field("protocol_type", &self.protocol_type)
             .field("r#ref", &self.r#ref)
-            .field("timestamp", &self.timestamp)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -1351,12 +1385,14 @@ impl std::fmt::Debug for crate::types::DiscoverFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DiscoverFailedEvent")
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partner", &self.owning_partner)
             .field("protocol_type", &self.protocol_type)
             .field("r#ref", &self.r#ref)
-            .field("timestamp", &self.timestamp)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -1458,10 +1494,11 @@ impl std::fmt::Debug for crate::types::EliotDiscoverGatewayCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EliotDiscoverGatewayCompletedEvent")
+            .field("timestamp", &self.timestamp)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -1471,10 +1508,11 @@ impl std::fmt::Debug for crate::types::EliotDiscoverGatewayFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EliotDiscoverGatewayFailedEvent")
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -1484,10 +1522,11 @@ impl std::fmt::Debug for crate::types::EliotDiscoverGatewaysCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EliotDiscoverGatewaysCompletedEvent")
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("plants", &self.plants)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -1497,10 +1536,11 @@ impl std::fmt::Debug for crate::types::EliotDiscoverGatewaysFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EliotDiscoverGatewaysFailedEvent")
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -1521,9 +1561,10 @@ impl std::fmt::Debug for crate::types::EliotRefreshCurrentTokenCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EliotRefreshCurrentTokenCompletedEvent")
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -1533,10 +1574,11 @@ impl std::fmt::Debug for crate::types::EliotRefreshCurrentTokenFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EliotRefreshCurrentTokenFailedEvent")
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -1546,9 +1588,11 @@ impl std::fmt::Debug for crate::types::EnOceanBadDeviceStimulationEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EnOceanBadDeviceStimulationEvent")
+            .field("timestamp", &self.timestamp)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partner", &self.owning_partner)
-            .field("timestamp", &self.timestamp)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -1558,9 +1602,11 @@ impl std::fmt::Debug for crate::types::EnOceanLearnModeTimeoutEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EnOceanLearnModeTimeoutEvent")
+            .field("timestamp", &self.timestamp)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partner", &self.owning_partner)
-            .field("timestamp", &self.timestamp)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -1570,9 +1616,11 @@ impl std::fmt::Debug for crate::types::EnOceanLearnStartedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EnOceanLearnStartedEvent")
+            .field("timestamp", &self.timestamp)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partner", &self.owning_partner)
-            .field("timestamp", &self.timestamp)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -1582,9 +1630,11 @@ impl std::fmt::Debug for crate::types::EnOceanLearnStoppedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EnOceanLearnStoppedEvent")
+            .field("timestamp", &self.timestamp)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partner", &self.owning_partner)
-            .field("timestamp", &self.timestamp)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -1605,6 +1655,7 @@ impl std::fmt::Debug for crate::types::EndUserAccountUpdatedEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EndUserAccountUpdatedEvent")
             .field("email", &self.email)
+            .field("timestamp", &self.timestamp)
             .field("first_name", &self.first_name)
             .field("last_name", &self.last_name)
             .field("locale", &self.locale)
@@ -1613,10 +1664,11 @@ impl std::fmt::Debug for crate::types::EndUserAccountUpdatedEvent {
             .field("owner", &self.owner)
             .field("owning_partners", &self.owning_partners)
             .field("phone_number", &self.phone_number)
+            .field("role_name", &self.role_name)
             .field("setup_label", &self.setup_label)
             .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("template_name", &self.template_name)
-            .field("timestamp", &self.timestamp)
             .field("user_id", &self.user_id)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
@@ -1672,12 +1724,13 @@ impl std::fmt::Debug for crate::types::EndUserPreferenceCreatedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EndUserPreferenceCreatedEvent")
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("preference_name", &self.preference_name)
             .field("preference_oid", &self.preference_oid)
             .field("preference_value", &self.preference_value)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("user_id", &self.user_id)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
@@ -1688,11 +1741,12 @@ impl std::fmt::Debug for crate::types::EndUserPreferenceDeletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EndUserPreferenceDeletedEvent")
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("preference_name", &self.preference_name)
             .field("preference_oid", &self.preference_oid)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("user_id", &self.user_id)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
@@ -1703,12 +1757,13 @@ impl std::fmt::Debug for crate::types::EndUserPreferenceUpdatedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EndUserPreferenceUpdatedEvent")
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("preference_name", &self.preference_name)
             .field("preference_oid", &self.preference_oid)
             .field("preference_value", &self.preference_value)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("user_id", &self.user_id)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
@@ -1809,7 +1864,9 @@ impl std::fmt::Debug for crate::types::ExecutionStateChangedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ExecutionStateChangedEvent")
+            .field("timestamp", &self.timestamp)
             .field("exec_id", &self.exec_id)
+            .field("r#type", &self.r#type)
             .field("failed_commands", &self.failed_commands)
             .field("failure_type", &self.failure_type)
             .field("failure_type_code", &self.failure_type_code)
@@ -1819,11 +1876,10 @@ impl std::fmt::Debug for crate::types::ExecutionStateChangedEvent {
             .field("owning_partners", &self.owning_partners)
             .field("related_devices", &self.related_devices)
             .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("sub_type", &self.sub_type)
             .field("technical", &self.technical)
             .field("time_to_next_state", &self.time_to_next_state)
-            .field("timestamp", &self.timestamp)
-            .field("r#type", &self.r#type)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -1856,10 +1912,11 @@ impl std::fmt::Debug for crate::types::ExternalServiceURLEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ExternalServiceURLEvent")
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("service_id", &self.service_id)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("url", &self.url)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
@@ -1897,6 +1954,7 @@ impl std::fmt::Debug for crate::types::Gateway {
             .field("r#type", &self.r#type)
             .field("up_to_date", &self.up_to_date)
             .field("update_criticity_level", &self.update_criticity_level)
+            .field("update_deferral_enabled", &self.update_deferral_enabled)
             .field("update_status", &self.update_status)
             .field("firmware_version", &self.firmware_version)
             .field("partners", &self.partners)
@@ -1959,10 +2017,12 @@ impl std::fmt::Debug for crate::types::GatewayDownOptionsChangedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GatewayDownOptionsChangedEvent")
+            .field("timestamp", &self.timestamp)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partner", &self.owning_partner)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("timeout", &self.timeout)
-            .field("timestamp", &self.timestamp)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -1972,11 +2032,12 @@ impl std::fmt::Debug for crate::types::GatewayFirmwareUpdateCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GatewayFirmwareUpdateCompletedEvent")
+            .field("timestamp", &self.timestamp)
             .field("firmware_type", &self.firmware_type)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -1986,12 +2047,13 @@ impl std::fmt::Debug for crate::types::GatewayFirmwareUpdateFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GatewayFirmwareUpdateFailedEvent")
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("firmware_type", &self.firmware_type)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -2001,10 +2063,11 @@ impl std::fmt::Debug for crate::types::GatewayFirmwareUpdateStartedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GatewayFirmwareUpdateStartedEvent")
+            .field("timestamp", &self.timestamp)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -2015,10 +2078,12 @@ impl std::fmt::Debug for crate::types::GatewayFunctionChangedEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GatewayFunctionChangedEvent")
             .field("enabled", &self.enabled)
+            .field("timestamp", &self.timestamp)
             .field("function_type", &self.function_type)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partner", &self.owning_partner)
-            .field("timestamp", &self.timestamp)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -2028,9 +2093,11 @@ impl std::fmt::Debug for crate::types::GatewaySynchronizationEndedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GatewaySynchronizationEndedEvent")
+            .field("timestamp", &self.timestamp)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partner", &self.owning_partner)
-            .field("timestamp", &self.timestamp)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -2040,9 +2107,11 @@ impl std::fmt::Debug for crate::types::GatewaySynchronizationStartedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GatewaySynchronizationStartedEvent")
+            .field("timestamp", &self.timestamp)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partner", &self.owning_partner)
-            .field("timestamp", &self.timestamp)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -2402,11 +2471,34 @@ impl std::fmt::Debug for crate::types::GetHistoryAccessAuditByFromByToResponse {
     }
 }
 
+impl std::fmt::Debug for crate::types::GetHistoryDataRetentionPolicyResponse {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GetHistoryDataRetentionPolicyResponse")
+            .field("executions", &self.executions)
+            .field("states", &self.states)
+            .field("extra", &crate::redact::MaskedJson(&self.extra))
+            .finish()
+    }
+}
+
 impl std::fmt::Debug for crate::types::GetHistoryDevicesEventByEventIdResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GetHistoryDevicesEventByEventIdResponse")
             .field("device_event", &self.device_event)
+            .field("extra", &crate::redact::MaskedJson(&self.extra))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug
+for crate::types::GetHistoryExecutionsDailyByYearByMonthByDayResponse {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GetHistoryExecutionsDailyByYearByMonthByDayResponse")
+            .field("executions", &self.executions)
+            .field("limit_reached", &self.limit_reached)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -2834,10 +2926,11 @@ impl std::fmt::Debug for crate::types::GroupTriggeredEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GroupTriggeredEvent")
             .field("action_group_oid", &self.action_group_oid)
+            .field("timestamp", &self.timestamp)
             .field("exec_id", &self.exec_id)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("trigger_id", &self.trigger_id)
             .field("trigger_type", &self.trigger_type)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
@@ -2849,9 +2942,10 @@ impl std::fmt::Debug for crate::types::HistoryDeletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HistoryDeletedEvent")
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -2927,10 +3021,12 @@ impl std::fmt::Debug for crate::types::IOChangedKeyEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IOChangedKeyEvent")
+            .field("timestamp", &self.timestamp)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partner", &self.owning_partner)
             .field("protocol_type", &self.protocol_type)
-            .field("timestamp", &self.timestamp)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -2986,6 +3082,113 @@ impl std::fmt::Debug for crate::types::InteractiveNotification {
             .field("oid", &self.oid)
             .field("subject", &self.subject)
             .field("text", &self.text)
+            .field("extra", &crate::redact::MaskedJson(&self.extra))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for crate::types::LocalDeviceAttribute {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalDeviceAttribute")
+            .field("category", &self.category)
+            .field("key", &self.key)
+            .field("local_device_oid", &self.local_device_oid)
+            .field("value", &self.value)
+            .field("extra", &crate::redact::MaskedJson(&self.extra))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for crate::types::LocalDeviceCreatedEvent {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalDeviceCreatedEvent")
+            .field("attributes", &self.attributes)
+            .field("timestamp", &self.timestamp)
+            .field("label", &self.label)
+            .field("local_device_data", &self.local_device_data)
+            .field("local_device_oid", &self.local_device_oid)
+            .field("model", &self.model)
+            .field("owning_partners", &self.owning_partners)
+            .field("place_oid", &self.place_oid)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
+            .field("extra", &crate::redact::MaskedJson(&self.extra))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for crate::types::LocalDeviceDataUpdatedEvent {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalDeviceDataUpdatedEvent")
+            .field("timestamp", &self.timestamp)
+            .field("local_device_data", &self.local_device_data)
+            .field("local_device_oid", &self.local_device_oid)
+            .field("owning_partners", &self.owning_partners)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
+            .field("extra", &crate::redact::MaskedJson(&self.extra))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for crate::types::LocalDeviceDeletedEvent {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalDeviceDeletedEvent")
+            .field("timestamp", &self.timestamp)
+            .field("local_device_oid", &self.local_device_oid)
+            .field("owning_partners", &self.owning_partners)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
+            .field("extra", &crate::redact::MaskedJson(&self.extra))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for crate::types::LocalDeviceRequest {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalDeviceRequest")
+            .field("attributes", &self.attributes)
+            .field("label", &self.label)
+            .field("local_device_data", &self.local_device_data)
+            .field("model", &self.model)
+            .field("place_oid", &self.place_oid)
+            .field("extra", &crate::redact::MaskedJson(&self.extra))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for crate::types::LocalDeviceResponse {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalDeviceResponse")
+            .field("attributes", &self.attributes)
+            .field("label", &self.label)
+            .field("local_device_data", &self.local_device_data)
+            .field("mapped", &self.mapped)
+            .field("model", &self.model)
+            .field("oid", &self.oid)
+            .field("place_oid", &self.place_oid)
+            .field("extra", &crate::redact::MaskedJson(&self.extra))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for crate::types::LocalDeviceUpdatedEvent {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalDeviceUpdatedEvent")
+            .field("timestamp", &self.timestamp)
+            .field("label", &self.label)
+            .field("local_device_oid", &self.local_device_oid)
+            .field("owning_partners", &self.owning_partners)
+            .field("place_oid", &self.place_oid)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -3073,6 +3276,8 @@ impl std::fmt::Debug for crate::types::LocationTariffSettingsTariff {
         f.debug_struct("LocationTariffSettingsTariff")
             .field("name", &self.name)
             .field("start_time", &self.start_time)
+            .field("day_tariffs", &self.day_tariffs)
+            .field("day_week_name", &self.day_week_name)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -3088,12 +3293,13 @@ impl std::fmt::Debug for crate::types::LocationUpdatedEvent {
             .field("country", &self.country)
             .field("dawn_offset", &self.dawn_offset)
             .field("dusk_offset", &self.dusk_offset)
+            .field("timestamp", &self.timestamp)
             .field("latitude", &self.latitude)
             .field("longitude", &self.longitude)
             .field("owning_partners", &self.owning_partners)
             .field("postal_code", &self.postal_code)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("timezone", &self.timezone)
             .field("twilight_angle", &self.twilight_angle)
             .field("twilight_city", &self.twilight_city)
@@ -3107,9 +3313,10 @@ impl std::fmt::Debug for crate::types::MainAccountUpdatedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MainAccountUpdatedEvent")
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -3127,6 +3334,7 @@ impl std::fmt::Debug for crate::types::MainEnduserAccount {
             .field("label", &self.label)
             .field("location", &self.location)
             .field("password", &crate::redact::Masked(&self.password))
+            .field("role_name", &self.role_name)
             .field("template_name", &self.template_name)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
@@ -3226,6 +3434,7 @@ impl std::fmt::Debug for crate::types::NewSetupCreation {
             .field("gateway_ids", &self.gateway_ids)
             .field("label", &self.label)
             .field("location", &self.location)
+            .field("role_name", &self.role_name)
             .field("template_name", &self.template_name)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
@@ -3282,10 +3491,11 @@ impl std::fmt::Debug for crate::types::OGCPDevicePairingCompletedEvent {
             .field("commissioning_key", &crate::redact::Masked(&self.commissioning_key))
             .field("device_id", &self.device_id)
             .field("device_meta_data", &self.device_meta_data)
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("product_meta_data", &self.product_meta_data)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -3297,10 +3507,11 @@ impl std::fmt::Debug for crate::types::OGCPDevicePairingFailedEvent {
         f.debug_struct("OGCPDevicePairingFailedEvent")
             .field("cloud_id", &self.cloud_id)
             .field("device_id", &self.device_id)
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -3312,9 +3523,10 @@ impl std::fmt::Debug for crate::types::OGCPDiscoverDeviceCompletedEvent {
         f.debug_struct("OGCPDiscoverDeviceCompletedEvent")
             .field("cloud_id", &self.cloud_id)
             .field("device_id", &self.device_id)
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -3326,10 +3538,11 @@ impl std::fmt::Debug for crate::types::OGCPDiscoverDeviceFailedEvent {
         f.debug_struct("OGCPDiscoverDeviceFailedEvent")
             .field("cloud_id", &self.cloud_id)
             .field("device_id", &self.device_id)
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -3340,10 +3553,11 @@ impl std::fmt::Debug for crate::types::OGCPDiscoverSiteCompletedEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OGCPDiscoverSiteCompletedEvent")
             .field("cloud_id", &self.cloud_id)
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
             .field("site_id", &self.site_id)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -3354,11 +3568,12 @@ impl std::fmt::Debug for crate::types::OGCPDiscoverSiteFailedEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OGCPDiscoverSiteFailedEvent")
             .field("cloud_id", &self.cloud_id)
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
             .field("site_id", &self.site_id)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -3369,10 +3584,11 @@ impl std::fmt::Debug for crate::types::OGCPDiscoverSitesCompletedEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OGCPDiscoverSitesCompletedEvent")
             .field("cloud_id", &self.cloud_id)
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("sites", &self.sites)
-            .field("timestamp", &self.timestamp)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -3383,10 +3599,11 @@ impl std::fmt::Debug for crate::types::OGCPDiscoverSitesFailedEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OGCPDiscoverSitesFailedEvent")
             .field("cloud_id", &self.cloud_id)
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -3397,9 +3614,10 @@ impl std::fmt::Debug for crate::types::OGCPTokensRefreshCompletedEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OGCPTokensRefreshCompletedEvent")
             .field("cloud_id", &self.cloud_id)
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -3410,10 +3628,21 @@ impl std::fmt::Debug for crate::types::OGCPTokensRefreshFailedEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OGCPTokensRefreshFailedEvent")
             .field("cloud_id", &self.cloud_id)
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
+            .field("extra", &crate::redact::MaskedJson(&self.extra))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for crate::types::ObjectValueRequestBody {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ObjectValueRequestBody")
+            .field("value", &self.value)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -3430,15 +3659,45 @@ impl std::fmt::Debug for crate::types::OgcpsiteReference {
     }
 }
 
+impl std::fmt::Debug for crate::types::Ogpfeature {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ogpfeature")
+            .field(
+                "authentication_restricted_commands",
+                &self.authentication_restricted_commands,
+            )
+            .field("command_less", &self.command_less)
+            .field("event_based", &self.event_based)
+            .field("name", &self.name)
+            .field("state_less", &self.state_less)
+            .field("extra", &crate::redact::MaskedJson(&self.extra))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for crate::types::OgpnodeModel {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OgpnodeModel")
+            .field("features", &self.features)
+            .field("sub_type", &self.sub_type)
+            .field("r#type", &self.r#type)
+            .field("extra", &crate::redact::MaskedJson(&self.extra))
+            .finish()
+    }
+}
+
 impl std::fmt::Debug for crate::types::OpenDoorsDiscoverCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OpenDoorsDiscoverCompletedEvent")
             .field("candidates", &self.candidates)
+            .field("timestamp", &self.timestamp)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -3460,10 +3719,11 @@ impl std::fmt::Debug for crate::types::OpenDoorsDiscoverFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OpenDoorsDiscoverFailedEvent")
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("user_id", &self.user_id)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
@@ -3474,9 +3734,10 @@ impl std::fmt::Debug for crate::types::OpenDoorsGenerateOAuthTokensCompletedEven
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OpenDoorsGenerateOAuthTokensCompletedEvent")
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -3486,10 +3747,11 @@ impl std::fmt::Debug for crate::types::OpenDoorsGenerateOAuthTokensFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OpenDoorsGenerateOAuthTokensFailedEvent")
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -3560,14 +3822,15 @@ impl std::fmt::Debug for crate::types::PlaceCreatedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PlaceCreatedEvent")
+            .field("timestamp", &self.timestamp)
             .field("label", &self.label)
             .field("metadata", &self.metadata)
             .field("owning_partners", &self.owning_partners)
             .field("parent_place_oid", &self.parent_place_oid)
             .field("place_oid", &self.place_oid)
-            .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
             .field("r#type", &self.r#type)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -3577,10 +3840,11 @@ impl std::fmt::Debug for crate::types::PlaceDeletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PlaceDeletedEvent")
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("place_oid", &self.place_oid)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -3602,14 +3866,15 @@ impl std::fmt::Debug for crate::types::PlaceUpdatedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PlaceUpdatedEvent")
+            .field("timestamp", &self.timestamp)
             .field("label", &self.label)
             .field("metadata", &self.metadata)
             .field("owning_partners", &self.owning_partners)
             .field("parent_place_oid", &self.parent_place_oid)
             .field("place_oid", &self.place_oid)
-            .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
             .field("r#type", &self.r#type)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -4324,10 +4589,12 @@ impl std::fmt::Debug for crate::types::PurgePartialRawDevicesEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PurgePartialRawDevicesEvent")
             .field("deleted_raw_devices_count", &self.deleted_raw_devices_count)
+            .field("timestamp", &self.timestamp)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partner", &self.owning_partner)
             .field("protocol_type", &self.protocol_type)
-            .field("timestamp", &self.timestamp)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -4353,10 +4620,11 @@ impl std::fmt::Debug for crate::types::PushSubscriptionCreatedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PushSubscriptionCreatedEvent")
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("push_subscription_oid", &self.push_subscription_oid)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -4366,10 +4634,11 @@ impl std::fmt::Debug for crate::types::PushSubscriptionDeletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PushSubscriptionDeletedEvent")
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("push_subscription_oid", &self.push_subscription_oid)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -4472,10 +4741,12 @@ impl std::fmt::Debug for crate::types::RefreshAllDevicesStatesCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RefreshAllDevicesStatesCompletedEvent")
+            .field("timestamp", &self.timestamp)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partner", &self.owning_partner)
             .field("protocol_type", &self.protocol_type)
-            .field("timestamp", &self.timestamp)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -4485,11 +4756,13 @@ impl std::fmt::Debug for crate::types::RefreshAllDevicesStatesFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RefreshAllDevicesStatesFailedEvent")
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partner", &self.owning_partner)
             .field("protocol_type", &self.protocol_type)
-            .field("timestamp", &self.timestamp)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -4514,6 +4787,7 @@ impl std::fmt::Debug for crate::types::SecondaryEnduserAccount {
             .field("expiration_timestamp", &self.expiration_timestamp)
             .field("label", &self.label)
             .field("password", &crate::redact::Masked(&self.password))
+            .field("role_name", &self.role_name)
             .field("template_name", &self.template_name)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
@@ -4572,12 +4846,15 @@ impl std::fmt::Debug for crate::types::Setup {
             .field("gateways", &self.gateways)
             .field("id", &self.id)
             .field("last_update_time", &self.last_update_time)
+            .field("local_devices", &self.local_devices)
             .field("location", &self.location)
             .field("metadata", &self.metadata)
             .field("oid", &self.oid)
+            .field("partner_id", &self.partner_id)
             .field("reseller_delegation_end_date", &self.reseller_delegation_end_date)
             .field("reseller_delegation_type", &self.reseller_delegation_type)
             .field("root_place", &self.root_place)
+            .field("site_oid", &self.site_oid)
             .field("zones", &self.zones)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
@@ -4608,6 +4885,7 @@ impl std::fmt::Debug for crate::types::SetupEndUser {
             .field("expiration_timestamp", &self.expiration_timestamp)
             .field("label", &self.label)
             .field("owner", &self.owner)
+            .field("role_name", &self.role_name)
             .field("setup_oid", &self.setup_oid)
             .field("template_name", &self.template_name)
             .field("user_id", &self.user_id)
@@ -4624,6 +4902,7 @@ impl std::fmt::Debug for crate::types::SetupEndUserWrapper {
             .field("default_setup", &self.default_setup)
             .field("expiration_date", &self.expiration_date)
             .field("label", &self.label)
+            .field("role_name", &self.role_name)
             .field("template_name", &self.template_name)
             .field("user_id", &self.user_id)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
@@ -4661,10 +4940,11 @@ impl std::fmt::Debug for crate::types::SetupJobCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SetupJobCompletedEvent")
+            .field("timestamp", &self.timestamp)
             .field("job_id", &self.job_id)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -4674,10 +4954,11 @@ impl std::fmt::Debug for crate::types::SetupJobFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SetupJobFailedEvent")
+            .field("timestamp", &self.timestamp)
             .field("job_id", &self.job_id)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -4754,6 +5035,7 @@ impl std::fmt::Debug for crate::types::SetupTriggerCreatedEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SetupTriggerCreatedEvent")
             .field("effects", &self.effects)
+            .field("timestamp", &self.timestamp)
             .field("label", &self.label)
             .field("metadata", &self.metadata)
             .field("mode", &self.mode)
@@ -4764,8 +5046,8 @@ impl std::fmt::Debug for crate::types::SetupTriggerCreatedEvent {
             .field("setup_trigger_id", &self.setup_trigger_id)
             .field("setup_trigger_oid", &self.setup_trigger_oid)
             .field("setup_trigger_type", &self.setup_trigger_type)
+            .field("site_oid", &self.site_oid)
             .field("source_device_urls", &self.source_device_urls)
-            .field("timestamp", &self.timestamp)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -4797,12 +5079,13 @@ impl std::fmt::Debug for crate::types::SetupTriggerCreationFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SetupTriggerCreationFailedEvent")
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
             .field("setup_trigger_id", &self.setup_trigger_id)
             .field("setup_trigger_oid", &self.setup_trigger_oid)
             .field("setup_trigger_type", &self.setup_trigger_type)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -4812,11 +5095,12 @@ impl std::fmt::Debug for crate::types::SetupTriggerDeletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SetupTriggerDeletedEvent")
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
             .field("setup_trigger_oid", &self.setup_trigger_oid)
             .field("setup_trigger_type", &self.setup_trigger_type)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -4826,11 +5110,12 @@ impl std::fmt::Debug for crate::types::SetupTriggerModeChangeFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SetupTriggerModeChangeFailedEvent")
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
             .field("setup_trigger_oid", &self.setup_trigger_oid)
             .field("setup_trigger_type", &self.setup_trigger_type)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -4840,12 +5125,13 @@ impl std::fmt::Debug for crate::types::SetupTriggerModeChangedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SetupTriggerModeChangedEvent")
+            .field("timestamp", &self.timestamp)
             .field("new_mode", &self.new_mode)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
             .field("setup_trigger_oid", &self.setup_trigger_oid)
             .field("setup_trigger_type", &self.setup_trigger_type)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -4870,6 +5156,7 @@ impl std::fmt::Debug for crate::types::SetupTriggerUpdatedEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SetupTriggerUpdatedEvent")
             .field("effects", &self.effects)
+            .field("timestamp", &self.timestamp)
             .field("label", &self.label)
             .field("metadata", &self.metadata)
             .field("mode", &self.mode)
@@ -4880,8 +5167,8 @@ impl std::fmt::Debug for crate::types::SetupTriggerUpdatedEvent {
             .field("setup_trigger_id", &self.setup_trigger_id)
             .field("setup_trigger_oid", &self.setup_trigger_oid)
             .field("setup_trigger_type", &self.setup_trigger_type)
+            .field("site_oid", &self.site_oid)
             .field("source_device_urls", &self.source_device_urls)
-            .field("timestamp", &self.timestamp)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -4892,10 +5179,11 @@ impl std::fmt::Debug for crate::types::SomfyProtectCurrentTokenCompletedEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SomfyProtectCurrentTokenCompletedEvent")
             .field("access_token", &crate::redact::Masked(&self.access_token))
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("refresh_token", &crate::redact::Masked(&self.refresh_token))
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -4905,10 +5193,11 @@ impl std::fmt::Debug for crate::types::SomfyProtectCurrentTokenFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SomfyProtectCurrentTokenFailedEvent")
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -4918,9 +5207,10 @@ impl std::fmt::Debug for crate::types::SomfyProtectDiscoverCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SomfyProtectDiscoverCompletedEvent")
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -4930,10 +5220,11 @@ impl std::fmt::Debug for crate::types::SomfyProtectDiscoverFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SomfyProtectDiscoverFailedEvent")
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -4943,9 +5234,10 @@ impl std::fmt::Debug for crate::types::SomfyProtectGenerateOAuthTokensCompletedE
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SomfyProtectGenerateOAuthTokensCompletedEvent")
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -4955,10 +5247,11 @@ impl std::fmt::Debug for crate::types::SomfyProtectGenerateOAuthTokensFailedEven
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SomfyProtectGenerateOAuthTokensFailedEvent")
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -4968,10 +5261,11 @@ impl std::fmt::Debug for crate::types::SomfyProtectGetSitesCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SomfyProtectGetSitesCompletedEvent")
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("sites", &self.sites)
-            .field("timestamp", &self.timestamp)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -4981,10 +5275,11 @@ impl std::fmt::Debug for crate::types::SomfyProtectGetSitesFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SomfyProtectGetSitesFailedEvent")
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5033,11 +5328,12 @@ impl std::fmt::Debug for crate::types::SomfyProtectSiteDiscoveredEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SomfyProtectSiteDiscoveredEvent")
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
             .field("site_id", &self.site_id)
             .field("site_label", &self.site_label)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5047,9 +5343,10 @@ impl std::fmt::Debug for crate::types::SomfyThermostatCurrentTokensCompletedEven
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SomfyThermostatCurrentTokensCompletedEvent")
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5059,10 +5356,11 @@ impl std::fmt::Debug for crate::types::SomfyThermostatCurrentTokensFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SomfyThermostatCurrentTokensFailedEvent")
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5073,10 +5371,11 @@ impl std::fmt::Debug for crate::types::SomfyThermostatDeleteWebhookFailedEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SomfyThermostatDeleteWebhookFailedEvent")
             .field("device_url", &self.device_url)
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5087,9 +5386,10 @@ impl std::fmt::Debug for crate::types::SomfyThermostatDeleteWebhookSuccessEvent 
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SomfyThermostatDeleteWebhookSuccessEvent")
             .field("device_url", &self.device_url)
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("webhook_id", &self.webhook_id)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
@@ -5100,9 +5400,10 @@ impl std::fmt::Debug for crate::types::SomfyThermostatDiscoverCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SomfyThermostatDiscoverCompletedEvent")
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5112,10 +5413,11 @@ impl std::fmt::Debug for crate::types::SomfyThermostatDiscoverFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SomfyThermostatDiscoverFailedEvent")
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5125,11 +5427,12 @@ impl std::fmt::Debug for crate::types::SomfyThermostatDiscoveredEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SomfyThermostatDiscoveredEvent")
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("thermostat_id", &self.thermostat_id)
             .field("thermostat_label", &self.thermostat_label)
-            .field("timestamp", &self.timestamp)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5139,9 +5442,10 @@ impl std::fmt::Debug for crate::types::SomfyThermostatGenerateOAuthTokensComplet
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SomfyThermostatGenerateOAuthTokensCompletedEvent")
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5151,10 +5455,11 @@ impl std::fmt::Debug for crate::types::SomfyThermostatGenerateOAuthTokensFailedE
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SomfyThermostatGenerateOAuthTokensFailedEvent")
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5165,10 +5470,11 @@ impl std::fmt::Debug for crate::types::SomfyThermostatRegisterWebhookFailedEvent
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SomfyThermostatRegisterWebhookFailedEvent")
             .field("device_url", &self.device_url)
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5179,9 +5485,10 @@ impl std::fmt::Debug for crate::types::SomfyThermostatRegisterWebhookSuccessEven
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SomfyThermostatRegisterWebhookSuccessEvent")
             .field("device_url", &self.device_url)
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5192,9 +5499,10 @@ impl std::fmt::Debug for crate::types::SomfyThermostatsCandidatesDiscoveredEvent
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SomfyThermostatsCandidatesDiscoveredEvent")
             .field("candidates", &self.candidates)
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5472,10 +5780,12 @@ impl std::fmt::Debug for crate::types::ValidAddressEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ValidAddressEvent")
             .field("address", &self.address)
+            .field("timestamp", &self.timestamp)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partner", &self.owning_partner)
             .field("protocol_type", &self.protocol_type)
-            .field("timestamp", &self.timestamp)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5585,11 +5895,12 @@ impl std::fmt::Debug for crate::types::WiserGatewayDiscoveredEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WiserGatewayDiscoveredEvent")
+            .field("timestamp", &self.timestamp)
             .field("gateway_id", &self.gateway_id)
             .field("label", &self.label)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5599,11 +5910,12 @@ impl std::fmt::Debug for crate::types::WiserGatewayDiscoveredFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WiserGatewayDiscoveredFailedEvent")
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5625,9 +5937,10 @@ impl std::fmt::Debug for crate::types::WiserSitesCandidatesDiscoveredEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WiserSitesCandidatesDiscoveredEvent")
             .field("candidates", &self.candidates)
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5637,10 +5950,11 @@ impl std::fmt::Debug for crate::types::WiserSitesCandidatesFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WiserSitesCandidatesFailedEvent")
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5650,9 +5964,11 @@ impl std::fmt::Debug for crate::types::ZWaveExclusionInOtherNetworkEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ZWaveExclusionInOtherNetworkEvent")
+            .field("timestamp", &self.timestamp)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partner", &self.owning_partner)
-            .field("timestamp", &self.timestamp)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5666,9 +5982,11 @@ impl std::fmt::Debug for crate::types::ZWaveNewClientSideAuthenticationDSKEvent 
                 "device_security_key",
                 &crate::redact::Masked(&self.device_security_key),
             )
+            .field("timestamp", &self.timestamp)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partner", &self.owning_partner)
-            .field("timestamp", &self.timestamp)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5678,9 +5996,11 @@ impl std::fmt::Debug for crate::types::ZWaveResetCompleteEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ZWaveResetCompleteEvent")
+            .field("timestamp", &self.timestamp)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partner", &self.owning_partner)
-            .field("timestamp", &self.timestamp)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5690,10 +6010,12 @@ impl std::fmt::Debug for crate::types::ZWaveResetFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ZWaveResetFailedEvent")
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partner", &self.owning_partner)
-            .field("timestamp", &self.timestamp)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5703,9 +6025,11 @@ impl std::fmt::Debug for crate::types::ZWaveSetModeCompleteEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ZWaveSetModeCompleteEvent")
+            .field("timestamp", &self.timestamp)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partner", &self.owning_partner)
-            .field("timestamp", &self.timestamp)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5715,10 +6039,12 @@ impl std::fmt::Debug for crate::types::ZWaveSetModeFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ZWaveSetModeFailedEvent")
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partner", &self.owning_partner)
-            .field("timestamp", &self.timestamp)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5728,9 +6054,11 @@ impl std::fmt::Debug for crate::types::ZigbeeBindNetworkCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ZigbeeBindNetworkCompletedEvent")
+            .field("timestamp", &self.timestamp)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partner", &self.owning_partner)
-            .field("timestamp", &self.timestamp)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5740,10 +6068,12 @@ impl std::fmt::Debug for crate::types::ZigbeeBindNetworkFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ZigbeeBindNetworkFailedEvent")
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partner", &self.owning_partner)
-            .field("timestamp", &self.timestamp)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5753,9 +6083,11 @@ impl std::fmt::Debug for crate::types::ZigbeeCreateNetworkCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ZigbeeCreateNetworkCompletedEvent")
+            .field("timestamp", &self.timestamp)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partner", &self.owning_partner)
-            .field("timestamp", &self.timestamp)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5765,10 +6097,12 @@ impl std::fmt::Debug for crate::types::ZigbeeCreateNetworkFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ZigbeeCreateNetworkFailedEvent")
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partner", &self.owning_partner)
-            .field("timestamp", &self.timestamp)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5778,9 +6112,11 @@ impl std::fmt::Debug for crate::types::ZigbeeJoinNetworkCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ZigbeeJoinNetworkCompletedEvent")
+            .field("timestamp", &self.timestamp)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partner", &self.owning_partner)
-            .field("timestamp", &self.timestamp)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5790,10 +6126,12 @@ impl std::fmt::Debug for crate::types::ZigbeeJoinNetworkFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ZigbeeJoinNetworkFailedEvent")
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partner", &self.owning_partner)
-            .field("timestamp", &self.timestamp)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5803,9 +6141,11 @@ impl std::fmt::Debug for crate::types::ZigbeeLeaveNetworkCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ZigbeeLeaveNetworkCompletedEvent")
+            .field("timestamp", &self.timestamp)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partner", &self.owning_partner)
-            .field("timestamp", &self.timestamp)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5815,10 +6155,12 @@ impl std::fmt::Debug for crate::types::ZigbeeLeaveNetworkFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ZigbeeLeaveNetworkFailedEvent")
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partner", &self.owning_partner)
-            .field("timestamp", &self.timestamp)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5828,9 +6170,11 @@ impl std::fmt::Debug for crate::types::ZigbeeRefreshNetworkCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ZigbeeRefreshNetworkCompletedEvent")
+            .field("timestamp", &self.timestamp)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partner", &self.owning_partner)
-            .field("timestamp", &self.timestamp)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5840,10 +6184,12 @@ impl std::fmt::Debug for crate::types::ZigbeeRefreshNetworkFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ZigbeeRefreshNetworkFailedEvent")
+            .field("timestamp", &self.timestamp)
             .field("failure_type", &self.failure_type)
             .field("gateway_id", &self.gateway_id)
             .field("owning_partner", &self.owning_partner)
-            .field("timestamp", &self.timestamp)
+            .field("setup_oid", &self.setup_oid)
+            .field("site_oid", &self.site_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5871,13 +6217,14 @@ impl std::fmt::Debug for crate::types::ZoneCreatedEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ZoneCreatedEvent")
             .field("device_urls", &self.device_urls)
+            .field("timestamp", &self.timestamp)
             .field("label", &self.label)
             .field("owning_partners", &self.owning_partners)
             .field("place_oids", &self.place_oids)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
-            .field("r#type", &self.r#type)
+            .field("site_oid", &self.site_oid)
             .field("zone_oid", &self.zone_oid)
+            .field("r#type", &self.r#type)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }
@@ -5887,9 +6234,10 @@ impl std::fmt::Debug for crate::types::ZoneDeletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ZoneDeletedEvent")
+            .field("timestamp", &self.timestamp)
             .field("owning_partners", &self.owning_partners)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
+            .field("site_oid", &self.site_oid)
             .field("zone_oid", &self.zone_oid)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
@@ -5913,13 +6261,14 @@ impl std::fmt::Debug for crate::types::ZoneUpdatedEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ZoneUpdatedEvent")
             .field("device_urls", &self.device_urls)
+            .field("timestamp", &self.timestamp)
             .field("label", &self.label)
             .field("owning_partners", &self.owning_partners)
             .field("place_oids", &self.place_oids)
             .field("setup_oid", &self.setup_oid)
-            .field("timestamp", &self.timestamp)
-            .field("r#type", &self.r#type)
+            .field("site_oid", &self.site_oid)
             .field("zone_oid", &self.zone_oid)
+            .field("r#type", &self.r#type)
             .field("extra", &crate::redact::MaskedJson(&self.extra))
             .finish()
     }

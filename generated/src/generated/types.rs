@@ -113,6 +113,8 @@ pub struct ActionGroupCreatedEvent {
     /// Example: `an action group OID`.
     pub action_group_oid: Option<String>,
     pub actions: Option<Vec<crate::types::ExecutionAction>>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `some metadata`.
     pub metadata: Option<String>,
     /// Example: `a notification condition`.
@@ -123,21 +125,28 @@ pub struct ActionGroupCreatedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ActionGroupCreatedEvent {
     "actionGroupLabel" => action_group_label,
     "actionGroupOID" => action_group_oid,
     "actions" => actions,
+    "eventTime" | "timestamp" => timestamp,
     "metadata" => metadata,
     "notificationCondition" => notification_condition,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// An action group has been deleted
 ///
@@ -147,23 +156,32 @@ pub struct ActionGroupDeletedEvent {
     ///
     /// Example: `an action group OID`.
     pub action_group_oid: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ActionGroupDeletedEvent {
     "actionGroupOID" => action_group_oid,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `` POST /setup/automation allowed type `actionGroupOperation` ``.
 pub struct ActionGroupOperation {
@@ -223,6 +241,8 @@ pub struct ActionGroupUpdatedEvent {
     /// Example: `an action group OID`.
     pub action_group_oid: Option<String>,
     pub actions: Option<Vec<crate::types::ExecutionAction>>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `some metadata`.
     pub metadata: Option<String>,
     /// Example: `a notification condition`.
@@ -233,21 +253,28 @@ pub struct ActionGroupUpdatedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ActionGroupUpdatedEvent {
     "actionGroupLabel" => action_group_label,
     "actionGroupOID" => action_group_oid,
     "actions" => actions,
+    "eventTime" | "timestamp" => timestamp,
     "metadata" => metadata,
     "notificationCondition" => notification_condition,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `` POST /triggers allowed type `allDevicesStateCondition` ``.
 pub struct AllDevicesStateCondition {
@@ -469,6 +496,8 @@ crate::de::fields!(AtLeastOneDeviceStateCondition {
 
 /// Documented at `event AugustDiscoverHousesCandidatesCompletedEvent`.
 pub struct AugustDiscoverHousesCandidatesCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     pub houses: Option<Vec<crate::types::AugustHouseCandidate>>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
@@ -476,20 +505,29 @@ pub struct AugustDiscoverHousesCandidatesCompletedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(AugustDiscoverHousesCandidatesCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "houses" => houses,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event AugustDiscoverHousesCandidatesFailedEvent`.
 pub struct AugustDiscoverHousesCandidatesFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -498,20 +536,29 @@ pub struct AugustDiscoverHousesCandidatesFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(AugustDiscoverHousesCandidatesFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event AugustGatewayDiscoverCompletedEvent`.
 pub struct AugustGatewayDiscoverCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// gateway Id
     ///
     /// Example: `a gateway id`.
@@ -522,20 +569,29 @@ pub struct AugustGatewayDiscoverCompletedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(AugustGatewayDiscoverCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event AugustGatewayDiscoverFailedEvent`.
 pub struct AugustGatewayDiscoverFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Example: `a gateway id`.
@@ -546,18 +602,25 @@ pub struct AugustGatewayDiscoverFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(AugustGatewayDiscoverFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "gatewayId" => gateway_id,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event AugustDiscoverHousesCandidatesCompletedEvent.houses[]`.
 pub struct AugustHouseCandidate {
@@ -593,25 +656,36 @@ crate::de::fields!(AugustLockCandidate {
 
 /// Documented at `event AugustRefreshCurrentTokenCompletedEvent`.
 pub struct AugustRefreshCurrentTokenCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(AugustRefreshCurrentTokenCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event AugustRefreshCurrentTokenFailedEvent`.
 pub struct AugustRefreshCurrentTokenFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -620,17 +694,24 @@ pub struct AugustRefreshCurrentTokenFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(AugustRefreshCurrentTokenFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `POST /config/august/createAuthenticationURL/{redirectURL} response` (and 6 other places).
 pub struct AuthenticationUrlResponse {
@@ -794,6 +875,12 @@ pub struct CalendarDayCreatedEvent {
     /// Example: `a calendar day OID`.
     pub calendar_day_oid: Option<String>,
     pub day_time_triggers: Option<Vec<crate::types::CalendarDayDayTimeTrigger>>,
+    /// Example: `a day type`.
+    ///
+    /// Wire name `dayType`; `type` in the previous version (both decode, and a value encodes with the name it came with).
+    pub r#type: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `a calendar day created event label`.
     pub label: Option<String>,
     /// Example: `some metadata`.
@@ -804,23 +891,28 @@ pub struct CalendarDayCreatedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
-    /// Example: `a calendar day created event type`.
-    pub r#type: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(CalendarDayCreatedEvent {
     "calendarDayOID" => calendar_day_oid,
     "dayTimeTriggers" => day_time_triggers,
+    "dayType" | "type" => r#type,
+    "eventTime" | "timestamp" => timestamp,
     "label" => label,
     "metadata" => metadata,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-    "type" => r#type,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `GET /setup/calendar/days response[].dayTimeTriggers[]` (and 13 other places).
 pub struct CalendarDayDayTimeTrigger {
@@ -886,23 +978,32 @@ pub struct CalendarDayDeletedEvent {
     ///
     /// Example: `a calendar day OID`.
     pub calendar_day_oid: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(CalendarDayDeletedEvent {
     "calendarDayOID" => calendar_day_oid,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `` POST /setup/automation allowed type `calendarDayOperation` ``.
 pub struct CalendarDayOperation {
@@ -927,6 +1028,12 @@ pub struct CalendarDayUpdatedEvent {
     /// Example: `a calendar day OID`.
     pub calendar_day_oid: Option<String>,
     pub day_time_triggers: Option<Vec<crate::types::CalendarDayDayTimeTrigger>>,
+    /// Example: `a day type`.
+    ///
+    /// Wire name `dayType`; `type` in the previous version (both decode, and a value encodes with the name it came with).
+    pub r#type: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `a calendar day updated event label`.
     pub label: Option<String>,
     /// Example: `some metadata`.
@@ -937,23 +1044,28 @@ pub struct CalendarDayUpdatedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
-    /// Example: `a calendar day updated event type`.
-    pub r#type: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(CalendarDayUpdatedEvent {
     "calendarDayOID" => calendar_day_oid,
     "dayTimeTriggers" => day_time_triggers,
+    "dayType" | "type" => r#type,
+    "eventTime" | "timestamp" => timestamp,
     "label" => label,
     "metadata" => metadata,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-    "type" => r#type,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// A calendar rule has been created
 ///
@@ -976,6 +1088,8 @@ pub struct CalendarRuleCreatedEvent {
     pub end_time_hours: Option<i64>,
     pub end_time_minutes: Option<i64>,
     pub end_year: Option<i64>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     pub final_rule: Option<bool>,
     /// Example: `some metadata`.
     pub metadata: Option<String>,
@@ -987,16 +1101,24 @@ pub struct CalendarRuleCreatedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     pub start_day: Option<i64>,
     pub start_month: Option<i64>,
     pub start_time_hours: Option<i64>,
     pub start_time_minutes: Option<i64>,
     pub start_year: Option<i64>,
-    pub timestamp: Option<i64>,
+    /// Sent by servers of version 2026-03 only (the newest documentation drops it).
+    ///
     /// Example: `a calendar rule created event type`.
     pub r#type: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(CalendarRuleCreatedEvent {
@@ -1009,20 +1131,21 @@ crate::de::fields!(CalendarRuleCreatedEvent {
     "endTimeHours" => end_time_hours,
     "endTimeMinutes" => end_time_minutes,
     "endYear" => end_year,
+    "eventTime" | "timestamp" => timestamp,
     "finalRule" => final_rule,
     "metadata" => metadata,
     "owningPartners" => owning_partners,
     "priority" => priority,
     "randomTimeRange" => random_time_range,
     "setupOID" => setup_oid,
+    "siteOID" => site_oid,
     "startDay" => start_day,
     "startMonth" => start_month,
     "startTimeHours" => start_time_hours,
     "startTimeMinutes" => start_time_minutes,
     "startYear" => start_year,
-    "timestamp" => timestamp,
     "type" => r#type,
-});
+}; form wire_form);
 
 /// A calendar rule has been deleted
 ///
@@ -1032,23 +1155,32 @@ pub struct CalendarRuleDeletedEvent {
     ///
     /// Example: `a calendar rule OID`.
     pub calendar_rule_oid: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(CalendarRuleDeletedEvent {
     "calendarRuleOID" => calendar_rule_oid,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `` POST /setup/automation allowed type `calendarRuleOperation` ``.
 pub struct CalendarRuleOperation {
@@ -1088,6 +1220,8 @@ pub struct CalendarRuleUpdatedEvent {
     pub end_time_hours: Option<i64>,
     pub end_time_minutes: Option<i64>,
     pub end_year: Option<i64>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     pub final_rule: Option<bool>,
     /// Example: `some metadata`.
     pub metadata: Option<String>,
@@ -1099,16 +1233,24 @@ pub struct CalendarRuleUpdatedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     pub start_day: Option<i64>,
     pub start_month: Option<i64>,
     pub start_time_hours: Option<i64>,
     pub start_time_minutes: Option<i64>,
     pub start_year: Option<i64>,
-    pub timestamp: Option<i64>,
+    /// Sent by servers of version 2026-03 only (the newest documentation drops it).
+    ///
     /// Example: `a calendar rule updated event type`.
     pub r#type: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(CalendarRuleUpdatedEvent {
@@ -1121,20 +1263,21 @@ crate::de::fields!(CalendarRuleUpdatedEvent {
     "endTimeHours" => end_time_hours,
     "endTimeMinutes" => end_time_minutes,
     "endYear" => end_year,
+    "eventTime" | "timestamp" => timestamp,
     "finalRule" => final_rule,
     "metadata" => metadata,
     "owningPartners" => owning_partners,
     "priority" => priority,
     "randomTimeRange" => random_time_range,
     "setupOID" => setup_oid,
+    "siteOID" => site_oid,
     "startDay" => start_day,
     "startMonth" => start_month,
     "startTimeHours" => start_time_hours,
     "startTimeMinutes" => start_time_minutes,
     "startYear" => start_year,
-    "timestamp" => timestamp,
     "type" => r#type,
-});
+}; form wire_form);
 
 /// A new camera has been discovered
 ///
@@ -1144,23 +1287,37 @@ pub struct CameraDiscoveredEvent {
     ///
     /// Example: `a camera id`.
     pub camera_id: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(CameraDiscoveredEvent {
     "cameraId" => camera_id,
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `GET /utils/location/countries/{countryNameOrCode}/postcodes/{postcode}/cities response[]` (and 2 other places).
 pub struct City {
@@ -1233,6 +1390,8 @@ crate::de::fields!(CommandDefinition {
 /// Documented at `spec/curated.toml`.
 pub struct CommandExecutionStateChangedEvent {
     /// Time of the event (ms since the epoch).
+    ///
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
     pub timestamp: Option<i64>,
     /// Setup OID.
     pub setup_oid: Option<String>,
@@ -1250,10 +1409,13 @@ pub struct CommandExecutionStateChangedEvent {
     pub failure_type_code: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(CommandExecutionStateChangedEvent {
-    "timestamp" => timestamp,
+    "eventTime" | "timestamp" => timestamp,
     "setupOID" => setup_oid,
     "execId" => exec_id,
     "deviceURL" => device_url,
@@ -1261,7 +1423,7 @@ crate::de::fields!(CommandExecutionStateChangedEvent {
     "rank" => rank,
     "failureType" => failure_type,
     "failureTypeCode" => failure_type_code,
-});
+}; form wire_form);
 
 /// Documented at ``POST /triggers allowed type `genericCommandSchedulingTrigger`.commandSchedules[]``.
 pub struct CommandSchedule {
@@ -1469,6 +1631,8 @@ pub struct ConditionGroupCreatedEvent {
     /// Example: `a condition group OID`.
     pub condition_group_oid: Option<String>,
     pub conditions: Option<Vec<crate::types::ConditionGroupCondition>>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `a condition group created event label`.
     pub label: Option<String>,
     /// Example: `some metadata`.
@@ -1479,20 +1643,27 @@ pub struct ConditionGroupCreatedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ConditionGroupCreatedEvent {
     "conditionGroupOID" => condition_group_oid,
     "conditions" => conditions,
+    "eventTime" | "timestamp" => timestamp,
     "label" => label,
     "metadata" => metadata,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// A condition group has been deleted
 ///
@@ -1502,23 +1673,32 @@ pub struct ConditionGroupDeletedEvent {
     ///
     /// Example: `a condition group OID`.
     pub condition_group_oid: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ConditionGroupDeletedEvent {
     "conditionGroupOID" => condition_group_oid,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// A condition group has been updated
 ///
@@ -1529,6 +1709,8 @@ pub struct ConditionGroupUpdatedEvent {
     /// Example: `a condition group OID`.
     pub condition_group_oid: Option<String>,
     pub conditions: Option<Vec<crate::types::ConditionGroupCondition>>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `a condition group updated event label`.
     pub label: Option<String>,
     /// Example: `some metadata`.
@@ -1539,20 +1721,27 @@ pub struct ConditionGroupUpdatedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ConditionGroupUpdatedEvent {
     "conditionGroupOID" => condition_group_oid,
     "conditions" => conditions,
+    "eventTime" | "timestamp" => timestamp,
     "label" => label,
     "metadata" => metadata,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `POST /conditionGroups request.conditions[].controllable` (and 5 other places).
 pub struct ControllableCondition {
@@ -1904,7 +2093,7 @@ pub enum Country {
     ///
     /// Wire value `RU`; name `Russia`, code `RU`.
     Russia,
-    /// Saint Barthélemy
+    /// Saint Barth�lemy
     ///
     /// Wire value `BL`; name `Saint Barthelemy`, code `BL`.
     SaintBarthelemy,
@@ -1958,8 +2147,8 @@ pub enum Country {
     Tajikistan,
     /// Taiwan
     ///
-    /// Wire value `TW`; name `Taïwan`, code `TW`.
-    Taiwan,
+    /// Wire value `TW`; name `Ta�wan`, code `TW`.
+    TaWan,
     /// Thailand
     ///
     /// Wire value `TH`; name `Thailand`, code `TH`.
@@ -2085,7 +2274,7 @@ impl Country {
         Country::Sweden,
         Country::Switzerland,
         Country::Tajikistan,
-        Country::Taiwan,
+        Country::TaWan,
         Country::Thailand,
         Country::Tunisia,
         Country::Turkey,
@@ -2183,7 +2372,7 @@ impl Country {
             Country::Sweden => "SE",
             Country::Switzerland => "CH",
             Country::Tajikistan => "TJ",
-            Country::Taiwan => "TW",
+            Country::TaWan => "TW",
             Country::Thailand => "TH",
             Country::Tunisia => "TN",
             Country::Turkey => "TR",
@@ -2284,7 +2473,7 @@ impl From<&str> for Country {
             "SE" => Country::Sweden,
             "CH" => Country::Switzerland,
             "TJ" => Country::Tajikistan,
-            "TW" => Country::Taiwan,
+            "TW" => Country::TaWan,
             "TH" => Country::Thailand,
             "TN" => Country::Tunisia,
             "TR" => Country::Turkey,
@@ -2457,72 +2646,91 @@ crate::de::fields!(DelayedCommandsSchedulingTriggerCommandCall {
 ///
 /// Documented at `event DelayedTriggerCancelledEvent`.
 pub struct DelayedTriggerCancelledEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Trigger id
     ///
     /// Example: `a trigger id`.
     pub trigger_id: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(DelayedTriggerCancelledEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
+    "siteOID" => site_oid,
     "triggerId" => trigger_id,
-});
+}; form wire_form);
 
 /// A new delayed trigger has been scheduled
 ///
 /// Documented at `event DelayedTriggerSetEvent`.
 pub struct DelayedTriggerSetEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Trigger id
     ///
     /// Example: `a trigger id`.
     pub trigger_id: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(DelayedTriggerSetEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
+    "siteOID" => site_oid,
     "triggerId" => trigger_id,
-});
+}; form wire_form);
 
 /// Documented at `GET /setup response.devices[]` (and 3 other places).
 pub struct Device {
     pub attributes: Option<Vec<crate::types::DeviceAttribute>>,
     pub available: Option<bool>,
-    /// Example: `core:StatefulClosableActuator`.
+    /// Example: `a controllable name`.
     pub controllable_name: Option<String>,
     pub creation_time: Option<i64>,
     pub definition: Option<crate::types::ControllableDefinition>,
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
     pub enabled: Option<bool>,
-    /// Example: `a device label`.
+    /// Example: `a device response label`.
     pub label: Option<String>,
     pub last_update_time: Option<i64>,
+    pub local_device_data: Option<Vec<crate::types::LocalDeviceAttribute>>,
     pub manufacturer_data: Option<Vec<crate::types::DeviceManufacturerData>>,
     /// Example: `some metadata`.
     pub metadata: Option<String>,
-    /// Example: `the device UUID`.
+    /// Example: `the device response UUID`.
     pub oid: Option<String>,
     /// Example: `a place OID`.
     pub place_oid: Option<String>,
@@ -2551,6 +2759,7 @@ crate::de::fields!(Device {
     "enabled" => enabled,
     "label" => label,
     "lastUpdateTime" => last_update_time,
+    "localDeviceData" => local_device_data,
     "manufacturerData" => manufacturer_data,
     "metadata" => metadata,
     "oid" => oid,
@@ -2650,6 +2859,8 @@ crate::de::fields!(DeviceAttributeWrapper {
 /// Documented at `spec/curated.toml`.
 pub struct DeviceAvailableEvent {
     /// Time of the event (ms since the epoch).
+    ///
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
     pub timestamp: Option<i64>,
     /// Setup OID.
     pub setup_oid: Option<String>,
@@ -2657,13 +2868,16 @@ pub struct DeviceAvailableEvent {
     pub device_url: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(DeviceAvailableEvent {
-    "timestamp" => timestamp,
+    "eventTime" | "timestamp" => timestamp,
     "setupOID" => setup_oid,
     "deviceURL" => device_url,
-});
+}; form wire_form);
 
 /// A new device has been added to the setup
 ///
@@ -2677,6 +2891,8 @@ pub struct DeviceCreatedEvent {
     ///
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `a device created event label`.
     pub label: Option<String>,
     /// Example: `some metadata`.
@@ -2689,23 +2905,30 @@ pub struct DeviceCreatedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(DeviceCreatedEvent {
     "controllableName" => controllable_name,
     "deviceAttributes" => device_attributes,
     "deviceURL" => device_url,
+    "eventTime" | "timestamp" => timestamp,
     "label" => label,
     "metadata" => metadata,
     "owningPartners" => owning_partners,
     "placeOID" => place_oid,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
-
+    "siteOID" => site_oid,
+}; form
+    wire_form);
 /// Device deletion from the gateway has failed
 ///
 /// Documented at `event DeviceDeletionFailedEvent`.
@@ -2714,6 +2937,8 @@ pub struct DeviceDeletionFailedEvent {
     ///
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Failure type
     ///
     /// Example: `NON_EXECUTING`.
@@ -2724,18 +2949,25 @@ pub struct DeviceDeletionFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(DeviceDeletionFailedEvent {
     "deviceURL" => device_url,
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `DELETE /setup/devices/{deviceURL} request` (and 2 other places).
 pub struct DeviceDeletionOptions {
@@ -2762,23 +2994,32 @@ pub struct DeviceDisabledEvent {
     ///
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(DeviceDisabledEvent {
     "deviceURL" => device_url,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `GET /history/devicesEvent/{eventId} response.deviceEvent` (and 1 other place).
 pub struct DeviceEventLog {
@@ -2814,23 +3055,32 @@ pub struct DeviceFirmwareUpdateCompletedEvent {
     ///
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(DeviceFirmwareUpdateCompletedEvent {
     "deviceURL" => device_url,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Device firmware update failed
 ///
@@ -2840,6 +3090,8 @@ pub struct DeviceFirmwareUpdateFailedEvent {
     ///
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -2848,18 +3100,25 @@ pub struct DeviceFirmwareUpdateFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(DeviceFirmwareUpdateFailedEvent {
     "deviceURL" => device_url,
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// A firmware update started on the given device
 ///
@@ -2869,6 +3128,8 @@ pub struct DeviceFirmwareUpdateStartedEvent {
     ///
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// The gateway id
     ///
     /// Example: `a gateway id`.
@@ -2879,18 +3140,25 @@ pub struct DeviceFirmwareUpdateStartedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(DeviceFirmwareUpdateStartedEvent {
     "deviceURL" => device_url,
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `GET /setup response.devices[].manufacturerData[]` (and 3 other places).
 pub struct DeviceManufacturerData {
@@ -2932,24 +3200,33 @@ pub struct DeviceRemovedEvent {
     ///
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(DeviceRemovedEvent {
     "controllableName" => controllable_name,
     "deviceURL" => device_url,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `GET /setup response.devices[].states[]` (and 5 other places).
 pub struct DeviceState {
@@ -2997,24 +3274,33 @@ pub struct DeviceStateChangedEvent {
     ///
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(DeviceStateChangedEvent {
     "deviceStates" => device_states,
     "deviceURL" => device_url,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `GET /setup/devices/{deviceURL}/states/{name}/history/annual/{from}/{to} response.historyValues[]` (and 8 other places).
 pub struct DeviceStateHistoryValue {
@@ -3064,6 +3350,8 @@ crate::de::fields!(DeviceStateWrapper {
 /// Documented at `spec/curated.toml`.
 pub struct DeviceUnavailableEvent {
     /// Time of the event (ms since the epoch).
+    ///
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
     pub timestamp: Option<i64>,
     /// Setup OID.
     pub setup_oid: Option<String>,
@@ -3071,13 +3359,16 @@ pub struct DeviceUnavailableEvent {
     pub device_url: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(DeviceUnavailableEvent {
-    "timestamp" => timestamp,
+    "eventTime" | "timestamp" => timestamp,
     "setupOID" => setup_oid,
     "deviceURL" => device_url,
-});
+}; form wire_form);
 
 /// Device has been updated
 ///
@@ -3089,6 +3380,8 @@ pub struct DeviceUpdatedEvent {
     ///
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `a device updated event label`.
     pub label: Option<String>,
     /// Example: `some metadata`.
@@ -3101,21 +3394,28 @@ pub struct DeviceUpdatedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(DeviceUpdatedEvent {
     "controllableName" => controllable_name,
     "deviceURL" => device_url,
+    "eventTime" | "timestamp" => timestamp,
     "label" => label,
     "metadata" => metadata,
     "owningPartners" => owning_partners,
     "placeOID" => place_oid,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `PUT /setup/devices/link request` (and 2 other places).
 pub struct DeviceUrls {
@@ -3152,6 +3452,8 @@ crate::de::fields!(DisconnectionConfiguration {
 ///
 /// Documented at `event DiscoverCompleteEvent`.
 pub struct DiscoverCompleteEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -3164,23 +3466,37 @@ pub struct DiscoverCompleteEvent {
     ///
     /// Example: `a ref`.
     pub r#ref: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(DiscoverCompleteEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
     "protocolType" => protocol_type,
     "ref" => r#ref,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Discover has failed
 ///
 /// Documented at `event DiscoverFailedEvent`.
 pub struct DiscoverFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Failure type
     ///
     /// Example: `NON_EXECUTING`.
@@ -3197,19 +3513,31 @@ pub struct DiscoverFailedEvent {
     ///
     /// Example: `a ref`.
     pub r#ref: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(DiscoverFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
     "protocolType" => protocol_type,
     "ref" => r#ref,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `POST /config/{gatewayId}/io/discover/somfy request`.
 pub struct DiscoverRemoteControllerOptions {
@@ -3362,6 +3690,8 @@ crate::de::fields!(DualDeviceStateCondition {
 
 /// Documented at `event EliotDiscoverGatewayCompletedEvent`.
 pub struct EliotDiscoverGatewayCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Eliot gateway id
     ///
     /// Example: `a gateway id`.
@@ -3372,20 +3702,29 @@ pub struct EliotDiscoverGatewayCompletedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(EliotDiscoverGatewayCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event EliotDiscoverGatewayFailedEvent`.
 pub struct EliotDiscoverGatewayFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -3394,20 +3733,29 @@ pub struct EliotDiscoverGatewayFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(EliotDiscoverGatewayFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event EliotDiscoverGatewaysCompletedEvent`.
 pub struct EliotDiscoverGatewaysCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     pub plants: Option<Vec<crate::types::EliotPlant>>,
@@ -3415,20 +3763,29 @@ pub struct EliotDiscoverGatewaysCompletedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(EliotDiscoverGatewaysCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "plants" => plants,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event EliotDiscoverGatewaysFailedEvent`.
 pub struct EliotDiscoverGatewaysFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -3437,17 +3794,24 @@ pub struct EliotDiscoverGatewaysFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(EliotDiscoverGatewaysFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event EliotDiscoverGatewaysCompletedEvent.plants[]`.
 pub struct EliotPlant {
@@ -3466,25 +3830,36 @@ crate::de::fields!(EliotPlant {
 
 /// Documented at `event EliotRefreshCurrentTokenCompletedEvent`.
 pub struct EliotRefreshCurrentTokenCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(EliotRefreshCurrentTokenCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event EliotRefreshCurrentTokenFailedEvent`.
 pub struct EliotRefreshCurrentTokenFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -3493,36 +3868,57 @@ pub struct EliotRefreshCurrentTokenFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(EliotRefreshCurrentTokenFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event EnOceanBadDeviceStimulationEvent`.
 pub struct EnOceanBadDeviceStimulationEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(EnOceanBadDeviceStimulationEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Allowed values of `Device Reference`.
 ///
@@ -3649,64 +4045,106 @@ impl crate::de::Lenient for EnOceanDeviceReference {
 
 /// Documented at `event EnOceanLearnModeTimeoutEvent`.
 pub struct EnOceanLearnModeTimeoutEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(EnOceanLearnModeTimeoutEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// An EnOcean learn operation started
 ///
 /// Documented at `event EnOceanLearnStartedEvent`.
 pub struct EnOceanLearnStartedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(EnOceanLearnStartedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// An EnOcean learn operation has been stopped
 ///
 /// Documented at `event EnOceanLearnStoppedEvent`.
 pub struct EnOceanLearnStoppedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(EnOceanLearnStoppedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `GET /setup/calendar/status response` (and 5 other places).
 pub struct EnabledStatus {
@@ -3725,6 +4163,8 @@ crate::de::fields!(EnabledStatus {
 pub struct EndUserAccountUpdatedEvent {
     /// Example: `an email`.
     pub email: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `a first name`.
     pub first_name: Option<String>,
     /// Example: `a last name`.
@@ -3739,23 +4179,32 @@ pub struct EndUserAccountUpdatedEvent {
     pub owning_partners: Option<Vec<String>>,
     /// Example: `a phone number`.
     pub phone_number: Option<String>,
+    /// Example: `a role name`.
+    pub role_name: Option<String>,
     /// Example: `a setup label`.
     pub setup_label: Option<String>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    /// Example: `a template name`.
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
+    /// Example: `a role name`.
     pub template_name: Option<String>,
-    pub timestamp: Option<i64>,
     /// Example: `a user id`.
     pub user_id: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(EndUserAccountUpdatedEvent {
     "email" => email,
+    "eventTime" | "timestamp" => timestamp,
     "firstName" => first_name,
     "lastName" => last_name,
     "locale" => locale,
@@ -3764,12 +4213,13 @@ crate::de::fields!(EndUserAccountUpdatedEvent {
     "owner" => owner,
     "owningPartners" => owning_partners,
     "phoneNumber" => phone_number,
+    "roleName" => role_name,
     "setupLabel" => setup_label,
     "setupOID" => setup_oid,
+    "siteOID" => site_oid,
     "templateName" => template_name,
-    "timestamp" => timestamp,
     "userId" => user_id,
-});
+}; form wire_form);
 
 /// Documented at `POST /setup/roles request`.
 pub struct EndUserCustomRoleRequest {
@@ -3836,6 +4286,8 @@ crate::de::fields!(EndUserPreference {
 ///
 /// Documented at `event EndUserPreferenceCreatedEvent`.
 pub struct EndUserPreferenceCreatedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Preference name
@@ -3854,29 +4306,38 @@ pub struct EndUserPreferenceCreatedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// User id
     ///
     /// Example: `a user id`.
     pub user_id: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(EndUserPreferenceCreatedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "preferenceName" => preference_name,
     "preferenceOID" => preference_oid,
     "preferenceValue" => preference_value,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
+    "siteOID" => site_oid,
     "userId" => user_id,
-});
+}; form wire_form);
 
 /// A user preference has been deleted
 ///
 /// Documented at `event EndUserPreferenceDeletedEvent`.
 pub struct EndUserPreferenceDeletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Preference name
@@ -3891,28 +4352,37 @@ pub struct EndUserPreferenceDeletedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// User id
     ///
     /// Example: `a user id`.
     pub user_id: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(EndUserPreferenceDeletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "preferenceName" => preference_name,
     "preferenceOID" => preference_oid,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
+    "siteOID" => site_oid,
     "userId" => user_id,
-});
+}; form wire_form);
 
 /// A user preference has been updated
 ///
 /// Documented at `event EndUserPreferenceUpdatedEvent`.
 pub struct EndUserPreferenceUpdatedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Preference name
@@ -3931,24 +4401,31 @@ pub struct EndUserPreferenceUpdatedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// User id
     ///
     /// Example: `a user id`.
     pub user_id: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(EndUserPreferenceUpdatedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "preferenceName" => preference_name,
     "preferenceOID" => preference_oid,
     "preferenceValue" => preference_value,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
+    "siteOID" => site_oid,
     "userId" => user_id,
-});
+}; form wire_form);
 
 /// Documented at `POST /events/register response`.
 pub struct EventListener {
@@ -3962,7 +4439,7 @@ crate::de::fields!(EventListener {
     "id" => id,
 });
 
-/// Documented at `POST /exec/{actionGroupOID} response` (and 76 other places).
+/// Documented at `POST /exec/{actionGroupOID} response` (and 77 other places).
 pub struct ExecIdResponse {
     /// Example: `string value`.
     pub exec_id: Option<String>,
@@ -4054,6 +4531,8 @@ crate::de::fields!(ExecutionCommandParameter {
 /// Documented at `spec/curated.toml`.
 pub struct ExecutionRegisteredEvent {
     /// Time of the event (ms since the epoch).
+    ///
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
     pub timestamp: Option<i64>,
     /// Setup OID.
     pub setup_oid: Option<String>,
@@ -4064,6 +4543,8 @@ pub struct ExecutionRegisteredEvent {
     /// Metadata of the execution.
     pub metadata: Option<String>,
     /// Execution type.
+    ///
+    /// Wire name `executionType`; `type` in the previous version (both decode, and a value encodes with the name it came with).
     pub r#type: Option<i64>,
     /// Execution sub-type.
     pub sub_type: Option<i64>,
@@ -4075,29 +4556,38 @@ pub struct ExecutionRegisteredEvent {
     pub owner: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ExecutionRegisteredEvent {
-    "timestamp" => timestamp,
+    "eventTime" | "timestamp" => timestamp,
     "setupOID" => setup_oid,
     "execId" => exec_id,
     "label" => label,
     "metadata" => metadata,
-    "type" => r#type,
+    "executionType" | "type" => r#type,
     "subType" => sub_type,
     "actions" => actions,
     "source" => source,
     "owner" => owner,
-});
+}; form wire_form);
 
 /// An execution state has changed
 ///
 /// Documented at `event ExecutionStateChangedEvent`.
 pub struct ExecutionStateChangedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Execution id
     ///
     /// Example: `an exec id`.
     pub exec_id: Option<String>,
+    /// Execution type
+    ///
+    /// Wire name `executionType`; `type` in the previous version (both decode, and a value encodes with the name it came with).
+    pub r#type: Option<i64>,
     /// List of failed commands
     pub failed_commands: Option<
         Vec<crate::types::ExecutionStateChangedEventFailedCommand>,
@@ -4129,20 +4619,26 @@ pub struct ExecutionStateChangedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Execution sub type
     pub sub_type: Option<i64>,
     pub technical: Option<bool>,
     /// Remaining time until next execution state
     pub time_to_next_state: Option<i64>,
-    pub timestamp: Option<i64>,
-    /// Execution type
-    pub r#type: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ExecutionStateChangedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "execId" => exec_id,
+    "executionType" | "type" => r#type,
     "failedCommands" => failed_commands,
     "failureType" => failure_type,
     "failureTypeCode" => failure_type_code,
@@ -4152,12 +4648,11 @@ crate::de::fields!(ExecutionStateChangedEvent {
     "owningPartners" => owning_partners,
     "relatedDevices" => related_devices,
     "setupOID" => setup_oid,
+    "siteOID" => site_oid,
     "subType" => sub_type,
     "technical" => technical,
     "timeToNextState" => time_to_next_state,
-    "timestamp" => timestamp,
-    "type" => r#type,
-});
+}; form wire_form);
 
 /// Documented at `event ExecutionStateChangedEvent.failedCommands[]`.
 pub struct ExecutionStateChangedEventFailedCommand {
@@ -4194,6 +4689,8 @@ crate::de::fields!(ExecutionStateChangedEventRelatedDevice {
 ///
 /// Documented at `event ExternalServiceURLEvent`.
 pub struct ExternalServiceURLEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// The service ID
@@ -4204,22 +4701,29 @@ pub struct ExternalServiceURLEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// The requested URL
     ///
     /// Example: `a url`.
     pub url: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ExternalServiceURLEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "serviceId" => service_id,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
+    "siteOID" => site_oid,
     "url" => url,
-});
+}; form wire_form);
 
 /// Documented at `PUT /setup/subscribe/notification/android/fcm/{providerApplicationId} request` (and 1 other place).
 pub struct FcmSubscriberJsonWrapper {
@@ -4260,9 +4764,10 @@ pub struct Gateway {
     pub time_reliable: Option<bool>,
     pub r#type: Option<i64>,
     pub up_to_date: Option<bool>,
-    /// Example: `BLOCKING`.
+    /// Example: `DEVICES_CONTROL_ONLY`.
     pub update_criticity_level: Option<String>,
-    /// Example: `UPDATING`.
+    pub update_deferral_enabled: Option<bool>,
+    /// Example: `UNKNOWN`.
     pub update_status: Option<String>,
     pub firmware_version: Option<String>,
     pub partners: Option<Vec<crate::types::BusinessPartner>>,
@@ -4285,6 +4790,7 @@ crate::de::fields!(Gateway {
     "type" => r#type,
     "upToDate" => up_to_date,
     "updateCriticityLevel" => update_criticity_level,
+    "updateDeferralEnabled" => update_deferral_enabled,
     "updateStatus" => update_status,
     "firmwareVersion" => firmware_version,
     "partners" => partners,
@@ -4323,24 +4829,29 @@ crate::de::fields!(GatewayAdditionalInfo {
 /// Documented at `spec/curated.toml`.
 pub struct GatewayAliveEvent {
     /// Time of the event (ms since the epoch).
+    ///
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
     pub timestamp: Option<i64>,
     /// Gateway id.
     pub gateway_id: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(GatewayAliveEvent {
-    "timestamp" => timestamp,
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
-});
+}; form wire_form);
 
 /// Documented at `GET /setup response.gateways[].connectivity` (and 2 other places).
 pub struct GatewayConnectivity {
     pub problems: Option<Vec<String>>,
     /// Example: `a protocol version`.
     pub protocol_version: Option<String>,
-    /// Example: `PARTIAL`.
+    /// Example: `DISCONNECTED`.
     pub status: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
@@ -4357,46 +4868,67 @@ crate::de::fields!(GatewayConnectivity {
 /// Documented at `spec/curated.toml`.
 pub struct GatewayDownEvent {
     /// Time of the event (ms since the epoch).
+    ///
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
     pub timestamp: Option<i64>,
     /// Gateway id.
     pub gateway_id: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(GatewayDownEvent {
-    "timestamp" => timestamp,
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
-});
+}; form wire_form);
 
 /// Gateway disconnection alert configuration has changed
 ///
 /// Documented at `event GatewayDownOptionsChangedEvent`.
 pub struct GatewayDownOptionsChangedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// New timer between disconnection and notification (in seconds)
     pub timeout: Option<i64>,
-    pub timestamp: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(GatewayDownOptionsChangedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
     "timeout" => timeout,
-    "timestamp" => timestamp,
-});
+}; form wire_form);
 
 /// Gateway firmware update is completed
 ///
 /// Documented at `event GatewayFirmwareUpdateCompletedEvent`.
 pub struct GatewayFirmwareUpdateCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `a firmware type`.
     pub firmware_type: Option<String>,
     /// Example: `a gateway id`.
@@ -4407,23 +4939,32 @@ pub struct GatewayFirmwareUpdateCompletedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(GatewayFirmwareUpdateCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "firmwareType" => firmware_type,
     "gatewayId" => gateway_id,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Gateway firmware update failed
 ///
 /// Documented at `event GatewayFirmwareUpdateFailedEvent`.
 pub struct GatewayFirmwareUpdateFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Example: `a firmware type`.
@@ -4436,24 +4977,33 @@ pub struct GatewayFirmwareUpdateFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(GatewayFirmwareUpdateFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "firmwareType" => firmware_type,
     "gatewayId" => gateway_id,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// A firmware update started on the given gateway
 ///
 /// Documented at `event GatewayFirmwareUpdateStartedEvent`.
 pub struct GatewayFirmwareUpdateStartedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// The gateway id
     ///
     /// Example: `a gateway id`.
@@ -4464,17 +5014,24 @@ pub struct GatewayFirmwareUpdateStartedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(GatewayFirmwareUpdateStartedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// One of the gateway function has changed
 ///
@@ -4482,6 +5039,8 @@ crate::de::fields!(GatewayFirmwareUpdateStartedEvent {
 pub struct GatewayFunctionChangedEvent {
     /// Indicate if function is enabled or disabled
     pub enabled: Option<bool>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Updated function
     pub function_type: Option<i64>,
     /// Gateway id
@@ -4490,60 +5049,100 @@ pub struct GatewayFunctionChangedEvent {
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(GatewayFunctionChangedEvent {
     "enabled" => enabled,
+    "eventTime" | "timestamp" => timestamp,
     "functionType" => function_type,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
-
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+};
+    form wire_form);
 /// A data synchronization sequence between the gateway and the server has completed
 ///
 /// Documented at `event GatewaySynchronizationEndedEvent`.
 pub struct GatewaySynchronizationEndedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(GatewaySynchronizationEndedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// A data synchronization sequence between the gateway and the server has started
 ///
 /// Documented at `event GatewaySynchronizationStartedEvent`.
 pub struct GatewaySynchronizationStartedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(GatewaySynchronizationStartedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `PUT /setup/subscribe/notification/android/{providerApplicationId} request` (and 1 other place).
 pub struct GcmSubscriberJsonWrapper {
@@ -5037,6 +5636,19 @@ crate::de::fields!(GetHistoryAccessAuditByFromByToResponse {
     "to" => to,
 });
 
+/// Documented at `GET /history/dataRetentionPolicy response`.
+pub struct GetHistoryDataRetentionPolicyResponse {
+    pub executions: Option<i64>,
+    pub states: Option<i64>,
+    /// Undocumented fields, and values of another shape than documented, as sent.
+    pub extra: Map<String, Value>,
+}
+
+crate::de::fields!(GetHistoryDataRetentionPolicyResponse {
+    "executions" => executions,
+    "states" => states,
+});
+
 /// Documented at `GET /history/devicesEvent/{eventId} response`.
 pub struct GetHistoryDevicesEventByEventIdResponse {
     pub device_event: Option<crate::types::DeviceEventLog>,
@@ -5046,6 +5658,19 @@ pub struct GetHistoryDevicesEventByEventIdResponse {
 
 crate::de::fields!(GetHistoryDevicesEventByEventIdResponse {
     "deviceEvent" => device_event,
+});
+
+/// Documented at `GET /history/executions/daily/{year}/{month}/{day} response`.
+pub struct GetHistoryExecutionsDailyByYearByMonthByDayResponse {
+    pub executions: Option<Vec<crate::types::HistoryExecutionResponse>>,
+    pub limit_reached: Option<bool>,
+    /// Undocumented fields, and values of another shape than documented, as sent.
+    pub extra: Map<String, Value>,
+}
+
+crate::de::fields!(GetHistoryExecutionsDailyByYearByMonthByDayResponse {
+    "executions" => executions,
+    "limitReached" => limit_reached,
 });
 
 /// Documented at `GET /history/executions response[]`.
@@ -5605,6 +6230,8 @@ pub struct GroupTriggeredEvent {
     ///
     /// Example: `an action group OID`.
     pub action_group_oid: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Execution id
     ///
     /// Example: `an exec id`.
@@ -5615,7 +6242,10 @@ pub struct GroupTriggeredEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Trigger id
     ///
     /// Example: `a trigger id`.
@@ -5626,40 +6256,53 @@ pub struct GroupTriggeredEvent {
     pub trigger_type: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(GroupTriggeredEvent {
     "actionGroupOID" => action_group_oid,
+    "eventTime" | "timestamp" => timestamp,
     "execId" => exec_id,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
+    "siteOID" => site_oid,
     "triggerId" => trigger_id,
     "triggerType" => trigger_type,
-});
+}; form wire_form);
 
 /// Execution and device event history has been deleted
 ///
 /// Documented at `event HistoryDeletedEvent`.
 pub struct HistoryDeletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(HistoryDeletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
-/// Documented at `GET /history/executions/{execId} response.execution` (and 2 other places).
+/// Documented at `GET /history/executions/{execId} response.execution` (and 3 other places).
 pub struct HistoryExecution {
     /// Example: `an action group metadata`.
     pub action_group_metadata: Option<String>,
@@ -5714,7 +6357,7 @@ crate::de::fields!(HistoryExecution {
     "type" => r#type,
 });
 
-/// Documented at `GET /history/executions/{execId} response.execution.commands[]` (and 2 other places).
+/// Documented at `GET /history/executions/{execId} response.execution.commands[]` (and 3 other places).
 pub struct HistoryExecutionCommand {
     /// Example: `a command`.
     pub command: Option<String>,
@@ -5745,7 +6388,7 @@ crate::de::fields!(HistoryExecutionCommand {
     "state" => state,
 });
 
-/// Documented at `GET /history/executions/{execId} response.execution.commands[].detailedStatus` (and 3 other places).
+/// Documented at `GET /history/executions/{execId} response.execution.commands[].detailedStatus` (and 4 other places).
 pub struct HistoryExecutionCommandDetailedStatus {
     pub error: Option<bool>,
     /// Example: `a message`.
@@ -5762,7 +6405,7 @@ crate::de::fields!(HistoryExecutionCommandDetailedStatus {
     "type" => r#type,
 });
 
-/// Documented at `GET /history/executions/{execId} response` (and 1 other place).
+/// Documented at `GET /history/executions/{execId} response` (and 2 other places).
 pub struct HistoryExecutionResponse {
     pub execution: Option<crate::types::HistoryExecution>,
     /// Undocumented fields, and values of another shape than documented, as sent.
@@ -5777,6 +6420,8 @@ crate::de::fields!(HistoryExecutionResponse {
 ///
 /// Documented at `event IOChangedKeyEvent`.
 pub struct IOChangedKeyEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -5785,17 +6430,29 @@ pub struct IOChangedKeyEvent {
     pub owning_partner: Option<String>,
     /// Device protocol type
     pub protocol_type: Option<i64>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(IOChangedKeyEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
     "protocolType" => protocol_type,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `` POST /triggers allowed type `ifThenSetupTrigger` ``.
 pub struct IfThenSetupTrigger {
@@ -5977,6 +6634,234 @@ impl crate::de::Lenient for IoEnergyType {
     }
 }
 
+/// Documented at `GET /setup response.devices[].localDeviceData[]` (and 3 other places).
+pub struct LocalDeviceAttribute {
+    /// Example: `a category`.
+    pub category: Option<String>,
+    /// Example: `a key`.
+    pub key: Option<String>,
+    /// Example: `a local device OID`.
+    pub local_device_oid: Option<String>,
+    /// Example: `a local device attribute value`.
+    pub value: Option<String>,
+    /// Undocumented fields, and values of another shape than documented, as sent.
+    pub extra: Map<String, Value>,
+}
+
+crate::de::fields!(LocalDeviceAttribute {
+    "category" => category,
+    "key" => key,
+    "localDeviceOID" => local_device_oid,
+    "value" => value,
+});
+
+/// Event sent when a new local device is created
+///
+/// Documented at `event LocalDeviceCreatedEvent`.
+pub struct LocalDeviceCreatedEvent {
+    pub attributes: Option<std::collections::BTreeMap<String, String>>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
+    /// Example: `a local device created event label`.
+    pub label: Option<String>,
+    pub local_device_data: Option<std::collections::BTreeMap<String, String>>,
+    /// Local device OID
+    ///
+    /// Example: `a local device OID`.
+    pub local_device_oid: Option<String>,
+    pub model: Option<crate::types::OgpnodeModel>,
+    /// Owning partners of the parent entity (setup, ...)) . only available in event streams
+    pub owning_partners: Option<Vec<String>>,
+    /// Example: `a place OID`.
+    pub place_oid: Option<String>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
+    /// Undocumented fields, and values of another shape than documented, as sent.
+    pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
+}
+
+crate::de::fields!(LocalDeviceCreatedEvent {
+    "attributes" => attributes,
+    "eventTime" | "timestamp" => timestamp,
+    "label" => label,
+    "localDeviceData" => local_device_data,
+    "localDeviceOID" => local_device_oid,
+    "model" => model,
+    "owningPartners" => owning_partners,
+    "placeOID" => place_oid,
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form
+    wire_form);
+/// Event sent when some local device data changes
+///
+/// Documented at `event LocalDeviceDataUpdatedEvent`.
+pub struct LocalDeviceDataUpdatedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
+    pub local_device_data: Option<std::collections::BTreeMap<String, String>>,
+    /// Local device OID
+    ///
+    /// Example: `a local device OID`.
+    pub local_device_oid: Option<String>,
+    /// Owning partners of the parent entity (setup, ...)) . only available in event streams
+    pub owning_partners: Option<Vec<String>>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
+    /// Undocumented fields, and values of another shape than documented, as sent.
+    pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
+}
+
+crate::de::fields!(LocalDeviceDataUpdatedEvent {
+    "eventTime" | "timestamp" => timestamp,
+    "localDeviceData" => local_device_data,
+    "localDeviceOID" => local_device_oid,
+    "owningPartners" => owning_partners,
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
+
+/// Event sent when a local device is deleted
+///
+/// Documented at `event LocalDeviceDeletedEvent`.
+pub struct LocalDeviceDeletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
+    /// Local device OID
+    ///
+    /// Example: `a local device OID`.
+    pub local_device_oid: Option<String>,
+    /// Owning partners of the parent entity (setup, ...)) . only available in event streams
+    pub owning_partners: Option<Vec<String>>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
+    /// Undocumented fields, and values of another shape than documented, as sent.
+    pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
+}
+
+crate::de::fields!(LocalDeviceDeletedEvent {
+    "eventTime" | "timestamp" => timestamp,
+    "localDeviceOID" => local_device_oid,
+    "owningPartners" => owning_partners,
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
+
+/// Documented at `POST /setup/localDevices request`.
+pub struct LocalDeviceRequest {
+    pub attributes: Option<std::collections::BTreeMap<String, String>>,
+    /// Example: `a local device request label`.
+    pub label: Option<String>,
+    pub local_device_data: Option<std::collections::BTreeMap<String, String>>,
+    pub model: Option<crate::types::OgpnodeModel>,
+    /// Example: `a place OID`.
+    pub place_oid: Option<String>,
+    /// Undocumented fields, and values of another shape than documented, as sent.
+    pub extra: Map<String, Value>,
+}
+
+crate::de::fields!(LocalDeviceRequest {
+    "attributes" => attributes,
+    "label" => label,
+    "localDeviceData" => local_device_data,
+    "model" => model,
+    "placeOID" => place_oid,
+});
+
+/// Documented at `GET /setup response.localDevices[]` (and 3 other places).
+pub struct LocalDeviceResponse {
+    pub attributes: Option<std::collections::BTreeMap<String, String>>,
+    /// Example: `a local device response label`.
+    pub label: Option<String>,
+    pub local_device_data: Option<std::collections::BTreeMap<String, String>>,
+    pub mapped: Option<bool>,
+    pub model: Option<crate::types::OgpnodeModel>,
+    /// Example: `the local device response UUID`.
+    pub oid: Option<String>,
+    /// Example: `a place OID`.
+    pub place_oid: Option<String>,
+    /// Undocumented fields, and values of another shape than documented, as sent.
+    pub extra: Map<String, Value>,
+}
+
+crate::de::fields!(LocalDeviceResponse {
+    "attributes" => attributes,
+    "label" => label,
+    "localDeviceData" => local_device_data,
+    "mapped" => mapped,
+    "model" => model,
+    "oid" => oid,
+    "placeOID" => place_oid,
+});
+
+/// Event sent when a local device changes (label, place)
+///
+/// Documented at `event LocalDeviceUpdatedEvent`.
+pub struct LocalDeviceUpdatedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
+    /// Example: `a local device updated event label`.
+    pub label: Option<String>,
+    /// Local device OID
+    ///
+    /// Example: `a local device OID`.
+    pub local_device_oid: Option<String>,
+    /// Owning partners of the parent entity (setup, ...)) . only available in event streams
+    pub owning_partners: Option<Vec<String>>,
+    /// Example: `a place OID`.
+    pub place_oid: Option<String>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
+    /// Undocumented fields, and values of another shape than documented, as sent.
+    pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
+}
+
+crate::de::fields!(LocalDeviceUpdatedEvent {
+    "eventTime" | "timestamp" => timestamp,
+    "label" => label,
+    "localDeviceOID" => local_device_oid,
+    "owningPartners" => owning_partners,
+    "placeOID" => place_oid,
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
+
 /// Documented at `GET /config/{gatewayId}/local/tokens/{scope} response[]`.
 pub struct LocalToken {
     pub gateway_creation_time: Option<i64>,
@@ -6101,11 +6986,14 @@ crate::de::fields!(LocationTariffSettings {
     "tariffs" => tariffs,
 });
 
-/// Documented at `GET /setup/location response.tariffSettings.tariffs[]` (and 4 other places).
+/// Documented at `POST /enduser/setup request.location.tariffSettings.tariffs[]` (and 5 other places).
 pub struct LocationTariffSettingsTariff {
     /// Example: `tariff0`.
     pub name: Option<String>,
     pub start_time: Option<String>,
+    pub day_tariffs: Option<Vec<crate::types::LocationTariffSettingsTariff>>,
+    /// Example: `SAT`.
+    pub day_week_name: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
@@ -6113,6 +7001,8 @@ pub struct LocationTariffSettingsTariff {
 crate::de::fields!(LocationTariffSettingsTariff {
     "name" => name,
     "startTime" => start_time,
+    "dayTariffs" => day_tariffs,
+    "dayWeekName" => day_week_name,
 });
 
 /// Setup location has been updated
@@ -6129,6 +7019,8 @@ pub struct LocationUpdatedEvent {
     pub country: Option<String>,
     pub dawn_offset: Option<i64>,
     pub dusk_offset: Option<i64>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -6139,7 +7031,10 @@ pub struct LocationUpdatedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Example: `a timezone`.
     pub timezone: Option<String>,
     /// Example: `a twilight angle`.
@@ -6150,6 +7045,9 @@ pub struct LocationUpdatedEvent {
     pub twilight_mode: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(LocationUpdatedEvent {
@@ -6159,38 +7057,48 @@ crate::de::fields!(LocationUpdatedEvent {
     "country" => country,
     "dawnOffset" => dawn_offset,
     "duskOffset" => dusk_offset,
+    "eventTime" | "timestamp" => timestamp,
     "latitude" => latitude,
     "longitude" => longitude,
     "owningPartners" => owning_partners,
     "postalCode" => postal_code,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
+    "siteOID" => site_oid,
     "timezone" => timezone,
     "twilightAngle" => twilight_angle,
     "twilightCity" => twilight_city,
     "twilightMode" => twilight_mode,
-});
+}; form wire_form);
 
 /// A main account was updated
 ///
 /// Documented at `event MainAccountUpdatedEvent`.
 pub struct MainAccountUpdatedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(MainAccountUpdatedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `POST /enduser/mainAccount request`.
 pub struct MainEnduserAccount {
@@ -6206,7 +7114,9 @@ pub struct MainEnduserAccount {
     pub location: Option<crate::types::MainEnduserAccountLocation>,
     /// Example: `a password`.
     pub password: Option<String>,
-    /// Example: `a template name`.
+    /// Example: `a role name`.
+    pub role_name: Option<String>,
+    /// Example: `a role name`.
     pub template_name: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
@@ -6221,6 +7131,7 @@ crate::de::fields!(MainEnduserAccount {
     "label" => label,
     "location" => location,
     "password" => password,
+    "roleName" => role_name,
     "templateName" => template_name,
 });
 
@@ -6380,7 +7291,9 @@ pub struct NewSetupCreation {
     /// Example: `a new setup creation label`.
     pub label: Option<String>,
     pub location: Option<crate::types::NewSetupCreationLocation>,
-    /// Example: `a template name`.
+    /// Example: `a role name`.
+    pub role_name: Option<String>,
+    /// Example: `a role name`.
     pub template_name: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
@@ -6393,6 +7306,7 @@ crate::de::fields!(NewSetupCreation {
     "gatewayIds" => gateway_ids,
     "label" => label,
     "location" => location,
+    "roleName" => role_name,
     "templateName" => template_name,
 });
 
@@ -6578,6 +7492,8 @@ pub struct OGCPDevicePairingCompletedEvent {
     /// Example: `a device id`.
     pub device_id: Option<String>,
     pub device_meta_data: Option<std::collections::BTreeMap<String, String>>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     pub product_meta_data: Option<std::collections::BTreeMap<String, String>>,
@@ -6585,9 +7501,15 @@ pub struct OGCPDevicePairingCompletedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(OGCPDevicePairingCompletedEvent {
@@ -6595,11 +7517,12 @@ crate::de::fields!(OGCPDevicePairingCompletedEvent {
     "commissioningKey" => commissioning_key,
     "deviceId" => device_id,
     "deviceMetaData" => device_meta_data,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "productMetaData" => product_meta_data,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// A device pairing operation has failed
 ///
@@ -6609,6 +7532,8 @@ pub struct OGCPDevicePairingFailedEvent {
     pub cloud_id: Option<String>,
     /// Example: `a device id`.
     pub device_id: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -6617,19 +7542,26 @@ pub struct OGCPDevicePairingFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(OGCPDevicePairingFailedEvent {
     "cloudId" => cloud_id,
     "deviceId" => device_id,
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// A device discovery operation has successfully completed
 ///
@@ -6639,24 +7571,33 @@ pub struct OGCPDiscoverDeviceCompletedEvent {
     pub cloud_id: Option<String>,
     /// Example: `a device id`.
     pub device_id: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(OGCPDiscoverDeviceCompletedEvent {
     "cloudId" => cloud_id,
     "deviceId" => device_id,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// A device discovery operation has failed
 ///
@@ -6666,6 +7607,8 @@ pub struct OGCPDiscoverDeviceFailedEvent {
     pub cloud_id: Option<String>,
     /// Example: `a device id`.
     pub device_id: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -6674,19 +7617,26 @@ pub struct OGCPDiscoverDeviceFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(OGCPDiscoverDeviceFailedEvent {
     "cloudId" => cloud_id,
     "deviceId" => device_id,
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// A site discovery operation has successfully completed
 ///
@@ -6694,6 +7644,8 @@ crate::de::fields!(OGCPDiscoverDeviceFailedEvent {
 pub struct OGCPDiscoverSiteCompletedEvent {
     /// Example: `a cloud id`.
     pub cloud_id: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
@@ -6702,18 +7654,25 @@ pub struct OGCPDiscoverSiteCompletedEvent {
     pub setup_oid: Option<String>,
     /// Example: `a site id`.
     pub site_id: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(OGCPDiscoverSiteCompletedEvent {
     "cloudId" => cloud_id,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
     "siteId" => site_id,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// A device discovery operation has failed
 ///
@@ -6721,6 +7680,8 @@ crate::de::fields!(OGCPDiscoverSiteCompletedEvent {
 pub struct OGCPDiscoverSiteFailedEvent {
     /// Example: `a cloud id`.
     pub cloud_id: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -6731,19 +7692,26 @@ pub struct OGCPDiscoverSiteFailedEvent {
     pub setup_oid: Option<String>,
     /// Example: `a site id`.
     pub site_id: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(OGCPDiscoverSiteFailedEvent {
     "cloudId" => cloud_id,
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
     "siteId" => site_id,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// A discovery operation of available sites has successfully completed
 ///
@@ -6751,25 +7719,34 @@ crate::de::fields!(OGCPDiscoverSiteFailedEvent {
 pub struct OGCPDiscoverSitesCompletedEvent {
     /// Example: `a cloud id`.
     pub cloud_id: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     pub sites: Option<Vec<crate::types::OgcpsiteReference>>,
-    pub timestamp: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(OGCPDiscoverSitesCompletedEvent {
     "cloudId" => cloud_id,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
+    "siteOID" => site_oid,
     "sites" => sites,
-    "timestamp" => timestamp,
-});
+}; form wire_form);
 
 /// A discovery operation of available sites has failed
 ///
@@ -6777,6 +7754,8 @@ crate::de::fields!(OGCPDiscoverSitesCompletedEvent {
 pub struct OGCPDiscoverSitesFailedEvent {
     /// Example: `a cloud id`.
     pub cloud_id: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -6785,18 +7764,25 @@ pub struct OGCPDiscoverSitesFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(OGCPDiscoverSitesFailedEvent {
     "cloudId" => cloud_id,
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// OAuth2 tokens were successfully refreshed
 ///
@@ -6804,23 +7790,32 @@ crate::de::fields!(OGCPDiscoverSitesFailedEvent {
 pub struct OGCPTokensRefreshCompletedEvent {
     /// Example: `a cloud id`.
     pub cloud_id: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(OGCPTokensRefreshCompletedEvent {
     "cloudId" => cloud_id,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// OAuth2 tokens could not be refreshed
 ///
@@ -6828,6 +7823,8 @@ crate::de::fields!(OGCPTokensRefreshCompletedEvent {
 pub struct OGCPTokensRefreshFailedEvent {
     /// Example: `a cloud id`.
     pub cloud_id: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -6836,17 +7833,36 @@ pub struct OGCPTokensRefreshFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(OGCPTokensRefreshFailedEvent {
     "cloudId" => cloud_id,
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
+    "siteOID" => site_oid,
+}; form wire_form);
+
+/// Documented at `PUT /setup/devices/{deviceURL}/localDeviceData/{key} request`.
+pub struct ObjectValueRequestBody {
+    /// Example: `an object value request body value`.
+    pub value: Option<String>,
+    /// Undocumented fields, and values of another shape than documented, as sent.
+    pub extra: Map<String, Value>,
+}
+
+crate::de::fields!(ObjectValueRequestBody {
+    "value" => value,
 });
 
 /// Documented at `event OGCPDiscoverSitesCompletedEvent.sites[]`.
@@ -6864,10 +7880,49 @@ crate::de::fields!(OgcpsiteReference {
     "siteId" => site_id,
 });
 
+/// Documented at `GET /setup response.localDevices[].model.features[]` (and 5 other places).
+pub struct Ogpfeature {
+    pub authentication_restricted_commands: Option<Vec<String>>,
+    pub command_less: Option<bool>,
+    pub event_based: Option<bool>,
+    /// Example: `a OGPFeature name`.
+    pub name: Option<String>,
+    pub state_less: Option<bool>,
+    /// Undocumented fields, and values of another shape than documented, as sent.
+    pub extra: Map<String, Value>,
+}
+
+crate::de::fields!(Ogpfeature {
+    "authenticationRestrictedCommands" => authentication_restricted_commands,
+    "commandLess" => command_less,
+    "eventBased" => event_based,
+    "name" => name,
+    "stateLess" => state_less,
+});
+
+/// Documented at `GET /setup response.localDevices[].model` (and 5 other places).
+pub struct OgpnodeModel {
+    pub features: Option<Vec<crate::types::Ogpfeature>>,
+    /// Example: `a sub type`.
+    pub sub_type: Option<String>,
+    /// Example: `a OGPNode model type`.
+    pub r#type: Option<String>,
+    /// Undocumented fields, and values of another shape than documented, as sent.
+    pub extra: Map<String, Value>,
+}
+
+crate::de::fields!(OgpnodeModel {
+    "features" => features,
+    "subType" => sub_type,
+    "type" => r#type,
+});
+
 /// Documented at `event OpenDoorsDiscoverCompletedEvent`.
 pub struct OpenDoorsDiscoverCompletedEvent {
     /// List of user opendoors devices
     pub candidates: Option<Vec<crate::types::OpenDoorsDiscoverCompletedEventCandidate>>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// User login
     ///
     /// Example: `a gateway id`.
@@ -6878,18 +7933,25 @@ pub struct OpenDoorsDiscoverCompletedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(OpenDoorsDiscoverCompletedEvent {
     "candidates" => candidates,
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event OpenDoorsDiscoverCompletedEvent.candidates[]`.
 pub struct OpenDoorsDiscoverCompletedEventCandidate {
@@ -6910,6 +7972,8 @@ crate::de::fields!(OpenDoorsDiscoverCompletedEventCandidate {
 
 /// Documented at `event OpenDoorsDiscoverFailedEvent`.
 pub struct OpenDoorsDiscoverFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Failure type
     ///
     /// Example: `NON_EXECUTING`.
@@ -6920,44 +7984,62 @@ pub struct OpenDoorsDiscoverFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// User login
     ///
     /// Example: `a user id`.
     pub user_id: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(OpenDoorsDiscoverFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
+    "siteOID" => site_oid,
     "userId" => user_id,
-});
+}; form wire_form);
 
 /// Documented at `event OpenDoorsGenerateOAuthTokensCompletedEvent`.
 pub struct OpenDoorsGenerateOAuthTokensCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(OpenDoorsGenerateOAuthTokensCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event OpenDoorsGenerateOAuthTokensFailedEvent`.
 pub struct OpenDoorsGenerateOAuthTokensFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -6966,17 +8048,24 @@ pub struct OpenDoorsGenerateOAuthTokensFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(OpenDoorsGenerateOAuthTokensFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `` POST /triggers allowed type `orBlock` ``.
 pub struct OrBlock {
@@ -7075,6 +8164,8 @@ crate::de::fields!(Place {
 ///
 /// Documented at `event PlaceCreatedEvent`.
 pub struct PlaceCreatedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `a place created event label`.
     pub label: Option<String>,
     /// Example: `some metadata`.
@@ -7087,31 +8178,41 @@ pub struct PlaceCreatedEvent {
     ///
     /// Example: `a place OID`.
     pub place_oid: Option<String>,
+    /// Wire name `placeType`; `type` in the previous version (both decode, and a value encodes with the name it came with).
+    pub r#type: Option<i64>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
-    pub r#type: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(PlaceCreatedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "label" => label,
     "metadata" => metadata,
     "owningPartners" => owning_partners,
     "parentPlaceOID" => parent_place_oid,
     "placeOID" => place_oid,
+    "placeType" | "type" => r#type,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-    "type" => r#type,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// An existing place has been deleted
 ///
 /// Documented at `event PlaceDeletedEvent`.
 pub struct PlaceDeletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Place OID
@@ -7122,25 +8223,32 @@ pub struct PlaceDeletedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(PlaceDeletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "placeOID" => place_oid,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `POST /setup/places/{parentPlaceOID}/subPlaces request` (and 1 other place).
 pub struct PlaceSettings {
-    /// Example: `a place settings label`.
+    /// Example: `a place request label`.
     pub label: Option<String>,
     /// Example: `some metadata`.
     pub metadata: Option<String>,
-    /// Example: `a place settings type`.
+    /// Example: `a place request type`.
     pub r#type: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
@@ -7156,6 +8264,8 @@ crate::de::fields!(PlaceSettings {
 ///
 /// Documented at `event PlaceUpdatedEvent`.
 pub struct PlaceUpdatedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `a place updated event label`.
     pub label: Option<String>,
     /// Example: `some metadata`.
@@ -7168,26 +8278,34 @@ pub struct PlaceUpdatedEvent {
     ///
     /// Example: `a place OID`.
     pub place_oid: Option<String>,
+    /// Wire name `placeType`; `type` in the previous version (both decode, and a value encodes with the name it came with).
+    pub r#type: Option<i64>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
-    pub r#type: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(PlaceUpdatedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "label" => label,
     "metadata" => metadata,
     "owningPartners" => owning_partners,
     "parentPlaceOID" => parent_place_oid,
     "placeOID" => place_oid,
+    "placeType" | "type" => r#type,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-    "type" => r#type,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `POST /actionGroups response`.
 pub struct PostActionGroupsResponse {
@@ -8105,6 +9223,8 @@ crate::de::fields!(ProtocolTypeDetails {
 pub struct PurgePartialRawDevicesEvent {
     /// Deleted devices count
     pub deleted_raw_devices_count: Option<i64>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -8113,18 +9233,30 @@ pub struct PurgePartialRawDevicesEvent {
     pub owning_partner: Option<String>,
     /// Device protocol type
     pub protocol_type: Option<i64>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(PurgePartialRawDevicesEvent {
     "deletedRawDevicesCount" => deleted_raw_devices_count,
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
     "protocolType" => protocol_type,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `POST /setup/subscribe/notification/android/{providerApplicationId} request.device` (and 15 other places).
 pub struct PushDevice {
@@ -8158,6 +9290,8 @@ crate::de::fields!(PushDevice {
 ///
 /// Documented at `event PushSubscriptionCreatedEvent`.
 pub struct PushSubscriptionCreatedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Example: `a push subscription OID`.
@@ -8166,22 +9300,31 @@ pub struct PushSubscriptionCreatedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(PushSubscriptionCreatedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "pushSubscriptionOID" => push_subscription_oid,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// A push subscription has been deleted
 ///
 /// Documented at `event PushSubscriptionDeletedEvent`.
 pub struct PushSubscriptionDeletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Example: `a push subscription OID`.
@@ -8190,17 +9333,24 @@ pub struct PushSubscriptionDeletedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(PushSubscriptionDeletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "pushSubscriptionOID" => push_subscription_oid,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `PUT /enduser/account request.extraEmails[]` (and 4 other places).
 pub struct PutEnduserAccountRequestExtraEmail {
@@ -8317,6 +9467,8 @@ crate::de::fields!(PutTriggersTestDiscreteByTriggerOidRequest {
 ///
 /// Documented at `event RefreshAllDevicesStatesCompletedEvent`.
 pub struct RefreshAllDevicesStatesCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -8324,22 +9476,36 @@ pub struct RefreshAllDevicesStatesCompletedEvent {
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
     pub protocol_type: Option<i64>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(RefreshAllDevicesStatesCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
     "protocolType" => protocol_type,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Devices states could not be refreshed
 ///
 /// Documented at `event RefreshAllDevicesStatesFailedEvent`.
 pub struct RefreshAllDevicesStatesFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Gateway id
@@ -8349,18 +9515,30 @@ pub struct RefreshAllDevicesStatesFailedEvent {
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
     pub protocol_type: Option<i64>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(RefreshAllDevicesStatesFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
     "protocolType" => protocol_type,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `GET /enduser/defaultSetupOID response` (and 2 other places).
 pub struct ResultResponse {
@@ -8513,7 +9691,9 @@ pub struct SecondaryEnduserAccount {
     pub label: Option<String>,
     /// Example: `a password`.
     pub password: Option<String>,
-    /// Example: `a template name`.
+    /// Example: `a role name`.
+    pub role_name: Option<String>,
+    /// Example: `a role name`.
     pub template_name: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
@@ -8525,6 +9705,7 @@ crate::de::fields!(SecondaryEnduserAccount {
     "expirationTimestamp" => expiration_timestamp,
     "label" => label,
     "password" => password,
+    "roleName" => role_name,
     "templateName" => template_name,
 });
 
@@ -8608,15 +9789,20 @@ pub struct Setup {
     /// Example: `an id`.
     pub id: Option<String>,
     pub last_update_time: Option<i64>,
+    pub local_devices: Option<Vec<crate::types::LocalDeviceResponse>>,
     pub location: Option<crate::types::Location>,
     /// Example: `some metadata`.
     pub metadata: Option<String>,
-    /// Example: `the setup UUID`.
+    /// Example: `the setup response UUID`.
     pub oid: Option<String>,
+    /// Example: `a partner id`.
+    pub partner_id: Option<String>,
     pub reseller_delegation_end_date: Option<i64>,
-    /// Example: `ALWAYS`.
+    /// Example: `DATE`.
     pub reseller_delegation_type: Option<String>,
     pub root_place: Option<crate::types::Place>,
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     pub zones: Option<Vec<crate::types::Zone>>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
@@ -8630,12 +9816,15 @@ crate::de::fields!(Setup {
     "gateways" => gateways,
     "id" => id,
     "lastUpdateTime" => last_update_time,
+    "localDevices" => local_devices,
     "location" => location,
     "metadata" => metadata,
     "oid" => oid,
+    "partnerId" => partner_id,
     "resellerDelegationEndDate" => reseller_delegation_end_date,
     "resellerDelegationType" => reseller_delegation_type,
     "rootPlace" => root_place,
+    "siteOID" => site_oid,
     "zones" => zones,
 });
 
@@ -8672,9 +9861,11 @@ pub struct SetupEndUser {
     /// Example: `a setup end user label`.
     pub label: Option<String>,
     pub owner: Option<bool>,
+    /// Example: `a role name`.
+    pub role_name: Option<String>,
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    /// Example: `a template name`.
+    /// Example: `a role name`.
     pub template_name: Option<String>,
     /// Example: `a user id`.
     pub user_id: Option<String>,
@@ -8688,6 +9879,7 @@ crate::de::fields!(SetupEndUser {
     "expirationTimestamp" => expiration_timestamp,
     "label" => label,
     "owner" => owner,
+    "roleName" => role_name,
     "setupOID" => setup_oid,
     "templateName" => template_name,
     "userId" => user_id,
@@ -8700,7 +9892,9 @@ pub struct SetupEndUserWrapper {
     pub expiration_date: Option<i64>,
     /// Example: `a setup end user wrapper label`.
     pub label: Option<String>,
-    /// Example: `a template name`.
+    /// Example: `a role name`.
+    pub role_name: Option<String>,
+    /// Example: `a role name`.
     pub template_name: Option<String>,
     /// Example: `a user id`.
     pub user_id: Option<String>,
@@ -8713,6 +9907,7 @@ crate::de::fields!(SetupEndUserWrapper {
     "defaultSetup" => default_setup,
     "expirationDate" => expiration_date,
     "label" => label,
+    "roleName" => role_name,
     "templateName" => template_name,
     "userId" => user_id,
 });
@@ -8761,6 +9956,8 @@ crate::de::fields!(SetupFile {
 ///
 /// Documented at `event SetupJobCompletedEvent`.
 pub struct SetupJobCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `a job id`.
     pub job_id: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -8769,22 +9966,31 @@ pub struct SetupJobCompletedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SetupJobCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "jobId" => job_id,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// An asynchronous job has failed
 ///
 /// Documented at `event SetupJobFailedEvent`.
 pub struct SetupJobFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `a job id`.
     pub job_id: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -8793,17 +9999,24 @@ pub struct SetupJobFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SetupJobFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "jobId" => job_id,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `PUT /enduser/setupLabel request`.
 pub struct SetupLabel {
@@ -9073,6 +10286,8 @@ impl crate::de::Lenient for SetupTrigger {
 /// Documented at `event SetupTriggerCreatedEvent`.
 pub struct SetupTriggerCreatedEvent {
     pub effects: Option<Vec<crate::types::SetupTriggerCreatedEventEffect>>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `a setup trigger created event label`.
     pub label: Option<String>,
     /// Example: `some metadata`.
@@ -9096,14 +10311,21 @@ pub struct SetupTriggerCreatedEvent {
     pub setup_trigger_oid: Option<String>,
     /// Setup trigger type
     pub setup_trigger_type: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     pub source_device_urls: Option<Vec<String>>,
-    pub timestamp: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SetupTriggerCreatedEvent {
     "effects" => effects,
+    "eventTime" | "timestamp" => timestamp,
     "label" => label,
     "metadata" => metadata,
     "mode" => mode,
@@ -9114,9 +10336,9 @@ crate::de::fields!(SetupTriggerCreatedEvent {
     "setupTriggerId" => setup_trigger_id,
     "setupTriggerOID" => setup_trigger_oid,
     "setupTriggerType" => setup_trigger_type,
+    "siteOID" => site_oid,
     "sourceDeviceURLs" => source_device_urls,
-    "timestamp" => timestamp,
-});
+}; form wire_form);
 
 /// Documented at `event SetupTriggerCreatedEvent.effects[]` (and 1 other place).
 pub struct SetupTriggerCreatedEventEffect {
@@ -9152,6 +10374,8 @@ crate::de::fields!(SetupTriggerCreatedEventEffectActionGroupEffect {
 ///
 /// Documented at `event SetupTriggerCreationFailedEvent`.
 pub struct SetupTriggerCreationFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
@@ -9168,24 +10392,33 @@ pub struct SetupTriggerCreationFailedEvent {
     pub setup_trigger_oid: Option<String>,
     /// Setup trigger type
     pub setup_trigger_type: Option<i64>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SetupTriggerCreationFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
     "setupTriggerId" => setup_trigger_id,
     "setupTriggerOID" => setup_trigger_oid,
     "setupTriggerType" => setup_trigger_type,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// A setup trigger has been deleted
 ///
 /// Documented at `event SetupTriggerDeletedEvent`.
 pub struct SetupTriggerDeletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
@@ -9198,23 +10431,32 @@ pub struct SetupTriggerDeletedEvent {
     pub setup_trigger_oid: Option<String>,
     /// Setup trigger type
     pub setup_trigger_type: Option<i64>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SetupTriggerDeletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
     "setupTriggerOID" => setup_trigger_oid,
     "setupTriggerType" => setup_trigger_type,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// The scheduling mode of a setup trigger could not be changed
 ///
 /// Documented at `event SetupTriggerModeChangeFailedEvent`.
 pub struct SetupTriggerModeChangeFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
@@ -9227,23 +10469,32 @@ pub struct SetupTriggerModeChangeFailedEvent {
     pub setup_trigger_oid: Option<String>,
     /// Setup trigger type
     pub setup_trigger_type: Option<i64>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SetupTriggerModeChangeFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
     "setupTriggerOID" => setup_trigger_oid,
     "setupTriggerType" => setup_trigger_type,
-    "timestamp" => timestamp,
-});
-
+    "siteOID" => site_oid,
+};
+    form wire_form);
 /// The scheduling mode of a setup trigger has changed
 ///
 /// Documented at `event SetupTriggerModeChangedEvent`.
 pub struct SetupTriggerModeChangedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     pub new_mode: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
@@ -9257,19 +10508,26 @@ pub struct SetupTriggerModeChangedEvent {
     pub setup_trigger_oid: Option<String>,
     /// Setup trigger type
     pub setup_trigger_type: Option<i64>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SetupTriggerModeChangedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "newMode" => new_mode,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
     "setupTriggerOID" => setup_trigger_oid,
     "setupTriggerType" => setup_trigger_type,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `` POST /setup/automation allowed type `setupTriggerOperation` ``.
 pub struct SetupTriggerOperation {
@@ -9461,6 +10719,8 @@ impl crate::de::Lenient for SetupTriggerType {
 /// Documented at `event SetupTriggerUpdatedEvent`.
 pub struct SetupTriggerUpdatedEvent {
     pub effects: Option<Vec<crate::types::SetupTriggerCreatedEventEffect>>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `a setup trigger updated event label`.
     pub label: Option<String>,
     /// Example: `some metadata`.
@@ -9484,14 +10744,21 @@ pub struct SetupTriggerUpdatedEvent {
     pub setup_trigger_oid: Option<String>,
     /// Setup trigger type
     pub setup_trigger_type: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     pub source_device_urls: Option<Vec<String>>,
-    pub timestamp: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SetupTriggerUpdatedEvent {
     "effects" => effects,
+    "eventTime" | "timestamp" => timestamp,
     "label" => label,
     "metadata" => metadata,
     "mode" => mode,
@@ -9502,9 +10769,9 @@ crate::de::fields!(SetupTriggerUpdatedEvent {
     "setupTriggerId" => setup_trigger_id,
     "setupTriggerOID" => setup_trigger_oid,
     "setupTriggerType" => setup_trigger_type,
+    "siteOID" => site_oid,
     "sourceDeviceURLs" => source_device_urls,
-    "timestamp" => timestamp,
-});
+}; form wire_form);
 
 /// Documented at `event SomfyProtectCurrentTokenCompletedEvent`.
 pub struct SomfyProtectCurrentTokenCompletedEvent {
@@ -9512,6 +10779,8 @@ pub struct SomfyProtectCurrentTokenCompletedEvent {
     ///
     /// Example: `an access token`.
     pub access_token: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Refresh token
@@ -9522,21 +10791,30 @@ pub struct SomfyProtectCurrentTokenCompletedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyProtectCurrentTokenCompletedEvent {
     "accessToken" => access_token,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "refreshToken" => refresh_token,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyProtectCurrentTokenFailedEvent`.
 pub struct SomfyProtectCurrentTokenFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -9545,39 +10823,57 @@ pub struct SomfyProtectCurrentTokenFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyProtectCurrentTokenFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyProtectDiscoverCompletedEvent`.
 pub struct SomfyProtectDiscoverCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyProtectDiscoverCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyProtectDiscoverFailedEvent`.
 pub struct SomfyProtectDiscoverFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Failure type
     ///
     /// Example: `NON_EXECUTING`.
@@ -9588,39 +10884,57 @@ pub struct SomfyProtectDiscoverFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyProtectDiscoverFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyProtectGenerateOAuthTokensCompletedEvent`.
 pub struct SomfyProtectGenerateOAuthTokensCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyProtectGenerateOAuthTokensCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyProtectGenerateOAuthTokensFailedEvent`.
 pub struct SomfyProtectGenerateOAuthTokensFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Failure type
     ///
     /// Example: `NON_EXECUTING`.
@@ -9631,41 +10945,59 @@ pub struct SomfyProtectGenerateOAuthTokensFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyProtectGenerateOAuthTokensFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyProtectGetSitesCompletedEvent`.
 pub struct SomfyProtectGetSitesCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     pub sites: Option<Vec<crate::types::SomfyProtectSite>>,
-    pub timestamp: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyProtectGetSitesCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
+    "siteOID" => site_oid,
     "sites" => sites,
-    "timestamp" => timestamp,
-});
+}; form wire_form);
 
 /// Documented at `event SomfyProtectGetSitesFailedEvent`.
 pub struct SomfyProtectGetSitesFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -9674,17 +11006,24 @@ pub struct SomfyProtectGetSitesFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyProtectGetSitesFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyProtectGetSitesCompletedEvent.sites[].profiles[]`.
 pub struct SomfyProtectProfile {
@@ -9747,6 +11086,8 @@ crate::de::fields!(SomfyProtectSiteDiagnosis {
 
 /// Documented at `event SomfyProtectSiteDiscoveredEvent`.
 pub struct SomfyProtectSiteDiscoveredEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
@@ -9761,40 +11102,58 @@ pub struct SomfyProtectSiteDiscoveredEvent {
     ///
     /// Example: `a site label`.
     pub site_label: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyProtectSiteDiscoveredEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
     "siteId" => site_id,
     "siteLabel" => site_label,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyThermostatCurrentTokensCompletedEvent`.
 pub struct SomfyThermostatCurrentTokensCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyThermostatCurrentTokensCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyThermostatCurrentTokensFailedEvent`.
 pub struct SomfyThermostatCurrentTokensFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -9803,17 +11162,24 @@ pub struct SomfyThermostatCurrentTokensFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyThermostatCurrentTokensFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyThermostatDeleteWebhookFailedEvent`.
 pub struct SomfyThermostatDeleteWebhookFailedEvent {
@@ -9821,6 +11187,8 @@ pub struct SomfyThermostatDeleteWebhookFailedEvent {
     ///
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -9829,18 +11197,25 @@ pub struct SomfyThermostatDeleteWebhookFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyThermostatDeleteWebhookFailedEvent {
     "deviceURL" => device_url,
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyThermostatDeleteWebhookSuccessEvent`.
 pub struct SomfyThermostatDeleteWebhookSuccessEvent {
@@ -9848,48 +11223,68 @@ pub struct SomfyThermostatDeleteWebhookSuccessEvent {
     ///
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Webhook id
     pub webhook_id: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyThermostatDeleteWebhookSuccessEvent {
     "deviceURL" => device_url,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
+    "siteOID" => site_oid,
     "webhookId" => webhook_id,
-});
+}; form wire_form);
 
 /// Documented at `event SomfyThermostatDiscoverCompletedEvent`.
 pub struct SomfyThermostatDiscoverCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyThermostatDiscoverCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyThermostatDiscoverFailedEvent`.
 pub struct SomfyThermostatDiscoverFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -9898,26 +11293,39 @@ pub struct SomfyThermostatDiscoverFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyThermostatDiscoverFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyThermostatDiscoveredEvent`.
 pub struct SomfyThermostatDiscoveredEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// thermostat ID
     ///
     /// Example: `a thermostat id`.
@@ -9926,40 +11334,54 @@ pub struct SomfyThermostatDiscoveredEvent {
     ///
     /// Example: `a thermostat label`.
     pub thermostat_label: Option<String>,
-    pub timestamp: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyThermostatDiscoveredEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
+    "siteOID" => site_oid,
     "thermostatId" => thermostat_id,
     "thermostatLabel" => thermostat_label,
-    "timestamp" => timestamp,
-});
-
+}; form
+    wire_form);
 /// Documented at `event SomfyThermostatGenerateOAuthTokensCompletedEvent`.
 pub struct SomfyThermostatGenerateOAuthTokensCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyThermostatGenerateOAuthTokensCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyThermostatGenerateOAuthTokensFailedEvent`.
 pub struct SomfyThermostatGenerateOAuthTokensFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -9968,17 +11390,24 @@ pub struct SomfyThermostatGenerateOAuthTokensFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyThermostatGenerateOAuthTokensFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyThermostatRegisterWebhookFailedEvent`.
 pub struct SomfyThermostatRegisterWebhookFailedEvent {
@@ -9986,6 +11415,8 @@ pub struct SomfyThermostatRegisterWebhookFailedEvent {
     ///
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -9994,18 +11425,25 @@ pub struct SomfyThermostatRegisterWebhookFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyThermostatRegisterWebhookFailedEvent {
     "deviceURL" => device_url,
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyThermostatRegisterWebhookSuccessEvent`.
 pub struct SomfyThermostatRegisterWebhookSuccessEvent {
@@ -10013,23 +11451,32 @@ pub struct SomfyThermostatRegisterWebhookSuccessEvent {
     ///
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyThermostatRegisterWebhookSuccessEvent {
     "deviceURL" => device_url,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyThermostatsCandidatesDiscoveredEvent`.
 pub struct SomfyThermostatsCandidatesDiscoveredEvent {
@@ -10037,23 +11484,32 @@ pub struct SomfyThermostatsCandidatesDiscoveredEvent {
     pub candidates: Option<
         Vec<crate::types::SomfyThermostatsCandidatesDiscoveredEventCandidate>,
     >,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(SomfyThermostatsCandidatesDiscoveredEvent {
     "candidates" => candidates,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event SomfyThermostatsCandidatesDiscoveredEvent.candidates[]`.
 pub struct SomfyThermostatsCandidatesDiscoveredEventCandidate {
@@ -10468,6 +11924,8 @@ pub struct ValidAddressEvent {
     ///
     /// Example: `an address`.
     pub address: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
@@ -10476,18 +11934,30 @@ pub struct ValidAddressEvent {
     pub owning_partner: Option<String>,
     /// Device protocol type
     pub protocol_type: Option<i64>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ValidAddressEvent {
     "address" => address,
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
     "protocolType" => protocol_type,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `` POST /triggers allowed type `weekDays` ``.
 pub struct WeekDays {
@@ -10666,6 +12136,8 @@ crate::de::fields!(WeeklySchedule {
 
 /// Documented at `event WiserGatewayDiscoveredEvent`.
 pub struct WiserGatewayDiscoveredEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// gateway Id
     ///
     /// Example: `a gateway id`.
@@ -10680,21 +12152,30 @@ pub struct WiserGatewayDiscoveredEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(WiserGatewayDiscoveredEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "label" => label,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event WiserGatewayDiscoveredFailedEvent`.
 pub struct WiserGatewayDiscoveredFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Example: `a gateway id`.
@@ -10705,18 +12186,25 @@ pub struct WiserGatewayDiscoveredFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(WiserGatewayDiscoveredFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "gatewayId" => gateway_id,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event WiserSitesCandidatesDiscoveredEvent.candidates[]`.
 pub struct WiserSite {
@@ -10737,26 +12225,37 @@ crate::de::fields!(WiserSite {
 pub struct WiserSitesCandidatesDiscoveredEvent {
     /// List of Wiser sites candidates
     pub candidates: Option<Vec<crate::types::WiserSite>>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(WiserSitesCandidatesDiscoveredEvent {
     "candidates" => candidates,
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event WiserSitesCandidatesFailedEvent`.
 pub struct WiserSitesCandidatesFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -10765,82 +12264,133 @@ pub struct WiserSitesCandidatesFailedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(WiserSitesCandidatesFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// A device is excluded from other zwave network
 ///
 /// Documented at `event ZWaveExclusionInOtherNetworkEvent`.
 pub struct ZWaveExclusionInOtherNetworkEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZWaveExclusionInOtherNetworkEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event ZWaveNewClientSideAuthenticationDSKEvent`.
 pub struct ZWaveNewClientSideAuthenticationDSKEvent {
     /// Device Security Key
     pub device_security_key: Option<String>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZWaveNewClientSideAuthenticationDSKEvent {
     "deviceSecurityKey" => device_security_key,
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event ZWaveResetCompleteEvent`.
 pub struct ZWaveResetCompleteEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZWaveResetCompleteEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event ZWaveResetFailedEvent`.
 pub struct ZWaveResetFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Gateway id
@@ -10849,39 +12399,67 @@ pub struct ZWaveResetFailedEvent {
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZWaveResetFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event ZWaveSetModeCompleteEvent`.
 pub struct ZWaveSetModeCompleteEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZWaveSetModeCompleteEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `event ZWaveSetModeFailedEvent`.
 pub struct ZWaveSetModeFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Gateway id
@@ -10890,43 +12468,71 @@ pub struct ZWaveSetModeFailedEvent {
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZWaveSetModeFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// When zigbee network is bound
 ///
 /// Documented at `event ZigbeeBindNetworkCompletedEvent`.
 pub struct ZigbeeBindNetworkCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZigbeeBindNetworkCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// When zigbee network cannot be bound
 ///
 /// Documented at `event ZigbeeBindNetworkFailedEvent`.
 pub struct ZigbeeBindNetworkFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Gateway id
@@ -10935,43 +12541,71 @@ pub struct ZigbeeBindNetworkFailedEvent {
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZigbeeBindNetworkFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// The new Zigbee network has been successfully created
 ///
 /// Documented at `event ZigbeeCreateNetworkCompletedEvent`.
 pub struct ZigbeeCreateNetworkCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZigbeeCreateNetworkCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// An error occurred while creating the new Zigbee network
 ///
 /// Documented at `event ZigbeeCreateNetworkFailedEvent`.
 pub struct ZigbeeCreateNetworkFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Gateway id
@@ -10980,43 +12614,71 @@ pub struct ZigbeeCreateNetworkFailedEvent {
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZigbeeCreateNetworkFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// When zigbee network is joined
 ///
 /// Documented at `event ZigbeeJoinNetworkCompletedEvent`.
 pub struct ZigbeeJoinNetworkCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZigbeeJoinNetworkCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// When zigbee network cannot be joined
 ///
 /// Documented at `event ZigbeeJoinNetworkFailedEvent`.
 pub struct ZigbeeJoinNetworkFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Gateway id
@@ -11025,43 +12687,71 @@ pub struct ZigbeeJoinNetworkFailedEvent {
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZigbeeJoinNetworkFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// When zigbee network is left
 ///
 /// Documented at `event ZigbeeLeaveNetworkCompletedEvent`.
 pub struct ZigbeeLeaveNetworkCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZigbeeLeaveNetworkCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// When zigbee network cannot be left
 ///
 /// Documented at `event ZigbeeLeaveNetworkFailedEvent`.
 pub struct ZigbeeLeaveNetworkFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Gateway id
@@ -11070,43 +12760,71 @@ pub struct ZigbeeLeaveNetworkFailedEvent {
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZigbeeLeaveNetworkFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// When zigbee network is refreshed
 ///
 /// Documented at `event ZigbeeRefreshNetworkCompletedEvent`.
 pub struct ZigbeeRefreshNetworkCompletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Gateway id
     pub gateway_id: Option<String>,
     /// Owning partner of the parent entity (gateway, setup group, ...)) . only available in event streams
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZigbeeRefreshNetworkCompletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// When zigbee network cannot be refreshed
 ///
 /// Documented at `event ZigbeeRefreshNetworkFailedEvent`.
 pub struct ZigbeeRefreshNetworkFailedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `NON_EXECUTING`.
     pub failure_type: Option<String>,
     /// Gateway id
@@ -11115,17 +12833,29 @@ pub struct ZigbeeRefreshNetworkFailedEvent {
     ///
     /// Example: `an owning partner`.
     pub owning_partner: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Setup OID
+    ///
+    /// Example: `a setup OID`.
+    pub setup_oid: Option<String>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZigbeeRefreshNetworkFailedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "failureType" => failure_type,
     "gatewayId" => gateway_id,
     "owningPartner" => owning_partner,
-    "timestamp" => timestamp,
-});
+    "setupOID" => setup_oid,
+    "siteOID" => site_oid,
+}; form wire_form);
 
 /// Documented at `GET /setup response.zones[]` (and 8 other places).
 pub struct Zone {
@@ -11161,6 +12891,8 @@ crate::de::fields!(Zone {
 /// Documented at `event ZoneCreatedEvent`.
 pub struct ZoneCreatedEvent {
     pub device_urls: Option<Vec<String>>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `a zone created event label`.
     pub label: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -11170,52 +12902,69 @@ pub struct ZoneCreatedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
-    pub r#type: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Zone OID
     ///
     /// Example: `a zone OID`.
     pub zone_oid: Option<String>,
+    /// Wire name `zoneType`; `type` in the previous version (both decode, and a value encodes with the name it came with).
+    pub r#type: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZoneCreatedEvent {
     "deviceURLs" => device_urls,
+    "eventTime" | "timestamp" => timestamp,
     "label" => label,
     "owningPartners" => owning_partners,
     "placeOIDs" => place_oids,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-    "type" => r#type,
+    "siteOID" => site_oid,
     "zoneOID" => zone_oid,
-});
+    "zoneType" | "type" => r#type,
+}; form wire_form);
 
 /// An existing zone has been deleted
 ///
 /// Documented at `event ZoneDeletedEvent`.
 pub struct ZoneDeletedEvent {
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
     pub owning_partners: Option<Vec<String>>,
     /// Setup OID
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Zone OID
     ///
     /// Example: `a zone OID`.
     pub zone_oid: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZoneDeletedEvent {
+    "eventTime" | "timestamp" => timestamp,
     "owningPartners" => owning_partners,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
+    "siteOID" => site_oid,
     "zoneOID" => zone_oid,
-});
+}; form wire_form);
 
 /// Documented at `GET /setup response.zones[].items[]` (and 13 other places).
 pub struct ZoneItem {
@@ -11240,6 +12989,8 @@ crate::de::fields!(ZoneItem {
 /// Documented at `event ZoneUpdatedEvent`.
 pub struct ZoneUpdatedEvent {
     pub device_urls: Option<Vec<String>>,
+    /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
+    pub timestamp: Option<i64>,
     /// Example: `a zone updated event label`.
     pub label: Option<String>,
     /// Owning partners of the parent entity (setup, ...)) . only available in event streams
@@ -11249,23 +13000,31 @@ pub struct ZoneUpdatedEvent {
     ///
     /// Example: `a setup OID`.
     pub setup_oid: Option<String>,
-    pub timestamp: Option<i64>,
-    pub r#type: Option<i64>,
+    /// Site OID
+    ///
+    /// Example: `a site OID`.
+    pub site_oid: Option<String>,
     /// Zone OID
     ///
     /// Example: `a zone OID`.
     pub zone_oid: Option<String>,
+    /// Wire name `zoneType`; `type` in the previous version (both decode, and a value encodes with the name it came with).
+    pub r#type: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
+    /// The version's wire form the value was received in: encoding writes
+    /// the same names back. Not part of equality.
+    pub wire_form: crate::de::WireForm,
 }
 
 crate::de::fields!(ZoneUpdatedEvent {
     "deviceURLs" => device_urls,
+    "eventTime" | "timestamp" => timestamp,
     "label" => label,
     "owningPartners" => owning_partners,
     "placeOIDs" => place_oids,
     "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-    "type" => r#type,
+    "siteOID" => site_oid,
     "zoneOID" => zone_oid,
-});
+    "zoneType" | "type" => r#type,
+}; form wire_form);

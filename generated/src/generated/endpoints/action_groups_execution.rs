@@ -62,7 +62,8 @@ impl crate::Client {
     ///
     /// `POST /exec/{actionGroupOID}/internal`
     ///
-    /// The action group execution will be flagged as internal and its result will not be stored in the setup execution history. This is useful for automatic refresh operations that should not appear in the user history.
+    /// The action group execution will be flagged as internal and its result will not be stored in the setup execution history.
+    /// This is useful for automatic refresh operations that should not appear in the user history.
     ///
     /// Arguments:
     /// - `action_group_oid`: Action group OID to execute
@@ -372,7 +373,8 @@ impl crate::Client {
     ///
     /// `POST /exec/apply/geolocated`
     ///
-    /// The executed action group does not have to be persisted on the server before use. The action group execution will be flagged as geolocated.
+    /// The executed action group does not have to be persisted on the server before use.
+    /// The action group execution will be flagged as geolocated.
     ///
     /// Arguments:
     /// - `body`: Json description of the action group to execute
@@ -399,7 +401,8 @@ impl crate::Client {
     ///
     /// `POST /exec/apply/highPriority`
     ///
-    /// The executed action group does not have to be persisted on the server before use. The action group execution will have an higher priority, allowing to bypass some restrictions like forcing a blocked device.
+    /// The executed action group does not have to be persisted on the server before use.
+    /// The action group execution will have an higher priority, allowing to bypass some restrictions like forcing a blocked device.
     ///
     /// Arguments:
     /// - `body`: Json description of the action group to execute
@@ -426,7 +429,9 @@ impl crate::Client {
     ///
     /// `POST /exec/apply/internal`
     ///
-    /// The executed action group does not have to be persisted on the server before use. The action group execution will be flagged as internal and its result will not be stored in the setup execution history. This is useful for automatic refresh operations that should not appear in the user history.
+    /// The executed action group does not have to be persisted on the server before use.
+    /// The action group execution will be flagged as internal and its result will not be stored in the setup execution history.
+    /// This is useful for automatic refresh operations that should not appear in the user history.
     ///
     /// Arguments:
     /// - `body`: Json description of the action group to execute
@@ -476,7 +481,10 @@ impl crate::Client {
     ///
     /// `GET /exec/schedule/{actionGroupOID}`
     ///
-    /// Get the list of all scheduled executions: -&gt; with a delay (executionType=?Delayed execution?) -&gt; at a time of the current day of the weekly planning (executionType=?Weekly planning? executionSubType=?TIME\_TRIGGER?) -&gt; at dawn or dusk of the current day (executionType=?Weekly planning? executionSubType=?DAWN\_TRIGGER? or executionSubType=?DUSK\_TRIGGER?)
+    /// Get the list of all scheduled executions:
+    /// -&gt; with a delay (executionType=?Delayed execution?)
+    /// -&gt; at a time of the current day of the weekly planning (executionType=?Weekly planning? executionSubType=?TIME\_TRIGGER?)
+    /// -&gt; at dawn or dusk of the current day (executionType=?Weekly planning? executionSubType=?DAWN\_TRIGGER? or executionSubType=?DUSK\_TRIGGER?)
     ///
     /// Arguments:
     /// - `action_group_oid`: Action group OID
@@ -528,7 +536,10 @@ impl crate::Client {
     ///
     /// `GET /exec/schedule`
     ///
-    /// Get the list of all scheduled executions: -&gt; with a delay (executionType=?Delayed execution?) -&gt; at a time of the current day of the weekly planning (executionType=?Weekly planning? executionSubType=?TIME\_TRIGGER?) -&gt; at dawn or dusk of the current day (executionType=?Weekly planning? executionSubType=?DAWN\_TRIGGER? or executionSubType=?DUSK\_TRIGGER?)
+    /// Get the list of all scheduled executions:
+    /// -&gt; with a delay (executionType=?Delayed execution?)
+    /// -&gt; at a time of the current day of the weekly planning (executionType=?Weekly planning? executionSubType=?TIME\_TRIGGER?)
+    /// -&gt; at dawn or dusk of the current day (executionType=?Weekly planning? executionSubType=?DAWN\_TRIGGER? or executionSubType=?DUSK\_TRIGGER?)
     ///
     /// Safe read: resent automatically after a transient failure.
     #[inline]

@@ -98,7 +98,14 @@ impl crate::Client {
     ///
     /// `GET /config/{gatewayId}/camera/candidates`
     ///
-    /// Data on camera are: -&gt; name: camera name -&gt; description: camera descrip -&gt; deviceAddress: camera address on the gateway -&gt; cameraIpOrFqdn: indicates the IP address or the FQDN of the camera on the LAN -&gt; type: camera type. 1 stands for generic camera, 2 for Domis camera -&gt; lockType: lock type. 0 stands for available (not locked), 1 for locked by an alarm system, 2 for locked by a gateway and 3 indicates that camera version is outdated -&gt; wifiEnabled: indicates if wifi is enabled on the camera
+    /// Data on camera are:
+    /// -&gt; name: camera name
+    /// -&gt; description: camera descrip
+    /// -&gt; deviceAddress: camera address on the gateway
+    /// -&gt; cameraIpOrFqdn: indicates the IP address or the FQDN of the camera on the LAN
+    /// -&gt; type: camera type. 1 stands for generic camera, 2 for Domis camera
+    /// -&gt; lockType: lock type. 0 stands for available (not locked), 1 for locked by an alarm system, 2 for locked by a gateway and 3 indicates that camera version is outdated
+    /// -&gt; wifiEnabled: indicates if wifi is enabled on the camera
     ///
     /// Arguments:
     /// - `gateway_id`: Gateway id to which camera has to be paired

@@ -36,7 +36,16 @@ impl crate::Client {
     ///
     /// `GET /setup/devices/{deviceURL}/pictures/{pictureId}`
     ///
-    /// Response contains a picture reference and two picture url templates: -&gt; a url template for the picture thumbnail -&gt; a url template for the picture Both url templates will look like to: <https://somewhere.com/getPicture?cameraid=@CAMERA_ID@&protocolType=@PROTOCOL_TYPE@&gatewayId=@GATEWAY_ID@&photoID=@PHOTO_ID@&sessionId=@SESSION_ID@> To use these templates, @CAMERA\_ID@, @PROTOCOL\_TYPE@, @GATEWAY\_ID@, @PHOTO\_ID@ and @SESSION\_ID@ will have to be replaced by a correct values. Note that the sessionId timeout is 30 seconds.
+    /// Response contains a picture reference and two picture url templates:
+    /// -&gt; a url template for the picture thumbnail
+    /// -&gt; a url template for the picture
+    ///
+    /// Both url templates will look like to:
+    /// <https://somewhere.com/getPicture?cameraid=@CAMERA_ID@&protocolType=@PROTOCOL_TYPE@&gatewayId=@GATEWAY_ID@&photoID=@PHOTO_ID@&sessionId=@SESSION_ID@>
+    ///
+    /// To use these templates, @CAMERA\_ID@, @PROTOCOL\_TYPE@, @GATEWAY\_ID@, @PHOTO\_ID@ and @SESSION\_ID@ will have to be replaced by a correct values.
+    ///
+    /// Note that the sessionId timeout is 30 seconds.
     ///
     /// Arguments:
     /// - `device_url`: Camera device URL
@@ -160,7 +169,16 @@ impl crate::Client {
     ///
     /// `GET /setup/devices/{deviceURL}/pictures/{from}/{to}`
     ///
-    /// Response contains a list of picture references and two picture url templates: -&gt; a url template for the picture thumbnail -&gt; a url template for the picture Both url templates will look like to: <https://somewhere.com/getPicture?cameraid=@CAMERA_ID@&protocolType=@PROTOCOL_TYPE@&gatewayId=@GATEWAY_ID@&photoID=@PHOTO_ID@&sessionId=@SESSION_ID@> To use these templates, @CAMERA\_ID@, @PROTOCOL\_TYPE@, @GATEWAY\_ID@, @PHOTO\_ID@ and @SESSION\_ID@ will have to be replaced by a correct values. Note that the sessionId timeout is 30 seconds.
+    /// Response contains a list of picture references and two picture url templates:
+    /// -&gt; a url template for the picture thumbnail
+    /// -&gt; a url template for the picture
+    ///
+    /// Both url templates will look like to:
+    /// <https://somewhere.com/getPicture?cameraid=@CAMERA_ID@&protocolType=@PROTOCOL_TYPE@&gatewayId=@GATEWAY_ID@&photoID=@PHOTO_ID@&sessionId=@SESSION_ID@>
+    ///
+    /// To use these templates, @CAMERA\_ID@, @PROTOCOL\_TYPE@, @GATEWAY\_ID@, @PHOTO\_ID@ and @SESSION\_ID@ will have to be replaced by a correct values.
+    ///
+    /// Note that the sessionId timeout is 30 seconds.
     ///
     /// Arguments:
     /// - `device_url`: Camera device URL
@@ -189,7 +207,8 @@ impl crate::Client {
     ///
     /// `GET /setup/devices/{deviceURL}/pictures/{from}/{to}/{offset}/{size}`
     ///
-    /// Same as getPictures operation but within a range of pictures. This operation is useful to render a paginated pictures library.
+    /// Same as getPictures operation but within a range of pictures.
+    /// This operation is useful to render a paginated pictures library.
     ///
     /// Arguments:
     /// - `device_url`: Camera device URL

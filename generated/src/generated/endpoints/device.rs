@@ -157,6 +157,36 @@ impl crate::Client {
         )
     }
 
+    /// Update the name of a device
+    ///
+    /// `PUT /setup/devices/{deviceURL}/label/{label}`
+    ///
+    /// Arguments:
+    /// - `device_url`: Device URL to update
+    /// - `label`: New device label
+    ///
+    /// Options (methods of the returned [`PutSetupDevicesByDeviceUrlLabelByLabel`](crate::calls::PutSetupDevicesByDeviceUrlLabelByLabel)):
+    /// - [`update_device_name`](crate::calls::PutSetupDevicesByDeviceUrlLabelByLabel::update_device_name) (query `updateDeviceName`, default `false`): If true, device name will also be updated
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
+    ///
+    /// Generates: [`DeviceUpdatedEvent`](crate::types::DeviceUpdatedEvent).
+    #[inline]
+    pub fn put_setup_devices_by_device_url_label_by_label(
+        &self,
+        device_url: &str,
+        label: &str,
+    ) -> PutSetupDevicesByDeviceUrlLabelByLabel<'_> {
+        PutSetupDevicesByDeviceUrlLabelByLabel(
+            Call::new(
+                self,
+                Request::new(&operations::PUT_SETUP_DEVICES_BY_DEVICE_URL_LABEL_BY_LABEL)
+                    .path(&[device_url, label]),
+                RawResponse::json,
+            ),
+        )
+    }
+
     /// Relocate a device in an existing place
     ///
     /// `PUT /setup/devices/{deviceURL}/relocate/{placeOID}`
@@ -198,6 +228,12 @@ impl crate::Client {
     /// Idempotent write: resent automatically after a transient failure.
     ///
     /// Generates: [`DeviceUpdatedEvent`](crate::types::DeviceUpdatedEvent).
+    ///
+    /// Deprecated since version 2026.2.1.
+    #[deprecated(
+        since = "2026.2.1",
+        note = "deprecated since version 2026.2.1 of the Overkiz API"
+    )]
     #[inline]
     pub fn put_setup_devices_by_device_url_by_label(
         &self,
@@ -247,7 +283,9 @@ impl crate::Client {
     ///
     /// `PUT /setup/devices/{deviceURL}/{label}/{category}`
     ///
-    /// This will set the device attribute core:MeasurementCategory to the set newCategory parameter (See Appendix for details about supported measurement category values). This operation is only supported by sensor device that has measurement behavior.
+    /// This will set the device attribute core:MeasurementCategory to the set newCategory parameter (See Appendix for details about supported measurement category values).
+    ///
+    /// This operation is only supported by sensor device that has measurement behavior.
     ///
     /// Arguments:
     /// - `device_url`: Device URL to update
@@ -310,7 +348,7 @@ impl crate::Client {
     ///
     /// `GET /setup/devices/additionalInformation`
     ///
-    /// This operation returns additional information.
+    /// This operation returns  additional information.
     ///
     /// Safe read: resent automatically after a transient failure.
     #[inline]
@@ -683,7 +721,8 @@ impl crate::Client {
     ///
     /// `PUT /setup/devices/{deviceURL}/states/{name}/{stateType}/{stateValue}`
     ///
-    /// Update the value of a given device state. This operation is only supported on some specific device states (called 'persistent' device states') that may be modified directly from the API.
+    /// Update the value of a given device state.
+    /// This operation is only supported on some specific device states (called 'persistent' device states') that may be modified directly from the API.
     ///
     /// Arguments:
     /// - `device_url`: Device URL to update
@@ -733,7 +772,7 @@ impl crate::Client {
         )
     }
 
-    /// Get setup  definition
+    /// Get setup definition
     ///
     /// `GET /setup/devices`
     ///
@@ -1015,6 +1054,34 @@ impl crate::Client {
         )
     }
 
+    /// Update device's local device data
+    ///
+    /// `PUT /setup/devices/{deviceURL}/localDeviceData/{key}`
+    ///
+    /// Arguments:
+    /// - `device_url`: The device url
+    /// - `key`: The local device data key
+    /// - `body`: The local device data value
+    ///
+    /// Idempotent write: resent automatically after a transient failure.
+    #[inline]
+    pub fn put_setup_devices_by_device_url_local_device_data_by_key(
+        &self,
+        device_url: &str,
+        key: &str,
+        body: &crate::types::ObjectValueRequestBody,
+    ) -> Call<'_, ()> {
+        Call::new(
+                self,
+                Request::new(
+                        &operations::PUT_SETUP_DEVICES_BY_DEVICE_URL_LOCAL_DEVICE_DATA_BY_KEY,
+                    )
+                    .path(&[device_url, key]),
+                RawResponse::empty,
+            )
+            .json(body)
+    }
+
     /// Get hidden devices
     ///
     /// `GET /setup/devices/hidden`
@@ -1166,6 +1233,40 @@ impl<'c> std::future::IntoFuture for PostSetupDevicesByDeviceUrlDeleteCascade<'c
         'c,
         crate::types::PostSetupDevicesByDeviceUrlDeleteCascadeResponse,
     >;
+
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        self.0.send()
+    }
+}
+
+/// A call of [`Client::put_setup_devices_by_device_url_label_by_label`](crate::Client::put_setup_devices_by_device_url_label_by_label): set its options, then `.await` it.
+#[derive(Debug)]
+#[must_use = "a call does nothing until it is awaited"]
+pub struct PutSetupDevicesByDeviceUrlLabelByLabel<'c>(
+    Call<'c, crate::types::ExecIdResponse>,
+);
+
+impl<'c> PutSetupDevicesByDeviceUrlLabelByLabel<'c> {
+    /// If true, device name will also be updated
+    ///
+    /// Query `updateDeviceName`, default `false`.
+    #[inline]
+    pub fn update_device_name(self, update_device_name: bool) -> Self {
+        Self(self.0.query("updateDeviceName", update_device_name))
+    }
+
+    /// Sends the call (the same as `.await`).
+    #[inline]
+    pub fn send(self) -> crate::CallFuture<'c, crate::types::ExecIdResponse> {
+        self.0.send()
+    }
+}
+
+impl<'c> std::future::IntoFuture for PutSetupDevicesByDeviceUrlLabelByLabel<'c> {
+    type Output = Result<crate::types::ExecIdResponse, crate::Error>;
+
+    type IntoFuture = crate::CallFuture<'c, crate::types::ExecIdResponse>;
 
     #[inline]
     fn into_future(self) -> Self::IntoFuture {

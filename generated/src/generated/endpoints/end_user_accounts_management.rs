@@ -10,7 +10,11 @@ impl crate::Client {
     ///
     /// `PUT /enduser/account`
     ///
-    /// -&gt; last name, first name -&gt; email address -&gt; phone and mobile phone numbers -&gt; locale -&gt; extra emails
+    /// -&gt; last name, first name
+    /// -&gt; email address
+    /// -&gt; phone and mobile phone numbers
+    /// -&gt; locale
+    /// -&gt; extra emails
     ///
     /// Arguments:
     /// - `body`: Information to update the end-user account
@@ -370,7 +374,11 @@ impl crate::Client {
     ///
     /// `GET /enduser/mainAccount`
     ///
-    /// -&gt; last name, first name -&gt; email address -&gt; phone and mobile phone numbers -&gt; locale -&gt; extra emails
+    /// -&gt; last name, first name
+    /// -&gt; email address
+    /// -&gt; phone and mobile phone numbers
+    /// -&gt; locale
+    /// -&gt; extra emails
     ///
     /// Rate limit: 1 call per 1d for this operation (`bulk-load`), per session.
     ///
@@ -390,7 +398,12 @@ impl crate::Client {
     ///
     /// `POST /enduser/mainAccount`
     ///
-    /// -&gt; last name, first name -&gt; email address -&gt; phone and mobile phone numbers -&gt; locale -&gt; extra emails -&gt; setup label
+    /// -&gt; last name, first name
+    /// -&gt; email address
+    /// -&gt; phone and mobile phone numbers
+    /// -&gt; locale
+    /// -&gt; extra emails
+    /// -&gt; setup label
     ///
     /// Arguments:
     /// - `body`: All information about the new main user
@@ -413,7 +426,10 @@ impl crate::Client {
     ///
     /// `PUT /enduser/mainAccount`
     ///
-    /// -&gt; last name, first name -&gt; email address -&gt; phone and mobile phone numbers -&gt; locale
+    /// -&gt; last name, first name
+    /// -&gt; email address
+    /// -&gt; phone and mobile phone numbers
+    /// -&gt; locale
     ///
     /// Arguments:
     /// - `body`: All information to update the main user

@@ -212,7 +212,8 @@ impl crate::Client {
     ///
     /// `GET /setup/gateways/{gatewayId}/availableProtocols`
     ///
-    /// Available protocol means that protocol is fully functional. Native protocol is available as soon as it is activated. A protocol that needs a USB key plugged to the gateway is available only when USB key is plugged.
+    /// Available protocol means that protocol is fully functional. Native protocol is available as soon as it is activated.
+    /// A protocol that needs a USB key plugged to the gateway is available only when USB key is plugged.
     ///
     /// Arguments:
     /// - `gateway_id`: The gateway ID
@@ -372,7 +373,8 @@ impl crate::Client {
     ///
     /// `GET /setup/gateways/{gatewayId}/aliveAndReady`
     ///
-    /// This operation allows testing and validating connectivity between a gateway and backend servers. It returns true if the gateway is ready and alive.
+    /// This operation allows testing and validating connectivity between a gateway and backend servers.
+    /// It returns true if the gateway is ready and alive.
     ///
     /// Arguments:
     /// - `gateway_id`: The gateway serial number to test
@@ -395,7 +397,9 @@ impl crate::Client {
     ///
     /// `GET /setup/gateways/{gatewayId}/synchronization/failedTasks`
     ///
-    /// This operation tests if failed synchronization tasks still exist for the target gateway. (This test is independent from the gateway connectivity) Note that this operation may return true even though a call to /setup/gateways/{gatewayId}/synchronization/inProgress returned false because failed synchronization tasks may still exist.
+    /// This operation tests if failed synchronization tasks still exist for the target gateway. (This test is independent from the gateway connectivity)
+    /// Note that this operation may return true even though a call to /setup/gateways/{gatewayId}/synchronization/inProgress returned false
+    /// because failed synchronization tasks may still exist.
     ///
     /// Arguments:
     /// - `gateway_id`: The gateway serial number to test
@@ -448,7 +452,9 @@ impl crate::Client {
     ///
     /// `GET /setup/gateways/{gatewayId}/synchronization/inProgress`
     ///
-    /// This operation returns true if synchronization tasks are still in progress. Note that even if this operation returns false, failed synchronization tasks may still exist if a connectivity loss or gateway crash occured. To make sure the gateway is fully in sync with the server, see the /setup/gateways/{gatewayId}/synchronization/failedTasks operation
+    /// This operation returns true if synchronization tasks are still in progress.
+    /// Note that even if this operation returns false, failed synchronization tasks may still exist if a connectivity loss or gateway crash occured.
+    /// To make sure the gateway is fully in sync with the server, see the /setup/gateways/{gatewayId}/synchronization/failedTasks operation
     ///
     /// Arguments:
     /// - `gateway_id`: The gateway serial number to test
@@ -473,7 +479,9 @@ impl crate::Client {
     ///
     /// `GET /setup/gateways/{gatewayId}/synchronization/pendingTasks`
     ///
-    /// This operation tests if synchronization tasks still exist for the target gateway. (This test is independent from the gateway connectivity) Note that this operation may return true even though a call to /setup/gateways/{gatewayId}/synchronized returned true because failed synchronization tasks may still exist.
+    /// This operation tests if synchronization tasks still exist for the target gateway. (This test is independent from the gateway connectivity)
+    /// Note that this operation may return true even though a call to /setup/gateways/{gatewayId}/synchronized returned true
+    /// because failed synchronization tasks may still exist.
     ///
     /// Arguments:
     /// - `gateway_id`: The gateway serial number to test

@@ -6,6 +6,22 @@ use crate::__private::{RawResponse, Request};
 use crate::{operations, Call};
 
 impl crate::Client {
+    /// Retrieve data retention policy for executions and states in days
+    ///
+    /// `GET /history/dataRetentionPolicy`
+    ///
+    /// Safe read: resent automatically after a transient failure.
+    #[inline]
+    pub fn get_history_data_retention_policy(
+        &self,
+    ) -> Call<'_, crate::types::GetHistoryDataRetentionPolicyResponse> {
+        Call::new(
+            self,
+            Request::new(&operations::GET_HISTORY_DATA_RETENTION_POLICY),
+            RawResponse::json,
+        )
+    }
+
     /// Retrieve a device event by ID
     ///
     /// `GET /history/devicesEvent/{eventId}`
@@ -98,6 +114,41 @@ impl crate::Client {
         )
     }
 
+    /// Retrieve all executions for a given day.
+    ///
+    /// `GET /history/executions/daily/{year}/{month}/{day}`
+    ///
+    /// Max executions query span is limited to 200 executions. If the wanted date is out of the history retention period, an error will occur.
+    ///
+    /// Arguments:
+    /// - `year`: Year of the history to retrieve
+    /// - `month`: Month of the history to retrieve (1-12)
+    /// - `day`: Day of the history to retrieve (1-31)
+    ///
+    /// Options (methods of the returned [`GetHistoryExecutionsDailyByYearByMonthByDay`](crate::calls::GetHistoryExecutionsDailyByYearByMonthByDay)):
+    /// - [`execution_category`](crate::calls::GetHistoryExecutionsDailyByYearByMonthByDay::execution_category) (query `executionCategory`, default `any`): (Optional) Category of executions : manual, automation, any. (any by default)
+    /// - [`action_group_category`](crate::calls::GetHistoryExecutionsDailyByYearByMonthByDay::action_group_category) (query `actionGroupCategory`, default `any`): (Optional) Category of action group : persistent, nonPersistent, any. (any by default)
+    ///
+    /// Safe read: resent automatically after a transient failure.
+    #[inline]
+    pub fn get_history_executions_daily_by_year_by_month_by_day(
+        &self,
+        year: i64,
+        month: i64,
+        day: i64,
+    ) -> GetHistoryExecutionsDailyByYearByMonthByDay<'_> {
+        GetHistoryExecutionsDailyByYearByMonthByDay(
+            Call::new(
+                self,
+                Request::new(
+                        &operations::GET_HISTORY_EXECUTIONS_DAILY_BY_YEAR_BY_MONTH_BY_DAY,
+                    )
+                    .path(&[&year.to_string(), &month.to_string(), &day.to_string()]),
+                RawResponse::json,
+            ),
+        )
+    }
+
     /// Retrieve completed executions
     ///
     /// `GET /history/lastExecutions`
@@ -187,5 +238,58 @@ impl crate::Client {
                 .path(&[&from.to_string(), &to.to_string()]),
             RawResponse::json,
         )
+    }
+}
+
+/// A call of [`Client::get_history_executions_daily_by_year_by_month_by_day`](crate::Client::get_history_executions_daily_by_year_by_month_by_day): set its options, then `.await` it.
+#[derive(Debug)]
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetHistoryExecutionsDailyByYearByMonthByDay<'c>(
+    Call<'c, crate::types::GetHistoryExecutionsDailyByYearByMonthByDayResponse>,
+);
+
+impl<'c> GetHistoryExecutionsDailyByYearByMonthByDay<'c> {
+    /// (Optional) Category of executions : manual, automation, any. (any by default)
+    ///
+    /// Query `executionCategory`, default `any`.
+    #[inline]
+    pub fn execution_category(self, execution_category: &str) -> Self {
+        Self(self.0.query("executionCategory", execution_category))
+    }
+
+    /// (Optional) Category of action group : persistent, nonPersistent, any. (any by default)
+    ///
+    /// Query `actionGroupCategory`, default `any`.
+    #[inline]
+    pub fn action_group_category(self, action_group_category: &str) -> Self {
+        Self(self.0.query("actionGroupCategory", action_group_category))
+    }
+
+    /// Sends the call (the same as `.await`).
+    #[inline]
+    pub fn send(
+        self,
+    ) -> crate::CallFuture<
+        'c,
+        crate::types::GetHistoryExecutionsDailyByYearByMonthByDayResponse,
+    > {
+        self.0.send()
+    }
+}
+
+impl<'c> std::future::IntoFuture for GetHistoryExecutionsDailyByYearByMonthByDay<'c> {
+    type Output = Result<
+        crate::types::GetHistoryExecutionsDailyByYearByMonthByDayResponse,
+        crate::Error,
+    >;
+
+    type IntoFuture = crate::CallFuture<
+        'c,
+        crate::types::GetHistoryExecutionsDailyByYearByMonthByDayResponse,
+    >;
+
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        self.0.send()
     }
 }

@@ -35,7 +35,8 @@ impl crate::Client {
     ///
     /// `POST /setup/interactiveNotifications/{interactiveNotificationOID}/{actionType}`
     ///
-    /// When the user clicks a button (except for cancel), this method should be called with the flag value of the clicked button. The notification state is then changed on the server-side and the notification is moved to history
+    /// When the user clicks a button (except for cancel), this method should be called with the flag value of the clicked button.
+    /// The notification state is then changed on the server-side and the notification is moved to history
     ///
     /// Arguments:
     /// - `interactive_notification_oid`: Interactive notification id

@@ -27,7 +27,7 @@ pub use device::{
     DeleteSetupDevicesByDeviceUrl, GetSetupDevices, GetSetupDevicesByDeviceUrl,
     PostSetupDevicesByDeviceUrlDelete, PostSetupDevicesByDeviceUrlDeleteCascade,
     PostSetupDevicesStatesRefresh, PutSetupDevicesByDeviceUrlByLabel,
-    PutSetupDevicesByDeviceUrlByLabelByCategory,
+    PutSetupDevicesByDeviceUrlByLabelByCategory, PutSetupDevicesByDeviceUrlLabelByLabel,
 };
 
 mod device_pairing_operations;
@@ -53,6 +53,7 @@ pub use gateway::{
 };
 
 mod history;
+pub use history::GetHistoryExecutionsDailyByYearByMonthByDay;
 mod interactive_notifications;
 mod io_home_control_protocol;
 pub use io_home_control_protocol::{
@@ -62,6 +63,8 @@ pub use io_home_control_protocol::{
 
 mod knx_over_ogp_protocol;
 mod local_api;
+mod local_devices;
+pub use local_devices::{DeleteSetupLocalDevicesByLocalDeviceOid, GetSetupLocalDevices};
 mod location_utils;
 pub use location_utils::PostUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefix;
 mod login_session;

@@ -180,7 +180,7 @@ impl crate::Client {
     ///
     /// Arguments:
     /// - `place_oid`: The id of the place to update
-    /// - `new_parent_place_oid`: The new parrent place
+    /// - `new_parent_place_oid`: The new parent place OID
     ///
     /// Idempotent write: resent automatically after a transient failure.
     ///

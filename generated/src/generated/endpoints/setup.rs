@@ -73,7 +73,8 @@ impl crate::Client {
     ///
     /// `GET /setup/dawnTime`
     ///
-    /// Response is composed of a dawnTime nodes; it has a utc time (in milliseconds) and hours and minutes calculated by taking the setup timezone into account. If dawnTime cannot be defined, utc, hours and minutes are not set.
+    /// Response is composed of a dawnTime nodes; it has a utc time (in milliseconds) and hours and minutes calculated by taking the setup timezone into account.
+    /// If dawnTime cannot be defined, utc, hours and minutes are not set.
     ///
     /// Safe read: resent automatically after a transient failure.
     #[inline]
@@ -89,7 +90,8 @@ impl crate::Client {
     ///
     /// `GET /setup/dawnTime/{year}/{month}/{day}`
     ///
-    /// Response is composed of a dawnTime nodes; it has a utc time (in milliseconds) and hours and minutes calculated by taking the setup timezone into account. If dawnTime cannot be defined, utc, hours and minutes are not set.
+    /// Response is composed of a dawnTime nodes; it has a utc time (in milliseconds) and hours and minutes calculated by taking the setup timezone into account.
+    /// If dawnTime cannot be defined, utc, hours and minutes are not set.
     ///
     /// Arguments:
     /// - `year`: The year to search
@@ -157,7 +159,8 @@ impl crate::Client {
     ///
     /// `GET /setup/duskTime`
     ///
-    /// Response is composed of a duskTime nodes; it has a utc time (in milliseconds) and hours and minutes calculated by taking the setup timezone into account. If duskTime cannot be defined, utc, hours and minutes are not set.
+    /// Response is composed of a duskTime nodes; it has a utc time (in milliseconds) and hours and minutes calculated by taking the setup timezone into account.
+    /// If duskTime cannot be defined, utc, hours and minutes are not set.
     ///
     /// Safe read: resent automatically after a transient failure.
     #[inline]
@@ -173,7 +176,8 @@ impl crate::Client {
     ///
     /// `GET /setup/duskTime/{year}/{month}/{day}`
     ///
-    /// Response is composed of a duskTime nodes; it has a utc time (in milliseconds) and hours and minutes calculated by taking the setup timezone into account. If duskTime cannot be defined, utc, hours and minutes are not set.
+    /// Response is composed of a duskTime nodes; it has a utc time (in milliseconds) and hours and minutes calculated by taking the setup timezone into account.
+    /// If duskTime cannot be defined, utc, hours and minutes are not set.
     ///
     /// Arguments:
     /// - `year`: The year to search
@@ -273,7 +277,18 @@ impl crate::Client {
     ///
     /// `GET /setup`
     ///
-    /// -&gt; gateways data (serial number, activation state, ...): &lt;gateways/gateway&gt; -&gt; setup location: &lt;location&gt; -&gt; house places (rooms and floors): &lt;place&gt; -&gt; setup devices: &lt;devices&gt; A gateway may be in different modes (mode) regarding to the activated functions (functions). A house may be composed of several floors and rooms. The house, floors and rooms are viewed as a place. Devices in the house are grouped by type called uiClass. Each device has an associated widget. The widget is used to control or to know the device state, whatever the device protocol (controllable): IO, RTS, X10, ... . A device can be either an actuator (type=1) or a sensor (type=2). Data of one or several devices can be also get by setting the device(s) url as request parameter.
+    /// -&gt; gateways data (serial number, activation state, ...): &lt;gateways/gateway&gt;
+    /// -&gt; setup location: &lt;location&gt;
+    /// -&gt; house places (rooms and floors): &lt;place&gt;
+    /// -&gt; setup devices: &lt;devices&gt;
+    ///
+    /// A gateway may be in different modes (mode) regarding to the activated functions (functions).
+    ///
+    /// A house may be composed of several floors and rooms. The house, floors and rooms are viewed as a place.
+    ///
+    /// Devices in the house are grouped by type called uiClass. Each device has an associated widget. The widget is used to control or to know the device state, whatever the device protocol (controllable): IO, RTS, X10, ... . A device can be either an actuator (type=1) or a sensor (type=2).
+    ///
+    /// Data of one or several devices can be also get by setting the device(s) url as request parameter.
     ///
     /// Options (methods of the returned [`GetSetup`](crate::calls::GetSetup)):
     /// - [`with_manufacturer_data`](crate::calls::GetSetup::with_manufacturer_data) (query `withManufacturerData`, default `false`): true to recover manufacturer data

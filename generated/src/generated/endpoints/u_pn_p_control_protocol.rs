@@ -14,6 +14,11 @@ impl crate::Client {
     /// - `gateway_id`: The gateway id
     ///
     /// Safe read: resent automatically after a transient failure.
+    ///
+    /// Documented up to version 2026-03 only: the newest documentation no longer lists it.
+    #[deprecated(
+        note = "documented up to version 2026-03 only: kept for servers of that version"
+    )]
     #[inline]
     pub fn get_config_by_gateway_id_upnpcontrol_sonos_check_action_groups(
         &self,
@@ -43,6 +48,11 @@ impl crate::Client {
     /// Acts: never resent once it may have reached the server; a failure after that is [`ErrorKind::OutcomeUnknown`](crate::ErrorKind::OutcomeUnknown).
     ///
     /// Generates: [`SonosGetTopologyFailedEvent`](crate::types::SonosGetTopologyFailedEvent), [`SonosGetTopologySuccessEvent`](crate::types::SonosGetTopologySuccessEvent), [`SonosTopologyChangedEvent`](crate::types::SonosTopologyChangedEvent).
+    ///
+    /// Documented up to version 2026-03 only: the newest documentation no longer lists it.
+    #[deprecated(
+        note = "documented up to version 2026-03 only: kept for servers of that version"
+    )]
     #[inline]
     pub fn post_config_by_gateway_id_upnpcontrol_sonos_topology_by_device_url(
         &self,

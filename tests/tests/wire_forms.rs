@@ -1,0 +1,277 @@
+//! One crate, servers of two versions: events of the previous wire form (2026-03:
+//! tagged `name`, dated `timestamp`, execution type `type`) and of the newest
+//! (2026-08: tagged `type`, dated `eventTime`, `executionType`, ...) decode into
+//! equal typed values, and each re-encodes in the form it was received.
+//!
+//! The conversion between the forms is written here from the spec's data
+//! (`spec/overkiz.json`: each event's tag, previous tag and aliases) and the
+//! curated renames of the undocumented events (`spec/curated.toml`), independently
+//! of the generated decoders. Sources: the event examples of both pages, and the
+//! real stream of `tests/fixtures/event/` (all of the previous form).
+
+use std::collections::BTreeMap;
+
+use overkiz::Event;
+use serde_json::{Map, Value};
+
+fn read(relative: &str) -> String {
+    std::fs::read_to_string(format!("{}/../{relative}", env!("CARGO_MANIFEST_DIR")))
+        .unwrap_or_else(|e| panic!("{relative}: {e}"))
+}
+
+/// How one event is written in each form.
+#[derive(Debug, Default)]
+struct Form {
+    tag: String,
+    previous_tag: String,
+    /// (newest wire name, previous wire name)
+    aliases: Vec<(String, String)>,
+    /// Fields only the previous form has (the newest form cannot carry them).
+    previous_only: Vec<String>,
+}
+
+struct Forms {
+    events: BTreeMap<String, Form>,
+    /// The events the newest page removed: of the previous form only.
+    removed: Vec<String>,
+}
+
+fn forms() -> Forms {
+    let spec: Value = serde_json::from_str(&read("spec/overkiz.json")).unwrap();
+    assert_eq!(
+        spec["previous_version"], "2026-03",
+        "the spec was compared with the previous version"
+    );
+    let mut events = BTreeMap::new();
+    for e in spec["events"].as_array().unwrap() {
+        let names = |key: &str| -> Vec<String> {
+            e[key]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|f| f["name"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let form = Form {
+            tag: e["tag"].as_str().unwrap().to_owned(),
+            previous_tag: e["tag_aliases"][0].as_str().unwrap().to_owned(),
+            aliases: e["aliases"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|a| {
+                    (
+                        a["name"].as_str().unwrap().to_owned(),
+                        a["previous"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect(),
+            previous_only: names("previous_fields"),
+        };
+        events.insert(e["name"].as_str().unwrap().to_owned(), form);
+    }
+    let removed = spec["removed_events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap().to_owned())
+        .collect();
+    // The curated events: the documented events' tags, and the curated renames.
+    let curated = overkiz_codegen::curated::Curated::parse(&read("spec/curated.toml")).unwrap();
+    for event in &curated.event {
+        let name = &event.value.name;
+        let aliases = curated
+            .alias
+            .iter()
+            .filter(|a| a.value.applies_to(name))
+            .filter(|a| event.value.fields.iter().any(|f| f.name == a.value.previous))
+            .map(|a| (a.value.name.clone(), a.value.previous.clone()))
+            .collect();
+        let form = Form {
+            tag: "type".into(),
+            previous_tag: "name".into(),
+            aliases,
+            previous_only: Vec::new(),
+        };
+        events.insert(name.clone(), form);
+    }
+    Forms { events, removed }
+}
+
+fn rename(object: &mut Map<String, Value>, from: &str, to: &str) {
+    if let Some(value) = object.remove(from) {
+        assert!(object.insert(to.to_owned(), value).is_none(), "{to} twice");
+    }
+}
+
+impl Forms {
+    fn form<'v>(&self, event: &'v Value) -> (&'v str, &Form) {
+        let name = event
+            .get("name")
+            .or_else(|| event.get("type"))
+            .and_then(Value::as_str)
+            .expect("a tagged event");
+        let form = self
+            .events
+            .get(name)
+            .unwrap_or_else(|| panic!("{name}: no such event"));
+        (name, form)
+    }
+
+    /// The previous form of a newest-form event.
+    fn to_previous(&self, event: &Value) -> Value {
+        let (name, form) = self.form(event);
+        let mut object = event.as_object().unwrap().clone();
+        object.remove(&form.tag);
+        for (newest, previous) in &form.aliases {
+            rename(&mut object, newest, previous);
+        }
+        object.insert(form.previous_tag.clone(), name.into());
+        Value::Object(object)
+    }
+
+    /// The newest form of a previous-form event, without the fields the newest
+    /// form cannot carry (returned too: the previous-form event without them).
+    fn to_newest(&self, event: &Value) -> (Value, Value) {
+        let (name, form) = self.form(event);
+        let mut previous = event.as_object().unwrap().clone();
+        for field in &form.previous_only {
+            previous.remove(field);
+        }
+        let mut object = previous.clone();
+        object.remove(&form.previous_tag);
+        for (newest, old) in &form.aliases {
+            rename(&mut object, old, newest);
+        }
+        object.insert(form.tag.clone(), name.into());
+        (Value::Object(object), Value::Object(previous))
+    }
+}
+
+/// Decodes `json`: a typed variant, nothing in `extra`, encoding back to `json`.
+fn typed(json: &Value, what: &str) -> Event {
+    let text = serde_json::to_string(json).unwrap();
+    let event: Event = serde_json::from_str(&text).unwrap();
+    assert!(!matches!(event, Event::Unknown(_)), "{what}: Unknown");
+    let extra = event.extra().unwrap();
+    assert!(extra.is_empty(), "{what}: left in extra: {extra:?}");
+    assert_eq!(
+        &serde_json::to_value(&event).unwrap(),
+        json,
+        "{what}: not encoded in the form received"
+    );
+    event
+}
+
+/// Both forms of one event decode to equal values, each encoding as received.
+fn check_both(newest: &Value, previous: &Value, what: &str) {
+    let a = typed(newest, &format!("{what} (newest form)"));
+    let b = typed(previous, &format!("{what} (previous form)"));
+    assert_eq!(a, b, "{what}: the two forms decode differently");
+    assert_eq!(a.name(), b.name());
+    assert_eq!(a.tag_key(), "type", "{what}");
+    assert_eq!(b.tag_key(), "name", "{what}");
+}
+
+fn page_examples(relative: &str) -> Vec<(String, Value)> {
+    overkiz_codegen::parse::parse_with_examples(relative, &read(&format!("spec/{relative}")))
+        .unwrap()
+        .1
+        .into_iter()
+        .map(|ex| {
+            let what = format!("{relative} line {} {}", ex.line, ex.name);
+            (what, serde_json::from_str(&ex.json).unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn newest_page_examples_decode_like_their_previous_form() {
+    let forms = forms();
+    let examples = page_examples("enduser-api.txt");
+    assert!(examples.len() > 300);
+    for (what, newest) in &examples {
+        assert!(newest.get("name").is_none(), "{what}: not of the newest form");
+        check_both(newest, &forms.to_previous(newest), what);
+    }
+}
+
+#[test]
+fn previous_page_examples_decode_like_their_newest_form() {
+    let forms = forms();
+    let examples = page_examples("versions/2026-03.txt");
+    let mut checked = 0;
+    for (what, previous) in &examples {
+        let name = previous["name"].as_str().unwrap();
+        if forms.removed.iter().any(|r| r == name) {
+            // Removed events only exist in the previous form: typed all the same.
+            typed(previous, what);
+            continue;
+        }
+        let (newest, previous) = forms.to_newest(previous);
+        check_both(&newest, &previous, what);
+        checked += 1;
+    }
+    assert!(checked > 300, "{checked}");
+}
+
+#[test]
+fn real_stream_decodes_alike_in_both_forms() {
+    let forms = forms();
+    let events: Vec<Value> =
+        serde_json::from_str(&read("tests/fixtures/event/cloud_events.json")).unwrap();
+    assert_eq!(events.len(), 16);
+    for (i, previous) in events.iter().enumerate() {
+        let what = format!("cloud_events.json[{i}] {}", previous["name"]);
+        let (newest, stripped) = forms.to_newest(previous);
+        assert_eq!(&stripped, previous, "{what}: no field is of the previous form only");
+        check_both(&newest, previous, &what);
+    }
+}
+
+/// In 2026-03, some events have a `type` of their own (an integer on `Place*`, a
+/// string on `CalendarRule*`): `name` names them, and their `type` is data, typed.
+#[test]
+fn name_wins_over_a_type_of_the_event_s_own() {
+    let place = serde_json::json!({"name": "PlaceCreatedEvent", "type": 3, "placeOID": "p"});
+    let Event::PlaceCreated(created) = typed(&place, "place") else {
+        panic!("PlaceCreated")
+    };
+    assert_eq!(created.r#type, Some(3));
+    let newest = serde_json::json!({"type": "PlaceCreatedEvent", "placeType": 3, "placeOID": "p"});
+    assert_eq!(typed(&newest, "place"), Event::PlaceCreated(created));
+
+    let rule = serde_json::json!({"name": "CalendarRuleCreatedEvent", "type": "a rule type"});
+    let Event::CalendarRuleCreated(created) = typed(&rule, "rule") else {
+        panic!("CalendarRuleCreated")
+    };
+    assert_eq!(created.r#type.as_deref(), Some("a rule type"));
+    // A `type` that names no event, without `name`: an unknown event, kept whole.
+    let odd = serde_json::json!({"type": "a rule type", "eventTime": 1});
+    let event: Event = serde_json::from_value(odd.clone()).unwrap();
+    assert_eq!(event, Event::Unknown(odd.clone()));
+    assert_eq!(event.name(), "a rule type");
+}
+
+#[test]
+fn an_unlisted_event_of_the_newest_form_is_kept_whole() {
+    let text = r#"{"eventTime": 1, "siteOID": "s", "nested": {"type": [1]}, "type": "SomeFutureEvent"}"#;
+    let event: Event = serde_json::from_str(text).unwrap();
+    let expected: Value = serde_json::from_str(text).unwrap();
+    assert_eq!(event, Event::Unknown(expected.clone()));
+    assert_eq!(event.name(), "SomeFutureEvent");
+    assert_eq!(event.tag_key(), "type");
+    assert_eq!(serde_json::to_value(&event).unwrap(), expected);
+}
+
+/// A field sent under both names is not lost: the second one is kept in `extra`.
+#[test]
+fn both_names_of_a_field_lose_nothing() {
+    let text = r#"{"type": "GatewayAliveEvent", "eventTime": 1, "timestamp": 2, "gatewayId": "g"}"#;
+    let event: Event = serde_json::from_str(text).unwrap();
+    let Event::GatewayAlive(alive) = &event else {
+        panic!("GatewayAlive")
+    };
+    assert_eq!(alive.timestamp, Some(1));
+    assert_eq!(alive.extra.get("timestamp"), Some(&Value::from(2)));
+}
