@@ -69,6 +69,7 @@
 mod action_groups;
 pub mod control;
 mod faults;
+mod forms;
 mod limits;
 pub mod local;
 pub mod spec;
@@ -76,6 +77,7 @@ mod state;
 mod tls;
 
 pub use faults::{ErrorFixture, Fault, UnknownOperation};
+pub use forms::EventForm;
 pub use limits::RateLimits;
 pub use state::STATEFUL_OPERATIONS;
 
@@ -120,6 +122,9 @@ pub struct Config {
     pub credentials: Option<(String, String)>,
     /// Whether the documented per-session rate limits are enforced (default: off).
     pub rate_limits: RateLimits,
+    /// The form events are written in (default: [`EventForm::Previous`], what live
+    /// servers are known to send today).
+    pub event_form: EventForm,
 }
 
 impl Default for Config {
@@ -130,6 +135,7 @@ impl Default for Config {
             step: Duration::from_millis(500),
             credentials: None,
             rate_limits: RateLimits::Off,
+            event_form: EventForm::Previous,
         }
     }
 }
@@ -153,6 +159,11 @@ impl Config {
     /// Sets [`Config::rate_limits`].
     pub fn with_rate_limits(mut self, rate_limits: RateLimits) -> Config {
         self.rate_limits = rate_limits;
+        self
+    }
+    /// Sets [`Config::event_form`].
+    pub fn with_event_form(mut self, form: EventForm) -> Config {
+        self.event_form = form;
         self
     }
     /// Accepts only these credentials at `POST /login`.
