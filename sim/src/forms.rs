@@ -12,8 +12,6 @@ use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
-use crate::spec::SPEC_JSON;
-
 /// The curated input of the generator, for the aliases of undocumented events.
 const CURATED_TOML: &str = include_str!("../../spec/curated.toml");
 
@@ -70,7 +68,7 @@ struct Renames {
     site: bool,
 }
 
-struct Table {
+pub(crate) struct Table {
     documented: HashMap<String, Renames>,
     /// The tag change every documented event shares, for the undocumented ones.
     shared_tag: Option<(String, String)>,
@@ -78,10 +76,12 @@ struct Table {
     curated: Vec<(Vec<String>, String, String)>,
 }
 
-fn table() -> &'static Table {
+/// The renames, read once: at the simulator's start ([`crate::Simulator::bind`]), not
+/// at its first fetch of events (which would then take a fraction of a second).
+pub(crate) fn table() -> &'static Table {
     static TABLE: OnceLock<Table> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let spec: Value = serde_json::from_str(SPEC_JSON).expect("the embedded spec is JSON");
+        let spec = crate::spec::document();
         let strings = |value: &Value| -> Vec<String> {
             value
                 .as_array()

@@ -277,6 +277,7 @@ impl Simulator {
     ) -> std::io::Result<Simulator> {
         // Parse the spec before answering anything.
         spec::operations();
+        forms::table();
         check_setup(&setup)?;
         let tls = pin.map(tls::gateway_tls).transpose()?;
         let listener = TcpListener::bind(addr).await?;
