@@ -6,7 +6,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use overkiz_sim::{Config, Simulator};
+use overkiz_sim::{Config, EventForm, Simulator};
 use serde_json::Value;
 
 const SETUP: &str = include_str!("../../tests/fixtures/setup/setup_tahoma_3.json");
@@ -27,6 +27,28 @@ async fn simulator_with(config: Config) -> Simulator {
 
 async fn simulator() -> Simulator {
     simulator_with(Config::default()).await
+}
+
+/// A simulator writing events in `form`.
+async fn simulator_in(form: EventForm) -> Simulator {
+    simulator_with(Config::default().with_event_form(form)).await
+}
+
+/// Runs `async fn $test(form: EventForm)` as two tests, `$test::previous` and
+/// `$test::newest`: the commands that follow events, against both forms of events.
+macro_rules! each_form {
+    ($test:ident) => {
+        mod $test {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn previous() {
+                super::$test(overkiz_sim::EventForm::Previous).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn newest() {
+                super::$test(overkiz_sim::EventForm::Newest).await
+            }
+        }
+    };
 }
 
 /// An empty directory of its own for each call.
@@ -176,9 +198,8 @@ async fn devices_table_and_one_device() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn exec_waits_for_the_outcome() {
-    let sim = simulator().await;
+async fn exec_waits_for_the_outcome(form: EventForm) {
+    let sim = simulator_in(form).await;
     let waited = run(&sim, &["exec", SHUTTER, "setClosure", "40", "--wait"]).await;
     let out = success(&waited);
     let progress = stderr(&waited);
@@ -204,10 +225,10 @@ async fn exec_waits_for_the_outcome() {
         stderr(&failed)
     );
 }
+each_form!(exec_waits_for_the_outcome);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn events_prints_a_line_per_event() {
-    let sim = simulator().await;
+async fn events_prints_a_line_per_event(form: EventForm) {
+    let sim = simulator_in(form).await;
     for json in [false, true] {
         let args: &[&str] = if json {
             &["events", "--count", "2", "--json"]
@@ -231,8 +252,14 @@ async fn events_prints_a_line_per_event() {
         assert_eq!(lines.len(), 2, "{out}");
         for line in lines {
             if json {
+                // As the server sent it (`spec/README.md`, "Wire aliases").
                 let event: Value = serde_json::from_str(line).unwrap();
-                assert_eq!(event["name"], "DeviceStateChangedEvent");
+                let (tag, date) = match form {
+                    EventForm::Previous => ("name", "timestamp"),
+                    EventForm::Newest => ("type", "eventTime"),
+                };
+                assert_eq!(event[tag], "DeviceStateChangedEvent", "{line}");
+                assert!(event[date].is_u64(), "{line}");
                 assert_eq!(event["deviceURL"], SHUTTER);
             } else {
                 assert!(line.starts_with("DeviceStateChangedEvent "), "{line}");
@@ -245,6 +272,7 @@ async fn events_prints_a_line_per_event() {
         }
     }
 }
+each_form!(events_prints_a_line_per_event);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn call_any_operation_by_name() {
@@ -689,9 +717,8 @@ async fn devices_of_a_local_gateway_over_tls() {
 /// `exec --wait` through a gap: the listener is lost and the execution ends before a
 /// new one exists, so its final event is gone; the command looks it up and reports
 /// the outcome instead of waiting out its timeout.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn exec_wait_finds_an_outcome_lost_in_a_gap() {
-    let sim = simulator().await;
+async fn exec_wait_finds_an_outcome_lost_in_a_gap(form: EventForm) {
+    let sim = simulator_in(form).await;
     sim.hold_executions(true);
     let drive = async {
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
@@ -722,6 +749,7 @@ async fn exec_wait_finds_an_outcome_lost_in_a_gap() {
         "looked up"
     );
 }
+each_form!(exec_wait_finds_an_outcome_lost_in_a_gap);
 
 /// What the server sends reaches the terminal escaped: a device labelled with ANSI
 /// escapes, a direction override and a newline, and a state value with a C1 control

@@ -69,6 +69,7 @@
 mod action_groups;
 pub mod control;
 mod faults;
+mod forms;
 mod limits;
 pub mod local;
 pub mod sites;
@@ -77,6 +78,7 @@ mod state;
 mod tls;
 
 pub use faults::{ErrorFixture, Fault, UnknownOperation};
+pub use forms::EventForm;
 pub use limits::RateLimits;
 pub use state::STATEFUL_OPERATIONS;
 
@@ -125,6 +127,9 @@ pub struct Config {
     /// (`Authorization: Bearer <token>`); without one (the default) the control API
     /// answers loopback callers only. Loopback callers never need it.
     pub control_token: Option<String>,
+    /// The form events are written in (default: [`EventForm::Previous`], what live
+    /// servers are known to send today).
+    pub event_form: EventForm,
 }
 
 impl Default for Config {
@@ -136,6 +141,7 @@ impl Default for Config {
             credentials: None,
             rate_limits: RateLimits::Off,
             control_token: None,
+            event_form: EventForm::Previous,
         }
     }
 }
@@ -164,6 +170,11 @@ impl Config {
     /// Sets [`Config::control_token`].
     pub fn with_control_token(mut self, token: impl Into<String>) -> Config {
         self.control_token = Some(token.into());
+        self
+    }
+    /// Sets [`Config::event_form`].
+    pub fn with_event_form(mut self, form: EventForm) -> Config {
+        self.event_form = form;
         self
     }
     /// Accepts only these credentials at `POST /login`.
@@ -286,6 +297,7 @@ impl Simulator {
     ) -> std::io::Result<Simulator> {
         // Parse the spec before answering anything.
         spec::operations();
+        forms::table();
         check_setup(&setup)?;
         let tls = pin.map(tls::gateway_tls).transpose()?;
         let listener = TcpListener::bind(addr).await?;

@@ -11,7 +11,7 @@ const USAGE: &str = "usage: overkiz-sim --setup FILE [--port PORT] [--host IP] [
                    [--action-groups FILE]... [--session-ttl-s S] [--listener-ttl-s S]
                    [--user USER --password PW] [--latency-ms MS] [--rate-limited]
                    [--maintenance] [--drop-connections] [--fault NAME]...
-                   [--documented-rate-limits]
+                   [--documented-rate-limits] [--event-form previous|newest]
                    [--local PIN [--ca-out FILE]] [--token TOKEN]... [--control-token TOKEN]
        overkiz-sim --site ID:NAME:FILE --site ID:NAME:FILE... --user USER --password PW [--port PORT]
        overkiz-sim --list-operations
@@ -34,8 +34,13 @@ const USAGE: &str = "usage: overkiz-sim --setup FILE [--port PORT] [--host IP] [
                  site directory on PORT, each home (site ID, named NAME, setup FILE) on a
                  simulator of its own on the next ports (its region; the others answer
                  its token 403 No such user account); for `OVERKIZ_SERVER=somfy_sites`
+--event-form FORM  write events in the previous documentation's form (the default:
+                 what live servers are known to send today, tagged `name`, dated
+                 `timestamp`) or in the newest one's (tagged `type`, dated `eventTime`,
+                 with a `siteOID`); spec/README.md lists every rename
 --list-operations  print every documented operation and whether it answers from the
-                 simulator's state or with its documented example
+                 simulator's state or with its documented example (the operations the
+                 previous documentation had and the newest removed too, marked so)
 
 Faults and inspection at run time: the control API under /_sim (see the docs of
 overkiz_sim::control), e.g. curl -X POST 'http://127.0.0.1:8080/_sim/faults/rate-limit?next=3'";
@@ -102,6 +107,11 @@ async fn run() -> Result<(), String> {
                 })?;
                 faults.push(fault);
             }
+            "--event-form" => {
+                let name = value()?;
+                config.event_form = overkiz_sim::EventForm::named(&name)
+                    .ok_or_else(|| format!("--event-form {name}: expected previous or newest"))?;
+            }
             "--documented-rate-limits" => {
                 config.rate_limits = overkiz_sim::RateLimits::Documented;
             }
@@ -114,7 +124,11 @@ async fn run() -> Result<(), String> {
                     } else {
                         "documentation"
                     };
-                    println!("{source}\t{key}");
+                    if op.removed {
+                        println!("{source}\t{key}\tremoved by the newest documentation");
+                    } else {
+                        println!("{source}\t{key}");
+                    }
                 }
                 return Ok(());
             }

@@ -763,14 +763,27 @@ pub(crate) fn answer(shared: &Arc<Shared>, call: Call, documented: &mut bool) ->
             );
             Answer::json(200, &json!({"id": id}))
         }
-        ("POST", "/events/{listenerId}/fetch") => match state.listeners.get_mut(param(0)) {
-            Some(listener) if listener.owner == owner => {
-                listener.last_fetch = Instant::now();
-                let events = std::mem::take(&mut listener.events);
-                Answer::json(200, &Value::Array(events))
-            }
-            _ => invalid_listener(param(0)),
-        },
+        ("POST", "/events/{listenerId}/fetch") => {
+            let events = match state.listeners.get_mut(param(0)) {
+                Some(listener) if listener.owner == owner => {
+                    listener.last_fetch = Instant::now();
+                    std::mem::take(&mut listener.events)
+                }
+                _ => return invalid_listener(param(0)),
+            };
+            // The setup's site, or the setup itself (a setup of the previous form, as
+            // every real one captured, names no site).
+            let site = state
+                .setup
+                .get("siteOID")
+                .cloned()
+                .unwrap_or_else(|| state.setup_oid());
+            let events = events
+                .into_iter()
+                .map(|event| crate::forms::write(event, config.event_form, &site))
+                .collect();
+            Answer::json(200, &Value::Array(events))
+        }
         ("POST", "/events/{listenerId}/unregister") => match state.listeners.get(param(0)) {
             Some(listener) if listener.owner == owner => {
                 state.listeners.remove(param(0));

@@ -8,7 +8,7 @@ use overkiz::{
     Client, Credentials, ErrorKind, Event, EventStream, EventStreamConfig, RetryPolicy, Server,
     TypedValue,
 };
-use overkiz_sim::{Config, Fault, Simulator};
+use overkiz_sim::{Config, EventForm, Fault, Simulator};
 use serde_json::Value;
 
 const SETUP: &str = include_str!("../../tests/fixtures/setup/setup_tahoma_3.json");
@@ -29,12 +29,44 @@ fn setup() -> Value {
 }
 
 async fn simulator() -> Simulator {
+    simulator_in(EventForm::default()).await
+}
+
+/// A simulator writing events in `form`.
+async fn simulator_in(form: EventForm) -> Simulator {
     Simulator::start_with(
         setup(),
-        Config::default().with_step(Duration::from_millis(20)),
+        Config::default()
+            .with_step(Duration::from_millis(20))
+            .with_event_form(form),
     )
     .await
     .unwrap()
+}
+
+/// Runs `async fn $test(form: EventForm)` as two tests, `$test::previous` and
+/// `$test::newest`: the event and execution tests, against both forms of events.
+macro_rules! each_form {
+    ($test:ident) => {
+        mod $test {
+            #[tokio::test]
+            async fn previous() {
+                super::$test(overkiz_sim::EventForm::Previous).await
+            }
+            #[tokio::test]
+            async fn newest() {
+                super::$test(overkiz_sim::EventForm::Newest).await
+            }
+        }
+    };
+}
+
+/// The field naming events of `form` (`spec/README.md`, "Wire aliases").
+fn tag_of(form: EventForm) -> &'static str {
+    match form {
+        EventForm::Previous => "name",
+        EventForm::Newest => "type",
+    }
 }
 
 fn client(sim: &Simulator) -> Client {
@@ -105,9 +137,8 @@ async fn credentials_can_be_required() {
     assert_eq!(sim.session_count(), 0);
 }
 
-#[tokio::test]
-async fn execute_and_wait_moves_the_shutter() {
-    let sim = simulator().await;
+async fn execute_and_wait_moves_the_shutter(form: EventForm) {
+    let sim = simulator_in(form).await;
     let client = client(&sim);
     assert_eq!(closure(&client).await, Some(100));
     // `Client::execute_and_wait` through a stream fetching every 10 ms (the default
@@ -146,10 +177,10 @@ async fn execute_and_wait_moves_the_shutter() {
     assert_eq!(last.execution.unwrap().state.as_deref(), Some("COMPLETED"));
     assert!(client.get_exec_current().await.unwrap().is_empty());
 }
+each_form!(execute_and_wait_moves_the_shutter);
 
-#[tokio::test]
-async fn the_event_stream_sees_the_execution() {
-    let sim = simulator().await;
+async fn the_event_stream_sees_the_execution(form: EventForm) {
+    let sim = simulator_in(form).await;
     let client = client(&sim);
     let mut events = stream(&client);
     events.register().await.unwrap();
@@ -169,6 +200,9 @@ async fn the_event_stream_sees_the_execution() {
             .unwrap()
             .unwrap()
             .unwrap();
+        // In the simulator's form, every field typed.
+        assert_eq!(event.tag_key(), tag_of(form), "{event:?}");
+        assert_eq!(event.extra().map(|e| e.len()), Some(0), "{event:?}");
         names.push(event.name().to_owned());
         match event {
             Event::ExecutionStateChanged(change) => {
@@ -197,6 +231,7 @@ async fn the_event_stream_sees_the_execution() {
         );
     }
 }
+each_form!(the_event_stream_sees_the_execution);
 
 #[tokio::test]
 async fn cancelled_executions_fail() {
@@ -256,9 +291,8 @@ async fn cancelled_executions_fail() {
     assert!(sim.current_executions().is_empty());
 }
 
-#[tokio::test]
-async fn an_expired_listener_is_a_gap_and_the_stream_goes_on() {
-    let sim = simulator().await;
+async fn an_expired_listener_is_a_gap_and_the_stream_goes_on(form: EventForm) {
+    let sim = simulator_in(form).await;
     let client = client(&sim);
     let mut events = stream(&client);
     events.register().await.unwrap();
@@ -293,6 +327,7 @@ async fn an_expired_listener_is_a_gap_and_the_stream_goes_on() {
     assert!(!event.name().is_empty());
     assert_eq!(sim.listener_count(), 1);
 }
+each_form!(an_expired_listener_is_a_gap_and_the_stream_goes_on);
 
 #[tokio::test]
 async fn unknown_listeners_get_the_server_error() {
@@ -506,9 +541,10 @@ async fn faults_on_the_next_calls() {
     client.get_setup().await.unwrap();
 }
 
-#[tokio::test]
-async fn listeners_expire_when_not_fetched() {
-    let config = Config::default().with_listener_ttl(Duration::from_millis(100));
+async fn listeners_expire_when_not_fetched(form: EventForm) {
+    let config = Config::default()
+        .with_listener_ttl(Duration::from_millis(100))
+        .with_event_form(form);
     let sim = Simulator::start_with(setup(), config).await.unwrap();
     let client = client(&sim);
     let mut events = stream(&client);
@@ -542,6 +578,7 @@ async fn listeners_expire_when_not_fetched() {
     assert_eq!(event.name(), "DeviceStateChangedEvent");
     assert_eq!(closure(&client).await, Some(60));
 }
+each_form!(listeners_expire_when_not_fetched);
 
 /// Kills the child process when dropped (a failed test included).
 struct Child(std::process::Child);
@@ -553,8 +590,8 @@ impl Drop for Child {
     }
 }
 
-/// `overkiz-sim --setup FILE --port 0 --action-groups FILE` prints its URL and serves
-/// the setup and the action groups.
+/// `overkiz-sim --setup FILE --port 0 --action-groups FILE --event-form newest` prints
+/// its URL and serves the setup, the action groups, and events of the newest form.
 #[tokio::test]
 async fn the_binary_serves_a_setup_file() {
     use std::io::BufRead;
@@ -570,6 +607,7 @@ async fn the_binary_serves_a_setup_file() {
         std::process::Command::new(env!("CARGO_BIN_EXE_overkiz-sim"))
             .args(["--setup", fixture, "--port", "0", "--step-ms", "20"])
             .args(["--action-groups", groups])
+            .args(["--event-form", "newest"])
             .stdout(std::process::Stdio::piped())
             .spawn()
             .unwrap(),
@@ -598,6 +636,62 @@ async fn the_binary_serves_a_setup_file() {
     assert_eq!(devices.len(), setup()["devices"].as_array().unwrap().len());
     // `--action-groups FILE`: the file's 9 groups.
     assert_eq!(client.get_action_groups().await.unwrap().len(), 9);
+    // `--event-form newest`: events tagged `type`, with every field typed.
+    let listener = client.post_events_register().await.unwrap().id.unwrap();
+    let control = line
+        .trim()
+        .replace(overkiz_sim::API_PREFIX, overkiz_sim::CONTROL_PREFIX);
+    let sent = reqwest::Client::new()
+        .post(format!(
+            "{control}/devices/{}/states",
+            SHUTTER.replace(':', "%3A").replace('/', "%2F")
+        ))
+        .body(r#"[{"name": "core:ClosureState", "value": 25}]"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 204);
+    let events = client
+        .post_events_by_listener_id_fetch(&listener)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0].name(), "DeviceStateChangedEvent");
+    assert_eq!(events[0].tag_key(), "type", "{events:?}");
+    assert_eq!(events[0].extra().map(|extra| extra.len()), Some(0));
+}
+
+/// `overkiz-sim --list-operations` lists every operation of the newest documentation
+/// (its new ones too) and the ones it removed, and each answers.
+#[test]
+fn the_binary_lists_every_operation() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_overkiz-sim"))
+        .arg("--list-operations")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let out = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), overkiz::operations::ALL.len());
+    for op in overkiz::operations::ALL {
+        let key = format!("{} {}", op.method, op.path);
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.split('\t').nth(1) == Some(key.as_str())),
+            "{key} is not listed"
+        );
+    }
+    // Operations the 2026-08 page added, and one it removed.
+    for new in [
+        "documentation\tGET /setup/localDevices",
+        "documentation\tGET /history/dataRetentionPolicy",
+        "documentation\tGET /history/executions/daily/{year}/{month}/{day}",
+        "documentation\tPUT /setup/devices/{deviceURL}/label/{label}",
+        "documentation\tGET /config/{gatewayId}/upnpcontrol/sonos/checkActionGroups\tremoved by the newest documentation",
+    ] {
+        assert!(lines.contains(&new), "{new} is not listed:\n{out}");
+    }
 }
 
 #[tokio::test]
@@ -636,9 +730,8 @@ async fn the_control_api_drives_faults_and_devices() {
     assert_eq!(status["sessions"], 0, "{status}");
 }
 
-#[tokio::test]
-async fn executions_fail_on_demand() {
-    let sim = simulator().await;
+async fn executions_fail_on_demand(form: EventForm) {
+    let sim = simulator_in(form).await;
     let client = client(&sim);
     sim.fail_next_executions(1, "NONEXEC_OTHER");
     let mut events = stream(&client);
@@ -657,6 +750,7 @@ async fn executions_fail_on_demand() {
         .unwrap();
     assert!(outcome.is_success(), "{outcome:?}");
 }
+each_form!(executions_fail_on_demand);
 
 /// Real error answers on demand, for one operation: the client classifies each as
 /// it would the real server's, and the other operations are answered normally.
@@ -877,14 +971,15 @@ async fn action_groups_are_created_read_updated_and_deleted() {
     assert!(client.get_action_groups().await.unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn stored_action_groups_run_like_apply() {
+async fn stored_action_groups_run_like_apply(form: EventForm) {
     // Seeded through the setup's `actionGroups`, which `GET /setup` does not show.
     let mut seeded = setup();
     seeded["actionGroups"] = Value::Array(vec![arriving()]);
     let sim = Simulator::start_with(
         seeded,
-        Config::default().with_step(Duration::from_millis(20)),
+        Config::default()
+            .with_step(Duration::from_millis(20))
+            .with_event_form(form),
     )
     .await
     .unwrap();
@@ -962,6 +1057,7 @@ async fn stored_action_groups_run_like_apply() {
     assert_eq!(closure(&client).await, Some(0));
     assert_eq!(sim.history().len(), 4);
 }
+each_form!(stored_action_groups_run_like_apply);
 
 #[tokio::test]
 async fn real_action_groups_load_and_check_their_devices_when_run() {
@@ -1063,9 +1159,8 @@ async fn scheduled_executions_run_when_due() {
 
 /// A delayed trigger is listed, read and cancelled (`DelayedTriggerCancelledEvent`);
 /// a cancelled one never runs.
-#[tokio::test]
-async fn scheduled_executions_are_cancelled() {
-    let sim = simulator().await;
+async fn scheduled_executions_are_cancelled(form: EventForm) {
+    let sim = simulator_in(form).await;
     let oid = sim.add_action_group(arriving()).unwrap();
     let client = client(&sim);
     let mut events = stream(&client);
@@ -1101,6 +1196,9 @@ async fn scheduled_executions_are_cancelled() {
             .unwrap()
             .unwrap()
             .unwrap();
+        // In the simulator's form, every field typed.
+        assert_eq!(event.tag_key(), tag_of(form), "{event:?}");
+        assert_eq!(event.extra().map(|e| e.len()), Some(0), "{event:?}");
         names.push(event.name().to_owned());
     }
     assert_eq!(names[0], "DelayedTriggerSetEvent");
@@ -1109,6 +1207,7 @@ async fn scheduled_executions_are_cancelled() {
     assert!(sim.history().is_empty());
     assert!(sim.current_executions().is_empty());
 }
+each_form!(scheduled_executions_are_cancelled);
 
 #[tokio::test]
 async fn a_session_and_a_bearer_token_together_are_refused() {

@@ -10,9 +10,9 @@ use futures::StreamExt;
 use overkiz::types::{Action, ActionGroup, Command};
 use overkiz::{
     Client, Credentials, Error, ErrorKind, Event, EventStream, EventStreamConfig, ExecutionState,
-    GapReason, RetryPolicy, Server,
+    GapReason, RetryPolicy, Server, WireForm,
 };
-use overkiz_sim::{Config, ErrorFixture, Fault, Simulator};
+use overkiz_sim::{Config, ErrorFixture, EventForm, Fault, Simulator};
 use serde_json::{json, Value};
 
 const SETUP: &str = include_str!("../../fixtures/setup/setup_tahoma_3.json");
@@ -27,13 +27,45 @@ const APPLY: &str = "POST /exec/apply";
 const LOGIN: &str = "POST /login";
 
 async fn simulator() -> Simulator {
+    simulator_in(EventForm::default()).await
+}
+
+/// A simulator writing events in `form`.
+async fn simulator_in(form: EventForm) -> Simulator {
     let setup: Value = serde_json::from_str(SETUP).unwrap();
-    Simulator::start_with(
-        setup,
-        Config::default().with_step(Duration::from_millis(20)),
-    )
-    .await
-    .unwrap()
+    Simulator::start_with(setup, config(form)).await.unwrap()
+}
+
+fn config(form: EventForm) -> Config {
+    Config::default()
+        .with_step(Duration::from_millis(20))
+        .with_event_form(form)
+}
+
+/// Runs `async fn $test(form: EventForm)` as two tests, `$test::previous` and
+/// `$test::newest`: the tests that see events, against both forms of events (the
+/// others do not depend on it and run once).
+macro_rules! each_form {
+    ($test:ident) => {
+        mod $test {
+            #[tokio::test]
+            async fn previous() {
+                super::$test(overkiz_sim::EventForm::Previous).await
+            }
+            #[tokio::test]
+            async fn newest() {
+                super::$test(overkiz_sim::EventForm::Newest).await
+            }
+        }
+    };
+}
+
+/// The form a client sees events of a simulator in `form` in.
+fn wire_form(form: EventForm) -> WireForm {
+    match form {
+        EventForm::Previous => WireForm::Previous,
+        EventForm::Newest => WireForm::Newest,
+    }
 }
 
 fn client(sim: &Simulator) -> Client {
@@ -172,9 +204,8 @@ async fn next_after_registration(
 // ---- executions.rs ----
 
 /// Mirrors `execute_and_wait_follows_the_execution_to_completed`.
-#[tokio::test]
-async fn execute_and_wait_follows_a_simulated_execution_to_completed() {
-    let sim = simulator().await;
+async fn execute_and_wait_follows_a_simulated_execution_to_completed(form: EventForm) {
+    let sim = simulator_in(form).await;
     report_closure(&sim, 0);
     let client = client(&sim);
     let mut stream = client.events_with(fast());
@@ -190,6 +221,7 @@ async fn execute_and_wait_follows_a_simulated_execution_to_completed() {
         outcome.event.as_ref().unwrap().old_state.as_deref(),
         Some("IN_PROGRESS")
     );
+    assert_eq!(outcome.event.as_ref().unwrap().wire_form, wire_form(form));
     assert_eq!(sim.history()[0]["id"], outcome.exec_id.as_str());
     assert_eq!(
         sim.device_state(SHUTTER, "core:ClosureState"),
@@ -211,11 +243,11 @@ async fn execute_and_wait_follows_a_simulated_execution_to_completed() {
     let next = take(&mut stream, 1).await.remove(0).unwrap();
     assert_eq!(closure_of(&next).as_deref(), Some("42"));
 }
+each_form!(execute_and_wait_follows_a_simulated_execution_to_completed);
 
 /// Mirrors `execute_and_wait_reports_a_failed_execution`.
-#[tokio::test]
-async fn a_simulated_failed_execution_is_an_outcome() {
-    let sim = simulator().await;
+async fn a_simulated_failed_execution_is_an_outcome(form: EventForm) {
+    let sim = simulator_in(form).await;
     sim.fail_next_executions(1, "CMDNOTACCEPTED");
     let client = client(&sim);
     let outcome = client
@@ -239,11 +271,11 @@ async fn a_simulated_failed_execution_is_an_outcome() {
     eventually("the unregistration", || sim.listener_count() == 0).await;
     assert_eq!(sim.count_of(UNREGISTER), 1);
 }
+each_form!(a_simulated_failed_execution_is_an_outcome);
 
 /// Mirrors `client_execute_and_wait_unregisters_its_listener`.
-#[tokio::test]
-async fn client_execute_and_wait_unregisters_its_simulated_listener() {
-    let sim = simulator().await;
+async fn client_execute_and_wait_unregisters_its_simulated_listener(form: EventForm) {
+    let sim = simulator_in(form).await;
     let client = client(&sim);
     let outcome = client
         .execute_and_wait(&action_group("open"), WAIT)
@@ -253,13 +285,13 @@ async fn client_execute_and_wait_unregisters_its_simulated_listener() {
     assert_eq!(sim.listener_count(), 0, "unregistered on return");
     assert_eq!(sim.count_of(UNREGISTER), 1);
 }
+each_form!(client_execute_and_wait_unregisters_its_simulated_listener);
 
 /// Mirrors `waiting_times_out_with_the_last_state_seen` and the second half of
 /// `a_timeout_is_reported_only_after_looking_the_execution_up`: a device that takes
 /// its time.
-#[tokio::test]
-async fn a_held_execution_times_out_with_its_last_state_and_id() {
-    let sim = simulator().await;
+async fn a_held_execution_times_out_with_its_last_state_and_id(form: EventForm) {
+    let sim = simulator_in(form).await;
     sim.hold_executions(true);
     let client = client(&sim);
     let mut stream = client.events_with(fast());
@@ -291,11 +323,11 @@ async fn a_held_execution_times_out_with_its_last_state_and_id() {
     let outcome = stream.wait_for_execution(&exec_id, WAIT).await.unwrap();
     assert_eq!(outcome.state, ExecutionState::Completed);
 }
+each_form!(a_held_execution_times_out_with_its_last_state_and_id);
 
 /// Mirrors `waiting_survives_an_expired_listener_and_retryable_errors`.
-#[tokio::test]
-async fn waiting_survives_a_lost_simulated_listener_and_an_outage() {
-    let sim = simulator().await;
+async fn waiting_survives_a_lost_simulated_listener_and_an_outage(form: EventForm) {
+    let sim = simulator_in(form).await;
     sim.hold_executions(true);
     let client = client(&sim);
     let mut stream = client.events_with(fast());
@@ -321,6 +353,7 @@ async fn waiting_survives_a_lost_simulated_listener_and_an_outage() {
     assert!(outcome.event.is_some(), "seen on the new listener");
     assert_eq!(sim.count_of(REGISTER), 2);
 }
+each_form!(waiting_survives_a_lost_simulated_listener_and_an_outage);
 
 /// Mirrors `errors_waiting_cannot_cure_end_the_wait_at_once` and
 /// `errors_while_following_carry_the_exec_id`.
@@ -397,9 +430,8 @@ async fn a_simulated_launch_answer_without_exec_id_is_an_error() {
 /// Mirrors `an_execution_that_ended_during_a_gap_is_found_in_the_history`: the
 /// listener is lost and the execution ends before a new one exists, so its final
 /// event is gone; the wait registers again and finds it in the history.
-#[tokio::test]
-async fn a_simulated_execution_that_ended_during_a_gap_is_found_in_the_history() {
-    let sim = simulator().await;
+async fn a_simulated_execution_that_ended_during_a_gap_is_found_in_the_history(form: EventForm) {
+    let sim = simulator_in(form).await;
     sim.hold_executions(true);
     let client = client(&sim);
     let mut stream = client.events_with(fast());
@@ -428,6 +460,7 @@ async fn a_simulated_execution_that_ended_during_a_gap_is_found_in_the_history()
         .expect("looked up in the history");
     assert!(register_again < look_up, "registers before looking up");
 }
+each_form!(a_simulated_execution_that_ended_during_a_gap_is_found_in_the_history);
 
 /// Mirrors the first half of `a_timeout_is_reported_only_after_looking_the_execution_up`:
 /// an execution that ended before the wait began is found, not timed out.
@@ -449,9 +482,8 @@ async fn waiting_for_a_finished_simulated_execution_finds_it() {
 /// session ends between the registration and the launch, so the launch is refused
 /// and the listener dies; the client signs in again, launches once more, and follows
 /// the execution on a new listener without fetching the dead one.
-#[tokio::test]
-async fn a_simulated_session_expiring_before_the_launch_does_not_strand_the_wait() {
-    let sim = simulator().await;
+async fn a_simulated_session_expiring_before_the_launch_does_not_strand_the_wait(form: EventForm) {
+    let sim = simulator_in(form).await;
     let client = client(&sim);
     sim.fail_next_on(APPLY, Fault::SessionExpired, 1).unwrap();
     let outcome = client
@@ -472,13 +504,13 @@ async fn a_simulated_session_expiring_before_the_launch_does_not_strand_the_wait
     assert_eq!(refused.len(), 1, "only the launch was refused: {refused:?}");
     assert!(refused[0].is(APPLY));
 }
+each_form!(a_simulated_session_expiring_before_the_launch_does_not_strand_the_wait);
 
 // ---- events.rs ----
 
 /// Mirrors `events_flow_in_order_across_fetches`.
-#[tokio::test]
-async fn simulated_events_flow_in_order_across_fetches() {
-    let sim = simulator().await;
+async fn simulated_events_flow_in_order_across_fetches(form: EventForm) {
+    let sim = simulator_in(form).await;
     let client = client(&sim);
     let mut events = client.events_with(fast());
     assert_eq!(events.listener_id(), None, "registers lazily");
@@ -490,7 +522,15 @@ async fn simulated_events_flow_in_order_across_fetches() {
             report_closure(&sim, value);
         }
         for item in take(&mut events, 4).await {
-            received.push(closure_of(&item.unwrap()).unwrap());
+            let item = item.unwrap();
+            match &item {
+                Event::DeviceStateChanged(change) => {
+                    assert_eq!(change.wire_form, wire_form(form));
+                    assert!(change.extra.is_empty(), "{change:?}");
+                }
+                other => panic!("{other:?}"),
+            }
+            received.push(closure_of(&item).unwrap());
         }
     }
     let expected: Vec<String> = (0..12).map(|v| v.to_string()).collect();
@@ -499,11 +539,11 @@ async fn simulated_events_flow_in_order_across_fetches() {
     assert!(sim.count_of(FETCH) >= 3);
     assert_eq!(sim.count_of(REGISTER), 1);
 }
+each_form!(simulated_events_flow_in_order_across_fetches);
 
 /// Mirrors `expired_listener_is_registered_again_without_loss_or_duplicates`.
-#[tokio::test]
-async fn a_lost_simulated_listener_is_a_gap_without_loss_or_duplicates() {
-    let sim = simulator().await;
+async fn a_lost_simulated_listener_is_a_gap_without_loss_or_duplicates(form: EventForm) {
+    let sim = simulator_in(form).await;
     let client = client(&sim);
     let mut events = client.events_with(fast());
     events.register().await.unwrap();
@@ -520,12 +560,12 @@ async fn a_lost_simulated_listener_is_a_gap_without_loss_or_duplicates() {
     assert_ne!(events.listener_id(), old);
     assert_eq!(sim.count_of(REGISTER), 2);
 }
+each_form!(a_lost_simulated_listener_is_a_gap_without_loss_or_duplicates);
 
 /// Mirrors `errors_are_yielded_and_the_stream_goes_on_after_a_backoff` and
 /// `failed_registration_is_yielded_then_retried`.
-#[tokio::test]
-async fn simulated_outages_are_yielded_and_the_stream_goes_on() {
-    let sim = simulator().await;
+async fn simulated_outages_are_yielded_and_the_stream_goes_on(form: EventForm) {
+    let sim = simulator_in(form).await;
     let client = client_without_resends(&sim);
     client.get_setup().await.unwrap();
     sim.fail_next_on(REGISTER, Fault::Maintenance, 1).unwrap();
@@ -565,6 +605,7 @@ async fn simulated_outages_are_yielded_and_the_stream_goes_on() {
     assert_eq!(closure_of(&items.remove(0).unwrap()).as_deref(), Some("6"));
     assert_eq!(sim.count_of(REGISTER), 2);
 }
+each_form!(simulated_outages_are_yielded_and_the_stream_goes_on);
 
 /// Mirrors `dropping_the_stream_unregisters_its_listener` and
 /// `unregister_now_then_drop_sends_nothing_more`.
@@ -588,9 +629,8 @@ async fn dropping_or_unregistering_a_stream_ends_its_simulated_listener() {
 }
 
 /// Mirrors `a_session_renewal_is_reported_as_a_gap`.
-#[tokio::test]
-async fn a_simulated_session_renewal_is_reported_as_a_gap() {
-    let sim = simulator().await;
+async fn a_simulated_session_renewal_is_reported_as_a_gap(form: EventForm) {
+    let sim = simulator_in(form).await;
     let client = client(&sim);
     let mut events = client.events_with(fast());
     events.register().await.unwrap();
@@ -611,6 +651,7 @@ async fn a_simulated_session_renewal_is_reported_as_a_gap() {
         .count();
     assert_eq!(dead_fetches, 0, "the dead listener is not fetched");
 }
+each_form!(a_simulated_session_renewal_is_reported_as_a_gap);
 
 /// Mirrors `dropping_an_old_stream_leaves_a_newer_listener_alone`: the simulator
 /// keeps one listener per session, like the server.
@@ -687,12 +728,12 @@ async fn registering_a_simulated_listener() {
 /// Mirrors `a_local_gateway_listener_loss_registers_again`, against the simulator's
 /// local API mode: TLS with a certificate named `<pin>.local`, a bearer token, the
 /// gateway's own wording for a lost listener.
-#[tokio::test]
-async fn a_simulated_gateway_listener_loss_registers_again() {
+async fn a_simulated_gateway_listener_loss_registers_again(form: EventForm) {
     const PIN: &str = "1234-5678-9012";
     let setup: Value = serde_json::from_str(SETUP).unwrap();
-    let config = Config::default().with_step(Duration::from_millis(20));
-    let sim = Simulator::start_local(setup, PIN, config).await.unwrap();
+    let sim = Simulator::start_local(setup, PIN, config(form))
+        .await
+        .unwrap();
     sim.add_token("local-token");
     let client = Client::builder(
         Server::local_at(PIN, &sim.addr().to_string()).unwrap(),
@@ -720,6 +761,7 @@ async fn a_simulated_gateway_listener_loss_registers_again() {
         .unwrap();
     assert_eq!(closure_of(&next).as_deref(), Some("2"));
 }
+each_form!(a_simulated_gateway_listener_loss_registers_again);
 
 // ---- commands.rs ----
 
@@ -849,9 +891,8 @@ async fn simulated_fetches_are_spaced_by_the_configured_interval() {
 /// Mirrors `listener_gone_right_after_registration_is_reported`: gone before its
 /// first fetch (perhaps replaced by another client of the session), the loss is
 /// reported as an error and as a gap, and the stream backs off before replacing it.
-#[tokio::test]
-async fn a_simulated_listener_gone_before_its_first_fetch_is_reported() {
-    let sim = simulator().await;
+async fn a_simulated_listener_gone_before_its_first_fetch_is_reported(form: EventForm) {
+    let sim = simulator_in(form).await;
     let client = client(&sim);
     let mut events = client.events_with(fast());
     events.register().await.unwrap();
@@ -864,6 +905,7 @@ async fn a_simulated_listener_gone_before_its_first_fetch_is_reported() {
         .unwrap();
     assert_eq!(closure_of(&next).as_deref(), Some("9"));
 }
+each_form!(a_simulated_listener_gone_before_its_first_fetch_is_reported);
 
 /// Mirrors `a_huge_retry_after_is_capped`: `Retry-After: 18446744073709551615` on a
 /// fetch is capped (1 day) without overflowing the back-off, and the stream goes on.
