@@ -1,6 +1,5 @@
 //! The `overkiz` binary end to end against the simulator.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -32,6 +31,25 @@ async fn simulator() -> Simulator {
 /// A simulator writing events in `form`.
 async fn simulator_in(form: EventForm) -> Simulator {
     simulator_with(Config::default().with_event_form(form)).await
+}
+
+/// Waits until the simulator has a listener (the CLI under test follows events); a
+/// deadline turns a hang into a failure.
+async fn listener_registered(sim: &Simulator) {
+    wait_for_listeners(sim, |count| count != 0, "a registered event listener").await;
+}
+
+/// Waits until no listener is left (the CLI under test has ended).
+async fn no_listener_left(sim: &Simulator) {
+    wait_for_listeners(sim, |count| count == 0, "no event listener left").await;
+}
+
+async fn wait_for_listeners(sim: &Simulator, done: impl Fn(usize) -> bool, what: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !done(sim.listener_count()) {
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 /// Runs `async fn $test(form: EventForm)` as two tests, `$test::previous` and
@@ -94,29 +112,27 @@ async fn run(sim: &Simulator, args: &[&str]) -> Output {
     output(overkiz(&env, args), None).await
 }
 
-async fn output(mut command: Command, stdin: Option<&str>) -> Output {
-    let stdin = stdin.map(str::to_owned);
-    tokio::task::spawn_blocking(move || {
-        if stdin.is_some() {
-            command.stdin(Stdio::piped());
-        }
-        let mut child = command
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        if let Some(text) = stdin {
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(text.as_bytes())
-                .unwrap();
-        }
-        child.wait_with_output().unwrap()
-    })
-    .await
-    .unwrap()
+async fn output(command: Command, stdin: Option<&str>) -> Output {
+    let mut command = tokio::process::Command::from(command);
+    if stdin.is_some() {
+        command.stdin(Stdio::piped());
+    }
+    // A CLI that never ends fails its test instead of hanging the suite.
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    if let Some(text) = stdin {
+        use tokio::io::AsyncWriteExt;
+        let mut pipe = child.stdin.take().unwrap();
+        pipe.write_all(text.as_bytes()).await.unwrap();
+    }
+    tokio::time::timeout(Duration::from_secs(120), child.wait_with_output())
+        .await
+        .expect("the overkiz command did not end within 2 minutes")
+        .unwrap()
 }
 
 fn stdout(output: &Output) -> String {
@@ -242,9 +258,7 @@ async fn events_prints_a_line_per_event(form: EventForm) {
         ];
         let events = tokio::spawn(output(overkiz(&env, args), None));
         // Once the CLI listens, the device reports two states.
-        while sim.listener_count() == 0 {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        listener_registered(&sim).await;
         assert!(sim.set_device_state(SHUTTER, "core:ClosureState", Value::from(30)));
         assert!(sim.set_device_state(SHUTTER, "core:ClosureState", Value::from(31)));
         let out = success(&events.await.unwrap());
@@ -267,9 +281,7 @@ async fn events_prints_a_line_per_event(form: EventForm) {
             }
         }
         // The listener is gone before the next round.
-        while sim.listener_count() != 0 {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        no_listener_left(&sim).await;
     }
 }
 each_form!(events_prints_a_line_per_event);
@@ -647,14 +659,10 @@ async fn events_reports_a_gap_and_goes_on() {
         ("OVERKIZ_PASSWORD", PASSWORD),
     ];
     let events = tokio::spawn(output(overkiz(&env, &["events", "--count", "1"]), None));
-    while sim.listener_count() == 0 {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    listener_registered(&sim).await;
     // The listener expires: the stream says so, registers again, and goes on.
     sim.expire_listeners();
-    while sim.listener_count() == 0 {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    listener_registered(&sim).await;
     assert!(sim.set_device_state(SHUTTER, "core:ClosureState", Value::from(30)));
     let done = events.await.unwrap();
     let out = success(&done);
@@ -812,9 +820,7 @@ async fn server_text_cannot_drive_the_terminal() {
             ("OVERKIZ_PASSWORD", PASSWORD),
         ];
         let events = tokio::spawn(output(overkiz(&env, &args), None));
-        while sim.listener_count() == 0 {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        listener_registered(&sim).await;
         assert!(sim.set_device_state(SHUTTER, "core:ClosureState", Value::from(VALUE)));
         let out = success(&events.await.unwrap());
         check(&out);
@@ -824,9 +830,7 @@ async fn server_text_cannot_drive_the_terminal() {
         } else {
             assert!(out.contains("\\u{9b}31mred\\u{7f}"), "{out}");
         }
-        while sim.listener_count() != 0 {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        no_listener_left(&sim).await;
     }
 }
 
