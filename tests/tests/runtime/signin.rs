@@ -897,19 +897,7 @@ async fn rexel_with_several_gateways_keeps_the_grant_until_the_app_chooses() {
 
     // Had the app restarted before choosing: the told grant is renewed, not the code.
     let renewed = rexel_jwt("homeassistant", 2);
-    Mock::given(method("POST"))
-        .and(path("/oauth2/v2.0/token"))
-        .and(form(&[
-            ("grant_type", "refresh_token"),
-            ("client_id", &rexel(&vendor).client_id),
-            ("scope", &rexel(&vendor).scope),
-            ("refresh_token", "rexel-refresh-1"),
-        ]))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "access_token": renewed, "refresh_token": "rexel-refresh-2", "expires_in": 3600
-        })))
-        .mount(&vendor)
-        .await;
+    mount_rexel_refresh(&vendor, "rexel-refresh-1", &renewed, "rexel-refresh-2").await;
     Mock::given(method("GET"))
         .and(path("/setup"))
         .and(header(
@@ -1081,19 +1069,7 @@ async fn a_saved_rexel_grant_restores_the_client_and_its_gateway_after_a_restart
         .mount(&vendor)
         .await;
     let renewed = rexel_jwt("homeassistant", 2);
-    Mock::given(method("POST"))
-        .and(path("/oauth2/v2.0/token"))
-        .and(form(&[
-            ("grant_type", "refresh_token"),
-            ("client_id", &rexel(&vendor).client_id),
-            ("scope", &rexel(&vendor).scope),
-            ("refresh_token", "rexel-refresh-1"),
-        ]))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "access_token": renewed, "refresh_token": "rexel-refresh-2", "expires_in": 3600
-        })))
-        .mount(&vendor)
-        .await;
+    mount_rexel_refresh(&vendor, "rexel-refresh-1", &renewed, "rexel-refresh-2").await;
     // The first token works twice (before and after the restart), then is refused.
     Mock::given(method("GET"))
         .and(path("/setup"))
@@ -1252,4 +1228,27 @@ async fn a_rexel_token_without_the_consent_signs_in_with_one_warning() {
     assert_eq!(text.matches("lacks the app's consent").count(), 1, "{text}");
     assert_eq!(text.matches("WARN").count(), 1, "{text}");
     assert!(!text.contains(&token), "{text}");
+}
+
+/// Rexel's token endpoint renews `refresh_token` into `access_token` (for an hour) and
+/// the rotated `next_refresh`.
+async fn mount_rexel_refresh(
+    vendor: &MockServer,
+    refresh_token: &str,
+    access_token: &str,
+    next_refresh: &str,
+) {
+    Mock::given(method("POST"))
+        .and(path("/oauth2/v2.0/token"))
+        .and(form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", &rexel(vendor).client_id),
+            ("scope", &rexel(vendor).scope),
+            ("refresh_token", refresh_token),
+        ]))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": access_token, "refresh_token": next_refresh, "expires_in": 3600
+        })))
+        .mount(vendor)
+        .await;
 }
