@@ -248,7 +248,7 @@ impl EventStream {
             exec_id: exec_id.to_owned(),
             source: Box::new(error),
         };
-        let deadline = crate::deadline::from_now(timeout);
+        let deadline = crate::value::deadline::from_now(timeout);
         let mut last_state = None;
         loop {
             let item = match tokio::time::timeout_at(deadline, self.next()).await {
