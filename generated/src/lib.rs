@@ -88,7 +88,7 @@ mod tools;
 mod generated;
 #[rustfmt::skip]
 #[path = "generated/vocabulary.rs"]
-pub mod vocabulary;
+mod generated_vocabulary;
 
 // Paths the generated code names (`crate::de::…`, `crate::redact::…`).
 pub(crate) use value::{de, redact};
@@ -132,7 +132,27 @@ pub use config::server::Server;
 pub use signin::{Grant, SignInContext, SignInFlow, VendorSignIn};
 pub use accounts::somfy_account::{SomfyAccount, SomfyAccountBuilder};
 pub use value::state::{StateValue, TypedValue};
-pub use vocabulary::{CommandName, Protocol, StateName, UiClass, UiWidget};
+pub use generated_vocabulary::{CommandName, Protocol, StateName, UiClass, UiWidget};
+
+/// The vocabulary's former path: its names are at the crate root
+/// ([`crate::UiClass`], ...), their one path.
+pub mod vocabulary {
+    /// Deprecated: [`crate::CommandName`].
+    #[deprecated(since = "0.1.0", note = "use overkiz::CommandName")]
+    pub type CommandName = crate::CommandName;
+    /// Deprecated: [`crate::Protocol`].
+    #[deprecated(since = "0.1.0", note = "use overkiz::Protocol")]
+    pub type Protocol = crate::Protocol;
+    /// Deprecated: [`crate::StateName`].
+    #[deprecated(since = "0.1.0", note = "use overkiz::StateName")]
+    pub type StateName = crate::StateName;
+    /// Deprecated: [`crate::UiClass`].
+    #[deprecated(since = "0.1.0", note = "use overkiz::UiClass")]
+    pub type UiClass = crate::UiClass;
+    /// Deprecated: [`crate::UiWidget`].
+    #[deprecated(since = "0.1.0", note = "use overkiz::UiWidget")]
+    pub type UiWidget = crate::UiWidget;
+}
 
 /// Items the generated code uses; not part of the public API.
 #[doc(hidden)]
