@@ -118,7 +118,7 @@ pub use error::{ApiError, BoxError, Error, ErrorCode, ErrorKind};
 pub use follow::event_stream::{EventStream, EventStreamConfig};
 pub use value::gap::GapReason;
 pub use follow::execution::{ExecutionOutcome, ExecutionState};
-pub use generated::endpoints as calls;
+pub use generated::calls;
 pub use generated::events::{self, Event};
 pub use generated::{operations, types};
 pub use accounts::local::{CreatedLocalToken, DEVMODE_SCOPE};

@@ -34,7 +34,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("error", &["error"]),
     ("config", &["config", "signin"]),
     ("transport", &["transport"]),
-    ("client", &["client", "generated", "generated::endpoints"]),
+    ("client", &["client", "generated", "generated::calls"]),
     (
         "built on the client",
         &["accounts", "follow", "home", "tools"],
