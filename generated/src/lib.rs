@@ -61,7 +61,7 @@
 //! # The runtime in layers
 //!
 //! The hand-written runtime imports only downward (`ARCHITECTURE.md` has the map;
-//! `tests/layers.rs` checks it): plain values (`value/`: [`Secret`], [`DeviceUrl`],
+//! `generated/tests/layers.rs` checks it): plain values (`value/`: [`Secret`], [`DeviceUrl`],
 //! [`TypedValue`], [`OperationInfo`], [`RetryPolicy`], [`GapReason`], with the
 //! generated [`types`] and [`Event`]), then errors (`error/`: [`Error`]), then
 //! configuration (`config/`: [`Credentials`], [`SignInFlow`], [`Grant`], [`Server`];
@@ -69,11 +69,23 @@
 //! the client (`client/`: [`Client`], [`Call`], and the generated methods), then what
 //! is built on the client (`follow/`: [`EventStream`], executions; `home/`: [`home`];
 //! `accounts/`: [`SomfyAccount`], local tokens; `tools/`: [`diagnostics`], discovery).
+//!
+//! # Names
+//!
+//! Each runtime name has one path, the crate root ([`Command`], [`UiClass`],
+//! [`DeviceUrl`]), except for the items of a module of their own: the vendors' flows
+//! ([`signin`]) and the generated items ([`types`], [`events`], [`calls`],
+//! [`operations`]). [`home`] is the guide to the home layer. [`Command`] and
+//! [`Action`] are the builders; the wire types they become are `types::Command` and
+//! `types::Action`. Credentials have one extension point, [`SignInFlow`]
+//! ([`Credentials::sign_in_flow`]; [`Credentials::from_fn`] wraps a closure). Former
+//! names stay one release as `#[deprecated]` aliases
+//! (`generated/tests/deprecated_names.rs` lists them).
 
 #![warn(missing_docs)]
 
 // The runtime in layers, each importing only from the layers below it
-// (ARCHITECTURE.md; checked by tests/layers.rs).
+// (ARCHITECTURE.md; checked by generated/tests/layers.rs).
 mod value;
 mod error;
 mod config;
