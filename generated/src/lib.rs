@@ -64,8 +64,8 @@
 //! `generated/tests/layers.rs` checks it): plain values (`value/`: [`Secret`], [`DeviceUrl`],
 //! [`TypedValue`], [`OperationInfo`], [`RetryPolicy`], [`GapReason`], with the
 //! generated [`types`] and [`Event`]), then errors (`error/`: [`Error`]), then
-//! configuration (`config/`: [`Credentials`], [`SignInFlow`], [`Grant`], [`Server`];
-//! `signin/`: the vendors' flows), then transport and session (`transport/`), then
+//! configuration (`config/`: [`Credentials`], [`SignInFlow`], [`Grant`], [`Server`],
+//! and [`signin`], the vendors' flows), then transport and session (`transport/`), then
 //! the client (`client/`: [`Client`], [`Call`], and the generated methods), then what
 //! is built on the client (`follow/`: [`EventStream`], executions; `home/`: [`home`];
 //! `accounts/`: [`SomfyAccount`], local tokens; `tools/`: [`diagnostics`], discovery).
@@ -94,7 +94,6 @@ mod client;
 mod accounts;
 mod follow;
 pub mod home;
-pub mod signin;
 mod tools;
 #[rustfmt::skip]
 mod generated;
@@ -105,6 +104,7 @@ mod generated_vocabulary;
 // Paths the generated code names (`crate::de::…`, `crate::redact::…`).
 pub(crate) use value::{de, redact};
 
+pub use config::signin;
 pub use tools::diagnostics;
 pub use value::state;
 
@@ -113,7 +113,7 @@ pub use home::action_queue::{ActionQueue, ActionQueueSettings, QueuedResult};
 pub use config::credentials::TokenSource;
 pub use config::credentials::{Credentials, Secret};
 #[cfg(feature = "nexity")]
-pub use signin::srp::CognitoError;
+pub use config::signin::srp::CognitoError;
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_LOGIN_COOL_DOWN,
     DEFAULT_LOGIN_RETRY_DELAY, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
