@@ -57,81 +57,117 @@
 //! - What the client promises (one sign-in at a time, no login loops, nothing that
 //!   acts sent twice, capped answers and waits, no secret in errors, no silent event
 //!   loss): [`Client`#guarantees], [`Error`], [`EventStream`#guarantees].
+//!
+//! # The runtime in layers
+//!
+//! The hand-written runtime imports only downward (`ARCHITECTURE.md` has the map;
+//! `generated/tests/layers.rs` checks it): plain values (`value/`: [`Secret`], [`DeviceUrl`],
+//! [`TypedValue`], [`OperationInfo`], [`RetryPolicy`], [`GapReason`], with the
+//! generated [`types`] and [`Event`]), then errors (`error/`: [`Error`]), then
+//! configuration (`config/`: [`Credentials`], [`SignInFlow`], [`Grant`], [`Server`],
+//! and [`signin`], the vendors' flows), then transport and session (`transport/`), then
+//! the client (`client/`: [`Client`], [`Call`], and the generated methods), then what
+//! is built on the client (`follow/`: [`EventStream`], executions; `home/`: [`home`];
+//! `accounts/`: [`SomfyAccount`], local tokens; `tools/`: [`diagnostics`], discovery).
+//!
+//! # Names
+//!
+//! Each runtime name has one path, the crate root ([`Command`], [`UiClass`],
+//! [`DeviceUrl`]), except for the items of a module of their own: the vendors' flows
+//! ([`signin`]) and the generated items ([`types`], [`events`], [`calls`],
+//! [`operations`]). [`home`] is the guide to the home layer. [`Command`] and
+//! [`Action`] are the builders; the wire types they become are `types::Command` and
+//! `types::Action`. Credentials have one extension point, [`SignInFlow`]
+//! ([`Credentials::sign_in_flow`]; [`Credentials::from_fn`] wraps a closure). Former
+//! names stay one release as `#[deprecated]` aliases
+//! (`generated/tests/deprecated_names.rs` lists them).
 
 #![warn(missing_docs)]
 
-mod action_queue;
-mod auth;
-#[cfg(feature = "nexity")]
-mod auth_srp;
-mod client;
-mod command;
-mod cookies;
-mod de;
-mod deadline;
-mod device;
-mod device_url;
-pub mod diagnostics;
-#[cfg(feature = "discovery")]
-mod discovery;
+// The runtime in layers, each importing only from the layers below it
+// (ARCHITECTURE.md; checked by generated/tests/layers.rs).
+mod value;
 mod error;
-mod event_stream;
-mod execution;
+mod config;
+mod transport;
+mod client;
+mod accounts;
+mod follow;
+pub mod home;
+mod tools;
 #[rustfmt::skip]
 mod generated;
-pub mod home;
-mod local;
-mod operation;
-mod redact;
-mod request;
-mod retry;
-mod server;
-mod session;
-pub mod signin;
-mod somfy_account;
-pub mod state;
-mod tls;
-mod transport;
 #[rustfmt::skip]
 #[path = "generated/vocabulary.rs"]
-pub mod vocabulary;
+mod generated_vocabulary;
 
-pub use action_queue::{ActionQueue, ActionQueueSettings, QueuedResult};
-pub use auth::{BoxError, Credentials, Secret, TokenSource};
+// Paths the generated code names (`crate::de::…`, `crate::redact::…`).
+pub(crate) use value::{de, redact};
+
+pub use config::signin;
+pub use tools::diagnostics;
+pub use value::state;
+
+pub use home::action_queue::{ActionQueue, ActionQueueSettings, QueuedResult};
+#[allow(deprecated)]
+pub use config::credentials::TokenSource;
+pub use config::credentials::{Credentials, Secret};
 #[cfg(feature = "nexity")]
-pub use auth_srp::CognitoError;
+pub use config::signin::srp::CognitoError;
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_LOGIN_COOL_DOWN,
     DEFAULT_LOGIN_RETRY_DELAY, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
 };
-pub use command::{action_group, Action, Command, ExecutionMode};
-pub use de::WireForm;
-pub use device_url::{DeviceUrl, DeviceUrlErrorKind, InvalidDeviceUrl};
+pub use home::command::{action_group, Action, Command, ExecutionMode};
+pub use value::de::WireForm;
+pub use value::device_url::{DeviceUrl, DeviceUrlErrorKind, InvalidDeviceUrl};
 #[cfg(feature = "discovery")]
-pub use discovery::{
+pub use tools::discovery::{
     discover, parse_mdns_packet, parse_mdns_packets, DiscoveredGateway, DiscoveryError,
     GatewayService,
 };
-pub use error::{ApiError, Error, ErrorCode, ErrorKind};
-pub use event_stream::{EventStream, EventStreamConfig, GapReason};
-pub use execution::{ExecutionOutcome, ExecutionState};
-pub use generated::endpoints as calls;
+pub use error::{ApiError, BoxError, Error, ErrorCode, ErrorKind};
+pub use follow::event_stream::{EventStream, EventStreamConfig};
+pub use value::gap::GapReason;
+pub use follow::execution::{ExecutionOutcome, ExecutionState};
+pub use generated::calls;
 pub use generated::events::{self, Event};
 pub use generated::{operations, types};
-pub use local::{CreatedLocalToken, DEVMODE_SCOPE};
-pub use operation::{
+pub use accounts::local::{CreatedLocalToken, DEVMODE_SCOPE};
+pub use value::operation::{
     HttpMethod, Idempotency, OperationInfo, RateLimit, RateLimitScope, ResponseKind,
 };
-pub use request::{Call, CallFuture, Upload};
-pub use retry::RetryPolicy;
-pub use server::Server;
+pub use client::call::{Call, CallFuture};
+pub use transport::request::Upload;
+pub use value::retry::RetryPolicy;
+pub use config::server::Server;
 pub use signin::{Grant, SignInContext, SignInFlow, VendorSignIn};
-pub use somfy_account::{SomfyAccount, SomfyAccountBuilder};
-pub use state::{StateValue, TypedValue};
-pub use vocabulary::{CommandName, Protocol, StateName, UiClass, UiWidget};
+pub use accounts::somfy_account::{SomfyAccount, SomfyAccountBuilder};
+pub use value::state::{StateValue, TypedValue};
+pub use generated_vocabulary::{CommandName, Protocol, StateName, UiClass, UiWidget};
+
+/// The vocabulary's former path: its names are at the crate root
+/// ([`crate::UiClass`], ...), their one path.
+pub mod vocabulary {
+    /// Deprecated: [`crate::CommandName`].
+    #[deprecated(since = "0.1.0", note = "use overkiz::CommandName")]
+    pub type CommandName = crate::CommandName;
+    /// Deprecated: [`crate::Protocol`].
+    #[deprecated(since = "0.1.0", note = "use overkiz::Protocol")]
+    pub type Protocol = crate::Protocol;
+    /// Deprecated: [`crate::StateName`].
+    #[deprecated(since = "0.1.0", note = "use overkiz::StateName")]
+    pub type StateName = crate::StateName;
+    /// Deprecated: [`crate::UiClass`].
+    #[deprecated(since = "0.1.0", note = "use overkiz::UiClass")]
+    pub type UiClass = crate::UiClass;
+    /// Deprecated: [`crate::UiWidget`].
+    #[deprecated(since = "0.1.0", note = "use overkiz::UiWidget")]
+    pub type UiWidget = crate::UiWidget;
+}
 
 /// Items the generated code uses; not part of the public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::request::{debug_form, Body, RawResponse, Request};
+    pub use crate::transport::request::{debug_form, Body, RawResponse, Request};
 }
