@@ -826,7 +826,11 @@ async fn sites_lists_the_homes_and_overkiz_site_chooses_one() {
         "../../tests/fixtures/setup/setup_tahoma_be.json"
     ))
     .unwrap();
-    let cabin = testing::simulator().setup(cabin_setup).start().await.unwrap();
+    let cabin = testing::simulator()
+        .setup(cabin_setup)
+        .start()
+        .await
+        .unwrap();
     let services = SomfyAccount::start(
         "me@example.com",
         PASSWORD,

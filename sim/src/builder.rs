@@ -108,8 +108,8 @@ impl SimulatorBuilder {
     /// one (not a JSON object, or its `devices`, `gateways` or `actionGroups` not
     /// arrays of objects), or the PIN is not made of letters, digits and inner dashes.
     pub async fn start(self) -> std::io::Result<Simulator> {
-        let sim = Simulator::bind_as(self.addr, self.setup, self.config, self.pin.as_deref())
-            .await?;
+        let sim =
+            Simulator::bind_as(self.addr, self.setup, self.config, self.pin.as_deref()).await?;
         for token in self.tokens {
             sim.add_token(token);
         }

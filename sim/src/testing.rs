@@ -64,7 +64,11 @@ pub struct TimedOut {
 
 impl fmt::Display for TimedOut {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "timed out after {:?} waiting for {}", self.timeout, self.what)
+        write!(
+            f,
+            "timed out after {:?} waiting for {}",
+            self.timeout, self.what
+        )
     }
 }
 
