@@ -513,39 +513,40 @@ async fn local_tokens_create_list_delete() {
         stderr(&created)
     );
     // The new token works on the local API.
-    let local = output(
-        overkiz(
-            &[
-                ("OVERKIZ_SERVER", &sim.local_url()),
-                ("OVERKIZ_TOKEN", &token),
-            ],
-            &["devices"],
-        ),
-        None,
-    )
-    .await;
-    assert!(success(&local).contains(SHUTTER));
-    let login = output(
-        overkiz(
-            &[
-                ("OVERKIZ_SERVER", &sim.local_url()),
-                ("OVERKIZ_TOKEN", &token),
-            ],
-            &["login"],
-        ),
-        None,
-    )
-    .await;
-    let out = success(&login);
+    let local_url = sim.local_url();
+    let with_token = |args: &'static [&'static str]| {
+        let env = [
+            ("OVERKIZ_SERVER", local_url.as_str()),
+            ("OVERKIZ_TOKEN", &token),
+        ];
+        output(overkiz(&env, args), None)
+    };
+    assert!(success(&with_token(&["devices"]).await).contains(SHUTTER));
+    let out = success(&with_token(&["login"]).await);
     assert!(
         out.contains("the token works") && !out.contains(&token),
         "{out}"
     );
 
-    let out = success(&run(&sim, &["local-token", "list", "--gateway", GATEWAY]).await);
+    // Listed by its label (never the secret), then deleted.
+    let list = || run(&sim, &["local-token", "list", "--gateway", GATEWAY]);
+    let out = success(&list().await);
     assert!(out.starts_with("UUID"), "{out}");
-    let out = success(&run(&sim, &["local-token", "delete", "some-uuid"]).await);
-    assert_eq!(out.trim(), "deleted some-uuid");
+    assert!(!out.contains(&token), "{out}");
+    let row = out.lines().find(|l| l.contains("cli test")).expect(&out);
+    let uuid = row.split_whitespace().next().unwrap().to_owned();
+    let out = success(&run(&sim, &["local-token", "delete", &uuid]).await);
+    assert_eq!(out.trim(), format!("deleted {uuid}"));
+    // Gone from the list, refused by the local API, and not there to delete again.
+    assert_eq!(success(&list().await).lines().count(), 1);
+    assert!(!with_token(&["devices"]).await.status.success());
+    let again = run(&sim, &["local-token", "delete", &uuid]).await;
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("Not such token"),
+        "{}",
+        stderr(&again)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

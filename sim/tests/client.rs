@@ -8,7 +8,7 @@ use overkiz::{
     Client, Credentials, ErrorKind, Event, EventStream, EventStreamConfig, RetryPolicy, Server,
     TypedValue,
 };
-use overkiz_sim::testing::{self, SHUTTER};
+use overkiz_sim::testing::{self, GATEWAY, SHUTTER};
 use overkiz_sim::{EventForm, Fault, Simulator};
 use serde_json::Value;
 
@@ -459,10 +459,7 @@ async fn activated_local_tokens_are_bearer_tokens() {
     };
     let error = bearer("unknown").get_setup().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::NotAuthenticated, "{error:?}");
-    let created = client
-        .create_local_token("1234-1234-6233", "tests")
-        .await
-        .unwrap();
+    let created = client.create_local_token(GATEWAY, "tests").await.unwrap();
     bearer(created.token.expose()).get_setup().await.unwrap();
     sim.add_token("added");
     bearer("added").get_setup().await.unwrap();
@@ -479,6 +476,27 @@ async fn activated_local_tokens_are_bearer_tokens() {
     )
     .unwrap();
     assert!(login.get_setup().await.is_err());
+
+    // Listed (without the secret) by gateway and scope, then deleted: no longer
+    // accepted, and a second delete finds nothing.
+    let listed = client.local_tokens(GATEWAY).await.unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0].label.as_deref(), Some("tests"));
+    assert_eq!(listed[0].gateway_id.as_deref(), Some(GATEWAY));
+    assert!(client
+        .local_tokens("9999-9999-9999")
+        .await
+        .unwrap()
+        .is_empty());
+    let uuid = listed[0].uuid.clone().unwrap();
+    client.delete_local_token(GATEWAY, &uuid).await.unwrap();
+    assert!(client.local_tokens(GATEWAY).await.unwrap().is_empty());
+    let error = local.get_setup_devices().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::NotAuthenticated, "{error:?}");
+    let error = client.delete_local_token(GATEWAY, &uuid).await.unwrap_err();
+    assert!(error.to_string().contains("Not such token"), "{error}");
+    // A token added by the test is not a local token: it stays.
+    bearer("added").get_setup().await.unwrap();
 }
 
 #[tokio::test]
