@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Body;
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 use hyper::{Request, Response};
@@ -114,8 +115,11 @@ async fn control_call(
 }
 
 /// Reads a request body of at most [`MAX_REQUEST_BYTES`]; `Err` when it is larger or
-/// cut short.
+/// cut short. A body announced larger (`Content-Length`) is refused unread.
 async fn read_body(body: Incoming) -> Result<Bytes, ()> {
+    if body.size_hint().lower() > MAX_REQUEST_BYTES as u64 {
+        return Err(());
+    }
     match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(_) => Err(()),
@@ -167,8 +171,8 @@ async fn api_call(
     };
     let body = match read_body(body).await {
         Ok(body) => body,
-        // Read the whole request first, so that a dropped connection happens after
-        // the request left, as the fault promises.
+        // The connection drops once the request is read (or refused), as the fault
+        // promises.
         Err(()) if fault == Some(Fault::DropConnection) => {
             shared.record(record);
             return Err(DropConnection);

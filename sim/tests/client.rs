@@ -326,13 +326,28 @@ async fn expired_sessions_are_renewed_by_the_client() {
         .await
         .unwrap();
     let client = client(&sim);
+    let logins = || sim.count_of("POST /login");
+    // Each renewal: the server refused the session (401), the client signed in again
+    // and resent the read.
+    let refused = || {
+        sim.requests()
+            .iter()
+            .filter(|r| r.is("GET /setup") && r.status == Some(401))
+            .count()
+    };
     client.get_setup().await.unwrap();
+    assert_eq!((logins(), refused()), (1, 0));
+    // Ended by the server.
     sim.expire_sessions();
     assert_eq!(sim.session_count(), 0);
     client.get_setup().await.unwrap();
     assert_eq!(sim.session_count(), 1);
+    assert_eq!((logins(), refused()), (2, 1));
+    // Idle for longer than the session lives.
     tokio::time::sleep(Duration::from_millis(250)).await;
     client.get_setup().await.unwrap();
+    assert_eq!((logins(), refused()), (3, 2));
+    assert_eq!(sim.session_count(), 1);
 }
 
 #[tokio::test]
@@ -1135,11 +1150,9 @@ async fn scheduled_executions_run_when_due() {
 
     // Not before its time; then it runs and leaves the list.
     assert_eq!(closure(&client).await, Some(100));
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while sim.history().is_empty() {
-        assert!(tokio::time::Instant::now() < deadline, "never ran");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    testing::wait_until("the scheduled run", WAIT, || !sim.history().is_empty())
+        .await
+        .unwrap();
     let entry = &sim.history()[0];
     assert_eq!(entry["actionGroupOID"], oid.as_str());
     assert_eq!(entry["executionType"], "Delayed execution");
@@ -1198,10 +1211,25 @@ async fn scheduled_executions_are_cancelled(form: EventForm) {
         names.push(event.name().to_owned());
     }
     assert_eq!(names[0], "DelayedTriggerSetEvent");
-    // Past its time, nothing ran.
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    assert!(sim.history().is_empty());
-    assert!(sim.current_executions().is_empty());
+    // A witness scheduled after the cancelled time runs; the cancelled one, due
+    // before it, would have run first: only the witness did.
+    let mut witness = arriving();
+    witness["oid"] = Value::from("0a1b2c3d-0000-4000-8000-000000000001");
+    witness["label"] = Value::from("witness");
+    let witness = sim.add_action_group(witness).unwrap();
+    client
+        .post_exec_schedule_by_action_group_oid_by_utc_timestamp(&witness, now + 350)
+        .await
+        .unwrap();
+    testing::wait_until("the witness run", WAIT, || !sim.history().is_empty())
+        .await
+        .unwrap();
+    let ran: Vec<Value> = sim
+        .history()
+        .iter()
+        .map(|e| e["actionGroupOID"].clone())
+        .collect();
+    assert_eq!(ran, [Value::from(witness.as_str())]);
 }
 each_form!(scheduled_executions_are_cancelled);
 
@@ -1283,6 +1311,7 @@ async fn a_state_by_name_is_the_devices() {
 /// Request bodies are capped: a larger one is refused, unread, with nothing done.
 #[tokio::test]
 async fn oversized_request_bodies_are_refused() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let sim = simulator().await;
     let http = reqwest::Client::new();
     let big = vec![b' '; overkiz_sim::MAX_REQUEST_BYTES + 1];
@@ -1299,6 +1328,23 @@ async fn oversized_request_bodies_are_refused() {
     let record = sim.requests().pop().unwrap();
     assert_eq!(record.status, Some(413));
     assert!(sim.current_executions().is_empty());
+
+    // Refused unread: announced larger than the limit, with only a few bytes sent, the
+    // call is answered at once (a server reading first would wait for the rest).
+    let mut tcp = tokio::net::TcpStream::connect(sim.addr()).await.unwrap();
+    let head = format!(
+        "POST /enduser-mobile-web/enduserAPI/exec/apply HTTP/1.1\r\nHost: sim\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{{\"actions\"",
+        overkiz_sim::MAX_REQUEST_BYTES + 1
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = vec![0; 12];
+    tokio::time::timeout(WAIT, tcp.read_exact(&mut answer))
+        .await
+        .expect("answered without waiting for the body")
+        .unwrap();
+    assert_eq!(answer, b"HTTP/1.1 413");
+    assert_eq!(sim.requests().pop().unwrap().status, Some(413));
 }
 
 /// Requests are checked against the documentation: a required body or query
