@@ -10,6 +10,8 @@ use overkiz_sim::{EventForm, Simulator};
 use serde_json::Value;
 
 const PASSWORD: &str = "s3cret-Pa55";
+/// How long a test waits for the simulator to see something happen.
+const WAIT: Duration = Duration::from_secs(10);
 
 fn fixture() -> Value {
     testing::tahoma_3()
@@ -36,7 +38,7 @@ async fn no_listener_left(sim: &Simulator) {
 }
 
 async fn wait_for_listeners(sim: &Simulator, done: impl Fn(usize) -> bool, what: &str) {
-    testing::wait_until(what, Duration::from_secs(60), || done(sim.listener_count()))
+    testing::wait_until(what, 6 * WAIT, || done(sim.listener_count()))
         .await
         .unwrap();
 }
@@ -121,6 +123,13 @@ fn stdout(output: &Output) -> String {
 
 fn stderr(output: &Output) -> String {
     String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+/// Asserts the command said `text` on stderr.
+#[track_caller]
+fn said(output: &Output, text: &str) {
+    let said = stderr(output);
+    assert!(said.contains(text), "{said}");
 }
 
 #[track_caller]
@@ -208,18 +217,14 @@ async fn exec_waits_for_the_outcome(form: EventForm) {
 
     // Without --wait: the execution id, at once.
     let out = success(&run(&sim, &["exec", SHUTTER, "open"]).await);
-    assert!(!out.trim().is_empty() && !out.contains(' '), "{out}");
+    assert!(is_execution(&sim, out.trim()), "{out}");
 
     // A failed execution: exit status 1 and the failure type.
     sim.fail_next_executions(1, "CMDNOTACCEPTED");
     let failed = run(&sim, &["exec", SHUTTER, "close", "--wait"]).await;
     assert_eq!(failed.status.code(), Some(1));
     assert!(stdout(&failed).contains("FAILED"), "{}", stdout(&failed));
-    assert!(
-        stderr(&failed).contains("CMDNOTACCEPTED"),
-        "{}",
-        stderr(&failed)
-    );
+    said(&failed, "CMDNOTACCEPTED");
 }
 each_form!(exec_waits_for_the_outcome);
 
@@ -269,33 +274,16 @@ each_form!(events_prints_a_line_per_event);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn call_any_operation_by_name() {
     let sim = simulator().await;
-    let out = success(
-        &run(
-            &sim,
-            &[
-                "call",
-                "get_setup_devices_by_device_url",
-                "--param",
-                &format!("deviceURL={SHUTTER}"),
-            ],
-        )
-        .await,
-    );
+    // A path parameter: one device, then its states.
+    let call_on_shutter = |operation: &'static str| {
+        let param = format!("deviceURL={SHUTTER}");
+        let sim = &sim;
+        async move { success(&run(sim, &["call", operation, "--param", &param]).await) }
+    };
+    let out = call_on_shutter("get_setup_devices_by_device_url").await;
     let device: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(device["deviceURL"], SHUTTER);
-
-    let out = success(
-        &run(
-            &sim,
-            &[
-                "call",
-                "get_setup_devices_by_device_url_states",
-                "--param",
-                &format!("deviceURL={SHUTTER}"),
-            ],
-        )
-        .await,
-    );
+    let out = call_on_shutter("get_setup_devices_by_device_url_states").await;
     let states: Value = serde_json::from_str(&out).unwrap();
     let closure = states
         .as_array()
@@ -327,17 +315,9 @@ async fn call_any_operation_by_name() {
     assert!(launched["execId"].is_string(), "{out}");
 
     let missing = run(&sim, &["call", "get_setup_devices_by_device_url"]).await;
-    assert!(
-        stderr(&missing).contains("--param deviceURL="),
-        "{}",
-        stderr(&missing)
-    );
+    said(&missing, "--param deviceURL=");
     let unknown = run(&sim, &["call", "get_everything"]).await;
-    assert!(
-        stderr(&unknown).contains("no operation named"),
-        "{}",
-        stderr(&unknown)
-    );
+    said(&unknown, "no operation named");
     let list = success(&run(&sim, &["call", "--list"]).await);
     assert!(
         list.lines()
@@ -376,7 +356,7 @@ async fn login_reads_the_password_from_stdin() {
         Some(""),
     )
     .await;
-    assert!(stderr(&none).contains("no password"), "{}", stderr(&none));
+    said(&none, "no password");
     // The password is never an argument.
     let argument = output(
         overkiz(
@@ -399,6 +379,12 @@ fn arriving() -> Value {
     let mut group = groups[0].take();
     group["actions"][0]["deviceURL"] = Value::from(SHUTTER);
     group
+}
+
+/// Whether `exec_id` names an execution of `sim`, running or finished.
+fn is_execution(sim: &Simulator, exec_id: &str) -> bool {
+    sim.current_executions().iter().any(|id| id == exec_id)
+        || sim.history().iter().any(|e| e["id"] == exec_id)
 }
 
 fn closure(sim: &Simulator) -> Option<Value> {
@@ -451,11 +437,7 @@ async fn action_groups_and_run() {
     assert_eq!(closure(&sim), Some(Value::from(100)));
     let waited = run(&sim, &["run", &arriving, "--wait"]).await;
     let out = success(&waited);
-    assert!(
-        stderr(&waited).contains(": IN_PROGRESS"),
-        "{}",
-        stderr(&waited)
-    );
+    said(&waited, ": IN_PROGRESS");
     let (exec_id, state) = out.trim_end().split_once(' ').unwrap();
     assert_eq!(state, "COMPLETED", "{out}");
     assert_eq!(closure(&sim), Some(Value::from(0)));
@@ -469,12 +451,7 @@ async fn action_groups_and_run() {
     assert_eq!(sim.history()[0]["actionGroupOID"], half.as_str());
     // Without --wait: the execution id, at once.
     let out = success(&run(&sim, &["run", &half]).await);
-    let exec_id = out.trim();
-    assert!(
-        sim.current_executions().iter().any(|id| id == exec_id)
-            || sim.history().iter().any(|e| e["id"] == exec_id),
-        "{out}"
-    );
+    assert!(is_execution(&sim, out.trim()), "{out}");
 
     // A failed run: exit status 1, the failure said, the shutter unmoved.
     sim.fail_next_executions(1, "CMDNOTACCEPTED");
@@ -485,21 +462,13 @@ async fn action_groups_and_run() {
         "{}",
         stdout(&failed)
     );
-    let said = stderr(&failed);
-    assert!(said.contains("failure type: CMDNOTACCEPTED"), "{said}");
-    assert!(
-        said.contains(&format!("{SHUTTER} failed: CMDNOTACCEPTED")),
-        "{said}"
-    );
+    said(&failed, "failure type: CMDNOTACCEPTED");
+    said(&failed, &format!("{SHUTTER} failed: CMDNOTACCEPTED"));
     assert_eq!(closure(&sim), Some(Value::from(50)));
 
     let missing = run(&sim, &["run", "no such group"]).await;
     assert!(!missing.status.success());
-    assert!(
-        stderr(&missing).contains("no action group"),
-        "{}",
-        stderr(&missing)
-    );
+    said(&missing, "no action group");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -542,11 +511,7 @@ async fn local_tokens_create_list_delete() {
     assert!(!with_token(&["devices"]).await.status.success());
     let again = run(&sim, &["local-token", "delete", &uuid]).await;
     assert!(!again.status.success());
-    assert!(
-        stderr(&again).contains("Not such token"),
-        "{}",
-        stderr(&again)
-    );
+    said(&again, "Not such token");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -569,11 +534,7 @@ async fn config_file_must_be_private() {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         let refused = output(overkiz(&[], &["--config", config, "setup"]), None).await;
         assert!(!refused.status.success());
-        assert!(
-            stderr(&refused).contains("chmod 600"),
-            "{}",
-            stderr(&refused)
-        );
+        said(&refused, "chmod 600");
         assert!(!stderr(&refused).contains(PASSWORD));
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
@@ -590,11 +551,7 @@ async fn config_file_must_be_private() {
     success(&output(command, None).await);
     // No settings at all: a clear message.
     let none = output(overkiz(&[], &["setup"]), None).await;
-    assert!(
-        stderr(&none).contains("no credentials"),
-        "{}",
-        stderr(&none)
-    );
+    said(&none, "no credentials");
 }
 
 #[cfg(not(feature = "discovery"))]
@@ -602,11 +559,7 @@ async fn config_file_must_be_private() {
 async fn discover_needs_the_feature() {
     let out = output(overkiz(&[], &["discover"]), None).await;
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("`discovery` feature"),
-        "{}",
-        stderr(&out)
-    );
+    said(&out, "`discovery` feature");
 }
 
 /// The README's "Try it without a gateway" names a fixture that exists, a device of
@@ -652,11 +605,7 @@ async fn events_reports_a_gap_and_goes_on() {
     let done = events.await.unwrap();
     let out = success(&done);
     assert!(out.starts_with("DeviceStateChangedEvent "), "{out}");
-    assert!(
-        stderr(&done).contains("events were lost"),
-        "{}",
-        stderr(&done)
-    );
+    said(&done, "events were lost");
 }
 
 /// `OVERKIZ_SERVER=local:<pin>` with `OVERKIZ_GATEWAY_HOST` and `OVERKIZ_GATEWAY_CA`:
@@ -697,11 +646,7 @@ async fn devices_of_a_local_gateway_over_tls() {
     // A wrong token is refused by `login` too (a gateway answers `/apiVersion` to anyone).
     let refused = run_local(env(ca, "wrong-token"), &["login"]).await;
     assert!(!refused.status.success(), "{}", stdout(&refused));
-    assert!(
-        stderr(&refused).contains("Not authenticated"),
-        "{}",
-        stderr(&refused)
-    );
+    said(&refused, "Not authenticated");
     // Without the CA the certificate is not trusted: nothing reaches the gateway.
     let before = sim.request_count();
     let untrusted = run_local(env("", "local-token"), &["devices"]).await;
@@ -715,20 +660,27 @@ async fn devices_of_a_local_gateway_over_tls() {
 async fn exec_wait_finds_an_outcome_lost_in_a_gap(form: EventForm) {
     let sim = simulator_in(form).await;
     sim.hold_executions(true);
+    // The CLI follows the execution: a fetch answered after the launch.
+    let following = || {
+        let log = sim.requests();
+        let launched = log.iter().position(|r| r.is("POST /exec/apply"));
+        launched.is_some_and(|i| {
+            log[i + 1..]
+                .iter()
+                .any(|r| r.is("POST /events/{listenerId}/fetch") && r.status == Some(200))
+        })
+    };
     let drive = async {
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while sim.current_executions().is_empty() {
-            assert!(std::time::Instant::now() < deadline, "never launched");
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        testing::wait_until("the CLI following the execution", WAIT, following)
+            .await
+            .unwrap();
         // Answers now take 300 ms: the execution ends while no listener exists.
         sim.set_latency(Duration::from_millis(300));
         sim.expire_listeners();
         sim.hold_executions(false);
-        while sim.history().is_empty() {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        testing::wait_until("the execution's end", WAIT, || !sim.history().is_empty())
+            .await
+            .unwrap();
         sim.set_latency(Duration::ZERO);
     };
     let (waited, ()) = tokio::join!(
@@ -873,11 +825,9 @@ async fn sites_lists_the_homes_and_overkiz_site_chooses_one() {
     // Two homes: nothing is chosen without OVERKIZ_SITE.
     let refused = output(with_site(None, &["devices"]), None).await;
     assert!(!refused.status.success());
-    assert!(
-        stderr(&refused)
-            .contains("set OVERKIZ_SITE to one of site-home (Home), site-cabin (Cabin)"),
-        "{}",
-        stderr(&refused)
+    said(
+        &refused,
+        "set OVERKIZ_SITE to one of site-home (Home), site-cabin (Cabin)",
     );
 
     // By name, then by id: each home's devices through its own client.
