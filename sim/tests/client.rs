@@ -1,5 +1,7 @@
 //! The real `overkiz` client against the simulator.
 
+mod common;
+
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -12,7 +14,7 @@ use overkiz_sim::testing::{self, GATEWAY, SHUTTER};
 use overkiz_sim::{EventForm, Fault, Simulator};
 use serde_json::Value;
 
-const WAIT: Duration = Duration::from_secs(5);
+use common::{action_group, next_event, WAIT};
 
 /// Milliseconds since the epoch, as schedules take them.
 fn now_ms() -> i64 {
@@ -61,22 +63,6 @@ fn stream(client: &Client) -> EventStream {
             .with_fetch_interval(Duration::from_millis(10))
             .with_initial_backoff(Duration::from_millis(10)),
     )
-}
-
-fn action_group(command: &str, parameters: Vec<Value>) -> ActionGroup {
-    ActionGroup {
-        label: Some(command.into()),
-        actions: Some(vec![Action {
-            device_url: Some(SHUTTER.into()),
-            commands: Some(vec![Command {
-                name: Some(command.into()),
-                parameters: Some(parameters),
-                ..Command::default()
-            }]),
-            ..Action::default()
-        }]),
-        ..ActionGroup::default()
-    }
 }
 
 async fn closure(client: &Client) -> Option<i64> {
@@ -174,11 +160,7 @@ async fn the_event_stream_sees_the_execution(form: EventForm) {
     let mut names = Vec::new();
     let mut states = Vec::new();
     loop {
-        let event = tokio::time::timeout(WAIT, events.next())
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
+        let event = next_event(&mut events).await.unwrap();
         // In the simulator's form, every field typed.
         assert_eq!(event.tag_key(), tag_of(form), "{event:?}");
         assert_eq!(event.extra().map(|e| e.len()), Some(0), "{event:?}");
@@ -279,17 +261,9 @@ async fn an_expired_listener_is_a_gap_and_the_stream_goes_on(form: EventForm) {
         .await
         .unwrap();
     // One event fetched: the listener worked.
-    tokio::time::timeout(WAIT, events.next())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    next_event(&mut events).await.unwrap();
     sim.expire_listeners();
-    let gap = tokio::time::timeout(WAIT, events.next())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap_err();
+    let gap = next_event(&mut events).await.unwrap_err();
     assert_eq!(gap.kind(), ErrorKind::EventsLost, "{gap:?}");
     // The stream registers again and goes on.
     events.register().await.unwrap();
@@ -297,11 +271,7 @@ async fn an_expired_listener_is_a_gap_and_the_stream_goes_on(form: EventForm) {
         .post_exec_apply(&action_group("close", vec![]))
         .await
         .unwrap();
-    let event = tokio::time::timeout(WAIT, events.next())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    let event = next_event(&mut events).await.unwrap();
     assert!(!event.name().is_empty());
     assert_eq!(sim.listener_count(), 1);
 }
@@ -562,11 +532,7 @@ async fn listeners_expire_when_not_fetched(form: EventForm) {
     let mut events = stream(&client);
     events.register().await.unwrap();
     assert!(sim.set_device_state(SHUTTER, "core:ClosureState", Value::from(30)));
-    let event = tokio::time::timeout(WAIT, events.next())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    let event = next_event(&mut events).await.unwrap();
     let Event::DeviceStateChanged(change) = event else {
         panic!("{event:?}")
     };
@@ -574,137 +540,15 @@ async fn listeners_expire_when_not_fetched(form: EventForm) {
     // Not fetched for longer than the listener lives.
     tokio::time::sleep(Duration::from_millis(150)).await;
     assert_eq!(sim.listener_count(), 1); // forgotten on the next call
-    let gap = tokio::time::timeout(WAIT, events.next())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap_err();
+    let gap = next_event(&mut events).await.unwrap_err();
     assert_eq!(gap.kind(), ErrorKind::EventsLost, "{gap:?}");
     events.register().await.unwrap();
     assert!(sim.set_device_state(SHUTTER, "core:ClosureState", Value::from(60)));
-    let event = tokio::time::timeout(WAIT, events.next())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    let event = next_event(&mut events).await.unwrap();
     assert_eq!(event.name(), "DeviceStateChangedEvent");
     assert_eq!(closure(&client).await, Some(60));
 }
 each_form!(listeners_expire_when_not_fetched);
-
-/// Kills the child process when dropped (a failed test included).
-struct Child(std::process::Child);
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// `overkiz-sim --setup FILE --port 0 --action-groups FILE --event-form newest` prints
-/// its URL and serves the setup, the action groups, and events of the newest form.
-#[tokio::test]
-async fn the_binary_serves_a_setup_file() {
-    use std::io::BufRead;
-    let fixture = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/fixtures/setup/setup_tahoma_3.json"
-    );
-    let groups = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/fixtures/action_groups/action-group-cozytouch.json"
-    );
-    let mut child = Child(
-        std::process::Command::new(env!("CARGO_BIN_EXE_overkiz-sim"))
-            .args(["--setup", fixture, "--port", "0", "--step-ms", "20"])
-            .args(["--action-groups", groups])
-            .args(["--event-form", "newest"])
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let stdout = child.0.stdout.take().unwrap();
-    let line = tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        std::io::BufReader::new(stdout)
-            .read_line(&mut line)
-            .unwrap();
-        line
-    })
-    .await
-    .unwrap();
-    let client = Client::new(
-        Server::custom(line.trim()).unwrap(),
-        Credentials::password("me@example.com", "secret"),
-    )
-    .unwrap();
-    let devices = client
-        .get_setup()
-        .await
-        .unwrap()
-        .devices
-        .unwrap_or_default();
-    assert_eq!(devices.len(), setup()["devices"].as_array().unwrap().len());
-    // `--action-groups FILE`: the file's 9 groups.
-    assert_eq!(client.get_action_groups().await.unwrap().len(), 9);
-    // `--event-form newest`: events tagged `type`, with every field typed.
-    let listener = client.post_events_register().await.unwrap().id.unwrap();
-    let control = line
-        .trim()
-        .replace(overkiz_sim::API_PREFIX, overkiz_sim::CONTROL_PREFIX);
-    let sent = reqwest::Client::new()
-        .post(format!(
-            "{control}/devices/{}/states",
-            SHUTTER.replace(':', "%3A").replace('/', "%2F")
-        ))
-        .body(r#"[{"name": "core:ClosureState", "value": 25}]"#)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(sent.status(), 204);
-    let events = client
-        .post_events_by_listener_id_fetch(&listener)
-        .await
-        .unwrap();
-    assert_eq!(events.len(), 1, "{events:?}");
-    assert_eq!(events[0].name(), "DeviceStateChangedEvent");
-    assert_eq!(events[0].tag_key(), "type", "{events:?}");
-    assert_eq!(events[0].extra().map(|extra| extra.len()), Some(0));
-}
-
-/// `overkiz-sim --list-operations` lists every operation of the newest documentation
-/// (its new ones too) and the ones it removed, and each answers.
-#[test]
-fn the_binary_lists_every_operation() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_overkiz-sim"))
-        .arg("--list-operations")
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let out = String::from_utf8(out.stdout).unwrap();
-    let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), overkiz::operations::ALL.len());
-    for op in overkiz::operations::ALL {
-        let key = format!("{} {}", op.method, op.path);
-        assert!(
-            lines
-                .iter()
-                .any(|l| l.split('\t').nth(1) == Some(key.as_str())),
-            "{key} is not listed"
-        );
-    }
-    // Operations the 2026-08 page added, and one it removed.
-    for new in [
-        "documentation\tGET /setup/localDevices",
-        "documentation\tGET /history/dataRetentionPolicy",
-        "documentation\tGET /history/executions/daily/{year}/{month}/{day}",
-        "documentation\tPUT /setup/devices/{deviceURL}/label/{label}",
-        "documentation\tGET /config/{gatewayId}/upnpcontrol/sonos/checkActionGroups\tremoved by the newest documentation",
-    ] {
-        assert!(lines.contains(&new), "{new} is not listed:\n{out}");
-    }
-}
 
 #[tokio::test]
 async fn the_control_api_drives_faults_and_devices() {
@@ -1200,11 +1044,7 @@ async fn scheduled_executions_are_cancelled(form: EventForm) {
     assert_eq!(error.kind(), ErrorKind::NoSuchResource, "{error:?}");
     let mut names = Vec::new();
     while !names.iter().any(|n| n == "DelayedTriggerCancelledEvent") {
-        let event = tokio::time::timeout(WAIT, events.next())
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
+        let event = next_event(&mut events).await.unwrap();
         // In the simulator's form, every field typed.
         assert_eq!(event.tag_key(), tag_of(form), "{event:?}");
         assert_eq!(event.extra().map(|e| e.len()), Some(0), "{event:?}");
@@ -1379,31 +1219,6 @@ async fn requests_the_documentation_refuses_are_refused() {
 }
 
 /// `--fault NAME` takes the control API's names, and refuses others before serving.
-#[test]
-fn the_binary_checks_fault_names() {
-    let setup = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/fixtures/setup/setup_tahoma_3.json"
-    );
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_overkiz-sim"))
-        .args([
-            "--setup",
-            setup,
-            "--port",
-            "0",
-            "--fault",
-            "cloud/no-such-fixture",
-        ])
-        .output()
-        .unwrap();
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("--fault cloud/no-such-fixture: unknown"),
-        "{stderr}"
-    );
-}
-
 /// Every real setup of `tests/fixtures/setup/` loads and is served: the setup and
 /// each device through the client, and an execution of a command a device lists
 /// runs to its end.

@@ -2,17 +2,18 @@
 //! certificate named `<pin>.local`, bearer tokens, the local subset of operations and
 //! the gateway's error wording.
 
+mod common;
+
 use std::time::Duration;
 
-use futures::StreamExt;
-use overkiz::types::{Action, ActionGroup, Command};
 use overkiz::{Client, Credentials, ErrorKind, Event, EventStreamConfig, RetryPolicy, Server};
 use overkiz_sim::testing::{self, PIN, SHUTTER};
 use overkiz_sim::Simulator;
 use serde_json::Value;
 
+use common::{action_group, next_event, WAIT};
+
 const TOKEN: &str = "local-test-token";
-const WAIT: Duration = Duration::from_secs(5);
 
 fn setup() -> Value {
     testing::tahoma_3()
@@ -60,22 +61,6 @@ async fn json_of(response: reqwest::Response) -> (u16, Value) {
     let status = response.status().as_u16();
     let body = response.bytes().await.unwrap_or_default();
     (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
-}
-
-fn action_group(command: &str, parameters: Vec<Value>) -> ActionGroup {
-    ActionGroup {
-        label: Some(command.into()),
-        actions: Some(vec![Action {
-            device_url: Some(SHUTTER.into()),
-            commands: Some(vec![Command {
-                name: Some(command.into()),
-                parameters: Some(parameters),
-                ..Command::default()
-            }]),
-            ..Action::default()
-        }]),
-        ..ActionGroup::default()
-    }
 }
 
 #[tokio::test]
@@ -232,11 +217,7 @@ async fn execute_and_wait_and_the_event_stream_over_the_local_api() {
     // The device's own report arrives through the local listener.
     assert!(sim.set_device_state(SHUTTER, "core:ClosureState", Value::from(30)));
     let event = loop {
-        let event = tokio::time::timeout(WAIT, events.next())
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
+        let event = next_event(&mut events).await.unwrap();
         if let Event::DeviceStateChanged(change) = event {
             break change;
         }
@@ -246,11 +227,7 @@ async fn execute_and_wait_and_the_event_stream_over_the_local_api() {
     // A lost local listener (`No registered event listener.`) is a gap, then the
     // stream registers again and goes on.
     sim.expire_listeners();
-    let gap = tokio::time::timeout(WAIT, events.next())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap_err();
+    let gap = next_event(&mut events).await.unwrap_err();
     assert_eq!(gap.kind(), ErrorKind::EventsLost, "{gap:?}");
     let outcome = events
         .execute_and_wait(&action_group("setClosure", vec![Value::from(40)]), WAIT)
@@ -442,68 +419,4 @@ async fn operations_outside_the_local_subset_get_the_gateways_error() {
         assert_eq!(body["errorCode"], "UNSPECIFIED_ERROR", "{method} {path}");
         assert_eq!(body["error"], "Unknown object.", "{method} {path}");
     }
-}
-
-/// Kills the child process when dropped (also when a test fails).
-struct Child(std::process::Child);
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// `overkiz-sim --local PIN --ca-out FILE --token T` serves the gateway over TLS and
-/// writes its CA where the client finds it.
-#[tokio::test]
-async fn the_binary_serves_a_local_gateway() {
-    use std::io::BufRead;
-    let fixture = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/fixtures/setup/setup_tahoma_3.json"
-    );
-    let ca_file = std::env::temp_dir().join(format!("overkiz-sim-ca-{}.pem", std::process::id()));
-    let _ = std::fs::remove_file(&ca_file);
-    let mut child = Child(
-        std::process::Command::new(env!("CARGO_BIN_EXE_overkiz-sim"))
-            .args([
-                "--setup", fixture, "--local", PIN, "--port", "0", "--token", TOKEN,
-            ])
-            .arg("--ca-out")
-            .arg(&ca_file)
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let stdout = child.0.stdout.take().unwrap();
-    let lines = tokio::task::spawn_blocking(move || {
-        let mut lines = std::io::BufReader::new(stdout).lines();
-        let url = lines.next().unwrap().unwrap();
-        let rest: Vec<String> = lines.take(4).map(Result::unwrap).collect();
-        (url, rest)
-    })
-    .await
-    .unwrap();
-    let (url, rest) = lines;
-    let address = url
-        .strip_prefix("https://")
-        .and_then(|u| u.strip_suffix("/enduser-mobile-web/1/enduserAPI"))
-        .unwrap_or_else(|| panic!("{url}"));
-    assert!(
-        rest.join("\n").contains(&ca_file.display().to_string()),
-        "{rest:?}"
-    );
-    let ca = std::fs::read_to_string(&ca_file).unwrap();
-    let _ = std::fs::remove_file(&ca_file);
-    assert!(ca.starts_with("-----BEGIN CERTIFICATE-----"));
-    let client = Client::builder(
-        Server::local_at(PIN, address).unwrap(),
-        Credentials::bearer(TOKEN),
-    )
-    .add_gateway_root_certificate(ca.as_bytes())
-    .build()
-    .unwrap();
-    let devices = client.get_setup_devices().await.unwrap();
-    assert_eq!(devices.len(), setup()["devices"].as_array().unwrap().len());
 }
