@@ -11,10 +11,10 @@ use overkiz::{
     TypedValue,
 };
 use overkiz_sim::testing::{self, GATEWAY, SHUTTER};
-use overkiz_sim::{EventForm, Fault, Simulator};
+use overkiz_sim::{Config, EventForm, Fault, Simulator};
 use serde_json::Value;
 
-use common::{action_group, next_event, WAIT};
+use common::{action_group, apply, next_event, WAIT};
 
 /// Milliseconds since the epoch, as schedules take them.
 fn now_ms() -> i64 {
@@ -24,12 +24,39 @@ fn now_ms() -> i64 {
         .as_millis() as i64
 }
 
+/// Waits for the execution `exec_id` (a launch's answer) to end: whether it
+/// succeeded.
+async fn succeeds(events: &mut EventStream, exec_id: Option<String>) -> bool {
+    let exec_id = exec_id.expect("an execution id");
+    let outcome = events.wait_for_execution(&exec_id, WAIT).await.unwrap();
+    outcome.is_success()
+}
+
+/// Schedules group `oid` at `utc_ms` (ms since the epoch); the trigger id.
+async fn schedule(client: &Client, oid: &str, utc_ms: i64) -> String {
+    client
+        .post_exec_schedule_by_action_group_oid_by_utc_timestamp(oid, utc_ms)
+        .await
+        .unwrap()
+        .trigger_id
+        .unwrap()
+}
+
 fn setup() -> Value {
     testing::tahoma_3()
 }
 
 async fn simulator() -> Simulator {
     testing::simulator().start().await.unwrap()
+}
+
+/// A simulator with settings changed by `change`.
+async fn simulator_with(change: impl FnOnce(Config) -> Config) -> Simulator {
+    testing::simulator()
+        .configure(change)
+        .start()
+        .await
+        .unwrap()
 }
 
 /// A simulator writing events in `form`.
@@ -92,11 +119,7 @@ async fn login_and_setup_match_the_fixture() {
 
 #[tokio::test]
 async fn credentials_can_be_required() {
-    let sim = testing::simulator()
-        .configure(|config| config.with_credentials("me@example.com", "right"))
-        .start()
-        .await
-        .unwrap();
+    let sim = simulator_with(|config| config.with_credentials("me@example.com", "right")).await;
     let error = client(&sim).get_setup().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::BadCredentials, "{error:?}");
     assert_eq!(sim.session_count(), 0);
@@ -149,12 +172,7 @@ async fn the_event_stream_sees_the_execution(form: EventForm) {
     let client = client(&sim);
     let mut events = stream(&client);
     events.register().await.unwrap();
-    let exec_id = client
-        .post_exec_apply(&action_group("open", vec![]))
-        .await
-        .unwrap()
-        .exec_id
-        .unwrap();
+    let exec_id = apply(&client, "open").await.unwrap();
     let current = client.get_exec_current_by_exec_id(&exec_id).await.unwrap();
     assert_eq!(current.id.as_deref(), Some(exec_id.as_str()));
     let mut names = Vec::new();
@@ -196,18 +214,9 @@ each_form!(the_event_stream_sees_the_execution);
 
 #[tokio::test]
 async fn cancelled_executions_fail() {
-    let sim = testing::simulator()
-        .configure(|config| config.with_step(Duration::from_secs(60)))
-        .start()
-        .await
-        .unwrap();
+    let sim = simulator_with(|config| config.with_step(Duration::from_secs(60))).await;
     let client = client(&sim);
-    let exec_id = client
-        .post_exec_apply(&action_group("open", vec![]))
-        .await
-        .unwrap()
-        .exec_id
-        .unwrap();
+    let exec_id = apply(&client, "open").await.unwrap();
     assert_eq!(sim.current_executions(), std::slice::from_ref(&exec_id));
     assert_eq!(client.get_exec_current().await.unwrap().len(), 1);
     client
@@ -237,15 +246,9 @@ async fn cancelled_executions_fail() {
     );
     // A gateway runs 10 executions at most.
     for _ in 0..10 {
-        client
-            .post_exec_apply(&action_group("open", vec![]))
-            .await
-            .unwrap();
+        apply(&client, "open").await.unwrap();
     }
-    let error = client
-        .post_exec_apply(&action_group("open", vec![]))
-        .await
-        .unwrap_err();
+    let error = apply(&client, "open").await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::ExecutionQueueFull, "{error:?}");
     client.delete_exec_current_setup().await.unwrap();
     assert!(sim.current_executions().is_empty());
@@ -256,10 +259,7 @@ async fn an_expired_listener_is_a_gap_and_the_stream_goes_on(form: EventForm) {
     let client = client(&sim);
     let mut events = stream(&client);
     events.register().await.unwrap();
-    client
-        .post_exec_apply(&action_group("open", vec![]))
-        .await
-        .unwrap();
+    apply(&client, "open").await.unwrap();
     // One event fetched: the listener worked.
     next_event(&mut events).await.unwrap();
     sim.expire_listeners();
@@ -267,10 +267,7 @@ async fn an_expired_listener_is_a_gap_and_the_stream_goes_on(form: EventForm) {
     assert_eq!(gap.kind(), ErrorKind::EventsLost, "{gap:?}");
     // The stream registers again and goes on.
     events.register().await.unwrap();
-    client
-        .post_exec_apply(&action_group("close", vec![]))
-        .await
-        .unwrap();
+    apply(&client, "close").await.unwrap();
     let event = next_event(&mut events).await.unwrap();
     assert!(!event.name().is_empty());
     assert_eq!(sim.listener_count(), 1);
@@ -290,11 +287,7 @@ async fn unknown_listeners_get_the_server_error() {
 
 #[tokio::test]
 async fn expired_sessions_are_renewed_by_the_client() {
-    let sim = testing::simulator()
-        .configure(|config| config.with_session_ttl(Duration::from_millis(200)))
-        .start()
-        .await
-        .unwrap();
+    let sim = simulator_with(|config| config.with_session_ttl(Duration::from_millis(200))).await;
     let client = client(&sim);
     let logins = || sim.count_of("POST /login");
     // Each renewal: the server refused the session (401), the client signed in again
@@ -629,18 +622,12 @@ async fn error_fixtures_on_demand_for_one_operation() {
             .unwrap();
         // Another operation is not affected.
         client.get_setup().await.unwrap();
-        let error = client
-            .post_exec_apply(&action_group("open", vec![]))
-            .await
-            .unwrap_err();
+        let error = apply(&client, "open").await.unwrap_err();
         assert_eq!(error.kind(), kind, "{name}: {error:?}");
         assert!(sim.current_executions().is_empty(), "{name}");
     }
     // The fault was used up: the next launch runs.
-    client
-        .post_exec_apply(&action_group("open", vec![]))
-        .await
-        .unwrap();
+    apply(&client, "open").await.unwrap();
     assert_eq!(
         sim.fail_next_on("POST /exec/nowhere", Fault::Maintenance, 1)
             .unwrap_err()
@@ -688,22 +675,12 @@ async fn error_fixtures_on_demand_for_one_operation() {
 #[tokio::test]
 async fn documented_rate_limits_are_enforced_per_session() {
     use overkiz_sim::RateLimits;
-    let sim = testing::simulator()
-        .configure(|config| config.with_rate_limits(RateLimits::Documented))
-        .start()
-        .await
-        .unwrap();
+    let sim = simulator_with(|config| config.with_rate_limits(RateLimits::Documented)).await;
     let client = client(&sim);
     let mut events = client.events();
     events.register().await.unwrap();
-    client
-        .post_exec_apply(&action_group("open", vec![]))
-        .await
-        .unwrap();
-    let error = client
-        .post_exec_apply(&action_group("close", vec![]))
-        .await
-        .unwrap_err();
+    apply(&client, "open").await.unwrap();
+    let error = apply(&client, "close").await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::TooManyExecutions, "{error:?}");
     // About three fetches at the default pace, one per second as documented: a
     // refused fetch would be an `Err` item and fail the `unwrap`.
@@ -874,41 +851,15 @@ async fn stored_action_groups_run_like_apply(form: EventForm) {
 
     // The variants run the same way.
     sim.set_device_state(SHUTTER, "core:ClosureState", Value::from(100));
-    let exec_id = client
-        .post_exec_by_action_group_oid_geolocated(oid)
-        .await
-        .unwrap()
-        .exec_id
-        .unwrap();
-    assert!(events
-        .wait_for_execution(&exec_id, WAIT)
-        .await
-        .unwrap()
-        .is_success());
+    let launched = client.post_exec_by_action_group_oid_geolocated(oid).await;
+    assert!(succeeds(&mut events, launched.unwrap().exec_id).await);
     assert_eq!(closure(&client).await, Some(0));
-    let exec_id = client
-        .post_exec_apply_high_priority(&action_group("setClosure", vec![Value::from(70)]))
-        .await
-        .unwrap()
-        .exec_id
-        .unwrap();
-    assert!(events
-        .wait_for_execution(&exec_id, WAIT)
-        .await
-        .unwrap()
-        .is_success());
+    let high = action_group("setClosure", vec![Value::from(70)]);
+    let launched = client.post_exec_apply_high_priority(&high).await;
+    assert!(succeeds(&mut events, launched.unwrap().exec_id).await);
     assert_eq!(closure(&client).await, Some(70));
-    let exec_id = client
-        .post_exec_by_action_group_oid_internal(oid)
-        .await
-        .unwrap()
-        .exec_id
-        .unwrap();
-    assert!(events
-        .wait_for_execution(&exec_id, WAIT)
-        .await
-        .unwrap()
-        .is_success());
+    let launched = client.post_exec_by_action_group_oid_internal(oid).await;
+    assert!(succeeds(&mut events, launched.unwrap().exec_id).await);
     assert_eq!(closure(&client).await, Some(0));
     assert_eq!(sim.history().len(), 4);
 }
@@ -949,18 +900,8 @@ async fn scheduled_executions_run_when_due() {
     let oid = sim.add_action_group(arriving()).unwrap();
     let client = client(&sim);
     let now = now_ms();
-    let soon = client
-        .post_exec_schedule_by_action_group_oid_by_utc_timestamp(&oid, now + 600)
-        .await
-        .unwrap()
-        .trigger_id
-        .unwrap();
-    let later = client
-        .post_exec_schedule_by_action_group_oid_by_utc_timestamp(&oid, now + 3_600_000)
-        .await
-        .unwrap()
-        .trigger_id
-        .unwrap();
+    let soon = schedule(&client, &oid, now + 600).await;
+    let later = schedule(&client, &oid, now + 3_600_000).await;
     let listed = client.get_exec_schedule().await.unwrap();
     let triggers: Vec<_> = listed
         .iter()
@@ -1019,12 +960,7 @@ async fn scheduled_executions_are_cancelled(form: EventForm) {
     let mut events = stream(&client);
     events.register().await.unwrap();
     let now = now_ms();
-    let trigger = client
-        .post_exec_schedule_by_action_group_oid_by_utc_timestamp(&oid, now + 300)
-        .await
-        .unwrap()
-        .trigger_id
-        .unwrap();
+    let trigger = schedule(&client, &oid, now + 300).await;
     let listed = client.get_exec_delayed_trigger_schedule().await.unwrap();
     assert_eq!(listed.len(), 1);
     let one = client

@@ -11,7 +11,7 @@ use overkiz_sim::testing::{self, PIN, SHUTTER};
 use overkiz_sim::Simulator;
 use serde_json::Value;
 
-use common::{action_group, next_event, WAIT};
+use common::{action_group, apply, next_event, WAIT};
 
 const TOKEN: &str = "local-test-token";
 
@@ -260,12 +260,7 @@ async fn executions_are_cancelled_and_checked_the_gateways_way() {
         .await
         .unwrap();
     let client = client(&sim);
-    let exec_id = client
-        .post_exec_apply(&action_group("open", vec![]))
-        .await
-        .unwrap()
-        .exec_id
-        .unwrap();
+    let exec_id = apply(&client, "open").await.unwrap();
     let current = client.get_exec_current_by_exec_id(&exec_id).await.unwrap();
     assert_eq!(current.id.as_deref(), Some(exec_id.as_str()));
     client
@@ -273,10 +268,7 @@ async fn executions_are_cancelled_and_checked_the_gateways_way() {
         .await
         .unwrap();
     assert!(sim.current_executions().is_empty());
-    client
-        .post_exec_apply(&action_group("open", vec![]))
-        .await
-        .unwrap();
+    apply(&client, "open").await.unwrap();
     client.delete_exec_current_setup().await.unwrap();
     assert!(sim.current_executions().is_empty());
     assert_eq!(sim.history().len(), 2);

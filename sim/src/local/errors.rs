@@ -6,44 +6,23 @@ use serde_json::Value;
 
 use crate::answer::Answer;
 
-/// `401-missing-authorization-token`.
-pub(super) fn missing_token() -> Answer {
-    Answer::error(
-        401,
-        "RESOURCE_ACCESS_DENIED",
-        "Missing authorization token.",
-    )
-}
-
-/// `401-not-authenticated`.
-pub(super) fn not_authenticated() -> Answer {
-    Answer::error(401, "RESOURCE_ACCESS_DENIED", "Not authenticated.")
-}
-
-/// `400-unknown-object`.
-pub(super) fn unknown_object() -> Answer {
-    Answer::error(400, "UNSPECIFIED_ERROR", "Unknown object.")
+crate::errors::error_answers! {
+    /// `401-missing-authorization-token`.
+    missing_token() => 401, "RESOURCE_ACCESS_DENIED", "Missing authorization token.";
+    /// `401-not-authenticated`.
+    not_authenticated() => 401, "RESOURCE_ACCESS_DENIED", "Not authenticated.";
+    /// `400-unknown-object`.
+    unknown_object() => 400, "UNSPECIFIED_ERROR", "Unknown object.";
+    /// `400-malformed-fetch-id`.
+    malformed_fetch_id() => 400, "MISSING_PARAMETERS", "Malformed \"Malformed fetch id.\". (missing parameter)";
+    /// `400-no-registered-event-listener`.
+    no_registered_listener() => 400, "UNSPECIFIED_ERROR", "\"No registered event listener.\"";
 }
 
 /// `400-no-such-device`.
-pub(super) fn no_such_device(device_url: &str) -> Answer {
+pub(crate) fn no_such_device(device_url: &str) -> Answer {
     let message = format!("No such device : {}", Value::from(device_url));
     Answer::error(400, "NO_SUCH_DEVICE", &message)
-}
-
-/// `400-malformed-fetch-id`.
-pub(super) fn malformed_fetch_id() -> Answer {
-    let message = "Malformed \"Malformed fetch id.\". (missing parameter)";
-    Answer::error(400, "MISSING_PARAMETERS", message)
-}
-
-/// `400-no-registered-event-listener`.
-fn no_registered_listener() -> Answer {
-    Answer::error(
-        400,
-        "UNSPECIFIED_ERROR",
-        "\"No registered event listener.\"",
-    )
 }
 
 /// Rewords the cloud mode's remaining error answers the gateway's way.
@@ -71,30 +50,6 @@ pub(super) fn localize(answer: Answer) -> Answer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ErrorFixture;
-
-    /// Each answer, with the fixture's own example argument, is the fixture: body and
-    /// status.
-    #[test]
-    fn errors_carry_the_gateways_wording() {
-        let cases = [
-            ("401-missing-authorization-token", missing_token()),
-            ("401-not-authenticated", not_authenticated()),
-            ("400-unknown-object", unknown_object()),
-            ("400-malformed-fetch-id", malformed_fetch_id()),
-            ("400-no-registered-event-listener", no_registered_listener()),
-            (
-                "400-no-such-device",
-                no_such_device("io://9876-1234-8767/4468654"),
-            ),
-        ];
-        for (name, answer) in cases {
-            let fixture = ErrorFixture::named(&format!("local/{name}")).unwrap();
-            let expected: Value = serde_json::from_str(fixture.body).unwrap();
-            let body: Value = serde_json::from_slice(&answer.body).unwrap();
-            assert_eq!((answer.status, body), (fixture.status, expected), "{name}");
-        }
-    }
 
     #[test]
     fn the_clouds_errors_are_reworded() {

@@ -40,7 +40,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-mod errors;
+pub(crate) mod errors;
 
 use crate::answer::{Answer, Call};
 use crate::errors::{malformed_action_group, no_corresponding_exec_id};

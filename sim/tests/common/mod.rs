@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use overkiz::types::{Action, ActionGroup, Command};
-use overkiz::{Error, Event, EventStream};
+use overkiz::{Client, Error, Event, EventStream};
 use overkiz_sim::testing::SHUTTER;
 use serde_json::Value;
 
@@ -40,4 +40,13 @@ pub fn action_group(command: &str, parameters: Vec<Value>) -> ActionGroup {
         }]),
         ..ActionGroup::default()
     }
+}
+
+/// `POST /exec/apply` of `command` (without parameters) on the shutter: the
+/// execution's id.
+pub async fn apply(client: &Client, command: &str) -> Result<String, Error> {
+    let launched = client
+        .post_exec_apply(&action_group(command, vec![]))
+        .await?;
+    Ok(launched.exec_id.expect("an execution id"))
 }
