@@ -32,6 +32,35 @@ async fn succeeds(events: &mut EventStream, exec_id: Option<String>) -> bool {
     outcome.is_success()
 }
 
+/// The control API of a simulator (plain HTTP, from the loopback).
+struct Control {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Control {
+    fn of(sim: &Simulator) -> Control {
+        let base = format!("http://{}{}", sim.addr(), overkiz_sim::CONTROL_PREFIX);
+        Control {
+            http: reqwest::Client::new(),
+            base,
+        }
+    }
+
+    /// `POST` of `path` (below `/_sim`) with `body`: the status.
+    async fn post(&self, path: &str, body: &str) -> u16 {
+        let url = format!("{}{path}", self.base);
+        let sent = self.http.post(url).body(body.to_owned()).send().await;
+        sent.unwrap().status().as_u16()
+    }
+
+    /// `GET` of `path` (below `/_sim`): the JSON answered.
+    async fn get(&self, path: &str) -> Value {
+        let answer = self.http.get(format!("{}{path}", self.base)).send().await;
+        serde_json::from_slice(&answer.unwrap().bytes().await.unwrap()).unwrap()
+    }
+}
+
 /// Schedules group `oid` at `utc_ms` (ms since the epoch); the trigger id.
 async fn schedule(client: &Client, oid: &str, utc_ms: i64) -> String {
     client
@@ -132,24 +161,18 @@ async fn execute_and_wait_moves_the_shutter(form: EventForm) {
     // `Client::execute_and_wait` through a stream fetching every 10 ms (the default
     // waits the documented 1 s between fetches).
     let mut events = stream(&client);
-    let outcome = events
-        .execute_and_wait(&action_group("open", vec![]), WAIT)
-        .await
-        .unwrap();
-    assert!(outcome.is_success(), "{outcome:?}");
-    assert_eq!(closure(&client).await, Some(0));
-    let outcome = events
-        .execute_and_wait(&action_group("setClosure", vec![Value::from(40)]), WAIT)
-        .await
-        .unwrap();
-    assert!(outcome.is_success(), "{outcome:?}");
-    assert_eq!(closure(&client).await, Some(40));
-    let outcome = events
-        .execute_and_wait(&action_group("close", vec![]), WAIT)
-        .await
-        .unwrap();
-    assert!(outcome.is_success(), "{outcome:?}");
-    assert_eq!(closure(&client).await, Some(100));
+    let mut last_id = String::new();
+    for (command, parameters, closed) in [
+        ("open", vec![], 0),
+        ("setClosure", vec![Value::from(40)], 40),
+        ("close", vec![], 100),
+    ] {
+        let group = action_group(command, parameters);
+        let outcome = events.execute_and_wait(&group, WAIT).await.unwrap();
+        assert!(outcome.is_success(), "{command}: {outcome:?}");
+        assert_eq!(closure(&client).await, Some(closed), "{command}");
+        last_id = outcome.exec_id;
+    }
     assert_eq!(
         sim.device_state(SHUTTER, "core:OpenClosedState"),
         Some(Value::from("closed"))
@@ -159,7 +182,7 @@ async fn execute_and_wait_moves_the_shutter(form: EventForm) {
     let history = client.get_history_executions().await.unwrap();
     assert_eq!(history.len(), 3);
     let last = client
-        .get_history_executions_by_exec_id(&outcome.exec_id)
+        .get_history_executions_by_exec_id(&last_id)
         .await
         .unwrap();
     assert_eq!(last.execution.unwrap().state.as_deref(), Some("COMPLETED"));
@@ -548,34 +571,20 @@ async fn the_control_api_drives_faults_and_devices() {
     let sim = simulator().await;
     let client = client(&sim);
     client.get_setup().await.unwrap();
-    let control = format!("http://{}/_sim", sim.addr());
-    let http = reqwest::Client::new();
-    let post = |path: &str| http.post(format!("{control}{path}"));
-    let sent = post("/faults/rate-limit?next=1").send().await.unwrap();
-    assert_eq!(sent.status(), 204);
+    let control = Control::of(&sim);
+    assert_eq!(control.post("/faults/rate-limit?next=1", "").await, 204);
     let error = client.get_setup().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::TooManyRequests, "{error:?}");
     client.get_setup().await.unwrap();
 
     let states = r#"[{"name": "core:ClosureState", "value": 25}]"#;
-    let sent = post("/devices/io%3A%2F%2F1234-1234-6233%2F12184029/states")
-        .body(states)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(sent.status(), 204);
+    let device = "/devices/io%3A%2F%2F1234-1234-6233%2F12184029/states";
+    assert_eq!(control.post(device, states).await, 204);
     assert_eq!(closure(&client).await, Some(25));
 
-    post("/sessions/expire").send().await.unwrap();
-    let status: Value = http
-        .get(format!("{control}/status"))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .map(|b| serde_json::from_slice(&b).unwrap())
-        .unwrap();
+    assert_eq!(sim.session_count(), 1);
+    assert_eq!(control.post("/sessions/expire", "").await, 204);
+    let status = control.get("/status").await;
     assert_eq!(status["sessions"], 0, "{status}");
 }
 
@@ -636,37 +645,19 @@ async fn error_fixtures_on_demand_for_one_operation() {
     );
 
     // Over the control API, by name.
-    let control = format!("http://{}/_sim", sim.addr());
-    let http = reqwest::Client::new();
-    let names: Vec<String> = serde_json::from_slice(
-        &http
-            .get(format!("{control}/faults"))
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap(),
-    )
-    .unwrap();
-    assert_eq!(names.len(), 4 + ErrorFixture::ALL.len());
-    let answer = http
-        .post(format!(
-            "{control}/faults/cloud/access-denied-to-gateway?next=1&operation=GET%20/setup/gateways"
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), 204);
+    let control = Control::of(&sim);
+    let names = control.get("/faults").await;
+    assert_eq!(
+        names.as_array().map(Vec::len),
+        Some(4 + ErrorFixture::ALL.len())
+    );
+    let fault = "/faults/cloud/access-denied-to-gateway?next=1&operation=GET%20/setup/gateways";
+    assert_eq!(control.post(fault, "").await, 204);
     client.get_setup().await.unwrap();
     let error = client.get_setup_gateways().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::AccessDeniedToGateway, "{error:?}");
-    let unknown = http
-        .post(format!("{control}/faults/cloud/nothing?next=1"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(unknown.status(), 400);
+    let unknown = control.post("/faults/cloud/nothing?next=1", "").await;
+    assert_eq!(unknown, 400);
 }
 
 /// With the documented rate limits on: the client's event stream, at its default
@@ -1299,31 +1290,24 @@ async fn commands_the_device_does_not_have_are_refused() {
 async fn the_control_api_refuses_huge_counts() {
     let sim = simulator().await;
     let client = client(&sim);
-    let control = format!("http://{}/_sim", sim.addr());
-    let http = reqwest::Client::new();
+    let control = Control::of(&sim);
     for count in [
         "10001",
         "18446744073709551615",
         "99999999999999999999",
         "many",
     ] {
-        let sent = http
-            .post(format!("{control}/faults/maintenance?next={count}"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(sent.status(), 400, "next={count}");
+        let fault = format!("/faults/maintenance?next={count}");
+        assert_eq!(control.post(&fault, "").await, 400, "next={count}");
     }
     client
         .get_setup()
         .await
         .expect("no fault queued or switched on");
-    let sent = http
-        .post(format!("{control}/faults/maintenance?next=10000"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(sent.status(), 204);
+    assert_eq!(
+        control.post("/faults/maintenance?next=10000", "").await,
+        204
+    );
     let error = client.get_setup().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Maintenance, "{error:?}");
 }

@@ -14,6 +14,8 @@ use serde_json::Value;
 use common::{action_group, apply, next_event, WAIT};
 
 const TOKEN: &str = "local-test-token";
+/// The `Authorization` header of [`TOKEN`], for raw calls.
+const BEARER: &[(&str, &str)] = &[("Authorization", "Bearer local-test-token")];
 
 fn setup() -> Value {
     testing::tahoma_3()
@@ -43,24 +45,40 @@ fn client(sim: &Simulator) -> Client {
     client_for(sim, PIN, sim.gateway_ca_pem(), Credentials::bearer(TOKEN))
 }
 
-/// A raw HTTPS client reaching `sim` as `<pin>.local` (standard name checking) and
+/// Raw HTTPS calls reaching `sim` as `<pin>.local` (standard name checking) and
 /// trusting its CA: for the control API and calls the `overkiz` client never makes.
-fn raw(sim: &Simulator) -> (reqwest::Client, String) {
-    let ca = reqwest::Certificate::from_pem(sim.gateway_ca_pem().unwrap().as_bytes()).unwrap();
-    let host = format!("{PIN}.local");
-    let http = reqwest::Client::builder()
-        .add_root_certificate(ca)
-        .resolve(&host, sim.addr())
-        .no_proxy()
-        .build()
-        .unwrap();
-    (http, format!("https://{host}:{}", sim.addr().port()))
+struct Raw {
+    http: reqwest::Client,
+    base: String,
 }
 
-async fn json_of(response: reqwest::Response) -> (u16, Value) {
-    let status = response.status().as_u16();
-    let body = response.bytes().await.unwrap_or_default();
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+impl Raw {
+    fn of(sim: &Simulator) -> Raw {
+        let ca = sim.gateway_ca_pem().unwrap().as_bytes();
+        let host = format!("{PIN}.local");
+        let http = reqwest::Client::builder()
+            .add_root_certificate(reqwest::Certificate::from_pem(ca).unwrap())
+            .resolve(&host, sim.addr())
+            .no_proxy()
+            .build()
+            .unwrap();
+        let base = format!("https://{host}:{}", sim.addr().port());
+        Raw { http, base }
+    }
+
+    /// `method` on `path` (from the root) with `headers`: the status and the JSON
+    /// answered (`Null` when it is not JSON).
+    async fn call(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> (u16, Value) {
+        let url = format!("{}{path}", self.base);
+        let mut request = self.http.request(method.parse().unwrap(), url);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let body = response.bytes().await.unwrap_or_default();
+        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    }
 }
 
 #[tokio::test]
@@ -82,13 +100,9 @@ async fn the_gateway_certificate_names_the_pin_and_is_verified_by_ip() {
 
     // The same certificate checked the standard way, reaching the gateway by the name
     // `<pin>.local`.
-    let (http, base) = raw(&sim);
-    let response = http
-        .get(format!("{base}/enduser-mobile-web/1/enduserAPI/apiVersion"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    let raw = Raw::of(&sim);
+    let version = "/enduser-mobile-web/1/enduserAPI/apiVersion";
+    assert_eq!(raw.call("GET", version, &[]).await.0, 200);
 
     // Plain HTTP gets no answer from a TLS gateway.
     let plain = reqwest::Client::builder().no_proxy().build().unwrap();
@@ -142,15 +156,10 @@ async fn the_setup_and_its_devices_over_the_local_api() {
     assert_eq!(setup.devices.as_ref().map(Vec::len), Some(expected));
     assert_eq!(setup.gateways.as_ref().map(Vec::len), Some(1));
     // A local setup carries only its gateways and devices.
-    let (http, base) = raw(&sim);
-    let (status, raw_setup) = json_of(
-        http.get(format!("{base}/enduser-mobile-web/1/enduserAPI/setup"))
-            .bearer_auth(TOKEN)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let raw = Raw::of(&sim);
+    let (status, raw_setup) = raw
+        .call("GET", "/enduser-mobile-web/1/enduserAPI/setup", BEARER)
+        .await;
     assert_eq!(status, 200);
     let mut keys: Vec<&String> = raw_setup.as_object().unwrap().keys().collect();
     keys.sort();
@@ -313,10 +322,12 @@ async fn executions_are_cancelled_and_checked_the_gateways_way() {
 async fn tokens_are_checked_with_the_local_wording() {
     let sim = gateway().await;
     let ca = sim.gateway_ca_pem();
-    let error = client_for(&sim, PIN, ca, Credentials::bearer("unknown"))
-        .get_setup()
-        .await
-        .unwrap_err();
+    // What `GET /setup` gets with these credentials.
+    let refusal = |credentials: Credentials| {
+        let client = client_for(&sim, PIN, ca, credentials);
+        async move { client.get_setup().await.unwrap_err() }
+    };
+    let error = refusal(Credentials::bearer("unknown")).await;
     assert_eq!(error.kind(), ErrorKind::NotAuthenticated, "{error:?}");
     assert_eq!(error.status(), Some(401));
     assert_eq!(error.api_error().unwrap().message(), "Not authenticated.");
@@ -324,10 +335,7 @@ async fn tokens_are_checked_with_the_local_wording() {
         error.api_error().unwrap().code().map(|c| c.as_str()),
         Some("RESOURCE_ACCESS_DENIED")
     );
-    let error = client_for(&sim, PIN, ca, Credentials::none())
-        .get_setup()
-        .await
-        .unwrap_err();
+    let error = refusal(Credentials::none()).await;
     assert_eq!(
         error.kind(),
         ErrorKind::MissingAuthorizationToken,
@@ -344,10 +352,7 @@ async fn tokens_are_checked_with_the_local_wording() {
         .unwrap();
     // A password means a `/login` without a token: refused like any call without one
     // (with a token, `/login` is an unknown object, see below).
-    let error = client_for(&sim, PIN, ca, Credentials::password("me@example.com", "pw"))
-        .get_setup()
-        .await
-        .unwrap_err();
+    let error = refusal(Credentials::password("me@example.com", "pw")).await;
     assert_eq!(
         error.kind(),
         ErrorKind::MissingAuthorizationToken,
@@ -356,26 +361,18 @@ async fn tokens_are_checked_with_the_local_wording() {
     assert_eq!(sim.session_count(), 0);
 
     // A token added through the control API (over TLS as well) works at once.
-    let (http, base) = raw(&sim);
-    let response = http
-        .post(format!("{base}/_sim/tokens/from-control"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 204);
+    let raw = Raw::of(&sim);
+    let added = raw.call("POST", "/_sim/tokens/from-control", &[]).await;
+    assert_eq!(added.0, 204);
     client_for(&sim, PIN, ca, Credentials::bearer("from-control"))
         .get_setup_devices()
         .await
         .unwrap();
     // A session cookie is no authentication on a gateway.
-    let (status, body) = json_of(
-        http.get(format!("{base}/enduser-mobile-web/1/enduserAPI/setup"))
-            .header("Cookie", "JSESSIONID=ABC")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let cookie = [("Cookie", "JSESSIONID=ABC")];
+    let (status, body) = raw
+        .call("GET", "/enduser-mobile-web/1/enduserAPI/setup", &cookie)
+        .await;
     assert_eq!(status, 401);
     assert_eq!(body["error"], "Missing authorization token.");
 }
@@ -393,7 +390,7 @@ async fn operations_outside_the_local_subset_get_the_gateways_error() {
     let error = client.get_history_executions().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::UnknownObject, "{error:?}");
 
-    let (http, base) = raw(&sim);
+    let raw = Raw::of(&sim);
     for (method, path) in [
         // Not in the local OpenAPI, though documented for the cloud.
         ("DELETE", "/enduser-mobile-web/1/enduserAPI/exec/current"),
@@ -403,10 +400,7 @@ async fn operations_outside_the_local_subset_get_the_gateways_error() {
         // The cloud API's path.
         ("GET", "/enduser-mobile-web/enduserAPI/setup"),
     ] {
-        let request = http
-            .request(method.parse().unwrap(), format!("{base}{path}"))
-            .bearer_auth(TOKEN);
-        let (status, body) = json_of(request.send().await.unwrap()).await;
+        let (status, body) = raw.call(method, path, BEARER).await;
         assert_eq!(status, 400, "{method} {path}");
         assert_eq!(body["errorCode"], "UNSPECIFIED_ERROR", "{method} {path}");
         assert_eq!(body["error"], "Unknown object.", "{method} {path}");

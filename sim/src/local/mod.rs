@@ -359,10 +359,15 @@ mod tests {
             assert_eq!(shape(&op.path), shape(path), "{method} {path}");
             assert!(is_local_operation(&op.method, &op.path));
         }
-        assert!(!is_local_operation("GET", "/actionGroups"));
-        assert!(!is_local_operation("POST", "/login"));
-        assert!(!is_local_operation("DELETE", "/exec/current/{execId}"));
-        assert!(!is_local_operation("GET", "/history/executions/{execId}"));
+        let cloud_only = [
+            ("GET", "/actionGroups"),
+            ("POST", "/login"),
+            ("DELETE", "/exec/current/{execId}"),
+            ("GET", "/history/executions/{execId}"),
+        ];
+        for (method, path) in cloud_only {
+            assert!(!is_local_operation(method, path), "{method} {path}");
+        }
     }
 
     #[test]
