@@ -686,6 +686,15 @@ async fn documented_rate_limits_are_enforced_per_session() {
         "{seen:?}"
     );
     assert_eq!(sim.history().len(), 1, "the refused launch did nothing");
+    // The stream did fetch at that pace, and no fetch was refused.
+    let fetches: Vec<Option<u16>> = sim
+        .requests()
+        .iter()
+        .filter(|r| r.is("POST /events/{listenerId}/fetch"))
+        .map(|r| r.status)
+        .collect();
+    assert!(fetches.len() >= 2, "{fetches:?}");
+    assert!(fetches.iter().all(|s| *s == Some(200)), "{fetches:?}");
     // A second session has its own count.
     let other = client_for(&sim, "other@example.com");
     other
