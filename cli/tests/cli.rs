@@ -312,7 +312,8 @@ async fn call_any_operation_by_name() {
         .await,
     );
     let launched: Value = serde_json::from_str(&out).unwrap();
-    assert!(launched["execId"].is_string(), "{out}");
+    let exec_id = launched["execId"].as_str().unwrap_or_default();
+    assert!(is_execution(&sim, exec_id), "{out}");
 
     let missing = run(&sim, &["call", "get_setup_devices_by_device_url"]).await;
     said(&missing, "--param deviceURL=");

@@ -156,6 +156,7 @@ fn the_binary_lists_every_operation() {
     }
 }
 
+/// `--fault NAME` takes the control API's names, and refuses others before serving.
 #[test]
 fn the_binary_checks_fault_names() {
     let output = Command::new(env!("CARGO_BIN_EXE_overkiz-sim"))

@@ -1154,7 +1154,6 @@ async fn requests_the_documentation_refuses_are_refused() {
     );
 }
 
-/// `--fault NAME` takes the control API's names, and refuses others before serving.
 /// Every real setup of `tests/fixtures/setup/` loads and is served: the setup and
 /// each device through the client, and an execution of a command a device lists
 /// runs to its end.
