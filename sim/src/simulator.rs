@@ -269,6 +269,15 @@ impl Simulator {
     }
 }
 
+impl std::fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulator")
+            .field("url", &self.url)
+            .field("gateway_pin", &self.gateway_pin())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Drop for Simulator {
     fn drop(&mut self) {
         self.server.abort();
