@@ -5,32 +5,25 @@ use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use overkiz_sim::{Config, EventForm, Simulator};
+use overkiz_sim::testing::{self, GATEWAY, SHUTTER};
+use overkiz_sim::{EventForm, Simulator};
 use serde_json::Value;
 
-const SETUP: &str = include_str!("../../tests/fixtures/setup/setup_tahoma_3.json");
-/// A roller shutter of `setup_tahoma_3.json`, closed (`core:ClosureState` 100).
-const SHUTTER: &str = "io://1234-1234-6233/12184029";
-const GATEWAY: &str = "1234-1234-6233";
 const PASSWORD: &str = "s3cret-Pa55";
+/// How long a test waits for the simulator to see something happen.
+const WAIT: Duration = Duration::from_secs(10);
 
 fn fixture() -> Value {
-    serde_json::from_str(SETUP).unwrap()
-}
-
-async fn simulator_with(config: Config) -> Simulator {
-    Simulator::start_with(fixture(), config.with_step(Duration::from_millis(20)))
-        .await
-        .unwrap()
+    testing::tahoma_3()
 }
 
 async fn simulator() -> Simulator {
-    simulator_with(Config::default()).await
+    testing::simulator().start().await.unwrap()
 }
 
 /// A simulator writing events in `form`.
 async fn simulator_in(form: EventForm) -> Simulator {
-    simulator_with(Config::default().with_event_form(form)).await
+    testing::simulator().event_form(form).start().await.unwrap()
 }
 
 /// Waits until the simulator has a listener (the CLI under test follows events); a
@@ -45,27 +38,16 @@ async fn no_listener_left(sim: &Simulator) {
 }
 
 async fn wait_for_listeners(sim: &Simulator, done: impl Fn(usize) -> bool, what: &str) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while !done(sim.listener_count()) {
-        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    testing::wait_until(what, 6 * WAIT, || done(sim.listener_count()))
+        .await
+        .unwrap();
 }
 
-/// Runs `async fn $test(form: EventForm)` as two tests, `$test::previous` and
-/// `$test::newest`: the commands that follow events, against both forms of events.
+/// The commands that follow events, against both forms of events (the CLI runs off
+/// the runtime's threads).
 macro_rules! each_form {
     ($test:ident) => {
-        mod $test {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn previous() {
-                super::$test(overkiz_sim::EventForm::Previous).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn newest() {
-                super::$test(overkiz_sim::EventForm::Newest).await
-            }
-        }
+        overkiz_sim::each_form!($test, flavor = "multi_thread", worker_threads = 2);
     };
 }
 
@@ -141,6 +123,13 @@ fn stdout(output: &Output) -> String {
 
 fn stderr(output: &Output) -> String {
     String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+/// Asserts the command said `text` on stderr.
+#[track_caller]
+fn said(output: &Output, text: &str) {
+    let said = stderr(output);
+    assert!(said.contains(text), "{said}");
 }
 
 #[track_caller]
@@ -228,18 +217,14 @@ async fn exec_waits_for_the_outcome(form: EventForm) {
 
     // Without --wait: the execution id, at once.
     let out = success(&run(&sim, &["exec", SHUTTER, "open"]).await);
-    assert!(!out.trim().is_empty() && !out.contains(' '), "{out}");
+    assert!(is_execution(&sim, out.trim()), "{out}");
 
     // A failed execution: exit status 1 and the failure type.
     sim.fail_next_executions(1, "CMDNOTACCEPTED");
     let failed = run(&sim, &["exec", SHUTTER, "close", "--wait"]).await;
     assert_eq!(failed.status.code(), Some(1));
     assert!(stdout(&failed).contains("FAILED"), "{}", stdout(&failed));
-    assert!(
-        stderr(&failed).contains("CMDNOTACCEPTED"),
-        "{}",
-        stderr(&failed)
-    );
+    said(&failed, "CMDNOTACCEPTED");
 }
 each_form!(exec_waits_for_the_outcome);
 
@@ -289,33 +274,16 @@ each_form!(events_prints_a_line_per_event);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn call_any_operation_by_name() {
     let sim = simulator().await;
-    let out = success(
-        &run(
-            &sim,
-            &[
-                "call",
-                "get_setup_devices_by_device_url",
-                "--param",
-                &format!("deviceURL={SHUTTER}"),
-            ],
-        )
-        .await,
-    );
+    // A path parameter: one device, then its states.
+    let call_on_shutter = |operation: &'static str| {
+        let param = format!("deviceURL={SHUTTER}");
+        let sim = &sim;
+        async move { success(&run(sim, &["call", operation, "--param", &param]).await) }
+    };
+    let out = call_on_shutter("get_setup_devices_by_device_url").await;
     let device: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(device["deviceURL"], SHUTTER);
-
-    let out = success(
-        &run(
-            &sim,
-            &[
-                "call",
-                "get_setup_devices_by_device_url_states",
-                "--param",
-                &format!("deviceURL={SHUTTER}"),
-            ],
-        )
-        .await,
-    );
+    let out = call_on_shutter("get_setup_devices_by_device_url_states").await;
     let states: Value = serde_json::from_str(&out).unwrap();
     let closure = states
         .as_array()
@@ -344,20 +312,13 @@ async fn call_any_operation_by_name() {
         .await,
     );
     let launched: Value = serde_json::from_str(&out).unwrap();
-    assert!(launched["execId"].is_string(), "{out}");
+    let exec_id = launched["execId"].as_str().unwrap_or_default();
+    assert!(is_execution(&sim, exec_id), "{out}");
 
     let missing = run(&sim, &["call", "get_setup_devices_by_device_url"]).await;
-    assert!(
-        stderr(&missing).contains("--param deviceURL="),
-        "{}",
-        stderr(&missing)
-    );
+    said(&missing, "--param deviceURL=");
     let unknown = run(&sim, &["call", "get_everything"]).await;
-    assert!(
-        stderr(&unknown).contains("no operation named"),
-        "{}",
-        stderr(&unknown)
-    );
+    said(&unknown, "no operation named");
     let list = success(&run(&sim, &["call", "--list"]).await);
     assert!(
         list.lines()
@@ -368,7 +329,11 @@ async fn call_any_operation_by_name() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_reads_the_password_from_stdin() {
-    let sim = simulator_with(Config::default().with_credentials("me@example.com", PASSWORD)).await;
+    let sim = testing::simulator()
+        .configure(|config| config.with_credentials("me@example.com", PASSWORD))
+        .start()
+        .await
+        .unwrap();
     let env = [("OVERKIZ_SERVER", sim.url())];
     let ok = output(
         overkiz(&env, &["login", "--user", "me@example.com"]),
@@ -392,7 +357,7 @@ async fn login_reads_the_password_from_stdin() {
         Some(""),
     )
     .await;
-    assert!(stderr(&none).contains("no password"), "{}", stderr(&none));
+    said(&none, "no password");
     // The password is never an argument.
     let argument = output(
         overkiz(
@@ -415,6 +380,12 @@ fn arriving() -> Value {
     let mut group = groups[0].take();
     group["actions"][0]["deviceURL"] = Value::from(SHUTTER);
     group
+}
+
+/// Whether `exec_id` names an execution of `sim`, running or finished.
+fn is_execution(sim: &Simulator, exec_id: &str) -> bool {
+    sim.current_executions().iter().any(|id| id == exec_id)
+        || sim.history().iter().any(|e| e["id"] == exec_id)
 }
 
 fn closure(sim: &Simulator) -> Option<Value> {
@@ -467,11 +438,7 @@ async fn action_groups_and_run() {
     assert_eq!(closure(&sim), Some(Value::from(100)));
     let waited = run(&sim, &["run", &arriving, "--wait"]).await;
     let out = success(&waited);
-    assert!(
-        stderr(&waited).contains(": IN_PROGRESS"),
-        "{}",
-        stderr(&waited)
-    );
+    said(&waited, ": IN_PROGRESS");
     let (exec_id, state) = out.trim_end().split_once(' ').unwrap();
     assert_eq!(state, "COMPLETED", "{out}");
     assert_eq!(closure(&sim), Some(Value::from(0)));
@@ -485,12 +452,7 @@ async fn action_groups_and_run() {
     assert_eq!(sim.history()[0]["actionGroupOID"], half.as_str());
     // Without --wait: the execution id, at once.
     let out = success(&run(&sim, &["run", &half]).await);
-    let exec_id = out.trim();
-    assert!(
-        sim.current_executions().iter().any(|id| id == exec_id)
-            || sim.history().iter().any(|e| e["id"] == exec_id),
-        "{out}"
-    );
+    assert!(is_execution(&sim, out.trim()), "{out}");
 
     // A failed run: exit status 1, the failure said, the shutter unmoved.
     sim.fail_next_executions(1, "CMDNOTACCEPTED");
@@ -501,21 +463,13 @@ async fn action_groups_and_run() {
         "{}",
         stdout(&failed)
     );
-    let said = stderr(&failed);
-    assert!(said.contains("failure type: CMDNOTACCEPTED"), "{said}");
-    assert!(
-        said.contains(&format!("{SHUTTER} failed: CMDNOTACCEPTED")),
-        "{said}"
-    );
+    said(&failed, "failure type: CMDNOTACCEPTED");
+    said(&failed, &format!("{SHUTTER} failed: CMDNOTACCEPTED"));
     assert_eq!(closure(&sim), Some(Value::from(50)));
 
     let missing = run(&sim, &["run", "no such group"]).await;
     assert!(!missing.status.success());
-    assert!(
-        stderr(&missing).contains("no action group"),
-        "{}",
-        stderr(&missing)
-    );
+    said(&missing, "no action group");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -529,39 +483,36 @@ async fn local_tokens_create_list_delete() {
         stderr(&created)
     );
     // The new token works on the local API.
-    let local = output(
-        overkiz(
-            &[
-                ("OVERKIZ_SERVER", &sim.local_url()),
-                ("OVERKIZ_TOKEN", &token),
-            ],
-            &["devices"],
-        ),
-        None,
-    )
-    .await;
-    assert!(success(&local).contains(SHUTTER));
-    let login = output(
-        overkiz(
-            &[
-                ("OVERKIZ_SERVER", &sim.local_url()),
-                ("OVERKIZ_TOKEN", &token),
-            ],
-            &["login"],
-        ),
-        None,
-    )
-    .await;
-    let out = success(&login);
+    let local_url = sim.local_url();
+    let with_token = |args: &'static [&'static str]| {
+        let env = [
+            ("OVERKIZ_SERVER", local_url.as_str()),
+            ("OVERKIZ_TOKEN", &token),
+        ];
+        output(overkiz(&env, args), None)
+    };
+    assert!(success(&with_token(&["devices"]).await).contains(SHUTTER));
+    let out = success(&with_token(&["login"]).await);
     assert!(
         out.contains("the token works") && !out.contains(&token),
         "{out}"
     );
 
-    let out = success(&run(&sim, &["local-token", "list", "--gateway", GATEWAY]).await);
+    // Listed by its label (never the secret), then deleted.
+    let list = || run(&sim, &["local-token", "list", "--gateway", GATEWAY]);
+    let out = success(&list().await);
     assert!(out.starts_with("UUID"), "{out}");
-    let out = success(&run(&sim, &["local-token", "delete", "some-uuid"]).await);
-    assert_eq!(out.trim(), "deleted some-uuid");
+    assert!(!out.contains(&token), "{out}");
+    let row = out.lines().find(|l| l.contains("cli test")).expect(&out);
+    let uuid = row.split_whitespace().next().unwrap().to_owned();
+    let out = success(&run(&sim, &["local-token", "delete", &uuid]).await);
+    assert_eq!(out.trim(), format!("deleted {uuid}"));
+    // Gone from the list, refused by the local API, and not there to delete again.
+    assert_eq!(success(&list().await).lines().count(), 1);
+    assert!(!with_token(&["devices"]).await.status.success());
+    let again = run(&sim, &["local-token", "delete", &uuid]).await;
+    assert!(!again.status.success());
+    said(&again, "Not such token");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -584,11 +535,7 @@ async fn config_file_must_be_private() {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         let refused = output(overkiz(&[], &["--config", config, "setup"]), None).await;
         assert!(!refused.status.success());
-        assert!(
-            stderr(&refused).contains("chmod 600"),
-            "{}",
-            stderr(&refused)
-        );
+        said(&refused, "chmod 600");
         assert!(!stderr(&refused).contains(PASSWORD));
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
@@ -605,11 +552,7 @@ async fn config_file_must_be_private() {
     success(&output(command, None).await);
     // No settings at all: a clear message.
     let none = output(overkiz(&[], &["setup"]), None).await;
-    assert!(
-        stderr(&none).contains("no credentials"),
-        "{}",
-        stderr(&none)
-    );
+    said(&none, "no credentials");
 }
 
 #[cfg(not(feature = "discovery"))]
@@ -617,11 +560,7 @@ async fn config_file_must_be_private() {
 async fn discover_needs_the_feature() {
     let out = output(overkiz(&[], &["discover"]), None).await;
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("`discovery` feature"),
-        "{}",
-        stderr(&out)
-    );
+    said(&out, "`discovery` feature");
 }
 
 /// The README's "Try it without a gateway" names a fixture that exists, a device of
@@ -667,11 +606,7 @@ async fn events_reports_a_gap_and_goes_on() {
     let done = events.await.unwrap();
     let out = success(&done);
     assert!(out.starts_with("DeviceStateChangedEvent "), "{out}");
-    assert!(
-        stderr(&done).contains("events were lost"),
-        "{}",
-        stderr(&done)
-    );
+    said(&done, "events were lost");
 }
 
 /// `OVERKIZ_SERVER=local:<pin>` with `OVERKIZ_GATEWAY_HOST` and `OVERKIZ_GATEWAY_CA`:
@@ -679,11 +614,13 @@ async fn events_reports_a_gap_and_goes_on() {
 /// `<pin>.local`) verified against the simulator's CA.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn devices_of_a_local_gateway_over_tls() {
-    const PIN: &str = "1234-5678-9012";
-    let sim = Simulator::start_local(fixture(), PIN, Config::default())
+    use overkiz_sim::testing::PIN;
+    let sim = testing::simulator()
+        .local(PIN)
+        .token("local-token")
+        .start()
         .await
         .unwrap();
-    sim.add_token("local-token");
     let ca = scratch().join("ca.pem");
     std::fs::write(&ca, sim.gateway_ca_pem().unwrap()).unwrap();
     let server = format!("local:{PIN}");
@@ -710,11 +647,7 @@ async fn devices_of_a_local_gateway_over_tls() {
     // A wrong token is refused by `login` too (a gateway answers `/apiVersion` to anyone).
     let refused = run_local(env(ca, "wrong-token"), &["login"]).await;
     assert!(!refused.status.success(), "{}", stdout(&refused));
-    assert!(
-        stderr(&refused).contains("Not authenticated"),
-        "{}",
-        stderr(&refused)
-    );
+    said(&refused, "Not authenticated");
     // Without the CA the certificate is not trusted: nothing reaches the gateway.
     let before = sim.request_count();
     let untrusted = run_local(env("", "local-token"), &["devices"]).await;
@@ -728,20 +661,27 @@ async fn devices_of_a_local_gateway_over_tls() {
 async fn exec_wait_finds_an_outcome_lost_in_a_gap(form: EventForm) {
     let sim = simulator_in(form).await;
     sim.hold_executions(true);
+    // The CLI follows the execution: a fetch answered after the launch.
+    let following = || {
+        let log = sim.requests();
+        let launched = log.iter().position(|r| r.is("POST /exec/apply"));
+        launched.is_some_and(|i| {
+            log[i + 1..]
+                .iter()
+                .any(|r| r.is("POST /events/{listenerId}/fetch") && r.status == Some(200))
+        })
+    };
     let drive = async {
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while sim.current_executions().is_empty() {
-            assert!(std::time::Instant::now() < deadline, "never launched");
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        testing::wait_until("the CLI following the execution", WAIT, following)
+            .await
+            .unwrap();
         // Answers now take 300 ms: the execution ends while no listener exists.
         sim.set_latency(Duration::from_millis(300));
         sim.expire_listeners();
         sim.hold_executions(false);
-        while sim.history().is_empty() {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        testing::wait_until("the execution's end", WAIT, || !sim.history().is_empty())
+            .await
+            .unwrap();
         sim.set_latency(Duration::ZERO);
     };
     let (waited, ()) = tokio::join!(
@@ -773,9 +713,7 @@ async fn server_text_cannot_drive_the_terminal() {
             device["label"] = Value::from(LABEL);
         }
     }
-    let sim = Simulator::start_with(setup, Config::default())
-        .await
-        .unwrap();
+    let sim = testing::simulator().setup(setup).start().await.unwrap();
     // Control characters other than the line ends, and the direction marks.
     let unsafe_char =
         |c: char| (c.is_control() && c != '\n') || ('\u{202a}'..='\u{202e}').contains(&c);
@@ -842,7 +780,11 @@ async fn sites_lists_the_homes_and_overkiz_site_chooses_one() {
         "../../tests/fixtures/setup/setup_tahoma_be.json"
     ))
     .unwrap();
-    let cabin = Simulator::start(cabin_setup).await.unwrap();
+    let cabin = testing::simulator()
+        .setup(cabin_setup)
+        .start()
+        .await
+        .unwrap();
     let services = SomfyAccount::start(
         "me@example.com",
         PASSWORD,
@@ -884,11 +826,9 @@ async fn sites_lists_the_homes_and_overkiz_site_chooses_one() {
     // Two homes: nothing is chosen without OVERKIZ_SITE.
     let refused = output(with_site(None, &["devices"]), None).await;
     assert!(!refused.status.success());
-    assert!(
-        stderr(&refused)
-            .contains("set OVERKIZ_SITE to one of site-home (Home), site-cabin (Cabin)"),
-        "{}",
-        stderr(&refused)
+    said(
+        &refused,
+        "set OVERKIZ_SITE to one of site-home (Home), site-cabin (Cabin)",
     );
 
     // By name, then by id: each home's devices through its own client.

@@ -1,7 +1,7 @@
 //! Stored action groups (scenarios) and their scheduled executions.
 //!
 //! `GET`/`POST`/`PUT /actionGroups`, `GET`/`DELETE /actionGroups/{oid}` keep the
-//! groups; `POST /exec/{actionGroupOID}` (in [`crate::state`]) runs one like
+//! groups; `POST /exec/{actionGroupOID}` (in [`crate::executions`]) runs one like
 //! `POST /exec/apply`; `POST /exec/schedule/{actionGroupOID}/{utcTimestamp}` runs one
 //! when its time comes, listed by `GET /exec/schedule` until then.
 
@@ -10,8 +10,12 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
-use crate::state::{self, now_ms, Launch, State, DELAYED};
-use crate::{Answer, Shared, Simulator};
+use crate::answer::Answer;
+use crate::errors::{malformed_action_group as malformed, no_such_action_group, no_such_path};
+use crate::executions::{start_execution, Launch, DELAYED};
+use crate::shared::Shared;
+use crate::state::{now_ms, State};
+use crate::Simulator;
 
 /// An execution scheduled by `POST /exec/schedule/{actionGroupOID}/{utcTimestamp}`.
 pub(crate) struct Scheduled {
@@ -21,34 +25,6 @@ pub(crate) struct Scheduled {
     /// When it runs, in ms since the epoch.
     utc_time: u64,
     owner: String,
-}
-
-/// `tests/fixtures/errors/cloud/no-such-action-group.json`.
-pub(crate) fn no_such_action_group(oid: &str) -> Answer {
-    Answer::error(
-        400,
-        "NO_SUCH_ACTION_GROUP",
-        &format!("No such action group : {oid}"),
-    )
-}
-
-/// `tests/fixtures/errors/cloud/action-group-setup-not-found.json`: an action on a
-/// device of a gateway outside the setup.
-pub(crate) fn setup_not_found(gateway: &str) -> Answer {
-    Answer::error(
-        400,
-        "INVALID_FIELD_VALUE",
-        &format!("Unable to determine action group setup (no setup for gateway #{gateway})"),
-    )
-}
-
-/// `tests/fixtures/errors/local/400-malformed-action-group.json`.
-fn malformed() -> Answer {
-    Answer::error(
-        400,
-        "MISSING_PARAMETERS",
-        "Malformed \"Malformed action group\". (missing parameter)",
-    )
 }
 
 /// An action group body: a JSON object with at least one action, each naming a
@@ -111,6 +87,19 @@ impl State {
             "actions": group["actions"].clone(),
         });
         self.emit(event);
+    }
+}
+
+/// `GET /actionGroups`: the stored groups, in creation order.
+pub(crate) fn list(state: &State) -> Answer {
+    Answer::json(200, &Value::Array(state.action_groups.clone()))
+}
+
+/// `GET /actionGroups/{oid}`.
+pub(crate) fn one(state: &State, oid: &str) -> Answer {
+    match state.action_group(oid) {
+        Some(group) => Answer::json(200, group),
+        None => no_such_action_group(oid),
     }
 }
 
@@ -196,7 +185,7 @@ pub(crate) fn scheduled(state: &State, oid: Option<&str>) -> Answer {
 pub(crate) fn scheduled_one(state: &State, trigger_id: &str) -> Answer {
     match state.schedules.iter().find(|s| s.trigger_id == trigger_id) {
         Some(scheduled) => Answer::json(200, &scheduled_json(scheduled)),
-        None => no_such_trigger(),
+        None => no_such_path(),
     }
 }
 
@@ -208,15 +197,11 @@ pub(crate) fn cancel_scheduled(state: &mut State, trigger_id: &str) -> Answer {
         .iter()
         .position(|s| s.trigger_id == trigger_id)
     else {
-        return no_such_trigger();
+        return no_such_path();
     };
     state.schedules.remove(index);
     state.emit(json!({"name": "DelayedTriggerCancelledEvent", "triggerId": trigger_id}));
     Answer::empty(204)
-}
-
-fn no_such_trigger() -> Answer {
-    Answer::error(404, "INVALID_API_CALL", "No such resource")
 }
 
 fn scheduled_list(state: &State, oid: Option<&str>) -> Vec<Value> {
@@ -294,7 +279,7 @@ async fn run_when_due(shared: Weak<Shared>, trigger_id: String, delay: Duration)
         owner: scheduled.owner,
         execution_type: DELAYED,
     };
-    if let Ok(exec_id) = state::start_execution(&shared, &mut state, launch) {
+    if let Ok(exec_id) = start_execution(&shared, &mut state, launch) {
         state.emit(json!({
             "name": "GroupTriggeredEvent", "actionGroupOID": scheduled.oid,
             "execId": exec_id, "triggerId": trigger_id,

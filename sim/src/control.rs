@@ -28,8 +28,9 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use crate::answer::Answer;
 use crate::faults::{operation_key, ErrorFixture, Fault};
-use crate::{Answer, Shared};
+use crate::shared::Shared;
 
 /// The largest count the control API takes (`next=N`).
 pub const MAX_COUNT: u64 = 10_000;

@@ -6,9 +6,9 @@ use std::sync::Mutex;
 
 use std::time::Instant;
 
+use crate::answer::Answer;
 use crate::faults::ErrorFixture;
 use crate::spec::Operation;
-use crate::Answer;
 
 /// Whether the simulator enforces the documentation's rate limits.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -34,7 +34,8 @@ use serde_json::{json, Value};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::{Shared, Simulator};
+use crate::shared::Shared;
+use crate::Simulator;
 
 /// The Somfy accounts token path.
 pub const ACCOUNTS_PATH: &str = "/oauth/oauth/v2/token/jwt";

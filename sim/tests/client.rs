@@ -1,5 +1,7 @@
 //! The real `overkiz` client against the simulator.
 
+mod common;
+
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -8,13 +10,11 @@ use overkiz::{
     Client, Credentials, ErrorKind, Event, EventStream, EventStreamConfig, RetryPolicy, Server,
     TypedValue,
 };
+use overkiz_sim::testing::{self, GATEWAY, SHUTTER};
 use overkiz_sim::{Config, EventForm, Fault, Simulator};
 use serde_json::Value;
 
-const SETUP: &str = include_str!("../../tests/fixtures/setup/setup_tahoma_3.json");
-/// A roller shutter of `setup_tahoma_3.json`, closed (`core:ClosureState` 100).
-const SHUTTER: &str = "io://1234-1234-6233/12184029";
-const WAIT: Duration = Duration::from_secs(5);
+use common::{action_group, apply, next_event, WAIT};
 
 /// Milliseconds since the epoch, as schedules take them.
 fn now_ms() -> i64 {
@@ -24,42 +24,76 @@ fn now_ms() -> i64 {
         .as_millis() as i64
 }
 
+/// Waits for the execution `exec_id` (a launch's answer) to end: whether it
+/// succeeded.
+async fn succeeds(events: &mut EventStream, exec_id: Option<String>) -> bool {
+    let exec_id = exec_id.expect("an execution id");
+    let outcome = events.wait_for_execution(&exec_id, WAIT).await.unwrap();
+    outcome.is_success()
+}
+
+/// The control API of a simulator (plain HTTP, from the loopback).
+struct Control {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Control {
+    fn of(sim: &Simulator) -> Control {
+        let base = format!("http://{}{}", sim.addr(), overkiz_sim::CONTROL_PREFIX);
+        Control {
+            http: reqwest::Client::new(),
+            base,
+        }
+    }
+
+    /// `POST` of `path` (below `/_sim`) with `body`: the status.
+    async fn post(&self, path: &str, body: &str) -> u16 {
+        let url = format!("{}{path}", self.base);
+        let sent = self.http.post(url).body(body.to_owned()).send().await;
+        sent.unwrap().status().as_u16()
+    }
+
+    /// `GET` of `path` (below `/_sim`): the JSON answered.
+    async fn get(&self, path: &str) -> Value {
+        let answer = self.http.get(format!("{}{path}", self.base)).send().await;
+        serde_json::from_slice(&answer.unwrap().bytes().await.unwrap()).unwrap()
+    }
+}
+
+/// Schedules group `oid` at `utc_ms` (ms since the epoch); the trigger id.
+async fn schedule(client: &Client, oid: &str, utc_ms: i64) -> String {
+    client
+        .post_exec_schedule_by_action_group_oid_by_utc_timestamp(oid, utc_ms)
+        .await
+        .unwrap()
+        .trigger_id
+        .unwrap()
+}
+
 fn setup() -> Value {
-    serde_json::from_str(SETUP).unwrap()
+    testing::tahoma_3()
 }
 
 async fn simulator() -> Simulator {
-    simulator_in(EventForm::default()).await
+    testing::simulator().start().await.unwrap()
+}
+
+/// A simulator with settings changed by `change`.
+async fn simulator_with(change: impl FnOnce(Config) -> Config) -> Simulator {
+    testing::simulator()
+        .configure(change)
+        .start()
+        .await
+        .unwrap()
 }
 
 /// A simulator writing events in `form`.
 async fn simulator_in(form: EventForm) -> Simulator {
-    Simulator::start_with(
-        setup(),
-        Config::default()
-            .with_step(Duration::from_millis(20))
-            .with_event_form(form),
-    )
-    .await
-    .unwrap()
+    testing::simulator().event_form(form).start().await.unwrap()
 }
 
-/// Runs `async fn $test(form: EventForm)` as two tests, `$test::previous` and
-/// `$test::newest`: the event and execution tests, against both forms of events.
-macro_rules! each_form {
-    ($test:ident) => {
-        mod $test {
-            #[tokio::test]
-            async fn previous() {
-                super::$test(overkiz_sim::EventForm::Previous).await
-            }
-            #[tokio::test]
-            async fn newest() {
-                super::$test(overkiz_sim::EventForm::Newest).await
-            }
-        }
-    };
-}
+use overkiz_sim::each_form;
 
 /// The field naming events of `form` (`spec/README.md`, "Wire aliases").
 fn tag_of(form: EventForm) -> &'static str {
@@ -85,22 +119,6 @@ fn stream(client: &Client) -> EventStream {
             .with_fetch_interval(Duration::from_millis(10))
             .with_initial_backoff(Duration::from_millis(10)),
     )
-}
-
-fn action_group(command: &str, parameters: Vec<Value>) -> ActionGroup {
-    ActionGroup {
-        label: Some(command.into()),
-        actions: Some(vec![Action {
-            device_url: Some(SHUTTER.into()),
-            commands: Some(vec![Command {
-                name: Some(command.into()),
-                parameters: Some(parameters),
-                ..Command::default()
-            }]),
-            ..Action::default()
-        }]),
-        ..ActionGroup::default()
-    }
 }
 
 async fn closure(client: &Client) -> Option<i64> {
@@ -130,8 +148,7 @@ async fn login_and_setup_match_the_fixture() {
 
 #[tokio::test]
 async fn credentials_can_be_required() {
-    let config = Config::default().with_credentials("me@example.com", "right");
-    let sim = Simulator::start_with(setup(), config).await.unwrap();
+    let sim = simulator_with(|config| config.with_credentials("me@example.com", "right")).await;
     let error = client(&sim).get_setup().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::BadCredentials, "{error:?}");
     assert_eq!(sim.session_count(), 0);
@@ -144,24 +161,18 @@ async fn execute_and_wait_moves_the_shutter(form: EventForm) {
     // `Client::execute_and_wait` through a stream fetching every 10 ms (the default
     // waits the documented 1 s between fetches).
     let mut events = stream(&client);
-    let outcome = events
-        .execute_and_wait(&action_group("open", vec![]), WAIT)
-        .await
-        .unwrap();
-    assert!(outcome.is_success(), "{outcome:?}");
-    assert_eq!(closure(&client).await, Some(0));
-    let outcome = events
-        .execute_and_wait(&action_group("setClosure", vec![Value::from(40)]), WAIT)
-        .await
-        .unwrap();
-    assert!(outcome.is_success(), "{outcome:?}");
-    assert_eq!(closure(&client).await, Some(40));
-    let outcome = events
-        .execute_and_wait(&action_group("close", vec![]), WAIT)
-        .await
-        .unwrap();
-    assert!(outcome.is_success(), "{outcome:?}");
-    assert_eq!(closure(&client).await, Some(100));
+    let mut last_id = String::new();
+    for (command, parameters, closed) in [
+        ("open", vec![], 0),
+        ("setClosure", vec![Value::from(40)], 40),
+        ("close", vec![], 100),
+    ] {
+        let group = action_group(command, parameters);
+        let outcome = events.execute_and_wait(&group, WAIT).await.unwrap();
+        assert!(outcome.is_success(), "{command}: {outcome:?}");
+        assert_eq!(closure(&client).await, Some(closed), "{command}");
+        last_id = outcome.exec_id;
+    }
     assert_eq!(
         sim.device_state(SHUTTER, "core:OpenClosedState"),
         Some(Value::from("closed"))
@@ -171,7 +182,7 @@ async fn execute_and_wait_moves_the_shutter(form: EventForm) {
     let history = client.get_history_executions().await.unwrap();
     assert_eq!(history.len(), 3);
     let last = client
-        .get_history_executions_by_exec_id(&outcome.exec_id)
+        .get_history_executions_by_exec_id(&last_id)
         .await
         .unwrap();
     assert_eq!(last.execution.unwrap().state.as_deref(), Some("COMPLETED"));
@@ -184,22 +195,13 @@ async fn the_event_stream_sees_the_execution(form: EventForm) {
     let client = client(&sim);
     let mut events = stream(&client);
     events.register().await.unwrap();
-    let exec_id = client
-        .post_exec_apply(&action_group("open", vec![]))
-        .await
-        .unwrap()
-        .exec_id
-        .unwrap();
+    let exec_id = apply(&client, "open").await.unwrap();
     let current = client.get_exec_current_by_exec_id(&exec_id).await.unwrap();
     assert_eq!(current.id.as_deref(), Some(exec_id.as_str()));
     let mut names = Vec::new();
     let mut states = Vec::new();
     loop {
-        let event = tokio::time::timeout(WAIT, events.next())
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
+        let event = next_event(&mut events).await.unwrap();
         // In the simulator's form, every field typed.
         assert_eq!(event.tag_key(), tag_of(form), "{event:?}");
         assert_eq!(event.extra().map(|e| e.len()), Some(0), "{event:?}");
@@ -235,19 +237,9 @@ each_form!(the_event_stream_sees_the_execution);
 
 #[tokio::test]
 async fn cancelled_executions_fail() {
-    let sim = Simulator::start_with(
-        setup(),
-        Config::default().with_step(Duration::from_secs(60)),
-    )
-    .await
-    .unwrap();
+    let sim = simulator_with(|config| config.with_step(Duration::from_secs(60))).await;
     let client = client(&sim);
-    let exec_id = client
-        .post_exec_apply(&action_group("open", vec![]))
-        .await
-        .unwrap()
-        .exec_id
-        .unwrap();
+    let exec_id = apply(&client, "open").await.unwrap();
     assert_eq!(sim.current_executions(), std::slice::from_ref(&exec_id));
     assert_eq!(client.get_exec_current().await.unwrap().len(), 1);
     client
@@ -277,15 +269,9 @@ async fn cancelled_executions_fail() {
     );
     // A gateway runs 10 executions at most.
     for _ in 0..10 {
-        client
-            .post_exec_apply(&action_group("open", vec![]))
-            .await
-            .unwrap();
+        apply(&client, "open").await.unwrap();
     }
-    let error = client
-        .post_exec_apply(&action_group("open", vec![]))
-        .await
-        .unwrap_err();
+    let error = apply(&client, "open").await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::ExecutionQueueFull, "{error:?}");
     client.delete_exec_current_setup().await.unwrap();
     assert!(sim.current_executions().is_empty());
@@ -296,34 +282,16 @@ async fn an_expired_listener_is_a_gap_and_the_stream_goes_on(form: EventForm) {
     let client = client(&sim);
     let mut events = stream(&client);
     events.register().await.unwrap();
-    client
-        .post_exec_apply(&action_group("open", vec![]))
-        .await
-        .unwrap();
+    apply(&client, "open").await.unwrap();
     // One event fetched: the listener worked.
-    tokio::time::timeout(WAIT, events.next())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    next_event(&mut events).await.unwrap();
     sim.expire_listeners();
-    let gap = tokio::time::timeout(WAIT, events.next())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap_err();
+    let gap = next_event(&mut events).await.unwrap_err();
     assert_eq!(gap.kind(), ErrorKind::EventsLost, "{gap:?}");
     // The stream registers again and goes on.
     events.register().await.unwrap();
-    client
-        .post_exec_apply(&action_group("close", vec![]))
-        .await
-        .unwrap();
-    let event = tokio::time::timeout(WAIT, events.next())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    apply(&client, "close").await.unwrap();
+    let event = next_event(&mut events).await.unwrap();
     assert!(!event.name().is_empty());
     assert_eq!(sim.listener_count(), 1);
 }
@@ -342,20 +310,30 @@ async fn unknown_listeners_get_the_server_error() {
 
 #[tokio::test]
 async fn expired_sessions_are_renewed_by_the_client() {
-    let sim = Simulator::start_with(
-        setup(),
-        Config::default().with_session_ttl(Duration::from_millis(200)),
-    )
-    .await
-    .unwrap();
+    let sim = simulator_with(|config| config.with_session_ttl(Duration::from_millis(200))).await;
     let client = client(&sim);
+    let logins = || sim.count_of("POST /login");
+    // Each renewal: the server refused the session (401), the client signed in again
+    // and resent the read.
+    let refused = || {
+        sim.requests()
+            .iter()
+            .filter(|r| r.is("GET /setup") && r.status == Some(401))
+            .count()
+    };
     client.get_setup().await.unwrap();
+    assert_eq!((logins(), refused()), (1, 0));
+    // Ended by the server.
     sim.expire_sessions();
     assert_eq!(sim.session_count(), 0);
     client.get_setup().await.unwrap();
     assert_eq!(sim.session_count(), 1);
+    assert_eq!((logins(), refused()), (2, 1));
+    // Idle for longer than the session lives.
     tokio::time::sleep(Duration::from_millis(250)).await;
     client.get_setup().await.unwrap();
+    assert_eq!((logins(), refused()), (3, 2));
+    assert_eq!(sim.session_count(), 1);
 }
 
 #[tokio::test]
@@ -482,10 +460,7 @@ async fn activated_local_tokens_are_bearer_tokens() {
     };
     let error = bearer("unknown").get_setup().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::NotAuthenticated, "{error:?}");
-    let created = client
-        .create_local_token("1234-1234-6233", "tests")
-        .await
-        .unwrap();
+    let created = client.create_local_token(GATEWAY, "tests").await.unwrap();
     bearer(created.token.expose()).get_setup().await.unwrap();
     sim.add_token("added");
     bearer("added").get_setup().await.unwrap();
@@ -502,6 +477,27 @@ async fn activated_local_tokens_are_bearer_tokens() {
     )
     .unwrap();
     assert!(login.get_setup().await.is_err());
+
+    // Listed (without the secret) by gateway and scope, then deleted: no longer
+    // accepted, and a second delete finds nothing.
+    let listed = client.local_tokens(GATEWAY).await.unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0].label.as_deref(), Some("tests"));
+    assert_eq!(listed[0].gateway_id.as_deref(), Some(GATEWAY));
+    assert!(client
+        .local_tokens("9999-9999-9999")
+        .await
+        .unwrap()
+        .is_empty());
+    let uuid = listed[0].uuid.clone().unwrap();
+    client.delete_local_token(GATEWAY, &uuid).await.unwrap();
+    assert!(client.local_tokens(GATEWAY).await.unwrap().is_empty());
+    let error = local.get_setup_devices().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::NotAuthenticated, "{error:?}");
+    let error = client.delete_local_token(GATEWAY, &uuid).await.unwrap_err();
+    assert!(error.to_string().contains("Not such token"), "{error}");
+    // A token added by the test is not a local token: it stays.
+    bearer("added").get_setup().await.unwrap();
 }
 
 #[tokio::test]
@@ -542,19 +538,17 @@ async fn faults_on_the_next_calls() {
 }
 
 async fn listeners_expire_when_not_fetched(form: EventForm) {
-    let config = Config::default()
-        .with_listener_ttl(Duration::from_millis(100))
-        .with_event_form(form);
-    let sim = Simulator::start_with(setup(), config).await.unwrap();
+    let sim = testing::simulator()
+        .event_form(form)
+        .configure(|config| config.with_listener_ttl(Duration::from_millis(100)))
+        .start()
+        .await
+        .unwrap();
     let client = client(&sim);
     let mut events = stream(&client);
     events.register().await.unwrap();
     assert!(sim.set_device_state(SHUTTER, "core:ClosureState", Value::from(30)));
-    let event = tokio::time::timeout(WAIT, events.next())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    let event = next_event(&mut events).await.unwrap();
     let Event::DeviceStateChanged(change) = event else {
         panic!("{event:?}")
     };
@@ -562,171 +556,35 @@ async fn listeners_expire_when_not_fetched(form: EventForm) {
     // Not fetched for longer than the listener lives.
     tokio::time::sleep(Duration::from_millis(150)).await;
     assert_eq!(sim.listener_count(), 1); // forgotten on the next call
-    let gap = tokio::time::timeout(WAIT, events.next())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap_err();
+    let gap = next_event(&mut events).await.unwrap_err();
     assert_eq!(gap.kind(), ErrorKind::EventsLost, "{gap:?}");
     events.register().await.unwrap();
     assert!(sim.set_device_state(SHUTTER, "core:ClosureState", Value::from(60)));
-    let event = tokio::time::timeout(WAIT, events.next())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    let event = next_event(&mut events).await.unwrap();
     assert_eq!(event.name(), "DeviceStateChangedEvent");
     assert_eq!(closure(&client).await, Some(60));
 }
 each_form!(listeners_expire_when_not_fetched);
-
-/// Kills the child process when dropped (a failed test included).
-struct Child(std::process::Child);
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// `overkiz-sim --setup FILE --port 0 --action-groups FILE --event-form newest` prints
-/// its URL and serves the setup, the action groups, and events of the newest form.
-#[tokio::test]
-async fn the_binary_serves_a_setup_file() {
-    use std::io::BufRead;
-    let fixture = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/fixtures/setup/setup_tahoma_3.json"
-    );
-    let groups = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/fixtures/action_groups/action-group-cozytouch.json"
-    );
-    let mut child = Child(
-        std::process::Command::new(env!("CARGO_BIN_EXE_overkiz-sim"))
-            .args(["--setup", fixture, "--port", "0", "--step-ms", "20"])
-            .args(["--action-groups", groups])
-            .args(["--event-form", "newest"])
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let stdout = child.0.stdout.take().unwrap();
-    let line = tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        std::io::BufReader::new(stdout)
-            .read_line(&mut line)
-            .unwrap();
-        line
-    })
-    .await
-    .unwrap();
-    let client = Client::new(
-        Server::custom(line.trim()).unwrap(),
-        Credentials::password("me@example.com", "secret"),
-    )
-    .unwrap();
-    let devices = client
-        .get_setup()
-        .await
-        .unwrap()
-        .devices
-        .unwrap_or_default();
-    assert_eq!(devices.len(), setup()["devices"].as_array().unwrap().len());
-    // `--action-groups FILE`: the file's 9 groups.
-    assert_eq!(client.get_action_groups().await.unwrap().len(), 9);
-    // `--event-form newest`: events tagged `type`, with every field typed.
-    let listener = client.post_events_register().await.unwrap().id.unwrap();
-    let control = line
-        .trim()
-        .replace(overkiz_sim::API_PREFIX, overkiz_sim::CONTROL_PREFIX);
-    let sent = reqwest::Client::new()
-        .post(format!(
-            "{control}/devices/{}/states",
-            SHUTTER.replace(':', "%3A").replace('/', "%2F")
-        ))
-        .body(r#"[{"name": "core:ClosureState", "value": 25}]"#)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(sent.status(), 204);
-    let events = client
-        .post_events_by_listener_id_fetch(&listener)
-        .await
-        .unwrap();
-    assert_eq!(events.len(), 1, "{events:?}");
-    assert_eq!(events[0].name(), "DeviceStateChangedEvent");
-    assert_eq!(events[0].tag_key(), "type", "{events:?}");
-    assert_eq!(events[0].extra().map(|extra| extra.len()), Some(0));
-}
-
-/// `overkiz-sim --list-operations` lists every operation of the newest documentation
-/// (its new ones too) and the ones it removed, and each answers.
-#[test]
-fn the_binary_lists_every_operation() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_overkiz-sim"))
-        .arg("--list-operations")
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let out = String::from_utf8(out.stdout).unwrap();
-    let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), overkiz::operations::ALL.len());
-    for op in overkiz::operations::ALL {
-        let key = format!("{} {}", op.method, op.path);
-        assert!(
-            lines
-                .iter()
-                .any(|l| l.split('\t').nth(1) == Some(key.as_str())),
-            "{key} is not listed"
-        );
-    }
-    // Operations the 2026-08 page added, and one it removed.
-    for new in [
-        "documentation\tGET /setup/localDevices",
-        "documentation\tGET /history/dataRetentionPolicy",
-        "documentation\tGET /history/executions/daily/{year}/{month}/{day}",
-        "documentation\tPUT /setup/devices/{deviceURL}/label/{label}",
-        "documentation\tGET /config/{gatewayId}/upnpcontrol/sonos/checkActionGroups\tremoved by the newest documentation",
-    ] {
-        assert!(lines.contains(&new), "{new} is not listed:\n{out}");
-    }
-}
 
 #[tokio::test]
 async fn the_control_api_drives_faults_and_devices() {
     let sim = simulator().await;
     let client = client(&sim);
     client.get_setup().await.unwrap();
-    let control = format!("http://{}/_sim", sim.addr());
-    let http = reqwest::Client::new();
-    let post = |path: &str| http.post(format!("{control}{path}"));
-    let sent = post("/faults/rate-limit?next=1").send().await.unwrap();
-    assert_eq!(sent.status(), 204);
+    let control = Control::of(&sim);
+    assert_eq!(control.post("/faults/rate-limit?next=1", "").await, 204);
     let error = client.get_setup().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::TooManyRequests, "{error:?}");
     client.get_setup().await.unwrap();
 
     let states = r#"[{"name": "core:ClosureState", "value": 25}]"#;
-    let sent = post("/devices/io%3A%2F%2F1234-1234-6233%2F12184029/states")
-        .body(states)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(sent.status(), 204);
+    let device = "/devices/io%3A%2F%2F1234-1234-6233%2F12184029/states";
+    assert_eq!(control.post(device, states).await, 204);
     assert_eq!(closure(&client).await, Some(25));
 
-    post("/sessions/expire").send().await.unwrap();
-    let status: Value = http
-        .get(format!("{control}/status"))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .map(|b| serde_json::from_slice(&b).unwrap())
-        .unwrap();
+    assert_eq!(sim.session_count(), 1);
+    assert_eq!(control.post("/sessions/expire", "").await, 204);
+    let status = control.get("/status").await;
     assert_eq!(status["sessions"], 0, "{status}");
 }
 
@@ -773,18 +631,12 @@ async fn error_fixtures_on_demand_for_one_operation() {
             .unwrap();
         // Another operation is not affected.
         client.get_setup().await.unwrap();
-        let error = client
-            .post_exec_apply(&action_group("open", vec![]))
-            .await
-            .unwrap_err();
+        let error = apply(&client, "open").await.unwrap_err();
         assert_eq!(error.kind(), kind, "{name}: {error:?}");
         assert!(sim.current_executions().is_empty(), "{name}");
     }
     // The fault was used up: the next launch runs.
-    client
-        .post_exec_apply(&action_group("open", vec![]))
-        .await
-        .unwrap();
+    apply(&client, "open").await.unwrap();
     assert_eq!(
         sim.fail_next_on("POST /exec/nowhere", Fault::Maintenance, 1)
             .unwrap_err()
@@ -793,37 +645,19 @@ async fn error_fixtures_on_demand_for_one_operation() {
     );
 
     // Over the control API, by name.
-    let control = format!("http://{}/_sim", sim.addr());
-    let http = reqwest::Client::new();
-    let names: Vec<String> = serde_json::from_slice(
-        &http
-            .get(format!("{control}/faults"))
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap(),
-    )
-    .unwrap();
-    assert_eq!(names.len(), 4 + ErrorFixture::ALL.len());
-    let answer = http
-        .post(format!(
-            "{control}/faults/cloud/access-denied-to-gateway?next=1&operation=GET%20/setup/gateways"
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), 204);
+    let control = Control::of(&sim);
+    let names = control.get("/faults").await;
+    assert_eq!(
+        names.as_array().map(Vec::len),
+        Some(4 + ErrorFixture::ALL.len())
+    );
+    let fault = "/faults/cloud/access-denied-to-gateway?next=1&operation=GET%20/setup/gateways";
+    assert_eq!(control.post(fault, "").await, 204);
     client.get_setup().await.unwrap();
     let error = client.get_setup_gateways().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::AccessDeniedToGateway, "{error:?}");
-    let unknown = http
-        .post(format!("{control}/faults/cloud/nothing?next=1"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(unknown.status(), 400);
+    let unknown = control.post("/faults/cloud/nothing?next=1", "").await;
+    assert_eq!(unknown, 400);
 }
 
 /// With the documented rate limits on: the client's event stream, at its default
@@ -832,21 +666,12 @@ async fn error_fixtures_on_demand_for_one_operation() {
 #[tokio::test]
 async fn documented_rate_limits_are_enforced_per_session() {
     use overkiz_sim::RateLimits;
-    let config = Config::default()
-        .with_step(Duration::from_millis(20))
-        .with_rate_limits(RateLimits::Documented);
-    let sim = Simulator::start_with(setup(), config).await.unwrap();
+    let sim = simulator_with(|config| config.with_rate_limits(RateLimits::Documented)).await;
     let client = client(&sim);
     let mut events = client.events();
     events.register().await.unwrap();
-    client
-        .post_exec_apply(&action_group("open", vec![]))
-        .await
-        .unwrap();
-    let error = client
-        .post_exec_apply(&action_group("close", vec![]))
-        .await
-        .unwrap_err();
+    apply(&client, "open").await.unwrap();
+    let error = apply(&client, "close").await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::TooManyExecutions, "{error:?}");
     // About three fetches at the default pace, one per second as documented: a
     // refused fetch would be an `Err` item and fail the `unwrap`.
@@ -861,6 +686,15 @@ async fn documented_rate_limits_are_enforced_per_session() {
         "{seen:?}"
     );
     assert_eq!(sim.history().len(), 1, "the refused launch did nothing");
+    // The stream did fetch at that pace, and no fetch was refused.
+    let fetches: Vec<Option<u16>> = sim
+        .requests()
+        .iter()
+        .filter(|r| r.is("POST /events/{listenerId}/fetch"))
+        .map(|r| r.status)
+        .collect();
+    assert!(fetches.len() >= 2, "{fetches:?}");
+    assert!(fetches.iter().all(|s| *s == Some(200)), "{fetches:?}");
     // A second session has its own count.
     let other = client_for(&sim, "other@example.com");
     other
@@ -975,14 +809,12 @@ async fn stored_action_groups_run_like_apply(form: EventForm) {
     // Seeded through the setup's `actionGroups`, which `GET /setup` does not show.
     let mut seeded = setup();
     seeded["actionGroups"] = Value::Array(vec![arriving()]);
-    let sim = Simulator::start_with(
-        seeded,
-        Config::default()
-            .with_step(Duration::from_millis(20))
-            .with_event_form(form),
-    )
-    .await
-    .unwrap();
+    let sim = testing::simulator()
+        .setup(seeded)
+        .event_form(form)
+        .start()
+        .await
+        .unwrap();
     assert!(sim.setup().get("actionGroups").is_none());
     let client = client(&sim);
     let oid = "d1b689e1-4087-473d-b726-d3b24770856f";
@@ -1019,41 +851,15 @@ async fn stored_action_groups_run_like_apply(form: EventForm) {
 
     // The variants run the same way.
     sim.set_device_state(SHUTTER, "core:ClosureState", Value::from(100));
-    let exec_id = client
-        .post_exec_by_action_group_oid_geolocated(oid)
-        .await
-        .unwrap()
-        .exec_id
-        .unwrap();
-    assert!(events
-        .wait_for_execution(&exec_id, WAIT)
-        .await
-        .unwrap()
-        .is_success());
+    let launched = client.post_exec_by_action_group_oid_geolocated(oid).await;
+    assert!(succeeds(&mut events, launched.unwrap().exec_id).await);
     assert_eq!(closure(&client).await, Some(0));
-    let exec_id = client
-        .post_exec_apply_high_priority(&action_group("setClosure", vec![Value::from(70)]))
-        .await
-        .unwrap()
-        .exec_id
-        .unwrap();
-    assert!(events
-        .wait_for_execution(&exec_id, WAIT)
-        .await
-        .unwrap()
-        .is_success());
+    let high = action_group("setClosure", vec![Value::from(70)]);
+    let launched = client.post_exec_apply_high_priority(&high).await;
+    assert!(succeeds(&mut events, launched.unwrap().exec_id).await);
     assert_eq!(closure(&client).await, Some(70));
-    let exec_id = client
-        .post_exec_by_action_group_oid_internal(oid)
-        .await
-        .unwrap()
-        .exec_id
-        .unwrap();
-    assert!(events
-        .wait_for_execution(&exec_id, WAIT)
-        .await
-        .unwrap()
-        .is_success());
+    let launched = client.post_exec_by_action_group_oid_internal(oid).await;
+    assert!(succeeds(&mut events, launched.unwrap().exec_id).await);
     assert_eq!(closure(&client).await, Some(0));
     assert_eq!(sim.history().len(), 4);
 }
@@ -1094,18 +900,8 @@ async fn scheduled_executions_run_when_due() {
     let oid = sim.add_action_group(arriving()).unwrap();
     let client = client(&sim);
     let now = now_ms();
-    let soon = client
-        .post_exec_schedule_by_action_group_oid_by_utc_timestamp(&oid, now + 600)
-        .await
-        .unwrap()
-        .trigger_id
-        .unwrap();
-    let later = client
-        .post_exec_schedule_by_action_group_oid_by_utc_timestamp(&oid, now + 3_600_000)
-        .await
-        .unwrap()
-        .trigger_id
-        .unwrap();
+    let soon = schedule(&client, &oid, now + 600).await;
+    let later = schedule(&client, &oid, now + 3_600_000).await;
     let listed = client.get_exec_schedule().await.unwrap();
     let triggers: Vec<_> = listed
         .iter()
@@ -1139,11 +935,9 @@ async fn scheduled_executions_run_when_due() {
 
     // Not before its time; then it runs and leaves the list.
     assert_eq!(closure(&client).await, Some(100));
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while sim.history().is_empty() {
-        assert!(tokio::time::Instant::now() < deadline, "never ran");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    testing::wait_until("the scheduled run", WAIT, || !sim.history().is_empty())
+        .await
+        .unwrap();
     let entry = &sim.history()[0];
     assert_eq!(entry["actionGroupOID"], oid.as_str());
     assert_eq!(entry["executionType"], "Delayed execution");
@@ -1166,12 +960,7 @@ async fn scheduled_executions_are_cancelled(form: EventForm) {
     let mut events = stream(&client);
     events.register().await.unwrap();
     let now = now_ms();
-    let trigger = client
-        .post_exec_schedule_by_action_group_oid_by_utc_timestamp(&oid, now + 300)
-        .await
-        .unwrap()
-        .trigger_id
-        .unwrap();
+    let trigger = schedule(&client, &oid, now + 300).await;
     let listed = client.get_exec_delayed_trigger_schedule().await.unwrap();
     assert_eq!(listed.len(), 1);
     let one = client
@@ -1191,21 +980,32 @@ async fn scheduled_executions_are_cancelled(form: EventForm) {
     assert_eq!(error.kind(), ErrorKind::NoSuchResource, "{error:?}");
     let mut names = Vec::new();
     while !names.iter().any(|n| n == "DelayedTriggerCancelledEvent") {
-        let event = tokio::time::timeout(WAIT, events.next())
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
+        let event = next_event(&mut events).await.unwrap();
         // In the simulator's form, every field typed.
         assert_eq!(event.tag_key(), tag_of(form), "{event:?}");
         assert_eq!(event.extra().map(|e| e.len()), Some(0), "{event:?}");
         names.push(event.name().to_owned());
     }
     assert_eq!(names[0], "DelayedTriggerSetEvent");
-    // Past its time, nothing ran.
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    assert!(sim.history().is_empty());
-    assert!(sim.current_executions().is_empty());
+    // A witness scheduled after the cancelled time runs; the cancelled one, due
+    // before it, would have run first: only the witness did.
+    let mut witness = arriving();
+    witness["oid"] = Value::from("0a1b2c3d-0000-4000-8000-000000000001");
+    witness["label"] = Value::from("witness");
+    let witness = sim.add_action_group(witness).unwrap();
+    client
+        .post_exec_schedule_by_action_group_oid_by_utc_timestamp(&witness, now + 350)
+        .await
+        .unwrap();
+    testing::wait_until("the witness run", WAIT, || !sim.history().is_empty())
+        .await
+        .unwrap();
+    let ran: Vec<Value> = sim
+        .history()
+        .iter()
+        .map(|e| e["actionGroupOID"].clone())
+        .collect();
+    assert_eq!(ran, [Value::from(witness.as_str())]);
 }
 each_form!(scheduled_executions_are_cancelled);
 
@@ -1287,6 +1087,7 @@ async fn a_state_by_name_is_the_devices() {
 /// Request bodies are capped: a larger one is refused, unread, with nothing done.
 #[tokio::test]
 async fn oversized_request_bodies_are_refused() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let sim = simulator().await;
     let http = reqwest::Client::new();
     let big = vec![b' '; overkiz_sim::MAX_REQUEST_BYTES + 1];
@@ -1303,6 +1104,23 @@ async fn oversized_request_bodies_are_refused() {
     let record = sim.requests().pop().unwrap();
     assert_eq!(record.status, Some(413));
     assert!(sim.current_executions().is_empty());
+
+    // Refused unread: announced larger than the limit, with only a few bytes sent, the
+    // call is answered at once (a server reading first would wait for the rest).
+    let mut tcp = tokio::net::TcpStream::connect(sim.addr()).await.unwrap();
+    let head = format!(
+        "POST /enduser-mobile-web/enduserAPI/exec/apply HTTP/1.1\r\nHost: sim\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{{\"actions\"",
+        overkiz_sim::MAX_REQUEST_BYTES + 1
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = vec![0; 12];
+    tokio::time::timeout(WAIT, tcp.read_exact(&mut answer))
+        .await
+        .expect("answered without waiting for the body")
+        .unwrap();
+    assert_eq!(answer, b"HTTP/1.1 413");
+    assert_eq!(sim.requests().pop().unwrap().status, Some(413));
 }
 
 /// Requests are checked against the documentation: a required body or query
@@ -1336,32 +1154,6 @@ async fn requests_the_documentation_refuses_are_refused() {
     );
 }
 
-/// `--fault NAME` takes the control API's names, and refuses others before serving.
-#[test]
-fn the_binary_checks_fault_names() {
-    let setup = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/fixtures/setup/setup_tahoma_3.json"
-    );
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_overkiz-sim"))
-        .args([
-            "--setup",
-            setup,
-            "--port",
-            "0",
-            "--fault",
-            "cloud/no-such-fixture",
-        ])
-        .output()
-        .unwrap();
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("--fault cloud/no-such-fixture: unknown"),
-        "{stderr}"
-    );
-}
-
 /// Every real setup of `tests/fixtures/setup/` loads and is served: the setup and
 /// each device through the client, and an execution of a command a device lists
 /// runs to its end.
@@ -1377,12 +1169,11 @@ async fn every_real_setup_is_served() {
     for file in files {
         let name = file.display().to_string();
         let setup: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
-        let sim = Simulator::start_with(
-            setup.clone(),
-            Config::default().with_step(Duration::from_millis(5)),
-        )
-        .await
-        .unwrap();
+        let sim = testing::simulator()
+            .setup(setup.clone())
+            .start()
+            .await
+            .unwrap();
         let client = client(&sim);
         let served = client
             .get_setup()
@@ -1454,7 +1245,7 @@ async fn what_is_not_a_setup_is_refused_at_start() {
             "gateways is not an array",
         ),
     ] {
-        let error = match Simulator::start(setup).await {
+        let error = match Simulator::builder().setup(setup).start().await {
             Ok(_) => panic!("{expected}: started"),
             Err(error) => error,
         };
@@ -1462,7 +1253,11 @@ async fn what_is_not_a_setup_is_refused_at_start() {
         assert!(error.to_string().contains(expected), "{error}");
     }
     // Empty is fine: a setup without devices.
-    Simulator::start(serde_json::json!({})).await.unwrap();
+    Simulator::builder()
+        .setup(serde_json::json!({}))
+        .start()
+        .await
+        .unwrap();
 }
 
 /// A command the device's definition does not list is refused as the server refuses
@@ -1503,31 +1298,24 @@ async fn commands_the_device_does_not_have_are_refused() {
 async fn the_control_api_refuses_huge_counts() {
     let sim = simulator().await;
     let client = client(&sim);
-    let control = format!("http://{}/_sim", sim.addr());
-    let http = reqwest::Client::new();
+    let control = Control::of(&sim);
     for count in [
         "10001",
         "18446744073709551615",
         "99999999999999999999",
         "many",
     ] {
-        let sent = http
-            .post(format!("{control}/faults/maintenance?next={count}"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(sent.status(), 400, "next={count}");
+        let fault = format!("/faults/maintenance?next={count}");
+        assert_eq!(control.post(&fault, "").await, 400, "next={count}");
     }
     client
         .get_setup()
         .await
         .expect("no fault queued or switched on");
-    let sent = http
-        .post(format!("{control}/faults/maintenance?next=10000"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(sent.status(), 204);
+    assert_eq!(
+        control.post("/faults/maintenance?next=10000", "").await,
+        204
+    );
     let error = client.get_setup().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Maintenance, "{error:?}");
 }

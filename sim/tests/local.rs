@@ -2,35 +2,32 @@
 //! certificate named `<pin>.local`, bearer tokens, the local subset of operations and
 //! the gateway's error wording.
 
+mod common;
+
 use std::time::Duration;
 
-use futures::StreamExt;
-use overkiz::types::{Action, ActionGroup, Command};
 use overkiz::{Client, Credentials, ErrorKind, Event, EventStreamConfig, RetryPolicy, Server};
-use overkiz_sim::{Config, Simulator};
+use overkiz_sim::testing::{self, PIN, SHUTTER};
+use overkiz_sim::Simulator;
 use serde_json::Value;
 
-const SETUP: &str = include_str!("../../tests/fixtures/setup/setup_tahoma_3.json");
-/// A roller shutter of `setup_tahoma_3.json`, closed (`core:ClosureState` 100).
-const SHUTTER: &str = "io://1234-1234-6233/12184029";
-const PIN: &str = "1234-5678-9012";
+use common::{action_group, apply, next_event, WAIT};
+
 const TOKEN: &str = "local-test-token";
-const WAIT: Duration = Duration::from_secs(5);
+/// The `Authorization` header of [`TOKEN`], for raw calls.
+const BEARER: &[(&str, &str)] = &[("Authorization", "Bearer local-test-token")];
 
 fn setup() -> Value {
-    serde_json::from_str(SETUP).unwrap()
+    testing::tahoma_3()
 }
 
 async fn gateway() -> Simulator {
-    let sim = Simulator::start_local(
-        setup(),
-        PIN,
-        Config::default().with_step(Duration::from_millis(20)),
-    )
-    .await
-    .unwrap();
-    sim.add_token(TOKEN);
-    sim
+    gateway_builder().start().await.unwrap()
+}
+
+/// The gateway `PIN` of the fixture, accepting `TOKEN`.
+fn gateway_builder() -> overkiz_sim::SimulatorBuilder {
+    testing::simulator().local(PIN).token(TOKEN)
 }
 
 /// A client of `sim` reached by IP address, expecting gateway `pin`, trusting `ca`.
@@ -48,39 +45,39 @@ fn client(sim: &Simulator) -> Client {
     client_for(sim, PIN, sim.gateway_ca_pem(), Credentials::bearer(TOKEN))
 }
 
-/// A raw HTTPS client reaching `sim` as `<pin>.local` (standard name checking) and
+/// Raw HTTPS calls reaching `sim` as `<pin>.local` (standard name checking) and
 /// trusting its CA: for the control API and calls the `overkiz` client never makes.
-fn raw(sim: &Simulator) -> (reqwest::Client, String) {
-    let ca = reqwest::Certificate::from_pem(sim.gateway_ca_pem().unwrap().as_bytes()).unwrap();
-    let host = format!("{PIN}.local");
-    let http = reqwest::Client::builder()
-        .add_root_certificate(ca)
-        .resolve(&host, sim.addr())
-        .no_proxy()
-        .build()
-        .unwrap();
-    (http, format!("https://{host}:{}", sim.addr().port()))
+struct Raw {
+    http: reqwest::Client,
+    base: String,
 }
 
-async fn json_of(response: reqwest::Response) -> (u16, Value) {
-    let status = response.status().as_u16();
-    let body = response.bytes().await.unwrap_or_default();
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
-}
+impl Raw {
+    fn of(sim: &Simulator) -> Raw {
+        let ca = sim.gateway_ca_pem().unwrap().as_bytes();
+        let host = format!("{PIN}.local");
+        let http = reqwest::Client::builder()
+            .add_root_certificate(reqwest::Certificate::from_pem(ca).unwrap())
+            .resolve(&host, sim.addr())
+            .no_proxy()
+            .build()
+            .unwrap();
+        let base = format!("https://{host}:{}", sim.addr().port());
+        Raw { http, base }
+    }
 
-fn action_group(command: &str, parameters: Vec<Value>) -> ActionGroup {
-    ActionGroup {
-        label: Some(command.into()),
-        actions: Some(vec![Action {
-            device_url: Some(SHUTTER.into()),
-            commands: Some(vec![Command {
-                name: Some(command.into()),
-                parameters: Some(parameters),
-                ..Command::default()
-            }]),
-            ..Action::default()
-        }]),
-        ..ActionGroup::default()
+    /// `method` on `path` (from the root) with `headers`: the status and the JSON
+    /// answered (`Null` when it is not JSON).
+    async fn call(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> (u16, Value) {
+        let url = format!("{}{path}", self.base);
+        let mut request = self.http.request(method.parse().unwrap(), url);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let body = response.bytes().await.unwrap_or_default();
+        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
     }
 }
 
@@ -103,13 +100,9 @@ async fn the_gateway_certificate_names_the_pin_and_is_verified_by_ip() {
 
     // The same certificate checked the standard way, reaching the gateway by the name
     // `<pin>.local`.
-    let (http, base) = raw(&sim);
-    let response = http
-        .get(format!("{base}/enduser-mobile-web/1/enduserAPI/apiVersion"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    let raw = Raw::of(&sim);
+    let version = "/enduser-mobile-web/1/enduserAPI/apiVersion";
+    assert_eq!(raw.call("GET", version, &[]).await.0, 200);
 
     // Plain HTTP gets no answer from a TLS gateway.
     let plain = reqwest::Client::builder().no_proxy().build().unwrap();
@@ -163,15 +156,10 @@ async fn the_setup_and_its_devices_over_the_local_api() {
     assert_eq!(setup.devices.as_ref().map(Vec::len), Some(expected));
     assert_eq!(setup.gateways.as_ref().map(Vec::len), Some(1));
     // A local setup carries only its gateways and devices.
-    let (http, base) = raw(&sim);
-    let (status, raw_setup) = json_of(
-        http.get(format!("{base}/enduser-mobile-web/1/enduserAPI/setup"))
-            .bearer_auth(TOKEN)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let raw = Raw::of(&sim);
+    let (status, raw_setup) = raw
+        .call("GET", "/enduser-mobile-web/1/enduserAPI/setup", BEARER)
+        .await;
     assert_eq!(status, 200);
     let mut keys: Vec<&String> = raw_setup.as_object().unwrap().keys().collect();
     keys.sort();
@@ -238,11 +226,7 @@ async fn execute_and_wait_and_the_event_stream_over_the_local_api() {
     // The device's own report arrives through the local listener.
     assert!(sim.set_device_state(SHUTTER, "core:ClosureState", Value::from(30)));
     let event = loop {
-        let event = tokio::time::timeout(WAIT, events.next())
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
+        let event = next_event(&mut events).await.unwrap();
         if let Event::DeviceStateChanged(change) = event {
             break change;
         }
@@ -252,11 +236,7 @@ async fn execute_and_wait_and_the_event_stream_over_the_local_api() {
     // A lost local listener (`No registered event listener.`) is a gap, then the
     // stream registers again and goes on.
     sim.expire_listeners();
-    let gap = tokio::time::timeout(WAIT, events.next())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap_err();
+    let gap = next_event(&mut events).await.unwrap_err();
     assert_eq!(gap.kind(), ErrorKind::EventsLost, "{gap:?}");
     let outcome = events
         .execute_and_wait(&action_group("setClosure", vec![Value::from(40)]), WAIT)
@@ -283,21 +263,13 @@ async fn execute_and_wait_and_the_event_stream_over_the_local_api() {
 
 #[tokio::test]
 async fn executions_are_cancelled_and_checked_the_gateways_way() {
-    let sim = Simulator::start_local(
-        setup(),
-        PIN,
-        Config::default().with_step(Duration::from_secs(60)),
-    )
-    .await
-    .unwrap();
-    sim.add_token(TOKEN);
-    let client = client(&sim);
-    let exec_id = client
-        .post_exec_apply(&action_group("open", vec![]))
+    let sim = gateway_builder()
+        .configure(|config| config.with_step(Duration::from_secs(60)))
+        .start()
         .await
-        .unwrap()
-        .exec_id
         .unwrap();
+    let client = client(&sim);
+    let exec_id = apply(&client, "open").await.unwrap();
     let current = client.get_exec_current_by_exec_id(&exec_id).await.unwrap();
     assert_eq!(current.id.as_deref(), Some(exec_id.as_str()));
     client
@@ -305,10 +277,7 @@ async fn executions_are_cancelled_and_checked_the_gateways_way() {
         .await
         .unwrap();
     assert!(sim.current_executions().is_empty());
-    client
-        .post_exec_apply(&action_group("open", vec![]))
-        .await
-        .unwrap();
+    apply(&client, "open").await.unwrap();
     client.delete_exec_current_setup().await.unwrap();
     assert!(sim.current_executions().is_empty());
     assert_eq!(sim.history().len(), 2);
@@ -353,10 +322,12 @@ async fn executions_are_cancelled_and_checked_the_gateways_way() {
 async fn tokens_are_checked_with_the_local_wording() {
     let sim = gateway().await;
     let ca = sim.gateway_ca_pem();
-    let error = client_for(&sim, PIN, ca, Credentials::bearer("unknown"))
-        .get_setup()
-        .await
-        .unwrap_err();
+    // What `GET /setup` gets with these credentials.
+    let refusal = |credentials: Credentials| {
+        let client = client_for(&sim, PIN, ca, credentials);
+        async move { client.get_setup().await.unwrap_err() }
+    };
+    let error = refusal(Credentials::bearer("unknown")).await;
     assert_eq!(error.kind(), ErrorKind::NotAuthenticated, "{error:?}");
     assert_eq!(error.status(), Some(401));
     assert_eq!(error.api_error().unwrap().message(), "Not authenticated.");
@@ -364,10 +335,7 @@ async fn tokens_are_checked_with_the_local_wording() {
         error.api_error().unwrap().code().map(|c| c.as_str()),
         Some("RESOURCE_ACCESS_DENIED")
     );
-    let error = client_for(&sim, PIN, ca, Credentials::none())
-        .get_setup()
-        .await
-        .unwrap_err();
+    let error = refusal(Credentials::none()).await;
     assert_eq!(
         error.kind(),
         ErrorKind::MissingAuthorizationToken,
@@ -384,10 +352,7 @@ async fn tokens_are_checked_with_the_local_wording() {
         .unwrap();
     // A password means a `/login` without a token: refused like any call without one
     // (with a token, `/login` is an unknown object, see below).
-    let error = client_for(&sim, PIN, ca, Credentials::password("me@example.com", "pw"))
-        .get_setup()
-        .await
-        .unwrap_err();
+    let error = refusal(Credentials::password("me@example.com", "pw")).await;
     assert_eq!(
         error.kind(),
         ErrorKind::MissingAuthorizationToken,
@@ -396,26 +361,18 @@ async fn tokens_are_checked_with_the_local_wording() {
     assert_eq!(sim.session_count(), 0);
 
     // A token added through the control API (over TLS as well) works at once.
-    let (http, base) = raw(&sim);
-    let response = http
-        .post(format!("{base}/_sim/tokens/from-control"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 204);
+    let raw = Raw::of(&sim);
+    let added = raw.call("POST", "/_sim/tokens/from-control", &[]).await;
+    assert_eq!(added.0, 204);
     client_for(&sim, PIN, ca, Credentials::bearer("from-control"))
         .get_setup_devices()
         .await
         .unwrap();
     // A session cookie is no authentication on a gateway.
-    let (status, body) = json_of(
-        http.get(format!("{base}/enduser-mobile-web/1/enduserAPI/setup"))
-            .header("Cookie", "JSESSIONID=ABC")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let cookie = [("Cookie", "JSESSIONID=ABC")];
+    let (status, body) = raw
+        .call("GET", "/enduser-mobile-web/1/enduserAPI/setup", &cookie)
+        .await;
     assert_eq!(status, 401);
     assert_eq!(body["error"], "Missing authorization token.");
 }
@@ -433,7 +390,7 @@ async fn operations_outside_the_local_subset_get_the_gateways_error() {
     let error = client.get_history_executions().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::UnknownObject, "{error:?}");
 
-    let (http, base) = raw(&sim);
+    let raw = Raw::of(&sim);
     for (method, path) in [
         // Not in the local OpenAPI, though documented for the cloud.
         ("DELETE", "/enduser-mobile-web/1/enduserAPI/exec/current"),
@@ -443,76 +400,9 @@ async fn operations_outside_the_local_subset_get_the_gateways_error() {
         // The cloud API's path.
         ("GET", "/enduser-mobile-web/enduserAPI/setup"),
     ] {
-        let request = http
-            .request(method.parse().unwrap(), format!("{base}{path}"))
-            .bearer_auth(TOKEN);
-        let (status, body) = json_of(request.send().await.unwrap()).await;
+        let (status, body) = raw.call(method, path, BEARER).await;
         assert_eq!(status, 400, "{method} {path}");
         assert_eq!(body["errorCode"], "UNSPECIFIED_ERROR", "{method} {path}");
         assert_eq!(body["error"], "Unknown object.", "{method} {path}");
     }
-}
-
-/// Kills the child process when dropped (also when a test fails).
-struct Child(std::process::Child);
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// `overkiz-sim --local PIN --ca-out FILE --token T` serves the gateway over TLS and
-/// writes its CA where the client finds it.
-#[tokio::test]
-async fn the_binary_serves_a_local_gateway() {
-    use std::io::BufRead;
-    let fixture = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/fixtures/setup/setup_tahoma_3.json"
-    );
-    let ca_file = std::env::temp_dir().join(format!("overkiz-sim-ca-{}.pem", std::process::id()));
-    let _ = std::fs::remove_file(&ca_file);
-    let mut child = Child(
-        std::process::Command::new(env!("CARGO_BIN_EXE_overkiz-sim"))
-            .args([
-                "--setup", fixture, "--local", PIN, "--port", "0", "--token", TOKEN,
-            ])
-            .arg("--ca-out")
-            .arg(&ca_file)
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let stdout = child.0.stdout.take().unwrap();
-    let lines = tokio::task::spawn_blocking(move || {
-        let mut lines = std::io::BufReader::new(stdout).lines();
-        let url = lines.next().unwrap().unwrap();
-        let rest: Vec<String> = lines.take(4).map(Result::unwrap).collect();
-        (url, rest)
-    })
-    .await
-    .unwrap();
-    let (url, rest) = lines;
-    let address = url
-        .strip_prefix("https://")
-        .and_then(|u| u.strip_suffix("/enduser-mobile-web/1/enduserAPI"))
-        .unwrap_or_else(|| panic!("{url}"));
-    assert!(
-        rest.join("\n").contains(&ca_file.display().to_string()),
-        "{rest:?}"
-    );
-    let ca = std::fs::read_to_string(&ca_file).unwrap();
-    let _ = std::fs::remove_file(&ca_file);
-    assert!(ca.starts_with("-----BEGIN CERTIFICATE-----"));
-    let client = Client::builder(
-        Server::local_at(PIN, address).unwrap(),
-        Credentials::bearer(TOKEN),
-    )
-    .add_gateway_root_certificate(ca.as_bytes())
-    .build()
-    .unwrap();
-    let devices = client.get_setup_devices().await.unwrap();
-    assert_eq!(devices.len(), setup()["devices"].as_array().unwrap().len());
 }

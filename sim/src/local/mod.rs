@@ -40,7 +40,15 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use crate::{state, Answer, Call, Shared, Simulator};
+pub(crate) mod errors;
+
+use crate::answer::{Answer, Call};
+use crate::errors::{malformed_action_group, no_corresponding_exec_id};
+use crate::shared::Shared;
+use crate::{routes, Simulator};
+use errors::{
+    localize, malformed_fetch_id, missing_token, no_such_device, not_authenticated, unknown_object,
+};
 
 /// The operations a gateway's local API serves: method and path template, as its
 /// OpenAPI description (`tests/fixtures/local-api/openapi.yaml`) names them. Paths
@@ -125,70 +133,6 @@ impl Simulator {
     pub fn gateway_pin(&self) -> Option<&str> {
         self.shared.gateway.as_ref().map(|g| g.pin.as_str())
     }
-}
-
-/// `tests/fixtures/errors/local/401-missing-authorization-token.json`.
-fn missing_token() -> Answer {
-    Answer::error(
-        401,
-        "RESOURCE_ACCESS_DENIED",
-        "Missing authorization token.",
-    )
-}
-
-/// `tests/fixtures/errors/local/401-not-authenticated.json`.
-fn not_authenticated() -> Answer {
-    Answer::error(401, "RESOURCE_ACCESS_DENIED", "Not authenticated.")
-}
-
-/// `tests/fixtures/errors/local/400-unknown-object.json`.
-fn unknown_object() -> Answer {
-    Answer::error(400, "UNSPECIFIED_ERROR", "Unknown object.")
-}
-
-/// `tests/fixtures/errors/local/400-no-such-device.json`.
-fn no_such_device(device_url: &str) -> Answer {
-    Answer::error(
-        400,
-        "NO_SUCH_DEVICE",
-        &format!("No such device : {}", Value::from(device_url)),
-    )
-}
-
-/// `tests/fixtures/errors/local/400-malformed-action-group.json`.
-fn malformed_action_group() -> Answer {
-    Answer::error(
-        400,
-        "MISSING_PARAMETERS",
-        "Malformed \"Malformed action group\". (missing parameter)",
-    )
-}
-
-/// `tests/fixtures/errors/local/400-malformed-fetch-id.json`.
-fn malformed_fetch_id() -> Answer {
-    Answer::error(
-        400,
-        "MISSING_PARAMETERS",
-        "Malformed \"Malformed fetch id.\". (missing parameter)",
-    )
-}
-
-/// `tests/fixtures/errors/local/400-no-registered-event-listener.json`.
-fn no_registered_listener() -> Answer {
-    Answer::error(
-        400,
-        "UNSPECIFIED_ERROR",
-        "\"No registered event listener.\"",
-    )
-}
-
-/// `tests/fixtures/errors/local/204-no-corresponding-execId.json`, served as 200.
-fn no_corresponding_exec_id(id: &str) -> Answer {
-    Answer::error(
-        200,
-        "UNSPECIFIED_ERROR",
-        &format!("\"No corresponding execId {id}\""),
-    )
 }
 
 /// The answer to a path outside [`LOCAL_API_PREFIX`](crate::LOCAL_API_PREFIX) (the cloud API's included).
@@ -339,7 +283,7 @@ pub(crate) fn answer(shared: &Arc<Shared>, call: Call, documented: &mut bool) ->
         }
     }
     let cancel = op.method == "DELETE";
-    let answer = state::answer(shared, call, documented);
+    let answer = routes::answer(shared, call, documented);
     if cancel && answer.status == 204 {
         // The local OpenAPI documents 200 with an object.
         return Answer::json(200, &json!({}));
@@ -356,28 +300,6 @@ fn devices_of(actions: &Value) -> impl Iterator<Item = &str> {
         .filter_map(|action| action["deviceURL"].as_str())
 }
 
-/// Rewords the cloud mode's remaining error answers the gateway's way.
-fn localize(answer: Answer) -> Answer {
-    if answer.status < 400 {
-        return answer;
-    }
-    let Ok(body) = serde_json::from_slice::<Value>(&answer.body) else {
-        return answer;
-    };
-    let message = body["error"].as_str().unwrap_or_default();
-    if message.starts_with("Invalid event listener id") {
-        no_registered_listener()
-    } else if let Some(url) = message.strip_prefix("No such controllable : ") {
-        no_such_device(url)
-    } else if message == "No such resource" {
-        unknown_object()
-    } else if message == "Not authenticated" {
-        not_authenticated()
-    } else {
-        answer
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -386,7 +308,7 @@ mod tests {
     /// The `(method, path)` pairs of the local OpenAPI file: paths are the lines
     /// `  /...:` under `paths:`, methods the lines `    get:` etc. below them.
     fn openapi_operations() -> Vec<(String, String)> {
-        let text = include_str!("../../tests/fixtures/local-api/openapi.yaml");
+        let text = include_str!("../../../tests/fixtures/local-api/openapi.yaml");
         let mut operations = Vec::new();
         let mut in_paths = false;
         let mut path = None;
@@ -437,10 +359,15 @@ mod tests {
             assert_eq!(shape(&op.path), shape(path), "{method} {path}");
             assert!(is_local_operation(&op.method, &op.path));
         }
-        assert!(!is_local_operation("GET", "/actionGroups"));
-        assert!(!is_local_operation("POST", "/login"));
-        assert!(!is_local_operation("DELETE", "/exec/current/{execId}"));
-        assert!(!is_local_operation("GET", "/history/executions/{execId}"));
+        let cloud_only = [
+            ("GET", "/actionGroups"),
+            ("POST", "/login"),
+            ("DELETE", "/exec/current/{execId}"),
+            ("GET", "/history/executions/{execId}"),
+        ];
+        for (method, path) in cloud_only {
+            assert!(!is_local_operation(method, path), "{method} {path}");
+        }
     }
 
     #[test]
@@ -465,48 +392,5 @@ mod tests {
         assert!(!well_formed(
             &json!([{"deviceURL": "io://1/2", "commands": [{"parameters": []}]}])
         ));
-    }
-
-    #[test]
-    fn errors_carry_the_gateways_wording() {
-        let body = |a: Answer| serde_json::from_slice::<Value>(&a.body).unwrap();
-        let fixture = |name: &str| {
-            let path = format!(
-                "{}/../tests/fixtures/errors/local/{name}",
-                env!("CARGO_MANIFEST_DIR")
-            );
-            serde_json::from_str::<Value>(&std::fs::read_to_string(path).unwrap()).unwrap()
-        };
-        assert_eq!(
-            body(missing_token()),
-            fixture("401-missing-authorization-token.json")
-        );
-        assert_eq!(
-            body(not_authenticated()),
-            fixture("401-not-authenticated.json")
-        );
-        assert_eq!(body(unknown_object()), fixture("400-unknown-object.json"));
-        assert_eq!(
-            body(malformed_action_group()),
-            fixture("400-malformed-action-group.json")
-        );
-        assert_eq!(
-            body(malformed_fetch_id()),
-            fixture("400-malformed-fetch-id.json")
-        );
-        assert_eq!(
-            body(no_registered_listener()),
-            fixture("400-no-registered-event-listener.json")
-        );
-        assert_eq!(
-            body(no_such_device("io://9876-1234-8767/4468654")),
-            fixture("400-no-such-device.json")
-        );
-        assert_eq!(
-            body(no_corresponding_exec_id(
-                "c6f83624-ac10-3e01-653e-2b025fee956d"
-            )),
-            fixture("204-no-corresponding-execId.json")
-        );
     }
 }
