@@ -395,16 +395,3 @@ fn anonymized_labels_are_consistent() {
         }
     }
 }
-
-#[test]
-fn anonymize_time_on_the_largest_fixture() {
-    let text = fixture("setup/setup_hue_and_low_speed.json");
-    let value: Value = serde_json::from_str(&text).unwrap();
-    let started = std::time::Instant::now();
-    let rounds = 5;
-    for _ in 0..rounds {
-        std::hint::black_box(overkiz::diagnostics::anonymize(&value));
-    }
-    let each = started.elapsed() / rounds;
-    println!("anonymize: {} bytes in {each:?}", text.len());
-}
