@@ -15,11 +15,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn unavailable(status: u16) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(error_fixture("502-bad-gateway.html"), "text/html")
-}
-
-fn json_error(status: u16, fixture: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(error_fixture(fixture), "application/json")
+    fixture_answer(status, "502-bad-gateway.html")
 }
 
 fn ok() -> ResponseTemplate {
@@ -34,18 +30,8 @@ async fn failing_then_ok(
     failure: ResponseTemplate,
     times: u64,
 ) {
-    Mock::given(method(verb))
-        .and(path(route))
-        .respond_with(failure)
-        .up_to_n_times(times)
-        .with_priority(1)
-        .mount(server)
-        .await;
-    Mock::given(method(verb))
-        .and(path(route))
-        .respond_with(ok())
-        .mount(server)
-        .await;
+    mount_first(server, verb, route, failure, times).await;
+    mount(server, verb, route, ok()).await;
 }
 
 #[tokio::test]
@@ -187,7 +173,7 @@ async fn too_many_concurrent_requests_is_resent() {
         &server,
         "GET",
         "/setup",
-        json_error(400, "too-many-concurrent-requests.json"),
+        fixture_answer(400, "too-many-concurrent-requests.json"),
         1,
     )
     .await;
@@ -201,7 +187,7 @@ async fn too_many_concurrent_requests_is_resent() {
         &server,
         "POST",
         "/exec/apply",
-        json_error(400, "too-many-concurrent-requests.json"),
+        fixture_answer(400, "too-many-concurrent-requests.json"),
         1,
     )
     .await;
@@ -215,7 +201,7 @@ async fn too_many_concurrent_requests_is_resent() {
     // When it lasts, the error is a rate limit.
     Mock::given(method("POST"))
         .and(path("/exec/apply2"))
-        .respond_with(json_error(400, "too-many-concurrent-requests.json"))
+        .respond_with(fixture_answer(400, "too-many-concurrent-requests.json"))
         .mount(&server)
         .await;
     static APPLY2: OperationInfo = op(
@@ -237,7 +223,7 @@ async fn too_many_concurrent_requests_is_resent() {
 async fn other_errors_are_not_retried() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(json_error(400, "exec-queue-full.json"))
+        .respond_with(fixture_answer(400, "exec-queue-full.json"))
         .mount(&server)
         .await;
     let error = client(&server, Credentials::none())
@@ -253,7 +239,7 @@ async fn retry_after_is_surfaced_and_not_slept_through() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/setup"))
-        .respond_with(json_error(429, "too-many-requests.json").insert_header("retry-after", "120"))
+        .respond_with(fixture_answer(429, "too-many-requests.json").insert_header("retry-after", "120"))
         .mount(&server)
         .await;
     let started = Instant::now();
@@ -283,9 +269,7 @@ async fn a_long_retry_after_on_503_stops_the_retries() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .respond_with(
-            ResponseTemplate::new(503)
-                .set_body_raw(error_fixture("503-maintenance.html"), "text/html")
-                .insert_header("retry-after", "3600"),
+            fixture_answer(503, "503-maintenance.html").insert_header("retry-after", "3600"),
         )
         .mount(&server)
         .await;
@@ -300,6 +284,9 @@ async fn a_long_retry_after_on_503_stops_the_retries() {
     assert_eq!(count(&server, "GET", "/setup").await, 1);
 }
 
+/// A short `Retry-After` (1 s, within the policy's longest back-off of 2 s) on a 503
+/// is waited out before the one resend: far longer than the policy's own back-off
+/// (a few milliseconds) would wait.
 #[tokio::test]
 async fn a_short_retry_after_is_honoured() {
     let server = MockServer::start().await;
@@ -307,14 +294,21 @@ async fn a_short_retry_after_is_honoured() {
         &server,
         "GET",
         "/setup",
-        unavailable(503).insert_header("retry-after", "0"),
+        unavailable(503).insert_header("retry-after", "1"),
         1,
     )
     .await;
-    client(&server, Credentials::none())
+    let policy = fast_retries().with_max_backoff(Duration::from_secs(2));
+    let started = Instant::now();
+    client_with(&server, Credentials::none(), policy)
         .execute(Request::new(&GET_SETUP))
         .await
         .unwrap();
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(1) && waited < Duration::from_secs(5),
+        "{waited:?}"
+    );
     assert_eq!(count(&server, "GET", "/setup").await, 2);
 }
 
