@@ -5,32 +5,23 @@ use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use overkiz_sim::{Config, EventForm, Simulator};
+use overkiz_sim::testing::{self, GATEWAY, SHUTTER};
+use overkiz_sim::{EventForm, Simulator};
 use serde_json::Value;
 
-const SETUP: &str = include_str!("../../tests/fixtures/setup/setup_tahoma_3.json");
-/// A roller shutter of `setup_tahoma_3.json`, closed (`core:ClosureState` 100).
-const SHUTTER: &str = "io://1234-1234-6233/12184029";
-const GATEWAY: &str = "1234-1234-6233";
 const PASSWORD: &str = "s3cret-Pa55";
 
 fn fixture() -> Value {
-    serde_json::from_str(SETUP).unwrap()
-}
-
-async fn simulator_with(config: Config) -> Simulator {
-    Simulator::start_with(fixture(), config.with_step(Duration::from_millis(20)))
-        .await
-        .unwrap()
+    testing::tahoma_3()
 }
 
 async fn simulator() -> Simulator {
-    simulator_with(Config::default()).await
+    testing::simulator().start().await.unwrap()
 }
 
 /// A simulator writing events in `form`.
 async fn simulator_in(form: EventForm) -> Simulator {
-    simulator_with(Config::default().with_event_form(form)).await
+    testing::simulator().event_form(form).start().await.unwrap()
 }
 
 /// Waits until the simulator has a listener (the CLI under test follows events); a
@@ -45,27 +36,16 @@ async fn no_listener_left(sim: &Simulator) {
 }
 
 async fn wait_for_listeners(sim: &Simulator, done: impl Fn(usize) -> bool, what: &str) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while !done(sim.listener_count()) {
-        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    testing::wait_until(what, Duration::from_secs(60), || done(sim.listener_count()))
+        .await
+        .unwrap();
 }
 
-/// Runs `async fn $test(form: EventForm)` as two tests, `$test::previous` and
-/// `$test::newest`: the commands that follow events, against both forms of events.
+/// The commands that follow events, against both forms of events (the CLI runs off
+/// the runtime's threads).
 macro_rules! each_form {
     ($test:ident) => {
-        mod $test {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn previous() {
-                super::$test(overkiz_sim::EventForm::Previous).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn newest() {
-                super::$test(overkiz_sim::EventForm::Newest).await
-            }
-        }
+        overkiz_sim::each_form!($test, flavor = "multi_thread", worker_threads = 2);
     };
 }
 
@@ -368,7 +348,11 @@ async fn call_any_operation_by_name() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_reads_the_password_from_stdin() {
-    let sim = simulator_with(Config::default().with_credentials("me@example.com", PASSWORD)).await;
+    let sim = testing::simulator()
+        .configure(|config| config.with_credentials("me@example.com", PASSWORD))
+        .start()
+        .await
+        .unwrap();
     let env = [("OVERKIZ_SERVER", sim.url())];
     let ok = output(
         overkiz(&env, &["login", "--user", "me@example.com"]),
@@ -679,11 +663,13 @@ async fn events_reports_a_gap_and_goes_on() {
 /// `<pin>.local`) verified against the simulator's CA.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn devices_of_a_local_gateway_over_tls() {
-    const PIN: &str = "1234-5678-9012";
-    let sim = Simulator::start_local(fixture(), PIN, Config::default())
+    use overkiz_sim::testing::PIN;
+    let sim = testing::simulator()
+        .local(PIN)
+        .token("local-token")
+        .start()
         .await
         .unwrap();
-    sim.add_token("local-token");
     let ca = scratch().join("ca.pem");
     std::fs::write(&ca, sim.gateway_ca_pem().unwrap()).unwrap();
     let server = format!("local:{PIN}");
@@ -773,9 +759,7 @@ async fn server_text_cannot_drive_the_terminal() {
             device["label"] = Value::from(LABEL);
         }
     }
-    let sim = Simulator::start_with(setup, Config::default())
-        .await
-        .unwrap();
+    let sim = testing::simulator().setup(setup).start().await.unwrap();
     // Control characters other than the line ends, and the direction marks.
     let unsafe_char =
         |c: char| (c.is_control() && c != '\n') || ('\u{202a}'..='\u{202e}').contains(&c);
@@ -842,7 +826,7 @@ async fn sites_lists_the_homes_and_overkiz_site_chooses_one() {
         "../../tests/fixtures/setup/setup_tahoma_be.json"
     ))
     .unwrap();
-    let cabin = Simulator::start(cabin_setup).await.unwrap();
+    let cabin = testing::simulator().setup(cabin_setup).start().await.unwrap();
     let services = SomfyAccount::start(
         "me@example.com",
         PASSWORD,

@@ -67,6 +67,7 @@
 //! ```
 
 mod action_groups;
+mod builder;
 pub mod control;
 mod faults;
 mod forms;
@@ -75,8 +76,10 @@ pub mod local;
 pub mod sites;
 pub mod spec;
 mod state;
+pub mod testing;
 mod tls;
 
+pub use builder::SimulatorBuilder;
 pub use faults::{ErrorFixture, Fault, UnknownOperation};
 pub use forms::EventForm;
 pub use limits::RateLimits;

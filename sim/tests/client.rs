@@ -8,12 +8,10 @@ use overkiz::{
     Client, Credentials, ErrorKind, Event, EventStream, EventStreamConfig, RetryPolicy, Server,
     TypedValue,
 };
-use overkiz_sim::{Config, EventForm, Fault, Simulator};
+use overkiz_sim::testing::{self, SHUTTER};
+use overkiz_sim::{EventForm, Fault, Simulator};
 use serde_json::Value;
 
-const SETUP: &str = include_str!("../../tests/fixtures/setup/setup_tahoma_3.json");
-/// A roller shutter of `setup_tahoma_3.json`, closed (`core:ClosureState` 100).
-const SHUTTER: &str = "io://1234-1234-6233/12184029";
 const WAIT: Duration = Duration::from_secs(5);
 
 /// Milliseconds since the epoch, as schedules take them.
@@ -25,41 +23,19 @@ fn now_ms() -> i64 {
 }
 
 fn setup() -> Value {
-    serde_json::from_str(SETUP).unwrap()
+    testing::tahoma_3()
 }
 
 async fn simulator() -> Simulator {
-    simulator_in(EventForm::default()).await
+    testing::simulator().start().await.unwrap()
 }
 
 /// A simulator writing events in `form`.
 async fn simulator_in(form: EventForm) -> Simulator {
-    Simulator::start_with(
-        setup(),
-        Config::default()
-            .with_step(Duration::from_millis(20))
-            .with_event_form(form),
-    )
-    .await
-    .unwrap()
+    testing::simulator().event_form(form).start().await.unwrap()
 }
 
-/// Runs `async fn $test(form: EventForm)` as two tests, `$test::previous` and
-/// `$test::newest`: the event and execution tests, against both forms of events.
-macro_rules! each_form {
-    ($test:ident) => {
-        mod $test {
-            #[tokio::test]
-            async fn previous() {
-                super::$test(overkiz_sim::EventForm::Previous).await
-            }
-            #[tokio::test]
-            async fn newest() {
-                super::$test(overkiz_sim::EventForm::Newest).await
-            }
-        }
-    };
-}
+use overkiz_sim::each_form;
 
 /// The field naming events of `form` (`spec/README.md`, "Wire aliases").
 fn tag_of(form: EventForm) -> &'static str {
@@ -130,8 +106,11 @@ async fn login_and_setup_match_the_fixture() {
 
 #[tokio::test]
 async fn credentials_can_be_required() {
-    let config = Config::default().with_credentials("me@example.com", "right");
-    let sim = Simulator::start_with(setup(), config).await.unwrap();
+    let sim = testing::simulator()
+        .configure(|config| config.with_credentials("me@example.com", "right"))
+        .start()
+        .await
+        .unwrap();
     let error = client(&sim).get_setup().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::BadCredentials, "{error:?}");
     assert_eq!(sim.session_count(), 0);
@@ -235,12 +214,11 @@ each_form!(the_event_stream_sees_the_execution);
 
 #[tokio::test]
 async fn cancelled_executions_fail() {
-    let sim = Simulator::start_with(
-        setup(),
-        Config::default().with_step(Duration::from_secs(60)),
-    )
-    .await
-    .unwrap();
+    let sim = testing::simulator()
+        .configure(|config| config.with_step(Duration::from_secs(60)))
+        .start()
+        .await
+        .unwrap();
     let client = client(&sim);
     let exec_id = client
         .post_exec_apply(&action_group("open", vec![]))
@@ -342,12 +320,11 @@ async fn unknown_listeners_get_the_server_error() {
 
 #[tokio::test]
 async fn expired_sessions_are_renewed_by_the_client() {
-    let sim = Simulator::start_with(
-        setup(),
-        Config::default().with_session_ttl(Duration::from_millis(200)),
-    )
-    .await
-    .unwrap();
+    let sim = testing::simulator()
+        .configure(|config| config.with_session_ttl(Duration::from_millis(200)))
+        .start()
+        .await
+        .unwrap();
     let client = client(&sim);
     client.get_setup().await.unwrap();
     sim.expire_sessions();
@@ -542,10 +519,12 @@ async fn faults_on_the_next_calls() {
 }
 
 async fn listeners_expire_when_not_fetched(form: EventForm) {
-    let config = Config::default()
-        .with_listener_ttl(Duration::from_millis(100))
-        .with_event_form(form);
-    let sim = Simulator::start_with(setup(), config).await.unwrap();
+    let sim = testing::simulator()
+        .event_form(form)
+        .configure(|config| config.with_listener_ttl(Duration::from_millis(100)))
+        .start()
+        .await
+        .unwrap();
     let client = client(&sim);
     let mut events = stream(&client);
     events.register().await.unwrap();
@@ -832,10 +811,11 @@ async fn error_fixtures_on_demand_for_one_operation() {
 #[tokio::test]
 async fn documented_rate_limits_are_enforced_per_session() {
     use overkiz_sim::RateLimits;
-    let config = Config::default()
-        .with_step(Duration::from_millis(20))
-        .with_rate_limits(RateLimits::Documented);
-    let sim = Simulator::start_with(setup(), config).await.unwrap();
+    let sim = testing::simulator()
+        .configure(|config| config.with_rate_limits(RateLimits::Documented))
+        .start()
+        .await
+        .unwrap();
     let client = client(&sim);
     let mut events = client.events();
     events.register().await.unwrap();
@@ -975,14 +955,12 @@ async fn stored_action_groups_run_like_apply(form: EventForm) {
     // Seeded through the setup's `actionGroups`, which `GET /setup` does not show.
     let mut seeded = setup();
     seeded["actionGroups"] = Value::Array(vec![arriving()]);
-    let sim = Simulator::start_with(
-        seeded,
-        Config::default()
-            .with_step(Duration::from_millis(20))
-            .with_event_form(form),
-    )
-    .await
-    .unwrap();
+    let sim = testing::simulator()
+        .setup(seeded)
+        .event_form(form)
+        .start()
+        .await
+        .unwrap();
     assert!(sim.setup().get("actionGroups").is_none());
     let client = client(&sim);
     let oid = "d1b689e1-4087-473d-b726-d3b24770856f";
@@ -1377,12 +1355,11 @@ async fn every_real_setup_is_served() {
     for file in files {
         let name = file.display().to_string();
         let setup: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
-        let sim = Simulator::start_with(
-            setup.clone(),
-            Config::default().with_step(Duration::from_millis(5)),
-        )
-        .await
-        .unwrap();
+        let sim = testing::simulator()
+            .setup(setup.clone())
+            .start()
+            .await
+            .unwrap();
         let client = client(&sim);
         let served = client
             .get_setup()
@@ -1454,7 +1431,7 @@ async fn what_is_not_a_setup_is_refused_at_start() {
             "gateways is not an array",
         ),
     ] {
-        let error = match Simulator::start(setup).await {
+        let error = match Simulator::builder().setup(setup).start().await {
             Ok(_) => panic!("{expected}: started"),
             Err(error) => error,
         };
@@ -1462,7 +1439,11 @@ async fn what_is_not_a_setup_is_refused_at_start() {
         assert!(error.to_string().contains(expected), "{error}");
     }
     // Empty is fine: a setup without devices.
-    Simulator::start(serde_json::json!({})).await.unwrap();
+    Simulator::builder()
+        .setup(serde_json::json!({}))
+        .start()
+        .await
+        .unwrap();
 }
 
 /// A command the device's definition does not list is refused as the server refuses

@@ -7,18 +7,11 @@ use overkiz::{
     Action, Client, Command, Credentials, EventStreamConfig, ExecutionMode, ExecutionState, Server,
     UiClass,
 };
-use overkiz_sim::{Config, Simulator};
-
-const SETUP: &str = include_str!("../../tests/fixtures/setup/setup_tahoma_3.json");
+use overkiz_sim::testing;
 
 #[tokio::test]
 async fn close_every_roller_shutter_and_wait() {
-    let sim = Simulator::start_with(
-        serde_json::from_str(SETUP).unwrap(),
-        Config::default().with_step(Duration::from_millis(20)),
-    )
-    .await
-    .unwrap();
+    let sim = testing::simulator().start().await.unwrap();
     let client = Client::new(
         Server::custom(sim.url()).unwrap(),
         Credentials::password("me@example.com", "secret"),

@@ -7,30 +7,24 @@ use std::time::Duration;
 use futures::StreamExt;
 use overkiz::types::{Action, ActionGroup, Command};
 use overkiz::{Client, Credentials, ErrorKind, Event, EventStreamConfig, RetryPolicy, Server};
-use overkiz_sim::{Config, Simulator};
+use overkiz_sim::testing::{self, PIN, SHUTTER};
+use overkiz_sim::Simulator;
 use serde_json::Value;
 
-const SETUP: &str = include_str!("../../tests/fixtures/setup/setup_tahoma_3.json");
-/// A roller shutter of `setup_tahoma_3.json`, closed (`core:ClosureState` 100).
-const SHUTTER: &str = "io://1234-1234-6233/12184029";
-const PIN: &str = "1234-5678-9012";
 const TOKEN: &str = "local-test-token";
 const WAIT: Duration = Duration::from_secs(5);
 
 fn setup() -> Value {
-    serde_json::from_str(SETUP).unwrap()
+    testing::tahoma_3()
 }
 
 async fn gateway() -> Simulator {
-    let sim = Simulator::start_local(
-        setup(),
-        PIN,
-        Config::default().with_step(Duration::from_millis(20)),
-    )
-    .await
-    .unwrap();
-    sim.add_token(TOKEN);
-    sim
+    gateway_builder().start().await.unwrap()
+}
+
+/// The gateway `PIN` of the fixture, accepting `TOKEN`.
+fn gateway_builder() -> overkiz_sim::SimulatorBuilder {
+    testing::simulator().local(PIN).token(TOKEN)
 }
 
 /// A client of `sim` reached by IP address, expecting gateway `pin`, trusting `ca`.
@@ -283,14 +277,11 @@ async fn execute_and_wait_and_the_event_stream_over_the_local_api() {
 
 #[tokio::test]
 async fn executions_are_cancelled_and_checked_the_gateways_way() {
-    let sim = Simulator::start_local(
-        setup(),
-        PIN,
-        Config::default().with_step(Duration::from_secs(60)),
-    )
-    .await
-    .unwrap();
-    sim.add_token(TOKEN);
+    let sim = gateway_builder()
+        .configure(|config| config.with_step(Duration::from_secs(60)))
+        .start()
+        .await
+        .unwrap();
     let client = client(&sim);
     let exec_id = client
         .post_exec_apply(&action_group("open", vec![]))
