@@ -15,12 +15,10 @@ use overkiz::{
     Client, Credentials, Error, ErrorKind, Event, EventStream, EventStreamConfig, ExecutionState,
     GapReason, RetryPolicy, Server, WireForm,
 };
-use overkiz_sim::{Config, ErrorFixture, EventForm, Fault, Simulator};
-use serde_json::{json, Value};
+use overkiz_sim::testing::{self, PIN, SHUTTER};
+use overkiz_sim::{each_form, ErrorFixture, EventForm, Fault, Simulator};
+use serde_json::json;
 
-const SETUP: &str = include_str!("../../fixtures/setup/setup_tahoma_3.json");
-/// A roller shutter of `setup_tahoma_3.json`, closed (`core:ClosureState` 100).
-const SHUTTER: &str = "io://1234-1234-6233/12184029";
 /// Another roller shutter of `setup_tahoma_3.json`.
 const OTHER_SHUTTER: &str = "io://1234-1234-6233/13064380";
 const WAIT: Duration = Duration::from_secs(5);
@@ -31,38 +29,13 @@ const UNREGISTER: &str = "POST /events/{listenerId}/unregister";
 const APPLY: &str = "POST /exec/apply";
 const LOGIN: &str = "POST /login";
 
+/// The kit's simulator (TaHoMa 3, 20 ms steps) writing events in `form`.
+async fn simulator_in(form: EventForm) -> Simulator {
+    testing::simulator().event_form(form).start().await.unwrap()
+}
+
 async fn simulator() -> Simulator {
     simulator_in(EventForm::default()).await
-}
-
-/// A simulator writing events in `form`.
-async fn simulator_in(form: EventForm) -> Simulator {
-    let setup: Value = serde_json::from_str(SETUP).unwrap();
-    Simulator::start_with(setup, config(form)).await.unwrap()
-}
-
-fn config(form: EventForm) -> Config {
-    Config::default()
-        .with_step(Duration::from_millis(20))
-        .with_event_form(form)
-}
-
-/// Runs `async fn $test(form: EventForm)` as two tests, `$test::previous` and
-/// `$test::newest`: the tests that see events, against both forms of events (the
-/// others do not depend on it and run once).
-macro_rules! each_form {
-    ($test:ident) => {
-        mod $test {
-            #[tokio::test]
-            async fn previous() {
-                super::$test(overkiz_sim::EventForm::Previous).await
-            }
-            #[tokio::test]
-            async fn newest() {
-                super::$test(overkiz_sim::EventForm::Newest).await
-            }
-        }
-    };
 }
 
 /// The form a client sees events of a simulator in `form` in.
@@ -140,13 +113,9 @@ fn fixture(name: &str) -> Fault {
     Fault::Error(ErrorFixture::named(name).unwrap())
 }
 
-/// Waits (a bounded time) until `done` holds.
-async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + WAIT;
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+/// Waits (at most [`WAIT`]) until `done` holds.
+async fn eventually(what: &str, done: impl FnMut() -> bool) {
+    testing::wait_until(what, WAIT, done).await.unwrap();
 }
 
 /// The next `n` items of the stream, each within [`WAIT`].
@@ -797,12 +766,13 @@ async fn registering_a_simulated_listener() {
 /// A gateway's local API (TLS with a certificate named `<pin>.local`, a bearer token)
 /// words a lost listener its own way: the stream registers again as on the cloud.
 async fn a_simulated_gateway_listener_loss_registers_again(form: EventForm) {
-    const PIN: &str = "1234-5678-9012";
-    let setup: Value = serde_json::from_str(SETUP).unwrap();
-    let sim = Simulator::start_local(setup, PIN, config(form))
+    let sim = testing::simulator()
+        .event_form(form)
+        .local(PIN)
+        .token("local-token")
+        .start()
         .await
         .unwrap();
-    sim.add_token("local-token");
     let client = Client::builder(
         Server::local_at(PIN, &sim.addr().to_string()).unwrap(),
         Credentials::bearer("local-token"),

@@ -660,21 +660,18 @@ async fn a_site_no_region_knows_is_an_error_after_one_probe_each() {
 
 // ----- Against the simulator: two homes behind one account ----------------------
 
-const HOME_SETUP: &str = include_str!("../../fixtures/setup/setup_tahoma_3.json");
 const CABIN_SETUP: &str = include_str!("../../fixtures/setup/setup_tahoma_be.json");
-/// A roller shutter of the home (`setup_tahoma_3.json`).
-const HOME_SHUTTER: &str = "io://1234-1234-6233/12184029";
 
 #[tokio::test]
 async fn a_two_home_account_in_the_simulator_keeps_each_home_to_its_own_client() {
     use overkiz::types::{Action, ActionGroup, Command};
     use overkiz_sim::sites::{self, Site};
-    use overkiz_sim::Simulator;
+    use overkiz_sim::testing::{self, SHUTTER as HOME_SHUTTER};
 
-    let home_sim = Simulator::start(serde_json::from_str(HOME_SETUP).unwrap())
-        .await
-        .unwrap();
-    let cabin_sim = Simulator::start(serde_json::from_str(CABIN_SETUP).unwrap())
+    let home_sim = testing::simulator().start().await.unwrap();
+    let cabin_sim = testing::simulator()
+        .setup(serde_json::from_str(CABIN_SETUP).unwrap())
+        .start()
         .await
         .unwrap();
     let services = sites::SomfyAccount::start(
