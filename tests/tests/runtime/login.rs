@@ -17,31 +17,6 @@ use serde_json::json;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, Request as Received, ResponseTemplate};
 
-fn login_ok(cookie: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200)
-        .insert_header(
-            "set-cookie",
-            format!("JSESSIONID={cookie}; Path=/; HttpOnly").as_str(),
-        )
-        .set_body_json(json!({"success": true}))
-}
-
-fn login_error(status: u16, fixture: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(error_fixture(fixture), "application/json")
-}
-
-fn setup_ok() -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({"gateways": [], "devices": []}))
-}
-
-async fn mount(server: &MockServer, verb: &str, route: &str, answer: ResponseTemplate) {
-    Mock::given(method(verb))
-        .and(path(route))
-        .respond_with(answer)
-        .mount(server)
-        .await;
-}
-
 /// A client that signs in with a password, with a cool-down of `cool_down`.
 fn password_client(server: &MockServer, cool_down: Duration) -> Client {
     Client::builder(
@@ -72,7 +47,7 @@ async fn a_burst_of_calls_makes_one_login_attempt_whatever_its_outcome() {
         &server,
         "POST",
         "/login",
-        login_error(401, "bad-credentials.json"),
+        fixture_answer(401, "bad-credentials.json"),
     )
     .await;
     let client = password_client(&server, Duration::from_secs(60));
@@ -91,7 +66,7 @@ async fn a_burst_of_calls_makes_one_login_attempt_whatever_its_outcome() {
         &server,
         "POST",
         "/login",
-        ResponseTemplate::new(503).set_body_raw(error_fixture("503-empty.html"), "text/html"),
+        fixture_answer(503, "503-empty.html"),
     )
     .await;
     let client = password_client(&server, Duration::from_secs(60));
@@ -125,7 +100,7 @@ async fn a_refused_login_starts_a_cool_down_that_sends_nothing() {
         &server,
         "POST",
         "/login",
-        login_error(401, "bad-credentials.json"),
+        fixture_answer(401, "bad-credentials.json"),
     )
     .await;
     let client = password_client(&server, Duration::from_millis(400));
@@ -160,7 +135,7 @@ async fn the_default_cool_down_is_at_least_a_minute() {
         &server,
         "POST",
         "/login",
-        login_error(401, "unknown-user-account.json"),
+        fixture_answer(401, "unknown-user-account.json"),
     )
     .await;
     let client = crate::support::client(&server, Credentials::password(USER, PASSWORD));
@@ -184,7 +159,7 @@ async fn reset_login_and_new_credentials_lift_the_cool_down() {
         &server,
         "POST",
         "/login",
-        login_error(401, "bad-credentials.json"),
+        fixture_answer(401, "bad-credentials.json"),
     )
     .await;
     mount(&server, "GET", "/setup", setup_ok()).await;
@@ -221,7 +196,7 @@ async fn a_ban_and_a_throttled_login_are_distinct_and_never_retried() {
             &server,
             "POST",
             "/login",
-            login_error(status, fixture).insert_header("retry-after", "3600"),
+            fixture_answer(status, fixture).insert_header("retry-after", "3600"),
         )
         .await;
         let client = password_client(&server, Duration::from_secs(60));
@@ -353,13 +328,7 @@ async fn a_session_refused_at_once_is_a_failed_sign_in_under_the_cool_down() {
     ] {
         let server = MockServer::start().await;
         mount(&server, "POST", "/login", login).await;
-        mount(
-            &server,
-            "GET",
-            "/setup",
-            login_error(401, "401-not-authenticated.json"),
-        )
-        .await;
+        mount(&server, "GET", "/setup", not_authenticated()).await;
         let client = password_client(&server, Duration::from_secs(60));
         for call in 0..20 {
             let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
@@ -405,13 +374,7 @@ async fn a_session_refused_at_once_is_a_failed_sign_in_under_the_cool_down() {
 async fn a_session_that_served_a_call_is_renewed_and_resets_the_streak() {
     let server = MockServer::start().await;
     mount(&server, "POST", "/login", login_ok(COOKIE)).await;
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .respond_with(login_error(401, "401-not-authenticated.json"))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
+    mount_first(&server, "GET", "/setup", not_authenticated(), 1).await;
     mount(&server, "GET", "/setup", setup_ok()).await;
     let client = password_client(&server, Duration::from_secs(60));
     // The first session is refused at once: a failed sign-in.
@@ -421,13 +384,7 @@ async fn a_session_that_served_a_call_is_renewed_and_resets_the_streak() {
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
     assert_eq!(count(&server, "POST", "/login").await, 2);
     // It expires after serving calls: renewed at once, no cool-down.
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .respond_with(login_error(401, "401-not-authenticated.json"))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
+    mount_first(&server, "GET", "/setup", not_authenticated(), 1).await;
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
     assert_eq!(count(&server, "POST", "/login").await, 3);
 }
@@ -513,19 +470,7 @@ async fn refusals_that_need_new_credentials_are_visible_and_still_retried() {
         ("503-empty.html", 503, false),
     ] {
         let server = MockServer::start().await;
-        let body = error_fixture(fixture);
-        let kind = if fixture.ends_with(".html") {
-            "text/html"
-        } else {
-            "application/json"
-        };
-        mount(
-            &server,
-            "POST",
-            "/login",
-            ResponseTemplate::new(status).set_body_raw(body, kind),
-        )
-        .await;
+        mount(&server, "POST", "/login", fixture_answer(status, fixture)).await;
         let client = password_client(&server, Duration::from_secs(60));
         let error = client.login().await.unwrap_err();
         assert_eq!(

@@ -14,43 +14,7 @@ use overkiz::signin::{Brandt, Cozytouch, Rexel, SomfyOAuth};
 use overkiz::{Client, Credentials, Error, ErrorKind, GapReason, Grant, Server, VendorSignIn};
 use serde_json::json;
 use wiremock::matchers::{header, method, path, query_param};
-use wiremock::{Match, Mock, MockServer, Request as Received, ResponseTemplate};
-
-/// Matches a form body with exactly these fields (any order).
-struct Form(Vec<(&'static str, String)>);
-
-impl Match for Form {
-    fn matches(&self, request: &Received) -> bool {
-        let mut got: Vec<(String, String)> = url::form_urlencoded::parse(&request.body)
-            .into_owned()
-            .collect();
-        let mut want: Vec<(String, String)> = self
-            .0
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect();
-        got.sort();
-        want.sort();
-        got == want
-    }
-}
-
-fn form(fields: &[(&'static str, &str)]) -> Form {
-    Form(fields.iter().map(|(k, v)| (*k, (*v).to_owned())).collect())
-}
-
-fn setup_ok() -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({"gateways": [], "devices": []}))
-}
-
-fn login_ok(cookie: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200)
-        .insert_header(
-            "set-cookie",
-            format!("JSESSIONID={cookie}; Path=/").as_str(),
-        )
-        .set_body_json(json!({"success": true}))
-}
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn client_of(server: Server, credentials: Credentials) -> Client {
     Client::builder(server, credentials)
@@ -133,15 +97,11 @@ async fn somfy_signs_in_with_oauth_uses_bearer_tokens_and_refreshes_before_expir
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
     skip_time(Duration::from_secs(2)).await;
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
-    let requests = overkiz.received_requests().await.unwrap();
-    let tokens: Vec<&str> = requests
-        .iter()
-        .map(|r| r.headers.get("authorization").unwrap().to_str().unwrap())
-        .collect();
     assert_eq!(
-        tokens,
+        authorizations(&overkiz).await,
         ["Bearer access-1", "Bearer access-1", "Bearer access-2"]
     );
+    let requests = overkiz.received_requests().await.unwrap();
     assert!(requests.iter().all(|r| r.headers.get("cookie").is_none()));
     assert_eq!(
         count(&overkiz, "POST", "/login").await,
@@ -325,16 +285,8 @@ async fn rotated_tokens_are_told_and_a_restarted_client_resumes_from_them() {
         vendor.received_requests().await.unwrap().len(),
         vendor_calls
     );
-    let auth = |r: &Received| {
-        r.headers
-            .get("authorization")
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .to_owned()
-    };
     assert_eq!(
-        auth(overkiz.received_requests().await.unwrap().last().unwrap()),
+        authorizations(&overkiz).await.last().unwrap(),
         "Bearer access-2"
     );
 
@@ -350,7 +302,7 @@ async fn rotated_tokens_are_told_and_a_restarted_client_resumes_from_them() {
     let body = String::from_utf8_lossy(&requests.last().unwrap().body).into_owned();
     assert!(body.contains("refresh_token=refresh-2"), "{body}");
     assert_eq!(
-        auth(overkiz.received_requests().await.unwrap().last().unwrap()),
+        authorizations(&overkiz).await.last().unwrap(),
         "Bearer access-3"
     );
     assert_eq!(saved.lock().unwrap().len(), 3, "the new grant is told too");
@@ -491,16 +443,7 @@ async fn cozytouch_exchanges_an_atlantic_token_for_a_jwt_and_logs_in() {
     let client = client_of(server, Credentials::password(USER, PASSWORD));
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
     // The session expires once: the whole flow runs again.
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .respond_with(ResponseTemplate::new(401).set_body_raw(
-            r#"{"errorCode":"RESOURCE_ACCESS_DENIED","error":"Not authenticated"}"#,
-            "application/json",
-        ))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&overkiz)
-        .await;
+    mount_first(&overkiz, "GET", "/setup", not_authenticated(), 1).await;
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
     assert_eq!(count(&overkiz, "POST", "/login").await, 2);
     assert_eq!(count(&vendor, "POST", "/token").await, 2);
@@ -640,44 +583,10 @@ fn rexel(vendor: &MockServer) -> Rexel {
 async fn rexel_exchanges_the_code_chooses_the_gateway_and_refreshes() {
     let vendor = MockServer::start().await;
     let overkiz = MockServer::start().await;
-    let config = rexel(&vendor);
-    let authorization = config.authorize().unwrap();
+    let flow = rexel_code_flow(&vendor, json!([{"id": 7, "label": "Home"}])).await;
     let first = rexel_jwt("homeassistant", 1);
     let second = rexel_jwt("homeassistant", 2);
-    Mock::given(method("POST"))
-        .and(path("/oauth2/v2.0/token"))
-        .and(query_param("p", "b2c_1a_signinonlyhomeassistant"))
-        .and(form(&[
-            ("grant_type", "authorization_code"),
-            ("client_id", &config.client_id),
-            ("scope", &config.scope),
-            ("code", "the-code"),
-            ("redirect_uri", &config.redirect_uri),
-            ("code_verifier", authorization.pkce().verifier.expose()),
-        ]))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "access_token": first, "refresh_token": "rexel-refresh-1", "expires_in": 60
-        })))
-        .mount(&vendor)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/oauth2/v2.0/token"))
-        .and(form(&[
-            ("grant_type", "refresh_token"),
-            ("client_id", &config.client_id),
-            ("scope", &config.scope),
-            ("refresh_token", "rexel-refresh-1"),
-        ]))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "access_token": second, "refresh_token": "rexel-refresh-2", "expires_in": 3600
-        })))
-        .mount(&vendor)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/enduser/homes"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{"id": 7, "label": "Home"}])))
-        .mount(&vendor)
-        .await;
+    mount_rexel_refresh(&vendor, "rexel-refresh-1", &second, "rexel-refresh-2").await;
     Mock::given(method("GET"))
         .and(path("/api/enduser/overkizgateways"))
         .and(query_param("homeId", "7"))
@@ -699,32 +608,14 @@ async fn rexel_exchanges_the_code_chooses_the_gateway_and_refreshes() {
     }
     // After one call, the server no longer takes the first token.
     mount_not_authenticated(&overkiz).await;
-    let flow = authorization.sign_in_with_code("the-code");
-    let server = Server::custom(&overkiz.uri())
-        .unwrap()
-        .with_vendor_sign_in(VendorSignIn::Rexel(config.clone()));
-    let client = client_of(server, flow.credentials());
+    let client = rexel_client(&overkiz, &vendor, &flow, false);
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
     assert_eq!(flow.gateways().len(), 1);
     assert_eq!(flow.gateways()[0].gateway_id, "1234-5678-9012");
     // The refused token is refreshed (with the refresh token, not the code).
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
-    let used: Vec<String> = overkiz
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| {
-            r.headers
-                .get("authorization")
-                .unwrap()
-                .to_str()
-                .unwrap()
-                .to_owned()
-        })
-        .collect();
     assert_eq!(
-        used,
+        authorizations(&overkiz).await,
         [
             format!("Bearer {first}"),
             format!("Bearer {first}"),
@@ -750,6 +641,7 @@ async fn rexel_code_flow(
     let authorization = config.authorize().unwrap();
     Mock::given(method("POST"))
         .and(path("/oauth2/v2.0/token"))
+        .and(query_param("p", "b2c_1a_signinonlyhomeassistant"))
         .and(form(&[
             ("grant_type", "authorization_code"),
             ("client_id", &config.client_id),
@@ -771,6 +663,17 @@ async fn rexel_code_flow(
         .mount(vendor)
         .await;
     authorization.sign_in_with_code("the-code")
+}
+
+/// How many times the vendor was sent the one-time code.
+async fn code_exchanges(vendor: &MockServer) -> usize {
+    vendor
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| String::from_utf8_lossy(&r.body).contains("grant_type=authorization_code"))
+        .count()
 }
 
 /// A client of `overkiz` signing in through `flow` at `vendor`'s Rexel emulation,
@@ -922,13 +825,7 @@ async fn rexel_with_several_gateways_keeps_the_grant_until_the_app_chooses() {
     .unwrap();
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
     assert_eq!(count(&vendor, "POST", "/oauth2/v2.0/token").await, 2);
-    let exchanges = vendor
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .filter(|r| String::from_utf8_lossy(&r.body).contains("grant_type=authorization_code"))
-        .count();
+    let exchanges = code_exchanges(&vendor).await;
     assert_eq!(exchanges, 1);
 }
 
@@ -999,10 +896,7 @@ async fn a_failed_rexel_gateway_listing_is_retried_with_the_kept_grant() {
 async fn mount_not_authenticated(overkiz: &MockServer) {
     Mock::given(method("GET"))
         .and(path("/setup"))
-        .respond_with(ResponseTemplate::new(401).set_body_raw(
-            r#"{"errorCode":"RESOURCE_ACCESS_DENIED","error":"Not authenticated"}"#,
-            "application/json",
-        ))
+        .respond_with(not_authenticated())
         .with_priority(10)
         .mount(overkiz)
         .await;
@@ -1046,13 +940,7 @@ async fn a_refused_rexel_refresh_asks_for_a_new_authorization_without_resending_
     let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::BadCredentials, "{error:?}");
     assert!(error.needs_new_credentials(), "{error:?}");
-    let exchanges = vendor
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .filter(|r| String::from_utf8_lossy(&r.body).contains("grant_type=authorization_code"))
-        .count();
+    let exchanges = code_exchanges(&vendor).await;
     assert_eq!(exchanges, 1, "the one-time code is never sent twice");
 }
 
@@ -1168,30 +1056,6 @@ async fn rexel_bare_bearer_tokens_are_refused_when_the_client_is_built() {
     assert!(vendor.received_requests().await.unwrap().is_empty());
 }
 
-/// A log writer into memory.
-#[derive(Clone, Default)]
-struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
-    type Writer = Logs;
-    fn make_writer(&'a self) -> Logs {
-        self.clone()
-    }
-}
-
 #[tokio::test]
 async fn a_rexel_token_without_the_consent_signs_in_with_one_warning() {
     let vendor = MockServer::start().await;
@@ -1212,19 +1076,12 @@ async fn a_rexel_token_without_the_consent_signs_in_with_one_warning() {
     flow.select_gateway("1234-5678-9012");
     let client = rexel_client(&overkiz, &vendor, &flow, false);
 
-    // The subscriber is this thread's: the test runtime runs every task here.
-    let logs = Logs::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(logs.clone())
-        .with_max_level(tracing::Level::WARN)
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = capture_logs(tracing::Level::WARN);
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
     client.login().await.unwrap(); // a second sign-in: no second warning
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
 
-    let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    let text = logs.text();
     assert_eq!(text.matches("lacks the app's consent").count(), 1, "{text}");
     assert_eq!(text.matches("WARN").count(), 1, "{text}");
     assert!(!text.contains(&token), "{text}");
