@@ -13,13 +13,6 @@ use serde_json::json;
 use wiremock::matchers::{body_string, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-/// The answers of the session `cookie`.
-fn in_session(cookie: &str) -> wiremock::MockBuilder {
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header("cookie", format!("JSESSIONID={cookie}").as_str()))
-}
-
 /// The first login opens `old-session`, later ones `new-session` (answered after
 /// `delay`); `old-session` serves one call, then expires; `new-session` works.
 async fn mount_one_renewal(server: &MockServer, delay: Duration) {
@@ -143,9 +136,7 @@ async fn the_other_login_forms() {
 #[tokio::test]
 async fn bearer_token_is_sent_on_every_call_without_login_or_cookies() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+    with_bearer(TOKEN)
         // A gateway setting a cookie must not make the client send it back: the server
         // refuses requests with both a session and a bearer token.
         .respond_with(setup_ok().insert_header("set-cookie", "JSESSIONID=unwanted; Path=/"))
@@ -365,24 +356,18 @@ async fn token_source_login_form_is_posted_lazily_and_renewed() {
 #[tokio::test]
 async fn token_source_bearer_is_refreshed_when_rejected() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header("authorization", "Bearer token-1"))
+    with_bearer("token-1")
         .respond_with(setup_ok())
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header("authorization", "Bearer token-1"))
+    with_bearer("token-1")
         .respond_with(not_authenticated())
         .with_priority(2)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header("authorization", "Bearer token-2"))
+    with_bearer("token-2")
         .respond_with(setup_ok())
         .mount(&server)
         .await;

@@ -546,9 +546,7 @@ async fn new_credentials_are_never_overwritten_by_an_old_sign_in() {
     // The new credentials: another flow, or a static bearer token (no sign-in).
     for flow_b in [true, false] {
         let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path("/setup"))
-            .and(header("authorization", "Bearer token-B"))
+        with_bearer("token-B")
             .respond_with(setup_ok())
             .mount(&server)
             .await;

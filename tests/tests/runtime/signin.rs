@@ -26,9 +26,22 @@ fn client_of(server: Server, credentials: Credentials) -> Client {
 
 /// The Overkiz side: `GET /setup` needs `Authorization: Bearer <token>`.
 async fn mount_setup_for_bearer(overkiz: &MockServer, token: &str) {
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header("authorization", format!("Bearer {token}").as_str()))
+    with_bearer(token)
+        .respond_with(setup_ok())
+        .mount(overkiz)
+        .await;
+}
+
+/// The Overkiz side of a vendor's JWT: `POST /login` with `jwt` opens `session`,
+/// where `GET /setup` works.
+async fn mount_jwt_login(overkiz: &MockServer, jwt: &str, session: &str) {
+    Mock::given(method("POST"))
+        .and(path("/login"))
+        .and(form(&[("jwt", jwt)]))
+        .respond_with(login_ok(session))
+        .mount(overkiz)
+        .await;
+    in_session(session)
         .respond_with(setup_ok())
         .mount(overkiz)
         .await;
@@ -421,18 +434,7 @@ async fn cozytouch_exchanges_an_atlantic_token_for_a_jwt_and_logs_in() {
         .respond_with(ResponseTemplate::new(200).set_body_raw("\"cozy-jwt\"", "application/json"))
         .mount(&vendor)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/login"))
-        .and(form(&[("jwt", "cozy-jwt")]))
-        .respond_with(login_ok("cozy-session"))
-        .mount(&overkiz)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header("cookie", "JSESSIONID=cozy-session"))
-        .respond_with(setup_ok())
-        .mount(&overkiz)
-        .await;
+    mount_jwt_login(&overkiz, "cozy-jwt", "cozy-session").await;
     let server =
         Server::custom(&overkiz.uri())
             .unwrap()
@@ -512,18 +514,7 @@ async fn brandt_opens_a_middleware_session_then_logs_in_with_its_jwt() {
         )
         .mount(&vendor)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/login"))
-        .and(form(&[("jwt", "brandt-jwt")]))
-        .respond_with(login_ok("brandt-session"))
-        .mount(&overkiz)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header("cookie", "JSESSIONID=brandt-session"))
-        .respond_with(setup_ok())
-        .mount(&overkiz)
-        .await;
+    mount_jwt_login(&overkiz, "brandt-jwt", "brandt-session").await;
     let server = Server::custom(&overkiz.uri())
         .unwrap()
         .with_vendor_sign_in(VendorSignIn::Brandt(Brandt {
@@ -597,9 +588,7 @@ async fn rexel_exchanges_the_code_chooses_the_gateway_and_refreshes() {
         .mount(&vendor)
         .await;
     for token in [&first, &second] {
-        Mock::given(method("GET"))
-            .and(path("/setup"))
-            .and(header("authorization", format!("Bearer {token}").as_str()))
+        with_bearer(&token)
             .and(header("gatewayId", "1234-5678-9012"))
             .respond_with(setup_ok())
             .up_to_n_times(1)
@@ -699,12 +688,7 @@ fn rexel_client(
 
 /// The Overkiz side: `GET /setup` for the first Rexel token and this gateway.
 async fn mount_rexel_setup(overkiz: &MockServer, gateway: &str) {
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header(
-            "authorization",
-            format!("Bearer {}", rexel_jwt("homeassistant", 1)).as_str(),
-        ))
+    with_bearer(&rexel_jwt("homeassistant", 1))
         .and(header("gatewayId", gateway))
         .respond_with(setup_ok())
         .mount(overkiz)
@@ -801,12 +785,7 @@ async fn rexel_with_several_gateways_keeps_the_grant_until_the_app_chooses() {
     // Had the app restarted before choosing: the told grant is renewed, not the code.
     let renewed = rexel_jwt("homeassistant", 2);
     mount_rexel_refresh(&vendor, "rexel-refresh-1", &renewed, "rexel-refresh-2").await;
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header(
-            "authorization",
-            format!("Bearer {renewed}").as_str(),
-        ))
+    with_bearer(&renewed)
         .and(header("gatewayId", "4444-5555-6666"))
         .respond_with(setup_ok())
         .mount(&overkiz)
@@ -959,23 +938,13 @@ async fn a_saved_rexel_grant_restores_the_client_and_its_gateway_after_a_restart
     let renewed = rexel_jwt("homeassistant", 2);
     mount_rexel_refresh(&vendor, "rexel-refresh-1", &renewed, "rexel-refresh-2").await;
     // The first token works twice (before and after the restart), then is refused.
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header(
-            "authorization",
-            format!("Bearer {}", rexel_jwt("homeassistant", 1)).as_str(),
-        ))
+    with_bearer(&rexel_jwt("homeassistant", 1))
         .and(header("gatewayId", "1234-5678-9012"))
         .respond_with(setup_ok())
         .up_to_n_times(2)
         .mount(&overkiz)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header(
-            "authorization",
-            format!("Bearer {renewed}").as_str(),
-        ))
+    with_bearer(&renewed)
         .and(header("gatewayId", "1234-5678-9012"))
         .respond_with(setup_ok())
         .mount(&overkiz)
@@ -1061,9 +1030,7 @@ async fn a_rexel_token_without_the_consent_signs_in_with_one_warning() {
     let vendor = MockServer::start().await;
     let overkiz = MockServer::start().await;
     let token = rexel_jwt("other-app", 1);
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header("authorization", format!("Bearer {token}").as_str()))
+    with_bearer(&token)
         .and(header("gatewayId", "1234-5678-9012"))
         .respond_with(setup_ok())
         .mount(&overkiz)

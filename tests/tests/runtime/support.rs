@@ -7,8 +7,9 @@
 //!   [`flow_client`] signing in with a [`TestFlow`] and sending nothing.
 //! - **Answers and mocks:** [`login_ok`], [`setup_ok`], [`not_authenticated`],
 //!   [`fixture_answer`] (a captured error body), [`mount`] and [`mount_first`]
-//!   (an answer for the first calls, then the mounts below it), the [`form`] body
-//!   matcher.
+//!   (an answer for the first calls, then the mounts below it), [`answering`] (a
+//!   server with one answer), `GET /setup`
+//!   [`in_session`] or [`with_bearer`], the [`form`] body matcher.
 //! - **What the server saw:** [`count`], [`only_request`], [`authorizations`].
 //! - **Time and waiting:** [`skip_time`] (Tokio's clock, between calls),
 //!   [`wait_for_requests`] (a deadline, never a bare sleep).
@@ -27,7 +28,7 @@ use overkiz::{
     Client, Credentials, HttpMethod, Idempotency, OperationInfo, ResponseKind, RetryPolicy, Server,
 };
 use serde_json::json;
-use wiremock::matchers::{method, path};
+use wiremock::matchers::{header, method, path};
 use wiremock::{Match, Mock, MockServer, ResponseTemplate};
 
 /// An operation description for tests.
@@ -161,6 +162,16 @@ pub fn fixture_answer(status: u16, file: &str) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_raw(error_fixture(file), content_type)
 }
 
+/// A new server answering every `verb` request with `answer`.
+pub async fn answering(verb: &str, answer: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method(verb))
+        .respond_with(answer)
+        .mount(&server)
+        .await;
+    server
+}
+
 /// Answers `verb route` with `answer`.
 pub async fn mount(server: &MockServer, verb: &str, route: &str, answer: ResponseTemplate) {
     Mock::given(method(verb))
@@ -186,6 +197,20 @@ pub async fn mount_first(
         .with_priority(1)
         .mount(server)
         .await;
+}
+
+/// `GET /setup` in the session `cookie` (`Cookie: JSESSIONID=<cookie>`).
+pub fn in_session(cookie: &str) -> wiremock::MockBuilder {
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .and(header("cookie", format!("JSESSIONID={cookie}").as_str()))
+}
+
+/// `GET /setup` with the bearer `token` (`Authorization: Bearer <token>`).
+pub fn with_bearer(token: &str) -> wiremock::MockBuilder {
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .and(header("authorization", format!("Bearer {token}").as_str()))
 }
 
 /// Matches a form body with exactly these fields, in any order.
