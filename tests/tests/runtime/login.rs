@@ -30,6 +30,14 @@ fn password_client(server: &MockServer, cool_down: Duration) -> Client {
     .expect("client builds")
 }
 
+/// A server whose `POST /login` answers `answer`, and a [`password_client`] of it.
+async fn login_answering(answer: ResponseTemplate, cool_down: Duration) -> (MockServer, Client) {
+    let server = MockServer::start().await;
+    mount(&server, "POST", "/login", answer).await;
+    let client = password_client(&server, cool_down);
+    (server, client)
+}
+
 /// Runs `n` calls of `GET /setup` at once.
 async fn burst(client: &Client, n: usize) -> Vec<Result<(), Error>> {
     let calls = (0..n).map(|_| {
@@ -42,15 +50,11 @@ async fn burst(client: &Client, n: usize) -> Vec<Result<(), Error>> {
 #[tokio::test]
 async fn a_burst_of_calls_makes_one_login_attempt_whatever_its_outcome() {
     // Refused: one attempt, and every call gets its error.
-    let server = MockServer::start().await;
-    mount(
-        &server,
-        "POST",
-        "/login",
+    let (server, client) = login_answering(
         fixture_answer(401, "bad-credentials.json"),
+        Duration::from_secs(60),
     )
     .await;
-    let client = password_client(&server, Duration::from_secs(60));
     for result in burst(&client, 20).await {
         let error = result.unwrap_err();
         assert_eq!(error.kind(), ErrorKind::BadCredentials, "{error:?}");
@@ -61,15 +65,11 @@ async fn a_burst_of_calls_makes_one_login_attempt_whatever_its_outcome() {
     assert_eq!(count(&server, "GET", "/setup").await, 0);
 
     // Unavailable: one attempt sequence (its bounded resends of the form), shared.
-    let server = MockServer::start().await;
-    mount(
-        &server,
-        "POST",
-        "/login",
+    let (server, client) = login_answering(
         fixture_answer(503, "503-empty.html"),
+        Duration::from_secs(60),
     )
     .await;
-    let client = password_client(&server, Duration::from_secs(60));
     for result in burst(&client, 20).await {
         let error = result.unwrap_err();
         assert_eq!(error.kind(), ErrorKind::Unavailable, "{error:?}");
@@ -95,15 +95,11 @@ async fn a_burst_of_calls_makes_one_login_attempt_whatever_its_outcome() {
 
 #[tokio::test]
 async fn a_refused_login_starts_a_cool_down_that_sends_nothing() {
-    let server = MockServer::start().await;
-    mount(
-        &server,
-        "POST",
-        "/login",
+    let (server, client) = login_answering(
         fixture_answer(401, "bad-credentials.json"),
+        Duration::from_millis(400),
     )
     .await;
-    let client = password_client(&server, Duration::from_millis(400));
     let first = client.login().await.unwrap_err();
     assert_eq!(first.kind(), ErrorKind::BadCredentials);
     assert_eq!(first.retry_after(), Some(Duration::from_millis(400)));
@@ -191,15 +187,11 @@ async fn a_ban_and_a_throttled_login_are_distinct_and_never_retried() {
         ),
         ("too-many-requests.json", 429, ErrorKind::TooManyRequests),
     ] {
-        let server = MockServer::start().await;
-        mount(
-            &server,
-            "POST",
-            "/login",
+        let (server, client) = login_answering(
             fixture_answer(status, fixture).insert_header("retry-after", "3600"),
+            Duration::from_secs(60),
         )
         .await;
-        let client = password_client(&server, Duration::from_secs(60));
         let error = client.login().await.unwrap_err();
         assert_eq!(error.kind(), kind, "{fixture}");
         assert!(!error.is_retryable(), "{fixture}");
@@ -469,9 +461,8 @@ async fn refusals_that_need_new_credentials_are_visible_and_still_retried() {
         ("too-many-requests.json", 429, false),
         ("503-empty.html", 503, false),
     ] {
-        let server = MockServer::start().await;
-        mount(&server, "POST", "/login", fixture_answer(status, fixture)).await;
-        let client = password_client(&server, Duration::from_secs(60));
+        let (server, client) =
+            login_answering(fixture_answer(status, fixture), Duration::from_secs(60)).await;
         let error = client.login().await.unwrap_err();
         assert_eq!(
             error.needs_new_credentials(),

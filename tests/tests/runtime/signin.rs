@@ -654,6 +654,16 @@ async fn rexel_code_flow(
     authorization.sign_in_with_code("the-code")
 }
 
+/// Rexel lists one gateway, `1234-5678-9012`, in every home.
+async fn mount_rexel_gateway(vendor: &MockServer) {
+    let one = ResponseTemplate::new(200).set_body_json(json!([{"gatewayId": "1234-5678-9012"}]));
+    Mock::given(method("GET"))
+        .and(path("/api/enduser/overkizgateways"))
+        .respond_with(one)
+        .mount(vendor)
+        .await;
+}
+
 /// How many times the vendor was sent the one-time code.
 async fn code_exchanges(vendor: &MockServer) -> usize {
     vendor
@@ -821,13 +831,7 @@ async fn a_rexel_account_without_gateway_is_a_typed_error_that_keeps_the_grant()
         .with_priority(1)
         .mount(&vendor)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/enduser/overkizgateways"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!([{"gatewayId": "1234-5678-9012"}])),
-        )
-        .mount(&vendor)
-        .await;
+    mount_rexel_gateway(&vendor).await;
     mount_rexel_setup(&overkiz, "1234-5678-9012").await;
     let client = rexel_client(&overkiz, &vendor, &flow, true);
 
@@ -886,13 +890,7 @@ async fn a_refused_rexel_refresh_asks_for_a_new_authorization_without_resending_
     let vendor = MockServer::start().await;
     let overkiz = MockServer::start().await;
     let flow = rexel_code_flow(&vendor, json!([{"id": 7}])).await;
-    Mock::given(method("GET"))
-        .and(path("/api/enduser/overkizgateways"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!([{"gatewayId": "1234-5678-9012"}])),
-        )
-        .mount(&vendor)
-        .await;
+    mount_rexel_gateway(&vendor).await;
     Mock::given(method("POST"))
         .and(path("/oauth2/v2.0/token"))
         .and(form(&[
@@ -928,13 +926,7 @@ async fn a_saved_rexel_grant_restores_the_client_and_its_gateway_after_a_restart
     let vendor = MockServer::start().await;
     let overkiz = MockServer::start().await;
     let flow = rexel_code_flow(&vendor, json!([{"id": 7}])).await;
-    Mock::given(method("GET"))
-        .and(path("/api/enduser/overkizgateways"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!([{"gatewayId": "1234-5678-9012"}])),
-        )
-        .mount(&vendor)
-        .await;
+    mount_rexel_gateway(&vendor).await;
     let renewed = rexel_jwt("homeassistant", 2);
     mount_rexel_refresh(&vendor, "rexel-refresh-1", &renewed, "rexel-refresh-2").await;
     // The first token works twice (before and after the restart), then is refused.

@@ -118,6 +118,14 @@ async fn eventually(what: &str, done: impl FnMut() -> bool) {
     testing::wait_until(what, WAIT, done).await.unwrap();
 }
 
+/// A client of `sim` and its event stream, registered.
+async fn registered(sim: &Simulator) -> (Client, EventStream) {
+    let client = client(sim);
+    let mut events = client.events_with(fast());
+    events.register().await.unwrap();
+    (client, events)
+}
+
 /// The next `n` items of the stream, each within [`WAIT`].
 async fn take(events: &mut EventStream, n: usize) -> Vec<Result<Event, Error>> {
     let mut items = Vec::new();
@@ -338,9 +346,7 @@ each_form!(a_held_execution_times_out_with_its_last_state_and_id);
 async fn waiting_survives_a_lost_simulated_listener_and_an_outage(form: EventForm) {
     let sim = simulator_in(form).await;
     sim.hold_executions(true);
-    let client = client(&sim);
-    let mut stream = client.events_with(fast());
-    stream.register().await.unwrap();
+    let (client, mut stream) = registered(&sim).await;
     let exec_id = launch(&client, "open").await;
     sim.fail_next_on(FETCH, fixture("cloud/503-empty"), 1)
         .unwrap();
@@ -412,9 +418,7 @@ async fn a_full_simulated_queue_refuses_the_launch_once() {
 async fn a_simulated_execution_that_ended_during_a_gap_is_found_in_the_history(form: EventForm) {
     let sim = simulator_in(form).await;
     sim.hold_executions(true);
-    let client = client(&sim);
-    let mut stream = client.events_with(fast());
-    stream.register().await.unwrap();
+    let (client, mut stream) = registered(&sim).await;
     let exec_id = launch(&client, "open").await;
     let wait = stream.wait_for_execution(&exec_id, WAIT);
     let drive = async {
@@ -526,9 +530,7 @@ each_form!(simulated_events_flow_in_order_across_fetches);
 /// live listener is unregistered on drop.
 async fn a_lost_simulated_listener_is_a_gap_without_loss_or_duplicates(form: EventForm) {
     let sim = simulator_in(form).await;
-    let client = client(&sim);
-    let mut events = client.events_with(fast());
-    events.register().await.unwrap();
+    let (_client, mut events) = registered(&sim).await;
     let losses: [(&str, &dyn Fn()); 2] = [
         ("the server's answer", &|| sim.expire_listeners()),
         ("no registered event listener", &|| {
@@ -658,9 +660,7 @@ async fn failed_fetches_back_off_doubling() {
 #[tokio::test]
 async fn dropping_or_unregistering_a_stream_ends_its_simulated_listener() {
     let sim = simulator().await;
-    let client = client(&sim);
-    let mut events = client.events_with(fast());
-    events.register().await.unwrap();
+    let (client, events) = registered(&sim).await;
     assert_eq!(sim.listener_count(), 1);
     drop(events);
     eventually("the unregistration", || sim.listener_count() == 0).await;
@@ -680,9 +680,7 @@ async fn dropping_or_unregistering_a_stream_ends_its_simulated_listener() {
 /// reports the gap and registers again without fetching the dead one.
 async fn a_simulated_session_renewal_is_reported_as_a_gap(form: EventForm) {
     let sim = simulator_in(form).await;
-    let client = client(&sim);
-    let mut events = client.events_with(fast());
-    events.register().await.unwrap();
+    let (client, mut events) = registered(&sim).await;
     report_closure(&sim, 1);
     take(&mut events, 1).await.remove(0).unwrap();
     sim.expire_sessions();
@@ -707,9 +705,7 @@ each_form!(a_simulated_session_renewal_is_reported_as_a_gap);
 #[tokio::test]
 async fn dropping_an_old_stream_leaves_the_newer_simulated_listener_alone() {
     let sim = simulator().await;
-    let client = client(&sim);
-    let mut old = client.events_with(fast());
-    old.register().await.unwrap();
+    let (client, old) = registered(&sim).await;
     let mut new = client.events_with(fast());
     new.register().await.unwrap();
     drop(old);
@@ -728,9 +724,7 @@ async fn dropping_an_old_stream_leaves_the_newer_simulated_listener_alone() {
 #[tokio::test]
 async fn dropping_a_stream_of_an_expired_simulated_session_sends_nothing() {
     let sim = simulator().await;
-    let client = client(&sim);
-    let mut events = client.events_with(fast());
-    events.register().await.unwrap();
+    let (client, events) = registered(&sim).await;
     sim.expire_sessions();
     client.get_setup().await.unwrap();
     assert_eq!(sim.count_of(LOGIN), 2);
@@ -745,9 +739,7 @@ async fn dropping_a_stream_of_an_expired_simulated_session_sends_nothing() {
 #[tokio::test]
 async fn registering_a_simulated_listener() {
     let sim = simulator().await;
-    let client = client(&sim);
-    let mut events = client.events_with(fast());
-    events.register().await.unwrap();
+    let (_client, mut events) = registered(&sim).await;
     events
         .register()
         .await
@@ -833,9 +825,7 @@ async fn simulated_fetches_are_spaced_by_the_configured_interval() {
 /// reported as an error and as a gap, and the stream backs off before replacing it.
 async fn a_simulated_listener_gone_before_its_first_fetch_is_reported(form: EventForm) {
     let sim = simulator_in(form).await;
-    let client = client(&sim);
-    let mut events = client.events_with(fast());
-    events.register().await.unwrap();
+    let (_client, mut events) = registered(&sim).await;
     sim.expire_listeners();
     let error = take(&mut events, 1).await.remove(0).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::InvalidEventListener, "{error:?}");
