@@ -13,6 +13,21 @@ use serde_json::json;
 use wiremock::matchers::{body_string, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+/// A token source giving `make(n)` for its `n`th call (1, 2, ...), and the number of
+/// calls so far.
+fn counting_source(
+    make: impl Fn(usize) -> Credentials + Send + Sync + 'static,
+) -> (Arc<AtomicUsize>, Credentials) {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let credentials = Credentials::from_fn(move || {
+        let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+        let credentials = make(n);
+        async move { Ok(credentials) }
+    });
+    (calls, credentials)
+}
+
 /// The first login opens `old-session`, later ones `new-session` (answered after
 /// `delay`); `old-session` serves one call, then expires; `new-session` works.
 async fn mount_one_renewal(server: &MockServer, delay: Duration) {
@@ -338,12 +353,7 @@ async fn token_source_login_form_is_posted_lazily_and_renewed() {
         .mount(&server)
         .await;
 
-    let calls = Arc::new(AtomicUsize::new(0));
-    let counter = calls.clone();
-    let credentials = Credentials::from_fn(move || {
-        let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
-        async move { Ok(Credentials::jwt(format!("vendor-jwt-{n}"))) }
-    });
+    let (calls, credentials) = counting_source(|n| Credentials::jwt(format!("vendor-jwt-{n}")));
     let client = client(&server, credentials);
     assert_eq!(calls.load(Ordering::SeqCst), 0, "sign-in is lazy");
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
@@ -371,12 +381,7 @@ async fn token_source_bearer_is_refreshed_when_rejected() {
         .respond_with(setup_ok())
         .mount(&server)
         .await;
-    let calls = Arc::new(AtomicUsize::new(0));
-    let counter = calls.clone();
-    let credentials = Credentials::from_fn(move || {
-        let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
-        async move { Ok(Credentials::bearer(format!("token-{n}"))) }
-    });
+    let (calls, credentials) = counting_source(|n| Credentials::bearer(format!("token-{n}")));
     let client = client(&server, credentials);
     for _ in 0..3 {
         client.execute(Request::new(&GET_SETUP)).await.unwrap();

@@ -34,10 +34,21 @@ async fn failing_then_ok(
     mount(server, verb, route, ok()).await;
 }
 
+/// A new server whose `verb /path` fails with `failure` `times` times, then succeeds.
+async fn server_failing_then_ok(
+    verb: &str,
+    route: &str,
+    failure: ResponseTemplate,
+    times: u64,
+) -> MockServer {
+    let server = MockServer::start().await;
+    failing_then_ok(&server, verb, route, failure, times).await;
+    server
+}
+
 #[tokio::test]
 async fn get_is_retried_after_503_until_it_succeeds() {
-    let server = MockServer::start().await;
-    failing_then_ok(&server, "GET", "/setup", unavailable(503), 2).await;
+    let server = server_failing_then_ok("GET", "/setup", unavailable(503), 2).await;
     client(&server, Credentials::none())
         .execute(Request::new(&GET_SETUP))
         .await
@@ -81,8 +92,7 @@ async fn retries_are_bounded() {
 /// A 503 says nothing was processed: even a call that acts is sent again.
 #[tokio::test]
 async fn a_call_that_acts_is_resent_after_503() {
-    let server = MockServer::start().await;
-    failing_then_ok(&server, "POST", "/exec/apply", unavailable(503), 1).await;
+    let server = server_failing_then_ok("POST", "/exec/apply", unavailable(503), 1).await;
     let request = Request::new(&POST_EXEC_APPLY)
         .json(&json!({"actions": []}))
         .unwrap();
@@ -125,15 +135,8 @@ async fn a_call_that_acts_is_not_resent_after_502_or_504() {
 
 #[tokio::test]
 async fn delete_is_idempotent_and_retried() {
-    let server = MockServer::start().await;
-    failing_then_ok(
-        &server,
-        "DELETE",
-        "/exec/current/setup/e-1",
-        unavailable(503),
-        1,
-    )
-    .await;
+    let server =
+        server_failing_then_ok("DELETE", "/exec/current/setup/e-1", unavailable(503), 1).await;
     client(&server, Credentials::none())
         .execute(Request::new(&DELETE_EXEC).path(&["e-1"]))
         .await
@@ -143,8 +146,7 @@ async fn delete_is_idempotent_and_retried() {
 
 #[tokio::test]
 async fn disabled_retries_send_once() {
-    let server = MockServer::start().await;
-    failing_then_ok(&server, "GET", "/setup", unavailable(503), 1).await;
+    let server = server_failing_then_ok("GET", "/setup", unavailable(503), 1).await;
     let client = client_with(&server, Credentials::none(), RetryPolicy::disabled());
     assert_eq!(
         client
@@ -168,9 +170,7 @@ async fn disabled_retries_send_once() {
 /// call.
 #[tokio::test]
 async fn too_many_concurrent_requests_is_resent() {
-    let server = MockServer::start().await;
-    failing_then_ok(
-        &server,
+    let server = server_failing_then_ok(
         "GET",
         "/setup",
         fixture_answer(400, "too-many-concurrent-requests.json"),
@@ -239,7 +239,9 @@ async fn retry_after_is_surfaced_and_not_slept_through() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/setup"))
-        .respond_with(fixture_answer(429, "too-many-requests.json").insert_header("retry-after", "120"))
+        .respond_with(
+            fixture_answer(429, "too-many-requests.json").insert_header("retry-after", "120"),
+        )
         .mount(&server)
         .await;
     let started = Instant::now();
@@ -289,9 +291,7 @@ async fn a_long_retry_after_on_503_stops_the_retries() {
 /// (a few milliseconds) would wait.
 #[tokio::test]
 async fn a_short_retry_after_is_honoured() {
-    let server = MockServer::start().await;
-    failing_then_ok(
-        &server,
+    let server = server_failing_then_ok(
         "GET",
         "/setup",
         unavailable(503).insert_header("retry-after", "1"),

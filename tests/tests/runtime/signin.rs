@@ -16,6 +16,11 @@ use serde_json::json;
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+/// A vendor's sign-in service and an Overkiz server.
+async fn vendor_and_overkiz() -> (MockServer, MockServer) {
+    (MockServer::start().await, MockServer::start().await)
+}
+
 fn client_of(server: Server, credentials: Credentials) -> Client {
     Client::builder(server, credentials)
         .retry_policy(fast_retries())
@@ -64,8 +69,7 @@ fn somfy_token(access: &str, refresh: &str, expires_in: u64) -> ResponseTemplate
 
 #[tokio::test]
 async fn somfy_signs_in_with_oauth_uses_bearer_tokens_and_refreshes_before_expiry() {
-    let vendor = MockServer::start().await;
-    let overkiz = MockServer::start().await;
+    let (vendor, overkiz) = vendor_and_overkiz().await;
     let defaults = SomfyOAuth::default();
     assert_eq!(
         defaults.token_url,
@@ -125,8 +129,7 @@ async fn somfy_signs_in_with_oauth_uses_bearer_tokens_and_refreshes_before_expir
 
 #[tokio::test]
 async fn a_somfy_refresh_renews_the_event_listener() {
-    let vendor = MockServer::start().await;
-    let overkiz = MockServer::start().await;
+    let (vendor, overkiz) = vendor_and_overkiz().await;
     Mock::given(method("POST"))
         .and(path("/oauth/oauth/v2/token/jwt"))
         .and(wiremock::matchers::body_string_contains(
@@ -224,8 +227,7 @@ async fn a_grant_shorter_than_the_refresh_margin_is_not_refreshed_on_every_call(
 /// is, or refreshes it with the *latest* refresh token, without the password.
 #[tokio::test]
 async fn rotated_tokens_are_told_and_a_restarted_client_resumes_from_them() {
-    let vendor = MockServer::start().await;
-    let overkiz = MockServer::start().await;
+    let (vendor, overkiz) = vendor_and_overkiz().await;
     for (grant_type, answer) in [
         (
             "grant_type=password",
@@ -323,8 +325,7 @@ async fn rotated_tokens_are_told_and_a_restarted_client_resumes_from_them() {
 
 #[tokio::test]
 async fn somfy_bad_credentials_are_typed_and_respect_the_cool_down() {
-    let vendor = MockServer::start().await;
-    let overkiz = MockServer::start().await;
+    let (vendor, overkiz) = vendor_and_overkiz().await;
     Mock::given(method("POST"))
         .and(path("/oauth/oauth/v2/token/jwt"))
         .respond_with(
@@ -408,8 +409,7 @@ async fn vendor_outages_and_odd_answers_are_typed() {
 
 #[tokio::test]
 async fn cozytouch_exchanges_an_atlantic_token_for_a_jwt_and_logs_in() {
-    let vendor = MockServer::start().await;
-    let overkiz = MockServer::start().await;
+    let (vendor, overkiz) = vendor_and_overkiz().await;
     let defaults = Cozytouch::default();
     Mock::given(method("POST"))
         .and(path("/token"))
@@ -488,8 +488,7 @@ async fn cozytouch_bad_credentials() {
 
 #[tokio::test]
 async fn brandt_opens_a_middleware_session_then_logs_in_with_its_jwt() {
-    let vendor = MockServer::start().await;
-    let overkiz = MockServer::start().await;
+    let (vendor, overkiz) = vendor_and_overkiz().await;
     Mock::given(method("POST"))
         .and(path("/api/v1/sessions.json"))
         .and(header("content-type", "application/json"))
@@ -572,8 +571,7 @@ fn rexel(vendor: &MockServer) -> Rexel {
 
 #[tokio::test]
 async fn rexel_exchanges_the_code_chooses_the_gateway_and_refreshes() {
-    let vendor = MockServer::start().await;
-    let overkiz = MockServer::start().await;
+    let (vendor, overkiz) = vendor_and_overkiz().await;
     let flow = rexel_code_flow(&vendor, json!([{"id": 7, "label": "Home"}])).await;
     let first = rexel_jwt("homeassistant", 1);
     let second = rexel_jwt("homeassistant", 2);
@@ -707,8 +705,7 @@ async fn mount_rexel_setup(overkiz: &MockServer, gateway: &str) {
 
 #[tokio::test]
 async fn rexel_with_several_gateways_keeps_the_grant_until_the_app_chooses() {
-    let vendor = MockServer::start().await;
-    let overkiz = MockServer::start().await;
+    let (vendor, overkiz) = vendor_and_overkiz().await;
     let flow = rexel_code_flow(
         &vendor,
         json!([{"id": "h1", "label": "House"}, {"id": "h2", "label": "Cottage"}]),
@@ -820,8 +817,7 @@ async fn rexel_with_several_gateways_keeps_the_grant_until_the_app_chooses() {
 
 #[tokio::test]
 async fn a_rexel_account_without_gateway_is_a_typed_error_that_keeps_the_grant() {
-    let vendor = MockServer::start().await;
-    let overkiz = MockServer::start().await;
+    let (vendor, overkiz) = vendor_and_overkiz().await;
     let flow = rexel_code_flow(&vendor, json!([{"id": "h1"}])).await;
     // No gateway yet; the user then adds one.
     Mock::given(method("GET"))
@@ -845,8 +841,7 @@ async fn a_rexel_account_without_gateway_is_a_typed_error_that_keeps_the_grant()
 
 #[tokio::test]
 async fn a_failed_rexel_gateway_listing_is_retried_with_the_kept_grant() {
-    let vendor = MockServer::start().await;
-    let overkiz = MockServer::start().await;
+    let (vendor, overkiz) = vendor_and_overkiz().await;
     let flow = rexel_code_flow(&vendor, json!([{"id": 7}])).await;
     // `/homes` fails once, right after the exchange.
     Mock::given(method("GET"))
@@ -887,8 +882,7 @@ async fn mount_not_authenticated(overkiz: &MockServer) {
 
 #[tokio::test]
 async fn a_refused_rexel_refresh_asks_for_a_new_authorization_without_resending_the_code() {
-    let vendor = MockServer::start().await;
-    let overkiz = MockServer::start().await;
+    let (vendor, overkiz) = vendor_and_overkiz().await;
     let flow = rexel_code_flow(&vendor, json!([{"id": 7}])).await;
     mount_rexel_gateway(&vendor).await;
     Mock::given(method("POST"))
@@ -923,8 +917,7 @@ async fn a_refused_rexel_refresh_asks_for_a_new_authorization_without_resending_
 
 #[tokio::test]
 async fn a_saved_rexel_grant_restores_the_client_and_its_gateway_after_a_restart() {
-    let vendor = MockServer::start().await;
-    let overkiz = MockServer::start().await;
+    let (vendor, overkiz) = vendor_and_overkiz().await;
     let flow = rexel_code_flow(&vendor, json!([{"id": 7}])).await;
     mount_rexel_gateway(&vendor).await;
     let renewed = rexel_jwt("homeassistant", 2);
@@ -1003,8 +996,7 @@ async fn rexel_bare_bearer_tokens_are_refused_when_the_client_is_built() {
     }
 
     // A token with its gateway id: no listing, the header on every call.
-    let vendor = MockServer::start().await;
-    let overkiz = MockServer::start().await;
+    let (vendor, overkiz) = vendor_and_overkiz().await;
     mount_rexel_setup(&overkiz, "1234-5678-9012").await;
     let token = rexel_jwt("homeassistant", 1);
     let flow = rexel(&vendor).sign_in_with_token(move || {
@@ -1019,8 +1011,7 @@ async fn rexel_bare_bearer_tokens_are_refused_when_the_client_is_built() {
 
 #[tokio::test]
 async fn a_rexel_token_without_the_consent_signs_in_with_one_warning() {
-    let vendor = MockServer::start().await;
-    let overkiz = MockServer::start().await;
+    let (vendor, overkiz) = vendor_and_overkiz().await;
     let token = rexel_jwt("other-app", 1);
     with_bearer(&token)
         .and(header("gatewayId", "1234-5678-9012"))

@@ -35,6 +35,11 @@ fn token(access: &str, refresh: Option<&str>, expires_in: u64) -> ResponseTempla
     ResponseTemplate::new(200).set_body_json(body)
 }
 
+/// The Somfy services and a region.
+async fn vendor_and_region() -> (MockServer, MockServer) {
+    (MockServer::start().await, MockServer::start().await)
+}
+
 fn region(server: &MockServer) -> Server {
     Server::custom(&format!("{}{API}", server.uri())).unwrap()
 }
@@ -203,8 +208,7 @@ async fn bearers(server: &MockServer) -> Vec<(String, String)> {
 
 #[tokio::test]
 async fn somfy_sites_are_listed_by_page_and_each_gets_its_own_client_and_region() {
-    let vendor = MockServer::start().await;
-    let europe = MockServer::start().await;
+    let (vendor, europe) = vendor_and_region().await;
     let america = MockServer::start().await;
     let defaults = SomfySites::default();
     assert_eq!(
@@ -335,8 +339,7 @@ async fn somfy_sites_are_listed_by_page_and_each_gets_its_own_client_and_region(
 
 #[tokio::test]
 async fn both_token_levels_are_refreshed_before_they_expire() {
-    let vendor = MockServer::start().await;
-    let europe = MockServer::start().await;
+    let (vendor, europe) = vendor_and_region().await;
     let client_id = SomfyOAuth::default().client_id;
     // Both tokens live 60 s: each is refreshed at half its lifetime.
     mount_sign_in(&vendor, 60).await;
@@ -406,8 +409,7 @@ async fn both_token_levels_are_refreshed_before_they_expire() {
 
 #[tokio::test]
 async fn a_refused_exchange_is_a_failed_sign_in_under_the_cool_down() {
-    let vendor = MockServer::start().await;
-    let europe = MockServer::start().await;
+    let (vendor, europe) = vendor_and_region().await;
     mount_accounts(&vendor, 1).await;
     exchange()
         .respond_with(ResponseTemplate::new(400).set_body_json(json!({
@@ -436,8 +438,7 @@ async fn a_refused_exchange_is_a_failed_sign_in_under_the_cool_down() {
 
 #[tokio::test]
 async fn a_refused_site_token_renews_the_account_once_then_cools_down() {
-    let vendor = MockServer::start().await;
-    let europe = MockServer::start().await;
+    let (vendor, europe) = vendor_and_region().await;
     let client_id = SomfyOAuth::default().client_id;
     // global-1 serves the directory, then its refresh token dies: the mint is
     // refused, so is the account's refresh, so the account signs in from scratch
@@ -512,8 +513,7 @@ async fn a_refused_site_token_renews_the_account_once_then_cools_down() {
 
 #[tokio::test]
 async fn the_global_grant_is_saved_and_restored_without_a_password_grant() {
-    let vendor = MockServer::start().await;
-    let europe = MockServer::start().await;
+    let (vendor, europe) = vendor_and_region().await;
     mount_sign_in(&vendor, 900).await;
     mint("site-a", "global-refresh-1")
         .respond_with(token("site-a-token", None, 900))
@@ -558,8 +558,7 @@ async fn the_global_grant_is_saved_and_restored_without_a_password_grant() {
 
 #[tokio::test]
 async fn an_invitation_is_accepted_and_other_refusals_cost_no_sign_in() {
-    let vendor = MockServer::start().await;
-    let europe = MockServer::start().await;
+    let (vendor, europe) = vendor_and_region().await;
     mount_sign_in(&vendor, 900).await;
     Mock::given(method("POST"))
         .and(path(
@@ -597,8 +596,7 @@ async fn an_invitation_is_accepted_and_other_refusals_cost_no_sign_in() {
 
 #[tokio::test]
 async fn a_site_no_region_knows_is_an_error_after_one_probe_each() {
-    let vendor = MockServer::start().await;
-    let europe = MockServer::start().await;
+    let (vendor, europe) = vendor_and_region().await;
     let america = MockServer::start().await;
     mount_sign_in(&vendor, 900).await;
     mint("site-x", "global-refresh-1")

@@ -58,46 +58,24 @@ pub const fn op(
     }
 }
 
-pub static GET_SETUP: OperationInfo =
-    op("get_setup", HttpMethod::Get, "/setup", ResponseKind::Json);
-pub static GET_DEVICE: OperationInfo = op(
-    "get_setup_device",
-    HttpMethod::Get,
-    "/setup/devices/{deviceURL}",
-    ResponseKind::Json,
-);
-pub static GET_DEVICE_STATE: OperationInfo = op(
-    "get_setup_device_state",
-    HttpMethod::Get,
-    "/setup/devices/{deviceURL}/states/{stateName}",
-    ResponseKind::Json,
-);
-pub static POST_EXEC_APPLY: OperationInfo = op(
-    "post_exec_apply",
-    HttpMethod::Post,
-    "/exec/apply",
-    ResponseKind::Json,
-);
-pub static DELETE_EXEC: OperationInfo = op(
-    "delete_exec",
-    HttpMethod::Delete,
-    "/exec/current/setup/{execId}",
-    ResponseKind::Empty,
-);
-pub static GET_HISTORY_CSV: OperationInfo = op(
-    "get_history_export",
-    HttpMethod::Get,
-    "/history/executions/export",
-    ResponseKind::Text,
-);
-pub static PUT_UPLOAD: OperationInfo = op(
-    "put_upload",
-    HttpMethod::Put,
-    "/setup/gateways/{gatewayId}/upload",
-    ResponseKind::Empty,
-);
-pub static POST_LOGIN_FORM: OperationInfo =
-    op("login", HttpMethod::Post, "/login", ResponseKind::Json);
+/// Declares test operations: `NAME = "name" Method "/path" ResponseKind;`.
+macro_rules! test_operations {
+    ($($(#[$doc:meta])* $static:ident = $name:literal $method:ident $path:literal $kind:ident;)*) => {
+        $($(#[$doc])* pub static $static: OperationInfo =
+            op($name, HttpMethod::$method, $path, ResponseKind::$kind);)*
+    };
+}
+
+test_operations! {
+    GET_SETUP = "get_setup" Get "/setup" Json;
+    GET_DEVICE = "get_setup_device" Get "/setup/devices/{deviceURL}" Json;
+    GET_DEVICE_STATE = "get_setup_device_state" Get "/setup/devices/{deviceURL}/states/{stateName}" Json;
+    POST_EXEC_APPLY = "post_exec_apply" Post "/exec/apply" Json;
+    DELETE_EXEC = "delete_exec" Delete "/exec/current/setup/{execId}" Empty;
+    GET_HISTORY_CSV = "get_history_export" Get "/history/executions/export" Text;
+    PUT_UPLOAD = "put_upload" Put "/setup/gateways/{gatewayId}/upload" Empty;
+    POST_LOGIN_FORM = "login" Post "/login" Json;
+}
 
 pub const USER: &str = "user@example.com";
 pub const PASSWORD: &str = "pa55-SECRET-word";
