@@ -586,7 +586,7 @@ async fn rexel_exchanges_the_code_chooses_the_gateway_and_refreshes() {
         .mount(&vendor)
         .await;
     for token in [&first, &second] {
-        with_bearer(&token)
+        with_bearer(token)
             .and(header("gatewayId", "1234-5678-9012"))
             .respond_with(setup_ok())
             .up_to_n_times(1)
