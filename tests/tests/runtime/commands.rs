@@ -6,27 +6,12 @@
 
 use crate::support::*;
 use overkiz::{Action, Command, Credentials, ErrorKind, ExecutionMode, UiClass};
-use overkiz_tests::fixture;
+use overkiz_tests::{fixture, TAHOMA_3_ROLLER_SHUTTERS};
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const EXEC_ID: &str = "c6f83624-ac10-3e01-653e-2b025fee956d";
-
-/// The roller shutters of `tests/fixtures/setup/setup_tahoma_3.json` (UI class
-/// `RollerShutter`, all with a `close` command), read off the fixture by hand.
-const TAHOMA_3_ROLLER_SHUTTERS: [&str; 10] = [
-    "io://1234-1234-6233/12184029",
-    "io://1234-1234-6233/13064380",
-    "io://1234-1234-6233/13136078",
-    "io://1234-1234-6233/13911608",
-    "io://1234-1234-6233/180461",
-    "io://1234-1234-6233/2487349",
-    "io://1234-1234-6233/7019474",
-    "io://1234-1234-6233/8170693",
-    "io://1234-1234-6233/8939545",
-    "io://1234-1234-6233/9749383",
-];
 
 /// Every launch operation answers `execId` [`EXEC_ID`].
 async fn exec_server() -> MockServer {
