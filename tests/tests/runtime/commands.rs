@@ -211,12 +211,13 @@ async fn the_queue_sends_early_when_full_and_splits_by_mode() {
     a.unwrap();
     b.unwrap();
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
-    let pause = |ms| tokio::time::sleep(std::time::Duration::from_millis(ms));
     let (normal, high, ()) = tokio::join!(
         queue.add([Action::new("io://gw/3", ["open"])], ExecutionMode::Normal),
         async {
-            // Another mode: the pending normal batch goes out first.
-            pause(30).await;
+            // Another mode, once the normal action waits: that batch goes out first.
+            while queue.pending_actions() == 0 {
+                tokio::task::yield_now().await;
+            }
             queue
                 .add(
                     [Action::new("io://gw/4", ["open"])],
@@ -225,7 +226,8 @@ async fn the_queue_sends_early_when_full_and_splits_by_mode() {
                 .await
         },
         async {
-            pause(80).await;
+            // Once the normal batch is out, the high-priority one is sent on flush.
+            wait_for_requests(&server, "POST", "/exec/apply", 2).await;
             queue.flush().await;
         }
     );
