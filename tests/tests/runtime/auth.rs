@@ -254,12 +254,8 @@ async fn concurrent_first_calls_share_one_login() {
     mount(&server, "GET", "/setup", setup_ok()).await;
 
     let client = client(&server, Credentials::password(USER, PASSWORD));
-    let calls = (0..5).map(|_| {
-        let client = client.clone();
-        tokio::spawn(async move { client.execute(Request::new(&GET_SETUP)).await })
-    });
-    for call in futures::future::join_all(calls).await {
-        call.expect("task").expect("call");
+    for call in burst(&client, 5).await {
+        call.expect("call");
     }
     assert_eq!(count(&server, "POST", "/login").await, 1);
     assert_eq!(count(&server, "GET", "/setup").await, 5);
@@ -272,12 +268,8 @@ async fn concurrent_expired_calls_renew_the_session_once() {
 
     let client = client(&server, Credentials::password(USER, PASSWORD));
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
-    let calls = (0..4).map(|_| {
-        let client = client.clone();
-        tokio::spawn(async move { client.execute(Request::new(&GET_SETUP)).await })
-    });
-    for call in futures::future::join_all(calls).await {
-        call.expect("task").expect("call");
+    for call in burst(&client, 4).await {
+        call.expect("call");
     }
     assert_eq!(count(&server, "POST", "/login").await, 2);
 }

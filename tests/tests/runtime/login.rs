@@ -38,15 +38,6 @@ async fn login_answering(answer: ResponseTemplate, cool_down: Duration) -> (Mock
     (server, client)
 }
 
-/// Runs `n` calls of `GET /setup` at once.
-async fn burst(client: &Client, n: usize) -> Vec<Result<(), Error>> {
-    let calls = (0..n).map(|_| {
-        let client = client.clone();
-        async move { client.execute(Request::new(&GET_SETUP)).await.map(drop) }
-    });
-    futures::future::join_all(calls).await
-}
-
 #[tokio::test]
 async fn a_burst_of_calls_makes_one_login_attempt_whatever_its_outcome() {
     // Refused: one attempt, and every call gets its error.

@@ -234,56 +234,45 @@ async fn other_errors_are_not_retried() {
     assert_eq!(count(&server, "GET", "/setup").await, 1);
 }
 
+/// A long `Retry-After` (on a 429, or on a 503 for maintenance) is surfaced, not
+/// slept through, and stops the resends.
 #[tokio::test]
-async fn retry_after_is_surfaced_and_not_slept_through() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .respond_with(
-            fixture_answer(429, "too-many-requests.json").insert_header("retry-after", "120"),
-        )
-        .mount(&server)
-        .await;
-    let started = Instant::now();
-    let error = client(&server, Credentials::none())
-        .execute(Request::new(&GET_SETUP))
-        .await
-        .unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(5));
-    assert_eq!(error.kind(), ErrorKind::TooManyRequests);
-    assert_eq!(error.retry_after(), Some(Duration::from_secs(120)));
-    assert!(
-        matches!(
-            error,
-            Error::RateLimited {
-                retry_after: Some(_),
-                ..
-            }
+async fn a_long_retry_after_is_surfaced_and_not_slept_through() {
+    for (status, fixture, seconds, kind) in [
+        (
+            429,
+            "too-many-requests.json",
+            120,
+            ErrorKind::TooManyRequests,
         ),
-        "{error:?}"
-    );
-    assert!(error.to_string().contains("retry after 120 s"), "{error}");
-    assert_eq!(count(&server, "GET", "/setup").await, 1);
-}
-
-#[tokio::test]
-async fn a_long_retry_after_on_503_stops_the_retries() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(
-            fixture_answer(503, "503-maintenance.html").insert_header("retry-after", "3600"),
-        )
-        .mount(&server)
-        .await;
-    let started = Instant::now();
-    let error = client(&server, Credentials::none())
-        .execute(Request::new(&GET_SETUP))
-        .await
-        .unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(5));
-    assert_eq!(error.kind(), ErrorKind::Maintenance);
-    assert_eq!(error.retry_after(), Some(Duration::from_secs(3600)));
-    assert_eq!(count(&server, "GET", "/setup").await, 1);
+        (503, "503-maintenance.html", 3600, ErrorKind::Maintenance),
+    ] {
+        let answer =
+            fixture_answer(status, fixture).insert_header("retry-after", &*seconds.to_string());
+        let server = answering("GET", answer).await;
+        let started = Instant::now();
+        let error = client(&server, Credentials::none())
+            .execute(Request::new(&GET_SETUP))
+            .await
+            .unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(5), "{fixture}");
+        assert_eq!(error.kind(), kind, "{fixture}");
+        assert_eq!(error.retry_after(), Some(Duration::from_secs(seconds)));
+        assert_eq!(count(&server, "GET", "/setup").await, 1, "{fixture}");
+        if status == 429 {
+            assert!(
+                matches!(
+                    error,
+                    Error::RateLimited {
+                        retry_after: Some(_),
+                        ..
+                    }
+                ),
+                "{error:?}"
+            );
+            assert!(error.to_string().contains("retry after 120 s"), "{error}");
+        }
+    }
 }
 
 /// A short `Retry-After` (1 s, within the policy's longest back-off of 2 s) on a 503

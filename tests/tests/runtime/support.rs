@@ -241,6 +241,20 @@ pub async fn authorizations(server: &MockServer) -> Vec<String> {
         .collect()
 }
 
+/// Runs `n` calls of `GET /setup` on `client` at once.
+pub async fn burst(client: &Client, n: usize) -> Vec<Result<(), overkiz::Error>> {
+    let calls = (0..n).map(|_| {
+        let client = client.clone();
+        async move {
+            client
+                .execute(overkiz::__private::Request::new(&GET_SETUP))
+                .await
+                .map(drop)
+        }
+    });
+    futures::future::join_all(calls).await
+}
+
 /// Waits until the server received `expected` requests to `verb route`, for 5 s at
 /// most.
 pub async fn wait_for_requests(server: &MockServer, verb: &str, route: &str, expected: usize) {
