@@ -4,12 +4,13 @@
 //! - **Operations and secrets:** test operations for raw calls (`GET_SETUP`, ...),
 //!   the user, password, cookie and token values the tests look for in logs.
 //! - **Clients:** [`client`] / [`client_with`] of a wiremock server with fast resends,
-//!   [`flow_client`] signing in with a [`TestFlow`] and sending nothing.
+//!   [`flow_client`] signing in with a [`TestFlow`] and sending nothing; [`burst`]
+//!   of calls at once.
 //! - **Answers and mocks:** [`login_ok`], [`setup_ok`], [`not_authenticated`],
 //!   [`fixture_answer`] (a captured error body), [`mount`] and [`mount_first`]
 //!   (an answer for the first calls, then the mounts below it), [`answering`] (a
-//!   server with one answer), `GET /setup`
-//!   [`in_session`] or [`with_bearer`], the [`form`] body matcher.
+//!   server with one answer), `GET /setup` [`in_session`] or [`with_bearer`], the
+//!   [`form`] body matcher.
 //! - **What the server saw:** [`count`], [`only_request`], [`authorizations`].
 //! - **Time and waiting:** [`skip_time`] (Tokio's clock, between calls),
 //!   [`wait_for_requests`] (a deadline, never a bare sleep).
