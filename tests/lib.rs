@@ -1,8 +1,26 @@
-//! Helpers shared by the integration tests of the `overkiz` crate (in `tests/tests/`).
+//! Helpers shared by the integration tests of the `overkiz` crate (in `tests/tests/`):
+//! fixtures, facts read off them, and a lossless comparison of JSON values.
 
 use std::path::PathBuf;
 
 use serde_json::Value;
+
+/// The roller shutters of `fixtures/setup/setup_tahoma_3.json` (UI class
+/// `RollerShutter`, each with a `close` command), sorted: read off the fixture by
+/// hand, so tests of the filters that find them do not compute their expectation
+/// with those filters.
+pub const TAHOMA_3_ROLLER_SHUTTERS: [&str; 10] = [
+    "io://1234-1234-6233/12184029",
+    "io://1234-1234-6233/13064380",
+    "io://1234-1234-6233/13136078",
+    "io://1234-1234-6233/13911608",
+    "io://1234-1234-6233/180461",
+    "io://1234-1234-6233/2487349",
+    "io://1234-1234-6233/7019474",
+    "io://1234-1234-6233/8170693",
+    "io://1234-1234-6233/8939545",
+    "io://1234-1234-6233/9749383",
+];
 
 /// Path of a fixture file under `tests/fixtures/`.
 pub fn fixture_path(relative: &str) -> PathBuf {

@@ -157,7 +157,7 @@ fn additions_keep_every_signature() {
 /// version (2026-03) is still in the checked-in crate, generated from the newest
 /// page with that version as previous (renamed wire fields keep their Rust name,
 /// removed operations stay, deprecated). The compiled counterpart is
-/// `tests/tests/previous_version_caller.rs`, built by every `cargo test`.
+/// `tests/tests/offline/previous_version_caller.rs`, built by every `cargo test`.
 #[test]
 fn the_previous_version_s_surface_is_kept() {
     let march = read("spec/versions/2026-03.txt");

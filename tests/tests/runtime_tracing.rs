@@ -7,47 +7,12 @@
 #[path = "runtime/support.rs"]
 mod runtime_support;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use overkiz::__private::Request;
 use overkiz::Credentials;
 use runtime_support::*;
 use serde_json::json;
-use tracing_subscriber::fmt::format::FmtSpan;
-use tracing_subscriber::fmt::MakeWriter;
-use wiremock::matchers::{header, method, path};
+use wiremock::matchers::{header, method};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-/// A log writer into memory.
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Buffer {
-    type Writer = Buffer;
-    fn make_writer(&'a self) -> Buffer {
-        self.clone()
-    }
-}
-
-impl Buffer {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
-    }
-}
 
 fn assert_no_secrets(text: &str) {
     for secret in [
@@ -69,80 +34,43 @@ fn assert_no_secrets(text: &str) {
 async fn logs_show_templates_status_and_latency_but_no_secret() {
     let server = MockServer::start().await;
     // The first session serves a call, then expires; the second works.
-    Mock::given(method("POST"))
-        .and(path("/login"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header(
-                    "set-cookie",
-                    format!("JSESSIONID={COOKIE}-old; Path=/").as_str(),
-                )
-                .set_body_json(json!({"success": true})),
-        )
+    let old = format!("{COOKIE}-old");
+    mount_first(&server, "POST", "/login", login_ok(&old), 1).await;
+    mount(&server, "POST", "/login", login_ok(COOKIE)).await;
+    let in_old =
+        || Mock::given(method("GET")).and(header("cookie", format!("JSESSIONID={old}").as_str()));
+    let in_new = || {
+        Mock::given(method("GET")).and(header("cookie", format!("JSESSIONID={COOKIE}").as_str()))
+    };
+    let ok = || ResponseTemplate::new(200).set_body_json(json!({}));
+    in_old()
+        .respond_with(ok())
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/login"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header(
-                    "set-cookie",
-                    format!("JSESSIONID={COOKIE}; Path=/").as_str(),
-                )
-                .set_body_json(json!({"success": true})),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(header(
-            "cookie",
-            format!("JSESSIONID={COOKIE}-old").as_str(),
-        ))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(header(
-            "cookie",
-            format!("JSESSIONID={COOKIE}-old").as_str(),
-        ))
-        .respond_with(ResponseTemplate::new(401).set_body_raw(
-            error_fixture("401-not-authenticated.json"),
-            "application/json",
-        ))
+    in_old()
+        .respond_with(not_authenticated())
         .mount(&server)
         .await;
     // One transient failure to log a retry.
-    Mock::given(method("GET"))
-        .and(header("cookie", format!("JSESSIONID={COOKIE}").as_str()))
+    in_new()
         .respond_with(ResponseTemplate::new(503))
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(header("cookie", format!("JSESSIONID={COOKIE}").as_str()))
+    in_new()
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"token": TOKEN})))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .respond_with(ok())
         .mount(&server)
         .await;
 
-    let logs = Buffer::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(logs.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_span_events(FmtSpan::NEW | FmtSpan::CLOSE)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = capture_logs(tracing::Level::TRACE);
 
     let session = client(&server, Credentials::password(USER, PASSWORD));
     session

@@ -795,4 +795,55 @@ mod tests {
         .build()
         .unwrap();
     }
+
+    /// A cookie that slipped into a bearer session (the jar is off for bearer tokens:
+    /// only a race could put one there, so the test plants it): the server's
+    /// "JSESSIONID and bearer token in same request" answer drops the cookies and the
+    /// call is resent once, without them; later calls carry none either.
+    #[tokio::test]
+    async fn a_session_and_bearer_conflict_drops_the_cookies_and_resends_once() {
+        use reqwest::cookie::CookieStore;
+        use wiremock::matchers::{header_exists, method};
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        let server = MockServer::start().await;
+        let conflict = r#"{"errorCode":"UNSPECIFIED_ERROR","error":"Cannot use JSESSIONID and bearer token in same request"}"#;
+        Mock::given(method("GET"))
+            .and(header_exists("cookie"))
+            .respond_with(ResponseTemplate::new(400).set_body_raw(conflict, "application/json"))
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({})))
+            .mount(&server)
+            .await;
+        let client = Client::new(
+            Server::custom(&server.uri()).unwrap(),
+            Credentials::bearer("t"),
+        )
+        .unwrap();
+        let url = url::Url::parse(&server.uri()).unwrap();
+        let planted = reqwest::header::HeaderValue::from_static("JSESSIONID=planted; Path=/");
+        client.inner.cookies.set_enabled(true);
+        client
+            .inner
+            .cookies
+            .set_cookies(&mut std::iter::once(&planted), &url);
+
+        client.get_setup().await.expect("resent without the cookie");
+        client.get_setup().await.unwrap();
+        let cookies: Vec<Option<String>> = server
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| {
+                assert_eq!(r.headers.get("authorization").unwrap(), "Bearer t");
+                r.headers
+                    .get("cookie")
+                    .map(|c| c.to_str().unwrap().to_owned())
+            })
+            .collect();
+        assert_eq!(cookies, [Some("JSESSIONID=planted".to_owned()), None, None]);
+    }
 }

@@ -13,30 +13,35 @@ use serde_json::json;
 use wiremock::matchers::{body_string, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const NOT_AUTHENTICATED: &str =
-    r#"{"errorCode":"RESOURCE_ACCESS_DENIED","error":"Not authenticated"}"#;
-
-fn login_ok(cookie: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200)
-        .insert_header(
-            "set-cookie",
-            format!("JSESSIONID={cookie}; Path=/; HttpOnly").as_str(),
-        )
-        .set_body_json(json!({"success": true, "roles": [{"name": "ENDUSER"}]}))
+/// A token source giving `make(n)` for its `n`th call (1, 2, ...), and the number of
+/// calls so far.
+fn counting_source(
+    make: impl Fn(usize) -> Credentials + Send + Sync + 'static,
+) -> (Arc<AtomicUsize>, Credentials) {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let credentials = Credentials::from_fn(move || {
+        let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+        let credentials = make(n);
+        async move { Ok(credentials) }
+    });
+    (calls, credentials)
 }
 
-fn not_authenticated() -> ResponseTemplate {
-    ResponseTemplate::new(401).set_body_raw(NOT_AUTHENTICATED, "application/json")
-}
-
-fn setup_ok() -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({"gateways": [], "devices": []}))
-}
-
-async fn mount_login(server: &MockServer, cookie: &str) {
-    Mock::given(method("POST"))
-        .and(path("/login"))
-        .respond_with(login_ok(cookie))
+/// The first login opens `old-session`, later ones `new-session` (answered after
+/// `delay`); `old-session` serves one call, then expires; `new-session` works.
+async fn mount_one_renewal(server: &MockServer, delay: Duration) {
+    mount_first(server, "POST", "/login", login_ok("old-session"), 1).await;
+    mount(
+        server,
+        "POST",
+        "/login",
+        login_ok("new-session").set_delay(delay),
+    )
+    .await;
+    mount_session_that_expires_after_one_call(server, "old-session").await;
+    in_session("new-session")
+        .respond_with(setup_ok())
         .mount(server)
         .await;
 }
@@ -45,17 +50,13 @@ async fn mount_login(server: &MockServer, cookie: &str) {
 /// session that worked, then expired (a session refused before its first call counts
 /// as a failed sign-in instead, see `login.rs`).
 async fn mount_session_that_expires_after_one_call(server: &MockServer, cookie: &str) {
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header("cookie", format!("JSESSIONID={cookie}").as_str()))
+    in_session(cookie)
         .respond_with(setup_ok())
         .up_to_n_times(1)
         .with_priority(1)
         .mount(server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header("cookie", format!("JSESSIONID={cookie}").as_str()))
+    in_session(cookie)
         .respond_with(not_authenticated())
         .with_priority(2)
         .mount(server)
@@ -75,9 +76,7 @@ async fn password_login_sets_a_cookie_that_the_next_calls_reuse() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header("cookie", format!("JSESSIONID={COOKIE}").as_str()))
+    in_session(COOKIE)
         .respond_with(setup_ok())
         .expect(3)
         .mount(&server)
@@ -152,9 +151,7 @@ async fn the_other_login_forms() {
 #[tokio::test]
 async fn bearer_token_is_sent_on_every_call_without_login_or_cookies() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+    with_bearer(TOKEN)
         // A gateway setting a cookie must not make the client send it back: the server
         // refuses requests with both a session and a bearer token.
         .respond_with(setup_ok().insert_header("set-cookie", "JSESSIONID=unwanted; Path=/"))
@@ -174,11 +171,7 @@ async fn bearer_token_is_sent_on_every_call_without_login_or_cookies() {
 #[tokio::test]
 async fn an_invalid_bearer_token_is_not_renewed() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .respond_with(not_authenticated())
-        .mount(&server)
-        .await;
+    mount(&server, "GET", "/setup", not_authenticated()).await;
     let error = client(&server, Credentials::bearer(TOKEN))
         .execute(Request::new(&GET_SETUP))
         .await
@@ -191,22 +184,7 @@ async fn an_invalid_bearer_token_is_not_renewed() {
 #[tokio::test]
 async fn expired_session_logs_in_again_once_and_succeeds() {
     let server = MockServer::start().await;
-    // First login gives the session that will expire, the second a fresh one.
-    Mock::given(method("POST"))
-        .and(path("/login"))
-        .respond_with(login_ok("old-session"))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    mount_login(&server, "new-session").await;
-    mount_session_that_expires_after_one_call(&server, "old-session").await;
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header("cookie", "JSESSIONID=new-session"))
-        .respond_with(setup_ok())
-        .mount(&server)
-        .await;
+    mount_one_renewal(&server, Duration::ZERO).await;
 
     let client = client(&server, Credentials::password(USER, PASSWORD));
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
@@ -222,7 +200,7 @@ async fn expired_session_logs_in_again_once_and_succeeds() {
 #[tokio::test]
 async fn a_second_not_authenticated_is_returned_not_looped() {
     let server = MockServer::start().await;
-    mount_login(&server, COOKIE).await;
+    mount(&server, "POST", "/login", login_ok(COOKIE)).await;
     mount_session_that_expires_after_one_call(&server, COOKIE).await;
 
     let client = client(&server, Credentials::password(USER, PASSWORD));
@@ -245,24 +223,11 @@ async fn a_second_not_authenticated_is_returned_not_looped() {
 async fn expired_session_is_renewed_for_non_idempotent_calls_too() {
     // "Not authenticated" means the call was not executed, so resending a POST is safe.
     let server = MockServer::start().await;
-    mount_login(&server, COOKIE).await;
-    Mock::given(method("POST"))
-        .and(path("/exec/apply"))
-        .respond_with(not_authenticated())
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/exec/apply"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"execId": "e-1"})))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .respond_with(setup_ok())
-        .mount(&server)
-        .await;
+    mount(&server, "POST", "/login", login_ok(COOKIE)).await;
+    mount_first(&server, "POST", "/exec/apply", not_authenticated(), 1).await;
+    let launched = ResponseTemplate::new(200).set_body_json(json!({"execId": "e-1"}));
+    mount(&server, "POST", "/exec/apply", launched).await;
+    mount(&server, "GET", "/setup", setup_ok()).await;
     let client = client(&server, Credentials::password(USER, PASSWORD));
     // The session works first (a session refused at once is a failed sign-in).
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
@@ -284,24 +249,13 @@ async fn expired_session_is_renewed_for_non_idempotent_calls_too() {
 #[tokio::test]
 async fn concurrent_first_calls_share_one_login() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/login"))
-        .respond_with(login_ok(COOKIE).set_delay(Duration::from_millis(100)))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .respond_with(setup_ok())
-        .mount(&server)
-        .await;
+    let slow_login = login_ok(COOKIE).set_delay(Duration::from_millis(100));
+    mount(&server, "POST", "/login", slow_login).await;
+    mount(&server, "GET", "/setup", setup_ok()).await;
 
     let client = client(&server, Credentials::password(USER, PASSWORD));
-    let calls = (0..5).map(|_| {
-        let client = client.clone();
-        tokio::spawn(async move { client.execute(Request::new(&GET_SETUP)).await })
-    });
-    for call in futures::future::join_all(calls).await {
-        call.expect("task").expect("call");
+    for call in burst(&client, 5).await {
+        call.expect("call");
     }
     assert_eq!(count(&server, "POST", "/login").await, 1);
     assert_eq!(count(&server, "GET", "/setup").await, 5);
@@ -310,34 +264,12 @@ async fn concurrent_first_calls_share_one_login() {
 #[tokio::test]
 async fn concurrent_expired_calls_renew_the_session_once() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/login"))
-        .respond_with(login_ok("old-session"))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/login"))
-        .respond_with(login_ok("new-session").set_delay(Duration::from_millis(100)))
-        .mount(&server)
-        .await;
-    mount_session_that_expires_after_one_call(&server, "old-session").await;
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header("cookie", "JSESSIONID=new-session"))
-        .respond_with(setup_ok())
-        .mount(&server)
-        .await;
+    mount_one_renewal(&server, Duration::from_millis(100)).await;
 
     let client = client(&server, Credentials::password(USER, PASSWORD));
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
-    let calls = (0..4).map(|_| {
-        let client = client.clone();
-        tokio::spawn(async move { client.execute(Request::new(&GET_SETUP)).await })
-    });
-    for call in futures::future::join_all(calls).await {
-        call.expect("task").expect("call");
+    for call in burst(&client, 4).await {
+        call.expect("call");
     }
     assert_eq!(count(&server, "POST", "/login").await, 2);
 }
@@ -345,12 +277,8 @@ async fn concurrent_expired_calls_renew_the_session_once() {
 #[tokio::test]
 async fn explicit_login_checks_credentials_up_front() {
     let server = MockServer::start().await;
-    mount_login(&server, COOKIE).await;
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .respond_with(setup_ok())
-        .mount(&server)
-        .await;
+    mount(&server, "POST", "/login", login_ok(COOKIE)).await;
+    mount(&server, "GET", "/setup", setup_ok()).await;
     let client = client(&server, Credentials::password(USER, PASSWORD));
     client.login().await.unwrap();
     assert_eq!(count(&server, "POST", "/login").await, 1);
@@ -366,14 +294,13 @@ async fn explicit_login_checks_credentials_up_front() {
 #[tokio::test]
 async fn bad_credentials_fail_the_call_at_login() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/login"))
-        .respond_with(
-            ResponseTemplate::new(401)
-                .set_body_raw(error_fixture("bad-credentials.json"), "application/json"),
-        )
-        .mount(&server)
-        .await;
+    mount(
+        &server,
+        "POST",
+        "/login",
+        fixture_answer(401, "bad-credentials.json"),
+    )
+    .await;
     let client = client(&server, Credentials::password(USER, PASSWORD));
     let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::BadCredentials);
@@ -388,11 +315,8 @@ async fn bad_credentials_fail_the_call_at_login() {
 #[tokio::test]
 async fn a_refused_login_without_error_status_is_an_error() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/login"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": false})))
-        .mount(&server)
-        .await;
+    let refused = ResponseTemplate::new(200).set_body_json(json!({"success": false}));
+    mount(&server, "POST", "/login", refused).await;
     let error = client(&server, Credentials::password(USER, PASSWORD))
         .execute(Request::new(&GET_SETUP))
         .await
@@ -416,19 +340,12 @@ async fn token_source_login_form_is_posted_lazily_and_renewed() {
         .mount(&server)
         .await;
     mount_session_that_expires_after_one_call(&server, "old-session").await;
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header("cookie", "JSESSIONID=new-session"))
+    in_session("new-session")
         .respond_with(setup_ok())
         .mount(&server)
         .await;
 
-    let calls = Arc::new(AtomicUsize::new(0));
-    let counter = calls.clone();
-    let credentials = Credentials::from_fn(move || {
-        let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
-        async move { Ok(Credentials::jwt(format!("vendor-jwt-{n}"))) }
-    });
+    let (calls, credentials) = counting_source(|n| Credentials::jwt(format!("vendor-jwt-{n}")));
     let client = client(&server, credentials);
     assert_eq!(calls.load(Ordering::SeqCst), 0, "sign-in is lazy");
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
@@ -441,33 +358,22 @@ async fn token_source_login_form_is_posted_lazily_and_renewed() {
 #[tokio::test]
 async fn token_source_bearer_is_refreshed_when_rejected() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header("authorization", "Bearer token-1"))
+    with_bearer("token-1")
         .respond_with(setup_ok())
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header("authorization", "Bearer token-1"))
+    with_bearer("token-1")
         .respond_with(not_authenticated())
         .with_priority(2)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header("authorization", "Bearer token-2"))
+    with_bearer("token-2")
         .respond_with(setup_ok())
         .mount(&server)
         .await;
-    let calls = Arc::new(AtomicUsize::new(0));
-    let counter = calls.clone();
-    let credentials = Credentials::from_fn(move || {
-        let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
-        async move { Ok(Credentials::bearer(format!("token-{n}"))) }
-    });
+    let (calls, credentials) = counting_source(|n| Credentials::bearer(format!("token-{n}")));
     let client = client(&server, credentials);
     for _ in 0..3 {
         client.execute(Request::new(&GET_SETUP)).await.unwrap();
@@ -499,14 +405,13 @@ async fn a_failing_token_source_is_reported() {
 #[tokio::test]
 async fn debug_output_of_clients_builders_errors_and_requests_hides_secrets() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/login"))
-        .respond_with(
-            ResponseTemplate::new(401)
-                .set_body_raw(error_fixture("bad-credentials.json"), "application/json"),
-        )
-        .mount(&server)
-        .await;
+    mount(
+        &server,
+        "POST",
+        "/login",
+        fixture_answer(401, "bad-credentials.json"),
+    )
+    .await;
 
     let credentials = [
         Credentials::password(USER, PASSWORD),

@@ -1,30 +1,26 @@
-//! `Client::run` sends an action group built from `Command`s and `Action`s to the
-//! operation of its `ExecutionMode`, with parameters as JSON values; `Client::setup`
-//! reads a real setup.
+//! What launching sends, request by request: `Client::run` posts an action group
+//! built from `Command`s and `Action`s to the operation of its `ExecutionMode`, with
+//! parameters as JSON values; the action queue merges, splits and drops batches; a
+//! launch answer without `execId` is an error. (Executions that run and progress are
+//! followed against the simulator, in `simulated.rs`.)
 
 use crate::support::*;
 use overkiz::{Action, Command, Credentials, ErrorKind, ExecutionMode, UiClass};
-use overkiz_tests::fixture;
+use overkiz_tests::{fixture, TAHOMA_3_ROLLER_SHUTTERS};
 use serde_json::{json, Value};
-use wiremock::matchers::{method, path};
+use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const EXEC_ID: &str = "c6f83624-ac10-3e01-653e-2b025fee956d";
 
+/// Every launch operation answers `execId` [`EXEC_ID`].
 async fn exec_server() -> MockServer {
     let server = MockServer::start().await;
-    for p in [
-        "/exec/apply",
-        "/exec/apply/highPriority",
-        "/exec/apply/geolocated",
-        "/exec/apply/internal",
-    ] {
-        Mock::given(method("POST"))
-            .and(path(p))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"execId": EXEC_ID})))
-            .mount(&server)
-            .await;
-    }
+    Mock::given(method("POST"))
+        .and(path_regex(r"^/exec/apply(/[A-Za-z]+)?$"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"execId": EXEC_ID})))
+        .mount(&server)
+        .await;
     server
 }
 
@@ -62,33 +58,60 @@ async fn each_mode_posts_to_its_operation_with_typed_parameters() {
     assert_eq!(server.received_requests().await.unwrap().len(), 4);
 }
 
+/// A launch answer without `execId` is a decode error, for `run` and for
+/// `execute_and_wait` (which registered its listener first).
 #[tokio::test]
-async fn an_answer_without_exec_id_is_an_error() {
+async fn a_launch_answer_without_exec_id_is_an_error() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/exec/apply"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
-        .mount(&server)
-        .await;
+    mount(
+        &server,
+        "POST",
+        "/exec/apply",
+        ResponseTemplate::new(200).set_body_json(json!({})),
+    )
+    .await;
+    mount(
+        &server,
+        "POST",
+        "/events/register",
+        ResponseTemplate::new(200).set_body_json(json!({"id": "l1"})),
+    )
+    .await;
+    mount(
+        &server,
+        "POST",
+        "/events/l1/unregister",
+        ResponseTemplate::new(200),
+    )
+    .await;
     let client = client(&server, Credentials::bearer(TOKEN));
     let error = client
         .run(Action::new("rts://gw/1", ["close"]), ExecutionMode::Normal)
         .await
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Decode);
+    let action = overkiz::types::ActionGroup::from(vec![Action::new("rts://gw/1", ["close"])]);
+    let error = client
+        .execute_and_wait(&action, std::time::Duration::from_secs(5))
+        .await
+        .expect_err("no execId");
+    assert_eq!(error.kind(), ErrorKind::Decode);
+    assert_eq!(error.operation().map(|op| op.path), Some("/exec/apply"));
 }
 
+/// The body of `run` with the roller shutters of a real setup names exactly those the
+/// fixture has, each with `close`.
 #[tokio::test]
 async fn close_every_roller_shutter_of_a_real_setup() {
     let server = exec_server().await;
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_raw(fixture("setup/setup_tahoma_3.json"), "application/json"),
-        )
-        .mount(&server)
-        .await;
+    mount(
+        &server,
+        "GET",
+        "/setup",
+        ResponseTemplate::new(200)
+            .set_body_raw(fixture("setup/setup_tahoma_3.json"), "application/json"),
+    )
+    .await;
     let client = client(&server, Credentials::bearer(TOKEN));
     let setup = client.get_setup().await.unwrap();
     let mut actions = Vec::new();
@@ -97,12 +120,23 @@ async fn close_every_roller_shutter_of_a_real_setup() {
             actions.push(Action::new(device.url().unwrap(), [Command::new("close")]));
         }
     }
-    assert!(!actions.is_empty());
-    let sent = actions.len();
     client.run(actions, ExecutionMode::Normal).await.unwrap();
     let received = server.received_requests().await.unwrap();
     let body: Value = serde_json::from_slice(&received.last().unwrap().body).unwrap();
-    assert_eq!(body["actions"].as_array().unwrap().len(), sent);
+    let mut closed: Vec<&str> = body["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|action| {
+            assert_eq!(
+                action["commands"],
+                json!([{"name": "close", "parameters": []}])
+            );
+            action["deviceURL"].as_str().unwrap()
+        })
+        .collect();
+    closed.sort_unstable();
+    assert_eq!(closed, TAHOMA_3_ROLLER_SHUTTERS);
 }
 
 fn queue(client: overkiz::Client, delay_ms: u64, max_actions: usize) -> overkiz::ActionQueue {
@@ -177,12 +211,13 @@ async fn the_queue_sends_early_when_full_and_splits_by_mode() {
     a.unwrap();
     b.unwrap();
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
-    let pause = |ms| tokio::time::sleep(std::time::Duration::from_millis(ms));
     let (normal, high, ()) = tokio::join!(
         queue.add([Action::new("io://gw/3", ["open"])], ExecutionMode::Normal),
         async {
-            // Another mode: the pending normal batch goes out first.
-            pause(30).await;
+            // Another mode, once the normal action waits: that batch goes out first.
+            while queue.pending_actions() == 0 {
+                tokio::task::yield_now().await;
+            }
             queue
                 .add(
                     [Action::new("io://gw/4", ["open"])],
@@ -191,7 +226,8 @@ async fn the_queue_sends_early_when_full_and_splits_by_mode() {
                 .await
         },
         async {
-            pause(80).await;
+            // Once the normal batch is out, the high-priority one is sent on flush.
+            wait_for_requests(&server, "POST", "/exec/apply", 2).await;
             queue.flush().await;
         }
     );
@@ -243,9 +279,8 @@ async fn a_batch_whose_callers_all_went_away_is_never_sent() {
     )
     .await;
     assert!(gone.is_err(), "the caller gave up");
-    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
-    assert_eq!(server.received_requests().await.unwrap().len(), 0);
-    // The next batch does not carry the abandoned close.
+    // No task sends for a caller that left: the next batch's round trip is the only
+    // request, and it does not carry the abandoned close.
     queue
         .add([Action::new("io://gw/2", ["open"])], ExecutionMode::Normal)
         .await
@@ -254,44 +289,4 @@ async fn a_batch_whose_callers_all_went_away_is_never_sent() {
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].1["actions"].as_array().unwrap().len(), 1);
     assert_eq!(sent[0].1["actions"][0]["deviceURL"], "io://gw/2");
-}
-
-#[tokio::test]
-async fn diagnostic_data_anonymizes_setup_and_action_groups_together() {
-    let server = MockServer::start().await;
-    let setup: Value = serde_json::from_str(&fixture("setup/setup_tahoma_3.json")).unwrap();
-    let url = setup["devices"][0]["deviceURL"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let gateway = setup["gateways"][0]["gatewayId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(&setup))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/actionGroups"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{
-            "label": "Night", "oid": "0d84c6d3-e22f-4ec6-b064-24f47ae6a27f",
-            "actions": [{"deviceURL": url, "commands": [{"name": "close", "parameters": []}]}]
-        }])))
-        .mount(&server)
-        .await;
-    let client = client(&server, Credentials::bearer(TOKEN));
-    let anonymizer = overkiz::diagnostics::Anonymizer::new(42);
-    let data = client.diagnostic_data(Some(&anonymizer)).await.unwrap();
-    let text = data.to_string();
-    assert!(!text.contains(&gateway));
-    assert!(!text.contains("0d84c6d3-e22f-4ec6-b064-24f47ae6a27f"));
-    // The action group still names the same device as the setup.
-    assert_eq!(
-        data["actionGroups"][0]["actions"][0]["deviceURL"],
-        data["setup"]["devices"][0]["deviceURL"]
-    );
-    let raw = client.diagnostic_data(None).await.unwrap();
-    assert_eq!(raw["setup"], setup);
 }

@@ -8,22 +8,14 @@ use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-async fn only_request(server: &MockServer) -> wiremock::Request {
-    let mut requests = server.received_requests().await.unwrap_or_default();
-    assert_eq!(requests.len(), 1, "{requests:?}");
-    requests.remove(0)
-}
-
 #[tokio::test]
 async fn device_url_is_percent_encoded_on_the_wire() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"name": "core:ClosureState", "type": 1, "value": 0})),
-        )
-        .mount(&server)
-        .await;
+    let server = answering(
+        "GET",
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"name": "core:ClosureState", "type": 1, "value": 0})),
+    )
+    .await;
 
     let client = client(&server, Credentials::none());
     let request = Request::new(&GET_DEVICE_STATE).path(&[DEVICE_URL, "core:ClosureState"]);
@@ -40,11 +32,7 @@ async fn device_url_is_percent_encoded_on_the_wire() {
 
 #[tokio::test]
 async fn query_parameters_are_encoded_in_order() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
-        .mount(&server)
-        .await;
+    let server = answering("GET", ResponseTemplate::new(200).set_body_json(json!({}))).await;
 
     let states = vec!["core:OpenClosedState".to_owned(), "a b&c".to_owned()];
     let request = Request::new(&GET_DEVICE)
@@ -70,11 +58,7 @@ async fn query_parameters_are_encoded_in_order() {
 
 #[tokio::test]
 async fn no_content_answers() {
-    let server = MockServer::start().await;
-    Mock::given(method("DELETE"))
-        .respond_with(ResponseTemplate::new(204))
-        .mount(&server)
-        .await;
+    let server = answering("DELETE", ResponseTemplate::new(204)).await;
 
     let response = client(&server, Credentials::none())
         .execute(Request::new(&DELETE_EXEC).path(&["e1d2c3b4-0000-0000-0000-000000000000"]))
@@ -110,11 +94,11 @@ async fn csv_answers_are_text() {
 
 #[tokio::test]
 async fn text_that_is_not_utf8_is_a_decode_error() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(vec![b'a', 0xff, 0xfe], "text/csv"))
-        .mount(&server)
-        .await;
+    let server = answering(
+        "GET",
+        ResponseTemplate::new(200).set_body_raw(vec![b'a', 0xff, 0xfe], "text/csv"),
+    )
+    .await;
     let error = client(&server, Credentials::none())
         .execute(Request::new(&GET_HISTORY_CSV))
         .await
@@ -153,11 +137,11 @@ async fn json_bodies_are_sent_with_their_content_type() {
 
 #[tokio::test]
 async fn form_bodies_are_url_encoded() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true})))
-        .mount(&server)
-        .await;
+    let server = answering(
+        "POST",
+        ResponseTemplate::new(200).set_body_json(json!({"success": true})),
+    )
+    .await;
     let request = Request::new(&POST_LOGIN_FORM)
         .query("userId", Some(USER.into()))
         .query("userPassword", Some("p&ss word".into()))
@@ -186,11 +170,7 @@ async fn form_bodies_are_url_encoded() {
 
 #[tokio::test]
 async fn multipart_uploads() {
-    let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .respond_with(ResponseTemplate::new(204))
-        .mount(&server)
-        .await;
+    let server = answering("PUT", ResponseTemplate::new(204)).await;
     let upload = Upload {
         file_name: "firmware.bin".into(),
         mime_type: "application/octet-stream".into(),
@@ -305,11 +285,7 @@ async fn wrong_path_arguments_are_refused_before_sending() {
 
 #[tokio::test]
 async fn user_agent_names_the_crate() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
-        .mount(&server)
-        .await;
+    let server = answering("GET", ResponseTemplate::new(200).set_body_json(json!({}))).await;
     client(&server, Credentials::none())
         .execute(Request::new(&GET_SETUP))
         .await
@@ -325,11 +301,7 @@ async fn user_agent_names_the_crate() {
 
 #[tokio::test]
 async fn base_url_path_is_kept() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
-        .mount(&server)
-        .await;
+    let server = answering("GET", ResponseTemplate::new(200).set_body_json(json!({}))).await;
     let base = format!("{}/enduser-mobile-web/enduserAPI", server.uri());
     let client =
         overkiz::Client::new(overkiz::Server::custom(&base).unwrap(), Credentials::none()).unwrap();

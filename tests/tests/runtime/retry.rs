@@ -15,11 +15,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn unavailable(status: u16) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(error_fixture("502-bad-gateway.html"), "text/html")
-}
-
-fn json_error(status: u16, fixture: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(error_fixture(fixture), "application/json")
+    fixture_answer(status, "502-bad-gateway.html")
 }
 
 fn ok() -> ResponseTemplate {
@@ -34,24 +30,25 @@ async fn failing_then_ok(
     failure: ResponseTemplate,
     times: u64,
 ) {
-    Mock::given(method(verb))
-        .and(path(route))
-        .respond_with(failure)
-        .up_to_n_times(times)
-        .with_priority(1)
-        .mount(server)
-        .await;
-    Mock::given(method(verb))
-        .and(path(route))
-        .respond_with(ok())
-        .mount(server)
-        .await;
+    mount_first(server, verb, route, failure, times).await;
+    mount(server, verb, route, ok()).await;
+}
+
+/// A new server whose `verb /path` fails with `failure` `times` times, then succeeds.
+async fn server_failing_then_ok(
+    verb: &str,
+    route: &str,
+    failure: ResponseTemplate,
+    times: u64,
+) -> MockServer {
+    let server = MockServer::start().await;
+    failing_then_ok(&server, verb, route, failure, times).await;
+    server
 }
 
 #[tokio::test]
 async fn get_is_retried_after_503_until_it_succeeds() {
-    let server = MockServer::start().await;
-    failing_then_ok(&server, "GET", "/setup", unavailable(503), 2).await;
+    let server = server_failing_then_ok("GET", "/setup", unavailable(503), 2).await;
     client(&server, Credentials::none())
         .execute(Request::new(&GET_SETUP))
         .await
@@ -95,8 +92,7 @@ async fn retries_are_bounded() {
 /// A 503 says nothing was processed: even a call that acts is sent again.
 #[tokio::test]
 async fn a_call_that_acts_is_resent_after_503() {
-    let server = MockServer::start().await;
-    failing_then_ok(&server, "POST", "/exec/apply", unavailable(503), 1).await;
+    let server = server_failing_then_ok("POST", "/exec/apply", unavailable(503), 1).await;
     let request = Request::new(&POST_EXEC_APPLY)
         .json(&json!({"actions": []}))
         .unwrap();
@@ -139,15 +135,8 @@ async fn a_call_that_acts_is_not_resent_after_502_or_504() {
 
 #[tokio::test]
 async fn delete_is_idempotent_and_retried() {
-    let server = MockServer::start().await;
-    failing_then_ok(
-        &server,
-        "DELETE",
-        "/exec/current/setup/e-1",
-        unavailable(503),
-        1,
-    )
-    .await;
+    let server =
+        server_failing_then_ok("DELETE", "/exec/current/setup/e-1", unavailable(503), 1).await;
     client(&server, Credentials::none())
         .execute(Request::new(&DELETE_EXEC).path(&["e-1"]))
         .await
@@ -157,8 +146,7 @@ async fn delete_is_idempotent_and_retried() {
 
 #[tokio::test]
 async fn disabled_retries_send_once() {
-    let server = MockServer::start().await;
-    failing_then_ok(&server, "GET", "/setup", unavailable(503), 1).await;
+    let server = server_failing_then_ok("GET", "/setup", unavailable(503), 1).await;
     let client = client_with(&server, Credentials::none(), RetryPolicy::disabled());
     assert_eq!(
         client
@@ -182,12 +170,10 @@ async fn disabled_retries_send_once() {
 /// call.
 #[tokio::test]
 async fn too_many_concurrent_requests_is_resent() {
-    let server = MockServer::start().await;
-    failing_then_ok(
-        &server,
+    let server = server_failing_then_ok(
         "GET",
         "/setup",
-        json_error(400, "too-many-concurrent-requests.json"),
+        fixture_answer(400, "too-many-concurrent-requests.json"),
         1,
     )
     .await;
@@ -201,7 +187,7 @@ async fn too_many_concurrent_requests_is_resent() {
         &server,
         "POST",
         "/exec/apply",
-        json_error(400, "too-many-concurrent-requests.json"),
+        fixture_answer(400, "too-many-concurrent-requests.json"),
         1,
     )
     .await;
@@ -215,7 +201,7 @@ async fn too_many_concurrent_requests_is_resent() {
     // When it lasts, the error is a rate limit.
     Mock::given(method("POST"))
         .and(path("/exec/apply2"))
-        .respond_with(json_error(400, "too-many-concurrent-requests.json"))
+        .respond_with(fixture_answer(400, "too-many-concurrent-requests.json"))
         .mount(&server)
         .await;
     static APPLY2: OperationInfo = op(
@@ -237,7 +223,7 @@ async fn too_many_concurrent_requests_is_resent() {
 async fn other_errors_are_not_retried() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(json_error(400, "exec-queue-full.json"))
+        .respond_with(fixture_answer(400, "exec-queue-full.json"))
         .mount(&server)
         .await;
     let error = client(&server, Credentials::none())
@@ -248,73 +234,70 @@ async fn other_errors_are_not_retried() {
     assert_eq!(count(&server, "GET", "/setup").await, 1);
 }
 
+/// A long `Retry-After` (on a 429, or on a 503 for maintenance) is surfaced, not
+/// slept through, and stops the resends.
 #[tokio::test]
-async fn retry_after_is_surfaced_and_not_slept_through() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .respond_with(json_error(429, "too-many-requests.json").insert_header("retry-after", "120"))
-        .mount(&server)
-        .await;
-    let started = Instant::now();
-    let error = client(&server, Credentials::none())
-        .execute(Request::new(&GET_SETUP))
-        .await
-        .unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(5));
-    assert_eq!(error.kind(), ErrorKind::TooManyRequests);
-    assert_eq!(error.retry_after(), Some(Duration::from_secs(120)));
-    assert!(
-        matches!(
-            error,
-            Error::RateLimited {
-                retry_after: Some(_),
-                ..
-            }
+async fn a_long_retry_after_is_surfaced_and_not_slept_through() {
+    for (status, fixture, seconds, kind) in [
+        (
+            429,
+            "too-many-requests.json",
+            120,
+            ErrorKind::TooManyRequests,
         ),
-        "{error:?}"
-    );
-    assert!(error.to_string().contains("retry after 120 s"), "{error}");
-    assert_eq!(count(&server, "GET", "/setup").await, 1);
+        (503, "503-maintenance.html", 3600, ErrorKind::Maintenance),
+    ] {
+        let answer =
+            fixture_answer(status, fixture).insert_header("retry-after", &*seconds.to_string());
+        let server = answering("GET", answer).await;
+        let started = Instant::now();
+        let error = client(&server, Credentials::none())
+            .execute(Request::new(&GET_SETUP))
+            .await
+            .unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(5), "{fixture}");
+        assert_eq!(error.kind(), kind, "{fixture}");
+        assert_eq!(error.retry_after(), Some(Duration::from_secs(seconds)));
+        assert_eq!(count(&server, "GET", "/setup").await, 1, "{fixture}");
+        if status == 429 {
+            assert!(
+                matches!(
+                    error,
+                    Error::RateLimited {
+                        retry_after: Some(_),
+                        ..
+                    }
+                ),
+                "{error:?}"
+            );
+            assert!(error.to_string().contains("retry after 120 s"), "{error}");
+        }
+    }
 }
 
-#[tokio::test]
-async fn a_long_retry_after_on_503_stops_the_retries() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(
-            ResponseTemplate::new(503)
-                .set_body_raw(error_fixture("503-maintenance.html"), "text/html")
-                .insert_header("retry-after", "3600"),
-        )
-        .mount(&server)
-        .await;
-    let started = Instant::now();
-    let error = client(&server, Credentials::none())
-        .execute(Request::new(&GET_SETUP))
-        .await
-        .unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(5));
-    assert_eq!(error.kind(), ErrorKind::Maintenance);
-    assert_eq!(error.retry_after(), Some(Duration::from_secs(3600)));
-    assert_eq!(count(&server, "GET", "/setup").await, 1);
-}
-
+/// A short `Retry-After` (1 s, within the policy's longest back-off of 2 s) on a 503
+/// is waited out before the one resend: far longer than the policy's own back-off
+/// (a few milliseconds) would wait.
 #[tokio::test]
 async fn a_short_retry_after_is_honoured() {
-    let server = MockServer::start().await;
-    failing_then_ok(
-        &server,
+    let server = server_failing_then_ok(
         "GET",
         "/setup",
-        unavailable(503).insert_header("retry-after", "0"),
+        unavailable(503).insert_header("retry-after", "1"),
         1,
     )
     .await;
-    client(&server, Credentials::none())
+    let policy = fast_retries().with_max_backoff(Duration::from_secs(2));
+    let started = Instant::now();
+    client_with(&server, Credentials::none(), policy)
         .execute(Request::new(&GET_SETUP))
         .await
         .unwrap();
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(1) && waited < Duration::from_secs(5),
+        "{waited:?}"
+    );
     assert_eq!(count(&server, "GET", "/setup").await, 2);
 }
 

@@ -14,42 +14,11 @@ use overkiz::signin::{Brandt, Cozytouch, Rexel, SomfyOAuth};
 use overkiz::{Client, Credentials, Error, ErrorKind, GapReason, Grant, Server, VendorSignIn};
 use serde_json::json;
 use wiremock::matchers::{header, method, path, query_param};
-use wiremock::{Match, Mock, MockServer, Request as Received, ResponseTemplate};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
-/// Matches a form body with exactly these fields (any order).
-struct Form(Vec<(&'static str, String)>);
-
-impl Match for Form {
-    fn matches(&self, request: &Received) -> bool {
-        let mut got: Vec<(String, String)> = url::form_urlencoded::parse(&request.body)
-            .into_owned()
-            .collect();
-        let mut want: Vec<(String, String)> = self
-            .0
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect();
-        got.sort();
-        want.sort();
-        got == want
-    }
-}
-
-fn form(fields: &[(&'static str, &str)]) -> Form {
-    Form(fields.iter().map(|(k, v)| (*k, (*v).to_owned())).collect())
-}
-
-fn setup_ok() -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({"gateways": [], "devices": []}))
-}
-
-fn login_ok(cookie: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200)
-        .insert_header(
-            "set-cookie",
-            format!("JSESSIONID={cookie}; Path=/").as_str(),
-        )
-        .set_body_json(json!({"success": true}))
+/// A vendor's sign-in service and an Overkiz server.
+async fn vendor_and_overkiz() -> (MockServer, MockServer) {
+    (MockServer::start().await, MockServer::start().await)
 }
 
 fn client_of(server: Server, credentials: Credentials) -> Client {
@@ -62,9 +31,22 @@ fn client_of(server: Server, credentials: Credentials) -> Client {
 
 /// The Overkiz side: `GET /setup` needs `Authorization: Bearer <token>`.
 async fn mount_setup_for_bearer(overkiz: &MockServer, token: &str) {
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header("authorization", format!("Bearer {token}").as_str()))
+    with_bearer(token)
+        .respond_with(setup_ok())
+        .mount(overkiz)
+        .await;
+}
+
+/// The Overkiz side of a vendor's JWT: `POST /login` with `jwt` opens `session`,
+/// where `GET /setup` works.
+async fn mount_jwt_login(overkiz: &MockServer, jwt: &str, session: &str) {
+    Mock::given(method("POST"))
+        .and(path("/login"))
+        .and(form(&[("jwt", jwt)]))
+        .respond_with(login_ok(session))
+        .mount(overkiz)
+        .await;
+    in_session(session)
         .respond_with(setup_ok())
         .mount(overkiz)
         .await;
@@ -87,8 +69,7 @@ fn somfy_token(access: &str, refresh: &str, expires_in: u64) -> ResponseTemplate
 
 #[tokio::test]
 async fn somfy_signs_in_with_oauth_uses_bearer_tokens_and_refreshes_before_expiry() {
-    let vendor = MockServer::start().await;
-    let overkiz = MockServer::start().await;
+    let (vendor, overkiz) = vendor_and_overkiz().await;
     let defaults = SomfyOAuth::default();
     assert_eq!(
         defaults.token_url,
@@ -133,15 +114,11 @@ async fn somfy_signs_in_with_oauth_uses_bearer_tokens_and_refreshes_before_expir
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
     skip_time(Duration::from_secs(2)).await;
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
-    let requests = overkiz.received_requests().await.unwrap();
-    let tokens: Vec<&str> = requests
-        .iter()
-        .map(|r| r.headers.get("authorization").unwrap().to_str().unwrap())
-        .collect();
     assert_eq!(
-        tokens,
+        authorizations(&overkiz).await,
         ["Bearer access-1", "Bearer access-1", "Bearer access-2"]
     );
+    let requests = overkiz.received_requests().await.unwrap();
     assert!(requests.iter().all(|r| r.headers.get("cookie").is_none()));
     assert_eq!(
         count(&overkiz, "POST", "/login").await,
@@ -152,8 +129,7 @@ async fn somfy_signs_in_with_oauth_uses_bearer_tokens_and_refreshes_before_expir
 
 #[tokio::test]
 async fn a_somfy_refresh_renews_the_event_listener() {
-    let vendor = MockServer::start().await;
-    let overkiz = MockServer::start().await;
+    let (vendor, overkiz) = vendor_and_overkiz().await;
     Mock::given(method("POST"))
         .and(path("/oauth/oauth/v2/token/jwt"))
         .and(wiremock::matchers::body_string_contains(
@@ -251,8 +227,7 @@ async fn a_grant_shorter_than_the_refresh_margin_is_not_refreshed_on_every_call(
 /// is, or refreshes it with the *latest* refresh token, without the password.
 #[tokio::test]
 async fn rotated_tokens_are_told_and_a_restarted_client_resumes_from_them() {
-    let vendor = MockServer::start().await;
-    let overkiz = MockServer::start().await;
+    let (vendor, overkiz) = vendor_and_overkiz().await;
     for (grant_type, answer) in [
         (
             "grant_type=password",
@@ -325,16 +300,8 @@ async fn rotated_tokens_are_told_and_a_restarted_client_resumes_from_them() {
         vendor.received_requests().await.unwrap().len(),
         vendor_calls
     );
-    let auth = |r: &Received| {
-        r.headers
-            .get("authorization")
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .to_owned()
-    };
     assert_eq!(
-        auth(overkiz.received_requests().await.unwrap().last().unwrap()),
+        authorizations(&overkiz).await.last().unwrap(),
         "Bearer access-2"
     );
 
@@ -350,7 +317,7 @@ async fn rotated_tokens_are_told_and_a_restarted_client_resumes_from_them() {
     let body = String::from_utf8_lossy(&requests.last().unwrap().body).into_owned();
     assert!(body.contains("refresh_token=refresh-2"), "{body}");
     assert_eq!(
-        auth(overkiz.received_requests().await.unwrap().last().unwrap()),
+        authorizations(&overkiz).await.last().unwrap(),
         "Bearer access-3"
     );
     assert_eq!(saved.lock().unwrap().len(), 3, "the new grant is told too");
@@ -358,8 +325,7 @@ async fn rotated_tokens_are_told_and_a_restarted_client_resumes_from_them() {
 
 #[tokio::test]
 async fn somfy_bad_credentials_are_typed_and_respect_the_cool_down() {
-    let vendor = MockServer::start().await;
-    let overkiz = MockServer::start().await;
+    let (vendor, overkiz) = vendor_and_overkiz().await;
     Mock::given(method("POST"))
         .and(path("/oauth/oauth/v2/token/jwt"))
         .respond_with(
@@ -443,8 +409,7 @@ async fn vendor_outages_and_odd_answers_are_typed() {
 
 #[tokio::test]
 async fn cozytouch_exchanges_an_atlantic_token_for_a_jwt_and_logs_in() {
-    let vendor = MockServer::start().await;
-    let overkiz = MockServer::start().await;
+    let (vendor, overkiz) = vendor_and_overkiz().await;
     let defaults = Cozytouch::default();
     Mock::given(method("POST"))
         .and(path("/token"))
@@ -469,18 +434,7 @@ async fn cozytouch_exchanges_an_atlantic_token_for_a_jwt_and_logs_in() {
         .respond_with(ResponseTemplate::new(200).set_body_raw("\"cozy-jwt\"", "application/json"))
         .mount(&vendor)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/login"))
-        .and(form(&[("jwt", "cozy-jwt")]))
-        .respond_with(login_ok("cozy-session"))
-        .mount(&overkiz)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header("cookie", "JSESSIONID=cozy-session"))
-        .respond_with(setup_ok())
-        .mount(&overkiz)
-        .await;
+    mount_jwt_login(&overkiz, "cozy-jwt", "cozy-session").await;
     let server =
         Server::custom(&overkiz.uri())
             .unwrap()
@@ -491,16 +445,7 @@ async fn cozytouch_exchanges_an_atlantic_token_for_a_jwt_and_logs_in() {
     let client = client_of(server, Credentials::password(USER, PASSWORD));
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
     // The session expires once: the whole flow runs again.
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .respond_with(ResponseTemplate::new(401).set_body_raw(
-            r#"{"errorCode":"RESOURCE_ACCESS_DENIED","error":"Not authenticated"}"#,
-            "application/json",
-        ))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&overkiz)
-        .await;
+    mount_first(&overkiz, "GET", "/setup", not_authenticated(), 1).await;
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
     assert_eq!(count(&overkiz, "POST", "/login").await, 2);
     assert_eq!(count(&vendor, "POST", "/token").await, 2);
@@ -543,8 +488,7 @@ async fn cozytouch_bad_credentials() {
 
 #[tokio::test]
 async fn brandt_opens_a_middleware_session_then_logs_in_with_its_jwt() {
-    let vendor = MockServer::start().await;
-    let overkiz = MockServer::start().await;
+    let (vendor, overkiz) = vendor_and_overkiz().await;
     Mock::given(method("POST"))
         .and(path("/api/v1/sessions.json"))
         .and(header("content-type", "application/json"))
@@ -569,18 +513,7 @@ async fn brandt_opens_a_middleware_session_then_logs_in_with_its_jwt() {
         )
         .mount(&vendor)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/login"))
-        .and(form(&[("jwt", "brandt-jwt")]))
-        .respond_with(login_ok("brandt-session"))
-        .mount(&overkiz)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header("cookie", "JSESSIONID=brandt-session"))
-        .respond_with(setup_ok())
-        .mount(&overkiz)
-        .await;
+    mount_jwt_login(&overkiz, "brandt-jwt", "brandt-session").await;
     let server = Server::custom(&overkiz.uri())
         .unwrap()
         .with_vendor_sign_in(VendorSignIn::Brandt(Brandt {
@@ -638,46 +571,11 @@ fn rexel(vendor: &MockServer) -> Rexel {
 
 #[tokio::test]
 async fn rexel_exchanges_the_code_chooses_the_gateway_and_refreshes() {
-    let vendor = MockServer::start().await;
-    let overkiz = MockServer::start().await;
-    let config = rexel(&vendor);
-    let authorization = config.authorize().unwrap();
+    let (vendor, overkiz) = vendor_and_overkiz().await;
+    let flow = rexel_code_flow(&vendor, json!([{"id": 7, "label": "Home"}])).await;
     let first = rexel_jwt("homeassistant", 1);
     let second = rexel_jwt("homeassistant", 2);
-    Mock::given(method("POST"))
-        .and(path("/oauth2/v2.0/token"))
-        .and(query_param("p", "b2c_1a_signinonlyhomeassistant"))
-        .and(form(&[
-            ("grant_type", "authorization_code"),
-            ("client_id", &config.client_id),
-            ("scope", &config.scope),
-            ("code", "the-code"),
-            ("redirect_uri", &config.redirect_uri),
-            ("code_verifier", authorization.pkce().verifier.expose()),
-        ]))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "access_token": first, "refresh_token": "rexel-refresh-1", "expires_in": 60
-        })))
-        .mount(&vendor)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/oauth2/v2.0/token"))
-        .and(form(&[
-            ("grant_type", "refresh_token"),
-            ("client_id", &config.client_id),
-            ("scope", &config.scope),
-            ("refresh_token", "rexel-refresh-1"),
-        ]))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "access_token": second, "refresh_token": "rexel-refresh-2", "expires_in": 3600
-        })))
-        .mount(&vendor)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/enduser/homes"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{"id": 7, "label": "Home"}])))
-        .mount(&vendor)
-        .await;
+    mount_rexel_refresh(&vendor, "rexel-refresh-1", &second, "rexel-refresh-2").await;
     Mock::given(method("GET"))
         .and(path("/api/enduser/overkizgateways"))
         .and(query_param("homeId", "7"))
@@ -688,9 +586,7 @@ async fn rexel_exchanges_the_code_chooses_the_gateway_and_refreshes() {
         .mount(&vendor)
         .await;
     for token in [&first, &second] {
-        Mock::given(method("GET"))
-            .and(path("/setup"))
-            .and(header("authorization", format!("Bearer {token}").as_str()))
+        with_bearer(token)
             .and(header("gatewayId", "1234-5678-9012"))
             .respond_with(setup_ok())
             .up_to_n_times(1)
@@ -699,32 +595,14 @@ async fn rexel_exchanges_the_code_chooses_the_gateway_and_refreshes() {
     }
     // After one call, the server no longer takes the first token.
     mount_not_authenticated(&overkiz).await;
-    let flow = authorization.sign_in_with_code("the-code");
-    let server = Server::custom(&overkiz.uri())
-        .unwrap()
-        .with_vendor_sign_in(VendorSignIn::Rexel(config.clone()));
-    let client = client_of(server, flow.credentials());
+    let client = rexel_client(&overkiz, &vendor, &flow, false);
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
     assert_eq!(flow.gateways().len(), 1);
     assert_eq!(flow.gateways()[0].gateway_id, "1234-5678-9012");
     // The refused token is refreshed (with the refresh token, not the code).
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
-    let used: Vec<String> = overkiz
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| {
-            r.headers
-                .get("authorization")
-                .unwrap()
-                .to_str()
-                .unwrap()
-                .to_owned()
-        })
-        .collect();
     assert_eq!(
-        used,
+        authorizations(&overkiz).await,
         [
             format!("Bearer {first}"),
             format!("Bearer {first}"),
@@ -750,6 +628,7 @@ async fn rexel_code_flow(
     let authorization = config.authorize().unwrap();
     Mock::given(method("POST"))
         .and(path("/oauth2/v2.0/token"))
+        .and(query_param("p", "b2c_1a_signinonlyhomeassistant"))
         .and(form(&[
             ("grant_type", "authorization_code"),
             ("client_id", &config.client_id),
@@ -771,6 +650,27 @@ async fn rexel_code_flow(
         .mount(vendor)
         .await;
     authorization.sign_in_with_code("the-code")
+}
+
+/// Rexel lists one gateway, `1234-5678-9012`, in every home.
+async fn mount_rexel_gateway(vendor: &MockServer) {
+    let one = ResponseTemplate::new(200).set_body_json(json!([{"gatewayId": "1234-5678-9012"}]));
+    Mock::given(method("GET"))
+        .and(path("/api/enduser/overkizgateways"))
+        .respond_with(one)
+        .mount(vendor)
+        .await;
+}
+
+/// How many times the vendor was sent the one-time code.
+async fn code_exchanges(vendor: &MockServer) -> usize {
+    vendor
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| String::from_utf8_lossy(&r.body).contains("grant_type=authorization_code"))
+        .count()
 }
 
 /// A client of `overkiz` signing in through `flow` at `vendor`'s Rexel emulation,
@@ -796,12 +696,7 @@ fn rexel_client(
 
 /// The Overkiz side: `GET /setup` for the first Rexel token and this gateway.
 async fn mount_rexel_setup(overkiz: &MockServer, gateway: &str) {
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header(
-            "authorization",
-            format!("Bearer {}", rexel_jwt("homeassistant", 1)).as_str(),
-        ))
+    with_bearer(&rexel_jwt("homeassistant", 1))
         .and(header("gatewayId", gateway))
         .respond_with(setup_ok())
         .mount(overkiz)
@@ -810,8 +705,7 @@ async fn mount_rexel_setup(overkiz: &MockServer, gateway: &str) {
 
 #[tokio::test]
 async fn rexel_with_several_gateways_keeps_the_grant_until_the_app_chooses() {
-    let vendor = MockServer::start().await;
-    let overkiz = MockServer::start().await;
+    let (vendor, overkiz) = vendor_and_overkiz().await;
     let flow = rexel_code_flow(
         &vendor,
         json!([{"id": "h1", "label": "House"}, {"id": "h2", "label": "Cottage"}]),
@@ -898,12 +792,7 @@ async fn rexel_with_several_gateways_keeps_the_grant_until_the_app_chooses() {
     // Had the app restarted before choosing: the told grant is renewed, not the code.
     let renewed = rexel_jwt("homeassistant", 2);
     mount_rexel_refresh(&vendor, "rexel-refresh-1", &renewed, "rexel-refresh-2").await;
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header(
-            "authorization",
-            format!("Bearer {renewed}").as_str(),
-        ))
+    with_bearer(&renewed)
         .and(header("gatewayId", "4444-5555-6666"))
         .respond_with(setup_ok())
         .mount(&overkiz)
@@ -922,20 +811,13 @@ async fn rexel_with_several_gateways_keeps_the_grant_until_the_app_chooses() {
     .unwrap();
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
     assert_eq!(count(&vendor, "POST", "/oauth2/v2.0/token").await, 2);
-    let exchanges = vendor
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .filter(|r| String::from_utf8_lossy(&r.body).contains("grant_type=authorization_code"))
-        .count();
+    let exchanges = code_exchanges(&vendor).await;
     assert_eq!(exchanges, 1);
 }
 
 #[tokio::test]
 async fn a_rexel_account_without_gateway_is_a_typed_error_that_keeps_the_grant() {
-    let vendor = MockServer::start().await;
-    let overkiz = MockServer::start().await;
+    let (vendor, overkiz) = vendor_and_overkiz().await;
     let flow = rexel_code_flow(&vendor, json!([{"id": "h1"}])).await;
     // No gateway yet; the user then adds one.
     Mock::given(method("GET"))
@@ -945,13 +827,7 @@ async fn a_rexel_account_without_gateway_is_a_typed_error_that_keeps_the_grant()
         .with_priority(1)
         .mount(&vendor)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/enduser/overkizgateways"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!([{"gatewayId": "1234-5678-9012"}])),
-        )
-        .mount(&vendor)
-        .await;
+    mount_rexel_gateway(&vendor).await;
     mount_rexel_setup(&overkiz, "1234-5678-9012").await;
     let client = rexel_client(&overkiz, &vendor, &flow, true);
 
@@ -965,8 +841,7 @@ async fn a_rexel_account_without_gateway_is_a_typed_error_that_keeps_the_grant()
 
 #[tokio::test]
 async fn a_failed_rexel_gateway_listing_is_retried_with_the_kept_grant() {
-    let vendor = MockServer::start().await;
-    let overkiz = MockServer::start().await;
+    let (vendor, overkiz) = vendor_and_overkiz().await;
     let flow = rexel_code_flow(&vendor, json!([{"id": 7}])).await;
     // `/homes` fails once, right after the exchange.
     Mock::given(method("GET"))
@@ -999,10 +874,7 @@ async fn a_failed_rexel_gateway_listing_is_retried_with_the_kept_grant() {
 async fn mount_not_authenticated(overkiz: &MockServer) {
     Mock::given(method("GET"))
         .and(path("/setup"))
-        .respond_with(ResponseTemplate::new(401).set_body_raw(
-            r#"{"errorCode":"RESOURCE_ACCESS_DENIED","error":"Not authenticated"}"#,
-            "application/json",
-        ))
+        .respond_with(not_authenticated())
         .with_priority(10)
         .mount(overkiz)
         .await;
@@ -1010,16 +882,9 @@ async fn mount_not_authenticated(overkiz: &MockServer) {
 
 #[tokio::test]
 async fn a_refused_rexel_refresh_asks_for_a_new_authorization_without_resending_the_code() {
-    let vendor = MockServer::start().await;
-    let overkiz = MockServer::start().await;
+    let (vendor, overkiz) = vendor_and_overkiz().await;
     let flow = rexel_code_flow(&vendor, json!([{"id": 7}])).await;
-    Mock::given(method("GET"))
-        .and(path("/api/enduser/overkizgateways"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!([{"gatewayId": "1234-5678-9012"}])),
-        )
-        .mount(&vendor)
-        .await;
+    mount_rexel_gateway(&vendor).await;
     Mock::given(method("POST"))
         .and(path("/oauth2/v2.0/token"))
         .and(form(&[
@@ -1046,48 +911,25 @@ async fn a_refused_rexel_refresh_asks_for_a_new_authorization_without_resending_
     let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::BadCredentials, "{error:?}");
     assert!(error.needs_new_credentials(), "{error:?}");
-    let exchanges = vendor
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .filter(|r| String::from_utf8_lossy(&r.body).contains("grant_type=authorization_code"))
-        .count();
+    let exchanges = code_exchanges(&vendor).await;
     assert_eq!(exchanges, 1, "the one-time code is never sent twice");
 }
 
 #[tokio::test]
 async fn a_saved_rexel_grant_restores_the_client_and_its_gateway_after_a_restart() {
-    let vendor = MockServer::start().await;
-    let overkiz = MockServer::start().await;
+    let (vendor, overkiz) = vendor_and_overkiz().await;
     let flow = rexel_code_flow(&vendor, json!([{"id": 7}])).await;
-    Mock::given(method("GET"))
-        .and(path("/api/enduser/overkizgateways"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!([{"gatewayId": "1234-5678-9012"}])),
-        )
-        .mount(&vendor)
-        .await;
+    mount_rexel_gateway(&vendor).await;
     let renewed = rexel_jwt("homeassistant", 2);
     mount_rexel_refresh(&vendor, "rexel-refresh-1", &renewed, "rexel-refresh-2").await;
     // The first token works twice (before and after the restart), then is refused.
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header(
-            "authorization",
-            format!("Bearer {}", rexel_jwt("homeassistant", 1)).as_str(),
-        ))
+    with_bearer(&rexel_jwt("homeassistant", 1))
         .and(header("gatewayId", "1234-5678-9012"))
         .respond_with(setup_ok())
         .up_to_n_times(2)
         .mount(&overkiz)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header(
-            "authorization",
-            format!("Bearer {renewed}").as_str(),
-        ))
+    with_bearer(&renewed)
         .and(header("gatewayId", "1234-5678-9012"))
         .respond_with(setup_ok())
         .mount(&overkiz)
@@ -1154,8 +996,7 @@ async fn rexel_bare_bearer_tokens_are_refused_when_the_client_is_built() {
     }
 
     // A token with its gateway id: no listing, the header on every call.
-    let vendor = MockServer::start().await;
-    let overkiz = MockServer::start().await;
+    let (vendor, overkiz) = vendor_and_overkiz().await;
     mount_rexel_setup(&overkiz, "1234-5678-9012").await;
     let token = rexel_jwt("homeassistant", 1);
     let flow = rexel(&vendor).sign_in_with_token(move || {
@@ -1168,38 +1009,11 @@ async fn rexel_bare_bearer_tokens_are_refused_when_the_client_is_built() {
     assert!(vendor.received_requests().await.unwrap().is_empty());
 }
 
-/// A log writer into memory.
-#[derive(Clone, Default)]
-struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
-    type Writer = Logs;
-    fn make_writer(&'a self) -> Logs {
-        self.clone()
-    }
-}
-
 #[tokio::test]
 async fn a_rexel_token_without_the_consent_signs_in_with_one_warning() {
-    let vendor = MockServer::start().await;
-    let overkiz = MockServer::start().await;
+    let (vendor, overkiz) = vendor_and_overkiz().await;
     let token = rexel_jwt("other-app", 1);
-    Mock::given(method("GET"))
-        .and(path("/setup"))
-        .and(header("authorization", format!("Bearer {token}").as_str()))
+    with_bearer(&token)
         .and(header("gatewayId", "1234-5678-9012"))
         .respond_with(setup_ok())
         .mount(&overkiz)
@@ -1212,19 +1026,12 @@ async fn a_rexel_token_without_the_consent_signs_in_with_one_warning() {
     flow.select_gateway("1234-5678-9012");
     let client = rexel_client(&overkiz, &vendor, &flow, false);
 
-    // The subscriber is this thread's: the test runtime runs every task here.
-    let logs = Logs::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(logs.clone())
-        .with_max_level(tracing::Level::WARN)
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = capture_logs(tracing::Level::WARN);
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
     client.login().await.unwrap(); // a second sign-in: no second warning
     client.execute(Request::new(&GET_SETUP)).await.unwrap();
 
-    let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    let text = logs.text();
     assert_eq!(text.matches("lacks the app's consent").count(), 1, "{text}");
     assert_eq!(text.matches("WARN").count(), 1, "{text}");
     assert!(!text.contains(&token), "{text}");

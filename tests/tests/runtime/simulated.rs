@@ -1,8 +1,11 @@
-//! The execution and event-stream tests of `executions.rs` and `events.rs`, again
-//! against the simulator (`overkiz-sim`) instead of hand-written answers: a server
-//! that keeps real state (sessions, listeners, executions that progress, device
-//! states), so the client's guarantees are checked against causes, not against
-//! scripted answer sequences. Each test names the hand-mocked test it mirrors.
+//! Stateful flows against the simulator (`overkiz-sim`): a server that keeps real
+//! state (sessions, listeners, executions that progress, device states), so the
+//! client's guarantees are checked against causes, not against scripted answers.
+//! Following executions (`execute_and_wait`, `wait_for_execution`) and the event
+//! stream (order, lost listeners, renewed sessions, outages and back-off, drops) are
+//! tested here only; the tests that see events run against both event forms
+//! (`each_form!`). What the simulator cannot produce (malformed answers, exact request
+//! shapes) is tested with wiremock in `events.rs` and `commands.rs`.
 
 use std::time::{Duration, Instant};
 
@@ -12,12 +15,12 @@ use overkiz::{
     Client, Credentials, Error, ErrorKind, Event, EventStream, EventStreamConfig, ExecutionState,
     GapReason, RetryPolicy, Server, WireForm,
 };
-use overkiz_sim::{Config, ErrorFixture, EventForm, Fault, Simulator};
-use serde_json::{json, Value};
+use overkiz_sim::testing::{self, PIN, SHUTTER};
+use overkiz_sim::{each_form, ErrorFixture, EventForm, Fault, Simulator};
+use serde_json::json;
 
-const SETUP: &str = include_str!("../../fixtures/setup/setup_tahoma_3.json");
-/// A roller shutter of `setup_tahoma_3.json`, closed (`core:ClosureState` 100).
-const SHUTTER: &str = "io://1234-1234-6233/12184029";
+/// Another roller shutter of `setup_tahoma_3.json`.
+const OTHER_SHUTTER: &str = "io://1234-1234-6233/13064380";
 const WAIT: Duration = Duration::from_secs(5);
 
 const REGISTER: &str = "POST /events/register";
@@ -26,38 +29,13 @@ const UNREGISTER: &str = "POST /events/{listenerId}/unregister";
 const APPLY: &str = "POST /exec/apply";
 const LOGIN: &str = "POST /login";
 
+/// The kit's simulator (TaHoMa 3, 20 ms steps) writing events in `form`.
+async fn simulator_in(form: EventForm) -> Simulator {
+    testing::simulator().event_form(form).start().await.unwrap()
+}
+
 async fn simulator() -> Simulator {
     simulator_in(EventForm::default()).await
-}
-
-/// A simulator writing events in `form`.
-async fn simulator_in(form: EventForm) -> Simulator {
-    let setup: Value = serde_json::from_str(SETUP).unwrap();
-    Simulator::start_with(setup, config(form)).await.unwrap()
-}
-
-fn config(form: EventForm) -> Config {
-    Config::default()
-        .with_step(Duration::from_millis(20))
-        .with_event_form(form)
-}
-
-/// Runs `async fn $test(form: EventForm)` as two tests, `$test::previous` and
-/// `$test::newest`: the tests that see events, against both forms of events (the
-/// others do not depend on it and run once).
-macro_rules! each_form {
-    ($test:ident) => {
-        mod $test {
-            #[tokio::test]
-            async fn previous() {
-                super::$test(overkiz_sim::EventForm::Previous).await
-            }
-            #[tokio::test]
-            async fn newest() {
-                super::$test(overkiz_sim::EventForm::Newest).await
-            }
-        }
-    };
 }
 
 /// The form a client sees events of a simulator in `form` in.
@@ -101,7 +79,12 @@ fn fast() -> EventStreamConfig {
 }
 
 fn action_group(command: &str) -> ActionGroup {
-    overkiz::action_group(command, [overkiz::Action::new(SHUTTER, [command])])
+    action_group_on(SHUTTER, command)
+}
+
+/// An action group of `command` on `device`.
+fn action_group_on(device: &str, command: &str) -> ActionGroup {
+    overkiz::action_group(command, [overkiz::Action::new(device, [command])])
 }
 
 /// Launches `command` on the shutter (`POST /exec/apply`); its execution's id.
@@ -118,13 +101,17 @@ fn fixture(name: &str) -> Fault {
     Fault::Error(ErrorFixture::named(name).unwrap())
 }
 
-/// Waits (a bounded time) until `done` holds.
-async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + WAIT;
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+/// Waits (at most [`WAIT`]) until `done` holds.
+async fn eventually(what: &str, done: impl FnMut() -> bool) {
+    testing::wait_until(what, WAIT, done).await.unwrap();
+}
+
+/// A client of `sim` and its event stream, registered.
+async fn registered(sim: &Simulator) -> (Client, EventStream) {
+    let client = client(sim);
+    let mut events = client.events_with(fast());
+    events.register().await.unwrap();
+    (client, events)
 }
 
 /// The next `n` items of the stream, each within [`WAIT`].
@@ -146,12 +133,6 @@ async fn expect_gap(events: &mut EventStream, reason: GapReason) {
         Err(Error::EventsLost { reason: found }) => assert_eq!(found, reason),
         other => panic!("a gap ({reason:?}) expected, got {other:?}"),
     }
-}
-
-/// Nothing more arrives for a while.
-async fn assert_quiet(events: &mut EventStream) {
-    let more = tokio::time::timeout(Duration::from_millis(100), events.next()).await;
-    assert!(more.is_err(), "unexpected {more:?}");
 }
 
 /// Device state changes of the shutter's `core:ClosureState`, reported by the device.
@@ -189,13 +170,21 @@ async fn next_after_registration(
     items.remove(0)
 }
 
-// ---- executions.rs ----
+// ---- Executions ----
 
-/// Mirrors `execute_and_wait_follows_the_execution_to_completed`.
+/// `execute_and_wait` registers before launching, follows its execution (not another
+/// one running beside it) to `COMPLETED`, and leaves the stream going.
 async fn execute_and_wait_follows_a_simulated_execution_to_completed(form: EventForm) {
     let sim = simulator_in(form).await;
     report_closure(&sim, 0);
     let client = client(&sim);
+    // Another execution runs beside it, on another shutter: its events are not ours.
+    let other = client
+        .post_exec_apply(&action_group_on(OTHER_SHUTTER, "open"))
+        .await
+        .unwrap()
+        .exec_id
+        .unwrap();
     let mut stream = client.events_with(fast());
     let outcome = stream
         .execute_and_wait(&action_group("close"), WAIT)
@@ -210,7 +199,13 @@ async fn execute_and_wait_follows_a_simulated_execution_to_completed(form: Event
         Some("IN_PROGRESS")
     );
     assert_eq!(outcome.event.as_ref().unwrap().wire_form, wire_form(form));
-    assert_eq!(sim.history()[0]["id"], outcome.exec_id.as_str());
+    assert_ne!(outcome.exec_id, other);
+    let ours = sim
+        .history()
+        .into_iter()
+        .find(|e| e["id"] == outcome.exec_id.as_str())
+        .expect("in the history");
+    assert_eq!(ours["commands"][0]["deviceURL"], SHUTTER);
     assert_eq!(
         sim.device_state(SHUTTER, "core:ClosureState"),
         Some(json!(100))
@@ -223,8 +218,8 @@ async fn execute_and_wait_follows_a_simulated_execution_to_completed(form: Event
         .filter_map(|r| r.operation)
         .filter(|op| op != LOGIN)
         .collect();
-    assert_eq!(operations[..3], [REGISTER, APPLY, FETCH]);
-    assert_eq!(sim.count_of(APPLY), 1);
+    assert_eq!(operations[..4], [APPLY, REGISTER, APPLY, FETCH]);
+    assert_eq!(sim.count_of(APPLY), 2);
 
     // The stream goes on after the final event.
     report_closure(&sim, 42);
@@ -233,7 +228,7 @@ async fn execute_and_wait_follows_a_simulated_execution_to_completed(form: Event
 }
 each_form!(execute_and_wait_follows_a_simulated_execution_to_completed);
 
-/// Mirrors `execute_and_wait_reports_a_failed_execution`.
+/// A failed execution is an outcome with its failure, not an error.
 async fn a_simulated_failed_execution_is_an_outcome(form: EventForm) {
     let sim = simulator_in(form).await;
     sim.fail_next_executions(1, "CMDNOTACCEPTED");
@@ -261,7 +256,8 @@ async fn a_simulated_failed_execution_is_an_outcome(form: EventForm) {
 }
 each_form!(a_simulated_failed_execution_is_an_outcome);
 
-/// Mirrors `client_execute_and_wait_unregisters_its_listener`.
+/// `Client::execute_and_wait` fetches at once (not after the default interval) on a
+/// listener of its own, unregistered when it returns.
 async fn client_execute_and_wait_unregisters_its_simulated_listener(form: EventForm) {
     let sim = simulator_in(form).await;
     let client = client(&sim);
@@ -270,14 +266,25 @@ async fn client_execute_and_wait_unregisters_its_simulated_listener(form: EventF
         .await
         .expect("completes");
     assert!(outcome.is_success());
+    let requests = sim.requests();
+    let at = |operation: &str| {
+        requests
+            .iter()
+            .find(|r| r.is(operation))
+            .map(|r| r.received)
+            .expect("sent")
+    };
+    assert!(
+        at(FETCH) - at(APPLY) < Duration::from_millis(500),
+        "the first fetch follows the launch, not the default interval (1 s)"
+    );
     assert_eq!(sim.listener_count(), 0, "unregistered on return");
     assert_eq!(sim.count_of(UNREGISTER), 1);
 }
 each_form!(client_execute_and_wait_unregisters_its_simulated_listener);
 
-/// Mirrors `waiting_times_out_with_the_last_state_seen` and the second half of
-/// `a_timeout_is_reported_only_after_looking_the_execution_up`: a device that takes
-/// its time.
+/// A device that takes its time: the wait times out with the last state seen and the
+/// execution's id, after looking the execution up.
 async fn a_held_execution_times_out_with_its_last_state_and_id(form: EventForm) {
     let sim = simulator_in(form).await;
     sim.hold_executions(true);
@@ -297,12 +304,22 @@ async fn a_held_execution_times_out_with_its_last_state_and_id(form: EventForm) 
     );
     let exec_id = sim.current_executions().pop().expect("still running");
     assert_eq!(error.exec_id(), Some(exec_id.as_str()));
+    assert_eq!(error.operation(), None);
     match &error {
-        Error::ExecutionTimeout { last_state, .. } => {
+        Error::ExecutionTimeout {
+            timeout: allowed,
+            last_state,
+            ..
+        } => {
+            assert_eq!(*allowed, timeout);
             assert_eq!(last_state.as_deref(), Some("IN_PROGRESS"));
         }
         other => panic!("timeout expected, got {other:?}"),
     }
+    assert_eq!(
+        error.to_string(),
+        "the execution did not finish within 0.4 s (last state seen: IN_PROGRESS)"
+    );
     // Looked up before reporting the timeout.
     let requests = sim.requests();
     assert!(requests.iter().any(|r| r.is("GET /exec/current/{execId}")));
@@ -313,13 +330,11 @@ async fn a_held_execution_times_out_with_its_last_state_and_id(form: EventForm) 
 }
 each_form!(a_held_execution_times_out_with_its_last_state_and_id);
 
-/// Mirrors `waiting_survives_an_expired_listener_and_retryable_errors`.
+/// The wait survives an outage and a lost listener.
 async fn waiting_survives_a_lost_simulated_listener_and_an_outage(form: EventForm) {
     let sim = simulator_in(form).await;
     sim.hold_executions(true);
-    let client = client(&sim);
-    let mut stream = client.events_with(fast());
-    stream.register().await.unwrap();
+    let (client, mut stream) = registered(&sim).await;
     let exec_id = launch(&client, "open").await;
     sim.fail_next_on(FETCH, fixture("cloud/503-empty"), 1)
         .unwrap();
@@ -343,8 +358,7 @@ async fn waiting_survives_a_lost_simulated_listener_and_an_outage(form: EventFor
 }
 each_form!(waiting_survives_a_lost_simulated_listener_and_an_outage);
 
-/// Mirrors `errors_waiting_cannot_cure_end_the_wait_at_once` and
-/// `errors_while_following_carry_the_exec_id`.
+/// An error waiting cannot cure ends the wait at once, with the execution's id.
 #[tokio::test]
 async fn an_error_waiting_cannot_cure_ends_the_wait_with_the_exec_id() {
     let sim = simulator().await;
@@ -366,8 +380,8 @@ async fn an_error_waiting_cannot_cure_ends_the_wait_with_the_exec_id() {
     assert_eq!(sim.listener_count(), 0, "unregistered on return");
 }
 
-/// Mirrors `a_refused_launch_is_returned_and_not_retried`, with the simulator's own
-/// execution queue limit (10 running executions) instead of a scripted answer.
+/// A launch refused by the server's execution queue limit (10 running executions)
+/// is returned, not resent, and nothing is fetched.
 #[tokio::test]
 async fn a_full_simulated_queue_refuses_the_launch_once() {
     let sim = simulator().await;
@@ -387,43 +401,12 @@ async fn a_full_simulated_queue_refuses_the_launch_once() {
     assert_eq!(sim.listener_count(), 0, "unregistered on return");
 }
 
-/// Mirrors `a_launch_answer_without_exec_id_is_an_error` (and, for `Client::run`,
-/// `an_answer_without_exec_id_is_an_error`).
-#[tokio::test]
-async fn a_simulated_launch_answer_without_exec_id_is_an_error() {
-    let sim = simulator().await;
-    let client = client(&sim);
-    let empty = || Fault::Answer {
-        status: 200,
-        content_type: "application/json",
-        body: "{}".into(),
-        headers: Vec::new(),
-    };
-    sim.fail_next_on(APPLY, empty(), 1).unwrap();
-    let error = client
-        .execute_and_wait(&action_group("open"), WAIT)
-        .await
-        .expect_err("no execId");
-    assert_eq!(error.kind(), ErrorKind::Decode);
-    assert_eq!(error.operation().map(|op| op.path), Some("/exec/apply"));
-    sim.fail_next_on(APPLY, empty(), 1).unwrap();
-    let action = overkiz::Action::new(SHUTTER, ["close"]);
-    let error = client
-        .run(action, overkiz::ExecutionMode::Normal)
-        .await
-        .unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::Decode);
-}
-
-/// Mirrors `an_execution_that_ended_during_a_gap_is_found_in_the_history`: the
-/// listener is lost and the execution ends before a new one exists, so its final
-/// event is gone; the wait registers again and finds it in the history.
+/// The listener is lost and the execution ends before a new one exists, so its
+/// final event is gone; the wait registers again and finds it in the history.
 async fn a_simulated_execution_that_ended_during_a_gap_is_found_in_the_history(form: EventForm) {
     let sim = simulator_in(form).await;
     sim.hold_executions(true);
-    let client = client(&sim);
-    let mut stream = client.events_with(fast());
-    stream.register().await.unwrap();
+    let (client, mut stream) = registered(&sim).await;
     let exec_id = launch(&client, "open").await;
     let wait = stream.wait_for_execution(&exec_id, WAIT);
     let drive = async {
@@ -450,8 +433,7 @@ async fn a_simulated_execution_that_ended_during_a_gap_is_found_in_the_history(f
 }
 each_form!(a_simulated_execution_that_ended_during_a_gap_is_found_in_the_history);
 
-/// Mirrors the first half of `a_timeout_is_reported_only_after_looking_the_execution_up`:
-/// an execution that ended before the wait began is found, not timed out.
+/// An execution that ended before the wait began is found, not timed out.
 #[tokio::test]
 async fn waiting_for_a_finished_simulated_execution_finds_it() {
     let sim = simulator().await;
@@ -466,8 +448,7 @@ async fn waiting_for_a_finished_simulated_execution_finds_it() {
     assert_eq!(outcome.exec_id, exec_id);
 }
 
-/// Mirrors `a_session_expiring_before_the_launch_does_not_strand_the_wait`: the
-/// session ends between the registration and the launch, so the launch is refused
+/// The session ends between the registration and the launch, so the launch is refused
 /// and the listener dies; the client signs in again, launches once more, and follows
 /// the execution on a new listener without fetching the dead one.
 async fn a_simulated_session_expiring_before_the_launch_does_not_strand_the_wait(form: EventForm) {
@@ -494,9 +475,9 @@ async fn a_simulated_session_expiring_before_the_launch_does_not_strand_the_wait
 }
 each_form!(a_simulated_session_expiring_before_the_launch_does_not_strand_the_wait);
 
-// ---- events.rs ----
+// ---- The event stream ----
 
-/// Mirrors `events_flow_in_order_across_fetches`.
+/// Events flow in order across fetches, each once, in the simulator's event form.
 async fn simulated_events_flow_in_order_across_fetches(form: EventForm) {
     let sim = simulator_in(form).await;
     let client = client(&sim);
@@ -523,35 +504,62 @@ async fn simulated_events_flow_in_order_across_fetches(form: EventForm) {
     }
     let expected: Vec<String> = (0..12).map(|v| v.to_string()).collect();
     assert_eq!(received, expected);
-    assert_quiet(&mut events).await;
+    // Nothing repeated: the next item is the next change.
+    report_closure(&sim, 99);
+    let next = take(&mut events, 1).await.remove(0).unwrap();
+    assert_eq!(closure_of(&next).as_deref(), Some("99"));
     assert!(sim.count_of(FETCH) >= 3);
     assert_eq!(sim.count_of(REGISTER), 1);
 }
 each_form!(simulated_events_flow_in_order_across_fetches);
 
-/// Mirrors `expired_listener_is_registered_again_without_loss_or_duplicates`.
+/// A lost listener (the server's own answer, or the other wording of the loss) is a
+/// gap; the stream registers again without repeating what it fetched, and only the
+/// live listener is unregistered on drop.
 async fn a_lost_simulated_listener_is_a_gap_without_loss_or_duplicates(form: EventForm) {
     let sim = simulator_in(form).await;
-    let client = client(&sim);
-    let mut events = client.events_with(fast());
-    events.register().await.unwrap();
-    report_closure(&sim, 1);
-    let first = take(&mut events, 1).await.remove(0).unwrap();
-    assert_eq!(closure_of(&first).as_deref(), Some("1"));
-    let old = events.listener_id();
-    sim.expire_listeners();
-    expect_gap(&mut events, GapReason::ListenerLost).await;
-    let next = next_after_registration(&sim, &mut events, 2, 2)
-        .await
-        .unwrap();
-    assert_eq!(closure_of(&next).as_deref(), Some("2"), "no repeat");
-    assert_ne!(events.listener_id(), old);
-    assert_eq!(sim.count_of(REGISTER), 2);
+    let (_client, mut events) = registered(&sim).await;
+    let losses: [(&str, &dyn Fn()); 2] = [
+        ("the server's answer", &|| sim.expire_listeners()),
+        ("no registered event listener", &|| {
+            sim.fail_next_on(FETCH, fixture("cloud/no-registered-event-listener"), 1)
+                .unwrap();
+        }),
+    ];
+    for (registrations, (loss, lose)) in (2..).zip(losses) {
+        report_closure(&sim, registrations - 1);
+        let before = take(&mut events, 1).await.remove(0).unwrap();
+        let expected = (registrations - 1).to_string();
+        assert_eq!(
+            closure_of(&before).as_deref(),
+            Some(expected.as_str()),
+            "{loss}"
+        );
+        let old = events.listener_id();
+        lose();
+        expect_gap(&mut events, GapReason::ListenerLost).await;
+        let after = 50 + registrations;
+        let next = next_after_registration(&sim, &mut events, registrations as usize, after)
+            .await
+            .unwrap();
+        let expected = after.to_string();
+        assert_eq!(
+            closure_of(&next).as_deref(),
+            Some(expected.as_str()),
+            "{loss}: no repeat"
+        );
+        assert_ne!(events.listener_id(), old, "{loss}");
+    }
+    assert_eq!(sim.count_of(REGISTER), 3);
+    // Only the live listener is unregistered, on drop.
+    drop(events);
+    eventually("the unregistration", || sim.listener_count() == 0).await;
+    assert_eq!(sim.count_of(UNREGISTER), 1);
 }
 each_form!(a_lost_simulated_listener_is_a_gap_without_loss_or_duplicates);
 
-/// Mirrors `errors_are_yielded_and_the_stream_goes_on_after_a_backoff` and
-/// `failed_registration_is_yielded_then_retried`.
+/// Outages of the registration and of fetches are yielded as errors, and the stream
+/// goes on.
 async fn simulated_outages_are_yielded_and_the_stream_goes_on(form: EventForm) {
     let sim = simulator_in(form).await;
     let client = client_without_resends(&sim);
@@ -595,14 +603,52 @@ async fn simulated_outages_are_yielded_and_the_stream_goes_on(form: EventForm) {
 }
 each_form!(simulated_outages_are_yielded_and_the_stream_goes_on);
 
-/// Mirrors `dropping_the_stream_unregisters_its_listener` and
-/// `unregister_now_then_drop_sends_nothing_more`.
+/// After a failed fetch the stream waits its back-off before the next one, twice as
+/// long after a second failure in a row, and keeps its listener.
+#[tokio::test]
+async fn failed_fetches_back_off_doubling() {
+    let backoff = Duration::from_millis(150);
+    let sim = simulator().await;
+    let client = client_without_resends(&sim);
+    let config = fast()
+        .with_initial_backoff(backoff)
+        .with_max_backoff(Duration::from_secs(2));
+    let mut events = client.events_with(config);
+    events.register().await.unwrap();
+    sim.fail_next_on(FETCH, fixture("cloud/503-empty"), 2)
+        .unwrap();
+    report_closure(&sim, 3);
+    let items = take(&mut events, 3).await;
+    for item in &items[..2] {
+        let error = item.as_ref().expect_err("the outage");
+        assert_eq!(error.kind(), ErrorKind::Unavailable, "{error:?}");
+    }
+    assert_eq!(closure_of(items[2].as_ref().unwrap()).as_deref(), Some("3"));
+    let fetches: Vec<Instant> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.is(FETCH))
+        .map(|r| r.received)
+        .collect();
+    assert!(
+        fetches[1] - fetches[0] >= backoff,
+        "{:?}",
+        fetches[1] - fetches[0]
+    );
+    assert!(
+        fetches[2] - fetches[1] >= backoff * 2,
+        "{:?}",
+        fetches[2] - fetches[1]
+    );
+    assert_eq!(sim.count_of(REGISTER), 1);
+}
+
+/// Dropping a stream unregisters its listener; a stream unregistered already, or
+/// never registered, sends nothing on drop.
 #[tokio::test]
 async fn dropping_or_unregistering_a_stream_ends_its_simulated_listener() {
     let sim = simulator().await;
-    let client = client(&sim);
-    let mut events = client.events_with(fast());
-    events.register().await.unwrap();
+    let (client, events) = registered(&sim).await;
     assert_eq!(sim.listener_count(), 1);
     drop(events);
     eventually("the unregistration", || sim.listener_count() == 0).await;
@@ -612,16 +658,17 @@ async fn dropping_or_unregistering_a_stream_ends_its_simulated_listener() {
     events.unregister().await.unwrap();
     assert_eq!(sim.listener_count(), 0);
     drop(events);
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    drop(client.events_with(fast()));
+    // Checked after a round trip that follows the drops.
+    client.get_setup().await.unwrap();
     assert_eq!(sim.count_of(UNREGISTER), 2, "nothing more on drop");
 }
 
-/// Mirrors `a_session_renewal_is_reported_as_a_gap`.
+/// The client signs in again: the listener died with the old session, so the stream
+/// reports the gap and registers again without fetching the dead one.
 async fn a_simulated_session_renewal_is_reported_as_a_gap(form: EventForm) {
     let sim = simulator_in(form).await;
-    let client = client(&sim);
-    let mut events = client.events_with(fast());
-    events.register().await.unwrap();
+    let (client, mut events) = registered(&sim).await;
     report_closure(&sim, 1);
     take(&mut events, 1).await.remove(0).unwrap();
     sim.expire_sessions();
@@ -641,51 +688,46 @@ async fn a_simulated_session_renewal_is_reported_as_a_gap(form: EventForm) {
 }
 each_form!(a_simulated_session_renewal_is_reported_as_a_gap);
 
-/// Mirrors `dropping_an_old_stream_leaves_a_newer_listener_alone`: the simulator
-/// keeps one listener per session, like the server.
+/// One listener per session (the simulator, like the server): a stream dropped after
+/// another one registered leaves the newer listener alone.
 #[tokio::test]
 async fn dropping_an_old_stream_leaves_the_newer_simulated_listener_alone() {
     let sim = simulator().await;
-    let client = client(&sim);
-    let mut old = client.events_with(fast());
-    old.register().await.unwrap();
+    let (client, old) = registered(&sim).await;
     let mut new = client.events_with(fast());
     new.register().await.unwrap();
     drop(old);
-    tokio::time::sleep(Duration::from_millis(150)).await;
-    assert_eq!(sim.count_of(UNREGISTER), 0);
-    assert_eq!(sim.listener_count(), 1);
+    // The newer listener still gets events, and the drop sent nothing by then.
     report_closure(&sim, 7);
     let event = take(&mut new, 1).await.remove(0).unwrap();
     assert_eq!(closure_of(&event).as_deref(), Some("7"));
+    assert_eq!(sim.count_of(UNREGISTER), 0);
+    assert_eq!(sim.listener_count(), 1);
     drop(new);
     eventually("the unregistration", || sim.listener_count() == 0).await;
 }
 
-/// Mirrors `dropping_a_stream_of_an_expired_session_sends_nothing`.
+/// A stream whose session is gone unregisters nothing on drop, and never signs in
+/// just to unregister.
 #[tokio::test]
 async fn dropping_a_stream_of_an_expired_simulated_session_sends_nothing() {
     let sim = simulator().await;
-    let client = client(&sim);
-    let mut events = client.events_with(fast());
-    events.register().await.unwrap();
+    let (client, events) = registered(&sim).await;
     sim.expire_sessions();
     client.get_setup().await.unwrap();
     assert_eq!(sim.count_of(LOGIN), 2);
     drop(events);
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    // Checked after a round trip that follows the drop.
+    client.get_setup().await.unwrap();
     assert_eq!(sim.count_of(UNREGISTER), 0);
     assert_eq!(sim.count_of(LOGIN), 2);
 }
 
-/// Mirrors `register_now_then_stream`, `a_registration_answer_without_id_is_an_error`
-/// and `stream_debug_output_hides_the_listener_id`.
+/// Registering ahead of streaming: once, with the listener's id kept out of `Debug`.
 #[tokio::test]
 async fn registering_a_simulated_listener() {
     let sim = simulator().await;
-    let client = client(&sim);
-    let mut events = client.events_with(fast());
-    events.register().await.unwrap();
+    let (_client, mut events) = registered(&sim).await;
     events
         .register()
         .await
@@ -699,30 +741,18 @@ async fn registering_a_simulated_listener() {
     let event = take(&mut events, 1).await.remove(0).unwrap();
     assert_eq!(closure_of(&event).as_deref(), Some("3"));
     assert_eq!(sim.count_of(REGISTER), 1);
-
-    let no_id = Fault::Answer {
-        status: 200,
-        content_type: "application/json",
-        body: "{}".into(),
-        headers: Vec::new(),
-    };
-    sim.fail_next_on(REGISTER, no_id, 1).unwrap();
-    let mut other = client.events_with(fast());
-    let error = other.register().await.expect_err("no id");
-    assert_eq!(error.kind(), ErrorKind::Decode);
-    assert_eq!(other.listener_id(), None);
 }
 
-/// Mirrors `a_local_gateway_listener_loss_registers_again`, against the simulator's
-/// local API mode: TLS with a certificate named `<pin>.local`, a bearer token, the
-/// gateway's own wording for a lost listener.
+/// A gateway's local API (TLS with a certificate named `<pin>.local`, a bearer token)
+/// words a lost listener its own way: the stream registers again as on the cloud.
 async fn a_simulated_gateway_listener_loss_registers_again(form: EventForm) {
-    const PIN: &str = "1234-5678-9012";
-    let setup: Value = serde_json::from_str(SETUP).unwrap();
-    let sim = Simulator::start_local(setup, PIN, config(form))
+    let sim = testing::simulator()
+        .event_form(form)
+        .local(PIN)
+        .token("local-token")
+        .start()
         .await
         .unwrap();
-    sim.add_token("local-token");
     let client = Client::builder(
         Server::local_at(PIN, &sim.addr().to_string()).unwrap(),
         Credentials::bearer("local-token"),
@@ -751,105 +781,7 @@ async fn a_simulated_gateway_listener_loss_registers_again(form: EventForm) {
 }
 each_form!(a_simulated_gateway_listener_loss_registers_again);
 
-// ---- commands.rs ----
-
-/// Mirrors `each_mode_posts_to_its_operation_with_typed_parameters`: each mode goes to
-/// its operation, and each runs a real (simulated) execution with its effect.
-#[tokio::test]
-async fn each_mode_runs_a_simulated_execution() {
-    use overkiz::{Action, Command, ExecutionMode};
-    let sim = simulator().await;
-    let client = client(&sim);
-    let modes = [
-        (ExecutionMode::Normal, APPLY, 10),
-        (
-            ExecutionMode::HighPriority,
-            "POST /exec/apply/highPriority",
-            20,
-        ),
-        (ExecutionMode::Geolocated, "POST /exec/apply/geolocated", 30),
-        (ExecutionMode::Internal, "POST /exec/apply/internal", 40),
-    ];
-    for (i, (mode, operation, closure)) in modes.into_iter().enumerate() {
-        let action = Action::new(SHUTTER, [Command::new("setClosure").arg(closure)]);
-        let exec_id = client.run(action, mode).await.unwrap();
-        assert_eq!(sim.count_of(operation), 1, "{mode:?}");
-        eventually("the execution's end", || sim.history().len() == i + 1).await;
-        assert_eq!(sim.history()[0]["id"], exec_id.as_str());
-        assert_eq!(
-            sim.device_state(SHUTTER, "core:ClosureState"),
-            Some(json!(closure)),
-            "{mode:?}"
-        );
-    }
-}
-
-/// Mirrors `close_every_roller_shutter_of_a_real_setup` and
-/// `the_queue_sends_actions_of_the_delay_in_one_group_merged_per_device`: actions
-/// added within the queue's delay become one execution, and every shutter closes.
-#[tokio::test]
-async fn the_queue_closes_every_simulated_shutter_in_one_execution() {
-    use overkiz::{Action, ActionQueue, ActionQueueSettings, ExecutionMode, UiClass};
-    let sim = simulator().await;
-    let client = client(&sim);
-    let setup = client.get_setup().await.unwrap();
-    let shutters: Vec<String> = setup
-        .devices_of_class(UiClass::RollerShutter)
-        .filter(|d| d.supports_command("close"))
-        .filter_map(|d| d.url().ok().map(|url| url.as_str().to_owned()))
-        .collect();
-    assert!(shutters.len() >= 2, "{shutters:?}");
-    for url in &shutters {
-        sim.set_device_state(url, "core:ClosureState", json!(0));
-    }
-    let queue = ActionQueue::with_settings(
-        client.clone(),
-        ActionQueueSettings {
-            delay: Duration::from_millis(50),
-            max_actions: 50,
-        },
-    );
-    let adds = shutters.iter().map(|url| {
-        queue.add(
-            [Action::new(url.as_str(), ["close"])],
-            ExecutionMode::Normal,
-        )
-    });
-    let exec_ids = futures::future::join_all(adds).await;
-    let exec_ids: Vec<String> = exec_ids.into_iter().map(Result::unwrap).collect();
-    assert!(
-        exec_ids.iter().all(|id| *id == exec_ids[0]),
-        "one execution"
-    );
-    assert_eq!(sim.count_of(APPLY), 1);
-    eventually("the execution's end", || !sim.history().is_empty()).await;
-    for url in &shutters {
-        let closure = sim.device_state(url, "core:ClosureState");
-        assert!(
-            closure.is_none() || closure == Some(json!(100)),
-            "{url}: {closure:?}"
-        );
-    }
-    assert!(shutters
-        .iter()
-        .any(|url| sim.device_state(url, "core:ClosureState") == Some(json!(100))));
-
-    // Mirrors `a_failed_batch_fails_every_caller`: a device the setup does not have.
-    let (a, b) = tokio::join!(
-        queue.add(
-            [Action::new("io://1234-1234-6233/404", ["close"])],
-            ExecutionMode::Normal
-        ),
-        queue.add([Action::new(SHUTTER, ["open"])], ExecutionMode::Normal),
-    );
-    let (a, b) = (a.unwrap_err(), b.unwrap_err());
-    assert!(std::sync::Arc::ptr_eq(&a, &b), "one failure, shared");
-    assert_eq!(a.kind(), ErrorKind::NoSuchDevice, "{a:?}");
-    assert_eq!(sim.count_of(APPLY), 2);
-    assert_eq!(sim.history().len(), 1, "nothing ran");
-}
-
-/// Mirrors `fetches_are_spaced_by_the_configured_interval`.
+/// Fetches are spaced by the configured interval.
 #[tokio::test]
 async fn simulated_fetches_are_spaced_by_the_configured_interval() {
     let interval = Duration::from_millis(150);
@@ -876,14 +808,12 @@ async fn simulated_fetches_are_spaced_by_the_configured_interval() {
     }
 }
 
-/// Mirrors `listener_gone_right_after_registration_is_reported`: gone before its
-/// first fetch (perhaps replaced by another client of the session), the loss is
+/// Gone before its first fetch (perhaps replaced by another client of the session),
+/// the loss is
 /// reported as an error and as a gap, and the stream backs off before replacing it.
 async fn a_simulated_listener_gone_before_its_first_fetch_is_reported(form: EventForm) {
     let sim = simulator_in(form).await;
-    let client = client(&sim);
-    let mut events = client.events_with(fast());
-    events.register().await.unwrap();
+    let (_client, mut events) = registered(&sim).await;
     sim.expire_listeners();
     let error = take(&mut events, 1).await.remove(0).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::InvalidEventListener, "{error:?}");
@@ -895,136 +825,8 @@ async fn a_simulated_listener_gone_before_its_first_fetch_is_reported(form: Even
 }
 each_form!(a_simulated_listener_gone_before_its_first_fetch_is_reported);
 
-/// Mirrors `a_huge_retry_after_is_capped`: `Retry-After: 18446744073709551615` on a
-/// fetch is capped (1 day) without overflowing the back-off, and the stream goes on.
-#[tokio::test]
-async fn a_huge_simulated_retry_after_is_capped() {
-    let sim = simulator().await;
-    let client = client_without_resends(&sim);
-    let mut events = client.events_with(fast().with_max_wait(Duration::from_millis(50)));
-    events.register().await.unwrap();
-    let throttled = ErrorFixture::named("cloud/too-many-requests").unwrap();
-    sim.fail_next_on(
-        FETCH,
-        Fault::Answer {
-            status: 429,
-            content_type: throttled.content_type,
-            body: throttled.body.to_owned(),
-            headers: vec![("retry-after".into(), "18446744073709551615".into())],
-        },
-        1,
-    )
-    .unwrap();
-    report_closure(&sim, 8);
-    let mut items = take(&mut events, 2).await;
-    let error = items.remove(0).unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::TooManyRequests, "{error:?}");
-    assert_eq!(error.retry_after(), Some(Duration::from_secs(24 * 3600)));
-    assert_eq!(closure_of(&items.remove(0).unwrap()).as_deref(), Some("8"));
-}
-
-/// Mirrors `the_queue_sends_early_when_full_and_splits_by_mode` and
-/// `a_batch_whose_callers_all_went_away_is_never_sent`.
-#[tokio::test]
-async fn the_queue_against_the_simulator_sends_early_splits_by_mode_and_drops_abandoned_batches() {
-    use overkiz::{Action, ActionQueue, ActionQueueSettings, ExecutionMode};
-    let sim = simulator().await;
-    let client = client(&sim);
-    let setup = client.get_setup().await.unwrap();
-    // Devices that have `open` and `close` (the simulator refuses other commands).
-    let urls: Vec<String> = setup
-        .devices()
-        .filter(|d| d.supports_command("open") && d.supports_command("close"))
-        .filter_map(|d| d.device_url.clone())
-        .take(4)
-        .collect();
-    assert_eq!(urls.len(), 4);
-    // A long delay: only the size limit and a change of mode send anything soon.
-    let queue = ActionQueue::with_settings(
-        client.clone(),
-        ActionQueueSettings {
-            delay: Duration::from_secs(60),
-            max_actions: 2,
-        },
-    );
-    let started = Instant::now();
-    let (a, b) = tokio::join!(
-        queue.add(
-            [Action::new(urls[0].as_str(), ["open"])],
-            ExecutionMode::Normal
-        ),
-        queue.add(
-            [Action::new(urls[1].as_str(), ["open"])],
-            ExecutionMode::Normal
-        ),
-    );
-    assert_eq!(a.unwrap(), b.unwrap(), "one execution");
-    let (normal, high, ()) = tokio::join!(
-        queue.add(
-            [Action::new(urls[2].as_str(), ["open"])],
-            ExecutionMode::Normal
-        ),
-        async {
-            // Another mode: the pending normal batch goes out first.
-            tokio::time::sleep(Duration::from_millis(30)).await;
-            queue
-                .add(
-                    [Action::new(urls[3].as_str(), ["open"])],
-                    ExecutionMode::HighPriority,
-                )
-                .await
-        },
-        async {
-            tokio::time::sleep(Duration::from_millis(80)).await;
-            queue.flush().await;
-        }
-    );
-    assert_ne!(normal.unwrap(), high.unwrap());
-    assert!(started.elapsed() < Duration::from_secs(5));
-    let sent: Vec<String> = sim
-        .requests()
-        .into_iter()
-        .filter_map(|r| r.operation)
-        .filter(|op| op.starts_with("POST /exec/apply"))
-        .collect();
-    assert_eq!(sent, [APPLY, APPLY, "POST /exec/apply/highPriority"]);
-
-    // Callers that all went away: their batch is never sent.
-    let queue = ActionQueue::with_settings(
-        client.clone(),
-        ActionQueueSettings {
-            delay: Duration::from_millis(100),
-            max_actions: 20,
-        },
-    );
-    let gone = tokio::time::timeout(
-        Duration::from_millis(10),
-        queue.add(
-            [Action::new(urls[0].as_str(), ["close"])],
-            ExecutionMode::Normal,
-        ),
-    )
-    .await;
-    assert!(gone.is_err(), "the caller gave up");
-    tokio::time::sleep(Duration::from_millis(150)).await;
-    assert_eq!(sim.count_of(APPLY), 2, "nothing sent");
-    queue
-        .add(
-            [Action::new(urls[1].as_str(), ["close"])],
-            ExecutionMode::Normal,
-        )
-        .await
-        .unwrap();
-    assert_eq!(sim.count_of(APPLY), 3);
-    eventually("every execution's end", || sim.history().len() == 4).await;
-    let last = &sim.history()[0];
-    let commands = last["commands"].as_array().unwrap();
-    assert_eq!(commands.len(), 1, "the abandoned close is not carried");
-    assert_eq!(commands[0]["deviceURL"], urls[1].as_str());
-}
-
-/// Mirrors `diagnostic_data_anonymizes_setup_and_action_groups_together`, with an
-/// action group stored in the simulator.
+/// Diagnostic data anonymizes the setup and the action groups together (an action
+/// group stored in the simulator names a device of the setup).
 #[tokio::test]
 async fn simulated_diagnostic_data_anonymizes_setup_and_action_groups_together() {
     let sim = simulator().await;

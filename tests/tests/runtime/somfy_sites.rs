@@ -17,30 +17,6 @@ const ACCOUNTS: &str = "/oauth/oauth/v2/token/jwt";
 const SITES: &str = "/site-api/public/v1/sites";
 const API: &str = "/enduser-mobile-web/enduserAPI";
 
-/// Matches a form body with exactly these fields (any order).
-struct Form(Vec<(String, String)>);
-
-impl Match for Form {
-    fn matches(&self, request: &Received) -> bool {
-        let mut got: Vec<(String, String)> = url::form_urlencoded::parse(&request.body)
-            .into_owned()
-            .collect();
-        let mut want = self.0.clone();
-        got.sort();
-        want.sort();
-        got == want
-    }
-}
-
-fn form(fields: &[(&str, &str)]) -> Form {
-    Form(
-        fields
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-    )
-}
-
 /// Matches a request without a query parameter.
 struct NoQuery(&'static str);
 
@@ -57,6 +33,11 @@ fn token(access: &str, refresh: Option<&str>, expires_in: u64) -> ResponseTempla
         body["refresh_token"] = json!(refresh);
     }
     ResponseTemplate::new(200).set_body_json(body)
+}
+
+/// The Somfy services and a region.
+async fn vendor_and_region() -> (MockServer, MockServer) {
+    (MockServer::start().await, MockServer::start().await)
 }
 
 fn region(server: &MockServer) -> Server {
@@ -103,6 +84,17 @@ async fn mount_accounts(vendor: &MockServer, times: u64) {
         ]))
         .respond_with(token("accounts-access", Some("accounts-refresh"), 3600))
         .expect(times)
+        .mount(vendor)
+        .await;
+}
+
+/// Steps 1 and 2, once each: the password grant and its exchange for the global token
+/// `global-1` (refresh token `global-refresh-1`, living `lifetime` seconds).
+async fn mount_sign_in(vendor: &MockServer, lifetime: u64) {
+    mount_accounts(vendor, 1).await;
+    exchange()
+        .respond_with(token("global-1", Some("global-refresh-1"), lifetime))
+        .expect(1)
         .mount(vendor)
         .await;
 }
@@ -199,30 +191,24 @@ fn device(url: &str) -> Value {
             "type": 1, "uiClass": "RollerShutter", "oid": "x"}])
 }
 
-/// The bearer tokens a server received, in order.
+/// The path (below the API) and bearer token of each request a region received, in
+/// order.
 async fn bearers(server: &MockServer) -> Vec<(String, String)> {
-    server
-        .received_requests()
-        .await
-        .unwrap_or_default()
+    let requests = server.received_requests().await.unwrap_or_default();
+    let tokens = authorizations(server).await;
+    requests
         .iter()
-        .map(|r| {
-            let bearer = r
-                .headers
-                .get("authorization")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .trim_start_matches("Bearer ")
-                .to_owned();
-            (r.url.path().trim_start_matches(API).to_owned(), bearer)
+        .zip(tokens)
+        .map(|(r, token)| {
+            let path = r.url.path().trim_start_matches(API).to_owned();
+            (path, token.trim_start_matches("Bearer ").to_owned())
         })
         .collect()
 }
 
 #[tokio::test]
 async fn somfy_sites_are_listed_by_page_and_each_gets_its_own_client_and_region() {
-    let vendor = MockServer::start().await;
-    let europe = MockServer::start().await;
+    let (vendor, europe) = vendor_and_region().await;
     let america = MockServer::start().await;
     let defaults = SomfySites::default();
     assert_eq!(
@@ -249,12 +235,7 @@ async fn somfy_sites_are_listed_by_page_and_each_gets_its_own_client_and_region(
         ]
     );
 
-    mount_accounts(&vendor, 1).await;
-    exchange()
-        .respond_with(token("global-1", Some("global-refresh-1"), 900))
-        .expect(1)
-        .mount(&vendor)
-        .await;
+    mount_sign_in(&vendor, 900).await;
     // Page 1: the home "Mick" and 19 others; page 2: the invited home on another
     // region. The directory caps `limit` at 20.
     let mut first: Vec<Value> = vec![site_entry("site-a", "Mick", "NL", "2025-8464-6867")];
@@ -358,16 +339,10 @@ async fn somfy_sites_are_listed_by_page_and_each_gets_its_own_client_and_region(
 
 #[tokio::test]
 async fn both_token_levels_are_refreshed_before_they_expire() {
-    let vendor = MockServer::start().await;
-    let europe = MockServer::start().await;
+    let (vendor, europe) = vendor_and_region().await;
     let client_id = SomfyOAuth::default().client_id;
-    mount_accounts(&vendor, 1).await;
     // Both tokens live 60 s: each is refreshed at half its lifetime.
-    exchange()
-        .respond_with(token("global-1", Some("global-refresh-1"), 60))
-        .expect(1)
-        .mount(&vendor)
-        .await;
+    mount_sign_in(&vendor, 60).await;
     // The global token: Keycloak's refresh grant, without siteOID.
     Mock::given(method("POST"))
         .and(path(KEYCLOAK))
@@ -434,8 +409,7 @@ async fn both_token_levels_are_refreshed_before_they_expire() {
 
 #[tokio::test]
 async fn a_refused_exchange_is_a_failed_sign_in_under_the_cool_down() {
-    let vendor = MockServer::start().await;
-    let europe = MockServer::start().await;
+    let (vendor, europe) = vendor_and_region().await;
     mount_accounts(&vendor, 1).await;
     exchange()
         .respond_with(ResponseTemplate::new(400).set_body_json(json!({
@@ -464,8 +438,7 @@ async fn a_refused_exchange_is_a_failed_sign_in_under_the_cool_down() {
 
 #[tokio::test]
 async fn a_refused_site_token_renews_the_account_once_then_cools_down() {
-    let vendor = MockServer::start().await;
-    let europe = MockServer::start().await;
+    let (vendor, europe) = vendor_and_region().await;
     let client_id = SomfyOAuth::default().client_id;
     // global-1 serves the directory, then its refresh token dies: the mint is
     // refused, so is the account's refresh, so the account signs in from scratch
@@ -540,14 +513,8 @@ async fn a_refused_site_token_renews_the_account_once_then_cools_down() {
 
 #[tokio::test]
 async fn the_global_grant_is_saved_and_restored_without_a_password_grant() {
-    let vendor = MockServer::start().await;
-    let europe = MockServer::start().await;
-    mount_accounts(&vendor, 1).await;
-    exchange()
-        .respond_with(token("global-1", Some("global-refresh-1"), 900))
-        .expect(1)
-        .mount(&vendor)
-        .await;
+    let (vendor, europe) = vendor_and_region().await;
+    mount_sign_in(&vendor, 900).await;
     mint("site-a", "global-refresh-1")
         .respond_with(token("site-a-token", None, 900))
         .expect(2)
@@ -591,14 +558,8 @@ async fn the_global_grant_is_saved_and_restored_without_a_password_grant() {
 
 #[tokio::test]
 async fn an_invitation_is_accepted_and_other_refusals_cost_no_sign_in() {
-    let vendor = MockServer::start().await;
-    let europe = MockServer::start().await;
-    mount_accounts(&vendor, 1).await;
-    exchange()
-        .respond_with(token("global-1", Some("global-refresh-1"), 900))
-        .expect(1)
-        .mount(&vendor)
-        .await;
+    let (vendor, europe) = vendor_and_region().await;
+    mount_sign_in(&vendor, 900).await;
     Mock::given(method("POST"))
         .and(path(
             "/invitation-api/public/v1/invitations/inv%2F42/accept",
@@ -635,14 +596,9 @@ async fn an_invitation_is_accepted_and_other_refusals_cost_no_sign_in() {
 
 #[tokio::test]
 async fn a_site_no_region_knows_is_an_error_after_one_probe_each() {
-    let vendor = MockServer::start().await;
-    let europe = MockServer::start().await;
+    let (vendor, europe) = vendor_and_region().await;
     let america = MockServer::start().await;
-    mount_accounts(&vendor, 1).await;
-    exchange()
-        .respond_with(token("global-1", Some("global-refresh-1"), 900))
-        .mount(&vendor)
-        .await;
+    mount_sign_in(&vendor, 900).await;
     mint("site-x", "global-refresh-1")
         .respond_with(token("site-x-token", None, 900))
         .expect(1)
@@ -660,21 +616,18 @@ async fn a_site_no_region_knows_is_an_error_after_one_probe_each() {
 
 // ----- Against the simulator: two homes behind one account ----------------------
 
-const HOME_SETUP: &str = include_str!("../../fixtures/setup/setup_tahoma_3.json");
 const CABIN_SETUP: &str = include_str!("../../fixtures/setup/setup_tahoma_be.json");
-/// A roller shutter of the home (`setup_tahoma_3.json`).
-const HOME_SHUTTER: &str = "io://1234-1234-6233/12184029";
 
 #[tokio::test]
 async fn a_two_home_account_in_the_simulator_keeps_each_home_to_its_own_client() {
     use overkiz::Action;
     use overkiz_sim::sites::{self, Site};
-    use overkiz_sim::Simulator;
+    use overkiz_sim::testing::{self, SHUTTER as HOME_SHUTTER};
 
-    let home_sim = Simulator::start(serde_json::from_str(HOME_SETUP).unwrap())
-        .await
-        .unwrap();
-    let cabin_sim = Simulator::start(serde_json::from_str(CABIN_SETUP).unwrap())
+    let home_sim = testing::simulator().start().await.unwrap();
+    let cabin_sim = testing::simulator()
+        .setup(serde_json::from_str(CABIN_SETUP).unwrap())
+        .start()
         .await
         .unwrap();
     let services = sites::SomfyAccount::start(

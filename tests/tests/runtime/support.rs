@@ -1,14 +1,36 @@
-//! Shared helpers of the `runtime_*` tests: test operations (the generated ones do not
-//! exist here), clients pointed at a wiremock server on 127.0.0.1, fixture loading.
+//! The test kit of the runtime tests (`runtime/` and `runtime_tracing.rs`): one place
+//! for what every test file needs, so a test states only its case.
+//!
+//! - **Operations and secrets:** test operations for raw calls (`GET_SETUP`, ...),
+//!   the user, password, cookie and token values the tests look for in logs.
+//! - **Clients:** [`client`] / [`client_with`] of a wiremock server with fast resends,
+//!   [`flow_client`] signing in with a [`TestFlow`] and sending nothing; [`burst`]
+//!   of calls at once.
+//! - **Answers and mocks:** [`login_ok`], [`setup_ok`], [`not_authenticated`],
+//!   [`fixture_answer`] (a captured error body), [`mount`] and [`mount_first`]
+//!   (an answer for the first calls, then the mounts below it), [`answering`] (a
+//!   server with one answer), `GET /setup` [`in_session`] or [`with_bearer`], the
+//!   [`form`] body matcher.
+//! - **What the server saw:** [`count`], [`only_request`], [`authorizations`].
+//! - **Time and waiting:** [`skip_time`] (Tokio's clock, between calls),
+//!   [`wait_for_requests`] (a deadline, never a bare sleep).
+//! - **Logs:** [`capture_logs`], this thread's log lines in memory.
+//!
+//! Stateful flows (sessions, listeners, executions) run against the simulator
+//! (`simulated.rs`); the tests here that use wiremock or a raw TCP server check what
+//! only they can produce: exact requests, malformed or odd answers, status codes.
 
-#![allow(dead_code)] // Each test crate uses a part of these helpers.
+#![allow(dead_code)] // Each test binary uses a part of the kit.
 
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use overkiz::{
     Client, Credentials, HttpMethod, Idempotency, OperationInfo, ResponseKind, RetryPolicy, Server,
 };
-use wiremock::MockServer;
+use serde_json::json;
+use wiremock::matchers::{header, method, path};
+use wiremock::{Match, Mock, MockServer, ResponseTemplate};
 
 /// An operation description for tests.
 pub const fn op(
@@ -37,46 +59,24 @@ pub const fn op(
     }
 }
 
-pub static GET_SETUP: OperationInfo =
-    op("get_setup", HttpMethod::Get, "/setup", ResponseKind::Json);
-pub static GET_DEVICE: OperationInfo = op(
-    "get_setup_device",
-    HttpMethod::Get,
-    "/setup/devices/{deviceURL}",
-    ResponseKind::Json,
-);
-pub static GET_DEVICE_STATE: OperationInfo = op(
-    "get_setup_device_state",
-    HttpMethod::Get,
-    "/setup/devices/{deviceURL}/states/{stateName}",
-    ResponseKind::Json,
-);
-pub static POST_EXEC_APPLY: OperationInfo = op(
-    "post_exec_apply",
-    HttpMethod::Post,
-    "/exec/apply",
-    ResponseKind::Json,
-);
-pub static DELETE_EXEC: OperationInfo = op(
-    "delete_exec",
-    HttpMethod::Delete,
-    "/exec/current/setup/{execId}",
-    ResponseKind::Empty,
-);
-pub static GET_HISTORY_CSV: OperationInfo = op(
-    "get_history_export",
-    HttpMethod::Get,
-    "/history/executions/export",
-    ResponseKind::Text,
-);
-pub static PUT_UPLOAD: OperationInfo = op(
-    "put_upload",
-    HttpMethod::Put,
-    "/setup/gateways/{gatewayId}/upload",
-    ResponseKind::Empty,
-);
-pub static POST_LOGIN_FORM: OperationInfo =
-    op("login", HttpMethod::Post, "/login", ResponseKind::Json);
+/// Declares test operations: `NAME = "name" Method "/path" ResponseKind;`.
+macro_rules! test_operations {
+    ($($(#[$doc:meta])* $static:ident = $name:literal $method:ident $path:literal $kind:ident;)*) => {
+        $($(#[$doc])* pub static $static: OperationInfo =
+            op($name, HttpMethod::$method, $path, ResponseKind::$kind);)*
+    };
+}
+
+test_operations! {
+    GET_SETUP = "get_setup" Get "/setup" Json;
+    GET_DEVICE = "get_setup_device" Get "/setup/devices/{deviceURL}" Json;
+    GET_DEVICE_STATE = "get_setup_device_state" Get "/setup/devices/{deviceURL}/states/{stateName}" Json;
+    POST_EXEC_APPLY = "post_exec_apply" Post "/exec/apply" Json;
+    DELETE_EXEC = "delete_exec" Delete "/exec/current/setup/{execId}" Empty;
+    GET_HISTORY_CSV = "get_history_export" Get "/history/executions/export" Text;
+    PUT_UPLOAD = "put_upload" Put "/setup/gateways/{gatewayId}/upload" Empty;
+    POST_LOGIN_FORM = "login" Post "/login" Json;
+}
 
 pub const USER: &str = "user@example.com";
 pub const PASSWORD: &str = "pa55-SECRET-word";
@@ -108,6 +108,207 @@ pub fn client_with(server: &MockServer, credentials: Credentials, retry: RetryPo
     .timeout(Duration::from_secs(10))
     .build()
     .expect("client builds")
+}
+
+/// A successful login setting the session cookie `JSESSIONID=<cookie>`.
+pub fn login_ok(cookie: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200)
+        .insert_header(
+            "set-cookie",
+            format!("JSESSIONID={cookie}; Path=/; HttpOnly").as_str(),
+        )
+        .set_body_json(json!({"success": true, "roles": [{"name": "ENDUSER"}]}))
+}
+
+/// An empty setup.
+pub fn setup_ok() -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({"gateways": [], "devices": []}))
+}
+
+/// The cloud's 401 for a session it does not know.
+pub fn not_authenticated() -> ResponseTemplate {
+    fixture_answer(401, "401-not-authenticated.json")
+}
+
+/// `status` with the captured error body `file` of `tests/fixtures/errors/cloud/`
+/// (JSON, or an HTML page).
+pub fn fixture_answer(status: u16, file: &str) -> ResponseTemplate {
+    let content_type = if file.ends_with(".html") {
+        "text/html"
+    } else {
+        "application/json"
+    };
+    ResponseTemplate::new(status).set_body_raw(error_fixture(file), content_type)
+}
+
+/// A new server answering every `verb` request with `answer`.
+pub async fn answering(verb: &str, answer: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method(verb))
+        .respond_with(answer)
+        .mount(&server)
+        .await;
+    server
+}
+
+/// Answers `verb route` with `answer`.
+pub async fn mount(server: &MockServer, verb: &str, route: &str, answer: ResponseTemplate) {
+    Mock::given(method(verb))
+        .and(path(route))
+        .respond_with(answer)
+        .mount(server)
+        .await;
+}
+
+/// Answers the first `times` calls of `verb route` with `answer`; later calls get
+/// what the other mounts say.
+pub async fn mount_first(
+    server: &MockServer,
+    verb: &str,
+    route: &str,
+    answer: ResponseTemplate,
+    times: u64,
+) {
+    Mock::given(method(verb))
+        .and(path(route))
+        .respond_with(answer)
+        .up_to_n_times(times)
+        .with_priority(1)
+        .mount(server)
+        .await;
+}
+
+/// `GET /setup` in the session `cookie` (`Cookie: JSESSIONID=<cookie>`).
+pub fn in_session(cookie: &str) -> wiremock::MockBuilder {
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .and(header("cookie", format!("JSESSIONID={cookie}").as_str()))
+}
+
+/// `GET /setup` with the bearer `token` (`Authorization: Bearer <token>`).
+pub fn with_bearer(token: &str) -> wiremock::MockBuilder {
+    Mock::given(method("GET"))
+        .and(path("/setup"))
+        .and(header("authorization", format!("Bearer {token}").as_str()))
+}
+
+/// Matches a form body with exactly these fields, in any order.
+pub struct FormIs(Vec<(String, String)>);
+
+impl Match for FormIs {
+    fn matches(&self, request: &wiremock::Request) -> bool {
+        let mut got: Vec<(String, String)> = url::form_urlencoded::parse(&request.body)
+            .into_owned()
+            .collect();
+        let mut want = self.0.clone();
+        got.sort();
+        want.sort();
+        got == want
+    }
+}
+
+/// A form body of exactly these fields.
+pub fn form(fields: &[(&str, &str)]) -> FormIs {
+    FormIs(
+        fields
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    )
+}
+
+/// The one request the server received.
+pub async fn only_request(server: &MockServer) -> wiremock::Request {
+    let mut requests = server.received_requests().await.unwrap_or_default();
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    requests.remove(0)
+}
+
+/// The `Authorization` header of each request the server received, in order (empty
+/// when there was none).
+pub async fn authorizations(server: &MockServer) -> Vec<String> {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|r| {
+            r.headers
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect()
+}
+
+/// Runs `n` calls of `GET /setup` on `client` at once.
+pub async fn burst(client: &Client, n: usize) -> Vec<Result<(), overkiz::Error>> {
+    let calls = (0..n).map(|_| {
+        let client = client.clone();
+        async move {
+            client
+                .execute(overkiz::__private::Request::new(&GET_SETUP))
+                .await
+                .map(drop)
+        }
+    });
+    futures::future::join_all(calls).await
+}
+
+/// Waits until the server received `expected` requests to `verb route`, for 5 s at
+/// most.
+pub async fn wait_for_requests(server: &MockServer, verb: &str, route: &str, expected: usize) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while count(server, verb, route).await < expected {
+        assert!(Instant::now() < deadline, "no {verb} {route} within 5 s");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Log lines written into memory.
+#[derive(Clone, Default)]
+pub struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl Logs {
+    /// What was logged so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+    }
+}
+
+impl std::io::Write for Logs {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
+    type Writer = Logs;
+    fn make_writer(&'a self) -> Logs {
+        self.clone()
+    }
+}
+
+/// Captures the logs of this thread up to `level` (with span openings and closings)
+/// until the guard drops. `#[tokio::test]` runs every task of the test on its thread.
+pub fn capture_logs(level: tracing::Level) -> (Logs, tracing::subscriber::DefaultGuard) {
+    use tracing_subscriber::fmt::format::FmtSpan;
+    let logs = Logs::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(logs.clone())
+        .with_max_level(level)
+        .with_ansi(false)
+        .with_span_events(FmtSpan::NEW | FmtSpan::CLOSE)
+        .finish();
+    (logs, tracing::subscriber::set_default(subscriber))
 }
 
 /// The number of requests the mock server received for `method path`.

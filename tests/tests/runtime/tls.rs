@@ -138,40 +138,37 @@ async fn gateway_certificate_named_pin_local_is_accepted_by_ip() {
     assert!(!heads[0].to_ascii_lowercase().contains("cookie"));
 }
 
+/// Another gateway's certificate (signed by the trusted CA), and a certificate of
+/// the right name from an untrusted CA (only the bundled Overkiz root CA is trusted
+/// by default): refused before any request is sent.
 #[tokio::test]
-async fn another_gateways_certificate_is_refused() {
-    let ca = test_ca("Test Overkiz Root CA");
-    let gateway = gateway(&ca, &["9999-9999-9999.local"]).await;
-    let client = builder(&gateway, PIN)
-        .add_gateway_root_certificate(ca.pem.as_bytes())
-        .build()
-        .unwrap();
-    let error = client
-        .execute(Request::new(&GET_API_VERSION))
-        .await
-        .unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::Transport, "{error:?}");
-    assert!(
-        gateway.heads.lock().unwrap().is_empty(),
-        "no request may be sent"
-    );
-}
-
-#[tokio::test]
-async fn a_certificate_from_an_untrusted_ca_is_refused() {
-    // Only the bundled Overkiz root CA is trusted, and it did not sign this certificate.
-    let ca = test_ca("Rogue CA");
-    let gateway = gateway(&ca, &[&format!("{PIN}.local")]).await;
-    let client = builder(&gateway, PIN).build().unwrap();
-    let error = client
-        .execute(Request::new(&GET_API_VERSION))
-        .await
-        .unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::Transport, "{error:?}");
-    assert!(
-        gateway.heads.lock().unwrap().is_empty(),
-        "no request may be sent"
-    );
+async fn another_gateways_or_an_untrusted_certificate_is_refused() {
+    let trusted = test_ca("Test Overkiz Root CA");
+    let rogue = test_ca("Rogue CA");
+    let own_name = format!("{PIN}.local");
+    for (case, ca, name, trust) in [
+        ("another gateway", &trusted, "9999-9999-9999.local", true),
+        ("an untrusted CA", &rogue, own_name.as_str(), false),
+    ] {
+        let gateway = gateway(ca, &[name]).await;
+        let builder = builder(&gateway, PIN);
+        let builder = if trust {
+            builder.add_gateway_root_certificate(trusted.pem.as_bytes())
+        } else {
+            builder
+        };
+        let error = builder
+            .build()
+            .unwrap()
+            .execute(Request::new(&GET_API_VERSION))
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Transport, "{case}: {error:?}");
+        assert!(
+            gateway.heads.lock().unwrap().is_empty(),
+            "{case}: no request may be sent"
+        );
+    }
 }
 
 #[tokio::test]

@@ -2,34 +2,21 @@
 //! options as methods of the returned call, `.await` without `.send()`, forms as
 //! typed values.
 
-use std::time::Duration;
-
+use crate::support::*;
 use overkiz::calls::PostLoginForm;
 use overkiz::types::ActionGroup;
-use overkiz::{Client, Credentials, Server};
+use overkiz::{Client, Credentials};
 use serde_json::json;
-use wiremock::matchers::{method, path};
+use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-fn client(server: &MockServer) -> Client {
-    Client::builder(Server::custom(&server.uri()).unwrap(), Credentials::none())
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap()
-}
-
-async fn only_request(server: &MockServer) -> wiremock::Request {
-    let mut requests = server.received_requests().await.unwrap_or_default();
-    assert_eq!(requests.len(), 1, "{requests:?}");
-    requests.remove(0)
-}
-
-async fn answering(body: serde_json::Value) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(body.clone()))
-        .mount(&server)
-        .await;
+/// A server answering every `GET` and `POST` with `body`.
+async fn answering_with(body: serde_json::Value) -> MockServer {
+    let server = answering(
+        "GET",
+        ResponseTemplate::new(200).set_body_json(body.clone()),
+    )
+    .await;
     Mock::given(method("POST"))
         .respond_with(ResponseTemplate::new(200).set_body_json(body))
         .mount(&server)
@@ -37,9 +24,13 @@ async fn answering(body: serde_json::Value) -> MockServer {
     server
 }
 
+fn client(server: &MockServer) -> Client {
+    crate::support::client(server, Credentials::none())
+}
+
 #[tokio::test]
 async fn a_call_without_options_is_awaited_directly() {
-    let server = answering(json!({"id": "SETUP-1", "devices": []})).await;
+    let server = answering_with(json!({"id": "SETUP-1", "devices": []})).await;
     let setup = client(&server).get_setup().await.unwrap();
     assert_eq!(setup.id.as_deref(), Some("SETUP-1"));
     let received = only_request(&server).await;
@@ -49,7 +40,7 @@ async fn a_call_without_options_is_awaited_directly() {
 
 #[tokio::test]
 async fn options_are_methods_and_go_in_the_query() {
-    let server = answering(json!({"id": "SETUP-1"})).await;
+    let server = answering_with(json!({"id": "SETUP-1"})).await;
     client(&server)
         .get_setup()
         .with_manufacturer_data(true)
@@ -61,7 +52,7 @@ async fn options_are_methods_and_go_in_the_query() {
 
 #[tokio::test]
 async fn positional_path_arguments_and_options_combine() {
-    let server = answering(json!([])).await;
+    let server = answering_with(json!([])).await;
     client(&server)
         .get_setup_devices_by_device_url_states_history_by_from_by_to(
             "io://1234-5678-9012/1",
@@ -81,7 +72,7 @@ async fn positional_path_arguments_and_options_combine() {
 
 #[tokio::test]
 async fn a_required_body_is_positional_json() {
-    let server = answering(json!({"execId": "EXEC-1"})).await;
+    let server = answering_with(json!({"execId": "EXEC-1"})).await;
     let action_group = ActionGroup {
         label: Some("close".into()),
         ..Default::default()
@@ -99,7 +90,7 @@ async fn a_required_body_is_positional_json() {
 
 #[tokio::test]
 async fn send_is_the_same_as_await_and_works_in_combinators() {
-    let server = answering(json!({"execId": "EXEC-1"})).await;
+    let server = answering_with(json!({"execId": "EXEC-1"})).await;
     let client = client(&server);
     let calls = ["a", "b"].map(|oid| client.post_exec_by_action_group_oid(oid).send());
     let answers = futures::future::join_all(calls).await;
@@ -119,7 +110,7 @@ async fn send_is_the_same_as_await_and_works_in_combinators() {
 
 #[tokio::test]
 async fn calls_are_send_and_can_be_spawned() {
-    let server = answering(json!({"id": "SETUP-1"})).await;
+    let server = answering_with(json!({"id": "SETUP-1"})).await;
     let client = client(&server);
     let task = tokio::spawn(async move { client.get_setup().with_manufacturer_data(false).await });
     assert_eq!(task.await.unwrap().unwrap().id.as_deref(), Some("SETUP-1"));
@@ -128,11 +119,8 @@ async fn calls_are_send_and_can_be_spawned() {
 #[tokio::test]
 async fn login_takes_a_typed_form_sent_as_a_form_body() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/login"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true})))
-        .mount(&server)
-        .await;
+    let accepted = ResponseTemplate::new(200).set_body_json(json!({"success": true}));
+    mount(&server, "POST", "/login", accepted).await;
     let form = PostLoginForm {
         user_id: Some("me@example.com".into()),
         user_password: Some("p&ss=word".into()),
@@ -160,48 +148,4 @@ async fn login_takes_a_typed_form_sent_as_a_form_body() {
         std::str::from_utf8(&received.body).unwrap(),
         "userId=me%40example.com&userPassword=p%26ss%3Dword"
     );
-}
-
-/// The README's "Calls" block, compiled (it is `rust,ignore` there).
-#[allow(dead_code, unused_variables, clippy::too_many_arguments)]
-async fn readme_calls(
-    client: &Client,
-    url: &str,
-    from: i64,
-    to: i64,
-    actions: Vec<overkiz::types::Action>,
-    oids: Vec<String>,
-    user: String,
-    password: String,
-) -> Result<(), overkiz::Error> {
-    let setup = client.get_setup().await?; // GET /setup
-    let setup = client.get_setup().with_manufacturer_data(true).await?; // ?withManufacturerData=true
-    let device = client
-        .get_setup_devices_by_device_url(url)
-        .with_manufacturer_data(true)
-        .await?;
-    let history = client
-        .get_setup_devices_by_device_url_states_history_by_from_by_to(url, from, to)
-        .limit(100)
-        .await?;
-    let launched = client
-        .post_exec_apply(&ActionGroup {
-            label: Some("close".into()),
-            actions: Some(actions),
-            ..Default::default()
-        })
-        .await?;
-    let answers = futures::future::join_all(
-        oids.iter()
-            .map(|oid| client.post_exec_by_action_group_oid(oid).send()),
-    )
-    .await;
-    let login = client
-        .post_login(&PostLoginForm {
-            user_id: Some(user),
-            user_password: Some(password),
-            ..Default::default()
-        })
-        .await?;
-    Ok(())
 }
