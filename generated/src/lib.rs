@@ -75,6 +75,7 @@ pub mod diagnostics;
 #[cfg(feature = "discovery")]
 mod discovery;
 mod error;
+mod event_table;
 mod event_stream;
 mod execution;
 #[rustfmt::skip]

@@ -60,7 +60,7 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, String> {
         },
     )?);
     files.push(file("types.rs", types::module(ir))?);
-    files.push(file("events.rs", events::module(ir))?);
+    files.push(file("events.rs", events::module(ir)?)?);
     files.push(file("operations.rs", operations::module(ir))?);
     files.push(file("secrets.rs", secrets::module(ir)?)?);
     files.push(file(
