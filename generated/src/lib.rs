@@ -57,6 +57,8 @@
 //! - What the client promises (one sign-in at a time, no login loops, nothing that
 //!   acts sent twice, capped answers and waits, no secret in errors, no silent event
 //!   loss): [`Client`#guarantees], [`Error`], [`EventStream`#guarantees].
+//!
+#![doc = include_str!("generated/client_sections.md")]
 
 #![warn(missing_docs)]
 
@@ -93,9 +95,6 @@ mod somfy_account;
 pub mod state;
 mod tls;
 mod transport;
-#[rustfmt::skip]
-#[path = "generated/vocabulary.rs"]
-pub mod vocabulary;
 
 pub use action_queue::{ActionQueue, ActionQueueSettings, QueuedResult};
 pub use auth::{BoxError, Credentials, Secret, TokenSource};
@@ -118,7 +117,7 @@ pub use event_stream::{EventStream, EventStreamConfig, GapReason};
 pub use execution::{ExecutionOutcome, ExecutionState};
 pub use generated::endpoints as calls;
 pub use generated::events::{self, Event};
-pub use generated::{operations, types};
+pub use generated::{operations, types, vocabulary};
 pub use local::{CreatedLocalToken, DEVMODE_SCOPE};
 pub use operation::{
     HttpMethod, Idempotency, OperationInfo, RateLimit, RateLimitScope, ResponseKind,

@@ -65,13 +65,17 @@ pub fn module(ir: &Ir) -> Result<TokenStream, String> {
         });
         lines.push(quote!(#deprecated #variant(#payload) #by));
     }
-    let allow_deprecated = ir.events.iter().any(|e| e.removed_after.is_some()).then(|| {
-        quote! {
-            // Events the newest documentation removed are deprecated variants, which
-            // the impls still handle.
-            #![allow(deprecated)]
-        }
-    });
+    let allow_deprecated = ir
+        .events
+        .iter()
+        .any(|e| e.removed_after.is_some())
+        .then(|| {
+            quote! {
+                // Events the newest documentation removed are deprecated variants, which
+                // the impls still handle.
+                #![allow(deprecated)]
+            }
+        });
     Ok(quote! {
         //! The events the server sends through an event listener: one line per event
         //! type, its variant of [`Event`] and its payload struct (whose name is the wire

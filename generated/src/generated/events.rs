@@ -3,11 +3,8 @@
 //! The events the server sends through an event listener: one line per event
 //! type, its variant of [`Event`] and its payload struct (whose name is the wire
 //! name) in [`crate::types`].
-
 #![allow(deprecated)]
-
 use crate::types::*;
-
 crate::event_table::events! {
     tags = ["name", "type"]; newest = "type" | "name";
     ActionGroupCreated(ActionGroupCreatedEvent),
