@@ -81,15 +81,14 @@ pub fn emit(ir: &Ir, vocabulary_text: &str) -> Result<Vec<GeneratedFile>, String
     files.push(file(
         "mod.rs",
         quote! {
-                    //! Code generated from the Overkiz End-User API documentation.
-                    pub mod endpoints;
-                    pub mod events;
-        mod method_docs;
-                    pub mod operations;
-                    pub(crate) mod secrets;
-                    pub mod types;
-                    pub mod vocabulary;
-                },
+            //! Code generated from the Overkiz End-User API documentation.
+            pub mod endpoints;
+            pub mod events;
+            pub mod operations;
+            pub(crate) mod secrets;
+            pub mod types;
+            pub mod vocabulary;
+        },
     )?);
     files.push(GeneratedFile {
         path: format!("{GENERATED_DIR}/{}", sections::SECTIONS_PATH),

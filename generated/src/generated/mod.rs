@@ -3,7 +3,6 @@
 //! Code generated from the Overkiz End-User API documentation.
 pub mod endpoints;
 pub mod events;
-mod method_docs;
 pub mod operations;
 pub(crate) mod secrets;
 pub mod types;
