@@ -12,10 +12,14 @@ use crate::names::ident_text;
 /// Path of the file, relative to the generated directory.
 pub const SECTIONS_PATH: &str = "client_sections.md";
 
+/// A category (`None` for the groups before the first one) and its groups, each
+/// with its first method: `(group, method)`.
+type Category<'a> = (Option<&'a str>, Vec<(String, String)>);
+
 /// The Markdown text, included by `lib.rs` into the crate documentation.
 pub fn markdown(ir: &Ir) -> String {
-    // (category, [(group, first method)]) in document order.
-    let mut categories: Vec<(Option<&str>, Vec<(String, String)>)> = Vec::new();
+    // In document order.
+    let mut categories: Vec<Category<'_>> = Vec::new();
     let mut seen = BTreeSet::new();
     for op in &ir.operations {
         if !seen.insert(op.module.as_str()) {
