@@ -87,7 +87,7 @@ pub fn module(ir: &Ir) -> Result<TokenStream, String> {
         crate::event_table::events! {
             tags = [#(#tags),*];
             newest = #newest_tokens;
-            #(#lines),*
+            #(#lines,)*
         }
     })
 }

@@ -10,7 +10,7 @@ use crate::names::ident_text;
 use crate::spec::{Idempotency, ParamLocation, RateLimitScope};
 
 /// The documentation of a group's `impl Client` block: its name as a heading, its
-/// category, its description.
+/// category and description when it has them.
 pub(super) fn group_doc(ir: &Ir, op: &OpDef) -> Vec<String> {
     let (name, category) = (&op.spec.group, &op.spec.category);
     let mut lines = vec![format!("# {}", escape_heading(name)), String::new()];
@@ -22,12 +22,8 @@ pub(super) fn group_doc(ir: &Ir, op: &OpDef) -> Vec<String> {
         .groups
         .iter()
         .find(|g| &g.name == name && &g.category == category);
-    match group.and_then(|g| g.description.as_deref()) {
-        Some(description) => lines.extend(doc_text(description)),
-        None => lines.push(format!(
-            "The operations of the documentation's group \"{}\".",
-            escape_heading(name)
-        )),
+    if let Some(description) = group.and_then(|g| g.description.as_deref()) {
+        lines.extend(doc_text(description));
     }
     while lines.last().is_some_and(|l| l.is_empty()) {
         lines.pop();

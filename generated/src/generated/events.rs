@@ -143,5 +143,5 @@ crate::event_table::events! {
     ZigbeeRefreshNetworkCompleted(ZigbeeRefreshNetworkCompletedEvent),
     ZigbeeRefreshNetworkFailed(ZigbeeRefreshNetworkFailedEvent),
     ZoneCreated(ZoneCreatedEvent), ZoneDeleted(ZoneDeletedEvent),
-    ZoneUpdated(ZoneUpdatedEvent)
+    ZoneUpdated(ZoneUpdatedEvent),
 }

@@ -4,8 +4,6 @@
 use crate::__private::{RawResponse, Request};
 use crate::{operations, Call};
 /// # Action Groups Execution
-///
-/// The operations of the documentation's group "Action Groups Execution".
 impl crate::Client {
     /// Launch a persistent action group by OID
     ///

@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # August protocol
 ///
 /// Category Configuration.
-///
-/// The operations of the documentation's group "August protocol".
 impl crate::Client {
     /// Return an URL to use for August authentication. At the end of the authentication process, the user will be redirected to the given {redirectURL}
     ///

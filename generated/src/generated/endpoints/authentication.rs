@@ -4,8 +4,6 @@
 use crate::__private::{RawResponse, Request};
 use crate::{operations, Call};
 /// # Authentication
-///
-/// The operations of the documentation's group "Authentication".
 impl crate::Client {
     /// Get a list of all authorized applications for the current setup
     ///

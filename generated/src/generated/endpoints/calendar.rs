@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # Calendar
 ///
 /// Category End-User.
-///
-/// The operations of the documentation's group "Calendar".
 impl crate::Client {
     /// Get all calendar days for setup.
     ///

@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # Camera
 ///
 /// Category Configuration.
-///
-/// The operations of the documentation's group "Camera".
 impl crate::Client {
     /// Pair and configure a camera
     ///

@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # Camera Operations
 ///
 /// Category End-User.
-///
-/// The operations of the documentation's group "Camera Operations".
 impl crate::Client {
     /// Delete a list of pictures.
     ///

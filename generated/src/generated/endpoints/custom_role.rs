@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # Custom role
 ///
 /// Category End-User.
-///
-/// The operations of the documentation's group "Custom role".
 impl crate::Client {
     /// Get custom roles
     ///

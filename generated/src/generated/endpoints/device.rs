@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # Device
 ///
 /// Category End-User.
-///
-/// The operations of the documentation's group "Device".
 impl crate::Client {
     /// Get a particular setup device definition
     ///

@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # Documentation
 ///
 /// Category Configuration.
-///
-/// The operations of the documentation's group "Documentation".
 impl crate::Client {
     /// Get this documentation page
     ///

@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # Eliot protocol
 ///
 /// Category Configuration.
-///
-/// The operations of the documentation's group "Eliot protocol".
 impl crate::Client {
     /// Refresh current access token if necessary
     ///

@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # EnOcean protocol
 ///
 /// Category Configuration.
-///
-/// The operations of the documentation's group "EnOcean protocol".
 impl crate::Client {
     /// Return next available EnOcean device address for a given device type
     ///

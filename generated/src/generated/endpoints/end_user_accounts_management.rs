@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # Accounts management
 ///
 /// Category End-User.
-///
-/// The operations of the documentation's group "Accounts management".
 impl crate::Client {
     /// Update an end-user account
     ///

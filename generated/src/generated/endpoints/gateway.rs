@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # Gateway
 ///
 /// Category End-User.
-///
-/// The operations of the documentation's group "Gateway".
 impl crate::Client {
     /// Activate developer mode for a gateway
     ///

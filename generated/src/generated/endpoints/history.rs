@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # History
 ///
 /// Category End-User.
-///
-/// The operations of the documentation's group "History".
 impl crate::Client {
     /// Retrieve data retention policy for executions and states in days
     ///

@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # Interactive Notifications
 ///
 /// Category End-User.
-///
-/// The operations of the documentation's group "Interactive Notifications".
 impl crate::Client {
     /// Return an InteractiveNotification
     ///

@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # IO HomeControl protocol
 ///
 /// Category Configuration.
-///
-/// The operations of the documentation's group "IO HomeControl protocol".
 impl crate::Client {
     /// Deprecated, use the discoverActuators command on the stack device. Start the IO actuators discover full procedure (discover actuators that share the same key and actuators that are in config state)
     ///

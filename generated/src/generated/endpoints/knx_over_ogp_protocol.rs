@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # KNX Over OGP Protocol
 ///
 /// Category Configuration.
-///
-/// The operations of the documentation's group "KNX Over OGP Protocol".
 impl crate::Client {
     /// Import KNX installation file
     ///

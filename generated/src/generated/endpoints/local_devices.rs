@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # Local Devices
 ///
 /// Category End-User.
-///
-/// The operations of the documentation's group "Local Devices".
 impl crate::Client {
     /// Create a new local device
     ///

@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # Location utils
 ///
 /// Category Utils.
-///
-/// The operations of the documentation's group "Location utils".
 impl crate::Client {
     /// Get cities for given country code and postcode
     ///

@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # Modbus Protocol
 ///
 /// Category Configuration.
-///
-/// The operations of the documentation's group "Modbus Protocol".
 impl crate::Client {
     /// Start the Modbus actuators discover procedure
     ///

@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # OGCP cloud protocol
 ///
 /// Category Configuration.
-///
-/// The operations of the documentation's group "OGCP cloud protocol".
 impl crate::Client {
     /// Return an URL to use for OAuth2 authorization workflow. At the end of the authentication process, the user will be redirected to the given {redirectUrl}
     ///

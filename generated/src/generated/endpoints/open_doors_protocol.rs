@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # OpenDoors protocol
 ///
 /// Category Configuration.
-///
-/// The operations of the documentation's group "OpenDoors protocol".
 impl crate::Client {
     /// Generate OAuth2 tokens from credentials
     ///

@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # Overkiz Protocol
 ///
 /// Category Configuration.
-///
-/// The operations of the documentation's group "Overkiz Protocol".
 impl crate::Client {
     /// Start the OVP actuators discover full procedure (discover actuators that share the same key and actuators that are in config state)
     ///

@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # Permissions
 ///
 /// Category End-User.
-///
-/// The operations of the documentation's group "Permissions".
 impl crate::Client {
     /// Get end-user permissions
     ///

@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # Philips HUE
 ///
 /// Category Configuration.
-///
-/// The operations of the documentation's group "Philips HUE".
 impl crate::Client {
     /// Create a bridge user on the Philips HUE bridge. Does nothing if the user already exists.
     ///

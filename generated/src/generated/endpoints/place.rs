@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # Place
 ///
 /// Category End-User.
-///
-/// The operations of the documentation's group "Place".
 impl crate::Client {
     /// Get setup places starting from root
     ///

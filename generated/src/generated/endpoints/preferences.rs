@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # Preferences
 ///
 /// Category End-User.
-///
-/// The operations of the documentation's group "Preferences".
 impl crate::Client {
     /// Get user preferences
     ///

@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # Profalux868 protocol
 ///
 /// Category Configuration.
-///
-/// The operations of the documentation's group "Profalux868 protocol".
 impl crate::Client {
     /// This operation give the next available address
     ///

@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # Protocol
 ///
 /// Category End-User.
-///
-/// The operations of the documentation's group "Protocol".
 impl crate::Client {
     /// Ask the box to refresh all devices states of given protocol
     ///

@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # Push
 ///
 /// Category End-User.
-///
-/// The operations of the documentation's group "Push".
 impl crate::Client {
     /// Deprecated, use the new android firebase infrastructure. Subscribe an Android device to the notification service
     ///

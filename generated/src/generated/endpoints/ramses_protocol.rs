@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # Ramses protocol
 ///
 /// Category Configuration.
-///
-/// The operations of the documentation's group "Ramses protocol".
 impl crate::Client {
     /// This operation allows to discover a Ramses gateway
     ///

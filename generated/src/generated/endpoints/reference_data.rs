@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # Reference Data
 ///
 /// Category End-User.
-///
-/// The operations of the documentation's group "Reference Data".
 impl crate::Client {
     /// Get a controllable definition
     ///

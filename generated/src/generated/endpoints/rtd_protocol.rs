@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # RTD protocol
 ///
 /// Category Configuration.
-///
-/// The operations of the documentation's group "RTD protocol".
 impl crate::Client {
     /// Return an available RTD device address
     ///

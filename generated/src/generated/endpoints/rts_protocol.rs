@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # RTS protocol
 ///
 /// Category Configuration.
-///
-/// The operations of the documentation's group "RTS protocol".
 impl crate::Client {
     /// This operation allows to retrieve an available RTS channel
     ///

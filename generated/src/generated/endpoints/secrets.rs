@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # Secrets
 ///
 /// Category End-User.
-///
-/// The operations of the documentation's group "Secrets".
 impl crate::Client {
     /// Create a secret
     ///

@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # Setup
 ///
 /// Category End-User.
-///
-/// The operations of the documentation's group "Setup".
 impl crate::Client {
     /// Execute a group of operations (on ActionGroup, CalendarDay, CalendarRule or SetupTrigger) in provided order.
     ///

@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # Somfy CMS
 ///
 /// Category End-User.
-///
-/// The operations of the documentation's group "Somfy CMS".
 impl crate::Client {
     /// Fetch an URL for the user's MyTahoma account
     ///

@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # SomfyProtect protocol
 ///
 /// Category Configuration.
-///
-/// The operations of the documentation's group "SomfyProtect protocol".
 impl crate::Client {
     /// Generate OAuth2 tokens from credentials
     ///

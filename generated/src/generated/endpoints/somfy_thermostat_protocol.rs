@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # Somfy Thermostat protocol
 ///
 /// Category Configuration.
-///
-/// The operations of the documentation's group "Somfy Thermostat protocol".
 impl crate::Client {
     /// Generate OAuth2 tokens from credentials
     ///

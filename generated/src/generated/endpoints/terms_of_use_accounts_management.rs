@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # Accounts management
 ///
 /// Category Terms of use.
-///
-/// The operations of the documentation's group "Accounts management".
 impl crate::Client {
     /// Accept Terms of Use given a token. A token can only be used once.
     ///

@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # Third-Party
 ///
 /// Category End-User.
-///
-/// The operations of the documentation's group "Third-Party".
 impl crate::Client {
     /// Get the activated third party model for current setup
     ///

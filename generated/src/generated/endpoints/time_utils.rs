@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # Time utils
 ///
 /// Category Utils.
-///
-/// The operations of the documentation's group "Time utils".
 impl crate::Client {
     /// Get server time and details for a given timezone
     ///

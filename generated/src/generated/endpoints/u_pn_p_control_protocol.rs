@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # UPnP Control protocol
 ///
 /// Category Configuration.
-///
-/// The operations of the documentation's group "UPnP Control protocol".
 impl crate::Client {
     /// Check if action groups are consistent with the topology
     ///

@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # Wiser protocol
 ///
 /// Category Configuration.
-///
-/// The operations of the documentation's group "Wiser protocol".
 impl crate::Client {
     /// Start a discover devices on a gateway
     ///

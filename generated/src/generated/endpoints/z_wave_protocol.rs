@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # Z-Wave protocol
 ///
 /// Category Configuration.
-///
-/// The operations of the documentation's group "Z-Wave protocol".
 impl crate::Client {
     /// Get Z-Wave controller capability: Unknown (0), First config (1), Primary controller (2) or Secondary controller (3)
     ///

@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # Zigbee protocol
 ///
 /// Category Configuration.
-///
-/// The operations of the documentation's group "Zigbee protocol".
 impl crate::Client {
     /// Bind all device state
     ///

@@ -6,8 +6,6 @@ use crate::{operations, Call};
 /// # Zone
 ///
 /// Category End-User.
-///
-/// The operations of the documentation's group "Zone".
 impl crate::Client {
     /// Add items to a zone in user setup
     ///
