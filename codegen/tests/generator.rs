@@ -194,7 +194,10 @@ fn a_private_tags_line_follows_the_summary() {
     );
     assert!(file(&g, "operations.rs").contains("summary: \"Get the alert settings\""));
     // The group's impl block is headed by the group's name.
-    assert!(endpoints.contains("/// # Setup\nimpl crate::Client {"), "{endpoints}");
+    assert!(
+        endpoints.contains("/// # Setup\nimpl crate::Client {"),
+        "{endpoints}"
+    );
     // The crate documentation links it through the group's first method.
     assert!(file(&g, "client_sections.md").contains("- [Setup](Client::get_setup_alert)\n"));
 }
