@@ -1,4 +1,7 @@
-//! Rust source from the IR: one `TokenStream` per file, formatted with prettyplease.
+//! Rust source from the IR: which generated file each emitter writes, and how a
+//! file is made: a line naming its source, then prettyplease's output of its
+//! `TokenStream` as is (no text changes after formatting). Also the identifier and
+//! type helpers the emitters share.
 //!
 //! The emitter is a pure function from the IR to a list of files; only `xtask`
 //! writes them.
