@@ -77,8 +77,8 @@ pub mod diagnostics;
 #[cfg(feature = "discovery")]
 mod discovery;
 mod error;
-mod event_table;
 mod event_stream;
+mod event_table;
 mod execution;
 #[rustfmt::skip]
 mod generated;
