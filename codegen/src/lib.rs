@@ -145,8 +145,7 @@ fn generate_with(
         path: SPEC_PATH.to_owned(),
         contents: render_spec(&spec),
     }];
-    files.extend(emit::emit(&ir).map_err(Error::Emit)?);
-    files.push(vocabulary::generate(vocabulary::VOCABULARY).map_err(Error::Emit)?);
+    files.extend(emit::emit(&ir, vocabulary::VOCABULARY).map_err(Error::Emit)?);
     Ok(Generated { spec, ir, files })
 }
 

@@ -17,7 +17,7 @@ pub struct GeneratedFile {
 
 /// Directories whose every file is generated: a file there that the generator no
 /// longer produces is stale and removed.
-pub const OWNED_DIRS: &[&str] = &["generated/src/generated"];
+pub const OWNED_DIRS: &[&str] = &[crate::emit::GENERATED_DIR];
 
 /// What [`sync`] did or, in check mode, would do.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

@@ -50,6 +50,12 @@ pub struct Group {
     pub private_tags: Vec<String>,
 }
 
+/// Whether a line of a description is a `Private tags : [ … ]` line (of an
+/// operation whose group does not carry the tags), which is no summary.
+pub fn is_private_tags_line(line: &str) -> bool {
+    line.trim_start().starts_with("Private tags :")
+}
+
 /// One operation: a method on a path.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Operation {

@@ -171,3 +171,33 @@ fn method_names_clash_fails_loudly() {
         "{err}"
     );
 }
+
+#[test]
+fn a_private_tags_line_follows_the_summary() {
+    let ops = format!(
+        "GET Alert /setup/alert application/json\nPrivate tags : [ disconnectionAlert ]\nGet the alert settings\n\n\n\n\
+         Access scope : Public\n\n{STATUS_200}"
+    );
+    let g = run(&page("Setup", &ops), "");
+    let endpoints = file(&g, "endpoints/setup.rs");
+    let method_doc: Vec<&str> = endpoints
+        .lines()
+        .skip_while(|l| !l.contains("impl crate::Client"))
+        .skip(1)
+        .take_while(|l| l.trim_start().starts_with("///"))
+        .map(str::trim)
+        .collect();
+    assert_eq!(method_doc[0], "/// Get the alert settings", "{endpoints}");
+    assert!(
+        method_doc.contains(&"/// Private tags : \\[ disconnectionAlert \\]"),
+        "{endpoints}"
+    );
+    assert!(file(&g, "operations.rs").contains("summary: \"Get the alert settings\""));
+    // The group's impl block is headed by the group's name.
+    assert!(
+        endpoints.contains("/// # Setup\nimpl crate::Client {"),
+        "{endpoints}"
+    );
+    // The crate documentation links it through the group's first method.
+    assert!(file(&g, "client_sections.md").contains("- [Setup](Client::get_setup_alert)\n"));
+}

@@ -211,7 +211,8 @@ fn every_version_parses_and_generates_a_crate() {
                         generated.files.iter().any(|f| f
                             .path
                             .ends_with("generated/events.rs")
-                            && f.contents.contains("pub enum Event")),
+                            && f.contents.contains("crate::event_table::events! {")
+                            && f.contents.contains("DeviceStateChanged(DeviceStateChangedEvent),")),
                         "{name}: no event enum generated"
                     );
                     assert_eq!(

@@ -81,6 +81,8 @@
 //! ([`Credentials::sign_in_flow`]; [`Credentials::from_fn`] wraps a closure). Former
 //! names stay one release as `#[deprecated]` aliases
 //! (`generated/tests/deprecated_names.rs` lists them).
+//!
+#![doc = include_str!("generated/client_sections.md")]
 
 #![warn(missing_docs)]
 
@@ -97,12 +99,9 @@ pub mod home;
 mod tools;
 #[rustfmt::skip]
 mod generated;
-#[rustfmt::skip]
-#[path = "generated/vocabulary.rs"]
-mod generated_vocabulary;
 
 // Paths the generated code names (`crate::de::…`, `crate::redact::…`).
-pub(crate) use value::{de, redact};
+pub(crate) use value::{de, event_table, redact};
 
 pub use config::signin;
 pub use tools::diagnostics;
@@ -144,7 +143,7 @@ pub use config::server::Server;
 pub use signin::{Grant, SignInContext, SignInFlow, VendorSignIn};
 pub use accounts::somfy_account::{SomfyAccount, SomfyAccountBuilder};
 pub use value::state::{StateValue, TypedValue};
-pub use generated_vocabulary::{CommandName, Protocol, StateName, UiClass, UiWidget};
+pub use generated::vocabulary::{CommandName, Protocol, StateName, UiClass, UiWidget};
 
 /// The vocabulary's former path: its names are at the crate root
 /// ([`crate::UiClass`], ...), their one path.

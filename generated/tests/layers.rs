@@ -24,7 +24,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "value",
         &[
             "value",
-            "generated_vocabulary",
+            "generated::vocabulary",
             "generated::types",
             "generated::events",
             "generated::operations",
@@ -195,7 +195,7 @@ fn layer_of(module: &str) -> Option<usize> {
 }
 
 fn is_generated(module: &str) -> bool {
-    module == "generated" || module.starts_with("generated::") || module == "generated_vocabulary"
+    module == "generated" || module.starts_with("generated::")
 }
 
 /// Reads the modules under `src`: the graph of the circle check (the generated

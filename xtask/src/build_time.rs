@@ -2,11 +2,12 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::Command;
 use std::time::{Instant, SystemTime};
 
-/// Directory of the generated sources.
-const GENERATED: &str = "generated/src/generated";
+use overkiz_codegen::emit::GENERATED_DIR;
+
+use crate::error::Error;
 
 /// Builds `overkiz` once (dependencies included), then times `runs` builds of the
 /// crate alone: after touching the generated sources (what a regeneration does; lets
@@ -18,22 +19,16 @@ pub fn run(
     release: bool,
     from_scratch: bool,
     as_dependency: bool,
-) -> ExitCode {
+) -> Result<(), Error> {
     if as_dependency {
         // Read by the cargo processes this one starts.
         std::env::set_var("CARGO_INCREMENTAL", "0");
     }
-    let files = match rust_files(&root.join(GENERATED)) {
-        Ok(files) if !files.is_empty() => files,
-        Ok(_) => {
-            eprintln!("error: no generated sources under {GENERATED}; run `cargo xtask codegen`");
-            return ExitCode::FAILURE;
-        }
-        Err(e) => {
-            eprintln!("error: cannot list {GENERATED}: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let dir = root.join(GENERATED_DIR);
+    let files = rust_files(&dir).map_err(|e| Error::read(&dir, e))?;
+    if files.is_empty() {
+        return Err(Error::NothingGenerated(GENERATED_DIR.to_owned()));
+    }
     let lines: usize = files
         .iter()
         .map(|f| fs::read_to_string(f).map_or(0, |t| t.lines().count()))
@@ -42,9 +37,7 @@ pub fn run(
 
     let profile = if release { "release" } else { "debug" };
     println!("warming up: building overkiz and its dependencies ({profile})");
-    if !cargo(root, &["build", "--quiet", "-p", "overkiz"], release) {
-        return ExitCode::FAILURE;
-    }
+    cargo(root, &["build", "--quiet", "-p", "overkiz"], release)?;
     let what = if as_dependency {
         "from scratch, not incremental (as a dependency)"
     } else if from_scratch {
@@ -54,18 +47,13 @@ pub fn run(
     };
     let mut times = Vec::new();
     for run in 1..=runs.max(1) {
-        let prepared = if from_scratch {
-            cargo(root, &["clean", "--quiet", "-p", "overkiz"], release)
+        if from_scratch {
+            cargo(root, &["clean", "--quiet", "-p", "overkiz"], release)?;
         } else {
-            touch(&files)
-        };
-        if !prepared {
-            return ExitCode::FAILURE;
+            touch(&files)?;
         }
         let started = Instant::now();
-        if !cargo(root, &["build", "--quiet", "-p", "overkiz"], release) {
-            return ExitCode::FAILURE;
-        }
+        cargo(root, &["build", "--quiet", "-p", "overkiz"], release)?;
         let secs = started.elapsed().as_secs_f64();
         println!("run {run}: cargo build -p overkiz ({profile}) {what}: {secs:.1} s");
         times.push(secs);
@@ -76,25 +64,25 @@ pub fn run(
         "median: {median:.1} s over {} runs ({lines} generated lines)",
         times.len()
     );
-    ExitCode::SUCCESS
+    Ok(())
 }
 
 /// Sets the modification time of every file to now, as a regeneration would.
-fn touch(files: &[PathBuf]) -> bool {
+fn touch(files: &[PathBuf]) -> Result<(), Error> {
     for f in files {
-        let touched = fs::File::options()
+        fs::File::options()
             .append(true)
             .open(f)
-            .and_then(|h| h.set_modified(SystemTime::now()));
-        if let Err(e) = touched {
-            eprintln!("error: cannot touch {}: {e}", f.display());
-            return false;
-        }
+            .and_then(|h| h.set_modified(SystemTime::now()))
+            .map_err(|e| Error::Write {
+                path: f.clone(),
+                source: e,
+            })?;
     }
-    true
+    Ok(())
 }
 
-fn cargo(root: &Path, args: &[&str], release: bool) -> bool {
+fn cargo(root: &Path, args: &[&str], release: bool) -> Result<(), Error> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(root).args(args);
@@ -102,15 +90,12 @@ fn cargo(root: &Path, args: &[&str], release: bool) -> bool {
         cmd.arg("--release");
     }
     match cmd.status() {
-        Ok(status) if status.success() => true,
-        Ok(status) => {
-            eprintln!("error: cargo {} failed ({status})", args.join(" "));
-            false
-        }
-        Err(e) => {
-            eprintln!("error: cannot run cargo: {e}");
-            false
-        }
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => Err(Error::Cargo(format!(
+            "cargo {} failed ({status})",
+            args.join(" ")
+        ))),
+        Err(e) => Err(Error::Cargo(format!("cannot run cargo: {e}"))),
     }
 }
 

@@ -10,6 +10,9 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 
 mod build_time;
+mod error;
+
+use error::Error;
 
 #[derive(Parser)]
 #[command(about = "Maintainer commands of overkiz-rs")]
@@ -86,7 +89,17 @@ fn workspace_root() -> PathBuf {
 }
 
 fn main() -> ExitCode {
-    match Cli::parse().command {
+    match run(Cli::parse().command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command) -> Result<(), Error> {
+    match command {
         Command::Codegen {
             check,
             doc,
@@ -110,14 +123,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn read(path: &Path) -> Option<String> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Some(text),
-        Err(e) => {
-            eprintln!("error: cannot read {}: {e}", path.display());
-            None
-        }
-    }
+fn read(path: &Path) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|e| Error::read(path, e))
 }
 
 fn file_name(path: &Path) -> String {
@@ -128,58 +135,33 @@ fn file_name(path: &Path) -> String {
 }
 
 /// A documentation page in the text layout: converted when it is the HTML page.
-fn read_doc(path: &Path) -> Option<String> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("error: cannot read {}: {e}", path.display());
-            return None;
-        }
-    };
+fn read_doc(path: &Path) -> Result<String, Error> {
+    let bytes = std::fs::read(path).map_err(|e| Error::read(path, e))?;
     doc_text(path, bytes)
 }
 
 /// The text of a page read from `path`: converted when it is the HTML page.
-fn doc_text(path: &Path, bytes: Vec<u8>) -> Option<String> {
+fn doc_text(path: &Path, bytes: Vec<u8>) -> Result<String, Error> {
     if overkiz_codegen::html::looks_like_html(&bytes) {
-        return Some(overkiz_codegen::html::to_text(&bytes));
+        return Ok(overkiz_codegen::html::to_text(&bytes));
     }
-    match String::from_utf8(bytes) {
-        Ok(text) => Some(text),
-        Err(e) => {
-            eprintln!(
-                "error: {} is neither an HTML page nor UTF-8 text ({e})",
-                path.display()
-            );
-            None
-        }
-    }
+    String::from_utf8(bytes).map_err(|e| Error::NotText {
+        path: path.to_owned(),
+        source: e,
+    })
 }
 
 /// A version of the API: a spec JSON file, or a documentation page (text or HTML).
-fn read_spec(path: &Path) -> Option<overkiz_codegen::Spec> {
+fn read_spec(path: &Path) -> Result<overkiz_codegen::Spec, Error> {
     // A spec is JSON (`{` first); a page starts with its title or `<`. By content, so
     // that `<(git show HEAD:spec/overkiz.json)` works.
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("error: cannot read {}: {e}", path.display());
-            return None;
-        }
-    };
+    let bytes = std::fs::read(path).map_err(|e| Error::read(path, e))?;
     if bytes.trim_ascii_start().starts_with(b"{") {
         let text = String::from_utf8_lossy(&bytes);
-        return match serde_json::from_str(&text) {
-            Ok(spec) => Some(spec),
-            Err(e) => {
-                eprintln!(
-                    "error: {}:{}: expected a spec (spec/README.md), {e}",
-                    path.display(),
-                    e.line()
-                );
-                None
-            }
-        };
+        return serde_json::from_str(&text).map_err(|e| Error::NotASpec {
+            path: path.to_owned(),
+            source: e,
+        });
     }
     let text = doc_text(path, bytes)?;
     complete(parse_doc(path, &text)?)
@@ -187,67 +169,38 @@ fn read_spec(path: &Path) -> Option<overkiz_codegen::Spec> {
 
 /// A page's spec with the curated operations and idempotency classes, as
 /// `cargo xtask codegen` writes it, so that pages and spec files compare alike.
-fn complete(spec: overkiz_codegen::Spec) -> Option<overkiz_codegen::Spec> {
+fn complete(spec: overkiz_codegen::Spec) -> Result<overkiz_codegen::Spec, Error> {
     let curated = read(&workspace_root().join(overkiz_codegen::curated::CURATED_PATH))?;
-    match overkiz_codegen::complete(spec, &curated) {
-        Ok(spec) => Some(spec),
-        Err(e) => {
-            eprintln!("error: {e}");
-            None
-        }
-    }
+    Ok(overkiz_codegen::complete(spec, &curated)?)
 }
 
 /// Parses a page read from `path`, reporting errors with their line. For an HTML
 /// page, the line is one of its text layout, which `import-doc` writes out.
-fn parse_doc(path: &Path, text: &str) -> Option<overkiz_codegen::Spec> {
-    match overkiz_codegen::parse(&file_name(path), text) {
-        Ok(spec) => Some(spec),
-        Err(e) => {
-            eprintln!("error: {e}");
-            let head = std::fs::read(path).unwrap_or_default();
-            if overkiz_codegen::html::looks_like_html(&head) {
-                eprintln!(
-                    "note: the line is one of the page's text layout; `cargo xtask import-doc {} --out page.txt` writes it",
-                    path.display()
-                );
-            }
-            None
+fn parse_doc(path: &Path, text: &str) -> Result<overkiz_codegen::Spec, Error> {
+    overkiz_codegen::parse(&file_name(path), text).map_err(|error| {
+        let head = std::fs::read(path).unwrap_or_default();
+        Error::Page {
+            error,
+            html_page: overkiz_codegen::html::looks_like_html(&head).then(|| path.to_owned()),
         }
-    }
+    })
 }
 
-fn import_doc(page: &Path, out: Option<PathBuf>) -> ExitCode {
+fn import_doc(page: &Path, out: Option<PathBuf>) -> Result<(), Error> {
     let out = out.unwrap_or_else(|| workspace_root().join("spec/enduser-api.txt"));
-    let bytes = match std::fs::read(page) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("error: cannot read {}: {e}", page.display());
-            return ExitCode::FAILURE;
-        }
-    };
+    let bytes = std::fs::read(page).map_err(|e| Error::read(page, e))?;
     if !overkiz_codegen::html::looks_like_html(&bytes) {
-        eprintln!(
-            "error: {}:1: expected an HTML page (`<!DOCTYPE html …` or `<html …`)",
-            page.display()
-        );
-        return ExitCode::FAILURE;
+        return Err(Error::NotHtml(page.to_owned()));
     }
     let started = Instant::now();
     let text = overkiz_codegen::html::to_text(&bytes);
     let elapsed = started.elapsed();
-    if let Err(e) = std::fs::write(&out, &text) {
-        eprintln!("error: cannot write {}: {e}", out.display());
-        return ExitCode::FAILURE;
-    }
+    std::fs::write(&out, &text).map_err(|e| Error::Write {
+        path: out.clone(),
+        source: e,
+    })?;
     // Written either way, so that a parse error's line can be read in the text.
-    let spec = match overkiz_codegen::parse(&file_name(&out), &text) {
-        Ok(spec) => spec,
-        Err(e) => {
-            eprintln!("error: the converted page does not parse: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let spec = overkiz_codegen::parse(&file_name(&out), &text).map_err(Error::Converted)?;
     println!(
         "converted {} in {:.1} ms: {} lines, {} operations; wrote {}",
         page.display(),
@@ -256,18 +209,16 @@ fn import_doc(page: &Path, out: Option<PathBuf>) -> ExitCode {
         spec.operations.len(),
         out.display()
     );
-    ExitCode::SUCCESS
+    Ok(())
 }
 
-fn changelog(old: &Path, new: &Path) -> ExitCode {
-    let (Some(old), Some(new)) = (read_spec(old), read_spec(new)) else {
-        return ExitCode::FAILURE;
-    };
+fn changelog(old: &Path, new: &Path) -> Result<(), Error> {
+    let (old, new) = (read_spec(old)?, read_spec(new)?);
     print!(
         "{}",
         overkiz_codegen::changelog::diff(&old, &new).to_markdown()
     );
-    ExitCode::SUCCESS
+    Ok(())
 }
 
 fn codegen(
@@ -275,7 +226,7 @@ fn codegen(
     doc: Option<PathBuf>,
     out: Option<PathBuf>,
     curated: Option<PathBuf>,
-) -> ExitCode {
+) -> Result<(), Error> {
     let root = workspace_root();
     let other_doc = doc.is_some();
     let doc = doc.unwrap_or_else(|| root.join("spec/enduser-api.txt"));
@@ -283,18 +234,16 @@ fn codegen(
     let curated = curated.unwrap_or_else(|| root.join(overkiz_codegen::curated::CURATED_PATH));
     let checked_in = root.join(overkiz_codegen::SPEC_PATH);
     let out = out.unwrap_or(root.clone());
-    let (Some(text), Some(curated_text)) = (read_doc(&doc), read(&curated)) else {
-        return ExitCode::FAILURE;
-    };
+    let text = read_doc(&doc)?;
+    let curated_text = read(&curated)?;
     let started = Instant::now();
-    let Some(spec) = parse_doc(&doc, &text) else {
-        return ExitCode::FAILURE;
-    };
+    let spec = parse_doc(&doc, &text)?;
     let parsed = started.elapsed();
     if other_doc && checked_in.exists() {
-        // What this version changes, against the checked-in spec.
+        // What this version changes, against the checked-in spec (best effort: the
+        // generation below reports the errors that matter).
         let after = overkiz_codegen::complete(spec.clone(), &curated_text);
-        if let (Some(before), Ok(after)) = (read_spec(&checked_in), after) {
+        if let (Ok(before), Ok(after)) = (read_spec(&checked_in), after) {
             println!(
                 "{}",
                 overkiz_codegen::changelog::diff(&before, &after).to_markdown()
@@ -307,26 +256,17 @@ fn codegen(
         .flatten();
     let previous = match &previous {
         Some((version, text)) => {
-            let Some(spec) = parse_doc(&root.join(format!("spec/versions/{version}.txt")), text)
-            else {
-                return ExitCode::FAILURE;
-            };
+            let spec = parse_doc(&root.join(format!("spec/versions/{version}.txt")), text)?;
             Some((version.as_str(), spec))
         }
         None => None,
     };
     let started = Instant::now();
-    let generated = match overkiz_codegen::generate_from_specs(
+    let generated = overkiz_codegen::generate_from_specs(
         spec,
         previous.as_ref().map(|(v, s)| (*v, s)),
         &curated_text,
-    ) {
-        Ok(g) => g,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    )?;
     let elapsed = parsed + started.elapsed();
     println!("{}", overkiz_codegen::Summary::of(&generated.spec));
     println!(
@@ -334,18 +274,16 @@ fn codegen(
         generated.files.len(),
         elapsed.as_secs_f64() * 1e3
     );
-    let report = match overkiz_codegen::output::sync(&out, &generated.files, check) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: cannot write under {}: {e}", out.display());
-            return ExitCode::FAILURE;
-        }
-    };
+    let report =
+        overkiz_codegen::output::sync(&out, &generated.files, check).map_err(|e| Error::Write {
+            path: out.clone(),
+            source: e,
+        })?;
     let shown = |p: &Path| p.strip_prefix(&out).unwrap_or(p).display().to_string();
     if check {
         if report.is_clean() {
             println!("up to date");
-            return ExitCode::SUCCESS;
+            return Ok(());
         }
         for p in &report.changed {
             eprintln!("{} is not up to date", shown(p));
@@ -353,8 +291,7 @@ fn codegen(
         for p in &report.removed {
             eprintln!("{} is no longer generated", shown(p));
         }
-        eprintln!("run `cargo xtask codegen` and commit the result");
-        return ExitCode::FAILURE;
+        return Err(Error::NotUpToDate);
     }
     for p in &report.changed {
         println!("wrote {}", shown(p));
@@ -365,5 +302,5 @@ fn codegen(
     if report.is_clean() {
         println!("up to date");
     }
-    ExitCode::SUCCESS
+    Ok(())
 }

@@ -14,6 +14,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use quote::ToTokens;
 
 use crate::output::GeneratedFile;
@@ -77,23 +78,29 @@ impl Listing {
 }
 
 fn file_lines(module: &str, file: &syn::File, lines: &mut BTreeSet<String>) {
-    // Wire names of struct fields, from the `fields!` tables.
+    // Wire names of struct fields, from the `fields!` tables; the variants of
+    // `Event`, from the `events!` table.
     let mut wires: BTreeMap<(String, String), String> = BTreeMap::new();
     for item in &file.items {
-        if let syn::Item::Macro(m) = item {
-            if m.mac
-                .path
-                .segments
-                .last()
-                .is_some_and(|s| s.ident == "fields")
-            {
-                let text = m.mac.tokens.to_string();
-                if let Some((name, entries, _)) = super::table_entries(&text) {
+        let syn::Item::Macro(m) = item else { continue };
+        let Some(macro_name) = m.mac.path.segments.last().map(|s| s.ident.to_string()) else {
+            continue;
+        };
+        match macro_name.as_str() {
+            "fields" => {
+                if let Some((name, entries)) = field_table(m.mac.tokens.clone()) {
                     for (wire, field) in entries {
-                        wires.insert((name.to_owned(), field.to_owned()), wire);
+                        wires.insert((name.clone(), field), wire);
                     }
                 }
             }
+            "events" => {
+                lines.insert(format!("{module}::Event"));
+                for (variant, payload) in event_table(m.mac.tokens.clone()) {
+                    lines.insert(format!("{module}::Event::{variant}({payload})"));
+                }
+            }
+            _ => {}
         }
     }
     for item in &file.items {
@@ -170,6 +177,58 @@ fn file_lines(module: &str, file: &syn::File, lines: &mut BTreeSet<String>) {
             _ => {}
         }
     }
+}
+
+/// The entries of a `fields!(Name { "wire" | "alias" => field, … }; form f)` table:
+/// the type name, and the wire names (`"wire" | "alias"`) of each field.
+fn field_table(tokens: TokenStream) -> Option<(String, Vec<(String, String)>)> {
+    let mut tokens = tokens.into_iter();
+    let Some(TokenTree::Ident(name)) = tokens.next() else {
+        return None;
+    };
+    let Some(TokenTree::Group(body)) = tokens.next() else {
+        return None;
+    };
+    let mut entries = Vec::new();
+    let mut wires: Vec<String> = Vec::new();
+    let mut after_arrow = false;
+    for token in body.stream() {
+        match token {
+            TokenTree::Literal(wire) if !after_arrow => wires.push(wire.to_string()),
+            TokenTree::Punct(p) if p.as_char() == '>' => after_arrow = true,
+            TokenTree::Ident(field) if after_arrow => {
+                entries.push((wires.join(" | "), field.to_string()));
+                wires.clear();
+                after_arrow = false;
+            }
+            _ => {}
+        }
+    }
+    Some((name.to_string(), entries))
+}
+
+/// The `(variant, payload)` lines of the `events!` table: each `Variant(Payload)`
+/// after the table's header (which ends at its second `;`).
+fn event_table(tokens: TokenStream) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut previous: Option<String> = None;
+    for token in tokens
+        .into_iter()
+        .skip_while(|t| !matches!(t, TokenTree::Ident(i) if i == "newest"))
+    {
+        match token {
+            TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis => {
+                if let (Some(variant), Some(TokenTree::Ident(payload))) =
+                    (previous.take(), g.stream().into_iter().next())
+                {
+                    out.push((variant, payload.to_string()));
+                }
+            }
+            TokenTree::Ident(i) => previous = Some(i.to_string()),
+            _ => previous = None,
+        }
+    }
+    out
 }
 
 /// Token text (`& 'c self , x : & str`) as code is written (`&'c self, x: &str`).

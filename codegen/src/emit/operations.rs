@@ -66,8 +66,6 @@ pub fn module(ir: &Ir) -> TokenStream {
         }
     });
     let all = ir.operations.iter().map(|op| type_ident(&op.const_name));
-    let count = ir.operations.len();
-    let all_doc = format!("All {count} operations, in the order of the documentation.");
     quote! {
         //! What the documentation says about each operation, at run time: method, path,
         //! rate limit, answer kind, generated events.
@@ -76,7 +74,7 @@ pub fn module(ir: &Ir) -> TokenStream {
 
         #(#consts)*
 
-        #[doc = #all_doc]
+        /// Every operation, in the order of the documentation.
         pub const ALL: &[&OperationInfo] = &[#(&#all),*];
 
         /// The operation with this method and path template, if documented.

@@ -83,7 +83,11 @@ pub fn places(ir: &Ir, names: &[SecretName]) -> BTreeMap<String, Vec<String>> {
     for def in ir.structs.values() {
         for f in &def.fields {
             if let Some(list) = out.get_mut(&f.wire.to_ascii_lowercase()) {
-                list.push(format!("{}.{}", def.name, ident(&super::types::rust_field_name(f))));
+                list.push(format!(
+                    "{}.{}",
+                    def.name,
+                    ident(&super::types::rust_field_name(f))
+                ));
             }
         }
     }
@@ -113,7 +117,8 @@ pub fn module(ir: &Ir) -> Result<TokenStream, String> {
     let names = parse(SECRETS)?;
     let places = places(ir, &names);
     let mut doc = vec![
-        "Secret wire names (`spec/secrets.toml`) and the `Debug` of the generated types,".to_owned(),
+        "Secret wire names (`spec/secrets.toml`) and the `Debug` of the generated types,"
+            .to_owned(),
         "which prints `***` for a field of such a name wherever it sits, and masks the".to_owned(),
         "same names at any depth in the JSON kept as sent (`extra`, JSON fields).".to_owned(),
         String::new(),

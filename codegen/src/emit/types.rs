@@ -30,7 +30,7 @@ pub fn module(ir: &Ir) -> TokenStream {
         //! nothing the server sent is lost.
         //!
         //! Field documentation is the page's (description, example); a field the page
-        //! only names has none. Each struct's `fields!` table (one line per field:
+        //! only names has none. Each struct's `fields!` table (an entry per field:
         //! wire name, Rust name) writes its `Clone`, `Default`, `PartialEq`,
         //! `Serialize` and lenient `Deserialize`; its `Debug`, which masks secrets, is
         //! in `secrets.rs`.
@@ -49,10 +49,11 @@ fn structure(def: &StructDef) -> TokenStream {
     if !doc.is_empty() {
         doc.push(String::new());
     }
-    let places = match def.occurrences {
-        0 | 1 => String::new(),
-        2 => " (and 1 other place)".to_owned(),
-        n => format!(" (and {} other places)", n - 1),
+    // No count: it would change with unrelated parts of the page.
+    let places = if def.occurrences > 1 {
+        " (and elsewhere)"
+    } else {
+        ""
     };
     doc.push(format!("Documented at {}{places}.", code(&def.origin)));
     let doc = doc_lines(&doc);

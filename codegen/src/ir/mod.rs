@@ -62,6 +62,7 @@ pub fn build(spec: &Spec, curated: &Curated) -> Result<Ir, IrError> {
     b.collect_signatures(spec);
     b.declare_unions(spec)?;
     b.declare_enums(spec)?;
+    b.ir.groups = spec.groups.clone();
     for op in &spec.operations {
         let op = b.operation(op)?;
         b.ir.operations.push(op);

@@ -210,6 +210,8 @@ pub struct Ir {
     pub events: Vec<EventDef>,
     /// Operations in document order.
     pub operations: Vec<OpDef>,
+    /// The documentation's groups of operations, in document order.
+    pub groups: Vec<spec::Group>,
 }
 
 /// A failure to build the IR: a curated entry that does not fit, or a naming clash.

@@ -530,7 +530,13 @@ impl<'a> Parser<'a> {
             method: h.method.to_owned(),
             path: h.path.to_owned(),
             title: h.title.to_owned(),
-            summary: description.first().copied().unwrap_or_default().to_owned(),
+            // The first line, unless it is a `Private tags : [ … ]` line.
+            summary: description
+                .iter()
+                .find(|l| !l.trim().is_empty() && !crate::spec::is_private_tags_line(l))
+                .copied()
+                .unwrap_or_default()
+                .to_owned(),
             description: description.join("\n"),
             group: group.name.clone(),
             category: group.category.clone(),

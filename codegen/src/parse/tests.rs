@@ -677,3 +677,18 @@ The server has fulfilled the request
     assert_eq!(spec.operations[0].response, None);
     assert_eq!(spec.operations[0].status.as_ref().map(|s| s.code), Some(204));
 }
+
+#[test]
+fn a_private_tags_line_is_no_summary() {
+    // Some operations open their description with their private tags.
+    let tagged = GET_DEVICE.replacen(
+        "Retrieve a device by URL",
+        "Private tags : [ disconnectionAlert ]\nRetrieve a device by URL",
+        1,
+    );
+    let spec = parse_ok(&tagged);
+    assert_eq!(spec.operations[0].summary, "Retrieve a device by URL");
+    assert!(spec.operations[0]
+        .description
+        .starts_with("Private tags : [ disconnectionAlert ]\nRetrieve a device by URL"));
+}

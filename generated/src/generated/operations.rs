@@ -2,11 +2,9 @@
 
 //! What the documentation says about each operation, at run time: method, path,
 //! rate limit, answer kind, generated events.
-
 use crate::{
     HttpMethod, Idempotency, OperationInfo, RateLimit, RateLimitScope, ResponseKind,
 };
-
 /// `POST /actionGroups`: Create an action group
 pub const POST_ACTION_GROUPS: OperationInfo = OperationInfo {
     name: "post_action_groups",
@@ -25,7 +23,6 @@ pub const POST_ACTION_GROUPS: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `PUT /actionGroups`: Update an action group
 pub const PUT_ACTION_GROUPS: OperationInfo = OperationInfo {
     name: "put_action_groups",
@@ -44,7 +41,6 @@ pub const PUT_ACTION_GROUPS: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /actionGroups/{oid}`: Retrieve a user-defined action group by OID
 pub const GET_ACTION_GROUPS_BY_OID: OperationInfo = OperationInfo {
     name: "get_action_groups_by_oid",
@@ -59,7 +55,6 @@ pub const GET_ACTION_GROUPS_BY_OID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `DELETE /actionGroups/{oid}`: Delete an action group by OID
 pub const DELETE_ACTION_GROUPS_BY_OID: OperationInfo = OperationInfo {
     name: "delete_action_groups_by_oid",
@@ -78,7 +73,6 @@ pub const DELETE_ACTION_GROUPS_BY_OID: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /actionGroups`: Retrieve all user-defined actions groups
 pub const GET_ACTION_GROUPS: OperationInfo = OperationInfo {
     name: "get_action_groups",
@@ -98,7 +92,6 @@ pub const GET_ACTION_GROUPS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /exec/{actionGroupOID}`: Launch a persistent action group by OID
 pub const POST_EXEC_BY_ACTION_GROUP_OID: OperationInfo = OperationInfo {
     name: "post_exec_by_action_group_oid",
@@ -123,7 +116,6 @@ pub const POST_EXEC_BY_ACTION_GROUP_OID: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /exec/{actionGroupOID}/geolocated`: Launch a persistent action group by OID in geolocated mode
 pub const POST_EXEC_BY_ACTION_GROUP_OID_GEOLOCATED: OperationInfo = OperationInfo {
     name: "post_exec_by_action_group_oid_geolocated",
@@ -148,7 +140,6 @@ pub const POST_EXEC_BY_ACTION_GROUP_OID_GEOLOCATED: OperationInfo = OperationInf
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /exec/{actionGroupOID}/internal`: Launch a persistent action group by OID in internal mode
 pub const POST_EXEC_BY_ACTION_GROUP_OID_INTERNAL: OperationInfo = OperationInfo {
     name: "post_exec_by_action_group_oid_internal",
@@ -173,7 +164,6 @@ pub const POST_EXEC_BY_ACTION_GROUP_OID_INTERNAL: OperationInfo = OperationInfo 
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `DELETE /exec/current/setup/{execId}`: Cancel a running setup-level execution
 pub const DELETE_EXEC_CURRENT_SETUP_BY_EXEC_ID: OperationInfo = OperationInfo {
     name: "delete_exec_current_setup_by_exec_id",
@@ -188,7 +178,6 @@ pub const DELETE_EXEC_CURRENT_SETUP_BY_EXEC_ID: OperationInfo = OperationInfo {
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /exec/current/{execId}`: Get an action group execution currently running
 pub const GET_EXEC_CURRENT_BY_EXEC_ID: OperationInfo = OperationInfo {
     name: "get_exec_current_by_exec_id",
@@ -203,7 +192,6 @@ pub const GET_EXEC_CURRENT_BY_EXEC_ID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `DELETE /exec/current/{execId}`: Cancel a running execution
 pub const DELETE_EXEC_CURRENT_BY_EXEC_ID: OperationInfo = OperationInfo {
     name: "delete_exec_current_by_exec_id",
@@ -218,7 +206,6 @@ pub const DELETE_EXEC_CURRENT_BY_EXEC_ID: OperationInfo = OperationInfo {
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /exec/current`: Get action groups executions currently running
 pub const GET_EXEC_CURRENT: OperationInfo = OperationInfo {
     name: "get_exec_current",
@@ -233,7 +220,6 @@ pub const GET_EXEC_CURRENT: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `DELETE /exec/current`: Cancel all running executions
 pub const DELETE_EXEC_CURRENT: OperationInfo = OperationInfo {
     name: "delete_exec_current",
@@ -248,7 +234,6 @@ pub const DELETE_EXEC_CURRENT: OperationInfo = OperationInfo {
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `DELETE /exec/current/setup`: Cancel all running setup-level executions
 pub const DELETE_EXEC_CURRENT_SETUP: OperationInfo = OperationInfo {
     name: "delete_exec_current_setup",
@@ -263,7 +248,6 @@ pub const DELETE_EXEC_CURRENT_SETUP: OperationInfo = OperationInfo {
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /exec/internalCurrent`: Get action groups currently running
 pub const GET_EXEC_INTERNAL_CURRENT: OperationInfo = OperationInfo {
     name: "get_exec_internal_current",
@@ -278,7 +262,6 @@ pub const GET_EXEC_INTERNAL_CURRENT: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `DELETE /exec/current/gateway/{gatewayId}/{execId}`: Cancel a running gateway-level execution. DEPRECATED : all executions started through the API are now attached to setup level
 pub const DELETE_EXEC_CURRENT_GATEWAY_BY_GATEWAY_ID_BY_EXEC_ID: OperationInfo = OperationInfo {
     name: "delete_exec_current_gateway_by_gateway_id_by_exec_id",
@@ -293,7 +276,6 @@ pub const DELETE_EXEC_CURRENT_GATEWAY_BY_GATEWAY_ID_BY_EXEC_ID: OperationInfo = 
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `DELETE /exec/current/gateway/{gatewayId}`: Cancel all running gateway-level executions. DEPRECATED : all executions started through the API are now attached to setup level
 pub const DELETE_EXEC_CURRENT_GATEWAY_BY_GATEWAY_ID: OperationInfo = OperationInfo {
     name: "delete_exec_current_gateway_by_gateway_id",
@@ -308,7 +290,6 @@ pub const DELETE_EXEC_CURRENT_GATEWAY_BY_GATEWAY_ID: OperationInfo = OperationIn
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /exec/delayedTriggerSchedule/{triggerId}`: Get a scheduled execution of delayed trigger
 pub const GET_EXEC_DELAYED_TRIGGER_SCHEDULE_BY_TRIGGER_ID: OperationInfo = OperationInfo {
     name: "get_exec_delayed_trigger_schedule_by_trigger_id",
@@ -323,7 +304,6 @@ pub const GET_EXEC_DELAYED_TRIGGER_SCHEDULE_BY_TRIGGER_ID: OperationInfo = Opera
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `DELETE /exec/delayedTriggerSchedule/{triggerId}`: Cancel a delayed trigger
 pub const DELETE_EXEC_DELAYED_TRIGGER_SCHEDULE_BY_TRIGGER_ID: OperationInfo = OperationInfo {
     name: "delete_exec_delayed_trigger_schedule_by_trigger_id",
@@ -338,7 +318,6 @@ pub const DELETE_EXEC_DELAYED_TRIGGER_SCHEDULE_BY_TRIGGER_ID: OperationInfo = Op
     events: &["DelayedTriggerCancelledEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /exec/delayedTriggerSchedule`: Get the list of all scheduled executions of delayed trigger
 pub const GET_EXEC_DELAYED_TRIGGER_SCHEDULE: OperationInfo = OperationInfo {
     name: "get_exec_delayed_trigger_schedule",
@@ -353,7 +332,6 @@ pub const GET_EXEC_DELAYED_TRIGGER_SCHEDULE: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /exec/apply`: Execute a non-persistent action group
 pub const POST_EXEC_APPLY: OperationInfo = OperationInfo {
     name: "post_exec_apply",
@@ -378,7 +356,6 @@ pub const POST_EXEC_APPLY: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /exec/apply/geolocated`: Execute a non-persistent action group in geolocated mode
 pub const POST_EXEC_APPLY_GEOLOCATED: OperationInfo = OperationInfo {
     name: "post_exec_apply_geolocated",
@@ -403,7 +380,6 @@ pub const POST_EXEC_APPLY_GEOLOCATED: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /exec/apply/highPriority`: Execute a non-persistent action group in high-priority mode
 pub const POST_EXEC_APPLY_HIGH_PRIORITY: OperationInfo = OperationInfo {
     name: "post_exec_apply_high_priority",
@@ -428,7 +404,6 @@ pub const POST_EXEC_APPLY_HIGH_PRIORITY: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /exec/apply/internal`: Execute a non-persistent action group in internal mode
 pub const POST_EXEC_APPLY_INTERNAL: OperationInfo = OperationInfo {
     name: "post_exec_apply_internal",
@@ -453,7 +428,6 @@ pub const POST_EXEC_APPLY_INTERNAL: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /exec/optimizeWithProtocolGroups`: Compute optimized version of a given execution: replace individual devices sharing the same command (name + parameters) by matching existing protocol groups to improve execution speed
 pub const POST_EXEC_OPTIMIZE_WITH_PROTOCOL_GROUPS: OperationInfo = OperationInfo {
     name: "post_exec_optimize_with_protocol_groups",
@@ -468,7 +442,6 @@ pub const POST_EXEC_OPTIMIZE_WITH_PROTOCOL_GROUPS: OperationInfo = OperationInfo
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /exec/schedule/{actionGroupOID}`: Retrieve all scheduled action group executions
 pub const GET_EXEC_SCHEDULE_BY_ACTION_GROUP_OID: OperationInfo = OperationInfo {
     name: "get_exec_schedule_by_action_group_oid",
@@ -483,7 +456,6 @@ pub const GET_EXEC_SCHEDULE_BY_ACTION_GROUP_OID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /exec/schedule/{actionGroupOID}/{utcTimestamp}`: Schedule an action group execution with a delay
 pub const POST_EXEC_SCHEDULE_BY_ACTION_GROUP_OID_BY_UTC_TIMESTAMP: OperationInfo = OperationInfo {
     name: "post_exec_schedule_by_action_group_oid_by_utc_timestamp",
@@ -510,7 +482,6 @@ pub const POST_EXEC_SCHEDULE_BY_ACTION_GROUP_OID_BY_UTC_TIMESTAMP: OperationInfo
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /exec/schedule`: Retrieve all scheduled action groups executions
 pub const GET_EXEC_SCHEDULE: OperationInfo = OperationInfo {
     name: "get_exec_schedule",
@@ -525,7 +496,6 @@ pub const GET_EXEC_SCHEDULE: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /oauth2/applications/authorized`: Get a list of all authorized applications for the current setup
 pub const GET_OAUTH2_APPLICATIONS_AUTHORIZED: OperationInfo = OperationInfo {
     name: "get_oauth2_applications_authorized",
@@ -540,7 +510,6 @@ pub const GET_OAUTH2_APPLICATIONS_AUTHORIZED: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `DELETE /oauth2/applications/authorized/{clientId}`: Revoke an authorized application
 pub const DELETE_OAUTH2_APPLICATIONS_AUTHORIZED_BY_CLIENT_ID: OperationInfo = OperationInfo {
     name: "delete_oauth2_applications_authorized_by_client_id",
@@ -555,7 +524,6 @@ pub const DELETE_OAUTH2_APPLICATIONS_AUTHORIZED_BY_CLIENT_ID: OperationInfo = Op
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `PUT /oauth2/applications/authorized/{clientId}/disable`: Disable an authorized application
 pub const PUT_OAUTH2_APPLICATIONS_AUTHORIZED_BY_CLIENT_ID_DISABLE: OperationInfo = OperationInfo {
     name: "put_oauth2_applications_authorized_by_client_id_disable",
@@ -570,7 +538,6 @@ pub const PUT_OAUTH2_APPLICATIONS_AUTHORIZED_BY_CLIENT_ID_DISABLE: OperationInfo
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `PUT /oauth2/applications/authorized/{clientId}/enable`: Enable an authorized application
 pub const PUT_OAUTH2_APPLICATIONS_AUTHORIZED_BY_CLIENT_ID_ENABLE: OperationInfo = OperationInfo {
     name: "put_oauth2_applications_authorized_by_client_id_enable",
@@ -585,7 +552,6 @@ pub const PUT_OAUTH2_APPLICATIONS_AUTHORIZED_BY_CLIENT_ID_ENABLE: OperationInfo 
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /oauth2/authorization`: Get an OAuth2 authorization code
 pub const GET_OAUTH2_AUTHORIZATION: OperationInfo = OperationInfo {
     name: "get_oauth2_authorization",
@@ -600,7 +566,6 @@ pub const GET_OAUTH2_AUTHORIZATION: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /conditionGroups`: Create a condition group
 pub const POST_CONDITION_GROUPS: OperationInfo = OperationInfo {
     name: "post_condition_groups",
@@ -615,7 +580,6 @@ pub const POST_CONDITION_GROUPS: OperationInfo = OperationInfo {
     events: &["ConditionGroupCreatedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `PUT /conditionGroups`: Update a condition group
 pub const PUT_CONDITION_GROUPS: OperationInfo = OperationInfo {
     name: "put_condition_groups",
@@ -630,7 +594,6 @@ pub const PUT_CONDITION_GROUPS: OperationInfo = OperationInfo {
     events: &["ConditionGroupUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /conditionGroups/{oid}`: Retrieve a condition group by OID
 pub const GET_CONDITION_GROUPS_BY_OID: OperationInfo = OperationInfo {
     name: "get_condition_groups_by_oid",
@@ -645,7 +608,6 @@ pub const GET_CONDITION_GROUPS_BY_OID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `DELETE /conditionGroups/{oid}`: Delete a condition group by OID
 pub const DELETE_CONDITION_GROUPS_BY_OID: OperationInfo = OperationInfo {
     name: "delete_condition_groups_by_oid",
@@ -660,7 +622,6 @@ pub const DELETE_CONDITION_GROUPS_BY_OID: OperationInfo = OperationInfo {
     events: &["ConditionGroupDeletedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /conditionGroups/{oid}/evaluate`: Evaluate a condition group
 pub const GET_CONDITION_GROUPS_BY_OID_EVALUATE: OperationInfo = OperationInfo {
     name: "get_condition_groups_by_oid_evaluate",
@@ -675,7 +636,6 @@ pub const GET_CONDITION_GROUPS_BY_OID_EVALUATE: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /conditionGroups`: Retrieve all user-defined condition groups
 pub const GET_CONDITION_GROUPS: OperationInfo = OperationInfo {
     name: "get_condition_groups",
@@ -695,7 +655,6 @@ pub const GET_CONDITION_GROUPS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /config/august/createAuthenticationURL/{redirectURL}`: Return an URL to use for August authentication. At the end of the authentication process, the user will be redirected to the given {redirectURL}
 pub const POST_CONFIG_AUGUST_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: OperationInfo = OperationInfo {
     name: "post_config_august_create_authentication_url_by_redirect_url",
@@ -710,7 +669,6 @@ pub const POST_CONFIG_AUGUST_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: Operatio
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/august/discoverGatewaysCandidates`: Return the list of the gateways candidates
 pub const POST_CONFIG_AUGUST_DISCOVER_GATEWAYS_CANDIDATES: OperationInfo = OperationInfo {
     name: "post_config_august_discover_gateways_candidates",
@@ -728,7 +686,6 @@ pub const POST_CONFIG_AUGUST_DISCOVER_GATEWAYS_CANDIDATES: OperationInfo = Opera
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `PUT /config/august/tokens`: Refresh current access token if necessary
 pub const PUT_CONFIG_AUGUST_TOKENS: OperationInfo = OperationInfo {
     name: "put_config_august_tokens",
@@ -746,7 +703,6 @@ pub const PUT_CONFIG_AUGUST_TOKENS: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/august/discoverGateway/{houseId}`: Start a discover August gateway
 pub const POST_CONFIG_AUGUST_DISCOVER_GATEWAY_BY_HOUSE_ID: OperationInfo = OperationInfo {
     name: "post_config_august_discover_gateway_by_house_id",
@@ -761,7 +717,6 @@ pub const POST_CONFIG_AUGUST_DISCOVER_GATEWAY_BY_HOUSE_ID: OperationInfo = Opera
     events: &["AugustGatewayDiscoverCompletedEvent", "AugustGatewayDiscoverFailedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/august/gateways/{gatewayId}/discoverDevices`: Start discover August devices
 pub const POST_CONFIG_AUGUST_GATEWAYS_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationInfo = OperationInfo {
     name: "post_config_august_gateways_by_gateway_id_discover_devices",
@@ -776,7 +731,6 @@ pub const POST_CONFIG_AUGUST_GATEWAYS_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationI
     events: &["DeviceCreatedEvent", "DiscoverCompleteEvent", "DiscoverFailedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/camera/discover/{rootUser}/{rootPassword}`: Pair and configure a camera
 pub const POST_CONFIG_BY_GATEWAY_ID_CAMERA_DISCOVER_BY_ROOT_USER_BY_ROOT_PASSWORD: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_camera_discover_by_root_user_by_root_password",
@@ -791,7 +745,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_CAMERA_DISCOVER_BY_ROOT_USER_BY_ROOT_PASSWOR
     events: &["CameraDiscoveredEvent", "DeviceCreatedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `DELETE /config/{gatewayId}/camera/unused`: Delete discovered but unpaired cameras for a given gateway
 pub const DELETE_CONFIG_BY_GATEWAY_ID_CAMERA_UNUSED: OperationInfo = OperationInfo {
     name: "delete_config_by_gateway_id_camera_unused",
@@ -806,7 +759,6 @@ pub const DELETE_CONFIG_BY_GATEWAY_ID_CAMERA_UNUSED: OperationInfo = OperationIn
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `POST /config/{gatewayId}/camera/wifi/{deviceAddress}/{wifiProfile}/{wifiSSID}/{secretKey}`: Set Wifi settings of a paired camera
 pub const POST_CONFIG_BY_GATEWAY_ID_CAMERA_WIFI_BY_DEVICE_ADDRESS_BY_WIFI_PROFILE_BY_WIFI_SSID_BY_SECRET_KEY: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_camera_wifi_by_device_address_by_wifi_profile_by_wifi_ssid_by_secret_key",
@@ -821,7 +773,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_CAMERA_WIFI_BY_DEVICE_ADDRESS_BY_WIFI_PROFIL
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /config/{gatewayId}/camera/candidates`: Get discovered cameras that may be paired to the gateway. This operation should be started after the LAN discovery completes.
 pub const GET_CONFIG_BY_GATEWAY_ID_CAMERA_CANDIDATES: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_camera_candidates",
@@ -836,7 +787,6 @@ pub const GET_CONFIG_BY_GATEWAY_ID_CAMERA_CANDIDATES: OperationInfo = OperationI
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /config/{gatewayId}/devices/{protocolType}/commissioning/codes`: Get active commissioning codes on given protocol
 pub const GET_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_CODES: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_devices_by_protocol_type_commissioning_codes",
@@ -851,7 +801,6 @@ pub const GET_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_CODES:
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /config/{gatewayId}/devices/{protocolType}/commissioning/codes`: Add one or more device commissioning code(s) on given protocol for a future pairing procedure. The limit for zigbee protocol is 127
 pub const POST_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_CODES: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_devices_by_protocol_type_commissioning_codes",
@@ -866,7 +815,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_CODES
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `DELETE /config/{gatewayId}/devices/{protocolType}/commissioning/codes`: Remove all device commissioning codes on given protocol
 pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_CODES: OperationInfo = OperationInfo {
     name: "delete_config_by_gateway_id_devices_by_protocol_type_commissioning_codes",
@@ -881,7 +829,6 @@ pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_COD
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `DELETE /config/{gatewayId}/devices/{protocolType}/commissioning/codes/{code}`: Remove a device commissioning code on given protocol
 pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_CODES_BY_CODE: OperationInfo = OperationInfo {
     name: "delete_config_by_gateway_id_devices_by_protocol_type_commissioning_codes_by_code",
@@ -896,7 +843,6 @@ pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_COD
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `POST /config/{gatewayId}/devices/{protocolType}/commissioning/import`: Import saved device commissioning codes to the actual codes list
 pub const POST_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_IMPORT: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_devices_by_protocol_type_commissioning_import",
@@ -911,7 +857,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_IMPOR
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /config/{gatewayId}/devices/{protocolType}/commissioning/savedCodes`: Get saved commissioning codes on given protocol
 pub const GET_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_SAVED_CODES: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_devices_by_protocol_type_commissioning_saved_codes",
@@ -926,7 +871,6 @@ pub const GET_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_SAVED_
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /config/{gatewayId}/devices/{protocolType}/commissioning/savedCodes`: Add one or more device saved commissioning code(s) on given protocol for a future pairing procedure
 pub const POST_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_SAVED_CODES: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_devices_by_protocol_type_commissioning_saved_codes",
@@ -941,7 +885,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_SAVED
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `DELETE /config/{gatewayId}/devices/{protocolType}/commissioning/savedCodes`: Remove all saved device commissioning codes on given protocol
 pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_SAVED_CODES: OperationInfo = OperationInfo {
     name: "delete_config_by_gateway_id_devices_by_protocol_type_commissioning_saved_codes",
@@ -956,7 +899,6 @@ pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_SAV
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `DELETE /config/{gatewayId}/devices/{protocolType}/commissioning/savedCodes/{code}`: Remove a device saved commissioning code on given protocol
 pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_SAVED_CODES_BY_CODE: OperationInfo = OperationInfo {
     name: "delete_config_by_gateway_id_devices_by_protocol_type_commissioning_saved_codes_by_code",
@@ -971,7 +913,6 @@ pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_COMMISSIONING_SAV
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `POST /config/{gatewayId}/devices/{deviceAddress}/{protocolType}/{deviceType}/{deviceLabel}`: This operation allows to create a device. This operation is useful to add RTS devices, RTD alarm system and EnOcean actuators
 pub const POST_CONFIG_BY_GATEWAY_ID_DEVICES_BY_DEVICE_ADDRESS_BY_PROTOCOL_TYPE_BY_DEVICE_TYPE_BY_DEVICE_LABEL: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_devices_by_device_address_by_protocol_type_by_device_type_by_device_label",
@@ -986,7 +927,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_DEVICES_BY_DEVICE_ADDRESS_BY_PROTOCOL_TYPE_B
     events: &["DeviceCreatedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /config/{gatewayId}/devices/{protocolType}/partial`: Get addresses of partial devices on given protocol
 pub const GET_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_PARTIAL: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_devices_by_protocol_type_partial",
@@ -1001,7 +941,6 @@ pub const GET_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_PARTIAL: OperationIn
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `DELETE /config/{gatewayId}/devices/{protocolType}/partial`: This operation allows to purge partially discovered raw devices (with status PARTIAL)
 pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_PARTIAL: OperationInfo = OperationInfo {
     name: "delete_config_by_gateway_id_devices_by_protocol_type_partial",
@@ -1016,7 +955,6 @@ pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_PARTIAL: Operatio
     events: &["PurgePartialRawDevicesEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `DELETE /config/{gatewayId}/devices/{protocolType}/partial/{deviceAddress}`: This operation allows to purge a partial raw device
 pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_PARTIAL_BY_DEVICE_ADDRESS: OperationInfo = OperationInfo {
     name: "delete_config_by_gateway_id_devices_by_protocol_type_partial_by_device_address",
@@ -1031,7 +969,6 @@ pub const DELETE_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_PARTIAL_BY_DEVICE
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `POST /config/{gatewayId}/devices/{protocolType}/init`: Initialize the protocol, and create a stack if needed
 pub const POST_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_INIT: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_devices_by_protocol_type_init",
@@ -1046,7 +983,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_DEVICES_BY_PROTOCOL_TYPE_INIT: OperationInfo
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `PUT /config/eliot/tokens`: Refresh current access token if necessary
 pub const PUT_CONFIG_ELIOT_TOKENS: OperationInfo = OperationInfo {
     name: "put_config_eliot_tokens",
@@ -1064,7 +1000,6 @@ pub const PUT_CONFIG_ELIOT_TOKENS: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/eliot/discoverGateway/{gatewayId}`: Start a discover Eliot gateway
 pub const POST_CONFIG_ELIOT_DISCOVER_GATEWAY_BY_GATEWAY_ID: OperationInfo = OperationInfo {
     name: "post_config_eliot_discover_gateway_by_gateway_id",
@@ -1079,7 +1014,6 @@ pub const POST_CONFIG_ELIOT_DISCOVER_GATEWAY_BY_GATEWAY_ID: OperationInfo = Oper
     events: &["EliotDiscoverGatewayCompletedEvent", "EliotDiscoverGatewayFailedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/eliot/discoverGateways`: Send get a list of all user's gateways
 pub const POST_CONFIG_ELIOT_DISCOVER_GATEWAYS: OperationInfo = OperationInfo {
     name: "post_config_eliot_discover_gateways",
@@ -1094,7 +1028,6 @@ pub const POST_CONFIG_ELIOT_DISCOVER_GATEWAYS: OperationInfo = OperationInfo {
     events: &["EliotDiscoverGatewaysCompletedEvent", "EliotDiscoverGatewaysFailedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/eliot/gateways/{gatewayId}/discoverDevices`: Start discover Eliot devices
 pub const POST_CONFIG_ELIOT_GATEWAYS_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationInfo = OperationInfo {
     name: "post_config_eliot_gateways_by_gateway_id_discover_devices",
@@ -1109,7 +1042,6 @@ pub const POST_CONFIG_ELIOT_GATEWAYS_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationIn
     events: &["DeviceCreatedEvent", "DiscoverCompleteEvent", "DiscoverFailedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/eliot/createAuthenticationURL/{redirectURL}`: Return an URL to use for Eliot authentication. At the end of the authentication process, the user will be redirected to the given {redirectURL}
 pub const POST_CONFIG_ELIOT_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: OperationInfo = OperationInfo {
     name: "post_config_eliot_create_authentication_url_by_redirect_url",
@@ -1124,7 +1056,6 @@ pub const POST_CONFIG_ELIOT_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: Operation
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /config/{gatewayId}/enocean/deviceAddress/{deviceType}`: Return next available EnOcean device address for a given device type
 pub const GET_CONFIG_BY_GATEWAY_ID_ENOCEAN_DEVICE_ADDRESS_BY_DEVICE_TYPE: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_enocean_device_address_by_device_type",
@@ -1139,7 +1070,6 @@ pub const GET_CONFIG_BY_GATEWAY_ID_ENOCEAN_DEVICE_ADDRESS_BY_DEVICE_TYPE: Operat
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /config/{gatewayId}/enocean/learn/start/{deviceRef}`: Start an EnOcean learning device procedure (pair a new device indicating the device reference). Useful for devices using generic profiles (require a manual specification).
 pub const POST_CONFIG_BY_GATEWAY_ID_ENOCEAN_LEARN_START_BY_DEVICE_REF: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_enocean_learn_start_by_device_ref",
@@ -1159,7 +1089,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ENOCEAN_LEARN_START_BY_DEVICE_REF: Operation
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/enocean/learn/start`: Start an EnOcean learning procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ENOCEAN_LEARN_START: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_enocean_learn_start",
@@ -1179,7 +1108,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ENOCEAN_LEARN_START: OperationInfo = Operati
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/enocean/learn/stop`: Stop the EnOcean learning procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ENOCEAN_LEARN_STOP: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_enocean_learn_stop",
@@ -1194,7 +1122,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ENOCEAN_LEARN_STOP: OperationInfo = Operatio
     events: &["EnOceanLearnStoppedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/io/discover`: Deprecated, use the discoverActuators command on the stack device. Start the IO actuators discover full procedure (discover actuators that share the same key and actuators that are in config state)
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_discover",
@@ -1213,7 +1140,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/io/discover/1way`: Deprecated, use discover/simple instead. Start the IO actuators discover simple procedure (discover only actuators that are in config state)
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_1WAY: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_discover_1way",
@@ -1228,7 +1154,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_1WAY: OperationInfo = OperationI
     events: &["DeviceCreatedEvent", "DeviceStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/io/discover/inSystem`: Deprecated, use the discoverActuators command on the stack device. Start the IO actuators discover in system procedure (discover only actuators that share the same system key)
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_IN_SYSTEM: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_discover_in_system",
@@ -1243,7 +1168,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_IN_SYSTEM: OperationInfo = Opera
     events: &["DeviceCreatedEvent", "DeviceStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/io/discover/simple`: Deprecated, use the discoverActuators command on the stack device. Start the IO actuators discover simple procedure (discover only actuators that are in config state)
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SIMPLE: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_discover_simple",
@@ -1258,7 +1182,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SIMPLE: OperationInfo = Operatio
     events: &["DeviceCreatedEvent", "DeviceStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/io/setConfigState`: This operation allows to set configuration state of one or more IO node
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_SET_CONFIG_STATE: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_set_config_state",
@@ -1273,7 +1196,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_SET_CONFIG_STATE: OperationInfo = Operati
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/io/atlantic/twinningExit/{deviceAddress}`: This operation forces a device to stop twinning procedure (only supported by Atlantic Electrical heater with adjustable temperature setpoint devices)
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_ATLANTIC_TWINNING_EXIT_BY_DEVICE_ADDRESS: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_atlantic_twinning_exit_by_device_address",
@@ -1288,7 +1210,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_ATLANTIC_TWINNING_EXIT_BY_DEVICE_ADDRESS:
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/io/controller/{controllerAddress}/sendSystemTable`: This operation allows to send a system table to a controller
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_CONTROLLER_BY_CONTROLLER_ADDRESS_SEND_SYSTEM_TABLE: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_controller_by_controller_address_send_system_table",
@@ -1303,7 +1224,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_CONTROLLER_BY_CONTROLLER_ADDRESS_SEND_SYS
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/io/openDeviceInRCM/{deviceAddress}`: This operation asks the device to open itself in RCM
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_OPEN_DEVICE_IN_RCM_BY_DEVICE_ADDRESS: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_open_device_in_rcm_by_device_address",
@@ -1318,7 +1238,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_OPEN_DEVICE_IN_RCM_BY_DEVICE_ADDRESS: Ope
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/io/discover/sensors/pulse/gas/{deviceAddress}`: Set the settings of a IO gas pulse sensor
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_PULSE_GAS_BY_DEVICE_ADDRESS: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_discover_sensors_pulse_gas_by_device_address",
@@ -1333,7 +1252,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_PULSE_GAS_BY_DEVICE_ADDR
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/io/discover/sensors/pulse/{category}/{scaleFactor}`: Start the IO generic pulse sensor discover procedure
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_PULSE_BY_CATEGORY_BY_SCALE_FACTOR: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_discover_sensors_pulse_by_category_by_scale_factor",
@@ -1352,7 +1270,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_PULSE_BY_CATEGORY_BY_SCA
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /config/{gatewayId}/io/PropagateTransferKey`: Deprecated : use POST on config/{gatewayId}/io/propagateTransferKey. This operation allows to retrieve the IO security key from a control point with feedback function and to send it to the entire installation
 pub const GET_CONFIG_BY_GATEWAY_ID_IO_PROPAGATE_TRANSFER_KEY: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_io_propagate_transfer_key",
@@ -1367,7 +1284,6 @@ pub const GET_CONFIG_BY_GATEWAY_ID_IO_PROPAGATE_TRANSFER_KEY: OperationInfo = Op
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `PUT /config/{gatewayId}/io/changeAndPropagateTransferKey`: Deprecated, use the resetNetworkSecurity on the stack device. This operation allows to change the IO security key in the box unit and to send this new key to the entire installation
 pub const PUT_CONFIG_BY_GATEWAY_ID_IO_CHANGE_AND_PROPAGATE_TRANSFER_KEY: OperationInfo = OperationInfo {
     name: "put_config_by_gateway_id_io_change_and_propagate_transfer_key",
@@ -1382,7 +1298,6 @@ pub const PUT_CONFIG_BY_GATEWAY_ID_IO_CHANGE_AND_PROPAGATE_TRANSFER_KEY: Operati
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/io/propagateTransferKey`: This operation allows to retrieve the IO security key from a control point with feedback function and to send it to the entire installation
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_PROPAGATE_TRANSFER_KEY: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_propagate_transfer_key",
@@ -1397,7 +1312,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_PROPAGATE_TRANSFER_KEY: OperationInfo = O
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/io/revertToCurrentKey`: This operation allows to send the current IO security key
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_REVERT_TO_CURRENT_KEY: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_revert_to_current_key",
@@ -1412,7 +1326,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_REVERT_TO_CURRENT_KEY: OperationInfo = Op
     events: &["IOChangedKeyEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/io/sendIOKeyToDevices`: This operation allows to send the current IO security key to specified devices
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_SEND_IO_KEY_TO_DEVICES: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_send_io_key_to_devices",
@@ -1427,7 +1340,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_SEND_IO_KEY_TO_DEVICES: OperationInfo = O
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/io/sendTransferKey`: Deprecated, use the shareNetwork command on the stack device. This operation allows to send the installation IO security key to an IO control point with feedback function
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_SEND_TRANSFER_KEY: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_send_transfer_key",
@@ -1442,7 +1354,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_SEND_TRANSFER_KEY: OperationInfo = Operat
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/io/sendTransferKey/{execId}`: This operation allows to send the installation IO security key to an IO control point with feedback function
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_SEND_TRANSFER_KEY_BY_EXEC_ID: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_send_transfer_key_by_exec_id",
@@ -1457,7 +1368,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_SEND_TRANSFER_KEY_BY_EXEC_ID: OperationIn
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/io/discover/somfy`: Deprecated, use the discover1WayController command on the stack device. Start the IO 1-way remote controller discovery procedure
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SOMFY: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_discover_somfy",
@@ -1472,7 +1382,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SOMFY: OperationInfo = Operation
     events: &["DeviceCreatedEvent", "DeviceStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/io/discover/sensors`: Deprecated, use the discoverSensors command on the stack device. Start the IO sensor discover full procedure (discover sensors that share the same key and sensors that are in config state)
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_discover_sensors",
@@ -1487,7 +1396,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS: OperationInfo = Operati
     events: &["DeviceCreatedEvent", "DeviceStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/io/discover/sensors/simple`: Deprecated, use the discoverSensors command on the stack device. Start the IO sensor discover simple procedure (discover only sensors that are in config state)
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_SIMPLE: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_discover_sensors_simple",
@@ -1502,7 +1410,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_SIMPLE: OperationInfo = 
     events: &["DeviceCreatedEvent", "DeviceStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `DELETE /config/{gatewayId}/io/discover/sensors/{sensorAddress}`: Unsubscribe an IO sensor from the installation
 pub const DELETE_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_BY_SENSOR_ADDRESS: OperationInfo = OperationInfo {
     name: "delete_config_by_gateway_id_io_discover_sensors_by_sensor_address",
@@ -1517,7 +1424,6 @@ pub const DELETE_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_BY_SENSOR_ADDRESS: Ope
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/io/discover/sensors/{sensorAddress}/unsubscribe`: Unsubscribe an IO sensor from the installation
 pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_BY_SENSOR_ADDRESS_UNSUBSCRIBE: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_io_discover_sensors_by_sensor_address_unsubscribe",
@@ -1532,7 +1438,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_IO_DISCOVER_SENSORS_BY_SENSOR_ADDRESS_UNSUBS
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/ogp/knx/import`: Import KNX installation file
 pub const POST_CONFIG_BY_GATEWAY_ID_OGP_KNX_IMPORT: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_ogp_knx_import",
@@ -1547,7 +1452,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_OGP_KNX_IMPORT: OperationInfo = OperationInf
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/modbus/discover/{ovpGatewayAddress}`: Start the Modbus actuators discover procedure
 pub const POST_CONFIG_BY_GATEWAY_ID_MODBUS_DISCOVER_BY_OVP_GATEWAY_ADDRESS: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_modbus_discover_by_ovp_gateway_address",
@@ -1562,7 +1466,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_MODBUS_DISCOVER_BY_OVP_GATEWAY_ADDRESS: Oper
     events: &["DiscoverCompleteEvent", "DiscoverFailedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/modbus/discover/modules/{deviceAddress}`: Start the Modbus modules discover procedure
 pub const POST_CONFIG_BY_GATEWAY_ID_MODBUS_DISCOVER_MODULES_BY_DEVICE_ADDRESS: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_modbus_discover_modules_by_device_address",
@@ -1577,7 +1480,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_MODBUS_DISCOVER_MODULES_BY_DEVICE_ADDRESS: O
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/ogcp/{cloudId}/oauth2/createAuthenticationURL`: Return an URL to use for OAuth2 authorization workflow. At the end of the authentication process, the user will be redirected to the given {redirectUrl}
 pub const POST_CONFIG_OGCP_BY_CLOUD_ID_OAUTH2_CREATE_AUTHENTICATION_URL: OperationInfo = OperationInfo {
     name: "post_config_ogcp_by_cloud_id_oauth2_create_authentication_url",
@@ -1592,7 +1494,6 @@ pub const POST_CONFIG_OGCP_BY_CLOUD_ID_OAUTH2_CREATE_AUTHENTICATION_URL: Operati
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/ogcp/{cloudId}/discover/device/{deviceId}`: Start a discovery of a device. Device commissioning key must be passed in request body. Only works on clouds using device-level integration mode.
 pub const POST_CONFIG_OGCP_BY_CLOUD_ID_DISCOVER_DEVICE_BY_DEVICE_ID: OperationInfo = OperationInfo {
     name: "post_config_ogcp_by_cloud_id_discover_device_by_device_id",
@@ -1607,7 +1508,6 @@ pub const POST_CONFIG_OGCP_BY_CLOUD_ID_DISCOVER_DEVICE_BY_DEVICE_ID: OperationIn
     events: &["OGCPDiscoverDeviceCompletedEvent", "OGCPDiscoverDeviceFailedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/ogcp/{cloudId}/discover/sites/{siteId}`: Start a discovery of a specific site. If multi-sites is not supported, siteId should be 'default'. Only works on clouds using site-level integration mode.
 pub const POST_CONFIG_OGCP_BY_CLOUD_ID_DISCOVER_SITES_BY_SITE_ID: OperationInfo = OperationInfo {
     name: "post_config_ogcp_by_cloud_id_discover_sites_by_site_id",
@@ -1622,7 +1522,6 @@ pub const POST_CONFIG_OGCP_BY_CLOUD_ID_DISCOVER_SITES_BY_SITE_ID: OperationInfo 
     events: &["OGCPDiscoverSiteCompletedEvent", "OGCPDiscoverSiteFailedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/ogcp/{cloudId}/discover/sites`: Start a discovery of available sites. Only works on clouds using site-level integration mode and supporting multi-sites per account.
 pub const POST_CONFIG_OGCP_BY_CLOUD_ID_DISCOVER_SITES: OperationInfo = OperationInfo {
     name: "post_config_ogcp_by_cloud_id_discover_sites",
@@ -1637,7 +1536,6 @@ pub const POST_CONFIG_OGCP_BY_CLOUD_ID_DISCOVER_SITES: OperationInfo = Operation
     events: &["OGCPDiscoverSitesCompletedEvent", "OGCPDiscoverSitesFailedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /config/ogcp/instances`: Get a list of all available OGCP instances on that server
 pub const GET_CONFIG_OGCP_INSTANCES: OperationInfo = OperationInfo {
     name: "get_config_ogcp_instances",
@@ -1652,7 +1550,6 @@ pub const GET_CONFIG_OGCP_INSTANCES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /config/ogcp/{cloudId}/oauth2/passwordGrant`: Get new oauth tokens from user credentials. Only works on clouds using site-level integration mode
 pub const POST_CONFIG_OGCP_BY_CLOUD_ID_OAUTH2_PASSWORD_GRANT: OperationInfo = OperationInfo {
     name: "post_config_ogcp_by_cloud_id_oauth2_password_grant",
@@ -1667,7 +1564,6 @@ pub const POST_CONFIG_OGCP_BY_CLOUD_ID_OAUTH2_PASSWORD_GRANT: OperationInfo = Op
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/ogcp/{cloudId}/pairing/device/{deviceId}`: Transmit device pairing informations to the third-party Cloud. Only works on clouds using device-level integration mode and supporting pairing requests.
 pub const POST_CONFIG_OGCP_BY_CLOUD_ID_PAIRING_DEVICE_BY_DEVICE_ID: OperationInfo = OperationInfo {
     name: "post_config_ogcp_by_cloud_id_pairing_device_by_device_id",
@@ -1682,7 +1578,6 @@ pub const POST_CONFIG_OGCP_BY_CLOUD_ID_PAIRING_DEVICE_BY_DEVICE_ID: OperationInf
     events: &["OGCPDevicePairingCompletedEvent", "OGCPDevicePairingFailedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/ogcp/{cloudId}/pairing/device`: Transmit device pairing informations to the third-party Cloud. Only works on clouds using device-level integration mode and supporting pairing requests.
 pub const POST_CONFIG_OGCP_BY_CLOUD_ID_PAIRING_DEVICE: OperationInfo = OperationInfo {
     name: "post_config_ogcp_by_cloud_id_pairing_device",
@@ -1697,7 +1592,6 @@ pub const POST_CONFIG_OGCP_BY_CLOUD_ID_PAIRING_DEVICE: OperationInfo = Operation
     events: &["OGCPDevicePairingCompletedEvent", "OGCPDevicePairingFailedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/ogcp/{cloudId}/oauth2/tokens/refresh`: Refresh OAuth2 tokens if necessary
 pub const POST_CONFIG_OGCP_BY_CLOUD_ID_OAUTH2_TOKENS_REFRESH: OperationInfo = OperationInfo {
     name: "post_config_ogcp_by_cloud_id_oauth2_tokens_refresh",
@@ -1712,7 +1606,6 @@ pub const POST_CONFIG_OGCP_BY_CLOUD_ID_OAUTH2_TOKENS_REFRESH: OperationInfo = Op
     events: &["OGCPTokensRefreshCompletedEvent", "OGCPTokensRefreshFailedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/opendoors/tokens`: Generate OAuth2 tokens from credentials
 pub const POST_CONFIG_OPENDOORS_TOKENS: OperationInfo = OperationInfo {
     name: "post_config_opendoors_tokens",
@@ -1730,7 +1623,6 @@ pub const POST_CONFIG_OPENDOORS_TOKENS: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/opendoors/discover`: Test an OpenDoors account, create and attach a cloud gateway to the current setup then discover devices on that gateway
 pub const POST_CONFIG_OPENDOORS_DISCOVER: OperationInfo = OperationInfo {
     name: "post_config_opendoors_discover",
@@ -1745,7 +1637,6 @@ pub const POST_CONFIG_OPENDOORS_DISCOVER: OperationInfo = OperationInfo {
     events: &["OpenDoorsDiscoverCompletedEvent", "OpenDoorsDiscoverFailedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/opendoors/discoverGateway`: Test an OpenDoors account, create and attach a cloud gateway to the current setup then discover devices on that gateway
 pub const POST_CONFIG_OPENDOORS_DISCOVER_GATEWAY: OperationInfo = OperationInfo {
     name: "post_config_opendoors_discover_gateway",
@@ -1760,7 +1651,6 @@ pub const POST_CONFIG_OPENDOORS_DISCOVER_GATEWAY: OperationInfo = OperationInfo 
     events: &["OpenDoorsDiscoverCompletedEvent", "OpenDoorsDiscoverFailedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/opendoors/{gatewayId}/discoverDevices`: Discover OpenDoors devices on given gateway
 pub const POST_CONFIG_OPENDOORS_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationInfo = OperationInfo {
     name: "post_config_opendoors_by_gateway_id_discover_devices",
@@ -1775,7 +1665,6 @@ pub const POST_CONFIG_OPENDOORS_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationInfo = 
     events: &["OpenDoorsDiscoverCompletedEvent", "OpenDoorsDiscoverFailedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/opendoors/createAuthenticationURL/{redirectURL}`: Return an URL to use for OpenDoors authentication. At the end of the authentication process, the user will be redirected to the given {redirectURL}
 pub const POST_CONFIG_OPENDOORS_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: OperationInfo = OperationInfo {
     name: "post_config_opendoors_create_authentication_url_by_redirect_url",
@@ -1790,7 +1679,6 @@ pub const POST_CONFIG_OPENDOORS_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: Opera
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/ovp/discover`: Start the OVP actuators discover full procedure (discover actuators that share the same key and actuators that are in config state)
 pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_ovp_discover",
@@ -1809,7 +1697,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER: OperationInfo = OperationInfo 
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/ovp/discover/inSystem`: Start the OVP actuators discover in system procedure (discover only actuators that share the same system key)
 pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_IN_SYSTEM: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_ovp_discover_in_system",
@@ -1828,7 +1715,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_IN_SYSTEM: OperationInfo = Oper
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/ovp/discover/simple`: Start the OVP actuators discover simple procedure (discover only actuators that are in config state)
 pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_SIMPLE: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_ovp_discover_simple",
@@ -1847,7 +1733,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_SIMPLE: OperationInfo = Operati
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/ovp/discover/modbus/{gatewayAddress}/modules`: Start an OVP sensors discover modules on a modbus gateway
 pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_MODBUS_BY_GATEWAY_ADDRESS_MODULES: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_ovp_discover_modbus_by_gateway_address_modules",
@@ -1862,7 +1747,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_MODBUS_BY_GATEWAY_ADDRESS_MODUL
     events: &["DeviceCreatedEvent", "DeviceStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/ovp/discover/sensors`: Start the OVP sensors discover full procedure (discover sensors that share the same key and actuators that are in config state)
 pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_SENSORS: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_ovp_discover_sensors",
@@ -1877,7 +1761,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_SENSORS: OperationInfo = Operat
     events: &["DeviceCreatedEvent", "DeviceStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/ovp/discover/sensors/simple`: Start the OVP sensor discover simple procedure (discover only sensors that are in config state)
 pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_SENSORS_SIMPLE: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_ovp_discover_sensors_simple",
@@ -1892,7 +1775,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_OVP_DISCOVER_SENSORS_SIMPLE: OperationInfo =
     events: &["DeviceCreatedEvent", "DeviceStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `PUT /config/{gatewayId}/hue/bridge/{hueBridgeAddress}/createBridgeUser`: Create a bridge user on the Philips HUE bridge. Does nothing if the user already exists.
 pub const PUT_CONFIG_BY_GATEWAY_ID_HUE_BRIDGE_BY_HUE_BRIDGE_ADDRESS_CREATE_BRIDGE_USER: OperationInfo = OperationInfo {
     name: "put_config_by_gateway_id_hue_bridge_by_hue_bridge_address_create_bridge_user",
@@ -1907,7 +1789,6 @@ pub const PUT_CONFIG_BY_GATEWAY_ID_HUE_BRIDGE_BY_HUE_BRIDGE_ADDRESS_CREATE_BRIDG
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `POST /config/{gatewayId}/hue/bridge/discover`: Start a discover for a Philips HUE bridge
 pub const POST_CONFIG_BY_GATEWAY_ID_HUE_BRIDGE_DISCOVER: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_hue_bridge_discover",
@@ -1922,7 +1803,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_HUE_BRIDGE_DISCOVER: OperationInfo = Operati
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/hue/bridge/{hueBridgeAddress}/discoverConfiguration`: Start a configuration discover on the target Philips HUE bridge
 pub const POST_CONFIG_BY_GATEWAY_ID_HUE_BRIDGE_BY_HUE_BRIDGE_ADDRESS_DISCOVER_CONFIGURATION: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_hue_bridge_by_hue_bridge_address_discover_configuration",
@@ -1937,7 +1817,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_HUE_BRIDGE_BY_HUE_BRIDGE_ADDRESS_DISCOVER_CO
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /config/{gatewayId}/profalux868/address`: This operation give the next available address
 pub const GET_CONFIG_BY_GATEWAY_ID_PROFALUX868_ADDRESS: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_profalux868_address",
@@ -1952,7 +1831,6 @@ pub const GET_CONFIG_BY_GATEWAY_ID_PROFALUX868_ADDRESS: OperationInfo = Operatio
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /config/{gatewayId}/profalux868/{deviceAddress}/pair`: Pair profalux device
 pub const POST_CONFIG_BY_GATEWAY_ID_PROFALUX868_BY_DEVICE_ADDRESS_PAIR: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_profalux868_by_device_address_pair",
@@ -1967,7 +1845,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_PROFALUX868_BY_DEVICE_ADDRESS_PAIR: Operatio
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/profalux868/{deviceAddress}/unpair`: Unpair profalux device
 pub const POST_CONFIG_BY_GATEWAY_ID_PROFALUX868_BY_DEVICE_ADDRESS_UNPAIR: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_profalux868_by_device_address_unpair",
@@ -1982,7 +1859,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_PROFALUX868_BY_DEVICE_ADDRESS_UNPAIR: Operat
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /setup/protocols/groups`: Retrieve all protocol groups and their devices present in a given setup
 pub const GET_SETUP_PROTOCOLS_GROUPS: OperationInfo = OperationInfo {
     name: "get_setup_protocols_groups",
@@ -1997,7 +1873,6 @@ pub const GET_SETUP_PROTOCOLS_GROUPS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /config/{gatewayId}/{protocolType}/group`: Create a group node for a protocol
 pub const POST_CONFIG_BY_GATEWAY_ID_BY_PROTOCOL_TYPE_GROUP: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_by_protocol_type_group",
@@ -2012,7 +1887,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_BY_PROTOCOL_TYPE_GROUP: OperationInfo = Oper
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /config/{gatewayId}/{protocolType}/group/capabilities`: Retrieve all controllables allowed in protocol group creation
 pub const GET_CONFIG_BY_GATEWAY_ID_BY_PROTOCOL_TYPE_GROUP_CAPABILITIES: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_by_protocol_type_group_capabilities",
@@ -2027,7 +1901,6 @@ pub const GET_CONFIG_BY_GATEWAY_ID_BY_PROTOCOL_TYPE_GROUP_CAPABILITIES: Operatio
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /config/{gatewayId}/{protocolType}/group/{groupAddress}/devices`: Retrieve the urls of the devices present in a given protocol group
 pub const GET_CONFIG_BY_GATEWAY_ID_BY_PROTOCOL_TYPE_GROUP_BY_GROUP_ADDRESS_DEVICES: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_by_protocol_type_group_by_group_address_devices",
@@ -2042,7 +1915,6 @@ pub const GET_CONFIG_BY_GATEWAY_ID_BY_PROTOCOL_TYPE_GROUP_BY_GROUP_ADDRESS_DEVIC
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /config/{gatewayId}/rtd/deviceAddress`: Return an available RTD device address
 pub const GET_CONFIG_BY_GATEWAY_ID_RTD_DEVICE_ADDRESS: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_rtd_device_address",
@@ -2057,7 +1929,6 @@ pub const GET_CONFIG_BY_GATEWAY_ID_RTD_DEVICE_ADDRESS: OperationInfo = Operation
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /config/{gatewayId}/rtd/discover`: Start a RTD sensor discover procedure
 pub const POST_CONFIG_BY_GATEWAY_ID_RTD_DISCOVER: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_rtd_discover",
@@ -2072,7 +1943,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_RTD_DISCOVER: OperationInfo = OperationInfo 
     events: &["DeviceCreatedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /config/{gatewayId}/rtd/transferKey/{deviceAddress}`: This operation allows to retrieve the RTD key from an alarm system
 pub const GET_CONFIG_BY_GATEWAY_ID_RTD_TRANSFER_KEY_BY_DEVICE_ADDRESS: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_rtd_transfer_key_by_device_address",
@@ -2087,7 +1957,6 @@ pub const GET_CONFIG_BY_GATEWAY_ID_RTD_TRANSFER_KEY_BY_DEVICE_ADDRESS: Operation
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /config/{gatewayId}/rts/channel`: This operation allows to retrieve an available RTS channel
 pub const GET_CONFIG_BY_GATEWAY_ID_RTS_CHANNEL: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_rts_channel",
@@ -2102,7 +1971,6 @@ pub const GET_CONFIG_BY_GATEWAY_ID_RTS_CHANNEL: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /config/{gatewayId}/rts/transferKey/{channel}/{type}`: This operation allows to retrieve the RTS key from a control point
 pub const GET_CONFIG_BY_GATEWAY_ID_RTS_TRANSFER_KEY_BY_CHANNEL_BY_TYPE: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_rts_transfer_key_by_channel_by_type",
@@ -2117,7 +1985,6 @@ pub const GET_CONFIG_BY_GATEWAY_ID_RTS_TRANSFER_KEY_BY_CHANNEL_BY_TYPE: Operatio
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/ramses/discover/gatewayNode/{gatewayAddress}`: This operation allows to discover a Ramses gateway
 pub const POST_CONFIG_BY_GATEWAY_ID_RAMSES_DISCOVER_GATEWAY_NODE_BY_GATEWAY_ADDRESS: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_ramses_discover_gateway_node_by_gateway_address",
@@ -2132,7 +1999,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_RAMSES_DISCOVER_GATEWAY_NODE_BY_GATEWAY_ADDR
     events: &["DeviceCreatedEvent", "DiscoverCompleteEvent", "DiscoverFailedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/ramses/discover/masterNodes/{evoHomeAddress}`: This operation allows to discover nodes of a Ramses master device, like an EvoHome
 pub const POST_CONFIG_BY_GATEWAY_ID_RAMSES_DISCOVER_MASTER_NODES_BY_EVO_HOME_ADDRESS: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_ramses_discover_master_nodes_by_evo_home_address",
@@ -2147,7 +2013,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_RAMSES_DISCOVER_MASTER_NODES_BY_EVO_HOME_ADD
     events: &["DeviceCreatedEvent", "DiscoverCompleteEvent", "DiscoverFailedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /config/{gatewayId}/ramses/test/address/{evoHomeAddress}`: This operation allows to test the Ramses master device address
 pub const GET_CONFIG_BY_GATEWAY_ID_RAMSES_TEST_ADDRESS_BY_EVO_HOME_ADDRESS: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_ramses_test_address_by_evo_home_address",
@@ -2162,7 +2027,6 @@ pub const GET_CONFIG_BY_GATEWAY_ID_RAMSES_TEST_ADDRESS_BY_EVO_HOME_ADDRESS: Oper
     events: &["ValidAddressEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /config/{gatewayId}/ramses/test/gateway/{gatewayAddress}`: This operation allows to test the Ramses gateway address
 pub const GET_CONFIG_BY_GATEWAY_ID_RAMSES_TEST_GATEWAY_BY_GATEWAY_ADDRESS: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_ramses_test_gateway_by_gateway_address",
@@ -2177,7 +2041,6 @@ pub const GET_CONFIG_BY_GATEWAY_ID_RAMSES_TEST_GATEWAY_BY_GATEWAY_ADDRESS: Opera
     events: &["ValidAddressEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/somfythermostat/tokens`: Generate OAuth2 tokens from credentials
 pub const POST_CONFIG_SOMFYTHERMOSTAT_TOKENS: OperationInfo = OperationInfo {
     name: "post_config_somfythermostat_tokens",
@@ -2195,7 +2058,6 @@ pub const POST_CONFIG_SOMFYTHERMOSTAT_TOKENS: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `PUT /config/somfythermostat/tokens`: Refresh current access token if necessary
 pub const PUT_CONFIG_SOMFYTHERMOSTAT_TOKENS: OperationInfo = OperationInfo {
     name: "put_config_somfythermostat_tokens",
@@ -2213,7 +2075,6 @@ pub const PUT_CONFIG_SOMFYTHERMOSTAT_TOKENS: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/somfythermostat/{gatewayId}/discoverDevices`: Start a SomfyThermostat discover devices procedure
 pub const POST_CONFIG_SOMFYTHERMOSTAT_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationInfo = OperationInfo {
     name: "post_config_somfythermostat_by_gateway_id_discover_devices",
@@ -2228,7 +2089,6 @@ pub const POST_CONFIG_SOMFYTHERMOSTAT_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationI
     events: &["DeviceCreatedEvent", "DiscoverCompleteEvent", "DiscoverFailedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/somfythermostat/discoverGateways`: Start a discover gateways
 pub const POST_CONFIG_SOMFYTHERMOSTAT_DISCOVER_GATEWAYS: OperationInfo = OperationInfo {
     name: "post_config_somfythermostat_discover_gateways",
@@ -2247,7 +2107,6 @@ pub const POST_CONFIG_SOMFYTHERMOSTAT_DISCOVER_GATEWAYS: OperationInfo = Operati
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/somfythermostat/discoverGateways/{gatewayId}`: discover the gateway corresponding to the gatewayId
 pub const POST_CONFIG_SOMFYTHERMOSTAT_DISCOVER_GATEWAYS_BY_GATEWAY_ID: OperationInfo = OperationInfo {
     name: "post_config_somfythermostat_discover_gateways_by_gateway_id",
@@ -2266,7 +2125,6 @@ pub const POST_CONFIG_SOMFYTHERMOSTAT_DISCOVER_GATEWAYS_BY_GATEWAY_ID: Operation
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/somfythermostat/discoverGatewaysCandidates`: discover gateways candidates
 pub const POST_CONFIG_SOMFYTHERMOSTAT_DISCOVER_GATEWAYS_CANDIDATES: OperationInfo = OperationInfo {
     name: "post_config_somfythermostat_discover_gateways_candidates",
@@ -2285,7 +2143,6 @@ pub const POST_CONFIG_SOMFYTHERMOSTAT_DISCOVER_GATEWAYS_CANDIDATES: OperationInf
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/somfythermostat/createAuthenticationURL/{redirectURL}`: Return an URL to use for Somfy thermostat authentication. At the end of the authentication process, the user will be redirected to the given {redirectURL}
 pub const POST_CONFIG_SOMFYTHERMOSTAT_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: OperationInfo = OperationInfo {
     name: "post_config_somfythermostat_create_authentication_url_by_redirect_url",
@@ -2300,7 +2157,6 @@ pub const POST_CONFIG_SOMFYTHERMOSTAT_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL:
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/somfythermostat/{gatewayId}/webhook/{thermostatId}`: Register webhook for events
 pub const POST_CONFIG_SOMFYTHERMOSTAT_BY_GATEWAY_ID_WEBHOOK_BY_THERMOSTAT_ID: OperationInfo = OperationInfo {
     name: "post_config_somfythermostat_by_gateway_id_webhook_by_thermostat_id",
@@ -2318,7 +2174,6 @@ pub const POST_CONFIG_SOMFYTHERMOSTAT_BY_GATEWAY_ID_WEBHOOK_BY_THERMOSTAT_ID: Op
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `DELETE /config/somfythermostat/{gatewayId}/webhook/{thermostatId}`: Delete webhook for events
 pub const DELETE_CONFIG_SOMFYTHERMOSTAT_BY_GATEWAY_ID_WEBHOOK_BY_THERMOSTAT_ID: OperationInfo = OperationInfo {
     name: "delete_config_somfythermostat_by_gateway_id_webhook_by_thermostat_id",
@@ -2336,7 +2191,6 @@ pub const DELETE_CONFIG_SOMFYTHERMOSTAT_BY_GATEWAY_ID_WEBHOOK_BY_THERMOSTAT_ID: 
     ],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `POST /config/somfyprotect/tokens`: Generate OAuth2 tokens from credentials
 pub const POST_CONFIG_SOMFYPROTECT_TOKENS: OperationInfo = OperationInfo {
     name: "post_config_somfyprotect_tokens",
@@ -2354,7 +2208,6 @@ pub const POST_CONFIG_SOMFYPROTECT_TOKENS: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `PUT /config/somfyprotect/tokens`: Refresh current access token if necessary
 pub const PUT_CONFIG_SOMFYPROTECT_TOKENS: OperationInfo = OperationInfo {
     name: "put_config_somfyprotect_tokens",
@@ -2372,7 +2225,6 @@ pub const PUT_CONFIG_SOMFYPROTECT_TOKENS: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/somfyprotect/{gatewayId}/discoverDevices`: Start a SomfyProtect discover devices procedure
 pub const POST_CONFIG_SOMFYPROTECT_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationInfo = OperationInfo {
     name: "post_config_somfyprotect_by_gateway_id_discover_devices",
@@ -2387,7 +2239,6 @@ pub const POST_CONFIG_SOMFYPROTECT_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationInfo
     events: &["DeviceCreatedEvent", "DiscoverCompleteEvent", "DiscoverFailedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/somfyprotect/discoverGateway`: Start a discover of the gateway with the siteID
 pub const POST_CONFIG_SOMFYPROTECT_DISCOVER_GATEWAY: OperationInfo = OperationInfo {
     name: "post_config_somfyprotect_discover_gateway",
@@ -2402,7 +2253,6 @@ pub const POST_CONFIG_SOMFYPROTECT_DISCOVER_GATEWAY: OperationInfo = OperationIn
     events: &["SomfyProtectDiscoverCompletedEvent", "SomfyProtectDiscoverFailedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/somfyprotect/discoverGateways`: Start a discover gateways @Deprecated: use discoverGatewaysCandidates and discoverGateway to discover a gateway
 pub const POST_CONFIG_SOMFYPROTECT_DISCOVER_GATEWAYS: OperationInfo = OperationInfo {
     name: "post_config_somfyprotect_discover_gateways",
@@ -2421,7 +2271,6 @@ pub const POST_CONFIG_SOMFYPROTECT_DISCOVER_GATEWAYS: OperationInfo = OperationI
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/somfyprotect/discoverGatewaysCandidates`: Discover gateways candidates
 pub const POST_CONFIG_SOMFYPROTECT_DISCOVER_GATEWAYS_CANDIDATES: OperationInfo = OperationInfo {
     name: "post_config_somfyprotect_discover_gateways_candidates",
@@ -2436,7 +2285,6 @@ pub const POST_CONFIG_SOMFYPROTECT_DISCOVER_GATEWAYS_CANDIDATES: OperationInfo =
     events: &["SomfyProtectGetSitesCompletedEvent", "SomfyProtectGetSitesFailedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/somfyprotect/sendGetSites`: Send get sites @Deprecated: use discoverGatewaysCandidates
 pub const POST_CONFIG_SOMFYPROTECT_SEND_GET_SITES: OperationInfo = OperationInfo {
     name: "post_config_somfyprotect_send_get_sites",
@@ -2451,7 +2299,6 @@ pub const POST_CONFIG_SOMFYPROTECT_SEND_GET_SITES: OperationInfo = OperationInfo
     events: &["SomfyProtectGetSitesCompletedEvent", "SomfyProtectGetSitesFailedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/somfyprotect/createAuthenticationURL/{redirectUrl}`: Return an URL to use for SomfyProtect authentication. At the end of the authentication process, the user will be redirected to the given {redirectUrl}
 pub const POST_CONFIG_SOMFYPROTECT_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: OperationInfo = OperationInfo {
     name: "post_config_somfyprotect_create_authentication_url_by_redirect_url",
@@ -2466,7 +2313,6 @@ pub const POST_CONFIG_SOMFYPROTECT_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: Op
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/wiser/gateway/{gatewayId}/discoverDevices`: Start a discover devices on a gateway
 pub const POST_CONFIG_WISER_GATEWAY_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationInfo = OperationInfo {
     name: "post_config_wiser_gateway_by_gateway_id_discover_devices",
@@ -2481,7 +2327,6 @@ pub const POST_CONFIG_WISER_GATEWAY_BY_GATEWAY_ID_DISCOVER_DEVICES: OperationInf
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/wiser/createAuthenticationURL/{redirectURL}`: Return an URL to use for wiser authentication. At the end of the authentication process, the user will be redirected to the given {redirectURL}
 pub const POST_CONFIG_WISER_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: OperationInfo = OperationInfo {
     name: "post_config_wiser_create_authentication_url_by_redirect_url",
@@ -2496,7 +2341,6 @@ pub const POST_CONFIG_WISER_CREATE_AUTHENTICATION_URL_BY_REDIRECT_URL: Operation
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/wiser/discoverGateway/{siteId}`: discover a site by id
 pub const POST_CONFIG_WISER_DISCOVER_GATEWAY_BY_SITE_ID: OperationInfo = OperationInfo {
     name: "post_config_wiser_discover_gateway_by_site_id",
@@ -2511,7 +2355,6 @@ pub const POST_CONFIG_WISER_DISCOVER_GATEWAY_BY_SITE_ID: OperationInfo = Operati
     events: &["WiserGatewayDiscoveredEvent", "WiserGatewayDiscoveredFailedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/wiser/discoverGatewaysCandidates`: Return the list of the gateways candidates
 pub const POST_CONFIG_WISER_DISCOVER_GATEWAYS_CANDIDATES: OperationInfo = OperationInfo {
     name: "post_config_wiser_discover_gateways_candidates",
@@ -2526,7 +2369,6 @@ pub const POST_CONFIG_WISER_DISCOVER_GATEWAYS_CANDIDATES: OperationInfo = Operat
     events: &["WiserSitesCandidatesDiscoveredEvent", "WiserSitesCandidatesFailedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /config/{gatewayId}/zwave/controllerCapability`: Get Z-Wave controller capability: Unknown (0), First config (1), Primary controller (2) or Secondary controller (3)
 pub const GET_CONFIG_BY_GATEWAY_ID_ZWAVE_CONTROLLER_CAPABILITY: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_zwave_controller_capability",
@@ -2541,7 +2383,6 @@ pub const GET_CONFIG_BY_GATEWAY_ID_ZWAVE_CONTROLLER_CAPABILITY: OperationInfo = 
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /config/{gatewayId}/zwave/wakeUpInterval/{sourceDeviceId}/{interval}`: Set device wake up interval.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_WAKE_UP_INTERVAL_BY_SOURCE_DEVICE_ID_BY_INTERVAL: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_wake_up_interval_by_source_device_id_by_interval",
@@ -2556,7 +2397,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_WAKE_UP_INTERVAL_BY_SOURCE_DEVICE_ID_B
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/zwave/wakeUpInterval/{sourceDeviceId}/{interval}/{assignReturnRoute}`: Set device wake up interval and if set, assign the return route.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_WAKE_UP_INTERVAL_BY_SOURCE_DEVICE_ID_BY_INTERVAL_BY_ASSIGN_RETURN_ROUTE: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_wake_up_interval_by_source_device_id_by_interval_by_assign_return_route",
@@ -2571,7 +2411,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_WAKE_UP_INTERVAL_BY_SOURCE_DEVICE_ID_B
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/zwave/exclusion/start`: Start a Z-Wave exclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_START: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_exclusion_start",
@@ -2590,7 +2429,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_START: OperationInfo = Opera
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/zwave/exclusion/start/{timeout}`: Start a Z-Wave exclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_START_BY_TIMEOUT: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_exclusion_start_by_timeout",
@@ -2609,7 +2447,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_START_BY_TIMEOUT: OperationI
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/zwave/exclusion/stop`: Stop a Z-Wave exclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_STOP: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_exclusion_stop",
@@ -2624,7 +2461,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_STOP: OperationInfo = Operat
     events: &["ZWaveSetModeCompleteEvent", "ZWaveSetModeFailedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/zwave/exclusionMode/start`: Start a Z-Wave exclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_MODE_START: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_exclusion_mode_start",
@@ -2644,7 +2480,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_MODE_START: OperationInfo = 
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/zwave/exclusionMode/stop`: Stop a Z-Wave exclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_MODE_STOP: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_exclusion_mode_stop",
@@ -2659,7 +2494,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_EXCLUSION_MODE_STOP: OperationInfo = O
     events: &["ZWaveSetModeCompleteEvent", "ZWaveSetModeFailedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/zwave/pairing/exclusion/start`: Start a Z-Wave exclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_EXCLUSION_START: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_pairing_exclusion_start",
@@ -2679,7 +2513,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_EXCLUSION_START: OperationInfo
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/zwave/pairing/exclusion/stop`: Stop a Z-Wave exclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_EXCLUSION_STOP: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_pairing_exclusion_stop",
@@ -2694,7 +2527,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_EXCLUSION_STOP: OperationInfo 
     events: &["ZWaveSetModeCompleteEvent", "ZWaveSetModeFailedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/zwave/failedDevice/{targetDeviceId}`: Check if device is failed.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_FAILED_DEVICE_BY_TARGET_DEVICE_ID: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_failed_device_by_target_device_id",
@@ -2709,7 +2541,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_FAILED_DEVICE_BY_TARGET_DEVICE_ID: Ope
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `DELETE /config/{gatewayId}/zwave/failedDevice/{targetDeviceId}`: Delete a failed device
 pub const DELETE_CONFIG_BY_GATEWAY_ID_ZWAVE_FAILED_DEVICE_BY_TARGET_DEVICE_ID: OperationInfo = OperationInfo {
     name: "delete_config_by_gateway_id_zwave_failed_device_by_target_device_id",
@@ -2724,7 +2555,6 @@ pub const DELETE_CONFIG_BY_GATEWAY_ID_ZWAVE_FAILED_DEVICE_BY_TARGET_DEVICE_ID: O
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `POST /config/{gatewayId}/zwave/failedDevice/{targetDeviceId}/replace`: Z-Wave : replace a given failed node.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_FAILED_DEVICE_BY_TARGET_DEVICE_ID_REPLACE: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_failed_device_by_target_device_id_replace",
@@ -2739,7 +2569,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_FAILED_DEVICE_BY_TARGET_DEVICE_ID_REPL
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/zwave/inclusion/start`: Start a Z-Wave inclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_START: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_inclusion_start",
@@ -2754,7 +2583,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_START: OperationInfo = Opera
     events: &["ZWaveSetModeCompleteEvent", "ZWaveSetModeFailedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/zwave/inclusion/start/{timeout}`: Start a Z-Wave inclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_START_BY_TIMEOUT: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_inclusion_start_by_timeout",
@@ -2769,7 +2597,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_START_BY_TIMEOUT: OperationI
     events: &["ZWaveSetModeCompleteEvent", "ZWaveSetModeFailedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/zwave/inclusion/stop`: Stop a Z-Wave exclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_STOP: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_inclusion_stop",
@@ -2784,7 +2611,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_STOP: OperationInfo = Operat
     events: &["ZWaveSetModeCompleteEvent", "ZWaveSetModeFailedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/zwave/inclusionMode/start`: Start a Z-Wave inclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_MODE_START: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_inclusion_mode_start",
@@ -2799,7 +2625,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_MODE_START: OperationInfo = 
     events: &["ZWaveSetModeCompleteEvent", "ZWaveSetModeFailedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/zwave/inclusionMode/stop`: Stop a Z-Wave exclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_MODE_STOP: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_inclusion_mode_stop",
@@ -2814,7 +2639,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_INCLUSION_MODE_STOP: OperationInfo = O
     events: &["ZWaveSetModeCompleteEvent", "ZWaveSetModeFailedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/zwave/pairing/inclusion/start`: Start a Z-Wave inclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_INCLUSION_START: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_pairing_inclusion_start",
@@ -2833,7 +2657,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_INCLUSION_START: OperationInfo
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/zwave/pairing/inclusion/stop`: Stop a Z-Wave inclusion procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_INCLUSION_STOP: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_pairing_inclusion_stop",
@@ -2848,7 +2671,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_INCLUSION_STOP: OperationInfo 
     events: &["ZWaveSetModeCompleteEvent", "ZWaveSetModeFailedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/zwave/pairing/learn/start`: Z-Wave : start learning mode.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_LEARN_START: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_pairing_learn_start",
@@ -2863,7 +2685,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_LEARN_START: OperationInfo = O
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/zwave/pairing/learn/stop`: Z-Wave : stop learning mode.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_LEARN_STOP: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_pairing_learn_stop",
@@ -2878,7 +2699,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_PAIRING_LEARN_STOP: OperationInfo = Op
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/zwave/association/nodes/{nodeId}/groups/{groupId}/refresh`: Launch the refresh operation on the corresponding association group.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_ASSOCIATION_NODES_BY_NODE_ID_GROUPS_BY_GROUP_ID_REFRESH: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_association_nodes_by_node_id_groups_by_group_id_refresh",
@@ -2893,7 +2713,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_ASSOCIATION_NODES_BY_NODE_ID_GROUPS_BY
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/zwave/association/nodes/{nodeId}/groups/refresh`: Launch the refresh operation on all the association groups available on the node.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_ASSOCIATION_NODES_BY_NODE_ID_GROUPS_REFRESH: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_association_nodes_by_node_id_groups_refresh",
@@ -2908,7 +2727,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_ASSOCIATION_NODES_BY_NODE_ID_GROUPS_RE
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/zwave/reset`: Start a Z-Wave reset procedure.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_RESET: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_reset",
@@ -2923,7 +2741,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_RESET: OperationInfo = OperationInfo {
     events: &["DeviceDisabledEvent", "ZWaveResetCompleteEvent", "ZWaveResetFailedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /config/{gatewayId}/zwave/association/nodes/{nodeId}/groups/{groupId}`: Retrieve the last association information sent by the product for the corresponding groupId. Be aware that this information might no be up to date. The 'Association refresh' APIs shall be called to explicitly retrieve the association information from the product.
 pub const GET_CONFIG_BY_GATEWAY_ID_ZWAVE_ASSOCIATION_NODES_BY_NODE_ID_GROUPS_BY_GROUP_ID: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_zwave_association_nodes_by_node_id_groups_by_group_id",
@@ -2938,7 +2755,6 @@ pub const GET_CONFIG_BY_GATEWAY_ID_ZWAVE_ASSOCIATION_NODES_BY_NODE_ID_GROUPS_BY_
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /config/{gatewayId}/zwave/association/nodes/{nodeId}/groups`: Retrieve the last association information sent by the product. Be aware that this information might no be up to date. The 'Association refresh' APIs shall be called to explicitly retrieve the association information from the product.
 pub const GET_CONFIG_BY_GATEWAY_ID_ZWAVE_ASSOCIATION_NODES_BY_NODE_ID_GROUPS: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_zwave_association_nodes_by_node_id_groups",
@@ -2953,7 +2769,6 @@ pub const GET_CONFIG_BY_GATEWAY_ID_ZWAVE_ASSOCIATION_NODES_BY_NODE_ID_GROUPS: Op
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /config/{gatewayId}/zwave/association/nodes/{nodeId}/groups/{groupId}`: Set the corresponding association group.
 pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_ASSOCIATION_NODES_BY_NODE_ID_GROUPS_BY_GROUP_ID: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zwave_association_nodes_by_node_id_groups_by_group_id",
@@ -2968,7 +2783,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZWAVE_ASSOCIATION_NODES_BY_NODE_ID_GROUPS_BY
     events: &["ExecutionStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/zigbee/bindNetwork`: Bind all device state
 pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_BIND_NETWORK: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zigbee_bind_network",
@@ -2987,7 +2801,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_BIND_NETWORK: OperationInfo = Operati
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/zigbee/createNetwork`: Create a new network (leave any existing network before calling this api)
 pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_CREATE_NETWORK: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zigbee_create_network",
@@ -3006,7 +2819,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_CREATE_NETWORK: OperationInfo = Opera
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/zigbee/createNetwork/channels`: Create a new network on restricted channels (leave any existing network before calling this api)
 pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_CREATE_NETWORK_CHANNELS: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zigbee_create_network_channels",
@@ -3025,7 +2837,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_CREATE_NETWORK_CHANNELS: OperationInf
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/zigbee/joinNetwork`: Join a open network
 pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_JOIN_NETWORK: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zigbee_join_network",
@@ -3044,7 +2855,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_JOIN_NETWORK: OperationInfo = Operati
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/zigbee/leaveNetwork`: Leave the network
 pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_LEAVE_NETWORK: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zigbee_leave_network",
@@ -3063,7 +2873,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_LEAVE_NETWORK: OperationInfo = Operat
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/zigbee/refreshNetwork`: Refresh all device state
 pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_REFRESH_NETWORK: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_zigbee_refresh_network",
@@ -3083,7 +2892,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_ZIGBEE_REFRESH_NETWORK: OperationInfo = Oper
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /doc`: Get this documentation page
 pub const GET_DOC: OperationInfo = OperationInfo {
     name: "get_doc",
@@ -3098,7 +2906,6 @@ pub const GET_DOC: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `PUT /enduser/account`: Update an end-user account
 pub const PUT_ENDUSER_ACCOUNT: OperationInfo = OperationInfo {
     name: "put_enduser_account",
@@ -3113,7 +2920,6 @@ pub const PUT_ENDUSER_ACCOUNT: OperationInfo = OperationInfo {
     events: &["EndUserAccountUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `POST /enduser/email/validation`: Ask a single-use token for logged-in user email validation. A token can only be used once. Asking for a new token will cancel the previous one.
 pub const POST_ENDUSER_EMAIL_VALIDATION: OperationInfo = OperationInfo {
     name: "post_enduser_email_validation",
@@ -3128,7 +2934,6 @@ pub const POST_ENDUSER_EMAIL_VALIDATION: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /enduser/email/validation/{token}`: Validate logged-in user email given a token. A token can only be used once.
 pub const POST_ENDUSER_EMAIL_VALIDATION_BY_TOKEN: OperationInfo = OperationInfo {
     name: "post_enduser_email_validation_by_token",
@@ -3143,7 +2948,6 @@ pub const POST_ENDUSER_EMAIL_VALIDATION_BY_TOKEN: OperationInfo = OperationInfo 
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /enduser/jwt/createToken`: Create a short-lived Json Web Token representing the current user authority, to be used by external services to access the API on behalf of the user
 pub const POST_ENDUSER_JWT_CREATE_TOKEN: OperationInfo = OperationInfo {
     name: "post_enduser_jwt_create_token",
@@ -3158,7 +2962,6 @@ pub const POST_ENDUSER_JWT_CREATE_TOKEN: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /enduser/password`: Change logged-in user password, given the old password and a new password
 pub const POST_ENDUSER_PASSWORD: OperationInfo = OperationInfo {
     name: "post_enduser_password",
@@ -3173,7 +2976,6 @@ pub const POST_ENDUSER_PASSWORD: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /enduser/password/reset`: Reset an end-user password, given the user name and email address
 pub const POST_ENDUSER_PASSWORD_RESET: OperationInfo = OperationInfo {
     name: "post_enduser_password_reset",
@@ -3188,7 +2990,6 @@ pub const POST_ENDUSER_PASSWORD_RESET: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /enduser/{userId}/validation`: Ask a single-use token for user account and email validation. A token can only be used once. Asking for a new token will cancel the previous one.
 pub const POST_ENDUSER_BY_USER_ID_VALIDATION: OperationInfo = OperationInfo {
     name: "post_enduser_by_user_id_validation",
@@ -3203,7 +3004,6 @@ pub const POST_ENDUSER_BY_USER_ID_VALIDATION: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /enduser/{userId}/validation/{token}`: Validate user account and email given a token. A token can only be used once.
 pub const POST_ENDUSER_BY_USER_ID_VALIDATION_BY_TOKEN: OperationInfo = OperationInfo {
     name: "post_enduser_by_user_id_validation_by_token",
@@ -3218,7 +3018,6 @@ pub const POST_ENDUSER_BY_USER_ID_VALIDATION_BY_TOKEN: OperationInfo = Operation
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /enduser/setup`: Create a new setup and attach it to connected end user
 pub const POST_ENDUSER_SETUP: OperationInfo = OperationInfo {
     name: "post_enduser_setup",
@@ -3233,7 +3032,6 @@ pub const POST_ENDUSER_SETUP: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /enduser/defaultSetupOID`: Get default setup OID for the connected user
 pub const GET_ENDUSER_DEFAULT_SETUP_OID: OperationInfo = OperationInfo {
     name: "get_enduser_default_setup_oid",
@@ -3248,7 +3046,6 @@ pub const GET_ENDUSER_DEFAULT_SETUP_OID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /enduser/defaultSetupOID`: Set default setup OID for the connected user
 pub const POST_ENDUSER_DEFAULT_SETUP_OID: OperationInfo = OperationInfo {
     name: "post_enduser_default_setup_oid",
@@ -3263,7 +3060,6 @@ pub const POST_ENDUSER_DEFAULT_SETUP_OID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /enduser/setupLabel`: Get setup label
 pub const GET_ENDUSER_SETUP_LABEL: OperationInfo = OperationInfo {
     name: "get_enduser_setup_label",
@@ -3278,7 +3074,6 @@ pub const GET_ENDUSER_SETUP_LABEL: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `PUT /enduser/setupLabel`: Update setup label
 pub const PUT_ENDUSER_SETUP_LABEL: OperationInfo = OperationInfo {
     name: "put_enduser_setup_label",
@@ -3293,7 +3088,6 @@ pub const PUT_ENDUSER_SETUP_LABEL: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /enduser/setups`: Get all setup information for the connected user. Activation/Expiration timestamps are expressed as milliseconds since EPOCH.
 pub const GET_ENDUSER_SETUPS: OperationInfo = OperationInfo {
     name: "get_enduser_setups",
@@ -3313,7 +3107,6 @@ pub const GET_ENDUSER_SETUPS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /enduser/{userId}/accessPeriod`: Set or update activation date and expiration date for user access on setup.
 pub const POST_ENDUSER_BY_USER_ID_ACCESS_PERIOD: OperationInfo = OperationInfo {
     name: "post_enduser_by_user_id_access_period",
@@ -3328,7 +3121,6 @@ pub const POST_ENDUSER_BY_USER_ID_ACCESS_PERIOD: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `PUT /enduser/{userId}/accessPeriod`: Set or update activation date and expiration date for user access on setup.
 pub const PUT_ENDUSER_BY_USER_ID_ACCESS_PERIOD: OperationInfo = OperationInfo {
     name: "put_enduser_by_user_id_access_period",
@@ -3343,7 +3135,6 @@ pub const PUT_ENDUSER_BY_USER_ID_ACCESS_PERIOD: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `DELETE /enduser/{userId}/accessPeriod`: Delete activation date and expiration date for user access on setup
 pub const DELETE_ENDUSER_BY_USER_ID_ACCESS_PERIOD: OperationInfo = OperationInfo {
     name: "delete_enduser_by_user_id_access_period",
@@ -3358,7 +3149,6 @@ pub const DELETE_ENDUSER_BY_USER_ID_ACCESS_PERIOD: OperationInfo = OperationInfo
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /enduser/existingUserIds/{userId}`: Check if the given 'userId' exist. (This operation is rate limited, do not abuse it)
 pub const GET_ENDUSER_EXISTING_USER_IDS_BY_USER_ID: OperationInfo = OperationInfo {
     name: "get_enduser_existing_user_ids_by_user_id",
@@ -3373,7 +3163,6 @@ pub const GET_ENDUSER_EXISTING_USER_IDS_BY_USER_ID: OperationInfo = OperationInf
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /enduser/mainAccount`: Get all data about the connected user:
 pub const GET_ENDUSER_MAIN_ACCOUNT: OperationInfo = OperationInfo {
     name: "get_enduser_main_account",
@@ -3393,7 +3182,6 @@ pub const GET_ENDUSER_MAIN_ACCOUNT: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /enduser/mainAccount`: Create enduser main account
 pub const POST_ENDUSER_MAIN_ACCOUNT: OperationInfo = OperationInfo {
     name: "post_enduser_main_account",
@@ -3408,7 +3196,6 @@ pub const POST_ENDUSER_MAIN_ACCOUNT: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `PUT /enduser/mainAccount`: Update enduser main account
 pub const PUT_ENDUSER_MAIN_ACCOUNT: OperationInfo = OperationInfo {
     name: "put_enduser_main_account",
@@ -3423,7 +3210,6 @@ pub const PUT_ENDUSER_MAIN_ACCOUNT: OperationInfo = OperationInfo {
     events: &["MainAccountUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `DELETE /enduser/mainAccount`: Delete the main enduser account
 pub const DELETE_ENDUSER_MAIN_ACCOUNT: OperationInfo = OperationInfo {
     name: "delete_enduser_main_account",
@@ -3438,7 +3224,6 @@ pub const DELETE_ENDUSER_MAIN_ACCOUNT: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `POST /enduser/password/check`: Check the quality of a given username/password pair. A negative score means the password will be rejected.
 pub const POST_ENDUSER_PASSWORD_CHECK: OperationInfo = OperationInfo {
     name: "post_enduser_password_check",
@@ -3453,7 +3238,6 @@ pub const POST_ENDUSER_PASSWORD_CHECK: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /enduser/mainAccount/resetPassword`: Reset a main-account end-user password, given the user name and email address
 pub const POST_ENDUSER_MAIN_ACCOUNT_RESET_PASSWORD: OperationInfo = OperationInfo {
     name: "post_enduser_main_account_reset_password",
@@ -3468,7 +3252,6 @@ pub const POST_ENDUSER_MAIN_ACCOUNT_RESET_PASSWORD: OperationInfo = OperationInf
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /enduser/secondaryAccounts`: Add a secondary enduser account
 pub const POST_ENDUSER_SECONDARY_ACCOUNTS: OperationInfo = OperationInfo {
     name: "post_enduser_secondary_accounts",
@@ -3483,7 +3266,6 @@ pub const POST_ENDUSER_SECONDARY_ACCOUNTS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `PUT /enduser/secondaryAccounts`: Update a secondary enduser account
 pub const PUT_ENDUSER_SECONDARY_ACCOUNTS: OperationInfo = OperationInfo {
     name: "put_enduser_secondary_accounts",
@@ -3498,7 +3280,6 @@ pub const PUT_ENDUSER_SECONDARY_ACCOUNTS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /enduser/secondaryAccounts/{secondaryEndUserId}`: Get the secondary account for the given userId
 pub const GET_ENDUSER_SECONDARY_ACCOUNTS_BY_SECONDARY_END_USER_ID: OperationInfo = OperationInfo {
     name: "get_enduser_secondary_accounts_by_secondary_end_user_id",
@@ -3513,7 +3294,6 @@ pub const GET_ENDUSER_SECONDARY_ACCOUNTS_BY_SECONDARY_END_USER_ID: OperationInfo
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `DELETE /enduser/secondaryAccounts/{secondaryUserId}`: Delete a secondary enduser account
 pub const DELETE_ENDUSER_SECONDARY_ACCOUNTS_BY_SECONDARY_USER_ID: OperationInfo = OperationInfo {
     name: "delete_enduser_secondary_accounts_by_secondary_user_id",
@@ -3528,7 +3308,6 @@ pub const DELETE_ENDUSER_SECONDARY_ACCOUNTS_BY_SECONDARY_USER_ID: OperationInfo 
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /enduser/secondaryAccounts`: Get secondary accounts
 pub const GET_ENDUSER_SECONDARY_ACCOUNTS: OperationInfo = OperationInfo {
     name: "get_enduser_secondary_accounts",
@@ -3548,7 +3327,6 @@ pub const GET_ENDUSER_SECONDARY_ACCOUNTS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/roles`: Get custom roles
 pub const GET_SETUP_ROLES: OperationInfo = OperationInfo {
     name: "get_setup_roles",
@@ -3568,7 +3346,6 @@ pub const GET_SETUP_ROLES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /setup/roles`: Create or update custom role
 pub const POST_SETUP_ROLES: OperationInfo = OperationInfo {
     name: "post_setup_roles",
@@ -3583,7 +3360,6 @@ pub const POST_SETUP_ROLES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /setup/roles/{roleName}`: Get custom role
 pub const GET_SETUP_ROLES_BY_ROLE_NAME: OperationInfo = OperationInfo {
     name: "get_setup_roles_by_role_name",
@@ -3598,7 +3374,6 @@ pub const GET_SETUP_ROLES_BY_ROLE_NAME: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `DELETE /setup/roles/{roleName}`: Delete a custom role
 pub const DELETE_SETUP_ROLES_BY_ROLE_NAME: OperationInfo = OperationInfo {
     name: "delete_setup_roles_by_role_name",
@@ -3613,7 +3388,6 @@ pub const DELETE_SETUP_ROLES_BY_ROLE_NAME: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /enduser/permissions`: Get end-user permissions
 pub const GET_ENDUSER_PERMISSIONS: OperationInfo = OperationInfo {
     name: "get_enduser_permissions",
@@ -3628,7 +3402,6 @@ pub const GET_ENDUSER_PERMISSIONS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /enduser/permissions/control`: Get end-user device control permissions
 pub const GET_ENDUSER_PERMISSIONS_CONTROL: OperationInfo = OperationInfo {
     name: "get_enduser_permissions_control",
@@ -3643,7 +3416,6 @@ pub const GET_ENDUSER_PERMISSIONS_CONTROL: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /enduser/permissions/view`: Get end-user device view permissions
 pub const GET_ENDUSER_PERMISSIONS_VIEW: OperationInfo = OperationInfo {
     name: "get_enduser_permissions_view",
@@ -3658,7 +3430,6 @@ pub const GET_ENDUSER_PERMISSIONS_VIEW: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /enduser/{secondaryUserId}/permissions`: Get a secondary end-user permissions
 pub const GET_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS: OperationInfo = OperationInfo {
     name: "get_enduser_by_secondary_user_id_permissions",
@@ -3673,7 +3444,6 @@ pub const GET_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS: OperationInfo = Operatio
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /enduser/{secondaryUserId}/permissions/control`: Get a secondary end-user device control permissions
 pub const GET_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_CONTROL: OperationInfo = OperationInfo {
     name: "get_enduser_by_secondary_user_id_permissions_control",
@@ -3688,7 +3458,6 @@ pub const GET_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_CONTROL: OperationInfo = 
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /enduser/{secondaryUserId}/permissions/control/{target}/{action}`: Add a secondary end-user device control permissions
 pub const POST_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_CONTROL_BY_TARGET_BY_ACTION: OperationInfo = OperationInfo {
     name: "post_enduser_by_secondary_user_id_permissions_control_by_target_by_action",
@@ -3703,7 +3472,6 @@ pub const POST_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_CONTROL_BY_TARGET_BY_ACT
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `DELETE /enduser/{secondaryUserId}/permissions/control/{target}/{action}`: Remove a secondary end-user device control permissions
 pub const DELETE_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_CONTROL_BY_TARGET_BY_ACTION: OperationInfo = OperationInfo {
     name: "delete_enduser_by_secondary_user_id_permissions_control_by_target_by_action",
@@ -3718,7 +3486,6 @@ pub const DELETE_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_CONTROL_BY_TARGET_BY_A
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /enduser/{secondaryUserId}/permissions/view`: Get a secondary end-user device view permissions
 pub const GET_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_VIEW: OperationInfo = OperationInfo {
     name: "get_enduser_by_secondary_user_id_permissions_view",
@@ -3733,7 +3500,6 @@ pub const GET_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_VIEW: OperationInfo = Ope
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /enduser/{secondaryUserId}/permissions/view/{target}`: Add a secondary end-user device view permissions
 pub const POST_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_VIEW_BY_TARGET: OperationInfo = OperationInfo {
     name: "post_enduser_by_secondary_user_id_permissions_view_by_target",
@@ -3748,7 +3514,6 @@ pub const POST_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_VIEW_BY_TARGET: Operatio
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `DELETE /enduser/{secondaryUserId}/permissions/view/{target}`: Remove a secondary end-user device view permissions
 pub const DELETE_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_VIEW_BY_TARGET: OperationInfo = OperationInfo {
     name: "delete_enduser_by_secondary_user_id_permissions_view_by_target",
@@ -3763,7 +3528,6 @@ pub const DELETE_ENDUSER_BY_SECONDARY_USER_ID_PERMISSIONS_VIEW_BY_TARGET: Operat
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /enduser/preferences`: Get user preferences
 pub const GET_ENDUSER_PREFERENCES: OperationInfo = OperationInfo {
     name: "get_enduser_preferences",
@@ -3783,7 +3547,6 @@ pub const GET_ENDUSER_PREFERENCES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /enduser/preferences/{name}/{value}`: Create a user preference
 pub const POST_ENDUSER_PREFERENCES_BY_NAME_BY_VALUE: OperationInfo = OperationInfo {
     name: "post_enduser_preferences_by_name_by_value",
@@ -3798,7 +3561,6 @@ pub const POST_ENDUSER_PREFERENCES_BY_NAME_BY_VALUE: OperationInfo = OperationIn
     events: &["EndUserPreferenceCreatedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /enduser/preferences/{preferenceId}`: Get a user preference
 pub const GET_ENDUSER_PREFERENCES_BY_PREFERENCE_ID: OperationInfo = OperationInfo {
     name: "get_enduser_preferences_by_preference_id",
@@ -3813,7 +3575,6 @@ pub const GET_ENDUSER_PREFERENCES_BY_PREFERENCE_ID: OperationInfo = OperationInf
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `DELETE /enduser/preferences/{preferenceId}`: Delete a user preference
 pub const DELETE_ENDUSER_PREFERENCES_BY_PREFERENCE_ID: OperationInfo = OperationInfo {
     name: "delete_enduser_preferences_by_preference_id",
@@ -3828,7 +3589,6 @@ pub const DELETE_ENDUSER_PREFERENCES_BY_PREFERENCE_ID: OperationInfo = Operation
     events: &["EndUserPreferenceDeletedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `PUT /enduser/preferences/{preferenceId}/{value}`: Update a user preference
 pub const PUT_ENDUSER_PREFERENCES_BY_PREFERENCE_ID_BY_VALUE: OperationInfo = OperationInfo {
     name: "put_enduser_preferences_by_preference_id_by_value",
@@ -3843,7 +3603,6 @@ pub const PUT_ENDUSER_PREFERENCES_BY_PREFERENCE_ID_BY_VALUE: OperationInfo = Ope
     events: &["EndUserPreferenceUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `POST /events/register`: Register an event listener
 pub const POST_EVENTS_REGISTER: OperationInfo = OperationInfo {
     name: "post_events_register",
@@ -3858,7 +3617,6 @@ pub const POST_EVENTS_REGISTER: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /events/{listenerId}/unregister`: Unregister an event listener
 pub const POST_EVENTS_BY_LISTENER_ID_UNREGISTER: OperationInfo = OperationInfo {
     name: "post_events_by_listener_id_unregister",
@@ -3873,7 +3631,6 @@ pub const POST_EVENTS_BY_LISTENER_ID_UNREGISTER: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /events/{listenerId}/fetch`: Fetch new events
 pub const POST_EVENTS_BY_LISTENER_ID_FETCH: OperationInfo = OperationInfo {
     name: "post_events_by_listener_id_fetch",
@@ -3893,7 +3650,6 @@ pub const POST_EVENTS_BY_LISTENER_ID_FETCH: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /history/dataRetentionPolicy`: Retrieve data retention policy for executions and states in days
 pub const GET_HISTORY_DATA_RETENTION_POLICY: OperationInfo = OperationInfo {
     name: "get_history_data_retention_policy",
@@ -3908,7 +3664,6 @@ pub const GET_HISTORY_DATA_RETENTION_POLICY: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /history/devicesEvent/{eventId}`: Retrieve a device event by ID
 pub const GET_HISTORY_DEVICES_EVENT_BY_EVENT_ID: OperationInfo = OperationInfo {
     name: "get_history_devices_event_by_event_id",
@@ -3923,7 +3678,6 @@ pub const GET_HISTORY_DEVICES_EVENT_BY_EVENT_ID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /history/devicesEvent`: Retrieve device events history
 pub const GET_HISTORY_DEVICES_EVENT: OperationInfo = OperationInfo {
     name: "get_history_devices_event",
@@ -3943,7 +3697,6 @@ pub const GET_HISTORY_DEVICES_EVENT: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /history/executions/{execId}`: Retrieve a completed execution
 pub const GET_HISTORY_EXECUTIONS_BY_EXEC_ID: OperationInfo = OperationInfo {
     name: "get_history_executions_by_exec_id",
@@ -3958,7 +3711,6 @@ pub const GET_HISTORY_EXECUTIONS_BY_EXEC_ID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /history/executions`: Retrieve completed executions
 pub const GET_HISTORY_EXECUTIONS: OperationInfo = OperationInfo {
     name: "get_history_executions",
@@ -3978,7 +3730,6 @@ pub const GET_HISTORY_EXECUTIONS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /history/executions/daily/{year}/{month}/{day}`: Retrieve all executions for a given day.
 pub const GET_HISTORY_EXECUTIONS_DAILY_BY_YEAR_BY_MONTH_BY_DAY: OperationInfo = OperationInfo {
     name: "get_history_executions_daily_by_year_by_month_by_day",
@@ -3993,7 +3744,6 @@ pub const GET_HISTORY_EXECUTIONS_DAILY_BY_YEAR_BY_MONTH_BY_DAY: OperationInfo = 
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /history/lastExecutions`: Retrieve completed executions
 pub const GET_HISTORY_LAST_EXECUTIONS: OperationInfo = OperationInfo {
     name: "get_history_last_executions",
@@ -4013,7 +3763,6 @@ pub const GET_HISTORY_LAST_EXECUTIONS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /history`: Retrieve completed executions and device events history (mixed)
 pub const GET_HISTORY: OperationInfo = OperationInfo {
     name: "get_history",
@@ -4033,7 +3782,6 @@ pub const GET_HISTORY: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `DELETE /history`: Clear history
 pub const DELETE_HISTORY: OperationInfo = OperationInfo {
     name: "delete_history",
@@ -4048,7 +3796,6 @@ pub const DELETE_HISTORY: OperationInfo = OperationInfo {
     events: &["HistoryDeletedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /history/notificationEvents`: Retrieve notification events history
 pub const GET_HISTORY_NOTIFICATION_EVENTS: OperationInfo = OperationInfo {
     name: "get_history_notification_events",
@@ -4068,7 +3815,6 @@ pub const GET_HISTORY_NOTIFICATION_EVENTS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /history/accessAudit/{from}/{to}`: Retrieve enduser access history on a setup within a time range
 pub const GET_HISTORY_ACCESS_AUDIT_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_history_access_audit_by_from_by_to",
@@ -4083,7 +3829,6 @@ pub const GET_HISTORY_ACCESS_AUDIT_BY_FROM_BY_TO: OperationInfo = OperationInfo 
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /authenticated`: Test if the current session is authenticated
 pub const GET_AUTHENTICATED: OperationInfo = OperationInfo {
     name: "get_authenticated",
@@ -4098,7 +3843,6 @@ pub const GET_AUTHENTICATED: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /currentUserId`: Get the current authenticated user name
 pub const GET_CURRENT_USER_ID: OperationInfo = OperationInfo {
     name: "get_current_user_id",
@@ -4113,7 +3857,6 @@ pub const GET_CURRENT_USER_ID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /login`: Authenticate and create an API session allowing access to the other operations.
 pub const POST_LOGIN: OperationInfo = OperationInfo {
     name: "post_login",
@@ -4128,7 +3871,6 @@ pub const POST_LOGIN: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /logout`: Invalidate the current user session
 pub const POST_LOGOUT: OperationInfo = OperationInfo {
     name: "post_logout",
@@ -4143,7 +3885,6 @@ pub const POST_LOGOUT: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /accountManagement/resetPasswordFailure`: No available description
 pub const GET_ACCOUNT_MANAGEMENT_RESET_PASSWORD_FAILURE: OperationInfo = OperationInfo {
     name: "get_account_management_reset_password_failure",
@@ -4158,7 +3899,6 @@ pub const GET_ACCOUNT_MANAGEMENT_RESET_PASSWORD_FAILURE: OperationInfo = Operati
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /accountManagement/resetPasswordSuccess`: No available description
 pub const GET_ACCOUNT_MANAGEMENT_RESET_PASSWORD_SUCCESS: OperationInfo = OperationInfo {
     name: "get_account_management_reset_password_success",
@@ -4173,7 +3913,6 @@ pub const GET_ACCOUNT_MANAGEMENT_RESET_PASSWORD_SUCCESS: OperationInfo = Operati
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /reference/controllable/{controllableName}`: Get a controllable definition
 pub const GET_REFERENCE_CONTROLLABLE_BY_CONTROLLABLE_NAME: OperationInfo = OperationInfo {
     name: "get_reference_controllable_by_controllable_name",
@@ -4188,7 +3927,6 @@ pub const GET_REFERENCE_CONTROLLABLE_BY_CONTROLLABLE_NAME: OperationInfo = Opera
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /reference/controllableTypes`: Get details about all supported controllable types
 pub const GET_REFERENCE_CONTROLLABLE_TYPES: OperationInfo = OperationInfo {
     name: "get_reference_controllable_types",
@@ -4203,7 +3941,6 @@ pub const GET_REFERENCE_CONTROLLABLE_TYPES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /reference/devices/search`: Search devices references definitions
 pub const POST_REFERENCE_DEVICES_SEARCH: OperationInfo = OperationInfo {
     name: "post_reference_devices_search",
@@ -4218,7 +3955,6 @@ pub const POST_REFERENCE_DEVICES_SEARCH: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /reference/protocolTypes`: Get details about supported protocol types on that server instance
 pub const GET_REFERENCE_PROTOCOL_TYPES: OperationInfo = OperationInfo {
     name: "get_reference_protocol_types",
@@ -4233,7 +3969,6 @@ pub const GET_REFERENCE_PROTOCOL_TYPES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /reference/timezones`: Get timezones list
 pub const GET_REFERENCE_TIMEZONES: OperationInfo = OperationInfo {
     name: "get_reference_timezones",
@@ -4248,7 +3983,6 @@ pub const GET_REFERENCE_TIMEZONES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /reference/ui/classes`: Get a list of all defined UI classes
 pub const GET_REFERENCE_UI_CLASSES: OperationInfo = OperationInfo {
     name: "get_reference_ui_classes",
@@ -4263,7 +3997,6 @@ pub const GET_REFERENCE_UI_CLASSES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /reference/ui/classifiers`: Get a list of all defined UI classifiers
 pub const GET_REFERENCE_UI_CLASSIFIERS: OperationInfo = OperationInfo {
     name: "get_reference_ui_classifiers",
@@ -4278,7 +4011,6 @@ pub const GET_REFERENCE_UI_CLASSIFIERS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /reference/ui/profile/{profileName}`: Get a description of a given UI profile (or form-factor variant)
 pub const GET_REFERENCE_UI_PROFILE_BY_PROFILE_NAME: OperationInfo = OperationInfo {
     name: "get_reference_ui_profile_by_profile_name",
@@ -4293,7 +4025,6 @@ pub const GET_REFERENCE_UI_PROFILE_BY_PROFILE_NAME: OperationInfo = OperationInf
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /reference/ui/profileNames`: Get a list of all defined UI profiles (and form-factor variants)
 pub const GET_REFERENCE_UI_PROFILE_NAMES: OperationInfo = OperationInfo {
     name: "get_reference_ui_profile_names",
@@ -4308,7 +4039,6 @@ pub const GET_REFERENCE_UI_PROFILE_NAMES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /reference/ui/widgets`: Get a list of all defined UI widgets
 pub const GET_REFERENCE_UI_WIDGETS: OperationInfo = OperationInfo {
     name: "get_reference_ui_widgets",
@@ -4323,7 +4053,6 @@ pub const GET_REFERENCE_UI_WIDGETS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /setup/automation`: Execute a group of operations (on ActionGroup, CalendarDay, CalendarRule or SetupTrigger) in provided order.
 pub const POST_SETUP_AUTOMATION: OperationInfo = OperationInfo {
     name: "post_setup_automation",
@@ -4338,7 +4067,6 @@ pub const POST_SETUP_AUTOMATION: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /setup/current`: Get the current setup OID
 pub const GET_SETUP_CURRENT: OperationInfo = OperationInfo {
     name: "get_setup_current",
@@ -4353,7 +4081,6 @@ pub const GET_SETUP_CURRENT: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /setup/current/{setupOID}`: Change the current setup for that session. Any existing event registration is automatically closed.
 pub const POST_SETUP_CURRENT_BY_SETUP_OID: OperationInfo = OperationInfo {
     name: "post_setup_current_by_setup_oid",
@@ -4373,7 +4100,6 @@ pub const POST_SETUP_CURRENT_BY_SETUP_OID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /setup/dawnTime`: Return dawn time of the current day based on the setup location
 pub const GET_SETUP_DAWN_TIME: OperationInfo = OperationInfo {
     name: "get_setup_dawn_time",
@@ -4388,7 +4114,6 @@ pub const GET_SETUP_DAWN_TIME: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/dawnTime/{year}/{month}/{day}`: Return dawn time of the chosen day on the setup location
 pub const GET_SETUP_DAWN_TIME_BY_YEAR_BY_MONTH_BY_DAY: OperationInfo = OperationInfo {
     name: "get_setup_dawn_time_by_year_by_month_by_day",
@@ -4403,13 +4128,12 @@ pub const GET_SETUP_DAWN_TIME_BY_YEAR_BY_MONTH_BY_DAY: OperationInfo = Operation
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
-/// `GET /setup/disconnectionAlert/configuration`: Private tags : \[ disconnectionAlert \]
+/// `GET /setup/disconnectionAlert/configuration`: Get configuration for notification sent on gateway disconnect
 pub const GET_SETUP_DISCONNECTION_ALERT_CONFIGURATION: OperationInfo = OperationInfo {
     name: "get_setup_disconnection_alert_configuration",
     method: HttpMethod::Get,
     path: "/setup/disconnectionAlert/configuration",
-    summary: "Private tags : [ disconnectionAlert ]",
+    summary: "Get configuration for notification sent on gateway disconnect",
     deprecated_since: None,
     rate_limit: None,
     status: 200u16,
@@ -4418,13 +4142,12 @@ pub const GET_SETUP_DISCONNECTION_ALERT_CONFIGURATION: OperationInfo = Operation
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
-/// `PUT /setup/disconnectionAlert/configuration`: Private tags : \[ disconnectionAlert \]
+/// `PUT /setup/disconnectionAlert/configuration`: Update configuration for notification sent on gateway disconnect
 pub const PUT_SETUP_DISCONNECTION_ALERT_CONFIGURATION: OperationInfo = OperationInfo {
     name: "put_setup_disconnection_alert_configuration",
     method: HttpMethod::Put,
     path: "/setup/disconnectionAlert/configuration",
-    summary: "Private tags : [ disconnectionAlert ]",
+    summary: "Update configuration for notification sent on gateway disconnect",
     deprecated_since: None,
     rate_limit: None,
     status: 200u16,
@@ -4433,7 +4156,6 @@ pub const PUT_SETUP_DISCONNECTION_ALERT_CONFIGURATION: OperationInfo = Operation
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /setup/duskTime`: Return dusk time of the current day based on the setup location
 pub const GET_SETUP_DUSK_TIME: OperationInfo = OperationInfo {
     name: "get_setup_dusk_time",
@@ -4448,7 +4170,6 @@ pub const GET_SETUP_DUSK_TIME: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/duskTime/{year}/{month}/{day}`: Return dusk time of the chosen day based on the setup location
 pub const GET_SETUP_DUSK_TIME_BY_YEAR_BY_MONTH_BY_DAY: OperationInfo = OperationInfo {
     name: "get_setup_dusk_time_by_year_by_month_by_day",
@@ -4463,7 +4184,6 @@ pub const GET_SETUP_DUSK_TIME_BY_YEAR_BY_MONTH_BY_DAY: OperationInfo = Operation
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /setup/enduser`: Add an existing enduser to setup
 pub const POST_SETUP_ENDUSER: OperationInfo = OperationInfo {
     name: "post_setup_enduser",
@@ -4478,7 +4198,6 @@ pub const POST_SETUP_ENDUSER: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `DELETE /setup/enduser/{userId}`: Remove an existing enduser from setup
 pub const DELETE_SETUP_ENDUSER_BY_USER_ID: OperationInfo = OperationInfo {
     name: "delete_setup_enduser_by_user_id",
@@ -4493,7 +4212,6 @@ pub const DELETE_SETUP_ENDUSER_BY_USER_ID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /setup/location`: Get setup location
 pub const GET_SETUP_LOCATION: OperationInfo = OperationInfo {
     name: "get_setup_location",
@@ -4513,7 +4231,6 @@ pub const GET_SETUP_LOCATION: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `PUT /setup/location`: Update setup location of user
 pub const PUT_SETUP_LOCATION: OperationInfo = OperationInfo {
     name: "put_setup_location",
@@ -4528,7 +4245,6 @@ pub const PUT_SETUP_LOCATION: OperationInfo = OperationInfo {
     events: &["LocationUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /setup`: Get all data about the connected user setup
 pub const GET_SETUP: OperationInfo = OperationInfo {
     name: "get_setup",
@@ -4548,7 +4264,6 @@ pub const GET_SETUP: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/files`: Get the list of uploaded files on the setup
 pub const GET_SETUP_FILES: OperationInfo = OperationInfo {
     name: "get_setup_files",
@@ -4563,7 +4278,6 @@ pub const GET_SETUP_FILES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/files/uploadURL`: Get upload url for setup file
 pub const GET_SETUP_FILES_UPLOAD_URL: OperationInfo = OperationInfo {
     name: "get_setup_files_upload_url",
@@ -4578,7 +4292,6 @@ pub const GET_SETUP_FILES_UPLOAD_URL: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/files/{fileOID}/downloadURL`: Get download url for setup file
 pub const GET_SETUP_FILES_BY_FILE_OID_DOWNLOAD_URL: OperationInfo = OperationInfo {
     name: "get_setup_files_by_file_oid_download_url",
@@ -4593,7 +4306,6 @@ pub const GET_SETUP_FILES_BY_FILE_OID_DOWNLOAD_URL: OperationInfo = OperationInf
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/additionalInformation`: Get additional information
 pub const GET_SETUP_ADDITIONAL_INFORMATION: OperationInfo = OperationInfo {
     name: "get_setup_additional_information",
@@ -4613,7 +4325,6 @@ pub const GET_SETUP_ADDITIONAL_INFORMATION: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/additionalInformation/{templateId}`: Get additional information
 pub const GET_SETUP_ADDITIONAL_INFORMATION_BY_TEMPLATE_ID: OperationInfo = OperationInfo {
     name: "get_setup_additional_information_by_template_id",
@@ -4628,7 +4339,6 @@ pub const GET_SETUP_ADDITIONAL_INFORMATION_BY_TEMPLATE_ID: OperationInfo = Opera
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `DELETE /setup/additionalInformation/{templateId}`: Delete setup additional information
 pub const DELETE_SETUP_ADDITIONAL_INFORMATION_BY_TEMPLATE_ID: OperationInfo = OperationInfo {
     name: "delete_setup_additional_information_by_template_id",
@@ -4643,7 +4353,6 @@ pub const DELETE_SETUP_ADDITIONAL_INFORMATION_BY_TEMPLATE_ID: OperationInfo = Op
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `POST /setup/additionalInformation/{templateId}/{value}`: Add setup additional information
 pub const POST_SETUP_ADDITIONAL_INFORMATION_BY_TEMPLATE_ID_BY_VALUE: OperationInfo = OperationInfo {
     name: "post_setup_additional_information_by_template_id_by_value",
@@ -4658,7 +4367,6 @@ pub const POST_SETUP_ADDITIONAL_INFORMATION_BY_TEMPLATE_ID_BY_VALUE: OperationIn
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /setup/features`: Get setup features
 pub const GET_SETUP_FEATURES: OperationInfo = OperationInfo {
     name: "get_setup_features",
@@ -4678,7 +4386,6 @@ pub const GET_SETUP_FEATURES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `PUT /setup/metadata`: Update setup metadata
 pub const PUT_SETUP_METADATA: OperationInfo = OperationInfo {
     name: "put_setup_metadata",
@@ -4693,7 +4400,6 @@ pub const PUT_SETUP_METADATA: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /setup/options`: This operation returns all subscribed options of a given setup.
 pub const GET_SETUP_OPTIONS: OperationInfo = OperationInfo {
     name: "get_setup_options",
@@ -4713,7 +4419,6 @@ pub const GET_SETUP_OPTIONS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/options/{optionId}`: This operation returns the selected subscribed option of a given setup.
 pub const GET_SETUP_OPTIONS_BY_OPTION_ID: OperationInfo = OperationInfo {
     name: "get_setup_options_by_option_id",
@@ -4728,7 +4433,6 @@ pub const GET_SETUP_OPTIONS_BY_OPTION_ID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/options/{optionId}/{parameterName}`: This operation returns all subscribed options of a given setup.
 pub const GET_SETUP_OPTIONS_BY_OPTION_ID_BY_PARAMETER_NAME: OperationInfo = OperationInfo {
     name: "get_setup_options_by_option_id_by_parameter_name",
@@ -4743,7 +4447,6 @@ pub const GET_SETUP_OPTIONS_BY_OPTION_ID_BY_PARAMETER_NAME: OperationInfo = Oper
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/quotas`: This operation returns remaining quotas value.
 pub const GET_SETUP_QUOTAS: OperationInfo = OperationInfo {
     name: "get_setup_quotas",
@@ -4758,7 +4461,6 @@ pub const GET_SETUP_QUOTAS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/quotas/{quotaId}`: This operation returns a quota.
 pub const GET_SETUP_QUOTAS_BY_QUOTA_ID: OperationInfo = OperationInfo {
     name: "get_setup_quotas_by_quota_id",
@@ -4773,7 +4475,6 @@ pub const GET_SETUP_QUOTAS_BY_QUOTA_ID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/calendar/days`: Get all calendar days for setup.
 pub const GET_SETUP_CALENDAR_DAYS: OperationInfo = OperationInfo {
     name: "get_setup_calendar_days",
@@ -4793,7 +4494,6 @@ pub const GET_SETUP_CALENDAR_DAYS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /setup/calendar/days`: Create a calendar day.
 pub const POST_SETUP_CALENDAR_DAYS: OperationInfo = OperationInfo {
     name: "post_setup_calendar_days",
@@ -4812,7 +4512,6 @@ pub const POST_SETUP_CALENDAR_DAYS: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `PUT /setup/calendar/days`: Update a calendar day.
 pub const PUT_SETUP_CALENDAR_DAYS: OperationInfo = OperationInfo {
     name: "put_setup_calendar_days",
@@ -4831,7 +4530,6 @@ pub const PUT_SETUP_CALENDAR_DAYS: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /setup/calendar/days/{oid}`: Get a calendar day.
 pub const GET_SETUP_CALENDAR_DAYS_BY_OID: OperationInfo = OperationInfo {
     name: "get_setup_calendar_days_by_oid",
@@ -4846,7 +4544,6 @@ pub const GET_SETUP_CALENDAR_DAYS_BY_OID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `DELETE /setup/calendar/days/{oid}`: Delete a calendar day.
 pub const DELETE_SETUP_CALENDAR_DAYS_BY_OID: OperationInfo = OperationInfo {
     name: "delete_setup_calendar_days_by_oid",
@@ -4865,7 +4562,6 @@ pub const DELETE_SETUP_CALENDAR_DAYS_BY_OID: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /setup/calendar/schedule/{startDate}/{endDate}`: Get all calendar objects applicable for the given startDate and endDate. All the
 pub const GET_SETUP_CALENDAR_SCHEDULE_BY_START_DATE_BY_END_DATE: OperationInfo = OperationInfo {
     name: "get_setup_calendar_schedule_by_start_date_by_end_date",
@@ -4885,7 +4581,6 @@ pub const GET_SETUP_CALENDAR_SCHEDULE_BY_START_DATE_BY_END_DATE: OperationInfo =
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/calendar/schedule/{year}/{month}/{day}`: Get all calendar objects applicable for the given
 pub const GET_SETUP_CALENDAR_SCHEDULE_BY_YEAR_BY_MONTH_BY_DAY: OperationInfo = OperationInfo {
     name: "get_setup_calendar_schedule_by_year_by_month_by_day",
@@ -4905,7 +4600,6 @@ pub const GET_SETUP_CALENDAR_SCHEDULE_BY_YEAR_BY_MONTH_BY_DAY: OperationInfo = O
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /setup/calendar/schedule/{year}/{month}/{day}/dayView`: Create a calendar day according to calendar days/rules to be removed
 pub const POST_SETUP_CALENDAR_SCHEDULE_BY_YEAR_BY_MONTH_BY_DAY_DAY_VIEW: OperationInfo = OperationInfo {
     name: "post_setup_calendar_schedule_by_year_by_month_by_day_day_view",
@@ -4920,7 +4614,6 @@ pub const POST_SETUP_CALENDAR_SCHEDULE_BY_YEAR_BY_MONTH_BY_DAY_DAY_VIEW: Operati
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /setup/calendar/rules`: Get all calendar rules for setup.
 pub const GET_SETUP_CALENDAR_RULES: OperationInfo = OperationInfo {
     name: "get_setup_calendar_rules",
@@ -4940,7 +4633,6 @@ pub const GET_SETUP_CALENDAR_RULES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /setup/calendar/rules`: Create a calendar rule.
 pub const POST_SETUP_CALENDAR_RULES: OperationInfo = OperationInfo {
     name: "post_setup_calendar_rules",
@@ -4959,7 +4651,6 @@ pub const POST_SETUP_CALENDAR_RULES: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `PUT /setup/calendar/rules`: Update a calendar rule.
 pub const PUT_SETUP_CALENDAR_RULES: OperationInfo = OperationInfo {
     name: "put_setup_calendar_rules",
@@ -4978,7 +4669,6 @@ pub const PUT_SETUP_CALENDAR_RULES: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /setup/calendar/rules/{oid}`: Get a calendar rule.
 pub const GET_SETUP_CALENDAR_RULES_BY_OID: OperationInfo = OperationInfo {
     name: "get_setup_calendar_rules_by_oid",
@@ -4993,7 +4683,6 @@ pub const GET_SETUP_CALENDAR_RULES_BY_OID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `DELETE /setup/calendar/rules/{oid}`: Delete a calendar rule.
 pub const DELETE_SETUP_CALENDAR_RULES_BY_OID: OperationInfo = OperationInfo {
     name: "delete_setup_calendar_rules_by_oid",
@@ -5012,7 +4701,6 @@ pub const DELETE_SETUP_CALENDAR_RULES_BY_OID: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `POST /setup/calendar/ruleSet`: Create a set of calendar rules.
 pub const POST_SETUP_CALENDAR_RULE_SET: OperationInfo = OperationInfo {
     name: "post_setup_calendar_rule_set",
@@ -5031,7 +4719,6 @@ pub const POST_SETUP_CALENDAR_RULE_SET: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `PUT /setup/calendar/ruleSet`: Update a set of calendar rules.
 pub const PUT_SETUP_CALENDAR_RULE_SET: OperationInfo = OperationInfo {
     name: "put_setup_calendar_rule_set",
@@ -5050,7 +4737,6 @@ pub const PUT_SETUP_CALENDAR_RULE_SET: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `POST /setup/calendar/ruleSet/_delete`: Delete a set of calendar rules.
 pub const POST_SETUP_CALENDAR_RULE_SET_DELETE: OperationInfo = OperationInfo {
     name: "post_setup_calendar_rule_set_delete",
@@ -5069,7 +4755,6 @@ pub const POST_SETUP_CALENDAR_RULE_SET_DELETE: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /setup/calendar/status`: Get calendar status.
 pub const GET_SETUP_CALENDAR_STATUS: OperationInfo = OperationInfo {
     name: "get_setup_calendar_status",
@@ -5084,7 +4769,6 @@ pub const GET_SETUP_CALENDAR_STATUS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `PUT /setup/calendar/status`: Update calendar status.
 pub const PUT_SETUP_CALENDAR_STATUS: OperationInfo = OperationInfo {
     name: "put_setup_calendar_status",
@@ -5099,7 +4783,6 @@ pub const PUT_SETUP_CALENDAR_STATUS: OperationInfo = OperationInfo {
     events: &["GatewayFunctionChangedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `POST /setup/devices/{deviceURL}/pictures/_delete`: Delete a list of pictures.
 pub const POST_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_DELETE: OperationInfo = OperationInfo {
     name: "post_setup_devices_by_device_url_pictures_delete",
@@ -5114,7 +4797,6 @@ pub const POST_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_DELETE: OperationInfo = Oper
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /setup/devices/{deviceURL}/pictures/{pictureId}`: Get reference data for a given picture, allowing the later retrieval of the picture image through a storage server.
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_BY_PICTURE_ID: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_pictures_by_picture_id",
@@ -5129,7 +4811,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_BY_PICTURE_ID: OperationInfo 
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `DELETE /setup/devices/{deviceURL}/pictures/{pictureId}`: Delete a picture
 pub const DELETE_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_BY_PICTURE_ID: OperationInfo = OperationInfo {
     name: "delete_setup_devices_by_device_url_pictures_by_picture_id",
@@ -5144,7 +4825,6 @@ pub const DELETE_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_BY_PICTURE_ID: OperationIn
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /setup/devices/{deviceURL}/pictures/{pictureId}/url`: Get url of a picture of a camera
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_BY_PICTURE_ID_URL: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_pictures_by_picture_id_url",
@@ -5159,7 +4839,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_BY_PICTURE_ID_URL: OperationI
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `DELETE /setup/devices/{deviceURL}/pictures`: Delete every picture
 pub const DELETE_SETUP_DEVICES_BY_DEVICE_URL_PICTURES: OperationInfo = OperationInfo {
     name: "delete_setup_devices_by_device_url_pictures",
@@ -5174,7 +4853,6 @@ pub const DELETE_SETUP_DEVICES_BY_DEVICE_URL_PICTURES: OperationInfo = Operation
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /setup/devices/{deviceURL}/pictures/export`: Get a url where pictures can be exported within a zip file. Url contains a session id available for 30 seconds
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_EXPORT: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_pictures_export",
@@ -5189,7 +4867,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_EXPORT: OperationInfo = Opera
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/devices/{deviceURL}/pictures/{from}/{to}`: Get pictures references for a given camera in a time range, allowing the later retrieval of the images through a storage server.
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_pictures_by_from_by_to",
@@ -5204,7 +4881,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_BY_FROM_BY_TO: OperationInfo 
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/devices/{deviceURL}/pictures/{from}/{to}/{offset}/{size}`: Get pictures of a camera in a time range and pictures range
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_BY_FROM_BY_TO_BY_OFFSET_BY_SIZE: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_pictures_by_from_by_to_by_offset_by_size",
@@ -5219,7 +4895,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_PICTURES_BY_FROM_BY_TO_BY_OFFSET_BY_SI
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/devices/{deviceURL}`: Get a particular setup device definition
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url",
@@ -5234,7 +4909,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `DELETE /setup/devices/{deviceURL}`: This operation allows to delete a device
 pub const DELETE_SETUP_DEVICES_BY_DEVICE_URL: OperationInfo = OperationInfo {
     name: "delete_setup_devices_by_device_url",
@@ -5249,7 +4923,6 @@ pub const DELETE_SETUP_DEVICES_BY_DEVICE_URL: OperationInfo = OperationInfo {
     events: &["DeviceDeletionFailedEvent", "DeviceRemovedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `POST /setup/devices/{deviceURL}/_delete`: This operation allows to delete a device
 pub const POST_SETUP_DEVICES_BY_DEVICE_URL_DELETE: OperationInfo = OperationInfo {
     name: "post_setup_devices_by_device_url_delete",
@@ -5264,7 +4937,6 @@ pub const POST_SETUP_DEVICES_BY_DEVICE_URL_DELETE: OperationInfo = OperationInfo
     events: &["DeviceDeletionFailedEvent", "DeviceRemovedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /setup/devices/{deviceURL}/_deleteCascade`: This operation allows to delete a device
 pub const POST_SETUP_DEVICES_BY_DEVICE_URL_DELETE_CASCADE: OperationInfo = OperationInfo {
     name: "post_setup_devices_by_device_url_delete_cascade",
@@ -5284,7 +4956,6 @@ pub const POST_SETUP_DEVICES_BY_DEVICE_URL_DELETE_CASCADE: OperationInfo = Opera
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /setup/devices/{deviceURL}/controllable`: Get a particular setup device controllable definition
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_CONTROLLABLE: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_controllable",
@@ -5299,7 +4970,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_CONTROLLABLE: OperationInfo = Operatio
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `PUT /setup/devices/{deviceURL}/label/{label}`: Update the name of a device
 pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_LABEL_BY_LABEL: OperationInfo = OperationInfo {
     name: "put_setup_devices_by_device_url_label_by_label",
@@ -5314,7 +4984,6 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_LABEL_BY_LABEL: OperationInfo = Operat
     events: &["DeviceUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `PUT /setup/devices/{deviceURL}/relocate/{placeOID}`: Relocate a device in an existing place
 pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_RELOCATE_BY_PLACE_OID: OperationInfo = OperationInfo {
     name: "put_setup_devices_by_device_url_relocate_by_place_oid",
@@ -5329,7 +4998,6 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_RELOCATE_BY_PLACE_OID: OperationInfo =
     events: &["DeviceUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `PUT /setup/devices/{deviceURL}/{label}`: Update the name of a device
 pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_BY_LABEL: OperationInfo = OperationInfo {
     name: "put_setup_devices_by_device_url_by_label",
@@ -5344,7 +5012,6 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_BY_LABEL: OperationInfo = OperationInf
     events: &["DeviceUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `PUT /setup/devices/{deviceURL}/{label}/subSystems`: Update the name of a device
 pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_BY_LABEL_SUB_SYSTEMS: OperationInfo = OperationInfo {
     name: "put_setup_devices_by_device_url_by_label_sub_systems",
@@ -5359,7 +5026,6 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_BY_LABEL_SUB_SYSTEMS: OperationInfo = 
     events: &["DeviceUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `PUT /setup/devices/{deviceURL}/{label}/{category}`: Update the name of a device and its measurement category
 pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_BY_LABEL_BY_CATEGORY: OperationInfo = OperationInfo {
     name: "put_setup_devices_by_device_url_by_label_by_category",
@@ -5374,7 +5040,6 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_BY_LABEL_BY_CATEGORY: OperationInfo = 
     events: &["DeviceUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `PUT /setup/devices/{deviceURL}/deviceType/{newDeviceType}`: Update device type with new device type
 pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_DEVICE_TYPE_BY_NEW_DEVICE_TYPE: OperationInfo = OperationInfo {
     name: "put_setup_devices_by_device_url_device_type_by_new_device_type",
@@ -5389,7 +5054,6 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_DEVICE_TYPE_BY_NEW_DEVICE_TYPE: Operat
     events: &["DeviceUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /setup/devices/additionalInformation`: Get additional information
 pub const GET_SETUP_DEVICES_ADDITIONAL_INFORMATION: OperationInfo = OperationInfo {
     name: "get_setup_devices_additional_information",
@@ -5404,7 +5068,6 @@ pub const GET_SETUP_DEVICES_ADDITIONAL_INFORMATION: OperationInfo = OperationInf
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/devices/{deviceURL}/additionalInformation`: Get additional information
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_ADDITIONAL_INFORMATION: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_additional_information",
@@ -5419,7 +5082,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_ADDITIONAL_INFORMATION: OperationInfo 
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/devices/{deviceURL}/additionalInformation/{templateId}`: Get additional information
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_ADDITIONAL_INFORMATION_BY_TEMPLATE_ID: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_additional_information_by_template_id",
@@ -5434,7 +5096,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_ADDITIONAL_INFORMATION_BY_TEMPLATE_ID:
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/devices/{deviceURL}/attributes/{name}`: Get a particular attribute of a requested product
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_ATTRIBUTES_BY_NAME: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_attributes_by_name",
@@ -5449,7 +5110,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_ATTRIBUTES_BY_NAME: OperationInfo = Op
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/devices/{deviceURL}/attributes`: Retrieve attributes of requested products
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_ATTRIBUTES: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_attributes",
@@ -5464,7 +5124,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_ATTRIBUTES: OperationInfo = OperationI
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `PUT /setup/devices/{deviceURL}/alternativeControllables/{newControllableName}`: Update device controllable with equivalent controllable
 pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_ALTERNATIVE_CONTROLLABLES_BY_NEW_CONTROLLABLE_NAME: OperationInfo = OperationInfo {
     name: "put_setup_devices_by_device_url_alternative_controllables_by_new_controllable_name",
@@ -5479,7 +5138,6 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_ALTERNATIVE_CONTROLLABLES_BY_NEW_CONTR
     events: &["DeviceUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `PUT /setup/devices/{deviceURL}/equivalentControllables/{newControllableName}`: Update device controllable with equivalent controllable
 pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_EQUIVALENT_CONTROLLABLES_BY_NEW_CONTROLLABLE_NAME: OperationInfo = OperationInfo {
     name: "put_setup_devices_by_device_url_equivalent_controllables_by_new_controllable_name",
@@ -5494,7 +5152,6 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_EQUIVALENT_CONTROLLABLES_BY_NEW_CONTRO
     events: &["DeviceUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /setup/devices/{deviceURL}/alternativeControllables`: Get all equivalent controllables to another one
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_ALTERNATIVE_CONTROLLABLES: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_alternative_controllables",
@@ -5509,7 +5166,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_ALTERNATIVE_CONTROLLABLES: OperationIn
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/devices/{deviceURL}/equivalentControllables`: Get all equivalent controllables to another one
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_EQUIVALENT_CONTROLLABLES: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_equivalent_controllables",
@@ -5524,7 +5180,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_EQUIVALENT_CONTROLLABLES: OperationInf
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/devices/{deviceURL}/firmwareUpToDate`: Check if device firmware is up-to-date
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_FIRMWARE_UP_TO_DATE: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_firmware_up_to_date",
@@ -5539,7 +5194,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_FIRMWARE_UP_TO_DATE: OperationInfo = O
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/devices/{deviceURL}/firmwareUpdateCapability`: Check if device supports firmware update feature
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_FIRMWARE_UPDATE_CAPABILITY: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_firmware_update_capability",
@@ -5554,7 +5208,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_FIRMWARE_UPDATE_CAPABILITY: OperationI
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `PUT /setup/devices/{deviceURL}/updateFirmware`: Update The device firmware to the next available version
 pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_UPDATE_FIRMWARE: OperationInfo = OperationInfo {
     name: "put_setup_devices_by_device_url_update_firmware",
@@ -5576,7 +5229,6 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_UPDATE_FIRMWARE: OperationInfo = Opera
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /setup/devices/{deviceURL}/manufacturerReferences`: Get all manufacturer references for the device
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_MANUFACTURER_REFERENCES: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_manufacturer_references",
@@ -5591,7 +5243,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_MANUFACTURER_REFERENCES: OperationInfo
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `PUT /setup/devices/{deviceURL}/metadata`: Update device metadata
 pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_METADATA: OperationInfo = OperationInfo {
     name: "put_setup_devices_by_device_url_metadata",
@@ -5606,7 +5257,6 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_METADATA: OperationInfo = OperationInf
     events: &["DeviceUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /setup/devices/{deviceURL}/states/{name}`: Get a particular state of a requested device
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_by_name",
@@ -5621,7 +5271,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME: OperationInfo = Operat
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `PUT /setup/devices/{deviceURL}/states/{name}/{stateType}/{stateValue}`: Update a device persistent state
 pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_BY_STATE_TYPE_BY_STATE_VALUE: OperationInfo = OperationInfo {
     name: "put_setup_devices_by_device_url_states_by_name_by_state_type_by_state_value",
@@ -5636,7 +5285,6 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_BY_STATE_TYPE_BY_STATE_
     events: &["DeviceStateChangedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /setup/devices/{deviceURL}/states`: Retrieve states of requested device
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states",
@@ -5651,7 +5299,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES: OperationInfo = OperationInfo 
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/devices`: Get setup definition
 pub const GET_SETUP_DEVICES: OperationInfo = OperationInfo {
     name: "get_setup_devices",
@@ -5671,7 +5318,6 @@ pub const GET_SETUP_DEVICES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `PUT /setup/devices/link`: Link devices by adding a groupId
 pub const PUT_SETUP_DEVICES_LINK: OperationInfo = OperationInfo {
     name: "put_setup_devices_link",
@@ -5686,7 +5332,6 @@ pub const PUT_SETUP_DEVICES_LINK: OperationInfo = OperationInfo {
     events: &["DeviceUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `DELETE /setup/devices/link`: Unlink devices by removing groupId
 pub const DELETE_SETUP_DEVICES_LINK: OperationInfo = OperationInfo {
     name: "delete_setup_devices_link",
@@ -5701,7 +5346,6 @@ pub const DELETE_SETUP_DEVICES_LINK: OperationInfo = OperationInfo {
     events: &["DeviceUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `POST /setup/devices/link/_delete`: Unlink devices by removing groupId
 pub const POST_SETUP_DEVICES_LINK_DELETE: OperationInfo = OperationInfo {
     name: "post_setup_devices_link_delete",
@@ -5716,7 +5360,6 @@ pub const POST_SETUP_DEVICES_LINK_DELETE: OperationInfo = OperationInfo {
     events: &["DeviceUpdatedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `PUT /setup/devices/refresh`: Ask the box to refresh all devices availabilities for protocols that support this operation
 pub const PUT_SETUP_DEVICES_REFRESH: OperationInfo = OperationInfo {
     name: "put_setup_devices_refresh",
@@ -5736,7 +5379,6 @@ pub const PUT_SETUP_DEVICES_REFRESH: OperationInfo = OperationInfo {
     events: &["DeviceStateChangedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /setup/devices/controllables/{controllableName}`: Get all devices urls which have that controllable name
 pub const GET_SETUP_DEVICES_CONTROLLABLES_BY_CONTROLLABLE_NAME: OperationInfo = OperationInfo {
     name: "get_setup_devices_controllables_by_controllable_name",
@@ -5751,7 +5393,6 @@ pub const GET_SETUP_DEVICES_CONTROLLABLES_BY_CONTROLLABLE_NAME: OperationInfo = 
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/devices/controllables`: Get all device urls and sort them by their controllables names
 pub const GET_SETUP_DEVICES_CONTROLLABLES: OperationInfo = OperationInfo {
     name: "get_setup_devices_controllables",
@@ -5766,7 +5407,6 @@ pub const GET_SETUP_DEVICES_CONTROLLABLES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/devices/notUpToDate`: Retrieve devices URLs which are not up-to-date
 pub const GET_SETUP_DEVICES_NOT_UP_TO_DATE: OperationInfo = OperationInfo {
     name: "get_setup_devices_not_up_to_date",
@@ -5781,7 +5421,6 @@ pub const GET_SETUP_DEVICES_NOT_UP_TO_DATE: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `PUT /setup/devices/updateFirmwares`: Update the given devices firmwares to the next available version
 pub const PUT_SETUP_DEVICES_UPDATE_FIRMWARES: OperationInfo = OperationInfo {
     name: "put_setup_devices_update_firmwares",
@@ -5803,7 +5442,6 @@ pub const PUT_SETUP_DEVICES_UPDATE_FIRMWARES: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /setup/devices/states/growingIndexes`: Get growing indexes values variations on a given time slot
 pub const POST_SETUP_DEVICES_STATES_GROWING_INDEXES: OperationInfo = OperationInfo {
     name: "post_setup_devices_states_growing_indexes",
@@ -5818,7 +5456,6 @@ pub const POST_SETUP_DEVICES_STATES_GROWING_INDEXES: OperationInfo = OperationIn
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /setup/devices/states/refresh`: Ask the box to refresh all or given devices states for protocols supporting that operation
 pub const POST_SETUP_DEVICES_STATES_REFRESH: OperationInfo = OperationInfo {
     name: "post_setup_devices_states_refresh",
@@ -5842,7 +5479,6 @@ pub const POST_SETUP_DEVICES_STATES_REFRESH: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `PUT /setup/devices/states/refresh`: Ask the box to refresh all devices states for protocols supporting that operation - Deprecated : use POST method
 pub const PUT_SETUP_DEVICES_STATES_REFRESH: OperationInfo = OperationInfo {
     name: "put_setup_devices_states_refresh",
@@ -5866,7 +5502,6 @@ pub const PUT_SETUP_DEVICES_STATES_REFRESH: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /setup/devices/{deviceURL}/states/refresh`: Ask the box to refresh all states on given device
 pub const POST_SETUP_DEVICES_BY_DEVICE_URL_STATES_REFRESH: OperationInfo = OperationInfo {
     name: "post_setup_devices_by_device_url_states_refresh",
@@ -5890,7 +5525,6 @@ pub const POST_SETUP_DEVICES_BY_DEVICE_URL_STATES_REFRESH: OperationInfo = Opera
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `PUT /setup/devices/{deviceURL}/localDeviceData/{key}`: Update device's local device data
 pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_LOCAL_DEVICE_DATA_BY_KEY: OperationInfo = OperationInfo {
     name: "put_setup_devices_by_device_url_local_device_data_by_key",
@@ -5905,7 +5539,6 @@ pub const PUT_SETUP_DEVICES_BY_DEVICE_URL_LOCAL_DEVICE_DATA_BY_KEY: OperationInf
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /setup/devices/hidden`: Get hidden devices
 pub const GET_SETUP_DEVICES_HIDDEN: OperationInfo = OperationInfo {
     name: "get_setup_devices_hidden",
@@ -5920,7 +5553,6 @@ pub const GET_SETUP_DEVICES_HIDDEN: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/annual/{from}/{to}`: Retrieve annual state history of a device within a time range
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_ANNUAL_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_by_name_history_annual_by_from_by_to",
@@ -5935,7 +5567,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_ANNUAL_BY_FROM_
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/stacked/annual/{from}/{to}`: Retrieve annual state history of a device within a time range with stacked values of other devices of the same type
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_ANNUAL_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_by_name_history_stacked_annual_by_from_by_to",
@@ -5950,7 +5581,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_ANNUAL_
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/devices/{deviceURL}/states/history/stacked/annual/{from}/{to}`: Retrieve annual states history of a device within a time range with stacked values of other devices of the same type
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_STACKED_ANNUAL_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_history_stacked_annual_by_from_by_to",
@@ -5965,7 +5595,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_STACKED_ANNUAL_BY_FROM_
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/devices/{deviceURL}/states/history/annual/{from}/{to}`: Retrieve annual state history of a device within a time range
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_ANNUAL_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_history_annual_by_from_by_to",
@@ -5980,7 +5609,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_ANNUAL_BY_FROM_BY_TO: O
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/daily/{from}/{to}`: Retrieve daily state history of a device within a time range
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_DAILY_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_by_name_history_daily_by_from_by_to",
@@ -5995,7 +5623,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_DAILY_BY_FROM_B
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/stacked/daily/{from}/{to}`: Retrieve daily state history of a device within a time range with stacked values of other devices of the same type
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_DAILY_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_by_name_history_stacked_daily_by_from_by_to",
@@ -6010,7 +5637,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_DAILY_B
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/stacked/daily/{from}/{to}/export`: Export daily stacked history values in CSV format
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_DAILY_BY_FROM_BY_TO_EXPORT: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_by_name_history_stacked_daily_by_from_by_to_export",
@@ -6025,7 +5651,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_DAILY_B
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/devices/{deviceURL}/states/history/stacked/daily/{from}/{to}`: Retrieve daily states history of a device within a time range with stacked values of other devices of the same type
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_STACKED_DAILY_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_history_stacked_daily_by_from_by_to",
@@ -6040,7 +5665,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_STACKED_DAILY_BY_FROM_B
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/devices/{deviceURL}/states/history/daily/{from}/{to}`: Retrieve daily states history of a device within a time range
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_DAILY_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_history_daily_by_from_by_to",
@@ -6055,7 +5679,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_DAILY_BY_FROM_BY_TO: Op
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/export`: Export all state values in CSV format - limited in time and in number of values - Contact support to know these limits
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_EXPORT: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_by_name_history_export",
@@ -6070,7 +5693,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_EXPORT: Operati
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/{from}/{to}`: Retrieve overall state history of a device within a time range
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_by_name_history_by_from_by_to",
@@ -6085,7 +5707,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_BY_FROM_BY_TO: 
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/{from}/{to}/export`: Export state values in history CSV format
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_BY_FROM_BY_TO_EXPORT: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_by_name_history_by_from_by_to_export",
@@ -6100,7 +5721,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_BY_FROM_BY_TO_E
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/monthly/{from}/{to}`: Retrieve monthly state history of a device within a time range
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_MONTHLY_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_by_name_history_monthly_by_from_by_to",
@@ -6115,7 +5735,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_MONTHLY_BY_FROM
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/montly/{from}/{to}`: Retrieve monthly state history of a device within a time range
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_MONTLY_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_by_name_history_montly_by_from_by_to",
@@ -6130,7 +5749,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_MONTLY_BY_FROM_
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/stacked/monthly/{from}/{to}`: Retrieve monthly state history of a device in a time range with stacked values of other devices of the same type
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_MONTHLY_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_by_name_history_stacked_monthly_by_from_by_to",
@@ -6145,7 +5763,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_MONTHLY
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/devices/{deviceURL}/states/history/stacked/monthly/{from}/{to}`: Retrieve monthly states history of a device in a time range with stacked values of other devices of the same type
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_STACKED_MONTHLY_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_history_stacked_monthly_by_from_by_to",
@@ -6160,7 +5777,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_STACKED_MONTHLY_BY_FROM
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/devices/{deviceURL}/states/history/monthly/{from}/{to}`: Retrieve monthly states history of a device within a time range
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_MONTHLY_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_history_monthly_by_from_by_to",
@@ -6175,7 +5791,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_MONTHLY_BY_FROM_BY_TO: 
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/devices/{deviceURL}/states/{name}/history/stacked/{from}/{to}`: Retrieve overall state history of a device within a time range with stacked values of other devices of the same type
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_by_name_history_stacked_by_from_by_to",
@@ -6190,7 +5805,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_BY_NAME_HISTORY_STACKED_BY_FROM
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/devices/{deviceURL}/states/history/stacked/{from}/{to}`: Retrieve overall states history of a device within a time range with stacked values of other devices of the same type
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_STACKED_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_history_stacked_by_from_by_to",
@@ -6205,7 +5819,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_STACKED_BY_FROM_BY_TO: 
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/devices/{deviceURL}/states/history/{from}/{to}`: Retrieve overall states history of a device within a time range
 pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_BY_FROM_BY_TO: OperationInfo = OperationInfo {
     name: "get_setup_devices_by_device_url_states_history_by_from_by_to",
@@ -6220,7 +5833,6 @@ pub const GET_SETUP_DEVICES_BY_DEVICE_URL_STATES_HISTORY_BY_FROM_BY_TO: Operatio
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /setup/gateways/{gatewayId}/developerMode`: Activate developer mode for a gateway
 pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_DEVELOPER_MODE: OperationInfo = OperationInfo {
     name: "post_setup_gateways_by_gateway_id_developer_mode",
@@ -6235,7 +5847,6 @@ pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_DEVELOPER_MODE: OperationInfo = Oper
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /setup/gateways/{gatewayId}/modules/{moduleId}`: activate a module for a gateway
 pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_MODULES_BY_MODULE_ID: OperationInfo = OperationInfo {
     name: "post_setup_gateways_by_gateway_id_modules_by_module_id",
@@ -6250,13 +5861,12 @@ pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_MODULES_BY_MODULE_ID: OperationInfo 
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
-/// `GET /setup/gateways/{gatewayId}/disconnectionAlert/configuration`: Private tags : \[ disconnectionAlert \]
+/// `GET /setup/gateways/{gatewayId}/disconnectionAlert/configuration`: Get configuration for notification sent after gateway disconnection
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_DISCONNECTION_ALERT_CONFIGURATION: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id_disconnection_alert_configuration",
     method: HttpMethod::Get,
     path: "/setup/gateways/{gatewayId}/disconnectionAlert/configuration",
-    summary: "Private tags : [ disconnectionAlert ]",
+    summary: "Get configuration for notification sent after gateway disconnection",
     deprecated_since: None,
     rate_limit: None,
     status: 200u16,
@@ -6265,13 +5875,12 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_DISCONNECTION_ALERT_CONFIGURATION: Op
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
-/// `PUT /setup/gateways/{gatewayId}/disconnectionAlert/configuration`: Private tags : \[ disconnectionAlert \]
+/// `PUT /setup/gateways/{gatewayId}/disconnectionAlert/configuration`: Update configuration for notification sent after gateway disconnection
 pub const PUT_SETUP_GATEWAYS_BY_GATEWAY_ID_DISCONNECTION_ALERT_CONFIGURATION: OperationInfo = OperationInfo {
     name: "put_setup_gateways_by_gateway_id_disconnection_alert_configuration",
     method: HttpMethod::Put,
     path: "/setup/gateways/{gatewayId}/disconnectionAlert/configuration",
-    summary: "Private tags : [ disconnectionAlert ]",
+    summary: "Update configuration for notification sent after gateway disconnection",
     deprecated_since: None,
     rate_limit: None,
     status: 200u16,
@@ -6280,7 +5889,6 @@ pub const PUT_SETUP_GATEWAYS_BY_GATEWAY_ID_DISCONNECTION_ALERT_CONFIGURATION: Op
     events: &["GatewayDownOptionsChangedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `POST /setup/gateways/{gatewayId}/enableAutoUpdate`: Enabled or disabled gateway's auto update
 pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_ENABLE_AUTO_UPDATE: OperationInfo = OperationInfo {
     name: "post_setup_gateways_by_gateway_id_enable_auto_update",
@@ -6295,7 +5903,6 @@ pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_ENABLE_AUTO_UPDATE: OperationInfo = 
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /setup/gateways/{gatewayId}`: Get a particular gateway of a connected user setup
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id",
@@ -6310,7 +5917,6 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/gateways/{gatewayId}/activeProtocols`: Return the protocols activated on the gateway
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_ACTIVE_PROTOCOLS: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id_active_protocols",
@@ -6325,7 +5931,6 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_ACTIVE_PROTOCOLS: OperationInfo = Ope
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `PUT /setup/gateways/{gatewayId}/attach`: Attaches a new gateway to the user's setup
 pub const PUT_SETUP_GATEWAYS_BY_GATEWAY_ID_ATTACH: OperationInfo = OperationInfo {
     name: "put_setup_gateways_by_gateway_id_attach",
@@ -6340,7 +5945,6 @@ pub const PUT_SETUP_GATEWAYS_BY_GATEWAY_ID_ATTACH: OperationInfo = OperationInfo
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /setup/gateways/{gatewayId}/availableProtocols`: Return the protocols available on the gateway
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_AVAILABLE_PROTOCOLS: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id_available_protocols",
@@ -6355,7 +5959,6 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_AVAILABLE_PROTOCOLS: OperationInfo = 
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/gateways/{gatewayId}/supportedProtocols`: Return the protocols supported by the gateway
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SUPPORTED_PROTOCOLS: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id_supported_protocols",
@@ -6370,7 +5973,6 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SUPPORTED_PROTOCOLS: OperationInfo = 
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `PUT /setup/gateways/{gatewayId}/update`: Update gateway if necessary
 pub const PUT_SETUP_GATEWAYS_BY_GATEWAY_ID_UPDATE: OperationInfo = OperationInfo {
     name: "put_setup_gateways_by_gateway_id_update",
@@ -6385,7 +5987,6 @@ pub const PUT_SETUP_GATEWAYS_BY_GATEWAY_ID_UPDATE: OperationInfo = OperationInfo
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /setup/gateways/{gatewayId}/usedActiveProtocols`: Return the protocols activated on the gateway that were available at least once
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_USED_ACTIVE_PROTOCOLS: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id_used_active_protocols",
@@ -6400,7 +6001,6 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_USED_ACTIVE_PROTOCOLS: OperationInfo 
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `PUT /setup/gateways/{sourceGatewayId}/migrate/{targetGatewayId}`: Migrates the complete configuration of a gateway to another gateway. Server-side only : the target gateway is not updated yet.
 pub const PUT_SETUP_GATEWAYS_BY_SOURCE_GATEWAY_ID_MIGRATE_BY_TARGET_GATEWAY_ID: OperationInfo = OperationInfo {
     name: "put_setup_gateways_by_source_gateway_id_migrate_by_target_gateway_id",
@@ -6415,7 +6015,6 @@ pub const PUT_SETUP_GATEWAYS_BY_SOURCE_GATEWAY_ID_MIGRATE_BY_TARGET_GATEWAY_ID: 
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `PUT /setup/gateways/{sourceGatewayId}/migrateAndUpdate/{targetGatewayId}`: Migrates the complete configuration of a gateway to another gateway and start updating the target gateway.
 pub const PUT_SETUP_GATEWAYS_BY_SOURCE_GATEWAY_ID_MIGRATE_AND_UPDATE_BY_TARGET_GATEWAY_ID: OperationInfo = OperationInfo {
     name: "put_setup_gateways_by_source_gateway_id_migrate_and_update_by_target_gateway_id",
@@ -6430,7 +6029,6 @@ pub const PUT_SETUP_GATEWAYS_BY_SOURCE_GATEWAY_ID_MIGRATE_AND_UPDATE_BY_TARGET_G
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /setup/gateways/{gatewayId}/aliveAndReady`: Return the gateway status
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_ALIVE_AND_READY: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id_alive_and_ready",
@@ -6445,7 +6043,6 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_ALIVE_AND_READY: OperationInfo = Oper
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/gateways/{gatewayId}/synchronization/failedTasks`: Test if failed synchronization tasks exist for a given gateway
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SYNCHRONIZATION_FAILED_TASKS: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id_synchronization_failed_tasks",
@@ -6460,7 +6057,6 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SYNCHRONIZATION_FAILED_TASKS: Operati
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/gateways/{gatewayId}/synchronization/failedTasks/categories`: Get a list of object categories containing failed synchronization tasks exist for a given gateway
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SYNCHRONIZATION_FAILED_TASKS_CATEGORIES: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id_synchronization_failed_tasks_categories",
@@ -6475,7 +6071,6 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SYNCHRONIZATION_FAILED_TASKS_CATEGORI
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/gateways/{gatewayId}/synchronization/inProgress`: Return the gateways synchronization status
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SYNCHRONIZATION_IN_PROGRESS: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id_synchronization_in_progress",
@@ -6490,7 +6085,6 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SYNCHRONIZATION_IN_PROGRESS: Operatio
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/gateways/{gatewayId}/synchronization/pendingTasks`: Test if pending synchronization tasks exist for a given gateway
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SYNCHRONIZATION_PENDING_TASKS: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id_synchronization_pending_tasks",
@@ -6505,7 +6099,6 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SYNCHRONIZATION_PENDING_TASKS: Operat
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/gateways/{gatewayId}/synchronized`: Return the gateways synchronization status
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SYNCHRONIZED: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id_synchronized",
@@ -6520,7 +6113,6 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_SYNCHRONIZED: OperationInfo = Operati
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /setup/gateways/{gatewayId}/partnerOffers/{partnerOfferId}/activate`: Activate a partner offer by partner offer Id
 pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_PARTNER_OFFERS_BY_PARTNER_OFFER_ID_ACTIVATE: OperationInfo = OperationInfo {
     name: "post_setup_gateways_by_gateway_id_partner_offers_by_partner_offer_id_activate",
@@ -6535,7 +6127,6 @@ pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_PARTNER_OFFERS_BY_PARTNER_OFFER_ID_A
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /setup/gateways/{gatewayId}/additionalInformation`: Get additional informations
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_ADDITIONAL_INFORMATION: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id_additional_information",
@@ -6550,7 +6141,6 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_ADDITIONAL_INFORMATION: OperationInfo
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/gateways/{gatewayId}/additionalInformation/{templateId}`: Get additional information
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_ADDITIONAL_INFORMATION_BY_TEMPLATE_ID: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id_additional_information_by_template_id",
@@ -6565,7 +6155,6 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_ADDITIONAL_INFORMATION_BY_TEMPLATE_ID
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /setup/gateways/{gatewayId}/partnerOffers/{partnerOfferId}/deactivate`: Deactivate a partner offer by partner offer Id
 pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_PARTNER_OFFERS_BY_PARTNER_OFFER_ID_DEACTIVATE: OperationInfo = OperationInfo {
     name: "post_setup_gateways_by_gateway_id_partner_offers_by_partner_offer_id_deactivate",
@@ -6580,7 +6169,6 @@ pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_PARTNER_OFFERS_BY_PARTNER_OFFER_ID_D
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `PUT /setup/gateways/{gatewayId}/detach`: Detach gateway from setup
 pub const PUT_SETUP_GATEWAYS_BY_GATEWAY_ID_DETACH: OperationInfo = OperationInfo {
     name: "put_setup_gateways_by_gateway_id_detach",
@@ -6595,7 +6183,6 @@ pub const PUT_SETUP_GATEWAYS_BY_GATEWAY_ID_DETACH: OperationInfo = OperationInfo
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /setup/gateways/{gatewayId}/functions`: Get gateway functionalities
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_FUNCTIONS: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id_functions",
@@ -6610,7 +6197,6 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_FUNCTIONS: OperationInfo = OperationI
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `PUT /setup/gateways/{gatewayId}/functions/{functionType}`: Update gateway functionality
 pub const PUT_SETUP_GATEWAYS_BY_GATEWAY_ID_FUNCTIONS_BY_FUNCTION_TYPE: OperationInfo = OperationInfo {
     name: "put_setup_gateways_by_gateway_id_functions_by_function_type",
@@ -6625,7 +6211,6 @@ pub const PUT_SETUP_GATEWAYS_BY_GATEWAY_ID_FUNCTIONS_BY_FUNCTION_TYPE: Operation
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /setup/gateways/{gatewayId}/version`: Get gateway version
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_VERSION: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id_version",
@@ -6640,7 +6225,6 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_VERSION: OperationInfo = OperationInf
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/gateways`: Get every gateways of a connected user setup
 pub const GET_SETUP_GATEWAYS: OperationInfo = OperationInfo {
     name: "get_setup_gateways",
@@ -6660,7 +6244,6 @@ pub const GET_SETUP_GATEWAYS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/gateways/{gatewayId}/partnerOffers`: Get all partner offers ids
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_PARTNER_OFFERS: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id_partner_offers",
@@ -6675,7 +6258,6 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_PARTNER_OFFERS: OperationInfo = Opera
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/gateways/{gatewayId}/developerMode`: Get the status of developer mode for a gateway
 pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_DEVELOPER_MODE: OperationInfo = OperationInfo {
     name: "get_setup_gateways_by_gateway_id_developer_mode",
@@ -6690,7 +6272,6 @@ pub const GET_SETUP_GATEWAYS_BY_GATEWAY_ID_DEVELOPER_MODE: OperationInfo = Opera
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /setup/gateways/{gatewayId}/protocols/{protocolType}/keepAlive`: This sends a keepAlive message to the given protocol
 pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_PROTOCOLS_BY_PROTOCOL_TYPE_KEEP_ALIVE: OperationInfo = OperationInfo {
     name: "post_setup_gateways_by_gateway_id_protocols_by_protocol_type_keep_alive",
@@ -6710,7 +6291,6 @@ pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_PROTOCOLS_BY_PROTOCOL_TYPE_KEEP_ALIV
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /setup/gateways/{gatewayId}/devices/states/refresh`: Refresh all devices states of given gateway
 pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_DEVICES_STATES_REFRESH: OperationInfo = OperationInfo {
     name: "post_setup_gateways_by_gateway_id_devices_states_refresh",
@@ -6734,7 +6314,6 @@ pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_DEVICES_STATES_REFRESH: OperationInf
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /setup/gateways/{gatewayId}/protocols/{protocolType}/devices/states/refresh`: Refresh all devices states of given gateway and protocol
 pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_PROTOCOLS_BY_PROTOCOL_TYPE_DEVICES_STATES_REFRESH: OperationInfo = OperationInfo {
     name: "post_setup_gateways_by_gateway_id_protocols_by_protocol_type_devices_states_refresh",
@@ -6758,7 +6337,6 @@ pub const POST_SETUP_GATEWAYS_BY_GATEWAY_ID_PROTOCOLS_BY_PROTOCOL_TYPE_DEVICES_S
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `DELETE /setup/gateways/{gatewayId}/modules/{moduleId}`: deactivate a module for a gateway
 pub const DELETE_SETUP_GATEWAYS_BY_GATEWAY_ID_MODULES_BY_MODULE_ID: OperationInfo = OperationInfo {
     name: "delete_setup_gateways_by_gateway_id_modules_by_module_id",
@@ -6773,7 +6351,6 @@ pub const DELETE_SETUP_GATEWAYS_BY_GATEWAY_ID_MODULES_BY_MODULE_ID: OperationInf
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /setup/interactiveNotifications/{interactiveNotificationOID}`: Return an InteractiveNotification
 pub const GET_SETUP_INTERACTIVE_NOTIFICATIONS_BY_INTERACTIVE_NOTIFICATION_OID: OperationInfo = OperationInfo {
     name: "get_setup_interactive_notifications_by_interactive_notification_oid",
@@ -6788,7 +6365,6 @@ pub const GET_SETUP_INTERACTIVE_NOTIFICATIONS_BY_INTERACTIVE_NOTIFICATION_OID: O
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /setup/interactiveNotifications/{interactiveNotificationOID}/{actionType}`: Complete an interactive notification
 pub const POST_SETUP_INTERACTIVE_NOTIFICATIONS_BY_INTERACTIVE_NOTIFICATION_OID_BY_ACTION_TYPE: OperationInfo = OperationInfo {
     name: "post_setup_interactive_notifications_by_interactive_notification_oid_by_action_type",
@@ -6803,7 +6379,6 @@ pub const POST_SETUP_INTERACTIVE_NOTIFICATIONS_BY_INTERACTIVE_NOTIFICATION_OID_B
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /setup/interactiveNotifications`: Return a collection of interactive notification waiting for validation
 pub const GET_SETUP_INTERACTIVE_NOTIFICATIONS: OperationInfo = OperationInfo {
     name: "get_setup_interactive_notifications",
@@ -6823,7 +6398,6 @@ pub const GET_SETUP_INTERACTIVE_NOTIFICATIONS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/interactiveNotifications/history`: Return a collection of interactive notification that were validated in the past
 pub const GET_SETUP_INTERACTIVE_NOTIFICATIONS_HISTORY: OperationInfo = OperationInfo {
     name: "get_setup_interactive_notifications_history",
@@ -6843,7 +6417,6 @@ pub const GET_SETUP_INTERACTIVE_NOTIFICATIONS_HISTORY: OperationInfo = Operation
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /setup/localDevices`: Create a new local device
 pub const POST_SETUP_LOCAL_DEVICES: OperationInfo = OperationInfo {
     name: "post_setup_local_devices",
@@ -6858,7 +6431,6 @@ pub const POST_SETUP_LOCAL_DEVICES: OperationInfo = OperationInfo {
     events: &["LocalDeviceCreatedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /setup/localDevices/{localDeviceOID}`: Get a specific local device by OID
 pub const GET_SETUP_LOCAL_DEVICES_BY_LOCAL_DEVICE_OID: OperationInfo = OperationInfo {
     name: "get_setup_local_devices_by_local_device_oid",
@@ -6873,7 +6445,6 @@ pub const GET_SETUP_LOCAL_DEVICES_BY_LOCAL_DEVICE_OID: OperationInfo = Operation
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `DELETE /setup/localDevices/{localDeviceOID}`: Delete a local device
 pub const DELETE_SETUP_LOCAL_DEVICES_BY_LOCAL_DEVICE_OID: OperationInfo = OperationInfo {
     name: "delete_setup_local_devices_by_local_device_oid",
@@ -6888,7 +6459,6 @@ pub const DELETE_SETUP_LOCAL_DEVICES_BY_LOCAL_DEVICE_OID: OperationInfo = Operat
     events: &["LocalDeviceDeletedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `PUT /setup/localDevices/{localDeviceOID}/label/{newLabel}`: Update the name of a local device
 pub const PUT_SETUP_LOCAL_DEVICES_BY_LOCAL_DEVICE_OID_LABEL_BY_NEW_LABEL: OperationInfo = OperationInfo {
     name: "put_setup_local_devices_by_local_device_oid_label_by_new_label",
@@ -6903,7 +6473,6 @@ pub const PUT_SETUP_LOCAL_DEVICES_BY_LOCAL_DEVICE_OID_LABEL_BY_NEW_LABEL: Operat
     events: &["LocalDeviceUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `PUT /setup/localDevices/{localDeviceOID}/localDeviceData`: Update local device data of a local device
 pub const PUT_SETUP_LOCAL_DEVICES_BY_LOCAL_DEVICE_OID_LOCAL_DEVICE_DATA: OperationInfo = OperationInfo {
     name: "put_setup_local_devices_by_local_device_oid_local_device_data",
@@ -6918,7 +6487,6 @@ pub const PUT_SETUP_LOCAL_DEVICES_BY_LOCAL_DEVICE_OID_LOCAL_DEVICE_DATA: Operati
     events: &["LocalDeviceDataUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `PUT /setup/localDevices/{localDeviceOID}/relocate/{placeOID}`: Relocate a local device in an existing place
 pub const PUT_SETUP_LOCAL_DEVICES_BY_LOCAL_DEVICE_OID_RELOCATE_BY_PLACE_OID: OperationInfo = OperationInfo {
     name: "put_setup_local_devices_by_local_device_oid_relocate_by_place_oid",
@@ -6933,7 +6501,6 @@ pub const PUT_SETUP_LOCAL_DEVICES_BY_LOCAL_DEVICE_OID_RELOCATE_BY_PLACE_OID: Ope
     events: &["LocalDeviceUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /setup/localDevices`: Get all local devices
 pub const GET_SETUP_LOCAL_DEVICES: OperationInfo = OperationInfo {
     name: "get_setup_local_devices",
@@ -6953,7 +6520,6 @@ pub const GET_SETUP_LOCAL_DEVICES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/places`: Get setup places starting from root
 pub const GET_SETUP_PLACES: OperationInfo = OperationInfo {
     name: "get_setup_places",
@@ -6973,7 +6539,6 @@ pub const GET_SETUP_PLACES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /setup/places/{parentPlaceOID}/subPlaces`: Create place in user setup
 pub const POST_SETUP_PLACES_BY_PARENT_PLACE_OID_SUB_PLACES: OperationInfo = OperationInfo {
     name: "post_setup_places_by_parent_place_oid_sub_places",
@@ -6988,7 +6553,6 @@ pub const POST_SETUP_PLACES_BY_PARENT_PLACE_OID_SUB_PLACES: OperationInfo = Oper
     events: &["PlaceCreatedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /setup/places/{parentPlaceOID}/{label}/{type}`: Create place in user setup
 pub const POST_SETUP_PLACES_BY_PARENT_PLACE_OID_BY_LABEL_BY_TYPE: OperationInfo = OperationInfo {
     name: "post_setup_places_by_parent_place_oid_by_label_by_type",
@@ -7003,7 +6567,6 @@ pub const POST_SETUP_PLACES_BY_PARENT_PLACE_OID_BY_LABEL_BY_TYPE: OperationInfo 
     events: &["PlaceCreatedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /setup/places/{placeOID}`: Get places starting from a given place OID
 pub const GET_SETUP_PLACES_BY_PLACE_OID: OperationInfo = OperationInfo {
     name: "get_setup_places_by_place_oid",
@@ -7018,7 +6581,6 @@ pub const GET_SETUP_PLACES_BY_PLACE_OID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `PUT /setup/places/{placeOID}`: Update place settings : type, label and metadata
 pub const PUT_SETUP_PLACES_BY_PLACE_OID: OperationInfo = OperationInfo {
     name: "put_setup_places_by_place_oid",
@@ -7033,7 +6595,6 @@ pub const PUT_SETUP_PLACES_BY_PLACE_OID: OperationInfo = OperationInfo {
     events: &["PlaceUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `DELETE /setup/places/{placeOID}`: Delete a place from user setup
 pub const DELETE_SETUP_PLACES_BY_PLACE_OID: OperationInfo = OperationInfo {
     name: "delete_setup_places_by_place_oid",
@@ -7048,7 +6609,6 @@ pub const DELETE_SETUP_PLACES_BY_PLACE_OID: OperationInfo = OperationInfo {
     events: &["PlaceDeletedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `PUT /setup/places/{placeOID}/parent/{newParentPlaceOID}`: Relocate an existing place in another parent place
 pub const PUT_SETUP_PLACES_BY_PLACE_OID_PARENT_BY_NEW_PARENT_PLACE_OID: OperationInfo = OperationInfo {
     name: "put_setup_places_by_place_oid_parent_by_new_parent_place_oid",
@@ -7063,7 +6623,6 @@ pub const PUT_SETUP_PLACES_BY_PLACE_OID_PARENT_BY_NEW_PARENT_PLACE_OID: Operatio
     events: &["PlaceUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `PUT /setup/places/{placeOID}/{newParentPlaceOID}`: Relocate an existing place in another floor
 pub const PUT_SETUP_PLACES_BY_PLACE_OID_BY_NEW_PARENT_PLACE_OID: OperationInfo = OperationInfo {
     name: "put_setup_places_by_place_oid_by_new_parent_place_oid",
@@ -7078,7 +6637,6 @@ pub const PUT_SETUP_PLACES_BY_PLACE_OID_BY_NEW_PARENT_PLACE_OID: OperationInfo =
     events: &["PlaceUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `POST /setup/protocols/{protocolType}/devices/states/refresh`: Ask the box to refresh all devices states of given protocol
 pub const POST_SETUP_PROTOCOLS_BY_PROTOCOL_TYPE_DEVICES_STATES_REFRESH: OperationInfo = OperationInfo {
     name: "post_setup_protocols_by_protocol_type_devices_states_refresh",
@@ -7102,7 +6660,6 @@ pub const POST_SETUP_PROTOCOLS_BY_PROTOCOL_TYPE_DEVICES_STATES_REFRESH: Operatio
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /setup/subscribe/notification/android/{providerApplicationId}`: Deprecated, use the new android firebase infrastructure. Subscribe an Android device to the notification service
 pub const POST_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_BY_PROVIDER_APPLICATION_ID: OperationInfo = OperationInfo {
     name: "post_setup_subscribe_notification_android_by_provider_application_id",
@@ -7117,7 +6674,6 @@ pub const POST_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_BY_PROVIDER_APPLICATION_ID: 
     events: &["PushSubscriptionCreatedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `PUT /setup/subscribe/notification/android/{providerApplicationId}`: Deprecated, use the new android firebase infrastructure. Update an Android device subscription
 pub const PUT_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_BY_PROVIDER_APPLICATION_ID: OperationInfo = OperationInfo {
     name: "put_setup_subscribe_notification_android_by_provider_application_id",
@@ -7132,7 +6688,6 @@ pub const PUT_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_BY_PROVIDER_APPLICATION_ID: O
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /setup/subscribe/notification/android/{providerApplicationId}/{deviceUdid}`: Deprecated, use the new android firebase infrastructure. Get the current subscription configuration for a device (Android)
 pub const GET_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_BY_PROVIDER_APPLICATION_ID_BY_DEVICE_UDID: OperationInfo = OperationInfo {
     name: "get_setup_subscribe_notification_android_by_provider_application_id_by_device_udid",
@@ -7147,7 +6702,6 @@ pub const GET_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_BY_PROVIDER_APPLICATION_ID_BY
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `DELETE /setup/subscribe/notification/android/{providerApplicationId}/{deviceUdid}`: Deprecated, use DELETE on {subscriberOID} instead. Unsubscribe an Android device
 pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_BY_PROVIDER_APPLICATION_ID_BY_DEVICE_UDID: OperationInfo = OperationInfo {
     name: "delete_setup_subscribe_notification_android_by_provider_application_id_by_device_udid",
@@ -7162,7 +6716,6 @@ pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_BY_PROVIDER_APPLICATION_ID
     events: &["PushSubscriptionDeletedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `POST /setup/subscribe/notification/android/fcm/{providerApplicationId}`: Subscribe an Android device to the firebase notification service
 pub const POST_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_FCM_BY_PROVIDER_APPLICATION_ID: OperationInfo = OperationInfo {
     name: "post_setup_subscribe_notification_android_fcm_by_provider_application_id",
@@ -7177,7 +6730,6 @@ pub const POST_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_FCM_BY_PROVIDER_APPLICATION_
     events: &["PushSubscriptionCreatedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `PUT /setup/subscribe/notification/android/fcm/{providerApplicationId}`: Update an Android firebase device subscription
 pub const PUT_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_FCM_BY_PROVIDER_APPLICATION_ID: OperationInfo = OperationInfo {
     name: "put_setup_subscribe_notification_android_fcm_by_provider_application_id",
@@ -7192,7 +6744,6 @@ pub const PUT_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_FCM_BY_PROVIDER_APPLICATION_I
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /setup/subscribe/notification/android/fcm/{providerApplicationId}/{deviceUdid}`: Get the current subscription configuration for a device (Android firebase)
 pub const GET_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_FCM_BY_PROVIDER_APPLICATION_ID_BY_DEVICE_UDID: OperationInfo = OperationInfo {
     name: "get_setup_subscribe_notification_android_fcm_by_provider_application_id_by_device_udid",
@@ -7207,7 +6758,6 @@ pub const GET_SETUP_SUBSCRIBE_NOTIFICATION_ANDROID_FCM_BY_PROVIDER_APPLICATION_I
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /setup/subscribe/notification/apple/{providerApplicationId}`: Subscribe an Apple device to the notification service
 pub const POST_SETUP_SUBSCRIBE_NOTIFICATION_APPLE_BY_PROVIDER_APPLICATION_ID: OperationInfo = OperationInfo {
     name: "post_setup_subscribe_notification_apple_by_provider_application_id",
@@ -7222,7 +6772,6 @@ pub const POST_SETUP_SUBSCRIBE_NOTIFICATION_APPLE_BY_PROVIDER_APPLICATION_ID: Op
     events: &["PushSubscriptionCreatedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `PUT /setup/subscribe/notification/apple/{providerApplicationId}`: Update an Apple device subscription
 pub const PUT_SETUP_SUBSCRIBE_NOTIFICATION_APPLE_BY_PROVIDER_APPLICATION_ID: OperationInfo = OperationInfo {
     name: "put_setup_subscribe_notification_apple_by_provider_application_id",
@@ -7237,7 +6786,6 @@ pub const PUT_SETUP_SUBSCRIBE_NOTIFICATION_APPLE_BY_PROVIDER_APPLICATION_ID: Ope
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /setup/subscribe/notification/apple/{providerApplicationId}/{deviceUdid}`: Get the current subscription configuration for a device (Apple)
 pub const GET_SETUP_SUBSCRIBE_NOTIFICATION_APPLE_BY_PROVIDER_APPLICATION_ID_BY_DEVICE_UDID: OperationInfo = OperationInfo {
     name: "get_setup_subscribe_notification_apple_by_provider_application_id_by_device_udid",
@@ -7252,7 +6800,6 @@ pub const GET_SETUP_SUBSCRIBE_NOTIFICATION_APPLE_BY_PROVIDER_APPLICATION_ID_BY_D
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `DELETE /setup/subscribe/notification/apple/{providerApplicationId}/{deviceUdid}`: Deprecated, use DELETE on {subscriberOID} instead. Unsubscribe an Apple device
 pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_APPLE_BY_PROVIDER_APPLICATION_ID_BY_DEVICE_UDID: OperationInfo = OperationInfo {
     name: "delete_setup_subscribe_notification_apple_by_provider_application_id_by_device_udid",
@@ -7267,7 +6814,6 @@ pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_APPLE_BY_PROVIDER_APPLICATION_ID_B
     events: &["PushSubscriptionDeletedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /setup/subscribe/notification/devices/{applicationId}`: Get all push devices for connected endUser from functional application id
 pub const GET_SETUP_SUBSCRIBE_NOTIFICATION_DEVICES_BY_APPLICATION_ID: OperationInfo = OperationInfo {
     name: "get_setup_subscribe_notification_devices_by_application_id",
@@ -7282,7 +6828,6 @@ pub const GET_SETUP_SUBSCRIBE_NOTIFICATION_DEVICES_BY_APPLICATION_ID: OperationI
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `DELETE /setup/subscribe/notification/user/{userIdToUnsubscribe}`: Unsubscribe a user from the notification service for authenticated setup
 pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_USER_BY_USER_ID_TO_UNSUBSCRIBE: OperationInfo = OperationInfo {
     name: "delete_setup_subscribe_notification_user_by_user_id_to_unsubscribe",
@@ -7297,7 +6842,6 @@ pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_USER_BY_USER_ID_TO_UNSUBSCRIBE: Op
     events: &["PushSubscriptionDeletedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `DELETE /setup/subscribe/notification/{subscriberOID}`: Unsubscribe a device from the notification service
 pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_BY_SUBSCRIBER_OID: OperationInfo = OperationInfo {
     name: "delete_setup_subscribe_notification_by_subscriber_oid",
@@ -7312,7 +6856,6 @@ pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_BY_SUBSCRIBER_OID: OperationInfo =
     events: &["PushSubscriptionDeletedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `DELETE /setup/subscribe/notification/all`: Unsubscribe a user from notification service for all the setups on his device
 pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_ALL: OperationInfo = OperationInfo {
     name: "delete_setup_subscribe_notification_all",
@@ -7327,7 +6870,6 @@ pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_ALL: OperationInfo = OperationInfo
     events: &["PushSubscriptionDeletedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `POST /setup/subscribe/notification/windows/{providerApplicationId}`: Subscribe a Windows device to the notification service
 pub const POST_SETUP_SUBSCRIBE_NOTIFICATION_WINDOWS_BY_PROVIDER_APPLICATION_ID: OperationInfo = OperationInfo {
     name: "post_setup_subscribe_notification_windows_by_provider_application_id",
@@ -7342,7 +6884,6 @@ pub const POST_SETUP_SUBSCRIBE_NOTIFICATION_WINDOWS_BY_PROVIDER_APPLICATION_ID: 
     events: &["PushSubscriptionCreatedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `PUT /setup/subscribe/notification/windows/{providerApplicationId}`: Update a Windows device subscription
 pub const PUT_SETUP_SUBSCRIBE_NOTIFICATION_WINDOWS_BY_PROVIDER_APPLICATION_ID: OperationInfo = OperationInfo {
     name: "put_setup_subscribe_notification_windows_by_provider_application_id",
@@ -7357,7 +6898,6 @@ pub const PUT_SETUP_SUBSCRIBE_NOTIFICATION_WINDOWS_BY_PROVIDER_APPLICATION_ID: O
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /setup/subscribe/notification/windows/{providerApplicationId}/{deviceUdid}`: Get the current subscription configuration for a device (Windows)
 pub const GET_SETUP_SUBSCRIBE_NOTIFICATION_WINDOWS_BY_PROVIDER_APPLICATION_ID_BY_DEVICE_UDID: OperationInfo = OperationInfo {
     name: "get_setup_subscribe_notification_windows_by_provider_application_id_by_device_udid",
@@ -7372,7 +6912,6 @@ pub const GET_SETUP_SUBSCRIBE_NOTIFICATION_WINDOWS_BY_PROVIDER_APPLICATION_ID_BY
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `DELETE /setup/subscribe/notification/windows/{providerApplicationId}/{deviceUdid}`: Deprecated, use DELETE on {subscriberOID} instead. Unsubscribe a Windows device
 pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_WINDOWS_BY_PROVIDER_APPLICATION_ID_BY_DEVICE_UDID: OperationInfo = OperationInfo {
     name: "delete_setup_subscribe_notification_windows_by_provider_application_id_by_device_udid",
@@ -7387,7 +6926,6 @@ pub const DELETE_SETUP_SUBSCRIBE_NOTIFICATION_WINDOWS_BY_PROVIDER_APPLICATION_ID
     events: &["PushSubscriptionDeletedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `POST /setup/secrets`: Create a secret
 pub const POST_SETUP_SECRETS: OperationInfo = OperationInfo {
     name: "post_setup_secrets",
@@ -7402,7 +6940,6 @@ pub const POST_SETUP_SECRETS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `PUT /setup/secrets/{OID}`: Update a secret
 pub const PUT_SETUP_SECRETS_BY_OID: OperationInfo = OperationInfo {
     name: "put_setup_secrets_by_oid",
@@ -7417,7 +6954,6 @@ pub const PUT_SETUP_SECRETS_BY_OID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `DELETE /setup/secrets/{OID}`: Delete a secret
 pub const DELETE_SETUP_SECRETS_BY_OID: OperationInfo = OperationInfo {
     name: "delete_setup_secrets_by_oid",
@@ -7432,7 +6968,6 @@ pub const DELETE_SETUP_SECRETS_BY_OID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `PUT /setup/secrets/{OID}/value`: Update a secret value
 pub const PUT_SETUP_SECRETS_BY_OID_VALUE: OperationInfo = OperationInfo {
     name: "put_setup_secrets_by_oid_value",
@@ -7447,7 +6982,6 @@ pub const PUT_SETUP_SECRETS_BY_OID_VALUE: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /setup/secrets/scope/{scopeName}`: List secrets
 pub const GET_SETUP_SECRETS_SCOPE_BY_SCOPE_NAME: OperationInfo = OperationInfo {
     name: "get_setup_secrets_scope_by_scope_name",
@@ -7462,7 +6996,6 @@ pub const GET_SETUP_SECRETS_SCOPE_BY_SCOPE_NAME: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/external/service/somfy/cms/myTahomaAccountURL`: Fetch an URL for the user's MyTahoma account
 pub const GET_SETUP_EXTERNAL_SERVICE_SOMFY_CMS_MY_TAHOMA_ACCOUNT_URL: OperationInfo = OperationInfo {
     name: "get_setup_external_service_somfy_cms_my_tahoma_account_url",
@@ -7477,7 +7010,6 @@ pub const GET_SETUP_EXTERNAL_SERVICE_SOMFY_CMS_MY_TAHOMA_ACCOUNT_URL: OperationI
     events: &["ExternalServiceURLEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /setup/thirdparty/activated`: Get the activated third party model for current setup
 pub const GET_SETUP_THIRDPARTY_ACTIVATED: OperationInfo = OperationInfo {
     name: "get_setup_thirdparty_activated",
@@ -7492,7 +7024,6 @@ pub const GET_SETUP_THIRDPARTY_ACTIVATED: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /setup/thirdparty/model/{modelName}/security/status`: Get the security status of a third party model
 pub const GET_SETUP_THIRDPARTY_MODEL_BY_MODEL_NAME_SECURITY_STATUS: OperationInfo = OperationInfo {
     name: "get_setup_thirdparty_model_by_model_name_security_status",
@@ -7507,7 +7038,6 @@ pub const GET_SETUP_THIRDPARTY_MODEL_BY_MODEL_NAME_SECURITY_STATUS: OperationInf
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /setup/thirdparty/model/{modelName}/security/unlock`: Unlock security actions of a third party model
 pub const POST_SETUP_THIRDPARTY_MODEL_BY_MODEL_NAME_SECURITY_UNLOCK: OperationInfo = OperationInfo {
     name: "post_setup_thirdparty_model_by_model_name_security_unlock",
@@ -7522,7 +7052,6 @@ pub const POST_SETUP_THIRDPARTY_MODEL_BY_MODEL_NAME_SECURITY_UNLOCK: OperationIn
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /setup/zones/items`: Add items to a zone in user setup
 pub const POST_SETUP_ZONES_ITEMS: OperationInfo = OperationInfo {
     name: "post_setup_zones_items",
@@ -7537,7 +7066,6 @@ pub const POST_SETUP_ZONES_ITEMS: OperationInfo = OperationInfo {
     events: &["ZoneUpdatedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `DELETE /setup/zones/items`: Remove items from a zone in user setup
 pub const DELETE_SETUP_ZONES_ITEMS: OperationInfo = OperationInfo {
     name: "delete_setup_zones_items",
@@ -7552,7 +7080,6 @@ pub const DELETE_SETUP_ZONES_ITEMS: OperationInfo = OperationInfo {
     events: &["ZoneUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `POST /setup/zones/{sourceZoneOID}/items/relocate/{targetZoneOID}`: Relocate items to another zone in user setup
 pub const POST_SETUP_ZONES_BY_SOURCE_ZONE_OID_ITEMS_RELOCATE_BY_TARGET_ZONE_OID: OperationInfo = OperationInfo {
     name: "post_setup_zones_by_source_zone_oid_items_relocate_by_target_zone_oid",
@@ -7567,7 +7094,6 @@ pub const POST_SETUP_ZONES_BY_SOURCE_ZONE_OID_ITEMS_RELOCATE_BY_TARGET_ZONE_OID:
     events: &["ZoneUpdatedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /setup/zones/{zoneOID}/items`: Get the items of a zone
 pub const GET_SETUP_ZONES_BY_ZONE_OID_ITEMS: OperationInfo = OperationInfo {
     name: "get_setup_zones_by_zone_oid_items",
@@ -7582,7 +7108,6 @@ pub const GET_SETUP_ZONES_BY_ZONE_OID_ITEMS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /setup/zones/{zoneOID}/items`: Add items to a zone in user setup
 pub const POST_SETUP_ZONES_BY_ZONE_OID_ITEMS: OperationInfo = OperationInfo {
     name: "post_setup_zones_by_zone_oid_items",
@@ -7597,7 +7122,6 @@ pub const POST_SETUP_ZONES_BY_ZONE_OID_ITEMS: OperationInfo = OperationInfo {
     events: &["ZoneUpdatedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `PUT /setup/zones/{zoneOID}/items`: Relocate items to a zone in user setup
 pub const PUT_SETUP_ZONES_BY_ZONE_OID_ITEMS: OperationInfo = OperationInfo {
     name: "put_setup_zones_by_zone_oid_items",
@@ -7612,7 +7136,6 @@ pub const PUT_SETUP_ZONES_BY_ZONE_OID_ITEMS: OperationInfo = OperationInfo {
     events: &["ZoneUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `DELETE /setup/zones/{zoneOID}/items`: Remove items from a zone in user setup
 pub const DELETE_SETUP_ZONES_BY_ZONE_OID_ITEMS: OperationInfo = OperationInfo {
     name: "delete_setup_zones_by_zone_oid_items",
@@ -7627,7 +7150,6 @@ pub const DELETE_SETUP_ZONES_BY_ZONE_OID_ITEMS: OperationInfo = OperationInfo {
     events: &["ZoneUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `POST /setup/zones/{zoneOID}/items/_delete`: Remove items from a zone in user setup
 pub const POST_SETUP_ZONES_BY_ZONE_OID_ITEMS_DELETE: OperationInfo = OperationInfo {
     name: "post_setup_zones_by_zone_oid_items_delete",
@@ -7642,7 +7164,6 @@ pub const POST_SETUP_ZONES_BY_ZONE_OID_ITEMS_DELETE: OperationInfo = OperationIn
     events: &["ZoneUpdatedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /setup/zones`: Create zone in user setup
 pub const POST_SETUP_ZONES: OperationInfo = OperationInfo {
     name: "post_setup_zones",
@@ -7657,7 +7178,6 @@ pub const POST_SETUP_ZONES: OperationInfo = OperationInfo {
     events: &["ZoneCreatedEvent"],
     idempotency: Idempotency::Acts,
 };
-
 /// `PUT /setup/zones`: Update zone
 pub const PUT_SETUP_ZONES: OperationInfo = OperationInfo {
     name: "put_setup_zones",
@@ -7672,7 +7192,6 @@ pub const PUT_SETUP_ZONES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /setup/zones/{zoneOID}`: Get a zone of a user setup
 pub const GET_SETUP_ZONES_BY_ZONE_OID: OperationInfo = OperationInfo {
     name: "get_setup_zones_by_zone_oid",
@@ -7687,7 +7206,6 @@ pub const GET_SETUP_ZONES_BY_ZONE_OID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `PUT /setup/zones/{zoneOID}`: Update zone
 pub const PUT_SETUP_ZONES_BY_ZONE_OID: OperationInfo = OperationInfo {
     name: "put_setup_zones_by_zone_oid",
@@ -7702,7 +7220,6 @@ pub const PUT_SETUP_ZONES_BY_ZONE_OID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `DELETE /setup/zones/{zoneOID}`: Delete a zone from user setup.
 pub const DELETE_SETUP_ZONES_BY_ZONE_OID: OperationInfo = OperationInfo {
     name: "delete_setup_zones_by_zone_oid",
@@ -7717,7 +7234,6 @@ pub const DELETE_SETUP_ZONES_BY_ZONE_OID: OperationInfo = OperationInfo {
     events: &["ZoneDeletedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `PUT /setup/zones/{zoneOID}/{type}/{label}`: Update zone type and label
 pub const PUT_SETUP_ZONES_BY_ZONE_OID_BY_TYPE_BY_LABEL: OperationInfo = OperationInfo {
     name: "put_setup_zones_by_zone_oid_by_type_by_label",
@@ -7732,7 +7248,6 @@ pub const PUT_SETUP_ZONES_BY_ZONE_OID_BY_TYPE_BY_LABEL: OperationInfo = Operatio
     events: &["ZoneUpdatedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /setup/zones`: Get all zones of a user setup
 pub const GET_SETUP_ZONES: OperationInfo = OperationInfo {
     name: "get_setup_zones",
@@ -7752,7 +7267,6 @@ pub const GET_SETUP_ZONES: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /triggers`: Create a new setup trigger : see asset-specs for scheduling Intervals composition (exhaustive but non-functional example)
 pub const POST_TRIGGERS: OperationInfo = OperationInfo {
     name: "post_triggers",
@@ -7772,7 +7286,6 @@ pub const POST_TRIGGERS: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::Acts,
 };
-
 /// `PUT /triggers`: Update an existing setup trigger : see asset-specs for scheduling Intervals composition (exhaustive but non-functional example)
 pub const PUT_TRIGGERS: OperationInfo = OperationInfo {
     name: "put_triggers",
@@ -7791,7 +7304,6 @@ pub const PUT_TRIGGERS: OperationInfo = OperationInfo {
     ],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `POST /triggers/test`: Test a setup trigger definition, executing its effects : see asset-specs for scheduling Intervals composition (exhaustive but non-functional example)
 pub const POST_TRIGGERS_TEST: OperationInfo = OperationInfo {
     name: "post_triggers_test",
@@ -7806,7 +7318,6 @@ pub const POST_TRIGGERS_TEST: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `PUT /triggers/test/discrete/{triggerOID}`: test a single discrete trigger effect
 pub const PUT_TRIGGERS_TEST_DISCRETE_BY_TRIGGER_OID: OperationInfo = OperationInfo {
     name: "put_triggers_test_discrete_by_trigger_oid",
@@ -7821,7 +7332,6 @@ pub const PUT_TRIGGERS_TEST_DISCRETE_BY_TRIGGER_OID: OperationInfo = OperationIn
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /triggers/{type}/{triggerOID}`: Get a setup trigger by type and OID
 pub const GET_TRIGGERS_BY_TYPE_BY_TRIGGER_OID: OperationInfo = OperationInfo {
     name: "get_triggers_by_type_by_trigger_oid",
@@ -7836,7 +7346,6 @@ pub const GET_TRIGGERS_BY_TYPE_BY_TRIGGER_OID: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `DELETE /triggers/{type}/{triggerOID}`: Delete a setup trigger
 pub const DELETE_TRIGGERS_BY_TYPE_BY_TRIGGER_OID: OperationInfo = OperationInfo {
     name: "delete_triggers_by_type_by_trigger_oid",
@@ -7855,7 +7364,6 @@ pub const DELETE_TRIGGERS_BY_TYPE_BY_TRIGGER_OID: OperationInfo = OperationInfo 
     ],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `PUT /triggers/{type}/{triggerOID}/activation/{mode}`: Update a setup trigger activation mode
 pub const PUT_TRIGGERS_BY_TYPE_BY_TRIGGER_OID_ACTIVATION_BY_MODE: OperationInfo = OperationInfo {
     name: "put_triggers_by_type_by_trigger_oid_activation_by_mode",
@@ -7870,7 +7378,6 @@ pub const PUT_TRIGGERS_BY_TYPE_BY_TRIGGER_OID_ACTIVATION_BY_MODE: OperationInfo 
     events: &["SetupTriggerModeChangeFailedEvent", "SetupTriggerModeChangedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /triggers/{type}/{triggerOID}/status`: Get a setup trigger status
 pub const GET_TRIGGERS_BY_TYPE_BY_TRIGGER_OID_STATUS: OperationInfo = OperationInfo {
     name: "get_triggers_by_type_by_trigger_oid_status",
@@ -7885,7 +7392,6 @@ pub const GET_TRIGGERS_BY_TYPE_BY_TRIGGER_OID_STATUS: OperationInfo = OperationI
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /triggers`: Get all setup triggers
 pub const GET_TRIGGERS: OperationInfo = OperationInfo {
     name: "get_triggers",
@@ -7905,7 +7411,6 @@ pub const GET_TRIGGERS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /triggers/{type}`: Get all setup triggers of a given type
 pub const GET_TRIGGERS_BY_TYPE: OperationInfo = OperationInfo {
     name: "get_triggers_by_type",
@@ -7920,7 +7425,6 @@ pub const GET_TRIGGERS_BY_TYPE: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /triggers/{type}/status`: Get all setup triggers status
 pub const GET_TRIGGERS_BY_TYPE_STATUS: OperationInfo = OperationInfo {
     name: "get_triggers_by_type_status",
@@ -7935,7 +7439,6 @@ pub const GET_TRIGGERS_BY_TYPE_STATUS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /triggers/status`: Get trigger status.
 pub const GET_TRIGGERS_STATUS: OperationInfo = OperationInfo {
     name: "get_triggers_status",
@@ -7950,7 +7453,6 @@ pub const GET_TRIGGERS_STATUS: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `PUT /triggers/status`: Update trigger status.
 pub const PUT_TRIGGERS_STATUS: OperationInfo = OperationInfo {
     name: "put_triggers_status",
@@ -7965,7 +7467,6 @@ pub const PUT_TRIGGERS_STATUS: OperationInfo = OperationInfo {
     events: &["GatewayFunctionChangedEvent"],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `POST /termsOfUse/{gatewayId}/accept/{token}`: Accept Terms of Use given a token. A token can only be used once.
 pub const POST_TERMS_OF_USE_BY_GATEWAY_ID_ACCEPT_BY_TOKEN: OperationInfo = OperationInfo {
     name: "post_terms_of_use_by_gateway_id_accept_by_token",
@@ -7980,7 +7481,6 @@ pub const POST_TERMS_OF_USE_BY_GATEWAY_ID_ACCEPT_BY_TOKEN: OperationInfo = Opera
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /termsOfUse/{gatewayId}/decline/{token}`: Decline Terms of Use given a token. A token can only be used once.
 pub const POST_TERMS_OF_USE_BY_GATEWAY_ID_DECLINE_BY_TOKEN: OperationInfo = OperationInfo {
     name: "post_terms_of_use_by_gateway_id_decline_by_token",
@@ -7995,7 +7495,6 @@ pub const POST_TERMS_OF_USE_BY_GATEWAY_ID_DECLINE_BY_TOKEN: OperationInfo = Oper
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /utils/location/countries/{countryNameOrCode}/postcodes/{postcode}/cities`: Get cities for given country code and postcode
 pub const GET_UTILS_LOCATION_COUNTRIES_BY_COUNTRY_NAME_OR_CODE_POSTCODES_BY_POSTCODE_CITIES: OperationInfo = OperationInfo {
     name: "get_utils_location_countries_by_country_name_or_code_postcodes_by_postcode_cities",
@@ -8010,7 +7509,6 @@ pub const GET_UTILS_LOCATION_COUNTRIES_BY_COUNTRY_NAME_OR_CODE_POSTCODES_BY_POST
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /utils/location/countries/{countryNameOrCode}/cities/{prefix}`: Get country cities which names start by a given prefix without secondary zones
 pub const GET_UTILS_LOCATION_COUNTRIES_BY_COUNTRY_NAME_OR_CODE_CITIES_BY_PREFIX: OperationInfo = OperationInfo {
     name: "get_utils_location_countries_by_country_name_or_code_cities_by_prefix",
@@ -8025,7 +7523,6 @@ pub const GET_UTILS_LOCATION_COUNTRIES_BY_COUNTRY_NAME_OR_CODE_CITIES_BY_PREFIX:
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /utils/location/countries/{countryNameOrCode}/cities/{prefix}`: Get country cities which names start by a given prefix with options
 pub const POST_UTILS_LOCATION_COUNTRIES_BY_COUNTRY_NAME_OR_CODE_CITIES_BY_PREFIX: OperationInfo = OperationInfo {
     name: "post_utils_location_countries_by_country_name_or_code_cities_by_prefix",
@@ -8040,7 +7537,6 @@ pub const POST_UTILS_LOCATION_COUNTRIES_BY_COUNTRY_NAME_OR_CODE_CITIES_BY_PREFIX
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /utils/location/countries/{countryNameOrCode}/postcodePattern`: Get postcode pattern for given country name or code
 pub const GET_UTILS_LOCATION_COUNTRIES_BY_COUNTRY_NAME_OR_CODE_POSTCODE_PATTERN: OperationInfo = OperationInfo {
     name: "get_utils_location_countries_by_country_name_or_code_postcode_pattern",
@@ -8055,7 +7551,6 @@ pub const GET_UTILS_LOCATION_COUNTRIES_BY_COUNTRY_NAME_OR_CODE_POSTCODE_PATTERN:
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /utils/time/{timeZoneName}`: Get server time and details for a given timezone
 pub const GET_UTILS_TIME_BY_TIME_ZONE_NAME: OperationInfo = OperationInfo {
     name: "get_utils_time_by_time_zone_name",
@@ -8070,7 +7565,6 @@ pub const GET_UTILS_TIME_BY_TIME_ZONE_NAME: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /apiVersion`: Get the API version of a gateway's local API (no authorization needed)
 pub const GET_API_VERSION: OperationInfo = OperationInfo {
     name: "get_api_version",
@@ -8085,7 +7579,6 @@ pub const GET_API_VERSION: OperationInfo = OperationInfo {
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `GET /config/{gatewayId}/local/tokens/generate`: Generate a new token for the local API of a gateway; it must be activated before use
 pub const GET_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS_GENERATE: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_local_tokens_generate",
@@ -8100,7 +7593,6 @@ pub const GET_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS_GENERATE: OperationInfo = Operat
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `POST /config/{gatewayId}/local/tokens`: Activate a generated local API token with a label and a scope
 pub const POST_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_local_tokens",
@@ -8115,7 +7607,6 @@ pub const POST_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS: OperationInfo = OperationInfo 
     events: &[],
     idempotency: Idempotency::Acts,
 };
-
 /// `GET /config/{gatewayId}/local/tokens/{scope}`: List the active local API tokens of a gateway with a given scope
 pub const GET_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS_BY_SCOPE: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_local_tokens_by_scope",
@@ -8130,7 +7621,6 @@ pub const GET_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS_BY_SCOPE: OperationInfo = Operat
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `DELETE /config/{gatewayId}/local/tokens/{uuid}`: Delete a local API token of a gateway
 pub const DELETE_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS_BY_UUID: OperationInfo = OperationInfo {
     name: "delete_config_by_gateway_id_local_tokens_by_uuid",
@@ -8145,7 +7635,6 @@ pub const DELETE_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS_BY_UUID: OperationInfo = Oper
     events: &[],
     idempotency: Idempotency::IdempotentWrite,
 };
-
 /// `GET /config/{gatewayId}/upnpcontrol/sonos/checkActionGroups`: Check if action groups are consistent with the topology
 pub const GET_CONFIG_BY_GATEWAY_ID_UPNPCONTROL_SONOS_CHECK_ACTION_GROUPS: OperationInfo = OperationInfo {
     name: "get_config_by_gateway_id_upnpcontrol_sonos_check_action_groups",
@@ -8160,7 +7649,6 @@ pub const GET_CONFIG_BY_GATEWAY_ID_UPNPCONTROL_SONOS_CHECK_ACTION_GROUPS: Operat
     events: &[],
     idempotency: Idempotency::SafeRead,
 };
-
 /// `POST /config/{gatewayId}/upnpcontrol/sonos/topology/{deviceURL}`: Get sonos topology
 pub const POST_CONFIG_BY_GATEWAY_ID_UPNPCONTROL_SONOS_TOPOLOGY_BY_DEVICE_URL: OperationInfo = OperationInfo {
     name: "post_config_by_gateway_id_upnpcontrol_sonos_topology_by_device_url",
@@ -8179,8 +7667,7 @@ pub const POST_CONFIG_BY_GATEWAY_ID_UPNPCONTROL_SONOS_TOPOLOGY_BY_DEVICE_URL: Op
     ],
     idempotency: Idempotency::Acts,
 };
-
-///All 511 operations, in the order of the documentation.
+/// Every operation, in the order of the documentation.
 pub const ALL: &[&OperationInfo] = &[
     &POST_ACTION_GROUPS,
     &PUT_ACTION_GROUPS,
@@ -8694,7 +8181,6 @@ pub const ALL: &[&OperationInfo] = &[
     &GET_CONFIG_BY_GATEWAY_ID_UPNPCONTROL_SONOS_CHECK_ACTION_GROUPS,
     &POST_CONFIG_BY_GATEWAY_ID_UPNPCONTROL_SONOS_TOPOLOGY_BY_DEVICE_URL,
 ];
-
 /// The operation with this method and path template, if documented.
 pub fn find(method: HttpMethod, path: &str) -> Option<&'static OperationInfo> {
     ALL.iter().copied().find(|op| op.method == method && op.path == path)

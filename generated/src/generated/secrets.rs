@@ -32,7 +32,6 @@
 //! | `ssoToken` | an Overkiz single-sign-on token (`POST /login` parameter) | `POST /login query parameter ssoToken` |
 //! | `token` | the local API token (generated, then activated) and the one-time tokens of e-mail validation and terms of use | `GeneratedLocalToken.token`, `LocalTokenActivation.token`, `POST /enduser/email/validation/{token} path parameter token`, `POST /enduser/{userId}/validation/{token} path parameter token`, `POST /termsOfUse/{gatewayId}/accept/{token} path parameter token`, `POST /termsOfUse/{gatewayId}/decline/{token} path parameter token` |
 //! | `userPassword` | the account password (`POST /login`), and the passwords of password checks and OGCP grants | `POST /login query parameter userPassword`, `PostConfigOgcpByCloudIdOauth2PasswordGrantRequest.user_password`, `PostEnduserPasswordCheckRequest.user_password` |
-
 /// The secret wire names, lower case and sorted (compare ignoring ASCII case).
 pub(crate) const SECRET_NAMES: &[&str] = &[
     "access_token",
@@ -62,7 +61,6 @@ pub(crate) const SECRET_NAMES: &[&str] = &[
     "token",
     "userpassword",
 ];
-
 impl std::fmt::Debug for crate::types::AbsoluteSchedule {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -79,7 +77,6 @@ impl std::fmt::Debug for crate::types::AbsoluteSchedule {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::Action {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -90,7 +87,6 @@ impl std::fmt::Debug for crate::types::Action {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ActionGroup {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -113,7 +109,6 @@ impl std::fmt::Debug for crate::types::ActionGroup {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ActionGroupCreatedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -131,7 +126,6 @@ impl std::fmt::Debug for crate::types::ActionGroupCreatedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ActionGroupDeletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -145,7 +139,6 @@ impl std::fmt::Debug for crate::types::ActionGroupDeletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ActionGroupOperation {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -156,7 +149,6 @@ impl std::fmt::Debug for crate::types::ActionGroupOperation {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ActionGroupScheduledExecution {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -173,7 +165,6 @@ impl std::fmt::Debug for crate::types::ActionGroupScheduledExecution {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ActionGroupUpdatedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -191,7 +182,6 @@ impl std::fmt::Debug for crate::types::ActionGroupUpdatedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::AllDevicesStateCondition {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -209,7 +199,6 @@ impl std::fmt::Debug for crate::types::AllDevicesStateCondition {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::AndBlock {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -221,7 +210,6 @@ impl std::fmt::Debug for crate::types::AndBlock {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::AnnualSchedule {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -246,7 +234,6 @@ impl std::fmt::Debug for crate::types::AnnualSchedule {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::AnnualWeekHours {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -272,7 +259,6 @@ impl std::fmt::Debug for crate::types::AnnualWeekHours {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ApiVersion {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -282,7 +268,6 @@ impl std::fmt::Debug for crate::types::ApiVersion {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ApnsSubscriberJsonWrapper {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -298,7 +283,6 @@ impl std::fmt::Debug for crate::types::ApnsSubscriberJsonWrapper {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ApplicationIdRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -308,7 +292,6 @@ impl std::fmt::Debug for crate::types::ApplicationIdRequest {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::AtLeastOneDeviceStateCondition {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -326,7 +309,6 @@ impl std::fmt::Debug for crate::types::AtLeastOneDeviceStateCondition {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::AugustDiscoverHousesCandidatesCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -340,7 +322,6 @@ impl std::fmt::Debug for crate::types::AugustDiscoverHousesCandidatesCompletedEv
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::AugustDiscoverHousesCandidatesFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -354,7 +335,6 @@ impl std::fmt::Debug for crate::types::AugustDiscoverHousesCandidatesFailedEvent
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::AugustGatewayDiscoverCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -368,7 +348,6 @@ impl std::fmt::Debug for crate::types::AugustGatewayDiscoverCompletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::AugustGatewayDiscoverFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -383,7 +362,6 @@ impl std::fmt::Debug for crate::types::AugustGatewayDiscoverFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::AugustHouseCandidate {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -395,7 +373,6 @@ impl std::fmt::Debug for crate::types::AugustHouseCandidate {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::AugustLockCandidate {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -406,7 +383,6 @@ impl std::fmt::Debug for crate::types::AugustLockCandidate {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::AugustRefreshCurrentTokenCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -419,7 +395,6 @@ impl std::fmt::Debug for crate::types::AugustRefreshCurrentTokenCompletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::AugustRefreshCurrentTokenFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -433,7 +408,6 @@ impl std::fmt::Debug for crate::types::AugustRefreshCurrentTokenFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::AuthenticationUrlResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -443,7 +417,6 @@ impl std::fmt::Debug for crate::types::AuthenticationUrlResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::BusinessPartner {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -456,7 +429,6 @@ impl std::fmt::Debug for crate::types::BusinessPartner {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::CalendarDay {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -472,7 +444,6 @@ impl std::fmt::Debug for crate::types::CalendarDay {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::CalendarDayCreatedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -490,7 +461,6 @@ impl std::fmt::Debug for crate::types::CalendarDayCreatedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::CalendarDayDayTimeTrigger {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -503,7 +473,6 @@ impl std::fmt::Debug for crate::types::CalendarDayDayTimeTrigger {
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::CalendarDayDayTimeTriggerStartActionGroupTimeTrigger {
     #[inline]
@@ -528,7 +497,6 @@ for crate::types::CalendarDayDayTimeTriggerStartActionGroupTimeTrigger {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::CalendarDayDeletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -542,7 +510,6 @@ impl std::fmt::Debug for crate::types::CalendarDayDeletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::CalendarDayOperation {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -553,7 +520,6 @@ impl std::fmt::Debug for crate::types::CalendarDayOperation {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::CalendarDayUpdatedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -571,7 +537,6 @@ impl std::fmt::Debug for crate::types::CalendarDayUpdatedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::CalendarRuleCreatedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -603,7 +568,6 @@ impl std::fmt::Debug for crate::types::CalendarRuleCreatedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::CalendarRuleDeletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -617,7 +581,6 @@ impl std::fmt::Debug for crate::types::CalendarRuleDeletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::CalendarRuleOperation {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -629,7 +592,6 @@ impl std::fmt::Debug for crate::types::CalendarRuleOperation {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::CalendarRuleUpdatedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -661,7 +623,6 @@ impl std::fmt::Debug for crate::types::CalendarRuleUpdatedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::CameraDiscoveredEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -676,7 +637,6 @@ impl std::fmt::Debug for crate::types::CameraDiscoveredEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::City {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -691,7 +651,6 @@ impl std::fmt::Debug for crate::types::City {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::Command {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -707,7 +666,6 @@ impl std::fmt::Debug for crate::types::Command {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::CommandDefinition {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -719,7 +677,6 @@ impl std::fmt::Debug for crate::types::CommandDefinition {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::CommandExecutionStateChangedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -736,7 +693,6 @@ impl std::fmt::Debug for crate::types::CommandExecutionStateChangedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::CommandSchedule {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -749,7 +705,6 @@ impl std::fmt::Debug for crate::types::CommandSchedule {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::CommandScheduleScheduleTime {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -759,7 +714,6 @@ impl std::fmt::Debug for crate::types::CommandScheduleScheduleTime {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::CommandScheduleScheduleTimeDailyTime {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -769,7 +723,6 @@ impl std::fmt::Debug for crate::types::CommandScheduleScheduleTimeDailyTime {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ConditionGroup {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -784,7 +737,6 @@ impl std::fmt::Debug for crate::types::ConditionGroup {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ConditionGroupCondition {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -794,7 +746,6 @@ impl std::fmt::Debug for crate::types::ConditionGroupCondition {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ConditionGroupCreatedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -811,7 +762,6 @@ impl std::fmt::Debug for crate::types::ConditionGroupCreatedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ConditionGroupDeletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -825,7 +775,6 @@ impl std::fmt::Debug for crate::types::ConditionGroupDeletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ConditionGroupUpdatedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -842,7 +791,6 @@ impl std::fmt::Debug for crate::types::ConditionGroupUpdatedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ControllableCondition {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -855,7 +803,6 @@ impl std::fmt::Debug for crate::types::ControllableCondition {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ControllableDefinition {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -873,7 +820,6 @@ impl std::fmt::Debug for crate::types::ControllableDefinition {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ControllableTypeDetails {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -885,7 +831,6 @@ impl std::fmt::Debug for crate::types::ControllableTypeDetails {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DailySchedule {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -906,7 +851,6 @@ impl std::fmt::Debug for crate::types::DailySchedule {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DataProperty {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -917,7 +861,6 @@ impl std::fmt::Debug for crate::types::DataProperty {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DayType {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -928,7 +871,6 @@ impl std::fmt::Debug for crate::types::DayType {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DelayedCommandsSchedulingTrigger {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -951,7 +893,6 @@ impl std::fmt::Debug for crate::types::DelayedCommandsSchedulingTrigger {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DelayedCommandsSchedulingTriggerCommandCall {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -962,7 +903,6 @@ impl std::fmt::Debug for crate::types::DelayedCommandsSchedulingTriggerCommandCa
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DelayedTriggerCancelledEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -976,7 +916,6 @@ impl std::fmt::Debug for crate::types::DelayedTriggerCancelledEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DelayedTriggerSetEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -990,7 +929,6 @@ impl std::fmt::Debug for crate::types::DelayedTriggerSetEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::Device {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1020,7 +958,6 @@ impl std::fmt::Debug for crate::types::Device {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DeviceAdditionalInfo {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1036,7 +973,6 @@ impl std::fmt::Debug for crate::types::DeviceAdditionalInfo {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DeviceAttribute {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1048,7 +984,6 @@ impl std::fmt::Debug for crate::types::DeviceAttribute {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DeviceAttributeChangeItem {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1060,7 +995,6 @@ impl std::fmt::Debug for crate::types::DeviceAttributeChangeItem {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DeviceAttributeWrapper {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1073,7 +1007,6 @@ impl std::fmt::Debug for crate::types::DeviceAttributeWrapper {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DeviceAvailableEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1085,7 +1018,6 @@ impl std::fmt::Debug for crate::types::DeviceAvailableEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DeviceCreatedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1104,7 +1036,6 @@ impl std::fmt::Debug for crate::types::DeviceCreatedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DeviceDeletionFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1119,7 +1050,6 @@ impl std::fmt::Debug for crate::types::DeviceDeletionFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DeviceDeletionOptions {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1132,7 +1062,6 @@ impl std::fmt::Debug for crate::types::DeviceDeletionOptions {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DeviceDisabledEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1146,7 +1075,6 @@ impl std::fmt::Debug for crate::types::DeviceDisabledEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DeviceEventLog {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1161,7 +1089,6 @@ impl std::fmt::Debug for crate::types::DeviceEventLog {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DeviceFirmwareUpdateCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1175,7 +1102,6 @@ impl std::fmt::Debug for crate::types::DeviceFirmwareUpdateCompletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DeviceFirmwareUpdateFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1190,7 +1116,6 @@ impl std::fmt::Debug for crate::types::DeviceFirmwareUpdateFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DeviceFirmwareUpdateStartedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1205,7 +1130,6 @@ impl std::fmt::Debug for crate::types::DeviceFirmwareUpdateStartedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DeviceManufacturerData {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1216,7 +1140,6 @@ impl std::fmt::Debug for crate::types::DeviceManufacturerData {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DevicePermission {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1227,7 +1150,6 @@ impl std::fmt::Debug for crate::types::DevicePermission {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DeviceRemovedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1242,7 +1164,6 @@ impl std::fmt::Debug for crate::types::DeviceRemovedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DeviceState {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1255,7 +1176,6 @@ impl std::fmt::Debug for crate::types::DeviceState {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DeviceStateChangeItem {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1267,7 +1187,6 @@ impl std::fmt::Debug for crate::types::DeviceStateChangeItem {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DeviceStateChangedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1282,7 +1201,6 @@ impl std::fmt::Debug for crate::types::DeviceStateChangedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DeviceStateHistoryValue {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1296,7 +1214,6 @@ impl std::fmt::Debug for crate::types::DeviceStateHistoryValue {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DeviceStateWrapper {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1311,7 +1228,6 @@ impl std::fmt::Debug for crate::types::DeviceStateWrapper {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DeviceUnavailableEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1323,7 +1239,6 @@ impl std::fmt::Debug for crate::types::DeviceUnavailableEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DeviceUpdatedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1341,7 +1256,6 @@ impl std::fmt::Debug for crate::types::DeviceUpdatedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DeviceUrls {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1351,7 +1265,6 @@ impl std::fmt::Debug for crate::types::DeviceUrls {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DisconnectionConfiguration {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1364,7 +1277,6 @@ impl std::fmt::Debug for crate::types::DisconnectionConfiguration {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DiscoverCompleteEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1380,7 +1292,6 @@ impl std::fmt::Debug for crate::types::DiscoverCompleteEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DiscoverFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1397,7 +1308,6 @@ impl std::fmt::Debug for crate::types::DiscoverFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DiscoverRemoteControllerOptions {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1408,7 +1318,6 @@ impl std::fmt::Debug for crate::types::DiscoverRemoteControllerOptions {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DiscoveredCamera {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1426,7 +1335,6 @@ impl std::fmt::Debug for crate::types::DiscoveredCamera {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DiscreteTrigger {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1450,7 +1358,6 @@ impl std::fmt::Debug for crate::types::DiscreteTrigger {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DiscreteTriggerActivationDelays {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1460,7 +1367,6 @@ impl std::fmt::Debug for crate::types::DiscreteTriggerActivationDelays {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DiscreteTriggerEffectsList {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1471,7 +1377,6 @@ impl std::fmt::Debug for crate::types::DiscreteTriggerEffectsList {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::DualDeviceStateCondition {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1489,7 +1394,6 @@ impl std::fmt::Debug for crate::types::DualDeviceStateCondition {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::EliotDiscoverGatewayCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1503,7 +1407,6 @@ impl std::fmt::Debug for crate::types::EliotDiscoverGatewayCompletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::EliotDiscoverGatewayFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1517,7 +1420,6 @@ impl std::fmt::Debug for crate::types::EliotDiscoverGatewayFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::EliotDiscoverGatewaysCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1531,7 +1433,6 @@ impl std::fmt::Debug for crate::types::EliotDiscoverGatewaysCompletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::EliotDiscoverGatewaysFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1545,7 +1446,6 @@ impl std::fmt::Debug for crate::types::EliotDiscoverGatewaysFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::EliotPlant {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1556,7 +1456,6 @@ impl std::fmt::Debug for crate::types::EliotPlant {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::EliotRefreshCurrentTokenCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1569,7 +1468,6 @@ impl std::fmt::Debug for crate::types::EliotRefreshCurrentTokenCompletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::EliotRefreshCurrentTokenFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1583,7 +1481,6 @@ impl std::fmt::Debug for crate::types::EliotRefreshCurrentTokenFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::EnOceanBadDeviceStimulationEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1597,7 +1494,6 @@ impl std::fmt::Debug for crate::types::EnOceanBadDeviceStimulationEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::EnOceanLearnModeTimeoutEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1611,7 +1507,6 @@ impl std::fmt::Debug for crate::types::EnOceanLearnModeTimeoutEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::EnOceanLearnStartedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1625,7 +1520,6 @@ impl std::fmt::Debug for crate::types::EnOceanLearnStartedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::EnOceanLearnStoppedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1639,7 +1533,6 @@ impl std::fmt::Debug for crate::types::EnOceanLearnStoppedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::EnabledStatus {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1649,7 +1542,6 @@ impl std::fmt::Debug for crate::types::EnabledStatus {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::EndUserAccountUpdatedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1674,7 +1566,6 @@ impl std::fmt::Debug for crate::types::EndUserAccountUpdatedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::EndUserCustomRoleRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1685,7 +1576,6 @@ impl std::fmt::Debug for crate::types::EndUserCustomRoleRequest {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::EndUserCustomRoleRequestPermission {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1696,7 +1586,6 @@ impl std::fmt::Debug for crate::types::EndUserCustomRoleRequestPermission {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::EndUserCustomRoleResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1707,7 +1596,6 @@ impl std::fmt::Debug for crate::types::EndUserCustomRoleResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::EndUserPreference {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1719,7 +1607,6 @@ impl std::fmt::Debug for crate::types::EndUserPreference {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::EndUserPreferenceCreatedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1736,7 +1623,6 @@ impl std::fmt::Debug for crate::types::EndUserPreferenceCreatedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::EndUserPreferenceDeletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1752,7 +1638,6 @@ impl std::fmt::Debug for crate::types::EndUserPreferenceDeletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::EndUserPreferenceUpdatedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1769,7 +1654,6 @@ impl std::fmt::Debug for crate::types::EndUserPreferenceUpdatedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::EventListener {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1779,7 +1663,6 @@ impl std::fmt::Debug for crate::types::EventListener {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ExecIdResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1789,7 +1672,6 @@ impl std::fmt::Debug for crate::types::ExecIdResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::Execution {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1806,7 +1688,6 @@ impl std::fmt::Debug for crate::types::Execution {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ExecutionAction {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1817,7 +1698,6 @@ impl std::fmt::Debug for crate::types::ExecutionAction {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ExecutionCommand {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1829,7 +1709,6 @@ impl std::fmt::Debug for crate::types::ExecutionCommand {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ExecutionCommandParameter {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1840,7 +1719,6 @@ impl std::fmt::Debug for crate::types::ExecutionCommandParameter {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ExecutionRegisteredEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1859,7 +1737,6 @@ impl std::fmt::Debug for crate::types::ExecutionRegisteredEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ExecutionStateChangedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1884,7 +1761,6 @@ impl std::fmt::Debug for crate::types::ExecutionStateChangedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ExecutionStateChangedEventFailedCommand {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1897,7 +1773,6 @@ impl std::fmt::Debug for crate::types::ExecutionStateChangedEventFailedCommand {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ExecutionStateChangedEventRelatedDevice {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1907,7 +1782,6 @@ impl std::fmt::Debug for crate::types::ExecutionStateChangedEventRelatedDevice {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ExternalServiceURLEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1922,7 +1796,6 @@ impl std::fmt::Debug for crate::types::ExternalServiceURLEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::FcmSubscriberJsonWrapper {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1935,7 +1808,6 @@ impl std::fmt::Debug for crate::types::FcmSubscriberJsonWrapper {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::Gateway {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1962,7 +1834,6 @@ impl std::fmt::Debug for crate::types::Gateway {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GatewayAdditionalInfo {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1978,7 +1849,6 @@ impl std::fmt::Debug for crate::types::GatewayAdditionalInfo {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GatewayAliveEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1989,7 +1859,6 @@ impl std::fmt::Debug for crate::types::GatewayAliveEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GatewayConnectivity {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2001,7 +1870,6 @@ impl std::fmt::Debug for crate::types::GatewayConnectivity {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GatewayDownEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2012,7 +1880,6 @@ impl std::fmt::Debug for crate::types::GatewayDownEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GatewayDownOptionsChangedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2027,7 +1894,6 @@ impl std::fmt::Debug for crate::types::GatewayDownOptionsChangedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GatewayFirmwareUpdateCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2042,7 +1908,6 @@ impl std::fmt::Debug for crate::types::GatewayFirmwareUpdateCompletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GatewayFirmwareUpdateFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2058,7 +1923,6 @@ impl std::fmt::Debug for crate::types::GatewayFirmwareUpdateFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GatewayFirmwareUpdateStartedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2072,7 +1936,6 @@ impl std::fmt::Debug for crate::types::GatewayFirmwareUpdateStartedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GatewayFunctionChangedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2088,7 +1951,6 @@ impl std::fmt::Debug for crate::types::GatewayFunctionChangedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GatewaySynchronizationEndedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2102,7 +1964,6 @@ impl std::fmt::Debug for crate::types::GatewaySynchronizationEndedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GatewaySynchronizationStartedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2116,7 +1977,6 @@ impl std::fmt::Debug for crate::types::GatewaySynchronizationStartedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GcmSubscriberJsonWrapper {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2130,7 +1990,6 @@ impl std::fmt::Debug for crate::types::GcmSubscriberJsonWrapper {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GeneratedLocalToken {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2140,7 +1999,6 @@ impl std::fmt::Debug for crate::types::GeneratedLocalToken {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GenericCommandSchedulingTrigger {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2159,7 +2017,6 @@ impl std::fmt::Debug for crate::types::GenericCommandSchedulingTrigger {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GenericCommandSchedulingTriggerStateRestriction {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2170,7 +2027,6 @@ impl std::fmt::Debug for crate::types::GenericCommandSchedulingTriggerStateRestr
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GenericPointToPointRegulationTrigger {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2192,7 +2048,6 @@ impl std::fmt::Debug for crate::types::GenericPointToPointRegulationTrigger {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GenericStateRegulationTrigger {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2216,7 +2071,6 @@ impl std::fmt::Debug for crate::types::GenericStateRegulationTrigger {
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::GenericStateRegulationTriggerTargetRegulationOverride {
     #[inline]
@@ -2228,7 +2082,6 @@ for crate::types::GenericStateRegulationTriggerTargetRegulationOverride {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GetAuthenticatedResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2238,7 +2091,6 @@ impl std::fmt::Debug for crate::types::GetAuthenticatedResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GetConditionGroupsByOidEvaluateResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2252,7 +2104,6 @@ impl std::fmt::Debug for crate::types::GetConditionGroupsByOidEvaluateResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::GetConfigByGatewayIdByProtocolTypeGroupCapabilitiesResponse {
     #[inline]
@@ -2264,7 +2115,6 @@ for crate::types::GetConfigByGatewayIdByProtocolTypeGroupCapabilitiesResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::GetConfigByGatewayIdDevicesByProtocolTypeCommissioningCodesResponse {
     #[inline]
@@ -2279,7 +2129,6 @@ for crate::types::GetConfigByGatewayIdDevicesByProtocolTypeCommissioningCodesRes
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::GetConfigByGatewayIdDevicesByProtocolTypePartialResponse {
     #[inline]
@@ -2291,7 +2140,6 @@ for crate::types::GetConfigByGatewayIdDevicesByProtocolTypePartialResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::GetConfigByGatewayIdIoPropagateTransferKeyRequest {
     #[inline]
@@ -2303,7 +2151,6 @@ for crate::types::GetConfigByGatewayIdIoPropagateTransferKeyRequest {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GetConfigByGatewayIdProfalux868AddressResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2313,7 +2160,6 @@ impl std::fmt::Debug for crate::types::GetConfigByGatewayIdProfalux868AddressRes
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GetConfigByGatewayIdRtdDeviceAddressResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2323,7 +2169,6 @@ impl std::fmt::Debug for crate::types::GetConfigByGatewayIdRtdDeviceAddressRespo
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GetConfigByGatewayIdRtsChannelResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2333,7 +2178,6 @@ impl std::fmt::Debug for crate::types::GetConfigByGatewayIdRtsChannelResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::GetConfigByGatewayIdUpnpcontrolSonosCheckActionGroupsResponse {
     #[inline]
@@ -2344,7 +2188,6 @@ for crate::types::GetConfigByGatewayIdUpnpcontrolSonosCheckActionGroupsResponse 
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::GetConfigByGatewayIdUpnpcontrolSonosCheckActionGroupsResponseImpactedElements {
     #[inline]
@@ -2359,7 +2202,6 @@ for crate::types::GetConfigByGatewayIdUpnpcontrolSonosCheckActionGroupsResponseI
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::GetConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsByGroupIdResponse {
     #[inline]
@@ -2374,7 +2216,6 @@ for crate::types::GetConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsByGroup
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::GetConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsResponse {
     #[inline]
@@ -2386,7 +2227,6 @@ for crate::types::GetConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsRespons
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::GetConfigByGatewayIdZwaveControllerCapabilityResponse {
     #[inline]
@@ -2397,7 +2237,6 @@ for crate::types::GetConfigByGatewayIdZwaveControllerCapabilityResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GetConfigOgcpInstancesResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2413,7 +2252,6 @@ impl std::fmt::Debug for crate::types::GetConfigOgcpInstancesResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GetEnduserExistingUserIdsByUserIdResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2423,7 +2261,6 @@ impl std::fmt::Debug for crate::types::GetEnduserExistingUserIdsByUserIdResponse
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GetEnduserMainAccountResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2446,7 +2283,6 @@ impl std::fmt::Debug for crate::types::GetEnduserMainAccountResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GetEnduserMainAccountResponseExtraEmail {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2457,7 +2293,6 @@ impl std::fmt::Debug for crate::types::GetEnduserMainAccountResponseExtraEmail {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GetHistoryAccessAuditByFromByToResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2470,7 +2305,6 @@ impl std::fmt::Debug for crate::types::GetHistoryAccessAuditByFromByToResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GetHistoryDataRetentionPolicyResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2481,7 +2315,6 @@ impl std::fmt::Debug for crate::types::GetHistoryDataRetentionPolicyResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GetHistoryDevicesEventByEventIdResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2491,7 +2324,6 @@ impl std::fmt::Debug for crate::types::GetHistoryDevicesEventByEventIdResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::GetHistoryExecutionsDailyByYearByMonthByDayResponse {
     #[inline]
@@ -2503,7 +2335,6 @@ for crate::types::GetHistoryExecutionsDailyByYearByMonthByDayResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GetHistoryExecutionsResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2518,7 +2349,6 @@ impl std::fmt::Debug for crate::types::GetHistoryExecutionsResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GetOauth2ApplicationsAuthorizedResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2539,7 +2369,6 @@ impl std::fmt::Debug for crate::types::GetOauth2ApplicationsAuthorizedResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GetOauth2AuthorizationResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2552,7 +2381,6 @@ impl std::fmt::Debug for crate::types::GetOauth2AuthorizationResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GetSetupCalendarRulesResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2562,7 +2390,6 @@ impl std::fmt::Debug for crate::types::GetSetupCalendarRulesResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::GetSetupCalendarScheduleByYearByMonthByDayResponse {
     #[inline]
@@ -2574,7 +2401,6 @@ for crate::types::GetSetupCalendarScheduleByYearByMonthByDayResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GetSetupCurrentResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2584,7 +2410,6 @@ impl std::fmt::Debug for crate::types::GetSetupCurrentResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::GetSetupDevicesByDeviceUrlFirmwareUpToDateResponse {
     #[inline]
@@ -2596,7 +2421,6 @@ for crate::types::GetSetupDevicesByDeviceUrlFirmwareUpToDateResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::GetSetupDevicesByDeviceUrlFirmwareUpdateCapabilityResponse {
     #[inline]
@@ -2607,7 +2431,6 @@ for crate::types::GetSetupDevicesByDeviceUrlFirmwareUpdateCapabilityResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::GetSetupDevicesByDeviceUrlManufacturerReferencesResponse {
     #[inline]
@@ -2621,7 +2444,6 @@ for crate::types::GetSetupDevicesByDeviceUrlManufacturerReferencesResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::GetSetupDevicesByDeviceUrlPicturesByFromByToResponse {
     #[inline]
@@ -2637,7 +2459,6 @@ for crate::types::GetSetupDevicesByDeviceUrlPicturesByFromByToResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::GetSetupDevicesByDeviceUrlPicturesByFromByToResponsePicture {
     #[inline]
@@ -2649,7 +2470,6 @@ for crate::types::GetSetupDevicesByDeviceUrlPicturesByFromByToResponsePicture {
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::GetSetupDevicesByDeviceUrlPicturesByPictureIdResponse {
     #[inline]
@@ -2667,7 +2487,6 @@ for crate::types::GetSetupDevicesByDeviceUrlPicturesByPictureIdResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::GetSetupDevicesByDeviceUrlPicturesByPictureIdUrlResponse {
     #[inline]
@@ -2678,7 +2497,6 @@ for crate::types::GetSetupDevicesByDeviceUrlPicturesByPictureIdUrlResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GetSetupDevicesByDeviceUrlPicturesExportResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2692,7 +2510,6 @@ impl std::fmt::Debug for crate::types::GetSetupDevicesByDeviceUrlPicturesExportR
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GetSetupFilesByFileOidDownloadUrlResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2702,7 +2519,6 @@ impl std::fmt::Debug for crate::types::GetSetupFilesByFileOidDownloadUrlResponse
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GetSetupFilesUploadUrlResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2712,7 +2528,6 @@ impl std::fmt::Debug for crate::types::GetSetupFilesUploadUrlResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GetSetupGatewaysByGatewayIdDeveloperModeResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2722,7 +2537,6 @@ impl std::fmt::Debug for crate::types::GetSetupGatewaysByGatewayIdDeveloperModeR
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::GetSetupGatewaysByGatewayIdDisconnectionAlertConfigurationResponse {
     #[inline]
@@ -2735,7 +2549,6 @@ for crate::types::GetSetupGatewaysByGatewayIdDisconnectionAlertConfigurationResp
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::GetSetupGatewaysByGatewayIdSynchronizationFailedTasksCategoriesResponse {
     #[inline]
@@ -2748,7 +2561,6 @@ for crate::types::GetSetupGatewaysByGatewayIdSynchronizationFailedTasksCategorie
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GetSetupGatewaysByGatewayIdSynchronizedResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2758,7 +2570,6 @@ impl std::fmt::Debug for crate::types::GetSetupGatewaysByGatewayIdSynchronizedRe
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GetSetupProtocolsGroupsResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2770,7 +2581,6 @@ impl std::fmt::Debug for crate::types::GetSetupProtocolsGroupsResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::GetSetupSubscribeNotificationDevicesByApplicationIdResponse {
     #[inline]
@@ -2782,7 +2592,6 @@ for crate::types::GetSetupSubscribeNotificationDevicesByApplicationIdResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevices {
     #[inline]
@@ -2798,7 +2607,6 @@ for crate::types::GetSetupSubscribeNotificationDevicesByApplicationIdResponseDev
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevicesAppleDevice {
     #[inline]
@@ -2812,7 +2620,6 @@ for crate::types::GetSetupSubscribeNotificationDevicesByApplicationIdResponseDev
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::GetSetupSubscribeNotificationWindowsByProviderApplicationIdByDeviceUdidResponse {
     #[inline]
@@ -2831,7 +2638,6 @@ for crate::types::GetSetupSubscribeNotificationWindowsByProviderApplicationIdByD
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GetSetupThirdpartyActivatedResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2842,7 +2648,6 @@ impl std::fmt::Debug for crate::types::GetSetupThirdpartyActivatedResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::GetSetupThirdpartyActivatedResponseActivatedModel {
     #[inline]
@@ -2854,7 +2659,6 @@ for crate::types::GetSetupThirdpartyActivatedResponseActivatedModel {
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::GetSetupThirdpartyModelByModelNameSecurityStatusResponse {
     #[inline]
@@ -2866,7 +2670,6 @@ for crate::types::GetSetupThirdpartyModelByModelNameSecurityStatusResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GetTriggersByTypeStatusResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2879,7 +2682,6 @@ impl std::fmt::Debug for crate::types::GetTriggersByTypeStatusResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GetTriggersByTypeStatusResponseSubTriggersStatus {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2891,7 +2693,6 @@ impl std::fmt::Debug for crate::types::GetTriggersByTypeStatusResponseSubTrigger
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::GetUtilsLocationCountriesByCountryNameOrCodePostcodePatternResponse {
     #[inline]
@@ -2906,7 +2707,6 @@ for crate::types::GetUtilsLocationCountriesByCountryNameOrCodePostcodePatternRes
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GetUtilsTimeByTimeZoneNameResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2920,7 +2720,6 @@ impl std::fmt::Debug for crate::types::GetUtilsTimeByTimeZoneNameResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::GroupTriggeredEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2937,7 +2736,6 @@ impl std::fmt::Debug for crate::types::GroupTriggeredEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::HistoryDeletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2950,7 +2748,6 @@ impl std::fmt::Debug for crate::types::HistoryDeletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::HistoryExecution {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2976,7 +2773,6 @@ impl std::fmt::Debug for crate::types::HistoryExecution {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::HistoryExecutionCommand {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2994,7 +2790,6 @@ impl std::fmt::Debug for crate::types::HistoryExecutionCommand {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::HistoryExecutionCommandDetailedStatus {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3006,7 +2801,6 @@ impl std::fmt::Debug for crate::types::HistoryExecutionCommandDetailedStatus {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::HistoryExecutionResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3016,7 +2810,6 @@ impl std::fmt::Debug for crate::types::HistoryExecutionResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::IOChangedKeyEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3031,7 +2824,6 @@ impl std::fmt::Debug for crate::types::IOChangedKeyEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::IfThenSetupTrigger {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3050,7 +2842,6 @@ impl std::fmt::Debug for crate::types::IfThenSetupTrigger {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::IfThenSetupTriggerEffect {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3060,7 +2851,6 @@ impl std::fmt::Debug for crate::types::IfThenSetupTriggerEffect {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::IfThenSetupTriggerEffectActionGroupEffect {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3071,7 +2861,6 @@ impl std::fmt::Debug for crate::types::IfThenSetupTriggerEffectActionGroupEffect
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::InteractiveNotification {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3086,7 +2875,6 @@ impl std::fmt::Debug for crate::types::InteractiveNotification {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::LocalDeviceAttribute {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3099,7 +2887,6 @@ impl std::fmt::Debug for crate::types::LocalDeviceAttribute {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::LocalDeviceCreatedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3118,7 +2905,6 @@ impl std::fmt::Debug for crate::types::LocalDeviceCreatedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::LocalDeviceDataUpdatedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3133,7 +2919,6 @@ impl std::fmt::Debug for crate::types::LocalDeviceDataUpdatedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::LocalDeviceDeletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3147,7 +2932,6 @@ impl std::fmt::Debug for crate::types::LocalDeviceDeletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::LocalDeviceRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3161,7 +2945,6 @@ impl std::fmt::Debug for crate::types::LocalDeviceRequest {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::LocalDeviceResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3177,7 +2960,6 @@ impl std::fmt::Debug for crate::types::LocalDeviceResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::LocalDeviceUpdatedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3193,7 +2975,6 @@ impl std::fmt::Debug for crate::types::LocalDeviceUpdatedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::LocalToken {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3207,7 +2988,6 @@ impl std::fmt::Debug for crate::types::LocalToken {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::LocalTokenActivated {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3217,7 +2997,6 @@ impl std::fmt::Debug for crate::types::LocalTokenActivated {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::LocalTokenActivation {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3229,7 +3008,6 @@ impl std::fmt::Debug for crate::types::LocalTokenActivation {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::Location {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3258,7 +3036,6 @@ impl std::fmt::Debug for crate::types::Location {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::LocationTariffSettings {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3269,7 +3046,6 @@ impl std::fmt::Debug for crate::types::LocationTariffSettings {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::LocationTariffSettingsTariff {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3282,7 +3058,6 @@ impl std::fmt::Debug for crate::types::LocationTariffSettingsTariff {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::LocationUpdatedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3308,7 +3083,6 @@ impl std::fmt::Debug for crate::types::LocationUpdatedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::MainAccountUpdatedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3321,7 +3095,6 @@ impl std::fmt::Debug for crate::types::MainAccountUpdatedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::MainEnduserAccount {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3340,7 +3113,6 @@ impl std::fmt::Debug for crate::types::MainEnduserAccount {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::MainEnduserAccountEndUser {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3359,7 +3131,6 @@ impl std::fmt::Debug for crate::types::MainEnduserAccountEndUser {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::MainEnduserAccountLocation {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3385,7 +3156,6 @@ impl std::fmt::Debug for crate::types::MainEnduserAccountLocation {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::MainEnduserAccountLocationTariffSettings {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3396,7 +3166,6 @@ impl std::fmt::Debug for crate::types::MainEnduserAccountLocationTariffSettings 
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::MainEnduserAccountLocationTariffSettingsTariff {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3407,7 +3176,6 @@ impl std::fmt::Debug for crate::types::MainEnduserAccountLocationTariffSettingsT
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::MpnsSubscriberJsonWrapper {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3423,7 +3191,6 @@ impl std::fmt::Debug for crate::types::MpnsSubscriberJsonWrapper {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::NewSetupCreation {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3440,7 +3207,6 @@ impl std::fmt::Debug for crate::types::NewSetupCreation {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::NewSetupCreationLocation {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3466,7 +3232,6 @@ impl std::fmt::Debug for crate::types::NewSetupCreationLocation {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::NotificationEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3482,7 +3247,6 @@ impl std::fmt::Debug for crate::types::NotificationEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::OGCPDevicePairingCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3500,7 +3264,6 @@ impl std::fmt::Debug for crate::types::OGCPDevicePairingCompletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::OGCPDevicePairingFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3516,7 +3279,6 @@ impl std::fmt::Debug for crate::types::OGCPDevicePairingFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::OGCPDiscoverDeviceCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3531,7 +3293,6 @@ impl std::fmt::Debug for crate::types::OGCPDiscoverDeviceCompletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::OGCPDiscoverDeviceFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3547,7 +3308,6 @@ impl std::fmt::Debug for crate::types::OGCPDiscoverDeviceFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::OGCPDiscoverSiteCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3562,7 +3322,6 @@ impl std::fmt::Debug for crate::types::OGCPDiscoverSiteCompletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::OGCPDiscoverSiteFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3578,7 +3337,6 @@ impl std::fmt::Debug for crate::types::OGCPDiscoverSiteFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::OGCPDiscoverSitesCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3593,7 +3351,6 @@ impl std::fmt::Debug for crate::types::OGCPDiscoverSitesCompletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::OGCPDiscoverSitesFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3608,7 +3365,6 @@ impl std::fmt::Debug for crate::types::OGCPDiscoverSitesFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::OGCPTokensRefreshCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3622,7 +3378,6 @@ impl std::fmt::Debug for crate::types::OGCPTokensRefreshCompletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::OGCPTokensRefreshFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3637,7 +3392,6 @@ impl std::fmt::Debug for crate::types::OGCPTokensRefreshFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ObjectValueRequestBody {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3647,7 +3401,6 @@ impl std::fmt::Debug for crate::types::ObjectValueRequestBody {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::OgcpsiteReference {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3658,7 +3411,6 @@ impl std::fmt::Debug for crate::types::OgcpsiteReference {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::Ogpfeature {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3675,7 +3427,6 @@ impl std::fmt::Debug for crate::types::Ogpfeature {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::OgpnodeModel {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3687,7 +3438,6 @@ impl std::fmt::Debug for crate::types::OgpnodeModel {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::OpenDoorsDiscoverCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3702,7 +3452,6 @@ impl std::fmt::Debug for crate::types::OpenDoorsDiscoverCompletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::OpenDoorsDiscoverCompletedEventCandidate {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3714,7 +3463,6 @@ impl std::fmt::Debug for crate::types::OpenDoorsDiscoverCompletedEventCandidate 
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::OpenDoorsDiscoverFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3729,7 +3477,6 @@ impl std::fmt::Debug for crate::types::OpenDoorsDiscoverFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::OpenDoorsGenerateOAuthTokensCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3742,7 +3489,6 @@ impl std::fmt::Debug for crate::types::OpenDoorsGenerateOAuthTokensCompletedEven
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::OpenDoorsGenerateOAuthTokensFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3756,7 +3502,6 @@ impl std::fmt::Debug for crate::types::OpenDoorsGenerateOAuthTokensFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::OrBlock {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3768,7 +3513,6 @@ impl std::fmt::Debug for crate::types::OrBlock {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::OvpthermostatRegulationTrigger {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3789,7 +3533,6 @@ impl std::fmt::Debug for crate::types::OvpthermostatRegulationTrigger {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PasswordGrantRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3801,7 +3544,6 @@ impl std::fmt::Debug for crate::types::PasswordGrantRequest {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::Place {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3817,7 +3559,6 @@ impl std::fmt::Debug for crate::types::Place {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PlaceCreatedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3835,7 +3576,6 @@ impl std::fmt::Debug for crate::types::PlaceCreatedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PlaceDeletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3849,7 +3589,6 @@ impl std::fmt::Debug for crate::types::PlaceDeletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PlaceSettings {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3861,7 +3600,6 @@ impl std::fmt::Debug for crate::types::PlaceSettings {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PlaceUpdatedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3879,7 +3617,6 @@ impl std::fmt::Debug for crate::types::PlaceUpdatedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostActionGroupsResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3889,7 +3626,6 @@ impl std::fmt::Debug for crate::types::PostActionGroupsResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostConditionGroupsResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3899,7 +3635,6 @@ impl std::fmt::Debug for crate::types::PostConditionGroupsResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostConfigByGatewayIdByProtocolTypeGroupRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3910,7 +3645,6 @@ impl std::fmt::Debug for crate::types::PostConfigByGatewayIdByProtocolTypeGroupR
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::PostConfigByGatewayIdDevicesByProtocolTypeCommissioningCodesRequest {
     #[inline]
@@ -3925,7 +3659,6 @@ for crate::types::PostConfigByGatewayIdDevicesByProtocolTypeCommissioningCodesRe
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::PostConfigByGatewayIdDevicesByProtocolTypeInitResponse {
     #[inline]
@@ -3939,7 +3672,6 @@ for crate::types::PostConfigByGatewayIdDevicesByProtocolTypeInitResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostConfigByGatewayIdEnoceanLearnStartRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3950,7 +3682,6 @@ impl std::fmt::Debug for crate::types::PostConfigByGatewayIdEnoceanLearnStartReq
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::PostConfigByGatewayIdIoControllerByControllerAddressSendSystemTableRequest {
     #[inline]
@@ -3964,7 +3695,6 @@ for crate::types::PostConfigByGatewayIdIoControllerByControllerAddressSendSystem
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::PostConfigByGatewayIdIoDiscoverSensorsPulseGasByDeviceAddressRequest {
     #[inline]
@@ -3979,7 +3709,6 @@ for crate::types::PostConfigByGatewayIdIoDiscoverSensorsPulseGasByDeviceAddressR
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::PostConfigByGatewayIdIoDiscoverSensorsPulseGasByDeviceAddressResponse {
     #[inline]
@@ -3992,7 +3721,6 @@ for crate::types::PostConfigByGatewayIdIoDiscoverSensorsPulseGasByDeviceAddressR
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostConfigByGatewayIdIoSetConfigStateRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4004,7 +3732,6 @@ impl std::fmt::Debug for crate::types::PostConfigByGatewayIdIoSetConfigStateRequ
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::PostConfigByGatewayIdZwaveExclusionModeStartRequest {
     #[inline]
@@ -4016,7 +3743,6 @@ for crate::types::PostConfigByGatewayIdZwaveExclusionModeStartRequest {
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::PostConfigOgcpByCloudIdDiscoverDeviceByDeviceIdRequest {
     #[inline]
@@ -4027,7 +3753,6 @@ for crate::types::PostConfigOgcpByCloudIdDiscoverDeviceByDeviceIdRequest {
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::PostConfigOgcpByCloudIdOauth2CreateAuthenticationUrlRequest {
     #[inline]
@@ -4039,7 +3764,6 @@ for crate::types::PostConfigOgcpByCloudIdOauth2CreateAuthenticationUrlRequest {
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::PostConfigOgcpByCloudIdOauth2PasswordGrantRequest {
     #[inline]
@@ -4052,7 +3776,6 @@ for crate::types::PostConfigOgcpByCloudIdOauth2PasswordGrantRequest {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostConfigOgcpByCloudIdPairingDeviceRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4062,7 +3785,6 @@ impl std::fmt::Debug for crate::types::PostConfigOgcpByCloudIdPairingDeviceReque
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostConfigSomfyprotectSendGetSitesRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4072,7 +3794,6 @@ impl std::fmt::Debug for crate::types::PostConfigSomfyprotectSendGetSitesRequest
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostEnduserByUserIdValidationByTokenResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4082,7 +3803,6 @@ impl std::fmt::Debug for crate::types::PostEnduserByUserIdValidationByTokenRespo
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostEnduserEmailValidationByTokenResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4092,7 +3812,6 @@ impl std::fmt::Debug for crate::types::PostEnduserEmailValidationByTokenResponse
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostEnduserJwtCreateTokenResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4102,7 +3821,6 @@ impl std::fmt::Debug for crate::types::PostEnduserJwtCreateTokenResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostEnduserPasswordCheckRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4113,7 +3831,6 @@ impl std::fmt::Debug for crate::types::PostEnduserPasswordCheckRequest {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostEnduserPasswordCheckResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4125,7 +3842,6 @@ impl std::fmt::Debug for crate::types::PostEnduserPasswordCheckResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostEnduserPasswordCheckResponseWeakness {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4136,7 +3852,6 @@ impl std::fmt::Debug for crate::types::PostEnduserPasswordCheckResponseWeakness 
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostEnduserPasswordRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4147,7 +3862,6 @@ impl std::fmt::Debug for crate::types::PostEnduserPasswordRequest {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostEnduserPasswordResetRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4158,7 +3872,6 @@ impl std::fmt::Debug for crate::types::PostEnduserPasswordResetRequest {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostLoginResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4170,7 +3883,6 @@ impl std::fmt::Debug for crate::types::PostLoginResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostLogoutResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4180,7 +3892,6 @@ impl std::fmt::Debug for crate::types::PostLogoutResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostReferenceDevicesSearchRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4199,7 +3910,6 @@ impl std::fmt::Debug for crate::types::PostReferenceDevicesSearchRequest {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostReferenceDevicesSearchResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4210,7 +3920,6 @@ impl std::fmt::Debug for crate::types::PostReferenceDevicesSearchResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostReferenceDevicesSearchResponseDevicesType {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4232,7 +3941,6 @@ impl std::fmt::Debug for crate::types::PostReferenceDevicesSearchResponseDevices
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::PostReferenceDevicesSearchResponseDevicesTypeCommand {
     #[inline]
@@ -4247,7 +3955,6 @@ for crate::types::PostReferenceDevicesSearchResponseDevicesTypeCommand {
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::PostReferenceDevicesSearchResponseDevicesTypeManufacturerReference {
     #[inline]
@@ -4261,7 +3968,6 @@ for crate::types::PostReferenceDevicesSearchResponseDevicesTypeManufacturerRefer
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::PostReferenceDevicesSearchResponseDevicesTypeManufacturerReferenceTag {
     #[inline]
@@ -4275,7 +3981,6 @@ for crate::types::PostReferenceDevicesSearchResponseDevicesTypeManufacturerRefer
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostSetupAutomationResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4285,7 +3990,6 @@ impl std::fmt::Debug for crate::types::PostSetupAutomationResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostSetupAutomationResponseOperationResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4295,7 +3999,6 @@ impl std::fmt::Debug for crate::types::PostSetupAutomationResponseOperationRespo
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::PostSetupAutomationResponseOperationResponseActionGroupResponse {
     #[inline]
@@ -4306,7 +4009,6 @@ for crate::types::PostSetupAutomationResponseOperationResponseActionGroupRespons
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostSetupCalendarDaysResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4316,7 +4018,6 @@ impl std::fmt::Debug for crate::types::PostSetupCalendarDaysResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostSetupCalendarRuleSetResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4327,7 +4028,6 @@ impl std::fmt::Debug for crate::types::PostSetupCalendarRuleSetResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostSetupCalendarRulesRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4337,7 +4037,6 @@ impl std::fmt::Debug for crate::types::PostSetupCalendarRulesRequest {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostSetupCalendarRulesRequestWeeklyCalendarRule {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4367,7 +4066,6 @@ impl std::fmt::Debug for crate::types::PostSetupCalendarRulesRequestWeeklyCalend
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostSetupCalendarRulesResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4378,7 +4076,6 @@ impl std::fmt::Debug for crate::types::PostSetupCalendarRulesResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::PostSetupCalendarScheduleByYearByMonthByDayDayViewRequest {
     #[inline]
@@ -4392,7 +4089,6 @@ for crate::types::PostSetupCalendarScheduleByYearByMonthByDayDayViewRequest {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostSetupDevicesByDeviceUrlDeleteCascadeResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4402,7 +4098,6 @@ impl std::fmt::Debug for crate::types::PostSetupDevicesByDeviceUrlDeleteCascadeR
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostSetupDevicesStatesGrowingIndexesRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4415,7 +4110,6 @@ impl std::fmt::Debug for crate::types::PostSetupDevicesStatesGrowingIndexesReque
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostSetupDevicesStatesGrowingIndexesResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4427,7 +4121,6 @@ impl std::fmt::Debug for crate::types::PostSetupDevicesStatesGrowingIndexesRespo
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostSetupPlacesByParentPlaceOidSubPlacesResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4437,7 +4130,6 @@ impl std::fmt::Debug for crate::types::PostSetupPlacesByParentPlaceOidSubPlacesR
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostSetupSecretsResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4447,7 +4139,6 @@ impl std::fmt::Debug for crate::types::PostSetupSecretsResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::PostSetupSubscribeNotificationAndroidByProviderApplicationIdRequest {
     #[inline]
@@ -4463,7 +4154,6 @@ for crate::types::PostSetupSubscribeNotificationAndroidByProviderApplicationIdRe
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::PostSetupSubscribeNotificationAndroidFcmByProviderApplicationIdRequest {
     #[inline]
@@ -4478,7 +4168,6 @@ for crate::types::PostSetupSubscribeNotificationAndroidFcmByProviderApplicationI
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::PostSetupSubscribeNotificationAppleByProviderApplicationIdRequest {
     #[inline]
@@ -4496,7 +4185,6 @@ for crate::types::PostSetupSubscribeNotificationAppleByProviderApplicationIdRequ
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::PostSetupSubscribeNotificationWindowsByProviderApplicationIdRequest {
     #[inline]
@@ -4514,7 +4202,6 @@ for crate::types::PostSetupSubscribeNotificationWindowsByProviderApplicationIdRe
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostTermsOfUseByGatewayIdAcceptByTokenResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4524,7 +4211,6 @@ impl std::fmt::Debug for crate::types::PostTermsOfUseByGatewayIdAcceptByTokenRes
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostTermsOfUseByGatewayIdDeclineByTokenResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4534,7 +4220,6 @@ impl std::fmt::Debug for crate::types::PostTermsOfUseByGatewayIdDeclineByTokenRe
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PostTriggersResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4545,7 +4230,6 @@ impl std::fmt::Debug for crate::types::PostTriggersResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::PostUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefixRequest {
     #[inline]
@@ -4558,7 +4242,6 @@ for crate::types::PostUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefixReq
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::Power {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4570,7 +4253,6 @@ impl std::fmt::Debug for crate::types::Power {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ProtocolTypeDetails {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4583,7 +4265,6 @@ impl std::fmt::Debug for crate::types::ProtocolTypeDetails {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PurgePartialRawDevicesEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4599,7 +4280,6 @@ impl std::fmt::Debug for crate::types::PurgePartialRawDevicesEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PushDevice {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4615,7 +4295,6 @@ impl std::fmt::Debug for crate::types::PushDevice {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PushSubscriptionCreatedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4629,7 +4308,6 @@ impl std::fmt::Debug for crate::types::PushSubscriptionCreatedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PushSubscriptionDeletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4643,7 +4321,6 @@ impl std::fmt::Debug for crate::types::PushSubscriptionDeletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PutEnduserAccountRequestExtraEmail {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4653,7 +4330,6 @@ impl std::fmt::Debug for crate::types::PutEnduserAccountRequestExtraEmail {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PutEnduserByUserIdAccessPeriodRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4664,7 +4340,6 @@ impl std::fmt::Debug for crate::types::PutEnduserByUserIdAccessPeriodRequest {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PutSetupDevicesLinkResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4674,7 +4349,6 @@ impl std::fmt::Debug for crate::types::PutSetupDevicesLinkResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PutSetupGatewaysByGatewayIdDetachRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4684,7 +4358,6 @@ impl std::fmt::Debug for crate::types::PutSetupGatewaysByGatewayIdDetachRequest 
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PutSetupGatewaysByGatewayIdUpdateResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4695,7 +4368,6 @@ impl std::fmt::Debug for crate::types::PutSetupGatewaysByGatewayIdUpdateResponse
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PutSetupGatewaysByGatewayIdUpdateResponseDetails {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4707,7 +4379,6 @@ impl std::fmt::Debug for crate::types::PutSetupGatewaysByGatewayIdUpdateResponse
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PutSetupMetadataRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4717,7 +4388,6 @@ impl std::fmt::Debug for crate::types::PutSetupMetadataRequest {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PutSetupSecretsByOidValueRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4726,7 +4396,6 @@ impl std::fmt::Debug for crate::types::PutSetupSecretsByOidValueRequest {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::PutTriggersTestDiscreteByTriggerOidRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4736,7 +4405,6 @@ impl std::fmt::Debug for crate::types::PutTriggersTestDiscreteByTriggerOidReques
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::RefreshAllDevicesStatesCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4751,7 +4419,6 @@ impl std::fmt::Debug for crate::types::RefreshAllDevicesStatesCompletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::RefreshAllDevicesStatesFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4767,7 +4434,6 @@ impl std::fmt::Debug for crate::types::RefreshAllDevicesStatesFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ResultResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4777,7 +4443,6 @@ impl std::fmt::Debug for crate::types::ResultResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SecondaryEnduserAccount {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4793,7 +4458,6 @@ impl std::fmt::Debug for crate::types::SecondaryEnduserAccount {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SecurityRole {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4803,7 +4467,6 @@ impl std::fmt::Debug for crate::types::SecurityRole {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SensorThreshold {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4834,7 +4497,6 @@ impl std::fmt::Debug for crate::types::SensorThreshold {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::Setup {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4860,7 +4522,6 @@ impl std::fmt::Debug for crate::types::Setup {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SetupAdditionalInfo {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4875,7 +4536,6 @@ impl std::fmt::Debug for crate::types::SetupAdditionalInfo {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SetupEndUser {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4893,7 +4553,6 @@ impl std::fmt::Debug for crate::types::SetupEndUser {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SetupEndUserWrapper {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4909,7 +4568,6 @@ impl std::fmt::Debug for crate::types::SetupEndUserWrapper {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SetupFeature {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4920,7 +4578,6 @@ impl std::fmt::Debug for crate::types::SetupFeature {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SetupFile {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4935,7 +4592,6 @@ impl std::fmt::Debug for crate::types::SetupFile {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SetupJobCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4949,7 +4605,6 @@ impl std::fmt::Debug for crate::types::SetupJobCompletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SetupJobFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4963,7 +4618,6 @@ impl std::fmt::Debug for crate::types::SetupJobFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SetupLabel {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4973,7 +4627,6 @@ impl std::fmt::Debug for crate::types::SetupLabel {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SetupOption {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4988,7 +4641,6 @@ impl std::fmt::Debug for crate::types::SetupOption {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SetupOptionParameter {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4999,7 +4651,6 @@ impl std::fmt::Debug for crate::types::SetupOptionParameter {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SetupQuota {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5012,7 +4663,6 @@ impl std::fmt::Debug for crate::types::SetupQuota {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SetupSecret {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5029,7 +4679,6 @@ impl std::fmt::Debug for crate::types::SetupSecret {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SetupTriggerCreatedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5052,7 +4701,6 @@ impl std::fmt::Debug for crate::types::SetupTriggerCreatedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SetupTriggerCreatedEventEffect {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5062,7 +4710,6 @@ impl std::fmt::Debug for crate::types::SetupTriggerCreatedEventEffect {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SetupTriggerCreatedEventEffectActionGroupEffect {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5074,7 +4721,6 @@ impl std::fmt::Debug for crate::types::SetupTriggerCreatedEventEffectActionGroup
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SetupTriggerCreationFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5090,7 +4736,6 @@ impl std::fmt::Debug for crate::types::SetupTriggerCreationFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SetupTriggerDeletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5105,7 +4750,6 @@ impl std::fmt::Debug for crate::types::SetupTriggerDeletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SetupTriggerModeChangeFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5120,7 +4764,6 @@ impl std::fmt::Debug for crate::types::SetupTriggerModeChangeFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SetupTriggerModeChangedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5136,7 +4779,6 @@ impl std::fmt::Debug for crate::types::SetupTriggerModeChangedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SetupTriggerOperation {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5150,7 +4792,6 @@ impl std::fmt::Debug for crate::types::SetupTriggerOperation {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SetupTriggerUpdatedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5173,7 +4814,6 @@ impl std::fmt::Debug for crate::types::SetupTriggerUpdatedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SomfyProtectCurrentTokenCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5188,7 +4828,6 @@ impl std::fmt::Debug for crate::types::SomfyProtectCurrentTokenCompletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SomfyProtectCurrentTokenFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5202,7 +4841,6 @@ impl std::fmt::Debug for crate::types::SomfyProtectCurrentTokenFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SomfyProtectDiscoverCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5215,7 +4853,6 @@ impl std::fmt::Debug for crate::types::SomfyProtectDiscoverCompletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SomfyProtectDiscoverFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5229,7 +4866,6 @@ impl std::fmt::Debug for crate::types::SomfyProtectDiscoverFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SomfyProtectGenerateOAuthTokensCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5242,7 +4878,6 @@ impl std::fmt::Debug for crate::types::SomfyProtectGenerateOAuthTokensCompletedE
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SomfyProtectGenerateOAuthTokensFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5256,7 +4891,6 @@ impl std::fmt::Debug for crate::types::SomfyProtectGenerateOAuthTokensFailedEven
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SomfyProtectGetSitesCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5270,7 +4904,6 @@ impl std::fmt::Debug for crate::types::SomfyProtectGetSitesCompletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SomfyProtectGetSitesFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5284,7 +4917,6 @@ impl std::fmt::Debug for crate::types::SomfyProtectGetSitesFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SomfyProtectProfile {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5295,7 +4927,6 @@ impl std::fmt::Debug for crate::types::SomfyProtectProfile {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SomfyProtectSite {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5312,7 +4943,6 @@ impl std::fmt::Debug for crate::types::SomfyProtectSite {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SomfyProtectSiteDiagnosis {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5323,7 +4953,6 @@ impl std::fmt::Debug for crate::types::SomfyProtectSiteDiagnosis {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SomfyProtectSiteDiscoveredEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5338,7 +4967,6 @@ impl std::fmt::Debug for crate::types::SomfyProtectSiteDiscoveredEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SomfyThermostatCurrentTokensCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5351,7 +4979,6 @@ impl std::fmt::Debug for crate::types::SomfyThermostatCurrentTokensCompletedEven
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SomfyThermostatCurrentTokensFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5365,7 +4992,6 @@ impl std::fmt::Debug for crate::types::SomfyThermostatCurrentTokensFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SomfyThermostatDeleteWebhookFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5380,7 +5006,6 @@ impl std::fmt::Debug for crate::types::SomfyThermostatDeleteWebhookFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SomfyThermostatDeleteWebhookSuccessEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5395,7 +5020,6 @@ impl std::fmt::Debug for crate::types::SomfyThermostatDeleteWebhookSuccessEvent 
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SomfyThermostatDiscoverCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5408,7 +5032,6 @@ impl std::fmt::Debug for crate::types::SomfyThermostatDiscoverCompletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SomfyThermostatDiscoverFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5422,7 +5045,6 @@ impl std::fmt::Debug for crate::types::SomfyThermostatDiscoverFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SomfyThermostatDiscoveredEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5437,7 +5059,6 @@ impl std::fmt::Debug for crate::types::SomfyThermostatDiscoveredEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SomfyThermostatGenerateOAuthTokensCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5450,7 +5071,6 @@ impl std::fmt::Debug for crate::types::SomfyThermostatGenerateOAuthTokensComplet
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SomfyThermostatGenerateOAuthTokensFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5464,7 +5084,6 @@ impl std::fmt::Debug for crate::types::SomfyThermostatGenerateOAuthTokensFailedE
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SomfyThermostatRegisterWebhookFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5479,7 +5098,6 @@ impl std::fmt::Debug for crate::types::SomfyThermostatRegisterWebhookFailedEvent
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SomfyThermostatRegisterWebhookSuccessEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5493,7 +5111,6 @@ impl std::fmt::Debug for crate::types::SomfyThermostatRegisterWebhookSuccessEven
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SomfyThermostatsCandidatesDiscoveredEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5507,7 +5124,6 @@ impl std::fmt::Debug for crate::types::SomfyThermostatsCandidatesDiscoveredEvent
             .finish()
     }
 }
-
 impl std::fmt::Debug
 for crate::types::SomfyThermostatsCandidatesDiscoveredEventCandidate {
     #[inline]
@@ -5520,7 +5136,6 @@ for crate::types::SomfyThermostatsCandidatesDiscoveredEventCandidate {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SonosGetTopologyFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5534,7 +5149,6 @@ impl std::fmt::Debug for crate::types::SonosGetTopologyFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SonosGetTopologySuccessEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5547,7 +5161,6 @@ impl std::fmt::Debug for crate::types::SonosGetTopologySuccessEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::SonosTopologyChangedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5560,7 +5173,6 @@ impl std::fmt::Debug for crate::types::SonosTopologyChangedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::StackedStateHistory {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5574,7 +5186,6 @@ impl std::fmt::Debug for crate::types::StackedStateHistory {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::StackedStateHistoryStackedHistoryValue {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5588,7 +5199,6 @@ impl std::fmt::Debug for crate::types::StackedStateHistoryStackedHistoryValue {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::StateDefinition {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5602,7 +5212,6 @@ impl std::fmt::Debug for crate::types::StateDefinition {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::StateHistory {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5614,7 +5223,6 @@ impl std::fmt::Debug for crate::types::StateHistory {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::StaticDeviceStateCondition {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5632,7 +5240,6 @@ impl std::fmt::Debug for crate::types::StaticDeviceStateCondition {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ThirdPartyModelSetupUser {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5650,7 +5257,6 @@ impl std::fmt::Debug for crate::types::ThirdPartyModelSetupUser {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::TimeOfDay {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5662,7 +5268,6 @@ impl std::fmt::Debug for crate::types::TimeOfDay {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::TimezoneWrapper {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5674,7 +5279,6 @@ impl std::fmt::Debug for crate::types::TimezoneWrapper {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::TriggerIdResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5684,7 +5288,6 @@ impl std::fmt::Debug for crate::types::TriggerIdResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::UiprofileCommand {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5696,7 +5299,6 @@ impl std::fmt::Debug for crate::types::UiprofileCommand {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::UiprofileCommandPrototype {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5706,7 +5308,6 @@ impl std::fmt::Debug for crate::types::UiprofileCommandPrototype {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::UiprofileCommandPrototypeParameter {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5718,7 +5319,6 @@ impl std::fmt::Debug for crate::types::UiprofileCommandPrototypeParameter {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::UiprofileDescriptor {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5731,7 +5331,6 @@ impl std::fmt::Debug for crate::types::UiprofileDescriptor {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::UiprofileState {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5743,7 +5342,6 @@ impl std::fmt::Debug for crate::types::UiprofileState {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::UiprofileStatePrototype {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5753,7 +5351,6 @@ impl std::fmt::Debug for crate::types::UiprofileStatePrototype {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::UiprofileStatePrototypeValuePrototype {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5764,7 +5361,6 @@ impl std::fmt::Debug for crate::types::UiprofileStatePrototypeValuePrototype {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::UserIdResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5774,7 +5370,6 @@ impl std::fmt::Debug for crate::types::UserIdResponse {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ValidAddressEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5790,7 +5385,6 @@ impl std::fmt::Debug for crate::types::ValidAddressEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::WeekDays {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5812,7 +5406,6 @@ impl std::fmt::Debug for crate::types::WeekDays {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::WeekHours {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5834,7 +5427,6 @@ impl std::fmt::Debug for crate::types::WeekHours {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::WeeklyCalendarRule {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5867,7 +5459,6 @@ impl std::fmt::Debug for crate::types::WeeklyCalendarRule {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::WeeklySchedule {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5890,7 +5481,6 @@ impl std::fmt::Debug for crate::types::WeeklySchedule {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::WiserGatewayDiscoveredEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5905,7 +5495,6 @@ impl std::fmt::Debug for crate::types::WiserGatewayDiscoveredEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::WiserGatewayDiscoveredFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5920,7 +5509,6 @@ impl std::fmt::Debug for crate::types::WiserGatewayDiscoveredFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::WiserSite {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5931,7 +5519,6 @@ impl std::fmt::Debug for crate::types::WiserSite {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::WiserSitesCandidatesDiscoveredEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5945,7 +5532,6 @@ impl std::fmt::Debug for crate::types::WiserSitesCandidatesDiscoveredEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::WiserSitesCandidatesFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5959,7 +5545,6 @@ impl std::fmt::Debug for crate::types::WiserSitesCandidatesFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ZWaveExclusionInOtherNetworkEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5973,7 +5558,6 @@ impl std::fmt::Debug for crate::types::ZWaveExclusionInOtherNetworkEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ZWaveNewClientSideAuthenticationDSKEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5991,7 +5575,6 @@ impl std::fmt::Debug for crate::types::ZWaveNewClientSideAuthenticationDSKEvent 
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ZWaveResetCompleteEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -6005,7 +5588,6 @@ impl std::fmt::Debug for crate::types::ZWaveResetCompleteEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ZWaveResetFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -6020,7 +5602,6 @@ impl std::fmt::Debug for crate::types::ZWaveResetFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ZWaveSetModeCompleteEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -6034,7 +5615,6 @@ impl std::fmt::Debug for crate::types::ZWaveSetModeCompleteEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ZWaveSetModeFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -6049,7 +5629,6 @@ impl std::fmt::Debug for crate::types::ZWaveSetModeFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ZigbeeBindNetworkCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -6063,7 +5642,6 @@ impl std::fmt::Debug for crate::types::ZigbeeBindNetworkCompletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ZigbeeBindNetworkFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -6078,7 +5656,6 @@ impl std::fmt::Debug for crate::types::ZigbeeBindNetworkFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ZigbeeCreateNetworkCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -6092,7 +5669,6 @@ impl std::fmt::Debug for crate::types::ZigbeeCreateNetworkCompletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ZigbeeCreateNetworkFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -6107,7 +5683,6 @@ impl std::fmt::Debug for crate::types::ZigbeeCreateNetworkFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ZigbeeJoinNetworkCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -6121,7 +5696,6 @@ impl std::fmt::Debug for crate::types::ZigbeeJoinNetworkCompletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ZigbeeJoinNetworkFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -6136,7 +5710,6 @@ impl std::fmt::Debug for crate::types::ZigbeeJoinNetworkFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ZigbeeLeaveNetworkCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -6150,7 +5723,6 @@ impl std::fmt::Debug for crate::types::ZigbeeLeaveNetworkCompletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ZigbeeLeaveNetworkFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -6165,7 +5737,6 @@ impl std::fmt::Debug for crate::types::ZigbeeLeaveNetworkFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ZigbeeRefreshNetworkCompletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -6179,7 +5750,6 @@ impl std::fmt::Debug for crate::types::ZigbeeRefreshNetworkCompletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ZigbeeRefreshNetworkFailedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -6194,7 +5764,6 @@ impl std::fmt::Debug for crate::types::ZigbeeRefreshNetworkFailedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::Zone {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -6211,7 +5780,6 @@ impl std::fmt::Debug for crate::types::Zone {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ZoneCreatedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -6229,7 +5797,6 @@ impl std::fmt::Debug for crate::types::ZoneCreatedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ZoneDeletedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -6243,7 +5810,6 @@ impl std::fmt::Debug for crate::types::ZoneDeletedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ZoneItem {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -6255,7 +5821,6 @@ impl std::fmt::Debug for crate::types::ZoneItem {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::ZoneUpdatedEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -6273,7 +5838,6 @@ impl std::fmt::Debug for crate::types::ZoneUpdatedEvent {
             .finish()
     }
 }
-
 impl std::fmt::Debug for crate::types::AutomationOperation {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -6281,26 +5845,21 @@ impl std::fmt::Debug for crate::types::AutomationOperation {
             crate::types::AutomationOperation::ActionGroupOperation(v) => {
                 f.debug_tuple("ActionGroupOperation").field(v).finish()
             }
-
             crate::types::AutomationOperation::CalendarDayOperation(v) => {
                 f.debug_tuple("CalendarDayOperation").field(v).finish()
             }
-
             crate::types::AutomationOperation::CalendarRuleOperation(v) => {
                 f.debug_tuple("CalendarRuleOperation").field(v).finish()
             }
-
             crate::types::AutomationOperation::SetupTriggerOperation(v) => {
                 f.debug_tuple("SetupTriggerOperation").field(v).finish()
             }
-
             crate::types::AutomationOperation::Unknown(v) => {
                 f.debug_tuple("Unknown").field(&crate::redact::MaskedJson(v)).finish()
             }
         }
     }
 }
-
 impl std::fmt::Debug for crate::types::ConditionBlock {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -6308,34 +5867,27 @@ impl std::fmt::Debug for crate::types::ConditionBlock {
             crate::types::ConditionBlock::AllDevicesStateCondition(v) => {
                 f.debug_tuple("AllDevicesStateCondition").field(v).finish()
             }
-
             crate::types::ConditionBlock::AndBlock(v) => {
                 f.debug_tuple("AndBlock").field(v).finish()
             }
-
             crate::types::ConditionBlock::AtLeastOneDeviceStateCondition(v) => {
                 f.debug_tuple("AtLeastOneDeviceStateCondition").field(v).finish()
             }
-
             crate::types::ConditionBlock::DualDeviceStateCondition(v) => {
                 f.debug_tuple("DualDeviceStateCondition").field(v).finish()
             }
-
             crate::types::ConditionBlock::OrBlock(v) => {
                 f.debug_tuple("OrBlock").field(v).finish()
             }
-
             crate::types::ConditionBlock::StaticDeviceStateCondition(v) => {
                 f.debug_tuple("StaticDeviceStateCondition").field(v).finish()
             }
-
             crate::types::ConditionBlock::Unknown(v) => {
                 f.debug_tuple("Unknown").field(&crate::redact::MaskedJson(v)).finish()
             }
         }
     }
 }
-
 impl std::fmt::Debug for crate::types::SchedulingInterval {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -6343,42 +5895,33 @@ impl std::fmt::Debug for crate::types::SchedulingInterval {
             crate::types::SchedulingInterval::AbsoluteSchedule(v) => {
                 f.debug_tuple("AbsoluteSchedule").field(v).finish()
             }
-
             crate::types::SchedulingInterval::AnnualSchedule(v) => {
                 f.debug_tuple("AnnualSchedule").field(v).finish()
             }
-
             crate::types::SchedulingInterval::AnnualWeekHours(v) => {
                 f.debug_tuple("AnnualWeekHours").field(v).finish()
             }
-
             crate::types::SchedulingInterval::DailySchedule(v) => {
                 f.debug_tuple("DailySchedule").field(v).finish()
             }
-
             crate::types::SchedulingInterval::DayType(v) => {
                 f.debug_tuple("DayType").field(v).finish()
             }
-
             crate::types::SchedulingInterval::WeekDays(v) => {
                 f.debug_tuple("WeekDays").field(v).finish()
             }
-
             crate::types::SchedulingInterval::WeekHours(v) => {
                 f.debug_tuple("WeekHours").field(v).finish()
             }
-
             crate::types::SchedulingInterval::WeeklySchedule(v) => {
                 f.debug_tuple("WeeklySchedule").field(v).finish()
             }
-
             crate::types::SchedulingInterval::Unknown(v) => {
                 f.debug_tuple("Unknown").field(&crate::redact::MaskedJson(v)).finish()
             }
         }
     }
 }
-
 impl std::fmt::Debug for crate::types::SetupTrigger {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -6386,35 +5929,27 @@ impl std::fmt::Debug for crate::types::SetupTrigger {
             crate::types::SetupTrigger::DelayedCommandsSchedulingTrigger(v) => {
                 f.debug_tuple("DelayedCommandsSchedulingTrigger").field(v).finish()
             }
-
             crate::types::SetupTrigger::DiscreteTrigger(v) => {
                 f.debug_tuple("DiscreteTrigger").field(v).finish()
             }
-
             crate::types::SetupTrigger::GenericCommandSchedulingTrigger(v) => {
                 f.debug_tuple("GenericCommandSchedulingTrigger").field(v).finish()
             }
-
             crate::types::SetupTrigger::GenericPointToPointRegulationTrigger(v) => {
                 f.debug_tuple("GenericPointToPointRegulationTrigger").field(v).finish()
             }
-
             crate::types::SetupTrigger::GenericStateRegulationTrigger(v) => {
                 f.debug_tuple("GenericStateRegulationTrigger").field(v).finish()
             }
-
             crate::types::SetupTrigger::IfThenSetupTrigger(v) => {
                 f.debug_tuple("IfThenSetupTrigger").field(v).finish()
             }
-
             crate::types::SetupTrigger::OvpThermostatRegulationTrigger(v) => {
                 f.debug_tuple("OvpThermostatRegulationTrigger").field(v).finish()
             }
-
             crate::types::SetupTrigger::SensorThreshold(v) => {
                 f.debug_tuple("SensorThreshold").field(v).finish()
             }
-
             crate::types::SetupTrigger::Unknown(v) => {
                 f.debug_tuple("Unknown").field(&crate::redact::MaskedJson(v)).finish()
             }

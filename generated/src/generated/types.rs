@@ -8,16 +8,13 @@
 //! nothing the server sent is lost.
 //!
 //! Field documentation is the page's (description, example); a field the page
-//! only names has none. Each struct's `fields!` table (one line per field:
+//! only names has none. Each struct's `fields!` table (an entry per field:
 //! wire name, Rust name) writes its `Clone`, `Default`, `PartialEq`,
 //! `Serialize` and lenient `Deserialize`; its `Debug`, which masks secrets, is
 //! in `secrets.rs`.
-
 #![allow(clippy::large_enum_variant, missing_docs)]
-
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
-
 /// Documented at `` POST /triggers allowed type `absoluteSchedule` ``.
 pub struct AbsoluteSchedule {
     pub start_day: Option<i64>,
@@ -31,19 +28,12 @@ pub struct AbsoluteSchedule {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(AbsoluteSchedule {
-    "startDay" => start_day,
-    "startMinutes" => start_minutes,
-    "startMonth" => start_month,
-    "startYear" => start_year,
-    "stopDay" => stop_day,
-    "stopMinutes" => stop_minutes,
-    "stopMonth" => stop_month,
-    "stopYear" => stop_year,
-});
-
-/// Documented at `POST /actionGroups request.actions[]` (and 34 other places).
+crate::de::fields!(
+    AbsoluteSchedule { "startDay" => start_day, "startMinutes" => start_minutes,
+    "startMonth" => start_month, "startYear" => start_year, "stopDay" => stop_day,
+    "stopMinutes" => stop_minutes, "stopMonth" => stop_month, "stopYear" => stop_year }
+);
+/// Documented at `POST /actionGroups request.actions[]` (and elsewhere).
 pub struct Action {
     pub commands: Option<Vec<crate::types::Command>>,
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
@@ -51,13 +41,8 @@ pub struct Action {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(Action {
-    "commands" => commands,
-    "deviceURL" => device_url,
-});
-
-/// Documented at `POST /actionGroups request` (and 34 other places).
+crate::de::fields!(Action { "commands" => commands, "deviceURL" => device_url });
+/// Documented at `POST /actionGroups request` (and elsewhere).
 pub struct ActionGroup {
     pub actions: Option<Vec<crate::types::Action>>,
     /// Example: `a managed action group label`.
@@ -82,24 +67,15 @@ pub struct ActionGroup {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(ActionGroup {
-    "actions" => actions,
-    "label" => label,
-    "metadata" => metadata,
-    "notificationCondition" => notification_condition,
-    "notificationText" => notification_text,
-    "notificationTitle" => notification_title,
-    "notificationTypeMask" => notification_type_mask,
-    "shortcut" => shortcut,
-    "targetEmailAddresses" => target_email_addresses,
-    "targetPhoneNumbers" => target_phone_numbers,
-    "targetPushSubscriptions" => target_push_subscriptions,
-    "oid" => oid,
-    "creationTime" => creation_time,
-    "lastUpdateTime" => last_update_time,
-});
-
+crate::de::fields!(
+    ActionGroup { "actions" => actions, "label" => label, "metadata" => metadata,
+    "notificationCondition" => notification_condition, "notificationText" =>
+    notification_text, "notificationTitle" => notification_title, "notificationTypeMask"
+    => notification_type_mask, "shortcut" => shortcut, "targetEmailAddresses" =>
+    target_email_addresses, "targetPhoneNumbers" => target_phone_numbers,
+    "targetPushSubscriptions" => target_push_subscriptions, "oid" => oid, "creationTime"
+    => creation_time, "lastUpdateTime" => last_update_time }
+);
 /// An action group has been created
 ///
 /// Documented at `event ActionGroupCreatedEvent`.
@@ -135,19 +111,13 @@ pub struct ActionGroupCreatedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(ActionGroupCreatedEvent {
-    "actionGroupLabel" => action_group_label,
-    "actionGroupOID" => action_group_oid,
-    "actions" => actions,
-    "eventTime" | "timestamp" => timestamp,
-    "metadata" => metadata,
-    "notificationCondition" => notification_condition,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    ActionGroupCreatedEvent { "actionGroupLabel" => action_group_label, "actionGroupOID"
+    => action_group_oid, "actions" => actions, "eventTime" | "timestamp" => timestamp,
+    "metadata" => metadata, "notificationCondition" => notification_condition,
+    "owningPartners" => owning_partners, "setupOID" => setup_oid, "siteOID" => site_oid
+    }; form wire_form
+);
 /// An action group has been deleted
 ///
 /// Documented at `event ActionGroupDeletedEvent`.
@@ -174,15 +144,11 @@ pub struct ActionGroupDeletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(ActionGroupDeletedEvent {
-    "actionGroupOID" => action_group_oid,
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    ActionGroupDeletedEvent { "actionGroupOID" => action_group_oid, "eventTime" |
+    "timestamp" => timestamp, "owningPartners" => owning_partners, "setupOID" =>
+    setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `` POST /setup/automation allowed type `actionGroupOperation` ``.
 pub struct ActionGroupOperation {
     /// Example: `a reference OID`.
@@ -192,13 +158,10 @@ pub struct ActionGroupOperation {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(ActionGroupOperation {
-    "referenceOID" => reference_oid,
-    "type" => r#type,
-});
-
-/// Documented at `GET /exec/delayedTriggerSchedule/{triggerId} response` (and 3 other places).
+crate::de::fields!(
+    ActionGroupOperation { "referenceOID" => reference_oid, "type" => r#type }
+);
+/// Documented at `GET /exec/delayedTriggerSchedule/{triggerId} response` (and elsewhere).
 pub struct ActionGroupScheduledExecution {
     /// Example: `an action group OID`.
     pub action_group_oid: Option<String>,
@@ -216,18 +179,12 @@ pub struct ActionGroupScheduledExecution {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(ActionGroupScheduledExecution {
-    "actionGroupOID" => action_group_oid,
-    "executionSubType" => execution_sub_type,
-    "executionType" => execution_type,
-    "label" => label,
-    "randomTimeRange" => random_time_range,
-    "serverSideManaged" => server_side_managed,
-    "triggerId" => trigger_id,
-    "utcTime" => utc_time,
-});
-
+crate::de::fields!(
+    ActionGroupScheduledExecution { "actionGroupOID" => action_group_oid,
+    "executionSubType" => execution_sub_type, "executionType" => execution_type, "label"
+    => label, "randomTimeRange" => random_time_range, "serverSideManaged" =>
+    server_side_managed, "triggerId" => trigger_id, "utcTime" => utc_time }
+);
 /// An action group has been updated
 ///
 /// Documented at `event ActionGroupUpdatedEvent`.
@@ -263,19 +220,13 @@ pub struct ActionGroupUpdatedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(ActionGroupUpdatedEvent {
-    "actionGroupLabel" => action_group_label,
-    "actionGroupOID" => action_group_oid,
-    "actions" => actions,
-    "eventTime" | "timestamp" => timestamp,
-    "metadata" => metadata,
-    "notificationCondition" => notification_condition,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    ActionGroupUpdatedEvent { "actionGroupLabel" => action_group_label, "actionGroupOID"
+    => action_group_oid, "actions" => actions, "eventTime" | "timestamp" => timestamp,
+    "metadata" => metadata, "notificationCondition" => notification_condition,
+    "owningPartners" => owning_partners, "setupOID" => setup_oid, "siteOID" => site_oid
+    }; form wire_form
+);
 /// Documented at `` POST /triggers allowed type `allDevicesStateCondition` ``.
 pub struct AllDevicesStateCondition {
     pub activation_delay: Option<i64>,
@@ -296,19 +247,12 @@ pub struct AllDevicesStateCondition {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(AllDevicesStateCondition {
-    "activationDelay" => activation_delay,
-    "deactivationDelay" => deactivation_delay,
-    "deviceURLs" => device_urls,
-    "objectPath" => object_path,
-    "operator" => operator,
-    "stateName" => state_name,
-    "type" => r#type,
-    "value1" => value1,
-    "value2" => value2,
-});
-
+crate::de::fields!(
+    AllDevicesStateCondition { "activationDelay" => activation_delay, "deactivationDelay"
+    => deactivation_delay, "deviceURLs" => device_urls, "objectPath" => object_path,
+    "operator" => operator, "stateName" => state_name, "type" => r#type, "value1" =>
+    value1, "value2" => value2 }
+);
 /// Documented at `` POST /triggers allowed type `andBlock` ``.
 pub struct AndBlock {
     pub activation_delay: Option<i64>,
@@ -317,13 +261,10 @@ pub struct AndBlock {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(AndBlock {
-    "activationDelay" => activation_delay,
-    "deactivationDelay" => deactivation_delay,
-    "subConditionBlocks" => sub_condition_blocks,
-});
-
+crate::de::fields!(
+    AndBlock { "activationDelay" => activation_delay, "deactivationDelay" =>
+    deactivation_delay, "subConditionBlocks" => sub_condition_blocks }
+);
 /// Documented at `` POST /triggers allowed type `annualSchedule` ``.
 pub struct AnnualSchedule {
     pub start_always_after: Option<String>,
@@ -347,26 +288,15 @@ pub struct AnnualSchedule {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(AnnualSchedule {
-    "startAlwaysAfter" => start_always_after,
-    "startAlwaysBefore" => start_always_before,
-    "startAngle" => start_angle,
-    "startDay" => start_day,
-    "startMinutes" => start_minutes,
-    "startMonth" => start_month,
-    "startOffset" => start_offset,
-    "startType" => start_type,
-    "stopAlwaysAfter" => stop_always_after,
-    "stopAlwaysBefore" => stop_always_before,
-    "stopAngle" => stop_angle,
-    "stopDay" => stop_day,
-    "stopMinutes" => stop_minutes,
-    "stopMonth" => stop_month,
-    "stopOffset" => stop_offset,
-    "stopType" => stop_type,
-});
-
+crate::de::fields!(
+    AnnualSchedule { "startAlwaysAfter" => start_always_after, "startAlwaysBefore" =>
+    start_always_before, "startAngle" => start_angle, "startDay" => start_day,
+    "startMinutes" => start_minutes, "startMonth" => start_month, "startOffset" =>
+    start_offset, "startType" => start_type, "stopAlwaysAfter" => stop_always_after,
+    "stopAlwaysBefore" => stop_always_before, "stopAngle" => stop_angle, "stopDay" =>
+    stop_day, "stopMinutes" => stop_minutes, "stopMonth" => stop_month, "stopOffset" =>
+    stop_offset, "stopType" => stop_type }
+);
 /// Documented at `` POST /triggers allowed type `annualWeekHours` ``.
 pub struct AnnualWeekHours {
     pub day_mask: Option<i64>,
@@ -391,39 +321,23 @@ pub struct AnnualWeekHours {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(AnnualWeekHours {
-    "dayMask" => day_mask,
-    "startAlwaysAfter" => start_always_after,
-    "startAlwaysBefore" => start_always_before,
-    "startAngle" => start_angle,
-    "startDay" => start_day,
-    "startMinutes" => start_minutes,
-    "startMonth" => start_month,
-    "startOffset" => start_offset,
-    "startType" => start_type,
-    "stopAlwaysAfter" => stop_always_after,
-    "stopAlwaysBefore" => stop_always_before,
-    "stopAngle" => stop_angle,
-    "stopDay" => stop_day,
-    "stopMinutes" => stop_minutes,
-    "stopMonth" => stop_month,
-    "stopOffset" => stop_offset,
-    "stopType" => stop_type,
-});
-
+crate::de::fields!(
+    AnnualWeekHours { "dayMask" => day_mask, "startAlwaysAfter" => start_always_after,
+    "startAlwaysBefore" => start_always_before, "startAngle" => start_angle, "startDay"
+    => start_day, "startMinutes" => start_minutes, "startMonth" => start_month,
+    "startOffset" => start_offset, "startType" => start_type, "stopAlwaysAfter" =>
+    stop_always_after, "stopAlwaysBefore" => stop_always_before, "stopAngle" =>
+    stop_angle, "stopDay" => stop_day, "stopMinutes" => stop_minutes, "stopMonth" =>
+    stop_month, "stopOffset" => stop_offset, "stopType" => stop_type }
+);
 /// Documented at `GET /apiVersion response`.
 pub struct ApiVersion {
     pub protocol_version: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(ApiVersion {
-    "protocolVersion" => protocol_version,
-});
-
-/// Documented at `PUT /setup/subscribe/notification/apple/{providerApplicationId} request` (and 1 other place).
+crate::de::fields!(ApiVersion { "protocolVersion" => protocol_version });
+/// Documented at `PUT /setup/subscribe/notification/apple/{providerApplicationId} request` (and elsewhere).
 pub struct ApnsSubscriberJsonWrapper {
     pub alert: Option<bool>,
     pub badge: Option<bool>,
@@ -438,29 +352,18 @@ pub struct ApnsSubscriberJsonWrapper {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(ApnsSubscriberJsonWrapper {
-    "alert" => alert,
-    "badge" => badge,
-    "device" => device,
-    "deviceToken" => device_token,
-    "oid" => oid,
-    "sound" => sound,
-    "userId" => user_id,
-});
-
-/// Documented at `POST /config/august/createAuthenticationURL/{redirectURL} request` (and 5 other places).
+crate::de::fields!(
+    ApnsSubscriberJsonWrapper { "alert" => alert, "badge" => badge, "device" => device,
+    "deviceToken" => device_token, "oid" => oid, "sound" => sound, "userId" => user_id }
+);
+/// Documented at `POST /config/august/createAuthenticationURL/{redirectURL} request` (and elsewhere).
 pub struct ApplicationIdRequest {
     /// Example: `an application id`.
     pub application_id: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(ApplicationIdRequest {
-    "applicationId" => application_id,
-});
-
+crate::de::fields!(ApplicationIdRequest { "applicationId" => application_id });
 /// Documented at `` POST /triggers allowed type `atLeastOneDeviceStateCondition` ``.
 pub struct AtLeastOneDeviceStateCondition {
     pub activation_delay: Option<i64>,
@@ -481,19 +384,12 @@ pub struct AtLeastOneDeviceStateCondition {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(AtLeastOneDeviceStateCondition {
-    "activationDelay" => activation_delay,
-    "deactivationDelay" => deactivation_delay,
-    "deviceURLs" => device_urls,
-    "objectPath" => object_path,
-    "operator" => operator,
-    "stateName" => state_name,
-    "type" => r#type,
-    "value1" => value1,
-    "value2" => value2,
-});
-
+crate::de::fields!(
+    AtLeastOneDeviceStateCondition { "activationDelay" => activation_delay,
+    "deactivationDelay" => deactivation_delay, "deviceURLs" => device_urls, "objectPath"
+    => object_path, "operator" => operator, "stateName" => state_name, "type" => r#type,
+    "value1" => value1, "value2" => value2 }
+);
 /// Documented at `event AugustDiscoverHousesCandidatesCompletedEvent`.
 pub struct AugustDiscoverHousesCandidatesCompletedEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -515,15 +411,11 @@ pub struct AugustDiscoverHousesCandidatesCompletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(AugustDiscoverHousesCandidatesCompletedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "houses" => houses,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    AugustDiscoverHousesCandidatesCompletedEvent { "eventTime" | "timestamp" =>
+    timestamp, "houses" => houses, "owningPartners" => owning_partners, "setupOID" =>
+    setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `event AugustDiscoverHousesCandidatesFailedEvent`.
 pub struct AugustDiscoverHousesCandidatesFailedEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -546,15 +438,11 @@ pub struct AugustDiscoverHousesCandidatesFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(AugustDiscoverHousesCandidatesFailedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    AugustDiscoverHousesCandidatesFailedEvent { "eventTime" | "timestamp" => timestamp,
+    "failureType" => failure_type, "owningPartners" => owning_partners, "setupOID" =>
+    setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `event AugustGatewayDiscoverCompletedEvent`.
 pub struct AugustGatewayDiscoverCompletedEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -579,15 +467,11 @@ pub struct AugustGatewayDiscoverCompletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(AugustGatewayDiscoverCompletedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "gatewayId" => gateway_id,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    AugustGatewayDiscoverCompletedEvent { "eventTime" | "timestamp" => timestamp,
+    "gatewayId" => gateway_id, "owningPartners" => owning_partners, "setupOID" =>
+    setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `event AugustGatewayDiscoverFailedEvent`.
 pub struct AugustGatewayDiscoverFailedEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -612,16 +496,11 @@ pub struct AugustGatewayDiscoverFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(AugustGatewayDiscoverFailedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "gatewayId" => gateway_id,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    AugustGatewayDiscoverFailedEvent { "eventTime" | "timestamp" => timestamp,
+    "failureType" => failure_type, "gatewayId" => gateway_id, "owningPartners" =>
+    owning_partners, "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `event AugustDiscoverHousesCandidatesCompletedEvent.houses[]`.
 pub struct AugustHouseCandidate {
     /// Example: `an id`.
@@ -632,13 +511,9 @@ pub struct AugustHouseCandidate {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(AugustHouseCandidate {
-    "id" => id,
-    "locks" => locks,
-    "name" => name,
-});
-
+crate::de::fields!(
+    AugustHouseCandidate { "id" => id, "locks" => locks, "name" => name }
+);
 /// Documented at `event AugustDiscoverHousesCandidatesCompletedEvent.houses[].locks[]`.
 pub struct AugustLockCandidate {
     /// Example: `an id`.
@@ -648,12 +523,7 @@ pub struct AugustLockCandidate {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(AugustLockCandidate {
-    "id" => id,
-    "name" => name,
-});
-
+crate::de::fields!(AugustLockCandidate { "id" => id, "name" => name });
 /// Documented at `event AugustRefreshCurrentTokenCompletedEvent`.
 pub struct AugustRefreshCurrentTokenCompletedEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -674,14 +544,11 @@ pub struct AugustRefreshCurrentTokenCompletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(AugustRefreshCurrentTokenCompletedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    AugustRefreshCurrentTokenCompletedEvent { "eventTime" | "timestamp" => timestamp,
+    "owningPartners" => owning_partners, "setupOID" => setup_oid, "siteOID" => site_oid
+    }; form wire_form
+);
 /// Documented at `event AugustRefreshCurrentTokenFailedEvent`.
 pub struct AugustRefreshCurrentTokenFailedEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -704,27 +571,21 @@ pub struct AugustRefreshCurrentTokenFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(AugustRefreshCurrentTokenFailedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
-/// Documented at `POST /config/august/createAuthenticationURL/{redirectURL} response` (and 6 other places).
+crate::de::fields!(
+    AugustRefreshCurrentTokenFailedEvent { "eventTime" | "timestamp" => timestamp,
+    "failureType" => failure_type, "owningPartners" => owning_partners, "setupOID" =>
+    setup_oid, "siteOID" => site_oid }; form wire_form
+);
+/// Documented at `POST /config/august/createAuthenticationURL/{redirectURL} response` (and elsewhere).
 pub struct AuthenticationUrlResponse {
     /// Example: `string value`.
     pub authentication_url: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(AuthenticationUrlResponse {
-    "authenticationURL" => authentication_url,
-});
-
+crate::de::fields!(
+    AuthenticationUrlResponse { "authenticationURL" => authentication_url }
+);
 /// One of the allowed types of `Operation Type`, sent as `{ "<key>": { … } }`.
 ///
 /// A key the documentation does not list decodes to `Unknown`, kept as sent.
@@ -738,7 +599,6 @@ pub enum AutomationOperation {
     /// A variant the documentation does not list, or a value of another shape.
     Unknown(Value),
 }
-
 impl AutomationOperation {
     /// The wrapper key on the wire, if the variant is documented.
     pub fn key(&self) -> Option<&'static str> {
@@ -754,7 +614,6 @@ impl AutomationOperation {
             AutomationOperation::Unknown(_) => None,
         }
     }
-
     fn from_json(value: Value) -> Self {
         if let Some((key, inner)) = crate::de::wrapped_entry(&value) {
             match key {
@@ -784,7 +643,6 @@ impl AutomationOperation {
         AutomationOperation::Unknown(value)
     }
 }
-
 impl Serialize for AutomationOperation {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -804,13 +662,11 @@ impl Serialize for AutomationOperation {
         }
     }
 }
-
 impl<'de> Deserialize<'de> for AutomationOperation {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         Ok(AutomationOperation::from_json(Value::deserialize(deserializer)?))
     }
 }
-
 impl crate::de::Lenient for AutomationOperation {
     fn decode<'de, D: Deserializer<'de>>(
         deserializer: D,
@@ -818,8 +674,7 @@ impl crate::de::Lenient for AutomationOperation {
         Ok(Ok(AutomationOperation::from_json(Value::deserialize(deserializer)?)))
     }
 }
-
-/// Documented at `GET /setup/gateways/{gatewayId} response.partners[]` (and 1 other place).
+/// Documented at `GET /setup/gateways/{gatewayId} response.partners[]` (and elsewhere).
 pub struct BusinessPartner {
     pub activated: Option<bool>,
     /// Example: `a partner id`.
@@ -831,15 +686,11 @@ pub struct BusinessPartner {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(BusinessPartner {
-    "activated" => activated,
-    "id" => id,
-    "name" => name,
-    "status" => status,
-});
-
-/// Documented at `GET /setup/calendar/days response[]` (and 11 other places).
+crate::de::fields!(
+    BusinessPartner { "activated" => activated, "id" => id, "name" => name, "status" =>
+    status }
+);
+/// Documented at `GET /setup/calendar/days response[]` (and elsewhere).
 pub struct CalendarDay {
     pub creation_time: Option<i64>,
     pub day_time_triggers: Option<Vec<crate::types::CalendarDayDayTimeTrigger>>,
@@ -855,17 +706,11 @@ pub struct CalendarDay {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(CalendarDay {
-    "creationTime" => creation_time,
-    "dayTimeTriggers" => day_time_triggers,
-    "label" => label,
-    "lastUpdateTime" => last_update_time,
-    "metadata" => metadata,
-    "oid" => oid,
-    "type" => r#type,
-});
-
+crate::de::fields!(
+    CalendarDay { "creationTime" => creation_time, "dayTimeTriggers" =>
+    day_time_triggers, "label" => label, "lastUpdateTime" => last_update_time, "metadata"
+    => metadata, "oid" => oid, "type" => r#type }
+);
 /// A calendar day has been created
 ///
 /// Documented at `event CalendarDayCreatedEvent`.
@@ -901,20 +746,13 @@ pub struct CalendarDayCreatedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(CalendarDayCreatedEvent {
-    "calendarDayOID" => calendar_day_oid,
-    "dayTimeTriggers" => day_time_triggers,
-    "dayType" | "type" => r#type,
-    "eventTime" | "timestamp" => timestamp,
-    "label" => label,
-    "metadata" => metadata,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
-/// Documented at `GET /setup/calendar/days response[].dayTimeTriggers[]` (and 13 other places).
+crate::de::fields!(
+    CalendarDayCreatedEvent { "calendarDayOID" => calendar_day_oid, "dayTimeTriggers" =>
+    day_time_triggers, "dayType" | "type" => r#type, "eventTime" | "timestamp" =>
+    timestamp, "label" => label, "metadata" => metadata, "owningPartners" =>
+    owning_partners, "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
+);
+/// Documented at `GET /setup/calendar/days response[].dayTimeTriggers[]` (and elsewhere).
 pub struct CalendarDayDayTimeTrigger {
     pub start_action_group_time_trigger: Option<
         crate::types::CalendarDayDayTimeTriggerStartActionGroupTimeTrigger,
@@ -922,12 +760,11 @@ pub struct CalendarDayDayTimeTrigger {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(CalendarDayDayTimeTrigger {
-    "startActionGroupTimeTrigger" => start_action_group_time_trigger,
-});
-
-/// Documented at `GET /setup/calendar/days response[].dayTimeTriggers[].startActionGroupTimeTrigger` (and 13 other places).
+crate::de::fields!(
+    CalendarDayDayTimeTrigger { "startActionGroupTimeTrigger" =>
+    start_action_group_time_trigger }
+);
+/// Documented at `GET /setup/calendar/days response[].dayTimeTriggers[].startActionGroupTimeTrigger` (and elsewhere).
 pub struct CalendarDayDayTimeTriggerStartActionGroupTimeTrigger {
     /// Example: `an action group OID`.
     pub action_group_oid: Option<String>,
@@ -951,25 +788,15 @@ pub struct CalendarDayDayTimeTriggerStartActionGroupTimeTrigger {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(CalendarDayDayTimeTriggerStartActionGroupTimeTrigger {
-    "actionGroupOID" => action_group_oid,
-    "alwaysAfterHours" => always_after_hours,
-    "alwaysAfterMinutes" => always_after_minutes,
-    "alwaysBeforeHours" => always_before_hours,
-    "alwaysBeforeMinutes" => always_before_minutes,
-    "dawnOffset" => dawn_offset,
-    "duskOffset" => dusk_offset,
-    "enabled" => enabled,
-    "hours" => hours,
-    "id" => id,
-    "localActionGroup" => local_action_group,
-    "metadata" => metadata,
-    "minutes" => minutes,
-    "randomTimeOffset" => random_time_offset,
-    "triggerType" => trigger_type,
-});
-
+crate::de::fields!(
+    CalendarDayDayTimeTriggerStartActionGroupTimeTrigger { "actionGroupOID" =>
+    action_group_oid, "alwaysAfterHours" => always_after_hours, "alwaysAfterMinutes" =>
+    always_after_minutes, "alwaysBeforeHours" => always_before_hours,
+    "alwaysBeforeMinutes" => always_before_minutes, "dawnOffset" => dawn_offset,
+    "duskOffset" => dusk_offset, "enabled" => enabled, "hours" => hours, "id" => id,
+    "localActionGroup" => local_action_group, "metadata" => metadata, "minutes" =>
+    minutes, "randomTimeOffset" => random_time_offset, "triggerType" => trigger_type }
+);
 /// A calendar day has been deleted
 ///
 /// Documented at `event CalendarDayDeletedEvent`.
@@ -996,15 +823,11 @@ pub struct CalendarDayDeletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(CalendarDayDeletedEvent {
-    "calendarDayOID" => calendar_day_oid,
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    CalendarDayDeletedEvent { "calendarDayOID" => calendar_day_oid, "eventTime" |
+    "timestamp" => timestamp, "owningPartners" => owning_partners, "setupOID" =>
+    setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `` POST /setup/automation allowed type `calendarDayOperation` ``.
 pub struct CalendarDayOperation {
     pub calendar_day_value: Option<crate::types::CalendarDay>,
@@ -1013,12 +836,9 @@ pub struct CalendarDayOperation {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(CalendarDayOperation {
-    "calendarDayValue" => calendar_day_value,
-    "type" => r#type,
-});
-
+crate::de::fields!(
+    CalendarDayOperation { "calendarDayValue" => calendar_day_value, "type" => r#type }
+);
 /// A calendar day has been updated
 ///
 /// Documented at `event CalendarDayUpdatedEvent`.
@@ -1054,19 +874,12 @@ pub struct CalendarDayUpdatedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(CalendarDayUpdatedEvent {
-    "calendarDayOID" => calendar_day_oid,
-    "dayTimeTriggers" => day_time_triggers,
-    "dayType" | "type" => r#type,
-    "eventTime" | "timestamp" => timestamp,
-    "label" => label,
-    "metadata" => metadata,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    CalendarDayUpdatedEvent { "calendarDayOID" => calendar_day_oid, "dayTimeTriggers" =>
+    day_time_triggers, "dayType" | "type" => r#type, "eventTime" | "timestamp" =>
+    timestamp, "label" => label, "metadata" => metadata, "owningPartners" =>
+    owning_partners, "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// A calendar rule has been created
 ///
 /// Documented at `event CalendarRuleCreatedEvent`.
@@ -1120,33 +933,18 @@ pub struct CalendarRuleCreatedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(CalendarRuleCreatedEvent {
-    "calendarDayOID" => calendar_day_oid,
-    "calendarRuleId" => calendar_rule_id,
-    "calendarRuleOID" => calendar_rule_oid,
-    "dayType" => day_type,
-    "endDay" => end_day,
-    "endMonth" => end_month,
-    "endTimeHours" => end_time_hours,
-    "endTimeMinutes" => end_time_minutes,
-    "endYear" => end_year,
-    "eventTime" | "timestamp" => timestamp,
-    "finalRule" => final_rule,
-    "metadata" => metadata,
-    "owningPartners" => owning_partners,
-    "priority" => priority,
-    "randomTimeRange" => random_time_range,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-    "startDay" => start_day,
-    "startMonth" => start_month,
-    "startTimeHours" => start_time_hours,
-    "startTimeMinutes" => start_time_minutes,
-    "startYear" => start_year,
-    "type" => r#type,
-}; form wire_form);
-
+crate::de::fields!(
+    CalendarRuleCreatedEvent { "calendarDayOID" => calendar_day_oid, "calendarRuleId" =>
+    calendar_rule_id, "calendarRuleOID" => calendar_rule_oid, "dayType" => day_type,
+    "endDay" => end_day, "endMonth" => end_month, "endTimeHours" => end_time_hours,
+    "endTimeMinutes" => end_time_minutes, "endYear" => end_year, "eventTime" |
+    "timestamp" => timestamp, "finalRule" => final_rule, "metadata" => metadata,
+    "owningPartners" => owning_partners, "priority" => priority, "randomTimeRange" =>
+    random_time_range, "setupOID" => setup_oid, "siteOID" => site_oid, "startDay" =>
+    start_day, "startMonth" => start_month, "startTimeHours" => start_time_hours,
+    "startTimeMinutes" => start_time_minutes, "startYear" => start_year, "type" => r#type
+    }; form wire_form
+);
 /// A calendar rule has been deleted
 ///
 /// Documented at `event CalendarRuleDeletedEvent`.
@@ -1173,15 +971,11 @@ pub struct CalendarRuleDeletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(CalendarRuleDeletedEvent {
-    "calendarRuleOID" => calendar_rule_oid,
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    CalendarRuleDeletedEvent { "calendarRuleOID" => calendar_rule_oid, "eventTime" |
+    "timestamp" => timestamp, "owningPartners" => owning_partners, "setupOID" =>
+    setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `` POST /setup/automation allowed type `calendarRuleOperation` ``.
 pub struct CalendarRuleOperation {
     pub calendar_rule_patch: Option<crate::types::EnabledStatus>,
@@ -1192,13 +986,10 @@ pub struct CalendarRuleOperation {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(CalendarRuleOperation {
-    "calendarRulePatch" => calendar_rule_patch,
-    "referenceOID" => reference_oid,
-    "type" => r#type,
-});
-
+crate::de::fields!(
+    CalendarRuleOperation { "calendarRulePatch" => calendar_rule_patch, "referenceOID" =>
+    reference_oid, "type" => r#type }
+);
 /// A calendar rule has been updated
 ///
 /// Documented at `event CalendarRuleUpdatedEvent`.
@@ -1252,33 +1043,18 @@ pub struct CalendarRuleUpdatedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(CalendarRuleUpdatedEvent {
-    "calendarDayOID" => calendar_day_oid,
-    "calendarRuleId" => calendar_rule_id,
-    "calendarRuleOID" => calendar_rule_oid,
-    "dayType" => day_type,
-    "endDay" => end_day,
-    "endMonth" => end_month,
-    "endTimeHours" => end_time_hours,
-    "endTimeMinutes" => end_time_minutes,
-    "endYear" => end_year,
-    "eventTime" | "timestamp" => timestamp,
-    "finalRule" => final_rule,
-    "metadata" => metadata,
-    "owningPartners" => owning_partners,
-    "priority" => priority,
-    "randomTimeRange" => random_time_range,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-    "startDay" => start_day,
-    "startMonth" => start_month,
-    "startTimeHours" => start_time_hours,
-    "startTimeMinutes" => start_time_minutes,
-    "startYear" => start_year,
-    "type" => r#type,
-}; form wire_form);
-
+crate::de::fields!(
+    CalendarRuleUpdatedEvent { "calendarDayOID" => calendar_day_oid, "calendarRuleId" =>
+    calendar_rule_id, "calendarRuleOID" => calendar_rule_oid, "dayType" => day_type,
+    "endDay" => end_day, "endMonth" => end_month, "endTimeHours" => end_time_hours,
+    "endTimeMinutes" => end_time_minutes, "endYear" => end_year, "eventTime" |
+    "timestamp" => timestamp, "finalRule" => final_rule, "metadata" => metadata,
+    "owningPartners" => owning_partners, "priority" => priority, "randomTimeRange" =>
+    random_time_range, "setupOID" => setup_oid, "siteOID" => site_oid, "startDay" =>
+    start_day, "startMonth" => start_month, "startTimeHours" => start_time_hours,
+    "startTimeMinutes" => start_time_minutes, "startYear" => start_year, "type" => r#type
+    }; form wire_form
+);
 /// A new camera has been discovered
 ///
 /// Documented at `event CameraDiscoveredEvent`.
@@ -1309,17 +1085,12 @@ pub struct CameraDiscoveredEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(CameraDiscoveredEvent {
-    "cameraId" => camera_id,
-    "eventTime" | "timestamp" => timestamp,
-    "gatewayId" => gateway_id,
-    "owningPartner" => owning_partner,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
-/// Documented at `GET /utils/location/countries/{countryNameOrCode}/postcodes/{postcode}/cities response[]` (and 2 other places).
+crate::de::fields!(
+    CameraDiscoveredEvent { "cameraId" => camera_id, "eventTime" | "timestamp" =>
+    timestamp, "gatewayId" => gateway_id, "owningPartner" => owning_partner, "setupOID"
+    => setup_oid, "siteOID" => site_oid }; form wire_form
+);
+/// Documented at `GET /utils/location/countries/{countryNameOrCode}/postcodes/{postcode}/cities response[]` (and elsewhere).
 pub struct City {
     /// Example: `a city`.
     pub city: Option<String>,
@@ -1333,17 +1104,11 @@ pub struct City {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(City {
-    "city" => city,
-    "country" => country,
-    "latitude" => latitude,
-    "longitude" => longitude,
-    "postalCode" => postal_code,
-    "secondaryZone" => secondary_zone,
-});
-
-/// Documented at `POST /actionGroups request.actions[].commands[]` (and 34 other places).
+crate::de::fields!(
+    City { "city" => city, "country" => country, "latitude" => latitude, "longitude" =>
+    longitude, "postalCode" => postal_code, "secondaryZone" => secondary_zone }
+);
+/// Documented at `POST /actionGroups request.actions[].commands[]` (and elsewhere).
 pub struct Command {
     /// Example: `an authentication`.
     pub authentication: Option<String>,
@@ -1357,18 +1122,12 @@ pub struct Command {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(Command {
-    "authentication" => authentication,
-    "delay" => delay,
-    "lockLevel" => lock_level,
-    "name" => name,
-    "parameters" => parameters,
-    "sensitiveParametersIndexes" => sensitive_parameters_indexes,
-    "type" => r#type,
-});
-
-/// Documented at `GET /reference/controllable/{controllableName} response.commands[]` (and 5 other places).
+crate::de::fields!(
+    Command { "authentication" => authentication, "delay" => delay, "lockLevel" =>
+    lock_level, "name" => name, "parameters" => parameters, "sensitiveParametersIndexes"
+    => sensitive_parameters_indexes, "type" => r#type }
+);
+/// Documented at `GET /reference/controllable/{controllableName} response.commands[]` (and elsewhere).
 pub struct CommandDefinition {
     /// Example: `a command name`.
     pub command_name: Option<String>,
@@ -1378,13 +1137,10 @@ pub struct CommandDefinition {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(CommandDefinition {
-    "commandName" => command_name,
-    "nparams" => nparams,
-    "paramsSig" => params_sig,
-});
-
+crate::de::fields!(
+    CommandDefinition { "commandName" => command_name, "nparams" => nparams, "paramsSig"
+    => params_sig }
+);
 /// The state of one command of an execution has changed.
 ///
 /// Documented at `spec/curated.toml`.
@@ -1413,18 +1169,12 @@ pub struct CommandExecutionStateChangedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(CommandExecutionStateChangedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "setupOID" => setup_oid,
-    "execId" => exec_id,
-    "deviceURL" => device_url,
-    "newState" => new_state,
-    "rank" => rank,
-    "failureType" => failure_type,
-    "failureTypeCode" => failure_type_code,
-}; form wire_form);
-
+crate::de::fields!(
+    CommandExecutionStateChangedEvent { "eventTime" | "timestamp" => timestamp,
+    "setupOID" => setup_oid, "execId" => exec_id, "deviceURL" => device_url, "newState"
+    => new_state, "rank" => rank, "failureType" => failure_type, "failureTypeCode" =>
+    failure_type_code }; form wire_form
+);
 /// Documented at ``POST /triggers allowed type `genericCommandSchedulingTrigger`.commandSchedules[]``.
 pub struct CommandSchedule {
     pub enabled: Option<bool>,
@@ -1435,36 +1185,26 @@ pub struct CommandSchedule {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(CommandSchedule {
-    "enabled" => enabled,
-    "label" => label,
-    "parameters" => parameters,
-    "scheduleTimes" => schedule_times,
-});
-
+crate::de::fields!(
+    CommandSchedule { "enabled" => enabled, "label" => label, "parameters" => parameters,
+    "scheduleTimes" => schedule_times }
+);
 /// Documented at ``POST /triggers allowed type `genericCommandSchedulingTrigger`.commandSchedules[].scheduleTimes[]``.
 pub struct CommandScheduleScheduleTime {
     pub daily_time: Option<crate::types::CommandScheduleScheduleTimeDailyTime>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(CommandScheduleScheduleTime {
-    "dailyTime" => daily_time,
-});
-
+crate::de::fields!(CommandScheduleScheduleTime { "dailyTime" => daily_time });
 /// Documented at ``POST /triggers allowed type `genericCommandSchedulingTrigger`.commandSchedules[].scheduleTimes[].dailyTime``.
 pub struct CommandScheduleScheduleTimeDailyTime {
     pub minutes_of_day: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(CommandScheduleScheduleTimeDailyTime {
-    "minutesOfDay" => minutes_of_day,
-});
-
+crate::de::fields!(
+    CommandScheduleScheduleTimeDailyTime { "minutesOfDay" => minutes_of_day }
+);
 /// One of the allowed types of `If-Then Setup Trigger Condition Block`, sent as `{ "<key>": { … } }`.
 ///
 /// A key the documentation does not list decodes to `Unknown`, kept as sent.
@@ -1480,7 +1220,6 @@ pub enum ConditionBlock {
     /// A variant the documentation does not list, or a value of another shape.
     Unknown(Value),
 }
-
 impl ConditionBlock {
     /// The wrapper key on the wire, if the variant is documented.
     pub fn key(&self) -> Option<&'static str> {
@@ -1502,7 +1241,6 @@ impl ConditionBlock {
             ConditionBlock::Unknown(_) => None,
         }
     }
-
     fn from_json(value: Value) -> Self {
         if let Some((key, inner)) = crate::de::wrapped_entry(&value) {
             match key {
@@ -1542,7 +1280,6 @@ impl ConditionBlock {
         ConditionBlock::Unknown(value)
     }
 }
-
 impl Serialize for ConditionBlock {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -1572,13 +1309,11 @@ impl Serialize for ConditionBlock {
         }
     }
 }
-
 impl<'de> Deserialize<'de> for ConditionBlock {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         Ok(ConditionBlock::from_json(Value::deserialize(deserializer)?))
     }
 }
-
 impl crate::de::Lenient for ConditionBlock {
     fn decode<'de, D: Deserializer<'de>>(
         deserializer: D,
@@ -1586,8 +1321,7 @@ impl crate::de::Lenient for ConditionBlock {
         Ok(Ok(ConditionBlock::from_json(Value::deserialize(deserializer)?)))
     }
 }
-
-/// Documented at `POST /conditionGroups request` (and 3 other places).
+/// Documented at `POST /conditionGroups request` (and elsewhere).
 pub struct ConditionGroup {
     pub conditions: Option<Vec<crate::types::ConditionGroupCondition>>,
     /// Example: `a condition group label`.
@@ -1601,27 +1335,18 @@ pub struct ConditionGroup {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(ConditionGroup {
-    "conditions" => conditions,
-    "label" => label,
-    "metadata" => metadata,
-    "oid" => oid,
-    "creationTime" => creation_time,
-    "lastUpdateTime" => last_update_time,
-});
-
-/// Documented at `POST /conditionGroups request.conditions[]` (and 5 other places).
+crate::de::fields!(
+    ConditionGroup { "conditions" => conditions, "label" => label, "metadata" =>
+    metadata, "oid" => oid, "creationTime" => creation_time, "lastUpdateTime" =>
+    last_update_time }
+);
+/// Documented at `POST /conditionGroups request.conditions[]` (and elsewhere).
 pub struct ConditionGroupCondition {
     pub controllable: Option<crate::types::ControllableCondition>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(ConditionGroupCondition {
-    "controllable" => controllable,
-});
-
+crate::de::fields!(ConditionGroupCondition { "controllable" => controllable });
 /// A condition group has been created
 ///
 /// Documented at `event ConditionGroupCreatedEvent`.
@@ -1653,18 +1378,12 @@ pub struct ConditionGroupCreatedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(ConditionGroupCreatedEvent {
-    "conditionGroupOID" => condition_group_oid,
-    "conditions" => conditions,
-    "eventTime" | "timestamp" => timestamp,
-    "label" => label,
-    "metadata" => metadata,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    ConditionGroupCreatedEvent { "conditionGroupOID" => condition_group_oid, "conditions"
+    => conditions, "eventTime" | "timestamp" => timestamp, "label" => label, "metadata"
+    => metadata, "owningPartners" => owning_partners, "setupOID" => setup_oid, "siteOID"
+    => site_oid }; form wire_form
+);
 /// A condition group has been deleted
 ///
 /// Documented at `event ConditionGroupDeletedEvent`.
@@ -1691,15 +1410,11 @@ pub struct ConditionGroupDeletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(ConditionGroupDeletedEvent {
-    "conditionGroupOID" => condition_group_oid,
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    ConditionGroupDeletedEvent { "conditionGroupOID" => condition_group_oid, "eventTime"
+    | "timestamp" => timestamp, "owningPartners" => owning_partners, "setupOID" =>
+    setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// A condition group has been updated
 ///
 /// Documented at `event ConditionGroupUpdatedEvent`.
@@ -1731,19 +1446,13 @@ pub struct ConditionGroupUpdatedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(ConditionGroupUpdatedEvent {
-    "conditionGroupOID" => condition_group_oid,
-    "conditions" => conditions,
-    "eventTime" | "timestamp" => timestamp,
-    "label" => label,
-    "metadata" => metadata,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
-/// Documented at `POST /conditionGroups request.conditions[].controllable` (and 5 other places).
+crate::de::fields!(
+    ConditionGroupUpdatedEvent { "conditionGroupOID" => condition_group_oid, "conditions"
+    => conditions, "eventTime" | "timestamp" => timestamp, "label" => label, "metadata"
+    => metadata, "owningPartners" => owning_partners, "setupOID" => setup_oid, "siteOID"
+    => site_oid }; form wire_form
+);
+/// Documented at `POST /conditionGroups request.conditions[].controllable` (and elsewhere).
 pub struct ControllableCondition {
     pub controllable_names: Option<Vec<String>>,
     /// Example: `GREATERTHAN`.
@@ -1755,15 +1464,11 @@ pub struct ControllableCondition {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(ControllableCondition {
-    "controllableNames" => controllable_names,
-    "operator" => operator,
-    "stateName" => state_name,
-    "value" => value,
-});
-
-/// Documented at `GET /reference/controllable/{controllableName} response` (and 5 other places).
+crate::de::fields!(
+    ControllableCondition { "controllableNames" => controllable_names, "operator" =>
+    operator, "stateName" => state_name, "value" => value }
+);
+/// Documented at `GET /reference/controllable/{controllableName} response` (and elsewhere).
 pub struct ControllableDefinition {
     pub commands: Option<Vec<crate::types::CommandDefinition>>,
     pub data_properties: Option<Vec<crate::types::DataProperty>>,
@@ -1781,19 +1486,12 @@ pub struct ControllableDefinition {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(ControllableDefinition {
-    "commands" => commands,
-    "dataProperties" => data_properties,
-    "states" => states,
-    "type" => r#type,
-    "uiClass" => ui_class,
-    "uiClassifiers" => ui_classifiers,
-    "uiProfiles" => ui_profiles,
-    "widgetName" => widget_name,
-    "qualifiedName" => qualified_name,
-});
-
+crate::de::fields!(
+    ControllableDefinition { "commands" => commands, "dataProperties" => data_properties,
+    "states" => states, "type" => r#type, "uiClass" => ui_class, "uiClassifiers" =>
+    ui_classifiers, "uiProfiles" => ui_profiles, "widgetName" => widget_name,
+    "qualifiedName" => qualified_name }
+);
 /// Documented at `GET /reference/controllableTypes response[]`.
 pub struct ControllableTypeDetails {
     pub id: Option<i64>,
@@ -1804,13 +1502,9 @@ pub struct ControllableTypeDetails {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(ControllableTypeDetails {
-    "id" => id,
-    "label" => label,
-    "name" => name,
-});
-
+crate::de::fields!(
+    ControllableTypeDetails { "id" => id, "label" => label, "name" => name }
+);
 /// Allowed values of `Supported countries names/codes`.
 ///
 /// Values the server adds later decode to `Unknown` and are sent back unchanged.
@@ -2188,7 +1882,6 @@ pub enum Country {
     /// A value the documentation does not list, as sent.
     Unknown(String),
 }
-
 impl Country {
     /// Every documented value.
     pub const ALL: &'static [Country] = &[
@@ -2285,7 +1978,6 @@ impl Country {
         Country::Uzbekistan,
         Country::Vietnam,
     ];
-
     /// The value on the wire.
     #[inline]
     pub fn as_str(&self) -> &str {
@@ -2386,7 +2078,6 @@ impl Country {
         }
     }
 }
-
 impl From<&str> for Country {
     #[inline]
     fn from(value: &str) -> Self {
@@ -2487,26 +2178,22 @@ impl From<&str> for Country {
         }
     }
 }
-
 impl std::fmt::Display for Country {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-
 impl Serialize for Country {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
-
 impl<'de> Deserialize<'de> for Country {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
         Ok(Country::from(text.as_str()))
     }
 }
-
 impl crate::de::Lenient for Country {
     fn decode<'de, D: Deserializer<'de>>(
         deserializer: D,
@@ -2517,7 +2204,6 @@ impl crate::de::Lenient for Country {
         )
     }
 }
-
 /// Documented at `` POST /triggers allowed type `dailySchedule` ``.
 pub struct DailySchedule {
     pub start_always_after: Option<String>,
@@ -2537,23 +2223,15 @@ pub struct DailySchedule {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(DailySchedule {
-    "startAlwaysAfter" => start_always_after,
-    "startAlwaysBefore" => start_always_before,
-    "startAngle" => start_angle,
-    "startMinutes" => start_minutes,
-    "startOffset" => start_offset,
-    "startType" => start_type,
-    "stopAlwaysAfter" => stop_always_after,
-    "stopAlwaysBefore" => stop_always_before,
-    "stopAngle" => stop_angle,
-    "stopMinutes" => stop_minutes,
-    "stopOffset" => stop_offset,
-    "stopType" => stop_type,
-});
-
-/// Documented at `GET /reference/controllable/{controllableName} response.dataProperties[]` (and 5 other places).
+crate::de::fields!(
+    DailySchedule { "startAlwaysAfter" => start_always_after, "startAlwaysBefore" =>
+    start_always_before, "startAngle" => start_angle, "startMinutes" => start_minutes,
+    "startOffset" => start_offset, "startType" => start_type, "stopAlwaysAfter" =>
+    stop_always_after, "stopAlwaysBefore" => stop_always_before, "stopAngle" =>
+    stop_angle, "stopMinutes" => stop_minutes, "stopOffset" => stop_offset, "stopType" =>
+    stop_type }
+);
+/// Documented at `GET /reference/controllable/{controllableName} response.dataProperties[]` (and elsewhere).
 pub struct DataProperty {
     /// Example: `a data property value`.
     pub value: Option<String>,
@@ -2562,12 +2240,7 @@ pub struct DataProperty {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(DataProperty {
-    "value" => value,
-    "qualifiedName" => qualified_name,
-});
-
+crate::de::fields!(DataProperty { "value" => value, "qualifiedName" => qualified_name });
 /// Documented at `` POST /triggers allowed type `dayType` ``.
 pub struct DayType {
     /// Example: `WORK_DAY`.
@@ -2577,12 +2250,7 @@ pub struct DayType {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(DayType {
-    "dayType" => day_type,
-    "mask" => mask,
-});
-
+crate::de::fields!(DayType { "dayType" => day_type, "mask" => mask });
 /// Documented at `` POST /triggers allowed type `delayedCommandsSchedulingTrigger` ``.
 pub struct DelayedCommandsSchedulingTrigger {
     pub allow_from_unknown_value: Option<bool>,
@@ -2610,24 +2278,15 @@ pub struct DelayedCommandsSchedulingTrigger {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(DelayedCommandsSchedulingTrigger {
-    "allowFromUnknownValue" => allow_from_unknown_value,
-    "commandCalls" => command_calls,
-    "commandDay" => command_day,
-    "commandLabel" => command_label,
-    "commandMinutes" => command_minutes,
-    "commandMonth" => command_month,
-    "commandYear" => command_year,
-    "deviceURL" => device_url,
-    "label" => label,
-    "metadata" => metadata,
-    "mode" => mode,
-    "serverSide" => server_side,
-    "stateRestrictions" => state_restrictions,
-    "usingTriggerModeFlag" => using_trigger_mode_flag,
-});
-
+crate::de::fields!(
+    DelayedCommandsSchedulingTrigger { "allowFromUnknownValue" =>
+    allow_from_unknown_value, "commandCalls" => command_calls, "commandDay" =>
+    command_day, "commandLabel" => command_label, "commandMinutes" => command_minutes,
+    "commandMonth" => command_month, "commandYear" => command_year, "deviceURL" =>
+    device_url, "label" => label, "metadata" => metadata, "mode" => mode, "serverSide" =>
+    server_side, "stateRestrictions" => state_restrictions, "usingTriggerModeFlag" =>
+    using_trigger_mode_flag }
+);
 /// Documented at ``POST /triggers allowed type `delayedCommandsSchedulingTrigger`.commandCalls[]``.
 pub struct DelayedCommandsSchedulingTriggerCommandCall {
     /// Example: `a command function name`.
@@ -2636,12 +2295,10 @@ pub struct DelayedCommandsSchedulingTriggerCommandCall {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(DelayedCommandsSchedulingTriggerCommandCall {
-    "commandFunctionName" => command_function_name,
-    "commandParameters" => command_parameters,
-});
-
+crate::de::fields!(
+    DelayedCommandsSchedulingTriggerCommandCall { "commandFunctionName" =>
+    command_function_name, "commandParameters" => command_parameters }
+);
 /// A delayed trigger has been cancelled
 ///
 /// Documented at `event DelayedTriggerCancelledEvent`.
@@ -2668,15 +2325,11 @@ pub struct DelayedTriggerCancelledEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(DelayedTriggerCancelledEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-    "triggerId" => trigger_id,
-}; form wire_form);
-
+crate::de::fields!(
+    DelayedTriggerCancelledEvent { "eventTime" | "timestamp" => timestamp,
+    "owningPartners" => owning_partners, "setupOID" => setup_oid, "siteOID" => site_oid,
+    "triggerId" => trigger_id }; form wire_form
+);
 /// A new delayed trigger has been scheduled
 ///
 /// Documented at `event DelayedTriggerSetEvent`.
@@ -2703,16 +2356,12 @@ pub struct DelayedTriggerSetEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(DelayedTriggerSetEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-    "triggerId" => trigger_id,
-}; form wire_form);
-
-/// Documented at `GET /setup response.devices[]` (and 3 other places).
+crate::de::fields!(
+    DelayedTriggerSetEvent { "eventTime" | "timestamp" => timestamp, "owningPartners" =>
+    owning_partners, "setupOID" => setup_oid, "siteOID" => site_oid, "triggerId" =>
+    trigger_id }; form wire_form
+);
+/// Documented at `GET /setup response.devices[]` (and elsewhere).
 pub struct Device {
     pub attributes: Option<Vec<crate::types::DeviceAttribute>>,
     pub available: Option<bool>,
@@ -2748,32 +2397,16 @@ pub struct Device {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(Device {
-    "attributes" => attributes,
-    "available" => available,
-    "controllableName" => controllable_name,
-    "creationTime" => creation_time,
-    "definition" => definition,
-    "deviceURL" => device_url,
-    "enabled" => enabled,
-    "label" => label,
-    "lastUpdateTime" => last_update_time,
-    "localDeviceData" => local_device_data,
-    "manufacturerData" => manufacturer_data,
-    "metadata" => metadata,
-    "oid" => oid,
-    "placeOID" => place_oid,
-    "shortcut" => shortcut,
-    "states" => states,
-    "type" => r#type,
-    "uiClass" => ui_class,
-    "widget" => widget,
-    "subsystemId" => subsystem_id,
-    "synced" => synced,
-});
-
-/// Documented at `GET /setup/devices/additionalInformation response[]` (and 2 other places).
+crate::de::fields!(
+    Device { "attributes" => attributes, "available" => available, "controllableName" =>
+    controllable_name, "creationTime" => creation_time, "definition" => definition,
+    "deviceURL" => device_url, "enabled" => enabled, "label" => label, "lastUpdateTime"
+    => last_update_time, "localDeviceData" => local_device_data, "manufacturerData" =>
+    manufacturer_data, "metadata" => metadata, "oid" => oid, "placeOID" => place_oid,
+    "shortcut" => shortcut, "states" => states, "type" => r#type, "uiClass" => ui_class,
+    "widget" => widget, "subsystemId" => subsystem_id, "synced" => synced }
+);
+/// Documented at `GET /setup/devices/additionalInformation response[]` (and elsewhere).
 pub struct DeviceAdditionalInfo {
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
@@ -2790,18 +2423,12 @@ pub struct DeviceAdditionalInfo {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(DeviceAdditionalInfo {
-    "deviceURL" => device_url,
-    "label" => label,
-    "rank" => rank,
-    "templateId" => template_id,
-    "type" => r#type,
-    "unsafe" => r#unsafe,
-    "value" => value,
-});
-
-/// Documented at `GET /setup response.devices[].attributes[]` (and 5 other places).
+crate::de::fields!(
+    DeviceAdditionalInfo { "deviceURL" => device_url, "label" => label, "rank" => rank,
+    "templateId" => template_id, "type" => r#type, "unsafe" => r#unsafe, "value" => value
+    }
+);
+/// Documented at `GET /setup response.devices[].attributes[]` (and elsewhere).
 pub struct DeviceAttribute {
     /// Example: `a device attribute name`.
     pub name: Option<String>,
@@ -2811,13 +2438,9 @@ pub struct DeviceAttribute {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(DeviceAttribute {
-    "name" => name,
-    "type" => r#type,
-    "value" => value,
-});
-
+crate::de::fields!(
+    DeviceAttribute { "name" => name, "type" => r#type, "value" => value }
+);
 /// Documented at `event DeviceCreatedEvent.deviceAttributes[]`.
 pub struct DeviceAttributeChangeItem {
     /// Example: `a device attribute change item name`.
@@ -2828,13 +2451,9 @@ pub struct DeviceAttributeChangeItem {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(DeviceAttributeChangeItem {
-    "name" => name,
-    "type" => r#type,
-    "value" => value,
-});
-
+crate::de::fields!(
+    DeviceAttributeChangeItem { "name" => name, "type" => r#type, "value" => value }
+);
 /// Documented at `POST /reference/devices/search response.devicesTypes[].attributes[]`.
 pub struct DeviceAttributeWrapper {
     /// Example: `a default value`.
@@ -2846,14 +2465,10 @@ pub struct DeviceAttributeWrapper {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(DeviceAttributeWrapper {
-    "defaultValue" => default_value,
-    "name" => name,
-    "protocolSpecifics" => protocol_specifics,
-    "type" => r#type,
-});
-
+crate::de::fields!(
+    DeviceAttributeWrapper { "defaultValue" => default_value, "name" => name,
+    "protocolSpecifics" => protocol_specifics, "type" => r#type }
+);
 /// A device is reachable again.
 ///
 /// Documented at `spec/curated.toml`.
@@ -2872,13 +2487,10 @@ pub struct DeviceAvailableEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(DeviceAvailableEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "setupOID" => setup_oid,
-    "deviceURL" => device_url,
-}; form wire_form);
-
+crate::de::fields!(
+    DeviceAvailableEvent { "eventTime" | "timestamp" => timestamp, "setupOID" =>
+    setup_oid, "deviceURL" => device_url }; form wire_form
+);
 /// A new device has been added to the setup
 ///
 /// Documented at `event DeviceCreatedEvent`.
@@ -2915,20 +2527,13 @@ pub struct DeviceCreatedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(DeviceCreatedEvent {
-    "controllableName" => controllable_name,
-    "deviceAttributes" => device_attributes,
-    "deviceURL" => device_url,
-    "eventTime" | "timestamp" => timestamp,
-    "label" => label,
-    "metadata" => metadata,
-    "owningPartners" => owning_partners,
-    "placeOID" => place_oid,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form
-    wire_form);
+crate::de::fields!(
+    DeviceCreatedEvent { "controllableName" => controllable_name, "deviceAttributes" =>
+    device_attributes, "deviceURL" => device_url, "eventTime" | "timestamp" => timestamp,
+    "label" => label, "metadata" => metadata, "owningPartners" => owning_partners,
+    "placeOID" => place_oid, "setupOID" => setup_oid, "siteOID" => site_oid }; form
+    wire_form
+);
 /// Device deletion from the gateway has failed
 ///
 /// Documented at `event DeviceDeletionFailedEvent`.
@@ -2959,17 +2564,12 @@ pub struct DeviceDeletionFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(DeviceDeletionFailedEvent {
-    "deviceURL" => device_url,
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
-/// Documented at `DELETE /setup/devices/{deviceURL} request` (and 2 other places).
+crate::de::fields!(
+    DeviceDeletionFailedEvent { "deviceURL" => device_url, "eventTime" | "timestamp" =>
+    timestamp, "failureType" => failure_type, "owningPartners" => owning_partners,
+    "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
+);
+/// Documented at `DELETE /setup/devices/{deviceURL} request` (and elsewhere).
 pub struct DeviceDeletionOptions {
     pub delete_all_sub_systems: Option<bool>,
     pub delete_empty_calendar_days: Option<bool>,
@@ -2978,14 +2578,11 @@ pub struct DeviceDeletionOptions {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(DeviceDeletionOptions {
-    "deleteAllSubSystems" => delete_all_sub_systems,
-    "deleteEmptyCalendarDays" => delete_empty_calendar_days,
-    "forced" => forced,
-    "purgeHistory" => purge_history,
-});
-
+crate::de::fields!(
+    DeviceDeletionOptions { "deleteAllSubSystems" => delete_all_sub_systems,
+    "deleteEmptyCalendarDays" => delete_empty_calendar_days, "forced" => forced,
+    "purgeHistory" => purge_history }
+);
 /// Device is disabled
 ///
 /// Documented at `event DeviceDisabledEvent`.
@@ -3012,16 +2609,12 @@ pub struct DeviceDisabledEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(DeviceDisabledEvent {
-    "deviceURL" => device_url,
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
-/// Documented at `GET /history/devicesEvent/{eventId} response.deviceEvent` (and 1 other place).
+crate::de::fields!(
+    DeviceDisabledEvent { "deviceURL" => device_url, "eventTime" | "timestamp" =>
+    timestamp, "owningPartners" => owning_partners, "setupOID" => setup_oid, "siteOID" =>
+    site_oid }; form wire_form
+);
+/// Documented at `GET /history/devicesEvent/{eventId} response.deviceEvent` (and elsewhere).
 pub struct DeviceEventLog {
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
@@ -3037,16 +2630,10 @@ pub struct DeviceEventLog {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(DeviceEventLog {
-    "deviceURL" => device_url,
-    "eventTime" => event_time,
-    "id" => id,
-    "subType" => sub_type,
-    "type" => r#type,
-    "value" => value,
-});
-
+crate::de::fields!(
+    DeviceEventLog { "deviceURL" => device_url, "eventTime" => event_time, "id" => id,
+    "subType" => sub_type, "type" => r#type, "value" => value }
+);
 /// Device firmware update is completed
 ///
 /// Documented at `event DeviceFirmwareUpdateCompletedEvent`.
@@ -3073,15 +2660,11 @@ pub struct DeviceFirmwareUpdateCompletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(DeviceFirmwareUpdateCompletedEvent {
-    "deviceURL" => device_url,
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    DeviceFirmwareUpdateCompletedEvent { "deviceURL" => device_url, "eventTime" |
+    "timestamp" => timestamp, "owningPartners" => owning_partners, "setupOID" =>
+    setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Device firmware update failed
 ///
 /// Documented at `event DeviceFirmwareUpdateFailedEvent`.
@@ -3110,16 +2693,11 @@ pub struct DeviceFirmwareUpdateFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(DeviceFirmwareUpdateFailedEvent {
-    "deviceURL" => device_url,
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    DeviceFirmwareUpdateFailedEvent { "deviceURL" => device_url, "eventTime" |
+    "timestamp" => timestamp, "failureType" => failure_type, "owningPartners" =>
+    owning_partners, "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// A firmware update started on the given device
 ///
 /// Documented at `event DeviceFirmwareUpdateStartedEvent`.
@@ -3150,17 +2728,12 @@ pub struct DeviceFirmwareUpdateStartedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(DeviceFirmwareUpdateStartedEvent {
-    "deviceURL" => device_url,
-    "eventTime" | "timestamp" => timestamp,
-    "gatewayId" => gateway_id,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
-/// Documented at `GET /setup response.devices[].manufacturerData[]` (and 3 other places).
+crate::de::fields!(
+    DeviceFirmwareUpdateStartedEvent { "deviceURL" => device_url, "eventTime" |
+    "timestamp" => timestamp, "gatewayId" => gateway_id, "owningPartners" =>
+    owning_partners, "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
+);
+/// Documented at `GET /setup response.devices[].manufacturerData[]` (and elsewhere).
 pub struct DeviceManufacturerData {
     /// Example: `a device manufacturer data name`.
     pub name: Option<String>,
@@ -3169,13 +2742,8 @@ pub struct DeviceManufacturerData {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(DeviceManufacturerData {
-    "name" => name,
-    "value" => value,
-});
-
-/// Documented at `GET /enduser/permissions response[]` (and 5 other places).
+crate::de::fields!(DeviceManufacturerData { "name" => name, "value" => value });
+/// Documented at `GET /enduser/permissions response[]` (and elsewhere).
 pub struct DevicePermission {
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
@@ -3184,12 +2752,9 @@ pub struct DevicePermission {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(DevicePermission {
-    "deviceURL" => device_url,
-    "permissionType" => permission_type,
-});
-
+crate::de::fields!(
+    DevicePermission { "deviceURL" => device_url, "permissionType" => permission_type }
+);
 /// A device has been removed from the gateway
 ///
 /// Documented at `event DeviceRemovedEvent`.
@@ -3218,17 +2783,12 @@ pub struct DeviceRemovedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(DeviceRemovedEvent {
-    "controllableName" => controllable_name,
-    "deviceURL" => device_url,
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
-/// Documented at `GET /setup response.devices[].states[]` (and 5 other places).
+crate::de::fields!(
+    DeviceRemovedEvent { "controllableName" => controllable_name, "deviceURL" =>
+    device_url, "eventTime" | "timestamp" => timestamp, "owningPartners" =>
+    owning_partners, "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
+);
+/// Documented at `GET /setup response.devices[].states[]` (and elsewhere).
 pub struct DeviceState {
     pub last_update_time: Option<i64>,
     /// Example: `a device state name`.
@@ -3239,14 +2799,10 @@ pub struct DeviceState {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(DeviceState {
-    "lastUpdateTime" => last_update_time,
-    "name" => name,
-    "type" => r#type,
-    "value" => value,
-});
-
+crate::de::fields!(
+    DeviceState { "lastUpdateTime" => last_update_time, "name" => name, "type" => r#type,
+    "value" => value }
+);
 /// Documented at `event DeviceStateChangedEvent.deviceStates[]`.
 pub struct DeviceStateChangeItem {
     /// Example: `a device state change item name`.
@@ -3257,13 +2813,9 @@ pub struct DeviceStateChangeItem {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(DeviceStateChangeItem {
-    "name" => name,
-    "type" => r#type,
-    "value" => value,
-});
-
+crate::de::fields!(
+    DeviceStateChangeItem { "name" => name, "type" => r#type, "value" => value }
+);
 /// One or more states of a device have changed (high-level)
 ///
 /// Documented at `event DeviceStateChangedEvent`.
@@ -3292,17 +2844,12 @@ pub struct DeviceStateChangedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(DeviceStateChangedEvent {
-    "deviceStates" => device_states,
-    "deviceURL" => device_url,
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
-/// Documented at `GET /setup/devices/{deviceURL}/states/{name}/history/annual/{from}/{to} response.historyValues[]` (and 8 other places).
+crate::de::fields!(
+    DeviceStateChangedEvent { "deviceStates" => device_states, "deviceURL" => device_url,
+    "eventTime" | "timestamp" => timestamp, "owningPartners" => owning_partners,
+    "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
+);
+/// Documented at `GET /setup/devices/{deviceURL}/states/{name}/history/annual/{from}/{to} response.historyValues[]` (and elsewhere).
 pub struct DeviceStateHistoryValue {
     pub max: Option<i64>,
     pub min: Option<i64>,
@@ -3313,15 +2860,10 @@ pub struct DeviceStateHistoryValue {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(DeviceStateHistoryValue {
-    "max" => max,
-    "min" => min,
-    "samples" => samples,
-    "value" => value,
-    "when" => when,
-});
-
+crate::de::fields!(
+    DeviceStateHistoryValue { "max" => max, "min" => min, "samples" => samples, "value"
+    => value, "when" => when }
+);
 /// Documented at `POST /reference/devices/search response.devicesTypes[].states[]`.
 pub struct DeviceStateWrapper {
     pub event_based: Option<bool>,
@@ -3335,16 +2877,11 @@ pub struct DeviceStateWrapper {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(DeviceStateWrapper {
-    "eventBased" => event_based,
-    "name" => name,
-    "persistent" => persistent,
-    "protocolSpecifics" => protocol_specifics,
-    "prototype" => prototype,
-    "type" => r#type,
-});
-
+crate::de::fields!(
+    DeviceStateWrapper { "eventBased" => event_based, "name" => name, "persistent" =>
+    persistent, "protocolSpecifics" => protocol_specifics, "prototype" => prototype,
+    "type" => r#type }
+);
 /// A device is no longer reachable.
 ///
 /// Documented at `spec/curated.toml`.
@@ -3363,13 +2900,10 @@ pub struct DeviceUnavailableEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(DeviceUnavailableEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "setupOID" => setup_oid,
-    "deviceURL" => device_url,
-}; form wire_form);
-
+crate::de::fields!(
+    DeviceUnavailableEvent { "eventTime" | "timestamp" => timestamp, "setupOID" =>
+    setup_oid, "deviceURL" => device_url }; form wire_form
+);
 /// Device has been updated
 ///
 /// Documented at `event DeviceUpdatedEvent`.
@@ -3404,31 +2938,20 @@ pub struct DeviceUpdatedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(DeviceUpdatedEvent {
-    "controllableName" => controllable_name,
-    "deviceURL" => device_url,
-    "eventTime" | "timestamp" => timestamp,
-    "label" => label,
-    "metadata" => metadata,
-    "owningPartners" => owning_partners,
-    "placeOID" => place_oid,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
-/// Documented at `PUT /setup/devices/link request` (and 2 other places).
+crate::de::fields!(
+    DeviceUpdatedEvent { "controllableName" => controllable_name, "deviceURL" =>
+    device_url, "eventTime" | "timestamp" => timestamp, "label" => label, "metadata" =>
+    metadata, "owningPartners" => owning_partners, "placeOID" => place_oid, "setupOID" =>
+    setup_oid, "siteOID" => site_oid }; form wire_form
+);
+/// Documented at `PUT /setup/devices/link request` (and elsewhere).
 pub struct DeviceUrls {
     pub devices_url: Option<Vec<String>>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(DeviceUrls {
-    "devicesURL" => devices_url,
-});
-
-/// Documented at `GET /setup/disconnectionAlert/configuration response` (and 2 other places).
+crate::de::fields!(DeviceUrls { "devicesURL" => devices_url });
+/// Documented at `GET /setup/disconnectionAlert/configuration response` (and elsewhere).
 pub struct DisconnectionConfiguration {
     /// Example: `a notification text`.
     pub notification_text: Option<String>,
@@ -3440,14 +2963,11 @@ pub struct DisconnectionConfiguration {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(DisconnectionConfiguration {
-    "notificationText" => notification_text,
-    "notificationTitle" => notification_title,
-    "notificationType" => notification_type,
-    "targetPushSubscriptions" => target_push_subscriptions,
-});
-
+crate::de::fields!(
+    DisconnectionConfiguration { "notificationText" => notification_text,
+    "notificationTitle" => notification_title, "notificationType" => notification_type,
+    "targetPushSubscriptions" => target_push_subscriptions }
+);
 /// Discover is complete
 ///
 /// Documented at `event DiscoverCompleteEvent`.
@@ -3480,17 +3000,11 @@ pub struct DiscoverCompleteEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(DiscoverCompleteEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "gatewayId" => gateway_id,
-    "owningPartner" => owning_partner,
-    "protocolType" => protocol_type,
-    "ref" => r#ref,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    DiscoverCompleteEvent { "eventTime" | "timestamp" => timestamp, "gatewayId" =>
+    gateway_id, "owningPartner" => owning_partner, "protocolType" => protocol_type, "ref"
+    => r#ref, "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Discover has failed
 ///
 /// Documented at `event DiscoverFailedEvent`.
@@ -3527,18 +3041,12 @@ pub struct DiscoverFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(DiscoverFailedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "gatewayId" => gateway_id,
-    "owningPartner" => owning_partner,
-    "protocolType" => protocol_type,
-    "ref" => r#ref,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    DiscoverFailedEvent { "eventTime" | "timestamp" => timestamp, "failureType" =>
+    failure_type, "gatewayId" => gateway_id, "owningPartner" => owning_partner,
+    "protocolType" => protocol_type, "ref" => r#ref, "setupOID" => setup_oid, "siteOID"
+    => site_oid }; form wire_form
+);
 /// Documented at `POST /config/{gatewayId}/io/discover/somfy request`.
 pub struct DiscoverRemoteControllerOptions {
     pub channel: Option<i64>,
@@ -3547,13 +3055,10 @@ pub struct DiscoverRemoteControllerOptions {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(DiscoverRemoteControllerOptions {
-    "channel" => channel,
-    "type" => r#type,
-});
-
-/// Documented at `POST /config/{gatewayId}/camera/discover/{rootUser}/{rootPassword} request` (and 1 other place).
+crate::de::fields!(
+    DiscoverRemoteControllerOptions { "channel" => channel, "type" => r#type }
+);
+/// Documented at `POST /config/{gatewayId}/camera/discover/{rootUser}/{rootPassword} request` (and elsewhere).
 pub struct DiscoveredCamera {
     /// Example: `a camera ip or fqdn`.
     pub camera_ip_or_fqdn: Option<String>,
@@ -3572,19 +3077,12 @@ pub struct DiscoveredCamera {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(DiscoveredCamera {
-    "cameraIpOrFqdn" => camera_ip_or_fqdn,
-    "description" => description,
-    "deviceAddress" => device_address,
-    "gatewayId" => gateway_id,
-    "lockType" => lock_type,
-    "locked" => locked,
-    "name" => name,
-    "type" => r#type,
-    "wifiEnabled" => wifi_enabled,
-});
-
+crate::de::fields!(
+    DiscoveredCamera { "cameraIpOrFqdn" => camera_ip_or_fqdn, "description" =>
+    description, "deviceAddress" => device_address, "gatewayId" => gateway_id, "lockType"
+    => lock_type, "locked" => locked, "name" => name, "type" => r#type, "wifiEnabled" =>
+    wifi_enabled }
+);
 /// Documented at `` POST /triggers allowed type `discreteTrigger` ``.
 pub struct DiscreteTrigger {
     pub activation_delays: Option<crate::types::DiscreteTriggerActivationDelays>,
@@ -3610,36 +3108,22 @@ pub struct DiscreteTrigger {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(DiscreteTrigger {
-    "activationDelays" => activation_delays,
-    "allowExecuteOnEnabled" => allow_execute_on_enabled,
-    "allowFromUnknownValue" => allow_from_unknown_value,
-    "deactivationDelays" => deactivation_delays,
-    "deviceURL" => device_url,
-    "effectsList" => effects_list,
-    "executeAlways" => execute_always,
-    "label" => label,
-    "metadata" => metadata,
-    "mode" => mode,
-    "objectPath" => object_path,
-    "schedulingIntervals" => scheduling_intervals,
-    "serverSide" => server_side,
-    "stateName" => state_name,
-    "usingTriggerModeFlag" => using_trigger_mode_flag,
-});
-
-/// Documented at ``POST /triggers allowed type `discreteTrigger`.activationDelays`` (and 1 other place).
+crate::de::fields!(
+    DiscreteTrigger { "activationDelays" => activation_delays, "allowExecuteOnEnabled" =>
+    allow_execute_on_enabled, "allowFromUnknownValue" => allow_from_unknown_value,
+    "deactivationDelays" => deactivation_delays, "deviceURL" => device_url, "effectsList"
+    => effects_list, "executeAlways" => execute_always, "label" => label, "metadata" =>
+    metadata, "mode" => mode, "objectPath" => object_path, "schedulingIntervals" =>
+    scheduling_intervals, "serverSide" => server_side, "stateName" => state_name,
+    "usingTriggerModeFlag" => using_trigger_mode_flag }
+);
+/// Documented at ``POST /triggers allowed type `discreteTrigger`.activationDelays`` (and elsewhere).
 pub struct DiscreteTriggerActivationDelays {
     pub map: Option<std::collections::BTreeMap<String, i64>>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(DiscreteTriggerActivationDelays {
-    "map" => map,
-});
-
+crate::de::fields!(DiscreteTriggerActivationDelays { "map" => map });
 /// Documented at ``POST /triggers allowed type `discreteTrigger`.effectsList[]``.
 pub struct DiscreteTriggerEffectsList {
     pub effects: Option<Vec<crate::types::IfThenSetupTriggerEffect>>,
@@ -3648,12 +3132,7 @@ pub struct DiscreteTriggerEffectsList {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(DiscreteTriggerEffectsList {
-    "effects" => effects,
-    "key" => key,
-});
-
+crate::de::fields!(DiscreteTriggerEffectsList { "effects" => effects, "key" => key });
 /// Documented at `` POST /triggers allowed type `dualDeviceStateCondition` ``.
 pub struct DualDeviceStateCondition {
     pub activation_delay: Option<i64>,
@@ -3675,19 +3154,12 @@ pub struct DualDeviceStateCondition {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(DualDeviceStateCondition {
-    "activationDelay" => activation_delay,
-    "deactivationDelay" => deactivation_delay,
-    "deviceURL1" => device_url1,
-    "deviceURL2" => device_url2,
-    "objectPath1" => object_path1,
-    "objectPath2" => object_path2,
-    "operator" => operator,
-    "stateName1" => state_name1,
-    "stateName2" => state_name2,
-});
-
+crate::de::fields!(
+    DualDeviceStateCondition { "activationDelay" => activation_delay, "deactivationDelay"
+    => deactivation_delay, "deviceURL1" => device_url1, "deviceURL2" => device_url2,
+    "objectPath1" => object_path1, "objectPath2" => object_path2, "operator" => operator,
+    "stateName1" => state_name1, "stateName2" => state_name2 }
+);
 /// Documented at `event EliotDiscoverGatewayCompletedEvent`.
 pub struct EliotDiscoverGatewayCompletedEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -3712,15 +3184,11 @@ pub struct EliotDiscoverGatewayCompletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(EliotDiscoverGatewayCompletedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "gatewayId" => gateway_id,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    EliotDiscoverGatewayCompletedEvent { "eventTime" | "timestamp" => timestamp,
+    "gatewayId" => gateway_id, "owningPartners" => owning_partners, "setupOID" =>
+    setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `event EliotDiscoverGatewayFailedEvent`.
 pub struct EliotDiscoverGatewayFailedEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -3743,15 +3211,11 @@ pub struct EliotDiscoverGatewayFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(EliotDiscoverGatewayFailedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    EliotDiscoverGatewayFailedEvent { "eventTime" | "timestamp" => timestamp,
+    "failureType" => failure_type, "owningPartners" => owning_partners, "setupOID" =>
+    setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `event EliotDiscoverGatewaysCompletedEvent`.
 pub struct EliotDiscoverGatewaysCompletedEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -3773,15 +3237,11 @@ pub struct EliotDiscoverGatewaysCompletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(EliotDiscoverGatewaysCompletedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "plants" => plants,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    EliotDiscoverGatewaysCompletedEvent { "eventTime" | "timestamp" => timestamp,
+    "owningPartners" => owning_partners, "plants" => plants, "setupOID" => setup_oid,
+    "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `event EliotDiscoverGatewaysFailedEvent`.
 pub struct EliotDiscoverGatewaysFailedEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -3804,15 +3264,11 @@ pub struct EliotDiscoverGatewaysFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(EliotDiscoverGatewaysFailedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    EliotDiscoverGatewaysFailedEvent { "eventTime" | "timestamp" => timestamp,
+    "failureType" => failure_type, "owningPartners" => owning_partners, "setupOID" =>
+    setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `event EliotDiscoverGatewaysCompletedEvent.plants[]`.
 pub struct EliotPlant {
     /// Example: `an id`.
@@ -3822,12 +3278,7 @@ pub struct EliotPlant {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(EliotPlant {
-    "id" => id,
-    "name" => name,
-});
-
+crate::de::fields!(EliotPlant { "id" => id, "name" => name });
 /// Documented at `event EliotRefreshCurrentTokenCompletedEvent`.
 pub struct EliotRefreshCurrentTokenCompletedEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -3848,14 +3299,11 @@ pub struct EliotRefreshCurrentTokenCompletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(EliotRefreshCurrentTokenCompletedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    EliotRefreshCurrentTokenCompletedEvent { "eventTime" | "timestamp" => timestamp,
+    "owningPartners" => owning_partners, "setupOID" => setup_oid, "siteOID" => site_oid
+    }; form wire_form
+);
 /// Documented at `event EliotRefreshCurrentTokenFailedEvent`.
 pub struct EliotRefreshCurrentTokenFailedEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -3878,15 +3326,11 @@ pub struct EliotRefreshCurrentTokenFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(EliotRefreshCurrentTokenFailedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    EliotRefreshCurrentTokenFailedEvent { "eventTime" | "timestamp" => timestamp,
+    "failureType" => failure_type, "owningPartners" => owning_partners, "setupOID" =>
+    setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `event EnOceanBadDeviceStimulationEvent`.
 pub struct EnOceanBadDeviceStimulationEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -3911,15 +3355,11 @@ pub struct EnOceanBadDeviceStimulationEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(EnOceanBadDeviceStimulationEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "gatewayId" => gateway_id,
-    "owningPartner" => owning_partner,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    EnOceanBadDeviceStimulationEvent { "eventTime" | "timestamp" => timestamp,
+    "gatewayId" => gateway_id, "owningPartner" => owning_partner, "setupOID" =>
+    setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Allowed values of `Device Reference`.
 ///
 /// Values the server adds later decode to `Unknown` and are sent back unchanged.
@@ -3961,7 +3401,6 @@ pub enum EnOceanDeviceReference {
     /// A value the documentation does not list, as sent.
     Unknown(String),
 }
-
 impl EnOceanDeviceReference {
     /// Every documented value.
     pub const ALL: &'static [EnOceanDeviceReference] = &[
@@ -3974,7 +3413,6 @@ impl EnOceanDeviceReference {
         EnOceanDeviceReference::RockerSwitchx2,
         EnOceanDeviceReference::RockerSwitchx4,
     ];
-
     /// The value on the wire.
     #[inline]
     pub fn as_str(&self) -> &str {
@@ -3993,7 +3431,6 @@ impl EnOceanDeviceReference {
         }
     }
 }
-
 impl From<&str> for EnOceanDeviceReference {
     #[inline]
     fn from(value: &str) -> Self {
@@ -4012,26 +3449,22 @@ impl From<&str> for EnOceanDeviceReference {
         }
     }
 }
-
 impl std::fmt::Display for EnOceanDeviceReference {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-
 impl Serialize for EnOceanDeviceReference {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
-
 impl<'de> Deserialize<'de> for EnOceanDeviceReference {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
         Ok(EnOceanDeviceReference::from(text.as_str()))
     }
 }
-
 impl crate::de::Lenient for EnOceanDeviceReference {
     fn decode<'de, D: Deserializer<'de>>(
         deserializer: D,
@@ -4042,7 +3475,6 @@ impl crate::de::Lenient for EnOceanDeviceReference {
         )
     }
 }
-
 /// Documented at `event EnOceanLearnModeTimeoutEvent`.
 pub struct EnOceanLearnModeTimeoutEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -4067,15 +3499,11 @@ pub struct EnOceanLearnModeTimeoutEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(EnOceanLearnModeTimeoutEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "gatewayId" => gateway_id,
-    "owningPartner" => owning_partner,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    EnOceanLearnModeTimeoutEvent { "eventTime" | "timestamp" => timestamp, "gatewayId" =>
+    gateway_id, "owningPartner" => owning_partner, "setupOID" => setup_oid, "siteOID" =>
+    site_oid }; form wire_form
+);
 /// An EnOcean learn operation started
 ///
 /// Documented at `event EnOceanLearnStartedEvent`.
@@ -4102,15 +3530,11 @@ pub struct EnOceanLearnStartedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(EnOceanLearnStartedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "gatewayId" => gateway_id,
-    "owningPartner" => owning_partner,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    EnOceanLearnStartedEvent { "eventTime" | "timestamp" => timestamp, "gatewayId" =>
+    gateway_id, "owningPartner" => owning_partner, "setupOID" => setup_oid, "siteOID" =>
+    site_oid }; form wire_form
+);
 /// An EnOcean learn operation has been stopped
 ///
 /// Documented at `event EnOceanLearnStoppedEvent`.
@@ -4137,26 +3561,18 @@ pub struct EnOceanLearnStoppedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(EnOceanLearnStoppedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "gatewayId" => gateway_id,
-    "owningPartner" => owning_partner,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
-/// Documented at `GET /setup/calendar/status response` (and 5 other places).
+crate::de::fields!(
+    EnOceanLearnStoppedEvent { "eventTime" | "timestamp" => timestamp, "gatewayId" =>
+    gateway_id, "owningPartner" => owning_partner, "setupOID" => setup_oid, "siteOID" =>
+    site_oid }; form wire_form
+);
+/// Documented at `GET /setup/calendar/status response` (and elsewhere).
 pub struct EnabledStatus {
     pub enabled: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(EnabledStatus {
-    "enabled" => enabled,
-});
-
+crate::de::fields!(EnabledStatus { "enabled" => enabled });
 /// Enduser account has been updated
 ///
 /// Documented at `event EndUserAccountUpdatedEvent`.
@@ -4201,26 +3617,14 @@ pub struct EndUserAccountUpdatedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(EndUserAccountUpdatedEvent {
-    "email" => email,
-    "eventTime" | "timestamp" => timestamp,
-    "firstName" => first_name,
-    "lastName" => last_name,
-    "locale" => locale,
-    "locked" => locked,
-    "mobilePhone" => mobile_phone,
-    "owner" => owner,
-    "owningPartners" => owning_partners,
-    "phoneNumber" => phone_number,
-    "roleName" => role_name,
-    "setupLabel" => setup_label,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-    "templateName" => template_name,
-    "userId" => user_id,
-}; form wire_form);
-
+crate::de::fields!(
+    EndUserAccountUpdatedEvent { "email" => email, "eventTime" | "timestamp" =>
+    timestamp, "firstName" => first_name, "lastName" => last_name, "locale" => locale,
+    "locked" => locked, "mobilePhone" => mobile_phone, "owner" => owner, "owningPartners"
+    => owning_partners, "phoneNumber" => phone_number, "roleName" => role_name,
+    "setupLabel" => setup_label, "setupOID" => setup_oid, "siteOID" => site_oid,
+    "templateName" => template_name, "userId" => user_id }; form wire_form
+);
 /// Documented at `POST /setup/roles request`.
 pub struct EndUserCustomRoleRequest {
     /// Example: `an end user custom role request name`.
@@ -4229,13 +3633,10 @@ pub struct EndUserCustomRoleRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(EndUserCustomRoleRequest {
-    "name" => name,
-    "permissions" => permissions,
-});
-
-/// Documented at `POST /setup/roles request.permissions[]` (and 2 other places).
+crate::de::fields!(
+    EndUserCustomRoleRequest { "name" => name, "permissions" => permissions }
+);
+/// Documented at `POST /setup/roles request.permissions[]` (and elsewhere).
 pub struct EndUserCustomRoleRequestPermission {
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
     pub device_url: Option<String>,
@@ -4244,13 +3645,10 @@ pub struct EndUserCustomRoleRequestPermission {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(EndUserCustomRoleRequestPermission {
-    "deviceURL" => device_url,
-    "type" => r#type,
-});
-
-/// Documented at `GET /setup/roles response[]` (and 1 other place).
+crate::de::fields!(
+    EndUserCustomRoleRequestPermission { "deviceURL" => device_url, "type" => r#type }
+);
+/// Documented at `GET /setup/roles response[]` (and elsewhere).
 pub struct EndUserCustomRoleResponse {
     /// Example: `an end user custom role response name`.
     pub name: Option<String>,
@@ -4258,13 +3656,10 @@ pub struct EndUserCustomRoleResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(EndUserCustomRoleResponse {
-    "name" => name,
-    "permissions" => permissions,
-});
-
-/// Documented at `GET /enduser/preferences response[]` (and 1 other place).
+crate::de::fields!(
+    EndUserCustomRoleResponse { "name" => name, "permissions" => permissions }
+);
+/// Documented at `GET /enduser/preferences response[]` (and elsewhere).
 pub struct EndUserPreference {
     /// Example: `an end user preference name`.
     pub name: Option<String>,
@@ -4275,13 +3670,7 @@ pub struct EndUserPreference {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(EndUserPreference {
-    "name" => name,
-    "oid" => oid,
-    "value" => value,
-});
-
+crate::de::fields!(EndUserPreference { "name" => name, "oid" => oid, "value" => value });
 /// A user preference has been created
 ///
 /// Documented at `event EndUserPreferenceCreatedEvent`.
@@ -4320,18 +3709,12 @@ pub struct EndUserPreferenceCreatedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(EndUserPreferenceCreatedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "preferenceName" => preference_name,
-    "preferenceOID" => preference_oid,
-    "preferenceValue" => preference_value,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-    "userId" => user_id,
-}; form wire_form);
-
+crate::de::fields!(
+    EndUserPreferenceCreatedEvent { "eventTime" | "timestamp" => timestamp,
+    "owningPartners" => owning_partners, "preferenceName" => preference_name,
+    "preferenceOID" => preference_oid, "preferenceValue" => preference_value, "setupOID"
+    => setup_oid, "siteOID" => site_oid, "userId" => user_id }; form wire_form
+);
 /// A user preference has been deleted
 ///
 /// Documented at `event EndUserPreferenceDeletedEvent`.
@@ -4366,17 +3749,12 @@ pub struct EndUserPreferenceDeletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(EndUserPreferenceDeletedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "preferenceName" => preference_name,
-    "preferenceOID" => preference_oid,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-    "userId" => user_id,
-}; form wire_form);
-
+crate::de::fields!(
+    EndUserPreferenceDeletedEvent { "eventTime" | "timestamp" => timestamp,
+    "owningPartners" => owning_partners, "preferenceName" => preference_name,
+    "preferenceOID" => preference_oid, "setupOID" => setup_oid, "siteOID" => site_oid,
+    "userId" => user_id }; form wire_form
+);
 /// A user preference has been updated
 ///
 /// Documented at `event EndUserPreferenceUpdatedEvent`.
@@ -4415,18 +3793,12 @@ pub struct EndUserPreferenceUpdatedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(EndUserPreferenceUpdatedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "preferenceName" => preference_name,
-    "preferenceOID" => preference_oid,
-    "preferenceValue" => preference_value,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-    "userId" => user_id,
-}; form wire_form);
-
+crate::de::fields!(
+    EndUserPreferenceUpdatedEvent { "eventTime" | "timestamp" => timestamp,
+    "owningPartners" => owning_partners, "preferenceName" => preference_name,
+    "preferenceOID" => preference_oid, "preferenceValue" => preference_value, "setupOID"
+    => setup_oid, "siteOID" => site_oid, "userId" => user_id }; form wire_form
+);
 /// Documented at `POST /events/register response`.
 pub struct EventListener {
     /// Example: `string value`.
@@ -4434,24 +3806,16 @@ pub struct EventListener {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(EventListener {
-    "id" => id,
-});
-
-/// Documented at `POST /exec/{actionGroupOID} response` (and 77 other places).
+crate::de::fields!(EventListener { "id" => id });
+/// Documented at `POST /exec/{actionGroupOID} response` (and elsewhere).
 pub struct ExecIdResponse {
     /// Example: `string value`.
     pub exec_id: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(ExecIdResponse {
-    "execId" => exec_id,
-});
-
-/// Documented at `GET /exec/current/{execId} response` (and 2 other places).
+crate::de::fields!(ExecIdResponse { "execId" => exec_id });
+/// Documented at `GET /exec/current/{execId} response` (and elsewhere).
 pub struct Execution {
     pub action_group: Option<crate::types::ActionGroup>,
     /// Example: `Execution : a managed action group label`.
@@ -4470,19 +3834,12 @@ pub struct Execution {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(Execution {
-    "actionGroup" => action_group,
-    "description" => description,
-    "executionSubType" => execution_sub_type,
-    "executionType" => execution_type,
-    "id" => id,
-    "owner" => owner,
-    "startTime" => start_time,
-    "state" => state,
-});
-
-/// Documented at `event ActionGroupCreatedEvent.actions[]` (and 1 other place).
+crate::de::fields!(
+    Execution { "actionGroup" => action_group, "description" => description,
+    "executionSubType" => execution_sub_type, "executionType" => execution_type, "id" =>
+    id, "owner" => owner, "startTime" => start_time, "state" => state }
+);
+/// Documented at `event ActionGroupCreatedEvent.actions[]` (and elsewhere).
 pub struct ExecutionAction {
     pub commands: Option<Vec<crate::types::ExecutionCommand>>,
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
@@ -4490,13 +3847,10 @@ pub struct ExecutionAction {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(ExecutionAction {
-    "commands" => commands,
-    "deviceURL" => device_url,
-});
-
-/// Documented at `event ActionGroupCreatedEvent.actions[].commands[]` (and 1 other place).
+crate::de::fields!(
+    ExecutionAction { "commands" => commands, "deviceURL" => device_url }
+);
+/// Documented at `event ActionGroupCreatedEvent.actions[].commands[]` (and elsewhere).
 pub struct ExecutionCommand {
     pub delay: Option<i64>,
     /// Example: `an execution command entry name`.
@@ -4505,14 +3859,10 @@ pub struct ExecutionCommand {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(ExecutionCommand {
-    "delay" => delay,
-    "name" => name,
-    "parameters" => parameters,
-});
-
-/// Documented at `event ActionGroupCreatedEvent.actions[].commands[].parameters[]` (and 1 other place).
+crate::de::fields!(
+    ExecutionCommand { "delay" => delay, "name" => name, "parameters" => parameters }
+);
+/// Documented at `event ActionGroupCreatedEvent.actions[].commands[].parameters[]` (and elsewhere).
 pub struct ExecutionCommandParameter {
     pub r#type: Option<i64>,
     /// Example: `an execution command parameter entry value`.
@@ -4520,12 +3870,7 @@ pub struct ExecutionCommandParameter {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(ExecutionCommandParameter {
-    "type" => r#type,
-    "value" => value,
-});
-
+crate::de::fields!(ExecutionCommandParameter { "type" => r#type, "value" => value });
 /// An execution has been registered (it is about to be transmitted).
 ///
 /// Documented at `spec/curated.toml`.
@@ -4560,20 +3905,12 @@ pub struct ExecutionRegisteredEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(ExecutionRegisteredEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "setupOID" => setup_oid,
-    "execId" => exec_id,
-    "label" => label,
-    "metadata" => metadata,
-    "executionType" | "type" => r#type,
-    "subType" => sub_type,
-    "actions" => actions,
-    "source" => source,
-    "owner" => owner,
-}; form wire_form);
-
+crate::de::fields!(
+    ExecutionRegisteredEvent { "eventTime" | "timestamp" => timestamp, "setupOID" =>
+    setup_oid, "execId" => exec_id, "label" => label, "metadata" => metadata,
+    "executionType" | "type" => r#type, "subType" => sub_type, "actions" => actions,
+    "source" => source, "owner" => owner }; form wire_form
+);
 /// An execution state has changed
 ///
 /// Documented at `event ExecutionStateChangedEvent`.
@@ -4634,26 +3971,15 @@ pub struct ExecutionStateChangedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(ExecutionStateChangedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "execId" => exec_id,
-    "executionType" | "type" => r#type,
-    "failedCommands" => failed_commands,
-    "failureType" => failure_type,
-    "failureTypeCode" => failure_type_code,
-    "newState" => new_state,
-    "oldState" => old_state,
-    "ownerKey" => owner_key,
-    "owningPartners" => owning_partners,
-    "relatedDevices" => related_devices,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-    "subType" => sub_type,
-    "technical" => technical,
-    "timeToNextState" => time_to_next_state,
-}; form wire_form);
-
+crate::de::fields!(
+    ExecutionStateChangedEvent { "eventTime" | "timestamp" => timestamp, "execId" =>
+    exec_id, "executionType" | "type" => r#type, "failedCommands" => failed_commands,
+    "failureType" => failure_type, "failureTypeCode" => failure_type_code, "newState" =>
+    new_state, "oldState" => old_state, "ownerKey" => owner_key, "owningPartners" =>
+    owning_partners, "relatedDevices" => related_devices, "setupOID" => setup_oid,
+    "siteOID" => site_oid, "subType" => sub_type, "technical" => technical,
+    "timeToNextState" => time_to_next_state }; form wire_form
+);
 /// Documented at `event ExecutionStateChangedEvent.failedCommands[]`.
 pub struct ExecutionStateChangedEventFailedCommand {
     pub detailed_status: Option<crate::types::HistoryExecutionCommandDetailedStatus>,
@@ -4665,14 +3991,10 @@ pub struct ExecutionStateChangedEventFailedCommand {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(ExecutionStateChangedEventFailedCommand {
-    "detailedStatus" => detailed_status,
-    "deviceURL" => device_url,
-    "failureType" => failure_type,
-    "rank" => rank,
-});
-
+crate::de::fields!(
+    ExecutionStateChangedEventFailedCommand { "detailedStatus" => detailed_status,
+    "deviceURL" => device_url, "failureType" => failure_type, "rank" => rank }
+);
 /// Documented at `event ExecutionStateChangedEvent.relatedDevices[]`.
 pub struct ExecutionStateChangedEventRelatedDevice {
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
@@ -4680,11 +4002,9 @@ pub struct ExecutionStateChangedEventRelatedDevice {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(ExecutionStateChangedEventRelatedDevice {
-    "deviceURL" => device_url,
-});
-
+crate::de::fields!(
+    ExecutionStateChangedEventRelatedDevice { "deviceURL" => device_url }
+);
 /// External service url event
 ///
 /// Documented at `event ExternalServiceURLEvent`.
@@ -4715,17 +4035,12 @@ pub struct ExternalServiceURLEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(ExternalServiceURLEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "serviceId" => service_id,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-    "url" => url,
-}; form wire_form);
-
-/// Documented at `PUT /setup/subscribe/notification/android/fcm/{providerApplicationId} request` (and 1 other place).
+crate::de::fields!(
+    ExternalServiceURLEvent { "eventTime" | "timestamp" => timestamp, "owningPartners" =>
+    owning_partners, "serviceId" => service_id, "setupOID" => setup_oid, "siteOID" =>
+    site_oid, "url" => url }; form wire_form
+);
+/// Documented at `PUT /setup/subscribe/notification/android/fcm/{providerApplicationId} request` (and elsewhere).
 pub struct FcmSubscriberJsonWrapper {
     pub device: Option<crate::types::PushDevice>,
     /// Example: `the fcm subscriber json wrapper UUID`.
@@ -4737,15 +4052,11 @@ pub struct FcmSubscriberJsonWrapper {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(FcmSubscriberJsonWrapper {
-    "device" => device,
-    "oid" => oid,
-    "registrationId" => registration_id,
-    "userId" => user_id,
-});
-
-/// Documented at `GET /setup response.gateways[]` (and 2 other places).
+crate::de::fields!(
+    FcmSubscriberJsonWrapper { "device" => device, "oid" => oid, "registrationId" =>
+    registration_id, "userId" => user_id }
+);
+/// Documented at `GET /setup response.gateways[]` (and elsewhere).
 pub struct Gateway {
     pub alive: Option<bool>,
     pub auto_update_enabled: Option<bool>,
@@ -4774,29 +4085,17 @@ pub struct Gateway {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(Gateway {
-    "alive" => alive,
-    "autoUpdateEnabled" => auto_update_enabled,
-    "automaticUpdate" => automatic_update,
-    "connectivity" => connectivity,
-    "functions" => functions,
-    "gatewayId" => gateway_id,
-    "mode" => mode,
-    "placeOID" => place_oid,
-    "subType" => sub_type,
-    "syncInProgress" => sync_in_progress,
-    "timeReliable" => time_reliable,
-    "type" => r#type,
-    "upToDate" => up_to_date,
-    "updateCriticityLevel" => update_criticity_level,
-    "updateDeferralEnabled" => update_deferral_enabled,
-    "updateStatus" => update_status,
-    "firmwareVersion" => firmware_version,
-    "partners" => partners,
-});
-
-/// Documented at `GET /setup/gateways/{gatewayId}/additionalInformation response[]` (and 1 other place).
+crate::de::fields!(
+    Gateway { "alive" => alive, "autoUpdateEnabled" => auto_update_enabled,
+    "automaticUpdate" => automatic_update, "connectivity" => connectivity, "functions" =>
+    functions, "gatewayId" => gateway_id, "mode" => mode, "placeOID" => place_oid,
+    "subType" => sub_type, "syncInProgress" => sync_in_progress, "timeReliable" =>
+    time_reliable, "type" => r#type, "upToDate" => up_to_date, "updateCriticityLevel" =>
+    update_criticity_level, "updateDeferralEnabled" => update_deferral_enabled,
+    "updateStatus" => update_status, "firmwareVersion" => firmware_version, "partners" =>
+    partners }
+);
+/// Documented at `GET /setup/gateways/{gatewayId}/additionalInformation response[]` (and elsewhere).
 pub struct GatewayAdditionalInfo {
     /// Example: `a gateway id`.
     pub gateway_id: Option<String>,
@@ -4813,17 +4112,11 @@ pub struct GatewayAdditionalInfo {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GatewayAdditionalInfo {
-    "gatewayId" => gateway_id,
-    "label" => label,
-    "rank" => rank,
-    "templateId" => template_id,
-    "type" => r#type,
-    "unsafe" => r#unsafe,
-    "value" => value,
-});
-
+crate::de::fields!(
+    GatewayAdditionalInfo { "gatewayId" => gateway_id, "label" => label, "rank" => rank,
+    "templateId" => template_id, "type" => r#type, "unsafe" => r#unsafe, "value" => value
+    }
+);
 /// A gateway is connected to the server again.
 ///
 /// Documented at `spec/curated.toml`.
@@ -4840,13 +4133,11 @@ pub struct GatewayAliveEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(GatewayAliveEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "gatewayId" => gateway_id,
-}; form wire_form);
-
-/// Documented at `GET /setup response.gateways[].connectivity` (and 2 other places).
+crate::de::fields!(
+    GatewayAliveEvent { "eventTime" | "timestamp" => timestamp, "gatewayId" => gateway_id
+    }; form wire_form
+);
+/// Documented at `GET /setup response.gateways[].connectivity` (and elsewhere).
 pub struct GatewayConnectivity {
     pub problems: Option<Vec<String>>,
     /// Example: `a protocol version`.
@@ -4856,13 +4147,10 @@ pub struct GatewayConnectivity {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GatewayConnectivity {
-    "problems" => problems,
-    "protocolVersion" => protocol_version,
-    "status" => status,
-});
-
+crate::de::fields!(
+    GatewayConnectivity { "problems" => problems, "protocolVersion" => protocol_version,
+    "status" => status }
+);
 /// A gateway is no longer connected to the server.
 ///
 /// Documented at `spec/curated.toml`.
@@ -4879,12 +4167,10 @@ pub struct GatewayDownEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(GatewayDownEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "gatewayId" => gateway_id,
-}; form wire_form);
-
+crate::de::fields!(
+    GatewayDownEvent { "eventTime" | "timestamp" => timestamp, "gatewayId" => gateway_id
+    }; form wire_form
+);
 /// Gateway disconnection alert configuration has changed
 ///
 /// Documented at `event GatewayDownOptionsChangedEvent`.
@@ -4913,16 +4199,11 @@ pub struct GatewayDownOptionsChangedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(GatewayDownOptionsChangedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "gatewayId" => gateway_id,
-    "owningPartner" => owning_partner,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-    "timeout" => timeout,
-}; form wire_form);
-
+crate::de::fields!(
+    GatewayDownOptionsChangedEvent { "eventTime" | "timestamp" => timestamp, "gatewayId"
+    => gateway_id, "owningPartner" => owning_partner, "setupOID" => setup_oid, "siteOID"
+    => site_oid, "timeout" => timeout }; form wire_form
+);
 /// Gateway firmware update is completed
 ///
 /// Documented at `event GatewayFirmwareUpdateCompletedEvent`.
@@ -4949,16 +4230,11 @@ pub struct GatewayFirmwareUpdateCompletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(GatewayFirmwareUpdateCompletedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "firmwareType" => firmware_type,
-    "gatewayId" => gateway_id,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    GatewayFirmwareUpdateCompletedEvent { "eventTime" | "timestamp" => timestamp,
+    "firmwareType" => firmware_type, "gatewayId" => gateway_id, "owningPartners" =>
+    owning_partners, "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Gateway firmware update failed
 ///
 /// Documented at `event GatewayFirmwareUpdateFailedEvent`.
@@ -4987,17 +4263,12 @@ pub struct GatewayFirmwareUpdateFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(GatewayFirmwareUpdateFailedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "firmwareType" => firmware_type,
-    "gatewayId" => gateway_id,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    GatewayFirmwareUpdateFailedEvent { "eventTime" | "timestamp" => timestamp,
+    "failureType" => failure_type, "firmwareType" => firmware_type, "gatewayId" =>
+    gateway_id, "owningPartners" => owning_partners, "setupOID" => setup_oid, "siteOID"
+    => site_oid }; form wire_form
+);
 /// A firmware update started on the given gateway
 ///
 /// Documented at `event GatewayFirmwareUpdateStartedEvent`.
@@ -5024,15 +4295,11 @@ pub struct GatewayFirmwareUpdateStartedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(GatewayFirmwareUpdateStartedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "gatewayId" => gateway_id,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    GatewayFirmwareUpdateStartedEvent { "eventTime" | "timestamp" => timestamp,
+    "gatewayId" => gateway_id, "owningPartners" => owning_partners, "setupOID" =>
+    setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// One of the gateway function has changed
 ///
 /// Documented at `event GatewayFunctionChangedEvent`.
@@ -5063,17 +4330,12 @@ pub struct GatewayFunctionChangedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(GatewayFunctionChangedEvent {
-    "enabled" => enabled,
-    "eventTime" | "timestamp" => timestamp,
-    "functionType" => function_type,
-    "gatewayId" => gateway_id,
-    "owningPartner" => owning_partner,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-};
-    form wire_form);
+crate::de::fields!(
+    GatewayFunctionChangedEvent { "enabled" => enabled, "eventTime" | "timestamp" =>
+    timestamp, "functionType" => function_type, "gatewayId" => gateway_id,
+    "owningPartner" => owning_partner, "setupOID" => setup_oid, "siteOID" => site_oid };
+    form wire_form
+);
 /// A data synchronization sequence between the gateway and the server has completed
 ///
 /// Documented at `event GatewaySynchronizationEndedEvent`.
@@ -5100,15 +4362,11 @@ pub struct GatewaySynchronizationEndedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(GatewaySynchronizationEndedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "gatewayId" => gateway_id,
-    "owningPartner" => owning_partner,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    GatewaySynchronizationEndedEvent { "eventTime" | "timestamp" => timestamp,
+    "gatewayId" => gateway_id, "owningPartner" => owning_partner, "setupOID" =>
+    setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// A data synchronization sequence between the gateway and the server has started
 ///
 /// Documented at `event GatewaySynchronizationStartedEvent`.
@@ -5135,16 +4393,12 @@ pub struct GatewaySynchronizationStartedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(GatewaySynchronizationStartedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "gatewayId" => gateway_id,
-    "owningPartner" => owning_partner,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
-/// Documented at `PUT /setup/subscribe/notification/android/{providerApplicationId} request` (and 1 other place).
+crate::de::fields!(
+    GatewaySynchronizationStartedEvent { "eventTime" | "timestamp" => timestamp,
+    "gatewayId" => gateway_id, "owningPartner" => owning_partner, "setupOID" =>
+    setup_oid, "siteOID" => site_oid }; form wire_form
+);
+/// Documented at `PUT /setup/subscribe/notification/android/{providerApplicationId} request` (and elsewhere).
 pub struct GcmSubscriberJsonWrapper {
     pub device: Option<crate::types::PushDevice>,
     pub json_payload: Option<bool>,
@@ -5157,15 +4411,10 @@ pub struct GcmSubscriberJsonWrapper {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GcmSubscriberJsonWrapper {
-    "device" => device,
-    "jsonPayload" => json_payload,
-    "oid" => oid,
-    "registrationId" => registration_id,
-    "userId" => user_id,
-});
-
+crate::de::fields!(
+    GcmSubscriberJsonWrapper { "device" => device, "jsonPayload" => json_payload, "oid"
+    => oid, "registrationId" => registration_id, "userId" => user_id }
+);
 /// Documented at `GET /config/{gatewayId}/local/tokens/generate response`.
 pub struct GeneratedLocalToken {
     /// Example: `a local API token`.
@@ -5173,11 +4422,7 @@ pub struct GeneratedLocalToken {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GeneratedLocalToken {
-    "token" => token,
-});
-
+crate::de::fields!(GeneratedLocalToken { "token" => token });
 /// Documented at `` POST /triggers allowed type `genericCommandSchedulingTrigger` ``.
 pub struct GenericCommandSchedulingTrigger {
     pub allow_from_unknown_value: Option<bool>,
@@ -5199,21 +4444,15 @@ pub struct GenericCommandSchedulingTrigger {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GenericCommandSchedulingTrigger {
-    "allowFromUnknownValue" => allow_from_unknown_value,
-    "commandFunctionName" => command_function_name,
-    "commandSchedules" => command_schedules,
-    "deviceURL" => device_url,
-    "label" => label,
-    "metadata" => metadata,
-    "mode" => mode,
-    "serverSide" => server_side,
-    "stateRestrictions" => state_restrictions,
-    "usingTriggerModeFlag" => using_trigger_mode_flag,
-});
-
-/// Documented at ``POST /triggers allowed type `genericCommandSchedulingTrigger`.stateRestrictions[]`` (and 1 other place).
+crate::de::fields!(
+    GenericCommandSchedulingTrigger { "allowFromUnknownValue" =>
+    allow_from_unknown_value, "commandFunctionName" => command_function_name,
+    "commandSchedules" => command_schedules, "deviceURL" => device_url, "label" => label,
+    "metadata" => metadata, "mode" => mode, "serverSide" => server_side,
+    "stateRestrictions" => state_restrictions, "usingTriggerModeFlag" =>
+    using_trigger_mode_flag }
+);
+/// Documented at ``POST /triggers allowed type `genericCommandSchedulingTrigger`.stateRestrictions[]`` (and elsewhere).
 pub struct GenericCommandSchedulingTriggerStateRestriction {
     /// Example: `a state name`.
     pub state_name: Option<String>,
@@ -5222,12 +4461,10 @@ pub struct GenericCommandSchedulingTriggerStateRestriction {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GenericCommandSchedulingTriggerStateRestriction {
-    "stateName" => state_name,
-    "stateValue" => state_value,
-});
-
+crate::de::fields!(
+    GenericCommandSchedulingTriggerStateRestriction { "stateName" => state_name,
+    "stateValue" => state_value }
+);
 /// Documented at `` POST /triggers allowed type `genericPointToPointRegulationTrigger` ``.
 pub struct GenericPointToPointRegulationTrigger {
     /// Example: `an adaptation function`.
@@ -5254,23 +4491,15 @@ pub struct GenericPointToPointRegulationTrigger {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GenericPointToPointRegulationTrigger {
-    "adaptationFunction" => adaptation_function,
-    "allowExecuteOnEnabled" => allow_execute_on_enabled,
-    "allowFromUnknownValue" => allow_from_unknown_value,
-    "deviceURL" => device_url,
-    "executionLabel" => execution_label,
-    "label" => label,
-    "metadata" => metadata,
-    "mode" => mode,
-    "schedulingIntervals" => scheduling_intervals,
-    "serverSide" => server_side,
-    "sourceStateName" => source_state_name,
-    "targetCommandName" => target_command_name,
-    "targetDeviceURL" => target_device_url,
-});
-
+crate::de::fields!(
+    GenericPointToPointRegulationTrigger { "adaptationFunction" => adaptation_function,
+    "allowExecuteOnEnabled" => allow_execute_on_enabled, "allowFromUnknownValue" =>
+    allow_from_unknown_value, "deviceURL" => device_url, "executionLabel" =>
+    execution_label, "label" => label, "metadata" => metadata, "mode" => mode,
+    "schedulingIntervals" => scheduling_intervals, "serverSide" => server_side,
+    "sourceStateName" => source_state_name, "targetCommandName" => target_command_name,
+    "targetDeviceURL" => target_device_url }
+);
 /// Documented at `` POST /triggers allowed type `genericStateRegulationTrigger` ``.
 pub struct GenericStateRegulationTrigger {
     pub allow_from_unknown_value: Option<bool>,
@@ -5298,23 +4527,17 @@ pub struct GenericStateRegulationTrigger {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GenericStateRegulationTrigger {
-    "allowFromUnknownValue" => allow_from_unknown_value,
-    "deviceURL" => device_url,
-    "label" => label,
-    "metadata" => metadata,
-    "mode" => mode,
-    "regulatedStateName" => regulated_state_name,
-    "regulationBusyStateName" => regulation_busy_state_name,
-    "regulationHysteresis" => regulation_hysteresis,
-    "serverSide" => server_side,
-    "targetRegulationOverrides" => target_regulation_overrides,
-    "targetRegulationSchedulingIntervals" => target_regulation_scheduling_intervals,
-    "updateTargetFunctionName" => update_target_function_name,
-});
-
-/// Documented at ``POST /triggers allowed type `genericStateRegulationTrigger`.targetRegulationOverrides[]`` (and 3 other places).
+crate::de::fields!(
+    GenericStateRegulationTrigger { "allowFromUnknownValue" => allow_from_unknown_value,
+    "deviceURL" => device_url, "label" => label, "metadata" => metadata, "mode" => mode,
+    "regulatedStateName" => regulated_state_name, "regulationBusyStateName" =>
+    regulation_busy_state_name, "regulationHysteresis" => regulation_hysteresis,
+    "serverSide" => server_side, "targetRegulationOverrides" =>
+    target_regulation_overrides, "targetRegulationSchedulingIntervals" =>
+    target_regulation_scheduling_intervals, "updateTargetFunctionName" =>
+    update_target_function_name }
+);
+/// Documented at ``POST /triggers allowed type `genericStateRegulationTrigger`.targetRegulationOverrides[]`` (and elsewhere).
 pub struct GenericStateRegulationTriggerTargetRegulationOverride {
     pub scheduling_intervals: Option<Vec<crate::types::SchedulingInterval>>,
     /// Example: `ECO`.
@@ -5322,23 +4545,17 @@ pub struct GenericStateRegulationTriggerTargetRegulationOverride {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GenericStateRegulationTriggerTargetRegulationOverride {
-    "schedulingIntervals" => scheduling_intervals,
-    "target" => target,
-});
-
+crate::de::fields!(
+    GenericStateRegulationTriggerTargetRegulationOverride { "schedulingIntervals" =>
+    scheduling_intervals, "target" => target }
+);
 /// Documented at `GET /authenticated response`.
 pub struct GetAuthenticatedResponse {
     pub authenticated: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetAuthenticatedResponse {
-    "authenticated" => authenticated,
-});
-
+crate::de::fields!(GetAuthenticatedResponse { "authenticated" => authenticated });
 /// Documented at `GET /conditionGroups/{oid}/evaluate response`.
 pub struct GetConditionGroupsByOidEvaluateResponse {
     /// Example: `FAILED`.
@@ -5350,15 +4567,12 @@ pub struct GetConditionGroupsByOidEvaluateResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetConditionGroupsByOidEvaluateResponse {
-    "evaluationStatus" => evaluation_status,
-    "evaluationTime" => evaluation_time,
-    "failedDevices" => failed_devices,
-    "ignoredControllables" => ignored_controllables,
-    "invalidatingDevices" => invalidating_devices,
-});
-
+crate::de::fields!(
+    GetConditionGroupsByOidEvaluateResponse { "evaluationStatus" => evaluation_status,
+    "evaluationTime" => evaluation_time, "failedDevices" => failed_devices,
+    "ignoredControllables" => ignored_controllables, "invalidatingDevices" =>
+    invalidating_devices }
+);
 /// Documented at `GET /config/{gatewayId}/{protocolType}/group/capabilities response[]`.
 pub struct GetConfigByGatewayIdByProtocolTypeGroupCapabilitiesResponse {
     /// Example: `a controllable name`.
@@ -5368,13 +4582,11 @@ pub struct GetConfigByGatewayIdByProtocolTypeGroupCapabilitiesResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetConfigByGatewayIdByProtocolTypeGroupCapabilitiesResponse {
-    "controllableName" => controllable_name,
-    "controllableType" => controllable_type,
-});
-
-/// Documented at `GET /config/{gatewayId}/devices/{protocolType}/commissioning/codes response[]` (and 1 other place).
+crate::de::fields!(
+    GetConfigByGatewayIdByProtocolTypeGroupCapabilitiesResponse { "controllableName" =>
+    controllable_name, "controllableType" => controllable_type }
+);
+/// Documented at `GET /config/{gatewayId}/devices/{protocolType}/commissioning/codes response[]` (and elsewhere).
 pub struct GetConfigByGatewayIdDevicesByProtocolTypeCommissioningCodesResponse {
     /// Example: `a code`.
     pub code: Option<String>,
@@ -5384,13 +4596,10 @@ pub struct GetConfigByGatewayIdDevicesByProtocolTypeCommissioningCodesResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetConfigByGatewayIdDevicesByProtocolTypeCommissioningCodesResponse {
-    "code" => code,
-    "extraFields" => extra_fields,
-    "metadata" => metadata,
-});
-
+crate::de::fields!(
+    GetConfigByGatewayIdDevicesByProtocolTypeCommissioningCodesResponse { "code" => code,
+    "extraFields" => extra_fields, "metadata" => metadata }
+);
 /// Documented at `GET /config/{gatewayId}/devices/{protocolType}/partial response[]`.
 pub struct GetConfigByGatewayIdDevicesByProtocolTypePartialResponse {
     /// Example: `an address`.
@@ -5399,59 +4608,50 @@ pub struct GetConfigByGatewayIdDevicesByProtocolTypePartialResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetConfigByGatewayIdDevicesByProtocolTypePartialResponse {
-    "address" => address,
-    "creationTime" => creation_time,
-});
-
-/// Documented at `GET /config/{gatewayId}/io/PropagateTransferKey request` (and 1 other place).
+crate::de::fields!(
+    GetConfigByGatewayIdDevicesByProtocolTypePartialResponse { "address" => address,
+    "creationTime" => creation_time }
+);
+/// Documented at `GET /config/{gatewayId}/io/PropagateTransferKey request` (and elsewhere).
 pub struct GetConfigByGatewayIdIoPropagateTransferKeyRequest {
     pub propagate: Option<bool>,
     pub save_master_node: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetConfigByGatewayIdIoPropagateTransferKeyRequest {
-    "propagate" => propagate,
-    "saveMasterNode" => save_master_node,
-});
-
+crate::de::fields!(
+    GetConfigByGatewayIdIoPropagateTransferKeyRequest { "propagate" => propagate,
+    "saveMasterNode" => save_master_node }
+);
 /// Documented at `GET /config/{gatewayId}/profalux868/address response`.
 pub struct GetConfigByGatewayIdProfalux868AddressResponse {
     pub next_free_address: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetConfigByGatewayIdProfalux868AddressResponse {
-    "nextFreeAddress" => next_free_address,
-});
-
-/// Documented at `GET /config/{gatewayId}/rtd/deviceAddress response` (and 1 other place).
+crate::de::fields!(
+    GetConfigByGatewayIdProfalux868AddressResponse { "nextFreeAddress" =>
+    next_free_address }
+);
+/// Documented at `GET /config/{gatewayId}/rtd/deviceAddress response` (and elsewhere).
 pub struct GetConfigByGatewayIdRtdDeviceAddressResponse {
     /// Example: `string value`.
     pub device_address: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetConfigByGatewayIdRtdDeviceAddressResponse {
-    "deviceAddress" => device_address,
-});
-
+crate::de::fields!(
+    GetConfigByGatewayIdRtdDeviceAddressResponse { "deviceAddress" => device_address }
+);
 /// Documented at `GET /config/{gatewayId}/rts/channel response`.
 pub struct GetConfigByGatewayIdRtsChannelResponse {
     pub rts_channel_id: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetConfigByGatewayIdRtsChannelResponse {
-    "rtsChannelId" => rts_channel_id,
-});
-
+crate::de::fields!(
+    GetConfigByGatewayIdRtsChannelResponse { "rtsChannelId" => rts_channel_id }
+);
 /// Documented at `GET /config/{gatewayId}/upnpcontrol/sonos/checkActionGroups response`.
 pub struct GetConfigByGatewayIdUpnpcontrolSonosCheckActionGroupsResponse {
     pub impacted_elements: Option<
@@ -5460,11 +4660,10 @@ pub struct GetConfigByGatewayIdUpnpcontrolSonosCheckActionGroupsResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetConfigByGatewayIdUpnpcontrolSonosCheckActionGroupsResponse {
-    "impactedElements" => impacted_elements,
-});
-
+crate::de::fields!(
+    GetConfigByGatewayIdUpnpcontrolSonosCheckActionGroupsResponse { "impactedElements" =>
+    impacted_elements }
+);
 /// Documented at `GET /config/{gatewayId}/upnpcontrol/sonos/checkActionGroups response.impactedElements`.
 pub struct GetConfigByGatewayIdUpnpcontrolSonosCheckActionGroupsResponseImpactedElements {
     pub action_groups_oid: Option<Vec<String>>,
@@ -5473,14 +4672,12 @@ pub struct GetConfigByGatewayIdUpnpcontrolSonosCheckActionGroupsResponseImpacted
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetConfigByGatewayIdUpnpcontrolSonosCheckActionGroupsResponseImpactedElements {
-    "actionGroupsOID" => action_groups_oid,
-    "calendarDaysOID" => calendar_days_oid,
-    "setupTriggersOID" => setup_triggers_oid,
-});
-
-/// Documented at `GET /config/{gatewayId}/zwave/association/nodes/{nodeId}/groups/{groupId} response` (and 1 other place).
+crate::de::fields!(
+    GetConfigByGatewayIdUpnpcontrolSonosCheckActionGroupsResponseImpactedElements {
+    "actionGroupsOID" => action_groups_oid, "calendarDaysOID" => calendar_days_oid,
+    "setupTriggersOID" => setup_triggers_oid }
+);
+/// Documented at `GET /config/{gatewayId}/zwave/association/nodes/{nodeId}/groups/{groupId} response` (and elsewhere).
 pub struct GetConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsByGroupIdResponse {
     pub group_id: Option<i64>,
     pub max_node: Option<i64>,
@@ -5488,13 +4685,10 @@ pub struct GetConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsByGroupIdRespo
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsByGroupIdResponse {
-    "groupId" => group_id,
-    "maxNode" => max_node,
-    "nodeList" => node_list,
-});
-
+crate::de::fields!(
+    GetConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsByGroupIdResponse { "groupId"
+    => group_id, "maxNode" => max_node, "nodeList" => node_list }
+);
 /// Documented at `GET /config/{gatewayId}/zwave/association/nodes/{nodeId}/groups response`.
 pub struct GetConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsResponse {
     pub association_groups: Option<
@@ -5506,23 +4700,20 @@ pub struct GetConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsResponse {
-    "associationGroups" => association_groups,
-    "maxAssociationGroup" => max_association_group,
-});
-
+crate::de::fields!(
+    GetConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsResponse { "associationGroups"
+    => association_groups, "maxAssociationGroup" => max_association_group }
+);
 /// Documented at `GET /config/{gatewayId}/zwave/controllerCapability response`.
 pub struct GetConfigByGatewayIdZwaveControllerCapabilityResponse {
     pub controller_capability: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetConfigByGatewayIdZwaveControllerCapabilityResponse {
-    "controllerCapability" => controller_capability,
-});
-
+crate::de::fields!(
+    GetConfigByGatewayIdZwaveControllerCapabilityResponse { "controllerCapability" =>
+    controller_capability }
+);
 /// Documented at `GET /config/ogcp/instances response[]`.
 pub struct GetConfigOgcpInstancesResponse {
     /// Example: `OAUTH2_PASSWORD_GRANT`.
@@ -5539,28 +4730,21 @@ pub struct GetConfigOgcpInstancesResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetConfigOgcpInstancesResponse {
-    "authMode" => auth_mode,
-    "cloudAdapter" => cloud_adapter,
-    "cloudId" => cloud_id,
-    "eventSupport" => event_support,
-    "integrationMode" => integration_mode,
-    "multiSiteSupport" => multi_site_support,
-    "offerName" => offer_name,
-});
-
+crate::de::fields!(
+    GetConfigOgcpInstancesResponse { "authMode" => auth_mode, "cloudAdapter" =>
+    cloud_adapter, "cloudId" => cloud_id, "eventSupport" => event_support,
+    "integrationMode" => integration_mode, "multiSiteSupport" => multi_site_support,
+    "offerName" => offer_name }
+);
 /// Documented at `GET /enduser/existingUserIds/{userId} response`.
 pub struct GetEnduserExistingUserIdsByUserIdResponse {
     pub user_exists: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetEnduserExistingUserIdsByUserIdResponse {
-    "userExists" => user_exists,
-});
-
+crate::de::fields!(
+    GetEnduserExistingUserIdsByUserIdResponse { "userExists" => user_exists }
+);
 /// Documented at `GET /enduser/mainAccount response`.
 pub struct GetEnduserMainAccountResponse {
     pub commercial_mail_agreement: Option<bool>,
@@ -5587,24 +4771,14 @@ pub struct GetEnduserMainAccountResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetEnduserMainAccountResponse {
-    "commercialMailAgreement" => commercial_mail_agreement,
-    "creationTime" => creation_time,
-    "email" => email,
-    "emailValidated" => email_validated,
-    "extraEmails" => extra_emails,
-    "firstName" => first_name,
-    "lastName" => last_name,
-    "lastUpdateTime" => last_update_time,
-    "locale" => locale,
-    "mobilePhone" => mobile_phone,
-    "phoneNumber" => phone_number,
-    "technicalAccount" => technical_account,
-    "title" => title,
-    "userId" => user_id,
-});
-
+crate::de::fields!(
+    GetEnduserMainAccountResponse { "commercialMailAgreement" =>
+    commercial_mail_agreement, "creationTime" => creation_time, "email" => email,
+    "emailValidated" => email_validated, "extraEmails" => extra_emails, "firstName" =>
+    first_name, "lastName" => last_name, "lastUpdateTime" => last_update_time, "locale"
+    => locale, "mobilePhone" => mobile_phone, "phoneNumber" => phone_number,
+    "technicalAccount" => technical_account, "title" => title, "userId" => user_id }
+);
 /// Documented at `GET /enduser/mainAccount response.extraEmails[]`.
 pub struct GetEnduserMainAccountResponseExtraEmail {
     /// Example: `an email`.
@@ -5613,12 +4787,10 @@ pub struct GetEnduserMainAccountResponseExtraEmail {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetEnduserMainAccountResponseExtraEmail {
-    "email" => email,
-    "validated" => validated,
-});
-
+crate::de::fields!(
+    GetEnduserMainAccountResponseExtraEmail { "email" => email, "validated" => validated
+    }
+);
 /// Documented at `GET /history/accessAudit/{from}/{to} response`.
 pub struct GetHistoryAccessAuditByFromByToResponse {
     pub events: Option<Vec<String>>,
@@ -5628,14 +4800,10 @@ pub struct GetHistoryAccessAuditByFromByToResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetHistoryAccessAuditByFromByToResponse {
-    "events" => events,
-    "from" => from,
-    "limitReached" => limit_reached,
-    "to" => to,
-});
-
+crate::de::fields!(
+    GetHistoryAccessAuditByFromByToResponse { "events" => events, "from" => from,
+    "limitReached" => limit_reached, "to" => to }
+);
 /// Documented at `GET /history/dataRetentionPolicy response`.
 pub struct GetHistoryDataRetentionPolicyResponse {
     pub executions: Option<i64>,
@@ -5643,23 +4811,19 @@ pub struct GetHistoryDataRetentionPolicyResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetHistoryDataRetentionPolicyResponse {
-    "executions" => executions,
-    "states" => states,
-});
-
+crate::de::fields!(
+    GetHistoryDataRetentionPolicyResponse { "executions" => executions, "states" =>
+    states }
+);
 /// Documented at `GET /history/devicesEvent/{eventId} response`.
 pub struct GetHistoryDevicesEventByEventIdResponse {
     pub device_event: Option<crate::types::DeviceEventLog>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetHistoryDevicesEventByEventIdResponse {
-    "deviceEvent" => device_event,
-});
-
+crate::de::fields!(
+    GetHistoryDevicesEventByEventIdResponse { "deviceEvent" => device_event }
+);
 /// Documented at `GET /history/executions/daily/{year}/{month}/{day} response`.
 pub struct GetHistoryExecutionsDailyByYearByMonthByDayResponse {
     pub executions: Option<Vec<crate::types::HistoryExecutionResponse>>,
@@ -5667,12 +4831,10 @@ pub struct GetHistoryExecutionsDailyByYearByMonthByDayResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetHistoryExecutionsDailyByYearByMonthByDayResponse {
-    "executions" => executions,
-    "limitReached" => limit_reached,
-});
-
+crate::de::fields!(
+    GetHistoryExecutionsDailyByYearByMonthByDayResponse { "executions" => executions,
+    "limitReached" => limit_reached }
+);
 /// Documented at `GET /history/executions response[]`.
 pub struct GetHistoryExecutionsResponse {
     pub duration: Option<i64>,
@@ -5686,16 +4848,11 @@ pub struct GetHistoryExecutionsResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetHistoryExecutionsResponse {
-    "duration" => duration,
-    "executionSubType" => execution_sub_type,
-    "executionType" => execution_type,
-    "failureType" => failure_type,
-    "state" => state,
-    "type" => r#type,
-});
-
+crate::de::fields!(
+    GetHistoryExecutionsResponse { "duration" => duration, "executionSubType" =>
+    execution_sub_type, "executionType" => execution_type, "failureType" => failure_type,
+    "state" => state, "type" => r#type }
+);
 /// Documented at `GET /oauth2/applications/authorized response[]`.
 pub struct GetOauth2ApplicationsAuthorizedResponse {
     pub access_token_next_expiration_time: Option<i64>,
@@ -5710,16 +4867,12 @@ pub struct GetOauth2ApplicationsAuthorizedResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetOauth2ApplicationsAuthorizedResponse {
-    "accessTokenNextExpirationTime" => access_token_next_expiration_time,
-    "clientId" => client_id,
-    "clientName" => client_name,
-    "enabled" => enabled,
-    "refreshTokenNextExpirationTime" => refresh_token_next_expiration_time,
-    "scopes" => scopes,
-});
-
+crate::de::fields!(
+    GetOauth2ApplicationsAuthorizedResponse { "accessTokenNextExpirationTime" =>
+    access_token_next_expiration_time, "clientId" => client_id, "clientName" =>
+    client_name, "enabled" => enabled, "refreshTokenNextExpirationTime" =>
+    refresh_token_next_expiration_time, "scopes" => scopes }
+);
 /// Documented at `GET /oauth2/authorization response`.
 pub struct GetOauth2AuthorizationResponse {
     /// Example: `a code`.
@@ -5733,38 +4886,30 @@ pub struct GetOauth2AuthorizationResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetOauth2AuthorizationResponse {
-    "code" => code,
-    "error" => error,
-    "state" => state,
-    "url" => url,
-});
-
-/// Documented at `GET /setup/calendar/rules response[]` (and 3 other places).
+crate::de::fields!(
+    GetOauth2AuthorizationResponse { "code" => code, "error" => error, "state" => state,
+    "url" => url }
+);
+/// Documented at `GET /setup/calendar/rules response[]` (and elsewhere).
 pub struct GetSetupCalendarRulesResponse {
     pub weekly_calendar_rule: Option<crate::types::WeeklyCalendarRule>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetSetupCalendarRulesResponse {
-    "weeklyCalendarRule" => weekly_calendar_rule,
-});
-
-/// Documented at `GET /setup/calendar/schedule/{year}/{month}/{day} response` (and 1 other place).
+crate::de::fields!(
+    GetSetupCalendarRulesResponse { "weeklyCalendarRule" => weekly_calendar_rule }
+);
+/// Documented at `GET /setup/calendar/schedule/{year}/{month}/{day} response` (and elsewhere).
 pub struct GetSetupCalendarScheduleByYearByMonthByDayResponse {
     pub calendar_days: Option<Vec<String>>,
     pub calendar_rules: Option<Vec<String>>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetSetupCalendarScheduleByYearByMonthByDayResponse {
-    "calendarDays" => calendar_days,
-    "calendarRules" => calendar_rules,
-});
-
+crate::de::fields!(
+    GetSetupCalendarScheduleByYearByMonthByDayResponse { "calendarDays" => calendar_days,
+    "calendarRules" => calendar_rules }
+);
 /// Documented at `GET /setup/current response`.
 pub struct GetSetupCurrentResponse {
     /// Example: `string value`.
@@ -5772,11 +4917,7 @@ pub struct GetSetupCurrentResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetSetupCurrentResponse {
-    "setupOID" => setup_oid,
-});
-
+crate::de::fields!(GetSetupCurrentResponse { "setupOID" => setup_oid });
 /// Documented at `GET /setup/devices/{deviceURL}/firmwareUpToDate response`.
 pub struct GetSetupDevicesByDeviceUrlFirmwareUpToDateResponse {
     pub notes: Option<Vec<std::collections::BTreeMap<String, String>>>,
@@ -5784,23 +4925,20 @@ pub struct GetSetupDevicesByDeviceUrlFirmwareUpToDateResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetSetupDevicesByDeviceUrlFirmwareUpToDateResponse {
-    "notes" => notes,
-    "upToDate" => up_to_date,
-});
-
+crate::de::fields!(
+    GetSetupDevicesByDeviceUrlFirmwareUpToDateResponse { "notes" => notes, "upToDate" =>
+    up_to_date }
+);
 /// Documented at `GET /setup/devices/{deviceURL}/firmwareUpdateCapability response`.
 pub struct GetSetupDevicesByDeviceUrlFirmwareUpdateCapabilityResponse {
     pub supports_firmware_update: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetSetupDevicesByDeviceUrlFirmwareUpdateCapabilityResponse {
-    "supportsFirmwareUpdate" => supports_firmware_update,
-});
-
+crate::de::fields!(
+    GetSetupDevicesByDeviceUrlFirmwareUpdateCapabilityResponse { "supportsFirmwareUpdate"
+    => supports_firmware_update }
+);
 /// Documented at `GET /setup/devices/{deviceURL}/manufacturerReferences response[]`.
 pub struct GetSetupDevicesByDeviceUrlManufacturerReferencesResponse {
     pub protocol_type: Option<i64>,
@@ -5813,15 +4951,11 @@ pub struct GetSetupDevicesByDeviceUrlManufacturerReferencesResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetSetupDevicesByDeviceUrlManufacturerReferencesResponse {
-    "protocolType" => protocol_type,
-    "provider" => provider,
-    "tag" => tag,
-    "type" => r#type,
-});
-
-/// Documented at `GET /setup/devices/{deviceURL}/pictures/{from}/{to} response` (and 1 other place).
+crate::de::fields!(
+    GetSetupDevicesByDeviceUrlManufacturerReferencesResponse { "protocolType" =>
+    protocol_type, "provider" => provider, "tag" => tag, "type" => r#type }
+);
+/// Documented at `GET /setup/devices/{deviceURL}/pictures/{from}/{to} response` (and elsewhere).
 pub struct GetSetupDevicesByDeviceUrlPicturesByFromByToResponse {
     /// Example: `a camera id`.
     pub camera_id: Option<String>,
@@ -5839,29 +4973,23 @@ pub struct GetSetupDevicesByDeviceUrlPicturesByFromByToResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetSetupDevicesByDeviceUrlPicturesByFromByToResponse {
-    "cameraId" => camera_id,
-    "gatewayId" => gateway_id,
-    "pictureUrlTemplate" => picture_url_template,
-    "pictures" => pictures,
-    "sessionId" => session_id,
-    "thumbnailUrlTemplate" => thumbnail_url_template,
-});
-
-/// Documented at `GET /setup/devices/{deviceURL}/pictures/{from}/{to} response.pictures[]` (and 1 other place).
+crate::de::fields!(
+    GetSetupDevicesByDeviceUrlPicturesByFromByToResponse { "cameraId" => camera_id,
+    "gatewayId" => gateway_id, "pictureUrlTemplate" => picture_url_template, "pictures"
+    => pictures, "sessionId" => session_id, "thumbnailUrlTemplate" =>
+    thumbnail_url_template }
+);
+/// Documented at `GET /setup/devices/{deviceURL}/pictures/{from}/{to} response.pictures[]` (and elsewhere).
 pub struct GetSetupDevicesByDeviceUrlPicturesByFromByToResponsePicture {
     pub picture_id: Option<i64>,
     pub timestamp: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetSetupDevicesByDeviceUrlPicturesByFromByToResponsePicture {
-    "pictureId" => picture_id,
-    "timestamp" => timestamp,
-});
-
+crate::de::fields!(
+    GetSetupDevicesByDeviceUrlPicturesByFromByToResponsePicture { "pictureId" =>
+    picture_id, "timestamp" => timestamp }
+);
 /// Documented at `GET /setup/devices/{deviceURL}/pictures/{pictureId} response`.
 pub struct GetSetupDevicesByDeviceUrlPicturesByPictureIdResponse {
     /// Example: `a camera id`.
@@ -5880,18 +5008,12 @@ pub struct GetSetupDevicesByDeviceUrlPicturesByPictureIdResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetSetupDevicesByDeviceUrlPicturesByPictureIdResponse {
-    "cameraId" => camera_id,
-    "gatewayId" => gateway_id,
-    "pictureId" => picture_id,
-    "pictureUrlTemplate" => picture_url_template,
-    "protocolType" => protocol_type,
-    "sessionId" => session_id,
-    "thumbnailUrlTemplate" => thumbnail_url_template,
-    "timestamp" => timestamp,
-});
-
+crate::de::fields!(
+    GetSetupDevicesByDeviceUrlPicturesByPictureIdResponse { "cameraId" => camera_id,
+    "gatewayId" => gateway_id, "pictureId" => picture_id, "pictureUrlTemplate" =>
+    picture_url_template, "protocolType" => protocol_type, "sessionId" => session_id,
+    "thumbnailUrlTemplate" => thumbnail_url_template, "timestamp" => timestamp }
+);
 /// Documented at `GET /setup/devices/{deviceURL}/pictures/{pictureId}/url response`.
 pub struct GetSetupDevicesByDeviceUrlPicturesByPictureIdUrlResponse {
     /// Example: `string value`.
@@ -5899,11 +5021,10 @@ pub struct GetSetupDevicesByDeviceUrlPicturesByPictureIdUrlResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetSetupDevicesByDeviceUrlPicturesByPictureIdUrlResponse {
-    "pictureURL" => picture_url,
-});
-
+crate::de::fields!(
+    GetSetupDevicesByDeviceUrlPicturesByPictureIdUrlResponse { "pictureURL" =>
+    picture_url }
+);
 /// Documented at `GET /setup/devices/{deviceURL}/pictures/export response`.
 pub struct GetSetupDevicesByDeviceUrlPicturesExportResponse {
     /// Example: `a camera id`.
@@ -5918,15 +5039,11 @@ pub struct GetSetupDevicesByDeviceUrlPicturesExportResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetSetupDevicesByDeviceUrlPicturesExportResponse {
-    "cameraId" => camera_id,
-    "gatewayId" => gateway_id,
-    "protocolType" => protocol_type,
-    "sessionId" => session_id,
-    "urlTemplate" => url_template,
-});
-
+crate::de::fields!(
+    GetSetupDevicesByDeviceUrlPicturesExportResponse { "cameraId" => camera_id,
+    "gatewayId" => gateway_id, "protocolType" => protocol_type, "sessionId" =>
+    session_id, "urlTemplate" => url_template }
+);
 /// Documented at `GET /setup/files/{fileOID}/downloadURL response`.
 pub struct GetSetupFilesByFileOidDownloadUrlResponse {
     /// Example: `string value`.
@@ -5934,11 +5051,9 @@ pub struct GetSetupFilesByFileOidDownloadUrlResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetSetupFilesByFileOidDownloadUrlResponse {
-    "downloadURL" => download_url,
-});
-
+crate::de::fields!(
+    GetSetupFilesByFileOidDownloadUrlResponse { "downloadURL" => download_url }
+);
 /// Documented at `GET /setup/files/uploadURL response`.
 pub struct GetSetupFilesUploadUrlResponse {
     /// Example: `string value`.
@@ -5946,55 +5061,45 @@ pub struct GetSetupFilesUploadUrlResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetSetupFilesUploadUrlResponse {
-    "uploadURL" => upload_url,
-});
-
+crate::de::fields!(GetSetupFilesUploadUrlResponse { "uploadURL" => upload_url });
 /// Documented at `GET /setup/gateways/{gatewayId}/developerMode response`.
 pub struct GetSetupGatewaysByGatewayIdDeveloperModeResponse {
     pub active: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetSetupGatewaysByGatewayIdDeveloperModeResponse {
-    "active" => active,
-});
-
-/// Documented at `GET /setup/gateways/{gatewayId}/disconnectionAlert/configuration response` (and 1 other place).
+crate::de::fields!(
+    GetSetupGatewaysByGatewayIdDeveloperModeResponse { "active" => active }
+);
+/// Documented at `GET /setup/gateways/{gatewayId}/disconnectionAlert/configuration response` (and elsewhere).
 pub struct GetSetupGatewaysByGatewayIdDisconnectionAlertConfigurationResponse {
     pub timeout: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetSetupGatewaysByGatewayIdDisconnectionAlertConfigurationResponse {
-    "timeout" => timeout,
-});
-
+crate::de::fields!(
+    GetSetupGatewaysByGatewayIdDisconnectionAlertConfigurationResponse { "timeout" =>
+    timeout }
+);
 /// Documented at `GET /setup/gateways/{gatewayId}/synchronization/failedTasks/categories response`.
 pub struct GetSetupGatewaysByGatewayIdSynchronizationFailedTasksCategoriesResponse {
     pub result: Option<Vec<String>>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetSetupGatewaysByGatewayIdSynchronizationFailedTasksCategoriesResponse {
-    "result" => result,
-});
-
-/// Documented at `GET /setup/gateways/{gatewayId}/synchronized response` (and 4 other places).
+crate::de::fields!(
+    GetSetupGatewaysByGatewayIdSynchronizationFailedTasksCategoriesResponse { "result" =>
+    result }
+);
+/// Documented at `GET /setup/gateways/{gatewayId}/synchronized response` (and elsewhere).
 pub struct GetSetupGatewaysByGatewayIdSynchronizedResponse {
     pub result: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetSetupGatewaysByGatewayIdSynchronizedResponse {
-    "result" => result,
-});
-
+crate::de::fields!(
+    GetSetupGatewaysByGatewayIdSynchronizedResponse { "result" => result }
+);
 /// Documented at `GET /setup/protocols/groups response[]`.
 pub struct GetSetupProtocolsGroupsResponse {
     /// Example: `a configuration URL`.
@@ -6005,13 +5110,10 @@ pub struct GetSetupProtocolsGroupsResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetSetupProtocolsGroupsResponse {
-    "configurationURL" => configuration_url,
-    "deviceURLs" => device_urls,
-    "supervisionURL" => supervision_url,
-});
-
+crate::de::fields!(
+    GetSetupProtocolsGroupsResponse { "configurationURL" => configuration_url,
+    "deviceURLs" => device_urls, "supervisionURL" => supervision_url }
+);
 /// Documented at `GET /setup/subscribe/notification/devices/{applicationId} response[]`.
 pub struct GetSetupSubscribeNotificationDevicesByApplicationIdResponse {
     pub devices: Option<
@@ -6022,12 +5124,10 @@ pub struct GetSetupSubscribeNotificationDevicesByApplicationIdResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetSetupSubscribeNotificationDevicesByApplicationIdResponse {
-    "devices" => devices,
-    "userId" => user_id,
-});
-
+crate::de::fields!(
+    GetSetupSubscribeNotificationDevicesByApplicationIdResponse { "devices" => devices,
+    "userId" => user_id }
+);
 /// Documented at `GET /setup/subscribe/notification/devices/{applicationId} response[].devices`.
 pub struct GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevices {
     pub android_devices: Option<
@@ -6053,15 +5153,12 @@ pub struct GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevices {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevices {
-    "androidDevices" => android_devices,
-    "androidFcmDevices" => android_fcm_devices,
-    "appleDevices" => apple_devices,
-    "windowsDevices" => windows_devices,
-});
-
-/// Documented at `GET /setup/subscribe/notification/devices/{applicationId} response[].devices.appleDevices[]` (and 3 other places).
+crate::de::fields!(
+    GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevices { "androidDevices"
+    => android_devices, "androidFcmDevices" => android_fcm_devices, "appleDevices" =>
+    apple_devices, "windowsDevices" => windows_devices }
+);
+/// Documented at `GET /setup/subscribe/notification/devices/{applicationId} response[].devices.appleDevices[]` (and elsewhere).
 pub struct GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevicesAppleDevice {
     pub device: Option<crate::types::PushDevice>,
     /// Example: `a subscriber OID`.
@@ -6069,12 +5166,10 @@ pub struct GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevicesApp
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevicesAppleDevice {
-    "device" => device,
-    "subscriberOID" => subscriber_oid,
-});
-
+crate::de::fields!(
+    GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevicesAppleDevice {
+    "device" => device, "subscriberOID" => subscriber_oid }
+);
 /// Documented at `GET /setup/subscribe/notification/windows/{providerApplicationId}/{deviceUdid} response`.
 pub struct GetSetupSubscribeNotificationWindowsByProviderApplicationIdByDeviceUdidResponse {
     pub device: Option<crate::types::PushDevice>,
@@ -6093,17 +5188,11 @@ pub struct GetSetupSubscribeNotificationWindowsByProviderApplicationIdByDeviceUd
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetSetupSubscribeNotificationWindowsByProviderApplicationIdByDeviceUdidResponse {
-    "device" => device,
-    "oid" => oid,
-    "raw" => raw,
-    "tile" => tile,
-    "toast" => toast,
-    "uri" => uri,
-    "userId" => user_id,
-});
-
+crate::de::fields!(
+    GetSetupSubscribeNotificationWindowsByProviderApplicationIdByDeviceUdidResponse {
+    "device" => device, "oid" => oid, "raw" => raw, "tile" => tile, "toast" => toast,
+    "uri" => uri, "userId" => user_id }
+);
 /// Documented at `GET /setup/thirdparty/activated response`.
 pub struct GetSetupThirdpartyActivatedResponse {
     pub activated_models: Option<
@@ -6115,12 +5204,10 @@ pub struct GetSetupThirdpartyActivatedResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetSetupThirdpartyActivatedResponse {
-    "activatedModels" => activated_models,
-    "thirdPartyModelSetupUsers" => third_party_model_setup_users,
-});
-
+crate::de::fields!(
+    GetSetupThirdpartyActivatedResponse { "activatedModels" => activated_models,
+    "thirdPartyModelSetupUsers" => third_party_model_setup_users }
+);
 /// Documented at `GET /setup/thirdparty/activated response.activatedModels[]`.
 pub struct GetSetupThirdpartyActivatedResponseActivatedModel {
     pub model_id: Option<i64>,
@@ -6129,12 +5216,10 @@ pub struct GetSetupThirdpartyActivatedResponseActivatedModel {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetSetupThirdpartyActivatedResponseActivatedModel {
-    "modelId" => model_id,
-    "modelLabel" => model_label,
-});
-
+crate::de::fields!(
+    GetSetupThirdpartyActivatedResponseActivatedModel { "modelId" => model_id,
+    "modelLabel" => model_label }
+);
 /// Documented at `GET /setup/thirdparty/model/{modelName}/security/status response`.
 pub struct GetSetupThirdpartyModelByModelNameSecurityStatusResponse {
     pub remaining: Option<i64>,
@@ -6143,13 +5228,11 @@ pub struct GetSetupThirdpartyModelByModelNameSecurityStatusResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetSetupThirdpartyModelByModelNameSecurityStatusResponse {
-    "remaining" => remaining,
-    "status" => status,
-});
-
-/// Documented at `GET /triggers/{type}/status response[]` (and 1 other place).
+crate::de::fields!(
+    GetSetupThirdpartyModelByModelNameSecurityStatusResponse { "remaining" => remaining,
+    "status" => status }
+);
+/// Documented at `GET /triggers/{type}/status response[]` (and elsewhere).
 pub struct GetTriggersByTypeStatusResponse {
     pub mode: Option<i64>,
     pub scheduling_intervals_status: Option<Vec<bool>>,
@@ -6161,15 +5244,12 @@ pub struct GetTriggersByTypeStatusResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetTriggersByTypeStatusResponse {
-    "mode" => mode,
-    "schedulingIntervalsStatus" => scheduling_intervals_status,
-    "subTriggersStatus" => sub_triggers_status,
-    "triggerOID" => trigger_oid,
-});
-
-/// Documented at `GET /triggers/{type}/status response[].subTriggersStatus[]` (and 1 other place).
+crate::de::fields!(
+    GetTriggersByTypeStatusResponse { "mode" => mode, "schedulingIntervalsStatus" =>
+    scheduling_intervals_status, "subTriggersStatus" => sub_triggers_status, "triggerOID"
+    => trigger_oid }
+);
+/// Documented at `GET /triggers/{type}/status response[].subTriggersStatus[]` (and elsewhere).
 pub struct GetTriggersByTypeStatusResponseSubTriggersStatus {
     pub active: Option<bool>,
     pub execute_always: Option<bool>,
@@ -6178,13 +5258,10 @@ pub struct GetTriggersByTypeStatusResponseSubTriggersStatus {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetTriggersByTypeStatusResponseSubTriggersStatus {
-    "active" => active,
-    "executeAlways" => execute_always,
-    "triggerName" => trigger_name,
-});
-
+crate::de::fields!(
+    GetTriggersByTypeStatusResponseSubTriggersStatus { "active" => active,
+    "executeAlways" => execute_always, "triggerName" => trigger_name }
+);
 /// Documented at `GET /utils/location/countries/{countryNameOrCode}/postcodePattern response`.
 pub struct GetUtilsLocationCountriesByCountryNameOrCodePostcodePatternResponse {
     /// Example: `a country`.
@@ -6196,13 +5273,10 @@ pub struct GetUtilsLocationCountriesByCountryNameOrCodePostcodePatternResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetUtilsLocationCountriesByCountryNameOrCodePostcodePatternResponse {
-    "country" => country,
-    "countryCode" => country_code,
-    "readablePattern" => readable_pattern,
-});
-
+crate::de::fields!(
+    GetUtilsLocationCountriesByCountryNameOrCodePostcodePatternResponse { "country" =>
+    country, "countryCode" => country_code, "readablePattern" => readable_pattern }
+);
 /// Documented at `GET /utils/time/{timeZoneName} response`.
 pub struct GetUtilsTimeByTimeZoneNameResponse {
     pub current_tz_offset: Option<i64>,
@@ -6213,15 +5287,11 @@ pub struct GetUtilsTimeByTimeZoneNameResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(GetUtilsTimeByTimeZoneNameResponse {
-    "currentTzOffset" => current_tz_offset,
-    "dstSavings" => dst_savings,
-    "rawTzOffset" => raw_tz_offset,
-    "serverTime" => server_time,
-    "usingNorthernHemisphereDST" => using_northern_hemisphere_dst,
-});
-
+crate::de::fields!(
+    GetUtilsTimeByTimeZoneNameResponse { "currentTzOffset" => current_tz_offset,
+    "dstSavings" => dst_savings, "rawTzOffset" => raw_tz_offset, "serverTime" =>
+    server_time, "usingNorthernHemisphereDST" => using_northern_hemisphere_dst }
+);
 /// An action group has been triggered and is currently in execution
 ///
 /// Documented at `event GroupTriggeredEvent`.
@@ -6260,18 +5330,12 @@ pub struct GroupTriggeredEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(GroupTriggeredEvent {
-    "actionGroupOID" => action_group_oid,
-    "eventTime" | "timestamp" => timestamp,
-    "execId" => exec_id,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-    "triggerId" => trigger_id,
-    "triggerType" => trigger_type,
-}; form wire_form);
-
+crate::de::fields!(
+    GroupTriggeredEvent { "actionGroupOID" => action_group_oid, "eventTime" | "timestamp"
+    => timestamp, "execId" => exec_id, "owningPartners" => owning_partners, "setupOID" =>
+    setup_oid, "siteOID" => site_oid, "triggerId" => trigger_id, "triggerType" =>
+    trigger_type }; form wire_form
+);
 /// Execution and device event history has been deleted
 ///
 /// Documented at `event HistoryDeletedEvent`.
@@ -6294,15 +5358,11 @@ pub struct HistoryDeletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(HistoryDeletedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
-/// Documented at `GET /history/executions/{execId} response.execution` (and 3 other places).
+crate::de::fields!(
+    HistoryDeletedEvent { "eventTime" | "timestamp" => timestamp, "owningPartners" =>
+    owning_partners, "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
+);
+/// Documented at `GET /history/executions/{execId} response.execution` (and elsewhere).
 pub struct HistoryExecution {
     /// Example: `an action group metadata`.
     pub action_group_metadata: Option<String>,
@@ -6336,28 +5396,16 @@ pub struct HistoryExecution {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(HistoryExecution {
-    "actionGroupMetadata" => action_group_metadata,
-    "actionGroupOID" => action_group_oid,
-    "commands" => commands,
-    "duration" => duration,
-    "effectiveStartTime" => effective_start_time,
-    "endTime" => end_time,
-    "eventTime" => event_time,
-    "executionSubType" => execution_sub_type,
-    "executionType" => execution_type,
-    "failureType" => failure_type,
-    "id" => id,
-    "label" => label,
-    "metaData" => meta_data,
-    "owner" => owner,
-    "source" => source,
-    "state" => state,
-    "type" => r#type,
-});
-
-/// Documented at `GET /history/executions/{execId} response.execution.commands[]` (and 3 other places).
+crate::de::fields!(
+    HistoryExecution { "actionGroupMetadata" => action_group_metadata, "actionGroupOID"
+    => action_group_oid, "commands" => commands, "duration" => duration,
+    "effectiveStartTime" => effective_start_time, "endTime" => end_time, "eventTime" =>
+    event_time, "executionSubType" => execution_sub_type, "executionType" =>
+    execution_type, "failureType" => failure_type, "id" => id, "label" => label,
+    "metaData" => meta_data, "owner" => owner, "source" => source, "state" => state,
+    "type" => r#type }
+);
+/// Documented at `GET /history/executions/{execId} response.execution.commands[]` (and elsewhere).
 pub struct HistoryExecutionCommand {
     /// Example: `a command`.
     pub command: Option<String>,
@@ -6375,20 +5423,12 @@ pub struct HistoryExecutionCommand {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(HistoryExecutionCommand {
-    "command" => command,
-    "delay" => delay,
-    "detailedStatus" => detailed_status,
-    "deviceURL" => device_url,
-    "dynamic" => dynamic,
-    "failureType" => failure_type,
-    "parameters" => parameters,
-    "rank" => rank,
-    "state" => state,
-});
-
-/// Documented at `GET /history/executions/{execId} response.execution.commands[].detailedStatus` (and 4 other places).
+crate::de::fields!(
+    HistoryExecutionCommand { "command" => command, "delay" => delay, "detailedStatus" =>
+    detailed_status, "deviceURL" => device_url, "dynamic" => dynamic, "failureType" =>
+    failure_type, "parameters" => parameters, "rank" => rank, "state" => state }
+);
+/// Documented at `GET /history/executions/{execId} response.execution.commands[].detailedStatus` (and elsewhere).
 pub struct HistoryExecutionCommandDetailedStatus {
     pub error: Option<bool>,
     /// Example: `a message`.
@@ -6398,24 +5438,17 @@ pub struct HistoryExecutionCommandDetailedStatus {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(HistoryExecutionCommandDetailedStatus {
-    "error" => error,
-    "message" => message,
-    "type" => r#type,
-});
-
-/// Documented at `GET /history/executions/{execId} response` (and 2 other places).
+crate::de::fields!(
+    HistoryExecutionCommandDetailedStatus { "error" => error, "message" => message,
+    "type" => r#type }
+);
+/// Documented at `GET /history/executions/{execId} response` (and elsewhere).
 pub struct HistoryExecutionResponse {
     pub execution: Option<crate::types::HistoryExecution>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(HistoryExecutionResponse {
-    "execution" => execution,
-});
-
+crate::de::fields!(HistoryExecutionResponse { "execution" => execution });
 /// IO key changed
 ///
 /// Documented at `event IOChangedKeyEvent`.
@@ -6444,16 +5477,11 @@ pub struct IOChangedKeyEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(IOChangedKeyEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "gatewayId" => gateway_id,
-    "owningPartner" => owning_partner,
-    "protocolType" => protocol_type,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    IOChangedKeyEvent { "eventTime" | "timestamp" => timestamp, "gatewayId" =>
+    gateway_id, "owningPartner" => owning_partner, "protocolType" => protocol_type,
+    "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `` POST /triggers allowed type `ifThenSetupTrigger` ``.
 pub struct IfThenSetupTrigger {
     pub allow_execute_on_enabled: Option<bool>,
@@ -6471,21 +5499,14 @@ pub struct IfThenSetupTrigger {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(IfThenSetupTrigger {
-    "allowExecuteOnEnabled" => allow_execute_on_enabled,
-    "allowFromUnknownValue" => allow_from_unknown_value,
-    "effects" => effects,
-    "label" => label,
-    "metadata" => metadata,
-    "mode" => mode,
-    "rootConditionBlock" => root_condition_block,
-    "schedulingIntervals" => scheduling_intervals,
-    "serverSide" => server_side,
-    "usingTriggerModeFlag" => using_trigger_mode_flag,
-});
-
-/// Documented at ``POST /triggers allowed type `ifThenSetupTrigger`.effects[]`` (and 4 other places).
+crate::de::fields!(
+    IfThenSetupTrigger { "allowExecuteOnEnabled" => allow_execute_on_enabled,
+    "allowFromUnknownValue" => allow_from_unknown_value, "effects" => effects, "label" =>
+    label, "metadata" => metadata, "mode" => mode, "rootConditionBlock" =>
+    root_condition_block, "schedulingIntervals" => scheduling_intervals, "serverSide" =>
+    server_side, "usingTriggerModeFlag" => using_trigger_mode_flag }
+);
+/// Documented at ``POST /triggers allowed type `ifThenSetupTrigger`.effects[]`` (and elsewhere).
 pub struct IfThenSetupTriggerEffect {
     pub action_group_effect: Option<
         crate::types::IfThenSetupTriggerEffectActionGroupEffect,
@@ -6493,12 +5514,10 @@ pub struct IfThenSetupTriggerEffect {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(IfThenSetupTriggerEffect {
-    "actionGroupEffect" => action_group_effect,
-});
-
-/// Documented at ``POST /triggers allowed type `ifThenSetupTrigger`.effects[].actionGroupEffect`` (and 4 other places).
+crate::de::fields!(
+    IfThenSetupTriggerEffect { "actionGroupEffect" => action_group_effect }
+);
+/// Documented at ``POST /triggers allowed type `ifThenSetupTrigger`.effects[].actionGroupEffect`` (and elsewhere).
 pub struct IfThenSetupTriggerEffectActionGroupEffect {
     /// Example: `an action group OID`.
     pub action_group_oid: Option<String>,
@@ -6506,13 +5525,11 @@ pub struct IfThenSetupTriggerEffectActionGroupEffect {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(IfThenSetupTriggerEffectActionGroupEffect {
-    "actionGroupOID" => action_group_oid,
-    "localActionGroup" => local_action_group,
-});
-
-/// Documented at `GET /setup/interactiveNotifications/{interactiveNotificationOID} response` (and 2 other places).
+crate::de::fields!(
+    IfThenSetupTriggerEffectActionGroupEffect { "actionGroupOID" => action_group_oid,
+    "localActionGroup" => local_action_group }
+);
+/// Documented at `GET /setup/interactiveNotifications/{interactiveNotificationOID} response` (and elsewhere).
 pub struct InteractiveNotification {
     pub action_mask: Option<i64>,
     pub date: Option<i64>,
@@ -6526,16 +5543,11 @@ pub struct InteractiveNotification {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(InteractiveNotification {
-    "actionMask" => action_mask,
-    "date" => date,
-    "expirationDate" => expiration_date,
-    "oid" => oid,
-    "subject" => subject,
-    "text" => text,
-});
-
+crate::de::fields!(
+    InteractiveNotification { "actionMask" => action_mask, "date" => date,
+    "expirationDate" => expiration_date, "oid" => oid, "subject" => subject, "text" =>
+    text }
+);
 /// Allowed values of `IO Energy Type`.
 ///
 /// Values the server adds later decode to `Unknown` and are sent back unchanged.
@@ -6565,7 +5577,6 @@ pub enum IoEnergyType {
     /// A value the documentation does not list, as sent.
     Unknown(String),
 }
-
 impl IoEnergyType {
     /// Every documented value.
     pub const ALL: &'static [IoEnergyType] = &[
@@ -6575,7 +5586,6 @@ impl IoEnergyType {
         IoEnergyType::ThermalEnergy,
         IoEnergyType::Water,
     ];
-
     /// The value on the wire.
     #[inline]
     pub fn as_str(&self) -> &str {
@@ -6589,7 +5599,6 @@ impl IoEnergyType {
         }
     }
 }
-
 impl From<&str> for IoEnergyType {
     #[inline]
     fn from(value: &str) -> Self {
@@ -6603,26 +5612,22 @@ impl From<&str> for IoEnergyType {
         }
     }
 }
-
 impl std::fmt::Display for IoEnergyType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-
 impl Serialize for IoEnergyType {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
-
 impl<'de> Deserialize<'de> for IoEnergyType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
         Ok(IoEnergyType::from(text.as_str()))
     }
 }
-
 impl crate::de::Lenient for IoEnergyType {
     fn decode<'de, D: Deserializer<'de>>(
         deserializer: D,
@@ -6633,8 +5638,7 @@ impl crate::de::Lenient for IoEnergyType {
         )
     }
 }
-
-/// Documented at `GET /setup response.devices[].localDeviceData[]` (and 3 other places).
+/// Documented at `GET /setup response.devices[].localDeviceData[]` (and elsewhere).
 pub struct LocalDeviceAttribute {
     /// Example: `a category`.
     pub category: Option<String>,
@@ -6647,14 +5651,10 @@ pub struct LocalDeviceAttribute {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(LocalDeviceAttribute {
-    "category" => category,
-    "key" => key,
-    "localDeviceOID" => local_device_oid,
-    "value" => value,
-});
-
+crate::de::fields!(
+    LocalDeviceAttribute { "category" => category, "key" => key, "localDeviceOID" =>
+    local_device_oid, "value" => value }
+);
 /// Event sent when a new local device is created
 ///
 /// Documented at `event LocalDeviceCreatedEvent`.
@@ -6688,20 +5688,13 @@ pub struct LocalDeviceCreatedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(LocalDeviceCreatedEvent {
-    "attributes" => attributes,
-    "eventTime" | "timestamp" => timestamp,
-    "label" => label,
-    "localDeviceData" => local_device_data,
-    "localDeviceOID" => local_device_oid,
-    "model" => model,
-    "owningPartners" => owning_partners,
-    "placeOID" => place_oid,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form
-    wire_form);
+crate::de::fields!(
+    LocalDeviceCreatedEvent { "attributes" => attributes, "eventTime" | "timestamp" =>
+    timestamp, "label" => label, "localDeviceData" => local_device_data, "localDeviceOID"
+    => local_device_oid, "model" => model, "owningPartners" => owning_partners,
+    "placeOID" => place_oid, "setupOID" => setup_oid, "siteOID" => site_oid }; form
+    wire_form
+);
 /// Event sent when some local device data changes
 ///
 /// Documented at `event LocalDeviceDataUpdatedEvent`.
@@ -6729,16 +5722,12 @@ pub struct LocalDeviceDataUpdatedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(LocalDeviceDataUpdatedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "localDeviceData" => local_device_data,
-    "localDeviceOID" => local_device_oid,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    LocalDeviceDataUpdatedEvent { "eventTime" | "timestamp" => timestamp,
+    "localDeviceData" => local_device_data, "localDeviceOID" => local_device_oid,
+    "owningPartners" => owning_partners, "setupOID" => setup_oid, "siteOID" => site_oid
+    }; form wire_form
+);
 /// Event sent when a local device is deleted
 ///
 /// Documented at `event LocalDeviceDeletedEvent`.
@@ -6765,15 +5754,11 @@ pub struct LocalDeviceDeletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(LocalDeviceDeletedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "localDeviceOID" => local_device_oid,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    LocalDeviceDeletedEvent { "eventTime" | "timestamp" => timestamp, "localDeviceOID" =>
+    local_device_oid, "owningPartners" => owning_partners, "setupOID" => setup_oid,
+    "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `POST /setup/localDevices request`.
 pub struct LocalDeviceRequest {
     pub attributes: Option<std::collections::BTreeMap<String, String>>,
@@ -6786,16 +5771,11 @@ pub struct LocalDeviceRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(LocalDeviceRequest {
-    "attributes" => attributes,
-    "label" => label,
-    "localDeviceData" => local_device_data,
-    "model" => model,
-    "placeOID" => place_oid,
-});
-
-/// Documented at `GET /setup response.localDevices[]` (and 3 other places).
+crate::de::fields!(
+    LocalDeviceRequest { "attributes" => attributes, "label" => label, "localDeviceData"
+    => local_device_data, "model" => model, "placeOID" => place_oid }
+);
+/// Documented at `GET /setup response.localDevices[]` (and elsewhere).
 pub struct LocalDeviceResponse {
     pub attributes: Option<std::collections::BTreeMap<String, String>>,
     /// Example: `a local device response label`.
@@ -6810,17 +5790,11 @@ pub struct LocalDeviceResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(LocalDeviceResponse {
-    "attributes" => attributes,
-    "label" => label,
-    "localDeviceData" => local_device_data,
-    "mapped" => mapped,
-    "model" => model,
-    "oid" => oid,
-    "placeOID" => place_oid,
-});
-
+crate::de::fields!(
+    LocalDeviceResponse { "attributes" => attributes, "label" => label, "localDeviceData"
+    => local_device_data, "mapped" => mapped, "model" => model, "oid" => oid, "placeOID"
+    => place_oid }
+);
 /// Event sent when a local device changes (label, place)
 ///
 /// Documented at `event LocalDeviceUpdatedEvent`.
@@ -6851,17 +5825,11 @@ pub struct LocalDeviceUpdatedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(LocalDeviceUpdatedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "label" => label,
-    "localDeviceOID" => local_device_oid,
-    "owningPartners" => owning_partners,
-    "placeOID" => place_oid,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    LocalDeviceUpdatedEvent { "eventTime" | "timestamp" => timestamp, "label" => label,
+    "localDeviceOID" => local_device_oid, "owningPartners" => owning_partners, "placeOID"
+    => place_oid, "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `GET /config/{gatewayId}/local/tokens/{scope} response[]`.
 pub struct LocalToken {
     pub gateway_creation_time: Option<i64>,
@@ -6875,15 +5843,10 @@ pub struct LocalToken {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(LocalToken {
-    "gatewayCreationTime" => gateway_creation_time,
-    "gatewayId" => gateway_id,
-    "label" => label,
-    "scope" => scope,
-    "uuid" => uuid,
-});
-
+crate::de::fields!(
+    LocalToken { "gatewayCreationTime" => gateway_creation_time, "gatewayId" =>
+    gateway_id, "label" => label, "scope" => scope, "uuid" => uuid }
+);
 /// Documented at `POST /config/{gatewayId}/local/tokens response`.
 pub struct LocalTokenActivated {
     /// Example: `an activation request id`.
@@ -6891,11 +5854,7 @@ pub struct LocalTokenActivated {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(LocalTokenActivated {
-    "requestId" => request_id,
-});
-
+crate::de::fields!(LocalTokenActivated { "requestId" => request_id });
 /// Documented at `POST /config/{gatewayId}/local/tokens request`.
 pub struct LocalTokenActivation {
     /// Example: `a local token label`.
@@ -6907,14 +5866,10 @@ pub struct LocalTokenActivation {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(LocalTokenActivation {
-    "label" => label,
-    "scope" => scope,
-    "token" => token,
-});
-
-/// Documented at `GET /setup/location response` (and 1 other place).
+crate::de::fields!(
+    LocalTokenActivation { "label" => label, "scope" => scope, "token" => token }
+);
+/// Documented at `GET /setup/location response` (and elsewhere).
 pub struct Location {
     /// Example: `an address line1`.
     pub address_line1: Option<String>,
@@ -6948,31 +5903,18 @@ pub struct Location {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(Location {
-    "addressLine1" => address_line1,
-    "addressLine2" => address_line2,
-    "city" => city,
-    "country" => country,
-    "creationTime" => creation_time,
-    "dawnOffset" => dawn_offset,
-    "duskOffset" => dusk_offset,
-    "lastUpdateTime" => last_update_time,
-    "latitude" => latitude,
-    "longitude" => longitude,
-    "postalCode" => postal_code,
-    "summerSolsticeDuskMinutes" => summer_solstice_dusk_minutes,
-    "tariffSettings" => tariff_settings,
-    "timezone" => timezone,
-    "twilightAngle" => twilight_angle,
-    "twilightCity" => twilight_city,
-    "twilightMode" => twilight_mode,
-    "twilightOffsetEnabled" => twilight_offset_enabled,
-    "winterSolsticeDuskMinutes" => winter_solstice_dusk_minutes,
-    "countryCode" => country_code,
-});
-
-/// Documented at `GET /setup/location response.tariffSettings` (and 3 other places).
+crate::de::fields!(
+    Location { "addressLine1" => address_line1, "addressLine2" => address_line2, "city"
+    => city, "country" => country, "creationTime" => creation_time, "dawnOffset" =>
+    dawn_offset, "duskOffset" => dusk_offset, "lastUpdateTime" => last_update_time,
+    "latitude" => latitude, "longitude" => longitude, "postalCode" => postal_code,
+    "summerSolsticeDuskMinutes" => summer_solstice_dusk_minutes, "tariffSettings" =>
+    tariff_settings, "timezone" => timezone, "twilightAngle" => twilight_angle,
+    "twilightCity" => twilight_city, "twilightMode" => twilight_mode,
+    "twilightOffsetEnabled" => twilight_offset_enabled, "winterSolsticeDuskMinutes" =>
+    winter_solstice_dusk_minutes, "countryCode" => country_code }
+);
+/// Documented at `GET /setup/location response.tariffSettings` (and elsewhere).
 pub struct LocationTariffSettings {
     /// Example: `offPeakHours`.
     pub tariff_mode: Option<String>,
@@ -6980,13 +5922,10 @@ pub struct LocationTariffSettings {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(LocationTariffSettings {
-    "tariffMode" => tariff_mode,
-    "tariffs" => tariffs,
-});
-
-/// Documented at `POST /enduser/setup request.location.tariffSettings.tariffs[]` (and 5 other places).
+crate::de::fields!(
+    LocationTariffSettings { "tariffMode" => tariff_mode, "tariffs" => tariffs }
+);
+/// Documented at `POST /enduser/setup request.location.tariffSettings.tariffs[]` (and elsewhere).
 pub struct LocationTariffSettingsTariff {
     /// Example: `tariff0`.
     pub name: Option<String>,
@@ -6997,14 +5936,10 @@ pub struct LocationTariffSettingsTariff {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(LocationTariffSettingsTariff {
-    "name" => name,
-    "startTime" => start_time,
-    "dayTariffs" => day_tariffs,
-    "dayWeekName" => day_week_name,
-});
-
+crate::de::fields!(
+    LocationTariffSettingsTariff { "name" => name, "startTime" => start_time,
+    "dayTariffs" => day_tariffs, "dayWeekName" => day_week_name }
+);
 /// Setup location has been updated
 ///
 /// Documented at `event LocationUpdatedEvent`.
@@ -7049,27 +5984,15 @@ pub struct LocationUpdatedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(LocationUpdatedEvent {
-    "addressLine1" => address_line1,
-    "addressLine2" => address_line2,
-    "city" => city,
-    "country" => country,
-    "dawnOffset" => dawn_offset,
-    "duskOffset" => dusk_offset,
-    "eventTime" | "timestamp" => timestamp,
-    "latitude" => latitude,
-    "longitude" => longitude,
-    "owningPartners" => owning_partners,
-    "postalCode" => postal_code,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-    "timezone" => timezone,
-    "twilightAngle" => twilight_angle,
-    "twilightCity" => twilight_city,
-    "twilightMode" => twilight_mode,
-}; form wire_form);
-
+crate::de::fields!(
+    LocationUpdatedEvent { "addressLine1" => address_line1, "addressLine2" =>
+    address_line2, "city" => city, "country" => country, "dawnOffset" => dawn_offset,
+    "duskOffset" => dusk_offset, "eventTime" | "timestamp" => timestamp, "latitude" =>
+    latitude, "longitude" => longitude, "owningPartners" => owning_partners, "postalCode"
+    => postal_code, "setupOID" => setup_oid, "siteOID" => site_oid, "timezone" =>
+    timezone, "twilightAngle" => twilight_angle, "twilightCity" => twilight_city,
+    "twilightMode" => twilight_mode }; form wire_form
+);
 /// A main account was updated
 ///
 /// Documented at `event MainAccountUpdatedEvent`.
@@ -7092,14 +6015,10 @@ pub struct MainAccountUpdatedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(MainAccountUpdatedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    MainAccountUpdatedEvent { "eventTime" | "timestamp" => timestamp, "owningPartners" =>
+    owning_partners, "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `POST /enduser/mainAccount request`.
 pub struct MainEnduserAccount {
     pub activation_timestamp: Option<i64>,
@@ -7121,21 +6040,14 @@ pub struct MainEnduserAccount {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(MainEnduserAccount {
-    "activationTimestamp" => activation_timestamp,
-    "applicationId" => application_id,
-    "endUser" => end_user,
-    "expirationTimestamp" => expiration_timestamp,
-    "gatewayId" => gateway_id,
-    "label" => label,
-    "location" => location,
-    "password" => password,
-    "roleName" => role_name,
-    "templateName" => template_name,
-});
-
-/// Documented at `POST /enduser/mainAccount request.endUser` (and 4 other places).
+crate::de::fields!(
+    MainEnduserAccount { "activationTimestamp" => activation_timestamp, "applicationId"
+    => application_id, "endUser" => end_user, "expirationTimestamp" =>
+    expiration_timestamp, "gatewayId" => gateway_id, "label" => label, "location" =>
+    location, "password" => password, "roleName" => role_name, "templateName" =>
+    template_name }
+);
+/// Documented at `POST /enduser/mainAccount request.endUser` (and elsewhere).
 pub struct MainEnduserAccountEndUser {
     pub commercial_mail_agreement: Option<bool>,
     /// Example: `an email`.
@@ -7157,20 +6069,12 @@ pub struct MainEnduserAccountEndUser {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(MainEnduserAccountEndUser {
-    "commercialMailAgreement" => commercial_mail_agreement,
-    "email" => email,
-    "extraEmails" => extra_emails,
-    "firstName" => first_name,
-    "lastName" => last_name,
-    "locale" => locale,
-    "mobilePhone" => mobile_phone,
-    "phoneNumber" => phone_number,
-    "title" => title,
-    "userId" => user_id,
-});
-
+crate::de::fields!(
+    MainEnduserAccountEndUser { "commercialMailAgreement" => commercial_mail_agreement,
+    "email" => email, "extraEmails" => extra_emails, "firstName" => first_name,
+    "lastName" => last_name, "locale" => locale, "mobilePhone" => mobile_phone,
+    "phoneNumber" => phone_number, "title" => title, "userId" => user_id }
+);
 /// Documented at `POST /enduser/mainAccount request.location`.
 pub struct MainEnduserAccountLocation {
     /// Example: `an address line1`.
@@ -7201,27 +6105,16 @@ pub struct MainEnduserAccountLocation {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(MainEnduserAccountLocation {
-    "addressLine1" => address_line1,
-    "addressLine2" => address_line2,
-    "city" => city,
-    "country" => country,
-    "dawnOffset" => dawn_offset,
-    "duskOffset" => dusk_offset,
-    "latitude" => latitude,
-    "longitude" => longitude,
-    "postalCode" => postal_code,
-    "summerSolsticeDuskMinutes" => summer_solstice_dusk_minutes,
-    "tariffSettings" => tariff_settings,
-    "timezone" => timezone,
-    "twilightAngle" => twilight_angle,
-    "twilightCity" => twilight_city,
-    "twilightMode" => twilight_mode,
-    "twilightOffsetEnabled" => twilight_offset_enabled,
-    "winterSolsticeDuskMinutes" => winter_solstice_dusk_minutes,
-});
-
+crate::de::fields!(
+    MainEnduserAccountLocation { "addressLine1" => address_line1, "addressLine2" =>
+    address_line2, "city" => city, "country" => country, "dawnOffset" => dawn_offset,
+    "duskOffset" => dusk_offset, "latitude" => latitude, "longitude" => longitude,
+    "postalCode" => postal_code, "summerSolsticeDuskMinutes" =>
+    summer_solstice_dusk_minutes, "tariffSettings" => tariff_settings, "timezone" =>
+    timezone, "twilightAngle" => twilight_angle, "twilightCity" => twilight_city,
+    "twilightMode" => twilight_mode, "twilightOffsetEnabled" => twilight_offset_enabled,
+    "winterSolsticeDuskMinutes" => winter_solstice_dusk_minutes }
+);
 /// Documented at `POST /enduser/mainAccount request.location.tariffSettings`.
 pub struct MainEnduserAccountLocationTariffSettings {
     /// Example: `offPeakWeekDays`.
@@ -7232,12 +6125,10 @@ pub struct MainEnduserAccountLocationTariffSettings {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(MainEnduserAccountLocationTariffSettings {
-    "tariffMode" => tariff_mode,
-    "tariffs" => tariffs,
-});
-
+crate::de::fields!(
+    MainEnduserAccountLocationTariffSettings { "tariffMode" => tariff_mode, "tariffs" =>
+    tariffs }
+);
 /// Documented at `POST /enduser/mainAccount request.location.tariffSettings.tariffs[]`.
 pub struct MainEnduserAccountLocationTariffSettingsTariff {
     pub day_tariffs: Option<Vec<crate::types::LocationTariffSettingsTariff>>,
@@ -7246,12 +6137,10 @@ pub struct MainEnduserAccountLocationTariffSettingsTariff {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(MainEnduserAccountLocationTariffSettingsTariff {
-    "dayTariffs" => day_tariffs,
-    "dayWeekName" => day_week_name,
-});
-
+crate::de::fields!(
+    MainEnduserAccountLocationTariffSettingsTariff { "dayTariffs" => day_tariffs,
+    "dayWeekName" => day_week_name }
+);
 /// Documented at `PUT /setup/subscribe/notification/windows/{providerApplicationId} request`.
 pub struct MpnsSubscriberJsonWrapper {
     pub device: Option<crate::types::PushDevice>,
@@ -7270,17 +6159,10 @@ pub struct MpnsSubscriberJsonWrapper {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(MpnsSubscriberJsonWrapper {
-    "device" => device,
-    "oid" => oid,
-    "raw" => raw,
-    "tile" => tile,
-    "toast" => toast,
-    "uri" => uri,
-    "userId" => user_id,
-});
-
+crate::de::fields!(
+    MpnsSubscriberJsonWrapper { "device" => device, "oid" => oid, "raw" => raw, "tile" =>
+    tile, "toast" => toast, "uri" => uri, "userId" => user_id }
+);
 /// Documented at `POST /enduser/setup request`.
 pub struct NewSetupCreation {
     pub activation_timestamp: Option<i64>,
@@ -7298,19 +6180,13 @@ pub struct NewSetupCreation {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(NewSetupCreation {
-    "activationTimestamp" => activation_timestamp,
-    "applicationId" => application_id,
-    "expirationTimestamp" => expiration_timestamp,
-    "gatewayIds" => gateway_ids,
-    "label" => label,
-    "location" => location,
-    "roleName" => role_name,
-    "templateName" => template_name,
-});
-
-/// Documented at `POST /enduser/setup request.location` (and 1 other place).
+crate::de::fields!(
+    NewSetupCreation { "activationTimestamp" => activation_timestamp, "applicationId" =>
+    application_id, "expirationTimestamp" => expiration_timestamp, "gatewayIds" =>
+    gateway_ids, "label" => label, "location" => location, "roleName" => role_name,
+    "templateName" => template_name }
+);
+/// Documented at `POST /enduser/setup request.location` (and elsewhere).
 pub struct NewSetupCreationLocation {
     /// Example: `an address line1`.
     pub address_line1: Option<String>,
@@ -7340,27 +6216,16 @@ pub struct NewSetupCreationLocation {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(NewSetupCreationLocation {
-    "addressLine1" => address_line1,
-    "addressLine2" => address_line2,
-    "city" => city,
-    "country" => country,
-    "dawnOffset" => dawn_offset,
-    "duskOffset" => dusk_offset,
-    "latitude" => latitude,
-    "longitude" => longitude,
-    "postalCode" => postal_code,
-    "summerSolsticeDuskMinutes" => summer_solstice_dusk_minutes,
-    "tariffSettings" => tariff_settings,
-    "timezone" => timezone,
-    "twilightAngle" => twilight_angle,
-    "twilightCity" => twilight_city,
-    "twilightMode" => twilight_mode,
-    "twilightOffsetEnabled" => twilight_offset_enabled,
-    "winterSolsticeDuskMinutes" => winter_solstice_dusk_minutes,
-});
-
+crate::de::fields!(
+    NewSetupCreationLocation { "addressLine1" => address_line1, "addressLine2" =>
+    address_line2, "city" => city, "country" => country, "dawnOffset" => dawn_offset,
+    "duskOffset" => dusk_offset, "latitude" => latitude, "longitude" => longitude,
+    "postalCode" => postal_code, "summerSolsticeDuskMinutes" =>
+    summer_solstice_dusk_minutes, "tariffSettings" => tariff_settings, "timezone" =>
+    timezone, "twilightAngle" => twilight_angle, "twilightCity" => twilight_city,
+    "twilightMode" => twilight_mode, "twilightOffsetEnabled" => twilight_offset_enabled,
+    "winterSolsticeDuskMinutes" => winter_solstice_dusk_minutes }
+);
 /// Allowed values of `Raw`, `Tile`, `Toast`.
 ///
 /// Values the server adds later decode to `Unknown` and are sent back unchanged.
@@ -7386,7 +6251,6 @@ pub enum NotificationDelay {
     /// A value the documentation does not list, as sent.
     Unknown(String),
 }
-
 impl NotificationDelay {
     /// Every documented value.
     pub const ALL: &'static [NotificationDelay] = &[
@@ -7395,7 +6259,6 @@ impl NotificationDelay {
         NotificationDelay::NoDelay,
         NotificationDelay::Quarter,
     ];
-
     /// The value on the wire.
     #[inline]
     pub fn as_str(&self) -> &str {
@@ -7408,7 +6271,6 @@ impl NotificationDelay {
         }
     }
 }
-
 impl From<&str> for NotificationDelay {
     #[inline]
     fn from(value: &str) -> Self {
@@ -7421,26 +6283,22 @@ impl From<&str> for NotificationDelay {
         }
     }
 }
-
 impl std::fmt::Display for NotificationDelay {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-
 impl Serialize for NotificationDelay {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
-
 impl<'de> Deserialize<'de> for NotificationDelay {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
         Ok(NotificationDelay::from(text.as_str()))
     }
 }
-
 impl crate::de::Lenient for NotificationDelay {
     fn decode<'de, D: Deserializer<'de>>(
         deserializer: D,
@@ -7451,7 +6309,6 @@ impl crate::de::Lenient for NotificationDelay {
         )
     }
 }
-
 /// Documented at `GET /history/notificationEvents response[]`.
 pub struct NotificationEvent {
     pub event_time: Option<i64>,
@@ -7470,17 +6327,11 @@ pub struct NotificationEvent {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(NotificationEvent {
-    "eventTime" => event_time,
-    "id" => id,
-    "level" => level,
-    "originatorRef" => originator_ref,
-    "originatorType" => originator_type,
-    "text" => text,
-    "type" => r#type,
-});
-
+crate::de::fields!(
+    NotificationEvent { "eventTime" => event_time, "id" => id, "level" => level,
+    "originatorRef" => originator_ref, "originatorType" => originator_type, "text" =>
+    text, "type" => r#type }
+);
 /// A device pairing operation has successfully completed
 ///
 /// Documented at `event OGCPDevicePairingCompletedEvent`.
@@ -7511,19 +6362,13 @@ pub struct OGCPDevicePairingCompletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(OGCPDevicePairingCompletedEvent {
-    "cloudId" => cloud_id,
-    "commissioningKey" => commissioning_key,
-    "deviceId" => device_id,
-    "deviceMetaData" => device_meta_data,
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "productMetaData" => product_meta_data,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    OGCPDevicePairingCompletedEvent { "cloudId" => cloud_id, "commissioningKey" =>
+    commissioning_key, "deviceId" => device_id, "deviceMetaData" => device_meta_data,
+    "eventTime" | "timestamp" => timestamp, "owningPartners" => owning_partners,
+    "productMetaData" => product_meta_data, "setupOID" => setup_oid, "siteOID" =>
+    site_oid }; form wire_form
+);
 /// A device pairing operation has failed
 ///
 /// Documented at `event OGCPDevicePairingFailedEvent`.
@@ -7552,17 +6397,12 @@ pub struct OGCPDevicePairingFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(OGCPDevicePairingFailedEvent {
-    "cloudId" => cloud_id,
-    "deviceId" => device_id,
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    OGCPDevicePairingFailedEvent { "cloudId" => cloud_id, "deviceId" => device_id,
+    "eventTime" | "timestamp" => timestamp, "failureType" => failure_type,
+    "owningPartners" => owning_partners, "setupOID" => setup_oid, "siteOID" => site_oid
+    }; form wire_form
+);
 /// A device discovery operation has successfully completed
 ///
 /// Documented at `event OGCPDiscoverDeviceCompletedEvent`.
@@ -7589,16 +6429,11 @@ pub struct OGCPDiscoverDeviceCompletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(OGCPDiscoverDeviceCompletedEvent {
-    "cloudId" => cloud_id,
-    "deviceId" => device_id,
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    OGCPDiscoverDeviceCompletedEvent { "cloudId" => cloud_id, "deviceId" => device_id,
+    "eventTime" | "timestamp" => timestamp, "owningPartners" => owning_partners,
+    "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// A device discovery operation has failed
 ///
 /// Documented at `event OGCPDiscoverDeviceFailedEvent`.
@@ -7627,17 +6462,12 @@ pub struct OGCPDiscoverDeviceFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(OGCPDiscoverDeviceFailedEvent {
-    "cloudId" => cloud_id,
-    "deviceId" => device_id,
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    OGCPDiscoverDeviceFailedEvent { "cloudId" => cloud_id, "deviceId" => device_id,
+    "eventTime" | "timestamp" => timestamp, "failureType" => failure_type,
+    "owningPartners" => owning_partners, "setupOID" => setup_oid, "siteOID" => site_oid
+    }; form wire_form
+);
 /// A site discovery operation has successfully completed
 ///
 /// Documented at `event OGCPDiscoverSiteCompletedEvent`.
@@ -7664,16 +6494,11 @@ pub struct OGCPDiscoverSiteCompletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(OGCPDiscoverSiteCompletedEvent {
-    "cloudId" => cloud_id,
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteId" => site_id,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    OGCPDiscoverSiteCompletedEvent { "cloudId" => cloud_id, "eventTime" | "timestamp" =>
+    timestamp, "owningPartners" => owning_partners, "setupOID" => setup_oid, "siteId" =>
+    site_id, "siteOID" => site_oid }; form wire_form
+);
 /// A device discovery operation has failed
 ///
 /// Documented at `event OGCPDiscoverSiteFailedEvent`.
@@ -7702,17 +6527,11 @@ pub struct OGCPDiscoverSiteFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(OGCPDiscoverSiteFailedEvent {
-    "cloudId" => cloud_id,
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteId" => site_id,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    OGCPDiscoverSiteFailedEvent { "cloudId" => cloud_id, "eventTime" | "timestamp" =>
+    timestamp, "failureType" => failure_type, "owningPartners" => owning_partners,
+    "setupOID" => setup_oid, "siteId" => site_id, "siteOID" => site_oid }; form wire_form
+);
 /// A discovery operation of available sites has successfully completed
 ///
 /// Documented at `event OGCPDiscoverSitesCompletedEvent`.
@@ -7738,16 +6557,11 @@ pub struct OGCPDiscoverSitesCompletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(OGCPDiscoverSitesCompletedEvent {
-    "cloudId" => cloud_id,
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-    "sites" => sites,
-}; form wire_form);
-
+crate::de::fields!(
+    OGCPDiscoverSitesCompletedEvent { "cloudId" => cloud_id, "eventTime" | "timestamp" =>
+    timestamp, "owningPartners" => owning_partners, "setupOID" => setup_oid, "siteOID" =>
+    site_oid, "sites" => sites }; form wire_form
+);
 /// A discovery operation of available sites has failed
 ///
 /// Documented at `event OGCPDiscoverSitesFailedEvent`.
@@ -7774,16 +6588,11 @@ pub struct OGCPDiscoverSitesFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(OGCPDiscoverSitesFailedEvent {
-    "cloudId" => cloud_id,
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    OGCPDiscoverSitesFailedEvent { "cloudId" => cloud_id, "eventTime" | "timestamp" =>
+    timestamp, "failureType" => failure_type, "owningPartners" => owning_partners,
+    "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// OAuth2 tokens were successfully refreshed
 ///
 /// Documented at `event OGCPTokensRefreshCompletedEvent`.
@@ -7808,15 +6617,11 @@ pub struct OGCPTokensRefreshCompletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(OGCPTokensRefreshCompletedEvent {
-    "cloudId" => cloud_id,
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    OGCPTokensRefreshCompletedEvent { "cloudId" => cloud_id, "eventTime" | "timestamp" =>
+    timestamp, "owningPartners" => owning_partners, "setupOID" => setup_oid, "siteOID" =>
+    site_oid }; form wire_form
+);
 /// OAuth2 tokens could not be refreshed
 ///
 /// Documented at `event OGCPTokensRefreshFailedEvent`.
@@ -7843,16 +6648,11 @@ pub struct OGCPTokensRefreshFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(OGCPTokensRefreshFailedEvent {
-    "cloudId" => cloud_id,
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    OGCPTokensRefreshFailedEvent { "cloudId" => cloud_id, "eventTime" | "timestamp" =>
+    timestamp, "failureType" => failure_type, "owningPartners" => owning_partners,
+    "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `PUT /setup/devices/{deviceURL}/localDeviceData/{key} request`.
 pub struct ObjectValueRequestBody {
     /// Example: `an object value request body value`.
@@ -7860,11 +6660,7 @@ pub struct ObjectValueRequestBody {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(ObjectValueRequestBody {
-    "value" => value,
-});
-
+crate::de::fields!(ObjectValueRequestBody { "value" => value });
 /// Documented at `event OGCPDiscoverSitesCompletedEvent.sites[]`.
 pub struct OgcpsiteReference {
     /// Example: `a OGCPSite reference label`.
@@ -7874,13 +6670,8 @@ pub struct OgcpsiteReference {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(OgcpsiteReference {
-    "label" => label,
-    "siteId" => site_id,
-});
-
-/// Documented at `GET /setup response.localDevices[].model.features[]` (and 5 other places).
+crate::de::fields!(OgcpsiteReference { "label" => label, "siteId" => site_id });
+/// Documented at `GET /setup response.localDevices[].model.features[]` (and elsewhere).
 pub struct Ogpfeature {
     pub authentication_restricted_commands: Option<Vec<String>>,
     pub command_less: Option<bool>,
@@ -7891,16 +6682,12 @@ pub struct Ogpfeature {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(Ogpfeature {
-    "authenticationRestrictedCommands" => authentication_restricted_commands,
-    "commandLess" => command_less,
-    "eventBased" => event_based,
-    "name" => name,
-    "stateLess" => state_less,
-});
-
-/// Documented at `GET /setup response.localDevices[].model` (and 5 other places).
+crate::de::fields!(
+    Ogpfeature { "authenticationRestrictedCommands" =>
+    authentication_restricted_commands, "commandLess" => command_less, "eventBased" =>
+    event_based, "name" => name, "stateLess" => state_less }
+);
+/// Documented at `GET /setup response.localDevices[].model` (and elsewhere).
 pub struct OgpnodeModel {
     pub features: Option<Vec<crate::types::Ogpfeature>>,
     /// Example: `a sub type`.
@@ -7910,13 +6697,9 @@ pub struct OgpnodeModel {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(OgpnodeModel {
-    "features" => features,
-    "subType" => sub_type,
-    "type" => r#type,
-});
-
+crate::de::fields!(
+    OgpnodeModel { "features" => features, "subType" => sub_type, "type" => r#type }
+);
 /// Documented at `event OpenDoorsDiscoverCompletedEvent`.
 pub struct OpenDoorsDiscoverCompletedEvent {
     /// List of user opendoors devices
@@ -7943,16 +6726,11 @@ pub struct OpenDoorsDiscoverCompletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(OpenDoorsDiscoverCompletedEvent {
-    "candidates" => candidates,
-    "eventTime" | "timestamp" => timestamp,
-    "gatewayId" => gateway_id,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    OpenDoorsDiscoverCompletedEvent { "candidates" => candidates, "eventTime" |
+    "timestamp" => timestamp, "gatewayId" => gateway_id, "owningPartners" =>
+    owning_partners, "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `event OpenDoorsDiscoverCompletedEvent.candidates[]`.
 pub struct OpenDoorsDiscoverCompletedEventCandidate {
     /// Example: `a device address`.
@@ -7963,13 +6741,10 @@ pub struct OpenDoorsDiscoverCompletedEventCandidate {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(OpenDoorsDiscoverCompletedEventCandidate {
-    "deviceAddress" => device_address,
-    "deviceLabel" => device_label,
-    "deviceType" => device_type,
-});
-
+crate::de::fields!(
+    OpenDoorsDiscoverCompletedEventCandidate { "deviceAddress" => device_address,
+    "deviceLabel" => device_label, "deviceType" => device_type }
+);
 /// Documented at `event OpenDoorsDiscoverFailedEvent`.
 pub struct OpenDoorsDiscoverFailedEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -7998,16 +6773,11 @@ pub struct OpenDoorsDiscoverFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(OpenDoorsDiscoverFailedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-    "userId" => user_id,
-}; form wire_form);
-
+crate::de::fields!(
+    OpenDoorsDiscoverFailedEvent { "eventTime" | "timestamp" => timestamp, "failureType"
+    => failure_type, "owningPartners" => owning_partners, "setupOID" => setup_oid,
+    "siteOID" => site_oid, "userId" => user_id }; form wire_form
+);
 /// Documented at `event OpenDoorsGenerateOAuthTokensCompletedEvent`.
 pub struct OpenDoorsGenerateOAuthTokensCompletedEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -8028,14 +6798,11 @@ pub struct OpenDoorsGenerateOAuthTokensCompletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(OpenDoorsGenerateOAuthTokensCompletedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    OpenDoorsGenerateOAuthTokensCompletedEvent { "eventTime" | "timestamp" => timestamp,
+    "owningPartners" => owning_partners, "setupOID" => setup_oid, "siteOID" => site_oid
+    }; form wire_form
+);
 /// Documented at `event OpenDoorsGenerateOAuthTokensFailedEvent`.
 pub struct OpenDoorsGenerateOAuthTokensFailedEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -8058,15 +6825,11 @@ pub struct OpenDoorsGenerateOAuthTokensFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(OpenDoorsGenerateOAuthTokensFailedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    OpenDoorsGenerateOAuthTokensFailedEvent { "eventTime" | "timestamp" => timestamp,
+    "failureType" => failure_type, "owningPartners" => owning_partners, "setupOID" =>
+    setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `` POST /triggers allowed type `orBlock` ``.
 pub struct OrBlock {
     pub activation_delay: Option<i64>,
@@ -8075,13 +6838,10 @@ pub struct OrBlock {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(OrBlock {
-    "activationDelay" => activation_delay,
-    "deactivationDelay" => deactivation_delay,
-    "subConditionBlocks" => sub_condition_blocks,
-});
-
+crate::de::fields!(
+    OrBlock { "activationDelay" => activation_delay, "deactivationDelay" =>
+    deactivation_delay, "subConditionBlocks" => sub_condition_blocks }
+);
 /// Documented at `` POST /triggers allowed type `ovpThermostatRegulationTrigger` ``.
 pub struct OvpthermostatRegulationTrigger {
     pub allow_from_unknown_value: Option<bool>,
@@ -8103,20 +6863,14 @@ pub struct OvpthermostatRegulationTrigger {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(OvpthermostatRegulationTrigger {
-    "allowFromUnknownValue" => allow_from_unknown_value,
-    "deviceURL" => device_url,
-    "label" => label,
-    "metadata" => metadata,
-    "mode" => mode,
-    "regulationHysteresis" => regulation_hysteresis,
-    "serverSide" => server_side,
+crate::de::fields!(
+    OvpthermostatRegulationTrigger { "allowFromUnknownValue" => allow_from_unknown_value,
+    "deviceURL" => device_url, "label" => label, "metadata" => metadata, "mode" => mode,
+    "regulationHysteresis" => regulation_hysteresis, "serverSide" => server_side,
     "targetRegulationOverrides" => target_regulation_overrides,
-    "targetRegulationSchedulingIntervals" => target_regulation_scheduling_intervals,
-});
-
-/// Documented at `POST /config/opendoors/tokens request` (and 3 other places).
+    "targetRegulationSchedulingIntervals" => target_regulation_scheduling_intervals }
+);
+/// Documented at `POST /config/opendoors/tokens request` (and elsewhere).
 pub struct PasswordGrantRequest {
     /// Example: `an application id`.
     pub application_id: Option<String>,
@@ -8127,14 +6881,11 @@ pub struct PasswordGrantRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PasswordGrantRequest {
-    "applicationId" => application_id,
-    "password" => password,
-    "username" => username,
-});
-
-/// Documented at `GET /setup response.rootPlace` (and 8 other places).
+crate::de::fields!(
+    PasswordGrantRequest { "applicationId" => application_id, "password" => password,
+    "username" => username }
+);
+/// Documented at `GET /setup response.rootPlace` (and elsewhere).
 pub struct Place {
     pub creation_time: Option<i64>,
     /// Example: `a place label`.
@@ -8149,17 +6900,11 @@ pub struct Place {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(Place {
-    "creationTime" => creation_time,
-    "label" => label,
-    "lastUpdateTime" => last_update_time,
-    "metadata" => metadata,
-    "oid" => oid,
-    "subPlaces" => sub_places,
-    "type" => r#type,
-});
-
+crate::de::fields!(
+    Place { "creationTime" => creation_time, "label" => label, "lastUpdateTime" =>
+    last_update_time, "metadata" => metadata, "oid" => oid, "subPlaces" => sub_places,
+    "type" => r#type }
+);
 /// A new place has been created
 ///
 /// Documented at `event PlaceCreatedEvent`.
@@ -8194,19 +6939,12 @@ pub struct PlaceCreatedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(PlaceCreatedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "label" => label,
-    "metadata" => metadata,
-    "owningPartners" => owning_partners,
-    "parentPlaceOID" => parent_place_oid,
-    "placeOID" => place_oid,
-    "placeType" | "type" => r#type,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    PlaceCreatedEvent { "eventTime" | "timestamp" => timestamp, "label" => label,
+    "metadata" => metadata, "owningPartners" => owning_partners, "parentPlaceOID" =>
+    parent_place_oid, "placeOID" => place_oid, "placeType" | "type" => r#type, "setupOID"
+    => setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// An existing place has been deleted
 ///
 /// Documented at `event PlaceDeletedEvent`.
@@ -8233,16 +6971,12 @@ pub struct PlaceDeletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(PlaceDeletedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "placeOID" => place_oid,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
-/// Documented at `POST /setup/places/{parentPlaceOID}/subPlaces request` (and 1 other place).
+crate::de::fields!(
+    PlaceDeletedEvent { "eventTime" | "timestamp" => timestamp, "owningPartners" =>
+    owning_partners, "placeOID" => place_oid, "setupOID" => setup_oid, "siteOID" =>
+    site_oid }; form wire_form
+);
+/// Documented at `POST /setup/places/{parentPlaceOID}/subPlaces request` (and elsewhere).
 pub struct PlaceSettings {
     /// Example: `a place request label`.
     pub label: Option<String>,
@@ -8253,13 +6987,9 @@ pub struct PlaceSettings {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PlaceSettings {
-    "label" => label,
-    "metadata" => metadata,
-    "type" => r#type,
-});
-
+crate::de::fields!(
+    PlaceSettings { "label" => label, "metadata" => metadata, "type" => r#type }
+);
 /// An existing place has been updated
 ///
 /// Documented at `event PlaceUpdatedEvent`.
@@ -8294,19 +7024,12 @@ pub struct PlaceUpdatedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(PlaceUpdatedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "label" => label,
-    "metadata" => metadata,
-    "owningPartners" => owning_partners,
-    "parentPlaceOID" => parent_place_oid,
-    "placeOID" => place_oid,
-    "placeType" | "type" => r#type,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    PlaceUpdatedEvent { "eventTime" | "timestamp" => timestamp, "label" => label,
+    "metadata" => metadata, "owningPartners" => owning_partners, "parentPlaceOID" =>
+    parent_place_oid, "placeOID" => place_oid, "placeType" | "type" => r#type, "setupOID"
+    => setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `POST /actionGroups response`.
 pub struct PostActionGroupsResponse {
     /// Example: `string value`.
@@ -8314,11 +7037,7 @@ pub struct PostActionGroupsResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostActionGroupsResponse {
-    "actionGroupOID" => action_group_oid,
-});
-
+crate::de::fields!(PostActionGroupsResponse { "actionGroupOID" => action_group_oid });
 /// Documented at `POST /conditionGroups response`.
 pub struct PostConditionGroupsResponse {
     /// Example: `string value`.
@@ -8326,11 +7045,9 @@ pub struct PostConditionGroupsResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostConditionGroupsResponse {
-    "conditionGroupOID" => condition_group_oid,
-});
-
+crate::de::fields!(
+    PostConditionGroupsResponse { "conditionGroupOID" => condition_group_oid }
+);
 /// Documented at `POST /config/{gatewayId}/{protocolType}/group request`.
 pub struct PostConfigByGatewayIdByProtocolTypeGroupRequest {
     /// Example: `capability of group, example: zigbee:OnOffComponent, zigbee:LightComponent or any controllable work with group`.
@@ -8340,13 +7057,11 @@ pub struct PostConfigByGatewayIdByProtocolTypeGroupRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostConfigByGatewayIdByProtocolTypeGroupRequest {
-    "capability" => capability,
-    "label" => label,
-});
-
-/// Documented at `POST /config/{gatewayId}/devices/{protocolType}/commissioning/codes request[]` (and 1 other place).
+crate::de::fields!(
+    PostConfigByGatewayIdByProtocolTypeGroupRequest { "capability" => capability, "label"
+    => label }
+);
+/// Documented at `POST /config/{gatewayId}/devices/{protocolType}/commissioning/codes request[]` (and elsewhere).
 pub struct PostConfigByGatewayIdDevicesByProtocolTypeCommissioningCodesRequest {
     /// Example: `a code`.
     pub code: Option<String>,
@@ -8357,13 +7072,10 @@ pub struct PostConfigByGatewayIdDevicesByProtocolTypeCommissioningCodesRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostConfigByGatewayIdDevicesByProtocolTypeCommissioningCodesRequest {
-    "code" => code,
-    "commissioningId" => commissioning_id,
-    "metadata" => metadata,
-});
-
+crate::de::fields!(
+    PostConfigByGatewayIdDevicesByProtocolTypeCommissioningCodesRequest { "code" => code,
+    "commissioningId" => commissioning_id, "metadata" => metadata }
+);
 /// Documented at `POST /config/{gatewayId}/devices/{protocolType}/init response`.
 pub struct PostConfigByGatewayIdDevicesByProtocolTypeInitResponse {
     /// Example: `a context`.
@@ -8377,14 +7089,10 @@ pub struct PostConfigByGatewayIdDevicesByProtocolTypeInitResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostConfigByGatewayIdDevicesByProtocolTypeInitResponse {
-    "context" => context,
-    "id" => id,
-    "parentRef" => parent_ref,
-    "type" => r#type,
-});
-
+crate::de::fields!(
+    PostConfigByGatewayIdDevicesByProtocolTypeInitResponse { "context" => context, "id"
+    => id, "parentRef" => parent_ref, "type" => r#type }
+);
 /// Documented at `POST /config/{gatewayId}/enocean/learn/start request`.
 pub struct PostConfigByGatewayIdEnoceanLearnStartRequest {
     pub enocean_equipment_profile: Option<i64>,
@@ -8392,12 +7100,10 @@ pub struct PostConfigByGatewayIdEnoceanLearnStartRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostConfigByGatewayIdEnoceanLearnStartRequest {
-    "enoceanEquipmentProfile" => enocean_equipment_profile,
-    "subType" => sub_type,
-});
-
+crate::de::fields!(
+    PostConfigByGatewayIdEnoceanLearnStartRequest { "enoceanEquipmentProfile" =>
+    enocean_equipment_profile, "subType" => sub_type }
+);
 /// Documented at `POST /config/{gatewayId}/io/controller/{controllerAddress}/sendSystemTable request`.
 pub struct PostConfigByGatewayIdIoControllerByControllerAddressSendSystemTableRequest {
     pub actuator_addresses: Option<Vec<String>>,
@@ -8405,12 +7111,10 @@ pub struct PostConfigByGatewayIdIoControllerByControllerAddressSendSystemTableRe
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostConfigByGatewayIdIoControllerByControllerAddressSendSystemTableRequest {
-    "actuatorAddresses" => actuator_addresses,
-    "sendStackMaster" => send_stack_master,
-});
-
+crate::de::fields!(
+    PostConfigByGatewayIdIoControllerByControllerAddressSendSystemTableRequest {
+    "actuatorAddresses" => actuator_addresses, "sendStackMaster" => send_stack_master }
+);
 /// Documented at `POST /config/{gatewayId}/io/discover/sensors/pulse/gas/{deviceAddress} request`.
 pub struct PostConfigByGatewayIdIoDiscoverSensorsPulseGasByDeviceAddressRequest {
     pub people_count: Option<i64>,
@@ -8419,24 +7123,20 @@ pub struct PostConfigByGatewayIdIoDiscoverSensorsPulseGasByDeviceAddressRequest 
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostConfigByGatewayIdIoDiscoverSensorsPulseGasByDeviceAddressRequest {
-    "peopleCount" => people_count,
-    "usedForCooking" => used_for_cooking,
-    "usedForDHW" => used_for_dhw,
-});
-
+crate::de::fields!(
+    PostConfigByGatewayIdIoDiscoverSensorsPulseGasByDeviceAddressRequest { "peopleCount"
+    => people_count, "usedForCooking" => used_for_cooking, "usedForDHW" => used_for_dhw }
+);
 /// Documented at `POST /config/{gatewayId}/io/discover/sensors/pulse/gas/{deviceAddress} response`.
 pub struct PostConfigByGatewayIdIoDiscoverSensorsPulseGasByDeviceAddressResponse {
     pub changed: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostConfigByGatewayIdIoDiscoverSensorsPulseGasByDeviceAddressResponse {
-    "changed" => changed,
-});
-
+crate::de::fields!(
+    PostConfigByGatewayIdIoDiscoverSensorsPulseGasByDeviceAddressResponse { "changed" =>
+    changed }
+);
 /// Documented at `POST /config/{gatewayId}/io/setConfigState request`.
 pub struct PostConfigByGatewayIdIoSetConfigStateRequest {
     pub actuator_addresses: Option<Vec<String>>,
@@ -8445,14 +7145,12 @@ pub struct PostConfigByGatewayIdIoSetConfigStateRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostConfigByGatewayIdIoSetConfigStateRequest {
-    "actuatorAddresses" => actuator_addresses,
-    "searchForController" => search_for_controller,
-    "state" => state,
-});
-
-/// Documented at `POST /config/{gatewayId}/zwave/exclusionMode/start request` (and 1 other place).
+crate::de::fields!(
+    PostConfigByGatewayIdIoSetConfigStateRequest { "actuatorAddresses" =>
+    actuator_addresses, "searchForController" => search_for_controller, "state" => state
+    }
+);
+/// Documented at `POST /config/{gatewayId}/zwave/exclusionMode/start request` (and elsewhere).
 pub struct PostConfigByGatewayIdZwaveExclusionModeStartRequest {
     /// Example: `a power mode`.
     pub power_mode: Option<String>,
@@ -8460,12 +7158,10 @@ pub struct PostConfigByGatewayIdZwaveExclusionModeStartRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostConfigByGatewayIdZwaveExclusionModeStartRequest {
-    "powerMode" => power_mode,
-    "timeout" => timeout,
-});
-
+crate::de::fields!(
+    PostConfigByGatewayIdZwaveExclusionModeStartRequest { "powerMode" => power_mode,
+    "timeout" => timeout }
+);
 /// Documented at `POST /config/ogcp/{cloudId}/discover/device/{deviceId} request`.
 pub struct PostConfigOgcpByCloudIdDiscoverDeviceByDeviceIdRequest {
     /// Example: `a commissioning key`.
@@ -8473,11 +7169,10 @@ pub struct PostConfigOgcpByCloudIdDiscoverDeviceByDeviceIdRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostConfigOgcpByCloudIdDiscoverDeviceByDeviceIdRequest {
-    "commissioningKey" => commissioning_key,
-});
-
+crate::de::fields!(
+    PostConfigOgcpByCloudIdDiscoverDeviceByDeviceIdRequest { "commissioningKey" =>
+    commissioning_key }
+);
 /// Documented at `POST /config/ogcp/{cloudId}/oauth2/createAuthenticationURL request`.
 pub struct PostConfigOgcpByCloudIdOauth2CreateAuthenticationUrlRequest {
     /// Example: `an application id`.
@@ -8487,12 +7182,10 @@ pub struct PostConfigOgcpByCloudIdOauth2CreateAuthenticationUrlRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostConfigOgcpByCloudIdOauth2CreateAuthenticationUrlRequest {
-    "applicationId" => application_id,
-    "redirectURL" => redirect_url,
-});
-
+crate::de::fields!(
+    PostConfigOgcpByCloudIdOauth2CreateAuthenticationUrlRequest { "applicationId" =>
+    application_id, "redirectURL" => redirect_url }
+);
 /// Documented at `POST /config/ogcp/{cloudId}/oauth2/passwordGrant request`.
 pub struct PostConfigOgcpByCloudIdOauth2PasswordGrantRequest {
     /// Example: `an application id`.
@@ -8504,57 +7197,48 @@ pub struct PostConfigOgcpByCloudIdOauth2PasswordGrantRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostConfigOgcpByCloudIdOauth2PasswordGrantRequest {
-    "applicationId" => application_id,
-    "userName" => user_name,
-    "userPassword" => user_password,
-});
-
-/// Documented at `POST /config/ogcp/{cloudId}/pairing/device request` (and 1 other place).
+crate::de::fields!(
+    PostConfigOgcpByCloudIdOauth2PasswordGrantRequest { "applicationId" =>
+    application_id, "userName" => user_name, "userPassword" => user_password }
+);
+/// Documented at `POST /config/ogcp/{cloudId}/pairing/device request` (and elsewhere).
 pub struct PostConfigOgcpByCloudIdPairingDeviceRequest {
     pub commissioning_data: Option<std::collections::BTreeMap<String, String>>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostConfigOgcpByCloudIdPairingDeviceRequest {
-    "commissioningData" => commissioning_data,
-});
-
-/// Documented at `POST /config/somfyprotect/sendGetSites request` (and 2 other places).
+crate::de::fields!(
+    PostConfigOgcpByCloudIdPairingDeviceRequest { "commissioningData" =>
+    commissioning_data }
+);
+/// Documented at `POST /config/somfyprotect/sendGetSites request` (and elsewhere).
 pub struct PostConfigSomfyprotectSendGetSitesRequest {
     pub with_guests: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostConfigSomfyprotectSendGetSitesRequest {
-    "withGuests" => with_guests,
-});
-
+crate::de::fields!(
+    PostConfigSomfyprotectSendGetSitesRequest { "withGuests" => with_guests }
+);
 /// Documented at `POST /enduser/{userId}/validation/{token} response`.
 pub struct PostEnduserByUserIdValidationByTokenResponse {
     pub email_and_account_validated: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostEnduserByUserIdValidationByTokenResponse {
-    "emailAndAccountValidated" => email_and_account_validated,
-});
-
+crate::de::fields!(
+    PostEnduserByUserIdValidationByTokenResponse { "emailAndAccountValidated" =>
+    email_and_account_validated }
+);
 /// Documented at `POST /enduser/email/validation/{token} response`.
 pub struct PostEnduserEmailValidationByTokenResponse {
     pub email_validated: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostEnduserEmailValidationByTokenResponse {
-    "emailValidated" => email_validated,
-});
-
+crate::de::fields!(
+    PostEnduserEmailValidationByTokenResponse { "emailValidated" => email_validated }
+);
 /// Documented at `POST /enduser/jwt/createToken response`.
 pub struct PostEnduserJwtCreateTokenResponse {
     /// Example: `string value`.
@@ -8562,11 +7246,7 @@ pub struct PostEnduserJwtCreateTokenResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostEnduserJwtCreateTokenResponse {
-    "jwt" => jwt,
-});
-
+crate::de::fields!(PostEnduserJwtCreateTokenResponse { "jwt" => jwt });
 /// Documented at `POST /enduser/password/check request`.
 pub struct PostEnduserPasswordCheckRequest {
     /// Example: `user1`.
@@ -8576,12 +7256,10 @@ pub struct PostEnduserPasswordCheckRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostEnduserPasswordCheckRequest {
-    "userId" => user_id,
-    "userPassword" => user_password,
-});
-
+crate::de::fields!(
+    PostEnduserPasswordCheckRequest { "userId" => user_id, "userPassword" =>
+    user_password }
+);
 /// Documented at `POST /enduser/password/check response`.
 pub struct PostEnduserPasswordCheckResponse {
     /// Example: `Medium`.
@@ -8591,13 +7269,10 @@ pub struct PostEnduserPasswordCheckResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostEnduserPasswordCheckResponse {
-    "qualityClass" => quality_class,
-    "score" => score,
-    "weaknesses" => weaknesses,
-});
-
+crate::de::fields!(
+    PostEnduserPasswordCheckResponse { "qualityClass" => quality_class, "score" => score,
+    "weaknesses" => weaknesses }
+);
 /// Documented at `POST /enduser/password/check response.weaknesses[]`.
 pub struct PostEnduserPasswordCheckResponseWeakness {
     /// Example: `PWD_COMMON_TOKEN`.
@@ -8607,12 +7282,9 @@ pub struct PostEnduserPasswordCheckResponseWeakness {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostEnduserPasswordCheckResponseWeakness {
-    "key" => key,
-    "label" => label,
-});
-
+crate::de::fields!(
+    PostEnduserPasswordCheckResponseWeakness { "key" => key, "label" => label }
+);
 /// Documented at `POST /enduser/password request`.
 pub struct PostEnduserPasswordRequest {
     /// Example: `a new password`.
@@ -8622,13 +7294,11 @@ pub struct PostEnduserPasswordRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostEnduserPasswordRequest {
-    "newPassword" => new_password,
-    "oldPassword" => old_password,
-});
-
-/// Documented at `POST /enduser/password/reset request` (and 1 other place).
+crate::de::fields!(
+    PostEnduserPasswordRequest { "newPassword" => new_password, "oldPassword" =>
+    old_password }
+);
+/// Documented at `POST /enduser/password/reset request` (and elsewhere).
 pub struct PostEnduserPasswordResetRequest {
     /// Example: `an email`.
     pub email: Option<String>,
@@ -8637,12 +7307,9 @@ pub struct PostEnduserPasswordResetRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostEnduserPasswordResetRequest {
-    "email" => email,
-    "userId" => user_id,
-});
-
+crate::de::fields!(
+    PostEnduserPasswordResetRequest { "email" => email, "userId" => user_id }
+);
 /// Documented at `POST /login response`.
 pub struct PostLoginResponse {
     pub extra_attributes: Option<std::collections::BTreeMap<String, String>>,
@@ -8651,24 +7318,17 @@ pub struct PostLoginResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostLoginResponse {
-    "extraAttributes" => extra_attributes,
-    "roles" => roles,
-    "success" => success,
-});
-
+crate::de::fields!(
+    PostLoginResponse { "extraAttributes" => extra_attributes, "roles" => roles,
+    "success" => success }
+);
 /// Documented at `POST /logout response`.
 pub struct PostLogoutResponse {
     pub logout: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostLogoutResponse {
-    "logout" => logout,
-});
-
+crate::de::fields!(PostLogoutResponse { "logout" => logout });
 /// Documented at `POST /reference/devices/search request`.
 pub struct PostReferenceDevicesSearchRequest {
     /// Example: `an any criteria`.
@@ -8685,20 +7345,14 @@ pub struct PostReferenceDevicesSearchRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostReferenceDevicesSearchRequest {
-    "anyCriteria" => any_criteria,
-    "controllableTypes" => controllable_types,
-    "protocolTypes" => protocol_types,
-    "uiClasses" => ui_classes,
-    "uiClassifiers" => ui_classifiers,
-    "uiWidgets" => ui_widgets,
-    "withAttributes" => with_attributes,
-    "withCommands" => with_commands,
-    "withManufacturerReferences" => with_manufacturer_references,
-    "withStates" => with_states,
-});
-
+crate::de::fields!(
+    PostReferenceDevicesSearchRequest { "anyCriteria" => any_criteria,
+    "controllableTypes" => controllable_types, "protocolTypes" => protocol_types,
+    "uiClasses" => ui_classes, "uiClassifiers" => ui_classifiers, "uiWidgets" =>
+    ui_widgets, "withAttributes" => with_attributes, "withCommands" => with_commands,
+    "withManufacturerReferences" => with_manufacturer_references, "withStates" =>
+    with_states }
+);
 /// Documented at `POST /reference/devices/search response`.
 pub struct PostReferenceDevicesSearchResponse {
     pub all_result: Option<bool>,
@@ -8708,12 +7362,10 @@ pub struct PostReferenceDevicesSearchResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostReferenceDevicesSearchResponse {
-    "allResult" => all_result,
-    "devicesTypes" => devices_types,
-});
-
+crate::de::fields!(
+    PostReferenceDevicesSearchResponse { "allResult" => all_result, "devicesTypes" =>
+    devices_types }
+);
 /// Documented at `POST /reference/devices/search response.devicesTypes[]`.
 pub struct PostReferenceDevicesSearchResponseDevicesType {
     pub attributes: Option<Vec<crate::types::DeviceAttributeWrapper>>,
@@ -8742,23 +7394,14 @@ pub struct PostReferenceDevicesSearchResponseDevicesType {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostReferenceDevicesSearchResponseDevicesType {
-    "attributes" => attributes,
-    "commands" => commands,
-    "controllableType" => controllable_type,
-    "localPairing" => local_pairing,
-    "manufacturerReferences" => manufacturer_references,
-    "protocolType" => protocol_type,
-    "states" => states,
-    "subsystemId" => subsystem_id,
-    "typeId" => type_id,
-    "uiClass" => ui_class,
-    "uiClassifiers" => ui_classifiers,
-    "uiProfiles" => ui_profiles,
-    "uiWidget" => ui_widget,
-});
-
+crate::de::fields!(
+    PostReferenceDevicesSearchResponseDevicesType { "attributes" => attributes,
+    "commands" => commands, "controllableType" => controllable_type, "localPairing" =>
+    local_pairing, "manufacturerReferences" => manufacturer_references, "protocolType" =>
+    protocol_type, "states" => states, "subsystemId" => subsystem_id, "typeId" =>
+    type_id, "uiClass" => ui_class, "uiClassifiers" => ui_classifiers, "uiProfiles" =>
+    ui_profiles, "uiWidget" => ui_widget }
+);
 /// Documented at `POST /reference/devices/search response.devicesTypes[].commands[]`.
 pub struct PostReferenceDevicesSearchResponseDevicesTypeCommand {
     /// Example: `a command name`.
@@ -8771,15 +7414,11 @@ pub struct PostReferenceDevicesSearchResponseDevicesTypeCommand {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostReferenceDevicesSearchResponseDevicesTypeCommand {
-    "commandName" => command_name,
-    "description" => description,
-    "nparams" => nparams,
-    "protocolSpecifics" => protocol_specifics,
-    "prototype" => prototype,
-});
-
+crate::de::fields!(
+    PostReferenceDevicesSearchResponseDevicesTypeCommand { "commandName" => command_name,
+    "description" => description, "nparams" => nparams, "protocolSpecifics" =>
+    protocol_specifics, "prototype" => prototype }
+);
 /// Documented at `POST /reference/devices/search response.devicesTypes[].manufacturerReferences[]`.
 pub struct PostReferenceDevicesSearchResponseDevicesTypeManufacturerReference {
     /// Example: `a provider`.
@@ -8792,12 +7431,10 @@ pub struct PostReferenceDevicesSearchResponseDevicesTypeManufacturerReference {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostReferenceDevicesSearchResponseDevicesTypeManufacturerReference {
-    "provider" => provider,
-    "tags" => tags,
-});
-
+crate::de::fields!(
+    PostReferenceDevicesSearchResponseDevicesTypeManufacturerReference { "provider" =>
+    provider, "tags" => tags }
+);
 /// Documented at `POST /reference/devices/search response.devicesTypes[].manufacturerReferences[].tags[]`.
 pub struct PostReferenceDevicesSearchResponseDevicesTypeManufacturerReferenceTag {
     /// Example: `a tag`.
@@ -8807,12 +7444,10 @@ pub struct PostReferenceDevicesSearchResponseDevicesTypeManufacturerReferenceTag
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostReferenceDevicesSearchResponseDevicesTypeManufacturerReferenceTag {
-    "tag" => tag,
-    "type" => r#type,
-});
-
+crate::de::fields!(
+    PostReferenceDevicesSearchResponseDevicesTypeManufacturerReferenceTag { "tag" => tag,
+    "type" => r#type }
+);
 /// Documented at `POST /setup/automation response`.
 pub struct PostSetupAutomationResponse {
     pub operation_responses: Option<
@@ -8821,11 +7456,9 @@ pub struct PostSetupAutomationResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostSetupAutomationResponse {
-    "operationResponses" => operation_responses,
-});
-
+crate::de::fields!(
+    PostSetupAutomationResponse { "operationResponses" => operation_responses }
+);
 /// Documented at `POST /setup/automation response.operationResponses[]`.
 pub struct PostSetupAutomationResponseOperationResponse {
     pub action_group_response: Option<
@@ -8834,22 +7467,20 @@ pub struct PostSetupAutomationResponseOperationResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostSetupAutomationResponseOperationResponse {
-    "actionGroupResponse" => action_group_response,
-});
-
+crate::de::fields!(
+    PostSetupAutomationResponseOperationResponse { "actionGroupResponse" =>
+    action_group_response }
+);
 /// Documented at `POST /setup/automation response.operationResponses[].actionGroupResponse`.
 pub struct PostSetupAutomationResponseOperationResponseActionGroupResponse {
     pub managed_action_group_value: Option<crate::types::ActionGroup>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostSetupAutomationResponseOperationResponseActionGroupResponse {
-    "managedActionGroupValue" => managed_action_group_value,
-});
-
+crate::de::fields!(
+    PostSetupAutomationResponseOperationResponseActionGroupResponse {
+    "managedActionGroupValue" => managed_action_group_value }
+);
 /// Documented at `POST /setup/calendar/days response`.
 pub struct PostSetupCalendarDaysResponse {
     /// Example: `string value`.
@@ -8857,11 +7488,9 @@ pub struct PostSetupCalendarDaysResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostSetupCalendarDaysResponse {
-    "calendarDayOID" => calendar_day_oid,
-});
-
+crate::de::fields!(
+    PostSetupCalendarDaysResponse { "calendarDayOID" => calendar_day_oid }
+);
 /// Documented at `POST /setup/calendar/ruleSet response`.
 pub struct PostSetupCalendarRuleSetResponse {
     pub calendar_rules_ids: Option<Vec<String>>,
@@ -8869,13 +7498,11 @@ pub struct PostSetupCalendarRuleSetResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostSetupCalendarRuleSetResponse {
-    "calendarRulesIds" => calendar_rules_ids,
-    "calendarRulesOIDs" => calendar_rules_oids,
-});
-
-/// Documented at `POST /setup/calendar/rules request` (and 1 other place).
+crate::de::fields!(
+    PostSetupCalendarRuleSetResponse { "calendarRulesIds" => calendar_rules_ids,
+    "calendarRulesOIDs" => calendar_rules_oids }
+);
+/// Documented at `POST /setup/calendar/rules request` (and elsewhere).
 pub struct PostSetupCalendarRulesRequest {
     pub weekly_calendar_rule: Option<
         crate::types::PostSetupCalendarRulesRequestWeeklyCalendarRule,
@@ -8883,12 +7510,10 @@ pub struct PostSetupCalendarRulesRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostSetupCalendarRulesRequest {
-    "weeklyCalendarRule" => weekly_calendar_rule,
-});
-
-/// Documented at `POST /setup/calendar/rules request.weeklyCalendarRule` (and 1 other place).
+crate::de::fields!(
+    PostSetupCalendarRulesRequest { "weeklyCalendarRule" => weekly_calendar_rule }
+);
+/// Documented at `POST /setup/calendar/rules request.weeklyCalendarRule` (and elsewhere).
 pub struct PostSetupCalendarRulesRequestWeeklyCalendarRule {
     /// Example: `a calendar day OID`.
     pub calendar_day_oid: Option<String>,
@@ -8918,31 +7543,17 @@ pub struct PostSetupCalendarRulesRequestWeeklyCalendarRule {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostSetupCalendarRulesRequestWeeklyCalendarRule {
-    "calendarDayOID" => calendar_day_oid,
-    "dayMask" => day_mask,
-    "dayType" => day_type,
-    "enabled" => enabled,
-    "endDay" => end_day,
-    "endMonth" => end_month,
-    "endTimeHours" => end_time_hours,
-    "endTimeMinutes" => end_time_minutes,
-    "endYear" => end_year,
-    "finalRule" => final_rule,
-    "localCalendarDay" => local_calendar_day,
-    "metadata" => metadata,
-    "period" => period,
-    "presenceFilter" => presence_filter,
-    "priority" => priority,
-    "randomTimeRange" => random_time_range,
-    "startDay" => start_day,
-    "startMonth" => start_month,
-    "startTimeHours" => start_time_hours,
-    "startTimeMinutes" => start_time_minutes,
-    "startYear" => start_year,
-});
-
+crate::de::fields!(
+    PostSetupCalendarRulesRequestWeeklyCalendarRule { "calendarDayOID" =>
+    calendar_day_oid, "dayMask" => day_mask, "dayType" => day_type, "enabled" => enabled,
+    "endDay" => end_day, "endMonth" => end_month, "endTimeHours" => end_time_hours,
+    "endTimeMinutes" => end_time_minutes, "endYear" => end_year, "finalRule" =>
+    final_rule, "localCalendarDay" => local_calendar_day, "metadata" => metadata,
+    "period" => period, "presenceFilter" => presence_filter, "priority" => priority,
+    "randomTimeRange" => random_time_range, "startDay" => start_day, "startMonth" =>
+    start_month, "startTimeHours" => start_time_hours, "startTimeMinutes" =>
+    start_time_minutes, "startYear" => start_year }
+);
 /// Documented at `POST /setup/calendar/rules response`.
 pub struct PostSetupCalendarRulesResponse {
     /// Example: `a calendar rule id`.
@@ -8952,12 +7563,10 @@ pub struct PostSetupCalendarRulesResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostSetupCalendarRulesResponse {
-    "calendarRuleId" => calendar_rule_id,
-    "calendarRuleOID" => calendar_rule_oid,
-});
-
+crate::de::fields!(
+    PostSetupCalendarRulesResponse { "calendarRuleId" => calendar_rule_id,
+    "calendarRuleOID" => calendar_rule_oid }
+);
 /// Documented at `POST /setup/calendar/schedule/{year}/{month}/{day}/dayView request`.
 pub struct PostSetupCalendarScheduleByYearByMonthByDayDayViewRequest {
     pub calendar_days_oid: Option<Vec<String>>,
@@ -8967,14 +7576,11 @@ pub struct PostSetupCalendarScheduleByYearByMonthByDayDayViewRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostSetupCalendarScheduleByYearByMonthByDayDayViewRequest {
-    "calendarDaysOid" => calendar_days_oid,
-    "calendarRulesOid" => calendar_rules_oid,
-    "priority" => priority,
-    "timeTriggersId" => time_triggers_id,
-});
-
+crate::de::fields!(
+    PostSetupCalendarScheduleByYearByMonthByDayDayViewRequest { "calendarDaysOid" =>
+    calendar_days_oid, "calendarRulesOid" => calendar_rules_oid, "priority" => priority,
+    "timeTriggersId" => time_triggers_id }
+);
 /// Documented at `POST /setup/devices/{deviceURL}/_deleteCascade response`.
 pub struct PostSetupDevicesByDeviceUrlDeleteCascadeResponse {
     /// Example: `string value`.
@@ -8982,11 +7588,9 @@ pub struct PostSetupDevicesByDeviceUrlDeleteCascadeResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostSetupDevicesByDeviceUrlDeleteCascadeResponse {
-    "jobId" => job_id,
-});
-
+crate::de::fields!(
+    PostSetupDevicesByDeviceUrlDeleteCascadeResponse { "jobId" => job_id }
+);
 /// Documented at `POST /setup/devices/states/growingIndexes request[]`.
 pub struct PostSetupDevicesStatesGrowingIndexesRequest {
     /// Example: `a device url`.
@@ -8998,14 +7602,10 @@ pub struct PostSetupDevicesStatesGrowingIndexesRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostSetupDevicesStatesGrowingIndexesRequest {
-    "deviceUrl" => device_url,
-    "from" => from,
-    "stateName" => state_name,
-    "to" => to,
-});
-
+crate::de::fields!(
+    PostSetupDevicesStatesGrowingIndexesRequest { "deviceUrl" => device_url, "from" =>
+    from, "stateName" => state_name, "to" => to }
+);
 /// Documented at `POST /setup/devices/states/growingIndexes response[]`.
 pub struct PostSetupDevicesStatesGrowingIndexesResponse {
     pub delta: Option<i64>,
@@ -9016,13 +7616,10 @@ pub struct PostSetupDevicesStatesGrowingIndexesResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostSetupDevicesStatesGrowingIndexesResponse {
-    "delta" => delta,
-    "deviceUrl" => device_url,
-    "stateName" => state_name,
-});
-
+crate::de::fields!(
+    PostSetupDevicesStatesGrowingIndexesResponse { "delta" => delta, "deviceUrl" =>
+    device_url, "stateName" => state_name }
+);
 /// Documented at `POST /setup/places/{parentPlaceOID}/subPlaces response`.
 pub struct PostSetupPlacesByParentPlaceOidSubPlacesResponse {
     /// Example: `string value`.
@@ -9030,11 +7627,9 @@ pub struct PostSetupPlacesByParentPlaceOidSubPlacesResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostSetupPlacesByParentPlaceOidSubPlacesResponse {
-    "placeOID" => place_oid,
-});
-
+crate::de::fields!(
+    PostSetupPlacesByParentPlaceOidSubPlacesResponse { "placeOID" => place_oid }
+);
 /// Documented at `POST /setup/secrets response`.
 pub struct PostSetupSecretsResponse {
     /// Example: `string value`.
@@ -9042,11 +7637,7 @@ pub struct PostSetupSecretsResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostSetupSecretsResponse {
-    "OID" => oid,
-});
-
+crate::de::fields!(PostSetupSecretsResponse { "OID" => oid });
 /// Documented at `POST /setup/subscribe/notification/android/{providerApplicationId} request`.
 pub struct PostSetupSubscribeNotificationAndroidByProviderApplicationIdRequest {
     pub device: Option<crate::types::PushDevice>,
@@ -9058,14 +7649,11 @@ pub struct PostSetupSubscribeNotificationAndroidByProviderApplicationIdRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostSetupSubscribeNotificationAndroidByProviderApplicationIdRequest {
-    "device" => device,
-    "jsonPayload" => json_payload,
-    "registrationId" => registration_id,
-    "userId" => user_id,
-});
-
+crate::de::fields!(
+    PostSetupSubscribeNotificationAndroidByProviderApplicationIdRequest { "device" =>
+    device, "jsonPayload" => json_payload, "registrationId" => registration_id, "userId"
+    => user_id }
+);
 /// Documented at `POST /setup/subscribe/notification/android/fcm/{providerApplicationId} request`.
 pub struct PostSetupSubscribeNotificationAndroidFcmByProviderApplicationIdRequest {
     pub device: Option<crate::types::PushDevice>,
@@ -9076,13 +7664,10 @@ pub struct PostSetupSubscribeNotificationAndroidFcmByProviderApplicationIdReques
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostSetupSubscribeNotificationAndroidFcmByProviderApplicationIdRequest {
-    "device" => device,
-    "registrationId" => registration_id,
-    "userId" => user_id,
-});
-
+crate::de::fields!(
+    PostSetupSubscribeNotificationAndroidFcmByProviderApplicationIdRequest { "device" =>
+    device, "registrationId" => registration_id, "userId" => user_id }
+);
 /// Documented at `POST /setup/subscribe/notification/apple/{providerApplicationId} request`.
 pub struct PostSetupSubscribeNotificationAppleByProviderApplicationIdRequest {
     pub alert: Option<bool>,
@@ -9096,16 +7681,11 @@ pub struct PostSetupSubscribeNotificationAppleByProviderApplicationIdRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostSetupSubscribeNotificationAppleByProviderApplicationIdRequest {
-    "alert" => alert,
-    "badge" => badge,
-    "device" => device,
-    "deviceToken" => device_token,
-    "sound" => sound,
-    "userId" => user_id,
-});
-
+crate::de::fields!(
+    PostSetupSubscribeNotificationAppleByProviderApplicationIdRequest { "alert" => alert,
+    "badge" => badge, "device" => device, "deviceToken" => device_token, "sound" =>
+    sound, "userId" => user_id }
+);
 /// Documented at `POST /setup/subscribe/notification/windows/{providerApplicationId} request`.
 pub struct PostSetupSubscribeNotificationWindowsByProviderApplicationIdRequest {
     pub device: Option<crate::types::PushDevice>,
@@ -9122,38 +7702,31 @@ pub struct PostSetupSubscribeNotificationWindowsByProviderApplicationIdRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostSetupSubscribeNotificationWindowsByProviderApplicationIdRequest {
-    "device" => device,
-    "raw" => raw,
-    "tile" => tile,
-    "toast" => toast,
-    "uri" => uri,
-    "userId" => user_id,
-});
-
+crate::de::fields!(
+    PostSetupSubscribeNotificationWindowsByProviderApplicationIdRequest { "device" =>
+    device, "raw" => raw, "tile" => tile, "toast" => toast, "uri" => uri, "userId" =>
+    user_id }
+);
 /// Documented at `POST /termsOfUse/{gatewayId}/accept/{token} response`.
 pub struct PostTermsOfUseByGatewayIdAcceptByTokenResponse {
     pub terms_of_use_validated: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostTermsOfUseByGatewayIdAcceptByTokenResponse {
-    "TermsOfUseValidated" => terms_of_use_validated,
-});
-
+crate::de::fields!(
+    PostTermsOfUseByGatewayIdAcceptByTokenResponse { "TermsOfUseValidated" =>
+    terms_of_use_validated }
+);
 /// Documented at `POST /termsOfUse/{gatewayId}/decline/{token} response`.
 pub struct PostTermsOfUseByGatewayIdDeclineByTokenResponse {
     pub terms_of_use_declined: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostTermsOfUseByGatewayIdDeclineByTokenResponse {
-    "TermsOfUseDeclined" => terms_of_use_declined,
-});
-
+crate::de::fields!(
+    PostTermsOfUseByGatewayIdDeclineByTokenResponse { "TermsOfUseDeclined" =>
+    terms_of_use_declined }
+);
 /// Documented at `POST /triggers response`.
 pub struct PostTriggersResponse {
     /// Example: `a setup trigger id`.
@@ -9163,24 +7736,21 @@ pub struct PostTriggersResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostTriggersResponse {
-    "setupTriggerId" => setup_trigger_id,
-    "setupTriggerOID" => setup_trigger_oid,
-});
-
+crate::de::fields!(
+    PostTriggersResponse { "setupTriggerId" => setup_trigger_id, "setupTriggerOID" =>
+    setup_trigger_oid }
+);
 /// Documented at `POST /utils/location/countries/{countryNameOrCode}/cities/{prefix} request`.
 pub struct PostUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefixRequest {
     pub include_secondary_zones: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PostUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefixRequest {
-    "includeSecondaryZones" => include_secondary_zones,
-});
-
-/// Documented at `POST /config/{gatewayId}/zwave/pairing/exclusion/start request` (and 2 other places).
+crate::de::fields!(
+    PostUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefixRequest {
+    "includeSecondaryZones" => include_secondary_zones }
+);
+/// Documented at `POST /config/{gatewayId}/zwave/pairing/exclusion/start request` (and elsewhere).
 pub struct Power {
     /// Example: `a power mode`.
     pub mode: Option<String>,
@@ -9190,13 +7760,10 @@ pub struct Power {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(Power {
-    "mode" => mode,
-    "timeout" => timeout,
-    "highestSecurityType" => highest_security_type,
-});
-
+crate::de::fields!(
+    Power { "mode" => mode, "timeout" => timeout, "highestSecurityType" =>
+    highest_security_type }
+);
 /// Documented at `GET /reference/protocolTypes response[]`.
 pub struct ProtocolTypeDetails {
     pub id: Option<i64>,
@@ -9209,14 +7776,10 @@ pub struct ProtocolTypeDetails {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(ProtocolTypeDetails {
-    "id" => id,
-    "label" => label,
-    "name" => name,
-    "prefix" => prefix,
-});
-
+crate::de::fields!(
+    ProtocolTypeDetails { "id" => id, "label" => label, "name" => name, "prefix" =>
+    prefix }
+);
 /// Partial raw device purge is complete
 ///
 /// Documented at `event PurgePartialRawDevicesEvent`.
@@ -9247,18 +7810,13 @@ pub struct PurgePartialRawDevicesEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(PurgePartialRawDevicesEvent {
-    "deletedRawDevicesCount" => deleted_raw_devices_count,
-    "eventTime" | "timestamp" => timestamp,
-    "gatewayId" => gateway_id,
-    "owningPartner" => owning_partner,
-    "protocolType" => protocol_type,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
-/// Documented at `POST /setup/subscribe/notification/android/{providerApplicationId} request.device` (and 15 other places).
+crate::de::fields!(
+    PurgePartialRawDevicesEvent { "deletedRawDevicesCount" => deleted_raw_devices_count,
+    "eventTime" | "timestamp" => timestamp, "gatewayId" => gateway_id, "owningPartner" =>
+    owning_partner, "protocolType" => protocol_type, "setupOID" => setup_oid, "siteOID"
+    => site_oid }; form wire_form
+);
+/// Documented at `POST /setup/subscribe/notification/android/{providerApplicationId} request.device` (and elsewhere).
 pub struct PushDevice {
     /// Example: `some metadata`.
     pub metadata: Option<String>,
@@ -9275,17 +7833,11 @@ pub struct PushDevice {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PushDevice {
-    "metadata" => metadata,
-    "model" => model,
-    "name" => name,
-    "udid" => udid,
-    "version" => version,
-    "creationTime" => creation_time,
-    "lastUpdateTime" => last_update_time,
-});
-
+crate::de::fields!(
+    PushDevice { "metadata" => metadata, "model" => model, "name" => name, "udid" =>
+    udid, "version" => version, "creationTime" => creation_time, "lastUpdateTime" =>
+    last_update_time }
+);
 /// A push subscription has been created
 ///
 /// Documented at `event PushSubscriptionCreatedEvent`.
@@ -9310,15 +7862,11 @@ pub struct PushSubscriptionCreatedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(PushSubscriptionCreatedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "pushSubscriptionOID" => push_subscription_oid,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    PushSubscriptionCreatedEvent { "eventTime" | "timestamp" => timestamp,
+    "owningPartners" => owning_partners, "pushSubscriptionOID" => push_subscription_oid,
+    "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// A push subscription has been deleted
 ///
 /// Documented at `event PushSubscriptionDeletedEvent`.
@@ -9343,40 +7891,30 @@ pub struct PushSubscriptionDeletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(PushSubscriptionDeletedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "pushSubscriptionOID" => push_subscription_oid,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
-/// Documented at `PUT /enduser/account request.extraEmails[]` (and 4 other places).
+crate::de::fields!(
+    PushSubscriptionDeletedEvent { "eventTime" | "timestamp" => timestamp,
+    "owningPartners" => owning_partners, "pushSubscriptionOID" => push_subscription_oid,
+    "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
+);
+/// Documented at `PUT /enduser/account request.extraEmails[]` (and elsewhere).
 pub struct PutEnduserAccountRequestExtraEmail {
     /// Example: `an email`.
     pub email: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PutEnduserAccountRequestExtraEmail {
-    "email" => email,
-});
-
-/// Documented at `PUT /enduser/{userId}/accessPeriod request` (and 1 other place).
+crate::de::fields!(PutEnduserAccountRequestExtraEmail { "email" => email });
+/// Documented at `PUT /enduser/{userId}/accessPeriod request` (and elsewhere).
 pub struct PutEnduserByUserIdAccessPeriodRequest {
     pub activation_timestamp: Option<i64>,
     pub expiration_timestamp: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PutEnduserByUserIdAccessPeriodRequest {
-    "activationTimestamp" => activation_timestamp,
-    "expirationTimestamp" => expiration_timestamp,
-});
-
+crate::de::fields!(
+    PutEnduserByUserIdAccessPeriodRequest { "activationTimestamp" =>
+    activation_timestamp, "expirationTimestamp" => expiration_timestamp }
+);
 /// Documented at `PUT /setup/devices/link response`.
 pub struct PutSetupDevicesLinkResponse {
     /// Example: `string value`.
@@ -9384,22 +7922,17 @@ pub struct PutSetupDevicesLinkResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PutSetupDevicesLinkResponse {
-    "groupId" => group_id,
-});
-
+crate::de::fields!(PutSetupDevicesLinkResponse { "groupId" => group_id });
 /// Documented at `PUT /setup/gateways/{gatewayId}/detach request`.
 pub struct PutSetupGatewaysByGatewayIdDetachRequest {
     pub purge_dependencies: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PutSetupGatewaysByGatewayIdDetachRequest {
-    "purgeDependencies" => purge_dependencies,
-});
-
+crate::de::fields!(
+    PutSetupGatewaysByGatewayIdDetachRequest { "purgeDependencies" => purge_dependencies
+    }
+);
 /// Documented at `PUT /setup/gateways/{gatewayId}/update response`.
 pub struct PutSetupGatewaysByGatewayIdUpdateResponse {
     pub details: Option<crate::types::PutSetupGatewaysByGatewayIdUpdateResponseDetails>,
@@ -9407,12 +7940,10 @@ pub struct PutSetupGatewaysByGatewayIdUpdateResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PutSetupGatewaysByGatewayIdUpdateResponse {
-    "details" => details,
-    "updateStarted" => update_started,
-});
-
+crate::de::fields!(
+    PutSetupGatewaysByGatewayIdUpdateResponse { "details" => details, "updateStarted" =>
+    update_started }
+);
 /// Documented at `PUT /setup/gateways/{gatewayId}/update response.details`.
 pub struct PutSetupGatewaysByGatewayIdUpdateResponseDetails {
     /// Example: `an exec id`.
@@ -9424,33 +7955,24 @@ pub struct PutSetupGatewaysByGatewayIdUpdateResponseDetails {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PutSetupGatewaysByGatewayIdUpdateResponseDetails {
-    "execId" => exec_id,
-    "ownerKey" => owner_key,
-    "type" => r#type,
-});
-
-/// Documented at `PUT /setup/metadata request` (and 1 other place).
+crate::de::fields!(
+    PutSetupGatewaysByGatewayIdUpdateResponseDetails { "execId" => exec_id, "ownerKey" =>
+    owner_key, "type" => r#type }
+);
+/// Documented at `PUT /setup/metadata request` (and elsewhere).
 pub struct PutSetupMetadataRequest {
     /// Example: `some metadata`.
     pub metadata: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PutSetupMetadataRequest {
-    "metadata" => metadata,
-});
-
+crate::de::fields!(PutSetupMetadataRequest { "metadata" => metadata });
 /// Documented at `PUT /setup/secrets/{OID}/value request`.
 pub struct PutSetupSecretsByOidValueRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
 crate::de::fields!(PutSetupSecretsByOidValueRequest {});
-
 /// Documented at `PUT /triggers/test/discrete/{triggerOID} request`.
 pub struct PutTriggersTestDiscreteByTriggerOidRequest {
     /// Example: `a target value`.
@@ -9458,11 +7980,9 @@ pub struct PutTriggersTestDiscreteByTriggerOidRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(PutTriggersTestDiscreteByTriggerOidRequest {
-    "targetValue" => target_value,
-});
-
+crate::de::fields!(
+    PutTriggersTestDiscreteByTriggerOidRequest { "targetValue" => target_value }
+);
 /// Refresh all states query for given protocol type is completed
 ///
 /// Documented at `event RefreshAllDevicesStatesCompletedEvent`.
@@ -9490,16 +8010,11 @@ pub struct RefreshAllDevicesStatesCompletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(RefreshAllDevicesStatesCompletedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "gatewayId" => gateway_id,
-    "owningPartner" => owning_partner,
-    "protocolType" => protocol_type,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    RefreshAllDevicesStatesCompletedEvent { "eventTime" | "timestamp" => timestamp,
+    "gatewayId" => gateway_id, "owningPartner" => owning_partner, "protocolType" =>
+    protocol_type, "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Devices states could not be refreshed
 ///
 /// Documented at `event RefreshAllDevicesStatesFailedEvent`.
@@ -9529,29 +8044,20 @@ pub struct RefreshAllDevicesStatesFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(RefreshAllDevicesStatesFailedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "gatewayId" => gateway_id,
-    "owningPartner" => owning_partner,
-    "protocolType" => protocol_type,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
-/// Documented at `GET /enduser/defaultSetupOID response` (and 2 other places).
+crate::de::fields!(
+    RefreshAllDevicesStatesFailedEvent { "eventTime" | "timestamp" => timestamp,
+    "failureType" => failure_type, "gatewayId" => gateway_id, "owningPartner" =>
+    owning_partner, "protocolType" => protocol_type, "setupOID" => setup_oid, "siteOID"
+    => site_oid }; form wire_form
+);
+/// Documented at `GET /enduser/defaultSetupOID response` (and elsewhere).
 pub struct ResultResponse {
     /// Example: `string value`.
     pub result: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(ResultResponse {
-    "result" => result,
-});
-
+crate::de::fields!(ResultResponse { "result" => result });
 /// One of the allowed types of `Scheduling Interval Type`, sent as `{ "<key>": { … } }`.
 ///
 /// A key the documentation does not list decodes to `Unknown`, kept as sent.
@@ -9569,7 +8075,6 @@ pub enum SchedulingInterval {
     /// A variant the documentation does not list, or a value of another shape.
     Unknown(Value),
 }
-
 impl SchedulingInterval {
     /// The wrapper key on the wire, if the variant is documented.
     pub fn key(&self) -> Option<&'static str> {
@@ -9585,7 +8090,6 @@ impl SchedulingInterval {
             SchedulingInterval::Unknown(_) => None,
         }
     }
-
     fn from_json(value: Value) -> Self {
         if let Some((key, inner)) = crate::de::wrapped_entry(&value) {
             match key {
@@ -9635,7 +8139,6 @@ impl SchedulingInterval {
         SchedulingInterval::Unknown(value)
     }
 }
-
 impl Serialize for SchedulingInterval {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -9667,13 +8170,11 @@ impl Serialize for SchedulingInterval {
         }
     }
 }
-
 impl<'de> Deserialize<'de> for SchedulingInterval {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         Ok(SchedulingInterval::from_json(Value::deserialize(deserializer)?))
     }
 }
-
 impl crate::de::Lenient for SchedulingInterval {
     fn decode<'de, D: Deserializer<'de>>(
         deserializer: D,
@@ -9681,7 +8182,6 @@ impl crate::de::Lenient for SchedulingInterval {
         Ok(Ok(SchedulingInterval::from_json(Value::deserialize(deserializer)?)))
     }
 }
-
 /// Documented at `POST /enduser/secondaryAccounts request`.
 pub struct SecondaryEnduserAccount {
     pub activation_timestamp: Option<i64>,
@@ -9698,17 +8198,11 @@ pub struct SecondaryEnduserAccount {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(SecondaryEnduserAccount {
-    "activationTimestamp" => activation_timestamp,
-    "endUser" => end_user,
-    "expirationTimestamp" => expiration_timestamp,
-    "label" => label,
-    "password" => password,
-    "roleName" => role_name,
-    "templateName" => template_name,
-});
-
+crate::de::fields!(
+    SecondaryEnduserAccount { "activationTimestamp" => activation_timestamp, "endUser" =>
+    end_user, "expirationTimestamp" => expiration_timestamp, "label" => label, "password"
+    => password, "roleName" => role_name, "templateName" => template_name }
+);
 /// Documented at `POST /login response.roles[]`.
 pub struct SecurityRole {
     /// Example: `a security role name`.
@@ -9716,11 +8210,7 @@ pub struct SecurityRole {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(SecurityRole {
-    "name" => name,
-});
-
+crate::de::fields!(SecurityRole { "name" => name });
 /// Documented at `` POST /triggers allowed type `sensorThreshold` ``.
 pub struct SensorThreshold {
     pub allow_execute_on_enabled: Option<bool>,
@@ -9753,32 +8243,19 @@ pub struct SensorThreshold {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(SensorThreshold {
-    "allowExecuteOnEnabled" => allow_execute_on_enabled,
-    "allowFromUnknownValue" => allow_from_unknown_value,
-    "deviceURL" => device_url,
-    "label" => label,
-    "lowerActivationDelay" => lower_activation_delay,
-    "lowerBound" => lower_bound,
-    "lowerDeactivationDelay" => lower_deactivation_delay,
-    "lowerEffects" => lower_effects,
-    "metadata" => metadata,
-    "middleActivationDelay" => middle_activation_delay,
-    "middleDeactivationDelay" => middle_deactivation_delay,
-    "middleEffects" => middle_effects,
-    "mode" => mode,
-    "objectPath" => object_path,
-    "schedulingIntervals" => scheduling_intervals,
-    "serverSide" => server_side,
-    "stateName" => state_name,
-    "upperActivationDelay" => upper_activation_delay,
-    "upperBound" => upper_bound,
-    "upperDeactivationDelay" => upper_deactivation_delay,
-    "upperEffects" => upper_effects,
-    "usingTriggerModeFlag" => using_trigger_mode_flag,
-});
-
+crate::de::fields!(
+    SensorThreshold { "allowExecuteOnEnabled" => allow_execute_on_enabled,
+    "allowFromUnknownValue" => allow_from_unknown_value, "deviceURL" => device_url,
+    "label" => label, "lowerActivationDelay" => lower_activation_delay, "lowerBound" =>
+    lower_bound, "lowerDeactivationDelay" => lower_deactivation_delay, "lowerEffects" =>
+    lower_effects, "metadata" => metadata, "middleActivationDelay" =>
+    middle_activation_delay, "middleDeactivationDelay" => middle_deactivation_delay,
+    "middleEffects" => middle_effects, "mode" => mode, "objectPath" => object_path,
+    "schedulingIntervals" => scheduling_intervals, "serverSide" => server_side,
+    "stateName" => state_name, "upperActivationDelay" => upper_activation_delay,
+    "upperBound" => upper_bound, "upperDeactivationDelay" => upper_deactivation_delay,
+    "upperEffects" => upper_effects, "usingTriggerModeFlag" => using_trigger_mode_flag }
+);
 /// Documented at `GET /setup response`.
 pub struct Setup {
     pub creation_time: Option<i64>,
@@ -9807,28 +8284,16 @@ pub struct Setup {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(Setup {
-    "creationTime" => creation_time,
-    "devices" => devices,
-    "disconnectionConfiguration" => disconnection_configuration,
-    "features" => features,
-    "gateways" => gateways,
-    "id" => id,
-    "lastUpdateTime" => last_update_time,
-    "localDevices" => local_devices,
-    "location" => location,
-    "metadata" => metadata,
-    "oid" => oid,
-    "partnerId" => partner_id,
-    "resellerDelegationEndDate" => reseller_delegation_end_date,
-    "resellerDelegationType" => reseller_delegation_type,
-    "rootPlace" => root_place,
-    "siteOID" => site_oid,
-    "zones" => zones,
-});
-
-/// Documented at `GET /setup/additionalInformation response[]` (and 1 other place).
+crate::de::fields!(
+    Setup { "creationTime" => creation_time, "devices" => devices,
+    "disconnectionConfiguration" => disconnection_configuration, "features" => features,
+    "gateways" => gateways, "id" => id, "lastUpdateTime" => last_update_time,
+    "localDevices" => local_devices, "location" => location, "metadata" => metadata,
+    "oid" => oid, "partnerId" => partner_id, "resellerDelegationEndDate" =>
+    reseller_delegation_end_date, "resellerDelegationType" => reseller_delegation_type,
+    "rootPlace" => root_place, "siteOID" => site_oid, "zones" => zones }
+);
+/// Documented at `GET /setup/additionalInformation response[]` (and elsewhere).
 pub struct SetupAdditionalInfo {
     /// Example: `a setup additional info label`.
     pub label: Option<String>,
@@ -9843,16 +8308,10 @@ pub struct SetupAdditionalInfo {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(SetupAdditionalInfo {
-    "label" => label,
-    "rank" => rank,
-    "templateId" => template_id,
-    "type" => r#type,
-    "unsafe" => r#unsafe,
-    "value" => value,
-});
-
+crate::de::fields!(
+    SetupAdditionalInfo { "label" => label, "rank" => rank, "templateId" => template_id,
+    "type" => r#type, "unsafe" => r#unsafe, "value" => value }
+);
 /// Documented at `GET /enduser/setups response[]`.
 pub struct SetupEndUser {
     pub activation_timestamp: Option<i64>,
@@ -9872,19 +8331,12 @@ pub struct SetupEndUser {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(SetupEndUser {
-    "activationTimestamp" => activation_timestamp,
-    "defaultSetup" => default_setup,
-    "expirationTimestamp" => expiration_timestamp,
-    "label" => label,
-    "owner" => owner,
-    "roleName" => role_name,
-    "setupOID" => setup_oid,
-    "templateName" => template_name,
-    "userId" => user_id,
-});
-
+crate::de::fields!(
+    SetupEndUser { "activationTimestamp" => activation_timestamp, "defaultSetup" =>
+    default_setup, "expirationTimestamp" => expiration_timestamp, "label" => label,
+    "owner" => owner, "roleName" => role_name, "setupOID" => setup_oid, "templateName" =>
+    template_name, "userId" => user_id }
+);
 /// Documented at `POST /setup/enduser request`.
 pub struct SetupEndUserWrapper {
     pub activation_date: Option<i64>,
@@ -9901,18 +8353,12 @@ pub struct SetupEndUserWrapper {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(SetupEndUserWrapper {
-    "activationDate" => activation_date,
-    "defaultSetup" => default_setup,
-    "expirationDate" => expiration_date,
-    "label" => label,
-    "roleName" => role_name,
-    "templateName" => template_name,
-    "userId" => user_id,
-});
-
-/// Documented at `GET /setup response.features[]` (and 1 other place).
+crate::de::fields!(
+    SetupEndUserWrapper { "activationDate" => activation_date, "defaultSetup" =>
+    default_setup, "expirationDate" => expiration_date, "label" => label, "roleName" =>
+    role_name, "templateName" => template_name, "userId" => user_id }
+);
+/// Documented at `GET /setup response.features[]` (and elsewhere).
 pub struct SetupFeature {
     /// Example: `a setup feature name`.
     pub name: Option<String>,
@@ -9921,12 +8367,7 @@ pub struct SetupFeature {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(SetupFeature {
-    "name" => name,
-    "source" => source,
-});
-
+crate::de::fields!(SetupFeature { "name" => name, "source" => source });
 /// Documented at `GET /setup/files response[]`.
 pub struct SetupFile {
     /// Example: `some comments`.
@@ -9942,16 +8383,10 @@ pub struct SetupFile {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(SetupFile {
-    "comments" => comments,
-    "filename" => filename,
-    "metadata" => metadata,
-    "oid" => oid,
-    "size" => size,
-    "uploadTime" => upload_time,
-});
-
+crate::de::fields!(
+    SetupFile { "comments" => comments, "filename" => filename, "metadata" => metadata,
+    "oid" => oid, "size" => size, "uploadTime" => upload_time }
+);
 /// An asynchronous job has completed successfully
 ///
 /// Documented at `event SetupJobCompletedEvent`.
@@ -9976,15 +8411,11 @@ pub struct SetupJobCompletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(SetupJobCompletedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "jobId" => job_id,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    SetupJobCompletedEvent { "eventTime" | "timestamp" => timestamp, "jobId" => job_id,
+    "owningPartners" => owning_partners, "setupOID" => setup_oid, "siteOID" => site_oid
+    }; form wire_form
+);
 /// An asynchronous job has failed
 ///
 /// Documented at `event SetupJobFailedEvent`.
@@ -10009,15 +8440,11 @@ pub struct SetupJobFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(SetupJobFailedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "jobId" => job_id,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    SetupJobFailedEvent { "eventTime" | "timestamp" => timestamp, "jobId" => job_id,
+    "owningPartners" => owning_partners, "setupOID" => setup_oid, "siteOID" => site_oid
+    }; form wire_form
+);
 /// Documented at `PUT /enduser/setupLabel request`.
 pub struct SetupLabel {
     /// Example: `a setup label label`.
@@ -10025,12 +8452,8 @@ pub struct SetupLabel {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(SetupLabel {
-    "label" => label,
-});
-
-/// Documented at `GET /setup/options response[]` (and 1 other place).
+crate::de::fields!(SetupLabel { "label" => label });
+/// Documented at `GET /setup/options response[]` (and elsewhere).
 pub struct SetupOption {
     pub creation_time: Option<i64>,
     pub end_date: Option<i64>,
@@ -10042,17 +8465,12 @@ pub struct SetupOption {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(SetupOption {
-    "creationTime" => creation_time,
-    "endDate" => end_date,
-    "lastUpdateTime" => last_update_time,
-    "optionId" => option_id,
-    "parameters" => parameters,
-    "startDate" => start_date,
-});
-
-/// Documented at `GET /setup/options response[].parameters[]` (and 2 other places).
+crate::de::fields!(
+    SetupOption { "creationTime" => creation_time, "endDate" => end_date,
+    "lastUpdateTime" => last_update_time, "optionId" => option_id, "parameters" =>
+    parameters, "startDate" => start_date }
+);
+/// Documented at `GET /setup/options response[].parameters[]` (and elsewhere).
 pub struct SetupOptionParameter {
     /// Example: `a setup option parameter name`.
     pub name: Option<String>,
@@ -10061,13 +8479,8 @@ pub struct SetupOptionParameter {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(SetupOptionParameter {
-    "name" => name,
-    "value" => value,
-});
-
-/// Documented at `GET /setup/quotas response[]` (and 1 other place).
+crate::de::fields!(SetupOptionParameter { "name" => name, "value" => value });
+/// Documented at `GET /setup/quotas response[]` (and elsewhere).
 pub struct SetupQuota {
     pub current_value: Option<i64>,
     /// Example: `a descriptor id`.
@@ -10079,15 +8492,11 @@ pub struct SetupQuota {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(SetupQuota {
-    "currentValue" => current_value,
-    "descriptorId" => descriptor_id,
-    "oid" => oid,
-    "setupOID" => setup_oid,
-});
-
-/// Documented at `POST /setup/secrets request` (and 2 other places).
+crate::de::fields!(
+    SetupQuota { "currentValue" => current_value, "descriptorId" => descriptor_id, "oid"
+    => oid, "setupOID" => setup_oid }
+);
+/// Documented at `POST /setup/secrets request` (and elsewhere).
 pub struct SetupSecret {
     pub exclusive: Option<bool>,
     /// Example: `a setup secret label`.
@@ -10107,18 +8516,11 @@ pub struct SetupSecret {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(SetupSecret {
-    "exclusive" => exclusive,
-    "label" => label,
-    "scopeName" => scope_name,
-    "targetId" => target_id,
-    "targetType" => target_type,
-    "userId" => user_id,
-    "oid" => oid,
-    "setupOID" => setup_oid,
-});
-
+crate::de::fields!(
+    SetupSecret { "exclusive" => exclusive, "label" => label, "scopeName" => scope_name,
+    "targetId" => target_id, "targetType" => target_type, "userId" => user_id, "oid" =>
+    oid, "setupOID" => setup_oid }
+);
 /// One of the allowed types of `Setup Trigger Type`, sent as `{ "<key>": { … } }`.
 ///
 /// A key the documentation does not list decodes to `Unknown`, kept as sent.
@@ -10138,7 +8540,6 @@ pub enum SetupTrigger {
     /// A variant the documentation does not list, or a value of another shape.
     Unknown(Value),
 }
-
 impl SetupTrigger {
     /// The wrapper key on the wire, if the variant is documented.
     pub fn key(&self) -> Option<&'static str> {
@@ -10164,7 +8565,6 @@ impl SetupTrigger {
             SetupTrigger::Unknown(_) => None,
         }
     }
-
     fn from_json(value: Value) -> Self {
         if let Some((key, inner)) = crate::de::wrapped_entry(&value) {
             match key {
@@ -10214,7 +8614,6 @@ impl SetupTrigger {
         SetupTrigger::Unknown(value)
     }
 }
-
 impl Serialize for SetupTrigger {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -10266,13 +8665,11 @@ impl Serialize for SetupTrigger {
         }
     }
 }
-
 impl<'de> Deserialize<'de> for SetupTrigger {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         Ok(SetupTrigger::from_json(Value::deserialize(deserializer)?))
     }
 }
-
 impl crate::de::Lenient for SetupTrigger {
     fn decode<'de, D: Deserializer<'de>>(
         deserializer: D,
@@ -10280,7 +8677,6 @@ impl crate::de::Lenient for SetupTrigger {
         Ok(Ok(SetupTrigger::from_json(Value::deserialize(deserializer)?)))
     }
 }
-
 /// A setup trigger has been created
 ///
 /// Documented at `event SetupTriggerCreatedEvent`.
@@ -10322,25 +8718,16 @@ pub struct SetupTriggerCreatedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(SetupTriggerCreatedEvent {
-    "effects" => effects,
-    "eventTime" | "timestamp" => timestamp,
-    "label" => label,
-    "metadata" => metadata,
-    "mode" => mode,
-    "owningPartners" => owning_partners,
-    "rootConditionBlock" => root_condition_block,
-    "schedulingIntervals" => scheduling_intervals,
-    "setupOID" => setup_oid,
-    "setupTriggerId" => setup_trigger_id,
-    "setupTriggerOID" => setup_trigger_oid,
-    "setupTriggerType" => setup_trigger_type,
-    "siteOID" => site_oid,
-    "sourceDeviceURLs" => source_device_urls,
-}; form wire_form);
-
-/// Documented at `event SetupTriggerCreatedEvent.effects[]` (and 1 other place).
+crate::de::fields!(
+    SetupTriggerCreatedEvent { "effects" => effects, "eventTime" | "timestamp" =>
+    timestamp, "label" => label, "metadata" => metadata, "mode" => mode, "owningPartners"
+    => owning_partners, "rootConditionBlock" => root_condition_block,
+    "schedulingIntervals" => scheduling_intervals, "setupOID" => setup_oid,
+    "setupTriggerId" => setup_trigger_id, "setupTriggerOID" => setup_trigger_oid,
+    "setupTriggerType" => setup_trigger_type, "siteOID" => site_oid, "sourceDeviceURLs"
+    => source_device_urls }; form wire_form
+);
+/// Documented at `event SetupTriggerCreatedEvent.effects[]` (and elsewhere).
 pub struct SetupTriggerCreatedEventEffect {
     pub action_group_effect: Option<
         crate::types::SetupTriggerCreatedEventEffectActionGroupEffect,
@@ -10348,12 +8735,10 @@ pub struct SetupTriggerCreatedEventEffect {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(SetupTriggerCreatedEventEffect {
-    "actionGroupEffect" => action_group_effect,
-});
-
-/// Documented at `event SetupTriggerCreatedEvent.effects[].actionGroupEffect` (and 1 other place).
+crate::de::fields!(
+    SetupTriggerCreatedEventEffect { "actionGroupEffect" => action_group_effect }
+);
+/// Documented at `event SetupTriggerCreatedEvent.effects[].actionGroupEffect` (and elsewhere).
 pub struct SetupTriggerCreatedEventEffectActionGroupEffect {
     /// Example: `an action group OID`.
     pub action_group_oid: Option<String>,
@@ -10363,13 +8748,10 @@ pub struct SetupTriggerCreatedEventEffectActionGroupEffect {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(SetupTriggerCreatedEventEffectActionGroupEffect {
-    "actionGroupOID" => action_group_oid,
-    "id" => id,
-    "localActionGroup" => local_action_group,
-});
-
+crate::de::fields!(
+    SetupTriggerCreatedEventEffectActionGroupEffect { "actionGroupOID" =>
+    action_group_oid, "id" => id, "localActionGroup" => local_action_group }
+);
 /// A setup trigger could not be created
 ///
 /// Documented at `event SetupTriggerCreationFailedEvent`.
@@ -10402,17 +8784,12 @@ pub struct SetupTriggerCreationFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(SetupTriggerCreationFailedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "setupTriggerId" => setup_trigger_id,
-    "setupTriggerOID" => setup_trigger_oid,
-    "setupTriggerType" => setup_trigger_type,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    SetupTriggerCreationFailedEvent { "eventTime" | "timestamp" => timestamp,
+    "owningPartners" => owning_partners, "setupOID" => setup_oid, "setupTriggerId" =>
+    setup_trigger_id, "setupTriggerOID" => setup_trigger_oid, "setupTriggerType" =>
+    setup_trigger_type, "siteOID" => site_oid }; form wire_form
+);
 /// A setup trigger has been deleted
 ///
 /// Documented at `event SetupTriggerDeletedEvent`.
@@ -10441,16 +8818,11 @@ pub struct SetupTriggerDeletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(SetupTriggerDeletedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "setupTriggerOID" => setup_trigger_oid,
-    "setupTriggerType" => setup_trigger_type,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    SetupTriggerDeletedEvent { "eventTime" | "timestamp" => timestamp, "owningPartners"
+    => owning_partners, "setupOID" => setup_oid, "setupTriggerOID" => setup_trigger_oid,
+    "setupTriggerType" => setup_trigger_type, "siteOID" => site_oid }; form wire_form
+);
 /// The scheduling mode of a setup trigger could not be changed
 ///
 /// Documented at `event SetupTriggerModeChangeFailedEvent`.
@@ -10479,16 +8851,12 @@ pub struct SetupTriggerModeChangeFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(SetupTriggerModeChangeFailedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "setupTriggerOID" => setup_trigger_oid,
-    "setupTriggerType" => setup_trigger_type,
-    "siteOID" => site_oid,
-};
-    form wire_form);
+crate::de::fields!(
+    SetupTriggerModeChangeFailedEvent { "eventTime" | "timestamp" => timestamp,
+    "owningPartners" => owning_partners, "setupOID" => setup_oid, "setupTriggerOID" =>
+    setup_trigger_oid, "setupTriggerType" => setup_trigger_type, "siteOID" => site_oid };
+    form wire_form
+);
 /// The scheduling mode of a setup trigger has changed
 ///
 /// Documented at `event SetupTriggerModeChangedEvent`.
@@ -10518,17 +8886,12 @@ pub struct SetupTriggerModeChangedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(SetupTriggerModeChangedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "newMode" => new_mode,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "setupTriggerOID" => setup_trigger_oid,
-    "setupTriggerType" => setup_trigger_type,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    SetupTriggerModeChangedEvent { "eventTime" | "timestamp" => timestamp, "newMode" =>
+    new_mode, "owningPartners" => owning_partners, "setupOID" => setup_oid,
+    "setupTriggerOID" => setup_trigger_oid, "setupTriggerType" => setup_trigger_type,
+    "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `` POST /setup/automation allowed type `setupTriggerOperation` ``.
 pub struct SetupTriggerOperation {
     pub allow_execute_on_create: Option<bool>,
@@ -10541,15 +8904,11 @@ pub struct SetupTriggerOperation {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(SetupTriggerOperation {
-    "allowExecuteOnCreate" => allow_execute_on_create,
-    "allowExecuteOnUpdate" => allow_execute_on_update,
-    "setupTriggerType" => setup_trigger_type,
-    "setupTriggerValue" => setup_trigger_value,
-    "type" => r#type,
-});
-
+crate::de::fields!(
+    SetupTriggerOperation { "allowExecuteOnCreate" => allow_execute_on_create,
+    "allowExecuteOnUpdate" => allow_execute_on_update, "setupTriggerType" =>
+    setup_trigger_type, "setupTriggerValue" => setup_trigger_value, "type" => r#type }
+);
 /// Allowed values of `Setup Trigger Type`.
 ///
 /// Values the server adds later decode to `Unknown` and are sent back unchanged.
@@ -10603,7 +8962,6 @@ pub enum SetupTriggerType {
     /// A value the documentation does not list, as sent.
     Unknown(String),
 }
-
 impl SetupTriggerType {
     /// Every documented value.
     pub const ALL: &'static [SetupTriggerType] = &[
@@ -10619,7 +8977,6 @@ impl SetupTriggerType {
         SetupTriggerType::OvpThermostatRegulationTrigger,
         SetupTriggerType::SensorThreshold,
     ];
-
     /// The value on the wire.
     #[inline]
     pub fn as_str(&self) -> &str {
@@ -10651,7 +9008,6 @@ impl SetupTriggerType {
         }
     }
 }
-
 impl From<&str> for SetupTriggerType {
     #[inline]
     fn from(value: &str) -> Self {
@@ -10683,26 +9039,22 @@ impl From<&str> for SetupTriggerType {
         }
     }
 }
-
 impl std::fmt::Display for SetupTriggerType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-
 impl Serialize for SetupTriggerType {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
-
 impl<'de> Deserialize<'de> for SetupTriggerType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
         Ok(SetupTriggerType::from(text.as_str()))
     }
 }
-
 impl crate::de::Lenient for SetupTriggerType {
     fn decode<'de, D: Deserializer<'de>>(
         deserializer: D,
@@ -10713,7 +9065,6 @@ impl crate::de::Lenient for SetupTriggerType {
         )
     }
 }
-
 /// A setup trigger has been updated
 ///
 /// Documented at `event SetupTriggerUpdatedEvent`.
@@ -10755,24 +9106,15 @@ pub struct SetupTriggerUpdatedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(SetupTriggerUpdatedEvent {
-    "effects" => effects,
-    "eventTime" | "timestamp" => timestamp,
-    "label" => label,
-    "metadata" => metadata,
-    "mode" => mode,
-    "owningPartners" => owning_partners,
-    "rootConditionBlock" => root_condition_block,
-    "schedulingIntervals" => scheduling_intervals,
-    "setupOID" => setup_oid,
-    "setupTriggerId" => setup_trigger_id,
-    "setupTriggerOID" => setup_trigger_oid,
-    "setupTriggerType" => setup_trigger_type,
-    "siteOID" => site_oid,
-    "sourceDeviceURLs" => source_device_urls,
-}; form wire_form);
-
+crate::de::fields!(
+    SetupTriggerUpdatedEvent { "effects" => effects, "eventTime" | "timestamp" =>
+    timestamp, "label" => label, "metadata" => metadata, "mode" => mode, "owningPartners"
+    => owning_partners, "rootConditionBlock" => root_condition_block,
+    "schedulingIntervals" => scheduling_intervals, "setupOID" => setup_oid,
+    "setupTriggerId" => setup_trigger_id, "setupTriggerOID" => setup_trigger_oid,
+    "setupTriggerType" => setup_trigger_type, "siteOID" => site_oid, "sourceDeviceURLs"
+    => source_device_urls }; form wire_form
+);
 /// Documented at `event SomfyProtectCurrentTokenCompletedEvent`.
 pub struct SomfyProtectCurrentTokenCompletedEvent {
     /// Access token
@@ -10801,16 +9143,11 @@ pub struct SomfyProtectCurrentTokenCompletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(SomfyProtectCurrentTokenCompletedEvent {
-    "accessToken" => access_token,
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "refreshToken" => refresh_token,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    SomfyProtectCurrentTokenCompletedEvent { "accessToken" => access_token, "eventTime" |
+    "timestamp" => timestamp, "owningPartners" => owning_partners, "refreshToken" =>
+    refresh_token, "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `event SomfyProtectCurrentTokenFailedEvent`.
 pub struct SomfyProtectCurrentTokenFailedEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -10833,15 +9170,11 @@ pub struct SomfyProtectCurrentTokenFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(SomfyProtectCurrentTokenFailedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    SomfyProtectCurrentTokenFailedEvent { "eventTime" | "timestamp" => timestamp,
+    "failureType" => failure_type, "owningPartners" => owning_partners, "setupOID" =>
+    setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `event SomfyProtectDiscoverCompletedEvent`.
 pub struct SomfyProtectDiscoverCompletedEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -10862,14 +9195,11 @@ pub struct SomfyProtectDiscoverCompletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(SomfyProtectDiscoverCompletedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    SomfyProtectDiscoverCompletedEvent { "eventTime" | "timestamp" => timestamp,
+    "owningPartners" => owning_partners, "setupOID" => setup_oid, "siteOID" => site_oid
+    }; form wire_form
+);
 /// Documented at `event SomfyProtectDiscoverFailedEvent`.
 pub struct SomfyProtectDiscoverFailedEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -10894,15 +9224,11 @@ pub struct SomfyProtectDiscoverFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(SomfyProtectDiscoverFailedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    SomfyProtectDiscoverFailedEvent { "eventTime" | "timestamp" => timestamp,
+    "failureType" => failure_type, "owningPartners" => owning_partners, "setupOID" =>
+    setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `event SomfyProtectGenerateOAuthTokensCompletedEvent`.
 pub struct SomfyProtectGenerateOAuthTokensCompletedEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -10923,14 +9249,11 @@ pub struct SomfyProtectGenerateOAuthTokensCompletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(SomfyProtectGenerateOAuthTokensCompletedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    SomfyProtectGenerateOAuthTokensCompletedEvent { "eventTime" | "timestamp" =>
+    timestamp, "owningPartners" => owning_partners, "setupOID" => setup_oid, "siteOID" =>
+    site_oid }; form wire_form
+);
 /// Documented at `event SomfyProtectGenerateOAuthTokensFailedEvent`.
 pub struct SomfyProtectGenerateOAuthTokensFailedEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -10955,15 +9278,11 @@ pub struct SomfyProtectGenerateOAuthTokensFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(SomfyProtectGenerateOAuthTokensFailedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    SomfyProtectGenerateOAuthTokensFailedEvent { "eventTime" | "timestamp" => timestamp,
+    "failureType" => failure_type, "owningPartners" => owning_partners, "setupOID" =>
+    setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `event SomfyProtectGetSitesCompletedEvent`.
 pub struct SomfyProtectGetSitesCompletedEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -10985,15 +9304,11 @@ pub struct SomfyProtectGetSitesCompletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(SomfyProtectGetSitesCompletedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-    "sites" => sites,
-}; form wire_form);
-
+crate::de::fields!(
+    SomfyProtectGetSitesCompletedEvent { "eventTime" | "timestamp" => timestamp,
+    "owningPartners" => owning_partners, "setupOID" => setup_oid, "siteOID" => site_oid,
+    "sites" => sites }; form wire_form
+);
 /// Documented at `event SomfyProtectGetSitesFailedEvent`.
 pub struct SomfyProtectGetSitesFailedEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -11016,15 +9331,11 @@ pub struct SomfyProtectGetSitesFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(SomfyProtectGetSitesFailedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    SomfyProtectGetSitesFailedEvent { "eventTime" | "timestamp" => timestamp,
+    "failureType" => failure_type, "owningPartners" => owning_partners, "setupOID" =>
+    setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `event SomfyProtectGetSitesCompletedEvent.sites[].profiles[]`.
 pub struct SomfyProtectProfile {
     pub enabled: Option<bool>,
@@ -11033,12 +9344,7 @@ pub struct SomfyProtectProfile {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(SomfyProtectProfile {
-    "enabled" => enabled,
-    "type" => r#type,
-});
-
+crate::de::fields!(SomfyProtectProfile { "enabled" => enabled, "type" => r#type });
 /// Documented at `event SomfyProtectGetSitesCompletedEvent.sites[]`.
 pub struct SomfyProtectSite {
     pub diagnosis: Option<crate::types::SomfyProtectSiteDiagnosis>,
@@ -11057,18 +9363,12 @@ pub struct SomfyProtectSite {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(SomfyProtectSite {
-    "diagnosis" => diagnosis,
-    "diagnosisMessage" => diagnosis_message,
-    "diagnosisStatus" => diagnosis_status,
-    "label" => label,
-    "profiles" => profiles,
-    "securityLevel" => security_level,
-    "shutterAutomaticEnabled" => shutter_automatic_enabled,
-    "siteId" => site_id,
-});
-
+crate::de::fields!(
+    SomfyProtectSite { "diagnosis" => diagnosis, "diagnosisMessage" => diagnosis_message,
+    "diagnosisStatus" => diagnosis_status, "label" => label, "profiles" => profiles,
+    "securityLevel" => security_level, "shutterAutomaticEnabled" =>
+    shutter_automatic_enabled, "siteId" => site_id }
+);
 /// Documented at `event SomfyProtectGetSitesCompletedEvent.sites[].diagnosis`.
 pub struct SomfyProtectSiteDiagnosis {
     /// Example: `a main message`.
@@ -11078,12 +9378,10 @@ pub struct SomfyProtectSiteDiagnosis {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(SomfyProtectSiteDiagnosis {
-    "mainMessage" => main_message,
-    "mainStatus" => main_status,
-});
-
+crate::de::fields!(
+    SomfyProtectSiteDiagnosis { "mainMessage" => main_message, "mainStatus" =>
+    main_status }
+);
 /// Documented at `event SomfyProtectSiteDiscoveredEvent`.
 pub struct SomfyProtectSiteDiscoveredEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -11112,16 +9410,11 @@ pub struct SomfyProtectSiteDiscoveredEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(SomfyProtectSiteDiscoveredEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteId" => site_id,
-    "siteLabel" => site_label,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    SomfyProtectSiteDiscoveredEvent { "eventTime" | "timestamp" => timestamp,
+    "owningPartners" => owning_partners, "setupOID" => setup_oid, "siteId" => site_id,
+    "siteLabel" => site_label, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `event SomfyThermostatCurrentTokensCompletedEvent`.
 pub struct SomfyThermostatCurrentTokensCompletedEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -11142,14 +9435,11 @@ pub struct SomfyThermostatCurrentTokensCompletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(SomfyThermostatCurrentTokensCompletedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    SomfyThermostatCurrentTokensCompletedEvent { "eventTime" | "timestamp" => timestamp,
+    "owningPartners" => owning_partners, "setupOID" => setup_oid, "siteOID" => site_oid
+    }; form wire_form
+);
 /// Documented at `event SomfyThermostatCurrentTokensFailedEvent`.
 pub struct SomfyThermostatCurrentTokensFailedEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -11172,15 +9462,11 @@ pub struct SomfyThermostatCurrentTokensFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(SomfyThermostatCurrentTokensFailedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    SomfyThermostatCurrentTokensFailedEvent { "eventTime" | "timestamp" => timestamp,
+    "failureType" => failure_type, "owningPartners" => owning_partners, "setupOID" =>
+    setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `event SomfyThermostatDeleteWebhookFailedEvent`.
 pub struct SomfyThermostatDeleteWebhookFailedEvent {
     /// Device URL
@@ -11207,16 +9493,11 @@ pub struct SomfyThermostatDeleteWebhookFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(SomfyThermostatDeleteWebhookFailedEvent {
-    "deviceURL" => device_url,
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    SomfyThermostatDeleteWebhookFailedEvent { "deviceURL" => device_url, "eventTime" |
+    "timestamp" => timestamp, "failureType" => failure_type, "owningPartners" =>
+    owning_partners, "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `event SomfyThermostatDeleteWebhookSuccessEvent`.
 pub struct SomfyThermostatDeleteWebhookSuccessEvent {
     /// Device URL
@@ -11243,16 +9524,11 @@ pub struct SomfyThermostatDeleteWebhookSuccessEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(SomfyThermostatDeleteWebhookSuccessEvent {
-    "deviceURL" => device_url,
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-    "webhookId" => webhook_id,
-}; form wire_form);
-
+crate::de::fields!(
+    SomfyThermostatDeleteWebhookSuccessEvent { "deviceURL" => device_url, "eventTime" |
+    "timestamp" => timestamp, "owningPartners" => owning_partners, "setupOID" =>
+    setup_oid, "siteOID" => site_oid, "webhookId" => webhook_id }; form wire_form
+);
 /// Documented at `event SomfyThermostatDiscoverCompletedEvent`.
 pub struct SomfyThermostatDiscoverCompletedEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -11273,14 +9549,11 @@ pub struct SomfyThermostatDiscoverCompletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(SomfyThermostatDiscoverCompletedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    SomfyThermostatDiscoverCompletedEvent { "eventTime" | "timestamp" => timestamp,
+    "owningPartners" => owning_partners, "setupOID" => setup_oid, "siteOID" => site_oid
+    }; form wire_form
+);
 /// Documented at `event SomfyThermostatDiscoverFailedEvent`.
 pub struct SomfyThermostatDiscoverFailedEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -11303,15 +9576,11 @@ pub struct SomfyThermostatDiscoverFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(SomfyThermostatDiscoverFailedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    SomfyThermostatDiscoverFailedEvent { "eventTime" | "timestamp" => timestamp,
+    "failureType" => failure_type, "owningPartners" => owning_partners, "setupOID" =>
+    setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `event SomfyThermostatDiscoveredEvent`.
 pub struct SomfyThermostatDiscoveredEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -11340,16 +9609,12 @@ pub struct SomfyThermostatDiscoveredEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(SomfyThermostatDiscoveredEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-    "thermostatId" => thermostat_id,
-    "thermostatLabel" => thermostat_label,
-}; form
-    wire_form);
+crate::de::fields!(
+    SomfyThermostatDiscoveredEvent { "eventTime" | "timestamp" => timestamp,
+    "owningPartners" => owning_partners, "setupOID" => setup_oid, "siteOID" => site_oid,
+    "thermostatId" => thermostat_id, "thermostatLabel" => thermostat_label }; form
+    wire_form
+);
 /// Documented at `event SomfyThermostatGenerateOAuthTokensCompletedEvent`.
 pub struct SomfyThermostatGenerateOAuthTokensCompletedEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -11370,14 +9635,11 @@ pub struct SomfyThermostatGenerateOAuthTokensCompletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(SomfyThermostatGenerateOAuthTokensCompletedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    SomfyThermostatGenerateOAuthTokensCompletedEvent { "eventTime" | "timestamp" =>
+    timestamp, "owningPartners" => owning_partners, "setupOID" => setup_oid, "siteOID" =>
+    site_oid }; form wire_form
+);
 /// Documented at `event SomfyThermostatGenerateOAuthTokensFailedEvent`.
 pub struct SomfyThermostatGenerateOAuthTokensFailedEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -11400,15 +9662,11 @@ pub struct SomfyThermostatGenerateOAuthTokensFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(SomfyThermostatGenerateOAuthTokensFailedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    SomfyThermostatGenerateOAuthTokensFailedEvent { "eventTime" | "timestamp" =>
+    timestamp, "failureType" => failure_type, "owningPartners" => owning_partners,
+    "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `event SomfyThermostatRegisterWebhookFailedEvent`.
 pub struct SomfyThermostatRegisterWebhookFailedEvent {
     /// Device URL
@@ -11435,16 +9693,11 @@ pub struct SomfyThermostatRegisterWebhookFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(SomfyThermostatRegisterWebhookFailedEvent {
-    "deviceURL" => device_url,
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    SomfyThermostatRegisterWebhookFailedEvent { "deviceURL" => device_url, "eventTime" |
+    "timestamp" => timestamp, "failureType" => failure_type, "owningPartners" =>
+    owning_partners, "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `event SomfyThermostatRegisterWebhookSuccessEvent`.
 pub struct SomfyThermostatRegisterWebhookSuccessEvent {
     /// Device URL
@@ -11469,15 +9722,11 @@ pub struct SomfyThermostatRegisterWebhookSuccessEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(SomfyThermostatRegisterWebhookSuccessEvent {
-    "deviceURL" => device_url,
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    SomfyThermostatRegisterWebhookSuccessEvent { "deviceURL" => device_url, "eventTime" |
+    "timestamp" => timestamp, "owningPartners" => owning_partners, "setupOID" =>
+    setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `event SomfyThermostatsCandidatesDiscoveredEvent`.
 pub struct SomfyThermostatsCandidatesDiscoveredEvent {
     /// List of thermostat Gateway
@@ -11502,15 +9751,11 @@ pub struct SomfyThermostatsCandidatesDiscoveredEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(SomfyThermostatsCandidatesDiscoveredEvent {
-    "candidates" => candidates,
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    SomfyThermostatsCandidatesDiscoveredEvent { "candidates" => candidates, "eventTime" |
+    "timestamp" => timestamp, "owningPartners" => owning_partners, "setupOID" =>
+    setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `event SomfyThermostatsCandidatesDiscoveredEvent.candidates[]`.
 pub struct SomfyThermostatsCandidatesDiscoveredEventCandidate {
     /// Example: `a gateway id`.
@@ -11522,13 +9767,10 @@ pub struct SomfyThermostatsCandidatesDiscoveredEventCandidate {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(SomfyThermostatsCandidatesDiscoveredEventCandidate {
-    "gatewayId" => gateway_id,
-    "thermostatId" => thermostat_id,
-    "thermostatLabel" => thermostat_label,
-});
-
+crate::de::fields!(
+    SomfyThermostatsCandidatesDiscoveredEventCandidate { "gatewayId" => gateway_id,
+    "thermostatId" => thermostat_id, "thermostatLabel" => thermostat_label }
+);
 /// Sonos get topology failed
 ///
 /// Documented at `event SonosGetTopologyFailedEvent`.
@@ -11549,15 +9791,11 @@ pub struct SonosGetTopologyFailedEvent {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(SonosGetTopologyFailedEvent {
-    "deviceURL" => device_url,
-    "failureType" => failure_type,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
-
+crate::de::fields!(
+    SonosGetTopologyFailedEvent { "deviceURL" => device_url, "failureType" =>
+    failure_type, "owningPartners" => owning_partners, "setupOID" => setup_oid,
+    "timestamp" => timestamp }
+);
 /// Sonos get topology successfully finished
 ///
 /// Documented at `event SonosGetTopologySuccessEvent`.
@@ -11576,14 +9814,10 @@ pub struct SonosGetTopologySuccessEvent {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(SonosGetTopologySuccessEvent {
-    "deviceURL" => device_url,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
-
+crate::de::fields!(
+    SonosGetTopologySuccessEvent { "deviceURL" => device_url, "owningPartners" =>
+    owning_partners, "setupOID" => setup_oid, "timestamp" => timestamp }
+);
 /// Sonos get topology changed
 ///
 /// Documented at `event SonosTopologyChangedEvent`.
@@ -11599,15 +9833,12 @@ pub struct SonosTopologyChangedEvent {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(SonosTopologyChangedEvent {
-    "actionGroupOIDsToUpdate" => action_group_oids_to_update,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "timestamp" => timestamp,
-});
-
-/// Documented at `GET /setup/devices/{deviceURL}/states/{name}/history/stacked/annual/{from}/{to} response` (and 7 other places).
+crate::de::fields!(
+    SonosTopologyChangedEvent { "actionGroupOIDsToUpdate" => action_group_oids_to_update,
+    "owningPartners" => owning_partners, "setupOID" => setup_oid, "timestamp" =>
+    timestamp }
+);
+/// Documented at `GET /setup/devices/{deviceURL}/states/{name}/history/stacked/annual/{from}/{to} response` (and elsewhere).
 pub struct StackedStateHistory {
     pub device_counts: Option<Vec<i64>>,
     /// Example: `core:AngleInDegrees`.
@@ -11620,16 +9851,12 @@ pub struct StackedStateHistory {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(StackedStateHistory {
-    "deviceCounts" => device_counts,
-    "deviceUnit" => device_unit,
-    "historizationMethod" => historization_method,
-    "stackLevels" => stack_levels,
-    "stackedHistoryValues" => stacked_history_values,
-});
-
-/// Documented at `GET /setup/devices/{deviceURL}/states/{name}/history/stacked/annual/{from}/{to} response.stackedHistoryValues[]` (and 7 other places).
+crate::de::fields!(
+    StackedStateHistory { "deviceCounts" => device_counts, "deviceUnit" => device_unit,
+    "historizationMethod" => historization_method, "stackLevels" => stack_levels,
+    "stackedHistoryValues" => stacked_history_values }
+);
+/// Documented at `GET /setup/devices/{deviceURL}/states/{name}/history/stacked/annual/{from}/{to} response.stackedHistoryValues[]` (and elsewhere).
 pub struct StackedStateHistoryStackedHistoryValue {
     pub max_values: Option<Vec<i64>>,
     pub min_values: Option<Vec<i64>>,
@@ -11639,16 +9866,11 @@ pub struct StackedStateHistoryStackedHistoryValue {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(StackedStateHistoryStackedHistoryValue {
-    "maxValues" => max_values,
-    "minValues" => min_values,
-    "samples" => samples,
-    "values" => values,
-    "when" => when,
-});
-
-/// Documented at `GET /reference/controllable/{controllableName} response.states[]` (and 5 other places).
+crate::de::fields!(
+    StackedStateHistoryStackedHistoryValue { "maxValues" => max_values, "minValues" =>
+    min_values, "samples" => samples, "values" => values, "when" => when }
+);
+/// Documented at `GET /reference/controllable/{controllableName} response.states[]` (and elsewhere).
 pub struct StateDefinition {
     /// Example: `a state type`.
     pub r#type: Option<String>,
@@ -11662,16 +9884,11 @@ pub struct StateDefinition {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(StateDefinition {
-    "type" => r#type,
-    "values" => values,
-    "qualifiedName" => qualified_name,
-    "name" => name,
-    "eventBased" => event_based,
-});
-
-/// Documented at `GET /setup/devices/{deviceURL}/states/{name}/history/annual/{from}/{to} response` (and 8 other places).
+crate::de::fields!(
+    StateDefinition { "type" => r#type, "values" => values, "qualifiedName" =>
+    qualified_name, "name" => name, "eventBased" => event_based }
+);
+/// Documented at `GET /setup/devices/{deviceURL}/states/{name}/history/annual/{from}/{to} response` (and elsewhere).
 pub struct StateHistory {
     /// Example: `core:LinearSpeedInMeterPerSecond`.
     pub device_unit: Option<String>,
@@ -11680,13 +9897,10 @@ pub struct StateHistory {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(StateHistory {
-    "deviceUnit" => device_unit,
-    "historizationMethod" => historization_method,
-    "historyValues" => history_values,
-});
-
+crate::de::fields!(
+    StateHistory { "deviceUnit" => device_unit, "historizationMethod" =>
+    historization_method, "historyValues" => history_values }
+);
 /// Documented at `` POST /triggers allowed type `staticDeviceStateCondition` ``.
 pub struct StaticDeviceStateCondition {
     pub activation_delay: Option<i64>,
@@ -11708,19 +9922,12 @@ pub struct StaticDeviceStateCondition {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(StaticDeviceStateCondition {
-    "activationDelay" => activation_delay,
-    "deactivationDelay" => deactivation_delay,
-    "deviceURL" => device_url,
-    "objectPath" => object_path,
-    "operator" => operator,
-    "stateName" => state_name,
-    "type" => r#type,
-    "value1" => value1,
-    "value2" => value2,
-});
-
+crate::de::fields!(
+    StaticDeviceStateCondition { "activationDelay" => activation_delay,
+    "deactivationDelay" => deactivation_delay, "deviceURL" => device_url, "objectPath" =>
+    object_path, "operator" => operator, "stateName" => state_name, "type" => r#type,
+    "value1" => value1, "value2" => value2 }
+);
 /// Documented at `GET /setup/thirdparty/activated response.thirdPartyModelSetupUsers[]`.
 pub struct ThirdPartyModelSetupUser {
     pub creation_time: Option<i64>,
@@ -11740,20 +9947,13 @@ pub struct ThirdPartyModelSetupUser {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(ThirdPartyModelSetupUser {
-    "creationTime" => creation_time,
-    "lastUpdateTime" => last_update_time,
-    "modelType" => model_type,
-    "oid" => oid,
-    "serviceReference" => service_reference,
-    "setupOID" => setup_oid,
-    "sync" => sync,
-    "thirdPartyUserId" => third_party_user_id,
-    "userId" => user_id,
-});
-
-/// Documented at `GET /setup/dawnTime response` (and 3 other places).
+crate::de::fields!(
+    ThirdPartyModelSetupUser { "creationTime" => creation_time, "lastUpdateTime" =>
+    last_update_time, "modelType" => model_type, "oid" => oid, "serviceReference" =>
+    service_reference, "setupOID" => setup_oid, "sync" => sync, "thirdPartyUserId" =>
+    third_party_user_id, "userId" => user_id }
+);
+/// Documented at `GET /setup/dawnTime response` (and elsewhere).
 pub struct TimeOfDay {
     pub hours: Option<i64>,
     pub minutes: Option<i64>,
@@ -11761,13 +9961,7 @@ pub struct TimeOfDay {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(TimeOfDay {
-    "hours" => hours,
-    "minutes" => minutes,
-    "utc" => utc,
-});
-
+crate::de::fields!(TimeOfDay { "hours" => hours, "minutes" => minutes, "utc" => utc });
 /// Documented at `GET /reference/timezones response[]`.
 pub struct TimezoneWrapper {
     pub dst: Option<bool>,
@@ -11777,13 +9971,7 @@ pub struct TimezoneWrapper {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(TimezoneWrapper {
-    "dst" => dst,
-    "name" => name,
-    "offset" => offset,
-});
-
+crate::de::fields!(TimezoneWrapper { "dst" => dst, "name" => name, "offset" => offset });
 /// Documented at `POST /exec/schedule/{actionGroupOID}/{utcTimestamp} response`.
 pub struct TriggerIdResponse {
     /// Example: `string value`.
@@ -11791,11 +9979,7 @@ pub struct TriggerIdResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(TriggerIdResponse {
-    "triggerId" => trigger_id,
-});
-
+crate::de::fields!(TriggerIdResponse { "triggerId" => trigger_id });
 /// Documented at `GET /reference/ui/profile/{profileName} response.commands[]`.
 pub struct UiprofileCommand {
     /// Example: `a description`.
@@ -11806,25 +9990,18 @@ pub struct UiprofileCommand {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(UiprofileCommand {
-    "description" => description,
-    "name" => name,
-    "prototype" => prototype,
-});
-
-/// Documented at `GET /reference/ui/profile/{profileName} response.commands[].prototype` (and 1 other place).
+crate::de::fields!(
+    UiprofileCommand { "description" => description, "name" => name, "prototype" =>
+    prototype }
+);
+/// Documented at `GET /reference/ui/profile/{profileName} response.commands[].prototype` (and elsewhere).
 pub struct UiprofileCommandPrototype {
     pub parameters: Option<Vec<crate::types::UiprofileCommandPrototypeParameter>>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(UiprofileCommandPrototype {
-    "parameters" => parameters,
-});
-
-/// Documented at `GET /reference/ui/profile/{profileName} response.commands[].prototype.parameters[]` (and 1 other place).
+crate::de::fields!(UiprofileCommandPrototype { "parameters" => parameters });
+/// Documented at `GET /reference/ui/profile/{profileName} response.commands[].prototype.parameters[]` (and elsewhere).
 pub struct UiprofileCommandPrototypeParameter {
     pub optional: Option<bool>,
     pub sensitive: Option<bool>,
@@ -11834,13 +10011,10 @@ pub struct UiprofileCommandPrototypeParameter {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(UiprofileCommandPrototypeParameter {
-    "optional" => optional,
-    "sensitive" => sensitive,
-    "valuePrototypes" => value_prototypes,
-});
-
+crate::de::fields!(
+    UiprofileCommandPrototypeParameter { "optional" => optional, "sensitive" =>
+    sensitive, "valuePrototypes" => value_prototypes }
+);
 /// Documented at `GET /reference/ui/profile/{profileName} response`.
 pub struct UiprofileDescriptor {
     pub commands: Option<Vec<crate::types::UiprofileCommand>>,
@@ -11851,14 +10025,10 @@ pub struct UiprofileDescriptor {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(UiprofileDescriptor {
-    "commands" => commands,
-    "formFactor" => form_factor,
-    "name" => name,
-    "states" => states,
-});
-
+crate::de::fields!(
+    UiprofileDescriptor { "commands" => commands, "formFactor" => form_factor, "name" =>
+    name, "states" => states }
+);
 /// Documented at `GET /reference/ui/profile/{profileName} response.states[]`.
 pub struct UiprofileState {
     /// Example: `a description`.
@@ -11869,14 +10039,11 @@ pub struct UiprofileState {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(UiprofileState {
-    "description" => description,
-    "name" => name,
-    "prototype" => prototype,
-});
-
-/// Documented at `GET /reference/ui/profile/{profileName} response.states[].prototype` (and 1 other place).
+crate::de::fields!(
+    UiprofileState { "description" => description, "name" => name, "prototype" =>
+    prototype }
+);
+/// Documented at `GET /reference/ui/profile/{profileName} response.states[].prototype` (and elsewhere).
 pub struct UiprofileStatePrototype {
     pub value_prototypes: Option<
         Vec<crate::types::UiprofileStatePrototypeValuePrototype>,
@@ -11884,12 +10051,8 @@ pub struct UiprofileStatePrototype {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(UiprofileStatePrototype {
-    "valuePrototypes" => value_prototypes,
-});
-
-/// Documented at `GET /reference/ui/profile/{profileName} response.states[].prototype.valuePrototypes[]` (and 3 other places).
+crate::de::fields!(UiprofileStatePrototype { "valuePrototypes" => value_prototypes });
+/// Documented at `GET /reference/ui/profile/{profileName} response.states[].prototype.valuePrototypes[]` (and elsewhere).
 pub struct UiprofileStatePrototypeValuePrototype {
     /// Example: `string value`.
     pub description: Option<String>,
@@ -11898,24 +10061,18 @@ pub struct UiprofileStatePrototypeValuePrototype {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(UiprofileStatePrototypeValuePrototype {
-    "description" => description,
-    "type" => r#type,
-});
-
-/// Documented at `GET /enduser/secondaryAccounts/{secondaryEndUserId} response` (and 2 other places).
+crate::de::fields!(
+    UiprofileStatePrototypeValuePrototype { "description" => description, "type" =>
+    r#type }
+);
+/// Documented at `GET /enduser/secondaryAccounts/{secondaryEndUserId} response` (and elsewhere).
 pub struct UserIdResponse {
     /// Example: `a user id`.
     pub user_id: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(UserIdResponse {
-    "userId" => user_id,
-});
-
+crate::de::fields!(UserIdResponse { "userId" => user_id });
 /// A device address has been validated
 ///
 /// Documented at `event ValidAddressEvent`.
@@ -11948,17 +10105,11 @@ pub struct ValidAddressEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(ValidAddressEvent {
-    "address" => address,
-    "eventTime" | "timestamp" => timestamp,
-    "gatewayId" => gateway_id,
-    "owningPartner" => owning_partner,
-    "protocolType" => protocol_type,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    ValidAddressEvent { "address" => address, "eventTime" | "timestamp" => timestamp,
+    "gatewayId" => gateway_id, "owningPartner" => owning_partner, "protocolType" =>
+    protocol_type, "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `` POST /triggers allowed type `weekDays` ``.
 pub struct WeekDays {
     pub day_mask: Option<i64>,
@@ -11979,23 +10130,14 @@ pub struct WeekDays {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(WeekDays {
-    "dayMask" => day_mask,
-    "startAlwaysAfter" => start_always_after,
-    "startAlwaysBefore" => start_always_before,
-    "startAngle" => start_angle,
-    "startMinutes" => start_minutes,
-    "startOffset" => start_offset,
-    "startType" => start_type,
-    "stopAlwaysAfter" => stop_always_after,
-    "stopAlwaysBefore" => stop_always_before,
-    "stopAngle" => stop_angle,
-    "stopMinutes" => stop_minutes,
-    "stopOffset" => stop_offset,
-    "stopType" => stop_type,
-});
-
+crate::de::fields!(
+    WeekDays { "dayMask" => day_mask, "startAlwaysAfter" => start_always_after,
+    "startAlwaysBefore" => start_always_before, "startAngle" => start_angle,
+    "startMinutes" => start_minutes, "startOffset" => start_offset, "startType" =>
+    start_type, "stopAlwaysAfter" => stop_always_after, "stopAlwaysBefore" =>
+    stop_always_before, "stopAngle" => stop_angle, "stopMinutes" => stop_minutes,
+    "stopOffset" => stop_offset, "stopType" => stop_type }
+);
 /// Documented at `` POST /triggers allowed type `weekHours` ``.
 pub struct WeekHours {
     pub day_mask: Option<i64>,
@@ -12016,24 +10158,15 @@ pub struct WeekHours {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(WeekHours {
-    "dayMask" => day_mask,
-    "startAlwaysAfter" => start_always_after,
-    "startAlwaysBefore" => start_always_before,
-    "startAngle" => start_angle,
-    "startMinutes" => start_minutes,
-    "startOffset" => start_offset,
-    "startType" => start_type,
-    "stopAlwaysAfter" => stop_always_after,
-    "stopAlwaysBefore" => stop_always_before,
-    "stopAngle" => stop_angle,
-    "stopMinutes" => stop_minutes,
-    "stopOffset" => stop_offset,
-    "stopType" => stop_type,
-});
-
-/// Documented at `GET /setup/calendar/rules response[].weeklyCalendarRule` (and 3 other places).
+crate::de::fields!(
+    WeekHours { "dayMask" => day_mask, "startAlwaysAfter" => start_always_after,
+    "startAlwaysBefore" => start_always_before, "startAngle" => start_angle,
+    "startMinutes" => start_minutes, "startOffset" => start_offset, "startType" =>
+    start_type, "stopAlwaysAfter" => stop_always_after, "stopAlwaysBefore" =>
+    stop_always_before, "stopAngle" => stop_angle, "stopMinutes" => stop_minutes,
+    "stopOffset" => stop_offset, "stopType" => stop_type }
+);
+/// Documented at `GET /setup/calendar/rules response[].weeklyCalendarRule` (and elsewhere).
 pub struct WeeklyCalendarRule {
     /// Example: `a calendar day OID`.
     pub calendar_day_oid: Option<String>,
@@ -12067,34 +10200,18 @@ pub struct WeeklyCalendarRule {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(WeeklyCalendarRule {
-    "calendarDayOID" => calendar_day_oid,
-    "creationTime" => creation_time,
-    "dayMask" => day_mask,
-    "dayType" => day_type,
-    "enabled" => enabled,
-    "endDay" => end_day,
-    "endMonth" => end_month,
-    "endTimeHours" => end_time_hours,
-    "endTimeMinutes" => end_time_minutes,
-    "endYear" => end_year,
-    "finalRule" => final_rule,
-    "lastUpdateTime" => last_update_time,
-    "localCalendarDay" => local_calendar_day,
-    "metadata" => metadata,
-    "oid" => oid,
-    "period" => period,
-    "presenceFilter" => presence_filter,
-    "priority" => priority,
-    "randomTimeRange" => random_time_range,
-    "startDay" => start_day,
-    "startMonth" => start_month,
-    "startTimeHours" => start_time_hours,
-    "startTimeMinutes" => start_time_minutes,
-    "startYear" => start_year,
-});
-
+crate::de::fields!(
+    WeeklyCalendarRule { "calendarDayOID" => calendar_day_oid, "creationTime" =>
+    creation_time, "dayMask" => day_mask, "dayType" => day_type, "enabled" => enabled,
+    "endDay" => end_day, "endMonth" => end_month, "endTimeHours" => end_time_hours,
+    "endTimeMinutes" => end_time_minutes, "endYear" => end_year, "finalRule" =>
+    final_rule, "lastUpdateTime" => last_update_time, "localCalendarDay" =>
+    local_calendar_day, "metadata" => metadata, "oid" => oid, "period" => period,
+    "presenceFilter" => presence_filter, "priority" => priority, "randomTimeRange" =>
+    random_time_range, "startDay" => start_day, "startMonth" => start_month,
+    "startTimeHours" => start_time_hours, "startTimeMinutes" => start_time_minutes,
+    "startYear" => start_year }
+);
 /// Documented at `` POST /triggers allowed type `weeklySchedule` ``.
 pub struct WeeklySchedule {
     pub start_always_after: Option<String>,
@@ -12116,24 +10233,14 @@ pub struct WeeklySchedule {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(WeeklySchedule {
-    "startAlwaysAfter" => start_always_after,
-    "startAlwaysBefore" => start_always_before,
-    "startAngle" => start_angle,
-    "startDay" => start_day,
-    "startMinutes" => start_minutes,
-    "startOffset" => start_offset,
-    "startType" => start_type,
-    "stopAlwaysAfter" => stop_always_after,
-    "stopAlwaysBefore" => stop_always_before,
-    "stopAngle" => stop_angle,
-    "stopDay" => stop_day,
-    "stopMinutes" => stop_minutes,
-    "stopOffset" => stop_offset,
-    "stopType" => stop_type,
-});
-
+crate::de::fields!(
+    WeeklySchedule { "startAlwaysAfter" => start_always_after, "startAlwaysBefore" =>
+    start_always_before, "startAngle" => start_angle, "startDay" => start_day,
+    "startMinutes" => start_minutes, "startOffset" => start_offset, "startType" =>
+    start_type, "stopAlwaysAfter" => stop_always_after, "stopAlwaysBefore" =>
+    stop_always_before, "stopAngle" => stop_angle, "stopDay" => stop_day, "stopMinutes"
+    => stop_minutes, "stopOffset" => stop_offset, "stopType" => stop_type }
+);
 /// Documented at `event WiserGatewayDiscoveredEvent`.
 pub struct WiserGatewayDiscoveredEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -12162,16 +10269,11 @@ pub struct WiserGatewayDiscoveredEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(WiserGatewayDiscoveredEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "gatewayId" => gateway_id,
-    "label" => label,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    WiserGatewayDiscoveredEvent { "eventTime" | "timestamp" => timestamp, "gatewayId" =>
+    gateway_id, "label" => label, "owningPartners" => owning_partners, "setupOID" =>
+    setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `event WiserGatewayDiscoveredFailedEvent`.
 pub struct WiserGatewayDiscoveredFailedEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -12196,16 +10298,11 @@ pub struct WiserGatewayDiscoveredFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(WiserGatewayDiscoveredFailedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "gatewayId" => gateway_id,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    WiserGatewayDiscoveredFailedEvent { "eventTime" | "timestamp" => timestamp,
+    "failureType" => failure_type, "gatewayId" => gateway_id, "owningPartners" =>
+    owning_partners, "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `event WiserSitesCandidatesDiscoveredEvent.candidates[]`.
 pub struct WiserSite {
     /// Example: `an id`.
@@ -12215,12 +10312,7 @@ pub struct WiserSite {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(WiserSite {
-    "id" => id,
-    "name" => name,
-});
-
+crate::de::fields!(WiserSite { "id" => id, "name" => name });
 /// Documented at `event WiserSitesCandidatesDiscoveredEvent`.
 pub struct WiserSitesCandidatesDiscoveredEvent {
     /// List of Wiser sites candidates
@@ -12243,15 +10335,11 @@ pub struct WiserSitesCandidatesDiscoveredEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(WiserSitesCandidatesDiscoveredEvent {
-    "candidates" => candidates,
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    WiserSitesCandidatesDiscoveredEvent { "candidates" => candidates, "eventTime" |
+    "timestamp" => timestamp, "owningPartners" => owning_partners, "setupOID" =>
+    setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `event WiserSitesCandidatesFailedEvent`.
 pub struct WiserSitesCandidatesFailedEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -12274,15 +10362,11 @@ pub struct WiserSitesCandidatesFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(WiserSitesCandidatesFailedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    WiserSitesCandidatesFailedEvent { "eventTime" | "timestamp" => timestamp,
+    "failureType" => failure_type, "owningPartners" => owning_partners, "setupOID" =>
+    setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// A device is excluded from other zwave network
 ///
 /// Documented at `event ZWaveExclusionInOtherNetworkEvent`.
@@ -12309,15 +10393,11 @@ pub struct ZWaveExclusionInOtherNetworkEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(ZWaveExclusionInOtherNetworkEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "gatewayId" => gateway_id,
-    "owningPartner" => owning_partner,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    ZWaveExclusionInOtherNetworkEvent { "eventTime" | "timestamp" => timestamp,
+    "gatewayId" => gateway_id, "owningPartner" => owning_partner, "setupOID" =>
+    setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `event ZWaveNewClientSideAuthenticationDSKEvent`.
 pub struct ZWaveNewClientSideAuthenticationDSKEvent {
     /// Device Security Key
@@ -12344,16 +10424,12 @@ pub struct ZWaveNewClientSideAuthenticationDSKEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(ZWaveNewClientSideAuthenticationDSKEvent {
-    "deviceSecurityKey" => device_security_key,
-    "eventTime" | "timestamp" => timestamp,
-    "gatewayId" => gateway_id,
-    "owningPartner" => owning_partner,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    ZWaveNewClientSideAuthenticationDSKEvent { "deviceSecurityKey" =>
+    device_security_key, "eventTime" | "timestamp" => timestamp, "gatewayId" =>
+    gateway_id, "owningPartner" => owning_partner, "setupOID" => setup_oid, "siteOID" =>
+    site_oid }; form wire_form
+);
 /// Documented at `event ZWaveResetCompleteEvent`.
 pub struct ZWaveResetCompleteEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -12378,15 +10454,11 @@ pub struct ZWaveResetCompleteEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(ZWaveResetCompleteEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "gatewayId" => gateway_id,
-    "owningPartner" => owning_partner,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    ZWaveResetCompleteEvent { "eventTime" | "timestamp" => timestamp, "gatewayId" =>
+    gateway_id, "owningPartner" => owning_partner, "setupOID" => setup_oid, "siteOID" =>
+    site_oid }; form wire_form
+);
 /// Documented at `event ZWaveResetFailedEvent`.
 pub struct ZWaveResetFailedEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -12413,16 +10485,11 @@ pub struct ZWaveResetFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(ZWaveResetFailedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "gatewayId" => gateway_id,
-    "owningPartner" => owning_partner,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    ZWaveResetFailedEvent { "eventTime" | "timestamp" => timestamp, "failureType" =>
+    failure_type, "gatewayId" => gateway_id, "owningPartner" => owning_partner,
+    "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// Documented at `event ZWaveSetModeCompleteEvent`.
 pub struct ZWaveSetModeCompleteEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -12447,15 +10514,11 @@ pub struct ZWaveSetModeCompleteEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(ZWaveSetModeCompleteEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "gatewayId" => gateway_id,
-    "owningPartner" => owning_partner,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    ZWaveSetModeCompleteEvent { "eventTime" | "timestamp" => timestamp, "gatewayId" =>
+    gateway_id, "owningPartner" => owning_partner, "setupOID" => setup_oid, "siteOID" =>
+    site_oid }; form wire_form
+);
 /// Documented at `event ZWaveSetModeFailedEvent`.
 pub struct ZWaveSetModeFailedEvent {
     /// Wire name `eventTime`; `timestamp` in the previous version (both decode, and a value encodes with the name it came with).
@@ -12482,16 +10545,11 @@ pub struct ZWaveSetModeFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(ZWaveSetModeFailedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "gatewayId" => gateway_id,
-    "owningPartner" => owning_partner,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    ZWaveSetModeFailedEvent { "eventTime" | "timestamp" => timestamp, "failureType" =>
+    failure_type, "gatewayId" => gateway_id, "owningPartner" => owning_partner,
+    "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// When zigbee network is bound
 ///
 /// Documented at `event ZigbeeBindNetworkCompletedEvent`.
@@ -12518,15 +10576,11 @@ pub struct ZigbeeBindNetworkCompletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(ZigbeeBindNetworkCompletedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "gatewayId" => gateway_id,
-    "owningPartner" => owning_partner,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    ZigbeeBindNetworkCompletedEvent { "eventTime" | "timestamp" => timestamp, "gatewayId"
+    => gateway_id, "owningPartner" => owning_partner, "setupOID" => setup_oid, "siteOID"
+    => site_oid }; form wire_form
+);
 /// When zigbee network cannot be bound
 ///
 /// Documented at `event ZigbeeBindNetworkFailedEvent`.
@@ -12555,16 +10609,11 @@ pub struct ZigbeeBindNetworkFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(ZigbeeBindNetworkFailedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "gatewayId" => gateway_id,
-    "owningPartner" => owning_partner,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    ZigbeeBindNetworkFailedEvent { "eventTime" | "timestamp" => timestamp, "failureType"
+    => failure_type, "gatewayId" => gateway_id, "owningPartner" => owning_partner,
+    "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// The new Zigbee network has been successfully created
 ///
 /// Documented at `event ZigbeeCreateNetworkCompletedEvent`.
@@ -12591,15 +10640,11 @@ pub struct ZigbeeCreateNetworkCompletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(ZigbeeCreateNetworkCompletedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "gatewayId" => gateway_id,
-    "owningPartner" => owning_partner,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    ZigbeeCreateNetworkCompletedEvent { "eventTime" | "timestamp" => timestamp,
+    "gatewayId" => gateway_id, "owningPartner" => owning_partner, "setupOID" =>
+    setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// An error occurred while creating the new Zigbee network
 ///
 /// Documented at `event ZigbeeCreateNetworkFailedEvent`.
@@ -12628,16 +10673,11 @@ pub struct ZigbeeCreateNetworkFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(ZigbeeCreateNetworkFailedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "gatewayId" => gateway_id,
-    "owningPartner" => owning_partner,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    ZigbeeCreateNetworkFailedEvent { "eventTime" | "timestamp" => timestamp,
+    "failureType" => failure_type, "gatewayId" => gateway_id, "owningPartner" =>
+    owning_partner, "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// When zigbee network is joined
 ///
 /// Documented at `event ZigbeeJoinNetworkCompletedEvent`.
@@ -12664,15 +10704,11 @@ pub struct ZigbeeJoinNetworkCompletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(ZigbeeJoinNetworkCompletedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "gatewayId" => gateway_id,
-    "owningPartner" => owning_partner,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    ZigbeeJoinNetworkCompletedEvent { "eventTime" | "timestamp" => timestamp, "gatewayId"
+    => gateway_id, "owningPartner" => owning_partner, "setupOID" => setup_oid, "siteOID"
+    => site_oid }; form wire_form
+);
 /// When zigbee network cannot be joined
 ///
 /// Documented at `event ZigbeeJoinNetworkFailedEvent`.
@@ -12701,16 +10737,11 @@ pub struct ZigbeeJoinNetworkFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(ZigbeeJoinNetworkFailedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "gatewayId" => gateway_id,
-    "owningPartner" => owning_partner,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    ZigbeeJoinNetworkFailedEvent { "eventTime" | "timestamp" => timestamp, "failureType"
+    => failure_type, "gatewayId" => gateway_id, "owningPartner" => owning_partner,
+    "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// When zigbee network is left
 ///
 /// Documented at `event ZigbeeLeaveNetworkCompletedEvent`.
@@ -12737,15 +10768,11 @@ pub struct ZigbeeLeaveNetworkCompletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(ZigbeeLeaveNetworkCompletedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "gatewayId" => gateway_id,
-    "owningPartner" => owning_partner,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    ZigbeeLeaveNetworkCompletedEvent { "eventTime" | "timestamp" => timestamp,
+    "gatewayId" => gateway_id, "owningPartner" => owning_partner, "setupOID" =>
+    setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// When zigbee network cannot be left
 ///
 /// Documented at `event ZigbeeLeaveNetworkFailedEvent`.
@@ -12774,16 +10801,11 @@ pub struct ZigbeeLeaveNetworkFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(ZigbeeLeaveNetworkFailedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "gatewayId" => gateway_id,
-    "owningPartner" => owning_partner,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    ZigbeeLeaveNetworkFailedEvent { "eventTime" | "timestamp" => timestamp, "failureType"
+    => failure_type, "gatewayId" => gateway_id, "owningPartner" => owning_partner,
+    "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// When zigbee network is refreshed
 ///
 /// Documented at `event ZigbeeRefreshNetworkCompletedEvent`.
@@ -12810,15 +10832,11 @@ pub struct ZigbeeRefreshNetworkCompletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(ZigbeeRefreshNetworkCompletedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "gatewayId" => gateway_id,
-    "owningPartner" => owning_partner,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
+crate::de::fields!(
+    ZigbeeRefreshNetworkCompletedEvent { "eventTime" | "timestamp" => timestamp,
+    "gatewayId" => gateway_id, "owningPartner" => owning_partner, "setupOID" =>
+    setup_oid, "siteOID" => site_oid }; form wire_form
+);
 /// When zigbee network cannot be refreshed
 ///
 /// Documented at `event ZigbeeRefreshNetworkFailedEvent`.
@@ -12847,17 +10865,12 @@ pub struct ZigbeeRefreshNetworkFailedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(ZigbeeRefreshNetworkFailedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "failureType" => failure_type,
-    "gatewayId" => gateway_id,
-    "owningPartner" => owning_partner,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-}; form wire_form);
-
-/// Documented at `GET /setup response.zones[]` (and 8 other places).
+crate::de::fields!(
+    ZigbeeRefreshNetworkFailedEvent { "eventTime" | "timestamp" => timestamp,
+    "failureType" => failure_type, "gatewayId" => gateway_id, "owningPartner" =>
+    owning_partner, "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
+);
+/// Documented at `GET /setup response.zones[]` (and elsewhere).
 pub struct Zone {
     pub creation_time: Option<i64>,
     /// Example: `an external OID`.
@@ -12874,18 +10887,11 @@ pub struct Zone {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(Zone {
-    "creationTime" => creation_time,
-    "externalOID" => external_oid,
-    "items" => items,
-    "label" => label,
-    "lastUpdateTime" => last_update_time,
-    "metadata" => metadata,
-    "oid" => oid,
-    "type" => r#type,
-});
-
+crate::de::fields!(
+    Zone { "creationTime" => creation_time, "externalOID" => external_oid, "items" =>
+    items, "label" => label, "lastUpdateTime" => last_update_time, "metadata" =>
+    metadata, "oid" => oid, "type" => r#type }
+);
 /// A new zone has been created
 ///
 /// Documented at `event ZoneCreatedEvent`.
@@ -12918,19 +10924,12 @@ pub struct ZoneCreatedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(ZoneCreatedEvent {
-    "deviceURLs" => device_urls,
-    "eventTime" | "timestamp" => timestamp,
-    "label" => label,
-    "owningPartners" => owning_partners,
-    "placeOIDs" => place_oids,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-    "zoneOID" => zone_oid,
-    "zoneType" | "type" => r#type,
-}; form wire_form);
-
+crate::de::fields!(
+    ZoneCreatedEvent { "deviceURLs" => device_urls, "eventTime" | "timestamp" =>
+    timestamp, "label" => label, "owningPartners" => owning_partners, "placeOIDs" =>
+    place_oids, "setupOID" => setup_oid, "siteOID" => site_oid, "zoneOID" => zone_oid,
+    "zoneType" | "type" => r#type }; form wire_form
+);
 /// An existing zone has been deleted
 ///
 /// Documented at `event ZoneDeletedEvent`.
@@ -12957,16 +10956,12 @@ pub struct ZoneDeletedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(ZoneDeletedEvent {
-    "eventTime" | "timestamp" => timestamp,
-    "owningPartners" => owning_partners,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-    "zoneOID" => zone_oid,
-}; form wire_form);
-
-/// Documented at `GET /setup response.zones[].items[]` (and 13 other places).
+crate::de::fields!(
+    ZoneDeletedEvent { "eventTime" | "timestamp" => timestamp, "owningPartners" =>
+    owning_partners, "setupOID" => setup_oid, "siteOID" => site_oid, "zoneOID" =>
+    zone_oid }; form wire_form
+);
+/// Documented at `GET /setup response.zones[].items[]` (and elsewhere).
 pub struct ZoneItem {
     /// Example: `a device OID`.
     pub device_oid: Option<String>,
@@ -12977,13 +10972,10 @@ pub struct ZoneItem {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
-
-crate::de::fields!(ZoneItem {
-    "deviceOID" => device_oid,
-    "deviceURL" => device_url,
-    "itemType" => item_type,
-});
-
+crate::de::fields!(
+    ZoneItem { "deviceOID" => device_oid, "deviceURL" => device_url, "itemType" =>
+    item_type }
+);
 /// An existing zone has been updated
 ///
 /// Documented at `event ZoneUpdatedEvent`.
@@ -13016,15 +11008,9 @@ pub struct ZoneUpdatedEvent {
     /// the same names back. Not part of equality.
     pub wire_form: crate::de::WireForm,
 }
-
-crate::de::fields!(ZoneUpdatedEvent {
-    "deviceURLs" => device_urls,
-    "eventTime" | "timestamp" => timestamp,
-    "label" => label,
-    "owningPartners" => owning_partners,
-    "placeOIDs" => place_oids,
-    "setupOID" => setup_oid,
-    "siteOID" => site_oid,
-    "zoneOID" => zone_oid,
-    "zoneType" | "type" => r#type,
-}; form wire_form);
+crate::de::fields!(
+    ZoneUpdatedEvent { "deviceURLs" => device_urls, "eventTime" | "timestamp" =>
+    timestamp, "label" => label, "owningPartners" => owning_partners, "placeOIDs" =>
+    place_oids, "setupOID" => setup_oid, "siteOID" => site_oid, "zoneOID" => zone_oid,
+    "zoneType" | "type" => r#type }; form wire_form
+);

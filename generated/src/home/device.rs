@@ -9,7 +9,7 @@ use crate::types::{
     CommandDefinition, Device, DeviceAttribute, DeviceState, DeviceStateChangeItem,
     DeviceStateChangedEvent, Setup,
 };
-use crate::generated_vocabulary::{UiClass, UiWidget};
+use crate::generated::vocabulary::{UiClass, UiWidget};
 use crate::{operations, Client, Error};
 
 impl Client {

@@ -8,7 +8,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::generated_vocabulary::Protocol;
+use crate::generated::vocabulary::Protocol;
 
 /// A parsed device URL: `<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>]`.
 ///

@@ -4,6 +4,7 @@
 
 pub(crate) mod de;
 pub(crate) mod deadline;
+pub(crate) mod event_table;
 pub(crate) mod device_url;
 pub(crate) mod gap;
 pub(crate) mod limited_body;

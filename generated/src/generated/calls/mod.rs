@@ -3,7 +3,6 @@
 //! The endpoint methods of [`crate::Client`], one file per group of the
 //! documentation, and what some of them return: the calls of operations with
 //! options (one method per option), and the forms of form operations.
-
 mod action_groups;
 pub use action_groups::PutActionGroups;
 mod action_groups_execution;
@@ -17,7 +16,6 @@ pub use calendar::{
     PostSetupCalendarRuleSet, PostSetupCalendarRules, PutSetupCalendarRuleSet,
     PutSetupCalendarRules,
 };
-
 mod camera;
 mod camera_operations;
 mod condition_groups;
@@ -29,14 +27,12 @@ pub use device::{
     PostSetupDevicesStatesRefresh, PutSetupDevicesByDeviceUrlByLabel,
     PutSetupDevicesByDeviceUrlByLabelByCategory, PutSetupDevicesByDeviceUrlLabelByLabel,
 };
-
 mod device_pairing_operations;
 mod device_state_history;
 pub use device_state_history::{
     GetSetupDevicesByDeviceUrlStatesByNameHistoryByFromByTo,
     GetSetupDevicesByDeviceUrlStatesHistoryByFromByTo,
 };
-
 mod documentation;
 mod eliot_protocol;
 pub use eliot_protocol::PostConfigEliotCreateAuthenticationUrlByRedirectUrl;
@@ -51,7 +47,6 @@ pub use gateway::{
     PutSetupGatewaysBySourceGatewayIdMigrateAndUpdateByTargetGatewayId,
     PutSetupGatewaysBySourceGatewayIdMigrateByTargetGatewayId,
 };
-
 mod history;
 pub use history::GetHistoryExecutionsDailyByYearByMonthByDay;
 mod interactive_notifications;
@@ -60,7 +55,6 @@ pub use io_home_control_protocol::{
     GetConfigByGatewayIdIoPropagateTransferKey, PostConfigByGatewayIdIoDiscoverSomfy,
     PostConfigByGatewayIdIoPropagateTransferKey,
 };
-
 mod knx_over_ogp_protocol;
 mod local_api;
 mod local_devices;
@@ -77,7 +71,6 @@ pub use open_doors_protocol::{
     PostConfigOpendoorsCreateAuthenticationUrlByRedirectUrl, PostConfigOpendoorsDiscover,
     PostConfigOpendoorsDiscoverGateway,
 };
-
 mod overkiz_protocol;
 mod permissions;
 mod philips_hue;
@@ -98,7 +91,6 @@ mod setup_triggers;
 pub use setup_triggers::{
     PostTriggers, PutTriggers, PutTriggersByTypeByTriggerOidActivationByMode,
 };
-
 mod somfy_cms;
 mod somfy_protect_protocol;
 pub use somfy_protect_protocol::{
@@ -106,7 +98,6 @@ pub use somfy_protect_protocol::{
     PostConfigSomfyprotectDiscoverGateways,
     PostConfigSomfyprotectDiscoverGatewaysCandidates, PostConfigSomfyprotectSendGetSites,
 };
-
 mod somfy_thermostat_protocol;
 pub use somfy_thermostat_protocol::PostConfigSomfythermostatCreateAuthenticationUrlByRedirectUrl;
 mod terms_of_use_accounts_management;
@@ -122,6 +113,5 @@ pub use z_wave_protocol::{
     PostConfigByGatewayIdZwavePairingExclusionStart,
     PostConfigByGatewayIdZwavePairingInclusionStart,
 };
-
 mod zigbee_protocol;
 mod zone;
