@@ -313,7 +313,7 @@ pub(crate) async fn apply(
     group: &types::ActionGroup,
 ) -> Result<types::ExecIdResponse, Error> {
     let request = Request::new(mode.operation()).json(group)?;
-    client.execute(request).await?.json()
+    client.send_request(request).await?.json()
 }
 
 #[cfg(test)]

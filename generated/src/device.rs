@@ -17,7 +17,7 @@ impl Client {
     /// point of the helpers of [`crate::home`]; the generated method for the same
     /// operation, with its options, is [`Client::get_setup`].
     pub async fn setup(&self) -> Result<Setup, Error> {
-        self.execute(Request::new(&operations::GET_SETUP))
+        self.send_request(Request::new(&operations::GET_SETUP))
             .await?
             .json()
     }

@@ -82,6 +82,7 @@ mod generated;
 pub mod home;
 mod local;
 mod operation;
+mod raw_call;
 mod redact;
 mod request;
 mod retry;
@@ -122,7 +123,8 @@ pub use local::{CreatedLocalToken, DEVMODE_SCOPE};
 pub use operation::{
     HttpMethod, Idempotency, OperationInfo, RateLimit, RateLimitScope, ResponseKind,
 };
-pub use request::{Call, CallFuture, Upload};
+pub use raw_call::RawCall;
+pub use request::{Call, CallFuture, RawResponse, Upload};
 pub use retry::RetryPolicy;
 pub use server::Server;
 pub use signin::{Grant, SignInContext, SignInFlow, VendorSignIn};

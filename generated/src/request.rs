@@ -1,5 +1,5 @@
-//! The request the generated endpoint functions hand to [`crate::Client::execute`],
-//! and the raw answer they decode. Kept small so each generated function is a few
+//! The request every call hands to the client (generated methods through
+//! [`Call`], raw calls through [`crate::RawCall`]), and the raw answer they decode. Kept small so each generated function is a few
 //! lines: build a [`Request`], wrap it in a [`Call`], and let the caller `.await` it.
 //!
 //! # Why calls are values
@@ -18,6 +18,7 @@
 //! for the 10% of operations that have options: the machinery (encoding, sending,
 //! decoding, the future) lives once in this file.
 
+use std::borrow::Cow;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -64,11 +65,11 @@ pub enum Body {
     /// Serialized JSON.
     Json(Vec<u8>),
     /// `application/x-www-form-urlencoded` fields (used by `POST /login`).
-    Form(Vec<(&'static str, String)>),
+    Form(Vec<(Cow<'static, str>, String)>),
     /// A multipart body with one file field.
     Multipart {
         /// Name of the form field.
-        field: &'static str,
+        field: Cow<'static, str>,
         /// The file.
         upload: Upload,
     },
@@ -79,7 +80,7 @@ impl std::fmt::Debug for Body {
         match self {
             Body::Json(bytes) => write!(f, "Json(<{} bytes>)", bytes.len()),
             Body::Form(fields) => {
-                let names: Vec<&str> = fields.iter().map(|(name, _)| *name).collect();
+                let names: Vec<&str> = fields.iter().map(|(name, _)| name.as_ref()).collect();
                 f.debug_tuple("Form").field(&names).finish()
             }
             Body::Multipart { field, upload } => f
@@ -99,8 +100,9 @@ pub struct Request {
     pub op: &'static OperationInfo,
     /// Values of the path's `{placeholders}`, in order, not yet percent-encoded.
     pub path_args: Vec<String>,
-    /// Query parameters that were given, in order.
-    pub query: Vec<(&'static str, String)>,
+    /// Query parameters that were given, in order (names are owned for raw calls,
+    /// [`crate::RawCall::query`]).
+    pub query: Vec<(Cow<'static, str>, String)>,
     /// Body, if any.
     pub body: Option<Body>,
 }
@@ -125,7 +127,10 @@ impl std::fmt::Debug for Request {
             .iter()
             .map(|(name, value)| {
                 let secret = crate::redact::is_secret_name(name);
-                (*name, if secret { crate::redact::MASK } else { value.as_str() })
+                (
+                    name.as_ref(),
+                    if secret { crate::redact::MASK } else { value.as_str() },
+                )
             })
             .collect();
         f.debug_struct("Request")
@@ -157,7 +162,7 @@ impl Request {
     /// Adds a query parameter when it is given.
     pub fn query(mut self, name: &'static str, value: Option<String>) -> Request {
         if let Some(value) = value {
-            self.query.push((name, value));
+            self.query.push((Cow::Borrowed(name), value));
         }
         self
     }
@@ -165,7 +170,7 @@ impl Request {
     /// Adds a list parameter as repeated `name=value` pairs.
     pub fn query_all(mut self, name: &'static str, values: Option<&[String]>) -> Request {
         for value in values.unwrap_or_default() {
-            self.query.push((name, value.clone()));
+            self.query.push((Cow::Borrowed(name), value.clone()));
         }
         self
     }
@@ -178,6 +183,10 @@ impl Request {
 
     /// Sets a form body from its fields (the generated form types give them).
     pub fn form(self, fields: Vec<(&'static str, String)>) -> Request {
+        let fields = fields
+            .into_iter()
+            .map(|(name, value)| (Cow::Borrowed(name), value))
+            .collect();
         self.body(Body::Form(fields))
     }
 
@@ -228,6 +237,19 @@ impl<'c, T> Call<'c, T> {
         }
     }
 
+    /// A call of a request that may already have failed to build (raw calls).
+    pub(crate) fn new_checked(
+        client: &'c Client,
+        request: Result<Request, Error>,
+        decode: fn(RawResponse) -> Result<T, Error>,
+    ) -> Call<'c, T> {
+        Call {
+            client,
+            request,
+            decode,
+        }
+    }
+
     /// The request as it will be sent.
     #[doc(hidden)]
     pub fn request(&self) -> Result<&Request, &Error> {
@@ -268,7 +290,12 @@ impl<'c, T> Call<'c, T> {
 
     #[doc(hidden)]
     pub fn upload(self, field: &'static str, upload: Upload) -> Call<'c, T> {
-        self.map(|r| Ok(r.body(Body::Multipart { field, upload })))
+        self.map(|r| {
+            Ok(r.body(Body::Multipart {
+                field: Cow::Borrowed(field),
+                upload,
+            }))
+        })
     }
 }
 
@@ -286,7 +313,7 @@ fn start(
     client: &Client,
     request: Result<Request, Error>,
 ) -> Pin<Box<dyn Future<Output = Result<RawResponse, Error>> + Send + '_>> {
-    Box::pin(async move { client.execute(request?).await })
+    Box::pin(async move { client.send_request(request?).await })
 }
 
 /// The future of a sent [`Call`]: the answer, decoded.
@@ -332,9 +359,11 @@ pub fn debug_form(
         .finish_non_exhaustive()
 }
 
-/// A successful answer, not yet decoded. Its `Debug` output shows the body's
-/// length, not the body (it may hold a token).
+/// A successful answer, not yet decoded: what a raw call ([`crate::Client::request`])
+/// returns. Its `Debug` output shows the body's length, not the body (it may hold a
+/// token).
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct RawResponse {
     /// The operation that was called.
     pub op: &'static OperationInfo,
