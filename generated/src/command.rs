@@ -270,8 +270,8 @@ impl Client {
     ///
     /// Like every call that acts, the launch is never resent once it may have
     /// reached the server. On a local gateway only [`ExecutionMode::Normal`] exists;
-    /// another mode fails with [`Error::InvalidRequest`] before sending anything. Follow the outcome with [`Client::wait_for_execution`]
-    /// (or launch with [`Client::execute_and_wait`]).
+    /// another mode fails with [`Error::InvalidRequest`] before sending anything. Follow the outcome with [`Client::follow`]
+    /// (or launch with [`Client::run_and_wait`]).
     ///
     /// ```no_run
     /// # async fn demo(client: overkiz::Client) -> Result<(), overkiz::Error> {

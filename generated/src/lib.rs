@@ -77,6 +77,7 @@ mod discovery;
 mod error;
 mod event_stream;
 mod execution;
+mod follow;
 #[rustfmt::skip]
 mod generated;
 pub mod home;
@@ -116,6 +117,7 @@ pub use discovery::{
 pub use error::{ApiError, Error, ErrorCode, ErrorKind};
 pub use event_stream::{EventStream, EventStreamConfig, GapReason};
 pub use execution::{ExecutionOutcome, ExecutionState};
+pub use follow::{ExecutionFollower, ExecutionUpdate};
 pub use generated::endpoints as calls;
 pub use generated::events::{self, Event};
 pub use generated::{operations, types};
