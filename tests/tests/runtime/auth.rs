@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::support::*;
-use overkiz::__private::Request;
 use overkiz::{Client, Credentials, Error, ErrorKind, Server};
 use serde_json::json;
 use wiremock::matchers::{body_string, header, method, path};
@@ -91,17 +90,17 @@ async fn password_login_sets_a_cookie_that_the_next_calls_reuse() {
         .unwrap_or_default()
         .is_empty());
     let first: serde_json::Value = client
-        .execute(Request::new(&GET_SETUP))
+        .request(&GET_SETUP)
         .await
         .unwrap()
         .json()
         .unwrap();
     assert_eq!(first["devices"], json!([]));
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     // Clones share the session.
     client
         .clone()
-        .execute(Request::new(&GET_SETUP))
+        .request(&GET_SETUP)
         .await
         .unwrap();
 
@@ -143,7 +142,7 @@ async fn the_other_login_forms() {
             .mount(&server)
             .await;
         client(&server, credentials)
-            .execute(Request::new(&GET_SETUP))
+            .request(&GET_SETUP)
             .await
             .unwrap_or_else(|e| panic!("{form}: {e}"));
     }
@@ -163,8 +162,8 @@ async fn bearer_token_is_sent_on_every_call_without_login_or_cookies() {
         .await;
 
     let client = client(&server, Credentials::bearer(TOKEN));
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     assert_eq!(count(&server, "POST", "/login").await, 0);
     for request in server.received_requests().await.unwrap_or_default() {
         assert!(!request.headers.contains_key("cookie"), "{request:?}");
@@ -180,7 +179,7 @@ async fn an_invalid_bearer_token_is_not_renewed() {
         .mount(&server)
         .await;
     let error = client(&server, Credentials::bearer(TOKEN))
-        .execute(Request::new(&GET_SETUP))
+        .request(&GET_SETUP)
         .await
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::NotAuthenticated);
@@ -209,13 +208,13 @@ async fn expired_session_logs_in_again_once_and_succeeds() {
         .await;
 
     let client = client(&server, Credentials::password(USER, PASSWORD));
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     assert_eq!(count(&server, "POST", "/login").await, 2);
     assert_eq!(count(&server, "GET", "/setup").await, 3);
 
     // The new session is kept.
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     assert_eq!(count(&server, "POST", "/login").await, 2);
 }
 
@@ -226,16 +225,16 @@ async fn a_second_not_authenticated_is_returned_not_looped() {
     mount_session_that_expires_after_one_call(&server, COOKIE).await;
 
     let client = client(&server, Credentials::password(USER, PASSWORD));
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     // Expired: one new login, whose session is refused at once too. That is a
     // failed sign-in: the error says so, and the next call sends nothing.
-    let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    let error = client.request(&GET_SETUP).await.unwrap_err();
     assert!(matches!(error, Error::LoginFailed { .. }), "{error:?}");
     assert_eq!(error.kind(), ErrorKind::NotAuthenticated);
     assert_eq!(error.status(), Some(401));
     assert_eq!(count(&server, "POST", "/login").await, 2);
     assert_eq!(count(&server, "GET", "/setup").await, 3);
-    let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    let error = client.request(&GET_SETUP).await.unwrap_err();
     assert!(error.retry_after().is_some(), "{error:?}");
     assert_eq!(count(&server, "POST", "/login").await, 2);
     assert_eq!(count(&server, "GET", "/setup").await, 3);
@@ -265,13 +264,10 @@ async fn expired_session_is_renewed_for_non_idempotent_calls_too() {
         .await;
     let client = client(&server, Credentials::password(USER, PASSWORD));
     // The session works first (a session refused at once is a failed sign-in).
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     let answer: serde_json::Value = client
-        .execute(
-            Request::new(&POST_EXEC_APPLY)
-                .json(&json!({"actions": []}))
-                .unwrap(),
-        )
+        .request(&POST_EXEC_APPLY)
+        .json(&json!({"actions": []}))
         .await
         .unwrap()
         .json()
@@ -298,7 +294,7 @@ async fn concurrent_first_calls_share_one_login() {
     let client = client(&server, Credentials::password(USER, PASSWORD));
     let calls = (0..5).map(|_| {
         let client = client.clone();
-        tokio::spawn(async move { client.execute(Request::new(&GET_SETUP)).await })
+        tokio::spawn(async move { client.request(&GET_SETUP).await })
     });
     for call in futures::future::join_all(calls).await {
         call.expect("task").expect("call");
@@ -331,10 +327,10 @@ async fn concurrent_expired_calls_renew_the_session_once() {
         .await;
 
     let client = client(&server, Credentials::password(USER, PASSWORD));
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     let calls = (0..4).map(|_| {
         let client = client.clone();
-        tokio::spawn(async move { client.execute(Request::new(&GET_SETUP)).await })
+        tokio::spawn(async move { client.request(&GET_SETUP).await })
     });
     for call in futures::future::join_all(calls).await {
         call.expect("task").expect("call");
@@ -354,7 +350,7 @@ async fn explicit_login_checks_credentials_up_front() {
     let client = client(&server, Credentials::password(USER, PASSWORD));
     client.login().await.unwrap();
     assert_eq!(count(&server, "POST", "/login").await, 1);
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     assert_eq!(count(&server, "POST", "/login").await, 1);
 
     // Nothing to do for a bearer token.
@@ -375,7 +371,7 @@ async fn bad_credentials_fail_the_call_at_login() {
         .mount(&server)
         .await;
     let client = client(&server, Credentials::password(USER, PASSWORD));
-    let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    let error = client.request(&GET_SETUP).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::BadCredentials);
     assert_eq!(error.operation().map(|op| op.path), Some("/login"));
     assert_eq!(count(&server, "GET", "/setup").await, 0);
@@ -394,7 +390,7 @@ async fn a_refused_login_without_error_status_is_an_error() {
         .mount(&server)
         .await;
     let error = client(&server, Credentials::password(USER, PASSWORD))
-        .execute(Request::new(&GET_SETUP))
+        .request(&GET_SETUP)
         .await
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::AuthenticationFailed);
@@ -431,9 +427,9 @@ async fn token_source_login_form_is_posted_lazily_and_renewed() {
     });
     let client = client(&server, credentials);
     assert_eq!(calls.load(Ordering::SeqCst), 0, "sign-in is lazy");
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 1);
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 2);
     assert_eq!(count(&server, "POST", "/login").await, 2);
 }
@@ -470,7 +466,7 @@ async fn token_source_bearer_is_refreshed_when_rejected() {
     });
     let client = client(&server, credentials);
     for _ in 0..3 {
-        client.execute(Request::new(&GET_SETUP)).await.unwrap();
+        client.request(&GET_SETUP).await.unwrap();
     }
     assert_eq!(calls.load(Ordering::SeqCst), 2);
     assert_eq!(count(&server, "POST", "/login").await, 0);
@@ -481,7 +477,7 @@ async fn a_failing_token_source_is_reported() {
     let server = MockServer::start().await;
     let credentials = Credentials::from_fn(|| async { Err("vendor sign-in refused".into()) });
     let error = client(&server, credentials)
-        .execute(Request::new(&GET_SETUP))
+        .request(&GET_SETUP)
         .await
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::TokenSource);
@@ -521,7 +517,7 @@ async fn debug_output_of_clients_builders_errors_and_requests_hides_secrets() {
         let builder = Client::builder(Server::custom(&server.uri()).unwrap(), creds.clone());
         let client = builder.build().unwrap();
         let builder = Client::builder(Server::somfy_europe(), creds.clone());
-        let error = client.execute(Request::new(&GET_SETUP)).await.err();
+        let error = client.request(&GET_SETUP).await.err();
         let text = format!(
             "{creds:?}\n{creds:#?}\n{builder:?}\n{client:?}\n{client:#?}\n{error:?}\n{:?}",
             error.as_ref().map(|e| e.to_string())
@@ -531,9 +527,14 @@ async fn debug_output_of_clients_builders_errors_and_requests_hides_secrets() {
         }
     }
 
-    let form = Request::new(&POST_LOGIN_FORM)
-        .query("userPassword", Some(PASSWORD.into()))
-        .into_form();
+    let client = Client::new(Server::somfy_europe(), Credentials::none()).unwrap();
+    let form = client
+        .request(&POST_LOGIN_FORM)
+        .form([("userPassword", PASSWORD)]);
     assert!(!format!("{form:?}").contains(PASSWORD));
+    let query = client
+        .request(&POST_LOGIN_FORM)
+        .query(String::from("userPassword"), PASSWORD);
+    assert!(!format!("{query:?}").contains(PASSWORD));
     assert!(!format!("{:?}", overkiz::Secret::new(PASSWORD)).contains(PASSWORD));
 }

@@ -536,7 +536,7 @@ async fn a_session_renewal_is_reported_as_a_gap() {
     let fetched_before = first.arrivals().len();
 
     client
-        .execute(overkiz::__private::Request::new(&GET_SETUP))
+        .request(&GET_SETUP)
         .await
         .expect("renewed once");
     assert_eq!(count(&server, "POST", "/login").await, 2);
@@ -670,7 +670,7 @@ async fn dropping_a_stream_of_an_expired_session_sends_nothing() {
     let mut events = client.events_with(fast());
     events.register().await.unwrap();
     client
-        .execute(overkiz::__private::Request::new(&GET_SETUP))
+        .request(&GET_SETUP)
         .await
         .unwrap();
     assert_eq!(count(&server, "POST", "/login").await, 2);

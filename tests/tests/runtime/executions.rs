@@ -185,7 +185,7 @@ async fn execute_and_wait_follows_the_execution_to_completed() {
     let client = client(&server, Credentials::bearer(TOKEN));
     let mut stream = client.events_with(fast());
     let outcome = stream
-        .execute_and_wait(&close_action_group(), Duration::from_secs(5))
+        .run_and_wait(close_action_group(), overkiz::ExecutionMode::Normal, Duration::from_secs(5))
         .await
         .expect("completes");
 
@@ -237,7 +237,7 @@ async fn execute_and_wait_reports_a_failed_execution() {
     let client = client(&server, Credentials::bearer(TOKEN));
     let outcome = client
         .events_with(fast())
-        .execute_and_wait(&close_action_group(), Duration::from_secs(5))
+        .run_and_wait(close_action_group(), overkiz::ExecutionMode::Normal, Duration::from_secs(5))
         .await
         .expect("a failed execution is an outcome, not an error");
 
@@ -269,7 +269,7 @@ async fn client_execute_and_wait_unregisters_its_listener() {
     let client = client(&server, Credentials::bearer(TOKEN));
     let started = Instant::now();
     let outcome = client
-        .execute_and_wait(&close_action_group(), Duration::from_secs(5))
+        .run_and_wait(close_action_group(), overkiz::ExecutionMode::Normal, Duration::from_secs(5))
         .await
         .expect("completes");
     assert!(outcome.is_success());
@@ -383,7 +383,7 @@ async fn a_refused_launch_is_returned_and_not_retried() {
     let server = server(error(400, "exec-queue-full.json"), Vec::new()).await;
     let client = client(&server, Credentials::bearer(TOKEN));
     let error = client
-        .execute_and_wait(&close_action_group(), Duration::from_secs(5))
+        .run_and_wait(close_action_group(), overkiz::ExecutionMode::Normal, Duration::from_secs(5))
         .await
         .expect_err("queue full");
     assert_eq!(error.kind(), ErrorKind::ExecutionQueueFull);
@@ -401,7 +401,7 @@ async fn a_launch_answer_without_exec_id_is_an_error() {
     .await;
     let client = client(&server, Credentials::bearer(TOKEN));
     let error = client
-        .execute_and_wait(&close_action_group(), Duration::from_secs(5))
+        .run_and_wait(close_action_group(), overkiz::ExecutionMode::Normal, Duration::from_secs(5))
         .await
         .expect_err("no execId");
     assert_eq!(error.kind(), ErrorKind::Decode);
@@ -449,7 +449,7 @@ async fn an_execution_that_ended_during_a_gap_is_found_in_the_history() {
     let client = client(&server, Credentials::bearer(TOKEN));
     let mut stream = client.events_with(fast());
     let outcome = stream
-        .execute_and_wait(&close_action_group(), Duration::from_secs(5))
+        .run_and_wait(close_action_group(), overkiz::ExecutionMode::Normal, Duration::from_secs(5))
         .await
         .expect("found in the history");
     assert_eq!(outcome.state, ExecutionState::Completed);
@@ -485,7 +485,7 @@ async fn a_timeout_is_reported_only_after_looking_the_execution_up() {
     let client = client(&server, Credentials::bearer(TOKEN));
     let outcome = client
         .events_with(fast())
-        .execute_and_wait(&close_action_group(), Duration::from_millis(200))
+        .run_and_wait(close_action_group(), overkiz::ExecutionMode::Normal, Duration::from_millis(200))
         .await
         .expect("found in the history");
     assert_eq!(outcome.state, ExecutionState::Failed);
@@ -496,7 +496,7 @@ async fn a_timeout_is_reported_only_after_looking_the_execution_up() {
     let client = crate::support::client(&server, Credentials::bearer(TOKEN));
     let error = client
         .events_with(fast())
-        .execute_and_wait(&close_action_group(), Duration::from_millis(200))
+        .run_and_wait(close_action_group(), overkiz::ExecutionMode::Normal, Duration::from_millis(200))
         .await
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::ExecutionTimeout);
@@ -566,7 +566,7 @@ async fn a_session_expiring_before_the_launch_does_not_strand_the_wait() {
     let client = client(&server, Credentials::password(USER, PASSWORD));
     let outcome = client
         .events_with(fast())
-        .execute_and_wait(&close_action_group(), Duration::from_secs(5))
+        .run_and_wait(close_action_group(), overkiz::ExecutionMode::Normal, Duration::from_secs(5))
         .await
         .expect("completes");
     assert_eq!(outcome.state, ExecutionState::Completed);
@@ -595,7 +595,7 @@ async fn errors_while_following_carry_the_exec_id() {
     let client = client(&server, Credentials::bearer(TOKEN));
     let error = client
         .events_with(fast())
-        .execute_and_wait(&close_action_group(), Duration::from_secs(5))
+        .run_and_wait(close_action_group(), overkiz::ExecutionMode::Normal, Duration::from_secs(5))
         .await
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::AccessDeniedToGateway);
