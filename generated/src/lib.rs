@@ -60,82 +60,67 @@
 
 #![warn(missing_docs)]
 
-mod action_queue;
-mod auth;
-#[cfg(feature = "nexity")]
-mod auth_srp;
-mod client;
-mod command;
-mod cookies;
-mod de;
-mod deadline;
-mod device;
-mod device_url;
-pub mod diagnostics;
-#[cfg(feature = "discovery")]
-mod discovery;
+// The runtime in layers, each importing only from the layers below it
+// (ARCHITECTURE.md; checked by tests/layers.rs).
+mod value;
 mod error;
-mod event_stream;
-mod execution;
+mod config;
+mod transport;
+mod client;
 mod follow;
+pub mod home;
+pub mod signin;
+mod tools;
 #[rustfmt::skip]
 mod generated;
-pub mod home;
-mod local;
-mod operation;
-mod raw_call;
-mod redact;
-mod request;
-mod retry;
-mod server;
-mod session;
-pub mod signin;
-mod somfy_account;
-pub mod state;
-mod tls;
-mod transport;
 #[rustfmt::skip]
 #[path = "generated/vocabulary.rs"]
 pub mod vocabulary;
 
-pub use action_queue::{ActionQueue, ActionQueueSettings, QueuedResult};
-pub use auth::{BoxError, Credentials, Secret, TokenSource};
+// Paths the generated code names (`crate::de::…`, `crate::redact::…`).
+pub(crate) use value::{de, redact};
+
+pub use tools::diagnostics;
+pub use value::state;
+
+pub use home::action_queue::{ActionQueue, ActionQueueSettings, QueuedResult};
+pub use config::credentials::{BoxError, Credentials, Secret, TokenSource};
 #[cfg(feature = "nexity")]
-pub use auth_srp::CognitoError;
+pub use signin::srp::CognitoError;
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_LOGIN_COOL_DOWN,
     DEFAULT_LOGIN_RETRY_DELAY, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
 };
-pub use command::{action_group, Action, Command, ExecutionMode};
-pub use de::WireForm;
-pub use device_url::{DeviceUrl, DeviceUrlErrorKind, InvalidDeviceUrl};
+pub use home::command::{action_group, Action, Command, ExecutionMode};
+pub use value::de::WireForm;
+pub use value::device_url::{DeviceUrl, DeviceUrlErrorKind, InvalidDeviceUrl};
 #[cfg(feature = "discovery")]
-pub use discovery::{
+pub use tools::discovery::{
     discover, parse_mdns_packet, parse_mdns_packets, DiscoveredGateway, DiscoveryError,
     GatewayService,
 };
 pub use error::{ApiError, Error, ErrorCode, ErrorKind};
-pub use event_stream::{EventStream, EventStreamConfig, GapReason};
-pub use execution::{ExecutionOutcome, ExecutionState};
-pub use follow::{ExecutionFollower, ExecutionUpdate};
+pub use follow::event_stream::{EventStream, EventStreamConfig, GapReason};
+pub use follow::execution::{ExecutionOutcome, ExecutionState};
+pub use follow::follower::{ExecutionFollower, ExecutionUpdate};
 pub use generated::endpoints as calls;
 pub use generated::events::{self, Event};
 pub use generated::{operations, types};
-pub use local::{CreatedLocalToken, DEVMODE_SCOPE};
-pub use operation::{
+pub use signin::local::{CreatedLocalToken, DEVMODE_SCOPE};
+pub use value::operation::{
     HttpMethod, Idempotency, OperationInfo, RateLimit, RateLimitScope, ResponseKind,
 };
-pub use raw_call::RawCall;
-pub use request::{Call, CallFuture, RawResponse, Upload};
-pub use retry::RetryPolicy;
-pub use server::Server;
+pub use client::raw_call::RawCall;
+pub use transport::request::{Call, CallFuture, RawResponse, Upload};
+pub use value::retry::RetryPolicy;
+pub use config::server::Server;
 pub use signin::{Grant, SignInContext, SignInFlow, VendorSignIn};
-pub use somfy_account::{SomfyAccount, SomfyAccountBuilder};
-pub use state::{StateValue, TypedValue};
+pub use signin::somfy_account::{SomfyAccount, SomfyAccountBuilder};
+pub use value::state::{StateValue, TypedValue};
 pub use vocabulary::{CommandName, Protocol, StateName, UiClass, UiWidget};
 
 /// Items the generated code uses; not part of the public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::request::{debug_form, Body, RawResponse, Request};
+    pub use crate::transport::request::{debug_form, Body, RawResponse, Request};
 }

@@ -29,7 +29,7 @@ fn readme_quick_start_is_the_compiled_crate_example() {
 fn readme_home_example_is_the_compiled_home_module_example() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
     let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
-    let home = std::fs::read_to_string(format!("{root}/generated/src/home.rs")).unwrap();
+    let home = std::fs::read_to_string(format!("{root}/generated/src/home/mod.rs")).unwrap();
     let section = &readme[readme
         .find("## Home automation")
         .expect("README has the section")..];
@@ -50,7 +50,7 @@ fn readme_home_example_is_the_compiled_home_module_example() {
     assert_eq!(
         section[start..end].trim_end(),
         documented.join("\n").trim_end(),
-        "README example differs from the docs of generated/src/home.rs"
+        "README example differs from the docs of generated/src/home/mod.rs"
     );
 }
 
@@ -60,7 +60,7 @@ fn readme_home_example_is_the_compiled_home_module_example() {
 fn readme_two_home_example_is_the_compiled_somfy_account_example() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
     let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
-    let source = std::fs::read_to_string(format!("{root}/generated/src/somfy_account.rs")).unwrap();
+    let source = std::fs::read_to_string(format!("{root}/generated/src/signin/somfy_account.rs")).unwrap();
     let section = &readme[readme
         .find("### A Somfy account with several homes")
         .expect("README has the section")..];
@@ -79,6 +79,6 @@ fn readme_two_home_example_is_the_compiled_somfy_account_example() {
     assert_eq!(
         section[start..end].trim_end(),
         documented.join("\n").trim_end(),
-        "README example differs from the docs of generated/src/somfy_account.rs"
+        "README example differs from the docs of generated/src/signin/somfy_account.rs"
     );
 }

@@ -5,7 +5,7 @@ use std::fmt;
 
 use super::code::ErrorCode;
 use super::kind::{classify, ErrorKind};
-use crate::redact::redact_shapes;
+use crate::value::redact::redact_shapes;
 
 /// Longest body excerpt kept in an error.
 pub(crate) const EXCERPT_CHARS: usize = 200;
@@ -135,7 +135,7 @@ pub(crate) fn is_error_body(body: &[u8]) -> bool {
 /// Keys whose values are masked in excerpts: the secret wire names, and any key
 /// that mentions a secret.
 fn is_sensitive_key(key: &str) -> bool {
-    if crate::redact::is_secret_name(key) {
+    if crate::value::redact::is_secret_name(key) {
         return true;
     }
     let key = key.to_ascii_lowercase();
@@ -162,7 +162,7 @@ fn mask(value: &mut serde_json::Value) {
         serde_json::Value::Object(map) => {
             for (key, value) in map.iter_mut() {
                 if is_sensitive_key(key) && !value.is_null() {
-                    *value = serde_json::Value::String(crate::redact::MASK.into());
+                    *value = serde_json::Value::String(crate::value::redact::MASK.into());
                 } else {
                     mask(value);
                 }

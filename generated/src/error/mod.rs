@@ -8,7 +8,7 @@
 //! - this file: the [`Error`] type.
 //!
 //! Every text taken from the network is masked of secrets before it is stored (see
-//! `crate::redact`), so `Display` and `Debug` are safe to log.
+//! `crate::value::redact`), so `Display` and `Debug` are safe to log.
 
 mod api;
 mod code;
@@ -23,10 +23,10 @@ pub(crate) use api::{excerpt, is_error_body, parse_error_body};
 pub use code::ErrorCode;
 pub use kind::ErrorKind;
 
-use crate::auth::BoxError;
-use crate::event_stream::GapReason;
-use crate::operation::OperationInfo;
-use crate::redact::Redactor;
+use crate::config::credentials::BoxError;
+use crate::follow::event_stream::GapReason;
+use crate::value::operation::OperationInfo;
+use crate::value::redact::Redactor;
 
 /// Everything that can go wrong when calling the API.
 ///
@@ -390,7 +390,7 @@ impl Error {
         Error::Decode {
             operation: op,
             message: source.to_string(),
-            excerpt: excerpt(body, crate::redact::redact_shapes),
+            excerpt: excerpt(body, crate::value::redact::redact_shapes),
         }
     }
 
@@ -409,7 +409,7 @@ impl Error {
             step,
             kind,
             status,
-            message: crate::redact::redact_shapes(&message.into()),
+            message: crate::value::redact::redact_shapes(&message.into()),
         }
     }
 
@@ -652,7 +652,7 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::operation::{HttpMethod, ResponseKind};
+    use crate::value::operation::{HttpMethod, ResponseKind};
 
     static OP: OperationInfo = OperationInfo {
         name: "get_setup",

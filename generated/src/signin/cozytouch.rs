@@ -6,7 +6,7 @@ use futures::future::BoxFuture;
 
 use super::vendor;
 use super::{Grant, SignInContext, SignInFlow};
-use crate::auth::{Credentials, Secret};
+use crate::config::credentials::{Credentials, Secret};
 use crate::error::{Error, ErrorKind};
 
 const SERVICE: &str = "Cozytouch";

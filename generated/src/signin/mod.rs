@@ -51,12 +51,16 @@
 
 mod brandt;
 mod cozytouch;
+pub(crate) mod local;
 #[cfg(feature = "nexity")]
 mod nexity;
 mod pkce;
 mod rexel;
 mod somfy;
+pub(crate) mod somfy_account;
 pub(crate) mod somfy_sites;
+#[cfg(feature = "nexity")]
+pub(crate) mod srp;
 mod vendor;
 
 use std::fmt;
@@ -74,10 +78,10 @@ pub use rexel::{AuthorizationRedirectError, Rexel, RexelAuthorization, RexelGate
 pub use somfy::SomfyOAuth;
 pub use somfy_sites::{Site, SiteGateway, SomfySites};
 
-use crate::auth::{Credentials, CredentialsKind, LoginForm, LoginMethod, Secret};
+use crate::config::credentials::{Credentials, CredentialsKind, LoginForm, LoginMethod, Secret};
 use crate::error::Error;
-use crate::redact::Redactor;
-use crate::session::TokensCallback;
+use crate::value::redact::Redactor;
+use crate::transport::session::TokensCallback;
 
 /// What a sign-in flow hands to the client: how to prove who the user is to the
 /// Overkiz server, and for how long.
@@ -416,9 +420,9 @@ impl SignInContext {
     /// fail (choosing a gateway), so the new tokens are saved whatever happens next.
     /// The grant the flow returns is told by the client itself.
     pub fn tokens_changed(&self, grant: &Grant) {
-        self.redactor.set(crate::redact::Slot::Grant, grant.secrets());
+        self.redactor.set(crate::value::redact::Slot::Grant, grant.secrets());
         if let Some(callback) = &self.on_tokens_changed {
-            crate::session::tell(callback, grant);
+            crate::transport::session::tell(callback, grant);
         }
     }
 

@@ -6,8 +6,8 @@ use futures::future::BoxFuture;
 
 use super::vendor;
 use super::{Grant, SignInContext, SignInFlow};
-use crate::auth::{Credentials, Secret};
-use crate::auth_srp::{self, CognitoError};
+use crate::config::credentials::{Credentials, Secret};
+use crate::signin::srp::{self, CognitoError};
 use crate::error::{Error, ErrorKind};
 
 const SERVICE: &str = "Nexity";
@@ -28,9 +28,9 @@ pub struct Nexity {
 impl Default for Nexity {
     fn default() -> Nexity {
         Nexity {
-            cognito_endpoint: auth_srp::NEXITY_COGNITO_ENDPOINT.into(),
-            pool_id: auth_srp::NEXITY_USER_POOL_ID.into(),
-            client_id: auth_srp::NEXITY_CLIENT_ID.into(),
+            cognito_endpoint: srp::NEXITY_COGNITO_ENDPOINT.into(),
+            pool_id: srp::NEXITY_USER_POOL_ID.into(),
+            client_id: srp::NEXITY_CLIENT_ID.into(),
             api: "https://api.egn.prd.aws-nexity.fr".into(),
         }
     }
@@ -88,7 +88,7 @@ impl SignInFlow for NexityFlow {
 
     fn sign_in<'a>(&'a self, ctx: &'a SignInContext) -> BoxFuture<'a, Result<Grant, Error>> {
         Box::pin(async move {
-            let id_token = auth_srp::cognito_srp_id_token(
+            let id_token = srp::cognito_srp_id_token(
                 ctx.http(),
                 &self.config.cognito_endpoint,
                 &self.config.pool_id,

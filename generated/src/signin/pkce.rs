@@ -4,7 +4,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use ring::rand::{SecureRandom, SystemRandom};
 
-use crate::auth::Secret;
+use crate::config::credentials::Secret;
 use crate::error::Error;
 
 /// A PKCE pair: the verifier stays with the client, the challenge goes in the

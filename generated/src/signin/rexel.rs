@@ -19,9 +19,9 @@ use super::pkce::{random_bytes, Pkce};
 use super::somfy::oauth_grant;
 use super::vendor;
 use super::{Grant, Proof, SignInContext, SignInFlow};
-use crate::auth::{BoxError, Credentials, Secret};
+use crate::config::credentials::{BoxError, Credentials, Secret};
 use crate::error::{Error, ErrorKind};
-use crate::session::lock;
+use crate::transport::session::lock;
 
 const SERVICE: &str = "Rexel";
 

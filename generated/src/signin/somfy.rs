@@ -8,7 +8,7 @@ use futures::future::BoxFuture;
 
 use super::vendor::{self, Answer};
 use super::{Grant, SignInContext, SignInFlow};
-use crate::auth::Secret;
+use crate::config::credentials::Secret;
 use crate::error::{Error, ErrorKind};
 
 const SERVICE: &str = "Somfy";

@@ -20,10 +20,10 @@ use serde_json::Value;
 use super::somfy::{oauth_grant, SomfyFlow};
 use super::vendor::{self, Answer};
 use super::{Grant, Proof, SignInContext, SignInFlow, SomfyOAuth};
-use crate::auth::Secret;
+use crate::config::credentials::Secret;
 use crate::error::{Error, ErrorKind};
-use crate::server::Server;
-use crate::session::{lock, still_valid, Refusal, SessionState};
+use crate::config::server::Server;
+use crate::transport::session::{lock, still_valid, Refusal, SessionState};
 
 const SERVICE: &str = "Somfy sites";
 

@@ -12,11 +12,11 @@ use std::time::Duration;
 use futures::future::{BoxFuture, FutureExt, Shared};
 use tokio::time::Instant;
 
-use crate::auth::{Credentials, CredentialsKind, LoginForm, Secret};
+use crate::config::credentials::{Credentials, CredentialsKind, LoginForm, Secret};
 use crate::client::Inner;
 use crate::error::{ApiError, Error, ErrorCode, ErrorKind};
-use crate::redact::Slot;
-use crate::request::{Body, Request};
+use crate::value::redact::Slot;
+use crate::transport::request::{Body, Request};
 use crate::signin::{Grant, Proof, SignInContext};
 
 /// `POST /login`, used to open a session.

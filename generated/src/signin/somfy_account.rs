@@ -12,10 +12,10 @@ use std::sync::{Arc, Mutex};
 
 use futures::future::BoxFuture;
 
-use crate::auth::{Credentials, Secret};
+use crate::config::credentials::{Credentials, Secret};
 use crate::client::{Client, ClientBuilder};
 use crate::error::{Error, ErrorKind};
-use crate::session::{lock, Refusal, SessionState};
+use crate::transport::session::{lock, Refusal, SessionState};
 use crate::signin::somfy_sites::{self, GlobalFlow, GlobalSession, SiteFlow};
 use crate::signin::{Grant, Proof, SignInContext, Site, SomfySites};
 use crate::Server;
@@ -101,7 +101,7 @@ pub struct SomfyAccountBuilder {
     user: String,
     password: Secret,
     configure: Configure,
-    on_tokens_changed: Option<crate::session::TokensCallback>,
+    on_tokens_changed: Option<crate::transport::session::TokensCallback>,
     restored: Option<Grant>,
 }
 

@@ -4,9 +4,9 @@
 //! The token operations are curated ones (the documentation page lacks them); they
 //! are generated like the others, these helpers only chain them.
 
-use crate::auth::{Credentials, Secret};
+use crate::config::credentials::{Credentials, Secret};
 use crate::error::Error;
-use crate::server::Server;
+use crate::config::server::Server;
 use crate::types::{LocalToken, LocalTokenActivation};
 use crate::{operations, Client};
 

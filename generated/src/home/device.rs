@@ -2,9 +2,9 @@
 //! name, its UI class and widget (from the device or, on local gateways, from its
 //! definition), the commands its definition supports; and the devices of a setup.
 
-use crate::device_url::{DeviceUrl, DeviceUrlErrorKind, InvalidDeviceUrl};
-use crate::request::Request;
-use crate::state::{StateValue, TypedValue};
+use crate::value::device_url::{DeviceUrl, DeviceUrlErrorKind, InvalidDeviceUrl};
+use crate::transport::request::Request;
+use crate::value::state::{StateValue, TypedValue};
 use crate::types::{
     CommandDefinition, Device, DeviceAttribute, DeviceState, DeviceStateChangeItem,
     DeviceStateChangedEvent, Setup,

@@ -1,6 +1,6 @@
 //! What an execution is and how it ended: its [`ExecutionState`]s, its
 //! [`ExecutionOutcome`], and [`Client::look_up_execution`] (its outcome without
-//! events). Following one is `follow.rs`'s job.
+//! events). Following one is `follower.rs`'s job.
 
 use std::fmt;
 

@@ -16,7 +16,7 @@ use std::time::Duration;
 use futures::stream::{self, Stream, StreamExt};
 use tokio::time::Instant;
 
-use crate::execution::{state_change, ExecutionOutcome, ExecutionState};
+use crate::follow::execution::{state_change, ExecutionOutcome, ExecutionState};
 use crate::types::ActionGroup;
 use crate::{operations, Client, Error, ErrorKind, EventStream, ExecutionMode, GapReason};
 
@@ -140,7 +140,7 @@ impl<'a> Follow<'a> {
             events,
             exec_id: exec_id.to_owned(),
             timeout,
-            deadline: crate::deadline::from_now(timeout),
+            deadline: crate::value::deadline::from_now(timeout),
             last_state: None,
             done: false,
         };

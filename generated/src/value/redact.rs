@@ -485,17 +485,17 @@ mod tests {
     #[test]
     fn requests_and_raw_answers_print_no_secret() {
         use crate::operations::*;
-        let camera = crate::request::Request::new(
+        let camera = crate::transport::request::Request::new(
             &POST_CONFIG_BY_GATEWAY_ID_CAMERA_DISCOVER_BY_ROOT_USER_BY_ROOT_PASSWORD,
         )
         .path(&["1234-5678-9012", "admin", "root-SECRET-1"]);
-        let doors = crate::request::Request::new(&POST_CONFIG_OPENDOORS_DISCOVER)
+        let doors = crate::transport::request::Request::new(&POST_CONFIG_OPENDOORS_DISCOVER)
             .query("login", Some("me".into()))
             .query("password", Some("pw-SECRET-2".into()));
         let printed = format!("{camera:?} {doors:?}");
         assert!(!printed.contains("SECRET"), "{printed}");
         assert!(printed.contains("\"admin\"") && printed.contains("\"me\""), "{printed}");
-        let answer = crate::request::RawResponse {
+        let answer = crate::transport::request::RawResponse {
             op: &GET_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS_GENERATE,
             status: 200,
             content_type: Some("application/json".into()),

@@ -10,8 +10,8 @@ use futures::future::{self, Either};
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
-use crate::command::{action_group_of, Action, ExecutionMode};
-use crate::deadline;
+use crate::home::command::{action_group_of, Action, ExecutionMode};
+use crate::value::deadline;
 use crate::{Client, Error};
 
 /// What every caller of a batch gets: the execution id, or the batch's failure

@@ -12,9 +12,9 @@ use tracing::Instrument;
 
 use crate::client::Inner;
 use crate::error::{is_error_body, Error, ErrorKind};
-use crate::operation::{HttpMethod, OperationInfo};
-use crate::request::{Body, RawResponse};
-use crate::session::SessionState;
+use crate::value::operation::{HttpMethod, OperationInfo};
+use crate::transport::request::{Body, RawResponse};
+use crate::transport::session::SessionState;
 
 /// Error answers are read up to this size: enough for any Overkiz error body or
 /// maintenance page.

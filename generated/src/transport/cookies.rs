@@ -8,7 +8,7 @@ use std::sync::{Arc, RwLock};
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header::HeaderValue;
 
-use crate::redact::{Redactor, Slot};
+use crate::value::redact::{Redactor, Slot};
 
 /// A cookie jar that can be switched off (bearer sessions) and emptied (new
 /// session), and that tells the redactor the value of each cookie it receives.

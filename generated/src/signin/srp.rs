@@ -32,7 +32,7 @@ use ring::{digest, hkdf, hmac, rand::SecureRandom as _};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::Secret;
+use crate::config::credentials::Secret;
 
 /// Nexity's Cognito endpoint (region `eu-west-1`).
 pub(crate) const NEXITY_COGNITO_ENDPOINT: &str = "https://cognito-idp.eu-west-1.amazonaws.com/";
@@ -1393,7 +1393,7 @@ mod tests {
             let client =
                 Client::new(server, Credentials::password(USERNAME, GOOD_PASSWORD)).unwrap();
             client.login().await.unwrap();
-            let request = crate::request::Request::new(&crate::operations::GET_SETUP_GATEWAYS);
+            let request = crate::transport::request::Request::new(&crate::operations::GET_SETUP_GATEWAYS);
             client.send_request(request).await.unwrap();
             assert!(matches!(
                 Server::nexity().vendor_sign_in(),

@@ -59,8 +59,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
 use serde_json::{Map, Value};
 
-use crate::device_url::DeviceUrl;
-use crate::request::Request;
+use crate::value::device_url::DeviceUrl;
+use crate::transport::request::Request;
 use crate::types::Setup;
 use crate::{operations, Client, Error};
 

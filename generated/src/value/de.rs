@@ -717,7 +717,7 @@ macro_rules! fields {
                 $name {
                     $($field: None,)*
                     extra: serde_json::Map::new(),
-                    $($form: $crate::de::WireForm::Newest,)?
+                    $($form: $crate::value::de::WireForm::Newest,)?
                 }
             }
         }
@@ -731,19 +731,19 @@ macro_rules! fields {
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                $crate::de::deserialize_struct(deserializer)
+                $crate::value::de::deserialize_struct(deserializer)
             }
         }
 
-        impl $crate::de::Lenient for $name {
+        impl $crate::value::de::Lenient for $name {
             fn decode<'de, D: serde::Deserializer<'de>>(
                 deserializer: D,
             ) -> Result<Result<Self, serde_json::Value>, D::Error> {
-                $crate::de::decode_struct(deserializer)
+                $crate::value::de::decode_struct(deserializer)
             }
         }
 
-        impl $crate::de::Fields for $name {
+        impl $crate::value::de::Fields for $name {
             const NAME: &'static str = stringify!($name);
 
             #[inline]
@@ -755,15 +755,15 @@ macro_rules! fields {
                 match key {
                     $($wire => {
                         if <[&str]>::is_empty(&[$($alias),*]) {
-                            $crate::de::field(&mut self.$field, &mut self.extra, key, map)?;
+                            $crate::value::de::field(&mut self.$field, &mut self.extra, key, map)?;
                         } else {
-                            $crate::de::field_once(&mut self.$field, &mut self.extra, key, map)?;
+                            $crate::value::de::field_once(&mut self.$field, &mut self.extra, key, map)?;
                         }
                         Ok(true)
                     })*
                     $($($alias => {
-                        $crate::de::field_once(&mut self.$field, &mut self.extra, key, map)?;
-                        $crate::de::Fields::set_wire_form(self, $crate::de::WireForm::Previous);
+                        $crate::value::de::field_once(&mut self.$field, &mut self.extra, key, map)?;
+                        $crate::value::de::Fields::set_wire_form(self, $crate::value::de::WireForm::Previous);
                         Ok(true)
                     })*)*
                     _ => {
@@ -780,12 +780,12 @@ macro_rules! fields {
 
             $(
                 #[inline]
-                fn wire_form(&self) -> $crate::de::WireForm {
+                fn wire_form(&self) -> $crate::value::de::WireForm {
                     self.$form
                 }
 
                 #[inline]
-                fn set_wire_form(&mut self, form: $crate::de::WireForm) {
+                fn set_wire_form(&mut self, form: $crate::value::de::WireForm) {
                     self.$form = form;
                 }
             )?
@@ -796,9 +796,9 @@ macro_rules! fields {
                 use serde::ser::SerializeMap;
                 let mut map = serializer.serialize_map(None)?;
                 #[allow(unused_variables)]
-                let form = $crate::de::Fields::wire_form(self);
+                let form = $crate::value::de::Fields::wire_form(self);
                 $(if let Some(value) = &self.$field {
-                    map.serialize_entry($crate::de::wire_name(form, $wire, &[$($alias),*]), value)?;
+                    map.serialize_entry($crate::value::de::wire_name(form, $wire, &[$($alias),*]), value)?;
                 })*
                 for (key, value) in &self.extra {
                     map.serialize_entry(key, value)?;

@@ -36,8 +36,8 @@ use futures::StreamExt as _;
 use simple_dns::rdata::RData;
 use simple_dns::Packet;
 
-use crate::server::Server;
-use crate::tls;
+use crate::config::server::Server;
+use crate::config::tls;
 
 /// The DNS-SD service a gateway was found through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -359,7 +359,7 @@ pub async fn discover(timeout: Duration) -> Result<Vec<DiscoveredGateway>, Disco
     }
     let mut events = futures::stream::select_all(streams);
     let mut found: BTreeMap<(String, GatewayService), DiscoveredGateway> = BTreeMap::new();
-    let deadline = crate::deadline::from_now(timeout);
+    let deadline = crate::value::deadline::from_now(timeout);
     while let Ok(Some(event)) = tokio::time::timeout_at(deadline, events.next()).await {
         if let mdns_sd::ServiceEvent::ServiceResolved(resolved) = event {
             if let Some(gateway) = gateway_from_resolved(&resolved) {

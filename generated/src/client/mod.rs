@@ -2,9 +2,11 @@
 //! operations and raw calls, [`crate::RawCall`]).
 //!
 //! It builds the URL from the operation's path template, signs in lazily
-//! (`session.rs`), sends the call and maps error answers to [`Error`]
-//! (`transport.rs`), resends what is safe to resend and renews an expired session
+//! (`transport/session.rs`), sends the call and maps error answers to [`Error`]
+//! (`transport/send.rs`), resends what is safe to resend and renews an expired session
 //! once.
+
+pub(crate) mod raw_call;
 
 use std::fmt;
 use std::sync::atomic::AtomicU64;
@@ -13,17 +15,17 @@ use std::time::Duration;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
-use crate::auth::{Credentials, CredentialsKind, LoginMethod};
-use crate::cookies::SessionCookies;
+use crate::config::credentials::{Credentials, CredentialsKind, LoginMethod};
+use crate::transport::cookies::SessionCookies;
 use crate::error::{Error, ErrorKind};
-use crate::operation::{OperationInfo, RateLimit};
-use crate::redact::{Redactor, Slot};
-use crate::request::{RawResponse, Request};
-use crate::retry::RetryPolicy;
-use crate::server::{Server, ServerKind};
-use crate::session::{Refusal, SessionCell, TokensCallback};
+use crate::value::operation::{OperationInfo, RateLimit};
+use crate::value::redact::{Redactor, Slot};
+use crate::transport::request::{RawResponse, Request};
+use crate::value::retry::RetryPolicy;
+use crate::config::server::{Server, ServerKind};
+use crate::transport::session::{Refusal, SessionCell, TokensCallback};
 use crate::signin::Grant;
-use crate::tls;
+use crate::config::tls;
 
 /// Default connect timeout.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -435,7 +437,7 @@ impl fmt::Debug for Client {
             .field("server", &self.inner.server)
             .field(
                 "credentials",
-                &*crate::session::lock(&self.inner.credentials),
+                &*crate::transport::session::lock(&self.inner.credentials),
             )
             .field("retry", &self.inner.retry)
             .field("connect_timeout", &self.inner.connect_timeout)
@@ -658,7 +660,7 @@ impl Inner {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::operation::{HttpMethod, ResponseKind};
+    use crate::value::operation::{HttpMethod, ResponseKind};
 
     static DEVICE: OperationInfo = OperationInfo {
         name: "get_setup_device",

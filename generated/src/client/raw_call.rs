@@ -10,8 +10,8 @@
 use std::borrow::Cow;
 use std::future::IntoFuture;
 
-use crate::operation::OperationInfo;
-use crate::request::{Body, CallFuture, RawResponse, Request, Upload};
+use crate::value::operation::OperationInfo;
+use crate::transport::request::{Body, CallFuture, RawResponse, Request, Upload};
 use crate::{Client, Error};
 
 impl Client {
@@ -160,7 +160,7 @@ impl<'c> RawCall<'c> {
 
     /// Sends the call. Same as `.await`ing it.
     pub fn send(self) -> CallFuture<'c, RawResponse> {
-        crate::request::Call::new_checked(self.client, self.request, Ok).send()
+        crate::transport::request::Call::new_checked(self.client, self.request, Ok).send()
     }
 }
 
@@ -176,7 +176,7 @@ impl<'c> IntoFuture for RawCall<'c> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::operation::{HttpMethod, ResponseKind};
+    use crate::value::operation::{HttpMethod, ResponseKind};
     use crate::{Credentials, Idempotency, Server};
 
     static LOGIN: OperationInfo = OperationInfo {

@@ -20,7 +20,7 @@
 //! - Vocabulary: [`Protocol`], [`UiClass`], [`UiWidget`], [`StateName`],
 //!   [`CommandName`], each with an `Unknown(String)` fallback that keeps unseen
 //!   names (generated from `spec/vocabulary.toml`).
-//! - Diagnostics: [`crate::diagnostics::anonymize`] makes a setup (or any answer)
+//! - Diagnostics: [`crate::tools::diagnostics::anonymize`] makes a setup (or any answer)
 //!   safe to post in a bug report.
 //!
 //! Close every roller shutter:
@@ -42,6 +42,10 @@
 //! # Ok(()) }
 //! ```
 
-pub use crate::command::{action_group, Action, Command, ExecutionMode};
-pub use crate::device_url::{DeviceUrl, DeviceUrlErrorKind, InvalidDeviceUrl};
+pub(crate) mod action_queue;
+pub(crate) mod command;
+pub(crate) mod device;
+
+pub use crate::home::command::{action_group, Action, Command, ExecutionMode};
+pub use crate::value::device_url::{DeviceUrl, DeviceUrlErrorKind, InvalidDeviceUrl};
 pub use crate::vocabulary::{CommandName, Protocol, StateName, UiClass, UiWidget};

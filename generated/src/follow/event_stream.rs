@@ -12,9 +12,9 @@ use std::time::Duration;
 use futures::stream::{self, Stream};
 use tokio::time::Instant;
 
-use crate::deadline;
-use crate::request::Request;
-use crate::session::lock;
+use crate::value::deadline;
+use crate::transport::request::Request;
+use crate::transport::session::lock;
 use crate::{operations, Client, Error, ErrorKind, Event};
 
 /// Fetch interval used when the documentation gives no rate limit for the fetch.

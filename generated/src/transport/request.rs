@@ -23,7 +23,7 @@ use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::operation::OperationInfo;
+use crate::value::operation::OperationInfo;
 use crate::{Client, Error};
 
 /// A file sent as a multipart body (`<Uploaded File>` parameters).
@@ -118,18 +118,18 @@ impl std::fmt::Debug for Request {
             .filter_map(|rest| rest.split_once('}').map(|(name, _)| name));
         let mut path_args: Vec<&str> = self.path_args.iter().map(String::as_str).collect();
         for (arg, name) in path_args.iter_mut().zip(names) {
-            if crate::redact::is_secret_name(name) {
-                *arg = crate::redact::MASK;
+            if crate::value::redact::is_secret_name(name) {
+                *arg = crate::value::redact::MASK;
             }
         }
         let query: Vec<(&str, &str)> = self
             .query
             .iter()
             .map(|(name, value)| {
-                let secret = crate::redact::is_secret_name(name);
+                let secret = crate::value::redact::is_secret_name(name);
                 (
                     name.as_ref(),
-                    if secret { crate::redact::MASK } else { value.as_str() },
+                    if secret { crate::value::redact::MASK } else { value.as_str() },
                 )
             })
             .collect();

@@ -5,7 +5,7 @@ use std::fmt;
 
 use crate::error::Error;
 use crate::signin::{Brandt, Cozytouch, Rexel, SomfyOAuth, VendorSignIn};
-use crate::tls;
+use crate::config::tls;
 
 /// Path of the End-User API on the cloud servers.
 const CLOUD_API_PATH: &str = "/enduser-mobile-web/enduserAPI";

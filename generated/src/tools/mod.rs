@@ -1,0 +1,5 @@
+//! Layer 6, tools built on the client: setup diagnostics and gateway discovery.
+
+pub mod diagnostics;
+#[cfg(feature = "discovery")]
+pub(crate) mod discovery;

@@ -1,0 +1,7 @@
+//! Layer 4, transport and session: requests as values, sending one call, the cookie
+//! jar, signing in.
+
+pub(crate) mod cookies;
+pub(crate) mod request;
+pub(crate) mod send;
+pub(crate) mod session;

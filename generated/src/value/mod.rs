@@ -1,0 +1,11 @@
+//! Layer 1, plain values: lenient decoding, deadlines, device URLs, operation
+//! descriptions, secret masking, retry settings, typed state values. Imports no
+//! other runtime module (only the generated wire types and tables).
+
+pub(crate) mod de;
+pub(crate) mod deadline;
+pub(crate) mod device_url;
+pub(crate) mod operation;
+pub(crate) mod redact;
+pub(crate) mod retry;
+pub mod state;
