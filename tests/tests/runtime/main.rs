@@ -9,6 +9,7 @@ mod commands;
 mod errors;
 mod events;
 mod executions;
+mod follow;
 mod local;
 mod login;
 mod requests;
