@@ -21,6 +21,9 @@ use crate::types::ActionGroup;
 use crate::{operations, Client, Error, ErrorKind, EventStream, ExecutionMode, GapReason};
 
 /// One step of an execution, as an [`ExecutionFollower`] yields it.
+// `Finished` is the large one and comes once per follower: not worth a `Box` that
+// every caller would have to open.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ExecutionUpdate {
