@@ -51,7 +51,13 @@
 //!   A documentation update that adds an option does not break a call.
 //! - [`calls`]: the call types of operations with options, and the forms of form
 //!   operations ([`calls::PostLoginForm`]).
+//! - [`Client::request`]: a raw call ([`RawCall`]) of any operation, with arguments
+//!   given at run time, through the same session, resend rules and redaction; it
+//!   returns the undecoded [`RawResponse`].
 //! - [`types`]: request and response bodies; [`Event`]: the event stream's events.
+//! - Executions: [`Client::run`] launches, [`EventStream::follow`] /
+//!   [`Client::follow`] yield an execution's state changes ending in its outcome
+//!   ([`ExecutionUpdate`]), [`Client::run_and_wait`] does both.
 //! - [`TypedValue`]: state values read according to their `type` code.
 //! - [`Error::kind`]: what went wrong, in terms a caller can act on.
 //! - What the client promises (one sign-in at a time, no login loops, nothing that
