@@ -368,8 +368,8 @@ pub(crate) struct Inner {
 /// A client of one Overkiz server. Cheap to clone: clones share the connection pool
 /// and the session.
 ///
-/// Every documented operation is a method of this type (generated); they all go
-/// through one runtime function, [`Client::execute`].
+/// Every documented operation is a method of this type (generated); they and the
+/// raw calls ([`Client::request`]) all go through one runtime function.
 ///
 /// # Guarantees
 ///

@@ -20,9 +20,9 @@
 //! );
 //! ```
 //!
-//! `Client::execute` is already the runtime's entry point for a raw request, hence
-//! the name [`Client::run`]: it takes anything that makes an action group (an
-//! [`Action`], several, or a [`types::ActionGroup`]) and an [`ExecutionMode`].
+//! [`Client::run`] takes anything that makes an action group (an [`Action`],
+//! several, or a [`types::ActionGroup`]) and an [`ExecutionMode`];
+//! [`Client::run_and_wait`] takes the same and follows the execution to its end.
 
 use serde_json::Value;
 
