@@ -63,6 +63,18 @@
 //! - What the client promises (one sign-in at a time, no login loops, nothing that
 //!   acts sent twice, capped answers and waits, no secret in errors, no silent event
 //!   loss): [`Client`#guarantees], [`Error`], [`EventStream`#guarantees].
+//!
+//! # The runtime in layers
+//!
+//! The hand-written runtime imports only downward (`ARCHITECTURE.md` has the map;
+//! `tests/layers.rs` checks it): plain values (`value/`: [`Secret`], [`DeviceUrl`],
+//! [`TypedValue`], [`OperationInfo`], [`RetryPolicy`], [`GapReason`], with the
+//! generated [`types`] and [`Event`]), then errors (`error/`: [`Error`]), then
+//! configuration (`config/`: [`Credentials`], [`SignInFlow`], [`Grant`], [`Server`];
+//! `signin/`: the vendors' flows), then transport and session (`transport/`), then
+//! the client (`client/`: [`Client`], [`Call`], and the generated methods), then what
+//! is built on the client (`follow/`: [`EventStream`], executions; `home/`: [`home`];
+//! `accounts/`: [`SomfyAccount`], local tokens; `tools/`: [`diagnostics`], discovery).
 
 #![warn(missing_docs)]
 
@@ -73,6 +85,7 @@ mod error;
 mod config;
 mod transport;
 mod client;
+mod accounts;
 mod follow;
 pub mod home;
 pub mod signin;
@@ -90,7 +103,9 @@ pub use tools::diagnostics;
 pub use value::state;
 
 pub use home::action_queue::{ActionQueue, ActionQueueSettings, QueuedResult};
-pub use config::credentials::{BoxError, Credentials, Secret, TokenSource};
+#[allow(deprecated)]
+pub use config::credentials::TokenSource;
+pub use config::credentials::{Credentials, Secret};
 #[cfg(feature = "nexity")]
 pub use signin::srp::CognitoError;
 pub use client::{
@@ -105,23 +120,25 @@ pub use tools::discovery::{
     discover, parse_mdns_packet, parse_mdns_packets, DiscoveredGateway, DiscoveryError,
     GatewayService,
 };
-pub use error::{ApiError, Error, ErrorCode, ErrorKind};
-pub use follow::event_stream::{EventStream, EventStreamConfig, GapReason};
+pub use error::{ApiError, BoxError, Error, ErrorCode, ErrorKind};
+pub use follow::event_stream::{EventStream, EventStreamConfig};
+pub use value::gap::GapReason;
 pub use follow::execution::{ExecutionOutcome, ExecutionState};
 pub use follow::follower::{ExecutionFollower, ExecutionUpdate};
 pub use generated::endpoints as calls;
 pub use generated::events::{self, Event};
 pub use generated::{operations, types};
-pub use signin::local::{CreatedLocalToken, DEVMODE_SCOPE};
+pub use accounts::local::{CreatedLocalToken, DEVMODE_SCOPE};
 pub use value::operation::{
     HttpMethod, Idempotency, OperationInfo, RateLimit, RateLimitScope, ResponseKind,
 };
+pub use client::call::{Call, CallFuture};
 pub use client::raw_call::RawCall;
-pub use transport::request::{Call, CallFuture, RawResponse, Upload};
+pub use transport::request::{RawResponse, Upload};
 pub use value::retry::RetryPolicy;
 pub use config::server::Server;
 pub use signin::{Grant, SignInContext, SignInFlow, VendorSignIn};
-pub use signin::somfy_account::{SomfyAccount, SomfyAccountBuilder};
+pub use accounts::somfy_account::{SomfyAccount, SomfyAccountBuilder};
 pub use value::state::{StateValue, TypedValue};
 pub use vocabulary::{CommandName, Protocol, StateName, UiClass, UiWidget};
 

@@ -60,7 +60,7 @@ fn readme_home_example_is_the_compiled_home_module_example() {
 fn readme_two_home_example_is_the_compiled_somfy_account_example() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
     let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
-    let source = std::fs::read_to_string(format!("{root}/generated/src/signin/somfy_account.rs")).unwrap();
+    let source = std::fs::read_to_string(format!("{root}/generated/src/accounts/somfy_account.rs")).unwrap();
     let section = &readme[readme
         .find("### A Somfy account with several homes")
         .expect("README has the section")..];
@@ -79,6 +79,6 @@ fn readme_two_home_example_is_the_compiled_somfy_account_example() {
     assert_eq!(
         section[start..end].trim_end(),
         documented.join("\n").trim_end(),
-        "README example differs from the docs of generated/src/signin/somfy_account.rs"
+        "README example differs from the docs of generated/src/accounts/somfy_account.rs"
     );
 }

@@ -6,6 +6,7 @@
 //! (`transport/send.rs`), resends what is safe to resend and renews an expired session
 //! once.
 
+pub(crate) mod call;
 pub(crate) mod raw_call;
 
 use std::fmt;
@@ -23,8 +24,9 @@ use crate::value::redact::{Redactor, Slot};
 use crate::transport::request::{RawResponse, Request};
 use crate::value::retry::RetryPolicy;
 use crate::config::server::{Server, ServerKind};
-use crate::transport::session::{Refusal, SessionCell, TokensCallback};
-use crate::signin::Grant;
+use crate::config::grant::{Grant, TokensCallback};
+use crate::transport::session::{Refusal, SessionCell};
+pub(crate) use crate::transport::session::Inner;
 use crate::config::tls;
 
 /// Default connect timeout.
@@ -340,31 +342,6 @@ fn is_loopback(base_url: &str) -> bool {
         })
 }
 
-/// What clones of a [`Client`] share.
-pub(crate) struct Inner {
-    pub(crate) http: reqwest::Client,
-    /// For vendor sign-in services.
-    pub(crate) vendor_http: reqwest::Client,
-    pub(crate) server: Server,
-    pub(crate) credentials: Mutex<Credentials>,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) connect_timeout: Duration,
-    pub(crate) timeout: Duration,
-    pub(crate) max_response_bytes: u64,
-    pub(crate) login_cool_down: Duration,
-    pub(crate) login_retry_delay: Duration,
-    /// Held by the sign-in task, so that one sign-in is on the wire at a time.
-    pub(crate) login_lock: tokio::sync::Mutex<()>,
-    pub(crate) session: Mutex<SessionCell>,
-    /// Told about every new grant of a sign-in flow.
-    pub(crate) on_tokens_changed: Option<TokensCallback>,
-    pub(crate) cookies: Arc<SessionCookies>,
-    pub(crate) redactor: Arc<Redactor>,
-    /// Counts event listener registrations, so that a stream dropped late does not
-    /// unregister a newer listener of the session.
-    pub(crate) listener_epoch: AtomicU64,
-}
-
 /// A client of one Overkiz server. Cheap to clone: clones share the connection pool
 /// and the session.
 ///
@@ -437,7 +414,7 @@ impl fmt::Debug for Client {
             .field("server", &self.inner.server)
             .field(
                 "credentials",
-                &*crate::transport::session::lock(&self.inner.credentials),
+                &*crate::value::lock::lock(&self.inner.credentials),
             )
             .field("retry", &self.inner.retry)
             .field("connect_timeout", &self.inner.connect_timeout)

@@ -11,7 +11,8 @@ use std::borrow::Cow;
 use std::future::IntoFuture;
 
 use crate::value::operation::OperationInfo;
-use crate::transport::request::{Body, CallFuture, RawResponse, Request, Upload};
+use crate::client::call::{Call, CallFuture};
+use crate::transport::request::{Body, RawResponse, Request, Upload};
 use crate::{Client, Error};
 
 impl Client {
@@ -160,7 +161,7 @@ impl<'c> RawCall<'c> {
 
     /// Sends the call. Same as `.await`ing it.
     pub fn send(self) -> CallFuture<'c, RawResponse> {
-        crate::transport::request::Call::new_checked(self.client, self.request, Ok).send()
+        Call::new_checked(self.client, self.request, Ok).send()
     }
 }
 

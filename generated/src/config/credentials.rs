@@ -4,8 +4,8 @@
 //! `userId`+`userPassword`, `userId`+`ssoToken`, `accessToken`, `jwt`) and then rely on
 //! the `JSESSIONID` cookie; the local API takes `Authorization: Bearer <token>` on
 //! every call. Vendors that sign in elsewhere first (Cozytouch, Nexity, ...) plug
-//! their flow in as a [`TokenSource`]. Every secret is held in a [`Secret`], whose
-//! `Debug` output never shows it.
+//! their flow in as a [`SignInFlow`] ([`Credentials::sign_in_flow`]). Every secret
+//! is held in a [`Secret`], whose `Debug` output never shows it.
 
 use std::fmt;
 use std::future::Future;
@@ -13,115 +13,63 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 
-/// A boxed error returned by a [`TokenSource`].
-pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+use crate::config::flow::{SignInContext, SignInFlow};
+use crate::config::grant::{Grant, Proof};
+pub(crate) use crate::config::login::{LoginForm, LoginMethod};
+use crate::error::{BoxError, Error};
+pub use crate::value::secret::Secret;
 
-/// A password, token or key: `Debug` prints `Secret(***)`, and there is no `Display`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret value.
-    pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
-    }
-
-    /// The secret value, for sending it; never log it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
-impl From<String> for Secret {
-    fn from(value: String) -> Secret {
-        Secret(value)
-    }
-}
-
-impl From<&str> for Secret {
-    fn from(value: &str) -> Secret {
-        Secret(value.to_owned())
-    }
-}
-
-/// Produces fresh credentials for vendor-specific sign-in flows (e.g. exchanging a
-/// Cozytouch account for an Overkiz JWT).
+/// Produces fresh credentials for vendor-specific sign-in flows.
 ///
-/// The client calls it before its first request and again whenever the server says the
-/// session or token is no longer valid. It returns [`Credentials`] of another kind:
-/// a login form ([`Credentials::jwt`], [`Credentials::password`], ...) that the client
-/// posts to `/login`, or a [`Credentials::bearer`] token.
+/// Deprecated: a [`SignInFlow`] is the one extension point for credentials (it also
+/// refreshes, and its grant can be saved); [`Credentials::from_fn`] wraps a closure
+/// that returns credentials.
+#[deprecated(
+    since = "0.1.0",
+    note = "implement `SignInFlow` (Credentials::sign_in_flow), or use Credentials::from_fn"
+)]
 pub trait TokenSource: Send + Sync {
     /// Returns fresh credentials.
     fn credentials(&self) -> BoxFuture<'_, Result<Credentials, BoxError>>;
 }
 
-/// A [`TokenSource`] made of a closure.
-struct FnSource<F>(F);
+/// Fetches fresh credentials (a closure given to [`Credentials::from_fn`]).
+type Fetch = Box<dyn Fn() -> BoxFuture<'static, Result<Credentials, BoxError>> + Send + Sync>;
 
-impl<F, Fut> TokenSource for FnSource<F>
-where
-    F: Fn() -> Fut + Send + Sync,
-    Fut: Future<Output = Result<Credentials, BoxError>> + Send + 'static,
-{
-    fn credentials(&self) -> BoxFuture<'_, Result<Credentials, BoxError>> {
-        Box::pin((self.0)())
+/// The name of the flow [`Credentials::from_fn`] makes.
+pub(crate) const FROM_FN: &str = "credentials from a closure";
+
+/// A closure that returns credentials, as a [`SignInFlow`]: each sign-in calls it
+/// and uses the login form or bearer token it returns.
+struct FnFlow(Fetch);
+
+impl SignInFlow for FnFlow {
+    fn name(&self) -> &'static str {
+        FROM_FN
+    }
+
+    fn sign_in<'a>(&'a self, _ctx: &'a SignInContext) -> BoxFuture<'a, Result<Grant, Error>> {
+        Box::pin(async move {
+            let fresh = (self.0)().await.map_err(|source| Error::TokenSource { source })?;
+            match fresh.kind {
+                CredentialsKind::Login(form) => Ok(Grant::new(Proof::Login(form))),
+                CredentialsKind::Bearer(token) => Ok(Grant::bearer(token)),
+                CredentialsKind::None | CredentialsKind::Flow(_) => Err(Error::config(
+                    "a token source must return a login form or a bearer token",
+                )),
+            }
+        })
     }
 }
 
-/// How the user proves who they are with `POST /login`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum LoginMethod {
-    Password { user_id: String, password: Secret },
-    SsoToken { user_id: String, sso_token: Secret },
-    AccessToken(Secret),
-    Jwt(Secret),
-}
-
-/// The form posted to `/login`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct LoginForm {
-    pub(crate) method: LoginMethod,
-    pub(crate) application_id: Option<String>,
-    pub(crate) api_key: Option<Secret>,
-    pub(crate) setup_oid: Option<String>,
-}
-
-impl LoginForm {
-    /// The form fields, secrets exposed: only for the request body.
-    pub(crate) fn fields(&self) -> Vec<(&'static str, String)> {
-        let mut fields = match &self.method {
-            LoginMethod::Password { user_id, password } => {
-                vec![
-                    ("userId", user_id.clone()),
-                    ("userPassword", password.expose().to_owned()),
-                ]
-            }
-            LoginMethod::SsoToken { user_id, sso_token } => {
-                vec![
-                    ("userId", user_id.clone()),
-                    ("ssoToken", sso_token.expose().to_owned()),
-                ]
-            }
-            LoginMethod::AccessToken(token) => vec![("accessToken", token.expose().to_owned())],
-            LoginMethod::Jwt(token) => vec![("jwt", token.expose().to_owned())],
-        };
-        if let Some(id) = &self.application_id {
-            fields.push(("applicationId", id.clone()));
+impl Grant {
+    /// A login form for `POST /login` ([`Credentials::jwt`],
+    /// [`Credentials::sso_token`], ...). Fails for credentials of another kind.
+    pub fn login(credentials: Credentials) -> Result<Grant, Error> {
+        match credentials.kind {
+            CredentialsKind::Login(form) => Ok(Grant::new(Proof::Login(form))),
+            _ => Err(Error::config("Grant::login takes login-form credentials")),
         }
-        if let Some(key) = &self.api_key {
-            fields.push(("apiKey", key.expose().to_owned()));
-        }
-        if let Some(oid) = &self.setup_oid {
-            fields.push(("setupOID", oid.clone()));
-        }
-        fields
     }
 }
 
@@ -130,8 +78,7 @@ pub(crate) enum CredentialsKind {
     None,
     Login(LoginForm),
     Bearer(Secret),
-    Source(Arc<dyn TokenSource>),
-    Flow(Arc<dyn crate::signin::SignInFlow>),
+    Flow(Arc<dyn SignInFlow>),
 }
 
 /// The credentials of a [`crate::Client`].
@@ -204,16 +151,23 @@ impl Credentials {
     }
 
     /// Credentials produced on demand by `source`.
+    #[deprecated(
+        since = "0.1.0",
+        note = "implement `SignInFlow` and use Credentials::sign_in_flow, or use Credentials::from_fn"
+    )]
+    #[allow(deprecated)]
     pub fn token_source(source: impl TokenSource + 'static) -> Credentials {
-        Credentials {
-            kind: CredentialsKind::Source(Arc::new(source)),
-        }
+        let source = Arc::new(source);
+        Credentials::from_fn(move || {
+            let source = source.clone();
+            async move { source.credentials().await }
+        })
     }
 
     /// Credentials produced by a vendor sign-in flow ([`crate::signin`]). Presets
     /// pick their vendor's flow by themselves for [`Credentials::password`]; this is
     /// for flows without a password (Rexel) or of your own.
-    pub fn sign_in_flow(flow: Arc<dyn crate::signin::SignInFlow>) -> Credentials {
+    pub fn sign_in_flow(flow: Arc<dyn SignInFlow>) -> Credentials {
         Credentials {
             kind: CredentialsKind::Flow(flow),
         }
@@ -233,7 +187,8 @@ impl Credentials {
         F: Fn() -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Credentials, BoxError>> + Send + 'static,
     {
-        Credentials::token_source(FnSource(f))
+        let fetch: Fetch = Box::new(move || Box::pin(f()));
+        Credentials::sign_in_flow(Arc::new(FnFlow(fetch)))
     }
 
     /// Adds the `applicationId` login field (login forms only; ignored otherwise).
@@ -265,7 +220,7 @@ impl Credentials {
     pub fn is_renewable(&self) -> bool {
         matches!(
             self.kind,
-            CredentialsKind::Login(_) | CredentialsKind::Source(_) | CredentialsKind::Flow(_)
+            CredentialsKind::Login(_) | CredentialsKind::Flow(_)
         )
     }
 
@@ -278,16 +233,9 @@ impl Credentials {
     /// secrets, and the user id (an e-mail address, usually).
     pub(crate) fn secrets(&self) -> Vec<String> {
         match &self.kind {
-            CredentialsKind::None | CredentialsKind::Source(_) | CredentialsKind::Flow(_) => {
-                Vec::new()
-            }
+            CredentialsKind::None | CredentialsKind::Flow(_) => Vec::new(),
             CredentialsKind::Bearer(token) => vec![token.expose().to_owned()],
-            CredentialsKind::Login(form) => form
-                .fields()
-                .into_iter()
-                .filter(|(name, _)| *name != "applicationId")
-                .map(|(_, value)| value)
-                .collect(),
+            CredentialsKind::Login(form) => form.secrets(),
         }
     }
 }
@@ -303,7 +251,6 @@ impl fmt::Debug for Credentials {
             CredentialsKind::Bearer(token) => {
                 f.debug_tuple("Credentials::Bearer").field(token).finish()
             }
-            CredentialsKind::Source(_) => f.write_str("Credentials::TokenSource(..)"),
             CredentialsKind::Flow(flow) => write!(f, "Credentials::SignInFlow({})", flow.name()),
         }
     }

@@ -23,10 +23,13 @@ pub(crate) use api::{excerpt, is_error_body, parse_error_body};
 pub use code::ErrorCode;
 pub use kind::ErrorKind;
 
-use crate::config::credentials::BoxError;
-use crate::follow::event_stream::GapReason;
+use crate::value::gap::GapReason;
 use crate::value::operation::OperationInfo;
 use crate::value::redact::Redactor;
+
+/// A boxed error of the application's own (what a [`crate::Credentials::from_fn`]
+/// closure returns).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Everything that can go wrong when calling the API.
 ///

@@ -13,8 +13,9 @@ use futures::stream::{self, Stream};
 use tokio::time::Instant;
 
 use crate::value::deadline;
+use crate::value::gap::GapReason;
 use crate::transport::request::Request;
-use crate::transport::session::lock;
+use crate::value::lock::lock;
 use crate::{operations, Client, Error, ErrorKind, Event};
 
 /// Fetch interval used when the documentation gives no rate limit for the fetch.
@@ -113,31 +114,6 @@ impl EventStreamConfig {
             .min(self.max_backoff);
         let asked = error.retry_after().unwrap_or_default().min(self.max_wait);
         backoff.max(asked).max(self.fetch_interval)
-    }
-}
-
-/// Why an event stream may have missed events ([`Error::EventsLost`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GapReason {
-    /// The server no longer knew the listener: it expires after about 10 minutes
-    /// without a fetch (a consumer that did not poll the stream), or another listener
-    /// was registered on the same session.
-    ListenerLost,
-    /// The client signed in again, and the old session's listener died with it.
-    SessionRenewed,
-    /// A fetch failed after the server may have answered it: the events it carried
-    /// are gone.
-    FetchFailed,
-}
-
-impl fmt::Display for GapReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            GapReason::ListenerLost => "the event listener expired or was replaced",
-            GapReason::SessionRenewed => "the session was renewed",
-            GapReason::FetchFailed => "a fetch failed after it may have been answered",
-        })
     }
 }
 

@@ -19,9 +19,10 @@ use super::pkce::{random_bytes, Pkce};
 use super::somfy::oauth_grant;
 use super::vendor;
 use super::{Grant, Proof, SignInContext, SignInFlow};
-use crate::config::credentials::{BoxError, Credentials, Secret};
+use crate::config::credentials::{Credentials, Secret};
+use crate::error::BoxError;
 use crate::error::{Error, ErrorKind};
-use crate::transport::session::lock;
+use crate::value::lock::lock;
 
 const SERVICE: &str = "Rexel";
 

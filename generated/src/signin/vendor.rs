@@ -76,7 +76,7 @@ pub(crate) async fn send(
             ctx.keep_secret(value);
         }
     }
-    let body = crate::transport::send::read_limited(response, MAX_ANSWER_BYTES)
+    let body = crate::value::limited_body::read_limited(response, MAX_ANSWER_BYTES)
         .await
         .map_err(|e| {
             Error::sign_in_service(

@@ -1,5 +1,5 @@
 //! Layer 4, transport and session: requests as values, sending one call, the cookie
-//! jar, signing in.
+//! jar, signing in, and what the clones of a client share.
 
 pub(crate) mod cookies;
 pub(crate) mod request;

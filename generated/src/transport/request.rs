@@ -1,30 +1,12 @@
-//! The request every call hands to the client (generated methods through
-//! [`Call`], raw calls through [`crate::RawCall`]), and the raw answer they decode. Kept small so each generated function is a few
-//! lines: build a [`Request`], wrap it in a [`Call`], and let the caller `.await` it.
-//!
-//! # Why calls are values
-//!
-//! Every generated method returns a [`Call`] (or, when the operation has optional
-//! parameters, a generated wrapper of one in [`crate::calls`] with one method per
-//! option). Required path, query and body arguments stay positional; everything
-//! optional is a method. So `client.get_setup().await` and
-//! `client.get_setup().with_manufacturer_data(true).await` both read naturally, and when
-//! the documentation adds an optional parameter, existing calls still compile.
-//!
-//! This is progenitor's "builder" interface, reduced: progenitor makes every
-//! argument, required or not, a builder method and checks required ones at run
-//! time; octocrab's handlers are written by hand. Here required arguments are
-//! checked by the compiler, and the only per-operation code is one small wrapper
-//! for the 10% of operations that have options: the machinery (encoding, sending,
-//! decoding, the future) lives once in this file.
+//! The request the generated endpoint functions build, as a value (operation, path
+//! arguments, query, body), and the raw answer they decode. The client sends it
+//! (generated methods and raw calls, [`crate::RawCall`], alike); [`crate::Call`] (in the client layer) is the
+//! awaitable form the generated methods return.
 
 use std::borrow::Cow;
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
+use crate::error::Error;
 use crate::value::operation::OperationInfo;
-use crate::{Client, Error};
 
 /// A file sent as a multipart body (`<Uploaded File>` parameters).
 #[derive(Clone, PartialEq, Eq)]
@@ -198,146 +180,9 @@ impl Request {
     }
 
     /// Serializes `value` as the JSON body.
-    pub fn json<T: serde::Serialize + ?Sized>(self, value: &T) -> Result<Request, crate::Error> {
-        let bytes = serde_json::to_vec(value).map_err(|e| crate::Error::encode(self.op, e))?;
+    pub fn json<T: serde::Serialize + ?Sized>(self, value: &T) -> Result<Request, Error> {
+        let bytes = serde_json::to_vec(value).map_err(|e| Error::encode(self.op, e))?;
         Ok(self.body(Body::Json(bytes)))
-    }
-}
-
-/// One call of an operation, ready to send: `.await` it, or call [`Call::send`].
-///
-/// Nothing is sent until then. An argument that cannot be encoded is reported
-/// when the call is awaited.
-#[must_use = "a call does nothing until it is awaited"]
-pub struct Call<'c, T> {
-    client: &'c Client,
-    request: Result<Request, Error>,
-    decode: fn(RawResponse) -> Result<T, Error>,
-}
-
-impl<T> std::fmt::Debug for Call<'_, T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Call")
-            .field("request", &self.request)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<'c, T> Call<'c, T> {
-    #[doc(hidden)]
-    pub fn new(
-        client: &'c Client,
-        request: Request,
-        decode: fn(RawResponse) -> Result<T, Error>,
-    ) -> Call<'c, T> {
-        Call {
-            client,
-            request: Ok(request),
-            decode,
-        }
-    }
-
-    /// A call of a request that may already have failed to build (raw calls).
-    pub(crate) fn new_checked(
-        client: &'c Client,
-        request: Result<Request, Error>,
-        decode: fn(RawResponse) -> Result<T, Error>,
-    ) -> Call<'c, T> {
-        Call {
-            client,
-            request,
-            decode,
-        }
-    }
-
-    /// The request as it will be sent.
-    #[doc(hidden)]
-    pub fn request(&self) -> Result<&Request, &Error> {
-        self.request.as_ref()
-    }
-
-    /// Sends the call. Same as `.await`ing it, in a form that reads better in
-    /// combinators (`futures::future::join_all(ids.map(|id| client.x(id).send()))`).
-    pub fn send(self) -> CallFuture<'c, T> {
-        CallFuture {
-            inner: start(self.client, self.request),
-            decode: self.decode,
-        }
-    }
-
-    #[doc(hidden)]
-    pub fn map(self, step: impl FnOnce(Request) -> Result<Request, Error>) -> Call<'c, T> {
-        Call {
-            request: self.request.and_then(step),
-            ..self
-        }
-    }
-
-    #[doc(hidden)]
-    pub fn query(self, name: &'static str, value: impl ToString) -> Call<'c, T> {
-        self.map(|r| Ok(r.query(name, Some(value.to_string()))))
-    }
-
-    #[doc(hidden)]
-    pub fn query_all(self, name: &'static str, values: &[String]) -> Call<'c, T> {
-        self.map(|r| Ok(r.query_all(name, Some(values))))
-    }
-
-    #[doc(hidden)]
-    pub fn json<B: serde::Serialize + ?Sized>(self, body: &B) -> Call<'c, T> {
-        self.map(|r| r.json(body))
-    }
-
-    #[doc(hidden)]
-    pub fn upload(self, field: &'static str, upload: Upload) -> Call<'c, T> {
-        self.map(|r| {
-            Ok(r.body(Body::Multipart {
-                field: Cow::Borrowed(field),
-                upload,
-            }))
-        })
-    }
-}
-
-impl<'c, T> IntoFuture for Call<'c, T> {
-    type Output = Result<T, Error>;
-    type IntoFuture = CallFuture<'c, T>;
-
-    fn into_future(self) -> CallFuture<'c, T> {
-        self.send()
-    }
-}
-
-/// The sending half, not generic over the answer: compiled once for all operations.
-fn start(
-    client: &Client,
-    request: Result<Request, Error>,
-) -> Pin<Box<dyn Future<Output = Result<RawResponse, Error>> + Send + '_>> {
-    Box::pin(async move { client.send_request(request?).await })
-}
-
-/// The future of a sent [`Call`]: the answer, decoded.
-#[must_use = "futures do nothing unless polled"]
-pub struct CallFuture<'c, T> {
-    inner: Pin<Box<dyn Future<Output = Result<RawResponse, Error>> + Send + 'c>>,
-    decode: fn(RawResponse) -> Result<T, Error>,
-}
-
-impl<T> std::fmt::Debug for CallFuture<'_, T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CallFuture").finish_non_exhaustive()
-    }
-}
-
-impl<T> Future for CallFuture<'_, T> {
-    type Output = Result<T, Error>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, Error>> {
-        let this = self.get_mut();
-        this.inner
-            .as_mut()
-            .poll(cx)
-            .map(|r| r.and_then(this.decode))
     }
 }
 
@@ -388,20 +233,20 @@ impl std::fmt::Debug for RawResponse {
 
 impl RawResponse {
     /// Decodes a JSON answer.
-    pub fn json<T: serde::de::DeserializeOwned>(self) -> Result<T, crate::Error> {
-        serde_json::from_slice(&self.body).map_err(|e| crate::Error::decode(self.op, &self.body, e))
+    pub fn json<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        serde_json::from_slice(&self.body).map_err(|e| Error::decode(self.op, &self.body, e))
     }
 
     /// Returns a text answer (`text/csv`, `text/html`).
-    pub fn text(self) -> Result<String, crate::Error> {
+    pub fn text(self) -> Result<String, Error> {
         String::from_utf8(self.body).map_err(|e| {
             let body = e.as_bytes().to_vec();
-            crate::Error::decode(self.op, &body, e)
+            Error::decode(self.op, &body, e)
         })
     }
 
     /// Accepts an answer without a meaningful body.
-    pub fn empty(self) -> Result<(), crate::Error> {
+    pub fn empty(self) -> Result<(), Error> {
         Ok(())
     }
 }

@@ -3,21 +3,28 @@
 //! call that waited for it, and a growing cool-down after consecutive failures so
 //! that the client never signs in in a loop (Overkiz bans accounts that retry
 //! logins). A session the server refuses before it served a single call counts as a
-//! failed sign-in: a login the server accepts is not enough.
+//! failed sign-in: a login the server accepts is not enough. The session lives in
+//! what the clones of a client share ([`Inner`]), defined here with it.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::future::{BoxFuture, FutureExt, Shared};
 use tokio::time::Instant;
 
-use crate::config::credentials::{Credentials, CredentialsKind, LoginForm, Secret};
-use crate::client::Inner;
+use crate::config::credentials::{Credentials, CredentialsKind};
+use crate::config::server::Server;
+use crate::config::flow::SignInContext;
+use crate::config::grant::{tell, Grant, Proof, TokensCallback};
+use crate::config::login::LoginForm;
 use crate::error::{ApiError, Error, ErrorCode, ErrorKind};
-use crate::value::redact::Slot;
 use crate::transport::request::{Body, Request};
-use crate::signin::{Grant, Proof, SignInContext};
+use crate::transport::cookies::SessionCookies;
+use crate::value::lock::lock;
+use crate::value::redact::{Redactor, Slot};
+use crate::value::retry::RetryPolicy;
+use crate::value::secret::Secret;
 
 /// `POST /login`, used to open a session.
 pub(crate) static LOGIN: &crate::OperationInfo = &crate::operations::POST_LOGIN;
@@ -43,9 +50,30 @@ const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 /// apply.
 const MIN_REFRESH_AGE: Duration = Duration::from_secs(10);
 
-/// Called with every new grant of a sign-in flow
-/// ([`crate::ClientBuilder::on_tokens_changed`]).
-pub(crate) type TokensCallback = Arc<dyn Fn(&Grant) + Send + Sync>;
+/// What clones of a [`crate::Client`] share.
+pub(crate) struct Inner {
+    pub(crate) http: reqwest::Client,
+    /// For vendor sign-in services.
+    pub(crate) vendor_http: reqwest::Client,
+    pub(crate) server: Server,
+    pub(crate) credentials: Mutex<Credentials>,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) timeout: Duration,
+    pub(crate) max_response_bytes: u64,
+    pub(crate) login_cool_down: Duration,
+    pub(crate) login_retry_delay: Duration,
+    /// Held by the sign-in task, so that one sign-in is on the wire at a time.
+    pub(crate) login_lock: tokio::sync::Mutex<()>,
+    pub(crate) session: Mutex<SessionCell>,
+    /// Told about every new grant of a sign-in flow.
+    pub(crate) on_tokens_changed: Option<TokensCallback>,
+    pub(crate) cookies: Arc<SessionCookies>,
+    pub(crate) redactor: Arc<Redactor>,
+    /// Counts event listener registrations, so that a stream dropped late does not
+    /// unregister a newer listener of the session.
+    pub(crate) listener_epoch: AtomicU64,
+}
 
 /// The session in force, as calls see it (cloned for each call).
 #[derive(Clone, Default)]
@@ -218,21 +246,6 @@ pub(crate) fn still_valid(grant: &Grant) -> bool {
     }
 }
 
-/// Calls the application's callback with a new grant; its panic must not take the
-/// sign-in down with it.
-pub(crate) fn tell(callback: &TokensCallback, grant: &Grant) {
-    if catch_unwind(AssertUnwindSafe(|| callback(grant))).is_err() {
-        tracing::warn!("the on_tokens_changed callback panicked");
-    }
-}
-
-/// Locks a mutex, ignoring poisoning: the states kept behind them stay consistent.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 impl Inner {
     /// The credentials in force.
     pub(crate) fn credentials(&self) -> Credentials {
@@ -327,9 +340,7 @@ impl Inner {
                 bearer: Some(token.clone()),
                 ..SessionState::default()
             }),
-            CredentialsKind::Login(_) | CredentialsKind::Source(_) | CredentialsKind::Flow(_) => {
-                None
-            }
+            CredentialsKind::Login(_) | CredentialsKind::Flow(_) => None,
         }
     }
 
@@ -576,27 +587,6 @@ impl Inner {
             CredentialsKind::Login(form) => {
                 self.send_login_form(&form).await?;
                 Ok(SignedIn::session_cookie())
-            }
-            CredentialsKind::Source(source) => {
-                let fresh = source
-                    .credentials()
-                    .await
-                    .map_err(|source| Error::TokenSource { source })?;
-                self.redactor.set(Slot::Grant, fresh.secrets());
-                match fresh.kind {
-                    CredentialsKind::Login(form) => {
-                        self.send_login_form(&form).await?;
-                        Ok(SignedIn::session_cookie())
-                    }
-                    CredentialsKind::Bearer(token) => Ok(SignedIn {
-                        bearer: Some(token),
-                        ..SignedIn::session_cookie()
-                    }),
-                    CredentialsKind::None => Ok(SignedIn::session_cookie()),
-                    CredentialsKind::Source(_) | CredentialsKind::Flow(_) => Err(Error::config(
-                        "a token source must return a login form or a bearer token",
-                    )),
-                }
             }
             CredentialsKind::Flow(flow) => {
                 if restored {

@@ -5,7 +5,11 @@
 pub(crate) mod de;
 pub(crate) mod deadline;
 pub(crate) mod device_url;
+pub(crate) mod gap;
+pub(crate) mod limited_body;
+pub(crate) mod lock;
 pub(crate) mod operation;
 pub(crate) mod redact;
 pub(crate) mod retry;
+pub(crate) mod secret;
 pub mod state;

@@ -15,8 +15,10 @@ use futures::future::BoxFuture;
 use crate::config::credentials::{Credentials, Secret};
 use crate::client::{Client, ClientBuilder};
 use crate::error::{Error, ErrorKind};
-use crate::transport::session::{lock, Refusal, SessionState};
-use crate::signin::somfy_sites::{self, GlobalFlow, GlobalSession, SiteFlow};
+use crate::transport::session::{Refusal, SessionState};
+use crate::value::lock::lock;
+use crate::accounts::site_flow::{self, GlobalSession, SiteFlow};
+use crate::signin::somfy_sites::{self, GlobalFlow};
 use crate::signin::{Grant, Proof, SignInContext, Site, SomfySites};
 use crate::Server;
 
@@ -101,7 +103,7 @@ pub struct SomfyAccountBuilder {
     user: String,
     password: Secret,
     configure: Configure,
-    on_tokens_changed: Option<crate::transport::session::TokensCallback>,
+    on_tokens_changed: Option<crate::config::grant::TokensCallback>,
     restored: Option<Grant>,
 }
 
@@ -247,7 +249,7 @@ impl SomfyAccount {
         let config = &self.inner.config;
         let account = AccountSession(self.inner.session.clone());
         let ctx = &ctx;
-        somfy_sites::with_global(&account, |state| async move {
+        site_flow::with_global(&account, |state| async move {
             somfy_sites::list_sites(ctx, config, &bearer(&state)?).await
         })
         .await
@@ -261,7 +263,7 @@ impl SomfyAccount {
         let ctx = &ctx;
         let config = &self.inner.config;
         let account = AccountSession(self.inner.session.clone());
-        somfy_sites::with_global(&account, |state| async move {
+        site_flow::with_global(&account, |state| async move {
             somfy_sites::accept_invitation(ctx, config, &bearer(&state)?, token).await
         })
         .await
