@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use overkiz_sim::testing::{self, GATEWAY, SHUTTER};
-use overkiz_sim::{EventForm, Simulator};
+use overkiz_sim::{ErrorFixture, EventForm, Fault, Simulator};
 use serde_json::Value;
 
 const PASSWORD: &str = "s3cret-Pa55";
@@ -690,14 +690,69 @@ async fn exec_wait_finds_an_outcome_lost_in_a_gap(form: EventForm) {
     );
     let out = success(&waited);
     assert!(out.trim_end().ends_with(" COMPLETED"), "{out}");
-    assert!(
-        sim.requests()
-            .iter()
-            .any(|r| r.is("GET /history/executions/{execId}")),
-        "looked up"
-    );
+    let requests = sim.requests();
+    let look_up = requests
+        .iter()
+        .position(|r| r.is("GET /history/executions/{execId}"))
+        .expect("looked up");
+    // Listening again comes first, so nothing after the look-up is missed.
+    let registered = requests[..look_up]
+        .iter()
+        .filter(|r| r.is("POST /events/register"))
+        .count();
+    assert_eq!(registered, 2, "registers again before looking up");
 }
 each_form!(exec_wait_finds_an_outcome_lost_in_a_gap);
+
+/// A listener the server no longer knows at the first fetch (`Invalid event listener
+/// id`) is registered again and the wait goes on: not a fatal error.
+async fn exec_wait_survives_a_listener_lost_before_its_first_fetch(form: EventForm) {
+    let sim = simulator_in(form).await;
+    let lost = ErrorFixture::named("cloud/invalid-event-listener-id").unwrap();
+    sim.fail_next_on("POST /events/{listenerId}/fetch", Fault::Error(lost), 1)
+        .unwrap();
+    let waited = run(&sim, &["exec", SHUTTER, "open", "--wait", "--timeout", "30"]).await;
+    let out = success(&waited);
+    assert!(out.trim_end().ends_with(" COMPLETED"), "{out}");
+    assert!(
+        stderr(&waited).contains("Invalid event listener"),
+        "the failure is said: {}",
+        stderr(&waited)
+    );
+    assert!(sim.count_of("POST /events/register") >= 2, "registered again");
+}
+each_form!(exec_wait_survives_a_listener_lost_before_its_first_fetch);
+
+/// A launch answered with an empty `execId` is an error, with or without `--wait`
+/// (there is no execution to print or follow).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_refuses_a_launch_answer_with_an_empty_exec_id() {
+    let sim = simulator().await;
+    let arriving = sim.add_action_group(arriving()).unwrap();
+    let waiting = ["run", arriving.as_str(), "--wait", "--timeout", "60"];
+    for args in [&waiting[..2], &waiting[..]] {
+        let empty = Fault::Answer {
+            status: 200,
+            content_type: "application/json",
+            body: r#"{"execId":""}"#.into(),
+            headers: Vec::new(),
+        };
+        sim.fail_next_on("POST /exec/{actionGroupOID}", empty, 1)
+            .unwrap();
+        let started = std::time::Instant::now();
+        let refused = run(&sim, args).await;
+        assert!(!refused.status.success(), "{args:?}: {}", stdout(&refused));
+        assert!(
+            stderr(&refused).contains("no execId"),
+            "{args:?}: {}",
+            stderr(&refused)
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{args:?}: refused at once, not after the timeout"
+        );
+    }
+}
 
 /// What the server sends reaches the terminal escaped: a device labelled with ANSI
 /// escapes, a direction override and a newline, and a state value with a C1 control

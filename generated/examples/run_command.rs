@@ -46,7 +46,10 @@ async fn main() -> Result<(), common::BoxError> {
     // The launch is sent once: never retry it blindly. When it may have been carried
     // out without an answer (ErrorKind::OutcomeUnknown), or it was launched but could
     // not be followed (`exec_id()`), look at the device before sending it again.
-    let outcome = match client.execute_and_wait(&action_group, timeout).await {
+    let outcome = match client
+        .run_and_wait(action_group, overkiz::ExecutionMode::Normal, timeout)
+        .await
+    {
         Ok(outcome) => outcome,
         Err(error) => {
             if let Some(exec_id) = error.exec_id() {

@@ -51,7 +51,13 @@
 //!   A documentation update that adds an option does not break a call.
 //! - [`calls`]: the call types of operations with options, and the forms of form
 //!   operations ([`calls::PostLoginForm`]).
+//! - [`Client::request`]: a raw call ([`RawCall`]) of any operation, with arguments
+//!   given at run time, through the same session, resend rules and redaction; it
+//!   returns the undecoded [`RawResponse`].
 //! - [`types`]: request and response bodies; [`Event`]: the event stream's events.
+//! - Executions: [`Client::run`] launches, [`EventStream::follow`] /
+//!   [`Client::follow`] yield an execution's state changes ending in its outcome
+//!   ([`ExecutionUpdate`]), [`Client::run_and_wait`] does both.
 //! - [`TypedValue`]: state values read according to their `type` code.
 //! - [`Error::kind`]: what went wrong, in terms a caller can act on.
 //! - What the client promises (one sign-in at a time, no login loops, nothing that
@@ -129,6 +135,7 @@ pub use error::{ApiError, BoxError, Error, ErrorCode, ErrorKind};
 pub use follow::event_stream::{EventStream, EventStreamConfig};
 pub use value::gap::GapReason;
 pub use follow::execution::{ExecutionOutcome, ExecutionState};
+pub use follow::follower::{ExecutionFollower, ExecutionUpdate};
 pub use generated::calls;
 pub use generated::events::{self, Event};
 pub use generated::{operations, types};
@@ -137,7 +144,8 @@ pub use value::operation::{
     HttpMethod, Idempotency, OperationInfo, RateLimit, RateLimitScope, ResponseKind,
 };
 pub use client::call::{Call, CallFuture};
-pub use transport::request::Upload;
+pub use client::raw_call::RawCall;
+pub use transport::request::{RawResponse, Upload};
 pub use value::retry::RetryPolicy;
 pub use config::server::Server;
 pub use signin::{Grant, SignInContext, SignInFlow, VendorSignIn};

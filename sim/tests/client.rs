@@ -168,7 +168,10 @@ async fn execute_and_wait_moves_the_shutter(form: EventForm) {
         ("close", vec![], 100),
     ] {
         let group = action_group(command, parameters);
-        let outcome = events.execute_and_wait(&group, WAIT).await.unwrap();
+        let outcome = events
+            .run_and_wait(group, overkiz::ExecutionMode::Normal, WAIT)
+            .await
+            .unwrap();
         assert!(outcome.is_success(), "{command}: {outcome:?}");
         assert_eq!(closure(&client).await, Some(closed), "{command}");
         last_id = outcome.exec_id;
@@ -418,8 +421,7 @@ async fn faults_on_demand() {
 /// dispatch agree.
 #[tokio::test]
 async fn every_documented_operation_answers() {
-    use overkiz::__private::{RawResponse, Request};
-    use overkiz::{operations, Call, ResponseKind};
+    use overkiz::{operations, ResponseKind};
     use overkiz_sim::STATEFUL_OPERATIONS;
     let sim = simulator().await;
     let client = client(&sim);
@@ -432,15 +434,14 @@ async fn every_documented_operation_answers() {
             .iter()
             .find(|d| d.method == op.method.as_str() && d.path == op.path)
             .unwrap_or_else(|| panic!("{key} is not in the simulator's spec"));
-        let mut request = Request::new(op).path(&args);
+        let mut request = client.request(op).path_args(args);
         for name in &spec_op.required_query {
-            request = request.query(name.as_str(), Some("x".to_owned()));
+            request = request.query(name.as_str(), "x");
         }
         if let Some(body) = &spec_op.body {
-            request = request.json(&body.example).unwrap();
+            request = request.json(&body.example);
         }
-        let call: Call<'_, RawResponse> = Call::new(&client, request, Ok::<_, overkiz::Error>);
-        let result = call.await;
+        let result = request.await;
         let record = sim
             .requests()
             .into_iter()
@@ -615,7 +616,7 @@ async fn executions_fail_on_demand(form: EventForm) {
     sim.fail_next_executions(1, "NONEXEC_OTHER");
     let mut events = stream(&client);
     let outcome = events
-        .execute_and_wait(&action_group("open", vec![]), WAIT)
+        .run_and_wait(action_group("open", vec![]), overkiz::ExecutionMode::Normal, WAIT)
         .await
         .unwrap();
     assert!(!outcome.is_success(), "{outcome:?}");
@@ -624,7 +625,7 @@ async fn executions_fail_on_demand(form: EventForm) {
     assert_eq!(outcome.failed_commands.len(), 1);
     assert_eq!(closure(&client).await, Some(100));
     let outcome = events
-        .execute_and_wait(&action_group("open", vec![]), WAIT)
+        .run_and_wait(action_group("open", vec![]), overkiz::ExecutionMode::Normal, WAIT)
         .await
         .unwrap();
     assert!(outcome.is_success(), "{outcome:?}");
@@ -1148,25 +1149,23 @@ async fn oversized_request_bodies_are_refused() {
 /// parameter missing, or a body of another JSON type, is refused with nothing done.
 #[tokio::test]
 async fn requests_the_documentation_refuses_are_refused() {
-    use overkiz::__private::{RawResponse, Request};
-    use overkiz::{operations, Call};
+    use overkiz::{operations, RawCall};
+    async fn send(request: RawCall<'_>) -> overkiz::Error {
+        request.await.unwrap_err()
+    }
     let sim = simulator().await;
     let client = client(&sim);
-    let send = |request: Request| async {
-        let call: Call<'_, RawResponse> = Call::new(&client, request, Ok::<_, overkiz::Error>);
-        call.await.unwrap_err()
-    };
-    let no_body = send(Request::new(&operations::POST_EXEC_APPLY)).await;
+    let no_body = send(client.request(&operations::POST_EXEC_APPLY)).await;
     assert_eq!(no_body.kind(), ErrorKind::BadRequest, "{no_body:?}");
     assert!(no_body.to_string().contains("missing body"), "{no_body}");
-    let array = Request::new(&operations::POST_EXEC_APPLY)
-        .json(&serde_json::json!([]))
-        .unwrap();
+    let array = client
+        .request(&operations::POST_EXEC_APPLY)
+        .json(&serde_json::json!([]));
     let error = send(array).await;
     assert!(error.to_string().contains("not a JSON object"), "{error}");
     assert!(sim.current_executions().is_empty());
     assert!(sim.history().is_empty());
-    let error = send(Request::new(&operations::GET_SETUP_FILES_UPLOAD_URL)).await;
+    let error = send(client.request(&operations::GET_SETUP_FILES_UPLOAD_URL)).await;
     assert!(
         error
             .to_string()
@@ -1240,7 +1239,7 @@ async fn every_real_setup_is_served() {
             ..ActionGroup::default()
         };
         let outcome = stream(&client)
-            .execute_and_wait(&group, WAIT)
+            .run_and_wait(group, overkiz::ExecutionMode::Normal, WAIT)
             .await
             .unwrap_or_else(|e| panic!("{name}: {e:?}"));
         assert!(outcome.is_success(), "{name}: {outcome:?}");

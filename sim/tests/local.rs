@@ -213,7 +213,7 @@ async fn execute_and_wait_and_the_event_stream_over_the_local_api() {
             .with_initial_backoff(Duration::from_millis(10)),
     );
     let outcome = events
-        .execute_and_wait(&action_group("open", vec![]), WAIT)
+        .run_and_wait(action_group("open", vec![]), overkiz::ExecutionMode::Normal, WAIT)
         .await
         .unwrap();
     assert!(outcome.is_success(), "{outcome:?}");
@@ -239,7 +239,11 @@ async fn execute_and_wait_and_the_event_stream_over_the_local_api() {
     let gap = next_event(&mut events).await.unwrap_err();
     assert_eq!(gap.kind(), ErrorKind::EventsLost, "{gap:?}");
     let outcome = events
-        .execute_and_wait(&action_group("setClosure", vec![Value::from(40)]), WAIT)
+        .run_and_wait(
+            action_group("setClosure", vec![Value::from(40)]),
+            overkiz::ExecutionMode::Normal,
+            WAIT,
+        )
         .await
         .unwrap();
     assert!(outcome.is_success(), "{outcome:?}");

@@ -7,7 +7,6 @@
 #[path = "runtime/support.rs"]
 mod runtime_support;
 
-use overkiz::__private::Request;
 use overkiz::Credentials;
 use runtime_support::*;
 use serde_json::json;
@@ -74,16 +73,18 @@ async fn logs_show_templates_status_and_latency_but_no_secret() {
 
     let session = client(&server, Credentials::password(USER, PASSWORD));
     session
-        .execute(Request::new(&GET_DEVICE).path(&[DEVICE_URL]))
+        .request(&GET_DEVICE)
+        .path_arg(DEVICE_URL)
         .await
         .unwrap();
-    let request = Request::new(&GET_DEVICE)
-        .path(&[DEVICE_URL])
-        .query("withStates", Some("true".into()));
-    session.execute(request).await.unwrap();
+    session
+        .request(&GET_DEVICE)
+        .path_arg(DEVICE_URL)
+        .query("withStates", "true").await.unwrap();
     let bearer = client(&server, Credentials::bearer(TOKEN));
     bearer
-        .execute(Request::new(&GET_DEVICE).path(&[DEVICE_URL]))
+        .request(&GET_DEVICE)
+        .path_arg(DEVICE_URL)
         .await
         .unwrap();
     // A failed login must not log its form either.
@@ -92,7 +93,7 @@ async fn logs_show_templates_status_and_latency_but_no_secret() {
         Credentials::password(USER, PASSWORD),
         overkiz::RetryPolicy::disabled(),
     );
-    refused.execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    refused.request(&GET_SETUP).await.unwrap_err();
 
     let text = logs.text();
     assert_no_secrets(&text);

@@ -16,8 +16,9 @@
 //! time; octocrab's handlers are written by hand. Here required arguments are
 //! checked by the compiler, and the only per-operation code is one small wrapper
 //! for the 10% of operations that have options: the machinery (encoding, sending,
-//! decoding, the future) lives once: here and in [`crate::Client::execute`].
+//! decoding, the future) lives once: here and in the client's one sending function.
 
+use std::borrow::Cow;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -55,6 +56,19 @@ impl<'c, T> Call<'c, T> {
         Call {
             client,
             request: Ok(request),
+            decode,
+        }
+    }
+
+    /// A call of a request that may already have failed to build (raw calls).
+    pub(crate) fn new_checked(
+        client: &'c Client,
+        request: Result<Request, Error>,
+        decode: fn(RawResponse) -> Result<T, Error>,
+    ) -> Call<'c, T> {
+        Call {
+            client,
+            request,
             decode,
         }
     }
@@ -99,7 +113,12 @@ impl<'c, T> Call<'c, T> {
 
     #[doc(hidden)]
     pub fn upload(self, field: &'static str, upload: Upload) -> Call<'c, T> {
-        self.map(|r| Ok(r.body(Body::Multipart { field, upload })))
+        self.map(|r| {
+            Ok(r.body(Body::Multipart {
+                field: Cow::Borrowed(field),
+                upload,
+            }))
+        })
     }
 }
 
@@ -117,7 +136,7 @@ fn start(
     client: &Client,
     request: Result<Request, Error>,
 ) -> Pin<Box<dyn Future<Output = Result<RawResponse, Error>> + Send + '_>> {
-    Box::pin(async move { client.execute(request?).await })
+    Box::pin(async move { client.send_request(request?).await })
 }
 
 /// The future of a sent [`Call`]: the answer, decoded.

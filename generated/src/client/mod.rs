@@ -1,4 +1,5 @@
-//! The client: one shared [`Client::execute`] that every generated operation calls.
+//! The client: one shared `Client::send_request` that every call takes (generated
+//! operations and raw calls, [`crate::RawCall`]).
 //!
 //! It builds the URL from the operation's path template, signs in lazily
 //! (`transport/session.rs`), sends the call and maps error answers to [`Error`]
@@ -6,6 +7,7 @@
 //! once.
 
 pub(crate) mod call;
+pub(crate) mod raw_call;
 
 use std::fmt;
 use std::sync::atomic::AtomicU64;
@@ -343,8 +345,8 @@ fn is_loopback(base_url: &str) -> bool {
 /// A client of one Overkiz server. Cheap to clone: clones share the connection pool
 /// and the session.
 ///
-/// Every documented operation is a method of this type (generated); they all go
-/// through one runtime function, [`Client::execute`].
+/// Every documented operation is a method of this type (generated); they and the
+/// raw calls ([`Client::request`]) all go through one runtime function.
 ///
 /// # Guarantees
 ///
@@ -488,13 +490,21 @@ impl Client {
         self.inner.grant()
     }
 
-    /// Sends one documented operation and returns its raw successful answer.
+    /// Sends one request and returns its raw successful answer.
     ///
-    /// Generated methods call this; it is public for operations the documentation
-    /// lacks. Path arguments are percent-encoded; empty ones, `.` and `..` are
-    /// refused.
+    /// Not part of the API: use [`Client::request`], the raw call with the same
+    /// session, resend rules and redaction.
     #[doc(hidden)]
+    #[deprecated(since = "0.1.0", note = "use `Client::request`, the documented raw call")]
     pub async fn execute(&self, request: Request) -> Result<RawResponse, Error> {
+        self.send_request(request).await
+    }
+
+    /// Sends one request and returns its raw successful answer: the one path every
+    /// call takes (generated methods through [`crate::Call`], raw calls through
+    /// [`crate::RawCall`]). Path arguments are percent-encoded; empty ones, `.` and
+    /// `..` are refused.
+    pub(crate) async fn send_request(&self, request: Request) -> Result<RawResponse, Error> {
         let op = request.op;
         let inner = &self.inner;
         let url = inner.url(&request)?;

@@ -1,15 +1,11 @@
-//! Following an execution to its end through the event stream:
-//! [`EventStream::wait_for_execution`], [`Client::execute_and_wait`].
+//! What an execution is and how it ended: its [`ExecutionState`]s, its
+//! [`ExecutionOutcome`], and [`Client::look_up_execution`] (its outcome without
+//! events). Following one is `follower.rs`'s job.
 
 use std::fmt;
-use std::time::Duration;
 
-use futures::StreamExt;
-
-use crate::types::{
-    ActionGroup, ExecutionStateChangedEvent, ExecutionStateChangedEventFailedCommand,
-};
-use crate::{operations, Client, Error, ErrorKind, Event, EventStream};
+use crate::types::{ExecutionStateChangedEvent, ExecutionStateChangedEventFailedCommand};
+use crate::{Client, Error, ErrorKind, Event};
 
 /// The state of an execution, as `ExecutionStateChangedEvent` announces it.
 ///
@@ -135,7 +131,7 @@ impl ExecutionOutcome {
 }
 
 /// `event` if it is a state change of `exec_id`.
-fn state_change<'a>(event: &'a Event, exec_id: &str) -> Option<&'a ExecutionStateChangedEvent> {
+pub(crate) fn state_change<'a>(event: &'a Event, exec_id: &str) -> Option<&'a ExecutionStateChangedEvent> {
     match event {
         Event::ExecutionStateChanged(change) if change.exec_id.as_deref() == Some(exec_id) => {
             Some(change)
@@ -195,206 +191,6 @@ impl Client {
             failed_commands: Vec::new(),
             event: None,
         }))
-    }
-}
-
-impl EventStream {
-    /// Reads this stream until `exec_id` reaches a final state, for at most `timeout`
-    /// (which includes registering the listener if the stream has none yet).
-    ///
-    /// Launching commands (`POST /exec/apply`, `POST /exec/{actionGroupOID}`, ...)
-    /// only returns an `execId`; the outcome arrives later as
-    /// `ExecutionStateChangedEvent`s, e.g. `INITIALIZED → NOT_TRANSMITTED →
-    /// TRANSMITTED → IN_PROGRESS → COMPLETED` (see [`ExecutionState`] for the final
-    /// states).
-    ///
-    /// The listener must exist before the execution starts, or its events may be
-    /// missed: [`EventStream::execute_and_wait`] registers first, then launches. For
-    /// other launch operations, do the same by hand:
-    ///
-    /// ```no_run
-    /// # async fn demo(client: overkiz::Client) -> Result<(), overkiz::Error> {
-    /// use std::time::Duration;
-    /// let mut events = client.events();
-    /// events.register().await?;
-    /// let launched = client.post_exec_by_action_group_oid("an-action-group-oid").await?;
-    /// let exec_id = launched.exec_id.unwrap_or_default();
-    /// let outcome = events.wait_for_execution(&exec_id, Duration::from_secs(60)).await?;
-    /// println!("{} ({:?})", outcome.state, outcome.failure_type);
-    /// # Ok(()) }
-    /// ```
-    ///
-    /// The events read meanwhile are consumed: the stream goes on after the final
-    /// event. Use [`ExecutionOutcome::from_event`] in your own loop to keep them all.
-    ///
-    /// Never reports a finished execution as timed out: when the stream loses events
-    /// ([`ErrorKind::EventsLost`]: expired listener, renewed session, ...) it registers
-    /// again and looks the execution up ([`Client::look_up_execution`]), and it looks
-    /// it up once more before reporting a timeout.
-    ///
-    /// Errors: retryable failures are waited out (the stream backs off); any other
-    /// failure is returned at once as [`Error::Execution`], carrying the `execId`.
-    /// When time runs out, [`Error::ExecutionTimeout`] carries the last state seen;
-    /// the execution may still be running.
-    ///
-    /// Any `timeout` is accepted: one too long for the clock (`Duration::MAX`) means
-    /// no time limit.
-    pub async fn wait_for_execution(
-        &mut self,
-        exec_id: &str,
-        timeout: Duration,
-    ) -> Result<ExecutionOutcome, Error> {
-        let wrap = |error: Error| Error::Execution {
-            exec_id: exec_id.to_owned(),
-            source: Box::new(error),
-        };
-        let deadline = crate::value::deadline::from_now(timeout);
-        let mut last_state = None;
-        loop {
-            let item = match tokio::time::timeout_at(deadline, self.next()).await {
-                Ok(Some(item)) => item,
-                // The stream never ends; should it, the wait ends like a timeout.
-                Ok(None) | Err(_) => break,
-            };
-            match item {
-                Ok(event) => {
-                    if let Some(outcome) = ExecutionOutcome::from_event(&event, exec_id) {
-                        return Ok(outcome);
-                    }
-                    if let Some(change) = state_change(&event, exec_id) {
-                        tracing::debug!(
-                            state = change.new_state.as_deref(),
-                            "execution state changed"
-                        );
-                        last_state.clone_from(&change.new_state);
-                    }
-                }
-                Err(gap) if gap.kind() == ErrorKind::EventsLost => {
-                    // The final event may be among the lost ones: listen again first
-                    // (so nothing after the look-up is missed), then look it up.
-                    tracing::debug!(%gap, "events lost while waiting for an execution");
-                    let looked_up = async {
-                        self.register().await?;
-                        self.client().look_up_execution(exec_id).await
-                    };
-                    match tokio::time::timeout_at(deadline, looked_up).await {
-                        Ok(Ok(Some(outcome))) => return Ok(outcome),
-                        Ok(Ok(None)) => {}
-                        Ok(Err(error)) if error.is_retryable() => {
-                            tracing::debug!(kind = ?error.kind(), "cannot look the execution up yet");
-                        }
-                        Ok(Err(error)) => return Err(wrap(error)),
-                        Err(_) => break,
-                    }
-                }
-                Err(error)
-                    if error.is_retryable()
-                        || matches!(
-                            error.kind(),
-                            ErrorKind::InvalidEventListener | ErrorKind::NoRegisteredEventListener
-                        ) =>
-                {
-                    tracing::debug!(kind = ?error.kind(), "event stream failure while waiting for an execution");
-                }
-                Err(error) => return Err(wrap(error)),
-            }
-        }
-        // Out of time: an execution whose final event was missed must not be reported
-        // as timed out.
-        match self.client().look_up_execution(exec_id).await {
-            Ok(Some(outcome)) => Ok(outcome),
-            Ok(None) => Err(Error::ExecutionTimeout {
-                exec_id: exec_id.to_owned(),
-                timeout,
-                last_state,
-            }),
-            Err(error) => {
-                tracing::debug!(kind = ?error.kind(), "cannot look the execution up after the timeout");
-                Err(Error::ExecutionTimeout {
-                    exec_id: exec_id.to_owned(),
-                    timeout,
-                    last_state,
-                })
-            }
-        }
-    }
-}
-
-impl EventStream {
-    /// Registers this stream's listener if needed, launches `action_group`
-    /// (`POST /exec/apply`) and waits for its outcome (see
-    /// [`EventStream::wait_for_execution`]). `timeout` bounds the wait once the
-    /// execution is launched; registering and launching are bounded by the client's
-    /// request timeout. The launch is never resent once it may have reached the
-    /// server.
-    ///
-    /// A failed execution is an `Ok` outcome with [`ExecutionOutcome::is_success`]
-    /// false; `Err` means the commands could not be launched or followed (then
-    /// [`Error::exec_id`] gives the execution, if it was launched).
-    pub async fn execute_and_wait(
-        &mut self,
-        action_group: &ActionGroup,
-        timeout: Duration,
-    ) -> Result<ExecutionOutcome, Error> {
-        self.register().await?;
-        let launched = self.client().post_exec_apply(action_group).await?;
-        let Some(exec_id) = launched.exec_id.filter(|id| !id.is_empty()) else {
-            return Err(Error::Decode {
-                operation: &operations::POST_EXEC_APPLY,
-                message: "the answer carries no execId".into(),
-                excerpt: String::new(),
-            });
-        };
-        tracing::debug!("execution launched; waiting for its outcome");
-        // A session renewed by the launch killed the listener: the stream notices it
-        // (a gap), registers again and looks the execution up.
-        self.wait_for_execution(&exec_id, timeout).await
-    }
-}
-
-impl Client {
-    /// Waits until execution `exec_id` reaches a final state, for at most `timeout`,
-    /// through a new event listener (see [`EventStream::wait_for_execution`]).
-    ///
-    /// The listener is registered when this is called; an execution that ended before
-    /// is found in the history when the wait looks it up (at the latest when time
-    /// runs out). To follow an execution you launch, use [`Client::execute_and_wait`]
-    /// or register an [`EventStream`] first. A listener registered here also
-    /// invalidates any other listener of the session; it is unregistered before this
-    /// returns.
-    pub async fn wait_for_execution(
-        &self,
-        exec_id: &str,
-        timeout: Duration,
-    ) -> Result<ExecutionOutcome, Error> {
-        let mut events = self.events();
-        let result = events.wait_for_execution(exec_id, timeout).await;
-        unregister(&mut events).await;
-        result
-    }
-
-    /// Registers an event listener, launches `action_group` (`POST /exec/apply`) and
-    /// waits for its outcome, for at most `timeout` once launched; see
-    /// [`EventStream::execute_and_wait`]. The new listener invalidates any other
-    /// listener of the session (with a stream already open, use its method instead);
-    /// it is unregistered before this returns.
-    pub async fn execute_and_wait(
-        &self,
-        action_group: &ActionGroup,
-        timeout: Duration,
-    ) -> Result<ExecutionOutcome, Error> {
-        let mut events = self.events();
-        let result = events.execute_and_wait(action_group, timeout).await;
-        unregister(&mut events).await;
-        result
-    }
-}
-
-/// Unregisters the listener of a stream used for one call before returning, so that a
-/// next call's listener cannot be hit by a late unregistration.
-async fn unregister(events: &mut EventStream) {
-    if let Err(error) = events.unregister().await {
-        tracing::debug!(kind = ?error.kind(), "cannot unregister the event listener");
     }
 }
 

@@ -3,3 +3,4 @@
 
 pub(crate) mod event_stream;
 pub(crate) mod execution;
+pub(crate) mod follower;

@@ -20,9 +20,9 @@
 //! );
 //! ```
 //!
-//! `Client::execute` is already the runtime's entry point for a raw request, hence
-//! the name [`Client::run`]: it takes anything that makes an action group (an
-//! [`Action`], several, or a [`types::ActionGroup`]) and an [`ExecutionMode`].
+//! [`Client::run`] takes anything that makes an action group (an [`Action`],
+//! several, or a [`types::ActionGroup`]) and an [`ExecutionMode`];
+//! [`Client::run_and_wait`] takes the same and follows the execution to its end.
 
 use serde_json::Value;
 
@@ -270,8 +270,8 @@ impl Client {
     ///
     /// Like every call that acts, the launch is never resent once it may have
     /// reached the server. On a local gateway only [`ExecutionMode::Normal`] exists;
-    /// another mode fails with [`Error::InvalidRequest`] before sending anything. Follow the outcome with [`Client::wait_for_execution`]
-    /// (or launch with [`Client::execute_and_wait`]).
+    /// another mode fails with [`Error::InvalidRequest`] before sending anything. Follow the outcome with [`Client::follow`]
+    /// (or launch with [`Client::run_and_wait`]).
     ///
     /// ```no_run
     /// # async fn demo(client: overkiz::Client) -> Result<(), overkiz::Error> {
@@ -313,7 +313,7 @@ pub(crate) async fn apply(
     group: &types::ActionGroup,
 ) -> Result<types::ExecIdResponse, Error> {
     let request = Request::new(mode.operation()).json(group)?;
-    client.execute(request).await?.json()
+    client.send_request(request).await?.json()
 }
 
 #[cfg(test)]

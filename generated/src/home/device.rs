@@ -17,7 +17,7 @@ impl Client {
     /// method of the operation, with its options), the one name.
     #[deprecated(since = "0.1.0", note = "use Client::get_setup")]
     pub async fn setup(&self) -> Result<Setup, Error> {
-        self.execute(Request::new(&operations::GET_SETUP))
+        self.send_request(Request::new(&operations::GET_SETUP))
             .await?
             .json()
     }

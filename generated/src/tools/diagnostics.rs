@@ -136,14 +136,14 @@ impl Client {
     /// `/actionGroups`: there, `actionGroups` is left out.
     pub async fn diagnostic_data(&self, anonymizer: Option<&Anonymizer>) -> Result<Value, Error> {
         let setup: Value = self
-            .execute(Request::new(&operations::GET_SETUP))
+            .send_request(Request::new(&operations::GET_SETUP))
             .await?
             .json()?;
         let mut data = Map::new();
         data.insert("setup".into(), setup);
         if !self.server().is_local() {
             let groups: Value = self
-                .execute(Request::new(&operations::GET_ACTION_GROUPS))
+                .send_request(Request::new(&operations::GET_ACTION_GROUPS))
                 .await?
                 .json()?;
             data.insert("actionGroups".into(), groups);

@@ -1,7 +1,9 @@
 //! The request the generated endpoint functions build, as a value (operation, path
 //! arguments, query, body), and the raw answer they decode. The client sends it
-//! ([`crate::Client::execute`]); [`crate::Call`] (in the client layer) is the
+//! (generated methods and raw calls, [`crate::RawCall`], alike); [`crate::Call`] (in the client layer) is the
 //! awaitable form the generated methods return.
+
+use std::borrow::Cow;
 
 use crate::error::Error;
 use crate::value::operation::OperationInfo;
@@ -45,11 +47,11 @@ pub enum Body {
     /// Serialized JSON.
     Json(Vec<u8>),
     /// `application/x-www-form-urlencoded` fields (used by `POST /login`).
-    Form(Vec<(&'static str, String)>),
+    Form(Vec<(Cow<'static, str>, String)>),
     /// A multipart body with one file field.
     Multipart {
         /// Name of the form field.
-        field: &'static str,
+        field: Cow<'static, str>,
         /// The file.
         upload: Upload,
     },
@@ -60,7 +62,7 @@ impl std::fmt::Debug for Body {
         match self {
             Body::Json(bytes) => write!(f, "Json(<{} bytes>)", bytes.len()),
             Body::Form(fields) => {
-                let names: Vec<&str> = fields.iter().map(|(name, _)| *name).collect();
+                let names: Vec<&str> = fields.iter().map(|(name, _)| name.as_ref()).collect();
                 f.debug_tuple("Form").field(&names).finish()
             }
             Body::Multipart { field, upload } => f
@@ -80,8 +82,9 @@ pub struct Request {
     pub op: &'static OperationInfo,
     /// Values of the path's `{placeholders}`, in order, not yet percent-encoded.
     pub path_args: Vec<String>,
-    /// Query parameters that were given, in order.
-    pub query: Vec<(&'static str, String)>,
+    /// Query parameters that were given, in order (names are owned for raw calls,
+    /// [`crate::RawCall::query`]).
+    pub query: Vec<(Cow<'static, str>, String)>,
     /// Body, if any.
     pub body: Option<Body>,
 }
@@ -106,7 +109,10 @@ impl std::fmt::Debug for Request {
             .iter()
             .map(|(name, value)| {
                 let secret = crate::value::redact::is_secret_name(name);
-                (*name, if secret { crate::value::redact::MASK } else { value.as_str() })
+                (
+                    name.as_ref(),
+                    if secret { crate::value::redact::MASK } else { value.as_str() },
+                )
             })
             .collect();
         f.debug_struct("Request")
@@ -138,7 +144,7 @@ impl Request {
     /// Adds a query parameter when it is given.
     pub fn query(mut self, name: &'static str, value: Option<String>) -> Request {
         if let Some(value) = value {
-            self.query.push((name, value));
+            self.query.push((Cow::Borrowed(name), value));
         }
         self
     }
@@ -146,7 +152,7 @@ impl Request {
     /// Adds a list parameter as repeated `name=value` pairs.
     pub fn query_all(mut self, name: &'static str, values: Option<&[String]>) -> Request {
         for value in values.unwrap_or_default() {
-            self.query.push((name, value.clone()));
+            self.query.push((Cow::Borrowed(name), value.clone()));
         }
         self
     }
@@ -159,6 +165,10 @@ impl Request {
 
     /// Sets a form body from its fields (the generated form types give them).
     pub fn form(self, fields: Vec<(&'static str, String)>) -> Request {
+        let fields = fields
+            .into_iter()
+            .map(|(name, value)| (Cow::Borrowed(name), value))
+            .collect();
         self.body(Body::Form(fields))
     }
 
@@ -194,9 +204,11 @@ pub fn debug_form(
         .finish_non_exhaustive()
 }
 
-/// A successful answer, not yet decoded. Its `Debug` output shows the body's
-/// length, not the body (it may hold a token).
+/// A successful answer, not yet decoded: what a raw call ([`crate::Client::request`])
+/// returns. Its `Debug` output shows the body's length, not the body (it may hold a
+/// token).
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct RawResponse {
     /// The operation that was called.
     pub op: &'static OperationInfo,

@@ -231,7 +231,7 @@ impl Inner {
                             format!("invalid MIME type {:?}", upload.mime_type),
                         )
                     })?;
-                builder.multipart(reqwest::multipart::Form::new().part(*field, part))
+                builder.multipart(reqwest::multipart::Form::new().part(field.clone(), part))
             }
         })
     }

@@ -654,7 +654,12 @@ impl Inner {
     /// `POST /login`; the session cookie it sets is kept by the cookie store.
     async fn send_login_form(&self, form: &LoginForm) -> Result<(), Error> {
         let url = self.url(&Request::new(LOGIN))?;
-        let body = Body::Form(form.fields());
+        let body = Body::Form(
+            form.fields()
+                .into_iter()
+                .map(|(name, value)| (name.into(), value))
+                .collect(),
+        );
         // A new session: forget the old cookie, and accept the new one.
         self.cookies.clear();
         self.cookies.set_enabled(true);

@@ -61,6 +61,20 @@ async fn calls(client: &Client) -> Result<(), overkiz::Error> {
     Ok(())
 }
 
+/// Runtime calls of the previous version that this one deprecates (for
+/// `run_and_wait`, which takes what `Client::run` takes). Only compiled.
+#[allow(dead_code)]
+async fn runtime_calls(
+    client: &Client,
+    group: &overkiz::types::ActionGroup,
+) -> Result<(), overkiz::Error> {
+    let timeout = std::time::Duration::from_secs(60);
+    let _outcome = client.execute_and_wait(group, timeout).await?;
+    let mut events = client.events();
+    let _outcome = events.execute_and_wait(group, timeout).await?;
+    Ok(())
+}
+
 #[test]
 fn a_caller_of_the_previous_crate_reads_both_forms_alike() {
     let previous = serde_json::json!({

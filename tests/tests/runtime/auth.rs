@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::support::*;
-use overkiz::__private::Request;
 use overkiz::{Client, Credentials, Error, ErrorKind, Server};
 use serde_json::json;
 use wiremock::matchers::{body_string, header, method, path};
@@ -90,17 +89,17 @@ async fn password_login_sets_a_cookie_that_the_next_calls_reuse() {
         .unwrap_or_default()
         .is_empty());
     let first: serde_json::Value = client
-        .execute(Request::new(&GET_SETUP))
+        .request(&GET_SETUP)
         .await
         .unwrap()
         .json()
         .unwrap();
     assert_eq!(first["devices"], json!([]));
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     // Clones share the session.
     client
         .clone()
-        .execute(Request::new(&GET_SETUP))
+        .request(&GET_SETUP)
         .await
         .unwrap();
 
@@ -142,7 +141,7 @@ async fn the_other_login_forms() {
             .mount(&server)
             .await;
         client(&server, credentials)
-            .execute(Request::new(&GET_SETUP))
+            .request(&GET_SETUP)
             .await
             .unwrap_or_else(|e| panic!("{form}: {e}"));
     }
@@ -160,8 +159,8 @@ async fn bearer_token_is_sent_on_every_call_without_login_or_cookies() {
         .await;
 
     let client = client(&server, Credentials::bearer(TOKEN));
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     assert_eq!(count(&server, "POST", "/login").await, 0);
     for request in server.received_requests().await.unwrap_or_default() {
         assert!(!request.headers.contains_key("cookie"), "{request:?}");
@@ -173,7 +172,7 @@ async fn an_invalid_bearer_token_is_not_renewed() {
     let server = MockServer::start().await;
     mount(&server, "GET", "/setup", not_authenticated()).await;
     let error = client(&server, Credentials::bearer(TOKEN))
-        .execute(Request::new(&GET_SETUP))
+        .request(&GET_SETUP)
         .await
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::NotAuthenticated);
@@ -187,13 +186,13 @@ async fn expired_session_logs_in_again_once_and_succeeds() {
     mount_one_renewal(&server, Duration::ZERO).await;
 
     let client = client(&server, Credentials::password(USER, PASSWORD));
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     assert_eq!(count(&server, "POST", "/login").await, 2);
     assert_eq!(count(&server, "GET", "/setup").await, 3);
 
     // The new session is kept.
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     assert_eq!(count(&server, "POST", "/login").await, 2);
 }
 
@@ -204,16 +203,16 @@ async fn a_second_not_authenticated_is_returned_not_looped() {
     mount_session_that_expires_after_one_call(&server, COOKIE).await;
 
     let client = client(&server, Credentials::password(USER, PASSWORD));
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     // Expired: one new login, whose session is refused at once too. That is a
     // failed sign-in: the error says so, and the next call sends nothing.
-    let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    let error = client.request(&GET_SETUP).await.unwrap_err();
     assert!(matches!(error, Error::LoginFailed { .. }), "{error:?}");
     assert_eq!(error.kind(), ErrorKind::NotAuthenticated);
     assert_eq!(error.status(), Some(401));
     assert_eq!(count(&server, "POST", "/login").await, 2);
     assert_eq!(count(&server, "GET", "/setup").await, 3);
-    let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    let error = client.request(&GET_SETUP).await.unwrap_err();
     assert!(error.retry_after().is_some(), "{error:?}");
     assert_eq!(count(&server, "POST", "/login").await, 2);
     assert_eq!(count(&server, "GET", "/setup").await, 3);
@@ -230,13 +229,10 @@ async fn expired_session_is_renewed_for_non_idempotent_calls_too() {
     mount(&server, "GET", "/setup", setup_ok()).await;
     let client = client(&server, Credentials::password(USER, PASSWORD));
     // The session works first (a session refused at once is a failed sign-in).
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     let answer: serde_json::Value = client
-        .execute(
-            Request::new(&POST_EXEC_APPLY)
-                .json(&json!({"actions": []}))
-                .unwrap(),
-        )
+        .request(&POST_EXEC_APPLY)
+        .json(&json!({"actions": []}))
         .await
         .unwrap()
         .json()
@@ -267,7 +263,7 @@ async fn concurrent_expired_calls_renew_the_session_once() {
     mount_one_renewal(&server, Duration::from_millis(100)).await;
 
     let client = client(&server, Credentials::password(USER, PASSWORD));
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     for call in burst(&client, 4).await {
         call.expect("call");
     }
@@ -282,7 +278,7 @@ async fn explicit_login_checks_credentials_up_front() {
     let client = client(&server, Credentials::password(USER, PASSWORD));
     client.login().await.unwrap();
     assert_eq!(count(&server, "POST", "/login").await, 1);
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     assert_eq!(count(&server, "POST", "/login").await, 1);
 
     // Nothing to do for a bearer token.
@@ -302,7 +298,7 @@ async fn bad_credentials_fail_the_call_at_login() {
     )
     .await;
     let client = client(&server, Credentials::password(USER, PASSWORD));
-    let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    let error = client.request(&GET_SETUP).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::BadCredentials);
     assert_eq!(error.operation().map(|op| op.path), Some("/login"));
     assert_eq!(count(&server, "GET", "/setup").await, 0);
@@ -318,7 +314,7 @@ async fn a_refused_login_without_error_status_is_an_error() {
     let refused = ResponseTemplate::new(200).set_body_json(json!({"success": false}));
     mount(&server, "POST", "/login", refused).await;
     let error = client(&server, Credentials::password(USER, PASSWORD))
-        .execute(Request::new(&GET_SETUP))
+        .request(&GET_SETUP)
         .await
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::AuthenticationFailed);
@@ -348,9 +344,9 @@ async fn token_source_login_form_is_posted_lazily_and_renewed() {
     let (calls, credentials) = counting_source(|n| Credentials::jwt(format!("vendor-jwt-{n}")));
     let client = client(&server, credentials);
     assert_eq!(calls.load(Ordering::SeqCst), 0, "sign-in is lazy");
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 1);
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 2);
     assert_eq!(count(&server, "POST", "/login").await, 2);
 }
@@ -376,7 +372,7 @@ async fn token_source_bearer_is_refreshed_when_rejected() {
     let (calls, credentials) = counting_source(|n| Credentials::bearer(format!("token-{n}")));
     let client = client(&server, credentials);
     for _ in 0..3 {
-        client.execute(Request::new(&GET_SETUP)).await.unwrap();
+        client.request(&GET_SETUP).await.unwrap();
     }
     assert_eq!(calls.load(Ordering::SeqCst), 2);
     assert_eq!(count(&server, "POST", "/login").await, 0);
@@ -387,7 +383,7 @@ async fn a_failing_token_source_is_reported() {
     let server = MockServer::start().await;
     let credentials = Credentials::from_fn(|| async { Err("vendor sign-in refused".into()) });
     let error = client(&server, credentials)
-        .execute(Request::new(&GET_SETUP))
+        .request(&GET_SETUP)
         .await
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::TokenSource);
@@ -426,7 +422,7 @@ async fn debug_output_of_clients_builders_errors_and_requests_hides_secrets() {
         let builder = Client::builder(Server::custom(&server.uri()).unwrap(), creds.clone());
         let client = builder.build().unwrap();
         let builder = Client::builder(Server::somfy_europe(), creds.clone());
-        let error = client.execute(Request::new(&GET_SETUP)).await.err();
+        let error = client.request(&GET_SETUP).await.err();
         let text = format!(
             "{creds:?}\n{creds:#?}\n{builder:?}\n{client:?}\n{client:#?}\n{error:?}\n{:?}",
             error.as_ref().map(|e| e.to_string())
@@ -436,9 +432,14 @@ async fn debug_output_of_clients_builders_errors_and_requests_hides_secrets() {
         }
     }
 
-    let form = Request::new(&POST_LOGIN_FORM)
-        .query("userPassword", Some(PASSWORD.into()))
-        .into_form();
+    let client = Client::new(Server::somfy_europe(), Credentials::none()).unwrap();
+    let form = client
+        .request(&POST_LOGIN_FORM)
+        .form([("userPassword", PASSWORD)]);
     assert!(!format!("{form:?}").contains(PASSWORD));
+    let query = client
+        .request(&POST_LOGIN_FORM)
+        .query(String::from("userPassword"), PASSWORD);
+    assert!(!format!("{query:?}").contains(PASSWORD));
     assert!(!format!("{:?}", overkiz::Secret::new(PASSWORD)).contains(PASSWORD));
 }

@@ -6,7 +6,6 @@
 //! Messages keep what the server said, except the secrets it echoes.
 
 use crate::support::*;
-use overkiz::__private::Request;
 use overkiz::{Credentials, Error, ErrorKind, RetryPolicy};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -226,7 +225,7 @@ async fn call_with(server: &MockServer, status: u16, body: &[u8], content_type: 
         .await;
     let client = client_with(server, Credentials::none(), RetryPolicy::disabled());
     client
-        .execute(Request::new(&GET_SETUP))
+        .request(&GET_SETUP)
         .await
         .expect_err("an error answer")
 }
@@ -462,7 +461,7 @@ async fn a_success_status_with_an_error_body_is_an_error() {
         .await;
     let client = client_with(&server, Credentials::none(), RetryPolicy::disabled());
     client
-        .execute(Request::new(&GET_SETUP))
+        .request(&GET_SETUP)
         .await
         .expect("data");
 }

@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::support::*;
-use overkiz::__private::Request;
 use overkiz::{Client, Credentials, Error, ErrorKind, Server};
 use serde_json::json;
 use wiremock::matchers::{header, method, path};
@@ -97,7 +96,7 @@ async fn a_refused_login_starts_a_cool_down_that_sends_nothing() {
 
     // During the cool-down: the same typed error, the time left, nothing sent.
     for _ in 0..5 {
-        let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
+        let error = client.request(&GET_SETUP).await.unwrap_err();
         assert_eq!(error.kind(), ErrorKind::BadCredentials);
         let left = error.retry_after().expect("time left");
         assert!(
@@ -111,7 +110,7 @@ async fn a_refused_login_starts_a_cool_down_that_sends_nothing() {
 
     // After it: one new attempt.
     skip_time(Duration::from_millis(450)).await;
-    client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    client.request(&GET_SETUP).await.unwrap_err();
     assert_eq!(count(&server, "POST", "/login").await, 2);
 }
 
@@ -164,7 +163,7 @@ async fn reset_login_and_new_credentials_lift_the_cool_down() {
     );
 
     client.set_credentials(Credentials::password(USER, "right-password"));
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     assert_eq!(count(&server, "POST", "/login").await, 3);
 }
 
@@ -211,8 +210,8 @@ async fn a_bearer_from_a_token_source_never_travels_with_cookies() {
         .await;
     let credentials = Credentials::from_fn(|| async { Ok(Credentials::bearer(TOKEN)) });
     let client = crate::support::client(&server, credentials);
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     let requests = server.received_requests().await.unwrap();
     assert_eq!(requests.len(), 2);
     for request in &requests {
@@ -247,8 +246,8 @@ async fn a_non_json_401_renews_the_session_once() {
             .mount(&server)
             .await;
         let client = crate::support::client(&server, Credentials::password(USER, PASSWORD));
-        client.execute(Request::new(&GET_SETUP)).await.unwrap();
-        client.execute(Request::new(&GET_SETUP)).await.unwrap();
+        client.request(&GET_SETUP).await.unwrap();
+        client.request(&GET_SETUP).await.unwrap();
         assert_eq!(count(&server, "POST", "/login").await, 2);
         assert_eq!(count(&server, "GET", "/setup").await, 3);
     }
@@ -269,7 +268,7 @@ async fn echoed_secrets_are_masked_in_every_error() {
     )
     .await;
     let client = crate::support::client(&server, Credentials::password(USER, PASSWORD));
-    let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    let error = client.request(&GET_SETUP).await.unwrap_err();
     let shown = format!("{error} {error:?} {:?}", error.api_error());
     for secret in [COOKIE, USER, PASSWORD] {
         assert!(!shown.contains(secret), "{secret} in {shown}");
@@ -288,7 +287,7 @@ async fn echoed_secrets_are_masked_in_every_error() {
     )
     .await;
     let client = crate::support::client(&server, Credentials::bearer(TOKEN));
-    let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    let error = client.request(&GET_SETUP).await.unwrap_err();
     let shown = format!("{error} {error:?}");
     assert!(!shown.contains(TOKEN), "{shown}");
 }
@@ -314,7 +313,7 @@ async fn a_session_refused_at_once_is_a_failed_sign_in_under_the_cool_down() {
         mount(&server, "GET", "/setup", not_authenticated()).await;
         let client = password_client(&server, Duration::from_secs(60));
         for call in 0..20 {
-            let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
+            let error = client.request(&GET_SETUP).await.unwrap_err();
             assert!(
                 matches!(error, Error::LoginFailed { .. }),
                 "{case}: {error:?}"
@@ -341,7 +340,7 @@ async fn a_session_refused_at_once_is_a_failed_sign_in_under_the_cool_down() {
         // After the cool-down: one new login, refused again, and the next cool-down
         // is twice as long.
         skip_time(Duration::from_secs(61)).await;
-        let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
+        let error = client.request(&GET_SETUP).await.unwrap_err();
         assert_eq!(
             error.retry_after(),
             Some(Duration::from_secs(120)),
@@ -361,14 +360,14 @@ async fn a_session_that_served_a_call_is_renewed_and_resets_the_streak() {
     mount(&server, "GET", "/setup", setup_ok()).await;
     let client = password_client(&server, Duration::from_secs(60));
     // The first session is refused at once: a failed sign-in.
-    client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    client.request(&GET_SETUP).await.unwrap_err();
     skip_time(Duration::from_secs(61)).await;
     // The second works: the streak ends.
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     assert_eq!(count(&server, "POST", "/login").await, 2);
     // It expires after serving calls: renewed at once, no cool-down.
     mount_first(&server, "GET", "/setup", not_authenticated(), 1).await;
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     assert_eq!(count(&server, "POST", "/login").await, 3);
 }
 
@@ -563,7 +562,7 @@ async fn new_credentials_are_never_overwritten_by_an_old_sign_in() {
         .unwrap();
         let call = tokio::spawn({
             let client = client.clone();
-            async move { client.execute(Request::new(&GET_SETUP)).await.map(drop) }
+            async move { client.request(&GET_SETUP).await.map(drop) }
         });
         entered.notified().await;
         client.set_credentials(new);
@@ -571,7 +570,7 @@ async fn new_credentials_are_never_overwritten_by_an_old_sign_in() {
         call.await
             .unwrap()
             .expect("signed in with the new credentials");
-        client.execute(Request::new(&GET_SETUP)).await.unwrap();
+        client.request(&GET_SETUP).await.unwrap();
         let requests = server.received_requests().await.unwrap();
         assert_eq!(requests.len(), 2, "flow: {flow_b}");
         for request in &requests {

@@ -11,6 +11,7 @@ mod calls;
 mod commands;
 mod errors;
 mod events;
+mod follow;
 mod local;
 mod login;
 mod requests;

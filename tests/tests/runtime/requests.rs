@@ -2,7 +2,6 @@
 //! bodies, and how answers (JSON, empty, text) are handed back.
 
 use crate::support::*;
-use overkiz::__private::{Body, Request};
 use overkiz::{Credentials, Error, ErrorKind, Upload};
 use serde_json::json;
 use wiremock::matchers::{method, path};
@@ -18,8 +17,10 @@ async fn device_url_is_percent_encoded_on_the_wire() {
     .await;
 
     let client = client(&server, Credentials::none());
-    let request = Request::new(&GET_DEVICE_STATE).path(&[DEVICE_URL, "core:ClosureState"]);
-    let state: serde_json::Value = client.execute(request).await.unwrap().json().unwrap();
+    let request = client
+        .request(&GET_DEVICE_STATE)
+        .path_args([DEVICE_URL, "core:ClosureState"]);
+    let state: serde_json::Value = request.await.unwrap().json().unwrap();
     assert_eq!(state["value"], 0);
 
     let received = only_request(&server).await;
@@ -35,15 +36,15 @@ async fn query_parameters_are_encoded_in_order() {
     let server = answering("GET", ResponseTemplate::new(200).set_body_json(json!({}))).await;
 
     let states = vec!["core:OpenClosedState".to_owned(), "a b&c".to_owned()];
-    let request = Request::new(&GET_DEVICE)
-        .path(&[DEVICE_URL])
-        .query("withStates", Some("true".into()))
-        .query("absent", None)
-        .query_all("states", Some(&states));
-    client(&server, Credentials::none())
-        .execute(request)
-        .await
-        .unwrap();
+    let client = client(&server, Credentials::none());
+    let mut request = client
+        .request(&GET_DEVICE)
+        .path_arg(DEVICE_URL)
+        .query("withStates", "true");
+    for state in &states {
+        request = request.query("states", state);
+    }
+    request.await.unwrap();
 
     let received = only_request(&server).await;
     assert_eq!(
@@ -61,7 +62,7 @@ async fn no_content_answers() {
     let server = answering("DELETE", ResponseTemplate::new(204)).await;
 
     let response = client(&server, Credentials::none())
-        .execute(Request::new(&DELETE_EXEC).path(&["e1d2c3b4-0000-0000-0000-000000000000"]))
+        .request(&DELETE_EXEC).path_args(["e1d2c3b4-0000-0000-0000-000000000000"])
         .await
         .unwrap();
     assert_eq!(response.status, 204);
@@ -84,7 +85,7 @@ async fn csv_answers_are_text() {
         .mount(&server)
         .await;
     let text = client(&server, Credentials::none())
-        .execute(Request::new(&GET_HISTORY_CSV))
+        .request(&GET_HISTORY_CSV)
         .await
         .unwrap()
         .text()
@@ -100,7 +101,7 @@ async fn text_that_is_not_utf8_is_a_decode_error() {
     )
     .await;
     let error = client(&server, Credentials::none())
-        .execute(Request::new(&GET_HISTORY_CSV))
+        .request(&GET_HISTORY_CSV)
         .await
         .unwrap()
         .text()
@@ -117,9 +118,9 @@ async fn json_bodies_are_sent_with_their_content_type() {
         .mount(&server)
         .await;
     let action_group = json!({"label": "test", "actions": [{"deviceURL": DEVICE_URL, "commands": [{"name": "open"}]}]});
-    let request = Request::new(&POST_EXEC_APPLY).json(&action_group).unwrap();
     client(&server, Credentials::none())
-        .execute(request)
+        .request(&POST_EXEC_APPLY)
+        .json(&action_group)
         .await
         .unwrap();
 
@@ -142,16 +143,13 @@ async fn form_bodies_are_url_encoded() {
         ResponseTemplate::new(200).set_body_json(json!({"success": true})),
     )
     .await;
-    let request = Request::new(&POST_LOGIN_FORM)
-        .query("userId", Some(USER.into()))
-        .query("userPassword", Some("p&ss word".into()))
-        .into_form();
+    let client = client(&server, Credentials::none());
+    let request = client
+        .request(&POST_LOGIN_FORM)
+        .form([("userId", USER), ("userPassword", "p&ss word")]);
     // A form's values never show in Debug output.
     assert!(!format!("{request:?}").contains("p&ss word"));
-    client(&server, Credentials::none())
-        .execute(request)
-        .await
-        .unwrap();
+    request.await.unwrap();
 
     let received = only_request(&server).await;
     assert_eq!(received.url.query(), None);
@@ -176,14 +174,10 @@ async fn multipart_uploads() {
         mime_type: "application/octet-stream".into(),
         bytes: b"\x00\x01binary".to_vec(),
     };
-    let request = Request::new(&PUT_UPLOAD)
-        .path(&["1234-5678-9012"])
-        .body(Body::Multipart {
-            field: "file",
-            upload,
-        });
     client(&server, Credentials::none())
-        .execute(request)
+        .request(&PUT_UPLOAD)
+        .path_arg("1234-5678-9012")
+        .upload("file", upload)
         .await
         .unwrap()
         .empty()
@@ -215,14 +209,10 @@ async fn bad_mime_types_are_refused_before_sending() {
         mime_type: "not a mime type".into(),
         bytes: vec![],
     };
-    let request = Request::new(&PUT_UPLOAD)
-        .path(&["1234"])
-        .body(Body::Multipart {
-            field: "file",
-            upload,
-        });
     let error = client(&server, Credentials::none())
-        .execute(request)
+        .request(&PUT_UPLOAD)
+        .path_arg("1234")
+        .upload("file", upload)
         .await
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::InvalidRequest);
@@ -250,7 +240,7 @@ async fn decode_errors_carry_the_operation_and_a_short_masked_excerpt() {
         .mount(&server)
         .await;
     let response = client(&server, Credentials::none())
-        .execute(Request::new(&GET_SETUP))
+        .request(&GET_SETUP)
         .await
         .unwrap();
     let error = response.json::<Answer>().unwrap_err();
@@ -271,7 +261,8 @@ async fn wrong_path_arguments_are_refused_before_sending() {
     let client = client(&server, Credentials::none());
     for args in [&[][..], &[""][..], &["a", "b"][..]] {
         let error = client
-            .execute(Request::new(&GET_DEVICE).path(args))
+            .request(&GET_DEVICE)
+            .path_args(args.iter().copied())
             .await
             .unwrap_err();
         assert_eq!(error.kind(), ErrorKind::InvalidRequest, "{args:?}");
@@ -287,7 +278,7 @@ async fn wrong_path_arguments_are_refused_before_sending() {
 async fn user_agent_names_the_crate() {
     let server = answering("GET", ResponseTemplate::new(200).set_body_json(json!({}))).await;
     client(&server, Credentials::none())
-        .execute(Request::new(&GET_SETUP))
+        .request(&GET_SETUP)
         .await
         .unwrap();
     let received = only_request(&server).await;
@@ -305,7 +296,7 @@ async fn base_url_path_is_kept() {
     let base = format!("{}/enduser-mobile-web/enduserAPI", server.uri());
     let client =
         overkiz::Client::new(overkiz::Server::custom(&base).unwrap(), Credentials::none()).unwrap();
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     assert_eq!(
         only_request(&server).await.url.path(),
         "/enduser-mobile-web/enduserAPI/setup"

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::support::*;
-use overkiz::__private::Request;
 use overkiz::{operations, Client, Credentials, Error, ErrorKind, Idempotency, Server};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -132,7 +131,7 @@ async fn a_firmware_update_is_never_resent_after_the_connection_drops() {
     let server = RawServer::start(Behaviour::Drop).await;
     let client = server.client(Duration::from_secs(5));
     let error = client
-        .execute(Request::new(op).path(&[DEVICE_URL]))
+        .request(op).path_args([DEVICE_URL])
         .await
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::OutcomeUnknown, "{error:?}");
@@ -144,7 +143,7 @@ async fn a_firmware_update_is_never_resent_after_the_connection_drops() {
 
     // The same failure on a read: resent, a bounded number of times.
     let before = server.requests();
-    let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    let error = client.request(&GET_SETUP).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Transport, "{error:?}");
     assert!(error.is_retryable());
     assert_eq!(server.requests() - before, 3);
@@ -154,7 +153,7 @@ async fn a_firmware_update_is_never_resent_after_the_connection_drops() {
     assert_eq!(label.idempotency, Idempotency::IdempotentWrite);
     let before = server.requests();
     client
-        .execute(Request::new(label).path(&[DEVICE_URL, "Kitchen"]))
+        .request(label).path_args([DEVICE_URL, "Kitchen"])
         .await
         .unwrap_err();
     assert_eq!(server.requests() - before, 3);
@@ -164,10 +163,7 @@ async fn a_firmware_update_is_never_resent_after_the_connection_drops() {
 async fn a_timeout_after_sending_a_command_is_outcome_unknown() {
     let server = RawServer::start(Behaviour::Silent).await;
     let client = server.client(Duration::from_millis(300));
-    let request = Request::new(&POST_EXEC_APPLY)
-        .json(&serde_json::json!({"actions": []}))
-        .unwrap();
-    let error = client.execute(request).await.unwrap_err();
+    let error = client.request(&POST_EXEC_APPLY).json(&serde_json::json!({"actions": []})).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::OutcomeUnknown, "{error:?}");
     assert!(
         matches!(&error, Error::OutcomeUnknown { cause, .. } if cause.kind() == ErrorKind::Timeout)
@@ -185,10 +181,7 @@ async fn a_refused_connection_is_not_an_unknown_outcome() {
         .retry_policy(fast_retries())
         .build()
         .unwrap();
-    let request = Request::new(&POST_EXEC_APPLY)
-        .json(&serde_json::json!({"actions": []}))
-        .unwrap();
-    let error = client.execute(request).await.unwrap_err();
+    let error = client.request(&POST_EXEC_APPLY).json(&serde_json::json!({"actions": []})).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Transport, "{error:?}");
     assert!(error.is_retryable());
 }
@@ -198,7 +191,7 @@ async fn endless_answers_stop_at_the_limit() {
     let server = RawServer::start(Behaviour::Endless(200)).await;
     let client = server.client(Duration::from_secs(20));
     let started = Instant::now();
-    let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    let error = client.request(&GET_SETUP).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::ResponseTooLarge, "{error:?}");
     assert!(matches!(
         error,
@@ -220,7 +213,7 @@ async fn endless_answers_stop_at_the_limit() {
         .retry_policy(overkiz::RetryPolicy::disabled())
         .build()
         .unwrap();
-    let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    let error = client.request(&GET_SETUP).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Unavailable, "{error:?}");
 }
 
@@ -232,7 +225,7 @@ async fn a_declared_length_over_the_limit_is_refused_unread() {
     let server = RawServer::start(Behaviour::Announce(2 * 1024 * 1024)).await;
     let client = server.client(Duration::from_secs(10));
     let started = Instant::now();
-    let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    let error = client.request(&GET_SETUP).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::ResponseTooLarge, "{error:?}");
     assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
     assert_eq!(server.requests(), 1, "not resent");
@@ -269,7 +262,7 @@ async fn redirects_are_never_followed() {
         assert_eq!(error.kind(), ErrorKind::Redirect, "{status}: {error:?}");
         assert_eq!(error.status(), Some(status));
         let bearer = crate::support::client(&server, Credentials::bearer(TOKEN));
-        let error = bearer.execute(Request::new(&GET_SETUP)).await.unwrap_err();
+        let error = bearer.request(&GET_SETUP).await.unwrap_err();
         assert!(matches!(error, Error::Redirected { .. }), "{error:?}");
         assert_eq!(count(&server, "GET", "/other").await, 0);
     }

@@ -5,7 +5,6 @@
 use std::time::{Duration, Instant};
 
 use crate::support::*;
-use overkiz::__private::Request;
 use overkiz::{
     Client, Credentials, Error, ErrorKind, HttpMethod, OperationInfo, RateLimit, RateLimitScope,
     ResponseKind, RetryPolicy, Server,
@@ -50,7 +49,7 @@ async fn server_failing_then_ok(
 async fn get_is_retried_after_503_until_it_succeeds() {
     let server = server_failing_then_ok("GET", "/setup", unavailable(503), 2).await;
     client(&server, Credentials::none())
-        .execute(Request::new(&GET_SETUP))
+        .request(&GET_SETUP)
         .await
         .unwrap();
     assert_eq!(count(&server, "GET", "/setup").await, 3);
@@ -64,7 +63,7 @@ async fn retries_are_bounded() {
         .mount(&server)
         .await;
     let error = client(&server, Credentials::none())
-        .execute(Request::new(&GET_SETUP))
+        .request(&GET_SETUP)
         .await
         .unwrap_err();
     assert!(
@@ -82,7 +81,7 @@ async fn retries_are_bounded() {
 
     let five = fast_retries().with_max_attempts(5);
     let error = client_with(&server, Credentials::none(), five)
-        .execute(Request::new(&GET_SETUP))
+        .request(&GET_SETUP)
         .await
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Unavailable);
@@ -93,11 +92,9 @@ async fn retries_are_bounded() {
 #[tokio::test]
 async fn a_call_that_acts_is_resent_after_503() {
     let server = server_failing_then_ok("POST", "/exec/apply", unavailable(503), 1).await;
-    let request = Request::new(&POST_EXEC_APPLY)
-        .json(&json!({"actions": []}))
-        .unwrap();
     client(&server, Credentials::none())
-        .execute(request)
+        .request(&POST_EXEC_APPLY)
+        .json(&json!({"actions": []}))
         .await
         .unwrap();
     assert_eq!(count(&server, "POST", "/exec/apply").await, 2);
@@ -110,11 +107,9 @@ async fn a_call_that_acts_is_not_resent_after_502_or_504() {
     for status in [500, 502, 504] {
         let server = MockServer::start().await;
         failing_then_ok(&server, "POST", "/exec/apply", unavailable(status), 1).await;
-        let request = Request::new(&POST_EXEC_APPLY)
-            .json(&json!({"actions": []}))
-            .unwrap();
         let error = client(&server, Credentials::none())
-            .execute(request)
+            .request(&POST_EXEC_APPLY)
+            .json(&json!({"actions": []}))
             .await
             .unwrap_err();
         assert_eq!(
@@ -138,7 +133,7 @@ async fn delete_is_idempotent_and_retried() {
     let server =
         server_failing_then_ok("DELETE", "/exec/current/setup/e-1", unavailable(503), 1).await;
     client(&server, Credentials::none())
-        .execute(Request::new(&DELETE_EXEC).path(&["e-1"]))
+        .request(&DELETE_EXEC).path_args(["e-1"])
         .await
         .unwrap();
     assert_eq!(count(&server, "DELETE", "/exec/current/setup/e-1").await, 2);
@@ -150,7 +145,7 @@ async fn disabled_retries_send_once() {
     let client = client_with(&server, Credentials::none(), RetryPolicy::disabled());
     assert_eq!(
         client
-            .execute(Request::new(&GET_SETUP))
+            .request(&GET_SETUP)
             .await
             .unwrap_err()
             .kind(),
@@ -162,7 +157,7 @@ async fn disabled_retries_send_once() {
         Credentials::none(),
         RetryPolicy::default().with_max_attempts(0),
     );
-    zero.execute(Request::new(&GET_SETUP)).await.unwrap();
+    zero.request(&GET_SETUP).await.unwrap();
     assert_eq!(count(&server, "GET", "/setup").await, 2);
 }
 
@@ -178,7 +173,7 @@ async fn too_many_concurrent_requests_is_resent() {
     )
     .await;
     client(&server, Credentials::none())
-        .execute(Request::new(&GET_SETUP))
+        .request(&GET_SETUP)
         .await
         .unwrap();
     assert_eq!(count(&server, "GET", "/setup").await, 2);
@@ -191,9 +186,9 @@ async fn too_many_concurrent_requests_is_resent() {
         1,
     )
     .await;
-    let request = Request::new(&POST_EXEC_APPLY).json(&json!({})).unwrap();
     client(&server, Credentials::none())
-        .execute(request)
+        .request(&POST_EXEC_APPLY)
+        .json(&json!({}))
         .await
         .unwrap();
     assert_eq!(count(&server, "POST", "/exec/apply").await, 2);
@@ -211,7 +206,7 @@ async fn too_many_concurrent_requests_is_resent() {
         ResponseKind::Json,
     );
     let error = client(&server, Credentials::none())
-        .execute(Request::new(&APPLY2))
+        .request(&APPLY2)
         .await
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::TooManyConcurrentRequests);
@@ -227,7 +222,7 @@ async fn other_errors_are_not_retried() {
         .mount(&server)
         .await;
     let error = client(&server, Credentials::none())
-        .execute(Request::new(&GET_SETUP))
+        .request(&GET_SETUP)
         .await
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::ExecutionQueueFull);
@@ -252,7 +247,7 @@ async fn a_long_retry_after_is_surfaced_and_not_slept_through() {
         let server = answering("GET", answer).await;
         let started = Instant::now();
         let error = client(&server, Credentials::none())
-            .execute(Request::new(&GET_SETUP))
+            .request(&GET_SETUP)
             .await
             .unwrap_err();
         assert!(started.elapsed() < Duration::from_secs(5), "{fixture}");
@@ -290,7 +285,7 @@ async fn a_short_retry_after_is_honoured() {
     let policy = fast_retries().with_max_backoff(Duration::from_secs(2));
     let started = Instant::now();
     client_with(&server, Credentials::none(), policy)
-        .execute(Request::new(&GET_SETUP))
+        .request(&GET_SETUP)
         .await
         .unwrap();
     let waited = started.elapsed();
@@ -314,7 +309,7 @@ async fn connection_failures_are_transport_errors() {
         .retry_policy(fast_retries())
         .build()
         .unwrap();
-    let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    let error = client.request(&GET_SETUP).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Transport, "{error:?}");
     assert!(error.is_retryable());
     // The failing call was the lazy login; its error names it and carries no URL.
@@ -336,7 +331,7 @@ async fn slow_answers_time_out() {
         .build()
         .unwrap();
     let started = Instant::now();
-    let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    let error = client.request(&GET_SETUP).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Timeout);
     assert!(
         matches!(error, Error::Timeout { connect: false, .. }),

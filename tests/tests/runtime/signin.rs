@@ -9,7 +9,6 @@ use std::time::Duration;
 use crate::support::*;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use overkiz::__private::Request;
 use overkiz::signin::{Brandt, Cozytouch, Rexel, SomfyOAuth};
 use overkiz::{Client, Credentials, Error, ErrorKind, GapReason, Grant, Server, VendorSignIn};
 use serde_json::json;
@@ -109,11 +108,11 @@ async fn somfy_signs_in_with_oauth_uses_bearer_tokens_and_refreshes_before_expir
         .with_vendor_sign_in(VendorSignIn::Somfy(somfy(&vendor)));
     let client = client_of(server, Credentials::password(USER, PASSWORD));
 
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     skip_time(Duration::from_secs(29)).await;
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     skip_time(Duration::from_secs(2)).await;
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     assert_eq!(
         authorizations(&overkiz).await,
         ["Bearer access-1", "Bearer access-1", "Bearer access-2"]
@@ -212,7 +211,7 @@ async fn a_grant_shorter_than_the_refresh_margin_is_not_refreshed_on_every_call(
             .with_vendor_sign_in(VendorSignIn::Somfy(somfy(&vendor)));
         let client = client_of(server, Credentials::password(USER, PASSWORD));
         for _ in 0..20 {
-            client.execute(Request::new(&GET_SETUP)).await.unwrap();
+            client.request(&GET_SETUP).await.unwrap();
         }
         assert_eq!(
             vendor.received_requests().await.unwrap().len(),
@@ -269,9 +268,9 @@ async fn rotated_tokens_are_told_and_a_restarted_client_resumes_from_them() {
             })
     };
     let client = builder(server.clone()).build().unwrap();
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     skip_time(Duration::from_secs(3600)).await;
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     let told = saved.lock().unwrap().clone();
     assert_eq!(told.len(), 2, "the sign-in and the refresh");
     let last: Grant = serde_json::from_str(&told[1]).unwrap();
@@ -295,7 +294,7 @@ async fn rotated_tokens_are_told_and_a_restarted_client_resumes_from_them() {
         .restore_tokens(last)
         .build()
         .unwrap();
-    restarted.execute(Request::new(&GET_SETUP)).await.unwrap();
+    restarted.request(&GET_SETUP).await.unwrap();
     assert_eq!(
         vendor.received_requests().await.unwrap().len(),
         vendor_calls
@@ -311,7 +310,7 @@ async fn rotated_tokens_are_told_and_a_restarted_client_resumes_from_them() {
     stored["obtained_at"] = json!(1_000_000);
     let expired: Grant = serde_json::from_value(stored).unwrap();
     let restarted = builder(server).restore_tokens(expired).build().unwrap();
-    restarted.execute(Request::new(&GET_SETUP)).await.unwrap();
+    restarted.request(&GET_SETUP).await.unwrap();
     let requests = vendor.received_requests().await.unwrap();
     assert_eq!(requests.len(), vendor_calls + 1);
     let body = String::from_utf8_lossy(&requests.last().unwrap().body).into_owned();
@@ -339,7 +338,7 @@ async fn somfy_bad_credentials_are_typed_and_respect_the_cool_down() {
         .with_vendor_sign_in(VendorSignIn::Somfy(somfy(&vendor)));
     let client = client_of(server, Credentials::password(USER, PASSWORD));
     for _ in 0..3 {
-        let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
+        let error = client.request(&GET_SETUP).await.unwrap_err();
         assert_eq!(error.kind(), ErrorKind::BadCredentials, "{error:?}");
         // OAuth `invalid_grant`: only new credentials help.
         assert!(error.needs_new_credentials(), "{error:?}");
@@ -443,10 +442,10 @@ async fn cozytouch_exchanges_an_atlantic_token_for_a_jwt_and_logs_in() {
                 ..defaults
             }));
     let client = client_of(server, Credentials::password(USER, PASSWORD));
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     // The session expires once: the whole flow runs again.
     mount_first(&overkiz, "GET", "/setup", not_authenticated(), 1).await;
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     assert_eq!(count(&overkiz, "POST", "/login").await, 2);
     assert_eq!(count(&vendor, "POST", "/token").await, 2);
     assert_eq!(count(&vendor, "GET", "/magellan/accounts/jwt").await, 2);
@@ -521,7 +520,7 @@ async fn brandt_opens_a_middleware_session_then_logs_in_with_its_jwt() {
             ..Brandt::default()
         }));
     let client = client_of(server, Credentials::password(USER, PASSWORD));
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
 
     // Bad credentials: the middleware's message, typed.
     let vendor = MockServer::start().await;
@@ -596,11 +595,11 @@ async fn rexel_exchanges_the_code_chooses_the_gateway_and_refreshes() {
     // After one call, the server no longer takes the first token.
     mount_not_authenticated(&overkiz).await;
     let client = rexel_client(&overkiz, &vendor, &flow, false);
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     assert_eq!(flow.gateways().len(), 1);
     assert_eq!(flow.gateways()[0].gateway_id, "1234-5678-9012");
     // The refused token is refreshed (with the refresh token, not the code).
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     assert_eq!(
         authorizations(&overkiz).await,
         [
@@ -777,14 +776,14 @@ async fn rexel_with_several_gateways_keeps_the_grant_until_the_app_chooses() {
     }
     // Until the app chooses, calls fail with the same error and send nothing.
     let sent = vendor.received_requests().await.unwrap().len();
-    let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    let error = client.request(&GET_SETUP).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::GatewayChoiceNeeded, "{error:?}");
     assert_eq!(vendor.received_requests().await.unwrap().len(), sent);
     assert!(overkiz.received_requests().await.unwrap().is_empty());
 
     // The choice takes effect at once, with the grant of the one code exchange.
     flow.select_gateway("4444-5555-6666");
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     assert_eq!(count(&vendor, "POST", "/oauth2/v2.0/token").await, 1);
     assert_eq!(count(&vendor, "GET", "/api/enduser/homes").await, 1);
     assert_eq!(flow.selected_gateway().as_deref(), Some("4444-5555-6666"));
@@ -809,7 +808,7 @@ async fn rexel_with_several_gateways_keeps_the_grant_until_the_app_chooses() {
     .restore_tokens(saved)
     .build()
     .unwrap();
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     assert_eq!(count(&vendor, "POST", "/oauth2/v2.0/token").await, 2);
     let exchanges = code_exchanges(&vendor).await;
     assert_eq!(exchanges, 1);
@@ -834,7 +833,7 @@ async fn a_rexel_account_without_gateway_is_a_typed_error_that_keeps_the_grant()
     let error = client.login().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::NoGateway, "{error:?}");
     assert!(flow.gateways().is_empty());
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     assert_eq!(count(&vendor, "POST", "/oauth2/v2.0/token").await, 1);
     assert_eq!(flow.gateways().len(), 1);
 }
@@ -864,7 +863,7 @@ async fn a_failed_rexel_gateway_listing_is_retried_with_the_kept_grant() {
 
     let error = client.login().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Unavailable, "{error:?}");
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     assert_eq!(count(&vendor, "POST", "/oauth2/v2.0/token").await, 1);
     assert_eq!(count(&vendor, "GET", "/api/enduser/homes").await, 2);
 }
@@ -907,8 +906,8 @@ async fn a_refused_rexel_refresh_asks_for_a_new_authorization_without_resending_
     mount_not_authenticated(&overkiz).await;
     let client = rexel_client(&overkiz, &vendor, &flow, false);
 
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
-    let error = client.execute(Request::new(&GET_SETUP)).await.unwrap_err();
+    client.request(&GET_SETUP).await.unwrap();
+    let error = client.request(&GET_SETUP).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::BadCredentials, "{error:?}");
     assert!(error.needs_new_credentials(), "{error:?}");
     let exchanges = code_exchanges(&vendor).await;
@@ -952,7 +951,7 @@ async fn a_saved_rexel_grant_restores_the_client_and_its_gateway_after_a_restart
             })
     };
     let client = builder(&flow).build().unwrap();
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     drop(client);
 
     // After a restart: no code, the saved grant and its gateway.
@@ -967,9 +966,9 @@ async fn a_saved_rexel_grant_restores_the_client_and_its_gateway_after_a_restart
         .restore_tokens(serde_json::from_str(&stored).unwrap())
         .build()
         .unwrap();
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     // Refused: renewed with the saved refresh token, same gateway, no listing.
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     assert_eq!(count(&vendor, "POST", "/oauth2/v2.0/token").await, 2);
     assert_eq!(count(&vendor, "GET", "/api/enduser/homes").await, 1);
     let latest: overkiz::Grant =
@@ -1005,7 +1004,7 @@ async fn rexel_bare_bearer_tokens_are_refused_when_the_client_is_built() {
     });
     flow.select_gateway("1234-5678-9012");
     let client = rexel_client(&overkiz, &vendor, &flow, false);
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     assert!(vendor.received_requests().await.unwrap().is_empty());
 }
 
@@ -1027,9 +1026,9 @@ async fn a_rexel_token_without_the_consent_signs_in_with_one_warning() {
     let client = rexel_client(&overkiz, &vendor, &flow, false);
 
     let (logs, _guard) = capture_logs(tracing::Level::WARN);
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
     client.login().await.unwrap(); // a second sign-in: no second warning
-    client.execute(Request::new(&GET_SETUP)).await.unwrap();
+    client.request(&GET_SETUP).await.unwrap();
 
     let text = logs.text();
     assert_eq!(text.matches("lacks the app's consent").count(), 1, "{text}");

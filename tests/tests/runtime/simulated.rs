@@ -187,7 +187,7 @@ async fn execute_and_wait_follows_a_simulated_execution_to_completed(form: Event
         .unwrap();
     let mut stream = client.events_with(fast());
     let outcome = stream
-        .execute_and_wait(&action_group("close"), WAIT)
+        .run_and_wait(action_group("close"), overkiz::ExecutionMode::Normal, WAIT)
         .await
         .expect("completes");
     assert_eq!(outcome.state, ExecutionState::Completed);
@@ -235,7 +235,7 @@ async fn a_simulated_failed_execution_is_an_outcome(form: EventForm) {
     let client = client(&sim);
     let outcome = client
         .events_with(fast())
-        .execute_and_wait(&action_group("open"), WAIT)
+        .run_and_wait(action_group("open"), overkiz::ExecutionMode::Normal, WAIT)
         .await
         .expect("a failed execution is an outcome, not an error");
     assert_eq!(outcome.state, ExecutionState::Failed);
@@ -262,7 +262,7 @@ async fn client_execute_and_wait_unregisters_its_simulated_listener(form: EventF
     let sim = simulator_in(form).await;
     let client = client(&sim);
     let outcome = client
-        .execute_and_wait(&action_group("open"), WAIT)
+        .run_and_wait(action_group("open"), overkiz::ExecutionMode::Normal, WAIT)
         .await
         .expect("completes");
     assert!(outcome.is_success());
@@ -293,7 +293,7 @@ async fn a_held_execution_times_out_with_its_last_state_and_id(form: EventForm) 
     let timeout = Duration::from_millis(400);
     let started = Instant::now();
     let error = stream
-        .execute_and_wait(&action_group("open"), timeout)
+        .run_and_wait(action_group("open"), overkiz::ExecutionMode::Normal, timeout)
         .await
         .expect_err("never completes while held");
     assert!(started.elapsed() >= timeout);
@@ -368,7 +368,7 @@ async fn an_error_waiting_cannot_cure_ends_the_wait_with_the_exec_id() {
         .unwrap();
     let started = Instant::now();
     let error = client
-        .execute_and_wait(&action_group("open"), Duration::from_secs(10))
+        .run_and_wait(action_group("open"), overkiz::ExecutionMode::Normal, Duration::from_secs(10))
         .await
         .unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(2));
@@ -391,7 +391,7 @@ async fn a_full_simulated_queue_refuses_the_launch_once() {
         client.post_exec_apply(&action_group("open")).await.unwrap();
     }
     let error = client
-        .execute_and_wait(&action_group("open"), WAIT)
+        .run_and_wait(action_group("open"), overkiz::ExecutionMode::Normal, WAIT)
         .await
         .expect_err("queue full");
     assert_eq!(error.kind(), ErrorKind::ExecutionQueueFull);
@@ -457,7 +457,7 @@ async fn a_simulated_session_expiring_before_the_launch_does_not_strand_the_wait
     sim.fail_next_on(APPLY, Fault::SessionExpired, 1).unwrap();
     let outcome = client
         .events_with(fast())
-        .execute_and_wait(&action_group("open"), WAIT)
+        .run_and_wait(action_group("open"), overkiz::ExecutionMode::Normal, WAIT)
         .await
         .expect("completes");
     assert_eq!(outcome.state, ExecutionState::Completed);
@@ -870,7 +870,7 @@ async fn unbounded_waits_and_delays_do_not_overflow() {
     let mut stream = client.events_with(fast());
     let outcome = tokio::time::timeout(
         WAIT,
-        stream.execute_and_wait(&action_group("open"), Duration::MAX),
+        stream.run_and_wait(action_group("open"), overkiz::ExecutionMode::Normal, Duration::MAX),
     )
     .await
     .expect("completes")

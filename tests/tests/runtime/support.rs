@@ -248,7 +248,7 @@ pub async fn burst(client: &Client, n: usize) -> Vec<Result<(), overkiz::Error>>
         let client = client.clone();
         async move {
             client
-                .execute(overkiz::__private::Request::new(&GET_SETUP))
+                .request(&GET_SETUP)
                 .await
                 .map(drop)
         }

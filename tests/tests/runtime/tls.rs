@@ -5,7 +5,6 @@
 use std::sync::{Arc, Mutex};
 
 use crate::support::*;
-use overkiz::__private::Request;
 use overkiz::{
     Client, ClientBuilder, Credentials, ErrorKind, HttpMethod, OperationInfo, ResponseKind,
     RetryPolicy, Server,
@@ -117,7 +116,7 @@ async fn gateway_certificate_named_pin_local_is_accepted_by_ip() {
         .unwrap();
 
     let version: serde_json::Value = client
-        .execute(Request::new(&GET_API_VERSION))
+        .request(&GET_API_VERSION)
         .await
         .unwrap()
         .json()
@@ -160,7 +159,7 @@ async fn another_gateways_or_an_untrusted_certificate_is_refused() {
         let error = builder
             .build()
             .unwrap()
-            .execute(Request::new(&GET_API_VERSION))
+            .request(&GET_API_VERSION)
             .await
             .unwrap_err();
         assert_eq!(error.kind(), ErrorKind::Transport, "{case}: {error:?}");
@@ -180,7 +179,7 @@ async fn verification_can_be_turned_off_explicitly() {
         .build()
         .unwrap();
     client
-        .execute(Request::new(&GET_API_VERSION))
+        .request(&GET_API_VERSION)
         .await
         .unwrap();
     assert_eq!(gateway.heads.lock().unwrap().len(), 1);

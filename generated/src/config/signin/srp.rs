@@ -1394,7 +1394,7 @@ mod tests {
                 Client::new(server, Credentials::password(USERNAME, GOOD_PASSWORD)).unwrap();
             client.login().await.unwrap();
             let request = crate::transport::request::Request::new(&crate::operations::GET_SETUP_GATEWAYS);
-            client.execute(request).await.unwrap();
+            client.send_request(request).await.unwrap();
             assert!(matches!(
                 Server::nexity().vendor_sign_in(),
                 Some(VendorSignIn::Nexity(_))
