@@ -711,7 +711,11 @@ async fn exec_wait_survives_a_listener_lost_before_its_first_fetch(form: EventFo
     let lost = ErrorFixture::named("cloud/invalid-event-listener-id").unwrap();
     sim.fail_next_on("POST /events/{listenerId}/fetch", Fault::Error(lost), 1)
         .unwrap();
-    let waited = run(&sim, &["exec", SHUTTER, "open", "--wait", "--timeout", "30"]).await;
+    let waited = run(
+        &sim,
+        &["exec", SHUTTER, "open", "--wait", "--timeout", "30"],
+    )
+    .await;
     let out = success(&waited);
     assert!(out.trim_end().ends_with(" COMPLETED"), "{out}");
     assert!(
@@ -719,7 +723,10 @@ async fn exec_wait_survives_a_listener_lost_before_its_first_fetch(form: EventFo
         "the failure is said: {}",
         stderr(&waited)
     );
-    assert!(sim.count_of("POST /events/register") >= 2, "registered again");
+    assert!(
+        sim.count_of("POST /events/register") >= 2,
+        "registered again"
+    );
 }
 each_form!(exec_wait_survives_a_listener_lost_before_its_first_fetch);
 

@@ -669,7 +669,8 @@ impl CommonEventChanges {
         });
         let mut renamed = Vec::new();
         for (from, ty) in &removed {
-            let same_type = |list: &[(String, String)]| list.iter().filter(|(_, t)| t == ty).count();
+            let same_type =
+                |list: &[(String, String)]| list.iter().filter(|(_, t)| t == ty).count();
             if same_type(&removed) == 1 && same_type(&added) == 1 {
                 let (to, _) = added.iter().find(|(_, t)| t == ty).expect("counted");
                 renamed.push((from.clone(), to.clone(), ty.clone()));
@@ -689,7 +690,10 @@ impl CommonEventChanges {
             d.push(
                 Impact::Breaking,
                 Area::Events,
-                format!("every event ({}): named by `{to}` instead of `{from}`", self.events),
+                format!(
+                    "every event ({}): named by `{to}` instead of `{from}`",
+                    self.events
+                ),
             );
         }
         for (from, to, ty) in &self.renamed {
@@ -920,7 +924,11 @@ The request has succeeded
     fn a_change_every_event_shares_is_one_line() {
         let march = events_page(&[
             ("AEvent", "  \"timestamp\" : 2,\n  \"type\" : 1,\n", "name"),
-            ("BEvent", "  \"timestamp\" : 2,\n  \"label\" : \"a label\",\n", "name"),
+            (
+                "BEvent",
+                "  \"timestamp\" : 2,\n  \"label\" : \"a label\",\n",
+                "name",
+            ),
             ("CEvent", "  \"timestamp\" : 2,\n", "name"),
         ]);
         let august = events_page(&[

@@ -162,7 +162,10 @@ fn additions_keep_every_signature() {
 fn the_previous_version_s_surface_is_kept() {
     let march = read("spec/versions/2026-03.txt");
     let newest = read("spec/enduser-api.txt");
-    assert_ne!(march, newest, "the repository is generated from a newer page");
+    assert_ne!(
+        march, newest,
+        "the repository is generated from a newer page"
+    );
     let old = overkiz_codegen::generate_previous("2026-03.txt", &march, &read("spec/curated.toml"))
         .unwrap_or_else(|e| panic!("{e}"));
     let old = surface(&old);
@@ -182,7 +185,11 @@ fn the_previous_version_s_surface_is_kept() {
         .filter(|(item, shape)| new.get(*item) != Some(shape))
         .map(|(item, shape)| format!("{item}: {shape} -> {:?}", new.get(item)))
         .collect();
-    assert!(lost.is_empty(), "changed or gone since 2026-03:\n{}", lost.join("\n"));
+    assert!(
+        lost.is_empty(),
+        "changed or gone since 2026-03:\n{}",
+        lost.join("\n")
+    );
     assert!(old.len() > 3000, "{}", old.len());
 }
 

@@ -166,7 +166,11 @@ fn current_page_is_the_newest_version() {
         .collect();
     if newest.text_file.is_none() && newest.is_current {
         // The newest page is the current one, and no second copy of a text is kept.
-        assert_eq!(current, [newest.date.as_str()], "spec/enduser-api.txt is kept twice");
+        assert_eq!(
+            current,
+            [newest.date.as_str()],
+            "spec/enduser-api.txt is kept twice"
+        );
     } else {
         // Between vendoring a new page and switching to it: the current page is the
         // previous version, archived beside the new page's HTML. Anything else is a
@@ -208,11 +212,13 @@ fn every_version_parses_and_generates_a_crate() {
                     }
                     .unwrap_or_else(|e| panic!("{name}: {e}"));
                     assert!(
-                        generated.files.iter().any(|f| f
-                            .path
-                            .ends_with("generated/events.rs")
-                            && f.contents.contains("crate::event_table::events! {")
-                            && f.contents.contains("DeviceStateChanged(DeviceStateChangedEvent),")),
+                        generated
+                            .files
+                            .iter()
+                            .any(|f| f.path.ends_with("generated/events.rs")
+                                && f.contents.contains("crate::event_table::events! {")
+                                && f.contents
+                                    .contains("DeviceStateChanged(DeviceStateChangedEvent),")),
                         "{name}: no event enum generated"
                     );
                     assert_eq!(
@@ -280,16 +286,37 @@ fn operations_added_by_the_newest_version_have_reviewed_classes() {
     let reviewed = [
         // Reads.
         ("GET /history/dataRetentionPolicy", SafeRead),
-        ("GET /history/executions/daily/{year}/{month}/{day}", SafeRead),
+        (
+            "GET /history/executions/daily/{year}/{month}/{day}",
+            SafeRead,
+        ),
         ("GET /setup/localDevices/{localDeviceOID}", SafeRead),
         ("GET /setup/localDevices", SafeRead),
         // Set a label, a place or data to a given value, or delete: twice is once.
-        ("PUT /setup/devices/{deviceURL}/label/{label}", IdempotentWrite),
-        ("PUT /setup/devices/{deviceURL}/localDeviceData/{key}", IdempotentWrite),
-        ("DELETE /setup/localDevices/{localDeviceOID}", IdempotentWrite),
-        ("PUT /setup/localDevices/{localDeviceOID}/label/{newLabel}", IdempotentWrite),
-        ("PUT /setup/localDevices/{localDeviceOID}/localDeviceData", IdempotentWrite),
-        ("PUT /setup/localDevices/{localDeviceOID}/relocate/{placeOID}", IdempotentWrite),
+        (
+            "PUT /setup/devices/{deviceURL}/label/{label}",
+            IdempotentWrite,
+        ),
+        (
+            "PUT /setup/devices/{deviceURL}/localDeviceData/{key}",
+            IdempotentWrite,
+        ),
+        (
+            "DELETE /setup/localDevices/{localDeviceOID}",
+            IdempotentWrite,
+        ),
+        (
+            "PUT /setup/localDevices/{localDeviceOID}/label/{newLabel}",
+            IdempotentWrite,
+        ),
+        (
+            "PUT /setup/localDevices/{localDeviceOID}/localDeviceData",
+            IdempotentWrite,
+        ),
+        (
+            "PUT /setup/localDevices/{localDeviceOID}/relocate/{placeOID}",
+            IdempotentWrite,
+        ),
         // Creates a device: a resend creates a second one.
         ("POST /setup/localDevices", Acts),
     ];
@@ -342,13 +369,22 @@ fn march_events_own_type_in_august() {
     assert_eq!(with_own_type, listed);
     for (event, successor) in became {
         let tag = |spec: &overkiz_codegen::Spec| {
-            spec.events.iter().find(|e| e.name == event).unwrap().tag.clone()
+            spec.events
+                .iter()
+                .find(|e| e.name == event)
+                .unwrap()
+                .tag
+                .clone()
         };
         assert_eq!((tag(&march), tag(&august)), ("name".into(), "type".into()));
         assert_eq!(field(&august, event, "type"), None, "{event}");
         match successor {
             Some(s) => {
-                assert_eq!(field(&march, event, s), None, "{event}.{s} is new in August");
+                assert_eq!(
+                    field(&march, event, s),
+                    None,
+                    "{event}.{s} is new in August"
+                );
                 assert_eq!(
                     field(&august, event, s),
                     field(&march, event, "type"),

@@ -89,20 +89,19 @@
 //! (`generated/tests/deprecated_names.rs` lists them).
 //!
 #![doc = include_str!("generated/client_sections.md")]
-
 #![warn(missing_docs)]
 
 // The runtime in layers, each importing only from the layers below it
 // (ARCHITECTURE.md; checked by generated/tests/layers.rs).
-mod value;
-mod error;
-mod config;
-mod transport;
-mod client;
 mod accounts;
+mod client;
+mod config;
+mod error;
 mod follow;
 pub mod home;
 mod tools;
+mod transport;
+mod value;
 #[rustfmt::skip]
 mod generated;
 
@@ -113,45 +112,45 @@ pub use config::signin;
 pub use tools::diagnostics;
 pub use value::state;
 
-pub use home::action_queue::{ActionQueue, ActionQueueSettings, QueuedResult};
-#[allow(deprecated)]
-pub use config::credentials::TokenSource;
-pub use config::credentials::{Credentials, Secret};
-#[cfg(feature = "nexity")]
-pub use config::signin::srp::CognitoError;
+pub use accounts::local::{CreatedLocalToken, DEVMODE_SCOPE};
+pub use accounts::somfy_account::{SomfyAccount, SomfyAccountBuilder};
+pub use client::call::{Call, CallFuture};
+pub use client::raw_call::RawCall;
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_LOGIN_COOL_DOWN,
     DEFAULT_LOGIN_RETRY_DELAY, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
 };
+#[allow(deprecated)]
+pub use config::credentials::TokenSource;
+pub use config::credentials::{Credentials, Secret};
+pub use config::server::Server;
+#[cfg(feature = "nexity")]
+pub use config::signin::srp::CognitoError;
+pub use error::{ApiError, BoxError, Error, ErrorCode, ErrorKind};
+pub use follow::event_stream::{EventStream, EventStreamConfig};
+pub use follow::execution::{ExecutionOutcome, ExecutionState};
+pub use follow::follower::{ExecutionFollower, ExecutionUpdate};
+pub use generated::calls;
+pub use generated::events::{self, Event};
+pub use generated::vocabulary::{CommandName, Protocol, StateName, UiClass, UiWidget};
+pub use generated::{operations, types};
+pub use home::action_queue::{ActionQueue, ActionQueueSettings, QueuedResult};
 pub use home::command::{action_group, Action, Command, ExecutionMode};
-pub use value::de::WireForm;
-pub use value::device_url::{DeviceUrl, DeviceUrlErrorKind, InvalidDeviceUrl};
+pub use signin::{Grant, SignInContext, SignInFlow, VendorSignIn};
 #[cfg(feature = "discovery")]
 pub use tools::discovery::{
     discover, parse_mdns_packet, parse_mdns_packets, DiscoveredGateway, DiscoveryError,
     GatewayService,
 };
-pub use error::{ApiError, BoxError, Error, ErrorCode, ErrorKind};
-pub use follow::event_stream::{EventStream, EventStreamConfig};
+pub use transport::request::{RawResponse, Upload};
+pub use value::de::WireForm;
+pub use value::device_url::{DeviceUrl, DeviceUrlErrorKind, InvalidDeviceUrl};
 pub use value::gap::GapReason;
-pub use follow::execution::{ExecutionOutcome, ExecutionState};
-pub use follow::follower::{ExecutionFollower, ExecutionUpdate};
-pub use generated::calls;
-pub use generated::events::{self, Event};
-pub use generated::{operations, types};
-pub use accounts::local::{CreatedLocalToken, DEVMODE_SCOPE};
 pub use value::operation::{
     HttpMethod, Idempotency, OperationInfo, RateLimit, RateLimitScope, ResponseKind,
 };
-pub use client::call::{Call, CallFuture};
-pub use client::raw_call::RawCall;
-pub use transport::request::{RawResponse, Upload};
 pub use value::retry::RetryPolicy;
-pub use config::server::Server;
-pub use signin::{Grant, SignInContext, SignInFlow, VendorSignIn};
-pub use accounts::somfy_account::{SomfyAccount, SomfyAccountBuilder};
 pub use value::state::{StateValue, TypedValue};
-pub use generated::vocabulary::{CommandName, Protocol, StateName, UiClass, UiWidget};
 
 /// The vocabulary's former path: its names are at the crate root
 /// ([`crate::UiClass`], ...), their one path.

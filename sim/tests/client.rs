@@ -616,7 +616,11 @@ async fn executions_fail_on_demand(form: EventForm) {
     sim.fail_next_executions(1, "NONEXEC_OTHER");
     let mut events = stream(&client);
     let outcome = events
-        .run_and_wait(action_group("open", vec![]), overkiz::ExecutionMode::Normal, WAIT)
+        .run_and_wait(
+            action_group("open", vec![]),
+            overkiz::ExecutionMode::Normal,
+            WAIT,
+        )
         .await
         .unwrap();
     assert!(!outcome.is_success(), "{outcome:?}");
@@ -625,7 +629,11 @@ async fn executions_fail_on_demand(form: EventForm) {
     assert_eq!(outcome.failed_commands.len(), 1);
     assert_eq!(closure(&client).await, Some(100));
     let outcome = events
-        .run_and_wait(action_group("open", vec![]), overkiz::ExecutionMode::Normal, WAIT)
+        .run_and_wait(
+            action_group("open", vec![]),
+            overkiz::ExecutionMode::Normal,
+            WAIT,
+        )
         .await
         .unwrap();
     assert!(outcome.is_success(), "{outcome:?}");

@@ -213,7 +213,11 @@ async fn execute_and_wait_and_the_event_stream_over_the_local_api() {
             .with_initial_backoff(Duration::from_millis(10)),
     );
     let outcome = events
-        .run_and_wait(action_group("open", vec![]), overkiz::ExecutionMode::Normal, WAIT)
+        .run_and_wait(
+            action_group("open", vec![]),
+            overkiz::ExecutionMode::Normal,
+            WAIT,
+        )
         .await
         .unwrap();
     assert!(outcome.is_success(), "{outcome:?}");

@@ -80,7 +80,9 @@ async fn logs_show_templates_status_and_latency_but_no_secret() {
     session
         .request(&GET_DEVICE)
         .path_arg(DEVICE_URL)
-        .query("withStates", "true").await.unwrap();
+        .query("withStates", "true")
+        .await
+        .unwrap();
     let bearer = client(&server, Credentials::bearer(TOKEN));
     bearer
         .request(&GET_DEVICE)

@@ -485,7 +485,10 @@ impl Builder<'_> {
     }
 
     pub(super) fn events(&mut self, spec: &Spec) -> Result<(), IrError> {
-        let removed = spec.removed_events.iter().map(|e| (e, spec.previous_version.clone()));
+        let removed = spec
+            .removed_events
+            .iter()
+            .map(|e| (e, spec.previous_version.clone()));
         let documented = spec.events.iter().map(|e| (e, None));
         for (ev, removed_after) in documented.chain(removed) {
             // The tag is no field of the payload; fields of the previous version that

@@ -1008,9 +1008,10 @@ fn path_placeholders(path: &str) -> Vec<&str> {
 /// event's name, it is an ordinary field.
 fn event_tag(fields: &[Field], name: &str) -> Option<&'static str> {
     let names_event = |key: &str| {
-        fields.iter().find(|f| f.name == key).map(|f| {
-            matches!(&f.schema, Schema::String { example } if example == name)
-        })
+        fields
+            .iter()
+            .find(|f| f.name == key)
+            .map(|f| matches!(&f.schema, Schema::String { example } if example == name))
     };
     match names_event("name") {
         Some(true) => Some("name"),

@@ -273,18 +273,24 @@ fn events_merge_over_occurrences() {
         .find(|e| e.name == "PlaceUpdatedEvent")
         .unwrap();
     let names: Vec<&str> = event.fields.iter().map(|f| f.name.as_str()).collect();
-    assert_eq!(
-        names,
-        ["label", "placeOID", "setupOID", "timestamp"]
-    );
+    assert_eq!(names, ["label", "placeOID", "setupOID", "timestamp"]);
 }
 
 /// `POST_DEPRECATED_RATE_LIMITED` as the August 2026 page writes events: tagged by
 /// `type` (last key), dated `eventTime`, with a `siteOID`.
 fn august_form(text: &str) -> String {
-    text.replace("\"timestamp\" : 2,", "\"eventTime\" : 2,\n  \"siteOID\" : \"a site OID\",")
-        .replace("\"name\" : \"PlaceUpdatedEvent\"", "\"type\" : \"PlaceUpdatedEvent\"")
-        .replace("\"name\" : \"GatewayAliveEvent\"", "\"type\" : \"GatewayAliveEvent\"")
+    text.replace(
+        "\"timestamp\" : 2,",
+        "\"eventTime\" : 2,\n  \"siteOID\" : \"a site OID\",",
+    )
+    .replace(
+        "\"name\" : \"PlaceUpdatedEvent\"",
+        "\"type\" : \"PlaceUpdatedEvent\"",
+    )
+    .replace(
+        "\"name\" : \"GatewayAliveEvent\"",
+        "\"type\" : \"GatewayAliveEvent\"",
+    )
 }
 
 fn event<'a>(spec: &'a Spec, name: &str) -> &'a EventType {
@@ -314,7 +320,10 @@ fn event_tagged_by_type_when_it_has_no_name() {
         ["eventTime", "placeOID", "setupOID", "siteOID"]
     );
     assert_eq!(event(&spec, "GatewayAliveEvent").tag, "type");
-    assert_eq!(field_names(event(&spec, "GatewayAliveEvent")), ["gatewayId"]);
+    assert_eq!(
+        field_names(event(&spec, "GatewayAliveEvent")),
+        ["gatewayId"]
+    );
 }
 
 #[test]
@@ -337,8 +346,10 @@ fn own_type_beside_a_name_is_an_ordinary_field() {
 
 #[test]
 fn row_describing_the_tag_is_not_a_field() {
-    let text = august_form(POST_DEPRECATED_RATE_LIMITED)
-        .replace("placeOID Place OID\n", "placeOID Place OID\ntype Event name\n");
+    let text = august_form(POST_DEPRECATED_RATE_LIMITED).replace(
+        "placeOID Place OID\n",
+        "placeOID Place OID\ntype Event name\n",
+    );
     let spec = parse_ok(&text);
     assert_eq!(
         field_names(event(&spec, "PlaceUpdatedEvent")),
@@ -350,7 +361,10 @@ fn row_describing_the_tag_is_not_a_field() {
 fn event_whose_type_is_not_its_name_fails_with_the_line() {
     for (from, to) in [
         // `type` naming another event.
-        ("\"type\" : \"PlaceUpdatedEvent\"", "\"type\" : \"PlaceDeletedEvent\""),
+        (
+            "\"type\" : \"PlaceUpdatedEvent\"",
+            "\"type\" : \"PlaceDeletedEvent\"",
+        ),
         // `type` of its own and no tag at all.
         ("\"type\" : \"PlaceUpdatedEvent\"", "\"type\" : 1"),
     ] {
@@ -675,7 +689,10 @@ The server has fulfilled the request
 "#;
     let spec = parse_ok(text);
     assert_eq!(spec.operations[0].response, None);
-    assert_eq!(spec.operations[0].status.as_ref().map(|s| s.code), Some(204));
+    assert_eq!(
+        spec.operations[0].status.as_ref().map(|s| s.code),
+        Some(204)
+    );
 }
 
 #[test]

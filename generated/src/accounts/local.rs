@@ -5,8 +5,8 @@
 //! are generated like the others, these helpers only chain them.
 
 use crate::config::credentials::{Credentials, Secret};
-use crate::error::Error;
 use crate::config::server::Server;
+use crate::error::Error;
 use crate::types::{LocalToken, LocalTokenActivation};
 use crate::{operations, Client};
 

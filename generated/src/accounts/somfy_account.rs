@@ -12,14 +12,14 @@ use std::sync::{Arc, Mutex};
 
 use futures::future::BoxFuture;
 
-use crate::config::credentials::{Credentials, Secret};
+use crate::accounts::site_flow::{self, GlobalSession, SiteFlow};
 use crate::client::{Client, ClientBuilder};
+use crate::config::credentials::{Credentials, Secret};
+use crate::config::signin::somfy_sites::{self, GlobalFlow};
+use crate::config::signin::{Grant, Proof, SignInContext, Site, SomfySites};
 use crate::error::{Error, ErrorKind};
 use crate::transport::session::{Refusal, SessionState};
 use crate::value::lock::lock;
-use crate::accounts::site_flow::{self, GlobalSession, SiteFlow};
-use crate::config::signin::somfy_sites::{self, GlobalFlow};
-use crate::config::signin::{Grant, Proof, SignInContext, Site, SomfySites};
 use crate::Server;
 
 /// Settings applied to the account's client and to every site's client.

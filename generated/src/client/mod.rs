@@ -17,17 +17,17 @@ use std::time::Duration;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use crate::config::credentials::{Credentials, CredentialsKind, LoginMethod};
-use crate::transport::cookies::SessionCookies;
+use crate::config::grant::{Grant, TokensCallback};
+use crate::config::server::{Server, ServerKind};
+use crate::config::tls;
 use crate::error::{Error, ErrorKind};
+use crate::transport::cookies::SessionCookies;
+use crate::transport::request::{RawResponse, Request};
+pub(crate) use crate::transport::session::Inner;
+use crate::transport::session::{Refusal, SessionCell};
 use crate::value::operation::{OperationInfo, RateLimit};
 use crate::value::redact::{Redactor, Slot};
-use crate::transport::request::{RawResponse, Request};
 use crate::value::retry::RetryPolicy;
-use crate::config::server::{Server, ServerKind};
-use crate::config::grant::{Grant, TokensCallback};
-use crate::transport::session::{Refusal, SessionCell};
-pub(crate) use crate::transport::session::Inner;
-use crate::config::tls;
 
 /// Default connect timeout.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -495,7 +495,10 @@ impl Client {
     /// Not part of the API: use [`Client::request`], the raw call with the same
     /// session, resend rules and redaction.
     #[doc(hidden)]
-    #[deprecated(since = "0.1.0", note = "use `Client::request`, the documented raw call")]
+    #[deprecated(
+        since = "0.1.0",
+        note = "use `Client::request`, the documented raw call"
+    )]
     pub async fn execute(&self, request: Request) -> Result<RawResponse, Error> {
         self.send_request(request).await
     }

@@ -10,9 +10,9 @@
 use std::borrow::Cow;
 use std::future::IntoFuture;
 
-use crate::value::operation::OperationInfo;
 use crate::client::call::{Call, CallFuture};
 use crate::transport::request::{Body, RawResponse, Request, Upload};
+use crate::value::operation::OperationInfo;
 use crate::{Client, Error};
 
 impl Client {
@@ -105,9 +105,7 @@ impl<'c> RawCall<'c> {
     /// twice is sent twice, in order.
     pub fn query(self, name: impl Into<String>, value: impl Into<String>) -> RawCall<'c> {
         self.map(|mut request| {
-            request
-                .query
-                .push((Cow::Owned(name.into()), value.into()));
+            request.query.push((Cow::Owned(name.into()), value.into()));
             Ok(request)
         })
     }
@@ -212,11 +210,12 @@ mod tests {
         let debug = format!("{call:?}");
         assert!(!debug.contains("pw-SECRET"), "{debug}");
         assert!(debug.contains("\"me\""), "{debug}");
-        let form = client
-            .request(&LOGIN)
-            .form([("userPassword", "pw-SECRET")]);
+        let form = client.request(&LOGIN).form([("userPassword", "pw-SECRET")]);
         let debug = format!("{form:?}");
-        assert!(!debug.contains("pw-SECRET") && debug.contains("userPassword"), "{debug}");
+        assert!(
+            !debug.contains("pw-SECRET") && debug.contains("userPassword"),
+            "{debug}"
+        );
     }
 
     #[test]

@@ -50,7 +50,9 @@ impl SignInFlow for FnFlow {
 
     fn sign_in<'a>(&'a self, _ctx: &'a SignInContext) -> BoxFuture<'a, Result<Grant, Error>> {
         Box::pin(async move {
-            let fresh = (self.0)().await.map_err(|source| Error::TokenSource { source })?;
+            let fresh = (self.0)()
+                .await
+                .map_err(|source| Error::TokenSource { source })?;
             match fresh.kind {
                 CredentialsKind::Login(form) => Ok(Grant::new(Proof::Login(form))),
                 CredentialsKind::Bearer(token) => Ok(Grant::bearer(token)),

@@ -3,9 +3,9 @@
 
 use std::fmt;
 
-use crate::error::Error;
 use crate::config::signin::{Brandt, Cozytouch, Rexel, SomfyOAuth, VendorSignIn};
 use crate::config::tls;
+use crate::error::Error;
 
 /// Path of the End-User API on the cloud servers.
 const CLOUD_API_PATH: &str = "/enduser-mobile-web/enduserAPI";
@@ -137,8 +137,9 @@ impl Server {
     pub fn nexity() -> Server {
         let server = Server::preset("Nexity", "ha106-1.overkiz.com");
         #[cfg(feature = "nexity")]
-        let server =
-            server.with_vendor_sign_in(VendorSignIn::Nexity(crate::config::signin::Nexity::default()));
+        let server = server.with_vendor_sign_in(VendorSignIn::Nexity(
+            crate::config::signin::Nexity::default(),
+        ));
         server
     }
 

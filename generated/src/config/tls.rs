@@ -20,7 +20,8 @@ use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureSc
 use crate::error::Error;
 
 /// The Overkiz root CA (`O=Overkiz, CN=Overkiz Root CA`, valid until 2036), PEM.
-pub(crate) const OVERKIZ_ROOT_CA_PEM: &[u8] = include_bytes!("../../certs/overkiz-root-ca-2048.crt");
+pub(crate) const OVERKIZ_ROOT_CA_PEM: &[u8] =
+    include_bytes!("../../certs/overkiz-root-ca-2048.crt");
 
 /// True when `pin` can be part of a host name (`1234-5678-9012`).
 pub(crate) fn is_valid_pin(pin: &str) -> bool {

@@ -730,7 +730,8 @@ mod tests {
         for secret in [KNOWN, JWT] {
             let message = format!("{} {secret} tail", "y".repeat(994));
             let body = serde_json::json!({"errorCode": "UNSPECIFIED_ERROR", "error": message});
-            let error = Error::from_response(&OP, 400, None, body.to_string().as_bytes(), &redactor);
+            let error =
+                Error::from_response(&OP, 400, None, body.to_string().as_bytes(), &redactor);
             let Error::Api { error: api, .. } = &error else {
                 panic!("{error:?}")
             };

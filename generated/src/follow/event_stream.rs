@@ -12,9 +12,9 @@ use std::time::Duration;
 use futures::stream::{self, Stream};
 use tokio::time::Instant;
 
+use crate::transport::request::Request;
 use crate::value::deadline;
 use crate::value::gap::GapReason;
-use crate::transport::request::Request;
 use crate::value::lock::lock;
 use crate::{operations, Client, Error, ErrorKind, Event};
 

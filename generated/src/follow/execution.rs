@@ -131,7 +131,10 @@ impl ExecutionOutcome {
 }
 
 /// `event` if it is a state change of `exec_id`.
-pub(crate) fn state_change<'a>(event: &'a Event, exec_id: &str) -> Option<&'a ExecutionStateChangedEvent> {
+pub(crate) fn state_change<'a>(
+    event: &'a Event,
+    exec_id: &str,
+) -> Option<&'a ExecutionStateChangedEvent> {
     match event {
         Event::ExecutionStateChanged(change) if change.exec_id.as_deref() == Some(exec_id) => {
             Some(change)
@@ -258,7 +261,10 @@ mod tests {
             "type": "ExecutionStateChangedEvent", "execId": "e1", "executionType": 1, "eventTime": 5,
             "newState": "COMPLETED", "oldState": "IN_PROGRESS"
         }));
-        assert!(matches!(previous, Event::ExecutionStateChanged(_)), "{previous:?}");
+        assert!(
+            matches!(previous, Event::ExecutionStateChanged(_)),
+            "{previous:?}"
+        );
         assert_eq!(previous, newest);
         assert_eq!(previous.extra().map(|e| e.len()), Some(0));
         let outcome = ExecutionOutcome::from_event(&newest, "e1").unwrap();

@@ -98,7 +98,9 @@ impl ExecutionFollower<'_> {
             }
         }
         // The follower always ends with `Finished` or an error.
-        Err(Error::config("the execution follower ended without an outcome"))
+        Err(Error::config(
+            "the execution follower ended without an outcome",
+        ))
     }
 }
 

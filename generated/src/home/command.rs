@@ -26,8 +26,8 @@
 
 use serde_json::Value;
 
-use crate::value::operation::OperationInfo;
 use crate::transport::request::Request;
+use crate::value::operation::OperationInfo;
 use crate::{operations, types, Client, DeviceUrl, Error};
 
 /// A command to send to a device: its name and parameters, as JSON values

@@ -2,14 +2,14 @@
 //! name, its UI class and widget (from the device or, on local gateways, from its
 //! definition), the commands its definition supports; and the devices of a setup.
 
-use crate::value::device_url::{DeviceUrl, DeviceUrlErrorKind, InvalidDeviceUrl};
+use crate::generated::vocabulary::{UiClass, UiWidget};
 use crate::transport::request::Request;
-use crate::value::state::{StateValue, TypedValue};
 use crate::types::{
     CommandDefinition, Device, DeviceAttribute, DeviceState, DeviceStateChangeItem,
     DeviceStateChangedEvent, Setup,
 };
-use crate::generated::vocabulary::{UiClass, UiWidget};
+use crate::value::device_url::{DeviceUrl, DeviceUrlErrorKind, InvalidDeviceUrl};
+use crate::value::state::{StateValue, TypedValue};
 use crate::{operations, Client, Error};
 
 impl Client {

@@ -59,9 +59,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
 use serde_json::{Map, Value};
 
-use crate::value::device_url::DeviceUrl;
 use crate::transport::request::Request;
 use crate::types::Setup;
+use crate::value::device_url::DeviceUrl;
 use crate::{operations, Client, Error};
 
 /// The seed [`anonymize`] uses.

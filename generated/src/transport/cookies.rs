@@ -88,7 +88,8 @@ mod tests {
         cookies.set_cookies(&mut std::iter::once(&session), &url);
         // A load balancer cookie rotated on every answer, and the session rotated too.
         for i in 1..=2000 {
-            let balancer = HeaderValue::from_str(&format!("AWSALB=balancer-{i:05}; Path=/")).unwrap();
+            let balancer =
+                HeaderValue::from_str(&format!("AWSALB=balancer-{i:05}; Path=/")).unwrap();
             cookies.set_cookies(&mut std::iter::once(&balancer), &url);
         }
         assert!(redactor.held() <= 10, "{}", redactor.held());
@@ -98,14 +99,18 @@ mod tests {
         // Long replaced: no longer held.
         assert_eq!(redactor.redact("balancer-00001"), "balancer-00001");
         for i in 1..=2000 {
-            let session = HeaderValue::from_str(&format!("JSESSIONID=session-SECRET-{i}; Path=/")).unwrap();
+            let session =
+                HeaderValue::from_str(&format!("JSESSIONID=session-SECRET-{i}; Path=/")).unwrap();
             cookies.set_cookies(&mut std::iter::once(&session), &url);
         }
         assert!(redactor.held() <= 10, "{}", redactor.held());
         assert_eq!(redactor.redact("session-SECRET-2000"), "***");
         assert_eq!(redactor.redact("session-SECRET-0"), "session-SECRET-0");
         let sent = cookies.cookies(&url).unwrap();
-        assert!(sent.to_str().unwrap().contains("JSESSIONID=session-SECRET-2000"));
+        assert!(sent
+            .to_str()
+            .unwrap()
+            .contains("JSESSIONID=session-SECRET-2000"));
     }
 
     #[test]

@@ -111,7 +111,11 @@ impl std::fmt::Debug for Request {
                 let secret = crate::value::redact::is_secret_name(name);
                 (
                     name.as_ref(),
-                    if secret { crate::value::redact::MASK } else { value.as_str() },
+                    if secret {
+                        crate::value::redact::MASK
+                    } else {
+                        value.as_str()
+                    },
                 )
             })
             .collect();

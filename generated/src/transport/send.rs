@@ -11,10 +11,10 @@ use std::time::{Duration, Instant, SystemTime};
 use tracing::Instrument;
 
 use crate::error::{is_error_body, Error, ErrorKind};
-use crate::value::operation::{HttpMethod, OperationInfo};
 use crate::transport::request::{Body, RawResponse};
 use crate::transport::session::{Inner, SessionState};
 use crate::value::limited_body::{read_limited, LimitedBody};
+use crate::value::operation::{HttpMethod, OperationInfo};
 
 /// Error answers are read up to this size: enough for any Overkiz error body or
 /// maintenance page.

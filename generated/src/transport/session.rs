@@ -14,13 +14,13 @@ use futures::future::{BoxFuture, FutureExt, Shared};
 use tokio::time::Instant;
 
 use crate::config::credentials::{Credentials, CredentialsKind};
-use crate::config::server::Server;
 use crate::config::flow::SignInContext;
 use crate::config::grant::{tell, Grant, Proof, TokensCallback};
 use crate::config::login::LoginForm;
+use crate::config::server::Server;
 use crate::error::{ApiError, Error, ErrorCode, ErrorKind};
-use crate::transport::request::{Body, Request};
 use crate::transport::cookies::SessionCookies;
+use crate::transport::request::{Body, Request};
 use crate::value::lock::lock;
 use crate::value::redact::{Redactor, Slot};
 use crate::value::retry::RetryPolicy;

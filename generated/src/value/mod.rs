@@ -4,8 +4,8 @@
 
 pub(crate) mod de;
 pub(crate) mod deadline;
-pub(crate) mod event_table;
 pub(crate) mod device_url;
+pub(crate) mod event_table;
 pub(crate) mod gap;
 pub(crate) mod limited_body;
 pub(crate) mod lock;

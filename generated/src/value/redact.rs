@@ -177,7 +177,11 @@ impl Redactor {
     /// How many values are held (bounded whatever the server sends).
     #[cfg(test)]
     pub(crate) fn held(&self) -> usize {
-        self.held.read().unwrap_or_else(|p| p.into_inner()).all.len()
+        self.held
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .all
+            .len()
     }
 
     /// `text` with every known secret and every secret-shaped word masked. Give it
@@ -443,7 +447,8 @@ mod tests {
             "gatewayId": "1234-5678-9012",
         }))
         .unwrap();
-        let printed = format!("{generated:?} {activation:?} {password:?} {jwt:?} {event:?} {event:#?}");
+        let printed =
+            format!("{generated:?} {activation:?} {password:?} {jwt:?} {event:?} {event:#?}");
         assert!(!printed.contains("SECRET"), "{printed}");
         // What is set stays visible as set; what is not, as `None`; the rest as is.
         assert!(printed.contains("token: Some(***)"), "{printed}");
@@ -477,7 +482,10 @@ mod tests {
         .unwrap();
         let printed = format!("{state:?} {unknown:?} {trigger:?}");
         assert!(!printed.contains("SECRET"), "{printed}");
-        assert!(printed.contains("\"kept\"") && printed.contains("\"visible\""), "{printed}");
+        assert!(
+            printed.contains("\"kept\"") && printed.contains("\"visible\""),
+            "{printed}"
+        );
         // A null stays null: it tells nothing.
         assert!(printed.contains("\"jwt\": Null"), "{printed}");
     }
@@ -494,7 +502,10 @@ mod tests {
             .query("password", Some("pw-SECRET-2".into()));
         let printed = format!("{camera:?} {doors:?}");
         assert!(!printed.contains("SECRET"), "{printed}");
-        assert!(printed.contains("\"admin\"") && printed.contains("\"me\""), "{printed}");
+        assert!(
+            printed.contains("\"admin\"") && printed.contains("\"me\""),
+            "{printed}"
+        );
         let answer = crate::transport::request::RawResponse {
             op: &GET_CONFIG_BY_GATEWAY_ID_LOCAL_TOKENS_GENERATE,
             status: 200,
@@ -503,9 +514,14 @@ mod tests {
         };
         let printed = format!("{answer:?}");
         assert!(!printed.contains("SECRET"), "{printed}");
-        assert!(!printed.contains(&format!("{:?}", answer.body)), "{printed}");
         assert!(
-            printed.contains("200") && printed.contains("application/json") && printed.contains("<27 bytes>"),
+            !printed.contains(&format!("{:?}", answer.body)),
+            "{printed}"
+        );
+        assert!(
+            printed.contains("200")
+                && printed.contains("application/json")
+                && printed.contains("<27 bytes>"),
             "{printed}"
         );
     }
@@ -523,7 +539,10 @@ mod tests {
         // In force: masked; long replaced: no longer held.
         assert_eq!(r.redact("x the-PASSWORD"), "x ***");
         assert_eq!(r.redact("grant-TOKEN-1000"), "***");
-        assert_eq!(r.redact("grant-TOKEN-0 loose-0000"), "grant-TOKEN-0 loose-0000");
+        assert_eq!(
+            r.redact("grant-TOKEN-0 loose-0000"),
+            "grant-TOKEN-0 loose-0000"
+        );
         // The value just replaced may still be in flight: still masked.
         assert_eq!(r.redact("grant-TOKEN-999"), "***");
         assert_eq!(r.redact("loose-0999"), "***");

@@ -54,7 +54,11 @@ fn every_documented_event_example_decodes_typed_and_round_trips() {
             );
             names.insert(ex.name.clone());
         }
-        assert_eq!(names.len(), count, "{page}: distinct event types in the examples");
+        assert_eq!(
+            names.len(),
+            count,
+            "{page}: distinct event types in the examples"
+        );
     }
 }
 

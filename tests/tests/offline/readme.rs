@@ -88,7 +88,10 @@ fn readme_examples_are_the_compiled_doc_examples() {
 /// bracket (rustfmt adds them where the README's one-line calls have none).
 fn without_layout(code: &str) -> String {
     let compact: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-    compact.replace(",)", ")").replace(",}", "}").replace(",]", "]")
+    compact
+        .replace(",)", ")")
+        .replace(",}", "}")
+        .replace(",]", "]")
 }
 
 /// The README's "Calls" block is, token for token, the body of `readme_calls` below:
@@ -99,8 +102,13 @@ fn readme_calls_block_is_the_compiled_readme_calls_body() {
     let block = first_block(&section, "```rust,ignore\n");
     let source = include_str!("readme.rs");
     // The last occurrence: the first ones are the searches of this test.
-    let start = source.rfind("async fn readme_calls(").expect("the function");
-    let body_start = start + source[start..].find(") -> Result<(), overkiz::Error> {").unwrap();
+    let start = source
+        .rfind("async fn readme_calls(")
+        .expect("the function");
+    let body_start = start
+        + source[start..]
+            .find(") -> Result<(), overkiz::Error> {")
+            .unwrap();
     let body_start = body_start + source[body_start..].find('{').unwrap() + 1;
     let body_end = body_start + source[body_start..].find("    Ok(())\n}").unwrap();
     assert_eq!(

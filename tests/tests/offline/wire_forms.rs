@@ -84,7 +84,13 @@ fn forms() -> Forms {
             .alias
             .iter()
             .filter(|a| a.value.applies_to(name))
-            .filter(|a| event.value.fields.iter().any(|f| f.name == a.value.previous))
+            .filter(|a| {
+                event
+                    .value
+                    .fields
+                    .iter()
+                    .any(|f| f.name == a.value.previous)
+            })
             .map(|a| (a.value.name.clone(), a.value.previous.clone()))
             .collect();
         let form = Form {
@@ -191,7 +197,10 @@ fn newest_page_examples_decode_like_their_previous_form() {
     let examples = page_examples("enduser-api.txt");
     assert!(examples.len() > 300);
     for (what, newest) in &examples {
-        assert!(newest.get("name").is_none(), "{what}: not of the newest form");
+        assert!(
+            newest.get("name").is_none(),
+            "{what}: not of the newest form"
+        );
         check_both(newest, &forms.to_previous(newest), what);
     }
 }
@@ -224,7 +233,10 @@ fn real_stream_decodes_alike_in_both_forms() {
     for (i, previous) in events.iter().enumerate() {
         let what = format!("cloud_events.json[{i}] {}", previous["name"]);
         let (newest, stripped) = forms.to_newest(previous);
-        assert_eq!(&stripped, previous, "{what}: no field is of the previous form only");
+        assert_eq!(
+            &stripped, previous,
+            "{what}: no field is of the previous form only"
+        );
         check_both(&newest, previous, &what);
     }
 }
@@ -255,7 +267,8 @@ fn name_wins_over_a_type_of_the_event_s_own() {
 
 #[test]
 fn an_unlisted_event_of_the_newest_form_is_kept_whole() {
-    let text = r#"{"eventTime": 1, "siteOID": "s", "nested": {"type": [1]}, "type": "SomeFutureEvent"}"#;
+    let text =
+        r#"{"eventTime": 1, "siteOID": "s", "nested": {"type": [1]}, "type": "SomeFutureEvent"}"#;
     let event: Event = serde_json::from_str(text).unwrap();
     let expected: Value = serde_json::from_str(text).unwrap();
     assert_eq!(event, Event::Unknown(expected.clone()));

@@ -88,20 +88,11 @@ async fn password_login_sets_a_cookie_that_the_next_calls_reuse() {
         .await
         .unwrap_or_default()
         .is_empty());
-    let first: serde_json::Value = client
-        .request(&GET_SETUP)
-        .await
-        .unwrap()
-        .json()
-        .unwrap();
+    let first: serde_json::Value = client.request(&GET_SETUP).await.unwrap().json().unwrap();
     assert_eq!(first["devices"], json!([]));
     client.request(&GET_SETUP).await.unwrap();
     // Clones share the session.
-    client
-        .clone()
-        .request(&GET_SETUP)
-        .await
-        .unwrap();
+    client.clone().request(&GET_SETUP).await.unwrap();
 
     assert_eq!(count(&server, "POST", "/login").await, 1);
     for request in server.received_requests().await.unwrap_or_default() {

@@ -92,7 +92,11 @@ async fn a_launch_answer_without_exec_id_is_an_error() {
     assert_eq!(error.kind(), ErrorKind::Decode);
     let action = overkiz::types::ActionGroup::from(vec![Action::new("rts://gw/1", ["close"])]);
     let error = client
-        .run_and_wait(action, ExecutionMode::Normal, std::time::Duration::from_secs(5))
+        .run_and_wait(
+            action,
+            ExecutionMode::Normal,
+            std::time::Duration::from_secs(5),
+        )
         .await
         .expect_err("no execId");
     assert_eq!(error.kind(), ErrorKind::Decode);

@@ -460,10 +460,7 @@ async fn a_success_status_with_an_error_body_is_an_error() {
         .mount(&server)
         .await;
     let client = client_with(&server, Credentials::none(), RetryPolicy::disabled());
-    client
-        .request(&GET_SETUP)
-        .await
-        .expect("data");
+    client.request(&GET_SETUP).await.expect("data");
 }
 
 macro_rules! fixture_tests {

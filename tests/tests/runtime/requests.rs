@@ -62,7 +62,8 @@ async fn no_content_answers() {
     let server = answering("DELETE", ResponseTemplate::new(204)).await;
 
     let response = client(&server, Credentials::none())
-        .request(&DELETE_EXEC).path_args(["e1d2c3b4-0000-0000-0000-000000000000"])
+        .request(&DELETE_EXEC)
+        .path_args(["e1d2c3b4-0000-0000-0000-000000000000"])
         .await
         .unwrap();
     assert_eq!(response.status, 204);

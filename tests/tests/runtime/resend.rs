@@ -131,7 +131,8 @@ async fn a_firmware_update_is_never_resent_after_the_connection_drops() {
     let server = RawServer::start(Behaviour::Drop).await;
     let client = server.client(Duration::from_secs(5));
     let error = client
-        .request(op).path_args([DEVICE_URL])
+        .request(op)
+        .path_args([DEVICE_URL])
         .await
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::OutcomeUnknown, "{error:?}");
@@ -153,7 +154,8 @@ async fn a_firmware_update_is_never_resent_after_the_connection_drops() {
     assert_eq!(label.idempotency, Idempotency::IdempotentWrite);
     let before = server.requests();
     client
-        .request(label).path_args([DEVICE_URL, "Kitchen"])
+        .request(label)
+        .path_args([DEVICE_URL, "Kitchen"])
         .await
         .unwrap_err();
     assert_eq!(server.requests() - before, 3);
@@ -163,7 +165,11 @@ async fn a_firmware_update_is_never_resent_after_the_connection_drops() {
 async fn a_timeout_after_sending_a_command_is_outcome_unknown() {
     let server = RawServer::start(Behaviour::Silent).await;
     let client = server.client(Duration::from_millis(300));
-    let error = client.request(&POST_EXEC_APPLY).json(&serde_json::json!({"actions": []})).await.unwrap_err();
+    let error = client
+        .request(&POST_EXEC_APPLY)
+        .json(&serde_json::json!({"actions": []}))
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::OutcomeUnknown, "{error:?}");
     assert!(
         matches!(&error, Error::OutcomeUnknown { cause, .. } if cause.kind() == ErrorKind::Timeout)
@@ -181,7 +187,11 @@ async fn a_refused_connection_is_not_an_unknown_outcome() {
         .retry_policy(fast_retries())
         .build()
         .unwrap();
-    let error = client.request(&POST_EXEC_APPLY).json(&serde_json::json!({"actions": []})).await.unwrap_err();
+    let error = client
+        .request(&POST_EXEC_APPLY)
+        .json(&serde_json::json!({"actions": []}))
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Transport, "{error:?}");
     assert!(error.is_retryable());
 }
@@ -227,7 +237,11 @@ async fn a_declared_length_over_the_limit_is_refused_unread() {
     let started = Instant::now();
     let error = client.request(&GET_SETUP).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::ResponseTooLarge, "{error:?}");
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(server.requests(), 1, "not resent");
     // The default is generous for the largest real setups.
     assert_eq!(overkiz::DEFAULT_MAX_RESPONSE_BYTES, 64 * 1024 * 1024);

@@ -133,7 +133,8 @@ async fn delete_is_idempotent_and_retried() {
     let server =
         server_failing_then_ok("DELETE", "/exec/current/setup/e-1", unavailable(503), 1).await;
     client(&server, Credentials::none())
-        .request(&DELETE_EXEC).path_args(["e-1"])
+        .request(&DELETE_EXEC)
+        .path_args(["e-1"])
         .await
         .unwrap();
     assert_eq!(count(&server, "DELETE", "/exec/current/setup/e-1").await, 2);
@@ -144,11 +145,7 @@ async fn disabled_retries_send_once() {
     let server = server_failing_then_ok("GET", "/setup", unavailable(503), 1).await;
     let client = client_with(&server, Credentials::none(), RetryPolicy::disabled());
     assert_eq!(
-        client
-            .request(&GET_SETUP)
-            .await
-            .unwrap_err()
-            .kind(),
+        client.request(&GET_SETUP).await.unwrap_err().kind(),
         ErrorKind::Unavailable
     );
     assert_eq!(count(&server, "GET", "/setup").await, 1);

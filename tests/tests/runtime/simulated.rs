@@ -293,7 +293,11 @@ async fn a_held_execution_times_out_with_its_last_state_and_id(form: EventForm) 
     let timeout = Duration::from_millis(400);
     let started = Instant::now();
     let error = stream
-        .run_and_wait(action_group("open"), overkiz::ExecutionMode::Normal, timeout)
+        .run_and_wait(
+            action_group("open"),
+            overkiz::ExecutionMode::Normal,
+            timeout,
+        )
         .await
         .expect_err("never completes while held");
     assert!(started.elapsed() >= timeout);
@@ -368,7 +372,11 @@ async fn an_error_waiting_cannot_cure_ends_the_wait_with_the_exec_id() {
         .unwrap();
     let started = Instant::now();
     let error = client
-        .run_and_wait(action_group("open"), overkiz::ExecutionMode::Normal, Duration::from_secs(10))
+        .run_and_wait(
+            action_group("open"),
+            overkiz::ExecutionMode::Normal,
+            Duration::from_secs(10),
+        )
         .await
         .unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(2));
@@ -870,7 +878,11 @@ async fn unbounded_waits_and_delays_do_not_overflow() {
     let mut stream = client.events_with(fast());
     let outcome = tokio::time::timeout(
         WAIT,
-        stream.run_and_wait(action_group("open"), overkiz::ExecutionMode::Normal, Duration::MAX),
+        stream.run_and_wait(
+            action_group("open"),
+            overkiz::ExecutionMode::Normal,
+            Duration::MAX,
+        ),
     )
     .await
     .expect("completes")

@@ -246,12 +246,7 @@ pub async fn authorizations(server: &MockServer) -> Vec<String> {
 pub async fn burst(client: &Client, n: usize) -> Vec<Result<(), overkiz::Error>> {
     let calls = (0..n).map(|_| {
         let client = client.clone();
-        async move {
-            client
-                .request(&GET_SETUP)
-                .await
-                .map(drop)
-        }
+        async move { client.request(&GET_SETUP).await.map(drop) }
     });
     futures::future::join_all(calls).await
 }

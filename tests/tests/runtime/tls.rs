@@ -178,9 +178,6 @@ async fn verification_can_be_turned_off_explicitly() {
         .danger_accept_invalid_certs(true)
         .build()
         .unwrap();
-    client
-        .request(&GET_API_VERSION)
-        .await
-        .unwrap();
+    client.request(&GET_API_VERSION).await.unwrap();
     assert_eq!(gateway.heads.lock().unwrap().len(), 1);
 }

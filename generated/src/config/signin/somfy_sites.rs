@@ -19,8 +19,8 @@ use super::somfy::{oauth_grant, SomfyFlow};
 use super::vendor::{self, Answer};
 use super::{Grant, Proof, SignInContext, SignInFlow, SomfyOAuth};
 use crate::config::credentials::Secret;
-use crate::error::{Error, ErrorKind};
 use crate::config::server::Server;
+use crate::error::{Error, ErrorKind};
 
 pub(crate) const SERVICE: &str = "Somfy sites";
 

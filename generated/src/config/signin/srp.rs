@@ -1393,7 +1393,8 @@ mod tests {
             let client =
                 Client::new(server, Credentials::password(USERNAME, GOOD_PASSWORD)).unwrap();
             client.login().await.unwrap();
-            let request = crate::transport::request::Request::new(&crate::operations::GET_SETUP_GATEWAYS);
+            let request =
+                crate::transport::request::Request::new(&crate::operations::GET_SETUP_GATEWAYS);
             client.send_request(request).await.unwrap();
             assert!(matches!(
                 Server::nexity().vendor_sign_in(),
