@@ -11,6 +11,10 @@
 //! - `additions_keep_callers_compiling` (`#[ignore]`d, about a minute with a warm
 //!   target directory): builds the crate from both and `cargo check`s the same caller
 //!   against each. Run with `cargo test -p overkiz-codegen --test compat -- --ignored`.
+//!
+//! The hand-written runtime's renamed items keep `#[deprecated]` aliases for one
+//! release too: `generated/tests/deprecated_names.rs` lists each with its
+//! replacement and checks that it still compiles as the same item.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

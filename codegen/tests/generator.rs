@@ -58,7 +58,7 @@ fn enum_with_fallback_from_allowed_values() {
     let curated = "[[enum]]\ntable = \"Setup Trigger Type\"\nname = \"SetupTriggerType\"\nwire = \"name\"\nparams = [\"type\"]\n";
     let g = run(&doc, curated);
     insta::assert_snapshot!("enum_types", file(&g, "types.rs"));
-    insta::assert_snapshot!("enum_endpoint", file(&g, "endpoints/triggers.rs"));
+    insta::assert_snapshot!("enum_endpoint", file(&g, "calls/triggers.rs"));
 }
 
 #[test]
@@ -137,7 +137,7 @@ fn endpoints_of_each_kind() {
          Request Parameter userPassword\n\"string value\"\n(Optional)\na password\n{STATUS_200}"
     );
     let g = run(&page("Device", &ops), "form = [\"POST /login\"]\n");
-    insta::assert_snapshot!("endpoints", file(&g, "endpoints/device.rs"));
+    insta::assert_snapshot!("endpoints", file(&g, "calls/device.rs"));
     insta::assert_snapshot!("operations", file(&g, "operations.rs"));
 }
 

@@ -16,7 +16,7 @@ mod common;
 
 use std::time::Duration;
 
-use overkiz::types::{Action, ActionGroup, Command};
+use overkiz::{Action, Command};
 use serde_json::Value;
 
 #[tokio::main]
@@ -36,20 +36,11 @@ async fn main() -> Result<(), common::BoxError> {
         .map(|word| serde_json::from_str(word).unwrap_or_else(|_| Value::String(word.to_owned())))
         .collect();
 
-    let command = Command {
-        name: Some(name.to_owned()),
-        parameters: (!parameters.is_empty()).then_some(parameters),
-        ..Command::default()
-    };
-    let action_group = ActionGroup {
-        label: Some(format!("overkiz-rs example: {name}")),
-        actions: Some(vec![Action {
-            device_url: Some(device_url),
-            commands: Some(vec![command]),
-            ..Action::default()
-        }]),
-        ..ActionGroup::default()
-    };
+    let command = Command::new(name).args(parameters);
+    let action_group = overkiz::action_group(
+        format!("overkiz-rs example: {name}"),
+        [Action::new(device_url, [command])],
+    );
 
     let client = common::client()?;
     // The launch is sent once: never retry it blindly. When it may have been carried

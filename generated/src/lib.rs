@@ -67,19 +67,31 @@
 //! # The runtime in layers
 //!
 //! The hand-written runtime imports only downward (`ARCHITECTURE.md` has the map;
-//! `tests/layers.rs` checks it): plain values (`value/`: [`Secret`], [`DeviceUrl`],
+//! `generated/tests/layers.rs` checks it): plain values (`value/`: [`Secret`], [`DeviceUrl`],
 //! [`TypedValue`], [`OperationInfo`], [`RetryPolicy`], [`GapReason`], with the
 //! generated [`types`] and [`Event`]), then errors (`error/`: [`Error`]), then
-//! configuration (`config/`: [`Credentials`], [`SignInFlow`], [`Grant`], [`Server`];
-//! `signin/`: the vendors' flows), then transport and session (`transport/`), then
+//! configuration (`config/`: [`Credentials`], [`SignInFlow`], [`Grant`], [`Server`],
+//! and [`signin`], the vendors' flows), then transport and session (`transport/`), then
 //! the client (`client/`: [`Client`], [`Call`], and the generated methods), then what
 //! is built on the client (`follow/`: [`EventStream`], executions; `home/`: [`home`];
 //! `accounts/`: [`SomfyAccount`], local tokens; `tools/`: [`diagnostics`], discovery).
+//!
+//! # Names
+//!
+//! Each runtime name has one path, the crate root ([`Command`], [`UiClass`],
+//! [`DeviceUrl`]), except for the items of a module of their own: the vendors' flows
+//! ([`signin`]) and the generated items ([`types`], [`events`], [`calls`],
+//! [`operations`]). [`home`] is the guide to the home layer. [`Command`] and
+//! [`Action`] are the builders; the wire types they become are `types::Command` and
+//! `types::Action`. Credentials have one extension point, [`SignInFlow`]
+//! ([`Credentials::sign_in_flow`]; [`Credentials::from_fn`] wraps a closure). Former
+//! names stay one release as `#[deprecated]` aliases
+//! (`generated/tests/deprecated_names.rs` lists them).
 
 #![warn(missing_docs)]
 
 // The runtime in layers, each importing only from the layers below it
-// (ARCHITECTURE.md; checked by tests/layers.rs).
+// (ARCHITECTURE.md; checked by generated/tests/layers.rs).
 mod value;
 mod error;
 mod config;
@@ -88,17 +100,17 @@ mod client;
 mod accounts;
 mod follow;
 pub mod home;
-pub mod signin;
 mod tools;
 #[rustfmt::skip]
 mod generated;
 #[rustfmt::skip]
 #[path = "generated/vocabulary.rs"]
-pub mod vocabulary;
+mod generated_vocabulary;
 
 // Paths the generated code names (`crate::de::…`, `crate::redact::…`).
 pub(crate) use value::{de, redact};
 
+pub use config::signin;
 pub use tools::diagnostics;
 pub use value::state;
 
@@ -107,7 +119,7 @@ pub use home::action_queue::{ActionQueue, ActionQueueSettings, QueuedResult};
 pub use config::credentials::TokenSource;
 pub use config::credentials::{Credentials, Secret};
 #[cfg(feature = "nexity")]
-pub use signin::srp::CognitoError;
+pub use config::signin::srp::CognitoError;
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_LOGIN_COOL_DOWN,
     DEFAULT_LOGIN_RETRY_DELAY, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
@@ -125,7 +137,7 @@ pub use follow::event_stream::{EventStream, EventStreamConfig};
 pub use value::gap::GapReason;
 pub use follow::execution::{ExecutionOutcome, ExecutionState};
 pub use follow::follower::{ExecutionFollower, ExecutionUpdate};
-pub use generated::endpoints as calls;
+pub use generated::calls;
 pub use generated::events::{self, Event};
 pub use generated::{operations, types};
 pub use accounts::local::{CreatedLocalToken, DEVMODE_SCOPE};
@@ -140,7 +152,27 @@ pub use config::server::Server;
 pub use signin::{Grant, SignInContext, SignInFlow, VendorSignIn};
 pub use accounts::somfy_account::{SomfyAccount, SomfyAccountBuilder};
 pub use value::state::{StateValue, TypedValue};
-pub use vocabulary::{CommandName, Protocol, StateName, UiClass, UiWidget};
+pub use generated_vocabulary::{CommandName, Protocol, StateName, UiClass, UiWidget};
+
+/// The vocabulary's former path: its names are at the crate root
+/// ([`crate::UiClass`], ...), their one path.
+pub mod vocabulary {
+    /// Deprecated: [`crate::CommandName`].
+    #[deprecated(since = "0.1.0", note = "use overkiz::CommandName")]
+    pub type CommandName = crate::CommandName;
+    /// Deprecated: [`crate::Protocol`].
+    #[deprecated(since = "0.1.0", note = "use overkiz::Protocol")]
+    pub type Protocol = crate::Protocol;
+    /// Deprecated: [`crate::StateName`].
+    #[deprecated(since = "0.1.0", note = "use overkiz::StateName")]
+    pub type StateName = crate::StateName;
+    /// Deprecated: [`crate::UiClass`].
+    #[deprecated(since = "0.1.0", note = "use overkiz::UiClass")]
+    pub type UiClass = crate::UiClass;
+    /// Deprecated: [`crate::UiWidget`].
+    #[deprecated(since = "0.1.0", note = "use overkiz::UiWidget")]
+    pub type UiWidget = crate::UiWidget;
+}
 
 /// Items the generated code uses; not part of the public API.
 #[doc(hidden)]

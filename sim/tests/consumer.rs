@@ -25,7 +25,7 @@ async fn close_every_roller_shutter_and_wait() {
     )
     .unwrap();
 
-    let setup = client.setup().await.unwrap();
+    let setup = client.get_setup().await.unwrap();
     let shutters: Vec<_> = setup
         .devices_of_class(UiClass::RollerShutter)
         .filter(|d| d.supports_command("open") && d.supports_command("close"))
@@ -51,7 +51,7 @@ async fn close_every_roller_shutter_and_wait() {
     }
 
     // Every shutter now reads closed (`core:ClosureState` 100 is closed).
-    let setup = client.setup().await.unwrap();
+    let setup = client.get_setup().await.unwrap();
     for url in &shutters {
         let device = setup.device(url).unwrap();
         let closure = device

@@ -88,7 +88,7 @@ fn write_then_check_then_detect_a_doc_change() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("generated/src/generated/endpoints/setup.rs is not up to date"),
+        stderr.contains("generated/src/generated/calls/setup.rs is not up to date"),
         "{stderr}"
     );
     assert_eq!(

@@ -37,7 +37,7 @@ impl Listing {
         let module = match relative {
             "types.rs" => "types",
             "events.rs" => "events",
-            _ if relative.starts_with("endpoints/") => "calls",
+            _ if relative.starts_with("calls/") => "calls",
             _ => return,
         };
         if module == "calls" {

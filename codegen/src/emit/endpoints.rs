@@ -1,4 +1,4 @@
-//! `endpoints/<group>.rs`: one async method of `Client` per operation. Each method
+//! `calls/<group>.rs`: one async method of `Client` per operation. Each method
 //! only builds a `Request` and hands it to the shared runtime (`Client::execute`),
 //! so the crate stays quick to compile.
 

@@ -35,7 +35,7 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, String> {
     let mut modules = Vec::new();
     for (module, ops) in endpoints::by_module(ir) {
         let tokens = endpoints::module(&ops);
-        files.push(file(&format!("endpoints/{module}.rs"), tokens)?);
+        files.push(file(&format!("calls/{module}.rs"), tokens)?);
         modules.push((module, endpoints::exports(&ops)));
     }
     let mod_items = modules.iter().map(|(m, exports)| {
@@ -51,7 +51,7 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, String> {
         }
     });
     files.push(file(
-        "endpoints/mod.rs",
+        "calls/mod.rs",
         quote! {
             //! The endpoint methods of [`crate::Client`], one file per group of the
             //! documentation, and what some of them return: the calls of operations with
@@ -67,7 +67,7 @@ pub fn emit(ir: &Ir) -> Result<Vec<GeneratedFile>, String> {
         "mod.rs",
         quote! {
             //! Code generated from the Overkiz End-User API documentation.
-            pub mod endpoints;
+            pub mod calls;
             pub mod events;
             pub mod operations;
             pub(crate) mod secrets;

@@ -9,8 +9,8 @@ use futures::future::BoxFuture;
 use crate::config::flow::{SignInContext, SignInFlow};
 use crate::config::grant::{Grant, Proof};
 use crate::error::{Error, ErrorKind};
-use crate::signin::somfy_sites::{keycloak, SERVICE};
-use crate::signin::SomfySites;
+use crate::config::signin::somfy_sites::{keycloak, SERVICE};
+use crate::config::signin::SomfySites;
 use crate::transport::session::{still_valid, Refusal, SessionState};
 use crate::value::lock::lock;
 

@@ -18,8 +18,8 @@ use crate::error::{Error, ErrorKind};
 use crate::transport::session::{Refusal, SessionState};
 use crate::value::lock::lock;
 use crate::accounts::site_flow::{self, GlobalSession, SiteFlow};
-use crate::signin::somfy_sites::{self, GlobalFlow};
-use crate::signin::{Grant, Proof, SignInContext, Site, SomfySites};
+use crate::config::signin::somfy_sites::{self, GlobalFlow};
+use crate::config::signin::{Grant, Proof, SignInContext, Site, SomfySites};
 use crate::Server;
 
 /// Settings applied to the account's client and to every site's client.

@@ -457,8 +457,8 @@ impl Client {
         op.rate_limit
     }
 
-    /// Signs in now (opening a new session, or fetching a new token from a
-    /// [`crate::TokenSource`]) instead of on the first call, e.g. to check the
+    /// Signs in now (opening a new session, or running the [`crate::SignInFlow`])
+    /// instead of on the first call, e.g. to check the
     /// credentials at start-up. Does nothing for bearer tokens. During a sign-in
     /// cool-down it fails at once with [`Error::LoginFailed`].
     pub async fn login(&self) -> Result<(), Error> {

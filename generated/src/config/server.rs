@@ -4,7 +4,7 @@
 use std::fmt;
 
 use crate::error::Error;
-use crate::signin::{Brandt, Cozytouch, Rexel, SomfyOAuth, VendorSignIn};
+use crate::config::signin::{Brandt, Cozytouch, Rexel, SomfyOAuth, VendorSignIn};
 use crate::config::tls;
 
 /// Path of the End-User API on the cloud servers.
@@ -138,7 +138,7 @@ impl Server {
         let server = Server::preset("Nexity", "ha106-1.overkiz.com");
         #[cfg(feature = "nexity")]
         let server =
-            server.with_vendor_sign_in(VendorSignIn::Nexity(crate::signin::Nexity::default()));
+            server.with_vendor_sign_in(VendorSignIn::Nexity(crate::config::signin::Nexity::default()));
         server
     }
 
@@ -336,7 +336,7 @@ mod tests {
     /// Each preset signs passwords in the way its vendor's app does.
     #[test]
     fn presets_know_their_sign_in_flow() {
-        use crate::signin::VendorSignIn as V;
+        use crate::config::signin::VendorSignIn as V;
         let flow = |server: Server| match server.vendor_sign_in() {
             None => "login form",
             Some(V::Somfy(config)) if *config == SomfyOAuth::default() => "somfy",

@@ -36,7 +36,8 @@ pub enum ErrorKind {
     InvalidRequest,
     /// The client is misconfigured (bad URL, certificate, ...).
     Config,
-    /// The user's [`crate::TokenSource`] failed.
+    /// The closure of [`crate::Credentials::from_fn`] (or a deprecated
+    /// `TokenSource`) failed.
     TokenSource,
     /// An execution did not reach a final state in the time allowed
     /// ([`crate::Error::ExecutionTimeout`]). Not retryable: sending the launch again

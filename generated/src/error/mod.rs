@@ -164,7 +164,8 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
-    /// The user's [`crate::TokenSource`] failed.
+    /// The closure of [`crate::Credentials::from_fn`] (or a deprecated
+    /// `TokenSource`) failed.
     #[error("the token source failed: {source}")]
     TokenSource {
         /// Cause.

@@ -121,7 +121,7 @@ impl EventStreamConfig {
 #[derive(Debug, Clone)]
 struct Listener {
     id: String,
-    /// The session it lives in ([`crate::client::Inner::session_id`]).
+    /// The session it lives in ([`crate::transport::session::Inner::session_id`]).
     session: Option<u64>,
     /// Its registration number on the client.
     epoch: u64,

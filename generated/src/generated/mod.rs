@@ -2,7 +2,7 @@
 
 //! Code generated from the Overkiz End-User API documentation.
 
-pub mod endpoints;
+pub mod calls;
 pub mod events;
 pub mod operations;
 pub(crate) mod secrets;

@@ -88,8 +88,8 @@ impl From<&str> for Command {
     }
 }
 
-impl From<crate::vocabulary::CommandName> for Command {
-    fn from(name: crate::vocabulary::CommandName) -> Command {
+impl From<crate::generated_vocabulary::CommandName> for Command {
+    fn from(name: crate::generated_vocabulary::CommandName) -> Command {
         Command::new(name.as_str())
     }
 }

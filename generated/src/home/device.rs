@@ -9,13 +9,13 @@ use crate::types::{
     CommandDefinition, Device, DeviceAttribute, DeviceState, DeviceStateChangeItem,
     DeviceStateChangedEvent, Setup,
 };
-use crate::vocabulary::{UiClass, UiWidget};
+use crate::generated_vocabulary::{UiClass, UiWidget};
 use crate::{operations, Client, Error};
 
 impl Client {
-    /// `GET /setup`: gateways, devices with their states, places. The starting
-    /// point of the helpers of [`crate::home`]; the generated method for the same
-    /// operation, with its options, is [`Client::get_setup`].
+    /// `GET /setup`: deprecated, the same as [`Client::get_setup`] (the generated
+    /// method of the operation, with its options), the one name.
+    #[deprecated(since = "0.1.0", note = "use Client::get_setup")]
     pub async fn setup(&self) -> Result<Setup, Error> {
         self.send_request(Request::new(&operations::GET_SETUP))
             .await?

@@ -8,7 +8,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::vocabulary::Protocol;
+use crate::generated_vocabulary::Protocol;
 
 /// A parsed device URL: `<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>]`.
 ///

@@ -90,7 +90,7 @@ async fn close_every_roller_shutter_of_a_real_setup() {
         .mount(&server)
         .await;
     let client = client(&server, Credentials::bearer(TOKEN));
-    let setup = client.setup().await.unwrap();
+    let setup = client.get_setup().await.unwrap();
     let mut actions = Vec::new();
     for device in setup.devices_of_class(UiClass::RollerShutter) {
         if device.supports_command("close") {

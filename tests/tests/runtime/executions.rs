@@ -8,8 +8,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::support::*;
-use overkiz::types::{Action, ActionGroup, Command};
-use overkiz::{Credentials, Error, ErrorKind, EventStreamConfig, ExecutionState};
+use overkiz::types::ActionGroup;
+use overkiz::{Action, Credentials, Error, ErrorKind, EventStreamConfig, ExecutionState};
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -80,18 +80,7 @@ fn device_state_changed() -> Value {
 }
 
 fn close_action_group() -> ActionGroup {
-    ActionGroup {
-        label: Some("close".into()),
-        actions: Some(vec![Action {
-            device_url: Some(DEVICE_URL.into()),
-            commands: Some(vec![Command {
-                name: Some("close".into()),
-                ..Command::default()
-            }]),
-            ..Action::default()
-        }]),
-        ..ActionGroup::default()
-    }
+    overkiz::action_group("close", [Action::new(DEVICE_URL, ["close"])])
 }
 
 fn fast() -> EventStreamConfig {

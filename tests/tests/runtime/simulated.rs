@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use overkiz::types::{Action, ActionGroup, Command};
+use overkiz::types::ActionGroup;
 use overkiz::{
     Client, Credentials, Error, ErrorKind, Event, EventStream, EventStreamConfig, ExecutionState,
     GapReason, RetryPolicy, Server, WireForm,
@@ -101,19 +101,7 @@ fn fast() -> EventStreamConfig {
 }
 
 fn action_group(command: &str) -> ActionGroup {
-    ActionGroup {
-        label: Some(command.into()),
-        actions: Some(vec![Action {
-            device_url: Some(SHUTTER.into()),
-            commands: Some(vec![Command {
-                name: Some(command.into()),
-                parameters: Some(Vec::new()),
-                ..Command::default()
-            }]),
-            ..Action::default()
-        }]),
-        ..ActionGroup::default()
-    }
+    overkiz::action_group(command, [overkiz::Action::new(SHUTTER, [command])])
 }
 
 /// Launches `command` on the shutter (`POST /exec/apply`); its execution's id.
@@ -804,7 +792,7 @@ async fn the_queue_closes_every_simulated_shutter_in_one_execution() {
     use overkiz::{Action, ActionQueue, ActionQueueSettings, ExecutionMode, UiClass};
     let sim = simulator().await;
     let client = client(&sim);
-    let setup = client.setup().await.unwrap();
+    let setup = client.get_setup().await.unwrap();
     let shutters: Vec<String> = setup
         .devices_of_class(UiClass::RollerShutter)
         .filter(|d| d.supports_command("close"))
@@ -942,7 +930,7 @@ async fn the_queue_against_the_simulator_sends_early_splits_by_mode_and_drops_ab
     use overkiz::{Action, ActionQueue, ActionQueueSettings, ExecutionMode};
     let sim = simulator().await;
     let client = client(&sim);
-    let setup = client.setup().await.unwrap();
+    let setup = client.get_setup().await.unwrap();
     // Devices that have `open` and `close` (the simulator refuses other commands).
     let urls: Vec<String> = setup
         .devices()

@@ -667,7 +667,7 @@ const HOME_SHUTTER: &str = "io://1234-1234-6233/12184029";
 
 #[tokio::test]
 async fn a_two_home_account_in_the_simulator_keeps_each_home_to_its_own_client() {
-    use overkiz::types::{Action, ActionGroup, Command};
+    use overkiz::Action;
     use overkiz_sim::sites::{self, Site};
     use overkiz_sim::Simulator;
 
@@ -762,19 +762,7 @@ async fn a_two_home_account_in_the_simulator_keeps_each_home_to_its_own_client()
         .unwrap()
         .contains("1234-1234-4892")));
 
-    let close = ActionGroup {
-        label: Some("close".into()),
-        actions: Some(vec![Action {
-            device_url: Some(HOME_SHUTTER.into()),
-            commands: Some(vec![Command {
-                name: Some("close".into()),
-                parameters: Some(Vec::new()),
-                ..Command::default()
-            }]),
-            ..Action::default()
-        }]),
-        ..ActionGroup::default()
-    };
+    let close = overkiz::action_group("close", [Action::new(HOME_SHUTTER, ["close"])]);
     let exec_id = home.post_exec_apply(&close).await.unwrap().exec_id.unwrap();
     assert_eq!(home_sim.current_executions(), [exec_id]);
     assert_eq!(home_sim.count_of("POST /exec/apply"), 1);

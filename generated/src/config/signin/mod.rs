@@ -76,7 +76,7 @@ pub use crate::config::flow::{SignInContext, SignInFlow};
 pub use crate::config::grant::Grant;
 pub(crate) use crate::config::grant::Proof;
 
-use crate::config::credentials::{Credentials, CredentialsKind};
+use crate::config::credentials::{Credentials, CredentialsKind, FROM_FN};
 use crate::error::Error;
 use crate::value::secret::Secret;
 
@@ -104,14 +104,17 @@ impl VendorSignIn {
     /// Refuses credentials that cannot work with this vendor, when the client is
     /// built rather than at the first call.
     pub(crate) fn check(&self, credentials: &Credentials) -> Result<(), Error> {
-        match (self, &credentials.kind) {
-            // Every Rexel call names its gateway (`gatewayId`), which a bare token
-            // (or a token source) cannot carry.
-            (VendorSignIn::Rexel(_), CredentialsKind::Bearer(_)) => {
-                Err(Error::config(
-                    "a Rexel server needs a gateway id with its token: use Rexel::sign_in_with_token and RexelSignIn::select_gateway (or RexelAuthorization for the browser sign-in), not a bare bearer token",
-                ))
-            }
+        // Every Rexel call names its gateway (`gatewayId`), which a bare token (or
+        // credentials from a closure) cannot carry.
+        let bare = match &credentials.kind {
+            CredentialsKind::Bearer(_) => true,
+            CredentialsKind::Flow(flow) => flow.name() == FROM_FN,
+            _ => false,
+        };
+        match self {
+            VendorSignIn::Rexel(_) if bare => Err(Error::config(
+                "a Rexel server needs a gateway id with its token: use Rexel::sign_in_with_token and RexelSignIn::select_gateway (or RexelAuthorization for the browser sign-in), not a bare bearer token",
+            )),
             _ => Ok(()),
         }
     }
@@ -136,5 +139,22 @@ impl VendorSignIn {
                 ))
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rexel_refuses_credentials_without_a_gateway() {
+        let rexel = VendorSignIn::Rexel(Rexel::default());
+        let closure = Credentials::from_fn(|| async { Ok(Credentials::bearer("t")) });
+        for credentials in [Credentials::bearer("t"), closure] {
+            let error = rexel.check(&credentials).unwrap_err();
+            assert!(matches!(error, Error::Config { .. }), "{error:?}");
+        }
+        let flow = Rexel::default().sign_in_restored();
+        assert!(rexel.check(&flow.credentials()).is_ok());
     }
 }

@@ -7,7 +7,7 @@ use futures::future::BoxFuture;
 use super::vendor;
 use super::{Grant, SignInContext, SignInFlow};
 use crate::config::credentials::{Credentials, Secret};
-use crate::signin::srp::{self, CognitoError};
+use crate::config::signin::srp::{self, CognitoError};
 use crate::error::{Error, ErrorKind};
 
 const SERVICE: &str = "Nexity";

@@ -1348,7 +1348,7 @@ mod tests {
         /// `_-_`; a wrong password is bad credentials under the cool-down.
         #[tokio::test]
         async fn nexity_signs_in_through_cognito_then_logs_in() {
-            use crate::signin::Nexity;
+            use crate::config::signin::Nexity;
             use crate::{Client, Credentials, ErrorKind, Server, VendorSignIn};
             use wiremock::matchers::body_string;
 
