@@ -39,6 +39,15 @@ const DEPRECATED: &[(&str, &str)] = &[
     ("overkiz::home::UiClass", "overkiz::UiClass"),
     ("overkiz::home::UiWidget", "overkiz::UiWidget"),
     ("overkiz::home::action_group", "overkiz::action_group"),
+    (
+        "overkiz::Client::execute_and_wait",
+        "overkiz::Client::run_and_wait",
+    ),
+    (
+        "overkiz::EventStream::execute_and_wait",
+        "overkiz::EventStream::run_and_wait",
+    ),
+    ("overkiz::Client::execute", "overkiz::Client::request"),
 ];
 
 /// Compiles only if `A` and `B` are the same type.
