@@ -599,6 +599,12 @@ async fn events_reports_a_gap_and_goes_on() {
     ];
     let events = tokio::spawn(output(overkiz(&env, &["events", "--count", "1"]), None));
     listener_registered(&sim).await;
+    // Fetching (a listener gone before its first fetch is another path, with a back-off).
+    testing::wait_until("a first fetch", 6 * WAIT, || {
+        sim.count_of("POST /events/{listenerId}/fetch") > 0
+    })
+    .await
+    .unwrap();
     // The listener expires: the stream says so, registers again, and goes on.
     sim.expire_listeners();
     listener_registered(&sim).await;

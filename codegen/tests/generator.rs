@@ -179,7 +179,7 @@ fn a_private_tags_line_follows_the_summary() {
          Access scope : Public\n\n{STATUS_200}"
     );
     let g = run(&page("Setup", &ops), "");
-    let endpoints = file(&g, "endpoints/setup.rs");
+    let endpoints = file(&g, "calls/setup.rs");
     let method_doc: Vec<&str> = endpoints
         .lines()
         .skip_while(|l| !l.contains("impl crate::Client"))
