@@ -10,9 +10,10 @@
 //! defines them (read from `lib.rs`). Relative paths (`super::`, `self::`) stay
 //! inside a directory, so they are not edges. The generated tree's files are
 //! modules too: their imports of the runtime must respect the layers (the runtime
-//! is what they are emitted against), but the circle check is on the hand-written
-//! runtime, so a generated file's own imports are not followed there (the secret
-//! names table and the masking code refer to each other through `generated/secrets.rs`).
+//! is what they are emitted against), and the circle check follows them too (the
+//! secret names the masking code reads are a generated module of their own,
+//! `generated/secret_names.rs`, so masking and the generated `Debug` impls that use
+//! it are no circle).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -28,6 +29,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "generated::types",
             "generated::events",
             "generated::operations",
+            "generated::secret_names",
             "generated::secrets",
         ],
     ),
@@ -228,19 +230,8 @@ fn read_graph(src: &Path) -> (Graph, Graph) {
         .iter()
         .map(|(m, text)| (m.clone(), imports(text, m, &modules, &aliases)))
         .collect();
-    let runtime = all
-        .iter()
-        .map(|(m, i)| {
-            (
-                m.clone(),
-                if is_generated(m) {
-                    BTreeSet::new()
-                } else {
-                    i.clone()
-                },
-            )
-        })
-        .collect();
+    // The circle check follows the generated files' imports too.
+    let runtime = all.clone();
     (runtime, all)
 }
 
@@ -696,7 +687,12 @@ fn strongly_connected(graph: &Graph) -> Vec<Vec<String>> {
 /// `graph` with each module replaced by its first path segment (`value::de` →
 /// `value`), the view of the crate root's modules; imports within one are dropped.
 fn collapse(graph: &Graph) -> Graph {
-    let top = |m: &str| m.split("::").next().unwrap().to_string();
+    // The generated tree spans layers (its types are values, its methods are the
+    // client's): each of its modules counts as part of its layer's directory.
+    let top = |m: &str| match layer_of(m) {
+        Some(layer) if is_generated(m) => LAYERS[layer].1[0].to_string(),
+        _ => m.split("::").next().unwrap().to_string(),
+    };
     let mut out = Graph::new();
     for (module, imports) in graph {
         let entry = out.entry(top(module)).or_default();

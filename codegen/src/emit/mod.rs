@@ -74,6 +74,7 @@ pub fn emit(ir: &Ir, vocabulary_text: &str) -> Result<Vec<GeneratedFile>, String
     files.push(file("events.rs", events::module(ir)?)?);
     files.push(file("operations.rs", operations::module(ir))?);
     files.push(file("secrets.rs", secrets::module(ir)?)?);
+    files.push(file("secret_names.rs", secrets::names_module()?)?);
     let vocabulary = crate::vocabulary::module(vocabulary_text)?;
     let (vocabulary, _) = file_of(
         crate::vocabulary::MODULE_PATH,
@@ -88,6 +89,7 @@ pub fn emit(ir: &Ir, vocabulary_text: &str) -> Result<Vec<GeneratedFile>, String
             pub mod calls;
             pub mod events;
             pub mod operations;
+            pub(crate) mod secret_names;
             pub(crate) mod secrets;
             pub mod types;
             pub mod vocabulary;

@@ -112,7 +112,21 @@ pub fn places(ir: &Ir, names: &[SecretName]) -> BTreeMap<String, Vec<String>> {
     out
 }
 
-/// The `secrets` module: the list, and the `Debug` impls.
+/// The `secret_names` module: the list the runtime's masking reads. A module of its
+/// own, so that the runtime's `redact` (which the `Debug` impls of `secrets` use)
+/// imports no generated module that imports it back.
+pub fn names_module() -> Result<TokenStream, String> {
+    let names = parse(SECRETS)?;
+    let lower: Vec<String> = names.iter().map(|n| n.name.to_ascii_lowercase()).collect();
+    Ok(quote! {
+        //! The secret wire names of `spec/secrets.toml`.
+
+        /// The secret wire names, lower case and sorted (compare ignoring ASCII case).
+        pub(crate) const SECRET_NAMES: &[&str] = &[#(#lower),*];
+    })
+}
+
+/// The `secrets` module: the `Debug` impls.
 pub fn module(ir: &Ir) -> Result<TokenStream, String> {
     let names = parse(SECRETS)?;
     let places = places(ir, &names);
@@ -150,14 +164,10 @@ pub fn module(ir: &Ir) -> Result<TokenStream, String> {
         };
         quote!(#![doc = #line])
     });
-    let lower: Vec<String> = names.iter().map(|n| n.name.to_ascii_lowercase()).collect();
     let structs = ir.structs.values().map(|def| struct_debug(def, &names));
     let unions = ir.unions.values().map(union_debug);
     Ok(quote! {
         #(#doc)*
-
-        /// The secret wire names, lower case and sorted (compare ignoring ASCII case).
-        pub(crate) const SECRET_NAMES: &[&str] = &[#(#lower),*];
 
         #(#structs)*
         #(#unions)*

@@ -4,6 +4,7 @@
 pub mod calls;
 pub mod events;
 pub mod operations;
+pub(crate) mod secret_names;
 pub(crate) mod secrets;
 pub mod types;
 pub mod vocabulary;

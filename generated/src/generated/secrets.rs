@@ -32,35 +32,6 @@
 //! | `ssoToken` | an Overkiz single-sign-on token (`POST /login` parameter) | `POST /login query parameter ssoToken` |
 //! | `token` | the local API token (generated, then activated) and the one-time tokens of e-mail validation and terms of use | `GeneratedLocalToken.token`, `LocalTokenActivation.token`, `POST /enduser/email/validation/{token} path parameter token`, `POST /enduser/{userId}/validation/{token} path parameter token`, `POST /termsOfUse/{gatewayId}/accept/{token} path parameter token`, `POST /termsOfUse/{gatewayId}/decline/{token} path parameter token` |
 //! | `userPassword` | the account password (`POST /login`), and the passwords of password checks and OGCP grants | `POST /login query parameter userPassword`, `PostConfigOgcpByCloudIdOauth2PasswordGrantRequest.user_password`, `PostEnduserPasswordCheckRequest.user_password` |
-/// The secret wire names, lower case and sorted (compare ignoring ASCII case).
-pub(crate) const SECRET_NAMES: &[&str] = &[
-    "access_token",
-    "accesstoken",
-    "apikey",
-    "authentication",
-    "client_secret",
-    "clientsecret",
-    "code",
-    "commissioningkey",
-    "devicesecuritykey",
-    "devicetoken",
-    "id_token",
-    "idtoken",
-    "jwt",
-    "newpassword",
-    "oldpassword",
-    "password",
-    "refresh_token",
-    "refreshtoken",
-    "registrationid",
-    "rootpassword",
-    "secret",
-    "secretkey",
-    "sessionid",
-    "ssotoken",
-    "token",
-    "userpassword",
-];
 impl std::fmt::Debug for crate::types::AbsoluteSchedule {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

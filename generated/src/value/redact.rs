@@ -27,7 +27,7 @@ use std::sync::RwLock;
 
 use serde_json::{Map, Value};
 
-use crate::generated::secrets::SECRET_NAMES;
+use crate::generated::secret_names::SECRET_NAMES;
 
 /// What replaces a masked value.
 pub(crate) const MASK: &str = "***";
