@@ -638,25 +638,19 @@ impl Inner {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
-    use crate::value::operation::{HttpMethod, ResponseKind};
+    use crate::value::operation::HttpMethod;
 
-    static DEVICE: OperationInfo = OperationInfo {
-        name: "get_setup_device",
-        method: HttpMethod::Get,
-        path: "/setup/devices/{deviceURL}/states/{name}",
-        summary: "",
-        deprecated_since: None,
-        rate_limit: None,
-        status: 200,
-        response: ResponseKind::Json,
-        content_type: "application/json",
-        events: &[],
-        idempotency: crate::Idempotency::SafeRead,
-    };
+    static DEVICE: OperationInfo = OperationInfo::for_tests(
+        "get_setup_device",
+        HttpMethod::Get,
+        "/setup/devices/{deviceURL}/states/{name}",
+        crate::Idempotency::SafeRead,
+    );
 
-    fn client() -> Client {
+    /// A client of a server that is never reached.
+    pub(crate) fn client() -> Client {
         Client::new(
             Server::custom("http://127.0.0.1:1/api").unwrap(),
             Credentials::none(),

@@ -175,30 +175,12 @@ impl<'c> IntoFuture for RawCall<'c> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::value::operation::{HttpMethod, ResponseKind};
-    use crate::{Credentials, Idempotency, Server};
+    use crate::client::tests::client;
+    use crate::value::operation::HttpMethod;
+    use crate::Idempotency;
 
-    static LOGIN: OperationInfo = OperationInfo {
-        name: "post_login",
-        method: HttpMethod::Post,
-        path: "/login",
-        summary: "",
-        deprecated_since: None,
-        rate_limit: None,
-        status: 200,
-        response: ResponseKind::Json,
-        content_type: "application/json",
-        events: &[],
-        idempotency: Idempotency::Acts,
-    };
-
-    fn client() -> Client {
-        Client::new(
-            Server::custom("http://127.0.0.1:1/api").unwrap(),
-            Credentials::none(),
-        )
-        .unwrap()
-    }
+    static LOGIN: OperationInfo =
+        OperationInfo::for_tests("post_login", HttpMethod::Post, "/login", Idempotency::Acts);
 
     #[test]
     fn debug_masks_secret_values_of_owned_names() {

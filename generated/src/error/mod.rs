@@ -656,21 +656,14 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::value::operation::{HttpMethod, ResponseKind};
+    use crate::value::operation::HttpMethod;
 
-    static OP: OperationInfo = OperationInfo {
-        name: "get_setup",
-        method: HttpMethod::Get,
-        path: "/setup",
-        summary: "",
-        deprecated_since: None,
-        rate_limit: None,
-        status: 200,
-        response: ResponseKind::Json,
-        content_type: "application/json",
-        events: &[],
-        idempotency: crate::Idempotency::SafeRead,
-    };
+    static OP: OperationInfo = OperationInfo::for_tests(
+        "get_setup",
+        HttpMethod::Get,
+        "/setup",
+        crate::Idempotency::SafeRead,
+    );
 
     #[test]
     fn decode_error_carries_operation_and_excerpt() {

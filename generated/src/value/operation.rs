@@ -145,6 +145,32 @@ pub struct OperationInfo {
     pub idempotency: Idempotency,
 }
 
+impl OperationInfo {
+    /// A JSON operation for the runtime's unit tests (the generated ones are not
+    /// needed there).
+    #[cfg(test)]
+    pub(crate) const fn for_tests(
+        name: &'static str,
+        method: HttpMethod,
+        path: &'static str,
+        idempotency: Idempotency,
+    ) -> OperationInfo {
+        OperationInfo {
+            name,
+            method,
+            path,
+            summary: "",
+            deprecated_since: None,
+            rate_limit: None,
+            status: 200,
+            response: ResponseKind::Json,
+            content_type: "application/json",
+            events: &[],
+            idempotency,
+        }
+    }
+}
+
 impl fmt::Display for OperationInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.method, self.path)
