@@ -20,6 +20,7 @@ pub mod compat;
 pub mod curated;
 pub mod curated_ops;
 pub mod emit;
+pub mod features;
 pub mod idempotency;
 pub mod ir;
 pub mod names;
@@ -43,6 +44,9 @@ pub enum Error {
     /// The spec cannot be turned into Rust.
     #[error(transparent)]
     Ir(#[from] ir::IrError),
+    /// The feature map is malformed or does not fit the page.
+    #[error(transparent)]
+    Features(#[from] features::FeaturesError),
     /// The generated code does not parse (a generator bug).
     #[error("{0}")]
     Emit(String),
@@ -55,7 +59,11 @@ pub struct Generated {
     pub spec: Spec,
     /// The intermediate representation.
     pub ir: ir::Ir,
-    /// Files relative to the output root, in a stable order.
+    /// Which feature compiles each item (`spec/features.toml` applied to the IR).
+    pub features: features::Plan,
+    /// Files relative to the output root, in a stable order. The manifest
+    /// (`generated/Cargo.toml`) is only its `[features]` table: see
+    /// [`output::sync`].
     pub files: Vec<GeneratedFile>,
 }
 
@@ -141,12 +149,20 @@ fn generate_with(
     idempotency::apply(&mut spec, curated)?;
     compat::apply(&mut spec, previous, curated)?;
     let ir = ir::build(&spec, curated)?;
+    let map = features::FeatureMap::parse(features::FEATURES).map_err(features::FeaturesError::from)?;
+    let plan = features::plan(&ir, &map, curated.is_for_previous_version())?;
     let mut files = vec![GeneratedFile {
         path: SPEC_PATH.to_owned(),
         contents: render_spec(&spec),
     }];
-    files.extend(emit::emit(&ir, vocabulary::VOCABULARY).map_err(Error::Emit)?);
-    Ok(Generated { spec, ir, files })
+    files.extend(emit::emit(&ir, &plan, vocabulary::VOCABULARY).map_err(Error::Emit)?);
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Generated {
+        spec,
+        ir,
+        features: plan,
+        files,
+    })
 }
 
 /// The spec as pretty-printed JSON with a final newline: deterministic, since every

@@ -19,6 +19,11 @@ pub struct GeneratedFile {
 /// longer produces is stale and removed.
 pub const OWNED_DIRS: &[&str] = &[crate::emit::GENERATED_DIR];
 
+/// Files of which the generator writes a part: the part between
+/// [`crate::features::BEGIN_MARKER`] and [`crate::features::END_MARKER`], the rest
+/// written by hand. Their [`GeneratedFile::contents`] is that part.
+pub const SPLICED: &[&str] = &[crate::features::CARGO_TOML_PATH];
+
 /// What [`sync`] did or, in check mode, would do.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct SyncReport {
@@ -37,7 +42,9 @@ impl SyncReport {
 
 /// Brings the files under `root` in line with `files`; with `check`, only reports
 /// what differs and touches nothing. Unchanged files are not rewritten, so their
-/// modification times stay and cargo does not rebuild for nothing.
+/// modification times stay and cargo does not rebuild for nothing. A [`SPLICED`]
+/// file must exist with its markers (an `InvalidData` error otherwise); only its
+/// written part changes.
 pub fn sync(root: &Path, files: &[GeneratedFile], check: bool) -> io::Result<SyncReport> {
     let mut report = SyncReport::default();
     let wanted: BTreeSet<PathBuf> = files.iter().map(|f| root.join(&f.path)).collect();
@@ -48,14 +55,32 @@ pub fn sync(root: &Path, files: &[GeneratedFile], check: bool) -> io::Result<Syn
             Err(e) if e.kind() == io::ErrorKind::NotFound => None,
             Err(e) => return Err(e),
         };
-        if current.as_deref() == Some(file.contents.as_str()) {
+        let contents = if SPLICED.contains(&file.path.as_str()) {
+            let spliced = current
+                .as_deref()
+                .and_then(|text| crate::features::splice(text, &file.contents));
+            spliced.ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "{}: expected a part between the lines `{}` and `{}`",
+                        path.display(),
+                        crate::features::BEGIN_MARKER,
+                        crate::features::END_MARKER
+                    ),
+                )
+            })?
+        } else {
+            file.contents.clone()
+        };
+        if current.as_deref() == Some(contents.as_str()) {
             continue;
         }
         if !check {
             if let Some(dir) = path.parent() {
                 fs::create_dir_all(dir)?;
             }
-            fs::write(&path, &file.contents)?;
+            fs::write(&path, &contents)?;
         }
         report.changed.push(path);
     }

@@ -269,6 +269,10 @@ fn codegen(
     )?;
     let elapsed = parsed + started.elapsed();
     println!("{}", overkiz_codegen::Summary::of(&generated.spec));
+    print!("{}", generated.features.summary());
+    for notice in &generated.features.notices {
+        println!("notice: {notice}");
+    }
     println!(
         "generated {} files in {:.1} ms",
         generated.files.len(),

@@ -10,6 +10,7 @@ use quote::quote;
 use super::calls::{call_type, form_type};
 use super::method_docs::{group_doc, method_doc};
 use super::{doc_lines, ident, rust_ty, type_ident};
+use crate::features::{Gate, Plan};
 use crate::ir::{Answer, Ir, OpDef, ParamDef, Ty};
 
 use crate::spec::ParamLocation;
@@ -23,10 +24,25 @@ pub fn by_module(ir: &Ir) -> BTreeMap<String, Vec<&OpDef>> {
     modules
 }
 
+/// The gate of an operation's items inside its module: none when the module's own
+/// gate (in `calls/mod.rs`) covers it, the operation's in a module that always
+/// compiles (a module with an operation the runtime calls).
+fn item_gate<'a>(plan: &'a Plan, module_gate: &Gate, op: &OpDef) -> Option<&'a Gate> {
+    match module_gate {
+        Gate::Always => plan.operations.get(&op.const_name),
+        Gate::Any(_) => None,
+    }
+}
+
 /// One module of endpoint methods, with the call types of the operations that have
 /// options and the forms of the form operations. The `impl Client` block carries
 /// the group's name and description: rustdoc shows it above the group's methods.
-pub fn module(ir: &Ir, ops: &[&OpDef]) -> TokenStream {
+pub fn module(
+    ir: &Ir,
+    plan: &Plan,
+    module_gate: &Gate,
+    ops: &[&OpDef],
+) -> Result<TokenStream, String> {
     let group = &ops[0].spec.group;
     let category = ops[0]
         .spec
@@ -36,10 +52,25 @@ pub fn module(ir: &Ir, ops: &[&OpDef]) -> TokenStream {
         .unwrap_or_default();
     let doc = format!(" Operations of the group \"{group}\"{category}.");
     let impl_doc = doc_lines(&group_doc(ir, ops[0]));
-    let methods = ops.iter().map(|op| method(op));
-    let calls = ops.iter().filter_map(|op| call_type(op));
-    let forms = ops.iter().filter_map(|op| form_type(op));
-    quote! {
+    let cfg = |op: &OpDef| cfg_gate(plan, module_gate, op).attr();
+    let methods = ops.iter().map(|op| {
+        let cfg = cfg(op);
+        let method = method(op);
+        quote!(#cfg #method)
+    });
+    // A call type or a form is a struct and its impls: each item gets the cfg.
+    let items_of = |op: &OpDef, items: Option<TokenStream>| {
+        items.map(|items| super::gated(items, &cfg_gate(plan, module_gate, op)))
+    };
+    let calls = ops
+        .iter()
+        .filter_map(|op| items_of(op, call_type(op)))
+        .collect::<Result<Vec<_>, String>>()?;
+    let forms = ops
+        .iter()
+        .filter_map(|op| items_of(op, form_type(op)))
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(quote! {
         #![doc = #doc]
 
         use crate::__private::{RawResponse, Request};
@@ -52,18 +83,28 @@ pub fn module(ir: &Ir, ops: &[&OpDef]) -> TokenStream {
 
         #(#calls)*
         #(#forms)*
-    }
+    })
 }
 
-/// The public names a module adds to `crate::calls`, sorted.
-pub fn exports(ops: &[&OpDef]) -> Vec<String> {
+fn cfg_gate(plan: &Plan, module_gate: &Gate, op: &OpDef) -> Gate {
+    item_gate(plan, module_gate, op).cloned().unwrap_or(Gate::Always)
+}
+
+/// The public names a module adds to `crate::calls`, sorted, each with its
+/// operation's gate.
+pub fn exports(plan: &Plan, ops: &[&OpDef]) -> Vec<(String, Gate)> {
     let mut names = Vec::new();
     for op in ops {
+        let gate = plan
+            .operations
+            .get(&op.const_name)
+            .cloned()
+            .unwrap_or(Gate::Always);
         if has_options(op) {
-            names.push(op.call_name.clone());
+            names.push((op.call_name.clone(), gate.clone()));
         }
         if is_form(op) {
-            names.push(form_name(op));
+            names.push((form_name(op), gate));
         }
     }
     names.sort();

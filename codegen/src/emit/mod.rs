@@ -20,6 +20,7 @@ mod types;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
+use crate::features::{Gate, Plan};
 use crate::ir::{Ir, Ty};
 use crate::names::ident_text;
 use crate::output::GeneratedFile;
@@ -34,8 +35,10 @@ pub const GENERATED_DIR: &str = "generated/src/generated";
 const DOC_SOURCE: &str = "spec/enduser-api.txt";
 
 /// Renders every generated source file: the documentation's modules from the IR,
-/// and the vocabulary's from the text of `spec/vocabulary.toml`.
-pub fn emit(ir: &Ir, vocabulary_text: &str) -> Result<Vec<GeneratedFile>, String> {
+/// gated by the features of `plan`, the vocabulary's from the text of
+/// `spec/vocabulary.toml`, and the `[features]` table of the crate's manifest (a
+/// part of it: see [`crate::output::sync`]).
+pub fn emit(ir: &Ir, plan: &Plan, vocabulary_text: &str) -> Result<Vec<GeneratedFile>, String> {
     let mut files = Vec::new();
     let mut api = api::Listing::default();
     let mut file = |relative: &str, tokens: TokenStream| -> Result<GeneratedFile, String> {
@@ -45,35 +48,55 @@ pub fn emit(ir: &Ir, vocabulary_text: &str) -> Result<Vec<GeneratedFile>, String
     };
     let mut modules = Vec::new();
     for (module, ops) in endpoints::by_module(ir) {
-        let tokens = endpoints::module(ir, &ops);
+        let gate = plan.modules.get(&module).cloned().unwrap_or(Gate::Always);
+        let tokens = endpoints::module(ir, plan, &gate, &ops)?;
         files.push(file(&format!("calls/{module}.rs"), tokens)?);
-        modules.push((module, endpoints::exports(&ops)));
+        modules.push((module, gate, endpoints::exports(plan, &ops)));
     }
-    let mod_items = modules.iter().map(|(m, exports)| {
+    let mod_items = modules.iter().map(|(m, gate, exports)| {
         let m = ident(m);
-        let exports = exports.iter().map(|e| type_ident(e));
-        if exports.len() == 0 {
-            quote!(mod #m;)
-        } else {
+        let cfg = gate.attr();
+        // One `pub use` per gate: the module's own, or each name's inside a module
+        // the runtime needs.
+        let mut by_gate: std::collections::BTreeMap<&Gate, Vec<proc_macro2::Ident>> =
+            std::collections::BTreeMap::new();
+        for (name, export_gate) in exports {
+            let export_gate = if *gate == Gate::Always { export_gate } else { gate };
+            by_gate.entry(export_gate).or_default().push(type_ident(name));
+        }
+        let uses = by_gate.iter().map(|(export_gate, names)| {
+            let cfg = export_gate.attr();
             quote! {
-                mod #m;
-                pub use #m::{#(#exports),*};
+                #cfg
+                pub use #m::{#(#names),*};
             }
+        });
+        quote! {
+            #cfg
+            mod #m;
+            #(#uses)*
         }
     });
+    let links = sections::calls_doc(ir, plan);
     files.push(file(
         "calls/mod.rs",
         quote! {
             //! The endpoint methods of [`crate::Client`], one file per group of the
             //! documentation, and what some of them return: the calls of operations with
             //! options (one method per option), and the forms of form operations.
+            //!
+            //! Each group is a Cargo feature (on by default) that compiles its methods;
+            //! the methods the runtime calls itself always compile. The groups, each
+            //! linked to its first method (when its feature is on):
+            //!
+            #(#links)*
             #(#mod_items)*
         },
     )?);
-    files.push(file("types.rs", types::module(ir))?);
+    files.push(file("types.rs", types::module(ir, plan)?)?);
     files.push(file("events.rs", events::module(ir)?)?);
     files.push(file("operations.rs", operations::module(ir))?);
-    files.push(file("secrets.rs", secrets::module(ir)?)?);
+    files.push(file("secrets.rs", secrets::module(ir, plan)?)?);
     files.push(file("secret_names.rs", secrets::names_module()?)?);
     let vocabulary = crate::vocabulary::module(vocabulary_text)?;
     let (vocabulary, _) = file_of(
@@ -97,7 +120,11 @@ pub fn emit(ir: &Ir, vocabulary_text: &str) -> Result<Vec<GeneratedFile>, String
     )?);
     files.push(GeneratedFile {
         path: format!("{GENERATED_DIR}/{}", sections::SECTIONS_PATH),
-        contents: sections::markdown(ir),
+        contents: sections::markdown(ir, plan),
+    });
+    files.push(GeneratedFile {
+        path: crate::features::CARGO_TOML_PATH.to_owned(),
+        contents: plan.cargo_table(),
     });
     files.push(api.finish());
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -119,6 +146,17 @@ fn file_of(
         prettyplease::unparse(&syntax)
     );
     Ok((GeneratedFile { path, contents }, syntax))
+}
+
+/// `tokens` (items) with the gate's `#[cfg]` on each item.
+fn gated(tokens: TokenStream, gate: &Gate) -> Result<TokenStream, String> {
+    let Some(cfg) = gate.cfg() else {
+        return Ok(tokens);
+    };
+    let file: syn::File =
+        syn::parse2(tokens).map_err(|e| format!("generated items do not parse: {e}"))?;
+    let items = file.items.iter().map(|item| quote!(#cfg #item));
+    Ok(quote!(#(#items)*))
 }
 
 /// An identifier from snake-case text, escaped when it is a keyword.

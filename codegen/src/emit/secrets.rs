@@ -127,7 +127,7 @@ pub fn names_module() -> Result<TokenStream, String> {
 }
 
 /// The `secrets` module: the `Debug` impls.
-pub fn module(ir: &Ir) -> Result<TokenStream, String> {
+pub fn module(ir: &Ir, plan: &crate::features::Plan) -> Result<TokenStream, String> {
     let names = parse(SECRETS)?;
     let places = places(ir, &names);
     let mut doc = vec![
@@ -164,8 +164,17 @@ pub fn module(ir: &Ir) -> Result<TokenStream, String> {
         };
         quote!(#![doc = #line])
     });
-    let structs = ir.structs.values().map(|def| struct_debug(def, &names));
-    let unions = ir.unions.values().map(union_debug);
+    let gate = |name: &String| plan.types.get(name).map(|g| g.attr()).unwrap_or_default();
+    let structs = ir.structs.values().map(|def| {
+        let cfg = gate(&def.name);
+        let debug = struct_debug(def, &names);
+        quote!(#cfg #debug)
+    });
+    let unions = ir.unions.values().map(|def| {
+        let cfg = gate(&def.name);
+        let debug = union_debug(def);
+        quote!(#cfg #debug)
+    });
     Ok(quote! {
         #(#doc)*
 

@@ -3,12 +3,14 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{code, doc_lines, doc_text, ident, rust_ty, type_ident};
+use super::{code, doc_lines, doc_text, gated, ident, rust_ty, type_ident};
+use crate::features::{Gate, Plan};
 use crate::ir::{FieldDef, Ir, StructDef, UnionDef, ValueEnumDef};
 use crate::names::snake;
 
-/// The whole `types` module, types sorted by name.
-pub fn module(ir: &Ir) -> TokenStream {
+/// The whole `types` module, types sorted by name, each item gated by the
+/// features that reach its type.
+pub fn module(ir: &Ir, plan: &Plan) -> Result<TokenStream, String> {
     let mut items: Vec<(&String, TokenStream)> = Vec::new();
     for (name, def) in &ir.structs {
         items.push((name, structure(def)));
@@ -20,8 +22,11 @@ pub fn module(ir: &Ir) -> TokenStream {
         items.push((name, union(def)));
     }
     items.sort_by(|a, b| a.0.cmp(b.0));
-    let items = items.into_iter().map(|(_, t)| t);
-    quote! {
+    let items = items
+        .into_iter()
+        .map(|(name, tokens)| gated(tokens, plan.types.get(name).unwrap_or(&Gate::Always)))
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(quote! {
         //! Types of the request and response bodies and of the events.
         //!
         //! Every field is optional: servers omit fields the documentation shows, and
@@ -40,7 +45,7 @@ pub fn module(ir: &Ir) -> TokenStream {
         use serde_json::{Map, Value};
 
         #(#items)*
-    }
+    })
 }
 
 fn structure(def: &StructDef) -> TokenStream {

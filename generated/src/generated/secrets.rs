@@ -110,6 +110,7 @@ impl std::fmt::Debug for crate::types::ActionGroupDeletedEvent {
             .finish()
     }
 }
+#[cfg(feature = "setup")]
 impl std::fmt::Debug for crate::types::ActionGroupOperation {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -120,6 +121,7 @@ impl std::fmt::Debug for crate::types::ActionGroupOperation {
             .finish()
     }
 }
+#[cfg(feature = "action-groups-execution")]
 impl std::fmt::Debug for crate::types::ActionGroupScheduledExecution {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -230,6 +232,7 @@ impl std::fmt::Debug for crate::types::AnnualWeekHours {
             .finish()
     }
 }
+#[cfg(feature = "local-api")]
 impl std::fmt::Debug for crate::types::ApiVersion {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -239,6 +242,7 @@ impl std::fmt::Debug for crate::types::ApiVersion {
             .finish()
     }
 }
+#[cfg(feature = "push")]
 impl std::fmt::Debug for crate::types::ApnsSubscriberJsonWrapper {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -254,6 +258,16 @@ impl std::fmt::Debug for crate::types::ApnsSubscriberJsonWrapper {
             .finish()
     }
 }
+#[cfg(
+    any(
+        feature = "august",
+        feature = "eliot",
+        feature = "gateway",
+        feature = "opendoors",
+        feature = "somfy-protect",
+        feature = "wiser"
+    )
+)]
 impl std::fmt::Debug for crate::types::ApplicationIdRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -379,6 +393,17 @@ impl std::fmt::Debug for crate::types::AugustRefreshCurrentTokenFailedEvent {
             .finish()
     }
 }
+#[cfg(
+    any(
+        feature = "august",
+        feature = "eliot",
+        feature = "ogcp",
+        feature = "opendoors",
+        feature = "somfy-protect",
+        feature = "somfy-thermostat",
+        feature = "wiser"
+    )
+)]
 impl std::fmt::Debug for crate::types::AuthenticationUrlResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -400,6 +425,7 @@ impl std::fmt::Debug for crate::types::BusinessPartner {
             .finish()
     }
 }
+#[cfg(any(feature = "calendar", feature = "setup"))]
 impl std::fmt::Debug for crate::types::CalendarDay {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -481,6 +507,7 @@ impl std::fmt::Debug for crate::types::CalendarDayDeletedEvent {
             .finish()
     }
 }
+#[cfg(feature = "setup")]
 impl std::fmt::Debug for crate::types::CalendarDayOperation {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -552,6 +579,7 @@ impl std::fmt::Debug for crate::types::CalendarRuleDeletedEvent {
             .finish()
     }
 }
+#[cfg(feature = "setup")]
 impl std::fmt::Debug for crate::types::CalendarRuleOperation {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -608,6 +636,7 @@ impl std::fmt::Debug for crate::types::CameraDiscoveredEvent {
             .finish()
     }
 }
+#[cfg(feature = "location-utils")]
 impl std::fmt::Debug for crate::types::City {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -664,6 +693,7 @@ impl std::fmt::Debug for crate::types::CommandExecutionStateChangedEvent {
             .finish()
     }
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 impl std::fmt::Debug for crate::types::CommandSchedule {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -676,6 +706,7 @@ impl std::fmt::Debug for crate::types::CommandSchedule {
             .finish()
     }
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 impl std::fmt::Debug for crate::types::CommandScheduleScheduleTime {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -685,6 +716,7 @@ impl std::fmt::Debug for crate::types::CommandScheduleScheduleTime {
             .finish()
     }
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 impl std::fmt::Debug for crate::types::CommandScheduleScheduleTimeDailyTime {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -694,6 +726,7 @@ impl std::fmt::Debug for crate::types::CommandScheduleScheduleTimeDailyTime {
             .finish()
     }
 }
+#[cfg(feature = "condition-groups")]
 impl std::fmt::Debug for crate::types::ConditionGroup {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -791,6 +824,7 @@ impl std::fmt::Debug for crate::types::ControllableDefinition {
             .finish()
     }
 }
+#[cfg(feature = "reference-data")]
 impl std::fmt::Debug for crate::types::ControllableTypeDetails {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -842,6 +876,7 @@ impl std::fmt::Debug for crate::types::DayType {
             .finish()
     }
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 impl std::fmt::Debug for crate::types::DelayedCommandsSchedulingTrigger {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -864,6 +899,7 @@ impl std::fmt::Debug for crate::types::DelayedCommandsSchedulingTrigger {
             .finish()
     }
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 impl std::fmt::Debug for crate::types::DelayedCommandsSchedulingTriggerCommandCall {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -929,6 +965,7 @@ impl std::fmt::Debug for crate::types::Device {
             .finish()
     }
 }
+#[cfg(feature = "device")]
 impl std::fmt::Debug for crate::types::DeviceAdditionalInfo {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -966,6 +1003,7 @@ impl std::fmt::Debug for crate::types::DeviceAttributeChangeItem {
             .finish()
     }
 }
+#[cfg(feature = "reference-data")]
 impl std::fmt::Debug for crate::types::DeviceAttributeWrapper {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1021,6 +1059,7 @@ impl std::fmt::Debug for crate::types::DeviceDeletionFailedEvent {
             .finish()
     }
 }
+#[cfg(feature = "device")]
 impl std::fmt::Debug for crate::types::DeviceDeletionOptions {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1046,6 +1085,7 @@ impl std::fmt::Debug for crate::types::DeviceDisabledEvent {
             .finish()
     }
 }
+#[cfg(feature = "history")]
 impl std::fmt::Debug for crate::types::DeviceEventLog {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1111,6 +1151,7 @@ impl std::fmt::Debug for crate::types::DeviceManufacturerData {
             .finish()
     }
 }
+#[cfg(feature = "permissions")]
 impl std::fmt::Debug for crate::types::DevicePermission {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1172,6 +1213,7 @@ impl std::fmt::Debug for crate::types::DeviceStateChangedEvent {
             .finish()
     }
 }
+#[cfg(feature = "device-state-history")]
 impl std::fmt::Debug for crate::types::DeviceStateHistoryValue {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1185,6 +1227,7 @@ impl std::fmt::Debug for crate::types::DeviceStateHistoryValue {
             .finish()
     }
 }
+#[cfg(feature = "reference-data")]
 impl std::fmt::Debug for crate::types::DeviceStateWrapper {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1227,6 +1270,7 @@ impl std::fmt::Debug for crate::types::DeviceUpdatedEvent {
             .finish()
     }
 }
+#[cfg(feature = "device")]
 impl std::fmt::Debug for crate::types::DeviceUrls {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1279,6 +1323,7 @@ impl std::fmt::Debug for crate::types::DiscoverFailedEvent {
             .finish()
     }
 }
+#[cfg(feature = "io-homecontrol")]
 impl std::fmt::Debug for crate::types::DiscoverRemoteControllerOptions {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1289,6 +1334,7 @@ impl std::fmt::Debug for crate::types::DiscoverRemoteControllerOptions {
             .finish()
     }
 }
+#[cfg(feature = "camera-config")]
 impl std::fmt::Debug for crate::types::DiscoveredCamera {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1306,6 +1352,7 @@ impl std::fmt::Debug for crate::types::DiscoveredCamera {
             .finish()
     }
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 impl std::fmt::Debug for crate::types::DiscreteTrigger {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1329,6 +1376,7 @@ impl std::fmt::Debug for crate::types::DiscreteTrigger {
             .finish()
     }
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 impl std::fmt::Debug for crate::types::DiscreteTriggerActivationDelays {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1338,6 +1386,7 @@ impl std::fmt::Debug for crate::types::DiscreteTriggerActivationDelays {
             .finish()
     }
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 impl std::fmt::Debug for crate::types::DiscreteTriggerEffectsList {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1504,6 +1553,14 @@ impl std::fmt::Debug for crate::types::EnOceanLearnStoppedEvent {
             .finish()
     }
 }
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "gateway",
+        feature = "setup",
+        feature = "setup-triggers"
+    )
+)]
 impl std::fmt::Debug for crate::types::EnabledStatus {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1537,6 +1594,7 @@ impl std::fmt::Debug for crate::types::EndUserAccountUpdatedEvent {
             .finish()
     }
 }
+#[cfg(feature = "custom-role")]
 impl std::fmt::Debug for crate::types::EndUserCustomRoleRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1547,6 +1605,7 @@ impl std::fmt::Debug for crate::types::EndUserCustomRoleRequest {
             .finish()
     }
 }
+#[cfg(feature = "custom-role")]
 impl std::fmt::Debug for crate::types::EndUserCustomRoleRequestPermission {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1557,6 +1616,7 @@ impl std::fmt::Debug for crate::types::EndUserCustomRoleRequestPermission {
             .finish()
     }
 }
+#[cfg(feature = "custom-role")]
 impl std::fmt::Debug for crate::types::EndUserCustomRoleResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1567,6 +1627,7 @@ impl std::fmt::Debug for crate::types::EndUserCustomRoleResponse {
             .finish()
     }
 }
+#[cfg(feature = "preferences")]
 impl std::fmt::Debug for crate::types::EndUserPreference {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1767,6 +1828,7 @@ impl std::fmt::Debug for crate::types::ExternalServiceURLEvent {
             .finish()
     }
 }
+#[cfg(feature = "push")]
 impl std::fmt::Debug for crate::types::FcmSubscriberJsonWrapper {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1805,6 +1867,7 @@ impl std::fmt::Debug for crate::types::Gateway {
             .finish()
     }
 }
+#[cfg(feature = "gateway")]
 impl std::fmt::Debug for crate::types::GatewayAdditionalInfo {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1948,6 +2011,7 @@ impl std::fmt::Debug for crate::types::GatewaySynchronizationStartedEvent {
             .finish()
     }
 }
+#[cfg(feature = "push")]
 impl std::fmt::Debug for crate::types::GcmSubscriberJsonWrapper {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1970,6 +2034,7 @@ impl std::fmt::Debug for crate::types::GeneratedLocalToken {
             .finish()
     }
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 impl std::fmt::Debug for crate::types::GenericCommandSchedulingTrigger {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1988,6 +2053,7 @@ impl std::fmt::Debug for crate::types::GenericCommandSchedulingTrigger {
             .finish()
     }
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 impl std::fmt::Debug for crate::types::GenericCommandSchedulingTriggerStateRestriction {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1998,6 +2064,7 @@ impl std::fmt::Debug for crate::types::GenericCommandSchedulingTriggerStateRestr
             .finish()
     }
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 impl std::fmt::Debug for crate::types::GenericPointToPointRegulationTrigger {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2019,6 +2086,7 @@ impl std::fmt::Debug for crate::types::GenericPointToPointRegulationTrigger {
             .finish()
     }
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 impl std::fmt::Debug for crate::types::GenericStateRegulationTrigger {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2042,6 +2110,7 @@ impl std::fmt::Debug for crate::types::GenericStateRegulationTrigger {
             .finish()
     }
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 impl std::fmt::Debug
 for crate::types::GenericStateRegulationTriggerTargetRegulationOverride {
     #[inline]
@@ -2053,6 +2122,7 @@ for crate::types::GenericStateRegulationTriggerTargetRegulationOverride {
             .finish()
     }
 }
+#[cfg(feature = "login-session")]
 impl std::fmt::Debug for crate::types::GetAuthenticatedResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2062,6 +2132,7 @@ impl std::fmt::Debug for crate::types::GetAuthenticatedResponse {
             .finish()
     }
 }
+#[cfg(feature = "condition-groups")]
 impl std::fmt::Debug for crate::types::GetConditionGroupsByOidEvaluateResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2075,6 +2146,7 @@ impl std::fmt::Debug for crate::types::GetConditionGroupsByOidEvaluateResponse {
             .finish()
     }
 }
+#[cfg(feature = "protocol-group")]
 impl std::fmt::Debug
 for crate::types::GetConfigByGatewayIdByProtocolTypeGroupCapabilitiesResponse {
     #[inline]
@@ -2086,6 +2158,7 @@ for crate::types::GetConfigByGatewayIdByProtocolTypeGroupCapabilitiesResponse {
             .finish()
     }
 }
+#[cfg(feature = "device-pairing")]
 impl std::fmt::Debug
 for crate::types::GetConfigByGatewayIdDevicesByProtocolTypeCommissioningCodesResponse {
     #[inline]
@@ -2100,6 +2173,7 @@ for crate::types::GetConfigByGatewayIdDevicesByProtocolTypeCommissioningCodesRes
             .finish()
     }
 }
+#[cfg(feature = "device-pairing")]
 impl std::fmt::Debug
 for crate::types::GetConfigByGatewayIdDevicesByProtocolTypePartialResponse {
     #[inline]
@@ -2111,6 +2185,7 @@ for crate::types::GetConfigByGatewayIdDevicesByProtocolTypePartialResponse {
             .finish()
     }
 }
+#[cfg(feature = "io-homecontrol")]
 impl std::fmt::Debug
 for crate::types::GetConfigByGatewayIdIoPropagateTransferKeyRequest {
     #[inline]
@@ -2122,6 +2197,7 @@ for crate::types::GetConfigByGatewayIdIoPropagateTransferKeyRequest {
             .finish()
     }
 }
+#[cfg(feature = "profalux868")]
 impl std::fmt::Debug for crate::types::GetConfigByGatewayIdProfalux868AddressResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2131,6 +2207,7 @@ impl std::fmt::Debug for crate::types::GetConfigByGatewayIdProfalux868AddressRes
             .finish()
     }
 }
+#[cfg(any(feature = "enocean", feature = "rtd"))]
 impl std::fmt::Debug for crate::types::GetConfigByGatewayIdRtdDeviceAddressResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2140,6 +2217,7 @@ impl std::fmt::Debug for crate::types::GetConfigByGatewayIdRtdDeviceAddressRespo
             .finish()
     }
 }
+#[cfg(feature = "rts")]
 impl std::fmt::Debug for crate::types::GetConfigByGatewayIdRtsChannelResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2149,6 +2227,7 @@ impl std::fmt::Debug for crate::types::GetConfigByGatewayIdRtsChannelResponse {
             .finish()
     }
 }
+#[cfg(feature = "upnp-control")]
 impl std::fmt::Debug
 for crate::types::GetConfigByGatewayIdUpnpcontrolSonosCheckActionGroupsResponse {
     #[inline]
@@ -2159,6 +2238,7 @@ for crate::types::GetConfigByGatewayIdUpnpcontrolSonosCheckActionGroupsResponse 
             .finish()
     }
 }
+#[cfg(feature = "upnp-control")]
 impl std::fmt::Debug
 for crate::types::GetConfigByGatewayIdUpnpcontrolSonosCheckActionGroupsResponseImpactedElements {
     #[inline]
@@ -2173,6 +2253,7 @@ for crate::types::GetConfigByGatewayIdUpnpcontrolSonosCheckActionGroupsResponseI
             .finish()
     }
 }
+#[cfg(feature = "zwave")]
 impl std::fmt::Debug
 for crate::types::GetConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsByGroupIdResponse {
     #[inline]
@@ -2187,6 +2268,7 @@ for crate::types::GetConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsByGroup
             .finish()
     }
 }
+#[cfg(feature = "zwave")]
 impl std::fmt::Debug
 for crate::types::GetConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsResponse {
     #[inline]
@@ -2198,6 +2280,7 @@ for crate::types::GetConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsRespons
             .finish()
     }
 }
+#[cfg(feature = "zwave")]
 impl std::fmt::Debug
 for crate::types::GetConfigByGatewayIdZwaveControllerCapabilityResponse {
     #[inline]
@@ -2208,6 +2291,7 @@ for crate::types::GetConfigByGatewayIdZwaveControllerCapabilityResponse {
             .finish()
     }
 }
+#[cfg(feature = "ogcp")]
 impl std::fmt::Debug for crate::types::GetConfigOgcpInstancesResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2223,6 +2307,7 @@ impl std::fmt::Debug for crate::types::GetConfigOgcpInstancesResponse {
             .finish()
     }
 }
+#[cfg(feature = "accounts")]
 impl std::fmt::Debug for crate::types::GetEnduserExistingUserIdsByUserIdResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2232,6 +2317,7 @@ impl std::fmt::Debug for crate::types::GetEnduserExistingUserIdsByUserIdResponse
             .finish()
     }
 }
+#[cfg(feature = "accounts")]
 impl std::fmt::Debug for crate::types::GetEnduserMainAccountResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2254,6 +2340,7 @@ impl std::fmt::Debug for crate::types::GetEnduserMainAccountResponse {
             .finish()
     }
 }
+#[cfg(feature = "accounts")]
 impl std::fmt::Debug for crate::types::GetEnduserMainAccountResponseExtraEmail {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2264,6 +2351,7 @@ impl std::fmt::Debug for crate::types::GetEnduserMainAccountResponseExtraEmail {
             .finish()
     }
 }
+#[cfg(feature = "history")]
 impl std::fmt::Debug for crate::types::GetHistoryAccessAuditByFromByToResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2276,6 +2364,7 @@ impl std::fmt::Debug for crate::types::GetHistoryAccessAuditByFromByToResponse {
             .finish()
     }
 }
+#[cfg(feature = "history")]
 impl std::fmt::Debug for crate::types::GetHistoryDataRetentionPolicyResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2286,6 +2375,7 @@ impl std::fmt::Debug for crate::types::GetHistoryDataRetentionPolicyResponse {
             .finish()
     }
 }
+#[cfg(feature = "history")]
 impl std::fmt::Debug for crate::types::GetHistoryDevicesEventByEventIdResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2295,6 +2385,7 @@ impl std::fmt::Debug for crate::types::GetHistoryDevicesEventByEventIdResponse {
             .finish()
     }
 }
+#[cfg(feature = "history")]
 impl std::fmt::Debug
 for crate::types::GetHistoryExecutionsDailyByYearByMonthByDayResponse {
     #[inline]
@@ -2306,6 +2397,7 @@ for crate::types::GetHistoryExecutionsDailyByYearByMonthByDayResponse {
             .finish()
     }
 }
+#[cfg(feature = "history")]
 impl std::fmt::Debug for crate::types::GetHistoryExecutionsResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2320,6 +2412,7 @@ impl std::fmt::Debug for crate::types::GetHistoryExecutionsResponse {
             .finish()
     }
 }
+#[cfg(feature = "authentication")]
 impl std::fmt::Debug for crate::types::GetOauth2ApplicationsAuthorizedResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2340,6 +2433,7 @@ impl std::fmt::Debug for crate::types::GetOauth2ApplicationsAuthorizedResponse {
             .finish()
     }
 }
+#[cfg(feature = "authentication")]
 impl std::fmt::Debug for crate::types::GetOauth2AuthorizationResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2352,6 +2446,7 @@ impl std::fmt::Debug for crate::types::GetOauth2AuthorizationResponse {
             .finish()
     }
 }
+#[cfg(feature = "calendar")]
 impl std::fmt::Debug for crate::types::GetSetupCalendarRulesResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2361,6 +2456,7 @@ impl std::fmt::Debug for crate::types::GetSetupCalendarRulesResponse {
             .finish()
     }
 }
+#[cfg(feature = "calendar")]
 impl std::fmt::Debug
 for crate::types::GetSetupCalendarScheduleByYearByMonthByDayResponse {
     #[inline]
@@ -2372,6 +2468,7 @@ for crate::types::GetSetupCalendarScheduleByYearByMonthByDayResponse {
             .finish()
     }
 }
+#[cfg(feature = "setup")]
 impl std::fmt::Debug for crate::types::GetSetupCurrentResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2381,6 +2478,7 @@ impl std::fmt::Debug for crate::types::GetSetupCurrentResponse {
             .finish()
     }
 }
+#[cfg(feature = "device")]
 impl std::fmt::Debug
 for crate::types::GetSetupDevicesByDeviceUrlFirmwareUpToDateResponse {
     #[inline]
@@ -2392,6 +2490,7 @@ for crate::types::GetSetupDevicesByDeviceUrlFirmwareUpToDateResponse {
             .finish()
     }
 }
+#[cfg(feature = "device")]
 impl std::fmt::Debug
 for crate::types::GetSetupDevicesByDeviceUrlFirmwareUpdateCapabilityResponse {
     #[inline]
@@ -2402,6 +2501,7 @@ for crate::types::GetSetupDevicesByDeviceUrlFirmwareUpdateCapabilityResponse {
             .finish()
     }
 }
+#[cfg(feature = "device")]
 impl std::fmt::Debug
 for crate::types::GetSetupDevicesByDeviceUrlManufacturerReferencesResponse {
     #[inline]
@@ -2415,6 +2515,7 @@ for crate::types::GetSetupDevicesByDeviceUrlManufacturerReferencesResponse {
             .finish()
     }
 }
+#[cfg(feature = "camera")]
 impl std::fmt::Debug
 for crate::types::GetSetupDevicesByDeviceUrlPicturesByFromByToResponse {
     #[inline]
@@ -2430,6 +2531,7 @@ for crate::types::GetSetupDevicesByDeviceUrlPicturesByFromByToResponse {
             .finish()
     }
 }
+#[cfg(feature = "camera")]
 impl std::fmt::Debug
 for crate::types::GetSetupDevicesByDeviceUrlPicturesByFromByToResponsePicture {
     #[inline]
@@ -2441,6 +2543,7 @@ for crate::types::GetSetupDevicesByDeviceUrlPicturesByFromByToResponsePicture {
             .finish()
     }
 }
+#[cfg(feature = "camera")]
 impl std::fmt::Debug
 for crate::types::GetSetupDevicesByDeviceUrlPicturesByPictureIdResponse {
     #[inline]
@@ -2458,6 +2561,7 @@ for crate::types::GetSetupDevicesByDeviceUrlPicturesByPictureIdResponse {
             .finish()
     }
 }
+#[cfg(feature = "camera")]
 impl std::fmt::Debug
 for crate::types::GetSetupDevicesByDeviceUrlPicturesByPictureIdUrlResponse {
     #[inline]
@@ -2468,6 +2572,7 @@ for crate::types::GetSetupDevicesByDeviceUrlPicturesByPictureIdUrlResponse {
             .finish()
     }
 }
+#[cfg(feature = "camera")]
 impl std::fmt::Debug for crate::types::GetSetupDevicesByDeviceUrlPicturesExportResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2481,6 +2586,7 @@ impl std::fmt::Debug for crate::types::GetSetupDevicesByDeviceUrlPicturesExportR
             .finish()
     }
 }
+#[cfg(feature = "setup")]
 impl std::fmt::Debug for crate::types::GetSetupFilesByFileOidDownloadUrlResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2490,6 +2596,7 @@ impl std::fmt::Debug for crate::types::GetSetupFilesByFileOidDownloadUrlResponse
             .finish()
     }
 }
+#[cfg(feature = "setup")]
 impl std::fmt::Debug for crate::types::GetSetupFilesUploadUrlResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2499,6 +2606,7 @@ impl std::fmt::Debug for crate::types::GetSetupFilesUploadUrlResponse {
             .finish()
     }
 }
+#[cfg(feature = "gateway")]
 impl std::fmt::Debug for crate::types::GetSetupGatewaysByGatewayIdDeveloperModeResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2508,6 +2616,7 @@ impl std::fmt::Debug for crate::types::GetSetupGatewaysByGatewayIdDeveloperModeR
             .finish()
     }
 }
+#[cfg(feature = "gateway")]
 impl std::fmt::Debug
 for crate::types::GetSetupGatewaysByGatewayIdDisconnectionAlertConfigurationResponse {
     #[inline]
@@ -2520,6 +2629,7 @@ for crate::types::GetSetupGatewaysByGatewayIdDisconnectionAlertConfigurationResp
             .finish()
     }
 }
+#[cfg(feature = "gateway")]
 impl std::fmt::Debug
 for crate::types::GetSetupGatewaysByGatewayIdSynchronizationFailedTasksCategoriesResponse {
     #[inline]
@@ -2532,6 +2642,7 @@ for crate::types::GetSetupGatewaysByGatewayIdSynchronizationFailedTasksCategorie
             .finish()
     }
 }
+#[cfg(feature = "gateway")]
 impl std::fmt::Debug for crate::types::GetSetupGatewaysByGatewayIdSynchronizedResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2541,6 +2652,7 @@ impl std::fmt::Debug for crate::types::GetSetupGatewaysByGatewayIdSynchronizedRe
             .finish()
     }
 }
+#[cfg(feature = "protocol-group")]
 impl std::fmt::Debug for crate::types::GetSetupProtocolsGroupsResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2552,6 +2664,7 @@ impl std::fmt::Debug for crate::types::GetSetupProtocolsGroupsResponse {
             .finish()
     }
 }
+#[cfg(feature = "push")]
 impl std::fmt::Debug
 for crate::types::GetSetupSubscribeNotificationDevicesByApplicationIdResponse {
     #[inline]
@@ -2563,6 +2676,7 @@ for crate::types::GetSetupSubscribeNotificationDevicesByApplicationIdResponse {
             .finish()
     }
 }
+#[cfg(feature = "push")]
 impl std::fmt::Debug
 for crate::types::GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevices {
     #[inline]
@@ -2578,6 +2692,7 @@ for crate::types::GetSetupSubscribeNotificationDevicesByApplicationIdResponseDev
             .finish()
     }
 }
+#[cfg(feature = "push")]
 impl std::fmt::Debug
 for crate::types::GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevicesAppleDevice {
     #[inline]
@@ -2591,6 +2706,7 @@ for crate::types::GetSetupSubscribeNotificationDevicesByApplicationIdResponseDev
             .finish()
     }
 }
+#[cfg(feature = "push")]
 impl std::fmt::Debug
 for crate::types::GetSetupSubscribeNotificationWindowsByProviderApplicationIdByDeviceUdidResponse {
     #[inline]
@@ -2609,6 +2725,7 @@ for crate::types::GetSetupSubscribeNotificationWindowsByProviderApplicationIdByD
             .finish()
     }
 }
+#[cfg(feature = "third-party")]
 impl std::fmt::Debug for crate::types::GetSetupThirdpartyActivatedResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2619,6 +2736,7 @@ impl std::fmt::Debug for crate::types::GetSetupThirdpartyActivatedResponse {
             .finish()
     }
 }
+#[cfg(feature = "third-party")]
 impl std::fmt::Debug
 for crate::types::GetSetupThirdpartyActivatedResponseActivatedModel {
     #[inline]
@@ -2630,6 +2748,7 @@ for crate::types::GetSetupThirdpartyActivatedResponseActivatedModel {
             .finish()
     }
 }
+#[cfg(feature = "third-party")]
 impl std::fmt::Debug
 for crate::types::GetSetupThirdpartyModelByModelNameSecurityStatusResponse {
     #[inline]
@@ -2641,6 +2760,7 @@ for crate::types::GetSetupThirdpartyModelByModelNameSecurityStatusResponse {
             .finish()
     }
 }
+#[cfg(feature = "setup-triggers")]
 impl std::fmt::Debug for crate::types::GetTriggersByTypeStatusResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2653,6 +2773,7 @@ impl std::fmt::Debug for crate::types::GetTriggersByTypeStatusResponse {
             .finish()
     }
 }
+#[cfg(feature = "setup-triggers")]
 impl std::fmt::Debug for crate::types::GetTriggersByTypeStatusResponseSubTriggersStatus {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2664,6 +2785,7 @@ impl std::fmt::Debug for crate::types::GetTriggersByTypeStatusResponseSubTrigger
             .finish()
     }
 }
+#[cfg(feature = "location-utils")]
 impl std::fmt::Debug
 for crate::types::GetUtilsLocationCountriesByCountryNameOrCodePostcodePatternResponse {
     #[inline]
@@ -2678,6 +2800,7 @@ for crate::types::GetUtilsLocationCountriesByCountryNameOrCodePostcodePatternRes
             .finish()
     }
 }
+#[cfg(feature = "time-utils")]
 impl std::fmt::Debug for crate::types::GetUtilsTimeByTimeZoneNameResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2795,6 +2918,7 @@ impl std::fmt::Debug for crate::types::IOChangedKeyEvent {
             .finish()
     }
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 impl std::fmt::Debug for crate::types::IfThenSetupTrigger {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2813,6 +2937,7 @@ impl std::fmt::Debug for crate::types::IfThenSetupTrigger {
             .finish()
     }
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 impl std::fmt::Debug for crate::types::IfThenSetupTriggerEffect {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2822,6 +2947,7 @@ impl std::fmt::Debug for crate::types::IfThenSetupTriggerEffect {
             .finish()
     }
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 impl std::fmt::Debug for crate::types::IfThenSetupTriggerEffectActionGroupEffect {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2832,6 +2958,7 @@ impl std::fmt::Debug for crate::types::IfThenSetupTriggerEffectActionGroupEffect
             .finish()
     }
 }
+#[cfg(feature = "interactive-notifications")]
 impl std::fmt::Debug for crate::types::InteractiveNotification {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -2903,6 +3030,7 @@ impl std::fmt::Debug for crate::types::LocalDeviceDeletedEvent {
             .finish()
     }
 }
+#[cfg(feature = "local-devices")]
 impl std::fmt::Debug for crate::types::LocalDeviceRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3066,6 +3194,7 @@ impl std::fmt::Debug for crate::types::MainAccountUpdatedEvent {
             .finish()
     }
 }
+#[cfg(feature = "accounts")]
 impl std::fmt::Debug for crate::types::MainEnduserAccount {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3084,6 +3213,7 @@ impl std::fmt::Debug for crate::types::MainEnduserAccount {
             .finish()
     }
 }
+#[cfg(feature = "accounts")]
 impl std::fmt::Debug for crate::types::MainEnduserAccountEndUser {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3102,6 +3232,7 @@ impl std::fmt::Debug for crate::types::MainEnduserAccountEndUser {
             .finish()
     }
 }
+#[cfg(feature = "accounts")]
 impl std::fmt::Debug for crate::types::MainEnduserAccountLocation {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3127,6 +3258,7 @@ impl std::fmt::Debug for crate::types::MainEnduserAccountLocation {
             .finish()
     }
 }
+#[cfg(feature = "accounts")]
 impl std::fmt::Debug for crate::types::MainEnduserAccountLocationTariffSettings {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3137,6 +3269,7 @@ impl std::fmt::Debug for crate::types::MainEnduserAccountLocationTariffSettings 
             .finish()
     }
 }
+#[cfg(feature = "accounts")]
 impl std::fmt::Debug for crate::types::MainEnduserAccountLocationTariffSettingsTariff {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3147,6 +3280,7 @@ impl std::fmt::Debug for crate::types::MainEnduserAccountLocationTariffSettingsT
             .finish()
     }
 }
+#[cfg(feature = "push")]
 impl std::fmt::Debug for crate::types::MpnsSubscriberJsonWrapper {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3162,6 +3296,7 @@ impl std::fmt::Debug for crate::types::MpnsSubscriberJsonWrapper {
             .finish()
     }
 }
+#[cfg(feature = "accounts")]
 impl std::fmt::Debug for crate::types::NewSetupCreation {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3178,6 +3313,7 @@ impl std::fmt::Debug for crate::types::NewSetupCreation {
             .finish()
     }
 }
+#[cfg(any(feature = "accounts", feature = "setup"))]
 impl std::fmt::Debug for crate::types::NewSetupCreationLocation {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3203,6 +3339,7 @@ impl std::fmt::Debug for crate::types::NewSetupCreationLocation {
             .finish()
     }
 }
+#[cfg(feature = "history")]
 impl std::fmt::Debug for crate::types::NotificationEvent {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3363,6 +3500,7 @@ impl std::fmt::Debug for crate::types::OGCPTokensRefreshFailedEvent {
             .finish()
     }
 }
+#[cfg(feature = "device")]
 impl std::fmt::Debug for crate::types::ObjectValueRequestBody {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3484,6 +3622,7 @@ impl std::fmt::Debug for crate::types::OrBlock {
             .finish()
     }
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 impl std::fmt::Debug for crate::types::OvpthermostatRegulationTrigger {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3504,6 +3643,9 @@ impl std::fmt::Debug for crate::types::OvpthermostatRegulationTrigger {
             .finish()
     }
 }
+#[cfg(
+    any(feature = "opendoors", feature = "somfy-protect", feature = "somfy-thermostat")
+)]
 impl std::fmt::Debug for crate::types::PasswordGrantRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3560,6 +3702,7 @@ impl std::fmt::Debug for crate::types::PlaceDeletedEvent {
             .finish()
     }
 }
+#[cfg(feature = "place")]
 impl std::fmt::Debug for crate::types::PlaceSettings {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3588,6 +3731,7 @@ impl std::fmt::Debug for crate::types::PlaceUpdatedEvent {
             .finish()
     }
 }
+#[cfg(feature = "action-groups")]
 impl std::fmt::Debug for crate::types::PostActionGroupsResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3597,6 +3741,7 @@ impl std::fmt::Debug for crate::types::PostActionGroupsResponse {
             .finish()
     }
 }
+#[cfg(feature = "condition-groups")]
 impl std::fmt::Debug for crate::types::PostConditionGroupsResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3606,6 +3751,7 @@ impl std::fmt::Debug for crate::types::PostConditionGroupsResponse {
             .finish()
     }
 }
+#[cfg(feature = "protocol-group")]
 impl std::fmt::Debug for crate::types::PostConfigByGatewayIdByProtocolTypeGroupRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3616,6 +3762,7 @@ impl std::fmt::Debug for crate::types::PostConfigByGatewayIdByProtocolTypeGroupR
             .finish()
     }
 }
+#[cfg(feature = "device-pairing")]
 impl std::fmt::Debug
 for crate::types::PostConfigByGatewayIdDevicesByProtocolTypeCommissioningCodesRequest {
     #[inline]
@@ -3630,6 +3777,7 @@ for crate::types::PostConfigByGatewayIdDevicesByProtocolTypeCommissioningCodesRe
             .finish()
     }
 }
+#[cfg(feature = "device-pairing")]
 impl std::fmt::Debug
 for crate::types::PostConfigByGatewayIdDevicesByProtocolTypeInitResponse {
     #[inline]
@@ -3643,6 +3791,7 @@ for crate::types::PostConfigByGatewayIdDevicesByProtocolTypeInitResponse {
             .finish()
     }
 }
+#[cfg(feature = "enocean")]
 impl std::fmt::Debug for crate::types::PostConfigByGatewayIdEnoceanLearnStartRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3653,6 +3802,7 @@ impl std::fmt::Debug for crate::types::PostConfigByGatewayIdEnoceanLearnStartReq
             .finish()
     }
 }
+#[cfg(feature = "io-homecontrol")]
 impl std::fmt::Debug
 for crate::types::PostConfigByGatewayIdIoControllerByControllerAddressSendSystemTableRequest {
     #[inline]
@@ -3666,6 +3816,7 @@ for crate::types::PostConfigByGatewayIdIoControllerByControllerAddressSendSystem
             .finish()
     }
 }
+#[cfg(feature = "io-homecontrol")]
 impl std::fmt::Debug
 for crate::types::PostConfigByGatewayIdIoDiscoverSensorsPulseGasByDeviceAddressRequest {
     #[inline]
@@ -3680,6 +3831,7 @@ for crate::types::PostConfigByGatewayIdIoDiscoverSensorsPulseGasByDeviceAddressR
             .finish()
     }
 }
+#[cfg(feature = "io-homecontrol")]
 impl std::fmt::Debug
 for crate::types::PostConfigByGatewayIdIoDiscoverSensorsPulseGasByDeviceAddressResponse {
     #[inline]
@@ -3692,6 +3844,7 @@ for crate::types::PostConfigByGatewayIdIoDiscoverSensorsPulseGasByDeviceAddressR
             .finish()
     }
 }
+#[cfg(feature = "io-homecontrol")]
 impl std::fmt::Debug for crate::types::PostConfigByGatewayIdIoSetConfigStateRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3703,6 +3856,7 @@ impl std::fmt::Debug for crate::types::PostConfigByGatewayIdIoSetConfigStateRequ
             .finish()
     }
 }
+#[cfg(feature = "zwave")]
 impl std::fmt::Debug
 for crate::types::PostConfigByGatewayIdZwaveExclusionModeStartRequest {
     #[inline]
@@ -3714,6 +3868,7 @@ for crate::types::PostConfigByGatewayIdZwaveExclusionModeStartRequest {
             .finish()
     }
 }
+#[cfg(feature = "ogcp")]
 impl std::fmt::Debug
 for crate::types::PostConfigOgcpByCloudIdDiscoverDeviceByDeviceIdRequest {
     #[inline]
@@ -3724,6 +3879,7 @@ for crate::types::PostConfigOgcpByCloudIdDiscoverDeviceByDeviceIdRequest {
             .finish()
     }
 }
+#[cfg(feature = "ogcp")]
 impl std::fmt::Debug
 for crate::types::PostConfigOgcpByCloudIdOauth2CreateAuthenticationUrlRequest {
     #[inline]
@@ -3735,6 +3891,7 @@ for crate::types::PostConfigOgcpByCloudIdOauth2CreateAuthenticationUrlRequest {
             .finish()
     }
 }
+#[cfg(feature = "ogcp")]
 impl std::fmt::Debug
 for crate::types::PostConfigOgcpByCloudIdOauth2PasswordGrantRequest {
     #[inline]
@@ -3747,6 +3904,7 @@ for crate::types::PostConfigOgcpByCloudIdOauth2PasswordGrantRequest {
             .finish()
     }
 }
+#[cfg(feature = "ogcp")]
 impl std::fmt::Debug for crate::types::PostConfigOgcpByCloudIdPairingDeviceRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3756,6 +3914,7 @@ impl std::fmt::Debug for crate::types::PostConfigOgcpByCloudIdPairingDeviceReque
             .finish()
     }
 }
+#[cfg(feature = "somfy-protect")]
 impl std::fmt::Debug for crate::types::PostConfigSomfyprotectSendGetSitesRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3765,6 +3924,7 @@ impl std::fmt::Debug for crate::types::PostConfigSomfyprotectSendGetSitesRequest
             .finish()
     }
 }
+#[cfg(feature = "accounts")]
 impl std::fmt::Debug for crate::types::PostEnduserByUserIdValidationByTokenResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3774,6 +3934,7 @@ impl std::fmt::Debug for crate::types::PostEnduserByUserIdValidationByTokenRespo
             .finish()
     }
 }
+#[cfg(feature = "accounts")]
 impl std::fmt::Debug for crate::types::PostEnduserEmailValidationByTokenResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3783,6 +3944,7 @@ impl std::fmt::Debug for crate::types::PostEnduserEmailValidationByTokenResponse
             .finish()
     }
 }
+#[cfg(feature = "accounts")]
 impl std::fmt::Debug for crate::types::PostEnduserJwtCreateTokenResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3792,6 +3954,7 @@ impl std::fmt::Debug for crate::types::PostEnduserJwtCreateTokenResponse {
             .finish()
     }
 }
+#[cfg(feature = "accounts")]
 impl std::fmt::Debug for crate::types::PostEnduserPasswordCheckRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3802,6 +3965,7 @@ impl std::fmt::Debug for crate::types::PostEnduserPasswordCheckRequest {
             .finish()
     }
 }
+#[cfg(feature = "accounts")]
 impl std::fmt::Debug for crate::types::PostEnduserPasswordCheckResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3813,6 +3977,7 @@ impl std::fmt::Debug for crate::types::PostEnduserPasswordCheckResponse {
             .finish()
     }
 }
+#[cfg(feature = "accounts")]
 impl std::fmt::Debug for crate::types::PostEnduserPasswordCheckResponseWeakness {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3823,6 +3988,7 @@ impl std::fmt::Debug for crate::types::PostEnduserPasswordCheckResponseWeakness 
             .finish()
     }
 }
+#[cfg(feature = "accounts")]
 impl std::fmt::Debug for crate::types::PostEnduserPasswordRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3833,6 +3999,7 @@ impl std::fmt::Debug for crate::types::PostEnduserPasswordRequest {
             .finish()
     }
 }
+#[cfg(feature = "accounts")]
 impl std::fmt::Debug for crate::types::PostEnduserPasswordResetRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3854,6 +4021,7 @@ impl std::fmt::Debug for crate::types::PostLoginResponse {
             .finish()
     }
 }
+#[cfg(feature = "login-session")]
 impl std::fmt::Debug for crate::types::PostLogoutResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3863,6 +4031,7 @@ impl std::fmt::Debug for crate::types::PostLogoutResponse {
             .finish()
     }
 }
+#[cfg(feature = "reference-data")]
 impl std::fmt::Debug for crate::types::PostReferenceDevicesSearchRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3881,6 +4050,7 @@ impl std::fmt::Debug for crate::types::PostReferenceDevicesSearchRequest {
             .finish()
     }
 }
+#[cfg(feature = "reference-data")]
 impl std::fmt::Debug for crate::types::PostReferenceDevicesSearchResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3891,6 +4061,7 @@ impl std::fmt::Debug for crate::types::PostReferenceDevicesSearchResponse {
             .finish()
     }
 }
+#[cfg(feature = "reference-data")]
 impl std::fmt::Debug for crate::types::PostReferenceDevicesSearchResponseDevicesType {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3912,6 +4083,7 @@ impl std::fmt::Debug for crate::types::PostReferenceDevicesSearchResponseDevices
             .finish()
     }
 }
+#[cfg(feature = "reference-data")]
 impl std::fmt::Debug
 for crate::types::PostReferenceDevicesSearchResponseDevicesTypeCommand {
     #[inline]
@@ -3926,6 +4098,7 @@ for crate::types::PostReferenceDevicesSearchResponseDevicesTypeCommand {
             .finish()
     }
 }
+#[cfg(feature = "reference-data")]
 impl std::fmt::Debug
 for crate::types::PostReferenceDevicesSearchResponseDevicesTypeManufacturerReference {
     #[inline]
@@ -3939,6 +4112,7 @@ for crate::types::PostReferenceDevicesSearchResponseDevicesTypeManufacturerRefer
             .finish()
     }
 }
+#[cfg(feature = "reference-data")]
 impl std::fmt::Debug
 for crate::types::PostReferenceDevicesSearchResponseDevicesTypeManufacturerReferenceTag {
     #[inline]
@@ -3952,6 +4126,7 @@ for crate::types::PostReferenceDevicesSearchResponseDevicesTypeManufacturerRefer
             .finish()
     }
 }
+#[cfg(feature = "setup")]
 impl std::fmt::Debug for crate::types::PostSetupAutomationResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3961,6 +4136,7 @@ impl std::fmt::Debug for crate::types::PostSetupAutomationResponse {
             .finish()
     }
 }
+#[cfg(feature = "setup")]
 impl std::fmt::Debug for crate::types::PostSetupAutomationResponseOperationResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3970,6 +4146,7 @@ impl std::fmt::Debug for crate::types::PostSetupAutomationResponseOperationRespo
             .finish()
     }
 }
+#[cfg(feature = "setup")]
 impl std::fmt::Debug
 for crate::types::PostSetupAutomationResponseOperationResponseActionGroupResponse {
     #[inline]
@@ -3980,6 +4157,7 @@ for crate::types::PostSetupAutomationResponseOperationResponseActionGroupRespons
             .finish()
     }
 }
+#[cfg(feature = "calendar")]
 impl std::fmt::Debug for crate::types::PostSetupCalendarDaysResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3989,6 +4167,7 @@ impl std::fmt::Debug for crate::types::PostSetupCalendarDaysResponse {
             .finish()
     }
 }
+#[cfg(feature = "calendar")]
 impl std::fmt::Debug for crate::types::PostSetupCalendarRuleSetResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -3999,6 +4178,7 @@ impl std::fmt::Debug for crate::types::PostSetupCalendarRuleSetResponse {
             .finish()
     }
 }
+#[cfg(feature = "calendar")]
 impl std::fmt::Debug for crate::types::PostSetupCalendarRulesRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4008,6 +4188,7 @@ impl std::fmt::Debug for crate::types::PostSetupCalendarRulesRequest {
             .finish()
     }
 }
+#[cfg(feature = "calendar")]
 impl std::fmt::Debug for crate::types::PostSetupCalendarRulesRequestWeeklyCalendarRule {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4037,6 +4218,7 @@ impl std::fmt::Debug for crate::types::PostSetupCalendarRulesRequestWeeklyCalend
             .finish()
     }
 }
+#[cfg(feature = "calendar")]
 impl std::fmt::Debug for crate::types::PostSetupCalendarRulesResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4047,6 +4229,7 @@ impl std::fmt::Debug for crate::types::PostSetupCalendarRulesResponse {
             .finish()
     }
 }
+#[cfg(feature = "calendar")]
 impl std::fmt::Debug
 for crate::types::PostSetupCalendarScheduleByYearByMonthByDayDayViewRequest {
     #[inline]
@@ -4060,6 +4243,7 @@ for crate::types::PostSetupCalendarScheduleByYearByMonthByDayDayViewRequest {
             .finish()
     }
 }
+#[cfg(feature = "device")]
 impl std::fmt::Debug for crate::types::PostSetupDevicesByDeviceUrlDeleteCascadeResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4069,6 +4253,7 @@ impl std::fmt::Debug for crate::types::PostSetupDevicesByDeviceUrlDeleteCascadeR
             .finish()
     }
 }
+#[cfg(feature = "device")]
 impl std::fmt::Debug for crate::types::PostSetupDevicesStatesGrowingIndexesRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4081,6 +4266,7 @@ impl std::fmt::Debug for crate::types::PostSetupDevicesStatesGrowingIndexesReque
             .finish()
     }
 }
+#[cfg(feature = "device")]
 impl std::fmt::Debug for crate::types::PostSetupDevicesStatesGrowingIndexesResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4092,6 +4278,7 @@ impl std::fmt::Debug for crate::types::PostSetupDevicesStatesGrowingIndexesRespo
             .finish()
     }
 }
+#[cfg(feature = "place")]
 impl std::fmt::Debug for crate::types::PostSetupPlacesByParentPlaceOidSubPlacesResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4101,6 +4288,7 @@ impl std::fmt::Debug for crate::types::PostSetupPlacesByParentPlaceOidSubPlacesR
             .finish()
     }
 }
+#[cfg(feature = "secrets")]
 impl std::fmt::Debug for crate::types::PostSetupSecretsResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4110,6 +4298,7 @@ impl std::fmt::Debug for crate::types::PostSetupSecretsResponse {
             .finish()
     }
 }
+#[cfg(feature = "push")]
 impl std::fmt::Debug
 for crate::types::PostSetupSubscribeNotificationAndroidByProviderApplicationIdRequest {
     #[inline]
@@ -4125,6 +4314,7 @@ for crate::types::PostSetupSubscribeNotificationAndroidByProviderApplicationIdRe
             .finish()
     }
 }
+#[cfg(feature = "push")]
 impl std::fmt::Debug
 for crate::types::PostSetupSubscribeNotificationAndroidFcmByProviderApplicationIdRequest {
     #[inline]
@@ -4139,6 +4329,7 @@ for crate::types::PostSetupSubscribeNotificationAndroidFcmByProviderApplicationI
             .finish()
     }
 }
+#[cfg(feature = "push")]
 impl std::fmt::Debug
 for crate::types::PostSetupSubscribeNotificationAppleByProviderApplicationIdRequest {
     #[inline]
@@ -4156,6 +4347,7 @@ for crate::types::PostSetupSubscribeNotificationAppleByProviderApplicationIdRequ
             .finish()
     }
 }
+#[cfg(feature = "push")]
 impl std::fmt::Debug
 for crate::types::PostSetupSubscribeNotificationWindowsByProviderApplicationIdRequest {
     #[inline]
@@ -4173,6 +4365,7 @@ for crate::types::PostSetupSubscribeNotificationWindowsByProviderApplicationIdRe
             .finish()
     }
 }
+#[cfg(feature = "terms-of-use")]
 impl std::fmt::Debug for crate::types::PostTermsOfUseByGatewayIdAcceptByTokenResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4182,6 +4375,7 @@ impl std::fmt::Debug for crate::types::PostTermsOfUseByGatewayIdAcceptByTokenRes
             .finish()
     }
 }
+#[cfg(feature = "terms-of-use")]
 impl std::fmt::Debug for crate::types::PostTermsOfUseByGatewayIdDeclineByTokenResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4191,6 +4385,7 @@ impl std::fmt::Debug for crate::types::PostTermsOfUseByGatewayIdDeclineByTokenRe
             .finish()
     }
 }
+#[cfg(feature = "setup-triggers")]
 impl std::fmt::Debug for crate::types::PostTriggersResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4201,6 +4396,7 @@ impl std::fmt::Debug for crate::types::PostTriggersResponse {
             .finish()
     }
 }
+#[cfg(feature = "location-utils")]
 impl std::fmt::Debug
 for crate::types::PostUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefixRequest {
     #[inline]
@@ -4213,6 +4409,7 @@ for crate::types::PostUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefixReq
             .finish()
     }
 }
+#[cfg(feature = "zwave")]
 impl std::fmt::Debug for crate::types::Power {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4224,6 +4421,7 @@ impl std::fmt::Debug for crate::types::Power {
             .finish()
     }
 }
+#[cfg(feature = "reference-data")]
 impl std::fmt::Debug for crate::types::ProtocolTypeDetails {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4251,6 +4449,7 @@ impl std::fmt::Debug for crate::types::PurgePartialRawDevicesEvent {
             .finish()
     }
 }
+#[cfg(feature = "push")]
 impl std::fmt::Debug for crate::types::PushDevice {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4292,6 +4491,7 @@ impl std::fmt::Debug for crate::types::PushSubscriptionDeletedEvent {
             .finish()
     }
 }
+#[cfg(feature = "accounts")]
 impl std::fmt::Debug for crate::types::PutEnduserAccountRequestExtraEmail {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4301,6 +4501,7 @@ impl std::fmt::Debug for crate::types::PutEnduserAccountRequestExtraEmail {
             .finish()
     }
 }
+#[cfg(feature = "accounts")]
 impl std::fmt::Debug for crate::types::PutEnduserByUserIdAccessPeriodRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4311,6 +4512,7 @@ impl std::fmt::Debug for crate::types::PutEnduserByUserIdAccessPeriodRequest {
             .finish()
     }
 }
+#[cfg(feature = "device")]
 impl std::fmt::Debug for crate::types::PutSetupDevicesLinkResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4320,6 +4522,7 @@ impl std::fmt::Debug for crate::types::PutSetupDevicesLinkResponse {
             .finish()
     }
 }
+#[cfg(feature = "gateway")]
 impl std::fmt::Debug for crate::types::PutSetupGatewaysByGatewayIdDetachRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4329,6 +4532,7 @@ impl std::fmt::Debug for crate::types::PutSetupGatewaysByGatewayIdDetachRequest 
             .finish()
     }
 }
+#[cfg(feature = "gateway")]
 impl std::fmt::Debug for crate::types::PutSetupGatewaysByGatewayIdUpdateResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4339,6 +4543,7 @@ impl std::fmt::Debug for crate::types::PutSetupGatewaysByGatewayIdUpdateResponse
             .finish()
     }
 }
+#[cfg(feature = "gateway")]
 impl std::fmt::Debug for crate::types::PutSetupGatewaysByGatewayIdUpdateResponseDetails {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4350,6 +4555,7 @@ impl std::fmt::Debug for crate::types::PutSetupGatewaysByGatewayIdUpdateResponse
             .finish()
     }
 }
+#[cfg(any(feature = "device", feature = "setup"))]
 impl std::fmt::Debug for crate::types::PutSetupMetadataRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4359,6 +4565,7 @@ impl std::fmt::Debug for crate::types::PutSetupMetadataRequest {
             .finish()
     }
 }
+#[cfg(feature = "secrets")]
 impl std::fmt::Debug for crate::types::PutSetupSecretsByOidValueRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4367,6 +4574,7 @@ impl std::fmt::Debug for crate::types::PutSetupSecretsByOidValueRequest {
             .finish()
     }
 }
+#[cfg(feature = "setup-triggers")]
 impl std::fmt::Debug for crate::types::PutTriggersTestDiscreteByTriggerOidRequest {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4405,6 +4613,7 @@ impl std::fmt::Debug for crate::types::RefreshAllDevicesStatesFailedEvent {
             .finish()
     }
 }
+#[cfg(any(feature = "accounts", feature = "gateway"))]
 impl std::fmt::Debug for crate::types::ResultResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4414,6 +4623,7 @@ impl std::fmt::Debug for crate::types::ResultResponse {
             .finish()
     }
 }
+#[cfg(feature = "accounts")]
 impl std::fmt::Debug for crate::types::SecondaryEnduserAccount {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4438,6 +4648,7 @@ impl std::fmt::Debug for crate::types::SecurityRole {
             .finish()
     }
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 impl std::fmt::Debug for crate::types::SensorThreshold {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4493,6 +4704,7 @@ impl std::fmt::Debug for crate::types::Setup {
             .finish()
     }
 }
+#[cfg(feature = "setup")]
 impl std::fmt::Debug for crate::types::SetupAdditionalInfo {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4507,6 +4719,7 @@ impl std::fmt::Debug for crate::types::SetupAdditionalInfo {
             .finish()
     }
 }
+#[cfg(feature = "accounts")]
 impl std::fmt::Debug for crate::types::SetupEndUser {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4524,6 +4737,7 @@ impl std::fmt::Debug for crate::types::SetupEndUser {
             .finish()
     }
 }
+#[cfg(feature = "setup")]
 impl std::fmt::Debug for crate::types::SetupEndUserWrapper {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4549,6 +4763,7 @@ impl std::fmt::Debug for crate::types::SetupFeature {
             .finish()
     }
 }
+#[cfg(feature = "setup")]
 impl std::fmt::Debug for crate::types::SetupFile {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4589,6 +4804,7 @@ impl std::fmt::Debug for crate::types::SetupJobFailedEvent {
             .finish()
     }
 }
+#[cfg(feature = "accounts")]
 impl std::fmt::Debug for crate::types::SetupLabel {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4598,6 +4814,7 @@ impl std::fmt::Debug for crate::types::SetupLabel {
             .finish()
     }
 }
+#[cfg(feature = "setup")]
 impl std::fmt::Debug for crate::types::SetupOption {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4612,6 +4829,7 @@ impl std::fmt::Debug for crate::types::SetupOption {
             .finish()
     }
 }
+#[cfg(feature = "setup")]
 impl std::fmt::Debug for crate::types::SetupOptionParameter {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4622,6 +4840,7 @@ impl std::fmt::Debug for crate::types::SetupOptionParameter {
             .finish()
     }
 }
+#[cfg(feature = "setup")]
 impl std::fmt::Debug for crate::types::SetupQuota {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4634,6 +4853,7 @@ impl std::fmt::Debug for crate::types::SetupQuota {
             .finish()
     }
 }
+#[cfg(feature = "secrets")]
 impl std::fmt::Debug for crate::types::SetupSecret {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -4750,6 +4970,7 @@ impl std::fmt::Debug for crate::types::SetupTriggerModeChangedEvent {
             .finish()
     }
 }
+#[cfg(feature = "setup")]
 impl std::fmt::Debug for crate::types::SetupTriggerOperation {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5144,6 +5365,7 @@ impl std::fmt::Debug for crate::types::SonosTopologyChangedEvent {
             .finish()
     }
 }
+#[cfg(feature = "device-state-history")]
 impl std::fmt::Debug for crate::types::StackedStateHistory {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5157,6 +5379,7 @@ impl std::fmt::Debug for crate::types::StackedStateHistory {
             .finish()
     }
 }
+#[cfg(feature = "device-state-history")]
 impl std::fmt::Debug for crate::types::StackedStateHistoryStackedHistoryValue {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5183,6 +5406,7 @@ impl std::fmt::Debug for crate::types::StateDefinition {
             .finish()
     }
 }
+#[cfg(feature = "device-state-history")]
 impl std::fmt::Debug for crate::types::StateHistory {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5211,6 +5435,7 @@ impl std::fmt::Debug for crate::types::StaticDeviceStateCondition {
             .finish()
     }
 }
+#[cfg(feature = "third-party")]
 impl std::fmt::Debug for crate::types::ThirdPartyModelSetupUser {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5228,6 +5453,7 @@ impl std::fmt::Debug for crate::types::ThirdPartyModelSetupUser {
             .finish()
     }
 }
+#[cfg(feature = "setup")]
 impl std::fmt::Debug for crate::types::TimeOfDay {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5239,6 +5465,7 @@ impl std::fmt::Debug for crate::types::TimeOfDay {
             .finish()
     }
 }
+#[cfg(feature = "reference-data")]
 impl std::fmt::Debug for crate::types::TimezoneWrapper {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5250,6 +5477,7 @@ impl std::fmt::Debug for crate::types::TimezoneWrapper {
             .finish()
     }
 }
+#[cfg(feature = "action-groups-execution")]
 impl std::fmt::Debug for crate::types::TriggerIdResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5259,6 +5487,7 @@ impl std::fmt::Debug for crate::types::TriggerIdResponse {
             .finish()
     }
 }
+#[cfg(feature = "reference-data")]
 impl std::fmt::Debug for crate::types::UiprofileCommand {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5270,6 +5499,7 @@ impl std::fmt::Debug for crate::types::UiprofileCommand {
             .finish()
     }
 }
+#[cfg(feature = "reference-data")]
 impl std::fmt::Debug for crate::types::UiprofileCommandPrototype {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5279,6 +5509,7 @@ impl std::fmt::Debug for crate::types::UiprofileCommandPrototype {
             .finish()
     }
 }
+#[cfg(feature = "reference-data")]
 impl std::fmt::Debug for crate::types::UiprofileCommandPrototypeParameter {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5290,6 +5521,7 @@ impl std::fmt::Debug for crate::types::UiprofileCommandPrototypeParameter {
             .finish()
     }
 }
+#[cfg(feature = "reference-data")]
 impl std::fmt::Debug for crate::types::UiprofileDescriptor {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5302,6 +5534,7 @@ impl std::fmt::Debug for crate::types::UiprofileDescriptor {
             .finish()
     }
 }
+#[cfg(feature = "reference-data")]
 impl std::fmt::Debug for crate::types::UiprofileState {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5313,6 +5546,7 @@ impl std::fmt::Debug for crate::types::UiprofileState {
             .finish()
     }
 }
+#[cfg(feature = "reference-data")]
 impl std::fmt::Debug for crate::types::UiprofileStatePrototype {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5322,6 +5556,7 @@ impl std::fmt::Debug for crate::types::UiprofileStatePrototype {
             .finish()
     }
 }
+#[cfg(feature = "reference-data")]
 impl std::fmt::Debug for crate::types::UiprofileStatePrototypeValuePrototype {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5332,6 +5567,7 @@ impl std::fmt::Debug for crate::types::UiprofileStatePrototypeValuePrototype {
             .finish()
     }
 }
+#[cfg(any(feature = "accounts", feature = "login-session"))]
 impl std::fmt::Debug for crate::types::UserIdResponse {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5398,6 +5634,7 @@ impl std::fmt::Debug for crate::types::WeekHours {
             .finish()
     }
 }
+#[cfg(feature = "calendar")]
 impl std::fmt::Debug for crate::types::WeeklyCalendarRule {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5809,6 +6046,7 @@ impl std::fmt::Debug for crate::types::ZoneUpdatedEvent {
             .finish()
     }
 }
+#[cfg(feature = "setup")]
 impl std::fmt::Debug for crate::types::AutomationOperation {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -5893,6 +6131,7 @@ impl std::fmt::Debug for crate::types::SchedulingInterval {
         }
     }
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 impl std::fmt::Debug for crate::types::SetupTrigger {
     #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

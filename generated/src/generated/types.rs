@@ -149,6 +149,7 @@ crate::de::fields!(
     "timestamp" => timestamp, "owningPartners" => owning_partners, "setupOID" =>
     setup_oid, "siteOID" => site_oid }; form wire_form
 );
+#[cfg(feature = "setup")]
 /// Documented at `` POST /setup/automation allowed type `actionGroupOperation` ``.
 pub struct ActionGroupOperation {
     /// Example: `a reference OID`.
@@ -158,9 +159,11 @@ pub struct ActionGroupOperation {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "setup")]
 crate::de::fields!(
     ActionGroupOperation { "referenceOID" => reference_oid, "type" => r#type }
 );
+#[cfg(feature = "action-groups-execution")]
 /// Documented at `GET /exec/delayedTriggerSchedule/{triggerId} response` (and elsewhere).
 pub struct ActionGroupScheduledExecution {
     /// Example: `an action group OID`.
@@ -179,6 +182,7 @@ pub struct ActionGroupScheduledExecution {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "action-groups-execution")]
 crate::de::fields!(
     ActionGroupScheduledExecution { "actionGroupOID" => action_group_oid,
     "executionSubType" => execution_sub_type, "executionType" => execution_type, "label"
@@ -330,13 +334,16 @@ crate::de::fields!(
     stop_angle, "stopDay" => stop_day, "stopMinutes" => stop_minutes, "stopMonth" =>
     stop_month, "stopOffset" => stop_offset, "stopType" => stop_type }
 );
+#[cfg(feature = "local-api")]
 /// Documented at `GET /apiVersion response`.
 pub struct ApiVersion {
     pub protocol_version: Option<String>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "local-api")]
 crate::de::fields!(ApiVersion { "protocolVersion" => protocol_version });
+#[cfg(feature = "push")]
 /// Documented at `PUT /setup/subscribe/notification/apple/{providerApplicationId} request` (and elsewhere).
 pub struct ApnsSubscriberJsonWrapper {
     pub alert: Option<bool>,
@@ -352,10 +359,21 @@ pub struct ApnsSubscriberJsonWrapper {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "push")]
 crate::de::fields!(
     ApnsSubscriberJsonWrapper { "alert" => alert, "badge" => badge, "device" => device,
     "deviceToken" => device_token, "oid" => oid, "sound" => sound, "userId" => user_id }
 );
+#[cfg(
+    any(
+        feature = "august",
+        feature = "eliot",
+        feature = "gateway",
+        feature = "opendoors",
+        feature = "somfy-protect",
+        feature = "wiser"
+    )
+)]
 /// Documented at `POST /config/august/createAuthenticationURL/{redirectURL} request` (and elsewhere).
 pub struct ApplicationIdRequest {
     /// Example: `an application id`.
@@ -363,6 +381,16 @@ pub struct ApplicationIdRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(
+    any(
+        feature = "august",
+        feature = "eliot",
+        feature = "gateway",
+        feature = "opendoors",
+        feature = "somfy-protect",
+        feature = "wiser"
+    )
+)]
 crate::de::fields!(ApplicationIdRequest { "applicationId" => application_id });
 /// Documented at `` POST /triggers allowed type `atLeastOneDeviceStateCondition` ``.
 pub struct AtLeastOneDeviceStateCondition {
@@ -576,6 +604,17 @@ crate::de::fields!(
     "failureType" => failure_type, "owningPartners" => owning_partners, "setupOID" =>
     setup_oid, "siteOID" => site_oid }; form wire_form
 );
+#[cfg(
+    any(
+        feature = "august",
+        feature = "eliot",
+        feature = "ogcp",
+        feature = "opendoors",
+        feature = "somfy-protect",
+        feature = "somfy-thermostat",
+        feature = "wiser"
+    )
+)]
 /// Documented at `POST /config/august/createAuthenticationURL/{redirectURL} response` (and elsewhere).
 pub struct AuthenticationUrlResponse {
     /// Example: `string value`.
@@ -583,9 +622,21 @@ pub struct AuthenticationUrlResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(
+    any(
+        feature = "august",
+        feature = "eliot",
+        feature = "ogcp",
+        feature = "opendoors",
+        feature = "somfy-protect",
+        feature = "somfy-thermostat",
+        feature = "wiser"
+    )
+)]
 crate::de::fields!(
     AuthenticationUrlResponse { "authenticationURL" => authentication_url }
 );
+#[cfg(feature = "setup")]
 /// One of the allowed types of `Operation Type`, sent as `{ "<key>": { … } }`.
 ///
 /// A key the documentation does not list decodes to `Unknown`, kept as sent.
@@ -599,6 +650,7 @@ pub enum AutomationOperation {
     /// A variant the documentation does not list, or a value of another shape.
     Unknown(Value),
 }
+#[cfg(feature = "setup")]
 impl AutomationOperation {
     /// The wrapper key on the wire, if the variant is documented.
     pub fn key(&self) -> Option<&'static str> {
@@ -643,6 +695,7 @@ impl AutomationOperation {
         AutomationOperation::Unknown(value)
     }
 }
+#[cfg(feature = "setup")]
 impl Serialize for AutomationOperation {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -662,11 +715,13 @@ impl Serialize for AutomationOperation {
         }
     }
 }
+#[cfg(feature = "setup")]
 impl<'de> Deserialize<'de> for AutomationOperation {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         Ok(AutomationOperation::from_json(Value::deserialize(deserializer)?))
     }
 }
+#[cfg(feature = "setup")]
 impl crate::de::Lenient for AutomationOperation {
     fn decode<'de, D: Deserializer<'de>>(
         deserializer: D,
@@ -690,6 +745,7 @@ crate::de::fields!(
     BusinessPartner { "activated" => activated, "id" => id, "name" => name, "status" =>
     status }
 );
+#[cfg(any(feature = "calendar", feature = "setup"))]
 /// Documented at `GET /setup/calendar/days response[]` (and elsewhere).
 pub struct CalendarDay {
     pub creation_time: Option<i64>,
@@ -706,6 +762,7 @@ pub struct CalendarDay {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(any(feature = "calendar", feature = "setup"))]
 crate::de::fields!(
     CalendarDay { "creationTime" => creation_time, "dayTimeTriggers" =>
     day_time_triggers, "label" => label, "lastUpdateTime" => last_update_time, "metadata"
@@ -828,6 +885,7 @@ crate::de::fields!(
     "timestamp" => timestamp, "owningPartners" => owning_partners, "setupOID" =>
     setup_oid, "siteOID" => site_oid }; form wire_form
 );
+#[cfg(feature = "setup")]
 /// Documented at `` POST /setup/automation allowed type `calendarDayOperation` ``.
 pub struct CalendarDayOperation {
     pub calendar_day_value: Option<crate::types::CalendarDay>,
@@ -836,6 +894,7 @@ pub struct CalendarDayOperation {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "setup")]
 crate::de::fields!(
     CalendarDayOperation { "calendarDayValue" => calendar_day_value, "type" => r#type }
 );
@@ -976,6 +1035,7 @@ crate::de::fields!(
     "timestamp" => timestamp, "owningPartners" => owning_partners, "setupOID" =>
     setup_oid, "siteOID" => site_oid }; form wire_form
 );
+#[cfg(feature = "setup")]
 /// Documented at `` POST /setup/automation allowed type `calendarRuleOperation` ``.
 pub struct CalendarRuleOperation {
     pub calendar_rule_patch: Option<crate::types::EnabledStatus>,
@@ -986,6 +1046,7 @@ pub struct CalendarRuleOperation {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "setup")]
 crate::de::fields!(
     CalendarRuleOperation { "calendarRulePatch" => calendar_rule_patch, "referenceOID" =>
     reference_oid, "type" => r#type }
@@ -1090,6 +1151,7 @@ crate::de::fields!(
     timestamp, "gatewayId" => gateway_id, "owningPartner" => owning_partner, "setupOID"
     => setup_oid, "siteOID" => site_oid }; form wire_form
 );
+#[cfg(feature = "location-utils")]
 /// Documented at `GET /utils/location/countries/{countryNameOrCode}/postcodes/{postcode}/cities response[]` (and elsewhere).
 pub struct City {
     /// Example: `a city`.
@@ -1104,6 +1166,7 @@ pub struct City {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "location-utils")]
 crate::de::fields!(
     City { "city" => city, "country" => country, "latitude" => latitude, "longitude" =>
     longitude, "postalCode" => postal_code, "secondaryZone" => secondary_zone }
@@ -1175,6 +1238,7 @@ crate::de::fields!(
     => new_state, "rank" => rank, "failureType" => failure_type, "failureTypeCode" =>
     failure_type_code }; form wire_form
 );
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 /// Documented at ``POST /triggers allowed type `genericCommandSchedulingTrigger`.commandSchedules[]``.
 pub struct CommandSchedule {
     pub enabled: Option<bool>,
@@ -1185,23 +1249,28 @@ pub struct CommandSchedule {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 crate::de::fields!(
     CommandSchedule { "enabled" => enabled, "label" => label, "parameters" => parameters,
     "scheduleTimes" => schedule_times }
 );
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 /// Documented at ``POST /triggers allowed type `genericCommandSchedulingTrigger`.commandSchedules[].scheduleTimes[]``.
 pub struct CommandScheduleScheduleTime {
     pub daily_time: Option<crate::types::CommandScheduleScheduleTimeDailyTime>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 crate::de::fields!(CommandScheduleScheduleTime { "dailyTime" => daily_time });
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 /// Documented at ``POST /triggers allowed type `genericCommandSchedulingTrigger`.commandSchedules[].scheduleTimes[].dailyTime``.
 pub struct CommandScheduleScheduleTimeDailyTime {
     pub minutes_of_day: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 crate::de::fields!(
     CommandScheduleScheduleTimeDailyTime { "minutesOfDay" => minutes_of_day }
 );
@@ -1321,6 +1390,7 @@ impl crate::de::Lenient for ConditionBlock {
         Ok(Ok(ConditionBlock::from_json(Value::deserialize(deserializer)?)))
     }
 }
+#[cfg(feature = "condition-groups")]
 /// Documented at `POST /conditionGroups request` (and elsewhere).
 pub struct ConditionGroup {
     pub conditions: Option<Vec<crate::types::ConditionGroupCondition>>,
@@ -1335,6 +1405,7 @@ pub struct ConditionGroup {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "condition-groups")]
 crate::de::fields!(
     ConditionGroup { "conditions" => conditions, "label" => label, "metadata" =>
     metadata, "oid" => oid, "creationTime" => creation_time, "lastUpdateTime" =>
@@ -1492,6 +1563,7 @@ crate::de::fields!(
     ui_classifiers, "uiProfiles" => ui_profiles, "widgetName" => widget_name,
     "qualifiedName" => qualified_name }
 );
+#[cfg(feature = "reference-data")]
 /// Documented at `GET /reference/controllableTypes response[]`.
 pub struct ControllableTypeDetails {
     pub id: Option<i64>,
@@ -1502,9 +1574,11 @@ pub struct ControllableTypeDetails {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "reference-data")]
 crate::de::fields!(
     ControllableTypeDetails { "id" => id, "label" => label, "name" => name }
 );
+#[cfg(feature = "location-utils")]
 /// Allowed values of `Supported countries names/codes`.
 ///
 /// Values the server adds later decode to `Unknown` and are sent back unchanged.
@@ -1882,6 +1956,7 @@ pub enum Country {
     /// A value the documentation does not list, as sent.
     Unknown(String),
 }
+#[cfg(feature = "location-utils")]
 impl Country {
     /// Every documented value.
     pub const ALL: &'static [Country] = &[
@@ -2078,6 +2153,7 @@ impl Country {
         }
     }
 }
+#[cfg(feature = "location-utils")]
 impl From<&str> for Country {
     #[inline]
     fn from(value: &str) -> Self {
@@ -2178,22 +2254,26 @@ impl From<&str> for Country {
         }
     }
 }
+#[cfg(feature = "location-utils")]
 impl std::fmt::Display for Country {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "location-utils")]
 impl Serialize for Country {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "location-utils")]
 impl<'de> Deserialize<'de> for Country {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
         Ok(Country::from(text.as_str()))
     }
 }
+#[cfg(feature = "location-utils")]
 impl crate::de::Lenient for Country {
     fn decode<'de, D: Deserializer<'de>>(
         deserializer: D,
@@ -2251,6 +2331,7 @@ pub struct DayType {
     pub extra: Map<String, Value>,
 }
 crate::de::fields!(DayType { "dayType" => day_type, "mask" => mask });
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 /// Documented at `` POST /triggers allowed type `delayedCommandsSchedulingTrigger` ``.
 pub struct DelayedCommandsSchedulingTrigger {
     pub allow_from_unknown_value: Option<bool>,
@@ -2278,6 +2359,7 @@ pub struct DelayedCommandsSchedulingTrigger {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 crate::de::fields!(
     DelayedCommandsSchedulingTrigger { "allowFromUnknownValue" =>
     allow_from_unknown_value, "commandCalls" => command_calls, "commandDay" =>
@@ -2287,6 +2369,7 @@ crate::de::fields!(
     server_side, "stateRestrictions" => state_restrictions, "usingTriggerModeFlag" =>
     using_trigger_mode_flag }
 );
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 /// Documented at ``POST /triggers allowed type `delayedCommandsSchedulingTrigger`.commandCalls[]``.
 pub struct DelayedCommandsSchedulingTriggerCommandCall {
     /// Example: `a command function name`.
@@ -2295,6 +2378,7 @@ pub struct DelayedCommandsSchedulingTriggerCommandCall {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 crate::de::fields!(
     DelayedCommandsSchedulingTriggerCommandCall { "commandFunctionName" =>
     command_function_name, "commandParameters" => command_parameters }
@@ -2406,6 +2490,7 @@ crate::de::fields!(
     "shortcut" => shortcut, "states" => states, "type" => r#type, "uiClass" => ui_class,
     "widget" => widget, "subsystemId" => subsystem_id, "synced" => synced }
 );
+#[cfg(feature = "device")]
 /// Documented at `GET /setup/devices/additionalInformation response[]` (and elsewhere).
 pub struct DeviceAdditionalInfo {
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
@@ -2423,6 +2508,7 @@ pub struct DeviceAdditionalInfo {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "device")]
 crate::de::fields!(
     DeviceAdditionalInfo { "deviceURL" => device_url, "label" => label, "rank" => rank,
     "templateId" => template_id, "type" => r#type, "unsafe" => r#unsafe, "value" => value
@@ -2454,6 +2540,7 @@ pub struct DeviceAttributeChangeItem {
 crate::de::fields!(
     DeviceAttributeChangeItem { "name" => name, "type" => r#type, "value" => value }
 );
+#[cfg(feature = "reference-data")]
 /// Documented at `POST /reference/devices/search response.devicesTypes[].attributes[]`.
 pub struct DeviceAttributeWrapper {
     /// Example: `a default value`.
@@ -2465,6 +2552,7 @@ pub struct DeviceAttributeWrapper {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "reference-data")]
 crate::de::fields!(
     DeviceAttributeWrapper { "defaultValue" => default_value, "name" => name,
     "protocolSpecifics" => protocol_specifics, "type" => r#type }
@@ -2569,6 +2657,7 @@ crate::de::fields!(
     timestamp, "failureType" => failure_type, "owningPartners" => owning_partners,
     "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
 );
+#[cfg(feature = "device")]
 /// Documented at `DELETE /setup/devices/{deviceURL} request` (and elsewhere).
 pub struct DeviceDeletionOptions {
     pub delete_all_sub_systems: Option<bool>,
@@ -2578,6 +2667,7 @@ pub struct DeviceDeletionOptions {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "device")]
 crate::de::fields!(
     DeviceDeletionOptions { "deleteAllSubSystems" => delete_all_sub_systems,
     "deleteEmptyCalendarDays" => delete_empty_calendar_days, "forced" => forced,
@@ -2614,6 +2704,7 @@ crate::de::fields!(
     timestamp, "owningPartners" => owning_partners, "setupOID" => setup_oid, "siteOID" =>
     site_oid }; form wire_form
 );
+#[cfg(feature = "history")]
 /// Documented at `GET /history/devicesEvent/{eventId} response.deviceEvent` (and elsewhere).
 pub struct DeviceEventLog {
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
@@ -2630,6 +2721,7 @@ pub struct DeviceEventLog {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "history")]
 crate::de::fields!(
     DeviceEventLog { "deviceURL" => device_url, "eventTime" => event_time, "id" => id,
     "subType" => sub_type, "type" => r#type, "value" => value }
@@ -2743,6 +2835,7 @@ pub struct DeviceManufacturerData {
     pub extra: Map<String, Value>,
 }
 crate::de::fields!(DeviceManufacturerData { "name" => name, "value" => value });
+#[cfg(feature = "permissions")]
 /// Documented at `GET /enduser/permissions response[]` (and elsewhere).
 pub struct DevicePermission {
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
@@ -2752,6 +2845,7 @@ pub struct DevicePermission {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "permissions")]
 crate::de::fields!(
     DevicePermission { "deviceURL" => device_url, "permissionType" => permission_type }
 );
@@ -2849,6 +2943,7 @@ crate::de::fields!(
     "eventTime" | "timestamp" => timestamp, "owningPartners" => owning_partners,
     "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
 );
+#[cfg(feature = "device-state-history")]
 /// Documented at `GET /setup/devices/{deviceURL}/states/{name}/history/annual/{from}/{to} response.historyValues[]` (and elsewhere).
 pub struct DeviceStateHistoryValue {
     pub max: Option<i64>,
@@ -2860,10 +2955,12 @@ pub struct DeviceStateHistoryValue {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "device-state-history")]
 crate::de::fields!(
     DeviceStateHistoryValue { "max" => max, "min" => min, "samples" => samples, "value"
     => value, "when" => when }
 );
+#[cfg(feature = "reference-data")]
 /// Documented at `POST /reference/devices/search response.devicesTypes[].states[]`.
 pub struct DeviceStateWrapper {
     pub event_based: Option<bool>,
@@ -2877,6 +2974,7 @@ pub struct DeviceStateWrapper {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "reference-data")]
 crate::de::fields!(
     DeviceStateWrapper { "eventBased" => event_based, "name" => name, "persistent" =>
     persistent, "protocolSpecifics" => protocol_specifics, "prototype" => prototype,
@@ -2944,12 +3042,14 @@ crate::de::fields!(
     metadata, "owningPartners" => owning_partners, "placeOID" => place_oid, "setupOID" =>
     setup_oid, "siteOID" => site_oid }; form wire_form
 );
+#[cfg(feature = "device")]
 /// Documented at `PUT /setup/devices/link request` (and elsewhere).
 pub struct DeviceUrls {
     pub devices_url: Option<Vec<String>>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "device")]
 crate::de::fields!(DeviceUrls { "devicesURL" => devices_url });
 /// Documented at `GET /setup/disconnectionAlert/configuration response` (and elsewhere).
 pub struct DisconnectionConfiguration {
@@ -3047,6 +3147,7 @@ crate::de::fields!(
     "protocolType" => protocol_type, "ref" => r#ref, "setupOID" => setup_oid, "siteOID"
     => site_oid }; form wire_form
 );
+#[cfg(feature = "io-homecontrol")]
 /// Documented at `POST /config/{gatewayId}/io/discover/somfy request`.
 pub struct DiscoverRemoteControllerOptions {
     pub channel: Option<i64>,
@@ -3055,9 +3156,11 @@ pub struct DiscoverRemoteControllerOptions {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "io-homecontrol")]
 crate::de::fields!(
     DiscoverRemoteControllerOptions { "channel" => channel, "type" => r#type }
 );
+#[cfg(feature = "camera-config")]
 /// Documented at `POST /config/{gatewayId}/camera/discover/{rootUser}/{rootPassword} request` (and elsewhere).
 pub struct DiscoveredCamera {
     /// Example: `a camera ip or fqdn`.
@@ -3077,12 +3180,14 @@ pub struct DiscoveredCamera {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "camera-config")]
 crate::de::fields!(
     DiscoveredCamera { "cameraIpOrFqdn" => camera_ip_or_fqdn, "description" =>
     description, "deviceAddress" => device_address, "gatewayId" => gateway_id, "lockType"
     => lock_type, "locked" => locked, "name" => name, "type" => r#type, "wifiEnabled" =>
     wifi_enabled }
 );
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 /// Documented at `` POST /triggers allowed type `discreteTrigger` ``.
 pub struct DiscreteTrigger {
     pub activation_delays: Option<crate::types::DiscreteTriggerActivationDelays>,
@@ -3108,6 +3213,7 @@ pub struct DiscreteTrigger {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 crate::de::fields!(
     DiscreteTrigger { "activationDelays" => activation_delays, "allowExecuteOnEnabled" =>
     allow_execute_on_enabled, "allowFromUnknownValue" => allow_from_unknown_value,
@@ -3117,13 +3223,16 @@ crate::de::fields!(
     scheduling_intervals, "serverSide" => server_side, "stateName" => state_name,
     "usingTriggerModeFlag" => using_trigger_mode_flag }
 );
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 /// Documented at ``POST /triggers allowed type `discreteTrigger`.activationDelays`` (and elsewhere).
 pub struct DiscreteTriggerActivationDelays {
     pub map: Option<std::collections::BTreeMap<String, i64>>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 crate::de::fields!(DiscreteTriggerActivationDelays { "map" => map });
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 /// Documented at ``POST /triggers allowed type `discreteTrigger`.effectsList[]``.
 pub struct DiscreteTriggerEffectsList {
     pub effects: Option<Vec<crate::types::IfThenSetupTriggerEffect>>,
@@ -3132,6 +3241,7 @@ pub struct DiscreteTriggerEffectsList {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 crate::de::fields!(DiscreteTriggerEffectsList { "effects" => effects, "key" => key });
 /// Documented at `` POST /triggers allowed type `dualDeviceStateCondition` ``.
 pub struct DualDeviceStateCondition {
@@ -3360,6 +3470,7 @@ crate::de::fields!(
     "gatewayId" => gateway_id, "owningPartner" => owning_partner, "setupOID" =>
     setup_oid, "siteOID" => site_oid }; form wire_form
 );
+#[cfg(feature = "enocean")]
 /// Allowed values of `Device Reference`.
 ///
 /// Values the server adds later decode to `Unknown` and are sent back unchanged.
@@ -3401,6 +3512,7 @@ pub enum EnOceanDeviceReference {
     /// A value the documentation does not list, as sent.
     Unknown(String),
 }
+#[cfg(feature = "enocean")]
 impl EnOceanDeviceReference {
     /// Every documented value.
     pub const ALL: &'static [EnOceanDeviceReference] = &[
@@ -3431,6 +3543,7 @@ impl EnOceanDeviceReference {
         }
     }
 }
+#[cfg(feature = "enocean")]
 impl From<&str> for EnOceanDeviceReference {
     #[inline]
     fn from(value: &str) -> Self {
@@ -3449,22 +3562,26 @@ impl From<&str> for EnOceanDeviceReference {
         }
     }
 }
+#[cfg(feature = "enocean")]
 impl std::fmt::Display for EnOceanDeviceReference {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "enocean")]
 impl Serialize for EnOceanDeviceReference {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "enocean")]
 impl<'de> Deserialize<'de> for EnOceanDeviceReference {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
         Ok(EnOceanDeviceReference::from(text.as_str()))
     }
 }
+#[cfg(feature = "enocean")]
 impl crate::de::Lenient for EnOceanDeviceReference {
     fn decode<'de, D: Deserializer<'de>>(
         deserializer: D,
@@ -3566,12 +3683,28 @@ crate::de::fields!(
     gateway_id, "owningPartner" => owning_partner, "setupOID" => setup_oid, "siteOID" =>
     site_oid }; form wire_form
 );
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "gateway",
+        feature = "setup",
+        feature = "setup-triggers"
+    )
+)]
 /// Documented at `GET /setup/calendar/status response` (and elsewhere).
 pub struct EnabledStatus {
     pub enabled: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "gateway",
+        feature = "setup",
+        feature = "setup-triggers"
+    )
+)]
 crate::de::fields!(EnabledStatus { "enabled" => enabled });
 /// Enduser account has been updated
 ///
@@ -3625,6 +3758,7 @@ crate::de::fields!(
     "setupLabel" => setup_label, "setupOID" => setup_oid, "siteOID" => site_oid,
     "templateName" => template_name, "userId" => user_id }; form wire_form
 );
+#[cfg(feature = "custom-role")]
 /// Documented at `POST /setup/roles request`.
 pub struct EndUserCustomRoleRequest {
     /// Example: `an end user custom role request name`.
@@ -3633,9 +3767,11 @@ pub struct EndUserCustomRoleRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "custom-role")]
 crate::de::fields!(
     EndUserCustomRoleRequest { "name" => name, "permissions" => permissions }
 );
+#[cfg(feature = "custom-role")]
 /// Documented at `POST /setup/roles request.permissions[]` (and elsewhere).
 pub struct EndUserCustomRoleRequestPermission {
     /// Example: `device URL (<protocol>://<gatewayId>/<deviceAddress>[#<subsystemId>])`.
@@ -3645,9 +3781,11 @@ pub struct EndUserCustomRoleRequestPermission {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "custom-role")]
 crate::de::fields!(
     EndUserCustomRoleRequestPermission { "deviceURL" => device_url, "type" => r#type }
 );
+#[cfg(feature = "custom-role")]
 /// Documented at `GET /setup/roles response[]` (and elsewhere).
 pub struct EndUserCustomRoleResponse {
     /// Example: `an end user custom role response name`.
@@ -3656,9 +3794,11 @@ pub struct EndUserCustomRoleResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "custom-role")]
 crate::de::fields!(
     EndUserCustomRoleResponse { "name" => name, "permissions" => permissions }
 );
+#[cfg(feature = "preferences")]
 /// Documented at `GET /enduser/preferences response[]` (and elsewhere).
 pub struct EndUserPreference {
     /// Example: `an end user preference name`.
@@ -3670,6 +3810,7 @@ pub struct EndUserPreference {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "preferences")]
 crate::de::fields!(EndUserPreference { "name" => name, "oid" => oid, "value" => value });
 /// A user preference has been created
 ///
@@ -4040,6 +4181,7 @@ crate::de::fields!(
     owning_partners, "serviceId" => service_id, "setupOID" => setup_oid, "siteOID" =>
     site_oid, "url" => url }; form wire_form
 );
+#[cfg(feature = "push")]
 /// Documented at `PUT /setup/subscribe/notification/android/fcm/{providerApplicationId} request` (and elsewhere).
 pub struct FcmSubscriberJsonWrapper {
     pub device: Option<crate::types::PushDevice>,
@@ -4052,6 +4194,7 @@ pub struct FcmSubscriberJsonWrapper {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "push")]
 crate::de::fields!(
     FcmSubscriberJsonWrapper { "device" => device, "oid" => oid, "registrationId" =>
     registration_id, "userId" => user_id }
@@ -4095,6 +4238,7 @@ crate::de::fields!(
     "updateStatus" => update_status, "firmwareVersion" => firmware_version, "partners" =>
     partners }
 );
+#[cfg(feature = "gateway")]
 /// Documented at `GET /setup/gateways/{gatewayId}/additionalInformation response[]` (and elsewhere).
 pub struct GatewayAdditionalInfo {
     /// Example: `a gateway id`.
@@ -4112,6 +4256,7 @@ pub struct GatewayAdditionalInfo {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "gateway")]
 crate::de::fields!(
     GatewayAdditionalInfo { "gatewayId" => gateway_id, "label" => label, "rank" => rank,
     "templateId" => template_id, "type" => r#type, "unsafe" => r#unsafe, "value" => value
@@ -4398,6 +4543,7 @@ crate::de::fields!(
     "gatewayId" => gateway_id, "owningPartner" => owning_partner, "setupOID" =>
     setup_oid, "siteOID" => site_oid }; form wire_form
 );
+#[cfg(feature = "push")]
 /// Documented at `PUT /setup/subscribe/notification/android/{providerApplicationId} request` (and elsewhere).
 pub struct GcmSubscriberJsonWrapper {
     pub device: Option<crate::types::PushDevice>,
@@ -4411,6 +4557,7 @@ pub struct GcmSubscriberJsonWrapper {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "push")]
 crate::de::fields!(
     GcmSubscriberJsonWrapper { "device" => device, "jsonPayload" => json_payload, "oid"
     => oid, "registrationId" => registration_id, "userId" => user_id }
@@ -4423,6 +4570,7 @@ pub struct GeneratedLocalToken {
     pub extra: Map<String, Value>,
 }
 crate::de::fields!(GeneratedLocalToken { "token" => token });
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 /// Documented at `` POST /triggers allowed type `genericCommandSchedulingTrigger` ``.
 pub struct GenericCommandSchedulingTrigger {
     pub allow_from_unknown_value: Option<bool>,
@@ -4444,6 +4592,7 @@ pub struct GenericCommandSchedulingTrigger {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 crate::de::fields!(
     GenericCommandSchedulingTrigger { "allowFromUnknownValue" =>
     allow_from_unknown_value, "commandFunctionName" => command_function_name,
@@ -4452,6 +4601,7 @@ crate::de::fields!(
     "stateRestrictions" => state_restrictions, "usingTriggerModeFlag" =>
     using_trigger_mode_flag }
 );
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 /// Documented at ``POST /triggers allowed type `genericCommandSchedulingTrigger`.stateRestrictions[]`` (and elsewhere).
 pub struct GenericCommandSchedulingTriggerStateRestriction {
     /// Example: `a state name`.
@@ -4461,10 +4611,12 @@ pub struct GenericCommandSchedulingTriggerStateRestriction {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 crate::de::fields!(
     GenericCommandSchedulingTriggerStateRestriction { "stateName" => state_name,
     "stateValue" => state_value }
 );
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 /// Documented at `` POST /triggers allowed type `genericPointToPointRegulationTrigger` ``.
 pub struct GenericPointToPointRegulationTrigger {
     /// Example: `an adaptation function`.
@@ -4491,6 +4643,7 @@ pub struct GenericPointToPointRegulationTrigger {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 crate::de::fields!(
     GenericPointToPointRegulationTrigger { "adaptationFunction" => adaptation_function,
     "allowExecuteOnEnabled" => allow_execute_on_enabled, "allowFromUnknownValue" =>
@@ -4500,6 +4653,7 @@ crate::de::fields!(
     "sourceStateName" => source_state_name, "targetCommandName" => target_command_name,
     "targetDeviceURL" => target_device_url }
 );
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 /// Documented at `` POST /triggers allowed type `genericStateRegulationTrigger` ``.
 pub struct GenericStateRegulationTrigger {
     pub allow_from_unknown_value: Option<bool>,
@@ -4527,6 +4681,7 @@ pub struct GenericStateRegulationTrigger {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 crate::de::fields!(
     GenericStateRegulationTrigger { "allowFromUnknownValue" => allow_from_unknown_value,
     "deviceURL" => device_url, "label" => label, "metadata" => metadata, "mode" => mode,
@@ -4537,6 +4692,7 @@ crate::de::fields!(
     target_regulation_scheduling_intervals, "updateTargetFunctionName" =>
     update_target_function_name }
 );
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 /// Documented at ``POST /triggers allowed type `genericStateRegulationTrigger`.targetRegulationOverrides[]`` (and elsewhere).
 pub struct GenericStateRegulationTriggerTargetRegulationOverride {
     pub scheduling_intervals: Option<Vec<crate::types::SchedulingInterval>>,
@@ -4545,17 +4701,21 @@ pub struct GenericStateRegulationTriggerTargetRegulationOverride {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 crate::de::fields!(
     GenericStateRegulationTriggerTargetRegulationOverride { "schedulingIntervals" =>
     scheduling_intervals, "target" => target }
 );
+#[cfg(feature = "login-session")]
 /// Documented at `GET /authenticated response`.
 pub struct GetAuthenticatedResponse {
     pub authenticated: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "login-session")]
 crate::de::fields!(GetAuthenticatedResponse { "authenticated" => authenticated });
+#[cfg(feature = "condition-groups")]
 /// Documented at `GET /conditionGroups/{oid}/evaluate response`.
 pub struct GetConditionGroupsByOidEvaluateResponse {
     /// Example: `FAILED`.
@@ -4567,12 +4727,14 @@ pub struct GetConditionGroupsByOidEvaluateResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "condition-groups")]
 crate::de::fields!(
     GetConditionGroupsByOidEvaluateResponse { "evaluationStatus" => evaluation_status,
     "evaluationTime" => evaluation_time, "failedDevices" => failed_devices,
     "ignoredControllables" => ignored_controllables, "invalidatingDevices" =>
     invalidating_devices }
 );
+#[cfg(feature = "protocol-group")]
 /// Documented at `GET /config/{gatewayId}/{protocolType}/group/capabilities response[]`.
 pub struct GetConfigByGatewayIdByProtocolTypeGroupCapabilitiesResponse {
     /// Example: `a controllable name`.
@@ -4582,10 +4744,12 @@ pub struct GetConfigByGatewayIdByProtocolTypeGroupCapabilitiesResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "protocol-group")]
 crate::de::fields!(
     GetConfigByGatewayIdByProtocolTypeGroupCapabilitiesResponse { "controllableName" =>
     controllable_name, "controllableType" => controllable_type }
 );
+#[cfg(feature = "device-pairing")]
 /// Documented at `GET /config/{gatewayId}/devices/{protocolType}/commissioning/codes response[]` (and elsewhere).
 pub struct GetConfigByGatewayIdDevicesByProtocolTypeCommissioningCodesResponse {
     /// Example: `a code`.
@@ -4596,10 +4760,12 @@ pub struct GetConfigByGatewayIdDevicesByProtocolTypeCommissioningCodesResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "device-pairing")]
 crate::de::fields!(
     GetConfigByGatewayIdDevicesByProtocolTypeCommissioningCodesResponse { "code" => code,
     "extraFields" => extra_fields, "metadata" => metadata }
 );
+#[cfg(feature = "device-pairing")]
 /// Documented at `GET /config/{gatewayId}/devices/{protocolType}/partial response[]`.
 pub struct GetConfigByGatewayIdDevicesByProtocolTypePartialResponse {
     /// Example: `an address`.
@@ -4608,10 +4774,12 @@ pub struct GetConfigByGatewayIdDevicesByProtocolTypePartialResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "device-pairing")]
 crate::de::fields!(
     GetConfigByGatewayIdDevicesByProtocolTypePartialResponse { "address" => address,
     "creationTime" => creation_time }
 );
+#[cfg(feature = "io-homecontrol")]
 /// Documented at `GET /config/{gatewayId}/io/PropagateTransferKey request` (and elsewhere).
 pub struct GetConfigByGatewayIdIoPropagateTransferKeyRequest {
     pub propagate: Option<bool>,
@@ -4619,20 +4787,24 @@ pub struct GetConfigByGatewayIdIoPropagateTransferKeyRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "io-homecontrol")]
 crate::de::fields!(
     GetConfigByGatewayIdIoPropagateTransferKeyRequest { "propagate" => propagate,
     "saveMasterNode" => save_master_node }
 );
+#[cfg(feature = "profalux868")]
 /// Documented at `GET /config/{gatewayId}/profalux868/address response`.
 pub struct GetConfigByGatewayIdProfalux868AddressResponse {
     pub next_free_address: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "profalux868")]
 crate::de::fields!(
     GetConfigByGatewayIdProfalux868AddressResponse { "nextFreeAddress" =>
     next_free_address }
 );
+#[cfg(any(feature = "enocean", feature = "rtd"))]
 /// Documented at `GET /config/{gatewayId}/rtd/deviceAddress response` (and elsewhere).
 pub struct GetConfigByGatewayIdRtdDeviceAddressResponse {
     /// Example: `string value`.
@@ -4640,18 +4812,22 @@ pub struct GetConfigByGatewayIdRtdDeviceAddressResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(any(feature = "enocean", feature = "rtd"))]
 crate::de::fields!(
     GetConfigByGatewayIdRtdDeviceAddressResponse { "deviceAddress" => device_address }
 );
+#[cfg(feature = "rts")]
 /// Documented at `GET /config/{gatewayId}/rts/channel response`.
 pub struct GetConfigByGatewayIdRtsChannelResponse {
     pub rts_channel_id: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "rts")]
 crate::de::fields!(
     GetConfigByGatewayIdRtsChannelResponse { "rtsChannelId" => rts_channel_id }
 );
+#[cfg(feature = "upnp-control")]
 /// Documented at `GET /config/{gatewayId}/upnpcontrol/sonos/checkActionGroups response`.
 pub struct GetConfigByGatewayIdUpnpcontrolSonosCheckActionGroupsResponse {
     pub impacted_elements: Option<
@@ -4660,10 +4836,12 @@ pub struct GetConfigByGatewayIdUpnpcontrolSonosCheckActionGroupsResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "upnp-control")]
 crate::de::fields!(
     GetConfigByGatewayIdUpnpcontrolSonosCheckActionGroupsResponse { "impactedElements" =>
     impacted_elements }
 );
+#[cfg(feature = "upnp-control")]
 /// Documented at `GET /config/{gatewayId}/upnpcontrol/sonos/checkActionGroups response.impactedElements`.
 pub struct GetConfigByGatewayIdUpnpcontrolSonosCheckActionGroupsResponseImpactedElements {
     pub action_groups_oid: Option<Vec<String>>,
@@ -4672,11 +4850,13 @@ pub struct GetConfigByGatewayIdUpnpcontrolSonosCheckActionGroupsResponseImpacted
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "upnp-control")]
 crate::de::fields!(
     GetConfigByGatewayIdUpnpcontrolSonosCheckActionGroupsResponseImpactedElements {
     "actionGroupsOID" => action_groups_oid, "calendarDaysOID" => calendar_days_oid,
     "setupTriggersOID" => setup_triggers_oid }
 );
+#[cfg(feature = "zwave")]
 /// Documented at `GET /config/{gatewayId}/zwave/association/nodes/{nodeId}/groups/{groupId} response` (and elsewhere).
 pub struct GetConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsByGroupIdResponse {
     pub group_id: Option<i64>,
@@ -4685,10 +4865,12 @@ pub struct GetConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsByGroupIdRespo
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "zwave")]
 crate::de::fields!(
     GetConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsByGroupIdResponse { "groupId"
     => group_id, "maxNode" => max_node, "nodeList" => node_list }
 );
+#[cfg(feature = "zwave")]
 /// Documented at `GET /config/{gatewayId}/zwave/association/nodes/{nodeId}/groups response`.
 pub struct GetConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsResponse {
     pub association_groups: Option<
@@ -4700,20 +4882,24 @@ pub struct GetConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "zwave")]
 crate::de::fields!(
     GetConfigByGatewayIdZwaveAssociationNodesByNodeIdGroupsResponse { "associationGroups"
     => association_groups, "maxAssociationGroup" => max_association_group }
 );
+#[cfg(feature = "zwave")]
 /// Documented at `GET /config/{gatewayId}/zwave/controllerCapability response`.
 pub struct GetConfigByGatewayIdZwaveControllerCapabilityResponse {
     pub controller_capability: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "zwave")]
 crate::de::fields!(
     GetConfigByGatewayIdZwaveControllerCapabilityResponse { "controllerCapability" =>
     controller_capability }
 );
+#[cfg(feature = "ogcp")]
 /// Documented at `GET /config/ogcp/instances response[]`.
 pub struct GetConfigOgcpInstancesResponse {
     /// Example: `OAUTH2_PASSWORD_GRANT`.
@@ -4730,21 +4916,25 @@ pub struct GetConfigOgcpInstancesResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "ogcp")]
 crate::de::fields!(
     GetConfigOgcpInstancesResponse { "authMode" => auth_mode, "cloudAdapter" =>
     cloud_adapter, "cloudId" => cloud_id, "eventSupport" => event_support,
     "integrationMode" => integration_mode, "multiSiteSupport" => multi_site_support,
     "offerName" => offer_name }
 );
+#[cfg(feature = "accounts")]
 /// Documented at `GET /enduser/existingUserIds/{userId} response`.
 pub struct GetEnduserExistingUserIdsByUserIdResponse {
     pub user_exists: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "accounts")]
 crate::de::fields!(
     GetEnduserExistingUserIdsByUserIdResponse { "userExists" => user_exists }
 );
+#[cfg(feature = "accounts")]
 /// Documented at `GET /enduser/mainAccount response`.
 pub struct GetEnduserMainAccountResponse {
     pub commercial_mail_agreement: Option<bool>,
@@ -4771,6 +4961,7 @@ pub struct GetEnduserMainAccountResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "accounts")]
 crate::de::fields!(
     GetEnduserMainAccountResponse { "commercialMailAgreement" =>
     commercial_mail_agreement, "creationTime" => creation_time, "email" => email,
@@ -4779,6 +4970,7 @@ crate::de::fields!(
     => locale, "mobilePhone" => mobile_phone, "phoneNumber" => phone_number,
     "technicalAccount" => technical_account, "title" => title, "userId" => user_id }
 );
+#[cfg(feature = "accounts")]
 /// Documented at `GET /enduser/mainAccount response.extraEmails[]`.
 pub struct GetEnduserMainAccountResponseExtraEmail {
     /// Example: `an email`.
@@ -4787,10 +4979,12 @@ pub struct GetEnduserMainAccountResponseExtraEmail {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "accounts")]
 crate::de::fields!(
     GetEnduserMainAccountResponseExtraEmail { "email" => email, "validated" => validated
     }
 );
+#[cfg(feature = "history")]
 /// Documented at `GET /history/accessAudit/{from}/{to} response`.
 pub struct GetHistoryAccessAuditByFromByToResponse {
     pub events: Option<Vec<String>>,
@@ -4800,10 +4994,12 @@ pub struct GetHistoryAccessAuditByFromByToResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "history")]
 crate::de::fields!(
     GetHistoryAccessAuditByFromByToResponse { "events" => events, "from" => from,
     "limitReached" => limit_reached, "to" => to }
 );
+#[cfg(feature = "history")]
 /// Documented at `GET /history/dataRetentionPolicy response`.
 pub struct GetHistoryDataRetentionPolicyResponse {
     pub executions: Option<i64>,
@@ -4811,19 +5007,23 @@ pub struct GetHistoryDataRetentionPolicyResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "history")]
 crate::de::fields!(
     GetHistoryDataRetentionPolicyResponse { "executions" => executions, "states" =>
     states }
 );
+#[cfg(feature = "history")]
 /// Documented at `GET /history/devicesEvent/{eventId} response`.
 pub struct GetHistoryDevicesEventByEventIdResponse {
     pub device_event: Option<crate::types::DeviceEventLog>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "history")]
 crate::de::fields!(
     GetHistoryDevicesEventByEventIdResponse { "deviceEvent" => device_event }
 );
+#[cfg(feature = "history")]
 /// Documented at `GET /history/executions/daily/{year}/{month}/{day} response`.
 pub struct GetHistoryExecutionsDailyByYearByMonthByDayResponse {
     pub executions: Option<Vec<crate::types::HistoryExecutionResponse>>,
@@ -4831,10 +5031,12 @@ pub struct GetHistoryExecutionsDailyByYearByMonthByDayResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "history")]
 crate::de::fields!(
     GetHistoryExecutionsDailyByYearByMonthByDayResponse { "executions" => executions,
     "limitReached" => limit_reached }
 );
+#[cfg(feature = "history")]
 /// Documented at `GET /history/executions response[]`.
 pub struct GetHistoryExecutionsResponse {
     pub duration: Option<i64>,
@@ -4848,11 +5050,13 @@ pub struct GetHistoryExecutionsResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "history")]
 crate::de::fields!(
     GetHistoryExecutionsResponse { "duration" => duration, "executionSubType" =>
     execution_sub_type, "executionType" => execution_type, "failureType" => failure_type,
     "state" => state, "type" => r#type }
 );
+#[cfg(feature = "authentication")]
 /// Documented at `GET /oauth2/applications/authorized response[]`.
 pub struct GetOauth2ApplicationsAuthorizedResponse {
     pub access_token_next_expiration_time: Option<i64>,
@@ -4867,12 +5071,14 @@ pub struct GetOauth2ApplicationsAuthorizedResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "authentication")]
 crate::de::fields!(
     GetOauth2ApplicationsAuthorizedResponse { "accessTokenNextExpirationTime" =>
     access_token_next_expiration_time, "clientId" => client_id, "clientName" =>
     client_name, "enabled" => enabled, "refreshTokenNextExpirationTime" =>
     refresh_token_next_expiration_time, "scopes" => scopes }
 );
+#[cfg(feature = "authentication")]
 /// Documented at `GET /oauth2/authorization response`.
 pub struct GetOauth2AuthorizationResponse {
     /// Example: `a code`.
@@ -4886,19 +5092,23 @@ pub struct GetOauth2AuthorizationResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "authentication")]
 crate::de::fields!(
     GetOauth2AuthorizationResponse { "code" => code, "error" => error, "state" => state,
     "url" => url }
 );
+#[cfg(feature = "calendar")]
 /// Documented at `GET /setup/calendar/rules response[]` (and elsewhere).
 pub struct GetSetupCalendarRulesResponse {
     pub weekly_calendar_rule: Option<crate::types::WeeklyCalendarRule>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "calendar")]
 crate::de::fields!(
     GetSetupCalendarRulesResponse { "weeklyCalendarRule" => weekly_calendar_rule }
 );
+#[cfg(feature = "calendar")]
 /// Documented at `GET /setup/calendar/schedule/{year}/{month}/{day} response` (and elsewhere).
 pub struct GetSetupCalendarScheduleByYearByMonthByDayResponse {
     pub calendar_days: Option<Vec<String>>,
@@ -4906,10 +5116,12 @@ pub struct GetSetupCalendarScheduleByYearByMonthByDayResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "calendar")]
 crate::de::fields!(
     GetSetupCalendarScheduleByYearByMonthByDayResponse { "calendarDays" => calendar_days,
     "calendarRules" => calendar_rules }
 );
+#[cfg(feature = "setup")]
 /// Documented at `GET /setup/current response`.
 pub struct GetSetupCurrentResponse {
     /// Example: `string value`.
@@ -4917,7 +5129,9 @@ pub struct GetSetupCurrentResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "setup")]
 crate::de::fields!(GetSetupCurrentResponse { "setupOID" => setup_oid });
+#[cfg(feature = "device")]
 /// Documented at `GET /setup/devices/{deviceURL}/firmwareUpToDate response`.
 pub struct GetSetupDevicesByDeviceUrlFirmwareUpToDateResponse {
     pub notes: Option<Vec<std::collections::BTreeMap<String, String>>>,
@@ -4925,20 +5139,24 @@ pub struct GetSetupDevicesByDeviceUrlFirmwareUpToDateResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "device")]
 crate::de::fields!(
     GetSetupDevicesByDeviceUrlFirmwareUpToDateResponse { "notes" => notes, "upToDate" =>
     up_to_date }
 );
+#[cfg(feature = "device")]
 /// Documented at `GET /setup/devices/{deviceURL}/firmwareUpdateCapability response`.
 pub struct GetSetupDevicesByDeviceUrlFirmwareUpdateCapabilityResponse {
     pub supports_firmware_update: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "device")]
 crate::de::fields!(
     GetSetupDevicesByDeviceUrlFirmwareUpdateCapabilityResponse { "supportsFirmwareUpdate"
     => supports_firmware_update }
 );
+#[cfg(feature = "device")]
 /// Documented at `GET /setup/devices/{deviceURL}/manufacturerReferences response[]`.
 pub struct GetSetupDevicesByDeviceUrlManufacturerReferencesResponse {
     pub protocol_type: Option<i64>,
@@ -4951,10 +5169,12 @@ pub struct GetSetupDevicesByDeviceUrlManufacturerReferencesResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "device")]
 crate::de::fields!(
     GetSetupDevicesByDeviceUrlManufacturerReferencesResponse { "protocolType" =>
     protocol_type, "provider" => provider, "tag" => tag, "type" => r#type }
 );
+#[cfg(feature = "camera")]
 /// Documented at `GET /setup/devices/{deviceURL}/pictures/{from}/{to} response` (and elsewhere).
 pub struct GetSetupDevicesByDeviceUrlPicturesByFromByToResponse {
     /// Example: `a camera id`.
@@ -4973,12 +5193,14 @@ pub struct GetSetupDevicesByDeviceUrlPicturesByFromByToResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "camera")]
 crate::de::fields!(
     GetSetupDevicesByDeviceUrlPicturesByFromByToResponse { "cameraId" => camera_id,
     "gatewayId" => gateway_id, "pictureUrlTemplate" => picture_url_template, "pictures"
     => pictures, "sessionId" => session_id, "thumbnailUrlTemplate" =>
     thumbnail_url_template }
 );
+#[cfg(feature = "camera")]
 /// Documented at `GET /setup/devices/{deviceURL}/pictures/{from}/{to} response.pictures[]` (and elsewhere).
 pub struct GetSetupDevicesByDeviceUrlPicturesByFromByToResponsePicture {
     pub picture_id: Option<i64>,
@@ -4986,10 +5208,12 @@ pub struct GetSetupDevicesByDeviceUrlPicturesByFromByToResponsePicture {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "camera")]
 crate::de::fields!(
     GetSetupDevicesByDeviceUrlPicturesByFromByToResponsePicture { "pictureId" =>
     picture_id, "timestamp" => timestamp }
 );
+#[cfg(feature = "camera")]
 /// Documented at `GET /setup/devices/{deviceURL}/pictures/{pictureId} response`.
 pub struct GetSetupDevicesByDeviceUrlPicturesByPictureIdResponse {
     /// Example: `a camera id`.
@@ -5008,12 +5232,14 @@ pub struct GetSetupDevicesByDeviceUrlPicturesByPictureIdResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "camera")]
 crate::de::fields!(
     GetSetupDevicesByDeviceUrlPicturesByPictureIdResponse { "cameraId" => camera_id,
     "gatewayId" => gateway_id, "pictureId" => picture_id, "pictureUrlTemplate" =>
     picture_url_template, "protocolType" => protocol_type, "sessionId" => session_id,
     "thumbnailUrlTemplate" => thumbnail_url_template, "timestamp" => timestamp }
 );
+#[cfg(feature = "camera")]
 /// Documented at `GET /setup/devices/{deviceURL}/pictures/{pictureId}/url response`.
 pub struct GetSetupDevicesByDeviceUrlPicturesByPictureIdUrlResponse {
     /// Example: `string value`.
@@ -5021,10 +5247,12 @@ pub struct GetSetupDevicesByDeviceUrlPicturesByPictureIdUrlResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "camera")]
 crate::de::fields!(
     GetSetupDevicesByDeviceUrlPicturesByPictureIdUrlResponse { "pictureURL" =>
     picture_url }
 );
+#[cfg(feature = "camera")]
 /// Documented at `GET /setup/devices/{deviceURL}/pictures/export response`.
 pub struct GetSetupDevicesByDeviceUrlPicturesExportResponse {
     /// Example: `a camera id`.
@@ -5039,11 +5267,13 @@ pub struct GetSetupDevicesByDeviceUrlPicturesExportResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "camera")]
 crate::de::fields!(
     GetSetupDevicesByDeviceUrlPicturesExportResponse { "cameraId" => camera_id,
     "gatewayId" => gateway_id, "protocolType" => protocol_type, "sessionId" =>
     session_id, "urlTemplate" => url_template }
 );
+#[cfg(feature = "setup")]
 /// Documented at `GET /setup/files/{fileOID}/downloadURL response`.
 pub struct GetSetupFilesByFileOidDownloadUrlResponse {
     /// Example: `string value`.
@@ -5051,9 +5281,11 @@ pub struct GetSetupFilesByFileOidDownloadUrlResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "setup")]
 crate::de::fields!(
     GetSetupFilesByFileOidDownloadUrlResponse { "downloadURL" => download_url }
 );
+#[cfg(feature = "setup")]
 /// Documented at `GET /setup/files/uploadURL response`.
 pub struct GetSetupFilesUploadUrlResponse {
     /// Example: `string value`.
@@ -5061,45 +5293,55 @@ pub struct GetSetupFilesUploadUrlResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "setup")]
 crate::de::fields!(GetSetupFilesUploadUrlResponse { "uploadURL" => upload_url });
+#[cfg(feature = "gateway")]
 /// Documented at `GET /setup/gateways/{gatewayId}/developerMode response`.
 pub struct GetSetupGatewaysByGatewayIdDeveloperModeResponse {
     pub active: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "gateway")]
 crate::de::fields!(
     GetSetupGatewaysByGatewayIdDeveloperModeResponse { "active" => active }
 );
+#[cfg(feature = "gateway")]
 /// Documented at `GET /setup/gateways/{gatewayId}/disconnectionAlert/configuration response` (and elsewhere).
 pub struct GetSetupGatewaysByGatewayIdDisconnectionAlertConfigurationResponse {
     pub timeout: Option<i64>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "gateway")]
 crate::de::fields!(
     GetSetupGatewaysByGatewayIdDisconnectionAlertConfigurationResponse { "timeout" =>
     timeout }
 );
+#[cfg(feature = "gateway")]
 /// Documented at `GET /setup/gateways/{gatewayId}/synchronization/failedTasks/categories response`.
 pub struct GetSetupGatewaysByGatewayIdSynchronizationFailedTasksCategoriesResponse {
     pub result: Option<Vec<String>>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "gateway")]
 crate::de::fields!(
     GetSetupGatewaysByGatewayIdSynchronizationFailedTasksCategoriesResponse { "result" =>
     result }
 );
+#[cfg(feature = "gateway")]
 /// Documented at `GET /setup/gateways/{gatewayId}/synchronized response` (and elsewhere).
 pub struct GetSetupGatewaysByGatewayIdSynchronizedResponse {
     pub result: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "gateway")]
 crate::de::fields!(
     GetSetupGatewaysByGatewayIdSynchronizedResponse { "result" => result }
 );
+#[cfg(feature = "protocol-group")]
 /// Documented at `GET /setup/protocols/groups response[]`.
 pub struct GetSetupProtocolsGroupsResponse {
     /// Example: `a configuration URL`.
@@ -5110,10 +5352,12 @@ pub struct GetSetupProtocolsGroupsResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "protocol-group")]
 crate::de::fields!(
     GetSetupProtocolsGroupsResponse { "configurationURL" => configuration_url,
     "deviceURLs" => device_urls, "supervisionURL" => supervision_url }
 );
+#[cfg(feature = "push")]
 /// Documented at `GET /setup/subscribe/notification/devices/{applicationId} response[]`.
 pub struct GetSetupSubscribeNotificationDevicesByApplicationIdResponse {
     pub devices: Option<
@@ -5124,10 +5368,12 @@ pub struct GetSetupSubscribeNotificationDevicesByApplicationIdResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "push")]
 crate::de::fields!(
     GetSetupSubscribeNotificationDevicesByApplicationIdResponse { "devices" => devices,
     "userId" => user_id }
 );
+#[cfg(feature = "push")]
 /// Documented at `GET /setup/subscribe/notification/devices/{applicationId} response[].devices`.
 pub struct GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevices {
     pub android_devices: Option<
@@ -5153,11 +5399,13 @@ pub struct GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevices {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "push")]
 crate::de::fields!(
     GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevices { "androidDevices"
     => android_devices, "androidFcmDevices" => android_fcm_devices, "appleDevices" =>
     apple_devices, "windowsDevices" => windows_devices }
 );
+#[cfg(feature = "push")]
 /// Documented at `GET /setup/subscribe/notification/devices/{applicationId} response[].devices.appleDevices[]` (and elsewhere).
 pub struct GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevicesAppleDevice {
     pub device: Option<crate::types::PushDevice>,
@@ -5166,10 +5414,12 @@ pub struct GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevicesApp
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "push")]
 crate::de::fields!(
     GetSetupSubscribeNotificationDevicesByApplicationIdResponseDevicesAppleDevice {
     "device" => device, "subscriberOID" => subscriber_oid }
 );
+#[cfg(feature = "push")]
 /// Documented at `GET /setup/subscribe/notification/windows/{providerApplicationId}/{deviceUdid} response`.
 pub struct GetSetupSubscribeNotificationWindowsByProviderApplicationIdByDeviceUdidResponse {
     pub device: Option<crate::types::PushDevice>,
@@ -5188,11 +5438,13 @@ pub struct GetSetupSubscribeNotificationWindowsByProviderApplicationIdByDeviceUd
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "push")]
 crate::de::fields!(
     GetSetupSubscribeNotificationWindowsByProviderApplicationIdByDeviceUdidResponse {
     "device" => device, "oid" => oid, "raw" => raw, "tile" => tile, "toast" => toast,
     "uri" => uri, "userId" => user_id }
 );
+#[cfg(feature = "third-party")]
 /// Documented at `GET /setup/thirdparty/activated response`.
 pub struct GetSetupThirdpartyActivatedResponse {
     pub activated_models: Option<
@@ -5204,10 +5456,12 @@ pub struct GetSetupThirdpartyActivatedResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "third-party")]
 crate::de::fields!(
     GetSetupThirdpartyActivatedResponse { "activatedModels" => activated_models,
     "thirdPartyModelSetupUsers" => third_party_model_setup_users }
 );
+#[cfg(feature = "third-party")]
 /// Documented at `GET /setup/thirdparty/activated response.activatedModels[]`.
 pub struct GetSetupThirdpartyActivatedResponseActivatedModel {
     pub model_id: Option<i64>,
@@ -5216,10 +5470,12 @@ pub struct GetSetupThirdpartyActivatedResponseActivatedModel {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "third-party")]
 crate::de::fields!(
     GetSetupThirdpartyActivatedResponseActivatedModel { "modelId" => model_id,
     "modelLabel" => model_label }
 );
+#[cfg(feature = "third-party")]
 /// Documented at `GET /setup/thirdparty/model/{modelName}/security/status response`.
 pub struct GetSetupThirdpartyModelByModelNameSecurityStatusResponse {
     pub remaining: Option<i64>,
@@ -5228,10 +5484,12 @@ pub struct GetSetupThirdpartyModelByModelNameSecurityStatusResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "third-party")]
 crate::de::fields!(
     GetSetupThirdpartyModelByModelNameSecurityStatusResponse { "remaining" => remaining,
     "status" => status }
 );
+#[cfg(feature = "setup-triggers")]
 /// Documented at `GET /triggers/{type}/status response[]` (and elsewhere).
 pub struct GetTriggersByTypeStatusResponse {
     pub mode: Option<i64>,
@@ -5244,11 +5502,13 @@ pub struct GetTriggersByTypeStatusResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "setup-triggers")]
 crate::de::fields!(
     GetTriggersByTypeStatusResponse { "mode" => mode, "schedulingIntervalsStatus" =>
     scheduling_intervals_status, "subTriggersStatus" => sub_triggers_status, "triggerOID"
     => trigger_oid }
 );
+#[cfg(feature = "setup-triggers")]
 /// Documented at `GET /triggers/{type}/status response[].subTriggersStatus[]` (and elsewhere).
 pub struct GetTriggersByTypeStatusResponseSubTriggersStatus {
     pub active: Option<bool>,
@@ -5258,10 +5518,12 @@ pub struct GetTriggersByTypeStatusResponseSubTriggersStatus {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "setup-triggers")]
 crate::de::fields!(
     GetTriggersByTypeStatusResponseSubTriggersStatus { "active" => active,
     "executeAlways" => execute_always, "triggerName" => trigger_name }
 );
+#[cfg(feature = "location-utils")]
 /// Documented at `GET /utils/location/countries/{countryNameOrCode}/postcodePattern response`.
 pub struct GetUtilsLocationCountriesByCountryNameOrCodePostcodePatternResponse {
     /// Example: `a country`.
@@ -5273,10 +5535,12 @@ pub struct GetUtilsLocationCountriesByCountryNameOrCodePostcodePatternResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "location-utils")]
 crate::de::fields!(
     GetUtilsLocationCountriesByCountryNameOrCodePostcodePatternResponse { "country" =>
     country, "countryCode" => country_code, "readablePattern" => readable_pattern }
 );
+#[cfg(feature = "time-utils")]
 /// Documented at `GET /utils/time/{timeZoneName} response`.
 pub struct GetUtilsTimeByTimeZoneNameResponse {
     pub current_tz_offset: Option<i64>,
@@ -5287,6 +5551,7 @@ pub struct GetUtilsTimeByTimeZoneNameResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "time-utils")]
 crate::de::fields!(
     GetUtilsTimeByTimeZoneNameResponse { "currentTzOffset" => current_tz_offset,
     "dstSavings" => dst_savings, "rawTzOffset" => raw_tz_offset, "serverTime" =>
@@ -5482,6 +5747,7 @@ crate::de::fields!(
     gateway_id, "owningPartner" => owning_partner, "protocolType" => protocol_type,
     "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
 );
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 /// Documented at `` POST /triggers allowed type `ifThenSetupTrigger` ``.
 pub struct IfThenSetupTrigger {
     pub allow_execute_on_enabled: Option<bool>,
@@ -5499,6 +5765,7 @@ pub struct IfThenSetupTrigger {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 crate::de::fields!(
     IfThenSetupTrigger { "allowExecuteOnEnabled" => allow_execute_on_enabled,
     "allowFromUnknownValue" => allow_from_unknown_value, "effects" => effects, "label" =>
@@ -5506,6 +5773,7 @@ crate::de::fields!(
     root_condition_block, "schedulingIntervals" => scheduling_intervals, "serverSide" =>
     server_side, "usingTriggerModeFlag" => using_trigger_mode_flag }
 );
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 /// Documented at ``POST /triggers allowed type `ifThenSetupTrigger`.effects[]`` (and elsewhere).
 pub struct IfThenSetupTriggerEffect {
     pub action_group_effect: Option<
@@ -5514,9 +5782,11 @@ pub struct IfThenSetupTriggerEffect {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 crate::de::fields!(
     IfThenSetupTriggerEffect { "actionGroupEffect" => action_group_effect }
 );
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 /// Documented at ``POST /triggers allowed type `ifThenSetupTrigger`.effects[].actionGroupEffect`` (and elsewhere).
 pub struct IfThenSetupTriggerEffectActionGroupEffect {
     /// Example: `an action group OID`.
@@ -5525,10 +5795,12 @@ pub struct IfThenSetupTriggerEffectActionGroupEffect {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 crate::de::fields!(
     IfThenSetupTriggerEffectActionGroupEffect { "actionGroupOID" => action_group_oid,
     "localActionGroup" => local_action_group }
 );
+#[cfg(feature = "interactive-notifications")]
 /// Documented at `GET /setup/interactiveNotifications/{interactiveNotificationOID} response` (and elsewhere).
 pub struct InteractiveNotification {
     pub action_mask: Option<i64>,
@@ -5543,11 +5815,13 @@ pub struct InteractiveNotification {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "interactive-notifications")]
 crate::de::fields!(
     InteractiveNotification { "actionMask" => action_mask, "date" => date,
     "expirationDate" => expiration_date, "oid" => oid, "subject" => subject, "text" =>
     text }
 );
+#[cfg(feature = "io-homecontrol")]
 /// Allowed values of `IO Energy Type`.
 ///
 /// Values the server adds later decode to `Unknown` and are sent back unchanged.
@@ -5577,6 +5851,7 @@ pub enum IoEnergyType {
     /// A value the documentation does not list, as sent.
     Unknown(String),
 }
+#[cfg(feature = "io-homecontrol")]
 impl IoEnergyType {
     /// Every documented value.
     pub const ALL: &'static [IoEnergyType] = &[
@@ -5599,6 +5874,7 @@ impl IoEnergyType {
         }
     }
 }
+#[cfg(feature = "io-homecontrol")]
 impl From<&str> for IoEnergyType {
     #[inline]
     fn from(value: &str) -> Self {
@@ -5612,22 +5888,26 @@ impl From<&str> for IoEnergyType {
         }
     }
 }
+#[cfg(feature = "io-homecontrol")]
 impl std::fmt::Display for IoEnergyType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "io-homecontrol")]
 impl Serialize for IoEnergyType {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "io-homecontrol")]
 impl<'de> Deserialize<'de> for IoEnergyType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
         Ok(IoEnergyType::from(text.as_str()))
     }
 }
+#[cfg(feature = "io-homecontrol")]
 impl crate::de::Lenient for IoEnergyType {
     fn decode<'de, D: Deserializer<'de>>(
         deserializer: D,
@@ -5759,6 +6039,7 @@ crate::de::fields!(
     local_device_oid, "owningPartners" => owning_partners, "setupOID" => setup_oid,
     "siteOID" => site_oid }; form wire_form
 );
+#[cfg(feature = "local-devices")]
 /// Documented at `POST /setup/localDevices request`.
 pub struct LocalDeviceRequest {
     pub attributes: Option<std::collections::BTreeMap<String, String>>,
@@ -5771,6 +6052,7 @@ pub struct LocalDeviceRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "local-devices")]
 crate::de::fields!(
     LocalDeviceRequest { "attributes" => attributes, "label" => label, "localDeviceData"
     => local_device_data, "model" => model, "placeOID" => place_oid }
@@ -6019,6 +6301,7 @@ crate::de::fields!(
     MainAccountUpdatedEvent { "eventTime" | "timestamp" => timestamp, "owningPartners" =>
     owning_partners, "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
 );
+#[cfg(feature = "accounts")]
 /// Documented at `POST /enduser/mainAccount request`.
 pub struct MainEnduserAccount {
     pub activation_timestamp: Option<i64>,
@@ -6040,6 +6323,7 @@ pub struct MainEnduserAccount {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "accounts")]
 crate::de::fields!(
     MainEnduserAccount { "activationTimestamp" => activation_timestamp, "applicationId"
     => application_id, "endUser" => end_user, "expirationTimestamp" =>
@@ -6047,6 +6331,7 @@ crate::de::fields!(
     location, "password" => password, "roleName" => role_name, "templateName" =>
     template_name }
 );
+#[cfg(feature = "accounts")]
 /// Documented at `POST /enduser/mainAccount request.endUser` (and elsewhere).
 pub struct MainEnduserAccountEndUser {
     pub commercial_mail_agreement: Option<bool>,
@@ -6069,12 +6354,14 @@ pub struct MainEnduserAccountEndUser {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "accounts")]
 crate::de::fields!(
     MainEnduserAccountEndUser { "commercialMailAgreement" => commercial_mail_agreement,
     "email" => email, "extraEmails" => extra_emails, "firstName" => first_name,
     "lastName" => last_name, "locale" => locale, "mobilePhone" => mobile_phone,
     "phoneNumber" => phone_number, "title" => title, "userId" => user_id }
 );
+#[cfg(feature = "accounts")]
 /// Documented at `POST /enduser/mainAccount request.location`.
 pub struct MainEnduserAccountLocation {
     /// Example: `an address line1`.
@@ -6105,6 +6392,7 @@ pub struct MainEnduserAccountLocation {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "accounts")]
 crate::de::fields!(
     MainEnduserAccountLocation { "addressLine1" => address_line1, "addressLine2" =>
     address_line2, "city" => city, "country" => country, "dawnOffset" => dawn_offset,
@@ -6115,6 +6403,7 @@ crate::de::fields!(
     "twilightMode" => twilight_mode, "twilightOffsetEnabled" => twilight_offset_enabled,
     "winterSolsticeDuskMinutes" => winter_solstice_dusk_minutes }
 );
+#[cfg(feature = "accounts")]
 /// Documented at `POST /enduser/mainAccount request.location.tariffSettings`.
 pub struct MainEnduserAccountLocationTariffSettings {
     /// Example: `offPeakWeekDays`.
@@ -6125,10 +6414,12 @@ pub struct MainEnduserAccountLocationTariffSettings {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "accounts")]
 crate::de::fields!(
     MainEnduserAccountLocationTariffSettings { "tariffMode" => tariff_mode, "tariffs" =>
     tariffs }
 );
+#[cfg(feature = "accounts")]
 /// Documented at `POST /enduser/mainAccount request.location.tariffSettings.tariffs[]`.
 pub struct MainEnduserAccountLocationTariffSettingsTariff {
     pub day_tariffs: Option<Vec<crate::types::LocationTariffSettingsTariff>>,
@@ -6137,10 +6428,12 @@ pub struct MainEnduserAccountLocationTariffSettingsTariff {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "accounts")]
 crate::de::fields!(
     MainEnduserAccountLocationTariffSettingsTariff { "dayTariffs" => day_tariffs,
     "dayWeekName" => day_week_name }
 );
+#[cfg(feature = "push")]
 /// Documented at `PUT /setup/subscribe/notification/windows/{providerApplicationId} request`.
 pub struct MpnsSubscriberJsonWrapper {
     pub device: Option<crate::types::PushDevice>,
@@ -6159,10 +6452,12 @@ pub struct MpnsSubscriberJsonWrapper {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "push")]
 crate::de::fields!(
     MpnsSubscriberJsonWrapper { "device" => device, "oid" => oid, "raw" => raw, "tile" =>
     tile, "toast" => toast, "uri" => uri, "userId" => user_id }
 );
+#[cfg(feature = "accounts")]
 /// Documented at `POST /enduser/setup request`.
 pub struct NewSetupCreation {
     pub activation_timestamp: Option<i64>,
@@ -6180,12 +6475,14 @@ pub struct NewSetupCreation {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "accounts")]
 crate::de::fields!(
     NewSetupCreation { "activationTimestamp" => activation_timestamp, "applicationId" =>
     application_id, "expirationTimestamp" => expiration_timestamp, "gatewayIds" =>
     gateway_ids, "label" => label, "location" => location, "roleName" => role_name,
     "templateName" => template_name }
 );
+#[cfg(any(feature = "accounts", feature = "setup"))]
 /// Documented at `POST /enduser/setup request.location` (and elsewhere).
 pub struct NewSetupCreationLocation {
     /// Example: `an address line1`.
@@ -6216,6 +6513,7 @@ pub struct NewSetupCreationLocation {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(any(feature = "accounts", feature = "setup"))]
 crate::de::fields!(
     NewSetupCreationLocation { "addressLine1" => address_line1, "addressLine2" =>
     address_line2, "city" => city, "country" => country, "dawnOffset" => dawn_offset,
@@ -6226,6 +6524,7 @@ crate::de::fields!(
     "twilightMode" => twilight_mode, "twilightOffsetEnabled" => twilight_offset_enabled,
     "winterSolsticeDuskMinutes" => winter_solstice_dusk_minutes }
 );
+#[cfg(feature = "push")]
 /// Allowed values of `Raw`, `Tile`, `Toast`.
 ///
 /// Values the server adds later decode to `Unknown` and are sent back unchanged.
@@ -6251,6 +6550,7 @@ pub enum NotificationDelay {
     /// A value the documentation does not list, as sent.
     Unknown(String),
 }
+#[cfg(feature = "push")]
 impl NotificationDelay {
     /// Every documented value.
     pub const ALL: &'static [NotificationDelay] = &[
@@ -6271,6 +6571,7 @@ impl NotificationDelay {
         }
     }
 }
+#[cfg(feature = "push")]
 impl From<&str> for NotificationDelay {
     #[inline]
     fn from(value: &str) -> Self {
@@ -6283,22 +6584,26 @@ impl From<&str> for NotificationDelay {
         }
     }
 }
+#[cfg(feature = "push")]
 impl std::fmt::Display for NotificationDelay {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "push")]
 impl Serialize for NotificationDelay {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "push")]
 impl<'de> Deserialize<'de> for NotificationDelay {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
         Ok(NotificationDelay::from(text.as_str()))
     }
 }
+#[cfg(feature = "push")]
 impl crate::de::Lenient for NotificationDelay {
     fn decode<'de, D: Deserializer<'de>>(
         deserializer: D,
@@ -6309,6 +6614,7 @@ impl crate::de::Lenient for NotificationDelay {
         )
     }
 }
+#[cfg(feature = "history")]
 /// Documented at `GET /history/notificationEvents response[]`.
 pub struct NotificationEvent {
     pub event_time: Option<i64>,
@@ -6327,6 +6633,7 @@ pub struct NotificationEvent {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "history")]
 crate::de::fields!(
     NotificationEvent { "eventTime" => event_time, "id" => id, "level" => level,
     "originatorRef" => originator_ref, "originatorType" => originator_type, "text" =>
@@ -6653,6 +6960,7 @@ crate::de::fields!(
     timestamp, "failureType" => failure_type, "owningPartners" => owning_partners,
     "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
 );
+#[cfg(feature = "device")]
 /// Documented at `PUT /setup/devices/{deviceURL}/localDeviceData/{key} request`.
 pub struct ObjectValueRequestBody {
     /// Example: `an object value request body value`.
@@ -6660,6 +6968,7 @@ pub struct ObjectValueRequestBody {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "device")]
 crate::de::fields!(ObjectValueRequestBody { "value" => value });
 /// Documented at `event OGCPDiscoverSitesCompletedEvent.sites[]`.
 pub struct OgcpsiteReference {
@@ -6842,6 +7151,7 @@ crate::de::fields!(
     OrBlock { "activationDelay" => activation_delay, "deactivationDelay" =>
     deactivation_delay, "subConditionBlocks" => sub_condition_blocks }
 );
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 /// Documented at `` POST /triggers allowed type `ovpThermostatRegulationTrigger` ``.
 pub struct OvpthermostatRegulationTrigger {
     pub allow_from_unknown_value: Option<bool>,
@@ -6863,6 +7173,7 @@ pub struct OvpthermostatRegulationTrigger {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 crate::de::fields!(
     OvpthermostatRegulationTrigger { "allowFromUnknownValue" => allow_from_unknown_value,
     "deviceURL" => device_url, "label" => label, "metadata" => metadata, "mode" => mode,
@@ -6870,6 +7181,9 @@ crate::de::fields!(
     "targetRegulationOverrides" => target_regulation_overrides,
     "targetRegulationSchedulingIntervals" => target_regulation_scheduling_intervals }
 );
+#[cfg(
+    any(feature = "opendoors", feature = "somfy-protect", feature = "somfy-thermostat")
+)]
 /// Documented at `POST /config/opendoors/tokens request` (and elsewhere).
 pub struct PasswordGrantRequest {
     /// Example: `an application id`.
@@ -6881,6 +7195,9 @@ pub struct PasswordGrantRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(
+    any(feature = "opendoors", feature = "somfy-protect", feature = "somfy-thermostat")
+)]
 crate::de::fields!(
     PasswordGrantRequest { "applicationId" => application_id, "password" => password,
     "username" => username }
@@ -6976,6 +7293,7 @@ crate::de::fields!(
     owning_partners, "placeOID" => place_oid, "setupOID" => setup_oid, "siteOID" =>
     site_oid }; form wire_form
 );
+#[cfg(feature = "place")]
 /// Documented at `POST /setup/places/{parentPlaceOID}/subPlaces request` (and elsewhere).
 pub struct PlaceSettings {
     /// Example: `a place request label`.
@@ -6987,6 +7305,7 @@ pub struct PlaceSettings {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "place")]
 crate::de::fields!(
     PlaceSettings { "label" => label, "metadata" => metadata, "type" => r#type }
 );
@@ -7030,6 +7349,7 @@ crate::de::fields!(
     parent_place_oid, "placeOID" => place_oid, "placeType" | "type" => r#type, "setupOID"
     => setup_oid, "siteOID" => site_oid }; form wire_form
 );
+#[cfg(feature = "action-groups")]
 /// Documented at `POST /actionGroups response`.
 pub struct PostActionGroupsResponse {
     /// Example: `string value`.
@@ -7037,7 +7357,9 @@ pub struct PostActionGroupsResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "action-groups")]
 crate::de::fields!(PostActionGroupsResponse { "actionGroupOID" => action_group_oid });
+#[cfg(feature = "condition-groups")]
 /// Documented at `POST /conditionGroups response`.
 pub struct PostConditionGroupsResponse {
     /// Example: `string value`.
@@ -7045,9 +7367,11 @@ pub struct PostConditionGroupsResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "condition-groups")]
 crate::de::fields!(
     PostConditionGroupsResponse { "conditionGroupOID" => condition_group_oid }
 );
+#[cfg(feature = "protocol-group")]
 /// Documented at `POST /config/{gatewayId}/{protocolType}/group request`.
 pub struct PostConfigByGatewayIdByProtocolTypeGroupRequest {
     /// Example: `capability of group, example: zigbee:OnOffComponent, zigbee:LightComponent or any controllable work with group`.
@@ -7057,10 +7381,12 @@ pub struct PostConfigByGatewayIdByProtocolTypeGroupRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "protocol-group")]
 crate::de::fields!(
     PostConfigByGatewayIdByProtocolTypeGroupRequest { "capability" => capability, "label"
     => label }
 );
+#[cfg(feature = "device-pairing")]
 /// Documented at `POST /config/{gatewayId}/devices/{protocolType}/commissioning/codes request[]` (and elsewhere).
 pub struct PostConfigByGatewayIdDevicesByProtocolTypeCommissioningCodesRequest {
     /// Example: `a code`.
@@ -7072,10 +7398,12 @@ pub struct PostConfigByGatewayIdDevicesByProtocolTypeCommissioningCodesRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "device-pairing")]
 crate::de::fields!(
     PostConfigByGatewayIdDevicesByProtocolTypeCommissioningCodesRequest { "code" => code,
     "commissioningId" => commissioning_id, "metadata" => metadata }
 );
+#[cfg(feature = "device-pairing")]
 /// Documented at `POST /config/{gatewayId}/devices/{protocolType}/init response`.
 pub struct PostConfigByGatewayIdDevicesByProtocolTypeInitResponse {
     /// Example: `a context`.
@@ -7089,10 +7417,12 @@ pub struct PostConfigByGatewayIdDevicesByProtocolTypeInitResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "device-pairing")]
 crate::de::fields!(
     PostConfigByGatewayIdDevicesByProtocolTypeInitResponse { "context" => context, "id"
     => id, "parentRef" => parent_ref, "type" => r#type }
 );
+#[cfg(feature = "enocean")]
 /// Documented at `POST /config/{gatewayId}/enocean/learn/start request`.
 pub struct PostConfigByGatewayIdEnoceanLearnStartRequest {
     pub enocean_equipment_profile: Option<i64>,
@@ -7100,10 +7430,12 @@ pub struct PostConfigByGatewayIdEnoceanLearnStartRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "enocean")]
 crate::de::fields!(
     PostConfigByGatewayIdEnoceanLearnStartRequest { "enoceanEquipmentProfile" =>
     enocean_equipment_profile, "subType" => sub_type }
 );
+#[cfg(feature = "io-homecontrol")]
 /// Documented at `POST /config/{gatewayId}/io/controller/{controllerAddress}/sendSystemTable request`.
 pub struct PostConfigByGatewayIdIoControllerByControllerAddressSendSystemTableRequest {
     pub actuator_addresses: Option<Vec<String>>,
@@ -7111,10 +7443,12 @@ pub struct PostConfigByGatewayIdIoControllerByControllerAddressSendSystemTableRe
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "io-homecontrol")]
 crate::de::fields!(
     PostConfigByGatewayIdIoControllerByControllerAddressSendSystemTableRequest {
     "actuatorAddresses" => actuator_addresses, "sendStackMaster" => send_stack_master }
 );
+#[cfg(feature = "io-homecontrol")]
 /// Documented at `POST /config/{gatewayId}/io/discover/sensors/pulse/gas/{deviceAddress} request`.
 pub struct PostConfigByGatewayIdIoDiscoverSensorsPulseGasByDeviceAddressRequest {
     pub people_count: Option<i64>,
@@ -7123,20 +7457,24 @@ pub struct PostConfigByGatewayIdIoDiscoverSensorsPulseGasByDeviceAddressRequest 
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "io-homecontrol")]
 crate::de::fields!(
     PostConfigByGatewayIdIoDiscoverSensorsPulseGasByDeviceAddressRequest { "peopleCount"
     => people_count, "usedForCooking" => used_for_cooking, "usedForDHW" => used_for_dhw }
 );
+#[cfg(feature = "io-homecontrol")]
 /// Documented at `POST /config/{gatewayId}/io/discover/sensors/pulse/gas/{deviceAddress} response`.
 pub struct PostConfigByGatewayIdIoDiscoverSensorsPulseGasByDeviceAddressResponse {
     pub changed: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "io-homecontrol")]
 crate::de::fields!(
     PostConfigByGatewayIdIoDiscoverSensorsPulseGasByDeviceAddressResponse { "changed" =>
     changed }
 );
+#[cfg(feature = "io-homecontrol")]
 /// Documented at `POST /config/{gatewayId}/io/setConfigState request`.
 pub struct PostConfigByGatewayIdIoSetConfigStateRequest {
     pub actuator_addresses: Option<Vec<String>>,
@@ -7145,11 +7483,13 @@ pub struct PostConfigByGatewayIdIoSetConfigStateRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "io-homecontrol")]
 crate::de::fields!(
     PostConfigByGatewayIdIoSetConfigStateRequest { "actuatorAddresses" =>
     actuator_addresses, "searchForController" => search_for_controller, "state" => state
     }
 );
+#[cfg(feature = "zwave")]
 /// Documented at `POST /config/{gatewayId}/zwave/exclusionMode/start request` (and elsewhere).
 pub struct PostConfigByGatewayIdZwaveExclusionModeStartRequest {
     /// Example: `a power mode`.
@@ -7158,10 +7498,12 @@ pub struct PostConfigByGatewayIdZwaveExclusionModeStartRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "zwave")]
 crate::de::fields!(
     PostConfigByGatewayIdZwaveExclusionModeStartRequest { "powerMode" => power_mode,
     "timeout" => timeout }
 );
+#[cfg(feature = "ogcp")]
 /// Documented at `POST /config/ogcp/{cloudId}/discover/device/{deviceId} request`.
 pub struct PostConfigOgcpByCloudIdDiscoverDeviceByDeviceIdRequest {
     /// Example: `a commissioning key`.
@@ -7169,10 +7511,12 @@ pub struct PostConfigOgcpByCloudIdDiscoverDeviceByDeviceIdRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "ogcp")]
 crate::de::fields!(
     PostConfigOgcpByCloudIdDiscoverDeviceByDeviceIdRequest { "commissioningKey" =>
     commissioning_key }
 );
+#[cfg(feature = "ogcp")]
 /// Documented at `POST /config/ogcp/{cloudId}/oauth2/createAuthenticationURL request`.
 pub struct PostConfigOgcpByCloudIdOauth2CreateAuthenticationUrlRequest {
     /// Example: `an application id`.
@@ -7182,10 +7526,12 @@ pub struct PostConfigOgcpByCloudIdOauth2CreateAuthenticationUrlRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "ogcp")]
 crate::de::fields!(
     PostConfigOgcpByCloudIdOauth2CreateAuthenticationUrlRequest { "applicationId" =>
     application_id, "redirectURL" => redirect_url }
 );
+#[cfg(feature = "ogcp")]
 /// Documented at `POST /config/ogcp/{cloudId}/oauth2/passwordGrant request`.
 pub struct PostConfigOgcpByCloudIdOauth2PasswordGrantRequest {
     /// Example: `an application id`.
@@ -7197,48 +7543,58 @@ pub struct PostConfigOgcpByCloudIdOauth2PasswordGrantRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "ogcp")]
 crate::de::fields!(
     PostConfigOgcpByCloudIdOauth2PasswordGrantRequest { "applicationId" =>
     application_id, "userName" => user_name, "userPassword" => user_password }
 );
+#[cfg(feature = "ogcp")]
 /// Documented at `POST /config/ogcp/{cloudId}/pairing/device request` (and elsewhere).
 pub struct PostConfigOgcpByCloudIdPairingDeviceRequest {
     pub commissioning_data: Option<std::collections::BTreeMap<String, String>>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "ogcp")]
 crate::de::fields!(
     PostConfigOgcpByCloudIdPairingDeviceRequest { "commissioningData" =>
     commissioning_data }
 );
+#[cfg(feature = "somfy-protect")]
 /// Documented at `POST /config/somfyprotect/sendGetSites request` (and elsewhere).
 pub struct PostConfigSomfyprotectSendGetSitesRequest {
     pub with_guests: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "somfy-protect")]
 crate::de::fields!(
     PostConfigSomfyprotectSendGetSitesRequest { "withGuests" => with_guests }
 );
+#[cfg(feature = "accounts")]
 /// Documented at `POST /enduser/{userId}/validation/{token} response`.
 pub struct PostEnduserByUserIdValidationByTokenResponse {
     pub email_and_account_validated: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "accounts")]
 crate::de::fields!(
     PostEnduserByUserIdValidationByTokenResponse { "emailAndAccountValidated" =>
     email_and_account_validated }
 );
+#[cfg(feature = "accounts")]
 /// Documented at `POST /enduser/email/validation/{token} response`.
 pub struct PostEnduserEmailValidationByTokenResponse {
     pub email_validated: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "accounts")]
 crate::de::fields!(
     PostEnduserEmailValidationByTokenResponse { "emailValidated" => email_validated }
 );
+#[cfg(feature = "accounts")]
 /// Documented at `POST /enduser/jwt/createToken response`.
 pub struct PostEnduserJwtCreateTokenResponse {
     /// Example: `string value`.
@@ -7246,7 +7602,9 @@ pub struct PostEnduserJwtCreateTokenResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "accounts")]
 crate::de::fields!(PostEnduserJwtCreateTokenResponse { "jwt" => jwt });
+#[cfg(feature = "accounts")]
 /// Documented at `POST /enduser/password/check request`.
 pub struct PostEnduserPasswordCheckRequest {
     /// Example: `user1`.
@@ -7256,10 +7614,12 @@ pub struct PostEnduserPasswordCheckRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "accounts")]
 crate::de::fields!(
     PostEnduserPasswordCheckRequest { "userId" => user_id, "userPassword" =>
     user_password }
 );
+#[cfg(feature = "accounts")]
 /// Documented at `POST /enduser/password/check response`.
 pub struct PostEnduserPasswordCheckResponse {
     /// Example: `Medium`.
@@ -7269,10 +7629,12 @@ pub struct PostEnduserPasswordCheckResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "accounts")]
 crate::de::fields!(
     PostEnduserPasswordCheckResponse { "qualityClass" => quality_class, "score" => score,
     "weaknesses" => weaknesses }
 );
+#[cfg(feature = "accounts")]
 /// Documented at `POST /enduser/password/check response.weaknesses[]`.
 pub struct PostEnduserPasswordCheckResponseWeakness {
     /// Example: `PWD_COMMON_TOKEN`.
@@ -7282,9 +7644,11 @@ pub struct PostEnduserPasswordCheckResponseWeakness {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "accounts")]
 crate::de::fields!(
     PostEnduserPasswordCheckResponseWeakness { "key" => key, "label" => label }
 );
+#[cfg(feature = "accounts")]
 /// Documented at `POST /enduser/password request`.
 pub struct PostEnduserPasswordRequest {
     /// Example: `a new password`.
@@ -7294,10 +7658,12 @@ pub struct PostEnduserPasswordRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "accounts")]
 crate::de::fields!(
     PostEnduserPasswordRequest { "newPassword" => new_password, "oldPassword" =>
     old_password }
 );
+#[cfg(feature = "accounts")]
 /// Documented at `POST /enduser/password/reset request` (and elsewhere).
 pub struct PostEnduserPasswordResetRequest {
     /// Example: `an email`.
@@ -7307,6 +7673,7 @@ pub struct PostEnduserPasswordResetRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "accounts")]
 crate::de::fields!(
     PostEnduserPasswordResetRequest { "email" => email, "userId" => user_id }
 );
@@ -7322,13 +7689,16 @@ crate::de::fields!(
     PostLoginResponse { "extraAttributes" => extra_attributes, "roles" => roles,
     "success" => success }
 );
+#[cfg(feature = "login-session")]
 /// Documented at `POST /logout response`.
 pub struct PostLogoutResponse {
     pub logout: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "login-session")]
 crate::de::fields!(PostLogoutResponse { "logout" => logout });
+#[cfg(feature = "reference-data")]
 /// Documented at `POST /reference/devices/search request`.
 pub struct PostReferenceDevicesSearchRequest {
     /// Example: `an any criteria`.
@@ -7345,6 +7715,7 @@ pub struct PostReferenceDevicesSearchRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "reference-data")]
 crate::de::fields!(
     PostReferenceDevicesSearchRequest { "anyCriteria" => any_criteria,
     "controllableTypes" => controllable_types, "protocolTypes" => protocol_types,
@@ -7353,6 +7724,7 @@ crate::de::fields!(
     "withManufacturerReferences" => with_manufacturer_references, "withStates" =>
     with_states }
 );
+#[cfg(feature = "reference-data")]
 /// Documented at `POST /reference/devices/search response`.
 pub struct PostReferenceDevicesSearchResponse {
     pub all_result: Option<bool>,
@@ -7362,10 +7734,12 @@ pub struct PostReferenceDevicesSearchResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "reference-data")]
 crate::de::fields!(
     PostReferenceDevicesSearchResponse { "allResult" => all_result, "devicesTypes" =>
     devices_types }
 );
+#[cfg(feature = "reference-data")]
 /// Documented at `POST /reference/devices/search response.devicesTypes[]`.
 pub struct PostReferenceDevicesSearchResponseDevicesType {
     pub attributes: Option<Vec<crate::types::DeviceAttributeWrapper>>,
@@ -7394,6 +7768,7 @@ pub struct PostReferenceDevicesSearchResponseDevicesType {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "reference-data")]
 crate::de::fields!(
     PostReferenceDevicesSearchResponseDevicesType { "attributes" => attributes,
     "commands" => commands, "controllableType" => controllable_type, "localPairing" =>
@@ -7402,6 +7777,7 @@ crate::de::fields!(
     type_id, "uiClass" => ui_class, "uiClassifiers" => ui_classifiers, "uiProfiles" =>
     ui_profiles, "uiWidget" => ui_widget }
 );
+#[cfg(feature = "reference-data")]
 /// Documented at `POST /reference/devices/search response.devicesTypes[].commands[]`.
 pub struct PostReferenceDevicesSearchResponseDevicesTypeCommand {
     /// Example: `a command name`.
@@ -7414,11 +7790,13 @@ pub struct PostReferenceDevicesSearchResponseDevicesTypeCommand {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "reference-data")]
 crate::de::fields!(
     PostReferenceDevicesSearchResponseDevicesTypeCommand { "commandName" => command_name,
     "description" => description, "nparams" => nparams, "protocolSpecifics" =>
     protocol_specifics, "prototype" => prototype }
 );
+#[cfg(feature = "reference-data")]
 /// Documented at `POST /reference/devices/search response.devicesTypes[].manufacturerReferences[]`.
 pub struct PostReferenceDevicesSearchResponseDevicesTypeManufacturerReference {
     /// Example: `a provider`.
@@ -7431,10 +7809,12 @@ pub struct PostReferenceDevicesSearchResponseDevicesTypeManufacturerReference {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "reference-data")]
 crate::de::fields!(
     PostReferenceDevicesSearchResponseDevicesTypeManufacturerReference { "provider" =>
     provider, "tags" => tags }
 );
+#[cfg(feature = "reference-data")]
 /// Documented at `POST /reference/devices/search response.devicesTypes[].manufacturerReferences[].tags[]`.
 pub struct PostReferenceDevicesSearchResponseDevicesTypeManufacturerReferenceTag {
     /// Example: `a tag`.
@@ -7444,10 +7824,12 @@ pub struct PostReferenceDevicesSearchResponseDevicesTypeManufacturerReferenceTag
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "reference-data")]
 crate::de::fields!(
     PostReferenceDevicesSearchResponseDevicesTypeManufacturerReferenceTag { "tag" => tag,
     "type" => r#type }
 );
+#[cfg(feature = "setup")]
 /// Documented at `POST /setup/automation response`.
 pub struct PostSetupAutomationResponse {
     pub operation_responses: Option<
@@ -7456,9 +7838,11 @@ pub struct PostSetupAutomationResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "setup")]
 crate::de::fields!(
     PostSetupAutomationResponse { "operationResponses" => operation_responses }
 );
+#[cfg(feature = "setup")]
 /// Documented at `POST /setup/automation response.operationResponses[]`.
 pub struct PostSetupAutomationResponseOperationResponse {
     pub action_group_response: Option<
@@ -7467,20 +7851,24 @@ pub struct PostSetupAutomationResponseOperationResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "setup")]
 crate::de::fields!(
     PostSetupAutomationResponseOperationResponse { "actionGroupResponse" =>
     action_group_response }
 );
+#[cfg(feature = "setup")]
 /// Documented at `POST /setup/automation response.operationResponses[].actionGroupResponse`.
 pub struct PostSetupAutomationResponseOperationResponseActionGroupResponse {
     pub managed_action_group_value: Option<crate::types::ActionGroup>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "setup")]
 crate::de::fields!(
     PostSetupAutomationResponseOperationResponseActionGroupResponse {
     "managedActionGroupValue" => managed_action_group_value }
 );
+#[cfg(feature = "calendar")]
 /// Documented at `POST /setup/calendar/days response`.
 pub struct PostSetupCalendarDaysResponse {
     /// Example: `string value`.
@@ -7488,9 +7876,11 @@ pub struct PostSetupCalendarDaysResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "calendar")]
 crate::de::fields!(
     PostSetupCalendarDaysResponse { "calendarDayOID" => calendar_day_oid }
 );
+#[cfg(feature = "calendar")]
 /// Documented at `POST /setup/calendar/ruleSet response`.
 pub struct PostSetupCalendarRuleSetResponse {
     pub calendar_rules_ids: Option<Vec<String>>,
@@ -7498,10 +7888,12 @@ pub struct PostSetupCalendarRuleSetResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "calendar")]
 crate::de::fields!(
     PostSetupCalendarRuleSetResponse { "calendarRulesIds" => calendar_rules_ids,
     "calendarRulesOIDs" => calendar_rules_oids }
 );
+#[cfg(feature = "calendar")]
 /// Documented at `POST /setup/calendar/rules request` (and elsewhere).
 pub struct PostSetupCalendarRulesRequest {
     pub weekly_calendar_rule: Option<
@@ -7510,9 +7902,11 @@ pub struct PostSetupCalendarRulesRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "calendar")]
 crate::de::fields!(
     PostSetupCalendarRulesRequest { "weeklyCalendarRule" => weekly_calendar_rule }
 );
+#[cfg(feature = "calendar")]
 /// Documented at `POST /setup/calendar/rules request.weeklyCalendarRule` (and elsewhere).
 pub struct PostSetupCalendarRulesRequestWeeklyCalendarRule {
     /// Example: `a calendar day OID`.
@@ -7543,6 +7937,7 @@ pub struct PostSetupCalendarRulesRequestWeeklyCalendarRule {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "calendar")]
 crate::de::fields!(
     PostSetupCalendarRulesRequestWeeklyCalendarRule { "calendarDayOID" =>
     calendar_day_oid, "dayMask" => day_mask, "dayType" => day_type, "enabled" => enabled,
@@ -7554,6 +7949,7 @@ crate::de::fields!(
     start_month, "startTimeHours" => start_time_hours, "startTimeMinutes" =>
     start_time_minutes, "startYear" => start_year }
 );
+#[cfg(feature = "calendar")]
 /// Documented at `POST /setup/calendar/rules response`.
 pub struct PostSetupCalendarRulesResponse {
     /// Example: `a calendar rule id`.
@@ -7563,10 +7959,12 @@ pub struct PostSetupCalendarRulesResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "calendar")]
 crate::de::fields!(
     PostSetupCalendarRulesResponse { "calendarRuleId" => calendar_rule_id,
     "calendarRuleOID" => calendar_rule_oid }
 );
+#[cfg(feature = "calendar")]
 /// Documented at `POST /setup/calendar/schedule/{year}/{month}/{day}/dayView request`.
 pub struct PostSetupCalendarScheduleByYearByMonthByDayDayViewRequest {
     pub calendar_days_oid: Option<Vec<String>>,
@@ -7576,11 +7974,13 @@ pub struct PostSetupCalendarScheduleByYearByMonthByDayDayViewRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "calendar")]
 crate::de::fields!(
     PostSetupCalendarScheduleByYearByMonthByDayDayViewRequest { "calendarDaysOid" =>
     calendar_days_oid, "calendarRulesOid" => calendar_rules_oid, "priority" => priority,
     "timeTriggersId" => time_triggers_id }
 );
+#[cfg(feature = "device")]
 /// Documented at `POST /setup/devices/{deviceURL}/_deleteCascade response`.
 pub struct PostSetupDevicesByDeviceUrlDeleteCascadeResponse {
     /// Example: `string value`.
@@ -7588,9 +7988,11 @@ pub struct PostSetupDevicesByDeviceUrlDeleteCascadeResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "device")]
 crate::de::fields!(
     PostSetupDevicesByDeviceUrlDeleteCascadeResponse { "jobId" => job_id }
 );
+#[cfg(feature = "device")]
 /// Documented at `POST /setup/devices/states/growingIndexes request[]`.
 pub struct PostSetupDevicesStatesGrowingIndexesRequest {
     /// Example: `a device url`.
@@ -7602,10 +8004,12 @@ pub struct PostSetupDevicesStatesGrowingIndexesRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "device")]
 crate::de::fields!(
     PostSetupDevicesStatesGrowingIndexesRequest { "deviceUrl" => device_url, "from" =>
     from, "stateName" => state_name, "to" => to }
 );
+#[cfg(feature = "device")]
 /// Documented at `POST /setup/devices/states/growingIndexes response[]`.
 pub struct PostSetupDevicesStatesGrowingIndexesResponse {
     pub delta: Option<i64>,
@@ -7616,10 +8020,12 @@ pub struct PostSetupDevicesStatesGrowingIndexesResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "device")]
 crate::de::fields!(
     PostSetupDevicesStatesGrowingIndexesResponse { "delta" => delta, "deviceUrl" =>
     device_url, "stateName" => state_name }
 );
+#[cfg(feature = "place")]
 /// Documented at `POST /setup/places/{parentPlaceOID}/subPlaces response`.
 pub struct PostSetupPlacesByParentPlaceOidSubPlacesResponse {
     /// Example: `string value`.
@@ -7627,9 +8033,11 @@ pub struct PostSetupPlacesByParentPlaceOidSubPlacesResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "place")]
 crate::de::fields!(
     PostSetupPlacesByParentPlaceOidSubPlacesResponse { "placeOID" => place_oid }
 );
+#[cfg(feature = "secrets")]
 /// Documented at `POST /setup/secrets response`.
 pub struct PostSetupSecretsResponse {
     /// Example: `string value`.
@@ -7637,7 +8045,9 @@ pub struct PostSetupSecretsResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "secrets")]
 crate::de::fields!(PostSetupSecretsResponse { "OID" => oid });
+#[cfg(feature = "push")]
 /// Documented at `POST /setup/subscribe/notification/android/{providerApplicationId} request`.
 pub struct PostSetupSubscribeNotificationAndroidByProviderApplicationIdRequest {
     pub device: Option<crate::types::PushDevice>,
@@ -7649,11 +8059,13 @@ pub struct PostSetupSubscribeNotificationAndroidByProviderApplicationIdRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "push")]
 crate::de::fields!(
     PostSetupSubscribeNotificationAndroidByProviderApplicationIdRequest { "device" =>
     device, "jsonPayload" => json_payload, "registrationId" => registration_id, "userId"
     => user_id }
 );
+#[cfg(feature = "push")]
 /// Documented at `POST /setup/subscribe/notification/android/fcm/{providerApplicationId} request`.
 pub struct PostSetupSubscribeNotificationAndroidFcmByProviderApplicationIdRequest {
     pub device: Option<crate::types::PushDevice>,
@@ -7664,10 +8076,12 @@ pub struct PostSetupSubscribeNotificationAndroidFcmByProviderApplicationIdReques
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "push")]
 crate::de::fields!(
     PostSetupSubscribeNotificationAndroidFcmByProviderApplicationIdRequest { "device" =>
     device, "registrationId" => registration_id, "userId" => user_id }
 );
+#[cfg(feature = "push")]
 /// Documented at `POST /setup/subscribe/notification/apple/{providerApplicationId} request`.
 pub struct PostSetupSubscribeNotificationAppleByProviderApplicationIdRequest {
     pub alert: Option<bool>,
@@ -7681,11 +8095,13 @@ pub struct PostSetupSubscribeNotificationAppleByProviderApplicationIdRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "push")]
 crate::de::fields!(
     PostSetupSubscribeNotificationAppleByProviderApplicationIdRequest { "alert" => alert,
     "badge" => badge, "device" => device, "deviceToken" => device_token, "sound" =>
     sound, "userId" => user_id }
 );
+#[cfg(feature = "push")]
 /// Documented at `POST /setup/subscribe/notification/windows/{providerApplicationId} request`.
 pub struct PostSetupSubscribeNotificationWindowsByProviderApplicationIdRequest {
     pub device: Option<crate::types::PushDevice>,
@@ -7702,31 +8118,37 @@ pub struct PostSetupSubscribeNotificationWindowsByProviderApplicationIdRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "push")]
 crate::de::fields!(
     PostSetupSubscribeNotificationWindowsByProviderApplicationIdRequest { "device" =>
     device, "raw" => raw, "tile" => tile, "toast" => toast, "uri" => uri, "userId" =>
     user_id }
 );
+#[cfg(feature = "terms-of-use")]
 /// Documented at `POST /termsOfUse/{gatewayId}/accept/{token} response`.
 pub struct PostTermsOfUseByGatewayIdAcceptByTokenResponse {
     pub terms_of_use_validated: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "terms-of-use")]
 crate::de::fields!(
     PostTermsOfUseByGatewayIdAcceptByTokenResponse { "TermsOfUseValidated" =>
     terms_of_use_validated }
 );
+#[cfg(feature = "terms-of-use")]
 /// Documented at `POST /termsOfUse/{gatewayId}/decline/{token} response`.
 pub struct PostTermsOfUseByGatewayIdDeclineByTokenResponse {
     pub terms_of_use_declined: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "terms-of-use")]
 crate::de::fields!(
     PostTermsOfUseByGatewayIdDeclineByTokenResponse { "TermsOfUseDeclined" =>
     terms_of_use_declined }
 );
+#[cfg(feature = "setup-triggers")]
 /// Documented at `POST /triggers response`.
 pub struct PostTriggersResponse {
     /// Example: `a setup trigger id`.
@@ -7736,20 +8158,24 @@ pub struct PostTriggersResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "setup-triggers")]
 crate::de::fields!(
     PostTriggersResponse { "setupTriggerId" => setup_trigger_id, "setupTriggerOID" =>
     setup_trigger_oid }
 );
+#[cfg(feature = "location-utils")]
 /// Documented at `POST /utils/location/countries/{countryNameOrCode}/cities/{prefix} request`.
 pub struct PostUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefixRequest {
     pub include_secondary_zones: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "location-utils")]
 crate::de::fields!(
     PostUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefixRequest {
     "includeSecondaryZones" => include_secondary_zones }
 );
+#[cfg(feature = "zwave")]
 /// Documented at `POST /config/{gatewayId}/zwave/pairing/exclusion/start request` (and elsewhere).
 pub struct Power {
     /// Example: `a power mode`.
@@ -7760,10 +8186,12 @@ pub struct Power {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "zwave")]
 crate::de::fields!(
     Power { "mode" => mode, "timeout" => timeout, "highestSecurityType" =>
     highest_security_type }
 );
+#[cfg(feature = "reference-data")]
 /// Documented at `GET /reference/protocolTypes response[]`.
 pub struct ProtocolTypeDetails {
     pub id: Option<i64>,
@@ -7776,6 +8204,7 @@ pub struct ProtocolTypeDetails {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "reference-data")]
 crate::de::fields!(
     ProtocolTypeDetails { "id" => id, "label" => label, "name" => name, "prefix" =>
     prefix }
@@ -7816,6 +8245,7 @@ crate::de::fields!(
     owning_partner, "protocolType" => protocol_type, "setupOID" => setup_oid, "siteOID"
     => site_oid }; form wire_form
 );
+#[cfg(feature = "push")]
 /// Documented at `POST /setup/subscribe/notification/android/{providerApplicationId} request.device` (and elsewhere).
 pub struct PushDevice {
     /// Example: `some metadata`.
@@ -7833,6 +8263,7 @@ pub struct PushDevice {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "push")]
 crate::de::fields!(
     PushDevice { "metadata" => metadata, "model" => model, "name" => name, "udid" =>
     udid, "version" => version, "creationTime" => creation_time, "lastUpdateTime" =>
@@ -7896,6 +8327,7 @@ crate::de::fields!(
     "owningPartners" => owning_partners, "pushSubscriptionOID" => push_subscription_oid,
     "setupOID" => setup_oid, "siteOID" => site_oid }; form wire_form
 );
+#[cfg(feature = "accounts")]
 /// Documented at `PUT /enduser/account request.extraEmails[]` (and elsewhere).
 pub struct PutEnduserAccountRequestExtraEmail {
     /// Example: `an email`.
@@ -7903,7 +8335,9 @@ pub struct PutEnduserAccountRequestExtraEmail {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "accounts")]
 crate::de::fields!(PutEnduserAccountRequestExtraEmail { "email" => email });
+#[cfg(feature = "accounts")]
 /// Documented at `PUT /enduser/{userId}/accessPeriod request` (and elsewhere).
 pub struct PutEnduserByUserIdAccessPeriodRequest {
     pub activation_timestamp: Option<i64>,
@@ -7911,10 +8345,12 @@ pub struct PutEnduserByUserIdAccessPeriodRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "accounts")]
 crate::de::fields!(
     PutEnduserByUserIdAccessPeriodRequest { "activationTimestamp" =>
     activation_timestamp, "expirationTimestamp" => expiration_timestamp }
 );
+#[cfg(feature = "device")]
 /// Documented at `PUT /setup/devices/link response`.
 pub struct PutSetupDevicesLinkResponse {
     /// Example: `string value`.
@@ -7922,17 +8358,21 @@ pub struct PutSetupDevicesLinkResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "device")]
 crate::de::fields!(PutSetupDevicesLinkResponse { "groupId" => group_id });
+#[cfg(feature = "gateway")]
 /// Documented at `PUT /setup/gateways/{gatewayId}/detach request`.
 pub struct PutSetupGatewaysByGatewayIdDetachRequest {
     pub purge_dependencies: Option<bool>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "gateway")]
 crate::de::fields!(
     PutSetupGatewaysByGatewayIdDetachRequest { "purgeDependencies" => purge_dependencies
     }
 );
+#[cfg(feature = "gateway")]
 /// Documented at `PUT /setup/gateways/{gatewayId}/update response`.
 pub struct PutSetupGatewaysByGatewayIdUpdateResponse {
     pub details: Option<crate::types::PutSetupGatewaysByGatewayIdUpdateResponseDetails>,
@@ -7940,10 +8380,12 @@ pub struct PutSetupGatewaysByGatewayIdUpdateResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "gateway")]
 crate::de::fields!(
     PutSetupGatewaysByGatewayIdUpdateResponse { "details" => details, "updateStarted" =>
     update_started }
 );
+#[cfg(feature = "gateway")]
 /// Documented at `PUT /setup/gateways/{gatewayId}/update response.details`.
 pub struct PutSetupGatewaysByGatewayIdUpdateResponseDetails {
     /// Example: `an exec id`.
@@ -7955,10 +8397,12 @@ pub struct PutSetupGatewaysByGatewayIdUpdateResponseDetails {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "gateway")]
 crate::de::fields!(
     PutSetupGatewaysByGatewayIdUpdateResponseDetails { "execId" => exec_id, "ownerKey" =>
     owner_key, "type" => r#type }
 );
+#[cfg(any(feature = "device", feature = "setup"))]
 /// Documented at `PUT /setup/metadata request` (and elsewhere).
 pub struct PutSetupMetadataRequest {
     /// Example: `some metadata`.
@@ -7966,13 +8410,17 @@ pub struct PutSetupMetadataRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(any(feature = "device", feature = "setup"))]
 crate::de::fields!(PutSetupMetadataRequest { "metadata" => metadata });
+#[cfg(feature = "secrets")]
 /// Documented at `PUT /setup/secrets/{OID}/value request`.
 pub struct PutSetupSecretsByOidValueRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "secrets")]
 crate::de::fields!(PutSetupSecretsByOidValueRequest {});
+#[cfg(feature = "setup-triggers")]
 /// Documented at `PUT /triggers/test/discrete/{triggerOID} request`.
 pub struct PutTriggersTestDiscreteByTriggerOidRequest {
     /// Example: `a target value`.
@@ -7980,6 +8428,7 @@ pub struct PutTriggersTestDiscreteByTriggerOidRequest {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "setup-triggers")]
 crate::de::fields!(
     PutTriggersTestDiscreteByTriggerOidRequest { "targetValue" => target_value }
 );
@@ -8050,6 +8499,7 @@ crate::de::fields!(
     owning_partner, "protocolType" => protocol_type, "setupOID" => setup_oid, "siteOID"
     => site_oid }; form wire_form
 );
+#[cfg(any(feature = "accounts", feature = "gateway"))]
 /// Documented at `GET /enduser/defaultSetupOID response` (and elsewhere).
 pub struct ResultResponse {
     /// Example: `string value`.
@@ -8057,6 +8507,7 @@ pub struct ResultResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(any(feature = "accounts", feature = "gateway"))]
 crate::de::fields!(ResultResponse { "result" => result });
 /// One of the allowed types of `Scheduling Interval Type`, sent as `{ "<key>": { … } }`.
 ///
@@ -8182,6 +8633,7 @@ impl crate::de::Lenient for SchedulingInterval {
         Ok(Ok(SchedulingInterval::from_json(Value::deserialize(deserializer)?)))
     }
 }
+#[cfg(feature = "accounts")]
 /// Documented at `POST /enduser/secondaryAccounts request`.
 pub struct SecondaryEnduserAccount {
     pub activation_timestamp: Option<i64>,
@@ -8198,6 +8650,7 @@ pub struct SecondaryEnduserAccount {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "accounts")]
 crate::de::fields!(
     SecondaryEnduserAccount { "activationTimestamp" => activation_timestamp, "endUser" =>
     end_user, "expirationTimestamp" => expiration_timestamp, "label" => label, "password"
@@ -8211,6 +8664,7 @@ pub struct SecurityRole {
     pub extra: Map<String, Value>,
 }
 crate::de::fields!(SecurityRole { "name" => name });
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 /// Documented at `` POST /triggers allowed type `sensorThreshold` ``.
 pub struct SensorThreshold {
     pub allow_execute_on_enabled: Option<bool>,
@@ -8243,6 +8697,7 @@ pub struct SensorThreshold {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 crate::de::fields!(
     SensorThreshold { "allowExecuteOnEnabled" => allow_execute_on_enabled,
     "allowFromUnknownValue" => allow_from_unknown_value, "deviceURL" => device_url,
@@ -8293,6 +8748,7 @@ crate::de::fields!(
     reseller_delegation_end_date, "resellerDelegationType" => reseller_delegation_type,
     "rootPlace" => root_place, "siteOID" => site_oid, "zones" => zones }
 );
+#[cfg(feature = "setup")]
 /// Documented at `GET /setup/additionalInformation response[]` (and elsewhere).
 pub struct SetupAdditionalInfo {
     /// Example: `a setup additional info label`.
@@ -8308,10 +8764,12 @@ pub struct SetupAdditionalInfo {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "setup")]
 crate::de::fields!(
     SetupAdditionalInfo { "label" => label, "rank" => rank, "templateId" => template_id,
     "type" => r#type, "unsafe" => r#unsafe, "value" => value }
 );
+#[cfg(feature = "accounts")]
 /// Documented at `GET /enduser/setups response[]`.
 pub struct SetupEndUser {
     pub activation_timestamp: Option<i64>,
@@ -8331,12 +8789,14 @@ pub struct SetupEndUser {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "accounts")]
 crate::de::fields!(
     SetupEndUser { "activationTimestamp" => activation_timestamp, "defaultSetup" =>
     default_setup, "expirationTimestamp" => expiration_timestamp, "label" => label,
     "owner" => owner, "roleName" => role_name, "setupOID" => setup_oid, "templateName" =>
     template_name, "userId" => user_id }
 );
+#[cfg(feature = "setup")]
 /// Documented at `POST /setup/enduser request`.
 pub struct SetupEndUserWrapper {
     pub activation_date: Option<i64>,
@@ -8353,6 +8813,7 @@ pub struct SetupEndUserWrapper {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "setup")]
 crate::de::fields!(
     SetupEndUserWrapper { "activationDate" => activation_date, "defaultSetup" =>
     default_setup, "expirationDate" => expiration_date, "label" => label, "roleName" =>
@@ -8368,6 +8829,7 @@ pub struct SetupFeature {
     pub extra: Map<String, Value>,
 }
 crate::de::fields!(SetupFeature { "name" => name, "source" => source });
+#[cfg(feature = "setup")]
 /// Documented at `GET /setup/files response[]`.
 pub struct SetupFile {
     /// Example: `some comments`.
@@ -8383,6 +8845,7 @@ pub struct SetupFile {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "setup")]
 crate::de::fields!(
     SetupFile { "comments" => comments, "filename" => filename, "metadata" => metadata,
     "oid" => oid, "size" => size, "uploadTime" => upload_time }
@@ -8445,6 +8908,7 @@ crate::de::fields!(
     "owningPartners" => owning_partners, "setupOID" => setup_oid, "siteOID" => site_oid
     }; form wire_form
 );
+#[cfg(feature = "accounts")]
 /// Documented at `PUT /enduser/setupLabel request`.
 pub struct SetupLabel {
     /// Example: `a setup label label`.
@@ -8452,7 +8916,9 @@ pub struct SetupLabel {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "accounts")]
 crate::de::fields!(SetupLabel { "label" => label });
+#[cfg(feature = "setup")]
 /// Documented at `GET /setup/options response[]` (and elsewhere).
 pub struct SetupOption {
     pub creation_time: Option<i64>,
@@ -8465,11 +8931,13 @@ pub struct SetupOption {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "setup")]
 crate::de::fields!(
     SetupOption { "creationTime" => creation_time, "endDate" => end_date,
     "lastUpdateTime" => last_update_time, "optionId" => option_id, "parameters" =>
     parameters, "startDate" => start_date }
 );
+#[cfg(feature = "setup")]
 /// Documented at `GET /setup/options response[].parameters[]` (and elsewhere).
 pub struct SetupOptionParameter {
     /// Example: `a setup option parameter name`.
@@ -8479,7 +8947,9 @@ pub struct SetupOptionParameter {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "setup")]
 crate::de::fields!(SetupOptionParameter { "name" => name, "value" => value });
+#[cfg(feature = "setup")]
 /// Documented at `GET /setup/quotas response[]` (and elsewhere).
 pub struct SetupQuota {
     pub current_value: Option<i64>,
@@ -8492,10 +8962,12 @@ pub struct SetupQuota {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "setup")]
 crate::de::fields!(
     SetupQuota { "currentValue" => current_value, "descriptorId" => descriptor_id, "oid"
     => oid, "setupOID" => setup_oid }
 );
+#[cfg(feature = "secrets")]
 /// Documented at `POST /setup/secrets request` (and elsewhere).
 pub struct SetupSecret {
     pub exclusive: Option<bool>,
@@ -8516,11 +8988,13 @@ pub struct SetupSecret {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "secrets")]
 crate::de::fields!(
     SetupSecret { "exclusive" => exclusive, "label" => label, "scopeName" => scope_name,
     "targetId" => target_id, "targetType" => target_type, "userId" => user_id, "oid" =>
     oid, "setupOID" => setup_oid }
 );
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 /// One of the allowed types of `Setup Trigger Type`, sent as `{ "<key>": { … } }`.
 ///
 /// A key the documentation does not list decodes to `Unknown`, kept as sent.
@@ -8540,6 +9014,7 @@ pub enum SetupTrigger {
     /// A variant the documentation does not list, or a value of another shape.
     Unknown(Value),
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 impl SetupTrigger {
     /// The wrapper key on the wire, if the variant is documented.
     pub fn key(&self) -> Option<&'static str> {
@@ -8614,6 +9089,7 @@ impl SetupTrigger {
         SetupTrigger::Unknown(value)
     }
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 impl Serialize for SetupTrigger {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -8665,11 +9141,13 @@ impl Serialize for SetupTrigger {
         }
     }
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 impl<'de> Deserialize<'de> for SetupTrigger {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         Ok(SetupTrigger::from_json(Value::deserialize(deserializer)?))
     }
 }
+#[cfg(any(feature = "setup", feature = "setup-triggers"))]
 impl crate::de::Lenient for SetupTrigger {
     fn decode<'de, D: Deserializer<'de>>(
         deserializer: D,
@@ -8892,6 +9370,7 @@ crate::de::fields!(
     "setupTriggerOID" => setup_trigger_oid, "setupTriggerType" => setup_trigger_type,
     "siteOID" => site_oid }; form wire_form
 );
+#[cfg(feature = "setup")]
 /// Documented at `` POST /setup/automation allowed type `setupTriggerOperation` ``.
 pub struct SetupTriggerOperation {
     pub allow_execute_on_create: Option<bool>,
@@ -8904,11 +9383,13 @@ pub struct SetupTriggerOperation {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "setup")]
 crate::de::fields!(
     SetupTriggerOperation { "allowExecuteOnCreate" => allow_execute_on_create,
     "allowExecuteOnUpdate" => allow_execute_on_update, "setupTriggerType" =>
     setup_trigger_type, "setupTriggerValue" => setup_trigger_value, "type" => r#type }
 );
+#[cfg(feature = "setup-triggers")]
 /// Allowed values of `Setup Trigger Type`.
 ///
 /// Values the server adds later decode to `Unknown` and are sent back unchanged.
@@ -8962,6 +9443,7 @@ pub enum SetupTriggerType {
     /// A value the documentation does not list, as sent.
     Unknown(String),
 }
+#[cfg(feature = "setup-triggers")]
 impl SetupTriggerType {
     /// Every documented value.
     pub const ALL: &'static [SetupTriggerType] = &[
@@ -9008,6 +9490,7 @@ impl SetupTriggerType {
         }
     }
 }
+#[cfg(feature = "setup-triggers")]
 impl From<&str> for SetupTriggerType {
     #[inline]
     fn from(value: &str) -> Self {
@@ -9039,22 +9522,26 @@ impl From<&str> for SetupTriggerType {
         }
     }
 }
+#[cfg(feature = "setup-triggers")]
 impl std::fmt::Display for SetupTriggerType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "setup-triggers")]
 impl Serialize for SetupTriggerType {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "setup-triggers")]
 impl<'de> Deserialize<'de> for SetupTriggerType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
         Ok(SetupTriggerType::from(text.as_str()))
     }
 }
+#[cfg(feature = "setup-triggers")]
 impl crate::de::Lenient for SetupTriggerType {
     fn decode<'de, D: Deserializer<'de>>(
         deserializer: D,
@@ -9838,6 +10325,7 @@ crate::de::fields!(
     "owningPartners" => owning_partners, "setupOID" => setup_oid, "timestamp" =>
     timestamp }
 );
+#[cfg(feature = "device-state-history")]
 /// Documented at `GET /setup/devices/{deviceURL}/states/{name}/history/stacked/annual/{from}/{to} response` (and elsewhere).
 pub struct StackedStateHistory {
     pub device_counts: Option<Vec<i64>>,
@@ -9851,11 +10339,13 @@ pub struct StackedStateHistory {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "device-state-history")]
 crate::de::fields!(
     StackedStateHistory { "deviceCounts" => device_counts, "deviceUnit" => device_unit,
     "historizationMethod" => historization_method, "stackLevels" => stack_levels,
     "stackedHistoryValues" => stacked_history_values }
 );
+#[cfg(feature = "device-state-history")]
 /// Documented at `GET /setup/devices/{deviceURL}/states/{name}/history/stacked/annual/{from}/{to} response.stackedHistoryValues[]` (and elsewhere).
 pub struct StackedStateHistoryStackedHistoryValue {
     pub max_values: Option<Vec<i64>>,
@@ -9866,6 +10356,7 @@ pub struct StackedStateHistoryStackedHistoryValue {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "device-state-history")]
 crate::de::fields!(
     StackedStateHistoryStackedHistoryValue { "maxValues" => max_values, "minValues" =>
     min_values, "samples" => samples, "values" => values, "when" => when }
@@ -9888,6 +10379,7 @@ crate::de::fields!(
     StateDefinition { "type" => r#type, "values" => values, "qualifiedName" =>
     qualified_name, "name" => name, "eventBased" => event_based }
 );
+#[cfg(feature = "device-state-history")]
 /// Documented at `GET /setup/devices/{deviceURL}/states/{name}/history/annual/{from}/{to} response` (and elsewhere).
 pub struct StateHistory {
     /// Example: `core:LinearSpeedInMeterPerSecond`.
@@ -9897,6 +10389,7 @@ pub struct StateHistory {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "device-state-history")]
 crate::de::fields!(
     StateHistory { "deviceUnit" => device_unit, "historizationMethod" =>
     historization_method, "historyValues" => history_values }
@@ -9928,6 +10421,7 @@ crate::de::fields!(
     object_path, "operator" => operator, "stateName" => state_name, "type" => r#type,
     "value1" => value1, "value2" => value2 }
 );
+#[cfg(feature = "third-party")]
 /// Documented at `GET /setup/thirdparty/activated response.thirdPartyModelSetupUsers[]`.
 pub struct ThirdPartyModelSetupUser {
     pub creation_time: Option<i64>,
@@ -9947,12 +10441,14 @@ pub struct ThirdPartyModelSetupUser {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "third-party")]
 crate::de::fields!(
     ThirdPartyModelSetupUser { "creationTime" => creation_time, "lastUpdateTime" =>
     last_update_time, "modelType" => model_type, "oid" => oid, "serviceReference" =>
     service_reference, "setupOID" => setup_oid, "sync" => sync, "thirdPartyUserId" =>
     third_party_user_id, "userId" => user_id }
 );
+#[cfg(feature = "setup")]
 /// Documented at `GET /setup/dawnTime response` (and elsewhere).
 pub struct TimeOfDay {
     pub hours: Option<i64>,
@@ -9961,7 +10457,9 @@ pub struct TimeOfDay {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "setup")]
 crate::de::fields!(TimeOfDay { "hours" => hours, "minutes" => minutes, "utc" => utc });
+#[cfg(feature = "reference-data")]
 /// Documented at `GET /reference/timezones response[]`.
 pub struct TimezoneWrapper {
     pub dst: Option<bool>,
@@ -9971,7 +10469,9 @@ pub struct TimezoneWrapper {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "reference-data")]
 crate::de::fields!(TimezoneWrapper { "dst" => dst, "name" => name, "offset" => offset });
+#[cfg(feature = "action-groups-execution")]
 /// Documented at `POST /exec/schedule/{actionGroupOID}/{utcTimestamp} response`.
 pub struct TriggerIdResponse {
     /// Example: `string value`.
@@ -9979,7 +10479,9 @@ pub struct TriggerIdResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "action-groups-execution")]
 crate::de::fields!(TriggerIdResponse { "triggerId" => trigger_id });
+#[cfg(feature = "reference-data")]
 /// Documented at `GET /reference/ui/profile/{profileName} response.commands[]`.
 pub struct UiprofileCommand {
     /// Example: `a description`.
@@ -9990,17 +10492,21 @@ pub struct UiprofileCommand {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "reference-data")]
 crate::de::fields!(
     UiprofileCommand { "description" => description, "name" => name, "prototype" =>
     prototype }
 );
+#[cfg(feature = "reference-data")]
 /// Documented at `GET /reference/ui/profile/{profileName} response.commands[].prototype` (and elsewhere).
 pub struct UiprofileCommandPrototype {
     pub parameters: Option<Vec<crate::types::UiprofileCommandPrototypeParameter>>,
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "reference-data")]
 crate::de::fields!(UiprofileCommandPrototype { "parameters" => parameters });
+#[cfg(feature = "reference-data")]
 /// Documented at `GET /reference/ui/profile/{profileName} response.commands[].prototype.parameters[]` (and elsewhere).
 pub struct UiprofileCommandPrototypeParameter {
     pub optional: Option<bool>,
@@ -10011,10 +10517,12 @@ pub struct UiprofileCommandPrototypeParameter {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "reference-data")]
 crate::de::fields!(
     UiprofileCommandPrototypeParameter { "optional" => optional, "sensitive" =>
     sensitive, "valuePrototypes" => value_prototypes }
 );
+#[cfg(feature = "reference-data")]
 /// Documented at `GET /reference/ui/profile/{profileName} response`.
 pub struct UiprofileDescriptor {
     pub commands: Option<Vec<crate::types::UiprofileCommand>>,
@@ -10025,10 +10533,12 @@ pub struct UiprofileDescriptor {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "reference-data")]
 crate::de::fields!(
     UiprofileDescriptor { "commands" => commands, "formFactor" => form_factor, "name" =>
     name, "states" => states }
 );
+#[cfg(feature = "reference-data")]
 /// Documented at `GET /reference/ui/profile/{profileName} response.states[]`.
 pub struct UiprofileState {
     /// Example: `a description`.
@@ -10039,10 +10549,12 @@ pub struct UiprofileState {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "reference-data")]
 crate::de::fields!(
     UiprofileState { "description" => description, "name" => name, "prototype" =>
     prototype }
 );
+#[cfg(feature = "reference-data")]
 /// Documented at `GET /reference/ui/profile/{profileName} response.states[].prototype` (and elsewhere).
 pub struct UiprofileStatePrototype {
     pub value_prototypes: Option<
@@ -10051,7 +10563,9 @@ pub struct UiprofileStatePrototype {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "reference-data")]
 crate::de::fields!(UiprofileStatePrototype { "valuePrototypes" => value_prototypes });
+#[cfg(feature = "reference-data")]
 /// Documented at `GET /reference/ui/profile/{profileName} response.states[].prototype.valuePrototypes[]` (and elsewhere).
 pub struct UiprofileStatePrototypeValuePrototype {
     /// Example: `string value`.
@@ -10061,10 +10575,12 @@ pub struct UiprofileStatePrototypeValuePrototype {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "reference-data")]
 crate::de::fields!(
     UiprofileStatePrototypeValuePrototype { "description" => description, "type" =>
     r#type }
 );
+#[cfg(any(feature = "accounts", feature = "login-session"))]
 /// Documented at `GET /enduser/secondaryAccounts/{secondaryEndUserId} response` (and elsewhere).
 pub struct UserIdResponse {
     /// Example: `a user id`.
@@ -10072,6 +10588,7 @@ pub struct UserIdResponse {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(any(feature = "accounts", feature = "login-session"))]
 crate::de::fields!(UserIdResponse { "userId" => user_id });
 /// A device address has been validated
 ///
@@ -10166,6 +10683,7 @@ crate::de::fields!(
     stop_always_before, "stopAngle" => stop_angle, "stopMinutes" => stop_minutes,
     "stopOffset" => stop_offset, "stopType" => stop_type }
 );
+#[cfg(feature = "calendar")]
 /// Documented at `GET /setup/calendar/rules response[].weeklyCalendarRule` (and elsewhere).
 pub struct WeeklyCalendarRule {
     /// Example: `a calendar day OID`.
@@ -10200,6 +10718,7 @@ pub struct WeeklyCalendarRule {
     /// Undocumented fields, and values of another shape than documented, as sent.
     pub extra: Map<String, Value>,
 }
+#[cfg(feature = "calendar")]
 crate::de::fields!(
     WeeklyCalendarRule { "calendarDayOID" => calendar_day_oid, "creationTime" =>
     creation_time, "dayMask" => day_mask, "dayType" => day_type, "enabled" => enabled,

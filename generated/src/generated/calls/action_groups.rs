@@ -7,6 +7,7 @@ use crate::{operations, Call};
 ///
 /// An action group is composed of one or more actions. Each action is related to a single setup device (designate...d by its device URL) and is composed of one or more commands to be executed on that device.
 impl crate::Client {
+    #[cfg(feature = "action-groups")]
     /// Create an action group
     ///
     /// `POST /actionGroups`
@@ -25,6 +26,7 @@ impl crate::Client {
         Call::new(self, Request::new(&operations::POST_ACTION_GROUPS), RawResponse::json)
             .json(body)
     }
+    #[cfg(feature = "action-groups")]
     /// Update an action group
     ///
     /// `PUT /actionGroups`
@@ -52,6 +54,7 @@ impl crate::Client {
                 .json(body),
         )
     }
+    #[cfg(feature = "action-groups")]
     /// Retrieve a user-defined action group by OID
     ///
     /// `GET /actionGroups/{oid}`
@@ -71,6 +74,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "action-groups")]
     /// Delete an action group by OID
     ///
     /// `DELETE /actionGroups/{oid}`
@@ -101,10 +105,12 @@ impl crate::Client {
         Call::new(self, Request::new(&operations::GET_ACTION_GROUPS), RawResponse::json)
     }
 }
+#[cfg(feature = "action-groups")]
 /// A call of [`Client::put_action_groups`](crate::Client::put_action_groups): set its options, then `.await` it.
 #[derive(Debug)]
 #[must_use = "a call does nothing until it is awaited"]
 pub struct PutActionGroups<'c>(Call<'c, ()>);
+#[cfg(feature = "action-groups")]
 impl<'c> PutActionGroups<'c> {
     /// Do not reset command lock levels
     ///
@@ -119,6 +125,7 @@ impl<'c> PutActionGroups<'c> {
         self.0.send()
     }
 }
+#[cfg(feature = "action-groups")]
 impl<'c> std::future::IntoFuture for PutActionGroups<'c> {
     type Output = Result<(), crate::Error>;
     type IntoFuture = crate::CallFuture<'c, ()>;

@@ -5,6 +5,7 @@ use crate::__private::{RawResponse, Request};
 use crate::{operations, Call};
 /// # Action Groups Execution
 impl crate::Client {
+    #[cfg(feature = "action-groups-execution")]
     /// Launch a persistent action group by OID
     ///
     /// `POST /exec/{actionGroupOID}`
@@ -29,6 +30,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "action-groups-execution")]
     /// Launch a persistent action group by OID in geolocated mode
     ///
     /// `POST /exec/{actionGroupOID}/geolocated`
@@ -55,6 +57,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "action-groups-execution")]
     /// Launch a persistent action group by OID in internal mode
     ///
     /// `POST /exec/{actionGroupOID}/internal`
@@ -82,6 +85,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "action-groups-execution")]
     /// Cancel a running setup-level execution
     ///
     /// `DELETE /exec/current/setup/{execId}`
@@ -120,6 +124,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "action-groups-execution")]
     /// Cancel a running execution
     ///
     /// `DELETE /exec/current/{execId}`
@@ -144,6 +149,7 @@ impl crate::Client {
             RawResponse::empty,
         )
     }
+    #[cfg(feature = "action-groups-execution")]
     /// Get action groups executions currently running
     ///
     /// `GET /exec/current`
@@ -153,6 +159,7 @@ impl crate::Client {
     pub fn get_exec_current(&self) -> Call<'_, Vec<crate::types::Execution>> {
         Call::new(self, Request::new(&operations::GET_EXEC_CURRENT), RawResponse::json)
     }
+    #[cfg(feature = "action-groups-execution")]
     /// Cancel all running executions
     ///
     /// `DELETE /exec/current`
@@ -174,6 +181,7 @@ impl crate::Client {
             RawResponse::empty,
         )
     }
+    #[cfg(feature = "action-groups-execution")]
     /// Cancel all running setup-level executions
     ///
     /// `DELETE /exec/current/setup`
@@ -189,6 +197,7 @@ impl crate::Client {
             RawResponse::empty,
         )
     }
+    #[cfg(feature = "action-groups-execution")]
     /// Get action groups currently running
     ///
     /// `GET /exec/internalCurrent`
@@ -204,6 +213,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "action-groups-execution")]
     /// Cancel a running gateway-level execution. DEPRECATED : all executions started through the API are now attached to setup level
     ///
     /// `DELETE /exec/current/gateway/{gatewayId}/{execId}`
@@ -236,6 +246,7 @@ impl crate::Client {
             RawResponse::empty,
         )
     }
+    #[cfg(feature = "action-groups-execution")]
     /// Cancel all running gateway-level executions. DEPRECATED : all executions started through the API are now attached to setup level
     ///
     /// `DELETE /exec/current/gateway/{gatewayId}`
@@ -264,6 +275,7 @@ impl crate::Client {
             RawResponse::empty,
         )
     }
+    #[cfg(feature = "action-groups-execution")]
     /// Get a scheduled execution of delayed trigger
     ///
     /// `GET /exec/delayedTriggerSchedule/{triggerId}`
@@ -284,6 +296,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "action-groups-execution")]
     /// Cancel a delayed trigger
     ///
     /// `DELETE /exec/delayedTriggerSchedule/{triggerId}`
@@ -306,6 +319,7 @@ impl crate::Client {
             RawResponse::empty,
         )
     }
+    #[cfg(feature = "action-groups-execution")]
     /// Get the list of all scheduled executions of delayed trigger
     ///
     /// `GET /exec/delayedTriggerSchedule`
@@ -352,6 +366,7 @@ impl crate::Client {
                 .json(body),
         )
     }
+    #[cfg(feature = "action-groups-execution")]
     /// Execute a non-persistent action group in geolocated mode
     ///
     /// `POST /exec/apply/geolocated`
@@ -379,6 +394,7 @@ impl crate::Client {
             )
             .json(body)
     }
+    #[cfg(feature = "action-groups-execution")]
     /// Execute a non-persistent action group in high-priority mode
     ///
     /// `POST /exec/apply/highPriority`
@@ -406,6 +422,7 @@ impl crate::Client {
             )
             .json(body)
     }
+    #[cfg(feature = "action-groups-execution")]
     /// Execute a non-persistent action group in internal mode
     ///
     /// `POST /exec/apply/internal`
@@ -434,6 +451,7 @@ impl crate::Client {
             )
             .json(body)
     }
+    #[cfg(feature = "action-groups-execution")]
     /// Compute optimized version of a given execution: replace individual devices sharing the same command (name + parameters) by matching existing protocol groups to improve execution speed
     ///
     /// `POST /exec/optimizeWithProtocolGroups`
@@ -456,6 +474,7 @@ impl crate::Client {
             )
             .json(body)
     }
+    #[cfg(feature = "action-groups-execution")]
     /// Retrieve all scheduled action group executions
     ///
     /// `GET /exec/schedule/{actionGroupOID}`
@@ -481,6 +500,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "action-groups-execution")]
     /// Schedule an action group execution with a delay
     ///
     /// `POST /exec/schedule/{actionGroupOID}/{utcTimestamp}`
@@ -509,6 +529,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "action-groups-execution")]
     /// Retrieve all scheduled action groups executions
     ///
     /// `GET /exec/schedule`

@@ -27,6 +27,7 @@ impl crate::Client {
             RawResponse::empty,
         )
     }
+    #[cfg(feature = "gateway")]
     /// activate a module for a gateway
     ///
     /// `POST /setup/gateways/{gatewayId}/modules/{moduleId}`
@@ -51,6 +52,7 @@ impl crate::Client {
             RawResponse::empty,
         )
     }
+    #[cfg(feature = "gateway")]
     /// Get configuration for notification sent after gateway disconnection
     ///
     /// `GET /setup/gateways/{gatewayId}/disconnectionAlert/configuration`
@@ -78,6 +80,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "gateway")]
     /// Update configuration for notification sent after gateway disconnection
     ///
     /// `PUT /setup/gateways/{gatewayId}/disconnectionAlert/configuration`
@@ -107,6 +110,7 @@ impl crate::Client {
             )
             .json(body)
     }
+    #[cfg(feature = "gateway")]
     /// Enabled or disabled gateway's auto update
     ///
     /// `POST /setup/gateways/{gatewayId}/enableAutoUpdate`
@@ -134,6 +138,7 @@ impl crate::Client {
             ),
         )
     }
+    #[cfg(feature = "gateway")]
     /// Get a particular gateway of a connected user setup
     ///
     /// `GET /setup/gateways/{gatewayId}`
@@ -154,6 +159,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "gateway")]
     /// Return the protocols activated on the gateway
     ///
     /// `GET /setup/gateways/{gatewayId}/activeProtocols`
@@ -176,6 +182,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "gateway")]
     /// Attaches a new gateway to the user's setup
     ///
     /// `PUT /setup/gateways/{gatewayId}/attach`
@@ -201,6 +208,7 @@ impl crate::Client {
             ),
         )
     }
+    #[cfg(feature = "gateway")]
     /// Return the protocols available on the gateway
     ///
     /// `GET /setup/gateways/{gatewayId}/availableProtocols`
@@ -226,6 +234,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "gateway")]
     /// Return the protocols supported by the gateway
     ///
     /// `GET /setup/gateways/{gatewayId}/supportedProtocols`
@@ -250,6 +259,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "gateway")]
     /// Update gateway if necessary
     ///
     /// `PUT /setup/gateways/{gatewayId}/update`
@@ -270,6 +280,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "gateway")]
     /// Return the protocols activated on the gateway that were available at least once
     ///
     /// `GET /setup/gateways/{gatewayId}/usedActiveProtocols`
@@ -294,6 +305,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "gateway")]
     /// Migrates the complete configuration of a gateway to another gateway. Server-side only : the target gateway is not updated yet.
     ///
     /// `PUT /setup/gateways/{sourceGatewayId}/migrate/{targetGatewayId}`
@@ -325,6 +337,7 @@ impl crate::Client {
             ),
         )
     }
+    #[cfg(feature = "gateway")]
     /// Migrates the complete configuration of a gateway to another gateway and start updating the target gateway.
     ///
     /// `PUT /setup/gateways/{sourceGatewayId}/migrateAndUpdate/{targetGatewayId}`
@@ -356,6 +369,7 @@ impl crate::Client {
             ),
         )
     }
+    #[cfg(feature = "gateway")]
     /// Return the gateway status
     ///
     /// `GET /setup/gateways/{gatewayId}/aliveAndReady`
@@ -379,6 +393,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "gateway")]
     /// Test if failed synchronization tasks exist for a given gateway
     ///
     /// `GET /setup/gateways/{gatewayId}/synchronization/failedTasks`
@@ -405,6 +420,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "gateway")]
     /// Get a list of object categories containing failed synchronization tasks exist for a given gateway
     ///
     /// `GET /setup/gateways/{gatewayId}/synchronization/failedTasks/categories`
@@ -432,6 +448,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "gateway")]
     /// Return the gateways synchronization status
     ///
     /// `GET /setup/gateways/{gatewayId}/synchronization/inProgress`
@@ -458,6 +475,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "gateway")]
     /// Test if pending synchronization tasks exist for a given gateway
     ///
     /// `GET /setup/gateways/{gatewayId}/synchronization/pendingTasks`
@@ -484,6 +502,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "gateway")]
     /// Return the gateways synchronization status
     ///
     /// `GET /setup/gateways/{gatewayId}/synchronized`
@@ -512,6 +531,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "gateway")]
     /// Activate a partner offer by partner offer Id
     ///
     /// `POST /setup/gateways/{gatewayId}/partnerOffers/{partnerOfferId}/activate`
@@ -536,6 +556,7 @@ impl crate::Client {
             RawResponse::empty,
         )
     }
+    #[cfg(feature = "gateway")]
     /// Get additional informations
     ///
     /// `GET /setup/gateways/{gatewayId}/additionalInformation`
@@ -560,6 +581,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "gateway")]
     /// Get additional information
     ///
     /// `GET /setup/gateways/{gatewayId}/additionalInformation/{templateId}`
@@ -586,6 +608,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "gateway")]
     /// Deactivate a partner offer by partner offer Id
     ///
     /// `POST /setup/gateways/{gatewayId}/partnerOffers/{partnerOfferId}/deactivate`
@@ -610,6 +633,7 @@ impl crate::Client {
             RawResponse::empty,
         )
     }
+    #[cfg(feature = "gateway")]
     /// Detach gateway from setup
     ///
     /// `PUT /setup/gateways/{gatewayId}/detach`
@@ -635,6 +659,7 @@ impl crate::Client {
             ),
         )
     }
+    #[cfg(feature = "gateway")]
     /// Get gateway functionalities
     ///
     /// `GET /setup/gateways/{gatewayId}/functions`
@@ -655,6 +680,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "gateway")]
     /// Update gateway functionality
     ///
     /// `PUT /setup/gateways/{gatewayId}/functions/{functionType}`
@@ -682,6 +708,7 @@ impl crate::Client {
             )
             .json(body)
     }
+    #[cfg(feature = "gateway")]
     /// Get gateway version
     ///
     /// `GET /setup/gateways/{gatewayId}/version`
@@ -702,6 +729,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "gateway")]
     /// Get every gateways of a connected user setup
     ///
     /// `GET /setup/gateways`
@@ -713,6 +741,7 @@ impl crate::Client {
     pub fn get_setup_gateways(&self) -> Call<'_, Vec<crate::types::Gateway>> {
         Call::new(self, Request::new(&operations::GET_SETUP_GATEWAYS), RawResponse::json)
     }
+    #[cfg(feature = "gateway")]
     /// Get all partner offers ids
     ///
     /// `GET /setup/gateways/{gatewayId}/partnerOffers`
@@ -733,6 +762,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "gateway")]
     /// Get the status of developer mode for a gateway
     ///
     /// `GET /setup/gateways/{gatewayId}/developerMode`
@@ -753,6 +783,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "gateway")]
     /// This sends a keepAlive message to the given protocol
     ///
     /// `POST /setup/gateways/{gatewayId}/protocols/{protocolType}/keepAlive`
@@ -779,6 +810,7 @@ impl crate::Client {
             RawResponse::empty,
         )
     }
+    #[cfg(feature = "gateway")]
     /// Refresh all devices states of given gateway
     ///
     /// `POST /setup/gateways/{gatewayId}/devices/states/refresh`
@@ -805,6 +837,7 @@ impl crate::Client {
             RawResponse::empty,
         )
     }
+    #[cfg(feature = "gateway")]
     /// Refresh all devices states of given gateway and protocol
     ///
     /// `POST /setup/gateways/{gatewayId}/protocols/{protocolType}/devices/states/refresh`
@@ -833,6 +866,7 @@ impl crate::Client {
             RawResponse::empty,
         )
     }
+    #[cfg(feature = "gateway")]
     /// deactivate a module for a gateway
     ///
     /// `DELETE /setup/gateways/{gatewayId}/modules/{moduleId}`
@@ -858,10 +892,12 @@ impl crate::Client {
         )
     }
 }
+#[cfg(feature = "gateway")]
 /// A call of [`Client::post_setup_gateways_by_gateway_id_enable_auto_update`](crate::Client::post_setup_gateways_by_gateway_id_enable_auto_update): set its options, then `.await` it.
 #[derive(Debug)]
 #[must_use = "a call does nothing until it is awaited"]
 pub struct PostSetupGatewaysByGatewayIdEnableAutoUpdate<'c>(Call<'c, ()>);
+#[cfg(feature = "gateway")]
 impl<'c> PostSetupGatewaysByGatewayIdEnableAutoUpdate<'c> {
     /// boolean
     ///
@@ -876,6 +912,7 @@ impl<'c> PostSetupGatewaysByGatewayIdEnableAutoUpdate<'c> {
         self.0.send()
     }
 }
+#[cfg(feature = "gateway")]
 impl<'c> std::future::IntoFuture for PostSetupGatewaysByGatewayIdEnableAutoUpdate<'c> {
     type Output = Result<(), crate::Error>;
     type IntoFuture = crate::CallFuture<'c, ()>;
@@ -884,10 +921,12 @@ impl<'c> std::future::IntoFuture for PostSetupGatewaysByGatewayIdEnableAutoUpdat
         self.0.send()
     }
 }
+#[cfg(feature = "gateway")]
 /// A call of [`Client::put_setup_gateways_by_gateway_id_attach`](crate::Client::put_setup_gateways_by_gateway_id_attach): set its options, then `.await` it.
 #[derive(Debug)]
 #[must_use = "a call does nothing until it is awaited"]
 pub struct PutSetupGatewaysByGatewayIdAttach<'c>(Call<'c, ()>);
+#[cfg(feature = "gateway")]
 impl<'c> PutSetupGatewaysByGatewayIdAttach<'c> {
     /// The request body.
     #[inline]
@@ -900,6 +939,7 @@ impl<'c> PutSetupGatewaysByGatewayIdAttach<'c> {
         self.0.send()
     }
 }
+#[cfg(feature = "gateway")]
 impl<'c> std::future::IntoFuture for PutSetupGatewaysByGatewayIdAttach<'c> {
     type Output = Result<(), crate::Error>;
     type IntoFuture = crate::CallFuture<'c, ()>;
@@ -908,10 +948,12 @@ impl<'c> std::future::IntoFuture for PutSetupGatewaysByGatewayIdAttach<'c> {
         self.0.send()
     }
 }
+#[cfg(feature = "gateway")]
 /// A call of [`Client::put_setup_gateways_by_source_gateway_id_migrate_by_target_gateway_id`](crate::Client::put_setup_gateways_by_source_gateway_id_migrate_by_target_gateway_id): set its options, then `.await` it.
 #[derive(Debug)]
 #[must_use = "a call does nothing until it is awaited"]
 pub struct PutSetupGatewaysBySourceGatewayIdMigrateByTargetGatewayId<'c>(Call<'c, ()>);
+#[cfg(feature = "gateway")]
 impl<'c> PutSetupGatewaysBySourceGatewayIdMigrateByTargetGatewayId<'c> {
     /// allow incompatible protocols
     ///
@@ -929,6 +971,7 @@ impl<'c> PutSetupGatewaysBySourceGatewayIdMigrateByTargetGatewayId<'c> {
         self.0.send()
     }
 }
+#[cfg(feature = "gateway")]
 impl<'c> std::future::IntoFuture
 for PutSetupGatewaysBySourceGatewayIdMigrateByTargetGatewayId<'c> {
     type Output = Result<(), crate::Error>;
@@ -938,12 +981,14 @@ for PutSetupGatewaysBySourceGatewayIdMigrateByTargetGatewayId<'c> {
         self.0.send()
     }
 }
+#[cfg(feature = "gateway")]
 /// A call of [`Client::put_setup_gateways_by_source_gateway_id_migrate_and_update_by_target_gateway_id`](crate::Client::put_setup_gateways_by_source_gateway_id_migrate_and_update_by_target_gateway_id): set its options, then `.await` it.
 #[derive(Debug)]
 #[must_use = "a call does nothing until it is awaited"]
 pub struct PutSetupGatewaysBySourceGatewayIdMigrateAndUpdateByTargetGatewayId<'c>(
     Call<'c, ()>,
 );
+#[cfg(feature = "gateway")]
 impl<'c> PutSetupGatewaysBySourceGatewayIdMigrateAndUpdateByTargetGatewayId<'c> {
     /// allow incompatible protocols
     ///
@@ -961,6 +1006,7 @@ impl<'c> PutSetupGatewaysBySourceGatewayIdMigrateAndUpdateByTargetGatewayId<'c> 
         self.0.send()
     }
 }
+#[cfg(feature = "gateway")]
 impl<'c> std::future::IntoFuture
 for PutSetupGatewaysBySourceGatewayIdMigrateAndUpdateByTargetGatewayId<'c> {
     type Output = Result<(), crate::Error>;
@@ -970,10 +1016,12 @@ for PutSetupGatewaysBySourceGatewayIdMigrateAndUpdateByTargetGatewayId<'c> {
         self.0.send()
     }
 }
+#[cfg(feature = "gateway")]
 /// A call of [`Client::put_setup_gateways_by_gateway_id_detach`](crate::Client::put_setup_gateways_by_gateway_id_detach): set its options, then `.await` it.
 #[derive(Debug)]
 #[must_use = "a call does nothing until it is awaited"]
 pub struct PutSetupGatewaysByGatewayIdDetach<'c>(Call<'c, ()>);
+#[cfg(feature = "gateway")]
 impl<'c> PutSetupGatewaysByGatewayIdDetach<'c> {
     /// The request body.
     #[inline]
@@ -989,6 +1037,7 @@ impl<'c> PutSetupGatewaysByGatewayIdDetach<'c> {
         self.0.send()
     }
 }
+#[cfg(feature = "gateway")]
 impl<'c> std::future::IntoFuture for PutSetupGatewaysByGatewayIdDetach<'c> {
     type Output = Result<(), crate::Error>;
     type IntoFuture = crate::CallFuture<'c, ()>;

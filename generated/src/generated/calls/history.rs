@@ -7,6 +7,7 @@ use crate::{operations, Call};
 ///
 /// Category End-User.
 impl crate::Client {
+    #[cfg(feature = "history")]
     /// Retrieve data retention policy for executions and states in days
     ///
     /// `GET /history/dataRetentionPolicy`
@@ -22,6 +23,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "history")]
     /// Retrieve a device event by ID
     ///
     /// `GET /history/devicesEvent/{eventId}`
@@ -44,6 +46,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "history")]
     /// Retrieve device events history
     ///
     /// `GET /history/devicesEvent`
@@ -85,6 +88,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "history")]
     /// Retrieve completed executions
     ///
     /// `GET /history/executions`
@@ -110,6 +114,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "history")]
     /// Retrieve all executions for a given day.
     ///
     /// `GET /history/executions/daily/{year}/{month}/{day}`
@@ -144,6 +149,7 @@ impl crate::Client {
             ),
         )
     }
+    #[cfg(feature = "history")]
     /// Retrieve completed executions
     ///
     /// `GET /history/lastExecutions`
@@ -163,6 +169,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "history")]
     /// Retrieve completed executions and device events history (mixed)
     ///
     /// `GET /history`
@@ -176,6 +183,7 @@ impl crate::Client {
     pub fn get_history(&self) -> Call<'_, Vec<crate::types::HistoryExecutionResponse>> {
         Call::new(self, Request::new(&operations::GET_HISTORY), RawResponse::json)
     }
+    #[cfg(feature = "history")]
     /// Clear history
     ///
     /// `DELETE /history`
@@ -189,6 +197,7 @@ impl crate::Client {
     pub fn delete_history(&self) -> Call<'_, ()> {
         Call::new(self, Request::new(&operations::DELETE_HISTORY), RawResponse::empty)
     }
+    #[cfg(feature = "history")]
     /// Retrieve notification events history
     ///
     /// `GET /history/notificationEvents`
@@ -206,6 +215,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "history")]
     /// Retrieve enduser access history on a setup within a time range
     ///
     /// `GET /history/accessAudit/{from}/{to}`
@@ -231,12 +241,14 @@ impl crate::Client {
         )
     }
 }
+#[cfg(feature = "history")]
 /// A call of [`Client::get_history_executions_daily_by_year_by_month_by_day`](crate::Client::get_history_executions_daily_by_year_by_month_by_day): set its options, then `.await` it.
 #[derive(Debug)]
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetHistoryExecutionsDailyByYearByMonthByDay<'c>(
     Call<'c, crate::types::GetHistoryExecutionsDailyByYearByMonthByDayResponse>,
 );
+#[cfg(feature = "history")]
 impl<'c> GetHistoryExecutionsDailyByYearByMonthByDay<'c> {
     /// (Optional) Category of executions : manual, automation, any. (any by default)
     ///
@@ -263,6 +275,7 @@ impl<'c> GetHistoryExecutionsDailyByYearByMonthByDay<'c> {
         self.0.send()
     }
 }
+#[cfg(feature = "history")]
 impl<'c> std::future::IntoFuture for GetHistoryExecutionsDailyByYearByMonthByDay<'c> {
     type Output = Result<
         crate::types::GetHistoryExecutionsDailyByYearByMonthByDayResponse,

@@ -7,6 +7,7 @@ use crate::{operations, Call};
 ///
 /// Operations the documentation page does not list: the gateway's local API version, and the cloud operations that create the tokens of the local API (Developer Mode).
 impl crate::Client {
+    #[cfg(feature = "local-api")]
     /// Get the API version of a gateway's local API (no authorization needed)
     ///
     /// `GET /apiVersion`

@@ -9,6 +9,7 @@ use crate::{operations, Call};
 ///
 /// Establishing or terminating an API session
 impl crate::Client {
+    #[cfg(feature = "login-session")]
     /// Test if the current session is authenticated
     ///
     /// `GET /authenticated`
@@ -18,6 +19,7 @@ impl crate::Client {
     pub fn get_authenticated(&self) -> Call<'_, crate::types::GetAuthenticatedResponse> {
         Call::new(self, Request::new(&operations::GET_AUTHENTICATED), RawResponse::json)
     }
+    #[cfg(feature = "login-session")]
     /// Get the current authenticated user name
     ///
     /// `GET /currentUserId`
@@ -54,6 +56,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "login-session")]
     /// Invalidate the current user session
     ///
     /// `POST /logout`
@@ -65,6 +68,7 @@ impl crate::Client {
     pub fn post_logout(&self) -> Call<'_, crate::types::PostLogoutResponse> {
         Call::new(self, Request::new(&operations::POST_LOGOUT), RawResponse::json)
     }
+    #[cfg(feature = "login-session")]
     /// No available description
     ///
     /// `GET /accountManagement/resetPasswordFailure`
@@ -85,6 +89,7 @@ impl crate::Client {
             ),
         )
     }
+    #[cfg(feature = "login-session")]
     /// No available description
     ///
     /// `GET /accountManagement/resetPasswordSuccess`
@@ -99,10 +104,12 @@ impl crate::Client {
         )
     }
 }
+#[cfg(feature = "login-session")]
 /// A call of [`Client::get_account_management_reset_password_failure`](crate::Client::get_account_management_reset_password_failure): set its options, then `.await` it.
 #[derive(Debug)]
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetAccountManagementResetPasswordFailure<'c>(Call<'c, ()>);
+#[cfg(feature = "login-session")]
 impl<'c> GetAccountManagementResetPasswordFailure<'c> {
     /// Query `errorMessage`.
     #[inline]
@@ -115,6 +122,7 @@ impl<'c> GetAccountManagementResetPasswordFailure<'c> {
         self.0.send()
     }
 }
+#[cfg(feature = "login-session")]
 impl<'c> std::future::IntoFuture for GetAccountManagementResetPasswordFailure<'c> {
     type Output = Result<(), crate::Error>;
     type IntoFuture = crate::CallFuture<'c, ()>;

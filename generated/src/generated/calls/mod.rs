@@ -3,44 +3,465 @@
 //! The endpoint methods of [`crate::Client`], one file per group of the
 //! documentation, and what some of them return: the calls of operations with
 //! options (one method per option), and the forms of form operations.
+//!
+//! Each group is a Cargo feature (on by default) that compiles its methods;
+//! the methods the runtime calls itself always compile. The groups, each
+//! linked to its first method (when its feature is on):
+//!
+#![cfg_attr(
+    feature = "action-groups",
+    doc = " - [Action Groups](crate::Client::post_action_groups) (feature `action-groups`)"
+)]
+#![cfg_attr(
+    not(feature = "action-groups"),
+    doc = " - Action Groups (feature `action-groups`, off)"
+)]
+#![cfg_attr(
+    feature = "action-groups-execution",
+    doc = " - [Action Groups Execution](crate::Client::post_exec_by_action_group_oid) (feature `action-groups-execution`)"
+)]
+#![cfg_attr(
+    not(feature = "action-groups-execution"),
+    doc = " - Action Groups Execution (feature `action-groups-execution`, off)"
+)]
+#![cfg_attr(
+    feature = "authentication",
+    doc = " - [Authentication](crate::Client::get_oauth2_applications_authorized) (feature `authentication`)"
+)]
+#![cfg_attr(
+    not(feature = "authentication"),
+    doc = " - Authentication (feature `authentication`, off)"
+)]
+#![cfg_attr(
+    feature = "condition-groups",
+    doc = " - [Condition Groups](crate::Client::post_condition_groups) (feature `condition-groups`)"
+)]
+#![cfg_attr(
+    not(feature = "condition-groups"),
+    doc = " - Condition Groups (feature `condition-groups`, off)"
+)]
+#![cfg_attr(
+    feature = "local-api",
+    doc = " - [Local API](crate::Client::get_api_version) (feature `local-api`)"
+)]
+#![cfg_attr(not(feature = "local-api"), doc = " - Local API (feature `local-api`, off)")]
+//! - Configuration:
+#![cfg_attr(
+    feature = "august",
+    doc = "   - [August protocol](crate::Client::post_config_august_create_authentication_url_by_redirect_url) (feature `august`)"
+)]
+#![cfg_attr(
+    not(feature = "august"),
+    doc = "   - August protocol (feature `august`, off)"
+)]
+#![cfg_attr(
+    feature = "camera-config",
+    doc = "   - [Camera](crate::Client::post_config_by_gateway_id_camera_discover_by_root_user_by_root_password) (feature `camera-config`)"
+)]
+#![cfg_attr(
+    not(feature = "camera-config"),
+    doc = "   - Camera (feature `camera-config`, off)"
+)]
+#![cfg_attr(
+    feature = "device-pairing",
+    doc = "   - [Device Pairing Operations](crate::Client::get_config_by_gateway_id_devices_by_protocol_type_commissioning_codes) (feature `device-pairing`)"
+)]
+#![cfg_attr(
+    not(feature = "device-pairing"),
+    doc = "   - Device Pairing Operations (feature `device-pairing`, off)"
+)]
+#![cfg_attr(
+    feature = "eliot",
+    doc = "   - [Eliot protocol](crate::Client::put_config_eliot_tokens) (feature `eliot`)"
+)]
+#![cfg_attr(not(feature = "eliot"), doc = "   - Eliot protocol (feature `eliot`, off)")]
+#![cfg_attr(
+    feature = "enocean",
+    doc = "   - [EnOcean protocol](crate::Client::get_config_by_gateway_id_enocean_device_address_by_device_type) (feature `enocean`)"
+)]
+#![cfg_attr(
+    not(feature = "enocean"),
+    doc = "   - EnOcean protocol (feature `enocean`, off)"
+)]
+#![cfg_attr(
+    feature = "io-homecontrol",
+    doc = "   - [IO HomeControl protocol](crate::Client::post_config_by_gateway_id_io_discover) (feature `io-homecontrol`)"
+)]
+#![cfg_attr(
+    not(feature = "io-homecontrol"),
+    doc = "   - IO HomeControl protocol (feature `io-homecontrol`, off)"
+)]
+#![cfg_attr(
+    feature = "knx-over-ogp",
+    doc = "   - [KNX Over OGP Protocol](crate::Client::post_config_by_gateway_id_ogp_knx_import) (feature `knx-over-ogp`)"
+)]
+#![cfg_attr(
+    not(feature = "knx-over-ogp"),
+    doc = "   - KNX Over OGP Protocol (feature `knx-over-ogp`, off)"
+)]
+#![cfg_attr(
+    feature = "modbus",
+    doc = "   - [Modbus Protocol](crate::Client::post_config_by_gateway_id_modbus_discover_by_ovp_gateway_address) (feature `modbus`)"
+)]
+#![cfg_attr(
+    not(feature = "modbus"),
+    doc = "   - Modbus Protocol (feature `modbus`, off)"
+)]
+#![cfg_attr(
+    feature = "ogcp",
+    doc = "   - [OGCP cloud protocol](crate::Client::post_config_ogcp_by_cloud_id_oauth2_create_authentication_url) (feature `ogcp`)"
+)]
+#![cfg_attr(
+    not(feature = "ogcp"),
+    doc = "   - OGCP cloud protocol (feature `ogcp`, off)"
+)]
+#![cfg_attr(
+    feature = "opendoors",
+    doc = "   - [OpenDoors protocol](crate::Client::post_config_opendoors_tokens) (feature `opendoors`)"
+)]
+#![cfg_attr(
+    not(feature = "opendoors"),
+    doc = "   - OpenDoors protocol (feature `opendoors`, off)"
+)]
+#![cfg_attr(
+    feature = "overkiz-protocol",
+    doc = "   - [Overkiz Protocol](crate::Client::post_config_by_gateway_id_ovp_discover) (feature `overkiz-protocol`)"
+)]
+#![cfg_attr(
+    not(feature = "overkiz-protocol"),
+    doc = "   - Overkiz Protocol (feature `overkiz-protocol`, off)"
+)]
+#![cfg_attr(
+    feature = "philips-hue",
+    doc = "   - [Philips HUE](crate::Client::put_config_by_gateway_id_hue_bridge_by_hue_bridge_address_create_bridge_user) (feature `philips-hue`)"
+)]
+#![cfg_attr(
+    not(feature = "philips-hue"),
+    doc = "   - Philips HUE (feature `philips-hue`, off)"
+)]
+#![cfg_attr(
+    feature = "profalux868",
+    doc = "   - [Profalux868 protocol](crate::Client::get_config_by_gateway_id_profalux868_address) (feature `profalux868`)"
+)]
+#![cfg_attr(
+    not(feature = "profalux868"),
+    doc = "   - Profalux868 protocol (feature `profalux868`, off)"
+)]
+#![cfg_attr(
+    feature = "protocol-group",
+    doc = "   - [Protocol Group](crate::Client::get_setup_protocols_groups) (feature `protocol-group`)"
+)]
+#![cfg_attr(
+    not(feature = "protocol-group"),
+    doc = "   - Protocol Group (feature `protocol-group`, off)"
+)]
+#![cfg_attr(
+    feature = "rtd",
+    doc = "   - [RTD protocol](crate::Client::get_config_by_gateway_id_rtd_device_address) (feature `rtd`)"
+)]
+#![cfg_attr(not(feature = "rtd"), doc = "   - RTD protocol (feature `rtd`, off)")]
+#![cfg_attr(
+    feature = "rts",
+    doc = "   - [RTS protocol](crate::Client::get_config_by_gateway_id_rts_channel) (feature `rts`)"
+)]
+#![cfg_attr(not(feature = "rts"), doc = "   - RTS protocol (feature `rts`, off)")]
+#![cfg_attr(
+    feature = "ramses",
+    doc = "   - [Ramses protocol](crate::Client::post_config_by_gateway_id_ramses_discover_gateway_node_by_gateway_address) (feature `ramses`)"
+)]
+#![cfg_attr(
+    not(feature = "ramses"),
+    doc = "   - Ramses protocol (feature `ramses`, off)"
+)]
+#![cfg_attr(
+    feature = "somfy-thermostat",
+    doc = "   - [Somfy Thermostat protocol](crate::Client::post_config_somfythermostat_tokens) (feature `somfy-thermostat`)"
+)]
+#![cfg_attr(
+    not(feature = "somfy-thermostat"),
+    doc = "   - Somfy Thermostat protocol (feature `somfy-thermostat`, off)"
+)]
+#![cfg_attr(
+    feature = "somfy-protect",
+    doc = "   - [SomfyProtect protocol](crate::Client::post_config_somfyprotect_tokens) (feature `somfy-protect`)"
+)]
+#![cfg_attr(
+    not(feature = "somfy-protect"),
+    doc = "   - SomfyProtect protocol (feature `somfy-protect`, off)"
+)]
+#![cfg_attr(
+    feature = "wiser",
+    doc = "   - [Wiser protocol](crate::Client::post_config_wiser_gateway_by_gateway_id_discover_devices) (feature `wiser`)"
+)]
+#![cfg_attr(not(feature = "wiser"), doc = "   - Wiser protocol (feature `wiser`, off)")]
+#![cfg_attr(
+    feature = "zwave",
+    doc = "   - [Z-Wave protocol](crate::Client::get_config_by_gateway_id_zwave_controller_capability) (feature `zwave`)"
+)]
+#![cfg_attr(not(feature = "zwave"), doc = "   - Z-Wave protocol (feature `zwave`, off)")]
+#![cfg_attr(
+    feature = "zigbee",
+    doc = "   - [Zigbee protocol](crate::Client::post_config_by_gateway_id_zigbee_bind_network) (feature `zigbee`)"
+)]
+#![cfg_attr(
+    not(feature = "zigbee"),
+    doc = "   - Zigbee protocol (feature `zigbee`, off)"
+)]
+#![cfg_attr(
+    feature = "documentation",
+    doc = "   - [Documentation](crate::Client::get_doc) (feature `documentation`)"
+)]
+#![cfg_attr(
+    not(feature = "documentation"),
+    doc = "   - Documentation (feature `documentation`, off)"
+)]
+#![cfg_attr(
+    feature = "upnp-control",
+    doc = "   - [UPnP Control protocol](crate::Client::get_config_by_gateway_id_upnpcontrol_sonos_check_action_groups) (feature `upnp-control`)"
+)]
+#![cfg_attr(
+    not(feature = "upnp-control"),
+    doc = "   - UPnP Control protocol (feature `upnp-control`, off)"
+)]
+//! - End-User:
+#![cfg_attr(
+    feature = "accounts",
+    doc = "   - [Accounts management](crate::Client::put_enduser_account) (feature `accounts`)"
+)]
+#![cfg_attr(
+    not(feature = "accounts"),
+    doc = "   - Accounts management (feature `accounts`, off)"
+)]
+#![cfg_attr(
+    feature = "custom-role",
+    doc = "   - [Custom role](crate::Client::get_setup_roles) (feature `custom-role`)"
+)]
+#![cfg_attr(
+    not(feature = "custom-role"),
+    doc = "   - Custom role (feature `custom-role`, off)"
+)]
+#![cfg_attr(
+    feature = "permissions",
+    doc = "   - [Permissions](crate::Client::get_enduser_permissions) (feature `permissions`)"
+)]
+#![cfg_attr(
+    not(feature = "permissions"),
+    doc = "   - Permissions (feature `permissions`, off)"
+)]
+#![cfg_attr(
+    feature = "preferences",
+    doc = "   - [Preferences](crate::Client::get_enduser_preferences) (feature `preferences`)"
+)]
+#![cfg_attr(
+    not(feature = "preferences"),
+    doc = "   - Preferences (feature `preferences`, off)"
+)]
+//!   - [Events](crate::Client::post_events_register) (feature `events`)
+#![cfg_attr(
+    feature = "history",
+    doc = "   - [History](crate::Client::get_history_data_retention_policy) (feature `history`)"
+)]
+#![cfg_attr(not(feature = "history"), doc = "   - History (feature `history`, off)")]
+#![cfg_attr(
+    feature = "login-session",
+    doc = "   - [Login & Session](crate::Client::get_authenticated) (feature `login-session`)"
+)]
+#![cfg_attr(
+    not(feature = "login-session"),
+    doc = "   - Login & Session (feature `login-session`, off)"
+)]
+#![cfg_attr(
+    feature = "reference-data",
+    doc = "   - [Reference Data](crate::Client::get_reference_controllable_by_controllable_name) (feature `reference-data`)"
+)]
+#![cfg_attr(
+    not(feature = "reference-data"),
+    doc = "   - Reference Data (feature `reference-data`, off)"
+)]
+#![cfg_attr(
+    feature = "setup",
+    doc = "   - [Setup](crate::Client::post_setup_automation) (feature `setup`)"
+)]
+#![cfg_attr(not(feature = "setup"), doc = "   - Setup (feature `setup`, off)")]
+#![cfg_attr(
+    feature = "calendar",
+    doc = "   - [Calendar](crate::Client::get_setup_calendar_days) (feature `calendar`)"
+)]
+#![cfg_attr(not(feature = "calendar"), doc = "   - Calendar (feature `calendar`, off)")]
+#![cfg_attr(
+    feature = "camera",
+    doc = "   - [Camera Operations](crate::Client::post_setup_devices_by_device_url_pictures_delete) (feature `camera`)"
+)]
+#![cfg_attr(
+    not(feature = "camera"),
+    doc = "   - Camera Operations (feature `camera`, off)"
+)]
+#![cfg_attr(
+    feature = "device",
+    doc = "   - [Device](crate::Client::get_setup_devices_by_device_url) (feature `device`)"
+)]
+#![cfg_attr(not(feature = "device"), doc = "   - Device (feature `device`, off)")]
+#![cfg_attr(
+    feature = "device-state-history",
+    doc = "   - [Device State History](crate::Client::get_setup_devices_by_device_url_states_by_name_history_annual_by_from_by_to) (feature `device-state-history`)"
+)]
+#![cfg_attr(
+    not(feature = "device-state-history"),
+    doc = "   - Device State History (feature `device-state-history`, off)"
+)]
+//!   - [Gateway](crate::Client::post_setup_gateways_by_gateway_id_developer_mode) (feature `gateway`)
+#![cfg_attr(
+    feature = "interactive-notifications",
+    doc = "   - [Interactive Notifications](crate::Client::get_setup_interactive_notifications_by_interactive_notification_oid) (feature `interactive-notifications`)"
+)]
+#![cfg_attr(
+    not(feature = "interactive-notifications"),
+    doc = "   - Interactive Notifications (feature `interactive-notifications`, off)"
+)]
+#![cfg_attr(
+    feature = "local-devices",
+    doc = "   - [Local Devices](crate::Client::post_setup_local_devices) (feature `local-devices`)"
+)]
+#![cfg_attr(
+    not(feature = "local-devices"),
+    doc = "   - Local Devices (feature `local-devices`, off)"
+)]
+#![cfg_attr(
+    feature = "place",
+    doc = "   - [Place](crate::Client::get_setup_places) (feature `place`)"
+)]
+#![cfg_attr(not(feature = "place"), doc = "   - Place (feature `place`, off)")]
+#![cfg_attr(
+    feature = "protocol",
+    doc = "   - [Protocol](crate::Client::post_setup_protocols_by_protocol_type_devices_states_refresh) (feature `protocol`)"
+)]
+#![cfg_attr(not(feature = "protocol"), doc = "   - Protocol (feature `protocol`, off)")]
+#![cfg_attr(
+    feature = "push",
+    doc = "   - [Push](crate::Client::post_setup_subscribe_notification_android_by_provider_application_id) (feature `push`)"
+)]
+#![cfg_attr(not(feature = "push"), doc = "   - Push (feature `push`, off)")]
+#![cfg_attr(
+    feature = "secrets",
+    doc = "   - [Secrets](crate::Client::post_setup_secrets) (feature `secrets`)"
+)]
+#![cfg_attr(not(feature = "secrets"), doc = "   - Secrets (feature `secrets`, off)")]
+#![cfg_attr(
+    feature = "somfy-cms",
+    doc = "   - [Somfy CMS](crate::Client::get_setup_external_service_somfy_cms_my_tahoma_account_url) (feature `somfy-cms`)"
+)]
+#![cfg_attr(
+    not(feature = "somfy-cms"),
+    doc = "   - Somfy CMS (feature `somfy-cms`, off)"
+)]
+#![cfg_attr(
+    feature = "third-party",
+    doc = "   - [Third-Party](crate::Client::get_setup_thirdparty_activated) (feature `third-party`)"
+)]
+#![cfg_attr(
+    not(feature = "third-party"),
+    doc = "   - Third-Party (feature `third-party`, off)"
+)]
+#![cfg_attr(
+    feature = "zone",
+    doc = "   - [Zone](crate::Client::post_setup_zones_items) (feature `zone`)"
+)]
+#![cfg_attr(not(feature = "zone"), doc = "   - Zone (feature `zone`, off)")]
+#![cfg_attr(
+    feature = "setup-triggers",
+    doc = "   - [Setup Triggers](crate::Client::post_triggers) (feature `setup-triggers`)"
+)]
+#![cfg_attr(
+    not(feature = "setup-triggers"),
+    doc = "   - Setup Triggers (feature `setup-triggers`, off)"
+)]
+//! - Terms of use:
+#![cfg_attr(
+    feature = "terms-of-use",
+    doc = "   - [Accounts management](crate::Client::post_terms_of_use_by_gateway_id_accept_by_token) (feature `terms-of-use`)"
+)]
+#![cfg_attr(
+    not(feature = "terms-of-use"),
+    doc = "   - Accounts management (feature `terms-of-use`, off)"
+)]
+//! - Utils:
+#![cfg_attr(
+    feature = "location-utils",
+    doc = "   - [Location utils](crate::Client::get_utils_location_countries_by_country_name_or_code_postcodes_by_postcode_cities) (feature `location-utils`)"
+)]
+#![cfg_attr(
+    not(feature = "location-utils"),
+    doc = "   - Location utils (feature `location-utils`, off)"
+)]
+#![cfg_attr(
+    feature = "time-utils",
+    doc = "   - [Time utils](crate::Client::get_utils_time_by_time_zone_name) (feature `time-utils`)"
+)]
+#![cfg_attr(
+    not(feature = "time-utils"),
+    doc = "   - Time utils (feature `time-utils`, off)"
+)]
 mod action_groups;
+#[cfg(feature = "action-groups")]
 pub use action_groups::PutActionGroups;
 mod action_groups_execution;
 pub use action_groups_execution::PostExecApply;
+#[cfg(feature = "august")]
 mod august_protocol;
+#[cfg(feature = "august")]
 pub use august_protocol::PostConfigAugustCreateAuthenticationUrlByRedirectUrl;
+#[cfg(feature = "authentication")]
 mod authentication;
+#[cfg(feature = "authentication")]
 pub use authentication::GetOauth2Authorization;
+#[cfg(feature = "calendar")]
 mod calendar;
+#[cfg(feature = "calendar")]
 pub use calendar::{
     PostSetupCalendarRuleSet, PostSetupCalendarRules, PutSetupCalendarRuleSet,
     PutSetupCalendarRules,
 };
+#[cfg(feature = "camera-config")]
 mod camera;
+#[cfg(feature = "camera")]
 mod camera_operations;
+#[cfg(feature = "condition-groups")]
 mod condition_groups;
+#[cfg(feature = "custom-role")]
 mod custom_role;
+#[cfg(feature = "device")]
 mod device;
+#[cfg(feature = "device")]
 pub use device::{
     DeleteSetupDevicesByDeviceUrl, GetSetupDevices, GetSetupDevicesByDeviceUrl,
     PostSetupDevicesByDeviceUrlDelete, PostSetupDevicesByDeviceUrlDeleteCascade,
     PostSetupDevicesStatesRefresh, PutSetupDevicesByDeviceUrlByLabel,
     PutSetupDevicesByDeviceUrlByLabelByCategory, PutSetupDevicesByDeviceUrlLabelByLabel,
 };
+#[cfg(feature = "device-pairing")]
 mod device_pairing_operations;
+#[cfg(feature = "device-state-history")]
 mod device_state_history;
+#[cfg(feature = "device-state-history")]
 pub use device_state_history::{
     GetSetupDevicesByDeviceUrlStatesByNameHistoryByFromByTo,
     GetSetupDevicesByDeviceUrlStatesHistoryByFromByTo,
 };
+#[cfg(feature = "documentation")]
 mod documentation;
+#[cfg(feature = "eliot")]
 mod eliot_protocol;
+#[cfg(feature = "eliot")]
 pub use eliot_protocol::PostConfigEliotCreateAuthenticationUrlByRedirectUrl;
+#[cfg(feature = "enocean")]
 mod en_ocean_protocol;
+#[cfg(feature = "enocean")]
 pub use en_ocean_protocol::PostConfigByGatewayIdEnoceanLearnStart;
+#[cfg(feature = "accounts")]
 mod end_user_accounts_management;
 mod events;
 mod gateway;
+#[cfg(feature = "gateway")]
 pub use gateway::{
     PostSetupGatewaysByGatewayIdEnableAutoUpdate, PutSetupGatewaysByGatewayIdAttach,
     PutSetupGatewaysByGatewayIdDetach,
@@ -48,70 +469,118 @@ pub use gateway::{
     PutSetupGatewaysBySourceGatewayIdMigrateByTargetGatewayId,
 };
 mod history;
+#[cfg(feature = "history")]
 pub use history::GetHistoryExecutionsDailyByYearByMonthByDay;
+#[cfg(feature = "interactive-notifications")]
 mod interactive_notifications;
+#[cfg(feature = "io-homecontrol")]
 mod io_home_control_protocol;
+#[cfg(feature = "io-homecontrol")]
 pub use io_home_control_protocol::{
     GetConfigByGatewayIdIoPropagateTransferKey, PostConfigByGatewayIdIoDiscoverSomfy,
     PostConfigByGatewayIdIoPropagateTransferKey,
 };
+#[cfg(feature = "knx-over-ogp")]
 mod knx_over_ogp_protocol;
 mod local_api;
+#[cfg(feature = "local-devices")]
 mod local_devices;
+#[cfg(feature = "local-devices")]
 pub use local_devices::{DeleteSetupLocalDevicesByLocalDeviceOid, GetSetupLocalDevices};
+#[cfg(feature = "location-utils")]
 mod location_utils;
+#[cfg(feature = "location-utils")]
 pub use location_utils::PostUtilsLocationCountriesByCountryNameOrCodeCitiesByPrefix;
 mod login_session;
-pub use login_session::{GetAccountManagementResetPasswordFailure, PostLoginForm};
+pub use login_session::PostLoginForm;
+#[cfg(feature = "login-session")]
+pub use login_session::GetAccountManagementResetPasswordFailure;
+#[cfg(feature = "modbus")]
 mod modbus_protocol;
+#[cfg(feature = "ogcp")]
 mod ogcp_cloud_protocol;
+#[cfg(feature = "opendoors")]
 mod open_doors_protocol;
+#[cfg(feature = "opendoors")]
 pub use open_doors_protocol::{
     PostConfigOpendoorsByGatewayIdDiscoverDevices,
     PostConfigOpendoorsCreateAuthenticationUrlByRedirectUrl, PostConfigOpendoorsDiscover,
     PostConfigOpendoorsDiscoverGateway,
 };
+#[cfg(feature = "overkiz-protocol")]
 mod overkiz_protocol;
+#[cfg(feature = "permissions")]
 mod permissions;
+#[cfg(feature = "philips-hue")]
 mod philips_hue;
+#[cfg(feature = "place")]
 mod place;
+#[cfg(feature = "preferences")]
 mod preferences;
+#[cfg(feature = "profalux868")]
 mod profalux868_protocol;
+#[cfg(feature = "protocol")]
 mod protocol;
+#[cfg(feature = "protocol-group")]
 mod protocol_group;
+#[cfg(feature = "push")]
 mod push;
+#[cfg(feature = "ramses")]
 mod ramses_protocol;
+#[cfg(feature = "reference-data")]
 mod reference_data;
+#[cfg(feature = "rtd")]
 mod rtd_protocol;
+#[cfg(feature = "rts")]
 mod rts_protocol;
+#[cfg(feature = "secrets")]
 mod secrets;
 mod setup;
-pub use setup::{GetSetup, GetSetupFilesUploadUrl};
+pub use setup::GetSetup;
+#[cfg(feature = "setup")]
+pub use setup::GetSetupFilesUploadUrl;
+#[cfg(feature = "setup-triggers")]
 mod setup_triggers;
+#[cfg(feature = "setup-triggers")]
 pub use setup_triggers::{
     PostTriggers, PutTriggers, PutTriggersByTypeByTriggerOidActivationByMode,
 };
+#[cfg(feature = "somfy-cms")]
 mod somfy_cms;
+#[cfg(feature = "somfy-protect")]
 mod somfy_protect_protocol;
+#[cfg(feature = "somfy-protect")]
 pub use somfy_protect_protocol::{
     PostConfigSomfyprotectCreateAuthenticationUrlByRedirectUrl,
     PostConfigSomfyprotectDiscoverGateways,
     PostConfigSomfyprotectDiscoverGatewaysCandidates, PostConfigSomfyprotectSendGetSites,
 };
+#[cfg(feature = "somfy-thermostat")]
 mod somfy_thermostat_protocol;
+#[cfg(feature = "somfy-thermostat")]
 pub use somfy_thermostat_protocol::PostConfigSomfythermostatCreateAuthenticationUrlByRedirectUrl;
+#[cfg(feature = "terms-of-use")]
 mod terms_of_use_accounts_management;
+#[cfg(feature = "third-party")]
 mod third_party;
+#[cfg(feature = "time-utils")]
 mod time_utils;
+#[cfg(feature = "upnp-control")]
 mod u_pn_p_control_protocol;
+#[cfg(feature = "wiser")]
 mod wiser_protocol;
+#[cfg(feature = "wiser")]
 pub use wiser_protocol::PostConfigWiserCreateAuthenticationUrlByRedirectUrl;
+#[cfg(feature = "zwave")]
 mod z_wave_protocol;
+#[cfg(feature = "zwave")]
 pub use z_wave_protocol::{
     PostConfigByGatewayIdZwaveExclusionModeStart,
     PostConfigByGatewayIdZwaveInclusionModeStart,
     PostConfigByGatewayIdZwavePairingExclusionStart,
     PostConfigByGatewayIdZwavePairingInclusionStart,
 };
+#[cfg(feature = "zigbee")]
 mod zigbee_protocol;
+#[cfg(feature = "zone")]
 mod zone;

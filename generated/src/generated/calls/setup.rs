@@ -7,6 +7,7 @@ use crate::{operations, Call};
 ///
 /// Category End-User.
 impl crate::Client {
+    #[cfg(feature = "setup")]
     /// Execute a group of operations (on ActionGroup, CalendarDay, CalendarRule or SetupTrigger) in provided order.
     ///
     /// `POST /setup/automation`
@@ -39,6 +40,7 @@ impl crate::Client {
             )
             .json(body)
     }
+    #[cfg(feature = "setup")]
     /// Get the current setup OID
     ///
     /// `GET /setup/current`
@@ -48,6 +50,7 @@ impl crate::Client {
     pub fn get_setup_current(&self) -> Call<'_, crate::types::GetSetupCurrentResponse> {
         Call::new(self, Request::new(&operations::GET_SETUP_CURRENT), RawResponse::json)
     }
+    #[cfg(feature = "setup")]
     /// Change the current setup for that session. Any existing event registration is automatically closed.
     ///
     /// `POST /setup/current/{setupOID}`
@@ -67,6 +70,7 @@ impl crate::Client {
             RawResponse::empty,
         )
     }
+    #[cfg(feature = "setup")]
     /// Return dawn time of the current day based on the setup location
     ///
     /// `GET /setup/dawnTime`
@@ -83,6 +87,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "setup")]
     /// Return dawn time of the chosen day on the setup location
     ///
     /// `GET /setup/dawnTime/{year}/{month}/{day}`
@@ -110,6 +115,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "setup")]
     /// Get configuration for notification sent on gateway disconnect
     ///
     /// `GET /setup/disconnectionAlert/configuration`
@@ -127,6 +133,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "setup")]
     /// Update configuration for notification sent on gateway disconnect
     ///
     /// `PUT /setup/disconnectionAlert/configuration`
@@ -149,6 +156,7 @@ impl crate::Client {
             )
             .json(body)
     }
+    #[cfg(feature = "setup")]
     /// Return dusk time of the current day based on the setup location
     ///
     /// `GET /setup/duskTime`
@@ -165,6 +173,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "setup")]
     /// Return dusk time of the chosen day based on the setup location
     ///
     /// `GET /setup/duskTime/{year}/{month}/{day}`
@@ -192,6 +201,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "setup")]
     /// Add an existing enduser to setup
     ///
     /// `POST /setup/enduser`
@@ -212,6 +222,7 @@ impl crate::Client {
             )
             .json(body)
     }
+    #[cfg(feature = "setup")]
     /// Remove an existing enduser from setup
     ///
     /// `DELETE /setup/enduser/{userId}`
@@ -228,6 +239,7 @@ impl crate::Client {
             RawResponse::empty,
         )
     }
+    #[cfg(feature = "setup")]
     /// Get setup location
     ///
     /// `GET /setup/location`
@@ -239,6 +251,7 @@ impl crate::Client {
     pub fn get_setup_location(&self) -> Call<'_, crate::types::Location> {
         Call::new(self, Request::new(&operations::GET_SETUP_LOCATION), RawResponse::json)
     }
+    #[cfg(feature = "setup")]
     /// Update setup location of user
     ///
     /// `PUT /setup/location`
@@ -290,6 +303,7 @@ impl crate::Client {
             Call::new(self, Request::new(&operations::GET_SETUP), RawResponse::json),
         )
     }
+    #[cfg(feature = "setup")]
     /// Get the list of uploaded files on the setup
     ///
     /// `GET /setup/files`
@@ -299,6 +313,7 @@ impl crate::Client {
     pub fn get_setup_files(&self) -> Call<'_, Vec<crate::types::SetupFile>> {
         Call::new(self, Request::new(&operations::GET_SETUP_FILES), RawResponse::json)
     }
+    #[cfg(feature = "setup")]
     /// Get upload url for setup file
     ///
     /// `GET /setup/files/uploadURL`
@@ -324,6 +339,7 @@ impl crate::Client {
             ),
         )
     }
+    #[cfg(feature = "setup")]
     /// Get download url for setup file
     ///
     /// `GET /setup/files/{fileOID}/downloadURL`
@@ -344,6 +360,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "setup")]
     /// Get additional information
     ///
     /// `GET /setup/additionalInformation`
@@ -363,6 +380,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "setup")]
     /// Get additional information
     ///
     /// `GET /setup/additionalInformation/{templateId}`
@@ -385,6 +403,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "setup")]
     /// Delete setup additional information
     ///
     /// `DELETE /setup/additionalInformation/{templateId}`
@@ -407,6 +426,7 @@ impl crate::Client {
             RawResponse::empty,
         )
     }
+    #[cfg(feature = "setup")]
     /// Add setup additional information
     ///
     /// `POST /setup/additionalInformation/{templateId}/{value}`
@@ -433,6 +453,7 @@ impl crate::Client {
             RawResponse::empty,
         )
     }
+    #[cfg(feature = "setup")]
     /// Get setup features
     ///
     /// `GET /setup/features`
@@ -446,6 +467,7 @@ impl crate::Client {
     pub fn get_setup_features(&self) -> Call<'_, Vec<crate::types::SetupFeature>> {
         Call::new(self, Request::new(&operations::GET_SETUP_FEATURES), RawResponse::json)
     }
+    #[cfg(feature = "setup")]
     /// Update setup metadata
     ///
     /// `PUT /setup/metadata`
@@ -466,6 +488,7 @@ impl crate::Client {
             )
             .json(body)
     }
+    #[cfg(feature = "setup")]
     /// This operation returns all subscribed options of a given setup.
     ///
     /// `GET /setup/options`
@@ -477,6 +500,7 @@ impl crate::Client {
     pub fn get_setup_options(&self) -> Call<'_, Vec<crate::types::SetupOption>> {
         Call::new(self, Request::new(&operations::GET_SETUP_OPTIONS), RawResponse::json)
     }
+    #[cfg(feature = "setup")]
     /// This operation returns the selected subscribed option of a given setup.
     ///
     /// `GET /setup/options/{optionId}`
@@ -496,6 +520,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "setup")]
     /// This operation returns all subscribed options of a given setup.
     ///
     /// `GET /setup/options/{optionId}/{parameterName}`
@@ -518,6 +543,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "setup")]
     /// This operation returns remaining quotas value.
     ///
     /// `GET /setup/quotas`
@@ -527,6 +553,7 @@ impl crate::Client {
     pub fn get_setup_quotas(&self) -> Call<'_, Vec<crate::types::SetupQuota>> {
         Call::new(self, Request::new(&operations::GET_SETUP_QUOTAS), RawResponse::json)
     }
+    #[cfg(feature = "setup")]
     /// This operation returns a quota.
     ///
     /// `GET /setup/quotas/{quotaId}`
@@ -573,12 +600,14 @@ impl<'c> std::future::IntoFuture for GetSetup<'c> {
         self.0.send()
     }
 }
+#[cfg(feature = "setup")]
 /// A call of [`Client::get_setup_files_upload_url`](crate::Client::get_setup_files_upload_url): set its options, then `.await` it.
 #[derive(Debug)]
 #[must_use = "a call does nothing until it is awaited"]
 pub struct GetSetupFilesUploadUrl<'c>(
     Call<'c, crate::types::GetSetupFilesUploadUrlResponse>,
 );
+#[cfg(feature = "setup")]
 impl<'c> GetSetupFilesUploadUrl<'c> {
     /// File name
     ///
@@ -595,6 +624,7 @@ impl<'c> GetSetupFilesUploadUrl<'c> {
         self.0.send()
     }
 }
+#[cfg(feature = "setup")]
 impl<'c> std::future::IntoFuture for GetSetupFilesUploadUrl<'c> {
     type Output = Result<crate::types::GetSetupFilesUploadUrlResponse, crate::Error>;
     type IntoFuture = crate::CallFuture<
