@@ -44,7 +44,7 @@
 //!
 //! - [`Client`] methods: one per operation of the documentation, named after the
 //!   method and path (`GET /setup/devices/{deviceURL}` →
-//!   [`Client::get_setup_devices_by_device_url`]); [`operations`] describes them.
+//!   `Client::get_setup_devices_by_device_url`, feature `device`); [`operations`] describes them.
 //!   Each returns a [`Call`]: required arguments are positional, options are
 //!   methods of the call ([`calls`]), and `.await` sends it:
 //!   `client.get_setup_devices_by_device_url(url).with_manufacturer_data(true).await?`.

@@ -12,6 +12,8 @@
 //! `Client::request(&operations::X)` works for every operation whatever the
 //! features.
 
+pub mod closure;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::TokenStream;
@@ -25,7 +27,7 @@ use crate::ir::{Answer, Ir, OpDef, Ty};
 pub const FEATURES_PATH: &str = "spec/features.toml";
 
 /// The checked-in map.
-pub const FEATURES: &str = include_str!("../../spec/features.toml");
+pub const FEATURES: &str = include_str!("../../../spec/features.toml");
 
 /// The manifest whose `[features]` table the generator writes.
 pub const CARGO_TOML_PATH: &str = "generated/Cargo.toml";
