@@ -74,7 +74,7 @@
 //! and [`signin`], the vendors' flows), then transport and session (`transport/`), then
 //! the client (`client/`: [`Client`], [`Call`], and the generated methods), then what
 //! is built on the client (`follow/`: [`EventStream`], executions; `home/`: [`home`];
-//! `accounts/`: [`SomfyAccount`], local tokens; `tools/`: [`diagnostics`], discovery).
+//! `accounts/`: [`SomfyAccount`], local tokens; `tools/`: `diagnostics`, discovery: cargo features).
 //!
 //! # Names
 //!
@@ -109,6 +109,7 @@ mod generated;
 pub(crate) use value::{de, event_table, redact};
 
 pub use config::signin;
+#[cfg(feature = "diagnostics")]
 pub use tools::diagnostics;
 pub use value::state;
 

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::config::signin::{Brandt, Cozytouch, Rexel, SomfyOAuth, VendorSignIn};
+use crate::config::signin::{SomfyOAuth, VendorSignIn};
 use crate::config::tls;
 use crate::error::Error;
 
@@ -88,17 +88,20 @@ impl Server {
     }
 
     /// Rexel Energeasy Connect (through Rexel's API, which fronts Overkiz). Rexel
-    /// accounts sign in in a browser: see [`crate::signin::Rexel::authorize`]. Every
-    /// call names its gateway, so a bare [`crate::Credentials::bearer`] token is
-    /// refused when the client is built (use
-    /// [`crate::signin::Rexel::sign_in_with_token`] and
-    /// [`crate::signin::RexelSignIn::select_gateway`]).
+    /// accounts sign in in a browser: see `crate::signin::Rexel::authorize` (cargo
+    /// feature `rexel`, on by default; without it, the preset has no vendor sign-in).
+    /// Every call names its gateway, so a bare [`crate::Credentials::bearer`] token is
+    /// refused when the client is built (use `crate::signin::Rexel::sign_in_with_token`
+    /// and `crate::signin::RexelSignIn::select_gateway`).
     pub fn rexel() -> Server {
         Server {
             name: "Rexel Energeasy Connect".into(),
             base_url: "https://econnect-api.rexelservices.fr/api/enduser/overkiz".into(),
             kind: ServerKind::Cloud,
-            vendor: Some(VendorSignIn::Rexel(Rexel::default())),
+            #[cfg(feature = "rexel")]
+            vendor: Some(VendorSignIn::Rexel(crate::config::signin::Rexel::default())),
+            #[cfg(not(feature = "rexel"))]
+            vendor: None,
         }
     }
 
@@ -115,10 +118,15 @@ impl Server {
     /// Atlantic, Thermor and Sauter Cozytouch (`ha110-1.overkiz.com`).
     ///
     /// Cozytouch accounts sign in at the Atlantic API first
-    /// ([`crate::signin::Cozytouch`]).
+    /// (`crate::signin::Cozytouch`, cargo feature `cozytouch`, on by default; without
+    /// it, passwords go to `POST /login`).
     pub fn cozytouch() -> Server {
-        Server::preset("Atlantic/Thermor/Sauter Cozytouch", "ha110-1.overkiz.com")
-            .with_vendor_sign_in(VendorSignIn::Cozytouch(Cozytouch::default()))
+        let server = Server::preset("Atlantic/Thermor/Sauter Cozytouch", "ha110-1.overkiz.com");
+        #[cfg(feature = "cozytouch")]
+        let server = server.with_vendor_sign_in(VendorSignIn::Cozytouch(
+            crate::config::signin::Cozytouch::default(),
+        ));
+        server
     }
 
     /// Hitachi Hi Kumo, Europe (`ha117-1.overkiz.com`).
@@ -149,10 +157,15 @@ impl Server {
     }
 
     /// Brandt Smart Control (`ha3-1.overkiz.com`). Brandt accounts sign in at the
-    /// Brandt middleware first ([`crate::signin::Brandt`]).
+    /// Brandt middleware first (`crate::signin::Brandt`, cargo feature `brandt`, on by
+    /// default; without it, passwords go to `POST /login`).
     pub fn brandt() -> Server {
-        Server::preset("Brandt", "ha3-1.overkiz.com")
-            .with_vendor_sign_in(VendorSignIn::Brandt(Brandt::default()))
+        let server = Server::preset("Brandt", "ha3-1.overkiz.com");
+        #[cfg(feature = "brandt")]
+        let server = server.with_vendor_sign_in(VendorSignIn::Brandt(
+            crate::config::signin::Brandt::default(),
+        ));
+        server
     }
 
     /// Hexaom Hexaconnect (`ha5-1.overkiz.com`).
@@ -324,7 +337,7 @@ mod tests {
             let url = parse_base(server.base_url()).expect("preset parses");
             assert_eq!(url.scheme(), "https");
             assert!(!server.is_local());
-            if matches!(server.vendor_sign_in(), Some(VendorSignIn::Rexel(_))) {
+            if server.name() == Server::rexel().name() {
                 // Rexel fronts Overkiz with its own API.
                 assert_eq!(url.host_str(), Some("econnect-api.rexelservices.fr"));
                 continue;
@@ -341,16 +354,22 @@ mod tests {
         let flow = |server: Server| match server.vendor_sign_in() {
             None => "login form",
             Some(V::Somfy(config)) if *config == SomfyOAuth::default() => "somfy",
-            Some(V::Cozytouch(config)) if *config == Cozytouch::default() => "cozytouch",
-            Some(V::Brandt(config)) if *config == Brandt::default() => "brandt",
+            #[cfg(feature = "cozytouch")]
+            Some(V::Cozytouch(config)) if *config == crate::signin::Cozytouch::default() => "cozytouch",
+            #[cfg(feature = "brandt")]
+            Some(V::Brandt(config)) if *config == crate::signin::Brandt::default() => "brandt",
             #[cfg(feature = "nexity")]
             Some(V::Nexity(_)) => "nexity",
-            Some(V::Rexel(config)) if *config == Rexel::default() => "rexel",
+            #[cfg(feature = "rexel")]
+            Some(V::Rexel(config)) if *config == crate::signin::Rexel::default() => "rexel",
             Some(_) => "changed",
         };
         assert_eq!(flow(Server::somfy_europe()), "somfy");
+        #[cfg(feature = "cozytouch")]
         assert_eq!(flow(Server::cozytouch()), "cozytouch");
+        #[cfg(feature = "brandt")]
         assert_eq!(flow(Server::brandt()), "brandt");
+        #[cfg(feature = "rexel")]
         assert_eq!(flow(Server::rexel()), "rexel");
         #[cfg(feature = "nexity")]
         assert_eq!(flow(Server::nexity()), "nexity");

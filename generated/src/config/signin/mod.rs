@@ -49,11 +49,15 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(feature = "brandt")]
 mod brandt;
+#[cfg(feature = "cozytouch")]
 mod cozytouch;
 #[cfg(feature = "nexity")]
 mod nexity;
+#[cfg(feature = "rexel")]
 mod pkce;
+#[cfg(feature = "rexel")]
 mod rexel;
 mod somfy;
 pub(crate) mod somfy_sites;
@@ -63,11 +67,15 @@ mod vendor;
 
 use std::sync::Arc;
 
+#[cfg(feature = "brandt")]
 pub use brandt::Brandt;
+#[cfg(feature = "cozytouch")]
 pub use cozytouch::Cozytouch;
 #[cfg(feature = "nexity")]
 pub use nexity::Nexity;
+#[cfg(feature = "rexel")]
 pub use pkce::Pkce;
+#[cfg(feature = "rexel")]
 pub use rexel::{AuthorizationRedirectError, Rexel, RexelAuthorization, RexelGateway, RexelSignIn};
 pub use somfy::SomfyOAuth;
 pub use somfy_sites::{Site, SiteGateway, SomfySites};
@@ -76,7 +84,7 @@ pub use crate::config::flow::{SignInContext, SignInFlow};
 pub use crate::config::grant::Grant;
 pub(crate) use crate::config::grant::Proof;
 
-use crate::config::credentials::{Credentials, CredentialsKind, FROM_FN};
+use crate::config::credentials::Credentials;
 use crate::error::Error;
 use crate::value::secret::Secret;
 
@@ -88,15 +96,21 @@ use crate::value::secret::Secret;
 pub enum VendorSignIn {
     /// Somfy accounts (Europe): OAuth password grant, then a bearer token.
     Somfy(SomfyOAuth),
-    /// Atlantic, Thermor and Sauter Cozytouch: Atlantic token, JWT, `/login`.
+    /// Atlantic, Thermor and Sauter Cozytouch: Atlantic token, JWT, `/login` (cargo
+    /// feature `cozytouch`, on by default).
+    #[cfg(feature = "cozytouch")]
     Cozytouch(Cozytouch),
-    /// Brandt Smart Control: Brandt session, JWT, `/login`.
+    /// Brandt Smart Control: Brandt session, JWT, `/login` (cargo feature `brandt`,
+    /// on by default).
+    #[cfg(feature = "brandt")]
     Brandt(Brandt),
     /// Nexity: AWS Cognito SRP, SSO token, `/login` (cargo feature `nexity`, on by
     /// default).
     #[cfg(feature = "nexity")]
     Nexity(Nexity),
-    /// Rexel Energeasy Connect: OAuth in a browser (see [`RexelAuthorization`]).
+    /// Rexel Energeasy Connect: OAuth in a browser (see `RexelAuthorization`; cargo
+    /// feature `rexel`, on by default).
+    #[cfg(feature = "rexel")]
     Rexel(Rexel),
 }
 
@@ -104,18 +118,28 @@ impl VendorSignIn {
     /// Refuses credentials that cannot work with this vendor, when the client is
     /// built rather than at the first call.
     pub(crate) fn check(&self, credentials: &Credentials) -> Result<(), Error> {
-        // Every Rexel call names its gateway (`gatewayId`), which a bare token (or
-        // credentials from a closure) cannot carry.
-        let bare = match &credentials.kind {
-            CredentialsKind::Bearer(_) => true,
-            CredentialsKind::Flow(flow) => flow.name() == FROM_FN,
-            _ => false,
-        };
         match self {
-            VendorSignIn::Rexel(_) if bare => Err(Error::config(
-                "a Rexel server needs a gateway id with its token: use Rexel::sign_in_with_token and RexelSignIn::select_gateway (or RexelAuthorization for the browser sign-in), not a bare bearer token",
-            )),
-            _ => Ok(()),
+            // Every Rexel call names its gateway (`gatewayId`), which a bare token (or
+            // credentials from a closure) cannot carry.
+            #[cfg(feature = "rexel")]
+            VendorSignIn::Rexel(_) => {
+                use crate::config::credentials::{CredentialsKind, FROM_FN};
+                let bare = match &credentials.kind {
+                    CredentialsKind::Bearer(_) => true,
+                    CredentialsKind::Flow(flow) => flow.name() == FROM_FN,
+                    _ => false,
+                };
+                if bare {
+                    return Err(Error::config(
+                        "a Rexel server needs a gateway id with its token: use Rexel::sign_in_with_token and RexelSignIn::select_gateway (or RexelAuthorization for the browser sign-in), not a bare bearer token",
+                    ));
+                }
+                Ok(())
+            }
+            _ => {
+                let _ = credentials;
+                Ok(())
+            }
         }
     }
 
@@ -127,12 +151,15 @@ impl VendorSignIn {
     ) -> Result<Arc<dyn SignInFlow>, Error> {
         Ok(match self {
             VendorSignIn::Somfy(config) => Arc::new(somfy::SomfyFlow::new(config.clone(), user, password)),
+            #[cfg(feature = "cozytouch")]
             VendorSignIn::Cozytouch(config) => {
                 Arc::new(cozytouch::CozytouchFlow::new(config.clone(), user, password))
             }
+            #[cfg(feature = "brandt")]
             VendorSignIn::Brandt(config) => Arc::new(brandt::BrandtFlow::new(config.clone(), user, password)),
             #[cfg(feature = "nexity")]
             VendorSignIn::Nexity(config) => Arc::new(nexity::NexityFlow::new(config.clone(), user, password)),
+            #[cfg(feature = "rexel")]
             VendorSignIn::Rexel(_) => {
                 return Err(Error::config(
                     "Rexel accounts sign in in a browser: use RexelAuthorization, then Credentials::sign_in_flow",
@@ -146,6 +173,7 @@ impl VendorSignIn {
 mod tests {
     use super::*;
 
+    #[cfg(feature = "rexel")]
     #[test]
     fn rexel_refuses_credentials_without_a_gateway() {
         let rexel = VendorSignIn::Rexel(Rexel::default());

@@ -12,7 +12,8 @@ const MAX_ANSWER_BYTES: u64 = 1024 * 1024;
 pub(crate) struct Answer {
     pub(crate) status: u16,
     pub(crate) body: Vec<u8>,
-    /// `Set-Cookie` values, `NAME=value` only.
+    /// `Set-Cookie` values, `NAME=value` only (Brandt's session).
+    #[cfg_attr(not(feature = "brandt"), allow(dead_code))]
     pub(crate) cookies: Vec<String>,
 }
 
