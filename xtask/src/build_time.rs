@@ -9,16 +9,51 @@ use overkiz_codegen::emit::GENERATED_DIR;
 
 use crate::error::Error;
 
+/// The Cargo features the timed builds use: the crate's, as a dependent names them.
+#[derive(Debug, Clone, Default)]
+pub struct FeatureSelection {
+    /// `--features` (comma- or space-separated), if given.
+    pub features: Option<String>,
+    /// `--no-default-features`.
+    pub no_default_features: bool,
+}
+
+impl FeatureSelection {
+    /// The arguments of `cargo build` that select them.
+    fn args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        if self.no_default_features {
+            args.push("--no-default-features".to_owned());
+        }
+        if let Some(features) = &self.features {
+            args.push("--features".to_owned());
+            args.push(features.clone());
+        }
+        args
+    }
+
+    fn describe(&self) -> String {
+        match (&self.features, self.no_default_features) {
+            (None, false) => "default features".to_owned(),
+            (None, true) => "no default features".to_owned(),
+            (Some(f), false) => format!("default features and {f}"),
+            (Some(f), true) => format!("features {f} only"),
+        }
+    }
+}
+
 /// Builds `overkiz` once (dependencies included), then times `runs` builds of the
 /// crate alone: after touching the generated sources (what a regeneration does; lets
 /// incremental compilation reuse unchanged work), or from scratch; `as_dependency`
 /// also turns incremental compilation off, as for a crate a consumer depends on.
+/// Every build uses the features of `selection`.
 pub fn run(
     root: &Path,
     runs: u32,
     release: bool,
     from_scratch: bool,
     as_dependency: bool,
+    selection: &FeatureSelection,
 ) -> Result<(), Error> {
     if as_dependency {
         // Read by the cargo processes this one starts.
@@ -36,8 +71,14 @@ pub fn run(
     println!("generated sources: {} files, {lines} lines", files.len());
 
     let profile = if release { "release" } else { "debug" };
-    println!("warming up: building overkiz and its dependencies ({profile})");
-    cargo(root, &["build", "--quiet", "-p", "overkiz"], release)?;
+    println!(
+        "warming up: building overkiz and its dependencies ({profile}, {})",
+        selection.describe()
+    );
+    let mut build = vec!["build", "--quiet", "-p", "overkiz"];
+    let selected = selection.args();
+    build.extend(selected.iter().map(String::as_str));
+    cargo(root, &build, release)?;
     let what = if as_dependency {
         "from scratch, not incremental (as a dependency)"
     } else if from_scratch {
@@ -53,9 +94,12 @@ pub fn run(
             touch(&files)?;
         }
         let started = Instant::now();
-        cargo(root, &["build", "--quiet", "-p", "overkiz"], release)?;
+        cargo(root, &build, release)?;
         let secs = started.elapsed().as_secs_f64();
-        println!("run {run}: cargo build -p overkiz ({profile}) {what}: {secs:.1} s");
+        println!(
+            "run {run}: cargo build -p overkiz {} ({profile}) {what}: {secs:.1} s",
+            selected.join(" ")
+        );
         times.push(secs);
     }
     times.sort_by(f64::total_cmp);

@@ -78,6 +78,13 @@ enum Command {
         /// `CARGO_INCREMENTAL=0`.
         #[arg(long)]
         as_dependency: bool,
+        /// Features of `overkiz` to build with (as `cargo build --features`), e.g.
+        /// the common set `setup,action-groups,action-groups-execution,events,history`.
+        #[arg(long, value_name = "FEATURES")]
+        features: Option<String>,
+        /// Build without the default features (with `--features`: only those).
+        #[arg(long)]
+        no_default_features: bool,
     },
 }
 
@@ -113,12 +120,18 @@ fn run(command: Command) -> Result<(), Error> {
             release,
             from_scratch,
             as_dependency,
+            features,
+            no_default_features,
         } => build_time::run(
             &workspace_root(),
             runs,
             release,
             from_scratch || as_dependency,
             as_dependency,
+            &build_time::FeatureSelection {
+                features,
+                no_default_features,
+            },
         ),
     }
 }

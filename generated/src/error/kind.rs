@@ -68,8 +68,8 @@ pub enum ErrorKind {
     /// Login refused for a reason not recognised.
     AuthenticationFailed,
     /// The account has several gateways and the sign-in needs to know which one to
-    /// use (Rexel: [`crate::signin::RexelSignIn::gateways`], then
-    /// [`crate::signin::RexelSignIn::select_gateway`] and sign in again). Nothing was
+    /// use (Rexel: `crate::signin::RexelSignIn::gateways`, then
+    /// `crate::signin::RexelSignIn::select_gateway` and sign in again). Nothing was
     /// refused: the client signs in again at once after the choice.
     GatewayChoiceNeeded,
     /// The account has no gateway to use (Rexel: add one in the vendor's app).

@@ -22,7 +22,7 @@
 //!   [`UiWidget`](crate::UiWidget), [`StateName`](crate::StateName),
 //!   [`CommandName`](crate::CommandName), each with an `Unknown(String)` fallback that
 //!   keeps unseen names (generated from `spec/vocabulary.toml`).
-//! - Diagnostics: [`crate::diagnostics::anonymize`] makes a setup (or any answer)
+//! - Diagnostics: `crate::diagnostics::anonymize` (feature `diagnostics`) makes a setup (or any answer)
 //!   safe to post in a bug report.
 //!
 //! # Names
