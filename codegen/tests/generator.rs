@@ -198,6 +198,14 @@ fn a_private_tags_line_follows_the_summary() {
         endpoints.contains("/// # Setup\nimpl crate::Client {"),
         "{endpoints}"
     );
-    // The crate documentation links it through the group's first method.
-    assert!(file(&g, "client_sections.md").contains("- [Setup](Client::get_setup_alert)\n"));
+    // The crate documentation names the group's feature (the map's `setup`, whose
+    // group "End-User / Setup" this page lacks); `calls` links the group through its
+    // first method when the feature is on.
+    assert!(file(&g, "client_sections.md").contains("- Setup (`setup`)\n"));
+    let calls = file(&g, "calls/mod.rs");
+    assert!(
+        calls.contains("feature = \"setup\",\n    doc = \" - [Setup](crate::Client::get_setup_alert) (feature `setup`)\""),
+        "{calls}"
+    );
+    assert!(g.features.notices.iter().any(|n| n.contains("\"Setup\" is not in spec/features.toml")));
 }

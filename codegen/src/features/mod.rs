@@ -49,15 +49,13 @@ pub struct FeatureMapError {
     pub message: String,
 }
 
-/// Why a feature plan cannot be made for a page.
+/// Why the features cannot be planned: the map is malformed (any page generates
+/// with a well-formed map).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FeaturesError {
     /// The map is malformed.
     #[error(transparent)]
     Map(#[from] FeatureMapError),
-    /// The map does not fit the page.
-    #[error("{FEATURES_PATH}: {0}")]
-    Mismatch(String),
 }
 
 /// A runtime feature: written to the table as it is.
@@ -341,9 +339,10 @@ fn op_types(ir: &Ir, op: &OpDef) -> BTreeSet<String> {
     out
 }
 
-/// Computes the plan of `ir`. With `previous_version`, runtime operations the page
-/// lacks are no error (an older page, generated with the newest map).
-pub fn plan(ir: &Ir, map: &FeatureMap, previous_version: bool) -> Result<Plan, FeaturesError> {
+/// Computes the plan of `ir`. Groups the map does not list and runtime operations
+/// the page lacks are notices (none for the runtime operations with
+/// `previous_version`: an older page, generated with the newest map).
+pub fn plan(ir: &Ir, map: &FeatureMap, previous_version: bool) -> Plan {
     let mut plan = Plan {
         runtime: map.runtime_features.clone(),
         ..Plan::default()
@@ -366,25 +365,45 @@ pub fn plan(ir: &Ir, map: &FeatureMap, previous_version: bool) -> Result<Plan, F
         reach(ir, &Ty::Named(event.struct_name.clone()), &mut always);
     }
     let mut by_feature: Vec<(String, BTreeSet<String>)> = Vec::new();
+    // Features of the groups on this page that the map names: a derived name must
+    // not join one of them.
+    let page_keys: BTreeSet<String> = ir
+        .operations
+        .iter()
+        .map(|op| group_key(op.spec.category.as_deref(), &op.spec.group))
+        .collect();
+    let mut taken: BTreeSet<String> = map
+        .groups
+        .iter()
+        .filter(|(key, _)| page_keys.contains(*key))
+        .map(|(_, (feature, _))| feature.clone())
+        .collect();
     let mut derived: BTreeMap<String, String> = BTreeMap::new();
     for op in &ir.operations {
         let key = group_key(op.spec.category.as_deref(), &op.spec.group);
-        let feature = match map.groups.get(&key) {
-            Some((feature, _)) => feature.clone(),
-            None => {
-                let name = derived_name(&op.module);
-                if !derived.contains_key(&key) {
-                    if let Some(other) = plan.groups.get(&name).filter(|g| !g.groups.contains(&key)) {
-                        return Err(FeaturesError::Mismatch(format!(
-                            "group \"{key}\" is not listed, and its derived feature name `{name}` is taken by {:?}: add a line `\"{key}\" = \"another-name\"` to [groups]",
-                            other.groups
-                        )));
-                    }
-                    plan.notices.push(format!(
-                        "group \"{key}\" is not in {FEATURES_PATH}: its feature is named `{name}` after its module; add `\"{key}\" = \"{name}\"` to [groups] to keep that name"
-                    ));
-                    derived.insert(key.clone(), name.clone());
+        let feature = match (map.groups.get(&key), derived.get(&key)) {
+            (Some((feature, _)), _) | (None, Some(feature)) => feature.clone(),
+            (None, None) => {
+                // The module's name, numbered when a group of the page has it; it
+                // joins a listed group that is not on the page (most likely this
+                // group under its former heading).
+                let base = derived_name(&op.module);
+                let mut name = base.clone();
+                let mut n = 1;
+                while taken.contains(&name) {
+                    n += 1;
+                    name = format!("{base}-{n}");
                 }
+                taken.insert(name.clone());
+                let joined = plan
+                    .groups
+                    .get(&name)
+                    .map(|g| format!(" (the feature of {:?}, which this page lacks)", g.groups))
+                    .unwrap_or_default();
+                plan.notices.push(format!(
+                    "group \"{key}\" is not in {FEATURES_PATH}: its feature is named `{name}`{joined} after its module; add `\"{key}\" = \"{name}\"` to [groups] to keep that name"
+                ));
+                derived.insert(key.clone(), name.clone());
                 name
             }
         };
@@ -416,18 +435,16 @@ pub fn plan(ir: &Ir, map: &FeatureMap, previous_version: bool) -> Result<Plan, F
             }
         }
     }
+    // A runtime operation the page lacks: the runtime's code naming it no longer
+    // compiles (its constant is gone), which says more than an error here; an older
+    // page (`previous_version`) and small test pages lack many.
     if !previous_version {
-        if let Some((op, line)) = map
-            .runtime_operations
-            .iter()
-            .find(|(op, _)| !found.contains(op))
-        {
-            return Err(FeaturesError::Map(FeatureMapError {
-                line: *line,
-                message: format!(
-                    "runtime operation \"{op}\" is not in the page (stale: the runtime can no longer call it); expected \"METHOD /path\" of an operation of the page"
-                ),
-            }));
+        for (op, line) in &map.runtime_operations {
+            if !found.contains(op) {
+                plan.notices.push(format!(
+                    "{FEATURES_PATH}:{line}: runtime operation \"{op}\" is not in the page"
+                ));
+            }
         }
     }
     let names = ir
@@ -465,7 +482,7 @@ pub fn plan(ir: &Ir, map: &FeatureMap, previous_version: bool) -> Result<Plan, F
             }
         }
     }
-    Ok(plan)
+    plan
 }
 
 impl Plan {
