@@ -149,7 +149,8 @@ fn generate_with(
     idempotency::apply(&mut spec, curated)?;
     compat::apply(&mut spec, previous, curated)?;
     let ir = ir::build(&spec, curated)?;
-    let map = features::FeatureMap::parse(features::FEATURES).map_err(features::FeaturesError::from)?;
+    let map =
+        features::FeatureMap::parse(features::FEATURES).map_err(features::FeaturesError::from)?;
     let plan = features::plan(&ir, &map, curated.is_for_previous_version());
     let mut files = vec![GeneratedFile {
         path: SPEC_PATH.to_owned(),

@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 use overkiz_codegen::features::{self, closure, FeatureMap};
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
 }
 
 fn read(path: &str) -> String {
@@ -19,7 +22,10 @@ fn gated_files() -> Vec<(String, String)> {
     let dir = root().join(overkiz_codegen::emit::GENERATED_DIR);
     let mut files = Vec::new();
     for name in ["types.rs", "secrets.rs", "events.rs"] {
-        files.push((name.to_owned(), std::fs::read_to_string(dir.join(name)).unwrap()));
+        files.push((
+            name.to_owned(),
+            std::fs::read_to_string(dir.join(name)).unwrap(),
+        ));
     }
     let mut calls: Vec<_> = std::fs::read_dir(dir.join("calls"))
         .unwrap()
@@ -38,7 +44,12 @@ fn every_enabled_item_finds_the_types_it_names_enabled() {
     let files = gated_files();
     assert!(files.len() > 50, "calls/ was read");
     let problems = closure::check(&files);
-    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
     // The check saw gates at all (a tree without any would pass trivially).
     let types = &files[0].1;
     assert!(types.contains("#[cfg(feature = \"setup-triggers\")]"));
@@ -55,7 +66,10 @@ fn the_manifest_declares_every_feature_the_code_names() {
     for (_, text) in gated_files() {
         for part in text.split("feature = \"").skip(1) {
             let name = part.split('"').next().unwrap();
-            assert!(declared.contains(&name), "`{name}` is not declared in generated/Cargo.toml");
+            assert!(
+                declared.contains(&name),
+                "`{name}` is not declared in generated/Cargo.toml"
+            );
         }
     }
 }
@@ -69,9 +83,12 @@ fn edited_page() -> String {
 
 #[test]
 fn a_group_the_map_does_not_know_gets_a_derived_feature_and_a_notice() {
-    let generated =
-        overkiz_codegen::generate("enduser-api.txt", &edited_page(), &read("spec/curated.toml"))
-            .unwrap();
+    let generated = overkiz_codegen::generate(
+        "enduser-api.txt",
+        &edited_page(),
+        &read("spec/curated.toml"),
+    )
+    .unwrap();
     let plan = &generated.features;
     let derived = &plan.groups["clock-utils"];
     assert!(derived.groups.contains("Utils / Clock utils"));
@@ -84,11 +101,17 @@ fn a_group_the_map_does_not_know_gets_a_derived_feature_and_a_notice() {
     let table = plan.cargo_table();
     assert!(table.contains("\ntime-utils = []\n"), "{table}");
     assert!(table.contains("\nclock-utils = []\n"), "{table}");
-    assert!(table.contains("    \"time-utils\",\n"), "default keeps it: {table}");
+    assert!(
+        table.contains("    \"time-utils\",\n"),
+        "default keeps it: {table}"
+    );
     // Deterministic.
-    let again =
-        overkiz_codegen::generate("enduser-api.txt", &edited_page(), &read("spec/curated.toml"))
-            .unwrap();
+    let again = overkiz_codegen::generate(
+        "enduser-api.txt",
+        &edited_page(),
+        &read("spec/curated.toml"),
+    )
+    .unwrap();
     assert_eq!(again.features, generated.features);
 }
 
@@ -100,5 +123,7 @@ fn the_two_accounts_groups_have_their_own_features() {
         map.groups["Terms of use / Accounts management"].0
     );
     let manifest = read(features::CARGO_TOML_PATH);
-    assert!(manifest.contains("## Group \"Terms of use / Accounts management\": 2 operations.\nterms-of-use = []"));
+    assert!(manifest.contains(
+        "## Group \"Terms of use / Accounts management\": 2 operations.\nterms-of-use = []"
+    ));
 }

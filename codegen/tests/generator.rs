@@ -207,5 +207,9 @@ fn a_private_tags_line_follows_the_summary() {
         calls.contains("feature = \"setup\",\n    doc = \" - [Setup](crate::Client::get_setup_alert) (feature `setup`)\""),
         "{calls}"
     );
-    assert!(g.features.notices.iter().any(|n| n.contains("\"Setup\" is not in spec/features.toml")));
+    assert!(g
+        .features
+        .notices
+        .iter()
+        .any(|n| n.contains("\"Setup\" is not in spec/features.toml")));
 }

@@ -87,7 +87,9 @@ pub fn module(
 }
 
 fn cfg_gate(plan: &Plan, module_gate: &Gate, op: &OpDef) -> Gate {
-    item_gate(plan, module_gate, op).cloned().unwrap_or(Gate::Always)
+    item_gate(plan, module_gate, op)
+        .cloned()
+        .unwrap_or(Gate::Always)
 }
 
 /// The public names a module adds to `crate::calls`, sorted, each with its

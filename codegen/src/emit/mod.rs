@@ -61,8 +61,15 @@ pub fn emit(ir: &Ir, plan: &Plan, vocabulary_text: &str) -> Result<Vec<Generated
         let mut by_gate: std::collections::BTreeMap<&Gate, Vec<proc_macro2::Ident>> =
             std::collections::BTreeMap::new();
         for (name, export_gate) in exports {
-            let export_gate = if *gate == Gate::Always { export_gate } else { gate };
-            by_gate.entry(export_gate).or_default().push(type_ident(name));
+            let export_gate = if *gate == Gate::Always {
+                export_gate
+            } else {
+                gate
+            };
+            by_gate
+                .entry(export_gate)
+                .or_default()
+                .push(type_ident(name));
         }
         let uses = by_gate.iter().map(|(export_gate, names)| {
             let cfg = export_gate.attr();

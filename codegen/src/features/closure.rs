@@ -98,8 +98,11 @@ fn named(tokens: TokenStream, locals: &BTreeSet<String>, out: &mut BTreeSet<Stri
         };
         let text = ident.to_string();
         if text == "types" {
-            if let (Some(TokenTree::Punct(a)), Some(TokenTree::Punct(b)), Some(TokenTree::Ident(x))) =
-                (flat.get(i + 1), flat.get(i + 2), flat.get(i + 3))
+            if let (
+                Some(TokenTree::Punct(a)),
+                Some(TokenTree::Punct(b)),
+                Some(TokenTree::Ident(x)),
+            ) = (flat.get(i + 1), flat.get(i + 2), flat.get(i + 3))
             {
                 if a.as_char() == ':' && b.as_char() == ':' {
                     out.insert(format!("types::{x}"));
@@ -172,7 +175,11 @@ fn items(path: &str, file: &syn::File, module_gate: &ReadGate) -> Result<Vec<Ite
                     TokenTree::Ident(i) => Some(i.to_string()),
                     _ => None,
                 });
-                let name = format!("{}!({})", m.mac.path.to_token_stream(), owner.clone().unwrap_or_default());
+                let name = format!(
+                    "{}!({})",
+                    m.mac.path.to_token_stream(),
+                    owner.clone().unwrap_or_default()
+                );
                 (&m.attrs, owner, name)
             }
             syn::Item::Use(u) => (&u.attrs, None, "use".to_owned()),
@@ -181,7 +188,14 @@ fn items(path: &str, file: &syn::File, module_gate: &ReadGate) -> Result<Vec<Ite
             syn::Item::Static(s) => (&s.attrs, None, format!("static {}", s.ident)),
             syn::Item::Type(t) => (&t.attrs, None, format!("type {}", t.ident)),
             syn::Item::Fn(f) => (&f.attrs, None, format!("fn {}", f.sig.ident)),
-            other => (&[], None, format!("{}", other.to_token_stream()).chars().take(40).collect()),
+            other => (
+                &[],
+                None,
+                format!("{}", other.to_token_stream())
+                    .chars()
+                    .take(40)
+                    .collect(),
+            ),
         };
         out.push(Item {
             place: format!("{path}: {name}"),
@@ -240,7 +254,9 @@ pub fn check(files: &[(String, String)]) -> Vec<String> {
             continue;
         };
         for item in items {
-            let is_type = item.place.ends_with(&format!(": {}", item.owner.clone().unwrap_or_default()));
+            let is_type = item
+                .place
+                .ends_with(&format!(": {}", item.owner.clone().unwrap_or_default()));
             if let (true, Some(owner)) = (is_type, &item.owner) {
                 defined.insert(format!("{prefix}::{owner}"), item.gate.clone());
             }
@@ -258,7 +274,11 @@ pub fn check(files: &[(String, String)]) -> Vec<String> {
         };
         for item in items {
             if path == "events.rs" && item.gate.is_some() {
-                problems.push(format!("{}: events are never gated, found {}", item.place, show(&item.gate)));
+                problems.push(format!(
+                    "{}: events are never gated, found {}",
+                    item.place,
+                    show(&item.gate)
+                ));
             }
             // A type's impls and tables have its gate.
             let owner_key = match (path.as_str(), &item.owner) {
@@ -292,9 +312,10 @@ pub fn check(files: &[(String, String)]) -> Vec<String> {
                         show(&item.gate),
                         show(gate)
                     )),
-                    None if name.starts_with("types::") => {
-                        problems.push(format!("{}: names {name}, which is not defined", item.place))
-                    }
+                    None if name.starts_with("types::") => problems.push(format!(
+                        "{}: names {name}, which is not defined",
+                        item.place
+                    )),
                     None => {}
                 }
             }
@@ -353,7 +374,10 @@ mod tests {
         );
         let problems = check(&files(&broken, EVENTS, CALLS));
         assert_eq!(problems.len(), 1, "{problems:?}");
-        assert!(problems[0].contains("types.rs: Body") && problems[0].contains("types::OnlyA"), "{problems:?}");
+        assert!(
+            problems[0].contains("types.rs: Body") && problems[0].contains("types::OnlyA"),
+            "{problems:?}"
+        );
     }
 
     #[test]
@@ -363,26 +387,45 @@ mod tests {
             "pub struct Ev { pub x: Option<crate::types::OnlyA> }",
         );
         let problems = check(&files(&broken, EVENTS, CALLS));
-        assert!(problems.iter().any(|p| p.contains("types.rs: Ev") && p.contains("types::OnlyA")), "{problems:?}");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("types.rs: Ev") && p.contains("types::OnlyA")),
+            "{problems:?}"
+        );
         let gated_events = format!("#[cfg(feature = \"a\")] {EVENTS}");
         let problems = check(&files(TYPES, &gated_events, CALLS));
-        assert!(problems.iter().any(|p| p.contains("events are never gated")), "{problems:?}");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("events are never gated")),
+            "{problems:?}"
+        );
     }
 
     #[test]
     fn an_impl_gated_unlike_its_type_fails() {
         let broken = TYPES.replace("#[cfg(feature = \"a\")]\n        impl OnlyA", "impl OnlyA");
         let problems = check(&files(&broken, EVENTS, CALLS));
-        assert!(problems.iter().any(|p| p.contains("impl OnlyA")), "{problems:?}");
+        assert!(
+            problems.iter().any(|p| p.contains("impl OnlyA")),
+            "{problems:?}"
+        );
     }
 
     #[test]
     fn a_method_outside_its_module_gate_fails() {
         // Module `b` always compiles: a method there naming `OnlyA` needs its own cfg.
         let mut f = files(TYPES, EVENTS, "");
-        f[4].1 = "impl crate::Client { pub fn get(&self) -> crate::types::OnlyA { todo!() } }".to_owned();
+        f[4].1 = "impl crate::Client { pub fn get(&self) -> crate::types::OnlyA { todo!() } }"
+            .to_owned();
         let problems = check(&f);
-        assert!(problems.iter().any(|p| p.contains("calls/b.rs: Client::get")), "{problems:?}");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("calls/b.rs: Client::get")),
+            "{problems:?}"
+        );
         f[4].1 = "impl crate::Client { #[cfg(feature = \"a\")] pub fn get(&self) -> crate::types::OnlyA { todo!() } }".to_owned();
         assert_eq!(check(&f), Vec::<String>::new());
     }

@@ -222,10 +222,7 @@ impl Gate {
         let Gate::Any(features) = self else {
             return None;
         };
-        let predicates: Vec<TokenStream> = features
-            .iter()
-            .map(|f| quote!(feature = #f))
-            .collect();
+        let predicates: Vec<TokenStream> = features.iter().map(|f| quote!(feature = #f)).collect();
         Some(if predicates.len() == 1 {
             let p = &predicates[0];
             quote!(#[cfg(#p)])
@@ -505,7 +502,12 @@ impl Plan {
         text.push_str("]\n");
         for r in &self.runtime {
             let enables: Vec<String> = r.enables.iter().map(|e| format!("\"{e}\"")).collect();
-            text.push_str(&format!("## {}\n{} = [{}]\n", r.doc, r.name, enables.join(", ")));
+            text.push_str(&format!(
+                "## {}\n{} = [{}]\n",
+                r.doc,
+                r.name,
+                enables.join(", ")
+            ));
         }
         for (name, group) in &self.groups {
             let groups: Vec<String> = group.groups.iter().map(|g| format!("\"{g}\"")).collect();
@@ -571,10 +573,7 @@ mod tests {
     #[test]
     fn the_checked_in_map_parses() {
         let map = FeatureMap::parse(FEATURES).unwrap();
-        assert_eq!(
-            map.groups["End-User / Accounts management"].0,
-            "accounts"
-        );
+        assert_eq!(map.groups["End-User / Accounts management"].0, "accounts");
         assert_eq!(
             map.groups["Terms of use / Accounts management"].0,
             "terms-of-use"
@@ -588,7 +587,9 @@ mod tests {
     #[test]
     fn malformed_maps_name_the_line_and_what_was_expected() {
         let head = "[groups]\n\"Setup\" = \"setup\"\n";
-        let e = error(&format!("{head}\"Zone\" = \"Zone Feature\"\n[runtime]\noperations = []\n"));
+        let e = error(&format!(
+            "{head}\"Zone\" = \"Zone Feature\"\n[runtime]\noperations = []\n"
+        ));
         assert_eq!(e.line, 3);
         assert!(e.message.contains("expected a feature name"), "{e}");
 
@@ -596,7 +597,9 @@ mod tests {
         assert_eq!(e.line, 3);
         assert!(e.message.contains("expected"), "{e}");
 
-        let e = error(&format!("{head}[runtime]\noperations = [\n  \"GET /a\",\n  \"/setup\",\n]\n"));
+        let e = error(&format!(
+            "{head}[runtime]\noperations = [\n  \"GET /a\",\n  \"/setup\",\n]\n"
+        ));
         assert_eq!(e.line, 6);
         assert!(e.message.contains("expected \"METHOD /path\""), "{e}");
 

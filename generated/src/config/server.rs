@@ -355,7 +355,9 @@ mod tests {
             None => "login form",
             Some(V::Somfy(config)) if *config == SomfyOAuth::default() => "somfy",
             #[cfg(feature = "cozytouch")]
-            Some(V::Cozytouch(config)) if *config == crate::signin::Cozytouch::default() => "cozytouch",
+            Some(V::Cozytouch(config)) if *config == crate::signin::Cozytouch::default() => {
+                "cozytouch"
+            }
             #[cfg(feature = "brandt")]
             Some(V::Brandt(config)) if *config == crate::signin::Brandt::default() => "brandt",
             #[cfg(feature = "nexity")]
