@@ -42,9 +42,9 @@ impl SyncReport {
 
 /// Brings the files under `root` in line with `files`; with `check`, only reports
 /// what differs and touches nothing. Unchanged files are not rewritten, so their
-/// modification times stay and cargo does not rebuild for nothing. A [`SPLICED`]
-/// file must exist with its markers (an `InvalidData` error otherwise); only its
-/// written part changes.
+/// modification times stay and cargo does not rebuild for nothing. Only the
+/// written part of a [`SPLICED`] file changes: a missing one is left out, one
+/// without its markers is an `InvalidData` error.
 pub fn sync(root: &Path, files: &[GeneratedFile], check: bool) -> io::Result<SyncReport> {
     let mut report = SyncReport::default();
     let wanted: BTreeSet<PathBuf> = files.iter().map(|f| root.join(&f.path)).collect();
@@ -56,9 +56,11 @@ pub fn sync(root: &Path, files: &[GeneratedFile], check: bool) -> io::Result<Syn
             Err(e) => return Err(e),
         };
         let contents = if SPLICED.contains(&file.path.as_str()) {
-            let spliced = current
-                .as_deref()
-                .and_then(|text| crate::features::splice(text, &file.contents));
+            // Under another root (`--out`) without the manifest, nothing to splice into.
+            let Some(current) = current.as_deref() else {
+                continue;
+            };
+            let spliced = crate::features::splice(current, &file.contents);
             spliced.ok_or_else(|| {
                 io::Error::new(
                     io::ErrorKind::InvalidData,
@@ -152,6 +154,48 @@ mod tests {
         assert!(!sync(&root, &files, false).unwrap().is_clean());
         assert!(sync(&root, &files, true).unwrap().is_clean());
         assert!(!stale.exists());
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn the_manifest_gets_only_its_written_part() {
+        use crate::features::{BEGIN_MARKER, CARGO_TOML_PATH, END_MARKER};
+        let root = std::env::temp_dir().join(format!("overkiz-splice-test-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        let table = format!("{BEGIN_MARKER}\n[features]\nnew = []\n{END_MARKER}\n");
+        let files = [file(CARGO_TOML_PATH, &table)];
+        // No manifest under this root: nothing to splice into.
+        assert!(sync(&root, &files, false).unwrap().is_clean());
+        assert!(!root.join(CARGO_TOML_PATH).exists());
+
+        let manifest = root.join(CARGO_TOML_PATH);
+        fs::create_dir_all(manifest.parent().unwrap()).unwrap();
+        let hand = "[package]\nname = \"x\"\n\n";
+        fs::write(
+            &manifest,
+            format!("{hand}{BEGIN_MARKER}\n[features]\nold = []\n{END_MARKER}\n\n[lints]\n"),
+        )
+        .unwrap();
+        assert_eq!(
+            sync(&root, &files, true).unwrap().changed,
+            vec![manifest.clone()]
+        );
+        sync(&root, &files, false).unwrap();
+        assert_eq!(
+            fs::read_to_string(&manifest).unwrap(),
+            format!("{hand}{table}\n[lints]\n")
+        );
+        assert!(sync(&root, &files, true).unwrap().is_clean());
+
+        fs::write(&manifest, hand).unwrap();
+        let error = sync(&root, &files, false).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::InvalidData);
+        assert!(
+            error
+                .to_string()
+                .contains("expected a part between the lines"),
+            "{error}"
+        );
         fs::remove_dir_all(&root).unwrap();
     }
 }
