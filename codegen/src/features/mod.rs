@@ -494,7 +494,7 @@ impl Plan {
             .collect();
         default.extend(self.groups.keys().map(String::as_str));
         let mut text = format!("{BEGIN_MARKER}\n[features]\n");
-        text.push_str("## Every group and the runtime features of the crate before features: nothing breaks for a dependent that names none.\n");
+        text.push_str("## Every group, and the runtime features that were always compiled before features: nothing breaks for a dependent that names none.\n");
         text.push_str("default = [\n");
         for name in default {
             text.push_str(&format!("    \"{name}\",\n"));
