@@ -22,6 +22,7 @@ pub mod curated_ops;
 pub mod emit;
 pub mod idempotency;
 pub mod ir;
+pub mod local_api;
 pub mod names;
 pub mod output;
 pub mod vocabulary;

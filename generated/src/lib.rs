@@ -133,7 +133,7 @@ pub use follow::follower::{ExecutionFollower, ExecutionUpdate};
 pub use generated::calls;
 pub use generated::events::{self, Event};
 pub use generated::vocabulary::{CommandName, Protocol, StateName, UiClass, UiWidget};
-pub use generated::{operations, types};
+pub use generated::{local_api, operations, types};
 pub use home::action_queue::{ActionQueue, ActionQueueSettings, QueuedResult};
 pub use home::command::{action_group, Action, Command, ExecutionMode};
 pub use signin::{Grant, SignInContext, SignInFlow, VendorSignIn};
