@@ -115,6 +115,7 @@ pub use value::state;
 pub use accounts::local::{CreatedLocalToken, DEVMODE_SCOPE};
 pub use accounts::somfy_account::{SomfyAccount, SomfyAccountBuilder};
 pub use client::call::{Call, CallFuture};
+pub use client::local_first::{LocalFirstConfig, Route, RouteWatch};
 pub use client::raw_call::RawCall;
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_LOGIN_COOL_DOWN,
