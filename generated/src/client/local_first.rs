@@ -287,12 +287,17 @@ impl Client {
     /// resends of a refused connection delay the fallback.
     ///
     /// ```no_run
-    /// # fn demo(cloud: overkiz::Client) -> Result<(), overkiz::Error> {
-    /// use overkiz::{Client, LocalFirstConfig};
-    /// let local = Client::local("1234-5678-9012", "local-token")?;
+    /// # async fn demo(cloud: overkiz::Client, token: overkiz::Secret) -> Result<(), overkiz::Error> {
+    /// use overkiz::{Client, LocalFirstConfig, Route};
+    /// let local = Client::local("1234-5678-9012", token)?;
     /// let client = Client::local_first_with(cloud, local, LocalFirstConfig::default());
-    /// // client.get_setup_devices() goes to the gateway; client.get_action_groups() to the cloud.
-    /// # Ok(()) }
+    /// let devices = client.get_setup_devices().await?; // from the gateway while it answers
+    /// let groups = client.get_action_groups().await?; // from the cloud: not a local operation
+    /// let mut route = client.route_watch().expect("a local-first client");
+    /// if route.route() == Route::Cloud {
+    ///     route.wait_for(Route::Local).await; // a probe found the gateway again
+    /// }
+    /// # let _ = (devices, groups); Ok(()) }
     /// ```
     pub fn local_first_with(cloud: Client, local: Client, config: LocalFirstConfig) -> Client {
         let cloud = cloud.direct();
