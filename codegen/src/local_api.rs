@@ -5,8 +5,10 @@
 //!
 //! Each entry names the operation as the local API's OpenAPI file writes it and as
 //! the documentation does (the placeholders' names differ: `{executionId}` against
-//! `{execId}`). An entry whose documented operation does not exist fails the
-//! generation, so a documentation change cannot make the list stale silently.
+//! `{execId}`). The generated list holds the entries the documentation has (a
+//! synthetic test page has none); `codegen/tests/local_api.rs` fails when an entry is
+//! missing from the checked-in spec or from the OpenAPI file, so a documentation
+//! change cannot make the list stale silently.
 
 use serde::Deserialize;
 
@@ -132,6 +134,23 @@ impl LocalApi {
                     })
             })
             .collect()
+    }
+
+    /// The entries the IR has, with their constants' names, in the file's order
+    /// (what the generated list holds); malformed entries fail.
+    pub fn present<'a>(&'a self, ir: &'a Ir) -> Result<Vec<(&'a LocalOperation, &'a str)>, String> {
+        let mut present = Vec::new();
+        for op in &self.operations {
+            let (method, path) = op.doc_parts()?;
+            if let Some(found) = ir
+                .operations
+                .iter()
+                .find(|o| o.spec.method.eq_ignore_ascii_case(method) && o.spec.path == path)
+            {
+                present.push((op, found.const_name.as_str()));
+            }
+        }
+        Ok(present)
     }
 
     /// The provenance as one line.

@@ -17,7 +17,6 @@ use tokio::sync::watch;
 use crate::client::Client;
 use crate::error::Error;
 use crate::generated::local_api;
-use crate::operations;
 use crate::transport::request::{RawResponse, Request};
 use crate::value::operation::Idempotency;
 
@@ -206,12 +205,18 @@ async fn probe(route: Weak<LocalRoute>) {
         let Some(route) = route.upgrade() else {
             return;
         };
-        match route
-            .local
-            .send_direct(Request::new(&operations::GET_API_VERSION))
-            .await
-        {
-            Ok(_) => {
+        // `GET /apiVersion`, the first of the list: a read that needs no token.
+        let probe = local_api::OPERATIONS
+            .iter()
+            .filter_map(|local| local.operation())
+            .find(|op| op.idempotency == Idempotency::SafeRead);
+        let answer = match probe {
+            Some(op) => route.local.send_direct(Request::new(op)).await.map(drop),
+            // No read to probe with: let the calls try the gateway again.
+            None => Ok(()),
+        };
+        match answer {
+            Ok(()) => {
                 tracing::info!("local gateway answers again; using it");
                 route.back_to_local();
                 return;
@@ -283,8 +288,12 @@ impl Client {
     ///   reports a gap ([`crate::GapReason::SourceChanged`]) and registers on the new
     ///   one.
     ///
-    /// Set the local client's [`crate::RetryPolicy`] with the gateway in mind: its
-    /// resends of a refused connection delay the fallback.
+    /// Build the local client with the gateway in mind: its
+    /// [`crate::ClientBuilder::connect_timeout`] (a gateway switched off answers
+    /// nothing, and the fallback waits for the timeout), its
+    /// [`crate::ClientBuilder::timeout`] and its [`crate::RetryPolicy`] (its resends
+    /// of a refused connection come before the fallback) set how soon a call falls
+    /// back.
     ///
     /// ```no_run
     /// # async fn demo(cloud: overkiz::Client, token: overkiz::Secret) -> Result<(), overkiz::Error> {
