@@ -99,6 +99,13 @@ struct RouteState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct EventSource(Option<RouteState>);
 
+impl EventSource {
+    /// The route it is on; `None` for a client that is not local-first.
+    pub(crate) fn route(&self) -> Option<Route> {
+        self.0.map(|state| state.route)
+    }
+}
+
 /// What the clones of a local-first client share: both clients and the route.
 pub(crate) struct LocalRoute {
     cloud: Client,

@@ -182,6 +182,23 @@ async fn unregister(client: &Client, listener: &Listener) -> Result<(), Error> {
     client.execute_in_current_session(request).await.map(drop)
 }
 
+/// Unregisters, in the background, the listener a stream left on the cloud when a
+/// local-first client went back to the gateway (best effort; it expires anyway). A
+/// listener left on the gateway is not: the gateway was just found unreachable.
+fn unregister_left(client: &Client, listener: Listener) {
+    if listener.source.route() != Some(crate::client::local_first::Route::Cloud) {
+        return;
+    }
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        let client = client.clone();
+        runtime.spawn(async move {
+            if let Err(error) = unregister(&client, &listener).await {
+                tracing::debug!(kind = ?error.kind(), "cannot unregister the cloud's event listener");
+            }
+        });
+    }
+}
+
 /// True for the errors saying the listener no longer exists on the server.
 fn listener_gone(error: &Error) -> bool {
     matches!(
@@ -233,6 +250,7 @@ impl Poller {
                 // A local-first client switched between the gateway and the cloud:
                 // events now come from the other one.
                 self.forget(&listener, GapReason::SourceChanged);
+                unregister_left(&self.client, listener);
                 continue;
             }
             let client = self.client.pinned(listener.source);

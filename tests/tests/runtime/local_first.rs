@@ -26,6 +26,7 @@ const LOCAL_TOKEN: &str = "local-SECRET-token";
 const DEVICES: &str = "GET /setup/devices";
 const APPLY: &str = "POST /exec/apply";
 const REGISTER: &str = "POST /events/register";
+const UNREGISTER: &str = "POST /events/{listenerId}/unregister";
 const ACTION_GROUPS: &str = "GET /actionGroups";
 const API_VERSION: &str = "GET /apiVersion";
 
@@ -308,4 +309,41 @@ async fn the_event_stream_reports_a_switch_of_source_as_a_gap() {
     expect_closure(&mut events, 30).await;
     assert_eq!(count(&link.requests(), REGISTER), 2);
     assert_eq!(count(&cloud_log(&sim), REGISTER), 1);
+    // The listener left on the cloud is unregistered (in the background).
+    testing::wait_until("the cloud's listener unregistered", WAIT, || {
+        count(&cloud_log(&sim), UNREGISTER) == 1
+    })
+    .await
+    .unwrap();
+}
+
+/// The internet is down: the local API's operations still work, and only the
+/// others fail.
+#[tokio::test]
+async fn the_gateway_serves_its_operations_while_the_cloud_is_unreachable() {
+    let sim = testing::simulator().start().await.unwrap();
+    sim.add_token(LOCAL_TOKEN);
+    let link = sim.gateway_link().await.unwrap();
+    let cloud = Client::builder(
+        Server::custom("http://127.0.0.1:1/enduser-mobile-web/enduserAPI").unwrap(),
+        Credentials::password("me@example.com", "secret"),
+    )
+    .retry_policy(RetryPolicy::disabled())
+    .build()
+    .unwrap();
+    let client = Client::local_first_with(cloud, local_client(&link.url()), fast_probes());
+    client.get_setup_devices().await.unwrap();
+    client
+        .post_exec_apply(&overkiz::action_group(
+            "open",
+            [overkiz::Action::new(SHUTTER, ["open"])],
+        ))
+        .await
+        .unwrap();
+    let error = client.get_action_groups().await.unwrap_err();
+    assert!(error.is_retryable(), "{error:?}");
+    assert_eq!(client.route(), Some(Route::Local));
+    assert_eq!(count(&link.requests(), DEVICES), 1);
+    assert_eq!(count(&link.requests(), APPLY), 1);
+    assert!(cloud_log(&sim).is_empty());
 }
