@@ -23,6 +23,7 @@ pub mod emit;
 pub mod features;
 pub mod idempotency;
 pub mod ir;
+pub mod local_api;
 pub mod names;
 pub mod output;
 pub mod vocabulary;

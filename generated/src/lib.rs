@@ -116,6 +116,7 @@ pub use value::state;
 pub use accounts::local::{CreatedLocalToken, DEVMODE_SCOPE};
 pub use accounts::somfy_account::{SomfyAccount, SomfyAccountBuilder};
 pub use client::call::{Call, CallFuture};
+pub use client::local_first::{LocalFirstConfig, Route, RouteWatch};
 pub use client::raw_call::RawCall;
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_LOGIN_COOL_DOWN,
@@ -134,7 +135,7 @@ pub use follow::follower::{ExecutionFollower, ExecutionUpdate};
 pub use generated::calls;
 pub use generated::events::{self, Event};
 pub use generated::vocabulary::{CommandName, Protocol, StateName, UiClass, UiWidget};
-pub use generated::{operations, types};
+pub use generated::{local_api, operations, types};
 pub use home::action_queue::{ActionQueue, ActionQueueSettings, QueuedResult};
 pub use home::command::{action_group, Action, Command, ExecutionMode};
 pub use signin::{Grant, SignInContext, SignInFlow, VendorSignIn};

@@ -39,6 +39,8 @@
 //!
 //! The same API is served under [`LOCAL_API_PREFIX`] ([`Simulator::local_url`]) with
 //! bearer tokens only, like a gateway's local API (in plain HTTP).
+//! [`Simulator::gateway_link`] serves it on a port of its own that a test unplugs and
+//! plugs in again ([`GatewayLink`]): a gateway that goes away and comes back.
 //!
 //! # Local API mode
 //!
@@ -77,7 +79,7 @@
 //! methods a test calls), `config`, `server` (the HTTP loop), `routes` (the cloud
 //! API's routes), `sessions`, `listeners`, `executions`, `effects`, `history`,
 //! `action_groups`, `local_tokens`, `state`, `errors`, `faults`, `limits`, `forms`
-//! (event forms), `tls`, `answer` and `shared`.
+//! (event forms), `gateway_link`, `tls`, `answer` and `shared`.
 
 mod action_groups;
 mod answer;
@@ -89,6 +91,7 @@ mod errors;
 mod executions;
 mod faults;
 mod forms;
+mod gateway_link;
 mod history;
 mod limits;
 mod listeners;
@@ -109,6 +112,7 @@ pub use builder::SimulatorBuilder;
 pub use config::Config;
 pub use faults::{ErrorFixture, Fault, UnknownOperation};
 pub use forms::EventForm;
+pub use gateway_link::GatewayLink;
 pub use limits::RateLimits;
 pub use routes::STATEFUL_OPERATIONS;
 pub use server::MAX_REQUEST_BYTES;

@@ -159,6 +159,7 @@ async fn api_call(
     let mut record = RequestRecord {
         method: parts.method.as_str().to_owned(),
         path: path.unwrap_or(&uri_path).to_owned(),
+        local: local && path.is_some(),
         operation: operation.clone(),
         status: None,
         documented: false,

@@ -36,6 +36,10 @@ pub struct RequestRecord {
     pub method: String,
     /// The path relative to the API base (the whole path when outside it), as sent.
     pub path: String,
+    /// Sent to the local API (under [`LOCAL_API_PREFIX`](crate::LOCAL_API_PREFIX)),
+    /// not the cloud's: in cloud mode, the calls a local-first client sends to the
+    /// gateway (e.g. through a [`GatewayLink`](crate::GatewayLink)).
+    pub local: bool,
     /// The documented operation it matched, `"METHOD /path/template"`.
     pub operation: Option<String>,
     /// The status answered; `None` when the connection was dropped.

@@ -11,6 +11,7 @@ mod calls;
 mod doc_text;
 mod endpoints;
 mod events;
+mod local_api;
 mod method_docs;
 mod operations;
 pub mod secrets;
@@ -112,12 +113,20 @@ pub fn emit(ir: &Ir, plan: &Plan, vocabulary_text: &str) -> Result<Vec<Generated
         vocabulary,
     )?;
     files.push(vocabulary);
+    let local = crate::local_api::LocalApi::parse(crate::local_api::LOCAL_API)?;
+    let (local, _) = file_of(
+        crate::local_api::MODULE_PATH,
+        crate::local_api::LOCAL_API_PATH,
+        local_api::module(ir, &local)?,
+    )?;
+    files.push(local);
     files.push(file(
         "mod.rs",
         quote! {
             //! Code generated from the Overkiz End-User API documentation.
             pub mod calls;
             pub mod events;
+            pub mod local_api;
             pub mod operations;
             pub(crate) mod secret_names;
             pub(crate) mod secrets;

@@ -7,6 +7,7 @@
 //! once.
 
 pub(crate) mod call;
+pub(crate) mod local_first;
 pub(crate) mod raw_call;
 
 use std::fmt;
@@ -323,6 +324,7 @@ impl ClientBuilder {
                 redactor,
                 listener_epoch: AtomicU64::new(0),
             }),
+            link: None,
         };
         if let Some(grant) = self.restored.filter(|_| renews_grants) {
             client.inner.restore(grant);
@@ -406,6 +408,8 @@ fn is_loopback(base_url: &str) -> bool {
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
+    /// The local route of a local-first client ([`Client::local_first`]).
+    pub(crate) link: Option<local_first::Link>,
 }
 
 impl fmt::Debug for Client {
@@ -419,6 +423,7 @@ impl fmt::Debug for Client {
             .field("retry", &self.inner.retry)
             .field("connect_timeout", &self.inner.connect_timeout)
             .field("timeout", &self.inner.timeout)
+            .field("local_first", &self.link)
             .finish_non_exhaustive()
     }
 }
@@ -503,11 +508,10 @@ impl Client {
         self.send_request(request).await
     }
 
-    /// Sends one request and returns its raw successful answer: the one path every
-    /// call takes (generated methods through [`crate::Call`], raw calls through
-    /// [`crate::RawCall`]). Path arguments are percent-encoded; empty ones, `.` and
-    /// `..` are refused.
-    pub(crate) async fn send_request(&self, request: Request) -> Result<RawResponse, Error> {
+    /// Sends one request to this client's server and returns its raw successful
+    /// answer (the end of [`Client::send_request`]'s path). Path arguments are
+    /// percent-encoded; empty ones, `.` and `..` are refused.
+    pub(crate) async fn send_direct(&self, request: Request) -> Result<RawResponse, Error> {
         let op = request.op;
         let inner = &self.inner;
         let url = inner.url(&request)?;

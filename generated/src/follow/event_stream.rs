@@ -12,6 +12,7 @@ use std::time::Duration;
 use futures::stream::{self, Stream};
 use tokio::time::Instant;
 
+use crate::client::local_first::EventSource;
 use crate::transport::request::Request;
 use crate::value::deadline;
 use crate::value::gap::GapReason;
@@ -125,6 +126,8 @@ struct Listener {
     session: Option<u64>,
     /// Its registration number on the client.
     epoch: u64,
+    /// The server it lives on (for a local-first client, the gateway or the cloud).
+    source: EventSource,
 }
 
 /// What a stream's handle and its polling state share.
@@ -137,8 +140,11 @@ struct Shared {
 
 type SharedState = Arc<Mutex<Shared>>;
 
-/// Registers a listener and stores it.
+/// Registers a listener on the client's current event source and stores it.
 async fn register(client: &Client, shared: &Mutex<Shared>) -> Result<(), Error> {
+    let source = client.event_source();
+    // A listener lives on one server: no fallback to the other.
+    let client = &client.pinned(source);
     let listener = client.post_events_register().await?;
     let Some(id) = listener.id.filter(|id| !id.is_empty()) else {
         return Err(Error::Decode {
@@ -154,6 +160,7 @@ async fn register(client: &Client, shared: &Mutex<Shared>) -> Result<(), Error> 
         id,
         session: inner.session_id(),
         epoch,
+        source,
     });
     Ok(())
 }
@@ -162,6 +169,7 @@ async fn register(client: &Client, shared: &Mutex<Shared>) -> Result<(), Error> 
 /// session is still the client's: never signs in to do it (a listener of a dead
 /// session is gone already), and never hits a newer listener of the session.
 async fn unregister(client: &Client, listener: &Listener) -> Result<(), Error> {
+    let client = &client.pinned(listener.source);
     let inner = &client.inner;
     if inner.listener_epoch.load(Ordering::SeqCst) != listener.epoch
         || inner.session_id() != listener.session
@@ -172,6 +180,23 @@ async fn unregister(client: &Client, listener: &Listener) -> Result<(), Error> {
     let request = Request::new(&operations::POST_EVENTS_BY_LISTENER_ID_UNREGISTER)
         .path(&[listener.id.as_str()]);
     client.execute_in_current_session(request).await.map(drop)
+}
+
+/// Unregisters, in the background, the listener a stream left on the cloud when a
+/// local-first client went back to the gateway (best effort; it expires anyway). A
+/// listener left on the gateway is not: the gateway was just found unreachable.
+fn unregister_left(client: &Client, listener: Listener) {
+    if listener.source.route() != Some(crate::client::local_first::Route::Cloud) {
+        return;
+    }
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        let client = client.clone();
+        runtime.spawn(async move {
+            if let Err(error) = unregister(&client, &listener).await {
+                tracing::debug!(kind = ?error.kind(), "cannot unregister the cloud's event listener");
+            }
+        });
+    }
 }
 
 /// True for the errors saying the listener no longer exists on the server.
@@ -221,7 +246,15 @@ impl Poller {
                 self.fetched_since_register = false;
                 continue;
             };
-            let session = self.client.inner.session_id();
+            if self.client.event_source() != listener.source {
+                // A local-first client switched between the gateway and the cloud:
+                // events now come from the other one.
+                self.forget(&listener, GapReason::SourceChanged);
+                unregister_left(&self.client, listener);
+                continue;
+            }
+            let client = self.client.pinned(listener.source);
+            let session = client.inner.session_id();
             if session.is_some() && session != listener.session {
                 // The client signed in again since: the listener died with the old
                 // session.
@@ -231,10 +264,7 @@ impl Poller {
             if let Some(last) = self.last_fetch {
                 tokio::time::sleep_until(deadline::after(last, self.config.fetch_interval)).await;
             }
-            let result = self
-                .client
-                .post_events_by_listener_id_fetch(&listener.id)
-                .await;
+            let result = client.post_events_by_listener_id_fetch(&listener.id).await;
             self.last_fetch = Some(Instant::now());
             match result {
                 Ok(events) => {
@@ -303,7 +333,9 @@ impl Poller {
 ///   an `Err` of kind [`ErrorKind::EventsLost`] ([`Error::EventsLost`] with a
 ///   [`GapReason`]) *before* the events that follow the gap: the listener expired (a
 ///   consumer that did not poll for ~10 minutes) or was replaced, the client signed
-///   in again, or a fetch failed after it may have been answered. Then re-read the
+///   in again, a fetch failed after it may have been answered, or a local-first
+///   client ([`Client::local_first`]) switched between the gateway and the cloud
+///   (events come from one of them at a time). Then re-read the
 ///   state you track (`GET /setup`). The stream registers a new listener and goes on.
 /// - **Pacing.** It fetches only when the events of the previous fetch are consumed,
 ///   at least [`EventStreamConfig::fetch_interval`] apart (the documented 1 s).
@@ -391,12 +423,17 @@ impl EventStream {
     pub async fn register(&mut self) -> Result<(), Error> {
         let current = lock(&self.shared).listener.clone();
         if let Some(listener) = current {
-            if listener.session == self.client.inner.session_id() {
+            let source = self.client.event_source();
+            let reason = if source != listener.source {
+                GapReason::SourceChanged
+            } else if listener.session == self.client.pinned(source).inner.session_id() {
                 return Ok(());
-            }
+            } else {
+                GapReason::SessionRenewed
+            };
             let mut shared = lock(&self.shared);
             shared.listener = None;
-            shared.gap = Some(GapReason::SessionRenewed);
+            shared.gap = Some(reason);
         }
         register(&self.client, &self.shared).await
     }
@@ -519,6 +556,7 @@ mod tests {
             id: "listener-1".into(),
             session: Some(0),
             epoch: 1,
+            source: client.event_source(),
         });
         let debug = format!("{events:?}");
         assert!(

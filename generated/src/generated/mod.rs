@@ -3,6 +3,7 @@
 //! Code generated from the Overkiz End-User API documentation.
 pub mod calls;
 pub mod events;
+pub mod local_api;
 pub mod operations;
 pub(crate) mod secret_names;
 pub(crate) mod secrets;

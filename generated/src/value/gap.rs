@@ -16,6 +16,10 @@ pub enum GapReason {
     /// A fetch failed after the server may have answered it: the events it carried
     /// are gone.
     FetchFailed,
+    /// A local-first client ([`crate::Client::local_first`]) switched between the
+    /// local gateway and the cloud: the stream left the old source's listener and
+    /// registers on the new source, which did not keep the events in between.
+    SourceChanged,
 }
 
 impl fmt::Display for GapReason {
@@ -24,6 +28,7 @@ impl fmt::Display for GapReason {
             GapReason::ListenerLost => "the event listener expired or was replaced",
             GapReason::SessionRenewed => "the session was renewed",
             GapReason::FetchFailed => "a fetch failed after it may have been answered",
+            GapReason::SourceChanged => "the events' source switched between the local gateway and the cloud",
         })
     }
 }

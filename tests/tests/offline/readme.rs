@@ -63,8 +63,9 @@ fn readme_quick_start_is_the_compiled_crate_example() {
     );
 }
 
-/// The README's roller-shutter example is the documentation of `overkiz::home`, and
-/// its two-home example that of `overkiz::SomfyAccount`.
+/// The README's roller-shutter example is the documentation of `overkiz::home`, its
+/// two-home example that of `overkiz::SomfyAccount`, and its local-first example that
+/// of `Client::local_first_with`.
 #[test]
 fn readme_examples_are_the_compiled_doc_examples() {
     for (heading, file, prefix) in [
@@ -72,6 +73,11 @@ fn readme_examples_are_the_compiled_doc_examples() {
         (
             "### A Somfy account with several homes",
             "generated/src/accounts/somfy_account.rs",
+            "///",
+        ),
+        (
+            "### Local first, cloud when needed",
+            "generated/src/client/local_first.rs",
             "///",
         ),
     ] {

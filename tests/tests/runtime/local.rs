@@ -145,3 +145,35 @@ fn the_local_api_description_matches_the_generated_operations_and_types() {
     assert_eq!(connectivity.status.as_deref(), Some("OK"));
     assert!(connectivity.extra.is_empty());
 }
+
+/// The generated list of the local API's operations (`spec/local-api.toml`) names
+/// generated operations, and the simulator's gateway serves exactly those.
+#[test]
+fn the_generated_local_operations_are_the_simulated_gateways() {
+    let shape = |p: &str| {
+        p.split('/')
+            .map(|s| if s.starts_with('{') { "{}" } else { s })
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    let mut ours: Vec<(String, String)> = overkiz::local_api::OPERATIONS
+        .iter()
+        .map(|local| {
+            let op = local
+                .operation()
+                .unwrap_or_else(|| panic!("{} {} is not generated", local.method, local.path));
+            assert!(overkiz::local_api::serves(op));
+            assert_eq!(shape(local.local_path), shape(op.path));
+            (op.method.to_string(), shape(local.local_path))
+        })
+        .collect();
+    let mut simulated: Vec<(String, String)> = overkiz_sim::local::LOCAL_OPERATIONS
+        .iter()
+        .map(|(method, path)| ((*method).to_owned(), shape(path)))
+        .collect();
+    ours.sort();
+    simulated.sort();
+    assert_eq!(ours, simulated);
+    assert!(!overkiz::local_api::serves(&operations::GET_ACTION_GROUPS));
+    assert!(overkiz::local_api::SOURCE.contains("openapi.yaml"));
+}

@@ -13,6 +13,7 @@ mod errors;
 mod events;
 mod follow;
 mod local;
+mod local_first;
 mod login;
 mod requests;
 mod resend;
