@@ -614,6 +614,7 @@ impl AutomationOperation {
             AutomationOperation::Unknown(_) => None,
         }
     }
+    #[inline]
     fn from_json(value: Value) -> Self {
         if let Some((key, inner)) = crate::de::wrapped_entry(&value) {
             match key {
@@ -1241,6 +1242,7 @@ impl ConditionBlock {
             ConditionBlock::Unknown(_) => None,
         }
     }
+    #[inline]
     fn from_json(value: Value) -> Self {
         if let Some((key, inner)) = crate::de::wrapped_entry(&value) {
             match key {
@@ -8090,6 +8092,7 @@ impl SchedulingInterval {
             SchedulingInterval::Unknown(_) => None,
         }
     }
+    #[inline]
     fn from_json(value: Value) -> Self {
         if let Some((key, inner)) = crate::de::wrapped_entry(&value) {
             match key {
@@ -8565,6 +8568,7 @@ impl SetupTrigger {
             SetupTrigger::Unknown(_) => None,
         }
     }
+    #[inline]
     fn from_json(value: Value) -> Self {
         if let Some((key, inner)) = crate::de::wrapped_entry(&value) {
             match key {
