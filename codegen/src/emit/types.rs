@@ -287,6 +287,10 @@ fn union(def: &UnionDef) -> TokenStream {
                 }
             }
 
+            // `#[inline]` like the rest of the decoding: compiled by the crates that
+            // decode the union, not by this one (it instantiates a decoder of every
+            // variant).
+            #[inline]
             fn from_json(value: Value) -> Self {
                 if let Some((key, inner)) = crate::de::wrapped_entry(&value) {
                     match key {

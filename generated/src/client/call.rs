@@ -31,19 +31,70 @@ use crate::transport::request::{Body, RawResponse, Request, Upload};
 ///
 /// Nothing is sent until then. An argument that cannot be encoded is reported
 /// when the call is awaited.
+///
+/// Its methods are a thin shell over [`Parts`], which is not generic: a program
+/// compiles the building, sending and error handling once, and per answer type only
+/// the decoding (the `decode` function) and a few moves.
 #[must_use = "a call does nothing until it is awaited"]
 pub struct Call<'c, T> {
+    parts: Parts<'c>,
+    decode: fn(RawResponse) -> Result<T, Error>,
+}
+
+/// What a [`Call`] holds besides its decoder: the client and the request (or why it
+/// could not be built).
+struct Parts<'c> {
     client: &'c Client,
     request: Result<Request, Error>,
-    decode: fn(RawResponse) -> Result<T, Error>,
+}
+
+impl<'c> Parts<'c> {
+    fn step(self, step: impl FnOnce(Request) -> Result<Request, Error>) -> Parts<'c> {
+        Parts {
+            client: self.client,
+            request: self.request.and_then(step),
+        }
+    }
+
+    fn query(self, name: &'static str, value: &dyn ToString) -> Parts<'c> {
+        self.step(|r| Ok(r.query(name, Some(value.to_string()))))
+    }
+
+    fn query_all(self, name: &'static str, values: &[String]) -> Parts<'c> {
+        self.step(|r| Ok(r.query_all(name, Some(values))))
+    }
+
+    fn json(self, body: Result<Vec<u8>, serde_json::Error>) -> Parts<'c> {
+        self.step(|r| match body {
+            Ok(bytes) => Ok(r.body(Body::Json(bytes))),
+            Err(error) => Err(Error::encode(r.op, error)),
+        })
+    }
+
+    fn upload(self, field: &'static str, upload: Upload) -> Parts<'c> {
+        self.step(|r| {
+            Ok(r.body(Body::Multipart {
+                field: Cow::Borrowed(field),
+                upload,
+            }))
+        })
+    }
+
+    fn send(self) -> Pin<Box<dyn Future<Output = Result<RawResponse, Error>> + Send + 'c>> {
+        start(self.client, self.request)
+    }
 }
 
 impl<T> std::fmt::Debug for Call<'_, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Call")
-            .field("request", &self.request)
-            .finish_non_exhaustive()
+        debug_call(f, &self.parts)
     }
+}
+
+fn debug_call(f: &mut std::fmt::Formatter<'_>, parts: &Parts<'_>) -> std::fmt::Result {
+    f.debug_struct("Call")
+        .field("request", &parts.request)
+        .finish_non_exhaustive()
 }
 
 impl<'c, T> Call<'c, T> {
@@ -53,11 +104,7 @@ impl<'c, T> Call<'c, T> {
         request: Request,
         decode: fn(RawResponse) -> Result<T, Error>,
     ) -> Call<'c, T> {
-        Call {
-            client,
-            request: Ok(request),
-            decode,
-        }
+        Call::new_checked(client, Ok(request), decode)
     }
 
     /// A call of a request that may already have failed to build (raw calls).
@@ -67,8 +114,7 @@ impl<'c, T> Call<'c, T> {
         decode: fn(RawResponse) -> Result<T, Error>,
     ) -> Call<'c, T> {
         Call {
-            client,
-            request,
+            parts: Parts { client, request },
             decode,
         }
     }
@@ -76,14 +122,14 @@ impl<'c, T> Call<'c, T> {
     /// The request as it will be sent.
     #[doc(hidden)]
     pub fn request(&self) -> Result<&Request, &Error> {
-        self.request.as_ref()
+        self.parts.request.as_ref()
     }
 
     /// Sends the call. Same as `.await`ing it, in a form that reads better in
     /// combinators (`futures::future::join_all(ids.map(|id| client.x(id).send()))`).
     pub fn send(self) -> CallFuture<'c, T> {
         CallFuture {
-            inner: start(self.client, self.request),
+            inner: self.parts.send(),
             decode: self.decode,
         }
     }
@@ -91,34 +137,46 @@ impl<'c, T> Call<'c, T> {
     #[doc(hidden)]
     pub fn map(self, step: impl FnOnce(Request) -> Result<Request, Error>) -> Call<'c, T> {
         Call {
-            request: self.request.and_then(step),
-            ..self
+            parts: self.parts.step(step),
+            decode: self.decode,
         }
     }
 
     #[doc(hidden)]
     pub fn query(self, name: &'static str, value: impl ToString) -> Call<'c, T> {
-        self.map(|r| Ok(r.query(name, Some(value.to_string()))))
+        Call {
+            parts: self.parts.query(name, &value),
+            decode: self.decode,
+        }
     }
 
     #[doc(hidden)]
     pub fn query_all(self, name: &'static str, values: &[String]) -> Call<'c, T> {
-        self.map(|r| Ok(r.query_all(name, Some(values))))
+        Call {
+            parts: self.parts.query_all(name, values),
+            decode: self.decode,
+        }
     }
 
     #[doc(hidden)]
     pub fn json<B: serde::Serialize + ?Sized>(self, body: &B) -> Call<'c, T> {
-        self.map(|r| r.json(body))
+        // Only the encoding is generic (over the body, not the answer).
+        let body = match self.parts.request {
+            Ok(_) => serde_json::to_vec(body),
+            Err(_) => Ok(Vec::new()),
+        };
+        Call {
+            parts: self.parts.json(body),
+            decode: self.decode,
+        }
     }
 
     #[doc(hidden)]
     pub fn upload(self, field: &'static str, upload: Upload) -> Call<'c, T> {
-        self.map(|r| {
-            Ok(r.body(Body::Multipart {
-                field: Cow::Borrowed(field),
-                upload,
-            }))
-        })
+        Call {
+            parts: self.parts.upload(field, upload),
+            decode: self.decode,
+        }
     }
 }
 

@@ -13,7 +13,7 @@ use futures::stream::{self, Stream};
 use tokio::time::Instant;
 
 use crate::client::local_first::EventSource;
-use crate::transport::request::Request;
+use crate::transport::request::{RawResponse, Request};
 use crate::value::deadline;
 use crate::value::gap::GapReason;
 use crate::value::lock::lock;
@@ -207,11 +207,20 @@ fn listener_gone(error: &Error) -> bool {
     )
 }
 
+/// Decodes the answer of a fetch.
+///
+/// The stream is compiled here once, but the decoding of the 144 event types (a
+/// quarter of this crate's LLVM IR) is not: the `#[inline]` constructors
+/// ([`Client::events`], [`Client::events_with`], [`Client::follow`]) pass it in, so
+/// only the programs that open a stream compile it, like the generated methods.
+type DecodeEvents = fn(RawResponse) -> Result<Vec<Event>, Error>;
+
 /// The polling state machine, owned by the inner stream.
 struct Poller {
     client: Client,
     config: EventStreamConfig,
     shared: SharedState,
+    decode: DecodeEvents,
     /// Events fetched and not yet yielded, in order.
     buffer: VecDeque<Event>,
     /// When the last fetch answered.
@@ -264,7 +273,13 @@ impl Poller {
             if let Some(last) = self.last_fetch {
                 tokio::time::sleep_until(deadline::after(last, self.config.fetch_interval)).await;
             }
-            let result = client.post_events_by_listener_id_fetch(&listener.id).await;
+            // `post_events_by_listener_id_fetch`, decoded by `self.decode`.
+            let request = Request::new(&operations::POST_EVENTS_BY_LISTENER_ID_FETCH)
+                .path(&[listener.id.as_str()]);
+            let result = match client.send_request(request).await {
+                Ok(answer) => (self.decode)(answer),
+                Err(error) => Err(error),
+            };
             self.last_fetch = Some(Instant::now());
             match result {
                 Ok(events) => {
@@ -392,12 +407,13 @@ impl fmt::Debug for EventStream {
 }
 
 impl EventStream {
-    fn new(client: Client, config: EventStreamConfig) -> EventStream {
+    fn new(client: Client, config: EventStreamConfig, decode: DecodeEvents) -> EventStream {
         let shared = SharedState::default();
         let poller = Poller {
             client: client.clone(),
             config: config.clone(),
             shared: shared.clone(),
+            decode,
             buffer: VecDeque::new(),
             last_fetch: None,
             not_before: None,
@@ -497,13 +513,15 @@ impl Drop for EventStream {
 impl Client {
     /// The setup's events, with the default [`EventStreamConfig`] (one fetch per
     /// second at most). Registers a listener on the first poll; see [`EventStream`].
+    #[inline]
     pub fn events(&self) -> EventStream {
         self.events_with(EventStreamConfig::default())
     }
 
     /// The setup's events, with the given settings.
+    #[inline]
     pub fn events_with(&self, config: EventStreamConfig) -> EventStream {
-        EventStream::new(self.clone(), config)
+        EventStream::new(self.clone(), config, RawResponse::json)
     }
 }
 

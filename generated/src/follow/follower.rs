@@ -357,6 +357,8 @@ impl Client {
     /// when the follower looks it up (at the latest when time runs out). To follow an
     /// execution you launch, register first ([`EventStream::register`]) or use
     /// [`Client::run_and_wait`].
+    // `#[inline]`: see `DecodeEvents` in `event_stream`.
+    #[inline]
     pub fn follow(&self, exec_id: &str, timeout: Duration) -> ExecutionFollower<'static> {
         Follow::start(Events::Own(self.events()), exec_id, timeout)
     }

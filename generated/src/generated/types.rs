@@ -666,6 +666,7 @@ impl AutomationOperation {
             AutomationOperation::Unknown(_) => None,
         }
     }
+    #[inline]
     fn from_json(value: Value) -> Self {
         if let Some((key, inner)) = crate::de::wrapped_entry(&value) {
             match key {
@@ -1310,6 +1311,7 @@ impl ConditionBlock {
             ConditionBlock::Unknown(_) => None,
         }
     }
+    #[inline]
     fn from_json(value: Value) -> Self {
         if let Some((key, inner)) = crate::de::wrapped_entry(&value) {
             match key {
@@ -8541,6 +8543,7 @@ impl SchedulingInterval {
             SchedulingInterval::Unknown(_) => None,
         }
     }
+    #[inline]
     fn from_json(value: Value) -> Self {
         if let Some((key, inner)) = crate::de::wrapped_entry(&value) {
             match key {
@@ -9040,6 +9043,7 @@ impl SetupTrigger {
             SetupTrigger::Unknown(_) => None,
         }
     }
+    #[inline]
     fn from_json(value: Value) -> Self {
         if let Some((key, inner)) = crate::de::wrapped_entry(&value) {
             match key {
