@@ -151,3 +151,58 @@ fn both_names_of_a_field_lose_nothing() {
     assert_eq!(alive.timestamp, Some(1));
     assert_eq!(alive.extra.get("timestamp"), Some(&Value::from(2)));
 }
+
+/// The one-pass decoder holds scalars until the tag and types lists at once into a
+/// guessed payload: whatever the key order (tag first or last, a list shared by
+/// several events before the fields that tell them apart), the result is the same,
+/// and nothing is lost: an unknown scalar or list, a `null`, a value of another
+/// shape than documented all stay in `extra`.
+#[test]
+fn one_pass_decoding_is_lenient_in_any_key_order() {
+    let action = serde_json::json!({"deviceURL": "io://1/2", "commands": [{"name": "open"}]});
+    let bodies = [
+        serde_json::json!({"actions": [action], "timestamp": 1, "execId": "e",
+            "label": 5, "metadata": null, "odd": [1, {"a": 2}], "unknownScalar": "x",
+            "name": "ExecutionRegisteredEvent"}),
+        serde_json::json!({"actions": [action], "timestamp": 1, "actionGroupOID": "a",
+            "odd": {"b": 1}, "name": "ActionGroupUpdatedEvent"}),
+        serde_json::json!({"actions": [action], "eventTime": 1, "execId": "e",
+            "type": "ExecutionRegisteredEvent"}),
+        // Unlisted: kept whole, lists included.
+        serde_json::json!({"actions": [action], "deviceStates": [{"name": "s"}], "name": "NoSuchEvent"}),
+    ];
+    for body in &bodies {
+        let object = body.as_object().unwrap();
+        // The same fields with the tag first, then last (server order), then sorted.
+        let mut orders = Vec::new();
+        for tag_first in [true, false] {
+            let mut fields: Vec<(&String, &Value)> = object.iter().collect();
+            fields.sort_by_key(|(k, _)| (*k == "name" || *k == "type") != tag_first);
+            let inner: Vec<String> = fields
+                .iter()
+                .map(|(k, v)| format!("{}:{}", serde_json::to_string(k).unwrap(), v))
+                .collect();
+            orders.push(format!("{{{}}}", inner.join(",")));
+        }
+        orders.push(serde_json::to_string(body).unwrap());
+        let decoded: Vec<Event> = orders
+            .iter()
+            .map(|text| serde_json::from_str(text).unwrap())
+            .collect();
+        for (event, text) in decoded.iter().zip(&orders) {
+            assert_eq!(event, &decoded[0], "{text}");
+            assert_eq!(&serde_json::to_value(event).unwrap(), body, "{text}: lost something");
+        }
+    }
+    let Event::ExecutionRegistered(registered) = serde_json::from_value(bodies[0].clone()).unwrap()
+    else {
+        panic!("ExecutionRegistered")
+    };
+    assert_eq!(registered.actions.as_ref().map(Vec::len), Some(1));
+    assert_eq!(registered.extra["label"], 5, "a number where a string is documented");
+    assert_eq!(registered.extra["metadata"], Value::Null);
+    assert_eq!(registered.extra["odd"], serde_json::json!([1, {"a": 2}]));
+    assert_eq!(registered.extra["unknownScalar"], "x");
+    let event: Event = serde_json::from_value(bodies[3].clone()).unwrap();
+    assert_eq!(event, Event::Unknown(bodies[3].clone()));
+}
