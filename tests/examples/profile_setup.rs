@@ -107,14 +107,11 @@ fn main() {
         ),
         ("1000 events, newest form", &newest, &event_decoders()[..]),
     ];
-    match mode.as_str() {
-        "compare" => {
-            for (title, text, decoders) in inputs {
-                compare(title, text, decoders, n);
-            }
-            return;
+    if mode == "compare" {
+        for (title, text, decoders) in inputs {
+            compare(title, text, decoders, n);
         }
-        _ => {}
+        return;
     }
     let (text, decode) = match mode.as_str() {
         "typed" => (&setup, setup_decoders()[0].1),
