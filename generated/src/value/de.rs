@@ -12,6 +12,7 @@
 //! Decoding streams over the input (no intermediate `serde_json::Value` for
 //! documented fields), so typed decoding stays faster than decoding to `Value`.
 
+use std::any::Any;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -52,12 +53,24 @@ pub trait Fields: Default {
     /// Name of the type, for error messages.
     const NAME: &'static str;
 
+    /// The wire names of the documented fields, aliases included.
+    const KEYS: &'static [&'static str];
+
     /// Decodes the value of `key` into its field when `key` is a documented field;
     /// returns `Ok(false)` otherwise (the value is then still to be read).
     fn field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error>;
 
     /// The map that keeps undocumented fields and values of unexpected shape.
     fn extra_mut(&mut self) -> &mut Map<String, Value>;
+
+    /// The field of wire name `key` (or of an alias of it), an `Option` behind
+    /// `dyn Any`: to move a decoded value into the same field of another type.
+    fn slot(&mut self, key: &str) -> Option<&mut dyn Any>;
+
+    /// Moves the value of `from` (an `Option` of this field's type) into the field
+    /// of wire name `key`; `false`, and nothing moved, when this type does not
+    /// document `key`, its field has another type, or is already set.
+    fn put(&mut self, key: &str, from: &mut dyn Any) -> bool;
 
     /// The form the value was received in (always [`WireForm::Newest`] for a type
     /// without renamed fields).
@@ -100,6 +113,18 @@ pub fn field<'de, T: Lenient, A: MapAccess<'de>>(
     Ok(())
 }
 
+/// [`Fields::put`] of one field.
+#[inline]
+pub fn put<T: 'static>(slot: &mut Option<T>, from: &mut dyn Any) -> bool {
+    match from.downcast_mut::<Option<T>>() {
+        Some(value) if slot.is_none() => {
+            *slot = value.take();
+            true
+        }
+        _ => false,
+    }
+}
+
 /// Decodes a field that has two wire names (its newest one and its alias): the first
 /// of the two fills the field, a second one goes to `extra` so nothing is lost.
 #[inline]
@@ -137,7 +162,7 @@ pub fn fill<'de, T: Fields, A: MapAccess<'de>>(target: &mut T, mut map: A) -> Re
 }
 
 /// A map key, borrowed from the input when possible.
-struct Key<'de>(Cow<'de, str>);
+pub(crate) struct Key<'de>(pub(crate) Cow<'de, str>);
 
 impl<'de> Deserialize<'de> for Key<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -465,204 +490,6 @@ impl<T: Lenient> Lenient for Box<T> {
     }
 }
 
-/// A generated enum selected by a tag field of an object (`crate::Event`): the wire
-/// field that names the event, `name` or `type` depending on the API version.
-pub trait Tagged: Sized {
-    /// The keys that may name the event, in the order they are tried (from the spec:
-    /// the previous versions' tags first, since the newest form carries no `name`
-    /// while the previous form may carry a `type` of its own). The first of them
-    /// present with a string value names the event.
-    const TAGS: &'static [&'static str];
-    /// The variant for `name` with an empty payload; `None` for a name the
-    /// documentation does not list.
-    fn begin(name: &str) -> Option<Self>;
-    /// Records which key named the event (which sets the payload's wire form).
-    fn tagged_by(&mut self, key: &str);
-    /// Decodes one field into the payload; `Ok(false)` for an undocumented key.
-    fn field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error>;
-    /// Where the payload keeps undocumented fields.
-    fn extra_mut(&mut self) -> &mut Map<String, Value>;
-    /// The variant that keeps an unlisted object whole.
-    fn unknown(value: Value) -> Self;
-}
-
-/// `Deserialize` of a [`Tagged`] enum.
-///
-/// Servers put the tag last, so the event's JSON text is taken as a whole first
-/// (`RawValue`: a copy of the text, no tree), its tag read by a quick scan, then
-/// the payload decoded from the text in one typed pass. An object whose name is
-/// unlisted or missing, or a value that is not an object, is kept whole.
-pub fn deserialize_tagged<'de, T: Tagged, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<T, D::Error> {
-    let raw: Box<serde_json::value::RawValue> = Deserialize::deserialize(deserializer)?;
-    decode_tagged(raw.get()).map_err(de::Error::custom)
-}
-
-/// The string values of the tag keys of an object (`None` for a key that is absent
-/// or not a string); every other field is skipped unparsed.
-fn scan_tags<'a>(text: &'a str, tags: &[&str]) -> Vec<Option<Cow<'a, str>>> {
-    struct Scan<'t>(&'t [&'t str]);
-    impl<'de> Visitor<'de> for Scan<'_> {
-        type Value = Vec<Option<Cow<'de, str>>>;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a JSON object")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut found = vec![None; self.0.len()];
-            while let Some(key) = map.next_key::<Key<'de>>()? {
-                match self.0.iter().position(|t| *t == key.0) {
-                    Some(i) => found[i] = map.next_value::<MaybeStr<'de>>()?.0,
-                    None => {
-                        map.next_value::<de::IgnoredAny>()?;
-                    }
-                }
-            }
-            Ok(found)
-        }
-    }
-    let mut de = serde_json::Deserializer::from_str(text);
-    de.deserialize_map(Scan(tags))
-        .unwrap_or_else(|_| vec![None; tags.len()])
-}
-
-/// A value kept when it is a string (borrowed when possible), skipped otherwise.
-struct MaybeStr<'de>(Option<Cow<'de, str>>);
-
-impl<'de> Deserialize<'de> for MaybeStr<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = MaybeStr<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("any value")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(MaybeStr(Some(Cow::Borrowed(v))))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(MaybeStr(Some(Cow::Owned(v.to_owned()))))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-                Ok(MaybeStr(Some(Cow::Owned(v))))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(MaybeStr(None))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(MaybeStr(None))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(MaybeStr(None))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(MaybeStr(None))
-            }
-            fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(MaybeStr(None))
-            }
-            fn visit_none<E>(self) -> Result<Self::Value, E> {
-                Ok(MaybeStr(None))
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-                d.deserialize_any(self)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-                de::IgnoredAny.visit_seq(seq).map(|_| MaybeStr(None))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                de::IgnoredAny.visit_map(map).map(|_| MaybeStr(None))
-            }
-        }
-        deserializer.deserialize_any(V)
-    }
-}
-
-/// The key that names an event and its value: the first of `tags` present with a
-/// string value (so a previous-form event, whose `name` is the tag, is not taken
-/// for a newest-form one because of a `type` field of its own).
-pub fn event_tag<'v>(value: &'v Value, tags: &[&'static str]) -> Option<(&'static str, &'v str)> {
-    let object = value.as_object()?;
-    tags.iter()
-        .find_map(|tag| Some((*tag, object.get(*tag)?.as_str()?)))
-}
-
-fn decode_tagged<T: Tagged>(text: &str) -> Result<T, serde_json::Error> {
-    let found = scan_tags(text, T::TAGS);
-    let tag = T::TAGS
-        .iter()
-        .zip(&found)
-        .find_map(|(key, value)| Some((*key, value.as_deref()?)));
-    let Some((tag_key, mut target)) = tag.and_then(|(key, name)| Some((key, T::begin(name)?)))
-    else {
-        return Ok(T::unknown(serde_json::from_str(text)?));
-    };
-    struct Fill<'t, T> {
-        target: &'t mut T,
-        tag_key: &'t str,
-    }
-    impl<'de, T: Tagged> Visitor<'de> for Fill<'_, T> {
-        type Value = ();
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a JSON object")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-            while let Some(key) = map.next_key::<Key<'de>>()? {
-                if key.0 == self.tag_key {
-                    map.next_value::<de::IgnoredAny>()?;
-                } else if !self.target.field(&key.0, &mut map)? {
-                    let v: Value = map.next_value()?;
-                    self.target.extra_mut().insert(key.0.into_owned(), v);
-                }
-            }
-            Ok(())
-        }
-    }
-    let mut de = serde_json::Deserializer::from_str(text);
-    de.deserialize_map(Fill {
-        target: &mut target,
-        tag_key,
-    })?;
-    // The tag decides the form (a field alias seen on the way may have set it too).
-    target.tagged_by(tag_key);
-    Ok(target)
-}
-
-/// Encodes a payload with its tag `key` naming it (last, as servers send it).
-pub fn serialize_tagged<S: serde::Serializer, T: serde::Serialize>(
-    serializer: S,
-    key: &str,
-    name: &str,
-    payload: &T,
-) -> Result<S::Ok, S::Error> {
-    struct Tag<'a> {
-        key: &'a str,
-        name: &'a str,
-    }
-    impl serde::Serialize for Tag<'_> {
-        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = serializer.serialize_map(Some(1))?;
-            map.serialize_entry(self.key, self.name)?;
-            map.end()
-        }
-    }
-    #[derive(serde::Serialize)]
-    struct Tagged<'a, T> {
-        #[serde(flatten)]
-        payload: &'a T,
-        #[serde(flatten)]
-        tag: Tag<'a>,
-    }
-    serde::Serialize::serialize(
-        &Tagged {
-            payload,
-            tag: Tag { key, name },
-        },
-        serializer,
-    )
-}
-
 /// Encodes a union variant as `{ "key": value }`.
 pub fn serialize_wrapped<S: serde::Serializer, T: serde::Serialize>(
     serializer: S,
@@ -746,6 +573,8 @@ macro_rules! fields {
         impl $crate::value::de::Fields for $name {
             const NAME: &'static str = stringify!($name);
 
+            const KEYS: &'static [&'static str] = &[$($wire, $($alias,)*)*];
+
             #[inline]
             fn field<'de, A: serde::de::MapAccess<'de>>(
                 &mut self,
@@ -776,6 +605,32 @@ macro_rules! fields {
             #[inline]
             fn extra_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
                 &mut self.extra
+            }
+
+            #[inline]
+            fn slot(&mut self, key: &str) -> Option<&mut dyn std::any::Any> {
+                match key {
+                    $($wire $(| $alias)* => Some(&mut self.$field),)*
+                    _ => None,
+                }
+            }
+
+            #[inline]
+            fn put(&mut self, key: &str, from: &mut dyn std::any::Any) -> bool {
+                match key {
+                    $($wire => $crate::value::de::put(&mut self.$field, from),)*
+                    $($($alias => {
+                        let moved = $crate::value::de::put(&mut self.$field, from);
+                        if moved {
+                            $crate::value::de::Fields::set_wire_form(self, $crate::value::de::WireForm::Previous);
+                        }
+                        moved
+                    })*)*
+                    _ => {
+                        let _ = from;
+                        false
+                    }
+                }
             }
 
             $(

@@ -2,8 +2,8 @@
 //! the one table `generated/events.rs` holds (one line per event type), so that a
 //! new event is one table line plus its payload struct.
 //!
-//! Uses only the plain value modules (`de`, `redact`); the generated table supplies
-//! the payload types.
+//! Uses only the plain value modules (`de`, `tagged`, `redact`); the generated table
+//! supplies the payload types.
 
 /// Writes the `Event` enum from its table:
 ///
@@ -98,7 +98,7 @@ macro_rules! events {
                 match self {
                     $(Event::$variant(_) => stringify!($payload),)*
                     Event::Unknown(value) => {
-                        $crate::de::event_tag(value, Self::TAGS).map_or("", |(_, name)| name)
+                        $crate::value::tagged::event_tag(value, Self::TAGS).map_or("", |(_, name)| name)
                     }
                 }
             }
@@ -109,7 +109,7 @@ macro_rules! events {
             #[inline]
             pub fn tag_key(&self) -> &'static str {
                 if let Event::Unknown(value) = self {
-                    return $crate::de::event_tag(value, Self::TAGS).map_or("", |(key, _)| key);
+                    return $crate::value::tagged::event_tag(value, Self::TAGS).map_or("", |(key, _)| key);
                 }
                 match (self.tags(), self.wire_form()) {
                     ((_, Some(previous)), $crate::de::WireForm::Previous) => previous,
@@ -154,7 +154,7 @@ macro_rules! events {
             }
         }
 
-        impl $crate::de::Tagged for Event {
+        impl $crate::value::tagged::Tagged for Event {
             const TAGS: &'static [&'static str] = Event::TAGS;
 
             #[inline]
@@ -209,12 +209,48 @@ macro_rules! events {
             fn unknown(value: serde_json::Value) -> Self {
                 Event::Unknown(value)
             }
+
+            #[inline]
+            fn slot(&mut self, key: &str) -> Option<&mut dyn std::any::Any> {
+                match self {
+                    $(Event::$variant(e) => $crate::de::Fields::slot(e, key),)*
+                    Event::Unknown(_) => None,
+                }
+            }
+
+            #[inline]
+            fn put(&mut self, key: &str, from: &mut dyn std::any::Any) -> bool {
+                match self {
+                    $(Event::$variant(e) => $crate::de::Fields::put(e, key, from),)*
+                    Event::Unknown(_) => false,
+                }
+            }
+
+            #[inline]
+            fn key_index() -> &'static $crate::value::tagged::KeyIndex {
+                static INDEX: std::sync::OnceLock<$crate::value::tagged::KeyIndex> =
+                    std::sync::OnceLock::new();
+                INDEX.get_or_init(|| {
+                    $crate::value::tagged::KeyIndex::new(
+                        Event::NAMES,
+                        &[$(<$payload as $crate::de::Fields>::KEYS),*],
+                    )
+                })
+            }
+
+            #[inline]
+            fn payload_json(&self) -> Result<serde_json::Value, serde_json::Error> {
+                match self {
+                    $(Event::$variant(e) => serde_json::to_value(e),)*
+                    Event::Unknown(value) => Ok(value.clone()),
+                }
+            }
         }
 
         impl serde::Serialize for Event {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 match self {
-                    $(Event::$variant(e) => $crate::de::serialize_tagged(
+                    $(Event::$variant(e) => $crate::value::tagged::serialize_tagged(
                         serializer,
                         self.tag_key(),
                         stringify!($payload),
@@ -227,7 +263,7 @@ macro_rules! events {
 
         impl<'de> serde::Deserialize<'de> for Event {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                $crate::de::deserialize_tagged(deserializer)
+                $crate::value::tagged::deserialize_tagged(deserializer)
             }
         }
     };

@@ -3,156 +3,19 @@
 //! (2026-08: tagged `type`, dated `eventTime`, `executionType`, ...) decode into
 //! equal typed values, and each re-encodes in the form it was received.
 //!
-//! The conversion between the forms is written here from the spec's data
-//! (`spec/overkiz.json`: each event's tag, previous tag and aliases) and the
-//! curated renames of the undocumented events (`spec/curated.toml`), independently
-//! of the generated decoders. Sources: the event examples of both pages, and the
+//! The conversion between the forms (`tests/wire_form_conversion.rs`, shared with
+//! the decode benchmark) is written from the spec's data (`spec/overkiz.json`: each
+//! event's tag, previous tag and aliases) and the curated renames of the undocumented
+//! events (`spec/curated.toml`), independently of the generated decoders. Sources: the event examples of both pages, and the
 //! real stream of `tests/fixtures/event/` (all of the previous form).
 
-use std::collections::BTreeMap;
-
 use overkiz::Event;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-fn read(relative: &str) -> String {
-    std::fs::read_to_string(format!("{}/../{relative}", env!("CARGO_MANIFEST_DIR")))
-        .unwrap_or_else(|e| panic!("{relative}: {e}"))
-}
+#[path = "../../wire_form_conversion.rs"]
+mod conversion;
 
-/// How one event is written in each form.
-#[derive(Debug, Default)]
-struct Form {
-    tag: String,
-    previous_tag: String,
-    /// (newest wire name, previous wire name)
-    aliases: Vec<(String, String)>,
-    /// Fields only the previous form has (the newest form cannot carry them).
-    previous_only: Vec<String>,
-}
-
-struct Forms {
-    events: BTreeMap<String, Form>,
-    /// The events the newest page removed: of the previous form only.
-    removed: Vec<String>,
-}
-
-fn forms() -> Forms {
-    let spec: Value = serde_json::from_str(&read("spec/overkiz.json")).unwrap();
-    assert_eq!(
-        spec["previous_version"], "2026-03",
-        "the spec was compared with the previous version"
-    );
-    let mut events = BTreeMap::new();
-    for e in spec["events"].as_array().unwrap() {
-        let names = |key: &str| -> Vec<String> {
-            e[key]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|f| f["name"].as_str().unwrap().to_owned())
-                .collect()
-        };
-        let form = Form {
-            tag: e["tag"].as_str().unwrap().to_owned(),
-            previous_tag: e["tag_aliases"][0].as_str().unwrap().to_owned(),
-            aliases: e["aliases"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|a| {
-                    (
-                        a["name"].as_str().unwrap().to_owned(),
-                        a["previous"].as_str().unwrap().to_owned(),
-                    )
-                })
-                .collect(),
-            previous_only: names("previous_fields"),
-        };
-        events.insert(e["name"].as_str().unwrap().to_owned(), form);
-    }
-    let removed = spec["removed_events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["name"].as_str().unwrap().to_owned())
-        .collect();
-    // The curated events: the documented events' tags, and the curated renames.
-    let curated = overkiz_codegen::curated::Curated::parse(&read("spec/curated.toml")).unwrap();
-    for event in &curated.event {
-        let name = &event.value.name;
-        let aliases = curated
-            .alias
-            .iter()
-            .filter(|a| a.value.applies_to(name))
-            .filter(|a| {
-                event
-                    .value
-                    .fields
-                    .iter()
-                    .any(|f| f.name == a.value.previous)
-            })
-            .map(|a| (a.value.name.clone(), a.value.previous.clone()))
-            .collect();
-        let form = Form {
-            tag: "type".into(),
-            previous_tag: "name".into(),
-            aliases,
-            previous_only: Vec::new(),
-        };
-        events.insert(name.clone(), form);
-    }
-    Forms { events, removed }
-}
-
-fn rename(object: &mut Map<String, Value>, from: &str, to: &str) {
-    if let Some(value) = object.remove(from) {
-        assert!(object.insert(to.to_owned(), value).is_none(), "{to} twice");
-    }
-}
-
-impl Forms {
-    fn form<'v>(&self, event: &'v Value) -> (&'v str, &Form) {
-        let name = event
-            .get("name")
-            .or_else(|| event.get("type"))
-            .and_then(Value::as_str)
-            .expect("a tagged event");
-        let form = self
-            .events
-            .get(name)
-            .unwrap_or_else(|| panic!("{name}: no such event"));
-        (name, form)
-    }
-
-    /// The previous form of a newest-form event.
-    fn to_previous(&self, event: &Value) -> Value {
-        let (name, form) = self.form(event);
-        let mut object = event.as_object().unwrap().clone();
-        object.remove(&form.tag);
-        for (newest, previous) in &form.aliases {
-            rename(&mut object, newest, previous);
-        }
-        object.insert(form.previous_tag.clone(), name.into());
-        Value::Object(object)
-    }
-
-    /// The newest form of a previous-form event, without the fields the newest
-    /// form cannot carry (returned too: the previous-form event without them).
-    fn to_newest(&self, event: &Value) -> (Value, Value) {
-        let (name, form) = self.form(event);
-        let mut previous = event.as_object().unwrap().clone();
-        for field in &form.previous_only {
-            previous.remove(field);
-        }
-        let mut object = previous.clone();
-        object.remove(&form.previous_tag);
-        for (newest, old) in &form.aliases {
-            rename(&mut object, old, newest);
-        }
-        object.insert(form.tag.clone(), name.into());
-        (Value::Object(object), Value::Object(previous))
-    }
-}
+use conversion::{forms, read};
 
 /// Decodes `json`: a typed variant, nothing in `extra`, encoding back to `json`.
 fn typed(json: &Value, what: &str) -> Event {
@@ -287,4 +150,59 @@ fn both_names_of_a_field_lose_nothing() {
     };
     assert_eq!(alive.timestamp, Some(1));
     assert_eq!(alive.extra.get("timestamp"), Some(&Value::from(2)));
+}
+
+/// The one-pass decoder holds scalars until the tag and types lists at once into a
+/// guessed payload: whatever the key order (tag first or last, a list shared by
+/// several events before the fields that tell them apart), the result is the same,
+/// and nothing is lost: an unknown scalar or list, a `null`, a value of another
+/// shape than documented all stay in `extra`.
+#[test]
+fn one_pass_decoding_is_lenient_in_any_key_order() {
+    let action = serde_json::json!({"deviceURL": "io://1/2", "commands": [{"name": "open"}]});
+    let bodies = [
+        serde_json::json!({"actions": [action], "timestamp": 1, "execId": "e",
+            "label": 5, "metadata": null, "odd": [1, {"a": 2}], "unknownScalar": "x",
+            "name": "ExecutionRegisteredEvent"}),
+        serde_json::json!({"actions": [action], "timestamp": 1, "actionGroupOID": "a",
+            "odd": {"b": 1}, "name": "ActionGroupUpdatedEvent"}),
+        serde_json::json!({"actions": [action], "eventTime": 1, "execId": "e",
+            "type": "ExecutionRegisteredEvent"}),
+        // Unlisted: kept whole, lists included.
+        serde_json::json!({"actions": [action], "deviceStates": [{"name": "s"}], "name": "NoSuchEvent"}),
+    ];
+    for body in &bodies {
+        let object = body.as_object().unwrap();
+        // The same fields with the tag first, then last (server order), then sorted.
+        let mut orders = Vec::new();
+        for tag_first in [true, false] {
+            let mut fields: Vec<(&String, &Value)> = object.iter().collect();
+            fields.sort_by_key(|(k, _)| (*k == "name" || *k == "type") != tag_first);
+            let inner: Vec<String> = fields
+                .iter()
+                .map(|(k, v)| format!("{}:{}", serde_json::to_string(k).unwrap(), v))
+                .collect();
+            orders.push(format!("{{{}}}", inner.join(",")));
+        }
+        orders.push(serde_json::to_string(body).unwrap());
+        let decoded: Vec<Event> = orders
+            .iter()
+            .map(|text| serde_json::from_str(text).unwrap())
+            .collect();
+        for (event, text) in decoded.iter().zip(&orders) {
+            assert_eq!(event, &decoded[0], "{text}");
+            assert_eq!(&serde_json::to_value(event).unwrap(), body, "{text}: lost something");
+        }
+    }
+    let Event::ExecutionRegistered(registered) = serde_json::from_value(bodies[0].clone()).unwrap()
+    else {
+        panic!("ExecutionRegistered")
+    };
+    assert_eq!(registered.actions.as_ref().map(Vec::len), Some(1));
+    assert_eq!(registered.extra["label"], 5, "a number where a string is documented");
+    assert_eq!(registered.extra["metadata"], Value::Null);
+    assert_eq!(registered.extra["odd"], serde_json::json!([1, {"a": 2}]));
+    assert_eq!(registered.extra["unknownScalar"], "x");
+    let event: Event = serde_json::from_value(bodies[3].clone()).unwrap();
+    assert_eq!(event, Event::Unknown(bodies[3].clone()));
 }
