@@ -1349,7 +1349,11 @@ async fn the_control_api_refuses_huge_counts() {
 }
 
 /// `POST /exec/apply` of `command` on `device_url`: the answer, as the client got it.
-async fn apply_on(client: &Client, device_url: &str, command: &str) -> Result<String, overkiz::Error> {
+async fn apply_on(
+    client: &Client,
+    device_url: &str,
+    command: &str,
+) -> Result<String, overkiz::Error> {
     let mut group = action_group(command, vec![]);
     if let Some(action) = group.actions.as_mut().and_then(|a| a.first_mut()) {
         action.device_url = Some(device_url.into());
@@ -1381,7 +1385,11 @@ async fn the_execution_queue_is_counted_per_gateway() {
         )),
         "{refused}"
     );
-    assert_eq!(sim.current_executions().len(), 10, "the refused launch runs nothing");
+    assert_eq!(
+        sim.current_executions().len(),
+        10,
+        "the refused launch runs nothing"
+    );
     for _ in 0..10 {
         apply_on(&client, testing::SECOND_SHUTTER, "open")
             .await
