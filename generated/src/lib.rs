@@ -117,7 +117,7 @@ pub use accounts::somfy_account::{SomfyAccount, SomfyAccountBuilder};
 pub use client::call::{Call, CallFuture};
 pub use client::raw_call::RawCall;
 pub use client::{
-    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_LOGIN_COOL_DOWN,
+    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_EXECUTION_SLOT_WAIT, DEFAULT_LOGIN_COOL_DOWN,
     DEFAULT_LOGIN_RETRY_DELAY, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
 };
 #[allow(deprecated)]
@@ -145,6 +145,7 @@ pub use tools::discovery::{
 pub use transport::request::{RawResponse, Upload};
 pub use value::de::WireForm;
 pub use value::device_url::{DeviceUrl, DeviceUrlErrorKind, InvalidDeviceUrl};
+pub use value::execution_ledger::{ExecutionBudget, EXECUTIONS_PER_GATEWAY};
 pub use value::gap::GapReason;
 pub use value::operation::{
     HttpMethod, Idempotency, OperationInfo, RateLimit, RateLimitScope, ResponseKind,

@@ -82,7 +82,9 @@ pub enum ErrorKind {
     TooManyConcurrentRequests,
     /// The server is busy with too many executions.
     TooManyExecutions,
-    /// The gateway's execution queue is full (10 executions at most).
+    /// The gateway's execution queue is full (10 executions at most): the server
+    /// refused a launch (`EXEC_QUEUE_FULL`), or a launch waited for room longer than
+    /// allowed ([`crate::Error::NoExecutionSlot`]). Nothing ran.
     ExecutionQueueFull,
 
     // --- missing or conflicting objects ---

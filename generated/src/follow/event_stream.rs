@@ -150,6 +150,9 @@ async fn register(client: &Client, shared: &Mutex<Shared>) -> Result<(), Error> 
     let inner = &client.inner;
     let epoch = inner.listener_epoch.fetch_add(1, Ordering::SeqCst) + 1;
     tracing::debug!("event listener registered");
+    // What ran before the listener existed is unknown to the execution budget until
+    // it reads the running executions again.
+    inner.executions.gap();
     lock(shared).listener = Some(Listener {
         id,
         session: inner.session_id(),
@@ -241,6 +244,8 @@ impl Poller {
                     self.failures = 0;
                     self.not_before = None;
                     self.fetched_since_register = true;
+                    // Every stream of the client keeps its execution budget current.
+                    self.client.inner.executions.events(&events);
                     self.buffer.extend(events);
                 }
                 Err(error) if listener_gone(&error) => {
@@ -255,6 +260,7 @@ impl Poller {
                 Err(error) => {
                     if error.kind() == ErrorKind::OutcomeUnknown {
                         lock(&self.shared).gap = Some(GapReason::FetchFailed);
+                        self.client.inner.executions.gap();
                     }
                     return Err(self.failed(error));
                 }
@@ -268,6 +274,7 @@ impl Poller {
         if shared.listener.as_ref().map(|l| l.epoch) == Some(listener.epoch) {
             shared.listener = None;
             shared.gap = Some(reason);
+            self.client.inner.executions.gap();
         }
     }
 
@@ -397,6 +404,7 @@ impl EventStream {
             let mut shared = lock(&self.shared);
             shared.listener = None;
             shared.gap = Some(GapReason::SessionRenewed);
+            self.client.inner.executions.gap();
         }
         register(&self.client, &self.shared).await
     }
