@@ -81,11 +81,9 @@ impl Client {
     /// launch decides on what the client knows, and a refusal would hold it.
     async fn refresh_if_needed(&self) {
         let ledger = &self.inner.executions;
-        if !ledger.needs_read() {
-            return;
-        }
+        // Taken even when no read is due: a read on the wire (another launch's) is
+        // waited for, so that no launch decides on the figures it is replacing.
         let _reading = ledger.read_lock.lock().await;
-        // Another launch may have read while this one waited for the lock.
         if !ledger.needs_read() {
             return;
         }

@@ -7,6 +7,7 @@
 mod support;
 
 mod auth;
+mod budget;
 mod calls;
 mod commands;
 mod errors;

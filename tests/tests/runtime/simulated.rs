@@ -388,27 +388,6 @@ async fn an_error_waiting_cannot_cure_ends_the_wait_with_the_exec_id() {
     assert_eq!(sim.listener_count(), 0, "unregistered on return");
 }
 
-/// A launch refused by the server's execution queue limit (10 running executions)
-/// is returned, not resent, and nothing is fetched.
-#[tokio::test]
-async fn a_full_simulated_queue_refuses_the_launch_once() {
-    let sim = simulator().await;
-    sim.hold_executions(true);
-    let client = client(&sim);
-    for _ in 0..10 {
-        client.post_exec_apply(&action_group("open")).await.unwrap();
-    }
-    let error = client
-        .run_and_wait(action_group("open"), overkiz::ExecutionMode::Normal, WAIT)
-        .await
-        .expect_err("queue full");
-    assert_eq!(error.kind(), ErrorKind::ExecutionQueueFull);
-    assert_eq!(sim.count_of(APPLY), 11, "the refused launch is not resent");
-    assert_eq!(sim.count_of(FETCH), 0);
-    assert_eq!(sim.current_executions().len(), 10);
-    assert_eq!(sim.listener_count(), 0, "unregistered on return");
-}
-
 /// The listener is lost and the execution ends before a new one exists, so its
 /// final event is gone; the wait registers again and finds it in the history.
 async fn a_simulated_execution_that_ended_during_a_gap_is_found_in_the_history(form: EventForm) {
