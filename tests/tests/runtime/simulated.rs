@@ -211,14 +211,18 @@ async fn execute_and_wait_follows_a_simulated_execution_to_completed(form: Event
         Some(json!(100))
     );
 
-    // The listener exists before the launch, which is sent once.
+    // The listener exists before the launch, which reads the running executions (its
+    // execution budget: no fetch keeps it current yet) and is sent once.
     let operations: Vec<String> = sim
         .requests()
         .into_iter()
         .filter_map(|r| r.operation)
         .filter(|op| op != LOGIN)
         .collect();
-    assert_eq!(operations[..4], [APPLY, REGISTER, APPLY, FETCH]);
+    assert_eq!(
+        operations[..5],
+        [APPLY, REGISTER, "GET /exec/current", APPLY, FETCH]
+    );
     assert_eq!(sim.count_of(APPLY), 2);
 
     // The stream goes on after the final event.
