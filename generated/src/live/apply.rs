@@ -10,7 +10,6 @@ use crate::live::model::{
     Confirmation, Freshness, HomeSnapshot, LiveDevice, LiveExecution, LiveGateway, LivePlace,
 };
 use crate::types::{Device, Execution, Gateway, Place, Setup};
-use crate::value::device_url::DeviceUrl;
 use crate::value::state::StateValue;
 use crate::Event;
 
@@ -115,13 +114,6 @@ pub(crate) fn live_executions(current: &[Execution]) -> BTreeMap<String, LiveExe
             ))
         })
         .collect()
-}
-
-/// The gateway id in a device URL.
-fn gateway_of(url: &str) -> Option<String> {
-    DeviceUrl::parse(url)
-        .ok()
-        .map(|u| u.gateway_id().to_owned())
 }
 
 impl Model {
@@ -494,9 +486,9 @@ impl Model {
         }
     }
 
-    /// A gateway going down makes its devices unavailable; coming back, available.
+    /// A gateway going down or coming back (its devices' own availability comes with
+    /// their `DeviceUnavailableEvent`/`DeviceAvailableEvent`s, or a re-read).
     fn set_gateway_alive(&mut self, id: &str, alive: bool) -> Vec<Update> {
-        let mut updates = Vec::new();
         let gateway = self
             .gateways
             .entry(id.to_owned())
@@ -505,23 +497,14 @@ impl Model {
                 alive: !alive,
                 firmware_version: None,
             });
-        if gateway.alive != alive {
-            gateway.alive = alive;
-            updates.push(Update::Gateway {
-                gateway: id.to_owned(),
-                alive,
-            });
+        if gateway.alive == alive {
+            return Vec::new();
         }
-        let urls: Vec<String> = self
-            .devices
-            .keys()
-            .filter(|url| gateway_of(url).as_deref() == Some(id))
-            .cloned()
-            .collect();
-        for url in urls {
-            updates.extend(self.set_available(&url, alive));
-        }
-        updates
+        gateway.alive = alive;
+        vec![Update::Gateway {
+            gateway: id.to_owned(),
+            alive,
+        }]
     }
 }
 

@@ -80,7 +80,10 @@ pub struct LiveDevice {
     pub controllable_name: Option<String>,
     /// The place it is in.
     pub place_oid: Option<String>,
-    /// Whether the server says it is reachable (false while its gateway is down).
+    /// Whether the server says the device is reachable (its own availability:
+    /// `DeviceUnavailableEvent`, `DeviceAvailableEvent`, the `available` of a read).
+    /// A device of a gateway that is down is not reachable either:
+    /// [`HomeSnapshot::is_reachable`].
     pub available: bool,
     /// Its states by name, typed ([`StateValue`]: the same for cloud strings and
     /// local typed JSON).
@@ -193,5 +196,18 @@ impl HomeSnapshot {
     /// The device `url`, if the model has it.
     pub fn device(&self, url: &str) -> Option<&LiveDevice> {
         self.devices.get(url)
+    }
+
+    /// Whether device `url` is reachable: known, available, and its gateway (when the
+    /// model knows it) alive.
+    pub fn is_reachable(&self, url: &str) -> bool {
+        let Some(device) = self.devices.get(url) else {
+            return false;
+        };
+        let gateway_alive = device
+            .gateway_id()
+            .and_then(|id| self.gateways.get(&id))
+            .is_none_or(|g| g.alive);
+        device.available && gateway_alive
     }
 }
