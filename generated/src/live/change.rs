@@ -16,7 +16,8 @@ pub enum Origin {
     /// One event of the event stream, as the server reported it.
     Event,
     /// A re-read of the server's state after events may have been missed: the
-    /// differences between the model and what the server answered.
+    /// differences between the model and what the server answered (none when
+    /// nothing differed: the devices read are confirmed all the same).
     ReRead(ReReadCause),
 }
 

@@ -46,7 +46,8 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    /// Applies `updates` as the next change and sends it to the subscribers, under
+    /// Applies `updates` as the next change and sends it to the subscribers (an
+    /// event's only when it changed something), under
     /// the model's lock (so that a snapshot and the changes after it never overlap).
     pub(crate) fn publish(
         &self,
@@ -55,7 +56,9 @@ impl Shared {
         server_time: Option<i64>,
         updates: Vec<Update>,
     ) {
-        if updates.is_empty() {
+        // An event that changed nothing is not a change; a re-read always is (its
+        // devices were confirmed, even when nothing differed).
+        if updates.is_empty() && origin == Origin::Event {
             return;
         }
         model.seq += 1;

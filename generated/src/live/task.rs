@@ -39,11 +39,19 @@ struct ListReads {
     devices: Option<Instant>,
 }
 
-/// When `operation` may be called again after a call at `last`, by its documented limit.
-fn next_allowed(operation: &OperationInfo, last: Option<Instant>) -> Instant {
+/// Whether `operation` may be called at `now` after a call at `last`, by its
+/// documented limit; and if not, from when.
+fn allowed(operation: &OperationInfo, last: Option<Instant>, now: Instant) -> Result<(), Instant> {
     match (operation.rate_limit, last) {
-        (Some(limit), Some(last)) => deadline::after(last, limit.min_interval()),
-        _ => Instant::now(),
+        (Some(limit), Some(last)) => {
+            let next = deadline::after(last, limit.min_interval());
+            if next <= now {
+                Ok(())
+            } else {
+                Err(next)
+            }
+        }
+        _ => Ok(()),
     }
 }
 
@@ -294,10 +302,9 @@ impl Task {
         let mut found = Found::default();
         let local = self.client.server().is_local();
         let now = Instant::now();
-        let setup_allowed = next_allowed(&operations::GET_SETUP, self.reads.setup) <= now;
-        let devices_allowed =
-            next_allowed(&operations::GET_SETUP_DEVICES, self.reads.devices) <= now;
-        if local || (list && setup_allowed) {
+        let setup_allowed = allowed(&operations::GET_SETUP, self.reads.setup, now);
+        let devices_allowed = allowed(&operations::GET_SETUP_DEVICES, self.reads.devices, now);
+        if local || (list && setup_allowed.is_ok()) {
             // A gateway's local API documents no limit: its setup is the cheapest
             // complete read.
             self.reads.setup = Some(now);
@@ -318,7 +325,7 @@ impl Task {
                 .collect();
             found.places = setup.root_place.as_ref().map(live_places);
             self.list_read();
-        } else if list && devices_allowed {
+        } else if list && devices_allowed.is_ok() {
             self.reads.devices = Some(now);
             let devices = self.client.get_setup_devices().await?;
             found.list = Some(
@@ -329,10 +336,10 @@ impl Task {
             );
             self.list_read();
         } else if list {
-            let due = next_allowed(&operations::GET_SETUP, self.reads.setup).min(next_allowed(
-                &operations::GET_SETUP_DEVICES,
-                self.reads.devices,
-            ));
+            let due = match (setup_allowed, devices_allowed) {
+                (Err(a), Err(b)) => a.min(b),
+                _ => now,
+            };
             tracing::debug!("live home: the device list may not be read yet; re-reading it later");
             self.list_due = Some(due);
         }
