@@ -119,25 +119,28 @@ pub(crate) fn live_executions(current: &[Execution]) -> BTreeMap<String, LiveExe
 impl Model {
     /// The model of a setup read.
     pub(crate) fn from_setup(setup: &Setup) -> Model {
-        let mut model = Model::default();
-        model.devices = setup
-            .devices
-            .iter()
-            .flatten()
-            .filter_map(|d| live_device(d, Confirmation::Read))
-            .map(|d| (d.url.clone(), d))
-            .collect();
-        model.gateways = setup
-            .gateways
-            .iter()
-            .flatten()
-            .filter_map(live_gateway)
-            .map(|g| (g.id.clone(), g))
-            .collect();
-        if let Some(root) = &setup.root_place {
-            model.places = live_places(root);
+        Model {
+            devices: setup
+                .devices
+                .iter()
+                .flatten()
+                .filter_map(|d| live_device(d, Confirmation::Read))
+                .map(|d| (d.url.clone(), d))
+                .collect(),
+            gateways: setup
+                .gateways
+                .iter()
+                .flatten()
+                .filter_map(live_gateway)
+                .map(|g| (g.id.clone(), g))
+                .collect(),
+            places: setup
+                .root_place
+                .as_ref()
+                .map(live_places)
+                .unwrap_or_default(),
+            ..Model::default()
         }
-        model
     }
 
     /// A copy of the whole model.

@@ -7,7 +7,7 @@ use std::time::SystemTime;
 
 use tokio::sync::broadcast;
 
-use crate::live::apply::Model;
+use crate::live::apply::{live_executions, Model};
 use crate::live::config::HomeConfig;
 use crate::live::model::{HomeSnapshot, LiveDevice, LiveExecution, LiveGateway, LivePlace};
 use crate::live::shared::{HomeStatus, Shared};
@@ -122,7 +122,7 @@ impl fmt::Debug for Home {
 impl Home {
     /// Starts a live model of `client`'s setup with the default [`HomeConfig`]:
     /// registers an event listener, reads the setup (`GET /setup`, documented as once
-    /// a day) and follows the events.
+    /// a day) and the running executions (`GET /exec/current`), and follows the events.
     pub async fn start(client: Client) -> Result<Home, Error> {
         Home::start_with(client, HomeConfig::default()).await
     }
@@ -133,7 +133,10 @@ impl Home {
         // Registered before the read: no event between the two is missed.
         events.register().await?;
         let setup = client.get_setup().await?;
-        Ok(Home::spawn(client, events, config, &setup, false))
+        let mut model = Model::from_setup(&setup);
+        // The executions already running (no documented limit).
+        model.executions = live_executions(&client.get_exec_current().await?);
+        Ok(Home::spawn(client, events, config, model, false))
     }
 
     /// Starts a live model from a setup the caller has read already (e.g. at
@@ -147,18 +150,23 @@ impl Home {
     ) -> Result<Home, Error> {
         let mut events = client.events_with(config.events().clone());
         events.register().await?;
-        Ok(Home::spawn(client, events, config, setup, true))
+        Ok(Home::spawn(
+            client,
+            events,
+            config,
+            Model::from_setup(setup),
+            true,
+        ))
     }
 
     fn spawn(
         client: Client,
         events: crate::EventStream,
         config: HomeConfig,
-        setup: &Setup,
+        model: Model,
         reread_first: bool,
     ) -> Home {
         let (sender, _) = broadcast::channel(config.capacity());
-        let model = Model::from_setup(setup);
         let status = HomeStatus {
             device_list_read: (!reread_first).then(SystemTime::now),
             ..HomeStatus::default()

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use crate::follow::event_stream::EventStream;
 use crate::live::apply::{live_device, live_executions, live_gateway, live_places};
-use crate::live::change::{Origin, ReReadCause, Update};
+use crate::live::change::{Origin, ReReadCause};
 use crate::live::config::HomeConfig;
 use crate::live::model::{Confirmation, LiveDevice};
 use crate::live::shared::Shared;
@@ -170,52 +170,27 @@ impl Task {
 
     async fn on_event(&mut self, event: Event) {
         let server_time = event_time(&event);
-        let created = match &event {
-            Event::DeviceCreated(e) => e.device_url.clone(),
+        let read = match &event {
+            // The event has no class, widget or states: the device is read (no
+            // documented limit) and published whole, with this event's change.
+            Event::DeviceCreated(e) => match &e.device_url {
+                Some(url) => Some(self.client.get_setup_devices_by_device_url(url).await),
+                None => None,
+            },
             _ => None,
         };
         {
             let mut model = lock(&self.shared.model);
-            let mut updates = model.apply_event(&event);
-            if updates.is_empty() && created.is_none() {
-                drop(model);
-                self.after_success();
-                return;
-            }
-            if created.is_some() {
-                // Published with the device read below, complete.
-                updates.clear();
-            }
-            self.shared
-                .publish(&mut model, Origin::Event, server_time, updates);
-        }
-        if let Some(url) = created {
-            // The event has no class, widget or states: read the device (no limit).
-            let updates = match self.client.get_setup_devices_by_device_url(&url).await {
-                Ok(device) => {
-                    let mut model = lock(&self.shared.model);
-                    let mut updates = Vec::new();
-                    if let Some(read) = live_device(&device, Confirmation::Read) {
-                        // Replaces the partial device the event made.
-                        model.devices.remove(&url);
-                        updates = model.merge_device(read);
-                    }
-                    self.shared
-                        .publish(&mut model, Origin::Event, server_time, updates);
-                    drop(model);
-                    return self.after_success();
-                }
-                Err(error) => {
+            let updates = match read {
+                Some(Ok(device)) => live_device(&device, Confirmation::Read)
+                    .map(|device| model.merge_device(device))
+                    .unwrap_or_default(),
+                Some(Err(error)) => {
                     tracing::debug!(kind = ?error.kind(), "live home: cannot read a created device");
-                    lock(&self.shared.model)
-                        .devices
-                        .get(&url)
-                        .cloned()
-                        .map(|d| vec![Update::DeviceAdded(d)])
-                        .unwrap_or_default()
+                    model.apply_event(&event)
                 }
+                None => model.apply_event(&event),
             };
-            let mut model = lock(&self.shared.model);
             self.shared
                 .publish(&mut model, Origin::Event, server_time, updates);
         }
@@ -393,11 +368,22 @@ fn to_system_time(at: Instant) -> SystemTime {
     SystemTime::now() + at.saturating_duration_since(Instant::now())
 }
 
-/// The server's time of an event, when it gives one.
+/// The server's time of an event, when it gives one (the events the model follows).
 fn event_time(event: &Event) -> Option<i64> {
-    serde_json::to_value(event).ok().and_then(|v| {
-        v.get("timestamp")
-            .or_else(|| v.get("eventTime"))
-            .and_then(|t| t.as_i64())
-    })
+    match event {
+        Event::DeviceStateChanged(e) => e.timestamp,
+        Event::DeviceCreated(e) => e.timestamp,
+        Event::DeviceUpdated(e) => e.timestamp,
+        Event::DeviceRemoved(e) => e.timestamp,
+        Event::DeviceAvailable(e) => e.timestamp,
+        Event::DeviceUnavailable(e) => e.timestamp,
+        Event::GatewayAlive(e) => e.timestamp,
+        Event::GatewayDown(e) => e.timestamp,
+        Event::PlaceCreated(e) => e.timestamp,
+        Event::PlaceUpdated(e) => e.timestamp,
+        Event::PlaceDeleted(e) => e.timestamp,
+        Event::ExecutionRegistered(e) => e.timestamp,
+        Event::ExecutionStateChanged(e) => e.timestamp,
+        _ => None,
+    }
 }

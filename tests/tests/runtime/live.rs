@@ -237,8 +237,13 @@ fn state_updates(notices: &[Notice], device: &str, name: &str) -> Vec<(Origin, S
         .collect()
 }
 
-/// A copy of `template`'s device JSON with another URL and label.
+/// A copy of `template`'s device JSON with the URL [`NEW_DEVICE`] and another label.
 fn new_device(sim: &Simulator, template: &str) -> Value {
+    device_like(sim, template, NEW_DEVICE)
+}
+
+/// A copy of `template`'s device JSON with the URL `url` and another label.
+fn device_like(sim: &Simulator, template: &str, url: &str) -> Value {
     let setup = sim.setup();
     let mut device = setup["devices"]
         .as_array()
@@ -247,7 +252,7 @@ fn new_device(sim: &Simulator, template: &str) -> Value {
         .find(|d| d["deviceURL"] == template)
         .unwrap()
         .clone();
-    device["deviceURL"] = json!(NEW_DEVICE);
+    device["deviceURL"] = json!(url);
     device["label"] = json!("Paired while away");
     device
 }
@@ -534,4 +539,107 @@ async fn a_local_gateway_home_converges_after_a_listener_loss() {
     assert!(home.device(CONTACT).is_none());
     let failing = home.status().failing;
     assert!(failing.is_none(), "{failing:?}");
+}
+
+/// A second gap soon after the first: the device list was read for the first (its
+/// documented limit: once a day), so the second re-reads the devices it knows and
+/// leaves the list for when the limit allows; the home says so.
+#[tokio::test]
+async fn the_device_list_waits_for_its_documented_limit() {
+    let sim = testing::simulator().start().await.unwrap();
+    let (home, mut sub) = started(&sim).await;
+    for (round, url) in [NEW_DEVICE, "io://1234-1234-6233/88888888"]
+        .into_iter()
+        .enumerate()
+    {
+        sim.set_maintenance(true);
+        sim.expire_listeners();
+        assert!(sim.add_device(device_like(&sim, OTHER_SHUTTER, url)));
+        assert!(sim.set_device_state(SHUTTER, "core:ClosureState", json!(10 + round)));
+        sim.set_maintenance(false);
+        until(&mut sub, |n| {
+            is_reread(n, ReReadCause::Gap(GapReason::ListenerLost))
+        })
+        .await;
+        assert_eq!(
+            home.device(SHUTTER).unwrap().state("core:ClosureState"),
+            Some(&StateValue::Int(10 + round as i64)),
+            "the devices are re-read every time"
+        );
+    }
+    assert!(
+        home.device(NEW_DEVICE).is_some(),
+        "the first gap read the list"
+    );
+    assert!(
+        home.device("io://1234-1234-6233/88888888").is_none(),
+        "the second gap may not read it yet"
+    );
+    assert_eq!(sim.count_of(SETUP), 1);
+    assert_eq!(sim.count_of(SETUP_DEVICES), 1);
+    let due = home.status().device_list_due.expect("a list re-read waits");
+    let wait = due
+        .duration_since(std::time::SystemTime::now())
+        .unwrap_or_default();
+    assert!(wait > Duration::from_secs(23 * 3600), "due in {wait:?}");
+}
+
+/// A home started from a setup read earlier (stale here) re-reads its devices first:
+/// no `GET /setup`, and the differences come as the first change.
+#[tokio::test]
+async fn a_home_started_from_an_old_setup_rereads_its_devices_first() {
+    let sim = testing::simulator().start().await.unwrap();
+    let mut old = sim.setup();
+    for device in old["devices"].as_array_mut().unwrap() {
+        if device["deviceURL"] == SHUTTER {
+            for state in device["states"].as_array_mut().unwrap() {
+                if state["name"] == "core:ClosureState" {
+                    state["value"] = json!(3);
+                }
+            }
+        }
+    }
+    let old: overkiz::types::Setup = serde_json::from_value(old).unwrap();
+    let home = Home::start_from(cloud_client(&sim), &old, config())
+        .await
+        .unwrap();
+    let mut sub = home.subscribe();
+    let seen = until(&mut sub, |n| is_reread(n, ReReadCause::Requested)).await;
+    assert_eq!(
+        state_updates(&seen, SHUTTER, "core:ClosureState"),
+        vec![(Origin::ReRead(ReReadCause::Requested), StateValue::Int(100))]
+    );
+    converges(&home, &sim, &mut sub).await;
+    assert_eq!(sim.count_of(SETUP), 0);
+}
+
+/// A command run through the home's client: the execution is followed to its end and
+/// the device's new state arrives.
+#[tokio::test]
+async fn an_execution_and_its_effect_are_followed() {
+    let sim = testing::simulator().start().await.unwrap();
+    let (home, mut sub) = started(&sim).await;
+    let exec_id = home
+        .client()
+        .run(
+            overkiz::Action::new(SHUTTER, [overkiz::Command::new("open")]),
+            overkiz::ExecutionMode::Normal,
+        )
+        .await
+        .unwrap();
+    let seen = until(&mut sub, |n| {
+        matches!(n, Notice::Changed(c) if c.updates.iter().any(|u| matches!(u,
+            Update::Execution { id, state } if *id == exec_id && state.is_final())))
+    })
+    .await;
+    assert!(
+        seen.iter().any(|n| matches!(n, Notice::Changed(c) if c.updates.contains(&Update::Execution { id: exec_id.clone(), state: overkiz::ExecutionState::Initialized }))),
+        "{seen:#?}"
+    );
+    converges(&home, &sim, &mut sub).await;
+    assert_eq!(
+        home.device(SHUTTER).unwrap().state("core:ClosureState"),
+        Some(&StateValue::Int(0))
+    );
+    assert!(home.executions().is_empty());
 }
