@@ -56,7 +56,7 @@ fn allowed(operation: &OperationInfo, last: Option<Instant>, now: Instant) -> Re
 }
 
 /// What one re-read found, before it is applied.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Found {
     /// The whole device list, when it was read.
     list: Option<Vec<LiveDevice>>,
@@ -81,6 +81,10 @@ struct Task {
     reads: ListReads,
     /// Consecutive failed re-reads.
     failures: u32,
+    /// The devices a failed re-read had read already, and the listener they were
+    /// read under: the next attempt goes on from there (a large setup under a
+    /// server's throttling still finishes), unless the listener changed since.
+    partial: Option<(Option<String>, Found)>,
 }
 
 /// Runs the model of `shared` until the task is aborted.
@@ -100,6 +104,7 @@ pub(crate) async fn run(
         list_due: None,
         reads: ListReads::default(),
         failures: 0,
+        partial: None,
     };
     if reread_first {
         task.ask(ReReadCause::Requested, false, Instant::now());
@@ -259,7 +264,12 @@ impl Task {
             }
             Err(error) => {
                 self.failures = self.failures.saturating_add(1);
-                let wait = self.backoff();
+                // A server asking for a longer wait is obeyed (up to an hour).
+                let asked = error
+                    .retry_after()
+                    .unwrap_or_default()
+                    .min(Duration::from_secs(3600));
+                let wait = self.backoff().max(asked);
                 tracing::debug!(kind = ?error.kind(), wait_ms = wait.as_millis() as u64, "live home: re-read failed; retrying");
                 lock(&self.shared.status).failing = Some(error.to_string());
                 self.pending = Some(Pending {
@@ -270,16 +280,33 @@ impl Task {
         }
     }
 
-    /// Reads what a re-read needs; the first failure stops it (retried whole).
+    /// Reads what a re-read needs. The first failure stops it; what was read is kept
+    /// for the next attempt under the same listener.
     async fn read(&mut self, list: bool) -> Result<Found, Error> {
         // A new listener first: an event after the reads is then never missed.
         self.events.register().await?;
-        let mut found = Found::default();
+        let listener = self.events.listener_id();
+        let mut found = match self.partial.take() {
+            Some((under, found)) if under == listener => found,
+            _ => Found::default(),
+        };
+        match self.read_into(&mut found, list).await {
+            Ok(()) => Ok(found),
+            Err(error) => {
+                self.partial = Some((listener, found));
+                Err(error)
+            }
+        }
+    }
+
+    async fn read_into(&mut self, found: &mut Found, list: bool) -> Result<(), Error> {
         let local = self.client.server().is_local();
         let now = Instant::now();
         let setup_allowed = allowed(&operations::GET_SETUP, self.reads.setup, now);
         let devices_allowed = allowed(&operations::GET_SETUP_DEVICES, self.reads.devices, now);
-        if local || (list && setup_allowed.is_ok()) {
+        if found.list.is_some() {
+            // Read by an earlier attempt.
+        } else if local || (list && setup_allowed.is_ok()) {
             // A gateway's local API documents no limit: its setup is the cheapest
             // complete read.
             self.reads.setup = Some(now);
@@ -321,6 +348,9 @@ impl Task {
         if found.list.is_none() {
             let urls: Vec<String> = lock(&self.shared.model).devices.keys().cloned().collect();
             for url in urls {
+                if found.devices.iter().any(|d| d.url == url) || found.removed.contains(&url) {
+                    continue;
+                }
                 match self.client.get_setup_devices_by_device_url(&url).await {
                     Ok(device) => found
                         .devices
@@ -340,13 +370,16 @@ impl Task {
         if !local {
             let ids: Vec<String> = lock(&self.shared.model).gateways.keys().cloned().collect();
             for id in ids {
+                if found.gateways.iter().any(|g| g.id == id) {
+                    continue;
+                }
                 let gateway = self.client.get_setup_gateways_by_gateway_id(&id).await?;
                 found.gateways.extend(live_gateway(&gateway));
             }
         }
         let current = self.client.get_exec_current().await?;
         found.executions = Some(live_executions(&current));
-        Ok(found)
+        Ok(())
     }
 
     fn list_read(&mut self) {

@@ -643,3 +643,26 @@ async fn an_execution_and_its_effect_are_followed() {
     );
     assert!(home.executions().is_empty());
 }
+
+/// A re-read the server stops answering part-way (throttled here) goes on from where
+/// it stopped: each device is read once, however many attempts it takes.
+#[tokio::test]
+async fn a_throttled_reread_goes_on_where_it_stopped() {
+    let sim = testing::simulator().start().await.unwrap();
+    let (home, mut sub) = started(&sim).await;
+    let devices = home.devices().len();
+    sim.fail_next_on("GET /exec/current", overkiz_sim::Fault::RateLimit, 8)
+        .unwrap();
+    home.refresh();
+    until(&mut sub, |n| is_reread(n, ReReadCause::Requested)).await;
+    assert!(
+        sim.count_of("GET /exec/current") >= 1 + 8 + 1,
+        "it was throttled"
+    );
+    assert_eq!(
+        sim.count_of("GET /setup/devices/{deviceURL}"),
+        devices,
+        "each device read once"
+    );
+    assert_eq!(sim.count_of("GET /setup/gateways/{gatewayId}"), 1);
+}
