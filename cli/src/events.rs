@@ -71,7 +71,7 @@ pub(crate) async fn events(
             }
             Err(gap) if gap.kind() == ErrorKind::EventsLost => {
                 eprintln!(
-                    "events were lost (re-read the setup): {}",
+                    "events were lost ({}): these lines miss them; a live model (overkiz::Home) re-reads the devices instead of the setup",
                     escape(&gap.to_string(), Form::Lines)
                 );
             }

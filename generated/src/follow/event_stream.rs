@@ -310,8 +310,12 @@ impl Poller {
 ///   an `Err` of kind [`ErrorKind::EventsLost`] ([`Error::EventsLost`] with a
 ///   [`GapReason`]) *before* the events that follow the gap: the listener expired (a
 ///   consumer that did not poll for ~10 minutes) or was replaced, the client signed
-///   in again, or a fetch failed after it may have been answered. Then re-read the
-///   state you track (`GET /setup`). The stream registers a new listener and goes on.
+///   in again, or a fetch failed after it may have been answered. The stream registers
+///   a new listener and goes on. What you track must then be re-read: not the whole
+///   setup (`GET /setup` is documented as once a day), but each device you follow
+///   (`GET /setup/devices/{deviceURL}`, no documented limit). [`Home`](crate::Home)
+///   does this, with the device list only when its limit allows: use it rather than
+///   this stream when you keep a model of the setup.
 /// - **Pacing.** It fetches only when the events of the previous fetch are consumed,
 ///   at least [`EventStreamConfig::fetch_interval`] apart (the documented 1 s).
 /// - **Failures** are yielded as `Err` items and the stream goes on after a back-off
@@ -338,8 +342,9 @@ impl Poller {
 ///     match item {
 ///         Ok(event) => println!("{}", event.name()),
 ///         Err(gap) if gap.kind() == ErrorKind::EventsLost => {
-///             eprintln!("{gap}: re-reading the setup");
-///             // let setup = client.get_setup().await?; ...
+///             // Events may be missing here: a live model (overkiz::Home) re-reads
+///             // its devices at this point.
+///             eprintln!("{gap}");
 ///         }
 ///         Err(error) if error.is_retryable() => eprintln!("will go on: {error}"),
 ///         Err(error) => { eprintln!("giving up: {error}"); break; }

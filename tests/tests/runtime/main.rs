@@ -13,6 +13,7 @@ mod commands;
 mod errors;
 mod events;
 mod follow;
+mod live;
 mod local;
 mod login;
 mod requests;
