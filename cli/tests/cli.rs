@@ -952,12 +952,17 @@ async fn watch_prints_devices_updates_and_the_budget_as_lines() {
         .await;
         found.unwrap_or_else(|_| panic!("no {what} within {WAIT:?}"))
     };
-    let shutter = expect("the shutter's line", &|l| l.starts_with(&format!("device {SHUTTER} "))).await;
+    let shutter = expect("the shutter's line", &|l| {
+        l.starts_with(&format!("device {SHUTTER} "))
+    })
+    .await;
     assert!(shutter.contains("class=RollerShutter"), "{shutter}");
     assert!(shutter.contains("ClosureState=100"), "{shutter}");
     let budget = expect("the budget line", &|l| l.starts_with("budget ")).await;
     assert!(
-        budget.starts_with(&format!("budget {GATEWAY} running=0/10 queued=0 next-slot=now launches-today=0/50")),
+        budget.starts_with(&format!(
+            "budget {GATEWAY} running=0/10 queued=0 next-slot=now launches-today=0/50"
+        )),
         "{budget}"
     );
     listener_registered(&sim).await;
