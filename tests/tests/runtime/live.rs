@@ -666,3 +666,30 @@ async fn a_throttled_reread_goes_on_where_it_stopped() {
     );
     assert_eq!(sim.count_of("GET /setup/gateways/{gatewayId}"), 1);
 }
+
+/// Dropping the last handle stops the home: its subscriptions end and its listener
+/// is unregistered.
+#[tokio::test]
+async fn the_last_handle_stops_the_home() {
+    let sim = testing::simulator().start().await.unwrap();
+    let (home, mut sub) = started(&sim).await;
+    let copy = home.clone();
+    drop(home);
+    assert!(sim.set_device_state(SHUTTER, "core:ClosureState", json!(9)));
+    assert!(
+        matches!(
+            next(&mut sub, Instant::now() + WAIT).await,
+            Notice::Changed(_)
+        ),
+        "a clone keeps it running"
+    );
+    assert_eq!(copy.status().subscribers, 1);
+    drop(copy);
+    let end = tokio::time::timeout(WAIT, sub.next()).await.unwrap();
+    assert!(end.is_none(), "{end:?}");
+    testing::wait_until("the listener unregistered", WAIT, || {
+        sim.listener_count() == 0
+    })
+    .await
+    .unwrap();
+}
