@@ -15,7 +15,7 @@ use overkiz::{
     Server, StateValue, Subscription, Update,
 };
 use overkiz_sim::testing::{self, GATEWAY, PIN, SHUTTER};
-use overkiz_sim::Simulator;
+use overkiz_sim::{each_form, EventForm, Simulator};
 use serde_json::{json, Value};
 
 /// Another roller shutter of `setup_tahoma_3.json`.
@@ -387,10 +387,10 @@ async fn a_maintenance_window_loses_nothing_and_needs_no_reload() {
 }
 
 /// The gateway-outage fault: its devices go unavailable, executions on them are
-/// refused, and everything comes back; the model follows by events alone.
-#[tokio::test]
-async fn a_gateway_outage_is_followed_and_converges() {
-    let sim = testing::simulator().start().await.unwrap();
+/// refused, and everything comes back; the model follows by events alone (in both
+/// event forms).
+async fn a_gateway_outage_is_followed_and_converges(form: EventForm) {
+    let sim = testing::simulator().event_form(form).start().await.unwrap();
     let (home, mut sub) = started(&sim).await;
     assert!(sim.take_gateway_down(GATEWAY));
     until(&mut sub, |n| {
@@ -419,12 +419,12 @@ async fn a_gateway_outage_is_followed_and_converges() {
     // The camera of the fixture was unavailable before: still so.
     assert_eq!(sim.count_of(SETUP), 1);
 }
+each_form!(a_gateway_outage_is_followed_and_converges);
 
 /// A device paired while the home runs arrives whole (class, states) from one read
 /// of it; a renamed and a removed one follow their events.
-#[tokio::test]
-async fn setup_changes_arrive_as_they_happen() {
-    let sim = testing::simulator().start().await.unwrap();
+async fn setup_changes_arrive_as_they_happen(form: EventForm) {
+    let sim = testing::simulator().event_form(form).start().await.unwrap();
     let (home, mut sub) = started(&sim).await;
     assert!(sim.add_device(new_device(&sim, OTHER_SHUTTER)));
     let seen = until(&mut sub, |n| {
@@ -449,6 +449,7 @@ async fn setup_changes_arrive_as_they_happen() {
     converges(&home, &sim, &mut sub).await;
     assert_eq!(home.device(NEW_DEVICE).unwrap().label, "Kitchen");
 }
+each_form!(setup_changes_arrive_as_they_happen);
 
 /// A subscriber that does not read falls behind by more than the capacity: it is
 /// told it lagged, given the current state, and then gets only later changes; a
