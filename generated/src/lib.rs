@@ -19,20 +19,21 @@
 //!     let client = Client::new(Server::somfy_europe(), Credentials::password("me@example.com", "secret"))?;
 //!
 //!     // A live model of the setup: one GET /setup (logs in on the first call), then the
-//!     // event stream; after any gap in the events it re-reads each device (no
-//!     // documented limit), not the whole setup (documented: once a day).
+//!     // event stream (one fetch per second, the documented limit).
 //!     let home = Home::start(client).await?;
 //!     for device in home.devices() {
 //!         let closure = device.state("core:ClosureState").and_then(|s| s.as_i64());
 //!         println!("{} {} closure={closure:?}", device.label, device.url);
 //!     }
 //!
-//!     // Every change, in order; a re-read's differences come as one change.
+//!     // Every change, in order. After a gap in the events (expired listener, renewed
+//!     // session, outage) the home re-reads each device (no documented limit), never the
+//!     // whole setup (documented: once a day), and reports the differences as one change.
 //!     let mut changes = home.subscribe();
 //!     while let Some(notice) = changes.next().await {
 //!         match notice {
 //!             Notice::Changed(change) => println!("#{} re-read={}: {:?}", change.seq, change.is_reread(), change.updates),
-//!             Notice::Lagged { missed, snapshot } => println!("missed {missed}; {} devices now", snapshot.devices.len()),
+//!             Notice::Lagged { missed, .. } => println!("fell {missed} changes behind; state refreshed"),
 //!             _ => {}
 //!         }
 //!     }

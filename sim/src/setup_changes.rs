@@ -211,3 +211,89 @@ impl Simulator {
         self.shared.state().set_gateway_alive(gateway_id, true)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names of the events delivered so far, and forgets them.
+    fn events(state: &mut State) -> Vec<String> {
+        let listener = state.listeners.values_mut().next().unwrap();
+        std::mem::take(&mut listener.events)
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {}",
+                    e["name"].as_str().unwrap(),
+                    e["deviceURL"]
+                        .as_str()
+                        .or(e["gatewayId"].as_str())
+                        .unwrap_or("")
+                )
+            })
+            .collect()
+    }
+
+    fn state() -> State {
+        let mut state = State::new(json!({
+            "gateways": [{"gatewayId": "1111-2222-3333", "alive": true}],
+            "devices": [
+                {"deviceURL": "io://1111-2222-3333/1", "label": "A", "available": true},
+                {"deviceURL": "io://1111-2222-3333/2", "label": "B", "available": false},
+            ],
+        }));
+        crate::listeners::register(&mut state, "token:t".into());
+        state
+    }
+
+    #[test]
+    fn setup_changes_emit_their_events() {
+        let mut state = state();
+        let new = json!({"deviceURL": "io://1111-2222-3333/9", "label": "C"});
+        assert!(state.add_device(new.clone()));
+        assert!(!state.add_device(new), "a URL the setup has");
+        assert!(state.rename_device("io://1111-2222-3333/9", "D"));
+        assert!(state.remove_device("io://1111-2222-3333/1"));
+        assert!(!state.remove_device("io://1111-2222-3333/1"));
+        assert_eq!(
+            events(&mut state),
+            [
+                "DeviceCreatedEvent io://1111-2222-3333/9",
+                "DeviceUpdatedEvent io://1111-2222-3333/9",
+                "DeviceRemovedEvent io://1111-2222-3333/1",
+            ]
+        );
+        assert_eq!(state.device("io://1111-2222-3333/9").unwrap()["label"], "D");
+    }
+
+    #[test]
+    fn a_gateway_outage_takes_down_and_brings_back_only_its_available_devices() {
+        let mut state = state();
+        let actions = json!([{"deviceURL": "io://1111-2222-3333/1", "commands": []}]);
+        assert!(state.set_gateway_alive("1111-2222-3333", false));
+        assert!(!state.set_gateway_alive("1111-2222-3333", false));
+        assert_eq!(
+            events(&mut state),
+            [
+                "GatewayDownEvent 1111-2222-3333",
+                "DeviceUnavailableEvent io://1111-2222-3333/1",
+            ]
+        );
+        assert_eq!(state.check_devices(&actions).unwrap_err().status, 400);
+        assert_eq!(state.gateway_answer("1111-2222-3333").status, 200);
+        assert!(state.set_gateway_alive("1111-2222-3333", true));
+        assert_eq!(
+            events(&mut state),
+            [
+                "GatewayAliveEvent 1111-2222-3333",
+                "DeviceAvailableEvent io://1111-2222-3333/1",
+            ]
+        );
+        assert!(state.check_devices(&actions).is_ok());
+        assert_eq!(
+            state.device("io://1111-2222-3333/2").unwrap()["available"],
+            false
+        );
+        assert!(!state.set_gateway_alive("0000-0000-0000", false));
+    }
+}

@@ -534,3 +534,142 @@ fn replace<T: PartialEq>(slot: &mut T, value: T) -> bool {
     *slot = value;
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const URL: &str = "io://1234-5678-9012/1";
+
+    fn setup() -> Setup {
+        serde_json::from_value(serde_json::json!({
+            "gateways": [{"gatewayId": "1234-5678-9012", "alive": true}],
+            "devices": [{
+                "deviceURL": URL, "label": "Shutter", "uiClass": "RollerShutter",
+                "states": [{"name": "core:ClosureState", "type": 1, "value": 100}]
+            }],
+            "rootPlace": {"oid": "house", "label": "House", "subPlaces": [{"oid": "kitchen", "label": "Kitchen"}]}
+        }))
+        .unwrap()
+    }
+
+    fn event(json: serde_json::Value) -> Event {
+        serde_json::from_value(json).unwrap()
+    }
+
+    fn closure(value: &str) -> Event {
+        event(serde_json::json!({
+            "name": "DeviceStateChangedEvent", "deviceURL": URL,
+            "deviceStates": [{"name": "core:ClosureState", "type": 1, "value": value}]
+        }))
+    }
+
+    #[test]
+    fn a_setup_read_gives_devices_gateways_and_places() {
+        let model = Model::from_setup(&setup());
+        assert_eq!(model.devices[URL].label, "Shutter");
+        assert_eq!(
+            model.devices[URL].state("core:ClosureState"),
+            Some(&StateValue::Int(100))
+        );
+        assert_eq!(
+            model.devices[URL].freshness.confirmed_by,
+            Confirmation::Read
+        );
+        assert!(model.gateways["1234-5678-9012"].alive);
+        assert_eq!(model.places["kitchen"].parent_oid.as_deref(), Some("house"));
+        assert_eq!(model.places["house"].parent_oid, None);
+    }
+
+    #[test]
+    fn every_change_of_value_is_an_update_and_a_repeat_is_none() {
+        let mut model = Model::from_setup(&setup());
+        // Cloud events carry strings; the value reads as the integer it is.
+        let updates = model.apply_event(&closure("40"));
+        assert_eq!(
+            updates,
+            vec![Update::State {
+                device: URL.into(),
+                name: "core:ClosureState".into(),
+                old: Some(StateValue::Int(100)),
+                new: StateValue::Int(40),
+            }]
+        );
+        assert_eq!(
+            model.devices[URL].freshness.confirmed_by,
+            Confirmation::Event
+        );
+        assert!(model.apply_event(&closure("40")).is_empty());
+        assert_eq!(model.apply_event(&closure("0")).len(), 1);
+    }
+
+    #[test]
+    fn events_of_unknown_devices_and_odd_events_change_nothing() {
+        let mut model = Model::from_setup(&setup());
+        let other = event(serde_json::json!({
+            "name": "DeviceStateChangedEvent", "deviceURL": "io://1234-5678-9012/2",
+            "deviceStates": [{"name": "core:ClosureState", "type": 1, "value": "1"}]
+        }));
+        assert!(model.apply_event(&other).is_empty());
+        let nameless = event(serde_json::json!({"name": "DeviceRemovedEvent"}));
+        assert!(model.apply_event(&nameless).is_empty());
+        let unknown = event(serde_json::json!({"name": "SomethingNewEvent", "x": 1}));
+        assert!(model.apply_event(&unknown).is_empty());
+        assert_eq!(model.devices.len(), 1);
+    }
+
+    #[test]
+    fn a_device_list_adds_merges_and_removes() {
+        let mut model = Model::from_setup(&setup());
+        let mut renamed = model.devices[URL].clone();
+        renamed.label = "Kitchen shutter".into();
+        let mut added = renamed.clone();
+        added.url = "io://1234-5678-9012/2".into();
+        let updates = model.merge_device_list(vec![added.clone()]);
+        assert_eq!(
+            updates,
+            vec![
+                Update::DeviceRemoved { device: URL.into() },
+                Update::DeviceAdded(added)
+            ]
+        );
+        let updates = model.merge_device_list(vec![renamed.clone()]);
+        assert_eq!(updates.len(), 2, "{updates:?}");
+        let again = model.merge_device(renamed);
+        assert!(again.is_empty(), "{again:?}");
+    }
+
+    #[test]
+    fn gateways_and_executions_follow_their_events() {
+        let mut model = Model::from_setup(&setup());
+        let down =
+            event(serde_json::json!({"name": "GatewayDownEvent", "gatewayId": "1234-5678-9012"}));
+        assert_eq!(
+            model.apply_event(&down),
+            vec![Update::Gateway {
+                gateway: "1234-5678-9012".into(),
+                alive: false
+            }]
+        );
+        assert!(model.apply_event(&down).is_empty());
+        assert!(!model.snapshot().is_reachable(URL));
+        let registered = event(serde_json::json!({
+            "name": "ExecutionRegisteredEvent", "execId": "e1",
+            "actions": [{"deviceURL": URL, "commands": [{"name": "open"}]}]
+        }));
+        model.apply_event(&registered);
+        assert_eq!(model.executions["e1"].devices, vec![URL.to_owned()]);
+        let done = event(serde_json::json!({
+            "name": "ExecutionStateChangedEvent", "execId": "e1",
+            "oldState": "IN_PROGRESS", "newState": "COMPLETED"
+        }));
+        model.apply_event(&done);
+        assert!(model.executions.is_empty());
+        // A re-read that finds an execution gone reports it ended.
+        model.apply_event(&registered);
+        assert_eq!(
+            model.merge_executions(BTreeMap::new()),
+            vec![Update::ExecutionEnded { id: "e1".into() }]
+        );
+    }
+}

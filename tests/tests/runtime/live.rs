@@ -15,7 +15,7 @@ use overkiz::{
     Server, StateValue, Subscription, Update,
 };
 use overkiz_sim::testing::{self, GATEWAY, PIN, SHUTTER};
-use overkiz_sim::Simulator;
+use overkiz_sim::{each_form, EventForm, Simulator};
 use serde_json::{json, Value};
 
 /// Another roller shutter of `setup_tahoma_3.json`.
@@ -387,10 +387,10 @@ async fn a_maintenance_window_loses_nothing_and_needs_no_reload() {
 }
 
 /// The gateway-outage fault: its devices go unavailable, executions on them are
-/// refused, and everything comes back; the model follows by events alone.
-#[tokio::test]
-async fn a_gateway_outage_is_followed_and_converges() {
-    let sim = testing::simulator().start().await.unwrap();
+/// refused, and everything comes back; the model follows by events alone (in both
+/// event forms).
+async fn a_gateway_outage_is_followed_and_converges(form: EventForm) {
+    let sim = testing::simulator().event_form(form).start().await.unwrap();
     let (home, mut sub) = started(&sim).await;
     assert!(sim.take_gateway_down(GATEWAY));
     until(&mut sub, |n| {
@@ -419,12 +419,12 @@ async fn a_gateway_outage_is_followed_and_converges() {
     // The camera of the fixture was unavailable before: still so.
     assert_eq!(sim.count_of(SETUP), 1);
 }
+each_form!(a_gateway_outage_is_followed_and_converges);
 
 /// A device paired while the home runs arrives whole (class, states) from one read
 /// of it; a renamed and a removed one follow their events.
-#[tokio::test]
-async fn setup_changes_arrive_as_they_happen() {
-    let sim = testing::simulator().start().await.unwrap();
+async fn setup_changes_arrive_as_they_happen(form: EventForm) {
+    let sim = testing::simulator().event_form(form).start().await.unwrap();
     let (home, mut sub) = started(&sim).await;
     assert!(sim.add_device(new_device(&sim, OTHER_SHUTTER)));
     let seen = until(&mut sub, |n| {
@@ -449,6 +449,7 @@ async fn setup_changes_arrive_as_they_happen() {
     converges(&home, &sim, &mut sub).await;
     assert_eq!(home.device(NEW_DEVICE).unwrap().label, "Kitchen");
 }
+each_form!(setup_changes_arrive_as_they_happen);
 
 /// A subscriber that does not read falls behind by more than the capacity: it is
 /// told it lagged, given the current state, and then gets only later changes; a
@@ -656,7 +657,8 @@ async fn a_throttled_reread_goes_on_where_it_stopped() {
     home.refresh();
     until(&mut sub, |n| is_reread(n, ReReadCause::Requested)).await;
     assert!(
-        sim.count_of("GET /exec/current") >= 1 + 8 + 1,
+        // The start's read, the eight refused, the one that passed.
+        sim.count_of("GET /exec/current") >= 10,
         "it was throttled"
     );
     assert_eq!(
@@ -665,4 +667,31 @@ async fn a_throttled_reread_goes_on_where_it_stopped() {
         "each device read once"
     );
     assert_eq!(sim.count_of("GET /setup/gateways/{gatewayId}"), 1);
+}
+
+/// Dropping the last handle stops the home: its subscriptions end and its listener
+/// is unregistered.
+#[tokio::test]
+async fn the_last_handle_stops_the_home() {
+    let sim = testing::simulator().start().await.unwrap();
+    let (home, mut sub) = started(&sim).await;
+    let copy = home.clone();
+    drop(home);
+    assert!(sim.set_device_state(SHUTTER, "core:ClosureState", json!(9)));
+    assert!(
+        matches!(
+            next(&mut sub, Instant::now() + WAIT).await,
+            Notice::Changed(_)
+        ),
+        "a clone keeps it running"
+    );
+    assert_eq!(copy.status().subscribers, 1);
+    drop(copy);
+    let end = tokio::time::timeout(WAIT, sub.next()).await.unwrap();
+    assert!(end.is_none(), "{end:?}");
+    testing::wait_until("the listener unregistered", WAIT, || {
+        sim.listener_count() == 0
+    })
+    .await
+    .unwrap();
 }
