@@ -19,7 +19,7 @@ Settings come from environment variables, then from the config file:
   OVERKIZ_SITES_URL, OVERKIZ_REGIONS  with somfy_sites: another host for Somfy's sign-in
                      services and directory, and the region base URLs (comma-separated),
                      e.g. the simulator's
-  OVERKIZ_FETCH_INTERVAL_MS  time between two event fetches (`events`, `--wait`); default
+  OVERKIZ_FETCH_INTERVAL_MS  time between two event fetches (`events`, `watch`, `--wait`); default
                      1000, the documented limit: lower it only against a simulator
 The config file (--config, $OVERKIZ_CONFIG, or $XDG_CONFIG_HOME/overkiz/config,
 ~/.config/overkiz/config) has lines `key = \"value\"` with the keys server, user,
@@ -90,6 +90,14 @@ pub(crate) enum Cmd {
         #[arg(long)]
         json: bool,
         /// Stop after this many events.
+        #[arg(long, value_name = "N")]
+        count: Option<usize>,
+    },
+    /// Watch the devices live: a table (label, class, main states, freshness) updated
+    /// as events arrive, with each gateway's execution budget at the bottom; one line
+    /// per device, then one per update, when stdout is not a terminal.
+    Watch {
+        /// Stop after this many changes.
         #[arg(long, value_name = "N")]
         count: Option<usize>,
     },

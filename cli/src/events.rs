@@ -14,6 +14,12 @@ use crate::BoxError;
 /// The event stream; `OVERKIZ_FETCH_INTERVAL_MS` overrides the documented 1 s between
 /// fetches (for the simulator).
 pub(crate) fn event_stream(client: &Client) -> EventStream {
+    client.events_with(event_config())
+}
+
+/// The event stream settings: `OVERKIZ_FETCH_INTERVAL_MS` overrides the documented
+/// 1 s between fetches (for the simulator).
+pub(crate) fn event_config() -> EventStreamConfig {
     let mut config = EventStreamConfig::default();
     if let Some(ms) = std::env::var("OVERKIZ_FETCH_INTERVAL_MS")
         .ok()
@@ -23,7 +29,7 @@ pub(crate) fn event_stream(client: &Client) -> EventStream {
             .with_fetch_interval(Duration::from_millis(ms))
             .with_initial_backoff(Duration::from_millis(ms.max(10)));
     }
-    client.events_with(config)
+    config
 }
 
 /// One line for an event: its name, then its scalar fields as `key=value` (escaped;
@@ -71,7 +77,7 @@ pub(crate) async fn events(
             }
             Err(gap) if gap.kind() == ErrorKind::EventsLost => {
                 eprintln!(
-                    "events were lost (re-read the setup): {}",
+                    "events were lost ({}): these lines miss them; a live model (overkiz::Home) re-reads the devices instead of the setup",
                     escape(&gap.to_string(), Form::Lines)
                 );
             }

@@ -4,7 +4,8 @@
 //! One job per module: [`args`] (the command line), [`config`] (settings),
 //! [`account`] (`servers`, `sites`, `login`), [`setup`] (`setup`, `devices`,
 //! `device`), [`executions`] (`exec`, `action-groups`, `run`), [`events`],
-//! [`local_token`], [`discover`], [`call`] (raw calls), [`table`] and [`escape`]
+//! [`local_token`], [`discover`], [`call`] (raw calls), [`watch`] (the live
+//! table), [`table`] and [`escape`]
 //! (what reaches the terminal). This file starts the runtime and dispatches.
 
 mod account;
@@ -18,6 +19,7 @@ mod executions;
 mod local_token;
 mod setup;
 mod table;
+mod watch;
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -84,6 +86,7 @@ async fn run(cli: Cli) -> Result<ExitCode, BoxError> {
                 .await;
         }
         Cmd::Events { json, count } => events::events(&client().await?, json, count).await?,
+        Cmd::Watch { count } => watch::watch(&client().await?, count).await?,
         Cmd::ActionGroups => executions::action_groups(&client().await?).await?,
         Cmd::Run {
             action_group,

@@ -918,3 +918,76 @@ async fn sites_lists_the_homes_and_overkiz_site_chooses_one() {
     assert_eq!(cabin.count_of("POST /exec/apply"), 0);
     assert!(cabin.history().is_empty() && cabin.current_executions().is_empty());
 }
+
+/// `watch` with stdout not a terminal: one line per device, the budget line, then a
+/// line per update as events arrive, and a new budget line when an execution of
+/// another app starts on the gateway. Each line is awaited with a deadline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_prints_devices_updates_and_the_budget_as_lines() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let sim = simulator().await;
+    let env = [
+        ("OVERKIZ_SERVER", sim.url()),
+        ("OVERKIZ_USER", "me@example.com"),
+        ("OVERKIZ_PASSWORD", PASSWORD),
+    ];
+    let mut child = tokio::process::Command::from(overkiz(&env, &["watch"]))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    let mut expect = async |what: &str, matches: &dyn Fn(&str) -> bool| {
+        let found = tokio::time::timeout(WAIT, async {
+            while let Some(line) = lines.next_line().await.unwrap() {
+                seen.push(line.clone());
+                if matches(&line) {
+                    return line;
+                }
+            }
+            panic!("watch ended before {what}: {seen:#?}");
+        })
+        .await;
+        found.unwrap_or_else(|_| panic!("no {what} within {WAIT:?}"))
+    };
+    let shutter = expect("the shutter's line", &|l| {
+        l.starts_with(&format!("device {SHUTTER} "))
+    })
+    .await;
+    assert!(shutter.contains("class=RollerShutter"), "{shutter}");
+    assert!(shutter.contains("ClosureState=100"), "{shutter}");
+    let budget = expect("the budget line", &|l| l.starts_with("budget ")).await;
+    assert!(
+        budget.starts_with(&format!(
+            "budget {GATEWAY} running=0/10 queued=0 next-slot=now launches-today=0/50"
+        )),
+        "{budget}"
+    );
+    listener_registered(&sim).await;
+    assert!(sim.set_device_state(SHUTTER, "core:ClosureState", Value::from(30)));
+    expect("the state's update", &|l| {
+        l == format!("state {SHUTTER} ClosureState=30")
+    })
+    .await;
+    // Another app's execution: the watcher's budget counts it.
+    sim.hold_executions(true);
+    let other = overkiz::Client::new(
+        overkiz::Server::custom(sim.url()).unwrap(),
+        overkiz::Credentials::password("me@example.com", PASSWORD),
+    )
+    .unwrap();
+    let group = overkiz::action_group("other app", [overkiz::Action::new(SHUTTER, ["open"])]);
+    other.post_exec_apply(&group).await.unwrap();
+    expect("the execution's line", &|l| l.starts_with("execution ")).await;
+    expect("the budget with one running", &|l| {
+        l.starts_with(&format!("budget {GATEWAY} running=1/10 "))
+    })
+    .await;
+    sim.hold_executions(false);
+    expect("the budget back to none running", &|l| {
+        l.starts_with(&format!("budget {GATEWAY} running=0/10 "))
+    })
+    .await;
+}

@@ -39,8 +39,9 @@ async fn main() -> Result<(), common::BoxError> {
                     break;
                 }
             }
-            // Events may have been missed (expired listener, renewed session): a real
-            // consumer re-reads the state it tracks (`GET /setup`) here.
+            // Events may have been missed (expired listener, renewed session). A
+            // consumer keeping state uses `overkiz::Home` instead (example `home`),
+            // which re-reads each device here, not the whole setup (once a day).
             Err(gap) if gap.kind() == overkiz::ErrorKind::EventsLost => {
                 eprintln!("{gap}")
             }

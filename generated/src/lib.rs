@@ -12,36 +12,39 @@
 //!
 //! ```rust,no_run
 //! use futures::StreamExt;
-//! use overkiz::{Client, Credentials, ErrorKind, Event, Server, TypedValue};
+//! use overkiz::{Client, Credentials, Home, Notice, Server};
 //!
 //! #[tokio::main]
 //! async fn main() -> Result<(), overkiz::Error> {
 //!     let client = Client::new(Server::somfy_europe(), Credentials::password("me@example.com", "secret"))?;
 //!
-//!     // GET /setup: gateways, devices, their states. Logs in on the first call.
-//!     let setup = client.get_setup().await?;
-//!     for device in setup.devices.iter().flatten() {
+//!     // A live model of the setup: one GET /setup (logs in on the first call), then the
+//!     // event stream (one fetch per second, the documented limit).
+//!     let home = Home::start(client).await?;
+//!     for device in home.devices() {
 //!         let closure = device.state("core:ClosureState").and_then(|s| s.as_i64());
-//!         println!("{:?} {:?} closure={closure:?}", device.label, device.device_url);
+//!         println!("{} {} closure={closure:?}", device.label, device.url);
 //!     }
 //!
-//!     // Follow the events (registers a listener, fetches at the documented 1 call/s,
-//!     // registers again when the listener expires, unregisters when dropped).
-//!     let mut events = client.events();
-//!     while let Some(item) = events.next().await {
-//!         match item {
-//!             Ok(Event::DeviceStateChanged(change)) => println!("{:?}: {:?}", change.device_url, change.device_states),
-//!             Ok(other) => println!("{}", other.name()),
-//!             // Events may have been missed (expired listener, renewed session): re-read.
-//!             Err(gap) if gap.kind() == ErrorKind::EventsLost => { client.get_setup().await?; }
-//!             Err(error) if error.is_retryable() => eprintln!("{error}"),
-//!             Err(error) => return Err(error),
+//!     // Every change, in order. After a gap in the events (expired listener, renewed
+//!     // session, outage) the home re-reads each device (no documented limit), never the
+//!     // whole setup (documented: once a day), and reports the differences as one change.
+//!     let mut changes = home.subscribe();
+//!     while let Some(notice) = changes.next().await {
+//!         match notice {
+//!             Notice::Changed(change) => println!("#{} re-read={}: {:?}", change.seq, change.is_reread(), change.updates),
+//!             Notice::Lagged { missed, .. } => println!("fell {missed} changes behind; state refreshed"),
+//!             _ => {}
 //!         }
 //!     }
 //!     Ok(())
 //! }
 //! ```
 //!
+//! - [`Home`] ([`live`]): the setup kept current (device states and availability,
+//!   devices, places, gateways, executions), re-read after every gap in the events, with
+//!   subscribers for the whole home or one device. Built on [`Client::events`]
+//!   ([`EventStream`]), which any program may use alone.
 //! - [`Client`] methods: one per operation of the documentation, named after the
 //!   method and path (`GET /setup/devices/{deviceURL}` →
 //!   `Client::get_setup_devices_by_device_url`, feature `device`); [`operations`] describes them.
@@ -74,7 +77,8 @@
 //! and [`signin`], the vendors' flows), then transport and session (`transport/`), then
 //! the client (`client/`: [`Client`], [`Call`], and the generated methods), then what
 //! is built on the client (`follow/`: [`EventStream`], executions; `home/`: [`home`];
-//! `accounts/`: [`SomfyAccount`], local tokens; `tools/`: `diagnostics`, discovery: cargo features).
+//! `accounts/`: [`SomfyAccount`], local tokens; `tools/`: `diagnostics`, discovery: cargo features),
+//! and on top the live model (`live/`: [`Home`]).
 //!
 //! # Names
 //!
@@ -99,6 +103,7 @@ mod config;
 mod error;
 mod follow;
 pub mod home;
+pub mod live;
 mod tools;
 mod transport;
 mod value;
@@ -119,7 +124,7 @@ pub use client::call::{Call, CallFuture};
 pub use client::local_first::{LocalFirstConfig, Route, RouteWatch};
 pub use client::raw_call::RawCall;
 pub use client::{
-    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_LOGIN_COOL_DOWN,
+    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_EXECUTION_SLOT_WAIT, DEFAULT_LOGIN_COOL_DOWN,
     DEFAULT_LOGIN_RETRY_DELAY, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
 };
 #[allow(deprecated)]
@@ -137,6 +142,7 @@ pub use generated::events::{self, Event};
 pub use generated::vocabulary::{CommandName, Protocol, StateName, UiClass, UiWidget};
 pub use generated::{local_api, operations, types};
 pub use home::action_queue::{ActionQueue, ActionQueueSettings, QueuedResult};
+pub use live::{Change, Home, HomeConfig, HomeSnapshot, HomeStatus, LiveDevice, Notice, Subscription, Update};
 pub use home::command::{action_group, Action, Command, ExecutionMode};
 pub use signin::{Grant, SignInContext, SignInFlow, VendorSignIn};
 #[cfg(feature = "discovery")]
@@ -147,6 +153,7 @@ pub use tools::discovery::{
 pub use transport::request::{RawResponse, Upload};
 pub use value::de::WireForm;
 pub use value::device_url::{DeviceUrl, DeviceUrlErrorKind, InvalidDeviceUrl};
+pub use value::execution_ledger::{ExecutionBudget, EXECUTIONS_PER_GATEWAY};
 pub use value::gap::GapReason;
 pub use value::operation::{
     HttpMethod, Idempotency, OperationInfo, RateLimit, RateLimitScope, ResponseKind,

@@ -41,6 +41,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "built on the client",
         &["accounts", "follow", "home", "tools"],
     ),
+    ("the live model", &["live"]),
 ];
 
 /// An import graph: each module and the modules it imports.

@@ -20,6 +20,11 @@
 //! | `POST /_sim/listeners/expire` | [`Simulator::expire_listeners`](crate::Simulator::expire_listeners) |
 //! | `POST /_sim/tokens/{token}` | [`Simulator::add_token`](crate::Simulator::add_token) |
 //! | `POST /_sim/devices/{deviceURL}/states` with `[{"name", "value"}]` | [`Simulator::set_device_state`](crate::Simulator::set_device_state) |
+//! | `POST /_sim/devices` with a device's JSON | [`Simulator::add_device`](crate::Simulator::add_device) |
+//! | `DELETE /_sim/devices/{deviceURL}` | [`Simulator::remove_device`](crate::Simulator::remove_device) |
+//! | `POST /_sim/devices/{deviceURL}/label?label=...` | [`Simulator::rename_device`](crate::Simulator::rename_device) |
+//! | `POST /_sim/gateways/{gatewayId}/down` | [`Simulator::take_gateway_down`](crate::Simulator::take_gateway_down) |
+//! | `POST /_sim/gateways/{gatewayId}/alive` | [`Simulator::bring_gateway_back`](crate::Simulator::bring_gateway_back) |
 //! | `GET /_sim/status` | sessions, listeners, running executions, history length, requests |
 
 use std::collections::HashMap;
@@ -63,6 +68,15 @@ pub(crate) fn refused() -> Answer {
 
 fn bad(message: &str) -> Answer {
     Answer::error(400, "INVALID_API_CALL", message)
+}
+
+/// 204 when a setup change was made, else 400.
+fn done(changed: bool) -> Answer {
+    if changed {
+        Answer::empty(204)
+    } else {
+        bad("no such device or gateway, or nothing to change")
+    }
 }
 
 /// Answers a control call; `path` is relative to the control prefix.
@@ -153,6 +167,26 @@ pub(crate) fn answer(
             } else {
                 bad("no such device or state")
             }
+        }
+        ("POST", ["devices"]) => {
+            let added = serde_json::from_slice::<Value>(body)
+                .is_ok_and(|device| shared.state().add_device(device));
+            if added {
+                Answer::empty(204)
+            } else {
+                bad("expected a device's JSON with a new deviceURL")
+            }
+        }
+        ("DELETE", ["devices", device_url]) => done(shared.state().remove_device(device_url)),
+        ("POST", ["devices", device_url, "label"]) => match query.get("label") {
+            Some(label) => done(shared.state().rename_device(device_url, label)),
+            None => bad("label= is required"),
+        },
+        ("POST", ["gateways", gateway, "down"]) => {
+            done(shared.state().set_gateway_alive(gateway, false))
+        }
+        ("POST", ["gateways", gateway, "alive"]) => {
+            done(shared.state().set_gateway_alive(gateway, true))
         }
         ("GET", ["status"]) => {
             let state = shared.state();

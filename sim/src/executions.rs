@@ -20,8 +20,9 @@ pub(crate) const IMMEDIATE: &str = "Immediate execution";
 /// `executionType` of an execution launched by a schedule (`POST /exec/schedule/...`).
 pub(crate) const DELAYED: &str = "Delayed execution";
 
-/// Running executions a gateway accepts (the real servers' soft limit).
-const EXEC_QUEUE_LIMIT: usize = 10;
+/// Running executions a gateway accepts (the real servers' soft limit: "Execution
+/// queue is full on gateway: #... (soft limit: 10)"), counted per gateway.
+pub(crate) const EXEC_QUEUE_LIMIT: usize = 10;
 
 /// What [`start_execution`] starts.
 pub(crate) struct Launch {
@@ -65,11 +66,8 @@ pub(crate) fn start_execution(
 ) -> Result<String, Answer> {
     let actions = launch.group["actions"].clone();
     state.check_devices(&actions)?;
-    if state.current.len() >= EXEC_QUEUE_LIMIT {
-        let gateway = state.setup["gateways"][0]["gatewayId"]
-            .as_str()
-            .unwrap_or("0000-0000-0000");
-        return Err(exec_queue_full(gateway, EXEC_QUEUE_LIMIT));
+    if let Some(gateway) = full_gateway(state, &actions) {
+        return Err(exec_queue_full(&gateway, EXEC_QUEUE_LIMIT));
     }
     let id = state.new_id();
     let label = launch.group["label"]
@@ -100,6 +98,40 @@ pub(crate) fn start_execution(
         shared.config.step,
     ));
     Ok(id)
+}
+
+/// The gateway id of a device URL (`<protocol>://<gatewayId>/<address>`).
+fn gateway_of(device_url: &str) -> Option<&str> {
+    device_url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split('/').next())
+        .filter(|g| !g.is_empty())
+}
+
+/// The gateways `actions` run on, each once, in order of appearance.
+fn gateways_of(actions: &Value) -> Vec<String> {
+    let mut gateways: Vec<String> = Vec::new();
+    for action in actions.as_array().into_iter().flatten() {
+        if let Some(gateway) = action["deviceURL"].as_str().and_then(gateway_of) {
+            if !gateways.iter().any(|g| g == gateway) {
+                gateways.push(gateway.to_owned());
+            }
+        }
+    }
+    gateways
+}
+
+/// The first gateway of `actions` that already runs [`EXEC_QUEUE_LIMIT`]
+/// executions: each gateway has its own queue, whatever runs on the others.
+fn full_gateway(state: &State, actions: &Value) -> Option<String> {
+    gateways_of(actions).into_iter().find(|gateway| {
+        let running = state
+            .current
+            .iter()
+            .filter(|e| gateways_of(&e.actions).contains(gateway))
+            .count();
+        running >= EXEC_QUEUE_LIMIT
+    })
 }
 
 /// Runs execution `id` through its states, one every `step`.

@@ -34,7 +34,10 @@
 //! ([`RateLimits::Documented`]); and
 //! [`Simulator::set_latency`] (slow answers), [`Simulator::expire_sessions`],
 //! [`Simulator::expire_listeners`], [`Simulator::fail_next_executions`],
-//! [`Simulator::hold_executions`], [`Fault::SessionExpired`]. The
+//! [`Simulator::hold_executions`], [`Fault::SessionExpired`], and the gateway outage
+//! ([`Simulator::take_gateway_down`], [`Simulator::bring_gateway_back`]). Setup changes
+//! come with their events: [`Simulator::add_device`], [`Simulator::rename_device`],
+//! [`Simulator::remove_device`]. The
 //! [`control`] API does the same over HTTP.
 //!
 //! The same API is served under [`LOCAL_API_PREFIX`] ([`Simulator::local_url`]) with
@@ -78,7 +81,8 @@
 //! (the test set-up). Inside: `simulator` and `builder` (starting one, and the
 //! methods a test calls), `config`, `server` (the HTTP loop), `routes` (the cloud
 //! API's routes), `sessions`, `listeners`, `executions`, `effects`, `history`,
-//! `action_groups`, `local_tokens`, `state`, `errors`, `faults`, `limits`, `forms`
+//! `action_groups`, `local_tokens`, `setup_changes` (devices added, renamed,
+//! removed; a gateway going down and back), `state`, `errors`, `faults`, `limits`, `forms`
 //! (event forms), `gateway_link`, `tls`, `answer` and `shared`.
 
 mod action_groups;
@@ -100,6 +104,7 @@ mod local_tokens;
 mod routes;
 mod server;
 mod sessions;
+mod setup_changes;
 mod shared;
 mod simulator;
 pub mod sites;

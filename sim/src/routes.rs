@@ -40,6 +40,7 @@ pub const STATEFUL_OPERATIONS: &[&str] = &[
     "GET /setup/devices/{deviceURL}/states",
     "GET /setup/devices/{deviceURL}/states/{name}",
     "GET /setup/gateways",
+    "GET /setup/gateways/{gatewayId}",
     "POST /actionGroups",
     "POST /config/{gatewayId}/local/tokens",
     "POST /events/register",
@@ -96,6 +97,7 @@ pub(crate) fn answer(shared: &Arc<Shared>, call: Call, documented: &mut bool) ->
         ("GET", "/setup") => Answer::json(200, &state.setup),
         ("GET", "/setup/devices") => Answer::json(200, &state.setup["devices"]),
         ("GET", "/setup/gateways") => Answer::json(200, &state.setup["gateways"]),
+        ("GET", "/setup/gateways/{gatewayId}") => state.gateway_answer(param(0)),
         ("GET", "/setup/devices/{deviceURL}") => device(state, param(0), DevicePart::Whole),
         ("GET", "/setup/devices/{deviceURL}/states") => device(state, param(0), DevicePart::States),
         ("GET", "/setup/devices/{deviceURL}/states/{name}") => {

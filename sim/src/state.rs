@@ -36,6 +36,8 @@ pub(crate) struct State {
     pub(crate) failures: VecDeque<String>,
     /// Executions wait at `IN_PROGRESS` while set.
     pub(crate) hold: bool,
+    /// Gateways down (`setup_changes`), each with the devices it took down.
+    pub(crate) gateways_down: HashMap<String, Vec<String>>,
 }
 
 /// Milliseconds since the epoch, as the servers date things.
@@ -65,6 +67,7 @@ impl State {
             counter: 0,
             failures: Default::default(),
             hold: false,
+            gateways_down: HashMap::new(),
         };
         for group in groups
             .and_then(|g| g.as_array().cloned())
@@ -123,8 +126,10 @@ impl State {
     /// (`tests/fixtures/errors/cloud/action-group-setup-not-found.json`); an unknown
     /// device of a known gateway is `No such controllable`; a command the device's
     /// definition does not list is `No such command`
-    /// (`tests/fixtures/errors/cloud/no-such-command.json`).
+    /// (`tests/fixtures/errors/cloud/no-such-command.json`); a device of a gateway
+    /// that is down is refused (`setup_changes`).
     pub(crate) fn check_devices(&self, actions: &Value) -> Result<(), Answer> {
+        self.check_gateways_alive(actions)?;
         let gateways: Vec<&str> = self.setup["gateways"]
             .as_array()
             .into_iter()

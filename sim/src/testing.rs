@@ -44,6 +44,34 @@ pub fn tahoma_3() -> Value {
     serde_json::from_str(TAHOMA_3_SETUP).unwrap_or(Value::Null)
 }
 
+/// The second gateway of [`two_gateways`].
+pub const SECOND_GATEWAY: &str = "1234-1234-9999";
+
+/// A roller shutter on [`SECOND_GATEWAY`] in [`two_gateways`] (a copy of [`SHUTTER`]).
+pub const SECOND_SHUTTER: &str = "io://1234-1234-9999/12184029";
+
+/// [`tahoma_3`] with a second gateway, [`SECOND_GATEWAY`], holding one device,
+/// [`SECOND_SHUTTER`]: for what the server counts per gateway (the execution queue).
+pub fn two_gateways() -> Value {
+    let mut setup = tahoma_3();
+    let gateway = setup["gateways"][0].clone();
+    let shutter = setup["devices"]
+        .as_array()
+        .and_then(|devices| devices.iter().find(|d| d["deviceURL"] == SHUTTER))
+        .cloned();
+    if let (Some(gateways), Some(mut shutter)) = (setup["gateways"].as_array_mut(), shutter) {
+        let mut second = gateway;
+        second["gatewayId"] = Value::from(SECOND_GATEWAY);
+        gateways.push(second);
+        shutter["deviceURL"] = Value::from(SECOND_SHUTTER);
+        shutter["label"] = Value::from("Second shutter");
+        if let Some(devices) = setup["devices"].as_array_mut() {
+            devices.push(shutter);
+        }
+    }
+    setup
+}
+
 /// A builder of a simulator of [`tahoma_3`] stepping executions every [`STEP`]; set
 /// anything else on it ([`SimulatorBuilder::event_form`], [`SimulatorBuilder::local`],
 /// ...) and [`SimulatorBuilder::start`] it.

@@ -1347,3 +1347,68 @@ async fn the_control_api_refuses_huge_counts() {
     let error = client.get_setup().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Maintenance, "{error:?}");
 }
+
+/// `POST /exec/apply` of `command` on `device_url`: the answer, as the client got it.
+async fn apply_on(
+    client: &Client,
+    device_url: &str,
+    command: &str,
+) -> Result<String, overkiz::Error> {
+    let mut group = action_group(command, vec![]);
+    if let Some(action) = group.actions.as_mut().and_then(|a| a.first_mut()) {
+        action.device_url = Some(device_url.into());
+    }
+    let launched = client.post_exec_apply(&group).await?;
+    Ok(launched.exec_id.expect("an execution id"))
+}
+
+/// Each gateway runs 10 executions at once, whatever runs on the others: the 11th
+/// launch on a gateway gets the server's `EXEC_QUEUE_FULL` answer naming it
+/// (`cloud/exec-queue-full`), and the other gateway still takes launches.
+#[tokio::test]
+async fn the_execution_queue_is_counted_per_gateway() {
+    let sim = testing::simulator()
+        .setup(testing::two_gateways())
+        .start()
+        .await
+        .unwrap();
+    sim.hold_executions(true);
+    let client = client(&sim);
+    for _ in 0..10 {
+        apply_on(&client, SHUTTER, "open").await.unwrap();
+    }
+    let refused = apply_on(&client, SHUTTER, "open").await.unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::ExecutionQueueFull, "{refused:?}");
+    assert!(
+        refused.to_string().contains(&format!(
+            "Execution queue is full on gateway: #{GATEWAY} (soft limit: 10)"
+        )),
+        "{refused}"
+    );
+    assert_eq!(
+        sim.current_executions().len(),
+        10,
+        "the refused launch runs nothing"
+    );
+    for _ in 0..10 {
+        apply_on(&client, testing::SECOND_SHUTTER, "open")
+            .await
+            .expect("the second gateway has its own queue");
+    }
+    let refused = apply_on(&client, testing::SECOND_SHUTTER, "open")
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains(testing::SECOND_GATEWAY),
+        "{refused}"
+    );
+    sim.hold_executions(false);
+    testing::wait_until("the executions' end", WAIT, || {
+        sim.current_executions().is_empty()
+    })
+    .await
+    .unwrap();
+    apply_on(&client, SHUTTER, "open")
+        .await
+        .expect("room again once they ended");
+}

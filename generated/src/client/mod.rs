@@ -26,6 +26,7 @@ use crate::transport::cookies::SessionCookies;
 use crate::transport::request::{RawResponse, Request};
 pub(crate) use crate::transport::session::Inner;
 use crate::transport::session::{Refusal, SessionCell};
+use crate::value::execution_ledger::ExecutionLedger;
 use crate::value::operation::{OperationInfo, RateLimit};
 use crate::value::redact::{Redactor, Slot};
 use crate::value::retry::RetryPolicy;
@@ -42,6 +43,9 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
 pub const DEFAULT_LOGIN_COOL_DOWN: Duration = Duration::from_secs(60);
 /// Default wait after a sign-in that failed for another reason (network, 5xx).
 pub const DEFAULT_LOGIN_RETRY_DELAY: Duration = Duration::from_secs(5);
+/// Default longest wait of a launch for room on a full gateway
+/// ([`ClientBuilder::execution_slot_wait`]).
+pub const DEFAULT_EXECUTION_SLOT_WAIT: Duration = Duration::from_secs(300);
 
 /// Characters escaped in path arguments and query values: everything but the
 /// unreserved characters of RFC 3986, so a `deviceURL` such as
@@ -80,6 +84,7 @@ pub struct ClientBuilder {
     login_retry_delay: Duration,
     on_tokens_changed: Option<TokensCallback>,
     restored: Option<Grant>,
+    execution_slot_wait: Duration,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -98,6 +103,7 @@ impl fmt::Debug for ClientBuilder {
             .field("login_retry_delay", &self.login_retry_delay)
             .field("on_tokens_changed", &self.on_tokens_changed.is_some())
             .field("restored", &self.restored)
+            .field("execution_slot_wait", &self.execution_slot_wait)
             .finish()
     }
 }
@@ -118,7 +124,17 @@ impl ClientBuilder {
             login_retry_delay: DEFAULT_LOGIN_RETRY_DELAY,
             on_tokens_changed: None,
             restored: None,
+            execution_slot_wait: DEFAULT_EXECUTION_SLOT_WAIT,
         }
+    }
+
+    /// The longest a launch ([`Client::run`], [`crate::ActionQueue`],
+    /// [`Client::run_and_wait`]) waits for room on a gateway already running its 10
+    /// executions, before failing with [`Error::NoExecutionSlot`] having sent nothing
+    /// (default 5 minutes). See [`Client::execution_budget`].
+    pub fn execution_slot_wait(mut self, wait: Duration) -> ClientBuilder {
+        self.execution_slot_wait = wait;
+        self
     }
 
     /// Longest time to open a connection (default 10 s).
@@ -323,6 +339,7 @@ impl ClientBuilder {
                 cookies,
                 redactor,
                 listener_epoch: AtomicU64::new(0),
+                executions: ExecutionLedger::new(self.execution_slot_wait),
             }),
             link: None,
         };
@@ -512,6 +529,22 @@ impl Client {
     /// answer (the end of [`Client::send_request`]'s path). Path arguments are
     /// percent-encoded; empty ones, `.` and `..` are refused.
     pub(crate) async fn send_direct(&self, request: Request) -> Result<RawResponse, Error> {
+        let op = request.op;
+        let answer = self.send_in_session(request).await;
+        let reached = match &answer {
+            Ok(_) => true,
+            Err(error) => error.kind() == ErrorKind::OutcomeUnknown,
+        };
+        if reached && op.rate_limit.is_some_and(|limit| limit.category == "exec") {
+            // The daily quota of launches the execution budget reports.
+            self.inner.executions.exec_call();
+        }
+        answer
+    }
+
+    /// [`Client::send_request`] in the session in force: signs in first if needed,
+    /// renews an expired session once.
+    async fn send_in_session(&self, request: Request) -> Result<RawResponse, Error> {
         let op = request.op;
         let inner = &self.inner;
         let url = inner.url(&request)?;

@@ -44,7 +44,7 @@ pub enum ErrorKind {
     /// would run the commands twice.
     ExecutionTimeout,
     /// The event stream may have missed events ([`crate::Error::EventsLost`]): re-read
-    /// the state you track. The stream goes on.
+    /// the devices you track ([`crate::Home`] does). The stream goes on.
     EventsLost,
 
     // --- authentication ---
@@ -82,7 +82,9 @@ pub enum ErrorKind {
     TooManyConcurrentRequests,
     /// The server is busy with too many executions.
     TooManyExecutions,
-    /// The gateway's execution queue is full (10 executions at most).
+    /// The gateway's execution queue is full (10 executions at most): the server
+    /// refused a launch (`EXEC_QUEUE_FULL`), or a launch waited for room longer than
+    /// allowed ([`crate::Error::NoExecutionSlot`]). Nothing ran.
     ExecutionQueueFull,
 
     // --- missing or conflicting objects ---

@@ -220,10 +220,26 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    /// A launch waited for room on a gateway (see [`crate::ExecutionBudget`]) longer
+    /// than allowed ([`crate::ClientBuilder::execution_slot_wait`]): the gateway kept
+    /// running its 10 executions. Nothing was sent; launching again later is safe
+    /// ([`ErrorKind::ExecutionQueueFull`], retryable).
+    #[error("{operation}: no free execution slot on gateway {gateway_id} within {} s ({running} executions running); nothing was sent", waited.as_secs_f64())]
+    NoExecutionSlot {
+        /// The launch that waited.
+        operation: &'static OperationInfo,
+        /// The gateway without room.
+        gateway_id: String,
+        /// How long the launch waited.
+        waited: Duration,
+        /// The executions known to run on the gateway when the wait ended.
+        running: usize,
+    },
     /// The event stream may have missed events: the listener was lost and a new one
-    /// registered (events in between are gone). Re-read the state you track (e.g.
-    /// `GET /setup`); the stream goes on after this item.
-    #[error("events may have been lost ({reason}); re-read the setup")]
+    /// registered (events in between are gone). Re-read the state you track, each
+    /// device rather than the whole setup (`GET /setup` is documented as once a day):
+    /// [`crate::Home`] does it. The stream goes on after this item.
+    #[error("events may have been lost ({reason}); re-read the devices you track")]
     EventsLost {
         /// Why continuity was lost.
         reason: GapReason,
@@ -353,6 +369,18 @@ impl fmt::Debug for Error {
                 .debug_struct("Execution")
                 .field("exec_id", exec_id)
                 .field("source", source)
+                .finish(),
+            Error::NoExecutionSlot {
+                operation,
+                gateway_id,
+                waited,
+                running,
+            } => f
+                .debug_struct("NoExecutionSlot")
+                .field("operation", &Op(operation))
+                .field("gateway_id", gateway_id)
+                .field("waited", waited)
+                .field("running", running)
                 .finish(),
             Error::EventsLost { reason } => f
                 .debug_struct("EventsLost")
@@ -522,6 +550,7 @@ impl Error {
             Error::ExecutionTimeout { .. } => ErrorKind::ExecutionTimeout,
             Error::Execution { source, .. } => source.kind(),
             Error::EventsLost { .. } => ErrorKind::EventsLost,
+            Error::NoExecutionSlot { .. } => ErrorKind::ExecutionQueueFull,
             Error::SignInService { kind, .. } => *kind,
         }
     }
@@ -629,7 +658,8 @@ impl Error {
             | Error::ResponseTooLarge { operation, .. }
             | Error::Decode { operation, .. }
             | Error::Encode { operation, .. }
-            | Error::InvalidRequest { operation, .. } => Some(operation),
+            | Error::InvalidRequest { operation, .. }
+            | Error::NoExecutionSlot { operation, .. } => Some(operation),
             Error::LoginFailed { cause, .. } => cause.operation(),
             Error::Execution { source, .. } => source.operation(),
             Error::Config { .. }

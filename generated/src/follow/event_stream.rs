@@ -156,6 +156,9 @@ async fn register(client: &Client, shared: &Mutex<Shared>) -> Result<(), Error> 
     let inner = &client.inner;
     let epoch = inner.listener_epoch.fetch_add(1, Ordering::SeqCst) + 1;
     tracing::debug!("event listener registered");
+    // What ran before the listener existed is unknown to the execution budget until
+    // it reads the running executions again.
+    inner.executions.gap();
     lock(shared).listener = Some(Listener {
         id,
         session: inner.session_id(),
@@ -286,6 +289,8 @@ impl Poller {
                     self.failures = 0;
                     self.not_before = None;
                     self.fetched_since_register = true;
+                    // Every stream of the client keeps its execution budget current.
+                    self.client.inner.executions.events(&events);
                     self.buffer.extend(events);
                 }
                 Err(error) if listener_gone(&error) => {
@@ -300,6 +305,7 @@ impl Poller {
                 Err(error) => {
                     if error.kind() == ErrorKind::OutcomeUnknown {
                         lock(&self.shared).gap = Some(GapReason::FetchFailed);
+                        self.client.inner.executions.gap();
                     }
                     return Err(self.failed(error));
                 }
@@ -313,6 +319,7 @@ impl Poller {
         if shared.listener.as_ref().map(|l| l.epoch) == Some(listener.epoch) {
             shared.listener = None;
             shared.gap = Some(reason);
+            self.client.inner.executions.gap();
         }
     }
 
@@ -350,8 +357,12 @@ impl Poller {
 ///   consumer that did not poll for ~10 minutes) or was replaced, the client signed
 ///   in again, a fetch failed after it may have been answered, or a local-first
 ///   client ([`Client::local_first`]) switched between the gateway and the cloud
-///   (events come from one of them at a time). Then re-read the
-///   state you track (`GET /setup`). The stream registers a new listener and goes on.
+///   (events come from one of them at a time). The stream registers a new listener
+///   and goes on. What you track must then be re-read: not the whole setup
+///   (`GET /setup` is documented as once a day), but each device you follow
+///   (`GET /setup/devices/{deviceURL}`, no documented limit). [`Home`](crate::Home)
+///   does this, with the device list only when its limit allows: use it rather than
+///   this stream when you keep a model of the setup.
 /// - **Pacing.** It fetches only when the events of the previous fetch are consumed,
 ///   at least [`EventStreamConfig::fetch_interval`] apart (the documented 1 s).
 /// - **Failures** are yielded as `Err` items and the stream goes on after a back-off
@@ -378,8 +389,9 @@ impl Poller {
 ///     match item {
 ///         Ok(event) => println!("{}", event.name()),
 ///         Err(gap) if gap.kind() == ErrorKind::EventsLost => {
-///             eprintln!("{gap}: re-reading the setup");
-///             // let setup = client.get_setup().await?; ...
+///             // Events may be missing here: a live model (overkiz::Home) re-reads
+///             // its devices at this point.
+///             eprintln!("{gap}");
 ///         }
 ///         Err(error) if error.is_retryable() => eprintln!("will go on: {error}"),
 ///         Err(error) => { eprintln!("giving up: {error}"); break; }
@@ -450,6 +462,7 @@ impl EventStream {
             let mut shared = lock(&self.shared);
             shared.listener = None;
             shared.gap = Some(reason);
+            self.client.inner.executions.gap();
         }
         register(&self.client, &self.shared).await
     }

@@ -26,6 +26,7 @@
 
 use serde_json::Value;
 
+use crate::home::execution_budget::launch;
 use crate::transport::request::Request;
 use crate::value::operation::OperationInfo;
 use crate::{operations, types, Client, DeviceUrl, Error};
@@ -269,7 +270,13 @@ impl Client {
     /// [`types::ActionGroup`]) in `mode` and returns the execution id.
     ///
     /// Like every call that acts, the launch is never resent once it may have
-    /// reached the server. On a local gateway only [`ExecutionMode::Normal`] exists;
+    /// reached the server. It stays within the gateway's execution budget
+    /// ([`Client::execution_budget`]): on a gateway already running its 10
+    /// executions it waits for a slot (dropping the future meanwhile sends nothing),
+    /// and a launch the server refuses for lack of room (`EXEC_QUEUE_FULL`, "Too
+    /// many executions", so nothing ran) is sent again when a slot frees; after
+    /// [`crate::ClientBuilder::execution_slot_wait`] it fails with
+    /// [`Error::NoExecutionSlot`]. On a local gateway only [`ExecutionMode::Normal`] exists;
     /// another mode fails with [`Error::InvalidRequest`] before sending anything. Follow the outcome with [`Client::follow`]
     /// (or launch with [`Client::run_and_wait`]).
     ///
@@ -294,7 +301,8 @@ impl Client {
                 ),
             });
         }
-        let answer = apply(self, mode, &actions.into()).await?;
+        let group = actions.into();
+        let answer = launch(self, mode.operation(), &group, || apply(self, mode, &group)).await?;
         answer
             .exec_id
             .filter(|id| !id.is_empty())

@@ -18,6 +18,10 @@
 //!   in an [`ExecutionMode`](crate::ExecutionMode) (normal, high priority,
 //!   geolocated, internal); [`ActionQueue`](crate::ActionQueue) batches the actions
 //!   sent within a short delay into one group.
+//! - Executions within the server's limits: a launch waits for a slot on a gateway
+//!   running its 10 executions (every app's) instead of being refused;
+//!   [`Client::execution_budget`](crate::Client::execution_budget) reports the
+//!   figures ([`ExecutionBudget`](crate::ExecutionBudget)).
 //! - Vocabulary: [`Protocol`](crate::Protocol), [`UiClass`](crate::UiClass),
 //!   [`UiWidget`](crate::UiWidget), [`StateName`](crate::StateName),
 //!   [`CommandName`](crate::CommandName), each with an `Unknown(String)` fallback that
@@ -57,6 +61,7 @@
 pub(crate) mod action_queue;
 pub(crate) mod command;
 pub(crate) mod device;
+pub(crate) mod execution_budget;
 
 // The names of this layer have one path, the crate root; these are their former
 // paths here, kept for one release.

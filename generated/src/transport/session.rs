@@ -21,6 +21,7 @@ use crate::config::server::Server;
 use crate::error::{ApiError, Error, ErrorCode, ErrorKind};
 use crate::transport::cookies::SessionCookies;
 use crate::transport::request::{Body, Request};
+use crate::value::execution_ledger::ExecutionLedger;
 use crate::value::lock::lock;
 use crate::value::redact::{Redactor, Slot};
 use crate::value::retry::RetryPolicy;
@@ -73,6 +74,8 @@ pub(crate) struct Inner {
     /// Counts event listener registrations, so that a stream dropped late does not
     /// unregister a newer listener of the session.
     pub(crate) listener_epoch: AtomicU64,
+    /// The executions running on each gateway and the launches waiting for room.
+    pub(crate) executions: ExecutionLedger,
 }
 
 /// The session in force, as calls see it (cloned for each call).

@@ -7,11 +7,13 @@
 mod support;
 
 mod auth;
+mod budget;
 mod calls;
 mod commands;
 mod errors;
 mod events;
 mod follow;
+mod live;
 mod local;
 mod local_first;
 mod login;
