@@ -124,8 +124,9 @@ pub use client::call::{Call, CallFuture};
 pub use client::local_first::{LocalFirstConfig, Route, RouteWatch};
 pub use client::raw_call::RawCall;
 pub use client::{
-    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_EXECUTION_SLOT_WAIT, DEFAULT_LOGIN_COOL_DOWN,
-    DEFAULT_LOGIN_RETRY_DELAY, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
+    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_EXECUTION_SLOT_WAIT,
+    DEFAULT_LOGIN_COOL_DOWN, DEFAULT_LOGIN_RETRY_DELAY, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT,
 };
 #[allow(deprecated)]
 pub use config::credentials::TokenSource;
@@ -142,8 +143,10 @@ pub use generated::events::{self, Event};
 pub use generated::vocabulary::{CommandName, Protocol, StateName, UiClass, UiWidget};
 pub use generated::{local_api, operations, types};
 pub use home::action_queue::{ActionQueue, ActionQueueSettings, QueuedResult};
-pub use live::{Change, Home, HomeConfig, HomeSnapshot, HomeStatus, LiveDevice, Notice, Subscription, Update};
 pub use home::command::{action_group, Action, Command, ExecutionMode};
+pub use live::{
+    Change, Home, HomeConfig, HomeSnapshot, HomeStatus, LiveDevice, Notice, Subscription, Update,
+};
 pub use signin::{Grant, SignInContext, SignInFlow, VendorSignIn};
 #[cfg(feature = "discovery")]
 pub use tools::discovery::{

@@ -28,7 +28,9 @@ impl fmt::Display for GapReason {
             GapReason::ListenerLost => "the event listener expired or was replaced",
             GapReason::SessionRenewed => "the session was renewed",
             GapReason::FetchFailed => "a fetch failed after it may have been answered",
-            GapReason::SourceChanged => "the events' source switched between the local gateway and the cloud",
+            GapReason::SourceChanged => {
+                "the events' source switched between the local gateway and the cloud"
+            }
         })
     }
 }

@@ -15,5 +15,5 @@ pub(crate) mod operation;
 pub(crate) mod redact;
 pub(crate) mod retry;
 pub(crate) mod secret;
-pub(crate) mod tagged;
 pub mod state;
+pub(crate) mod tagged;

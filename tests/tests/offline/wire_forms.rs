@@ -191,7 +191,11 @@ fn one_pass_decoding_is_lenient_in_any_key_order() {
             .collect();
         for (event, text) in decoded.iter().zip(&orders) {
             assert_eq!(event, &decoded[0], "{text}");
-            assert_eq!(&serde_json::to_value(event).unwrap(), body, "{text}: lost something");
+            assert_eq!(
+                &serde_json::to_value(event).unwrap(),
+                body,
+                "{text}: lost something"
+            );
         }
     }
     let Event::ExecutionRegistered(registered) = serde_json::from_value(bodies[0].clone()).unwrap()
@@ -199,7 +203,10 @@ fn one_pass_decoding_is_lenient_in_any_key_order() {
         panic!("ExecutionRegistered")
     };
     assert_eq!(registered.actions.as_ref().map(Vec::len), Some(1));
-    assert_eq!(registered.extra["label"], 5, "a number where a string is documented");
+    assert_eq!(
+        registered.extra["label"], 5,
+        "a number where a string is documented"
+    );
     assert_eq!(registered.extra["metadata"], Value::Null);
     assert_eq!(registered.extra["odd"], serde_json::json!([1, {"a": 2}]));
     assert_eq!(registered.extra["unknownScalar"], "x");

@@ -75,9 +75,8 @@ async fn thirty_launches_in_a_burst_all_run_within_the_gateways_limit() {
     let sim = testing::simulator().start().await.unwrap();
     others_running(&sim, 4).await;
     let client = client(&sim);
-    let mut events = client.events_with(
-        EventStreamConfig::default().with_fetch_interval(Duration::from_millis(10)),
-    );
+    let mut events = client
+        .events_with(EventStreamConfig::default().with_fetch_interval(Duration::from_millis(10)));
     events.register().await.unwrap();
     let consume = tokio::spawn(async move { while events.next().await.is_some() {} });
     client.refresh_execution_budget().await.unwrap();
@@ -183,7 +182,11 @@ async fn a_launch_refused_for_lack_of_room_is_held_and_sent_when_a_slot_frees() 
     })
     .await;
     assert_eq!(launch_statuses(&sim)[10], Some(400), "EXEC_QUEUE_FULL");
-    assert_eq!(sim.current_executions().len(), 10, "the refusal ran nothing");
+    assert_eq!(
+        sim.current_executions().len(),
+        10,
+        "the refusal ran nothing"
+    );
     sim.hold_executions(false);
     let exec_id = tokio::time::timeout(WAIT, launch)
         .await
@@ -273,7 +276,11 @@ async fn a_launch_dropped_while_waiting_sends_nothing_and_frees_its_place() {
         .unwrap()
         .unwrap()
         .expect("the second runs");
-    assert_eq!(launch_statuses(&sim), vec![Some(200); 11], "the first sent nothing");
+    assert_eq!(
+        launch_statuses(&sim),
+        vec![Some(200); 11],
+        "the first sent nothing"
+    );
 }
 
 /// A launch that finds no slot within the allowed wait fails with

@@ -58,7 +58,10 @@ async fn each_mode_posts_to_its_operation_with_typed_parameters() {
     // Each launch was sent once (after reading the running executions, which this
     // server does not know: a launch goes on without the figures).
     let posts = server.received_requests().await.unwrap();
-    assert_eq!(posts.iter().filter(|r| r.method.as_str() == "POST").count(), 4);
+    assert_eq!(
+        posts.iter().filter(|r| r.method.as_str() == "POST").count(),
+        4
+    );
 }
 
 /// A launch answer without `execId` is a decode error, for `run` and for
