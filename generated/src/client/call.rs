@@ -32,7 +32,7 @@ use crate::transport::request::{Body, RawResponse, Request, Upload};
 /// Nothing is sent until then. An argument that cannot be encoded is reported
 /// when the call is awaited.
 ///
-/// Its methods are a thin shell over [`Parts`], which is not generic: a program
+/// Its methods are a thin shell over `Parts`, which is not generic: a program
 /// compiles the building, sending and error handling once, and per answer type only
 /// the decoding (the `decode` function) and a few moves.
 #[must_use = "a call does nothing until it is awaited"]

@@ -59,7 +59,7 @@ impl Drop for Stopper {
 ///   called yet, re-reads the list when one may ([`HomeStatus::device_list_due`]).
 ///   A gateway's local API documents no limit: there the list is re-read at once.
 ///
-/// The differences become one [`Change`] whose origin is
+/// The differences become one [`Change`](crate::live::Change) whose origin is
 /// [`Origin::ReRead`](crate::live::Origin::ReRead). A re-read the server does not
 /// answer (503, down) is retried after a back-off until it is answered: no reload is
 /// ever needed after a maintenance window.
@@ -69,7 +69,7 @@ impl Drop for Stopper {
 /// [`Home::subscribe`] (the whole home) and [`Home::subscribe_device`] (one device)
 /// yield every change in order: a contact sensor that opens and closes between two
 /// fetches is two changes. A subscriber that falls more than
-/// [`HomeConfig::capacity`] changes behind gets [`Notice::Lagged`] with the current
+/// [`HomeConfig::capacity`] changes behind gets [`Notice::Lagged`](crate::live::Notice::Lagged) with the current
 /// state, then the changes after it; memory stays bounded.
 ///
 /// # Cloud and local
@@ -142,7 +142,7 @@ impl Home {
     /// Starts a live model from a setup the caller has read already (e.g. at
     /// start-up): no `GET /setup`. Since events before the listener's registration
     /// are not seen, each device's state is re-read (no documented limit) before the
-    /// model is used; its [`Change`]s come first.
+    /// model is used; its [`Change`](crate::live::Change)s come first.
     pub async fn start_from(
         client: Client,
         setup: &Setup,

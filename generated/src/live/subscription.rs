@@ -15,7 +15,7 @@ use crate::live::model::HomeSnapshot;
 use crate::live::shared::Shared;
 use crate::value::lock::lock;
 
-/// The changes of a [`Home`] (or of one of its devices), from
+/// The changes of a [`Home`](crate::Home) (or of one of its devices), from
 /// [`Home::subscribe`](crate::Home::subscribe): a `Stream` of [`Notice`]s, ending when the home is dropped.
 #[must_use = "streams do nothing unless polled"]
 pub struct Subscription {

@@ -149,7 +149,6 @@ impl crate::Client {
             RawResponse::empty,
         )
     }
-    #[cfg(feature = "action-groups-execution")]
     /// Get action groups executions currently running
     ///
     /// `GET /exec/current`

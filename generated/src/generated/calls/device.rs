@@ -32,6 +32,7 @@ impl crate::Client {
             ),
         )
     }
+    #[cfg(feature = "device")]
     /// This operation allows to delete a device
     ///
     /// `DELETE /setup/devices/{deviceURL}`
@@ -67,6 +68,7 @@ impl crate::Client {
             ),
         )
     }
+    #[cfg(feature = "device")]
     /// This operation allows to delete a device
     ///
     /// `POST /setup/devices/{deviceURL}/_delete`
@@ -102,6 +104,7 @@ impl crate::Client {
             ),
         )
     }
+    #[cfg(feature = "device")]
     /// This operation allows to delete a device
     ///
     /// `POST /setup/devices/{deviceURL}/_deleteCascade`
@@ -133,6 +136,7 @@ impl crate::Client {
             ),
         )
     }
+    #[cfg(feature = "device")]
     /// Get a particular setup device controllable definition
     ///
     /// `GET /setup/devices/{deviceURL}/controllable`
@@ -153,6 +157,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "device")]
     /// Update the name of a device
     ///
     /// `PUT /setup/devices/{deviceURL}/label/{label}`
@@ -182,6 +187,7 @@ impl crate::Client {
             ),
         )
     }
+    #[cfg(feature = "device")]
     /// Relocate a device in an existing place
     ///
     /// `PUT /setup/devices/{deviceURL}/relocate/{placeOID}`
@@ -208,6 +214,7 @@ impl crate::Client {
             RawResponse::empty,
         )
     }
+    #[cfg(feature = "device")]
     /// Update the name of a device
     ///
     /// `PUT /setup/devices/{deviceURL}/{label}`
@@ -243,6 +250,7 @@ impl crate::Client {
             ),
         )
     }
+    #[cfg(feature = "device")]
     /// Update the name of a device
     ///
     /// `PUT /setup/devices/{deviceURL}/{label}/subSystems`
@@ -271,6 +279,7 @@ impl crate::Client {
             RawResponse::empty,
         )
     }
+    #[cfg(feature = "device")]
     /// Update the name of a device and its measurement category
     ///
     /// `PUT /setup/devices/{deviceURL}/{label}/{category}`
@@ -308,6 +317,7 @@ impl crate::Client {
             ),
         )
     }
+    #[cfg(feature = "device")]
     /// Update device type with new device type
     ///
     /// `PUT /setup/devices/{deviceURL}/deviceType/{newDeviceType}`
@@ -334,6 +344,7 @@ impl crate::Client {
             RawResponse::empty,
         )
     }
+    #[cfg(feature = "device")]
     /// Get additional information
     ///
     /// `GET /setup/devices/additionalInformation`
@@ -351,6 +362,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "device")]
     /// Get additional information
     ///
     /// `GET /setup/devices/{deviceURL}/additionalInformation`
@@ -375,6 +387,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "device")]
     /// Get additional information
     ///
     /// `GET /setup/devices/{deviceURL}/additionalInformation/{templateId}`
@@ -401,6 +414,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "device")]
     /// Get a particular attribute of a requested product
     ///
     /// `GET /setup/devices/{deviceURL}/attributes/{name}`
@@ -423,6 +437,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "device")]
     /// Retrieve attributes of requested products
     ///
     /// `GET /setup/devices/{deviceURL}/attributes`
@@ -443,6 +458,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "device")]
     /// Update device controllable with equivalent controllable
     ///
     /// `PUT /setup/devices/{deviceURL}/alternativeControllables/{newControllableName}`
@@ -469,6 +485,7 @@ impl crate::Client {
             RawResponse::empty,
         )
     }
+    #[cfg(feature = "device")]
     /// Update device controllable with equivalent controllable
     ///
     /// `PUT /setup/devices/{deviceURL}/equivalentControllables/{newControllableName}`
@@ -501,6 +518,7 @@ impl crate::Client {
             RawResponse::empty,
         )
     }
+    #[cfg(feature = "device")]
     /// Get all equivalent controllables to another one
     ///
     /// `GET /setup/devices/{deviceURL}/alternativeControllables`
@@ -523,6 +541,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "device")]
     /// Get all equivalent controllables to another one
     ///
     /// `GET /setup/devices/{deviceURL}/equivalentControllables`
@@ -551,6 +570,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "device")]
     /// Check if device firmware is up-to-date
     ///
     /// `GET /setup/devices/{deviceURL}/firmwareUpToDate`
@@ -573,6 +593,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "device")]
     /// Check if device supports firmware update feature
     ///
     /// `GET /setup/devices/{deviceURL}/firmwareUpdateCapability`
@@ -598,6 +619,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "device")]
     /// Update The device firmware to the next available version
     ///
     /// `PUT /setup/devices/{deviceURL}/updateFirmware`
@@ -620,6 +642,7 @@ impl crate::Client {
             RawResponse::empty,
         )
     }
+    #[cfg(feature = "device")]
     /// Get all manufacturer references for the device
     ///
     /// `GET /setup/devices/{deviceURL}/manufacturerReferences`
@@ -645,6 +668,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "device")]
     /// Update device metadata
     ///
     /// `PUT /setup/devices/{deviceURL}/metadata`
@@ -670,6 +694,7 @@ impl crate::Client {
             )
             .json(body)
     }
+    #[cfg(feature = "device")]
     /// Get a particular state of a requested device
     ///
     /// `GET /setup/devices/{deviceURL}/states/{name}`
@@ -692,6 +717,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "device")]
     /// Update a device persistent state
     ///
     /// `PUT /setup/devices/{deviceURL}/states/{name}/{stateType}/{stateValue}`
@@ -725,6 +751,7 @@ impl crate::Client {
             RawResponse::empty,
         )
     }
+    #[cfg(feature = "device")]
     /// Retrieve states of requested device
     ///
     /// `GET /setup/devices/{deviceURL}/states`
@@ -765,6 +792,7 @@ impl crate::Client {
             ),
         )
     }
+    #[cfg(feature = "device")]
     /// Link devices by adding a groupId
     ///
     /// `PUT /setup/devices/link`
@@ -787,6 +815,7 @@ impl crate::Client {
             )
             .json(body)
     }
+    #[cfg(feature = "device")]
     /// Unlink devices by removing groupId
     ///
     /// `DELETE /setup/devices/link`
@@ -815,6 +844,7 @@ impl crate::Client {
             )
             .json(body)
     }
+    #[cfg(feature = "device")]
     /// Unlink devices by removing groupId
     ///
     /// `POST /setup/devices/link/_delete`
@@ -837,6 +867,7 @@ impl crate::Client {
             )
             .json(body)
     }
+    #[cfg(feature = "device")]
     /// Ask the box to refresh all devices availabilities for protocols that support this operation
     ///
     /// `PUT /setup/devices/refresh`
@@ -854,6 +885,7 @@ impl crate::Client {
             RawResponse::empty,
         )
     }
+    #[cfg(feature = "device")]
     /// Get all devices urls which have that controllable name
     ///
     /// `GET /setup/devices/controllables/{controllableName}`
@@ -876,6 +908,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "device")]
     /// Get all device urls and sort them by their controllables names
     ///
     /// `GET /setup/devices/controllables`
@@ -891,6 +924,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "device")]
     /// Retrieve devices URLs which are not up-to-date
     ///
     /// `GET /setup/devices/notUpToDate`
@@ -904,6 +938,7 @@ impl crate::Client {
             RawResponse::json,
         )
     }
+    #[cfg(feature = "device")]
     /// Update the given devices firmwares to the next available version
     ///
     /// `PUT /setup/devices/updateFirmwares`
@@ -923,6 +958,7 @@ impl crate::Client {
             )
             .json(body)
     }
+    #[cfg(feature = "device")]
     /// Get growing indexes values variations on a given time slot
     ///
     /// `POST /setup/devices/states/growingIndexes`
@@ -943,6 +979,7 @@ impl crate::Client {
             )
             .json(body)
     }
+    #[cfg(feature = "device")]
     /// Ask the box to refresh all or given devices states for protocols supporting that operation
     ///
     /// `POST /setup/devices/states/refresh`
@@ -967,6 +1004,7 @@ impl crate::Client {
             ),
         )
     }
+    #[cfg(feature = "device")]
     /// Ask the box to refresh all devices states for protocols supporting that operation - Deprecated : use POST method
     ///
     /// `PUT /setup/devices/states/refresh`
@@ -990,6 +1028,7 @@ impl crate::Client {
             RawResponse::empty,
         )
     }
+    #[cfg(feature = "device")]
     /// Ask the box to refresh all states on given device
     ///
     /// `POST /setup/devices/{deviceURL}/states/refresh`
@@ -1014,6 +1053,7 @@ impl crate::Client {
             RawResponse::empty,
         )
     }
+    #[cfg(feature = "device")]
     /// Update device's local device data
     ///
     /// `PUT /setup/devices/{deviceURL}/localDeviceData/{key}`
@@ -1041,6 +1081,7 @@ impl crate::Client {
             )
             .json(body)
     }
+    #[cfg(feature = "device")]
     /// Get hidden devices
     ///
     /// `GET /setup/devices/hidden`
@@ -1089,10 +1130,12 @@ impl<'c> std::future::IntoFuture for GetSetupDevicesByDeviceUrl<'c> {
         self.0.send()
     }
 }
+#[cfg(feature = "device")]
 /// A call of [`Client::delete_setup_devices_by_device_url`](crate::Client::delete_setup_devices_by_device_url): set its options, then `.await` it.
 #[derive(Debug)]
 #[must_use = "a call does nothing until it is awaited"]
 pub struct DeleteSetupDevicesByDeviceUrl<'c>(Call<'c, ()>);
+#[cfg(feature = "device")]
 impl<'c> DeleteSetupDevicesByDeviceUrl<'c> {
     /// Json description of the calendar day to create
     #[inline]
@@ -1105,6 +1148,7 @@ impl<'c> DeleteSetupDevicesByDeviceUrl<'c> {
         self.0.send()
     }
 }
+#[cfg(feature = "device")]
 impl<'c> std::future::IntoFuture for DeleteSetupDevicesByDeviceUrl<'c> {
     type Output = Result<(), crate::Error>;
     type IntoFuture = crate::CallFuture<'c, ()>;
@@ -1113,10 +1157,12 @@ impl<'c> std::future::IntoFuture for DeleteSetupDevicesByDeviceUrl<'c> {
         self.0.send()
     }
 }
+#[cfg(feature = "device")]
 /// A call of [`Client::post_setup_devices_by_device_url_delete`](crate::Client::post_setup_devices_by_device_url_delete): set its options, then `.await` it.
 #[derive(Debug)]
 #[must_use = "a call does nothing until it is awaited"]
 pub struct PostSetupDevicesByDeviceUrlDelete<'c>(Call<'c, ()>);
+#[cfg(feature = "device")]
 impl<'c> PostSetupDevicesByDeviceUrlDelete<'c> {
     /// Json description of the calendar day to create
     #[inline]
@@ -1129,6 +1175,7 @@ impl<'c> PostSetupDevicesByDeviceUrlDelete<'c> {
         self.0.send()
     }
 }
+#[cfg(feature = "device")]
 impl<'c> std::future::IntoFuture for PostSetupDevicesByDeviceUrlDelete<'c> {
     type Output = Result<(), crate::Error>;
     type IntoFuture = crate::CallFuture<'c, ()>;
@@ -1137,12 +1184,14 @@ impl<'c> std::future::IntoFuture for PostSetupDevicesByDeviceUrlDelete<'c> {
         self.0.send()
     }
 }
+#[cfg(feature = "device")]
 /// A call of [`Client::post_setup_devices_by_device_url_delete_cascade`](crate::Client::post_setup_devices_by_device_url_delete_cascade): set its options, then `.await` it.
 #[derive(Debug)]
 #[must_use = "a call does nothing until it is awaited"]
 pub struct PostSetupDevicesByDeviceUrlDeleteCascade<'c>(
     Call<'c, crate::types::PostSetupDevicesByDeviceUrlDeleteCascadeResponse>,
 );
+#[cfg(feature = "device")]
 impl<'c> PostSetupDevicesByDeviceUrlDeleteCascade<'c> {
     /// Delete options
     #[inline]
@@ -1160,6 +1209,7 @@ impl<'c> PostSetupDevicesByDeviceUrlDeleteCascade<'c> {
         self.0.send()
     }
 }
+#[cfg(feature = "device")]
 impl<'c> std::future::IntoFuture for PostSetupDevicesByDeviceUrlDeleteCascade<'c> {
     type Output = Result<
         crate::types::PostSetupDevicesByDeviceUrlDeleteCascadeResponse,
@@ -1174,12 +1224,14 @@ impl<'c> std::future::IntoFuture for PostSetupDevicesByDeviceUrlDeleteCascade<'c
         self.0.send()
     }
 }
+#[cfg(feature = "device")]
 /// A call of [`Client::put_setup_devices_by_device_url_label_by_label`](crate::Client::put_setup_devices_by_device_url_label_by_label): set its options, then `.await` it.
 #[derive(Debug)]
 #[must_use = "a call does nothing until it is awaited"]
 pub struct PutSetupDevicesByDeviceUrlLabelByLabel<'c>(
     Call<'c, crate::types::ExecIdResponse>,
 );
+#[cfg(feature = "device")]
 impl<'c> PutSetupDevicesByDeviceUrlLabelByLabel<'c> {
     /// If true, device name will also be updated
     ///
@@ -1194,6 +1246,7 @@ impl<'c> PutSetupDevicesByDeviceUrlLabelByLabel<'c> {
         self.0.send()
     }
 }
+#[cfg(feature = "device")]
 impl<'c> std::future::IntoFuture for PutSetupDevicesByDeviceUrlLabelByLabel<'c> {
     type Output = Result<crate::types::ExecIdResponse, crate::Error>;
     type IntoFuture = crate::CallFuture<'c, crate::types::ExecIdResponse>;
@@ -1202,10 +1255,12 @@ impl<'c> std::future::IntoFuture for PutSetupDevicesByDeviceUrlLabelByLabel<'c> 
         self.0.send()
     }
 }
+#[cfg(feature = "device")]
 /// A call of [`Client::put_setup_devices_by_device_url_by_label`](crate::Client::put_setup_devices_by_device_url_by_label): set its options, then `.await` it.
 #[derive(Debug)]
 #[must_use = "a call does nothing until it is awaited"]
 pub struct PutSetupDevicesByDeviceUrlByLabel<'c>(Call<'c, crate::types::ExecIdResponse>);
+#[cfg(feature = "device")]
 impl<'c> PutSetupDevicesByDeviceUrlByLabel<'c> {
     /// If true, device name will also be updated
     ///
@@ -1220,6 +1275,7 @@ impl<'c> PutSetupDevicesByDeviceUrlByLabel<'c> {
         self.0.send()
     }
 }
+#[cfg(feature = "device")]
 impl<'c> std::future::IntoFuture for PutSetupDevicesByDeviceUrlByLabel<'c> {
     type Output = Result<crate::types::ExecIdResponse, crate::Error>;
     type IntoFuture = crate::CallFuture<'c, crate::types::ExecIdResponse>;
@@ -1228,12 +1284,14 @@ impl<'c> std::future::IntoFuture for PutSetupDevicesByDeviceUrlByLabel<'c> {
         self.0.send()
     }
 }
+#[cfg(feature = "device")]
 /// A call of [`Client::put_setup_devices_by_device_url_by_label_by_category`](crate::Client::put_setup_devices_by_device_url_by_label_by_category): set its options, then `.await` it.
 #[derive(Debug)]
 #[must_use = "a call does nothing until it is awaited"]
 pub struct PutSetupDevicesByDeviceUrlByLabelByCategory<'c>(
     Call<'c, crate::types::ExecIdResponse>,
 );
+#[cfg(feature = "device")]
 impl<'c> PutSetupDevicesByDeviceUrlByLabelByCategory<'c> {
     /// If true, device name will also be updated
     ///
@@ -1248,6 +1306,7 @@ impl<'c> PutSetupDevicesByDeviceUrlByLabelByCategory<'c> {
         self.0.send()
     }
 }
+#[cfg(feature = "device")]
 impl<'c> std::future::IntoFuture for PutSetupDevicesByDeviceUrlByLabelByCategory<'c> {
     type Output = Result<crate::types::ExecIdResponse, crate::Error>;
     type IntoFuture = crate::CallFuture<'c, crate::types::ExecIdResponse>;
@@ -1282,10 +1341,12 @@ impl<'c> std::future::IntoFuture for GetSetupDevices<'c> {
         self.0.send()
     }
 }
+#[cfg(feature = "device")]
 /// A call of [`Client::post_setup_devices_states_refresh`](crate::Client::post_setup_devices_states_refresh): set its options, then `.await` it.
 #[derive(Debug)]
 #[must_use = "a call does nothing until it is awaited"]
 pub struct PostSetupDevicesStatesRefresh<'c>(Call<'c, ()>);
+#[cfg(feature = "device")]
 impl<'c> PostSetupDevicesStatesRefresh<'c> {
     /// URLs of the devices to refresh
     #[inline]
@@ -1298,6 +1359,7 @@ impl<'c> PostSetupDevicesStatesRefresh<'c> {
         self.0.send()
     }
 }
+#[cfg(feature = "device")]
 impl<'c> std::future::IntoFuture for PostSetupDevicesStatesRefresh<'c> {
     type Output = Result<(), crate::Error>;
     type IntoFuture = crate::CallFuture<'c, ()>;

@@ -138,7 +138,6 @@ impl crate::Client {
             ),
         )
     }
-    #[cfg(feature = "gateway")]
     /// Get a particular gateway of a connected user setup
     ///
     /// `GET /setup/gateways/{gatewayId}`

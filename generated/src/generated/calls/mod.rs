@@ -296,11 +296,7 @@
     not(feature = "camera"),
     doc = "   - Camera Operations (feature `camera`, off)"
 )]
-#![cfg_attr(
-    feature = "device",
-    doc = "   - [Device](crate::Client::get_setup_devices_by_device_url) (feature `device`)"
-)]
-#![cfg_attr(not(feature = "device"), doc = "   - Device (feature `device`, off)")]
+//!   - [Device](crate::Client::get_setup_devices_by_device_url) (feature `device`)
 #![cfg_attr(
     feature = "device-state-history",
     doc = "   - [Device State History](crate::Client::get_setup_devices_by_device_url_states_by_name_history_annual_by_from_by_to) (feature `device-state-history`)"
@@ -429,14 +425,14 @@ mod camera_operations;
 mod condition_groups;
 #[cfg(feature = "custom-role")]
 mod custom_role;
-#[cfg(feature = "device")]
 mod device;
+pub use device::{GetSetupDevices, GetSetupDevicesByDeviceUrl};
 #[cfg(feature = "device")]
 pub use device::{
-    DeleteSetupDevicesByDeviceUrl, GetSetupDevices, GetSetupDevicesByDeviceUrl,
-    PostSetupDevicesByDeviceUrlDelete, PostSetupDevicesByDeviceUrlDeleteCascade,
-    PostSetupDevicesStatesRefresh, PutSetupDevicesByDeviceUrlByLabel,
-    PutSetupDevicesByDeviceUrlByLabelByCategory, PutSetupDevicesByDeviceUrlLabelByLabel,
+    DeleteSetupDevicesByDeviceUrl, PostSetupDevicesByDeviceUrlDelete,
+    PostSetupDevicesByDeviceUrlDeleteCascade, PostSetupDevicesStatesRefresh,
+    PutSetupDevicesByDeviceUrlByLabel, PutSetupDevicesByDeviceUrlByLabelByCategory,
+    PutSetupDevicesByDeviceUrlLabelByLabel,
 };
 #[cfg(feature = "device-pairing")]
 mod device_pairing_operations;
