@@ -2,7 +2,6 @@
 //! certificate named `<pin>.local`, bearer tokens, the local subset of operations and
 //! the gateway's error wording.
 
-mod common;
 
 use std::time::Duration;
 
@@ -11,7 +10,7 @@ use overkiz_sim::testing::{self, PIN, SHUTTER};
 use overkiz_sim::Simulator;
 use serde_json::Value;
 
-use common::{action_group, apply, next_event, WAIT};
+use crate::common::{action_group, apply, next_event, WAIT};
 
 const TOKEN: &str = "local-test-token";
 /// The `Authorization` header of [`TOKEN`], for raw calls.

@@ -1,6 +1,5 @@
 //! The real `overkiz` client against the simulator.
 
-mod common;
 
 use std::time::Duration;
 
@@ -14,7 +13,7 @@ use overkiz_sim::testing::{self, GATEWAY, SHUTTER};
 use overkiz_sim::{Config, EventForm, Fault, Simulator};
 use serde_json::Value;
 
-use common::{action_group, apply, next_event, WAIT};
+use crate::common::{action_group, apply, next_event, WAIT};
 
 /// Milliseconds since the epoch, as schedules take them.
 fn now_ms() -> i64 {
@@ -747,7 +746,7 @@ fn client_for(sim: &Simulator, user: &str) -> Client {
 /// replaced by the shutter of `setup_tahoma_3.json`.
 fn arriving() -> Value {
     let mut groups: Value = serde_json::from_str(include_str!(
-        "../../tests/fixtures/action_groups/action-group-tahoma-switch.json"
+        "../../../tests/fixtures/action_groups/action-group-tahoma-switch.json"
     ))
     .unwrap();
     let mut group = groups[0].take();
@@ -899,7 +898,7 @@ each_form!(stored_action_groups_run_like_apply);
 async fn real_action_groups_load_and_check_their_devices_when_run() {
     let sim = simulator().await;
     let groups: Value = serde_json::from_str(include_str!(
-        "../../tests/fixtures/action_groups/action-group-cozytouch.json"
+        "../../../tests/fixtures/action_groups/action-group-cozytouch.json"
     ))
     .unwrap();
     for group in groups.as_array().unwrap() {
@@ -1084,7 +1083,7 @@ async fn a_session_and_a_bearer_token_together_are_refused() {
     assert_eq!(both.status(), 400);
     let body: Value = serde_json::from_slice(&both.bytes().await.unwrap()).unwrap();
     let expected: Value = serde_json::from_str(include_str!(
-        "../../tests/fixtures/errors/cloud/session-and-bearer.json"
+        "../../../tests/fixtures/errors/cloud/session-and-bearer.json"
     ))
     .unwrap();
     assert_eq!(body, expected);

@@ -2,9 +2,6 @@
 //! wait, the next item of an event stream, and an action group on the fixture's
 //! roller shutter. (The simulator itself starts with `overkiz_sim::testing`.)
 
-// Each test crate uses a part of it.
-#![allow(dead_code)]
-
 use std::time::Duration;
 
 use futures::StreamExt;
