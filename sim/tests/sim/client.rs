@@ -1,6 +1,5 @@
 //! The real `overkiz` client against the simulator.
 
-
 use std::time::Duration;
 
 use futures::StreamExt;

@@ -2,7 +2,6 @@
 //! certificate named `<pin>.local`, bearer tokens, the local subset of operations and
 //! the gateway's error wording.
 
-
 use std::time::Duration;
 
 use overkiz::{Client, Credentials, ErrorKind, Event, EventStreamConfig, RetryPolicy, Server};
