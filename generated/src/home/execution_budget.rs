@@ -68,12 +68,19 @@ impl Client {
     /// Reads the running executions (`GET /exec/current`) into the execution figures
     /// now ([`Client::execution_budget`]).
     pub async fn refresh_execution_budget(&self) -> Result<(), Error> {
+        self.read_running_executions().await.map(drop)
+    }
+
+    /// Reads the running executions (`GET /exec/current`) and feeds them to the
+    /// execution figures: the one way the runtime reads them (the live home's reads
+    /// keep the budget current too).
+    pub(crate) async fn read_running_executions(&self) -> Result<Vec<types::Execution>, Error> {
         let _reading = self.inner.executions.read_lock.lock().await;
         let ledger = &self.inner.executions;
         let started = ledger.read_starting();
         let executions = self.get_exec_current().await?;
         ledger.read(started, &executions);
-        Ok(())
+        Ok(executions)
     }
 
     /// Reads the running executions if the figures need it (shared by the launches

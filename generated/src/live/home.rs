@@ -135,7 +135,7 @@ impl Home {
         let setup = client.get_setup().await?;
         let mut model = Model::from_setup(&setup);
         // The executions already running (no documented limit).
-        model.executions = live_executions(&client.get_exec_current().await?);
+        model.executions = live_executions(&client.read_running_executions().await?);
         Ok(Home::spawn(client, events, config, model, false))
     }
 

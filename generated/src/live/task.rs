@@ -377,7 +377,7 @@ impl Task {
                 found.gateways.extend(live_gateway(&gateway));
             }
         }
-        let current = self.client.get_exec_current().await?;
+        let current = self.client.read_running_executions().await?;
         found.executions = Some(live_executions(&current));
         Ok(())
     }

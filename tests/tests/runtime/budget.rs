@@ -328,3 +328,17 @@ async fn a_full_gateway_does_not_hold_launches_on_another() {
         .collect();
     assert_eq!(running, [(GATEWAY, 10), (testing::SECOND_GATEWAY, 1)]);
 }
+
+/// The live home's read of the running executions is the budget's too: after
+/// `Home::start` the client knows the other app's executions without reading
+/// `GET /exec/current` a second time.
+#[tokio::test]
+async fn a_live_home_s_read_keeps_the_budget_current() {
+    let sim = testing::simulator().start().await.unwrap();
+    others_running(&sim, 3).await;
+    let client = client(&sim);
+    let home = overkiz::Home::start(client.clone()).await.unwrap();
+    assert_eq!(home.executions().len(), 3);
+    assert_eq!(client.execution_budget(GATEWAY).running, 3);
+    assert_eq!(sim.count_of(READ), 1, "one read for both");
+}
