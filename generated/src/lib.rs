@@ -41,10 +41,10 @@
 //! }
 //! ```
 //!
-//! - [`Home`] ([`live`]): the setup kept current (device states and availability,
-//!   devices, places, gateways, executions), re-read after every gap in the events, with
-//!   subscribers for the whole home or one device. Built on [`Client::events`]
-//!   ([`EventStream`]), which any program may use alone.
+//! - [`Home`] ([`live`], feature `live`): the setup kept current (device states and
+//!   availability, devices, places, gateways, executions), re-read after every gap in
+//!   the events, with subscribers for the whole home or one device. Built on
+//!   [`Client::events`] ([`EventStream`]), which any program may use alone.
 //! - [`Client`] methods: one per operation of the documentation, named after the
 //!   method and path (`GET /setup/devices/{deviceURL}` →
 //!   `Client::get_setup_devices_by_device_url`, feature `device`); [`operations`] describes them.
@@ -80,6 +80,15 @@
 //! `accounts/`: [`SomfyAccount`], local tokens; `tools/`: `diagnostics`, discovery: cargo features),
 //! and on top the live model (`live/`: [`Home`]).
 //!
+//! # Cargo features
+//!
+//! The default set is the whole crate. A program that needs less names what it uses
+//! (`default-features = false`): each group of operations is a feature (the list is
+//! below, with `Client`'s methods), and so are the runtime parts not every program
+//! needs: `live` ([`Home`]), `diagnostics`, `discovery` (off by default) and the
+//! vendors' sign-in flows (`cozytouch`, `brandt`, `nexity`, `rexel`). README shows
+//! the set for the common jobs.
+//!
 //! # Names
 //!
 //! Each runtime name has one path, the crate root ([`Command`], [`UiClass`],
@@ -92,6 +101,11 @@
 //! names stay one release as `#[deprecated]` aliases
 //! (`generated/tests/deprecated_names.rs` lists them).
 //!
+#![cfg_attr(feature = "live", doc = "[`Home`]: crate::Home\n[`live`]: crate::live")]
+#![cfg_attr(
+    not(feature = "live"),
+    doc = "[`Home`]: #cargo-features\n[`live`]: #cargo-features"
+)]
 #![doc = include_str!("generated/client_sections.md")]
 #![warn(missing_docs)]
 
@@ -103,6 +117,7 @@ mod config;
 mod error;
 mod follow;
 pub mod home;
+#[cfg(feature = "live")]
 pub mod live;
 mod tools;
 mod transport;
@@ -144,6 +159,7 @@ pub use generated::vocabulary::{CommandName, Protocol, StateName, UiClass, UiWid
 pub use generated::{local_api, operations, types};
 pub use home::action_queue::{ActionQueue, ActionQueueSettings, QueuedResult};
 pub use home::command::{action_group, Action, Command, ExecutionMode};
+#[cfg(feature = "live")]
 pub use live::{
     Change, Home, HomeConfig, HomeSnapshot, HomeStatus, LiveDevice, Notice, Subscription, Update,
 };

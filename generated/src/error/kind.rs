@@ -44,7 +44,7 @@ pub enum ErrorKind {
     /// would run the commands twice.
     ExecutionTimeout,
     /// The event stream may have missed events ([`crate::Error::EventsLost`]): re-read
-    /// the devices you track ([`crate::Home`] does). The stream goes on.
+    /// the devices you track (`Home`, feature `live`, does). The stream goes on.
     EventsLost,
 
     // --- authentication ---

@@ -238,7 +238,7 @@ pub enum Error {
     /// The event stream may have missed events: the listener was lost and a new one
     /// registered (events in between are gone). Re-read the state you track, each
     /// device rather than the whole setup (`GET /setup` is documented as once a day):
-    /// [`crate::Home`] does it. The stream goes on after this item.
+    /// `Home` (feature `live`) does it. The stream goes on after this item.
     #[error("events may have been lost ({reason}); re-read the devices you track")]
     EventsLost {
         /// Why continuity was lost.

@@ -360,8 +360,8 @@ impl Poller {
 ///   (events come from one of them at a time). The stream registers a new listener
 ///   and goes on. What you track must then be re-read: not the whole setup
 ///   (`GET /setup` is documented as once a day), but each device you follow
-///   (`GET /setup/devices/{deviceURL}`, no documented limit). [`Home`](crate::Home)
-///   does this, with the device list only when its limit allows: use it rather than
+///   (`GET /setup/devices/{deviceURL}`, no documented limit). `Home` (feature
+///   `live`) does this, with the device list only when its limit allows: use it rather than
 ///   this stream when you keep a model of the setup.
 /// - **Pacing.** It fetches only when the events of the previous fetch are consumed,
 ///   at least [`EventStreamConfig::fetch_interval`] apart (the documented 1 s).
