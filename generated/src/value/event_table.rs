@@ -44,7 +44,7 @@ macro_rules! events {
             $(
                 #[doc = concat!("A [`", stringify!($payload), "`].")]
                 $(#[$attr])*
-                $variant($payload),
+                $variant(Box<$payload>),
             )*
             /// An event the documentation does not list, kept whole as received.
             Unknown(serde_json::Value),
@@ -122,7 +122,7 @@ macro_rules! events {
             #[inline]
             pub fn wire_form(&self) -> $crate::de::WireForm {
                 match self {
-                    $(Event::$variant(e) => $crate::de::Fields::wire_form(e),)*
+                    $(Event::$variant(e) => $crate::de::Fields::wire_form(&**e),)*
                     Event::Unknown(_) => $crate::de::WireForm::Newest,
                 }
             }
@@ -160,7 +160,7 @@ macro_rules! events {
             #[inline]
             fn begin(name: &str) -> Option<Self> {
                 Some(match name {
-                    $(stringify!($payload) => Event::$variant(Default::default()),)*
+                    $(stringify!($payload) => Event::$variant(Box::default()),)*
                     _ => return None,
                 })
             }
@@ -176,7 +176,7 @@ macro_rules! events {
                     $crate::de::WireForm::Newest
                 };
                 match self {
-                    $(Event::$variant(e) => $crate::de::Fields::set_wire_form(e, form),)*
+                    $(Event::$variant(e) => $crate::de::Fields::set_wire_form(&mut **e, form),)*
                     Event::Unknown(_) => {}
                 }
             }
@@ -187,7 +187,7 @@ macro_rules! events {
                 map: &mut A,
             ) -> Result<bool, A::Error> {
                 match self {
-                    $(Event::$variant(e) => $crate::de::Fields::field(e, key, map),)*
+                    $(Event::$variant(e) => $crate::de::Fields::field(&mut **e, key, map),)*
                     Event::Unknown(_) => Ok(false),
                 }
             }
@@ -213,7 +213,7 @@ macro_rules! events {
             #[inline]
             fn slot(&mut self, key: &str) -> Option<&mut dyn std::any::Any> {
                 match self {
-                    $(Event::$variant(e) => $crate::de::Fields::slot(e, key),)*
+                    $(Event::$variant(e) => $crate::de::Fields::slot(&mut **e, key),)*
                     Event::Unknown(_) => None,
                 }
             }
@@ -221,7 +221,7 @@ macro_rules! events {
             #[inline]
             fn put(&mut self, key: &str, from: &mut dyn std::any::Any) -> bool {
                 match self {
-                    $(Event::$variant(e) => $crate::de::Fields::put(e, key, from),)*
+                    $(Event::$variant(e) => $crate::de::Fields::put(&mut **e, key, from),)*
                     Event::Unknown(_) => false,
                 }
             }
@@ -241,7 +241,7 @@ macro_rules! events {
             #[inline]
             fn payload_json(&self) -> Result<serde_json::Value, serde_json::Error> {
                 match self {
-                    $(Event::$variant(e) => serde_json::to_value(e),)*
+                    $(Event::$variant(e) => serde_json::to_value(&**e),)*
                     Event::Unknown(value) => Ok(value.clone()),
                 }
             }
@@ -254,7 +254,7 @@ macro_rules! events {
                         serializer,
                         self.tag_key(),
                         stringify!($payload),
-                        e,
+                        &**e,
                     ),)*
                     Event::Unknown(value) => serde::Serialize::serialize(value, serializer),
                 }

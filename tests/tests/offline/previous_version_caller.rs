@@ -13,22 +13,32 @@ use overkiz::types::{
 };
 use overkiz::{Client, Event};
 
-/// Written against 2026-03: the fields as that crate named them.
+/// Written against 2026-03: the fields as that crate named them. (Payloads are
+/// boxed since the crate measured decoding: a pattern names the payload type
+/// through the box, the field names are those of 2026-03.)
 fn describe(event: &Event) -> String {
     match event {
-        Event::ExecutionStateChanged(ExecutionStateChangedEvent {
-            exec_id,
-            r#type,
-            timestamp,
-            ..
-        }) => format!("exec {exec_id:?} type {type:?} at {timestamp:?}", type = r#type),
-        Event::PlaceCreated(PlaceCreatedEvent {
-            place_oid, r#type, ..
-        }) => format!("place {place_oid:?} type {type:?}", type = r#type),
-        Event::CalendarRuleCreated(CalendarRuleCreatedEvent { r#type, .. }) => {
+        Event::ExecutionStateChanged(e) => {
+            let ExecutionStateChangedEvent {
+                exec_id,
+                r#type,
+                timestamp,
+                ..
+            } = &**e;
+            format!("exec {exec_id:?} type {type:?} at {timestamp:?}", type = r#type)
+        }
+        Event::PlaceCreated(e) => {
+            let PlaceCreatedEvent {
+                place_oid, r#type, ..
+            } = &**e;
+            format!("place {place_oid:?} type {type:?}", type = r#type)
+        }
+        Event::CalendarRuleCreated(e) => {
+            let CalendarRuleCreatedEvent { r#type, .. } = &**e;
             format!("rule type {type:?}", type = r#type)
         }
-        Event::SonosTopologyChanged(SonosTopologyChangedEvent { timestamp, .. }) => {
+        Event::SonosTopologyChanged(e) => {
+            let SonosTopologyChangedEvent { timestamp, .. } = &**e;
             format!("sonos at {timestamp:?}")
         }
         other => other.name().to_owned(),
