@@ -39,6 +39,10 @@ macro_rules! events {
         ///
         /// An event whose name the documentation does not list decodes to
         /// [`Event::Unknown`] with its whole JSON, and encodes back to it.
+        ///
+        /// Each payload is boxed, so an `Event` is as small as a JSON value whatever
+        /// the event (a batch moves and grows cheaply); `Event::X(e)` then `e.field`
+        /// reads through the box.
         #[non_exhaustive]
         pub enum Event {
             $(
