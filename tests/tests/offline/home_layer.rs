@@ -226,6 +226,13 @@ fn vocabulary_is_lossless_and_serialized_as_the_wire_name() {
     for protocol in Protocol::KNOWN {
         assert_eq!(protocol.as_str().parse::<Protocol>().unwrap(), protocol);
     }
+    // Every known name is found again (the lookup searches the sorted names).
+    for state in StateName::KNOWN {
+        assert_eq!(StateName::from(state.as_str()), state);
+    }
+    for command in CommandName::KNOWN {
+        assert_eq!(CommandName::from(command.as_str()), command);
+    }
 }
 
 /// Every identifier of a fixture that anonymizing must remove: gateway ids (from
