@@ -2,14 +2,17 @@
 //! The task that moves the model is in `live::task`.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use tokio::sync::broadcast;
 
+use crate::follow::event_stream::EventStream;
 use crate::live::apply::{live_executions, Model};
 use crate::live::config::HomeConfig;
 use crate::live::model::{HomeSnapshot, LiveDevice, LiveExecution, LiveGateway, LivePlace};
+use crate::live::reads::Decoders;
 use crate::live::shared::{HomeStatus, Shared};
 use crate::live::subscription::Subscription;
 use crate::live::task;
@@ -123,47 +126,74 @@ impl Home {
     /// Starts a live model of `client`'s setup with the default [`HomeConfig`]:
     /// registers an event listener, reads the setup (`GET /setup`, documented as once
     /// a day) and the running executions (`GET /exec/current`), and follows the events.
-    pub async fn start(client: Client) -> Result<Home, Error> {
-        Home::start_with(client, HomeConfig::default()).await
+    #[inline]
+    pub fn start(client: Client) -> impl Future<Output = Result<Home, Error>> + Send {
+        Home::start_with(client, HomeConfig::default())
     }
 
     /// Starts a live model of `client`'s setup with `config`.
-    pub async fn start_with(client: Client, config: HomeConfig) -> Result<Home, Error> {
-        let mut events = client.events_with(config.events().clone());
-        // Registered before the read: no event between the two is missed.
-        events.register().await?;
-        let setup = client.get_setup().await?;
-        let mut model = Model::from_setup(&setup);
-        // The executions already running (no documented limit).
-        model.executions = live_executions(&client.read_running_executions().await?);
-        Ok(Home::spawn(client, events, config, model, false))
+    ///
+    /// (The constructors are `#[inline]` shells: they hand the decoders of what the
+    /// home reads to the code compiled here, so only a program that starts a home
+    /// compiles them; see `live/reads.rs`.)
+    #[inline]
+    pub fn start_with(
+        client: Client,
+        config: HomeConfig,
+    ) -> impl Future<Output = Result<Home, Error>> + Send {
+        let events = client.events_with(config.events().clone());
+        Home::read_and_spawn(client, events, config, Decoders::json())
     }
 
     /// Starts a live model from a setup the caller has read already (e.g. at
     /// start-up): no `GET /setup`. Since events before the listener's registration
     /// are not seen, each device's state is re-read (no documented limit) before the
     /// model is used; its [`Change`](crate::live::Change)s come first.
-    pub async fn start_from(
+    #[inline]
+    pub fn start_from(
         client: Client,
         setup: &Setup,
         config: HomeConfig,
+    ) -> impl Future<Output = Result<Home, Error>> + Send {
+        let events = client.events_with(config.events().clone());
+        let model = Model::from_setup(setup);
+        Home::register_and_spawn(client, events, config, model, Decoders::json())
+    }
+
+    /// [`Home::start_with`] once its decoders are given.
+    async fn read_and_spawn(
+        client: Client,
+        mut events: EventStream,
+        config: HomeConfig,
+        decoders: Decoders,
     ) -> Result<Home, Error> {
-        let mut events = client.events_with(config.events().clone());
+        // Registered before the read: no event between the two is missed.
         events.register().await?;
-        Ok(Home::spawn(
-            client,
-            events,
-            config,
-            Model::from_setup(setup),
-            true,
-        ))
+        let setup = decoders.setup(&client).await?;
+        let mut model = Model::from_setup(&setup);
+        // The executions already running (no documented limit).
+        model.executions = live_executions(&client.read_running_executions().await?);
+        Ok(Home::spawn(client, events, config, model, decoders, false))
+    }
+
+    /// [`Home::start_from`] once its decoders are given.
+    async fn register_and_spawn(
+        client: Client,
+        mut events: EventStream,
+        config: HomeConfig,
+        model: Model,
+        decoders: Decoders,
+    ) -> Result<Home, Error> {
+        events.register().await?;
+        Ok(Home::spawn(client, events, config, model, decoders, true))
     }
 
     fn spawn(
         client: Client,
-        events: crate::EventStream,
+        events: EventStream,
         config: HomeConfig,
         model: Model,
+        decoders: Decoders,
         reread_first: bool,
     ) -> Home {
         let (sender, _) = broadcast::channel(config.capacity());
@@ -180,6 +210,7 @@ impl Home {
         let task = tokio::spawn(task::run(
             shared.clone(),
             client.clone(),
+            decoders,
             events,
             config,
             reread_first,

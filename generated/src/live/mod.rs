@@ -7,13 +7,15 @@
 //! - `apply.rs`: how the model moves with an event or a read.
 //! - `config.rs`: [`HomeConfig`]. `shared.rs`: what the parts share, [`HomeStatus`].
 //! - `home.rs`: [`Home`]. `subscription.rs`: [`Subscription`].
-//! - `task.rs`: the task that follows the events and re-reads.
+//! - `task.rs`: the task that follows the events and re-reads; `reads.rs`: what it
+//!   reads, with the decoders the constructors pass in.
 
 pub(crate) mod apply;
 pub(crate) mod change;
 pub(crate) mod config;
 pub(crate) mod home;
 pub(crate) mod model;
+pub(crate) mod reads;
 pub(crate) mod shared;
 pub(crate) mod subscription;
 pub(crate) mod task;

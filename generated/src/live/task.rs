@@ -14,6 +14,7 @@ use crate::live::apply::{live_device, live_executions, live_gateway, live_places
 use crate::live::change::{Origin, ReReadCause};
 use crate::live::config::HomeConfig;
 use crate::live::model::{Confirmation, LiveDevice};
+use crate::live::reads::Decoders;
 use crate::live::shared::Shared;
 use crate::value::deadline;
 use crate::value::lock::lock;
@@ -73,6 +74,7 @@ struct Found {
 struct Task {
     shared: Arc<Shared>,
     client: Client,
+    decoders: Decoders,
     events: EventStream,
     config: HomeConfig,
     pending: Option<Pending>,
@@ -91,6 +93,7 @@ struct Task {
 pub(crate) async fn run(
     shared: Arc<Shared>,
     client: Client,
+    decoders: Decoders,
     events: EventStream,
     config: HomeConfig,
     reread_first: bool,
@@ -98,6 +101,7 @@ pub(crate) async fn run(
     let mut task = Task {
         shared,
         client,
+        decoders,
         events,
         config,
         pending: None,
@@ -179,7 +183,7 @@ impl Task {
             // The event has no class, widget or states: the device is read (no
             // documented limit) and published whole, with this event's change.
             Event::DeviceCreated(e) => match &e.device_url {
-                Some(url) => Some(self.client.get_setup_devices_by_device_url(url).await),
+                Some(url) => Some(self.decoders.device(&self.client, url).await),
                 None => None,
             },
             _ => None,
@@ -310,7 +314,7 @@ impl Task {
             // A gateway's local API documents no limit: its setup is the cheapest
             // complete read.
             self.reads.setup = Some(now);
-            let setup = self.client.get_setup().await?;
+            let setup = self.decoders.setup(&self.client).await?;
             found.list = Some(
                 setup
                     .devices
@@ -329,7 +333,7 @@ impl Task {
             self.list_read();
         } else if list && devices_allowed.is_ok() {
             self.reads.devices = Some(now);
-            let devices = self.client.get_setup_devices().await?;
+            let devices = self.decoders.devices(&self.client).await?;
             found.list = Some(
                 devices
                     .iter()
@@ -351,7 +355,7 @@ impl Task {
                 if found.devices.iter().any(|d| d.url == url) || found.removed.contains(&url) {
                     continue;
                 }
-                match self.client.get_setup_devices_by_device_url(&url).await {
+                match self.decoders.device(&self.client, &url).await {
                     Ok(device) => found
                         .devices
                         .extend(live_device(&device, Confirmation::Read)),
@@ -373,7 +377,7 @@ impl Task {
                 if found.gateways.iter().any(|g| g.id == id) {
                     continue;
                 }
-                let gateway = self.client.get_setup_gateways_by_gateway_id(&id).await?;
+                let gateway = self.decoders.gateway(&self.client, &id).await?;
                 found.gateways.extend(live_gateway(&gateway));
             }
         }
