@@ -424,7 +424,14 @@ impl<T: Lenient + serde::Serialize> Lenient for Vec<T> {
                 loop {
                     match seq.next_element_seed(LenientSeed::<T>(PhantomData))? {
                         None => return Ok(Ok(typed)),
-                        Some(Ok(item)) => typed.push(item),
+                        Some(Ok(item)) => {
+                            if typed.capacity() == 0 {
+                                // JSON gives no length: room for 8 at once rather
+                                // than growing through 4 (lists are rarely shorter).
+                                typed.reserve(8);
+                            }
+                            typed.push(item)
+                        }
                         Some(Err(odd)) => {
                             let mut raw = typed
                                 .into_iter()

@@ -513,7 +513,7 @@ pub fn deserialize_tagged<'de, T: Tagged, D: Deserializer<'de>>(
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
             let mut reading = Reading {
-                held: Vec::with_capacity(map.size_hint().unwrap_or(8).min(64)),
+                held: Vec::with_capacity(map.size_hint().unwrap_or(16).min(64)),
                 guess: None,
                 index: T::key_index(),
             };
